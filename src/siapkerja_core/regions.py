@@ -1,0 +1,312 @@
+"""Kemendagri region codes: provinces, regencies/cities, districts and villages.
+
+This module owns the packaged region data (``data/regions``: the 2025
+Kepmendagri edition plus every code retired since 2015, from cahyadsn/wilayah,
+MIT — see ``data/regions/SOURCE.md``) and the lookups over it:
+:func:`lookup` and the per-level helpers, :func:`children`, :func:`path` and
+:func:`search`.
+
+Codes are the ones the Ministry of Home Affairs assigns and NIKs carry — not
+the statistics bureau's (BPS), which differ. A code's parent is its prefix
+(``3171`` → ``31``; ``317101`` → ``3171``; ``3171011001`` → ``317101``).
+
+Retired codes (a regency or district that was split, moved to a new province
+or renumbered) keep their last name and say so (``Region.retired``): a NIK
+issued under a code never changes, so such codes stay resolvable for life.
+
+Loading is lazy: nothing is read at import. The first lookup reads the
+province/regency/district table (about 8,500 rows, a few milliseconds); the
+84,000 villages are read only when a village is first asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
+from typing import Final, Literal
+
+from attrs import frozen
+
+__all__ = [
+    "CURRENT_EDITION",
+    "Level",
+    "Region",
+    "children",
+    "district",
+    "district_codes",
+    "lookup",
+    "path",
+    "province",
+    "regency",
+    "search",
+    "village",
+]
+
+Level = Literal["province", "regency", "district", "village"]
+
+CURRENT_EDITION: Final = 2025
+"""The year of the newest Kepmendagri edition in the packaged data."""
+
+_LEVEL_BY_LENGTH: Final[dict[int, Level]] = {
+    2: "province",
+    4: "regency",
+    6: "district",
+    10: "village",
+}
+_PARENT_LENGTH: Final[dict[int, int]] = {4: 2, 6: 4, 10: 6}
+# A plain path beside this module: importlib.resources would add ~25 ms to the
+# import, and the package is always installed as files (never zipped).
+_DATA: Final = os.path.join(os.path.dirname(__file__), "data", "regions")
+
+
+@frozen
+class Region:
+    """One administrative region.
+
+    ``last_edition`` is the year of the newest list the code appears in:
+    :data:`CURRENT_EDITION` for a current code, earlier for a retired one.
+    """
+
+    code: str
+    name: str
+    retired: bool = False
+    last_edition: int = CURRENT_EDITION
+
+    @property
+    def level(self) -> Level:
+        """``province``, ``regency``, ``district`` or ``village``, from the code's length."""
+        return _LEVEL_BY_LENGTH[len(self.code)]
+
+    @property
+    def parent_code(self) -> str | None:
+        """The code of the enclosing region (``None`` for a province)."""
+        length = _PARENT_LENGTH.get(len(self.code))
+        return None if length is None else self.code[:length]
+
+    @property
+    def is_city(self) -> bool:
+        """True for a *kota* (regency codes 71–99), false for a *kabupaten* and other levels."""
+        return len(self.code) == 4 and self.code[2:] >= "71"
+
+
+class _Table:
+    """The parsed ``regions.tsv``: code -> (name, retired, last edition)."""
+
+    __slots__ = ("by_code", "children", "current_district_codes", "district_codes")
+
+    def __init__(self, text: str) -> None:
+        by_code: dict[str, tuple[str, bool, int]] = {}
+        children: dict[str, list[str]] = {}
+        for line in text.splitlines():
+            code, name, status, last = line.split("\t")
+            by_code[code] = (name, status == "r", int(last))
+            if len(code) > 2:
+                children.setdefault(code[: _PARENT_LENGTH[len(code)]], []).append(code)
+            else:
+                children.setdefault("", []).append(code)
+        self.by_code = by_code
+        self.children = children
+        self.district_codes: frozenset[str] = frozenset(c for c in by_code if len(c) == 6)
+        self.current_district_codes: frozenset[str] = frozenset(
+            c for c in self.district_codes if not by_code[c][1]
+        )
+
+
+@cache
+def _table() -> _Table:
+    with open(os.path.join(_DATA, "regions.tsv"), encoding="utf-8") as handle:
+        return _Table(handle.read())
+
+
+@cache
+def _villages() -> tuple[dict[str, str], dict[str, list[str]]]:
+    import gzip  # only villages need it: kept off the import path of the NIK parser
+
+    with gzip.open(os.path.join(_DATA, "villages.tsv.gz"), "rt", encoding="utf-8") as handle:
+        names: dict[str, str] = {}
+        by_district: dict[str, list[str]] = {}
+        for line in handle:
+            code, name = line.rstrip("\n").split("\t")
+            names[code] = name
+            by_district.setdefault(code[:6], []).append(code)
+    return names, by_district
+
+
+def district_codes(*, include_retired: bool = True) -> frozenset[str]:
+    """Every six-digit district (kecamatan) code — the first six digits of a NIK."""
+    table = _table()
+    return table.district_codes if include_retired else table.current_district_codes
+
+
+def lookup(code: str) -> Region | None:
+    """The region with this Kemendagri code at any level, or ``None``.
+
+    Separators are ignored (``"31.71.01"`` and ``"317101"`` are the same code),
+    so codes can be pasted from sources that print them dotted.
+    """
+    code = code.replace(".", "").strip()
+    if len(code) == 10:
+        name = _villages()[0].get(code)
+        return None if name is None else Region(code, name)
+    row = _table().by_code.get(code)
+    return None if row is None else Region(code, row[0], row[1], row[2])
+
+
+def _at_level(code: str, level: Level) -> Region | None:
+    region = lookup(code)
+    return region if region is not None and region.level == level else None
+
+
+def province(code: str) -> Region | None:
+    """The province (*provinsi*) with this two-digit code, or ``None``."""
+    return _at_level(code, "province")
+
+
+def regency(code: str) -> Region | None:
+    """The regency or city (*kabupaten/kota*) with this four-digit code, or ``None``."""
+    return _at_level(code, "regency")
+
+
+def district(code: str) -> Region | None:
+    """The district (*kecamatan*) with this six-digit code, or ``None``."""
+    return _at_level(code, "district")
+
+
+def village(code: str) -> Region | None:
+    """The village (*desa/kelurahan*) with this ten-digit code, or ``None``."""
+    return _at_level(code, "village")
+
+
+def children(code: str = "", *, include_retired: bool = False) -> list[Region]:
+    """The regions directly inside ``code``, in code order.
+
+    ``children()`` lists the provinces; ``children("31")`` the regencies of
+    DKI Jakarta; a district code lists its villages. Retired codes are left
+    out unless ``include_retired`` is true (they have no villages).
+    """
+    code = code.replace(".", "").strip()
+    if len(code) == 6:
+        names, by_district = _villages()
+        return [Region(c, names[c]) for c in by_district.get(code, ())]
+    table = _table()
+    found = (Region(c, *table.by_code[c]) for c in table.children.get(code, ()))
+    return [r for r in found if include_retired or not r.retired]
+
+
+def path(code: str) -> list[Region]:
+    """The chain from the province down to ``code`` (empty if ``code`` is unknown).
+
+    ``path("3171011001")`` gives DKI Jakarta, Kota Adm. Jakarta Pusat, Gambir
+    and the village — the order an address is written in reverse.
+    """
+    code = code.replace(".", "").strip()
+    if lookup(code) is None:
+        return []
+    prefixes = [code[:n] for n in (2, 4, 6, 10) if n <= len(code)]
+    return [r for r in map(lookup, prefixes) if r is not None]
+
+
+def _fold(text: str) -> str:
+    """Fold a name for matching: NFKC, case, punctuation and spacing ignored."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())
+
+
+_REGENCY_PREFIXES: Final = (
+    "kabupaten administrasi ",
+    "kabupaten adm ",
+    "kabupaten ",
+    "kab ",
+    "kota administrasi ",
+    "kota adm ",
+    "kota ",
+)
+
+
+def _without_regency_prefix(folded: str) -> str:
+    for prefix in _REGENCY_PREFIXES:
+        if folded.startswith(prefix):
+            return folded[len(prefix) :]
+    return folded
+
+
+@cache
+def _search_index() -> tuple[tuple[str, str], ...]:
+    entries = []
+    for code, (name, _retired, _last) in _table().by_code.items():
+        folded = _fold(name)
+        entries.append((folded, code))
+        if len(code) == 4 and (bare := _without_regency_prefix(folded)) != folded:
+            entries.append((bare, code))
+    return tuple(entries)
+
+
+def search(
+    text: str,
+    *,
+    level: Level | None = None,
+    within: str | None = None,
+    include_retired: bool = False,
+    limit: int | None = 20,
+) -> list[Region]:
+    """Regions whose name matches ``text``, best matches first.
+
+    Matching ignores case, punctuation and spacing, and a regency's
+    "Kabupaten"/"Kota" prefix: ``search("jakarta barat")`` finds
+    *Kota Adm. Jakarta Barat*. Exact names rank before prefixes, prefixes
+    before other substrings, then by code. ``within`` restricts the search to
+    the descendants of a code (``search("pal merah", within="3173")``).
+    Villages are searched only when ``level="village"`` or ``within`` is a
+    district, because there are 84,000 of them.
+    """
+    needle = _fold(text)
+    if not needle:
+        return []
+    # "Kota Adm. Jakarta Barat" and "jakarta barat" find the same regency; when
+    # the prefix was typed, names that carry it too rank first ("kota sorong").
+    bare = _without_regency_prefix(needle) or needle
+    candidates = ((0, needle), (1, bare), (2, bare.replace(" ", "")))
+    within = within.replace(".", "").strip() if within else None
+    scored: dict[str, int] = {}
+
+    def consider(folded: str, code: str) -> None:
+        if within and not code.startswith(within):
+            return
+        if level is not None and _LEVEL_BY_LENGTH[len(code)] != level:
+            return
+        for penalty, wanted in candidates:
+            if penalty == 2:  # spacing ignored: "palmerah" finds "Pal Merah"
+                folded = folded.replace(" ", "")
+            if folded == wanted:
+                rank = 0
+            elif folded.startswith(wanted):
+                rank = 2
+            elif wanted in folded:
+                rank = 4
+            else:
+                continue
+            scored[code] = min(rank + penalty, scored.get(code, 9))
+            return
+
+    if level != "village":
+        for folded, code in _search_index():
+            consider(folded, code)
+    if level == "village" or (within is not None and len(within) >= 6):
+        for code, name in _iter_villages(within):
+            consider(_fold(name), code)
+
+    ordered = sorted(scored, key=lambda c: (scored[c], len(c), c))
+    regions = [r for r in map(lookup, ordered) if r is not None]
+    if not include_retired:
+        regions = [r for r in regions if not r.retired]
+    return regions if limit is None else regions[:limit]
+
+
+def _iter_villages(within: str | None) -> Iterator[tuple[str, str]]:
+    names, by_district = _villages()
+    if within is not None and len(within) >= 6:
+        yield from ((c, names[c]) for c in by_district.get(within[:6], ()))
+    else:
+        yield from names.items()
