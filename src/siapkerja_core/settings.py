@@ -1,0 +1,319 @@
+"""Settings: which adapter fills each port, and the adapters' own keys.
+
+This module owns the :class:`Settings` value object, the built-in profiles and
+:func:`resolve_settings`, which merges the sources in a fixed order of
+precedence:
+
+1. keyword arguments (``connect(sms="memory")``),
+2. environment variables ``SIAPKERJA_<KEY>`` (``SIAPKERJA_SMS=memory``),
+3. the TOML settings file (already parsed: reading it is the adapters' job),
+4. the profile's defaults (``"default"`` or ``"memory"``).
+
+Resolution is pure: the environment and the file arrive as mappings, so the
+same inputs always give the same settings and tests need no monkeypatching.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final, overload
+
+import attrs
+
+from siapkerja_core.errors import ConfigurationError
+
+__all__ = [
+    "ADAPTER_KINDS",
+    "CONFIG_ENV",
+    "ENV_PREFIX",
+    "PLUGINS_ENV",
+    "PROFILES",
+    "Settings",
+    "resolve_settings",
+]
+
+ADAPTER_KINDS: Final = ("storage", "sms", "dukcapil", "ratelimit")
+"""The ports an adapter can fill; each is also a :class:`Settings` field naming the adapter."""
+
+ENV_PREFIX: Final = "SIAPKERJA_"
+CONFIG_ENV: Final = "SIAPKERJA_CONFIG"
+"""Environment variable naming the TOML settings file."""
+PLUGINS_ENV: Final = "SIAPKERJA_PLUGINS"
+"""Environment variable limiting which entry-point plug-ins load (comma list; empty: none)."""
+
+# These variables steer loading itself; they are never settings.
+_RESERVED_ENV: Final = frozenset({CONFIG_ENV, PLUGINS_ENV})
+
+PROFILES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        "default": MappingProxyType(
+            {
+                # The embedded SQLite adapter ("sql") replaces this in a later release.
+                "storage": "memory",
+                "sms": "console",
+                "dukcapil": "offline",
+                "ratelimit": "storage",
+            }
+        ),
+        "memory": MappingProxyType(
+            {
+                "storage": "memory",
+                "sms": "memory",
+                "dukcapil": "offline",
+                "ratelimit": "memory",
+            }
+        ),
+    }
+)
+"""Each profile's adapter names. ``None`` as a profile means ``"default"``."""
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+# Loose on purpose: any SQLAlchemy-style URL (``sqlite:///x.db``,
+# ``postgresql+psycopg://u:p@h/db``) passes; typos such as a bare path do not.
+_DATABASE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
+_URL_PASSWORD = re.compile(r"(?<=://)([^:/@]*):[^@]*@")
+_SECRET_KEY = re.compile(r"secret|password|passwd|token|key")
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+def _check_adapter_name(key: str, value: str, origin: str) -> None:
+    if not _NAME.fullmatch(value):
+        raise ConfigurationError(
+            "invalid",
+            name=key,
+            reason=f"an adapter name is a lowercase identifier, got {value!r} ({origin})",
+        )
+
+
+def _check_database_url(value: str, origin: str) -> None:
+    if not _DATABASE_URL.fullmatch(value):
+        raise ConfigurationError(
+            "invalid",
+            name="database_url",
+            reason=f"expected a URL such as 'sqlite:///siapkerja.db' ({origin})",
+        )
+
+
+def _check_extra_key(key: str, origin: str) -> None:
+    if not _NAME.fullmatch(key):
+        raise ConfigurationError(
+            "invalid",
+            name=key,
+            reason=f"a settings key is a lowercase identifier ({origin})",
+        )
+
+
+def _validate_adapter_name(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    _check_adapter_name(attribute.name, value, "Settings")
+
+
+def _validate_database_url(
+    _instance: object, _attribute: attrs.Attribute[Any], value: str | None
+) -> None:
+    if value is not None:
+        _check_database_url(value, "Settings")
+
+
+def _validate_extra(
+    _instance: object, _attribute: attrs.Attribute[Any], value: Mapping[str, str]
+) -> None:
+    for key, item in value.items():
+        _check_extra_key(key, "Settings.extra")
+        if key in ADAPTER_KINDS or key == "database_url":
+            raise ConfigurationError(
+                "invalid", name=key, reason="a Settings field cannot also be an extra key"
+            )
+        if not isinstance(item, str):
+            raise ConfigurationError(
+                "invalid", name=key, reason=f"extra values are strings, got {type(item).__name__}"
+            )
+
+
+def _frozen_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(value))
+
+
+def _mask_url(value: str | None) -> str:
+    # A database URL may carry a password; a repr ends up in logs and tracebacks.
+    return repr(None if value is None else _URL_PASSWORD.sub(r"\1:***@", value))
+
+
+def _mask_extra(value: Mapping[str, str]) -> str:
+    shown = {k: ("***" if _SECRET_KEY.search(k) else v) for k, v in value.items()}
+    return repr(shown)
+
+
+@attrs.frozen
+class Settings:
+    """The resolved settings of one :class:`~siapkerja_core.service.Siapkerja`.
+
+    ``storage``, ``sms``, ``dukcapil`` and ``ratelimit`` name the adapter that
+    fills each port (names, never import paths). ``extra`` holds
+    adapter-specific keys (``dukcapil_residents``, ``sms_console_stream``, …)
+    as strings; adapters read them with :meth:`get` and parse them themselves.
+
+    ``profile`` and ``sources`` record where each value came from
+    (``"kwargs"``, ``"env"``, ``"file"`` or ``"profile"``); they do not take
+    part in equality. The repr hides passwords in ``database_url`` and the
+    values of extra keys that look secret.
+    """
+
+    storage: str = attrs.field(validator=_validate_adapter_name)
+    sms: str = attrs.field(validator=_validate_adapter_name)
+    dukcapil: str = attrs.field(validator=_validate_adapter_name)
+    ratelimit: str = attrs.field(validator=_validate_adapter_name)
+    database_url: str | None = attrs.field(
+        default=None, validator=_validate_database_url, repr=_mask_url
+    )
+    extra: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_frozen_mapping, validator=_validate_extra, repr=_mask_extra
+    )
+    profile: str | None = attrs.field(default=None, eq=False)
+    sources: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_frozen_mapping, eq=False, repr=False
+    )
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    @overload
+    def get(self, key: str, default: str | None) -> str | None: ...
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """Return the setting ``key`` (a field or an extra key), or ``default`` if unset."""
+        if key in ADAPTER_KINDS:
+            return str(getattr(self, key))
+        if key == "database_url":
+            return default if self.database_url is None else self.database_url
+        return self.extra.get(key, default)
+
+    def adapter_name(self, kind: str) -> str:
+        """Return the adapter name chosen for the port ``kind`` (one of :data:`ADAPTER_KINDS`)."""
+        if kind not in ADAPTER_KINDS:
+            raise ConfigurationError(
+                "invalid", name=kind, reason=f"not an adapter kind ({', '.join(ADAPTER_KINDS)})"
+            )
+        return str(getattr(self, kind))
+
+    def is_explicit(self, key: str) -> bool:
+        """Whether ``key`` was set by the caller (kwargs, env, file) rather than a profile default.
+
+        A value without a recorded source (``Settings`` built directly) counts as explicit.
+        """
+        return self.sources.get(key) != "profile"
+
+
+def _as_setting(key: str, value: object, origin: str) -> str:
+    """Turn a keyword-argument or TOML value into the string the settings keep."""
+    # bool before int: bool is an int subclass, and TOML's true must read "true", not "True".
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    if isinstance(value, os.PathLike):
+        return os.fsdecode(value)
+    raise ConfigurationError(
+        "invalid",
+        name=key,
+        reason=f"expected a string, number, boolean or path, got {type(value).__name__} ({origin})",
+    )
+
+
+def _normalise(key: str, value: str, origin: str) -> str:
+    if key in ADAPTER_KINDS:
+        # Adapter names are lowercase identifiers, so folding case is unambiguous
+        # and forgives "SIAPKERJA_SMS=Console".
+        name = value.strip().lower()
+        _check_adapter_name(key, name, origin)
+        return name
+    if key == "database_url":
+        url = value.strip()
+        _check_database_url(url, origin)
+        return url
+    return value
+
+
+def _layer_from_objects(values: Mapping[str, object], origin: str) -> dict[str, str]:
+    layer: dict[str, str] = {}
+    for raw_key, value in values.items():
+        key = raw_key.strip().lower()
+        _check_extra_key(key, origin)
+        # None means "not given", so callers can forward optional arguments as they are.
+        if value is None:
+            continue
+        layer[key] = _normalise(key, _as_setting(key, value, origin), origin)
+    return layer
+
+
+def _layer_from_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    layer: dict[str, str] = {}
+    for variable, value in environ.items():
+        if not variable.startswith(ENV_PREFIX) or variable in _RESERVED_ENV:
+            continue
+        # An empty variable counts as unset, the usual shell convention
+        # (`SIAPKERJA_SMS= siapkerja demo`).
+        if value == "":
+            continue
+        key = variable[len(ENV_PREFIX) :].lower()
+        origin = f"environment variable {variable}"
+        _check_extra_key(key, origin)
+        layer[key] = _normalise(key, value, origin)
+    return layer
+
+
+def resolve_settings(
+    profile: str | None = None,
+    *,
+    kwargs: Mapping[str, object] = _EMPTY,
+    environ: Mapping[str, str] = _EMPTY,
+    file_values: Mapping[str, object] = _EMPTY,
+) -> Settings:
+    """Merge the settings sources into one :class:`Settings`.
+
+    Precedence, highest first: ``kwargs`` > ``environ`` (``SIAPKERJA_<KEY>``,
+    except the loader's own ``SIAPKERJA_CONFIG`` and ``SIAPKERJA_PLUGINS``) >
+    ``file_values`` (the parsed TOML table) > the profile's defaults. A key
+    that is neither an adapter kind nor ``database_url`` lands in
+    :attr:`Settings.extra`.
+
+    :param profile: ``None`` or ``"default"`` for the embedded default,
+        ``"memory"`` for everything in memory.
+    :param kwargs: keyword arguments given to ``connect()``; ``None`` values are ignored.
+    :param environ: the process environment (or a stand-in); empty values are ignored.
+    :param file_values: the settings table read from the TOML file.
+    :raises ConfigurationError: ``config.invalid`` for an unknown profile or a malformed value.
+    """
+    profile_name = "default" if profile is None else profile.strip().lower()
+    if profile_name not in PROFILES:
+        raise ConfigurationError(
+            "invalid",
+            name="profile",
+            reason=f"unknown profile {profile!r}; known: {', '.join(sorted(PROFILES))}",
+        )
+    values: dict[str, str] = dict(PROFILES[profile_name])
+    sources = dict.fromkeys(values, "profile")
+    layers = (
+        ("file", _layer_from_objects(file_values, "settings file")),
+        ("env", _layer_from_environ(environ)),
+        ("kwargs", _layer_from_objects(kwargs, "keyword argument")),
+    )
+    for source, layer in layers:
+        values.update(layer)
+        sources.update(dict.fromkeys(layer, source))
+
+    adapters = {kind: values.pop(kind) for kind in ADAPTER_KINDS}
+    database_url = values.pop("database_url", None)
+    return Settings(
+        storage=adapters["storage"],
+        sms=adapters["sms"],
+        dukcapil=adapters["dukcapil"],
+        ratelimit=adapters["ratelimit"],
+        database_url=database_url,
+        extra=values,
+        profile=profile_name,
+        sources=sources,
+    )
