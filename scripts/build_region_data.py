@@ -112,15 +112,20 @@ def main(source: Path) -> int:
             lines.append(f"{code}\t{name}\tr\t{last}")
     (TARGET / "regions.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    villages = "".join(f"{row['code']}\t{' '.join(row['name'].split())}\n" for row in levels["village"])
+    villages = "".join(
+        f"{row['code']}\t{' '.join(row['name'].split())}\n" for row in levels["village"]
+    )
     # mtime=0 keeps the gzip byte-identical between rebuilds (reviewable diffs).
     with gzip.GzipFile(TARGET / "villages.tsv.gz", "wb", compresslevel=9, mtime=0) as out:
         out.write(villages.encode("utf-8"))
 
     shutil.copyfile(source / "LICENSE.cahyadsn-wilayah", TARGET / "LICENSE.cahyadsn-wilayah")
-    counts = {level: sum(1 for lv, _ in current.values() if lv == level) for level in CODE_LENGTH}
-    retired_counts = {level: sum(1 for lv, *_ in retired.values() if lv == level) for level in CODE_LENGTH}
-    print(f"wrote {len(lines)} region rows, {counts['village']} villages; current {counts}, retired {retired_counts}")
+    counts = {lv: sum(1 for found, _ in current.values() if found == lv) for lv in CODE_LENGTH}
+    retired_counts = {
+        lv: sum(1 for found, *_ in retired.values() if found == lv) for lv in CODE_LENGTH
+    }
+    print(f"wrote {len(lines)} region rows, {counts['village']} villages")
+    print(f"current {counts}, retired {retired_counts}")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Domain events: the facts the library announces through the ``siapkerja_event`` hook.
 
 This module owns the :class:`DomainEvent` base class and the events of the
-plumbing itself (:class:`AdapterBuilt`). Journey events (account registered,
+plumbing itself (:class:`AdapterBuilt`). Journey events (account activated,
 phone verified, card issued, …) subclass :class:`DomainEvent` in the modules
 that own those journeys.
 
@@ -43,15 +43,15 @@ class DomainEvent:
     """Base class of every event broadcast through ``siapkerja_event``.
 
     Subclasses set the class variable ``name`` to a stable, dotted identifier
-    (``"account.registered"``) that plug-ins may switch on and persist, and add
+    (``"account.activated"``) that plug-ins may switch on and persist, and add
     their own fields. ``occurred_at`` is always an aware datetime in UTC (an
     aware value in another zone is converted; a naive one is refused).
 
     Example::
 
         @attrs.frozen(kw_only=True)
-        class AccountRegistered(DomainEvent):
-            name: ClassVar[str] = "account.registered"
+        class AccountActivated(DomainEvent):
+            name: ClassVar[str] = "account.activated"
             account_id: str
     """
 

@@ -87,5 +87,5 @@ def siapkerja_event(event: DomainEvent) -> None:
 
     :return: nothing; the return value is ignored.
     :param event: a :class:`~siapkerja_core.events.DomainEvent`; ``event.name``
-        tells which one (``"adapter.built"``, ``"account.registered"``, …).
+        tells which one (``"adapter.built"``, ``"account.activated"``, …).
     """

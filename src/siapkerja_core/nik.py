@@ -60,8 +60,8 @@ class InvalidNik(SiapkerjaError, ValueError):
     domain = "nik"
     messages: ClassVar[dict[str, Message]] = {
         "format": (
-            "NIK hanya boleh berisi angka (spasi, titik dan tanda hubung diabaikan).",
-            "A NIK may contain only digits (spaces, dots and dashes are ignored).",
+            "NIK hanya boleh berisi angka (spasi, titik, garis miring dan tanda hubung diabaikan).",
+            "A NIK may contain only digits (spaces, dots, slashes and dashes are ignored).",
         ),
         "length": (
             "NIK harus 16 angka, bukan {length}.",

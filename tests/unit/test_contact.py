@@ -474,7 +474,7 @@ def test_importing_contact_does_not_import_the_libraries() -> None:
         "bad = [m for m in ('phonenumbers', 'email_validator') if m in sys.modules]; "
         "sys.exit(', '.join(bad) or None)"
     )
-    done = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+    done = subprocess.run(
         [sys.executable, "-c", code],
         env={"PYTHONPATH": str(src)},
         capture_output=True,

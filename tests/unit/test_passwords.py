@@ -412,7 +412,7 @@ def test_importing_passwords_does_not_import_argon2() -> None:
         "p.PasswordPolicy().check('kuda lari cepat'); "
         "sys.exit('argon2' in sys.modules and 'argon2 imported' or None)"
     )
-    done = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+    done = subprocess.run(
         [sys.executable, "-c", code],
         env={"PYTHONPATH": str(src)},
         capture_output=True,

@@ -64,12 +64,15 @@ def host(*plugins: object, **kwargs) -> PluginHost:
 # --- registrations -------------------------------------------------------------------
 
 
-def test_builtin_registers_console_and_memory_sms() -> None:
+def test_builtin_registers_its_adapters() -> None:
     plugins = host()
     assert plugins.known("sms") == ["console", "memory"]
     assert plugins.plugin_names() == ["builtin"]
-    for kind in ("storage", "dukcapil", "ratelimit"):
-        assert plugins.known(kind) == []
+    assert plugins.known("storage") == ["memory"]
+    assert plugins.known("dukcapil") == ["offline"]
+    # "storage" is not a registered ratelimit adapter: connect() resolves it to the
+    # storage adapter's own counters.
+    assert plugins.known("ratelimit") == ["memory"]
 
 
 def test_third_party_plugin_adds_an_adapter_connect_can_pick() -> None:
@@ -90,14 +93,14 @@ def test_unknown_adapter_lists_the_known_names() -> None:
     assert "Known: console, memory." in err.message_en
 
 
-def test_explicit_name_of_an_unbuilt_port_fails_but_profile_default_is_skipped() -> None:
+def test_every_port_is_built_and_an_explicit_unknown_name_fails() -> None:
     svc = connect("memory", environ={}, load_entrypoints=False)
-    assert set(svc.adapters) == {"sms"}
+    assert set(svc.adapters) == {"sms", "storage", "dukcapil", "ratelimit"}
     with pytest.raises(UnknownAdapter) as info:
-        connect("memory", environ={}, load_entrypoints=False, storage="memory")
-    assert info.value.params["known"] == "(none)"
+        connect("memory", environ={}, load_entrypoints=False, storage="sql")
+    assert info.value.params["known"] == "memory"
     with pytest.raises(UnknownAdapter):
-        connect(environ={"SIAPKERJA_DUKCAPIL": "offline"}, load_entrypoints=False)
+        connect(environ={"SIAPKERJA_DUKCAPIL": "http"}, load_entrypoints=False)
 
 
 def test_unknown_kind_is_refused() -> None:
@@ -322,7 +325,10 @@ def test_connect_emits_adapter_built_for_each_built_adapter() -> None:
     recorder = Recorder()
     svc = connect("memory", environ={}, load_entrypoints=False, plugins=[recorder])
     assert [(e.name, e.kind, e.adapter) for e in recorder.events] == [
-        ("adapter.built", "sms", "memory")
+        ("adapter.built", "storage", "memory"),
+        ("adapter.built", "sms", "memory"),
+        ("adapter.built", "dukcapil", "offline"),
+        ("adapter.built", "ratelimit", "memory"),
     ]
     occurred = recorder.events[0].occurred_at
     assert occurred.tzinfo is UTC

@@ -1,0 +1,75 @@
+"""The built-in plug-in: siapkerja's own adapters, registered like anyone else's.
+
+This module owns the list of built-in adapters. ``connect()`` passes it to
+:meth:`~siapkerja_core.plugins.PluginHost.create` in ``plugins=``, and the
+package also publishes it as the ``builtin`` entry point of the ``siapkerja``
+group, so a third-party plug-in sees exactly the hooks this one uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+from siapkerja_adapters import memory
+from siapkerja_adapters.dukcapil_offline import offline_registry_from_settings
+from siapkerja_adapters.sms import console_from_settings, memory_from_settings
+from siapkerja_core.errors import ConfigurationError
+from siapkerja_core.hookspecs import hookimpl
+from siapkerja_core.plugins import AdapterRegistration
+from siapkerja_core.settings import Settings
+
+__all__ = ["PLUGIN_NAME", "siapkerja_adapters", "siapkerja_configure"]
+
+PLUGIN_NAME: Final = "builtin"
+"""Registered under its entry-point name, so an installed copy is not loaded twice."""
+
+_CONSOLE_STREAMS: Final = ("stdout", "stderr")
+
+
+@hookimpl
+def siapkerja_adapters() -> Iterator[AdapterRegistration]:
+    """Offer the built-in adapters."""
+    yield AdapterRegistration(
+        kind="sms",
+        name="console",
+        factory=console_from_settings,
+        description="Print each message to the terminal (development).",
+    )
+    yield AdapterRegistration(
+        kind="sms",
+        name="memory",
+        factory=memory_from_settings,
+        description="Keep each message in .messages (tests, notebooks).",
+    )
+    yield AdapterRegistration(
+        kind="storage",
+        name="memory",
+        factory=memory.storage_from_settings,
+        description="Records in process memory: tests and notebooks (nothing survives exit).",
+    )
+    yield AdapterRegistration(
+        kind="ratelimit",
+        name="memory",
+        factory=memory.counters_from_settings,
+        description="Counters in process memory (one process only).",
+    )
+    yield AdapterRegistration(
+        kind="dukcapil",
+        name="offline",
+        factory=offline_registry_from_settings,
+        description="Bundled synthetic residents plus a CSV you load (dukcapil_residents).",
+    )
+
+
+@hookimpl
+def siapkerja_configure(settings: Settings) -> None:
+    """Check the built-in adapters' own keys before anything is built."""
+    if settings.sms == "console":
+        stream = settings.get("sms_console_stream", "stdout").strip().lower()
+        if stream not in _CONSOLE_STREAMS:
+            raise ConfigurationError(
+                "invalid",
+                name="sms_console_stream",
+                reason=f"expected {' or '.join(_CONSOLE_STREAMS)}, got {stream!r}",
+            )

@@ -1,0 +1,166 @@
+"""The composition root: ``connect()`` builds a ready :class:`~siapkerja_core.service.Siapkerja`.
+
+This module owns everything that happens once, at start-up, and touches the
+outside world to do it: reading the TOML settings file and the environment,
+loading plug-ins from entry points, and running the adapter factories. The
+core stays pure because all of that happens here (as in cosmicpython's
+``bootstrap()``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Final
+
+from siapkerja_adapters import builtin
+from siapkerja_core.errors import ConfigurationError
+from siapkerja_core.events import AdapterBuilt
+from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost, plugin_filter
+from siapkerja_core.policy import JourneyPolicy
+from siapkerja_core.service import Siapkerja
+from siapkerja_core.settings import CONFIG_ENV, Settings, resolve_settings
+
+__all__ = ["connect", "read_config_file"]
+
+logger = logging.getLogger("siapkerja.connect")
+
+_TABLE: Final = "siapkerja"
+
+
+def read_config_file(path: str | os.PathLike[str]) -> dict[str, object]:
+    """Read the settings table of a TOML file.
+
+    Settings sit at the top level, or under a ``[siapkerja]`` table (so the
+    file can be shared with other tools, whose tables are then ignored).
+    Scalar keys at the top level beside a ``[siapkerja]`` table are refused
+    as ambiguous.
+
+    :raises ConfigurationError: ``config.file`` when the file is missing,
+        unreadable, not TOML, or ambiguous.
+    """
+    shown = os.fspath(path)
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigurationError("file", path=shown, reason="no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError("file", path=shown, reason=f"not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError("file", path=shown, reason=str(exc)) from exc
+
+    table = document.get(_TABLE)
+    if table is None:
+        return document
+    if not isinstance(table, dict):
+        raise ConfigurationError("file", path=shown, reason=f"{_TABLE!r} must be a table")
+    stray = sorted(key for key, value in document.items() if not isinstance(value, dict))
+    if stray:
+        raise ConfigurationError(
+            "file",
+            path=shown,
+            reason=f"keys {', '.join(stray)} are outside the [{_TABLE}] table",
+        )
+    return dict(table)
+
+
+SHARED_COUNTERS: Final = "storage"
+"""The ``ratelimit`` name meaning "the counters of the storage adapter in use"."""
+
+
+def _counters_of(storage: object, settings: Settings) -> object:
+    """The counters a storage adapter keeps beside its records (``ratelimit = "storage"``).
+
+    One store to run, shared as widely as the records are: across processes
+    for SQL, within the process for memory.
+    """
+    counters = getattr(storage, "counters", None)
+    if counters is None:
+        raise ConfigurationError(
+            "invalid",
+            name="ratelimit",
+            reason=f"storage {settings.storage!r} keeps no counters; choose a ratelimit adapter",
+        )
+    return counters
+
+
+def connect(
+    profile: str | None = None,
+    /,
+    *,
+    config: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    load_entrypoints: bool = True,
+    plugins: Iterable[object] = (),
+    policy: JourneyPolicy | None = None,
+    clock: Callable[[], datetime] | None = None,
+    hasher: PasswordHasher | None = None,
+    **settings: object,
+) -> Siapkerja:
+    """Build the service from settings: the one place adapters are chosen.
+
+    Settings come from, highest first: ``settings`` keyword arguments, the
+    environment (``SIAPKERJA_<KEY>``), the TOML file (``config`` or
+    ``$SIAPKERJA_CONFIG``) and the profile's defaults. Plug-ins are the
+    built-in one, then ``plugins``, then the ``siapkerja`` entry points
+    (limited by ``$SIAPKERJA_PLUGINS``: a comma list, empty for none).
+
+    A port whose adapter name comes from the profile and is not registered yet
+    is left empty (the facade says so when it is used); a name you asked for
+    that nobody registered fails at once with the known names.
+
+    :param profile: ``None``/``"default"`` (embedded default) or ``"memory"``.
+    :param config: a TOML settings file; overrides ``$SIAPKERJA_CONFIG``.
+    :param environ: the environment to read (default: ``os.environ``).
+    :param load_entrypoints: load third-party plug-ins from entry points.
+    :param plugins: extra plug-in objects or modules to register.
+    :param policy: the journey's limits (default: :class:`JourneyPolicy` defaults).
+    :param clock: the current aware time (tests, simulations).
+    :param hasher: the password hasher (default: Argon2id with OWASP parameters).
+    :param settings: settings by key (``sms="memory"``, ``dukcapil_residents=...``).
+    :raises ConfigurationError: a bad file, value, profile or plug-in.
+    :raises UnknownAdapter: a requested adapter that is not registered.
+    """
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    config_path = config if config is not None else (env.get(CONFIG_ENV) or None)
+    file_values = read_config_file(config_path) if config_path is not None else {}
+    resolved = resolve_settings(profile, kwargs=settings, environ=env, file_values=file_values)
+
+    host = PluginHost.create(
+        load_entrypoints=load_entrypoints,
+        plugins=[builtin, *plugins],
+        only=plugin_filter(env),
+    )
+    host.configure(resolved)
+
+    adapters: dict[str, object] = {}
+    for kind in ADAPTER_KINDS:
+        name = resolved.adapter_name(kind)
+        if kind == "ratelimit" and name == SHARED_COUNTERS:
+            adapters[kind] = _counters_of(adapters.get("storage"), resolved)
+            continue
+        if name not in host.known(kind) and not resolved.is_explicit(kind):
+            logger.debug(
+                "no %s adapter %r registered yet; the %s port stays empty", kind, name, kind
+            )
+            continue
+        # host.adapter raises UnknownAdapter, listing the known names, for an explicit miss.
+        adapters[kind] = host.adapter(kind, name).factory(resolved)
+    service = Siapkerja(
+        settings=resolved,
+        plugins=host,
+        adapters=adapters,
+        policy=policy,
+        clock=clock,
+        hasher=hasher,
+    )
+    for kind in adapters:
+        service.emit(
+            AdapterBuilt(kind=kind, adapter=resolved.adapter_name(kind), occurred_at=service.now())
+        )
+    return service

@@ -1,0 +1,335 @@
+"""Ports: the protocols the core needs from the outside world.
+
+This module owns the contracts adapters implement (``typing.Protocol``
+classes), the values that cross them and the errors they may raise. It starts
+with the message sender (SMS); the population registry, storage and
+rate-limit ports join it as their journeys arrive. Every adapter of a port is
+checked by the same contract suite in ``tests/contract``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from typing import ClassVar, Literal, Protocol, runtime_checkable
+
+import attrs
+
+from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.model import (
+    AccountRecord,
+    OtpChallenge,
+    PasswordResetRecord,
+    RegistrationRecord,
+    SessionRecord,
+)
+
+__all__ = [
+    "AccountConflict",
+    "AccountRepository",
+    "ChallengeRepository",
+    "Counters",
+    "FieldMatch",
+    "MessageSender",
+    "PopulationRegistry",
+    "RegistrationRepository",
+    "RegistryUnavailable",
+    "ResetRepository",
+    "SentMessage",
+    "SessionRepository",
+    "SmsDeliveryError",
+    "Storage",
+    "StorageError",
+    "Transaction",
+    "VerificationRequest",
+    "VerificationResult",
+]
+
+
+@attrs.frozen
+class SentMessage:
+    """The receipt of one text message handed to the SMS service.
+
+    ``message_id`` is the service's identifier (unique per message);
+    ``sent_at`` is aware. ``text`` holds a one-time code, so it is left out of
+    the repr: a receipt printed to a log does not leak the code.
+    """
+
+    to: str
+    text: str = attrs.field(repr=False)
+    message_id: str
+    sent_at: datetime
+
+
+class SmsDeliveryError(SiapkerjaError):
+    """The SMS service could not take the message; nothing was sent.
+
+    Retrying later (with the same idempotency key) is safe.
+    """
+
+    domain = "sms"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "unavailable": (
+            "Layanan SMS sedang tidak tersedia; pesan tidak terkirim. Coba lagi nanti.",
+            "The SMS service is unavailable; the message was not sent. Try again later.",
+        ),
+    }
+
+
+@runtime_checkable
+class MessageSender(Protocol):
+    """Delivers a short text message to a mobile phone (the ``sms`` port).
+
+    Contract every adapter keeps:
+
+    * ``to`` is an E.164 number (``"+6281234567890"``); the core normalises
+      numbers before calling, so an adapter does not re-parse them.
+    * On success it returns a :class:`SentMessage` whose ``to`` and ``text``
+      are the ones given. On failure it raises :class:`SmsDeliveryError` and
+      nothing counts as sent.
+    * ``idempotency_key``: a second send with a key already used returns the
+      first receipt and sends nothing, so a retried request never texts twice.
+      A failed send does not use up its key.
+    * ``text`` holds a one-time code: an adapter never logs it above DEBUG.
+    """
+
+    def send(self, to: str, text: str, *, idempotency_key: str | None = None) -> SentMessage:
+        """Send ``text`` to ``to`` and return the receipt.
+
+        :param to: the recipient, in E.164 form.
+        :param text: the message body (contains a one-time code).
+        :param idempotency_key: identifies the logical message across retries.
+        :raises SmsDeliveryError: ``sms.unavailable`` when the service refuses or fails.
+        """
+        ...
+
+
+# --- population registry (Dukcapil) -------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class VerificationRequest:
+    """What the core asks the registry to verify.
+
+    Names arrive already normalised by :func:`siapkerja_core.names.normalize_name`
+    (upper case, titles removed) — Dukcapil scores fuzzy matches, and stray
+    titles ("H.", "S.Kom.") only lower the score. ``threshold`` (1–100) is the
+    similarity the caller requires, passed on as Dukcapil's ``TRESHOLD``.
+    """
+
+    nik: str
+    full_name: str = attrs.field(repr=False)
+    mother_name: str = attrs.field(repr=False)
+    threshold: int
+
+
+@attrs.frozen
+class FieldMatch:
+    """One field's verdict: ``matched`` ("Sesuai") and, for fuzzy fields, the score 0–100."""
+
+    matched: bool
+    score: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class VerificationResult:
+    """The registry's answer, one verdict per field and never the stored values.
+
+    ``status`` is ``"found"`` (the per-field verdicts apply), ``"not_found"``
+    (no such NIK, or Dukcapil's "invalid" answers) or ``"inactive"`` (the data
+    exist but the resident's status is inactive — Dukcapil response code 14).
+    ``quota_remaining`` is Dukcapil's ``quotaLimiter`` when the registry
+    reports it.
+    """
+
+    status: Literal["found", "not_found", "inactive"]
+    nik: FieldMatch
+    full_name: FieldMatch
+    mother_name: FieldMatch
+    quota_remaining: int | None = None
+
+
+class RegistryUnavailable(SiapkerjaError):
+    """The population registry could not answer; nothing was decided, try again later."""
+
+    domain = "dukcapil"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "unavailable": (
+            "Layanan verifikasi Dukcapil sedang tidak tersedia. Silakan coba lagi nanti.",
+            "Dukcapil's verification service is unavailable. Please try again later.",
+        ),
+    }
+
+
+@runtime_checkable
+class PopulationRegistry(Protocol):
+    """Verifies a person against the population register (the ``dukcapil`` port).
+
+    Contract: ``verify`` never reveals a stored value, only per-field verdicts;
+    it raises :class:`RegistryUnavailable` when it cannot answer (timeouts,
+    5xx, malformed replies, quota exhausted), never a transport exception.
+    """
+
+    def verify(self, request: VerificationRequest) -> VerificationResult:
+        """Check NIK, full name and mother's maiden name.
+
+        :param request: the values to verify and the required similarity.
+        :return: the per-field verdicts.
+        :raises RegistryUnavailable: ``dukcapil.unavailable``.
+        """
+        ...
+
+
+# --- storage (unit of work) -------------------------------------------------------------
+
+
+class AccountConflict(Exception):
+    """Adding an account would give a second active account the same ``field`` value.
+
+    ``field`` is ``"nik"``, ``"email"`` or ``"phone"``. Storage raises it
+    atomically: of two racing additions exactly one succeeds.
+    """
+
+    def __init__(self, field: Literal["nik", "email", "phone"]) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+class StorageError(SiapkerjaError):
+    """Storage failed (connection lost, disk full, …); the transaction was rolled back."""
+
+    domain = "storage"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "unavailable": (
+            "Penyimpanan data sedang bermasalah; tidak ada perubahan yang disimpan. Coba lagi.",
+            "Storage failed; nothing was saved. Please try again.",
+        ),
+    }
+
+
+class RegistrationRepository(Protocol):
+    def get(self, registration_id: str) -> RegistrationRecord | None: ...
+
+    def put(self, record: RegistrationRecord) -> None:
+        """Insert or replace by ``id``."""
+        ...
+
+
+class ChallengeRepository(Protocol):
+    """OTP challenges, one per subject (a registration id or ``reset:<account id>``)."""
+
+    def get(self, subject_id: str) -> OtpChallenge | None: ...
+
+    def put(self, challenge: OtpChallenge) -> None:
+        """Insert or replace by ``subject_id``."""
+        ...
+
+
+class AccountRepository(Protocol):
+    def get(self, account_id: str) -> AccountRecord | None: ...
+
+    def find(
+        self, *, nik: str | None = None, email: str | None = None, phone: str | None = None
+    ) -> AccountRecord | None:
+        """The active account with this NIK, e-mail or phone (exactly one keyword)."""
+        ...
+
+    def add(self, record: AccountRecord) -> None:
+        """Insert a new account.
+
+        :raises AccountConflict: if an active account has the same NIK, e-mail
+            or phone — checked atomically with the insert.
+        """
+        ...
+
+    def put(self, record: AccountRecord) -> None:
+        """Replace an existing account (same ``id``)."""
+        ...
+
+
+class SessionRepository(Protocol):
+    def add(self, record: SessionRecord) -> None: ...
+
+    def get(self, session_id: str) -> SessionRecord | None: ...
+
+    def delete(self, session_id: str) -> None: ...
+
+    def delete_for_account(self, account_id: str) -> int:
+        """End every session of the account; return how many there were."""
+        ...
+
+
+class ResetRepository(Protocol):
+    def get(self, request_id: str) -> PasswordResetRecord | None: ...
+
+    def put(self, record: PasswordResetRecord) -> None: ...
+
+
+class Transaction(Protocol):
+    """The repositories seen inside one unit of work."""
+
+    @property
+    def registrations(self) -> RegistrationRepository: ...
+
+    @property
+    def challenges(self) -> ChallengeRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def resets(self) -> ResetRepository: ...
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """Persistent records behind a unit of work (the ``storage`` port).
+
+    Contract every adapter keeps (``tests/contract/test_storage_contract.py``):
+
+    * ``with storage.transaction() as tx:`` — everything written through
+      ``tx`` commits together when the block ends normally and is discarded
+      when it raises: no half-written data.
+    * Transactions are isolated: a transaction reads its own writes and never
+      another's uncommitted ones, and two transactions that read then write
+      the same record do not both win (memory: serialised; SQL: row locks or
+      a retry).
+    * ``accounts.add`` enforces one active account per NIK, e-mail and phone,
+      atomically, under concurrency: of N racing adds exactly one succeeds.
+    * Failures of the medium raise :class:`StorageError`, never a driver exception.
+    """
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """Open a unit of work."""
+        ...
+
+
+# --- counters (rate limits) ----------------------------------------------------------------
+
+
+@runtime_checkable
+class Counters(Protocol):
+    """Fixed-window counters for caps and throttles (the ``ratelimit`` port).
+
+    A window of length ``window`` starts at every multiple of it since the
+    epoch (a day window is a UTC calendar day). Keys are opaque strings
+    chosen by the core (HMACs — never a NIK or a phone number). Contract:
+    ``increment`` is atomic across processes sharing the adapter; counts of
+    a finished window read as 0; ``now`` is passed in so that tests control time.
+    """
+
+    def increment(self, key: str, *, window: timedelta, now: datetime) -> int:
+        """Add one to ``key`` in the window containing ``now``; return the new count."""
+        ...
+
+    def count(self, key: str, *, window: timedelta, now: datetime) -> int:
+        """The count of ``key`` in the window containing ``now`` (0 if none)."""
+        ...
+
+    def clear(self, key: str) -> None:
+        """Forget ``key`` in every window."""
+        ...

@@ -1,0 +1,309 @@
+"""The service facade: one object through which an application uses siapkerja.
+
+This module owns :class:`Siapkerja`, which holds the resolved settings, the
+plug-in host, the adapters built for each port and the clock. It performs no
+I/O itself: ``siapkerja_adapters.connect()`` (the composition root) builds it
+from settings, and tests may build it directly from fakes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import cached_property
+from types import MappingProxyType
+from typing import Final
+
+from siapkerja_core.errors import ConfigurationError, UnknownAdapter
+from siapkerja_core.events import DomainEvent
+from siapkerja_core.journey import Entropy, Journey
+from siapkerja_core.model import Account, PasswordResetRequest, Registration
+from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost
+from siapkerja_core.policy import JourneyPolicy
+from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry, Storage
+from siapkerja_core.settings import Settings
+
+__all__ = ["Siapkerja"]
+
+# The protocol each port's adapter must satisfy; ports join as they are written.
+_PORTS: Final[Mapping[str, type]] = MappingProxyType(
+    {
+        "sms": MessageSender,
+        "storage": Storage,
+        "dukcapil": PopulationRegistry,
+        "ratelimit": Counters,
+    }
+)
+_MIN_SECRET_BYTES: Final = 16
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Siapkerja:
+    """The SIAPkerja-ID journey behind plain methods.
+
+    It carries the plumbing — settings, plug-ins, adapters, clock and event
+    broadcast — and the registration journey (``register``, ``submit_contact``,
+    ``resend_otp``, ``change_phone``, ``confirm_otp``, ``login``, recovery).
+    Profiles, cards and QR tokens (``issue_card``, ``card_qr``, ``resolve``,
+    ``check_in``) arrive in the next release.
+
+    :param settings: the resolved settings.
+    :param plugins: the plug-in host that built the adapters and receives events.
+    :param adapters: the adapter built for each port, keyed by kind
+        (``{"sms": ConsoleSender(...)}``); a port may be absent.
+    :param clock: returns the current aware time; defaults to the system clock in UTC.
+    :raises ConfigurationError: ``config.adapter_type`` when an adapter does not
+        implement its port.
+    :raises UnknownAdapter: ``plugin.unknown_kind`` for a key outside the adapter kinds.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        plugins: PluginHost,
+        adapters: Mapping[str, object],
+        clock: Callable[[], datetime] | None = None,
+        policy: JourneyPolicy | None = None,
+        hasher: PasswordHasher | None = None,
+        entropy: Entropy | None = None,
+    ) -> None:
+        for kind, adapter in adapters.items():
+            if kind not in ADAPTER_KINDS:
+                raise UnknownAdapter("unknown_kind", kind=kind, known=", ".join(ADAPTER_KINDS))
+            port = _PORTS.get(kind)
+            # Checked here rather than at first use so that connect() fails, not a journey.
+            if port is not None and not isinstance(adapter, port):
+                raise ConfigurationError(
+                    "adapter_type", kind=kind, name=settings.adapter_name(kind), port=port.__name__
+                )
+        self._settings = settings
+        self._plugins = plugins
+        self._adapters: Mapping[str, object] = MappingProxyType(dict(adapters))
+        self._clock = clock or _system_clock
+        self.policy = policy or JourneyPolicy()
+        """Every limit of the journey (see :class:`~siapkerja_core.policy.JourneyPolicy`)."""
+        self._hasher = hasher or PasswordHasher()
+        self._entropy: Entropy = entropy or secrets
+        self._pepper_bytes = self._pepper()  # a bad secret_key fails connect(), not a journey
+
+    @property
+    def settings(self) -> Settings:
+        """The resolved settings."""
+        return self._settings
+
+    @property
+    def plugins(self) -> PluginHost:
+        """The plug-in host."""
+        return self._plugins
+
+    @property
+    def adapters(self) -> Mapping[str, object]:
+        """The adapters in use, keyed by kind (read-only)."""
+        return self._adapters
+
+    def _adapter(self, kind: str) -> object:
+        try:
+            return self._adapters[kind]
+        except KeyError:
+            name = self._settings.adapter_name(kind)
+            raise ConfigurationError(
+                "adapter_missing",
+                kind=kind,
+                name=name,
+                known=", ".join(self._plugins.known(kind)) or "(none)",
+            ) from None
+
+    @property
+    def sms(self) -> MessageSender:
+        """The message-sender adapter in use.
+
+        :raises ConfigurationError: ``config.adapter_missing`` when no sms adapter was built.
+        """
+        adapter = self._adapter("sms")
+        # Re-checked (cheaply) so the type is narrowed for callers without a cast.
+        if not isinstance(adapter, MessageSender):
+            raise ConfigurationError(
+                "adapter_type", kind="sms", name=self._settings.sms, port="MessageSender"
+            )
+        return adapter
+
+    def _port(self, kind: str, port: type) -> object:
+        adapter = self._adapter(kind)
+        if not isinstance(adapter, port):
+            raise ConfigurationError(
+                "adapter_type",
+                kind=kind,
+                name=self._settings.adapter_name(kind),
+                port=port.__name__,
+            )
+        return adapter
+
+    @property
+    def storage(self) -> Storage:
+        """The storage adapter in use."""
+        adapter = self._port("storage", Storage)
+        assert isinstance(adapter, Storage)
+        return adapter
+
+    @property
+    def dukcapil(self) -> PopulationRegistry:
+        """The population-registry (Dukcapil) adapter in use."""
+        adapter = self._port("dukcapil", PopulationRegistry)
+        assert isinstance(adapter, PopulationRegistry)
+        return adapter
+
+    @property
+    def counters(self) -> Counters:
+        """The rate-limit counters in use."""
+        adapter = self._port("ratelimit", Counters)
+        assert isinstance(adapter, Counters)
+        return adapter
+
+    def _pepper(self) -> bytes:
+        configured = self._settings.get("secret_key")
+        if configured is None:
+            # Without a configured key, codes, sessions and counters last as long as
+            # the process: right for memory and demos; production sets secret_key.
+            return secrets.token_bytes(32)
+        pepper = configured.encode("utf-8")
+        if len(pepper) < _MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                "invalid", name="secret_key", reason="use at least 16 random bytes (32 recommended)"
+            )
+        return pepper
+
+    @cached_property
+    def journey(self) -> Journey:
+        """The registration, login and recovery use cases, built on first use."""
+        return Journey(
+            storage=self.storage,
+            counters=self.counters,
+            sms=self.sms,
+            registry=self.dukcapil,
+            hasher=self._hasher,
+            policy=self.policy,
+            pepper=self._pepper_bytes,
+            clock=self.now,
+            entropy=self._entropy,
+            emit=self.emit,
+        )
+
+    # --- the journey: registration ----------------------------------------------------
+
+    def register(self, nik: str, full_name: str, mother_name: str) -> Registration:
+        """Step 1: verify NIK, full name and mother's maiden name with Dukcapil.
+
+        :return: the new registration (status ``verified``).
+        :raises InvalidNik: a malformed NIK (``nik.*``).
+        :raises RegistrationError: ``registration.nik_not_found``, ``nik_inactive``,
+            ``mismatch`` (with ``params["fields"]``), ``verification_locked``, ``invalid_name``.
+        :raises AlreadyRegistered: ``registration.already_registered`` — the NIK has an
+            active account; its contacts are shown masked, recovery is offered.
+        :raises RegistryUnavailable: ``dukcapil.unavailable`` — try again later; nothing stored.
+        """
+        return self.journey.register(nik, full_name, mother_name)
+
+    def submit_contact(
+        self, registration_id: str, *, email: str, phone: str, password: str
+    ) -> Registration:
+        """Step 2: e-mail, mobile number and password; sends the SMS code.
+
+        A failed SMS does not raise: the registration is ``pending_otp`` with
+        ``sms_failure`` set and ``otp.delivered`` false, and :meth:`resend_otp` works
+        as soon as the sender is back.
+
+        :raises InvalidEmail: ``email.*``. :raises InvalidPhone: ``phone.*``.
+        :raises WeakPassword: ``password.*``.
+        :raises OtpError: ``otp.daily_limit`` and the other sending caps.
+        :raises RegistrationError: ``registration.not_found``, ``expired``, ``wrong_step``.
+        """
+        return self.journey.submit_contact(
+            registration_id, email=email, phone=phone, password=password
+        )
+
+    def resend_otp(self, registration_id: str) -> Registration:
+        """Send a new code (the old one dies) after the cooldown, within the caps.
+
+        :raises OtpError: ``otp.cooldown`` / ``send_limit`` (with ``retry_after`` seconds),
+            ``daily_limit``.
+        """
+        return self.journey.resend_otp(registration_id)
+
+    def change_phone(self, registration_id: str, *, phone: str) -> Registration:
+        """Replace the number before confirming; a new code goes to it (same caps)."""
+        return self.journey.change_phone(registration_id, phone=phone)
+
+    def confirm_otp(self, registration_id: str, code: str) -> Account:
+        """Step 3: the code from the SMS; returns the new active account, signed in.
+
+        :raises OtpError: ``otp.invalid`` (with ``attempts_left``), ``expired``, ``dead``.
+        :raises RegistrationError: ``registration.already_confirmed``, ``expired``,
+            ``email_taken``, ``phone_taken``.
+        :raises AlreadyRegistered: another registration of the NIK won the race.
+        """
+        return self.journey.confirm_otp(registration_id, code)
+
+    def registration(self, registration_id: str) -> Registration:
+        """The current state of a registration (for a verification screen)."""
+        return self.journey.registration(registration_id)
+
+    # --- the journey: sign-in and recovery --------------------------------------------------
+
+    def login(self, identifier: str, password: str) -> Account:
+        """Sign in with a NIK, e-mail or phone number; returns the account with a new session.
+
+        :raises LoginError: ``login.failed`` (one message for every cause) or
+            ``login.throttled`` (with ``retry_after``).
+        """
+        return self.journey.login(identifier, password)
+
+    def authenticate(self, token: str) -> Account:
+        """The account behind a session token. :raises LoginError: ``login.session_invalid``."""
+        return self.journey.authenticate(token)
+
+    def logout(self, token: str) -> None:
+        """End the session (unknown tokens are ignored)."""
+        self.journey.logout(token)
+
+    def request_password_reset(self, identifier: str) -> PasswordResetRequest:
+        """ "Kendala Masuk ke Akun?": send a code to the account's phone.
+
+        The answer is the same whether or not the identifier belongs to an account.
+        """
+        return self.journey.request_password_reset(identifier)
+
+    def reset_password(self, request_id: str, code: str, new_password: str) -> Account:
+        """Set a new password with the code; every other session ends.
+
+        :raises ResetError: ``reset.invalid`` (one message for every cause).
+        :raises WeakPassword: ``password.*`` (the code stays valid).
+        """
+        return self.journey.reset_password(request_id, code, new_password)
+
+    def now(self) -> datetime:
+        """The current time from the injected clock (aware, UTC)."""
+        current = self._clock()
+        if current.tzinfo is None:
+            # A naive time would be read as local time: wrong timestamps, silently.
+            raise ConfigurationError(
+                "invalid", name="clock", reason="the clock must return an aware datetime"
+            )
+        return current.astimezone(UTC)
+
+    def emit(self, event: DomainEvent) -> None:
+        """Broadcast ``event`` to every plug-in's ``siapkerja_event``; failures are logged."""
+        self._plugins.emit(event)
+
+    def __repr__(self) -> str:
+        built = ", ".join(
+            f"{kind}={self._settings.adapter_name(kind)!r}"
+            for kind in ADAPTER_KINDS
+            if kind in self._adapters
+        )
+        return f"Siapkerja({built})"
