@@ -34,6 +34,10 @@ class SiapkerjaError(Exception):
     A code missing from ``messages`` is a programming error and fails loudly.
     """
 
+    # Slots make creating an error cheaper (no per-instance dict); a subclass
+    # that is raised on a hot path declares ``__slots__ = ()`` to keep that.
+    __slots__ = ("code", "params")
+
     domain: ClassVar[str] = "siapkerja"
     messages: ClassVar[Mapping[str, Message]] = {}
 

@@ -28,8 +28,10 @@ spaced, dotted or full-width input happens only when the fast test fails.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from time import time as _clock
+from types import MappingProxyType
 from typing import ClassVar, Final, Literal
 
 from attrs import field, frozen
@@ -57,6 +59,7 @@ class InvalidNik(SiapkerjaError, ValueError):
     1-based and inclusive) so a form can point at them; never the digits.
     """
 
+    __slots__ = ()  # raised for every invalid NIK of a bulk import: no instance dict
     domain = "nik"
     messages: ClassVar[dict[str, Message]] = {
         "format": (
@@ -84,6 +87,19 @@ class InvalidNik(SiapkerjaError, ValueError):
             "A NIK must be text, not {type}: large numbers lose digits.",
         ),
     }
+
+    @classmethod
+    def at_digits(cls, code: str) -> InvalidNik:
+        """The error for a fault in a digit group (``region``, ``birth_date``, ``serial``).
+
+        Built without ``__init__``: ``parse_nik`` raises one for every invalid
+        NIK of a bulk import, and skipping the keyword packing and checks
+        (the code and its read-only params are fixed here) halves the cost.
+        """
+        error = cls.__new__(cls, code)  # BaseException.__new__ sets args = (code,)
+        error.code = code
+        error.params = _FAULT_DIGITS[code]
+        return error
 
 
 @frozen
@@ -212,12 +228,15 @@ _today: Final = _Today()
 _district_codes: frozenset[str] = frozenset()
 
 
-_FAULT_DIGITS: Final[dict[str, dict[str, object]]] = {
-    "region": {"start": 1, "end": 6},
-    "birth_date": {"start": 7, "end": 12},
-    "serial": {"start": 13, "end": 16},
+_FAULT_DIGITS: Final[dict[str, Mapping[str, object]]] = {
+    "region": MappingProxyType({"start": 1, "end": 6}),
+    "birth_date": MappingProxyType({"start": 7, "end": 12}),
+    "serial": MappingProxyType({"start": 13, "end": 16}),
 }
-_LEAP_DAY: Final = frozenset({"2902", "6902"})
+
+
+_LEAP_DAY_OF: Final = {day_month: day_month in ("2902", "6902") for day_month in _DAY_MONTH}
+"""``"DDMM"`` → whether it is 29 February: one look-up both validates and flags it."""
 
 
 def _districts() -> frozenset[str]:
@@ -241,24 +260,32 @@ def _born(ddmmyy: str, today: date | None) -> date | None:
     return born
 
 
-def _fault(text: str, strict: bool, today: date | None) -> str | None:
-    """The code of the first fault of 16 ASCII digits, or ``None`` if it is a valid NIK.
+def _examine(text: str, strict: bool, today: date | None) -> date | str:
+    """The birth date of 16 ASCII digits if they are a valid NIK, else the first fault's code.
 
-    The one definition of validity: :func:`is_valid_nik` calls it alone,
-    :func:`parse_nik` calls it only to name a fault after its own fast path
-    failed. Returning the code instead of raising keeps ``is_valid_nik``
-    free of exceptions, which cost more than the whole check.
+    The definition of validity used by :func:`parse_nik`; :func:`is_valid_nik`
+    inlines a lean twin that needs no date (property tests hold the two in
+    agreement on arbitrary input).
     """
     if strict and text[:6] not in (_district_codes or _districts()):
         return "region"
-    if text[6:10] not in _DAY_MONTH:
-        return "birth_date"
-    if text[6:10] in _LEAP_DAY and _born(text[6:12], today) is None:
-        # Only 29 February depends on the century, hence on the reference date.
-        return "birth_date"
+    ddmmyy = text[6:12]
+    if today is None:
+        if _clock() >= _today.expires:
+            _today.roll()
+        born = _today.births.get(ddmmyy)  # the memo holds valid dates only
+        if born is None:
+            born = _birth_date(ddmmyy, _today.date)
+            if born is None:
+                return "birth_date"
+            _today.births[ddmmyy] = born
+    else:
+        born = _birth_date(ddmmyy, today)
+        if born is None:
+            return "birth_date"
     if text[12:] == "0000":
         return "serial"
-    return None
+    return born
 
 
 def parse_nik(text: str, *, strict: bool = True, today: date | None = None) -> Nik:
@@ -276,13 +303,13 @@ def parse_nik(text: str, *, strict: bool = True, today: date | None = None) -> N
     :raises InvalidNik: with ``code`` ``format``, ``length``, ``region``,
         ``birth_date`` or ``serial`` (``type`` if ``text`` is not a str).
     """
+    # The common case, exactly 16 ASCII digits in a plain str, skips cleaning;
+    # anything else (str subclasses and bytes included) is cleaned or refused.
     if type(text) is not str or len(text) != 16 or not (text.isascii() and text.isdigit()):
         text = normalize_nik(text)
-    fault = _fault(text, strict, today)
-    if fault is not None:
-        raise InvalidNik(fault, **_FAULT_DIGITS[fault])
-    born = _born(text[6:12], today)
-    assert born is not None  # _fault() found the date valid
+    born = _examine(text, strict, today)
+    if type(born) is str:
+        raise InvalidNik.at_digits(born)
     # Equivalent to Nik(text, born, region_known), at half the cost: a frozen
     # attrs class sets its slots through object.__setattr__ in __init__;
     # writing the slot descriptors directly skips that indirection on the path
@@ -301,7 +328,15 @@ def is_valid_nik(text: str, *, strict: bool = True, today: date | None = None) -
         if type(cleaned) is not str:
             return False
         text = cleaned
-    return _fault(text, strict, today) is None
+    # _examine() without building the date (only 29 February needs the century),
+    # inlined: this is the bulk-validation path. Property tests hold the two in
+    # agreement on arbitrary input.
+    if strict and text[:6] not in (_district_codes or _districts()):
+        return False
+    leap_day = _LEAP_DAY_OF.get(text[6:10])
+    if leap_day is None or text[12:] == "0000":
+        return False
+    return not leap_day or type(_examine(text, strict, today)) is not str
 
 
 def compose_nik(district_code: str, birth_date: date, sex: Sex, serial: int) -> str:
