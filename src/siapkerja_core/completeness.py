@@ -1,0 +1,452 @@
+"""Profile completeness: which sections each kind of stakeholder must fill in.
+
+A SIAPkerja-ID card is issued only to a complete profile (the seed: "harus
+melengkapi profilnya untuk mendapatkan SIAPkerja-ID"). What "complete" means
+depends on who the person is, so it is a :class:`RuleSet` per
+:class:`~siapkerja_core.profile.Stakeholder`: a list of :class:`Requirement` s,
+each a check with a weight and a label in Indonesian and English.
+:func:`completeness` evaluates one and returns a :class:`Completeness` — a
+weighted percentage and the :class:`MissingItem` s still to do.
+:class:`ProfileIncomplete` is what the facade's ``issue_card`` raises.
+
+Why each rule set asks for what it asks (``docs/profile.md`` has the table):
+
+* **Every stakeholder** gives place and date of birth and sex (age and sex
+  decide eligibility for most Kemnaker programmes), an email and a mobile
+  number, the KTP address and the domicile address (services are delivered
+  by the *Disnaker* and training centres of where a person lives, which is
+  often not the KTP's), and a photo (the card is shown in person at job
+  fairs and classes — the seed's access-code uses).
+* **Job seeker** (*pencari kerja*): the SIAPkerja-ID replaces the yellow card
+  AK/I (the seed's first use), whose page 2 carries marital status, religion
+  and education (Permenaker 39/2016); matching on Karirhub needs a headline
+  and at least one skill. Work experience is **not** required: many job
+  seekers are looking for their first job.
+* **Worker** (*pekerja*): work experience (at least one job), education,
+  skills, headline and marital status; religion is not asked (no worker
+  programme needs it — UU PDP data minimisation).
+* **Trainee** (*peserta pelatihan*): education (training entry requirements
+  are set by the last education level); no skills or work yet — that is
+  what training is for.
+* **Entrepreneur** (*wirausaha*, Bizhub's TKM/TKS): a headline describing
+  the business and at least one skill; no education or employment history.
+
+Languages, certificates and achievements are never required: not everyone
+has them, and a profile is not incomplete without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Final
+
+import attrs
+from attrs import Factory, field, frozen
+
+from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.profile import Address, Profile, Stakeholder
+
+__all__ = [
+    "BIRTH",
+    "DOMICILE_ADDRESS",
+    "EDUCATION",
+    "EMAIL",
+    "HEADLINE",
+    "KTP_ADDRESS",
+    "MARITAL_STATUS",
+    "PHONE",
+    "PHOTO",
+    "RELIGION",
+    "RULE_SETS",
+    "SEX",
+    "SKILLS",
+    "WORK",
+    "Completeness",
+    "MissingItem",
+    "ProfileIncomplete",
+    "Requirement",
+    "RuleSet",
+    "completeness",
+    "rules_for",
+]
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{attribute.name} must be a positive whole number, not {value!r}")
+
+
+@frozen(kw_only=True)
+class Requirement:
+    """One thing a complete profile must have.
+
+    ``check`` returns true when the profile satisfies it; ``weight`` is its
+    share of the percentage. ``key`` is stable (APIs and
+    :class:`ProfileIncomplete` use it); the labels are for people.
+    """
+
+    key: str
+    label_id: str
+    label_en: str
+    check: Callable[[Profile], bool] = field(eq=False)
+    weight: int = field(default=1, validator=_positive)
+
+    def label(self, lang: str = "id") -> str:
+        """The label in ``lang`` (``"id"`` or ``"en"``)."""
+        return self.label_en if lang.lower().startswith("en") else self.label_id
+
+
+@frozen(kw_only=True)
+class MissingItem:
+    """A requirement the profile does not meet yet."""
+
+    key: str
+    label_id: str
+    label_en: str
+
+    def label(self, lang: str = "id") -> str:
+        """The label in ``lang`` (``"id"`` or ``"en"``)."""
+        return self.label_en if lang.lower().startswith("en") else self.label_id
+
+
+def _is_complete(result: Completeness) -> bool:
+    return not result.missing
+
+
+@frozen(kw_only=True)
+class Completeness:
+    """How complete a profile is for its stakeholder type.
+
+    ``percent`` is the weighted share of requirements met, rounded down, so
+    it reads 100 only when ``complete``; ``missing`` lists the rest in rule
+    order.
+    """
+
+    stakeholder: Stakeholder
+    percent: int
+    missing: tuple[MissingItem, ...]
+    complete: bool = field(init=False, default=Factory(_is_complete, takes_self=True))
+
+    @property
+    def missing_keys(self) -> tuple[str, ...]:
+        """The keys of the missing items (``("photo", "skills")``)."""
+        return tuple(item.key for item in self.missing)
+
+    def labels(self, lang: str = "id") -> tuple[str, ...]:
+        """The missing items' labels in ``lang``."""
+        return tuple(item.label(lang) for item in self.missing)
+
+
+def _unique_keys(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    keys = [r.key for r in value] if isinstance(value, tuple) else []
+    if not keys or len(set(keys)) != len(keys):
+        raise ValueError("a rule set needs at least one requirement and unique keys")
+
+
+def _to_requirements(value: Iterable[Requirement]) -> tuple[Requirement, ...]:
+    return tuple(value)
+
+
+@frozen(kw_only=True)
+class RuleSet:
+    """The requirements of a complete profile for one stakeholder type."""
+
+    stakeholder: Stakeholder
+    requirements: tuple[Requirement, ...] = field(
+        converter=_to_requirements, validator=_unique_keys
+    )
+
+    def evaluate(self, profile: Profile) -> Completeness:
+        """How complete ``profile`` is under these rules."""
+        total = sum(r.weight for r in self.requirements)
+        met = 0
+        missing: list[MissingItem] = []
+        for requirement in self.requirements:
+            if requirement.check(profile):
+                met += requirement.weight
+            else:
+                missing.append(
+                    MissingItem(
+                        key=requirement.key,
+                        label_id=requirement.label_id,
+                        label_en=requirement.label_en,
+                    )
+                )
+        return Completeness(
+            stakeholder=self.stakeholder, percent=met * 100 // total, missing=tuple(missing)
+        )
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The requirement keys, in order."""
+        return tuple(r.key for r in self.requirements)
+
+
+# --------------------------------------------------------------------------
+# The requirements
+# --------------------------------------------------------------------------
+
+
+def _has_birth(p: Profile) -> bool:
+    return p.biodata.birth_place is not None and p.biodata.birth_date is not None
+
+
+def _has_sex(p: Profile) -> bool:
+    return p.biodata.sex is not None
+
+
+def _has_marital_status(p: Profile) -> bool:
+    return p.biodata.marital_status is not None
+
+
+def _has_religion(p: Profile) -> bool:
+    return p.biodata.religion is not None
+
+
+def _has_headline(p: Profile) -> bool:
+    return p.biodata.headline is not None
+
+
+def _has_email(p: Profile) -> bool:
+    return p.contact.email is not None
+
+
+def _has_phone(p: Profile) -> bool:
+    return p.contact.phone is not None
+
+
+def _full_address(address: Address | None) -> bool:
+    # The village code is always there once an Address exists; the street is what
+    # lets a letter or an officer find the house.
+    return address is not None and address.street is not None
+
+
+def _has_ktp_address(p: Profile) -> bool:
+    return _full_address(p.ktp_address)
+
+
+def _has_domicile_address(p: Profile) -> bool:
+    return _full_address(p.domicile_address)
+
+
+def _has_skills(p: Profile) -> bool:
+    return bool(p.skills)
+
+
+def _has_education(p: Profile) -> bool:
+    return bool(p.education)
+
+
+def _has_work(p: Profile) -> bool:
+    return bool(p.work)
+
+
+def _has_photo(p: Profile) -> bool:
+    return p.photo is not None
+
+
+BIRTH: Final = Requirement(
+    key="birth",
+    label_id="Tempat dan tanggal lahir",
+    label_en="Place and date of birth",
+    check=_has_birth,
+)
+SEX: Final = Requirement(key="sex", label_id="Jenis kelamin", label_en="Sex", check=_has_sex)
+MARITAL_STATUS: Final = Requirement(
+    key="marital_status",
+    label_id="Status perkawinan",
+    label_en="Marital status",
+    check=_has_marital_status,
+)
+RELIGION: Final = Requirement(
+    key="religion", label_id="Agama", label_en="Religion", check=_has_religion
+)
+HEADLINE: Final = Requirement(
+    key="headline",
+    label_id="Judul profil (misalnya IT Professional)",
+    label_en="Headline (e.g. IT Professional)",
+    check=_has_headline,
+)
+EMAIL: Final = Requirement(
+    key="email", label_id="Alamat email", label_en="Email address", check=_has_email
+)
+PHONE: Final = Requirement(
+    key="phone", label_id="Nomor HP", label_en="Mobile number", check=_has_phone
+)
+KTP_ADDRESS: Final = Requirement(
+    key="ktp_address",
+    label_id="Alamat sesuai KTP (desa/kelurahan dan jalan)",
+    label_en="Address on the KTP (village and street)",
+    check=_has_ktp_address,
+)
+DOMICILE_ADDRESS: Final = Requirement(
+    key="domicile_address",
+    label_id="Alamat domisili (desa/kelurahan dan jalan)",
+    label_en="Domicile address (village and street)",
+    check=_has_domicile_address,
+)
+SKILLS: Final = Requirement(
+    key="skills",
+    label_id="Keahlian (minimal satu)",
+    label_en="Skills (at least one)",
+    check=_has_skills,
+)
+PHOTO: Final = Requirement(key="photo", label_id="Foto", label_en="Photo", check=_has_photo)
+
+
+EDUCATION: Final = Requirement(
+    key="education",
+    label_id="Pendidikan (minimal satu)",
+    label_en="Education (at least one)",
+    check=_has_education,
+)
+WORK: Final = Requirement(
+    key="work",
+    label_id="Pengalaman kerja (minimal satu)",
+    label_en="Work experience (at least one)",
+    check=_has_work,
+)
+
+
+# Sections that take real effort to fill in (a school or a job with its dates)
+# weigh 2 where they are the point of the stakeholder type.
+RULE_SETS: Final[Mapping[Stakeholder, RuleSet]] = {
+    Stakeholder.JOB_SEEKER: RuleSet(
+        stakeholder=Stakeholder.JOB_SEEKER,
+        requirements=(
+            BIRTH,
+            SEX,
+            MARITAL_STATUS,
+            RELIGION,
+            HEADLINE,
+            EMAIL,
+            PHONE,
+            KTP_ADDRESS,
+            DOMICILE_ADDRESS,
+            SKILLS,
+            attrs.evolve(EDUCATION, weight=2),
+            PHOTO,
+        ),
+    ),
+    Stakeholder.WORKER: RuleSet(
+        stakeholder=Stakeholder.WORKER,
+        requirements=(
+            BIRTH,
+            SEX,
+            MARITAL_STATUS,
+            HEADLINE,
+            EMAIL,
+            PHONE,
+            KTP_ADDRESS,
+            DOMICILE_ADDRESS,
+            SKILLS,
+            attrs.evolve(WORK, weight=2),
+            EDUCATION,
+            PHOTO,
+        ),
+    ),
+    Stakeholder.TRAINEE: RuleSet(
+        stakeholder=Stakeholder.TRAINEE,
+        requirements=(
+            BIRTH,
+            SEX,
+            EMAIL,
+            PHONE,
+            KTP_ADDRESS,
+            DOMICILE_ADDRESS,
+            attrs.evolve(EDUCATION, weight=2),
+            PHOTO,
+        ),
+    ),
+    Stakeholder.ENTREPRENEUR: RuleSet(
+        stakeholder=Stakeholder.ENTREPRENEUR,
+        requirements=(
+            BIRTH,
+            SEX,
+            HEADLINE,
+            EMAIL,
+            PHONE,
+            KTP_ADDRESS,
+            DOMICILE_ADDRESS,
+            SKILLS,
+            PHOTO,
+        ),
+    ),
+}
+"""The built-in rule set of each stakeholder type."""
+
+
+def rules_for(stakeholder: Stakeholder | str) -> RuleSet:
+    """The built-in rule set of ``stakeholder`` (an enum member or its value)."""
+    return RULE_SETS[Stakeholder(stakeholder)]
+
+
+def completeness(profile: Profile, rules: RuleSet | None = None) -> Completeness:
+    """How complete ``profile`` is: by ``rules``, or by its stakeholder's rule set."""
+    return (rules or rules_for(profile.stakeholder)).evaluate(profile)
+
+
+# --------------------------------------------------------------------------
+# The error
+# --------------------------------------------------------------------------
+
+
+def _known_labels() -> dict[str, tuple[str, str]]:
+    return {
+        r.key: (r.label_id, r.label_en)
+        for rule_set in RULE_SETS.values()
+        for r in rule_set.requirements
+    }
+
+
+class ProfileIncomplete(SiapkerjaError):
+    """The profile lacks what its stakeholder type requires (no card is issued).
+
+    Build it from a result with :meth:`from_completeness`, or with
+    ``ProfileIncomplete(missing=...)`` given keys or :class:`MissingItem` s.
+    ``missing`` is the tuple of keys; the message lists the labels in both
+    languages.
+    """
+
+    domain = "profile"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "incomplete": (
+            "Profil belum lengkap; lengkapi dulu: {missing_id}.",
+            "The profile is incomplete; still missing: {missing_en}.",
+        ),
+    }
+
+    def __init__(
+        self,
+        code: str = "incomplete",
+        *,
+        missing: Iterable[MissingItem | str] | None = None,
+        **params: object,
+    ) -> None:
+        items = () if missing is None else tuple(missing)
+        if missing is not None:
+            params["missing"] = tuple(
+                i.key if isinstance(i, MissingItem) else str(i) for i in items
+            )
+        if "missing_id" not in params or "missing_en" not in params:
+            known = _known_labels()
+            pairs = [
+                (i.label_id, i.label_en)
+                if isinstance(i, MissingItem)
+                else known.get(str(i), (str(i), str(i)))
+                for i in items
+            ]
+            params.setdefault("missing_id", "; ".join(p[0] for p in pairs) or "-")
+            params.setdefault("missing_en", "; ".join(p[1] for p in pairs) or "-")
+        super().__init__(code, **params)
+
+    @classmethod
+    def from_completeness(cls, result: Completeness) -> ProfileIncomplete:
+        """The error for an incomplete ``result`` (carries its ``percent`` too)."""
+        return cls(missing=result.missing, percent=result.percent)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The keys of what is missing (``("photo", "skills")``)."""
+        value = self.params.get("missing", ())
+        return tuple(str(k) for k in value) if isinstance(value, tuple) else ()
