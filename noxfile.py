@@ -49,3 +49,6 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[dev,bench]")
     session.run("python", "benchmarks/bench_nik.py", *session.posargs)
     session.run("python", "benchmarks/bench_journey.py")
+    session.run("python", "benchmarks/bench_tokens.py")
+    session.run("python", "benchmarks/bench_qr.py")
+    session.run("python", "benchmarks/bench_cards.py")
