@@ -6,10 +6,11 @@ writes or none, transactions are serialised (one lock), and an account's
 NIK, e-mail and phone are unique among active accounts — so the journey
 behaves here exactly as on SQL, minus durability.
 
-A transaction writes into an overlay that is merged into the store only when
-the ``with`` block ends without an exception; reads look at the overlay
+A transaction writes into an overlay that is merged into the tables only
+when the ``with`` block ends without an exception; reads look at the overlay
 first. Nothing is copied up front, so a transaction costs the same with ten
-accounts or a million.
+accounts or a million. Each table keeps its secondary indexes (account by
+NIK, card by reference …) up to date at commit.
 
 :class:`MemoryCounters` holds fixed-window counters (the ``ratelimit`` port).
 """
@@ -17,72 +18,145 @@ accounts or a million.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
+from siapkerja_core.disclosure import Verifier
 from siapkerja_core.model import (
+    AccessRecord,
     AccountRecord,
+    CardRecord,
+    ConsentRecord,
     OtpChallenge,
     PasswordResetRecord,
     RegistrationRecord,
     SessionRecord,
 )
-from siapkerja_core.ports import AccountConflict
+from siapkerja_core.ports import AccountConflict, CardConflict, CheckInConflict, ScanSubject
+from siapkerja_core.profile import Profile
 from siapkerja_core.settings import Settings
+from siapkerja_core.station import CheckIn
+from siapkerja_core.tokens import Keyring
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
 
 T = TypeVar("T")
-_DELETED = object()
+_DELETED: Any = object()
 _UNIQUE: tuple[Literal["nik", "email", "phone"], ...] = ("nik", "email", "phone")
+Index = Callable[[Any], Hashable | None]
 
 
 class _Table(Generic[T]):
-    """One kind of record: the committed rows and a transaction's overlay."""
+    """The committed rows of one kind of record and their secondary indexes.
 
-    def __init__(self, rows: dict[str, T], overlay: dict[str, object]) -> None:
-        self._rows = rows
+    An index maps a derived value (an account's NIK, a session's account) to
+    the set of row keys having it; ``None`` means "not indexed" (an inactive
+    account is not in the uniqueness indexes).
+    """
+
+    def __init__(self, **indexes: Index) -> None:
+        self.rows: dict[Hashable, T] = {}
+        self.derive = indexes
+        self.indexes: dict[str, dict[Hashable, set[Hashable]]] = {name: {} for name in indexes}
+
+    def insert(self, key: Hashable, value: T) -> None:
+        """Add a row under a key known to be new (append-only tables: the ledger)."""
+        self.rows[key] = value
+        for name, derive in self.derive.items():
+            if (new := derive(value)) is not None:
+                self.indexes[name].setdefault(new, set()).add(key)
+
+    def apply(self, key: Hashable, value: T) -> None:
+        previous = self.rows.get(key)
+        for name, derive in self.derive.items():
+            index = self.indexes[name]
+            if previous is not None and (old := derive(previous)) is not None:
+                keys = index.get(old)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del index[old]
+            if value is not _DELETED and (new := derive(value)) is not None:
+                index.setdefault(new, set()).add(key)
+        if value is _DELETED:
+            self.rows.pop(key, None)
+        else:
+            self.rows[key] = value
+
+
+class _View(Generic[T]):
+    """A table seen from inside a transaction: the overlay first, then the committed rows."""
+
+    def __init__(self, table: _Table[T], overlay: dict[Hashable, Any]) -> None:
+        self._table = table
         self._overlay = overlay
 
-    def get(self, key: str) -> T | None:
+    def _get(self, key: Hashable) -> T | None:
         if key in self._overlay:
             value = self._overlay[key]
-            return None if value is _DELETED else value  # type: ignore[return-value]
-        return self._rows.get(key)
+            return None if value is _DELETED else value  # type: ignore[no-any-return]
+        return self._table.rows.get(key)
 
-    def put_row(self, key: str, value: T) -> None:
+    def _put(self, key: Hashable, value: T) -> None:
         self._overlay[key] = value
 
-    def delete_row(self, key: str) -> None:
+    def _delete(self, key: Hashable) -> None:
         self._overlay[key] = _DELETED
 
+    def _keys(self, index: str, value: Hashable) -> set[Hashable]:
+        """Keys whose index value is ``value``, this transaction's writes included."""
+        committed = self._table.indexes[index].get(value, ())
+        if not self._overlay:
+            return set(committed)
+        derive = self._table.derive[index]
+        keys = set(committed)
+        for key, pending in self._overlay.items():
+            if pending is _DELETED or derive(pending) != value:
+                keys.discard(key)
+            else:
+                keys.add(key)
+        return keys
 
-class _Registrations(_Table[RegistrationRecord]):
+    def _first(self, index: str, value: Hashable) -> T | None:
+        if not self._overlay:  # the common read: straight to the committed index
+            for key in self._table.indexes[index].get(value, ()):
+                return self._table.rows[key]
+            return None
+        for key in self._keys(index, value):
+            found = self._get(key)
+            if found is not None:
+                return found
+        return None
+
+
+class _Registrations(_View[RegistrationRecord]):
+    def get(self, registration_id: str) -> RegistrationRecord | None:
+        return self._get(registration_id)
+
     def put(self, record: RegistrationRecord) -> None:
-        self.put_row(record.id, record)
+        self._put(record.id, record)
 
 
-class _Challenges(_Table[OtpChallenge]):
+class _Challenges(_View[OtpChallenge]):
+    def get(self, subject_id: str) -> OtpChallenge | None:
+        return self._get(subject_id)
+
     def put(self, challenge: OtpChallenge) -> None:
-        self.put_row(challenge.subject_id, challenge)
+        self._put(challenge.subject_id, challenge)
 
 
-class _Resets(_Table[PasswordResetRecord]):
+class _Resets(_View[PasswordResetRecord]):
+    def get(self, request_id: str) -> PasswordResetRecord | None:
+        return self._get(request_id)
+
     def put(self, record: PasswordResetRecord) -> None:
-        self.put_row(record.id, record)
+        self._put(record.id, record)
 
 
-class _Accounts(_Table[AccountRecord]):
-    def __init__(
-        self,
-        rows: dict[str, AccountRecord],
-        overlay: dict[str, object],
-        index: dict[str, dict[str, str]],
-    ) -> None:
-        super().__init__(rows, overlay)
-        self._index = index
+class _Accounts(_View[AccountRecord]):
+    def get(self, account_id: str) -> AccountRecord | None:
+        return self._get(account_id)
 
     def find(
         self, *, nik: str | None = None, email: str | None = None, phone: str | None = None
@@ -91,81 +165,213 @@ class _Accounts(_Table[AccountRecord]):
         if len(given) != 1:
             raise ValueError("find() takes exactly one of nik, email, phone")
         field, value = given[0]
-        # Accounts written in this transaction first, then the committed index.
-        for pending in self._overlay.values():
-            if (
-                isinstance(pending, AccountRecord)
-                and pending.active
-                and getattr(pending, field) == value
-            ):
-                return pending
-        account_id = self._index[field].get(value)
-        if account_id is None:
-            return None
-        account = self.get(account_id)
-        if account is None or not account.active or getattr(account, field) != value:
-            return None
-        return account
+        return self._first(field, value)
 
     def add(self, record: AccountRecord) -> None:
-        if self.get(record.id) is not None:
+        if self._get(record.id) is not None:
             raise ValueError(f"account {record.id!r} exists")
         for field in _UNIQUE:
-            if self.find(**{field: getattr(record, field)}) is not None:
+            if self._first(field, getattr(record, field)) is not None:
                 raise AccountConflict(field)
-        self.put_row(record.id, record)
+        self._put(record.id, record)
 
     def put(self, record: AccountRecord) -> None:
-        if self.get(record.id) is None:
+        if self._get(record.id) is None:
             raise KeyError(record.id)
         for field in _UNIQUE:
-            other = self.find(**{field: getattr(record, field)}) if record.active else None
+            other = self._first(field, getattr(record, field)) if record.active else None
             if other is not None and other.id != record.id:
                 raise AccountConflict(field)
-        self.put_row(record.id, record)
+        self._put(record.id, record)
 
 
-class _Sessions(_Table[SessionRecord]):
-    def __init__(
-        self,
-        rows: dict[str, SessionRecord],
-        overlay: dict[str, object],
-        by_account: dict[str, set[str]],
-    ) -> None:
-        super().__init__(rows, overlay)
-        self._by_account = by_account
-
+class _Sessions(_View[SessionRecord]):
     def add(self, record: SessionRecord) -> None:
-        self.put_row(record.id, record)
+        self._put(record.id, record)
+
+    def get(self, session_id: str) -> SessionRecord | None:
+        return self._get(session_id)
 
     def delete(self, session_id: str) -> None:
-        self.delete_row(session_id)
+        self._delete(session_id)
 
     def delete_for_account(self, account_id: str) -> int:
-        ids = set(self._by_account.get(account_id, ()))
-        ids.update(
-            key
-            for key, value in self._overlay.items()
-            if isinstance(value, SessionRecord) and value.account_id == account_id
-        )
         ended = 0
-        for session_id in ids:
-            if self.get(session_id) is not None:
-                self.delete_row(session_id)
+        for key in self._keys("account", account_id):
+            if self._get(key) is not None:
+                self._delete(key)
                 ended += 1
         return ended
 
 
+class _Profiles(_View[Profile]):
+    def get(self, account_id: str) -> Profile | None:
+        return self._get(account_id)
+
+    def put(self, account_id: str, profile: Profile) -> None:
+        self._put(account_id, profile)
+
+
+class _Cards(_View[CardRecord]):
+    def get(self, account_id: str) -> CardRecord | None:
+        return self._first("account", account_id)
+
+    def by_ref(self, card_ref: int) -> CardRecord | None:
+        return self._first("ref", card_ref)
+
+    def by_number(self, number: str) -> CardRecord | None:
+        return self._first("number", number)
+
+    def add(self, record: CardRecord) -> None:
+        if self.by_ref(record.card_ref) is not None or self.by_number(record.number):
+            raise CardConflict(record.number)
+        if self.get(record.account_id) is not None:
+            raise ValueError(f"account {record.account_id!r} already has a card")
+        self._put(record.id, record)
+
+    def put(self, record: CardRecord) -> None:
+        self._put(record.id, record)
+
+
+class _Verifiers(_View[tuple[Verifier, str]]):
+    def get(self, verifier_id: str) -> Verifier | None:
+        row = self._get(verifier_id)
+        return None if row is None else row[0]
+
+    def by_key(self, key_hash: str) -> Verifier | None:
+        row = self._first("key", key_hash)
+        return None if row is None else row[0]
+
+    def add(self, verifier: Verifier, key_hash: str) -> None:
+        self._put(verifier.id, (verifier, key_hash))
+
+    def put(self, verifier: Verifier) -> None:
+        row = self._get(verifier.id)
+        if row is None:
+            raise KeyError(verifier.id)
+        self._put(verifier.id, (verifier, row[1]))
+
+
+class _Consents(_View[ConsentRecord]):
+    def get(self, consent_id: str) -> ConsentRecord | None:
+        return self._get(consent_id)
+
+    def put(self, record: ConsentRecord) -> None:
+        self._put(record.id, record)
+
+    def for_account(self, account_id: str) -> list[ConsentRecord]:
+        found = (self._get(key) for key in self._keys("account", account_id))
+        return sorted((c for c in found if c is not None), key=lambda c: (c.granted_at, c.id))
+
+
+class _AccessLog(_View[AccessRecord]):
+    def append(self, record: AccessRecord) -> None:
+        self._put(record.id, record)
+
+    def for_account(self, account_id: str) -> list[AccessRecord]:
+        found = (self._get(key) for key in self._keys("account", account_id))
+        return sorted((r for r in found if r is not None), key=lambda r: (r.at, r.id))
+
+
+class _CheckIns(_View[CheckIn]):
+    def get(self, card_ref: int, event_id: str) -> CheckIn | None:
+        return self._get((card_ref, event_id))
+
+    def add(self, check_in: CheckIn) -> None:
+        if self.get(check_in.card_ref, check_in.event_id) is not None:
+            raise CheckInConflict(check_in.event_id)
+        self._put((check_in.card_ref, check_in.event_id), check_in)
+
+    def replace(self, check_in: CheckIn) -> None:
+        self._put((check_in.card_ref, check_in.event_id), check_in)
+
+    def for_event(self, event_id: str) -> list[CheckIn]:
+        found = (self._get(key) for key in self._keys("event", event_id))
+        return sorted((c for c in found if c is not None), key=lambda c: c.checked_in_at)
+
+
+class _Keyrings(_View[Keyring]):
+    def get(self) -> Keyring | None:
+        return self._get("current")
+
+    def put(self, keyring: Keyring) -> None:
+        self._put("current", keyring)
+
+
+def _active_account(field: str) -> Index:
+    return lambda account: getattr(account, field) if account.active else None
+
+
+_VIEWS: dict[str, type[_View[Any]]] = {
+    "registrations": _Registrations,
+    "challenges": _Challenges,
+    "accounts": _Accounts,
+    "sessions": _Sessions,
+    "resets": _Resets,
+    "profiles": _Profiles,
+    "cards": _Cards,
+    "verifiers": _Verifiers,
+    "consents": _Consents,
+    "access_log": _AccessLog,
+    "check_ins": _CheckIns,
+    "keyring": _Keyrings,
+}
+
+
 class _MemoryTransaction:
-    def __init__(self, store: MemoryStorage) -> None:
-        self.overlays: dict[str, dict[str, object]] = {
-            name: {} for name in ("registrations", "challenges", "accounts", "sessions", "resets")
-        }
-        self.registrations = _Registrations(store._registrations, self.overlays["registrations"])
-        self.challenges = _Challenges(store._challenges, self.overlays["challenges"])
-        self.accounts = _Accounts(store._accounts, self.overlays["accounts"], store._index)
-        self.sessions = _Sessions(store._sessions, self.overlays["sessions"], store._by_account)
-        self.resets = _Resets(store._resets, self.overlays["resets"])
+    """The repositories of one transaction (attributes named as in the ``Transaction`` port).
+
+    Each repository is made on first use, so a transaction that reads one
+    card and appends one ledger entry costs two small objects, not twelve.
+    """
+
+    def __init__(self, tables: dict[str, _Table[Any]]) -> None:
+        self._tables = tables
+        self.overlays: dict[str, dict[Hashable, Any]] = {}
+
+    def __getattr__(self, name: str) -> _View[Any]:
+        view_class = _VIEWS.get(name)
+        if view_class is None:
+            raise AttributeError(name)
+        overlay = self.overlays[name] = {}
+        view = view_class(self._tables[name], overlay)
+        setattr(self, name, view)  # later accesses find the attribute directly
+        return view
+
+
+class _Scope:
+    """``with storage.transaction() as tx``: one lock serialises transactions.
+
+    A nested transaction in the same thread would wait for itself forever, so
+    it is refused instead. (A class rather than ``@contextmanager``: a scan
+    runs one transaction, and the generator machinery cost more than the scan.)
+    """
+
+    __slots__ = ("_storage", "_tx")
+
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+
+    def __enter__(self) -> _MemoryTransaction:
+        storage = self._storage
+        if getattr(storage._local, "active", False):
+            raise RuntimeError("memory storage transactions do not nest")
+        storage._lock.acquire()
+        storage._local.active = True
+        self._tx = _MemoryTransaction(storage._tables)
+        return self._tx
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        storage = self._storage
+        try:
+            if exc_type is None:
+                for name, overlay in self._tx.overlays.items():
+                    table = storage._tables[name]
+                    for key, value in overlay.items():
+                        table.apply(key, value)
+        finally:
+            storage._local.active = False
+            storage._lock.release()
 
 
 class MemoryStorage:
@@ -174,73 +380,52 @@ class MemoryStorage:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._registrations: dict[str, RegistrationRecord] = {}
-        self._challenges: dict[str, OtpChallenge] = {}
-        self._accounts: dict[str, AccountRecord] = {}
-        self._sessions: dict[str, SessionRecord] = {}
-        self._resets: dict[str, PasswordResetRecord] = {}
-        self._index: dict[str, dict[str, str]] = {field: {} for field in _UNIQUE}
-        self._by_account: dict[str, set[str]] = {}
+        self._tables: dict[str, _Table[Any]] = {
+            "registrations": _Table(),
+            "challenges": _Table(),
+            "accounts": _Table(**{f: _active_account(f) for f in _UNIQUE}),
+            "sessions": _Table(account=lambda s: s.account_id),
+            "resets": _Table(),
+            "profiles": _Table(),
+            "cards": _Table(
+                account=lambda c: c.account_id, ref=lambda c: c.card_ref, number=lambda c: c.number
+            ),
+            "verifiers": _Table(key=lambda row: row[1]),
+            "consents": _Table(account=lambda c: c.account_id),
+            "access_log": _Table(account=lambda r: r.account_id),
+            "check_ins": _Table(event=lambda c: c.event_id),
+            "keyring": _Table(),
+        }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""
 
-    @contextmanager
-    def transaction(self) -> Iterator[_MemoryTransaction]:
-        # One lock serialises transactions; a nested one in the same thread would
-        # wait for itself forever, so it is refused instead.
-        if getattr(self._local, "active", False):
-            raise RuntimeError("memory storage transactions do not nest")
+    def transaction(self) -> _Scope:
+        return _Scope(self)
+
+    def scan_subject(self, card_ref: int) -> ScanSubject | None:
+        # Committed rows only, without the lock: each dict read is atomic, and a
+        # commit replaces whole records, so a reader sees one version or the next.
+        tables = self._tables
+        keys = tables["cards"].indexes["ref"].get(card_ref)
+        if not keys:
+            return None
+        card: CardRecord = tables["cards"].rows[next(iter(keys))]
+        account = tables["accounts"].rows.get(card.account_id)
+        if account is None:
+            return None
+        return ScanSubject(card, account, tables["profiles"].rows.get(account.id))
+
+    def log_access(self, record: AccessRecord) -> None:
         with self._lock:
-            self._local.active = True
-            try:
-                tx = _MemoryTransaction(self)
-                yield tx
-                self._commit(tx)
-            finally:
-                self._local.active = False
-
-    def _commit(self, tx: _MemoryTransaction) -> None:
-        for name, overlay in tx.overlays.items():
-            rows: dict[str, object] = getattr(self, f"_{name}")
-            for key, value in overlay.items():
-                previous = rows.get(key)
-                if value is _DELETED:
-                    rows.pop(key, None)
-                else:
-                    rows[key] = value
-                if name == "accounts":
-                    self._reindex_account(previous, value)
-                elif name == "sessions":
-                    self._reindex_session(key, previous, value)
-
-    def _reindex_account(self, previous: object, current: object) -> None:
-        if isinstance(previous, AccountRecord):
-            for field in _UNIQUE:
-                if self._index[field].get(getattr(previous, field)) == previous.id:
-                    del self._index[field][getattr(previous, field)]
-        if isinstance(current, AccountRecord) and current.active:
-            for field in _UNIQUE:
-                self._index[field][getattr(current, field)] = current.id
-
-    def _reindex_session(self, key: str, previous: object, current: object) -> None:
-        if isinstance(previous, SessionRecord):
-            self._by_account.get(previous.account_id, set()).discard(key)
-        if isinstance(current, SessionRecord):
-            self._by_account.setdefault(current.account_id, set()).add(key)
+            self._tables["access_log"].insert(record.id, record)
 
     def dump(self) -> dict[str, list[object]]:
         """Every committed record, by table — for inspection in tests and notebooks."""
         with self._lock:
-            return {
-                "registrations": list(self._registrations.values()),
-                "challenges": list(self._challenges.values()),
-                "accounts": list(self._accounts.values()),
-                "sessions": list(self._sessions.values()),
-                "resets": list(self._resets.values()),
-            }
+            return {name: list(table.rows.values()) for name, table in self._tables.items()}
 
     def __repr__(self) -> str:
-        return f"MemoryStorage(accounts={len(self._accounts)})"
+        return f"MemoryStorage(accounts={len(self._tables['accounts'].rows)})"
 
 
 class MemoryCounters:

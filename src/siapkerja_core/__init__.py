@@ -27,6 +27,9 @@ from siapkerja_core.nik import (
 )
 
 if TYPE_CHECKING:
+    from siapkerja_core.card import Card
+    from siapkerja_core.cards import CardError, CardQr, CheckInReceipt, SyncReport
+    from siapkerja_core.completeness import Completeness, ProfileIncomplete, completeness
     from siapkerja_core.contact import (
         InvalidEmail,
         InvalidPhone,
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
         normalize_email,
         normalize_phone,
     )
+    from siapkerja_core.converter import merge_profile, structure_profile, unstructure
+    from siapkerja_core.disclosure import SCOPES, Audience, DisclosureError, ProfileView, Verifier
     from siapkerja_core.events import AdapterBuilt, DomainEvent
     from siapkerja_core.hookspecs import hookimpl
     from siapkerja_core.journey import (
@@ -64,10 +69,59 @@ if TYPE_CHECKING:
         SmsDeliveryError,
         Storage,
     )
+    from siapkerja_core.profile import (
+        Profile,
+        ProfileError,
+        ProfileWarning,
+        Section,
+        Stakeholder,
+        Visibility,
+        check_against_nik,
+    )
     from siapkerja_core.service import Siapkerja
     from siapkerja_core.settings import Settings, resolve_settings
+    from siapkerja_core.siapkerja_id import (
+        InvalidSiapkerjaId,
+        SiapkerjaId,
+        is_valid_siapkerja_id,
+        parse_siapkerja_id,
+    )
+    from siapkerja_core.station import CheckIn, OfflineStation
+    from siapkerja_core.tokens import Keyring, TokenError
 
 _LAZY: dict[str, str] = {
+    "Card": "siapkerja_core.card",
+    **dict.fromkeys(
+        ("CardError", "CardQr", "CheckInReceipt", "SyncReport"), "siapkerja_core.cards"
+    ),
+    **dict.fromkeys(
+        ("Completeness", "ProfileIncomplete", "completeness"), "siapkerja_core.completeness"
+    ),
+    **dict.fromkeys(
+        ("merge_profile", "structure_profile", "unstructure"), "siapkerja_core.converter"
+    ),
+    **dict.fromkeys(
+        ("SCOPES", "Audience", "DisclosureError", "ProfileView", "Verifier"),
+        "siapkerja_core.disclosure",
+    ),
+    **dict.fromkeys(
+        (
+            "Profile",
+            "ProfileError",
+            "ProfileWarning",
+            "Section",
+            "Stakeholder",
+            "Visibility",
+            "check_against_nik",
+        ),
+        "siapkerja_core.profile",
+    ),
+    **dict.fromkeys(
+        ("InvalidSiapkerjaId", "SiapkerjaId", "is_valid_siapkerja_id", "parse_siapkerja_id"),
+        "siapkerja_core.siapkerja_id",
+    ),
+    **dict.fromkeys(("CheckIn", "OfflineStation"), "siapkerja_core.station"),
+    **dict.fromkeys(("Keyring", "TokenError"), "siapkerja_core.tokens"),
     **dict.fromkeys(
         (
             "InvalidEmail",
@@ -135,20 +189,32 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ADAPTER_KINDS",
+    "SCOPES",
     "Account",
     "AdapterBuilt",
     "AdapterRegistration",
     "AlreadyRegistered",
+    "Audience",
+    "Card",
+    "CardError",
+    "CardQr",
+    "CheckIn",
+    "CheckInReceipt",
+    "Completeness",
     "ConfigurationError",
+    "DisclosureError",
     "DomainEvent",
     "InvalidEmail",
     "InvalidNik",
     "InvalidPhone",
+    "InvalidSiapkerjaId",
     "JourneyPolicy",
+    "Keyring",
     "LoginError",
     "MessageSender",
     "Nik",
     "NikWarning",
+    "OfflineStation",
     "OtpError",
     "OtpState",
     "PasswordHasher",
@@ -156,31 +222,50 @@ __all__ = [
     "PasswordResetRequest",
     "PluginHost",
     "PopulationRegistry",
+    "Profile",
+    "ProfileError",
+    "ProfileIncomplete",
+    "ProfileView",
+    "ProfileWarning",
     "Registration",
     "RegistrationError",
     "RegistrationStatus",
     "RegistryUnavailable",
     "ResetError",
+    "Section",
     "SentMessage",
     "Session",
     "Settings",
     "Siapkerja",
     "SiapkerjaError",
+    "SiapkerjaId",
     "SmsDeliveryError",
+    "Stakeholder",
     "Storage",
+    "SyncReport",
+    "TokenError",
     "UnknownAdapter",
+    "Verifier",
+    "Visibility",
     "WeakPassword",
+    "check_against_nik",
+    "completeness",
     "compose_nik",
     "hookimpl",
     "is_valid_nik",
+    "is_valid_siapkerja_id",
     "mask_email",
     "mask_phone",
+    "merge_profile",
     "name_similarity",
     "normalize_email",
     "normalize_name",
     "normalize_nik",
     "normalize_phone",
     "parse_nik",
+    "parse_siapkerja_id",
     "regions",
     "resolve_settings",
+    "structure_profile",
+    "unstructure",
 ]

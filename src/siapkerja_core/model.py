@@ -19,11 +19,15 @@ from enum import StrEnum
 
 from attrs import field, frozen
 
+from siapkerja_core._fastinit import fast_constructor
 from siapkerja_core.contact import mask_email, mask_phone
 
 __all__ = [
+    "AccessRecord",
     "Account",
     "AccountRecord",
+    "CardRecord",
+    "ConsentRecord",
     "OtpChallenge",
     "OtpPurpose",
     "OtpState",
@@ -232,3 +236,77 @@ class PasswordResetRequest:
     message_en: str = (
         "If your details are registered, a verification code was sent to your account's phone."
     )
+
+
+# --- cards, consent and the access ledger ---------------------------------------------
+
+
+@frozen(kw_only=True)
+class CardRecord:
+    """A holder's SIAPkerja-ID card.
+
+    ``card_ref`` is the opaque random number tokens carry (never the
+    SIAPkerja-ID number or the NIK); ``version`` is bumped by re-issue and by
+    rotation, and a link token of any older version is refused as revoked.
+    """
+
+    id: str
+    account_id: str
+    number: str
+    """The SIAPkerja-ID number (``SK-XXXX-XXXX-XXC``)."""
+    card_ref: int
+    version: int
+    issued_at: datetime
+    updated_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@frozen(kw_only=True)
+class ConsentRecord:
+    """The holder's recorded consent: ``verifier_id`` may see its scope's fields for ``purpose``.
+
+    UU 27/2022 Pasal 22 and 24: consent is specific, recorded and provable;
+    withdrawing it (Pasal 9) sets ``withdrawn_at`` and keeps the record.
+    """
+
+    id: str
+    account_id: str
+    verifier_id: str
+    purpose: str
+    fields: frozenset[str] | None
+    """A subset of the verifier's scope the holder agreed to, or ``None`` for all of it."""
+    granted_at: datetime
+    withdrawn_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+@frozen(kw_only=True)
+class AccessRecord:
+    """One entry of the access ledger the holder can read ("rekam jejak pemrosesan").
+
+    Who (``audience``, ``verifier_id``/``viewer_account_id``), when, which
+    fields, for what purpose, through which channel (``link`` scan, ``access``
+    check-in). It never holds a token.
+    """
+
+    id: str
+    account_id: str
+    at: datetime
+    audience: str
+    fields: tuple[str, ...]
+    channel: str
+    purpose: str | None = None
+    verifier_id: str | None = None
+    verifier_name: str | None = None
+    viewer_account_id: str | None = None
+
+
+new_access_record = fast_constructor(AccessRecord)
+"""Build an :class:`AccessRecord` on the scan path (every field by keyword, no defaults)."""

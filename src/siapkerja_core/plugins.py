@@ -104,6 +104,7 @@ class PluginHost:
         """
         self._manager = manager
         self._registry: dict[str, dict[str, tuple[str, AdapterRegistration]]] | None = None
+        self._listening: bool | None = None
 
     @classmethod
     def create(
@@ -174,6 +175,7 @@ class PluginHost:
                 "plugin", plugin=plugin_name, reason="it is already registered"
             ) from exc
         self._registry = None
+        self._listening = None
         # pluggy returns None for a blocked name: the plug-in is deliberately absent.
         return registered or plugin_name
 
@@ -282,6 +284,16 @@ class PluginHost:
     def configure(self, settings: Settings) -> None:
         """Call ``siapkerja_configure`` on every plug-in; an exception propagates."""
         self._manager.hook.siapkerja_configure(settings=settings)
+
+    @property
+    def listening(self) -> bool:
+        """Whether any plug-in implements ``siapkerja_event``.
+
+        Hot paths (a QR scan) ask first and skip building an event nobody receives.
+        """
+        if self._listening is None:  # reset when a plug-in is registered
+            self._listening = bool(self._manager.hook.siapkerja_event.get_hookimpls())
+        return self._listening
 
     def emit(self, event: DomainEvent) -> None:
         """Call ``siapkerja_event`` on every plug-in; a failing one is logged and skipped."""

@@ -1,10 +1,10 @@
 """Ports: the protocols the core needs from the outside world.
 
 This module owns the contracts adapters implement (``typing.Protocol``
-classes), the values that cross them and the errors they may raise. It starts
-with the message sender (SMS); the population registry, storage and
-rate-limit ports join it as their journeys arrive. Every adapter of a port is
-checked by the same contract suite in ``tests/contract``.
+classes), the values that cross them and the errors they may raise: the
+message sender (SMS), the population registry (Dukcapil), storage (a unit of
+work over repositories) and counters (rate limits). Every adapter of a port
+is checked by the same contract suite in ``tests/contract``.
 """
 
 from __future__ import annotations
@@ -12,30 +12,48 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, Protocol, runtime_checkable
 
 import attrs
 
 from siapkerja_core.errors import Message, SiapkerjaError
 from siapkerja_core.model import (
+    AccessRecord,
     AccountRecord,
+    CardRecord,
+    ConsentRecord,
     OtpChallenge,
     PasswordResetRecord,
     RegistrationRecord,
     SessionRecord,
 )
 
+if TYPE_CHECKING:
+    from siapkerja_core.disclosure import Verifier
+    from siapkerja_core.profile import Profile
+    from siapkerja_core.station import CheckIn
+    from siapkerja_core.tokens import Keyring
+
 __all__ = [
+    "AccessLogRepository",
     "AccountConflict",
     "AccountRepository",
+    "CardConflict",
+    "CardRepository",
     "ChallengeRepository",
+    "CheckInConflict",
+    "CheckInRepository",
+    "ConsentRepository",
     "Counters",
     "FieldMatch",
+    "KeyringRepository",
     "MessageSender",
     "PopulationRegistry",
+    "ProfileRepository",
     "RegistrationRepository",
     "RegistryUnavailable",
     "ResetRepository",
+    "ScanSubject",
     "SentMessage",
     "SessionRepository",
     "SmsDeliveryError",
@@ -44,6 +62,7 @@ __all__ = [
     "Transaction",
     "VerificationRequest",
     "VerificationResult",
+    "VerifierRepository",
 ]
 
 
@@ -266,6 +285,92 @@ class ResetRepository(Protocol):
     def put(self, record: PasswordResetRecord) -> None: ...
 
 
+class ProfileRepository(Protocol):
+    def get(self, account_id: str) -> Profile | None: ...
+
+    def put(self, account_id: str, profile: Profile) -> None: ...
+
+
+class CardConflict(Exception):
+    """A card with the same ``number`` or ``card_ref`` exists (random draws collided): retry."""
+
+
+class CardRepository(Protocol):
+    def get(self, account_id: str) -> CardRecord | None:
+        """The account's card (one per account)."""
+        ...
+
+    def by_ref(self, card_ref: int) -> CardRecord | None: ...
+
+    def by_number(self, number: str) -> CardRecord | None: ...
+
+    def add(self, record: CardRecord) -> None:
+        """Insert a card. :raises CardConflict: the number or card_ref is taken."""
+        ...
+
+    def put(self, record: CardRecord) -> None:
+        """Replace the card with the same ``id``."""
+        ...
+
+
+class VerifierRepository(Protocol):
+    def get(self, verifier_id: str) -> Verifier | None: ...
+
+    def by_key(self, key_hash: str) -> Verifier | None:
+        """The verifier whose API key has this HMAC."""
+        ...
+
+    def add(self, verifier: Verifier, key_hash: str) -> None: ...
+
+    def put(self, verifier: Verifier) -> None: ...
+
+
+class ConsentRepository(Protocol):
+    def get(self, consent_id: str) -> ConsentRecord | None: ...
+
+    def put(self, record: ConsentRecord) -> None: ...
+
+    def for_account(self, account_id: str) -> list[ConsentRecord]:
+        """Every consent of the holder, oldest first (withdrawn ones included)."""
+        ...
+
+
+class AccessLogRepository(Protocol):
+    def append(self, record: AccessRecord) -> None:
+        """Add an entry; the ledger is append-only."""
+        ...
+
+    def for_account(self, account_id: str) -> list[AccessRecord]:
+        """The holder's ledger, oldest first."""
+        ...
+
+
+class CheckInRepository(Protocol):
+    def get(self, card_ref: int, event_id: str) -> CheckIn | None: ...
+
+    def add(self, check_in: CheckIn) -> None:
+        """Record a check-in. :raises CheckInConflict: one exists for (card, event)."""
+        ...
+
+    def replace(self, check_in: CheckIn) -> None:
+        """Replace the check-in of the same (card, event) — an earlier one found by a sync."""
+        ...
+
+    def for_event(self, event_id: str) -> list[CheckIn]: ...
+
+
+class CheckInConflict(Exception):
+    """A check-in for the same (card, event) is already recorded."""
+
+
+class KeyringRepository(Protocol):
+    def get(self) -> Keyring | None:
+        """The signing keyring, or ``None`` before the first card."""
+        ...
+
+    def put(self, keyring: Keyring) -> None: ...
+
+
 class Transaction(Protocol):
     """The repositories seen inside one unit of work."""
 
@@ -283,6 +388,40 @@ class Transaction(Protocol):
 
     @property
     def resets(self) -> ResetRepository: ...
+
+    @property
+    def profiles(self) -> ProfileRepository: ...
+
+    @property
+    def cards(self) -> CardRepository: ...
+
+    @property
+    def verifiers(self) -> VerifierRepository: ...
+
+    @property
+    def consents(self) -> ConsentRepository: ...
+
+    @property
+    def access_log(self) -> AccessLogRepository: ...
+
+    @property
+    def check_ins(self) -> CheckInRepository: ...
+
+    @property
+    def keyring(self) -> KeyringRepository: ...
+
+
+class ScanSubject(NamedTuple):
+    """What a QR scan needs in one read: the card, its holder and the holder's profile.
+
+    A named tuple rather than an attrs class: it is built on every scan, and
+    it never leaves the scan (the cost of a frozen attrs object showed in the
+    scan benchmark).
+    """
+
+    card: CardRecord
+    account: AccountRecord
+    profile: Profile | None
 
 
 @runtime_checkable
@@ -305,6 +444,22 @@ class Storage(Protocol):
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """Open a unit of work."""
+        ...
+
+    def scan_subject(self, card_ref: int) -> ScanSubject | None:
+        """The card with this reference, its account and profile, as committed (one read).
+
+        The hot path of a QR scan: no transaction is needed to read one card's
+        current state, and a SQL adapter answers it with one query.
+        """
+        ...
+
+    def log_access(self, record: AccessRecord) -> None:
+        """Append one entry to the access ledger, committed on return.
+
+        An entry stands alone (append-only, never updated), so it needs no
+        enclosing unit of work.
+        """
         ...
 
 

@@ -9,21 +9,35 @@ from settings, and tests may build it directly from fakes.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
+from siapkerja_core.card import Card
+from siapkerja_core.cards import CardQr, Cards, CheckInReceipt, SyncReport
+from siapkerja_core.completeness import Completeness
+from siapkerja_core.disclosure import ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
 from siapkerja_core.events import DomainEvent
 from siapkerja_core.journey import Entropy, Journey
-from siapkerja_core.model import Account, PasswordResetRequest, Registration
+from siapkerja_core.model import (
+    AccessRecord,
+    Account,
+    CardRecord,
+    ConsentRecord,
+    PasswordResetRequest,
+    Registration,
+)
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost
 from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry, Storage
+from siapkerja_core.profile import Profile, ProfileWarning
 from siapkerja_core.settings import Settings
+from siapkerja_core.station import CheckIn
+from siapkerja_core.tokens import DEFAULT_PERIOD, Keyring
 
 __all__ = ["Siapkerja"]
 
@@ -37,6 +51,9 @@ _PORTS: Final[Mapping[str, type]] = MappingProxyType(
     }
 )
 _MIN_SECRET_BYTES: Final = 16
+DEFAULT_CARD_BASE_URL: Final = "http://127.0.0.1:8000/v/"
+"""Where link QR codes point unless ``card_base_url`` is set: the development server.
+Production sets its public address (e.g. ``https://siapkerja.kemnaker.go.id/v/``)."""
 
 
 def _system_clock() -> datetime:
@@ -49,8 +66,9 @@ class Siapkerja:
     It carries the plumbing — settings, plug-ins, adapters, clock and event
     broadcast — and the registration journey (``register``, ``submit_contact``,
     ``resend_otp``, ``change_phone``, ``confirm_otp``, ``login``, recovery).
-    Profiles, cards and QR tokens (``issue_card``, ``card_qr``, ``resolve``,
-    ``check_in``) arrive in the next release.
+    and the card: profile (``update_profile``, ``completeness``), ``issue_card``,
+    ``card_qr``, ``resolve`` (disclosure by audience, logged), ``check_in``,
+    consent and the access ledger.
 
     :param settings: the resolved settings.
     :param plugins: the plug-in host that built the adapters and receives events.
@@ -286,9 +304,153 @@ class Siapkerja:
         """
         return self.journey.reset_password(request_id, code, new_password)
 
+    # --- profile, card, QR, scanning ------------------------------------------------------
+
+    @cached_property
+    def cards(self) -> Cards:
+        """The profile, card, QR, scan and check-in use cases, built on first use."""
+        base_url = self._settings.get("card_base_url", DEFAULT_CARD_BASE_URL)
+        period = self._settings.get("access_period", str(DEFAULT_PERIOD))
+        if not period.isdigit() or not 10 <= int(period) <= 300:
+            raise ConfigurationError(
+                "invalid", name="access_period", reason="whole seconds between 10 and 300"
+            )
+        return Cards(
+            storage=self.storage,
+            clock=self.now,
+            token_bytes=self._entropy.token_bytes,
+            randbelow=self._entropy.randbelow,
+            emit=self.emit,
+            listening=lambda: self._plugins.listening,
+            pepper=self._pepper_bytes,
+            base_url=base_url,
+            access_period=int(period),
+        )
+
+    def update_profile(self, account_id: str, **sections: Any) -> Profile:
+        """Change sections of the holder's profile (``biodata={...}``, ``skills=[...]`` …).
+
+        A mapping for ``biodata``, ``contact``, an address or ``visibility``
+        changes only the keys it names; lists and the photo are replaced.
+
+        :raises ProfileError: ``profile.*`` naming the field path.
+        """
+        return self.cards.update_profile(account_id, sections)
+
+    def profile(self, account_id: str) -> Profile:
+        """The holder's profile (started from the account if never edited)."""
+        return self.cards.profile(account_id)
+
+    def profile_warnings(self, account_id: str) -> tuple[ProfileWarning, ...]:
+        """Differences from the NIK (birth date, sex): warnings, never errors."""
+        return self.cards.profile_warnings(account_id)
+
+    def completeness(self, account_id: str) -> Completeness:
+        """``.percent``, ``.missing`` (labels in Indonesian and English), ``.complete``."""
+        return self.cards.completeness(account_id)
+
+    def issue_card(self, account_id: str) -> Card:
+        """Issue (or re-issue, bumping the version) the SIAPkerja-ID card.
+
+        :raises ProfileIncomplete: ``profile.incomplete`` with ``missing``.
+        """
+        return self.cards.issue_card(account_id)
+
+    def card(self, account_id: str) -> Card:
+        """The holder's current card. :raises CardError: ``card.no_card``, ``card.revoked``."""
+        return self.cards.card(account_id)
+
+    def card_qr(self, account_id: str, mode: str = "link", purpose: str | None = None) -> CardQr:
+        """The card's QR: ``mode="link"`` (a long-lived URL) or ``"access"`` with a ``purpose``.
+
+        An access code lives one ``access_period`` (30 s by default): ask again for the next.
+        """
+        return self.cards.card_qr(account_id, mode, purpose)
+
+    def rotate_card(self, account_id: str) -> CardRecord:
+        """Bump the card's version: every older link QR stops working at once."""
+        return self.cards.rotate_card(account_id)
+
+    def revoke_card(self, account_id: str) -> CardRecord:
+        """Revoke the card: all its tokens are refused until it is issued again."""
+        return self.cards.revoke_card(account_id)
+
+    def resolve(
+        self,
+        token: str,
+        viewer: Account | Verifier | None = None,
+        *,
+        purpose: str | None = None,
+    ) -> ProfileView:
+        """Open a scanned link QR (token or URL) for ``viewer``; the access is logged.
+
+        ``None`` is an anonymous scan (the public view); the holder's own
+        :class:`Account` sees everything; a :class:`Verifier` sees its scope's
+        fields for a ``purpose`` the holder consented to, the public view otherwise.
+
+        :raises TokenError: ``token.malformed``, ``forged``, ``revoked``, ``wrong_mode``.
+        """
+        return self.cards.resolve(token, viewer, purpose)
+
+    def check_in(self, token: str, *, event_id: str, station_id: str = "server") -> CheckInReceipt:
+        """Check in an access code at ``event_id``: the first per (card, event) is recorded.
+
+        :raises TokenError: ``token.replayed`` (with ``first_at``), ``expired``,
+            ``wrong_purpose``, ``forged``, ``malformed``, ``wrong_mode``, ``revoked``.
+        """
+        return self.cards.check_in(token, event_id, station_id)
+
+    def station_keyring(self) -> Keyring:
+        """The public keys an offline scanning station needs (no secret)."""
+        return self.cards.station_keyring()
+
+    def sync_check_ins(self, check_ins: Iterable[CheckIn]) -> SyncReport:
+        """Merge an offline station's check-ins: nothing lost, nothing doubled."""
+        return self.cards.sync_check_ins(check_ins)
+
+    def rotate_keys(self) -> Keyring:
+        """Add new signing keys; older ones keep verifying until retired."""
+        return self.cards.rotate_keys()
+
+    def retire_key(self, kid: str) -> Keyring:
+        """Stop a key verifying: every token it signed dies (a leaked key)."""
+        return self.cards.retire_key(kid)
+
+    def register_verifier(self, name: str, scopes: Iterable[str]) -> tuple[Verifier, str]:
+        """Register an institution with scopes; returns it and its API key (shown once)."""
+        return self.cards.register_verifier(name, scopes)
+
+    def verifier(self, api_key: str) -> Verifier:
+        """The active verifier holding ``api_key``. :raises DisclosureError: unknown."""
+        return self.cards.verifier(api_key)
+
+    def grant_consent(
+        self,
+        account_id: str,
+        verifier_id: str,
+        purpose: str,
+        fields: Iterable[str] | None = None,
+    ) -> ConsentRecord:
+        """Record the holder's consent for a verifier and a purpose (optionally fewer fields)."""
+        return self.cards.grant_consent(account_id, verifier_id, purpose, fields)
+
+    def withdraw_consent(self, account_id: str, consent_id: str) -> ConsentRecord:
+        """Withdraw a consent; the record stays, with the time it ended."""
+        return self.cards.withdraw_consent(account_id, consent_id)
+
+    def consents(self, account_id: str) -> list[ConsentRecord]:
+        """The holder's consents, withdrawn ones included."""
+        return self.cards.consents(account_id)
+
+    def access_log(self, account_id: str) -> list[AccessRecord]:
+        """Who saw which fields of the holder's profile, when and for what purpose."""
+        return self.cards.access_log(account_id)
+
     def now(self) -> datetime:
         """The current time from the injected clock (aware, UTC)."""
         current = self._clock()
+        if current.tzinfo is UTC:
+            return current
         if current.tzinfo is None:
             # A naive time would be read as local time: wrong timestamps, silently.
             raise ConfigurationError(

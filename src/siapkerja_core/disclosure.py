@@ -1,0 +1,321 @@
+"""Who sees what when a SIAPkerja-ID QR code is scanned: the open/closed answer, as policy.
+
+The brief asks whether access to the scanned profile is open or closed. The
+answer here is *both, by audience*:
+
+* **anonymous** (anyone with a phone camera) and **another account** — the
+  public view: the name, the SIAPkerja-ID number and the card's status,
+  plus the sections the holder chose to publish (:class:`~siapkerja_core.profile.Visibility`;
+  birth data, contact, addresses and religion can never be published).
+  Never the NIK, not even masked; never a phone number, e-mail or address.
+* a **registered verifier** — an institution with scopes (Karirhub, a BLK,
+  BNSP, the Disnaker …) — sees what its scopes allow, but only for a purpose
+  the holder consented to (UU 27/2022 Pasal 20–22: purpose-bound, recorded
+  consent). Without that consent it gets the public view and is told that
+  consent is required.
+* the **holder** — everything.
+
+The mother's maiden name is never in a view: it is not even stored.
+
+This module owns the scope catalogue (:data:`SCOPES`), the :class:`Verifier`
+and :class:`ProfileView` value objects and :func:`build_view`, a pure
+function of (profile, account, card, audience). Recording the access
+(the ledger the holder can read) is the service's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, ClassVar, Final
+
+from attrs import field, frozen
+
+from siapkerja_core.converter import converter
+from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.model import mask_nik
+from siapkerja_core.profile import Profile, Section
+
+__all__ = [
+    "IDENTITY_NIK",
+    "IDENTITY_NIK_MASKED",
+    "SCOPES",
+    "Audience",
+    "DisclosureError",
+    "ProfileView",
+    "Verifier",
+    "build_view",
+    "scope_fields",
+]
+
+IDENTITY_NIK: Final = "nik"
+"""The full NIK: for scopes whose legal task needs it (certification, the Disnaker)."""
+IDENTITY_NIK_MASKED: Final = "nik_masked"
+"""First four and last two digits: enough to match a KTP held in front of you."""
+
+_PROFESSIONAL: Final = frozenset(
+    {
+        Section.HEADLINE,
+        Section.SKILLS,
+        Section.LANGUAGES,
+        Section.WORK,
+        Section.EDUCATION,
+        Section.CERTIFICATES,
+        Section.ACHIEVEMENTS,
+        Section.PHOTO,
+    }
+)
+
+SCOPES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        # Job matching (Karirhub, regional and private job portals): what an
+        # employer needs to judge and reach an applicant — no identity number.
+        "karirhub": frozenset(
+            {*_PROFESSIONAL, Section.CONTACT, Section.DOMICILE_ADDRESS, IDENTITY_NIK_MASKED}
+        ),
+        # Training registration (Skillhub, BLK UPTP/UPTD, BLK Komunitas, LPK):
+        # participants are enrolled by identity and contacted.
+        "skillhub": frozenset(
+            {
+                *_PROFESSIONAL,
+                Section.CONTACT,
+                Section.BIRTH,
+                Section.SEX,
+                Section.DOMICILE_ADDRESS,
+                IDENTITY_NIK,
+            }
+        ),
+        "blk": frozenset(
+            {
+                *_PROFESSIONAL,
+                Section.CONTACT,
+                Section.BIRTH,
+                Section.SEX,
+                Section.DOMICILE_ADDRESS,
+                IDENTITY_NIK,
+            }
+        ),
+        # Certification (Sertihub, BNSP and its LSPs): certificates are issued to
+        # a legal identity, so the NIK, birth data and KTP address are needed.
+        "sertihub": frozenset(
+            {
+                Section.HEADLINE,
+                Section.WORK,
+                Section.EDUCATION,
+                Section.CERTIFICATES,
+                Section.PHOTO,
+                Section.CONTACT,
+                Section.BIRTH,
+                Section.SEX,
+                Section.KTP_ADDRESS,
+                IDENTITY_NIK,
+            }
+        ),
+        "bnsp": frozenset(
+            {
+                Section.HEADLINE,
+                Section.WORK,
+                Section.EDUCATION,
+                Section.CERTIFICATES,
+                Section.PHOTO,
+                Section.CONTACT,
+                Section.BIRTH,
+                Section.SEX,
+                Section.KTP_ADDRESS,
+                IDENTITY_NIK,
+            }
+        ),
+        # Entrepreneurship (Bizhub: TKM, TKS programmes).
+        "bizhub": frozenset(
+            {
+                Section.HEADLINE,
+                Section.SKILLS,
+                Section.WORK,
+                Section.EDUCATION,
+                Section.PHOTO,
+                Section.CONTACT,
+                Section.DOMICILE_ADDRESS,
+                IDENTITY_NIK_MASKED,
+            }
+        ),
+        # The Dinas Ketenagakerjaan issuing the AK/I ("kartu kuning"): the card's
+        # own fields (Permenaker 39/2016) — identity, status, religion, address,
+        # education — and the rest of the profile.
+        "disnaker": frozenset({*(s for s in Section), IDENTITY_NIK}),
+    }
+)
+"""Each verifier scope and the fields it may see (sections and identity items)."""
+
+
+class Audience(StrEnum):
+    ANONYMOUS = "anonymous"
+    ACCOUNT = "account"
+    """Signed in, but not the holder: the public view."""
+    VERIFIER = "verifier"
+    HOLDER = "holder"
+
+
+class DisclosureError(SiapkerjaError):
+    domain = "disclosure"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "unknown_scope": (
+            "Cakupan {scope!r} tidak dikenal. Yang tersedia: {known}.",
+            "Unknown scope {scope!r}. Known: {known}.",
+        ),
+        "unknown_verifier": (
+            "Verifikator tidak terdaftar atau tidak aktif.",
+            "The verifier is not registered or not active.",
+        ),
+        "purpose_required": (
+            "Verifikator harus menyebutkan tujuan akses data.",
+            "A verifier must state the purpose of the access.",
+        ),
+        "unknown_consent": (
+            "Persetujuan tidak ditemukan.",
+            "Consent not found.",
+        ),
+    }
+
+
+def _to_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    return frozenset(scopes)
+
+
+def _known_scopes(_instance: object, _attribute: object, scopes: frozenset[str]) -> None:
+    unknown = sorted(scopes - SCOPES.keys())
+    if not scopes:
+        raise DisclosureError("unknown_scope", scope="", known=", ".join(SCOPES))
+    if unknown:
+        raise DisclosureError("unknown_scope", scope=unknown[0], known=", ".join(SCOPES))
+
+
+@frozen(kw_only=True)
+class Verifier:
+    """A registered institution that scans SIAPkerja-ID codes (Karirhub, a BLK, BNSP …)."""
+
+    id: str
+    name: str
+    scopes: frozenset[str] = field(converter=_to_scopes, validator=_known_scopes)
+    created_at: datetime
+    active: bool = True
+
+
+def scope_fields(scopes: frozenset[str]) -> frozenset[str]:
+    """Every field the union of ``scopes`` allows."""
+    allowed: set[str] = set()
+    for scope in scopes:
+        allowed |= SCOPES[scope]
+    return frozenset(allowed)
+
+
+@frozen(kw_only=True)
+class ProfileView:
+    """What one audience sees of a scanned profile.
+
+    ``data`` maps each disclosed section name to its JSON-ready value (the
+    converter's shape); ``disclosed`` lists the section and identity fields
+    shown, in a stable order — the same list the access ledger records.
+    """
+
+    siapkerja_id: str
+    full_name: str
+    card_active: bool
+    audience: Audience
+    disclosed: tuple[str, ...]
+    data: Mapping[str, Any]
+    nik: str | None = None
+    """The full NIK (holder, or a verifier whose scope needs it) or the masked one, or None."""
+    purpose: str | None = None
+    verifier: str | None = None
+    consent_required: bool = False
+    """True when a verifier scanned without the holder's consent for this purpose."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.disclosed
+
+
+# Sections the public view may show at most (Visibility refuses the others).
+_PUBLIC_SECTIONS: Final = frozenset(Section) - {
+    Section.BIRTH,
+    Section.CONTACT,
+    Section.KTP_ADDRESS,
+    Section.DOMICILE_ADDRESS,
+    Section.RELIGION,
+}
+
+# Section name -> how to read it off a Profile (biodata parts are single fields).
+_BIODATA_PARTS: Final = {
+    Section.BIRTH: ("birth_place", "birth_date"),
+    Section.SEX: ("sex",),
+    Section.MARITAL_STATUS: ("marital_status",),
+    Section.RELIGION: ("religion",),
+    Section.HEADLINE: ("headline",),
+}
+
+
+def _section_data(profile_data: Mapping[str, Any], section: Section) -> Any:
+    parts = _BIODATA_PARTS.get(section)
+    biodata = profile_data["biodata"]
+    if parts is not None:
+        values = {part: biodata.get(part) for part in parts}
+        return values if len(values) > 1 else values[parts[0]]
+    return profile_data[section.value]
+
+
+def _order(fields: frozenset[str]) -> tuple[str, ...]:
+    sections = [s.value for s in Section if s in fields]
+    identity = [f for f in (IDENTITY_NIK, IDENTITY_NIK_MASKED) if f in fields]
+    return (*identity, *sections)
+
+
+def build_view(
+    *,
+    profile: Profile,
+    nik: str,
+    siapkerja_id: str,
+    card_active: bool,
+    audience: Audience,
+    allowed: frozenset[str] | None = None,
+    purpose: str | None = None,
+    verifier: str | None = None,
+    consent_required: bool = False,
+    profile_data: Mapping[str, Any] | None = None,
+) -> ProfileView:
+    """The view of ``profile`` for ``audience``.
+
+    :param allowed: for a verifier, the fields its scopes and the consent allow.
+    :param profile_data: the profile already unstructured (a cache may pass it).
+    """
+    data_source = profile_data if profile_data is not None else converter.unstructure(profile)
+    if audience is Audience.HOLDER:
+        fields = frozenset({*Section, IDENTITY_NIK})
+    elif audience is Audience.VERIFIER and allowed is not None:
+        fields = allowed
+    else:
+        fields = frozenset(s for s in profile.visibility.published if s in _PUBLIC_SECTIONS)
+    if IDENTITY_NIK in fields:
+        shown_nik: str | None = nik
+        fields = fields - {IDENTITY_NIK_MASKED}
+    elif IDENTITY_NIK_MASKED in fields:
+        shown_nik = mask_nik(nik)
+    else:
+        shown_nik = None
+    data = {
+        section.value: _section_data(data_source, section)
+        for section in Section
+        if section in fields
+    }
+    return ProfileView(
+        siapkerja_id=siapkerja_id,
+        full_name=profile.full_name,
+        card_active=card_active,
+        audience=audience,
+        disclosed=_order(fields),
+        data=MappingProxyType(data),
+        nik=shown_nik,
+        purpose=purpose,
+        verifier=verifier,
+        consent_required=consent_required,
+    )
