@@ -23,6 +23,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
 from siapkerja_core.nik import InvalidNik, Nik, parse_nik
@@ -285,16 +286,27 @@ def demo(
             help="Type the SMS code yourself instead of letting the demo read it.",
         ),
     ] = False,
+    card_svg: Annotated[
+        Path | None,
+        typer.Option(
+            "--card-svg",
+            help="Write the issued card as SVG (ID-1 size) to this file.",
+        ),
+    ] = Path("siapkerja-card.svg"),
 ) -> None:
-    """Walk the registration journey on the embedded default.
+    """Walk the SIAPkerja-ID journey on the embedded default.
 
     Register Galih Agan Pambayun (the brief's sample person) against the
-    offline Dukcapil registry, receive the SMS code on the console, confirm it
-    and sign in with NIK, e-mail and phone. / Jalankan alur pendaftaran akun.
+    offline Dukcapil registry, receive the SMS code on the console, confirm it,
+    sign in, complete the profile, issue the card (QR in the terminal, card
+    as SVG), scan it and check in at a job fair. / Jalankan seluruh alur.
     """
     from siapkerja_adapters.demo import run_demo  # rich and the journey load only here
 
-    run_demo(ask=(lambda prompt: typer.prompt(prompt.rstrip(": "))) if interactive else None)
+    run_demo(
+        ask=(lambda prompt: typer.prompt(prompt.rstrip(": "))) if interactive else None,
+        card_path=card_svg,
+    )
 
 
 # --------------------------------------------------------------------------

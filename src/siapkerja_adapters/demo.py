@@ -6,21 +6,28 @@ and the console SMS sender, whose printed message is read back from the
 sender's outbox exactly as a person would read it off their phone (or, with
 ``interactive=True``, typed in by the person at the keyboard).
 
-It shows the happy path and, on the way, what the library refuses: a wrong
-mother's name, a wrong code, a login with the wrong password.
+It shows the happy path — registration, login, the profile of the brief's
+scanned-profile page, the card with its QR in the terminal (and as an SVG
+file), a scan, a check-in — and, on the way, what the library refuses: a
+wrong mother's name, a wrong code, a wrong password, an incomplete profile, an
+old QR after rotation, a replayed access code.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
 from siapkerja_adapters.connect import connect
+from siapkerja_core import regions
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.model import Account
 from siapkerja_core.service import Siapkerja
 
 __all__ = ["GALIH", "DemoPerson", "run_demo"]
@@ -81,11 +88,13 @@ def run_demo(
     svc: Siapkerja | None = None,
     person: DemoPerson = GALIH,
     ask: Callable[[str], str] | None = None,
+    card_path: Path | None = None,
 ) -> Siapkerja:
     """Walk ``person`` through the journey on ``svc`` (default: ``connect()``).
 
     :param ask: when given, the demo asks the user for the code (as a real
         user would type it) instead of reading it from the SMS outbox.
+    :param card_path: where to write the card as SVG (nothing written if ``None``).
     :return: the service used, for inspection.
     """
     console = console or Console()
@@ -130,8 +139,95 @@ def run_demo(
         signed_in = svc.login(identifier=identifier, password=person.password)
         table.add_row(identifier, f"✓ {signed_in.full_name} ({signed_in.nik_masked})")
     console.print(table)
-    console.print(
-        "\nProfil, kartu SIAPkerja-ID dan QR-nya menyusul di rilis berikutnya "
-        "/ profile, card and QR follow in the next release."
-    )
+    _card_part(console, svc, account, card_path)
     return svc
+
+
+def _photo() -> dict[str, object]:
+    """A small generated portrait: the demo ships no image file."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (120, 150), (222, 232, 245))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((35, 20, 85, 75), fill=(120, 90, 70))
+    draw.rectangle((25, 85, 95, 150), fill=(30, 70, 140))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return {"content": buffer.getvalue(), "media_type": "image/png"}
+
+
+def _card_part(console: Console, svc: Siapkerja, account: Account, card_path: Path | None) -> None:
+    """Steps 5-8: the profile of the brief's scanned page, the card, a scan, a check-in."""
+    account_id = account.id
+    console.print("\n[bold]5. Profil[/] — lengkapi profil untuk mendapatkan SIAPkerja-ID")
+    console.print(f"  kelengkapan awal: {svc.completeness(account_id).percent} %")
+    _refused(console, "kartu belum bisa terbit", lambda: svc.issue_card(account_id))
+    village = regions.search("pal merah", level="village", within="317307")[0].code
+    address = {"village_code": village, "street": "Jl. Palmerah Barat", "rt": "5", "rw": "3"}
+    svc.update_profile(
+        account_id,
+        biodata={
+            "birth_place": "Jakarta",
+            "birth_date": "1994-03-12",
+            "marital_status": "belum_menikah",
+            "religion": "islam",
+            "headline": "IT Professional",
+        },
+        ktp_address=address,
+        domicile_address=address,
+        skills=[{"name": s} for s in ("PHP", "Symfony", "AngularJS", "Laravel", "Linux", "Java")],
+        languages=[{"name": "English", "level": "menengah"}],
+        work=[
+            {
+                "title": "Backend Developer",
+                "company": "Company",
+                "start": "2021-06",
+                "location": "Indonesia",
+            }
+        ],
+        education=[
+            {
+                "institution": "BINUS University",
+                "level": "S1",
+                "major": "Informatika",
+                "gpa": 3.4,
+                "start_year": 2016,
+                "end_year": 2018,
+            }
+        ],
+        photo=_photo(),
+    )
+    console.print(f"  [green]✓[/] kelengkapan: {svc.completeness(account_id).percent} %")
+
+    console.print("\n[bold]6. Kartu SIAPkerja-ID[/] — Kartu Digital Ketenagakerjaan")
+    card = svc.issue_card(account_id)
+    qr = svc.card_qr(account_id)
+    console.print(f"  [green]✓[/] {card.siapkerja_id}  QR versi {qr.qr.version}-{qr.qr.error}")
+    console.print(f"  URL: {qr.url}")
+    console.print(qr.terminal(), highlight=False)
+    if card_path is not None:
+        card_path.write_text(card.to_svg(), encoding="utf-8")
+        console.print(f"  kartu (SVG, ukuran ID-1) ditulis ke / card written to: {card_path}")
+
+    console.print("\n[bold]7. Pindai[/] — siapa melihat apa / who sees what")
+    for label, view in (
+        ("anonim / anonymous", svc.resolve(qr.url)),
+        ("pemilik / holder", svc.resolve(qr.token, account)),
+    ):
+        console.print(f"  {label}: {', '.join(view.disclosed)}")
+    old_token = qr.token
+    svc.rotate_card(account_id)
+    _refused(
+        console, "QR lama setelah rotasi / old QR after rotation", lambda: svc.resolve(old_token)
+    )
+
+    console.print("\n[bold]8. Kode akses[/] — absensi Job Fair")
+    code = svc.card_qr(account_id, mode="access", purpose="jobfair-jakarta-2026")
+    receipt = svc.check_in(code.token, event_id="jobfair-jakarta-2026")
+    console.print(f"  [green]✓[/] hadir: {receipt.full_name} ({receipt.siapkerja_id})")
+    _refused(
+        console,
+        "dipakai ulang / replayed",
+        lambda: svc.check_in(code.token, event_id="jobfair-jakarta-2026"),
+    )
+    console.print(f"\n  catatan akses / access ledger: {len(svc.access_log(account_id))} entri")

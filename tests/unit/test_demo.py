@@ -13,16 +13,29 @@ from siapkerja_adapters.demo import GALIH, run_demo
 from siapkerja_core.passwords import PasswordHasher
 
 
-def test_demo_registers_confirms_and_signs_in() -> None:
+def test_demo_walks_the_whole_journey(tmp_path) -> None:
     out = io.StringIO()
     svc = connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
-    run_demo(Console(file=out, width=120), svc=svc)
+    run_demo(Console(file=out, width=120), svc=svc, card_path=tmp_path / "card.svg")
     text = out.getvalue()
-    assert "registration.mismatch" in text
-    assert "otp.invalid" in text
-    assert "login.failed" in text
+    for refusal in (
+        "registration.mismatch",
+        "otp.invalid",
+        "login.failed",
+        "profile.incomplete",
+        "token.revoked",
+        "token.replayed",
+    ):
+        assert refusal in text
     account = svc.login(identifier=GALIH.email, password=GALIH.password)
     assert account.nik == GALIH.nik
+    assert svc.completeness(account.id).complete
+    card = svc.card(account.id)
+    svg = (tmp_path / "card.svg").read_text(encoding="utf-8")
+    assert svg.startswith(("<svg", "<?xml"))
+    assert card.siapkerja_id in svg
+    ledger = svc.access_log(account.id)
+    assert [entry.channel for entry in ledger] == ["link", "link", "access"]
 
 
 def test_demo_can_take_the_code_from_the_keyboard() -> None:
@@ -36,15 +49,17 @@ def test_demo_can_take_the_code_from_the_keyboard() -> None:
         typed.append(code)
         return code
 
-    run_demo(Console(file=io.StringIO()), svc=svc, ask=ask)
+    run_demo(Console(file=io.StringIO()), svc=svc, ask=ask, card_path=None)
     assert len(typed) == 1
     assert len(typed[0]) == 6
 
 
-def test_demo_command_runs_on_the_embedded_default(monkeypatch) -> None:
+def test_demo_command_runs_on_the_embedded_default(monkeypatch, tmp_path) -> None:
     for name in ("SIAPKERJA_CONFIG", "SIAPKERJA_STORAGE", "SIAPKERJA_SMS", "SIAPKERJA_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
-    result = CliRunner().invoke(app, ["demo"])
+    card = tmp_path / "kartu.svg"
+    result = CliRunner().invoke(app, ["demo", "--card-svg", str(card)])
     assert result.exit_code == 0, result.output
     assert "[siapkerja sms] to +6281299999999" in result.output
     assert "akun aktif" in result.output
+    assert "SK-" in card.read_text(encoding="utf-8")
