@@ -235,8 +235,8 @@ class CardQr:
 
 @frozen(kw_only=True)
 class CheckInReceipt:
-    """What a check-in returns: the record and whom it was for (the station operator compares
-    the face with the photo)."""
+    """What a check-in returns: the record and whom it was for (name and number, which the
+    station operator can compare with the KTP shown at the door)."""
 
     check_in: CheckIn
     full_name: str
@@ -382,9 +382,17 @@ class Cards:
         return ring
 
     def retire_key(self, kid: str) -> Keyring:
-        """Stop a key verifying (a leaked key: every token it signed dies at once)."""
+        """Stop a key verifying (a leaked key: every token it signed dies at once).
+
+        Retiring a key that currently signs first adds a fresh one, so the
+        service can go on issuing codes; holders get new link QRs on request.
+        """
         with self._keyring_lock, self.storage.transaction() as tx:
-            ring = self.keyring().retire(kid, self.clock())
+            ring = tx.keyring.get() or self.keyring()
+            signing = {k.kid for k in (ring.signing_link_key, ring.signing_access_key) if k}
+            if kid in signing:
+                ring = ring.rotate(self._token_bytes, self.clock())
+            ring = ring.retire(kid, self.clock())
             tx.keyring.put(ring)
         self._keyring_cache = ring
         self.qr_cache.clear()
@@ -573,6 +581,7 @@ class Cards:
     ) -> ProfileView:
         """Open a scanned link QR for ``viewer`` under the disclosure policy; log the access."""
         claims = verify_link(self.keyring(), self._token_of(token))
+        purpose = purpose.strip() if purpose else None  # as grant_consent stores it
         now = self.clock()
         subject = self.storage.scan_subject(claims.card_ref)
         if subject is None or not subject.card.active or not subject.account.active:
@@ -751,8 +760,22 @@ class Cards:
             for record in result.added:
                 if (record.card_ref, record.event_id) in held:
                     tx.check_ins.replace(record)  # an earlier check-in replaces a later one
-                else:
-                    tx.check_ins.add(record)
+                    continue
+                tx.check_ins.add(record)
+                card = tx.cards.by_ref(record.card_ref)
+                if card is not None:  # the holder's ledger shows station check-ins too
+                    tx.access_log.append(
+                        AccessRecord(
+                            id=self._ledger_id(),
+                            account_id=card.account_id,
+                            at=record.checked_in_at,
+                            audience="station",
+                            fields=("siapkerja_id",),
+                            channel="access",
+                            purpose=record.event_id,
+                            verifier_name=record.station_id,
+                        )
+                    )
         added = len(result.added)
         return SyncReport(
             received=len(incoming),

@@ -140,6 +140,20 @@ SCOPES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
                 IDENTITY_NIK_MASKED,
             }
         ),
+        # Placement abroad and internships in Japan (P3MI, BP2MI, sending LPKs):
+        # passports and visas are applied for by legal identity; languages and
+        # certificates (JFT, JLPT, SSW tests) decide eligibility.
+        "p3mi": frozenset(
+            {
+                *_PROFESSIONAL,
+                Section.CONTACT,
+                Section.BIRTH,
+                Section.SEX,
+                Section.MARITAL_STATUS,
+                Section.KTP_ADDRESS,
+                IDENTITY_NIK,
+            }
+        ),
         # The Dinas Ketenagakerjaan issuing the AK/I ("kartu kuning"): the card's
         # own fields (Permenaker 39/2016) — identity, status, religion, address,
         # education — and the rest of the profile.
@@ -289,12 +303,14 @@ def build_view(
     :param profile_data: the profile already unstructured (a cache may pass it).
     """
     data_source = profile_data if profile_data is not None else converter.unstructure(profile)
+    public = frozenset(s for s in profile.visibility.published if s in _PUBLIC_SECTIONS)
     if audience is Audience.HOLDER:
         fields = frozenset({*Section, IDENTITY_NIK})
     elif audience is Audience.VERIFIER and allowed is not None:
-        fields = allowed
+        # A verifier never sees less than anyone scanning the code would.
+        fields = allowed | public
     else:
-        fields = frozenset(s for s in profile.visibility.published if s in _PUBLIC_SECTIONS)
+        fields = public
     if IDENTITY_NIK in fields:
         shown_nik: str | None = nik
         fields = fields - {IDENTITY_NIK_MASKED}
