@@ -342,7 +342,8 @@ class Cards:
         return self._token_bytes(16).hex()
 
     def _ledger_id(self) -> str:
-        return self._ledger_prefix + str(next(self._ledger_serial))
+        # Zero-padded so that ids sort in the order entries were written.
+        return f"{self._ledger_prefix}{next(self._ledger_serial):012d}"
 
     def _account(self, tx: Transaction, account_id: str) -> AccountRecord:
         account = tx.accounts.get(account_id)
@@ -388,7 +389,7 @@ class Cards:
         service can go on issuing codes; holders get new link QRs on request.
         """
         with self._keyring_lock, self.storage.transaction() as tx:
-            ring = tx.keyring.get() or self.keyring()
+            ring = tx.keyring.get() or Keyring.generate(self._token_bytes, self.clock())
             signing = {k.kid for k in (ring.signing_link_key, ring.signing_access_key) if k}
             if kid in signing:
                 ring = ring.rotate(self._token_bytes, self.clock())
@@ -485,6 +486,7 @@ class Cards:
             holder_name=profile.full_name,
             issued_at=record.updated_at.date(),
             qr_text=link_url(self.base_url, mint_link(ring, record.card_ref, record.version)),
+            qr_version=record.version,
             photo=None if photo is None else photo.content,
             photo_type=None if photo is None else photo.media_type,
         )
@@ -541,11 +543,13 @@ class Cards:
             token = mint_link(ring, record.card_ref, record.version)
             url = link_url(self.base_url, token)
             key = (record.card_ref, record.version, "link")
-            cached = self.qr_cache.get(key)
+            # The URL is part of the entry: after a key rotation the same version
+            # is signed by a new key, and the cached image must not be reused.
+            cached = self.qr_cache.get(key, url)
             if cached is None:
                 code = make_qr(url, max_version=None)
                 cached = (code, qr_svg(code, scale=4))
-                self.qr_cache.put(key, cached)
+                self.qr_cache.put(key, cached, url)
             code, svg = cached
             return CardQr(
                 mode="link", token=token, url=url, qr=code, version=record.version, svg_text=svg

@@ -303,14 +303,14 @@ def build_view(
     :param profile_data: the profile already unstructured (a cache may pass it).
     """
     data_source = profile_data if profile_data is not None else converter.unstructure(profile)
-    public = frozenset(s for s in profile.visibility.published if s in _PUBLIC_SECTIONS)
     if audience is Audience.HOLDER:
         fields = frozenset({*Section, IDENTITY_NIK})
     elif audience is Audience.VERIFIER and allowed is not None:
-        # A verifier never sees less than anyone scanning the code would.
-        fields = allowed | public
+        # Exactly what the scope and the consent allow (data minimisation: the
+        # ledger then records no more than the purpose needed).
+        fields = allowed
     else:
-        fields = public
+        fields = frozenset(s for s in profile.visibility.published if s in _PUBLIC_SECTIONS)
     if IDENTITY_NIK in fields:
         shown_nik: str | None = nik
         fields = fields - {IDENTITY_NIK_MASKED}

@@ -20,8 +20,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from siapkerja_adapters.memory import MemoryCounters, MemoryStorage
+from siapkerja_core.disclosure import Verifier
 from siapkerja_core.model import (
+    AccessRecord,
     AccountRecord,
+    CardRecord,
+    ConsentRecord,
     OtpChallenge,
     OtpPurpose,
     PasswordResetRecord,
@@ -29,7 +33,17 @@ from siapkerja_core.model import (
     RegistrationStatus,
     SessionRecord,
 )
-from siapkerja_core.ports import AccountConflict, Counters, Storage
+from siapkerja_core.ports import (
+    AccountConflict,
+    CardConflict,
+    CheckInConflict,
+    Counters,
+    ScanSubject,
+    Storage,
+)
+from siapkerja_core.profile import Profile
+from siapkerja_core.station import CheckIn
+from siapkerja_core.tokens import Keyring
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -231,3 +245,300 @@ def test_counters_are_atomic(counters: Counters) -> None:
     for worker in workers:
         worker.join(timeout=30)
     assert counters.count("shared", window=day, now=NOW) == 2000
+
+
+# --- profiles, cards, verifiers, consents, the access ledger, check-ins, keys ------------
+
+
+def card(n: int, *, number: str | None = None, card_ref: int | None = None, version: int = 1):
+    return CardRecord(
+        id=f"card-{n}",
+        account_id=f"acct-{n}",
+        number=number or f"SK-TEST-{n:04d}-00X",
+        card_ref=card_ref if card_ref is not None else 1000 + n,
+        version=version,
+        issued_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def verifier(n: int) -> Verifier:
+    return Verifier(id=f"ver-{n}", name=f"Instansi {n}", scopes=["karirhub"], created_at=NOW)
+
+
+def consent(n: int, *, account_id: str = "acct-1", minutes: int = 0) -> ConsentRecord:
+    return ConsentRecord(
+        id=f"consent-{n}",
+        account_id=account_id,
+        verifier_id="ver-1",
+        purpose="lamaran",
+        fields=None,
+        granted_at=NOW + timedelta(minutes=minutes),
+    )
+
+
+def entry(n: int, *, account_id: str = "acct-1", minutes: int = 0) -> AccessRecord:
+    return AccessRecord(
+        id=f"log-{n}",
+        account_id=account_id,
+        at=NOW + timedelta(minutes=minutes),
+        audience="anonymous",
+        fields=("headline",),
+        channel="link",
+    )
+
+
+def check_in(card_ref: int, event: str = "jobfair", *, minutes: int = 0, station: str = "S1"):
+    return CheckIn.record(
+        card_ref=card_ref,
+        event_id=event,
+        station_id=station,
+        checked_in_at=NOW + timedelta(minutes=minutes),
+        step=1,
+        kid="K000",
+    )
+
+
+def keyring() -> Keyring:
+    return Keyring.generate(lambda n: bytes(range(1, n + 1)), NOW)
+
+
+def test_profiles_are_kept_per_account(storage: Storage) -> None:
+    profile = Profile(full_name="Person 1")
+    with storage.transaction() as tx:
+        assert tx.profiles.get("acct-1") is None
+        tx.profiles.put("acct-1", profile)
+        assert tx.profiles.get("acct-1") == profile  # reads its own writes
+    changed = Profile(full_name="Person 1", skills=["PHP"])
+    with storage.transaction() as tx:
+        assert tx.profiles.get("acct-1") == profile
+        assert tx.profiles.get("acct-2") is None
+        tx.profiles.put("acct-1", changed)
+    with storage.transaction() as tx:
+        assert tx.profiles.get("acct-1") == changed
+
+
+def test_cards_are_found_by_account_reference_and_number(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        tx.cards.add(card(1))
+        assert tx.cards.by_ref(1001) == card(1)  # reads its own writes
+        assert tx.cards.by_number(card(1).number) == card(1)
+    with storage.transaction() as tx:
+        assert tx.cards.get("acct-1") == card(1)
+        assert tx.cards.by_ref(1001) == card(1)
+        assert tx.cards.by_number(card(1).number) == card(1)
+        assert tx.cards.get("acct-2") is None
+        assert tx.cards.by_ref(1002) is None
+        assert tx.cards.by_number("SK-NONE-0000-000") is None
+    bumped = card(1, version=2)
+    with storage.transaction() as tx:
+        tx.cards.put(bumped)
+    with storage.transaction() as tx:
+        assert tx.cards.get("acct-1") == bumped
+        assert tx.cards.by_ref(1001) == bumped
+        assert tx.cards.by_number(card(1).number) == bumped
+
+
+@pytest.mark.parametrize("shared", ["number", "card_ref"])
+def test_card_numbers_and_references_are_unique(storage: Storage, shared: str) -> None:
+    with storage.transaction() as tx:
+        tx.cards.add(card(1))
+    clash = card(2, **{shared: getattr(card(1), shared)})
+    with pytest.raises(CardConflict), storage.transaction() as tx:
+        tx.cards.add(clash)
+    with storage.transaction() as tx:
+        assert tx.cards.get("acct-2") is None
+        assert tx.cards.get("acct-1") == card(1)
+        assert tx.cards.by_ref(1001) == card(1)
+        assert tx.cards.by_number(card(1).number) == card(1)
+
+
+def test_a_card_conflict_can_be_retried_in_the_same_transaction(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        tx.cards.add(card(1))
+    with storage.transaction() as tx:
+        with pytest.raises(CardConflict):
+            tx.cards.add(card(2, number=card(1).number))
+        tx.cards.add(card(2))  # a new draw
+    with storage.transaction() as tx:
+        assert tx.cards.get("acct-2") == card(2)
+
+
+def test_verifiers_are_found_by_key_hash(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        tx.verifiers.add(verifier(1), "hash-1")
+        tx.verifiers.add(verifier(2), "hash-2")
+        assert tx.verifiers.by_key("hash-2") == verifier(2)
+    with storage.transaction() as tx:
+        assert tx.verifiers.get("ver-1") == verifier(1)
+        assert tx.verifiers.by_key("hash-1") == verifier(1)
+        assert tx.verifiers.by_key("hash-3") is None
+        assert tx.verifiers.get("ver-3") is None
+    inactive = Verifier(
+        id="ver-1", name="Instansi 1", scopes=["karirhub"], created_at=NOW, active=False
+    )
+    with storage.transaction() as tx:
+        tx.verifiers.put(inactive)  # keeps the key hash
+    with storage.transaction() as tx:
+        assert tx.verifiers.get("ver-1") == inactive
+        assert tx.verifiers.by_key("hash-1") == inactive
+
+
+def test_consents_are_listed_per_account_oldest_first(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        tx.consents.put(consent(1, minutes=5))
+        tx.consents.put(consent(2, minutes=1))
+        tx.consents.put(consent(3, account_id="acct-2"))
+    withdrawn = ConsentRecord(
+        id="consent-1",
+        account_id="acct-1",
+        verifier_id="ver-1",
+        purpose="lamaran",
+        fields=frozenset({"contact"}),
+        granted_at=NOW + timedelta(minutes=5),
+        withdrawn_at=NOW + timedelta(hours=1),
+    )
+    with storage.transaction() as tx:
+        assert [c.id for c in tx.consents.for_account("acct-1")] == ["consent-2", "consent-1"]
+        tx.consents.put(withdrawn)
+    with storage.transaction() as tx:
+        assert tx.consents.get("consent-1") == withdrawn
+        assert tx.consents.for_account("acct-1") == [consent(2, minutes=1), withdrawn]
+        assert [c.id for c in tx.consents.for_account("acct-2")] == ["consent-3"]
+        assert tx.consents.for_account("acct-9") == []
+        assert tx.consents.get("consent-9") is None
+
+
+def test_the_access_ledger_appends_and_lists_oldest_first(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        tx.access_log.append(entry(1, minutes=10))
+        tx.access_log.append(entry(2, minutes=0))
+        tx.access_log.append(entry(3, account_id="acct-2"))
+        assert [e.id for e in tx.access_log.for_account("acct-1")] == ["log-2", "log-1"]
+    storage.log_access(entry(4, minutes=5))  # committed on return, no transaction
+    with storage.transaction() as tx:
+        assert tx.access_log.for_account("acct-1") == [
+            entry(2, minutes=0),
+            entry(4, minutes=5),
+            entry(1, minutes=10),
+        ]
+        assert tx.access_log.for_account("acct-2") == [entry(3, account_id="acct-2")]
+        assert tx.access_log.for_account("acct-9") == []
+
+
+def test_log_access_is_committed_at_once_and_concurrently(storage: Storage) -> None:
+    barrier = threading.Barrier(8)
+
+    def log(worker: int) -> None:
+        barrier.wait()
+        for n in range(50):
+            storage.log_access(entry(worker * 1000 + n, minutes=n))
+
+    workers = [threading.Thread(target=log, args=(w,)) for w in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    with storage.transaction() as tx:
+        entries = tx.access_log.for_account("acct-1")
+    assert len(entries) == len({e.id for e in entries}) == 400
+    assert [e.at for e in entries] == sorted(e.at for e in entries)
+
+
+def test_one_check_in_per_card_and_event(storage: Storage) -> None:
+    first = check_in(1001, minutes=5)
+    with storage.transaction() as tx:
+        assert tx.check_ins.get(1001, "jobfair") is None
+        tx.check_ins.add(first)
+        assert tx.check_ins.get(1001, "jobfair") == first
+    with pytest.raises(CheckInConflict), storage.transaction() as tx:
+        tx.check_ins.add(check_in(1001, minutes=9, station="S2"))
+    with storage.transaction() as tx:
+        assert tx.check_ins.get(1001, "jobfair") == first
+        tx.check_ins.add(check_in(1001, "kelas-blk"))  # another event
+        tx.check_ins.add(check_in(1002, minutes=1))  # another card
+    earlier = check_in(1001, minutes=2, station="S2")
+    with storage.transaction() as tx:
+        tx.check_ins.replace(earlier)
+    with storage.transaction() as tx:
+        assert tx.check_ins.get(1001, "jobfair") == earlier
+        assert tx.check_ins.for_event("jobfair") == [check_in(1002, minutes=1), earlier]
+        assert tx.check_ins.for_event("kelas-blk") == [check_in(1001, "kelas-blk")]
+        assert tx.check_ins.for_event("none") == []
+
+
+def test_the_keyring_is_stored_whole(storage: Storage) -> None:
+    ring = keyring()
+    with storage.transaction() as tx:
+        assert tx.keyring.get() is None
+        tx.keyring.put(ring)
+    rotated = ring.rotate(lambda n: bytes(range(2, n + 2)), NOW + timedelta(days=1))
+    with storage.transaction() as tx:
+        assert tx.keyring.get() == ring
+        tx.keyring.put(rotated)
+    with storage.transaction() as tx:
+        stored = tx.keyring.get()
+    assert stored == rotated
+    assert stored is not None
+    assert stored.to_dict() == rotated.to_dict()
+
+
+def test_scan_subject_reads_card_account_and_profile_as_committed(storage: Storage) -> None:
+    assert storage.scan_subject(1001) is None
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+        tx.cards.add(card(1))
+    subject = storage.scan_subject(1001)
+    assert subject == ScanSubject(card(1), account(1), None)
+    assert (subject.card, subject.account, subject.profile) == (card(1), account(1), None)
+    profile = Profile(full_name="Person 1")
+    with storage.transaction() as tx:
+        tx.profiles.put("acct-1", profile)
+        tx.cards.put(card(1, version=2))
+        # Not committed yet: a scan still sees the committed state.
+        assert storage.scan_subject(1001) == ScanSubject(card(1), account(1), None)
+    assert storage.scan_subject(1001) == ScanSubject(card(1, version=2), account(1), profile)
+    assert storage.scan_subject(1002) is None
+
+
+def test_a_failing_transaction_writes_none_of_the_card_tables(storage: Storage) -> None:
+    class Boom(Exception):
+        pass
+
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+        tx.cards.add(card(1))
+        tx.check_ins.add(check_in(1001, minutes=5))
+
+    def write_then_fail() -> None:
+        with storage.transaction() as tx:
+            tx.profiles.put("acct-1", Profile(full_name="Person 1"))
+            tx.cards.put(card(1, version=2))
+            tx.cards.add(card(2))
+            tx.verifiers.add(verifier(1), "hash-1")
+            tx.consents.put(consent(1))
+            tx.access_log.append(entry(1))
+            tx.check_ins.add(check_in(1002))
+            tx.check_ins.replace(check_in(1001, minutes=1))
+            tx.keyring.put(keyring())
+            raise Boom
+
+    with pytest.raises(Boom):
+        write_then_fail()
+    with storage.transaction() as tx:
+        assert tx.profiles.get("acct-1") is None
+        assert tx.cards.get("acct-1") == card(1)
+        assert tx.cards.by_ref(1001) == card(1)
+        assert tx.cards.get("acct-2") is None
+        assert tx.cards.by_ref(1002) is None
+        assert tx.cards.by_number(card(2).number) is None
+        assert tx.verifiers.get("ver-1") is None
+        assert tx.verifiers.by_key("hash-1") is None
+        assert tx.consents.get("consent-1") is None
+        assert tx.consents.for_account("acct-1") == []
+        assert tx.access_log.for_account("acct-1") == []
+        assert tx.check_ins.get(1002, "jobfair") is None
+        assert tx.check_ins.for_event("jobfair") == [check_in(1001, minutes=5)]
+        assert tx.keyring.get() is None
+    assert storage.scan_subject(1001) == ScanSubject(card(1), account(1), None)
+    assert storage.scan_subject(1002) is None
