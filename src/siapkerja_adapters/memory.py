@@ -175,6 +175,13 @@ class _Accounts(_View[AccountRecord]):
                 raise AccountConflict(field)
         self._put(record.id, record)
 
+    def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
+        keys = {k for k in self._table.rows if isinstance(k, str)}
+        keys.update(k for k, v in self._overlay.items() if v is not _DELETED and isinstance(k, str))
+        keys.difference_update(k for k, v in self._overlay.items() if v is _DELETED)
+        ordered = sorted(k for k in keys if after is None or k > after)
+        return ordered[:limit]
+
     def put(self, record: AccountRecord) -> None:
         if self._get(record.id) is None:
             raise KeyError(record.id)

@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -77,6 +77,8 @@ from siapkerja_core.tokens import (
 
 __all__ = [
     "AccessGranted",
+    "BulkCardsIssued",
+    "BulkIssueReport",
     "CardError",
     "CardIssued",
     "CardQr",
@@ -172,6 +174,14 @@ class CardScanned(DomainEvent):
 
 
 @frozen(kw_only=True)
+class BulkCardsIssued(DomainEvent):
+    """A bulk run issued ``issued`` cards (one event per run, not per card)."""
+
+    name: ClassVar[str] = "card.bulk_issued"
+    issued: int
+
+
+@frozen(kw_only=True)
 class CheckInRecorded(DomainEvent):
     name: ClassVar[str] = "attendance.recorded"
     account_id: str | None
@@ -241,6 +251,16 @@ class CheckInReceipt:
     check_in: CheckIn
     full_name: str
     siapkerja_id: str
+
+
+@frozen(kw_only=True)
+class BulkIssueReport:
+    """The outcome of :meth:`Cards.issue_cards`."""
+
+    issued: int
+    incomplete: int
+    """Accounts skipped because their profile is not complete yet."""
+    already_issued: int
 
 
 @frozen(kw_only=True)
@@ -490,6 +510,57 @@ class Cards:
             photo=None if photo is None else photo.content,
             photo_type=None if photo is None else photo.media_type,
         )
+
+    def issue_cards(
+        self,
+        account_ids: Iterable[str] | None = None,
+        *,
+        batch_size: int = 500,
+        progress: Callable[[int], None] | None = None,
+    ) -> BulkIssueReport:
+        """Issue a card to every complete profile that has none (all accounts by default).
+
+        Cards are written ``batch_size`` to a transaction; QR images are not
+        rendered (they are made lazily, on first ``card_qr``). Accounts that
+        already hold a card are left alone, so a re-run issues nothing twice.
+
+        :param progress: called with the number of accounts handled after each batch.
+        """
+        now = self.clock()
+        self.keyring()  # created once, before the batches
+        issued = incomplete = already = 0
+        pending = iter(account_ids) if account_ids is not None else self._all_account_ids()
+        while True:
+            batch = list(itertools.islice(pending, batch_size))
+            if not batch:
+                break
+            with self.storage.transaction() as tx:
+                for account_id in batch:
+                    account = tx.accounts.get(account_id)
+                    if account is None or not account.active:
+                        continue
+                    if tx.cards.get(account.id) is not None:
+                        already += 1
+                    elif not completeness(self._profile(tx, account)).complete:
+                        incomplete += 1
+                    else:
+                        self._new_card(tx, account.id, now)
+                        issued += 1
+            if progress is not None:
+                progress(len(batch))
+        if issued and self._listening():
+            self.emit(BulkCardsIssued(occurred_at=now, issued=issued))
+        return BulkIssueReport(issued=issued, incomplete=incomplete, already_issued=already)
+
+    def _all_account_ids(self) -> Iterator[str]:
+        after: str | None = None
+        while True:
+            with self.storage.transaction() as tx:
+                page = tx.accounts.ids(after=after, limit=1000)
+            if not page:
+                return
+            yield from page
+            after = page[-1]
 
     def card(self, account_id: str) -> Card:
         """The account's current card (raises ``card.no_card`` before the first issue)."""

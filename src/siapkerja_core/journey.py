@@ -34,7 +34,7 @@ import hmac
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import ClassVar, Protocol
+from typing import ClassVar, Final, Protocol
 
 import attrs
 from attrs import frozen
@@ -80,7 +80,9 @@ from siapkerja_core.ports import (
 )
 
 __all__ = [
+    "NO_PASSWORD",
     "AccountActivated",
+    "AccountImported",
     "AlreadyRegistered",
     "Entropy",
     "Journey",
@@ -97,6 +99,9 @@ __all__ = [
     "ResetError",
     "VerificationFailed",
 ]
+
+NO_PASSWORD: Final = "!no-password"  # noqa: S105 - a marker no Argon2 hash can equal
+"""The stored "hash" of an imported account: no password verifies against it."""
 
 _DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
@@ -311,6 +316,14 @@ class AccountActivated(DomainEvent):
     name: ClassVar[str] = "account.activated"
     account_id: str
     registration_id: str
+
+
+@frozen(kw_only=True)
+class AccountImported(DomainEvent):
+    """An account was created from a trusted register (no password until recovery)."""
+
+    name: ClassVar[str] = "account.imported"
+    account_id: str
 
 
 @frozen(kw_only=True)
@@ -1033,6 +1046,59 @@ class Journey:
             PasswordResetCompleted(occurred_at=now, account_id=account.id, sessions_ended=ended)
         )
         return self._account_view(record, session)
+
+    # --- imports ------------------------------------------------------------------------
+
+    def import_account(
+        self, *, nik: str, full_name: str, email: str, phone: str
+    ) -> tuple[Account, bool]:
+        """Create an account from a trusted record (an AK/I register); ``(account, created)``.
+
+        For migrations from a Disnaker's job-seeker register, whose people were
+        identified at the counter. The account has no password: its holder sets
+        one through recovery ("Kendala Masuk ke Akun?"), which proves the phone.
+        Importing the same person again returns the existing account (idempotent);
+        the same NIK with other contacts is a conflict.
+
+        :raises InvalidNik, InvalidEmail, InvalidPhone, RegistrationError: bad fields,
+            ``registration.already_registered`` (other contacts), ``email_taken``,
+            ``phone_taken``.
+        """
+        parsed = parse_nik(nik)
+        if not isinstance(full_name, str) or not full_name.strip() or len(full_name) > 100:
+            raise RegistrationError("invalid_name", field_id="Nama lengkap", field_en="Full name")
+        full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
+        email = normalize_email(email)
+        phone = normalize_phone(phone)
+        now = self.clock()
+        with self.storage.transaction() as tx:
+            existing = tx.accounts.find(nik=parsed.value)
+            if existing is not None:
+                if (existing.email, existing.phone) == (email, phone):
+                    return self._account_view(existing), False
+                raise AlreadyRegistered(
+                    "already_registered",
+                    email=mask_email(existing.email),
+                    phone=mask_phone(existing.phone),
+                )
+            record = AccountRecord(
+                id=self._new_id(),
+                nik=parsed.value,
+                full_name=full_name,
+                email=email,
+                phone=phone,
+                password_hash=NO_PASSWORD,
+                created_at=now,
+                password_changed_at=now,
+            )
+            try:
+                tx.accounts.add(record)
+            except AccountConflict as conflict:
+                raise RegistrationError(
+                    "email_taken" if conflict.field == "email" else "phone_taken"
+                ) from None
+        self.emit(AccountImported(occurred_at=now, account_id=record.id))
+        return self._account_view(record), True
 
     def registrations_for(self, ids: Iterable[str]) -> list[Registration]:
         """Views of several registrations (unknown ids are skipped)."""

@@ -266,6 +266,10 @@ class AccountRepository(Protocol):
         """Replace an existing account (same ``id``)."""
         ...
 
+    def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
+        """Account ids in ascending order, after ``after`` (keyset pagination for bulk jobs)."""
+        ...
+
 
 class SessionRepository(Protocol):
     def add(self, record: SessionRecord) -> None: ...

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from siapkerja_core.card import Card
-from siapkerja_core.cards import CardQr, Cards, CheckInReceipt, SyncReport
+from siapkerja_core.cards import BulkIssueReport, CardQr, Cards, CheckInReceipt, SyncReport
 from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
@@ -267,6 +267,16 @@ class Siapkerja:
         """
         return self.journey.confirm_otp(registration_id, code)
 
+    def import_account(
+        self, *, nik: str, full_name: str, email: str, phone: str
+    ) -> tuple[Account, bool]:
+        """Create an account from a trusted register (AK/I migration); ``(account, created)``.
+
+        The account has no password until its holder uses recovery; re-importing
+        the same person is a no-op.
+        """
+        return self.journey.import_account(nik=nik, full_name=full_name, email=email, phone=phone)
+
     def registration(self, registration_id: str) -> Registration:
         """The current state of a registration (for a verification screen)."""
         return self.journey.registration(registration_id)
@@ -355,6 +365,16 @@ class Siapkerja:
         :raises ProfileIncomplete: ``profile.incomplete`` with ``missing``.
         """
         return self.cards.issue_card(account_id)
+
+    def issue_cards(
+        self,
+        account_ids: Iterable[str] | None = None,
+        *,
+        batch_size: int = 500,
+        progress: Callable[[int], None] | None = None,
+    ) -> BulkIssueReport:
+        """Issue cards for every complete profile without one (QR images made lazily)."""
+        return self.cards.issue_cards(account_ids, batch_size=batch_size, progress=progress)
 
     def card(self, account_id: str) -> Card:
         """The holder's current card. :raises CardError: ``card.no_card``, ``card.revoked``."""
