@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from siapkerja_adapters import memory
+from siapkerja_adapters import dukcapil_http, memory, redis_counters, sms_http
 from siapkerja_adapters.dukcapil_offline import offline_registry_from_settings
 from siapkerja_adapters.sms import console_from_settings, memory_from_settings
 from siapkerja_core.errors import ConfigurationError
@@ -53,6 +53,24 @@ def siapkerja_adapters() -> Iterator[AdapterRegistration]:
         name="memory",
         factory=memory.counters_from_settings,
         description="Counters in process memory (one process only).",
+    )
+    yield AdapterRegistration(
+        kind="sms",
+        name="http",
+        factory=sms_http.http_sender_from_settings,
+        description="A generic SMS gateway over HTTP (idempotency key, retries, outbox).",
+    )
+    yield AdapterRegistration(
+        kind="dukcapil",
+        name="http",
+        factory=dukcapil_http.http_registry_from_settings,
+        description="Dukcapil's CALL_VERIFY_BY_ELEMEN web service (retries, circuit breaker).",
+    )
+    yield AdapterRegistration(
+        kind="ratelimit",
+        name="redis",
+        factory=redis_counters.redis_counters_from_settings,
+        description="Counters in Redis, shared by every web worker (atomic, TTL-based).",
     )
     yield AdapterRegistration(
         kind="dukcapil",

@@ -12,8 +12,10 @@ registry (``VerificationRequest`` documents that names arrive normalised).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 import attrs
 import pytest
@@ -78,6 +80,7 @@ UNKNOWN_NIK = "3173071203940043"  # valid, and held by no harness
 class Harness:
     registry: PopulationRegistry
     make_unavailable: Callable[[], None]
+    close: Callable[[], None] = lambda: None
 
 
 def offline_harness(residents: tuple[Resident, ...]) -> Harness:
@@ -93,10 +96,45 @@ def offline_bundled_harness(residents: tuple[Resident, ...]) -> Harness:
     return Harness(registry, registry.fail_next)
 
 
+def http_harness(residents: tuple[Resident, ...]) -> Harness:
+    # The http adapter, built by its settings factory, against a Dukcapil-style
+    # server on 127.0.0.1 (tests/integration/fake_servers.py) holding the residents.
+    pytest.importorskip("httpx", reason="the http adapter needs siapkerja[http]")
+    integration = str(Path(__file__).resolve().parents[1] / "integration")
+    if integration not in sys.path:
+        sys.path.append(integration)
+    from fake_servers import FakeDukcapil
+
+    from siapkerja_adapters.dukcapil_http import http_registry_from_settings
+
+    server = FakeDukcapil(residents).start()
+    settings = resolve_settings(
+        "memory",
+        kwargs={
+            "dukcapil_url": server.url,
+            "dukcapil_customer_id": server.CUSTOMER_ID,
+            "dukcapil_user_id": server.USER_ID,
+            "dukcapil_password": server.PASSWORD,
+            "dukcapil_ip_user": server.IP_USER,
+            "dukcapil_timeout": 1,
+            "dukcapil_retries": 1,
+            "dukcapil_backoff": 0,
+        },
+    )
+    registry = http_registry_from_settings(settings)
+
+    def close() -> None:
+        registry.close()
+        server.stop()
+
+    # Two 503s: the first attempt and its one retry.
+    return Harness(registry, lambda: server.fail_next(2), close)
+
+
 HARNESSES = [
     pytest.param(offline_harness, id="offline"),
     pytest.param(offline_bundled_harness, id="offline-bundled"),
-    # pytest.param(http_harness, id="http"),
+    pytest.param(http_harness, id="http"),
 ]
 
 
@@ -112,10 +150,13 @@ def test_every_registered_dukcapil_adapter_has_a_harness() -> None:
 
 
 @pytest.fixture(params=HARNESSES)
-def harness(request: pytest.FixtureRequest) -> Harness:
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     made: Harness = request.param(RESIDENTS)
-    assert isinstance(made.registry, PopulationRegistry)
-    return made
+    try:
+        assert isinstance(made.registry, PopulationRegistry)
+        yield made
+    finally:
+        made.close()
 
 
 @pytest.fixture

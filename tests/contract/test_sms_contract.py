@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -33,10 +35,46 @@ def test_the_builtin_plugin_registers_sms_adapters() -> None:
     assert {r.name for r in REGISTRATIONS} >= {"console", "memory"}
 
 
-@pytest.fixture(params=REGISTRATIONS, ids=lambda r: r.name)
+def http_sender(request: pytest.FixtureRequest) -> MessageSender:
+    """The http adapter, built by its settings factory, against a gateway on 127.0.0.1."""
+    pytest.importorskip("httpx", reason="the http adapter needs siapkerja[http]")
+    integration = str(Path(__file__).resolve().parents[1] / "integration")
+    if integration not in sys.path:
+        sys.path.append(integration)
+    from fake_servers import FakeSmsGateway
+
+    from siapkerja_adapters.sms_http import http_sender_from_settings
+
+    gateway = FakeSmsGateway().start()
+    request.addfinalizer(gateway.stop)
+    adapter = http_sender_from_settings(
+        resolve_settings(
+            "memory",
+            kwargs={
+                "sms_url": gateway.send_url,
+                "sms_token": gateway.TOKEN,
+                "sms_message_id_path": "data.message_id",
+                "sms_timeout": 1,
+            },
+        )
+    )
+    request.addfinalizer(adapter.close)
+    return adapter
+
+
+# Every registered adapter built from the memory profile's settings, except
+# http, which needs a gateway: it runs against the fake one.
+SENDERS = [pytest.param(r, id=r.name) for r in REGISTRATIONS if r.name != "http"]
+SENDERS.append(pytest.param(None, id="http"))
+
+
+@pytest.fixture(params=SENDERS)
 def sender(request) -> MessageSender:
-    registration: AdapterRegistration = request.param
-    adapter = registration.factory(resolve_settings("memory"))
+    registration: AdapterRegistration | None = request.param
+    if registration is None:
+        adapter = http_sender(request)
+    else:
+        adapter = registration.factory(resolve_settings("memory"))
     assert isinstance(adapter, MessageSender)
     return adapter
 

@@ -66,13 +66,13 @@ def host(*plugins: object, **kwargs) -> PluginHost:
 
 def test_builtin_registers_its_adapters() -> None:
     plugins = host()
-    assert plugins.known("sms") == ["console", "memory"]
+    assert plugins.known("sms") == ["console", "http", "memory"]
     assert plugins.plugin_names() == ["builtin"]
     assert plugins.known("storage") == ["memory"]
-    assert plugins.known("dukcapil") == ["offline"]
+    assert plugins.known("dukcapil") == ["http", "offline"]
     # "storage" is not a registered ratelimit adapter: connect() resolves it to the
     # storage adapter's own counters.
-    assert plugins.known("ratelimit") == ["memory"]
+    assert plugins.known("ratelimit") == ["memory", "redis"]
 
 
 def test_third_party_plugin_adds_an_adapter_connect_can_pick() -> None:
@@ -81,7 +81,7 @@ def test_third_party_plugin_adds_an_adapter_connect_can_pick() -> None:
     assert isinstance(svc.sms, AcmeSender)
     assert acme.built_with == [svc.settings]
     assert svc.plugins.provider("sms", "acme") == f"{__name__}.AcmePlugin"
-    assert svc.plugins.known("sms") == ["acme", "console", "memory"]
+    assert svc.plugins.known("sms") == ["acme", "console", "http", "memory"]
 
 
 def test_unknown_adapter_lists_the_known_names() -> None:
@@ -89,8 +89,8 @@ def test_unknown_adapter_lists_the_known_names() -> None:
         connect(environ={}, load_entrypoints=False, sms="gateway")
     err = info.value
     assert err.full_code == "plugin.unknown_adapter"
-    assert err.params == {"kind": "sms", "name": "gateway", "known": "console, memory"}
-    assert "Known: console, memory." in err.message_en
+    assert err.params == {"kind": "sms", "name": "gateway", "known": "console, http, memory"}
+    assert "Known: console, http, memory." in err.message_en
 
 
 def test_every_port_is_built_and_an_explicit_unknown_name_fails() -> None:
@@ -100,7 +100,7 @@ def test_every_port_is_built_and_an_explicit_unknown_name_fails() -> None:
         connect("memory", environ={}, load_entrypoints=False, storage="sql")
     assert info.value.params["known"] == "memory"
     with pytest.raises(UnknownAdapter):
-        connect(environ={"SIAPKERJA_DUKCAPIL": "http"}, load_entrypoints=False)
+        connect(environ={"SIAPKERJA_DUKCAPIL": "soap"}, load_entrypoints=False)
 
 
 def test_unknown_kind_is_refused() -> None:
@@ -158,7 +158,7 @@ def test_registrations_are_cached_and_refreshed_by_register() -> None:
 
 def test_registrations_keep_their_records() -> None:
     regs = host().registrations("sms")
-    assert [r.name for r in regs] == ["console", "memory"]
+    assert [r.name for r in regs] == ["console", "memory", "http"]
     assert all(r.kind == "sms" and r.description for r in regs)
 
 
@@ -368,7 +368,7 @@ def test_facade_sms_missing_is_a_clear_configuration_error() -> None:
     with pytest.raises(ConfigurationError) as info:
         _ = svc.sms
     assert info.value.code == "adapter_missing"
-    assert info.value.params == {"kind": "sms", "name": "memory", "known": "console, memory"}
+    assert info.value.params == {"kind": "sms", "name": "memory", "known": "console, http, memory"}
 
 
 def test_facade_refuses_an_adapter_that_does_not_fit_its_port() -> None:
@@ -440,7 +440,7 @@ def installed(monkeypatch):
 def test_entry_points_load_and_the_builtin_is_not_loaded_twice() -> None:
     plugins = PluginHost.create(plugins=[builtin])
     assert plugins.plugin_names() == ["alpha", "beta", "builtin"]
-    assert plugins.known("sms") == ["alpha", "beta", "console", "memory"]
+    assert plugins.known("sms") == ["alpha", "beta", "console", "http", "memory"]
     assert plugins.provider("sms", "alpha") == "alpha"
 
 
@@ -474,7 +474,7 @@ def test_only_warns_about_a_name_that_is_not_installed(caplog) -> None:
 def test_connect_reads_siapkerja_plugins_from_the_environment() -> None:
     svc = connect(environ={"SIAPKERJA_PLUGINS": "beta"}, sms="beta")
     assert svc.plugins.plugin_names() == ["beta", "builtin"]
-    with pytest.raises(UnknownAdapter, match="beta, console, memory"):
+    with pytest.raises(UnknownAdapter, match="beta, console, http, memory"):
         connect(environ={"SIAPKERJA_PLUGINS": " beta , "}, sms="alpha")
     assert connect(environ={"SIAPKERJA_PLUGINS": ""}).plugins.plugin_names() == ["builtin"]
 

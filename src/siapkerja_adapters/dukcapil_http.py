@@ -1,0 +1,596 @@
+"""The ``http`` population registry: Dukcapil's ``CALL_VERIFY_BY_ELEMEN`` over HTTP.
+
+This module owns :class:`HttpRegistry` (the
+:class:`~siapkerja_core.ports.PopulationRegistry` port on httpx), the
+:class:`CircuitBreaker` it uses, the parsing of Dukcapil's replies
+(:func:`parse_reply`) and the factory the built-in plug-in registers
+(:func:`http_registry_from_settings`). httpx is the optional extra
+``siapkerja[http]``; it is imported when a registry is built, so the package
+imports without it.
+
+The wire shape follows public client code (research/domain.md §2.2; see
+``docs/http-adapters.md``): a JSON ``POST`` to
+``{base_url}/dukcapil/get_json/{customer_id}/CALL_VERIFY_BY_ELEMEN`` with
+``NIK``, ``NAMA_LGKP``, ``NAMA_LGKP_IBU``, ``TRESHOLD`` (sic) and the
+credentials ``USER_ID``, ``PASSWORD``, ``IP_USER``; the reply's
+``content[0]`` holds one verdict per field (``"Sesuai (93)"`` /
+``"Tidak Sesuai"``) or an error ``RESPONSE_CODE`` (14: found but inactive;
+any other: not found), and ``quotaLimiter`` the calls left.
+
+Faults never leak a transport exception: timeouts and 5xx are retried a
+bounded number of times with exponential backoff; anything that still fails
+— and a malformed reply, a reset connection, a refused request, an exhausted
+quota — raises :class:`~siapkerja_core.ports.RegistryUnavailable`. After
+``failure_threshold`` consecutive failed calls the circuit breaker opens and
+calls fail at once, without touching the network, until a cool-down has
+passed; then one trial call decides. The password, the NIK and the names are
+never logged and never appear in an error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from siapkerja_core.errors import ConfigurationError
+from siapkerja_core.ports import (
+    FieldMatch,
+    RegistryUnavailable,
+    VerificationRequest,
+    VerificationResult,
+)
+from siapkerja_core.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "INACTIVE_CODE",
+    "CircuitBreaker",
+    "HttpRegistry",
+    "MalformedReply",
+    "http_registry_from_settings",
+    "parse_reply",
+]
+
+logger = logging.getLogger("siapkerja.dukcapil")
+
+INACTIVE_CODE: Final = "14"
+"""Dukcapil's ``RESPONSE_CODE`` for "Data Ditemukan, Status Tidak Aktif"."""
+
+_KNOWN_CODES: Final = frozenset({"08", "11", "12", "13", "14", "15"})
+_VERDICT: Final = re.compile(r"\s*(sesuai|tidak\s+sesuai)\s*(?:\(\s*(\d{1,3})\s*\))?\s*", re.I)
+_QUOTA_WORDS: Final = re.compile(r"kuota|quota|limit", re.I)
+_NO_MATCH: Final = FieldMatch(False)
+
+BreakerState = Literal["closed", "open", "half_open"]
+
+
+class MalformedReply(ValueError):
+    """A reply that is not the ``CALL_VERIFY_BY_ELEMEN`` shape (the message says what is wrong).
+
+    The message names the part at fault, never a value from the reply.
+    """
+
+
+# --- circuit breaker -------------------------------------------------------------------------
+
+
+class CircuitBreaker:
+    """Stops calling a registry that keeps failing, and tries again after a cool-down.
+
+    ``closed``: calls go through; ``failure_threshold`` consecutive failures
+    open it. ``open``: :meth:`allow` refuses until ``reset_timeout`` seconds
+    have passed, then the breaker is ``half_open`` and lets one trial call
+    through (others are still refused). A success closes it; a failure opens
+    it again for another ``reset_timeout``. Thread-safe.
+
+    :param failure_threshold: consecutive failures that open the breaker (>= 1).
+    :param reset_timeout: seconds the breaker stays open (> 0).
+    :param clock: monotonic seconds; default :func:`time.monotonic` (tests inject one).
+    """
+
+    def __init__(
+        self,
+        failure_threshold: int = 5,
+        reset_timeout: float = 30.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if isinstance(failure_threshold, bool) or failure_threshold < 1:
+            raise ValueError(f"failure_threshold must be >= 1, got {failure_threshold!r}")
+        if not reset_timeout > 0:
+            raise ValueError(f"reset_timeout must be > 0, got {reset_timeout!r}")
+        self.failure_threshold = failure_threshold
+        self.reset_timeout = reset_timeout
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state: BreakerState = "closed"
+        self._failures = 0
+        self._opened_at = 0.0
+        self._trial_running = False
+
+    @property
+    def state(self) -> BreakerState:
+        """``closed``, ``open`` or ``half_open`` (an open breaker past its cool-down)."""
+        with self._lock:
+            if self._state == "open" and self._clock() - self._opened_at >= self.reset_timeout:
+                return "half_open"
+            return self._state
+
+    def allow(self) -> bool:
+        """Whether a call may go out now; a ``True`` must be followed by a ``record_*``."""
+        with self._lock:
+            if self._state == "closed":
+                return True
+            if self._state == "open":
+                if self._clock() - self._opened_at < self.reset_timeout:
+                    return False
+                self._state = "half_open"
+                self._trial_running = False
+            if self._trial_running:
+                return False
+            self._trial_running = True
+            return True
+
+    def record_success(self) -> None:
+        """A call succeeded: close the breaker and forget earlier failures."""
+        with self._lock:
+            if self._state != "closed":
+                logger.info("dukcapil circuit breaker closed")
+            self._state = "closed"
+            self._failures = 0
+            self._trial_running = False
+
+    def record_failure(self) -> None:
+        """A call failed: count it, and open the breaker at the threshold or after a trial."""
+        with self._lock:
+            self._failures += 1
+            self._trial_running = False
+            if self._state == "half_open" or self._failures >= self.failure_threshold:
+                if self._state != "open":
+                    logger.warning(
+                        "dukcapil circuit breaker open after %d consecutive failures;"
+                        " retrying in %.1f s",
+                        self._failures,
+                        self.reset_timeout,
+                    )
+                self._state = "open"
+                self._opened_at = self._clock()
+
+    def __repr__(self) -> str:
+        return (
+            f"CircuitBreaker(state={self.state!r}, failure_threshold={self.failure_threshold},"
+            f" reset_timeout={self.reset_timeout})"
+        )
+
+
+# --- the reply ---------------------------------------------------------------------------------
+
+
+def _verdict(item: Mapping[str, Any], field: str) -> FieldMatch:
+    value = item.get(field)
+    if not isinstance(value, str):
+        raise MalformedReply(f"content[0].{field} is missing or not a string")
+    found = _VERDICT.fullmatch(value)
+    if found is None:
+        raise MalformedReply(f"content[0].{field} is not 'Sesuai (n)' / 'Tidak Sesuai (n)'")
+    score = None if found.group(2) is None else int(found.group(2))
+    if score is not None and score > 100:
+        raise MalformedReply(f"content[0].{field} has a score above 100")
+    return FieldMatch(found.group(1).lower() == "sesuai", score)
+
+
+def _quota(document: Mapping[str, Any]) -> int | None:
+    value = document.get("quotaLimiter")
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return max(value, 0)
+    if isinstance(value, float) and value.is_integer():
+        return max(int(value), 0)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return max(int(value), 0)
+    # An auxiliary field: an odd value must not turn a valid answer into an outage.
+    logger.warning("dukcapil reply: quotaLimiter is not a number; ignored")
+    return None
+
+
+def _code(value: object) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    return text.zfill(2) if text.isdigit() else text
+
+
+def parse_reply(document: object, threshold: int) -> VerificationResult:
+    """Read a ``CALL_VERIFY_BY_ELEMEN`` reply (already JSON-decoded) as a verdict.
+
+    * ``content[0].RESPONSE_CODE`` set: ``"14"`` gives ``inactive`` (the NIK
+      exists; no name is confirmed), any other code ``not_found``.
+    * otherwise ``NIK``, ``NAMA_LGKP`` and ``NAMA_LGKP_IBU`` must each be
+      ``"Sesuai"`` / ``"Tidak Sesuai"`` with an optional ``(score)``; a field
+      matches when Dukcapil says "Sesuai" and its score (if any) reaches
+      ``threshold`` — a "Tidak Sesuai" is never upgraded.
+    * ``quotaLimiter`` becomes ``quota_remaining``.
+
+    :param document: the decoded JSON body.
+    :param threshold: the similarity the caller asked for.
+    :raises MalformedReply: for anything else (the message names the part, not the value).
+    """
+    if not isinstance(document, Mapping):
+        raise MalformedReply("the reply is not a JSON object")
+    content = document.get("content")
+    if isinstance(content, Mapping):  # a single item instead of a list: seen in mocks
+        content = [content]
+    if not isinstance(content, list) or not content:
+        raise MalformedReply("content is missing or empty")
+    item = content[0]
+    if not isinstance(item, Mapping):
+        raise MalformedReply("content[0] is not an object")
+    quota = _quota(document)
+
+    code = _code(item.get("RESPONSE_CODE"))
+    if code is not None:
+        if code == INACTIVE_CODE:
+            return VerificationResult(
+                status="inactive",
+                nik=FieldMatch(True),
+                full_name=_NO_MATCH,
+                mother_name=_NO_MATCH,
+                quota_remaining=quota,
+            )
+        if code in _KNOWN_CODES:
+            logger.info("dukcapil answered RESPONSE_CODE %s (not found)", code)
+        else:
+            logger.warning("dukcapil answered an undocumented RESPONSE_CODE %r (not found)", code)
+        return VerificationResult(
+            status="not_found",
+            nik=_NO_MATCH,
+            full_name=_NO_MATCH,
+            mother_name=_NO_MATCH,
+            quota_remaining=quota,
+        )
+
+    nik = _verdict(item, "NIK")
+    full_name = _verdict(item, "NAMA_LGKP")
+    mother_name = _verdict(item, "NAMA_LGKP_IBU")
+    return VerificationResult(
+        status="found",
+        nik=nik,
+        full_name=_at_threshold(full_name, threshold),
+        mother_name=_at_threshold(mother_name, threshold),
+        quota_remaining=quota,
+    )
+
+
+def _at_threshold(match: FieldMatch, threshold: int) -> FieldMatch:
+    if match.matched and match.score is not None and match.score < threshold:
+        return FieldMatch(False, match.score)
+    return match
+
+
+# --- the registry --------------------------------------------------------------------------
+
+
+class _Failure(Exception):
+    """One failed attempt; ``retryable`` for timeouts and 5xx only."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+def _import_httpx() -> Any:
+    try:
+        import httpx
+    except ImportError:
+        raise ConfigurationError(
+            "invalid",
+            name="dukcapil",
+            reason="the http adapter needs httpx: pip install 'siapkerja[http]'",
+        ) from None
+    return httpx
+
+
+class HttpRegistry:
+    """Dukcapil's ``CALL_VERIFY_BY_ELEMEN`` web service (the ``http`` ``dukcapil`` adapter).
+
+    :param base_url: the gateway, e.g. ``https://172.16.160.177:8000`` (no trailing path).
+    :param customer_id: the institution's id in the URL path (from the PKS).
+    :param user_id: ``USER_ID``.
+    :param password: ``PASSWORD`` — never logged, never in a repr or an error.
+    :param ip_user: ``IP_USER``, the server address registered with Dukcapil
+        (omitted from the request when empty).
+    :param threshold: a fixed ``TRESHOLD`` to send instead of each request's
+        (some agreements fix it); the verdict still requires the request's.
+    :param timeout: seconds for connecting and for the whole reply of one attempt.
+    :param retries: extra attempts after a timeout or a 5xx (0 = none).
+    :param backoff: seconds before the first retry; doubled for each next one.
+    :param max_backoff: the longest wait between two attempts.
+    :param breaker: the circuit breaker (default: open after 5 failed calls, for 30 s).
+    :param client: an ``httpx.Client`` to use (tests, proxies, custom TLS);
+        by default one is built and closed by :meth:`close`.
+    :param verify: TLS verification for the default client: ``True``, ``False``
+        (a self-signed gateway on a VPN) or a CA bundle path.
+    :param sleep: how to wait between attempts (tests inject one).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        customer_id: str,
+        user_id: str,
+        password: str,
+        ip_user: str = "",
+        *,
+        threshold: int | None = None,
+        timeout: float = 5.0,
+        retries: int = 2,
+        backoff: float = 0.2,
+        max_backoff: float = 2.0,
+        breaker: CircuitBreaker | None = None,
+        client: httpx.Client | None = None,
+        verify: bool | str = True,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        httpx_module = _import_httpx()
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        if not customer_id or "/" in customer_id:
+            raise ValueError("customer_id must be a non-empty path segment")
+        if threshold is not None and not 1 <= threshold <= 100:
+            raise ValueError(f"threshold must be 1-100, got {threshold!r}")
+        if isinstance(retries, bool) or retries < 0:
+            raise ValueError(f"retries must be >= 0, got {retries!r}")
+        if not timeout > 0 or backoff < 0 or max_backoff < 0:
+            raise ValueError("timeout must be > 0 and backoff >= 0")
+        self.url = f"{base_url.rstrip('/')}/dukcapil/get_json/{customer_id}/CALL_VERIFY_BY_ELEMEN"
+        self._credentials = {"USER_ID": user_id, "PASSWORD": password}
+        if ip_user:
+            self._credentials["IP_USER"] = ip_user
+        self.threshold = threshold
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.breaker = breaker or CircuitBreaker()
+        self._sleep = sleep
+        self._owns_client = client is None
+        self._client: httpx.Client = client or httpx_module.Client(
+            timeout=httpx_module.Timeout(timeout), verify=verify
+        )
+
+    # --- the port ---
+
+    def verify(self, request: VerificationRequest) -> VerificationResult:
+        """Ask Dukcapil about a NIK, full name and mother's maiden name.
+
+        :raises RegistryUnavailable: ``dukcapil.unavailable`` — timeouts or 5xx
+            after the retries, a reset connection, a refused request, an
+            exhausted quota, a malformed reply, or the breaker is open. Its
+            ``reason`` param says which.
+        """
+        if not self.breaker.allow():
+            logger.warning("dukcapil call refused: circuit breaker open")
+            raise RegistryUnavailable("unavailable", adapter="http", reason="circuit_open")
+        body = {
+            "NIK": request.nik,
+            "NAMA_LGKP": request.full_name,
+            "NAMA_LGKP_IBU": request.mother_name,
+            "TRESHOLD": str(request.threshold if self.threshold is None else self.threshold),
+            **self._credentials,
+        }
+        try:
+            document = self._call(body)
+            result = parse_reply(document, request.threshold)
+        except _Failure as failure:
+            self.breaker.record_failure()
+            raise RegistryUnavailable(
+                "unavailable", adapter="http", reason=failure.reason
+            ) from None
+        except MalformedReply as error:
+            self.breaker.record_failure()
+            logger.error("dukcapil reply malformed: %s", error)
+            raise RegistryUnavailable("unavailable", adapter="http", reason="malformed") from None
+        except BaseException:
+            # Never leave a half-open breaker waiting for a trial that ended in a bug.
+            self.breaker.record_failure()
+            raise
+        self.breaker.record_success()
+        return result
+
+    def _call(self, body: Mapping[str, str]) -> object:
+        """POST with bounded retries; the decoded JSON, or a non-retryable :class:`_Failure`."""
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                return self._attempt(body)
+            except _Failure as failure:
+                elapsed = time.monotonic() - started
+                if not failure.retryable or attempt >= self.retries:
+                    logger.warning(
+                        "dukcapil call failed: %s (attempt %d of %d, %.2f s)",
+                        failure.reason,
+                        attempt + 1,
+                        self.retries + 1,
+                        elapsed,
+                    )
+                    raise
+                delay = min(self.backoff * 2**attempt, self.max_backoff)
+                logger.info(
+                    "dukcapil attempt %d failed: %s (%.2f s); retrying in %.2f s",
+                    attempt + 1,
+                    failure.reason,
+                    elapsed,
+                    delay,
+                )
+                attempt += 1
+                if delay > 0:
+                    self._sleep(delay)
+
+    def _attempt(self, body: Mapping[str, str]) -> object:
+        import httpx
+
+        try:
+            response = self._client.post(self.url, json=dict(body))
+        except httpx.TimeoutException:
+            raise _Failure("timeout", retryable=True) from None
+        except httpx.TransportError as error:
+            # A reset or refused connection: not retried (the brief of this
+            # adapter: timeouts and 5xx only); the breaker counts it.
+            raise _Failure(f"connection:{type(error).__name__}", retryable=False) from None
+        status = response.status_code
+        if status >= 500:
+            raise _Failure(f"http_{status}", retryable=True)
+        if status == 429:
+            raise _Failure("quota", retryable=False)
+        if status >= 400:
+            # Bad credentials, an unregistered IP, a wrong customer id: configuration.
+            logger.error("dukcapil refused the request: HTTP %d (check the credentials)", status)
+            raise _Failure(f"http_{status}", retryable=False)
+        try:
+            document = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            raise _Failure("malformed", retryable=False) from None
+        if _quota_exhausted(document):
+            raise _Failure("quota", retryable=False)
+        return document
+
+    # --- lifecycle ---
+
+    def close(self) -> None:
+        """Close the HTTP client (when this registry built it)."""
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> HttpRegistry:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"HttpRegistry(url={self.url!r}, breaker={self.breaker.state!r})"
+
+
+def _quota_exhausted(document: object) -> bool:
+    """An error reply that says the quota is used up (``quotaLimiter`` 0 and a quota message)."""
+    if not isinstance(document, Mapping):
+        return False
+    content = document.get("content")
+    item = content[0] if isinstance(content, list) and content else content
+    if not isinstance(item, Mapping) or _code(item.get("RESPONSE_CODE")) is None:
+        return False
+    text = " ".join(str(item.get(k, "")) for k in ("RESPONSE", "RESPONSE_DESC"))
+    return _quota(document) == 0 and _QUOTA_WORDS.search(text) is not None
+
+
+# --- factory ---------------------------------------------------------------------------------
+
+
+def _required(settings: Settings, key: str) -> str:
+    value = settings.get(key)
+    if value is None or not value.strip():
+        raise ConfigurationError("invalid", name=key, reason="required when dukcapil = 'http'")
+    return value.strip()
+
+
+def _number(settings: Settings, key: str, default: float, *, minimum: float) -> float:
+    text = settings.get(key)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < minimum:
+        raise ConfigurationError(
+            "invalid", name=key, reason=f"expected a number >= {minimum:g}, got {text!r}"
+        )
+    return value
+
+
+def _integer(settings: Settings, key: str, default: int, *, minimum: int, maximum: int) -> int:
+    text = settings.get(key)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = minimum - 1
+    if not minimum <= value <= maximum:
+        raise ConfigurationError(
+            "invalid",
+            name=key,
+            reason=f"expected a whole number {minimum}-{maximum}, got {text!r}",
+        )
+    return value
+
+
+def _verify_setting(settings: Settings) -> bool | str:
+    text = settings.get("dukcapil_verify_tls", "true").strip()
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    return text  # a CA bundle path
+
+
+def http_registry_from_settings(settings: Settings) -> HttpRegistry:
+    """Factory for the ``http`` ``dukcapil`` adapter.
+
+    Required: ``dukcapil_url`` (``https://host:port``), ``dukcapil_customer_id``,
+    ``dukcapil_user_id``, ``dukcapil_password``. Optional: ``dukcapil_ip_user``;
+    ``dukcapil_threshold`` (a fixed TRESHOLD, 1-100); ``dukcapil_timeout``
+    (seconds, default 5); ``dukcapil_retries`` (default 2); ``dukcapil_backoff``
+    (seconds, default 0.2); ``dukcapil_breaker_failures`` (default 5);
+    ``dukcapil_breaker_reset`` (seconds, default 30); ``dukcapil_verify_tls``
+    (``true``, ``false`` or a CA bundle path).
+
+    :raises ConfigurationError: ``config.invalid`` for a missing or malformed
+        setting, or when httpx is not installed.
+    """
+    url = _required(settings, "dukcapil_url")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            "invalid", name="dukcapil_url", reason="expected http://… or https://…"
+        )
+    customer_id = _required(settings, "dukcapil_customer_id")
+    if "/" in customer_id:
+        raise ConfigurationError(
+            "invalid", name="dukcapil_customer_id", reason="must not contain '/'"
+        )
+    threshold_text = settings.get("dukcapil_threshold")
+    threshold = (
+        None
+        if threshold_text is None or not threshold_text.strip()
+        else _integer(settings, "dukcapil_threshold", 0, minimum=1, maximum=100)
+    )
+    breaker = CircuitBreaker(
+        _integer(settings, "dukcapil_breaker_failures", 5, minimum=1, maximum=10_000),
+        _number(settings, "dukcapil_breaker_reset", 30.0, minimum=0.001),
+    )
+    return HttpRegistry(
+        url,
+        customer_id,
+        _required(settings, "dukcapil_user_id"),
+        _required(settings, "dukcapil_password"),
+        (settings.get("dukcapil_ip_user") or "").strip(),
+        threshold=threshold,
+        timeout=_number(settings, "dukcapil_timeout", 5.0, minimum=0.001),
+        retries=_integer(settings, "dukcapil_retries", 2, minimum=0, maximum=10),
+        backoff=_number(settings, "dukcapil_backoff", 0.2, minimum=0.0),
+        breaker=breaker,
+        verify=_verify_setting(settings),
+    )

@@ -1,0 +1,401 @@
+"""The ``redis`` rate-limit adapter against a real Redis server.
+
+Redis is looked for at ``$SIAPKERJA_TEST_REDIS_URL`` (default
+``redis://127.0.0.1:6379/0``). Without it these tests skip, saying why —
+unless ``SIAPKERJA_REQUIRE_SERVICES=1`` (set by ``.ci/run``), which makes a
+missing Redis a failure. Every test writes under its own random key prefix
+and deletes it afterwards, so runs sharing a server do not meet.
+
+:func:`redis_test_counters` is also the ``redis`` entry of the counters
+contract (``tests/contract/test_storage_contract.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+import threading
+import uuid
+import weakref
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from siapkerja_adapters.connect import connect
+from siapkerja_adapters.memory import MemoryCounters
+from siapkerja_adapters.redis_counters import (
+    DEFAULT_PREFIX,
+    DEFAULT_REDIS_URL,
+    CountersUnavailable,
+    RedisCounters,
+    redis_counters_from_settings,
+)
+from siapkerja_core.errors import ConfigurationError, SiapkerjaError
+from siapkerja_core.hookspecs import hookimpl
+from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.plugins import AdapterRegistration
+from siapkerja_core.settings import Settings, resolve_settings
+
+redis = pytest.importorskip("redis", reason="the redis adapter needs siapkerja[redis] (redis-py)")
+
+REDIS_URL = os.environ.get("SIAPKERJA_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+REQUIRED = os.environ.get("SIAPKERJA_REQUIRE_SERVICES") == "1"
+UNREACHABLE_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+@functools.cache
+def _redis_problem() -> str | None:
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as error:
+        return f"{type(error).__name__}: {error}"
+    finally:
+        client.close()
+    return None
+
+
+def require_redis() -> None:
+    """Skip (or, with ``SIAPKERJA_REQUIRE_SERVICES=1``, fail) when Redis is unreachable."""
+    problem = _redis_problem()
+    if problem is None:
+        return
+    if REQUIRED:
+        pytest.fail(
+            f"Redis is required (SIAPKERJA_REQUIRE_SERVICES=1) but {REDIS_URL} is unreachable:"
+            f" {problem}"
+        )
+    pytest.skip(
+        f"Redis not reachable at {REDIS_URL} ({problem}); start redis-server or set"
+        " SIAPKERJA_TEST_REDIS_URL — SIAPKERJA_REQUIRE_SERVICES=1 makes this a failure"
+    )
+
+
+def _client() -> redis.Redis:
+    return redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+
+
+def _purge(client: redis.Redis, prefix: str) -> None:
+    try:
+        keys = list(client.scan_iter(match=prefix.replace("*", r"\*") + "*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+def redis_test_counters(cleanups: list[Callable[[], None]] | None = None) -> RedisCounters:
+    """Counters under a fresh random prefix, for one test; skips (or fails) without Redis.
+
+    The prefix is purged by a callable appended to ``cleanups`` (the caller
+    runs it after the test), or else when the counters are garbage-collected.
+    """
+    require_redis()
+    client = _client()
+    counters = RedisCounters(client, prefix=f"siapkerja-test:{uuid.uuid4().hex}:counter:")
+    if cleanups is not None:
+        cleanups.append(functools.partial(_purge, client, counters.prefix))
+    else:
+        weakref.finalize(counters, _purge, client, counters.prefix)
+    return counters
+
+
+@pytest.fixture
+def counters() -> Iterator[RedisCounters]:
+    require_redis()
+    client = _client()
+    made = RedisCounters(client, prefix=f"siapkerja-test:{uuid.uuid4().hex}:counter:")
+    yield made
+    _purge(client, made.prefix)
+
+
+def keys_of(counters: RedisCounters) -> set[str]:
+    client = _client()
+    try:
+        return {k.decode() for k in client.scan_iter(match=counters.prefix + "*")}
+    finally:
+        client.close()
+
+
+# --- behaviour ---------------------------------------------------------------------------------
+
+
+def test_counts_per_fixed_window(counters) -> None:
+    assert counters.count("k", window=HOUR, now=NOW) == 0
+    assert counters.increment("k", window=HOUR, now=NOW) == 1
+    assert counters.increment("k", window=HOUR, now=NOW + timedelta(minutes=59)) == 2
+    assert counters.count("k", window=HOUR, now=NOW + timedelta(minutes=30)) == 2
+    assert counters.count("k", window=HOUR, now=NOW + HOUR) == 0
+    assert counters.increment("k", window=HOUR, now=NOW + HOUR) == 1
+    assert counters.count("k", window=HOUR, now=NOW) == 2  # the earlier window is untouched
+
+
+def test_agrees_with_the_memory_adapter(counters) -> None:
+    memory = MemoryCounters()
+    steps = [timedelta(minutes=m) for m in (0, 1, 59, 60, 61, 150, 151, 24 * 60)]
+    for step in steps:
+        now = NOW + step
+        assert counters.increment("x", window=HOUR, now=now) == memory.increment(
+            "x", window=HOUR, now=now
+        )
+        assert counters.count("x", window=HOUR, now=now) == memory.count("x", window=HOUR, now=now)
+
+
+def test_keys_are_prefixed_with_the_window_and_expire(counters) -> None:
+    counters.increment("abc", window=HOUR, now=NOW)
+    index = int(NOW.timestamp() // 3600)
+    window_key = f"{counters.prefix}{{abc}}:3600000:{index}"
+    assert keys_of(counters) == {window_key, f"{counters.prefix}{{abc}}"}
+    client = _client()
+    try:
+        for key in (window_key, f"{counters.prefix}{{abc}}"):
+            assert 0 < client.pttl(key) <= 3_600_000
+    finally:
+        client.close()
+
+
+def test_clear_forgets_every_window_and_only_that_key(counters) -> None:
+    for window in (HOUR, DAY, timedelta(minutes=15)):
+        for offset in (timedelta(0), window):
+            counters.increment("gone", window=window, now=NOW + offset)
+    counters.increment("kept", window=HOUR, now=NOW)
+    counters.clear("gone")
+    for window in (HOUR, DAY, timedelta(minutes=15)):
+        assert counters.count("gone", window=window, now=NOW) == 0
+        assert counters.count("gone", window=window, now=NOW + window) == 0
+    assert counters.count("kept", window=HOUR, now=NOW) == 1
+    assert all("{gone}" not in key for key in keys_of(counters))
+    counters.clear("never-counted")  # no error
+
+
+def test_the_window_set_drops_expired_windows(counters) -> None:
+    short = timedelta(milliseconds=50)
+    counters.increment("k", window=DAY, now=NOW)  # keeps the set alive for a day
+    counters.increment("k", window=short, now=NOW)
+    index_key = f"{counters.prefix}{{k}}"
+    short_key = f"{index_key}:50:{int(NOW.timestamp() // 0.05)}"
+    client = _client()
+    try:
+        assert client.sismember(index_key, short_key)
+        for _ in range(100):  # the short window's key expires after 50 ms
+            if not client.exists(short_key):
+                break
+            threading.Event().wait(0.02)
+        counters.increment("k", window=short, now=NOW + short)  # a new window trims the set
+        assert not client.sismember(index_key, short_key)
+        assert client.scard(index_key) == 2  # the day window and the new short one
+    finally:
+        client.close()
+
+
+def test_keys_with_glob_and_brace_characters(counters) -> None:
+    for key in ("a*b", "x?y", "{tag}", "[z]", "sp ace"):
+        assert counters.increment(key, window=HOUR, now=NOW) == 1
+        counters.clear(key)
+        assert counters.count(key, window=HOUR, now=NOW) == 0
+
+
+def test_increments_are_atomic_across_clients(counters) -> None:
+    # Eight "workers", each with its own connection, as web workers would have.
+    workers = [RedisCounters(_client(), prefix=counters.prefix) for _ in range(8)]
+    barrier = threading.Barrier(len(workers))
+    seen: list[int] = []
+
+    def bump(worker: RedisCounters) -> None:
+        barrier.wait()
+        seen.extend(worker.increment("shared", window=DAY, now=NOW) for _ in range(100))
+
+    threads = [threading.Thread(target=bump, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    for worker in workers:
+        worker.close()
+    assert counters.count("shared", window=DAY, now=NOW) == 800
+    assert sorted(seen) == list(range(1, 801))  # every count handed out exactly once
+
+
+def test_increments_are_atomic_across_processes(counters) -> None:
+    script = (
+        "import sys\n"
+        "from datetime import datetime, timedelta\n"
+        "import redis\n"
+        "from siapkerja_adapters.redis_counters import RedisCounters\n"
+        "c = RedisCounters(redis.Redis.from_url(sys.argv[1]), prefix=sys.argv[2])\n"
+        "now = datetime.fromisoformat(sys.argv[3])\n"
+        "for _ in range(200): c.increment('proc', window=timedelta(days=1), now=now)\n"
+        "c.close()\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    args = [sys.executable, "-c", script, REDIS_URL, counters.prefix, NOW.isoformat()]
+    processes = [subprocess.Popen(args, env=env) for _ in range(2)]
+    assert [p.wait(timeout=30) for p in processes] == [0, 0]
+    assert counters.count("proc", window=DAY, now=NOW) == 400
+
+
+# --- faults: fail closed -----------------------------------------------------------------------
+
+
+def unreachable() -> RedisCounters:
+    return redis_counters_from_settings(
+        resolve_settings("memory", kwargs={"redis_url": UNREACHABLE_URL, "redis_timeout": 0.2})
+    )
+
+
+def test_an_unreachable_server_raises_counters_unavailable() -> None:
+    counters = unreachable()
+    try:
+        for call in (
+            lambda: counters.increment("k", window=HOUR, now=NOW),
+            lambda: counters.count("k", window=HOUR, now=NOW),
+            lambda: counters.clear("k"),
+            counters.ping,
+        ):
+            with pytest.raises(CountersUnavailable) as caught:
+                call()
+            assert caught.value.full_code == "ratelimit.unavailable"
+            assert isinstance(caught.value, SiapkerjaError)
+    finally:
+        counters.close()
+    error = CountersUnavailable("unavailable")
+    assert "tidak tersedia" in error.message_id
+    assert "refused" in error.message_en
+
+
+class UnreachableRedis:
+    @hookimpl
+    def siapkerja_adapters(self) -> Iterator[AdapterRegistration]:
+        yield AdapterRegistration(kind="ratelimit", name="itest_redis_down", factory=_down)
+
+
+def _down(_settings: Settings) -> RedisCounters:
+    return unreachable()
+
+
+def test_the_journey_fails_closed_when_the_counters_are_down() -> None:
+    svc = connect(
+        "memory",
+        environ={},
+        load_entrypoints=False,
+        plugins=[UnreachableRedis()],
+        hasher=PasswordHasher.fast_for_tests(),
+        ratelimit="itest_redis_down",
+    )
+    # The attempt cap on Dukcapil look-ups cannot be checked: refused before any call.
+    with pytest.raises(CountersUnavailable):
+        svc.register("3173071203940042", "Galih Agan Pambayun", "Sri Wahyuni")
+    assert svc.sms.messages == []  # type: ignore[attr-defined]
+    svc.counters.close()  # type: ignore[attr-defined]
+
+
+class RedisAdapter:
+    @hookimpl
+    def siapkerja_adapters(self) -> Iterator[AdapterRegistration]:
+        yield AdapterRegistration(
+            kind="ratelimit", name="itest_redis", factory=redis_counters_from_settings
+        )
+
+
+def test_a_registration_journey_counts_in_redis() -> None:
+    require_redis()
+    prefix = f"siapkerja-test:{uuid.uuid4().hex}:counter:"
+    svc = connect(
+        "memory",
+        environ={},
+        load_entrypoints=False,
+        plugins=[RedisAdapter()],
+        hasher=PasswordHasher.fast_for_tests(),
+        ratelimit="itest_redis",
+        redis_url=REDIS_URL,
+        redis_prefix=prefix,
+    )
+    counters = svc.counters
+    assert isinstance(counters, RedisCounters)
+    try:
+        registration = svc.register("3173071203940042", "Galih Agan Pambayun", "Sri Wahyuni")
+        svc.submit_contact(
+            registration.id,
+            email="galih@example.com",
+            phone="081234567890",
+            password="Kuda-Lari-7x!",
+        )
+        message = svc.sms.last_to("+6281234567890")  # type: ignore[attr-defined]
+        assert message is not None
+        assert keys_of(counters), "the journey's caps are counted in Redis"
+        assert all(key.startswith(prefix) for key in keys_of(counters))
+    finally:
+        _purge(_client(), prefix)
+        counters.close()
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def test_the_factory_defaults() -> None:
+    counters = redis_counters_from_settings(resolve_settings("memory"))
+    try:
+        assert counters.prefix == DEFAULT_PREFIX
+        kwargs = counters._client.connection_pool.connection_kwargs
+        assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("127.0.0.1", 6379, 0)
+        assert kwargs["socket_timeout"] == 0.5
+    finally:
+        counters.close()
+
+
+def test_the_factory_with_a_real_server() -> None:
+    require_redis()
+    prefix = f"siapkerja-test:{uuid.uuid4().hex}:"
+    counters = redis_counters_from_settings(
+        resolve_settings("memory", kwargs={"redis_url": REDIS_URL, "redis_prefix": prefix})
+    )
+    try:
+        counters.ping()
+        assert counters.increment("k", window=HOUR, now=NOW) == 1
+    finally:
+        _purge(counters._client, prefix)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("redis_url", "127.0.0.1:6379"),
+        ("redis_url", "http://127.0.0.1:6379"),
+        ("redis_timeout", "0"),
+        ("redis_timeout", "fast"),
+        ("redis_retries", "-1"),
+    ],
+)
+def test_the_factory_rejects_bad_settings(key, value) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        redis_counters_from_settings(resolve_settings("memory", kwargs={key: value}))
+    assert caught.value.params["name"] == key
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"redis_url": "redis://:S3cret-pw@127.0.0.1:1/0"},
+        {"redis_url": UNREACHABLE_URL, "redis_password": "S3cret-pw"},
+    ],
+)
+def test_the_password_stays_out_of_errors_and_reprs(kwargs) -> None:
+    settings = resolve_settings("memory", kwargs={**kwargs, "redis_timeout": 0.2})
+    if "redis_password" in kwargs:
+        assert "S3cret-pw" not in repr(settings)
+    counters = redis_counters_from_settings(settings)
+    try:
+        assert "S3cret-pw" not in repr(counters)
+        with pytest.raises(CountersUnavailable) as caught:
+            counters.count("k", window=HOUR, now=NOW)
+        assert "S3cret-pw" not in str(caught.value) + repr(caught.value.params)
+    finally:
+        counters.close()
