@@ -329,6 +329,10 @@ if _MISSING_EXTRA is None:
     app.add_typer(nik_app, name="nik")
     app.command("demo")(demo)
 
+    from siapkerja_adapters.bulk_cli import bulk_app
+
+    app.add_typer(bulk_app, name="bulk")
+
 
 def main() -> None:
     """The ``siapkerja`` console script."""

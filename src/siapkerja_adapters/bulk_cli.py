@@ -1,0 +1,312 @@
+"""``siapkerja bulk …``: residents, AK/I registers and cards in bulk, with a progress bar.
+
+:data:`bulk_app` is a Typer sub-app; the main CLI mounts it with
+``app.add_typer(bulk_app, name="bulk")``. Commands:
+
+* ``residents FILE`` — check a resident CSV and load it into the ``offline``
+  Dukcapil registry of this process;
+* ``import FILE [--report bad.csv]`` — accounts and profiles from an AK/I
+  CSV; a summary table, the bad rows with their line numbers (all of them in
+  ``--report`` as CSV);
+* ``issue-cards`` — a card for every complete profile.
+
+Each works on ``connect()`` with the usual settings: ``SIAPKERJA_*``
+variables, then the TOML file (``--config`` or ``$SIAPKERJA_CONFIG``).
+Progress bars go to standard error, summaries to standard output. Exit
+codes: 0 on success, 1 when a row is bad or the command fails (the typed
+error's message is printed in Indonesian and English), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Final
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from siapkerja_adapters.bulk import (
+    ImportReport,
+    count_accounts,
+    count_lines,
+    import_akl,
+    issue_all_cards,
+    load_residents,
+)
+from siapkerja_adapters.connect import connect
+from siapkerja_core.errors import SiapkerjaError
+
+if TYPE_CHECKING:
+    from siapkerja_core.service import Siapkerja
+
+__all__ = ["REPORT_COLUMNS", "bulk_app", "write_report"]
+
+bulk_app: Final = typer.Typer(
+    name="bulk",
+    help="Operasi massal dengan bilah kemajuan / Bulk operations with a progress bar.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+REPORT_COLUMNS: Final = ("line", "code", "column", "message_id", "message_en")
+"""The header of the ``--report`` CSV."""
+
+SHOWN_BAD_ROWS: Final = 20
+"""Bad rows listed on the terminal; the ``--report`` file holds them all."""
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML settings file (default: $SIAPKERJA_CONFIG)."),
+]
+FileArgument = Annotated[
+    Path,
+    typer.Argument(metavar="FILE", show_default=False, help="The CSV file (UTF-8)."),
+]
+
+_MEMORY_WARNING: Final = (
+    "Peringatan: penyimpanan 'memory' hilang saat perintah ini selesai; atur"
+    " SIAPKERJA_STORAGE (misalnya sql) agar hasilnya tersimpan.\n"
+    "Warning: the 'memory' storage is gone when this command ends; set"
+    " SIAPKERJA_STORAGE (e.g. sql) to keep the results."
+)
+_RESIDENTS_NOTE: Final = (
+    "Registri offline berada di dalam proses: agar aplikasi memakai berkas ini, atur"
+    " SIAPKERJA_DUKCAPIL_RESIDENTS.\n"
+    "The offline registry lives in the process: to have the application use this file,"
+    " set SIAPKERJA_DUKCAPIL_RESIDENTS."
+)
+
+
+# --------------------------------------------------------------------------
+# Plumbing
+# --------------------------------------------------------------------------
+
+
+def _stdout() -> Console:
+    return Console(highlight=False)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _fail(error: SiapkerjaError) -> typer.Exit:
+    """Print ``error`` (both languages for a typed error) on stderr; exit code 1."""
+    typer.echo(f"siapkerja bulk: {error}", err=True)
+    return typer.Exit(1)
+
+
+def _service(config: Path | None, *, persistent: bool = True) -> Siapkerja:
+    try:
+        svc = connect(config=config)
+    except SiapkerjaError as error:
+        raise _fail(error) from None
+    if persistent and svc.settings.adapter_name("storage") == "memory":
+        typer.echo(_MEMORY_WARNING, err=True)
+    return svc
+
+
+@contextmanager
+def _bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr; yields the ``progress(n)`` callback for the API.
+
+    ``total=None`` gives an indeterminate bar. The bar ends full on success.
+    """
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=_stderr(),
+    )
+    with progress:
+        task = progress.add_task(description, total=total)
+        yield lambda n: progress.advance(task, n)
+        if total is None:
+            progress.update(task, total=progress.tasks[0].completed)
+        else:  # a quoted cell over several lines, blank lines: end full all the same
+            progress.update(task, completed=total)
+
+
+def _lines(file: Path) -> int | None:
+    """The bar's total for ``file``; ``None`` (indeterminate) if it cannot be read —
+    the command then reports the file error itself, in both languages."""
+    try:
+        return count_lines(file)
+    except OSError:
+        return None
+
+
+def _counts_table(title: str, rows: list[tuple[str, int]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("Hasil / Result")
+    table.add_column("Jumlah / Count", justify="right")
+    for label, count in rows:
+        table.add_row(label, str(count))
+    return table
+
+
+def write_report(report: ImportReport, path: Path) -> None:
+    """Write the bad rows of ``report`` as CSV (:data:`REPORT_COLUMNS`; header only if none)."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REPORT_COLUMNS)
+        for bad in report.bad_rows:
+            writer.writerow((bad.line, bad.code, bad.column or "", bad.message_id, bad.message_en))
+
+
+def _bad_rows_table(report: ImportReport) -> Table:
+    table = Table(
+        title="Baris bermasalah / Bad rows", title_justify="left", show_lines=False, expand=True
+    )
+    table.add_column("Baris / Line", justify="right", no_wrap=True)
+    table.add_column("Kode / Code", no_wrap=True)
+    table.add_column("Pesan / Message")
+    for bad in report.bad_rows[:SHOWN_BAD_ROWS]:
+        message = f"{bad.message_id} / {bad.message_en}"
+        table.add_row(str(bad.line), bad.code, escape(message))
+    return table
+
+
+# --------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------
+
+
+@bulk_app.command("residents")
+def residents(file: FileArgument, config: ConfigOption = None) -> None:
+    """Muat penduduk ke registri offline / Load a resident CSV into the offline registry.
+
+    Header: nik,full_name,mother_name,birth_place,birth_date,sex[,active].
+    Every row or nothing: a bad row (its line number is printed) loads none.
+    """
+    svc = _service(config, persistent=False)
+    try:
+        total = _lines(file)
+        with _bar("Penduduk / Residents", total) as progress:
+            loaded = load_residents(svc, file, progress=progress)
+    except SiapkerjaError as error:
+        raise _fail(error) from None
+    _stdout().print(f"{loaded} penduduk dimuat / {loaded} residents loaded")
+    typer.echo(_RESIDENTS_NOTE, err=True)
+
+
+@bulk_app.command("import")
+def import_file(
+    file: FileArgument,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="BAD.CSV",
+            show_default=False,
+            help="Write the bad rows (line, code, column, messages) to this CSV file.",
+        ),
+    ] = None,
+    photo_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--photo-dir",
+            show_default=False,
+            help="Folder of the photo files named in the CSV (default: the CSV's folder).",
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Impor akun dan profil dari CSV AK/I / Import accounts and profiles from an AK/I CSV.
+
+    Bad rows are reported with their line numbers and skipped; good rows are
+    kept; running the same file again changes nothing. Exit code 1 if any row
+    is bad.
+    """
+    svc = _service(config)
+    try:
+        total = _lines(file)
+        with _bar("Impor AK/I / AK/I import", total) as progress:
+            result = import_akl(svc, file, progress=progress, photo_dir=photo_dir)
+    except SiapkerjaError as error:
+        raise _fail(error) from None
+    report_failed = False
+    if report is not None:
+        try:
+            write_report(result, report)
+        except OSError as error:
+            report_failed = True
+            reason = error.strerror or type(error).__name__
+            typer.echo(
+                f"siapkerja bulk: laporan {report} tidak dapat ditulis / the report {report}"
+                f" cannot be written: {reason}",
+                err=True,
+            )
+    out = _stdout()
+    out.print(
+        _counts_table(
+            "Impor AK/I / AK/I import",
+            [
+                ("Dibuat / Created", result.created),
+                ("Diperbarui / Updated", result.updated),
+                ("Tidak berubah / Unchanged", result.unchanged),
+                ("Baris bermasalah / Bad rows", len(result.bad_rows)),
+            ],
+        )
+    )
+    if result.bad_rows:
+        out.print(_bad_rows_table(result))
+        hidden = len(result.bad_rows) - SHOWN_BAD_ROWS
+        if hidden > 0:
+            out.print(
+                f"… dan {hidden} baris lagi (lihat --report) / … and {hidden} more (see --report)"
+            )
+        if report is not None and not report_failed:
+            out.print(f"Laporan / Report: {escape(str(report))}")
+    if result.bad_rows or report_failed:
+        raise typer.Exit(1)
+
+
+@bulk_app.command("issue-cards")
+def issue_cards(
+    batch_size: Annotated[
+        int,
+        typer.Option("--batch-size", min=1, max=10_000, help="Cards written per transaction."),
+    ] = 500,
+    config: ConfigOption = None,
+) -> None:
+    """Terbitkan kartu untuk setiap profil lengkap / Issue a card to every complete profile.
+
+    Accounts that already hold a card are skipped, so a re-run issues nothing twice.
+    """
+    svc = _service(config)
+    try:
+        total = count_accounts(svc)
+        with _bar("Kartu / Cards", total) as progress:
+            result = issue_all_cards(svc, batch_size=batch_size, progress=progress)
+    except SiapkerjaError as error:
+        raise _fail(error) from None
+    _stdout().print(
+        _counts_table(
+            "Penerbitan kartu / Card issuance",
+            [
+                ("Diterbitkan / Issued", result.issued),
+                ("Profil belum lengkap / Incomplete profiles", result.incomplete),
+                ("Sudah punya kartu / Already issued", result.already_issued),
+            ],
+        )
+    )
