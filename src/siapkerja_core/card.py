@@ -54,7 +54,7 @@ CARD_HEIGHT_MM: Final = 53.98
 CORNER_RADIUS_MM: Final = 3.18
 CARD_MAX_VERSION: Final = 10
 """The largest QR version a card accepts: denser codes scan badly on cheap phones."""
-MAX_PHOTO_BYTES: Final = 1 << 20
+MAX_PHOTO_BYTES: Final = 2 << 20  # the profile's own limit (2 MiB): a valid photo always fits
 
 BULAN: Final = (
     "Januari",
@@ -294,7 +294,7 @@ class Card:
         or an access token. Encoded exactly (see :func:`~siapkerja_core.qr.make_qr`).
     :param qr_version: the link's version; part of the QR cache key, so a
         rotated link (a higher version) never shows an old code.
-    :param photo: an optional JPEG, PNG or WebP photo (at most 1 MiB).
+    :param photo: an optional JPEG, PNG or WebP photo (at most 2 MiB, as in the profile).
     :param photo_type: its media type; detected from the bytes if ``None``.
     :raises CardError: an empty field, a bad photo or version.
     """

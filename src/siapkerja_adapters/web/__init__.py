@@ -1,0 +1,171 @@
+"""The web binding: an ASGI application factory for the SIAPkerja-ID pages.
+
+``create_app()`` builds a Starlette application over one service facade —
+the brief's screens (sign-in, *Daftar*, *Verifikasi*, profile, card, the
+scanned profile), Indonesian first with an English switch — behind a signed
+session cookie, CSRF checks and strict security headers. Nothing is built at
+import: call the factory (``uvicorn --factory siapkerja_adapters.web:create_app``).
+
+The binding needs the ``web`` extra; without it importing this package
+fails with an :class:`ImportError` that names it, in both languages.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import secrets
+from pathlib import Path
+from typing import Any, Final
+
+_EXTRA_HINT: Final = (
+    "Antarmuka web siapkerja memerlukan paket tambahan: pip install 'siapkerja[web]'"
+    " (Starlette, Jinja2, python-multipart). / The siapkerja web binding needs its extra:"
+    " pip install 'siapkerja[web]' (Starlette, Jinja2, python-multipart)."
+)
+
+try:
+    import jinja2
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
+    from starlette.routing import BaseRoute, Mount
+    from starlette.staticfiles import StaticFiles
+    from starlette.templating import Jinja2Templates
+except ImportError as exc:  # pragma: no cover - exercised by a test that hides the modules
+    missing = f" [{exc.name} tidak terpasang / is not installed]" if exc.name else ""
+    raise ImportError(_EXTRA_HINT + missing, name=exc.name) from exc
+if (
+    importlib.util.find_spec("python_multipart") is None
+    and importlib.util.find_spec("multipart") is None
+):  # pragma: no cover - Starlette imports it lazily; fail here, not at the first form
+    raise ImportError(
+        _EXTRA_HINT + " [python-multipart tidak terpasang / is not installed]",
+        name="python_multipart",
+    )
+
+from siapkerja_adapters.connect import connect  # noqa: E402
+from siapkerja_adapters.web.api import api_routes  # noqa: E402
+from siapkerja_adapters.web.pages import Pages  # noqa: E402
+from siapkerja_adapters.web.security import (  # noqa: E402
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    SessionMiddleware,
+)
+from siapkerja_core.errors import ConfigurationError  # noqa: E402
+from siapkerja_core.profile import MAX_PHOTO_BYTES  # noqa: E402
+from siapkerja_core.service import Siapkerja  # noqa: E402
+
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+logger = logging.getLogger("siapkerja.web")
+
+_HERE: Final = Path(__file__).resolve().parent
+MAX_BODY_BYTES: Final = 2 * MAX_PHOTO_BYTES
+"""The largest request body accepted (413 above): a photo at its limit and the form around it."""
+_MIN_SECRET_BYTES: Final = 16
+
+
+def _session_secret(svc: Siapkerja, secret_key: str | None, dev: bool) -> str:
+    configured = secret_key or svc.settings.get("secret_key")
+    if configured:
+        if len(configured.encode("utf-8")) < _MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                "invalid", name="secret_key", reason="use at least 16 random bytes (32 recommended)"
+            )
+        return configured
+    if not dev:
+        raise ConfigurationError(
+            "invalid",
+            name="secret_key",
+            reason="the web pages sign their session cookie with it: set secret_key"
+            " (SIAPKERJA_SECRET_KEY) or pass create_app(secret_key=...); dev=True makes a"
+            " random one",
+        )
+    logger.warning(
+        "siapkerja web: no secret_key set; using a random one for this process (dev mode)."
+        " Sessions end when it restarts and cannot be shared between workers."
+    )
+    return secrets.token_urlsafe(32)
+
+
+def _base_path(base_path: str) -> str:
+    cleaned = base_path.strip().rstrip("/")
+    if cleaned and not cleaned.startswith("/"):
+        raise ConfigurationError(
+            "invalid", name="base_path", reason="a path starting with '/', e.g. '/siapkerja'"
+        )
+    return cleaned
+
+
+def _labels(members: Any, lang: str) -> list[tuple[str, str]]:
+    """A labelled enum as (value, label) pairs for a ``<select>``."""
+    return [(member.value, member.label(lang)) for member in members]
+
+
+def _templates() -> Jinja2Templates:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["map_labels"] = _labels
+    return Jinja2Templates(env=environment)
+
+
+def create_app(
+    svc: Siapkerja | None = None,
+    *,
+    dev: bool = False,
+    secret_key: str | None = None,
+    base_path: str = "",
+) -> Starlette:
+    """The web pages over ``svc`` as a Starlette (ASGI) application.
+
+    :param svc: the service facade; ``connect()`` (settings from the
+        environment and ``$SIAPKERJA_CONFIG``) when ``None``.
+    :param dev: development mode: the SMS outbox page (``/dev/outbox``) and
+        banner, and a random session secret when none is configured.
+    :param secret_key: the session cookie's signing secret (at least 16 bytes);
+        defaults to the service's ``secret_key`` setting.
+    :param base_path: a prefix for every page (``"/siapkerja"``), for a server
+        that does not mount the application itself.
+    :raises ConfigurationError: ``config.invalid`` for a missing (outside dev
+        mode) or short secret, or a malformed ``base_path``.
+    """
+    service = svc if svc is not None else connect()
+    key = _session_secret(service, secret_key, dev)
+    prefix = _base_path(base_path)
+    pages = Pages(service, _templates(), dev=dev)
+    routes: list[BaseRoute] = [
+        *pages.routes(),
+        # The JSON API (bearer tokens, no cookies, so no CSRF) with its OpenAPI
+        # document at /api/v1/openapi.json.
+        Mount("/api", routes=api_routes(service)),
+        Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
+    ]
+    if prefix:
+        routes = [Mount(prefix, routes=routes)]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(
+                SecurityHeadersMiddleware,
+                cacheable=(f"{prefix}/static/",),
+                error_page=pages.error_page,
+            ),
+            Middleware(
+                SessionMiddleware,
+                secret_key=key,
+                max_age=int(service.policy.session_ttl.total_seconds()),
+                base_path=prefix,
+            ),
+            Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
+        ],
+        exception_handlers={HTTPException: pages.http_error},
+    )
+    app.state.siapkerja = service
+    app.state.dev = dev
+    return app

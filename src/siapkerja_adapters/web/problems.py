@@ -1,0 +1,489 @@
+"""HTTP problem documents (RFC 9457) for every :class:`~siapkerja_core.errors.SiapkerjaError`.
+
+This module owns the mapping from the library's stable error codes to HTTP:
+the status table (:data:`STATUSES`), ``Retry-After`` for the throttling and
+unavailability codes, the choice of language from ``Accept-Language``, and
+the rendering of an error as an ``application/problem+json`` response. It
+also owns the errors only the HTTP binding raises (:class:`RequestError`:
+a malformed body, a missing session …) and the catch-all for the unexpected
+(:func:`internal_problem`: a 500 that shows nothing of the internals).
+
+A problem document looks like this (``Accept-Language: en``)::
+
+    HTTP/1.1 429 Too Many Requests
+    Content-Type: application/problem+json
+    Content-Language: en
+    Retry-After: 42
+
+    {"type": "https://siapkerja.dev/problems/otp.cooldown",
+     "title": "Wait 42 seconds before asking for a new code.",
+     "status": 429,
+     "detail": "Wait 42 seconds before asking for a new code.",
+     "code": "otp.cooldown",
+     "message_id": "Tunggu 42 detik sebelum meminta kode baru.",
+     "message_en": "Wait 42 seconds before asking for a new code.",
+     "params": {"retry_after": 42}}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Any, ClassVar, Final
+
+from starlette.responses import Response
+
+from siapkerja_core.errors import Message, SiapkerjaError
+
+__all__ = [
+    "DOMAIN_STATUSES",
+    "PROBLEM_MEDIA_TYPE",
+    "PROBLEM_TYPE_BASE",
+    "RETRY_AFTER_UNAVAILABLE",
+    "STATUSES",
+    "RequestError",
+    "ServerError",
+    "internal_problem",
+    "negotiate_language",
+    "problem_body",
+    "problem_response",
+    "retry_after",
+    "safe_params",
+    "status_of",
+]
+
+logger = logging.getLogger("siapkerja.web.api")
+
+PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
+PROBLEM_TYPE_BASE: Final = "https://siapkerja.dev/problems/"
+"""A problem's ``type`` is this followed by its ``full_code`` (``…/problems/otp.cooldown``)."""
+
+RETRY_AFTER_UNAVAILABLE: Final = 30
+"""Seconds a client is told to wait when Dukcapil, the SMS gateway or storage is down."""
+_RETRY_AFTER_DEFAULT: Final = 60
+
+
+class RequestError(SiapkerjaError):
+    """A request the HTTP binding refuses before it reaches the facade.
+
+    ``invalid_body`` names the field (``field``: ``"nik"``, ``"$"`` for the
+    whole body) and the reason in both languages; ``invalid_parameter`` does
+    the same for a query or path parameter.
+    """
+
+    domain = "request"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "invalid_body": (
+            "Isian {field} tidak valid: {reason_id}.",
+            "Field {field} is invalid: {reason}.",
+        ),
+        "invalid_parameter": (
+            "Parameter {field} tidak valid: {reason_id}.",
+            "Parameter {field} is invalid: {reason}.",
+        ),
+        "too_large": (
+            "Isi permintaan terlalu besar: paling banyak {max_bytes} bita.",
+            "The request body is too large: at most {max_bytes} bytes.",
+        ),
+        "authentication_required": (
+            "Silakan masuk terlebih dahulu (header Authorization: Bearer <token sesi>).",
+            "Please sign in first (header Authorization: Bearer <session token>).",
+        ),
+        "not_found": (
+            "Alamat API ini tidak ada.",
+            "There is no such API endpoint.",
+        ),
+        "method_not_allowed": (
+            "Metode {method} tidak dapat dipakai di alamat ini.",
+            "Method {method} is not allowed on this endpoint.",
+        ),
+    }
+
+    def __init__(self, code: str, **params: object) -> None:
+        if "reason" in params and "reason_id" not in params:
+            params["reason_id"] = params["reason"]
+        super().__init__(code, **params)
+
+
+class ServerError(SiapkerjaError):
+    """What a client sees of any failure that is the server's own (never its details)."""
+
+    domain = "server"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "internal": (
+            "Terjadi kesalahan pada server. Silakan coba lagi nanti.",
+            "Something went wrong on the server. Please try again later.",
+        ),
+    }
+
+
+# --------------------------------------------------------------------------
+# The status table
+# --------------------------------------------------------------------------
+
+_VALIDATION: Final = 422
+
+STATUSES: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        # Input that does not parse or does not pass the rules: 422, naming the field.
+        **{f"nik.{c}": _VALIDATION for c in ("format", "length", "region", "birth_date")},
+        "nik.serial": _VALIDATION,
+        "nik.type": _VALIDATION,
+        **{
+            f"phone.{c}": _VALIDATION
+            for c in (
+                "empty",
+                "format",
+                "international_prefix",
+                "too_short",
+                "too_long",
+                "not_mobile",
+                "country",
+                "invalid",
+            )
+        },
+        **{f"email.{c}": _VALIDATION for c in ("empty", "syntax", "too_long", "domain")},
+        **{
+            f"password.{c}": _VALIDATION
+            for c in ("empty", "too_short", "too_long", "common", "identity", "composition")
+        },
+        **{
+            f"profile.{c}": _VALIDATION
+            for c in (
+                "invalid_field",
+                "village",
+                "date_order",
+                "photo_type",
+                "photo_size",
+                "private_section",
+                "unknown_section",
+            )
+        },
+        "profile.incomplete": 409,
+        **{f"siapkerja_id.{c}": _VALIDATION for c in ("format", "length", "check")},
+        # The registration journey.
+        "registration.invalid_name": _VALIDATION,
+        "registration.nik_not_found": _VALIDATION,
+        "registration.nik_inactive": _VALIDATION,
+        "registration.mismatch": _VALIDATION,
+        "registration.verification_locked": 429,
+        "registration.not_found": 404,
+        "registration.expired": 410,
+        "registration.already_confirmed": 409,
+        "registration.wrong_step": 409,
+        "registration.email_taken": 409,
+        "registration.phone_taken": 409,
+        "registration.already_registered": 409,
+        "otp.invalid": _VALIDATION,
+        "otp.expired": 410,
+        "otp.dead": 410,
+        "otp.cooldown": 429,
+        "otp.send_limit": 429,
+        "otp.daily_limit": 429,
+        "login.failed": 401,
+        "login.throttled": 429,
+        "login.session_invalid": 401,
+        "reset.invalid": 400,
+        # Cards, QR codes and scanning.
+        "card.no_account": 404,
+        "card.no_card": 404,
+        "card.revoked": 410,
+        "card.mode": _VALIDATION,
+        "card.purpose_required": _VALIDATION,
+        "card.exhausted": 503,
+        "card.photo_type": _VALIDATION,
+        "card.photo_size": _VALIDATION,
+        "card.empty": 500,
+        "card.qr_version": 500,
+        "token.malformed": 400,
+        "token.forged": 403,
+        "token.expired": 410,
+        "token.revoked": 410,
+        "token.wrong_mode": _VALIDATION,
+        "token.wrong_purpose": _VALIDATION,
+        "token.replayed": 409,
+        "token.no_key": 500,
+        "disclosure.unknown_scope": 400,
+        "disclosure.unknown_verifier": 403,
+        "disclosure.purpose_required": 400,
+        "disclosure.unknown_consent": 404,
+        "checkin.malformed_record": _VALIDATION,
+        # The outside world is down: try again later.
+        "dukcapil.unavailable": 503,
+        "sms.unavailable": 503,
+        "storage.unavailable": 503,
+        "ratelimit.unavailable": 503,
+        # The server's own faults: a 500 that shows nothing of them.
+        "storage.key_missing": 500,
+        "storage.tampered": 500,
+        "storage.not_migrated": 500,
+        "qr.empty": 500,
+        "qr.option": 500,
+        "qr.too_large": 500,
+        **{
+            f"config.{c}": 500
+            for c in ("invalid", "file", "plugin", "adapter_missing", "adapter_type")
+        },
+        **{f"plugin.{c}": 500 for c in ("unknown_adapter", "duplicate_adapter", "unknown_kind")},
+        **{f"dukcapil_data.{c}": 500 for c in ("header", "row", "file")},
+        "config.offline_only": 500,
+        # Bulk imports (a CSV's rows); the file itself is the server's.
+        **{
+            f"bulk.{c}": _VALIDATION
+            for c in (
+                "header",
+                "columns",
+                "empty",
+                "value",
+                "nik_number",
+                "duplicate",
+                "photo",
+                "csv",
+            )
+        },
+        "bulk.file": 500,
+        # The HTTP binding's own.
+        "request.invalid_body": _VALIDATION,
+        "request.invalid_parameter": _VALIDATION,
+        "request.too_large": 413,
+        "request.authentication_required": 401,
+        "request.not_found": 404,
+        "request.method_not_allowed": 405,
+        "server.internal": 500,
+    }
+)
+"""HTTP status of each stable error code (``full_code``)."""
+
+DOMAIN_STATUSES: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        "nik": _VALIDATION,
+        "phone": _VALIDATION,
+        "email": _VALIDATION,
+        "password": _VALIDATION,
+        "profile": _VALIDATION,
+        "siapkerja_id": _VALIDATION,
+        "bulk": _VALIDATION,
+        "registration": _VALIDATION,
+        "otp": _VALIDATION,
+        "login": 401,
+        "reset": 400,
+        "token": 400,
+        "disclosure": 403,
+        "request": 400,
+        "dukcapil": 503,
+        "sms": 503,
+        "ratelimit": 503,
+    }
+)
+"""The status of a code missing from :data:`STATUSES` (a plug-in's new code), by domain.
+
+Anything else, including every code of an unknown domain, is a 500."""
+
+_RETRY_AFTER_DAY: Final = frozenset({"otp.daily_limit"})
+
+
+def status_of(error: SiapkerjaError) -> int:
+    """The HTTP status of ``error``: :data:`STATUSES`, else :data:`DOMAIN_STATUSES`, else 500."""
+    status = STATUSES.get(error.full_code)
+    if status is None:
+        status = DOMAIN_STATUSES.get(error.domain, 500)
+    return status
+
+
+def retry_after(error: SiapkerjaError, status: int, now: datetime | None = None) -> int | None:
+    """Seconds for ``Retry-After`` (429 and 503 only): the error's own, or a sensible default.
+
+    ``otp.daily_limit`` waits until the daily window ends (UTC midnight, the
+    counters' fixed windows).
+    """
+    if status not in (429, 503):
+        return None
+    value = error.params.get("retry_after")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if error.full_code in _RETRY_AFTER_DAY:
+        current = now or datetime.now(UTC)
+        midnight = datetime.combine(current.date() + timedelta(days=1), datetime.min.time(), UTC)
+        return max(1, math.ceil((midnight - current).total_seconds()))
+    return RETRY_AFTER_UNAVAILABLE if status == 503 else _RETRY_AFTER_DEFAULT
+
+
+# --------------------------------------------------------------------------
+# Language
+# --------------------------------------------------------------------------
+
+
+def negotiate_language(header: str | None) -> str:
+    """``"en"`` or ``"id"`` from an ``Accept-Language`` header; Indonesian unless English wins.
+
+    Quality values are honoured (``"id;q=0.5, en"`` is English); ``*`` and
+    ``in`` (the old code for Indonesian) count as Indonesian.
+    """
+    if not header:
+        return "id"
+    best, best_q = "id", -1.0
+    for item in header.split(",")[:20]:
+        tag, _, rest = item.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary == "en":
+            lang = "en"
+        elif primary in ("id", "in", "*"):
+            lang = "id"
+        else:
+            continue
+        quality = 1.0
+        rest = rest.strip()
+        if rest.lower().startswith("q="):
+            try:
+                quality = float(rest[2:])
+            except ValueError:
+                continue
+        if not 0 < quality <= 1:
+            continue
+        if quality > best_q:
+            best, best_q = lang, quality
+    return best
+
+
+# --------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------
+
+_SECRET_PARAMS: Final = frozenset(
+    {
+        "password",
+        "new_password",
+        "code",
+        "otp",
+        "token",
+        "session",
+        "secret",
+        "api_key",
+        "pepper",
+        # Internals a client has no use for.
+        "adapter",
+        "path",
+        "value",
+    }
+)
+"""Params never put in a problem, whoever raised the error."""
+
+
+class _Unsafe:
+    """The marker of a value that is left out of a problem document."""
+
+
+_UNSAFE: Final = _Unsafe()
+
+
+def _json_safe(value: object, depth: int = 0) -> object:
+    if depth > 4:
+        return _UNSAFE
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _UNSAFE
+    if isinstance(value, SiapkerjaError):
+        nested: dict[str, object] = {
+            "code": value.full_code,
+            "message_id": value.message_id,
+            "message_en": value.message_en,
+        }
+        field = value.params.get("field")
+        if isinstance(field, str):
+            nested["field"] = field
+        return nested
+    if isinstance(value, list | tuple | frozenset | set):
+        items = sorted(value, key=str) if isinstance(value, frozenset | set) else value
+        converted = [_json_safe(item, depth + 1) for item in items]
+        return _UNSAFE if any(item is _UNSAFE for item in converted) else converted
+    if isinstance(value, Mapping):
+        return safe_params(value, depth + 1)
+    return _UNSAFE
+
+
+def safe_params(params: Mapping[str, object], depth: int = 0) -> dict[str, object]:
+    """The params that may be shown to a client: JSON values, no secret, no internals.
+
+    Tuples become lists; nested errors (``ProfileError.errors``) become
+    ``{"code", "field", "message_id", "message_en"}`` objects.
+    """
+    result: dict[str, object] = {}
+    for key, value in params.items():
+        if not isinstance(key, str) or key in _SECRET_PARAMS:
+            continue
+        converted = _json_safe(value, depth)
+        if converted is not _UNSAFE:
+            result[key] = converted
+    return result
+
+
+def problem_body(error: SiapkerjaError, status: int, lang: str) -> dict[str, Any]:
+    """The RFC 9457 document of ``error`` with our extension members."""
+    return {
+        "type": PROBLEM_TYPE_BASE + error.full_code,
+        "title": error.message_en,
+        "status": status,
+        "detail": error.message(lang),
+        "code": error.full_code,
+        "message_id": error.message_id,
+        "message_en": error.message_en,
+        "params": safe_params(error.params),
+    }
+
+
+def _dumps(body: Mapping[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def problem_response(
+    error: SiapkerjaError,
+    lang: str = "id",
+    *,
+    now: Callable[[], datetime] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """``error`` as an ``application/problem+json`` response in ``lang``.
+
+    A 5xx other than 503 is the server's fault: it is logged in full and the
+    client gets :func:`internal_problem` instead. A 401 carries
+    ``WWW-Authenticate``; a 429 and a 503 carry ``Retry-After``.
+    """
+    status = status_of(error)
+    if status >= 500 and status != 503:
+        logger.error("server-side error answered as 500: %s", error, exc_info=error)
+        return internal_problem(lang)
+    try:
+        body = problem_body(error, status, lang)
+        seconds = retry_after(error, status, now() if now is not None else None)
+    except Exception:  # a message template missing a param, a broken clock …
+        logger.exception("cannot render the problem of %s", type(error).__name__)
+        return internal_problem(lang)
+    extra = dict(headers or {})
+    if seconds is not None:
+        extra["Retry-After"] = str(seconds)
+    if status == 401:
+        if error.full_code == "request.authentication_required":
+            extra.setdefault("WWW-Authenticate", 'Bearer realm="siapkerja"')
+        else:
+            extra.setdefault("WWW-Authenticate", 'Bearer realm="siapkerja", error="invalid_token"')
+    return _render(body, status, lang, extra)
+
+
+def internal_problem(lang: str = "id") -> Response:
+    """The 500 problem: a stable code and a message, nothing of what went wrong."""
+    error = ServerError("internal")
+    return _render(problem_body(error, 500, lang), 500, lang, {})
+
+
+def _render(body: Mapping[str, Any], status: int, lang: str, headers: dict[str, str]) -> Response:
+    headers.setdefault("Content-Language", lang)
+    headers.setdefault("Vary", "Accept-Language")
+    headers.setdefault("Cache-Control", "no-store")
+    return Response(
+        _dumps(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+    )

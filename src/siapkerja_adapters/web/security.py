@@ -1,0 +1,346 @@
+"""The web pages' protections: signed session cookie, CSRF, security headers, body limit.
+
+This module owns the plain ASGI middlewares the application factory stacks
+around the pages, and the CSRF check every form POST goes through:
+
+* :class:`SessionMiddleware` — the session is a JSON mapping in one cookie,
+  signed (not encrypted) with :mod:`itsdangerous` under a salt of its own, so
+  it is never the same key as the core's HMAC pepper. The cookie is
+  ``HttpOnly``, ``SameSite=Lax``, ``Secure`` whenever the request came over
+  https, and expires with the core's session lifetime. It holds only
+  references (the core session token, a registration id, the language, the
+  CSRF token): the core re-checks the session token on every request, so
+  signing out ends it server-side too.
+* CSRF — the synchronizer pattern: a random per-session token, a hidden
+  ``csrf_token`` field in every form, compared in constant time on every
+  POST (:func:`verify_csrf`); a cross-site ``Origin`` or ``Sec-Fetch-Site``
+  is refused as well. A failure is a 403.
+* :class:`SecurityHeadersMiddleware` — a strict Content-Security-Policy (no
+  inline script or style anywhere), ``Referrer-Policy: no-referrer`` (a scan
+  URL carries a token), frame denial, ``nosniff``, a ``Permissions-Policy``,
+  ``Cache-Control: no-store`` on every dynamic page, HSTS over https; and a
+  last-resort 500 page that still carries them.
+* :class:`BodyLimitMiddleware` — a request body larger than the limit is a
+  413 before it is read into memory or spooled to disk.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "CSRF_FIELD",
+    "PERMISSIONS_POLICY",
+    "SECURITY_HEADERS",
+    "BodyLimitMiddleware",
+    "CsrfError",
+    "SecurityHeadersMiddleware",
+    "SessionMiddleware",
+    "csrf_token",
+    "new_session",
+    "verify_csrf",
+]
+
+logger = logging.getLogger("siapkerja.web")
+
+CSRF_FIELD: Final = "csrf_token"
+_CSRF_KEY: Final = "csrf"
+_SALT: Final = "siapkerja.web.session"
+
+CONTENT_SECURITY_POLICY: Final = (
+    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self';"
+    " frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+PERMISSIONS_POLICY: Final = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+SECURITY_HEADERS: Final[Mapping[str, str]] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+"""The headers every response carries (HSTS is added over https only)."""
+_HSTS: Final = "max-age=31536000"
+
+
+# --------------------------------------------------------------------------
+# The session cookie
+# --------------------------------------------------------------------------
+
+
+class SessionMiddleware:
+    """A signed-cookie session in ``scope["session"]`` (``request.session`` in Starlette).
+
+    :param secret_key: the signing secret (the salt makes the key specific to sessions).
+    :param cookie_name: the cookie's name.
+    :param max_age: seconds a cookie stays valid, checked on the signature's timestamp too.
+    :param base_path: the application's own prefix; the cookie's path is the mount
+        point (``root_path``) followed by it, or ``/``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        secret_key: str,
+        cookie_name: str = "siapkerja_session",
+        max_age: int = 12 * 3600,
+        base_path: str = "",
+    ) -> None:
+        self.app = app
+        self.serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+        self.cookie_name = cookie_name
+        self.max_age = max_age
+        self.base_path = base_path
+
+    def _load(self, raw: str | None) -> tuple[dict[str, Any], float | None]:
+        if not raw:
+            return {}, None
+        try:
+            data, signed_at = self.serializer.loads(
+                raw, max_age=self.max_age, return_timestamp=True
+            )
+        except BadSignature:  # includes SignatureExpired: start afresh
+            return {}, None
+        if not isinstance(data, dict):
+            return {}, None
+        return data, signed_at.timestamp()
+
+    def _cookie(self, scope: Scope, path: str, value: str, max_age: int) -> str:
+        parts = [
+            f"{self.cookie_name}={value}",
+            f"Path={path}",
+            f"Max-Age={max_age}",
+            "HttpOnly",
+            "SameSite=Lax",
+        ]
+        if scope.get("scheme") in ("https", "wss"):
+            parts.append("Secure")
+        return "; ".join(parts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        connection = HTTPConnection(scope)
+        data, signed_at = self._load(connection.cookies.get(self.cookie_name))
+        before = json.dumps(data, sort_keys=True)
+        scope["session"] = data
+        # Read now: routing into a Mount rewrites the scope's root_path on the way in.
+        path = f"{scope.get('root_path', '')}{self.base_path}" or "/"
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                session = scope["session"]
+                after = json.dumps(session, sort_keys=True)
+                # Re-signed when changed, and at half its life so an active visitor stays in.
+                stale = signed_at is not None and time.time() - signed_at > self.max_age / 2
+                headers = MutableHeaders(scope=message)
+                if session and (after != before or stale):
+                    value = self.serializer.dumps(session)
+                    headers.append("Set-Cookie", self._cookie(scope, path, value, self.max_age))
+                elif not session and signed_at is not None:
+                    headers.append("Set-Cookie", self._cookie(scope, path, '""', 0))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def new_session(session: dict[str, Any], *, keep: tuple[str, ...] = ("lang",)) -> None:
+    """Empty ``session`` but for ``keep`` (sign-in and sign-out: no fixation, a new CSRF token)."""
+    kept = {key: session[key] for key in keep if key in session}
+    session.clear()
+    session.update(kept)
+
+
+# --------------------------------------------------------------------------
+# CSRF
+# --------------------------------------------------------------------------
+
+
+class CsrfError(HTTPException):
+    """A POST without the session's CSRF token, or from another site: 403."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(status_code=403, detail=reason)
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get(_CSRF_KEY)
+    if not isinstance(token, str) or len(token) < 32:
+        token = secrets.token_urlsafe(32)
+        request.session[_CSRF_KEY] = token
+    return token
+
+
+def _cross_site(request: Request) -> bool:
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    if origin == "null":
+        return True
+    # The host, not the scheme: behind a TLS-terminating proxy the app may see http.
+    return urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
+
+
+async def verify_csrf(
+    request: Request, *, max_files: int = 0, max_part_size: int = 64 * 1024
+) -> None:
+    """Refuse (403) a POST whose form lacks the session's token or that comes from elsewhere.
+
+    The form is parsed here, with the given limits, and Starlette keeps it on
+    the request: the page then reads the same ``await request.form()``.
+
+    :raises CsrfError: a missing or wrong token, or a cross-site request.
+    """
+    if _cross_site(request):
+        raise CsrfError("cross-site request")
+    form = await request.form(max_files=max_files, max_fields=200, max_part_size=max_part_size)
+    sent = form.get(CSRF_FIELD)
+    expected = request.session.get(_CSRF_KEY)
+    if not isinstance(sent, str) or not isinstance(expected, str) or not expected:
+        raise CsrfError("missing token")
+    if not hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8")):
+        raise CsrfError("wrong token")
+
+
+# --------------------------------------------------------------------------
+# Headers and the last-resort error page
+# --------------------------------------------------------------------------
+
+ErrorPage = Callable[[Scope], Awaitable[tuple[int, str]]]
+"""Renders the 500 page for a scope: (status, HTML)."""
+
+_FALLBACK_500: Final = (
+    '<!doctype html><html lang="id"><meta charset="utf-8"><title>500</title>'
+    "<h1>Terjadi kesalahan pada server / Something went wrong on the server</h1></html>"
+)
+
+
+class SecurityHeadersMiddleware:
+    """Adds :data:`SECURITY_HEADERS` to every response, and ``no-store`` to dynamic ones.
+
+    Paths under ``cacheable`` (the static files) keep their own caching. An
+    exception escaping the application becomes a 500 page carrying the same
+    headers, then propagates to the server (which logs it).
+
+    :param error_page: renders the 500 page; a plain bilingual one if ``None``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cacheable: tuple[str, ...] = (),
+        error_page: ErrorPage | None = None,
+    ) -> None:
+        self.app = app
+        self.cacheable = cacheable
+        self.error_page = error_page
+
+    def _headers(self, scope: Scope, path: str, message: Message) -> None:
+        headers = MutableHeaders(scope=message)
+        for name, value in SECURITY_HEADERS.items():
+            if name not in headers:
+                headers[name] = value
+        if scope.get("scheme") == "https":
+            headers.setdefault("Strict-Transport-Security", _HSTS)
+        if "cache-control" not in headers and not any(path.startswith(p) for p in self.cacheable):
+            headers["Cache-Control"] = "no-store"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+        # The path below the mount point, read before routing rewrites the scope.
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                self._headers(scope, path, message)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not started:
+                status, body = 500, _FALLBACK_500
+                if self.error_page is not None:
+                    try:
+                        status, body = await self.error_page(scope)
+                    except Exception:  # the error page itself failed: the plain one
+                        logger.exception("the error page failed")
+                start: Message = {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8")],
+                }
+                await send_with_headers(start)
+                await send({"type": "http.response.body", "body": body.encode("utf-8")})
+            raise
+
+
+# --------------------------------------------------------------------------
+# Body size
+# --------------------------------------------------------------------------
+
+
+class BodyLimitMiddleware:
+    """Refuses (HTTP 413) a request body larger than ``max_bytes``.
+
+    A too large ``Content-Length`` is refused at the first read; a chunked
+    body as soon as it passes the limit. The refusal is raised as an
+    :class:`~starlette.exceptions.HTTPException` from the page's read, so the
+    application's error page renders it.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = HTTPConnection(scope).headers.get("content-length")
+        too_large = declared is not None and (
+            not declared.isdigit() or int(declared) > self.max_bytes
+        )
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            if too_large:
+                raise HTTPException(status_code=413)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(status_code=413)
+            return message
+
+        await self.app(scope, limited_receive, send)
