@@ -27,6 +27,13 @@ PLUGIN_NAME: Final = "builtin"
 _CONSOLE_STREAMS: Final = ("stdout", "stderr")
 
 
+def _sql_storage(settings: Settings) -> object:
+    # SQLAlchemy and Alembic load when the adapter is built, not when adapters are listed.
+    from siapkerja_adapters.sql import sql_storage_from_settings
+
+    return sql_storage_from_settings(settings)
+
+
 @hookimpl
 def siapkerja_adapters() -> Iterator[AdapterRegistration]:
     """Offer the built-in adapters."""
@@ -47,6 +54,12 @@ def siapkerja_adapters() -> Iterator[AdapterRegistration]:
         name="memory",
         factory=memory.storage_from_settings,
         description="Records in process memory: tests and notebooks (nothing survives exit).",
+    )
+    yield AdapterRegistration(
+        kind="storage",
+        name="sql",
+        factory=_sql_storage,
+        description="SQLite file (embedded default) or PostgreSQL, via SQLAlchemy; PII encrypted.",
     )
     yield AdapterRegistration(
         kind="ratelimit",

@@ -330,8 +330,10 @@ if _MISSING_EXTRA is None:
     app.command("demo")(demo)
 
     from siapkerja_adapters.bulk_cli import bulk_app
+    from siapkerja_adapters.sql.cli import db_app
 
     app.add_typer(bulk_app, name="bulk")
+    app.add_typer(db_app, name="db")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def run_demo(
     ask: Callable[[str], str] | None = None,
     card_path: Path | None = None,
 ) -> Siapkerja:
-    """Walk ``person`` through the journey on ``svc`` (default: ``connect()``).
+    """Walk ``person`` through the journey on ``svc`` (default: ``connect()`` on a new SQLite file).
 
     :param ask: when given, the demo asks the user for the code (as a real
         user would type it) instead of reading it from the SMS outbox.
@@ -98,7 +99,12 @@ def run_demo(
     :return: the service used, for inspection.
     """
     console = console or Console()
-    svc = svc or connect()
+    if svc is None:
+        # The embedded default (a SQLite file, console SMS, offline Dukcapil), in a
+        # fresh file each run: the demo registers the same person every time.
+        database = Path(tempfile.mkdtemp(prefix="siapkerja-demo-")) / "siapkerja.sqlite3"
+        svc = connect(database_url=f"sqlite:///{database}")
+        console.print(f"Database: {database}")
     console.print(Panel.fit("[bold]SIAPkerja-ID[/] — demo pendaftaran akun / registration demo"))
     console.print(f"Adapters: {svc!r}\n")
 

@@ -51,8 +51,8 @@ PROFILES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
     {
         "default": MappingProxyType(
             {
-                # The embedded SQLite adapter ("sql") replaces this in a later release.
-                "storage": "memory",
+                # A SQLite file (database_url, default ./siapkerja.sqlite3): nothing to start.
+                "storage": "sql",
                 "sms": "console",
                 "dukcapil": "offline",
                 "ratelimit": "storage",

@@ -13,9 +13,14 @@ the SQL adapter (SQLite and PostgreSQL) when it lands — add its factory to
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sys
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -47,21 +52,95 @@ from siapkerja_core.tokens import Keyring
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
-STORAGE_FACTORIES: dict[str, Callable[[], Storage]] = {"memory": MemoryStorage}
+# Teardowns of the storages a factory made for the running test (run by the fixtures).
+_CLEANUPS: list[Callable[[], None]] = []
+
+
+def _sql_storage(url: str, **options: object) -> Storage:
+    pytest.importorskip("sqlalchemy", reason="the sql adapter needs siapkerja[sql]")
+    from siapkerja_adapters.sql import KeyMaterial, SqlStorage
+
+    made = SqlStorage(url, key_material=KeyMaterial.generate(), migrate=True, **options)
+    _CLEANUPS.append(made.dispose)
+    return made
+
+
+def _sqlite_storage() -> Storage:
+    """A SQLite file in a fresh temporary directory (removed afterwards)."""
+    directory = tempfile.mkdtemp(prefix="siapkerja-contract-")
+    _CLEANUPS.append(lambda: shutil.rmtree(directory, ignore_errors=True))
+    return _sql_storage(f"sqlite:///{directory}/contract.sqlite3")
+
+
+def _postgresql_storage() -> Storage:
+    """A fresh schema of the test PostgreSQL (dropped afterwards); skipped without the service.
+
+    ``SIAPKERJA_REQUIRE_SERVICES=1`` (``.ci/run``) turns the skip into a failure.
+    """
+    pytest.importorskip("sqlalchemy", reason="the sql adapter needs siapkerja[sql]")
+    from siapkerja_adapters.sql import testing
+
+    url = testing.postgres_test_url()
+    reason = testing.postgres_unavailable(url)
+    if reason is not None:
+        if testing.services_required():
+            pytest.fail(f"{reason} (required: SIAPKERJA_REQUIRE_SERVICES=1)")
+        pytest.skip(f"{reason}; set SIAPKERJA_TEST_POSTGRES_URL or start PostgreSQL")
+    schema = contextlib.ExitStack()
+    name = schema.enter_context(testing.temporary_schema(url))
+    _CLEANUPS.append(schema.close)
+    return _sql_storage(url, schema=name)
+
+
+STORAGE_FACTORIES: dict[str, Callable[[], Storage]] = {
+    "memory": MemoryStorage,
+    "sqlite": _sqlite_storage,
+    "sqlite-memory": lambda: _sql_storage("sqlite://"),  # one shared connection, in memory
+    "postgresql": _postgresql_storage,
+}
 COUNTER_FACTORIES: dict[str, Callable[[], Counters]] = {
     "memory": MemoryCounters,
     "memory-storage": lambda: MemoryStorage().counters,
+    "sqlite-storage": lambda: _sqlite_storage().counters,  # type: ignore[attr-defined]
+    "postgresql-storage": lambda: _postgresql_storage().counters,  # type: ignore[attr-defined]
+    "redis": lambda: _redis_counters(),
 }
 
 
+def _redis_counters() -> Counters:
+    """Counters in the test Redis under a fresh key prefix (purged afterwards).
+
+    Skipped without Redis; ``SIAPKERJA_REQUIRE_SERVICES=1`` makes that a failure.
+    The helper and its skip rule live with the Redis integration tests.
+    """
+    pytest.importorskip("redis", reason="the redis adapter needs siapkerja[redis]")
+    integration = str(Path(__file__).resolve().parents[1] / "integration")
+    if integration not in sys.path:
+        sys.path.append(integration)
+    from test_redis_counters import redis_test_counters
+
+    return redis_test_counters(_CLEANUPS)
+
+
+def _clean_up() -> None:
+    while _CLEANUPS:
+        _CLEANUPS.pop()()
+
+
 @pytest.fixture(params=sorted(STORAGE_FACTORIES))
-def storage(request: pytest.FixtureRequest) -> Storage:
-    return STORAGE_FACTORIES[request.param]()
+def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
+    try:
+        yield STORAGE_FACTORIES[request.param]()
+    finally:
+        _clean_up()
 
 
 @pytest.fixture(params=sorted(COUNTER_FACTORIES))
-def counters(request: pytest.FixtureRequest) -> Counters:
-    return COUNTER_FACTORIES[request.param]()
+def counters(request: pytest.FixtureRequest) -> Iterator[Counters]:
+    try:
+        yield COUNTER_FACTORIES[request.param]()
+    finally:
+        _clean_up()
 
 
 def account(n: int, *, nik: str | None = None, email: str | None = None, phone: str | None = None):

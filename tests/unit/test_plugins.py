@@ -68,7 +68,7 @@ def test_builtin_registers_its_adapters() -> None:
     plugins = host()
     assert plugins.known("sms") == ["console", "http", "memory"]
     assert plugins.plugin_names() == ["builtin"]
-    assert plugins.known("storage") == ["memory"]
+    assert plugins.known("storage") == ["memory", "sql"]
     assert plugins.known("dukcapil") == ["http", "offline"]
     # "storage" is not a registered ratelimit adapter: connect() resolves it to the
     # storage adapter's own counters.
@@ -97,8 +97,8 @@ def test_every_port_is_built_and_an_explicit_unknown_name_fails() -> None:
     svc = connect("memory", environ={}, load_entrypoints=False)
     assert set(svc.adapters) == {"sms", "storage", "dukcapil", "ratelimit"}
     with pytest.raises(UnknownAdapter) as info:
-        connect("memory", environ={}, load_entrypoints=False, storage="sql")
-    assert info.value.params["known"] == "memory"
+        connect("memory", environ={}, load_entrypoints=False, storage="mongodb")
+    assert info.value.params["known"] == "memory, sql"
     with pytest.raises(UnknownAdapter):
         connect(environ={"SIAPKERJA_DUKCAPIL": "soap"}, load_entrypoints=False)
 

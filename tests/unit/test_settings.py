@@ -19,12 +19,12 @@ from siapkerja_core.settings import PROFILES, Settings, resolve_settings
 def test_default_profile() -> None:
     settings = resolve_settings(None)
     assert (settings.storage, settings.sms, settings.dukcapil, settings.ratelimit) == (
-        "memory",
+        "sql",
         "console",
         "offline",
         "storage",
     )
-    assert settings.database_url is None
+    assert settings.database_url is None  # the sql adapter's default: ./siapkerja.sqlite3
     assert dict(settings.extra) == {}
     assert settings.profile == "default"
     assert resolve_settings("default") == settings
@@ -179,7 +179,7 @@ def test_repr_hides_secrets_and_equality_ignores_provenance() -> None:
     assert "t0ps3cret" not in shown
     assert "postgresql://siap:***@db/test" in shown
     direct = Settings(
-        storage="memory",
+        storage="sql",
         sms="console",
         dukcapil="offline",
         ratelimit="storage",

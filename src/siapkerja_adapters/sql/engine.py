@@ -1,0 +1,157 @@
+"""Engines for the SQL storage adapter: SQLite (embedded) and PostgreSQL (psycopg 3).
+
+This module owns how a database URL becomes a configured SQLAlchemy
+:class:`~sqlalchemy.engine.Engine`:
+
+* **SQLite** — a file, created on first use (its directory too), in WAL mode
+  with ``synchronous=NORMAL`` and a busy timeout. pysqlite's own transaction
+  handling is switched off and every unit of work starts with
+  ``BEGIN IMMEDIATE``: it takes the write lock up front, so two writers
+  queue on the busy timeout instead of failing with "database is locked"
+  when a reader tries to become a writer. Single statements (a scan, a
+  ledger entry, a counter) run without ``BEGIN``. (An in-memory URL is
+  turned into a temporary file by :class:`~.store.SqlStorage`, since a memory
+  database cannot be shared by a pool's connections.)
+* **PostgreSQL** — ``postgresql://`` means psycopg 3; a pool of
+  connections (``QueuePool``) checked before use, the session time zone in
+  UTC, an optional ``search_path`` (``schema``), a connect timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+
+__all__ = ["BEGIN_OPTION", "create_sql_engine", "is_memory_sqlite", "normalise_url"]
+
+_SCHEMA_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+BEGIN_OPTION: Final = "siapkerja_begin"
+"""Execution option of a SQLite connection: ``"IMMEDIATE"`` (default), ``"DEFERRED"`` or ``None``
+(no ``BEGIN``: each statement commits on its own)."""
+
+
+def normalise_url(url: str | URL) -> URL:
+    """``postgresql://`` and ``postgres://`` become ``postgresql+psycopg://``.
+
+    :raises ValueError: a URL of another database (only SQLite and PostgreSQL are supported).
+    """
+    parsed = make_url(url) if isinstance(url, str) else url
+    backend = parsed.get_backend_name()
+    if backend == "postgres":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+        backend = "postgresql"
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"the sql storage supports sqlite and postgresql, not {backend!r}")
+    return parsed
+
+
+def is_memory_sqlite(url: URL) -> bool:
+    database = url.database or ""
+    return url.get_backend_name() == "sqlite" and (
+        database in ("", ":memory:") or database.startswith("file::memory:")
+    )
+
+
+def _sqlite_engine(url: URL, *, busy_timeout: float, echo: bool) -> Engine:
+    if is_memory_sqlite(url):
+        raise ValueError("an in-memory SQLite database cannot be pooled: use a file")
+    if url.database:
+        Path(url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    connect_args: dict[str, Any] = {"timeout": busy_timeout, "check_same_thread": False}
+    engine = create_engine(url, echo=echo, connect_args=connect_args)
+    busy_ms = int(busy_timeout * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's implicit BEGIN is off: the "begin" listener below emits our own.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
+        if mode is not None:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _postgresql_engine(
+    url: URL,
+    *,
+    schema: str | None,
+    pool_size: int,
+    max_overflow: int,
+    pool_timeout: float,
+    pool_pre_ping: bool,
+    connect_timeout: int,
+    echo: bool,
+) -> Engine:
+    settings = ["-c timezone=UTC"]
+    if schema is not None:
+        if not _SCHEMA_NAME.fullmatch(schema):
+            raise ValueError("a schema name is ASCII letters, digits and '_' (not first)")
+        settings.append(f"-c search_path={schema}")
+    connect_args: dict[str, Any] = {
+        "connect_timeout": connect_timeout,
+        "options": " ".join(settings),
+        "application_name": os.environ.get("SIAPKERJA_APPLICATION_NAME", "siapkerja"),
+    }
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=pool_pre_ping,
+        connect_args=connect_args,
+    )
+
+
+def create_sql_engine(
+    url: str | URL,
+    *,
+    schema: str | None = None,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 30.0,
+    pool_pre_ping: bool = True,
+    busy_timeout: float = 30.0,
+    connect_timeout: int = 10,
+    echo: bool = False,
+) -> Engine:
+    """An engine for ``url`` configured as the module docstring says.
+
+    :param schema: PostgreSQL only: the schema the tables live in (``search_path``).
+    :param busy_timeout: SQLite only: seconds a writer waits for the lock.
+    :raises ValueError: an unsupported database, or ``schema`` with SQLite.
+    """
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if schema is not None:
+            raise ValueError("schema applies to PostgreSQL only")
+        return _sqlite_engine(parsed, busy_timeout=busy_timeout, echo=echo)
+    return _postgresql_engine(
+        parsed,
+        schema=schema,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=pool_pre_ping,
+        connect_timeout=connect_timeout,
+        echo=echo,
+    )

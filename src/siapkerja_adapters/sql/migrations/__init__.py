@@ -1,0 +1,1 @@
+"""Alembic migrations of the SQL storage adapter (found by ``script_location``, no alembic.ini)."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the SQL storage adapter, oldest first."""

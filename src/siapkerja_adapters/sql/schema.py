@@ -1,0 +1,326 @@
+"""The SQL schema of the storage adapter (SQLAlchemy Core tables).
+
+This module owns the tables and their indexes. Alembic revisions in
+``migrations/versions`` create and change them; :data:`SCHEMA_REVISION` names
+the revision this code expects (a test keeps it equal to Alembic's head, and
+another keeps the migrated database equal to :data:`metadata`).
+
+Every table name starts with ``sk_`` so the schema can share a database with
+the application that embeds the library; the Alembic version table is
+``sk_alembic_version`` for the same reason.
+
+Personal data never sits in a column in the clear (see :mod:`.crypto`):
+``pii``, ``phone``, ``data`` and ``value`` columns hold AES-GCM ciphertexts,
+``*_index`` columns hold keyed HMACs (blind indexes) used for lookups and for
+the uniqueness of an active account's NIK, e-mail and phone.
+
+Every lookup a repository makes has an index:
+
+=====================  =================================================
+lookup                 index
+=====================  =================================================
+account by NIK/e-mail/ ``uq_sk_accounts_{nik,email,phone}_active``
+phone (active only)    (partial unique: ``WHERE active``)
+card by account/ref/   ``uq_sk_cards_account_id``, ``uq_sk_cards_card_ref``,
+number                 ``uq_sk_cards_number``
+sessions of an account ``ix_sk_sessions_account_id``
+consents of an account ``ix_sk_consents_account_id_granted_at``
+ledger of an account   ``ix_sk_access_log_account_id_at``
+check-ins of an event  ``ix_sk_check_ins_event_id_checked_in_at``
+verifier by key HMAC   ``uq_sk_verifiers_key_hash``
+everything else        the primary key
+=====================  =================================================
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Final
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "SCHEMA_REVISION",
+    "TABLE_PREFIX",
+    "VERSION_TABLE",
+    "UInt64",
+    "UtcDateTime",
+    "access_log",
+    "accounts",
+    "cards",
+    "challenges",
+    "check_ins",
+    "consents",
+    "counters",
+    "keyring",
+    "meta",
+    "metadata",
+    "profiles",
+    "registrations",
+    "resets",
+    "sessions",
+    "verifiers",
+]
+
+SCHEMA_REVISION: Final = "0001_initial"
+"""The Alembic revision this code runs against (the head of ``migrations/versions``)."""
+TABLE_PREFIX: Final = "sk_"
+VERSION_TABLE: Final = "sk_alembic_version"
+
+_2_63: Final = 2**63
+_2_64: Final = 2**64
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime, stored in UTC, read back aware in UTC.
+
+    PostgreSQL keeps it as ``timestamptz``; SQLite as ISO text without the
+    offset (always UTC), so text order is time order. A naive datetime is refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("storage keeps aware datetimes only (e.g. datetime.now(UTC))")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class UInt64(TypeDecorator[int]):
+    """An unsigned 64-bit integer (a card reference) in a signed BIGINT column."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if not 0 <= value < _2_64:
+            raise ValueError("an unsigned 64-bit integer is in 0..2**64-1")
+        return value - _2_64 if value >= _2_63 else value
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return value + _2_64 if value < 0 else value
+
+
+metadata: Final = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+)
+"""Every table of the adapter."""
+
+_ACTIVE_SQLITE: Final = text("active = 1")  # matches the planner's `active = 1` in queries
+
+registrations: Final = Table(
+    "sk_registrations",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("pii", LargeBinary, nullable=False, comment="AES-GCM: nik, full_name, email, phone"),
+    Column("password_hash", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("account_id", Text),
+)
+
+challenges: Final = Table(
+    "sk_otp_challenges",
+    metadata,
+    Column("subject_id", Text, primary_key=True),
+    Column("purpose", Text, nullable=False),
+    Column("phone", LargeBinary, nullable=False, comment="AES-GCM"),
+    Column("code_hash", Text, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("used", Boolean, nullable=False),
+    Column("resends", Integer, nullable=False),
+    Column("sent_at", Text, nullable=False, comment="JSON list of ISO 8601 times"),
+    Column("delivered", Boolean, nullable=False),
+    Column("last_failure", Text),
+)
+
+_ORDERED_ID: Final = Text().with_variant(Text(collation="C"), "postgresql")
+"""Ids that are paged through in order: byte order on PostgreSQL too, as in Python and SQLite."""
+
+accounts: Final = Table(
+    "sk_accounts",
+    metadata,
+    Column("id", _ORDERED_ID, primary_key=True),
+    Column("nik_index", LargeBinary, nullable=False, comment="HMAC-SHA-256 blind index"),
+    Column("email_index", LargeBinary, nullable=False, comment="HMAC-SHA-256 blind index"),
+    Column("phone_index", LargeBinary, nullable=False, comment="HMAC-SHA-256 blind index"),
+    Column("pii", LargeBinary, nullable=False, comment="AES-GCM: nik, full_name, email, phone"),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("password_changed_at", UtcDateTime, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+for _field in ("nik", "email", "phone"):
+    Index(
+        f"uq_sk_accounts_{_field}_active",
+        accounts.c[f"{_field}_index"],
+        unique=True,
+        sqlite_where=_ACTIVE_SQLITE,
+        postgresql_where=accounts.c.active,
+    )
+
+sessions: Final = Table(
+    "sk_sessions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+resets: Final = Table(
+    "sk_password_resets",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text),
+    Column("generation", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used", Boolean, nullable=False),
+)
+
+profiles: Final = Table(
+    "sk_profiles",
+    metadata,
+    Column("account_id", Text, primary_key=True),
+    Column("data", LargeBinary, nullable=False, comment="AES-GCM: the profile as JSON"),
+)
+
+cards: Final = Table(
+    "sk_cards",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False, unique=True),
+    Column("number", Text, nullable=False, unique=True),
+    Column("card_ref", UInt64, nullable=False, unique=True),
+    Column("version", Integer, nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+verifiers: Final = Table(
+    "sk_verifiers",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("scopes", Text, nullable=False, comment="JSON list"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("key_hash", Text, nullable=False, unique=True),
+)
+
+consents: Final = Table(
+    "sk_consents",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("verifier_id", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("fields", Text, comment="JSON list, or NULL for the verifier's whole scope"),
+    Column("granted_at", UtcDateTime, nullable=False),
+    Column("withdrawn_at", UtcDateTime),
+    Index(None, "account_id", "granted_at"),
+)
+
+access_log: Final = Table(
+    "sk_access_log",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("audience", Text, nullable=False),
+    Column("fields", Text, nullable=False, comment="JSON list"),
+    Column("channel", Text, nullable=False),
+    Column("purpose", Text),
+    Column("verifier_id", Text),
+    Column("verifier_name", Text),
+    Column("viewer_account_id", Text),
+    Index(None, "account_id", "at"),
+)
+
+check_ins: Final = Table(
+    "sk_check_ins",
+    metadata,
+    Column("card_ref", UInt64, nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("station_id", Text, nullable=False),
+    Column("checked_in_at", UtcDateTime, nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("kid", Text, nullable=False),
+    PrimaryKeyConstraint("card_ref", "event_id"),
+    Index(None, "event_id", "checked_in_at"),
+)
+
+keyring: Final = Table(
+    "sk_keyring",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("data", LargeBinary, nullable=False, comment="AES-GCM: the keyring as JSON"),
+)
+
+counters: Final = Table(
+    "sk_counters",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("window_index", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
+meta: Final = Table(
+    "sk_meta",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", LargeBinary, nullable=False, comment="AES-GCM wrapped secrets"),
+)
+"""Adapter secrets kept in the database, wrapped by the storage key (the blind-index key)."""
+
+ENCRYPTED_COLUMNS: Final = (
+    (registrations, "id", "pii"),
+    (challenges, "subject_id", "phone"),
+    (accounts, "id", "pii"),
+    (profiles, "account_id", "data"),
+    (keyring, "name", "data"),
+    (meta, "name", "value"),
+)
+"""(table, key column, ciphertext column): what ``reencrypt`` walks."""
