@@ -89,9 +89,7 @@ def connect_sql(url: str, schema: str | None = None, **settings: Any) -> Siapker
         "database_schema": schema,
         **settings,
     }
-    return connect(
-        environ={}, load_entrypoints=False, policy=POLICY, **options
-    )
+    return connect(environ={}, load_entrypoints=False, policy=POLICY, **options)
 
 
 def close(svc: Siapkerja) -> None:

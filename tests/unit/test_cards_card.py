@@ -7,7 +7,6 @@ import re
 
 import pytest
 import zxingcpp
-from conftest import Clock
 from PIL import Image
 from test_cards_support import (
     BASE_URL,
@@ -19,6 +18,7 @@ from test_cards_support import (
     photo_png,
 )
 
+from conftest import Clock
 from siapkerja_core.cards import CardError, CardQr
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.siapkerja_id import is_valid_siapkerja_id

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import attrs
 import pytest
-from conftest import Clock
 from test_cards_support import (
     EVENT,
     build,
@@ -16,6 +15,7 @@ from test_cards_support import (
     personal_strings,
 )
 
+from conftest import Clock
 from siapkerja_core.disclosure import Audience, DisclosureError, ProfileView, Verifier
 from siapkerja_core.model import Account, mask_nik
 from siapkerja_core.profile import NEVER_PUBLISHED, Section

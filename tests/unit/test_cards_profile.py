@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from conftest import Clock
 from test_cards_support import (
     STREET,
     build,
@@ -16,6 +15,7 @@ from test_cards_support import (
     photo_png,
 )
 
+from conftest import Clock
 from siapkerja_core.cards import CardError
 from siapkerja_core.completeness import ProfileIncomplete
 from siapkerja_core.profile import ProfileError, Section, Sex

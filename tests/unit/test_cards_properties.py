@@ -12,11 +12,11 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from conftest import Clock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cards_support import address, build, holder
 
+from conftest import Clock
 from siapkerja_core.disclosure import (
     IDENTITY_NIK,
     IDENTITY_NIK_MASKED,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+
 from conftest import (
     EMAIL,
     GALIH_MOTHER,
@@ -19,7 +20,6 @@ from conftest import (
     phone_number,
     start_pending,
 )
-
 from siapkerja_core.journey import OtpError, RegistrationError
 from siapkerja_core.model import Account, RegistrationStatus
 from siapkerja_core.policy import JourneyPolicy

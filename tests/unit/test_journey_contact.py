@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from conftest import (
     EMAIL,
     GALIH_MOTHER,
@@ -18,7 +19,6 @@ from conftest import (
     residents,
     start_pending,
 )
-
 from siapkerja_core.contact import InvalidEmail, InvalidPhone
 from siapkerja_core.journey import OtpError, RegistrationError
 from siapkerja_core.model import RegistrationStatus

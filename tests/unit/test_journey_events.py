@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import attrs
 import pytest
+
 from conftest import (
     EMAIL,
     GALIH_MOTHER,
@@ -18,7 +19,6 @@ from conftest import (
     last_code,
     wrong_code,
 )
-
 from siapkerja_adapters.connect import connect
 from siapkerja_core.journey import LoginError, OtpError, RegistrationError
 from siapkerja_core.passwords import HashParameters, PasswordHasher

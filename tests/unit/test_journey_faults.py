@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import (
     EMAIL,
     GALIH_MOTHER,
@@ -14,7 +15,6 @@ from conftest import (
     Clock,
     last_code,
 )
-
 from siapkerja_core.contact import InvalidEmail, InvalidPhone
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.journey import OtpError

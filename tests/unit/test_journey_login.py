@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+
 from conftest import (
     EMAIL,
     GALIH_NIK,
@@ -16,7 +17,6 @@ from conftest import (
     residents,
     start_pending,
 )
-
 from siapkerja_core.journey import LoginError
 from siapkerja_core.model import Account
 from siapkerja_core.passwords import PasswordHasher

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import attrs
 import pytest
+
 from conftest import (
     EMAIL,
     GALIH_MOTHER,
@@ -25,7 +26,6 @@ from conftest import (
     start_pending,
     wrong_code,
 )
-
 from siapkerja_core import journey as journey_module
 from siapkerja_core.contact import InvalidPhone
 from siapkerja_core.errors import ConfigurationError

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+
 from conftest import (
     GALIH_MOTHER,
     GALIH_NAME,
@@ -16,7 +17,6 @@ from conftest import (
     residents,
     start_pending,
 )
-
 from siapkerja_core.journey import AlreadyRegistered, OtpError, RegistrationError, ResetError
 from siapkerja_core.model import Account
 from siapkerja_core.passwords import PasswordHasher

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from conftest import (
     EMAIL,
     GALIH_MOTHER,
@@ -18,7 +19,6 @@ from conftest import (
     Clock,
     start_pending,
 )
-
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.journey import AlreadyRegistered, RegistrationError
 from siapkerja_core.model import RegistrationStatus

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import attrs
 import pytest
+
 from conftest import (
     EMAIL,
     GALIH_NIK,
@@ -18,7 +19,6 @@ from conftest import (
     start_pending,
     wrong_code,
 )
-
 from siapkerja_core.journey import LoginError, ResetError
 from siapkerja_core.model import Account, PasswordResetRequest
 from siapkerja_core.passwords import WeakPassword
