@@ -52,3 +52,4 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_tokens.py")
     session.run("python", "benchmarks/bench_qr.py")
     session.run("python", "benchmarks/bench_cards.py")
+    session.run("python", "benchmarks/bench_web.py")

@@ -303,7 +303,7 @@ def cold_start(runs: int) -> tuple[list[float], list[float]]:
     imports: list[float] = []
     firsts: list[float] = []
     for run in range(runs + 1):
-        done = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+        done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         if run == 0:

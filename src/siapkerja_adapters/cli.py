@@ -195,7 +195,7 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """SIAPkerja-ID tools: check NIKs, run the journey demo (tokens, keys and more follow).
+    """SIAPkerja-ID tools: NIKs, the demo, the web server, tokens, keys, bulk jobs, the database.
 
     Alat SIAPkerja-ID: periksa NIK dan lainnya. Exit codes: 0 ok, 1 invalid
     input, 2 usage error.
@@ -330,8 +330,12 @@ if _MISSING_EXTRA is None:
     app.command("demo")(demo)
 
     from siapkerja_adapters.bulk_cli import bulk_app
+    from siapkerja_adapters.serve_cli import keys_app, serve, token_app
     from siapkerja_adapters.sql.cli import db_app
 
+    app.command("serve")(serve)
+    app.add_typer(token_app, name="token")
+    app.add_typer(keys_app, name="keys")
     app.add_typer(bulk_app, name="bulk")
     app.add_typer(db_app, name="db")
 

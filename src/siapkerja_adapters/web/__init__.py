@@ -32,6 +32,7 @@ try:
     from starlette.routing import BaseRoute, Mount
     from starlette.staticfiles import StaticFiles
     from starlette.templating import Jinja2Templates
+    from starlette.types import ASGIApp, Receive, Scope, Send
 except ImportError as exc:  # pragma: no cover - exercised by a test that hides the modules
     missing = f" [{exc.name} tidak terpasang / is not installed]" if exc.name else ""
     raise ImportError(_EXTRA_HINT + missing, name=exc.name) from exc
@@ -115,6 +116,25 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=environment)
 
 
+class _OwnUrls:
+    """Links resolve against this application's own routes, below its mount point.
+
+    Starlette's ``url_for`` asks the outermost router and prefixes the server's
+    root path: mounted in a host (``fastapi_app.mount("/x", create_app())``) it
+    would find the host's routes of the same name (``static``, ``login``) or
+    none at all (a named mount).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            own = {"router": scope["app"].router, "app_root_path": scope.get("root_path", "")}
+            scope = {**scope, **own}
+        await self.app(scope, receive, send)
+
+
 def create_app(
     svc: Siapkerja | None = None,
     *,
@@ -151,6 +171,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(_OwnUrls),
             Middleware(
                 SecurityHeadersMiddleware,
                 cacheable=(f"{prefix}/static/",),

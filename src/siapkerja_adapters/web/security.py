@@ -194,10 +194,10 @@ def _cross_site(request: Request) -> bool:
     if request.headers.get("sec-fetch-site") == "cross-site":
         return True
     origin = request.headers.get("origin")
-    if origin is None:
+    # Browsers send "null" on their own same-origin form posts under the pages'
+    # Referrer-Policy: no-referrer: then Sec-Fetch-Site (above) and the token decide.
+    if origin is None or origin == "null":
         return False
-    if origin == "null":
-        return True
     # The host, not the scheme: behind a TLS-terminating proxy the app may see http.
     return urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
 

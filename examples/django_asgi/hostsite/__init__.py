@@ -1,0 +1,1 @@
+"""A minimal Django project hosting the SIAPkerja-ID pages under ``/siapkerja/`` (ASGI)."""

@@ -1,0 +1,215 @@
+"""The whole journey in a real browser: Debian's chromium, Playwright, a real uvicorn server.
+
+A person registers through the brief's screens, found by their labels as a
+screen reader would find them; reads the SMS code from the development
+outbox in a second tab and pastes it into the first code box (the page's
+script spreads it over all six); completes the profile through its forms,
+photo upload included; opens the card; and the card's link is then opened
+in a second browser context — another phone, no session — which sees the
+public view: the name and headline, never the NIK, the phone or the e-mail.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from siapkerja_core.service import Siapkerja
+
+NIK = "3173071203940042"  # Galih Agan Pambayun, a bundled fictional resident
+NAME = "Galih Agan Pambayun"
+MOTHER = "Sri Wahyuni"
+EMAIL = "galih.pambayun@example.com"
+PHONE = "0812-9999-9999"
+PASSWORD = "kopi tubruk di pal merah"
+VILLAGE = "3173071001"  # Kelurahan Palmerah, Jakarta Barat
+HEADLINE = "IT Professional"
+SAVED = "Perubahan disimpan."
+TIMEOUT_MS = 15_000
+
+
+def photo(path: Path) -> Path:
+    """A real PNG photo made by Pillow."""
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (120, 160), (30, 70, 140))
+    for x in range(40, 80):
+        for y in range(30, 80):
+            image.putpixel((x, y), (230, 190, 150))
+    image.save(buffer, "PNG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def register(page: Any, url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/")
+    expect(page.get_by_role("button", name="Masuk", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Daftar", exact=True).click()
+    page.wait_for_url(f"{url}/daftar")
+    page.get_by_label("Nomor Induk Kependudukan (No. KTP)").fill(NIK)
+    page.get_by_label("Nama lengkap").fill(NAME)
+    page.get_by_label("Nama ibu kandung").fill(MOTHER)
+    page.get_by_role("button", name="Berikutnya").click()
+    page.wait_for_url(f"{url}/daftar/kontak")
+    page.get_by_label("Alamat Email").fill(EMAIL)
+    page.get_by_label("Nomor Handphone").fill(PHONE)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Daftar Sekarang").click()
+    page.wait_for_url(f"{url}/verifikasi")
+    expect(page.get_by_role("heading", name="Verifikasi")).to_be_visible()
+
+
+def read_code(context: Any, url: str) -> str:
+    """Open the development outbox in a new tab and read the latest code."""
+    outbox = context.new_page()
+    try:
+        outbox.goto(f"{url}/dev/outbox")
+        text = outbox.locator("main").inner_text()
+    finally:
+        outbox.close()
+    found = re.search(r"kode OTP [a-z ]+ Anda (\d{6})", text)
+    assert found, text
+    return found.group(1)
+
+
+def paste_code(page: Any, code: str) -> None:
+    """Paste the whole code into the first box, as from an SMS app."""
+    from playwright.sync_api import expect
+
+    first = page.get_by_label("Angka ke-1 dari 6")
+    first.focus()
+    page.evaluate("code => navigator.clipboard.writeText(code)", code)
+    page.keyboard.press("Control+V")
+    for n, digit in enumerate(code, start=1):
+        expect(page.get_by_label(f"Angka ke-{n} dari 6")).to_have_value(digit)
+
+
+def save(page: Any, url: str, section: str) -> None:
+    from playwright.sync_api import expect
+
+    page.locator(f"section#{section}").get_by_role("button", name="Simpan").click()
+    page.wait_for_url(f"{url}/profil#{section}")
+    expect(page.get_by_text(SAVED)).to_be_visible()
+
+
+def complete_profile(page: Any, url: str, picture: Path) -> None:
+    from playwright.sync_api import expect
+
+    biodata = page.locator("section#biodata")
+    biodata.get_by_label("Tempat lahir").fill("Jakarta")
+    biodata.get_by_label("Tanggal lahir").fill("1994-03-12")
+    biodata.get_by_label("Jenis Kelamin").select_option("L")
+    biodata.get_by_label("Status perkawinan").select_option("belum_menikah")
+    biodata.get_by_label("Agama").select_option("islam")
+    biodata.get_by_label("Judul profil").fill(HEADLINE)
+    save(page, url, "biodata")
+
+    ktp = page.locator("section#addresses").get_by_role("group", name="Alamat sesuai KTP")
+    ktp.get_by_label("Kode desa/kelurahan (10 angka, Kemendagri)").fill(VILLAGE)
+    ktp.get_by_label("Jalan dan nomor rumah").fill("Jl. Palmerah Barat")
+    page.get_by_label("Alamat domisili sama dengan alamat KTP").check()
+    save(page, url, "addresses")
+
+    page.get_by_label("Keahlian (pisahkan dengan koma)").fill("PHP, Laravel, Linux")
+    save(page, url, "skills")
+
+    education = page.locator("section#education")
+    education.get_by_label("Institusi").fill("BINUS University")
+    education.get_by_label("Jenjang").select_option("S1")
+    education.get_by_label("Tahun masuk").fill("2012")
+    save(page, url, "education")
+
+    upload = page.get_by_label("Foto profil (JPEG, PNG, atau WebP; paling besar 2 MiB)")
+    upload.set_input_files(str(picture))
+    page.get_by_role("button", name="Unggah foto").click()
+    page.wait_for_url(f"{url}/profil#photo")
+    expect(page.get_by_text(SAVED)).to_be_visible()
+    expect(page.get_by_role("img", name="Foto saat ini")).to_be_visible()
+
+
+def test_register_confirm_complete_and_scan_the_card(
+    browser: Any, site: tuple[str, Siapkerja], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    url, _svc = site
+    holder = browser.new_context(permissions=["clipboard-read", "clipboard-write"], locale="id-ID")
+    holder.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = holder.new_page()
+        register(page, url)
+
+        paste_code(page, read_code(holder, url))
+        page.get_by_role("button", name="Konfirmasi").click()
+        page.wait_for_url(f"{url}/profil")
+        expect(page.get_by_text("Akun Anda aktif")).to_be_visible()
+
+        complete_profile(page, url, photo(tmp_path / "foto.png"))
+        page.get_by_role("button", name="Terbitkan SIAPkerja-ID").click()
+        page.wait_for_url(f"{url}/kartu")
+        link = page.locator("p.qr-url code").inner_text().strip()
+        assert link.startswith(f"{url}/v/")
+    finally:
+        holder.close()
+
+    # Someone else scans the QR code: a fresh context, no cookie, no session.
+    scanner = browser.new_context(locale="id-ID")
+    scanner.set_default_timeout(TIMEOUT_MS)
+    try:
+        scanned = scanner.new_page()
+        response = scanned.goto(link)
+        assert response is not None
+        assert response.status == 200
+        main = scanned.locator("main")
+        expect(main).to_contain_text(NAME)
+        expect(main).to_contain_text(HEADLINE)
+        expect(main).to_contain_text("Tampilan publik")
+        content = scanned.content()
+        for private in (NIK, EMAIL, "081299999999", "0812-9999-9999", "+6281299999999"):
+            assert private not in content, private
+        scanned.screenshot(path=str(tmp_path / "scanned.png"), full_page=True)
+    finally:
+        scanner.close()
+    assert (tmp_path / "scanned.png").stat().st_size > 1000
+
+
+def test_a_form_on_another_site_cannot_post_into_the_pages(
+    browser: Any, site: tuple[str, Siapkerja]
+) -> None:
+    """The same browser, signed in or not: a hostile page's form is refused (403).
+
+    The hostile page hides its origin (``no-referrer``: the browser sends
+    ``Origin: null``), as the pages themselves do; the browser's fetch
+    metadata still marks the request cross-site.
+    """
+    from playwright.sync_api import expect
+
+    url, _svc = site
+    hostile = (
+        '<!doctype html><meta name="referrer" content="no-referrer">'
+        f'<form method="post" action="{url}/daftar">'
+        f'<input name="nik" value="{NIK}"><input name="full_name" value="{NAME}">'
+        f'<input name="mother_name" value="{MOTHER}"><input name="csrf_token" value="tebakan">'
+        '<button type="submit">Kirim</button></form>'
+    )
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/daftar")  # a session cookie of the real site, as a visitor has
+        page.route(
+            "http://hostile.example/**",
+            lambda route: route.fulfill(status=200, content_type="text/html", body=hostile),
+        )
+        page.goto("http://hostile.example/")
+        with page.expect_response(f"{url}/daftar") as answer:
+            page.get_by_role("button", name="Kirim").click()
+        assert answer.value.status == 403
+        expect(page.get_by_text("Formulir sudah kedaluwarsa atau tidak sah")).to_be_visible()
+    finally:
+        context.close()

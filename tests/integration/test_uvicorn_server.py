@@ -1,0 +1,593 @@
+"""The web binding behind a real uvicorn server, driven over loopback with httpx.
+
+A server runs in a background thread on ``127.0.0.1`` and an ephemeral port
+(``uvicorn.Config`` + ``Server``, started on a socket bound here so the
+card's link QR can point at it), on the ``memory`` profile in development
+mode. The JSON API and the pages each go the whole way — registration, the
+SMS code, the profile, the card — and the card's link is then opened by a
+client with no session, which sees the public view only. The server stops
+cleanly afterwards.
+
+The commands around it run here too: ``siapkerja serve`` starts a real
+server in a child process on the embedded default (a SQLite file in a
+temporary directory), and ``token verify`` and ``keys rotate|list`` work on
+that same kind of file.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import typer
+import uvicorn
+from PIL import Image
+from typer.testing import CliRunner
+
+from siapkerja_adapters import connect
+from siapkerja_adapters.serve_cli import keys_app, serve, token_app
+from siapkerja_adapters.web import create_app
+from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.service import Siapkerja
+
+# Galih Agan Pambayun, a bundled fictional resident (src/siapkerja_adapters/data/residents.csv).
+NIK = "3173071203940042"
+NAME = "Galih Agan Pambayun"
+MOTHER = "Sri Wahyuni"
+EMAIL = "galih.pambayun@example.com"
+PHONE = "0812-9999-9999"
+PHONE_E164 = "+6281299999999"
+PASSWORD = "kopi tubruk di pal merah"
+VILLAGE = "3173071001"  # Kelurahan Palmerah, Jakarta Barat
+HEADLINE = "IT Professional"
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+# --------------------------------------------------------------------------
+# A real server in a thread
+# --------------------------------------------------------------------------
+
+
+class LiveServer:
+    """uvicorn serving ``app`` on a socket already bound to 127.0.0.1."""
+
+    def __init__(self, app: Any, sock: socket.socket) -> None:
+        host, port = sock.getsockname()[:2]
+        self.url = f"http://{host}:{port}"
+        self.port = port
+        self._sock = sock
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, ws="none", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="uvicorn-test", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.server.run(sockets=[self._sock])
+        except BaseException as error:  # reported by start()/stop(), not lost in the thread
+            self.error = error
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if self.error is not None or not self.thread.is_alive():
+                raise RuntimeError(f"uvicorn did not start: {self.error!r}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("uvicorn did not start in time")
+            time.sleep(0.01)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "uvicorn did not stop"
+        assert self.error is None, self.error
+
+
+def bound_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextlib.contextmanager
+def live_server(make_app: Callable[[str], Any]) -> Iterator[LiveServer]:
+    """A started server whose application ``make_app(base_url)`` builds."""
+    sock = bound_socket()
+    host, port = sock.getsockname()[:2]
+    server = LiveServer(make_app(f"http://{host}:{port}"), sock)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def memory_service(base_url: str) -> Siapkerja:
+    return connect(
+        "memory",
+        environ={},
+        hasher=PasswordHasher.fast_for_tests(),
+        card_base_url=f"{base_url}/v/",
+    )
+
+
+@pytest.fixture
+def site() -> Iterator[tuple[LiveServer, Siapkerja]]:
+    services: list[Siapkerja] = []
+
+    def make_app(base_url: str) -> Any:
+        services.append(memory_service(base_url))
+        return create_app(services[0], dev=True)
+
+    with live_server(make_app) as server:
+        yield server, services[0]
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 80), (30, 70, 140)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def sms_code(svc: Siapkerja) -> str:
+    messages = svc.sms.messages  # type: ignore[attr-defined]
+    found = re.findall(r"(?<!\d)\d{6}(?!\d)", messages[-1].text)
+    assert found, messages[-1].text
+    return str(found[0])
+
+
+def visible(page: str) -> str:
+    without = re.sub(r"<(script|style|title)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", without)).split())
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def assert_public_view(page: str) -> None:
+    """A scanned card, seen by nobody in particular: name and headline, nothing private."""
+    shown = visible(page)
+    assert NAME in shown
+    assert HEADLINE in shown
+    assert NIK not in page
+    assert EMAIL not in page
+    for phone in ("081299999999", "0812-9999-9999", PHONE_E164, "81299999999"):
+        assert phone not in page
+
+
+# --------------------------------------------------------------------------
+# The JSON API
+# --------------------------------------------------------------------------
+
+
+def test_the_json_api_journey_through_uvicorn(site: tuple[LiveServer, Siapkerja]) -> None:
+    server, svc = site
+    with httpx.Client(base_url=f"{server.url}/api", timeout=10) as api:
+        assert api.get("/v1/openapi.json").json()["openapi"].startswith("3.")
+        started = api.post(
+            "/v1/registrations", json={"nik": NIK, "full_name": NAME, "mother_name": MOTHER}
+        )
+        assert started.status_code == 201, started.text
+        registration = started.json()["id"]
+        assert started.headers["location"] == f"/api/v1/registrations/{registration}"
+        contact = api.post(
+            f"/v1/registrations/{registration}/contact",
+            json={"email": EMAIL, "phone": PHONE, "password": PASSWORD},
+        )
+        assert contact.json()["status"] == "pending_otp"
+        confirmed = api.post(
+            f"/v1/registrations/{registration}/otp/confirm", json={"code": sms_code(svc)}
+        )
+        assert confirmed.status_code == 201, confirmed.text
+        auth = {"Authorization": f"Bearer {confirmed.json()['session']['token']}"}
+
+        sections = {
+            "biodata": {
+                "birth_place": "Jakarta",
+                "birth_date": "1994-03-12",
+                "marital_status": "belum_menikah",
+                "religion": "islam",
+                "headline": HEADLINE,
+            },
+            "ktp_address": {"village_code": VILLAGE, "street": "Jl. Palmerah Barat"},
+            "domicile_address": {"village_code": VILLAGE, "street": "Jl. Palmerah Barat"},
+            "skills": ["PHP", "Laravel"],
+            "education": [{"institution": "BINUS University", "level": "S1", "start_year": 2012}],
+            "photo": {"content": base64.b64encode(png()).decode(), "media_type": "image/png"},
+        }
+        profile = api.patch("/v1/me/profile", json=sections, headers=auth)
+        assert profile.status_code == 200, profile.text
+        assert api.get("/v1/me/completeness", headers=auth).json()["complete"] is True
+        issued = api.post("/v1/me/card", headers=auth)
+        assert issued.status_code == 201, issued.text
+        qr = api.get("/v1/me/card/qr", headers=auth).json()
+        assert qr["url"] == f"{server.url}/v/{qr['token']}"
+
+    # Anyone who scans the QR code: no cookie, no bearer token.
+    with httpx.Client(timeout=10) as stranger:
+        scanned = stranger.get(qr["url"])
+        assert scanned.status_code == 200
+        assert scanned.headers["content-type"].startswith("text/html")
+        assert scanned.headers["x-robots-tag"] == "noindex, nofollow"
+        assert_public_view(scanned.text)
+        as_json = stranger.get(f"{server.url}/api/v1/scan/{qr['token']}")
+        assert as_json.json()["audience"] == "anonymous"
+        assert as_json.json()["nik"] is None
+
+
+# --------------------------------------------------------------------------
+# The pages
+# --------------------------------------------------------------------------
+
+
+class Visitor:
+    """An httpx client that keeps its cookies and posts forms with their CSRF token."""
+
+    def __init__(self, base_url: str) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=10, follow_redirects=True)
+        self.page = ""
+
+    def __enter__(self) -> Visitor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.client.close()
+
+    def get(self, path: str) -> httpx.Response:
+        response = self.client.get(path)
+        self.page = response.text
+        return response
+
+    def submit(
+        self,
+        action: str,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> httpx.Response:
+        fields = {"csrf_token": csrf(self.page), **(data or {})}
+        response = self.client.post(action, data=fields, files=files)
+        self.page = response.text
+        return response
+
+
+def test_the_pages_journey_through_uvicorn(site: tuple[LiveServer, Siapkerja]) -> None:
+    server, _ = site
+    with Visitor(server.url) as visitor:
+        pages_journey(server, visitor)
+
+
+def pages_journey(server: LiveServer, visitor: Visitor) -> None:
+    home = visitor.get("/")
+    assert home.status_code == 200
+    assert "Masuk" in visitor.page
+    assert home.headers["content-security-policy"].startswith("default-src 'self'")
+    css = visitor.client.get("/static/siapkerja.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+
+    visitor.get("/daftar")
+    step = visitor.submit("/daftar", {"nik": NIK, "full_name": NAME, "mother_name": MOTHER})
+    assert step.url.path == "/daftar/kontak", visible(visitor.page)
+    step = visitor.submit("/daftar/kontak", {"email": EMAIL, "phone": PHONE, "password": PASSWORD})
+    assert step.url.path == "/verifikasi", visible(visitor.page)
+
+    outbox = visitor.client.get("/dev/outbox").text
+    found = re.search(r"kode OTP [a-z ]+ Anda (\d{6})", html.unescape(outbox))
+    assert found, visible(outbox)
+    digits = {f"d{i}": digit for i, digit in enumerate(found.group(1), start=1)}
+    step = visitor.submit("/verifikasi", digits)
+    assert step.url.path == "/profil", visible(visitor.page)
+
+    forms = [
+        (
+            "/profil/biodata",
+            {
+                "stakeholder": "job_seeker",
+                "birth_place": "Jakarta",
+                "birth_date": "1994-03-12",
+                "sex": "L",
+                "marital_status": "belum_menikah",
+                "religion": "islam",
+                "headline": HEADLINE,
+            },
+        ),
+        (
+            "/profil/addresses",
+            {"ktp_village_code": VILLAGE, "ktp_street": "Jl. Palmerah Barat", "same_address": "1"},
+        ),
+        ("/profil/skills", {"skills": "PHP, Laravel"}),
+        (
+            "/profil/education",
+            {"edu_institution": "BINUS University", "edu_level": "S1", "edu_start_year": "2012"},
+        ),
+    ]
+    for action, data in forms:
+        saved = visitor.submit(action, data)
+        assert saved.url.path == "/profil", (action, visible(visitor.page))
+        assert "Perubahan disimpan." in visible(visitor.page), action
+    photo = visitor.submit("/profil/foto", files={"photo": ("me.png", png(), "image/png")})
+    assert photo.url.path == "/profil", visible(visitor.page)
+
+    issued = visitor.submit("/kartu/terbitkan")
+    assert issued.url.path == "/kartu", visible(visitor.page)
+    link = re.search(r'<p class="qr-url"><code>([^<]+)</code>', visitor.page)
+    assert link, "the card page shows no link URL"
+    url = html.unescape(link.group(1))
+    assert url.startswith(f"{server.url}/v/")
+
+    holder = visitor.client.get(url)
+    assert NIK in holder.text  # the holder sees their own card whole
+
+    with httpx.Client(timeout=10) as stranger:
+        scanned = stranger.get(url)
+        assert scanned.status_code == 200
+        assert_public_view(scanned.text)
+
+
+@pytest.mark.parametrize(("fetch_site", "status"), [("same-origin", 200), ("cross-site", 403)])
+def test_a_browsers_own_post_says_origin_null(
+    site: tuple[LiveServer, Siapkerja], fetch_site: str, status: int
+) -> None:
+    """Under the pages' ``Referrer-Policy: no-referrer`` a browser's own form post carries
+    ``Origin: null``; its fetch metadata (``Sec-Fetch-Site``) tells whose form it was."""
+    server, _ = site
+    with Visitor(server.url) as visitor:
+        visitor.get("/daftar")
+        visitor.client.headers.update({"Origin": "null", "Sec-Fetch-Site": fetch_site})
+        answer = visitor.submit("/daftar", {"nik": NIK, "full_name": NAME, "mother_name": MOTHER})
+        assert answer.status_code == status
+        if status == 200:
+            assert answer.url.path == "/daftar/kontak"
+
+
+def test_the_server_stops_and_frees_its_port() -> None:
+    with live_server(lambda url: create_app(memory_service(url), dev=True)) as server:
+        assert httpx.get(f"{server.url}/", timeout=10).status_code == 200
+        port = server.port
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+# --------------------------------------------------------------------------
+# siapkerja serve, token verify, keys rotate|list
+# --------------------------------------------------------------------------
+
+
+def _cli() -> typer.Typer:
+    """The commands as the main CLI mounts them."""
+    app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+    @app.callback()
+    def root() -> None:
+        """siapkerja (test tree)."""
+
+    app.command("serve")(serve)
+    app.add_typer(token_app, name="token")
+    app.add_typer(keys_app, name="keys")
+    return app
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary working directory (the embedded default's SQLite file) and no SIAPKERJA_*."""
+    for name in list(os.environ):
+        if name.startswith("SIAPKERJA_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(_cli(), list(args))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["serve"],
+        ["token"],
+        ["token", "verify"],
+        ["keys"],
+        ["keys", "rotate"],
+        ["keys", "list"],
+    ],
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.stdout
+
+
+def test_serve_outside_dev_mode_asks_for_a_secret(workdir: Path) -> None:
+    result = invoke("serve", "--no-dev", "--port", "0")
+    assert result.exit_code == 1
+    assert "SIAPKERJA_SECRET_KEY" in result.stderr
+    assert "--dev" in result.stderr
+
+
+def test_serve_runs_a_real_server_on_the_embedded_default(workdir: Path) -> None:
+    with bound_socket() as probe:
+        port = probe.getsockname()[1]  # free a moment ago; uvicorn binds it anew
+    script = (
+        "import typer\n"
+        "from siapkerja_adapters.serve_cli import serve\n"
+        "app = typer.Typer(add_completion=False)\n"
+        "app.command()(serve)\n"
+        "app()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIAPKERJA_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-c", script, "--dev", "--port", str(port), "--log-level", "warning"]
+    child = subprocess.Popen(
+        command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                home = httpx.get(f"{url}/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert child.poll() is None, child.communicate()
+                assert time.monotonic() < deadline, "siapkerja serve did not start"
+                time.sleep(0.1)
+        assert home.status_code == 200
+        assert "Masuk" in home.text
+        assert httpx.get(f"{url}/dev/outbox", timeout=5).status_code == 200
+        started = httpx.post(
+            f"{url}/api/v1/registrations",
+            json={"nik": NIK, "full_name": NAME, "mother_name": MOTHER},
+            timeout=10,
+        )
+        assert started.status_code == 201, started.text
+    finally:
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=20)
+    assert child.returncode == 0, err
+    assert f"siapkerja: {url}/" in out
+    assert f"{url}/dev/outbox" in out
+    assert "Development mode: SMS codes appear at" in out
+    assert (workdir / "siapkerja.sqlite3").exists()  # the embedded default: a SQLite file
+
+
+def test_keys_rotate_then_list(workdir: Path) -> None:
+    empty = invoke("keys", "list")
+    assert empty.exit_code == 0
+    assert "No keys yet" in empty.stdout
+
+    first = invoke("keys", "rotate", "--json")
+    assert first.exit_code == 0, first.output
+    kids = json.loads(first.stdout)
+    assert set(kids) == {"link", "access"}
+    second = invoke("keys", "rotate")
+    assert second.exit_code == 0, second.output
+    new = dict(line.split()[:2] for line in second.stdout.splitlines())
+    assert new.keys() == {"link", "access"}
+    assert new["link"] != kids["link"]
+
+    listed = json.loads(invoke("keys", "list", "--json").stdout)
+    states = {(row["kind"], row["kid"]): row["state"] for row in listed}
+    assert states[("link", new["link"])] == "signing"
+    assert states[("link", kids["link"])] == "verifying"
+    assert states[("access", kids["access"])] == "verifying"
+    text = invoke("keys", "list").stdout
+    assert "secret" not in text
+    assert "private" not in text
+
+
+@pytest.fixture
+def card_holder(workdir: Path) -> tuple[Siapkerja, str]:
+    """A service on the working directory's SQLite file, and an account holding a card."""
+    svc = connect(environ={}, hasher=PasswordHasher.fast_for_tests(), sms="memory")
+    registration = svc.register(nik=NIK, full_name=NAME, mother_name=MOTHER)
+    svc.submit_contact(registration.id, email=EMAIL, phone=PHONE, password=PASSWORD)
+    account = svc.confirm_otp(registration.id, code=sms_code(svc))
+    svc.update_profile(
+        account.id,
+        biodata={
+            "birth_place": "Jakarta",
+            "birth_date": "1994-03-12",
+            "marital_status": "belum_menikah",
+            "religion": "islam",
+            "headline": HEADLINE,
+        },
+        ktp_address={"village_code": VILLAGE, "street": "Jl. Palmerah Barat"},
+        domicile_address={"village_code": VILLAGE, "street": "Jl. Palmerah Barat"},
+        skills=["PHP"],
+        education=[{"institution": "BINUS University", "level": "S1", "start_year": 2012}],
+        photo={"content": png()},
+    )
+    svc.issue_card(account.id)
+    return svc, account.id
+
+
+def test_token_verify_a_link_and_an_access_code(card_holder: tuple[Siapkerja, str]) -> None:
+    svc, account_id = card_holder
+    link = svc.card_qr(account_id)
+    result = invoke("token", "verify", link.url)
+    assert result.exit_code == 0, result.output
+    kid = svc.cards.keyring().signing_link_key.kid  # type: ignore[union-attr]
+    assert result.stdout.startswith(f"OK link  kid={kid}  card_ref=")
+    assert result.stdout.rstrip().endswith("version=1")
+    report = json.loads(invoke("token", "verify", link.token, "--json").stdout)
+    assert report == {**report, "valid": True, "mode": "link", "kid": kid, "version": 1}
+
+    access = svc.card_qr(account_id, mode="access", purpose="bursa-kerja-2025")
+    result = invoke("token", "verify", access.token, "--purpose", "bursa-kerja-2025")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("OK access  kid=")
+    assert "purpose=bursa-kerja-2025" in result.stdout
+
+    wrong = invoke("token", "verify", access.token, "--purpose", "lain")
+    assert wrong.exit_code == 1
+    assert wrong.stdout.startswith("INVALID token.wrong_purpose  ")
+    missing = invoke("token", "verify", access.token)
+    assert missing.exit_code == 2
+    assert "--purpose" in missing.output
+
+
+def test_token_verify_refuses_bad_tokens_bilingually(card_holder: tuple[Siapkerja, str]) -> None:
+    svc, account_id = card_holder
+    token = svc.card_qr(account_id).token
+    forged = token[:-1] + ("0" if token[-1] != "0" else "1")
+    result = invoke("token", "verify", forged)
+    assert result.exit_code == 1
+    assert result.stdout.startswith("INVALID token.forged  Tanda tangan kode tidak sah")
+    assert "The code's signature is invalid" in result.stdout
+    assert token not in result.stdout  # a token is never echoed
+
+    garbage = invoke("token", "verify", "bukan-token", "--json")
+    assert garbage.exit_code == 1
+    assert json.loads(garbage.stdout)["error"]["code"] == "token.malformed"
+
+    svc.rotate_card(account_id)  # the old QR code stops working
+    revoked = invoke("token", "verify", token)
+    assert revoked.exit_code == 1
+    assert revoked.stdout.startswith("INVALID token.revoked  ")
+
+
+def test_serve_reload_builds_the_same_app_in_the_reloaded_process(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve --reload`` hands its options to uvicorn's child through the environment."""
+    from siapkerja_adapters import serve_cli
+
+    monkeypatch.setenv("SIAPKERJA_STORAGE", "memory")
+    options = {"dev": True, "config": None, "host": "127.0.0.1", "port": 8123, "root_path": ""}
+    monkeypatch.setenv("_SIAPKERJA_SERVE", json.dumps(options))
+    app = serve_cli.reload_factory()
+    assert app.state.dev is True
+    assert app.state.siapkerja.cards.base_url == "http://127.0.0.1:8123/v/"
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append({"target": target, **kw}))
+    result = invoke("serve", "--dev", "--reload", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    (call,) = calls
+    assert call["target"] == "siapkerja_adapters.serve_cli:reload_factory"
+    assert call["factory"] is True
+    assert call["reload"] is True
+    assert json.loads(os.environ["_SIAPKERJA_SERVE"])["dev"] is True
