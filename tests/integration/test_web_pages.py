@@ -861,3 +861,59 @@ def test_importing_without_the_web_extra_names_it(monkeypatch: pytest.MonkeyPatc
     assert "pip install 'siapkerja[web]'" in str(error.value)
     assert "memerlukan" in str(error.value)
     assert "needs its extra" in str(error.value)
+
+
+def test_anonymous_scans_set_no_cookie_and_each_is_logged() -> None:
+    """The cached anonymous scan page still resolves every time: the ledger sees each scan."""
+    svc = connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
+    account, _ = svc.import_account(
+        nik="3173071203940042",
+        full_name="Galih Agan Pambayun",
+        email="galih@example.com",
+        phone="081299999999",
+    )
+    photo = io.BytesIO()
+    Image.new("RGB", (48, 48), (20, 80, 150)).save(photo, "PNG")
+    address = {
+        "village_code": regions.children("317307")[0].code,
+        "street": "Jl. Palmerah Barat",
+        "rt": "5",
+        "rw": "3",
+    }
+    svc.update_profile(
+        account.id,
+        biodata={
+            "birth_place": "Jakarta",
+            "birth_date": "1994-03-12",
+            "marital_status": "belum_menikah",
+            "religion": "islam",
+            "headline": "IT Professional",
+        },
+        ktp_address=address,
+        domicile_address=address,
+        skills=[{"name": "PHP"}],
+        education=[
+            {
+                "institution": "BINUS University",
+                "level": "S1",
+                "major": "Informatika",
+                "gpa": 3.4,
+                "start_year": 2012,
+                "end_year": 2016,
+            }
+        ],
+        photo={"content": photo.getvalue(), "media_type": "image/png"},
+    )
+    svc.issue_card(account.id)
+    token = svc.card_qr(account.id).token
+    client = TestClient(create_app(svc, secret_key="s" * 32))
+    first = client.get(f"/v/{token}")
+    second = client.get(f"/v/{token}")
+    assert first.status_code == second.status_code == 200
+    assert first.text == second.text
+    assert "set-cookie" not in first.headers
+    assert "Galih Agan Pambayun" in first.text
+    assert "3173071203940042" not in first.text
+    assert len(svc.access_log(account.id)) == 2
+    svc.rotate_card(account.id)
+    assert client.get(f"/v/{token}").status_code == 410

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from functools import partial
@@ -75,6 +76,8 @@ T = TypeVar("T")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 _AUTH: Final = "auth"
+_PUBLIC_PAGES_KEPT: Final = 2048
+_SCAN_HEADERS: Final = {"X-Robots-Tag": "noindex, nofollow"}
 _REGISTRATION: Final = "reg"
 _RESET: Final = "reset"
 _FLASH: Final = "flash"
@@ -540,6 +543,12 @@ class Pages:
         self.svc = svc
         self.templates = templates
         self.dev = dev
+        # Rendered anonymous scan pages, per public view object: the core caches
+        # a card's public view per (card, version) while its profile is unchanged,
+        # so the same object means the same page. Bounded; oldest dropped first.
+        self._public_pages: OrderedDict[tuple[int, str, str], tuple[ProfileView, bytes]] = (
+            OrderedDict()
+        )
 
     # --- routes ---------------------------------------------------------------------------
 
@@ -632,9 +641,14 @@ class Pages:
     def flash_error(self, request: Request, error: SiapkerjaError) -> None:
         self.flash(request, "error", error.message_id, error.message_en)
 
-    def context(self, request: Request, lang: str) -> dict[str, Any]:
+    def context(self, request: Request, lang: str, *, session: bool = True) -> dict[str, Any]:
+        """The template context every page shares.
+
+        :param session: read flash messages and make a CSRF token; ``False`` for
+            pages without forms that must not start a session (anonymous scans).
+        """
         t = Translator(lang)
-        has_session = "session" in request.scope
+        has_session = session and "session" in request.scope
         flashes: list[tuple[str, str]] = []
         if has_session:
             stored = request.session.pop(_FLASH, [])
@@ -1258,30 +1272,64 @@ class Pages:
 
     async def scan(self, request: Request) -> Response:
         """``/v/<token>``: the profile a link QR opens, as much as the viewer may see."""
+        if not isinstance(request.session.get(_AUTH), str):
+            return await self._anonymous_scan(request)
         viewer = await self.current_account(request)
-        token = request.path_params["token"]
         lang = select_language(request)
-        robots = {"X-Robots-Tag": "noindex, nofollow"}
         try:
-            view = await self.call(self.svc.resolve, token, viewer)
+            view = await self.call(self.svc.resolve, request.path_params["token"], viewer)
         except SiapkerjaError as error:
-            status, headers = page_status(error, self.svc.now())
-            status = 410 if status == 410 else (404 if status < 500 else status)
-            t = Translator(lang)
-            return self.render(
-                request,
-                "error.html",
-                {"title": t("scan.invalid"), "message": error.message(lang), "account": viewer},
-                status=status,
-                headers={**headers, **robots},
-            )
+            return self._scan_error(request, error, viewer)
         context = {
             "view": view,
             "page": present_view(view, lang),
             "holder": view.audience is Audience.HOLDER,
             "account": viewer,
         }
-        return self.render(request, "scan.html", context, headers=robots)
+        return self.render(request, "scan.html", context, headers=_SCAN_HEADERS)
+
+    async def _anonymous_scan(self, request: Request) -> Response:
+        """The scan path most phones take: no session is read or written, the page is cached.
+
+        Every scan still resolves the token (version, revocation) and writes the
+        holder's ledger; only the rendering of an unchanged public view is reused.
+        """
+        try:
+            view = await self.call(self.svc.resolve, request.path_params["token"])
+        except SiapkerjaError as error:
+            return self._scan_error(request, error, None)
+        lang = select_language(request)
+        key = (id(view), lang, str(request.url))
+        cached = self._public_pages.get(key)
+        if cached is None or cached[0] is not view:
+            context = {"view": view, "page": present_view(view, lang), "holder": False}
+            full = self.context(request, lang, session=False)
+            full.update(context)
+            body = self.templates.get_template("scan.html").render(full).encode("utf-8")
+            cached = (view, body)
+            self._public_pages[key] = cached
+            while len(self._public_pages) > _PUBLIC_PAGES_KEPT:
+                self._public_pages.popitem(last=False)
+        return Response(cached[1], media_type="text/html; charset=utf-8", headers=_SCAN_HEADERS)
+
+    def _scan_error(
+        self, request: Request, error: SiapkerjaError, viewer: Account | None
+    ) -> Response:
+        """A token that opens nothing: 410 when revoked or expired, 404 otherwise — never a 500."""
+        lang = select_language(request)
+        status, headers = page_status(error, self.svc.now())
+        status = 410 if status == 410 else (404 if status < 500 else status)
+        return self.render(
+            request,
+            "error.html",
+            {
+                "title": Translator(lang)("scan.invalid"),
+                "message": error.message(lang),
+                "account": viewer,
+            },
+            status=status,
+            headers={**headers, **_SCAN_HEADERS},
+        )
 
     # --- the access history and consents ------------------------------------------------------
 
