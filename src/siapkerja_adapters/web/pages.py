@@ -571,6 +571,8 @@ class Pages:
             return Route(path, protected, methods=["POST"], name=name)
 
         routes: list[BaseRoute] = [
+            # First: the scan is the busiest route (every phone that reads a card).
+            get("/v/{token}", self.scan, "scan"),
             get("/", self.login, "login"),
             post("/", self.login_submit, "login_submit"),
             get("/daftar", self.register, "register"),
@@ -595,7 +597,6 @@ class Pages:
             get("/kartu/kode-akses.json", self.access_code, "card_access_code"),
             post("/kartu/terbitkan", self.issue, "card_issue"),
             post("/kartu/rotasi", self.rotate, "card_rotate"),
-            get("/v/{token}", self.scan, "scan"),
             get("/riwayat", self.history, "history"),
             post(
                 "/riwayat/persetujuan/{consent_id}/tarik",
