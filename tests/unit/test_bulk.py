@@ -15,8 +15,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from journey_support import Recorder
 
-from conftest import Recorder
 from siapkerja_adapters import connect
 from siapkerja_adapters.bulk import (
     AKL_COLUMNS,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from journey_support import Clock
 from test_cards_support import EVENT, build, card_record, holder, personal_strings
 
-from conftest import Clock
 from siapkerja_core.cards import CardError
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.service import Siapkerja

@@ -7,6 +7,7 @@ import re
 
 import pytest
 import zxingcpp
+from journey_support import Clock
 from PIL import Image
 from test_cards_support import (
     BASE_URL,
@@ -18,7 +19,6 @@ from test_cards_support import (
     photo_png,
 )
 
-from conftest import Clock
 from siapkerja_core.cards import CardError, CardQr
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.siapkerja_id import is_valid_siapkerja_id

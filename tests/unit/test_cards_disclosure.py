@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import attrs
 import pytest
+from journey_support import Clock
 from test_cards_support import (
     EVENT,
     build,
@@ -15,7 +16,6 @@ from test_cards_support import (
     personal_strings,
 )
 
-from conftest import Clock
 from siapkerja_core.disclosure import Audience, DisclosureError, ProfileView, Verifier
 from siapkerja_core.model import Account, mask_nik
 from siapkerja_core.profile import NEVER_PUBLISHED, Section

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
+from journey_support import Clock, Recorder, residents
 from test_cards_support import (
     EVENT,
     build,
@@ -12,7 +13,6 @@ from test_cards_support import (
     personal_strings,
 )
 
-from conftest import Clock, Recorder, residents
 from siapkerja_core.events import DomainEvent
 from siapkerja_core.profile import ProfileError
 from siapkerja_core.service import Siapkerja

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from journey_support import Clock
 from test_cards_support import (
     BASE_URL,
     EVENT,
@@ -14,7 +15,6 @@ from test_cards_support import (
     personal_strings,
 )
 
-from conftest import Clock
 from siapkerja_core.service import DEFAULT_CARD_BASE_URL, Siapkerja
 from siapkerja_core.tokens import ALPHABET, TokenError
 

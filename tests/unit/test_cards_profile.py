@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from journey_support import Clock
 from test_cards_support import (
     STREET,
     build,
@@ -15,7 +16,6 @@ from test_cards_support import (
     photo_png,
 )
 
-from conftest import Clock
 from siapkerja_core.cards import CardError
 from siapkerja_core.completeness import ProfileIncomplete
 from siapkerja_core.profile import ProfileError, Section, Sex

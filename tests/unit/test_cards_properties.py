@@ -14,9 +14,9 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from journey_support import Clock
 from test_cards_support import address, build, holder
 
-from conftest import Clock
 from siapkerja_core.disclosure import (
     IDENTITY_NIK,
     IDENTITY_NIK_MASKED,

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from journey_support import Clock
 from test_cards_support import EVENT, build, card_record, holder
 
-from conftest import Clock
 from siapkerja_core.model import Account
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.station import CheckIn, OfflineStation, read_check_ins

@@ -13,9 +13,9 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from journey_support import Clock, Recorder, phone_number, residents, start_pending
 from PIL import Image
 
-from conftest import Clock, Recorder, phone_number, residents, start_pending
 from siapkerja_adapters.connect import connect
 from siapkerja_core import regions
 from siapkerja_core.card import Card

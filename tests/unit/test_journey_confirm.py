@@ -6,8 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-
-from conftest import (
+from journey_support import (
     EMAIL,
     GALIH_MOTHER,
     GALIH_NAME,
@@ -20,6 +19,7 @@ from conftest import (
     phone_number,
     start_pending,
 )
+
 from siapkerja_core.journey import OtpError, RegistrationError
 from siapkerja_core.model import Account, RegistrationStatus
 from siapkerja_core.policy import JourneyPolicy

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
-from conftest import (
+from journey_support import (
     EMAIL,
     GALIH_MOTHER,
     GALIH_NAME,
@@ -19,6 +18,7 @@ from conftest import (
     residents,
     start_pending,
 )
+
 from siapkerja_core.contact import InvalidEmail, InvalidPhone
 from siapkerja_core.journey import OtpError, RegistrationError
 from siapkerja_core.model import RegistrationStatus

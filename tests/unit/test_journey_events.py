@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import attrs
 import pytest
-
-from conftest import (
+from journey_support import (
     EMAIL,
     GALIH_MOTHER,
     GALIH_NAME,
@@ -19,6 +18,7 @@ from conftest import (
     last_code,
     wrong_code,
 )
+
 from siapkerja_adapters.connect import connect
 from siapkerja_core.journey import LoginError, OtpError, RegistrationError
 from siapkerja_core.passwords import HashParameters, PasswordHasher

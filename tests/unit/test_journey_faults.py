@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import (
+from journey_support import (
     EMAIL,
     GALIH_MOTHER,
     GALIH_NAME,
@@ -15,6 +14,7 @@ from conftest import (
     Clock,
     last_code,
 )
+
 from siapkerja_core.contact import InvalidEmail, InvalidPhone
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.journey import OtpError

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-
-from conftest import (
+from journey_support import (
     EMAIL,
     GALIH_NIK,
     PASSWORD,
@@ -17,6 +16,7 @@ from conftest import (
     residents,
     start_pending,
 )
+
 from siapkerja_core.journey import LoginError
 from siapkerja_core.model import Account
 from siapkerja_core.passwords import PasswordHasher

@@ -9,8 +9,7 @@ from datetime import timedelta
 
 import attrs
 import pytest
-
-from conftest import (
+from journey_support import (
     EMAIL,
     GALIH_MOTHER,
     GALIH_NAME,
@@ -26,6 +25,7 @@ from conftest import (
     start_pending,
     wrong_code,
 )
+
 from siapkerja_core import journey as journey_module
 from siapkerja_core.contact import InvalidPhone
 from siapkerja_core.errors import ConfigurationError

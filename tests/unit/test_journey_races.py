@@ -7,8 +7,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-
-from conftest import (
+from journey_support import (
     GALIH_MOTHER,
     GALIH_NAME,
     GALIH_NIK,
@@ -17,6 +16,7 @@ from conftest import (
     residents,
     start_pending,
 )
+
 from siapkerja_core.journey import AlreadyRegistered, OtpError, RegistrationError, ResetError
 from siapkerja_core.model import Account
 from siapkerja_core.passwords import PasswordHasher

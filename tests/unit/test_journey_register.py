@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
-from conftest import (
+from journey_support import (
     EMAIL,
     GALIH_MOTHER,
     GALIH_NAME,
@@ -19,6 +18,7 @@ from conftest import (
     Clock,
     start_pending,
 )
+
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.journey import AlreadyRegistered, RegistrationError
 from siapkerja_core.model import RegistrationStatus

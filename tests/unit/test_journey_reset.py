@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import attrs
 import pytest
-
-from conftest import (
+from journey_support import (
     EMAIL,
     GALIH_NIK,
     PASSWORD,
@@ -19,6 +18,7 @@ from conftest import (
     start_pending,
     wrong_code,
 )
+
 from siapkerja_core.journey import LoginError, ResetError
 from siapkerja_core.model import Account, PasswordResetRequest
 from siapkerja_core.passwords import WeakPassword

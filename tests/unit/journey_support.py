@@ -1,0 +1,163 @@
+"""Fixtures of the journey tests: a controllable clock, the service, SMS and registration helpers.
+
+Every journey test runs on the ``memory`` profile (memory storage, memory SMS
+sender, offline Dukcapil with its bundled fictional residents), with
+``PasswordHasher.fast_for_tests()`` and a manual clock that only moves when a
+test calls :meth:`Clock.advance`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from siapkerja_adapters.connect import connect
+from siapkerja_core.events import DomainEvent
+from siapkerja_core.hookspecs import hookimpl
+from siapkerja_core.model import Registration
+from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.policy import JourneyPolicy
+from siapkerja_core.service import Siapkerja
+
+# Galih Agan Pambayun, a bundled fictional resident (src/siapkerja_adapters/data/residents.csv).
+GALIH_NIK = "3173071203940042"
+GALIH_NAME = "Galih Agan Pambayun"
+GALIH_MOTHER = "Sri Wahyuni"
+# Yusnidar Roza Jambak: bundled, but inactive.
+INACTIVE_NIK = "1371036508603299"
+INACTIVE_NAME = "Yusnidar Roza Jambak"
+INACTIVE_MOTHER = "Hj. Nurhasanah Handayani Chaniago"
+
+EMAIL = "galih.pambayun@example.com"
+PHONE = "081234567890"
+PHONE_E164 = "+6281234567890"
+PASSWORD = "kuda lari kencang sekali"  # passes the NIST policy, fails the SIAPkerja preset
+STRONG_PASSWORD = "Kuda-Lari-Kencang-7"  # passes both
+
+START = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)  # 01:00 UTC: a day's window has 23 h left
+
+
+class Clock:
+    """A manual, aware UTC clock: ``now()`` for ``connect(clock=...)``, ``advance(**kw)``."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.current += timedelta(**kwargs)
+        return self.current
+
+
+@dataclass
+class Recorder:
+    """A plug-in keeping every domain event it receives."""
+
+    events: list[DomainEvent] = field(default_factory=list)
+
+    @hookimpl
+    def siapkerja_event(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+    def names(self) -> list[str]:
+        return [e.name for e in self.events if e.name != "adapter.built"]
+
+
+def build_service(
+    clock: Clock,
+    *,
+    policy: JourneyPolicy | None = None,
+    hasher: PasswordHasher | None = None,
+    recorder: Recorder | None = None,
+) -> Siapkerja:
+    policy = policy or JourneyPolicy()
+    hasher = hasher or PasswordHasher.fast_for_tests()
+    plugins = [recorder] if recorder is not None else []
+    return connect(
+        "memory", environ={}, plugins=plugins, policy=policy, clock=clock.now, hasher=hasher
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def make_svc(clock: Clock, recorder: Recorder) -> Callable[..., Siapkerja]:
+    """Build a service on the shared clock and recorder: ``make_svc(policy=...)``."""
+
+    def make(
+        policy: JourneyPolicy | None = None, hasher: PasswordHasher | None = None
+    ) -> Siapkerja:
+        return build_service(clock, policy=policy, hasher=hasher, recorder=recorder)
+
+    return make
+
+
+@pytest.fixture
+def svc(make_svc: Callable[..., Siapkerja]) -> Siapkerja:
+    return make_svc()
+
+
+def e164(phone: str) -> str:
+    """The E.164 form of the national numbers the tests use (``08…`` → ``+628…``)."""
+    digits = re.sub(r"\D", "", phone)
+    return "+62" + digits[1:] if digits.startswith("0") else "+" + digits
+
+
+def last_code(svc: Siapkerja, phone: str, length: int = 6) -> str:
+    """The one-time code in the last SMS to ``phone`` (national or E.164)."""
+    message = svc.sms.last_to(e164(phone))  # type: ignore[attr-defined]
+    assert message is not None, f"no SMS to {phone}"
+    found = re.findall(rf"(?<!\d)\d{{{length}}}(?!\d)", message.text)
+    assert len(found) == 1, f"expected one {length}-digit code in {message.text!r}"
+    return str(found[0])
+
+
+def wrong_code(code: str) -> str:
+    """A code of the same length that is not ``code``."""
+    return f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
+
+
+def start_pending(
+    svc: Siapkerja,
+    *,
+    nik: str = GALIH_NIK,
+    name: str = GALIH_NAME,
+    mother: str = GALIH_MOTHER,
+    email: str = EMAIL,
+    phone: str = PHONE,
+    password: str = PASSWORD,
+) -> tuple[Registration, str]:
+    """Register and submit contacts: the ``pending_otp`` registration and the code sent."""
+    registration = svc.register(nik, name, mother)
+    registration = svc.submit_contact(registration.id, email=email, phone=phone, password=password)
+    return registration, last_code(svc, phone, svc.policy.otp_length)
+
+
+def residents(svc: Siapkerja, count: int) -> list[tuple[str, str, str]]:
+    """``count`` active bundled residents as (nik, full name, mother's name)."""
+    found = [
+        (r.nik, r.full_name, r.mother_name)
+        for r in svc.dukcapil  # type: ignore[attr-defined]
+        if r.active
+    ]
+    assert len(found) >= count
+    return found[:count]
+
+
+def phone_number(n: int) -> str:
+    """A distinct valid Telkomsel-style mobile number per ``n``."""
+    return f"0812{n:08d}"
