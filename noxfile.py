@@ -52,4 +52,5 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_tokens.py")
     session.run("python", "benchmarks/bench_qr.py")
     session.run("python", "benchmarks/bench_cards.py")
+    session.run("python", "benchmarks/bench_storage.py")
     session.run("python", "benchmarks/bench_web.py")

@@ -18,7 +18,7 @@ NIK, card by reference …) up to date at commit.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
@@ -33,7 +33,13 @@ from siapkerja_core.model import (
     RegistrationRecord,
     SessionRecord,
 )
-from siapkerja_core.ports import AccountConflict, CardConflict, CheckInConflict, ScanSubject
+from siapkerja_core.ports import (
+    AccountConflict,
+    CardConflict,
+    CardHolder,
+    CheckInConflict,
+    ScanSubject,
+)
 from siapkerja_core.profile import Profile
 from siapkerja_core.settings import Settings
 from siapkerja_core.station import CheckIn
@@ -236,6 +242,18 @@ class _Cards(_View[CardRecord]):
             raise ValueError(f"account {record.account_id!r} already has a card")
         self._put(record.id, record)
 
+    def add_many(self, records: Sequence[CardRecord]) -> list[CardRecord]:
+        refused: list[CardRecord] = []
+        for record in records:
+            if self._get(record.id) is not None:
+                refused.append(record)
+                continue
+            try:
+                self.add(record)
+            except (CardConflict, ValueError):
+                refused.append(record)
+        return refused
+
     def put(self, record: CardRecord) -> None:
         self._put(record.id, record)
 
@@ -344,6 +362,18 @@ class _MemoryTransaction:
         view = view_class(self._tables[name], overlay)
         setattr(self, name, view)  # later accesses find the attribute directly
         return view
+
+    def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
+        """The existing accounts among ``account_ids``, once each, with their cards and profiles."""
+        accounts, cards, profiles = self.accounts, self.cards, self.profiles
+        for account_id in dict.fromkeys(account_ids):
+            account = accounts.get(account_id)  # type: ignore[attr-defined]
+            if account is not None:
+                yield CardHolder(
+                    account,
+                    cards.get(account_id),  # type: ignore[attr-defined]
+                    profiles.get(account_id),  # type: ignore[attr-defined]
+                )
 
 
 class _Scope:

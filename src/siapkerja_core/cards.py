@@ -481,17 +481,21 @@ class Cards:
         )
         return self._card(card, profile, ring)
 
+    def _draw_card(self, account_id: str, now: datetime) -> CardRecord:
+        """A new card record with a random number and ``card_ref`` (not stored yet)."""
+        return CardRecord(
+            id=self._new_id(),
+            account_id=account_id,
+            number=str(new_siapkerja_id(self._randbelow)),
+            card_ref=int.from_bytes(self._token_bytes(8), "big"),
+            version=1,
+            issued_at=now,
+            updated_at=now,
+        )
+
     def _new_card(self, tx: Transaction, account_id: str, now: datetime) -> CardRecord:
         for _ in range(_MAX_DRAWS):
-            record = CardRecord(
-                id=self._new_id(),
-                account_id=account_id,
-                number=str(new_siapkerja_id(self._randbelow)),
-                card_ref=int.from_bytes(self._token_bytes(8), "big"),
-                version=1,
-                issued_at=now,
-                updated_at=now,
-            )
+            record = self._draw_card(account_id, now)
             try:
                 tx.cards.add(record)
             except CardConflict:
@@ -535,17 +539,36 @@ class Cards:
             if not batch:
                 break
             with self.storage.transaction() as tx:
-                for account_id in batch:
-                    account = tx.accounts.get(account_id)
-                    if account is None or not account.active:
+                # One read for the batch, not three per account; each holder's
+                # profile is checked and dropped before the next is decoded.
+                outcome: dict[str, str] = {}
+                drawn: list[CardRecord] = []
+                for holder in tx.card_holders(batch):
+                    account = holder.account
+                    if not account.active:
                         continue
-                    if tx.cards.get(account.id) is not None:
-                        already += 1
-                    elif not completeness(self._profile(tx, account)).complete:
-                        incomplete += 1
+                    if holder.card is not None:
+                        outcome[account.id] = "already"
+                    elif not completeness(
+                        holder.profile or self._initial_profile(account)
+                    ).complete:
+                        outcome[account.id] = "incomplete"
                     else:
-                        self._new_card(tx, account.id, now)
-                        issued += 1
+                        outcome[account.id] = "issued"
+                        drawn.append(self._draw_card(account.id, now))
+                # One write for the batch; a card whose random number or reference
+                # collided (about 2^-50 each) is drawn again, one by one.
+                for refused in tx.cards.add_many(drawn):
+                    self._new_card(tx, refused.account_id, now)
+            counted: set[str] = set()
+            for account_id in batch:  # an id given twice: the second finds the card issued
+                kind = outcome.get(account_id)
+                if kind == "issued" and account_id in counted:
+                    kind = "already"
+                counted.add(account_id)
+                issued += kind == "issued"
+                already += kind == "already"
+                incomplete += kind == "incomplete"
             if progress is not None:
                 progress(len(batch))
         if issued and self._listening():

@@ -9,7 +9,7 @@ is checked by the same contract suite in ``tests/contract``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, Protocol, runtime_checkable
@@ -39,6 +39,7 @@ __all__ = [
     "AccountConflict",
     "AccountRepository",
     "CardConflict",
+    "CardHolder",
     "CardRepository",
     "ChallengeRepository",
     "CheckInConflict",
@@ -312,6 +313,15 @@ class CardRepository(Protocol):
         """Insert a card. :raises CardConflict: the number or card_ref is taken."""
         ...
 
+    def add_many(self, records: Sequence[CardRecord]) -> list[CardRecord]:
+        """Insert new cards at once (bulk issuance); return those that did not go in.
+
+        A card is left out, not raised, when ``add`` would refuse it (its
+        number or ``card_ref`` taken, its id or its account already holding
+        one): the caller adds those one by one to learn why.
+        """
+        ...
+
     def put(self, record: CardRecord) -> None:
         """Replace the card with the same ``id``."""
         ...
@@ -375,6 +385,49 @@ class KeyringRepository(Protocol):
     def put(self, keyring: Keyring) -> None: ...
 
 
+class CardHolder:
+    """An account with its card and stored profile (``None`` where there is none).
+
+    What bulk jobs read for a whole batch at once (:meth:`Transaction.card_holders`).
+    An adapter that must decode a profile may pass ``load`` instead of
+    ``profile``: the profile is then decoded when :attr:`profile` is first
+    read, so a holder the job passes over (a card already issued, an inactive
+    account) costs no decoding.
+    """
+
+    __slots__ = ("_load", "_profile", "account", "card")
+
+    def __init__(
+        self,
+        account: AccountRecord,
+        card: CardRecord | None,
+        profile: Profile | None = None,
+        *,
+        load: Callable[[], Profile] | None = None,
+    ) -> None:
+        self.account = account
+        self.card = card
+        self._profile = profile
+        self._load = load
+
+    @property
+    def profile(self) -> Profile | None:
+        """The stored profile, decoded on first read when the adapter deferred it."""
+        if self._load is not None:
+            self._profile, self._load = self._load(), None
+        return self._profile
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CardHolder):
+            return NotImplemented
+        return (self.account, self.card, self.profile) == (other.account, other.card, other.profile)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CardHolder(account={self.account!r}, card={self.card!r})"
+
+
 class Transaction(Protocol):
     """The repositories seen inside one unit of work."""
 
@@ -413,6 +466,19 @@ class Transaction(Protocol):
 
     @property
     def keyring(self) -> KeyringRepository: ...
+
+    def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
+        """Each existing account among ``account_ids`` with its card and profile (bulk jobs).
+
+        What ``accounts.get``, ``cards.get`` and ``profiles.get`` would return
+        for each id — this transaction's own writes included, the accounts
+        locked as ``accounts.get`` locks them — read for a whole batch at
+        once instead of three reads per account. Each account comes once, in
+        the order of the ids; unknown ids are left out. Consume the iterator
+        inside the transaction: an adapter may decode each profile only as
+        it is reached, so a batch never holds all its profiles at once.
+        """
+        ...
 
 
 class ScanSubject(NamedTuple):

@@ -41,12 +41,13 @@ from siapkerja_core.model import (
 from siapkerja_core.ports import (
     AccountConflict,
     CardConflict,
+    CardHolder,
     CheckInConflict,
     Counters,
     ScanSubject,
     Storage,
 )
-from siapkerja_core.profile import Profile
+from siapkerja_core.profile import Photo, Profile
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import Keyring
 
@@ -621,3 +622,115 @@ def test_a_failing_transaction_writes_none_of_the_card_tables(storage: Storage) 
         assert tx.keyring.get() is None
     assert storage.scan_subject(1001) == ScanSubject(card(1), account(1), None)
     assert storage.scan_subject(1002) is None
+
+
+# --- bulk reads and writes (card issuance) -------------------------------------------
+
+
+def test_card_holders_read_a_batch_with_cards_and_profiles(storage: Storage) -> None:
+    profile = Profile(full_name="Person 2")
+    with storage.transaction() as tx:
+        for n in (1, 2, 3):
+            tx.accounts.add(account(n))
+        tx.cards.add(card(1))
+        tx.profiles.put("acct-2", profile)
+    with storage.transaction() as tx:
+        holders = list(tx.card_holders(["acct-3", "nobody", "acct-1", "acct-2", "acct-3"]))
+    # Unknown ids are left out, a repeated one comes once, in the order given.
+    assert holders == [
+        CardHolder(account(3), None, None),
+        CardHolder(account(1), card(1), None),
+        CardHolder(account(2), None, profile),
+    ]
+    with storage.transaction() as tx:
+        assert list(tx.card_holders([])) == []
+        assert list(tx.card_holders(["nobody"])) == []
+
+
+def test_card_holders_see_the_transactions_own_writes(storage: Storage) -> None:
+    profile = Profile(full_name="Person 1")
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+        tx.profiles.put("acct-1", profile)
+        tx.cards.add(card(1))
+        assert list(tx.card_holders(["acct-1"])) == [CardHolder(account(1), card(1), profile)]
+
+
+def test_card_holders_of_a_batch_larger_than_a_query(storage: Storage) -> None:
+    # A SQL adapter reads a thousand ids per query: holders on both sides of the cut.
+    ids = [f"acct-{n}" for n in range(1, 1501)]
+    with storage.transaction() as tx:
+        for n in (1, 1000, 1001, 1500):
+            tx.accounts.add(account(n))
+        tx.cards.add(card(1001))
+    with storage.transaction() as tx:
+        holders = list(tx.card_holders(ids))
+    assert [h.account.id for h in holders] == ["acct-1", "acct-1000", "acct-1001", "acct-1500"]
+    assert [h.card for h in holders] == [None, None, card(1001), None]
+
+
+def test_add_many_cards_returns_the_refused_and_keeps_the_rest(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        tx.cards.add(card(1))
+        assert tx.cards.add_many([]) == []
+    batch = [
+        card(2),
+        card(3, number=card(1).number),  # number taken
+        card(4, card_ref=card(1).card_ref),  # reference taken
+        CardRecord(  # the account holds a card already
+            id="card-other",
+            account_id="acct-1",
+            number="SK-TEST-9999-00X",
+            card_ref=9999,
+            version=1,
+            issued_at=NOW,
+            updated_at=NOW,
+        ),
+        card(5),
+    ]
+    with storage.transaction() as tx:
+        assert tx.cards.add_many(batch) == [batch[1], batch[2], batch[3]]
+        assert tx.cards.get("acct-2") == card(2)  # reads its own writes
+        tx.cards.add(card(3))  # the transaction is still usable: a new draw goes in
+    with storage.transaction() as tx:
+        assert [tx.cards.get(f"acct-{n}") for n in (1, 2, 3, 4, 5)] == [
+            card(1),
+            card(2),
+            card(3),
+            None,
+            card(5),
+        ]
+        assert tx.cards.by_ref(9999) is None
+
+
+def test_a_failing_transaction_writes_none_of_a_bulk_batch(storage: Storage) -> None:
+    class Boom(Exception):
+        pass
+
+    def write_then_fail() -> None:
+        with storage.transaction() as tx:
+            assert tx.cards.add_many([card(1), card(2)]) == []
+            raise Boom
+
+    with pytest.raises(Boom):
+        write_then_fail()
+    with storage.transaction() as tx:
+        assert tx.cards.get("acct-1") is None
+        assert tx.cards.by_ref(card(2).card_ref) is None
+
+
+def test_a_profile_with_a_large_photo_round_trips(storage: Storage) -> None:
+    import random
+
+    content = b"\xff\xd8\xff" + random.Random(7).randbytes(120_000)  # a JPEG's magic
+    profile = Profile(full_name="Person 1", photo=Photo(content=content))
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+        tx.cards.add(card(1))
+        tx.profiles.put("acct-1", profile)
+    with storage.transaction() as tx:
+        assert tx.profiles.get("acct-1") == profile
+        assert [h.profile for h in tx.card_holders(["acct-1"])] == [profile]
+    subject = storage.scan_subject(card(1).card_ref)
+    assert subject is not None
+    assert subject.profile == profile

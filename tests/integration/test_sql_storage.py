@@ -683,6 +683,9 @@ def _lookups() -> list[Any]:
         ("keyring", store._Keyrings._GET, {}),
         ("counter", SqlCounters._COUNT, {"key": "k"}),
         ("scan", _SCAN, {"card_ref": 1}),
+        ("card holders: accounts", store._HOLDER_ACCOUNTS, {"ids": ["a", "b"]}),
+        ("card holders: cards", store._HOLDER_CARDS, {"ids": ["a", "b"]}),
+        ("card holders: profiles", store._HOLDER_PROFILES, {"ids": ["a", "b"]}),
     ]
     statements += [
         (f"card by {column}", stmt, {"value": 1 if column == "card_ref" else "x"})
@@ -700,9 +703,9 @@ def test_every_lookup_uses_an_index_on_sqlite(
         storage.upgrade()
         with storage.engine.connect() as conn:
             compiled = statement.compile(dialect=conn.dialect)  # type: ignore[attr-defined]
-            bound = compiled.construct_params(params)
-            positional = tuple(bound[name] for name in compiled.positiontup)
-            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", positional).all()
+            state = compiled.construct_expanded_state(params)  # IN (…) lists expanded
+            positional = tuple(state.parameters[name] for name in state.positiontup)
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {state.statement}", positional).all()
     finally:
         storage.dispose()
     steps = [row[-1] for row in plan]
@@ -722,8 +725,9 @@ def test_every_lookup_uses_an_index_on_postgresql(
         with storage.engine.connect() as conn:
             conn.exec_driver_sql("SET enable_seqscan = off")  # small tables: ask for an index
             compiled = statement.compile(dialect=conn.dialect)  # type: ignore[attr-defined]
-            bound = compiled.construct_params(params)
-            plan = [row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}", bound)]
+            state = compiled.construct_expanded_state(params)  # IN (…) lists expanded
+            explain = f"EXPLAIN {state.statement}"
+            plan = [row[0] for row in conn.exec_driver_sql(explain, state.parameters)]
     finally:
         storage.dispose()
     assert plan

@@ -229,7 +229,7 @@ class FieldCipher:
         return self.encrypt(text.encode("utf-8"), context)
 
     def decrypt_json(self, blob: bytes, context: bytes) -> Any:
-        return json.loads(self.decrypt(blob, context))
+        return json.loads(self.decrypt(blob, context).decode("utf-8"))
 
     def needs_reencryption(self, blob: bytes) -> bool:
         """True when ``blob`` was written under a key other than the current one."""

@@ -1,0 +1,196 @@
+"""``Cards.issue_cards``: one read and one write per batch, with the same outcomes as one by one.
+
+The batch reads its accounts, cards and profiles with ``tx.card_holders`` and
+writes its cards with ``tx.cards.add_many``; a card whose random number or
+reference collided is drawn again on its own. Checked on the memory adapter
+and on SQLite.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+
+import attrs
+import pytest
+
+from siapkerja_adapters.memory import MemoryStorage
+from siapkerja_core import compose_nik
+from siapkerja_core.cards import Cards
+from siapkerja_core.converter import merge_profile
+from siapkerja_core.model import AccountRecord, CardRecord
+from siapkerja_core.ports import Storage
+from siapkerja_core.profile import Profile
+
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    + bytes(120)
+)
+
+
+def _sqlite() -> Storage:
+    pytest.importorskip("sqlalchemy", reason="the sql adapter needs siapkerja[sql]")
+    from siapkerja_adapters.sql import KeyMaterial, SqlStorage
+
+    return SqlStorage("sqlite://", key_material=KeyMaterial.generate())
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
+    made: Storage = MemoryStorage() if request.param == "memory" else _sqlite()
+    yield made
+    dispose: Callable[[], None] | None = getattr(made, "dispose", None)
+    if dispose is not None:
+        dispose()
+
+
+class Draws:
+    """Entropy whose card references come from a list (to force collisions); the rest counts."""
+
+    def __init__(self, refs: list[int]) -> None:
+        self._refs = iter(refs)
+        self._count = itertools.count(1)
+
+    def token_bytes(self, size: int) -> bytes:
+        if size == 8:  # a card_ref
+            return next(self._refs).to_bytes(8, "big")
+        return next(self._count).to_bytes(size, "big")
+
+    def randbelow(self, bound: int) -> int:
+        return next(self._count) % bound
+
+
+def cards(storage: Storage, draws: Draws | None = None) -> Cards:
+    draws = draws or Draws(list(range(100, 200)))
+    return Cards(
+        storage=storage,
+        clock=lambda: NOW,
+        token_bytes=draws.token_bytes,
+        randbelow=draws.randbelow,
+        emit=lambda _event: None,
+        pepper=b"p" * 32,
+        base_url="https://skid.example/v/",
+    )
+
+
+def account(n: int, *, active: bool = True) -> AccountRecord:
+    return AccountRecord(
+        id=f"acct-{n}",
+        nik=compose_nik("317307", date(1990, 1, 1), "L", n),
+        full_name=f"Peserta {n}",
+        email=f"peserta{n}@example.com",
+        phone=f"+62812{n:08d}",
+        password_hash="x",
+        created_at=NOW,
+        password_changed_at=NOW,
+        active=active,
+    )
+
+
+def complete(n: int) -> Profile:
+    address = {"village_code": "3173071001", "street": "Jl. Palmerah", "rt": "1", "rw": "2"}
+    return merge_profile(
+        Profile(full_name=f"Peserta {n}"),
+        {
+            "biodata": {
+                "birth_place": "Jakarta",
+                "birth_date": "1990-01-01",
+                "sex": "L",
+                "marital_status": "belum_menikah",
+                "religion": "islam",
+                "headline": "Backend Developer",
+            },
+            "contact": {"email": f"peserta{n}@example.com", "phone": f"+62812{n:08d}"},
+            "ktp_address": address,
+            "domicile_address": address,
+            "skills": [{"name": "PHP"}],
+            "education": [{"institution": "BINUS University", "level": "S1", "start_year": 2008}],
+            "photo": {"content": PNG},
+        },
+    )
+
+
+def populate(storage: Storage, complete_ids: list[int], incomplete_ids: list[int]) -> None:
+    with storage.transaction() as tx:
+        for n in complete_ids:
+            tx.accounts.add(account(n))
+            tx.profiles.put(f"acct-{n}", complete(n))
+        for n in incomplete_ids:
+            tx.accounts.add(account(n))
+
+
+def all_cards(storage: Storage, ids: list[int]) -> list[CardRecord | None]:
+    with storage.transaction() as tx:
+        return [tx.cards.get(f"acct-{n}") for n in ids]
+
+
+def test_a_batch_issues_to_complete_profiles_only(storage: Storage) -> None:
+    populate(storage, [1, 2, 3], [4, 5])
+    with storage.transaction() as tx:
+        tx.accounts.add(account(6, active=False))
+        tx.profiles.put("acct-6", complete(6))
+    service = cards(storage)
+    seen: list[int] = []
+    ids = [f"acct-{n}" for n in range(1, 8)]  # acct-7 does not exist
+    report = service.issue_cards(ids, batch_size=3, progress=seen.append)
+    assert (report.issued, report.incomplete, report.already_issued) == (3, 2, 0)
+    assert seen == [3, 3, 1]
+    issued = all_cards(storage, [1, 2, 3, 4, 5, 6])
+    assert [card is not None for card in issued] == [True, True, True, False, False, False]
+    assert len({card.number for card in issued if card}) == 3
+    again = service.issue_cards(ids)
+    assert (again.issued, again.incomplete, again.already_issued) == (0, 2, 3)
+    assert all_cards(storage, [1, 2, 3]) == issued[:3]
+
+
+def test_an_id_given_twice_is_issued_once(storage: Storage) -> None:
+    populate(storage, [1, 2], [3])
+    report = cards(storage).issue_cards(
+        ["acct-1", "acct-1", "acct-3", "acct-2", "acct-3"], batch_size=10
+    )
+    assert (report.issued, report.incomplete, report.already_issued) == (2, 2, 1)
+
+
+def test_a_colliding_draw_is_drawn_again(storage: Storage) -> None:
+    populate(storage, [1, 2, 3], [])
+    taken = CardRecord(
+        id="card-old",
+        account_id="acct-9",
+        number="SK-0000-0000-00X",
+        card_ref=7,
+        version=1,
+        issued_at=NOW,
+        updated_at=NOW,
+    )
+    with storage.transaction() as tx:
+        tx.cards.add(taken)
+    # acct-1 first draws reference 7 (taken); acct-2 and acct-3 draw 8 and 9; acct-1 then 10.
+    report = cards(storage, Draws([7, 8, 9, 10])).issue_cards()
+    assert report.issued == 3
+    refs = [card.card_ref for card in all_cards(storage, [1, 2, 3]) if card]
+    assert refs == [10, 8, 9]
+    with storage.transaction() as tx:
+        assert tx.cards.by_ref(7) == taken
+
+
+def test_issued_cards_are_the_ones_issue_card_would_make(storage: Storage) -> None:
+    populate(storage, [1], [])
+    service = cards(storage)
+    service.issue_cards()
+    (record,) = all_cards(storage, [1])
+    assert record is not None
+    assert attrs.asdict(record) | {"id": "", "number": "", "card_ref": 0} == {
+        "id": "",
+        "account_id": "acct-1",
+        "number": "",
+        "card_ref": 0,
+        "version": 1,
+        "issued_at": NOW,
+        "updated_at": NOW,
+        "revoked_at": None,
+    }
+    card = service.card("acct-1")
+    assert card.siapkerja_id == record.number
+    assert card.holder_name == "Peserta 1"
