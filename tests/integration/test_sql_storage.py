@@ -27,7 +27,7 @@ import struct
 import subprocess
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,8 @@ from siapkerja_core.model import (
     RegistrationStatus,
 )
 from siapkerja_core.policy import JourneyPolicy
-from siapkerja_core.ports import StorageError
+from siapkerja_core.ports import AccountConflict, StorageError
+from siapkerja_core.profile import Profile
 from siapkerja_core.service import Siapkerja
 
 SECRET_KEY = "integration-secret-key-0123456789abcdef"
@@ -732,3 +733,119 @@ def test_every_lookup_uses_an_index_on_postgresql(
         storage.dispose()
     assert plan
     assert not [line for line in plan if "Seq Scan" in line], plan
+
+
+# --- timestamps on SQLite -------------------------------------------------------------
+
+_WIB = timezone(timedelta(hours=7))
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 27, 10, 0, tzinfo=UTC),
+        datetime(2026, 11, 27, 17, 30, 5, 123456, tzinfo=_WIB),
+        datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+def test_sqlite_timestamps_are_the_text_sqlalchemy_writes(moment: datetime) -> None:
+    # UtcDateTime formats in one step on SQLite; it must write exactly what the
+    # generic chain (UTC, then the dialect's DATETIME) writes, or text order breaks.
+    dialect = sa.dialects.sqlite.dialect()  # type: ignore[attr-defined]
+    fast = sk.UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+    generic = sa.DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert fast is not None
+    assert generic is not None
+    assert fast(moment) == generic(moment.astimezone(UTC).replace(tzinfo=None))
+    assert fast(None) is None
+    with pytest.raises(ValueError, match="aware"):
+        fast(moment.replace(tzinfo=None))
+
+
+# --- bulk loading ---------------------------------------------------------------------
+
+
+def _bulk_account(n: int, **changes: Any) -> AccountRecord:
+    return AccountRecord(
+        **{
+            "id": f"bulk-{n:04d}",
+            "nik": f"31710117084{n:05d}",
+            "full_name": f"Person {n}",
+            "email": f"person{n}@example.com",
+            "phone": f"+62812{n:08d}",
+            "password_hash": "x",
+            "created_at": datetime(2026, 11, 27, 10, 0, tzinfo=UTC),
+            "password_changed_at": datetime(2026, 11, 27, 10, 0, tzinfo=UTC),
+            **changes,
+        }
+    )
+
+
+def test_bulk_loading_stores_what_the_port_stores(database: tuple[str, str | None]) -> None:
+    url, schema = database
+    storage = SqlStorage(url, key_material=KeyMaterial.generate(), migrate=True, schema=schema)
+    records = [_bulk_account(n, active=n != 5) for n in range(1, 26)]
+    profiles = [(r.id, Profile(full_name=r.full_name, skills=["PHP"])) for r in records]
+    try:
+        assert storage.bulk_add_accounts(iter(records), batch_size=10) == 25
+        assert storage.bulk_put_profiles(iter(profiles), batch_size=7) == 25
+        with storage.transaction() as tx:
+            assert [tx.accounts.get(r.id) for r in records] == records
+            assert tx.accounts.find(nik=records[0].nik) == records[0]  # blind indexes
+            assert tx.accounts.find(email=records[11].email) == records[11]
+            assert tx.accounts.find(phone=records[24].phone) == records[24]
+            assert tx.accounts.find(nik=records[4].nik) is None  # inactive
+            assert [tx.profiles.get(r.id) for r in records] == [p for _, p in profiles]
+            # The uniqueness rule still holds against what was bulk-loaded.
+            with pytest.raises(AccountConflict):
+                tx.accounts.add(_bulk_account(99, email=records[3].email))
+    finally:
+        storage.dispose()
+
+
+def test_a_refused_bulk_row_fails_its_batch_only(database: tuple[str, str | None]) -> None:
+    url, schema = database
+    storage = SqlStorage(url, key_material=KeyMaterial.generate(), migrate=True, schema=schema)
+    try:
+        first = [_bulk_account(n) for n in range(1, 5)]
+        clash = [_bulk_account(5), _bulk_account(6, phone=first[0].phone), _bulk_account(7)]
+        with pytest.raises(AccountConflict) as conflict:
+            storage.bulk_add_accounts(first + clash, batch_size=4)
+        assert conflict.value.field == "phone"
+        with pytest.raises(ValueError, match="exists"):
+            storage.bulk_add_accounts(
+                [
+                    _bulk_account(8),
+                    _bulk_account(
+                        1, nik="3171011708400077", email="x@example.com", phone="+6281299990000"
+                    ),
+                ]
+            )
+        with storage.transaction() as tx:
+            assert [tx.accounts.get(r.id) is not None for r in first] == [True] * 4
+            assert [tx.accounts.get(f"bulk-{n:04d}") for n in (5, 6, 7, 8)] == [None] * 4
+    finally:
+        storage.dispose()
+
+
+def test_the_sqlite_timestamp_remembered_is_the_one_asked_for() -> None:
+    # The processor remembers the last datetime it formatted (a batch binds one
+    # "now" to every row): a different datetime, even an equal one in another
+    # zone, must still get its own text.
+    dialect = sa.dialects.sqlite.dialect()  # type: ignore[attr-defined]
+    process = sk.UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    first = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    later = first + timedelta(microseconds=1)
+    same_instant = first.astimezone(_WIB)
+    texts = [process(moment) for moment in (first, first, later, first, same_instant, None, later)]
+    assert texts == [
+        "2026-11-27 10:00:00.000000",
+        "2026-11-27 10:00:00.000000",
+        "2026-11-27 10:00:00.000001",
+        "2026-11-27 10:00:00.000000",
+        "2026-11-27 10:00:00.000000",
+        None,
+        "2026-11-27 10:00:00.000001",
+    ]

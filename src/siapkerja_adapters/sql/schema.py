@@ -34,8 +34,9 @@ everything else        the primary key
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import (
     BigInteger,
@@ -110,6 +111,32 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        # The text SQLite's DATETIME is written as ("YYYY-MM-DD HH:MM:SS.ffffff", UTC),
+        # made in one step: the generic chain (this class, then the dialect's
+        # formatting) cost several times more, on every timestamp of every write.
+        # The last datetime formatted is remembered (one tuple, swapped whole, so
+        # threads never see half of it): a bulk write binds the same "now" to
+        # every row of its batch.
+        last: list[tuple[datetime | None, str | None]] = [(None, None)]
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            seen, text = last[0]
+            if seen is value:
+                return text
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError("storage keeps aware datetimes only (e.g. datetime.now(UTC))")
+            text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            last[0] = (value, text)
+            return text
+
+        return process
 
 
 class UInt64(TypeDecorator[int]):
