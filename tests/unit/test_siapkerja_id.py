@@ -396,3 +396,29 @@ def test_new_ids_are_distinct_and_not_sequential() -> None:
     # every body position takes many symbols: nothing fixed, nothing counted up
     for position in range(10):
         assert len({sid.body[position] for sid in issued[:1000]}) == N
+
+
+def _reference_new(number: int) -> SiapkerjaId:
+    """The plain construction: base 32 by division, the check, the validating constructor."""
+    symbols = []
+    for _ in range(10):
+        number, value = divmod(number, N)
+        symbols.append(ALPHABET[value])
+    body = "".join(reversed(symbols))
+    return SiapkerjaId(f"SK-{body[:4]}-{body[4:8]}-{body[8:]}{damm32_check(body)}")
+
+
+@relaxed
+@given(st.integers(0, N**10 - 1))
+def test_a_drawn_id_is_the_one_the_validating_constructor_makes(number: int) -> None:
+    drawn = fixed(number)
+    assert drawn == _reference_new(number)
+    assert type(drawn) is SiapkerjaId
+    assert type(drawn.value) is str
+    assert parse_siapkerja_id(drawn.compact) == drawn
+    assert hash(drawn) == hash(_reference_new(number))
+
+
+@pytest.mark.parametrize("number", [0, 1, 31, 32, 1023, 1024, 2**40, 2**50 - 1, 0x2AAAAAAAAAAAA])
+def test_a_drawn_id_at_the_edges_of_each_symbol_pair(number: int) -> None:
+    assert fixed(number) == _reference_new(number)
