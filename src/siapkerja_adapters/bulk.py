@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from attrs import field, frozen
 
 from siapkerja_adapters.dukcapil_offline import OfflineRegistry, read_residents
-from siapkerja_core.cards import BulkIssueReport
+from siapkerja_core.cards import ISSUE_BATCH_SIZE, BulkIssueReport
 from siapkerja_core.converter import merge_profile
 from siapkerja_core.errors import ConfigurationError, Message, SiapkerjaError
 from siapkerja_core.nik import parse_nik
@@ -732,7 +732,7 @@ def _read_rows(
 
 
 def issue_all_cards(
-    svc: Siapkerja, *, batch_size: int = 500, progress: Progress | None = None
+    svc: Siapkerja, *, batch_size: int = ISSUE_BATCH_SIZE, progress: Progress | None = None
 ) -> BulkIssueReport:
     """Issue a card to every complete profile without one (``svc.issue_cards``).
 

@@ -49,6 +49,7 @@ from siapkerja_adapters.bulk import (
     load_residents,
 )
 from siapkerja_adapters.connect import connect
+from siapkerja_core.cards import ISSUE_BATCH_SIZE
 from siapkerja_core.errors import SiapkerjaError
 
 if TYPE_CHECKING:
@@ -286,7 +287,7 @@ def issue_cards(
     batch_size: Annotated[
         int,
         typer.Option("--batch-size", min=1, max=10_000, help="Cards written per transaction."),
-    ] = 500,
+    ] = ISSUE_BATCH_SIZE,
     config: ConfigOption = None,
 ) -> None:
     """Terbitkan kartu untuk setiap profil lengkap / Issue a card to every complete profile.

@@ -544,7 +544,7 @@ def structure_stored_profile(data: Mapping[str, Any]) -> Profile:
     was written from a :class:`~siapkerja_core.profile.Profile` (valid by
     construction) and is authenticated by AES-GCM, so checking and
     normalising every value again — e-mail and phone parsing above all —
-    would only repeat work: this is about ten times faster than
+    would only repeat work: this is some twenty times faster than
     :func:`structure_profile`, which matters to bulk card issuance and to a
     scan that misses the profile cache. Values are taken as written; data in
     another shape (an unknown key, a missing required one, a value that does

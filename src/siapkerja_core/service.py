@@ -16,7 +16,14 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from siapkerja_core.card import Card
-from siapkerja_core.cards import BulkIssueReport, CardQr, Cards, CheckInReceipt, SyncReport
+from siapkerja_core.cards import (
+    ISSUE_BATCH_SIZE,
+    BulkIssueReport,
+    CardQr,
+    Cards,
+    CheckInReceipt,
+    SyncReport,
+)
 from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
@@ -370,7 +377,7 @@ class Siapkerja:
         self,
         account_ids: Iterable[str] | None = None,
         *,
-        batch_size: int = 500,
+        batch_size: int = ISSUE_BATCH_SIZE,
         progress: Callable[[int], None] | None = None,
     ) -> BulkIssueReport:
         """Issue cards for every complete profile without one (QR images made lazily)."""

@@ -14,14 +14,17 @@ from datetime import UTC, date, datetime
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from siapkerja_adapters.memory import MemoryStorage
 from siapkerja_core import compose_nik
 from siapkerja_core.cards import Cards
+from siapkerja_core.contact import InvalidEmail, normalize_email
 from siapkerja_core.converter import merge_profile
 from siapkerja_core.model import AccountRecord, CardRecord
 from siapkerja_core.ports import Storage
-from siapkerja_core.profile import Profile
+from siapkerja_core.profile import Biodata, Contact, Profile
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 PNG = (
@@ -60,6 +63,14 @@ class Draws:
 
     def randbelow(self, bound: int) -> int:
         return next(self._count) % bound
+
+
+def normalize_email_or_none(text: str) -> str | None:
+    """An address as an account stores it, or ``None`` for one the library refuses."""
+    try:
+        return normalize_email(text)
+    except InvalidEmail:
+        return None
 
 
 def cards(storage: Storage, draws: Draws | None = None) -> Cards:
@@ -194,3 +205,62 @@ def test_issued_cards_are_the_ones_issue_card_would_make(storage: Storage) -> No
     card = service.card("acct-1")
     assert card.siapkerja_id == record.number
     assert card.holder_name == "Peserta 1"
+
+
+@pytest.mark.parametrize("stakeholder", ["job_seeker", "worker", "trainee", "entrepreneur"])
+def test_the_bulk_completeness_check_is_completeness(stakeholder: str) -> None:
+    from siapkerja_core.cards import _complete
+    from siapkerja_core.completeness import completeness
+    from siapkerja_core.profile import SECTIONS
+
+    full = merge_profile(
+        complete(1),
+        {
+            "stakeholder": stakeholder,
+            "work": [{"title": "Developer", "company": "PT Maju", "start": "2020-01"}],
+        },
+    )
+    cleared = {
+        section: None if section.endswith(("address", "photo")) else []
+        for section in SECTIONS
+        if section not in ("stakeholder", "biodata", "contact", "visibility")
+    }
+    variants = [full, Profile(full_name="Peserta 1")]
+    variants += [merge_profile(full, {section: empty}) for section, empty in cleared.items()]
+    variants += [
+        merge_profile(full, {"biodata": {key: None}})
+        for key in ("birth_place", "sex", "marital_status", "religion", "headline")
+    ]
+    variants.append(merge_profile(full, {"contact": {"phone": None}}))
+    outcomes = [completeness(p).complete for p in variants]
+    assert [_complete(p) for p in variants] == outcomes
+    assert outcomes[0] is True
+    assert not all(outcomes)
+
+
+@settings(max_examples=200)
+@given(
+    serial=st.integers(1, 9999),
+    sex=st.sampled_from(["L", "P"]),
+    name=st.sampled_from(["Galih Pratama", "Sri Wahyuni", "Ni Luh Putu Ayu", "O'Neil"]),
+    email=st.one_of(st.none(), st.emails().map(normalize_email_or_none)),
+    subscriber=st.one_of(st.none(), st.integers(10_000_000, 99_999_999)),
+)
+def test_the_initial_profile_is_the_validated_one(
+    serial: int, sex: str, name: str, email: str | None, subscriber: int | None
+) -> None:
+    # Built without parsing the account's contact again: it must equal the
+    # profile the validating constructors make from the same account.
+    record = attrs.evolve(
+        account(1),
+        nik=compose_nik("317307", date(1994, 3, 12), sex, serial),  # type: ignore[arg-type]
+        full_name=name,
+        email=email,
+        phone=None if subscriber is None else f"+62812{subscriber}",
+    )
+    built = cards(MemoryStorage())._initial_profile(record)
+    assert built == Profile(
+        full_name=name,
+        contact=Contact(email=record.email, phone=record.phone),
+        biodata=Biodata(sex=sex),  # type: ignore[arg-type]
+    )
