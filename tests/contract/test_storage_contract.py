@@ -58,7 +58,6 @@ _CLEANUPS: list[Callable[[], None]] = []
 
 
 def _sql_storage(url: str, **options: object) -> Storage:
-    pytest.importorskip("sqlalchemy", reason="the sql adapter needs siapkerja[sql]")
     from siapkerja_adapters.sql import KeyMaterial, SqlStorage
 
     made = SqlStorage(url, key_material=KeyMaterial.generate(), migrate=True, **options)
@@ -78,7 +77,6 @@ def _postgresql_storage() -> Storage:
 
     ``SIAPKERJA_REQUIRE_SERVICES=1`` (``.ci/run``) turns the skip into a failure.
     """
-    pytest.importorskip("sqlalchemy", reason="the sql adapter needs siapkerja[sql]")
     from siapkerja_adapters.sql import testing
 
     url = testing.postgres_test_url()

@@ -16,7 +16,6 @@ import pytest
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The URL of a reachable PostgreSQL (skips, or fails in CI, when there is none)."""
-    pytest.importorskip("sqlalchemy", reason="the sql adapter needs siapkerja[sql]")
     from siapkerja_adapters.sql import testing
 
     url = testing.postgres_test_url()

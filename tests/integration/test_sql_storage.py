@@ -32,10 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-pytest.importorskip("sqlalchemy", reason="the sql adapter needs siapkerja[sql]")
-pytest.importorskip("alembic", reason="the sql adapter needs siapkerja[sql]")
-
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 

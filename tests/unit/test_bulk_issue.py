@@ -34,7 +34,6 @@ PNG = (
 
 
 def _sqlite() -> Storage:
-    pytest.importorskip("sqlalchemy", reason="the sql adapter needs siapkerja[sql]")
     from siapkerja_adapters.sql import KeyMaterial, SqlStorage
 
     return SqlStorage("sqlite://", key_material=KeyMaterial.generate())

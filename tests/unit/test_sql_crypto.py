@@ -16,8 +16,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("sqlalchemy", reason="the sql adapter needs siapkerja[sql]")
-
 from siapkerja_adapters.sql.crypto import FieldCipher, KeyMaterial
 
 CONTEXT = b"sk_profiles\x00data\x00acct-1"

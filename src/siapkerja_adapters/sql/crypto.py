@@ -228,6 +228,9 @@ class FieldCipher:
     def encrypt_json(self, value: Any, context: bytes) -> bytes:
         """``value`` as compact UTF-8 JSON, sealed.
 
+        orjson writes a NaN or an infinity as ``null``; the one float the
+        library seals, a profile's GPA, is checked finite before it gets here.
+
         :raises TypeError: for what JSON cannot hold exactly — an integer
             beyond 64 bits, a key that is not a string — rather than store
             something :meth:`decrypt_json` would read back different.
@@ -252,8 +255,8 @@ def _loads(plaintext: bytes) -> Any:
     Every scan that misses the profile cache and every row of a bulk card
     issuance decodes an account's and a profile's JSON: orjson reads it several
     times faster than the standard library (``docs/dependencies.md``). It
-    reads back exactly what it wrote: its writer refuses the one value its
-    reader would change (an integer beyond 64 bits, read as a float). What
+    reads back exactly what :meth:`FieldCipher.encrypt_json` wrote, which
+    refuses an integer beyond 64 bits (orjson would read it as a float). What
     it refuses and ``json`` reads — ``NaN``, which an older ``json.dumps``
     could have written — goes to ``json``, so nothing stored is unreadable.
     """
