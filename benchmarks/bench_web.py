@@ -12,7 +12,7 @@ Two servers run in child processes on 127.0.0.1 (ephemeral ports, loopback
 only): the siapkerja web binding (production mode, ``memory`` profile, one
 issued card) and the bare page. They are loaded in interleaved rounds, so a
 change in the machine's load hits both alike, with a bounded number of
-requests (default 3,000 each) from ``wrk`` when it is installed, else from a
+requests (default 20,000 each, in 10 rounds) from ``wrk`` when it is installed, else from a
 small asyncio client pool in this process (default 16 keep-alive connections
 of bare HTTP/1.1 over asyncio streams; ``--client httpx`` uses httpx instead,
 which on a small machine saturates before the servers do and so flatters the
@@ -335,9 +335,9 @@ def load(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=3000, help="per server (default 3000)")
+    parser.add_argument("--requests", type=int, default=20000, help="per server (default 20000)")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds (default 6)")
+    parser.add_argument("--rounds", type=int, default=10, help="interleaved rounds (default 10)")
     parser.add_argument(
         "--max-seconds", type=float, default=60.0, help="time budget per server (default 60)"
     )

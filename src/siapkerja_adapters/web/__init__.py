@@ -47,12 +47,14 @@ if (
 
 from siapkerja_adapters.connect import connect  # noqa: E402
 from siapkerja_adapters.web.api import api_routes  # noqa: E402
+from siapkerja_adapters.web.fast_scan import AnonymousScanMiddleware  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
 from siapkerja_adapters.web.security import (  # noqa: E402
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
     SessionMiddleware,
 )
+from siapkerja_adapters.web.threads import WorkerThreads  # noqa: E402
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
 from siapkerja_core.profile import MAX_PHOTO_BYTES  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
@@ -158,12 +160,13 @@ def create_app(
     service = svc if svc is not None else connect()
     key = _session_secret(service, secret_key, dev)
     prefix = _base_path(base_path)
-    pages = Pages(service, _templates(), dev=dev)
+    threads = WorkerThreads()  # the facade's calls, off the event loop
+    pages = Pages(service, _templates(), dev=dev, threads=threads)
     routes: list[BaseRoute] = [
         *pages.routes(),
         # The JSON API (bearer tokens, no cookies, so no CSRF) with its OpenAPI
         # document at /api/v1/openapi.json.
-        Mount("/api", routes=api_routes(service)),
+        Mount("/api", routes=api_routes(service, threads)),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     if prefix:
@@ -177,6 +180,8 @@ def create_app(
                 cacheable=(f"{prefix}/static/",),
                 error_page=pages.error_page,
             ),
+            # A phone opening a card (no cookie, no query) needs no session or routing.
+            Middleware(AnonymousScanMiddleware, pages=pages, base_path=prefix),
             Middleware(
                 SessionMiddleware,
                 secret_key=key,

@@ -29,7 +29,6 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
@@ -70,6 +69,7 @@ from .problems import (
     negotiate_language,
     problem_response,
 )
+from .threads import WorkerThreads
 
 __all__ = ["JSON_HEADERS", "api_routes", "create_api_app"]
 
@@ -638,12 +638,14 @@ Operation = Callable[[_Context], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def _endpoint(svc: Siapkerja, operation: Operation, *, reads_body: bool) -> Endpoint:
+def _endpoint(
+    svc: Siapkerja, operation: Operation, threads: WorkerThreads, *, reads_body: bool
+) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         lang = negotiate_language(request.headers.get("accept-language"))
         try:
             body = await _read_json(request) if reads_body else None
-            return await run_in_threadpool(operation, _Context(svc, request, body))
+            return await threads.run(operation, _Context(svc, request, body))
         except SiapkerjaError as error:
             return problem_response(error, lang, now=svc.now)
         except Exception:  # the unexpected: logged in full, answered without detail
@@ -704,17 +706,20 @@ def _fallback(routes: list[BaseRoute]) -> Endpoint:
     return endpoint
 
 
-def api_routes(svc: Siapkerja) -> list[BaseRoute]:
+def api_routes(svc: Siapkerja, threads: WorkerThreads | None = None) -> list[BaseRoute]:
     """The API's routes, to mount under a prefix: ``Mount("/api", routes=api_routes(svc))``.
+
+    Facade calls run in ``threads`` (a pool of its own if ``None``).
 
     The last route answers every other path with a ``request.not_found`` or
     ``request.method_not_allowed`` problem.
     """
     operations = _Operations(svc)
+    pool = threads if threads is not None else WorkerThreads()
     routes: list[BaseRoute] = [
         Route(
             path,
-            _endpoint(svc, getattr(operations, name), reads_body=reads_body),
+            _endpoint(svc, getattr(operations, name), pool, reads_body=reads_body),
             methods=[method],
             name=f"api_{name}",
         )

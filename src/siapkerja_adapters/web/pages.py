@@ -27,7 +27,6 @@ from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -39,6 +38,7 @@ from starlette.types import Scope
 from siapkerja_adapters.web.i18n import CATALOGUE, Translator, select_language
 from siapkerja_adapters.web.problems import retry_after, status_of
 from siapkerja_adapters.web.security import CsrfError, csrf_token, new_session, verify_csrf
+from siapkerja_adapters.web.threads import WorkerThreads
 from siapkerja_core import regions
 from siapkerja_core.cards import CardError
 from siapkerja_core.converter import structure
@@ -77,7 +77,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 _AUTH: Final = "auth"
 _PUBLIC_PAGES_KEPT: Final = 2048
-_SCAN_HEADERS: Final = {"X-Robots-Tag": "noindex, nofollow"}
+SCAN_HEADERS: Final = {"X-Robots-Tag": "noindex, nofollow"}
+"""Headers of a scan page, besides the security headers every page carries."""
 _REGISTRATION: Final = "reg"
 _RESET: Final = "reset"
 _FLASH: Final = "flash"
@@ -537,18 +538,25 @@ class Pages:
     :param svc: the service facade.
     :param templates: the Jinja2 templates (autoescaped).
     :param dev: development mode (the SMS outbox page and banner).
+    :param threads: the worker threads facade calls run in (a pool of its own if ``None``).
     """
 
-    def __init__(self, svc: Siapkerja, templates: Jinja2Templates, *, dev: bool = False) -> None:
+    def __init__(
+        self,
+        svc: Siapkerja,
+        templates: Jinja2Templates,
+        *,
+        dev: bool = False,
+        threads: WorkerThreads | None = None,
+    ) -> None:
         self.svc = svc
         self.templates = templates
         self.dev = dev
+        self.threads = threads if threads is not None else WorkerThreads()
         # Rendered anonymous scan pages, per public view object: the core caches
         # a card's public view per (card, version) while its profile is unchanged,
         # so the same object means the same page. Bounded; oldest dropped first.
-        self._public_pages: OrderedDict[tuple[int, str, str], tuple[ProfileView, bytes]] = (
-            OrderedDict()
-        )
+        self._public_pages: OrderedDict[tuple[Any, ...], tuple[ProfileView, bytes]] = OrderedDict()
 
     # --- routes ---------------------------------------------------------------------------
 
@@ -612,7 +620,7 @@ class Pages:
 
     async def call(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a facade call in a worker thread."""
-        return await run_in_threadpool(function, *args, **kwargs)
+        return await self.threads.run(function, *args, **kwargs)
 
     @staticmethod
     def url(
@@ -1280,27 +1288,47 @@ class Pages:
         try:
             view = await self.call(self.svc.resolve, request.path_params["token"], viewer)
         except SiapkerjaError as error:
-            return self._scan_error(request, error, viewer)
+            return self.scan_error(request, error, viewer)
         context = {
             "view": view,
             "page": present_view(view, lang),
             "holder": view.audience is Audience.HOLDER,
             "account": viewer,
         }
-        return self.render(request, "scan.html", context, headers=_SCAN_HEADERS)
+        return self.render(request, "scan.html", context, headers=SCAN_HEADERS)
 
     async def _anonymous_scan(self, request: Request) -> Response:
-        """The scan path most phones take: no session is read or written, the page is cached.
+        """The scan of a visitor without a session: no session is read or written.
 
         Every scan still resolves the token (version, revocation) and writes the
         holder's ledger; only the rendering of an unchanged public view is reused.
+        Most such scans never get here: :mod:`~siapkerja_adapters.web.fast_scan`
+        answers them before the session and routing layers.
         """
         try:
             view = await self.call(self.svc.resolve, request.path_params["token"])
         except SiapkerjaError as error:
-            return self._scan_error(request, error, None)
-        lang = select_language(request)
-        key = (id(view), lang, str(request.url))
+            return self.scan_error(request, error, None)
+        body = self.public_scan_page(request, view, select_language(request))
+        return Response(body, media_type="text/html; charset=utf-8", headers=SCAN_HEADERS)
+
+    def public_scan_page(self, request: Request, view: ProfileView, lang: str) -> bytes:
+        """The rendered page of a public ``view``, from the cache while the view is unchanged.
+
+        The core caches a card's public view per (card, version) while its
+        profile is unchanged, so the same view object means the same page; the
+        page also depends on its own address (the language switch, the links
+        below a mount point), so that is part of the key. Bounded; the oldest
+        page is dropped first.
+        """
+        scope = request.scope
+        key = (
+            id(view),
+            lang,
+            scope.get("root_path", ""),
+            scope["path"],
+            scope.get("query_string", b""),
+        )
         cached = self._public_pages.get(key)
         if cached is None or cached[0] is not view:
             context = {"view": view, "page": present_view(view, lang), "holder": False}
@@ -1311,9 +1339,9 @@ class Pages:
             self._public_pages[key] = cached
             while len(self._public_pages) > _PUBLIC_PAGES_KEPT:
                 self._public_pages.popitem(last=False)
-        return Response(cached[1], media_type="text/html; charset=utf-8", headers=_SCAN_HEADERS)
+        return cached[1]
 
-    def _scan_error(
+    def scan_error(
         self, request: Request, error: SiapkerjaError, viewer: Account | None
     ) -> Response:
         """A token that opens nothing: 410 when revoked or expired, 404 otherwise — never a 500."""
@@ -1329,7 +1357,7 @@ class Pages:
                 "account": viewer,
             },
             status=status,
-            headers={**headers, **_SCAN_HEADERS},
+            headers={**headers, **SCAN_HEADERS},
         )
 
     # --- the access history and consents ------------------------------------------------------

@@ -46,6 +46,7 @@ __all__ = [
     "CSRF_FIELD",
     "PERMISSIONS_POLICY",
     "SECURITY_HEADERS",
+    "SESSION_COOKIE",
     "BodyLimitMiddleware",
     "CsrfError",
     "SecurityHeadersMiddleware",
@@ -58,6 +59,7 @@ __all__ = [
 logger = logging.getLogger("siapkerja.web")
 
 CSRF_FIELD: Final = "csrf_token"
+SESSION_COOKIE: Final = "siapkerja_session"
 _CSRF_KEY: Final = "csrf"
 _SALT: Final = "siapkerja.web.session"
 
@@ -77,6 +79,12 @@ SECURITY_HEADERS: Final[Mapping[str, str]] = {
 }
 """The headers every response carries (HSTS is added over https only)."""
 _HSTS: Final = "max-age=31536000"
+_RAW_SECURITY_HEADERS: Final = tuple(
+    (name.lower().encode("latin-1"), value.encode("latin-1"))
+    for name, value in SECURITY_HEADERS.items()
+)
+_RAW_HSTS: Final = (b"strict-transport-security", _HSTS.encode("latin-1"))
+_RAW_NO_STORE: Final = (b"cache-control", b"no-store")
 
 
 # --------------------------------------------------------------------------
@@ -99,7 +107,7 @@ class SessionMiddleware:
         app: ASGIApp,
         *,
         secret_key: str,
-        cookie_name: str = "siapkerja_session",
+        cookie_name: str = SESSION_COOKIE,
         max_age: int = 12 * 3600,
         base_path: str = "",
     ) -> None:
@@ -148,15 +156,19 @@ class SessionMiddleware:
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
                 session = scope["session"]
-                after = json.dumps(session, sort_keys=True)
-                # Re-signed when changed, and at half its life so an active visitor stays in.
-                stale = signed_at is not None and time.time() - signed_at > self.max_age / 2
-                headers = MutableHeaders(scope=message)
-                if session and (after != before or stale):
-                    value = self.serializer.dumps(session)
-                    headers.append("Set-Cookie", self._cookie(scope, path, value, self.max_age))
-                elif not session and signed_at is not None:
-                    headers.append("Set-Cookie", self._cookie(scope, path, '""', 0))
+                cookie = None
+                if session:
+                    # Re-signed when changed, and at half its life so an active visitor
+                    # stays in.
+                    changed = json.dumps(session, sort_keys=True) != before
+                    stale = signed_at is not None and time.time() - signed_at > self.max_age / 2
+                    if changed or stale:
+                        value = self.serializer.dumps(session)
+                        cookie = self._cookie(scope, path, value, self.max_age)
+                elif signed_at is not None:
+                    cookie = self._cookie(scope, path, '""', 0)
+                if cookie is not None:
+                    MutableHeaders(scope=message).append("Set-Cookie", cookie)
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
@@ -258,14 +270,16 @@ class SecurityHeadersMiddleware:
         self.error_page = error_page
 
     def _headers(self, scope: Scope, path: str, message: Message) -> None:
-        headers = MutableHeaders(scope=message)
-        for name, value in SECURITY_HEADERS.items():
-            if name not in headers:
-                headers[name] = value
-        if scope.get("scheme") == "https":
-            headers.setdefault("Strict-Transport-Security", _HSTS)
-        if "cache-control" not in headers and not any(path.startswith(p) for p in self.cacheable):
-            headers["Cache-Control"] = "no-store"
+        # On the raw (name, value) pairs, names encoded once at import: every
+        # response of the application passes here, the busiest (a scan) included.
+        headers = list(message.get("headers", ()))
+        present = {name.lower() for name, _ in headers}
+        headers.extend(pair for pair in _RAW_SECURITY_HEADERS if pair[0] not in present)
+        if scope.get("scheme") == "https" and _RAW_HSTS[0] not in present:
+            headers.append(_RAW_HSTS)
+        if b"cache-control" not in present and not any(path.startswith(p) for p in self.cacheable):
+            headers.append(_RAW_NO_STORE)
+        message["headers"] = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

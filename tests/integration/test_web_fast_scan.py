@@ -1,0 +1,239 @@
+"""The anonymous scan's short path answers exactly as the full stack would.
+
+A phone opening a card's link (``GET /v/<token>``, no cookie, no query string)
+is answered by :class:`~siapkerja_adapters.web.fast_scan.AnonymousScanMiddleware`
+before the session and routing layers. Each test compares it with the full
+stack — reached by the same request carrying a session cookie that does not
+verify, which the session layer drops, so the visitor is just as anonymous —
+at the root, below a base path and mounted in a host application; and checks
+that the short path is the one taken, that every scan is still resolved and
+logged, and that its failures end as the full stack's do.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from siapkerja_adapters import connect
+from siapkerja_adapters.web import create_app, security
+from siapkerja_core import regions
+from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.service import Siapkerja
+
+NAME = "Galih Agan Pambayun"
+NIK = "3173071203940042"
+SECRET = "s" * 32
+# A cookie of the right name whose signature does not verify: the session layer
+# reads it, drops it and goes on with an empty session.
+NOT_A_SESSION = {"cookie": "siapkerja_session=not.a.signed.session"}
+
+
+def _photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (48, 48), (20, 80, 150)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def svc() -> Siapkerja:
+    return connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
+
+
+@pytest.fixture
+def holder(svc: Siapkerja) -> str:
+    """The id of an account with a complete profile and an issued card."""
+    account, _ = svc.import_account(
+        nik=NIK, full_name=NAME, email="galih@example.com", phone="081299999999"
+    )
+    address = {
+        "village_code": regions.children("317307")[0].code,
+        "street": "Jl. Palmerah Barat",
+        "rt": "5",
+        "rw": "3",
+    }
+    svc.update_profile(
+        account.id,
+        biodata={
+            "birth_place": "Jakarta",
+            "birth_date": "1994-03-12",
+            "marital_status": "belum_menikah",
+            "religion": "islam",
+            "headline": "IT Professional",
+        },
+        ktp_address=address,
+        domicile_address=address,
+        skills=[{"name": "PHP"}],
+        education=[{"institution": "BINUS University", "level": "S1", "start_year": 2012}],
+        photo={"content": _photo(), "media_type": "image/png"},
+    )
+    svc.issue_card(account.id)
+    return account.id
+
+
+@pytest.fixture
+def token(svc: Siapkerja, holder: str) -> str:
+    return svc.card_qr(holder).token
+
+
+@pytest.fixture
+def sessions_seen(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths that went through the session layer."""
+    seen: list[str] = []
+    through = security.SessionMiddleware.__call__
+
+    async def counting(self: Any, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            seen.append(scope["path"])
+        await through(self, scope, receive, send)
+
+    monkeypatch.setattr(security.SessionMiddleware, "__call__", counting)
+    return seen
+
+
+def _comparable(response: httpx.Response) -> tuple[int, bytes, list[tuple[str, str]]]:
+    headers = sorted((k, v) for k, v in response.headers.items() if k not in ("date", "server"))
+    return response.status_code, response.content, headers
+
+
+LAYOUTS = {
+    "root": ({}, ""),
+    "base path": ({"base_path": "/siapkerja"}, "/siapkerja"),
+    "mounted": ({}, "/host"),
+}
+
+
+@pytest.fixture(params=list(LAYOUTS))
+def site(request: pytest.FixtureRequest, svc: Siapkerja) -> Iterator[tuple[TestClient, str]]:
+    """A client for the app in one layout, and the prefix its scan paths start with."""
+    options, prefix = LAYOUTS[request.param]
+    app: Any = create_app(svc, secret_key=SECRET, **options)
+    if request.param == "mounted":
+        app = Starlette(routes=[Mount("/host", app=app)])
+    with TestClient(app) as client:
+        yield client, prefix
+
+
+def test_the_short_path_answers_as_the_full_stack(
+    svc: Siapkerja,
+    holder: str,
+    token: str,
+    site: tuple[TestClient, str],
+    sessions_seen: list[str],
+) -> None:
+    client, prefix = site
+    path = f"{prefix}/v/{token}"
+    short = client.get(path)
+    assert sessions_seen == []  # answered before the session layer
+    full = client.get(path, headers=NOT_A_SESSION)
+    assert sessions_seen == [path]
+    assert _comparable(short) == _comparable(full)
+    assert short.status_code == 200
+    assert NAME in short.text
+    assert NIK not in short.text
+    assert "set-cookie" not in short.headers
+    assert short.headers["referrer-policy"] == "no-referrer"
+    assert short.headers["content-security-policy"] == security.CONTENT_SECURITY_POLICY
+    assert short.headers["cache-control"] == "no-store"
+    assert short.headers["x-robots-tag"] == "noindex, nofollow"
+    assert short.headers["content-length"] == str(len(short.content))
+    assert len(svc.access_log(holder)) == 2  # each scan resolved and logged, once
+
+
+@pytest.mark.parametrize("kind", ["forged", "revoked", "not a token"])
+def test_a_refused_token_gets_the_full_stacks_page(
+    svc: Siapkerja,
+    holder: str,
+    token: str,
+    site: tuple[TestClient, str],
+    sessions_seen: list[str],
+    kind: str,
+) -> None:
+    client, prefix = site
+    if kind == "revoked":
+        svc.rotate_card(holder)
+    elif kind == "forged":
+        token = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    else:
+        token = "not-a-token"
+    path = f"{prefix}/v/{token}"
+    short = client.get(path)
+    assert sessions_seen == []
+    full = client.get(path, headers=NOT_A_SESSION)
+    assert short.status_code == full.status_code == (410 if kind == "revoked" else 404)
+    # The full stack's page starts a session (its CSRF token); the short one does not.
+    assert "set-cookie" not in short.headers
+    assert _comparable(short)[:2] == _comparable(full)[:2]
+    assert short.headers["referrer-policy"] == "no-referrer"
+    assert short.headers["x-robots-tag"] == "noindex, nofollow"
+    assert svc.access_log(holder) == []
+
+
+@pytest.mark.parametrize(
+    ("suffix", "headers"),
+    [
+        ("?lang=en", {}),  # the language is kept in a session
+        ("", {"cookie": "siapkerja_session=x; other=1"}),
+        ("/", {}),  # not the route's one segment
+    ],
+)
+def test_other_scans_take_the_full_stack(
+    token: str, site: tuple[TestClient, str], sessions_seen: list[str], suffix: str, headers: Any
+) -> None:
+    client, prefix = site
+    path = f"{prefix}/v/{token}{suffix}"
+    response = client.get(path, headers=headers)
+    assert sessions_seen == [path.split("?")[0]]
+    if suffix == "?lang=en":
+        assert response.status_code == 200
+        assert "Public view" in response.text
+        assert "set-cookie" in response.headers
+
+
+def test_a_head_request_takes_the_full_stack(
+    token: str, site: tuple[TestClient, str], sessions_seen: list[str]
+) -> None:
+    client, prefix = site
+    response = client.head(f"{prefix}/v/{token}")
+    assert sessions_seen == [f"{prefix}/v/{token}"]
+    assert response.status_code in (200, 405)
+
+
+def test_an_unexpected_failure_is_the_last_resort_page(
+    svc: Siapkerja, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ZeroDivisionError("a bug, not a refusal")
+
+    monkeypatch.setattr(svc, "resolve", broken)
+    with TestClient(create_app(svc, secret_key=SECRET), raise_server_exceptions=False) as client:
+        response = client.get(f"/v/{token}")
+    assert response.status_code == 500
+    assert response.headers["content-security-policy"] == security.CONTENT_SECURITY_POLICY
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "a bug" not in response.text
+
+
+def test_anonymous_scans_are_cached_but_each_is_resolved_and_logged(
+    svc: Siapkerja, holder: str, token: str
+) -> None:
+    with TestClient(create_app(svc, secret_key=SECRET)) as client:
+        first = client.get(f"/v/{token}")
+        second = client.get(f"/v/{token}")
+        assert first.status_code == second.status_code == 200
+        assert first.text == second.text
+        assert len(svc.access_log(holder)) == 2
+        svc.update_profile(holder, biodata={"headline": "Backend Developer"})
+        changed = client.get(f"/v/{token}")
+        assert "Backend Developer" in changed.text  # a changed profile: a new page
+        svc.rotate_card(holder)
+        assert client.get(f"/v/{token}").status_code == 410
+    assert len(svc.access_log(holder)) == 3
