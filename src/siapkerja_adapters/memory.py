@@ -53,6 +53,15 @@ _UNIQUE: tuple[Literal["nik", "email", "phone"], ...] = ("nik", "email", "phone"
 Index = Callable[[Any], Hashable | None]
 
 
+def _index_add(index: dict[Hashable, set[Hashable]], value: Hashable, key: Hashable) -> None:
+    """``key`` under ``value`` in ``index`` (a new set only for a new value: a scan logs one)."""
+    keys = index.get(value)
+    if keys is None:
+        index[value] = {key}
+    else:
+        keys.add(key)
+
+
 class _Table(Generic[T]):
     """The committed rows of one kind of record and their secondary indexes.
 
@@ -71,7 +80,7 @@ class _Table(Generic[T]):
         self.rows[key] = value
         for name, derive in self.derive.items():
             if (new := derive(value)) is not None:
-                self.indexes[name].setdefault(new, set()).add(key)
+                _index_add(self.indexes[name], new, key)
 
     def apply(self, key: Hashable, value: T) -> None:
         previous = self.rows.get(key)
@@ -84,7 +93,7 @@ class _Table(Generic[T]):
                     if not keys:
                         del index[old]
             if value is not _DELETED and (new := derive(value)) is not None:
-                index.setdefault(new, set()).add(key)
+                _index_add(index, new, key)
         if value is _DELETED:
             self.rows.pop(key, None)
         else:
@@ -433,6 +442,8 @@ class MemoryStorage:
             "check_ins": _Table(event=lambda c: c.event_id),
             "keyring": _Table(),
         }
+        self._ledger = self._tables["access_log"]
+        self._ledger_by_account = self._ledger.indexes["account"]
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""
 
@@ -453,8 +464,11 @@ class MemoryStorage:
         return ScanSubject(card, account, tables["profiles"].rows.get(account.id))
 
     def log_access(self, record: AccessRecord) -> None:
+        # Every scan writes one: the ledger's row and its account index, directly.
+        ledger = self._ledger
         with self._lock:
-            self._tables["access_log"].insert(record.id, record)
+            ledger.rows[record.id] = record
+            _index_add(self._ledger_by_account, record.account_id, record.id)
 
     def dump(self) -> dict[str, list[object]]:
         """Every committed record, by table — for inspection in tests and notebooks."""
