@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import html
-import io
 import json
 import os
 import re
@@ -33,11 +32,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import galih
 import httpx
 import pytest
 import typer
 import uvicorn
-from PIL import Image
 from typer.testing import CliRunner
 
 from siapkerja_adapters import connect
@@ -46,16 +45,13 @@ from siapkerja_adapters.web import create_app
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
 
-# Galih Agan Pambayun, a bundled fictional resident (src/siapkerja_adapters/data/residents.csv).
-NIK = "3173071203940042"
-NAME = "Galih Agan Pambayun"
-MOTHER = "Sri Wahyuni"
+# Galih Agan Pambayun, a bundled fictional resident (tests/integration/galih.py).
+NIK, NAME, MOTHER = galih.NIK, galih.NAME, galih.MOTHER
+VILLAGE, HEADLINE, png = galih.VILLAGE, galih.HEADLINE, galih.png
 EMAIL = "galih.pambayun@example.com"
 PHONE = "0812-9999-9999"
 PHONE_E164 = "+6281299999999"
 PASSWORD = "kopi tubruk di pal merah"
-VILLAGE = "3173071001"  # Kelurahan Palmerah, Jakarta Barat
-HEADLINE = "IT Professional"
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
@@ -143,12 +139,6 @@ def site() -> Iterator[tuple[LiveServer, Siapkerja]]:
         yield server, services[0]
 
 
-def png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (60, 80), (30, 70, 140)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def sms_code(svc: Siapkerja) -> str:
     messages = svc.sms.messages  # type: ignore[attr-defined]
     found = re.findall(r"(?<!\d)\d{6}(?!\d)", messages[-1].text)
@@ -204,18 +194,10 @@ def test_the_json_api_journey_through_uvicorn(site: tuple[LiveServer, Siapkerja]
         assert confirmed.status_code == 201, confirmed.text
         auth = {"Authorization": f"Bearer {confirmed.json()['session']['token']}"}
 
+        # The same sections as JSON: the photo's bytes in base64, one skill more.
         sections = {
-            "biodata": {
-                "birth_place": "Jakarta",
-                "birth_date": "1994-03-12",
-                "marital_status": "belum_menikah",
-                "religion": "islam",
-                "headline": HEADLINE,
-            },
-            "ktp_address": {"village_code": VILLAGE, "street": "Jl. Palmerah Barat"},
-            "domicile_address": {"village_code": VILLAGE, "street": "Jl. Palmerah Barat"},
+            **galih.complete_profile(),
             "skills": ["PHP", "Laravel"],
-            "education": [{"institution": "BINUS University", "level": "S1", "start_year": 2012}],
             "photo": {"content": base64.b64encode(png()).decode(), "media_type": "image/png"},
         }
         profile = api.patch("/v1/me/profile", json=sections, headers=auth)
@@ -506,21 +488,7 @@ def card_holder(workdir: Path) -> tuple[Siapkerja, str]:
     registration = svc.register(nik=NIK, full_name=NAME, mother_name=MOTHER)
     svc.submit_contact(registration.id, email=EMAIL, phone=PHONE, password=PASSWORD)
     account = svc.confirm_otp(registration.id, code=sms_code(svc))
-    svc.update_profile(
-        account.id,
-        biodata={
-            "birth_place": "Jakarta",
-            "birth_date": "1994-03-12",
-            "marital_status": "belum_menikah",
-            "religion": "islam",
-            "headline": HEADLINE,
-        },
-        ktp_address={"village_code": VILLAGE, "street": "Jl. Palmerah Barat"},
-        domicile_address={"village_code": VILLAGE, "street": "Jl. Palmerah Barat"},
-        skills=["PHP"],
-        education=[{"institution": "BINUS University", "level": "S1", "start_year": 2012}],
-        photo={"content": png()},
-    )
+    svc.update_profile(account.id, **galih.complete_profile())
     svc.issue_card(account.id)
     return svc, account.id
 

@@ -12,35 +12,27 @@ logged, and that its failures end as the full stack's do.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any
 
+import galih
 import httpx
 import pytest
-from PIL import Image
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from siapkerja_adapters import connect
 from siapkerja_adapters.web import create_app, security
-from siapkerja_core import regions
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
 
-NAME = "Galih Agan Pambayun"
-NIK = "3173071203940042"
+NAME = galih.NAME
+NIK = galih.NIK
 SECRET = "s" * 32
 # A cookie of the right name whose signature does not verify: the session layer
 # reads it, drops it and goes on with an empty session.
 NOT_A_SESSION = {"cookie": "siapkerja_session=not.a.signed.session"}
-
-
-def _photo() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (48, 48), (20, 80, 150)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -54,27 +46,7 @@ def holder(svc: Siapkerja) -> str:
     account, _ = svc.import_account(
         nik=NIK, full_name=NAME, email="galih@example.com", phone="081299999999"
     )
-    address = {
-        "village_code": regions.children("317307")[0].code,
-        "street": "Jl. Palmerah Barat",
-        "rt": "5",
-        "rw": "3",
-    }
-    svc.update_profile(
-        account.id,
-        biodata={
-            "birth_place": "Jakarta",
-            "birth_date": "1994-03-12",
-            "marital_status": "belum_menikah",
-            "religion": "islam",
-            "headline": "IT Professional",
-        },
-        ktp_address=address,
-        domicile_address=address,
-        skills=[{"name": "PHP"}],
-        education=[{"institution": "BINUS University", "level": "S1", "start_year": 2012}],
-        photo={"content": _photo(), "media_type": "image/png"},
-    )
+    svc.update_profile(account.id, **galih.complete_profile())
     svc.issue_card(account.id)
     return account.id
 
