@@ -36,12 +36,7 @@ import segno
 from attrs import frozen
 
 from siapkerja_core.card import Card
-from siapkerja_core.completeness import (
-    Completeness,
-    ProfileIncomplete,
-    completeness,
-    rules_for,
-)
+from siapkerja_core.completeness import Completeness, ProfileIncomplete, completeness, is_complete
 from siapkerja_core.converter import converter, merge_profile, structure_stored_profile
 from siapkerja_core.disclosure import (
     Audience,
@@ -292,11 +287,6 @@ and issued about 3,800 cards/s; 2,000 gives about 4,900, 5,000 about 5,300
 (``benchmarks/bench_storage.py``). 2,000 keeps the write lock a batch holds
 — which web requests wait behind on SQLite — under half a second.
 """
-
-
-def _complete(profile: Profile) -> bool:
-    """``completeness(profile).complete``, without the report a bulk run does not read."""
-    return all(r.check(profile) for r in rules_for(profile.stakeholder).requirements)
 
 
 class _ViewCache:
@@ -585,7 +575,7 @@ class Cards:
                         continue
                     if holder.card is not None:
                         outcome[account.id] = "already"
-                    elif not _complete(holder.profile or self._initial_profile(account)):
+                    elif not is_complete(holder.profile or self._initial_profile(account)):
                         outcome[account.id] = "incomplete"
                     else:
                         outcome[account.id] = "issued"

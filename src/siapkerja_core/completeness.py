@@ -67,6 +67,7 @@ __all__ = [
     "Requirement",
     "RuleSet",
     "completeness",
+    "is_complete",
     "rules_for",
 ]
 
@@ -175,6 +176,10 @@ class RuleSet:
         return Completeness(
             stakeholder=self.stakeholder, percent=met * 100 // total, missing=tuple(missing)
         )
+
+    def is_complete(self, profile: Profile) -> bool:
+        """``evaluate(profile).complete``, without building the report (bulk card issuance)."""
+        return all(requirement.check(profile) for requirement in self.requirements)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -384,6 +389,11 @@ def rules_for(stakeholder: Stakeholder | str) -> RuleSet:
 def completeness(profile: Profile, rules: RuleSet | None = None) -> Completeness:
     """How complete ``profile`` is: by ``rules``, or by its stakeholder's rule set."""
     return (rules or rules_for(profile.stakeholder)).evaluate(profile)
+
+
+def is_complete(profile: Profile, rules: RuleSet | None = None) -> bool:
+    """``completeness(profile, rules).complete``, without the report of what is missing."""
+    return (rules or rules_for(profile.stakeholder)).is_complete(profile)
 
 
 # --------------------------------------------------------------------------

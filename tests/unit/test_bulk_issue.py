@@ -208,8 +208,7 @@ def test_issued_cards_are_the_ones_issue_card_would_make(storage: Storage) -> No
 
 @pytest.mark.parametrize("stakeholder", ["job_seeker", "worker", "trainee", "entrepreneur"])
 def test_the_bulk_completeness_check_is_completeness(stakeholder: str) -> None:
-    from siapkerja_core.cards import _complete
-    from siapkerja_core.completeness import completeness
+    from siapkerja_core.completeness import completeness, is_complete
     from siapkerja_core.profile import SECTIONS
 
     full = merge_profile(
@@ -232,7 +231,7 @@ def test_the_bulk_completeness_check_is_completeness(stakeholder: str) -> None:
     ]
     variants.append(merge_profile(full, {"contact": {"phone": None}}))
     outcomes = [completeness(p).complete for p in variants]
-    assert [_complete(p) for p in variants] == outcomes
+    assert [is_complete(p) for p in variants] == outcomes
     assert outcomes[0] is True
     assert not all(outcomes)
 
