@@ -442,8 +442,6 @@ class MemoryStorage:
             "check_ins": _Table(event=lambda c: c.event_id),
             "keyring": _Table(),
         }
-        self._ledger = self._tables["access_log"]
-        self._ledger_by_account = self._ledger.indexes["account"]
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""
 
@@ -464,11 +462,8 @@ class MemoryStorage:
         return ScanSubject(card, account, tables["profiles"].rows.get(account.id))
 
     def log_access(self, record: AccessRecord) -> None:
-        # Every scan writes one: the ledger's row and its account index, directly.
-        ledger = self._ledger
         with self._lock:
-            ledger.rows[record.id] = record
-            _index_add(self._ledger_by_account, record.account_id, record.id)
+            self._tables["access_log"].insert(record.id, record)
 
     def dump(self) -> dict[str, list[object]]:
         """Every committed record, by table — for inspection in tests and notebooks."""
