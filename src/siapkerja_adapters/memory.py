@@ -331,6 +331,10 @@ class _Keyrings(_View[Keyring]):
     def put(self, keyring: Keyring) -> None:
         self._put("current", keyring)
 
+    def stamp(self) -> str | None:
+        ring = self._get("current")
+        return None if ring is None else ring.stamp
+
 
 def _active_account(field: str) -> Index:
     return lambda account: getattr(account, field) if account.active else None
@@ -459,7 +463,13 @@ class MemoryStorage:
         account = tables["accounts"].rows.get(card.account_id)
         if account is None:
             return None
-        return ScanSubject(card, account, tables["profiles"].rows.get(account.id))
+        ring = tables["keyring"].rows.get("current")
+        return ScanSubject(
+            card,
+            account,
+            tables["profiles"].rows.get(account.id),
+            None if ring is None else ring.stamp,
+        )
 
     def log_access(self, record: AccessRecord) -> None:
         with self._lock:

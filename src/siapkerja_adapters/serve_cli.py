@@ -368,7 +368,7 @@ token_app.callback()(token_root)
 
 
 # --------------------------------------------------------------------------
-# keys rotate / list
+# keys rotate / retire / list
 # --------------------------------------------------------------------------
 
 
@@ -416,6 +416,49 @@ def keys_rotate(json_output: JsonOption = False, config: ConfigOption = None) ->
         return
     for kind, kid in new.items():
         typer.echo(f"{kind:<7} {kid}  kunci baru / new signing key")
+
+
+@keys_app.command("retire")
+def keys_retire(
+    kid: Annotated[
+        str,
+        typer.Argument(
+            metavar="KID", show_default=False, help="The key id to retire (e.g. 'AB12')."
+        ),
+    ],
+    json_output: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Retire a key: every token it signed is refused, by every running service, at once.
+
+    The answer to a leaked key. Retiring a key that signs first adds a new
+    one of its kind, so cards get new QR codes on request. Prints the new
+    signing key ids. / Pensiunkan kunci: semua token yang ditandatanganinya ditolak.
+    """
+    svc = _service("keys retire", config)
+    try:
+        ring = svc.retire_key(kid.strip().upper())
+    except KeyError:
+        typer.echo(
+            f"Kunci {kid!r} tidak ada (lihat 'siapkerja keys list'). / No key {kid!r}"
+            " (see 'siapkerja keys list').",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    except SiapkerjaError as error:
+        raise _fail("keys retire", error) from None
+    link, access = ring.signing_link_key, ring.signing_access_key
+    result = {
+        "retired": kid.strip().upper(),
+        "link": None if link is None else link.kid,
+        "access": None if access is None else access.kid,
+    }
+    if json_output:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"retired {result['retired']}  dipensiunkan / retired")
+    for kind in ("link", "access"):
+        typer.echo(f"{kind:<7} {result[kind]}  kunci penanda tangan / signing key")
 
 
 @keys_app.command("list")

@@ -29,7 +29,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal, TypeVar
 
 import attrs
 import segno
@@ -38,6 +38,7 @@ from attrs import frozen
 from siapkerja_core.card import Card
 from siapkerja_core.completeness import Completeness, ProfileIncomplete, completeness, is_complete
 from siapkerja_core.converter import converter, merge_profile, structure_stored_profile
+from siapkerja_core.current_keyring import CurrentKeyring
 from siapkerja_core.disclosure import (
     Audience,
     DisclosureError,
@@ -64,6 +65,7 @@ from siapkerja_core.siapkerja_id import new_siapkerja_id
 from siapkerja_core.station import CheckIn, merge_check_ins
 from siapkerja_core.tokens import (
     DEFAULT_PERIOD,
+    AccessClaims,
     Keyring,
     TokenError,
     check_link_version,
@@ -74,6 +76,8 @@ from siapkerja_core.tokens import (
     verify_access,
     verify_link,
 )
+
+_Claims = TypeVar("_Claims")
 
 __all__ = [
     "ISSUE_BATCH_SIZE",
@@ -362,8 +366,7 @@ class Cards:
         self.access_period = access_period
         self.qr_cache = QrCache()
         self._views = _ViewCache()
-        self._keyring_lock = threading.Lock()
-        self._keyring_cache: Keyring | None = None
+        self.keys = CurrentKeyring(storage, clock, token_bytes)
         # Ledger entries need unique, not secret, ids: a random per-process prefix
         # and a counter spare a system call per scan.
         self._ledger_prefix = token_bytes(6).hex() + "-"
@@ -405,40 +408,25 @@ class Cards:
         return tx.profiles.get(account.id) or self._initial_profile(account)
 
     def keyring(self) -> Keyring:
-        """The signing keyring, created (and stored) on first use."""
-        if self._keyring_cache is not None:
-            return self._keyring_cache
-        with self._keyring_lock, self.storage.transaction() as tx:
-            ring = tx.keyring.get()
-            if ring is None:
-                ring = Keyring.generate(self._token_bytes, self.clock())
-                tx.keyring.put(ring)
-        self._keyring_cache = ring
-        return ring
+        """The current signing keyring (created and stored on first use).
+
+        Checked against storage, so a key rotated or retired by another
+        process is seen here at once (see :mod:`siapkerja_core.current_keyring`).
+        """
+        return self.keys.current()
 
     def rotate_keys(self) -> Keyring:
         """Add a new newest key of each kind; older keys keep verifying until retired."""
-        with self._keyring_lock, self.storage.transaction() as tx:
-            current = tx.keyring.get() or Keyring.generate(self._token_bytes, self.clock())
-            ring = current.rotate(self._token_bytes, self.clock())
-            tx.keyring.put(ring)
-        self._keyring_cache = ring
-        return ring
+        return self.keys.rotate()
 
     def retire_key(self, kid: str) -> Keyring:
         """Stop a key verifying (a leaked key: every token it signed dies at once).
 
         Retiring a key that currently signs first adds a fresh one, so the
         service can go on issuing codes; holders get new link QRs on request.
+        Every process sharing the storage refuses the key from its next request.
         """
-        with self._keyring_lock, self.storage.transaction() as tx:
-            ring = tx.keyring.get() or Keyring.generate(self._token_bytes, self.clock())
-            signing = {k.kid for k in (ring.signing_link_key, ring.signing_access_key) if k}
-            if kid in signing:
-                ring = ring.rotate(self._token_bytes, self.clock())
-            ring = ring.retire(kid, self.clock())
-            tx.keyring.put(ring)
-        self._keyring_cache = ring
+        ring = self.keys.retire(kid)
         self.qr_cache.clear()
         return ring
 
@@ -479,8 +467,8 @@ class Cards:
     def issue_card(self, account_id: str) -> Card:
         """Issue the card, or re-issue it with a new version (every older QR dies)."""
         now = self.clock()
-        ring = self.keyring()
         with self.storage.transaction() as tx:
+            ring = self.keys.in_transaction(tx)
             account = self._account(tx, account_id)
             profile = self._profile(tx, account)
             result = completeness(profile)
@@ -557,7 +545,7 @@ class Cards:
         :param progress: called with the number of accounts handled after each batch.
         """
         now = self.clock()
-        self.keyring()  # created once, before the batches
+        self.keys.current()  # created once, before the batches
         issued = incomplete = already = 0
         pending = iter(account_ids) if account_ids is not None else self._all_account_ids()
         while True:
@@ -617,9 +605,10 @@ class Cards:
             if record is None:
                 raise CardError("no_card")
             profile = self._profile(tx, account)
+            ring = self.keys.in_transaction(tx)
         if not record.active:
             raise CardError("revoked")
-        return self._card(record, profile, self.keyring())
+        return self._card(record, profile, ring)
 
     def rotate_card(self, account_id: str) -> CardRecord:
         """Bump the version: the printed or shared link QR stops working at once."""
@@ -652,11 +641,13 @@ class Cards:
     def card_qr(self, account_id: str, mode: str = "link", purpose: str | None = None) -> CardQr:
         with self.storage.transaction() as tx:
             record = tx.cards.get(self._account(tx, account_id).id)
+            # Checked here, in the read the QR needs anyway: after a rotation made
+            # by another process, new tokens are signed with the new key.
+            ring = self.keys.in_transaction(tx)
         if record is None:
             raise CardError("no_card")
         if not record.active:
             raise CardError("revoked")
-        ring = self.keyring()
         if mode == "link":
             token = mint_link(ring, record.card_ref, record.version)
             url = link_url(self.base_url, token)
@@ -702,12 +693,18 @@ class Cards:
         purpose: str | None = None,
     ) -> ProfileView:
         """Open a scanned link QR for ``viewer`` under the disclosure policy; log the access."""
-        claims = verify_link(self.keyring(), self._token_of(token))
+        text = self._token_of(token)
+        claims, ring = self._verified(lambda ring: verify_link(ring, text))
         purpose = purpose.strip() if purpose else None  # as grant_consent stores it
         now = self.clock()
         subject = self.storage.scan_subject(claims.card_ref)
         if subject is None or not subject.card.active or not subject.account.active:
             raise TokenError("revoked")
+        stamp = subject.keyring_stamp
+        if stamp != ring.stamp:  # the keys changed since this process cached them
+            fresh = self.keys.current() if stamp is None else self.keys.matching(stamp)
+            if fresh is not ring:
+                claims = verify_link(fresh, text)
         card, account = subject.card, subject.account
         check_link_version(claims, card.version)
         profile = subject.profile or self._initial_profile(account)
@@ -819,10 +816,16 @@ class Cards:
     def check_in(self, token: str, event_id: str, station_id: str = "server") -> CheckInReceipt:
         """Verify an access code for ``event_id`` and record the first check-in of the card."""
         now = self.clock()
-        claims = verify_access(
-            self.keyring(), str(token).strip(), event_id, now, period=self.access_period
-        )
+        text = str(token).strip()
+
+        def verify(ring: Keyring) -> AccessClaims:
+            return verify_access(ring, text, event_id, now, period=self.access_period)
+
+        claims, ring = self._verified(verify)
         with self.storage.transaction() as tx:
+            fresh = self.keys.in_transaction(tx)
+            if fresh is not ring:  # rotated or retired by another process meanwhile
+                claims = verify(fresh)
             card = tx.cards.by_ref(claims.card_ref)
             if card is None or not card.active:
                 raise TokenError("revoked")
@@ -858,6 +861,25 @@ class Cards:
         return CheckInReceipt(
             check_in=record, full_name=account.full_name, siapkerja_id=card.number
         )
+
+    def _verified(self, verify: Callable[[Keyring], _Claims]) -> tuple[_Claims, Keyring]:
+        """``verify`` with the cached keyring; on ``forged``, again with a newer stored one.
+
+        A token signed by a key rotated in by another process names a key id
+        this process has not seen; it is accepted once the stored keyring,
+        looked up only then, knows it. The caller still checks the stamp it
+        reads next, so a retired key is refused even when cached.
+        """
+        ring = self.keys.cached()
+        try:
+            return verify(ring), ring
+        except TokenError as error:
+            if error.code != "forged":
+                raise
+            newer = self.keys.newer()
+            if newer is None:
+                raise
+            return verify(newer), newer
 
     def station_keyring(self) -> Keyring:
         """The public half of the keyring, for offline stations (no secret in it)."""

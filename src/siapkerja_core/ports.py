@@ -382,7 +382,19 @@ class KeyringRepository(Protocol):
         """The signing keyring, or ``None`` before the first card."""
         ...
 
-    def put(self, keyring: Keyring) -> None: ...
+    def put(self, keyring: Keyring) -> None:
+        """Store ``keyring`` as the current one, with its :attr:`~Keyring.stamp`."""
+        ...
+
+    def stamp(self) -> str | None:
+        """The stored keyring's :attr:`~Keyring.stamp`, read without its secrets.
+
+        ``None`` before the first keyring (or for a keyring stored before stamps
+        existed). Running services call this on every key-dependent request to
+        notice a rotation or retirement made by another process, so it must be
+        one small read: no decryption.
+        """
+        ...
 
 
 class CardHolder:
@@ -492,6 +504,12 @@ class ScanSubject(NamedTuple):
     card: CardRecord
     account: AccountRecord
     profile: Profile | None
+    keyring_stamp: str | None = None
+    """The stored keyring's stamp, read in the same query (``tx.keyring.stamp()``).
+
+    ``None`` when the adapter does not read it here: the service then asks
+    ``tx.keyring.stamp()`` itself, so a retired key is refused either way.
+    """
 
 
 @runtime_checkable

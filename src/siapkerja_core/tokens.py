@@ -480,6 +480,16 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+def _stamp(link_keys: tuple[HmacKey, ...], access_keys: tuple[Ed25519Key, ...]) -> str:
+    # Key ids are hashes of the key material, so (kind, kid, retired) names a
+    # keyring's state; the ids are public anyway (every token carries one).
+    state = ";".join(
+        [f"L{k.kid}{'-' if k.retired else '+'}" for k in link_keys]
+        + [f"A{k.kid}{'-' if k.retired else '+'}" for k in access_keys]
+    )
+    return hashlib.blake2b(state.encode("ascii"), digest_size=8).hexdigest()
+
+
 @frozen
 class Keyring:
     """The token keys: HMAC keys for links, Ed25519 keys for access codes.
@@ -497,6 +507,7 @@ class Keyring:
     _access_verifiers: dict[bytes, bytes] = field(init=False, repr=False, eq=False)
     _link_signer: HmacKey | None = field(init=False, repr=False, eq=False)
     _access_signer: Ed25519Key | None = field(init=False, repr=False, eq=False)
+    _stamp: str = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         kids = self._kids()
@@ -509,6 +520,7 @@ class Keyring:
         setter(self, "_access_verifiers", access)
         setter(self, "_link_signer", _newest(self.link_keys))
         setter(self, "_access_signer", _newest(self.access_keys))
+        setter(self, "_stamp", _stamp(self.link_keys, self.access_keys))
 
     def _kids(self) -> list[str]:
         return [key.kid for key in self.link_keys] + [key.kid for key in self.access_keys]
@@ -577,6 +589,17 @@ class Keyring:
     def signing_access_key(self) -> Ed25519Key | None:
         """The key that signs new access codes (``None``: e.g. a station's keyring)."""
         return self._access_signer
+
+    @property
+    def stamp(self) -> str:
+        """A short fingerprint of which keys exist and which are retired (no secret in it).
+
+        Any rotation or retirement changes it. Storage keeps it beside the
+        keyring, so a running service compares its cached keyring's stamp with
+        the stored one — one small read, no decryption — and reloads when they
+        differ (see ``docs/tokens.md``, "Key changes reach every process").
+        """
+        return self._stamp
 
     # -- storage --
 

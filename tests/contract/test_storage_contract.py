@@ -561,6 +561,28 @@ def test_the_keyring_is_stored_whole(storage: Storage) -> None:
     assert stored.to_dict() == rotated.to_dict()
 
 
+def test_the_keyring_stamp_is_read_without_the_keyring(storage: Storage) -> None:
+    ring = keyring()
+    with storage.transaction() as tx:
+        assert tx.keyring.stamp() is None
+        tx.keyring.put(ring)
+        assert tx.keyring.stamp() == ring.stamp  # reads its own writes
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+        tx.cards.add(card(1))
+    subject = storage.scan_subject(1001)
+    assert subject is not None
+    assert subject.keyring_stamp in (ring.stamp, None)  # None: "ask tx.keyring.stamp()"
+    retired = ring.retire(ring.signing_link_key.kid if ring.signing_link_key else "", NOW)
+    with storage.transaction() as tx:
+        tx.keyring.put(retired)
+    with storage.transaction() as tx:
+        assert tx.keyring.stamp() == retired.stamp != ring.stamp
+    subject = storage.scan_subject(1001)
+    assert subject is not None
+    assert subject.keyring_stamp in (retired.stamp, None)
+
+
 def test_scan_subject_reads_card_account_and_profile_as_committed(storage: Storage) -> None:
     assert storage.scan_subject(1001) is None
     with storage.transaction() as tx:

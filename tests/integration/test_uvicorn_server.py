@@ -10,7 +10,7 @@ cleanly afterwards.
 
 The commands around it run here too: ``siapkerja serve`` starts a real
 server in a child process on the embedded default (a SQLite file in a
-temporary directory), and ``token verify`` and ``keys rotate|list`` work on
+temporary directory), and ``token verify`` and ``keys rotate|retire|list`` work on
 that same kind of file.
 """
 
@@ -354,7 +354,7 @@ def test_the_server_stops_and_frees_its_port() -> None:
 
 
 # --------------------------------------------------------------------------
-# siapkerja serve, token verify, keys rotate|list
+# siapkerja serve, token verify, keys rotate|retire|list
 # --------------------------------------------------------------------------
 
 
@@ -479,6 +479,32 @@ def test_keys_rotate_then_list(workdir: Path) -> None:
     text = invoke("keys", "list").stdout
     assert "secret" not in text
     assert "private" not in text
+
+
+def test_keys_retire(workdir: Path) -> None:
+    kids = json.loads(invoke("keys", "rotate", "--json").stdout)
+    older = json.loads(invoke("keys", "rotate", "--json").stdout)
+    assert older["link"] != kids["link"]
+
+    retired = invoke("keys", "retire", kids["link"].lower())  # ids are read case-blind
+    assert retired.exit_code == 0, retired.output
+    assert retired.stdout.split()[:2] == ["retired", kids["link"]]
+    listed = json.loads(invoke("keys", "list", "--json").stdout)
+    states = {row["kid"]: row["state"] for row in listed}
+    assert states[kids["link"]] == "retired"
+    assert states[older["link"]] == "signing"  # not signing: nothing new was added
+
+    signing = json.loads(invoke("keys", "retire", older["access"], "--json").stdout)
+    assert signing["retired"] == older["access"]
+    assert signing["access"] not in (None, older["access"])  # a signing key is replaced first
+    states = {
+        row["kid"]: row["state"] for row in json.loads(invoke("keys", "list", "--json").stdout)
+    }
+    assert states[signing["access"]] == "signing"
+
+    unknown = invoke("keys", "retire", "ZZZZ")
+    assert unknown.exit_code == 1
+    assert "No key" in unknown.output
 
 
 @pytest.fixture

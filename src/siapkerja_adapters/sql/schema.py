@@ -78,7 +78,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0001_initial"
+SCHEMA_REVISION: Final = "0002_keyring_stamp"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -324,6 +324,7 @@ keyring: Final = Table(
     metadata,
     Column("name", Text, primary_key=True),
     Column("data", LargeBinary, nullable=False, comment="AES-GCM: the keyring as JSON"),
+    Column("stamp", Text, nullable=True, comment="Keyring.stamp: which keys exist, none secret"),
 )
 
 counters: Final = Table(

@@ -703,6 +703,7 @@ def _check_in(row: Row[Any]) -> CheckIn:
 class _Keyrings(_Repository):
     __slots__ = ()
     _GET: ClassVar = select(sk.keyring.c.data).where(sk.keyring.c.name == _KEYRING_NAME)
+    _STAMP: ClassVar = select(sk.keyring.c.stamp).where(sk.keyring.c.name == _KEYRING_NAME)
     _LOCK: ClassVar = text("SELECT pg_advisory_xact_lock(:key)")
 
     def get(self) -> Keyring | None:
@@ -722,7 +723,14 @@ class _Keyrings(_Repository):
         data = self._storage.cipher.encrypt_json(
             keyring.to_dict(), _context(sk.keyring, "data", _KEYRING_NAME)
         )
-        self._tx.run(self._storage.upserts["keyring"], {"name": _KEYRING_NAME, "data": data})
+        self._tx.run(
+            self._storage.upserts["keyring"],
+            {"name": _KEYRING_NAME, "data": data, "stamp": keyring.stamp},
+        )
+
+    def stamp(self) -> str | None:
+        # The plaintext stamp column: no decryption on the per-request check.
+        return self._tx.run(self._STAMP).scalar()  # type: ignore[no-any-return]
 
 
 # Three queries rather than one join: on PostgreSQL ``sk_accounts.id`` is in the "C"
@@ -928,6 +936,12 @@ _SCAN: Final = (
         _A.password_changed_at.label("a_password_changed_at"),
         _A.active.label("a_active"),
         sk.profiles.c.data.label("p_data"),
+        # The keyring's stamp rides along: a running service notices a key
+        # rotated or retired by another process without a second query.
+        select(sk.keyring.c.stamp)
+        .where(sk.keyring.c.name == _KEYRING_NAME)
+        .scalar_subquery()
+        .label("k_stamp"),
     )
     .select_from(
         sk.cards.join(sk.accounts, _A.id == _C.account_id).outerjoin(
@@ -1038,7 +1052,7 @@ class SqlStorage:
             active=row.a_active,
         )
         profile = None if row.p_data is None else self._profile(card.account_id, row.p_data)
-        return ScanSubject(card, account, profile)
+        return ScanSubject(card, account, profile, row.k_stamp)
 
     def log_access(self, record: AccessRecord) -> None:
         """Append one ledger entry, committed on return (a single statement)."""

@@ -1,0 +1,141 @@
+"""The service's current token keyring: cached, and honouring key changes made anywhere.
+
+A keyring is read from storage and decrypted once per change, not once per
+request: verifying a link token takes microseconds, reading and decrypting the
+keyring far more. But the cache must never outlive a change made by another
+process — ``siapkerja keys retire`` is the answer to a leaked key, and a web
+worker that kept accepting the retired key until its restart would defeat it.
+
+So every keyring carries a :attr:`~siapkerja_core.tokens.Keyring.stamp` that
+storage keeps in plaintext beside it, and every key-dependent request compares
+the cached keyring's stamp with the stored one — read in the same query as the
+card it needs anyway (``ScanSubject.keyring_stamp``) or with one small read in
+the transaction it already opens (``tx.keyring.stamp()``). A stamp that
+differs reloads the keyring before the answer is given:
+
+* a **retired** key is refused by every process at once, on its next request;
+* after a **rotation**, every process signs new tokens with the new key, and a
+  token signed by a key it has not seen yet (unknown key id) makes it look
+  before it answers ``forged``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from siapkerja_core.ports import Storage, Transaction
+from siapkerja_core.tokens import Keyring
+
+__all__ = ["CurrentKeyring"]
+
+
+class CurrentKeyring:
+    """The keyring in storage, cached until its stored stamp changes.
+
+    Thread-safe: a reload replaces the cached keyring in one assignment, and
+    changes (:meth:`rotate`, :meth:`retire`) are serialised by a lock and by
+    the storage transaction that writes them.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Callable[[], datetime],
+        token_bytes: Callable[[int], bytes],
+    ) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._token_bytes = token_bytes
+        self._lock = threading.Lock()
+        self._ring: Keyring | None = None
+
+    # --- reading ------------------------------------------------------------------------
+
+    def cached(self) -> Keyring:
+        """The keyring last seen, loaded (or created) on first use; no storage read after.
+
+        Callers check it against the stored stamp before they act on a token
+        (:meth:`matching`, :meth:`in_transaction`).
+        """
+        ring = self._ring
+        return ring if ring is not None else self.reload()
+
+    def matching(self, stored_stamp: str | None) -> Keyring:
+        """The keyring whose stamp is ``stored_stamp`` (as just read from storage).
+
+        The cached one when the stamps agree — the common case, no read —
+        otherwise the keyring is loaded again.
+        """
+        ring = self._ring
+        if ring is not None and stored_stamp == ring.stamp:
+            return ring
+        return self.reload()
+
+    def in_transaction(self, tx: Transaction) -> Keyring:
+        """The current keyring, checked against the stored stamp inside ``tx``."""
+        ring = self._ring
+        if ring is not None and tx.keyring.stamp() == ring.stamp:
+            return ring
+        return self._load(tx)
+
+    def current(self) -> Keyring:
+        """The current keyring, checked against storage (one small read)."""
+        with self._storage.transaction() as tx:
+            return self.in_transaction(tx)
+
+    def reload(self) -> Keyring:
+        """Read the keyring from storage again (created on first use)."""
+        with self._lock, self._storage.transaction() as tx:
+            return self._load(tx)
+
+    def newer(self) -> Keyring | None:
+        """The stored keyring if it changed since it was cached, else ``None``.
+
+        For a token whose key id the cached keyring does not know: another
+        process may have rotated the keys since.
+        """
+        ring = self._ring
+        with self._storage.transaction() as tx:
+            if ring is not None and tx.keyring.stamp() == ring.stamp:
+                return None
+            return self._load(tx)
+
+    def _load(self, tx: Transaction) -> Keyring:
+        ring = tx.keyring.get()
+        if ring is None:
+            ring = Keyring.generate(self._token_bytes, self._clock())
+            tx.keyring.put(ring)
+        elif tx.keyring.stamp() != ring.stamp:
+            # Stored before stamps existed (or by an adapter that lost it):
+            # write it, so the next request does not reload again.
+            tx.keyring.put(ring)
+        self._ring = ring
+        return ring
+
+    # --- changing -----------------------------------------------------------------------
+
+    def rotate(self) -> Keyring:
+        """Add a new newest key of each kind; older keys keep verifying until retired."""
+        with self._lock, self._storage.transaction() as tx:
+            current = tx.keyring.get() or Keyring.generate(self._token_bytes, self._clock())
+            ring = current.rotate(self._token_bytes, self._clock())
+            tx.keyring.put(ring)
+        self._ring = ring
+        return ring
+
+    def retire(self, kid: str) -> Keyring:
+        """Retire key ``kid``; a key that currently signs is first replaced by a new one.
+
+        :raises KeyError: no key has that id.
+        """
+        with self._lock, self._storage.transaction() as tx:
+            ring = tx.keyring.get() or Keyring.generate(self._token_bytes, self._clock())
+            signing = {k.kid for k in (ring.signing_link_key, ring.signing_access_key) if k}
+            if kid in signing:
+                ring = ring.rotate(self._token_bytes, self._clock())
+            ring = ring.retire(kid, self._clock())
+            tx.keyring.put(ring)
+        self._ring = ring
+        return ring

@@ -1,0 +1,233 @@
+"""Key rotation and retirement reach every running service sharing the storage.
+
+The regression behind these tests: each service cached its keyring for the
+life of its process, so after ``siapkerja keys retire`` in another process a
+running web worker went on accepting tokens signed by the retired key until it
+restarted. Here two services, each with its own engine and cache, share one
+SQLite file or one PostgreSQL schema, as two worker processes would; a third
+test retires the key with the real CLI in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_sql_storage import (  # type: ignore[import-not-found]
+    SECRET_KEY,
+    STORAGE_KEY,
+    close,
+    complete_profile,
+    connect_sql,
+    register,
+)
+
+from siapkerja_core.service import Siapkerja
+from siapkerja_core.tokens import TokenError
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Siapkerja, Siapkerja]]:
+    """Two services on one database, each with its own connections and keyring cache."""
+    if request.param == "sqlite":
+        url, schema = f"sqlite:///{tmp_path / 'siapkerja.sqlite3'}", None
+    else:
+        url = request.getfixturevalue("postgres_url")
+        schema = request.getfixturevalue("postgres_schema")
+    first = connect_sql(url, schema)
+    second = connect_sql(url, schema)
+    try:
+        yield first, second
+    finally:
+        close(first)
+        close(second)
+
+
+def _holder_with_card(svc: Siapkerja) -> Any:
+    account = register(svc)
+    complete_profile(svc, account.id)
+    svc.issue_card(account.id)
+    return account
+
+
+def _kid(token: str) -> str:
+    return token[2:6]  # "L-KKKK-…" and "A-KKKK-…": the key id follows the mode
+
+
+def test_a_retired_link_key_is_refused_by_the_other_service_at_once(
+    pair: tuple[Siapkerja, Siapkerja],
+) -> None:
+    first, second = pair
+    account = _holder_with_card(first)
+    token = first.card_qr(account.id).token
+    assert first.resolve(token).siapkerja_id  # cached: the first service now holds the keyring
+    assert second.resolve(token).siapkerja_id
+
+    second.retire_key(_kid(token))
+
+    with pytest.raises(TokenError) as refused:
+        first.resolve(token)  # the very next request, no restart
+    assert refused.value.code == "forged"
+    fresh = first.card_qr(account.id).token  # signed with the key the retirement added
+    assert _kid(fresh) != _kid(token)
+    assert first.resolve(fresh).siapkerja_id
+    assert second.resolve(fresh).siapkerja_id
+
+
+def test_a_rotation_signs_new_tokens_with_the_new_key_everywhere(
+    pair: tuple[Siapkerja, Siapkerja],
+) -> None:
+    first, second = pair
+    account = _holder_with_card(first)
+    old = first.card_qr(account.id).token
+    assert second.resolve(old).siapkerja_id
+
+    ring = second.rotate_keys()
+    new_link = ring.signing_link_key
+    new_access = ring.signing_access_key
+    assert new_link is not None
+    assert new_access is not None
+
+    minted = first.card_qr(account.id).token
+    assert _kid(minted) == new_link.kid
+    code = first.card_qr(account.id, mode="access", purpose="JOBFAIR-2026").token
+    assert _kid(code) == new_access.kid
+    assert first.card(account.id).qr_text.endswith(minted)
+    # Old tokens keep verifying until their key is retired, in both services.
+    assert first.resolve(old).siapkerja_id
+    assert second.resolve(minted).siapkerja_id
+
+
+def test_a_token_signed_by_a_key_rotated_in_elsewhere_is_accepted(
+    pair: tuple[Siapkerja, Siapkerja],
+) -> None:
+    first, second = pair
+    account = _holder_with_card(first)
+    first.resolve(first.card_qr(account.id).token)  # the first service caches the old keyring
+
+    second.rotate_keys()
+    minted_elsewhere = second.card_qr(account.id).token
+
+    assert first.resolve(minted_elsewhere).siapkerja_id  # not "forged": it looks again
+
+
+def test_a_retired_access_key_is_refused_at_the_check_in_of_the_other_service(
+    pair: tuple[Siapkerja, Siapkerja],
+) -> None:
+    first, second = pair
+    account = _holder_with_card(first)
+    event = "JOBFAIR-2026"
+    code = first.card_qr(account.id, mode="access", purpose=event).token
+    assert first.station_keyring().signing_access_key is None  # public half only
+
+    second.retire_key(_kid(code))
+
+    with pytest.raises(TokenError) as refused:
+        first.check_in(code, event_id=event)
+    assert refused.value.code == "forged"
+    assert _kid(code) not in {k.kid for k in first.station_keyring().access_keys if not k.retired}
+    fresh = first.card_qr(account.id, mode="access", purpose=event).token
+    assert first.check_in(fresh, event_id=event).siapkerja_id
+
+
+def test_keys_retire_from_the_cli_reaches_a_running_service(tmp_path: Path) -> None:
+    """The documented answer to a leaked key, run as an operator would: another process."""
+    url = f"sqlite:///{tmp_path / 'siapkerja.sqlite3'}"
+    svc = connect_sql(url)
+    try:
+        account = _holder_with_card(svc)
+        token = svc.card_qr(account.id).token
+        assert svc.resolve(token).siapkerja_id
+
+        environ = {
+            **os.environ,
+            "SIAPKERJA_STORAGE": "sql",
+            "SIAPKERJA_DATABASE_URL": url,
+            "SIAPKERJA_SECRET_KEY": SECRET_KEY,
+            "SIAPKERJA_STORAGE_KEY": STORAGE_KEY,
+            "SIAPKERJA_SMS": "memory",
+            "SIAPKERJA_DUKCAPIL": "offline",
+        }
+        command = [sys.executable, "-m", "siapkerja_adapters.cli", "keys"]
+        retired = subprocess.run(
+            [*command, "retire", _kid(token), "--json"],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert retired.returncode == 0, retired.stderr
+        listed = subprocess.run(
+            [*command, "list", "--json"],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        states = {row["kid"]: row["state"] for row in json.loads(listed.stdout)}
+        assert states[_kid(token)] == "retired"
+
+        with pytest.raises(TokenError) as refused:
+            svc.resolve(token)
+        assert refused.value.code == "forged"
+    finally:
+        close(svc)
+
+
+def test_a_keyring_stored_before_stamps_gets_one_on_first_read(tmp_path: Path) -> None:
+    """Databases migrated from 0.1 hold a keyring without a stamp: it is written once."""
+    import sqlalchemy as sa
+
+    from siapkerja_adapters.sql import SqlStorage
+    from siapkerja_adapters.sql import schema as sk
+
+    url = f"sqlite:///{tmp_path / 'siapkerja.sqlite3'}"
+    svc = connect_sql(url)
+    try:
+        account = _holder_with_card(svc)
+        token = svc.card_qr(account.id).token
+        storage = svc.storage
+        assert isinstance(storage, SqlStorage)
+        with storage.engine.begin() as conn:
+            conn.execute(sa.update(sk.keyring).values(stamp=None))
+        other = connect_sql(url)
+        try:
+            assert other.resolve(token).siapkerja_id
+            with storage.engine.connect() as conn:
+                stamp = conn.execute(sa.select(sk.keyring.c.stamp)).scalar_one()
+            with other.storage.transaction() as tx:
+                stored = tx.keyring.get()
+            assert stored is not None
+            assert stamp == stored.stamp
+        finally:
+            close(other)
+    finally:
+        close(svc)
+
+
+def test_the_stamp_changes_with_every_rotation_and_retirement() -> None:
+    from siapkerja_core.tokens import Keyring
+
+    now = datetime.fromisoformat("2026-12-06T00:00:00+00:00")
+    counter = iter(range(1, 10_000))
+
+    def token_bytes(n: int) -> bytes:
+        return next(counter).to_bytes(n, "big")
+
+    ring = Keyring.generate(token_bytes, now)
+    rotated = ring.rotate(token_bytes, now)
+    kid = ring.signing_link_key.kid if ring.signing_link_key else ""
+    retired = rotated.retire(kid, now)
+    stamps = {ring.stamp, rotated.stamp, retired.stamp}
+    assert len(stamps) == 3
+    assert Keyring.from_dict(retired.to_dict()).stamp == retired.stamp
+    assert retired.public().stamp != retired.stamp  # the public half has no link keys

@@ -1,0 +1,70 @@
+"""CurrentKeyring: a cached keyring that honours changes made through another cache.
+
+Two caches over one memory storage stand for two worker processes; the
+integration tests (``tests/integration/test_key_changes.py``) do the same on
+SQLite and PostgreSQL through the facade.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+
+from siapkerja_adapters.memory import MemoryStorage
+from siapkerja_core.current_keyring import CurrentKeyring
+
+NOW = datetime(2026, 12, 6, tzinfo=UTC)
+
+
+def _pair() -> tuple[MemoryStorage, CurrentKeyring, CurrentKeyring]:
+    counter = itertools.count(1)
+
+    def token_bytes(n: int) -> bytes:
+        return next(counter).to_bytes(n, "big")
+
+    storage = MemoryStorage()
+    return (
+        storage,
+        CurrentKeyring(storage, lambda: NOW, token_bytes),
+        CurrentKeyring(storage, lambda: NOW, token_bytes),
+    )
+
+
+def test_the_first_read_creates_and_stores_one_keyring() -> None:
+    storage, first, second = _pair()
+    ring = first.cached()
+    assert second.cached() == ring  # found, not created again
+    with storage.transaction() as tx:
+        assert tx.keyring.stamp() == ring.stamp
+
+
+def test_a_retirement_elsewhere_is_seen_on_the_next_check() -> None:
+    storage, first, second = _pair()
+    ring = first.cached()
+    kid = ring.signing_link_key.kid if ring.signing_link_key else ""
+    retired = second.retire(kid)
+    assert first.cached() is ring  # the cache alone does not know ...
+    assert first.current() == retired  # ... a check against storage does
+    assert first.matching(retired.stamp) is first.cached()
+    with storage.transaction() as tx:
+        assert first.in_transaction(tx) == retired
+
+
+def test_newer_is_none_while_nothing_changed() -> None:
+    _, first, second = _pair()
+    first.cached()
+    assert first.newer() is None
+    rotated = second.rotate()
+    assert first.newer() == rotated
+    assert first.newer() is None
+
+
+def test_retiring_an_unknown_key_changes_nothing() -> None:
+    storage, first, _ = _pair()
+    ring = first.cached()
+    with pytest.raises(KeyError):
+        first.retire("ZZZZ")
+    with storage.transaction() as tx:
+        assert tx.keyring.get() == ring
