@@ -1,0 +1,188 @@
+"""The gettext catalogues that every user-facing text comes from.
+
+Errors, labels, the web pages and the SMS texts are looked up here by a
+stable key — ``error.nik.region``, ``label.marital_status.kawin``,
+``login.submit`` — in GNU gettext catalogues: ``locale/<lang>/LC_MESSAGES/
+siapkerja.po`` in this package, compiled to ``.mo`` when the package is built
+(``hatch_build.py``; ``python scripts/catalogues.py compile`` in a checkout).
+Keys, not Indonesian sentences, are the message ids so that rewording a text
+never breaks a translation or a deployer's override; the values are
+``str.format`` templates (``"NIK harus 16 angka, bukan {length}"``).
+
+A deployer changes wording or adds a language without touching code, as
+Django's ``LOCALE_PATHS`` allow: put a ``<lang>/LC_MESSAGES/siapkerja.mo``
+(only the keys to change) in a directory and name it in the ``locale_dirs``
+setting (or call :func:`use_directories`). Those directories are searched
+first, then the packaged catalogues; a key a catalogue lacks falls back to
+Indonesian, the library's first language.
+
+The language rule lives here too (:func:`language`): the primary subtag of a
+tag (``"en-US"`` → ``"en"``) if a catalogue exists for it, else Indonesian.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Final
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "DOMAIN",
+    "PACKAGED_DIRECTORY",
+    "CatalogueMissing",
+    "Catalogues",
+    "language",
+    "languages",
+    "text",
+    "use_directories",
+]
+
+DOMAIN: Final = "siapkerja"
+DEFAULT_LANGUAGE: Final = "id"
+PACKAGED_DIRECTORY: Final = Path(__file__).with_name("locale")
+
+
+class CatalogueMissing(RuntimeError):
+    """The packaged catalogue of a language was not compiled (a checkout never built)."""
+
+
+class Catalogues:
+    """The catalogues of some directories (searched in order), then the packaged ones.
+
+    Thread-safe and cached: a language's chain of catalogues is read once.
+    """
+
+    def __init__(self, directories: Iterable[str | os.PathLike[str]] = ()) -> None:
+        self.directories: tuple[Path, ...] = (*(Path(d) for d in directories), PACKAGED_DIRECTORY)
+        self._chains: dict[str, gettext.NullTranslations] = {}
+        self._lock = threading.Lock()
+        self._languages: tuple[str, ...] | None = None
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language with a catalogue: Indonesian first, English, then the rest by tag."""
+        if self._languages is None:
+            found = {
+                entry.name
+                for directory in self.directories
+                if directory.is_dir()
+                for entry in directory.iterdir()
+                if (entry / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file()
+            }
+            found.add(DEFAULT_LANGUAGE)
+            order = {DEFAULT_LANGUAGE: 0, "en": 1}
+            self._languages = tuple(sorted(found, key=lambda tag: (order.get(tag, 2), tag)))
+        return self._languages
+
+    def language(self, tag: str | None) -> str:
+        """The catalogue language of a tag (``"en-US"``, ``"id_ID"``); else Indonesian."""
+        if not tag:
+            return DEFAULT_LANGUAGE
+        primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+        return primary if primary in self.languages else DEFAULT_LANGUAGE
+
+    def text(self, key: str, lang: str | None = DEFAULT_LANGUAGE, /, **params: object) -> str:
+        """The text of ``key`` in ``lang``, formatted with ``params`` (``str.format``).
+
+        A placeholder ``{reason}`` takes the value given in the language asked
+        for (``reason_en``), or else ``params["reason"]``, or else the value in
+        Indonesian (``reason_id``): a caller that holds a text in both
+        languages passes both, and a deployer's third language still formats.
+        A key no catalogue holds comes back as the key itself, so a missing
+        translation shows as ``error.nik.region`` rather than failing a page
+        (``tests/unit/test_translations.py`` keeps the packaged ones complete).
+        """
+        code = self.language(lang)
+        template = self._chain(code).gettext(key)
+        return template.format_map(_Params(params, code)) if params else template
+
+    def template(self, key: str, lang: str | None = DEFAULT_LANGUAGE) -> str:
+        """The unformatted template of ``key`` in ``lang``."""
+        return self._chain(self.language(lang)).gettext(key)
+
+    def _chain(self, lang: str) -> gettext.NullTranslations:
+        chain = self._chains.get(lang)
+        if chain is not None:
+            return chain
+        with self._lock:
+            chain = self._chains.get(lang)
+            if chain is None:
+                chain = self._build(lang)
+                self._chains[lang] = chain
+        return chain
+
+    def _build(self, lang: str) -> gettext.NullTranslations:
+        wanted = [lang] if lang == DEFAULT_LANGUAGE else [lang, DEFAULT_LANGUAGE]
+        links: list[gettext.NullTranslations] = []
+        for code in wanted:
+            for directory in self.directories:
+                path = directory / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+                if path.is_file():
+                    with path.open("rb") as handle:
+                        links.append(gettext.GNUTranslations(handle))
+                elif directory == PACKAGED_DIRECTORY and code in ("id", "en"):
+                    raise CatalogueMissing(
+                        f"the packaged catalogue {path} is missing: install the package"
+                        " (pip install .) or run 'python scripts/catalogues.py compile'"
+                    )
+        chain = gettext.NullTranslations()
+        for link in links:
+            chain.add_fallback(link)  # NullTranslations hands every lookup down the chain
+        return chain
+
+
+class _Params(dict[str, object]):
+    """``str.format_map`` params: ``name_<lang>`` first, then ``name``, then ``name_id``."""
+
+    __slots__ = ("_lang",)
+
+    def __init__(self, params: dict[str, object], lang: str) -> None:
+        super().__init__(params)
+        self._lang = lang
+
+    def __getitem__(self, name: str) -> object:
+        value = self.get(f"{name}_{self._lang}")
+        if value is not None:
+            return value
+        if name in self:
+            return super().__getitem__(name)
+        value = self.get(f"{name}_{DEFAULT_LANGUAGE}")
+        if value is not None:
+            return value
+        raise KeyError(name)
+
+
+_lock = threading.Lock()
+_active = Catalogues()
+
+
+def use_directories(directories: Iterable[str | os.PathLike[str]]) -> Catalogues:
+    """Search ``directories`` before the packaged catalogues, process-wide (``locale_dirs``)."""
+    global _active
+    with _lock:
+        _active = Catalogues(directories)
+    return _active
+
+
+def catalogues() -> Catalogues:
+    """The catalogues in use (the packaged ones unless :func:`use_directories` was called)."""
+    return _active
+
+
+def text(key: str, lang: str | None = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """The text of ``key`` in ``lang`` from the catalogues in use (see :class:`Catalogues`)."""
+    return _active.text(key, lang, **params)
+
+
+def language(tag: str | None) -> str:
+    """The catalogue language for a tag: its primary subtag if there is a catalogue, else ``id``."""
+    return _active.language(tag)
+
+
+def languages() -> tuple[str, ...]:
+    """Every language the catalogues in use cover, Indonesian first."""
+    return _active.languages
