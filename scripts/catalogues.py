@@ -65,8 +65,13 @@ def compile_catalogues(locale: Path = LOCALE) -> list[Path]:
 
 
 def placeholders(template: str) -> set[str]:
-    """The ``str.format`` field names a template uses."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    """The ``str.format`` fields a template uses, a language suffix left out.
+
+    A value the caller holds in both languages comes as ``reason_id`` and
+    ``reason_en``: each language's template names its own.
+    """
+    fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return {re.sub(r"_(id|en)$", "", name) for name in fields}
 
 
 def extract(root: Path = ROOT) -> set[str]:

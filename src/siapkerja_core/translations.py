@@ -88,17 +88,15 @@ class Catalogues:
     def text(self, key: str, lang: str | None = DEFAULT_LANGUAGE, /, **params: object) -> str:
         """The text of ``key`` in ``lang``, formatted with ``params`` (``str.format``).
 
-        A placeholder ``{reason}`` takes the value given in the language asked
-        for (``reason_en``), or else ``params["reason"]``, or else the value in
-        Indonesian (``reason_id``): a caller that holds a text in both
-        languages passes both, and a deployer's third language still formats.
+        A caller holding a value in both languages passes both
+        (``reason_id=…, reason_en=…``) and each template names its own; a
+        deployer's third language names either.
         A key no catalogue holds comes back as the key itself, so a missing
         translation shows as ``error.nik.region`` rather than failing a page
         (``tests/unit/test_translations.py`` keeps the packaged ones complete).
         """
-        code = self.language(lang)
-        template = self._chain(code).gettext(key)
-        return template.format_map(_Params(params, code)) if params else template
+        template = self._chain(self.language(lang)).gettext(key)
+        return template.format(**params) if params else template
 
     def template(self, key: str, lang: str | None = DEFAULT_LANGUAGE) -> str:
         """The unformatted template of ``key`` in ``lang``."""
@@ -133,27 +131,6 @@ class Catalogues:
         for link in links:
             chain.add_fallback(link)  # NullTranslations hands every lookup down the chain
         return chain
-
-
-class _Params(dict[str, object]):
-    """``str.format_map`` params: ``name_<lang>`` first, then ``name``, then ``name_id``."""
-
-    __slots__ = ("_lang",)
-
-    def __init__(self, params: dict[str, object], lang: str) -> None:
-        super().__init__(params)
-        self._lang = lang
-
-    def __getitem__(self, name: str) -> object:
-        value = self.get(f"{name}_{self._lang}")
-        if value is not None:
-            return value
-        if name in self:
-            return super().__getitem__(name)
-        value = self.get(f"{name}_{DEFAULT_LANGUAGE}")
-        if value is not None:
-            return value
-        raise KeyError(name)
 
 
 _lock = threading.Lock()

@@ -56,10 +56,10 @@ def test_texts_in_both_languages_with_params() -> None:
     assert translations.text("month.6", "en-GB") == "June"
 
 
-def test_a_param_given_in_both_languages_formats_in_the_one_asked_for() -> None:
-    params = {"field": "gpa", "reason": "must be 0-4", "reason_id": "harus 0-4"}
-    assert "harus 0-4" in translations.text("error.profile.invalid_field", "id", **params)
-    assert "must be 0-4" in translations.text("error.profile.invalid_field", "en", **params)
+def test_a_value_given_in_both_languages_is_named_by_each_template() -> None:
+    params = {"path": "x.csv", "reason_id": "tidak ada", "reason_en": "not found"}
+    assert "tidak ada" in translations.text("error.bulk.file", "id", **params)
+    assert "not found" in translations.text("error.bulk.file", "en", **params)
 
 
 def test_an_unknown_key_shows_itself_rather_than_failing() -> None:
