@@ -57,15 +57,14 @@ from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import AccountConflict, StorageError
 from siapkerja_core.profile import Profile
 from siapkerja_core.service import Siapkerja
+from support import people
 
 SECRET_KEY = "integration-secret-key-0123456789abcdef"
 # Fixed, not drawn at import: the spawned racers import this module again.
 STORAGE_KEY = "k1:" + base64.urlsafe_b64encode(hashlib.sha256(b"integration").digest()).decode()
-# A resident of the bundled offline registry (the demo's person).
-NIK = "3173071203940042"
-FULL_NAME = "H. Galih Agan Pambayun, S.Kom."
-MOTHER = "Sri Wahyuni"
-EMAIL = "galih.pambayun@example.com"
+# Galih, a resident of the bundled offline registry (the demo's person), with his titles.
+NIK, MOTHER, EMAIL = people.NIK, people.MOTHER, people.EMAIL
+FULL_NAME = f"H. {people.NAME}, S.Kom."
 PHONE = "0812-9999-9999"
 PHONE_E164 = "+6281299999999"
 PASSWORD = "kopi tubruk di pal merah"
