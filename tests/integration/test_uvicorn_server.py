@@ -48,6 +48,7 @@ from support.live_server import (
     memory_service,
     serve_memory_site,
 )
+from support.sms import sms_code
 
 # Galih Agan Pambayun, a bundled fictional resident (tests/support/people.py).
 NIK, NAME, MOTHER = galih.NIK, galih.NAME, galih.MOTHER
@@ -63,13 +64,6 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 def site() -> Iterator[tuple[LiveServer, Siapkerja]]:
     with serve_memory_site() as served:
         yield served
-
-
-def sms_code(svc: Siapkerja) -> str:
-    messages = svc.sms.messages  # type: ignore[attr-defined]
-    found = re.findall(r"(?<!\d)\d{6}(?!\d)", messages[-1].text)
-    assert found, messages[-1].text
-    return str(found[0])
 
 
 def visible(page: str) -> str:

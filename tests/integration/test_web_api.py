@@ -54,6 +54,7 @@ from siapkerja_core.ports import SmsDeliveryError, StorageError
 from siapkerja_core.profile import ProfileError
 from siapkerja_core.service import Siapkerja
 from support.clock import ManualClock as Clock
+from support.sms import sms_code as last_code
 
 with warnings.catch_warnings():  # starlette warns when only httpx (not httpx2) is installed
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -143,12 +144,6 @@ def phone_of(n: int) -> str:
 
 def email_of(n: int) -> str:
     return f"pemegang{n}@example.com"
-
-
-def last_code(svc: Siapkerja) -> str:
-    text = svc.sms.messages[-1].text  # type: ignore[attr-defined]
-    (code,) = re.findall(rf"(?<!\d)\d{{{svc.policy.otp_length}}}(?!\d)", text)
-    return str(code)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -4,6 +4,7 @@
   bundled offline registry, and Galih's complete job-seeker profile;
 * :mod:`support.clock` — a manual clock the service reads instead of the time;
 * :mod:`support.recorders` — a plug-in that keeps the domain events it receives;
+* :mod:`support.sms` — the one-time code in the last SMS the ``memory`` sender kept;
 * :mod:`support.services` — PostgreSQL and Redis for the tests, and the one
   skip-or-fail rule when they are missing (``SIAPKERJA_REQUIRE_SERVICES=1``);
 * :mod:`support.live_server` — uvicorn serving an application on 127.0.0.1;

@@ -9,7 +9,6 @@ people are the shared ones of ``tests/support``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pytest
@@ -22,11 +21,14 @@ from siapkerja_core.service import Siapkerja
 from support import people
 from support.clock import ManualClock
 from support.recorders import EventRecorder
+from support.sms import e164 as e164  # re-exported: the journey tests import it from here
+from support.sms import sms_code
 
 # The people and the manual clock live in tests/support; these names are how
 # the journey tests have always spelled them.
 Clock = ManualClock
 Recorder = EventRecorder
+last_code = sms_code  # (svc, phone, length): the code in the last SMS to phone
 GALIH_NIK, GALIH_NAME, GALIH_MOTHER = people.NIK, people.NAME, people.MOTHER
 INACTIVE_NIK = people.INACTIVE_NIK
 INACTIVE_NAME = people.INACTIVE_NAME
@@ -79,21 +81,6 @@ def make_svc(clock: Clock, recorder: Recorder) -> Callable[..., Siapkerja]:
 @pytest.fixture
 def svc(make_svc: Callable[..., Siapkerja]) -> Siapkerja:
     return make_svc()
-
-
-def e164(phone: str) -> str:
-    """The E.164 form of the national numbers the tests use (``08…`` → ``+628…``)."""
-    digits = re.sub(r"\D", "", phone)
-    return "+62" + digits[1:] if digits.startswith("0") else "+" + digits
-
-
-def last_code(svc: Siapkerja, phone: str, length: int = 6) -> str:
-    """The one-time code in the last SMS to ``phone`` (national or E.164)."""
-    message = svc.sms.last_to(e164(phone))  # type: ignore[attr-defined]
-    assert message is not None, f"no SMS to {phone}"
-    found = re.findall(rf"(?<!\d)\d{{{length}}}(?!\d)", message.text)
-    assert len(found) == 1, f"expected one {length}-digit code in {message.text!r}"
-    return str(found[0])
 
 
 def wrong_code(code: str) -> str:
