@@ -8,6 +8,8 @@
   what the services and the wire formats are made of, not the other way round.
 * The adapters use no private (``_name``) core name: what they need from the
   core is public API, so the core may change its insides freely.
+* The test modules take their shared helpers (manual clock, live server,
+  helpers of another directory) from ``tests/support``, never a copy.
 
 Every import is counted, including those inside functions and under
 ``TYPE_CHECKING``: a lazy import is still a dependency. Modules are matched by
@@ -372,3 +374,59 @@ def test_relative_imports_are_made_absolute() -> None:
     assert (two.target, two.names) == ("pkg.b", ("c",))
     [three] = imports_of("from .x import y", "pkg.sub", is_package=True)
     assert three.target == "pkg.sub.x"
+
+
+# --------------------------------------------------------------------------
+# The test suites share one copy of each helper (tests/support)
+# --------------------------------------------------------------------------
+
+TESTS = ROOT / "tests"
+
+
+def helper_copies(source: str, where: str) -> list[str]:
+    """What in a test module should come from ``tests/support`` instead."""
+    problems = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+            # sys.path.append(...) / sys.path.insert(...): reaching another directory's helpers
+            inner = node.value
+            if (
+                isinstance(inner.value, ast.Name)
+                and (inner.value.id, inner.attr) == ("sys", "path")
+                and node.attr in {"append", "insert", "extend"}
+            ):
+                problems.append(f"{where}:{node.lineno} changes sys.path")
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "uvicorn"
+            and node.attr in {"Server", "Config"}
+        ):
+            problems.append(f"{where}:{node.lineno} starts its own uvicorn server")
+        if isinstance(node, ast.ClassDef):
+            methods = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
+            if {"now", "advance"} <= methods:
+                problems.append(f"{where}:{node.lineno} defines its own manual clock")
+    return problems
+
+
+def test_test_modules_use_the_shared_helpers() -> None:
+    problems = []
+    for path in sorted(TESTS.rglob("*.py")):
+        if path.is_relative_to(TESTS / "support") or path == Path(__file__):
+            continue
+        problems += helper_copies(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import sys\nsys.path.append('tests/integration')",
+        "import sys\nsys.path.insert(0, 'x')",
+        "import uvicorn\nserver = uvicorn.Server(uvicorn.Config(app))",
+        "class Clock:\n    def now(self): ...\n    def advance(self, **kw): ...",
+    ],
+)
+def test_a_helper_copy_is_caught(source: str) -> None:
+    assert helper_copies(source, "tests/unit/test_x.py") != []
