@@ -3,9 +3,10 @@
 A server runs in a background thread on ``127.0.0.1`` and an ephemeral port
 (``tests/support/live_server.py``: ``uvicorn.Config`` + ``Server`` on a
 socket bound first, so the card's link QR can point at it), on the
-``memory`` profile in development mode. The JSON API and the pages each go the whole way — registration, the
-SMS code, the profile, the card — and the card's link is then opened by a
-client with no session, which sees the public view only. The server stops
+``memory`` profile in development mode. The JSON API and the pages each go
+the whole way — registration, the SMS code, the profile, the card — and the
+card's link is then opened by a client with no session, which sees the
+public view only. The server stops
 cleanly afterwards.
 
 The commands around it run here too: ``siapkerja serve`` starts a real
