@@ -6,8 +6,7 @@ socket bound first, so the card's link QR can point at it), on the
 ``memory`` profile in development mode. The JSON API and the pages each go
 the whole way — registration, the SMS code, the profile, the card — and the
 card's link is then opened by a client with no session, which sees the
-public view only. The server stops
-cleanly afterwards.
+public view only. The server stops cleanly afterwards.
 
 The commands around it run here too: ``siapkerja serve`` starts a real
 server in a child process on the embedded default (a SQLite file in a
