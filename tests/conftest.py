@@ -4,6 +4,11 @@ Hypothesis' per-example deadline measures wall time, which on a loaded
 two-core CI machine says more about the neighbours than about the code: the
 deadline is off everywhere (performance lives in ``benchmarks/``), and
 example counts stay as each test sets them.
+
+The helpers every suite shares live in ``tests/support`` and are imported as
+``support``: this directory has no ``__init__.py``, so pytest's default
+``prepend`` import mode puts ``tests/`` on ``sys.path`` when it loads this
+file, before any test module is collected.
 """
 
 from __future__ import annotations

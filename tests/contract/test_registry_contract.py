@@ -12,10 +12,7 @@ registry (``VerificationRequest`` documents that names arrive normalised).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
-from datetime import date
-from pathlib import Path
 
 import attrs
 import pytest
@@ -36,44 +33,11 @@ from siapkerja_core.ports import (
     VerificationResult,
 )
 from siapkerja_core.settings import resolve_settings
+from support.people import FAUZI, GALIH, RIZKI, SUTARMI, UNKNOWN_NIK
 
 # The fixed people of the bundled set (scripts/make_residents.py), so that a
 # harness may also rely on the bundled data instead of adding them.
-GALIH = Resident(
-    nik="3173071203940042",
-    full_name="Galih Agan Pambayun",
-    mother_name="Sri Wahyuni",
-    birth_place="Jakarta",
-    birth_date=date(1994, 3, 12),
-    sex="L",
-)
-FAUZI = Resident(
-    nik="3273010411680317",
-    full_name="H. Ahmad Fauzi",
-    mother_name="Hj. Siti Maryam",
-    birth_place="Bandung",
-    birth_date=date(1968, 11, 4),
-    sex="L",
-)
-RIZKI = Resident(
-    nik="3507010801992301",
-    full_name="M. Rizki Ramadhan",
-    mother_name="Siti Aminah",
-    birth_place="Malang",
-    birth_date=date(1999, 1, 8),
-    sex="L",
-)
-SUTARMI = Resident(
-    nik="3310017112500006",
-    full_name="Sutarmi",
-    mother_name="Painem",
-    birth_place="Klaten",
-    birth_date=date(1950, 12, 31),
-    sex="P",
-    active=False,
-)
 RESIDENTS = (GALIH, FAUZI, RIZKI, SUTARMI)
-UNKNOWN_NIK = "3173071203940043"  # valid, and held by no harness
 
 
 @attrs.frozen
@@ -98,14 +62,10 @@ def offline_bundled_harness(residents: tuple[Resident, ...]) -> Harness:
 
 def http_harness(residents: tuple[Resident, ...]) -> Harness:
     # The http adapter, built by its settings factory, against a Dukcapil-style
-    # server on 127.0.0.1 (tests/integration/fake_servers.py) holding the residents.
+    # server on 127.0.0.1 (tests/support/fake_servers.py) holding the residents.
     pytest.importorskip("httpx", reason="the http adapter needs siapkerja[http]")
-    integration = str(Path(__file__).resolve().parents[1] / "integration")
-    if integration not in sys.path:
-        sys.path.append(integration)
-    from fake_servers import FakeDukcapil
-
     from siapkerja_adapters.dukcapil_http import http_registry_from_settings
+    from support.fake_servers import FakeDukcapil
 
     server = FakeDukcapil(residents).start()
     settings = resolve_settings(

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import io
 import logging
-import sys
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -38,12 +36,8 @@ def test_the_builtin_plugin_registers_sms_adapters() -> None:
 def http_sender(request: pytest.FixtureRequest) -> MessageSender:
     """The http adapter, built by its settings factory, against a gateway on 127.0.0.1."""
     pytest.importorskip("httpx", reason="the http adapter needs siapkerja[http]")
-    integration = str(Path(__file__).resolve().parents[1] / "integration")
-    if integration not in sys.path:
-        sys.path.append(integration)
-    from fake_servers import FakeSmsGateway
-
     from siapkerja_adapters.sms_http import http_sender_from_settings
+    from support.fake_servers import FakeSmsGateway
 
     gateway = FakeSmsGateway().start()
     request.addfinalizer(gateway.stop)

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -50,6 +48,7 @@ from siapkerja_core.ports import (
 from siapkerja_core.profile import Photo, Profile
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import Keyring
+from support.services import postgres_url, redis_test_counters
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -79,12 +78,7 @@ def _postgresql_storage() -> Storage:
     """
     from siapkerja_adapters.sql import testing
 
-    url = testing.postgres_test_url()
-    reason = testing.postgres_unavailable(url)
-    if reason is not None:
-        if testing.services_required():
-            pytest.fail(f"{reason} (required: SIAPKERJA_REQUIRE_SERVICES=1)")
-        pytest.skip(f"{reason}; set SIAPKERJA_TEST_POSTGRES_URL or start PostgreSQL")
+    url = postgres_url()
     schema = contextlib.ExitStack()
     name = schema.enter_context(testing.temporary_schema(url))
     _CLEANUPS.append(schema.close)
@@ -110,14 +104,8 @@ def _redis_counters() -> Counters:
     """Counters in the test Redis under a fresh key prefix (purged afterwards).
 
     Skipped without Redis; ``SIAPKERJA_REQUIRE_SERVICES=1`` makes that a failure.
-    The helper and its skip rule live with the Redis integration tests.
     """
     pytest.importorskip("redis", reason="the redis adapter needs siapkerja[redis]")
-    integration = str(Path(__file__).resolve().parents[1] / "integration")
-    if integration not in sys.path:
-        sys.path.append(integration)
-    from test_redis_counters import redis_test_counters
-
     return redis_test_counters(_CLEANUPS)
 
 

@@ -19,15 +19,13 @@ from typing import Any
 from PIL import Image
 
 from siapkerja_core.service import Siapkerja
+from support import people
 
-NIK = "3173071203940042"  # Galih Agan Pambayun, a bundled fictional resident
-NAME = "Galih Agan Pambayun"
-MOTHER = "Sri Wahyuni"
-EMAIL = "galih.pambayun@example.com"
+# Galih Agan Pambayun, a bundled fictional resident (tests/support/people.py).
+NIK, NAME, MOTHER, EMAIL = people.NIK, people.NAME, people.MOTHER, people.EMAIL
 PHONE = "0812-9999-9999"
 PASSWORD = "kopi tubruk di pal merah"
-VILLAGE = "3173071001"  # Kelurahan Palmerah, Jakarta Barat
-HEADLINE = "IT Professional"
+VILLAGE, HEADLINE = people.VILLAGE, people.HEADLINE
 SAVED = "Perubahan disimpan."
 TIMEOUT_MS = 15_000
 

@@ -13,19 +13,10 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fake_servers import (
-    FakeDukcapil,
-    FakeSmsGateway,
-    malformed,
-    reply,
-    reset,
-    slow,
-    status,
-)
 
 from siapkerja_adapters.connect import connect
 from siapkerja_adapters.dukcapil_http import (
@@ -35,7 +26,6 @@ from siapkerja_adapters.dukcapil_http import (
     http_registry_from_settings,
     parse_reply,
 )
-from siapkerja_adapters.dukcapil_offline import Resident
 from siapkerja_adapters.sms_http import HttpSender, http_sender_from_settings
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.hookspecs import hookimpl
@@ -51,30 +41,23 @@ from siapkerja_core.ports import (
     VerificationRequest,
 )
 from siapkerja_core.settings import resolve_settings
+from support.clock import ManualTimer
+from support.fake_servers import (
+    FakeDukcapil,
+    FakeSmsGateway,
+    malformed,
+    reply,
+    reset,
+    slow,
+    status,
+)
+from support.people import GALIH, SUTARMI, UNKNOWN_NIK
 
 pytest.importorskip("httpx", reason="the http adapters need siapkerja[http] (httpx)")
 
 TIMEOUT = 0.2
 BEYOND_TIMEOUT = 0.5
 
-GALIH = Resident(
-    nik="3173071203940042",
-    full_name="Galih Agan Pambayun",
-    mother_name="Sri Wahyuni",
-    birth_place="Jakarta",
-    birth_date=date(1994, 3, 12),
-    sex="L",
-)
-SUTARMI = Resident(
-    nik="3310017112500006",
-    full_name="Sutarmi",
-    mother_name="Painem",
-    birth_place="Klaten",
-    birth_date=date(1950, 12, 31),
-    sex="P",
-    active=False,
-)
-UNKNOWN_NIK = "3173071203940043"
 ASK_GALIH = VerificationRequest(
     nik=GALIH.nik, full_name="GALIH AGAN PAMBAYUN", mother_name="SRI WAHYUNI", threshold=90
 )
@@ -152,14 +135,6 @@ def make_sender(gateway: FakeSmsGateway) -> Iterator[Callable[..., HttpSender]]:
     yield make
     for sender in made:
         sender.close()
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.seconds = 1000.0
-
-    def __call__(self) -> float:
-        return self.seconds
 
 
 # --- Dukcapil: the wire shape ------------------------------------------------------------------
@@ -390,7 +365,7 @@ def test_a_fixed_threshold_is_sent_but_the_request_threshold_decides(
 def test_the_breaker_opens_after_consecutive_failures_and_short_circuits(
     dukcapil, make_registry
 ) -> None:
-    clock = ManualClock()
+    clock = ManualTimer()
     breaker = CircuitBreaker(failure_threshold=3, reset_timeout=30, clock=clock)
     registry = make_registry(retries=0, breaker=breaker)
     dukcapil.fail_next(3, 503)
@@ -410,7 +385,7 @@ def test_the_breaker_opens_after_consecutive_failures_and_short_circuits(
 
 
 def test_a_failed_trial_reopens_the_breaker(dukcapil, make_registry) -> None:
-    clock = ManualClock()
+    clock = ManualTimer()
     breaker = CircuitBreaker(failure_threshold=2, reset_timeout=10, clock=clock)
     registry = make_registry(retries=0, breaker=breaker)
     dukcapil.script(reset(), malformed(), status(500))
@@ -426,7 +401,7 @@ def test_a_failed_trial_reopens_the_breaker(dukcapil, make_registry) -> None:
 
 
 def test_a_success_resets_the_failure_count(dukcapil, make_registry) -> None:
-    breaker = CircuitBreaker(failure_threshold=2, reset_timeout=10, clock=ManualClock())
+    breaker = CircuitBreaker(failure_threshold=2, reset_timeout=10, clock=ManualTimer())
     registry = make_registry(retries=0, breaker=breaker)
     for _ in range(3):
         dukcapil.fail_next(1)
@@ -436,7 +411,7 @@ def test_a_success_resets_the_failure_count(dukcapil, make_registry) -> None:
 
 
 def test_half_open_lets_one_trial_through_at_a_time() -> None:
-    clock = ManualClock()
+    clock = ManualTimer()
     breaker = CircuitBreaker(failure_threshold=1, reset_timeout=5, clock=clock)
     breaker.record_failure()
     assert not breaker.allow()

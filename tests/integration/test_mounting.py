@@ -35,15 +35,13 @@ from siapkerja_adapters.web.integrations import (
 )
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
+from support import people
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PREFIX = "/siapkerja"
 
-# Galih Agan Pambayun, a bundled fictional resident (src/siapkerja_adapters/data/residents.csv).
-NIK = "3173071203940042"
-NAME = "Galih Agan Pambayun"
-MOTHER = "Sri Wahyuni"
-EMAIL = "galih.pambayun@example.com"
+# Galih Agan Pambayun, a bundled fictional resident (tests/support/people.py).
+NIK, NAME, MOTHER, EMAIL = people.NIK, people.NAME, people.MOTHER, people.EMAIL
 PHONE = "0812-9999-9999"
 PASSWORD = "kopi tubruk di pal merah"
 

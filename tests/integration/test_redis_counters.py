@@ -6,20 +6,19 @@ unless ``SIAPKERJA_REQUIRE_SERVICES=1`` (set by ``.ci/run``), which makes a
 missing Redis a failure. Every test writes under its own random key prefix
 and deletes it afterwards, so runs sharing a server do not meet.
 
-:func:`redis_test_counters` is also the ``redis`` entry of the counters
-contract (``tests/contract/test_storage_contract.py``).
+:func:`support.services.redis_test_counters` makes the counters for these
+tests and for the ``redis`` entry of the counters contract; the skip-or-fail
+rule is :func:`support.services.unavailable`.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
 import sys
 import threading
 import uuid
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +28,6 @@ from siapkerja_adapters.connect import connect
 from siapkerja_adapters.memory import MemoryCounters
 from siapkerja_adapters.redis_counters import (
     DEFAULT_PREFIX,
-    DEFAULT_REDIS_URL,
     CountersUnavailable,
     RedisCounters,
     redis_counters_from_settings,
@@ -39,85 +37,34 @@ from siapkerja_core.hookspecs import hookimpl
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import AdapterRegistration
 from siapkerja_core.settings import Settings, resolve_settings
+from support import people
+from support.services import (
+    purge_prefix,
+    redis_client,
+    redis_url,
+    require_redis,
+)
 
 redis = pytest.importorskip("redis", reason="the redis adapter needs siapkerja[redis] (redis-py)")
 
-REDIS_URL = os.environ.get("SIAPKERJA_TEST_REDIS_URL") or DEFAULT_REDIS_URL
-REQUIRED = os.environ.get("SIAPKERJA_REQUIRE_SERVICES") == "1"
+REDIS_URL = redis_url()
 UNREACHABLE_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-@functools.cache
-def _redis_problem() -> str | None:
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
-    try:
-        client.ping()
-    except (redis.RedisError, OSError) as error:
-        return f"{type(error).__name__}: {error}"
-    finally:
-        client.close()
-    return None
-
-
-def require_redis() -> None:
-    """Skip (or, with ``SIAPKERJA_REQUIRE_SERVICES=1``, fail) when Redis is unreachable."""
-    problem = _redis_problem()
-    if problem is None:
-        return
-    if REQUIRED:
-        pytest.fail(
-            f"Redis is required (SIAPKERJA_REQUIRE_SERVICES=1) but {REDIS_URL} is unreachable:"
-            f" {problem}"
-        )
-    pytest.skip(
-        f"Redis not reachable at {REDIS_URL} ({problem}); start redis-server or set"
-        " SIAPKERJA_TEST_REDIS_URL — SIAPKERJA_REQUIRE_SERVICES=1 makes this a failure"
-    )
-
-
-def _client() -> redis.Redis:
-    return redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-
-
-def _purge(client: redis.Redis, prefix: str) -> None:
-    try:
-        keys = list(client.scan_iter(match=prefix.replace("*", r"\*") + "*", count=500))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
-
-
-def redis_test_counters(cleanups: list[Callable[[], None]] | None = None) -> RedisCounters:
-    """Counters under a fresh random prefix, for one test; skips (or fails) without Redis.
-
-    The prefix is purged by a callable appended to ``cleanups`` (the caller
-    runs it after the test), or else when the counters are garbage-collected.
-    """
-    require_redis()
-    client = _client()
-    counters = RedisCounters(client, prefix=f"siapkerja-test:{uuid.uuid4().hex}:counter:")
-    if cleanups is not None:
-        cleanups.append(functools.partial(_purge, client, counters.prefix))
-    else:
-        weakref.finalize(counters, _purge, client, counters.prefix)
-    return counters
-
-
 @pytest.fixture
 def counters() -> Iterator[RedisCounters]:
     require_redis()
-    client = _client()
+    client = redis_client()
     made = RedisCounters(client, prefix=f"siapkerja-test:{uuid.uuid4().hex}:counter:")
     yield made
-    _purge(client, made.prefix)
+    purge_prefix(client, made.prefix)
 
 
 def keys_of(counters: RedisCounters) -> set[str]:
-    client = _client()
+    client = redis_client()
     try:
         return {k.decode() for k in client.scan_iter(match=counters.prefix + "*")}
     finally:
@@ -153,7 +100,7 @@ def test_keys_are_prefixed_with_the_window_and_expire(counters) -> None:
     index = int(NOW.timestamp() // 3600)
     window_key = f"{counters.prefix}{{abc}}:3600000:{index}"
     assert keys_of(counters) == {window_key, f"{counters.prefix}{{abc}}"}
-    client = _client()
+    client = redis_client()
     try:
         for key in (window_key, f"{counters.prefix}{{abc}}"):
             assert 0 < client.pttl(key) <= 3_600_000
@@ -181,7 +128,7 @@ def test_the_window_set_drops_expired_windows(counters) -> None:
     counters.increment("k", window=short, now=NOW)
     index_key = f"{counters.prefix}{{k}}"
     short_key = f"{index_key}:50:{int(NOW.timestamp() // 0.05)}"
-    client = _client()
+    client = redis_client()
     try:
         assert client.sismember(index_key, short_key)
         for _ in range(100):  # the short window's key expires after 50 ms
@@ -204,7 +151,7 @@ def test_keys_with_glob_and_brace_characters(counters) -> None:
 
 def test_increments_are_atomic_across_clients(counters) -> None:
     # Eight "workers", each with its own connection, as web workers would have.
-    workers = [RedisCounters(_client(), prefix=counters.prefix) for _ in range(8)]
+    workers = [RedisCounters(redis_client(), prefix=counters.prefix) for _ in range(8)]
     barrier = threading.Barrier(len(workers))
     seen: list[int] = []
 
@@ -292,7 +239,7 @@ def test_the_journey_fails_closed_when_the_counters_are_down() -> None:
     )
     # The attempt cap on Dukcapil look-ups cannot be checked: refused before any call.
     with pytest.raises(CountersUnavailable):
-        svc.register("3173071203940042", "Galih Agan Pambayun", "Sri Wahyuni")
+        svc.register(people.NIK, people.NAME, people.MOTHER)
     assert svc.sms.messages == []  # type: ignore[attr-defined]
     svc.counters.close()  # type: ignore[attr-defined]
 
@@ -321,7 +268,7 @@ def test_a_registration_journey_counts_in_redis() -> None:
     counters = svc.counters
     assert isinstance(counters, RedisCounters)
     try:
-        registration = svc.register("3173071203940042", "Galih Agan Pambayun", "Sri Wahyuni")
+        registration = svc.register(people.NIK, people.NAME, people.MOTHER)
         svc.submit_contact(
             registration.id,
             email="galih@example.com",
@@ -333,7 +280,7 @@ def test_a_registration_journey_counts_in_redis() -> None:
         assert keys_of(counters), "the journey's caps are counted in Redis"
         assert all(key.startswith(prefix) for key in keys_of(counters))
     finally:
-        _purge(_client(), prefix)
+        purge_prefix(redis_client(), prefix)
         counters.close()
 
 
@@ -361,7 +308,7 @@ def test_the_factory_with_a_real_server() -> None:
         counters.ping()
         assert counters.increment("k", window=HOUR, now=NOW) == 1
     finally:
-        _purge(counters._client, prefix)
+        purge_prefix(counters._client, prefix)
 
 
 @pytest.mark.parametrize(

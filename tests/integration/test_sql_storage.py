@@ -21,7 +21,6 @@ import base64
 import hashlib
 import multiprocessing
 import queue
-import re
 import shutil
 import struct
 import subprocess
@@ -57,20 +56,19 @@ from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import AccountConflict, StorageError
 from siapkerja_core.profile import Profile
 from siapkerja_core.service import Siapkerja
+from support import people
+from support.sms import sms_code as last_code
 
 SECRET_KEY = "integration-secret-key-0123456789abcdef"
 # Fixed, not drawn at import: the spawned racers import this module again.
 STORAGE_KEY = "k1:" + base64.urlsafe_b64encode(hashlib.sha256(b"integration").digest()).decode()
-# A resident of the bundled offline registry (the demo's person).
-NIK = "3173071203940042"
-FULL_NAME = "H. Galih Agan Pambayun, S.Kom."
-MOTHER = "Sri Wahyuni"
-EMAIL = "galih.pambayun@example.com"
+# Galih, a resident of the bundled offline registry (the demo's person), with his titles.
+NIK, MOTHER, EMAIL = people.NIK, people.MOTHER, people.EMAIL
+FULL_NAME = f"H. {people.NAME}, S.Kom."
 PHONE = "0812-9999-9999"
 PHONE_E164 = "+6281299999999"
 PASSWORD = "kopi tubruk di pal merah"
 POLICY = JourneyPolicy(max_sends_per_nik_per_day=100, max_sends_per_phone_per_day=100)
-CODE = re.compile(r"\b(\d{6})\b")
 
 
 def connect_sql(url: str, schema: str | None = None, **settings: Any) -> Siapkerja:
@@ -93,12 +91,6 @@ def close(svc: Siapkerja) -> None:
     storage = svc.storage
     assert isinstance(storage, SqlStorage)
     storage.dispose()
-
-
-def last_code(svc: Siapkerja) -> str:
-    found = CODE.search(svc.sms.messages[-1].text)  # type: ignore[attr-defined]
-    assert found is not None
-    return found.group(1)
 
 
 PROFILE: dict[str, Any] = {

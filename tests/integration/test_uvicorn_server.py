@@ -1,12 +1,12 @@
 """The web binding behind a real uvicorn server, driven over loopback with httpx.
 
 A server runs in a background thread on ``127.0.0.1`` and an ephemeral port
-(``uvicorn.Config`` + ``Server``, started on a socket bound here so the
-card's link QR can point at it), on the ``memory`` profile in development
-mode. The JSON API and the pages each go the whole way — registration, the
-SMS code, the profile, the card — and the card's link is then opened by a
-client with no session, which sees the public view only. The server stops
-cleanly afterwards.
+(``tests/support/live_server.py``: ``uvicorn.Config`` + ``Server`` on a
+socket bound first, so the card's link QR can point at it), on the
+``memory`` profile in development mode. The JSON API and the pages each go
+the whole way — registration, the SMS code, the profile, the card — and the
+card's link is then opened by a client with no session, which sees the
+public view only. The server stops cleanly afterwards.
 
 The commands around it run here too: ``siapkerja serve`` starts a real
 server in a child process on the embedded default (a SQLite file in a
@@ -17,22 +17,18 @@ that same kind of file.
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import galih
 import httpx
 import pytest
 import typer
@@ -44,106 +40,30 @@ from siapkerja_adapters.serve_cli import keys_app, serve, token_app
 from siapkerja_adapters.web import create_app
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
+from support import people as galih
+from support.live_server import (
+    LiveServer,
+    bound_socket,
+    live_server,
+    memory_service,
+    serve_memory_site,
+)
+from support.sms import sms_code
 
-# Galih Agan Pambayun, a bundled fictional resident (tests/integration/galih.py).
+# Galih Agan Pambayun, a bundled fictional resident (tests/support/people.py).
 NIK, NAME, MOTHER = galih.NIK, galih.NAME, galih.MOTHER
 VILLAGE, HEADLINE, png = galih.VILLAGE, galih.HEADLINE, galih.png
-EMAIL = "galih.pambayun@example.com"
+EMAIL = galih.EMAIL
 PHONE = "0812-9999-9999"
 PHONE_E164 = "+6281299999999"
 PASSWORD = "kopi tubruk di pal merah"
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-# --------------------------------------------------------------------------
-# A real server in a thread
-# --------------------------------------------------------------------------
-
-
-class LiveServer:
-    """uvicorn serving ``app`` on a socket already bound to 127.0.0.1."""
-
-    def __init__(self, app: Any, sock: socket.socket) -> None:
-        host, port = sock.getsockname()[:2]
-        self.url = f"http://{host}:{port}"
-        self.port = port
-        self._sock = sock
-        config = uvicorn.Config(
-            app, log_level="warning", access_log=False, ws="none", lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="uvicorn-test", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            self.server.run(sockets=[self._sock])
-        except BaseException as error:  # reported by start()/stop(), not lost in the thread
-            self.error = error
-
-    def start(self, timeout: float = 10.0) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if self.error is not None or not self.thread.is_alive():
-                raise RuntimeError(f"uvicorn did not start: {self.error!r}")
-            if time.monotonic() > deadline:
-                raise TimeoutError("uvicorn did not start in time")
-            time.sleep(0.01)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout)
-        assert not self.thread.is_alive(), "uvicorn did not stop"
-        assert self.error is None, self.error
-
-
-def bound_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-@contextlib.contextmanager
-def live_server(make_app: Callable[[str], Any]) -> Iterator[LiveServer]:
-    """A started server whose application ``make_app(base_url)`` builds."""
-    sock = bound_socket()
-    host, port = sock.getsockname()[:2]
-    server = LiveServer(make_app(f"http://{host}:{port}"), sock)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def memory_service(base_url: str) -> Siapkerja:
-    return connect(
-        "memory",
-        environ={},
-        hasher=PasswordHasher.fast_for_tests(),
-        card_base_url=f"{base_url}/v/",
-    )
-
-
 @pytest.fixture
 def site() -> Iterator[tuple[LiveServer, Siapkerja]]:
-    services: list[Siapkerja] = []
-
-    def make_app(base_url: str) -> Any:
-        services.append(memory_service(base_url))
-        return create_app(services[0], dev=True)
-
-    with live_server(make_app) as server:
-        yield server, services[0]
-
-
-def sms_code(svc: Siapkerja) -> str:
-    messages = svc.sms.messages  # type: ignore[attr-defined]
-    found = re.findall(r"(?<!\d)\d{6}(?!\d)", messages[-1].text)
-    assert found, messages[-1].text
-    return str(found[0])
+    with serve_memory_site() as served:
+        yield served
 
 
 def visible(page: str) -> str:

@@ -53,6 +53,8 @@ from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import SmsDeliveryError, StorageError
 from siapkerja_core.profile import ProfileError
 from siapkerja_core.service import Siapkerja
+from support.clock import ManualClock as Clock
+from support.sms import sms_code as last_code
 
 with warnings.catch_warnings():  # starlette warns when only httpx (not httpx2) is installed
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -67,19 +69,6 @@ VILLAGE = "3173071001"
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
-
-
-class Clock:
-    """A manual aware clock starting now (so that daily windows are real ones)."""
-
-    def __init__(self) -> None:
-        self.current = datetime.now(UTC).replace(microsecond=0)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **kwargs: float) -> None:
-        self.current += timedelta(**kwargs)
 
 
 @cache
@@ -155,12 +144,6 @@ def phone_of(n: int) -> str:
 
 def email_of(n: int) -> str:
     return f"pemegang{n}@example.com"
-
-
-def last_code(svc: Siapkerja) -> str:
-    text = svc.sms.messages[-1].text  # type: ignore[attr-defined]
-    (code,) = re.findall(rf"(?<!\d)\d{{{svc.policy.otp_length}}}(?!\d)", text)
-    return str(code)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -245,7 +228,7 @@ def link_token(client: TestClient, member: Member) -> str:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock.from_now()
 
 
 @pytest.fixture

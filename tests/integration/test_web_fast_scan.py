@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import galih
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -26,6 +25,7 @@ from siapkerja_adapters import connect
 from siapkerja_adapters.web import create_app, security
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
+from support import people as galih
 
 NAME = galih.NAME
 NIK = galih.NIK

@@ -16,7 +16,6 @@ import io
 import re
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import httpx
@@ -30,12 +29,11 @@ from siapkerja_core import regions
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
+from support import people
+from support.clock import ManualClock as Clock
 
-# Galih Agan Pambayun, a bundled fictional resident (src/siapkerja_adapters/data/residents.csv).
-NIK = "3173071203940042"
-NAME = "Galih Agan Pambayun"
-MOTHER = "Sri Wahyuni"
-EMAIL = "galih.pambayun@example.com"
+# Galih Agan Pambayun, a bundled fictional resident (tests/support/people.py).
+NIK, NAME, MOTHER, EMAIL = people.NIK, people.NAME, people.MOTHER, people.EMAIL
 PHONE = "0812-9999-9999"
 PHONE_SHOWN = "081299999999"
 PASSWORD = "kopi tubruk di pal merah"
@@ -131,22 +129,9 @@ class Browser:
         return found.group(1)
 
 
-class Clock:
-    """A manual clock, so a test can wait out the resend cooldown at once."""
-
-    def __init__(self) -> None:
-        self.current = datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **kwargs: float) -> None:
-        self.current += timedelta(**kwargs)
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock.from_now()
 
 
 @pytest.fixture

@@ -3,70 +3,42 @@
 Every journey test runs on the ``memory`` profile (memory storage, memory SMS
 sender, offline Dukcapil with its bundled fictional residents), with
 ``PasswordHasher.fast_for_tests()`` and a manual clock that only moves when a
-test calls :meth:`Clock.advance`.
+test calls :meth:`Clock.advance`. The clock, the event recorder and the
+people are the shared ones of ``tests/support``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from siapkerja_adapters.connect import connect
-from siapkerja_core.events import DomainEvent
-from siapkerja_core.hookspecs import hookimpl
 from siapkerja_core.model import Registration
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.service import Siapkerja
+from support import people
+from support.clock import ManualClock
+from support.recorders import EventRecorder
+from support.sms import e164 as e164  # re-exported: the journey tests import it from here
+from support.sms import sms_code
 
-# Galih Agan Pambayun, a bundled fictional resident (src/siapkerja_adapters/data/residents.csv).
-GALIH_NIK = "3173071203940042"
-GALIH_NAME = "Galih Agan Pambayun"
-GALIH_MOTHER = "Sri Wahyuni"
-# Yusnidar Roza Jambak: bundled, but inactive.
-INACTIVE_NIK = "1371036508603299"
-INACTIVE_NAME = "Yusnidar Roza Jambak"
-INACTIVE_MOTHER = "Hj. Nurhasanah Handayani Chaniago"
+# The people and the manual clock live in tests/support; these names are how
+# the journey tests have always spelled them.
+Clock = ManualClock
+Recorder = EventRecorder
+last_code = sms_code  # (svc, phone, length): the code in the last SMS to phone
+GALIH_NIK, GALIH_NAME, GALIH_MOTHER = people.NIK, people.NAME, people.MOTHER
+INACTIVE_NIK = people.INACTIVE_NIK
+INACTIVE_NAME = people.INACTIVE_NAME
+INACTIVE_MOTHER = people.INACTIVE_MOTHER
 
-EMAIL = "galih.pambayun@example.com"
+EMAIL = people.EMAIL
 PHONE = "081234567890"
 PHONE_E164 = "+6281234567890"
 PASSWORD = "kuda lari kencang sekali"  # passes the NIST policy, fails the SIAPkerja preset
 STRONG_PASSWORD = "Kuda-Lari-Kencang-7"  # passes both
-
-START = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)  # 01:00 UTC: a day's window has 23 h left
-
-
-class Clock:
-    """A manual, aware UTC clock: ``now()`` for ``connect(clock=...)``, ``advance(**kw)``."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **kwargs: float) -> datetime:
-        self.current += timedelta(**kwargs)
-        return self.current
-
-
-@dataclass
-class Recorder:
-    """A plug-in keeping every domain event it receives."""
-
-    events: list[DomainEvent] = field(default_factory=list)
-
-    @hookimpl
-    def siapkerja_event(self, event: DomainEvent) -> None:
-        self.events.append(event)
-
-    def names(self) -> list[str]:
-        return [e.name for e in self.events if e.name != "adapter.built"]
 
 
 def build_service(
@@ -109,21 +81,6 @@ def make_svc(clock: Clock, recorder: Recorder) -> Callable[..., Siapkerja]:
 @pytest.fixture
 def svc(make_svc: Callable[..., Siapkerja]) -> Siapkerja:
     return make_svc()
-
-
-def e164(phone: str) -> str:
-    """The E.164 form of the national numbers the tests use (``08…`` → ``+628…``)."""
-    digits = re.sub(r"\D", "", phone)
-    return "+62" + digits[1:] if digits.startswith("0") else "+" + digits
-
-
-def last_code(svc: Siapkerja, phone: str, length: int = 6) -> str:
-    """The one-time code in the last SMS to ``phone`` (national or E.164)."""
-    message = svc.sms.last_to(e164(phone))  # type: ignore[attr-defined]
-    assert message is not None, f"no SMS to {phone}"
-    found = re.findall(rf"(?<!\d)\d{{{length}}}(?!\d)", message.text)
-    assert len(found) == 1, f"expected one {length}-digit code in {message.text!r}"
-    return str(found[0])
 
 
 def wrong_code(code: str) -> str:

@@ -31,10 +31,11 @@ from siapkerja_core.names import normalize_name
 from siapkerja_core.nik import InvalidNik, compose_nik, parse_nik
 from siapkerja_core.ports import RegistryUnavailable, VerificationRequest
 from siapkerja_core.settings import resolve_settings
+from support import people
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ",".join(CSV_COLUMNS)
-GALIH_NIK = "3173071203940042"
+GALIH_NIK = people.NIK
 # Fictional people for the CSV tests, with NIKs the bundled set does not hold.
 ANI_NIK = compose_nik("317101", date(1990, 5, 17), "P", 9001)
 BUDI_NIK = compose_nik("350701", date(1985, 7, 1), "L", 9002)

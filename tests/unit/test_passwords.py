@@ -394,9 +394,34 @@ def test_argon2i_hash_needs_rehash(hasher: PasswordHasher) -> None:
     assert hasher.needs_rehash(stored)
 
 
-def test_dummy_verify(hasher: PasswordHasher) -> None:
-    hasher.dummy_verify()  # first call: makes the dummy hash
-    hasher.dummy_verify()  # later calls: one failed verification each
+def test_dummy_verify_costs_what_a_real_check_costs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unknown-user path of a login: one Argon2 operation with this hasher's parameters."""
+    hasher = PasswordHasher.fast_for_tests()
+    calls: list[tuple[str, str, bool | None]] = []
+    real_hash, real_verify = hasher.hash, hasher.verify
+
+    def hash_spy(password: str) -> str:
+        stored = real_hash(password)
+        calls.append(("hash", stored, None))
+        return stored
+
+    def verify_spy(stored_hash: str, password: str) -> bool:
+        matched = real_verify(stored_hash, password)
+        calls.append(("verify", stored_hash, matched))
+        return matched
+
+    monkeypatch.setattr(hasher, "hash", hash_spy)
+    monkeypatch.setattr(hasher, "verify", verify_spy)
+
+    hasher.dummy_verify()  # first call: makes the dummy hash (hashing costs what verifying does)
+    [(kind, dummy, _)] = calls
+    assert kind == "hash"
+    assert dummy.startswith("$argon2id$v=19$m=8,t=1,p=1$")  # this hasher's parameters
+    assert not hasher.needs_rehash(dummy)
+
+    hasher.dummy_verify()  # later calls: one failed verification of the same dummy hash each
+    hasher.dummy_verify()
+    assert calls[1:] == [("verify", dummy, False), ("verify", dummy, False)]
 
 
 def test_fast_parameters_are_tiny(hasher: PasswordHasher) -> None:

@@ -62,8 +62,9 @@ from siapkerja_core.profile import (
     check_against_nik,
     sniff_image_type,
 )
+from support import people
 
-GALIH_NIK = "3173071203940042"  # the bundled fictional resident: born 1994-03-12, male
+GALIH_NIK = people.NIK  # the bundled fictional resident: born 1994-03-12, male
 
 
 # --------------------------------------------------------------------------
