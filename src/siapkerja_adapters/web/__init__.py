@@ -178,10 +178,10 @@ def create_app(
             Middleware(
                 SecurityHeadersMiddleware,
                 cacheable=(f"{prefix}/static/",),
-                error_page=pages.error_page,
+                error_page=pages.errors.error_page,
             ),
             # A phone opening a card (no cookie, no query) needs no session or routing.
-            Middleware(AnonymousScanMiddleware, pages=pages, base_path=prefix),
+            Middleware(AnonymousScanMiddleware, scan=pages.scan, base_path=prefix),
             Middleware(
                 SessionMiddleware,
                 secret_key=key,
@@ -190,7 +190,7 @@ def create_app(
             ),
             Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
         ],
-        exception_handlers={HTTPException: pages.http_error},
+        exception_handlers={HTTPException: pages.errors.http_error},
     )
     app.state.siapkerja = service
     app.state.dev = dev

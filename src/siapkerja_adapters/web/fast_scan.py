@@ -9,7 +9,7 @@ exception layer and the router (which it skips: a scan without a cookie has
 no session to read or sign, no body and one route).
 
 What it does is what the scan page does for such a visitor
-(:meth:`~siapkerja_adapters.web.pages.Pages.scan`): resolve the token through
+(:meth:`~siapkerja_adapters.web.pages.scan.ScanPage.scan`): resolve the token through
 the facade in a worker thread — the token, the card's version and revocation
 are checked and the holder's ledger is written on every scan — and send the
 public view's page from the same cache, in Indonesian. A refused token gets
@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE
-from siapkerja_adapters.web.pages import SCAN_HEADERS, Pages
+from siapkerja_adapters.web.pages.scan import SCAN_HEADERS, ScanPage
 from siapkerja_adapters.web.security import SESSION_COOKIE
 from siapkerja_core.errors import SiapkerjaError
 
@@ -39,18 +39,22 @@ _HTML: Final = (b"content-type", b"text/html; charset=utf-8")
 class AnonymousScanMiddleware:
     """Answers ``GET {base_path}/v/<token>`` from a visitor without a session cookie.
 
-    :param pages: the pages of the application (the facade, the page cache, the
-        error page).
+    :param scan: the application's scan page (the facade, the page cache, the error page).
     :param base_path: the application's own prefix (``create_app(base_path=...)``).
     :param cookie_name: the session cookie whose presence sends a scan down the
         full stack.
     """
 
     def __init__(
-        self, app: ASGIApp, *, pages: Pages, base_path: str = "", cookie_name: str = SESSION_COOKIE
+        self,
+        app: ASGIApp,
+        *,
+        scan: ScanPage,
+        base_path: str = "",
+        cookie_name: str = SESSION_COOKIE,
     ) -> None:
         self.app = app
-        self.pages = pages
+        self.scan = scan
         self.prefix = f"{base_path}/v/"
         self.cookie = cookie_name.encode("latin-1") + b"="
         extra = [(k.lower().encode("ascii"), v.encode("ascii")) for k, v in SCAN_HEADERS.items()]
@@ -79,14 +83,14 @@ class AnonymousScanMiddleware:
         if token is None:
             await self.app(scope, receive, send)
             return
-        pages = self.pages
+        scan = self.scan
         request = Request(scope, receive)
         try:
-            view = await pages.call(pages.svc.resolve, token)
+            view = await scan.site.call(scan.site.svc.resolve, token)
         except SiapkerjaError as error:
-            await pages.scan_error(request, error, None)(scope, receive, send)
+            await scan.scan_error(request, error, None)(scope, receive, send)
             return
-        body = pages.public_scan_page(request, view, DEFAULT_LANGUAGE)
+        body = scan.public_scan_page(request, view, DEFAULT_LANGUAGE)
         await send(
             {
                 "type": "http.response.start",
