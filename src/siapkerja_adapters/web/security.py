@@ -277,7 +277,7 @@ class SecurityHeadersMiddleware:
         headers.extend(pair for pair in _RAW_SECURITY_HEADERS if pair[0] not in present)
         if scope.get("scheme") == "https" and _RAW_HSTS[0] not in present:
             headers.append(_RAW_HSTS)
-        if b"cache-control" not in present and not any(path.startswith(p) for p in self.cacheable):
+        if b"cache-control" not in present and not path.startswith(self.cacheable):
             headers.append(_RAW_NO_STORE)
         message["headers"] = headers
 
