@@ -63,9 +63,10 @@ class PublicPages:
     the path carries the token, which carries the card's version). The
     public view has no version stamp of its own, so an entry holds the view
     it was rendered from and is used only for that view or an equal one: a
-    profile edit, a new card version or a revocation gives a different view,
-    hence a new page. The core hands out the same view object while nothing
-    changed, so the usual check is an identity test. Bounded; the oldest
+    profile edit or a new card version gives a different view, hence a new
+    page (a revoked card's token no longer resolves at all). The core hands
+    out the same view object while nothing changed, so the usual check is an
+    identity test. Bounded; the oldest
     entry is dropped first.
     """
 
