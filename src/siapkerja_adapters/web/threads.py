@@ -53,19 +53,29 @@ def _settle(future: asyncio.Future[Any], failed: bool, outcome: Any) -> None:
         future.set_result(outcome)
 
 
+def _outcome(call: Callable[[], Any]) -> tuple[bool, Any]:
+    """In a worker thread: run ``call``; (failed, its result or exception)."""
+    try:
+        return False, call()
+    except StopIteration as error:  # a future cannot carry it (asyncio refuses it too)
+        return True, RuntimeError(f"StopIteration escaped the call: {error!r}")
+    except BaseException as error:  # every outcome goes back to the awaiter
+        return True, error
+
+
+def _report(
+    loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], failed: bool, outcome: Any
+) -> None:
+    """In a worker thread: post a call's outcome to ``loop``, for its awaiting request."""
+    with contextlib.suppress(RuntimeError):  # the loop closed while the call ran: no one waits
+        loop.call_soon_threadsafe(_settle, future, failed, outcome)
+
+
 def _call_and_report(
     loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], call: Callable[[], Any]
 ) -> None:
     """In a worker thread: run ``call``, then post its result or exception to ``loop``."""
-    failed = False
-    try:
-        outcome = call()
-    except StopIteration as error:  # a future cannot carry it (asyncio refuses it too)
-        failed, outcome = True, RuntimeError(f"StopIteration escaped the call: {error!r}")
-    except BaseException as error:  # every outcome goes back to the awaiter
-        failed, outcome = True, error
-    with contextlib.suppress(RuntimeError):  # the loop closed while the call ran: no one waits
-        loop.call_soon_threadsafe(_settle, future, failed, outcome)
+    _report(loop, future, *_outcome(call))
 
 
 _Call = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]]
@@ -110,10 +120,15 @@ class _Crew:
         """A thread's life: take calls until told to end (``None``)."""
         calls, lock = self.calls, self.lock
         while (call := calls.get()) is not None:
-            _call_and_report(*call)
-            del call  # hold nothing of a finished call while waiting
+            loop, future, function = call
+            failed, outcome = _outcome(function)
+            del call, function  # hold nothing of a finished call while waiting
+            # Idle before the outcome is posted: the request it wakes may make
+            # its next call at once, which this thread should take.
             with lock:
                 self.idle += 1
+            _report(loop, future, failed, outcome)
+            del loop, future, outcome
 
     def stop(self) -> None:
         """Refuse new calls; each thread ends after the calls queued before this."""
