@@ -1,8 +1,8 @@
-"""The anonymous scan's short path answers exactly as the full stack would.
+"""The anonymous scan's short route answers exactly as the full stack would.
 
 A phone opening a card's link (``GET /v/<token>``, no cookie, no query string)
-is answered by :class:`~siapkerja_adapters.web.fast_scan.AnonymousScanMiddleware`
-before the session and routing layers. Each test compares it with the full
+is routed to :class:`~siapkerja_adapters.web.fast_scan.AnonymousScanRoute`,
+ahead of the session layer. Each test compares it with the full
 stack — reached by the same request carrying a session cookie that does not
 verify, which the session layer drops, so the visitor is just as anonymous —
 at the root, below a base path and mounted in a host application; and checks
@@ -23,6 +23,9 @@ from starlette.testclient import TestClient
 
 from siapkerja_adapters import connect
 from siapkerja_adapters.web import create_app, security
+from siapkerja_adapters.web.fast_scan import AnonymousScanRoute
+from siapkerja_adapters.web.pages.scan import AnonymousScan, PublicPages
+from siapkerja_core.disclosure import Audience, ProfileView
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
 from support import people as galih
@@ -209,3 +212,60 @@ def test_anonymous_scans_are_cached_but_each_is_resolved_and_logged(
         svc.rotate_card(holder)
         assert client.get(f"/v/{token}").status_code == 410
     assert len(svc.access_log(holder)) == 3
+
+
+def test_one_handler_answers_every_anonymous_scan(
+    token: str, site: tuple[TestClient, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The short route and the scan route behind the session layer call the same handler."""
+    client, prefix = site
+    handled: list[str] = []
+    through = AnonymousScan.__call__
+
+    async def counting(self: Any, scope: Any, receive: Any, send: Any) -> None:
+        handled.append(scope["path"])
+        await through(self, scope, receive, send)
+
+    monkeypatch.setattr(AnonymousScan, "__call__", counting)
+    path = f"{prefix}/v/{token}"
+    client.get(path)
+    client.get(path, headers=NOT_A_SESSION)
+    client.get(f"{path}?lang=en")
+    assert handled == [path, path, path]
+
+
+def test_the_short_route_is_the_first_route(svc: Siapkerja) -> None:
+    app = create_app(svc, secret_key=SECRET, base_path="/siapkerja")
+    first = app.router.routes[0]
+    assert isinstance(first, AnonymousScanRoute)
+    assert first.path == "/siapkerja/v/{token}"
+
+
+def _view(name: str, headline: str = "IT Professional") -> ProfileView:
+    return ProfileView(
+        siapkerja_id="SK-1",
+        full_name=name,
+        card_active=True,
+        audience=Audience.ANONYMOUS,
+        disclosed=("headline",),
+        data={"headline": headline},
+    )
+
+
+def test_public_pages_are_kept_per_view_content_not_identity() -> None:
+    pages = PublicPages(capacity=2)
+    key = ("SK-1", "id", "", "/v/T", b"")
+    pages.put(key, _view(NAME), b"page one")
+    assert pages.get(key, _view(NAME)) == b"page one"  # an equal view: the same page
+    assert pages.get(key, _view(NAME, headline="Backend Developer")) is None  # changed
+    assert pages.get(("SK-1", "en", "", "/v/T", b""), _view(NAME)) is None  # other language
+
+
+def test_public_pages_are_bounded_oldest_dropped_first() -> None:
+    pages = PublicPages(capacity=2)
+    view = _view(NAME)
+    for number in range(3):
+        pages.put((f"SK-{number}", "id", "", f"/v/T{number}", b""), view, b"%d" % number)
+    assert len(pages) == 2
+    assert pages.get(("SK-0", "id", "", "/v/T0", b""), view) is None
+    assert pages.get(("SK-2", "id", "", "/v/T2", b""), view) == b"2"

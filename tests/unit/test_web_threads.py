@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -135,3 +136,50 @@ def test_a_result_for_a_closed_loop_is_dropped_quietly() -> None:
     loop.close()
     _call_and_report(loop, future, lambda: "late")
     assert not future.done()
+
+
+def test_a_thread_is_started_only_when_none_is_idle() -> None:
+    pool = WorkerThreads(max_workers=8)
+    names: set[str] = set()
+
+    async def main() -> None:
+        for _ in range(20):  # one after the other: the same idle thread takes each
+            names.add(await pool.run(lambda: threading.current_thread().name))
+
+    run(main)
+    assert len(names) == 1
+    pool.close()
+
+
+def _threads_of_a_pool_then_dropped() -> set[threading.Thread]:
+    """Run calls in a pool that nothing refers to afterwards; the threads it used."""
+    pool = WorkerThreads(max_workers=4)
+    started: list[threading.Thread] = []
+
+    def note() -> None:
+        started.append(threading.current_thread())
+
+    async def main() -> None:
+        await asyncio.gather(*(pool.run(note) for _ in range(4)))
+
+    run(main)
+    return set(started)
+
+
+def test_a_collected_pool_ends_its_threads() -> None:
+    threads = _threads_of_a_pool_then_dropped()
+    gc.collect()
+    for thread in threads:
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+
+
+def test_a_closed_pool_refuses_new_calls() -> None:
+    pool = WorkerThreads(max_workers=2)
+    pool.close()
+
+    async def main() -> None:
+        await pool.run(lambda: None)
+
+    with pytest.raises(RuntimeError):
+        run(main)

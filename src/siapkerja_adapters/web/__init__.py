@@ -29,6 +29,7 @@ try:
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
+    from starlette.middleware.exceptions import ExceptionMiddleware
     from starlette.routing import BaseRoute, Mount
     from starlette.staticfiles import StaticFiles
     from starlette.templating import Jinja2Templates
@@ -47,7 +48,7 @@ if (
 
 from siapkerja_adapters.connect import connect  # noqa: E402
 from siapkerja_adapters.web.api import api_routes  # noqa: E402
-from siapkerja_adapters.web.fast_scan import AnonymousScanMiddleware  # noqa: E402
+from siapkerja_adapters.web.fast_scan import AnonymousScanRoute  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
 from siapkerja_adapters.web.security import (  # noqa: E402
     BodyLimitMiddleware,
@@ -132,8 +133,9 @@ class _OwnUrls:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            own = {"router": scope["app"].router, "app_root_path": scope.get("root_path", "")}
-            scope = {**scope, **own}
+            # A copy: the host's layers keep reading their own scope afterwards.
+            root = scope.get("root_path", "")
+            scope = {**scope, "router": scope["app"].router, "app_root_path": root}
         await self.app(scope, receive, send)
 
 
@@ -171,17 +173,13 @@ def create_app(
     ]
     if prefix:
         routes = [Mount(prefix, routes=routes)]
-    app = Starlette(
+    # Every route but one lives behind the session, body-limit and exception
+    # layers; the first route takes a phone opening a card (no cookie, no
+    # query), which needs none of them, ahead of them.
+    behind_session = Mount(
+        "",
         routes=routes,
         middleware=[
-            Middleware(_OwnUrls),
-            Middleware(
-                SecurityHeadersMiddleware,
-                cacheable=(f"{prefix}/static/",),
-                error_page=pages.error_page,
-            ),
-            # A phone opening a card (no cookie, no query) needs no session or routing.
-            Middleware(AnonymousScanMiddleware, pages=pages, base_path=prefix),
             Middleware(
                 SessionMiddleware,
                 secret_key=key,
@@ -189,8 +187,20 @@ def create_app(
                 base_path=prefix,
             ),
             Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
+            Middleware(ExceptionMiddleware, handlers={HTTPException: pages.errors.http_error}),
         ],
-        exception_handlers={HTTPException: pages.http_error},
+    )
+    app = Starlette(
+        routes=[AnonymousScanRoute(pages.scan, base_path=prefix), behind_session],
+        middleware=[
+            Middleware(_OwnUrls),
+            Middleware(
+                SecurityHeadersMiddleware,
+                cacheable=(f"{prefix}/static/",),
+                error_page=pages.errors.error_page,
+            ),
+        ],
+        exception_handlers={HTTPException: pages.errors.http_error},
     )
     app.state.siapkerja = service
     app.state.dev = dev

@@ -1,97 +1,57 @@
-"""The anonymous scan, answered before the session and routing layers.
+"""The route of the busiest request: a phone opening a card's link QR.
 
-Most requests the web binding will ever serve are phones opening a card's link
-QR: ``GET /v/<token>``, no cookie, no query string. This module owns the ASGI
-layer that answers exactly those, between the security headers (which it
-stays inside of, so every answer carries them and an unexpected failure still
-gets the last-resort page) and the session middleware, the body limit, the
-exception layer and the router (which it skips: a scan without a cookie has
-no session to read or sign, no body and one route).
+Most requests the web binding will ever serve are ``GET /v/<token>`` with no
+cookie and no query string, from a phone that never visited the site. This
+module owns :class:`AnonymousScanRoute`, the application's first route: the
+router matches it ahead of the session, body-limit and exception layers
+(which wrap every other route), so such a scan reads and signs no session.
+It answers with the scan page's one handler for a visitor who is not signed
+in (:class:`~siapkerja_adapters.web.pages.scan.AnonymousScan`), the
+same that answers behind the session layer: the token is resolved (version,
+revocation) and the holder's ledger written on every scan; an unchanged
+public view's page is reused.
 
-What it does is what the scan page does for such a visitor
-(:meth:`~siapkerja_adapters.web.pages.Pages.scan`): resolve the token through
-the facade in a worker thread — the token, the card's version and revocation
-are checked and the holder's ledger is written on every scan — and send the
-public view's page from the same cache, in Indonesian. A refused token gets
-the same 404/410 page. Anything else — a session cookie (the viewer may be
-signed in), a query string (``?lang=en`` is kept in a session), another
-method or path — goes down the full stack untouched. Tests hold the two paths'
-answers equal.
+The route takes only what it can answer without a session: a GET without a
+query string (``?lang=en`` is kept in a session) or a session cookie (the
+viewer may be signed in). Anything else falls through to the ``scan`` route
+behind the session layer. Tests hold the two ways' answers equal.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
-from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE
-from siapkerja_adapters.web.pages import SCAN_HEADERS, Pages
+from siapkerja_adapters.web.pages.scan import ScanPage
 from siapkerja_adapters.web.security import SESSION_COOKIE
-from siapkerja_core.errors import SiapkerjaError
 
-__all__ = ["AnonymousScanMiddleware"]
-
-_HTML: Final = (b"content-type", b"text/html; charset=utf-8")
+__all__ = ["AnonymousScanRoute"]
 
 
-class AnonymousScanMiddleware:
-    """Answers ``GET {base_path}/v/<token>`` from a visitor without a session cookie.
+class AnonymousScanRoute(Route):
+    """``GET {base_path}/v/<token>`` from a visitor without a session cookie or a query string.
 
-    :param pages: the pages of the application (the facade, the page cache, the
-        error page).
+    :param scan: the application's scan page.
     :param base_path: the application's own prefix (``create_app(base_path=...)``).
-    :param cookie_name: the session cookie whose presence sends a scan down the
-        full stack.
+    :param cookie_name: the session cookie whose presence leaves a scan to the
+        ``scan`` route behind the session layer.
     """
 
     def __init__(
-        self, app: ASGIApp, *, pages: Pages, base_path: str = "", cookie_name: str = SESSION_COOKIE
+        self, scan: ScanPage, *, base_path: str = "", cookie_name: str = SESSION_COOKIE
     ) -> None:
-        self.app = app
-        self.pages = pages
-        self.prefix = f"{base_path}/v/"
+        super().__init__(
+            f"{base_path}/v/{{token}}",
+            scan.anonymous,
+            methods=["GET"],
+            name="anonymous_scan",
+        )
         self.cookie = cookie_name.encode("latin-1") + b"="
-        extra = [(k.lower().encode("ascii"), v.encode("ascii")) for k, v in SCAN_HEADERS.items()]
-        self.headers = (_HTML, *extra)
 
-    def _token(self, scope: Scope) -> str | None:
-        """The token of an anonymous scan, or ``None`` for any other request."""
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http" or scope["method"] != "GET" or scope.get("query_string"):
-            return None
-        path: str = scope["path"]
-        root: str = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        if not path.startswith(self.prefix):
-            return None
-        token = path[len(self.prefix) :]
-        if not token or "/" in token:  # as the route's {token} matches: one segment
-            return None
+            return Match.NONE, {}
         for name, value in scope["headers"]:
             if name == b"cookie" and self.cookie in value:
-                return None
-        return token
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = self._token(scope)
-        if token is None:
-            await self.app(scope, receive, send)
-            return
-        pages = self.pages
-        request = Request(scope, receive)
-        try:
-            view = await pages.call(pages.svc.resolve, token)
-        except SiapkerjaError as error:
-            await pages.scan_error(request, error, None)(scope, receive, send)
-            return
-        body = pages.public_scan_page(request, view, DEFAULT_LANGUAGE)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [*self.headers, (b"content-length", b"%d" % len(body))],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+                return Match.NONE, {}
+        return super().matches(scope)

@@ -3,7 +3,8 @@
 This module owns the label catalogue (:data:`CATALOGUE`: key -> (Indonesian,
 English) ``str.format`` templates), :class:`Translator` (what templates call
 as ``t("login.submit")``) and :func:`select_language`: Indonesian unless the
-visitor chose English with ``?lang=en``, a choice kept in the session. The
+visitor chose English with ``?lang=en``, a choice kept in the session. How
+a language tag is read is one function, :func:`read_language`. The
 registration screens use the brief's exact wording (*Nomor Induk
 Kependudukan (No. KTP)*, *Berikutnya*, *Daftar Sekarang*, *Konfirmasi* …).
 
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "Translator",
+    "read_language",
     "select_language",
 ]
 
@@ -461,10 +463,18 @@ CATALOGUE: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
 """Every label of the pages: key -> (Indonesian, English) ``str.format`` templates."""
 
 
-def _normalise(lang: object) -> str | None:
-    if not isinstance(lang, str):
+def read_language(tag: object) -> str | None:
+    """The language a tag names (``"en"``, ``"EN-us"``, ``" id"``), or ``None`` for neither.
+
+    The web binding's one rule for reading a language tag, used by
+    :func:`select_language` and :class:`Translator`. The core is getting its
+    own (``siapkerja_core.i18n.is_english``); this is the function to point
+    at it, keeping ``None`` for a tag naming neither language, so that
+    ``?lang=fr`` leaves the visitor's kept choice alone.
+    """
+    if not isinstance(tag, str):
         return None
-    primary = lang.strip().lower()[:2]
+    primary = tag.strip().lower()[:2]
     return primary if primary in LANGUAGES else None
 
 
@@ -473,14 +483,14 @@ def select_language(request: Request) -> str:
 
     Indonesian by default: the service is Indonesian first.
     """
-    chosen = _normalise(request.query_params.get("lang"))
+    chosen = read_language(request.query_params.get("lang"))
     session = request.scope.get("session")
     if chosen is not None:
         if isinstance(session, dict) and session.get(_SESSION_KEY) != chosen:
             session[_SESSION_KEY] = chosen
         return chosen
     if isinstance(session, dict):
-        return _normalise(session.get(_SESSION_KEY)) or DEFAULT_LANGUAGE
+        return read_language(session.get(_SESSION_KEY)) or DEFAULT_LANGUAGE
     return DEFAULT_LANGUAGE
 
 
@@ -492,7 +502,7 @@ class Translator:
     """
 
     def __init__(self, lang: str) -> None:
-        self.lang = _normalise(lang) or DEFAULT_LANGUAGE
+        self.lang = read_language(lang) or DEFAULT_LANGUAGE
         self._index = LANGUAGES.index(self.lang)
 
     def __call__(self, key: str, /, **params: object) -> str:

@@ -83,6 +83,7 @@ _RAW_SECURITY_HEADERS: Final = tuple(
     (name.lower().encode("latin-1"), value.encode("latin-1"))
     for name, value in SECURITY_HEADERS.items()
 )
+_SECURITY_HEADER_NAMES: Final = frozenset(name for name, _ in _RAW_SECURITY_HEADERS)
 _RAW_HSTS: Final = (b"strict-transport-security", _HSTS.encode("latin-1"))
 _RAW_NO_STORE: Final = (b"cache-control", b"no-store")
 
@@ -274,10 +275,13 @@ class SecurityHeadersMiddleware:
         # response of the application passes here, the busiest (a scan) included.
         headers = list(message.get("headers", ()))
         present = {name.lower() for name, _ in headers}
-        headers.extend(pair for pair in _RAW_SECURITY_HEADERS if pair[0] not in present)
+        if present.isdisjoint(_SECURITY_HEADER_NAMES):  # the usual case: no page sets one
+            headers.extend(_RAW_SECURITY_HEADERS)
+        else:
+            headers.extend(pair for pair in _RAW_SECURITY_HEADERS if pair[0] not in present)
         if scope.get("scheme") == "https" and _RAW_HSTS[0] not in present:
             headers.append(_RAW_HSTS)
-        if b"cache-control" not in present and not any(path.startswith(p) for p in self.cacheable):
+        if b"cache-control" not in present and not path.startswith(self.cacheable):
             headers.append(_RAW_NO_STORE)
         message["headers"] = headers
 

@@ -1,0 +1,91 @@
+"""The HTML pages: the brief's screens over the service facade, one module per screen.
+
+This package owns :class:`Pages`, which gathers the screens and their
+routes over one shared :class:`~.site.Site` (the facade, the templates, the
+session and CSRF glue, the language):
+
+* :mod:`.login` — sign in (the home page) and sign out;
+* :mod:`.registration` — *Daftar*, steps 1 and 2;
+* :mod:`.verification` — step 3, the SMS code;
+* :mod:`.recovery` — password reset;
+* :mod:`.profile` (and :mod:`.profile_form`) — the profile and its forms;
+* :mod:`.card` — the SIAPkerja-ID card and its codes;
+* :mod:`.scan` (and :mod:`.scan_view`) — the profile a link QR opens;
+* :mod:`.history` — the access history and consents;
+* :mod:`.outbox` — the development SMS outbox;
+* :mod:`.errors` — HTTP errors and the last-resort 500 page;
+* :mod:`.forms` — typed errors as form fields and statuses.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+from starlette.templating import Jinja2Templates
+
+from siapkerja_adapters.web.pages.card import CardPages
+from siapkerja_adapters.web.pages.errors import ErrorPages
+from siapkerja_adapters.web.pages.forms import FormErrors, error_fields, page_status, profile_field
+from siapkerja_adapters.web.pages.history import HistoryPages
+from siapkerja_adapters.web.pages.login import LoginPages
+from siapkerja_adapters.web.pages.outbox import OutboxPage
+from siapkerja_adapters.web.pages.profile import ProfilePages
+from siapkerja_adapters.web.pages.profile_form import profile_changes, profile_values
+from siapkerja_adapters.web.pages.recovery import RecoveryPages
+from siapkerja_adapters.web.pages.registration import RegistrationPages
+from siapkerja_adapters.web.pages.scan import SCAN_HEADERS, ScanPage
+from siapkerja_adapters.web.pages.scan_view import present_view
+from siapkerja_adapters.web.pages.site import Site
+from siapkerja_adapters.web.pages.verification import VerificationPages
+from siapkerja_adapters.web.threads import WorkerThreads
+from siapkerja_core.service import Siapkerja
+
+__all__ = [
+    "SCAN_HEADERS",
+    "FormErrors",
+    "Pages",
+    "Site",
+    "error_fields",
+    "page_status",
+    "present_view",
+    "profile_changes",
+    "profile_field",
+    "profile_values",
+]
+
+
+class Pages:
+    """Every HTML page of the binding over one service.
+
+    :param svc: the service facade.
+    :param templates: the Jinja2 templates (autoescaped).
+    :param dev: development mode (the SMS outbox page and banner).
+    :param threads: the worker threads facade calls run in (a pool of its own if ``None``).
+    """
+
+    def __init__(
+        self,
+        svc: Siapkerja,
+        templates: Jinja2Templates,
+        *,
+        dev: bool = False,
+        threads: WorkerThreads | None = None,
+    ) -> None:
+        self.site = Site(svc, templates, dev=dev, threads=threads)
+        self.scan = ScanPage(self.site)
+        self.errors = ErrorPages(self.site)
+        profile = ProfilePages(self.site)
+        self._screens = (
+            self.scan,  # first: the busiest route (every phone that reads a card)
+            LoginPages(self.site),
+            RegistrationPages(self.site),
+            VerificationPages(self.site),
+            RecoveryPages(self.site),
+            profile,
+            CardPages(self.site, profile),
+            HistoryPages(self.site),
+            OutboxPage(self.site),
+        )
+
+    def routes(self) -> list[BaseRoute]:
+        """Every screen's routes, GET and POST of one address side by side."""
+        return [route for screen in self._screens for route in screen.routes()]

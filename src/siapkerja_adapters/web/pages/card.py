@@ -1,0 +1,154 @@
+"""The card page: the SIAPkerja-ID card, its link QR, access codes, issuing and rotating.
+
+This module owns ``/kartu`` (the card and its link QR, and with ``?acara=``
+an access code for an event), ``/kartu/kode-akses.json`` (a fresh access
+code for the page's script, which refreshes it at the code's pace),
+``/kartu/terbitkan`` (issue the card; a profile not complete enough is shown
+its missing fields) and ``/kartu/rotasi`` (a new link QR; the old one stops
+opening the profile).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from siapkerja_adapters.web.i18n import Translator, select_language
+from siapkerja_adapters.web.pages.forms import page_status, time_label
+from siapkerja_adapters.web.pages.profile import ProfilePages
+from siapkerja_adapters.web.pages.site import Site, get_route, post_route
+from siapkerja_core.cards import CardError
+from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.model import Account
+
+__all__ = ["CardPages"]
+
+_MAX_EVENT_LENGTH: Final = 64
+
+
+class CardPages:
+    """*Kartu SIAPkerja-ID*: the card and its codes.
+
+    :param profile: the profile pages, which show why a card cannot be issued yet.
+    """
+
+    def __init__(self, site: Site, profile: ProfilePages) -> None:
+        self.site = site
+        self.profile = profile
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            get_route("/kartu", self.card, "card"),
+            get_route("/kartu/kode-akses.json", self.access_code, "card_access_code"),
+            post_route("/kartu/terbitkan", self.issue, "card_issue"),
+            post_route("/kartu/rotasi", self.rotate, "card_rotate"),
+        ]
+
+    def _card_data(self, account: Account, event: str) -> dict[str, Any]:
+        svc = self.site.svc
+        try:
+            card = svc.card(account.id)
+        except CardError as error:
+            return {
+                "card": None,
+                "card_error": None if error.code == "no_card" else error,
+                "completeness": svc.completeness(account.id),
+            }
+        link = svc.card_qr(account.id)
+        data: dict[str, Any] = {
+            "card": card,
+            "card_svg": card.to_svg(),
+            "link": link,
+            "link_svg": link.svg(),
+            "event": event,
+            "access": None,
+            "period": svc.cards.access_period,
+        }
+        if event:
+            access = svc.card_qr(account.id, mode="access", purpose=event)
+            data["access"] = access
+            data["access_svg"] = access.svg()
+            data["access_expires"] = time_label(access.expires_at)
+            left = (
+                0.0
+                if access.expires_at is None
+                else (access.expires_at - svc.now()).total_seconds()
+            )
+            data["access_expires_in"] = max(1, math.ceil(left))
+        return data
+
+    async def card(self, request: Request) -> Response:
+        site = self.site
+        account = await site.current_account(request)
+        if account is None:
+            return site.to_login(request)
+        event = request.query_params.get("acara", "").strip()[:_MAX_EVENT_LENGTH]
+        try:
+            data = await site.call(self._card_data, account, event)
+        except SiapkerjaError as error:
+            data = await site.call(self._card_data, account, "")
+            context = {**data, "account": account, "values": {"event": event}}
+            return site.form_error(request, "card.html", error, context, form_fields=("event",))
+        context = {**data, "account": account, "values": {"event": event}}
+        return site.render(request, "card.html", context)
+
+    async def access_code(self, request: Request) -> Response:
+        """JSON for the card page's script: a fresh access code and its QR as SVG."""
+        site = self.site
+        lang = select_language(request)
+        account = await site.current_account(request)
+        if account is None:
+            message = Translator(lang)("errors.sign_in")
+            return JSONResponse({"code": "login.required", "message": message}, status_code=401)
+        purpose = request.query_params.get("purpose", "").strip()[:_MAX_EVENT_LENGTH]
+        try:
+            access = await site.call(site.svc.card_qr, account.id, "access", purpose)
+        except SiapkerjaError as error:
+            status, headers = page_status(error, site.svc.now())
+            return JSONResponse(
+                {"code": error.full_code, "message": error.message(lang)},
+                status_code=status,
+                headers=headers,
+            )
+        expires = access.expires_at
+        seconds = 0 if expires is None else (expires - site.svc.now()).total_seconds()
+        return JSONResponse(
+            {
+                "purpose": access.purpose,
+                "token": access.token,
+                "svg": access.svg(),
+                "expires_at": None if expires is None else expires.isoformat(),
+                "expires_label": time_label(expires),
+                "expires_in": max(1, math.ceil(seconds)),
+                "period": site.svc.cards.access_period,
+            }
+        )
+
+    async def issue(self, request: Request) -> Response:
+        site = self.site
+        account = await site.current_account(request)
+        if account is None:
+            return site.to_login(request)
+        try:
+            await site.call(site.svc.issue_card, account.id)
+        except SiapkerjaError as error:  # ProfileIncomplete above all
+            return await self.profile.refused(request, account, error)
+        site.flash_key(request, "success", "card.issued")
+        return site.redirect(request, "card")
+
+    async def rotate(self, request: Request) -> Response:
+        site = self.site
+        account = await site.current_account(request)
+        if account is None:
+            return site.to_login(request)
+        try:
+            await site.call(site.svc.rotate_card, account.id)
+        except SiapkerjaError as error:
+            site.flash_error(request, error)
+        else:
+            site.flash_key(request, "success", "card.rotated")
+        return site.redirect(request, "card")

@@ -1,0 +1,64 @@
+"""The error pages: an HTTP error's page, and the last-resort 500 page.
+
+This module owns what a visitor sees when no screen answers: the page of an
+:class:`~starlette.exceptions.HTTPException` (404, 405, the CSRF check's
+403, the body limit's 413 …) and the 500 page the security-headers layer
+sends when an exception escapes a page (it shows nothing of the failure).
+A refused scan token has its own page (:mod:`.scan`).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Scope
+
+from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
+from siapkerja_adapters.web.pages.site import Site
+from siapkerja_adapters.web.security import CsrfError
+
+__all__ = ["ErrorPages"]
+
+_STATUS_MESSAGES: Final = {
+    403: "errors.csrf",
+    404: "errors.not_found",
+    405: "errors.method",
+    413: "errors.too_large",
+}
+
+
+class ErrorPages:
+    """The pages of HTTP errors and of unexpected failures."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        """The page of an :class:`HTTPException` (404, 405, 403 CSRF, 413 …)."""
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        key = _STATUS_MESSAGES.get(
+            status, "errors.bad_request" if status < 500 else "errors.server"
+        )
+        if isinstance(exc, CsrfError):
+            key = "errors.csrf"
+        headers = dict(getattr(exc, "headers", None) or {})
+        t = Translator(select_language(request))
+        return self.site.render(
+            request,
+            "error.html",
+            {"title": t("errors.title"), "message": t(key)},
+            status=status,
+            headers=headers,
+        )
+
+    async def error_page(self, scope: Scope) -> tuple[int, str]:
+        """The last-resort 500 page (an exception escaped a page)."""
+        request = Request(scope)
+        lang = select_language(request) if "session" in scope else DEFAULT_LANGUAGE
+        context = self.site.context(request, lang)
+        t = context["t"]
+        context.update({"title": t("errors.title"), "message": t("errors.server")})
+        return 500, self.site.templates.get_template("error.html").render(context)

@@ -1,0 +1,194 @@
+"""The profile page: every section's form, the photo upload, the village search.
+
+This module owns ``/profil`` (the holder's profile with its completeness and
+warnings, and a village search for the address forms with ``?desa=``),
+``/profil/{section}`` (one section's form: biodata, addresses, skills,
+languages, work, education, visibility) and ``/profil/foto`` (the photo,
+read up to its size limit). A refused change shows the page again with
+every problem on its field (:meth:`ProfilePages.refused`, also how the card
+page shows a profile not yet complete enough for a card). The forms' values
+are :mod:`.profile_form`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any, Final
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from siapkerja_adapters.web.i18n import Translator, select_language
+from siapkerja_adapters.web.pages.forms import FormErrors
+from siapkerja_adapters.web.pages.profile_form import (
+    PUBLISHABLE,
+    profile_changes,
+    profile_values,
+)
+from siapkerja_adapters.web.pages.site import Site, get_route, post_route
+from siapkerja_core import regions
+from siapkerja_core.cards import CardError
+from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.model import Account
+from siapkerja_core.profile import (
+    MAX_PHOTO_BYTES,
+    MIN_PHOTO_BYTES,
+    Address,
+    EducationLevel,
+    LanguageLevel,
+    MaritalStatus,
+    ProfileError,
+    Religion,
+    Sex,
+    Stakeholder,
+)
+
+__all__ = ["ProfilePages"]
+
+_MAX_QUERY_LENGTH: Final = 60
+_VILLAGES_SHOWN: Final = 10
+
+
+class ProfilePages:
+    """*Profil*: the page, a section's form, the photo."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            get_route("/profil", self.profile, "profile"),
+            # Before /profil/{section}, which would take "foto" for a section.
+            post_route("/profil/foto", self.photo_submit, "profile_photo", files=1),
+            post_route("/profil/{section}", self.profile_submit, "profile_section"),
+        ]
+
+    def _profile_data(self, account: Account, village_query: str) -> dict[str, Any]:
+        svc = self.site.svc
+        profile = svc.profile(account.id)
+        completeness = svc.completeness(account.id)
+        warnings = svc.profile_warnings(account.id)
+        try:
+            card = svc.card(account.id)
+        except CardError:
+            card = None
+        villages: list[tuple[str, str]] = []
+        if village_query:
+            villages = [
+                (region.code, Address(village_code=region.code).region_line)
+                for region in regions.search(village_query, level="village", limit=_VILLAGES_SHOWN)
+            ]
+        return {
+            "profile": profile,
+            "completeness": completeness,
+            "warnings": warnings,
+            "has_card": card is not None,
+            "villages": villages,
+            "village_query": village_query,
+            "region_lines": {
+                "ktp": profile.ktp_address.region_line if profile.ktp_address else None,
+                "dom": profile.domicile_address.region_line if profile.domicile_address else None,
+            },
+            "photo_uri": profile.photo.data_uri() if profile.photo else None,
+        }
+
+    @staticmethod
+    def _profile_context(
+        account: Account, data: Mapping[str, Any], values: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        shown = profile_values(data["profile"])
+        shown.update(values or {})
+        return {
+            **data,
+            "account": account,
+            "values": shown,
+            "stakeholders": list(Stakeholder),
+            "sexes": list(Sex),
+            "marital_statuses": list(MaritalStatus),
+            "religions": list(Religion),
+            "language_levels": list(LanguageLevel),
+            "education_levels": list(EducationLevel),
+            "publishable": PUBLISHABLE,
+            "min_photo": MIN_PHOTO_BYTES,
+            "max_photo": MAX_PHOTO_BYTES,
+        }
+
+    async def profile(self, request: Request) -> Response:
+        site = self.site
+        account = await site.current_account(request)
+        if account is None:
+            return site.to_login(request)
+        query = request.query_params.get("desa", "").strip()[:_MAX_QUERY_LENGTH]
+        data = await site.call(self._profile_data, account, query)
+        return site.render(request, "profile.html", self._profile_context(account, data))
+
+    async def refused(
+        self,
+        request: Request,
+        account: Account,
+        error: SiapkerjaError,
+        values: Mapping[str, Any] | None = None,
+    ) -> Response:
+        """The profile page again, ``error`` on its fields, the ``values`` as submitted."""
+        data = await self.site.call(self._profile_data, account, "")
+        context = self._profile_context(account, data, values)
+        fields = {*context["values"], "languages", "photo", "visibility", "skills"}
+        return self.site.form_error(request, "profile.html", error, context, form_fields=fields)
+
+    async def profile_submit(self, request: Request) -> Response:
+        site = self.site
+        account = await site.current_account(request)
+        if account is None:
+            return site.to_login(request)
+        section = request.path_params["section"]
+        form = await request.form()
+        profile = await site.call(site.svc.profile, account.id)
+        changes = profile_changes(section, form, profile)
+        try:
+            await site.call(partial(site.svc.update_profile, account.id, **changes))
+        except SiapkerjaError as error:
+            submitted: dict[str, Any] = {
+                key: value for key, value in form.items() if isinstance(value, str)
+            }
+            if section == "visibility":
+                submitted["published"] = form.getlist("published")
+            if section == "addresses":
+                submitted.setdefault("same_address", "")
+            submitted.pop("csrf_token", None)
+            return await self.refused(request, account, error, submitted)
+        site.flash_key(request, "success", "profile.saved")
+        return site.redirect(request, "profile", fragment=section)
+
+    async def photo_submit(self, request: Request) -> Response:
+        site = self.site
+        account = await site.current_account(request)
+        if account is None:
+            return site.to_login(request)
+        form = await request.form()
+        upload = form.get("photo")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            data = await site.call(self._profile_data, account, "")
+            errors = FormErrors()
+            errors.add(Translator(select_language(request))("profile.photo_required"), "photo")
+            context = {**self._profile_context(account, data), "errors": errors}
+            return site.render(request, "profile.html", context, status=400)
+        content = await upload.read(MAX_PHOTO_BYTES + 1)
+        try:
+            if len(content) > MAX_PHOTO_BYTES:
+                raise ProfileError(
+                    "photo_size",
+                    field="photo",
+                    size=upload.size or len(content),
+                    min_size=MIN_PHOTO_BYTES,
+                    max_size=MAX_PHOTO_BYTES,
+                )
+            await site.call(
+                partial(site.svc.update_profile, account.id, photo={"content": content})
+            )
+        except SiapkerjaError as error:
+            return await self.refused(request, account, error)
+        site.flash_key(request, "success", "profile.saved")
+        return site.redirect(request, "profile", fragment="photo")

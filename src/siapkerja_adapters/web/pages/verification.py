@@ -1,0 +1,136 @@
+"""Registration, step 3: the SMS code (*Verifikasi*), resending it, changing the number.
+
+This module owns ``/verifikasi`` (the six-digit code, one box per digit or
+one field), ``/verifikasi/kirim-ulang`` (a new code once the cooldown has
+passed) and ``/verifikasi/ubah-hp`` (another mobile number, a new code). A
+confirmed code signs the new account in.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from siapkerja_adapters.web.pages.forms import form_text
+from siapkerja_adapters.web.pages.registration import current_registration, registration_step
+from siapkerja_adapters.web.pages.site import Site, get_route, post_route
+from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.model import Registration, RegistrationStatus
+
+__all__ = ["VerificationPages"]
+
+_OTP_DIGITS: Final = 6
+_AWAITING_CODE: Final = RegistrationStatus.PENDING_OTP
+
+
+class VerificationPages:
+    """*Verifikasi*: the code, a new code, another number."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            get_route("/verifikasi", self.verify, "verify"),
+            post_route("/verifikasi", self.verify_submit, "verify_submit"),
+            post_route("/verifikasi/kirim-ulang", self.resend, "verify_resend"),
+            get_route("/verifikasi/ubah-hp", self.change_phone, "verify_change_phone"),
+            post_route(
+                "/verifikasi/ubah-hp", self.change_phone_submit, "verify_change_phone_submit"
+            ),
+        ]
+
+    def verify_context(self, registration: Registration) -> dict[str, Any]:
+        otp = registration.otp
+        wait = 0
+        if otp is not None:
+            left = (otp.resend_available_at - self.site.svc.now()).total_seconds()
+            wait = max(0, math.ceil(left))
+        return {
+            "registration": registration,
+            "phone": registration.phone_masked,
+            "delivered": otp is not None and otp.delivered,
+            "sms_failure": registration.sms_failure,
+            "attempts_left": None if otp is None else otp.attempts_left,
+            "cooldown": wait,
+            "resend_at": None if otp is None else otp.resend_available_at.isoformat(),
+            "digits": range(1, _OTP_DIGITS + 1),
+            "digit_count": _OTP_DIGITS,
+        }
+
+    async def _awaiting_code(self, request: Request) -> tuple[Registration | None, Response | None]:
+        """The registration waiting for its code, or where to send the visitor instead."""
+        site = self.site
+        registration = await current_registration(site, request)
+        return registration, registration_step(site, request, registration, _AWAITING_CODE)
+
+    async def verify(self, request: Request) -> Response:
+        registration, elsewhere = await self._awaiting_code(request)
+        if elsewhere is not None or registration is None:
+            return elsewhere or self.site.redirect(request, "register")
+        return self.site.render(request, "verify.html", self.verify_context(registration))
+
+    async def verify_submit(self, request: Request) -> Response:
+        site = self.site
+        registration, elsewhere = await self._awaiting_code(request)
+        if elsewhere is not None or registration is None:
+            return elsewhere or site.redirect(request, "register")
+        form = await request.form()
+        code = form_text(form, "code") or "".join(
+            form_text(form, f"d{i}") for i in range(1, _OTP_DIGITS + 1)
+        )
+        try:
+            account = await site.call(site.svc.confirm_otp, registration.id, code)
+        except SiapkerjaError as error:
+            fresh = await current_registration(site, request) or registration
+            return site.form_error(
+                request,
+                "verify.html",
+                error,
+                self.verify_context(fresh),
+                form_fields=("code_digits",),
+                rename={"code": "code_digits"},
+            )
+        site.sign_in(request, account)
+        site.flash_key(request, "success", "verify.done")
+        return site.redirect(request, "profile")
+
+    async def resend(self, request: Request) -> Response:
+        site = self.site
+        registration, elsewhere = await self._awaiting_code(request)
+        if elsewhere is not None or registration is None:
+            return elsewhere or site.redirect(request, "register")
+        try:
+            await site.call(site.svc.resend_otp, registration.id)
+        except SiapkerjaError as error:
+            return site.form_error(request, "verify.html", error, self.verify_context(registration))
+        site.flash_key(request, "success", "verify.resent")
+        return site.redirect(request, "verify")
+
+    async def change_phone(self, request: Request) -> Response:
+        _, elsewhere = await self._awaiting_code(request)
+        return elsewhere or self.site.render(request, "change_phone.html")
+
+    async def change_phone_submit(self, request: Request) -> Response:
+        site = self.site
+        registration, elsewhere = await self._awaiting_code(request)
+        if elsewhere is not None or registration is None:
+            return elsewhere or site.redirect(request, "register")
+        form = await request.form()
+        phone = form_text(form, "phone")
+        try:
+            await site.call(site.svc.change_phone, registration.id, phone=phone)
+        except SiapkerjaError as error:
+            return site.form_error(
+                request,
+                "change_phone.html",
+                error,
+                {"values": {"phone": phone}},
+                form_fields=("phone",),
+            )
+        site.flash_key(request, "success", "verify.sent")
+        return site.redirect(request, "verify")
