@@ -38,9 +38,12 @@ from typing import Any, Final
 
 from sqlalchemy.exc import ArgumentError
 
+from siapkerja_adapters.sql.base import SchemaNotReady
+from siapkerja_adapters.sql.counters import SqlCounters
 from siapkerja_adapters.sql.crypto import KeyMaterial, StorageKeyError, generate_key_setting
 from siapkerja_adapters.sql.engine import is_memory_sqlite, normalise_url
-from siapkerja_adapters.sql.store import SchemaNotReady, SqlCounters, SqlStorage, SqlTransaction
+from siapkerja_adapters.sql.storage import SqlStorage
+from siapkerja_adapters.sql.transaction import SqlTransaction
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.settings import Settings
 

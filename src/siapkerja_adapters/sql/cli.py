@@ -23,7 +23,7 @@ from siapkerja_adapters.connect import read_config_file
 from siapkerja_adapters.sql import sql_storage_from_settings
 from siapkerja_adapters.sql.crypto import generate_key_setting
 from siapkerja_adapters.sql.schema import SCHEMA_REVISION
-from siapkerja_adapters.sql.store import SqlStorage
+from siapkerja_adapters.sql.storage import SqlStorage
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.settings import CONFIG_ENV, Settings, resolve_settings
 
