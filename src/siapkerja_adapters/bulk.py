@@ -1,7 +1,7 @@
 """Bulk operations: residents into the offline registry, AK/I registers, cards for everyone.
 
 This module owns the bulk API behind ``siapkerja bulk …`` (the CLI is
-:mod:`siapkerja_adapters.bulk_cli`):
+:mod:`siapkerja_adapters.cli.bulk`):
 
 * :func:`load_residents` — a resident CSV into the ``offline`` Dukcapil
   registry, every row or nothing (:func:`~siapkerja_adapters.dukcapil_offline.read_residents`);

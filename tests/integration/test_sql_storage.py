@@ -187,7 +187,7 @@ def test_db_upgrade_and_current_through_the_cli(
 ) -> None:
     from typer.testing import CliRunner
 
-    from siapkerja_adapters.sql.cli import db_app
+    from siapkerja_adapters.cli.db import db_app
 
     url, schema = database
     env = {"SIAPKERJA_STORAGE_KEY": STORAGE_KEY, "SIAPKERJA_DATABASE_SCHEMA": schema or ""}
