@@ -18,7 +18,8 @@ credentials ``USER_ID``, ``PASSWORD``, ``IP_USER``; the reply's
 any other: not found), and ``quotaLimiter`` the calls left.
 
 Faults never leak a transport exception: timeouts and 5xx are retried a
-bounded number of times with exponential backoff; anything that still fails
+bounded number of times with jittered exponential backoff, honouring the
+server's ``Retry-After`` (:mod:`siapkerja_adapters.http_client`); anything that still fails
 — and a malformed reply, a reset connection, a refused request, an exhausted
 quota — raises :class:`~siapkerja_core.ports.RegistryUnavailable`. After
 ``failure_threshold`` consecutive failed calls the circuit breaker opens and
@@ -29,7 +30,6 @@ never logged and never appear in an error.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -38,6 +38,15 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from siapkerja_adapters.http_client import (
+    AttemptFailed,
+    RetryPolicy,
+    decode_json,
+    import_httpx,
+    make_client,
+    post,
+    server_error,
+)
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.ports import (
     FieldMatch,
@@ -281,27 +290,6 @@ def _at_threshold(match: FieldMatch, threshold: int) -> FieldMatch:
 # --- the registry --------------------------------------------------------------------------
 
 
-class _Failure(Exception):
-    """One failed attempt; ``retryable`` for timeouts and 5xx only."""
-
-    def __init__(self, reason: str, *, retryable: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
-
-
-def _import_httpx() -> Any:
-    try:
-        import httpx
-    except ImportError:
-        raise ConfigurationError(
-            "invalid",
-            name="dukcapil",
-            reason="the http adapter needs httpx: pip install 'siapkerja[http]'",
-        ) from None
-    return httpx
-
-
 class HttpRegistry:
     """Dukcapil's ``CALL_VERIFY_BY_ELEMEN`` web service (the ``http`` ``dukcapil`` adapter).
 
@@ -316,13 +304,15 @@ class HttpRegistry:
     :param timeout: seconds for connecting and for the whole reply of one attempt.
     :param retries: extra attempts after a timeout or a 5xx (0 = none).
     :param backoff: seconds before the first retry; doubled for each next one.
-    :param max_backoff: the longest wait between two attempts.
+    :param max_backoff: the longest computed wait between two attempts.
+    :param jitter: up to this many random seconds added to each wait.
+    :param max_retry_after: the longest ``Retry-After`` waited for (a longer one
+        ends the retries).
     :param breaker: the circuit breaker (default: open after 5 failed calls, for 30 s).
     :param client: an ``httpx.Client`` to use (tests, proxies, custom TLS);
         by default one is built and closed by :meth:`close`.
     :param verify: TLS verification for the default client: ``True``, ``False``
         (a self-signed gateway on a VPN) or a CA bundle path.
-    :param sleep: how to wait between attempts (tests inject one).
     """
 
     def __init__(
@@ -338,22 +328,28 @@ class HttpRegistry:
         retries: int = 2,
         backoff: float = 0.2,
         max_backoff: float = 2.0,
+        jitter: float = 0.1,
+        max_retry_after: float = 5.0,
         breaker: CircuitBreaker | None = None,
         client: httpx.Client | None = None,
         verify: bool | str = True,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        httpx_module = _import_httpx()
+        import_httpx("dukcapil")
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("base_url must start with http:// or https://")
         if not customer_id or "/" in customer_id:
             raise ValueError("customer_id must be a non-empty path segment")
         if threshold is not None and not 1 <= threshold <= 100:
             raise ValueError(f"threshold must be 1-100, got {threshold!r}")
-        if isinstance(retries, bool) or retries < 0:
-            raise ValueError(f"retries must be >= 0, got {retries!r}")
-        if not timeout > 0 or backoff < 0 or max_backoff < 0:
-            raise ValueError("timeout must be > 0 and backoff >= 0")
+        if not timeout > 0:
+            raise ValueError("timeout must be > 0")
+        self.retry = RetryPolicy(
+            retries=retries,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            jitter=jitter,
+            max_retry_after=max_retry_after,
+        )
         self.url = f"{base_url.rstrip('/')}/dukcapil/get_json/{customer_id}/CALL_VERIFY_BY_ELEMEN"
         self._credentials = {"USER_ID": user_id, "PASSWORD": password}
         if ip_user:
@@ -361,14 +357,9 @@ class HttpRegistry:
         self.threshold = threshold
         self.timeout = timeout
         self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
         self.breaker = breaker or CircuitBreaker()
-        self._sleep = sleep
         self._owns_client = client is None
-        self._client: httpx.Client = client or httpx_module.Client(
-            timeout=httpx_module.Timeout(timeout), verify=verify
-        )
+        self._client = client or make_client("dukcapil", timeout=timeout, verify=verify)
 
     # --- the port ---
 
@@ -393,7 +384,7 @@ class HttpRegistry:
         try:
             document = self._call(body)
             result = parse_reply(document, request.threshold)
-        except _Failure as failure:
+        except AttemptFailed as failure:
             self.breaker.record_failure()
             raise RegistryUnavailable(
                 "unavailable", adapter="http", reason=failure.reason
@@ -410,61 +401,35 @@ class HttpRegistry:
         return result
 
     def _call(self, body: Mapping[str, str]) -> object:
-        """POST with bounded retries; the decoded JSON, or a non-retryable :class:`_Failure`."""
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            try:
-                return self._attempt(body)
-            except _Failure as failure:
-                elapsed = time.monotonic() - started
-                if not failure.retryable or attempt >= self.retries:
-                    logger.warning(
-                        "dukcapil call failed: %s (attempt %d of %d, %.2f s)",
-                        failure.reason,
-                        attempt + 1,
-                        self.retries + 1,
-                        elapsed,
-                    )
-                    raise
-                delay = min(self.backoff * 2**attempt, self.max_backoff)
-                logger.info(
-                    "dukcapil attempt %d failed: %s (%.2f s); retrying in %.2f s",
-                    attempt + 1,
-                    failure.reason,
-                    elapsed,
-                    delay,
-                )
-                attempt += 1
-                if delay > 0:
-                    self._sleep(delay)
+        """POST with bounded retries; the decoded JSON, or the last :class:`AttemptFailed`."""
+        started = time.monotonic()
+        try:
+            return self.retry.call(lambda: self._attempt(body))
+        except AttemptFailed as failure:
+            logger.warning(
+                "dukcapil call failed: %s (%.2f s, at most %d attempts)",
+                failure.reason,
+                time.monotonic() - started,
+                self.retries + 1,
+            )
+            raise
 
     def _attempt(self, body: Mapping[str, str]) -> object:
-        import httpx
-
-        try:
-            response = self._client.post(self.url, json=dict(body))
-        except httpx.TimeoutException:
-            raise _Failure("timeout", retryable=True) from None
-        except httpx.TransportError as error:
-            # A reset or refused connection: not retried (the brief of this
-            # adapter: timeouts and 5xx only); the breaker counts it.
-            raise _Failure(f"connection:{type(error).__name__}", retryable=False) from None
+        # A reset or refused connection is not retried (the brief of this adapter:
+        # timeouts and 5xx only); the breaker counts it.
+        response = post(self._client, self.url, json=dict(body), retry_lost_connection=False)
+        if (failure := server_error(response)) is not None:
+            raise failure
         status = response.status_code
-        if status >= 500:
-            raise _Failure(f"http_{status}", retryable=True)
         if status == 429:
-            raise _Failure("quota", retryable=False)
+            raise AttemptFailed("quota", retryable=False)
         if status >= 400:
             # Bad credentials, an unregistered IP, a wrong customer id: configuration.
             logger.error("dukcapil refused the request: HTTP %d (check the credentials)", status)
-            raise _Failure(f"http_{status}", retryable=False)
-        try:
-            document = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
-            raise _Failure("malformed", retryable=False) from None
+            raise AttemptFailed(f"http_{status}", retryable=False)
+        document = decode_json(response)
         if _quota_exhausted(document):
-            raise _Failure("quota", retryable=False)
+            raise AttemptFailed("quota", retryable=False)
         return document
 
     # --- lifecycle ---
