@@ -31,7 +31,6 @@ never logged and never appear in an error.
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 import time
@@ -46,6 +45,7 @@ from siapkerja_adapters.http_client import (
     make_client,
     post,
     server_error,
+    tls_verify_setting,
 )
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.ports import (
@@ -464,54 +464,6 @@ def _quota_exhausted(document: object) -> bool:
 # --- factory ---------------------------------------------------------------------------------
 
 
-def _required(settings: Settings, key: str) -> str:
-    value = settings.get(key)
-    if value is None or not value.strip():
-        raise ConfigurationError("invalid", name=key, reason="required when dukcapil = 'http'")
-    return value.strip()
-
-
-def _number(settings: Settings, key: str, default: float, *, minimum: float) -> float:
-    text = settings.get(key)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text.strip())
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < minimum:
-        raise ConfigurationError(
-            "invalid", name=key, reason=f"expected a number >= {minimum:g}, got {text!r}"
-        )
-    return value
-
-
-def _integer(settings: Settings, key: str, default: int, *, minimum: int, maximum: int) -> int:
-    text = settings.get(key)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = int(text.strip())
-    except ValueError:
-        value = minimum - 1
-    if not minimum <= value <= maximum:
-        raise ConfigurationError(
-            "invalid",
-            name=key,
-            reason=f"expected a whole number {minimum}-{maximum}, got {text!r}",
-        )
-    return value
-
-
-def _verify_setting(settings: Settings) -> bool | str:
-    text = settings.get("dukcapil_verify_tls", "true").strip()
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    return text  # a CA bundle path
-
-
 def http_registry_from_settings(settings: Settings) -> HttpRegistry:
     """Factory for the ``http`` ``dukcapil`` adapter.
 
@@ -526,36 +478,31 @@ def http_registry_from_settings(settings: Settings) -> HttpRegistry:
     :raises ConfigurationError: ``config.invalid`` for a missing or malformed
         setting, or when httpx is not installed.
     """
-    url = _required(settings, "dukcapil_url")
+    required = "required when dukcapil = 'http'"
+    url = settings.require_str("dukcapil_url", reason=required)
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError(
             "invalid", name="dukcapil_url", reason="expected http://… or https://…"
         )
-    customer_id = _required(settings, "dukcapil_customer_id")
+    customer_id = settings.require_str("dukcapil_customer_id", reason=required)
     if "/" in customer_id:
         raise ConfigurationError(
             "invalid", name="dukcapil_customer_id", reason="must not contain '/'"
         )
-    threshold_text = settings.get("dukcapil_threshold")
-    threshold = (
-        None
-        if threshold_text is None or not threshold_text.strip()
-        else _integer(settings, "dukcapil_threshold", 0, minimum=1, maximum=100)
-    )
     breaker = CircuitBreaker(
-        _integer(settings, "dukcapil_breaker_failures", 5, minimum=1, maximum=10_000),
-        _number(settings, "dukcapil_breaker_reset", 30.0, minimum=0.001),
+        settings.get_int("dukcapil_breaker_failures", 5, minimum=1, maximum=10_000),
+        settings.get_float("dukcapil_breaker_reset", 30.0, minimum=0.001),
     )
     return HttpRegistry(
         url,
         customer_id,
-        _required(settings, "dukcapil_user_id"),
-        _required(settings, "dukcapil_password"),
-        (settings.get("dukcapil_ip_user") or "").strip(),
-        threshold=threshold,
-        timeout=_number(settings, "dukcapil_timeout", 5.0, minimum=0.001),
-        retries=_integer(settings, "dukcapil_retries", 2, minimum=0, maximum=10),
-        backoff=_number(settings, "dukcapil_backoff", 0.2, minimum=0.0),
+        settings.require_str("dukcapil_user_id", reason=required),
+        settings.require_str("dukcapil_password", reason=required),
+        settings.get_str("dukcapil_ip_user", ""),
+        threshold=settings.get_int("dukcapil_threshold", None, minimum=1, maximum=100),
+        timeout=settings.get_float("dukcapil_timeout", 5.0, minimum=0.001),
+        retries=settings.get_int("dukcapil_retries", 2, minimum=0, maximum=10),
+        backoff=settings.get_float("dukcapil_backoff", 0.2, minimum=0.0),
         breaker=breaker,
-        verify=_verify_setting(settings),
+        verify=tls_verify_setting(settings, "dukcapil_verify_tls"),
     )

@@ -519,23 +519,6 @@ def _score(stored: str, given: str, threshold: int) -> FieldMatch:
 # --- factory ------------------------------------------------------------------------------------
 
 
-def _quota_setting(settings: Settings) -> int | None:
-    text = settings.get("dukcapil_daily_quota")
-    if text is None or not text.strip():
-        return None
-    try:
-        quota = int(text.strip())
-    except ValueError:
-        quota = -1
-    if quota < 0:
-        raise ConfigurationError(
-            "invalid",
-            name="dukcapil_daily_quota",
-            reason=f"expected a whole number >= 0, got {text!r}",
-        )
-    return quota
-
-
 def offline_registry_from_settings(settings: Settings) -> OfflineRegistry:
     """Factory for the ``offline`` ``dukcapil`` adapter.
 
@@ -546,10 +529,12 @@ def offline_registry_from_settings(settings: Settings) -> OfflineRegistry:
     :raises ConfigurationError: ``config.invalid`` for a missing file or a bad quota.
     :raises ResidentDataError: for a malformed CSV (with its line number).
     """
-    registry = OfflineRegistry(daily_quota=_quota_setting(settings))
-    residents = settings.get("dukcapil_residents")
-    if residents is not None and residents.strip():
-        path = Path(residents.strip())
+    registry = OfflineRegistry(
+        daily_quota=settings.get_int("dukcapil_daily_quota", None, minimum=0)
+    )
+    residents = settings.get_str("dukcapil_residents")
+    if residents is not None:
+        path = Path(residents)
         if not path.is_absolute():
             path = Path.cwd() / path
         if not path.is_file():

@@ -27,6 +27,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from siapkerja_core.errors import ConfigurationError
+from siapkerja_core.settings import Settings
 
 if TYPE_CHECKING:
     import httpx
@@ -40,6 +41,7 @@ __all__ = [
     "post",
     "retry_after",
     "server_error",
+    "tls_verify_setting",
 ]
 
 T = TypeVar("T")
@@ -75,6 +77,17 @@ def import_httpx(adapter: str) -> Any:
             reason="the http adapter needs httpx: pip install 'siapkerja[http]'",
         ) from None
     return httpx
+
+
+def tls_verify_setting(settings: Settings, key: str) -> bool | str:
+    """TLS verification from ``key``: ``true`` (default), ``false`` (a self-signed gateway on a
+    VPN) or the path of a CA bundle."""
+    text = settings.get_str(key, "true")
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    return text  # a CA bundle path
 
 
 def make_client(adapter: str, *, timeout: float, verify: bool | str) -> httpx.Client:

@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from siapkerja_adapters.dukcapil_http import _integer, _number
 from siapkerja_adapters.http_client import (
     AttemptFailed,
     RetryPolicy,
@@ -53,6 +52,7 @@ from siapkerja_adapters.http_client import (
     post,
     retry_after,
     server_error,
+    tls_verify_setting,
 )
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.ports import SentMessage, SmsDeliveryError
@@ -458,15 +458,6 @@ class HttpSender:
         return f"HttpSender(url={self.url!r}, pending={len(self._outbox)})"
 
 
-def _verify_setting(settings: Settings) -> bool | str:
-    text = settings.get("sms_verify_tls", "true").strip()
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    return text
-
-
 def http_sender_from_settings(settings: Settings) -> HttpSender:
     """Factory for the ``http`` ``sms`` adapter.
 
@@ -482,9 +473,7 @@ def http_sender_from_settings(settings: Settings) -> HttpSender:
     :raises ConfigurationError: ``config.invalid`` for a missing or malformed
         setting, or when httpx is not installed.
     """
-    url = (settings.get("sms_url") or "").strip()
-    if not url:
-        raise ConfigurationError("invalid", name="sms_url", reason="required when sms = 'http'")
+    url = settings.require_str("sms_url", reason="required when sms = 'http'")
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError("invalid", name="sms_url", reason="expected http://… or https://…")
     template = settings.get("sms_body_template", DEFAULT_BODY_TEMPLATE)
@@ -492,23 +481,22 @@ def http_sender_from_settings(settings: Settings) -> HttpSender:
         parse_body_template(template)
     except ValueError as error:
         raise ConfigurationError("invalid", name="sms_body_template", reason=str(error)) from None
+    # Set but blank means a bare token, as "none" does: not get_str, which would default it.
     scheme = settings.get("sms_auth_scheme", "Bearer").strip()
     return HttpSender(
         url,
-        token=(settings.get("sms_token") or "").strip() or None,
-        auth_header=settings.get("sms_auth_header", "Authorization").strip() or "Authorization",
+        token=settings.get_str("sms_token"),
+        auth_header=settings.get_str("sms_auth_header", "Authorization"),
         auth_scheme="" if scheme.lower() in ("", "none") else scheme,
         body_template=template,
-        message_id_path=settings.get("sms_message_id_path", "message_id").strip() or "message_id",
-        timeout=_number(settings, "sms_timeout", 5.0, minimum=0.001),
-        retries=_integer(settings, "sms_retries", 2, minimum=0, maximum=10),
-        backoff=_number(settings, "sms_backoff", 0.2, minimum=0.0),
-        outbox_limit=_integer(settings, "sms_outbox_limit", 1000, minimum=1, maximum=1_000_000),
-        outbox_max_age=timedelta(
-            seconds=_number(settings, "sms_outbox_max_age", 300.0, minimum=1.0)
+        message_id_path=settings.get_str("sms_message_id_path", "message_id"),
+        timeout=settings.get_float("sms_timeout", 5.0, minimum=0.001),
+        retries=settings.get_int("sms_retries", 2, minimum=0, maximum=10),
+        backoff=settings.get_float("sms_backoff", 0.2, minimum=0.0),
+        outbox_limit=settings.get_int("sms_outbox_limit", 1000, minimum=1, maximum=1_000_000),
+        outbox_max_age=settings.get_duration(
+            "sms_outbox_max_age", timedelta(minutes=5), minimum=timedelta(seconds=1)
         ),
-        outbox_max_attempts=_integer(
-            settings, "sms_outbox_max_attempts", 5, minimum=1, maximum=100
-        ),
-        verify=_verify_setting(settings),
+        outbox_max_attempts=settings.get_int("sms_outbox_max_attempts", 5, minimum=1, maximum=100),
+        verify=tls_verify_setting(settings, "sms_verify_tls"),
     )
