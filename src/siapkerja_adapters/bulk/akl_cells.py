@@ -64,8 +64,6 @@ REQUIRED_COLUMNS: Final[tuple[str, ...]] = ("nik", "full_name", "email", "phone"
 _ADDRESS_KEYS: Final = ("village_code", "street", "rt", "rw", "postal_code")
 _EDUCATION_KEYS: Final = ("level", "institution", "major", "gpa", "start_year", "end_year")
 _COUNT_CHUNK: Final = 1 << 20
-# What a spreadsheet makes of a NIK kept as a number: 3.17101E+15, 3171011708450001.0.
-_NUMERIC_NIK: Final = re.compile(r"[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+|\d+[.,]0+")
 _ISO_DATE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY_DATE: Final = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 _GPA: Final = re.compile(r"\d(?:[.,]\d{1,2})?")

@@ -18,7 +18,6 @@ from siapkerja_core.profile import Profile
 if TYPE_CHECKING:
     from siapkerja_core.service import Siapkerja
 from siapkerja_adapters.bulk.akl_cells import (
-    _NUMERIC_NIK,
     AKL_COLUMNS,
     REQUIRED_COLUMNS,
     _column_of,
@@ -27,6 +26,7 @@ from siapkerja_adapters.bulk.akl_cells import (
 from siapkerja_adapters.bulk.errors import BulkDataError
 from siapkerja_adapters.bulk.jobs import Progress
 from siapkerja_adapters.bulk.report import BadRow, ImportReport
+from siapkerja_adapters.residents import NUMERIC_NIK
 
 _SCRATCH: Final = Profile(full_name="AK/I")
 """The profile a row's sections are checked against before anything is written."""
@@ -51,7 +51,7 @@ class _Importer:
         for column in REQUIRED_COLUMNS:
             if not values[column]:
                 raise BulkDataError("empty", column=column)
-        if _NUMERIC_NIK.fullmatch(values["nik"]):
+        if NUMERIC_NIK.fullmatch(values["nik"]):
             raise BulkDataError("nik_number", column="nik")
         nik = parse_nik(values["nik"])
         if nik.value in self.first_line:
