@@ -2,4 +2,5 @@
 
 from siapkerja_adapters.cli import main
 
-main()
+if __name__ == "__main__":  # not on a mere import (tools that walk every module)
+    main()
