@@ -40,7 +40,7 @@ SHARED_DOMAINS_ALLOWED: dict[str, set[str]] = {
     "storage": {
         "siapkerja_core.ports.StorageError",
         "siapkerja_adapters.sql.crypto.StorageKeyError",
-        "siapkerja_adapters.sql.store.SchemaNotReady",
+        "siapkerja_adapters.sql.base.SchemaNotReady",
     },
 }
 

@@ -13,8 +13,7 @@ from typing import Final
 
 from siapkerja_adapters import dukcapil_http, memory, redis_counters, sms_http
 from siapkerja_adapters.dukcapil_offline import offline_registry_from_settings
-from siapkerja_adapters.sms import console_from_settings, memory_from_settings
-from siapkerja_core.errors import ConfigurationError
+from siapkerja_adapters.sms import CONSOLE_STREAMS, console_from_settings, memory_from_settings
 from siapkerja_core.hookspecs import hookimpl
 from siapkerja_core.plugins import AdapterRegistration
 from siapkerja_core.settings import Settings
@@ -23,8 +22,6 @@ __all__ = ["PLUGIN_NAME", "siapkerja_adapters", "siapkerja_configure"]
 
 PLUGIN_NAME: Final = "builtin"
 """Registered under its entry-point name, so an installed copy is not loaded twice."""
-
-_CONSOLE_STREAMS: Final = ("stdout", "stderr")
 
 
 def _sql_storage(settings: Settings) -> object:
@@ -97,10 +94,4 @@ def siapkerja_adapters() -> Iterator[AdapterRegistration]:
 def siapkerja_configure(settings: Settings) -> None:
     """Check the built-in adapters' own keys before anything is built."""
     if settings.sms == "console":
-        stream = settings.get("sms_console_stream", "stdout").strip().lower()
-        if stream not in _CONSOLE_STREAMS:
-            raise ConfigurationError(
-                "invalid",
-                name="sms_console_stream",
-                reason=f"expected {' or '.join(_CONSOLE_STREAMS)}, got {stream!r}",
-            )
+        settings.get_choice("sms_console_stream", "stdout", CONSOLE_STREAMS)

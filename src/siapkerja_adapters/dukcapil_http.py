@@ -1,10 +1,10 @@
 """The ``http`` population registry: Dukcapil's ``CALL_VERIFY_BY_ELEMEN`` over HTTP.
 
 This module owns :class:`HttpRegistry` (the
-:class:`~siapkerja_core.ports.PopulationRegistry` port on httpx), the
-:class:`CircuitBreaker` it uses, the parsing of Dukcapil's replies
-(:func:`parse_reply`) and the factory the built-in plug-in registers
-(:func:`http_registry_from_settings`). httpx is the optional extra
+:class:`~siapkerja_core.ports.PopulationRegistry` port on httpx; its
+:class:`~siapkerja_adapters.circuit_breaker.CircuitBreaker` is re-exported
+here), the parsing of Dukcapil's replies (:func:`parse_reply`) and the factory
+the built-in plug-in registers (:func:`http_registry_from_settings`). httpx is the optional extra
 ``siapkerja[http]``; it is imported when a registry is built, so the package
 imports without it.
 
@@ -18,7 +18,8 @@ credentials ``USER_ID``, ``PASSWORD``, ``IP_USER``; the reply's
 any other: not found), and ``quotaLimiter`` the calls left.
 
 Faults never leak a transport exception: timeouts and 5xx are retried a
-bounded number of times with exponential backoff; anything that still fails
+bounded number of times with jittered exponential backoff, honouring the
+server's ``Retry-After`` (:mod:`siapkerja_adapters.http_client`); anything that still fails
 — and a malformed reply, a reset connection, a refused request, an exhausted
 quota — raises :class:`~siapkerja_core.ports.RegistryUnavailable`. After
 ``failure_threshold`` consecutive failed calls the circuit breaker opens and
@@ -29,15 +30,23 @@ never logged and never appear in an error.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import re
-import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
+from siapkerja_adapters.circuit_breaker import CircuitBreaker
+from siapkerja_adapters.http_client import (
+    AttemptFailed,
+    RetryPolicy,
+    decode_json,
+    import_httpx,
+    make_client,
+    post,
+    server_error,
+    tls_verify_setting,
+)
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.ports import (
     FieldMatch,
@@ -69,106 +78,12 @@ _VERDICT: Final = re.compile(r"\s*(sesuai|tidak\s+sesuai)\s*(?:\(\s*(\d{1,3})\s*
 _QUOTA_WORDS: Final = re.compile(r"kuota|quota|limit", re.I)
 _NO_MATCH: Final = FieldMatch(False)
 
-BreakerState = Literal["closed", "open", "half_open"]
-
 
 class MalformedReply(ValueError):
     """A reply that is not the ``CALL_VERIFY_BY_ELEMEN`` shape (the message says what is wrong).
 
     The message names the part at fault, never a value from the reply.
     """
-
-
-# --- circuit breaker -------------------------------------------------------------------------
-
-
-class CircuitBreaker:
-    """Stops calling a registry that keeps failing, and tries again after a cool-down.
-
-    ``closed``: calls go through; ``failure_threshold`` consecutive failures
-    open it. ``open``: :meth:`allow` refuses until ``reset_timeout`` seconds
-    have passed, then the breaker is ``half_open`` and lets one trial call
-    through (others are still refused). A success closes it; a failure opens
-    it again for another ``reset_timeout``. Thread-safe.
-
-    :param failure_threshold: consecutive failures that open the breaker (>= 1).
-    :param reset_timeout: seconds the breaker stays open (> 0).
-    :param clock: monotonic seconds; default :func:`time.monotonic` (tests inject one).
-    """
-
-    def __init__(
-        self,
-        failure_threshold: int = 5,
-        reset_timeout: float = 30.0,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if isinstance(failure_threshold, bool) or failure_threshold < 1:
-            raise ValueError(f"failure_threshold must be >= 1, got {failure_threshold!r}")
-        if not reset_timeout > 0:
-            raise ValueError(f"reset_timeout must be > 0, got {reset_timeout!r}")
-        self.failure_threshold = failure_threshold
-        self.reset_timeout = reset_timeout
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._state: BreakerState = "closed"
-        self._failures = 0
-        self._opened_at = 0.0
-        self._trial_running = False
-
-    @property
-    def state(self) -> BreakerState:
-        """``closed``, ``open`` or ``half_open`` (an open breaker past its cool-down)."""
-        with self._lock:
-            if self._state == "open" and self._clock() - self._opened_at >= self.reset_timeout:
-                return "half_open"
-            return self._state
-
-    def allow(self) -> bool:
-        """Whether a call may go out now; a ``True`` must be followed by a ``record_*``."""
-        with self._lock:
-            if self._state == "closed":
-                return True
-            if self._state == "open":
-                if self._clock() - self._opened_at < self.reset_timeout:
-                    return False
-                self._state = "half_open"
-                self._trial_running = False
-            if self._trial_running:
-                return False
-            self._trial_running = True
-            return True
-
-    def record_success(self) -> None:
-        """A call succeeded: close the breaker and forget earlier failures."""
-        with self._lock:
-            if self._state != "closed":
-                logger.info("dukcapil circuit breaker closed")
-            self._state = "closed"
-            self._failures = 0
-            self._trial_running = False
-
-    def record_failure(self) -> None:
-        """A call failed: count it, and open the breaker at the threshold or after a trial."""
-        with self._lock:
-            self._failures += 1
-            self._trial_running = False
-            if self._state == "half_open" or self._failures >= self.failure_threshold:
-                if self._state != "open":
-                    logger.warning(
-                        "dukcapil circuit breaker open after %d consecutive failures;"
-                        " retrying in %.1f s",
-                        self._failures,
-                        self.reset_timeout,
-                    )
-                self._state = "open"
-                self._opened_at = self._clock()
-
-    def __repr__(self) -> str:
-        return (
-            f"CircuitBreaker(state={self.state!r}, failure_threshold={self.failure_threshold},"
-            f" reset_timeout={self.reset_timeout})"
-        )
 
 
 # --- the reply ---------------------------------------------------------------------------------
@@ -281,27 +196,6 @@ def _at_threshold(match: FieldMatch, threshold: int) -> FieldMatch:
 # --- the registry --------------------------------------------------------------------------
 
 
-class _Failure(Exception):
-    """One failed attempt; ``retryable`` for timeouts and 5xx only."""
-
-    def __init__(self, reason: str, *, retryable: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
-
-
-def _import_httpx() -> Any:
-    try:
-        import httpx
-    except ImportError:
-        raise ConfigurationError(
-            "invalid",
-            name="dukcapil",
-            reason="the http adapter needs httpx: pip install 'siapkerja[http]'",
-        ) from None
-    return httpx
-
-
 class HttpRegistry:
     """Dukcapil's ``CALL_VERIFY_BY_ELEMEN`` web service (the ``http`` ``dukcapil`` adapter).
 
@@ -316,13 +210,15 @@ class HttpRegistry:
     :param timeout: seconds for connecting and for the whole reply of one attempt.
     :param retries: extra attempts after a timeout or a 5xx (0 = none).
     :param backoff: seconds before the first retry; doubled for each next one.
-    :param max_backoff: the longest wait between two attempts.
+    :param max_backoff: the longest computed wait between two attempts.
+    :param jitter: up to this many random seconds added to each wait.
+    :param max_retry_after: the longest ``Retry-After`` waited for (a longer one
+        ends the retries).
     :param breaker: the circuit breaker (default: open after 5 failed calls, for 30 s).
     :param client: an ``httpx.Client`` to use (tests, proxies, custom TLS);
         by default one is built and closed by :meth:`close`.
     :param verify: TLS verification for the default client: ``True``, ``False``
         (a self-signed gateway on a VPN) or a CA bundle path.
-    :param sleep: how to wait between attempts (tests inject one).
     """
 
     def __init__(
@@ -338,22 +234,28 @@ class HttpRegistry:
         retries: int = 2,
         backoff: float = 0.2,
         max_backoff: float = 2.0,
+        jitter: float = 0.1,
+        max_retry_after: float = 5.0,
         breaker: CircuitBreaker | None = None,
         client: httpx.Client | None = None,
         verify: bool | str = True,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        httpx_module = _import_httpx()
+        import_httpx("dukcapil")
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("base_url must start with http:// or https://")
         if not customer_id or "/" in customer_id:
             raise ValueError("customer_id must be a non-empty path segment")
         if threshold is not None and not 1 <= threshold <= 100:
             raise ValueError(f"threshold must be 1-100, got {threshold!r}")
-        if isinstance(retries, bool) or retries < 0:
-            raise ValueError(f"retries must be >= 0, got {retries!r}")
-        if not timeout > 0 or backoff < 0 or max_backoff < 0:
-            raise ValueError("timeout must be > 0 and backoff >= 0")
+        if not timeout > 0:
+            raise ValueError("timeout must be > 0")
+        self.retry = RetryPolicy(
+            retries=retries,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            jitter=jitter,
+            max_retry_after=max_retry_after,
+        )
         self.url = f"{base_url.rstrip('/')}/dukcapil/get_json/{customer_id}/CALL_VERIFY_BY_ELEMEN"
         self._credentials = {"USER_ID": user_id, "PASSWORD": password}
         if ip_user:
@@ -361,14 +263,9 @@ class HttpRegistry:
         self.threshold = threshold
         self.timeout = timeout
         self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
         self.breaker = breaker or CircuitBreaker()
-        self._sleep = sleep
         self._owns_client = client is None
-        self._client: httpx.Client = client or httpx_module.Client(
-            timeout=httpx_module.Timeout(timeout), verify=verify
-        )
+        self._client = client or make_client("dukcapil", timeout=timeout, verify=verify)
 
     # --- the port ---
 
@@ -393,7 +290,7 @@ class HttpRegistry:
         try:
             document = self._call(body)
             result = parse_reply(document, request.threshold)
-        except _Failure as failure:
+        except AttemptFailed as failure:
             self.breaker.record_failure()
             raise RegistryUnavailable(
                 "unavailable", adapter="http", reason=failure.reason
@@ -410,61 +307,35 @@ class HttpRegistry:
         return result
 
     def _call(self, body: Mapping[str, str]) -> object:
-        """POST with bounded retries; the decoded JSON, or a non-retryable :class:`_Failure`."""
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            try:
-                return self._attempt(body)
-            except _Failure as failure:
-                elapsed = time.monotonic() - started
-                if not failure.retryable or attempt >= self.retries:
-                    logger.warning(
-                        "dukcapil call failed: %s (attempt %d of %d, %.2f s)",
-                        failure.reason,
-                        attempt + 1,
-                        self.retries + 1,
-                        elapsed,
-                    )
-                    raise
-                delay = min(self.backoff * 2**attempt, self.max_backoff)
-                logger.info(
-                    "dukcapil attempt %d failed: %s (%.2f s); retrying in %.2f s",
-                    attempt + 1,
-                    failure.reason,
-                    elapsed,
-                    delay,
-                )
-                attempt += 1
-                if delay > 0:
-                    self._sleep(delay)
+        """POST with bounded retries; the decoded JSON, or the last :class:`AttemptFailed`."""
+        started = time.monotonic()
+        try:
+            return self.retry.call(lambda: self._attempt(body))
+        except AttemptFailed as failure:
+            logger.warning(
+                "dukcapil call failed: %s (%.2f s, at most %d attempts)",
+                failure.reason,
+                time.monotonic() - started,
+                self.retries + 1,
+            )
+            raise
 
     def _attempt(self, body: Mapping[str, str]) -> object:
-        import httpx
-
-        try:
-            response = self._client.post(self.url, json=dict(body))
-        except httpx.TimeoutException:
-            raise _Failure("timeout", retryable=True) from None
-        except httpx.TransportError as error:
-            # A reset or refused connection: not retried (the brief of this
-            # adapter: timeouts and 5xx only); the breaker counts it.
-            raise _Failure(f"connection:{type(error).__name__}", retryable=False) from None
+        # A reset or refused connection is not retried (the brief of this adapter:
+        # timeouts and 5xx only); the breaker counts it.
+        response = post(self._client, self.url, json=dict(body), retry_lost_connection=False)
+        if (failure := server_error(response)) is not None:
+            raise failure
         status = response.status_code
-        if status >= 500:
-            raise _Failure(f"http_{status}", retryable=True)
         if status == 429:
-            raise _Failure("quota", retryable=False)
+            raise AttemptFailed("quota", retryable=False)
         if status >= 400:
             # Bad credentials, an unregistered IP, a wrong customer id: configuration.
             logger.error("dukcapil refused the request: HTTP %d (check the credentials)", status)
-            raise _Failure(f"http_{status}", retryable=False)
-        try:
-            document = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
-            raise _Failure("malformed", retryable=False) from None
+            raise AttemptFailed(f"http_{status}", retryable=False)
+        document = decode_json(response)
         if _quota_exhausted(document):
-            raise _Failure("quota", retryable=False)
+            raise AttemptFailed("quota", retryable=False)
         return document
 
     # --- lifecycle ---
@@ -499,54 +370,6 @@ def _quota_exhausted(document: object) -> bool:
 # --- factory ---------------------------------------------------------------------------------
 
 
-def _required(settings: Settings, key: str) -> str:
-    value = settings.get(key)
-    if value is None or not value.strip():
-        raise ConfigurationError("invalid", name=key, reason="required when dukcapil = 'http'")
-    return value.strip()
-
-
-def _number(settings: Settings, key: str, default: float, *, minimum: float) -> float:
-    text = settings.get(key)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text.strip())
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < minimum:
-        raise ConfigurationError(
-            "invalid", name=key, reason=f"expected a number >= {minimum:g}, got {text!r}"
-        )
-    return value
-
-
-def _integer(settings: Settings, key: str, default: int, *, minimum: int, maximum: int) -> int:
-    text = settings.get(key)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = int(text.strip())
-    except ValueError:
-        value = minimum - 1
-    if not minimum <= value <= maximum:
-        raise ConfigurationError(
-            "invalid",
-            name=key,
-            reason=f"expected a whole number {minimum}-{maximum}, got {text!r}",
-        )
-    return value
-
-
-def _verify_setting(settings: Settings) -> bool | str:
-    text = settings.get("dukcapil_verify_tls", "true").strip()
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    return text  # a CA bundle path
-
-
 def http_registry_from_settings(settings: Settings) -> HttpRegistry:
     """Factory for the ``http`` ``dukcapil`` adapter.
 
@@ -561,36 +384,31 @@ def http_registry_from_settings(settings: Settings) -> HttpRegistry:
     :raises ConfigurationError: ``config.invalid`` for a missing or malformed
         setting, or when httpx is not installed.
     """
-    url = _required(settings, "dukcapil_url")
+    required = "required when dukcapil = 'http'"
+    url = settings.require_str("dukcapil_url", reason=required)
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError(
             "invalid", name="dukcapil_url", reason="expected http://… or https://…"
         )
-    customer_id = _required(settings, "dukcapil_customer_id")
+    customer_id = settings.require_str("dukcapil_customer_id", reason=required)
     if "/" in customer_id:
         raise ConfigurationError(
             "invalid", name="dukcapil_customer_id", reason="must not contain '/'"
         )
-    threshold_text = settings.get("dukcapil_threshold")
-    threshold = (
-        None
-        if threshold_text is None or not threshold_text.strip()
-        else _integer(settings, "dukcapil_threshold", 0, minimum=1, maximum=100)
-    )
     breaker = CircuitBreaker(
-        _integer(settings, "dukcapil_breaker_failures", 5, minimum=1, maximum=10_000),
-        _number(settings, "dukcapil_breaker_reset", 30.0, minimum=0.001),
+        settings.get_int("dukcapil_breaker_failures", 5, minimum=1, maximum=10_000),
+        settings.get_float("dukcapil_breaker_reset", 30.0, minimum=0.001),
     )
     return HttpRegistry(
         url,
         customer_id,
-        _required(settings, "dukcapil_user_id"),
-        _required(settings, "dukcapil_password"),
-        (settings.get("dukcapil_ip_user") or "").strip(),
-        threshold=threshold,
-        timeout=_number(settings, "dukcapil_timeout", 5.0, minimum=0.001),
-        retries=_integer(settings, "dukcapil_retries", 2, minimum=0, maximum=10),
-        backoff=_number(settings, "dukcapil_backoff", 0.2, minimum=0.0),
+        settings.require_str("dukcapil_user_id", reason=required),
+        settings.require_str("dukcapil_password", reason=required),
+        settings.get_str("dukcapil_ip_user", ""),
+        threshold=settings.get_int("dukcapil_threshold", None, minimum=1, maximum=100),
+        timeout=settings.get_float("dukcapil_timeout", 5.0, minimum=0.001),
+        retries=settings.get_int("dukcapil_retries", 2, minimum=0, maximum=10),
+        backoff=settings.get_float("dukcapil_backoff", 0.2, minimum=0.0),
         breaker=breaker,
-        verify=_verify_setting(settings),
+        verify=tls_verify_setting(settings, "dukcapil_verify_tls"),
     )

@@ -26,7 +26,6 @@ or password guesses through.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Final
@@ -200,36 +199,6 @@ class RedisCounters:
         return f"RedisCounters(prefix={self._prefix!r})"
 
 
-def _positive_float(settings: Settings, key: str, default: float) -> float:
-    text = settings.get(key)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text.strip())
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise ConfigurationError(
-            "invalid", name=key, reason=f"expected a number of seconds > 0, got {text!r}"
-        )
-    return value
-
-
-def _whole_number(settings: Settings, key: str, default: int) -> int:
-    text = settings.get(key)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = int(text.strip())
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise ConfigurationError(
-            "invalid", name=key, reason=f"expected a whole number >= 0, got {text!r}"
-        )
-    return value
-
-
 def redis_counters_from_settings(settings: Settings) -> RedisCounters:
     """Factory for the ``redis`` ``ratelimit`` adapter.
 
@@ -256,16 +225,16 @@ def redis_counters_from_settings(settings: Settings) -> RedisCounters:
             reason="the redis adapter needs redis-py: pip install 'siapkerja[redis]'",
         ) from None
 
-    url = settings.get("redis_url", DEFAULT_REDIS_URL).strip()
+    url = settings.get_str("redis_url", DEFAULT_REDIS_URL)
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigurationError(
             "invalid",
             name="redis_url",
             reason="expected a URL such as 'redis://127.0.0.1:6379/0'",
         )
-    prefix = settings.get("redis_prefix", DEFAULT_PREFIX) or DEFAULT_PREFIX
-    timeout = _positive_float(settings, "redis_timeout", _DEFAULT_TIMEOUT)
-    retries = _whole_number(settings, "redis_retries", _DEFAULT_RETRIES)
+    prefix = settings.get("redis_prefix") or DEFAULT_PREFIX  # as given: blanks may be meant
+    timeout = settings.get_float("redis_timeout", _DEFAULT_TIMEOUT, above=0.0)
+    retries = settings.get_int("redis_retries", _DEFAULT_RETRIES, minimum=0)
     password = settings.get("redis_password") or None
     try:
         client = redis.Redis.from_url(

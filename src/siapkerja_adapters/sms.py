@@ -17,11 +17,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final, TextIO
 
-from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.ports import SentMessage, SmsDeliveryError
 from siapkerja_core.settings import Settings
 
-__all__ = ["ConsoleSender", "MemorySender", "console_from_settings", "memory_from_settings"]
+__all__ = [
+    "CONSOLE_STREAMS",
+    "ConsoleSender",
+    "MemorySender",
+    "console_from_settings",
+    "memory_from_settings",
+]
+
+CONSOLE_STREAMS: Final = ("stdout", "stderr")
+"""The values of ``sms_console_stream``: where the ``console`` adapter prints."""
 
 logger = logging.getLogger("siapkerja.sms")
 
@@ -150,14 +158,8 @@ class MemorySender:
 
 def console_from_settings(settings: Settings) -> ConsoleSender:
     """Factory for the ``console`` adapter: ``sms_console_stream`` is ``stdout`` or ``stderr``."""
-    choice = settings.get("sms_console_stream", "stdout").strip().lower()
-    if choice == "stdout":
-        return ConsoleSender()
-    if choice == "stderr":
-        return ConsoleSender(sys.stderr)
-    raise ConfigurationError(
-        "invalid", name="sms_console_stream", reason=f"expected stdout or stderr, got {choice!r}"
-    )
+    choice = settings.get_choice("sms_console_stream", "stdout", CONSOLE_STREAMS)
+    return ConsoleSender(sys.stderr) if choice == "stderr" else ConsoleSender()
 
 
 def memory_from_settings(_settings: Settings) -> MemorySender:

@@ -11,6 +11,10 @@ its URL, an auth header, a JSON body template with ``{to}``, ``{text}`` and
 ``{idempotency_key}`` placeholders, and where the message id sits in its
 reply (``message_id_path``, e.g. ``data.message_id``).
 
+Retries (:mod:`siapkerja_adapters.http_client`): timeouts, lost connections,
+5xx and 429 are retried with jittered exponential backoff, and a gateway's
+``Retry-After`` is honoured.
+
 No double sends: every request carries an ``Idempotency-Key`` header (the
 caller's key, or a fresh one per logical message), so a retry after a
 timeout or a reset — when the gateway may already have taken the message —
@@ -31,16 +35,25 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from siapkerja_adapters.dukcapil_http import _import_httpx, _integer, _number
+from siapkerja_adapters.http_client import (
+    AttemptFailed,
+    RetryPolicy,
+    decode_json,
+    import_httpx,
+    make_client,
+    post,
+    retry_after,
+    server_error,
+    tls_verify_setting,
+)
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.ports import SentMessage, SmsDeliveryError
 from siapkerja_core.settings import Settings
@@ -93,13 +106,6 @@ class FlushReport:
     sent: tuple[SentMessage, ...] = ()
     pending: int = 0
     dropped: int = 0
-
-
-class _Failure(Exception):
-    def __init__(self, reason: str, *, retryable: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
 
 
 def _render(template: object, values: Mapping[str, str]) -> object:
@@ -178,6 +184,9 @@ class HttpSender:
     :param retries: extra attempts after a timeout, a lost connection, a 5xx
         or a 429 (safe: the idempotency key is the same).
     :param backoff: seconds before the first retry, doubled each time (capped by ``max_backoff``).
+    :param jitter: up to this many random seconds added to each wait.
+    :param max_retry_after: the longest ``Retry-After`` (of a 429 or a 5xx)
+        waited for; a longer one ends the retries and the message waits in the outbox.
     :param outbox_limit: messages the outbox holds at most (the oldest is dropped).
     :param outbox_max_age: a pending message older than this is dropped (an
         OTP's lifetime: default 5 minutes).
@@ -188,7 +197,6 @@ class HttpSender:
     :param client: an ``httpx.Client`` to use; by default one is built and closed by :meth:`close`.
     :param verify: TLS verification for the default client (``True``, ``False`` or a CA path).
     :param clock: the aware current time (receipts, outbox ages).
-    :param sleep: how to wait between attempts.
     """
 
     def __init__(
@@ -204,6 +212,8 @@ class HttpSender:
         retries: int = 2,
         backoff: float = 0.2,
         max_backoff: float = 2.0,
+        jitter: float = 0.1,
+        max_retry_after: float = 5.0,
         outbox_limit: int = 1000,
         outbox_max_age: timedelta = timedelta(minutes=5),
         outbox_max_attempts: int = 5,
@@ -212,15 +222,19 @@ class HttpSender:
         client: httpx.Client | None = None,
         verify: bool | str = True,
         clock: Callable[[], datetime] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        httpx_module = _import_httpx()
+        import_httpx("sms")
         if not url.startswith(("http://", "https://")):
             raise ValueError("url must start with http:// or https://")
-        if isinstance(retries, bool) or retries < 0:
-            raise ValueError(f"retries must be >= 0, got {retries!r}")
-        if not timeout > 0 or backoff < 0 or max_backoff < 0:
-            raise ValueError("timeout must be > 0 and backoff >= 0")
+        if not timeout > 0:
+            raise ValueError("timeout must be > 0")
+        self.retry = RetryPolicy(
+            retries=retries,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            jitter=jitter,
+            max_retry_after=max_retry_after,
+        )
         if outbox_limit < 1 or outbox_max_attempts < 1 or outbox_max_age <= timedelta(0):
             raise ValueError("outbox_limit, outbox_max_attempts and outbox_max_age must be > 0")
         if not message_id_path.strip():
@@ -233,18 +247,13 @@ class HttpSender:
             self._headers[auth_header] = f"{auth_scheme} {token}" if auth_scheme else token
         self.timeout = timeout
         self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
         self.outbox_limit = outbox_limit
         self.outbox_max_age = outbox_max_age
         self.outbox_max_attempts = outbox_max_attempts
         self.supersede = supersede
         self._clock = clock or _system_clock
-        self._sleep = sleep
         self._owns_client = client is None
-        self._client: httpx.Client = client or httpx_module.Client(
-            timeout=httpx_module.Timeout(timeout), verify=verify
-        )
+        self._client = client or make_client("sms", timeout=timeout, verify=verify)
         self._cond = threading.Condition()
         self._sending: set[str] = set()
         self._receipts: OrderedDict[str, SentMessage] = OrderedDict()
@@ -269,7 +278,7 @@ class HttpSender:
             self._sending.add(key)
         try:
             receipt = self._deliver(to, text, key, retries=self.retries)
-        except _Failure as failure:
+        except AttemptFailed as failure:
             attempts = 1 if previous is None else previous.attempts + 1
             queued_at = self._clock() if previous is None else previous.queued_at
             queued = self._queue(
@@ -339,7 +348,7 @@ class HttpSender:
                 receipt = self._deliver(
                     message.to, message.text, message.idempotency_key, retries=0
                 )
-            except _Failure as failure:
+            except AttemptFailed as failure:
                 retry = attrs.evolve(
                     message, attempts=message.attempts + 1, last_failure=failure.reason
                 )
@@ -402,58 +411,34 @@ class HttpSender:
     def _deliver(self, to: str, text: str, key: str, *, retries: int) -> SentMessage:
         body = _render(self._template, {"{to}": to, "{text}": text, "{idempotency_key}": key})
         headers = {**self._headers, IDEMPOTENCY_HEADER: key}
-        attempt = 0
-        while True:
-            try:
-                message_id = self._attempt(body, headers)
-            except _Failure as failure:
-                if not failure.retryable or attempt >= retries:
-                    raise
-                delay = min(self.backoff * 2**attempt, self.max_backoff)
-                logger.info(
-                    "sms %s attempt %d failed (%s); retrying in %.2f s",
-                    key,
-                    attempt + 1,
-                    failure.reason,
-                    delay,
-                )
-                attempt += 1
-                if delay > 0:
-                    self._sleep(delay)
-                continue
-            receipt = SentMessage(to=to, text=text, message_id=message_id, sent_at=self._clock())
-            with self._cond:
-                self._receipts[key] = receipt
-                while len(self._receipts) > _RECEIPTS_KEPT:
-                    self._receipts.popitem(last=False)
-            logger.info("sms %s sent as %s", key, message_id)
-            logger.debug("sms %s text: %s", key, text)
-            return receipt
+        message_id = self.retry.call(lambda: self._attempt(body, headers), retries=retries)
+        receipt = SentMessage(to=to, text=text, message_id=message_id, sent_at=self._clock())
+        with self._cond:
+            self._receipts[key] = receipt
+            while len(self._receipts) > _RECEIPTS_KEPT:
+                self._receipts.popitem(last=False)
+        logger.info("sms %s sent as %s", key, message_id)
+        logger.debug("sms %s text: %s", key, text)
+        return receipt
 
     def _attempt(self, body: object, headers: Mapping[str, str]) -> str:
-        import httpx
-
-        try:
-            response = self._client.post(self.url, json=body, headers=dict(headers))
-        except httpx.TimeoutException:
-            raise _Failure("timeout", retryable=True) from None
-        except httpx.TransportError as error:
-            # The gateway may have the message already: the same key makes a retry safe.
-            raise _Failure(f"connection:{type(error).__name__}", retryable=True) from None
+        # A lost connection is retried: the gateway may have the message already,
+        # and the same idempotency key makes a second send safe.
+        response = post(
+            self._client, self.url, json=body, headers=headers, retry_lost_connection=True
+        )
+        if (failure := server_error(response)) is not None:
+            raise failure
         status = response.status_code
-        if status >= 500 or status == 429:
-            raise _Failure(f"http_{status}", retryable=True)
+        if status == 429:
+            raise AttemptFailed(f"http_{status}", retryable=True, retry_after=retry_after(response))
         if status >= 400:
             logger.error("sms gateway refused the request: HTTP %d", status)
-            raise _Failure(f"http_{status}", retryable=False)
-        try:
-            document: Any = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
-            raise _Failure("malformed", retryable=False) from None
-        message_id = _message_id(document, self._id_path)
+            raise AttemptFailed(f"http_{status}", retryable=False)
+        message_id = _message_id(decode_json(response), self._id_path)
         if message_id is None:
             logger.error("sms gateway reply has no message id at %r", ".".join(self._id_path))
-            raise _Failure("malformed", retryable=False)
+            raise AttemptFailed("malformed", retryable=False)
         return message_id
 
     # --- lifecycle ---
@@ -473,15 +458,6 @@ class HttpSender:
         return f"HttpSender(url={self.url!r}, pending={len(self._outbox)})"
 
 
-def _verify_setting(settings: Settings) -> bool | str:
-    text = settings.get("sms_verify_tls", "true").strip()
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    return text
-
-
 def http_sender_from_settings(settings: Settings) -> HttpSender:
     """Factory for the ``http`` ``sms`` adapter.
 
@@ -497,9 +473,7 @@ def http_sender_from_settings(settings: Settings) -> HttpSender:
     :raises ConfigurationError: ``config.invalid`` for a missing or malformed
         setting, or when httpx is not installed.
     """
-    url = (settings.get("sms_url") or "").strip()
-    if not url:
-        raise ConfigurationError("invalid", name="sms_url", reason="required when sms = 'http'")
+    url = settings.require_str("sms_url", reason="required when sms = 'http'")
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError("invalid", name="sms_url", reason="expected http://… or https://…")
     template = settings.get("sms_body_template", DEFAULT_BODY_TEMPLATE)
@@ -507,23 +481,22 @@ def http_sender_from_settings(settings: Settings) -> HttpSender:
         parse_body_template(template)
     except ValueError as error:
         raise ConfigurationError("invalid", name="sms_body_template", reason=str(error)) from None
+    # Set but blank means a bare token, as "none" does: not get_str, which would default it.
     scheme = settings.get("sms_auth_scheme", "Bearer").strip()
     return HttpSender(
         url,
-        token=(settings.get("sms_token") or "").strip() or None,
-        auth_header=settings.get("sms_auth_header", "Authorization").strip() or "Authorization",
+        token=settings.get_str("sms_token"),
+        auth_header=settings.get_str("sms_auth_header", "Authorization"),
         auth_scheme="" if scheme.lower() in ("", "none") else scheme,
         body_template=template,
-        message_id_path=settings.get("sms_message_id_path", "message_id").strip() or "message_id",
-        timeout=_number(settings, "sms_timeout", 5.0, minimum=0.001),
-        retries=_integer(settings, "sms_retries", 2, minimum=0, maximum=10),
-        backoff=_number(settings, "sms_backoff", 0.2, minimum=0.0),
-        outbox_limit=_integer(settings, "sms_outbox_limit", 1000, minimum=1, maximum=1_000_000),
-        outbox_max_age=timedelta(
-            seconds=_number(settings, "sms_outbox_max_age", 300.0, minimum=1.0)
+        message_id_path=settings.get_str("sms_message_id_path", "message_id"),
+        timeout=settings.get_float("sms_timeout", 5.0, minimum=0.001),
+        retries=settings.get_int("sms_retries", 2, minimum=0, maximum=10),
+        backoff=settings.get_float("sms_backoff", 0.2, minimum=0.0),
+        outbox_limit=settings.get_int("sms_outbox_limit", 1000, minimum=1, maximum=1_000_000),
+        outbox_max_age=settings.get_duration(
+            "sms_outbox_max_age", timedelta(minutes=5), minimum=timedelta(seconds=1)
         ),
-        outbox_max_attempts=_integer(
-            settings, "sms_outbox_max_attempts", 5, minimum=1, maximum=100
-        ),
-        verify=_verify_setting(settings),
+        outbox_max_attempts=settings.get_int("sms_outbox_max_attempts", 5, minimum=1, maximum=100),
+        verify=tls_verify_setting(settings, "sms_verify_tls"),
     )

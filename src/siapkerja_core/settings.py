@@ -15,9 +15,11 @@ same inputs always give the same settings and tests need no monkeypatching.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Final, overload
 
@@ -29,9 +31,11 @@ __all__ = [
     "ADAPTER_KINDS",
     "CONFIG_ENV",
     "ENV_PREFIX",
+    "MIN_SECRET_BYTES",
     "PLUGINS_ENV",
     "PROFILES",
     "Settings",
+    "check_secret",
     "resolve_settings",
 ]
 
@@ -43,6 +47,12 @@ CONFIG_ENV: Final = "SIAPKERJA_CONFIG"
 """Environment variable naming the TOML settings file."""
 PLUGINS_ENV: Final = "SIAPKERJA_PLUGINS"
 """Environment variable limiting which entry-point plug-ins load (comma list; empty: none)."""
+
+MIN_SECRET_BYTES: Final = 16
+"""The shortest secret accepted for ``secret_key`` (32 random bytes recommended)."""
+
+_TRUE: Final = frozenset({"true", "1", "yes", "on"})
+_FALSE: Final = frozenset({"false", "0", "no", "off"})
 
 # These variables steer loading itself; they are never settings.
 _RESERVED_ENV: Final = frozenset({CONFIG_ENV, PLUGINS_ENV})
@@ -153,7 +163,11 @@ class Settings:
     ``storage``, ``sms``, ``dukcapil`` and ``ratelimit`` name the adapter that
     fills each port (names, never import paths). ``extra`` holds
     adapter-specific keys (``dukcapil_residents``, ``sms_console_stream``, …)
-    as strings; adapters read them with :meth:`get` and parse them themselves.
+    as strings; adapters read them with the typed accessors (:meth:`get_str`,
+    :meth:`require_str`, :meth:`get_int`, :meth:`get_float`, :meth:`get_duration`,
+    :meth:`get_bool`, :meth:`get_choice`, :meth:`get_secret`), which strip
+    blanks, treat a blank value as unset, and raise ``config.invalid`` naming
+    the key and what was expected.
 
     ``profile`` and ``sources`` record where each value came from
     (``"kwargs"``, ``"env"``, ``"file"`` or ``"profile"``); they do not take
@@ -205,6 +219,186 @@ class Settings:
         A value without a recorded source (``Settings`` built directly) counts as explicit.
         """
         return self.sources.get(key) != "profile"
+
+    # --- typed accessors: one parser per kind of value, one wording per error ---
+
+    def _text(self, key: str) -> str | None:
+        value = self.get(key)
+        if value is None:
+            return None
+        return value.strip() or None
+
+    @overload
+    def get_str(self, key: str) -> str | None: ...
+    @overload
+    def get_str(self, key: str, default: str) -> str: ...
+
+    def get_str(self, key: str, default: str | None = None) -> str | None:
+        """The setting ``key`` stripped of blanks; ``default`` when unset or blank."""
+        text = self._text(key)
+        return default if text is None else text
+
+    def require_str(self, key: str, *, reason: str = "required") -> str:
+        """The setting ``key`` stripped of blanks.
+
+        :raises ConfigurationError: ``config.invalid`` with ``reason`` when unset or blank.
+        """
+        text = self._text(key)
+        if text is None:
+            raise ConfigurationError("invalid", name=key, reason=reason)
+        return text
+
+    @overload
+    def get_int(
+        self, key: str, default: int, *, minimum: int | None = ..., maximum: int | None = ...
+    ) -> int: ...
+    @overload
+    def get_int(
+        self, key: str, default: None, *, minimum: int | None = ..., maximum: int | None = ...
+    ) -> int | None: ...
+
+    def get_int(
+        self,
+        key: str,
+        default: int | None,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
+        """The setting ``key`` as a whole number within ``minimum``-``maximum`` (inclusive).
+
+        :raises ConfigurationError: ``config.invalid`` for anything else.
+        """
+        text = self._text(key)
+        if text is None:
+            return default
+        try:
+            value: int | None = int(text)
+        except ValueError:
+            value = None
+        if (
+            value is None
+            or (minimum is not None and value < minimum)
+            or (maximum is not None and value > maximum)
+        ):
+            raise ConfigurationError(
+                "invalid",
+                name=key,
+                reason=f"expected a whole number{_bounds(minimum, maximum)}, got {text!r}",
+            )
+        return value
+
+    @overload
+    def get_float(
+        self, key: str, default: float, *, minimum: float | None = ..., above: float | None = ...
+    ) -> float: ...
+    @overload
+    def get_float(
+        self, key: str, default: None, *, minimum: float | None = ..., above: float | None = ...
+    ) -> float | None: ...
+
+    def get_float(
+        self,
+        key: str,
+        default: float | None,
+        *,
+        minimum: float | None = None,
+        above: float | None = None,
+    ) -> float | None:
+        """The setting ``key`` as a finite number ``>= minimum`` (and ``> above``).
+
+        :raises ConfigurationError: ``config.invalid`` for anything else.
+        """
+        text = self._text(key)
+        if text is None:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if (
+            not math.isfinite(value)
+            or (minimum is not None and value < minimum)
+            or (above is not None and value <= above)
+        ):
+            bound = ""
+            if minimum is not None:
+                bound = f" >= {minimum:g}"
+            elif above is not None:
+                bound = f" > {above:g}"
+            raise ConfigurationError(
+                "invalid", name=key, reason=f"expected a number{bound}, got {text!r}"
+            )
+        return value
+
+    def get_duration(
+        self, key: str, default: timedelta, *, minimum: timedelta = timedelta(0)
+    ) -> timedelta:
+        """The setting ``key``, in seconds (a number), as a duration of at least ``minimum``.
+
+        :raises ConfigurationError: ``config.invalid`` for anything else.
+        """
+        seconds = self.get_float(key, None, minimum=minimum.total_seconds())
+        return default if seconds is None else timedelta(seconds=seconds)
+
+    def get_bool(self, key: str, default: bool) -> bool:
+        """The setting ``key`` as a yes/no: ``true``/``1``/``yes``/``on`` or their opposites.
+
+        :raises ConfigurationError: ``config.invalid`` for anything else.
+        """
+        text = self._text(key)
+        if text is None:
+            return default
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise ConfigurationError(
+            "invalid", name=key, reason=f"expected true or false, got {text!r}"
+        )
+
+    def get_choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+        """The setting ``key``, lower-cased, which must be one of ``choices``.
+
+        :raises ConfigurationError: ``config.invalid`` for anything else.
+        """
+        text = self._text(key)
+        if text is None:
+            return default
+        if text.lower() not in choices:
+            listed = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+            raise ConfigurationError("invalid", name=key, reason=f"expected {listed}, got {text!r}")
+        return text.lower()
+
+    def get_secret(self, key: str) -> str | None:
+        """The secret ``key`` as given (not stripped), checked by :func:`check_secret`."""
+        value = self.get(key)
+        return None if not value else check_secret(key, value)
+
+
+def check_secret(name: str, value: str) -> str:
+    """``value`` if it is long enough to be a secret (:data:`MIN_SECRET_BYTES` in UTF-8).
+
+    The one place the rule lives: the settings' ``secret_key`` and a secret
+    passed by hand (``create_app(secret_key=...)``) go through it.
+
+    :raises ConfigurationError: ``config.invalid`` naming ``name`` when it is shorter.
+    """
+    if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise ConfigurationError(
+            "invalid",
+            name=name,
+            reason=f"use at least {MIN_SECRET_BYTES} random bytes (32 recommended)",
+        )
+    return value
+
+
+def _bounds(minimum: int | None, maximum: int | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f" {minimum}-{maximum}"
+    if minimum is not None:
+        return f" >= {minimum}"
+    return "" if maximum is None else f" <= {maximum}"
 
 
 def _as_setting(key: str, value: object, origin: str) -> str:

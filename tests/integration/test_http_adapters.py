@@ -3,7 +3,8 @@
 The servers (``fake_servers.py``) imitate Dukcapil's ``CALL_VERIFY_BY_ELEMEN``
 and a generic SMS gateway, and are scripted per test: slow replies beyond the
 client's timeout, 5xx, malformed JSON, reset connections, an exhausted quota.
-Timeouts here are 0.2 s; backoff waits are recorded instead of slept.
+Timeouts here are 0.2 s; backoffs are 0 unless a test sets them, without jitter, and
+the waits stamina schedules are recorded by a retry hook (``retry_waits``).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def make_registry(dukcapil: FakeDukcapil) -> Iterator[Callable[..., HttpRegistry
     made: list[HttpRegistry] = []
 
     def make(**options: Any) -> HttpRegistry:
-        options = {"timeout": TIMEOUT, "retries": 1, "backoff": 0.0, **options}
+        options = {"timeout": TIMEOUT, "retries": 1, "backoff": 0.0, "jitter": 0.0, **options}
         registry = HttpRegistry(
             dukcapil.url,
             dukcapil.CUSTOMER_ID,
@@ -126,6 +127,7 @@ def make_sender(gateway: FakeSmsGateway) -> Iterator[Callable[..., HttpSender]]:
             "timeout": TIMEOUT,
             "retries": 1,
             "backoff": 0.0,
+            "jitter": 0.0,
             **options,
         }
         sender = HttpSender(gateway.send_url, **options)
@@ -135,6 +137,18 @@ def make_sender(gateway: FakeSmsGateway) -> Iterator[Callable[..., HttpSender]]:
     yield make
     for sender in made:
         sender.close()
+
+
+@pytest.fixture
+def retry_waits() -> Iterator[list[float]]:
+    """The waits stamina schedules between attempts, in order (each is also slept)."""
+    from stamina.instrumentation import get_on_retry_hooks, set_on_retry_hooks
+
+    waits: list[float] = []
+    hooks = get_on_retry_hooks()
+    set_on_retry_hooks([*hooks, lambda details: waits.append(details.wait_for)])
+    yield waits
+    set_on_retry_hooks(hooks)
 
 
 # --- Dukcapil: the wire shape ------------------------------------------------------------------
@@ -265,15 +279,14 @@ def assert_unavailable(registry: PopulationRegistry, reason: str) -> RegistryUna
     return caught.value
 
 
-def test_a_slow_reply_times_out_after_bounded_retries(dukcapil, make_registry) -> None:
-    sleeps: list[float] = []
-    registry = make_registry(retries=2, backoff=0.05, sleep=sleeps.append)
+def test_a_slow_reply_times_out_after_bounded_retries(dukcapil, make_registry, retry_waits) -> None:
+    registry = make_registry(retries=2, backoff=0.05)
     dukcapil.script(*(slow(BEYOND_TIMEOUT) for _ in range(3)))
     started = time.monotonic()
     assert_unavailable(registry, "timeout")
     assert time.monotonic() - started < 3 * TIMEOUT + 0.5
     assert dukcapil.request_count == 3
-    assert sleeps == [0.05, 0.1]  # exponential backoff between the attempts
+    assert retry_waits == pytest.approx([0.05, 0.1])  # exponential backoff between the attempts
 
 
 def test_one_slow_reply_then_an_answer_succeeds(dukcapil, make_registry) -> None:
@@ -295,13 +308,35 @@ def test_5xx_after_every_retry_is_unavailable(dukcapil, make_registry) -> None:
     assert dukcapil.request_count == 3
 
 
-def test_backoff_is_capped(dukcapil, make_registry) -> None:
-    sleeps: list[float] = []
+def test_backoff_is_capped(dukcapil, make_registry, retry_waits) -> None:
     dukcapil.fail_next(5, 500)
-    assert_unavailable(
-        make_registry(retries=4, backoff=0.1, max_backoff=0.25, sleep=sleeps.append), "http_500"
-    )
-    assert sleeps == [0.1, 0.2, 0.25, 0.25]
+    assert_unavailable(make_registry(retries=4, backoff=0.1, max_backoff=0.25), "http_500")
+    assert retry_waits == pytest.approx([0.1, 0.2, 0.25, 0.25])
+
+
+def test_backoff_is_jittered(dukcapil, make_registry, retry_waits) -> None:
+    dukcapil.fail_next(3, 503)
+    assert_unavailable(make_registry(retries=2, backoff=0.02, jitter=0.05), "http_503")
+    assert len(retry_waits) == 2
+    for wait, base in zip(retry_waits, (0.02, 0.04), strict=True):
+        assert base <= wait <= base + 0.05 + 1e-9
+
+
+def test_retry_after_replaces_the_backoff(dukcapil, make_registry, retry_waits) -> None:
+    dukcapil.script(status(503, retry_after="1"))
+    started = time.monotonic()
+    assert make_registry(backoff=0.0).verify(ASK_GALIH).status == "found"
+    assert time.monotonic() - started >= 1.0  # the server said when: not before
+    assert retry_waits == pytest.approx([1.0])
+    assert dukcapil.request_count == 2
+
+
+def test_a_retry_after_beyond_the_cap_ends_the_retries(dukcapil, make_registry) -> None:
+    dukcapil.script(status(503, retry_after="120"))
+    started = time.monotonic()
+    assert_unavailable(make_registry(retries=3, max_retry_after=5.0), "http_503")
+    assert time.monotonic() - started < 1.0  # fails fast instead of waiting two minutes
+    assert dukcapil.request_count == 1
 
 
 @pytest.mark.parametrize(
@@ -609,6 +644,32 @@ def test_concurrent_sends_with_one_key_make_one_request(gateway, make_sender) ->
         thread.join()
     assert len(set(ids)) == 1
     assert gateway.request_count == 1
+
+
+def test_a_gateway_retry_after_date_is_honoured(gateway, make_sender, retry_waits) -> None:
+    """A 429 with ``Retry-After`` as an HTTP date: the sender waits until then, once."""
+    from email.utils import format_datetime
+
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+    gateway.script(status(429, retry_after=when))
+    sender = make_sender()
+    assert sender.send(TO, TEXT).message_id == "gw-000001"
+    assert gateway.request_count == 2
+    # The header has whole seconds: the wait is what is left of the two, at most two.
+    [wait] = retry_waits
+    assert 0.5 < wait <= 2.0
+
+
+def test_testing_mode_drops_the_waits(gateway, make_sender, retry_waits) -> None:
+    """``stamina.set_testing`` (for applications' test suites): no wait, the attempts capped."""
+    import stamina
+
+    gateway.script(status(503, retry_after="3"), status(503))
+    with stamina.set_testing(True, attempts=3, cap=True):
+        started = time.monotonic()
+        assert make_sender(retries=2, backoff=5.0).send(TO, TEXT).message_id == "gw-000001"
+        assert time.monotonic() - started < 1.0
+    assert retry_waits == [0.0, 0.0]
 
 
 # --- SMS: the outbox -----------------------------------------------------------------------------

@@ -43,8 +43,9 @@ from siapkerja_adapters.sql import (
     generate_key_setting,
 )
 from siapkerja_adapters.sql import schema as sk
+from siapkerja_adapters.sql.counters import SqlCounters
 from siapkerja_adapters.sql.migrate import head_revision
-from siapkerja_adapters.sql.store import _SCAN, SqlCounters
+from siapkerja_adapters.sql.storage import _SCAN
 from siapkerja_core.journey import AlreadyRegistered, RegistrationError
 from siapkerja_core.model import (
     AccessRecord,
@@ -178,7 +179,7 @@ def test_db_upgrade_and_current_through_the_cli(
 ) -> None:
     from typer.testing import CliRunner
 
-    from siapkerja_adapters.sql.cli import db_app
+    from siapkerja_adapters.cli.db import db_app
 
     url, schema = database
     env = {"SIAPKERJA_STORAGE_KEY": STORAGE_KEY, "SIAPKERJA_DATABASE_SCHEMA": schema or ""}
@@ -640,45 +641,45 @@ def test_a_ciphertext_moved_to_another_row_does_not_decrypt(tmp_path: Path) -> N
 
 def _lookups() -> list[Any]:
     """Every lookup statement of the repositories, with parameters, as pytest params."""
-    from siapkerja_adapters.sql import store
+    from siapkerja_adapters.sql import accounts, cards, keyring, ledger, transaction
 
     blob = b"\x00" * 32
     statements: list[tuple[str, sa.Executable, dict[str, Any]]] = [
         (f"account by {field}", stmt, {"value": blob})
-        for field, stmt in store._Accounts._FIND.items()
+        for field, stmt in accounts._Accounts._FIND.items()
     ]
     statements += [
         (
             "identifiers taken",
-            store._Accounts._TAKEN,
+            accounts._Accounts._TAKEN,
             {"nik_index": blob, "email_index": blob, "phone_index": blob},
         ),
-        ("account by id", store._Accounts._GET, {"id": "a"}),
-        ("account ids, first page", store._Accounts._IDS, {"limit": 10}),
-        ("account ids, next page", store._Accounts._IDS_AFTER, {"after": "a", "limit": 10}),
-        ("registration", store._Registrations._GET, {"id": "r"}),
-        ("challenge", store._Challenges._GET, {"id": "r"}),
-        ("reset", store._Resets._GET, {"id": "r"}),
-        ("session", store._Sessions._GET, {"id": "s"}),
-        ("sessions of an account", store._Sessions._DELETE_FOR, {"account_id": "a"}),
-        ("profile", store._Profiles._GET, {"account_id": "a"}),
-        ("verifier", store._Verifiers._GET, {"value": "v"}),
-        ("verifier by key", store._Verifiers._BY_KEY, {"value": "k"}),
-        ("consent", store._Consents._GET, {"id": "c"}),
-        ("consents of an account", store._Consents._FOR, {"account_id": "a"}),
-        ("ledger of an account", store._AccessLog._FOR, {"account_id": "a"}),
-        ("check-in", store._CheckIns._GET, {"card_ref": 1, "event_id": "e"}),
-        ("check-ins of an event", store._CheckIns._FOR, {"event_id": "e"}),
-        ("keyring", store._Keyrings._GET, {}),
+        ("account by id", accounts._Accounts._GET, {"id": "a"}),
+        ("account ids, first page", accounts._Accounts._IDS, {"limit": 10}),
+        ("account ids, next page", accounts._Accounts._IDS_AFTER, {"after": "a", "limit": 10}),
+        ("registration", accounts._Registrations._GET, {"id": "r"}),
+        ("challenge", accounts._Challenges._GET, {"id": "r"}),
+        ("reset", accounts._Resets._GET, {"id": "r"}),
+        ("session", accounts._Sessions._GET, {"id": "s"}),
+        ("sessions of an account", accounts._Sessions._DELETE_FOR, {"account_id": "a"}),
+        ("profile", cards._Profiles._GET, {"account_id": "a"}),
+        ("verifier", ledger._Verifiers._GET, {"value": "v"}),
+        ("verifier by key", ledger._Verifiers._BY_KEY, {"value": "k"}),
+        ("consent", ledger._Consents._GET, {"id": "c"}),
+        ("consents of an account", ledger._Consents._FOR, {"account_id": "a"}),
+        ("ledger of an account", ledger._AccessLog._FOR, {"account_id": "a"}),
+        ("check-in", ledger._CheckIns._GET, {"card_ref": 1, "event_id": "e"}),
+        ("check-ins of an event", ledger._CheckIns._FOR, {"event_id": "e"}),
+        ("keyring", keyring._Keyrings._GET, {}),
         ("counter", SqlCounters._COUNT, {"key": "k"}),
         ("scan", _SCAN, {"card_ref": 1}),
-        ("card holders: accounts", store._HOLDER_ACCOUNTS, {"ids": ["a", "b"]}),
-        ("card holders: cards", store._HOLDER_CARDS, {"ids": ["a", "b"]}),
-        ("card holders: profiles", store._HOLDER_PROFILES, {"ids": ["a", "b"]}),
+        ("card holders: accounts", transaction._HOLDER_ACCOUNTS, {"ids": ["a", "b"]}),
+        ("card holders: cards", transaction._HOLDER_CARDS, {"ids": ["a", "b"]}),
+        ("card holders: profiles", transaction._HOLDER_PROFILES, {"ids": ["a", "b"]}),
     ]
     statements += [
         (f"card by {column}", stmt, {"value": 1 if column == "card_ref" else "x"})
-        for column, stmt in store._Cards._BY.items()
+        for column, stmt in cards._Cards._BY.items()
     ]
     return [pytest.param(stmt, params, id=label) for label, stmt, params in statements]
 

@@ -36,7 +36,9 @@ import uvicorn
 from typer.testing import CliRunner
 
 from siapkerja_adapters import connect
-from siapkerja_adapters.serve_cli import keys_app, serve, token_app
+from siapkerja_adapters.cli.keys import keys_app
+from siapkerja_adapters.cli.serve import serve
+from siapkerja_adapters.cli.tokens import token_app
 from siapkerja_adapters.web import create_app
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
@@ -335,7 +337,7 @@ def test_serve_runs_a_real_server_on_the_embedded_default(workdir: Path) -> None
         port = probe.getsockname()[1]  # free a moment ago; uvicorn binds it anew
     script = (
         "import typer\n"
-        "from siapkerja_adapters.serve_cli import serve\n"
+        "from siapkerja_adapters.cli.serve import serve\n"
         "app = typer.Typer(add_completion=False)\n"
         "app.command()(serve)\n"
         "app()\n"
@@ -488,7 +490,7 @@ def test_serve_reload_builds_the_same_app_in_the_reloaded_process(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``serve --reload`` hands its options to uvicorn's child through the environment."""
-    from siapkerja_adapters import serve_cli
+    from siapkerja_adapters.cli import serve as serve_cli
 
     monkeypatch.setenv("SIAPKERJA_STORAGE", "memory")
     options = {"dev": True, "config": None, "host": "127.0.0.1", "port": 8123, "root_path": ""}
@@ -501,7 +503,7 @@ def test_serve_reload_builds_the_same_app_in_the_reloaded_process(
     result = invoke("serve", "--dev", "--reload", "--port", "8123")
     assert result.exit_code == 0, result.output
     (call,) = calls
-    assert call["target"] == "siapkerja_adapters.serve_cli:reload_factory"
+    assert call["target"] == "siapkerja_adapters.cli.serve:reload_factory"
     assert call["factory"] is True
     assert call["reload"] is True
     assert json.loads(os.environ["_SIAPKERJA_SERVE"])["dev"] is True

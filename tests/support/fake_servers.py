@@ -74,6 +74,7 @@ class Fault:
     seconds: float = 0.0
     code: int = 503
     body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def slow(seconds: float) -> Fault:
@@ -81,9 +82,11 @@ def slow(seconds: float) -> Fault:
     return Fault("slow", seconds=seconds)
 
 
-def status(code: int = 503) -> Fault:
-    """Answer with this HTTP status and a small JSON error; do nothing else."""
-    return Fault("status", code=code, body=json.dumps({"error": f"status {code}"}).encode())
+def status(code: int = 503, *, retry_after: str | None = None) -> Fault:
+    """Answer with this HTTP status and a small JSON error (and a ``Retry-After``); nothing else."""
+    headers = () if retry_after is None else (("Retry-After", retry_after),)
+    body = json.dumps({"error": f"status {code}"}).encode()
+    return Fault("status", code=code, body=body, headers=headers)
 
 
 def malformed() -> Fault:
@@ -218,7 +221,7 @@ class FakeServer:
             handler.close_connection = True
             return
         if fault is not None and fault.kind in ("status", "malformed", "reply"):
-            self._write(handler, fault.code, fault.body)
+            self._write(handler, fault.code, fault.body, fault.headers)
             return
         code, document = self.handle(recorded)
         if fault is not None and fault.kind == "slow":
@@ -226,9 +229,13 @@ class FakeServer:
         self._write(handler, code, json.dumps(document).encode())
 
     @staticmethod
-    def _write(handler: _Handler, code: int, body: bytes) -> None:
+    def _write(
+        handler: _Handler, code: int, body: bytes, headers: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         try:
             handler.send_response(code)
+            for name, value in headers:
+                handler.send_header(name, value)
             handler.send_header("Content-Type", "application/json")
             handler.send_header("Content-Length", str(len(body)))
             handler.end_headers()

@@ -41,7 +41,8 @@ typer = pytest.importorskip("typer", reason="the CLI is the 'cli' extra")
 
 from typer.testing import CliRunner  # noqa: E402
 
-from siapkerja_adapters import bulk_cli  # noqa: E402
+from siapkerja_adapters.cli import bulk as bulk_cli  # noqa: E402
+from siapkerja_adapters.cli import common as cli_common  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "akl_sample.csv"
 
@@ -375,7 +376,7 @@ def cli(svc, monkeypatch):
         calls.append(kwargs)
         return svc
 
-    monkeypatch.setattr(bulk_cli, "connect", fake_connect)
+    monkeypatch.setattr(cli_common, "connect", fake_connect)
     app = typer.Typer()
     app.add_typer(bulk_cli.bulk_app, name="bulk")
 
@@ -462,7 +463,7 @@ def test_cli_reports_a_configuration_error(monkeypatch) -> None:
     def broken(**_: object) -> Siapkerja:
         raise ConfigurationError("invalid", name="storage", reason="test")
 
-    monkeypatch.setattr(bulk_cli, "connect", broken)
+    monkeypatch.setattr(cli_common, "connect", broken)
     app = typer.Typer()
     app.add_typer(bulk_cli.bulk_app, name="bulk")
     result = runner.invoke(app, ["bulk", "issue-cards"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,13 @@ from hypothesis import strategies as st
 from siapkerja_adapters import connect
 from siapkerja_adapters.connect import read_config_file
 from siapkerja_core.errors import ConfigurationError
-from siapkerja_core.settings import PROFILES, Settings, resolve_settings
+from siapkerja_core.settings import (
+    MIN_SECRET_BYTES,
+    PROFILES,
+    Settings,
+    check_secret,
+    resolve_settings,
+)
 
 # --- profiles -------------------------------------------------------------------------
 
@@ -277,3 +284,79 @@ def test_config_file_from_environment_and_override(tmp_path) -> None:
     assert (
         connect(environ={"SIAPKERJA_CONFIG": ""}, load_entrypoints=False).settings.sms == "console"
     )
+
+
+# --- typed accessors ----------------------------------------------------------------------------
+
+
+def _with(**extra: str) -> Settings:
+    return Settings(
+        storage="memory", sms="memory", dukcapil="offline", ratelimit="memory", extra=extra
+    )
+
+
+def _invalid(call, name: str) -> str:
+    with pytest.raises(ConfigurationError) as caught:
+        call()
+    assert caught.value.full_code == "config.invalid"
+    assert caught.value.params["name"] == name
+    return str(caught.value.params["reason"])
+
+
+def test_get_str_strips_and_treats_blank_as_unset() -> None:
+    settings = _with(a="  x  ", blank="   ")
+    assert settings.get_str("a") == "x"
+    assert settings.get_str("blank") is None
+    assert settings.get_str("blank", "d") == "d"
+    assert settings.get_str("missing", "d") == "d"
+    assert settings.require_str("a") == "x"
+    assert _invalid(lambda: settings.require_str("blank", reason="needed here"), "blank") == (
+        "needed here"
+    )
+
+
+def test_get_int_within_bounds() -> None:
+    settings = _with(n=" 7 ", low="0", word="many", blank="")
+    assert settings.get_int("n", 1, minimum=1, maximum=10) == 7
+    assert settings.get_int("blank", 3) == 3
+    assert settings.get_int("missing", None) is None
+    reason = _invalid(lambda: settings.get_int("low", 1, minimum=1, maximum=10), "low")
+    assert reason == "expected a whole number 1-10, got '0'"
+    assert ">= 1" in _invalid(lambda: settings.get_int("word", 1, minimum=1), "word")
+
+
+def test_get_float_and_get_duration() -> None:
+    settings = _with(t="0.5", zero="0", inf="inf", age="90")
+    assert settings.get_float("t", 1.0, minimum=0.001) == 0.5
+    assert _invalid(lambda: settings.get_float("zero", 1.0, above=0.0), "zero").startswith(
+        "expected a number > 0"
+    )
+    _invalid(lambda: settings.get_float("inf", 1.0), "inf")
+    assert settings.get_duration("age", timedelta(minutes=5)) == timedelta(seconds=90)
+    assert settings.get_duration("missing", timedelta(minutes=5)) == timedelta(minutes=5)
+    _invalid(
+        lambda: settings.get_duration("zero", timedelta(1), minimum=timedelta(seconds=1)), "zero"
+    )
+
+
+def test_get_bool_and_get_choice() -> None:
+    settings = _with(yes="Yes", off="off", maybe="maybe", mode=" Auto ")
+    assert settings.get_bool("yes", False) is True
+    assert settings.get_bool("off", True) is False
+    assert settings.get_bool("missing", True) is True
+    assert _invalid(lambda: settings.get_bool("maybe", True), "maybe") == (
+        "expected true or false, got 'maybe'"
+    )
+    assert settings.get_choice("mode", "x", ("auto", "true", "false")) == "auto"
+    assert _invalid(
+        lambda: settings.get_choice("maybe", "auto", ("auto", "true", "false")), "maybe"
+    ) == ("expected auto, true or false, got 'maybe'")
+
+
+def test_the_secret_length_rule_lives_in_one_place() -> None:
+    short = "x" * (MIN_SECRET_BYTES - 1)
+    assert check_secret("secret_key", "x" * MIN_SECRET_BYTES) == "x" * MIN_SECRET_BYTES
+    assert "16 random bytes" in _invalid(lambda: check_secret("secret_key", short), "secret_key")
+    assert _with(secret_key="k" * 32).get_secret("secret_key") == "k" * 32
+    assert _with().get_secret("secret_key") is None
+    _invalid(lambda: _with(secret_key=short).get_secret("secret_key"), "secret_key")

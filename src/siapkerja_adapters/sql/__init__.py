@@ -32,15 +32,17 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy.exc import ArgumentError
 
+from siapkerja_adapters.sql.base import SchemaNotReady
+from siapkerja_adapters.sql.counters import SqlCounters
 from siapkerja_adapters.sql.crypto import KeyMaterial, StorageKeyError, generate_key_setting
 from siapkerja_adapters.sql.engine import is_memory_sqlite, normalise_url
-from siapkerja_adapters.sql.store import SchemaNotReady, SqlCounters, SqlStorage, SqlTransaction
+from siapkerja_adapters.sql.storage import SqlStorage
+from siapkerja_adapters.sql.transaction import SqlTransaction
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.settings import Settings
 
@@ -119,21 +121,6 @@ def key_material_from_settings(settings: Settings, url: str | None = None) -> Ke
     )
 
 
-def _number(settings: Settings, key: str, convert: Callable[[str], Any]) -> Any:
-    value = settings.get(key)
-    if value is None:
-        return None
-    try:
-        number = convert(value)
-    except ValueError:
-        raise ConfigurationError(
-            "invalid", name=key, reason=f"expected a number, got {value!r}"
-        ) from None
-    if number < (0 if key == "database_max_overflow" else 1):
-        raise ConfigurationError("invalid", name=key, reason="out of range")
-    return number
-
-
 def sql_storage_from_settings(settings: Settings) -> SqlStorage:
     """Factory of the ``sql`` storage adapter (settings: see the module docstring)."""
     url = settings.get("database_url", DEFAULT_DATABASE_URL)
@@ -141,25 +128,17 @@ def sql_storage_from_settings(settings: Settings) -> SqlStorage:
         parsed = normalise_url(url)
     except (ArgumentError, ValueError) as error:
         raise ConfigurationError("invalid", name="database_url", reason=str(error)) from None
-    migrate_setting = settings.get("database_migrate", "auto").strip().lower()
-    if migrate_setting not in ("auto", "true", "false"):
-        raise ConfigurationError(
-            "invalid", name="database_migrate", reason="expected auto, true or false"
-        )
-    options: dict[str, Any] = {
-        "pool_size": _number(settings, "database_pool_size", int),
-        "max_overflow": _number(settings, "database_max_overflow", int),
-        "pool_timeout": _number(settings, "database_pool_timeout", float),
-        "connect_timeout": _number(settings, "database_connect_timeout", int),
-        "busy_timeout": _number(settings, "database_busy_timeout", float),
+    migrate_setting = settings.get_choice("database_migrate", "auto", ("auto", "true", "false"))
+    options: dict[str, Any] = {  # None: the engine's default
+        "pool_size": settings.get_int("database_pool_size", None, minimum=1),
+        "max_overflow": settings.get_int("database_max_overflow", None, minimum=0),
+        "pool_timeout": settings.get_float("database_pool_timeout", None, minimum=1),
+        "connect_timeout": settings.get_int("database_connect_timeout", None, minimum=1),
+        "busy_timeout": settings.get_float("database_busy_timeout", None, minimum=1),
+        "pool_pre_ping": settings.get_bool("database_pool_pre_ping", True),
+        "application_name": settings.get_str("application_name", "siapkerja"),
     }
-    pre_ping = settings.get("database_pool_pre_ping", "true").strip().lower()
-    if pre_ping not in ("true", "false"):
-        raise ConfigurationError(
-            "invalid", name="database_pool_pre_ping", reason="expected true or false"
-        )
-    options["pool_pre_ping"] = pre_ping == "true"
-    schema = settings.get("database_schema") or None
+    schema = settings.get_str("database_schema")
     if schema is not None and (
         parsed.get_backend_name() != "postgresql" or not _SCHEMA.fullmatch(schema)
     ):

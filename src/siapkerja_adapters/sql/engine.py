@@ -19,7 +19,6 @@ This module owns how a database URL becomes a configured SQLAlchemy
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any, Final
@@ -99,6 +98,7 @@ def _postgresql_engine(
     pool_timeout: float,
     pool_pre_ping: bool,
     connect_timeout: int,
+    application_name: str,
     echo: bool,
 ) -> Engine:
     settings = ["-c timezone=UTC"]
@@ -109,7 +109,7 @@ def _postgresql_engine(
     connect_args: dict[str, Any] = {
         "connect_timeout": connect_timeout,
         "options": " ".join(settings),
-        "application_name": os.environ.get("SIAPKERJA_APPLICATION_NAME", "siapkerja"),
+        "application_name": application_name,
     }
     return create_engine(
         url,
@@ -132,11 +132,15 @@ def create_sql_engine(
     pool_pre_ping: bool = True,
     busy_timeout: float = 30.0,
     connect_timeout: int = 10,
+    application_name: str = "siapkerja",
     echo: bool = False,
 ) -> Engine:
     """An engine for ``url`` configured as the module docstring says.
 
     :param schema: PostgreSQL only: the schema the tables live in (``search_path``).
+    :param application_name: PostgreSQL only: how the connections show in
+        ``pg_stat_activity`` (the ``application_name`` setting, env
+        ``SIAPKERJA_APPLICATION_NAME``).
     :param busy_timeout: SQLite only: seconds a writer waits for the lock.
     :raises ValueError: an unsupported database, or ``schema`` with SQLite.
     """
@@ -153,5 +157,6 @@ def create_sql_engine(
         pool_timeout=pool_timeout,
         pool_pre_ping=pool_pre_ping,
         connect_timeout=connect_timeout,
+        application_name=application_name,
         echo=echo,
     )

@@ -1,7 +1,7 @@
 """``siapkerja bulk …``: residents, AK/I registers and cards in bulk, with a progress bar.
 
-:data:`bulk_app` is a Typer sub-app; the main CLI mounts it with
-``app.add_typer(bulk_app, name="bulk")``. Commands:
+:data:`bulk_app` is a Typer sub-app (the jobs themselves are
+:mod:`siapkerja_adapters.bulk`). Commands:
 
 * ``residents FILE`` — check a resident CSV and load it into the ``offline``
   Dukcapil registry of this process;
@@ -48,12 +48,12 @@ from siapkerja_adapters.bulk import (
     issue_all_cards,
     load_residents,
 )
-from siapkerja_adapters.connect import connect
+from siapkerja_adapters.cli.common import ConfigOption, fail, open_service
 from siapkerja_core.cards import ISSUE_BATCH_SIZE
 from siapkerja_core.errors import SiapkerjaError
 
 if TYPE_CHECKING:
-    from siapkerja_core.service import Siapkerja
+    pass
 
 __all__ = ["REPORT_COLUMNS", "bulk_app", "write_report"]
 
@@ -70,10 +70,6 @@ REPORT_COLUMNS: Final = ("line", "code", "column", "message_id", "message_en")
 SHOWN_BAD_ROWS: Final = 20
 """Bad rows listed on the terminal; the ``--report`` file holds them all."""
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", help="TOML settings file (default: $SIAPKERJA_CONFIG)."),
-]
 FileArgument = Annotated[
     Path,
     typer.Argument(metavar="FILE", show_default=False, help="The CSV file (UTF-8)."),
@@ -104,22 +100,6 @@ def _stdout() -> Console:
 
 def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
-
-
-def _fail(error: SiapkerjaError) -> typer.Exit:
-    """Print ``error`` (both languages for a typed error) on stderr; exit code 1."""
-    typer.echo(f"siapkerja bulk: {error}", err=True)
-    return typer.Exit(1)
-
-
-def _service(config: Path | None, *, persistent: bool = True) -> Siapkerja:
-    try:
-        svc = connect(config=config)
-    except SiapkerjaError as error:
-        raise _fail(error) from None
-    if persistent and svc.settings.adapter_name("storage") == "memory":
-        typer.echo(_MEMORY_WARNING, err=True)
-    return svc
 
 
 @contextmanager
@@ -199,13 +179,13 @@ def residents(file: FileArgument, config: ConfigOption = None) -> None:
     Header: nik,full_name,mother_name,birth_place,birth_date,sex[,active].
     Every row or nothing: a bad row (its line number is printed) loads none.
     """
-    svc = _service(config, persistent=False)
+    svc = open_service("bulk", config, memory_warning=None)
     try:
         total = _lines(file)
         with _bar("Penduduk / Residents", total) as progress:
             loaded = load_residents(svc, file, progress=progress)
     except SiapkerjaError as error:
-        raise _fail(error) from None
+        raise fail("bulk", error) from None
     _stdout().print(f"{loaded} penduduk dimuat / {loaded} residents loaded")
     typer.echo(_RESIDENTS_NOTE, err=True)
 
@@ -238,13 +218,13 @@ def import_file(
     kept; running the same file again changes nothing. Exit code 1 if any row
     is bad.
     """
-    svc = _service(config)
+    svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
     try:
         total = _lines(file)
         with _bar("Impor AK/I / AK/I import", total) as progress:
             result = import_akl(svc, file, progress=progress, photo_dir=photo_dir)
     except SiapkerjaError as error:
-        raise _fail(error) from None
+        raise fail("bulk", error) from None
     report_failed = False
     if report is not None:
         try:
@@ -294,13 +274,13 @@ def issue_cards(
 
     Accounts that already hold a card are skipped, so a re-run issues nothing twice.
     """
-    svc = _service(config)
+    svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
     try:
         total = count_accounts(svc)
         with _bar("Kartu / Cards", total) as progress:
             result = issue_all_cards(svc, batch_size=batch_size, progress=progress)
     except SiapkerjaError as error:
-        raise _fail(error) from None
+        raise fail("bulk", error) from None
     _stdout().print(
         _counts_table(
             "Penerbitan kartu / Card issuance",

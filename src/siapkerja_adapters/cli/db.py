@@ -1,7 +1,6 @@
 """``siapkerja db …``: migrate the SQL storage, show its revision, make and rotate keys.
 
-:data:`db_app` is a Typer sub-app; the main CLI mounts it with
-``app.add_typer(db_app, name="db")``. Settings are resolved as ``connect()``
+:data:`db_app` is a Typer sub-app. Settings are resolved as ``connect()``
 resolves them — ``--database-url``/``--storage-key`` options, then
 ``SIAPKERJA_*`` variables, then the TOML file (``--config`` or
 ``$SIAPKERJA_CONFIG``) — so the command migrates the database the
@@ -19,11 +18,12 @@ from typing import Annotated, Final
 
 import typer
 
+from siapkerja_adapters.cli.common import ConfigOption, fail
 from siapkerja_adapters.connect import read_config_file
 from siapkerja_adapters.sql import sql_storage_from_settings
 from siapkerja_adapters.sql.crypto import generate_key_setting
 from siapkerja_adapters.sql.schema import SCHEMA_REVISION
-from siapkerja_adapters.sql.store import SqlStorage
+from siapkerja_adapters.sql.storage import SqlStorage
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.settings import CONFIG_ENV, Settings, resolve_settings
 
@@ -36,10 +36,6 @@ db_app: Final = typer.Typer(
     add_completion=False,
 )
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", help="TOML settings file (default: $SIAPKERJA_CONFIG)."),
-]
 UrlOption = Annotated[
     str | None,
     typer.Option("--database-url", help="Database URL (default: settings, else SQLite file)."),
@@ -73,11 +69,6 @@ def _storage(config: Path | None, database_url: str | None) -> SqlStorage:
     )
 
 
-def _fail(error: SiapkerjaError) -> typer.Exit:
-    typer.echo(f"siapkerja db: {error}", err=True)
-    return typer.Exit(1)
-
-
 @db_app.command("upgrade")
 def upgrade(config: ConfigOption = None, database_url: UrlOption = None) -> None:
     """Migrasikan skema ke versi terbaru / Migrate the schema to the newest revision."""
@@ -88,7 +79,7 @@ def upgrade(config: ConfigOption = None, database_url: UrlOption = None) -> None
         finally:
             storage.dispose()
     except SiapkerjaError as error:
-        raise _fail(error) from None
+        raise fail("db", error) from None
     typer.echo(f"{storage!r}: schema at {revision}")
 
 
@@ -102,7 +93,7 @@ def current(config: ConfigOption = None, database_url: UrlOption = None) -> None
         finally:
             storage.dispose()
     except SiapkerjaError as error:
-        raise _fail(error) from None
+        raise fail("db", error) from None
     if revision == SCHEMA_REVISION:
         typer.echo(f"{revision} (head)")
         return
@@ -135,5 +126,5 @@ def reencrypt(config: ConfigOption = None, database_url: UrlOption = None) -> No
         finally:
             storage.dispose()
     except SiapkerjaError as error:
-        raise _fail(error) from None
+        raise fail("db", error) from None
     typer.echo(f"re-encrypted {count} value(s) under key {storage.cipher.current_kid!r}")

@@ -1,19 +1,9 @@
-"""The ``siapkerja`` command line.
+"""``siapkerja nik check NIK...``: validate NIKs and say what their digits mean.
 
-``siapkerja nik check NIK...`` validates NIKs and says what their digits mean,
-one line per NIK (or one JSON object per line with ``--json``). Exit codes:
-0 if every NIK is valid, 1 if any is invalid, 2 for a usage error.
-
-The CLI is the ``cli`` extra (``pip install 'siapkerja[cli]'``: Typer, which
-brings rich). The core never needs it, so the import is guarded: without
-Typer this module still imports and :func:`main` prints how to install it
-instead of a traceback.
-
-Layout for later releases: :data:`app` is the root; each area is a sub-app
-(``nik_app`` today; ``token``, ``keys``, ``db``, ``serve``, ``demo`` later)
-mounted with ``app.add_typer`` at the bottom of this module. Command
-functions are plain functions registered there, so rendering can be tested
-and reused without the CLI machinery.
+One line per NIK (or one JSON object per line with ``--json``). Exit codes:
+0 if every NIK is valid, 1 if any is invalid, 2 for a usage error. The
+rendering functions are plain functions, so they can be tested and reused
+without the CLI machinery.
 """
 
 from __future__ import annotations
@@ -23,32 +13,27 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
-from siapkerja_core.nik import InvalidNik, Nik, parse_nik
+import typer
 
-try:
-    import typer
-except ImportError as _error:  # the `cli` extra is not installed
-    _MISSING_EXTRA: ImportError | None = _error
-else:
-    _MISSING_EXTRA = None
+from siapkerja_core.nik import InvalidNik, Nik, parse_nik
 
 if TYPE_CHECKING:
     from siapkerja_core.errors import SiapkerjaError
 
-__all__ = ["app", "main", "nik_app"]
+__all__ = [
+    "Lang",
+    "error_line",
+    "error_record",
+    "iter_niks",
+    "nik_app",
+    "nik_check",
+    "nik_line",
+    "nik_record",
+]
 
-PROG_NAME: Final = "siapkerja"
 STDIN_ARG: Final = "-"
-
-_INSTALL_HINT: Final = (
-    "siapkerja: antarmuka baris perintah memerlukan paket tambahan 'cli' (Typer dan rich).\n"
-    "           Pasang dengan: pip install 'siapkerja[cli]'\n"
-    "siapkerja: the command line needs the 'cli' extra (Typer and rich).\n"
-    "           Install it with: pip install 'siapkerja[cli]'\n"
-)
 
 
 class Lang(enum.StrEnum):
@@ -171,37 +156,6 @@ def _parse_today(value: str) -> date:
         raise typer.BadParameter(_pick(_BAD_TODAY, None).format(value=value)) from None
 
 
-def _show_version(value: bool) -> None:
-    if not value:
-        return
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        found = version("siapkerja")
-    except PackageNotFoundError:  # running from a source tree (PYTHONPATH=src)
-        found = "unknown"
-    typer.echo(f"{PROG_NAME} {found}")
-    raise typer.Exit
-
-
-def root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            callback=_show_version,
-            is_eager=True,
-            help="Show the version and exit. / Tampilkan versi lalu keluar.",
-        ),
-    ] = False,
-) -> None:
-    """SIAPkerja-ID tools: NIKs, the demo, the web server, tokens, keys, bulk jobs, the database.
-
-    Alat SIAPkerja-ID: periksa NIK dan lainnya. Exit codes: 0 ok, 1 invalid
-    input, 2 usage error.
-    """
-
-
 def nik_root() -> None:
     """Work with NIKs (Nomor Induk Kependudukan). / Perintah untuk NIK."""
 
@@ -277,77 +231,6 @@ def nik_check(
         raise typer.Exit(code=1)
 
 
-def demo(
-    interactive: Annotated[
-        bool,
-        typer.Option(
-            "--interactive",
-            "-i",
-            help="Type the SMS code yourself instead of letting the demo read it.",
-        ),
-    ] = False,
-    card_svg: Annotated[
-        Path | None,
-        typer.Option(
-            "--card-svg",
-            help="Write the issued card as SVG (ID-1 size) to this file.",
-        ),
-    ] = Path("siapkerja-card.svg"),
-) -> None:
-    """Walk the SIAPkerja-ID journey on the embedded default.
-
-    Register Galih Agan Pambayun (the brief's sample person) against the
-    offline Dukcapil registry, receive the SMS code on the console, confirm it,
-    sign in, complete the profile, issue the card (QR in the terminal, card
-    as SVG), scan it and check in at a job fair. / Jalankan seluruh alur.
-    """
-    from siapkerja_adapters.demo import run_demo  # rich and the journey load only here
-
-    run_demo(
-        ask=(lambda prompt: typer.prompt(prompt.rstrip(": "))) if interactive else None,
-        card_path=card_svg,
-    )
-
-
-# --------------------------------------------------------------------------
-# The application tree. A new area (token, keys, db, serve, demo): make a
-# ``typer.Typer`` for it, register its commands, ``app.add_typer`` it here.
-# --------------------------------------------------------------------------
-
-if _MISSING_EXTRA is None:
-    app = typer.Typer(
-        name=PROG_NAME,
-        no_args_is_help=True,
-        add_completion=False,
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )
-    app.callback()(root)
-
-    nik_app = typer.Typer(name="nik", no_args_is_help=True, add_completion=False)
-    nik_app.callback()(nik_root)
-    nik_app.command("check")(nik_check)
-    app.add_typer(nik_app, name="nik")
-    app.command("demo")(demo)
-
-    from siapkerja_adapters.bulk_cli import bulk_app
-    from siapkerja_adapters.serve_cli import keys_app, serve, token_app
-    from siapkerja_adapters.sql.cli import db_app
-
-    app.command("serve")(serve)
-    app.add_typer(token_app, name="token")
-    app.add_typer(keys_app, name="keys")
-    app.add_typer(bulk_app, name="bulk")
-    app.add_typer(db_app, name="db")
-
-
-def main() -> None:
-    """The ``siapkerja`` console script."""
-    if _MISSING_EXTRA is not None:
-        sys.stderr.write(_INSTALL_HINT)
-        sys.stderr.write(f"           ({_MISSING_EXTRA})\n")
-        raise SystemExit(1)
-    app(prog_name=PROG_NAME)
-
-
-if __name__ == "__main__":
-    main()
+nik_app: Final = typer.Typer(name="nik", no_args_is_help=True, add_completion=False)
+nik_app.callback()(nik_root)
+nik_app.command("check")(nik_check)

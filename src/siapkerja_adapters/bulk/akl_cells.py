@@ -1,0 +1,272 @@
+"""The AK/I register's columns and cells: each CSV cell read into a profile section's value
+(enumerations in Indonesian or English, dates, GPAs, photos), and errors mapped back to columns.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.profile import (
+    MAX_PHOTO_BYTES,
+    EducationLevel,
+    MaritalStatus,
+    ProfileError,
+    Religion,
+    Sex,
+)
+
+if TYPE_CHECKING:
+    pass
+from siapkerja_adapters.bulk.errors import BulkDataError, _value_error
+
+AKL_COLUMNS: Final[tuple[str, ...]] = (
+    "nik",
+    "full_name",
+    "email",
+    "phone",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "marital_status",
+    "religion",
+    "ktp_village_code",
+    "ktp_street",
+    "ktp_rt",
+    "ktp_rw",
+    "ktp_postal_code",
+    "domicile_village_code",
+    "domicile_street",
+    "domicile_rt",
+    "domicile_rw",
+    "domicile_postal_code",
+    "education_level",
+    "education_institution",
+    "education_major",
+    "education_gpa",
+    "education_start_year",
+    "education_end_year",
+    "skills",
+    "headline",
+    "photo",
+)
+"""Every column an AK/I CSV may have (any order, any subset holding the required ones)."""
+
+REQUIRED_COLUMNS: Final[tuple[str, ...]] = ("nik", "full_name", "email", "phone")
+"""Columns the header must name and every row must fill (the account needs them)."""
+
+_ADDRESS_KEYS: Final = ("village_code", "street", "rt", "rw", "postal_code")
+_EDUCATION_KEYS: Final = ("level", "institution", "major", "gpa", "start_year", "end_year")
+_COUNT_CHUNK: Final = 1 << 20
+_ISO_DATE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DMY_DATE: Final = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+_GPA: Final = re.compile(r"\d(?:[.,]\d{1,2})?")
+_YEAR: Final = re.compile(r"\d{4}")
+_DATA_URI: Final = re.compile(r"data:([a-z0-9.+/-]*)(;base64)?,(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().replace("_", " ").replace("-", " ").split())
+
+
+def _lookup(
+    enum: type[Sex] | type[MaritalStatus] | type[Religion] | type[EducationLevel],
+    aliases: Mapping[str, str],
+) -> dict[str, str]:
+    """Folded value, Indonesian and English label (with and without "(S1)") → value."""
+    table: dict[str, str] = {}
+    for member in enum:
+        for text in (member.value, member.label_id, member.label_en):
+            table[_fold(text)] = member.value
+            table[_fold(re.sub(r"\s*\([^)]*\)", "", text))] = member.value
+    table.update((_fold(alias), value) for alias, value in aliases.items())
+    return table
+
+
+_ENUMS: Final[Mapping[str, tuple[dict[str, str], str]]] = {
+    "sex": (
+        _lookup(Sex, {"laki laki": "L", "pria": "L", "wanita": "P"}),
+        "L, P, Laki-laki, Perempuan",
+    ),
+    "marital_status": (
+        _lookup(
+            MaritalStatus,
+            {"kawin": "menikah", "belum kawin": "belum_menikah", "tidak kawin": "belum_menikah"},
+        ),
+        "belum_menikah, menikah, cerai_hidup, cerai_mati (Belum Kawin, Kawin, Cerai Hidup,"
+        " Cerai Mati)",
+    ),
+    "religion": (
+        _lookup(
+            Religion,
+            {
+                "protestan": "kristen",
+                "kristen protestan": "kristen",
+                "katholik": "katolik",
+                "kristen katolik": "katolik",
+                "budha": "buddha",
+                "konghucu": "khonghucu",
+                "kong hu cu": "khonghucu",
+                "kepercayaan terhadap tuhan yang maha esa": "kepercayaan",
+            },
+        ),
+        "islam, kristen, katolik, hindu, buddha, khonghucu, kepercayaan",
+    ),
+    "education_level": (
+        _lookup(
+            EducationLevel,
+            {"slta": "SMA", "smu": "SMA", "sltp": "SMP", "sarjana terapan": "D4", "d iv": "D4"},
+        ),
+        "SD, SMP, SMA, SMK, D1, D2, D3, D4, S1, S2, S3",
+    ),
+}
+
+
+def _enum_value(column: str, text: str) -> str:
+    table, allowed = _ENUMS[column]
+    found = table.get(_fold(text))
+    if found is None:
+        raise _value_error(
+            column,
+            f"nilai tidak dikenal; gunakan salah satu dari {allowed}",
+            f"unknown value; use one of {allowed}",
+        )
+    return found
+
+
+def _birth_date(text: str) -> str:
+    if found := _ISO_DATE.fullmatch(text):
+        year, month, day = found.groups()
+    elif found := _DMY_DATE.fullmatch(text):
+        day, month, year = found.groups()
+    else:
+        year = month = day = ""
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        raise _value_error(
+            "birth_date",
+            "tanggal harus TTTT-BB-HH atau HH-BB-TTTT dan merupakan tanggal yang valid",
+            "the date must be YYYY-MM-DD or DD-MM-YYYY and a real date",
+        ) from None
+
+
+def _gpa(text: str) -> float:
+    if not _GPA.fullmatch(text):
+        raise _value_error(
+            "education_gpa",
+            "IPK harus angka seperti 3,45 atau 3.45",
+            "the GPA must be a number such as 3.45 or 3,45",
+        )
+    return float(text.replace(",", "."))
+
+
+def _year(column: str, text: str) -> int:
+    if not _YEAR.fullmatch(text):
+        raise _value_error(column, "tahun harus 4 angka", "a year has 4 digits")
+    return int(text)
+
+
+def _photo_error(reason_id: str, reason_en: str) -> BulkDataError:
+    return BulkDataError("photo", column="photo", reason_id=reason_id, reason_en=reason_en)
+
+
+def _photo(text: str, photo_dir: Path) -> bytes:
+    """A ``data:`` URI (base64) or a file path under ``photo_dir`` → the image bytes."""
+    if match := _DATA_URI.fullmatch(text):
+        if match[2] is None:
+            raise _photo_error("data: URI harus base64", "a data: URI must be base64")
+        try:
+            content = base64.b64decode("".join(match[3].split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise _photo_error("base64 tidak valid", "invalid base64") from None
+        return content
+    base = photo_dir.resolve()
+    target = (base / text).resolve()
+    # Only files under the photo directory: a register cannot make us read /etc/….
+    if not target.is_relative_to(base):
+        raise _photo_error(
+            "berkas foto harus berada di folder foto", "the photo file must be in the photo folder"
+        )
+    try:
+        if target.stat().st_size > MAX_PHOTO_BYTES:
+            raise _photo_error("foto lebih dari 2 MiB", "the photo is larger than 2 MiB")
+        return target.read_bytes()
+    except OSError:
+        raise _photo_error(
+            "berkas foto tidak ditemukan atau tidak dapat dibaca",
+            "the photo file is missing or cannot be read",
+        ) from None
+
+
+def _sections(values: Mapping[str, str], photo_dir: Path) -> dict[str, Any]:
+    """The profile sections a row fills (empty cells are "not given")."""
+    sections: dict[str, Any] = {}
+    biodata: dict[str, Any] = {}
+    for column in ("birth_place", "headline"):
+        if values.get(column):
+            biodata[column] = values[column]
+    if values.get("birth_date"):
+        biodata["birth_date"] = _birth_date(values["birth_date"])
+    for column in ("sex", "marital_status", "religion"):
+        if values.get(column):
+            biodata[column] = _enum_value(column, values[column])
+    if biodata:
+        sections["biodata"] = biodata
+    for prefix, section in (("ktp_", "ktp_address"), ("domicile_", "domicile_address")):
+        address = {key: values[prefix + key] for key in _ADDRESS_KEYS if values.get(prefix + key)}
+        if address:
+            sections[section] = address
+    education: dict[str, Any] = {}
+    for key in _EDUCATION_KEYS:
+        text = values.get(f"education_{key}")
+        if not text:
+            continue
+        if key == "level":
+            education[key] = _enum_value("education_level", text)
+        elif key == "gpa":
+            education[key] = _gpa(text)
+        elif key in ("start_year", "end_year"):
+            education[key] = _year(f"education_{key}", text)
+        else:
+            education[key] = text
+    if education:
+        sections["education"] = [education]
+    if values.get("skills"):
+        names = [name.strip() for name in values["skills"].split(";")]
+        sections["skills"] = [{"name": name} for name in names if name]
+    if values.get("photo"):
+        sections["photo"] = {"content": _photo(values["photo"], photo_dir)}
+    return sections
+
+
+def _column_of(error: SiapkerjaError) -> str | None:
+    """The CSV column an error is about, when it can be told."""
+    if isinstance(error, BulkDataError):
+        return error.column
+    if isinstance(error, ProfileError):
+        path = error.field or ""
+        head, _, rest = path.partition(".")
+        head = head.split("[")[0]
+        key = rest.split(".")[0].split("[")[0]
+        if head == "biodata":
+            return key or None
+        if head in ("ktp_address", "domicile_address"):
+            return f"{head.removesuffix('_address')}_{key or 'village_code'}"
+        if head == "education":
+            return f"education_{key}" if key else "education_level"
+        return head if head in ("skills", "photo") else None
+    if error.domain in ("nik", "email", "phone"):
+        return error.domain
+    return {
+        "invalid_name": "full_name",
+        "already_registered": "nik",
+        "email_taken": "email",
+        "phone_taken": "phone",
+    }.get(error.code)

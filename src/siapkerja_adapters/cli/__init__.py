@@ -1,0 +1,52 @@
+"""The ``siapkerja`` command line.
+
+``siapkerja nik check NIK...`` validates NIKs and says what their digits mean,
+one line per NIK (or one JSON object per line with ``--json``). Exit codes:
+0 if every NIK is valid, 1 if any is invalid, 2 for a usage error.
+
+The CLI is the ``cli`` extra (``pip install 'siapkerja[cli]'``: Typer, which
+brings rich). The core never needs it, so the import is guarded: without
+Typer this module still imports and :func:`main` prints how to install it
+instead of a traceback.
+
+One module per command group: :mod:`.nik`, :mod:`.demo`, :mod:`.serve`,
+:mod:`.tokens` (``token verify``), :mod:`.keys`, :mod:`.bulk`, :mod:`.db`;
+:mod:`.common` holds what they share and :mod:`.root` mounts them on
+:data:`app`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Final
+
+try:
+    import typer  # noqa: F401 - only whether it imports matters here
+except ImportError as _error:  # the `cli` extra is not installed
+    _MISSING_EXTRA: ImportError | None = _error
+else:
+    _MISSING_EXTRA = None
+
+__all__ = ["app", "main", "nik_app"]
+
+PROG_NAME: Final = "siapkerja"
+
+_INSTALL_HINT: Final = (
+    "siapkerja: antarmuka baris perintah memerlukan paket tambahan 'cli' (Typer dan rich).\n"
+    "           Pasang dengan: pip install 'siapkerja[cli]'\n"
+    "siapkerja: the command line needs the 'cli' extra (Typer and rich).\n"
+    "           Install it with: pip install 'siapkerja[cli]'\n"
+)
+
+if _MISSING_EXTRA is None:
+    from siapkerja_adapters.cli.nik import nik_app
+    from siapkerja_adapters.cli.root import app
+
+
+def main() -> None:
+    """The ``siapkerja`` console script."""
+    if _MISSING_EXTRA is not None:
+        sys.stderr.write(_INSTALL_HINT)
+        sys.stderr.write(f"           ({_MISSING_EXTRA})\n")
+        raise SystemExit(1)
+    app(prog_name=PROG_NAME)

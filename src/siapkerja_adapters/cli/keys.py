@@ -1,0 +1,159 @@
+"""``siapkerja keys rotate|retire|list``: the QR tokens' signing keys.
+
+``rotate`` adds a new signing key of each kind (the older keys keep verifying)
+and prints their ids; ``retire`` stops a key verifying, in every running
+service at once (a leaked key); ``list`` shows every key and its state, never
+a secret.
+Keys live in the storage: with the ``memory`` storage they are gone when the
+command ends, which the commands say.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any, Final
+
+import typer
+
+from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.tokens import Keyring
+
+if TYPE_CHECKING:
+    from siapkerja_core.service import Siapkerja
+
+__all__ = ["MEMORY_WARNING", "keys_app", "stored_keyring"]
+
+keys_app: Final = typer.Typer(
+    name="keys",
+    help="Kunci penanda tangan token QR / The QR tokens' signing keys.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+MEMORY_WARNING: Final = (
+    "Peringatan: penyimpanan 'memory' hilang saat perintah ini selesai (kuncinya juga); atur"
+    " SIAPKERJA_STORAGE agar kunci dan kartu tersimpan.\n"
+    "Warning: the 'memory' storage (and its keys) is gone when this command ends; set"
+    " SIAPKERJA_STORAGE to keep keys and cards."
+)
+
+
+def stored_keyring(svc: Siapkerja) -> Keyring | None:
+    """The keyring in storage, without creating one (a check must not mint keys)."""
+    with svc.storage.transaction() as tx:
+        return tx.keyring.get()
+
+
+def keys_root() -> None:
+    """The QR tokens' signing keys. / Kunci penanda tangan token QR."""
+
+
+def _key_rows(ring: Keyring) -> list[dict[str, Any]]:
+    signing = {k.kid for k in (ring.signing_link_key, ring.signing_access_key) if k is not None}
+    rows: list[dict[str, Any]] = []
+    for kind, keys in (("link", ring.link_keys), ("access", ring.access_keys)):
+        for key in keys:
+            state = "retired" if key.retired else ("signing" if key.kid in signing else "verifying")
+            rows.append(
+                {
+                    "kind": kind,
+                    "kid": key.kid,
+                    "state": state,
+                    "created_at": key.created_at.isoformat(),
+                    "retired_at": None if key.retired_at is None else key.retired_at.isoformat(),
+                }
+            )
+    return rows
+
+
+@keys_app.command("rotate")
+def keys_rotate(json_output: JsonOption = False, config: ConfigOption = None) -> None:
+    """Add a new signing key of each kind; older keys keep verifying until retired.
+
+    Prints the new key ids, link then access. Cards issued before keep their
+    QR codes; new ones are signed with the new keys. / Buat kunci baru.
+    """
+    svc = open_service("keys rotate", config, memory_warning=MEMORY_WARNING)
+    try:
+        ring = svc.rotate_keys()
+    except SiapkerjaError as error:
+        raise fail("keys rotate", error) from None
+    link, access = ring.signing_link_key, ring.signing_access_key
+    new = {
+        "link": None if link is None else link.kid,
+        "access": None if access is None else access.kid,
+    }
+    if json_output:
+        typer.echo(json.dumps(new))
+        return
+    for kind, kid in new.items():
+        typer.echo(f"{kind:<7} {kid}  kunci baru / new signing key")
+
+
+@keys_app.command("retire")
+def keys_retire(
+    kid: Annotated[
+        str,
+        typer.Argument(
+            metavar="KID", show_default=False, help="The key id to retire (e.g. 'AB12')."
+        ),
+    ],
+    json_output: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Retire a key: every token it signed is refused, by every running service, at once.
+
+    The answer to a leaked key. Retiring a key that signs first adds a new one
+    of its kind, so cards get new QR codes on request. Prints the signing key
+    ids. / Pensiunkan kunci: semua token yang ditandatanganinya ditolak.
+    """
+    svc = open_service("keys retire", config, memory_warning=MEMORY_WARNING)
+    wanted = kid.strip().upper()
+    try:
+        ring = svc.retire_key(wanted)
+    except KeyError:
+        typer.echo(
+            f"Kunci {wanted!r} tidak ada (lihat 'siapkerja keys list'). / No key {wanted!r}"
+            " (see 'siapkerja keys list').",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    except SiapkerjaError as error:
+        raise fail("keys retire", error) from None
+    link, access = ring.signing_link_key, ring.signing_access_key
+    result = {
+        "retired": wanted,
+        "link": None if link is None else link.kid,
+        "access": None if access is None else access.kid,
+    }
+    if json_output:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"retired {wanted}  dipensiunkan / retired")
+    for kind in ("link", "access"):
+        typer.echo(f"{kind:<7} {result[kind]}  kunci penanda tangan / signing key")
+
+
+@keys_app.command("list")
+def keys_list(json_output: JsonOption = False, config: ConfigOption = None) -> None:
+    """List the signing keys: kind, id, state (signing, verifying, retired), creation time.
+
+    Never prints a secret. / Daftar kunci (tanpa rahasianya).
+    """
+    svc = open_service("keys list", config, memory_warning=MEMORY_WARNING)
+    ring = stored_keyring(svc)
+    rows = [] if ring is None else _key_rows(ring)
+    if json_output:
+        typer.echo(json.dumps(rows))
+        return
+    if not rows:
+        typer.echo(
+            "Belum ada kunci (dibuat saat kartu pertama terbit, atau dengan 'siapkerja keys"
+            " rotate'). / No keys yet (made with the first card, or by 'siapkerja keys rotate')."
+        )
+        return
+    for row in rows:
+        typer.echo(f"{row['kind']:<7} {row['kid']}  {row['state']:<9}  {row['created_at']}")
+
+
+keys_app.callback()(keys_root)

@@ -1,0 +1,150 @@
+"""``siapkerja serve``: the web binding (:func:`~siapkerja_adapters.web.create_app`) on uvicorn.
+
+It runs over ``connect()``. ``--dev`` adds the SMS outbox page
+(``/dev/outbox``) and a random session secret; without it the server needs
+``SIAPKERJA_SECRET_KEY``. ``--reload`` hands the options to uvicorn's child
+process through the environment and :func:`reload_factory` rebuilds the app there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Final
+
+import typer
+
+from siapkerja_adapters.cli.common import ConfigOption, fail
+from siapkerja_adapters.connect import connect
+from siapkerja_core.errors import SiapkerjaError
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+__all__ = ["build_app", "reload_factory", "serve"]
+
+_LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
+# Settings for the process uvicorn's --reload starts: not SIAPKERJA_* (those are settings).
+_RELOAD_ENV: Final = "_SIAPKERJA_SERVE"
+_KEY_SETUP_HINT: Final = (
+    "Atur SIAPKERJA_SECRET_KEY (32 byte acak), atau jalankan 'siapkerja serve --dev' untuk"
+    " pengembangan.\n"
+    "Set SIAPKERJA_SECRET_KEY (32 random bytes), or run 'siapkerja serve --dev' for development."
+)
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - a comparison, not a bind
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def build_app(
+    *, dev: bool, config: Path | None, host: str, port: int, root_path: str = ""
+) -> Starlette:
+    """The web application ``serve`` runs (``connect()`` over the usual settings).
+
+    In development mode a ``card_base_url`` that is not configured points at
+    this server, so the card's QR code opens here.
+
+    :raises ImportError: the ``web`` extra is missing.
+    :raises SiapkerjaError: a bad setting, or no secret key outside development mode.
+    """
+    from siapkerja_adapters.web import create_app
+
+    svc = connect(config=config)
+    if dev and svc.settings.get("card_base_url") is None:
+        base = f"http://{_url_host(host)}:{port}{root_path.rstrip('/')}/v/"
+        svc = connect(config=config, card_base_url=base)
+    return create_app(svc, dev=dev)
+
+
+def reload_factory() -> Starlette:
+    """The application of a process started by ``serve --reload`` (uvicorn ``--factory``)."""
+    options = json.loads(os.environ.get(_RELOAD_ENV, "{}"))
+    config = options.get("config")
+    return build_app(
+        dev=bool(options.get("dev")),
+        config=Path(config) if config else None,
+        host=str(options.get("host", "127.0.0.1")),
+        port=int(options.get("port", 8000)),
+        root_path=str(options.get("root_path", "")),
+    )
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev/--no-dev",
+            help="Development mode: the SMS outbox at /dev/outbox and a random session secret.",
+        ),
+    ] = False,
+    reload: Annotated[
+        bool, typer.Option("--reload", help="Restart when the code changes (development).")
+    ] = False,
+    root_path: Annotated[
+        str,
+        typer.Option("--root-path", help="The prefix a reverse proxy serves this under."),
+    ] = "",
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="uvicorn's log level (info, warning, ...).")
+    ] = "info",
+    config: ConfigOption = None,
+) -> None:
+    """Serve the SIAPkerja-ID pages and JSON API with uvicorn.
+
+    Jalankan halaman web dan API JSON SIAPkerja-ID. The API is at /api (its
+    OpenAPI document at /api/v1/openapi.json). Outside --dev the session
+    cookie needs SIAPKERJA_SECRET_KEY.
+    """
+    try:
+        import uvicorn
+
+        app = build_app(dev=dev, config=config, host=host, port=port, root_path=root_path)
+    except ImportError as error:
+        raise fail("serve", error) from None
+    except SiapkerjaError as error:
+        typer.echo(f"siapkerja serve: {error}", err=True)
+        if getattr(error, "params", {}).get("name") == "secret_key":
+            typer.echo(_KEY_SETUP_HINT, err=True)
+        raise typer.Exit(1) from None
+
+    url = f"http://{_url_host(host)}:{port}{root_path.rstrip('/')}/"
+    typer.echo(f"siapkerja: {url}")
+    if dev:
+        typer.echo(
+            f"Mode pengembangan: kode SMS muncul di {url}dev/outbox\n"
+            f"Development mode: SMS codes appear at {url}dev/outbox"
+        )
+        if host not in _LOOPBACK:
+            typer.echo(
+                "Peringatan: --dev di alamat selain loopback memperlihatkan kode SMS kepada"
+                " siapa pun di jaringan. / Warning: --dev on a non-loopback address shows the"
+                " SMS codes to anyone on the network.",
+                err=True,
+            )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "root_path": root_path,
+        "log_level": log_level,
+    }
+    if reload:
+        os.environ[_RELOAD_ENV] = json.dumps(
+            {
+                "dev": dev,
+                "config": None if config is None else str(config),
+                "host": host,
+                "port": port,
+                "root_path": root_path,
+            }
+        )
+        uvicorn.run(
+            "siapkerja_adapters.cli.serve:reload_factory", factory=True, reload=True, **options
+        )
+        return
+    uvicorn.run(app, **options)

@@ -1,0 +1,108 @@
+"""Profiles and cards in the ``sql`` storage: the encrypted profile documents and the
+card rows (unique number and QR reference), with their row conversions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import bindparam, select
+
+from siapkerja_adapters.sql import schema as sk
+from siapkerja_adapters.sql.base import _context, _Repository
+from siapkerja_core.converter import unstructure
+from siapkerja_core.model import CardRecord
+from siapkerja_core.ports import CardConflict
+from siapkerja_core.profile import Profile
+
+
+class _Profiles(_Repository):
+    __slots__ = ()
+    _GET: ClassVar = select(sk.profiles.c.data).where(
+        sk.profiles.c.account_id == bindparam("account_id")
+    )
+
+    def get(self, account_id: str) -> Profile | None:
+        row = self._tx.run(self._GET, {"account_id": account_id}).first()
+        return None if row is None else self._storage._profile(account_id, row.data)
+
+    def put(self, account_id: str, profile: Profile) -> None:
+        data = self._storage.cipher.encrypt_json(
+            unstructure(profile), _context(sk.profiles, "data", account_id)
+        )
+        self._tx.run(self._storage.upserts["profiles"], {"account_id": account_id, "data": data})
+
+
+_C = sk.cards.c
+
+
+class _Cards(_Repository):
+    __slots__ = ()
+    _BY: ClassVar = {
+        column: select(sk.cards).where(_C[column] == bindparam("value"))
+        for column in ("account_id", "card_ref", "number")
+    }
+
+    def _one(self, column: str, value: object) -> CardRecord | None:
+        row = self._tx.run(self._BY[column], {"value": value}).first()
+        return None if row is None else _card(row)
+
+    def get(self, account_id: str) -> CardRecord | None:
+        return self._one("account_id", account_id)
+
+    def by_ref(self, card_ref: int) -> CardRecord | None:
+        if not 0 <= card_ref < 2**64:
+            return None
+        return self._one("card_ref", card_ref)
+
+    def by_number(self, number: str) -> CardRecord | None:
+        return self._one("number", number)
+
+    def add(self, record: CardRecord) -> None:
+        if self._tx.run(self._storage.insert_nothing["cards"], _card_params(record)).first():
+            return
+        if self.by_ref(record.card_ref) is not None or self.by_number(record.number):
+            raise CardConflict(record.number)
+        if self.get(record.account_id) is not None:
+            raise ValueError(f"account {record.account_id!r} already has a card")
+        raise ValueError(f"card {record.id!r} exists")
+
+    def add_many(self, records: Sequence[CardRecord]) -> list[CardRecord]:
+        """One multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` for the lot."""
+        if not records:
+            return []
+        rows = self._tx.run(
+            self._storage.insert_nothing["cards"], [_card_params(r) for r in records]
+        )
+        inserted = {row.id for row in rows}
+        return [record for record in records if record.id not in inserted]
+
+    def put(self, record: CardRecord) -> None:
+        self._tx.run(self._storage.upserts["cards"], _card_params(record))
+
+
+def _card_params(record: CardRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "account_id": record.account_id,
+        "number": record.number,
+        "card_ref": record.card_ref,
+        "version": record.version,
+        "issued_at": record.issued_at,
+        "updated_at": record.updated_at,
+        "revoked_at": record.revoked_at,
+    }
+
+
+def _card(row: Any) -> CardRecord:
+    return CardRecord(
+        id=row.id,
+        account_id=row.account_id,
+        number=row.number,
+        card_ref=row.card_ref,
+        version=row.version,
+        issued_at=row.issued_at,
+        updated_at=row.updated_at,
+        revoked_at=row.revoked_at,
+    )

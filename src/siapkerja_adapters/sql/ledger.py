@@ -1,0 +1,210 @@
+"""Who may see what, and who saw: verifiers, consents, the access ledger and the
+check-ins of access-code scans in the ``sql`` storage.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Final
+
+from sqlalchemy import Row, bindparam, select, update
+
+from siapkerja_adapters.sql import schema as sk
+from siapkerja_adapters.sql.base import _json, _Repository
+from siapkerja_core.disclosure import Verifier
+from siapkerja_core.model import AccessRecord, ConsentRecord
+from siapkerja_core.ports import CheckInConflict
+from siapkerja_core.station import CheckIn
+
+_V = sk.verifiers.c
+
+
+class _Verifiers(_Repository):
+    __slots__ = ()
+    _GET: ClassVar = select(sk.verifiers).where(_V.id == bindparam("value"))
+    _BY_KEY: ClassVar = select(sk.verifiers).where(_V.key_hash == bindparam("value"))
+    _UPDATE: ClassVar = update(sk.verifiers).where(_V.id == bindparam("b_id"))
+
+    def get(self, verifier_id: str) -> Verifier | None:
+        row = self._tx.run(self._GET, {"value": verifier_id}).first()
+        return None if row is None else _verifier(row)
+
+    def by_key(self, key_hash: str) -> Verifier | None:
+        row = self._tx.run(self._BY_KEY, {"value": key_hash}).first()
+        return None if row is None else _verifier(row)
+
+    def add(self, verifier: Verifier, key_hash: str) -> None:
+        self._tx.run(
+            self._storage.upserts["verifiers"], {**_verifier_params(verifier), "key_hash": key_hash}
+        )
+
+    def put(self, verifier: Verifier) -> None:
+        values = {k: v for k, v in _verifier_params(verifier).items() if k != "id"}
+        if not self._tx.run(self._UPDATE, {**values, "b_id": verifier.id}).rowcount:
+            raise KeyError(verifier.id)
+
+
+def _verifier_params(verifier: Verifier) -> dict[str, Any]:
+    return {
+        "id": verifier.id,
+        "name": verifier.name,
+        "scopes": _json(sorted(verifier.scopes)),
+        "created_at": verifier.created_at,
+        "active": verifier.active,
+    }
+
+
+def _verifier(row: Row[Any]) -> Verifier:
+    return Verifier(
+        id=row.id,
+        name=row.name,
+        scopes=frozenset(json.loads(row.scopes)),
+        created_at=row.created_at,
+        active=row.active,
+    )
+
+
+_CO = sk.consents.c
+
+
+class _Consents(_Repository):
+    __slots__ = ()
+    _GET: ClassVar = select(sk.consents).where(_CO.id == bindparam("id")).with_for_update()
+    _FOR: ClassVar = (
+        select(sk.consents)
+        .where(_CO.account_id == bindparam("account_id"))
+        .order_by(_CO.granted_at, _CO.id)
+    )
+
+    def get(self, consent_id: str) -> ConsentRecord | None:
+        row = self._tx.run(self._GET, {"id": consent_id}).first()
+        return None if row is None else _consent(row)
+
+    def put(self, record: ConsentRecord) -> None:
+        self._tx.run(
+            self._storage.upserts["consents"],
+            {
+                "id": record.id,
+                "account_id": record.account_id,
+                "verifier_id": record.verifier_id,
+                "purpose": record.purpose,
+                "fields": None if record.fields is None else _json(sorted(record.fields)),
+                "granted_at": record.granted_at,
+                "withdrawn_at": record.withdrawn_at,
+            },
+        )
+
+    def for_account(self, account_id: str) -> list[ConsentRecord]:
+        return [_consent(row) for row in self._tx.run(self._FOR, {"account_id": account_id})]
+
+
+def _consent(row: Row[Any]) -> ConsentRecord:
+    return ConsentRecord(
+        id=row.id,
+        account_id=row.account_id,
+        verifier_id=row.verifier_id,
+        purpose=row.purpose,
+        fields=None if row.fields is None else frozenset(json.loads(row.fields)),
+        granted_at=row.granted_at,
+        withdrawn_at=row.withdrawn_at,
+    )
+
+
+_L = sk.access_log.c
+_LOG_INSERT: Final = sk.access_log.insert()
+
+
+def _access_params(record: AccessRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "account_id": record.account_id,
+        "at": record.at,
+        "audience": str(record.audience),
+        "fields": _json(list(record.fields)),
+        "channel": record.channel,
+        "purpose": record.purpose,
+        "verifier_id": record.verifier_id,
+        "verifier_name": record.verifier_name,
+        "viewer_account_id": record.viewer_account_id,
+    }
+
+
+class _AccessLog(_Repository):
+    __slots__ = ()
+    _FOR: ClassVar = (
+        select(sk.access_log).where(_L.account_id == bindparam("account_id")).order_by(_L.at, _L.id)
+    )
+
+    def append(self, record: AccessRecord) -> None:
+        self._tx.run(_LOG_INSERT, _access_params(record))
+
+    def for_account(self, account_id: str) -> list[AccessRecord]:
+        return [
+            AccessRecord(
+                id=row.id,
+                account_id=row.account_id,
+                at=row.at,
+                audience=row.audience,
+                fields=tuple(json.loads(row.fields)),
+                channel=row.channel,
+                purpose=row.purpose,
+                verifier_id=row.verifier_id,
+                verifier_name=row.verifier_name,
+                viewer_account_id=row.viewer_account_id,
+            )
+            for row in self._tx.run(self._FOR, {"account_id": account_id})
+        ]
+
+
+_K = sk.check_ins.c
+
+
+class _CheckIns(_Repository):
+    __slots__ = ()
+    _GET: ClassVar = select(sk.check_ins).where(
+        _K.card_ref == bindparam("card_ref"), _K.event_id == bindparam("event_id")
+    )
+    _FOR: ClassVar = (
+        select(sk.check_ins)
+        .where(_K.event_id == bindparam("event_id"))
+        .order_by(_K.checked_in_at, _K.card_ref)
+    )
+
+    def get(self, card_ref: int, event_id: str) -> CheckIn | None:
+        if not 0 <= card_ref < 2**64:
+            return None
+        row = self._tx.run(self._GET, {"card_ref": card_ref, "event_id": event_id}).first()
+        return None if row is None else _check_in(row)
+
+    def add(self, check_in: CheckIn) -> None:
+        params = _check_in_params(check_in)
+        if self._tx.run(self._storage.insert_nothing["check_ins"], params).first() is None:
+            raise CheckInConflict(check_in.event_id)
+
+    def replace(self, check_in: CheckIn) -> None:
+        self._tx.run(self._storage.upserts["check_ins"], _check_in_params(check_in))
+
+    def for_event(self, event_id: str) -> list[CheckIn]:
+        return [_check_in(row) for row in self._tx.run(self._FOR, {"event_id": event_id})]
+
+
+def _check_in_params(check_in: CheckIn) -> dict[str, Any]:
+    return {
+        "card_ref": check_in.card_ref,
+        "event_id": check_in.event_id,
+        "station_id": check_in.station_id,
+        "checked_in_at": check_in.checked_in_at,
+        "step": check_in.step,
+        "kid": check_in.kid,
+    }
+
+
+def _check_in(row: Row[Any]) -> CheckIn:
+    return CheckIn.record(
+        card_ref=row.card_ref,
+        event_id=row.event_id,
+        station_id=row.station_id,
+        checked_in_at=row.checked_in_at,
+        step=row.step,
+        kid=row.kid,
+    )

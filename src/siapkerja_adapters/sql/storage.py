@@ -1,0 +1,451 @@
+"""The ``sql`` storage adapter: the storage port on SQLAlchemy Core (SQLite, PostgreSQL).
+
+:class:`SqlStorage` keeps the port's whole contract
+(``tests/contract/test_storage_contract.py``):
+
+* ``with storage.transaction() as tx:`` is one database transaction on one
+  pooled connection: it commits when the block ends normally and rolls back
+  when it raises. Transactions do not nest within a thread (as in memory).
+* **Isolation.** SQLite: every unit of work starts with ``BEGIN IMMEDIATE``
+  (WAL mode), so writers are serialised by the database lock and a
+  read-then-write never loses an update. PostgreSQL: ``READ COMMITTED`` plus
+  row locks — the repositories whose rows the same transaction goes on to
+  update read them ``FOR UPDATE`` (registrations, OTP challenges, password
+  resets, accounts by id, consents), and the keyring is read under an
+  advisory transaction lock, so two racing confirmations of one code, or two
+  processes creating the first keyring, queue instead of both winning.
+  Chosen over ``SERIALIZABLE``: a unit of work is caller code inside a
+  ``with`` block and cannot be replayed by the adapter on a serialisation failure.
+* **One active account per NIK, e-mail and phone** is held by partial unique
+  indexes on their blind indexes (``WHERE active``). ``accounts.add`` inserts
+  with ``ON CONFLICT DO NOTHING`` and, when nothing was inserted, looks up
+  which identifier is taken: of N racing additions exactly one succeeds and
+  the others get :class:`~siapkerja_core.ports.AccountConflict` — and the
+  transaction stays usable (no aborted transaction on PostgreSQL).
+* **Failures** of the database (unreachable, closed, disk full, a lost
+  connection) raise :class:`~siapkerja_core.ports.StorageError`, never a
+  driver exception; the transaction is rolled back.
+* **Personal data at rest** is encrypted (:mod:`.crypto`): NIK, full name,
+  e-mail and phone of registrations and accounts, the phone of OTP
+  challenges, whole profiles and the token keyring. Lookups by NIK, e-mail
+  or phone go through keyed blind indexes.
+
+``scan_subject`` answers a QR scan with one query (card, account and profile
+joined); ``log_access`` and the counters are single statements committed on
+their own. :attr:`SqlStorage.counters` are fixed-window counters in a table
+(the ``ratelimit = "storage"`` adapter), atomic across processes through
+``INSERT … ON CONFLICT DO UPDATE … RETURNING``.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import shutil
+import tempfile
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import Engine, Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.sql import Executable
+
+from siapkerja_adapters.sql import schema as sk
+from siapkerja_adapters.sql.accounts import _A, _account_params, _violated_field
+from siapkerja_adapters.sql.base import _context, _storage_error
+from siapkerja_adapters.sql.cards import _C, _card
+from siapkerja_adapters.sql.counters import SqlCounters
+from siapkerja_adapters.sql.crypto import BlindIndex, FieldCipher, KeyMaterial
+from siapkerja_adapters.sql.engine import (
+    BEGIN_OPTION,
+    create_sql_engine,
+    is_memory_sqlite,
+    normalise_url,
+)
+from siapkerja_adapters.sql.keyring import KEYRING_NAME
+from siapkerja_adapters.sql.ledger import _K, _LOG_INSERT, _access_params
+from siapkerja_adapters.sql.transaction import SqlTransaction, _Scope
+from siapkerja_core.converter import structure_stored_profile, unstructure
+from siapkerja_core.model import AccessRecord, AccountRecord
+from siapkerja_core.ports import AccountConflict, ScanSubject, StorageError
+from siapkerja_core.profile import Profile
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.dml import Insert
+
+__all__ = ["SqlStorage"]
+
+_INDEX_KEY_NAME: Final = "blind_index_key"
+_PROFILE_CACHE_MAX_BLOB: Final = 64 * 1024
+
+_SCAN: Final = (
+    select(
+        _C.id,
+        _C.account_id,
+        _C.number,
+        _C.card_ref,
+        _C.version,
+        _C.issued_at,
+        _C.updated_at,
+        _C.revoked_at,
+        _A.pii.label("a_pii"),
+        _A.password_hash.label("a_password_hash"),
+        _A.created_at.label("a_created_at"),
+        _A.password_changed_at.label("a_password_changed_at"),
+        _A.active.label("a_active"),
+        sk.profiles.c.data.label("p_data"),
+        # The keyring's stamp rides along: a running service notices a key
+        # rotated or retired by another process without a second query.
+        select(sk.keyring.c.stamp)
+        .where(sk.keyring.c.name == KEYRING_NAME)
+        .scalar_subquery()
+        .label("k_stamp"),
+    )
+    .select_from(
+        sk.cards.join(sk.accounts, _A.id == _C.account_id).outerjoin(
+            sk.profiles, sk.profiles.c.account_id == _C.account_id
+        )
+    )
+    .where(_C.card_ref == bindparam("card_ref"))
+)
+
+
+class SqlStorage:
+    """The storage port on SQLite or PostgreSQL (see the module docstring for the guarantees).
+
+    :param url: a SQLAlchemy URL: ``sqlite:///path/to/file.sqlite3`` (created on
+        first use), ``sqlite://`` (a throw-away file in a temporary directory,
+        removed by :meth:`dispose` or at exit: a pool's connections cannot share
+        a memory database), ``postgresql://user@host/db`` (psycopg 3 is used).
+    :param key_material: the storage keys (:meth:`KeyMaterial.parse` of the
+        ``storage_key`` setting): the first encrypts, all decrypt.
+    :param migrate: run the migrations on first use. Default: yes for SQLite
+        (the embedded default migrates itself), no for PostgreSQL (run
+        ``siapkerja db upgrade`` when deploying).
+    :param schema: PostgreSQL only: the schema holding the tables.
+    :param engine_options: passed to :func:`~.engine.create_sql_engine`
+        (``pool_size``, ``max_overflow``, ``pool_timeout``, ``pool_pre_ping``,
+        ``busy_timeout``, ``connect_timeout``, ``echo``).
+    """
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        key_material: KeyMaterial,
+        migrate: bool | None = None,
+        schema: str | None = None,
+        **engine_options: Any,
+    ) -> None:
+        parsed = normalise_url(url)
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        if is_memory_sqlite(parsed):
+            directory = tempfile.mkdtemp(prefix="siapkerja-sqlite-")
+            self._finalizer = weakref.finalize(self, shutil.rmtree, directory, True)
+            parsed = parsed.set(database=os.path.join(directory, "siapkerja.sqlite3"))
+        self.engine: Engine = create_sql_engine(parsed, schema=schema, **engine_options)
+        self.dialect: str = self.engine.dialect.name
+        self.cipher = FieldCipher(key_material)
+        self._migrate = self.dialect == "sqlite" if migrate is None else migrate
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._schema_ready = False
+        self._index: BlindIndex | None = None
+        self._closed = False
+        insert = pg_dialect.insert if self.dialect == "postgresql" else sqlite_dialect.insert
+        self.upserts: dict[str, Executable] = {
+            name: _upsert(insert, table, keys)
+            for name, table, keys in (
+                ("registrations", sk.registrations, ("id",)),
+                ("challenges", sk.challenges, ("subject_id",)),
+                ("sessions", sk.sessions, ("id",)),
+                ("resets", sk.resets, ("id",)),
+                ("profiles", sk.profiles, ("account_id",)),
+                ("cards", sk.cards, ("id",)),
+                ("verifiers", sk.verifiers, ("id",)),
+                ("consents", sk.consents, ("id",)),
+                ("check_ins", sk.check_ins, ("card_ref", "event_id")),
+                ("keyring", sk.keyring, ("name",)),
+            )
+        }
+        self.insert_nothing: dict[str, Executable] = {
+            # RETURNING tells whether the row went in (rowcount of an INSERT is not
+            # reported by every driver).
+            "accounts": insert(sk.accounts).on_conflict_do_nothing().returning(_A.id),
+            "cards": insert(sk.cards).on_conflict_do_nothing().returning(_C.id),
+            "check_ins": insert(sk.check_ins).on_conflict_do_nothing().returning(_K.event_id),
+            "meta": insert(sk.meta).on_conflict_do_nothing().returning(sk.meta.c.name),
+        }
+        self._profile_cache: Callable[[str, bytes, bytes], Profile] = functools.lru_cache(
+            maxsize=4096
+        )(self._decode_profile)
+        self.counters = SqlCounters(self, insert)
+        """Fixed-window counters in the same database (the ``storage`` rate-limit adapter)."""
+
+    # --- the port ------------------------------------------------------------------------
+
+    def transaction(self) -> AbstractContextManager[SqlTransaction]:
+        """Open a unit of work (see the module docstring)."""
+        return _Scope(self)
+
+    def scan_subject(self, card_ref: int) -> ScanSubject | None:
+        """The card with this reference, its account and profile, as committed: one query."""
+        if not 0 <= card_ref < 2**64:
+            return None
+        with self.single_statement() as conn:
+            row = conn.execute(_SCAN, {"card_ref": card_ref}).first()
+        if row is None:
+            return None
+        card = _card(row)
+        pii = self.cipher.decrypt_json(row.a_pii, _context(sk.accounts, "pii", card.account_id))
+        account = AccountRecord(
+            id=card.account_id,
+            nik=pii["nik"],
+            full_name=pii["full_name"],
+            email=pii["email"],
+            phone=pii["phone"],
+            password_hash=row.a_password_hash,
+            created_at=row.a_created_at,
+            password_changed_at=row.a_password_changed_at,
+            active=row.a_active,
+        )
+        profile = None if row.p_data is None else self._profile(card.account_id, row.p_data)
+        return ScanSubject(card, account, profile, row.k_stamp)
+
+    def log_access(self, record: AccessRecord) -> None:
+        """Append one ledger entry, committed on return (a single statement)."""
+        with self.single_statement() as conn:
+            conn.execute(_LOG_INSERT, _access_params(record))
+
+    # --- bulk loading --------------------------------------------------------------------
+
+    def bulk_add_accounts(self, records: Iterable[AccountRecord], *, batch_size: int = 5000) -> int:
+        """Insert many new accounts fast; return how many went in.
+
+        For migrations, restores and load tests, outside the storage port:
+        each account is encrypted and blind-indexed exactly as
+        ``tx.accounts.add`` does it, but a batch of ``batch_size`` goes in as
+        one multi-row ``INSERT`` in its own transaction, instead of a
+        statement and a conflict check per account (two to four times faster).
+        The uniqueness rules hold all the same — the database enforces them —
+        but a refused row fails its whole batch; the batches before it stay
+        committed.
+
+        :raises AccountConflict: an active account (stored or earlier in the
+            batch) has the NIK, e-mail or phone of one in the batch.
+        :raises ValueError: an account id exists already.
+        """
+        return self._bulk_write(
+            records,
+            sk.accounts.insert(),
+            functools.partial(_account_params, self),
+            batch_size=batch_size,
+        )
+
+    def bulk_put_profiles(
+        self, profiles: Iterable[tuple[str, Profile]], *, batch_size: int = 5000
+    ) -> int:
+        """Store many ``(account_id, profile)`` pairs fast, as ``profiles.put``; return the count.
+
+        The bulk companion of :meth:`bulk_add_accounts`: each profile is
+        encrypted as ``put`` does, a batch is one multi-row upsert in its own
+        transaction.
+        """
+
+        def params(item: tuple[str, Profile]) -> dict[str, Any]:
+            account_id, profile = item
+            context = _context(sk.profiles, "data", account_id)
+            return {
+                "account_id": account_id,
+                "data": self.cipher.encrypt_json(unstructure(profile), context),
+            }
+
+        return self._bulk_write(profiles, self.upserts["profiles"], params, batch_size=batch_size)
+
+    def _bulk_write(
+        self,
+        items: Iterable[Any],
+        statement: Executable,
+        params: Callable[[Any], dict[str, Any]],
+        *,
+        batch_size: int,
+    ) -> int:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        written = 0
+        pending = iter(items)
+        while batch := list(itertools.islice(pending, batch_size)):
+            with self.transaction() as tx:
+                rows = [params(item) for item in batch]
+                try:
+                    tx.conn.execute(statement, rows)
+                except IntegrityError as error:
+                    field = _violated_field(error)
+                    if field is not None:
+                        raise AccountConflict(field) from None
+                    raise ValueError("a row of the batch exists already") from None
+                except SQLAlchemyError as error:
+                    raise _storage_error(error) from error
+            written += len(rows)
+        return written
+
+    # --- administration ------------------------------------------------------------------
+
+    def upgrade(self) -> str | None:
+        """Run the migrations to head (what ``siapkerja db upgrade`` does); return the revision."""
+        from siapkerja_adapters.sql.migrate import upgrade
+
+        self._check_open()
+        try:
+            revision = upgrade(self.engine)
+        except SQLAlchemyError as error:
+            raise _storage_error(error) from error
+        self._schema_ready = True
+        return revision
+
+    def current_revision(self) -> str | None:
+        """The schema revision of the database (``None``: not migrated)."""
+        from siapkerja_adapters.sql.migrate import current_revision
+
+        self._check_open()
+        try:
+            with self.engine.connect() as conn:
+                return current_revision(conn)
+        except SQLAlchemyError as error:
+            raise _storage_error(error) from error
+
+    def reencrypt(self, *, batch_size: int = 500) -> int:
+        """Re-encrypt every ciphertext not under the current key; return how many were rewritten.
+
+        Run after putting a new key first in ``storage_key``; when it returns,
+        the old keys can be removed from the setting. Each batch commits on its
+        own, so it can be interrupted and run again.
+        """
+        self._prepare(index=True)
+        rewritten = 0
+        current = self.cipher.current_kid
+        for table, key_column, column in sk.ENCRYPTED_COLUMNS:
+            key = table.c[key_column]
+            value = table.c[column]
+            after: str | None = None
+            while True:
+                query = select(key, value).order_by(key).limit(batch_size)
+                if after is not None:
+                    query = query.where(key > after)
+                with self.transaction() as tx:
+                    rows = tx.run(query).all()
+                    for row in rows:
+                        blob = bytes(row[1])
+                        if FieldCipher.key_id(blob) == current:
+                            continue
+                        context = _context(table, column, row[0])
+                        fresh = self.cipher.encrypt(self.cipher.decrypt(blob, context), context)
+                        tx.run(update(table).where(key == row[0]).values({column: fresh}))
+                        rewritten += 1
+                if len(rows) < batch_size:
+                    break
+                after = rows[-1][0]
+        self._profile_cache.cache_clear()  # type: ignore[attr-defined]
+        return rewritten
+
+    def dispose(self) -> None:
+        """Close every pooled connection; the storage refuses further work (``StorageError``)."""
+        self._closed = True
+        self.engine.dispose()
+        if self._finalizer is not None:
+            self._finalizer()  # the throw-away file of ``sqlite://``
+
+    def __repr__(self) -> str:
+        url = self.engine.url.render_as_string(hide_password=True)
+        return f"SqlStorage({url!r})"
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("unavailable")
+
+    def _prepare(self, *, index: bool) -> None:
+        """Make sure the schema exists (auto-migrate) and the blind-index key is loaded."""
+        self._check_open()
+        if self._schema_ready and (self._index is not None or not index):
+            return
+        with self._lock:
+            if not self._schema_ready:
+                if self._migrate:
+                    self.upgrade()
+                self._schema_ready = True
+            if index and self._index is None:
+                self._index = BlindIndex(self._load_index_key())
+
+    def _load_index_key(self) -> bytes:
+        """The blind-index key: generated once per database, stored wrapped by the storage key."""
+        import secrets
+
+        context = _context(sk.meta, "value", _INDEX_KEY_NAME)
+        query = select(sk.meta.c.value).where(sk.meta.c.name == _INDEX_KEY_NAME)
+        try:
+            with self.engine.begin() as conn:
+                row = conn.execute(query).first()
+                if row is None:
+                    wrapped = self.cipher.encrypt(secrets.token_bytes(32), context)
+                    conn.execute(
+                        self.insert_nothing["meta"], {"name": _INDEX_KEY_NAME, "value": wrapped}
+                    )
+                    row = conn.execute(query).first()
+        except SQLAlchemyError as error:
+            raise _storage_error(error) from error
+        if row is None:  # pragma: no cover - the insert or a racing one put it there
+            raise StorageError("unavailable")
+        return self.cipher.decrypt(bytes(row.value), context)
+
+    def blind_index(self, field: str, value: str) -> bytes:
+        index = self._index
+        if index is None:
+            self._prepare(index=True)
+            index = self._index
+            assert index is not None
+        return index(field, value)
+
+    @contextmanager
+    def single_statement(self) -> Iterator[Connection]:
+        """A connection whose statements each commit on their own (no ``BEGIN``)."""
+        self._prepare(index=False)
+        try:
+            with self.engine.connect() as conn:
+                if self.dialect == "postgresql":
+                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                else:
+                    conn = conn.execution_options(**{BEGIN_OPTION: None})
+                yield conn
+                if self.dialect != "sqlite":
+                    conn.commit()
+        except SQLAlchemyError as error:
+            raise _storage_error(error) from error
+
+    def _profile(self, account_id: str, blob: bytes) -> Profile:
+        blob = bytes(blob)
+        if len(blob) > _PROFILE_CACHE_MAX_BLOB:
+            return self._decode_profile(account_id, b"", blob)
+        # The header and nonce identify one write of one row: the cache key stays small.
+        return self._profile_cache(account_id, blob[: 2 + blob[1] + 12], blob)
+
+    def _decode_profile(self, account_id: str, _ident: bytes, blob: bytes) -> Profile:
+        data = self.cipher.decrypt_json(blob, _context(sk.profiles, "data", account_id))
+        # Written from a valid Profile and authenticated by AES-GCM: not validated again.
+        return structure_stored_profile(data)
+
+
+def _upsert(insert: Callable[[Table], Insert], table: Table, keys: Sequence[str]) -> Executable:
+    statement: Any = insert(table)
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[table.c[k] for k in keys],
+        set_={c.name: statement.excluded[c.name] for c in table.c if c.name not in keys},
+    )

@@ -1,0 +1,217 @@
+"""The unit of work of the ``sql`` storage: :class:`SqlTransaction` (the repositories of one
+database transaction, and the bulk read of card holders) and the ``with`` scope that
+commits or rolls it back.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Executable
+
+from siapkerja_adapters.sql import schema as sk
+from siapkerja_adapters.sql.accounts import (
+    _A,
+    _Accounts,
+    _Challenges,
+    _Registrations,
+    _Resets,
+    _Sessions,
+)
+from siapkerja_adapters.sql.base import _context, _storage_error, logger
+from siapkerja_adapters.sql.cards import _C, _card, _Cards, _Profiles
+from siapkerja_adapters.sql.keyring import _Keyrings
+from siapkerja_adapters.sql.ledger import _AccessLog, _CheckIns, _Consents, _Verifiers
+from siapkerja_core.model import AccountRecord
+from siapkerja_core.ports import CardHolder
+
+if TYPE_CHECKING:
+    from siapkerja_adapters.sql.storage import SqlStorage
+
+# Three queries rather than one join: on PostgreSQL ``sk_accounts.id`` is in the "C"
+# collation and the other tables' account ids are not, so a join on them could not
+# use the cards' and profiles' indexes. Each query here has its own.
+_HOLDER_ACCOUNTS: Final = (
+    select(_A.id, _A.pii, _A.password_hash, _A.created_at, _A.password_changed_at, _A.active)
+    .where(_A.id.in_(bindparam("ids", expanding=True)))
+    .with_for_update()  # as accounts.get: a bulk run and a single issue queue per account
+)
+_HOLDER_CARDS: Final = select(sk.cards).where(_C.account_id.in_(bindparam("ids", expanding=True)))
+_HOLDER_PROFILES: Final = select(sk.profiles.c.account_id, sk.profiles.c.data).where(
+    sk.profiles.c.account_id.in_(bindparam("ids", expanding=True))
+)
+_HOLDERS_CHUNK: Final = 1000  # ids per query: well under every driver's parameter limit
+
+
+class SqlTransaction:
+    """The repositories of one unit of work (attributes named as in the ``Transaction`` port).
+
+    Each repository is made on first use. ``conn`` is the transaction's connection.
+    """
+
+    def __init__(self, storage: SqlStorage, conn: Connection) -> None:
+        self.storage = storage
+        self.conn = conn
+
+    def run(
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> Any:
+        """Execute ``statement`` (once per mapping of a list); a failure becomes StorageError."""
+        try:
+            return self.conn.execute(statement, params)
+        except SQLAlchemyError as error:
+            raise _storage_error(error) from error
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        with self.conn.begin_nested():
+            yield
+
+    @functools.cached_property
+    def registrations(self) -> _Registrations:
+        return _Registrations(self)
+
+    @functools.cached_property
+    def challenges(self) -> _Challenges:
+        return _Challenges(self)
+
+    @functools.cached_property
+    def accounts(self) -> _Accounts:
+        return _Accounts(self)
+
+    @functools.cached_property
+    def sessions(self) -> _Sessions:
+        return _Sessions(self)
+
+    @functools.cached_property
+    def resets(self) -> _Resets:
+        return _Resets(self)
+
+    @functools.cached_property
+    def profiles(self) -> _Profiles:
+        return _Profiles(self)
+
+    @functools.cached_property
+    def cards(self) -> _Cards:
+        return _Cards(self)
+
+    @functools.cached_property
+    def verifiers(self) -> _Verifiers:
+        return _Verifiers(self)
+
+    @functools.cached_property
+    def consents(self) -> _Consents:
+        return _Consents(self)
+
+    @functools.cached_property
+    def access_log(self) -> _AccessLog:
+        return _AccessLog(self)
+
+    @functools.cached_property
+    def check_ins(self) -> _CheckIns:
+        return _CheckIns(self)
+
+    @functools.cached_property
+    def keyring(self) -> _Keyrings:
+        return _Keyrings(self)
+
+    def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
+        """The existing accounts among ``account_ids``, once each, with their cards and profiles.
+
+        Three queries per thousand ids (accounts, cards, profiles), the
+        accounts locked ``FOR UPDATE`` on PostgreSQL. A profile is decrypted
+        and rebuilt only when the caller reads it (not for a holder whose card
+        exists), one holder at a time, and without the scan path's cache: a
+        bulk run reads each once, and caching them would evict the cards
+        being scanned.
+        """
+        storage = self.storage
+        decrypt_json = storage.cipher.decrypt_json
+        decode_profile = storage._decode_profile
+        unique = list(dict.fromkeys(account_ids))
+        for start in range(0, len(unique), _HOLDERS_CHUNK):
+            chunk = unique[start : start + _HOLDERS_CHUNK]
+            params = {"ids": chunk}
+            accounts = {row[0]: row for row in self.run(_HOLDER_ACCOUNTS, params)}
+            if not accounts:
+                continue
+            cards = {row.account_id: _card(row) for row in self.run(_HOLDER_CARDS, params)}
+            profiles = dict(self.run(_HOLDER_PROFILES, params).all())
+            for account_id in chunk:
+                row = accounts.get(account_id)
+                if row is None:
+                    continue
+                _, pii_blob, password_hash, created, changed, active = row
+                pii = decrypt_json(pii_blob, _context(sk.accounts, "pii", account_id))
+                account = AccountRecord(
+                    id=account_id,
+                    nik=pii["nik"],
+                    full_name=pii["full_name"],
+                    email=pii["email"],
+                    phone=pii["phone"],
+                    password_hash=password_hash,
+                    created_at=created,
+                    password_changed_at=changed,
+                    active=active,
+                )
+                blob = profiles.get(account_id)
+                load = None
+                if blob is not None:  # decoded only if the caller reads it
+                    load = functools.partial(decode_profile, account_id, b"", bytes(blob))
+                yield CardHolder(account, cards.get(account_id), load=load)
+
+
+class _Scope:
+    """``with storage.transaction() as tx``: commit on success, roll back on an exception."""
+
+    __slots__ = ("_conn", "_storage")
+
+    def __init__(self, storage: SqlStorage) -> None:
+        self._storage = storage
+
+    def __enter__(self) -> SqlTransaction:
+        storage = self._storage
+        local = storage._local
+        if getattr(local, "active", False):
+            raise RuntimeError("SQL storage transactions do not nest within a thread")
+        storage._prepare(index=True)
+        try:
+            conn = storage.engine.connect()
+        except SQLAlchemyError as error:
+            raise _storage_error(error) from error
+        try:
+            conn.begin()
+        except SQLAlchemyError as error:
+            conn.close()
+            raise _storage_error(error) from error
+        self._conn = conn
+        local.active = True
+        return SqlTransaction(storage, conn)
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        conn = self._conn
+        try:
+            if exc_type is None:
+                try:
+                    conn.commit()
+                except SQLAlchemyError as error:
+                    raise _storage_error(error) from error
+            else:
+                try:
+                    conn.rollback()
+                except SQLAlchemyError:
+                    logger.debug("rollback failed; the connection is discarded", exc_info=True)
+        finally:
+            try:
+                conn.close()
+            except SQLAlchemyError:
+                logger.debug("closing a connection failed", exc_info=True)
+            self._storage._local.active = False
