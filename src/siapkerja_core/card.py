@@ -26,12 +26,13 @@ import math
 import unicodedata
 from collections.abc import Hashable
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, Final
 
 import segno
 from attrs import evolve, field, frozen
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import CardError
+from siapkerja_core.i18n import MONTHS_ID
 from siapkerja_core.qr import QrCache, QrKey, make_qr, qr_png, qr_svg_path, qr_terminal
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ __all__ = [
     "CARD_WIDTH_MM",
     "Card",
     "CardError",
+    "CardImageError",
     "default_cache",
     "format_tanggal",
 ]
@@ -56,21 +58,8 @@ CARD_MAX_VERSION: Final = 10
 """The largest QR version a card accepts: denser codes scan badly on cheap phones."""
 MAX_PHOTO_BYTES: Final = 2 << 20  # the profile's own limit (2 MiB): a valid photo always fits
 
-BULAN: Final = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-"""Indonesian month names, January first."""
+BULAN: Final = MONTHS_ID
+"""Indonesian month names, January first (:data:`siapkerja_core.i18n.MONTHS_ID`)."""
 
 default_cache: Final = QrCache(maxsize=256)
 """The cache :class:`Card` methods use unless given another one (or ``None``)."""
@@ -97,28 +86,12 @@ _PHOTO_MAGIC: Final = (
 )
 
 
-class CardError(SiapkerjaError, ValueError):
-    """A card field is empty or its photo is unusable."""
+class CardImageError(CardError, ValueError):
+    """A card field is empty or its photo is unusable (codes ``card.empty``, ``card.photo_*``,
+    ``card.qr_version``; their messages live with :class:`~siapkerja_core.errors.CardError`,
+    the one owner of the ``card`` domain). Also a :class:`ValueError`."""
 
-    domain = "card"
-    messages: ClassVar[dict[str, Message]] = {
-        "empty": (
-            "Kolom kartu {field} kosong.",
-            "The card field {field} is empty.",
-        ),
-        "photo_type": (
-            "Foto harus JPEG, PNG atau WebP (jenis {media_type!r} tidak cocok dengan isinya).",
-            "The photo must be JPEG, PNG or WebP (type {media_type!r} does not match its content).",
-        ),
-        "photo_size": (
-            "Foto terlalu besar: {size} bita, paling banyak {limit}.",
-            "The photo is too large: {size} bytes, at most {limit}.",
-        ),
-        "qr_version": (
-            "Versi QR kartu harus bilangan bulat >= 0, bukan {value!r}.",
-            "The card's QR version must be an integer >= 0, not {value!r}.",
-        ),
-    }
+    __slots__ = ()
 
 
 def format_tanggal(day: date) -> str:
@@ -311,15 +284,15 @@ class Card:
     def __attrs_post_init__(self) -> None:
         for name in ("siapkerja_id", "holder_name", "qr_text", "title"):
             if not _clean(getattr(self, name)):
-                raise CardError("empty", field=name)
+                raise CardImageError("empty", field=name)
         if type(self.qr_version) is not int or self.qr_version < 0:
-            raise CardError("qr_version", value=self.qr_version)
+            raise CardImageError("qr_version", value=self.qr_version)
         if self.photo is not None:
             if len(self.photo) > MAX_PHOTO_BYTES:
-                raise CardError("photo_size", size=len(self.photo), limit=MAX_PHOTO_BYTES)
+                raise CardImageError("photo_size", size=len(self.photo), limit=MAX_PHOTO_BYTES)
             detected = _detect_photo_type(self.photo)
             if detected is None or self.photo_type not in (None, detected):
-                raise CardError("photo_type", media_type=self.photo_type or detected)
+                raise CardImageError("photo_type", media_type=self.photo_type or detected)
 
     # -- QR ---------------------------------------------------------------
 

@@ -29,7 +29,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 import segno
@@ -46,8 +46,19 @@ from siapkerja_core.disclosure import (
     build_view,
     scope_fields,
 )
-from siapkerja_core.errors import Message, SiapkerjaError
-from siapkerja_core.events import DomainEvent
+from siapkerja_core.errors import CardError
+from siapkerja_core.events import (
+    AccessGranted,
+    BulkCardsIssued,
+    CardIssued,
+    CardRevoked,
+    CardScanned,
+    CheckInRecorded,
+    ConsentChanged,
+    DomainEvent,
+    ProfileUpdated,
+    TokenRotated,
+)
 from siapkerja_core.model import (
     AccessRecord,
     Account,
@@ -95,117 +106,6 @@ __all__ = [
 ]
 
 _MAX_DRAWS = 8  # random number or card_ref collisions before giving up (2^-50 each)
-
-
-class CardError(SiapkerjaError):
-    """A card operation that cannot be done in the card's or account's state."""
-
-    domain = "card"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "no_account": (
-            "Akun tidak ditemukan atau tidak aktif.",
-            "The account does not exist or is not active.",
-        ),
-        "no_card": (
-            "Akun ini belum memiliki kartu SIAPkerja-ID. Lengkapi profil lalu terbitkan kartu.",
-            "This account has no SIAPkerja-ID card yet. Complete the profile, then issue one.",
-        ),
-        "revoked": (
-            "Kartu SIAPkerja-ID ini telah dicabut. Terbitkan ulang untuk memakainya lagi.",
-            "This SIAPkerja-ID card was revoked. Issue it again to use it.",
-        ),
-        "mode": (
-            "Mode QR {mode!r} tidak dikenal: gunakan 'link' atau 'access'.",
-            "Unknown QR mode {mode!r}: use 'link' or 'access'.",
-        ),
-        "purpose_required": (
-            "Kode akses harus terikat pada sebuah acara, kelas atau program (purpose).",
-            "An access code must be bound to an event, a class or a programme (purpose).",
-        ),
-        "exhausted": (
-            "Nomor kartu tidak dapat dibuat; coba lagi.",
-            "No card number could be drawn; try again.",
-        ),
-    }
-
-
-# --- events -----------------------------------------------------------------------------
-
-
-@frozen(kw_only=True)
-class ProfileUpdated(DomainEvent):
-    name: ClassVar[str] = "profile.updated"
-    account_id: str
-    sections: tuple[str, ...]
-    complete: bool
-
-
-@frozen(kw_only=True)
-class CardIssued(DomainEvent):
-    name: ClassVar[str] = "card.issued"
-    account_id: str
-    siapkerja_id: str
-    version: int
-
-
-@frozen(kw_only=True)
-class TokenRotated(DomainEvent):
-    """Every link QR of the card older than ``version`` stopped working."""
-
-    name: ClassVar[str] = "card.rotated"
-    account_id: str
-    version: int
-
-
-@frozen(kw_only=True)
-class CardRevoked(DomainEvent):
-    name: ClassVar[str] = "card.revoked"
-    account_id: str
-
-
-@frozen(kw_only=True)
-class CardScanned(DomainEvent):
-    """A link QR was resolved; ``fields`` are what the audience saw."""
-
-    name: ClassVar[str] = "card.scanned"
-    account_id: str
-    audience: str
-    fields: tuple[str, ...]
-    verifier_id: str | None = None
-
-
-@frozen(kw_only=True)
-class BulkCardsIssued(DomainEvent):
-    """A bulk run issued ``issued`` cards (one event per run, not per card)."""
-
-    name: ClassVar[str] = "card.bulk_issued"
-    issued: int
-
-
-@frozen(kw_only=True)
-class CheckInRecorded(DomainEvent):
-    name: ClassVar[str] = "attendance.recorded"
-    account_id: str | None
-    event_id: str
-    station_id: str
-
-
-@frozen(kw_only=True)
-class ConsentChanged(DomainEvent):
-    name: ClassVar[str] = "consent.changed"
-    account_id: str
-    consent_id: str
-    verifier_id: str
-    granted: bool
-
-
-@frozen(kw_only=True)
-class AccessGranted(DomainEvent):
-    """A verifier was registered (its API key is never in the event)."""
-
-    name: ClassVar[str] = "verifier.registered"
-    verifier_id: str
-    scopes: tuple[str, ...]
 
 
 # --- results ----------------------------------------------------------------------------

@@ -44,6 +44,7 @@ import attrs
 from attrs import Factory, field, frozen
 
 from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.i18n import pick
 from siapkerja_core.profile import Address, Profile, Stakeholder
 
 __all__ = [
@@ -94,7 +95,7 @@ class Requirement:
 
     def label(self, lang: str = "id") -> str:
         """The label in ``lang`` (``"id"`` or ``"en"``)."""
-        return self.label_en if lang.lower().startswith("en") else self.label_id
+        return pick(lang, self.label_id, self.label_en)
 
 
 @frozen(kw_only=True)
@@ -107,7 +108,7 @@ class MissingItem:
 
     def label(self, lang: str = "id") -> str:
         """The label in ``lang`` (``"id"`` or ``"en"``)."""
-        return self.label_en if lang.lower().startswith("en") else self.label_id
+        return pick(lang, self.label_id, self.label_en)
 
 
 def _is_complete(result: Completeness) -> bool:

@@ -32,12 +32,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import ClassVar, Final, Protocol
+from typing import Final, Protocol
 
 import attrs
-from attrs import frozen
 
 from siapkerja_core.contact import (
     InvalidEmail,
@@ -47,8 +46,26 @@ from siapkerja_core.contact import (
     normalize_email,
     normalize_phone,
 )
-from siapkerja_core.errors import Message, SiapkerjaError
-from siapkerja_core.events import DomainEvent
+from siapkerja_core.errors import (
+    AlreadyRegistered,
+    LoginError,
+    OtpError,
+    RegistrationError,
+    ResetError,
+)
+from siapkerja_core.events import (
+    AccountActivated,
+    AccountImported,
+    DomainEvent,
+    LoginFailed,
+    LoginSucceeded,
+    OtpSendFailed,
+    OtpSent,
+    PasswordResetCompleted,
+    PasswordResetRequested,
+    RegistrationStarted,
+    VerificationFailed,
+)
 from siapkerja_core.model import (
     Account,
     AccountRecord,
@@ -114,244 +131,6 @@ class Entropy(Protocol):
     def token_bytes(self, nbytes: int) -> bytes: ...
 
     def randbelow(self, exclusive_upper_bound: int) -> int: ...
-
-
-# --- errors ------------------------------------------------------------------------
-
-
-class RegistrationError(SiapkerjaError):
-    """Step 1 or 2 of registration cannot go on."""
-
-    domain = "registration"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "invalid_name": (
-            "{field_id} wajib diisi (paling banyak 100 huruf).",
-            "{field_en} is required (at most 100 characters).",
-        ),
-        "nik_not_found": (
-            "NIK tidak ditemukan di Dukcapil. Periksa kembali NIK Anda atau hubungi Dinas"
-            " Dukcapil setempat.",
-            "The NIK was not found at Dukcapil. Check it, or contact your local Dukcapil office.",
-        ),
-        "nik_inactive": (
-            "Data NIK ditemukan tetapi berstatus tidak aktif. Silakan hubungi Dinas Dukcapil.",
-            "The NIK was found but is inactive. Please contact the Dukcapil office.",
-        ),
-        "mismatch": (
-            "Data tidak sesuai dengan Dukcapil: {fields_id}.",
-            "The details do not match Dukcapil's record: {fields_en}.",
-        ),
-        "verification_locked": (
-            "Terlalu banyak percobaan verifikasi untuk NIK ini. Coba lagi dalam {retry_after}"
-            " detik.",
-            "Too many verification attempts for this NIK. Try again in {retry_after} seconds.",
-        ),
-        "not_found": (
-            "Pendaftaran tidak ditemukan.",
-            "Registration not found.",
-        ),
-        "expired": (
-            "Pendaftaran sudah kedaluwarsa. Silakan daftar ulang.",
-            "The registration has expired. Please register again.",
-        ),
-        "already_confirmed": (
-            "Pendaftaran ini sudah dikonfirmasi. Silakan masuk.",
-            "This registration is already confirmed. Please sign in.",
-        ),
-        "wrong_step": (
-            "Langkah ini tidak tersedia pada status pendaftaran saat ini ({status}).",
-            "This step is not available in the registration's current state ({status}).",
-        ),
-        "email_taken": (
-            "Alamat email sudah dipakai akun lain. Gunakan email lain atau pulihkan akun Anda.",
-            "The e-mail address belongs to another account. Use another, or recover your account.",
-        ),
-        "phone_taken": (
-            "Nomor handphone sudah dipakai akun lain. Ubah nomor handphone Anda.",
-            "The phone number belongs to another account. Change the number.",
-        ),
-    }
-
-
-class AlreadyRegistered(RegistrationError):
-    """The NIK already has an active account: offer recovery, show contacts only masked.
-
-    Raised only after Dukcapil confirmed the NIK, name and mother's name, so it
-    tells nothing to someone who does not already know them.
-    """
-
-    messages: ClassVar[Mapping[str, Message]] = {
-        "already_registered": (
-            "NIK ini sudah terdaftar (email {email}, handphone {phone}). Gunakan 'Kendala Masuk"
-            " ke Akun?' untuk memulihkan akun.",
-            "This NIK is already registered (e-mail {email}, phone {phone}). Use 'Trouble"
-            " signing in?' to recover the account.",
-        ),
-    }
-
-    @property
-    def email_masked(self) -> str:
-        return str(self.params["email"])
-
-    @property
-    def phone_masked(self) -> str:
-        return str(self.params["phone"])
-
-
-class OtpError(SiapkerjaError):
-    """A code was refused, or no new code may be sent yet."""
-
-    domain = "otp"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "invalid": (
-            "Kode OTP salah. Sisa percobaan: {attempts_left}.",
-            "Wrong code. Attempts left: {attempts_left}.",
-        ),
-        "expired": (
-            "Kode OTP sudah kedaluwarsa. Tekan 'Kirim Ulang' untuk kode baru.",
-            "The code has expired. Press 'Kirim Ulang' (resend) for a new one.",
-        ),
-        "dead": (
-            "Kode OTP diblokir karena terlalu banyak percobaan salah. Minta kode baru.",
-            "The code is blocked after too many wrong tries. Ask for a new one.",
-        ),
-        "cooldown": (
-            "Tunggu {retry_after} detik sebelum meminta kode baru.",
-            "Wait {retry_after} seconds before asking for a new code.",
-        ),
-        "send_limit": (
-            "Batas pengiriman kode tercapai. Coba lagi dalam {retry_after} detik.",
-            "The sending limit is reached. Try again in {retry_after} seconds.",
-        ),
-        "daily_limit": (
-            "Batas harian pengiriman kode tercapai. Coba lagi besok.",
-            "The daily sending limit is reached. Try again tomorrow.",
-        ),
-    }
-
-    @property
-    def retry_after(self) -> int | None:
-        value = self.params.get("retry_after")
-        return value if isinstance(value, int) else None
-
-
-class LoginError(SiapkerjaError):
-    """Sign-in refused. One message whatever the reason (unknown user, wrong password)."""
-
-    domain = "login"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "failed": (
-            "NIK/email/nomor handphone atau password salah.",
-            "Wrong NIK/e-mail/phone number or password.",
-        ),
-        "throttled": (
-            "Terlalu banyak percobaan masuk. Coba lagi dalam {retry_after} detik.",
-            "Too many sign-in attempts. Try again in {retry_after} seconds.",
-        ),
-        "session_invalid": (
-            "Sesi tidak valid atau sudah berakhir. Silakan masuk kembali.",
-            "The session is invalid or has ended. Please sign in again.",
-        ),
-    }
-
-
-class ResetError(SiapkerjaError):
-    """A password reset was refused; one message for every cause."""
-
-    domain = "reset"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "invalid": (
-            "Kode verifikasi salah atau sudah kedaluwarsa. Minta kode baru.",
-            "The verification code is wrong or has expired. Ask for a new one.",
-        ),
-    }
-
-
-# --- events ------------------------------------------------------------------------
-
-
-@frozen(kw_only=True)
-class RegistrationStarted(DomainEvent):
-    """Dukcapil confirmed NIK, name and mother's name; a registration exists."""
-
-    name: ClassVar[str] = "registration.started"
-    registration_id: str
-    nik_masked: str
-
-
-@frozen(kw_only=True)
-class VerificationFailed(DomainEvent):
-    """Dukcapil did not confirm a registration attempt (``reason`` is the error code)."""
-
-    name: ClassVar[str] = "registration.verification_failed"
-    nik_masked: str
-    reason: str
-
-
-@frozen(kw_only=True)
-class OtpSent(DomainEvent):
-    """A code (or, for a number with an account, a notice) went to ``phone_masked``."""
-
-    name: ClassVar[str] = "otp.sent"
-    subject_id: str
-    purpose: str
-    phone_masked: str
-    generation: int
-
-
-@frozen(kw_only=True)
-class OtpSendFailed(DomainEvent):
-    """The SMS service refused a code; the subject stays pending and a resend may follow."""
-
-    name: ClassVar[str] = "otp.send_failed"
-    subject_id: str
-    purpose: str
-    reason: str
-
-
-@frozen(kw_only=True)
-class AccountActivated(DomainEvent):
-    """A registration was confirmed by SMS: the phone is verified and the account exists."""
-
-    name: ClassVar[str] = "account.activated"
-    account_id: str
-    registration_id: str
-
-
-@frozen(kw_only=True)
-class AccountImported(DomainEvent):
-    """An account was created from a trusted register (no password until recovery)."""
-
-    name: ClassVar[str] = "account.imported"
-    account_id: str
-
-
-@frozen(kw_only=True)
-class LoginSucceeded(DomainEvent):
-    name: ClassVar[str] = "login.succeeded"
-    account_id: str
-
-
-@frozen(kw_only=True)
-class LoginFailed(DomainEvent):
-    """A sign-in failed. ``identifier_kind`` is nik/email/phone; the identifier is not kept."""
-
-    name: ClassVar[str] = "login.failed"
-    identifier_kind: str
-    throttled: bool
-
-
-@frozen(kw_only=True)
-class PasswordResetRequested(DomainEvent):
-    name: ClassVar[str] = "password_reset.requested"
-    request_id: str
-
-
-@frozen(kw_only=True)
-class PasswordResetCompleted(DomainEvent):
-    name: ClassVar[str] = "password_reset.completed"
-    account_id: str
-    sessions_ended: int
 
 
 # --- the use cases -------------------------------------------------------------------

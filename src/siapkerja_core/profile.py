@@ -56,6 +56,7 @@ from siapkerja_core.contact import (
     normalize_phone,
 )
 from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.i18n import SECTION_LABELS, month_name, pick
 from siapkerja_core.nik import Nik, parse_nik
 
 __all__ = [
@@ -183,7 +184,7 @@ class ProfileWarning:
 
     def message(self, lang: str = "id") -> str:
         """The message in ``lang`` (``"id"`` or ``"en"``)."""
-        return self.message_en if lang.lower().startswith("en") else self.message_id
+        return pick(lang, self.message_id, self.message_en)
 
 
 class _Reason(ValueError):
@@ -217,7 +218,7 @@ class _LabelledEnum(StrEnum):
 
     def label(self, lang: str = "id") -> str:
         """The label in ``lang`` (``"id"`` or ``"en"``)."""
-        return self.label_en if lang.lower().startswith("en") else self.label_id
+        return pick(lang, self.label_id, self.label_en)
 
 
 def _labels(enum: type[_LabelledEnum], **labels: tuple[str, str]) -> None:
@@ -373,24 +374,7 @@ class Section(_LabelledEnum):
     PHOTO = "photo"
 
 
-_labels(
-    Section,
-    BIRTH=("Tempat dan tanggal lahir", "Place and date of birth"),
-    SEX=("Jenis kelamin", "Sex"),
-    MARITAL_STATUS=("Status perkawinan", "Marital status"),
-    RELIGION=("Agama", "Religion"),
-    HEADLINE=("Judul profil", "Headline"),
-    CONTACT=("Kontak", "Contact"),
-    KTP_ADDRESS=("Alamat KTP", "KTP address"),
-    DOMICILE_ADDRESS=("Alamat domisili", "Domicile address"),
-    SKILLS=("Keahlian", "Skills"),
-    LANGUAGES=("Bahasa", "Languages"),
-    WORK=("Pengalaman kerja", "Work experience"),
-    EDUCATION=("Pendidikan", "Education"),
-    CERTIFICATES=("Sertifikat", "Certificates"),
-    ACHIEVEMENTS=("Pencapaian", "Achievements"),
-    PHOTO=("Foto", "Photo"),
-)
+_labels(Section, **{member.name: SECTION_LABELS[member.value] for member in Section})
 
 NEVER_PUBLISHED: Final[frozenset[Section]] = frozenset(
     {
@@ -577,14 +561,6 @@ def _to_stakeholder(value: Stakeholder | str) -> Stakeholder:
 # YearMonth: "Juni 2021"
 # --------------------------------------------------------------------------
 
-_MONTHS_ID: Final = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember"
-)  # fmt: skip
-_MONTHS_EN: Final = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December"
-)  # fmt: skip
 _YEAR_MONTH: Final = re.compile(r"([0-9]{4})-([0-9]{2})")
 MIN_YEAR: Final = 1900
 MAX_YEAR: Final = 2100
@@ -639,8 +615,7 @@ class YearMonth:
 
     def label(self, lang: str = "id") -> str:
         """``"Juni 2021"`` (``lang="id"``) or ``"June 2021"`` (``lang="en"``)."""
-        months = _MONTHS_EN if lang.lower().startswith("en") else _MONTHS_ID
-        return f"{months[self.month - 1]} {self.year}"
+        return f"{month_name(self.month, lang)} {self.year}"
 
 
 def _parse_year_month(value: object) -> YearMonth:
@@ -674,8 +649,7 @@ def _to_optional_year_month(value: YearMonth | str | tuple[int, int] | None) -> 
 
 
 def _period_label(start: YearMonth, end: YearMonth | None, lang: str) -> str:
-    english = lang.lower().startswith("en")
-    until = end.label(lang) if end is not None else ("Present" if english else "Sekarang")
+    until = end.label(lang) if end is not None else pick(lang, "Sekarang", "Present")
     return f"{start.label(lang)} - {until}"
 
 
