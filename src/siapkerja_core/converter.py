@@ -44,6 +44,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
+from siapkerja_core.disclosure import ProfileView
 from siapkerja_core.profile import (
     SECTIONS,
     Achievement,
@@ -74,6 +75,7 @@ __all__ = [
     "converter",
     "make_converter",
     "merge_profile",
+    "profile_view_data",
     "structure",
     "structure_profile",
     "structure_stored_profile",
@@ -566,6 +568,22 @@ def unstructure(obj: object) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise TypeError(f"unstructure() takes a profile object, not {type(obj).__name__}")
     return result
+
+
+def profile_view_data(view: ProfileView) -> dict[str, Any]:
+    """A scanned profile's view as JSON-ready data (the web binding's and the API's shape)."""
+    return {
+        "siapkerja_id": view.siapkerja_id,
+        "full_name": view.full_name,
+        "card_active": view.card_active,
+        "audience": view.audience.value,
+        "disclosed": list(view.disclosed),
+        "nik": view.nik,
+        "purpose": view.purpose,
+        "verifier": view.verifier,
+        "consent_required": view.consent_required,
+        "data": converter.unstructure(dict(view.data)),
+    }
 
 
 def merge_profile(current: Profile, changes: Mapping[str, Any]) -> Profile:

@@ -33,10 +33,9 @@ from typing import Any, ClassVar, Final
 
 from attrs import field, frozen
 
-from siapkerja_core.converter import converter
 from siapkerja_core.errors import Message, SiapkerjaError
-from siapkerja_core.model import mask_nik
 from siapkerja_core.profile import Profile, Section
+from siapkerja_core.views import mask_nik
 
 __all__ = [
     "IDENTITY_NIK",
@@ -295,14 +294,16 @@ def build_view(
     purpose: str | None = None,
     verifier: str | None = None,
     consent_required: bool = False,
-    profile_data: Mapping[str, Any] | None = None,
+    profile_data: Mapping[str, Any],
 ) -> ProfileView:
     """The view of ``profile`` for ``audience``.
 
     :param allowed: for a verifier, the fields its scopes and the consent allow.
-    :param profile_data: the profile already unstructured (a cache may pass it).
+    :param profile_data: ``profile`` as JSON-ready data (the wire shape of
+        :func:`siapkerja_core.converter.unstructure`): the policy picks sections
+        out of it and never converts anything itself.
     """
-    data_source = profile_data if profile_data is not None else converter.unstructure(profile)
+    data_source = profile_data
     if audience is Audience.HOLDER:
         fields = frozenset({*Section, IDENTITY_NIK})
     elif audience is Audience.VERIFIER and allowed is not None:

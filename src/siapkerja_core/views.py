@@ -14,7 +14,7 @@ from datetime import datetime
 from attrs import field, frozen
 
 from siapkerja_core.contact import mask_email, mask_phone
-from siapkerja_core.records import RegistrationStatus
+from siapkerja_core.records import AccountRecord, RegistrationStatus
 
 __all__ = [
     "Account",
@@ -102,6 +102,19 @@ class Account:
     @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
+
+    @classmethod
+    def from_record(cls, record: AccountRecord, session: Session | None = None) -> Account:
+        """The view of a stored account (no password hash), signed in if ``session`` is given."""
+        return cls(
+            id=record.id,
+            nik=record.nik,
+            full_name=record.full_name,
+            email=record.email,
+            phone=record.phone,
+            created_at=record.created_at,
+            session=session,
+        )
 
     def __repr__(self) -> str:
         return (

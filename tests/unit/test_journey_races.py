@@ -175,7 +175,8 @@ def test_one_reset_code_resets_the_password_once(
     svc.confirm_otp(registration.id, code)
     requests = [svc.request_password_reset(GALIH_NIK) for _ in range(threads)]
     code = last_code(svc, "081234567890")
-    monkeypatch.setattr(svc.journey, "hasher", _GatedHasher(svc.journey.hasher, threads))
+    context = svc.journey.context
+    monkeypatch.setattr(context, "hasher", _GatedHasher(context.hasher, threads))
     barrier = threading.Barrier(threads)
     outcomes: list[object] = [None] * threads
 
