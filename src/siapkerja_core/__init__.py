@@ -27,7 +27,6 @@ from siapkerja_core.nik import (
 )
 
 if TYPE_CHECKING:
-    from siapkerja_core.card import Card
     from siapkerja_core.cards import CardError, CardQr, CheckInReceipt, SyncReport
     from siapkerja_core.completeness import Completeness, ProfileIncomplete, completeness
     from siapkerja_core.contact import (
@@ -78,6 +77,7 @@ if TYPE_CHECKING:
         Visibility,
         check_against_nik,
     )
+    from siapkerja_core.render.card import Card
     from siapkerja_core.service import Siapkerja
     from siapkerja_core.settings import Settings, resolve_settings
     from siapkerja_core.siapkerja_id import (
@@ -90,7 +90,7 @@ if TYPE_CHECKING:
     from siapkerja_core.tokens import Keyring, TokenError
 
 _LAZY: dict[str, str] = {
-    "Card": "siapkerja_core.card",
+    "Card": "siapkerja_core.render.card",
     **dict.fromkeys(
         ("CardError", "CardQr", "CheckInReceipt", "SyncReport"), "siapkerja_core.cards"
     ),

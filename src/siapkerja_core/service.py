@@ -15,7 +15,6 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Final
 
-from siapkerja_core.card import Card
 from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
@@ -26,6 +25,7 @@ from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry, Storage
 from siapkerja_core.profile import Profile, ProfileWarning
 from siapkerja_core.records import AccessRecord, CardRecord, ConsentRecord
+from siapkerja_core.render.card import Card
 from siapkerja_core.services import (
     ISSUE_BATCH_SIZE,
     BulkIssueReport,

@@ -27,7 +27,7 @@ from attrs import frozen
 from siapkerja_core.converter import profile_view_data
 from siapkerja_core.disclosure import ProfileView
 from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry
-from siapkerja_core.qr import QrCache
+from siapkerja_core.render.qr import QrCache
 from siapkerja_core.services.consent import Consent
 from siapkerja_core.services.context import CardState, Entropy, ServiceContext
 from siapkerja_core.services.issuance import ISSUE_BATCH_SIZE, BulkIssueReport, Issuance

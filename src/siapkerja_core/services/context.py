@@ -27,8 +27,8 @@ from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import Storage, Transaction
 from siapkerja_core.profile import Profile
-from siapkerja_core.qr import QrCache
 from siapkerja_core.records import CardRecord, SessionRecord
+from siapkerja_core.render.qr import QrCache
 from siapkerja_core.tokens import DEFAULT_PERIOD
 from siapkerja_core.views import Session
 

@@ -15,13 +15,13 @@ from typing import Final
 
 from attrs import frozen
 
-from siapkerja_core.card import Card
 from siapkerja_core.completeness import ProfileIncomplete, completeness, is_complete
 from siapkerja_core.errors import CardError
 from siapkerja_core.events import BulkCardsIssued, CardIssued, CardRevoked, TokenRotated
 from siapkerja_core.ports import CardConflict, Transaction
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import CardRecord
+from siapkerja_core.render.card import Card
 from siapkerja_core.services.context import CardState, ServiceContext
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles

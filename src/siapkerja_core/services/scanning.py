@@ -32,7 +32,6 @@ from siapkerja_core.errors import CardError
 from siapkerja_core.events import CardScanned, CheckInRecorded
 from siapkerja_core.ports import Transaction
 from siapkerja_core.profile import Profile
-from siapkerja_core.qr import make_qr, qr_png, qr_svg, qr_terminal
 from siapkerja_core.records import (
     AccessRecord,
     AccountRecord,
@@ -40,6 +39,7 @@ from siapkerja_core.records import (
     ConsentRecord,
     new_access_record,
 )
+from siapkerja_core.render.qr import make_qr, qr_png, qr_svg, qr_terminal
 from siapkerja_core.services.context import CardState, ServiceContext
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
