@@ -21,7 +21,7 @@ from enum import StrEnum
 import attrs
 from attrs import field, frozen
 
-from siapkerja_core._fastinit import fast_constructor
+from siapkerja_core._codegen import fast_constructor
 from siapkerja_core.errors import OtpError
 
 __all__ = [

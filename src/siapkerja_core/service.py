@@ -19,9 +19,9 @@ from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
 from siapkerja_core.events import DomainEvent
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry, Storage
 from siapkerja_core.profile import Profile, ProfileWarning
 from siapkerja_core.records import AccessRecord, CardRecord, ConsentRecord
@@ -108,7 +108,7 @@ class Siapkerja:
         self._adapters: Mapping[str, object] = MappingProxyType(dict(adapters))
         self._clock = clock or _system_clock
         self.policy = policy or JourneyPolicy()
-        """Every limit of the journey (see :class:`~siapkerja_core.policy.JourneyPolicy`)."""
+        """Every limit of the journey (see :class:`~siapkerja_core.limits.JourneyPolicy`)."""
         self._hasher = hasher or PasswordHasher()
         self._entropy: Entropy = entropy or secrets
         self._pepper_bytes = self._pepper()  # a bad secret_key fails connect(), not a journey

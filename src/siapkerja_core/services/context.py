@@ -23,8 +23,8 @@ import attrs
 
 from siapkerja_core.disclosure import ProfileView
 from siapkerja_core.events import DomainEvent
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import Storage, Transaction
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import CardRecord, SessionRecord
