@@ -39,7 +39,6 @@ from siapkerja_adapters.dukcapil_offline import Resident
 from siapkerja_adapters.sms_http import HttpSender, http_sender_from_settings
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.hookspecs import hookimpl
-from siapkerja_core.model import RegistrationStatus
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import AdapterRegistration
 from siapkerja_core.ports import (
@@ -50,6 +49,7 @@ from siapkerja_core.ports import (
     SmsDeliveryError,
     VerificationRequest,
 )
+from siapkerja_core.records import RegistrationStatus
 from siapkerja_core.settings import resolve_settings
 
 pytest.importorskip("httpx", reason="the http adapters need siapkerja[http] (httpx)")

@@ -21,9 +21,9 @@ from siapkerja_adapters.memory import MemoryStorage
 from siapkerja_core import compose_nik
 from siapkerja_core.contact import InvalidEmail, normalize_email
 from siapkerja_core.converter import merge_profile
-from siapkerja_core.model import AccountRecord, CardRecord
 from siapkerja_core.ports import Storage
 from siapkerja_core.profile import Biodata, Contact, Profile
+from siapkerja_core.records import AccountRecord, CardRecord
 from siapkerja_core.services import CardServices, Issuance, ServiceContext
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

@@ -23,10 +23,10 @@ from siapkerja_core.render.card import (
     CARD_MAX_VERSION,
     Card,
     CardError,
-    _em,
     default_cache,
     format_tanggal,
 )
+from siapkerja_core.render.layout import _em
 from siapkerja_core.render.qr import QrCache, QrTooLarge, make_qr
 
 SVG = "{http://www.w3.org/2000/svg}"

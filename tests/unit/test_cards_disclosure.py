@@ -17,10 +17,10 @@ from test_cards_support import (
 )
 
 from siapkerja_core.disclosure import Audience, DisclosureError, ProfileView, Verifier
-from siapkerja_core.model import Account, mask_nik
 from siapkerja_core.profile import NEVER_PUBLISHED, Section
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.tokens import TokenError
+from siapkerja_core.views import Account, mask_nik
 
 PUBLIC_DEFAULT = (
     "headline",

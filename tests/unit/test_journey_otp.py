@@ -29,7 +29,7 @@ from journey_support import (
 from siapkerja_core import records as records_module
 from siapkerja_core.contact import InvalidPhone
 from siapkerja_core.errors import ConfigurationError, OtpError, RegistrationError
-from siapkerja_core.policy import JourneyPolicy
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.records import OtpChallenge, RegistrationStatus
 from siapkerja_core.service import Siapkerja
 

@@ -17,11 +17,11 @@ from journey_support import (
     start_pending,
 )
 
-from siapkerja_core.journey import AlreadyRegistered, OtpError, RegistrationError, ResetError
-from siapkerja_core.model import Account
+from siapkerja_core.errors import AlreadyRegistered, OtpError, RegistrationError, ResetError
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.views import Account
 
 ROOMY = JourneyPolicy(max_sends_per_phone_per_day=100, max_sends_per_nik_per_day=100)
 
