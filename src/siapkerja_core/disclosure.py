@@ -228,8 +228,11 @@ class ProfileView:
     """What one audience sees of a scanned profile.
 
     ``data`` maps each disclosed section name to its JSON-ready value (the
-    converter's shape); ``disclosed`` lists the section and identity fields
-    shown, in a stable order — the same list the access ledger records.
+    converter's shape, for the JSON API); :meth:`section` gives the same
+    sections as the profile's typed value objects, for pages that render them
+    without a round trip through dicts. ``disclosed`` lists the section and
+    identity fields shown, in a stable order — the same list the access
+    ledger records.
     """
 
     siapkerja_id: str
@@ -244,9 +247,28 @@ class ProfileView:
     verifier: str | None = None
     consent_required: bool = False
     """True when a verifier scanned without the holder's consent for this purpose."""
+    _source: Profile | None = field(default=None, repr=False, eq=False, alias="source")
+    # The profile the view was cut from: read only through section(), which
+    # hands out disclosed sections and nothing else.
 
     def __contains__(self, name: object) -> bool:
         return name in self.disclosed
+
+    def section(self, section: Section | str) -> Any:
+        """The typed value of a disclosed section, or ``None`` when it is not disclosed.
+
+        Lists are tuples of the profile's value objects (``WorkExperience`` …),
+        addresses an :class:`~siapkerja_core.profile.Address`, enums their
+        members; ``birth`` is ``(birth_place, birth_date)``.
+        """
+        key = Section(section)
+        if self._source is None or key.value not in self.disclosed:
+            return None
+        parts = _BIODATA_PARTS.get(key)
+        if parts is None:
+            return getattr(self._source, key.value)
+        values = tuple(getattr(self._source.biodata, part) for part in parts)
+        return values if len(values) > 1 else values[0]
 
 
 # Sections the public view may show at most (Visibility refuses the others).
@@ -335,4 +357,5 @@ def build_view(
         purpose=purpose,
         verifier=verifier,
         consent_required=consent_required,
+        source=profile,
     )
