@@ -67,11 +67,13 @@ class Siapkerja:
     """The SIAPkerja-ID journey behind plain methods.
 
     It carries the plumbing — settings, plug-ins, adapters, clock and event
-    broadcast — and the registration journey (``register``, ``submit_contact``,
-    ``resend_otp``, ``change_phone``, ``confirm_otp``, ``login``, recovery).
-    and the card: profile (``update_profile``, ``completeness``), ``issue_card``,
-    ``card_qr``, ``resolve`` (disclosure by audience, logged), ``check_in``,
-    consent and the access ledger.
+    broadcast — and delegates each use case to the service layer
+    (:mod:`siapkerja_core.services`): the registration journey (``register``,
+    ``submit_contact``, ``resend_otp``, ``change_phone``, ``confirm_otp``,
+    ``login``, recovery) and the card: profile (``update_profile``,
+    ``completeness``), ``issue_card``, ``card_qr``, ``resolve`` (disclosure by
+    audience, logged), ``check_in``, consent and the access ledger.
+    ``svc.journey`` and ``svc.cards`` are the two wired halves of that layer.
 
     :param settings: the resolved settings.
     :param plugins: the plug-in host that built the adapters and receives events.
