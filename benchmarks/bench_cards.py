@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from siapkerja_adapters import connect
 from siapkerja_core import compose_nik, regions
-from siapkerja_core.model import AccountRecord
+from siapkerja_core.records import AccountRecord
 from siapkerja_core.tokens import verify_link
 
 TARGET = 3.0

@@ -47,8 +47,8 @@ except ModuleNotFoundError:  # run from a checkout without PYTHONPATH=src
 
 import segno
 
-from siapkerja_core.card import Card
-from siapkerja_core.qr import FIXED_MASK, QrCache, make_qr, qr_svg
+from siapkerja_core.render.card import Card
+from siapkerja_core.render.qr import FIXED_MASK, QrCache, make_qr, qr_svg
 
 try:
     from itsdangerous import URLSafeSerializer

@@ -69,8 +69,8 @@ from siapkerja_adapters import connect
 from siapkerja_adapters.dukcapil_offline import Resident
 from siapkerja_core import compose_nik, regions
 from siapkerja_core.converter import merge_profile
-from siapkerja_core.model import AccountRecord
 from siapkerja_core.profile import Profile
+from siapkerja_core.records import AccountRecord
 
 LATENCY_TARGET = 1.5
 CARDS_TARGET = 5000.0

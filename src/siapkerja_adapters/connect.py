@@ -19,9 +19,9 @@ from typing import Final
 from siapkerja_adapters import builtin
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.events import AdapterBuilt
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost, plugin_filter
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.settings import CONFIG_ENV, Settings, resolve_settings
 

@@ -28,8 +28,8 @@ from rich.table import Table
 from siapkerja_adapters.connect import connect
 from siapkerja_core import regions
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.model import Account
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.views import Account
 
 __all__ = ["GALIH", "DemoPerson", "run_demo"]
 

@@ -23,7 +23,15 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from siapkerja_core.disclosure import Verifier
-from siapkerja_core.model import (
+from siapkerja_core.ports import (
+    AccountConflict,
+    CardConflict,
+    CardHolder,
+    CheckInConflict,
+    ScanSubject,
+)
+from siapkerja_core.profile import Profile
+from siapkerja_core.records import (
     AccessRecord,
     AccountRecord,
     CardRecord,
@@ -33,14 +41,6 @@ from siapkerja_core.model import (
     RegistrationRecord,
     SessionRecord,
 )
-from siapkerja_core.ports import (
-    AccountConflict,
-    CardConflict,
-    CardHolder,
-    CheckInConflict,
-    ScanSubject,
-)
-from siapkerja_core.profile import Profile
 from siapkerja_core.settings import Settings
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import Keyring

@@ -43,8 +43,10 @@ from typing import Any, ClassVar, Final
 import attrs
 from attrs import Factory, field, frozen
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import Message
+from siapkerja_core.i18n import pick
 from siapkerja_core.profile import Address, Profile, Stakeholder
+from siapkerja_core.profile.errors import ProfileDomainError
 
 __all__ = [
     "BIRTH",
@@ -94,7 +96,7 @@ class Requirement:
 
     def label(self, lang: str = "id") -> str:
         """The label in ``lang`` (``"id"`` or ``"en"``)."""
-        return self.label_en if lang.lower().startswith("en") else self.label_id
+        return pick(lang, self.label_id, self.label_en)
 
 
 @frozen(kw_only=True)
@@ -107,7 +109,7 @@ class MissingItem:
 
     def label(self, lang: str = "id") -> str:
         """The label in ``lang`` (``"id"`` or ``"en"``)."""
-        return self.label_en if lang.lower().startswith("en") else self.label_id
+        return pick(lang, self.label_id, self.label_en)
 
 
 def _is_complete(result: Completeness) -> bool:
@@ -409,7 +411,7 @@ def _known_labels() -> dict[str, tuple[str, str]]:
     }
 
 
-class ProfileIncomplete(SiapkerjaError):
+class ProfileIncomplete(ProfileDomainError):
     """The profile lacks what its stakeholder type requires (no card is issued).
 
     Build it from a result with :meth:`from_completeness`, or with
@@ -418,7 +420,6 @@ class ProfileIncomplete(SiapkerjaError):
     languages.
     """
 
-    domain = "profile"
     messages: ClassVar[Mapping[str, Message]] = {
         "incomplete": (
             "Profil belum lengkap; lengkapi dulu: {missing_id}.",

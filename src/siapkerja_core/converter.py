@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import types
 from collections.abc import Callable, Mapping
 from datetime import date
-from enum import Enum
-from typing import Any, Final, TypeVar, Union, get_args, get_origin
+from typing import Any, Final, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
@@ -44,6 +42,8 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
+from siapkerja_core._codegen import NotStoredShape, is_sequence_type, stored_builder
+from siapkerja_core.disclosure import ProfileView
 from siapkerja_core.profile import (
     SECTIONS,
     Achievement,
@@ -74,6 +74,7 @@ __all__ = [
     "converter",
     "make_converter",
     "merge_profile",
+    "profile_view_data",
     "structure",
     "structure_profile",
     "structure_stored_profile",
@@ -198,14 +199,6 @@ def _enum_hook(enum: type[Any]) -> Any:
     return structure
 
 
-def _is_sequence_type(t: object) -> bool:
-    args = get_args(t)
-    origin = get_origin(t)
-    return (origin is tuple and len(args) == 2 and args[1] is Ellipsis) or (
-        origin is frozenset and len(args) == 1
-    )
-
-
 def _sequence_hook(t: Any, converter: cattrs.Converter) -> Any:
     """``tuple[X, ...]`` and ``frozenset[X]`` from a JSON array only (never a string)."""
     origin = get_origin(t)
@@ -258,7 +251,7 @@ def configure_converter(converter: cattrs.Converter) -> None:
         converter.register_unstructure_hook(enum, lambda member: member.value)
     converter.register_unstructure_hook(Visibility, _unstructure_visibility)
     converter.register_structure_hook_factory(
-        _is_sequence_type, lambda t: _sequence_hook(t, converter)
+        is_sequence_type, lambda t: _sequence_hook(t, converter)
     )
 
     def structure_record(cl: type[Any]) -> Any:
@@ -421,120 +414,15 @@ def structure_profile(data: Mapping[str, Any]) -> Profile:
 # --------------------------------------------------------------------------
 
 
-class _NotStoredShape(Exception):
-    """The data is not in the shape :func:`unstructure` writes: take the validating path."""
-
-
-_MISSING: Final = object()
-
-
-def _enum_member(enum_type: type[Enum]) -> Callable[[Any], Any]:
-    """Member by value; an unknown value raises ``KeyError`` (the caller falls back)."""
-    return {member.value: member for member in enum_type}.__getitem__
-
-
-def _stored_value(t: Any) -> Callable[[Any], Any] | None:
-    """How a value of type ``t`` is rebuilt from its written form; ``None``: as written."""
-    if t is str or t is int or t is bool:
-        return None
-    if t is float:
-        return float
-    if t is date:
-        return date.fromisoformat
-    if t is YearMonth:
-        return YearMonth.parse
-    if t is bytes:
-        return base64.b64decode
-    if isinstance(t, type) and issubclass(t, Enum):
-        return _enum_member(t)
-    if isinstance(t, type) and attrs.has(t):
-        return _stored_builder(t)
-    origin, args = get_origin(t), get_args(t)
-    if origin in (Union, types.UnionType) and len(args) == 2 and type(None) in args:
-        inner = _stored_value(next(a for a in args if a is not type(None)))
-        return None if inner is None else (lambda v: None if v is None else inner(v))
-    if _is_sequence_type(t):
-        item = _stored_value(args[0])
-        collect: Callable[[Any], Any] = origin
-        return collect if item is None else (lambda v: collect(map(item, v)))
-    raise TypeError(f"no stored-profile rule for {t!r}")  # pragma: no cover - a new type
-
-
-def _stored_expression(t: Any, namespace: dict[str, Any], key: str) -> str:
-    """Python source rebuilding ``v`` (a written value of type ``t``); helpers go in ``namespace``.
-
-    Optional values and sequences are written inline: a nested function call
-    per attribute cost as much as the rest of the attribute's work.
-    """
-    origin, args = get_origin(t), get_args(t)
-    if origin in (Union, types.UnionType) and len(args) == 2 and type(None) in args:
-        inner = _stored_expression(next(a for a in args if a is not type(None)), namespace, key)
-        return "v" if inner == "v" else f"(None if v is None else {inner})"
-    if _is_sequence_type(t):
-        namespace[f"collect_{key}"] = origin
-        item = _stored_value(args[0])
-        if item is None:
-            return f"collect_{key}(v)"
-        namespace[f"item_{key}"] = item
-        return f"collect_{key}(map(item_{key}, v))"
-    convert = _stored_value(t)
-    if convert is None:
-        return "v"
-    namespace[f"convert_{key}"] = convert
-    return f"convert_{key}(v)"
-
-
-def _stored_builder(cl: type[Any]) -> Callable[[Any], Any]:
-    """``cl`` from its written dict: each attribute set as stored, no converter or validator.
-
-    Generated once per class as straight-line code (as attrs and cattrs
-    generate theirs): a loop over the attributes cost as much again. It
-    raises :class:`_NotStoredShape` for anything but a ``dict`` whose keys are
-    ``cl``'s attributes, and ``KeyError``/``ValueError``/``TypeError`` for a
-    value that does not convert; the caller then takes the validating path.
-    """
-    attrs.resolve_types(cl)
-    fields = attrs.fields(cl)
-    namespace: dict[str, Any] = {
-        "cl": cl,
-        "new": object.__new__,
-        "put": object.__setattr__,  # frozen classes: as attrs' own __init__ sets them
-        "names": frozenset(a.name for a in fields),
-        "Missing": _MISSING,
-        "NotStored": _NotStoredShape,
-    }
-    lines = [
-        "def build(data):",
-        "    if type(data) is not dict or not names.issuperset(data):",
-        "        raise NotStored",
-        "    obj = new(cl)",
-    ]
-    for index, attribute in enumerate(fields):
-        name = attribute.name
-        value = _stored_expression(attribute.type, namespace, str(index))
-        default = attribute.default
-        if default is attrs.NOTHING:
-            missing = "raise NotStored"
-        elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            namespace[f"factory_{index}"] = default.factory
-            made = f"factory_{index}(obj)" if default.takes_self else f"factory_{index}()"
-            missing = f"put(obj, {name!r}, {made})"
-        else:
-            namespace[f"default_{index}"] = default
-            missing = f"put(obj, {name!r}, default_{index})"
-        lines += [
-            f"    v = data.get({name!r}, Missing)",
-            f"    if v is Missing: {missing}",
-            f"    else: put(obj, {name!r}, {value})",
-        ]
-    lines.append("    return obj")
-    source = compile("\n".join(lines), f"<stored profile builder for {cl.__qualname__}>", "exec")
-    exec(source, namespace)  # noqa: S102 - our own generated code, as attrs and cattrs do
-    build: Callable[[Any], Any] = namespace["build"]
-    return build
-
-
-_stored_profile: Final[Callable[[Any], Profile]] = _stored_builder(Profile)
+_stored_profile: Final[Callable[[Any], Profile]] = stored_builder(
+    Profile,
+    {
+        float: float,
+        date: date.fromisoformat,
+        YearMonth: YearMonth.parse,
+        bytes: base64.b64decode,
+    },
+)
 
 
 def structure_stored_profile(data: Mapping[str, Any]) -> Profile:
@@ -556,7 +444,7 @@ def structure_stored_profile(data: Mapping[str, Any]) -> Profile:
     """
     try:
         return _stored_profile(data)
-    except (_NotStoredShape, KeyError, TypeError, ValueError):
+    except (NotStoredShape, KeyError, TypeError, ValueError):
         return structure_profile(data)
 
 
@@ -566,6 +454,22 @@ def unstructure(obj: object) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise TypeError(f"unstructure() takes a profile object, not {type(obj).__name__}")
     return result
+
+
+def profile_view_data(view: ProfileView) -> dict[str, Any]:
+    """A scanned profile's view as JSON-ready data (the web binding's and the API's shape)."""
+    return {
+        "siapkerja_id": view.siapkerja_id,
+        "full_name": view.full_name,
+        "card_active": view.card_active,
+        "audience": view.audience.value,
+        "disclosed": list(view.disclosed),
+        "nik": view.nik,
+        "purpose": view.purpose,
+        "verifier": view.verifier,
+        "consent_required": view.consent_required,
+        "data": converter.unstructure(dict(view.data)),
+    }
 
 
 def merge_profile(current: Profile, changes: Mapping[str, Any]) -> Profile:

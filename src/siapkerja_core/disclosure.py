@@ -33,10 +33,9 @@ from typing import Any, ClassVar, Final
 
 from attrs import field, frozen
 
-from siapkerja_core.converter import converter
 from siapkerja_core.errors import Message, SiapkerjaError
-from siapkerja_core.model import mask_nik
 from siapkerja_core.profile import Profile, Section
+from siapkerja_core.views import mask_nik
 
 __all__ = [
     "IDENTITY_NIK",
@@ -229,8 +228,11 @@ class ProfileView:
     """What one audience sees of a scanned profile.
 
     ``data`` maps each disclosed section name to its JSON-ready value (the
-    converter's shape); ``disclosed`` lists the section and identity fields
-    shown, in a stable order — the same list the access ledger records.
+    converter's shape, for the JSON API); :meth:`section` gives the same
+    sections as the profile's typed value objects, for pages that render them
+    without a round trip through dicts. ``disclosed`` lists the section and
+    identity fields shown, in a stable order — the same list the access
+    ledger records.
     """
 
     siapkerja_id: str
@@ -245,9 +247,28 @@ class ProfileView:
     verifier: str | None = None
     consent_required: bool = False
     """True when a verifier scanned without the holder's consent for this purpose."""
+    _source: Profile | None = field(default=None, repr=False, eq=False, alias="source")
+    # The profile the view was cut from: read only through section(), which
+    # hands out disclosed sections and nothing else.
 
     def __contains__(self, name: object) -> bool:
         return name in self.disclosed
+
+    def section(self, section: Section | str) -> Any:
+        """The typed value of a disclosed section, or ``None`` when it is not disclosed.
+
+        Lists are tuples of the profile's value objects (``WorkExperience`` …),
+        addresses an :class:`~siapkerja_core.profile.Address`, enums their
+        members; ``birth`` is ``(birth_place, birth_date)``.
+        """
+        key = Section(section)
+        if self._source is None or key.value not in self.disclosed:
+            return None
+        parts = _BIODATA_PARTS.get(key)
+        if parts is None:
+            return getattr(self._source, key.value)
+        values = tuple(getattr(self._source.biodata, part) for part in parts)
+        return values if len(values) > 1 else values[0]
 
 
 # Sections the public view may show at most (Visibility refuses the others).
@@ -295,14 +316,16 @@ def build_view(
     purpose: str | None = None,
     verifier: str | None = None,
     consent_required: bool = False,
-    profile_data: Mapping[str, Any] | None = None,
+    profile_data: Mapping[str, Any],
 ) -> ProfileView:
     """The view of ``profile`` for ``audience``.
 
     :param allowed: for a verifier, the fields its scopes and the consent allow.
-    :param profile_data: the profile already unstructured (a cache may pass it).
+    :param profile_data: ``profile`` as JSON-ready data (the wire shape of
+        :func:`siapkerja_core.converter.unstructure`): the policy picks sections
+        out of it and never converts anything itself.
     """
-    data_source = profile_data if profile_data is not None else converter.unstructure(profile)
+    data_source = profile_data
     if audience is Audience.HOLDER:
         fields = frozenset({*Section, IDENTITY_NIK})
     elif audience is Audience.VERIFIER and allowed is not None:
@@ -334,4 +357,5 @@ def build_view(
         purpose=purpose,
         verifier=verifier,
         consent_required=consent_required,
+        source=profile,
     )

@@ -21,7 +21,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-__all__ = ["ConfigurationError", "Message", "SiapkerjaError", "UnknownAdapter"]
+from siapkerja_core.i18n import pick
+
+__all__ = [
+    "AlreadyRegistered",
+    "CardError",
+    "ConfigurationError",
+    "LoginError",
+    "Message",
+    "OtpError",
+    "RegistrationError",
+    "ResetError",
+    "SiapkerjaError",
+    "UnknownAdapter",
+]
 
 Message = tuple[str, str]
 """An (Indonesian, English) pair of ``str.format`` templates."""
@@ -70,7 +83,7 @@ class SiapkerjaError(Exception):
 
     def message(self, lang: str = "id") -> str:
         """The message in ``lang`` (``"id"`` or ``"en"``; anything else gives Indonesian)."""
-        return self.message_en if lang.lower().startswith("en") else self.message_id
+        return pick(lang, self.message_id, self.message_en)
 
     def __str__(self) -> str:
         return f"[{self.full_code}] {self.message_id} / {self.message_en}"
@@ -131,5 +144,214 @@ class UnknownAdapter(SiapkerjaError):
         "unknown_kind": (
             "Jenis adapter {kind!r} tidak dikenal. Yang tersedia: {known}.",
             "Unknown adapter kind {kind!r}. Known: {known}.",
+        ),
+    }
+
+
+# --- the journey: registration, codes, sign-in, recovery ----------------------------
+
+
+class RegistrationError(SiapkerjaError):
+    """Step 1 or 2 of registration cannot go on."""
+
+    domain = "registration"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "invalid_name": (
+            "{field_id} wajib diisi (paling banyak 100 huruf).",
+            "{field_en} is required (at most 100 characters).",
+        ),
+        "nik_not_found": (
+            "NIK tidak ditemukan di Dukcapil. Periksa kembali NIK Anda atau hubungi Dinas"
+            " Dukcapil setempat.",
+            "The NIK was not found at Dukcapil. Check it, or contact your local Dukcapil office.",
+        ),
+        "nik_inactive": (
+            "Data NIK ditemukan tetapi berstatus tidak aktif. Silakan hubungi Dinas Dukcapil.",
+            "The NIK was found but is inactive. Please contact the Dukcapil office.",
+        ),
+        "mismatch": (
+            "Data tidak sesuai dengan Dukcapil: {fields_id}.",
+            "The details do not match Dukcapil's record: {fields_en}.",
+        ),
+        "verification_locked": (
+            "Terlalu banyak percobaan verifikasi untuk NIK ini. Coba lagi dalam {retry_after}"
+            " detik.",
+            "Too many verification attempts for this NIK. Try again in {retry_after} seconds.",
+        ),
+        "not_found": (
+            "Pendaftaran tidak ditemukan.",
+            "Registration not found.",
+        ),
+        "expired": (
+            "Pendaftaran sudah kedaluwarsa. Silakan daftar ulang.",
+            "The registration has expired. Please register again.",
+        ),
+        "already_confirmed": (
+            "Pendaftaran ini sudah dikonfirmasi. Silakan masuk.",
+            "This registration is already confirmed. Please sign in.",
+        ),
+        "wrong_step": (
+            "Langkah ini tidak tersedia pada status pendaftaran saat ini ({status}).",
+            "This step is not available in the registration's current state ({status}).",
+        ),
+        "email_taken": (
+            "Alamat email sudah dipakai akun lain. Gunakan email lain atau pulihkan akun Anda.",
+            "The e-mail address belongs to another account. Use another, or recover your account.",
+        ),
+        "phone_taken": (
+            "Nomor handphone sudah dipakai akun lain. Ubah nomor handphone Anda.",
+            "The phone number belongs to another account. Change the number.",
+        ),
+    }
+
+
+class AlreadyRegistered(RegistrationError):
+    """The NIK already has an active account: offer recovery, show contacts only masked.
+
+    Raised only after Dukcapil confirmed the NIK, name and mother's name, so it
+    tells nothing to someone who does not already know them.
+    """
+
+    messages: ClassVar[Mapping[str, Message]] = {
+        "already_registered": (
+            "NIK ini sudah terdaftar (email {email}, handphone {phone}). Gunakan 'Kendala Masuk"
+            " ke Akun?' untuk memulihkan akun.",
+            "This NIK is already registered (e-mail {email}, phone {phone}). Use 'Trouble"
+            " signing in?' to recover the account.",
+        ),
+    }
+
+    @property
+    def email_masked(self) -> str:
+        return str(self.params["email"])
+
+    @property
+    def phone_masked(self) -> str:
+        return str(self.params["phone"])
+
+
+class OtpError(SiapkerjaError):
+    """A code was refused, or no new code may be sent yet."""
+
+    domain = "otp"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "invalid": (
+            "Kode OTP salah. Sisa percobaan: {attempts_left}.",
+            "Wrong code. Attempts left: {attempts_left}.",
+        ),
+        "expired": (
+            "Kode OTP sudah kedaluwarsa. Tekan 'Kirim Ulang' untuk kode baru.",
+            "The code has expired. Press 'Kirim Ulang' (resend) for a new one.",
+        ),
+        "dead": (
+            "Kode OTP diblokir karena terlalu banyak percobaan salah. Minta kode baru.",
+            "The code is blocked after too many wrong tries. Ask for a new one.",
+        ),
+        "cooldown": (
+            "Tunggu {retry_after} detik sebelum meminta kode baru.",
+            "Wait {retry_after} seconds before asking for a new code.",
+        ),
+        "send_limit": (
+            "Batas pengiriman kode tercapai. Coba lagi dalam {retry_after} detik.",
+            "The sending limit is reached. Try again in {retry_after} seconds.",
+        ),
+        "daily_limit": (
+            "Batas harian pengiriman kode tercapai. Coba lagi besok.",
+            "The daily sending limit is reached. Try again tomorrow.",
+        ),
+    }
+
+    @property
+    def retry_after(self) -> int | None:
+        value = self.params.get("retry_after")
+        return value if isinstance(value, int) else None
+
+
+class LoginError(SiapkerjaError):
+    """Sign-in refused. One message whatever the reason (unknown user, wrong password)."""
+
+    domain = "login"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "failed": (
+            "NIK/email/nomor handphone atau password salah.",
+            "Wrong NIK/e-mail/phone number or password.",
+        ),
+        "throttled": (
+            "Terlalu banyak percobaan masuk. Coba lagi dalam {retry_after} detik.",
+            "Too many sign-in attempts. Try again in {retry_after} seconds.",
+        ),
+        "session_invalid": (
+            "Sesi tidak valid atau sudah berakhir. Silakan masuk kembali.",
+            "The session is invalid or has ended. Please sign in again.",
+        ),
+    }
+
+
+class ResetError(SiapkerjaError):
+    """A password reset was refused; one message for every cause."""
+
+    domain = "reset"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "invalid": (
+            "Kode verifikasi salah atau sudah kedaluwarsa. Minta kode baru.",
+            "The verification code is wrong or has expired. Ask for a new one.",
+        ),
+    }
+
+
+# --- the card ---------------------------------------------------------------------------
+
+
+class CardError(SiapkerjaError):
+    """A card operation that cannot be done, or a card image that cannot be drawn.
+
+    The one owner of the ``card`` domain: the use cases raise it directly
+    (``no_card``, ``revoked`` …); the image raises its subclass
+    :class:`~siapkerja_core.render.card.CardImageError` (``empty``,
+    ``photo_type`` …), which is also a :class:`ValueError`.
+    """
+
+    domain = "card"
+    messages: ClassVar[Mapping[str, Message]] = {
+        "no_account": (
+            "Akun tidak ditemukan atau tidak aktif.",
+            "The account does not exist or is not active.",
+        ),
+        "no_card": (
+            "Akun ini belum memiliki kartu SIAPkerja-ID. Lengkapi profil lalu terbitkan kartu.",
+            "This account has no SIAPkerja-ID card yet. Complete the profile, then issue one.",
+        ),
+        "revoked": (
+            "Kartu SIAPkerja-ID ini telah dicabut. Terbitkan ulang untuk memakainya lagi.",
+            "This SIAPkerja-ID card was revoked. Issue it again to use it.",
+        ),
+        "mode": (
+            "Mode QR {mode!r} tidak dikenal: gunakan 'link' atau 'access'.",
+            "Unknown QR mode {mode!r}: use 'link' or 'access'.",
+        ),
+        "purpose_required": (
+            "Kode akses harus terikat pada sebuah acara, kelas atau program (purpose).",
+            "An access code must be bound to an event, a class or a programme (purpose).",
+        ),
+        "exhausted": (
+            "Nomor kartu tidak dapat dibuat; coba lagi.",
+            "No card number could be drawn; try again.",
+        ),
+        # The card image (siapkerja_core.render.card):
+        "empty": (
+            "Kolom kartu {field} kosong.",
+            "The card field {field} is empty.",
+        ),
+        "photo_type": (
+            "Foto harus JPEG, PNG atau WebP (jenis {media_type!r} tidak cocok dengan isinya).",
+            "The photo must be JPEG, PNG or WebP (type {media_type!r} does not match its content).",
+        ),
+        "photo_size": (
+            "Foto terlalu besar: {size} bita, paling banyak {limit}.",
+            "The photo is too large: {size} bytes, at most {limit}.",
+        ),
+        "qr_version": (
+            "Versi QR kartu harus bilangan bulat >= 0, bukan {value!r}.",
+            "The card's QR version must be an integer >= 0, not {value!r}.",
         ),
     }

@@ -1,9 +1,11 @@
 """Domain events: the facts the library announces through the ``siapkerja_event`` hook.
 
-This module owns the :class:`DomainEvent` base class and the events of the
-plumbing itself (:class:`AdapterBuilt`). Journey events (account activated,
-phone verified, card issued, …) subclass :class:`DomainEvent` in the modules
-that own those journeys.
+This module owns the :class:`DomainEvent` base class and every event the
+core announces: the plumbing's (:class:`AdapterBuilt`), the registration
+journey's (registration started, code sent, account activated, sign-in,
+recovery) and the card's (profile updated, card issued, rotated, revoked,
+scanned, check-in, consent). The services in :mod:`siapkerja_core.services`
+build them; plug-ins may define more by subclassing :class:`DomainEvent`.
 
 An event is an immutable record of something that already happened. It
 carries no secret (no OTP code, no password, no token) and as little personal
@@ -17,8 +19,32 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import attrs
+from attrs import frozen
 
-__all__ = ["AdapterBuilt", "DomainEvent", "event_names"]
+__all__ = [
+    "AccessGranted",
+    "AccountActivated",
+    "AccountImported",
+    "AdapterBuilt",
+    "BulkCardsIssued",
+    "CardIssued",
+    "CardRevoked",
+    "CardScanned",
+    "CheckInRecorded",
+    "ConsentChanged",
+    "DomainEvent",
+    "LoginFailed",
+    "LoginSucceeded",
+    "OtpSendFailed",
+    "OtpSent",
+    "PasswordResetCompleted",
+    "PasswordResetRequested",
+    "ProfileUpdated",
+    "RegistrationStarted",
+    "TokenRotated",
+    "VerificationFailed",
+    "event_names",
+]
 
 _EVENT_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
@@ -74,10 +100,179 @@ class AdapterBuilt(DomainEvent):
     adapter: str
 
 
+# --- the registration journey ------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class RegistrationStarted(DomainEvent):
+    """Dukcapil confirmed NIK, name and mother's name; a registration exists."""
+
+    name: ClassVar[str] = "registration.started"
+    registration_id: str
+    nik_masked: str
+
+
+@frozen(kw_only=True)
+class VerificationFailed(DomainEvent):
+    """Dukcapil did not confirm a registration attempt (``reason`` is the error code)."""
+
+    name: ClassVar[str] = "registration.verification_failed"
+    nik_masked: str
+    reason: str
+
+
+@frozen(kw_only=True)
+class OtpSent(DomainEvent):
+    """A code (or, for a number with an account, a notice) went to ``phone_masked``."""
+
+    name: ClassVar[str] = "otp.sent"
+    subject_id: str
+    purpose: str
+    phone_masked: str
+    generation: int
+
+
+@frozen(kw_only=True)
+class OtpSendFailed(DomainEvent):
+    """The SMS service refused a code; the subject stays pending and a resend may follow."""
+
+    name: ClassVar[str] = "otp.send_failed"
+    subject_id: str
+    purpose: str
+    reason: str
+
+
+@frozen(kw_only=True)
+class AccountActivated(DomainEvent):
+    """A registration was confirmed by SMS: the phone is verified and the account exists."""
+
+    name: ClassVar[str] = "account.activated"
+    account_id: str
+    registration_id: str
+
+
+@frozen(kw_only=True)
+class AccountImported(DomainEvent):
+    """An account was created from a trusted register (no password until recovery)."""
+
+    name: ClassVar[str] = "account.imported"
+    account_id: str
+
+
+@frozen(kw_only=True)
+class LoginSucceeded(DomainEvent):
+    name: ClassVar[str] = "login.succeeded"
+    account_id: str
+
+
+@frozen(kw_only=True)
+class LoginFailed(DomainEvent):
+    """A sign-in failed. ``identifier_kind`` is nik/email/phone; the identifier is not kept."""
+
+    name: ClassVar[str] = "login.failed"
+    identifier_kind: str
+    throttled: bool
+
+
+@frozen(kw_only=True)
+class PasswordResetRequested(DomainEvent):
+    name: ClassVar[str] = "password_reset.requested"
+    request_id: str
+
+
+@frozen(kw_only=True)
+class PasswordResetCompleted(DomainEvent):
+    name: ClassVar[str] = "password_reset.completed"
+    account_id: str
+    sessions_ended: int
+
+
+# --- profiles, cards, scans, consent -------------------------------------------------
+
+
+@frozen(kw_only=True)
+class ProfileUpdated(DomainEvent):
+    name: ClassVar[str] = "profile.updated"
+    account_id: str
+    sections: tuple[str, ...]
+    complete: bool
+
+
+@frozen(kw_only=True)
+class CardIssued(DomainEvent):
+    name: ClassVar[str] = "card.issued"
+    account_id: str
+    siapkerja_id: str
+    version: int
+
+
+@frozen(kw_only=True)
+class TokenRotated(DomainEvent):
+    """Every link QR of the card older than ``version`` stopped working."""
+
+    name: ClassVar[str] = "card.rotated"
+    account_id: str
+    version: int
+
+
+@frozen(kw_only=True)
+class CardRevoked(DomainEvent):
+    name: ClassVar[str] = "card.revoked"
+    account_id: str
+
+
+@frozen(kw_only=True)
+class CardScanned(DomainEvent):
+    """A link QR was resolved; ``fields`` are what the audience saw."""
+
+    name: ClassVar[str] = "card.scanned"
+    account_id: str
+    audience: str
+    fields: tuple[str, ...]
+    verifier_id: str | None = None
+
+
+@frozen(kw_only=True)
+class BulkCardsIssued(DomainEvent):
+    """A bulk run issued ``issued`` cards (one event per run, not per card)."""
+
+    name: ClassVar[str] = "card.bulk_issued"
+    issued: int
+
+
+@frozen(kw_only=True)
+class CheckInRecorded(DomainEvent):
+    name: ClassVar[str] = "attendance.recorded"
+    account_id: str | None
+    event_id: str
+    station_id: str
+
+
+@frozen(kw_only=True)
+class ConsentChanged(DomainEvent):
+    name: ClassVar[str] = "consent.changed"
+    account_id: str
+    consent_id: str
+    verifier_id: str
+    granted: bool
+
+
+@frozen(kw_only=True)
+class AccessGranted(DomainEvent):
+    """A verifier was registered (its API key is never in the event)."""
+
+    name: ClassVar[str] = "verifier.registered"
+    verifier_id: str
+    scopes: tuple[str, ...]
+
+
+# --- reading -------------------------------------------------------------------------
+
+
 def event_names() -> list[str]:
     """Return the sorted, distinct ``name`` of every :class:`DomainEvent` subclass defined so far.
 
-    Only imported modules count, so the list grows as journey modules load.
+    The core's own events are all here; a plug-in's count once its module is imported.
     """
     names: set[str] = set()
     pending: list[type[DomainEvent]] = list(DomainEvent.__subclasses__())

@@ -37,7 +37,7 @@ from typing import ClassVar, Final, Literal
 from attrs import field, frozen
 
 from siapkerja_core import regions
-from siapkerja_core._fastinit import fast_constructor
+from siapkerja_core._codegen import fast_constructor
 from siapkerja_core.errors import Message, SiapkerjaError
 
 __all__ = [
@@ -312,7 +312,7 @@ def parse_nik(text: str, *, strict: bool = True, today: date | None = None) -> N
     if type(born) is str:
         raise InvalidNik.at_digits(born)
     # Equivalent to Nik(text, born, region_known) at about half the cost (see
-    # siapkerja_core._fastinit): this is the path every bulk import takes.
+    # siapkerja_core._codegen): this is the path every bulk import takes.
     return _new_nik(
         value=text,
         birth_date=born,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, Protocol, runti
 import attrs
 
 from siapkerja_core.errors import Message, SiapkerjaError
-from siapkerja_core.model import (
+from siapkerja_core.records import (
     AccessRecord,
     AccountRecord,
     CardRecord,

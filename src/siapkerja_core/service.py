@@ -15,36 +15,32 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Final
 
-from siapkerja_core.card import Card
-from siapkerja_core.cards import (
-    ISSUE_BATCH_SIZE,
-    BulkIssueReport,
-    CardQr,
-    Cards,
-    CheckInReceipt,
-    SyncReport,
-)
 from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
 from siapkerja_core.events import DomainEvent
-from siapkerja_core.journey import Entropy, Journey
-from siapkerja_core.model import (
-    AccessRecord,
-    Account,
-    CardRecord,
-    ConsentRecord,
-    PasswordResetRequest,
-    Registration,
-)
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry, Storage
 from siapkerja_core.profile import Profile, ProfileWarning
+from siapkerja_core.records import AccessRecord, CardRecord, ConsentRecord
+from siapkerja_core.render.card import Card
+from siapkerja_core.services import (
+    ISSUE_BATCH_SIZE,
+    BulkIssueReport,
+    CardQr,
+    CardServices,
+    CheckInReceipt,
+    Entropy,
+    JourneyServices,
+    ServiceContext,
+    SyncReport,
+)
 from siapkerja_core.settings import Settings
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import DEFAULT_PERIOD, Keyring
+from siapkerja_core.views import Account, PasswordResetRequest, Registration
 
 __all__ = ["Siapkerja"]
 
@@ -71,11 +67,13 @@ class Siapkerja:
     """The SIAPkerja-ID journey behind plain methods.
 
     It carries the plumbing — settings, plug-ins, adapters, clock and event
-    broadcast — and the registration journey (``register``, ``submit_contact``,
-    ``resend_otp``, ``change_phone``, ``confirm_otp``, ``login``, recovery).
-    and the card: profile (``update_profile``, ``completeness``), ``issue_card``,
-    ``card_qr``, ``resolve`` (disclosure by audience, logged), ``check_in``,
-    consent and the access ledger.
+    broadcast — and delegates each use case to the service layer
+    (:mod:`siapkerja_core.services`): the registration journey (``register``,
+    ``submit_contact``, ``resend_otp``, ``change_phone``, ``confirm_otp``,
+    ``login``, recovery) and the card: profile (``update_profile``,
+    ``completeness``), ``issue_card``, ``card_qr``, ``resolve`` (disclosure by
+    audience, logged), ``check_in``, consent and the access ledger.
+    ``svc.journey`` and ``svc.cards`` are the two wired halves of that layer.
 
     :param settings: the resolved settings.
     :param plugins: the plug-in host that built the adapters and receives events.
@@ -112,7 +110,7 @@ class Siapkerja:
         self._adapters: Mapping[str, object] = MappingProxyType(dict(adapters))
         self._clock = clock or _system_clock
         self.policy = policy or JourneyPolicy()
-        """Every limit of the journey (see :class:`~siapkerja_core.policy.JourneyPolicy`)."""
+        """Every limit of the journey (see :class:`~siapkerja_core.limits.JourneyPolicy`)."""
         self._hasher = hasher or PasswordHasher()
         self._entropy: Entropy = entropy or secrets
         self._pepper_bytes = self._pepper()  # a bad secret_key fails connect(), not a journey
@@ -204,19 +202,24 @@ class Siapkerja:
         return pepper
 
     @cached_property
-    def journey(self) -> Journey:
-        """The registration, login and recovery use cases, built on first use."""
-        return Journey(
+    def _context(self) -> ServiceContext:
+        """What every service shares (storage, clock, randomness, events, pepper, limits)."""
+        return ServiceContext(
             storage=self.storage,
-            counters=self.counters,
-            sms=self.sms,
-            registry=self.dukcapil,
-            hasher=self._hasher,
-            policy=self.policy,
-            pepper=self._pepper_bytes,
             clock=self.now,
             entropy=self._entropy,
             emit=self.emit,
+            pepper=self._pepper_bytes,
+            policy=self.policy,
+            hasher=self._hasher,
+            listening=lambda: self._plugins.listening,
+        )
+
+    @cached_property
+    def journey(self) -> JourneyServices:
+        """The registration, code, sign-in and recovery services, built on first use."""
+        return JourneyServices.build(
+            self._context, counters=self.counters, sms=self.sms, registry=self.dukcapil
         )
 
     # --- the journey: registration ----------------------------------------------------
@@ -232,7 +235,7 @@ class Siapkerja:
             active account; its contacts are shown masked, recovery is offered.
         :raises RegistryUnavailable: ``dukcapil.unavailable`` — try again later; nothing stored.
         """
-        return self.journey.register(nik, full_name, mother_name)
+        return self.journey.registrations.register(nik, full_name, mother_name)
 
     def submit_contact(
         self, registration_id: str, *, email: str, phone: str, password: str
@@ -248,7 +251,7 @@ class Siapkerja:
         :raises OtpError: ``otp.daily_limit`` and the other sending caps.
         :raises RegistrationError: ``registration.not_found``, ``expired``, ``wrong_step``.
         """
-        return self.journey.submit_contact(
+        return self.journey.registrations.submit_contact(
             registration_id, email=email, phone=phone, password=password
         )
 
@@ -258,11 +261,11 @@ class Siapkerja:
         :raises OtpError: ``otp.cooldown`` / ``send_limit`` (with ``retry_after`` seconds),
             ``daily_limit``.
         """
-        return self.journey.resend_otp(registration_id)
+        return self.journey.otp.resend_otp(registration_id)
 
     def change_phone(self, registration_id: str, *, phone: str) -> Registration:
         """Replace the number before confirming; a new code goes to it (same caps)."""
-        return self.journey.change_phone(registration_id, phone=phone)
+        return self.journey.registrations.change_phone(registration_id, phone=phone)
 
     def confirm_otp(self, registration_id: str, code: str) -> Account:
         """Step 3: the code from the SMS; returns the new active account, signed in.
@@ -272,7 +275,7 @@ class Siapkerja:
             ``email_taken``, ``phone_taken``.
         :raises AlreadyRegistered: another registration of the NIK won the race.
         """
-        return self.journey.confirm_otp(registration_id, code)
+        return self.journey.otp.confirm_otp(registration_id, code)
 
     def import_account(
         self, *, nik: str, full_name: str, email: str, phone: str
@@ -282,11 +285,13 @@ class Siapkerja:
         The account has no password until its holder uses recovery; re-importing
         the same person is a no-op.
         """
-        return self.journey.import_account(nik=nik, full_name=full_name, email=email, phone=phone)
+        return self.journey.registrations.import_account(
+            nik=nik, full_name=full_name, email=email, phone=phone
+        )
 
     def registration(self, registration_id: str) -> Registration:
         """The current state of a registration (for a verification screen)."""
-        return self.journey.registration(registration_id)
+        return self.journey.registrations.registration(registration_id)
 
     # --- the journey: sign-in and recovery --------------------------------------------------
 
@@ -296,22 +301,22 @@ class Siapkerja:
         :raises LoginError: ``login.failed`` (one message for every cause) or
             ``login.throttled`` (with ``retry_after``).
         """
-        return self.journey.login(identifier, password)
+        return self.journey.sign_in.login(identifier, password)
 
     def authenticate(self, token: str) -> Account:
         """The account behind a session token. :raises LoginError: ``login.session_invalid``."""
-        return self.journey.authenticate(token)
+        return self.journey.sign_in.authenticate(token)
 
     def logout(self, token: str) -> None:
         """End the session (unknown tokens are ignored)."""
-        self.journey.logout(token)
+        self.journey.sign_in.logout(token)
 
     def request_password_reset(self, identifier: str) -> PasswordResetRequest:
         """ "Kendala Masuk ke Akun?": send a code to the account's phone.
 
         The answer is the same whether or not the identifier belongs to an account.
         """
-        return self.journey.request_password_reset(identifier)
+        return self.journey.sign_in.request_password_reset(identifier)
 
     def reset_password(self, request_id: str, code: str, new_password: str) -> Account:
         """Set a new password with the code; every other session ends.
@@ -319,12 +324,12 @@ class Siapkerja:
         :raises ResetError: ``reset.invalid`` (one message for every cause).
         :raises WeakPassword: ``password.*`` (the code stays valid).
         """
-        return self.journey.reset_password(request_id, code, new_password)
+        return self.journey.sign_in.reset_password(request_id, code, new_password)
 
     # --- profile, card, QR, scanning ------------------------------------------------------
 
     @cached_property
-    def cards(self) -> Cards:
+    def cards(self) -> CardServices:
         """The profile, card, QR, scan and check-in use cases, built on first use."""
         base_url = self._settings.get("card_base_url", DEFAULT_CARD_BASE_URL)
         period = self._settings.get("access_period", str(DEFAULT_PERIOD))
@@ -332,17 +337,7 @@ class Siapkerja:
             raise ConfigurationError(
                 "invalid", name="access_period", reason="whole seconds between 10 and 300"
             )
-        return Cards(
-            storage=self.storage,
-            clock=self.now,
-            token_bytes=self._entropy.token_bytes,
-            randbelow=self._entropy.randbelow,
-            emit=self.emit,
-            listening=lambda: self._plugins.listening,
-            pepper=self._pepper_bytes,
-            base_url=base_url,
-            access_period=int(period),
-        )
+        return CardServices.build(self._context, base_url=base_url, access_period=int(period))
 
     def update_profile(self, account_id: str, **sections: Any) -> Profile:
         """Change sections of the holder's profile (``biodata={...}``, ``skills=[...]`` …).
@@ -352,26 +347,26 @@ class Siapkerja:
 
         :raises ProfileError: ``profile.*`` naming the field path.
         """
-        return self.cards.update_profile(account_id, sections)
+        return self.cards.profiles.update_profile(account_id, sections)
 
     def profile(self, account_id: str) -> Profile:
         """The holder's profile (started from the account if never edited)."""
-        return self.cards.profile(account_id)
+        return self.cards.profiles.profile(account_id)
 
     def profile_warnings(self, account_id: str) -> tuple[ProfileWarning, ...]:
         """Differences from the NIK (birth date, sex): warnings, never errors."""
-        return self.cards.profile_warnings(account_id)
+        return self.cards.profiles.profile_warnings(account_id)
 
     def completeness(self, account_id: str) -> Completeness:
         """``.percent``, ``.missing`` (labels in Indonesian and English), ``.complete``."""
-        return self.cards.completeness(account_id)
+        return self.cards.profiles.completeness(account_id)
 
     def issue_card(self, account_id: str) -> Card:
         """Issue (or re-issue, bumping the version) the SIAPkerja-ID card.
 
         :raises ProfileIncomplete: ``profile.incomplete`` with ``missing``.
         """
-        return self.cards.issue_card(account_id)
+        return self.cards.issuance.issue_card(account_id)
 
     def issue_cards(
         self,
@@ -381,26 +376,28 @@ class Siapkerja:
         progress: Callable[[int], None] | None = None,
     ) -> BulkIssueReport:
         """Issue cards for every complete profile without one (QR images made lazily)."""
-        return self.cards.issue_cards(account_ids, batch_size=batch_size, progress=progress)
+        return self.cards.issuance.issue_cards(
+            account_ids, batch_size=batch_size, progress=progress
+        )
 
     def card(self, account_id: str) -> Card:
         """The holder's current card. :raises CardError: ``card.no_card``, ``card.revoked``."""
-        return self.cards.card(account_id)
+        return self.cards.issuance.card(account_id)
 
     def card_qr(self, account_id: str, mode: str = "link", purpose: str | None = None) -> CardQr:
         """The card's QR: ``mode="link"`` (a long-lived URL) or ``"access"`` with a ``purpose``.
 
         An access code lives one ``access_period`` (30 s by default): ask again for the next.
         """
-        return self.cards.card_qr(account_id, mode, purpose)
+        return self.cards.scanning.card_qr(account_id, mode, purpose)
 
     def rotate_card(self, account_id: str) -> CardRecord:
         """Bump the card's version: every older link QR stops working at once."""
-        return self.cards.rotate_card(account_id)
+        return self.cards.issuance.rotate_card(account_id)
 
     def revoke_card(self, account_id: str) -> CardRecord:
         """Revoke the card: all its tokens are refused until it is issued again."""
-        return self.cards.revoke_card(account_id)
+        return self.cards.issuance.revoke_card(account_id)
 
     def resolve(
         self,
@@ -417,7 +414,7 @@ class Siapkerja:
 
         :raises TokenError: ``token.malformed``, ``forged``, ``revoked``, ``wrong_mode``.
         """
-        return self.cards.resolve(token, viewer, purpose)
+        return self.cards.scanning.resolve(token, viewer, purpose)
 
     def check_in(self, token: str, *, event_id: str, station_id: str = "server") -> CheckInReceipt:
         """Check in an access code at ``event_id``: the first per (card, event) is recorded.
@@ -425,31 +422,31 @@ class Siapkerja:
         :raises TokenError: ``token.replayed`` (with ``first_at``), ``expired``,
             ``wrong_purpose``, ``forged``, ``malformed``, ``wrong_mode``, ``revoked``.
         """
-        return self.cards.check_in(token, event_id, station_id)
+        return self.cards.scanning.check_in(token, event_id, station_id)
 
     def station_keyring(self) -> Keyring:
         """The public keys an offline scanning station needs (no secret)."""
-        return self.cards.station_keyring()
+        return self.cards.scanning.station_keyring()
 
     def sync_check_ins(self, check_ins: Iterable[CheckIn]) -> SyncReport:
         """Merge an offline station's check-ins: nothing lost, nothing doubled."""
-        return self.cards.sync_check_ins(check_ins)
+        return self.cards.scanning.sync_check_ins(check_ins)
 
     def rotate_keys(self) -> Keyring:
         """Add new signing keys; older ones keep verifying until retired."""
-        return self.cards.rotate_keys()
+        return self.cards.keys.rotate_keys()
 
     def retire_key(self, kid: str) -> Keyring:
         """Stop a key verifying: every token it signed dies (a leaked key)."""
-        return self.cards.retire_key(kid)
+        return self.cards.keys.retire_key(kid)
 
     def register_verifier(self, name: str, scopes: Iterable[str]) -> tuple[Verifier, str]:
         """Register an institution with scopes; returns it and its API key (shown once)."""
-        return self.cards.register_verifier(name, scopes)
+        return self.cards.consent.register_verifier(name, scopes)
 
     def verifier(self, api_key: str) -> Verifier:
         """The active verifier holding ``api_key``. :raises DisclosureError: unknown."""
-        return self.cards.verifier(api_key)
+        return self.cards.consent.verifier(api_key)
 
     def grant_consent(
         self,
@@ -459,19 +456,19 @@ class Siapkerja:
         fields: Iterable[str] | None = None,
     ) -> ConsentRecord:
         """Record the holder's consent for a verifier and a purpose (optionally fewer fields)."""
-        return self.cards.grant_consent(account_id, verifier_id, purpose, fields)
+        return self.cards.consent.grant_consent(account_id, verifier_id, purpose, fields)
 
     def withdraw_consent(self, account_id: str, consent_id: str) -> ConsentRecord:
         """Withdraw a consent; the record stays, with the time it ended."""
-        return self.cards.withdraw_consent(account_id, consent_id)
+        return self.cards.consent.withdraw_consent(account_id, consent_id)
 
     def consents(self, account_id: str) -> list[ConsentRecord]:
         """The holder's consents, withdrawn ones included."""
-        return self.cards.consents(account_id)
+        return self.cards.consent.consents(account_id)
 
     def access_log(self, account_id: str) -> list[AccessRecord]:
         """Who saw which fields of the holder's profile, when and for what purpose."""
-        return self.cards.access_log(account_id)
+        return self.cards.consent.access_log(account_id)
 
     def now(self) -> datetime:
         """The current time from the injected clock (aware, UTC)."""

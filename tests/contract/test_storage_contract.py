@@ -24,7 +24,17 @@ import pytest
 
 from siapkerja_adapters.memory import MemoryCounters, MemoryStorage
 from siapkerja_core.disclosure import Verifier
-from siapkerja_core.model import (
+from siapkerja_core.ports import (
+    AccountConflict,
+    CardConflict,
+    CardHolder,
+    CheckInConflict,
+    Counters,
+    ScanSubject,
+    Storage,
+)
+from siapkerja_core.profile import Photo, Profile
+from siapkerja_core.records import (
     AccessRecord,
     AccountRecord,
     CardRecord,
@@ -36,16 +46,6 @@ from siapkerja_core.model import (
     RegistrationStatus,
     SessionRecord,
 )
-from siapkerja_core.ports import (
-    AccountConflict,
-    CardConflict,
-    CardHolder,
-    CheckInConflict,
-    Counters,
-    ScanSubject,
-    Storage,
-)
-from siapkerja_core.profile import Photo, Profile
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import Keyring
 from support.services import postgres_url, redis_test_counters

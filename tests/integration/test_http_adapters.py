@@ -30,7 +30,6 @@ from siapkerja_adapters.dukcapil_http import (
 from siapkerja_adapters.sms_http import HttpSender, http_sender_from_settings
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.hookspecs import hookimpl
-from siapkerja_core.model import RegistrationStatus
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import AdapterRegistration
 from siapkerja_core.ports import (
@@ -41,6 +40,7 @@ from siapkerja_core.ports import (
     SmsDeliveryError,
     VerificationRequest,
 )
+from siapkerja_core.records import RegistrationStatus
 from siapkerja_core.settings import resolve_settings
 from support.clock import ManualTimer
 from support.fake_servers import (

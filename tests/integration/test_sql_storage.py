@@ -46,16 +46,16 @@ from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.counters import SqlCounters
 from siapkerja_adapters.sql.migrate import head_revision
 from siapkerja_adapters.sql.storage import _SCAN
-from siapkerja_core.journey import AlreadyRegistered, RegistrationError
-from siapkerja_core.model import (
+from siapkerja_core.errors import AlreadyRegistered, RegistrationError
+from siapkerja_core.limits import JourneyPolicy
+from siapkerja_core.ports import AccountConflict, StorageError
+from siapkerja_core.profile import Profile
+from siapkerja_core.records import (
     AccessRecord,
     AccountRecord,
     RegistrationRecord,
     RegistrationStatus,
 )
-from siapkerja_core.policy import JourneyPolicy
-from siapkerja_core.ports import AccountConflict, StorageError
-from siapkerja_core.profile import Profile
 from siapkerja_core.service import Siapkerja
 from support import people
 from support.sms import sms_code as last_code

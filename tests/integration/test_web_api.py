@@ -45,11 +45,10 @@ from siapkerja_adapters.web.problems import (
     safe_params,
     status_of,
 )
-from siapkerja_core.errors import ConfigurationError, SiapkerjaError
-from siapkerja_core.journey import OtpError
+from siapkerja_core.errors import ConfigurationError, OtpError, SiapkerjaError
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.nik import InvalidNik, parse_nik
 from siapkerja_core.passwords import PasswordHasher
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import SmsDeliveryError, StorageError
 from siapkerja_core.profile import ProfileError
 from siapkerja_core.service import Siapkerja

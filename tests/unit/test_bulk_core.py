@@ -7,7 +7,7 @@ from test_cards_support import complete_profile  # type: ignore[import-not-found
 
 from siapkerja_adapters import connect
 from siapkerja_core import compose_nik
-from siapkerja_core.journey import AlreadyRegistered, LoginError
+from siapkerja_core.errors import AlreadyRegistered, LoginError
 from siapkerja_core.passwords import PasswordHasher
 
 

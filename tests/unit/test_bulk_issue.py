@@ -1,4 +1,4 @@
-"""``Cards.issue_cards``: one read and one write per batch, with the same outcomes as one by one.
+"""``Issuance.issue_cards``: one read and one write per batch, with the same outcomes as one by one.
 
 The batch reads its accounts, cards and profiles with ``tx.card_holders`` and
 writes its cards with ``tx.cards.add_many``; a card whose random number or
@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 
 from siapkerja_adapters.memory import MemoryStorage
 from siapkerja_core import compose_nik
-from siapkerja_core.cards import Cards
 from siapkerja_core.contact import InvalidEmail, normalize_email
 from siapkerja_core.converter import merge_profile
-from siapkerja_core.model import AccountRecord, CardRecord
 from siapkerja_core.ports import Storage
 from siapkerja_core.profile import Biodata, Contact, Profile
+from siapkerja_core.records import AccountRecord, CardRecord
+from siapkerja_core.services import CardServices, Issuance, ServiceContext
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 PNG = (
@@ -72,17 +72,16 @@ def normalize_email_or_none(text: str) -> str | None:
         return None
 
 
-def cards(storage: Storage, draws: Draws | None = None) -> Cards:
+def cards(storage: Storage, draws: Draws | None = None) -> Issuance:
     draws = draws or Draws(list(range(100, 200)))
-    return Cards(
+    context = ServiceContext(
         storage=storage,
         clock=lambda: NOW,
-        token_bytes=draws.token_bytes,
-        randbelow=draws.randbelow,
+        entropy=draws,
         emit=lambda _event: None,
         pepper=b"p" * 32,
-        base_url="https://skid.example/v/",
     )
+    return CardServices.build(context, base_url="https://skid.example/v/").issuance
 
 
 def account(n: int, *, active: bool = True) -> AccountRecord:
@@ -256,7 +255,7 @@ def test_the_initial_profile_is_the_validated_one(
         email=email,
         phone=None if subscriber is None else f"+62812{subscriber}",
     )
-    built = cards(MemoryStorage())._initial_profile(record)
+    built = cards(MemoryStorage()).profiles.initial_profile(record)
     assert built == Profile(
         full_name=name,
         contact=Contact(email=record.email, phone=record.phone),

@@ -18,16 +18,16 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from siapkerja_core.card import (
+from siapkerja_core.render.card import (
     BULAN,
     CARD_MAX_VERSION,
     Card,
     CardError,
-    _em,
     default_cache,
     format_tanggal,
 )
-from siapkerja_core.qr import QrCache, QrTooLarge, make_qr
+from siapkerja_core.render.layout import _em
+from siapkerja_core.render.qr import QrCache, QrTooLarge, make_qr
 
 SVG = "{http://www.w3.org/2000/svg}"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

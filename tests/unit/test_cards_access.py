@@ -8,8 +8,7 @@ import pytest
 from journey_support import Clock
 from test_cards_support import EVENT, build, card_record, holder, personal_strings
 
-from siapkerja_core.cards import CardError
-from siapkerja_core.errors import ConfigurationError
+from siapkerja_core.errors import CardError, ConfigurationError
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.tokens import TokenError
 

@@ -19,8 +19,9 @@ from test_cards_support import (
     photo_png,
 )
 
-from siapkerja_core.cards import CardError, CardQr
+from siapkerja_core.errors import CardError
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.services.scanning import CardQr
 from siapkerja_core.siapkerja_id import is_valid_siapkerja_id
 
 

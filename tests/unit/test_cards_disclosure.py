@@ -17,10 +17,10 @@ from test_cards_support import (
 )
 
 from siapkerja_core.disclosure import Audience, DisclosureError, ProfileView, Verifier
-from siapkerja_core.model import Account, mask_nik
 from siapkerja_core.profile import NEVER_PUBLISHED, Section
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.tokens import TokenError
+from siapkerja_core.views import Account, mask_nik
 
 PUBLIC_DEFAULT = (
     "headline",
@@ -399,3 +399,22 @@ def test_scans_in_the_same_instant_stay_in_the_order_made(
     svc.resolve(token, account)
     audiences = [e.audience for e in svc.access_log(account.id)]
     assert audiences == ["anonymous"] * 11 + ["holder"]
+
+
+def test_views_hand_out_disclosed_sections_as_typed_objects(
+    svc: Siapkerja, galih: tuple[Account, str]
+) -> None:
+    account, token = galih
+    public = svc.resolve(token)
+    assert [skill.name for skill in public.section(Section.SKILLS)] == ["PHP", "Laravel"]
+    assert public.section("headline") == "IT Professional"
+    for hidden in (Section.CONTACT, Section.KTP_ADDRESS, Section.BIRTH, Section.RELIGION):
+        assert public.section(hidden) is None, hidden
+    other = svc.resolve(token, open_account(svc, 1))  # the public view, evolved
+    assert other.section(Section.CONTACT) is None
+    assert other.section(Section.SKILLS) == public.section(Section.SKILLS)
+    holder = svc.resolve(token, account)
+    assert holder.section(Section.CONTACT).email == account.email
+    assert holder.section(Section.KTP_ADDRESS).street == "Jl. Palmerah Barat No. 17"
+    assert holder.section(Section.BIRTH)[1] == nik_birth_date(account.nik)
+    assert "source" not in repr(holder)

@@ -16,8 +16,8 @@ from test_cards_support import (
     photo_png,
 )
 
-from siapkerja_core.cards import CardError
 from siapkerja_core.completeness import ProfileIncomplete
+from siapkerja_core.errors import CardError
 from siapkerja_core.profile import ProfileError, Section, Sex
 from siapkerja_core.service import Siapkerja
 

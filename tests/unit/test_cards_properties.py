@@ -24,9 +24,9 @@ from siapkerja_core.disclosure import (
     Audience,
     scope_fields,
 )
-from siapkerja_core.model import Account, mask_nik
 from siapkerja_core.profile import NEVER_PUBLISHED, MaritalStatus, Religion, Section
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.views import Account, mask_nik
 
 relaxed = settings(deadline=None, max_examples=60)
 PRIVATE = {s.value for s in NEVER_PUBLISHED}

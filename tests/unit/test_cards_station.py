@@ -14,10 +14,10 @@ import pytest
 from journey_support import Clock
 from test_cards_support import EVENT, build, card_record, holder
 
-from siapkerja_core.model import Account
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.station import CheckIn, OfflineStation, read_check_ins
 from siapkerja_core.tokens import TokenError
+from siapkerja_core.views import Account
 
 
 @pytest.fixture

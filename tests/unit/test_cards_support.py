@@ -18,11 +18,12 @@ from PIL import Image
 
 from siapkerja_adapters.connect import connect
 from siapkerja_core import regions
-from siapkerja_core.card import Card
-from siapkerja_core.model import Account, CardRecord
 from siapkerja_core.nik import parse_nik
 from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.records import CardRecord
+from siapkerja_core.render.card import Card
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.views import Account
 
 BASE_URL = "https://skid.kemnaker.go.id/v/"  # 30 characters
 assert len(BASE_URL) == 30

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from siapkerja_adapters.memory import MemoryStorage
-from siapkerja_core.current_keyring import CurrentKeyring
+from siapkerja_core.services.keys import CurrentKeyring
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 

@@ -20,10 +20,11 @@ from journey_support import (
     start_pending,
 )
 
-from siapkerja_core.journey import OtpError, RegistrationError
-from siapkerja_core.model import Account, RegistrationStatus
-from siapkerja_core.policy import JourneyPolicy
+from siapkerja_core.errors import OtpError, RegistrationError
+from siapkerja_core.limits import JourneyPolicy
+from siapkerja_core.records import RegistrationStatus
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.views import Account
 
 
 def test_confirm_creates_an_active_account_with_a_session(svc: Siapkerja, clock: Clock) -> None:

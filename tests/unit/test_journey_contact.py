@@ -20,10 +20,10 @@ from journey_support import (
 )
 
 from siapkerja_core.contact import InvalidEmail, InvalidPhone
-from siapkerja_core.journey import OtpError, RegistrationError
-from siapkerja_core.model import RegistrationStatus
+from siapkerja_core.errors import OtpError, RegistrationError
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordPolicy, WeakPassword
-from siapkerja_core.policy import JourneyPolicy
+from siapkerja_core.records import RegistrationStatus
 from siapkerja_core.service import Siapkerja
 
 
@@ -159,7 +159,7 @@ def test_unknown_registration(svc: Siapkerja) -> None:
 
 
 def _shape(registration: object) -> dict[str, object]:
-    from siapkerja_core.model import Registration
+    from siapkerja_core.views import Registration
 
     assert isinstance(registration, Registration)
     otp = registration.otp

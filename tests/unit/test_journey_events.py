@@ -20,9 +20,9 @@ from journey_support import (
 )
 
 from siapkerja_adapters.connect import connect
-from siapkerja_core.journey import LoginError, OtpError, RegistrationError
+from siapkerja_core.errors import LoginError, OtpError, RegistrationError
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import HashParameters, PasswordHasher
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.service import Siapkerja
 
 NEW_PASSWORD = "gajah terbang di atas awan"

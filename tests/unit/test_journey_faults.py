@@ -16,12 +16,11 @@ from journey_support import (
 )
 
 from siapkerja_core.contact import InvalidEmail, InvalidPhone
-from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.journey import OtpError
-from siapkerja_core.model import RegistrationStatus
+from siapkerja_core.errors import OtpError, SiapkerjaError
 from siapkerja_core.nik import InvalidNik
 from siapkerja_core.passwords import WeakPassword
 from siapkerja_core.ports import RegistryUnavailable
+from siapkerja_core.records import RegistrationStatus
 from siapkerja_core.service import Siapkerja
 
 

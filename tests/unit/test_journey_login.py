@@ -17,11 +17,11 @@ from journey_support import (
     start_pending,
 )
 
-from siapkerja_core.journey import LoginError
-from siapkerja_core.model import Account
+from siapkerja_core.errors import LoginError
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.views import Account
 
 
 def _account(svc: Siapkerja) -> Account:

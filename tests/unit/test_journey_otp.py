@@ -26,12 +26,11 @@ from journey_support import (
     wrong_code,
 )
 
-from siapkerja_core import journey as journey_module
+from siapkerja_core import records as records_module
 from siapkerja_core.contact import InvalidPhone
-from siapkerja_core.errors import ConfigurationError
-from siapkerja_core.journey import Journey, OtpError, RegistrationError
-from siapkerja_core.model import RegistrationStatus
-from siapkerja_core.policy import JourneyPolicy
+from siapkerja_core.errors import ConfigurationError, OtpError, RegistrationError
+from siapkerja_core.limits import JourneyPolicy
+from siapkerja_core.records import OtpChallenge, RegistrationStatus
 from siapkerja_core.service import Siapkerja
 
 FAST_RESEND = JourneyPolicy(resend_cooldown=timedelta(seconds=1), resend_cooldown_growth=1)
@@ -90,16 +89,16 @@ def test_code_is_stored_only_as_a_keyed_hash(svc: Siapkerja) -> None:
 
 
 def test_code_is_compared_in_constant_time(svc: Siapkerja, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert "hmac.compare_digest(" in inspect.getsource(Journey._check_code)
+    assert "hmac.compare_digest(" in inspect.getsource(OtpChallenge.check)
     registration, code = start_pending(svc)
     calls: list[tuple[object, object]] = []
-    real = journey_module.hmac.compare_digest
+    real = records_module.hmac.compare_digest
 
     def spy(a: str, b: str) -> bool:
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(journey_module.hmac, "compare_digest", spy)
+    monkeypatch.setattr(records_module.hmac, "compare_digest", spy)
     with pytest.raises(OtpError):
         svc.confirm_otp(registration.id, wrong_code(code))
     svc.confirm_otp(registration.id, code)

@@ -17,11 +17,11 @@ from journey_support import (
     start_pending,
 )
 
-from siapkerja_core.journey import AlreadyRegistered, OtpError, RegistrationError, ResetError
-from siapkerja_core.model import Account
+from siapkerja_core.errors import AlreadyRegistered, OtpError, RegistrationError, ResetError
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.views import Account
 
 ROOMY = JourneyPolicy(max_sends_per_phone_per_day=100, max_sends_per_nik_per_day=100)
 
@@ -175,7 +175,8 @@ def test_one_reset_code_resets_the_password_once(
     svc.confirm_otp(registration.id, code)
     requests = [svc.request_password_reset(GALIH_NIK) for _ in range(threads)]
     code = last_code(svc, "081234567890")
-    monkeypatch.setattr(svc.journey, "hasher", _GatedHasher(svc.journey.hasher, threads))
+    context = svc.journey.context
+    monkeypatch.setattr(context, "hasher", _GatedHasher(context.hasher, threads))
     barrier = threading.Barrier(threads)
     outcomes: list[object] = [None] * threads
 

@@ -19,13 +19,12 @@ from journey_support import (
     start_pending,
 )
 
-from siapkerja_core.errors import ConfigurationError
-from siapkerja_core.journey import AlreadyRegistered, RegistrationError
-from siapkerja_core.model import RegistrationStatus
+from siapkerja_core.errors import AlreadyRegistered, ConfigurationError, RegistrationError
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.names import name_similarity, normalize_name
 from siapkerja_core.nik import InvalidNik
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.ports import RegistryUnavailable
+from siapkerja_core.records import RegistrationStatus
 from siapkerja_core.service import Siapkerja
 
 # Bundled residents whose names carry a Muhammad spelling.

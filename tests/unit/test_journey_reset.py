@@ -19,11 +19,11 @@ from journey_support import (
     wrong_code,
 )
 
-from siapkerja_core.journey import LoginError, ResetError
-from siapkerja_core.model import Account, PasswordResetRequest
+from siapkerja_core.errors import LoginError, ResetError
+from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import WeakPassword
-from siapkerja_core.policy import JourneyPolicy
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.views import Account, PasswordResetRequest
 
 NEW_PASSWORD = "gajah terbang di atas awan"
 

@@ -55,3 +55,23 @@ def test_nik_import_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "[]"
+
+
+def test_the_type_checking_names_are_the_exported_names() -> None:
+    """``__all__`` is derived from the run-time table; type checkers read the import block."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(siapkerja_core))
+    guarded = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+    )
+    typed = {
+        alias.asname or alias.name
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert typed | {"regions"} == set(siapkerja_core.__all__)

@@ -22,7 +22,7 @@ from PIL import Image
 from segno import consts
 from segno import encoder as segno_encoder
 
-from siapkerja_core.qr import (
+from siapkerja_core.render.qr import (
     ALPHANUMERIC_CHARSET,
     FIXED_MASK,
     QrCache,

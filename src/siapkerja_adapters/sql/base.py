@@ -28,7 +28,6 @@ _FIELDS: Final[tuple[Field, ...]] = ("nik", "email", "phone")
 class SchemaNotReady(StorageError):
     """The database has no tables yet, or an older schema: run ``siapkerja db upgrade``."""
 
-    domain = "storage"
     messages: ClassVar[Mapping[str, Message]] = {
         "not_migrated": (
             "Skema basis data belum dibuat atau sudah usang: jalankan `siapkerja db upgrade`.",

@@ -68,7 +68,6 @@ class StorageKeyError(StorageError):
     a modified row).
     """
 
-    domain = "storage"
     messages: ClassVar[Mapping[str, Message]] = {
         "key_missing": (
             "Data tersimpan dengan kunci {kid!r} yang tidak ada di pengaturan storage_key.",

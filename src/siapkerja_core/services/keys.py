@@ -1,4 +1,7 @@
-"""The service's current token keyring: cached, and honouring key changes made anywhere.
+"""The signing keyring: cached per process, honouring key changes made anywhere.
+
+The newest key of each kind signs; older keys keep verifying until retired
+(a leaked key is retired, and every token it signed dies at once).
 
 A keyring is read from storage and decrypted once per change, not once per
 request: verifying a link token takes microseconds, reading and decrypting the
@@ -24,11 +27,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from siapkerja_core.ports import Storage, Transaction
-from siapkerja_core.tokens import Keyring
+from siapkerja_core.services.context import CardState, ServiceContext
+from siapkerja_core.tokens import Keyring, TokenError
 
-__all__ = ["CurrentKeyring"]
+__all__ = ["CurrentKeyring", "Keys"]
+
+_Claims = TypeVar("_Claims")
 
 
 class CurrentKeyring:
@@ -138,4 +145,57 @@ class CurrentKeyring:
             ring = ring.retire(kid, self._clock())
             tx.keyring.put(ring)
         self._ring = ring
+        return ring
+
+
+class Keys:
+    """The service's keyring: what the card services sign and verify with, and its changes.
+
+    :param ctx: the shared service context.
+    :param cards: the card's shared state (its QR images die with a retired key).
+    """
+
+    def __init__(self, ctx: ServiceContext, cards: CardState) -> None:
+        self.current = CurrentKeyring(ctx.storage, ctx.clock, ctx.entropy.token_bytes)
+        self.qr_cache = cards.qr_cache
+
+    def keyring(self) -> Keyring:
+        """The current signing keyring (made on first use), checked against storage."""
+        return self.current.current()
+
+    def verified(self, verify: Callable[[Keyring], _Claims]) -> tuple[_Claims, Keyring]:
+        """``verify`` with the cached keyring; on ``forged``, again with a newer stored one.
+
+        A token signed by a key rotated in by another process names a key id
+        this process has not seen; it is accepted once the stored keyring,
+        looked up only then, knows it. The caller still checks the stamp it
+        reads next (:meth:`CurrentKeyring.matching`, :meth:`CurrentKeyring.in_transaction`),
+        so a retired key is refused even while it is cached.
+        """
+        ring = self.current.cached()
+        try:
+            return verify(ring), ring
+        except TokenError as error:
+            if error.code != "forged":
+                raise
+            newer = self.current.newer()
+            if newer is None:
+                raise
+            return verify(newer), newer
+
+    def rotate_keys(self) -> Keyring:
+        """Add a new newest key of each kind; older keys keep verifying until retired."""
+        return self.current.rotate()
+
+    def retire_key(self, kid: str) -> Keyring:
+        """Stop a key verifying (a leaked key: every token it signed dies at once).
+
+        Retiring a key that currently signs first adds a fresh one, so the
+        service can go on issuing codes; holders get new link QRs on request.
+        Every process sharing the storage refuses the key from its next request.
+
+        :raises KeyError: no key has that id.
+        """
+        ring = self.current.retire(kid)
+        self.qr_cache.clear()
         return ring

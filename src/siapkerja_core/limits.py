@@ -1,0 +1,130 @@
+"""Every limit of the registration journey, in one policy object (:class:`JourneyPolicy`).
+
+:class:`JourneyPolicy` holds the OTP lifecycle, the sending caps, the
+verification and login throttles and the password rules. Its defaults are
+documented with their sources (``shared/research/otp.md`` collects them):
+
+* NIST SP 800-63B §5.1.3 / 800-63A rev 4 §5.1.6 — out-of-band codes of at
+  least 20 bits (6 digits), valid at most 10 minutes, used once; at most 100
+  consecutive failures per account, softened with growing waits (§5.2.2).
+* Twilio Verify — 5 check attempts per code (error 60202), 5 sends per
+  verification (60203), 10-minute validity.
+* Auth0 / OWASP MFA Cheat Sheet — a resend issues a new code and invalidates
+  the old one ("only the last OTP issued will be accepted").
+* django-otp — 300-second token validity, 60-second resend cooldown.
+* OWASP Authentication / Forgot-Password Cheat Sheets — generic answers,
+  per-account throttling, caps on SMS because they cost money.
+
+A policy is validated when built: the OTP may not live longer than NIST's 10
+minutes nor be shorter than 6 digits, and caps must be positive.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+from siapkerja_core.errors import ConfigurationError
+from siapkerja_core.passwords import PasswordPolicy
+
+__all__ = ["JourneyPolicy"]
+
+_NIST_MAX_OTP_TTL = timedelta(minutes=10)
+
+
+def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value <= (timedelta(0) if isinstance(value, timedelta) else 0):
+        raise ConfigurationError("invalid", name=attribute.name, reason="must be positive")
+
+
+@frozen(kw_only=True)
+class JourneyPolicy:
+    """Limits of the registration, OTP, login and recovery flows.
+
+    Change one with ``attrs.evolve(JourneyPolicy(), otp_ttl=timedelta(minutes=3))``
+    or pass keyword arguments; invalid combinations raise
+    :class:`~siapkerja_core.errors.ConfigurationError` (``config.invalid``).
+    """
+
+    # --- the code itself -----------------------------------------------------
+    otp_length: int = field(default=6, validator=_positive)
+    """Digits per code. NIST 800-63A rev 4: a random 6-digit enrolment code (≥ 20 bits)."""
+
+    otp_ttl: timedelta = field(default=timedelta(minutes=5), validator=_positive)
+    """Validity of a code. django-otp: 300 s; NIST: at most 10 minutes (enforced)."""
+
+    otp_max_attempts: int = field(default=5, validator=_positive)
+    """Wrong entries before a code is dead. Twilio Verify: 5 (60202); Auth0: 3."""
+
+    # --- sending ---------------------------------------------------------------
+    resend_cooldown: timedelta = field(default=timedelta(seconds=60), validator=_positive)
+    """Wait before the first resend. django-otp ``OTP_EMAIL_COOLDOWN_DURATION``: 60 s."""
+
+    resend_cooldown_growth: int = field(default=2, validator=_positive)
+    """Each further resend multiplies the wait (60 s, 120 s, 240 s …): NIST §5.2.2 growing waits."""
+
+    resend_cooldown_max: timedelta = field(default=timedelta(minutes=15), validator=_positive)
+    """Ceiling of the growing wait."""
+
+    max_sends_per_hour: int = field(default=5, validator=_positive)
+    """Codes sent for one registration or reset in a sliding hour. Twilio Verify: 5 (60203)."""
+
+    max_sends_per_phone_per_day: int = field(default=10, validator=_positive)
+    """Codes sent to one number per calendar day (UTC): SMS pumping costs money (OWASP MFA CS)."""
+
+    max_sends_per_nik_per_day: int = field(default=10, validator=_positive)
+    """Codes sent on behalf of one NIK per day, whatever the number (phone hopping)."""
+
+    # --- registration ----------------------------------------------------------
+    registration_ttl: timedelta = field(default=timedelta(hours=24), validator=_positive)
+    """A registration not confirmed within this time expires; the NIK may start again."""
+
+    name_threshold: int = field(default=80)
+    """Minimum name similarity (0–100) Dukcapil must report. "80" is what BPS's client sends."""
+
+    max_verifications_per_nik_per_day: int = field(default=5, validator=_positive)
+    """Failed Dukcapil checks per NIK per day, so a mother's name can't be found by repetition."""
+
+    # --- login and sessions -----------------------------------------------------
+    max_login_failures: int = field(default=5, validator=_positive)
+    """Failures per identifier before it is throttled (far below NIST's 100)."""
+
+    login_failure_window: timedelta = field(default=timedelta(minutes=15), validator=_positive)
+    """Window the login failures are counted in; the throttle lifts when it ends."""
+
+    session_ttl: timedelta = field(default=timedelta(hours=12), validator=_positive)
+    """Lifetime of a session started by login, confirmation or reset."""
+
+    reset_ttl: timedelta = field(default=timedelta(minutes=30), validator=_positive)
+    """Lifetime of a password-reset request (its code lives ``otp_ttl`` as always)."""
+
+    password: PasswordPolicy = field(factory=PasswordPolicy.nist)
+    """Password rules: NIST 800-63B by default; ``PasswordPolicy.siapkerja()`` for SIAPkerja's."""
+
+    @otp_ttl.validator
+    def _nist_ttl(self, attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
+        if value > _NIST_MAX_OTP_TTL:
+            raise ConfigurationError(
+                "invalid", name="otp_ttl", reason="NIST SP 800-63B allows at most 10 minutes"
+            )
+
+    @otp_length.validator
+    def _min_length(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if not 6 <= value <= 10:
+            raise ConfigurationError(
+                "invalid", name="otp_length", reason="between 6 and 10 digits (NIST: ≥ 20 bits)"
+            )
+
+    @name_threshold.validator
+    def _threshold(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if not 1 <= value <= 100:
+            raise ConfigurationError("invalid", name="name_threshold", reason="between 1 and 100")
+
+    def cooldown_after(self, resends: int) -> timedelta:
+        """The wait before the next send, after ``resends`` resends so far."""
+        factor: int = self.resend_cooldown_growth ** min(resends, 32)
+        wait: timedelta = self.resend_cooldown * factor
+        return min(wait, self.resend_cooldown_max)

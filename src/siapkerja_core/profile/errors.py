@@ -1,0 +1,125 @@
+"""The profile's errors and warnings: the ``profile`` error domain, :class:`ProfileError`
+and :class:`ProfileWarning` (a difference from the NIK, never an error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar, cast
+
+from attrs import frozen
+
+from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.i18n import pick
+
+__all__ = ["ProfileDomainError", "ProfileError", "ProfileWarning"]
+
+# --------------------------------------------------------------------------
+# Errors and warnings
+# --------------------------------------------------------------------------
+
+
+class ProfileDomainError(SiapkerjaError):
+    """The ``profile`` error domain, owned here: a value refused (:class:`ProfileError`)
+    or sections still missing (:class:`~siapkerja_core.completeness.ProfileIncomplete`).
+
+    The two stay separate classes — a form shows a :class:`ProfileError` beside its
+    field and an incomplete profile as a list — but share one domain and one owner.
+    """
+
+    domain = "profile"
+
+
+class ProfileError(ProfileDomainError, ValueError):
+    """A profile value that cannot be accepted. ``field`` names where it is.
+
+    Codes: ``invalid_field`` (with ``reason``/``reason_id``), ``village``,
+    ``date_order``, ``photo_type``, ``photo_size``, ``private_section``,
+    ``unknown_section``. Built directly, ``field`` is the attribute name
+    (``"gpa"``); from :func:`siapkerja_core.converter.structure_profile` it is
+    the path in the document (``"education[0].gpa"``, ``"$"`` for the whole
+    document) and ``errors`` holds every problem found, not just the first.
+    """
+
+    messages: ClassVar[Mapping[str, Message]] = {
+        "invalid_field": (
+            "Isian {field} tidak valid: {reason_id}.",
+            "Field {field} is invalid: {reason}.",
+        ),
+        "village": (
+            "Isian {field}: {village_code!r} bukan kode desa/kelurahan Kemendagri.",
+            "Field {field}: {village_code!r} is not a Kemendagri village (desa/kelurahan) code.",
+        ),
+        "date_order": (
+            "Isian {field}: akhir ({end}) tidak boleh sebelum awal ({start}).",
+            "Field {field}: the end ({end}) cannot be before the start ({start}).",
+        ),
+        "photo_type": (
+            "Isian {field}: {reason_id}.",
+            "Field {field}: {reason}.",
+        ),
+        "photo_size": (
+            "Isian {field}: foto berukuran {size} bita; yang diterima {min_size} bita"
+            " sampai {max_size} bita (2 MiB).",
+            "Field {field}: the photo has {size} bytes; {min_size} to {max_size} bytes"
+            " (2 MiB) are accepted.",
+        ),
+        "private_section": (
+            "Isian {field}: bagian {section!r} berisi data pribadi dan tidak dapat"
+            " ditampilkan untuk umum.",
+            "Field {field}: the {section!r} section holds personal data and can never be"
+            " published.",
+        ),
+        "unknown_section": (
+            "Bagian profil {section!r} tidak dikenal. Yang tersedia: {known}.",
+            "Unknown profile section {section!r}. Known: {known}.",
+        ),
+    }
+
+    def __init__(self, code: str, **params: object) -> None:
+        if "reason" in params and "reason_id" not in params:
+            params["reason_id"] = params["reason"]  # a caller that gave one language
+        super().__init__(code, **params)
+
+    @property
+    def field(self) -> str | None:
+        """Where the problem is: an attribute name, or a document path."""
+        value = self.params.get("field")
+        return None if value is None else str(value)
+
+    @property
+    def errors(self) -> tuple[ProfileError, ...]:
+        """Every problem found (structuring reports them all); ``(self,)`` otherwise."""
+        found = self.params.get("errors")
+        return cast("tuple[ProfileError, ...]", found) if isinstance(found, tuple) else (self,)
+
+
+def _invalid(field_name: str, reason_id: str, reason_en: str) -> ProfileError:
+    return ProfileError("invalid_field", field=field_name, reason=reason_en, reason_id=reason_id)
+
+
+@frozen(kw_only=True)
+class ProfileWarning:
+    """Something worth telling the holder that is not an error.
+
+    ``code`` is stable (``birth_date_differs``, ``sex_differs``); ``field`` is
+    the profile path concerned.
+    """
+
+    code: str
+    field: str
+    message_id: str
+    message_en: str
+
+    def message(self, lang: str = "id") -> str:
+        """The message in ``lang`` (``"id"`` or ``"en"``)."""
+        return pick(lang, self.message_id, self.message_en)
+
+
+class _Reason(ValueError):
+    """Why a value failed to parse, in both languages (private: becomes a ProfileError)."""
+
+    def __init__(self, reason_id: str, reason_en: str) -> None:
+        super().__init__(reason_en)
+        self.reason_id = reason_id
+        self.reason_en = reason_en

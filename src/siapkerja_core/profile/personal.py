@@ -1,0 +1,330 @@
+"""The profile's personal sections: biodata, contact, and the KTP and domicile addresses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Final
+
+import attrs
+from attrs import field, frozen
+
+from siapkerja_core import regions
+from siapkerja_core.contact import (
+    InvalidEmail,
+    InvalidPhone,
+    mask_email,
+    mask_phone,
+    normalize_email,
+    normalize_phone,
+)
+from siapkerja_core.profile.dates import MIN_YEAR
+from siapkerja_core.profile.enums import MaritalStatus, Religion, Sex
+from siapkerja_core.profile.errors import ProfileError, _invalid, _Reason
+from siapkerja_core.profile.fields import (
+    _checked_by,
+    _clean_optional_line,
+    _enum_field,
+    _lenient,
+    _text,
+    _to_marital_status,
+    _to_religion,
+    _to_sex,
+    _Validator,
+)
+
+__all__ = ["Address", "Biodata", "Contact"]
+
+# Biodata
+# --------------------------------------------------------------------------
+
+
+def _parse_birth_date(value: object) -> date:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise _Reason(
+                "harus berformat TTTT-BB-HH (misalnya 1994-03-12)",
+                "must be YYYY-MM-DD (e.g. 1994-03-12)",
+            ) from None
+    if type(value) is not date:  # a datetime is a date too, but not a birth date
+        raise _Reason("harus berupa tanggal", "must be a date")
+    if value.year < MIN_YEAR:
+        raise _Reason(f"tidak boleh sebelum tahun {MIN_YEAR}", f"cannot be before {MIN_YEAR}")
+    return value
+
+
+def _to_birth_date(value: date | str | None) -> date | None:
+    return None if value is None else _lenient(_parse_birth_date, value)
+
+
+def _birth_date_repr(value: date | None) -> str:
+    return "None" if value is None else "'****-**-**'"
+
+
+@frozen(kw_only=True)
+class Biodata:
+    """*Biodata*: who the person is, beyond the Dukcapil-verified name.
+
+    Every attribute is optional so that a profile can be filled in steps;
+    :mod:`siapkerja_core.completeness` says what is still missing. The
+    ``repr`` hides the birth date.
+    """
+
+    birth_place: str | None = field(
+        default=None, converter=_clean_optional_line, validator=_text(100, optional=True)
+    )
+    birth_date: date | None = field(
+        default=None,
+        converter=_to_birth_date,
+        validator=_checked_by(_parse_birth_date, optional=True),
+        repr=_birth_date_repr,
+    )
+    sex: Sex | None = field(
+        default=None, converter=_to_sex, validator=_enum_field(Sex, optional=True)
+    )
+    marital_status: MaritalStatus | None = field(
+        default=None,
+        converter=_to_marital_status,
+        validator=_enum_field(MaritalStatus, optional=True),
+    )
+    religion: Religion | None = field(
+        default=None, converter=_to_religion, validator=_enum_field(Religion, optional=True)
+    )
+    headline: str | None = field(
+        default=None, converter=_clean_optional_line, validator=_text(100, optional=True)
+    )
+
+
+# --------------------------------------------------------------------------
+# Contact
+# --------------------------------------------------------------------------
+
+
+def _parse_email(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Reason("harus berupa teks", "must be text")
+    try:
+        return normalize_email(value)
+    except InvalidEmail as error:
+        raise _Reason(error.message_id.rstrip("."), error.message_en.rstrip(".")) from None
+
+
+def _parse_phone(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Reason("harus berupa teks", "must be text")
+    try:
+        return normalize_phone(value)
+    except InvalidPhone as error:
+        raise _Reason(error.message_id.rstrip("."), error.message_en.rstrip(".")) from None
+
+
+def _to_email(value: str | None) -> str | None:
+    return None if value is None else _lenient(_parse_email, value)
+
+
+def _to_phone(value: str | None) -> str | None:
+    return None if value is None else _lenient(_parse_phone, value)
+
+
+def _canonical(parse: Callable[[object], str]) -> _Validator:
+    """The value must parse *and* already be in its canonical form."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        try:
+            canonical = parse(value)
+        except _Reason as reason:
+            raise _invalid(attribute.name, reason.reason_id, reason.reason_en) from None
+        if canonical != value:
+            raise _invalid(attribute.name, "belum dinormalkan", "is not in canonical form")
+
+    return check
+
+
+def _email_repr(value: str | None) -> str:
+    return "None" if value is None else repr(mask_email(value))
+
+
+def _phone_repr(value: str | None) -> str:
+    return "None" if value is None else repr(mask_phone(value))
+
+
+@frozen(kw_only=True)
+class Contact:
+    """Email (normalised) and Indonesian mobile number (E.164). The ``repr`` masks both."""
+
+    email: str | None = field(
+        default=None, converter=_to_email, validator=_canonical(_parse_email), repr=_email_repr
+    )
+    phone: str | None = field(
+        default=None, converter=_to_phone, validator=_canonical(_parse_phone), repr=_phone_repr
+    )
+
+
+# --------------------------------------------------------------------------
+# Address
+# --------------------------------------------------------------------------
+
+_REGENCY_SHORT: Final = (
+    ("Kabupaten Administrasi ", "Kab. Adm. "),
+    ("Kota Administrasi ", "Kota Adm. "),
+    ("Kabupaten ", "Kab. "),
+)
+_PROVINCE_SHORT: Final = (
+    ("Daerah Khusus Ibukota ", "DKI "),
+    ("Daerah Istimewa ", "DI "),
+)
+
+
+def _shorten(name: str, table: tuple[tuple[str, str], ...]) -> str:
+    for long, short in table:
+        if name.startswith(long):
+            return short + name[len(long) :]
+    return name
+
+
+def _to_village_code(value: str) -> str:
+    try:
+        return "".join(value.split()).replace(".", "")
+    except AttributeError:
+        return value
+
+
+def _check_village_code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not (len(value) == 10 and value.isascii() and value.isdigit()):
+        raise _invalid(
+            attribute.name,
+            "kode desa/kelurahan harus 10 angka (misalnya 3173071001)",
+            "a village code has 10 digits (e.g. 3173071001)",
+        )
+    if regions.village(value) is None:
+        raise ProfileError("village", field=attribute.name, village_code=value)
+
+
+def _parse_rt_rw(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise _Reason("harus berupa teks angka", "must be digits")
+    digits = value.strip()
+    if not (1 <= len(digits) <= 3 and digits.isascii() and digits.isdigit()):
+        raise _Reason("harus 1 sampai 3 angka (misalnya 005)", "must be 1 to 3 digits (e.g. 005)")
+    if int(digits) == 0:
+        raise _Reason("tidak boleh 000", "cannot be 000")
+    return digits.zfill(3)
+
+
+def _to_rt_rw(value: str | int | None) -> str | None:
+    return None if value is None else _lenient(_parse_rt_rw, value)
+
+
+_POSTAL_CODE: Final = re.compile(r"[1-9][0-9]{4}")
+
+
+def _parse_postal_code(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or _POSTAL_CODE.fullmatch(value.strip()) is None:
+        raise _Reason(
+            "kode pos harus 5 angka (misalnya 11480)", "a postal code has 5 digits (e.g. 11480)"
+        )
+    return value.strip()
+
+
+def _to_postal_code(value: str | int | None) -> str | None:
+    return None if value is None else _lenient(_parse_postal_code, value)
+
+
+def _hidden_repr(value: object) -> str:
+    return "None" if value is None else "'***'"
+
+
+@frozen(kw_only=True)
+class Address:
+    """An Indonesian address, down to the Kemendagri village (*desa/kelurahan*) code.
+
+    ``village_code`` is required (dots and spaces are dropped); ``street``,
+    ``rt``/``rw`` (zero-padded to 3 digits) and ``postal_code`` are optional.
+    The region names come from :mod:`siapkerja_core.regions`. The ``repr``
+    hides the street, RT and RW.
+    """
+
+    village_code: str = field(converter=_to_village_code, validator=_check_village_code)
+    street: str | None = field(
+        default=None,
+        converter=_clean_optional_line,
+        validator=_text(200, optional=True),
+        repr=_hidden_repr,
+    )
+    rt: str | None = field(
+        default=None,
+        converter=_to_rt_rw,
+        validator=_checked_by(_parse_rt_rw, optional=True),
+        repr=_hidden_repr,
+    )
+    rw: str | None = field(
+        default=None,
+        converter=_to_rt_rw,
+        validator=_checked_by(_parse_rt_rw, optional=True),
+        repr=_hidden_repr,
+    )
+    postal_code: str | None = field(
+        default=None,
+        converter=_to_postal_code,
+        validator=_checked_by(_parse_postal_code, optional=True),
+    )
+
+    def _names(self) -> list[str]:
+        return [r.name for r in regions.path(self.village_code)]
+
+    @property
+    def village_name(self) -> str:
+        """*Desa/kelurahan*, e.g. ``"Palmerah"``."""
+        return self._names()[3]
+
+    @property
+    def district_name(self) -> str:
+        """*Kecamatan*, e.g. ``"Pal Merah"``."""
+        return self._names()[2]
+
+    @property
+    def regency_name(self) -> str:
+        """*Kabupaten/kota*, e.g. ``"Kota Administrasi Jakarta Barat"``."""
+        return self._names()[1]
+
+    @property
+    def province_name(self) -> str:
+        """*Provinsi*, e.g. ``"Daerah Khusus Ibukota Jakarta"``."""
+        return self._names()[0]
+
+    @property
+    def region_line(self) -> str:
+        """The regions on one line, village first, as on the profile page.
+
+        ``"Palmerah, Pal Merah, Kota Adm. Jakarta Barat, DKI Jakarta"``.
+        """
+        province, regency, district, village = self._names()
+        return ", ".join(
+            (
+                village,
+                district,
+                _shorten(regency, _REGENCY_SHORT),
+                _shorten(province, _PROVINCE_SHORT),
+            )
+        )
+
+    def one_line(self) -> str:
+        """The full address on one line: street, RT/RW, regions, postal code."""
+        parts = [self.street] if self.street else []
+        if self.rt or self.rw:
+            parts.append(f"RT {self.rt or '-'}/RW {self.rw or '-'}")
+        parts.append(self.region_line)
+        line = ", ".join(parts)
+        return f"{line} {self.postal_code}" if self.postal_code else line
+
+
+# --------------------------------------------------------------------------

@@ -1,0 +1,318 @@
+"""The records storage keeps, with the rules that belong to them.
+
+Records are what a storage adapter persists: frozen attrs objects changed
+with :func:`attrs.evolve` — here, through methods that say what happened
+(``challenge.spent()``, ``card.revoked(now)``). The rules of one record live
+on it (how an :class:`OtpChallenge` issues and checks a code, when a
+:class:`CardRecord` is active), so they are unit-testable without storage.
+
+They never hold a secret in the clear: passwords are Argon2id hashes, OTP
+codes and session tokens are keyed HMACs, and the mother's maiden name is not
+kept at all — it is needed only for the one Dukcapil check.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import attrs
+from attrs import field, frozen
+
+from siapkerja_core._codegen import fast_constructor
+from siapkerja_core.errors import OtpError
+
+__all__ = [
+    "AccessRecord",
+    "AccountRecord",
+    "CardRecord",
+    "ConsentRecord",
+    "OtpChallenge",
+    "OtpPurpose",
+    "PasswordResetRecord",
+    "RegistrationRecord",
+    "RegistrationStatus",
+    "SessionRecord",
+    "new_access_record",
+]
+
+
+class RegistrationStatus(StrEnum):
+    """Where a registration stands."""
+
+    VERIFIED = "verified"
+    """Step 1 passed: Dukcapil confirmed NIK, name and mother's name."""
+    PENDING_OTP = "pending_otp"
+    """Step 2 passed: contacts and password stored, a code was sent (or its send failed)."""
+    CONFIRMED = "confirmed"
+    """Step 3 passed: the account exists."""
+    EXPIRED = "expired"
+    """Not confirmed within ``JourneyPolicy.registration_ttl``; the NIK may register again."""
+
+
+class OtpPurpose(StrEnum):
+    REGISTRATION = "registration"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name, not a password
+
+
+@frozen(kw_only=True)
+class RegistrationRecord:
+    id: str
+    nik: str
+    full_name: str
+    status: RegistrationStatus
+    created_at: datetime
+    expires_at: datetime
+    email: str | None = None
+    phone: str | None = None
+    password_hash: str | None = field(default=None, repr=False)
+    account_id: str | None = None
+
+    def status_at(self, now: datetime) -> RegistrationStatus:
+        """The status as of ``now``: an unconfirmed registration past its time is expired."""
+        if self.status is not RegistrationStatus.CONFIRMED and now >= self.expires_at:
+            return RegistrationStatus.EXPIRED
+        return self.status
+
+
+@frozen(kw_only=True)
+class OtpChallenge:
+    """The live code of one registration or reset (``subject_id``), and its sending history.
+
+    A resend replaces ``code_hash`` and bumps ``generation`` — the old code is
+    dead at once — while ``sent_at`` (the sends of the last hour) and
+    ``resends`` carry over, so caps and growing cooldowns span resends and
+    phone changes.
+    """
+
+    subject_id: str
+    purpose: OtpPurpose
+    phone: str
+    code_hash: str = field(repr=False)
+    generation: int
+    issued_at: datetime
+    expires_at: datetime
+    attempts: int = 0
+    used: bool = False
+    resends: int = 0
+    sent_at: tuple[datetime, ...] = ()
+    delivered: bool = False
+    last_failure: str | None = None
+
+    @classmethod
+    def issue(
+        cls,
+        previous: OtpChallenge | None,
+        *,
+        subject_id: str,
+        purpose: OtpPurpose,
+        phone: str,
+        code_hash: Callable[[int], str],
+        now: datetime,
+        ttl: timedelta,
+        recent: tuple[datetime, ...],
+        resend: bool,
+    ) -> OtpChallenge:
+        """The next live code after ``previous`` (which dies): one generation on.
+
+        ``code_hash`` gives the stored hash of the new code for its generation;
+        ``recent`` are the sends still inside the hour, which carry over.
+        """
+        generation = 1 if previous is None else previous.generation + 1
+        resends = 0 if previous is None else previous.resends + (1 if resend else 0)
+        return cls(
+            subject_id=subject_id,
+            purpose=purpose,
+            phone=phone,
+            code_hash=code_hash(generation),
+            generation=generation,
+            issued_at=now,
+            expires_at=now + ttl,
+            resends=resends,
+            sent_at=(*recent, now),
+            delivered=True,
+        )
+
+    def sends_within(self, now: datetime, window: timedelta) -> tuple[datetime, ...]:
+        """The sends of this subject less than ``window`` before ``now``."""
+        return tuple(t for t in self.sent_at if now - t < window)
+
+    def next_send_at(self, cooldown_after: Callable[[int], timedelta]) -> datetime:
+        """When a new code may be sent; ``cooldown_after(resends)`` is the policy's wait."""
+        if not self.delivered or not self.sent_at:
+            # A failed send does not start a cooldown: resend works once the sender is back.
+            return self.issued_at
+        return self.sent_at[-1] + cooldown_after(self.resends)
+
+    def is_live(self, now: datetime) -> bool:
+        """Not used and not expired (attempts aside)."""
+        return not self.used and now < self.expires_at
+
+    def check(self, code_hash: str, *, now: datetime, max_attempts: int) -> OtpChallenge | None:
+        """Check ``code_hash`` (the keyed hash of the code given) against the live code.
+
+        The hashes are compared in constant time (:func:`hmac.compare_digest`).
+
+        :return: ``None`` when it is the live code; for a wrong code, this
+            record with the wrong try counted — store it, then raise its
+            :meth:`refusal` (the count must commit with the refusal).
+        :raises OtpError: ``expired`` (used or past its time) or ``dead`` (too
+            many wrong tries): no try is counted.
+        """
+        if self.used:
+            raise OtpError("expired")
+        if self.attempts >= max_attempts:
+            raise OtpError("dead")
+        if now >= self.expires_at:
+            raise OtpError("expired")
+        if hmac.compare_digest(self.code_hash, code_hash):
+            return None
+        return self.after_wrong_code()
+
+    def after_wrong_code(self) -> OtpChallenge:
+        """This challenge with one more wrong try counted."""
+        return attrs.evolve(self, attempts=self.attempts + 1)
+
+    def refusal(self, max_attempts: int) -> OtpError:
+        """The error a wrong code gets once counted on this record."""
+        left = max_attempts - self.attempts
+        return OtpError("invalid", attempts_left=left) if left > 0 else OtpError("dead")
+
+    def with_failed_send(self, reason: str) -> OtpChallenge:
+        """The last send failed: it does not count against the caps and resend works."""
+        return attrs.evolve(self, delivered=False, sent_at=self.sent_at[:-1], last_failure=reason)
+
+    def spent(self) -> OtpChallenge:
+        """The code was accepted: it never works again."""
+        return attrs.evolve(self, used=True)
+
+
+@frozen(kw_only=True)
+class AccountRecord:
+    id: str
+    nik: str
+    full_name: str
+    email: str
+    phone: str
+    password_hash: str = field(repr=False)
+    created_at: datetime
+    password_changed_at: datetime
+    active: bool = True
+
+
+@frozen(kw_only=True)
+class SessionRecord:
+    id: str
+    """HMAC of the session token: the token itself is never stored."""
+    account_id: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@frozen(kw_only=True)
+class PasswordResetRecord:
+    id: str
+    account_id: str | None
+    """``None`` when the identifier matched no account: the request looks the same but can
+    never succeed (the answer must not tell a stranger whether an account exists)."""
+    generation: int | None
+    """The generation of the account's reset code this request accepts (``None``: none sent)."""
+    created_at: datetime
+    expires_at: datetime
+    used: bool = False
+
+
+# --- cards, consent and the access ledger ---------------------------------------------
+
+
+@frozen(kw_only=True)
+class CardRecord:
+    """A holder's SIAPkerja-ID card.
+
+    ``card_ref`` is the opaque random number tokens carry (never the
+    SIAPkerja-ID number or the NIK); ``version`` is bumped by re-issue and by
+    rotation, and a link token of any older version is refused as revoked.
+    """
+
+    id: str
+    account_id: str
+    number: str
+    """The SIAPkerja-ID number (``SK-XXXX-XXXX-XXC``)."""
+    card_ref: int
+    version: int
+    issued_at: datetime
+    updated_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def reissued(self, now: datetime) -> CardRecord:
+        """Issued again: a new version (every older link QR dies), active again."""
+        return attrs.evolve(self, version=self.version + 1, updated_at=now, revoked_at=None)
+
+    def rotated(self, now: datetime) -> CardRecord:
+        """A new version: the printed or shared link QR stops working at once."""
+        return attrs.evolve(self, version=self.version + 1, updated_at=now)
+
+    def revoked(self, now: datetime) -> CardRecord:
+        """Revoked: every token of the card, link or access, is refused."""
+        return attrs.evolve(self, revoked_at=now, updated_at=now)
+
+
+@frozen(kw_only=True)
+class ConsentRecord:
+    """The holder's recorded consent: ``verifier_id`` may see its scope's fields for ``purpose``.
+
+    UU 27/2022 Pasal 22 and 24: consent is specific, recorded and provable;
+    withdrawing it (Pasal 9) sets ``withdrawn_at`` and keeps the record.
+    """
+
+    id: str
+    account_id: str
+    verifier_id: str
+    purpose: str
+    fields: frozenset[str] | None
+    """A subset of the verifier's scope the holder agreed to, or ``None`` for all of it."""
+    granted_at: datetime
+    withdrawn_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+    def covers(self, verifier_id: str, purpose: str) -> bool:
+        """Active, for this verifier and this purpose."""
+        return self.active and self.verifier_id == verifier_id and self.purpose == purpose
+
+    def withdrawn(self, now: datetime) -> ConsentRecord:
+        """Withdrawn at ``now`` (UU 27/2022 Pasal 9); an already withdrawn one stays as it was."""
+        return attrs.evolve(self, withdrawn_at=now) if self.active else self
+
+
+@frozen(kw_only=True)
+class AccessRecord:
+    """One entry of the access ledger the holder can read ("rekam jejak pemrosesan").
+
+    Who (``audience``, ``verifier_id``/``viewer_account_id``), when, which
+    fields, for what purpose, through which channel (``link`` scan, ``access``
+    check-in). It never holds a token.
+    """
+
+    id: str
+    account_id: str
+    at: datetime
+    audience: str
+    fields: tuple[str, ...]
+    channel: str
+    purpose: str | None = None
+    verifier_id: str | None = None
+    verifier_name: str | None = None
+    viewer_account_id: str | None = None
+
+
+new_access_record = fast_constructor(AccessRecord)
+"""Build an :class:`AccessRecord` on the scan path (every field by keyword, no defaults)."""

@@ -1,0 +1,125 @@
+"""Verifiers, the holder's consent, and the access ledger the holder reads.
+
+A verifier (an institution with scopes) is registered with an API key shown
+once and stored only as an HMAC. Consent is specific to a verifier and a
+purpose, recorded and provable, and withdrawing it keeps the record (UU
+27/2022 Pasal 9, 22, 24). The ledger tells the holder who saw which fields,
+when and for what (Pasal 32).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from siapkerja_core.disclosure import DisclosureError, Verifier, scope_fields
+from siapkerja_core.events import AccessGranted, ConsentChanged
+from siapkerja_core.records import AccessRecord, ConsentRecord
+from siapkerja_core.services.context import ServiceContext
+from siapkerja_core.services.profiles import Profiles
+
+__all__ = ["Consent"]
+
+
+class Consent:
+    """Register verifiers, record consent, read the access ledger.
+
+    :param ctx: the shared service context.
+    :param profiles: finds the active account.
+    """
+
+    def __init__(self, ctx: ServiceContext, *, profiles: Profiles) -> None:
+        self.ctx = ctx
+        self.profiles = profiles
+
+    def _key_hash(self, api_key: str) -> str:
+        return self.ctx.mac("verifier", api_key)
+
+    def register_verifier(self, name: str, scopes: Iterable[str]) -> tuple[Verifier, str]:
+        """Register an institution; returns it and its API key (shown once, stored hashed)."""
+        verifier = Verifier(
+            id=self.ctx.new_id(), name=name, scopes=frozenset(scopes), created_at=self.ctx.clock()
+        )
+        api_key = "skv_" + self.ctx.entropy.token_bytes(24).hex()
+        with self.ctx.storage.transaction() as tx:
+            tx.verifiers.add(verifier, self._key_hash(api_key))
+        self.ctx.emit(
+            AccessGranted(
+                occurred_at=verifier.created_at,
+                verifier_id=verifier.id,
+                scopes=tuple(sorted(verifier.scopes)),
+            )
+        )
+        return verifier, api_key
+
+    def verifier(self, api_key: str) -> Verifier:
+        """The active verifier holding ``api_key``."""
+        with self.ctx.storage.transaction() as tx:
+            found = tx.verifiers.by_key(self._key_hash(str(api_key)))
+        if found is None or not found.active:
+            raise DisclosureError("unknown_verifier")
+        return found
+
+    def grant_consent(
+        self,
+        account_id: str,
+        verifier_id: str,
+        purpose: str,
+        fields: Iterable[str] | None = None,
+    ) -> ConsentRecord:
+        if not purpose or not purpose.strip():
+            raise DisclosureError("purpose_required")
+        now = self.ctx.clock()
+        with self.ctx.storage.transaction() as tx:
+            account = self.profiles.account(tx, account_id)
+            verifier = tx.verifiers.get(verifier_id)
+            if verifier is None or not verifier.active:
+                raise DisclosureError("unknown_verifier")
+            chosen = None if fields is None else frozenset(fields) & scope_fields(verifier.scopes)
+            record = ConsentRecord(
+                id=self.ctx.new_id(),
+                account_id=account.id,
+                verifier_id=verifier.id,
+                purpose=purpose.strip(),
+                fields=chosen,
+                granted_at=now,
+            )
+            tx.consents.put(record)
+        self.ctx.emit(
+            ConsentChanged(
+                occurred_at=now,
+                account_id=account_id,
+                consent_id=record.id,
+                verifier_id=verifier_id,
+                granted=True,
+            )
+        )
+        return record
+
+    def withdraw_consent(self, account_id: str, consent_id: str) -> ConsentRecord:
+        now = self.ctx.clock()
+        with self.ctx.storage.transaction() as tx:
+            record = tx.consents.get(consent_id)
+            if record is None or record.account_id != account_id:
+                raise DisclosureError("unknown_consent")
+            if record.active:
+                record = record.withdrawn(now)
+                tx.consents.put(record)
+        self.ctx.emit(
+            ConsentChanged(
+                occurred_at=now,
+                account_id=account_id,
+                consent_id=consent_id,
+                verifier_id=record.verifier_id,
+                granted=False,
+            )
+        )
+        return record
+
+    def consents(self, account_id: str) -> list[ConsentRecord]:
+        with self.ctx.storage.transaction() as tx:
+            return tx.consents.for_account(self.profiles.account(tx, account_id).id)
+
+    def access_log(self, account_id: str) -> list[AccessRecord]:
+        """The holder's ledger: who saw what, when, for what purpose (UU PDP Pasal 32)."""
+        with self.ctx.storage.transaction() as tx:
+            return tx.access_log.for_account(self.profiles.account(tx, account_id).id)

@@ -1,0 +1,244 @@
+"""Issuing the SIAPkerja-ID card: one by one or in bulk, re-issue, rotation, revocation.
+
+A card is issued only for a complete profile. Its number is random (never
+derived from the NIK) with a check character; its tokens name it by an
+opaque random ``card_ref``. Re-issuing or rotating bumps the version, and
+every older link QR is refused at once; a revoked card answers nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Final
+
+from attrs import frozen
+
+from siapkerja_core.completeness import ProfileIncomplete, completeness, is_complete
+from siapkerja_core.errors import CardError
+from siapkerja_core.events import BulkCardsIssued, CardIssued, CardRevoked, TokenRotated
+from siapkerja_core.ports import CardConflict, Transaction
+from siapkerja_core.profile import Profile
+from siapkerja_core.records import CardRecord
+from siapkerja_core.render.card import Card
+from siapkerja_core.services.context import CardState, ServiceContext
+from siapkerja_core.services.keys import Keys
+from siapkerja_core.services.profiles import Profiles
+from siapkerja_core.siapkerja_id import new_siapkerja_id
+from siapkerja_core.tokens import Keyring, link_url, mint_link
+
+__all__ = ["ISSUE_BATCH_SIZE", "BulkIssueReport", "Issuance"]
+
+_MAX_DRAWS = 8  # random number or card_ref collisions before giving up (2^-50 each)
+
+
+@frozen(kw_only=True)
+class BulkIssueReport:
+    """The outcome of :meth:`Issuance.issue_cards`."""
+
+    issued: int
+    incomplete: int
+    """Accounts skipped because their profile is not complete yet."""
+    already_issued: int
+
+
+ISSUE_BATCH_SIZE: Final = 2000
+"""Cards written per transaction by :meth:`Issuance.issue_cards` unless told otherwise.
+
+Card numbers and references are random, so each batch inserts into index
+pages spread over the whole table: on SQLite with 100,000 cards, batches of
+500 wrote (and checkpointed) most of those pages again for every 500 cards
+and issued about 3,800 cards/s; 2,000 gives about 4,900, 5,000 about 5,300
+(``benchmarks/bench_storage.py``). 2,000 keeps the write lock a batch holds
+— which web requests wait behind on SQLite — under half a second.
+"""
+
+
+class Issuance:
+    """Issue, re-issue, rotate and revoke cards; draw the card image.
+
+    :param ctx: the shared service context.
+    :param cards: the card's shared state.
+    :param profiles: reads accounts and profiles.
+    :param keys: the keyring that signs the card's link QR.
+    """
+
+    def __init__(
+        self, ctx: ServiceContext, cards: CardState, *, profiles: Profiles, keys: Keys
+    ) -> None:
+        self.ctx = ctx
+        self.cards = cards
+        self.profiles = profiles
+        self.keys = keys
+
+    def issue_card(self, account_id: str) -> Card:
+        """Issue the card, or re-issue it with a new version (every older QR dies)."""
+        now = self.ctx.clock()
+        with self.ctx.storage.transaction() as tx:
+            ring = self.keys.current.in_transaction(tx)
+            account = self.profiles.account(tx, account_id)
+            profile = self.profiles.profile_of(tx, account)
+            result = completeness(profile)
+            if not result.complete:
+                raise ProfileIncomplete.from_completeness(result)
+            card = tx.cards.get(account.id)
+            if card is None:
+                card = self.new_card(tx, account.id, now)
+            else:
+                card = card.reissued(now)
+                tx.cards.put(card)
+        self.cards.invalidate(card.card_ref)
+        self.ctx.emit(
+            CardIssued(
+                occurred_at=now,
+                account_id=account.id,
+                siapkerja_id=card.number,
+                version=card.version,
+            )
+        )
+        return self.card_image(card, profile, ring)
+
+    def draw_card(self, account_id: str, now: datetime) -> CardRecord:
+        """A new card record with a random number and ``card_ref`` (not stored yet)."""
+        return CardRecord(
+            id=self.ctx.new_id(),
+            account_id=account_id,
+            number=str(new_siapkerja_id(self.ctx.entropy.randbelow)),
+            card_ref=int.from_bytes(self.ctx.entropy.token_bytes(8), "big"),
+            version=1,
+            issued_at=now,
+            updated_at=now,
+        )
+
+    def new_card(self, tx: Transaction, account_id: str, now: datetime) -> CardRecord:
+        for _ in range(_MAX_DRAWS):
+            record = self.draw_card(account_id, now)
+            try:
+                tx.cards.add(record)
+            except CardConflict:
+                continue
+            return record
+        raise CardError("exhausted")
+
+    def card_image(self, record: CardRecord, profile: Profile, ring: Keyring) -> Card:
+        photo = profile.photo
+        return Card(
+            siapkerja_id=record.number,
+            holder_name=profile.full_name,
+            issued_at=record.updated_at.date(),
+            qr_text=link_url(self.cards.base_url, mint_link(ring, record.card_ref, record.version)),
+            qr_version=record.version,
+            photo=None if photo is None else photo.content,
+            photo_type=None if photo is None else photo.media_type,
+        )
+
+    def issue_cards(
+        self,
+        account_ids: Iterable[str] | None = None,
+        *,
+        batch_size: int = ISSUE_BATCH_SIZE,
+        progress: Callable[[int], None] | None = None,
+    ) -> BulkIssueReport:
+        """Issue a card to every complete profile that has none (all accounts by default).
+
+        Cards are written ``batch_size`` to a transaction: one read of the
+        batch's accounts, cards and profiles (``tx.card_holders``) and one
+        write of its new cards (``tx.cards.add_many``), not three reads and a
+        write per account. QR images are not rendered (they are made lazily,
+        on first ``card_qr``). Accounts that already hold a card are left
+        alone, so a re-run issues nothing twice.
+
+        :param progress: called with the number of accounts handled after each batch.
+        """
+        now = self.ctx.clock()
+        self.keys.current.current()  # created once, before the batches
+        issued = incomplete = already = 0
+        pending = iter(account_ids) if account_ids is not None else self._all_account_ids()
+        while True:
+            batch = list(itertools.islice(pending, batch_size))
+            if not batch:
+                break
+            with self.ctx.storage.transaction() as tx:
+                # A holder's profile is decoded only when it has no card yet, and
+                # dropped before the next one: a batch never holds them all.
+                outcome: dict[str, str] = {}
+                drawn: list[CardRecord] = []
+                for holder in tx.card_holders(batch):
+                    account = holder.account
+                    if not account.active:
+                        continue
+                    if holder.card is not None:
+                        outcome[account.id] = "already"
+                    elif not is_complete(holder.profile or self.profiles.initial_profile(account)):
+                        outcome[account.id] = "incomplete"
+                    else:
+                        outcome[account.id] = "issued"
+                        drawn.append(self.draw_card(account.id, now))
+                # One write for the batch; a card whose random number or reference
+                # collided (about 2^-50 each) is drawn again, one by one.
+                for refused in tx.cards.add_many(drawn):
+                    self.new_card(tx, refused.account_id, now)
+            counted: set[str] = set()
+            for account_id in batch:  # an id given twice: the second finds the card issued
+                kind = outcome.get(account_id)
+                if kind == "issued" and account_id in counted:
+                    kind = "already"
+                counted.add(account_id)
+                issued += kind == "issued"
+                already += kind == "already"
+                incomplete += kind == "incomplete"
+            if progress is not None:
+                progress(len(batch))
+        if issued and self.ctx.listening():
+            self.ctx.emit(BulkCardsIssued(occurred_at=now, issued=issued))
+        return BulkIssueReport(issued=issued, incomplete=incomplete, already_issued=already)
+
+    def _all_account_ids(self) -> Iterator[str]:
+        after: str | None = None
+        while True:
+            with self.ctx.storage.transaction() as tx:
+                page = tx.accounts.ids(after=after, limit=1000)
+            if not page:
+                return
+            yield from page
+            after = page[-1]
+
+    def card(self, account_id: str) -> Card:
+        """The account's current card (raises ``card.no_card`` before the first issue)."""
+        with self.ctx.storage.transaction() as tx:
+            account = self.profiles.account(tx, account_id)
+            record = tx.cards.get(account.id)
+            if record is None:
+                raise CardError("no_card")
+            profile = self.profiles.profile_of(tx, account)
+            ring = self.keys.current.in_transaction(tx)
+        if not record.active:
+            raise CardError("revoked")
+        return self.card_image(record, profile, ring)
+
+    def rotate_card(self, account_id: str) -> CardRecord:
+        """Bump the version: the printed or shared link QR stops working at once."""
+        now = self.ctx.clock()
+        with self.ctx.storage.transaction() as tx:
+            record = tx.cards.get(self.profiles.account(tx, account_id).id)
+            if record is None:
+                raise CardError("no_card")
+            record = record.rotated(now)
+            tx.cards.put(record)
+        self.cards.invalidate(record.card_ref)
+        self.ctx.emit(TokenRotated(occurred_at=now, account_id=account_id, version=record.version))
+        return record
+
+    def revoke_card(self, account_id: str) -> CardRecord:
+        """Revoke the card: every token of it, link or access, is refused."""
+        now = self.ctx.clock()
+        with self.ctx.storage.transaction() as tx:
+            record = tx.cards.get(self.profiles.account(tx, account_id).id)
+            if record is None:
+                raise CardError("no_card")
+            record = record.revoked(now)
+            tx.cards.put(record)
+        self.cards.invalidate(record.card_ref)
+        self.ctx.emit(CardRevoked(occurred_at=now, account_id=account_id))
+        return record

@@ -1,0 +1,269 @@
+"""One-time codes: issuing, sending, checking; resending and confirming a registration's.
+
+:class:`OtpCodes` is the code machinery both registration and recovery use:
+6 random digits from the injected randomness; storage keeps only an HMAC of
+the code (keyed with the server pepper, bound to the subject and generation),
+compared in constant time by :meth:`OtpChallenge.check
+<siapkerja_core.records.OtpChallenge.check>`. A resend kills the old code.
+A phone number that already belongs to an active account gets a notice
+("someone tried to register with this number") instead of a code; the caller
+sees the same answer as for a free number (OWASP's pattern). Only delivered
+messages count against the daily caps.
+
+:class:`OtpService` holds the use cases ``resend_otp`` and ``confirm_otp``
+(step 3: the code turns the registration into an active account).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+import attrs
+
+from siapkerja_core.contact import mask_phone
+from siapkerja_core.errors import OtpError, RegistrationError
+from siapkerja_core.events import AccountActivated, OtpSendFailed, OtpSent
+from siapkerja_core.ports import (
+    AccountConflict,
+    Counters,
+    MessageSender,
+    SmsDeliveryError,
+    Transaction,
+)
+from siapkerja_core.records import AccountRecord, OtpChallenge, OtpPurpose, RegistrationStatus
+from siapkerja_core.services.context import DAY, HOUR, ServiceContext, whole_seconds
+from siapkerja_core.services.registration import Registrations, conflict_error
+from siapkerja_core.views import Account, OtpState, Registration
+
+__all__ = ["OtpCodes", "OtpService"]
+
+
+def _clean_code(code: str) -> str:
+    return unicodedata.normalize("NFKC", str(code)).replace(" ", "").replace("-", "")
+
+
+class OtpCodes:
+    """Issue, send and check one-time codes under the journey's caps.
+
+    :param ctx: the shared service context.
+    :param counters: fixed-window counters for the daily sending caps.
+    :param sms: the message sender.
+    :param service_name: named in every SMS so people know who writes to them.
+    """
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        *,
+        counters: Counters,
+        sms: MessageSender,
+        service_name: str = "SIAPkerja Kemnaker",
+    ) -> None:
+        self.ctx = ctx
+        self.counters = counters
+        self.sms = sms
+        self.service_name = service_name
+
+    def new_code(self) -> str:
+        length = self.ctx.policy.otp_length
+        return f"{self.ctx.entropy.randbelow(10**length):0{length}d}"
+
+    def code_hash(self, subject_id: str, generation: int, code: str) -> str:
+        return self.ctx.mac("otp", subject_id, str(generation), code)
+
+    def state(self, challenge: OtpChallenge) -> OtpState:
+        """What a verification screen shows about ``challenge``."""
+        policy = self.ctx.policy
+        recent = challenge.sends_within(self.ctx.clock(), HOUR)
+        return OtpState(
+            expires_at=challenge.expires_at,
+            attempts_left=max(0, policy.otp_max_attempts - challenge.attempts),
+            resend_available_at=challenge.next_send_at(policy.cooldown_after),
+            sends_left_this_hour=max(0, policy.max_sends_per_hour - len(recent)),
+            delivered=challenge.delivered,
+        )
+
+    def check_send_caps(
+        self, previous: OtpChallenge | None, phone: str, nik: str, now: datetime
+    ) -> tuple[datetime, ...]:
+        """Refuse a send that breaks a cap; return the sends still inside the hour."""
+        policy = self.ctx.policy
+        recent: tuple[datetime, ...] = ()
+        if previous is not None:
+            next_at = previous.next_send_at(policy.cooldown_after)
+            if previous.sent_at and now < next_at:
+                raise OtpError("cooldown", retry_after=whole_seconds(next_at - now))
+            recent = previous.sends_within(now, HOUR)
+            if len(recent) >= policy.max_sends_per_hour:
+                raise OtpError("send_limit", retry_after=whole_seconds(recent[0] + HOUR - now))
+        for kind, value, cap in (
+            ("sms-phone", phone, policy.max_sends_per_phone_per_day),
+            ("sms-nik", nik, policy.max_sends_per_nik_per_day),
+        ):
+            if self.counters.count(self.ctx.counter_key(kind, value), window=DAY, now=now) >= cap:
+                raise OtpError("daily_limit")
+        return recent
+
+    def issue(
+        self,
+        subject_id: str,
+        purpose: OtpPurpose,
+        phone: str,
+        code: str,
+        previous: OtpChallenge | None,
+        recent: tuple[datetime, ...],
+        resend: bool,
+        now: datetime,
+    ) -> OtpChallenge:
+        """The challenge of a new ``code`` replacing ``previous`` (not stored yet)."""
+        return OtpChallenge.issue(
+            previous,
+            subject_id=subject_id,
+            purpose=purpose,
+            phone=phone,
+            code_hash=lambda generation: self.code_hash(subject_id, generation, code),
+            now=now,
+            ttl=self.ctx.policy.otp_ttl,
+            recent=recent,
+            resend=resend,
+        )
+
+    def check(self, tx: Transaction, challenge: OtpChallenge | None, code: str) -> None:
+        """Raise :class:`OtpError` unless ``code`` is the challenge's live code.
+
+        A wrong code is counted on the stored challenge in ``tx`` before the refusal.
+        """
+        if challenge is None:
+            raise OtpError("expired")
+        given = self.code_hash(challenge.subject_id, challenge.generation, _clean_code(code))
+        max_attempts = self.ctx.policy.otp_max_attempts
+        counted = challenge.check(given, now=self.ctx.clock(), max_attempts=max_attempts)
+        if counted is None:
+            return
+        tx.challenges.put(counted)
+        raise counted.refusal(max_attempts)
+
+    def _code_text(self, code: str, purpose: OtpPurpose) -> str:
+        minutes = whole_seconds(self.ctx.policy.otp_ttl) // 60
+        what = "pendaftaran akun" if purpose is OtpPurpose.REGISTRATION else "atur ulang password"
+        return (
+            f"{self.service_name}: kode OTP {what} Anda {code}, berlaku {minutes} menit. "
+            "JANGAN BERIKAN kode ini kepada siapa pun, termasuk petugas."
+        )
+
+    def _notice_text(self) -> str:
+        return (
+            f"{self.service_name}: ada yang mencoba mendaftarkan akun baru dengan nomor ini. "
+            "Jika itu Anda, gunakan 'Kendala Masuk ke Akun?' untuk memulihkan akun Anda. "
+            "Jika bukan, abaikan pesan ini."
+        )
+
+    def deliver(self, challenge: OtpChallenge, nik: str, code: str, *, notice: bool) -> None:
+        """Send the code (or the notice) and record a failure on the challenge."""
+        now = challenge.issued_at
+        text = self._notice_text() if notice else self._code_text(code, challenge.purpose)
+        try:
+            self.sms.send(
+                challenge.phone,
+                text,
+                idempotency_key=f"{challenge.subject_id}:{challenge.generation}",
+            )
+        except SmsDeliveryError as error:
+            with self.ctx.storage.transaction() as tx:
+                current = tx.challenges.get(challenge.subject_id)
+                if current is not None and current.generation == challenge.generation:
+                    tx.challenges.put(current.with_failed_send(error.full_code))
+            self.ctx.emit(
+                OtpSendFailed(
+                    occurred_at=now,
+                    subject_id=challenge.subject_id,
+                    purpose=challenge.purpose.value,
+                    reason=error.full_code,
+                )
+            )
+            return
+        # Only delivered messages count against the daily caps: they are what costs
+        # money, and a sender outage must not use up a person's sends for the day.
+        for kind, value in (("sms-phone", challenge.phone), ("sms-nik", nik)):
+            self.counters.increment(self.ctx.counter_key(kind, value), window=DAY, now=now)
+        self.ctx.emit(
+            OtpSent(
+                occurred_at=now,
+                subject_id=challenge.subject_id,
+                purpose=challenge.purpose.value,
+                phone_masked=mask_phone(challenge.phone),
+                generation=challenge.generation,
+            )
+        )
+
+
+class OtpService:
+    """Resend a registration's code and confirm it (step 3)."""
+
+    def __init__(
+        self, ctx: ServiceContext, *, codes: OtpCodes, registrations: Registrations
+    ) -> None:
+        self.ctx = ctx
+        self.codes = codes
+        self.registrations = registrations
+
+    def resend_otp(self, registration_id: str) -> Registration:
+        with self.ctx.storage.transaction() as tx:
+            record = self.registrations.live(tx, registration_id)
+            if record.status is not RegistrationStatus.PENDING_OTP or record.phone is None:
+                raise RegistrationError("wrong_step", status=record.status.value)
+        return self.registrations.send_code(
+            subject_id=registration_id,
+            purpose=OtpPurpose.REGISTRATION,
+            nik=record.nik,
+            phone=record.phone,
+            resend=True,
+            update=None,
+        )
+
+    def confirm_otp(self, registration_id: str, code: str) -> Account:
+        now = self.ctx.clock()
+        with self.ctx.storage.transaction() as tx:
+            record = self.registrations.live(tx, registration_id)
+            if record.status is not RegistrationStatus.PENDING_OTP:
+                raise RegistrationError("wrong_step", status=record.status.value)
+            challenge = tx.challenges.get(registration_id)
+            failure: OtpError | None = None
+            try:
+                self.codes.check(tx, challenge, code)
+            except OtpError as error:
+                failure = error  # the attempt count must commit with the refusal
+        if failure is not None:
+            raise failure
+        with self.ctx.storage.transaction() as tx:
+            # Re-read inside the writing transaction: a concurrent confirmation may have won.
+            record = self.registrations.live(tx, registration_id)
+            challenge = tx.challenges.get(registration_id)
+            if record.email is None or record.phone is None or record.password_hash is None:
+                raise RegistrationError("wrong_step", status=record.status.value)
+            if challenge is None or challenge.used:
+                raise OtpError("expired")
+            account = AccountRecord(
+                id=self.ctx.new_id(),
+                nik=record.nik,
+                full_name=record.full_name,
+                email=record.email,
+                phone=record.phone,
+                password_hash=record.password_hash,
+                created_at=now,
+                password_changed_at=now,
+            )
+            try:
+                tx.accounts.add(account)
+            except AccountConflict as conflict:
+                raise conflict_error(tx, conflict, record) from None
+            tx.registrations.put(
+                attrs.evolve(record, status=RegistrationStatus.CONFIRMED, account_id=account.id)
+            )
+            tx.challenges.put(challenge.spent())
+            session = self.ctx.open_session(tx, account.id, now)
+        self.ctx.emit(
+            AccountActivated(occurred_at=now, account_id=account.id, registration_id=record.id)
+        )
+        return Account.from_record(account, session)

@@ -1,0 +1,344 @@
+"""Registration: the Dukcapil check (step 1), contacts and password (step 2), imports.
+
+Security decisions, each with its reason:
+
+* The NIK, name and mother's name are checked with Dukcapil **before** the
+  library says anything about existing accounts; only someone who knows all
+  three learns that the NIK already has an account (and sees its contacts
+  masked). Failed checks per NIK are capped per day, so a mother's name
+  cannot be found by repetition.
+* Slow I/O (Dukcapil, SMS, Argon2) happens outside storage transactions; a
+  failure there leaves storage as it was, or records the failure explicitly.
+
+Codes are sent through :class:`~siapkerja_core.services.otp.OtpCodes`; step 3
+(confirming the code) is :class:`~siapkerja_core.services.otp.OtpService`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from siapkerja_core.contact import mask_email, mask_phone, normalize_email, normalize_phone
+from siapkerja_core.errors import AlreadyRegistered, RegistrationError
+from siapkerja_core.events import AccountImported, RegistrationStarted, VerificationFailed
+from siapkerja_core.names import normalize_name
+from siapkerja_core.nik import parse_nik
+from siapkerja_core.ports import (
+    AccountConflict,
+    Counters,
+    PopulationRegistry,
+    Transaction,
+    VerificationRequest,
+)
+from siapkerja_core.records import (
+    AccountRecord,
+    OtpPurpose,
+    RegistrationRecord,
+    RegistrationStatus,
+)
+from siapkerja_core.services.context import DAY, ServiceContext, whole_seconds, window_end
+from siapkerja_core.views import Account, Registration, mask_nik
+
+if TYPE_CHECKING:
+    from siapkerja_core.services.otp import OtpCodes
+
+__all__ = ["NO_PASSWORD", "Registrations", "conflict_error"]
+
+NO_PASSWORD: Final = "!no-password"  # noqa: S105 - a marker no Argon2 hash can equal
+"""The stored "hash" of an imported account: no password verifies against it."""
+
+_MAX_NAME_LENGTH = 100
+
+
+def conflict_error(
+    tx: Transaction, conflict: AccountConflict, record: RegistrationRecord
+) -> RegistrationError:
+    if conflict.field == "nik":
+        existing = tx.accounts.find(nik=record.nik)
+        return AlreadyRegistered(
+            "already_registered",
+            email=mask_email(existing.email) if existing else "-",
+            phone=mask_phone(existing.phone) if existing else "-",
+        )
+    return RegistrationError("email_taken" if conflict.field == "email" else "phone_taken")
+
+
+class Registrations:
+    """Steps 1 and 2 of registration, imports, and registration views.
+
+    :param ctx: the shared service context.
+    :param codes: sends the SMS codes.
+    :param counters: fixed-window counters for the daily verification cap.
+    :param registry: the population registry (Dukcapil).
+    """
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        *,
+        codes: OtpCodes,
+        counters: Counters,
+        registry: PopulationRegistry,
+    ) -> None:
+        self.ctx = ctx
+        self.codes = codes
+        self.counters = counters
+        self.registry = registry
+
+    def live(self, tx: Transaction, registration_id: str) -> RegistrationRecord:
+        record = tx.registrations.get(registration_id)
+        if record is None:
+            raise RegistrationError("not_found")
+        if record.status is RegistrationStatus.CONFIRMED:
+            raise RegistrationError("already_confirmed")
+        if record.status is RegistrationStatus.EXPIRED or self.ctx.clock() >= record.expires_at:
+            raise RegistrationError("expired")
+        return record
+
+    def view(self, record: RegistrationRecord, tx: Transaction) -> Registration:
+        challenge = tx.challenges.get(record.id)
+        otp = None if challenge is None else self.codes.state(challenge)
+        status = record.status_at(self.ctx.clock())
+        return Registration(
+            id=record.id,
+            status=status,
+            nik=record.nik,
+            full_name=record.full_name,
+            created_at=record.created_at,
+            expires_at=record.expires_at,
+            email=record.email,
+            phone=record.phone,
+            otp=otp,
+            sms_failure=None if challenge is None else challenge.last_failure,
+            account_id=record.account_id,
+        )
+
+    def register(self, nik: str, full_name: str, mother_name: str) -> Registration:
+        parsed = parse_nik(nik)
+        for value, field_id, field_en in (
+            (full_name, "Nama lengkap", "Full name"),
+            (mother_name, "Nama ibu kandung", "Mother's maiden name"),
+        ):
+            if not isinstance(value, str) or not value.strip() or len(value) > _MAX_NAME_LENGTH:
+                raise RegistrationError("invalid_name", field_id=field_id, field_en=field_en)
+        full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
+        now = self.ctx.clock()
+        attempts_key = self.ctx.counter_key("verify-nik", parsed.value)
+        if self.counters.count(attempts_key, window=DAY, now=now) >= (
+            self.ctx.policy.max_verifications_per_nik_per_day
+        ):
+            raise RegistrationError(
+                "verification_locked", retry_after=whole_seconds(window_end(now, DAY) - now)
+            )
+
+        result = self.registry.verify(
+            VerificationRequest(
+                nik=parsed.value,
+                full_name=normalize_name(full_name),
+                mother_name=normalize_name(mother_name),
+                threshold=self.ctx.policy.name_threshold,
+            )
+        )
+        failure: RegistrationError | None = None
+        if result.status == "not_found":
+            failure = RegistrationError("nik_not_found")
+        elif result.status == "inactive":
+            failure = RegistrationError("nik_inactive")
+        else:
+            wrong = [
+                name
+                for name, match in (
+                    ("full_name", result.full_name),
+                    ("mother_name", result.mother_name),
+                )
+                if not match.matched
+                or (match.score is not None and match.score < self.ctx.policy.name_threshold)
+            ]
+            if wrong:
+                labels = {"full_name": ("nama lengkap", "full name")}
+                labels["mother_name"] = ("nama ibu kandung", "mother's maiden name")
+                failure = RegistrationError(
+                    "mismatch",
+                    fields=tuple(wrong),
+                    fields_id=", ".join(labels[w][0] for w in wrong),
+                    fields_en=", ".join(labels[w][1] for w in wrong),
+                )
+        if failure is not None:
+            self.counters.increment(attempts_key, window=DAY, now=now)
+            self.ctx.emit(
+                VerificationFailed(
+                    occurred_at=now, nik_masked=mask_nik(parsed.value), reason=failure.code
+                )
+            )
+            raise failure
+
+        with self.ctx.storage.transaction() as tx:
+            existing = tx.accounts.find(nik=parsed.value)
+            if existing is not None:
+                raise AlreadyRegistered(
+                    "already_registered",
+                    email=mask_email(existing.email),
+                    phone=mask_phone(existing.phone),
+                )
+            record = RegistrationRecord(
+                id=self.ctx.new_id(),
+                nik=parsed.value,
+                full_name=full_name,
+                status=RegistrationStatus.VERIFIED,
+                created_at=now,
+                expires_at=now + self.ctx.policy.registration_ttl,
+            )
+            tx.registrations.put(record)
+            view = self.view(record, tx)
+        self.ctx.emit(
+            RegistrationStarted(
+                occurred_at=now, registration_id=record.id, nik_masked=mask_nik(parsed.value)
+            )
+        )
+        return view
+
+    def submit_contact(
+        self, registration_id: str, *, email: str, phone: str, password: str
+    ) -> Registration:
+        email = normalize_email(email)
+        phone = normalize_phone(phone)
+        with self.ctx.storage.transaction() as tx:
+            record = self.live(tx, registration_id)
+            if record.status is not RegistrationStatus.VERIFIED:
+                raise RegistrationError("wrong_step", status=record.status.value)
+        self.ctx.policy.password.check(
+            password, context=(record.nik, record.full_name, email, phone)
+        )
+        password_hash = self.ctx.hasher.hash(password)  # slow: outside any transaction
+        return self.send_code(
+            subject_id=registration_id,
+            purpose=OtpPurpose.REGISTRATION,
+            nik=record.nik,
+            phone=phone,
+            resend=False,
+            update=lambda tx, rec: tx.registrations.put(
+                attrs.evolve(
+                    rec,
+                    email=email,
+                    phone=phone,
+                    password_hash=password_hash,
+                    status=RegistrationStatus.PENDING_OTP,
+                )
+            ),
+        )
+
+    def change_phone(self, registration_id: str, *, phone: str) -> Registration:
+        phone = normalize_phone(phone)
+        with self.ctx.storage.transaction() as tx:
+            record = self.live(tx, registration_id)
+            if record.status is not RegistrationStatus.PENDING_OTP:
+                raise RegistrationError("wrong_step", status=record.status.value)
+        return self.send_code(
+            subject_id=registration_id,
+            purpose=OtpPurpose.REGISTRATION,
+            nik=record.nik,
+            phone=phone,
+            resend=True,
+            update=lambda tx, rec: tx.registrations.put(attrs.evolve(rec, phone=phone)),
+        )
+
+    def send_code(
+        self,
+        *,
+        subject_id: str,
+        purpose: OtpPurpose,
+        nik: str,
+        phone: str,
+        resend: bool,
+        update: Callable[[Transaction, RegistrationRecord], None] | None,
+    ) -> Registration:
+        """Issue a new code for a registration, send it, and record the outcome."""
+        now = self.ctx.clock()
+        code = self.codes.new_code()
+        with self.ctx.storage.transaction() as tx:
+            record = self.live(tx, subject_id)
+            previous = tx.challenges.get(subject_id)
+            recent = self.codes.check_send_caps(previous, phone, nik, now)
+            challenge = self.codes.issue(
+                subject_id, purpose, phone, code, previous, recent, resend, now
+            )
+            tx.challenges.put(challenge)
+            if update is not None:
+                update(tx, record)
+            phone_has_account = tx.accounts.find(phone=phone) is not None
+        self.codes.deliver(challenge, nik, code, notice=phone_has_account)
+        with self.ctx.storage.transaction() as tx:
+            record = self.live(tx, subject_id)
+            return self.view(record, tx)
+
+    def import_account(
+        self, *, nik: str, full_name: str, email: str, phone: str
+    ) -> tuple[Account, bool]:
+        """Create an account from a trusted record (an AK/I register); ``(account, created)``.
+
+        For migrations from a Disnaker's job-seeker register, whose people were
+        identified at the counter. The account has no password: its holder sets
+        one through recovery ("Kendala Masuk ke Akun?"), which proves the phone.
+        Importing the same person again returns the existing account (idempotent);
+        the same NIK with other contacts is a conflict.
+
+        :raises InvalidNik, InvalidEmail, InvalidPhone, RegistrationError: bad fields,
+            ``registration.already_registered`` (other contacts), ``email_taken``,
+            ``phone_taken``.
+        """
+        parsed = parse_nik(nik)
+        if not isinstance(full_name, str) or not full_name.strip() or len(full_name) > 100:
+            raise RegistrationError("invalid_name", field_id="Nama lengkap", field_en="Full name")
+        full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
+        email = normalize_email(email)
+        phone = normalize_phone(phone)
+        now = self.ctx.clock()
+        with self.ctx.storage.transaction() as tx:
+            existing = tx.accounts.find(nik=parsed.value)
+            if existing is not None:
+                if (existing.email, existing.phone) == (email, phone):
+                    return Account.from_record(existing), False
+                raise AlreadyRegistered(
+                    "already_registered",
+                    email=mask_email(existing.email),
+                    phone=mask_phone(existing.phone),
+                )
+            record = AccountRecord(
+                id=self.ctx.new_id(),
+                nik=parsed.value,
+                full_name=full_name,
+                email=email,
+                phone=phone,
+                password_hash=NO_PASSWORD,
+                created_at=now,
+                password_changed_at=now,
+            )
+            try:
+                tx.accounts.add(record)
+            except AccountConflict as conflict:
+                raise RegistrationError(
+                    "email_taken" if conflict.field == "email" else "phone_taken"
+                ) from None
+        self.ctx.emit(AccountImported(occurred_at=now, account_id=record.id))
+        return Account.from_record(record), True
+
+    def registrations_for(self, ids: Iterable[str]) -> list[Registration]:
+        """Views of several registrations (unknown ids are skipped)."""
+        views = []
+        with self.ctx.storage.transaction() as tx:
+            for rid in ids:
+                record = tx.registrations.get(rid)
+                if record is not None:
+                    views.append(self.view(record, tx))
+        return views
+
+    def registration(self, registration_id: str) -> Registration:
+        with self.ctx.storage.transaction() as tx:
+            record = tx.registrations.get(registration_id)
+            if record is None:
+                raise RegistrationError("not_found")
+            return self.view(record, tx)

@@ -1,0 +1,413 @@
+"""Scanning: the card's QR codes, resolving a link scan, check-ins and station sync.
+
+* A link scan (:meth:`Scanning.resolve`) shows each audience what the
+  disclosure policy allows and writes one entry in the holder's access
+  ledger. An access code is checked against its event; the first check-in
+  per (card, event) is recorded and a replay is refused with its time.
+* Offline stations verify access codes with the public half of the keyring
+  and sync their check-ins later: merging keeps the earliest per (card,
+  event), so nothing is lost and nothing doubled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+import attrs
+import segno
+from attrs import frozen
+
+from siapkerja_core.converter import unstructure
+from siapkerja_core.disclosure import (
+    Audience,
+    DisclosureError,
+    ProfileView,
+    Verifier,
+    build_view,
+    scope_fields,
+)
+from siapkerja_core.errors import CardError
+from siapkerja_core.events import CardScanned, CheckInRecorded
+from siapkerja_core.ports import Transaction
+from siapkerja_core.profile import Profile
+from siapkerja_core.records import (
+    AccessRecord,
+    AccountRecord,
+    CardRecord,
+    ConsentRecord,
+    new_access_record,
+)
+from siapkerja_core.render.qr import make_qr, qr_png, qr_svg, qr_terminal
+from siapkerja_core.services.context import CardState, ServiceContext
+from siapkerja_core.services.keys import Keys
+from siapkerja_core.services.profiles import Profiles
+from siapkerja_core.station import CheckIn, merge_check_ins
+from siapkerja_core.tokens import (
+    AccessClaims,
+    Keyring,
+    TokenError,
+    check_link_version,
+    link_token_from_url,
+    link_url,
+    mint_access,
+    mint_link,
+    verify_access,
+    verify_link,
+)
+from siapkerja_core.views import Account
+
+__all__ = ["CardQr", "CheckInReceipt", "Scanning", "SyncReport"]
+
+
+@frozen(kw_only=True)
+class CardQr:
+    """A QR code of the card: ``token``, ``url`` (link mode) and the segno code in ``qr``.
+
+    ``expires_at`` is set for access codes (the end of their time step plus
+    the verifier's leeway is when they stop scanning).
+    """
+
+    mode: Literal["link", "access"]
+    token: str
+    qr: segno.QRCode = attrs.field(repr=False, eq=False)
+    url: str | None = None
+    purpose: str | None = None
+    version: int | None = None
+    expires_at: datetime | None = None
+    _svg: str | None = attrs.field(default=None, repr=False, eq=False, alias="svg_text")
+
+    def svg(self, *, scale: int = 4) -> str:
+        """The QR as SVG (the link QR comes from the per-version cache)."""
+        if self._svg is not None and scale == 4:
+            return self._svg
+        return qr_svg(self.qr, scale=scale)
+
+    def png(self, *, scale: int = 8) -> bytes:
+        return qr_png(self.qr, scale=scale)
+
+    def terminal(self) -> str:
+        return qr_terminal(self.qr)
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+
+@frozen(kw_only=True)
+class CheckInReceipt:
+    """What a check-in returns: the record and whom it was for (name and number, which the
+    station operator can compare with the KTP shown at the door)."""
+
+    check_in: CheckIn
+    full_name: str
+    siapkerja_id: str
+
+
+@frozen(kw_only=True)
+class SyncReport:
+    """The outcome of merging a station's check-ins: counts, and nothing doubled."""
+
+    received: int
+    added: int
+    duplicates: int
+    unknown_cards: int
+
+
+class Scanning:
+    """QR codes of a card, link scans under the disclosure policy, check-ins.
+
+    :param ctx: the shared service context.
+    :param cards: the card's shared state (QR and view caches, ledger ids).
+    :param profiles: reads accounts and profiles.
+    :param keys: the keyring that signs and verifies tokens.
+    """
+
+    def __init__(
+        self, ctx: ServiceContext, cards: CardState, *, profiles: Profiles, keys: Keys
+    ) -> None:
+        self.ctx = ctx
+        self.cards = cards
+        self.profiles = profiles
+        self.keys = keys
+
+    def card_qr(self, account_id: str, mode: str = "link", purpose: str | None = None) -> CardQr:
+        with self.ctx.storage.transaction() as tx:
+            record = tx.cards.get(self.profiles.account(tx, account_id).id)
+            # Checked here, in the read the QR needs anyway: after a rotation made
+            # by another process, new tokens are signed with the new key.
+            ring = self.keys.current.in_transaction(tx)
+        if record is None:
+            raise CardError("no_card")
+        if not record.active:
+            raise CardError("revoked")
+        if mode == "link":
+            token = mint_link(ring, record.card_ref, record.version)
+            url = link_url(self.cards.base_url, token)
+            key = (record.card_ref, record.version, "link")
+            # The URL is part of the entry: after a key rotation the same version
+            # is signed by a new key, and the cached image must not be reused.
+            cached = self.cards.qr_cache.get(key, url)
+            if cached is None:
+                code = make_qr(url, max_version=None)
+                cached = (code, qr_svg(code, scale=4))
+                self.cards.qr_cache.put(key, cached, url)
+            code, svg = cached
+            return CardQr(
+                mode="link", token=token, url=url, qr=code, version=record.version, svg_text=svg
+            )
+        if mode == "access":
+            if not purpose:
+                raise CardError("purpose_required")
+            now = self.ctx.clock()
+            token = mint_access(
+                ring, record.card_ref, purpose, now, period=self.cards.access_period
+            )
+            step_end = (
+                int(now.timestamp()) // self.cards.access_period + 1
+            ) * self.cards.access_period
+            return CardQr(
+                mode="access",
+                token=token,
+                qr=make_qr(token),
+                purpose=purpose,
+                expires_at=datetime.fromtimestamp(step_end, tz=now.tzinfo),
+            )
+        raise CardError("mode", mode=mode)
+
+    def _token_of(self, token_or_url: str) -> str:
+        text = str(token_or_url).strip()
+        if "/" in text:
+            return link_token_from_url(self.cards.base_url, text)
+        return text
+
+    def resolve(
+        self,
+        token: str,
+        viewer: Account | Verifier | None = None,
+        purpose: str | None = None,
+    ) -> ProfileView:
+        """Open a scanned link QR for ``viewer`` under the disclosure policy; log the access."""
+        text = self._token_of(token)
+        claims, ring = self.keys.verified(lambda ring: verify_link(ring, text))
+        purpose = purpose.strip() if purpose else None  # as grant_consent stores it
+        now = self.ctx.clock()
+        subject = self.ctx.storage.scan_subject(claims.card_ref)
+        if subject is None or not subject.card.active or not subject.account.active:
+            raise TokenError("revoked")
+        stamp = subject.keyring_stamp
+        if stamp != ring.stamp:  # the keys changed since this process cached them
+            keys = self.keys.current
+            fresh = keys.current() if stamp is None else keys.matching(stamp)
+            if fresh is not ring:
+                claims = verify_link(fresh, text)
+        card, account = subject.card, subject.account
+        check_link_version(claims, card.version)
+        profile = subject.profile or self.profiles.initial_profile(account)
+        if viewer is None:  # the common scan: the public view, usually from the cache
+            view = self.cards.views.get(card, profile) or self._view_for(
+                None, None, None, card, account, profile
+            )
+        elif isinstance(viewer, Verifier):
+            with self.ctx.storage.transaction() as tx:  # consent and registration: read together
+                view = self._view_for(tx, viewer, purpose, card, account, profile)
+        else:
+            view = self._view_for(None, viewer, purpose, card, account, profile)
+        verifier = viewer if isinstance(viewer, Verifier) else None
+        self.ctx.storage.log_access(
+            new_access_record(
+                id=self.cards.ledger_id(),
+                account_id=account.id,
+                at=now,
+                audience=view.audience,  # a StrEnum member is its own str value
+                fields=view.disclosed,
+                channel="link",
+                purpose=view.purpose,
+                verifier_id=None if verifier is None else verifier.id,
+                verifier_name=None if verifier is None else verifier.name,
+                viewer_account_id=viewer.id if isinstance(viewer, Account) else None,
+            )
+        )
+        if self.ctx.listening():  # a scan is the hot path: build the event only if heard
+            self.ctx.emit(
+                CardScanned(
+                    occurred_at=now,
+                    account_id=account.id,
+                    audience=view.audience,
+                    fields=view.disclosed,
+                    verifier_id=None if verifier is None else verifier.id,
+                )
+            )
+        return view
+
+    def _view_for(
+        self,
+        tx: Transaction | None,
+        viewer: Account | Verifier | None,
+        purpose: str | None,
+        card: CardRecord,
+        account: AccountRecord,
+        profile: Profile,
+    ) -> ProfileView:
+        common = {
+            "profile": profile,
+            "nik": account.nik,
+            "siapkerja_id": card.number,
+            "card_active": card.active,
+        }
+        if isinstance(viewer, Account) and viewer.id == account.id:
+            return build_view(
+                audience=Audience.HOLDER,
+                profile_data=unstructure(profile),
+                **common,  # type: ignore[arg-type]
+            )
+        if isinstance(viewer, Verifier):
+            assert tx is not None  # resolve() opens one for verifiers
+            registered = tx.verifiers.get(viewer.id)
+            if registered is None or not registered.active:
+                raise DisclosureError("unknown_verifier")
+            if not purpose:
+                raise DisclosureError("purpose_required")
+            consent = self._consent(tx, account.id, registered.id, purpose)
+            if consent is not None:
+                allowed = scope_fields(registered.scopes)
+                if consent.fields is not None:
+                    allowed &= consent.fields
+                return build_view(
+                    audience=Audience.VERIFIER,
+                    profile_data=unstructure(profile),
+                    allowed=allowed,
+                    purpose=purpose,
+                    verifier=registered.name,
+                    **common,  # type: ignore[arg-type]
+                )
+            public = self._public_view(card, profile, common)
+            return attrs.evolve(
+                public,
+                audience=Audience.VERIFIER,
+                purpose=purpose,
+                verifier=registered.name,
+                consent_required=True,
+            )
+        view = self._public_view(card, profile, common)
+        if isinstance(viewer, Account):
+            return attrs.evolve(view, audience=Audience.ACCOUNT)
+        return view
+
+    def _public_view(
+        self, card: CardRecord, profile: Profile, common: Mapping[str, Any]
+    ) -> ProfileView:
+        cached = self.cards.views.get(card, profile)
+        if cached is None:
+            cached = build_view(
+                audience=Audience.ANONYMOUS,
+                profile_data=unstructure(profile),
+                **common,
+            )
+            self.cards.views.put(card, profile, cached)
+        return cached
+
+    @staticmethod
+    def _consent(
+        tx: Transaction, account_id: str, verifier_id: str, purpose: str
+    ) -> ConsentRecord | None:
+        for consent in tx.consents.for_account(account_id):
+            if consent.covers(verifier_id, purpose):
+                return consent
+        return None
+
+    def check_in(self, token: str, event_id: str, station_id: str = "server") -> CheckInReceipt:
+        """Verify an access code for ``event_id`` and record the first check-in of the card."""
+        now = self.ctx.clock()
+        text = str(token).strip()
+
+        def verify(ring: Keyring) -> AccessClaims:
+            return verify_access(ring, text, event_id, now, period=self.cards.access_period)
+
+        claims, ring = self.keys.verified(verify)
+        with self.ctx.storage.transaction() as tx:
+            fresh = self.keys.current.in_transaction(tx)
+            if fresh is not ring:  # rotated or retired by another process meanwhile
+                claims = verify(fresh)
+            card = tx.cards.by_ref(claims.card_ref)
+            if card is None or not card.active:
+                raise TokenError("revoked")
+            account = self.profiles.account(tx, card.account_id)
+            first = tx.check_ins.get(card.card_ref, event_id)
+            if first is not None:
+                raise TokenError("replayed", first_at=first.checked_in_at.isoformat())
+            record = CheckIn.record(
+                card_ref=card.card_ref,
+                event_id=event_id,
+                station_id=station_id,
+                checked_in_at=now,
+                step=claims.step,
+                kid=claims.kid,
+            )
+            tx.check_ins.add(record)
+            tx.access_log.append(
+                AccessRecord(
+                    id=self.cards.ledger_id(),
+                    account_id=account.id,
+                    at=now,
+                    audience="station",
+                    fields=("siapkerja_id", "full_name"),
+                    channel="access",
+                    purpose=event_id,
+                )
+            )
+        self.ctx.emit(
+            CheckInRecorded(
+                occurred_at=now, account_id=account.id, event_id=event_id, station_id=station_id
+            )
+        )
+        return CheckInReceipt(
+            check_in=record, full_name=account.full_name, siapkerja_id=card.number
+        )
+
+    def station_keyring(self) -> Keyring:
+        """The public half of the keyring, for offline stations (no secret in it)."""
+        return self.keys.keyring().public()
+
+    def sync_check_ins(self, check_ins: Iterable[CheckIn]) -> SyncReport:
+        """Merge a station's check-ins: earliest per (card, event) wins; re-syncs add nothing."""
+        incoming = list(check_ins)
+        unknown = 0
+        with self.ctx.storage.transaction() as tx:
+            known: list[CheckIn] = []
+            held: dict[tuple[int, str], CheckIn] = {}
+            for item in incoming:
+                if tx.cards.by_ref(item.card_ref) is None:
+                    unknown += 1  # a card this service never issued: kept out, counted
+                    continue
+                known.append(item)
+                current = tx.check_ins.get(item.card_ref, item.event_id)
+                if current is not None:
+                    held[(item.card_ref, item.event_id)] = current
+            result = merge_check_ins(held, known)
+            for record in result.added:
+                if (record.card_ref, record.event_id) in held:
+                    tx.check_ins.replace(record)  # an earlier check-in replaces a later one
+                    continue
+                tx.check_ins.add(record)
+                card = tx.cards.by_ref(record.card_ref)
+                if card is not None:  # the holder's ledger shows station check-ins too
+                    tx.access_log.append(
+                        AccessRecord(
+                            id=self.cards.ledger_id(),
+                            account_id=card.account_id,
+                            at=record.checked_in_at,
+                            audience="station",
+                            fields=("siapkerja_id",),
+                            channel="access",
+                            purpose=record.event_id,
+                            verifier_name=record.station_id,
+                        )
+                    )
+        added = len(result.added)
+        return SyncReport(
+            received=len(incoming),
+            added=added,
+            duplicates=len(incoming) - added - unknown,
+            unknown_cards=unknown,
+        )

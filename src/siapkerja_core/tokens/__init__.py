@@ -1,0 +1,117 @@
+"""Signed QR tokens for the SIAPkerja-ID card: link mode and access mode.
+
+Two kinds of token, each with its own itsdangerous salt and its own keys:
+
+* **link** (``L-…``) — long-lived, in a URL under a configurable base URL. It
+  names a card (``card_ref``) and a ``version``; the service keeps the current
+  version of every card, so re-issuing bumps the version and every older QR
+  stops working at once (:func:`check_link_version` raises ``revoked``).
+  HMAC-SHA-256 through itsdangerous, cut to 160 bits: only the service, which
+  holds the secret, mints and verifies link tokens.
+* **access** (``A-…``) — short-lived (a new code every 30 s by default) and
+  bound to a purpose (an event, a class, a programme). Ed25519 through
+  ``cryptography``, plugged into itsdangerous as a ``SigningAlgorithm``, so a
+  scanning station that holds only public keys verifies codes offline
+  (:mod:`siapkerja_core.station`).
+
+Layouts (``-`` separates fields; after the mode letter ``L`` or ``A`` every
+symbol is Crockford base32 upper case, ``0-9A-Z`` without ``I L O U``; the
+whole token is in the QR alphanumeric set)::
+
+    L-KKKK-CCCCCCCCCCCCC-V-SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS      55-61 characters
+    A-KKKK-CCCCCCCCCCCCC-PPPPPPPP-TTTTTT-S{103}                   140 (30-s steps)
+
+``KKKK`` key id, ``C…`` the card reference (64 bits, 13 symbols), ``V`` the
+version (1-7 symbols), ``P…`` a 40-bit tag of the purpose (its text is not in
+the token), ``T…`` the time step (1-8 symbols), ``S…`` the signature over
+everything before its separator. A token names a card only by ``card_ref``,
+an opaque random number the service assigns to each card: never the
+SIAPkerja-ID number, never the NIK, never a name.
+
+Reading is case-insensitive and otherwise strict: no Crockford aliases
+(``O`` for ``0``), no ignorable dashes, no padding. One token has exactly one
+spelling up to case, so an altered token never verifies.
+
+The keyring (:class:`Keyring`) holds both kinds of key; the newest active key
+of each kind signs and every active key verifies, until it is retired. Every
+token carries the id (``kid``) of the key that signed it.
+
+Pure: no I/O; randomness (``token_bytes``) and time (``now``) are injected.
+
+Modules: :mod:`~siapkerja_core.tokens.base` (errors, alphabet, claims),
+:mod:`~siapkerja_core.tokens.signing`, :mod:`~siapkerja_core.tokens.keyring`,
+:mod:`~siapkerja_core.tokens.link` and :mod:`~siapkerja_core.tokens.access`;
+every public name is importable from ``siapkerja_core.tokens``.
+"""
+
+from siapkerja_core.tokens.access import (
+    mint_access,
+    purpose_tag,
+    verify_access,
+)
+from siapkerja_core.tokens.base import (
+    ACCESS_SALT,
+    ALPHABET,
+    DEFAULT_PERIOD,
+    LINK_SALT,
+    MAX_VERSION,
+    MODE_ALPHANUMERIC,
+    MODE_BYTE,
+    AccessClaims,
+    LinkClaims,
+    TokenError,
+)
+from siapkerja_core.tokens.keyring import (
+    Ed25519Key,
+    HmacKey,
+    Keyring,
+)
+from siapkerja_core.tokens.link import (
+    check_link_version,
+    link_token_from_url,
+    link_url,
+    mint_link,
+    qr_segments,
+    verify_link,
+)
+from siapkerja_core.tokens.signing import (
+    ACCESS_ALGORITHM,
+    LINK_ALGORITHM,
+    Ed25519Algorithm,
+    TruncatedHMACAlgorithm,
+    link_signer,
+)
+
+# The documented name of the error: tracebacks and pickles say
+# ``siapkerja_core.tokens.TokenError``, the path users import it from.
+TokenError.__module__ = __name__
+
+__all__ = [
+    "ACCESS_ALGORITHM",
+    "ACCESS_SALT",
+    "ALPHABET",
+    "DEFAULT_PERIOD",
+    "LINK_ALGORITHM",
+    "LINK_SALT",
+    "MAX_VERSION",
+    "MODE_ALPHANUMERIC",
+    "MODE_BYTE",
+    "AccessClaims",
+    "Ed25519Algorithm",
+    "Ed25519Key",
+    "HmacKey",
+    "Keyring",
+    "LinkClaims",
+    "TokenError",
+    "TruncatedHMACAlgorithm",
+    "check_link_version",
+    "link_signer",
+    "link_token_from_url",
+    "link_url",
+    "mint_access",
+    "mint_link",
+    "purpose_tag",
+    "qr_segments",
+    "verify_access",
+    "verify_link",
+]
