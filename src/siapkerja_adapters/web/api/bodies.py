@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from siapkerja_core import Section
@@ -27,6 +27,7 @@ __all__ = [
     "MAX_TOKEN_LENGTH",
     "REQUEST_MODELS",
     "CleanText",
+    "QrMode",
 ]
 
 MAX_BODY_BYTES: Final = 4 * 1024 * 1024
@@ -63,6 +64,23 @@ def _encodes(value: str) -> bool:
 
 CleanText = Annotated[str, AfterValidator(_clean)]
 """A string without NUL or lone surrogates (path and query parameters)."""
+
+
+def _qr_mode(value: object) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Input should be a valid string")
+    if len(value) > MAX_QR_MODE_LENGTH:
+        raise PydanticCustomError(
+            "string_too_long",
+            "String should have at most {max_length} characters",
+            {"max_length": MAX_QR_MODE_LENGTH},
+        )
+    return _clean(value)
+
+
+QrMode = Annotated[str, PlainValidator(_qr_mode, json_schema_input_type=Literal["link", "access"])]
+"""A QR mode: documented as its two values; any other short text is the core's to
+refuse (``card.mode``, naming it), as the card's own API does."""
 
 
 def _text(description: str, example: str, *, secret: bool = False) -> Any:
@@ -189,14 +207,4 @@ REQUEST_MODELS: Final = (
     GrantConsent,
     CheckIn,
 )
-"""Every request body with a declared shape (the profile patch is the core's)."""
-
-ProfilePatch = Annotated[
-    dict[str, Any],
-    Field(
-        description="Sections of the profile to replace (biodata, contact, ktp_address,"
-        " domicile_address, skills, languages, work, education, certificates,"
-        " achievements, photo, visibility, stakeholder); the core checks each value and"
-        " names the path of every bad one (profile.invalid_field)."
-    ),
-]
+"""Every request body validated by its model (a profile patch is the core's to check)."""

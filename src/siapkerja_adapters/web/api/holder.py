@@ -34,7 +34,7 @@ from .common import (
     json_response,
 )
 from .problem_shape import problem_responses
-from .profile import Profile, profile_json
+from .profile import Profile, ProfilePatchBody, profile_json
 
 __all__ = ["add_holder"]
 
@@ -83,7 +83,7 @@ def add_holder(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         responses=problem_responses(401, 404, 405, 413, 422, 500),
     )
     async def update_profile(
-        account: Holder, sections: Annotated[b.ProfilePatch, Body()]
+        account: Holder, sections: Annotated[ProfilePatchBody, Body()]
     ) -> Response:
         for name in sections:
             if name not in SECTIONS:  # never a keyword of update_profile itself
@@ -180,12 +180,8 @@ def add_holder(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         account: Holder,
         purpose: Purpose = None,
         mode: Annotated[
-            b.CleanText | None,
-            Query(
-                max_length=b.MAX_QR_MODE_LENGTH,
-                description="`link` (default) or `access`; anything else is `card.mode`.",
-                examples=["link", "access"],
-            ),
+            b.QrMode | None,
+            Query(description="`link` (default) or `access`; anything else is `card.mode`."),
         ] = None,
     ) -> Response:
         qr = await pool.run(lambda: svc.card_qr(account.id, mode=mode or "link", purpose=purpose))

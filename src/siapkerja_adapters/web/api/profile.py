@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator
+from pydantic_core import PydanticCustomError
 
 from siapkerja_core import Section, Stakeholder
 from siapkerja_core.converter import unstructure
@@ -30,7 +31,7 @@ from siapkerja_core.profile import (
     Sex,
 )
 
-__all__ = ["Profile", "profile_json"]
+__all__ = ["Profile", "ProfilePatch", "ProfilePatchBody", "profile_json"]
 
 _MONTH: Final = r"^[0-9]{4}-[0-9]{2}$"
 
@@ -162,3 +163,68 @@ class Profile(_Part):
 def profile_json(profile: Any) -> dict[str, Any]:
     """The core's profile as JSON, through :class:`Profile` (so it is what the schema says)."""
     return Profile.model_validate(unstructure(profile)).model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------
+# The patch: its shape for the document; its values are the core's to check
+# --------------------------------------------------------------------------
+
+
+class _Partial(_Part):
+    """A mapping section of a patch: only the keys it names change."""
+
+
+class BiodataPatch(_Partial):
+    birth_place: Annotated[str, _text(100)] | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+    marital_status: MaritalStatus | None = None
+    religion: Religion | None = None
+    headline: Annotated[str, Field(max_length=100, examples=["IT Professional"])] | None = None
+
+
+class ContactPatch(_Partial):
+    email: Annotated[str, _text(320)] | None = None
+    phone: Annotated[str, _text(64)] | None = None
+
+
+class VisibilityPatch(_Partial):
+    published: Annotated[list[Section], Field(json_schema_extra={"uniqueItems": True})] = []
+
+
+SkillEntry = Annotated[str, Field(max_length=60)] | Skill
+"""A skill by name alone, or as an object."""
+
+
+class ProfilePatch(_Part):
+    """The sections to change. A mapping for biodata, contact, an address or visibility
+    changes only the keys it names; lists and the photo are replaced whole; null clears
+    an optional section."""
+
+    stakeholder: Stakeholder | None = None
+    biodata: BiodataPatch | None = None
+    contact: ContactPatch | None = None
+    ktp_address: Address | None = None
+    domicile_address: Address | None = None
+    skills: Annotated[list[SkillEntry], _listed("skills")] | None = None
+    languages: Annotated[list[Language], _listed("languages")] | None = None
+    work: Annotated[list[WorkExperience], _listed("work")] | None = None
+    education: Annotated[list[Education], _listed("education")] | None = None
+    certificates: Annotated[list[Certificate], _listed("certificates")] | None = None
+    achievements: Annotated[list[Achievement], _listed("achievements")] | None = None
+    photo: Photo | None = None
+    visibility: VisibilityPatch | None = None
+
+
+def _sections(value: object) -> dict[str, Any]:
+    """A patch passes as the object it is: the core checks every value and names the
+    path of each bad one (``profile.invalid_field``), in both languages."""
+    if not isinstance(value, dict):
+        raise PydanticCustomError("dict_type", "Input should be a valid dictionary")
+    return value
+
+
+ProfilePatchBody = Annotated[
+    dict[str, Any], PlainValidator(_sections, json_schema_input_type=ProfilePatch)
+]
+"""The body of ``PATCH /v1/me/profile``: any object, documented as :class:`ProfilePatch`."""
