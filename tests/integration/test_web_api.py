@@ -1326,3 +1326,45 @@ def test_the_docs_table_names_every_code() -> None:
         and f"`{code.split('.')[1]}`" not in table
     ]
     assert missing == []
+
+
+def test_a_422_lists_every_invalid_field(client: TestClient) -> None:
+    response = client.post(
+        "/v1/registrations",
+        json={"nik": 3173071203940042, "full_name": "a" * 201, "admin": True},
+        headers={"Accept-Language": "en"},
+    )
+    body = is_problem(response, 422, "request.invalid_body", lang="en")
+    assert body["params"]["field"] == "nik"  # the first, named in the message
+    assert body["message_en"] == "Field nik is invalid: must be a string."
+    errors = body["params"]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        ("nik", "request.invalid_body"),
+        ("full_name", "request.invalid_body"),
+        ("mother_name", "request.invalid_body"),
+        ("admin", "request.invalid_body"),
+    ]
+    assert errors[1]["message_en"] == "Field full_name is invalid: must be at most 200 characters."
+    assert errors[1]["message_id"] == "Isian full_name tidak valid: paling banyak 200 karakter."
+    assert errors[2]["message_en"] == "Field mother_name is invalid: is required."
+    assert errors[3]["message_en"] == "Field admin is invalid: is not a known field."
+
+
+def test_bad_parameters_and_body_together_are_one_problem(
+    client: TestClient, svc: Siapkerja
+) -> None:
+    long_id = "r" * 129
+    response = client.post(
+        f"/v1/registrations/{long_id}/contact", json={"email": 1, "phone": "0812"}
+    )
+    body = is_problem(response, 422, "request.invalid_body")
+    fields = {(e["field"], e["code"]) for e in body["params"]["errors"]}
+    assert fields == {
+        ("registration_id", "request.invalid_parameter"),
+        ("email", "request.invalid_body"),
+        ("password", "request.invalid_body"),
+    }
+    only_parameter = client.get(f"/v1/registrations/{long_id}")
+    assert is_problem(only_parameter, 422, "request.invalid_parameter")["params"]["field"] == (
+        "registration_id"
+    )

@@ -47,7 +47,7 @@ if (
     )
 
 from siapkerja_adapters.connect import connect  # noqa: E402
-from siapkerja_adapters.web.api import create_api_app  # noqa: E402
+from siapkerja_adapters.web.api import api_router, create_api_app  # noqa: E402
 from siapkerja_adapters.web.fast_scan import AnonymousScanMiddleware  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
 from siapkerja_adapters.web.security import (  # noqa: E402
@@ -60,7 +60,7 @@ from siapkerja_core.errors import ConfigurationError  # noqa: E402
 from siapkerja_core.profile import MAX_PHOTO_BYTES  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
 
-__all__ = ["MAX_BODY_BYTES", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "api_router", "create_app"]
 
 logger = logging.getLogger("siapkerja.web")
 

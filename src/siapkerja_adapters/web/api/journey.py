@@ -57,8 +57,8 @@ def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
     )
     async def register(body: b.Register, request: Request) -> Response:
         registration = await pool.run(svc.register, body.nik, body.full_name, body.mother_name)
-        root = str(request.scope.get("root_path", "")).rstrip("/")
-        location = f"{root}{router.prefix}/registrations/{registration.id}"
+        # Below the URL asked, wherever the host put the router (mount, prefix).
+        location = f"{request.url.path.rstrip('/')}/{registration.id}"
         return json_response(m.Registration.from_core(registration), 201, {"Location": location})
 
     journey_errors = problem_responses(404, 405, 409, 410, 413, 422, 429, 500, 503)
