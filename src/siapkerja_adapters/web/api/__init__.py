@@ -38,7 +38,7 @@ from .routing import fallback_route
 
 __all__ = ["JSON_HEADERS", "api_router", "api_routes", "create_api_app", "openapi_document"]
 
-_INFO: Final = {
+_INFO: Final[dict[str, Any]] = {
     "title": "SIAPkerja-ID API",
     "version": "1",
     "summary": "Registration, profile and the SIAPkerja-ID card of Kemnaker's SIAPkerja.",

@@ -3,12 +3,11 @@
 This module owns the API's response headers, its tags, the two security
 schemes (``Authorization: Bearer <session token>``; ``X-Verifier-Key`` for a
 registered verifier reading a scanned card), the ``Accept-Language``
-parameter, the path parameters' declarations and :func:`holder_type`, the
-dependency that turns a bearer token into the signed-in account.
+parameter, the path parameters' declarations and :data:`Holder`, the signed-in
+account a bearer token stands for.
 """
 
-# No ``from __future__ import annotations``: FastAPI reads the endpoints' annotations,
-# and those naming ``Holder`` (local to api_router) must be evaluated where it exists.
+from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any, Final
@@ -22,11 +21,10 @@ from starlette.responses import Response
 from siapkerja_core.disclosure import SCOPES
 from siapkerja_core.journey import LoginError
 from siapkerja_core.model import Account as CoreAccount
-from siapkerja_core.service import Siapkerja
 
 from ..problems import RequestError
-from ..threads import WorkerThreads
 from . import bodies as b
+from .routing import API_CONTEXT
 
 __all__ = [
     "BEARER",
@@ -35,14 +33,15 @@ __all__ = [
     "TAGS",
     "VERIFIER_KEY",
     "ConsentId",
+    "Holder",
     "JwkSetResponse",
     "Purpose",
     "RegistrationId",
     "RequestId",
     "accept_language",
     "bearer_token",
-    "holder_type",
     "json_response",
+    "signed_in_account",
 ]
 
 JSON_HEADERS: Final[Mapping[str, str]] = {"Cache-Control": "no-store"}
@@ -126,14 +125,18 @@ Purpose = Annotated[
 ]
 
 
-def holder_type(svc: Siapkerja, pool: WorkerThreads) -> Any:
-    """A parameter type whose value is the signed-in account (401 problems without one).
+async def signed_in_account(
+    request: Request, token: Annotated[str, Depends(bearer_token)]
+) -> CoreAccount:
+    """The signed-in account: a 401 problem without a valid session.
 
-    The session is checked before the body is validated: a stranger learns
-    nothing of what a body should hold.
+    A dependency, so the session is checked before the body is validated: a
+    stranger learns nothing of what a body should hold.
     """
+    svc, threads = request.scope[API_CONTEXT]
+    account: CoreAccount = await threads.run(svc.authenticate, token)
+    return account
 
-    async def holder(token: Annotated[str, Depends(bearer_token)]) -> CoreAccount:
-        return await pool.run(svc.authenticate, token)
 
-    return Annotated[CoreAccount, Depends(holder)]
+Holder = Annotated[CoreAccount, Depends(signed_in_account)]
+"""A parameter whose value is the signed-in account."""

@@ -6,8 +6,7 @@ codes, consents and access ledger, and what a scanner does: open a link QR
 in. Each operation is one facade call in a worker thread.
 """
 
-# No ``from __future__ import annotations``: FastAPI reads the endpoints'
-# annotations, and ``Holder`` (local to add_holder) must exist when it does.
+from __future__ import annotations
 
 from typing import Annotated, Final
 
@@ -27,10 +26,10 @@ from .common import (
     PUBLIC_HEADERS,
     VERIFIER_KEY,
     ConsentId,
+    Holder,
     JwkSetResponse,
     Purpose,
     bearer_token,
-    holder_type,
     json_response,
 )
 from .problem_shape import problem_responses
@@ -43,8 +42,6 @@ _DEFAULT_STATION: Final = "api"
 
 def add_holder(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
     """Add the holder's and the scanners' operations to ``router``."""
-    Holder = holder_type(svc, pool)  # noqa: N806 - a type, named as one
-
     # --- the holder ---
 
     @router.get(

@@ -6,8 +6,7 @@ thread (the facade may hash a password or wait on Dukcapil); passwords and
 codes are never echoed.
 """
 
-# No ``from __future__ import annotations``: FastAPI reads the endpoints'
-# annotations, and ``Holder`` (local to add_journey) must exist when it does.
+from __future__ import annotations
 
 from typing import Annotated
 
@@ -21,10 +20,10 @@ from . import bodies as b
 from . import models as m
 from .common import (
     JSON_HEADERS,
+    Holder,
     RegistrationId,
     RequestId,
     bearer_token,
-    holder_type,
     json_response,
 )
 from .problem_shape import problem_responses
@@ -34,8 +33,6 @@ __all__ = ["add_journey"]
 
 def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
     """Add the registration and session operations to ``router``."""
-    Holder = holder_type(svc, pool)  # noqa: N806 - a type, named as one
-
     # --- registration ---
 
     @router.post(

@@ -35,7 +35,7 @@ def api_router(svc: Siapkerja, threads: WorkerThreads | None = None) -> APIRoute
     pool = threads if threads is not None else WorkerThreads()
     router = APIRouter(
         prefix="/v1",
-        route_class=route_class(lambda: svc.now()),
+        route_class=route_class(svc, pool),
         dependencies=[Depends(accept_language)],
     )
     add_journey(router, svc, pool)

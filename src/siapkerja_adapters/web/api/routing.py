@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, ClassVar, Final
 
 from fastapi.exceptions import RequestValidationError
@@ -30,13 +29,18 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.service import Siapkerja
 
 from ..problems import RequestError, internal_problem, negotiate_language, problem_response
+from ..threads import WorkerThreads
 from .bodies import MAX_BODY_BYTES
 
-__all__ = ["ProblemRoute", "fallback_route", "route_class"]
+__all__ = ["API_CONTEXT", "ProblemRoute", "fallback_route", "route_class"]
 
 logger = logging.getLogger("siapkerja.web.api")
+
+API_CONTEXT: Final = "siapkerja.api"
+"""The request scope's key for the (service, worker threads) an operation runs with."""
 
 _MAX_SHOWN_FIELD: Final = 100  # an unknown member's name is echoed, but not a megabyte of it
 
@@ -223,16 +227,21 @@ class _ReadRequest(Request):
 class ProblemRoute(APIRoute):
     """An API operation: the body read under the API's rules, every failure a problem document."""
 
-    now: ClassVar[Callable[[], datetime] | None] = None
-    """The service's clock, for ``Retry-After`` (set by :func:`route_class`)."""
+    service: ClassVar[Siapkerja | None] = None
+    """The facade the operations call (set by :func:`route_class`); its clock
+    tells ``Retry-After``."""
+    threads: ClassVar[WorkerThreads | None] = None
+    """Where the operations' facade calls run (set by :func:`route_class`)."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         reads_body = self.body_field is not None
-        now = type(self).now
+        service, threads = type(self).service, type(self).threads
+        now = None if service is None else service.now
 
         async def answer(request: Request) -> Response:
             lang = negotiate_language(request.headers.get("accept-language"))
+            request.scope[API_CONTEXT] = (service, threads)
             try:
                 if reads_body:
                     raw = await _read_body(request)
@@ -251,9 +260,9 @@ class ProblemRoute(APIRoute):
         return answer
 
 
-def route_class(now: Callable[[], datetime]) -> type[ProblemRoute]:
-    """:class:`ProblemRoute` telling ``Retry-After`` by the service's clock ``now``."""
-    return type("SiapkerjaRoute", (ProblemRoute,), {"now": staticmethod(now)})
+def route_class(svc: Siapkerja, threads: WorkerThreads) -> type[ProblemRoute]:
+    """:class:`ProblemRoute` for operations over ``svc``, run in ``threads``."""
+    return type("SiapkerjaRoute", (ProblemRoute,), {"service": svc, "threads": threads})
 
 
 def fallback_route(routes: Sequence[BaseRoute]) -> Route:
