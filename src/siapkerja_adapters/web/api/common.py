@@ -108,6 +108,7 @@ def bearer_token(request: Request, _scheme: Annotated[Any, Security(BEARER)] = N
 def json_response(
     model: BaseModel | Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
+    """``model`` (a response model, or JSON data) as a JSON answer no cache keeps."""
     content = model.model_dump(mode="json") if isinstance(model, BaseModel) else model
     return JSONResponse(content, status_code=status, headers={**JSON_HEADERS, **(headers or {})})
 

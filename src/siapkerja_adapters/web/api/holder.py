@@ -278,7 +278,9 @@ def add_holder(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         data = await pool.run(
             lambda: svc.cards.public_profile_data(svc.resolve(token, viewer, purpose=purpose))
         )
-        return json_response(data, headers={"Vary": "Authorization"})
+        # The core writes the view (what this audience may see); the model checks its shape.
+        view = m.ProfileView.model_validate(data)
+        return json_response(view, headers={"Vary": "Authorization"})
 
     @router.post(
         "/check-ins",
@@ -311,5 +313,5 @@ def add_holder(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         responses=problem_responses(500),
     )
     async def station_keys() -> Response:
-        jwks = await pool.run(lambda: svc.station_keyring().public_jwks())
-        return JwkSetResponse(jwks, headers=dict(PUBLIC_HEADERS))
+        jwks = m.Jwks.model_validate(await pool.run(lambda: svc.station_keyring().public_jwks()))
+        return JwkSetResponse(jwks.model_dump(mode="json"), headers=dict(PUBLIC_HEADERS))
