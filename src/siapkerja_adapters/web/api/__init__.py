@@ -19,6 +19,7 @@ This package owns the stand-alone application (:func:`create_api_app`, what
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any, Final
 
@@ -123,9 +124,12 @@ def _document(server_url: str | None) -> dict[str, Any]:
 def openapi_document(svc: Siapkerja | None = None, server_url: str | None = None) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the API, derived from its routes and models.
 
+    :param svc: unused (the document depends on the declarations only); kept
+        for the callers of 0.1.
     :param server_url: the mount point (``"/api"``), listed as the server.
+    :return: a fresh copy, the caller's to change.
     """
-    return _document(server_url)
+    return copy.deepcopy(_document(server_url))
 
 
 def _send_problems_as_problem_json(document: dict[str, Any]) -> None:
