@@ -1368,3 +1368,12 @@ def test_bad_parameters_and_body_together_are_one_problem(
     assert is_problem(only_parameter, 422, "request.invalid_parameter")["params"]["field"] == (
         "registration_id"
     )
+
+
+def test_head_is_a_get_without_its_body(client: TestClient) -> None:
+    keys = client.head("/v1/station-keys")
+    assert keys.status_code == 200
+    assert keys.headers["content-type"] == "application/jwk-set+json"
+    assert client.head("/v1/openapi.json").status_code == 200
+    paths = client.get("/v1/openapi.json").json()["paths"]
+    assert all("head" not in item for item in paths.values())  # not an operation of its own

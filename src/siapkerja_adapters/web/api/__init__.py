@@ -35,7 +35,7 @@ from ..problems import PROBLEM_MEDIA_TYPE, internal_problem, negotiate_language
 from ..threads import WorkerThreads
 from .common import JSON_HEADERS, PUBLIC_HEADERS, TAGS
 from .routes import api_router
-from .routing import fallback_route
+from .routing import ProblemRoute, fallback_route
 
 __all__ = ["JSON_HEADERS", "api_router", "api_routes", "create_api_app", "openapi_document"]
 
@@ -77,6 +77,7 @@ def create_api_app(svc: Siapkerja, threads: WorkerThreads | None = None) -> Fast
     # and api_routes' callers see every route (FastAPI's include_router
     # keeps them behind one lazily resolved entry).
     app.router.routes.extend(api_router(svc, threads).routes)
+    app.router.route_class = ProblemRoute  # the document's route: problems, HEAD
     documents: dict[str, dict[str, Any]] = {}
 
     @app.get(

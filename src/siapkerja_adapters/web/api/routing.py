@@ -27,6 +27,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Receive, Scope, Send
 
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.service import Siapkerja
@@ -232,6 +233,19 @@ class ProblemRoute(APIRoute):
     tells ``Retry-After``."""
     threads: ClassVar[WorkerThreads | None] = None
     """Where the operations' facade calls run (set by :func:`route_class`)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # HEAD is a GET without its body, as Starlette's own routes answer it (FastAPI's
+        # do not); not a method of its own in the document.
+        if scope["type"] == "http" and scope["method"] == "HEAD" and "GET" in (self.methods or ()):
+            return super().matches({**scope, "method": "GET"})
+        return super().matches(scope)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "HEAD" and "GET" in (self.methods or ()):
+            await self.app(scope, receive, send)  # the server sends no body for a HEAD
+            return
+        await super().handle(scope, receive, send)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
