@@ -62,8 +62,8 @@ _BAD_CHAR: Final = (
 def _reason(error: Any) -> tuple[str, str]:
     """A pydantic error's reason in (Indonesian, English)."""
     kind, ctx = error["type"], error.get("ctx") or {}
-    if kind == "missing":
-        return _REQUIRED
+    if kind == "missing" or (kind == "string_type" and error.get("input") is None):
+        return _REQUIRED  # null for a required member: as absent
     if kind == "string_type":
         return _NOT_TEXT
     if kind in ("model_type", "model_attributes_type", "dict_type"):
@@ -76,7 +76,7 @@ def _reason(error: Any) -> tuple[str, str]:
         return _BAD_CHAR
     if kind == "json_invalid":
         return _NOT_JSON
-    if kind == "string_too_long":
+    if kind == "string_too_long" or (kind == "too_long" and isinstance(error.get("input"), str)):
         limit = ctx.get("max_length")
         return (f"paling banyak {limit} karakter", f"must be at most {limit} characters")
     if kind == "too_long":
