@@ -1377,3 +1377,24 @@ def test_head_is_a_get_without_its_body(client: TestClient) -> None:
     assert client.head("/v1/openapi.json").status_code == 200
     paths = client.get("/v1/openapi.json").json()["paths"]
     assert all("head" not in item for item in paths.values())  # not an operation of its own
+
+
+def test_refusals_keep_the_wording_of_0_1(client: TestClient) -> None:
+    null = client.post(
+        "/v1/registrations",
+        json={"nik": None, "full_name": "a", "mother_name": "b"},
+        headers={"Accept-Language": "en"},
+    )
+    assert is_problem(null, 422, "request.invalid_body", lang="en")["message_en"] == (
+        "Field nik is invalid: is required."
+    )
+    long_token = client.get("/v1/scan/" + "x" * 513, headers={"Accept-Language": "en"})
+    assert is_problem(long_token, 422, "request.invalid_parameter", lang="en")["message_en"] == (
+        "Parameter token is invalid: must be at most 512 characters."
+    )
+    text_plain = client.post(
+        "/v1/registrations",
+        content=b'{"nik": "1", "full_name": "a", "mother_name": "b"}',
+        headers={"Content-Type": "text/plain"},
+    )
+    is_problem(text_plain, 422, "nik.length")  # the body is JSON whatever it is labelled
