@@ -31,8 +31,8 @@ from starlette.routing import Mount, Route
 import siapkerja_adapters
 import siapkerja_core
 from siapkerja_adapters.connect import connect
-from siapkerja_adapters.web.api import api_routes, create_api_app
-from siapkerja_adapters.web.openapi import BODIES, openapi_document
+from siapkerja_adapters.web.api import api_routes, create_api_app, openapi_document
+from siapkerja_adapters.web.api.bodies import REQUEST_MODELS
 from siapkerja_adapters.web.problems import (
     DOMAIN_STATUSES,
     PROBLEM_MEDIA_TYPE,
@@ -1246,7 +1246,7 @@ def test_the_document_is_valid_openapi_3_1(client: TestClient) -> None:
 def test_the_document_and_the_routes_agree(svc: Siapkerja) -> None:
     served = {
         (route.path, method)
-        for route in api_routes(svc)
+        for route in create_api_app(svc).routes
         if isinstance(route, Route) and route.name != "api_fallback"
         for method in (route.methods or set())
         if method != "HEAD"
@@ -1261,12 +1261,13 @@ def test_the_document_and_the_routes_agree(svc: Siapkerja) -> None:
 
 def test_every_body_has_a_schema_and_operations_use_them() -> None:
     text = str(document()["paths"])
-    for name in BODIES:
+    names = [model.__name__ for model in REQUEST_MODELS]
+    for name in names:
         assert name in document()["components"]["schemas"]
         assert f"#/components/schemas/{name}" in text
     secrets = [
         (name, prop)
-        for name in BODIES
+        for name in names
         for prop, schema in document()["components"]["schemas"][name]["properties"].items()
         if schema.get("writeOnly")
     ]
@@ -1307,3 +1308,75 @@ def test_the_docs_table_names_every_code() -> None:
         and f"`{code.split('.')[1]}`" not in table
     ]
     assert missing == []
+
+
+def test_a_422_lists_every_invalid_field(client: TestClient) -> None:
+    response = client.post(
+        "/v1/registrations",
+        json={"nik": 3173071203940042, "full_name": "a" * 201, "admin": True},
+        headers={"Accept-Language": "en"},
+    )
+    body = is_problem(response, 422, "request.invalid_body", lang="en")
+    assert body["params"]["field"] == "nik"  # the first, named in the message
+    assert body["message_en"] == "Field nik is invalid: must be a string."
+    errors = body["params"]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        ("nik", "request.invalid_body"),
+        ("full_name", "request.invalid_body"),
+        ("mother_name", "request.invalid_body"),
+        ("admin", "request.invalid_body"),
+    ]
+    assert errors[1]["message_en"] == "Field full_name is invalid: must be at most 200 characters."
+    assert errors[1]["message_id"] == "Isian full_name tidak valid: paling banyak 200 karakter."
+    assert errors[2]["message_en"] == "Field mother_name is invalid: is required."
+    assert errors[3]["message_en"] == "Field admin is invalid: is not a known field."
+
+
+def test_bad_parameters_and_body_together_are_one_problem(
+    client: TestClient, svc: Siapkerja
+) -> None:
+    long_id = "r" * 129
+    response = client.post(
+        f"/v1/registrations/{long_id}/contact", json={"email": 1, "phone": "0812"}
+    )
+    body = is_problem(response, 422, "request.invalid_body")
+    fields = {(e["field"], e["code"]) for e in body["params"]["errors"]}
+    assert fields == {
+        ("registration_id", "request.invalid_parameter"),
+        ("email", "request.invalid_body"),
+        ("password", "request.invalid_body"),
+    }
+    only_parameter = client.get(f"/v1/registrations/{long_id}")
+    assert is_problem(only_parameter, 422, "request.invalid_parameter")["params"]["field"] == (
+        "registration_id"
+    )
+
+
+def test_head_is_a_get_without_its_body(client: TestClient) -> None:
+    keys = client.head("/v1/station-keys")
+    assert keys.status_code == 200
+    assert keys.headers["content-type"] == "application/jwk-set+json"
+    assert client.head("/v1/openapi.json").status_code == 200
+    paths = client.get("/v1/openapi.json").json()["paths"]
+    assert all("head" not in item for item in paths.values())  # not an operation of its own
+
+
+def test_refusals_keep_the_wording_of_0_1(client: TestClient) -> None:
+    null = client.post(
+        "/v1/registrations",
+        json={"nik": None, "full_name": "a", "mother_name": "b"},
+        headers={"Accept-Language": "en"},
+    )
+    assert is_problem(null, 422, "request.invalid_body", lang="en")["message_en"] == (
+        "Field nik is invalid: is required."
+    )
+    long_token = client.get("/v1/scan/" + "x" * 513, headers={"Accept-Language": "en"})
+    assert is_problem(long_token, 422, "request.invalid_parameter", lang="en")["message_en"] == (
+        "Parameter token is invalid: must be at most 512 characters."
+    )
+    text_plain = client.post(
+        "/v1/registrations",
+        content=b'{"nik": "1", "full_name": "a", "mother_name": "b"}',
+        headers={"Content-Type": "text/plain"},
+    )
+    is_problem(text_plain, 422, "nik.length")  # the body is JSON whatever it is labelled

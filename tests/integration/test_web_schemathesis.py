@@ -24,8 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from test_web_api import PASSWORD, Member, TestClient, build, card_holder
 
-from siapkerja_adapters.web.api import create_api_app
-from siapkerja_adapters.web.openapi import openapi_document
+from siapkerja_adapters.web.api import create_api_app, openapi_document
 from siapkerja_core.service import Siapkerja
 
 MAX_EXAMPLES = 30

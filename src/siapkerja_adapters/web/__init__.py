@@ -20,11 +20,12 @@ from typing import Any, Final
 
 _EXTRA_HINT: Final = (
     "Antarmuka web siapkerja memerlukan paket tambahan: pip install 'siapkerja[web]'"
-    " (Starlette, Jinja2, python-multipart). / The siapkerja web binding needs its extra:"
-    " pip install 'siapkerja[web]' (Starlette, Jinja2, python-multipart)."
+    " (Starlette, FastAPI, Jinja2, python-multipart). / The siapkerja web binding needs its"
+    " extra: pip install 'siapkerja[web]' (Starlette, FastAPI, Jinja2, python-multipart)."
 )
 
 try:
+    import fastapi  # noqa: F401 - the JSON API is a FastAPI application
     import jinja2
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
@@ -47,7 +48,7 @@ if (
     )
 
 from siapkerja_adapters.connect import connect  # noqa: E402
-from siapkerja_adapters.web.api import api_routes  # noqa: E402
+from siapkerja_adapters.web.api import api_router, create_api_app  # noqa: E402
 from siapkerja_adapters.web.fast_scan import AnonymousScanRoute  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
 from siapkerja_adapters.web.security import (  # noqa: E402
@@ -60,7 +61,7 @@ from siapkerja_core.errors import ConfigurationError  # noqa: E402
 from siapkerja_core.profile import MAX_PHOTO_BYTES  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
 
-__all__ = ["MAX_BODY_BYTES", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "api_router", "create_app"]
 
 logger = logging.getLogger("siapkerja.web")
 
@@ -166,9 +167,9 @@ def create_app(
     pages = Pages(service, _templates(), dev=dev, threads=threads)
     routes: list[BaseRoute] = [
         *pages.routes(),
-        # The JSON API (bearer tokens, no cookies, so no CSRF) with its OpenAPI
-        # document at /api/v1/openapi.json.
-        Mount("/api", routes=api_routes(service, threads)),
+        # The JSON API (bearer tokens, no cookies, so no CSRF): a FastAPI
+        # application with its OpenAPI document at /api/v1/openapi.json.
+        Mount("/api", app=create_api_app(service, threads)),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     if prefix:

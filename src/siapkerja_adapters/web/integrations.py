@@ -5,6 +5,8 @@ every helper here only builds it and places it under a path prefix of a
 host. Nothing here changes how the pages behave:
 
 * :func:`for_fastapi` — mounts it on a FastAPI (or Starlette) application;
+* :func:`include_api` — includes the JSON API's router in a FastAPI
+  application, so that the host's own OpenAPI document lists its operations;
 * :func:`asgi_app` — the application itself, for a Starlette ``Mount`` or any
   ASGI router;
 * :func:`for_django` — Django's ASGI application with the pages under a prefix
@@ -24,9 +26,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from siapkerja_adapters.web import create_app
+from siapkerja_adapters.connect import connect
+from siapkerja_adapters.web import api_router, create_app
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
     from starlette.applications import Starlette
     from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -38,6 +42,7 @@ __all__ = [
     "asgi_app",
     "for_django",
     "for_fastapi",
+    "include_api",
     "missing_extra",
     "wsgi_app",
 ]
@@ -121,6 +126,33 @@ def for_fastapi(
     pages = create_app(svc, **kwargs)
     app.mount(_prefix(path), pages, name=name)
     return pages
+
+
+def include_api(
+    app: Any,
+    svc: Siapkerja | None = None,
+    *,
+    prefix: str = "/api",
+    tags: list[str] | None = None,
+) -> APIRouter:
+    """Include the JSON API's operations in a FastAPI application, under ``prefix``.
+
+    Unlike :func:`for_fastapi` (a mounted application, with its own
+    document), the operations become the host's own: ``app.openapi()["paths"]``
+    lists ``<prefix>/v1/...`` with their models, and the host's ``/docs``
+    shows them. Every failure is still the API's problem document, whatever
+    the host's exception handlers; paths the API does not have get the host's
+    404.
+
+    :param app: the host's :class:`fastapi.FastAPI` (or an ``APIRouter``).
+    :param svc: the service facade (``connect()`` when ``None``).
+    :param prefix: where the API's ``/v1`` goes, e.g. ``"/api"`` (``/api/v1/me``).
+    :param tags: extra OpenAPI tags for every operation.
+    :return: the included router (its routes are the API's operations).
+    """
+    router = api_router(svc if svc is not None else connect())
+    app.include_router(router, prefix=_prefix(prefix), tags=list(tags or []))
+    return router
 
 
 class PrefixDispatcher:

@@ -72,7 +72,9 @@ class RequestError(SiapkerjaError):
 
     ``invalid_body`` names the field (``field``: ``"nik"``, ``"$"`` for the
     whole body) and the reason in both languages; ``invalid_parameter`` does
-    the same for a query or path parameter.
+    the same for a query or path parameter. The JSON API raises one of them
+    for a whole request, naming the first field, with ``errors`` holding one
+    such error per invalid field (shown as ``params.errors``).
     """
 
     domain = "request"

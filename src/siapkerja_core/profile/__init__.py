@@ -49,6 +49,8 @@ from siapkerja_core.profile.career import (
     WorkExperience,
 )
 from siapkerja_core.profile.dates import (
+    MAX_YEAR,
+    MIN_YEAR,
     YearMonth,
 )
 from siapkerja_core.profile.enums import (
@@ -67,6 +69,7 @@ from siapkerja_core.profile.errors import (
     ProfileWarning,
 )
 from siapkerja_core.profile.model import (
+    MAX_ITEMS,
     SECTIONS,
     Profile,
     Visibility,
@@ -87,8 +90,11 @@ from siapkerja_core.profile.photo import (
 
 __all__ = [
     "DEFAULT_PUBLISHED",
+    "MAX_ITEMS",
     "MAX_PHOTO_BYTES",
+    "MAX_YEAR",
     "MIN_PHOTO_BYTES",
+    "MIN_YEAR",
     "NEVER_PUBLISHED",
     "PHOTO_MEDIA_TYPES",
     "SECTIONS",

@@ -1,0 +1,143 @@
+"""What every operation of the JSON API shares: headers, security schemes, parameters.
+
+This module owns the API's response headers, its tags, the two security
+schemes (``Authorization: Bearer <session token>``; ``X-Verifier-Key`` for a
+registered verifier reading a scanned card), the ``Accept-Language``
+parameter, the path parameters' declarations and :data:`Holder`, the signed-in
+account a bearer token stands for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Final
+
+from fastapi import Depends, Header, Path, Query, Request, Security
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPBearer
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from siapkerja_core.disclosure import SCOPES
+from siapkerja_core.journey import LoginError
+from siapkerja_core.model import Account as CoreAccount
+
+from ..problems import RequestError
+from . import bodies as b
+from .routing import API_CONTEXT
+
+__all__ = [
+    "BEARER",
+    "JSON_HEADERS",
+    "PUBLIC_HEADERS",
+    "TAGS",
+    "VERIFIER_KEY",
+    "ConsentId",
+    "Holder",
+    "JwkSetResponse",
+    "Purpose",
+    "RegistrationId",
+    "RequestId",
+    "accept_language",
+    "bearer_token",
+    "json_response",
+    "signed_in_account",
+]
+
+JSON_HEADERS: Final[Mapping[str, str]] = {"Cache-Control": "no-store"}
+"""Every answer may hold personal data or a token: no cache keeps it."""
+PUBLIC_HEADERS: Final[Mapping[str, str]] = {"Cache-Control": "public, max-age=300"}
+
+TAGS: Final = (
+    {"name": "registration", "description": "Pendaftaran: steps 1 to 3."},
+    {"name": "sessions", "description": "Sign-in, sign-out and password recovery."},
+    {"name": "profile", "description": "The holder's labour profile."},
+    {"name": "card", "description": "The SIAPkerja-ID card and its QR codes."},
+    {"name": "consent", "description": "Consents and the access ledger (UU PDP)."},
+    {"name": "scan", "description": "Scanning link QRs and checking access codes in."},
+    {"name": "meta", "description": "This document."},
+)
+
+BEARER: Final = HTTPBearer(
+    scheme_name="bearerAuth",
+    description="The session token from POST /v1/sessions (or confirm/reset).",
+    auto_error=False,
+)
+VERIFIER_KEY: Final = APIKeyHeader(
+    name="X-Verifier-Key",
+    scheme_name="verifierKey",
+    description="A registered verifier's API key (Karirhub, a BLK, BNSP …). Scopes: "
+    + ", ".join(SCOPES)
+    + ".",
+    auto_error=False,
+)
+
+
+class JwkSetResponse(JSONResponse):
+    media_type = "application/jwk-set+json"
+
+
+def accept_language(
+    accept_language: Annotated[
+        str | None,
+        Header(
+            description="`id` (default) or `en`: the language of a problem's detail.",
+            examples=["en", "id"],
+        ),
+    ] = None,
+) -> None:
+    """Documents the header; the route class reads it (a problem may precede this)."""
+
+
+def bearer_token(request: Request, _scheme: Annotated[Any, Security(BEARER)] = None) -> str:
+    """The request's bearer token, not checked yet.
+
+    :raises RequestError: ``authentication_required`` without ``Authorization``.
+    :raises LoginError: ``session_invalid`` for another scheme or an empty token.
+    """
+    header = request.headers.get("authorization", "").strip()
+    if not header:
+        raise RequestError("authentication_required")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise LoginError("session_invalid")
+    return token
+
+
+def json_response(
+    model: BaseModel | Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """``model`` (a response model, or JSON data) as a JSON answer no cache keeps."""
+    content = model.model_dump(mode="json") if isinstance(model, BaseModel) else model
+    return JSONResponse(content, status_code=status, headers={**JSON_HEADERS, **(headers or {})})
+
+
+def _id(description: str) -> Any:
+    return Path(description=description, min_length=1, max_length=b.MAX_PARAMETER_LENGTH)
+
+
+RegistrationId = Annotated[b.CleanText, _id("The registration's id.")]
+RequestId = Annotated[b.CleanText, _id("The reset request's id.")]
+ConsentId = Annotated[b.CleanText, _id("The consent's id.")]
+Purpose = Annotated[
+    b.CleanText | None,
+    Query(max_length=b.MAX_PURPOSE_LENGTH, description="The event an access code is bound to."),
+]
+
+
+async def signed_in_account(
+    request: Request, token: Annotated[str, Depends(bearer_token)]
+) -> CoreAccount:
+    """The signed-in account: a 401 problem without a valid session.
+
+    A dependency, so the session is checked before the body is validated: a
+    stranger learns nothing of what a body should hold.
+    """
+    svc, threads = request.scope[API_CONTEXT]
+    account: CoreAccount = await threads.run(svc.authenticate, token)
+    return account
+
+
+Holder = Annotated[CoreAccount, Depends(signed_in_account)]
+"""A parameter whose value is the signed-in account."""

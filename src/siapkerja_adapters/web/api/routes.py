@@ -1,0 +1,43 @@
+"""The JSON API's operations as one FastAPI :class:`~fastapi.APIRouter` (under ``/v1``).
+
+This module owns :func:`api_router`: the router every host gets, with the
+API's route class (problem documents for every failure, bodies read under
+the API's rules) and the ``Accept-Language`` parameter on every operation.
+The operations themselves are in :mod:`.journey` (registration, sessions)
+and :mod:`.holder` (the signed-in holder, scanning); their bodies,
+parameters, statuses and problem responses are the whole contract, and the
+OpenAPI document is derived from them.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from siapkerja_core.service import Siapkerja
+
+from ..threads import WorkerThreads
+from .common import accept_language
+from .holder import add_holder
+from .journey import add_journey
+from .routing import route_class
+
+__all__ = ["api_router"]
+
+
+def api_router(svc: Siapkerja, threads: WorkerThreads | None = None) -> APIRouter:
+    """The API's operations as a FastAPI router, paths under ``/v1``.
+
+    Include it in a FastAPI application (``app.include_router(api_router(svc),
+    prefix="/api")``) and the application's OpenAPI document lists the
+    operations. Facade calls run in ``threads`` (a pool of its own if ``None``).
+    Failures are problem documents whatever the host's exception handlers.
+    """
+    pool = threads if threads is not None else WorkerThreads()
+    router = APIRouter(
+        prefix="/v1",
+        route_class=route_class(svc, pool),
+        dependencies=[Depends(accept_language)],
+    )
+    add_journey(router, svc, pool)
+    add_holder(router, svc, pool)
+    return router

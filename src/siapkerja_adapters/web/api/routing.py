@@ -1,0 +1,306 @@
+"""How the API's FastAPI routes read requests and answer failures, wherever they are mounted.
+
+This module owns :class:`ProblemRoute`, the route class of every API
+operation. Before FastAPI sees a body it is read here under the API's rules
+(at most :data:`~.models.MAX_BODY_BYTES`, UTF-8, strict JSON — no ``NaN`` —
+and no NUL or lone surrogate anywhere), whatever the ``Content-Type``. Every
+failure becomes an RFC 9457 problem document of
+:mod:`~siapkerja_adapters.web.problems`: pydantic's validation errors become
+ONE ``request.invalid_body`` (or ``request.invalid_parameter``) problem that
+lists every invalid field in ``params.errors``, a
+:class:`~siapkerja_core.errors.SiapkerjaError` its own problem, anything else
+a logged 500 that shows nothing. The handling lives in the route, not in an
+application's exception handlers, so the routes answer the same inside a
+host's FastAPI application. It also owns the fallback that answers unknown
+paths and methods with problems.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, ClassVar, Final
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Receive, Scope, Send
+
+from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.service import Siapkerja
+
+from ..problems import RequestError, internal_problem, negotiate_language, problem_response
+from ..threads import WorkerThreads
+from .bodies import MAX_BODY_BYTES
+
+__all__ = ["API_CONTEXT", "ProblemRoute", "fallback_route", "route_class"]
+
+logger = logging.getLogger("siapkerja.web.api")
+
+API_CONTEXT: Final = "siapkerja.api"
+"""The request scope's key for the (service, worker threads) an operation runs with."""
+
+_MAX_SHOWN_FIELD: Final = 100  # an unknown member's name is echoed, but not a megabyte of it
+
+# Why a value is refused, in (Indonesian, English).
+_REQUIRED: Final = ("wajib diisi", "is required")
+_NOT_TEXT: Final = ("harus berupa teks", "must be a string")
+_NOT_OBJECT: Final = ("harus berupa objek JSON", "must be a JSON object")
+_NOT_LIST: Final = ("harus berupa daftar", "must be a list")
+_UNKNOWN: Final = ("bukan isian yang dikenal", "is not a known field")
+_NOT_JSON: Final = ("bukan JSON yang valid", "is not valid JSON")
+_NOT_UTF8: Final = ("bukan teks UTF-8", "is not UTF-8 text")
+_BAD_CHAR: Final = (
+    "berisi karakter yang tidak diizinkan (NUL atau surrogate)",
+    "contains a character that is not allowed (NUL or a lone surrogate)",
+)
+
+
+def _reason(error: Any) -> tuple[str, str]:
+    """A pydantic error's reason in (Indonesian, English)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing" or (kind == "string_type" and error.get("input") is None):
+        return _REQUIRED  # null for a required member: as absent
+    if kind == "string_type":
+        return _NOT_TEXT
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return _NOT_OBJECT
+    if kind == "list_type":
+        return _NOT_LIST
+    if kind == "extra_forbidden":
+        return _UNKNOWN
+    if kind == "bad_char":
+        return _BAD_CHAR
+    if kind == "json_invalid":
+        return _NOT_JSON
+    if kind == "string_too_long" or (kind == "too_long" and isinstance(error.get("input"), str)):
+        limit = ctx.get("max_length")
+        return (f"paling banyak {limit} karakter", f"must be at most {limit} characters")
+    if kind == "too_long":
+        limit = ctx.get("max_length")
+        return (f"paling banyak {limit} butir", f"must have at most {limit} items")
+    if kind == "literal_error":
+        allowed = str(ctx.get("expected", ""))
+        return (f"harus salah satu dari {allowed}", f"must be one of {allowed}")
+    message = str(error.get("msg", kind))
+    return (message, message)
+
+
+def _field(location: Sequence[Any]) -> tuple[str, str]:
+    """(where, name) of a pydantic location: ``("body", "fields", 0)`` is body, ``fields[0]``."""
+    where, *rest = location or ("body",)
+    name = ""
+    for part in rest:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += str(part) if not name else f".{part}"
+    name = name or "$"
+    if where == "body" and rest and isinstance(rest[0], int):
+        name = "$"  # a JSON decoding position, not a member
+    if len(name) > _MAX_SHOWN_FIELD:
+        name = name[:_MAX_SHOWN_FIELD] + "…"
+    return str(where), name
+
+
+def _refusal(code: str, field: str, reason: tuple[str, str]) -> RequestError:
+    return RequestError(code, field=field, reason_id=reason[0], reason=reason[1])
+
+
+def invalid_request(refusals: Sequence[tuple[bool, str, tuple[str, str]]]) -> RequestError:
+    """ONE problem for every refusal (``in_body``, field, reason): the first names the code.
+
+    ``params.field`` and the message name the first field; ``params.errors``
+    lists every one as ``{code, field, message_id, message_en}``.
+    """
+    in_body = any(body for body, _, _ in refusals)
+    code = "invalid_body" if in_body else "invalid_parameter"
+    errors = tuple(
+        _refusal("invalid_body" if body else "invalid_parameter", field, reason)
+        for body, field, reason in refusals
+    )
+    first = next(error for error in errors if error.code == code)
+    return RequestError(code, **first.params, errors=errors)
+
+
+def _validation_problem(exc: RequestValidationError) -> RequestError:
+    refusals = []
+    for error in exc.errors():
+        where, field = _field(error.get("loc", ()))
+        refusals.append((where == "body", field, _reason(error)))
+    return invalid_request(refusals)
+
+
+# --------------------------------------------------------------------------
+# Reading a body under the API's rules
+# --------------------------------------------------------------------------
+
+
+def _clean_text(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unclean_strings(data: object) -> list[str]:
+    """Where a parsed body holds NUL or lone surrogates (every place, in document order)."""
+    found: list[str] = []
+    stack: list[tuple[object, str]] = [(data, "$")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if not _clean_text(value):
+                found.append(path)
+        elif isinstance(value, dict):
+            children = []
+            for key, item in value.items():
+                if not _clean_text(key):
+                    found.append(path)
+                    continue
+                children.append((item, key if path == "$" else f"{path}.{key}"))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend(reversed([(item, f"{path}[{index}]") for index, item in enumerate(value)]))
+    return found
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise RequestError("too_large", max_bytes=MAX_BODY_BYTES)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise RequestError("too_large", max_bytes=MAX_BODY_BYTES)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(raw: bytes) -> object | None:
+    """The parsed body, ``None`` when it is empty. :raises RequestError: ``invalid_body``."""
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _refusal("invalid_body", "$", _NOT_UTF8) from None
+    try:
+        data: object = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise _refusal("invalid_body", "$", _NOT_JSON) from None
+    unclean = _unclean_strings(data)
+    if unclean:
+        raise invalid_request([(True, path, _BAD_CHAR) for path in unclean])
+    return data
+
+
+class _ReadRequest(Request):
+    """A request whose body was already read and parsed under the API's rules."""
+
+    def __init__(self, request: Request, raw: bytes, data: object | None) -> None:
+        # FastAPI parses only what says it is JSON: say so, the body is checked already.
+        headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
+        headers.append((b"content-type", b"application/json"))
+        super().__init__({**request.scope, "headers": headers}, request.receive)
+        self._raw = b"" if data is None else raw
+        self._data = data
+
+    async def body(self) -> bytes:
+        return self._raw
+
+    async def json(self) -> Any:
+        return self._data
+
+
+class ProblemRoute(APIRoute):
+    """An API operation: the body read under the API's rules, every failure a problem document."""
+
+    service: ClassVar[Siapkerja | None] = None
+    """The facade the operations call (set by :func:`route_class`); its clock
+    tells ``Retry-After``."""
+    threads: ClassVar[WorkerThreads | None] = None
+    """Where the operations' facade calls run (set by :func:`route_class`)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # HEAD is a GET without its body, as Starlette's own routes answer it (FastAPI's
+        # do not); not a method of its own in the document.
+        if scope["type"] == "http" and scope["method"] == "HEAD" and "GET" in (self.methods or ()):
+            return super().matches({**scope, "method": "GET"})
+        return super().matches(scope)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "HEAD" and "GET" in (self.methods or ()):
+            await self.app(scope, receive, send)  # the server sends no body for a HEAD
+            return
+        await super().handle(scope, receive, send)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        reads_body = self.body_field is not None
+        service, threads = type(self).service, type(self).threads
+        now = None if service is None else service.now
+
+        async def answer(request: Request) -> Response:
+            lang = negotiate_language(request.headers.get("accept-language"))
+            request.scope[API_CONTEXT] = (service, threads)
+            try:
+                if reads_body:
+                    raw = await _read_body(request)
+                    request = _ReadRequest(request, raw, parse_json(raw))
+                return await handler(request)
+            except RequestValidationError as exc:
+                return problem_response(_validation_problem(exc), lang, now=now)
+            except SiapkerjaError as error:
+                return problem_response(error, lang, now=now)
+            except Exception:  # the unexpected: logged in full, answered without detail
+                logger.exception(
+                    "unexpected error answering %s %s", request.method, request.url.path
+                )
+                return internal_problem(lang)
+
+        return answer
+
+
+def route_class(svc: Siapkerja, threads: WorkerThreads) -> type[ProblemRoute]:
+    """:class:`ProblemRoute` for operations over ``svc``, run in ``threads``."""
+    return type("SiapkerjaRoute", (ProblemRoute,), {"service": svc, "threads": threads})
+
+
+def fallback_route(routes: Sequence[BaseRoute]) -> Route:
+    """A route answering every other path with a ``request.not_found`` problem, or a
+    ``request.method_not_allowed`` one (with ``Allow``) for a known path."""
+
+    async def endpoint(request: Request) -> Response:
+        lang = negotiate_language(request.headers.get("accept-language"))
+        allowed: set[str] = set()
+        for route in routes:
+            match, _ = route.matches(request.scope)
+            if match is Match.PARTIAL and isinstance(route, Route) and route.methods:
+                allowed |= route.methods
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        if allowed:
+            error = RequestError("method_not_allowed", method=request.method)
+            return problem_response(error, lang, headers={"Allow": ", ".join(sorted(allowed))})
+        return problem_response(RequestError("not_found"), lang)
+
+    return Route(
+        "/{path:path}",
+        endpoint,
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        name="api_fallback",
+        include_in_schema=False,
+    )
