@@ -26,11 +26,10 @@ or password guesses through.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from siapkerja_core.errors import ConfigurationError, Message, SiapkerjaError
+from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 from siapkerja_core.settings import Settings
 
 if TYPE_CHECKING:
@@ -90,14 +89,11 @@ class CountersUnavailable(SiapkerjaError):
 
     __slots__ = ()
     domain = "ratelimit"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "unavailable": (
-            "Layanan pembatas permintaan sedang tidak tersedia; permintaan ditolak demi"
-            " keamanan. Coba lagi nanti.",
-            "The rate-limit service is unavailable; the request was refused to stay safe."
-            " Try again later.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "unavailable",
+        }
+    )
 
 
 def _window_ms(window: timedelta) -> int:

@@ -60,22 +60,13 @@ class ResidentDataError(SiapkerjaError, ValueError):
     """
 
     domain = "dukcapil_data"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "header": (
-            "Baris pertama {path} harus berisi kolom {expected} (opsional: ,active);"
-            " ditemukan: {found}.",
-            "The first line of {path} must be the columns {expected} (optionally ,active);"
-            " found: {found}.",
-        ),
-        "row": (
-            "{path}, baris {line}, kolom {column}: {detail_id}",
-            "{path}, line {line}, column {column}: {detail_en}",
-        ),
-        "file": (
-            "Berkas penduduk {path} tidak dapat dibaca: {reason}",
-            "The residents file {path} cannot be read: {reason}",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "header",
+            "row",
+            "file",
+        }
+    )
 
 
 # reason -> (Indonesian, English) explanation shown in a ``row`` error.

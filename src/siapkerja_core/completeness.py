@@ -43,7 +43,6 @@ from typing import Any, ClassVar, Final
 import attrs
 from attrs import Factory, field, frozen
 
-from siapkerja_core.errors import Message
 from siapkerja_core.i18n import pick
 from siapkerja_core.profile import Address, Profile, Stakeholder
 from siapkerja_core.profile.errors import ProfileDomainError
@@ -420,12 +419,11 @@ class ProfileIncomplete(ProfileDomainError):
     languages.
     """
 
-    messages: ClassVar[Mapping[str, Message]] = {
-        "incomplete": (
-            "Profil belum lengkap; lengkapi dulu: {missing_id}.",
-            "The profile is incomplete; still missing: {missing_en}.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "incomplete",
+        }
+    )
 
     def __init__(
         self,

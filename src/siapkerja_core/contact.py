@@ -23,10 +23,9 @@ the core stays cheap.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 
 if TYPE_CHECKING:  # keeps both libraries out of import time
     from email_validator import ValidatedEmail
@@ -55,45 +54,18 @@ class InvalidPhone(SiapkerjaError):
     """
 
     domain = "phone"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "empty": (
-            "Nomor HP wajib diisi.",
-            "A mobile number is required.",
-        ),
-        "format": (
-            "Nomor HP tidak dapat dibaca. Gunakan hanya angka, spasi, tanda hubung, "
-            "titik, tanda kurung, dan tanda + di depan.",
-            "The mobile number cannot be read. Use only digits, spaces, dashes, dots, "
-            "parentheses and a leading +.",
-        ),
-        "international_prefix": (
-            "Awalan 0062 tidak dapat dipakai. Tulis +62 atau 0 di depan nomor, "
-            "misalnya +62812… atau 0812….",
-            "The 0062 prefix cannot be used. Write +62 or 0 instead, e.g. +62812… or 0812….",
-        ),
-        "too_short": (
-            "Nomor HP terlalu pendek. Periksa apakah ada angka yang terlewat.",
-            "The mobile number is too short. Check for missing digits.",
-        ),
-        "too_long": (
-            "Nomor HP terlalu panjang. Periksa apakah ada angka yang berlebih.",
-            "The mobile number is too long. Check for extra digits.",
-        ),
-        "not_mobile": (
-            "Nomor ini bukan nomor HP (seluler). Masukkan nomor HP yang dapat menerima SMS.",
-            "This is not a mobile number. Enter a mobile number that can receive SMS.",
-        ),
-        "country": (
-            "Hanya nomor HP Indonesia (+62) yang diterima; nomor ini berkode negara "
-            "+{country_code}.",
-            "Only Indonesian mobile numbers (+62) are accepted; this number has country "
-            "code +{country_code}.",
-        ),
-        "invalid": (
-            "Nomor ini bukan nomor HP Indonesia yang valid.",
-            "This is not a valid Indonesian mobile number.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "empty",
+            "format",
+            "international_prefix",
+            "too_short",
+            "too_long",
+            "not_mobile",
+            "country",
+            "invalid",
+        }
+    )
 
 
 class InvalidEmail(SiapkerjaError):
@@ -104,24 +76,14 @@ class InvalidEmail(SiapkerjaError):
     """
 
     domain = "email"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "empty": (
-            "Alamat email wajib diisi.",
-            "An email address is required.",
-        ),
-        "syntax": (
-            "Format alamat email tidak valid (contoh yang benar: nama@contoh.co.id).",
-            "The email address is not valid (a valid example: name@example.co.id).",
-        ),
-        "too_long": (
-            "Alamat email terlalu panjang.",
-            "The email address is too long.",
-        ),
-        "domain": (
-            "Domain email (bagian setelah @) tidak mungkin menerima email.",
-            "The domain of the email address (the part after @) cannot receive email.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "empty",
+            "syntax",
+            "too_long",
+            "domain",
+        }
+    )
 
 
 # --------------------------------------------------------------------------

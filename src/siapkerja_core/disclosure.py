@@ -33,7 +33,7 @@ from typing import Any, ClassVar, Final
 
 from attrs import field, frozen
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.profile import Profile, Section
 from siapkerja_core.views import mask_nik
 
@@ -172,24 +172,14 @@ class Audience(StrEnum):
 
 class DisclosureError(SiapkerjaError):
     domain = "disclosure"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "unknown_scope": (
-            "Cakupan {scope!r} tidak dikenal. Yang tersedia: {known}.",
-            "Unknown scope {scope!r}. Known: {known}.",
-        ),
-        "unknown_verifier": (
-            "Verifikator tidak terdaftar atau tidak aktif.",
-            "The verifier is not registered or not active.",
-        ),
-        "purpose_required": (
-            "Verifikator harus menyebutkan tujuan akses data.",
-            "A verifier must state the purpose of the access.",
-        ),
-        "unknown_consent": (
-            "Persetujuan tidak ditemukan.",
-            "Consent not found.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "unknown_scope",
+            "unknown_verifier",
+            "purpose_required",
+            "unknown_consent",
+        }
+    )
 
 
 def _to_scopes(scopes: Iterable[str]) -> frozenset[str]:

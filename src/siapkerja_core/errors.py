@@ -18,33 +18,51 @@ or a notebook traceback is readable in both languages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
-from siapkerja_core.i18n import pick
+from siapkerja_core import translations
 
-__all__ = [
-    "AlreadyRegistered",
-    "CardError",
-    "ConfigurationError",
-    "LoginError",
-    "Message",
-    "OtpError",
-    "RegistrationError",
-    "ResetError",
-    "SiapkerjaError",
-    "UnknownAdapter",
-]
+__all__ = ["ConfigurationError", "Message", "SiapkerjaError", "UnknownAdapter"]
 
 Message = tuple[str, str]
 """An (Indonesian, English) pair of ``str.format`` templates."""
 
 
+class _Templates(Mapping[str, Message]):
+    """``code -> (Indonesian, English)`` templates of an error class, read from the catalogues."""
+
+    __slots__ = ("_codes", "_domain")
+
+    def __init__(self, domain: str, codes: frozenset[str]) -> None:
+        self._domain = domain
+        self._codes = codes
+
+    def __getitem__(self, code: str) -> Message:
+        if code not in self._codes:
+            raise KeyError(code)
+        key = f"error.{self._domain}.{code}"
+        catalogues = translations.catalogues()
+        return catalogues.template(key, "id"), catalogues.template(key, "en")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._codes))
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 class SiapkerjaError(Exception):
     """Base class of every error the library raises on purpose.
 
-    Subclasses set ``domain`` and ``messages`` (code -> (id, en) templates).
-    A code missing from ``messages`` is a programming error and fails loudly.
+    Subclasses set ``domain`` and ``codes``; each code's message is the
+    catalogue text ``error.<domain>.<code>`` (:mod:`siapkerja_core.translations`),
+    so a deployer can reword it or add a language without code. A code not in
+    ``codes`` is a programming error and fails loudly. ``messages`` gives the
+    (Indonesian, English) templates by code, for documentation and tests.
     """
 
     # Slots make creating an error cheaper (no per-instance dict); a subclass
@@ -52,13 +70,19 @@ class SiapkerjaError(Exception):
     __slots__ = ("code", "params")
 
     domain: ClassVar[str] = "siapkerja"
-    messages: ClassVar[Mapping[str, Message]] = {}
+    codes: ClassVar[frozenset[str]] = frozenset()
+    messages: ClassVar[Mapping[str, Message]] = _Templates("siapkerja", frozenset())
 
     code: str
     params: Mapping[str, object]
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "codes" in cls.__dict__ or "domain" in cls.__dict__:
+            cls.messages = _Templates(cls.domain, cls.codes)
+
     def __init__(self, code: str, **params: object) -> None:
-        if code not in self.messages:
+        if code not in self.codes:
             raise KeyError(f"{type(self).__name__} has no message for code {code!r}")
         self.code = code
         self.params = params
@@ -74,16 +98,16 @@ class SiapkerjaError(Exception):
     @property
     def message_id(self) -> str:
         """The message in Indonesian (Bahasa Indonesia)."""
-        return self.messages[self.code][0].format(**self.params)
+        return self.message("id")
 
     @property
     def message_en(self) -> str:
         """The message in English."""
-        return self.messages[self.code][1].format(**self.params)
+        return self.message("en")
 
     def message(self, lang: str = "id") -> str:
-        """The message in ``lang`` (``"id"`` or ``"en"``; anything else gives Indonesian)."""
-        return pick(lang, self.message_id, self.message_en)
+        """The message in ``lang`` (any language with a catalogue; others give Indonesian)."""
+        return translations.text(f"error.{self.domain}.{self.code}", lang, **self.params)
 
     def __str__(self) -> str:
         return f"[{self.full_code}] {self.message_id} / {self.message_en}"
@@ -103,49 +127,28 @@ class ConfigurationError(SiapkerjaError):
     """A setting is missing, malformed or contradicts another one."""
 
     domain = "config"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "invalid": (
-            "Pengaturan {name!r} tidak valid: {reason}",
-            "Setting {name!r} is invalid: {reason}",
-        ),
-        "file": (
-            "Berkas pengaturan {path!r} tidak dapat dibaca: {reason}",
-            "Settings file {path!r} cannot be read: {reason}",
-        ),
-        "plugin": (
-            "Plug-in {plugin!r} tidak valid: {reason}",
-            "Plug-in {plugin!r} is invalid: {reason}",
-        ),
-        "adapter_missing": (
-            "Tidak ada adapter {kind} yang aktif: {kind} = {name!r} belum terdaftar."
-            " Yang tersedia: {known}.",
-            "No {kind} adapter is active: {kind} = {name!r} is not registered. Known: {known}.",
-        ),
-        "adapter_type": (
-            "Adapter {kind} bernama {name!r} tidak memenuhi port {port}.",
-            "The {kind} adapter {name!r} does not implement the {port} port.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "invalid",
+            "file",
+            "plugin",
+            "adapter_missing",
+            "adapter_type",
+        }
+    )
 
 
 class UnknownAdapter(SiapkerjaError):
     """No adapter of the requested kind is registered under the requested name."""
 
     domain = "plugin"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "unknown_adapter": (
-            "Adapter {kind} bernama {name!r} tidak dikenal. Yang tersedia: {known}.",
-            "Unknown {kind} adapter {name!r}. Known: {known}.",
-        ),
-        "duplicate_adapter": (
-            "Adapter {kind} bernama {name!r} didaftarkan dua kali ({first} dan {second}).",
-            "The {kind} adapter {name!r} is registered twice ({first} and {second}).",
-        ),
-        "unknown_kind": (
-            "Jenis adapter {kind!r} tidak dikenal. Yang tersedia: {known}.",
-            "Unknown adapter kind {kind!r}. Known: {known}.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "unknown_adapter",
+            "duplicate_adapter",
+            "unknown_kind",
+        }
+    )
 
 
 # --- the journey: registration, codes, sign-in, recovery ----------------------------
@@ -155,54 +158,21 @@ class RegistrationError(SiapkerjaError):
     """Step 1 or 2 of registration cannot go on."""
 
     domain = "registration"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "invalid_name": (
-            "{field_id} wajib diisi (paling banyak 100 huruf).",
-            "{field_en} is required (at most 100 characters).",
-        ),
-        "nik_not_found": (
-            "NIK tidak ditemukan di Dukcapil. Periksa kembali NIK Anda atau hubungi Dinas"
-            " Dukcapil setempat.",
-            "The NIK was not found at Dukcapil. Check it, or contact your local Dukcapil office.",
-        ),
-        "nik_inactive": (
-            "Data NIK ditemukan tetapi berstatus tidak aktif. Silakan hubungi Dinas Dukcapil.",
-            "The NIK was found but is inactive. Please contact the Dukcapil office.",
-        ),
-        "mismatch": (
-            "Data tidak sesuai dengan Dukcapil: {fields_id}.",
-            "The details do not match Dukcapil's record: {fields_en}.",
-        ),
-        "verification_locked": (
-            "Terlalu banyak percobaan verifikasi untuk NIK ini. Coba lagi dalam {retry_after}"
-            " detik.",
-            "Too many verification attempts for this NIK. Try again in {retry_after} seconds.",
-        ),
-        "not_found": (
-            "Pendaftaran tidak ditemukan.",
-            "Registration not found.",
-        ),
-        "expired": (
-            "Pendaftaran sudah kedaluwarsa. Silakan daftar ulang.",
-            "The registration has expired. Please register again.",
-        ),
-        "already_confirmed": (
-            "Pendaftaran ini sudah dikonfirmasi. Silakan masuk.",
-            "This registration is already confirmed. Please sign in.",
-        ),
-        "wrong_step": (
-            "Langkah ini tidak tersedia pada status pendaftaran saat ini ({status}).",
-            "This step is not available in the registration's current state ({status}).",
-        ),
-        "email_taken": (
-            "Alamat email sudah dipakai akun lain. Gunakan email lain atau pulihkan akun Anda.",
-            "The e-mail address belongs to another account. Use another, or recover your account.",
-        ),
-        "phone_taken": (
-            "Nomor handphone sudah dipakai akun lain. Ubah nomor handphone Anda.",
-            "The phone number belongs to another account. Change the number.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "invalid_name",
+            "nik_not_found",
+            "nik_inactive",
+            "mismatch",
+            "verification_locked",
+            "not_found",
+            "expired",
+            "already_confirmed",
+            "wrong_step",
+            "email_taken",
+            "phone_taken",
+        }
+    )
 
 
 class AlreadyRegistered(RegistrationError):
@@ -212,14 +182,11 @@ class AlreadyRegistered(RegistrationError):
     tells nothing to someone who does not already know them.
     """
 
-    messages: ClassVar[Mapping[str, Message]] = {
-        "already_registered": (
-            "NIK ini sudah terdaftar (email {email}, handphone {phone}). Gunakan 'Kendala Masuk"
-            " ke Akun?' untuk memulihkan akun.",
-            "This NIK is already registered (e-mail {email}, phone {phone}). Use 'Trouble"
-            " signing in?' to recover the account.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "already_registered",
+        }
+    )
 
     @property
     def email_masked(self) -> str:
@@ -234,32 +201,16 @@ class OtpError(SiapkerjaError):
     """A code was refused, or no new code may be sent yet."""
 
     domain = "otp"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "invalid": (
-            "Kode OTP salah. Sisa percobaan: {attempts_left}.",
-            "Wrong code. Attempts left: {attempts_left}.",
-        ),
-        "expired": (
-            "Kode OTP sudah kedaluwarsa. Tekan 'Kirim Ulang' untuk kode baru.",
-            "The code has expired. Press 'Kirim Ulang' (resend) for a new one.",
-        ),
-        "dead": (
-            "Kode OTP diblokir karena terlalu banyak percobaan salah. Minta kode baru.",
-            "The code is blocked after too many wrong tries. Ask for a new one.",
-        ),
-        "cooldown": (
-            "Tunggu {retry_after} detik sebelum meminta kode baru.",
-            "Wait {retry_after} seconds before asking for a new code.",
-        ),
-        "send_limit": (
-            "Batas pengiriman kode tercapai. Coba lagi dalam {retry_after} detik.",
-            "The sending limit is reached. Try again in {retry_after} seconds.",
-        ),
-        "daily_limit": (
-            "Batas harian pengiriman kode tercapai. Coba lagi besok.",
-            "The daily sending limit is reached. Try again tomorrow.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "invalid",
+            "expired",
+            "dead",
+            "cooldown",
+            "send_limit",
+            "daily_limit",
+        }
+    )
 
     @property
     def retry_after(self) -> int | None:
@@ -271,32 +222,24 @@ class LoginError(SiapkerjaError):
     """Sign-in refused. One message whatever the reason (unknown user, wrong password)."""
 
     domain = "login"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "failed": (
-            "NIK/email/nomor handphone atau password salah.",
-            "Wrong NIK/e-mail/phone number or password.",
-        ),
-        "throttled": (
-            "Terlalu banyak percobaan masuk. Coba lagi dalam {retry_after} detik.",
-            "Too many sign-in attempts. Try again in {retry_after} seconds.",
-        ),
-        "session_invalid": (
-            "Sesi tidak valid atau sudah berakhir. Silakan masuk kembali.",
-            "The session is invalid or has ended. Please sign in again.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "failed",
+            "throttled",
+            "session_invalid",
+        }
+    )
 
 
 class ResetError(SiapkerjaError):
     """A password reset was refused; one message for every cause."""
 
     domain = "reset"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "invalid": (
-            "Kode verifikasi salah atau sudah kedaluwarsa. Minta kode baru.",
-            "The verification code is wrong or has expired. Ask for a new one.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "invalid",
+        }
+    )
 
 
 # --- the card ---------------------------------------------------------------------------
@@ -312,46 +255,17 @@ class CardError(SiapkerjaError):
     """
 
     domain = "card"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "no_account": (
-            "Akun tidak ditemukan atau tidak aktif.",
-            "The account does not exist or is not active.",
-        ),
-        "no_card": (
-            "Akun ini belum memiliki kartu SIAPkerja-ID. Lengkapi profil lalu terbitkan kartu.",
-            "This account has no SIAPkerja-ID card yet. Complete the profile, then issue one.",
-        ),
-        "revoked": (
-            "Kartu SIAPkerja-ID ini telah dicabut. Terbitkan ulang untuk memakainya lagi.",
-            "This SIAPkerja-ID card was revoked. Issue it again to use it.",
-        ),
-        "mode": (
-            "Mode QR {mode!r} tidak dikenal: gunakan 'link' atau 'access'.",
-            "Unknown QR mode {mode!r}: use 'link' or 'access'.",
-        ),
-        "purpose_required": (
-            "Kode akses harus terikat pada sebuah acara, kelas atau program (purpose).",
-            "An access code must be bound to an event, a class or a programme (purpose).",
-        ),
-        "exhausted": (
-            "Nomor kartu tidak dapat dibuat; coba lagi.",
-            "No card number could be drawn; try again.",
-        ),
-        # The card image (siapkerja_core.render.card):
-        "empty": (
-            "Kolom kartu {field} kosong.",
-            "The card field {field} is empty.",
-        ),
-        "photo_type": (
-            "Foto harus JPEG, PNG atau WebP (jenis {media_type!r} tidak cocok dengan isinya).",
-            "The photo must be JPEG, PNG or WebP (type {media_type!r} does not match its content).",
-        ),
-        "photo_size": (
-            "Foto terlalu besar: {size} bita, paling banyak {limit}.",
-            "The photo is too large: {size} bytes, at most {limit}.",
-        ),
-        "qr_version": (
-            "Versi QR kartu harus bilangan bulat >= 0, bukan {value!r}.",
-            "The card's QR version must be an integer >= 0, not {value!r}.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "no_account",
+            "no_card",
+            "revoked",
+            "mode",
+            "purpose_required",
+            "exhausted",
+            "empty",
+            "photo_type",
+            "photo_size",
+            "qr_version",
+        }
+    )

@@ -38,7 +38,7 @@ from attrs import field, frozen
 
 from siapkerja_core import regions
 from siapkerja_core._codegen import fast_constructor
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 
 __all__ = [
     "InvalidNik",
@@ -62,32 +62,16 @@ class InvalidNik(SiapkerjaError, ValueError):
 
     __slots__ = ()  # raised for every invalid NIK of a bulk import: no instance dict
     domain = "nik"
-    messages: ClassVar[dict[str, Message]] = {
-        "format": (
-            "NIK hanya boleh berisi angka (spasi, titik, garis miring dan tanda hubung diabaikan).",
-            "A NIK may contain only digits (spaces, dots, slashes and dashes are ignored).",
-        ),
-        "length": (
-            "NIK harus 16 angka, bukan {length}.",
-            "A NIK has 16 digits, not {length}.",
-        ),
-        "region": (
-            "Kode wilayah NIK (angka ke-1 sampai ke-6) tidak terdaftar di Kemendagri.",
-            "The NIK's region code (digits 1-6) is not a Kemendagri district code.",
-        ),
-        "birth_date": (
-            "Tanggal lahir pada NIK (angka ke-7 sampai ke-12) tidak valid.",
-            "The NIK's birth date (digits 7-12) is not a valid date.",
-        ),
-        "serial": (
-            "Nomor urut NIK (angka ke-13 sampai ke-16) tidak boleh 0000.",
-            "The NIK's serial number (digits 13-16) cannot be 0000.",
-        ),
-        "type": (
-            "NIK harus berupa teks, bukan {type}: angka besar kehilangan digit.",
-            "A NIK must be text, not {type}: large numbers lose digits.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "format",
+            "length",
+            "region",
+            "birth_date",
+            "serial",
+            "type",
+        }
+    )
 
     @classmethod
     def at_digits(cls, code: str) -> InvalidNik:

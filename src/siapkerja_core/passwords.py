@@ -93,34 +93,16 @@ class WeakPassword(SiapkerjaError):
     """
 
     domain = "password"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "empty": (
-            "Kata sandi wajib diisi.",
-            "A password is required.",
-        ),
-        "too_short": (
-            "Kata sandi terlalu pendek: minimal {min_length} karakter.",
-            "The password is too short: use at least {min_length} characters.",
-        ),
-        "too_long": (
-            "Kata sandi terlalu panjang: maksimal {max_length} karakter.",
-            "The password is too long: use at most {max_length} characters.",
-        ),
-        "common": (
-            "Kata sandi ini terlalu umum dan mudah ditebak. Pilih yang lain, "
-            "misalnya gabungan beberapa kata yang tidak berhubungan.",
-            "This password is too common and easy to guess. Choose another one, "
-            "for example several unrelated words together.",
-        ),
-        "identity": (
-            "Kata sandi tidak boleh memuat {field_id} Anda.",
-            "The password must not contain your {field_en}.",
-        ),
-        "composition": (
-            "Kata sandi harus memuat {missing_id}.",
-            "The password must contain {missing_en}.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "empty",
+            "too_short",
+            "too_long",
+            "common",
+            "identity",
+            "composition",
+        }
+    )
 
 
 # --------------------------------------------------------------------------

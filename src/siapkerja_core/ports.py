@@ -9,14 +9,14 @@ is checked by the same contract suite in ``tests/contract``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, Protocol, runtime_checkable
 
 import attrs
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.records import (
     AccessRecord,
     AccountRecord,
@@ -89,12 +89,11 @@ class SmsDeliveryError(SiapkerjaError):
     """
 
     domain = "sms"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "unavailable": (
-            "Layanan SMS sedang tidak tersedia; pesan tidak terkirim. Coba lagi nanti.",
-            "The SMS service is unavailable; the message was not sent. Try again later.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "unavailable",
+        }
+    )
 
 
 @runtime_checkable
@@ -174,12 +173,11 @@ class RegistryUnavailable(SiapkerjaError):
     """The population registry could not answer; nothing was decided, try again later."""
 
     domain = "dukcapil"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "unavailable": (
-            "Layanan verifikasi Dukcapil sedang tidak tersedia. Silakan coba lagi nanti.",
-            "Dukcapil's verification service is unavailable. Please try again later.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "unavailable",
+        }
+    )
 
 
 @runtime_checkable
@@ -220,12 +218,11 @@ class StorageError(SiapkerjaError):
     """Storage failed (connection lost, disk full, …); the transaction was rolled back."""
 
     domain = "storage"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "unavailable": (
-            "Penyimpanan data sedang bermasalah; tidak ada perubahan yang disimpan. Coba lagi.",
-            "Storage failed; nothing was saved. Please try again.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "unavailable",
+        }
+    )
 
 
 class RegistrationRepository(Protocol):

@@ -33,7 +33,7 @@ from typing import ClassVar, Final
 
 from attrs import Attribute, field, frozen
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 
 __all__ = [
     "ALPHABET",
@@ -74,22 +74,13 @@ class InvalidSiapkerjaId(SiapkerjaError, ValueError):
     """
 
     domain = "siapkerja_id"
-    messages: ClassVar[dict[str, Message]] = {
-        "format": (
-            "SIAPkerja-ID diawali SK lalu berisi huruf dan angka saja (tanpa huruf U),"
-            " mis. SK-7KQ4-M2XD-9P7.",
-            "A SIAPkerja-ID starts with SK followed by letters and digits only (no letter U),"
-            " e.g. SK-7KQ4-M2XD-9P7.",
-        ),
-        "length": (
-            "SIAPkerja-ID berisi 11 huruf/angka setelah SK, bukan {length}.",
-            "A SIAPkerja-ID has 11 letters/digits after SK, not {length}.",
-        ),
-        "check": (
-            "Karakter pemeriksa SIAPkerja-ID tidak cocok: kemungkinan ada salah ketik.",
-            "The SIAPkerja-ID's check character does not match: probably a typo.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "format",
+            "length",
+            "check",
+        }
+    )
 
 
 # --- The check character: the Damm algorithm over a quasigroup of order 32 ---

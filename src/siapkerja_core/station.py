@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Final, NamedTuple
 
 from attrs import field, frozen
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.tokens import (
     ALPHABET,
     DEFAULT_PERIOD,
@@ -62,12 +62,11 @@ class CheckInError(SiapkerjaError, ValueError):
     """A line of a check-in export cannot be read (``line``: its 1-based number)."""
 
     domain = "checkin"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "malformed_record": (
-            "Baris {line} data presensi tidak valid: {field}.",
-            "Line {line} of the check-in data is invalid: {field}.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "malformed_record",
+        }
+    )
 
 
 def _utc(moment: datetime) -> datetime:

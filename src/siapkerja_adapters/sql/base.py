@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar, Final, Literal
 
 from sqlalchemy import Table
 
-from siapkerja_core.errors import Message
 from siapkerja_core.ports import StorageError
 
 if TYPE_CHECKING:
@@ -28,12 +27,11 @@ _FIELDS: Final[tuple[Field, ...]] = ("nik", "email", "phone")
 class SchemaNotReady(StorageError):
     """The database has no tables yet, or an older schema: run ``siapkerja db upgrade``."""
 
-    messages: ClassVar[Mapping[str, Message]] = {
-        "not_migrated": (
-            "Skema basis data belum dibuat atau sudah usang: jalankan `siapkerja db upgrade`.",
-            "The database schema is missing or outdated: run `siapkerja db upgrade`.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "not_migrated",
+        }
+    )
 
 
 def _storage_error(error: BaseException) -> StorageError:

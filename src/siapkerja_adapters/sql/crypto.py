@@ -37,7 +37,7 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from siapkerja_core.errors import ConfigurationError, Message
+from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.ports import StorageError
 
 __all__ = [
@@ -68,16 +68,12 @@ class StorageKeyError(StorageError):
     a modified row).
     """
 
-    messages: ClassVar[Mapping[str, Message]] = {
-        "key_missing": (
-            "Data tersimpan dengan kunci {kid!r} yang tidak ada di pengaturan storage_key.",
-            "Stored data was encrypted with key {kid!r}, which storage_key does not list.",
-        ),
-        "tampered": (
-            "Data terenkripsi tidak dapat diautentikasi (kunci salah atau data diubah).",
-            "Encrypted data does not authenticate (wrong key or modified data).",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "key_missing",
+            "tampered",
+        }
+    )
 
 
 def _fingerprint(key: bytes) -> str:

@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Final
 
 from starlette.responses import Response
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 
 __all__ = [
     "DOMAIN_STATUSES",
@@ -78,32 +78,16 @@ class RequestError(SiapkerjaError):
     """
 
     domain = "request"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "invalid_body": (
-            "Isian {field} tidak valid: {reason_id}.",
-            "Field {field} is invalid: {reason}.",
-        ),
-        "invalid_parameter": (
-            "Parameter {field} tidak valid: {reason_id}.",
-            "Parameter {field} is invalid: {reason}.",
-        ),
-        "too_large": (
-            "Isi permintaan terlalu besar: paling banyak {max_bytes} bita.",
-            "The request body is too large: at most {max_bytes} bytes.",
-        ),
-        "authentication_required": (
-            "Silakan masuk terlebih dahulu (header Authorization: Bearer <token sesi>).",
-            "Please sign in first (header Authorization: Bearer <session token>).",
-        ),
-        "not_found": (
-            "Alamat API ini tidak ada.",
-            "There is no such API endpoint.",
-        ),
-        "method_not_allowed": (
-            "Metode {method} tidak dapat dipakai di alamat ini.",
-            "Method {method} is not allowed on this endpoint.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "invalid_body",
+            "invalid_parameter",
+            "too_large",
+            "authentication_required",
+            "not_found",
+            "method_not_allowed",
+        }
+    )
 
     def __init__(self, code: str, **params: object) -> None:
         if "reason" in params and "reason_id" not in params:
@@ -115,12 +99,11 @@ class ServerError(SiapkerjaError):
     """What a client sees of any failure that is the server's own (never its details)."""
 
     domain = "server"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "internal": (
-            "Terjadi kesalahan pada server. Silakan coba lagi nanti.",
-            "Something went wrong on the server. Please try again later.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "internal",
+        }
+    )
 
 
 # --------------------------------------------------------------------------

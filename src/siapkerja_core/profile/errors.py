@@ -4,12 +4,11 @@ and :class:`ProfileWarning` (a difference from the NIK, never an error).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import ClassVar, cast
 
 from attrs import frozen
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.i18n import pick
 
 __all__ = ["ProfileDomainError", "ProfileError", "ProfileWarning"]
@@ -41,40 +40,17 @@ class ProfileError(ProfileDomainError, ValueError):
     document) and ``errors`` holds every problem found, not just the first.
     """
 
-    messages: ClassVar[Mapping[str, Message]] = {
-        "invalid_field": (
-            "Isian {field} tidak valid: {reason_id}.",
-            "Field {field} is invalid: {reason}.",
-        ),
-        "village": (
-            "Isian {field}: {village_code!r} bukan kode desa/kelurahan Kemendagri.",
-            "Field {field}: {village_code!r} is not a Kemendagri village (desa/kelurahan) code.",
-        ),
-        "date_order": (
-            "Isian {field}: akhir ({end}) tidak boleh sebelum awal ({start}).",
-            "Field {field}: the end ({end}) cannot be before the start ({start}).",
-        ),
-        "photo_type": (
-            "Isian {field}: {reason_id}.",
-            "Field {field}: {reason}.",
-        ),
-        "photo_size": (
-            "Isian {field}: foto berukuran {size} bita; yang diterima {min_size} bita"
-            " sampai {max_size} bita (2 MiB).",
-            "Field {field}: the photo has {size} bytes; {min_size} to {max_size} bytes"
-            " (2 MiB) are accepted.",
-        ),
-        "private_section": (
-            "Isian {field}: bagian {section!r} berisi data pribadi dan tidak dapat"
-            " ditampilkan untuk umum.",
-            "Field {field}: the {section!r} section holds personal data and can never be"
-            " published.",
-        ),
-        "unknown_section": (
-            "Bagian profil {section!r} tidak dikenal. Yang tersedia: {known}.",
-            "Unknown profile section {section!r}. Known: {known}.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "invalid_field",
+            "village",
+            "date_order",
+            "photo_type",
+            "photo_size",
+            "private_section",
+            "unknown_section",
+        }
+    )
 
     def __init__(self, code: str, **params: object) -> None:
         if "reason" in params and "reason_id" not in params:

@@ -44,7 +44,7 @@ from typing import Any, ClassVar, Final, TypeVar, cast
 import segno
 from segno import consts as _consts
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 
 __all__ = [
     "ALPHANUMERIC_CHARSET",
@@ -94,16 +94,12 @@ class QrError(SiapkerjaError, ValueError):
     """The text or the options cannot make a QR code."""
 
     domain = "qr"
-    messages: ClassVar[dict[str, Message]] = {
-        "empty": (
-            "Teks untuk kode QR kosong.",
-            "The text for the QR code is empty.",
-        ),
-        "option": (
-            "Pilihan kode QR {name}={value!r} tidak valid: {reason}.",
-            "QR option {name}={value!r} is invalid: {reason}.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "empty",
+            "option",
+        }
+    )
 
 
 class QrTooLarge(QrError):
@@ -113,14 +109,11 @@ class QrTooLarge(QrError):
     ``">40"`` if none fits), ``max_version`` and ``error`` (the level).
     """
 
-    messages: ClassVar[dict[str, Message]] = {
-        "too_large": (
-            "Teks {length} karakter butuh kode QR versi {version} pada tingkat {error},"
-            " melebihi batas versi {max_version}. Perpendek tautan atau token.",
-            "{length} characters need QR version {version} at level {error},"
-            " above the limit of version {max_version}. Shorten the link or token.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "too_large",
+        }
+    )
 
 
 def segments_for(text: str, *, uppercase_host: bool = False) -> list[tuple[str, int]]:

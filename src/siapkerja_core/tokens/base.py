@@ -5,13 +5,12 @@ limits, the base32 encoding of fields, and the claims a verified token yields.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import ClassVar, Final
 
 from attrs import frozen
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 
 __all__ = [
     "ACCESS_SALT",
@@ -44,43 +43,18 @@ class TokenError(SiapkerjaError):
     """
 
     domain = "token"
-    messages: ClassVar[Mapping[str, Message]] = {
-        "malformed": (
-            "Kode ini bukan kode SIAPkerja yang valid (formatnya tidak dikenali).",
-            "This is not a valid SIAPkerja code (unrecognised format).",
-        ),
-        "forged": (
-            "Tanda tangan kode tidak sah: kode palsu, rusak, atau kuncinya sudah tidak berlaku.",
-            "The code's signature is invalid: it is forged, damaged, or its key is no longer"
-            " valid.",
-        ),
-        "expired": (
-            "Kode sudah kedaluwarsa atau belum berlaku; tampilkan kode yang terbaru.",
-            "The code has expired or is not valid yet; show the current code.",
-        ),
-        "revoked": (
-            "Kode ini sudah dicabut: kartunya diterbitkan ulang atau dinonaktifkan.",
-            "This code has been revoked: the card was re-issued or deactivated.",
-        ),
-        "wrong_mode": (
-            "Jenis kode salah: kode tautan profil dan kode akses (presensi) tidak dapat saling"
-            " menggantikan.",
-            "Wrong kind of code: a profile link and an access (check-in) code cannot stand in"
-            " for each other.",
-        ),
-        "wrong_purpose": (
-            "Kode ini dibuat untuk kegiatan lain.",
-            "This code was made for a different event or purpose.",
-        ),
-        "replayed": (
-            "Kartu ini sudah tercatat hadir pada {first_at}.",
-            "This card already checked in at {first_at}.",
-        ),
-        "no_key": (
-            "Keyring ini tidak punya kunci penanda tangan {kind} yang aktif.",
-            "This keyring has no active {kind} signing key.",
-        ),
-    }
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "malformed",
+            "forged",
+            "expired",
+            "revoked",
+            "wrong_mode",
+            "wrong_purpose",
+            "replayed",
+            "no_key",
+        }
+    )
 
 
 # --- the text alphabet -------------------------------------------------------------
