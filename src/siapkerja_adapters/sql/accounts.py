@@ -21,7 +21,8 @@ from siapkerja_adapters.sql.base import (
     _Repository,
     _storage_error,
 )
-from siapkerja_core.model import (
+from siapkerja_core.ports import AccountConflict, StorageError
+from siapkerja_core.records import (
     AccountRecord,
     OtpChallenge,
     OtpPurpose,
@@ -30,7 +31,6 @@ from siapkerja_core.model import (
     RegistrationStatus,
     SessionRecord,
 )
-from siapkerja_core.ports import AccountConflict, StorageError
 
 if TYPE_CHECKING:
     from siapkerja_adapters.sql.storage import SqlStorage

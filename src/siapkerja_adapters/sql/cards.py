@@ -12,9 +12,9 @@ from sqlalchemy import bindparam, select
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _context, _Repository
 from siapkerja_core.converter import unstructure
-from siapkerja_core.model import CardRecord
 from siapkerja_core.ports import CardConflict
 from siapkerja_core.profile import Profile
+from siapkerja_core.records import CardRecord
 
 
 class _Profiles(_Repository):

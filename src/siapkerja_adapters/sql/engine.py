@@ -10,7 +10,7 @@ This module owns how a database URL becomes a configured SQLAlchemy
   queue on the busy timeout instead of failing with "database is locked"
   when a reader tries to become a writer. Single statements (a scan, a
   ledger entry, a counter) run without ``BEGIN``. (An in-memory URL is
-  turned into a temporary file by :class:`~.store.SqlStorage`, since a memory
+  turned into a temporary file by :class:`~.storage.SqlStorage`, since a memory
   database cannot be shared by a pool's connections.)
 * **PostgreSQL** — ``postgresql://`` means psycopg 3; a pool of
   connections (``QueuePool``) checked before use, the session time zone in

@@ -12,8 +12,8 @@ from sqlalchemy import Row, bindparam, select, update
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _json, _Repository
 from siapkerja_core.disclosure import Verifier
-from siapkerja_core.model import AccessRecord, ConsentRecord
 from siapkerja_core.ports import CheckInConflict
+from siapkerja_core.records import AccessRecord, ConsentRecord
 from siapkerja_core.station import CheckIn
 
 _V = sk.verifiers.c

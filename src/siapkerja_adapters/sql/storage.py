@@ -73,9 +73,9 @@ from siapkerja_adapters.sql.keyring import KEYRING_NAME
 from siapkerja_adapters.sql.ledger import _K, _LOG_INSERT, _access_params
 from siapkerja_adapters.sql.transaction import SqlTransaction, _Scope
 from siapkerja_core.converter import structure_stored_profile, unstructure
-from siapkerja_core.model import AccessRecord, AccountRecord
 from siapkerja_core.ports import AccountConflict, ScanSubject, StorageError
 from siapkerja_core.profile import Profile
+from siapkerja_core.records import AccessRecord, AccountRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.dml import Insert

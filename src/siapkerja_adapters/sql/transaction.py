@@ -28,8 +28,8 @@ from siapkerja_adapters.sql.base import _context, _storage_error, logger
 from siapkerja_adapters.sql.cards import _C, _card, _Cards, _Profiles
 from siapkerja_adapters.sql.keyring import _Keyrings
 from siapkerja_adapters.sql.ledger import _AccessLog, _CheckIns, _Consents, _Verifiers
-from siapkerja_core.model import AccountRecord
 from siapkerja_core.ports import CardHolder
+from siapkerja_core.records import AccountRecord
 
 if TYPE_CHECKING:
     from siapkerja_adapters.sql.storage import SqlStorage

@@ -286,9 +286,11 @@ class Registrations:
         Importing the same person again returns the existing account (idempotent);
         the same NIK with other contacts is a conflict.
 
-        :raises InvalidNik, InvalidEmail, InvalidPhone, RegistrationError: bad fields,
-            ``registration.already_registered`` (other contacts), ``email_taken``,
-            ``phone_taken``.
+        :raises InvalidNik: a malformed NIK.
+        :raises InvalidEmail: a malformed e-mail address.
+        :raises InvalidPhone: a malformed mobile number.
+        :raises RegistrationError: ``registration.already_registered`` (other
+            contacts), ``email_taken``, ``phone_taken``.
         """
         parsed = parse_nik(nik)
         if not isinstance(full_name, str) or not full_name.strip() or len(full_name) > 100:
