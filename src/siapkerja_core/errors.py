@@ -32,18 +32,24 @@ Message = tuple[str, str]
 class _Templates(Mapping[str, Message]):
     """``code -> (Indonesian, English)`` templates of an error class, read from the catalogues."""
 
-    __slots__ = ("_codes", "_domain")
+    __slots__ = ("_codes", "_domain", "_inline")
 
-    def __init__(self, domain: str, codes: frozenset[str]) -> None:
+    def __init__(
+        self, domain: str, codes: frozenset[str], inline: Mapping[str, Message] | None = None
+    ) -> None:
         self._domain = domain
         self._codes = codes
+        self._inline = inline or {}
 
     def __getitem__(self, code: str) -> Message:
         if code not in self._codes:
             raise KeyError(code)
         key = f"error.{self._domain}.{code}"
         catalogues = translations.catalogues()
-        return catalogues.template(key, "id"), catalogues.template(key, "en")
+        inline = self._inline.get(code)
+        if inline is None:
+            return catalogues.template(key, "id"), catalogues.template(key, "en")
+        return catalogues.find(key, "id") or inline[0], catalogues.find(key, "en") or inline[1]
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._codes))
@@ -63,6 +69,11 @@ class SiapkerjaError(Exception):
     so a deployer can reword it or add a language without code. A code not in
     ``codes`` is a programming error and fails loudly. ``messages`` gives the
     (Indonesian, English) templates by code, for documentation and tests.
+
+    A plug-in's error class may still set ``messages`` to a mapping of code
+    -> (Indonesian, English) templates, as in 0.1: its codes are the mapping's
+    keys, and its templates answer wherever no catalogue holds the key (a
+    deployer's catalogue can still reword them).
     """
 
     # Slots make creating an error cheaper (no per-instance dict); a subclass
@@ -72,14 +83,20 @@ class SiapkerjaError(Exception):
     domain: ClassVar[str] = "siapkerja"
     codes: ClassVar[frozenset[str]] = frozenset()
     messages: ClassVar[Mapping[str, Message]] = _Templates("siapkerja", frozenset())
+    _inline: ClassVar[Mapping[str, Message]] = {}
 
     code: str
     params: Mapping[str, object]
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if "codes" in cls.__dict__ or "domain" in cls.__dict__:
-            cls.messages = _Templates(cls.domain, cls.codes)
+        own = cls.__dict__.get("messages")
+        if own is not None and not isinstance(own, _Templates):
+            # Templates written in the class (a plug-in's, as in 0.1).
+            cls._inline = {**cls._inline, **own}
+            cls.codes = cls.codes | frozenset(own)
+        if own is not None or "codes" in cls.__dict__ or "domain" in cls.__dict__:
+            cls.messages = _Templates(cls.domain, cls.codes, cls._inline)
 
     def __init__(self, code: str, **params: object) -> None:
         if code not in self.codes:
@@ -107,7 +124,15 @@ class SiapkerjaError(Exception):
 
     def message(self, lang: str = "id") -> str:
         """The message in ``lang`` (any language with a catalogue; others give Indonesian)."""
-        return translations.text(f"error.{self.domain}.{self.code}", lang, **self.params)
+        key = f"error.{self.domain}.{self.code}"
+        if self.code in self._inline:  # a plug-in's own templates, unless a catalogue rewords
+            catalogues = translations.catalogues()
+            code = catalogues.language(lang)
+            template = catalogues.find(key, code)
+            if template is None:
+                template = self._inline[self.code][1 if code == "en" else 0]
+            return template.format(**self.params)
+        return translations.text(key, lang, **self.params)
 
     def __str__(self) -> str:
         return f"[{self.full_code}] {self.message_id} / {self.message_en}"

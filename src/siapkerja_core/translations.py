@@ -102,19 +102,29 @@ class Catalogues:
         """The unformatted template of ``key`` in ``lang``."""
         return self._chain(self.language(lang)).gettext(key)
 
-    def _chain(self, lang: str) -> gettext.NullTranslations:
-        chain = self._chains.get(lang)
+    def find(self, key: str, lang: str | None = DEFAULT_LANGUAGE) -> str | None:
+        """The template of ``key`` in ``lang``'s own catalogues only (no Indonesian fallback).
+
+        ``None`` when none of them holds it: for a caller with a text of its
+        own to fall back on (a plug-in's error templates) before Indonesian.
+        """
+        template = self._chain(self.language(lang), fallback=False).gettext(key)
+        return None if template == key else template
+
+    def _chain(self, lang: str, *, fallback: bool = True) -> gettext.NullTranslations:
+        name = lang if fallback else f"{lang}!"
+        chain = self._chains.get(name)
         if chain is not None:
             return chain
         with self._lock:
-            chain = self._chains.get(lang)
+            chain = self._chains.get(name)
             if chain is None:
-                chain = self._build(lang)
-                self._chains[lang] = chain
+                chain = self._build(lang, fallback=fallback)
+                self._chains[name] = chain
         return chain
 
-    def _build(self, lang: str) -> gettext.NullTranslations:
-        wanted = [lang] if lang == DEFAULT_LANGUAGE else [lang, DEFAULT_LANGUAGE]
+    def _build(self, lang: str, *, fallback: bool) -> gettext.NullTranslations:
+        wanted = [lang] if lang == DEFAULT_LANGUAGE or not fallback else [lang, DEFAULT_LANGUAGE]
         links: list[gettext.NullTranslations] = []
         for code in wanted:
             for directory in self.directories:

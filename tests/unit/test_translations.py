@@ -114,3 +114,31 @@ def test_every_error_code_has_a_text(lang: str) -> None:
         if translations.text(f"error.{cls.domain}.{code}", lang) == f"error.{cls.domain}.{code}"
     ]
     assert missing == []
+
+
+def test_a_plug_in_error_written_for_0_1_keeps_its_own_templates(tmp_path: Path) -> None:
+    from siapkerja_core.errors import SiapkerjaError
+
+    class GatewayError(SiapkerjaError):  # a third-party adapter's error, as 0.1 documented it
+        domain = "acme_gateway"
+        messages = {  # noqa: RUF012 - the 0.1 spelling under test
+            "down": ("Gateway {name} mati.", "Gateway {name} is down."),
+        }
+
+    error = GatewayError("down", name="ACME")
+    assert GatewayError.codes == frozenset({"down"})
+    assert (error.message_id, error.message_en) == ("Gateway ACME mati.", "Gateway ACME is down.")
+    assert error.message("en-US") == "Gateway ACME is down."
+    assert dict(GatewayError.messages) == {
+        "down": ("Gateway {name} mati.", "Gateway {name} is down.")
+    }
+    with pytest.raises(KeyError):
+        GatewayError("other")
+    # A deployer's catalogue still rewords it.
+    _compile(tmp_path, "id", {"error.acme_gateway.down": "Layanan {name} sedang gangguan."})
+    try:
+        translations.use_directories([tmp_path])
+        assert error.message_id == "Layanan ACME sedang gangguan."
+        assert error.message_en == "Gateway ACME is down."
+    finally:
+        translations.use_directories([])
