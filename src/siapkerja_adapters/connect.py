@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Final
 
 from siapkerja_adapters import builtin
+from siapkerja_core import translations
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.events import AdapterBuilt
 from siapkerja_core.limits import JourneyPolicy
@@ -67,6 +68,28 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, object]:
             reason=f"keys {', '.join(stray)} are outside the [{_TABLE}] table",
         )
     return dict(table)
+
+
+def use_locale_dirs(settings: Settings) -> None:
+    """Search the ``locale_dirs`` catalogues before the packaged ones (process-wide).
+
+    Each directory holds ``<lang>/LC_MESSAGES/siapkerja.mo`` files with only
+    the texts a deployer rewords, or a whole new language. Unset leaves the
+    catalogues in use alone. A relative path is relative to the current directory.
+
+    :raises ConfigurationError: ``config.invalid`` for a directory that does not exist.
+    """
+    directories = settings.get_paths("locale_dirs")
+    if not directories:
+        return
+    for directory in directories:
+        if not os.path.isdir(directory):
+            raise ConfigurationError(
+                "invalid",
+                name="locale_dirs",
+                reason=f"no such directory: {os.path.abspath(directory)}",
+            )
+    translations.use_directories(directories)
 
 
 SHARED_COUNTERS: Final = "storage"
@@ -122,7 +145,9 @@ def connect(
     :param policy: the journey's limits (default: :class:`JourneyPolicy` defaults).
     :param clock: the current aware time (tests, simulations).
     :param hasher: the password hasher (default: Argon2id with OWASP parameters).
-    :param settings: settings by key (``sms="memory"``, ``dukcapil_residents=...``).
+    :param settings: settings by key (``sms="memory"``, ``dukcapil_residents=...``,
+        ``locale_dirs=["locale"]``: catalogues searched before the packaged ones,
+        for the whole process; see :func:`use_locale_dirs`).
     :raises ConfigurationError: a bad file, value, profile or plug-in.
     :raises UnknownAdapter: a requested adapter that is not registered.
     """
@@ -130,6 +155,7 @@ def connect(
     config_path = config if config is not None else (env.get(CONFIG_ENV) or None)
     file_values = read_config_file(config_path) if config_path is not None else {}
     resolved = resolve_settings(profile, kwargs=settings, environ=env, file_values=file_values)
+    use_locale_dirs(resolved)
 
     host = PluginHost.create(
         load_entrypoints=load_entrypoints,

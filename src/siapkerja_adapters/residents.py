@@ -11,7 +11,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from importlib.resources import files
@@ -19,7 +19,8 @@ from typing import ClassVar, Final, Literal
 
 import attrs
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core import translations
+from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.nik import InvalidNik, parse_nik
 
 __all__ = [
@@ -69,37 +70,8 @@ class ResidentDataError(SiapkerjaError, ValueError):
     )
 
 
-# reason -> (Indonesian, English) explanation shown in a ``row`` error.
-_ROW_REASONS: Final[Mapping[str, Message]] = {
-    "nik_number": (
-        "NIK tersimpan sebagai angka oleh spreadsheet (mis. 3.17101E+15) sehingga"
-        " digit-digitnya hilang; ekspor ulang kolom NIK sebagai teks.",
-        "the NIK was stored as a number by a spreadsheet (e.g. 3.17101E+15), so its"
-        " digits are lost; export the NIK column again as text.",
-    ),
-    "birth_date": (
-        "tanggal lahir harus YYYY-MM-DD atau DD-MM-YYYY dan merupakan tanggal yang valid.",
-        "the birth date must be YYYY-MM-DD or DD-MM-YYYY and a real date.",
-    ),
-    "sex": (
-        "jenis kelamin harus L (laki-laki) atau P (perempuan).",
-        "sex must be L (male) or P (female).",
-    ),
-    "active": (
-        "kolom active harus true/false (atau 1/0, ya/tidak).",
-        "active must be true/false (or 1/0, yes/no).",
-    ),
-    "columns": (
-        "jumlah kolom ({count}) tidak sama dengan header ({expected}).",
-        "the row has {count} columns, the header {expected}.",
-    ),
-    "empty": ("kolom ini tidak boleh kosong.", "this column cannot be empty."),
-    "duplicate": (
-        "NIK yang sama sudah ada di baris {first}.",
-        "the same NIK already appears on line {first}.",
-    ),
-    "csv": ("baris CSV tidak dapat diurai: {error}", "the CSV row cannot be parsed: {error}"),
-}
+# A row error's explanation is the catalogue text ``residents.reason.<reason>``
+# (``nik.*`` reasons: the NIK error's own message).
 
 
 def _row_error(
@@ -109,8 +81,9 @@ def _row_error(
         nik_error = InvalidNik(reason.removeprefix("nik."), **extra)
         detail_id, detail_en = nik_error.message_id, nik_error.message_en
     else:
-        template_id, template_en = _ROW_REASONS[reason]
-        detail_id, detail_en = template_id.format(**extra), template_en.format(**extra)
+        key = f"residents.reason.{reason}"
+        detail_id = translations.text(key, "id", **extra)
+        detail_en = translations.text(key, "en", **extra)
     return ResidentDataError(
         "row",
         path=path,
@@ -226,9 +199,13 @@ def _read(stream: Iterable[str], path: str) -> list[Resident]:
             list(CSV_COLUMNS),
             [*CSV_COLUMNS, _OPTIONAL_COLUMN],
         ):
-            found = "(kosong / empty)" if header is None else ",".join(header)[:200]
+            found = None if header is None else ",".join(header)[:200]
             raise ResidentDataError(
-                "header", path=path, expected=",".join(CSV_COLUMNS), found=found
+                "header",
+                path=path,
+                expected=",".join(CSV_COLUMNS),
+                found_id=found or translations.text("residents.header.empty", "id"),
+                found_en=found or translations.text("residents.header.empty", "en"),
             )
         header = [cell.strip() for cell in header]
         residents: list[Resident] = []
@@ -266,9 +243,18 @@ def read_residents(path: str | os.PathLike[str]) -> list[Resident]:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             return _read(handle, shown)
     except UnicodeDecodeError:
-        raise ResidentDataError("file", path=shown, reason="not UTF-8 text") from None
+        raise ResidentDataError(
+            "file",
+            path=shown,
+            reason="not UTF-8 text",
+            reason_id=translations.text("residents.reason.not_utf8", "id"),
+            reason_en=translations.text("residents.reason.not_utf8", "en"),
+        ) from None
     except OSError as error:
-        raise ResidentDataError("file", path=shown, reason=error.strerror or str(error)) from None
+        reason = error.strerror or str(error)  # the system's words: no catalogue has them
+        raise ResidentDataError(
+            "file", path=shown, reason=reason, reason_id=reason, reason_en=reason
+        ) from None
 
 
 @cache

@@ -32,6 +32,7 @@ __all__ = [
     "CONFIG_ENV",
     "ENV_PREFIX",
     "MIN_SECRET_BYTES",
+    "PATH_LIST_KEYS",
     "PLUGINS_ENV",
     "PROFILES",
     "Settings",
@@ -47,6 +48,9 @@ CONFIG_ENV: Final = "SIAPKERJA_CONFIG"
 """Environment variable naming the TOML settings file."""
 PLUGINS_ENV: Final = "SIAPKERJA_PLUGINS"
 """Environment variable limiting which entry-point plug-ins load (comma list; empty: none)."""
+
+PATH_LIST_KEYS: Final = frozenset({"locale_dirs"})
+"""Settings that take a list of paths: a TOML or Python list, or ``os.pathsep``-separated text."""
 
 MIN_SECRET_BYTES: Final = 16
 """The shortest secret accepted for ``secret_key`` (32 random bytes recommended)."""
@@ -238,6 +242,17 @@ class Settings:
         text = self._text(key)
         return default if text is None else text
 
+    def get_paths(self, key: str) -> tuple[str, ...]:
+        """The setting ``key`` as a list of paths: separated by ``os.pathsep`` (``:``/``;``).
+
+        A TOML list or a keyword-argument list is stored that way too; blank
+        entries are dropped; unset gives ``()``.
+        """
+        text = self._text(key)
+        if text is None:
+            return ()
+        return tuple(part.strip() for part in text.split(os.pathsep) if part.strip())
+
     def require_str(self, key: str, *, reason: str = "required") -> str:
         """The setting ``key`` stripped of blanks.
 
@@ -410,6 +425,14 @@ def _as_setting(key: str, value: object, origin: str) -> str:
         return str(value)
     if isinstance(value, os.PathLike):
         return os.fsdecode(value)
+    if (
+        key in PATH_LIST_KEYS
+        and isinstance(value, list | tuple)
+        and all(isinstance(v, str | os.PathLike) for v in value)
+    ):
+        # A list of paths (``locale_dirs = ["a", "b"]``) is kept as the environment
+        # spells it: joined by os.pathsep, read back with Settings.get_paths.
+        return os.pathsep.join(v if isinstance(v, str) else os.fsdecode(v) for v in value)
     raise ConfigurationError(
         "invalid",
         name=key,

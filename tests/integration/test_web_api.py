@@ -1164,11 +1164,11 @@ def test_status_of_the_named_codes(code: str, status: int) -> None:
 def test_codes_outside_the_table_fall_back_by_domain() -> None:
     class PluginTokenError(SiapkerjaError):
         domain = "token"
-        messages = {"shiny_new": ("baru", "new")}  # noqa: RUF012
+        codes = frozenset({"shiny_new"})  # its texts: error.token.shiny_new in a catalogue
 
     class PluginError(SiapkerjaError):
         domain = "someplugin"
-        messages = {"broke": ("rusak", "broke")}  # noqa: RUF012
+        codes = frozenset({"broke"})
 
     assert status_of(PluginTokenError("shiny_new")) == DOMAIN_STATUSES["token"] == 400
     assert status_of(PluginError("broke")) == 500

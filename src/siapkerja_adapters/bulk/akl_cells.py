@@ -24,7 +24,7 @@ from siapkerja_core.profile import (
 
 if TYPE_CHECKING:
     pass
-from siapkerja_adapters.bulk.errors import BulkDataError, _value_error
+from siapkerja_adapters.bulk.errors import BulkDataError, _value_error, in_both
 
 AKL_COLUMNS: Final[tuple[str, ...]] = (
     "nik",
@@ -134,8 +134,8 @@ def _enum_value(column: str, text: str) -> str:
     if found is None:
         raise _value_error(
             column,
-            f"nilai tidak dikenal; gunakan salah satu dari {allowed}",
-            f"unknown value; use one of {allowed}",
+            "bulk.reason.unknown_value",
+            allowed=allowed,
         )
     return found
 
@@ -152,8 +152,7 @@ def _birth_date(text: str) -> str:
     except ValueError:
         raise _value_error(
             "birth_date",
-            "tanggal harus TTTT-BB-HH atau HH-BB-TTTT dan merupakan tanggal yang valid",
-            "the date must be YYYY-MM-DD or DD-MM-YYYY and a real date",
+            "bulk.reason.date",
         ) from None
 
 
@@ -161,48 +160,42 @@ def _gpa(text: str) -> float:
     if not _GPA.fullmatch(text):
         raise _value_error(
             "education_gpa",
-            "IPK harus angka seperti 3,45 atau 3.45",
-            "the GPA must be a number such as 3.45 or 3,45",
+            "bulk.reason.gpa",
         )
     return float(text.replace(",", "."))
 
 
 def _year(column: str, text: str) -> int:
     if not _YEAR.fullmatch(text):
-        raise _value_error(column, "tahun harus 4 angka", "a year has 4 digits")
+        raise _value_error(column, "bulk.reason.year")
     return int(text)
 
 
-def _photo_error(reason_id: str, reason_en: str) -> BulkDataError:
-    return BulkDataError("photo", column="photo", reason_id=reason_id, reason_en=reason_en)
+def _photo_error(key: str) -> BulkDataError:
+    return BulkDataError("photo", column="photo", **in_both("reason", key))
 
 
 def _photo(text: str, photo_dir: Path) -> bytes:
     """A ``data:`` URI (base64) or a file path under ``photo_dir`` → the image bytes."""
     if match := _DATA_URI.fullmatch(text):
         if match[2] is None:
-            raise _photo_error("data: URI harus base64", "a data: URI must be base64")
+            raise _photo_error("bulk.reason.photo_uri")
         try:
             content = base64.b64decode("".join(match[3].split()), validate=True)
         except (binascii.Error, ValueError):
-            raise _photo_error("base64 tidak valid", "invalid base64") from None
+            raise _photo_error("bulk.reason.photo_base64") from None
         return content
     base = photo_dir.resolve()
     target = (base / text).resolve()
     # Only files under the photo directory: a register cannot make us read /etc/….
     if not target.is_relative_to(base):
-        raise _photo_error(
-            "berkas foto harus berada di folder foto", "the photo file must be in the photo folder"
-        )
+        raise _photo_error("bulk.reason.photo_outside")
     try:
         if target.stat().st_size > MAX_PHOTO_BYTES:
-            raise _photo_error("foto lebih dari 2 MiB", "the photo is larger than 2 MiB")
+            raise _photo_error("bulk.reason.photo_too_large")
         return target.read_bytes()
     except OSError:
-        raise _photo_error(
-            "berkas foto tidak ditemukan atau tidak dapat dibaca",
-            "the photo file is missing or cannot be read",
-        ) from None
+        raise _photo_error("bulk.reason.photo_unreadable") from None
 
 
 def _sections(values: Mapping[str, str], photo_dir: Path) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from siapkerja_core import translations
 from siapkerja_core.converter import merge_profile
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 from siapkerja_core.nik import parse_nik
@@ -23,7 +24,7 @@ from siapkerja_adapters.bulk.akl_cells import (
     _column_of,
     _sections,
 )
-from siapkerja_adapters.bulk.errors import BulkDataError
+from siapkerja_adapters.bulk.errors import BulkDataError, in_both
 from siapkerja_adapters.bulk.jobs import Progress
 from siapkerja_adapters.bulk.report import BadRow, ImportReport
 from siapkerja_adapters.residents import NUMERIC_NIK
@@ -103,21 +104,20 @@ def _header(cells: list[str], path: str) -> list[str]:
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     repeated = sorted({name for name in header if header.count(name) > 1})
     if unknown or missing or repeated:
-        parts_id: list[str] = []
-        parts_en: list[str] = []
+        parts: list[tuple[str, str]] = []  # (catalogue key, the columns it names)
         if missing:
-            parts_id.append("kolom wajib tidak ada: " + ", ".join(missing))
-            parts_en.append("required columns missing: " + ", ".join(missing))
+            parts.append(("bulk.header.missing", ", ".join(missing)))
         if unknown:
-            shown = ", ".join(name[:40] for name in unknown[:5])
-            parts_id.append("kolom tidak dikenal: " + shown)
-            parts_en.append("unknown columns: " + shown)
+            parts.append(("bulk.header.unknown", ", ".join(name[:40] for name in unknown[:5])))
         if repeated:
-            parts_id.append("kolom ganda: " + ", ".join(repeated))
-            parts_en.append("repeated columns: " + ", ".join(repeated))
-        raise BulkDataError(
-            "header", path=path, problem_id="; ".join(parts_id), problem_en="; ".join(parts_en)
-        )
+            parts.append(("bulk.header.repeated", ", ".join(repeated)))
+        problems = {
+            f"problem_{lang}": "; ".join(
+                translations.text(key, lang, columns=columns) for key, columns in parts
+            )
+            for lang in ("id", "en")
+        }
+        raise BulkDataError("header", path=path, **problems)
     return header
 
 
@@ -156,34 +156,29 @@ def import_akl(
         with open(path, encoding="utf-8-sig", newline="") as handle:
             first = handle.readline()
             if not first.strip():
-                raise BulkDataError(
-                    "header",
-                    path=shown,
-                    problem_id="berkas kosong",
-                    problem_en="the file is empty",
-                )
+                raise BulkDataError("header", path=shown, **in_both("problem", "bulk.header.empty"))
             reader = csv.reader(itertools.chain([first], handle), delimiter=_delimiter(first))
             header = _header(next(reader), shown)
             _read_rows(reader, header, importer, progress)
     except UnicodeDecodeError:
         raise BulkDataError(
-            "file", path=shown, reason_id="bukan teks UTF-8", reason_en="not UTF-8 text"
+            "file", path=shown, **in_both("reason", "bulk.reason.not_utf8")
         ) from None
     except OSError as error:
-        reason_id, reason_en = _os_reason(error)
-        raise BulkDataError("file", path=shown, reason_id=reason_id, reason_en=reason_en) from None
+        raise BulkDataError("file", path=shown, **_os_reason(error)) from None
     return importer.report()
 
 
-def _os_reason(error: OSError) -> tuple[str, str]:
+def _os_reason(error: OSError) -> dict[str, str]:
+    """``reason_id`` and ``reason_en`` of a file that cannot be opened."""
     if isinstance(error, FileNotFoundError):
-        return "berkas tidak ditemukan", "no such file"
+        return in_both("reason", "bulk.reason.no_file")
     if isinstance(error, PermissionError):
-        return "tidak ada izin membaca", "permission denied"
+        return in_both("reason", "bulk.reason.permission")
     if isinstance(error, IsADirectoryError):
-        return "ini sebuah folder", "it is a directory"
-    reason = error.strerror or type(error).__name__
-    return reason, reason
+        return in_both("reason", "bulk.reason.directory")
+    reason = error.strerror or type(error).__name__  # the system's words: no catalogue has them
+    return {"reason_id": reason, "reason_en": reason}
 
 
 def _read_rows(

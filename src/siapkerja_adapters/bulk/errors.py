@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
+from siapkerja_core import translations
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
-
-if TYPE_CHECKING:
-    pass
 
 
 class OfflineRegistryRequired(ConfigurationError):
@@ -56,5 +54,17 @@ class BulkDataError(SiapkerjaError, ValueError):
         return None if value is None else str(value)
 
 
-def _value_error(column: str, reason_id: str, reason_en: str) -> BulkDataError:
-    return BulkDataError("value", column=column, reason_id=reason_id, reason_en=reason_en)
+def in_both(name: str, key: str, **params: object) -> dict[str, str]:
+    """``{name}_id`` and ``{name}_en``: the catalogue text ``key`` in both languages.
+
+    A ``bulk.*`` error's templates each name the reason in their own language.
+    """
+    return {
+        f"{name}_id": translations.text(key, "id", **params),
+        f"{name}_en": translations.text(key, "en", **params),
+    }
+
+
+def _value_error(column: str, key: str, **params: object) -> BulkDataError:
+    """A ``bulk.value`` error: ``column``'s value is refused for the reason ``key``."""
+    return BulkDataError("value", column=column, **in_both("reason", key, **params))

@@ -37,6 +37,7 @@ from typing import Any, ClassVar, Final
 
 from starlette.responses import Response
 
+from siapkerja_core import translations
 from siapkerja_core.errors import SiapkerjaError
 
 __all__ = [
@@ -303,21 +304,23 @@ def retry_after(error: SiapkerjaError, status: int, now: datetime | None = None)
 
 
 def negotiate_language(header: str | None) -> str:
-    """``"en"`` or ``"id"`` from an ``Accept-Language`` header; Indonesian unless English wins.
+    """The catalogue language an ``Accept-Language`` header prefers; else Indonesian.
 
+    ``"en"`` or ``"id"``, or a language a deployer's catalogues add (``jv``).
     Quality values are honoured (``"id;q=0.5, en"`` is English); ``*`` and
     ``in`` (the old code for Indonesian) count as Indonesian.
     """
     if not header:
         return "id"
+    known = translations.languages()
     best, best_q = "id", -1.0
     for item in header.split(",")[:20]:
         tag, _, rest = item.strip().partition(";")
         primary = tag.strip().lower().split("-")[0]
-        if primary == "en":
-            lang = "en"
-        elif primary in ("id", "in", "*"):
+        if primary in ("in", "*"):
             lang = "id"
+        elif primary in known:
+            lang = primary
         else:
             continue
         quality = 1.0

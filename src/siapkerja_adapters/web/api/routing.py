@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 from fastapi.exceptions import RequestValidationError
@@ -29,6 +29,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Receive, Scope, Send
 
+from siapkerja_core import translations
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.service import Siapkerja
 
@@ -45,22 +46,20 @@ API_CONTEXT: Final = "siapkerja.api"
 
 _MAX_SHOWN_FIELD: Final = 100  # an unknown member's name is echoed, but not a megabyte of it
 
-# Why a value is refused, in (Indonesian, English).
-_REQUIRED: Final = ("wajib diisi", "is required")
-_NOT_TEXT: Final = ("harus berupa teks", "must be a string")
-_NOT_OBJECT: Final = ("harus berupa objek JSON", "must be a JSON object")
-_NOT_LIST: Final = ("harus berupa daftar", "must be a list")
-_UNKNOWN: Final = ("bukan isian yang dikenal", "is not a known field")
-_NOT_JSON: Final = ("bukan JSON yang valid", "is not valid JSON")
-_NOT_UTF8: Final = ("bukan teks UTF-8", "is not UTF-8 text")
-_BAD_CHAR: Final = (
-    "berisi karakter yang tidak diizinkan (NUL atau surrogate)",
-    "contains a character that is not allowed (NUL or a lone surrogate)",
-)
+# Why a value is refused: a catalogue key (``api.reason.*``) and its params.
+Reason = tuple[str, Mapping[str, object]]
+_REQUIRED: Final[Reason] = ("api.reason.required", {})
+_NOT_TEXT: Final[Reason] = ("api.reason.not_text", {})
+_NOT_OBJECT: Final[Reason] = ("api.reason.not_object", {})
+_NOT_LIST: Final[Reason] = ("api.reason.not_list", {})
+_UNKNOWN: Final[Reason] = ("api.reason.unknown", {})
+_NOT_JSON: Final[Reason] = ("api.reason.not_json", {})
+_NOT_UTF8: Final[Reason] = ("api.reason.not_utf8", {})
+_BAD_CHAR: Final[Reason] = ("api.reason.bad_char", {})
 
 
-def _reason(error: Any) -> tuple[str, str]:
-    """A pydantic error's reason in (Indonesian, English)."""
+def _reason(error: Any) -> Reason:
+    """A pydantic error's reason: its catalogue key and params."""
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "missing" or (kind == "string_type" and error.get("input") is None):
         return _REQUIRED  # null for a required member: as absent
@@ -77,16 +76,12 @@ def _reason(error: Any) -> tuple[str, str]:
     if kind == "json_invalid":
         return _NOT_JSON
     if kind == "string_too_long" or (kind == "too_long" and isinstance(error.get("input"), str)):
-        limit = ctx.get("max_length")
-        return (f"paling banyak {limit} karakter", f"must be at most {limit} characters")
+        return ("api.reason.too_long_text", {"limit": ctx.get("max_length")})
     if kind == "too_long":
-        limit = ctx.get("max_length")
-        return (f"paling banyak {limit} butir", f"must have at most {limit} items")
+        return ("api.reason.too_long_items", {"limit": ctx.get("max_length")})
     if kind == "literal_error":
-        allowed = str(ctx.get("expected", ""))
-        return (f"harus salah satu dari {allowed}", f"must be one of {allowed}")
-    message = str(error.get("msg", kind))
-    return (message, message)
+        return ("api.reason.one_of", {"allowed": str(ctx.get("expected", ""))})
+    return ("api.reason.other", {"message": str(error.get("msg", kind))})
 
 
 def _field(location: Sequence[Any]) -> tuple[str, str]:
@@ -106,11 +101,19 @@ def _field(location: Sequence[Any]) -> tuple[str, str]:
     return str(where), name
 
 
-def _refusal(code: str, field: str, reason: tuple[str, str]) -> RequestError:
-    return RequestError(code, field=field, reason_id=reason[0], reason=reason[1])
+def _refusal(code: str, field: str, reason: Reason) -> RequestError:
+    # The reason goes in both languages: the problem's params show both (a
+    # deployer's language names either in its template).
+    key, params = reason
+    return RequestError(
+        code,
+        field=field,
+        reason_id=translations.text(key, "id", **params),
+        reason=translations.text(key, "en", **params),
+    )
 
 
-def invalid_request(refusals: Sequence[tuple[bool, str, tuple[str, str]]]) -> RequestError:
+def invalid_request(refusals: Sequence[tuple[bool, str, Reason]]) -> RequestError:
     """ONE problem for every refusal (``in_body``, field, reason): the first names the code.
 
     ``params.field`` and the message name the first field; ``params.errors``

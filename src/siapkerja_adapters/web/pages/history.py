@@ -77,7 +77,7 @@ class HistoryPages:
                 {
                     "at": time_label(e.at),
                     "who": _who(e, t),
-                    "channel": t("history.access" if e.channel == "access" else "history.link"),
+                    "channel": t("history.access") if e.channel == "access" else t("history.link"),
                     "purpose": e.purpose or "-",
                     "fields": ", ".join(_field_label(f, t) for f in e.fields) or "-",
                 }

@@ -50,7 +50,7 @@ class RecoveryPages:
                 form_fields=("identifier",),
             )
         request.session[RESET_KEY] = answer.id
-        site.flash(request, "success", answer.message_id, answer.message_en)
+        site.flash_key(request, "success", "recovery.sent")
         return site.redirect(request, "recovery_reset")
 
     async def reset(self, request: Request) -> Response:

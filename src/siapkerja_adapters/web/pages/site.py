@@ -28,10 +28,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from siapkerja_adapters.web.i18n import CATALOGUE, Translator, select_language
+from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
 from siapkerja_adapters.web.pages.forms import FormErrors, page_status
 from siapkerja_adapters.web.security import csrf_token, new_session, verify_csrf
 from siapkerja_adapters.web.threads import WorkerThreads
+from siapkerja_core import translations
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.journey import LoginError
 from siapkerja_core.model import Account
@@ -129,20 +130,21 @@ class Site:
     # --- flash messages -----------------------------------------------------------------
 
     @staticmethod
-    def flash(request: Request, kind: str, text_id: str, text_en: str) -> None:
-        """Keep a message for the next page (``kind``: ``success`` or ``error``)."""
+    def flash(request: Request, kind: str, texts: Mapping[str, str]) -> None:
+        """Keep a message, by language, for the next page (``kind``: ``success`` or ``error``)."""
         messages = request.session.get(FLASH_KEY)
         messages = messages if isinstance(messages, list) else []
-        messages.append([kind, text_id, text_en])
+        messages.append([kind, dict(texts)])
         request.session[FLASH_KEY] = messages[-_FLASHES_KEPT:]
 
     def flash_key(self, request: Request, kind: str, key: str, **params: object) -> None:
-        """Keep the catalogue's message ``key``, in both languages, for the next page."""
-        id_text, en_text = CATALOGUE[key]
-        self.flash(request, kind, id_text.format(**params), en_text.format(**params))
+        """Keep the catalogue's message ``key``, in every language, for the next page."""
+        texts = {lang: translations.text(key, lang, **params) for lang in translations.languages()}
+        self.flash(request, kind, texts)
 
     def flash_error(self, request: Request, error: SiapkerjaError) -> None:
-        self.flash(request, "error", error.message_id, error.message_en)
+        texts = {lang: error.message(lang) for lang in translations.languages()}
+        self.flash(request, "error", texts)
 
     # --- rendering ----------------------------------------------------------------------
 
@@ -158,12 +160,15 @@ class Site:
         if has_session:
             stored = request.session.pop(FLASH_KEY, [])
             flashes = [
-                (str(entry[0]), str(entry[1] if lang == "id" else entry[2]))
+                (str(entry[0]), str(entry[1].get(lang) or entry[1].get(DEFAULT_LANGUAGE, "")))
                 for entry in (stored if isinstance(stored, list) else [])
-                if isinstance(entry, list) and len(entry) == 3
+                if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], dict)
             ]
         query = {k: v for k, v in request.query_params.items() if k != "lang"}
-        query["lang"] = t.other
+
+        def in_language(other: str) -> str:
+            return f"{request.url.path}?{urlencode({**query, 'lang': other})}"
+
         return {
             "request": request,
             "t": t,
@@ -171,7 +176,8 @@ class Site:
             "dev": self.dev,
             "csrf_token": csrf_token(request) if has_session else "",
             "url": partial(self.url, request),
-            "switch_url": f"{request.url.path}?{urlencode(query)}",
+            "switch_url": in_language(t.other),
+            "more_languages": [(other, t.name_of(other), in_language(other)) for other in t.more],
             "flashes": flashes,
             "errors": FormErrors(),
             "values": {},
