@@ -9,7 +9,7 @@ from typing import Any, Final
 import attrs
 from attrs import field, frozen
 
-from siapkerja_core.i18n import month_name, pick
+from siapkerja_core.i18n import month_name, text
 from siapkerja_core.profile.errors import ProfileError, _invalid, _Reason
 from siapkerja_core.profile.fields import _lenient, _parse_int
 
@@ -107,7 +107,7 @@ def _to_optional_year_month(value: YearMonth | str | tuple[int, int] | None) -> 
 
 
 def _period_label(start: YearMonth, end: YearMonth | None, lang: str) -> str:
-    until = end.label(lang) if end is not None else pick(lang, "Sekarang", "Present")
+    until = end.label(lang) if end is not None else text("label.period.present", lang)
     return f"{start.label(lang)} - {until}"
 
 

@@ -9,7 +9,7 @@ from typing import ClassVar, cast
 from attrs import frozen
 
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.i18n import pick
+from siapkerja_core.i18n import is_english
 
 __all__ = ["ProfileDomainError", "ProfileError", "ProfileWarning"]
 
@@ -88,8 +88,8 @@ class ProfileWarning:
     message_en: str
 
     def message(self, lang: str = "id") -> str:
-        """The message in ``lang`` (``"id"`` or ``"en"``)."""
-        return pick(lang, self.message_id, self.message_en)
+        """The message in ``lang``: English for an English tag, else Indonesian."""
+        return self.message_en if is_english(lang) else self.message_id
 
 
 class _Reason(ValueError):

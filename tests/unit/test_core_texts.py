@@ -1,0 +1,115 @@
+"""The core's labels, requirement names, month names and card texts come from the catalogues."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+
+from siapkerja_core import translations
+from siapkerja_core.completeness import PHOTO, RULE_SETS, MissingItem, ProfileIncomplete
+from siapkerja_core.i18n import month_name
+from siapkerja_core.profile import (
+    EducationLevel,
+    LanguageLevel,
+    MaritalStatus,
+    Religion,
+    Section,
+    Sex,
+    Stakeholder,
+    YearMonth,
+)
+from siapkerja_core.render.card import format_tanggal
+
+ENUMS = (EducationLevel, LanguageLevel, MaritalStatus, Religion, Section, Sex, Stakeholder)
+
+
+def _compile(directory: Path, lang: str, messages: dict[str, str]) -> None:
+    catalog = Catalog(locale=lang, domain="siapkerja")
+    for key, value in messages.items():
+        catalog.add(key, value)
+    target = directory / lang / "LC_MESSAGES" / "siapkerja.mo"
+    target.parent.mkdir(parents=True)
+    with target.open("wb") as handle:
+        write_mo(handle, catalog)
+
+
+@pytest.fixture
+def deployer(tmp_path: Path) -> Iterator[Path]:
+    """A deployer's catalogue directory, switched on process-wide for the test."""
+    yield tmp_path
+    translations.use_directories([])
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_label_and_requirement_is_in_the_catalogues(lang: str) -> None:
+    keys = [member.label_key for enum in ENUMS for member in enum]
+    keys += [f"requirement.{key}" for rules in RULE_SETS.values() for key in rules.keys]
+    keys += [f"month.{n}" for n in range(1, 13)]
+    missing = [key for key in keys if translations.text(key, lang) == key]
+    assert missing == []
+
+
+def test_labels_follow_the_language_rule() -> None:
+    assert MaritalStatus.BELUM_MENIKAH.label("en-US") == "Not married"
+    assert MaritalStatus.BELUM_MENIKAH.label("fr") == "Belum Menikah"
+    assert Section.WORK.label_id == "Pengalaman kerja"
+    assert PHOTO.label_id == "Foto"
+    assert PHOTO.label("EN") == "Photo"
+    assert YearMonth(2021, 6).label("en-GB") == "June 2021"
+
+
+def test_a_deployer_catalogue_rewords_labels_requirements_and_months(deployer: Path) -> None:
+    _compile(
+        deployer,
+        "id",
+        {
+            "label.marital_status.belum_menikah": "Lajang",
+            "requirement.photo": "Pasfoto",
+            "month.6": "Juni (VI)",
+            "render.card.issued": "Terbit",
+        },
+    )
+    translations.use_directories([deployer])
+    assert MaritalStatus.BELUM_MENIKAH.label() == "Lajang"
+    assert MaritalStatus.BELUM_MENIKAH.label_id == "Lajang"
+    assert MaritalStatus.BELUM_MENIKAH.label_en == "Not married"  # English left as packaged
+    assert PHOTO.label_id == "Pasfoto"
+    assert MissingItem(key="photo").label("id") == "Pasfoto"
+    assert "Pasfoto" in ProfileIncomplete(missing=["photo"]).message_id
+    assert month_name(6) == "Juni (VI)"
+    assert YearMonth(2021, 6).label() == "Juni (VI) 2021"
+    assert format_tanggal(date(2026, 6, 1)) == "1 Juni (VI) 2026"
+
+
+def test_a_third_language_falls_back_to_indonesian_key_by_key(deployer: Path) -> None:
+    _compile(
+        deployer,
+        "jv",
+        {
+            "label.sex.l": "Lanang",
+            "requirement.photo": "Gambar",
+            "month.1": "Januari (jv)",
+        },
+    )
+    translations.use_directories([deployer])
+    assert Sex.L.label("jv") == "Lanang"
+    assert Sex.P.label("jv") == "Perempuan"  # not in the Javanese catalogue: Indonesian
+    assert PHOTO.label("jv") == "Gambar"
+    assert MissingItem(key="sex").label("jv") == "Jenis kelamin"
+    assert month_name(1, "jv") == "Januari (jv)"
+    assert month_name(2, "jv") == "Februari"
+
+
+def test_a_custom_requirement_keeps_its_own_labels() -> None:
+    item = MissingItem(key="certificate", label_id="Sertifikat", label_en="Certificate")
+    assert (item.label("id"), item.label("en"), item.label("jv")) == (
+        "Sertifikat",
+        "Certificate",
+        "Sertifikat",
+    )
+    assert MissingItem(key="unknown").label("en") == "unknown"
