@@ -113,3 +113,19 @@ def test_a_custom_requirement_keeps_its_own_labels() -> None:
         "Sertifikat",
     )
     assert MissingItem(key="unknown").label("en") == "unknown"
+
+
+def test_the_sms_texts_keep_their_indonesian_wording() -> None:
+    from siapkerja_core.services.otp import SMS_LANGUAGE
+
+    assert SMS_LANGUAGE == "id"
+    purpose = translations.text("sms.purpose.registration", SMS_LANGUAGE)
+    sms = translations.text(
+        "sms.code", SMS_LANGUAGE, service="SIAPkerja", purpose=purpose, code="123456", minutes=5
+    )
+    assert sms == (
+        "SIAPkerja: kode OTP pendaftaran akun Anda 123456, berlaku 5 menit. "
+        "JANGAN BERIKAN kode ini kepada siapa pun, termasuk petugas."
+    )
+    notice = translations.text("sms.notice", SMS_LANGUAGE, service="SIAPkerja")
+    assert "Kendala Masuk ke Akun?" in notice
