@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from siapkerja_core.translations import language, languages, text
 
-__all__ = ["is_english", "language", "languages", "month_name", "text"]
+__all__ = ["both", "is_english", "language", "languages", "month_name", "text"]
+
+
+def both(key: str, /, **params: object) -> tuple[str, str]:
+    """The Indonesian and English texts of ``key``, for an error that carries both.
+
+    Error templates name a value given in both languages as ``<name>_id`` and
+    ``<name>_en`` (``reason_id=…, reason_en=…``); this looks both up at once.
+    """
+    return text(key, "id", **params), text(key, "en", **params)
 
 
 def is_english(lang: str | None) -> bool:

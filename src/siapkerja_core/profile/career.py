@@ -105,13 +105,11 @@ def _parse_gpa(value: object) -> float:
         try:
             value = float(value.strip().replace(",", "."))
         except ValueError:
-            raise _Reason(
-                "harus berupa angka (misalnya 3.40)", "must be a number (e.g. 3.40)"
-            ) from None
+            raise _Reason.of("reason.gpa_number") from None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Reason("harus berupa angka (misalnya 3.40)", "must be a number (e.g. 3.40)")
+        raise _Reason.of("reason.gpa_number")
     if not math.isfinite(value) or not 0 <= value <= 4:
-        raise _Reason("IPK harus antara 0.00 dan 4.00", "a GPA is between 0.00 and 4.00")
+        raise _Reason.of("reason.gpa_range")
     return round(float(value), 2)
 
 

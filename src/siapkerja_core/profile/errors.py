@@ -9,7 +9,7 @@ from typing import ClassVar, cast
 from attrs import frozen
 
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.i18n import is_english
+from siapkerja_core.i18n import both, is_english
 
 __all__ = ["ProfileDomainError", "ProfileError", "ProfileWarning"]
 
@@ -74,6 +74,12 @@ def _invalid(field_name: str, reason_id: str, reason_en: str) -> ProfileError:
     return ProfileError("invalid_field", field=field_name, reason=reason_en, reason_id=reason_id)
 
 
+def _invalid_because(field_name: str, key: str, /, **params: object) -> ProfileError:
+    """``invalid_field`` at ``field_name`` for the catalogue's reason ``key``."""
+    reason_id, reason_en = both(key, **params)
+    return _invalid(field_name, reason_id, reason_en)
+
+
 @frozen(kw_only=True)
 class ProfileWarning:
     """Something worth telling the holder that is not an error.
@@ -99,3 +105,8 @@ class _Reason(ValueError):
         super().__init__(reason_en)
         self.reason_id = reason_id
         self.reason_en = reason_en
+
+    @classmethod
+    def of(cls, key: str, /, **params: object) -> _Reason:
+        """The reason written in the catalogues under ``key`` (``reason.date_format``)."""
+        return cls(*both(key, **params))

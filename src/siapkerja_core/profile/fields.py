@@ -122,9 +122,9 @@ def _text(max_length: int, *, optional: bool = False, multiline: bool = False) -
 
 def _parse_int(value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Reason("harus berupa bilangan bulat", "must be a whole number")
+        raise _Reason.of("reason.whole_number")
     if not low <= value <= high:
-        raise _Reason(f"harus antara {low} dan {high}", f"must be between {low} and {high}")
+        raise _Reason.of("reason.between", low=low, high=high)
     return value
 
 
@@ -154,7 +154,7 @@ def _parse_enum(enum: type[_E], value: object) -> _E:
         except ValueError:
             pass
     allowed = ", ".join(repr(m.value) for m in enum)
-    raise _Reason(f"harus salah satu dari {allowed}", f"must be one of {allowed}")
+    raise _Reason.of("reason.one_of", allowed=allowed)
 
 
 def _enum_field(enum: type[_LabelledEnum], *, optional: bool = False) -> _Validator:
