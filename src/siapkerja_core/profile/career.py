@@ -20,7 +20,7 @@ from siapkerja_core.profile.dates import (
     _to_year_month,
 )
 from siapkerja_core.profile.enums import EducationLevel, LanguageLevel
-from siapkerja_core.profile.errors import ProfileError, _invalid, _Reason
+from siapkerja_core.profile.errors import ProfileError, _invalid_because, _Reason
 from siapkerja_core.profile.fields import (
     _checked_by,
     _clean_line,
@@ -121,11 +121,7 @@ def _check_gpa(instance: Any, attribute: attrs.Attribute[Any], value: object) ->
     if value is None:
         level = instance.level
         if isinstance(level, EducationLevel) and level.is_higher and instance.end_year is not None:
-            raise _invalid(
-                attribute.name,
-                f"IPK wajib diisi untuk {level.value} yang sudah selesai",
-                f"a GPA is required for a completed {level.value}",
-            )
+            raise _invalid_because(attribute.name, "reason.gpa_required", level=level.value)
         return
     _checked_by(_parse_gpa)(instance, attribute, value)
 

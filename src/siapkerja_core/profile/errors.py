@@ -93,6 +93,12 @@ class ProfileWarning:
     message_id: str
     message_en: str
 
+    @classmethod
+    def of(cls, code: str, field: str, /, **params: object) -> ProfileWarning:
+        """The warning ``code`` worded by the catalogues (``warning.profile.<code>``)."""
+        message_id, message_en = both(f"warning.profile.{code}", **params)
+        return cls(code=code, field=field, message_id=message_id, message_en=message_en)
+
     def message(self, lang: str = "id") -> str:
         """The message in ``lang``: English for an English tag, else Indonesian."""
         return self.message_en if is_english(lang) else self.message_id

@@ -23,7 +23,7 @@ from siapkerja_core.profile.enums import (
     Stakeholder,
     _LabelledEnum,
 )
-from siapkerja_core.profile.errors import ProfileError, _invalid, _Reason
+from siapkerja_core.profile.errors import ProfileError, _invalid, _invalid_because, _Reason
 
 __all__ = []
 
@@ -105,17 +105,13 @@ def _text(max_length: int, *, optional: bool = False, multiline: bool = False) -
         if value is None and optional:
             return
         if not isinstance(value, str):
-            raise _invalid(name, "harus berupa teks", "must be text")
+            raise _invalid_because(name, "reason.text")
         if not value:
-            raise _invalid(name, "wajib diisi", "is required")
+            raise _invalid_because(name, "reason.required")
         if len(value) > max_length:
-            raise _invalid(
-                name,
-                f"paling banyak {max_length} karakter",
-                f"must have at most {max_length} characters",
-            )
+            raise _invalid_because(name, "reason.max_length", length=max_length)
         if control.search(value):
-            raise _invalid(name, "berisi karakter kendali", "contains control characters")
+            raise _invalid_because(name, "reason.control_characters")
 
     return check
 
@@ -136,11 +132,7 @@ def _instance_of(cls: type, *, optional: bool = False) -> _Validator:
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if (value is None and optional) or isinstance(value, cls):
             return
-        raise _invalid(
-            attribute.name,
-            f"harus berupa {cls.__name__}",
-            f"must be a {cls.__name__}",
-        )
+        raise _invalid_because(attribute.name, "reason.type", type=cls.__name__)
 
     return check
 

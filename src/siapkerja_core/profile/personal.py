@@ -21,7 +21,7 @@ from siapkerja_core.contact import (
 )
 from siapkerja_core.profile.dates import MIN_YEAR
 from siapkerja_core.profile.enums import MaritalStatus, Religion, Sex
-from siapkerja_core.profile.errors import ProfileError, _invalid, _Reason
+from siapkerja_core.profile.errors import ProfileError, _invalid, _invalid_because, _Reason
 from siapkerja_core.profile.fields import (
     _checked_by,
     _clean_optional_line,
@@ -137,7 +137,7 @@ def _canonical(parse: Callable[[object], str]) -> _Validator:
         except _Reason as reason:
             raise _invalid(attribute.name, reason.reason_id, reason.reason_en) from None
         if canonical != value:
-            raise _invalid(attribute.name, "belum dinormalkan", "is not in canonical form")
+            raise _invalid_because(attribute.name, "reason.not_canonical")
 
     return check
 
@@ -193,11 +193,7 @@ def _to_village_code(value: str) -> str:
 
 def _check_village_code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not (len(value) == 10 and value.isascii() and value.isdigit()):
-        raise _invalid(
-            attribute.name,
-            "kode desa/kelurahan harus 10 angka (misalnya 3173071001)",
-            "a village code has 10 digits (e.g. 3173071001)",
-        )
+        raise _invalid_because(attribute.name, "reason.village_code")
     if regions.village(value) is None:
         raise ProfileError("village", field=attribute.name, village_code=value)
 

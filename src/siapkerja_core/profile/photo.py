@@ -8,7 +8,7 @@ import attrs
 from attrs import Factory, field, frozen
 
 from siapkerja_core.i18n import text
-from siapkerja_core.profile.errors import ProfileError, _invalid
+from siapkerja_core.profile.errors import ProfileError, _invalid_because
 
 __all__ = ["MAX_PHOTO_BYTES", "MIN_PHOTO_BYTES", "PHOTO_MEDIA_TYPES", "Photo", "sniff_image_type"]
 
@@ -51,7 +51,7 @@ def _to_bytes(value: bytes | bytearray | memoryview) -> bytes:
 
 def _check_photo_content(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bytes):
-        raise _invalid(attribute.name, "harus berupa bita", "must be bytes")
+        raise _invalid_because(attribute.name, "reason.bytes")
     if not MIN_PHOTO_BYTES <= len(value) <= MAX_PHOTO_BYTES:
         raise ProfileError(
             "photo_size",
