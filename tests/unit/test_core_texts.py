@@ -17,13 +17,14 @@ from siapkerja_core.profile import (
     EducationLevel,
     LanguageLevel,
     MaritalStatus,
+    ProfileError,
     Religion,
     Section,
     Sex,
     Stakeholder,
     YearMonth,
 )
-from siapkerja_core.render.card import format_tanggal
+from siapkerja_core.render.card import Card, format_tanggal
 
 ENUMS = (EducationLevel, LanguageLevel, MaritalStatus, Religion, Section, Sex, Stakeholder)
 
@@ -84,6 +85,18 @@ def test_a_deployer_catalogue_rewords_labels_requirements_and_months(deployer: P
     assert month_name(6) == "Juni (VI)"
     assert YearMonth(2021, 6).label() == "Juni (VI) 2021"
     assert format_tanggal(date(2026, 6, 1)) == "1 Juni (VI) 2026"
+    card = Card(siapkerja_id="SK-1", holder_name="Galih", issued_at=date(2026, 6, 1), qr_text="x")
+    assert "Terbit" in card.to_terminal(cache=None)
+    assert "Terbit" in card.to_svg()
+
+
+def test_a_deployer_catalogue_rewords_validation_reasons(deployer: Path) -> None:
+    _compile(deployer, "en", {"reason.year_month_format": "use YYYY-MM, like 2021-06"})
+    translations.use_directories([deployer])
+    with pytest.raises(ProfileError) as caught:
+        YearMonth.parse("June 2021")
+    assert "use YYYY-MM, like 2021-06" in caught.value.message_en
+    assert "TTTT-BB" in caught.value.message_id  # Indonesian left as packaged
 
 
 def test_a_third_language_falls_back_to_indonesian_key_by_key(deployer: Path) -> None:

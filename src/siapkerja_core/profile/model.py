@@ -185,20 +185,12 @@ def _items(cls: type, *, unique_by_name: bool = False) -> _Validator:
         seen: set[str] = set()
         for index, item in enumerate(value):
             if not isinstance(item, cls):
-                raise _invalid(
-                    f"{name}[{index}]",
-                    f"harus berupa {cls.__name__}",
-                    f"must be a {cls.__name__}",
-                )
+                raise _invalid_because(f"{name}[{index}]", "reason.type", type=cls.__name__)
             if unique_by_name:
                 label = str(getattr(item, "name", ""))
                 key = label.casefold()
                 if key in seen:
-                    raise _invalid(
-                        f"{name}[{index}]",
-                        f"{label!r} tercantum dua kali",
-                        f"{label!r} is listed twice",
-                    )
+                    raise _invalid_because(f"{name}[{index}]", "reason.duplicate", item=repr(label))
                 seen.add(key)
 
     return check
