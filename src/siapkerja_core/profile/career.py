@@ -10,6 +10,7 @@ from typing import Any, cast
 import attrs
 from attrs import field, frozen
 
+from siapkerja_core.i18n import text
 from siapkerja_core.profile.dates import (
     MAX_YEAR,
     MIN_YEAR,
@@ -152,7 +153,7 @@ class Education:
         """``"2016 - 2018"``; an unfinished study ends with "Sekarang"/"Present"."""
         if self.end_year is not None:
             return f"{self.start_year} - {self.end_year}"
-        return f"{self.start_year} - {'Present' if lang.lower().startswith('en') else 'Sekarang'}"
+        return f"{self.start_year} - {text('label.period.present', lang)}"
 
 
 def _to_score(value: str | float | None) -> str | None:
