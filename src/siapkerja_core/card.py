@@ -1,7 +1,7 @@
 """The card image under its documented path; it lives in :mod:`siapkerja_core.render.card`."""
 
+from siapkerja_core.render import card as _card
 from siapkerja_core.render.card import (
-    BULAN,
     CARD_HEIGHT_MM,
     CARD_MAX_VERSION,
     CARD_WIDTH_MM,
@@ -13,7 +13,7 @@ from siapkerja_core.render.card import (
 )
 
 __all__ = [
-    "BULAN",
+    "BULAN",  # noqa: F822 -- module __getattr__ reads it from the catalogue
     "CARD_HEIGHT_MM",
     "CARD_MAX_VERSION",
     "CARD_WIDTH_MM",
@@ -23,3 +23,8 @@ __all__ = [
     "default_cache",
     "format_tanggal",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # BULAN is read from the catalogues when asked for (see siapkerja_core.render.card).
+    return getattr(_card, name)

@@ -4,7 +4,8 @@ A SIAPkerja-ID card is issued only to a complete profile (the seed: "harus
 melengkapi profilnya untuk mendapatkan SIAPkerja-ID"). What "complete" means
 depends on who the person is, so it is a :class:`RuleSet` per
 :class:`~siapkerja_core.profile.Stakeholder`: a list of :class:`Requirement` s,
-each a check with a weight and a label in Indonesian and English.
+each a check with a weight and a label (the catalogue's
+``requirement.<key>``, or the texts a custom requirement is given).
 :func:`completeness` evaluates one and returns a :class:`Completeness` — a
 weighted percentage and the :class:`MissingItem` s still to do.
 :class:`ProfileIncomplete` is what the facade's ``issue_card`` raises.
@@ -43,9 +44,9 @@ from typing import Any, ClassVar, Final
 import attrs
 from attrs import Factory, field, frozen
 
-from siapkerja_core.i18n import pick
 from siapkerja_core.profile import Address, Profile, Stakeholder
 from siapkerja_core.profile.errors import ProfileDomainError
+from siapkerja_core.translations import language, text
 
 __all__ = [
     "BIRTH",
@@ -78,37 +79,84 @@ def _positive(_instance: object, attribute: attrs.Attribute[Any], value: object)
         raise ValueError(f"{attribute.name} must be a positive whole number, not {value!r}")
 
 
+def _catalogue_label(key: str, lang: str | None) -> str | None:
+    found = text(f"requirement.{key}", lang)
+    return None if found == f"requirement.{key}" else found
+
+
+class _Labelled:
+    """The labels of a requirement: its own texts if given, else the catalogue's.
+
+    A built-in requirement names none, so its label is ``requirement.<key>``
+    and a deployer rewords it in a catalogue; a custom one may bring its own
+    Indonesian and English texts (or add its key to a catalogue).
+    """
+
+    __slots__ = ()
+    key: str
+    _label_id: str | None
+    _label_en: str | None
+
+    @property
+    def label_id(self) -> str:
+        """The label in Indonesian."""
+        if self._label_id is not None:
+            return self._label_id
+        return _catalogue_label(self.key, "id") or self.key
+
+    @property
+    def label_en(self) -> str:
+        """The label in English."""
+        if self._label_en is not None:
+            return self._label_en
+        return _catalogue_label(self.key, "en") or self.label_id
+
+    def label(self, lang: str = "id") -> str:
+        """The label in ``lang``: any catalogue language (a tag like ``"en-US"`` works)."""
+        lang = language(lang)
+        if lang == "id":
+            return self.label_id
+        if lang == "en":
+            return self.label_en
+        return _catalogue_label(self.key, lang) or self.label_id
+
+
 @frozen(kw_only=True)
-class Requirement:
+class Requirement(_Labelled):
     """One thing a complete profile must have.
 
     ``check`` returns true when the profile satisfies it; ``weight`` is its
     share of the percentage. ``key`` is stable (APIs and
-    :class:`ProfileIncomplete` use it); the labels are for people.
+    :class:`ProfileIncomplete` use it); the labels are for people: the
+    catalogue's ``requirement.<key>`` unless ``label_id``/``label_en`` are given.
     """
 
     key: str
-    label_id: str
-    label_en: str
+    _label_id: str | None = field(default=None, alias="label_id")
+    _label_en: str | None = field(default=None, alias="label_en")
     check: Callable[[Profile], bool] = field(eq=False)
     weight: int = field(default=1, validator=_positive)
 
-    def label(self, lang: str = "id") -> str:
-        """The label in ``lang`` (``"id"`` or ``"en"``)."""
-        return pick(lang, self.label_id, self.label_en)
 
-
-@frozen(kw_only=True)
-class MissingItem:
-    """A requirement the profile does not meet yet."""
+@frozen(kw_only=True, eq=False)
+class MissingItem(_Labelled):
+    """A requirement the profile does not meet yet (equal by key and labels)."""
 
     key: str
-    label_id: str
-    label_en: str
+    _label_id: str | None = field(default=None, alias="label_id")
+    _label_en: str | None = field(default=None, alias="label_en")
 
-    def label(self, lang: str = "id") -> str:
-        """The label in ``lang`` (``"id"`` or ``"en"``)."""
-        return pick(lang, self.label_id, self.label_en)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MissingItem):
+            return NotImplemented
+        return (self.key, self.label_id, self.label_en) == (
+            other.key,
+            other.label_id,
+            other.label_en,
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
 
 def _is_complete(result: Completeness) -> bool:
@@ -170,8 +218,8 @@ class RuleSet:
                 missing.append(
                     MissingItem(
                         key=requirement.key,
-                        label_id=requirement.label_id,
-                        label_en=requirement.label_en,
+                        label_id=requirement._label_id,
+                        label_en=requirement._label_en,
                     )
                 )
         return Completeness(
@@ -251,67 +299,19 @@ def _has_photo(p: Profile) -> bool:
     return p.photo is not None
 
 
-BIRTH: Final = Requirement(
-    key="birth",
-    label_id="Tempat dan tanggal lahir",
-    label_en="Place and date of birth",
-    check=_has_birth,
-)
-SEX: Final = Requirement(key="sex", label_id="Jenis kelamin", label_en="Sex", check=_has_sex)
-MARITAL_STATUS: Final = Requirement(
-    key="marital_status",
-    label_id="Status perkawinan",
-    label_en="Marital status",
-    check=_has_marital_status,
-)
-RELIGION: Final = Requirement(
-    key="religion", label_id="Agama", label_en="Religion", check=_has_religion
-)
-HEADLINE: Final = Requirement(
-    key="headline",
-    label_id="Judul profil (misalnya IT Professional)",
-    label_en="Headline (e.g. IT Professional)",
-    check=_has_headline,
-)
-EMAIL: Final = Requirement(
-    key="email", label_id="Alamat email", label_en="Email address", check=_has_email
-)
-PHONE: Final = Requirement(
-    key="phone", label_id="Nomor HP", label_en="Mobile number", check=_has_phone
-)
-KTP_ADDRESS: Final = Requirement(
-    key="ktp_address",
-    label_id="Alamat sesuai KTP (desa/kelurahan dan jalan)",
-    label_en="Address on the KTP (village and street)",
-    check=_has_ktp_address,
-)
-DOMICILE_ADDRESS: Final = Requirement(
-    key="domicile_address",
-    label_id="Alamat domisili (desa/kelurahan dan jalan)",
-    label_en="Domicile address (village and street)",
-    check=_has_domicile_address,
-)
-SKILLS: Final = Requirement(
-    key="skills",
-    label_id="Keahlian (minimal satu)",
-    label_en="Skills (at least one)",
-    check=_has_skills,
-)
-PHOTO: Final = Requirement(key="photo", label_id="Foto", label_en="Photo", check=_has_photo)
-
-
-EDUCATION: Final = Requirement(
-    key="education",
-    label_id="Pendidikan (minimal satu)",
-    label_en="Education (at least one)",
-    check=_has_education,
-)
-WORK: Final = Requirement(
-    key="work",
-    label_id="Pengalaman kerja (minimal satu)",
-    label_en="Work experience (at least one)",
-    check=_has_work,
-)
+BIRTH: Final = Requirement(key="birth", check=_has_birth)
+SEX: Final = Requirement(key="sex", check=_has_sex)
+MARITAL_STATUS: Final = Requirement(key="marital_status", check=_has_marital_status)
+RELIGION: Final = Requirement(key="religion", check=_has_religion)
+HEADLINE: Final = Requirement(key="headline", check=_has_headline)
+EMAIL: Final = Requirement(key="email", check=_has_email)
+PHONE: Final = Requirement(key="phone", check=_has_phone)
+KTP_ADDRESS: Final = Requirement(key="ktp_address", check=_has_ktp_address)
+DOMICILE_ADDRESS: Final = Requirement(key="domicile_address", check=_has_domicile_address)
+SKILLS: Final = Requirement(key="skills", check=_has_skills)
+PHOTO: Final = Requirement(key="photo", check=_has_photo)
+EDUCATION: Final = Requirement(key="education", check=_has_education)
+WORK: Final = Requirement(key="work", check=_has_work)
 
 
 # Sections that take real effort to fill in (a school or a job with its dates)
@@ -402,14 +402,6 @@ def is_complete(profile: Profile, rules: RuleSet | None = None) -> bool:
 # --------------------------------------------------------------------------
 
 
-def _known_labels() -> dict[str, tuple[str, str]]:
-    return {
-        r.key: (r.label_id, r.label_en)
-        for rule_set in RULE_SETS.values()
-        for r in rule_set.requirements
-    }
-
-
 class ProfileIncomplete(ProfileDomainError):
     """The profile lacks what its stakeholder type requires (no card is issued).
 
@@ -438,13 +430,8 @@ class ProfileIncomplete(ProfileDomainError):
                 i.key if isinstance(i, MissingItem) else str(i) for i in items
             )
         if "missing_id" not in params or "missing_en" not in params:
-            known = _known_labels()
-            pairs = [
-                (i.label_id, i.label_en)
-                if isinstance(i, MissingItem)
-                else known.get(str(i), (str(i), str(i)))
-                for i in items
-            ]
+            labelled = [i if isinstance(i, MissingItem) else MissingItem(key=str(i)) for i in items]
+            pairs = [(i.label_id, i.label_en) for i in labelled]
             params.setdefault("missing_id", "; ".join(p[0] for p in pairs) or "-")
             params.setdefault("missing_en", "; ".join(p[1] for p in pairs) or "-")
         super().__init__(code, **params)

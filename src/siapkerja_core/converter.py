@@ -44,6 +44,7 @@ from cattrs.gen import make_dict_structure_fn
 
 from siapkerja_core._codegen import NotStoredShape, is_sequence_type, stored_builder
 from siapkerja_core.disclosure import ProfileView
+from siapkerja_core.i18n import both
 from siapkerja_core.profile import (
     SECTIONS,
     Achievement,
@@ -121,6 +122,17 @@ class _WrongValue(ValueError):
         self.reason_id = reason_id
         self.reason_en = reason_en
 
+    @classmethod
+    def of(cls, key: str, /, **params: object) -> _WrongValue:
+        """The reason written in the catalogues under ``key`` (``reason.string``)."""
+        return cls(*both(key, **params))
+
+
+def _reason(key: str, /, **params: object) -> dict[str, str]:
+    # invalid_field names the English reason ``reason``, the Indonesian one ``reason_id``.
+    reason_id, reason_en = both(key, **params)
+    return {"reason": reason_en, "reason_id": reason_id}
+
 
 # --------------------------------------------------------------------------
 # Hooks
@@ -129,19 +141,19 @@ class _WrongValue(ValueError):
 
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
-        raise _WrongValue("harus berupa teks", "must be a string")
+        raise _WrongValue.of("reason.string")
     return value
 
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _WrongValue("harus berupa bilangan bulat", "must be a whole number")
+        raise _WrongValue.of("reason.whole_number")
     return value
 
 
 def _structure_float(value: object, _: type) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _WrongValue("harus berupa angka", "must be a number")
+        raise _WrongValue.of("reason.number")
     return float(value)
 
 
@@ -149,11 +161,11 @@ def _structure_bytes(value: object, _: type) -> bytes:
     if isinstance(value, bytes):
         return value
     if not isinstance(value, str):
-        raise _WrongValue("harus berupa teks base64", "must be a base64 string")
+        raise _WrongValue.of("reason.base64_text")
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise _WrongValue("bukan base64 yang valid", "is not valid base64") from None
+        raise _WrongValue.of("reason.base64") from None
 
 
 def _unstructure_bytes(value: bytes) -> str:
@@ -168,20 +180,14 @@ def _structure_date(value: object, _: type) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise _WrongValue(
-        "harus berupa tanggal TTTT-BB-HH (misalnya 1994-03-12)",
-        "must be a date YYYY-MM-DD (e.g. 1994-03-12)",
-    )
+    raise _WrongValue.of("reason.date_text")
 
 
 def _structure_year_month(value: object, _: type) -> YearMonth:
     if isinstance(value, YearMonth):
         return value
     if not isinstance(value, str):
-        raise _WrongValue(
-            "harus berupa teks TTTT-BB (misalnya 2021-06)",
-            "must be a string YYYY-MM (e.g. 2021-06)",
-        )
+        raise _WrongValue.of("reason.year_month_text")
     return YearMonth.parse(value)
 
 
@@ -194,7 +200,7 @@ def _enum_hook(enum: type[Any]) -> Any:
                 return enum(value)
             except ValueError:
                 pass
-        raise _WrongValue(f"harus salah satu dari {allowed}", f"must be one of {allowed}")
+        raise _WrongValue.of("reason.one_of", allowed=allowed)
 
     return structure
 
@@ -207,7 +213,7 @@ def _sequence_hook(t: Any, converter: cattrs.Converter) -> Any:
 
     def structure(value: object, _: type) -> Any:
         if not isinstance(value, list | tuple):
-            raise _WrongValue("harus berupa daftar", "must be a list")
+            raise _WrongValue.of("reason.list")
         items: list[Any] = []
         errors: list[Exception] = []
         for index, item in enumerate(value):
@@ -271,7 +277,7 @@ def configure_converter(converter: cattrs.Converter) -> None:
         if isinstance(value, str):
             return Skill(name=value)
         if not isinstance(value, Mapping):
-            raise _WrongValue("harus berupa teks atau objek", "must be a string or an object")
+            raise _WrongValue.of("reason.text_or_object")
         return skill_from_mapping(value, cl)
 
     converter.register_structure_hook(Skill, structure_skill)
@@ -318,39 +324,30 @@ def _describe(exc: BaseException, cl: object, path: str) -> ProfileError:
             "invalid_field", field=path, reason=exc.reason_en, reason_id=exc.reason_id
         )
     if isinstance(exc, KeyError):
-        return ProfileError(
-            "invalid_field", field=path, reason="is required", reason_id="wajib diisi"
-        )
+        return ProfileError("invalid_field", field=path, **_reason("reason.required"))
     if isinstance(exc, ForbiddenExtraKeysError):
         extra = sorted(exc.extra_fields)
         if len(extra) == 1:
             return ProfileError(
                 "invalid_field",
                 field=_join(path, extra[0]),
-                reason="is not a known field",
-                reason_id="bukan isian yang dikenal",
+                **_reason("reason.unknown_field"),
             )
         names = ", ".join(extra)
         return ProfileError(
             "invalid_field",
             field=path,
-            reason=f"has unknown fields ({names})",
-            reason_id=f"berisi isian yang tidak dikenal ({names})",
+            **_reason("reason.unknown_fields", names=names),
         )
     if isinstance(cl, type) and attrs.has(cl):
         return ProfileError(
             "invalid_field",
             field=path,
-            reason="must be an object",
-            reason_id="harus berupa objek",
+            **_reason("reason.object"),
         )
     if isinstance(exc, TypeError) and "iterable" in str(exc):
-        return ProfileError(
-            "invalid_field", field=path, reason="must be a list", reason_id="harus berupa daftar"
-        )
-    return ProfileError(
-        "invalid_field", field=path, reason="has an invalid value", reason_id="nilainya tidak valid"
-    )
+        return ProfileError("invalid_field", field=path, **_reason("reason.list"))
+    return ProfileError("invalid_field", field=path, **_reason("reason.invalid"))
 
 
 def _to_profile_error(exc: BaseException) -> ProfileError:
@@ -386,9 +383,7 @@ def structure(data: object, cl: type[T]) -> T:
         (``"$"`` is the whole document); ``errors`` holds them all.
     """
     if attrs.has(cl) and not isinstance(data, Mapping):
-        raise ProfileError(
-            "invalid_field", field="$", reason="must be an object", reason_id="harus berupa objek"
-        )
+        raise ProfileError("invalid_field", field="$", **_reason("reason.object"))
     try:
         return converter.structure(data, cl)
     except (ClassValidationError, IterableValidationError) as exc:

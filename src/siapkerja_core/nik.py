@@ -39,6 +39,7 @@ from attrs import field, frozen
 from siapkerja_core import regions
 from siapkerja_core._codegen import fast_constructor
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.i18n import both
 
 __all__ = [
     "InvalidNik",
@@ -95,13 +96,11 @@ class NikWarning:
     message_id: str
     message_en: str
 
-
-_REGION_UNKNOWN: Final = NikWarning(
-    "region_unknown",
-    "Kode wilayah NIK tidak ada di data Kemendagri sejak 2015; NIK diterima tanpa verifikasi"
-    " wilayah.",
-    "The NIK's region code is in no Kemendagri list since 2015; accepted without a region check.",
-)
+    @classmethod
+    def of(cls, code: str) -> NikWarning:
+        """The warning ``code`` worded by the catalogues (``warning.nik.<code>``)."""
+        message_id, message_en = both(f"warning.nik.{code}")
+        return cls(code, message_id, message_en)
 
 
 def _build_day_month_table() -> dict[str, tuple[int, int, bool]]:
@@ -416,7 +415,7 @@ class Nik:
     @property
     def warnings(self) -> tuple[NikWarning, ...]:
         """What a lenient parse let through (empty for a strict parse)."""
-        return () if self.region_known else (_REGION_UNKNOWN,)
+        return () if self.region_known else (NikWarning.of("region_unknown"),)
 
     def masked(self) -> str:
         """The NIK with only its first four and last two digits showing.

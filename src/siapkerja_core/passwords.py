@@ -28,20 +28,22 @@ from __future__ import annotations
 import gzip
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, ClassVar, Final
 
 import attrs
 
-from siapkerja_core.errors import Message, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.translations import text
 
 if TYPE_CHECKING:  # argon2 costs ~0.1 s to import: keep it out of import time
     import argon2
 
 __all__ = [
     "CHARACTER_CLASSES",
+    "IDENTITY_FIELDS",
     "OWASP_ARGON2ID",
     "HashParameters",
     "PasswordHasher",
@@ -52,21 +54,8 @@ __all__ = [
 CHARACTER_CLASSES: Final = ("lower", "upper", "digit", "symbol")
 """The character classes a :class:`PasswordPolicy` can require, in message order."""
 
-# (Indonesian, English) names of each class, as they read inside a sentence.
-_CLASS_NAMES: Final[Mapping[str, Message]] = {
-    "lower": ("huruf kecil", "a lower-case letter"),
-    "upper": ("huruf besar", "an upper-case letter"),
-    "digit": ("angka", "a digit"),
-    "symbol": ("simbol", "a symbol"),
-}
-
-# (Indonesian, English) names of the identity fields a password must not contain.
-_FIELD_NAMES: Final[Mapping[str, Message]] = {
-    "nik": ("NIK", "NIK"),
-    "phone": ("nomor HP", "mobile number"),
-    "email": ("alamat email", "e-mail address"),
-    "name": ("nama", "name"),
-}
+IDENTITY_FIELDS: Final = ("nik", "phone", "email", "name")
+"""The identity fields a password must not contain (named ``password.field.<name>``)."""
 
 _MIN_FRAGMENT: Final = 4
 """Identity values shorter than this (a 3-letter name, a 2-letter e-mail box) are ignored."""
@@ -120,10 +109,10 @@ def _to_classes(value: Iterable[str]) -> frozenset[str]:
     return classes
 
 
-def _join(words: Sequence[str], conjunction: str) -> str:
+def _join(words: Sequence[str], lang: str) -> str:
     if len(words) == 1:
         return words[0]
-    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+    return text("list.and", lang, first=", ".join(words[:-1]), last=words[-1])
 
 
 def _classes_of(password: str) -> set[str]:
@@ -173,10 +162,10 @@ def _is_common(folded: str) -> bool:
 def _identity_fragments(context: Iterable[str]) -> Iterator[tuple[str, str]]:
     """(field, lower-case fragment) pairs a password must not contain."""
     for item in context:
-        text = unicodedata.normalize("NFKC", item).casefold().strip()
-        digits = _PHONE_PUNCTUATION.sub("", text)
-        if "@" in text:
-            local = text.rpartition("@")[0]
+        value = unicodedata.normalize("NFKC", item).casefold().strip()
+        digits = _PHONE_PUNCTUATION.sub("", value)
+        if "@" in value:
+            local = value.rpartition("@")[0]
             yield "email", local
             for run in _LETTER_RUNS.findall(local):
                 yield "email", run
@@ -188,7 +177,7 @@ def _identity_fragments(context: Iterable[str]) -> Iterator[tuple[str, str]]:
                 national = digits[2:] if digits.startswith("62") else digits
                 yield "phone", national.lstrip("0")
         else:
-            for run in _LETTER_RUNS.findall(text):
+            for run in _LETTER_RUNS.findall(value):
                 yield "name", run
 
 
@@ -283,9 +272,11 @@ class PasswordPolicy:
             items = (context,) if isinstance(context, str) else context
             for field, fragment in _identity_fragments(items):
                 if len(fragment) >= _MIN_FRAGMENT and fragment in folded:
-                    field_id, field_en = _FIELD_NAMES[field]
                     raise WeakPassword(
-                        "identity", field=field, field_id=field_id, field_en=field_en
+                        "identity",
+                        field=field,
+                        field_id=text(f"password.field.{field}", "id"),
+                        field_en=text(f"password.field.{field}", "en"),
                     )
         missing = [c for c in CHARACTER_CLASSES if c in self.require_classes]
         missing = [c for c in missing if c not in _classes_of(normalised)]
@@ -293,8 +284,8 @@ class PasswordPolicy:
             raise WeakPassword(
                 "composition",
                 missing=tuple(missing),
-                missing_id=_join([_CLASS_NAMES[c][0] for c in missing], "dan"),
-                missing_en=_join([_CLASS_NAMES[c][1] for c in missing], "and"),
+                missing_id=_join([text(f"password.class.{c}", "id") for c in missing], "id"),
+                missing_en=_join([text(f"password.class.{c}", "en") for c in missing], "en"),
             )
 
 

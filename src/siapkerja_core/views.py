@@ -14,6 +14,7 @@ from datetime import datetime
 from attrs import field, frozen
 
 from siapkerja_core.contact import mask_email, mask_phone
+from siapkerja_core.i18n import text
 from siapkerja_core.records import AccountRecord, RegistrationStatus
 
 __all__ = [
@@ -129,9 +130,5 @@ class PasswordResetRequest:
 
     id: str
     expires_at: datetime
-    message_id: str = (
-        "Jika data Anda terdaftar, kode verifikasi telah dikirim ke nomor handphone akun Anda."
-    )
-    message_en: str = (
-        "If your details are registered, a verification code was sent to your account's phone."
-    )
+    message_id: str = field(factory=lambda: text("recovery.reset_sent", "id"))
+    message_en: str = field(factory=lambda: text("recovery.reset_sent", "en"))

@@ -25,6 +25,7 @@ from siapkerja_core.passwords import (
     PasswordPolicy,
     WeakPassword,
 )
+from siapkerja_core.translations import text
 
 NIST = PasswordPolicy.nist()
 SIAPKERJA = PasswordPolicy.siapkerja()
@@ -307,10 +308,18 @@ def _policy_words_only(value: object) -> bool:
 
 
 _POLICY_WORDS = {
-    *passwords._CLASS_NAMES,
-    *(name for pair in passwords._CLASS_NAMES.values() for name in pair),
-    *passwords._FIELD_NAMES,
-    *(name for pair in passwords._FIELD_NAMES.values() for name in pair),
+    *passwords.CHARACTER_CLASSES,
+    *(
+        text(f"password.class.{c}", lang)
+        for c in passwords.CHARACTER_CLASSES
+        for lang in ["id", "en"]
+    ),
+    *passwords.IDENTITY_FIELDS,
+    *(
+        text(f"password.field.{f}", lang)
+        for f in passwords.IDENTITY_FIELDS
+        for lang in ["id", "en"]
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any, cast
 import attrs
 from attrs import field, frozen
 
+from siapkerja_core.i18n import text
 from siapkerja_core.profile.dates import (
     MAX_YEAR,
     MIN_YEAR,
@@ -20,7 +21,7 @@ from siapkerja_core.profile.dates import (
     _to_year_month,
 )
 from siapkerja_core.profile.enums import EducationLevel, LanguageLevel
-from siapkerja_core.profile.errors import ProfileError, _invalid, _Reason
+from siapkerja_core.profile.errors import ProfileError, _invalid_because, _Reason
 from siapkerja_core.profile.fields import (
     _checked_by,
     _clean_line,
@@ -105,13 +106,11 @@ def _parse_gpa(value: object) -> float:
         try:
             value = float(value.strip().replace(",", "."))
         except ValueError:
-            raise _Reason(
-                "harus berupa angka (misalnya 3.40)", "must be a number (e.g. 3.40)"
-            ) from None
+            raise _Reason.of("reason.gpa_number") from None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Reason("harus berupa angka (misalnya 3.40)", "must be a number (e.g. 3.40)")
+        raise _Reason.of("reason.gpa_number")
     if not math.isfinite(value) or not 0 <= value <= 4:
-        raise _Reason("IPK harus antara 0.00 dan 4.00", "a GPA is between 0.00 and 4.00")
+        raise _Reason.of("reason.gpa_range")
     return round(float(value), 2)
 
 
@@ -123,11 +122,7 @@ def _check_gpa(instance: Any, attribute: attrs.Attribute[Any], value: object) ->
     if value is None:
         level = instance.level
         if isinstance(level, EducationLevel) and level.is_higher and instance.end_year is not None:
-            raise _invalid(
-                attribute.name,
-                f"IPK wajib diisi untuk {level.value} yang sudah selesai",
-                f"a GPA is required for a completed {level.value}",
-            )
+            raise _invalid_because(attribute.name, "reason.gpa_required", level=level.value)
         return
     _checked_by(_parse_gpa)(instance, attribute, value)
 
@@ -158,7 +153,7 @@ class Education:
         """``"2016 - 2018"``; an unfinished study ends with "Sekarang"/"Present"."""
         if self.end_year is not None:
             return f"{self.start_year} - {self.end_year}"
-        return f"{self.start_year} - {'Present' if lang.lower().startswith('en') else 'Sekarang'}"
+        return f"{self.start_year} - {text('label.period.present', lang)}"
 
 
 def _to_score(value: str | float | None) -> str | None:

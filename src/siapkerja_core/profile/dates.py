@@ -9,7 +9,7 @@ from typing import Any, Final
 import attrs
 from attrs import field, frozen
 
-from siapkerja_core.i18n import month_name, pick
+from siapkerja_core.i18n import both, month_name, text
 from siapkerja_core.profile.errors import ProfileError, _invalid, _Reason
 from siapkerja_core.profile.fields import _lenient, _parse_int
 
@@ -24,24 +24,25 @@ MIN_YEAR: Final = 1900
 MAX_YEAR: Final = 2100
 
 
-def _year_month_part(value: object, low: int, high: int, what_id: str, what_en: str) -> None:
+def _year_month_part(value: object, low: int, high: int, part: str) -> None:
     try:
         _parse_int(value, low, high)
     except _Reason as reason:
+        what_id, what_en = both(f"label.date_part.{part}")
         raise ProfileError(
             "invalid_field",
-            field=what_en,
+            field=part,
             reason_id=f"{what_id} {reason.reason_id}",
             reason=f"{what_en} {reason.reason_en}",
         ) from None
 
 
 def _check_year(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    _year_month_part(value, MIN_YEAR, MAX_YEAR, "tahun", "year")
+    _year_month_part(value, MIN_YEAR, MAX_YEAR, "year")
 
 
 def _check_month(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    _year_month_part(value, 1, 12, "bulan", "month")
+    _year_month_part(value, 1, 12, "month")
 
 
 @frozen(order=True)
@@ -82,16 +83,12 @@ def _parse_year_month(value: object) -> YearMonth:
     if isinstance(value, str):
         match = _YEAR_MONTH.fullmatch(value.strip())
         if match is None:
-            raise _Reason(
-                "harus berformat TTTT-BB (misalnya 2021-06)", "must be YYYY-MM (e.g. 2021-06)"
-            )
+            raise _Reason.of("reason.year_month_format")
         year, month = int(match[1]), int(match[2])
     elif isinstance(value, tuple | list) and len(value) == 2:
         year, month = value
     else:
-        raise _Reason(
-            "harus berformat TTTT-BB (misalnya 2021-06)", "must be YYYY-MM (e.g. 2021-06)"
-        )
+        raise _Reason.of("reason.year_month_format")
     try:
         return YearMonth(year, month)
     except ProfileError as error:
@@ -107,7 +104,7 @@ def _to_optional_year_month(value: YearMonth | str | tuple[int, int] | None) -> 
 
 
 def _period_label(start: YearMonth, end: YearMonth | None, lang: str) -> str:
-    until = end.label(lang) if end is not None else pick(lang, "Sekarang", "Present")
+    until = end.label(lang) if end is not None else text("label.period.present", lang)
     return f"{start.label(lang)} - {until}"
 
 

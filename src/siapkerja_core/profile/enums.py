@@ -1,14 +1,18 @@
-"""The profile's enumerations: stable JSON values, labels in Indonesian and English.
+"""The profile's enumerations: stable JSON values, labels from the catalogues.
 
-Section labels come from :data:`siapkerja_core.i18n.SECTION_LABELS`.
+A member's label is the catalogue text ``label.<enum>.<value>``
+(``label.marital_status.belum_menikah``, ``label.section.work``), so a
+deployer rewords it or adds a language without code
+(:mod:`siapkerja_core.translations`).
 """
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Final
 
-from siapkerja_core.i18n import SECTION_LABELS, pick
+from siapkerja_core import translations
 
 __all__ = [
     "DEFAULT_PUBLISHED",
@@ -26,33 +30,39 @@ __all__ = [
 # Enumerations (values are stable JSON; labels are for people)
 # --------------------------------------------------------------------------
 
-_LABELS: dict[tuple[str, str], tuple[str, str]] = {}
+_KEYS: dict[tuple[type, str], str] = {}
+"""Each member's catalogue key, made once (labels are read on every page and scan)."""
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 class _LabelledEnum(StrEnum):
-    """A string enum whose members carry an Indonesian and an English label."""
+    """A string enum whose members are labelled by the catalogues (``label.<enum>.<value>``)."""
+
+    @property
+    def label_key(self) -> str:
+        """The catalogue key of the label (``"label.marital_status.belum_menikah"``)."""
+        key = _KEYS.get((type(self), self.value))
+        if key is None:
+            key = f"label.{_snake(type(self).__name__)}.{self.value.lower()}"
+            _KEYS[(type(self), self.value)] = key
+        return key
 
     @property
     def label_id(self) -> str:
         """The label in Indonesian."""
-        return _LABELS[(type(self).__name__, self.value)][0]
+        return translations.text(self.label_key, "id")
 
     @property
     def label_en(self) -> str:
         """The label in English."""
-        return _LABELS[(type(self).__name__, self.value)][1]
+        return translations.text(self.label_key, "en")
 
     def label(self, lang: str = "id") -> str:
-        """The label in ``lang`` (``"id"`` or ``"en"``)."""
-        return pick(lang, self.label_id, self.label_en)
-
-
-def _labels(enum: type[_LabelledEnum], **labels: tuple[str, str]) -> None:
-    members = {m.name: m for m in enum}
-    if set(labels) != set(members):
-        raise AssertionError(f"labels of {enum.__name__} do not match its members")
-    for name, pair in labels.items():
-        _LABELS[(enum.__name__, members[name].value)] = pair
+        """The label in ``lang``: any catalogue language (a tag like ``"en-US"`` works)."""
+        return translations.text(self.label_key, lang)
 
 
 class Sex(_LabelledEnum):
@@ -62,9 +72,6 @@ class Sex(_LabelledEnum):
     P = "P"
 
 
-_labels(Sex, L=("Laki-laki", "Male"), P=("Perempuan", "Female"))
-
-
 class MaritalStatus(_LabelledEnum):
     """*Status perkawinan*, the four KTP statuses (the KTP prints "Kawin" for married)."""
 
@@ -72,15 +79,6 @@ class MaritalStatus(_LabelledEnum):
     MENIKAH = "menikah"
     CERAI_HIDUP = "cerai_hidup"
     CERAI_MATI = "cerai_mati"
-
-
-_labels(
-    MaritalStatus,
-    BELUM_MENIKAH=("Belum Menikah", "Not married"),
-    MENIKAH=("Menikah", "Married"),
-    CERAI_HIDUP=("Cerai Hidup", "Divorced"),
-    CERAI_MATI=("Cerai Mati", "Widowed"),
-)
 
 
 class Religion(_LabelledEnum):
@@ -95,18 +93,6 @@ class Religion(_LabelledEnum):
     KEPERCAYAAN = "kepercayaan"
 
 
-_labels(
-    Religion,
-    ISLAM=("Islam", "Islam"),
-    KRISTEN=("Kristen", "Christianity (Protestant)"),
-    KATOLIK=("Katolik", "Catholicism"),
-    HINDU=("Hindu", "Hinduism"),
-    BUDDHA=("Buddha", "Buddhism"),
-    KHONGHUCU=("Khonghucu", "Confucianism"),
-    KEPERCAYAAN=("Kepercayaan terhadap Tuhan YME", "Belief in One Almighty God (Kepercayaan)"),
-)
-
-
 class LanguageLevel(_LabelledEnum):
     """How well a language is spoken."""
 
@@ -114,15 +100,6 @@ class LanguageLevel(_LabelledEnum):
     MENENGAH = "menengah"
     MAHIR = "mahir"
     PENUTUR_ASLI = "penutur_asli"
-
-
-_labels(
-    LanguageLevel,
-    DASAR=("Tingkat Dasar", "Basic"),
-    MENENGAH=("Tingkat Menengah", "Intermediate"),
-    MAHIR=("Tingkat Mahir", "Advanced"),
-    PENUTUR_ASLI=("Penutur Asli", "Native speaker"),
-)
 
 
 class EducationLevel(_LabelledEnum):
@@ -146,22 +123,6 @@ class EducationLevel(_LabelledEnum):
         return self.value[0] in "DS" and self.value[1].isdigit()
 
 
-_labels(
-    EducationLevel,
-    SD=("Sekolah Dasar (SD)", "Primary school"),
-    SMP=("Sekolah Menengah Pertama (SMP)", "Junior secondary school"),
-    SMA=("Sekolah Menengah Atas (SMA)", "Senior secondary school"),
-    SMK=("Sekolah Menengah Kejuruan (SMK)", "Vocational secondary school"),
-    D1=("Diploma 1 (D1)", "One-year diploma (D1)"),
-    D2=("Diploma 2 (D2)", "Two-year diploma (D2)"),
-    D3=("Diploma 3 (D3)", "Three-year diploma (D3)"),
-    D4=("Diploma 4 / Sarjana Terapan (D4)", "Applied bachelor's degree (D4)"),
-    S1=("Sarjana (S1)", "Bachelor's degree (S1)"),
-    S2=("Magister (S2)", "Master's degree (S2)"),
-    S3=("Doktor (S3)", "Doctorate (S3)"),
-)
-
-
 class Stakeholder(_LabelledEnum):
     """Who the profile belongs to; decides which sections a complete profile needs."""
 
@@ -169,15 +130,6 @@ class Stakeholder(_LabelledEnum):
     WORKER = "worker"
     TRAINEE = "trainee"
     ENTREPRENEUR = "entrepreneur"
-
-
-_labels(
-    Stakeholder,
-    JOB_SEEKER=("Pencari kerja", "Job seeker"),
-    WORKER=("Pekerja", "Worker"),
-    TRAINEE=("Peserta pelatihan", "Trainee"),
-    ENTREPRENEUR=("Wirausaha", "Entrepreneur"),
-)
 
 
 class Section(_LabelledEnum):
@@ -199,8 +151,6 @@ class Section(_LabelledEnum):
     ACHIEVEMENTS = "achievements"
     PHOTO = "photo"
 
-
-_labels(Section, **{member.name: SECTION_LABELS[member.value] for member in Section})
 
 NEVER_PUBLISHED: Final[frozenset[Section]] = frozenset(
     {

@@ -9,7 +9,7 @@ from typing import ClassVar, cast
 from attrs import frozen
 
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.i18n import pick
+from siapkerja_core.i18n import both, is_english
 
 __all__ = ["ProfileDomainError", "ProfileError", "ProfileWarning"]
 
@@ -74,6 +74,12 @@ def _invalid(field_name: str, reason_id: str, reason_en: str) -> ProfileError:
     return ProfileError("invalid_field", field=field_name, reason=reason_en, reason_id=reason_id)
 
 
+def _invalid_because(field_name: str, key: str, /, **params: object) -> ProfileError:
+    """``invalid_field`` at ``field_name`` for the catalogue's reason ``key``."""
+    reason_id, reason_en = both(key, **params)
+    return _invalid(field_name, reason_id, reason_en)
+
+
 @frozen(kw_only=True)
 class ProfileWarning:
     """Something worth telling the holder that is not an error.
@@ -87,9 +93,15 @@ class ProfileWarning:
     message_id: str
     message_en: str
 
+    @classmethod
+    def of(cls, code: str, field: str, /, **params: object) -> ProfileWarning:
+        """The warning ``code`` worded by the catalogues (``warning.profile.<code>``)."""
+        message_id, message_en = both(f"warning.profile.{code}", **params)
+        return cls(code=code, field=field, message_id=message_id, message_en=message_en)
+
     def message(self, lang: str = "id") -> str:
-        """The message in ``lang`` (``"id"`` or ``"en"``)."""
-        return pick(lang, self.message_id, self.message_en)
+        """The message in ``lang``: English for an English tag, else Indonesian."""
+        return self.message_en if is_english(lang) else self.message_id
 
 
 class _Reason(ValueError):
@@ -99,3 +111,8 @@ class _Reason(ValueError):
         super().__init__(reason_en)
         self.reason_id = reason_id
         self.reason_en = reason_en
+
+    @classmethod
+    def of(cls, key: str, /, **params: object) -> _Reason:
+        """The reason written in the catalogues under ``key`` (``reason.date_format``)."""
+        return cls(*both(key, **params))

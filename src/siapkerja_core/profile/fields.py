@@ -23,7 +23,7 @@ from siapkerja_core.profile.enums import (
     Stakeholder,
     _LabelledEnum,
 )
-from siapkerja_core.profile.errors import ProfileError, _invalid, _Reason
+from siapkerja_core.profile.errors import ProfileError, _invalid, _invalid_because, _Reason
 
 __all__ = []
 
@@ -105,26 +105,22 @@ def _text(max_length: int, *, optional: bool = False, multiline: bool = False) -
         if value is None and optional:
             return
         if not isinstance(value, str):
-            raise _invalid(name, "harus berupa teks", "must be text")
+            raise _invalid_because(name, "reason.text")
         if not value:
-            raise _invalid(name, "wajib diisi", "is required")
+            raise _invalid_because(name, "reason.required")
         if len(value) > max_length:
-            raise _invalid(
-                name,
-                f"paling banyak {max_length} karakter",
-                f"must have at most {max_length} characters",
-            )
+            raise _invalid_because(name, "reason.max_length", length=max_length)
         if control.search(value):
-            raise _invalid(name, "berisi karakter kendali", "contains control characters")
+            raise _invalid_because(name, "reason.control_characters")
 
     return check
 
 
 def _parse_int(value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Reason("harus berupa bilangan bulat", "must be a whole number")
+        raise _Reason.of("reason.whole_number")
     if not low <= value <= high:
-        raise _Reason(f"harus antara {low} dan {high}", f"must be between {low} and {high}")
+        raise _Reason.of("reason.between", low=low, high=high)
     return value
 
 
@@ -136,11 +132,7 @@ def _instance_of(cls: type, *, optional: bool = False) -> _Validator:
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if (value is None and optional) or isinstance(value, cls):
             return
-        raise _invalid(
-            attribute.name,
-            f"harus berupa {cls.__name__}",
-            f"must be a {cls.__name__}",
-        )
+        raise _invalid_because(attribute.name, "reason.type", type=cls.__name__)
 
     return check
 
@@ -154,7 +146,7 @@ def _parse_enum(enum: type[_E], value: object) -> _E:
         except ValueError:
             pass
     allowed = ", ".join(repr(m.value) for m in enum)
-    raise _Reason(f"harus salah satu dari {allowed}", f"must be one of {allowed}")
+    raise _Reason.of("reason.one_of", allowed=allowed)
 
 
 def _enum_field(enum: type[_LabelledEnum], *, optional: bool = False) -> _Validator:

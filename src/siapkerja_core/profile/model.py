@@ -26,7 +26,13 @@ from siapkerja_core.profile.enums import (
     Sex,
     Stakeholder,
 )
-from siapkerja_core.profile.errors import ProfileError, ProfileWarning, _invalid, _Reason
+from siapkerja_core.profile.errors import (
+    ProfileError,
+    ProfileWarning,
+    _invalid,
+    _invalid_because,
+    _Reason,
+)
 from siapkerja_core.profile.fields import (
     _clean_line,
     _enum_field,
@@ -67,7 +73,7 @@ def _to_sections(value: Iterable[Section | str]) -> frozenset[Section]:
 
 def _check_published(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, frozenset):
-        raise _invalid(attribute.name, "harus berupa himpunan bagian", "must be a set of sections")
+        raise _invalid_because(attribute.name, "reason.sections")
     for item in sorted(value, key=str):
         try:
             section = _parse_section(item)
@@ -172,29 +178,19 @@ def _items(cls: type, *, unique_by_name: bool = False) -> _Validator:
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         name = attribute.name
         if not isinstance(value, tuple):
-            raise _invalid(name, "harus berupa daftar", "must be a list")
+            raise _invalid_because(name, "reason.list")
         limit = MAX_ITEMS[name]
         if len(value) > limit:
-            raise _invalid(
-                name, f"paling banyak {limit} entri", f"must have at most {limit} entries"
-            )
+            raise _invalid_because(name, "reason.max_items", limit=limit)
         seen: set[str] = set()
         for index, item in enumerate(value):
             if not isinstance(item, cls):
-                raise _invalid(
-                    f"{name}[{index}]",
-                    f"harus berupa {cls.__name__}",
-                    f"must be a {cls.__name__}",
-                )
+                raise _invalid_because(f"{name}[{index}]", "reason.type", type=cls.__name__)
             if unique_by_name:
                 label = str(getattr(item, "name", ""))
                 key = label.casefold()
                 if key in seen:
-                    raise _invalid(
-                        f"{name}[{index}]",
-                        f"{label!r} tercantum dua kali",
-                        f"{label!r} is listed twice",
-                    )
+                    raise _invalid_because(f"{name}[{index}]", "reason.duplicate", item=repr(label))
                 seen.add(key)
 
     return check
@@ -272,36 +268,24 @@ def check_against_nik(profile: Profile, nik: Nik | str) -> tuple[ProfileWarning,
     born = profile.biodata.birth_date
     if born is not None and born != parsed.birth_date:
         warnings.append(
-            ProfileWarning(
-                code="birth_date_differs",
-                field="biodata.birth_date",
-                message_id=(
-                    f"Tanggal lahir di profil ({born.isoformat()}) berbeda dengan tanggal pada"
-                    f" NIK ({parsed.birth_date.isoformat()}). NIK tidak berubah meskipun data"
-                    " kelahiran dikoreksi; periksa kembali bila ini salah ketik."
-                ),
-                message_en=(
-                    f"The profile's birth date ({born.isoformat()}) differs from the NIK's"
-                    f" ({parsed.birth_date.isoformat()}). A NIK never changes, even after a"
-                    " correction; check again if this is a typing error."
-                ),
+            ProfileWarning.of(
+                "birth_date_differs",
+                "biodata.birth_date",
+                born=born.isoformat(),
+                nik_born=parsed.birth_date.isoformat(),
             )
         )
     sex = profile.biodata.sex
     if sex is not None and sex != parsed.sex:
         nik_sex = Sex(parsed.sex)
         warnings.append(
-            ProfileWarning(
-                code="sex_differs",
-                field="biodata.sex",
-                message_id=(
-                    f"Jenis kelamin di profil ({sex.label_id}) berbeda dengan yang tercatat pada"
-                    f" NIK ({nik_sex.label_id})."
-                ),
-                message_en=(
-                    f"The profile's sex ({sex.label_en}) differs from the one the NIK encodes"
-                    f" ({nik_sex.label_en})."
-                ),
+            ProfileWarning.of(
+                "sex_differs",
+                "biodata.sex",
+                sex_id=sex.label_id,
+                sex_en=sex.label_en,
+                nik_sex_id=nik_sex.label_id,
+                nik_sex_en=nik_sex.label_en,
             )
         )
     return tuple(warnings)

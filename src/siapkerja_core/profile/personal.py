@@ -21,7 +21,7 @@ from siapkerja_core.contact import (
 )
 from siapkerja_core.profile.dates import MIN_YEAR
 from siapkerja_core.profile.enums import MaritalStatus, Religion, Sex
-from siapkerja_core.profile.errors import ProfileError, _invalid, _Reason
+from siapkerja_core.profile.errors import ProfileError, _invalid, _invalid_because, _Reason
 from siapkerja_core.profile.fields import (
     _checked_by,
     _clean_optional_line,
@@ -45,14 +45,11 @@ def _parse_birth_date(value: object) -> date:
         try:
             value = date.fromisoformat(value.strip())
         except ValueError:
-            raise _Reason(
-                "harus berformat TTTT-BB-HH (misalnya 1994-03-12)",
-                "must be YYYY-MM-DD (e.g. 1994-03-12)",
-            ) from None
+            raise _Reason.of("reason.date_format") from None
     if type(value) is not date:  # a datetime is a date too, but not a birth date
-        raise _Reason("harus berupa tanggal", "must be a date")
+        raise _Reason.of("reason.date")
     if value.year < MIN_YEAR:
-        raise _Reason(f"tidak boleh sebelum tahun {MIN_YEAR}", f"cannot be before {MIN_YEAR}")
+        raise _Reason.of("reason.date_too_early", year=MIN_YEAR)
     return value
 
 
@@ -105,7 +102,7 @@ class Biodata:
 
 def _parse_email(value: object) -> str:
     if not isinstance(value, str):
-        raise _Reason("harus berupa teks", "must be text")
+        raise _Reason.of("reason.text")
     try:
         return normalize_email(value)
     except InvalidEmail as error:
@@ -114,7 +111,7 @@ def _parse_email(value: object) -> str:
 
 def _parse_phone(value: object) -> str:
     if not isinstance(value, str):
-        raise _Reason("harus berupa teks", "must be text")
+        raise _Reason.of("reason.text")
     try:
         return normalize_phone(value)
     except InvalidPhone as error:
@@ -140,7 +137,7 @@ def _canonical(parse: Callable[[object], str]) -> _Validator:
         except _Reason as reason:
             raise _invalid(attribute.name, reason.reason_id, reason.reason_en) from None
         if canonical != value:
-            raise _invalid(attribute.name, "belum dinormalkan", "is not in canonical form")
+            raise _invalid_because(attribute.name, "reason.not_canonical")
 
     return check
 
@@ -196,11 +193,7 @@ def _to_village_code(value: str) -> str:
 
 def _check_village_code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not (len(value) == 10 and value.isascii() and value.isdigit()):
-        raise _invalid(
-            attribute.name,
-            "kode desa/kelurahan harus 10 angka (misalnya 3173071001)",
-            "a village code has 10 digits (e.g. 3173071001)",
-        )
+        raise _invalid_because(attribute.name, "reason.village_code")
     if regions.village(value) is None:
         raise ProfileError("village", field=attribute.name, village_code=value)
 
@@ -209,12 +202,12 @@ def _parse_rt_rw(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise _Reason("harus berupa teks angka", "must be digits")
+        raise _Reason.of("reason.digits")
     digits = value.strip()
     if not (1 <= len(digits) <= 3 and digits.isascii() and digits.isdigit()):
-        raise _Reason("harus 1 sampai 3 angka (misalnya 005)", "must be 1 to 3 digits (e.g. 005)")
+        raise _Reason.of("reason.rt_rw")
     if int(digits) == 0:
-        raise _Reason("tidak boleh 000", "cannot be 000")
+        raise _Reason.of("reason.rt_rw_zero")
     return digits.zfill(3)
 
 
@@ -229,9 +222,7 @@ def _parse_postal_code(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or _POSTAL_CODE.fullmatch(value.strip()) is None:
-        raise _Reason(
-            "kode pos harus 5 angka (misalnya 11480)", "a postal code has 5 digits (e.g. 11480)"
-        )
+        raise _Reason.of("reason.postal_code")
     return value.strip()
 
 

@@ -7,7 +7,8 @@ from typing import Any, Final
 import attrs
 from attrs import Factory, field, frozen
 
-from siapkerja_core.profile.errors import ProfileError, _invalid
+from siapkerja_core.i18n import text
+from siapkerja_core.profile.errors import ProfileError, _invalid_because
 
 __all__ = ["MAX_PHOTO_BYTES", "MIN_PHOTO_BYTES", "PHOTO_MEDIA_TYPES", "Photo", "sniff_image_type"]
 
@@ -50,7 +51,7 @@ def _to_bytes(value: bytes | bytearray | memoryview) -> bytes:
 
 def _check_photo_content(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bytes):
-        raise _invalid(attribute.name, "harus berupa bita", "must be bytes")
+        raise _invalid_because(attribute.name, "reason.bytes")
     if not MIN_PHOTO_BYTES <= len(value) <= MAX_PHOTO_BYTES:
         raise ProfileError(
             "photo_size",
@@ -63,8 +64,8 @@ def _check_photo_content(_instance: object, attribute: attrs.Attribute[Any], val
         raise ProfileError(
             "photo_type",
             field=attribute.name,
-            reason_id="foto harus berformat JPEG, PNG, atau WebP",
-            reason="the photo must be a JPEG, PNG or WebP image",
+            reason_id=text("reason.photo_format", "id"),
+            reason=text("reason.photo_format", "en"),
         )
 
 
@@ -88,8 +89,8 @@ def _check_media_type(instance: Any, attribute: attrs.Attribute[Any], value: obj
         raise ProfileError(
             "photo_type",
             field=attribute.name,
-            reason_id=f"tipe yang dinyatakan ({value}) tidak sesuai dengan isi berkas ({detected})",
-            reason=f"the declared type ({value}) contradicts the content ({detected})",
+            reason_id=text("reason.photo_declared", "id", declared=value, detected=detected),
+            reason=text("reason.photo_declared", "en", declared=value, detected=detected),
             declared=str(value),
             detected=detected,
         )

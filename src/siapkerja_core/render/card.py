@@ -30,14 +30,13 @@ import segno
 from attrs import evolve, field, frozen
 
 from siapkerja_core.errors import CardError
-from siapkerja_core.i18n import MONTHS_ID
+from siapkerja_core.i18n import month_name
 from siapkerja_core.render.layout import (
     _BLUE,
     _COLUMN_W,
     _FOOTER_H,
     _GREY,
     _HEADER_H,
-    _HEADER_LINES,
     _LEFT,
     _MONO,
     _PHOTO,
@@ -50,18 +49,20 @@ from siapkerja_core.render.layout import (
     CORNER_RADIUS_MM,
     _clean,
     _fit,
+    _header_lines,
     _Line,
     _name_lines,
     _xml,
 )
 from siapkerja_core.render.qr import QrCache, QrKey, make_qr, qr_png, qr_svg_path, qr_terminal
+from siapkerja_core.translations import text
 
 if TYPE_CHECKING:
     from PIL import Image as PilImage
     from PIL import ImageFont
 
 __all__ = [
-    "BULAN",
+    "BULAN",  # noqa: F822 -- module __getattr__ reads it from the catalogue
     "CARD_HEIGHT_MM",
     "CARD_MAX_VERSION",
     "CARD_WIDTH_MM",
@@ -76,8 +77,6 @@ CARD_MAX_VERSION: Final = 10
 """The largest QR version a card accepts: denser codes scan badly on cheap phones."""
 MAX_PHOTO_BYTES: Final = 2 << 20  # the profile's own limit (2 MiB): a valid photo always fits
 
-BULAN: Final = MONTHS_ID
-"""Indonesian month names, January first (:data:`siapkerja_core.i18n.MONTHS_ID`)."""
 
 default_cache: Final = QrCache(maxsize=256)
 """The cache :class:`Card` methods use unless given another one (or ``None``)."""
@@ -97,9 +96,27 @@ class CardImageError(CardError, ValueError):
     __slots__ = ()
 
 
+def __getattr__(name: str) -> tuple[str, ...]:
+    # BULAN, kept for callers of 0.1: read from the catalogue when asked for, so a
+    # deployer's wording (``use_directories``) shows there as on the card.
+    if name == "BULAN":
+        return tuple(month_name(month, "id") for month in range(1, 13))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _default_title() -> str:
+    return text("render.card.title")
+
+
+def _terminal_rows(*rows: tuple[str, str]) -> list[str]:
+    # The labels are the catalogue's: align the values on the longest one.
+    width = max(len(label) for label, _ in rows) + 2
+    return [f"{label.ljust(width)}{value}" for label, value in rows]
+
+
 def format_tanggal(day: date) -> str:
     """``day`` the Indonesian way: ``"27 November 2026"``, ``"1 Januari 2025"``."""
-    return f"{day.day} {BULAN[day.month - 1]} {day.year}"
+    return text("render.card.date", day=day.day, month=month_name(day.month), year=day.year)
 
 
 def _detect_photo_type(photo: bytes) -> str | None:
@@ -142,7 +159,7 @@ class Card:
     qr_version: int = 1
     photo: bytes | None = field(default=None, repr=False)
     photo_type: str | None = None
-    title: str = "Kartu Digital Ketenagakerjaan"
+    title: str = field(factory=_default_title)
 
     def __attrs_post_init__(self) -> None:
         for name in ("siapkerja_id", "holder_name", "qr_text", "title"):
@@ -222,13 +239,13 @@ class Card:
         lines = (
             title,
             *_name_lines(_clean(self.holder_name)),
-            _Line("SIAPkerja-ID", x, 29.4, 1.9, width, fill=_GREY),
+            _Line(text("render.card.number"), x, 29.4, 1.9, width, fill=_GREY),
             number,
-            _Line("Diterbitkan", x, 38.6, 1.9, width, fill=_GREY),
+            _Line(text("render.card.issued"), x, 38.6, 1.9, width, fill=_GREY),
             _Line(format_tanggal(self.issued_at), x, 42.4, 2.9, width, bold=True),
         )
         caption = _Line(
-            "Pindai untuk melihat profil", _QR_X + _QR_SIZE / 2, 45.3, 1.75, _QR_SIZE, fill=_GREY
+            text("render.card.scan_hint"), _QR_X + _QR_SIZE / 2, 45.3, 1.75, _QR_SIZE, fill=_GREY
         )
         return _Layout(lines, photo, caption)
 
@@ -281,7 +298,7 @@ class Card:
             ' fill="none" stroke="#c5cad3" stroke-width=".2"/>',
             f'<g font-family="{_SANS}">',
         ]
-        out += [_svg_text(line) for line in (*_HEADER_LINES, *layout.lines)]
+        out += [_svg_text(line) for line in (*_header_lines(), *layout.lines)]
         out.append(_svg_text(layout.caption, anchor="middle"))
         out.append("</g>")
         if layout.photo is not None:
@@ -365,7 +382,7 @@ class Card:
             )
 
         layout = self._layout()
-        for line in (*_HEADER_LINES, *layout.lines):
+        for line in (*_header_lines(), *layout.lines):
             text(line)
         text(layout.caption, anchor="ms")
         if layout.photo is not None and self.photo is not None:
@@ -388,12 +405,14 @@ class Card:
         else:
             qr = cache.get_or_make(self._key("terminal"), make, text=self.qr_text)
         rows = [
-            f"{_clean(self.title)} — SIAPkerja-ID",
-            "Kementerian Ketenagakerjaan Republik Indonesia",
+            f"{_clean(self.title)} — {text('render.card.brand')}",
+            text("render.card.ministry"),
             "",
-            f"Nama          {_clean(self.holder_name)}",
-            f"SIAPkerja-ID  {_clean(self.siapkerja_id)}",
-            f"Diterbitkan   {format_tanggal(self.issued_at)}",
+            *_terminal_rows(
+                (text("render.card.name"), _clean(self.holder_name)),
+                (text("render.card.number"), _clean(self.siapkerja_id)),
+                (text("render.card.issued"), format_tanggal(self.issued_at)),
+            ),
             "",
         ]
         return "\n".join(rows) + "\n" + qr

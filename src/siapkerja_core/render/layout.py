@@ -14,6 +14,8 @@ from typing import Final
 
 from attrs import frozen
 
+from siapkerja_core.translations import text
+
 CARD_WIDTH_MM: Final = 85.60
 CARD_HEIGHT_MM: Final = 53.98
 CORNER_RADIUS_MM: Final = 3.18
@@ -168,7 +170,10 @@ def _name_lines(name: str) -> list[_Line]:
     ]
 
 
-_HEADER_LINES: Final = (
-    _Line("SIAPkerja-ID", _LEFT, 5.7, 4.2, 60.0, bold=True, fill="#fff"),
-    _Line("Kementerian Ketenagakerjaan Republik Indonesia", _LEFT, 8.8, 2.05, 77.0, fill="#fff"),
-)
+def _header_lines() -> tuple[_Line, _Line]:
+    # Read when a card is drawn, not at import: a deployer's catalogues
+    # (``use_directories``) may be switched on after this module is loaded.
+    return (
+        _Line(text("render.card.brand"), _LEFT, 5.7, 4.2, 60.0, bold=True, fill="#fff"),
+        _Line(text("render.card.ministry"), _LEFT, 8.8, 2.05, 77.0, fill="#fff"),
+    )

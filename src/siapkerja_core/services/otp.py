@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from typing import Final
 
 import attrs
 
+from siapkerja_core import translations
 from siapkerja_core.contact import mask_phone
 from siapkerja_core.errors import OtpError, RegistrationError
 from siapkerja_core.events import AccountActivated, OtpSendFailed, OtpSent
@@ -36,7 +38,10 @@ from siapkerja_core.services.context import DAY, HOUR, ServiceContext, whole_sec
 from siapkerja_core.services.registration import Registrations, conflict_error
 from siapkerja_core.views import Account, OtpState, Registration
 
-__all__ = ["OtpCodes", "OtpService"]
+__all__ = ["SMS_LANGUAGE", "OtpCodes", "OtpService"]
+
+SMS_LANGUAGE: Final = "id"
+"""The language of the code and notice SMS (``sms.*`` in the catalogues)."""
 
 
 def _clean_code(code: str) -> str:
@@ -144,20 +149,22 @@ class OtpCodes:
         tx.challenges.put(counted)
         raise counted.refusal(max_attempts)
 
+    # The SMS is Indonesian: a phone number carries no language, and the service's
+    # first language is the one every holder reads (a deployer rewords ``sms.*``).
     def _code_text(self, code: str, purpose: OtpPurpose) -> str:
         minutes = whole_seconds(self.ctx.policy.otp_ttl) // 60
-        what = "pendaftaran akun" if purpose is OtpPurpose.REGISTRATION else "atur ulang password"
-        return (
-            f"{self.service_name}: kode OTP {what} Anda {code}, berlaku {minutes} menit. "
-            "JANGAN BERIKAN kode ini kepada siapa pun, termasuk petugas."
+        what = translations.text(f"sms.purpose.{purpose.value}", SMS_LANGUAGE)
+        return translations.text(
+            "sms.code",
+            SMS_LANGUAGE,
+            service=self.service_name,
+            purpose=what,
+            code=code,
+            minutes=minutes,
         )
 
     def _notice_text(self) -> str:
-        return (
-            f"{self.service_name}: ada yang mencoba mendaftarkan akun baru dengan nomor ini. "
-            "Jika itu Anda, gunakan 'Kendala Masuk ke Akun?' untuk memulihkan akun Anda. "
-            "Jika bukan, abaikan pesan ini."
-        )
+        return translations.text("sms.notice", SMS_LANGUAGE, service=self.service_name)
 
     def deliver(self, challenge: OtpChallenge, nik: str, code: str, *, notice: bool) -> None:
         """Send the code (or the notice) and record a failure on the challenge."""

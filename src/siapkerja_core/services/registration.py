@@ -25,6 +25,7 @@ import attrs
 from siapkerja_core.contact import mask_email, mask_phone, normalize_email, normalize_phone
 from siapkerja_core.errors import AlreadyRegistered, RegistrationError
 from siapkerja_core.events import AccountImported, RegistrationStarted, VerificationFailed
+from siapkerja_core.i18n import both
 from siapkerja_core.names import normalize_name
 from siapkerja_core.nik import parse_nik
 from siapkerja_core.ports import (
@@ -119,11 +120,9 @@ class Registrations:
 
     def register(self, nik: str, full_name: str, mother_name: str) -> Registration:
         parsed = parse_nik(nik)
-        for value, field_id, field_en in (
-            (full_name, "Nama lengkap", "Full name"),
-            (mother_name, "Nama ibu kandung", "Mother's maiden name"),
-        ):
+        for value, field in ((full_name, "full_name"), (mother_name, "mother_name")):
             if not isinstance(value, str) or not value.strip() or len(value) > _MAX_NAME_LENGTH:
+                field_id, field_en = both(f"registration.field.{field}")
                 raise RegistrationError("invalid_name", field_id=field_id, field_en=field_en)
         full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
         now = self.ctx.clock()
@@ -159,13 +158,12 @@ class Registrations:
                 or (match.score is not None and match.score < self.ctx.policy.name_threshold)
             ]
             if wrong:
-                labels = {"full_name": ("nama lengkap", "full name")}
-                labels["mother_name"] = ("nama ibu kandung", "mother's maiden name")
+                labels = [both(f"registration.mismatch.{w}") for w in wrong]
                 failure = RegistrationError(
                     "mismatch",
                     fields=tuple(wrong),
-                    fields_id=", ".join(labels[w][0] for w in wrong),
-                    fields_en=", ".join(labels[w][1] for w in wrong),
+                    fields_id=", ".join(label[0] for label in labels),
+                    fields_en=", ".join(label[1] for label in labels),
                 )
         if failure is not None:
             self.counters.increment(attempts_key, window=DAY, now=now)
@@ -294,7 +292,8 @@ class Registrations:
         """
         parsed = parse_nik(nik)
         if not isinstance(full_name, str) or not full_name.strip() or len(full_name) > 100:
-            raise RegistrationError("invalid_name", field_id="Nama lengkap", field_en="Full name")
+            field_id, field_en = both("registration.field.full_name")
+            raise RegistrationError("invalid_name", field_id=field_id, field_en=field_en)
         full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
         email = normalize_email(email)
         phone = normalize_phone(phone)
