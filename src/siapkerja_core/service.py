@@ -39,7 +39,7 @@ from siapkerja_core.services import (
 )
 from siapkerja_core.settings import Settings
 from siapkerja_core.station import CheckIn
-from siapkerja_core.tokens import DEFAULT_PERIOD, Keyring
+from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
 from siapkerja_core.views import Account, PasswordResetRequest, Registration
 
 __all__ = ["Siapkerja"]
@@ -415,6 +415,20 @@ class Siapkerja:
         :raises TokenError: ``token.malformed``, ``forged``, ``revoked``, ``wrong_mode``.
         """
         return self.cards.scanning.resolve(token, viewer, purpose)
+
+    def verify_token(
+        self, token_or_url: str, *, purpose: str | None = None
+    ) -> LinkClaims | AccessClaims:
+        """Check a token (or a link QR's URL) as :meth:`resolve` or :meth:`check_in` would.
+
+        Nothing is recorded (no ledger entry, event or check-in) and no key is
+        made. An access code is checked for the event ``purpose``.
+
+        :raises TokenError: ``token.malformed``, ``forged``, ``revoked``, ``expired``,
+            ``wrong_purpose``, ``wrong_mode``.
+        :raises CardError: ``card.purpose_required`` (an access code without ``purpose``).
+        """
+        return self.cards.scanning.verify_token(token_or_url, purpose=purpose)
 
     def check_in(self, token: str, *, event_id: str, station_id: str = "server") -> CheckInReceipt:
         """Check in an access code at ``event_id``: the first per (card, event) is recorded.
