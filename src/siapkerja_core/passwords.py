@@ -37,7 +37,7 @@ import attrs
 
 from siapkerja_core.errors import Message, SiapkerjaError
 
-if TYPE_CHECKING:  # argon2 costs ~0.1 s to import: keep it out of import time
+if TYPE_CHECKING:  # argon2 is slow to import (benchmarks/README.md): keep it out of import time
     import argon2
 
 __all__ = [
@@ -347,7 +347,7 @@ class PasswordHasher:
     """
 
     def __init__(self, parameters: HashParameters = OWASP_ARGON2ID) -> None:
-        import argon2  # deferred: importing argon2 takes ~0.1 s
+        import argon2  # deferred: importing argon2 is slow (benchmarks/README.md)
 
         self._parameters = parameters
         self._hasher: argon2.PasswordHasher = argon2.PasswordHasher(
