@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # argon2 is slow to import (benchmarks/README.md): keep it ou
 
 __all__ = [
     "CHARACTER_CLASSES",
+    "MAX_PASSWORD_LENGTH",
     "OWASP_ARGON2ID",
     "HashParameters",
     "PasswordHasher",
@@ -192,6 +193,10 @@ def _identity_fragments(context: Iterable[str]) -> Iterator[tuple[str, str]]:
                 yield "name", run
 
 
+MAX_PASSWORD_LENGTH: Final = 128
+"""The default longest password, in code points (:attr:`PasswordPolicy.max_length`)."""
+
+
 @attrs.frozen
 class PasswordPolicy:
     """What a new password must satisfy.
@@ -226,7 +231,7 @@ class PasswordPolicy:
     """
 
     min_length: int = 8
-    max_length: int = 128
+    max_length: int = MAX_PASSWORD_LENGTH
     block_common: bool = True
     require_classes: frozenset[str] = attrs.field(default=frozenset(), converter=_to_classes)
     forbid_identity: bool = True

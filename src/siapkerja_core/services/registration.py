@@ -34,6 +34,7 @@ from siapkerja_core.ports import (
     Transaction,
     VerificationRequest,
 )
+from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
 from siapkerja_core.records import (
     AccountRecord,
     OtpPurpose,
@@ -50,8 +51,6 @@ __all__ = ["NO_PASSWORD", "Registrations", "conflict_error"]
 
 NO_PASSWORD: Final = "!no-password"  # noqa: S105 - a marker no Argon2 hash can equal
 """The stored "hash" of an imported account: no password verifies against it."""
-
-_MAX_NAME_LENGTH = 100
 
 
 def conflict_error(
@@ -123,7 +122,7 @@ class Registrations:
             (full_name, "Nama lengkap", "Full name"),
             (mother_name, "Nama ibu kandung", "Mother's maiden name"),
         ):
-            if not isinstance(value, str) or not value.strip() or len(value) > _MAX_NAME_LENGTH:
+            if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_LENGTH:
                 raise RegistrationError("invalid_name", field_id=field_id, field_en=field_en)
         full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
         now = self.ctx.clock()
