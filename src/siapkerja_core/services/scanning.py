@@ -196,15 +196,10 @@ class Scanning:
         claims, ring = self.keys.verified(lambda ring: verify_link(ring, text))
         purpose = purpose.strip() if purpose else None  # as grant_consent stores it
         now = self.ctx.clock()
-        subject = self.ctx.storage.scan_subject(claims.card_ref)
-        if subject is None or not subject.card.active or not subject.account.active:
-            raise TokenError("revoked")
-        stamp = subject.keyring_stamp
-        if stamp != ring.stamp:  # the keys changed since this process cached them
-            keys = self.keys.current
-            fresh = keys.current() if stamp is None else keys.matching(stamp)
-            if fresh is not ring:
-                claims = verify_link(fresh, text)
+        subject = self._current_subject(claims.card_ref)
+        fresh = self._fresh_ring(subject.keyring_stamp, ring)
+        if fresh is not ring:  # the keys changed since this process cached them
+            claims = verify_link(fresh, text)
         card, account = subject.card, subject.account
         check_link_version(claims, card.version)
         profile = subject.profile or self.profiles.initial_profile(account)
