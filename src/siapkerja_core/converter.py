@@ -427,8 +427,8 @@ def structure_stored_profile(data: Mapping[str, Any]) -> Profile:
     was written from a :class:`~siapkerja_core.profile.Profile` (valid by
     construction) and is authenticated by AES-GCM, so checking and
     normalising every value again — e-mail and phone parsing above all —
-    would only repeat work: this is some twenty times faster than
-    :func:`structure_profile`, which matters to bulk card issuance and to a
+    would only repeat work: this is far faster than :func:`structure_profile`
+    (``benchmarks/README.md``), which matters to bulk card issuance and to a
     scan that misses the profile cache. Values are taken as written; data in
     another shape (an unknown key, a missing required one, a value that does
     not convert) goes through :func:`structure_profile` instead, so what it

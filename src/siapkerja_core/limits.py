@@ -22,7 +22,7 @@ minutes nor be shorter than 6 digits, and caps must be positive.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 import attrs
 from attrs import field, frozen
@@ -30,9 +30,13 @@ from attrs import field, frozen
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.passwords import PasswordPolicy
 
-__all__ = ["JourneyPolicy"]
+__all__ = ["MAX_OTP_LENGTH", "MIN_OTP_LENGTH", "JourneyPolicy"]
 
 _NIST_MAX_OTP_TTL = timedelta(minutes=10)
+MIN_OTP_LENGTH: Final = 6
+"""The fewest digits a one-time code may have (NIST: at least 20 bits)."""
+MAX_OTP_LENGTH: Final = 10
+"""The most digits a one-time code may have (``JourneyPolicy.otp_length``)."""
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -113,9 +117,11 @@ class JourneyPolicy:
 
     @otp_length.validator
     def _min_length(self, attribute: attrs.Attribute[int], value: int) -> None:
-        if not 6 <= value <= 10:
+        if not MIN_OTP_LENGTH <= value <= MAX_OTP_LENGTH:
             raise ConfigurationError(
-                "invalid", name="otp_length", reason="between 6 and 10 digits (NIST: ≥ 20 bits)"
+                "invalid",
+                name="otp_length",
+                reason=f"between {MIN_OTP_LENGTH} and {MAX_OTP_LENGTH} digits (NIST: ≥ 20 bits)",
             )
 
     @name_threshold.validator

@@ -187,9 +187,9 @@ def _birth_date(ddmmyy: str, today: date) -> date | None:
 class _Today:
     """Today's date, and the birth dates already worked out against it.
 
-    ``date.today()`` costs about a microsecond (it asks the time zone), as
-    much as the rest of a parse; reading the clock and comparing with the
-    next local midnight costs a tenth of that. The memo of ``DDMMYY`` → date
+    ``date.today()`` asks the time zone and costs as much as the rest of a
+    parse; reading the clock and comparing with the next local midnight
+    costs a small fraction of that (``benchmarks/README.md``). The memo of ``DDMMYY`` → date
     holds at most 73,200 entries (the valid day-months × 100 years) and is
     dropped when the day changes, because the century choice depends on it.
     """

@@ -38,12 +38,13 @@ import attrs
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.translations import text
 
-if TYPE_CHECKING:  # argon2 costs ~0.1 s to import: keep it out of import time
+if TYPE_CHECKING:  # argon2 is slow to import (benchmarks/README.md): keep it out of import time
     import argon2
 
 __all__ = [
     "CHARACTER_CLASSES",
     "IDENTITY_FIELDS",
+    "MAX_PASSWORD_LENGTH",
     "OWASP_ARGON2ID",
     "HashParameters",
     "PasswordHasher",
@@ -181,6 +182,10 @@ def _identity_fragments(context: Iterable[str]) -> Iterator[tuple[str, str]]:
                 yield "name", run
 
 
+MAX_PASSWORD_LENGTH: Final = 128
+"""The default longest password, in code points (:attr:`PasswordPolicy.max_length`)."""
+
+
 @attrs.frozen
 class PasswordPolicy:
     """What a new password must satisfy.
@@ -215,7 +220,7 @@ class PasswordPolicy:
     """
 
     min_length: int = 8
-    max_length: int = 128
+    max_length: int = MAX_PASSWORD_LENGTH
     block_common: bool = True
     require_classes: frozenset[str] = attrs.field(default=frozenset(), converter=_to_classes)
     forbid_identity: bool = True
@@ -338,7 +343,7 @@ class PasswordHasher:
     """
 
     def __init__(self, parameters: HashParameters = OWASP_ARGON2ID) -> None:
-        import argon2  # deferred: importing argon2 takes ~0.1 s
+        import argon2  # deferred: importing argon2 is slow (benchmarks/README.md)
 
         self._parameters = parameters
         self._hasher: argon2.PasswordHasher = argon2.PasswordHasher(

@@ -56,8 +56,9 @@ _LEVEL_BY_LENGTH: Final[dict[int, Level]] = {
     10: "village",
 }
 _PARENT_LENGTH: Final[dict[int, int]] = {4: 2, 6: 4, 10: 6}
-# A plain path beside this module: importlib.resources would add ~25 ms to the
-# import, and the package is always installed as files (never zipped).
+# A plain path beside this module: importlib.resources would add to the import
+# time (benchmarks/README.md), and the package is always installed as files
+# (never zipped).
 _DATA: Final = os.path.join(os.path.dirname(__file__), "data", "regions")
 
 

@@ -37,9 +37,9 @@ from siapkerja_core.services import (
     ServiceContext,
     SyncReport,
 )
-from siapkerja_core.settings import Settings
+from siapkerja_core.settings import Settings, check_secret
 from siapkerja_core.station import CheckIn
-from siapkerja_core.tokens import DEFAULT_PERIOD, Keyring
+from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
 from siapkerja_core.views import Account, PasswordResetRequest, Registration
 
 __all__ = ["Siapkerja"]
@@ -53,7 +53,6 @@ _PORTS: Final[Mapping[str, type]] = MappingProxyType(
         "ratelimit": Counters,
     }
 )
-_MIN_SECRET_BYTES: Final = 16
 DEFAULT_CARD_BASE_URL: Final = "http://127.0.0.1:8000/v/"
 """Where link QR codes point unless ``card_base_url`` is set: the development server.
 Production sets its public address (e.g. ``https://siapkerja.kemnaker.go.id/v/``)."""
@@ -194,12 +193,7 @@ class Siapkerja:
             # Without a configured key, codes, sessions and counters last as long as
             # the process: right for memory and demos; production sets secret_key.
             return secrets.token_bytes(32)
-        pepper = configured.encode("utf-8")
-        if len(pepper) < _MIN_SECRET_BYTES:
-            raise ConfigurationError(
-                "invalid", name="secret_key", reason="use at least 16 random bytes (32 recommended)"
-            )
-        return pepper
+        return check_secret("secret_key", configured).encode("utf-8")
 
     @cached_property
     def _context(self) -> ServiceContext:
@@ -415,6 +409,20 @@ class Siapkerja:
         :raises TokenError: ``token.malformed``, ``forged``, ``revoked``, ``wrong_mode``.
         """
         return self.cards.scanning.resolve(token, viewer, purpose)
+
+    def verify_token(
+        self, token_or_url: str, *, purpose: str | None = None
+    ) -> LinkClaims | AccessClaims:
+        """Check a token (or a link QR's URL) as :meth:`resolve` or :meth:`check_in` would.
+
+        Nothing is recorded (no ledger entry, event or check-in) and no key is
+        made. An access code is checked for the event ``purpose``.
+
+        :raises TokenError: ``token.malformed``, ``forged``, ``revoked``, ``expired``,
+            ``wrong_purpose``, ``wrong_mode``.
+        :raises CardError: ``card.purpose_required`` (an access code without ``purpose``).
+        """
+        return self.cards.scanning.verify_token(token_or_url, purpose=purpose)
 
     def check_in(self, token: str, *, event_id: str, station_id: str = "server") -> CheckInReceipt:
         """Check in an access code at ``event_id``: the first per (card, event) is recorded.

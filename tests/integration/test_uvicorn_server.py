@@ -464,6 +464,7 @@ def test_token_verify_a_link_and_an_access_code(card_holder: tuple[Siapkerja, st
     missing = invoke("token", "verify", access.token)
     assert missing.exit_code == 2
     assert "--purpose" in missing.output
+    assert svc.access_log(account_id) == []  # an operator's check is not a scan
 
 
 def test_token_verify_refuses_bad_tokens_bilingually(card_holder: tuple[Siapkerja, str]) -> None:

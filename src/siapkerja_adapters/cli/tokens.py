@@ -3,9 +3,9 @@
 A token (or a link QR's URL) is checked against the service's keyring and the
 card's current state: mode, key id, card reference, version (link) or time
 step (access code); a refused token prints its typed error in both languages
-and exits 1. A link token is opened through the facade (:meth:`Siapkerja.resolve`),
-so its revocation rule is the one every scan obeys — and, as every scan, it is
-recorded in the holder's access ledger as an anonymous one.
+and exits 1. The checks are the facade's (:meth:`Siapkerja.verify_token`), the
+ones every scan and check-in obeys; a check records nothing (no ledger entry,
+no check-in) and makes no keys.
 """
 
 from __future__ import annotations
@@ -17,14 +17,9 @@ from urllib.parse import urlsplit
 import typer
 
 from siapkerja_adapters.cli.common import ConfigOption, JsonOption, open_service
-from siapkerja_adapters.cli.keys import MEMORY_WARNING, stored_keyring
-from siapkerja_core.tokens import (
-    Keyring,
-    TokenError,
-    link_token_from_url,
-    verify_access,
-    verify_link,
-)
+from siapkerja_adapters.cli.keys import MEMORY_WARNING
+from siapkerja_core.errors import CardError
+from siapkerja_core.tokens import LinkClaims, TokenError, link_token_from_url
 
 if TYPE_CHECKING:
     from siapkerja_core.service import Siapkerja
@@ -58,52 +53,36 @@ def _token_text(svc: Siapkerja, text: str) -> str:
 def token_report(svc: Siapkerja, token_or_url: str, purpose: str | None = None) -> dict[str, Any]:
     """What ``token verify`` prints as JSON for a genuine, current token.
 
+    The checks are the facade's (:meth:`Siapkerja.verify_token`): those of a
+    scan or a check-in, recording nothing.
+
     :raises TokenError: the token is malformed, forged, expired, revoked, for
         another purpose, or of the other mode.
     :raises ValueError: an access code without ``purpose``.
     """
-    token = _token_text(svc, token_or_url)
-    ring = stored_keyring(svc) or Keyring()  # no keys yet: every token is forged
-    if token[:2].upper() == "A-":
-        if not purpose:
-            try:  # a malformed or forged code says so first
-                verify_access(ring, token, "", svc.now())
-            except TokenError as error:
-                if error.code != "wrong_purpose":
-                    raise
-            raise ValueError(_PURPOSE_REQUIRED)
-        period = svc.cards.access_period
-        access = verify_access(ring, token, purpose, svc.now(), period=period)
-        _check_access_card(svc, access.card_ref)
+    try:
+        claims = svc.verify_token(_token_text(svc, token_or_url), purpose=purpose)
+    except CardError as error:
+        if error.code != "purpose_required":
+            raise
+        raise ValueError(_PURPOSE_REQUIRED) from None
+    if isinstance(claims, LinkClaims):
         return {
             "valid": True,
-            "mode": "access",
-            "kid": access.kid,
-            "card_ref": access.card_ref,
-            "step": access.step,
-            "issued_at": access.issued_at(period).isoformat(),
-            "purpose": purpose,
+            "mode": "link",
+            "kid": claims.kid,
+            "card_ref": claims.card_ref,
+            "version": claims.version,
         }
-    link = verify_link(ring, token)  # the claims the report shows
-    svc.resolve(token)  # revoked, re-issued or closed: the rule every scan obeys
     return {
         "valid": True,
-        "mode": "link",
-        "kid": link.kid,
-        "card_ref": link.card_ref,
-        "version": link.version,
+        "mode": "access",
+        "kid": claims.kid,
+        "card_ref": claims.card_ref,
+        "step": claims.step,
+        "issued_at": claims.issued_at(svc.cards.access_period).isoformat(),
+        "purpose": purpose,
     }
-
-
-def _check_access_card(svc: Siapkerja, card_ref: int) -> None:
-    """An access code of an unknown or revoked card, or of a closed account, is ``revoked``.
-
-    The facade checks an access code only in ``check_in``, which records the
-    check-in; a verification must leave no trace, so the card's state is read here.
-    """
-    subject = svc.storage.scan_subject(card_ref)
-    if subject is None or not subject.card.active or not subject.account.active:
-        raise TokenError("revoked")
 
 
 def _report_line(report: dict[str, Any]) -> str:

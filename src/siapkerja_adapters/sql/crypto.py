@@ -248,8 +248,8 @@ def _loads(plaintext: bytes) -> Any:
     """The JSON value :meth:`FieldCipher.encrypt_json` wrote, read by orjson.
 
     Every scan that misses the profile cache and every row of a bulk card
-    issuance decodes an account's and a profile's JSON: orjson reads it several
-    times faster than the standard library (``docs/dependencies.md``). It
+    issuance decodes an account's and a profile's JSON: orjson reads it faster
+    than the standard library (``docs/dependencies.md``, ``benchmarks/README.md``). It
     reads back exactly what :meth:`FieldCipher.encrypt_json` wrote, which
     refuses an integer beyond 64 bits (orjson would read it as a float). What
     it refuses and ``json`` reads — ``NaN``, which an older ``json.dumps``

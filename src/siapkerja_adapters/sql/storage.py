@@ -233,7 +233,8 @@ class SqlStorage:
         each account is encrypted and blind-indexed exactly as
         ``tx.accounts.add`` does it, but a batch of ``batch_size`` goes in as
         one multi-row ``INSERT`` in its own transaction, instead of a
-        statement and a conflict check per account (two to four times faster).
+        statement and a conflict check per account (several times faster:
+        ``benchmarks/README.md``).
         The uniqueness rules hold all the same — the database enforces them —
         but a refused row fails its whole batch; the batches before it stay
         committed.

@@ -60,6 +60,7 @@ from siapkerja_adapters.web.threads import WorkerThreads  # noqa: E402
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
 from siapkerja_core.profile import MAX_PHOTO_BYTES  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
+from siapkerja_core.settings import check_secret  # noqa: E402
 
 __all__ = ["MAX_BODY_BYTES", "api_router", "create_app"]
 
@@ -68,17 +69,12 @@ logger = logging.getLogger("siapkerja.web")
 _HERE: Final = Path(__file__).resolve().parent
 MAX_BODY_BYTES: Final = 2 * MAX_PHOTO_BYTES
 """The largest request body accepted (413 above): a photo at its limit and the form around it."""
-_MIN_SECRET_BYTES: Final = 16
 
 
 def _session_secret(svc: Siapkerja, secret_key: str | None, dev: bool) -> str:
     configured = secret_key or svc.settings.get("secret_key")
     if configured:
-        if len(configured.encode("utf-8")) < _MIN_SECRET_BYTES:
-            raise ConfigurationError(
-                "invalid", name="secret_key", reason="use at least 16 random bytes (32 recommended)"
-            )
-        return configured
+        return check_secret("secret_key", configured)  # the settings' one rule
     if not dev:
         raise ConfigurationError(
             "invalid",

@@ -7,16 +7,15 @@ the application's own, each call run in a copy of the caller's context
 variables (as Starlette's ``run_in_threadpool`` does) and its outcome handed
 back to the event loop in one ``call_soon_threadsafe``.
 
-Measured on the busiest page (a phone opening a card, ``benchmarks/bench_web.py``,
-uvicorn, 16 connections, 2 cores), as a share of a bare Starlette page's
-requests per second: 0.34x through Starlette's helper (anyio's ``to_thread``:
-a capacity limiter, a cancel scope and its own handoff on every call), 0.44x
-through ``loop.run_in_executor`` (which chains a second future to the
-executor's, with a lock and a condition on each), 0.5–0.6x with this handoff.
-The pool itself is a plain queue of calls rather than a
+Why its own: on the busiest page (a phone opening a card,
+``benchmarks/bench_web.py``) this handoff serves clearly more requests a second
+than Starlette's helper (anyio's ``to_thread``: a capacity limiter, a cancel
+scope and its own handoff on every call) or ``loop.run_in_executor`` (which
+chains a second future to the executor's, with a lock and a condition on
+each). The pool itself is a plain queue of calls rather than a
 :class:`~concurrent.futures.ThreadPoolExecutor`, whose per-call future (a
-condition and its lock), work item and idle semaphore cost about 10 µs a
-call where this costs 4–5 (16 callers at once, 2 cores). Under an event loop
+condition and its lock), work item and idle semaphore cost about twice as
+much a call. The figures are in ``benchmarks/README.md``. Under an event loop
 that is not asyncio's (anyio on trio), it falls back to Starlette's helper.
 """
 

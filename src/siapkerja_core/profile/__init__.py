@@ -35,8 +35,8 @@ never changes, even when Dukcapil later corrects the date it encodes.
 Modules: :mod:`~siapkerja_core.profile.errors`, :mod:`~siapkerja_core.profile.enums`,
 :mod:`~siapkerja_core.profile.dates`, :mod:`~siapkerja_core.profile.personal`,
 :mod:`~siapkerja_core.profile.career`, :mod:`~siapkerja_core.profile.photo`,
-:mod:`~siapkerja_core.profile.model` (and the parsing helpers in
-:mod:`~siapkerja_core.profile.fields`); every public name is importable from
+:mod:`~siapkerja_core.profile.model`, :mod:`~siapkerja_core.profile.lengths` (and the
+parsing helpers in :mod:`~siapkerja_core.profile.fields`); every public name is importable from
 ``siapkerja_core.profile``.
 """
 
@@ -68,6 +68,19 @@ from siapkerja_core.profile.errors import (
     ProfileError,
     ProfileWarning,
 )
+from siapkerja_core.profile.lengths import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_LINE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_ORGANISATION_LENGTH,
+    MAX_SCORE_LENGTH,
+    MAX_STREET_LENGTH,
+    MAX_TERM_LENGTH,
+    MAX_TITLE_LENGTH,
+    POSTAL_CODE_DIGITS,
+    RT_RW_DIGITS,
+    VILLAGE_CODE_DIGITS,
+)
 from siapkerja_core.profile.model import (
     MAX_ITEMS,
     SECTIONS,
@@ -90,14 +103,25 @@ from siapkerja_core.profile.photo import (
 
 __all__ = [
     "DEFAULT_PUBLISHED",
+    "MAX_DESCRIPTION_LENGTH",
     "MAX_ITEMS",
+    "MAX_LINE_LENGTH",
+    "MAX_NAME_LENGTH",
+    "MAX_ORGANISATION_LENGTH",
     "MAX_PHOTO_BYTES",
+    "MAX_SCORE_LENGTH",
+    "MAX_STREET_LENGTH",
+    "MAX_TERM_LENGTH",
+    "MAX_TITLE_LENGTH",
     "MAX_YEAR",
     "MIN_PHOTO_BYTES",
     "MIN_YEAR",
     "NEVER_PUBLISHED",
     "PHOTO_MEDIA_TYPES",
+    "POSTAL_CODE_DIGITS",
+    "RT_RW_DIGITS",
     "SECTIONS",
+    "VILLAGE_CODE_DIGITS",
     "Achievement",
     "Address",
     "Biodata",

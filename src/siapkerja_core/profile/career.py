@@ -35,6 +35,14 @@ from siapkerja_core.profile.fields import (
     _to_language_level,
     _Validator,
 )
+from siapkerja_core.profile.lengths import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_LINE_LENGTH,
+    MAX_ORGANISATION_LENGTH,
+    MAX_SCORE_LENGTH,
+    MAX_TERM_LENGTH,
+    MAX_TITLE_LENGTH,
+)
 
 __all__ = ["Achievement", "Certificate", "Education", "Language", "Skill", "WorkExperience"]
 
@@ -46,14 +54,14 @@ __all__ = ["Achievement", "Certificate", "Education", "Language", "Skill", "Work
 class Skill:
     """*Keahlian*: one skill, e.g. ``"Object-oriented Programming (OOP)"``."""
 
-    name: str = field(converter=_clean_line, validator=_text(60))
+    name: str = field(converter=_clean_line, validator=_text(MAX_TERM_LENGTH))
 
 
 @frozen(kw_only=True)
 class Language:
     """*Bahasa*: a language and how well it is spoken."""
 
-    name: str = field(converter=_clean_line, validator=_text(60))
+    name: str = field(converter=_clean_line, validator=_text(MAX_TERM_LENGTH))
     level: LanguageLevel = field(converter=_to_language_level, validator=_enum_field(LanguageLevel))
 
 
@@ -74,8 +82,8 @@ def _date_order(start_attribute: str) -> _Validator:
 class WorkExperience:
     """*Pengalaman kerja*: one job. ``end=None`` means it continues ("Sekarang")."""
 
-    title: str = field(converter=_clean_line, validator=_text(100))
-    company: str = field(converter=_clean_line, validator=_text(100))
+    title: str = field(converter=_clean_line, validator=_text(MAX_LINE_LENGTH))
+    company: str = field(converter=_clean_line, validator=_text(MAX_LINE_LENGTH))
     start: YearMonth = field(converter=_to_year_month, validator=_checked_by(_parse_year_month))
     end: YearMonth | None = field(
         default=None,
@@ -83,12 +91,14 @@ class WorkExperience:
         validator=[_checked_by(_parse_year_month, optional=True), _date_order("start")],
     )
     location: str | None = field(
-        default=None, converter=_clean_optional_line, validator=_text(100, optional=True)
+        default=None,
+        converter=_clean_optional_line,
+        validator=_text(MAX_LINE_LENGTH, optional=True),
     )
     description: str | None = field(
         default=None,
         converter=_clean_optional_text,
-        validator=_text(2000, optional=True, multiline=True),
+        validator=_text(MAX_DESCRIPTION_LENGTH, optional=True, multiline=True),
     )
 
     @property
@@ -135,12 +145,14 @@ class Education:
     for a diploma or degree still in progress (``end_year=None``).
     """
 
-    institution: str = field(converter=_clean_line, validator=_text(150))
+    institution: str = field(converter=_clean_line, validator=_text(MAX_ORGANISATION_LENGTH))
     level: EducationLevel = field(
         converter=_to_education_level, validator=_enum_field(EducationLevel)
     )
     major: str | None = field(
-        default=None, converter=_clean_optional_line, validator=_text(100, optional=True)
+        default=None,
+        converter=_clean_optional_line,
+        validator=_text(MAX_LINE_LENGTH, optional=True),
     )
     start_year: int = field(validator=_int_between(MIN_YEAR, MAX_YEAR))
     end_year: int | None = field(
@@ -170,8 +182,8 @@ class Certificate:
     ``valid_until=None`` means it does not expire ("Sekarang" on the page).
     """
 
-    name: str = field(converter=_clean_line, validator=_text(200))
-    issuer: str = field(converter=_clean_line, validator=_text(150))
+    name: str = field(converter=_clean_line, validator=_text(MAX_TITLE_LENGTH))
+    issuer: str = field(converter=_clean_line, validator=_text(MAX_ORGANISATION_LENGTH))
     valid_from: YearMonth = field(
         converter=_to_year_month, validator=_checked_by(_parse_year_month)
     )
@@ -180,7 +192,9 @@ class Certificate:
         converter=_to_optional_year_month,
         validator=[_checked_by(_parse_year_month, optional=True), _date_order("valid_from")],
     )
-    score: str | None = field(default=None, converter=_to_score, validator=_text(20, optional=True))
+    score: str | None = field(
+        default=None, converter=_to_score, validator=_text(MAX_SCORE_LENGTH, optional=True)
+    )
 
     def period_label(self, lang: str = "id") -> str:
         """``"Januari 2018 - Sekarang"`` / ``"January 2018 - Present"``."""
@@ -191,11 +205,11 @@ class Certificate:
 class Achievement:
     """*Pencapaian*: an award or competition result."""
 
-    title: str = field(converter=_clean_line, validator=_text(200))
-    organiser: str = field(converter=_clean_line, validator=_text(150))
+    title: str = field(converter=_clean_line, validator=_text(MAX_TITLE_LENGTH))
+    organiser: str = field(converter=_clean_line, validator=_text(MAX_ORGANISATION_LENGTH))
     date: YearMonth = field(converter=_to_year_month, validator=_checked_by(_parse_year_month))
     description: str | None = field(
         default=None,
         converter=_clean_optional_text,
-        validator=_text(2000, optional=True, multiline=True),
+        validator=_text(MAX_DESCRIPTION_LENGTH, optional=True, multiline=True),
     )

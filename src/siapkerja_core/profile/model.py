@@ -43,6 +43,7 @@ from siapkerja_core.profile.fields import (
     _to_stakeholder,
     _Validator,
 )
+from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
 from siapkerja_core.profile.personal import Address, Biodata, Contact
 from siapkerja_core.profile.photo import Photo
 
@@ -206,7 +207,7 @@ class Profile:
     converted). ``stakeholder`` decides the completeness rules.
     """
 
-    full_name: str = field(converter=_clean_line, validator=_text(100))
+    full_name: str = field(converter=_clean_line, validator=_text(MAX_NAME_LENGTH))
     stakeholder: Stakeholder = field(
         default=Stakeholder.JOB_SEEKER,
         converter=_to_stakeholder,

@@ -33,6 +33,13 @@ from siapkerja_core.profile.fields import (
     _to_sex,
     _Validator,
 )
+from siapkerja_core.profile.lengths import (
+    MAX_LINE_LENGTH,
+    MAX_STREET_LENGTH,
+    POSTAL_CODE_DIGITS,
+    RT_RW_DIGITS,
+    VILLAGE_CODE_DIGITS,
+)
 
 __all__ = ["Address", "Biodata", "Contact"]
 
@@ -71,7 +78,9 @@ class Biodata:
     """
 
     birth_place: str | None = field(
-        default=None, converter=_clean_optional_line, validator=_text(100, optional=True)
+        default=None,
+        converter=_clean_optional_line,
+        validator=_text(MAX_LINE_LENGTH, optional=True),
     )
     birth_date: date | None = field(
         default=None,
@@ -91,7 +100,9 @@ class Biodata:
         default=None, converter=_to_religion, validator=_enum_field(Religion, optional=True)
     )
     headline: str | None = field(
-        default=None, converter=_clean_optional_line, validator=_text(100, optional=True)
+        default=None,
+        converter=_clean_optional_line,
+        validator=_text(MAX_LINE_LENGTH, optional=True),
     )
 
 
@@ -192,7 +203,9 @@ def _to_village_code(value: str) -> str:
 
 
 def _check_village_code(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not (len(value) == 10 and value.isascii() and value.isdigit()):
+    if not isinstance(value, str) or not (
+        len(value) == VILLAGE_CODE_DIGITS and value.isascii() and value.isdigit()
+    ):
         raise _invalid_because(attribute.name, "reason.village_code")
     if regions.village(value) is None:
         raise ProfileError("village", field=attribute.name, village_code=value)
@@ -204,18 +217,18 @@ def _parse_rt_rw(value: object) -> str:
     if not isinstance(value, str):
         raise _Reason.of("reason.digits")
     digits = value.strip()
-    if not (1 <= len(digits) <= 3 and digits.isascii() and digits.isdigit()):
+    if not (1 <= len(digits) <= RT_RW_DIGITS and digits.isascii() and digits.isdigit()):
         raise _Reason.of("reason.rt_rw")
     if int(digits) == 0:
         raise _Reason.of("reason.rt_rw_zero")
-    return digits.zfill(3)
+    return digits.zfill(RT_RW_DIGITS)
 
 
 def _to_rt_rw(value: str | int | None) -> str | None:
     return None if value is None else _lenient(_parse_rt_rw, value)
 
 
-_POSTAL_CODE: Final = re.compile(r"[1-9][0-9]{4}")
+_POSTAL_CODE: Final = re.compile(f"[1-9][0-9]{{{POSTAL_CODE_DIGITS - 1}}}")
 
 
 def _parse_postal_code(value: object) -> str:
@@ -248,7 +261,7 @@ class Address:
     street: str | None = field(
         default=None,
         converter=_clean_optional_line,
-        validator=_text(200, optional=True),
+        validator=_text(MAX_STREET_LENGTH, optional=True),
         repr=_hidden_repr,
     )
     rt: str | None = field(

@@ -19,14 +19,13 @@ Choices, measured on segno 1.6 (see ``docs/card.md`` and
   5.5 bits a character instead of byte mode's 8. :func:`segments_for` puts
   long alphanumeric runs in alphanumeric segments and the rest in byte mode.
 * **A fixed mask (4).** segno spends most of its time choosing among the eight
-  data masks (apply each, score each); fixing one makes encoding 4.5-5x faster.
-  Over 475 realistic links and tokens (versions 3-7, level M) mask 4 scored
-  on average 5.6 % above the best mask's penalty (95th percentile 16 %, worst
-  24 %) — the lowest of the eight, and segno's own most frequent pick (22 %).
-  zxing-cpp decoded every code made with it at 1, 2 and 3 pixels a module;
-  near the sampling limit (1.28-1.40 px/module, 2,375 trials) it failed 526
-  times against 548 for segno's per-code best mask. The trade-off: a code can
-  end up up to ~25 % above the minimum penalty, i.e. slightly less balanced
+  data masks (apply each, score each); fixing one makes encoding several times
+  faster. Over realistic links and tokens mask 4 scored closest to the best
+  mask's penalty of the eight, and is segno's own most frequent pick;
+  zxing-cpp decoded every code made with it at 1, 2 and 3 pixels a module, and
+  near the sampling limit failed no more often than with segno's per-code best
+  mask (figures in ``benchmarks/README.md``). The trade-off: a code can end up
+  somewhat above the minimum penalty, i.e. slightly less balanced
   than the standard's choice; decoding is unaffected in practice, and
   ``mask=None`` restores the full evaluation.
 """
@@ -183,7 +182,7 @@ def make_qr(
     :param max_version: raise :class:`QrTooLarge` if the code needs a larger
         version (1-40); ``None``: any version.
     :param mask: the data mask, 0-7; default :data:`FIXED_MASK`. ``None``
-        lets segno evaluate all eight (ISO/IEC 18004 §7.8.3), ~5x slower.
+        lets segno evaluate all eight (ISO/IEC 18004 §7.8.3), several times slower.
     :param uppercase_host: see :func:`segments_for`.
     :raises QrError: ``empty`` text, or an invalid ``option``.
     :raises QrTooLarge: the text does not fit ``max_version`` (or version 40).
@@ -287,8 +286,8 @@ def qr_svg_path(code: segno.QRCode, *, border: int = 4) -> str:
 
     Speed: the runs are cut with C-level string operations (translate,
     replace, split) and each (light run, dark run) word maps to its commands
-    through a table, so no Python code runs per module or per run — about 3x
-    faster than a regex loop over the runs and ~10x faster than segno's writer.
+    through a table, so no Python code runs per module or per run — faster
+    than a regex loop over the runs and than segno's writer (``benchmarks/README.md``).
     """
     rows = code.matrix
     width = len(rows[0])

@@ -47,11 +47,11 @@ ISSUE_BATCH_SIZE: Final = 2000
 """Cards written per transaction by :meth:`Issuance.issue_cards` unless told otherwise.
 
 Card numbers and references are random, so each batch inserts into index
-pages spread over the whole table: on SQLite with 100,000 cards, batches of
-500 wrote (and checkpointed) most of those pages again for every 500 cards
-and issued about 3,800 cards/s; 2,000 gives about 4,900, 5,000 about 5,300
-(``benchmarks/bench_storage.py``). 2,000 keeps the write lock a batch holds
-— which web requests wait behind on SQLite — under half a second.
+pages spread over the whole table: small batches write (and checkpoint) most
+of those pages again for every batch, and larger ones issue markedly more
+cards a second (figures in ``benchmarks/README.md``, "Figures measured along
+the way"). 2,000 keeps the write lock a batch holds — which web requests wait
+behind on SQLite — under half a second.
 """
 
 

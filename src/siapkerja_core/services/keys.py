@@ -69,6 +69,17 @@ class CurrentKeyring:
         ring = self._ring
         return ring if ring is not None else self.reload()
 
+    def stored(self) -> Keyring | None:
+        """The keyring, cached or read from storage; ``None`` while none was ever made.
+
+        For checks, which must not mint the first keys as a side effect.
+        """
+        ring = self._ring
+        if ring is not None:
+            return ring
+        with self._lock, self._storage.transaction() as tx:
+            return None if tx.keyring.get() is None else self._load(tx)
+
     def matching(self, stored_stamp: str | None) -> Keyring:
         """The keyring whose stamp is ``stored_stamp`` (as just read from storage).
 

@@ -35,6 +35,7 @@ from siapkerja_core.ports import (
     Transaction,
     VerificationRequest,
 )
+from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
 from siapkerja_core.records import (
     AccountRecord,
     OtpPurpose,
@@ -51,8 +52,6 @@ __all__ = ["NO_PASSWORD", "Registrations", "conflict_error"]
 
 NO_PASSWORD: Final = "!no-password"  # noqa: S105 - a marker no Argon2 hash can equal
 """The stored "hash" of an imported account: no password verifies against it."""
-
-_MAX_NAME_LENGTH = 100
 
 
 def conflict_error(
@@ -121,7 +120,7 @@ class Registrations:
     def register(self, nik: str, full_name: str, mother_name: str) -> Registration:
         parsed = parse_nik(nik)
         for value, field in ((full_name, "full_name"), (mother_name, "mother_name")):
-            if not isinstance(value, str) or not value.strip() or len(value) > _MAX_NAME_LENGTH:
+            if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_LENGTH:
                 field_id, field_en = both(f"registration.field.{field}")
                 raise RegistrationError("invalid_name", field_id=field_id, field_en=field_en)
         full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())

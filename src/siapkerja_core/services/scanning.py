@@ -4,6 +4,9 @@
   disclosure policy allows and writes one entry in the holder's access
   ledger. An access code is checked against its event; the first check-in
   per (card, event) is recorded and a replay is refused with its time.
+* A token check (:meth:`Scanning.verify_token`) makes every check a scan or a
+  check-in makes and records nothing: an operator checking a code must not
+  appear in the holder's ledger.
 * Offline stations verify access codes with the public half of the keyring
   and sync their check-ins later: merging keeps the earliest per (card,
   event), so nothing is lost and nothing doubled.
@@ -30,7 +33,7 @@ from siapkerja_core.disclosure import (
 )
 from siapkerja_core.errors import CardError
 from siapkerja_core.events import CardScanned, CheckInRecorded
-from siapkerja_core.ports import Transaction
+from siapkerja_core.ports import ScanSubject, Transaction
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import (
     AccessRecord,
@@ -47,6 +50,7 @@ from siapkerja_core.station import CheckIn, merge_check_ins
 from siapkerja_core.tokens import (
     AccessClaims,
     Keyring,
+    LinkClaims,
     TokenError,
     check_link_version,
     link_token_from_url,
@@ -192,15 +196,10 @@ class Scanning:
         claims, ring = self.keys.verified(lambda ring: verify_link(ring, text))
         purpose = purpose.strip() if purpose else None  # as grant_consent stores it
         now = self.ctx.clock()
-        subject = self.ctx.storage.scan_subject(claims.card_ref)
-        if subject is None or not subject.card.active or not subject.account.active:
-            raise TokenError("revoked")
-        stamp = subject.keyring_stamp
-        if stamp != ring.stamp:  # the keys changed since this process cached them
-            keys = self.keys.current
-            fresh = keys.current() if stamp is None else keys.matching(stamp)
-            if fresh is not ring:
-                claims = verify_link(fresh, text)
+        subject = self._current_subject(claims.card_ref)
+        fresh = self._fresh_ring(subject.keyring_stamp, ring)
+        if fresh is not ring:  # the keys changed since this process cached them
+            claims = verify_link(fresh, text)
         card, account = subject.card, subject.account
         check_link_version(claims, card.version)
         profile = subject.profile or self.profiles.initial_profile(account)
@@ -239,6 +238,66 @@ class Scanning:
                 )
             )
         return view
+
+    def verify_token(
+        self, token_or_url: str, *, purpose: str | None = None
+    ) -> LinkClaims | AccessClaims:
+        """The claims of a genuine, current token, checked as a scan or a check-in would be.
+
+        A link token (or its URL) passes the checks of :meth:`resolve`, an
+        access code (``A-…``) those of :meth:`check_in` for the event
+        ``purpose``: signature with the current keyring, card active, account
+        open, link version current, access code's purpose and time. Nothing is
+        recorded (no ledger entry, no event, no check-in) and no key is made:
+        with no keyring stored yet, every token is ``forged``.
+
+        :raises TokenError: ``malformed``, ``forged``, ``revoked``, ``expired``,
+            ``wrong_purpose``, ``wrong_mode``.
+        :raises CardError: ``card.purpose_required``, an access code without ``purpose``.
+        """
+        text = self._token_of(token_or_url)
+        if self.keys.current.stored() is None:
+            raise TokenError("forged")  # a check must not mint the first keys
+        if text[:2].upper() != "A-":
+            link, ring = self.keys.verified(lambda ring: verify_link(ring, text))
+            subject = self._current_subject(link.card_ref)
+            fresh = self._fresh_ring(subject.keyring_stamp, ring)
+            if fresh is not ring:
+                link = verify_link(fresh, text)
+            check_link_version(link, subject.card.version)
+            return link
+        now = self.ctx.clock()
+
+        def verify(ring: Keyring) -> AccessClaims:
+            # Without a purpose the signature is still checked first: a malformed
+            # or forged code says so before the missing event is asked for.
+            return verify_access(ring, text, purpose or "", now, period=self.cards.access_period)
+
+        try:
+            claims, ring = self.keys.verified(verify)
+        except TokenError as error:
+            if not purpose and error.code == "wrong_purpose":
+                raise CardError("purpose_required") from None
+            raise
+        if not purpose:
+            raise CardError("purpose_required")
+        subject = self._current_subject(claims.card_ref)
+        fresh = self._fresh_ring(subject.keyring_stamp, ring)
+        return verify(fresh) if fresh is not ring else claims
+
+    def _current_subject(self, card_ref: int) -> ScanSubject:
+        """The card's committed state; an unknown or revoked card, a closed account: ``revoked``."""
+        subject = self.ctx.storage.scan_subject(card_ref)
+        if subject is None or not subject.card.active or not subject.account.active:
+            raise TokenError("revoked")
+        return subject
+
+    def _fresh_ring(self, stamp: str | None, ring: Keyring) -> Keyring:
+        """``ring``, or the stored keyring if the keys changed since this process cached them."""
+        if stamp == ring.stamp:
+            return ring
+        keys = self.keys.current
+        return keys.current() if stamp is None else keys.matching(stamp)
 
     def _view_for(
         self,

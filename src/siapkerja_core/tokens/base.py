@@ -17,6 +17,7 @@ __all__ = [
     "ALPHABET",
     "DEFAULT_PERIOD",
     "LINK_SALT",
+    "MAX_TOKEN_LENGTH",
     "MAX_VERSION",
     "MODE_ALPHANUMERIC",
     "MODE_BYTE",
@@ -81,7 +82,8 @@ MAX_VERSION: Final = 32**7 - 1
 """The largest card version a link token can carry (seven symbols, 35 bits)."""
 _MAX_CARD_REF: Final = 2**64 - 1
 _MAX_STEP: Final = 32**8 - 1
-_MAX_TOKEN_LENGTH: Final = 200
+MAX_TOKEN_LENGTH: Final = 200
+"""The longest text a token check reads; anything longer is ``token.malformed``."""
 _LINK_SIG_BYTES: Final = 20  # 160 bits = exactly 32 symbols, no padding bits
 _ACCESS_SIG_BYTES: Final = 64  # 512 bits = 103 symbols, the last 3 bits zero
 _PURPOSE_BYTES: Final = 5  # 40 bits = exactly 8 symbols
@@ -124,7 +126,7 @@ def _spread_steps(size: int) -> tuple[tuple[int, int, int], ...]:
 
 # Encoding to base32 is the slow direction in Python (base64.b32encode is
 # pure Python): spreading the groups with a few big-int operations and one
-# bytes.translate is 2-3x faster than a table look-up per symbol pair.
+# bytes.translate beats a table look-up per symbol pair (benchmarks/README.md).
 # Decoding is int(text, 32) in C.
 _STEPS: Final = {size: _spread_steps(size) for size in (1, 2, 4, 8, 16, 32, 64, 128)}
 _LAYOUT: Final = {

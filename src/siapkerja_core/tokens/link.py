@@ -9,9 +9,9 @@ from __future__ import annotations
 from siapkerja_core.tokens.base import (
     _LINK_SIG_BYTES,
     _MAX_CARD_REF,
-    _MAX_TOKEN_LENGTH,
     _QR_ALNUM,
     _TO_HEX,
+    MAX_TOKEN_LENGTH,
     MAX_VERSION,
     MODE_ALPHANUMERIC,
     MODE_BYTE,
@@ -71,7 +71,7 @@ def _ascii_upper(token: object) -> bytes | None:
     ``isascii`` comes first: ``str.upper`` maps some non-ASCII letters onto
     ASCII ones (``"ſ".upper() == "S"``); ``bytes.upper`` touches ASCII only.
     """
-    if type(token) is not str or len(token) > _MAX_TOKEN_LENGTH or not token.isascii():
+    if type(token) is not str or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
         return None
     return token.encode("ascii").upper()
 
@@ -96,7 +96,7 @@ def verify_link(keyring: Keyring, token: str) -> LinkClaims:
         ``forged`` (bad signature, unknown or retired key).
     """
     # _ascii_upper(token), inline: this is the hot path.
-    if type(token) is not str or len(token) > _MAX_TOKEN_LENGTH or not token.isascii():
+    if type(token) is not str or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
         raise TokenError("malformed")
     raw = token.encode("ascii").upper()
     if _link_match(raw) is None:

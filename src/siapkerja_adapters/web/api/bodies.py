@@ -4,8 +4,9 @@ This module owns what a client may send: FastAPI validates each body
 against its model here (strictly: a number is not a string, an unknown
 member is refused) and the OpenAPI document's request schemas are derived
 from the same models. Limits come from the core where it declares them
-(``MAX_PHONE_INPUT``, ``SCOPES``, ``Section``); the rest are the API's own
-caps on what it reads, declared here once. A profile patch is the core's to
+(``MAX_PHONE_INPUT``, ``MAX_EMAIL_INPUT``, ``MAX_NAME_LENGTH``, ``SCOPES``,
+``Section``) or are derived from its limits; the rest (ids, purposes, station
+names) are the API's own caps on what it reads, declared here once. A profile patch is the core's to
 validate (it names the path of every bad value), so it is an open object.
 """
 
@@ -17,7 +18,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidato
 from pydantic_core import PydanticCustomError
 
 from siapkerja_core import Section
-from siapkerja_core.contact import MAX_PHONE_INPUT
+from siapkerja_core.contact import MAX_EMAIL_INPUT, MAX_PHONE_INPUT
+from siapkerja_core.limits import MAX_OTP_LENGTH
+from siapkerja_core.passwords import MAX_PASSWORD_LENGTH
+from siapkerja_core.profile import MAX_NAME_LENGTH
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -35,14 +39,22 @@ MAX_BODY_BYTES: Final = 4 * 1024 * 1024
 MAX_PARAMETER_LENGTH: Final = 128
 """The longest id in a path or body (registration, reset request, consent, verifier)."""
 MAX_TOKEN_LENGTH: Final = 512
+"""The API's cap on a token it reads: well above the core's ``tokens.MAX_TOKEN_LENGTH``,
+so a token too long to be one is the core's to refuse (``token.malformed``)."""
 MAX_PURPOSE_LENGTH: Final = 200
 MAX_QR_MODE_LENGTH: Final = 16
-# The API's caps on what it reads; the core's own rules (name matching, NIST
-# password length, the OTP's digits) decide validity below them.
-_MAX_NAME: Final = 200
-_MAX_EMAIL: Final = 320  # RFC 5321's path limit
-_MAX_PASSWORD: Final = 1024
-_MAX_CODE: Final = 32
+# The API's caps on what it reads, derived from the core's limits; the core's own
+# rules decide validity below them, with its own bilingual refusals.
+# A name as typed may carry titles, extra spaces and punctuation the core's
+# matching tidies away: twice the core's limit, so the core says why it refuses.
+_MAX_NAME: Final = 2 * MAX_NAME_LENGTH
+_MAX_EMAIL: Final = MAX_EMAIL_INPUT  # the core refuses longer input as contact.too_long
+# A deployment may raise PasswordPolicy.max_length above its default; the core
+# refuses a password over the policy's limit as password.too_long.
+_MAX_PASSWORD: Final = 8 * MAX_PASSWORD_LENGTH
+# A code as read from the SMS may be typed with a space or dash between digits
+# (the core drops them): room for one after each digit.
+_MAX_CODE: Final = 3 * MAX_OTP_LENGTH
 _MAX_STATION: Final = 100
 _MAX_IDENTIFIER: Final = _MAX_EMAIL  # a NIK, an e-mail address or a phone number
 

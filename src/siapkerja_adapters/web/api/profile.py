@@ -4,9 +4,9 @@ This module owns the profile document of ``GET``/``PATCH /v1/me/profile``:
 :func:`profile_json` turns the core's :class:`~siapkerja_core.Profile` (its
 cattrs document) into JSON through :class:`Profile`, so the answer is
 exactly what the OpenAPI schema derived from these models says. The bounds
-on lists come from the core (``MAX_ITEMS``, ``MIN_YEAR``/``MAX_YEAR``,
-``PHOTO_MEDIA_TYPES``); the core's text lengths are literals inside its
-validators and are repeated here (see ``docs/api-http.md``).
+on lists and the text lengths come from the core (``MAX_ITEMS``,
+``MIN_YEAR``/``MAX_YEAR``, ``PHOTO_MEDIA_TYPES``, the ``MAX_*_LENGTH`` of
+:mod:`siapkerja_core.profile.lengths`), which its validators use too.
 """
 
 from __future__ import annotations
@@ -18,12 +18,24 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 from pydantic_core import PydanticCustomError
 
 from siapkerja_core import Section, Stakeholder
+from siapkerja_core.contact import MAX_EMAIL_INPUT, MAX_PHONE_INPUT
 from siapkerja_core.converter import unstructure
 from siapkerja_core.profile import (
+    MAX_DESCRIPTION_LENGTH,
     MAX_ITEMS,
+    MAX_LINE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_ORGANISATION_LENGTH,
+    MAX_SCORE_LENGTH,
+    MAX_STREET_LENGTH,
+    MAX_TERM_LENGTH,
+    MAX_TITLE_LENGTH,
     MAX_YEAR,
     MIN_YEAR,
     PHOTO_MEDIA_TYPES,
+    POSTAL_CODE_DIGITS,
+    RT_RW_DIGITS,
+    VILLAGE_CODE_DIGITS,
     EducationLevel,
     LanguageLevel,
     MaritalStatus,
@@ -34,6 +46,10 @@ from siapkerja_core.profile import (
 __all__ = ["Profile", "ProfilePatch", "ProfilePatchBody", "profile_json"]
 
 _MONTH: Final = r"^[0-9]{4}-[0-9]{2}$"
+# A village code as typed ("31.73.07.1001", spaced groups): the core drops the
+# dots and spaces, then wants VILLAGE_CODE_DIGITS digits; room for a separator
+# or two around each digit.
+_VILLAGE_CODE_INPUT: Final = 3 * VILLAGE_CODE_DIGITS + 2
 
 
 def _text(max_length: int) -> Any:
@@ -50,74 +66,74 @@ class _Part(BaseModel):
 
 
 class Biodata(_Part):
-    birth_place: Annotated[str, _text(100)] | None
+    birth_place: Annotated[str, _text(MAX_LINE_LENGTH)] | None
     birth_date: date | None
     sex: Sex | None
     marital_status: MaritalStatus | None
     religion: Religion | None
-    headline: Annotated[str, _text(100)] | None
+    headline: Annotated[str, _text(MAX_LINE_LENGTH)] | None
 
 
 class Contact(_Part):
-    email: Annotated[str, _text(320)] | None
-    phone: Annotated[str, _text(64)] | None
+    email: Annotated[str, _text(MAX_EMAIL_INPUT)] | None
+    phone: Annotated[str, _text(MAX_PHONE_INPUT)] | None
 
 
 class Address(_Part):
     village_code: Annotated[
         str,
         Field(
-            max_length=32,
+            max_length=_VILLAGE_CODE_INPUT,
             description="A Kemendagri village (desa/kelurahan) code.",
             examples=["3173071001"],
         ),
     ]
-    street: Annotated[str, _text(200)] | None = None
-    rt: Annotated[str, _text(3)] | None = None
-    rw: Annotated[str, _text(3)] | None = None
-    postal_code: Annotated[str, _text(5)] | None = None
+    street: Annotated[str, _text(MAX_STREET_LENGTH)] | None = None
+    rt: Annotated[str, _text(RT_RW_DIGITS)] | None = None
+    rw: Annotated[str, _text(RT_RW_DIGITS)] | None = None
+    postal_code: Annotated[str, _text(POSTAL_CODE_DIGITS)] | None = None
 
 
 class Skill(_Part):
-    name: Annotated[str, Field(max_length=60, examples=["PHP"])]
+    name: Annotated[str, Field(max_length=MAX_TERM_LENGTH, examples=["PHP"])]
 
 
 class Language(_Part):
-    name: Annotated[str, Field(max_length=60, examples=["English"])]
+    name: Annotated[str, Field(max_length=MAX_TERM_LENGTH, examples=["English"])]
     level: LanguageLevel
 
 
 class WorkExperience(_Part):
-    title: Annotated[str, _text(100)]
-    company: Annotated[str, _text(100)]
+    title: Annotated[str, _text(MAX_LINE_LENGTH)]
+    company: Annotated[str, _text(MAX_LINE_LENGTH)]
     start: Month
     end: Month | None = None
-    location: Annotated[str, _text(100)] | None = None
-    description: Annotated[str, _text(2000)] | None = None
+    location: Annotated[str, _text(MAX_LINE_LENGTH)] | None = None
+    description: Annotated[str, _text(MAX_DESCRIPTION_LENGTH)] | None = None
 
 
 class Education(_Part):
-    institution: Annotated[str, _text(150)]
+    institution: Annotated[str, _text(MAX_ORGANISATION_LENGTH)]
     level: EducationLevel
-    major: Annotated[str, _text(100)] | None = None
+    major: Annotated[str, _text(MAX_LINE_LENGTH)] | None = None
     start_year: Year
     end_year: Year | None = None
     gpa: Annotated[float, Field(ge=0, le=4)] | None = None
 
 
 class Certificate(_Part):
-    name: Annotated[str, _text(200)]
-    issuer: Annotated[str, _text(150)]
+    name: Annotated[str, _text(MAX_TITLE_LENGTH)]
+    issuer: Annotated[str, _text(MAX_ORGANISATION_LENGTH)]
     valid_from: Month
     valid_until: Month | None = None
-    score: Annotated[str, _text(20)] | None = None
+    score: Annotated[str, _text(MAX_SCORE_LENGTH)] | None = None
 
 
 class Achievement(_Part):
-    title: Annotated[str, _text(200)]
-    organiser: Annotated[str, _text(150)]
+    title: Annotated[str, _text(MAX_TITLE_LENGTH)]
+    organiser: Annotated[str, _text(MAX_ORGANISATION_LENGTH)]
     date: Month
-    description: Annotated[str, _text(2000)] | None = None
+    description: Annotated[str, _text(MAX_DESCRIPTION_LENGTH)] | None = None
 
 
 class Photo(_Part):
@@ -143,7 +159,11 @@ class Profile(_Part):
     """The holder's whole labour profile."""
 
     full_name: Annotated[
-        str, Field(max_length=100, description="The Dukcapil-verified name (not editable here).")
+        str,
+        Field(
+            max_length=MAX_NAME_LENGTH,
+            description="The Dukcapil-verified name (not editable here).",
+        ),
     ]
     stakeholder: Stakeholder
     biodata: Biodata
@@ -175,24 +195,26 @@ class _Partial(_Part):
 
 
 class BiodataPatch(_Partial):
-    birth_place: Annotated[str, _text(100)] | None = None
+    birth_place: Annotated[str, _text(MAX_LINE_LENGTH)] | None = None
     birth_date: date | None = None
     sex: Sex | None = None
     marital_status: MaritalStatus | None = None
     religion: Religion | None = None
-    headline: Annotated[str, Field(max_length=100, examples=["IT Professional"])] | None = None
+    headline: (
+        Annotated[str, Field(max_length=MAX_LINE_LENGTH, examples=["IT Professional"])] | None
+    ) = None
 
 
 class ContactPatch(_Partial):
-    email: Annotated[str, _text(320)] | None = None
-    phone: Annotated[str, _text(64)] | None = None
+    email: Annotated[str, _text(MAX_EMAIL_INPUT)] | None = None
+    phone: Annotated[str, _text(MAX_PHONE_INPUT)] | None = None
 
 
 class VisibilityPatch(_Partial):
     published: Annotated[list[Section], Field(json_schema_extra={"uniqueItems": True})] = []
 
 
-SkillEntry = Annotated[str, Field(max_length=60)] | Skill
+SkillEntry = Annotated[str, Field(max_length=MAX_TERM_LENGTH)] | Skill
 """A skill by name alone, or as an object."""
 
 

@@ -9,103 +9,95 @@ periods), so that ``scan.html`` only lays them out.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from siapkerja_adapters.web.i18n import Translator
 from siapkerja_adapters.web.pages.forms import day_label, national_phone
-from siapkerja_core.converter import structure
 from siapkerja_core.disclosure import ProfileView
-from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.profile import (
     Achievement,
     Address,
     Certificate,
+    Contact,
     Education,
-    LanguageLevel,
-    MaritalStatus,
-    Religion,
+    Language,
     Section,
-    Sex,
+    Skill,
     WorkExperience,
 )
 
 __all__ = ["present_view"]
 
 
-def _address_line(data: Mapping[str, Any]) -> str:
-    try:
-        return structure(dict(data), Address).one_line()
-    except SiapkerjaError:
-        return str(data.get("village_code", ""))
-
-
 def _biodata_rows(view: ProfileView, t: Translator) -> tuple[list[tuple[str, str]], str | None]:
     """The facts list (label, value) and the e-mail address, if the view discloses it."""
     lang = t.lang
-    data = view.data
     rows: list[tuple[str, str]] = []
     if view.nik is not None:
         rows.append((t("scan.nik"), view.nik))
-    birth = data.get(Section.BIRTH.value)
-    if isinstance(birth, Mapping):
-        place = birth.get("birth_place") or ""
-        born = birth.get("birth_date")
-        day = day_label(date.fromisoformat(born), lang) if isinstance(born, str) else ""
-        rows.append((t("scan.birth"), ", ".join(p for p in (place, day) if p) or "-"))
-    for section, key, enum in (
-        (Section.SEX, "scan.sex", Sex),
-        (Section.MARITAL_STATUS, "scan.marital_status", MaritalStatus),
-        (Section.RELIGION, "scan.religion", Religion),
+    if Section.BIRTH in view:
+        place, born = view.section(Section.BIRTH)
+        day = day_label(born, lang) if born is not None else ""
+        rows.append((t("scan.birth"), ", ".join(p for p in (place or "", day) if p) or "-"))
+    for section, key in (
+        (Section.SEX, "scan.sex"),
+        (Section.MARITAL_STATUS, "scan.marital_status"),
+        (Section.RELIGION, "scan.religion"),
     ):
-        if section.value in data:
-            value = data[section.value]
-            rows.append((t(key), enum(value).label(lang) if value else "-"))
-    contact = data.get(Section.CONTACT.value)
+        if section in view:
+            value = view.section(section)  # an enum member, or None
+            rows.append((t(key), value.label(lang) if value else "-"))
+    contact: Contact | None = view.section(Section.CONTACT)
     email = None
-    if isinstance(contact, Mapping):
-        email = contact.get("email")
-        rows.append((t("scan.phone"), national_phone(contact.get("phone")) or "-"))
+    if contact is not None:
+        email = contact.email
+        rows.append((t("scan.phone"), national_phone(contact.phone) or "-"))
     for section, key in (
         (Section.KTP_ADDRESS, "scan.ktp_address"),
         (Section.DOMICILE_ADDRESS, "scan.domicile_address"),
     ):
-        if section.value in data:
-            address = data[section.value]
-            rows.append((t(key), _address_line(address) if address else "-"))
+        if section in view:
+            address: Address | None = view.section(section)
+            rows.append((t(key), address.one_line() if address else "-"))
     return rows, email
 
 
+def _photo_uri(view: ProfileView) -> str | None:
+    # The view's wire data already holds the photo as base64, built once per
+    # cached view; Photo.data_uri() would encode the bytes again on every scan.
+    photo = view.data.get(Section.PHOTO.value)
+    if not isinstance(photo, Mapping):
+        return None
+    return f"data:{photo['media_type']};base64,{photo['content']}"
+
+
+def _listed(view: ProfileView, section: Section) -> tuple[Any, ...]:
+    """A list section's value objects; empty when the view does not disclose it."""
+    return view.section(section) or ()
+
+
 def present_view(view: ProfileView, lang: str) -> dict[str, Any]:
-    """The sections of ``view`` in the brief's order, each value already worded in ``lang``."""
+    """The sections of ``view`` in the brief's order, each value already worded in ``lang``.
+
+    Read from the view's typed sections (:meth:`ProfileView.section`): the
+    profile's own value objects, with no round trip through the wire's dicts.
+    """
     t = Translator(lang)
-    data = view.data
     rows, email = _biodata_rows(view, t)
-    photo = data.get(Section.PHOTO.value)
-    photo_uri = (
-        f"data:{photo['media_type']};base64,{photo['content']}"
-        if isinstance(photo, Mapping)
-        else None
-    )
-    work = [structure(item, WorkExperience) for item in data.get(Section.WORK.value) or ()]
-    education = [structure(item, Education) for item in data.get(Section.EDUCATION.value) or ()]
-    certificates = [
-        structure(item, Certificate) for item in data.get(Section.CERTIFICATES.value) or ()
-    ]
-    achievements = [
-        structure(item, Achievement) for item in data.get(Section.ACHIEVEMENTS.value) or ()
-    ]
+    skills: tuple[Skill, ...] = _listed(view, Section.SKILLS)
+    languages: tuple[Language, ...] = _listed(view, Section.LANGUAGES)
+    work: tuple[WorkExperience, ...] = _listed(view, Section.WORK)
+    education: tuple[Education, ...] = _listed(view, Section.EDUCATION)
+    certificates: tuple[Certificate, ...] = _listed(view, Section.CERTIFICATES)
+    achievements: tuple[Achievement, ...] = _listed(view, Section.ACHIEVEMENTS)
     return {
         "name": view.full_name,
         "email": email,
-        "headline": data.get(Section.HEADLINE.value),
-        "photo": photo_uri,
+        "headline": view.section(Section.HEADLINE),
+        "photo": _photo_uri(view),
         "biodata": rows,
-        "skills": [s["name"] for s in data.get(Section.SKILLS.value) or ()],
-        "languages": [
-            (item["name"], LanguageLevel(item["level"]).label(lang))
-            for item in data.get(Section.LANGUAGES.value) or ()
-        ],
+        "skills": [s.name for s in skills],
+        "languages": [(item.name, item.level.label(lang)) for item in languages],
         "work": [
             {
                 "title": w.title,

@@ -1,34 +1,22 @@
-"""In-memory storage and counters: the ``memory`` adapters, for tests and notebooks.
+"""The memory storage's tables and the repositories a transaction reads them through.
 
-:class:`MemoryStorage` keeps every record in dictionaries of the process. It
-keeps the storage port's whole contract — a transaction commits all its
-writes or none, transactions are serialised (one lock), and an account's
-NIK, e-mail and phone are unique among active accounts — so the journey
-behaves here exactly as on SQL, minus durability.
-
-A transaction writes into an overlay that is merged into the tables only
-when the ``with`` block ends without an exception; reads look at the overlay
-first. Nothing is copied up front, so a transaction costs the same with ten
-accounts or a million. Each table keeps its secondary indexes (account by
-NIK, card by reference …) up to date at commit.
-
-:class:`MemoryCounters` holds fixed-window counters (the ``ratelimit`` port).
+A :class:`Table` holds committed rows and their secondary indexes (account
+by NIK, card by reference …), updated when a transaction's overlay is
+applied at commit. A :class:`View` is one repository of one transaction: it
+reads its overlay first, then the table, and writes only into the overlay.
+:data:`VIEWS` names the repository class of each ``Transaction`` attribute.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Hashable, Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.ports import (
     AccountConflict,
     CardConflict,
-    CardHolder,
     CheckInConflict,
-    ScanSubject,
 )
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import (
@@ -41,15 +29,14 @@ from siapkerja_core.records import (
     RegistrationRecord,
     SessionRecord,
 )
-from siapkerja_core.settings import Settings
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import Keyring
 
-__all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
+__all__ = ["UNIQUE_FIELDS", "VIEWS", "Index", "Table", "View", "active_account"]
 
 T = TypeVar("T")
 _DELETED: Any = object()
-_UNIQUE: tuple[Literal["nik", "email", "phone"], ...] = ("nik", "email", "phone")
+UNIQUE_FIELDS: tuple[Literal["nik", "email", "phone"], ...] = ("nik", "email", "phone")
 Index = Callable[[Any], Hashable | None]
 
 
@@ -62,7 +49,7 @@ def _index_add(index: dict[Hashable, set[Hashable]], value: Hashable, key: Hasha
         keys.add(key)
 
 
-class _Table(Generic[T]):
+class Table(Generic[T]):
     """The committed rows of one kind of record and their secondary indexes.
 
     An index maps a derived value (an account's NIK, a session's account) to
@@ -100,10 +87,10 @@ class _Table(Generic[T]):
             self.rows[key] = value
 
 
-class _View(Generic[T]):
+class View(Generic[T]):
     """A table seen from inside a transaction: the overlay first, then the committed rows."""
 
-    def __init__(self, table: _Table[T], overlay: dict[Hashable, Any]) -> None:
+    def __init__(self, table: Table[T], overlay: dict[Hashable, Any]) -> None:
         self._table = table
         self._overlay = overlay
 
@@ -145,7 +132,7 @@ class _View(Generic[T]):
         return None
 
 
-class _Registrations(_View[RegistrationRecord]):
+class _Registrations(View[RegistrationRecord]):
     def get(self, registration_id: str) -> RegistrationRecord | None:
         return self._get(registration_id)
 
@@ -153,7 +140,7 @@ class _Registrations(_View[RegistrationRecord]):
         self._put(record.id, record)
 
 
-class _Challenges(_View[OtpChallenge]):
+class _Challenges(View[OtpChallenge]):
     def get(self, subject_id: str) -> OtpChallenge | None:
         return self._get(subject_id)
 
@@ -161,7 +148,7 @@ class _Challenges(_View[OtpChallenge]):
         self._put(challenge.subject_id, challenge)
 
 
-class _Resets(_View[PasswordResetRecord]):
+class _Resets(View[PasswordResetRecord]):
     def get(self, request_id: str) -> PasswordResetRecord | None:
         return self._get(request_id)
 
@@ -169,7 +156,7 @@ class _Resets(_View[PasswordResetRecord]):
         self._put(record.id, record)
 
 
-class _Accounts(_View[AccountRecord]):
+class _Accounts(View[AccountRecord]):
     def get(self, account_id: str) -> AccountRecord | None:
         return self._get(account_id)
 
@@ -185,7 +172,7 @@ class _Accounts(_View[AccountRecord]):
     def add(self, record: AccountRecord) -> None:
         if self._get(record.id) is not None:
             raise ValueError(f"account {record.id!r} exists")
-        for field in _UNIQUE:
+        for field in UNIQUE_FIELDS:
             if self._first(field, getattr(record, field)) is not None:
                 raise AccountConflict(field)
         self._put(record.id, record)
@@ -200,14 +187,14 @@ class _Accounts(_View[AccountRecord]):
     def put(self, record: AccountRecord) -> None:
         if self._get(record.id) is None:
             raise KeyError(record.id)
-        for field in _UNIQUE:
+        for field in UNIQUE_FIELDS:
             other = self._first(field, getattr(record, field)) if record.active else None
             if other is not None and other.id != record.id:
                 raise AccountConflict(field)
         self._put(record.id, record)
 
 
-class _Sessions(_View[SessionRecord]):
+class _Sessions(View[SessionRecord]):
     def add(self, record: SessionRecord) -> None:
         self._put(record.id, record)
 
@@ -226,7 +213,7 @@ class _Sessions(_View[SessionRecord]):
         return ended
 
 
-class _Profiles(_View[Profile]):
+class _Profiles(View[Profile]):
     def get(self, account_id: str) -> Profile | None:
         return self._get(account_id)
 
@@ -234,7 +221,7 @@ class _Profiles(_View[Profile]):
         self._put(account_id, profile)
 
 
-class _Cards(_View[CardRecord]):
+class _Cards(View[CardRecord]):
     def get(self, account_id: str) -> CardRecord | None:
         return self._first("account", account_id)
 
@@ -267,7 +254,7 @@ class _Cards(_View[CardRecord]):
         self._put(record.id, record)
 
 
-class _Verifiers(_View[tuple[Verifier, str]]):
+class _Verifiers(View[tuple[Verifier, str]]):
     def get(self, verifier_id: str) -> Verifier | None:
         row = self._get(verifier_id)
         return None if row is None else row[0]
@@ -286,7 +273,7 @@ class _Verifiers(_View[tuple[Verifier, str]]):
         self._put(verifier.id, (verifier, row[1]))
 
 
-class _Consents(_View[ConsentRecord]):
+class _Consents(View[ConsentRecord]):
     def get(self, consent_id: str) -> ConsentRecord | None:
         return self._get(consent_id)
 
@@ -298,7 +285,7 @@ class _Consents(_View[ConsentRecord]):
         return sorted((c for c in found if c is not None), key=lambda c: (c.granted_at, c.id))
 
 
-class _AccessLog(_View[AccessRecord]):
+class _AccessLog(View[AccessRecord]):
     def append(self, record: AccessRecord) -> None:
         self._put(record.id, record)
 
@@ -307,7 +294,7 @@ class _AccessLog(_View[AccessRecord]):
         return sorted((r for r in found if r is not None), key=lambda r: (r.at, r.id))
 
 
-class _CheckIns(_View[CheckIn]):
+class _CheckIns(View[CheckIn]):
     def get(self, card_ref: int, event_id: str) -> CheckIn | None:
         return self._get((card_ref, event_id))
 
@@ -324,7 +311,7 @@ class _CheckIns(_View[CheckIn]):
         return sorted((c for c in found if c is not None), key=lambda c: c.checked_in_at)
 
 
-class _Keyrings(_View[Keyring]):
+class _Keyrings(View[Keyring]):
     def get(self) -> Keyring | None:
         return self._get("current")
 
@@ -336,11 +323,11 @@ class _Keyrings(_View[Keyring]):
         return None if ring is None else ring.stamp
 
 
-def _active_account(field: str) -> Index:
+def active_account(field: str) -> Index:
     return lambda account: getattr(account, field) if account.active else None
 
 
-_VIEWS: dict[str, type[_View[Any]]] = {
+VIEWS: dict[str, type[View[Any]]] = {
     "registrations": _Registrations,
     "challenges": _Challenges,
     "accounts": _Accounts,
@@ -354,171 +341,3 @@ _VIEWS: dict[str, type[_View[Any]]] = {
     "check_ins": _CheckIns,
     "keyring": _Keyrings,
 }
-
-
-class _MemoryTransaction:
-    """The repositories of one transaction (attributes named as in the ``Transaction`` port).
-
-    Each repository is made on first use, so a transaction that reads one
-    card and appends one ledger entry costs two small objects, not twelve.
-    """
-
-    def __init__(self, tables: dict[str, _Table[Any]]) -> None:
-        self._tables = tables
-        self.overlays: dict[str, dict[Hashable, Any]] = {}
-
-    def __getattr__(self, name: str) -> _View[Any]:
-        view_class = _VIEWS.get(name)
-        if view_class is None:
-            raise AttributeError(name)
-        overlay = self.overlays[name] = {}
-        view = view_class(self._tables[name], overlay)
-        setattr(self, name, view)  # later accesses find the attribute directly
-        return view
-
-    def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
-        """The existing accounts among ``account_ids``, once each, with their cards and profiles."""
-        accounts, cards, profiles = self.accounts, self.cards, self.profiles
-        for account_id in dict.fromkeys(account_ids):
-            account = accounts.get(account_id)  # type: ignore[attr-defined]
-            if account is not None:
-                yield CardHolder(
-                    account,
-                    cards.get(account_id),  # type: ignore[attr-defined]
-                    profiles.get(account_id),  # type: ignore[attr-defined]
-                )
-
-
-class _Scope:
-    """``with storage.transaction() as tx``: one lock serialises transactions.
-
-    A nested transaction in the same thread would wait for itself forever, so
-    it is refused instead. (A class rather than ``@contextmanager``: a scan
-    runs one transaction, and the generator machinery cost more than the scan.)
-    """
-
-    __slots__ = ("_storage", "_tx")
-
-    def __init__(self, storage: MemoryStorage) -> None:
-        self._storage = storage
-
-    def __enter__(self) -> _MemoryTransaction:
-        storage = self._storage
-        if getattr(storage._local, "active", False):
-            raise RuntimeError("memory storage transactions do not nest")
-        storage._lock.acquire()
-        storage._local.active = True
-        self._tx = _MemoryTransaction(storage._tables)
-        return self._tx
-
-    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
-        storage = self._storage
-        try:
-            if exc_type is None:
-                for name, overlay in self._tx.overlays.items():
-                    table = storage._tables[name]
-                    for key, value in overlay.items():
-                        table.apply(key, value)
-        finally:
-            storage._local.active = False
-            storage._lock.release()
-
-
-class MemoryStorage:
-    """The storage port in process memory (see the module docstring for the guarantees)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._local = threading.local()
-        self._tables: dict[str, _Table[Any]] = {
-            "registrations": _Table(),
-            "challenges": _Table(),
-            "accounts": _Table(**{f: _active_account(f) for f in _UNIQUE}),
-            "sessions": _Table(account=lambda s: s.account_id),
-            "resets": _Table(),
-            "profiles": _Table(),
-            "cards": _Table(
-                account=lambda c: c.account_id, ref=lambda c: c.card_ref, number=lambda c: c.number
-            ),
-            "verifiers": _Table(key=lambda row: row[1]),
-            "consents": _Table(account=lambda c: c.account_id),
-            "access_log": _Table(account=lambda r: r.account_id),
-            "check_ins": _Table(event=lambda c: c.event_id),
-            "keyring": _Table(),
-        }
-        self.counters = MemoryCounters()
-        """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""
-
-    def transaction(self) -> _Scope:
-        return _Scope(self)
-
-    def scan_subject(self, card_ref: int) -> ScanSubject | None:
-        # Committed rows only, without the lock: each dict read is atomic, and a
-        # commit replaces whole records, so a reader sees one version or the next.
-        tables = self._tables
-        keys = tables["cards"].indexes["ref"].get(card_ref)
-        if not keys:
-            return None
-        card: CardRecord = tables["cards"].rows[next(iter(keys))]
-        account = tables["accounts"].rows.get(card.account_id)
-        if account is None:
-            return None
-        ring = tables["keyring"].rows.get("current")
-        return ScanSubject(
-            card,
-            account,
-            tables["profiles"].rows.get(account.id),
-            None if ring is None else ring.stamp,
-        )
-
-    def log_access(self, record: AccessRecord) -> None:
-        with self._lock:
-            self._tables["access_log"].insert(record.id, record)
-
-    def dump(self) -> dict[str, list[object]]:
-        """Every committed record, by table — for inspection in tests and notebooks."""
-        with self._lock:
-            return {name: list(table.rows.values()) for name, table in self._tables.items()}
-
-    def __repr__(self) -> str:
-        return f"MemoryStorage(accounts={len(self._tables['accounts'].rows)})"
-
-
-class MemoryCounters:
-    """Fixed-window counters in process memory (thread-safe; not shared across processes)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: dict[str, tuple[int, int]] = {}
-
-    @staticmethod
-    def _window_index(window: timedelta, now: datetime) -> int:
-        return int(now.timestamp() // window.total_seconds())
-
-    def increment(self, key: str, *, window: timedelta, now: datetime) -> int:
-        index = self._window_index(window, now)
-        with self._lock:
-            stored_index, count = self._counts.get(key, (index, 0))
-            count = count + 1 if stored_index == index else 1
-            self._counts[key] = (index, count)
-            return count
-
-    def count(self, key: str, *, window: timedelta, now: datetime) -> int:
-        index = self._window_index(window, now)
-        with self._lock:
-            stored_index, count = self._counts.get(key, (index, 0))
-            return count if stored_index == index else 0
-
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._counts.pop(key, None)
-
-
-def storage_from_settings(settings: Settings) -> MemoryStorage:
-    """Factory of the ``memory`` storage adapter (no settings of its own)."""
-    return MemoryStorage()
-
-
-def counters_from_settings(settings: Settings) -> MemoryCounters:
-    """Factory of the ``memory`` rate-limit adapter (no settings of its own)."""
-    return MemoryCounters()

@@ -1,0 +1,205 @@
+"""In-memory storage and counters: the ``memory`` adapters, for tests and notebooks.
+
+:class:`MemoryStorage` keeps every record in dictionaries of the process. It
+keeps the storage port's whole contract — a transaction commits all its
+writes or none, transactions are serialised (one lock), and an account's
+NIK, e-mail and phone are unique among active accounts — so the journey
+behaves here exactly as on SQL, minus durability.
+
+A transaction writes into an overlay that is merged into the tables only
+when the ``with`` block ends without an exception; reads look at the overlay
+first. Nothing is copied up front, so a transaction costs the same with ten
+accounts or a million. Each table keeps its secondary indexes (account by
+NIK, card by reference …) up to date at commit.
+
+:class:`MemoryCounters` holds fixed-window counters (the ``ratelimit`` port). The
+tables and their repositories live in :mod:`siapkerja_adapters.memory.tables`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from siapkerja_adapters.memory.tables import (
+    UNIQUE_FIELDS,
+    VIEWS,
+    Table,
+    View,
+    active_account,
+)
+from siapkerja_core.ports import CardHolder, ScanSubject
+from siapkerja_core.records import AccessRecord, CardRecord
+from siapkerja_core.settings import Settings
+
+__all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
+
+
+class _MemoryTransaction:
+    """The repositories of one transaction (attributes named as in the ``Transaction`` port).
+
+    Each repository is made on first use, so a transaction that reads one
+    card and appends one ledger entry costs two small objects, not twelve.
+    """
+
+    def __init__(self, tables: dict[str, Table[Any]]) -> None:
+        self._tables = tables
+        self.overlays: dict[str, dict[Hashable, Any]] = {}
+
+    def __getattr__(self, name: str) -> View[Any]:
+        view_class = VIEWS.get(name)
+        if view_class is None:
+            raise AttributeError(name)
+        overlay = self.overlays[name] = {}
+        view = view_class(self._tables[name], overlay)
+        setattr(self, name, view)  # later accesses find the attribute directly
+        return view
+
+    def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
+        """The existing accounts among ``account_ids``, once each, with their cards and profiles."""
+        accounts, cards, profiles = self.accounts, self.cards, self.profiles
+        for account_id in dict.fromkeys(account_ids):
+            account = accounts.get(account_id)  # type: ignore[attr-defined]
+            if account is not None:
+                yield CardHolder(
+                    account,
+                    cards.get(account_id),  # type: ignore[attr-defined]
+                    profiles.get(account_id),  # type: ignore[attr-defined]
+                )
+
+
+class _Scope:
+    """``with storage.transaction() as tx``: one lock serialises transactions.
+
+    A nested transaction in the same thread would wait for itself forever, so
+    it is refused instead. (A class rather than ``@contextmanager``: a scan
+    runs one transaction, and the generator machinery cost more than the scan.)
+    """
+
+    __slots__ = ("_storage", "_tx")
+
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+
+    def __enter__(self) -> _MemoryTransaction:
+        storage = self._storage
+        if getattr(storage._local, "active", False):
+            raise RuntimeError("memory storage transactions do not nest")
+        storage._lock.acquire()
+        storage._local.active = True
+        self._tx = _MemoryTransaction(storage._tables)
+        return self._tx
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        storage = self._storage
+        try:
+            if exc_type is None:
+                for name, overlay in self._tx.overlays.items():
+                    table = storage._tables[name]
+                    for key, value in overlay.items():
+                        table.apply(key, value)
+        finally:
+            storage._local.active = False
+            storage._lock.release()
+
+
+class MemoryStorage:
+    """The storage port in process memory (see the module docstring for the guarantees)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._tables: dict[str, Table[Any]] = {
+            "registrations": Table(),
+            "challenges": Table(),
+            "accounts": Table(**{f: active_account(f) for f in UNIQUE_FIELDS}),
+            "sessions": Table(account=lambda s: s.account_id),
+            "resets": Table(),
+            "profiles": Table(),
+            "cards": Table(
+                account=lambda c: c.account_id, ref=lambda c: c.card_ref, number=lambda c: c.number
+            ),
+            "verifiers": Table(key=lambda row: row[1]),
+            "consents": Table(account=lambda c: c.account_id),
+            "access_log": Table(account=lambda r: r.account_id),
+            "check_ins": Table(event=lambda c: c.event_id),
+            "keyring": Table(),
+        }
+        self.counters = MemoryCounters()
+        """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""
+
+    def transaction(self) -> _Scope:
+        return _Scope(self)
+
+    def scan_subject(self, card_ref: int) -> ScanSubject | None:
+        # Committed rows only, without the lock: each dict read is atomic, and a
+        # commit replaces whole records, so a reader sees one version or the next.
+        tables = self._tables
+        keys = tables["cards"].indexes["ref"].get(card_ref)
+        if not keys:
+            return None
+        card: CardRecord = tables["cards"].rows[next(iter(keys))]
+        account = tables["accounts"].rows.get(card.account_id)
+        if account is None:
+            return None
+        ring = tables["keyring"].rows.get("current")
+        return ScanSubject(
+            card,
+            account,
+            tables["profiles"].rows.get(account.id),
+            None if ring is None else ring.stamp,
+        )
+
+    def log_access(self, record: AccessRecord) -> None:
+        with self._lock:
+            self._tables["access_log"].insert(record.id, record)
+
+    def dump(self) -> dict[str, list[object]]:
+        """Every committed record, by table — for inspection in tests and notebooks."""
+        with self._lock:
+            return {name: list(table.rows.values()) for name, table in self._tables.items()}
+
+    def __repr__(self) -> str:
+        return f"MemoryStorage(accounts={len(self._tables['accounts'].rows)})"
+
+
+class MemoryCounters:
+    """Fixed-window counters in process memory (thread-safe; not shared across processes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[int, int]] = {}
+
+    @staticmethod
+    def _window_index(window: timedelta, now: datetime) -> int:
+        return int(now.timestamp() // window.total_seconds())
+
+    def increment(self, key: str, *, window: timedelta, now: datetime) -> int:
+        index = self._window_index(window, now)
+        with self._lock:
+            stored_index, count = self._counts.get(key, (index, 0))
+            count = count + 1 if stored_index == index else 1
+            self._counts[key] = (index, count)
+            return count
+
+    def count(self, key: str, *, window: timedelta, now: datetime) -> int:
+        index = self._window_index(window, now)
+        with self._lock:
+            stored_index, count = self._counts.get(key, (index, 0))
+            return count if stored_index == index else 0
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+
+
+def storage_from_settings(settings: Settings) -> MemoryStorage:
+    """Factory of the ``memory`` storage adapter (no settings of its own)."""
+    return MemoryStorage()
+
+
+def counters_from_settings(settings: Settings) -> MemoryCounters:
+    """Factory of the ``memory`` rate-limit adapter (no settings of its own)."""
+    return MemoryCounters()

@@ -1,0 +1,84 @@
+"""Ports: the protocols the core needs from the outside world.
+
+This package owns the contracts adapters implement (``typing.Protocol``
+classes), the values that cross them and the errors they may raise: the
+message sender (SMS), the population registry (Dukcapil), storage (a unit of
+work over repositories) and counters (rate limits). Every adapter of a port
+is checked by the same contract suite in ``tests/contract``.
+
+Modules: :mod:`~siapkerja_core.ports.messaging` (SMS),
+:mod:`~siapkerja_core.ports.registry` (Dukcapil),
+:mod:`~siapkerja_core.ports.repositories` and :mod:`~siapkerja_core.ports.storage`
+(the unit of work), :mod:`~siapkerja_core.ports.counters`; every name is
+importable from ``siapkerja_core.ports``.
+"""
+
+from siapkerja_core.ports.counters import Counters
+from siapkerja_core.ports.messaging import (
+    MessageSender,
+    SentMessage,
+    SmsDeliveryError,
+)
+from siapkerja_core.ports.registry import (
+    FieldMatch,
+    PopulationRegistry,
+    RegistryUnavailable,
+    VerificationRequest,
+    VerificationResult,
+)
+from siapkerja_core.ports.repositories import (
+    AccessLogRepository,
+    AccountConflict,
+    AccountRepository,
+    CardConflict,
+    CardRepository,
+    ChallengeRepository,
+    CheckInConflict,
+    CheckInRepository,
+    ConsentRepository,
+    KeyringRepository,
+    ProfileRepository,
+    RegistrationRepository,
+    ResetRepository,
+    SessionRepository,
+    StorageError,
+    VerifierRepository,
+)
+from siapkerja_core.ports.storage import (
+    CardHolder,
+    ScanSubject,
+    Storage,
+    Transaction,
+)
+
+__all__ = [
+    "AccessLogRepository",
+    "AccountConflict",
+    "AccountRepository",
+    "CardConflict",
+    "CardHolder",
+    "CardRepository",
+    "ChallengeRepository",
+    "CheckInConflict",
+    "CheckInRepository",
+    "ConsentRepository",
+    "Counters",
+    "FieldMatch",
+    "KeyringRepository",
+    "MessageSender",
+    "PopulationRegistry",
+    "ProfileRepository",
+    "RegistrationRepository",
+    "RegistryUnavailable",
+    "ResetRepository",
+    "ScanSubject",
+    "SentMessage",
+    "SessionRepository",
+    "SmsDeliveryError",
+    "Storage",
+    "StorageError",
+    "Transaction",
+    "VerificationRequest",
+    "VerificationResult",
+    "VerifierRepository",
+]

@@ -1,0 +1,196 @@
+"""The storage port: the unit of work (:class:`Transaction`), the scan's one read, the store.
+
+:class:`Storage` opens transactions over the repositories of
+:mod:`siapkerja_core.ports.repositories`; :meth:`Storage.scan_subject` and
+:meth:`Storage.log_access` serve the scan's hot path without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+
+from siapkerja_core.ports.repositories import (
+    AccessLogRepository,
+    AccountRepository,
+    CardRepository,
+    ChallengeRepository,
+    CheckInRepository,
+    ConsentRepository,
+    KeyringRepository,
+    ProfileRepository,
+    RegistrationRepository,
+    ResetRepository,
+    SessionRepository,
+    VerifierRepository,
+)
+from siapkerja_core.records import (
+    AccessRecord,
+    AccountRecord,
+    CardRecord,
+)
+
+if TYPE_CHECKING:
+    from siapkerja_core.profile import Profile
+
+__all__ = [
+    "CardHolder",
+    "ScanSubject",
+    "Storage",
+    "Transaction",
+]
+
+
+class CardHolder:
+    """An account with its card and stored profile (``None`` where there is none).
+
+    What bulk jobs read for a whole batch at once (:meth:`Transaction.card_holders`).
+    An adapter that must decode a profile may pass ``load`` instead of
+    ``profile``: the profile is then decoded when :attr:`profile` is first
+    read, so a holder the job passes over (a card already issued, an inactive
+    account) costs no decoding.
+    """
+
+    __slots__ = ("_load", "_profile", "account", "card")
+
+    def __init__(
+        self,
+        account: AccountRecord,
+        card: CardRecord | None,
+        profile: Profile | None = None,
+        *,
+        load: Callable[[], Profile] | None = None,
+    ) -> None:
+        self.account = account
+        self.card = card
+        self._profile = profile
+        self._load = load
+
+    @property
+    def profile(self) -> Profile | None:
+        """The stored profile, decoded on first read when the adapter deferred it."""
+        if self._load is not None:
+            self._profile, self._load = self._load(), None
+        return self._profile
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CardHolder):
+            return NotImplemented
+        return (self.account, self.card, self.profile) == (other.account, other.card, other.profile)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CardHolder(account={self.account!r}, card={self.card!r})"
+
+
+class Transaction(Protocol):
+    """The repositories seen inside one unit of work."""
+
+    @property
+    def registrations(self) -> RegistrationRepository: ...
+
+    @property
+    def challenges(self) -> ChallengeRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def resets(self) -> ResetRepository: ...
+
+    @property
+    def profiles(self) -> ProfileRepository: ...
+
+    @property
+    def cards(self) -> CardRepository: ...
+
+    @property
+    def verifiers(self) -> VerifierRepository: ...
+
+    @property
+    def consents(self) -> ConsentRepository: ...
+
+    @property
+    def access_log(self) -> AccessLogRepository: ...
+
+    @property
+    def check_ins(self) -> CheckInRepository: ...
+
+    @property
+    def keyring(self) -> KeyringRepository: ...
+
+    def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
+        """Each existing account among ``account_ids`` with its card and profile (bulk jobs).
+
+        What ``accounts.get``, ``cards.get`` and ``profiles.get`` would return
+        for each id — this transaction's own writes included, the accounts
+        locked as ``accounts.get`` locks them — read for a whole batch at
+        once instead of three reads per account. Each account comes once, in
+        the order of the ids; unknown ids are left out. Consume the iterator
+        inside the transaction: an adapter may decode each profile only as
+        it is reached, so a batch never holds all its profiles at once.
+        """
+        ...
+
+
+class ScanSubject(NamedTuple):
+    """What a QR scan needs in one read: the card, its holder and the holder's profile.
+
+    A named tuple rather than an attrs class: it is built on every scan, and
+    it never leaves the scan (the cost of a frozen attrs object showed in the
+    scan benchmark).
+    """
+
+    card: CardRecord
+    account: AccountRecord
+    profile: Profile | None
+    keyring_stamp: str | None = None
+    """The stored keyring's stamp, read in the same query (``tx.keyring.stamp()``).
+
+    ``None`` when the adapter does not read it here: the service then asks
+    ``tx.keyring.stamp()`` itself, so a retired key is refused either way.
+    """
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """Persistent records behind a unit of work (the ``storage`` port).
+
+    Contract every adapter keeps (``tests/contract/test_storage_contract.py``):
+
+    * ``with storage.transaction() as tx:`` — everything written through
+      ``tx`` commits together when the block ends normally and is discarded
+      when it raises: no half-written data.
+    * Transactions are isolated: a transaction reads its own writes and never
+      another's uncommitted ones, and two transactions that read then write
+      the same record do not both win (memory: serialised; SQL: row locks or
+      a retry).
+    * ``accounts.add`` enforces one active account per NIK, e-mail and phone,
+      atomically, under concurrency: of N racing adds exactly one succeeds.
+    * Failures of the medium raise :class:`StorageError`, never a driver exception.
+    """
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """Open a unit of work."""
+        ...
+
+    def scan_subject(self, card_ref: int) -> ScanSubject | None:
+        """The card with this reference, its account and profile, as committed (one read).
+
+        The hot path of a QR scan: no transaction is needed to read one card's
+        current state, and a SQL adapter answers it with one query.
+        """
+        ...
+
+    def log_access(self, record: AccessRecord) -> None:
+        """Append one entry to the access ledger, committed on return.
+
+        An entry stands alone (append-only, never updated), so it needs no
+        enclosing unit of work.
+        """
+        ...
