@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from siapkerja_adapters.dukcapil_offline import OfflineRegistry, read_residents
-from siapkerja_core.cards import ISSUE_BATCH_SIZE, BulkIssueReport
+from siapkerja_core.services.issuance import ISSUE_BATCH_SIZE, BulkIssueReport
 
 if TYPE_CHECKING:
     from siapkerja_core.service import Siapkerja

@@ -49,8 +49,8 @@ from siapkerja_adapters.bulk import (
     load_residents,
 )
 from siapkerja_adapters.cli.common import ConfigOption, fail, open_service
-from siapkerja_core.cards import ISSUE_BATCH_SIZE
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.services.issuance import ISSUE_BATCH_SIZE
 
 if TYPE_CHECKING:
     pass

@@ -52,13 +52,13 @@ from siapkerja_adapters.web.api import api_router, create_api_app  # noqa: E402
 from siapkerja_adapters.web.fast_scan import AnonymousScanRoute  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
 from siapkerja_adapters.web.security import (  # noqa: E402
+    MAX_BODY_BYTES,
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
     SessionMiddleware,
 )
 from siapkerja_adapters.web.threads import WorkerThreads  # noqa: E402
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
-from siapkerja_core.profile import MAX_PHOTO_BYTES  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
 from siapkerja_core.settings import check_secret  # noqa: E402
 
@@ -67,8 +67,6 @@ __all__ = ["MAX_BODY_BYTES", "api_router", "create_app"]
 logger = logging.getLogger("siapkerja.web")
 
 _HERE: Final = Path(__file__).resolve().parent
-MAX_BODY_BYTES: Final = 2 * MAX_PHOTO_BYTES
-"""The largest request body accepted (413 above): a photo at its limit and the form around it."""
 
 
 def _session_secret(svc: Siapkerja, secret_key: str | None, dev: bool) -> str:

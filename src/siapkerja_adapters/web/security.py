@@ -41,9 +41,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from siapkerja_core.profile import MAX_PHOTO_BYTES
+
 __all__ = [
     "CONTENT_SECURITY_POLICY",
     "CSRF_FIELD",
+    "MAX_BODY_BYTES",
     "PERMISSIONS_POLICY",
     "SECURITY_HEADERS",
     "SESSION_COOKIE",
@@ -55,6 +58,10 @@ __all__ = [
     "new_session",
     "verify_csrf",
 ]
+
+MAX_BODY_BYTES: Final = 2 * MAX_PHOTO_BYTES
+"""The largest request body accepted, by a page or the JSON API (413 above): a photo at its
+limit and the form around it, or the same photo in base64 (4/3 of it) inside a JSON body."""
 
 logger = logging.getLogger("siapkerja.web")
 

@@ -31,6 +31,7 @@ from attrs import evolve, field, frozen
 
 from siapkerja_core.errors import CardError
 from siapkerja_core.i18n import month_name
+from siapkerja_core.profile.photo import MAX_PHOTO_BYTES, sniff_image_type
 from siapkerja_core.render.layout import (
     _BLUE,
     _COLUMN_W,
@@ -75,17 +76,10 @@ __all__ = [
 
 CARD_MAX_VERSION: Final = 10
 """The largest QR version a card accepts: denser codes scan badly on cheap phones."""
-MAX_PHOTO_BYTES: Final = 2 << 20  # the profile's own limit (2 MiB): a valid photo always fits
 
 
 default_cache: Final = QrCache(maxsize=256)
 """The cache :class:`Card` methods use unless given another one (or ``None``)."""
-
-_PHOTO_MAGIC: Final = (
-    ("image/jpeg", b"\xff\xd8\xff", 0),
-    ("image/png", b"\x89PNG\r\n\x1a\n", 0),
-    ("image/webp", b"RIFF", 0),  # and "WEBP" at offset 8: see _detect_photo_type
-)
 
 
 class CardImageError(CardError, ValueError):
@@ -117,15 +111,6 @@ def _terminal_rows(*rows: tuple[str, str]) -> list[str]:
 def format_tanggal(day: date) -> str:
     """``day`` the Indonesian way: ``"27 November 2026"``, ``"1 Januari 2025"``."""
     return text("render.card.date", day=day.day, month=month_name(day.month), year=day.year)
-
-
-def _detect_photo_type(photo: bytes) -> str | None:
-    for media_type, magic, offset in _PHOTO_MAGIC:
-        if photo[offset : offset + len(magic)] == magic:
-            if media_type == "image/webp" and photo[8:12] != b"WEBP":
-                return None  # another RIFF file (WAV, AVI)
-            return media_type
-    return None
 
 
 @frozen
@@ -170,7 +155,7 @@ class Card:
         if self.photo is not None:
             if len(self.photo) > MAX_PHOTO_BYTES:
                 raise CardImageError("photo_size", size=len(self.photo), limit=MAX_PHOTO_BYTES)
-            detected = _detect_photo_type(self.photo)
+            detected = sniff_image_type(self.photo)
             if detected is None or self.photo_type not in (None, detected):
                 raise CardImageError("photo_type", media_type=self.photo_type or detected)
 
@@ -181,7 +166,7 @@ class Card:
         """The photo's media type (given or detected), ``None`` without a photo."""
         if self.photo is None:
             return None
-        return self.photo_type or _detect_photo_type(self.photo)
+        return self.photo_type or sniff_image_type(self.photo)
 
     def qr_code(self, *, cache: QrCache | None = default_cache) -> segno.QRCode:
         """The card's QR code: level M, :data:`~siapkerja_core.render.qr.FIXED_MASK`, version <= 10.

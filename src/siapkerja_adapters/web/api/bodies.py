@@ -17,6 +17,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from siapkerja_adapters.web.security import MAX_BODY_BYTES
 from siapkerja_core import Section
 from siapkerja_core.contact import MAX_EMAIL_INPUT, MAX_PHONE_INPUT
 from siapkerja_core.limits import MAX_OTP_LENGTH
@@ -34,8 +35,6 @@ __all__ = [
     "QrMode",
 ]
 
-MAX_BODY_BYTES: Final = 4 * 1024 * 1024
-"""The largest request body accepted (a 2 MiB photo is about 2.8 MB in base64)."""
 MAX_PARAMETER_LENGTH: Final = 128
 """The longest id in a path or body (registration, reset request, consent, verifier)."""
 MAX_TOKEN_LENGTH: Final = 512

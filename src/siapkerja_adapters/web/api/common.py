@@ -19,8 +19,8 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from siapkerja_core.disclosure import SCOPES
-from siapkerja_core.journey import LoginError
-from siapkerja_core.model import Account as CoreAccount
+from siapkerja_core.errors import LoginError
+from siapkerja_core.views import Account as CoreAccount
 
 from ..problems import RequestError
 from . import bodies as b

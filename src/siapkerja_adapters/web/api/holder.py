@@ -14,9 +14,9 @@ from fastapi import APIRouter, Body, Path, Query, Request, Security
 from starlette.responses import Response
 
 from siapkerja_core.disclosure import Verifier
-from siapkerja_core.model import Account as CoreAccount
 from siapkerja_core.profile import SECTIONS, ProfileError
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.views import Account as CoreAccount
 
 from ..threads import WorkerThreads
 from . import bodies as b

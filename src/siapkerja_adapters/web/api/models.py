@@ -17,16 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from siapkerja_core import Completeness as CoreCompleteness
 from siapkerja_core import ProfileWarning as CoreWarning
 from siapkerja_core import Stakeholder
-from siapkerja_core.card import Card as CoreCard
-from siapkerja_core.cards import CardQr as CoreCardQr
-from siapkerja_core.cards import CheckInReceipt as CoreReceipt
 from siapkerja_core.contact import mask_email
-from siapkerja_core.model import AccessRecord as CoreAccessRecord
-from siapkerja_core.model import Account as CoreAccount
-from siapkerja_core.model import CardRecord, ConsentRecord, RegistrationStatus, mask_nik
-from siapkerja_core.model import OtpState as CoreOtpState
-from siapkerja_core.model import PasswordResetRequest as CoreResetRequest
-from siapkerja_core.model import Registration as CoreRegistration
+from siapkerja_core.records import AccessRecord as CoreAccessRecord
+from siapkerja_core.records import CardRecord, ConsentRecord, RegistrationStatus
+from siapkerja_core.render.card import Card as CoreCard
+from siapkerja_core.services.scanning import CardQr as CoreCardQr
+from siapkerja_core.services.scanning import CheckInReceipt as CoreReceipt
+from siapkerja_core.views import Account as CoreAccount
+from siapkerja_core.views import OtpState as CoreOtpState
+from siapkerja_core.views import PasswordResetRequest as CoreResetRequest
+from siapkerja_core.views import Registration as CoreRegistration
+from siapkerja_core.views import mask_nik
 
 # ISO 8601 as the API wrote it since 0.1 (``+00:00``; pydantic would write ``Z``).
 Timestamp = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str)]

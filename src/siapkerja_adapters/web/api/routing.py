@@ -2,7 +2,7 @@
 
 This module owns :class:`ProblemRoute`, the route class of every API
 operation. Before FastAPI sees a body it is read here under the API's rules
-(at most :data:`~.models.MAX_BODY_BYTES`, UTF-8, strict JSON — no ``NaN`` —
+(at most :data:`~.bodies.MAX_BODY_BYTES`, UTF-8, strict JSON — no ``NaN`` —
 and no NUL or lone surrogate anywhere), whatever the ``Content-Type``. Every
 failure becomes an RFC 9457 problem document of
 :mod:`~siapkerja_adapters.web.problems`: pydantic's validation errors become

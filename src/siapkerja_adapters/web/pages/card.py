@@ -21,9 +21,8 @@ from siapkerja_adapters.web.i18n import Translator, select_language
 from siapkerja_adapters.web.pages.forms import page_status, time_label
 from siapkerja_adapters.web.pages.profile import ProfilePages
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
-from siapkerja_core.cards import CardError
-from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.model import Account
+from siapkerja_core.errors import CardError, SiapkerjaError
+from siapkerja_core.views import Account
 
 __all__ = ["CardPages"]
 

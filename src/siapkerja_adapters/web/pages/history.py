@@ -18,8 +18,9 @@ from siapkerja_adapters.web.pages.forms import time_label
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.disclosure import IDENTITY_NIK, IDENTITY_NIK_MASKED, Audience
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.model import AccessRecord, Account
 from siapkerja_core.profile import Section
+from siapkerja_core.records import AccessRecord
+from siapkerja_core.views import Account
 
 __all__ = ["HistoryPages"]
 

@@ -30,9 +30,7 @@ from siapkerja_adapters.web.pages.profile_form import (
 )
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core import regions
-from siapkerja_core.cards import CardError
-from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.model import Account
+from siapkerja_core.errors import CardError, SiapkerjaError
 from siapkerja_core.profile import (
     MAX_PHOTO_BYTES,
     MIN_PHOTO_BYTES,
@@ -45,6 +43,7 @@ from siapkerja_core.profile import (
     Sex,
     Stakeholder,
 )
+from siapkerja_core.views import Account
 
 __all__ = ["ProfilePages"]
 

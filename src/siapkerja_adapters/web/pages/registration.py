@@ -18,9 +18,9 @@ from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.pages.forms import form_text
 from siapkerja_adapters.web.pages.site import REGISTRATION_KEY, Site, get_route, post_route
-from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.journey import RegistrationError
-from siapkerja_core.model import Registration, RegistrationStatus
+from siapkerja_core.errors import RegistrationError, SiapkerjaError
+from siapkerja_core.records import RegistrationStatus
+from siapkerja_core.views import Registration
 
 __all__ = ["RegistrationPages", "current_registration", "registration_step"]
 

@@ -34,7 +34,7 @@ from siapkerja_adapters.web.pages.scan_view import present_view
 from siapkerja_adapters.web.pages.site import AUTH_KEY, Site
 from siapkerja_core.disclosure import Audience, ProfileView
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.model import Account
+from siapkerja_core.views import Account
 
 __all__ = ["SCAN_HEADERS", "AnonymousScan", "PublicPages", "ScanPage", "scan_error"]
 

@@ -33,10 +33,9 @@ from siapkerja_adapters.web.pages.forms import FormErrors, page_status
 from siapkerja_adapters.web.security import csrf_token, new_session, verify_csrf
 from siapkerja_adapters.web.threads import WorkerThreads
 from siapkerja_core import translations
-from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.journey import LoginError
-from siapkerja_core.model import Account
+from siapkerja_core.errors import LoginError, SiapkerjaError
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.views import Account
 
 __all__ = [
     "AUTH_KEY",

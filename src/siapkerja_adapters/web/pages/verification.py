@@ -19,7 +19,8 @@ from siapkerja_adapters.web.pages.forms import form_text
 from siapkerja_adapters.web.pages.registration import current_registration, registration_step
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.model import Registration, RegistrationStatus
+from siapkerja_core.records import RegistrationStatus
+from siapkerja_core.views import Registration
 
 __all__ = ["VerificationPages"]
 
