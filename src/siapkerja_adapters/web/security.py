@@ -250,6 +250,9 @@ async def verify_csrf(
 ErrorPage = Callable[[Scope], Awaitable[tuple[int, str]]]
 """Renders the 500 page for a scope: (status, HTML)."""
 
+# The one text of the binding not read from the catalogues, on purpose: it is shown
+# only when rendering the real error page failed, and the catalogues (or the
+# templates) may be what failed. Both languages, as a log line shows them.
 _FALLBACK_500: Final = (
     '<!doctype html><html lang="id"><meta charset="utf-8"><title>500</title>'
     "<h1>Terjadi kesalahan pada server / Something went wrong on the server</h1></html>"
