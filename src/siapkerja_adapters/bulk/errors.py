@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from siapkerja_core import translations
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
+from siapkerja_core.i18n import both
 
 
 class OfflineRegistryRequired(ConfigurationError):
@@ -59,10 +59,8 @@ def in_both(name: str, key: str, **params: object) -> dict[str, str]:
 
     A ``bulk.*`` error's templates each name the reason in their own language.
     """
-    return {
-        f"{name}_id": translations.text(key, "id", **params),
-        f"{name}_en": translations.text(key, "en", **params),
-    }
+    text_id, text_en = both(key, **params)
+    return {f"{name}_id": text_id, f"{name}_en": text_en}
 
 
 def _value_error(column: str, key: str, **params: object) -> BulkDataError:
