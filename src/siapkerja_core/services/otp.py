@@ -89,10 +89,34 @@ class OtpCodes:
             delivered=challenge.delivered,
         )
 
+    def daily_refusal(self, phone: str, nik: str, now: datetime) -> OtpError | None:
+        """The refusal of a send over the daily caps per number and per NIK, if any.
+
+        Called before the caller opens its transaction: the counters may live in
+        the same database (``ratelimit = "storage"``), and reading them on a
+        second pooled connection while holding the write lock of the first is
+        how 16 concurrent sign-ups deadlocked the SQLite default until the pool
+        timed out.
+        """
+        policy = self.ctx.policy
+        for kind, value, cap in (
+            ("sms-phone", phone, policy.max_sends_per_phone_per_day),
+            ("sms-nik", nik, policy.max_sends_per_nik_per_day),
+        ):
+            if self.counters.count(self.ctx.counter_key(kind, value), window=DAY, now=now) >= cap:
+                return OtpError("daily_limit")
+        return None
+
     def check_send_caps(
-        self, previous: OtpChallenge | None, phone: str, nik: str, now: datetime
+        self, previous: OtpChallenge | None, now: datetime, *, daily: OtpError | None
     ) -> tuple[datetime, ...]:
-        """Refuse a send that breaks a cap; return the sends still inside the hour."""
+        """Refuse a send within the cooldown, over the hourly cap of ``previous``, or ``daily``.
+
+        Returns the sends still inside the hour. Reads only the challenge, so it
+        is safe inside the caller's transaction; ``daily`` is what
+        :meth:`daily_refusal` answered before it began, raised after the cooldown
+        so that a person within it is told to wait, as before.
+        """
         policy = self.ctx.policy
         recent: tuple[datetime, ...] = ()
         if previous is not None:
@@ -102,12 +126,8 @@ class OtpCodes:
             recent = previous.sends_within(now, HOUR)
             if len(recent) >= policy.max_sends_per_hour:
                 raise OtpError("send_limit", retry_after=whole_seconds(recent[0] + HOUR - now))
-        for kind, value, cap in (
-            ("sms-phone", phone, policy.max_sends_per_phone_per_day),
-            ("sms-nik", nik, policy.max_sends_per_nik_per_day),
-        ):
-            if self.counters.count(self.ctx.counter_key(kind, value), window=DAY, now=now) >= cap:
-                raise OtpError("daily_limit")
+        if daily is not None:
+            raise daily
         return recent
 
     def issue(

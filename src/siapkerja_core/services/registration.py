@@ -256,10 +256,11 @@ class Registrations:
         """Issue a new code for a registration, send it, and record the outcome."""
         now = self.ctx.clock()
         code = self.codes.new_code()
+        daily = self.codes.daily_refusal(phone, nik, now)  # before the write lock is taken
         with self.ctx.storage.transaction() as tx:
             record = self.live(tx, subject_id)
             previous = tx.challenges.get(subject_id)
-            recent = self.codes.check_send_caps(previous, phone, nik, now)
+            recent = self.codes.check_send_caps(previous, now, daily=daily)
             challenge = self.codes.issue(
                 subject_id, purpose, phone, code, previous, recent, resend, now
             )

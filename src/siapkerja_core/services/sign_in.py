@@ -145,10 +145,11 @@ class SignIn:
         """
         subject_id = f"reset:{account.id}"
         code = self.codes.new_code()
+        daily = self.codes.daily_refusal(account.phone, account.nik, now)  # outside the tx
         with self.ctx.storage.transaction() as tx:
             previous = tx.challenges.get(subject_id)
             try:
-                recent = self.codes.check_send_caps(previous, account.phone, account.nik, now)
+                recent = self.codes.check_send_caps(previous, now, daily=daily)
             except OtpError as refusal:
                 live = previous is not None and previous.is_live(now)
                 if refusal.code == "cooldown" and previous is not None and live:
