@@ -170,6 +170,40 @@ def test_the_right_key_from_the_environment_opens_the_data(
         close(svc)
 
 
+_FIRST_START = """
+import sys
+from siapkerja_adapters import connect
+from siapkerja_core.passwords import PasswordHasher
+svc = connect(environ={}, load_entrypoints=False, hasher=PasswordHasher.fast_for_tests(),
+              database_url=sys.argv[1], sms="memory")
+svc.register(nik=sys.argv[2], full_name=sys.argv[3], mother_name=sys.argv[4])
+print(svc.storage.key_source.material.current)
+"""
+
+
+def test_four_processes_starting_on_a_fresh_database_share_one_key(tmp_path: Path) -> None:
+    """Four workers starting at once: one generated key, the others read it (no refusal)."""
+    path = tmp_path / "siapkerja.sqlite3"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SIAPKERJA_")}
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), environ.get("PYTHONPATH")]))
+    args = [f"sqlite:///{path}", people.NIK, people.NAME, people.MOTHER]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _FIRST_START, *args],
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [child.communicate(timeout=120) for child in children]
+    assert [child.returncode for child in children] == [0] * 4, outputs
+    kids = {out.strip() for out, _ in outputs}
+    assert kids == set(read_key_file(default_key_file(str(path))).keys)
+    assert sum("GENERATED A NEW STORAGE KEY" in err for _, err in outputs) == 1
+
+
 def _serve(workdir: Path, *args: str, env: dict[str, str] | None = None) -> Any:
     """The real ``siapkerja serve`` in a process (it stops at start here: no port is bound)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SIAPKERJA_")}

@@ -146,11 +146,15 @@ def _open_with_key(storage: SqlStorage, source: KeySource, database: str | None)
     if source.origin == "generated":
         assert source.path is not None
         kid = storage.stored_key_id()
-        if kid is not None:
+        if kid is not None and source.path.exists():
+            # Another process wrote the key file and data since we looked: theirs is the key.
+            source = KeySource(read_key_file(source.path), "file", source.path)
+            storage.cipher = FieldCipher(source.material)
+        elif kid is not None:
             raise StorageKeyUnavailable(
                 "storage_key_missing", kid=kid, source=f"key file {source.path} (missing)"
             )
-        if write_key_file(source.path, source.material):
+        elif write_key_file(source.path, source.material):
             warn_generated(source)
         else:  # another process wrote it first: use theirs
             source = KeySource(read_key_file(source.path), "file", source.path)
