@@ -9,11 +9,22 @@ The helpers every suite shares live in ``tests/support`` and are imported as
 ``support``: this directory has no ``__init__.py``, so pytest's default
 ``prepend`` import mode puts ``tests/`` on ``sys.path`` when it loads this
 file, before any test module is collected.
+
+Storage key files generated for the tests' SQLite files go under a temporary
+``XDG_CONFIG_HOME`` (see below), not the user's configuration.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 from hypothesis import settings
+
+# The per-user storage key files (``$XDG_CONFIG_HOME/siapkerja/keys``) of the SQLite
+# databases the tests make go to a throw-away directory, never the user's own; set in
+# the environment so the servers and commands the tests start as processes inherit it.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="siapkerja-test-config-")
 
 settings.register_profile("siapkerja", deadline=None)
 settings.load_profile("siapkerja")

@@ -51,7 +51,12 @@ def documented_hooks() -> dict[str, list[str]]:
 
 
 def test_there_are_hookspecs() -> None:
-    assert hookspec_names() == ["siapkerja_adapters", "siapkerja_configure", "siapkerja_event"]
+    assert hookspec_names() == [
+        "siapkerja_adapters",
+        "siapkerja_configure",
+        "siapkerja_event",
+        "siapkerja_storage_key",
+    ]
 
 
 @pytest.mark.parametrize("hook", hookspec_names())

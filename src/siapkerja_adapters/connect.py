@@ -163,6 +163,8 @@ def connect(
         only=plugin_filter(env),
     )
     host.configure(resolved)
+    # A KMS or Vault plug-in gives the storage key where no setting does.
+    resolved = host.with_storage_key(resolved)
 
     adapters: dict[str, object] = {}
     for kind in ADAPTER_KINDS:

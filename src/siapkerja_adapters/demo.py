@@ -26,6 +26,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from siapkerja_adapters.connect import connect
+from siapkerja_adapters.sql.crypto import generate_key_setting
 from siapkerja_core import regions
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.service import Siapkerja
@@ -102,8 +103,9 @@ def run_demo(
     if svc is None:
         # The embedded default (a SQLite file, console SMS, offline Dukcapil), in a
         # fresh file each run: the demo registers the same person every time.
+        # Its storage key lives in memory only: a throw-away database leaves no key file.
         database = Path(tempfile.mkdtemp(prefix="siapkerja-demo-")) / "siapkerja.sqlite3"
-        svc = connect(database_url=f"sqlite:///{database}")
+        svc = connect(database_url=f"sqlite:///{database}", storage_key=generate_key_setting())
         console.print(f"Database: {database}")
     console.print(Panel.fit("[bold]SIAPkerja-ID[/] — demo pendaftaran akun / registration demo"))
     console.print(f"Adapters: {svc!r}\n")

@@ -24,14 +24,23 @@ server's ``Retry-After`` (:mod:`siapkerja_adapters.http_client`); anything that 
 quota — raises :class:`~siapkerja_core.ports.RegistryUnavailable`. After
 ``failure_threshold`` consecutive failed calls the circuit breaker opens and
 calls fail at once, without touching the network, until a cool-down has
-passed; then one trial call decides. The password, the NIK and the names are
-never logged and never appear in an error.
+passed; then one trial call decides. Calls still in flight past ``timeout``
+count as failures, so a hanging gateway opens the breaker while it hangs.
+
+**Bulkhead.** At most ``max_concurrency`` calls are in flight at once (a
+bounded semaphore); a call that finds no free slot within ``acquire_timeout``
+fails at once with ``dukcapil.unavailable`` (reason ``busy``, a
+``retry_after``): a hanging Dukcapil holds at most that many of the web
+server's worker threads, never all of them. The password, the NIK and the
+names are never logged and never appear in an error.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
+import threading
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -214,7 +223,11 @@ class HttpRegistry:
     :param jitter: up to this many random seconds added to each wait.
     :param max_retry_after: the longest ``Retry-After`` waited for (a longer one
         ends the retries).
-    :param breaker: the circuit breaker (default: open after 5 failed calls, for 30 s).
+    :param breaker: the circuit breaker (default: open after 5 failed calls, or calls
+        in flight past ``timeout``, for 30 s).
+    :param max_concurrency: the most calls in flight at once (the bulkhead).
+    :param acquire_timeout: seconds a call waits for a free slot before it is
+        refused with reason ``busy``.
     :param client: an ``httpx.Client`` to use (tests, proxies, custom TLS);
         by default one is built and closed by :meth:`close`.
     :param verify: TLS verification for the default client: ``True``, ``False``
@@ -239,6 +252,8 @@ class HttpRegistry:
         breaker: CircuitBreaker | None = None,
         client: httpx.Client | None = None,
         verify: bool | str = True,
+        max_concurrency: int = 8,
+        acquire_timeout: float = 0.1,
     ) -> None:
         import_httpx("dukcapil")
         if not base_url.startswith(("http://", "https://")):
@@ -249,6 +264,10 @@ class HttpRegistry:
             raise ValueError(f"threshold must be 1-100, got {threshold!r}")
         if not timeout > 0:
             raise ValueError("timeout must be > 0")
+        if isinstance(max_concurrency, bool) or max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
+        if acquire_timeout < 0:
+            raise ValueError("acquire_timeout must be >= 0")
         self.retry = RetryPolicy(
             retries=retries,
             backoff=backoff,
@@ -263,7 +282,10 @@ class HttpRegistry:
         self.threshold = threshold
         self.timeout = timeout
         self.retries = retries
-        self.breaker = breaker or CircuitBreaker()
+        self.breaker = breaker or CircuitBreaker(call_timeout=timeout)
+        self.max_concurrency = max_concurrency
+        self.acquire_timeout = acquire_timeout
+        self._slots = threading.BoundedSemaphore(max_concurrency)
         self._owns_client = client is None
         self._client = client or make_client("dukcapil", timeout=timeout, verify=verify)
 
@@ -274,12 +296,35 @@ class HttpRegistry:
 
         :raises RegistryUnavailable: ``dukcapil.unavailable`` — timeouts or 5xx
             after the retries, a reset connection, a refused request, an
-            exhausted quota, a malformed reply, or the breaker is open. Its
-            ``reason`` param says which.
+            exhausted quota, a malformed reply, the breaker is open
+            (``circuit_open``) or every slot of the bulkhead is taken
+            (``busy``). Its ``reason`` param says which; ``retry_after``
+            (seconds) comes with the last two.
         """
+        if not self._slots.acquire(timeout=self.acquire_timeout):
+            logger.warning(
+                "dukcapil call refused: %d calls already in flight", self.max_concurrency
+            )
+            raise RegistryUnavailable(
+                "unavailable",
+                adapter="http",
+                reason="busy",
+                retry_after=max(1, math.ceil(self.timeout)),
+            )
+        try:
+            return self._verify(request)
+        finally:
+            self._slots.release()
+
+    def _verify(self, request: VerificationRequest) -> VerificationResult:
         if not self.breaker.allow():
             logger.warning("dukcapil call refused: circuit breaker open")
-            raise RegistryUnavailable("unavailable", adapter="http", reason="circuit_open")
+            raise RegistryUnavailable(
+                "unavailable",
+                adapter="http",
+                reason="circuit_open",
+                retry_after=max(1, math.ceil(self.breaker.retry_after())),
+            )
         body = {
             "NIK": request.nik,
             "NAMA_LGKP": request.full_name,
@@ -287,9 +332,13 @@ class HttpRegistry:
             "TRESHOLD": str(request.threshold if self.threshold is None else self.threshold),
             **self._credentials,
         }
+        token = self.breaker.begin()
         try:
-            document = self._call(body)
-            result = parse_reply(document, request.threshold)
+            try:
+                document = self._call(body)
+                result = parse_reply(document, request.threshold)
+            finally:
+                self.breaker.end(token)
         except AttemptFailed as failure:
             self.breaker.record_failure()
             raise RegistryUnavailable(
@@ -379,7 +428,9 @@ def http_registry_from_settings(settings: Settings) -> HttpRegistry:
     (seconds, default 5); ``dukcapil_retries`` (default 2); ``dukcapil_backoff``
     (seconds, default 0.2); ``dukcapil_breaker_failures`` (default 5);
     ``dukcapil_breaker_reset`` (seconds, default 30); ``dukcapil_verify_tls``
-    (``true``, ``false`` or a CA bundle path).
+    (``true``, ``false`` or a CA bundle path); ``dukcapil_max_concurrency``
+    (calls in flight at once, default 8) and ``dukcapil_acquire_timeout``
+    (seconds a call waits for a slot, default 0.1).
 
     :raises ConfigurationError: ``config.invalid`` for a missing or malformed
         setting, or when httpx is not installed.
@@ -395,9 +446,11 @@ def http_registry_from_settings(settings: Settings) -> HttpRegistry:
         raise ConfigurationError(
             "invalid", name="dukcapil_customer_id", reason="must not contain '/'"
         )
+    timeout = settings.get_float("dukcapil_timeout", 5.0, minimum=0.001)
     breaker = CircuitBreaker(
         settings.get_int("dukcapil_breaker_failures", 5, minimum=1, maximum=10_000),
         settings.get_float("dukcapil_breaker_reset", 30.0, minimum=0.001),
+        call_timeout=timeout,
     )
     return HttpRegistry(
         url,
@@ -406,9 +459,11 @@ def http_registry_from_settings(settings: Settings) -> HttpRegistry:
         settings.require_str("dukcapil_password", reason=required),
         settings.get_str("dukcapil_ip_user", ""),
         threshold=settings.get_int("dukcapil_threshold", None, minimum=1, maximum=100),
-        timeout=settings.get_float("dukcapil_timeout", 5.0, minimum=0.001),
+        timeout=timeout,
         retries=settings.get_int("dukcapil_retries", 2, minimum=0, maximum=10),
         backoff=settings.get_float("dukcapil_backoff", 0.2, minimum=0.0),
         breaker=breaker,
         verify=tls_verify_setting(settings, "dukcapil_verify_tls"),
+        max_concurrency=settings.get_int("dukcapil_max_concurrency", 8, minimum=1, maximum=1000),
+        acquire_timeout=settings.get_float("dukcapil_acquire_timeout", 0.1, minimum=0.0),
     )

@@ -7,8 +7,9 @@ with ``@hookimpl``; :class:`siapkerja_core.plugins.PluginHost` calls them.
 
 Hooks are called with keyword arguments only, and an implementation may accept
 fewer arguments than its spec, so a spec can gain a parameter without breaking
-existing plug-ins. Every hook here is a broadcast: all implementations run, and
-pluggy wrappers are not supported. Each hook has a section in
+existing plug-ins. Every hook here but ``siapkerja_storage_key`` (the first
+value wins) is a broadcast: all implementations run; pluggy wrappers are not
+supported. Each hook has a section in
 ``docs/plugin_hooks.md`` (``tests/test_docs.py`` checks it).
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "siapkerja_adapters",
     "siapkerja_configure",
     "siapkerja_event",
+    "siapkerja_storage_key",
 ]
 
 PROJECT_NAME: Final = "siapkerja"
@@ -88,4 +90,21 @@ def siapkerja_event(event: DomainEvent) -> None:
     :return: nothing; the return value is ignored.
     :param event: a :class:`~siapkerja_core.events.DomainEvent`; ``event.name``
         tells which one (``"adapter.built"``, ``"account.activated"``, …).
+    """
+
+
+@hookspec(firstresult=True)
+def siapkerja_storage_key(settings: Settings) -> str | None:
+    """Give the storage key from a key management service (a KMS, Vault).
+
+    Called by ``connect()`` (and the ``siapkerja db`` commands) once, after
+    ``siapkerja_configure``, only when the ``storage_key`` setting is unset;
+    the first implementation to return a value wins (pluggy ``firstresult``).
+    The value has the ``storage_key`` setting's form, ``"kid:base64key, ..."``
+    (the first key encrypts, all decrypt); it is kept in the resolved
+    settings as ``storage_key``, so never log it. Return ``None`` to leave the
+    key to the ``storage_key_file`` setting or the per-user key file.
+
+    :return: the ``storage_key`` value, or ``None``.
+    :param settings: the resolved :class:`~siapkerja_core.settings.Settings`.
     """

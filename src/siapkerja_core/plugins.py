@@ -285,6 +285,37 @@ class PluginHost:
         """Call ``siapkerja_configure`` on every plug-in; an exception propagates."""
         self._manager.hook.siapkerja_configure(settings=settings)
 
+    def storage_key(self, settings: Settings) -> str | None:
+        """The ``storage_key`` a plug-in's ``siapkerja_storage_key`` hook gives (first wins).
+
+        :raises ConfigurationError: ``config.plugin`` when the value is not a string.
+        """
+        for impl in self._implementations("siapkerja_storage_key"):
+            value = _call(impl, {"settings": settings})
+            if value is None:
+                continue
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigurationError(
+                    "plugin",
+                    plugin=impl.plugin_name,
+                    reason="siapkerja_storage_key must return a non-empty string or None",
+                )
+            return value
+        return None
+
+    def with_storage_key(self, settings: Settings) -> Settings:
+        """``settings`` with ``storage_key`` from :meth:`storage_key` when it is unset."""
+        if settings.get_str("storage_key") is not None:
+            return settings
+        value = self.storage_key(settings)
+        if value is None:
+            return settings
+        return attrs.evolve(
+            settings,
+            extra={**settings.extra, "storage_key": value},
+            sources={**settings.sources, "storage_key": "plugin"},
+        )
+
     @property
     def listening(self) -> bool:
         """Whether any plug-in implements ``siapkerja_event``.

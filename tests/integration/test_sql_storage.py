@@ -40,10 +40,12 @@ from siapkerja_adapters.sql import (
     SchemaNotReady,
     SqlStorage,
     StorageKeyError,
+    StorageKeyUnavailable,
     generate_key_setting,
 )
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.counters import SqlCounters
+from siapkerja_adapters.sql.keys import default_key_file
 from siapkerja_adapters.sql.migrate import head_revision
 from siapkerja_adapters.sql.storage import _SCAN
 from siapkerja_core.errors import AlreadyRegistered, RegistrationError
@@ -237,8 +239,11 @@ def test_the_sqlite_default_creates_and_migrates_its_file(tmp_path: Path) -> Non
     finally:
         close(svc)
     assert path.exists()
-    key_file = path.with_name(path.name + ".key")
+    # The key is generated (no data existed) outside the data directory, never beside it.
+    assert not path.with_name(path.name + ".key").exists()
+    key_file = default_key_file(str(path))
     assert key_file.exists()
+    assert not key_file.is_relative_to(path.parent)
     assert (key_file.stat().st_mode & 0o777) == 0o600
     engine = sa.create_engine(f"sqlite:///{path}")
     with engine.connect() as conn:
@@ -589,13 +594,11 @@ def test_storage_keys_rotate(tmp_path: Path) -> None:
     finally:
         close(svc)
 
-    wrong = connect_sql(url, storage_key=new)  # the old key is gone: nothing can be read
-    try:
-        with pytest.raises(StorageKeyError) as info:
-            wrong.login(identifier=NIK, password=PASSWORD)
-        assert info.value.full_code == "storage.key_missing"
-    finally:
-        close(wrong)
+    # The old key is gone: nothing can be read, so the storage refuses to open at all.
+    with pytest.raises(StorageKeyUnavailable) as info:
+        connect_sql(url, storage_key=new)
+    assert info.value.full_code == "config.storage_key_missing"
+    assert info.value.params["kid"] == "old"
 
     rotated = connect_sql(url, storage_key=f"{new},{old}")  # new encrypts, old decrypts
     try:

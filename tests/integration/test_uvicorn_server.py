@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import logging
 import os
 import re
 import signal
@@ -330,6 +331,78 @@ def test_serve_outside_dev_mode_asks_for_a_secret(workdir: Path) -> None:
     assert result.exit_code == 1
     assert "SIAPKERJA_SECRET_KEY" in result.stderr
     assert "--dev" in result.stderr
+
+
+@pytest.fixture
+def production(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """``serve`` outside ``--dev`` with a secret; uvicorn.run recorded instead of run."""
+    monkeypatch.setenv("SIAPKERJA_SECRET_KEY", "integration-secret-key-0123456789abcdef")
+    calls: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append(target))
+    return calls
+
+
+def test_serve_outside_dev_refuses_the_console_sms_and_offline_dukcapil(
+    production: list[Any],
+) -> None:
+    result = invoke("serve", "--no-dev", "--port", "0")
+    assert result.exit_code == 1, result.output
+    assert production == []  # no server started
+    assert "[config.unsafe_default]" in result.stderr
+    assert "Di luar --dev" in result.stderr  # both languages
+    assert "Outside --dev" in result.stderr
+    assert "sms = 'console' prints or keeps every SMS code" in result.stderr
+    assert 'set sms = "http" with sms_url and sms_token' in result.stderr
+    assert 'set dukcapil = "http" with dukcapil_url' in result.stderr
+    assert 'allow_unsafe = ["sms", "dukcapil"]' in result.stderr
+
+
+def test_serve_outside_dev_names_only_what_allow_unsafe_leaves_out(
+    production: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SIAPKERJA_ALLOW_UNSAFE", "sms")
+    monkeypatch.setenv("SIAPKERJA_SMS", "memory")
+    result = invoke("serve", "--no-dev", "--port", "0")
+    assert result.exit_code == 1
+    assert 'allow_unsafe = ["dukcapil"]' in result.stderr
+    assert "sms = " not in result.stderr
+    monkeypatch.setenv("SIAPKERJA_ALLOW_UNSAFE", "sms, dukcapil, smss")
+    unknown = invoke("serve", "--no-dev", "--port", "0")
+    assert unknown.exit_code == 1
+    assert "[config.invalid]" in unknown.stderr
+    assert "smss" in unknown.stderr
+    assert production == []
+
+
+def test_serve_outside_dev_starts_with_unsafe_defaults_allowed_explicitly(
+    production: list[Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SIAPKERJA_ALLOW_UNSAFE", "sms,dukcapil")
+    with caplog.at_level(logging.WARNING, logger="siapkerja.serve"):
+        result = invoke("serve", "--no-dev", "--port", "0")
+    assert result.exit_code == 0, result.output
+    assert len(production) == 1
+    assert "unsafe default 'sms'" in caplog.text
+    assert "unsafe default 'dukcapil'" in caplog.text
+
+
+def test_serve_outside_dev_starts_with_real_gateways(
+    production: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {
+        "SMS": "http",
+        "SMS_URL": "http://127.0.0.1:9/send",
+        "SMS_TOKEN": "t0ken",
+        "DUKCAPIL": "http",
+        "DUKCAPIL_URL": "http://127.0.0.1:9",
+        "DUKCAPIL_CUSTOMER_ID": "kemnaker",
+        "DUKCAPIL_USER_ID": "user",
+        "DUKCAPIL_PASSWORD": "secret",
+    }.items():
+        monkeypatch.setenv(f"SIAPKERJA_{name}", value)
+    result = invoke("serve", "--no-dev", "--port", "0")
+    assert result.exit_code == 0, result.output
+    assert len(production) == 1
 
 
 def test_serve_runs_a_real_server_on_the_embedded_default(workdir: Path) -> None:

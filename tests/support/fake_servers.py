@@ -4,7 +4,8 @@ Each fake is a :class:`http.server.ThreadingHTTPServer` on an ephemeral port,
 started in a background thread, so the HTTP adapters are tested over real
 sockets: real timeouts, real resets. A test scripts the next replies with
 :meth:`FakeServer.script` — :func:`slow`, :func:`status`, :func:`malformed`,
-:func:`reset`, :func:`reply` — and reads what the server received in
+:func:`reset`, :func:`reply` — or makes it hang (:meth:`FakeServer.hold` until
+:meth:`FakeServer.release`), and reads what the server received in
 :attr:`FakeServer.requests`. Without a script the server answers normally.
 
 * :class:`FakeDukcapil` answers ``CALL_VERIFY_BY_ELEMEN`` from an
@@ -138,6 +139,8 @@ class FakeServer:
         self._lock = threading.Lock()
         self._faults: deque[Fault] = deque()
         self._stopping = threading.Event()
+        self._released = threading.Event()
+        self._released.set()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.requests: list[Recorded] = []
@@ -156,6 +159,7 @@ class FakeServer:
 
     def stop(self) -> None:
         self._stopping.set()  # wakes slow replies
+        self._released.set()  # and held ones
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -185,6 +189,14 @@ class FakeServer:
     def fail_next(self, n: int = 1, code: int = 503) -> None:
         self.script(*(status(code) for _ in range(n)))
 
+    def hold(self) -> None:
+        """Hang: every request from now on is read, then held unanswered until :meth:`release`."""
+        self._released.clear()
+
+    def release(self) -> None:
+        """Answer the held requests (normally) and stop holding new ones."""
+        self._released.set()
+
     def clear_script(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -212,6 +224,7 @@ class FakeServer:
         with self._lock:
             self.requests.append(recorded)
             fault = self._faults.popleft() if self._faults else None
+        self._released.wait(60)  # a hanging gateway (hold()), bounded for a forgetful test
 
         if fault is not None and fault.kind == "reset":
             handler.connection.setsockopt(

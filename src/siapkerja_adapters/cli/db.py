@@ -18,13 +18,17 @@ from typing import Annotated, Final
 
 import typer
 
+from siapkerja_adapters import builtin
 from siapkerja_adapters.cli.common import ConfigOption, fail
 from siapkerja_adapters.connect import read_config_file
-from siapkerja_adapters.sql import sql_storage_from_settings
-from siapkerja_adapters.sql.crypto import generate_key_setting
+from siapkerja_adapters.sql import DEFAULT_DATABASE_URL, sql_storage_from_settings
+from siapkerja_adapters.sql.crypto import FieldCipher, KeyMaterial
+from siapkerja_adapters.sql.engine import is_memory_sqlite, normalise_url
+from siapkerja_adapters.sql.keys import KeySource, default_key_file, write_key_file
 from siapkerja_adapters.sql.schema import SCHEMA_REVISION
 from siapkerja_adapters.sql.storage import SqlStorage
-from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.errors import ConfigurationError, SiapkerjaError
+from siapkerja_core.plugins import PluginHost, plugin_filter
 from siapkerja_core.settings import CONFIG_ENV, Settings, resolve_settings
 
 __all__ = ["db_app", "settings_for_cli"]
@@ -43,15 +47,21 @@ UrlOption = Annotated[
 
 
 def settings_for_cli(config: Path | None, database_url: str | None) -> Settings:
-    """The settings ``connect()`` would use, with the storage forced to ``sql``."""
+    """The settings ``connect()`` would use, with the storage forced to ``sql``.
+
+    A plug-in's ``siapkerja_storage_key`` hook fills ``storage_key`` as in ``connect()``.
+    """
     path = config if config is not None else (os.environ.get(CONFIG_ENV) or None)
     file_values = read_config_file(path) if path is not None else {}
-    return resolve_settings(
+    settings = resolve_settings(
         None,
         kwargs={"storage": "sql", "database_url": database_url},
         environ=os.environ,
         file_values=file_values,
     )
+    host = PluginHost.create(plugins=[builtin], only=plugin_filter(os.environ))
+    host.configure(settings)
+    return host.with_storage_key(settings)
 
 
 def _storage(config: Path | None, database_url: str | None) -> SqlStorage:
@@ -102,18 +112,123 @@ def current(config: ConfigOption = None, database_url: UrlOption = None) -> None
     raise typer.Exit(1)
 
 
+KidOption = Annotated[
+    str | None, typer.Option("--kid", help="Key id (default: a fingerprint of the key).")
+]
+
+
+def _data_directory(config: Path | None, database_url: str | None) -> Path | None:
+    """The directory of the SQLite database the settings name (``None``: not a SQLite file)."""
+    try:
+        url = normalise_url(
+            settings_for_cli(config, database_url).get("database_url", DEFAULT_DATABASE_URL)
+        )
+    except (SiapkerjaError, ValueError):
+        return None
+    if url.get_backend_name() != "sqlite" or is_memory_sqlite(url) or not url.database:
+        return None
+    return Path(url.database).expanduser().resolve().parent
+
+
 @db_app.command("keygen")
 def keygen(
-    kid: Annotated[
-        str | None, typer.Option("--kid", help="Key id (default: a fingerprint of the key).")
+    kid: KidOption = None,
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            help="Write the key to this new file (mode 0600), outside the data directory,"
+            " and print only its id; then set storage_key_file to it.",
+        ),
     ] = None,
+    config: ConfigOption = None,
+    database_url: UrlOption = None,
 ) -> None:
-    """Buat kunci penyimpanan baru / Print a new storage_key value (keep it secret)."""
+    """Buat kunci penyimpanan baru / Make a new storage key: print it, or --write a key file."""
     try:
-        typer.echo(generate_key_setting(kid))
+        material = KeyMaterial.generate(kid)
     except ValueError as error:
         typer.echo(f"siapkerja db keygen: {error}", err=True)
         raise typer.Exit(2) from None
+    if write is None:
+        typer.echo(material.to_setting())
+        return
+    target = write.expanduser().resolve()
+    data = _data_directory(config, database_url)
+    if data is not None and target.is_relative_to(data):
+        typer.echo(
+            f"siapkerja db keygen: {target} is inside the data directory {data}: a copy of it"
+            " would carry the key. Choose a path outside it.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    if not write_key_file(target, material):
+        typer.echo(f"siapkerja db keygen: {target} exists; not overwritten", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"wrote key {material.current!r} to {target}")
+    typer.echo(f'storage_key_file = "{target}"')
+
+
+@db_app.command("rekey")
+def rekey(
+    kid: KidOption = None,
+    config: ConfigOption = None,
+    database_url: UrlOption = None,
+) -> None:
+    """Enkripsi ulang dengan kunci baru / Re-encrypt all stored data under a new key.
+
+    The new key goes first into the key file (the old one is kept there for
+    decryption), every encrypted value and the keyring are re-encrypted in
+    committed batches, then the old key is dropped from the file. Stop the
+    servers first. Interrupted, it resumes when run again. A 0.1 key file
+    beside a SQLite database is replaced by the per-user key file and removed.
+    """
+    try:
+        storage = _storage(config, database_url)
+        try:
+            source = storage.key_source
+            assert source is not None
+            target = _rekey_target(storage, source)
+            material = source.material
+            if len(material.keys) > 1:  # an interrupted rekey (or rotation): finish it
+                typer.echo(f"resuming: re-encrypting under key {material.current!r}")
+            else:
+                fresh = KeyMaterial.generate(kid)
+                material = KeyMaterial({**fresh.keys, **material.keys}, current=fresh.current)
+                write_key_file(target, material, replace=True)  # the old key still decrypts
+            storage.cipher = FieldCipher(material)
+            count = storage.reencrypt()
+            storage.check_key()
+            final = KeyMaterial(
+                {material.current: material.keys[material.current]}, current=material.current
+            )
+            write_key_file(target, final, replace=True)
+            if source.origin == "beside_data" and source.path is not None:
+                source.path.unlink(missing_ok=True)
+        finally:
+            storage.dispose()
+    except ValueError as error:
+        typer.echo(f"siapkerja db rekey: {error}", err=True)
+        raise typer.Exit(2) from None
+    except SiapkerjaError as error:
+        raise fail("db", error) from None
+    typer.echo(f"re-encrypted {count} value(s) under key {final.current!r}; key file {target}")
+
+
+def _rekey_target(storage: SqlStorage, source: KeySource) -> Path:
+    """Where ``rekey`` writes the new key: the key file in use, or out of the data directory."""
+    if source.origin == "beside_data":
+        database = storage.engine.url.database
+        assert database is not None
+        return default_key_file(database)
+    if source.path is None:
+        raise ConfigurationError(
+            "invalid",
+            name="storage_key",
+            reason="the key comes from a setting or a plug-in, not a file: rotate it there"
+            " (put a new key first, run `siapkerja db reencrypt`, then drop the old one)",
+        )
+    return source.path
 
 
 @db_app.command("reencrypt")

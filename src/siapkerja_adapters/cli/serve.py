@@ -2,27 +2,113 @@
 
 It runs over ``connect()``. ``--dev`` adds the SMS outbox page
 (``/dev/outbox``) and a random session secret; without it the server needs
-``SIAPKERJA_SECRET_KEY``. ``--reload`` hands the options to uvicorn's child
+``SIAPKERJA_SECRET_KEY`` and refuses the development defaults
+(:func:`refuse_unsafe_defaults`): an SMS sender that prints or keeps the codes,
+the bundled offline Dukcapil residents, a storage key beside the database —
+unless the ``allow_unsafe`` setting names them. ``--reload`` hands the options to uvicorn's child
 process through the environment and :func:`reload_factory` rebuilds the app there.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final
 
 import typer
 
 from siapkerja_adapters.cli.common import ConfigOption, fail
 from siapkerja_adapters.connect import connect
-from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.errors import ConfigurationError, SiapkerjaError
+from siapkerja_core.i18n import both
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-__all__ = ["build_app", "reload_factory", "serve"]
+    from siapkerja_core.service import Siapkerja
+    from siapkerja_core.settings import Settings
+
+logger = logging.getLogger("siapkerja.serve")
+
+__all__ = [
+    "UNSAFE_DEFAULTS",
+    "UnsafeDefaults",
+    "build_app",
+    "refuse_unsafe_defaults",
+    "reload_factory",
+    "serve",
+]
+
+UNSAFE_DEFAULTS: Final = ("sms", "dukcapil", "key_beside_data")
+"""What ``allow_unsafe`` may name: the development defaults ``serve`` refuses outside ``--dev``.
+
+``sms``: the ``console`` or ``memory`` sender (every code printed or kept in
+memory, none sent). ``dukcapil``: the ``offline`` registry (bundled test
+residents, no real check). ``key_beside_data``: the 0.1 storage key file
+beside the SQLite database (a copy of the data directory opens it)."""
+_UNSAFE_SMS: Final = frozenset({"console", "memory"})
+
+
+class UnsafeDefaults(ConfigurationError):
+    """``serve`` outside ``--dev`` with a development default nobody allowed.
+
+    Code ``config.unsafe_default``: ``unsafe_id``/``unsafe_en`` say which and
+    how to configure real ones, ``names`` what ``allow_unsafe`` would list.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "unsafe_default",
+        }
+    )
+
+
+def _allowed(settings: Settings) -> frozenset[str]:
+    text = settings.get_str("allow_unsafe", "")
+    names = frozenset(
+        part.strip().strip("\"'").lower() for part in re.split(r"[,;:\s]+", text) if part.strip()
+    )
+    unknown = sorted(names - set(UNSAFE_DEFAULTS) - {"all"})
+    if unknown:
+        raise ConfigurationError(
+            "invalid",
+            name="allow_unsafe",
+            reason=f"unknown {', '.join(unknown)}; known: {', '.join(UNSAFE_DEFAULTS)}",
+        )
+    return frozenset(UNSAFE_DEFAULTS) if "all" in names else names
+
+
+def refuse_unsafe_defaults(svc: Siapkerja) -> list[str]:
+    """Refuse development defaults a production server must not run with.
+
+    :return: the unsafe defaults in use that ``allow_unsafe`` allows (to warn about).
+    :raises UnsafeDefaults: ``config.unsafe_default`` for any other.
+    :raises ConfigurationError: ``config.invalid`` for an unknown ``allow_unsafe`` name.
+    """
+    settings = svc.settings
+    found: list[str] = []
+    if settings.adapter_name("sms") in _UNSAFE_SMS:
+        found.append("sms")
+    if settings.adapter_name("dukcapil") == "offline":
+        found.append("dukcapil")
+    source = getattr(svc.storage, "key_source", None)
+    if getattr(source, "origin", None) == "beside_data":
+        found.append("key_beside_data")
+    allowed = _allowed(settings)
+    refused = [name for name in found if name not in allowed]
+    if refused:
+        texts = [both(f"serve.unsafe.{name}", adapter=settings.get(name)) for name in refused]
+        raise UnsafeDefaults(
+            "unsafe_default",
+            unsafe_id="; ".join(text[0] for text in texts),
+            unsafe_en="; ".join(text[1] for text in texts),
+            names=", ".join(f'"{name}"' for name in refused),
+        )
+    return [name for name in found if name in allowed]
+
 
 _LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 # Settings for the process uvicorn's --reload starts: not SIAPKERJA_* (those are settings).
@@ -49,7 +135,8 @@ def build_app(
     this server, so the card's QR code opens here.
 
     :raises ImportError: the ``web`` extra is missing.
-    :raises SiapkerjaError: a bad setting, or no secret key outside development mode.
+    :raises SiapkerjaError: a bad setting, no secret key outside development mode,
+        or an unsafe default outside it (:func:`refuse_unsafe_defaults`).
     """
     from siapkerja_adapters.web import create_app
 
@@ -57,7 +144,11 @@ def build_app(
     if dev and svc.settings.get("card_base_url") is None:
         base = f"http://{_url_host(host)}:{port}{root_path.rstrip('/')}/v/"
         svc = connect(config=config, card_base_url=base)
-    return create_app(svc, dev=dev)
+    app = create_app(svc, dev=dev)
+    if not dev:
+        for name in refuse_unsafe_defaults(svc):
+            logger.warning("serving with the unsafe default %r because allow_unsafe lists it", name)
+    return app
 
 
 def reload_factory() -> Starlette:

@@ -46,6 +46,7 @@ __all__ = [
     "FieldCipher",
     "KeyMaterial",
     "StorageKeyError",
+    "StorageKeyUnavailable",
     "generate_key_setting",
 ]
 
@@ -72,6 +73,27 @@ class StorageKeyError(StorageError):
         {
             "key_missing",
             "tampered",
+        }
+    )
+
+
+class StorageKeyUnavailable(ConfigurationError):
+    """The configured storage key cannot open the stored data: the storage refuses to start.
+
+    ``config.storage_key_missing``: the data was written under key ``kid``,
+    which the key source does not hold (a lost key file, a copied data
+    directory). ``config.storage_key_wrong``: a key with id ``kid`` is there
+    but does not open the data (a different key under the same id, or
+    modified data). ``source`` says where the key was looked for. A
+    :class:`~siapkerja_core.errors.ConfigurationError`, so callers catching
+    configuration problems (``serve``, ``connect()``) catch it too; a new key
+    is never generated over stored data.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "storage_key_missing",
+            "storage_key_wrong",
         }
     )
 

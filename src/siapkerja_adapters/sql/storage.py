@@ -59,10 +59,16 @@ from sqlalchemy.sql import Executable
 
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.accounts import _A, _account_params, _violated_field
-from siapkerja_adapters.sql.base import _context, _storage_error
+from siapkerja_adapters.sql.base import SchemaNotReady, _context, _storage_error
 from siapkerja_adapters.sql.cards import _C, _card
 from siapkerja_adapters.sql.counters import SqlCounters
-from siapkerja_adapters.sql.crypto import BlindIndex, FieldCipher, KeyMaterial
+from siapkerja_adapters.sql.crypto import (
+    BlindIndex,
+    FieldCipher,
+    KeyMaterial,
+    StorageKeyError,
+    StorageKeyUnavailable,
+)
 from siapkerja_adapters.sql.engine import (
     BEGIN_OPTION,
     create_sql_engine,
@@ -79,6 +85,8 @@ from siapkerja_core.records import AccessRecord, AccountRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.dml import Insert
+
+    from siapkerja_adapters.sql.keys import KeySource
 
 __all__ = ["SqlStorage"]
 
@@ -153,6 +161,8 @@ class SqlStorage:
         self.engine: Engine = create_sql_engine(parsed, schema=schema, **engine_options)
         self.dialect: str = self.engine.dialect.name
         self.cipher = FieldCipher(key_material)
+        self.key_source: KeySource | None = None
+        """Where the keys came from when built from settings (``db rekey``, ``serve``)."""
         self._migrate = self.dialect == "sqlite" if migrate is None else migrate
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -355,6 +365,62 @@ class SqlStorage:
                 after = rows[-1][0]
         self._profile_cache.cache_clear()  # type: ignore[attr-defined]
         return rewritten
+
+    def stored_samples(self) -> list[tuple[Table, str, object, bytes]]:
+        """One stored ciphertext of each encrypted table: ``(table, column, row key, blob)``.
+
+        Reads only and creates nothing: a SQLite file that does not exist yet,
+        or a database without the tables, gives ``[]`` (no stored data). The
+        wrapped blind-index key (``meta``) comes first.
+
+        :raises StorageError: ``storage.unavailable`` when the database cannot be read.
+        """
+        self._check_open()
+        if self.dialect == "sqlite":
+            database = self.engine.url.database
+            if not database or not os.path.exists(database):
+                return []
+        samples: list[tuple[Table, str, object, bytes]] = []
+        ordered = sorted(sk.ENCRYPTED_COLUMNS, key=lambda item: item[0] is not sk.meta)
+        try:
+            with self.engine.connect() as conn:
+                for table, key_column, column in ordered:
+                    query = select(table.c[key_column], table.c[column]).limit(1)
+                    try:
+                        row = conn.execute(query).first()
+                    except SQLAlchemyError as error:
+                        if isinstance(_storage_error(error), SchemaNotReady):
+                            return samples  # no tables (yet): nothing more is stored
+                        raise
+                    if row is not None:
+                        samples.append((table, column, row[0], bytes(row[1])))
+        except SQLAlchemyError as error:
+            raise _storage_error(error) from error
+        return samples
+
+    def stored_key_id(self) -> str | None:
+        """The id of the key the stored data was written under (``None``: nothing stored)."""
+        samples = self.stored_samples()
+        return FieldCipher.key_id(samples[0][3]) if samples else None
+
+    def check_key(self) -> None:
+        """Refuse to go on when the configured keys cannot open the stored data.
+
+        One stored ciphertext of each encrypted table is decrypted (at most
+        six rows, read only; nothing is created).
+
+        :raises StorageKeyUnavailable: ``config.storage_key_missing`` (the data
+            needs a key id the keys do not hold) or ``config.storage_key_wrong``.
+        :raises StorageError: the database cannot be read.
+        """
+        source = "storage_key" if self.key_source is None else self.key_source.description
+        for table, column, key, blob in self.stored_samples():
+            kid = FieldCipher.key_id(blob)
+            try:
+                self.cipher.decrypt(blob, _context(table, column, key))
+            except StorageKeyError as error:
+                code = "storage_key_missing" if error.code == "key_missing" else "storage_key_wrong"
+                raise StorageKeyUnavailable(code, kid=kid, source=source) from None
 
     def dispose(self) -> None:
         """Close every pooled connection; the storage refuses further work (``StorageError``)."""

@@ -57,7 +57,7 @@ from siapkerja_adapters.web.security import (  # noqa: E402
     SecurityHeadersMiddleware,
     SessionMiddleware,
 )
-from siapkerja_adapters.web.threads import WorkerThreads  # noqa: E402
+from siapkerja_adapters.web.threads import MAX_SCAN_THREADS, WorkerThreads  # noqa: E402
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
 from siapkerja_core.settings import check_secret  # noqa: E402
@@ -158,7 +158,10 @@ def create_app(
     key = _session_secret(service, secret_key, dev)
     prefix = _base_path(base_path)
     threads = WorkerThreads()  # the facade's calls, off the event loop
-    pages = Pages(service, _templates(), dev=dev, threads=threads)
+    # Scans in a pool of their own (a bulkhead): journey calls waiting on a hanging
+    # Dukcapil or SMS gateway can fill the shared pool without making a scan wait.
+    scan_threads = WorkerThreads(MAX_SCAN_THREADS)
+    pages = Pages(service, _templates(), dev=dev, threads=threads, scan_threads=scan_threads)
     routes: list[BaseRoute] = [
         *pages.routes(),
         # The JSON API (bearer tokens, no cookies, so no CSRF): a FastAPI

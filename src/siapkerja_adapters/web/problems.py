@@ -217,6 +217,9 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         **{f"plugin.{c}": 500 for c in ("unknown_adapter", "duplicate_adapter", "unknown_kind")},
         **{f"dukcapil_data.{c}": 500 for c in ("header", "row", "file")},
         "config.offline_only": 500,
+        "config.storage_key_missing": 500,
+        "config.storage_key_wrong": 500,
+        "config.unsafe_default": 500,
         # Bulk imports (a CSV's rows); the file itself is the server's.
         **{
             f"bulk.{c}": _VALIDATION

@@ -17,6 +17,10 @@ each). The pool itself is a plain queue of calls rather than a
 condition and its lock), work item and idle semaphore cost about twice as
 much a call. The figures are in ``benchmarks/README.md``. Under an event loop
 that is not asyncio's (anyio on trio), it falls back to Starlette's helper.
+
+``create_app`` runs QR scans in a pool of their own (:data:`MAX_SCAN_THREADS`):
+a bulkhead, so journey calls hanging on an outside service can fill the
+shared pool without making a scan wait.
 """
 
 from __future__ import annotations
@@ -33,13 +37,17 @@ from typing import Any, Final, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-__all__ = ["MAX_WORKER_THREADS", "WorkerThreads"]
+__all__ = ["MAX_SCAN_THREADS", "MAX_WORKER_THREADS", "WorkerThreads"]
 
 T = TypeVar("T")
 
 MAX_WORKER_THREADS: Final = 40
 """As many threads as anyio lets Starlette use by default: enough to wait on a database
 pool and the outside services at once. Threads start only when none is idle."""
+
+MAX_SCAN_THREADS: Final = 16
+"""The scans' own pool (a bulkhead): a scan reads the database only, and must not queue
+behind journey calls that wait on a slow Dukcapil or SMS gateway in the shared pool."""
 
 
 def _settle(future: asyncio.Future[Any], failed: bool, outcome: Any) -> None:

@@ -60,6 +60,7 @@ class Pages:
     :param templates: the Jinja2 templates (autoescaped).
     :param dev: development mode (the SMS outbox page and banner).
     :param threads: the worker threads facade calls run in (a pool of its own if ``None``).
+    :param scan_threads: the worker threads scans run in (default: ``threads``).
     """
 
     def __init__(
@@ -69,8 +70,9 @@ class Pages:
         *,
         dev: bool = False,
         threads: WorkerThreads | None = None,
+        scan_threads: WorkerThreads | None = None,
     ) -> None:
-        self.site = Site(svc, templates, dev=dev, threads=threads)
+        self.site = Site(svc, templates, dev=dev, threads=threads, scan_threads=scan_threads)
         self.scan = ScanPage(self.site)
         self.errors = ErrorPages(self.site)
         profile = ProfilePages(self.site)

@@ -128,7 +128,7 @@ class AnonymousScan:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         site = self.site
         try:
-            view = await site.call(site.svc.resolve, scope["path_params"]["token"])
+            view = await site.call_scan(site.svc.resolve, scope["path_params"]["token"])
         except SiapkerjaError as error:
             await scan_error(site, Request(scope, receive), error, None)(scope, receive, send)
             return
@@ -186,7 +186,7 @@ class ScanPage:
         viewer = await site.current_account(request)
         lang = select_language(request)
         try:
-            view = await site.call(site.svc.resolve, request.path_params["token"], viewer)
+            view = await site.call_scan(site.svc.resolve, request.path_params["token"], viewer)
         except SiapkerjaError as error:
             return scan_error(site, request, error, viewer)
         context = {

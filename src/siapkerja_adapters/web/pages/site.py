@@ -91,6 +91,7 @@ class Site:
     :param templates: the Jinja2 templates (autoescaped).
     :param dev: development mode (the SMS outbox page and banner).
     :param threads: the worker threads facade calls run in (a pool of its own if ``None``).
+    :param scan_threads: the worker threads scans run in (default: ``threads``).
     """
 
     def __init__(
@@ -100,15 +101,21 @@ class Site:
         *,
         dev: bool = False,
         threads: WorkerThreads | None = None,
+        scan_threads: WorkerThreads | None = None,
     ) -> None:
         self.svc = svc
         self.templates = templates
         self.dev = dev
         self.threads = threads if threads is not None else WorkerThreads()
+        self.scan_threads = scan_threads if scan_threads is not None else self.threads
 
     async def call(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a facade call in a worker thread."""
         return await self.threads.run(function, *args, **kwargs)
+
+    async def call_scan(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a scan's facade call in the scans' own worker threads (a bulkhead)."""
+        return await self.scan_threads.run(function, *args, **kwargs)
 
     # --- links and redirects ------------------------------------------------------------
 
