@@ -26,7 +26,7 @@ from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost, plugin_filter
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.settings import CONFIG_ENV, Settings, resolve_settings
 
-__all__ = ["connect", "read_config_file"]
+__all__ = ["connect", "read_config_file", "resolved_settings"]
 
 logger = logging.getLogger("siapkerja.connect")
 
@@ -112,6 +112,24 @@ def _counters_of(storage: object, settings: Settings) -> object:
     return counters
 
 
+def resolved_settings(
+    config: str | os.PathLike[str] | None = None,
+    profile: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    **settings: object,
+) -> Settings:
+    """The settings :func:`connect` would use, read without building anything.
+
+    Highest first: ``settings``, the environment, the TOML file (``config`` or
+    ``$SIAPKERJA_CONFIG``), the profile's defaults (no plug-in hooks run).
+    """
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    config_path = config if config is not None else (env.get(CONFIG_ENV) or None)
+    file_values = read_config_file(config_path) if config_path is not None else {}
+    return resolve_settings(profile, kwargs=settings, environ=env, file_values=file_values)
+
+
 def connect(
     profile: str | None = None,
     /,
@@ -152,9 +170,7 @@ def connect(
     :raises UnknownAdapter: a requested adapter that is not registered.
     """
     env: Mapping[str, str] = os.environ if environ is None else environ
-    config_path = config if config is not None else (env.get(CONFIG_ENV) or None)
-    file_values = read_config_file(config_path) if config_path is not None else {}
-    resolved = resolve_settings(profile, kwargs=settings, environ=env, file_values=file_values)
+    resolved = resolved_settings(config, profile, environ=env, **settings)
     use_locale_dirs(resolved)
 
     host = PluginHost.create(

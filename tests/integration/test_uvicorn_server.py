@@ -326,7 +326,12 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert "Usage" in result.stdout
 
 
-def test_serve_outside_dev_mode_asks_for_a_secret(workdir: Path) -> None:
+def test_serve_outside_dev_mode_asks_for_a_secret(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The development defaults are refused first (before anything is opened); allowed
+    # here, the missing secret is what stops the start.
+    monkeypatch.setenv("SIAPKERJA_ALLOW_UNSAFE", "all")
     result = invoke("serve", "--no-dev", "--port", "0")
     assert result.exit_code == 1
     assert "SIAPKERJA_SECRET_KEY" in result.stderr
@@ -581,3 +586,17 @@ def test_serve_reload_builds_the_same_app_in_the_reloaded_process(
     assert call["factory"] is True
     assert call["reload"] is True
     assert json.loads(os.environ["_SIAPKERJA_SERVE"])["dev"] is True
+
+
+def test_a_refused_start_opens_nothing_and_writes_no_key(
+    production: list[Any], workdir: Path
+) -> None:
+    # The settings are checked before the storage is opened: a refused start on a
+    # fresh machine leaves neither a database nor a generated storage key behind.
+    config_home = Path(os.environ["XDG_CONFIG_HOME"])
+    before = sorted(config_home.rglob("*")) if config_home.exists() else []
+    result = invoke("serve", "--no-dev", "--port", "0")
+    assert result.exit_code == 1, result.output
+    assert "[config.unsafe_default]" in result.stderr
+    assert (sorted(config_home.rglob("*")) if config_home.exists() else []) == before
+    assert not list(workdir.glob("*.sqlite3*"))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final
 import typer
 
 from siapkerja_adapters.cli.common import ConfigOption, fail
-from siapkerja_adapters.connect import connect
+from siapkerja_adapters.connect import connect, resolved_settings
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 from siapkerja_core.i18n import both
 
@@ -38,6 +38,7 @@ __all__ = [
     "UnsafeDefaults",
     "build_app",
     "refuse_unsafe_defaults",
+    "refuse_unsafe_settings",
     "reload_factory",
     "serve",
 ]
@@ -88,14 +89,23 @@ def refuse_unsafe_defaults(svc: Siapkerja) -> list[str]:
     :raises UnsafeDefaults: ``config.unsafe_default`` for any other.
     :raises ConfigurationError: ``config.invalid`` for an unknown ``allow_unsafe`` name.
     """
-    settings = svc.settings
+    source = getattr(svc.storage, "key_source", None)
+    key_beside_data = getattr(source, "origin", None) == "beside_data"
+    return refuse_unsafe_settings(svc.settings, key_beside_data=key_beside_data)
+
+
+def refuse_unsafe_settings(settings: Settings, *, key_beside_data: bool = False) -> list[str]:
+    """:func:`refuse_unsafe_defaults` from the settings alone, before anything is opened.
+
+    ``serve`` asks this first, so that a refused start has no side effect (it
+    would otherwise open the storage, and on a fresh machine write a key file).
+    """
     found: list[str] = []
     if settings.adapter_name("sms") in _UNSAFE_SMS:
         found.append("sms")
     if settings.adapter_name("dukcapil") == "offline":
         found.append("dukcapil")
-    source = getattr(svc.storage, "key_source", None)
-    if getattr(source, "origin", None) == "beside_data":
+    if key_beside_data:
         found.append("key_beside_data")
     allowed = _allowed(settings)
     refused = [name for name in found if name not in allowed]
@@ -140,6 +150,8 @@ def build_app(
     """
     from siapkerja_adapters.web import create_app
 
+    if not dev:
+        refuse_unsafe_settings(resolved_settings(config))
     svc = connect(config=config)
     if dev and svc.settings.get("card_base_url") is None:
         base = f"http://{_url_host(host)}:{port}{root_path.rstrip('/')}/v/"
