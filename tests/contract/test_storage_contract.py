@@ -297,7 +297,9 @@ def test_a_window_opens_with_its_first_hit_and_retry_after_is_true(counters: Cou
     assert refused.count == 5
     assert refused.retry_after == timedelta(minutes=14)  # until the window opened at `start` ends
     retry_at = start + timedelta(minutes=1) + refused.retry_after
-    assert not counters.hit("k", limit=5, window=window, now=retry_at - timedelta(seconds=1)).allowed
+    assert not counters.hit(
+        "k", limit=5, window=window, now=retry_at - timedelta(seconds=1)
+    ).allowed
     assert counters.hit("k", limit=5, window=window, now=retry_at) == Hit(True, 1)
     assert counters.hit("other", limit=5, window=window, now=start) == Hit(True, 1)
     counters.clear("k")
@@ -362,9 +364,7 @@ def _shared_recipe(kind: str) -> Recipe:
 def test_processes_racing_one_key_get_exactly_the_cap(kind: str) -> None:
     try:
         recipe = _shared_recipe(kind)
-        counts = allowed_across_processes(
-            recipe, "shared", limit=5, processes=6, hits=4, now=NOW
-        )
+        counts = allowed_across_processes(recipe, "shared", limit=5, processes=6, hits=4, now=NOW)
         assert sum(counts) == 5, counts
     finally:
         _clean_up()
