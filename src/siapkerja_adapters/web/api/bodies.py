@@ -55,6 +55,7 @@ _MAX_PASSWORD: Final = 8 * MAX_PASSWORD_LENGTH
 # (the core drops them): room for one after each digit.
 _MAX_CODE: Final = 3 * MAX_OTP_LENGTH
 _MAX_STATION: Final = 100
+_MAX_DEVICE_TOKEN: Final = 200  # the core ignores longer ones
 _MAX_IDENTIFIER: Final = _MAX_EMAIL  # a NIK, an e-mail address or a phone number
 
 
@@ -163,6 +164,15 @@ class Login(_Body):
     )
     password: Annotated[str, _bounded(_MAX_PASSWORD)] = _text(
         "Password.", "Kuda-Lari-Kencang-7", secret=True
+    )
+    device_token: Annotated[str, _bounded(_MAX_DEVICE_TOKEN)] | None = Field(
+        default=None,
+        description=(
+            "The `device_token` of this device's last successful sign-in, if the app kept"
+            " it: failed sign-ins by others then never lock the holder out of this device."
+        ),
+        examples=["5c1e…"],
+        json_schema_extra={"writeOnly": True},
     )
 
 
