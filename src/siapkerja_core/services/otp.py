@@ -118,9 +118,11 @@ class OtpCodes:
             ("sms-nik", nik, policy.max_sends_per_nik_per_day),
         ):
             key = self.ctx.counter_key(kind, value)
-            if not self.counters.hit(key, limit=cap, window=DAY, now=now).allowed:
+            hit = self.counters.hit(key, limit=cap, window=DAY, now=now)
+            if not hit.allowed:
                 self.cancel(SendReservation(keys=tuple(taken), at=now))
-                return SendReservation(keys=(), at=now, refusal=OtpError("daily_limit"))
+                refusal = OtpError("daily_limit", retry_after=whole_seconds(hit.retry_after))
+                return SendReservation(keys=(), at=now, refusal=refusal)
             taken.append(key)
         return SendReservation(keys=tuple(taken), at=now)
 
