@@ -91,7 +91,8 @@ class JourneyPolicy:
     """Codes sent for one registration or reset in a sliding hour. Twilio Verify: 5 (60203)."""
 
     max_sends_per_phone_per_day: int = field(default=10, validator=_positive)
-    """Codes sent to one number per calendar day (UTC): SMS pumping costs money (OWASP MFA CS)."""
+    """Codes sent to one number per day (from the first send): SMS pumping costs money
+    (OWASP MFA CS). Counted when the code is issued, delivered or not."""
 
     max_sends_per_nik_per_day: int = field(default=10, validator=_positive)
     """Codes sent on behalf of one NIK per day, whatever the number (phone hopping)."""

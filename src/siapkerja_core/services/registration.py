@@ -72,7 +72,7 @@ class Registrations:
 
     :param ctx: the shared service context.
     :param codes: sends the SMS codes.
-    :param counters: fixed-window counters for the daily verification cap.
+    :param counters: the rate-limit slots of the daily verification cap.
     :param registry: the population registry (Dukcapil).
     """
 
