@@ -490,3 +490,81 @@ def test_the_api_returns_a_device_token_and_honours_it() -> None:
         "/v1/sessions", json={"identifier": EMAIL, "password": PASSWORD, "device_token": device}
     )
     assert response.status_code == 201, response.text
+
+
+# --- throttling without lockout: step-up with a fresh SMS code ---------------------------------
+
+
+def throttle(svc: Siapkerja) -> None:
+    """An attacker's failures until the account is throttled for every new device."""
+    for _ in range(svc.policy.max_login_failures):
+        with pytest.raises(LoginError):
+            svc.login(EMAIL, WRONG, Client(address="203.0.113.9"))
+    with pytest.raises(LoginError) as caught:
+        svc.login(EMAIL, PASSWORD)
+    assert caught.value.code == "throttled"
+
+
+def test_a_throttled_holder_gets_in_with_the_password_and_a_fresh_sms_code(
+    make_svc: Callable[..., Siapkerja],
+) -> None:
+    svc = make_svc()
+    sign_up(svc)
+    throttle(svc)
+    request = svc.request_password_reset(EMAIL)
+    code = sms_code(svc, PHONE)
+    account = svc.login(EMAIL, PASSWORD, reset_id=request.id, code=code)
+    assert account.session is not None
+    assert account.session.device_token
+    # The code was spent on that sign-in: it works neither again nor for a reset.
+    with pytest.raises(LoginError) as caught:
+        svc.login(EMAIL, PASSWORD, reset_id=request.id, code=code)
+    assert caught.value.code == "failed"
+    with pytest.raises(SiapkerjaError):
+        svc.reset_password(request.id, code, "jalan jalan ke kota tua")
+    # ... and the account's run of failures ended with the holder's sign-in.
+    assert svc.login(EMAIL, PASSWORD).id == account.id
+
+
+def test_without_the_right_code_a_throttled_password_is_never_evaluated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = ManualClock()
+    svc = connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests(), clock=clock.now)
+    sign_up(svc)
+    throttle(svc)
+    request = svc.request_password_reset(EMAIL)
+    right = sms_code(svc, PHONE)
+    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    hasher = counting_hasher(svc, monkeypatch)
+    for reset_id, code in ((request.id, wrong), ("no-such-request", right), (request.id, "")):
+        with pytest.raises(LoginError) as caught:
+            svc.login(EMAIL, PASSWORD, reset_id=reset_id, code=code)
+        assert caught.value.code == "failed"
+    unknown = svc.request_password_reset("nobody@example.com")
+    with pytest.raises(LoginError) as caught:
+        svc.login("nobody@example.com", PASSWORD, reset_id=unknown.id, code=right)
+    assert caught.value.code == "failed"
+    assert hasher.verified == hasher.dummies == 0
+    # A right code with a wrong password: one evaluation, and the code is spent.
+    with pytest.raises(LoginError) as caught:
+        svc.login(EMAIL, WRONG, reset_id=request.id, code=right)
+    assert caught.value.code == "failed"
+    assert hasher.verified == 1
+    with pytest.raises(LoginError):
+        svc.login(EMAIL, PASSWORD, reset_id=request.id, code=right)
+    assert hasher.verified == 1
+
+
+def test_the_api_signs_a_throttled_holder_in_with_a_reset_code() -> None:
+    svc = connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
+    sign_up(svc)
+    throttle(svc)
+    client = TestClient(create_api_app(svc))
+    request = client.post("/v1/password-resets", json={"identifier": EMAIL}).json()
+    body = {"identifier": EMAIL, "password": PASSWORD}
+    assert client.post("/v1/sessions", json=body).status_code == 429
+    response = client.post(
+        "/v1/sessions", json={**body, "reset_id": request["id"], "code": sms_code(svc, PHONE)}
+    )
+    assert response.status_code == 201, response.text

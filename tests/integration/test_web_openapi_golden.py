@@ -30,8 +30,9 @@ ALLOWED: frozenset[str] = frozenset(
         " -> [{'bearerAuth': []}, {'verifierKey': []}]",
         # An optional member (0.2): the device token of an earlier sign-in, so that
         # failed sign-ins by others never lock the holder out. 0.1's bodies still work.
+        # And the id and SMS code of a reset request, to sign in while throttled.
         "POST /v1/sessions: members ['identifier', 'password']"
-        " -> ['device_token', 'identifier', 'password']",
+        " -> ['code', 'device_token', 'identifier', 'password', 'reset_id']",
     }
 )
 # Not compared, and different on purpose (docs/api-http.md, "Changes from 0.1"):

@@ -38,6 +38,9 @@ from siapkerja_core.views import Account, PasswordResetRequest
 
 __all__ = ["SignIn"]
 
+# The counter kinds of the account's or a device's own run of failures (cleared by a success).
+_OWN_THROTTLES = ("login-fail:", "login-device:")
+
 
 class SignIn:
     """Login, session checks, logout and password reset.
@@ -89,7 +92,7 @@ class SignIn:
         return nonce
 
     def _throttles(
-        self, kind: str, key: str, account: AccountRecord | None, client: Client
+        self, kind: str, key: str, account: AccountRecord | None, client: Client, *, step_up: bool
     ) -> list[tuple[str, int]]:
         """The (counter key, cap) pairs a login attempt takes a slot of, outermost first.
 
@@ -124,18 +127,78 @@ class SignIn:
                     policy.max_login_failures_per_address,
                 )
             )
-        subject = f"account:{account.id}" if account is not None else f"{kind}:{key}"
-        throttles.append((self.ctx.counter_key("login-fail", subject), policy.max_login_failures))
+        if not step_up:  # a fresh SMS code stands in for the account's throttle
+            throttles.append(
+                (self._account_throttle(kind, key, account), policy.max_login_failures)
+            )
         return throttles
 
-    def login(self, identifier: str, password: str, client: Client | None = None) -> Account:
+    def _account_throttle(self, kind: str, key: str, account: AccountRecord | None) -> str:
+        subject = f"account:{account.id}" if account is not None else f"{kind}:{key}"
+        return self.ctx.counter_key("login-fail", subject)
+
+    def _spend_step_up(
+        self, account: AccountRecord | None, request_id: str, code: str, now: datetime
+    ) -> bool:
+        """Whether ``code`` is the live reset code of request ``request_id`` of ``account``.
+
+        The code is checked as a reset's is (its tries capped per code) and
+        spent when right: one code lets one password be evaluated.
+        """
+        with self.ctx.storage.transaction() as tx:
+            request = tx.resets.get(str(request_id))
+            challenge = None if account is None else tx.challenges.get(f"reset:{account.id}")
+        if (
+            account is None
+            or request is None
+            or request.used
+            or now >= request.expires_at
+            or request.account_id != account.id
+            or challenge is None
+            or challenge.generation != request.generation
+        ):
+            return False
+        try:
+            self.codes.check(challenge, code)
+        except OtpError:
+            return False
+        with self.ctx.storage.transaction() as tx:
+            current = tx.resets.get(request.id)
+            live = tx.challenges.get(challenge.subject_id)
+            if (
+                current is None
+                or current.used
+                or live is None
+                or live.used
+                or live.generation != challenge.generation
+            ):
+                return False  # a concurrent sign-in or reset spent it first
+            tx.resets.put(attrs.evolve(current, used=True))
+            tx.challenges.put(live.spent())
+        return True
+
+    def login(
+        self,
+        identifier: str,
+        password: str,
+        client: Client | None = None,
+        *,
+        reset_id: str | None = None,
+        code: str | None = None,
+    ) -> Account:
         """Sign in; each attempt takes a slot of every throttle *before* the password check.
 
         A slot is kept when the attempt fails; a success gives the address's
         and network's back and ends the account's (or device's) run of
-        failures, so the throttles count failures, and N concurrent attempts evaluate at
-        most the cap. A refused attempt evaluates nothing and says when one
-        will be evaluated again (``retry_after``, true to the second).
+        failures, so the throttles count failures, and N concurrent attempts
+        evaluate at most the cap. A refused attempt evaluates nothing and says
+        when one will be evaluated again (``retry_after``, true to the second).
+
+        **Step-up** (``reset_id`` and ``code``: a password-reset request and the
+        code it sent to the account's phone): the account's throttle is not
+        consulted, the address's and network's are. The code is checked first
+        and spent; only a right code lets the password be evaluated, so a
+        throttled account is no guessing oracle without its holder's phone.
         """
         client = client or Client()
         now = self.ctx.clock()
@@ -143,9 +206,11 @@ class SignIn:
             kind, key, account = self._find_account(tx, identifier)
         if account is not None and not account.active:
             account = None
+        step_up = reset_id is not None and code is not None
         window = self.ctx.policy.login_failure_window
+        throttles = self._throttles(kind, key, account, client, step_up=step_up)
         taken: list[str] = []
-        for counter, cap in self._throttles(kind, key, account, client):
+        for counter, cap in throttles:
             hit = self.counters.hit(counter, limit=cap, window=window, now=now)
             if not hit.allowed:
                 for earlier in taken:  # this attempt is not evaluated: it counts nowhere
@@ -153,6 +218,9 @@ class SignIn:
                 self.ctx.emit(LoginFailed(occurred_at=now, identifier_kind=kind, throttled=True))
                 raise LoginError("throttled", retry_after=whole_seconds(hit.retry_after))
             taken.append(counter)
+        if step_up and not self._spend_step_up(account, str(reset_id), str(code), now):
+            self.ctx.emit(LoginFailed(occurred_at=now, identifier_kind=kind, throttled=False))
+            raise LoginError("failed")  # the password is not evaluated without the code
         if account is None:
             self.ctx.hasher.dummy_verify()  # same cost as a real check: no timing oracle
             ok = False
@@ -164,9 +232,14 @@ class SignIn:
         # A success ends the run of consecutive failures of the account (or of this
         # device: NIST 800-63B §5.2.2 counts consecutive failures); the client's
         # address and network only give back this attempt's slot.
-        for counter in taken[:-1]:
-            self.counters.release(counter, window=window, now=now)
-        self.counters.clear(taken[-1])
+        own = len(taken) - 1 if taken and taken[-1].startswith(_OWN_THROTTLES) else None
+        for index, counter in enumerate(taken):
+            if index == own:
+                self.counters.clear(counter)
+            else:
+                self.counters.release(counter, window=window, now=now)
+        if step_up:
+            self.counters.clear(self._account_throttle(kind, key, account))
         new_hash = (
             self.ctx.hasher.hash(password)
             if self.ctx.hasher.needs_rehash(account.password_hash)

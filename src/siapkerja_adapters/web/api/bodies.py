@@ -174,6 +174,20 @@ class Login(_Body):
         examples=["5c1e…"],
         json_schema_extra={"writeOnly": True},
     )
+    reset_id: Annotated[str, _bounded(MAX_PARAMETER_LENGTH)] | None = Field(
+        default=None,
+        description=(
+            "With `code`: the id of a password-reset request (`POST /v1/password-resets`),"
+            " to sign in with the password and its SMS code while the account is throttled."
+        ),
+        examples=["7d0b…"],
+    )
+    code: Annotated[str, _bounded(_MAX_CODE)] | None = Field(
+        default=None,
+        description="With `reset_id`: the code from the SMS.",
+        examples=["123456"],
+        json_schema_extra={"writeOnly": True},
+    )
 
 
 class PasswordResetRequest(_Body):

@@ -147,7 +147,14 @@ def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
     async def login(body: b.Login, request: Request) -> Response:
         address = request.client.host if request.client is not None else None
         client = Client(address=address or None, device=body.device_token or None)
-        account = await pool.run(svc.login, body.identifier, body.password, client)
+        account = await pool.run(
+            svc.login,
+            body.identifier,
+            body.password,
+            client,
+            reset_id=body.reset_id,
+            code=body.code,
+        )
         return json_response(m.SignedIn.from_core(account), 201)
 
     @router.delete(
