@@ -7,14 +7,12 @@ registers (:func:`redis_counters_from_settings`). Redis is the optional extra
 ``siapkerja[redis]`` (redis-py); nothing here imports it until a client is
 built, so the package imports without it.
 
-Layout (see ``docs/redis.md``): one Redis string per (key, window length,
-window index) — ``siapkerja:counter:{<key>}:<window ms>:<window index>`` —
-created by ``INCR`` and given a time-to-live of one window length in the
-same Lua script, so the count and its expiry are one atomic step across
-processes; a Redis set ``siapkerja:counter:{<key>}`` lists a key's live
-windows so that :meth:`RedisCounters.clear` deletes them all without
-scanning the keyspace. The braces are a Redis Cluster hash tag: every
-Redis key of one counter lives in the same slot.
+Layout (see ``docs/redis.md``): one Redis hash per key,
+``siapkerja:counter:{<key>}``, with the fields ``s`` (when its window opened,
+milliseconds since the epoch) and ``c`` (the slots taken). A Lua script
+checks the window and the limit and takes the slot in one atomic step across
+processes; the hash expires one window length after its window opened. The
+braces are a Redis Cluster hash tag.
 
 **Fail closed.** When Redis cannot be reached every method raises
 :class:`CountersUnavailable` (``ratelimit.unavailable``) and nothing is
@@ -30,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
+from siapkerja_core.ports import Hit
 from siapkerja_core.settings import Settings
 
 if TYPE_CHECKING:
@@ -50,33 +49,37 @@ DEFAULT_REDIS_URL: Final = "redis://127.0.0.1:6379/0"
 _DEFAULT_TIMEOUT: Final = 0.5
 _DEFAULT_RETRIES: Final = 1
 
-# KEYS[1]: the window's counter; KEYS[2]: the set of the key's windows. ARGV[1]: TTL in ms.
-# A new window also drops windows that have expired from the set, so the set
-# stays as small as the number of live windows.
-_INCREMENT: Final = """
-local n = redis.call('INCR', KEYS[1])
-local ttl = tonumber(ARGV[1])
-if n == 1 then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  for _, member in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-    if redis.call('EXISTS', member) == 0 then
-      redis.call('SREM', KEYS[2], member)
-    end
+# KEYS[1]: the key's hash. ARGV: now (ms), window (ms), limit. Returns {allowed, count, wait ms}.
+_HIT: Final = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local fields = redis.call('HMGET', KEYS[1], 's', 'c')
+local start = tonumber(fields[1])
+local count = tonumber(fields[2]) or 0
+if start == nil or start + window <= now then
+  if limit <= 0 then
+    return {0, 0, window}
   end
-  redis.call('SADD', KEYS[2], KEYS[1])
+  redis.call('HSET', KEYS[1], 's', ARGV[1], 'c', 1)
+  redis.call('PEXPIRE', KEYS[1], window)
+  return {1, 1, 0}
 end
-if redis.call('PTTL', KEYS[2]) < ttl then
-  redis.call('PEXPIRE', KEYS[2], ttl)
+if count < limit then
+  return {1, redis.call('HINCRBY', KEYS[1], 'c', 1), 0}
 end
-return n
+return {0, count, start + window - now}
 """
 
-# KEYS[1]: the set of the key's windows.
-_CLEAR: Final = """
-for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  redis.call('DEL', member)
+# KEYS[1]: the key's hash. ARGV: now (ms), window (ms).
+_RELEASE: Final = """
+local fields = redis.call('HMGET', KEYS[1], 's', 'c')
+local start = tonumber(fields[1])
+local count = tonumber(fields[2]) or 0
+if start ~= nil and count > 0 and start + tonumber(ARGV[2]) > tonumber(ARGV[1]) then
+  redis.call('HINCRBY', KEYS[1], 'c', -1)
 end
-return redis.call('DEL', KEYS[1])
+return 0
 """
 
 
@@ -103,19 +106,18 @@ def _window_ms(window: timedelta) -> int:
     return ms
 
 
-def _window_index(window: timedelta, now: datetime) -> int:
-    # The same arithmetic as MemoryCounters: windows start at multiples of `window` since the epoch.
-    return int(now.timestamp() // window.total_seconds())
+def _now_ms(now: datetime) -> int:
+    return int(now.timestamp() * 1000)
 
 
 class RedisCounters:
-    """Fixed-window counters in Redis (the ``redis`` ``ratelimit`` adapter).
+    """Rate-limit slots in Redis (the ``redis`` ``ratelimit`` adapter).
 
-    Atomic across threads, processes and hosts sharing the server: each
-    increment is one Lua script (``INCR`` + ``PEXPIRE`` + index update). A
-    window's counter expires one window length after its first count, so it
-    always outlives its window whatever the callers' clocks say; counts of a
-    finished window read 0 because its index differs, not because of the TTL.
+    Atomic across threads, processes and hosts sharing the server: each hit
+    is one Lua script (read the window, compare with the limit, take the
+    slot, set the expiry). A key's hash expires one window length after its
+    window opened; a finished window reads as ended because of its start, not
+    because of the TTL, so callers' clocks decide, as on the other adapters.
 
     :param client: a ``redis.Redis`` client (``decode_responses`` either way).
     :param prefix: the start of every Redis key (default ``siapkerja:counter:``);
@@ -131,49 +133,43 @@ class RedisCounters:
         self._client = client
         self._prefix = prefix
         self._errors: tuple[type[Exception], ...] = (RedisError, OSError)
-        self._increment = client.register_script(_INCREMENT)
-        self._clear = client.register_script(_CLEAR)
+        self._hit = client.register_script(_HIT)
+        self._release = client.register_script(_RELEASE)
 
     @property
     def prefix(self) -> str:
         """The start of every Redis key this adapter writes."""
         return self._prefix
 
-    def _index_key(self, key: str) -> str:
+    def _key(self, key: str) -> str:
         return f"{self._prefix}{{{key}}}"
-
-    def _window_key(self, key: str, window: timedelta, now: datetime) -> str:
-        return f"{self._index_key(key)}:{_window_ms(window)}:{_window_index(window, now)}"
 
     def _unavailable(self, operation: str, error: Exception) -> CountersUnavailable:
         # The key is an HMAC chosen by the core: safe to log, but it says nothing useful.
         logger.error("redis counters: %s failed (%s)", operation, type(error).__name__)
         return CountersUnavailable("unavailable", adapter="redis", reason=type(error).__name__)
 
-    def increment(self, key: str, *, window: timedelta, now: datetime) -> int:
-        """Add one to ``key`` in the window containing ``now``; return the new count."""
-        counter = self._window_key(key, window, now)
+    def hit(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
+        """Take one slot of ``key`` if fewer than ``limit`` are taken in its live window."""
+        args = [_now_ms(now), _window_ms(window), limit]
         try:
-            result: Any = self._increment(
-                keys=[counter, self._index_key(key)], args=[_window_ms(window)]
-            )
+            result: Any = self._hit(keys=[self._key(key)], args=args)
         except self._errors as error:
-            raise self._unavailable("increment", error) from None
-        return int(result)
+            raise self._unavailable("hit", error) from None
+        allowed, count, wait = (int(part) for part in result)
+        return Hit(bool(allowed), count, timedelta(milliseconds=max(0, wait)))
 
-    def count(self, key: str, *, window: timedelta, now: datetime) -> int:
-        """The count of ``key`` in the window containing ``now`` (0 if none)."""
-        counter = self._window_key(key, window, now)
+    def release(self, key: str, *, window: timedelta, now: datetime) -> None:
+        """Give back one slot of ``key``'s live window (nothing if it ended or is empty)."""
         try:
-            result: Any = self._client.get(counter)
+            self._release(keys=[self._key(key)], args=[_now_ms(now), _window_ms(window)])
         except self._errors as error:
-            raise self._unavailable("count", error) from None
-        return 0 if result is None else int(result)
+            raise self._unavailable("release", error) from None
 
     def clear(self, key: str) -> None:
-        """Forget ``key`` in every window."""
+        """Forget ``key``."""
         try:
-            self._clear(keys=[self._index_key(key)])
+            self._client.delete(self._key(key))
         except self._errors as error:
             raise self._unavailable("clear", error) from None
 

@@ -107,6 +107,7 @@ if TYPE_CHECKING:
         DomainEvent as DomainEvent,
     )
     from siapkerja_core.hookspecs import hookimpl as hookimpl
+    from siapkerja_core.limits import Client as Client
     from siapkerja_core.limits import JourneyPolicy as JourneyPolicy
     from siapkerja_core.names import (
         name_similarity as name_similarity,
@@ -315,7 +316,7 @@ _LAZY: Final[dict[str, str]] = {
     **dict.fromkeys(
         ("ADAPTER_KINDS", "AdapterRegistration", "PluginHost"), "siapkerja_core.plugins"
     ),
-    **dict.fromkeys(("JourneyPolicy",), "siapkerja_core.limits"),
+    **dict.fromkeys(("Client", "JourneyPolicy"), "siapkerja_core.limits"),
     **dict.fromkeys(
         (
             "MessageSender",

@@ -13,7 +13,20 @@ documented with their sources (``shared/research/otp.md`` collects them):
   the old one ("only the last OTP issued will be accepted").
 * django-otp — 300-second token validity, 60-second resend cooldown.
 * OWASP Authentication / Forgot-Password Cheat Sheets — generic answers,
-  per-account throttling, caps on SMS because they cost money.
+  per-account throttling, caps on SMS because they cost money; "device
+  cookies" so that a throttled account still lets its holder in from a
+  device that signed in before (no lockout).
+* OWASP Credential Stuffing Prevention Cheat Sheet — limits per client
+  address and per network as well as per account, generous because many
+  people share an address (carrier-grade NAT is the rule on Indonesian
+  mobile networks).
+
+Every cap is a :class:`~siapkerja_core.ports.Counters` window that opens
+with its first attempt: an attempt takes a slot atomically *before* the
+guessable work is done, so N concurrent attempts evaluate at most the cap,
+and ``retry_after`` is the true time until an attempt is evaluated again.
+:class:`Client` is where a request comes from (its address and the device
+token a browser or app kept), passed by the web layer to the login.
 
 A policy is validated when built: the OTP may not live longer than NIST's 10
 minutes nor be shorter than 6 digits, and caps must be positive.
@@ -21,6 +34,7 @@ minutes nor be shorter than 6 digits, and caps must be positive.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from typing import Any, Final
 
@@ -30,7 +44,7 @@ from attrs import field, frozen
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.passwords import PasswordPolicy
 
-__all__ = ["MAX_OTP_LENGTH", "MIN_OTP_LENGTH", "JourneyPolicy"]
+__all__ = ["MAX_OTP_LENGTH", "MIN_OTP_LENGTH", "Client", "JourneyPolicy"]
 
 _NIST_MAX_OTP_TTL = timedelta(minutes=10)
 MIN_OTP_LENGTH: Final = 6
@@ -77,7 +91,8 @@ class JourneyPolicy:
     """Codes sent for one registration or reset in a sliding hour. Twilio Verify: 5 (60203)."""
 
     max_sends_per_phone_per_day: int = field(default=10, validator=_positive)
-    """Codes sent to one number per calendar day (UTC): SMS pumping costs money (OWASP MFA CS)."""
+    """Codes sent to one number per day (from the first send): SMS pumping costs money
+    (OWASP MFA CS). Counted when the code is issued, delivered or not."""
 
     max_sends_per_nik_per_day: int = field(default=10, validator=_positive)
     """Codes sent on behalf of one NIK per day, whatever the number (phone hopping)."""
@@ -94,10 +109,22 @@ class JourneyPolicy:
 
     # --- login and sessions -----------------------------------------------------
     max_login_failures: int = field(default=5, validator=_positive)
-    """Failures per identifier before it is throttled (far below NIST's 100)."""
+    """Failures per account — whichever of NIK, e-mail or phone is typed — before it is
+    throttled (far below NIST's 100); an unknown identifier is counted alike, by its
+    normalised spelling. The same cap applies per known device (OWASP device cookies)."""
 
     login_failure_window: timedelta = field(default=timedelta(minutes=15), validator=_positive)
-    """Window the login failures are counted in; the throttle lifts when it ends."""
+    """Window the login failures are counted in; it opens with the first failure, and
+    ``Retry-After`` says when it ends."""
+
+    max_login_failures_per_address: int = field(default=30, validator=_positive)
+    """Failures from one client address per window, whatever the account (OWASP
+    Credential Stuffing CS: per-IP limits). Generous: many people share one address
+    behind carrier-grade NAT."""
+
+    max_login_failures_per_network: int = field(default=100, validator=_positive)
+    """Failures from one network (IPv4 /24, IPv6 /56) per window: an attacker rotating
+    addresses within one allocation (OWASP Credential Stuffing CS)."""
 
     session_ttl: timedelta = field(default=timedelta(hours=12), validator=_positive)
     """Lifetime of a session started by login, confirmation or reset."""
@@ -134,3 +161,46 @@ class JourneyPolicy:
         factor: int = self.resend_cooldown_growth ** min(resends, 32)
         wait: timedelta = self.resend_cooldown * factor
         return min(wait, self.resend_cooldown_max)
+
+
+def _network_of(address: str) -> str | None:
+    try:
+        parsed = ipaddress.ip_address(address.strip().split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    prefix = 24 if parsed.version == 4 else 56
+    return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False))
+
+
+@frozen(kw_only=True)
+class Client:
+    """Where a sign-in comes from: the client's address and the device token it kept.
+
+    :param address: the client's IP address as the web server saw it
+        (``request.client.host``); ``None`` when unknown (a library call).
+    :param device: the device token a previous successful sign-in returned
+        (a long-lived cookie or the app's storage); ``None`` for a new device.
+    """
+
+    address: str | None = None
+    device: str | None = field(default=None, repr=False)
+
+    @property
+    def network(self) -> str | None:
+        """The address's network: its IPv4 /24 or IPv6 /56 (``None`` if not an IP address)."""
+        return None if self.address is None else _network_of(self.address)
+
+    @property
+    def canonical_address(self) -> str | None:
+        """The address in one spelling (an IPv4-mapped IPv6 address as IPv4)."""
+        if self.address is None:
+            return None
+        try:
+            parsed = ipaddress.ip_address(self.address.strip().split("%")[0])
+        except ValueError:
+            return self.address.strip()
+        if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(parsed)

@@ -19,7 +19,7 @@ from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
 from siapkerja_core.events import DomainEvent
-from siapkerja_core.limits import JourneyPolicy
+from siapkerja_core.limits import Client, JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost
 from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry, Storage
@@ -289,13 +289,32 @@ class Siapkerja:
 
     # --- the journey: sign-in and recovery --------------------------------------------------
 
-    def login(self, identifier: str, password: str) -> Account:
+    def login(
+        self,
+        identifier: str,
+        password: str,
+        client: Client | None = None,
+        *,
+        reset_id: str | None = None,
+        code: str | None = None,
+    ) -> Account:
         """Sign in with a NIK, e-mail or phone number; returns the account with a new session.
 
+        ``client`` says where the attempt comes from (address, and the device
+        token of an earlier sign-in): failures are throttled per account, per
+        address and per network, and a known device has its own throttle so the
+        holder is never locked out. The session carries a new ``device_token``.
+        While the account is throttled its holder may also sign in with the
+        password *and* a fresh SMS code: ``reset_id`` and ``code`` of a
+        :meth:`request_password_reset` (the code is checked, and spent, before
+        the password is evaluated).
+
         :raises LoginError: ``login.failed`` (one message for every cause) or
-            ``login.throttled`` (with ``retry_after``).
+            ``login.throttled`` (with ``retry_after``, true to the second).
         """
-        return self.journey.sign_in.login(identifier, password)
+        return self.journey.sign_in.login(
+            identifier, password, client, reset_id=reset_id, code=code
+        )
 
     def authenticate(self, token: str) -> Account:
         """The account behind a session token. :raises LoginError: ``login.session_invalid``."""

@@ -78,6 +78,10 @@ class Session:
     token: str = field(repr=False)
     account_id: str
     expires_at: datetime
+    device_token: str | None = field(default=None, repr=False)
+    """Set by a password sign-in: the secret a browser keeps in a long-lived cookie (an app
+    in its storage) and sends with later sign-ins (:class:`~siapkerja_core.limits.Client`),
+    so that a throttled account still lets its holder in from this device."""
 
 
 @frozen(kw_only=True, repr=False)

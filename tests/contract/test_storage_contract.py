@@ -8,7 +8,8 @@ the SQL adapter (SQLite and PostgreSQL) when it lands — add its factory to
 * a transaction reads its own writes;
 * one active account per NIK, e-mail and phone, atomically: of many racing
   additions exactly one succeeds and the others get ``AccountConflict``;
-* sessions end per account; counters count per fixed window, atomically.
+* sessions end per account; counters take slots atomically: N racing hits on a
+  key capped at L allow exactly L, from threads and from processes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from siapkerja_core.ports import (
     CardHolder,
     CheckInConflict,
     Counters,
+    Hit,
     ScanSubject,
     Storage,
 )
@@ -48,7 +50,8 @@ from siapkerja_core.records import (
 )
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import Keyring
-from support.services import postgres_url, redis_test_counters
+from support.races import Recipe, allowed_across_processes
+from support.services import postgres_url, redis_test_counters, redis_url
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -284,33 +287,87 @@ def test_challenges_resets_and_sessions(storage: Storage) -> None:
         assert tx.sessions.get("other") is not None
 
 
-def test_counters_count_per_fixed_window(counters: Counters) -> None:
-    hour = timedelta(hours=1)
-    assert counters.count("k", window=hour, now=NOW) == 0
-    assert counters.increment("k", window=hour, now=NOW) == 1
-    assert counters.increment("k", window=hour, now=NOW + timedelta(minutes=59)) == 2
-    assert counters.count("k", window=hour, now=NOW + timedelta(minutes=30)) == 2
-    assert counters.count("k", window=hour, now=NOW + hour) == 0  # the next window
-    assert counters.count("other", window=hour, now=NOW) == 0
+def test_a_window_opens_with_its_first_hit_and_retry_after_is_true(counters: Counters) -> None:
+    window = timedelta(minutes=15)
+    start = NOW + timedelta(seconds=78)  # not a multiple of the window since the epoch
+    for n in range(1, 6):
+        assert counters.hit("k", limit=5, window=window, now=start) == Hit(True, n)
+    refused = counters.hit("k", limit=5, window=window, now=start + timedelta(minutes=1))
+    assert not refused.allowed
+    assert refused.count == 5
+    assert refused.retry_after == timedelta(minutes=14)  # until the window opened at `start` ends
+    retry_at = start + timedelta(minutes=1) + refused.retry_after
+    assert not counters.hit(
+        "k", limit=5, window=window, now=retry_at - timedelta(seconds=1)
+    ).allowed
+    assert counters.hit("k", limit=5, window=window, now=retry_at) == Hit(True, 1)
+    assert counters.hit("other", limit=5, window=window, now=start) == Hit(True, 1)
     counters.clear("k")
-    assert counters.count("k", window=hour, now=NOW) == 0
+    assert counters.hit("k", limit=5, window=window, now=retry_at) == Hit(True, 1)
 
 
-def test_counters_are_atomic(counters: Counters) -> None:
-    day = timedelta(days=1)
-    barrier = threading.Barrier(8)
+def test_release_gives_back_a_slot_of_the_live_window_only(counters: Counters) -> None:
+    window = timedelta(hours=1)
+    assert counters.hit("k", limit=2, window=window, now=NOW).allowed
+    assert counters.hit("k", limit=2, window=window, now=NOW).allowed
+    assert not counters.hit("k", limit=2, window=window, now=NOW).allowed
+    counters.release("k", window=window, now=NOW)
+    assert counters.hit("k", limit=2, window=window, now=NOW) == Hit(True, 2)
+    counters.release("k", window=window, now=NOW + window)  # that window has ended: no-op
+    assert counters.hit("k", limit=2, window=window, now=NOW + window) == Hit(True, 1)
+    counters.release("never-hit", window=window, now=NOW)
+    assert counters.hit("never-hit", limit=1, window=window, now=NOW) == Hit(True, 1)
 
-    def bump() -> None:
+
+def test_threads_racing_one_key_get_exactly_the_cap(counters: Counters) -> None:
+    threads, rounds = 8, 5
+    barrier = threading.Barrier(threads)
+    allowed: list[bool] = []
+
+    def race() -> None:
         barrier.wait()
-        for _ in range(250):
-            counters.increment("shared", window=day, now=NOW)
+        for _ in range(rounds):
+            hit = counters.hit("shared", limit=5, window=timedelta(minutes=15), now=NOW)
+            allowed.append(hit.allowed)
 
-    workers = [threading.Thread(target=bump) for _ in range(8)]
+    workers = [threading.Thread(target=race) for _ in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(timeout=30)
-    assert counters.count("shared", window=day, now=NOW) == 2000
+        worker.join(timeout=60)
+    assert len(allowed) == threads * rounds
+    assert sum(allowed) == 5
+
+
+def _shared_recipe(kind: str) -> Recipe:
+    """A fresh shared counters store, as a recipe a child process can open."""
+    if kind == "sqlite-storage":
+        directory = tempfile.mkdtemp(prefix="siapkerja-contract-")
+        _CLEANUPS.append(lambda: shutil.rmtree(directory, ignore_errors=True))
+        url = f"sqlite:///{directory}/contract.sqlite3"
+        _sql_storage(url).counters.clear("x")  # type: ignore[attr-defined]  # migrated
+        return ("sql", url, None)
+    if kind == "postgresql-storage":
+        from siapkerja_adapters.sql import testing
+
+        url = postgres_url()
+        schema = contextlib.ExitStack()
+        name = schema.enter_context(testing.temporary_schema(url))
+        _CLEANUPS.append(schema.close)
+        _sql_storage(url, schema=name).counters.clear("x")  # type: ignore[attr-defined]
+        return ("sql", url, name)
+    counters = _redis_counters()
+    return ("redis", redis_url(), counters.prefix)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kind", ["postgresql-storage", "redis", "sqlite-storage"])
+def test_processes_racing_one_key_get_exactly_the_cap(kind: str) -> None:
+    try:
+        recipe = _shared_recipe(kind)
+        counts = allowed_across_processes(recipe, "shared", limit=5, processes=6, hits=4, now=NOW)
+        assert sum(counts) == 5, counts
+    finally:
+        _clean_up()
 
 
 # --- profiles, cards, verifiers, consents, the access ledger, check-ins, keys ------------

@@ -74,82 +74,42 @@ def keys_of(counters: RedisCounters) -> set[str]:
 # --- behaviour ---------------------------------------------------------------------------------
 
 
-def test_counts_per_fixed_window(counters) -> None:
-    assert counters.count("k", window=HOUR, now=NOW) == 0
-    assert counters.increment("k", window=HOUR, now=NOW) == 1
-    assert counters.increment("k", window=HOUR, now=NOW + timedelta(minutes=59)) == 2
-    assert counters.count("k", window=HOUR, now=NOW + timedelta(minutes=30)) == 2
-    assert counters.count("k", window=HOUR, now=NOW + HOUR) == 0
-    assert counters.increment("k", window=HOUR, now=NOW + HOUR) == 1
-    assert counters.count("k", window=HOUR, now=NOW) == 2  # the earlier window is untouched
-
-
 def test_agrees_with_the_memory_adapter(counters) -> None:
     memory = MemoryCounters()
-    steps = [timedelta(minutes=m) for m in (0, 1, 59, 60, 61, 150, 151, 24 * 60)]
-    for step in steps:
-        now = NOW + step
-        assert counters.increment("x", window=HOUR, now=now) == memory.increment(
-            "x", window=HOUR, now=now
-        )
-        assert counters.count("x", window=HOUR, now=now) == memory.count("x", window=HOUR, now=now)
+    for minutes in (0, 1, 14, 15, 16, 29, 31, 40, 45, 46, 90):
+        now = NOW + timedelta(minutes=minutes)
+        for _ in range(2):
+            assert counters.hit("x", limit=3, window=timedelta(minutes=15), now=now) == memory.hit(
+                "x", limit=3, window=timedelta(minutes=15), now=now
+            )
+        counters.release("x", window=timedelta(minutes=15), now=now)
+        memory.release("x", window=timedelta(minutes=15), now=now)
 
 
-def test_keys_are_prefixed_with_the_window_and_expire(counters) -> None:
-    counters.increment("abc", window=HOUR, now=NOW)
-    index = int(NOW.timestamp() // 3600)
-    window_key = f"{counters.prefix}{{abc}}:3600000:{index}"
-    assert keys_of(counters) == {window_key, f"{counters.prefix}{{abc}}"}
+def test_one_hash_per_key_that_expires_with_its_window(counters) -> None:
+    counters.hit("abc", limit=5, window=HOUR, now=NOW)
+    key = f"{counters.prefix}{{abc}}"
+    assert keys_of(counters) == {key}
     client = redis_client()
     try:
-        for key in (window_key, f"{counters.prefix}{{abc}}"):
-            assert 0 < client.pttl(key) <= 3_600_000
+        assert 0 < client.pttl(key) <= 3_600_000
+        stored = {k.decode(): v.decode() for k, v in client.hgetall(key).items()}
+        assert stored == {"s": str(int(NOW.timestamp() * 1000)), "c": "1"}
     finally:
         client.close()
-
-
-def test_clear_forgets_every_window_and_only_that_key(counters) -> None:
-    for window in (HOUR, DAY, timedelta(minutes=15)):
-        for offset in (timedelta(0), window):
-            counters.increment("gone", window=window, now=NOW + offset)
-    counters.increment("kept", window=HOUR, now=NOW)
-    counters.clear("gone")
-    for window in (HOUR, DAY, timedelta(minutes=15)):
-        assert counters.count("gone", window=window, now=NOW) == 0
-        assert counters.count("gone", window=window, now=NOW + window) == 0
-    assert counters.count("kept", window=HOUR, now=NOW) == 1
-    assert all("{gone}" not in key for key in keys_of(counters))
-    counters.clear("never-counted")  # no error
-
-
-def test_the_window_set_drops_expired_windows(counters) -> None:
-    short = timedelta(milliseconds=50)
-    counters.increment("k", window=DAY, now=NOW)  # keeps the set alive for a day
-    counters.increment("k", window=short, now=NOW)
-    index_key = f"{counters.prefix}{{k}}"
-    short_key = f"{index_key}:50:{int(NOW.timestamp() // 0.05)}"
-    client = redis_client()
-    try:
-        assert client.sismember(index_key, short_key)
-        for _ in range(100):  # the short window's key expires after 50 ms
-            if not client.exists(short_key):
-                break
-            threading.Event().wait(0.02)
-        counters.increment("k", window=short, now=NOW + short)  # a new window trims the set
-        assert not client.sismember(index_key, short_key)
-        assert client.scard(index_key) == 2  # the day window and the new short one
-    finally:
-        client.close()
+    counters.clear("abc")
+    assert keys_of(counters) == set()
 
 
 def test_keys_with_glob_and_brace_characters(counters) -> None:
     for key in ("a*b", "x?y", "{tag}", "[z]", "sp ace"):
-        assert counters.increment(key, window=HOUR, now=NOW) == 1
+        assert counters.hit(key, limit=1, window=HOUR, now=NOW).allowed
+        assert not counters.hit(key, limit=1, window=HOUR, now=NOW).allowed
         counters.clear(key)
-        assert counters.count(key, window=HOUR, now=NOW) == 0
+        assert counters.hit(key, limit=1, window=HOUR, now=NOW).allowed
 
 
-def test_increments_are_atomic_across_clients(counters) -> None:
+def test_hits_are_atomic_across_clients(counters) -> None:
     # Eight "workers", each with its own connection, as web workers would have.
     workers = [RedisCounters(redis_client(), prefix=counters.prefix) for _ in range(8)]
     barrier = threading.Barrier(len(workers))
@@ -157,7 +117,10 @@ def test_increments_are_atomic_across_clients(counters) -> None:
 
     def bump(worker: RedisCounters) -> None:
         barrier.wait()
-        seen.extend(worker.increment("shared", window=DAY, now=NOW) for _ in range(100))
+        for _ in range(100):
+            hit = worker.hit("shared", limit=500, window=DAY, now=NOW)
+            if hit.allowed:
+                seen.append(hit.count)
 
     threads = [threading.Thread(target=bump, args=(w,)) for w in workers]
     for thread in threads:
@@ -166,11 +129,10 @@ def test_increments_are_atomic_across_clients(counters) -> None:
         thread.join(timeout=30)
     for worker in workers:
         worker.close()
-    assert counters.count("shared", window=DAY, now=NOW) == 800
-    assert sorted(seen) == list(range(1, 801))  # every count handed out exactly once
+    assert sorted(seen) == list(range(1, 501))  # every slot handed out exactly once
 
 
-def test_increments_are_atomic_across_processes(counters) -> None:
+def test_hits_are_atomic_across_processes(counters) -> None:
     script = (
         "import sys\n"
         "from datetime import datetime, timedelta\n"
@@ -178,7 +140,7 @@ def test_increments_are_atomic_across_processes(counters) -> None:
         "from siapkerja_adapters.redis_counters import RedisCounters\n"
         "c = RedisCounters(redis.Redis.from_url(sys.argv[1]), prefix=sys.argv[2])\n"
         "now = datetime.fromisoformat(sys.argv[3])\n"
-        "for _ in range(200): c.increment('proc', window=timedelta(days=1), now=now)\n"
+        "for _ in range(200): c.hit('proc', limit=300, window=timedelta(days=1), now=now)\n"
         "c.close()\n"
     )
     src = str(Path(__file__).resolve().parents[2] / "src")
@@ -186,7 +148,8 @@ def test_increments_are_atomic_across_processes(counters) -> None:
     args = [sys.executable, "-c", script, REDIS_URL, counters.prefix, NOW.isoformat()]
     processes = [subprocess.Popen(args, env=env) for _ in range(2)]
     assert [p.wait(timeout=30) for p in processes] == [0, 0]
-    assert counters.count("proc", window=DAY, now=NOW) == 400
+    refused = counters.hit("proc", limit=300, window=DAY, now=NOW)
+    assert (refused.allowed, refused.count) == (False, 300)
 
 
 # --- faults: fail closed -----------------------------------------------------------------------
@@ -202,8 +165,8 @@ def test_an_unreachable_server_raises_counters_unavailable() -> None:
     counters = unreachable()
     try:
         for call in (
-            lambda: counters.increment("k", window=HOUR, now=NOW),
-            lambda: counters.count("k", window=HOUR, now=NOW),
+            lambda: counters.hit("k", limit=5, window=HOUR, now=NOW),
+            lambda: counters.release("k", window=HOUR, now=NOW),
             lambda: counters.clear("k"),
             counters.ping,
         ):
@@ -306,7 +269,7 @@ def test_the_factory_with_a_real_server() -> None:
     )
     try:
         counters.ping()
-        assert counters.increment("k", window=HOUR, now=NOW) == 1
+        assert counters.hit("k", limit=5, window=HOUR, now=NOW).count == 1
     finally:
         purge_prefix(counters._client, prefix)
 
@@ -342,7 +305,7 @@ def test_the_password_stays_out_of_errors_and_reprs(kwargs) -> None:
     try:
         assert "S3cret-pw" not in repr(counters)
         with pytest.raises(CountersUnavailable) as caught:
-            counters.count("k", window=HOUR, now=NOW)
+            counters.hit("k", limit=5, window=HOUR, now=NOW)
         assert "S3cret-pw" not in str(caught.value) + repr(caught.value.params)
     finally:
         counters.close()

@@ -508,7 +508,7 @@ def test_an_unreachable_postgresql_is_a_storage_error() -> None:
         with pytest.raises(StorageError):
             storage.scan_subject(1)
         with pytest.raises(StorageError):
-            storage.counters.count("k", window=timedelta(hours=1), now=datetime.now(UTC))
+            storage.counters.hit("k", limit=1, window=timedelta(hours=1), now=datetime.now(UTC))
     finally:
         storage.dispose()
 
@@ -674,7 +674,8 @@ def _lookups() -> list[Any]:
         ("check-in", ledger._CheckIns._GET, {"card_ref": 1, "event_id": "e"}),
         ("check-ins of an event", ledger._CheckIns._FOR, {"event_id": "e"}),
         ("keyring", keyring._Keyrings._GET, {}),
-        ("counter", SqlCounters._COUNT, {"key": "k"}),
+        ("counter", SqlCounters._READ, {"key": "k"}),
+        ("counter release", SqlCounters._RELEASE, {"b_key": "k", "window_ms": 1, "now_ms": 2}),
         ("scan", _SCAN, {"card_ref": 1}),
         ("card holders: accounts", transaction._HOLDER_ACCOUNTS, {"ids": ["a", "b"]}),
         ("card holders: cards", transaction._HOLDER_CARDS, {"ids": ["a", "b"]}),

@@ -12,7 +12,7 @@ first. Nothing is copied up front, so a transaction costs the same with ten
 accounts or a million. Each table keeps its secondary indexes (account by
 NIK, card by reference …) up to date at commit.
 
-:class:`MemoryCounters` holds fixed-window counters (the ``ratelimit`` port). The
+:class:`MemoryCounters` holds rate-limit slots (the ``ratelimit`` port). The
 tables and their repositories live in :mod:`siapkerja_adapters.memory.tables`.
 """
 
@@ -30,7 +30,7 @@ from siapkerja_adapters.memory.tables import (
     View,
     active_account,
 )
-from siapkerja_core.ports import CardHolder, ScanSubject
+from siapkerja_core.ports import CardHolder, Hit, ScanSubject
 from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
 
@@ -166,33 +166,36 @@ class MemoryStorage:
 
 
 class MemoryCounters:
-    """Fixed-window counters in process memory (thread-safe; not shared across processes)."""
+    """Rate-limit slots in process memory (thread-safe; not shared across processes).
+
+    One entry per key: when its window opened (epoch seconds) and how many
+    slots are taken; a lock makes each hit one atomic step.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._counts: dict[str, tuple[int, int]] = {}
+        self._slots: dict[str, tuple[float, int]] = {}
 
-    @staticmethod
-    def _window_index(window: timedelta, now: datetime) -> int:
-        return int(now.timestamp() // window.total_seconds())
-
-    def increment(self, key: str, *, window: timedelta, now: datetime) -> int:
-        index = self._window_index(window, now)
+    def hit(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
+        at, length = now.timestamp(), window.total_seconds()
         with self._lock:
-            stored_index, count = self._counts.get(key, (index, 0))
-            count = count + 1 if stored_index == index else 1
-            self._counts[key] = (index, count)
-            return count
+            start, count = self._slots.get(key, (at, 0))
+            if start + length <= at:
+                start, count = at, 0
+            if count >= limit:
+                return Hit(False, count, timedelta(seconds=start + length - at))
+            self._slots[key] = (start, count + 1)
+            return Hit(True, count + 1)
 
-    def count(self, key: str, *, window: timedelta, now: datetime) -> int:
-        index = self._window_index(window, now)
+    def release(self, key: str, *, window: timedelta, now: datetime) -> None:
         with self._lock:
-            stored_index, count = self._counts.get(key, (index, 0))
-            return count if stored_index == index else 0
+            start, count = self._slots.get(key, (0.0, 0))
+            if count > 0 and now.timestamp() < start + window.total_seconds():
+                self._slots[key] = (start, count - 1)
 
     def clear(self, key: str) -> None:
         with self._lock:
-            self._counts.pop(key, None)
+            self._slots.pop(key, None)
 
 
 def storage_from_settings(settings: Settings) -> MemoryStorage:

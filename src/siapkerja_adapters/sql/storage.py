@@ -32,7 +32,7 @@
 
 ``scan_subject`` answers a QR scan with one query (card, account and profile
 joined); ``log_access`` and the counters are single statements committed on
-their own. :attr:`SqlStorage.counters` are fixed-window counters in a table
+their own. :attr:`SqlStorage.counters` are rate-limit slots in a table
 (the ``ratelimit = "storage"`` adapter), atomic across processes through
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING``.
 """
@@ -197,7 +197,7 @@ class SqlStorage:
             maxsize=4096
         )(self._decode_profile)
         self.counters = SqlCounters(self, insert)
-        """Fixed-window counters in the same database (the ``storage`` rate-limit adapter)."""
+        """Rate-limit slots in the same database (the ``storage`` rate-limit adapter)."""
 
     # --- the port ------------------------------------------------------------------------
 

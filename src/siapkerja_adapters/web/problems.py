@@ -286,8 +286,8 @@ def status_of(error: SiapkerjaError) -> int:
 def retry_after(error: SiapkerjaError, status: int, now: datetime | None = None) -> int | None:
     """Seconds for ``Retry-After`` (429 and 503 only): the error's own, or a sensible default.
 
-    ``otp.daily_limit`` waits until the daily window ends (UTC midnight, the
-    counters' fixed windows).
+    The core's throttles carry their true ``retry_after``; an ``otp.daily_limit``
+    without one (a plug-in's) waits until UTC midnight.
     """
     if status not in (429, 503):
         return None

@@ -13,7 +13,7 @@ Modules: :mod:`~siapkerja_core.ports.messaging` (SMS),
 importable from ``siapkerja_core.ports``.
 """
 
-from siapkerja_core.ports.counters import Counters
+from siapkerja_core.ports.counters import Counters, Hit
 from siapkerja_core.ports.messaging import (
     MessageSender,
     SentMessage,
@@ -64,6 +64,7 @@ __all__ = [
     "ConsentRepository",
     "Counters",
     "FieldMatch",
+    "Hit",
     "KeyringRepository",
     "MessageSender",
     "PopulationRegistry",

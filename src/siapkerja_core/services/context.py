@@ -40,7 +40,6 @@ __all__ = [
     "ServiceContext",
     "ViewCache",
     "whole_seconds",
-    "window_end",
 ]
 
 DAY: Final = timedelta(days=1)
@@ -50,13 +49,6 @@ HOUR: Final = timedelta(hours=1)
 def whole_seconds(delta: timedelta) -> int:
     """``delta`` rounded up to whole seconds, at least 1 (a ``retry_after`` to show)."""
     return max(1, int(delta.total_seconds() + 0.999))
-
-
-def window_end(now: datetime, window: timedelta) -> datetime:
-    """When the fixed counter window holding ``now`` ends (the ``Counters`` port's windows)."""
-    length = window.total_seconds()
-    start = (now.timestamp() // length) * length
-    return datetime.fromtimestamp(start + length, tz=now.tzinfo)
 
 
 class Entropy(Protocol):

@@ -7,8 +7,10 @@ compared in constant time by :meth:`OtpChallenge.check
 <siapkerja_core.records.OtpChallenge.check>`. A resend kills the old code.
 A phone number that already belongs to an active account gets a notice
 ("someone tried to register with this number") instead of a code; the caller
-sees the same answer as for a free number (OWASP's pattern). Only delivered
-messages count against the daily caps.
+sees the same answer as for a free number (OWASP's pattern). Every issued
+send takes its slot of the daily caps atomically before the code is issued
+(a reservation), and every try of a code takes a slot of its attempts
+counter before the code is compared: the caps hold exactly under concurrency.
 
 :class:`OtpService` holds the use cases ``resend_otp`` and ``confirm_otp``
 (step 3: the code turns the registration into an active account).
@@ -16,6 +18,7 @@ messages count against the daily caps.
 
 from __future__ import annotations
 
+import hmac
 import unicodedata
 from datetime import datetime
 from typing import Final
@@ -31,17 +34,25 @@ from siapkerja_core.ports import (
     Counters,
     MessageSender,
     SmsDeliveryError,
-    Transaction,
 )
 from siapkerja_core.records import AccountRecord, OtpChallenge, OtpPurpose, RegistrationStatus
 from siapkerja_core.services.context import DAY, HOUR, ServiceContext, whole_seconds
 from siapkerja_core.services.registration import Registrations, conflict_error
 from siapkerja_core.views import Account, OtpState, Registration
 
-__all__ = ["SMS_LANGUAGE", "OtpCodes", "OtpService"]
+__all__ = ["SMS_LANGUAGE", "OtpCodes", "OtpService", "SendReservation"]
 
 SMS_LANGUAGE: Final = "id"
 """The language of the code and notice SMS (``sms.*`` in the catalogues)."""
+
+
+@attrs.frozen(kw_only=True)
+class SendReservation:
+    """The daily-cap slots one send holds (:meth:`OtpCodes.reserve_sends`), or its refusal."""
+
+    keys: tuple[str, ...]
+    at: datetime
+    refusal: OtpError | None = None
 
 
 def _clean_code(code: str) -> str:
@@ -52,7 +63,7 @@ class OtpCodes:
     """Issue, send and check one-time codes under the journey's caps.
 
     :param ctx: the shared service context.
-    :param counters: fixed-window counters for the daily sending caps.
+    :param counters: the rate-limit slots of the daily sending caps and code tries.
     :param sms: the message sender.
     :param service_name: named in every SMS so people know who writes to them.
     """
@@ -89,23 +100,36 @@ class OtpCodes:
             delivered=challenge.delivered,
         )
 
-    def daily_refusal(self, phone: str, nik: str, now: datetime) -> OtpError | None:
-        """The refusal of a send over the daily caps per number and per NIK, if any.
+    def reserve_sends(self, phone: str, nik: str, now: datetime) -> SendReservation:
+        """Take a slot of the daily caps per number and per NIK for one send, atomically.
 
-        Called before the caller opens its transaction: the counters may live in
-        the same database (``ratelimit = "storage"``), and reading them on a
-        second pooled connection while holding the write lock of the first is
-        how 16 concurrent sign-ups deadlocked the SQLite default until the pool
-        timed out.
+        Called when a code is issued and before the caller opens its
+        transaction: the counters may live in the same database (``ratelimit =
+        "storage"``), and waiting for a second pooled connection while holding
+        the write lock of the first is how 16 concurrent sign-ups deadlocked the
+        SQLite default. The slots are the reservation of this send: give them
+        back with :meth:`cancel` when the send is not issued after all. A
+        refused reservation holds nothing and carries its refusal.
         """
         policy = self.ctx.policy
+        taken: list[str] = []
         for kind, value, cap in (
             ("sms-phone", phone, policy.max_sends_per_phone_per_day),
             ("sms-nik", nik, policy.max_sends_per_nik_per_day),
         ):
-            if self.counters.count(self.ctx.counter_key(kind, value), window=DAY, now=now) >= cap:
-                return OtpError("daily_limit")
-        return None
+            key = self.ctx.counter_key(kind, value)
+            hit = self.counters.hit(key, limit=cap, window=DAY, now=now)
+            if not hit.allowed:
+                self.cancel(SendReservation(keys=tuple(taken), at=now))
+                refusal = OtpError("daily_limit", retry_after=whole_seconds(hit.retry_after))
+                return SendReservation(keys=(), at=now, refusal=refusal)
+            taken.append(key)
+        return SendReservation(keys=tuple(taken), at=now)
+
+    def cancel(self, reservation: SendReservation) -> None:
+        """Give back the slots of a send that was not issued (outside any transaction)."""
+        for key in reservation.keys:
+            self.counters.release(key, window=DAY, now=reservation.at)
 
     def check_send_caps(
         self, previous: OtpChallenge | None, now: datetime, *, daily: OtpError | None
@@ -113,8 +137,8 @@ class OtpCodes:
         """Refuse a send within the cooldown, over the hourly cap of ``previous``, or ``daily``.
 
         Returns the sends still inside the hour. Reads only the challenge, so it
-        is safe inside the caller's transaction; ``daily`` is what
-        :meth:`daily_refusal` answered before it began, raised after the cooldown
+        is safe inside the caller's transaction; ``daily`` is the refusal of
+        :meth:`reserve_sends` taken before it began, raised after the cooldown
         so that a person within it is told to wait, as before.
         """
         policy = self.ctx.policy
@@ -154,20 +178,47 @@ class OtpCodes:
             resend=resend,
         )
 
-    def check(self, tx: Transaction, challenge: OtpChallenge | None, code: str) -> None:
+    def check(self, challenge: OtpChallenge | None, code: str) -> None:
         """Raise :class:`OtpError` unless ``code`` is the challenge's live code.
 
-        A wrong code is counted on the stored challenge in ``tx`` before the refusal.
+        Called outside any transaction, with the challenge the caller read. The
+        try takes a slot of the challenge's attempts counter (one per code
+        generation, capped at ``otp_max_attempts``) *before* the code is
+        compared, so N concurrent wrong codes evaluate at most the cap; a wrong
+        code is then counted on the stored challenge as well, for the
+        attempts-left the screens show. The caller re-reads the challenge in its
+        writing transaction (a concurrent try may have won meanwhile).
         """
         if challenge is None:
             raise OtpError("expired")
-        given = self.code_hash(challenge.subject_id, challenge.generation, _clean_code(code))
+        now = self.ctx.clock()
         max_attempts = self.ctx.policy.otp_max_attempts
-        counted = challenge.check(given, now=self.ctx.clock(), max_attempts=max_attempts)
-        if counted is None:
+        # Used, expired or dead: refused without a try counted.
+        if challenge.used or now >= challenge.expires_at:
+            raise OtpError("expired")
+        if challenge.attempts >= max_attempts:
+            raise OtpError("dead")
+        key = self.ctx.counter_key("otp-attempt", f"{challenge.subject_id}:{challenge.generation}")
+        hit = self.counters.hit(key, limit=max_attempts, window=self.ctx.policy.otp_ttl, now=now)
+        if not hit.allowed:
+            self._record_attempts(challenge, max_attempts)
+            raise OtpError("dead")
+        given = self.code_hash(challenge.subject_id, challenge.generation, _clean_code(code))
+        if hmac.compare_digest(challenge.code_hash, given):
             return
-        tx.challenges.put(counted)
-        raise counted.refusal(max_attempts)
+        stored = self._record_attempts(challenge, hit.count)
+        raise stored.refusal(max_attempts)
+
+    def _record_attempts(self, challenge: OtpChallenge, attempts: int) -> OtpChallenge:
+        """Store at least ``attempts`` wrong tries on the challenge's generation; the result."""
+        with self.ctx.storage.transaction() as tx:
+            current = tx.challenges.get(challenge.subject_id)
+            if current is None or current.generation != challenge.generation:
+                return attrs.evolve(challenge, attempts=attempts)
+            if current.attempts < attempts:
+                current = attrs.evolve(current, attempts=attempts)
+                tx.challenges.put(current)
+            return current
 
     # The SMS is Indonesian: a phone number carries no language, and the service's
     # first language is the one every holder reads (a deployer rewords ``sms.*``).
@@ -187,7 +238,11 @@ class OtpCodes:
         return translations.text("sms.notice", SMS_LANGUAGE, service=self.service_name)
 
     def deliver(self, challenge: OtpChallenge, nik: str, code: str, *, notice: bool) -> None:
-        """Send the code (or the notice) and record a failure on the challenge."""
+        """Send the code (or the notice) and record a failure on the challenge.
+
+        The daily caps were reserved when the code was issued
+        (:meth:`reserve_sends`): nothing is counted here.
+        """
         now = challenge.issued_at
         text = self._notice_text() if notice else self._code_text(code, challenge.purpose)
         try:
@@ -210,10 +265,6 @@ class OtpCodes:
                 )
             )
             return
-        # Only delivered messages count against the daily caps: they are what costs
-        # money, and a sender outage must not use up a person's sends for the day.
-        for kind, value in (("sms-phone", challenge.phone), ("sms-nik", nik)):
-            self.counters.increment(self.ctx.counter_key(kind, value), window=DAY, now=now)
         self.ctx.emit(
             OtpSent(
                 occurred_at=now,
@@ -256,13 +307,7 @@ class OtpService:
             if record.status is not RegistrationStatus.PENDING_OTP:
                 raise RegistrationError("wrong_step", status=record.status.value)
             challenge = tx.challenges.get(registration_id)
-            failure: OtpError | None = None
-            try:
-                self.codes.check(tx, challenge, code)
-            except OtpError as error:
-                failure = error  # the attempt count must commit with the refusal
-        if failure is not None:
-            raise failure
+        self.codes.check(challenge, code)  # outside the transaction: it takes a counter slot
         with self.ctx.storage.transaction() as tx:
             # Re-read inside the writing transaction: a concurrent confirmation may have won.
             record = self.registrations.live(tx, registration_id)

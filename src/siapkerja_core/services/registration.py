@@ -42,7 +42,7 @@ from siapkerja_core.records import (
     RegistrationRecord,
     RegistrationStatus,
 )
-from siapkerja_core.services.context import DAY, ServiceContext, whole_seconds, window_end
+from siapkerja_core.services.context import DAY, ServiceContext, whole_seconds
 from siapkerja_core.views import Account, Registration, mask_nik
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class Registrations:
 
     :param ctx: the shared service context.
     :param codes: sends the SMS codes.
-    :param counters: fixed-window counters for the daily verification cap.
+    :param counters: the rate-limit slots of the daily verification cap.
     :param registry: the population registry (Dukcapil).
     """
 
@@ -125,22 +125,32 @@ class Registrations:
                 raise RegistrationError("invalid_name", field_id=field_id, field_en=field_en)
         full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
         now = self.ctx.clock()
+        # A slot of the NIK's daily cap is taken before Dukcapil is asked, so N
+        # concurrent guesses at a mother's name evaluate at most the cap; only a
+        # failed check keeps its slot.
         attempts_key = self.ctx.counter_key("verify-nik", parsed.value)
-        if self.counters.count(attempts_key, window=DAY, now=now) >= (
-            self.ctx.policy.max_verifications_per_nik_per_day
-        ):
-            raise RegistrationError(
-                "verification_locked", retry_after=whole_seconds(window_end(now, DAY) - now)
-            )
-
-        result = self.registry.verify(
-            VerificationRequest(
-                nik=parsed.value,
-                full_name=normalize_name(full_name),
-                mother_name=normalize_name(mother_name),
-                threshold=self.ctx.policy.name_threshold,
-            )
+        hit = self.counters.hit(
+            attempts_key,
+            limit=self.ctx.policy.max_verifications_per_nik_per_day,
+            window=DAY,
+            now=now,
         )
+        if not hit.allowed:
+            raise RegistrationError(
+                "verification_locked", retry_after=whole_seconds(hit.retry_after)
+            )
+        try:
+            result = self.registry.verify(
+                VerificationRequest(
+                    nik=parsed.value,
+                    full_name=normalize_name(full_name),
+                    mother_name=normalize_name(mother_name),
+                    threshold=self.ctx.policy.name_threshold,
+                )
+            )
+        except BaseException:
+            self.counters.release(attempts_key, window=DAY, now=now)  # not a failed check
+            raise
         failure: RegistrationError | None = None
         if result.status == "not_found":
             failure = RegistrationError("nik_not_found")
@@ -164,8 +174,9 @@ class Registrations:
                     fields_id=", ".join(label[0] for label in labels),
                     fields_en=", ".join(label[1] for label in labels),
                 )
-        if failure is not None:
-            self.counters.increment(attempts_key, window=DAY, now=now)
+        if failure is None:
+            self.counters.release(attempts_key, window=DAY, now=now)
+        else:
             self.ctx.emit(
                 VerificationFailed(
                     occurred_at=now, nik_masked=mask_nik(parsed.value), reason=failure.code
@@ -256,18 +267,22 @@ class Registrations:
         """Issue a new code for a registration, send it, and record the outcome."""
         now = self.ctx.clock()
         code = self.codes.new_code()
-        daily = self.codes.daily_refusal(phone, nik, now)  # before the write lock is taken
-        with self.ctx.storage.transaction() as tx:
-            record = self.live(tx, subject_id)
-            previous = tx.challenges.get(subject_id)
-            recent = self.codes.check_send_caps(previous, now, daily=daily)
-            challenge = self.codes.issue(
-                subject_id, purpose, phone, code, previous, recent, resend, now
-            )
-            tx.challenges.put(challenge)
-            if update is not None:
-                update(tx, record)
-            phone_has_account = tx.accounts.find(phone=phone) is not None
+        reservation = self.codes.reserve_sends(phone, nik, now)  # before the write lock
+        try:
+            with self.ctx.storage.transaction() as tx:
+                record = self.live(tx, subject_id)
+                previous = tx.challenges.get(subject_id)
+                recent = self.codes.check_send_caps(previous, now, daily=reservation.refusal)
+                challenge = self.codes.issue(
+                    subject_id, purpose, phone, code, previous, recent, resend, now
+                )
+                tx.challenges.put(challenge)
+                if update is not None:
+                    update(tx, record)
+                phone_has_account = tx.accounts.find(phone=phone) is not None
+        except BaseException:
+            self.codes.cancel(reservation)  # no code issued: the send's slots are free again
+            raise
         self.codes.deliver(challenge, nik, code, notice=phone_has_account)
         with self.ctx.storage.transaction() as tx:
             record = self.live(tx, subject_id)

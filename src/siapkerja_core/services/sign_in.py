@@ -1,7 +1,10 @@
 """Signing in and out, sessions, and password recovery.
 
 * Login answers one generic failure whatever went wrong, burns an Argon2
-  verification when the identifier is unknown, and throttles per identifier.
+  verification when the identifier is unknown, and throttles per account
+  (whatever identifier is typed), per client address and per network; a
+  device that signed in before has its own throttle, so failures by someone
+  else never lock the holder out (OWASP "device cookies").
 * A reset request is answered alike whether or not the identifier exists;
   reset errors are one generic "invalid or expired code". Reset codes go
   through the same :class:`~siapkerja_core.services.otp.OtpCodes` as
@@ -11,6 +14,7 @@
 
 from __future__ import annotations
 
+import hmac
 import unicodedata
 from datetime import datetime
 
@@ -24,14 +28,18 @@ from siapkerja_core.events import (
     PasswordResetCompleted,
     PasswordResetRequested,
 )
+from siapkerja_core.limits import Client
 from siapkerja_core.nik import InvalidNik, parse_nik
 from siapkerja_core.ports import Counters, Transaction
 from siapkerja_core.records import AccountRecord, OtpPurpose, PasswordResetRecord
-from siapkerja_core.services.context import ServiceContext, whole_seconds, window_end
+from siapkerja_core.services.context import ServiceContext, whole_seconds
 from siapkerja_core.services.otp import OtpCodes
 from siapkerja_core.views import Account, PasswordResetRequest
 
 __all__ = ["SignIn"]
+
+# The counter kinds of the account's or a device's own run of failures (cleared by a success).
+_OWN_THROTTLES = ("login-fail:", "login-device:")
 
 
 class SignIn:
@@ -39,7 +47,7 @@ class SignIn:
 
     :param ctx: the shared service context.
     :param codes: sends and checks the reset codes.
-    :param counters: fixed-window counters for the login throttle.
+    :param counters: the rate-limit slots of the login throttles.
     """
 
     def __init__(self, ctx: ServiceContext, *, codes: OtpCodes, counters: Counters) -> None:
@@ -65,27 +73,173 @@ class SignIn:
         except (InvalidEmail, InvalidPhone, InvalidNik):
             return "unknown", text.casefold(), None
 
-    def login(self, identifier: str, password: str) -> Account:
+    def _device_mac(self, account: AccountRecord, nonce: str) -> str:
+        # Bound to the account and its password: a reset revokes every device at once.
+        changed = account.password_changed_at.isoformat()
+        return self.ctx.mac("device", account.id, changed, nonce)
+
+    def _new_device_token(self, account: AccountRecord) -> str:
+        nonce = self.ctx.entropy.token_bytes(16).hex()
+        return f"{nonce}.{self._device_mac(account, nonce)}"
+
+    def _known_device(self, account: AccountRecord | None, token: str | None) -> str | None:
+        """The nonce of ``token`` when it is a device token of ``account``, else ``None``."""
+        if account is None or not account.active or not token or len(token) > 200:
+            return None
+        nonce, _, mac = str(token).partition(".")
+        if not nonce or not hmac.compare_digest(mac, self._device_mac(account, nonce)):
+            return None
+        return nonce
+
+    def _throttles(
+        self, kind: str, key: str, account: AccountRecord | None, client: Client, *, step_up: bool
+    ) -> list[tuple[str, int]]:
+        """The (counter key, cap) pairs a login attempt takes a slot of, outermost first.
+
+        From a known device: that device's own counter only, so an attacker's
+        failures elsewhere never lock the holder out (OWASP device cookies).
+        Otherwise the client's network and address, then the account — by its
+        id whatever identifier was typed, or by the normalised identifier when
+        none matches, so unknown identifiers are throttled exactly alike.
+        """
+        policy = self.ctx.policy
+        device = self._known_device(account, client.device)
+        if account is not None and device is not None:
+            return [
+                (
+                    self.ctx.counter_key("login-device", f"{account.id}:{device}"),
+                    policy.max_login_failures,
+                )
+            ]
+        throttles: list[tuple[str, int]] = []
+        network, address = client.network, client.canonical_address
+        if network is not None:
+            throttles.append(
+                (
+                    self.ctx.counter_key("login-network", network),
+                    policy.max_login_failures_per_network,
+                )
+            )
+        if address is not None:
+            throttles.append(
+                (
+                    self.ctx.counter_key("login-address", address),
+                    policy.max_login_failures_per_address,
+                )
+            )
+        if not step_up:  # a fresh SMS code stands in for the account's throttle
+            throttles.append(
+                (self._account_throttle(kind, key, account), policy.max_login_failures)
+            )
+        return throttles
+
+    def _account_throttle(self, kind: str, key: str, account: AccountRecord | None) -> str:
+        subject = f"account:{account.id}" if account is not None else f"{kind}:{key}"
+        return self.ctx.counter_key("login-fail", subject)
+
+    def _spend_step_up(
+        self, account: AccountRecord | None, request_id: str, code: str, now: datetime
+    ) -> bool:
+        """Whether ``code`` is the live reset code of request ``request_id`` of ``account``.
+
+        The code is checked as a reset's is (its tries capped per code) and
+        spent when right: one code lets one password be evaluated.
+        """
+        with self.ctx.storage.transaction() as tx:
+            request = tx.resets.get(str(request_id))
+            challenge = None if account is None else tx.challenges.get(f"reset:{account.id}")
+        if (
+            account is None
+            or request is None
+            or request.used
+            or now >= request.expires_at
+            or request.account_id != account.id
+            or challenge is None
+            or challenge.generation != request.generation
+        ):
+            return False
+        try:
+            self.codes.check(challenge, code)
+        except OtpError:
+            return False
+        with self.ctx.storage.transaction() as tx:
+            current = tx.resets.get(request.id)
+            live = tx.challenges.get(challenge.subject_id)
+            if (
+                current is None
+                or current.used
+                or live is None
+                or live.used
+                or live.generation != challenge.generation
+            ):
+                return False  # a concurrent sign-in or reset spent it first
+            tx.resets.put(attrs.evolve(current, used=True))
+            tx.challenges.put(live.spent())
+        return True
+
+    def login(
+        self,
+        identifier: str,
+        password: str,
+        client: Client | None = None,
+        *,
+        reset_id: str | None = None,
+        code: str | None = None,
+    ) -> Account:
+        """Sign in; each attempt takes a slot of every throttle *before* the password check.
+
+        A slot is kept when the attempt fails; a success gives the address's
+        and network's back and ends the account's (or device's) run of
+        failures, so the throttles count failures, and N concurrent attempts
+        evaluate at most the cap. A refused attempt evaluates nothing and says
+        when one will be evaluated again (``retry_after``, true to the second).
+
+        **Step-up** (``reset_id`` and ``code``: a password-reset request and the
+        code it sent to the account's phone): the account's throttle is not
+        consulted, the address's and network's are. The code is checked first
+        and spent; only a right code lets the password be evaluated, so a
+        throttled account is no guessing oracle without its holder's phone.
+        """
+        client = client or Client()
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
             kind, key, account = self._find_account(tx, identifier)
-        throttle_key = self.ctx.counter_key("login-fail", key)
+        if account is not None and not account.active:
+            account = None
+        step_up = reset_id is not None and code is not None
         window = self.ctx.policy.login_failure_window
-        if self.counters.count(throttle_key, window=window, now=now) >= (
-            self.ctx.policy.max_login_failures
-        ):
-            self.ctx.emit(LoginFailed(occurred_at=now, identifier_kind=kind, throttled=True))
-            raise LoginError("throttled", retry_after=whole_seconds(window_end(now, window) - now))
-        if account is None or not account.active:
+        throttles = self._throttles(kind, key, account, client, step_up=step_up)
+        taken: list[str] = []
+        for counter, cap in throttles:
+            hit = self.counters.hit(counter, limit=cap, window=window, now=now)
+            if not hit.allowed:
+                for earlier in taken:  # this attempt is not evaluated: it counts nowhere
+                    self.counters.release(earlier, window=window, now=now)
+                self.ctx.emit(LoginFailed(occurred_at=now, identifier_kind=kind, throttled=True))
+                raise LoginError("throttled", retry_after=whole_seconds(hit.retry_after))
+            taken.append(counter)
+        if step_up and not self._spend_step_up(account, str(reset_id), str(code), now):
+            self.ctx.emit(LoginFailed(occurred_at=now, identifier_kind=kind, throttled=False))
+            raise LoginError("failed")  # the password is not evaluated without the code
+        if account is None:
             self.ctx.hasher.dummy_verify()  # same cost as a real check: no timing oracle
             ok = False
         else:
             ok = self.ctx.hasher.verify(account.password_hash, password)
         if not ok or account is None:
-            self.counters.increment(throttle_key, window=window, now=now)
             self.ctx.emit(LoginFailed(occurred_at=now, identifier_kind=kind, throttled=False))
             raise LoginError("failed")
-        self.counters.clear(throttle_key)
+        # A success ends the run of consecutive failures of the account (or of this
+        # device: NIST 800-63B §5.2.2 counts consecutive failures); the client's
+        # address and network only give back this attempt's slot.
+        own = len(taken) - 1 if taken and taken[-1].startswith(_OWN_THROTTLES) else None
+        for index, counter in enumerate(taken):
+            if index == own:
+                self.counters.clear(counter)
+            else:
+                self.counters.release(counter, window=window, now=now)
+        if step_up:
+            self.counters.clear(self._account_throttle(kind, key, account))
         new_hash = (
             self.ctx.hasher.hash(password)
             if self.ctx.hasher.needs_rehash(account.password_hash)
@@ -97,6 +251,7 @@ class SignIn:
                 if current is not None:
                     tx.accounts.put(attrs.evolve(current, password_hash=new_hash))
             session = self.ctx.open_session(tx, account.id, now)
+        session = attrs.evolve(session, device_token=self._new_device_token(account))
         self.ctx.emit(LoginSucceeded(occurred_at=now, account_id=account.id))
         return Account.from_record(account, session)
 
@@ -145,27 +300,33 @@ class SignIn:
         """
         subject_id = f"reset:{account.id}"
         code = self.codes.new_code()
-        daily = self.codes.daily_refusal(account.phone, account.nik, now)  # outside the tx
-        with self.ctx.storage.transaction() as tx:
-            previous = tx.challenges.get(subject_id)
-            try:
-                recent = self.codes.check_send_caps(previous, now, daily=daily)
-            except OtpError as refusal:
-                live = previous is not None and previous.is_live(now)
-                if refusal.code == "cooldown" and previous is not None and live:
-                    return previous.generation
-                return None
-            challenge = self.codes.issue(
-                subject_id,
-                OtpPurpose.PASSWORD_RESET,
-                account.phone,
-                code,
-                previous,
-                recent,
-                previous is not None,
-                now,
-            )
-            tx.challenges.put(challenge)
+        reservation = self.codes.reserve_sends(account.phone, account.nik, now)  # outside the tx
+        issued = False
+        try:
+            with self.ctx.storage.transaction() as tx:
+                previous = tx.challenges.get(subject_id)
+                try:
+                    recent = self.codes.check_send_caps(previous, now, daily=reservation.refusal)
+                except OtpError as refusal:
+                    live = previous is not None and previous.is_live(now)
+                    if refusal.code == "cooldown" and previous is not None and live:
+                        return previous.generation
+                    return None
+                challenge = self.codes.issue(
+                    subject_id,
+                    OtpPurpose.PASSWORD_RESET,
+                    account.phone,
+                    code,
+                    previous,
+                    recent,
+                    previous is not None,
+                    now,
+                )
+                tx.challenges.put(challenge)
+                issued = True
+        finally:
+            if not issued:
+                self.codes.cancel(reservation)  # no code issued: the send's slots are free
         self.codes.deliver(challenge, account.nik, code, notice=False)
         return challenge.generation
 
@@ -186,11 +347,11 @@ class SignIn:
                 or challenge is None
                 or challenge.generation != request.generation
             )
-            if not refused:
-                try:
-                    self.codes.check(tx, challenge, code)
-                except OtpError:
-                    refused = True
+        if not refused:
+            try:
+                self.codes.check(challenge, code)  # outside the transaction: a counter slot
+            except OtpError:
+                refused = True
         if refused or account is None or challenge is None or request is None:
             raise ResetError("invalid")
         self.ctx.policy.password.check(
@@ -220,9 +381,8 @@ class SignIn:
             tx.accounts.put(record)
             ended = tx.sessions.delete_for_account(account.id)
             session = self.ctx.open_session(tx, account.id, now)
-        for kind in ("nik", "email", "phone"):
-            value = {"nik": account.nik, "email": account.email, "phone": account.phone}[kind]
-            self.counters.clear(self.ctx.counter_key("login-fail", value))
+        # The holder proved the phone: the account's throttle starts afresh.
+        self.counters.clear(self.ctx.counter_key("login-fail", f"account:{account.id}"))
         self.ctx.emit(
             PasswordResetCompleted(occurred_at=now, account_id=account.id, sessions_ended=ended)
         )

@@ -55,6 +55,7 @@ _MAX_PASSWORD: Final = 8 * MAX_PASSWORD_LENGTH
 # (the core drops them): room for one after each digit.
 _MAX_CODE: Final = 3 * MAX_OTP_LENGTH
 _MAX_STATION: Final = 100
+_MAX_DEVICE_TOKEN: Final = 200  # the core ignores longer ones
 _MAX_IDENTIFIER: Final = _MAX_EMAIL  # a NIK, an e-mail address or a phone number
 
 
@@ -163,6 +164,29 @@ class Login(_Body):
     )
     password: Annotated[str, _bounded(_MAX_PASSWORD)] = _text(
         "Password.", "Kuda-Lari-Kencang-7", secret=True
+    )
+    device_token: Annotated[str, _bounded(_MAX_DEVICE_TOKEN)] | None = Field(
+        default=None,
+        description=(
+            "The `device_token` of this device's last successful sign-in, if the app kept"
+            " it: failed sign-ins by others then never lock the holder out of this device."
+        ),
+        examples=["5c1e…"],
+        json_schema_extra={"writeOnly": True},
+    )
+    reset_id: Annotated[str, _bounded(MAX_PARAMETER_LENGTH)] | None = Field(
+        default=None,
+        description=(
+            "With `code`: the id of a password-reset request (`POST /v1/password-resets`),"
+            " to sign in with the password and its SMS code while the account is throttled."
+        ),
+        examples=["7d0b…"],
+    )
+    code: Annotated[str, _bounded(_MAX_CODE)] | None = Field(
+        default=None,
+        description="With `reset_id`: the code from the SMS.",
+        examples=["123456"],
+        json_schema_extra={"writeOnly": True},
     )
 
 

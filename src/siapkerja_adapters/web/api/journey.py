@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from siapkerja_core.limits import Client
 from siapkerja_core.service import Siapkerja
 
 from ..threads import WorkerThreads
@@ -143,8 +144,17 @@ def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         response_description="The account and a new session.",
         responses=problem_responses(401, 405, 413, 422, 429, 500, 503),
     )
-    async def login(body: b.Login) -> Response:
-        account = await pool.run(svc.login, body.identifier, body.password)
+    async def login(body: b.Login, request: Request) -> Response:
+        address = request.client.host if request.client is not None else None
+        client = Client(address=address or None, device=body.device_token or None)
+        account = await pool.run(
+            svc.login,
+            body.identifier,
+            body.password,
+            client,
+            reset_id=body.reset_id,
+            code=body.code,
+        )
         return json_response(m.SignedIn.from_core(account), 201)
 
     @router.delete(

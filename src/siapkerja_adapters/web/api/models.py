@@ -114,6 +114,13 @@ class Session(_Out):
     token: str
     token_type: Literal["Bearer"]
     expires_at: Timestamp
+    device_token: str | None = Field(
+        default=None,
+        description=(
+            "Set by a password sign-in: keep it on this device and send it with later"
+            " sign-ins (`device_token`), so failed sign-ins by others never lock you out."
+        ),
+    )
 
 
 class SignedIn(_Out):
@@ -133,6 +140,7 @@ class SignedIn(_Out):
                 token=session.token,
                 token_type="Bearer",  # noqa: S106 - the scheme's name, not a secret
                 expires_at=session.expires_at,
+                device_token=session.device_token,
             ),
         )
 

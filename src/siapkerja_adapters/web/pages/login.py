@@ -4,9 +4,18 @@ This module owns ``/`` (sign in with a NIK, e-mail or phone number and a
 password; a signed-in visitor goes on to the profile) and ``/keluar`` (sign
 out: the core session ends, the cookie's session starts afresh). A refused
 sign-in stays generic (``login.failed``): it never says which part was wrong.
+
+A successful sign-in leaves a **device cookie** (:data:`DEVICE_COOKIE`:
+HttpOnly, ``SameSite=Lax``, ``Secure`` over HTTPS, for
+:data:`DEVICE_COOKIE_MAX_AGE`) holding the core's device token; it goes back
+to the core with the client's address (:class:`~siapkerja_core.limits.Client`)
+on every sign-in, so that failures by someone else never lock the holder out
+of a browser they signed in from before (OWASP's "device cookies").
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,8 +25,21 @@ from siapkerja_adapters.web.pages.forms import form_text
 from siapkerja_adapters.web.pages.site import AUTH_KEY, Site, get_route, post_route
 from siapkerja_adapters.web.security import new_session
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.limits import Client
 
-__all__ = ["LoginPages"]
+__all__ = ["DEVICE_COOKIE", "DEVICE_COOKIE_MAX_AGE", "LoginPages", "client_of"]
+
+DEVICE_COOKIE: Final = "siapkerja_device"
+"""The cookie holding the device token of the browser's last successful sign-in."""
+
+DEVICE_COOKIE_MAX_AGE: Final = 400 * 24 * 3600
+"""400 days: the longest lifetime browsers keep a cookie for (RFC 6265bis)."""
+
+
+def client_of(request: Request, device: str | None) -> Client:
+    """Where a sign-in comes from: the peer address Starlette saw and the device token."""
+    address = request.client.host if request.client is not None else None
+    return Client(address=address or None, device=device or None)
 
 
 class LoginPages:
@@ -45,16 +67,29 @@ class LoginPages:
         form = await request.form()
         identifier = form_text(form, "identifier")
         password = form.get("password")
+        client = client_of(request, request.cookies.get(DEVICE_COOKIE))
         try:
             account = await site.call(
-                site.svc.login, identifier, password if isinstance(password, str) else ""
+                site.svc.login, identifier, password if isinstance(password, str) else "", client
             )
         except SiapkerjaError as error:
             return site.form_error(
                 request, "login.html", error, {"values": {"identifier": identifier}}
             )
         site.sign_in(request, account)
-        return site.redirect(request, "profile")
+        response = site.redirect(request, "profile")
+        device = account.session.device_token if account.session is not None else None
+        if device:
+            response.set_cookie(
+                DEVICE_COOKIE,
+                device,
+                max_age=DEVICE_COOKIE_MAX_AGE,
+                path=site.url(request, "login"),
+                secure=request.url.scheme == "https",
+                httponly=True,
+                samesite="lax",
+            )
+        return response
 
     async def logout(self, request: Request) -> Response:
         site = self.site
