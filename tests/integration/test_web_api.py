@@ -59,6 +59,7 @@ with warnings.catch_warnings():  # starlette warns when only httpx (not httpx2) 
     warnings.simplefilter("ignore", DeprecationWarning)
     from starlette.testclient import TestClient
 
+JSON = {"Content-Type": "application/json"}
 PASSWORD = "Kuda-Lari-Kencang-7"
 NEW_PASSWORD = "Perahu-Layar-Biru-42"
 EVENT = "jobfair-2026"
@@ -484,10 +485,10 @@ def test_malformed_json_and_wrong_types_name_the_field(client: TestClient) -> No
         assert body["params"]["field"] == field
         return body
 
-    invalid(client.post("/v1/registrations", content=b'{"nik": '), "$")
-    invalid(client.post("/v1/registrations", content=b"\xff\xfe"), "$")
-    invalid(client.post("/v1/registrations", content=b'{"nik": NaN}'), "$")
-    invalid(client.post("/v1/registrations", content=b"[1, 2]"), "$")
+    invalid(client.post("/v1/registrations", content=b'{"nik": ', headers=JSON), "$")
+    invalid(client.post("/v1/registrations", content=b"\xff\xfe", headers=JSON), "$")
+    invalid(client.post("/v1/registrations", content=b'{"nik": NaN}', headers=JSON), "$")
+    invalid(client.post("/v1/registrations", content=b"[1, 2]", headers=JSON), "$")
     invalid(client.post("/v1/registrations"), "$")
     body = invalid(
         client.post("/v1/registrations", json={"nik": 3173071203940042, "full_name": "a"}), "nik"
@@ -517,6 +518,7 @@ def test_malformed_json_and_wrong_types_name_the_field(client: TestClient) -> No
         client.post(
             "/v1/registrations",
             content=b'{"nik": "\\ud800", "full_name": "a", "mother_name": "b"}',
+            headers=JSON,
         ),
         "nik",
     )
@@ -1379,4 +1381,5 @@ def test_refusals_keep_the_wording_of_0_1(client: TestClient) -> None:
         content=b'{"nik": "1", "full_name": "a", "mother_name": "b"}',
         headers={"Content-Type": "text/plain"},
     )
-    is_problem(text_plain, 422, "nik.length")  # the body is JSON whatever it is labelled
+    # JSON sent as text/plain (a cross-site "simple" request, no CORS preflight) is refused.
+    is_problem(text_plain, 415, "request.unsupported_media_type")

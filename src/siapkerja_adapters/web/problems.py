@@ -87,6 +87,8 @@ class RequestError(SiapkerjaError):
             "authentication_required",
             "not_found",
             "method_not_allowed",
+            "unsupported_media_type",
+            "untrusted_host",
         }
     )
 
@@ -239,6 +241,8 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "request.authentication_required": 401,
         "request.not_found": 404,
         "request.method_not_allowed": 405,
+        "request.unsupported_media_type": 415,
+        "request.untrusted_host": 400,
         "server.internal": 500,
     }
 )

@@ -35,7 +35,7 @@ from ..problems import PROBLEM_MEDIA_TYPE, internal_problem, negotiate_language
 from ..threads import WorkerThreads
 from .common import JSON_HEADERS, PUBLIC_HEADERS, TAGS
 from .routes import api_router
-from .routing import ProblemRoute, fallback_route
+from .routing import ProblemRoute, any_character, fallback_route
 
 __all__ = ["JSON_HEADERS", "api_router", "api_routes", "create_api_app", "openapi_document"]
 
@@ -104,7 +104,7 @@ def api_routes(svc: Siapkerja, threads: WorkerThreads | None = None) -> list[Bas
     One route: the application of :func:`create_api_app` (so the API's own
     404 and 405 problems answer every path below the prefix).
     """
-    return [Mount("", app=create_api_app(svc, threads), name="api")]
+    return [any_character(Mount("", app=create_api_app(svc, threads), name="api"))]
 
 
 @cache
@@ -119,6 +119,7 @@ def _document(server_url: str | None) -> dict[str, Any]:
         separate_input_output_schemas=False,
     )
     _send_problems_as_problem_json(document)
+    _bodies_may_be_refused_for_their_type(document)
     return document
 
 
@@ -141,3 +142,16 @@ def _send_problems_as_problem_json(document: dict[str, Any]) -> None:
                 content = response.get("content")
                 if status[0] in "45" and content and "application/json" in content:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+
+
+def _bodies_may_be_refused_for_their_type(document: dict[str, Any]) -> None:
+    """An operation reading a body answers 415 to one not sent as JSON."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            responses = operation.get("responses", {})
+            if "requestBody" in operation and "415" not in responses:
+                responses["415"] = copy.deepcopy(responses["413"])
+                responses["415"]["description"] = (
+                    "The body is not sent as JSON (`Content-Type: application/json`)."
+                )
+                operation["responses"] = dict(sorted(responses.items()))

@@ -22,10 +22,14 @@ from siapkerja_core import Section
 from siapkerja_core.contact import MAX_EMAIL_INPUT, MAX_PHONE_INPUT
 from siapkerja_core.limits import MAX_OTP_LENGTH
 from siapkerja_core.passwords import MAX_PASSWORD_LENGTH
-from siapkerja_core.profile import MAX_NAME_LENGTH
+from siapkerja_core.profile import MAX_NAME_LENGTH, MAX_PHOTO_BYTES
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_ITEMS",
+    "MAX_JSON_KEY",
+    "MAX_JSON_TEXT",
     "MAX_PARAMETER_LENGTH",
     "MAX_PURPOSE_LENGTH",
     "MAX_QR_MODE_LENGTH",
@@ -34,6 +38,19 @@ __all__ = [
     "CleanText",
     "QrMode",
 ]
+
+# The shape of any JSON body, checked before a model or the core structures it (a
+# 400-level nesting once reached cattrs and answered 500): generous for every real
+# body — a profile patch nests 4 deep, holds at most a few dozen items per list and
+# its longest text is a photo in base64 — and small enough that walking it is cheap.
+MAX_JSON_DEPTH: Final = 16
+"""The deepest nesting of objects and lists in a body (the top-level object is 1)."""
+MAX_JSON_ITEMS: Final = 1000
+"""The most members of one object, or items of one list."""
+MAX_JSON_KEY: Final = 128
+"""The longest member name."""
+MAX_JSON_TEXT: Final = 4 * -(-MAX_PHOTO_BYTES // 3)
+"""The longest string: a photo at its size limit, in base64."""
 
 MAX_PARAMETER_LENGTH: Final = 128
 """The longest id in a path or body (registration, reset request, consent, verifier)."""
