@@ -198,6 +198,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "disclosure.unknown_scope": 400,
         "disclosure.unknown_verifier": 403,
         "disclosure.purpose_required": 400,
+        "disclosure.purpose_invalid": 400,
         "disclosure.unknown_consent": 404,
         "checkin.malformed_record": _VALIDATION,
         # The outside world is down: try again later.

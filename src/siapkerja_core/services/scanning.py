@@ -29,6 +29,7 @@ from siapkerja_core.disclosure import (
     ProfileView,
     Verifier,
     build_view,
+    normalize_purpose,
     scope_fields,
 )
 from siapkerja_core.errors import CardError
@@ -194,7 +195,8 @@ class Scanning:
         """Open a scanned link QR for ``viewer`` under the disclosure policy; log the access."""
         text = self._token_of(token)
         claims, ring = self.keys.verified(lambda ring: verify_link(ring, text))
-        purpose = purpose.strip() if purpose else None  # as grant_consent stores it
+        # As grant_consent stores it: a purpose matches however it was typed.
+        purpose = normalize_purpose(purpose) if purpose and purpose.strip() else None
         now = self.ctx.clock()
         subject = self._current_subject(claims.card_ref)
         fresh = self._fresh_ring(subject.keyring_stamp, ring)

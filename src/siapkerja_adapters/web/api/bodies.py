@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 from siapkerja_adapters.web.security import MAX_BODY_BYTES
 from siapkerja_core import Section
 from siapkerja_core.contact import MAX_EMAIL_INPUT, MAX_PHONE_INPUT
+from siapkerja_core.disclosure import MAX_PURPOSE_LENGTH
 from siapkerja_core.limits import MAX_OTP_LENGTH
 from siapkerja_core.passwords import MAX_PASSWORD_LENGTH
 from siapkerja_core.profile import MAX_NAME_LENGTH, MAX_PHOTO_BYTES
@@ -57,7 +58,6 @@ MAX_PARAMETER_LENGTH: Final = 128
 MAX_TOKEN_LENGTH: Final = 512
 """The API's cap on a token it reads: well above the core's ``tokens.MAX_TOKEN_LENGTH``,
 so a token too long to be one is the core's to refuse (``token.malformed``)."""
-MAX_PURPOSE_LENGTH: Final = 200
 MAX_QR_MODE_LENGTH: Final = 16
 # The API's caps on what it reads, derived from the core's limits; the core's own
 # rules decide validity below them, with its own bilingual refusals.
