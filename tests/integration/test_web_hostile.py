@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import select
 import socket
 from collections.abc import Iterator
@@ -20,11 +21,13 @@ import pytest
 from test_web_api import (
     JSON,
     PASSWORD,
+    SECRET_HEADER,
     TestClient,
     bearer,
     build,
     email_of,
     is_problem,
+    last_code,
     phone_of,
     residents,
     sign_up,
@@ -168,12 +171,14 @@ def send_chunked(server: LiveServer, path: bytes, content_type: bytes, total: in
             + b"\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         )  # fmt: skip
         sent = 0
-        while sent < total and not select.select([sock], [], [], 0.05)[0]:
-            sock.sendall(b"%x\r\n" % size + b"x" * size + b"\r\n")
-            sent += size
-        else:
+        try:
+            while sent < total and not select.select([sock], [], [], 0.2)[0]:
+                sock.sendall(b"%x\r\n" % size + b"x" * size + b"\r\n")
+                sent += size
             if sent >= total:
                 sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):  # it answered and closed meanwhile
+            pass
         data = b""
         try:
             while chunk := sock.recv(65536):
@@ -345,3 +350,92 @@ def test_the_document_declares_415_for_every_body() -> None:
     for item in openapi_document(None)["paths"].values():
         for operation in item.values():
             assert ("415" in operation["responses"]) is ("requestBody" in operation)
+
+
+# --------------------------------------------------------------------------
+# 6. A registration id alone reads and continues nothing
+# --------------------------------------------------------------------------
+
+
+def start(client: TestClient, svc: Siapkerja, n: int = 0) -> tuple[str, dict[str, str]]:
+    """Step 1 through the API: (registration id, its secret as a header)."""
+    nik, name, mother = residents(svc)[n]
+    response = client.post(
+        "/v1/registrations", json={"nik": nik, "full_name": name, "mother_name": mother}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert len(body["secret"]) >= 32
+    return body["id"], {SECRET_HEADER: body["secret"]}
+
+
+def test_a_registration_id_alone_reads_and_continues_nothing(
+    client: TestClient, svc: Siapkerja
+) -> None:
+    registration_id, secret = start(client, svc, 0)
+    other_id, other_secret = start(client, svc, 1)
+    _, name, _ = residents(svc)[0]
+    base = f"/v1/registrations/{registration_id}"
+    contact = {"email": email_of(0), "phone": phone_of(0), "password": PASSWORD}
+    refusals = [
+        client.get(base),  # was 200 with the name
+        client.get(base, headers={SECRET_HEADER: "0" * 64}),
+        client.get(base, headers=other_secret),  # another registration's secret
+        client.get(base, headers={SECRET_HEADER: secret[SECRET_HEADER].upper()}),
+        client.post(base + "/contact", json=contact),
+        client.post(base + "/otp/resend"),
+        client.post(base + "/phone", json={"phone": phone_of(5)}),
+        client.post(base + "/otp/confirm", json={"code": "123456"}),
+    ]
+    for response in refusals:
+        is_problem(response, 401, "registration.secret_required")
+        assert name not in response.text
+    # No oracle: an unknown id answers exactly as a known one does.
+    unknown = client.get("/v1/registrations/" + "f" * 32)
+    assert unknown.content == refusals[0].content
+    assert svc.registration(registration_id).status.value == "verified"  # nothing moved
+    assert not svc.sms.messages  # type: ignore[attr-defined]
+
+    # The one who started it goes on, and after confirming the registration no
+    # longer shows the name or the account (the account's own session does).
+    assert client.get(base, headers=secret).json()["full_name"] == name
+    assert client.post(base + "/contact", json=contact, headers=secret).status_code == 200
+    code = last_code(svc)
+    confirmed = client.post(base + "/otp/confirm", json={"code": code}, headers=secret)
+    assert confirmed.status_code == 201, confirmed.text
+    account_id = confirmed.json()["account"]["id"]
+    after = client.get(base, headers=secret)
+    assert after.status_code == 200
+    assert after.json()["status"] == "confirmed"
+    assert after.json()["full_name"] is None
+    assert after.json()["account_id"] is None
+    assert name not in after.text
+    assert account_id not in after.text
+    is_problem(client.get(base), 401, "registration.secret_required")
+    assert client.get(f"/v1/registrations/{other_id}", headers=other_secret).status_code == 200
+
+
+def test_the_secret_is_not_stored(client: TestClient, svc: Siapkerja) -> None:
+    """Derived from the id under the server's pepper: no copy in storage to steal."""
+    registration_id, secret = start(client, svc)
+    assert secret[SECRET_HEADER] not in repr(svc.storage.dump())  # type: ignore[attr-defined]
+    assert registration_id in repr(svc.storage.dump())  # type: ignore[attr-defined]
+
+
+def test_the_pages_keep_a_registration_in_its_own_session(svc: Siapkerja) -> None:
+    """The pages never take a registration id from the request: only the signed cookie."""
+    app = create_app(svc, dev=True)
+    nik, name, mother = residents(svc)[0]
+    with TestClient(app) as first, TestClient(app) as second:
+        page = first.get("/daftar").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        started = first.post(
+            "/daftar",
+            data={"nik": nik, "full_name": name, "mother_name": mother, "csrf_token": token[1]},
+        )
+        assert started.url.path == "/daftar/kontak"
+        for path in ("/daftar/kontak", "/verifikasi", "/verifikasi/ubah-hp"):
+            response = second.get(path)
+            assert response.url.path == "/daftar", path  # sent back to step 1
+            assert name not in response.text

@@ -28,6 +28,20 @@ ALLOWED: frozenset[str] = frozenset(
         # scanners: test_web_api.py::test_scan_by_audience pins it.
         "GET /v1/scan/{token}: security [{}, {'bearerAuth': []}, {'verifierKey': []}]"
         " -> [{'bearerAuth': []}, {'verifierKey': []}]",
+        # Issue 11: a registration id alone (seen in a log, a URL, a referrer) read the
+        # name and the account id, and continued the journey. Every call after step 1
+        # sends the secret step 1 answered (X-Registration-Secret); a 401 otherwise.
+        # test_web_hostile.py::test_a_registration_id_alone_reads_and_continues_nothing
+        *(
+            f"{operation}: security [] -> [{{'registrationSecret': []}}]"
+            for operation in (
+                "GET /v1/registrations/{registration_id}",
+                "POST /v1/registrations/{registration_id}/contact",
+                "POST /v1/registrations/{registration_id}/otp/resend",
+                "POST /v1/registrations/{registration_id}/phone",
+                "POST /v1/registrations/{registration_id}/otp/confirm",
+            )
+        ),
     }
 )
 # Not compared, and different on purpose (docs/api-http.md, "Changes from 0.1"):

@@ -160,6 +160,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "registration.mismatch": _VALIDATION,
         "registration.verification_locked": 429,
         "registration.not_found": 404,
+        "registration.secret_required": 401,
         "registration.expired": 410,
         "registration.already_confirmed": 409,
         "registration.wrong_step": 409,
