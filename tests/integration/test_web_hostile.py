@@ -25,6 +25,7 @@ from test_web_api import (
     TestClient,
     bearer,
     build,
+    card_holder,
     email_of,
     is_problem,
     last_code,
@@ -34,7 +35,7 @@ from test_web_api import (
 )
 
 from siapkerja_adapters.web import create_app
-from siapkerja_adapters.web.api import create_api_app, openapi_document
+from siapkerja_adapters.web.api import CLEAN_TEXT_PATTERN, create_api_app, openapi_document
 from siapkerja_adapters.web.api.bodies import (
     MAX_JSON_DEPTH,
     MAX_JSON_ITEMS,
@@ -43,6 +44,7 @@ from siapkerja_adapters.web.api.bodies import (
 )
 from siapkerja_adapters.web.problems import PROBLEM_MEDIA_TYPE
 from siapkerja_adapters.web.security import MAX_BODY_BYTES, host_is_trusted, parse_trusted_hosts
+from siapkerja_core.nik import InvalidNik, normalize_nik
 from siapkerja_core.service import Siapkerja
 from support.live_server import LiveServer, live_server, memory_service, serve_memory_site
 
@@ -439,3 +441,56 @@ def test_the_pages_keep_a_registration_in_its_own_session(svc: Siapkerja) -> Non
             response = second.get(path)
             assert response.url.path == "/daftar", path  # sent back to step 1
             assert name not in response.text
+
+
+# --------------------------------------------------------------------------
+# 8. The document states the real rules (what test_web_schemathesis.py fuzzes)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "shape_ok"),
+    [
+        ("3173071203940042", True),
+        ("3173 0712 0394 0042", True),
+        ("3173.0712.0394.0042", True),
+        ("3173-0712-0394-0042/", True),
+        ("31730712", False),
+        ("317307120394004x", False),
+        ("31730712039400421", False),
+        ("", False),
+    ],
+)
+def test_the_documented_nik_pattern_is_the_cores_shape(typed: str, shape_ok: bool) -> None:
+    schema = openapi_document(None)["components"]["schemas"]["Register"]["properties"]["nik"]
+    matches = re.fullmatch(schema["pattern"], typed) is not None
+    assert matches is shape_ok
+    try:
+        normalize_nik(typed)
+    except InvalidNik:
+        assert not shape_ok
+    else:
+        assert shape_ok
+
+
+def test_every_documented_string_refuses_nul() -> None:
+    document = openapi_document(None)
+    schemas = document["components"]["schemas"]
+    assert schemas["Register"]["properties"]["full_name"]["pattern"] == CLEAN_TEXT_PATTERN
+    assert schemas["SubmitContact"]["properties"]["password"]["pattern"] == CLEAN_TEXT_PATTERN
+    assert re.fullmatch(CLEAN_TEXT_PATTERN, "Galih Agan Pambayun")
+    assert not re.fullmatch(CLEAN_TEXT_PATTERN, "Galih\u0000")
+    # Strings with a pattern, a format or fixed values of their own keep them.
+    assert schemas["Register"]["properties"]["nik"]["pattern"] != CLEAN_TEXT_PATTERN
+
+
+def test_an_unknown_qr_mode_is_refused_before_the_cards_state(
+    client: TestClient, svc: Siapkerja
+) -> None:
+    """A schema-violating mode is the request's fault whatever the card's state (was 410)."""
+    member = card_holder(client, svc)
+    assert client.delete("/v1/me/card", headers=bearer(member.token)).status_code == 200
+    response = client.get("/v1/me/card/qr", params={"mode": "banner"}, headers=bearer(member.token))
+    is_problem(response, 422, "card.mode")
+    response = client.get("/v1/me/card/qr", headers=bearer(member.token))
+    is_problem(response, 410, "card.revoked")

@@ -37,7 +37,14 @@ from .common import JSON_HEADERS, PUBLIC_HEADERS, TAGS
 from .routes import api_router
 from .routing import ProblemRoute, any_character, fallback_route
 
-__all__ = ["JSON_HEADERS", "api_router", "api_routes", "create_api_app", "openapi_document"]
+__all__ = [
+    "CLEAN_TEXT_PATTERN",
+    "JSON_HEADERS",
+    "api_router",
+    "api_routes",
+    "create_api_app",
+    "openapi_document",
+]
 
 _INFO: Final[dict[str, Any]] = {
     "title": "SIAPkerja-ID API",
@@ -120,6 +127,7 @@ def _document(server_url: str | None) -> dict[str, Any]:
     )
     _send_problems_as_problem_json(document)
     _bodies_may_be_refused_for_their_type(document)
+    _strings_are_clean_text(document)
     return document
 
 
@@ -155,3 +163,35 @@ def _bodies_may_be_refused_for_their_type(document: dict[str, Any]) -> None:
                     "The body is not sent as JSON (`Content-Type: application/json`)."
                 )
                 operation["responses"] = dict(sorted(responses.items()))
+
+
+CLEAN_TEXT_PATTERN: Final = r"^[^\u0000]*$"
+"""No NUL: what the API refuses in any string it reads (with lone surrogates, which
+no regex of JSON Schema can name: they are not Unicode text, RFC 8259 §8.2)."""
+
+
+def _strings_are_clean_text(document: dict[str, Any]) -> None:
+    """Every string the document describes says it holds no NUL.
+
+    The API refuses them anywhere (``api.reason.bad_char``), before any model;
+    saying so in each string's ``pattern`` keeps generated clients, and the
+    schema-based fuzzing in the tests, from calling valid what is refused.
+    A string with a format, a pattern or fixed values of its own is left as is.
+    """
+    stack: list[Any] = [document["components"]["schemas"]]
+    for item in document["paths"].values():
+        for operation in item.values():
+            stack.extend(operation.get("parameters", ()))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if node.get("type") == "string" and not node.keys() & {
+                "pattern",
+                "format",
+                "enum",
+                "const",
+            }:
+                node["pattern"] = CLEAN_TEXT_PATTERN
+            stack.extend(value for key, value in node.items() if key not in ("examples", "example"))

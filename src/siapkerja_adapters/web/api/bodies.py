@@ -35,6 +35,7 @@ __all__ = [
     "MAX_PURPOSE_LENGTH",
     "MAX_QR_MODE_LENGTH",
     "MAX_TOKEN_LENGTH",
+    "NIK_INPUT_PATTERN",
     "REQUEST_MODELS",
     "CleanText",
     "QrMode",
@@ -138,9 +139,17 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+# A NIK as typed: sixteen digits, with the separators the core drops between them
+# (nik.normalize_nik); the region and the birth date are the core's to check.
+NIK_INPUT_PATTERN: Final = r"^[ ./_\-]*(?:[0-9][ ./_\-]*){16}$"
+
+
 class Register(_Body):
-    nik: Annotated[str, _bounded(64)] = _text(
-        "Nomor Induk Kependudukan (No. KTP): 16 digits.", "3173071203940042"
+    nik: Annotated[str, _bounded(64)] = Field(
+        description="Nomor Induk Kependudukan (No. KTP): 16 digits; spaces, dots, dashes,"
+        " slashes and underscores between them are dropped.",
+        examples=["3173071203940042"],
+        json_schema_extra={"pattern": NIK_INPUT_PATTERN},
     )
     full_name: Annotated[str, _bounded(_MAX_NAME)] = _text(
         "Nama lengkap, as on the KTP.", "Galih Agan Pambayun"
