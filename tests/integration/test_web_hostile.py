@@ -159,6 +159,25 @@ def test_a_hostile_body_gets_a_bounded_answer(client: TestClient) -> None:
     assert len(problem["params"]["errors"]) <= 50
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"nik": "1" * 60_000, "full_name": "x" * 60_000, "mother_name": "y"},  # was echoed: 123 KB
+        {f"f{i}": "x" for i in range(300)},
+        {"a[b][c]" * 100: "x"},
+    ],
+)
+def test_a_hostile_form_gets_a_small_refusal(svc: Siapkerja, fields: dict[str, str]) -> None:
+    """Forms are flat: at most 200 fields, none longer than the longest text a page takes."""
+    with TestClient(create_app(svc, dev=True), raise_server_exceptions=False) as browser:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/daftar").text)
+        assert token is not None
+        response = browser.post("/daftar", data={**fields, "csrf_token": token[1]})
+    assert response.status_code == 400
+    assert len(response.content) < 8_000
+    assert "x" * 100 not in response.text
+
+
 # --------------------------------------------------------------------------
 # 2. A chunked body over the limit
 # --------------------------------------------------------------------------
