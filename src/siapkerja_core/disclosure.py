@@ -25,6 +25,7 @@ function of (profile, account, card, audience). Recording the access
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -35,17 +36,20 @@ from attrs import field, frozen
 
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.profile import Profile, Section
+from siapkerja_core.records import canonical_purpose
 from siapkerja_core.views import mask_nik
 
 __all__ = [
     "IDENTITY_NIK",
     "IDENTITY_NIK_MASKED",
+    "MAX_PURPOSE_LENGTH",
     "SCOPES",
     "Audience",
     "DisclosureError",
     "ProfileView",
     "Verifier",
     "build_view",
+    "normalize_purpose",
     "scope_fields",
 ]
 
@@ -177,9 +181,44 @@ class DisclosureError(SiapkerjaError):
             "unknown_scope",
             "unknown_verifier",
             "purpose_required",
+            "purpose_invalid",
             "unknown_consent",
         }
     )
+
+
+MAX_PURPOSE_LENGTH: Final = 200
+"""The longest consent purpose, in its canonical form."""
+# Control characters (tab and newline included), format characters (zero-width
+# spaces, bidirectional overrides), surrogates, private-use and unassigned code
+# points: nothing a purpose typed by a person holds, and what makes two purposes
+# look alike to the holder while differing to the library.
+_REFUSED_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def normalize_purpose(purpose: object) -> str:
+    """A consent purpose in its canonical form (:func:`~siapkerja_core.records.canonical_purpose`).
+
+    Granting consent and a verifier's scan both go through it, so a purpose
+    matches however it was spaced, cased or composed.
+
+    >>> normalize_purpose("  Rekrutmen   2026 ")
+    'rekrutmen 2026'
+
+    :raises DisclosureError: ``purpose_required`` (absent or blank),
+        ``purpose_invalid`` (a control or invisible character, or longer than
+        :data:`MAX_PURPOSE_LENGTH`).
+    """
+    if not isinstance(purpose, str) or not purpose.strip():
+        raise DisclosureError("purpose_required")
+    if any(unicodedata.category(char) in _REFUSED_CATEGORIES for char in purpose):
+        raise DisclosureError("purpose_invalid", limit=MAX_PURPOSE_LENGTH)
+    canonical = canonical_purpose(purpose)
+    if not canonical:
+        raise DisclosureError("purpose_required")
+    if len(canonical) > MAX_PURPOSE_LENGTH:
+        raise DisclosureError("purpose_invalid", limit=MAX_PURPOSE_LENGTH)
+    return canonical
 
 
 def _to_scopes(scopes: Iterable[str]) -> frozenset[str]:

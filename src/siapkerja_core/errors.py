@@ -196,6 +196,7 @@ class RegistrationError(SiapkerjaError):
             "wrong_step",
             "email_taken",
             "phone_taken",
+            "secret_required",
         }
     )
 

@@ -14,6 +14,7 @@ kept at all — it is needed only for the one Dukcapil check.
 from __future__ import annotations
 
 import hmac
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -35,6 +36,7 @@ __all__ = [
     "RegistrationRecord",
     "RegistrationStatus",
     "SessionRecord",
+    "canonical_purpose",
     "new_access_record",
 ]
 
@@ -263,6 +265,18 @@ class CardRecord:
         return attrs.evolve(self, revoked_at=now, updated_at=now)
 
 
+def canonical_purpose(purpose: str) -> str:
+    """A consent purpose as it is stored and compared: NFKC, casefolded, every run of
+    white space one space, stripped. ``"Rekrutmen  2026 "`` and ``"ｒｅｋｒｕｔｍｅｎ 2026"``
+    are both ``"rekrutmen 2026"``: one purpose, however it was typed.
+
+    The one rule for the form; :func:`siapkerja_core.disclosure.normalize_purpose`
+    also refuses control characters and empty or too long purposes.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", purpose).casefold())
+    return " ".join(folded.split())
+
+
 @frozen(kw_only=True)
 class ConsentRecord:
     """The holder's recorded consent: ``verifier_id`` may see its scope's fields for ``purpose``.
@@ -285,8 +299,12 @@ class ConsentRecord:
         return self.withdrawn_at is None
 
     def covers(self, verifier_id: str, purpose: str) -> bool:
-        """Active, for this verifier and this purpose."""
-        return self.active and self.verifier_id == verifier_id and self.purpose == purpose
+        """Active, for this verifier and this purpose (compared in their canonical form)."""
+        return (
+            self.active
+            and self.verifier_id == verifier_id
+            and canonical_purpose(self.purpose) == canonical_purpose(purpose)
+        )
 
     def withdrawn(self, now: datetime) -> ConsentRecord:
         """Withdrawn at ``now`` (UU 27/2022 Pasal 9); an already withdrawn one stays as it was."""

@@ -287,6 +287,18 @@ class Siapkerja:
         """The current state of a registration (for a verification screen)."""
         return self.journey.registrations.registration(registration_id)
 
+    def check_registration_secret(self, registration_id: str, secret: str | None) -> None:
+        """Whether a caller holds the registration's secret (``Registration.secret`` of step 1).
+
+        A binding that lets clients continue a registration by its id (the JSON
+        API) checks this first: an id seen in a log, a URL or a referrer is not
+        enough to read or continue someone's registration.
+
+        :raises RegistrationError: ``registration.secret_required`` for a missing or
+            wrong secret, the same whether or not the registration exists.
+        """
+        self.journey.registrations.check_secret(registration_id, secret)
+
     # --- the journey: sign-in and recovery --------------------------------------------------
 
     def login(

@@ -59,6 +59,9 @@ class Registration:
     otp: OtpState | None = None
     sms_failure: str | None = None
     account_id: str | None = None
+    secret: str | None = field(default=None, repr=False)
+    """Set at step 1 only: what proves a later call comes from whoever started the
+    registration (:meth:`~siapkerja_core.service.Siapkerja.check_registration_secret`)."""
 
     @property
     def phone_masked(self) -> str | None:

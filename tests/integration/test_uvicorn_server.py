@@ -34,6 +34,7 @@ import httpx
 import pytest
 import typer
 import uvicorn
+from test_web_api import remembering
 from typer.testing import CliRunner
 
 from siapkerja_adapters import connect
@@ -98,7 +99,7 @@ def assert_public_view(page: str) -> None:
 
 def test_the_json_api_journey_through_uvicorn(site: tuple[LiveServer, Siapkerja]) -> None:
     server, svc = site
-    with httpx.Client(base_url=f"{server.url}/api", timeout=10) as api:
+    with remembering(httpx.Client(base_url=f"{server.url}/api", timeout=10)) as api:
         assert api.get("/v1/openapi.json").json()["openapi"].startswith("3.")
         started = api.post(
             "/v1/registrations", json={"nik": NIK, "full_name": NAME, "mother_name": MOTHER}

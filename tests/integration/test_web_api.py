@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
@@ -59,6 +60,8 @@ with warnings.catch_warnings():  # starlette warns when only httpx (not httpx2) 
     warnings.simplefilter("ignore", DeprecationWarning)
     from starlette.testclient import TestClient
 
+JSON = {"Content-Type": "application/json"}
+SECRET_HEADER = "X-Registration-Secret"
 PASSWORD = "Kuda-Lari-Kencang-7"
 NEW_PASSWORD = "Perahu-Layar-Biru-42"
 EVENT = "jobfair-2026"
@@ -196,13 +199,17 @@ def sign_up(client: TestClient, svc: Siapkerja, n: int = 0) -> Member:
     )
     assert response.status_code == 201, response.text
     registration_id = response.json()["id"]
+    secret = {SECRET_HEADER: response.json()["secret"]}
     response = client.post(
         f"/v1/registrations/{registration_id}/contact",
         json={"email": email_of(n), "phone": phone_of(n), "password": PASSWORD},
+        headers=secret,
     )
     assert response.status_code == 200, response.text
     response = client.post(
-        f"/v1/registrations/{registration_id}/otp/confirm", json={"code": last_code(svc)}
+        f"/v1/registrations/{registration_id}/otp/confirm",
+        json={"code": last_code(svc)},
+        headers=secret,
     )
     assert response.status_code == 201, response.text
     body = response.json()
@@ -235,9 +242,46 @@ def svc(clock: Clock) -> Siapkerja:
     return build(clock)
 
 
+class RememberSecrets:
+    """What a client of the API does: keep each registration's secret from step 1 and
+    send it (``X-Registration-Secret``) on every later call on that registration."""
+
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+
+    def request(self, request: httpx.Request) -> None:
+        found = re.search(r"/v1/registrations/([^/]+)", request.url.path)
+        if found and found[1] in self.secrets and SECRET_HEADER not in request.headers:
+            request.headers[SECRET_HEADER] = self.secrets[found[1]]
+
+    def response(self, response: httpx.Response) -> None:
+        request = response.request
+        if request.method == "POST" and request.url.path.endswith("/v1/registrations"):
+            response.read()
+            if response.status_code == 201:
+                body = response.json()
+                self.secrets[body["id"]] = body["secret"]
+
+
+def secret_of(svc: Siapkerja, registration_id: str) -> dict[str, str]:
+    """The secret step 1 answered for ``registration_id``, as its header."""
+    return {SECRET_HEADER: svc.journey.registrations.secret(registration_id)}
+
+
+ClientT = TypeVar("ClientT", bound=httpx.Client)
+
+
+def remembering(client: ClientT) -> ClientT:
+    """``client``, sending each registration's secret as a real client would."""
+    memory = RememberSecrets()
+    client.event_hooks = {"request": [memory.request], "response": [memory.response]}
+    return client
+
+
 @pytest.fixture
 def client(svc: Siapkerja) -> Iterator[TestClient]:
     with TestClient(create_api_app(svc), raise_server_exceptions=False) as test_client:
+        remembering(test_client)
         yield test_client
 
 
@@ -263,7 +307,7 @@ def test_the_whole_journey_as_json(client: TestClient, svc: Siapkerja) -> None:
 
     again = client.get(response.headers["location"])
     assert again.status_code == 200
-    assert again.json() == registration
+    assert again.json() == {**registration, "secret": None}  # the secret is shown once
 
     response = client.post(
         f"/v1/registrations/{registration['id']}/contact",
@@ -484,10 +528,10 @@ def test_malformed_json_and_wrong_types_name_the_field(client: TestClient) -> No
         assert body["params"]["field"] == field
         return body
 
-    invalid(client.post("/v1/registrations", content=b'{"nik": '), "$")
-    invalid(client.post("/v1/registrations", content=b"\xff\xfe"), "$")
-    invalid(client.post("/v1/registrations", content=b'{"nik": NaN}'), "$")
-    invalid(client.post("/v1/registrations", content=b"[1, 2]"), "$")
+    invalid(client.post("/v1/registrations", content=b'{"nik": ', headers=JSON), "$")
+    invalid(client.post("/v1/registrations", content=b"\xff\xfe", headers=JSON), "$")
+    invalid(client.post("/v1/registrations", content=b'{"nik": NaN}', headers=JSON), "$")
+    invalid(client.post("/v1/registrations", content=b"[1, 2]", headers=JSON), "$")
     invalid(client.post("/v1/registrations"), "$")
     body = invalid(
         client.post("/v1/registrations", json={"nik": 3173071203940042, "full_name": "a"}), "nik"
@@ -517,6 +561,7 @@ def test_malformed_json_and_wrong_types_name_the_field(client: TestClient) -> No
         client.post(
             "/v1/registrations",
             content=b'{"nik": "\\ud800", "full_name": "a", "mother_name": "b"}',
+            headers=JSON,
         ),
         "nik",
     )
@@ -587,7 +632,13 @@ def test_weak_password_is_422_and_never_echoed(
 
 
 def test_not_found(client: TestClient, svc: Siapkerja) -> None:
-    is_problem(client.get("/v1/registrations/does-not-exist"), 404, "registration.not_found")
+    # Without its secret a registration id says nothing, whether or not it exists.
+    is_problem(client.get("/v1/registrations/does-not-exist"), 401, "registration.secret_required")
+    is_problem(
+        client.get("/v1/registrations/does-not-exist", headers=secret_of(svc, "does-not-exist")),
+        404,
+        "registration.not_found",
+    )
     member = sign_up(client, svc)
     headers = bearer(member.token)
     is_problem(client.get("/v1/me/card", headers=headers), 404, "card.no_card")
@@ -683,7 +734,7 @@ def test_daily_limit_waits_until_the_day_ends(clock: Clock) -> None:
         JourneyPolicy(), max_sends_per_phone_per_day=2, registration_ttl=timedelta(days=2)
     )
     svc = build(clock, policy)
-    client = TestClient(create_api_app(svc))
+    client = remembering(TestClient(create_api_app(svc)))
     nik, name, mother = residents(svc)[0]
     registration = client.post(
         "/v1/registrations", json={"nik": nik, "full_name": name, "mother_name": mother}
@@ -1036,7 +1087,7 @@ def test_failures_of_the_facade_become_problems(
         raise error
 
     monkeypatch.setattr(svc, "registration", fail)
-    response = client.get("/v1/registrations/any")
+    response = client.get("/v1/registrations/any", headers=secret_of(svc, "any"))
     is_problem(response, status, code)
     assert int(response.headers["retry-after"]) > 0
 
@@ -1052,7 +1103,9 @@ def test_server_faults_show_nothing_of_themselves(
 
     monkeypatch.setattr(svc, "registration", crash)
     with caplog.at_level(logging.ERROR, logger="siapkerja.web.api"):
-        response = client.get("/v1/registrations/any", headers={"Accept-Language": "en"})
+        response = client.get(
+            "/v1/registrations/any", headers={"Accept-Language": "en", **secret_of(svc, "any")}
+        )
     body = is_problem(response, 500, "server.internal", lang="en")
     assert body["params"] == {}
     assert "hunter2" not in response.text
@@ -1063,7 +1116,7 @@ def test_server_faults_show_nothing_of_themselves(
         raise ConfigurationError("file", path="/etc/siapkerja/secret.toml", reason="gone")
 
     monkeypatch.setattr(svc, "registration", misconfigured)
-    response = client.get("/v1/registrations/any")
+    response = client.get("/v1/registrations/any", headers=secret_of(svc, "any"))
     is_problem(response, 500, "server.internal")
     assert "secret.toml" not in response.text
 
@@ -1291,7 +1344,7 @@ def test_every_problem_code_is_in_the_document() -> None:
 def test_mounted_under_a_prefix() -> None:
     svc = build()
     app = Starlette(routes=[Mount("/api", routes=api_routes(svc))])
-    client = TestClient(app)
+    client = remembering(TestClient(app))
     nik, name, mother = residents(svc)[0]
     response = client.post(
         "/api/v1/registrations", json={"nik": nik, "full_name": name, "mother_name": mother}
@@ -1386,4 +1439,5 @@ def test_refusals_keep_the_wording_of_0_1(client: TestClient) -> None:
         content=b'{"nik": "1", "full_name": "a", "mother_name": "b"}',
         headers={"Content-Type": "text/plain"},
     )
-    is_problem(text_plain, 422, "nik.length")  # the body is JSON whatever it is labelled
+    # JSON sent as text/plain (a cross-site "simple" request, no CORS preflight) is refused.
+    is_problem(text_plain, 415, "request.unsupported_media_type")

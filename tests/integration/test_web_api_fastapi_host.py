@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import PlainTextResponse  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
-from test_web_api import build, is_problem, residents  # noqa: E402
+from test_web_api import build, is_problem, remembering, residents, secret_of  # noqa: E402
 
 from siapkerja_adapters.web import api_router  # noqa: E402
 from siapkerja_adapters.web.api import openapi_document  # noqa: E402
@@ -65,7 +65,7 @@ def test_the_host_document_lists_the_api_operations() -> None:
 
 def test_a_real_journey_through_the_host() -> None:
     app, svc = host_app()
-    client = TestClient(app)
+    client = remembering(TestClient(app))
     assert client.get("/lowongan").json() == ["Programmer PHP"]
     nik, name, mother = residents(svc)[0]
     response = client.post(
@@ -91,4 +91,8 @@ def test_api_router_alone() -> None:
     app.include_router(api_router(svc), prefix="/siapkerja")
     assert "/siapkerja/v1/me/card/qr" in app.openapi()["paths"]
     client = TestClient(app)
-    is_problem(client.get("/siapkerja/v1/registrations/nope"), 404, "registration.not_found")
+    is_problem(
+        client.get("/siapkerja/v1/registrations/nope", headers=secret_of(svc, "nope")),
+        404,
+        "registration.not_found",
+    )

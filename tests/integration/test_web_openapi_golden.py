@@ -33,6 +33,20 @@ ALLOWED: frozenset[str] = frozenset(
         # And the id and SMS code of a reset request, to sign in while throttled.
         "POST /v1/sessions: members ['identifier', 'password']"
         " -> ['code', 'device_token', 'identifier', 'password', 'reset_id']",
+        # Issue 11: a registration id alone (seen in a log, a URL, a referrer) read the
+        # name and the account id, and continued the journey. Every call after step 1
+        # sends the secret step 1 answered (X-Registration-Secret); a 401 otherwise.
+        # test_web_hostile.py::test_a_registration_id_alone_reads_and_continues_nothing
+        *(
+            f"{operation}: security [] -> [{{'registrationSecret': []}}]"
+            for operation in (
+                "GET /v1/registrations/{registration_id}",
+                "POST /v1/registrations/{registration_id}/contact",
+                "POST /v1/registrations/{registration_id}/otp/resend",
+                "POST /v1/registrations/{registration_id}/phone",
+                "POST /v1/registrations/{registration_id}/otp/confirm",
+            )
+        ),
     }
 )
 # Not compared, and different on purpose (docs/api-http.md, "Changes from 0.1"):

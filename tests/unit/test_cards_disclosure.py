@@ -284,6 +284,67 @@ def test_a_verifier_must_state_a_purpose(svc: Siapkerja, galih: tuple[Account, s
     assert info.value.full_code == "disclosure.purpose_required"
 
 
+@pytest.mark.parametrize(
+    ("granted", "scanned"),
+    [
+        ("Rekrutmen 2026", "rekrutmen 2026"),
+        ("rekrutmen  2026 ", " REKRUTMEN 2026"),
+        ("\uff52\uff45\uff4b\uff52\uff55\uff54\uff4d\uff45\uff4e 2026", "rekrutmen 2026"),
+        ("rekrutmen\u00a02026", "rekrutmen 2026"),
+    ],
+)
+def test_a_purpose_is_one_however_it_is_typed(
+    svc: Siapkerja, galih: tuple[Account, str], granted: str, scanned: str
+) -> None:
+    """Spacing, case and compatibility forms do not make another purpose (issue 11)."""
+    account, token = galih
+    karirhub, _ = svc.register_verifier("Karirhub", ["karirhub"])
+    consent = svc.grant_consent(account.id, karirhub.id, granted)
+    assert consent.purpose == "rekrutmen 2026"  # stored in its canonical form
+    view = svc.resolve(token, karirhub, purpose=scanned)
+    assert not view.consent_required
+    assert view.purpose == "rekrutmen 2026"
+    assert [entry.purpose for entry in svc.access_log(account.id)] == ["rekrutmen 2026"]
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "rekrutmen\n2026",
+        "rekrutmen\t2026",
+        "rekrutmen\x00",
+        "rekrut\u200bmen",  # zero-width space: looks like "rekrutmen", is not
+        "rekrutmen\u202e6202",  # a right-to-left override
+        "x" * 201,
+    ],
+)
+def test_a_purpose_with_control_characters_is_refused(
+    svc: Siapkerja, galih: tuple[Account, str], purpose: str
+) -> None:
+    account, token = galih
+    karirhub, _ = svc.register_verifier("Karirhub", ["karirhub"])
+    with pytest.raises(DisclosureError) as info:
+        svc.grant_consent(account.id, karirhub.id, purpose)
+    assert info.value.full_code == "disclosure.purpose_invalid"
+    svc.grant_consent(account.id, karirhub.id, "rekrutmen")
+    with pytest.raises(DisclosureError) as info:
+        svc.resolve(token, karirhub, purpose=purpose)
+    assert info.value.full_code == "disclosure.purpose_invalid"
+    assert svc.consents(account.id)[0].purpose == "rekrutmen"
+
+
+def test_a_consent_stored_before_normalising_still_matches(
+    svc: Siapkerja, galih: tuple[Account, str]
+) -> None:
+    """A record written by 0.2 (stripped only) is compared in the canonical form too."""
+    account, token = galih
+    karirhub, _ = svc.register_verifier("Karirhub", ["karirhub"])
+    consent = svc.grant_consent(account.id, karirhub.id, "rekrutmen")
+    with svc.storage.transaction() as tx:
+        tx.consents.put(attrs.evolve(consent, purpose="Rekrutmen"))
+    assert not svc.resolve(token, karirhub, purpose="rekrutmen").consent_required
+
+
 def test_a_verifier_is_found_by_its_api_key(svc: Siapkerja) -> None:
     karirhub, api_key = svc.register_verifier("Karirhub", ["karirhub"])
     other, other_key = svc.register_verifier("BLK Bekasi", ["blk", "skillhub"])

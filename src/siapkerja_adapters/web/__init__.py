@@ -15,6 +15,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 import secrets
+from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 from typing import Any, Final
 
@@ -49,13 +51,22 @@ if (
 
 from siapkerja_adapters.connect import connect  # noqa: E402
 from siapkerja_adapters.web.api import api_router, create_api_app  # noqa: E402
+from siapkerja_adapters.web.api.routing import any_character  # noqa: E402
 from siapkerja_adapters.web.fast_scan import AnonymousScanRoute  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
+from siapkerja_adapters.web.problems import (  # noqa: E402
+    RequestError,
+    negotiate_language,
+    problem_response,
+)
 from siapkerja_adapters.web.security import (  # noqa: E402
     MAX_BODY_BYTES,
     BodyLimitMiddleware,
+    RelativeRedirectMiddleware,
     SecurityHeadersMiddleware,
     SessionMiddleware,
+    TrustedHostMiddleware,
+    parse_trusted_hosts,
 )
 from siapkerja_adapters.web.threads import MAX_SCAN_THREADS, WorkerThreads  # noqa: E402
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
@@ -95,6 +106,37 @@ def _base_path(base_path: str) -> str:
             "invalid", name="base_path", reason="a path starting with '/', e.g. '/siapkerja'"
         )
     return cleaned
+
+
+def _trusted_hosts(
+    svc: Siapkerja, trusted_hosts: str | Sequence[str] | None, dev: bool
+) -> tuple[str, ...]:
+    patterns = parse_trusted_hosts(
+        trusted_hosts if trusted_hosts is not None else svc.settings.get_str("trusted_hosts")
+    )
+    if not patterns and not dev:
+        logger.warning(
+            "siapkerja web: trusted_hosts is not set; every Host header is accepted. Set"
+            " trusted_hosts (SIAPKERJA_TRUSTED_HOSTS) to the names the site is served under."
+        )
+    return patterns
+
+
+def _host_refusal(api_prefix: str) -> Any:
+    """An untrusted ``Host``: a problem document under the API, a bilingual page elsewhere."""
+
+    async def refuse(scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        path = f"{scope.get('root_path', '')}{scope.get('path', '')}"
+        error = RequestError("untrusted_host")
+        if path == api_prefix or path.startswith(api_prefix + "/"):
+            response = problem_response(error, negotiate_language(headers.get("accept-language")))
+            return response.status_code, response.raw_headers, bytes(response.body)
+        text = " / ".join(escape(error.message(lang)) for lang in ("id", "en"))
+        body = f'<!doctype html><html lang="id"><meta charset="utf-8"><title>400</title><p>{text}'
+        return 400, [(b"content-type", b"text/html; charset=utf-8")], body.encode("utf-8")
+
+    return refuse
 
 
 def _labels(members: Any, lang: str) -> list[tuple[str, str]]:
@@ -140,6 +182,7 @@ def create_app(
     dev: bool = False,
     secret_key: str | None = None,
     base_path: str = "",
+    trusted_hosts: str | Sequence[str] | None = None,
 ) -> Starlette:
     """The web pages over ``svc`` as a Starlette (ASGI) application.
 
@@ -151,12 +194,18 @@ def create_app(
         defaults to the service's ``secret_key`` setting.
     :param base_path: a prefix for every page (``"/siapkerja"``), for a server
         that does not mount the application itself.
+    :param trusted_hosts: the host names the site answers to (``"a.example,
+        *.b.example"`` or a list; ``*`` is any); another ``Host`` is a 400.
+        Defaults to the service's ``trusted_hosts`` setting; unset, every host
+        is accepted (a warning outside dev mode). Redirects never repeat the
+        ``Host`` either way: they say only the path.
     :raises ConfigurationError: ``config.invalid`` for a missing (outside dev
         mode) or short secret, or a malformed ``base_path``.
     """
     service = svc if svc is not None else connect()
     key = _session_secret(service, secret_key, dev)
     prefix = _base_path(base_path)
+    hosts = _trusted_hosts(service, trusted_hosts, dev)
     threads = WorkerThreads()  # the facade's calls, off the event loop
     # Scans in a pool of their own (a bulkhead): journey calls waiting on a hanging
     # Dukcapil or SMS gateway can fill the shared pool without making a scan wait.
@@ -166,31 +215,39 @@ def create_app(
         *pages.routes(),
         # The JSON API (bearer tokens, no cookies, so no CSRF): a FastAPI
         # application with its OpenAPI document at /api/v1/openapi.json.
-        Mount("/api", app=create_api_app(service, threads)),
+        any_character(Mount("/api", app=create_api_app(service, threads))),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     if prefix:
-        routes = [Mount(prefix, routes=routes)]
+        routes = [any_character(Mount(prefix, routes=routes))]
     # Every route but one lives behind the session, body-limit and exception
     # layers; the first route takes a phone opening a card (no cookie, no
     # query), which needs none of them, ahead of them.
-    behind_session = Mount(
-        "",
-        routes=routes,
-        middleware=[
-            Middleware(
-                SessionMiddleware,
-                secret_key=key,
-                max_age=int(service.policy.session_ttl.total_seconds()),
-                base_path=prefix,
-            ),
-            Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
-            Middleware(ExceptionMiddleware, handlers={HTTPException: pages.errors.http_error}),
-        ],
+    # Every Mount takes every path below it, newlines included (any_character): an
+    # /api path with %0A must reach the API's problems, not fall out to the pages' 404.
+    behind_session = any_character(
+        Mount(
+            "",
+            routes=routes,
+            middleware=[
+                Middleware(
+                    SessionMiddleware,
+                    secret_key=key,
+                    max_age=int(service.policy.session_ttl.total_seconds()),
+                    base_path=prefix,
+                ),
+                Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
+                Middleware(ExceptionMiddleware, handlers={HTTPException: pages.errors.http_error}),
+            ],
+        )
     )
     app = Starlette(
         routes=[AnonymousScanRoute(pages.scan, base_path=prefix), behind_session],
         middleware=[
+            Middleware(
+                TrustedHostMiddleware, trusted_hosts=hosts, refusal=_host_refusal(prefix + "/api")
+            ),
+            Middleware(RelativeRedirectMiddleware),
             Middleware(_OwnUrls),
             Middleware(
                 SecurityHeadersMiddleware,

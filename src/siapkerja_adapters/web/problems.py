@@ -87,6 +87,8 @@ class RequestError(SiapkerjaError):
             "authentication_required",
             "not_found",
             "method_not_allowed",
+            "unsupported_media_type",
+            "untrusted_host",
         }
     )
 
@@ -158,6 +160,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "registration.mismatch": _VALIDATION,
         "registration.verification_locked": 429,
         "registration.not_found": 404,
+        "registration.secret_required": 401,
         "registration.expired": 410,
         "registration.already_confirmed": 409,
         "registration.wrong_step": 409,
@@ -196,6 +199,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "disclosure.unknown_scope": 400,
         "disclosure.unknown_verifier": 403,
         "disclosure.purpose_required": 400,
+        "disclosure.purpose_invalid": 400,
         "disclosure.unknown_consent": 404,
         "checkin.malformed_record": _VALIDATION,
         # The outside world is down: try again later.
@@ -242,6 +246,8 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "request.authentication_required": 401,
         "request.not_found": 404,
         "request.method_not_allowed": 405,
+        "request.unsupported_media_type": 415,
+        "request.untrusted_host": 400,
         "server.internal": 500,
     }
 )

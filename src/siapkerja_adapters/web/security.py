@@ -22,6 +22,12 @@ around the pages, and the CSRF check every form POST goes through:
   last-resort 500 page that still carries them.
 * :class:`BodyLimitMiddleware` — a request body larger than the limit is a
   413 before it is read into memory or spooled to disk.
+* :class:`TrustedHostMiddleware` — a ``Host`` header outside the
+  ``trusted_hosts`` setting is a 400 before anything is routed, and
+  :class:`RelativeRedirectMiddleware` — a redirect to the request's own host
+  says only the path, so a hostile ``Host`` is never reflected in a
+  ``Location`` (Starlette's slash redirects and ``url_for`` build absolute
+  URLs from it).
 """
 
 from __future__ import annotations
@@ -31,9 +37,9 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import MutableHeaders
@@ -52,10 +58,13 @@ __all__ = [
     "SESSION_COOKIE",
     "BodyLimitMiddleware",
     "CsrfError",
+    "RelativeRedirectMiddleware",
     "SecurityHeadersMiddleware",
     "SessionMiddleware",
+    "TrustedHostMiddleware",
     "csrf_token",
     "new_session",
+    "parse_trusted_hosts",
     "verify_csrf",
 ]
 
@@ -372,3 +381,116 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+# --------------------------------------------------------------------------
+# Hosts and redirects
+# --------------------------------------------------------------------------
+
+
+def parse_trusted_hosts(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The ``trusted_hosts`` setting as host patterns: ``"a.example, *.b.example"``.
+
+    A pattern is a host name (``siapkerja.kemnaker.go.id``), a subdomain wildcard
+    (``*.kemnaker.go.id``, not the bare domain itself) or ``*`` (any host). Ports
+    are ignored; names are compared case-insensitively. Empty or unset: ``()``.
+    """
+    if value is None:
+        return ()
+    parts = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    return tuple(part.strip().lower().rstrip(".") for part in parts if part.strip())
+
+
+def _host_name(host_header: str) -> str:
+    """The name of a ``Host`` header, without its port (``[::1]:8000`` is ``[::1]``)."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0].rstrip(".")
+
+
+def host_is_trusted(host_header: str, patterns: Sequence[str]) -> bool:
+    """Whether ``host_header`` matches one of ``patterns`` (:func:`parse_trusted_hosts`)."""
+    name = _host_name(host_header)
+    if not name:
+        return False
+    for pattern in patterns:
+        if pattern == "*" or pattern == name:
+            return True
+        if pattern.startswith("*.") and name.endswith(pattern[1:]):
+            return True
+    return False
+
+
+Refusal = Callable[[Scope], Awaitable[tuple[int, list[tuple[bytes, bytes]], bytes]]]
+"""Renders the refusal of an untrusted host for a scope: (status, headers, body)."""
+
+
+class TrustedHostMiddleware:
+    """Refuses (HTTP 400) a request whose ``Host`` is not one of ``trusted_hosts``.
+
+    Starlette's own middleware answers in plain text; this one lets the
+    application answer in its own way (``refusal``: a problem document under
+    ``/api``, a page elsewhere). With no patterns every host passes.
+    """
+
+    def __init__(self, app: ASGIApp, *, trusted_hosts: Sequence[str], refusal: Refusal) -> None:
+        self.app = app
+        self.patterns = tuple(trusted_hosts)
+        self.refusal = refusal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or not self.patterns:
+            await self.app(scope, receive, send)
+            return
+        host = HTTPConnection(scope).headers.get("host", "")
+        if host_is_trusted(host, self.patterns):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        status, headers, body = await self.refusal(scope)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class RelativeRedirectMiddleware:
+    """A ``Location`` on the request's own host keeps only its path (and query).
+
+    Starlette builds redirect URLs from the ``Host`` header, so an absolute
+    ``Location`` would carry whatever host a client claimed (cache poisoning,
+    links in a shared proxy). A relative reference is valid HTTP (RFC 9110
+    §10.2.2) and resolves against the URL the browser itself used. A path that
+    would read as a network-path reference (``//evil.example``) keeps one slash.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        own_host = HTTPConnection(scope).headers.get("host", "").lower()
+
+        async def send_relative(message: Message) -> None:
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                message["headers"] = [
+                    (name, _relative(value, own_host) if name.lower() == b"location" else value)
+                    for name, value in message.get("headers", ())
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_relative)
+
+
+def _relative(location: bytes, own_host: str) -> bytes:
+    try:
+        parts = urlsplit(location.decode("latin-1"))
+    except ValueError:
+        return location
+    if not parts.netloc or parts.netloc.lower() != own_host:
+        return location
+    path = "/" + parts.path.lstrip("/")
+    return urlunsplit(("", "", path, parts.query, parts.fragment)).encode("latin-1")

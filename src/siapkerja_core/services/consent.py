@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from siapkerja_core.disclosure import DisclosureError, Verifier, scope_fields
+from siapkerja_core.disclosure import DisclosureError, Verifier, normalize_purpose, scope_fields
 from siapkerja_core.events import AccessGranted, ConsentChanged
 from siapkerja_core.records import AccessRecord, ConsentRecord
 from siapkerja_core.services.context import ServiceContext
@@ -66,8 +66,7 @@ class Consent:
         purpose: str,
         fields: Iterable[str] | None = None,
     ) -> ConsentRecord:
-        if not purpose or not purpose.strip():
-            raise DisclosureError("purpose_required")
+        purpose = normalize_purpose(purpose)
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
             account = self.profiles.account(tx, account_id)
@@ -79,7 +78,7 @@ class Consent:
                 id=self.ctx.new_id(),
                 account_id=account.id,
                 verifier_id=verifier.id,
-                purpose=purpose.strip(),
+                purpose=purpose,
                 fields=chosen,
                 granted_at=now,
             )

@@ -16,6 +16,7 @@ Codes are sent through :class:`~siapkerja_core.services.otp.OtpCodes`; step 3
 
 from __future__ import annotations
 
+import hmac
 import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Final
@@ -201,7 +202,7 @@ class Registrations:
                 expires_at=now + self.ctx.policy.registration_ttl,
             )
             tx.registrations.put(record)
-            view = self.view(record, tx)
+            view = attrs.evolve(self.view(record, tx), secret=self.secret(record.id))
         self.ctx.emit(
             RegistrationStarted(
                 occurred_at=now, registration_id=record.id, nik_masked=mask_nik(parsed.value)
@@ -351,6 +352,22 @@ class Registrations:
                 if record is not None:
                     views.append(self.view(record, tx))
         return views
+
+    def secret(self, registration_id: str) -> str:
+        """The registration's secret: an HMAC of its id under the server pepper.
+
+        Derived, not stored: nothing in storage reveals it, and it needs no
+        column of its own. Only whoever started the registration was shown it.
+        """
+        return self.ctx.mac("registration-secret", registration_id)
+
+    def check_secret(self, registration_id: str, secret: object) -> None:
+        """:raises RegistrationError: ``secret_required`` unless ``secret`` is the one
+        of ``registration_id`` (the same answer whether or not the id exists)."""
+        expected = self.secret(str(registration_id)).encode("ascii")
+        given = secret.encode("utf-8", "replace") if isinstance(secret, str) else b""
+        if not hmac.compare_digest(given, expected):
+            raise RegistrationError("secret_required")
 
     def registration(self, registration_id: str) -> Registration:
         with self.ctx.storage.transaction() as tx:

@@ -29,6 +29,7 @@ from siapkerja_core.disclosure import (
     ProfileView,
     Verifier,
     build_view,
+    normalize_purpose,
     scope_fields,
 )
 from siapkerja_core.errors import CardError
@@ -136,6 +137,8 @@ class Scanning:
         self.keys = keys
 
     def card_qr(self, account_id: str, mode: str = "link", purpose: str | None = None) -> CardQr:
+        if mode not in ("link", "access"):  # the request's own fault first, then the card's
+            raise CardError("mode", mode=mode)
         with self.ctx.storage.transaction() as tx:
             record = tx.cards.get(self.profiles.account(tx, account_id).id)
             # Checked here, in the read the QR needs anyway: after a rotation made
@@ -160,24 +163,19 @@ class Scanning:
             return CardQr(
                 mode="link", token=token, url=url, qr=code, version=record.version, svg_text=svg
             )
-        if mode == "access":
-            if not purpose:
-                raise CardError("purpose_required")
-            now = self.ctx.clock()
-            token = mint_access(
-                ring, record.card_ref, purpose, now, period=self.cards.access_period
-            )
-            step_end = (
-                int(now.timestamp()) // self.cards.access_period + 1
-            ) * self.cards.access_period
-            return CardQr(
-                mode="access",
-                token=token,
-                qr=make_qr(token),
-                purpose=purpose,
-                expires_at=datetime.fromtimestamp(step_end, tz=now.tzinfo),
-            )
-        raise CardError("mode", mode=mode)
+        # mode == "access": a 30-second code bound to a purpose
+        if not purpose:
+            raise CardError("purpose_required")
+        now = self.ctx.clock()
+        token = mint_access(ring, record.card_ref, purpose, now, period=self.cards.access_period)
+        step_end = (int(now.timestamp()) // self.cards.access_period + 1) * self.cards.access_period
+        return CardQr(
+            mode="access",
+            token=token,
+            qr=make_qr(token),
+            purpose=purpose,
+            expires_at=datetime.fromtimestamp(step_end, tz=now.tzinfo),
+        )
 
     def _token_of(self, token_or_url: str) -> str:
         text = str(token_or_url).strip()
@@ -194,7 +192,8 @@ class Scanning:
         """Open a scanned link QR for ``viewer`` under the disclosure policy; log the access."""
         text = self._token_of(token)
         claims, ring = self.keys.verified(lambda ring: verify_link(ring, text))
-        purpose = purpose.strip() if purpose else None  # as grant_consent stores it
+        # As grant_consent stores it: a purpose matches however it was typed.
+        purpose = normalize_purpose(purpose) if purpose and purpose.strip() else None
         now = self.ctx.clock()
         subject = self._current_subject(claims.card_ref)
         fresh = self._fresh_ring(subject.keyring_stamp, ring)

@@ -35,9 +35,16 @@ from ..problems import PROBLEM_MEDIA_TYPE, internal_problem, negotiate_language
 from ..threads import WorkerThreads
 from .common import JSON_HEADERS, PUBLIC_HEADERS, TAGS
 from .routes import api_router
-from .routing import ProblemRoute, fallback_route
+from .routing import ProblemRoute, any_character, fallback_route
 
-__all__ = ["JSON_HEADERS", "api_router", "api_routes", "create_api_app", "openapi_document"]
+__all__ = [
+    "CLEAN_TEXT_PATTERN",
+    "JSON_HEADERS",
+    "api_router",
+    "api_routes",
+    "create_api_app",
+    "openapi_document",
+]
 
 _INFO: Final[dict[str, Any]] = {
     "title": "SIAPkerja-ID API",
@@ -104,7 +111,7 @@ def api_routes(svc: Siapkerja, threads: WorkerThreads | None = None) -> list[Bas
     One route: the application of :func:`create_api_app` (so the API's own
     404 and 405 problems answer every path below the prefix).
     """
-    return [Mount("", app=create_api_app(svc, threads), name="api")]
+    return [any_character(Mount("", app=create_api_app(svc, threads), name="api"))]
 
 
 @cache
@@ -119,6 +126,8 @@ def _document(server_url: str | None) -> dict[str, Any]:
         separate_input_output_schemas=False,
     )
     _send_problems_as_problem_json(document)
+    _bodies_may_be_refused_for_their_type(document)
+    _strings_are_clean_text(document)
     return document
 
 
@@ -141,3 +150,48 @@ def _send_problems_as_problem_json(document: dict[str, Any]) -> None:
                 content = response.get("content")
                 if status[0] in "45" and content and "application/json" in content:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+
+
+def _bodies_may_be_refused_for_their_type(document: dict[str, Any]) -> None:
+    """An operation reading a body answers 415 to one not sent as JSON."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            responses = operation.get("responses", {})
+            if "requestBody" in operation and "415" not in responses:
+                responses["415"] = copy.deepcopy(responses["413"])
+                responses["415"]["description"] = (
+                    "The body is not sent as JSON (`Content-Type: application/json`)."
+                )
+                operation["responses"] = dict(sorted(responses.items()))
+
+
+CLEAN_TEXT_PATTERN: Final = r"^[^\u0000]*$"
+"""No NUL: what the API refuses in any string it reads (with lone surrogates, which
+no regex of JSON Schema can name: they are not Unicode text, RFC 8259 §8.2)."""
+
+
+def _strings_are_clean_text(document: dict[str, Any]) -> None:
+    """Every string the document describes says it holds no NUL.
+
+    The API refuses them anywhere (``api.reason.bad_char``), before any model;
+    saying so in each string's ``pattern`` keeps generated clients, and the
+    schema-based fuzzing in the tests, from calling valid what is refused.
+    A string with a format, a pattern or fixed values of its own is left as is.
+    """
+    stack: list[Any] = [document["components"]["schemas"]]
+    for item in document["paths"].values():
+        for operation in item.values():
+            stack.extend(operation.get("parameters", ()))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if node.get("type") == "string" and not node.keys() & {
+                "pattern",
+                "format",
+                "enum",
+                "const",
+            }:
+                node["pattern"] = CLEAN_TEXT_PATTERN
+            stack.extend(value for key, value in node.items() if key not in ("examples", "example"))

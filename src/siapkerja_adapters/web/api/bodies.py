@@ -20,27 +20,45 @@ from pydantic_core import PydanticCustomError
 from siapkerja_adapters.web.security import MAX_BODY_BYTES
 from siapkerja_core import Section
 from siapkerja_core.contact import MAX_EMAIL_INPUT, MAX_PHONE_INPUT
+from siapkerja_core.disclosure import MAX_PURPOSE_LENGTH
 from siapkerja_core.limits import MAX_OTP_LENGTH
 from siapkerja_core.passwords import MAX_PASSWORD_LENGTH
-from siapkerja_core.profile import MAX_NAME_LENGTH
+from siapkerja_core.profile import MAX_NAME_LENGTH, MAX_PHOTO_BYTES
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_ITEMS",
+    "MAX_JSON_KEY",
+    "MAX_JSON_TEXT",
     "MAX_PARAMETER_LENGTH",
     "MAX_PURPOSE_LENGTH",
     "MAX_QR_MODE_LENGTH",
     "MAX_TOKEN_LENGTH",
+    "NIK_INPUT_PATTERN",
     "REQUEST_MODELS",
     "CleanText",
     "QrMode",
 ]
+
+# The shape of any JSON body, checked before a model or the core structures it (a
+# 400-level nesting once reached cattrs and answered 500): generous for every real
+# body — a profile patch nests 4 deep, holds at most a few dozen items per list and
+# its longest text is a photo in base64 — and small enough that walking it is cheap.
+MAX_JSON_DEPTH: Final = 16
+"""The deepest nesting of objects and lists in a body (the top-level object is 1)."""
+MAX_JSON_ITEMS: Final = 1000
+"""The most members of one object, or items of one list."""
+MAX_JSON_KEY: Final = 128
+"""The longest member name."""
+MAX_JSON_TEXT: Final = 4 * -(-MAX_PHOTO_BYTES // 3)
+"""The longest string: a photo at its size limit, in base64."""
 
 MAX_PARAMETER_LENGTH: Final = 128
 """The longest id in a path or body (registration, reset request, consent, verifier)."""
 MAX_TOKEN_LENGTH: Final = 512
 """The API's cap on a token it reads: well above the core's ``tokens.MAX_TOKEN_LENGTH``,
 so a token too long to be one is the core's to refuse (``token.malformed``)."""
-MAX_PURPOSE_LENGTH: Final = 200
 MAX_QR_MODE_LENGTH: Final = 16
 # The API's caps on what it reads, derived from the core's limits; the core's own
 # rules decide validity below them, with its own bilingual refusals.
@@ -122,9 +140,17 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+# A NIK as typed: sixteen digits, with the separators the core drops between them
+# (nik.normalize_nik); the region and the birth date are the core's to check.
+NIK_INPUT_PATTERN: Final = r"^[ ./_\-]*(?:[0-9][ ./_\-]*){16}$"
+
+
 class Register(_Body):
-    nik: Annotated[str, _bounded(64)] = _text(
-        "Nomor Induk Kependudukan (No. KTP): 16 digits.", "3173071203940042"
+    nik: Annotated[str, _bounded(64)] = Field(
+        description="Nomor Induk Kependudukan (No. KTP): 16 digits; spaces, dots, dashes,"
+        " slashes and underscores between them are dropped.",
+        examples=["3173071203940042"],
+        json_schema_extra={"pattern": NIK_INPUT_PATTERN},
     )
     full_name: Annotated[str, _bounded(_MAX_NAME)] = _text(
         "Nama lengkap, as on the KTP.", "Galih Agan Pambayun"

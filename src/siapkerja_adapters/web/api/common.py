@@ -1,10 +1,11 @@
 """What every operation of the JSON API shares: headers, security schemes, parameters.
 
-This module owns the API's response headers, its tags, the two security
+This module owns the API's response headers, its tags, the three security
 schemes (``Authorization: Bearer <session token>``; ``X-Verifier-Key`` for a
-registered verifier reading a scanned card), the ``Accept-Language``
-parameter, the path parameters' declarations and :data:`Holder`, the signed-in
-account a bearer token stands for.
+registered verifier reading a scanned card; ``X-Registration-Secret`` for
+whoever started a registration), the ``Accept-Language`` parameter, the path
+parameters' declarations, :data:`Holder`, the signed-in account a bearer
+token stands for, and :data:`RegistrationCaller`.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ __all__ = [
     "BEARER",
     "JSON_HEADERS",
     "PUBLIC_HEADERS",
+    "REGISTRATION_SECRET",
     "TAGS",
     "VERIFIER_KEY",
     "ConsentId",
     "Holder",
     "JwkSetResponse",
     "Purpose",
+    "RegistrationCaller",
     "RegistrationId",
     "RequestId",
     "accept_language",
@@ -69,6 +72,14 @@ VERIFIER_KEY: Final = APIKeyHeader(
     description="A registered verifier's API key (Karirhub, a BLK, BNSP …). Scopes: "
     + ", ".join(SCOPES)
     + ".",
+    auto_error=False,
+)
+
+REGISTRATION_SECRET: Final = APIKeyHeader(
+    name="X-Registration-Secret",
+    scheme_name="registrationSecret",
+    description="The `secret` of the registration, answered once by POST /v1/registrations:"
+    " every later call on the registration sends it.",
     auto_error=False,
 )
 
@@ -141,3 +152,23 @@ async def signed_in_account(
 
 Holder = Annotated[CoreAccount, Depends(signed_in_account)]
 """A parameter whose value is the signed-in account."""
+
+
+def registration_caller(
+    request: Request,
+    registration_id: RegistrationId,
+    secret: Annotated[str | None, Security(REGISTRATION_SECRET)] = None,
+) -> str:
+    """The registration's id, once the caller proved it started it: a 401 problem
+    (``registration.secret_required``) otherwise, whether or not the id exists.
+
+    A dependency, checked before the body is validated. The check is one HMAC:
+    it runs on the event loop.
+    """
+    svc, _threads = request.scope[API_CONTEXT]
+    svc.check_registration_secret(registration_id, secret)
+    return registration_id
+
+
+RegistrationCaller = Annotated[str, Depends(registration_caller)]
+"""The id of a registration whose secret the request carries."""

@@ -22,7 +22,7 @@ from . import models as m
 from .common import (
     JSON_HEADERS,
     Holder,
-    RegistrationId,
+    RegistrationCaller,
     RequestId,
     bearer_token,
     json_response,
@@ -57,9 +57,10 @@ def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         registration = await pool.run(svc.register, body.nik, body.full_name, body.mother_name)
         # Below the URL asked, wherever the host put the router (mount, prefix).
         location = f"{request.url.path.rstrip('/')}/{registration.id}"
-        return json_response(m.Registration.from_core(registration), 201, {"Location": location})
+        body = m.Registration.from_core(registration, secret=registration.secret)
+        return json_response(body, 201, {"Location": location})
 
-    journey_errors = problem_responses(404, 405, 409, 410, 413, 422, 429, 500, 503)
+    journey_errors = problem_responses(401, 404, 405, 409, 410, 413, 422, 429, 500, 503)
 
     @router.get(
         "/registrations/{registration_id}",
@@ -68,9 +69,9 @@ def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         summary="The current state of a registration",
         response_model=m.Registration,
         response_description="The registration.",
-        responses=problem_responses(404, 405, 413, 422, 500),
+        responses=problem_responses(401, 404, 405, 413, 422, 500),
     )
-    async def get_registration(registration_id: RegistrationId) -> Response:
+    async def get_registration(registration_id: RegistrationCaller) -> Response:
         registration = await pool.run(svc.registration, registration_id)
         return json_response(m.Registration.from_core(registration))
 
@@ -83,7 +84,9 @@ def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         response_description="The registration, now pending_otp.",
         responses=journey_errors,
     )
-    async def submit_contact(registration_id: RegistrationId, body: b.SubmitContact) -> Response:
+    async def submit_contact(
+        registration_id: RegistrationCaller, body: b.SubmitContact
+    ) -> Response:
         registration = await pool.run(
             lambda: svc.submit_contact(
                 registration_id, email=body.email, phone=body.phone, password=body.password
@@ -100,7 +103,7 @@ def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         response_description="The registration with its new code state.",
         responses=journey_errors,
     )
-    async def resend_otp(registration_id: RegistrationId) -> Response:
+    async def resend_otp(registration_id: RegistrationCaller) -> Response:
         return json_response(
             m.Registration.from_core(await pool.run(svc.resend_otp, registration_id))
         )
@@ -114,7 +117,7 @@ def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         response_description="The registration.",
         responses=journey_errors,
     )
-    async def change_phone(registration_id: RegistrationId, body: b.ChangePhone) -> Response:
+    async def change_phone(registration_id: RegistrationCaller, body: b.ChangePhone) -> Response:
         registration = await pool.run(lambda: svc.change_phone(registration_id, phone=body.phone))
         return json_response(m.Registration.from_core(registration))
 
@@ -128,7 +131,7 @@ def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         response_description="The new account and its session.",
         responses=journey_errors,
     )
-    async def confirm_otp(registration_id: RegistrationId, body: b.ConfirmOtp) -> Response:
+    async def confirm_otp(registration_id: RegistrationCaller, body: b.ConfirmOtp) -> Response:
         account = await pool.run(svc.confirm_otp, registration_id, body.code)
         return json_response(m.SignedIn.from_core(account), 201)
 

@@ -56,11 +56,12 @@ class OtpState(_Out):
 
 
 class Registration(_Out):
-    """A registration as the API shows it: contacts masked, no secret."""
+    """A registration as the API shows it: contacts masked; once confirmed, neither the
+    name nor the account (the new account's own session shows them)."""
 
     id: str
     status: RegistrationStatus
-    full_name: str
+    full_name: str | None
     nik_masked: str
     email_masked: str | None
     phone_masked: str | None
@@ -69,14 +70,24 @@ class Registration(_Out):
     otp: OtpState | None
     sms_failure: str | None
     account_id: str | None
+    secret: Annotated[
+        str | None,
+        Field(
+            description="Answered once, by step 1: send it as `X-Registration-Secret` on every"
+            " later call on this registration; null afterwards."
+        ),
+    ] = None
 
     @classmethod
-    def from_core(cls, registration: CoreRegistration) -> Registration:
+    def from_core(cls, registration: CoreRegistration, secret: str | None = None) -> Registration:
         otp, email = registration.otp, registration.email
+        # After step 3 the registration says only that it is done: whoever holds its
+        # id (and secret) does not learn the account's id or the name from it.
+        confirmed = registration.status is RegistrationStatus.CONFIRMED
         return cls(
             id=registration.id,
             status=registration.status,
-            full_name=registration.full_name,
+            full_name=None if confirmed else registration.full_name,
             nik_masked=mask_nik(registration.nik),
             email_masked=None if email is None else mask_email(email),
             phone_masked=registration.phone_masked,
@@ -84,7 +95,8 @@ class Registration(_Out):
             expires_at=registration.expires_at,
             otp=None if otp is None else OtpState.from_core(otp),
             sms_failure=registration.sms_failure,
-            account_id=registration.account_id,
+            account_id=None,
+            secret=secret,
         )
 
 

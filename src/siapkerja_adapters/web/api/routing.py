@@ -2,8 +2,9 @@
 
 This module owns :class:`ProblemRoute`, the route class of every API
 operation. Before FastAPI sees a body it is read here under the API's rules
-(at most :data:`~.bodies.MAX_BODY_BYTES`, UTF-8, strict JSON — no ``NaN`` —
-and no NUL or lone surrogate anywhere), whatever the ``Content-Type``. Every
+(a JSON ``Content-Type``, at most :data:`~.bodies.MAX_BODY_BYTES` however it
+is sent, UTF-8, strict JSON — no ``NaN`` —, no NUL or lone surrogate anywhere,
+and within the limits of shape of :mod:`~.bodies`: nesting, items, lengths). Every
 failure becomes an RFC 9457 problem document of
 :mod:`~siapkerja_adapters.web.problems`: pydantic's validation errors become
 ONE ``request.invalid_body`` (or ``request.invalid_parameter``) problem that
@@ -19,14 +20,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from siapkerja_core import translations
@@ -35,9 +38,17 @@ from siapkerja_core.service import Siapkerja
 
 from ..problems import RequestError, internal_problem, negotiate_language, problem_response
 from ..threads import WorkerThreads
-from .bodies import MAX_BODY_BYTES
+from .bodies import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_JSON_ITEMS, MAX_JSON_KEY, MAX_JSON_TEXT
 
-__all__ = ["API_CONTEXT", "ProblemRoute", "fallback_route", "route_class"]
+__all__ = [
+    "API_CONTEXT",
+    "ProblemRoute",
+    "any_character",
+    "fallback_route",
+    "is_json_media_type",
+    "parse_json",
+    "route_class",
+]
 
 logger = logging.getLogger("siapkerja.web.api")
 
@@ -45,6 +56,7 @@ API_CONTEXT: Final = "siapkerja.api"
 """The request scope's key for the (service, worker threads) an operation runs with."""
 
 _MAX_SHOWN_FIELD: Final = 100  # an unknown member's name is echoed, but not a megabyte of it
+_MAX_REFUSALS: Final = 50  # a problem lists every invalid field, up to this many
 
 # Why a value is refused: a catalogue key (``api.reason.*``) and its params.
 Reason = tuple[str, Mapping[str, object]]
@@ -152,30 +164,69 @@ def _clean_text(value: str) -> bool:
     return True
 
 
-def _unclean_strings(data: object) -> list[str]:
-    """Where a parsed body holds NUL or lone surrogates (every place, in document order)."""
-    found: list[str] = []
-    stack: list[tuple[object, str]] = [(data, "$")]
-    while stack:
-        value, path = stack.pop()
+def _refusals_of(data: object) -> list[tuple[str, Reason]]:
+    """Where a parsed body breaks the API's rules of shape, in document order: NUL or lone
+    surrogates, nesting deeper than :data:`~.bodies.MAX_JSON_DEPTH`, more than
+    :data:`~.bodies.MAX_JSON_ITEMS` members or items, a member name or string too long.
+
+    Iterative, and nothing below a refused value is visited: however hostile the
+    body, this stays within the limits it checks.
+    """
+    found: list[tuple[str, Reason]] = []
+    stack: list[tuple[object, str, int]] = [(data, "$", 1)]
+    while stack and len(found) < _MAX_REFUSALS:
+        value, path, depth = stack.pop()
         if isinstance(value, str):
-            if not _clean_text(value):
-                found.append(path)
-        elif isinstance(value, dict):
-            children = []
+            if len(value) > MAX_JSON_TEXT:
+                found.append((path, ("api.reason.too_long_text", {"limit": MAX_JSON_TEXT})))
+            elif not _clean_text(value):
+                found.append((path, _BAD_CHAR))
+            continue
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            found.append((path, ("api.reason.too_deep", {"limit": MAX_JSON_DEPTH})))
+            continue
+        if len(value) > MAX_JSON_ITEMS:
+            found.append((path, ("api.reason.too_long_items", {"limit": MAX_JSON_ITEMS})))
+            continue
+        children: list[tuple[object, str, int]] = []
+        if isinstance(value, dict):
             for key, item in value.items():
-                if not _clean_text(key):
-                    found.append(path)
+                if len(key) > MAX_JSON_KEY:
+                    found.append((path, ("api.reason.too_long_key", {"limit": MAX_JSON_KEY})))
                     continue
-                children.append((item, key if path == "$" else f"{path}.{key}"))
-            stack.extend(reversed(children))
-        elif isinstance(value, list):
-            stack.extend(reversed([(item, f"{path}[{index}]") for index, item in enumerate(value)]))
+                if not _clean_text(key):
+                    found.append((path, _BAD_CHAR))
+                    continue
+                children.append((item, key if path == "$" else f"{path}.{key}", depth + 1))
+        else:
+            children = [(item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value)]
+        stack.extend(reversed(children))
     return found
 
 
 def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """``application/json`` or ``application/<anything>+json``, whatever its parameters."""
+    media_type = content_type.partition(";")[0].strip().lower()
+    kind, _, subtype = media_type.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def _require_json(request: Request, raw: bytes | None) -> None:
+    """A body must say it is JSON: a cross-site form or ``text/plain`` "simple" request
+    (no CORS preflight) must not reach an operation. Checked before the body is read
+    (``raw`` is ``None``) and after: an empty body with no type is let through, to be
+    refused as missing."""
+    content_type = request.headers.get("content-type")
+    if content_type is None and not raw:
+        return
+    if content_type is None or not is_json_media_type(content_type):
+        raise RequestError("unsupported_media_type", media_type=(content_type or "")[:100])
 
 
 async def _read_body(request: Request) -> bytes:
@@ -184,11 +235,18 @@ async def _read_body(request: Request) -> bytes:
         raise RequestError("too_large", max_bytes=MAX_BODY_BYTES)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise RequestError("too_large", max_bytes=MAX_BODY_BYTES)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise RequestError("too_large", max_bytes=MAX_BODY_BYTES)
+            chunks.append(chunk)
+    except HTTPException as exc:
+        # The application's body limit (security.BodyLimitMiddleware) counts the
+        # streamed bytes of a chunked body too, and refuses from inside the read.
+        if exc.status_code == 413:
+            raise RequestError("too_large", max_bytes=MAX_BODY_BYTES) from None
+        raise
     return b"".join(chunks)
 
 
@@ -204,9 +262,9 @@ def parse_json(raw: bytes) -> object | None:
         data: object = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         raise _refusal("invalid_body", "$", _NOT_JSON) from None
-    unclean = _unclean_strings(data)
-    if unclean:
-        raise invalid_request([(True, path, _BAD_CHAR) for path in unclean])
+    refusals = _refusals_of(data)
+    if refusals:
+        raise invalid_request([(True, path, reason) for path, reason in refusals])
     return data
 
 
@@ -237,6 +295,11 @@ class ProblemRoute(APIRoute):
     threads: ClassVar[WorkerThreads | None] = None
     """Where the operations' facade calls run (set by :func:`route_class`)."""
 
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        # "/v1/me" is not "/v1/me\n": Starlette's "$" matches before a final newline.
+        self.path_regex = _whole_path(self.path_regex)
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         # HEAD is a GET without its body, as Starlette's own routes answer it (FastAPI's
         # do not); not a method of its own in the document.
@@ -261,7 +324,9 @@ class ProblemRoute(APIRoute):
             request.scope[API_CONTEXT] = (service, threads)
             try:
                 if reads_body:
+                    _require_json(request, None)
                     raw = await _read_body(request)
+                    _require_json(request, raw)
                     request = _ReadRequest(request, raw, parse_json(raw))
                 return await handler(request)
             except RequestValidationError as exc:
@@ -300,10 +365,34 @@ def fallback_route(routes: Sequence[BaseRoute]) -> Route:
             return problem_response(error, lang, headers={"Allow": ", ".join(sorted(allowed))})
         return problem_response(RequestError("not_found"), lang)
 
-    return Route(
-        "/{path:path}",
-        endpoint,
-        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        name="api_fallback",
-        include_in_schema=False,
+    return any_character(
+        Route(
+            "/{path:path}",
+            endpoint,
+            methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            name="api_fallback",
+            include_in_schema=False,
+        )
     )
+
+
+RouteT = TypeVar("RouteT", Route, Mount)
+
+
+def any_character(route: RouteT) -> RouteT:
+    """``route`` matching paths with any character in its ``{path:path}`` part.
+
+    Starlette's path patterns stop at a newline (``.`` without ``DOTALL``), so
+    ``/api/v1/%0A/x`` fell out of the API's mount into the pages' HTML 404: the
+    mount and the fallback take every path below them. Their end is the path's
+    end (``\\Z``), not ``$``, which also matches before a final newline.
+    """
+    route.path_regex = _whole_path(route.path_regex, re.DOTALL)
+    return route
+
+
+def _whole_path(regex: re.Pattern[str], flags: int = 0) -> re.Pattern[str]:
+    pattern = regex.pattern
+    if pattern.endswith("$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern, regex.flags | flags)

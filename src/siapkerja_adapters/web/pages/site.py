@@ -34,6 +34,7 @@ from siapkerja_adapters.web.security import csrf_token, new_session, verify_csrf
 from siapkerja_adapters.web.threads import WorkerThreads
 from siapkerja_core import translations
 from siapkerja_core.errors import LoginError, SiapkerjaError
+from siapkerja_core.profile import MAX_DESCRIPTION_LENGTH
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.views import Account
 
@@ -63,7 +64,10 @@ RESET_KEY: Final = "reset"
 FLASH_KEY: Final = "flash"
 """Messages kept for the next page."""
 _FLASHES_KEPT: Final = 4
-_FORM_PART_BYTES: Final = 64 * 1024
+_FORM_PART_BYTES: Final = 4 * MAX_DESCRIPTION_LENGTH
+"""The largest text field of a form (400 above): the longest text a page takes, a
+description, in UTF-8's widest characters. A form is flat (at most 200 fields, no
+nesting); its uploads are limited by the body limit and the photo's own."""
 
 
 def get_route(path: str, endpoint: Endpoint, name: str) -> Route:
