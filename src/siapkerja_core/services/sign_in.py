@@ -122,6 +122,11 @@ class SignIn:
         generation: int | None = None
         if account is not None and account.active:
             generation = self._send_reset_code(account, now)
+        else:
+            # The same counter reads a known identifier's send makes (its daily caps),
+            # on keys no phone or NIK has: when the counters are down, an unknown
+            # identifier is refused exactly as a known one is, not told apart by a 202.
+            self.codes.daily_refusal(f"none:{identifier}", f"none:{identifier}", now)
         request = PasswordResetRecord(
             id=self.ctx.new_id(),
             account_id=None if account is None else account.id,
