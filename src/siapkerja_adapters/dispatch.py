@@ -83,7 +83,6 @@ class OutboxThread:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        outbox = self._svc.outbox
         while not self._stopping.is_set():
             self._event.wait(self.poll)
             self._event.clear()
@@ -91,6 +90,7 @@ class OutboxThread:
                 break
             try:
                 with self._batch_lock:
+                    outbox = self._svc.outbox
                     report = outbox.drain(batch=self.batch)
                     idle = report.claimed == 0 and outbox.pending() == 0
             except Exception:  # the thread must outlive a storage outage or a sender bug

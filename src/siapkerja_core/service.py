@@ -212,7 +212,7 @@ class Siapkerja:
             policy=self.policy,
             hasher=self._hasher,
             listening=lambda: self._plugins.listening,
-            wake=self._wake_outbox,
+            wake=self.wake_outbox,
         )
 
     @cached_property
@@ -252,7 +252,9 @@ class Siapkerja:
             return self._outbox_drain()
         return self.outbox.drain()
 
-    def _wake_outbox(self) -> None:
+    def wake_outbox(self) -> None:
+        """Have the dispatcher look at the outbox now (called after each enqueueing commit;
+        ``siapkerja serve`` calls it at start for messages a stopped process left)."""
         if self._outbox_wake is not None:
             self._outbox_wake()
         else:

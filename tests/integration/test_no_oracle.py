@@ -58,6 +58,7 @@ def _service(tmp_path: Path, **settings: object) -> Siapkerja:
         database_url=f"sqlite:///{tmp_path}/siapkerja.sqlite3",
         sms="http",
         sms_token=FakeSmsGateway.TOKEN,
+        sms_message_id_path="data.message_id",
         sms_timeout=2,
         sms_retries=0,
         sms_dispatch="thread",
@@ -83,9 +84,11 @@ def _import_people(svc: Siapkerja, count: int) -> list[str]:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Callable[..., tuple[LiveServer, Siapkerja]]]:
     stack: list[Any] = []
+    services: list[Siapkerja] = []
 
     def start(**settings: object) -> tuple[LiveServer, Siapkerja]:
         svc = _service(tmp_path, **settings)
+        services.append(svc)
         server = live_server(lambda _url: create_app(svc))
         stack.append(server)
         return server.__enter__(), svc
@@ -93,6 +96,8 @@ def served(tmp_path: Path) -> Iterator[Callable[..., tuple[LiveServer, Siapkerja
     yield start
     for server in reversed(stack):
         server.__exit__(None, None, None)
+    for svc in services:
+        svc.storage.dispose()  # type: ignore[attr-defined]
 
 
 def _reset(client: httpx.Client, identifier: str) -> tuple[float, httpx.Response]:

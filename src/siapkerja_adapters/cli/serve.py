@@ -8,6 +8,7 @@ process through the environment and :func:`reload_factory` rebuilds the app ther
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -57,6 +58,8 @@ def build_app(
     if dev and svc.settings.get("card_base_url") is None:
         base = f"http://{_url_host(host)}:{port}{root_path.rstrip('/')}/v/"
         svc = connect(config=config, card_base_url=base)
+    with contextlib.suppress(SiapkerjaError):  # a port left empty says so when it is used
+        svc.wake_outbox()  # SMS a stopped server left in the outbox go out now
     return create_app(svc, dev=dev)
 
 
