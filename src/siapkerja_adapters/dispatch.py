@@ -29,6 +29,7 @@ import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
+from siapkerja_core.ports import StorageError
 from siapkerja_core.services import DispatchReport
 
 if TYPE_CHECKING:
@@ -93,9 +94,15 @@ class OutboxThread:
                     outbox = self._svc.outbox
                     report = outbox.drain(batch=self.batch)
                     idle = report.claimed == 0 and outbox.pending() == 0
-            except Exception:  # the thread must outlive a storage outage or a sender bug
-                logger.exception("sms outbox: delivery failed; trying again in %ss", self.poll)
-                continue
+            except StorageError as error:
+                # The storage is down or closed (a server shutting down, a test's disposed
+                # database): end here; the next commit that enqueues starts a new thread,
+                # and the messages wait in the outbox meanwhile.
+                logger.warning("sms outbox: storage unavailable (%s); the thread ends", error.code)
+                break
+            except Exception:  # a sender bug: logged, and the thread ends the same way
+                logger.exception("sms outbox: delivery failed; the thread ends")
+                break
             _log(report)
             if idle:
                 # Nothing waits, not even a retry: end, and let the next wake() start
@@ -168,6 +175,10 @@ def run_worker(
     while not stop.is_set():
         try:
             report = svc.outbox.deliver_due(limit=batch, lease=lease)
+        except StorageError as error:
+            logger.warning("sms worker: storage unavailable (%s); again in %ss", error.code, poll)
+            stop.wait(poll)
+            continue
         except Exception:
             logger.exception("sms worker: a round failed; trying again in %ss", poll)
             stop.wait(poll)

@@ -31,6 +31,7 @@ import httpx
 import pytest
 
 from siapkerja_adapters.connect import connect
+from siapkerja_adapters.sql.crypto import generate_key_setting
 from siapkerja_adapters.web import create_app
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
@@ -56,6 +57,7 @@ def _service(tmp_path: Path, **settings: object) -> Siapkerja:
         load_entrypoints=False,
         hasher=PasswordHasher.fast_for_tests(),
         database_url=f"sqlite:///{tmp_path}/siapkerja.sqlite3",
+        storage_key=generate_key_setting(),
         sms="http",
         sms_token=FakeSmsGateway.TOKEN,
         sms_message_id_path="data.message_id",
