@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Final
 
 from siapkerja_adapters import builtin
+from siapkerja_adapters.dispatch import install_dispatcher
 from siapkerja_core import translations
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.events import AdapterBuilt
@@ -207,4 +208,5 @@ def connect(
         service.emit(
             AdapterBuilt(kind=kind, adapter=resolved.adapter_name(kind), occurred_at=service.now())
         )
+    install_dispatcher(service)  # sms_dispatch: who sends the outbox's messages
     return service

@@ -65,6 +65,7 @@ def _code_from(svc: Siapkerja, phone: str) -> str:
     last_to = getattr(svc.sms, "last_to", None)
     if last_to is None:
         raise RuntimeError("the demo needs an SMS adapter with an outbox (console or memory)")
+    svc.deliver_outbox()  # the SMS goes after the answer: wait for it as a phone would
     message = last_to(phone)
     if message is None:
         raise RuntimeError(f"no SMS was recorded for {phone}")

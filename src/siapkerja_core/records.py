@@ -32,6 +32,7 @@ __all__ = [
     "ConsentRecord",
     "OtpChallenge",
     "OtpPurpose",
+    "OutboxMessage",
     "PasswordResetRecord",
     "RegistrationRecord",
     "RegistrationStatus",
@@ -186,9 +187,62 @@ class OtpChallenge:
         """The last send failed: it does not count against the caps and resend works."""
         return attrs.evolve(self, delivered=False, sent_at=self.sent_at[:-1], last_failure=reason)
 
+    def with_late_delivery(self, now: datetime) -> OtpChallenge:
+        """A send recorded as failed went through on a later attempt (the durable outbox).
+
+        Counted again as a send at ``now`` (it costs, and the cooldown runs from it).
+        """
+        if self.delivered:
+            return self
+        return attrs.evolve(self, delivered=True, sent_at=(*self.sent_at, now), last_failure=None)
+
     def spent(self) -> OtpChallenge:
         """The code was accepted: it never works again."""
         return attrs.evolve(self, used=True)
+
+
+@frozen(kw_only=True)
+class OutboxMessage:
+    """One SMS waiting in the durable outbox, written in the transaction that needs it.
+
+    ``id`` is also the idempotency key handed to the sender, so a message sent
+    twice (a worker killed after the gateway took it) is deduplicated by the
+    gateway. ``subject_id`` and ``generation`` tie a one-time code's message to
+    its challenge: once the challenge moved on (a resend, a confirmation), the
+    message is worthless and dropped instead of sent. ``to`` and ``text`` are
+    personal data and a code: storage encrypts them, and the repr leaves ``text`` out.
+
+    ``available_at`` is when the next attempt may run (retries are scheduled
+    by moving it); ``claimed_until`` is the lease of the dispatcher that took
+    it, after which another may (a killed worker's messages come back).
+    """
+
+    id: str
+    to: str
+    text: str = field(repr=False)
+    created_at: datetime
+    available_at: datetime
+    expires_at: datetime | None = None
+    subject_id: str | None = None
+    generation: int | None = None
+    purpose: str | None = None
+    attempts: int = 0
+    last_failure: str | None = None
+    claimed_until: datetime | None = None
+
+    def due(self, now: datetime) -> bool:
+        """Whether a dispatcher may take it at ``now``: available and not leased."""
+        return self.available_at <= now and (
+            self.claimed_until is None or self.claimed_until <= now
+        )
+
+    def claimed(self, now: datetime, lease: timedelta) -> OutboxMessage:
+        """Taken by a dispatcher until ``now + lease``: one more attempt counted."""
+        return attrs.evolve(self, claimed_until=now + lease, attempts=self.attempts + 1)
+
+    def retry_at(self, moment: datetime, reason: str) -> OutboxMessage:
+        """The attempt failed (``reason``): released, to be tried again at ``moment``."""
+        return attrs.evolve(self, available_at=moment, claimed_until=None, last_failure=reason)
 
 
 @frozen(kw_only=True)

@@ -32,9 +32,11 @@ from siapkerja_core.services import (
     CardQr,
     CardServices,
     CheckInReceipt,
+    DispatchReport,
     Entropy,
     JourneyServices,
     ServiceContext,
+    SmsOutbox,
     SyncReport,
 )
 from siapkerja_core.settings import Settings, check_secret
@@ -113,6 +115,9 @@ class Siapkerja:
         self._hasher = hasher or PasswordHasher()
         self._entropy: Entropy = entropy or secrets
         self._pepper_bytes = self._pepper()  # a bad secret_key fails connect(), not a journey
+        # The outbox's dispatcher: None delivers inline, after the commit, in the caller.
+        self._outbox_wake: Callable[[], None] | None = None
+        self._outbox_drain: Callable[[], DispatchReport] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -207,6 +212,7 @@ class Siapkerja:
             policy=self.policy,
             hasher=self._hasher,
             listening=lambda: self._plugins.listening,
+            wake=self.wake_outbox,
         )
 
     @cached_property
@@ -215,6 +221,44 @@ class Siapkerja:
         return JourneyServices.build(
             self._context, counters=self.counters, sms=self.sms, registry=self.dukcapil
         )
+
+    # --- the SMS outbox --------------------------------------------------------------------
+
+    @property
+    def outbox(self) -> SmsOutbox:
+        """The durable SMS outbox and its dispatcher (:mod:`siapkerja_core.services.outbox`)."""
+        return self.journey.outbox
+
+    def use_outbox_dispatcher(
+        self, *, wake: Callable[[], None], drain: Callable[[], DispatchReport]
+    ) -> None:
+        """Hand the outbox to a dispatcher: ``wake()`` after a commit that enqueued a message,
+        ``drain()`` for :meth:`deliver_outbox`.
+
+        ``connect()`` installs the one ``sms_dispatch`` names (a background
+        thread, or nothing when ``siapkerja worker`` delivers). Without one,
+        messages are delivered inline, after the commit, in the calling thread.
+        """
+        self._outbox_wake = wake
+        self._outbox_drain = drain
+
+    def deliver_outbox(self) -> DispatchReport:
+        """Deliver every due message now and return what happened (tests, notebooks).
+
+        With a background dispatcher this waits for its batch in flight, so
+        a message enqueued before the call has been tried when it returns.
+        """
+        if self._outbox_drain is not None:
+            return self._outbox_drain()
+        return self.outbox.drain()
+
+    def wake_outbox(self) -> None:
+        """Have the dispatcher look at the outbox now (called after each enqueueing commit;
+        ``siapkerja serve`` calls it at start for messages a stopped process left)."""
+        if self._outbox_wake is not None:
+            self._outbox_wake()
+        else:
+            self.outbox.drain()
 
     # --- the journey: registration ----------------------------------------------------
 
@@ -234,11 +278,12 @@ class Siapkerja:
     def submit_contact(
         self, registration_id: str, *, email: str, phone: str, password: str
     ) -> Registration:
-        """Step 2: e-mail, mobile number and password; sends the SMS code.
+        """Step 2: e-mail, mobile number and password; the SMS code goes to the outbox.
 
-        A failed SMS does not raise: the registration is ``pending_otp`` with
-        ``sms_failure`` set and ``otp.delivered`` false, and :meth:`resend_otp` works
-        as soon as the sender is back.
+        The SMS is sent after the answer (:attr:`outbox`). A failed SMS does not
+        raise: once the dispatcher tried, the registration (:meth:`registration`)
+        has ``sms_failure`` set and ``otp.delivered`` false, and :meth:`resend_otp`
+        works at once; the outbox keeps retrying the message meanwhile.
 
         :raises InvalidEmail: ``email.*``. :raises InvalidPhone: ``phone.*``.
         :raises WeakPassword: ``password.*``.

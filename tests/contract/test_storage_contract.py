@@ -10,6 +10,8 @@ the SQL adapter (SQLite and PostgreSQL) when it lands — add its factory to
   additions exactly one succeeds and the others get ``AccountConflict``;
 * sessions end per account; counters take slots atomically: N racing hits on a
   key capped at L allow exactly L, from threads and from processes.
+* the SMS outbox commits with its transaction and hands each due message to
+  one claimer at a time, under a lease.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from siapkerja_core.records import (
     ConsentRecord,
     OtpChallenge,
     OtpPurpose,
+    OutboxMessage,
     PasswordResetRecord,
     RegistrationRecord,
     RegistrationStatus,
@@ -799,3 +802,109 @@ def test_a_profile_with_a_large_photo_round_trips(storage: Storage) -> None:
     subject = storage.scan_subject(card(1).card_ref)
     assert subject is not None
     assert subject.profile == profile
+
+
+# --- the durable SMS outbox ---------------------------------------------------------------
+
+LEASE = timedelta(seconds=30)
+
+
+def _message(n: int, *, at: datetime = NOW, subject: str | None = None) -> OutboxMessage:
+    return OutboxMessage(
+        id=f"msg-{n:04d}",
+        to=f"+62812{n:08d}",
+        text=f"Kode SIAPkerja Anda: {n:06d}",
+        created_at=at,
+        available_at=at,
+        expires_at=at + timedelta(minutes=5),
+        subject_id=subject,
+        generation=None if subject is None else 1,
+        purpose=None if subject is None else "registration",
+    )
+
+
+def test_an_outbox_message_commits_with_its_transaction_or_not_at_all(storage: Storage) -> None:
+    def failing_request() -> None:
+        with storage.transaction() as tx:
+            tx.outbox.add(_message(1))
+            raise RuntimeError("the request failed after enqueueing")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
+    with storage.transaction() as tx:
+        assert tx.outbox.get("msg-0001") is None
+        tx.outbox.add(_message(2, subject="reg-2"))
+        assert tx.outbox.get("msg-0002") == _message(2, subject="reg-2")  # its own write
+    with storage.transaction() as tx:
+        assert tx.outbox.get("msg-0002") == _message(2, subject="reg-2")
+        assert tx.outbox.count() == 1
+
+
+def test_the_outbox_claims_due_messages_oldest_first_under_a_lease(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        for n in (3, 1, 2):
+            tx.outbox.add(_message(n, at=NOW + timedelta(seconds=n)))
+        tx.outbox.add(_message(9, at=NOW + timedelta(hours=1)))  # not due yet
+    later = NOW + timedelta(seconds=10)
+    with storage.transaction() as tx:
+        first = tx.outbox.claim(now=later, lease=LEASE, limit=2)
+    assert [m.id for m in first] == ["msg-0001", "msg-0002"]
+    assert all(m.claimed_until == later + LEASE and m.attempts == 1 for m in first)
+    with storage.transaction() as tx:
+        rest = tx.outbox.claim(now=later, lease=LEASE, limit=10)
+        assert [m.id for m in rest] == ["msg-0003"]  # the leased ones are not offered
+        assert tx.outbox.claim(now=later, lease=LEASE, limit=10) == []
+    # The lease ran out (a killed worker): the message comes back, one more attempt counted.
+    with storage.transaction() as tx:
+        again = tx.outbox.claim(now=later + LEASE, lease=LEASE, limit=10)
+    assert [(m.id, m.attempts) for m in again] == [
+        ("msg-0001", 2),
+        ("msg-0002", 2),
+        ("msg-0003", 2),
+    ]
+
+
+def test_an_outbox_retry_is_rescheduled_and_a_sent_message_deleted(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        tx.outbox.add(_message(1))
+        tx.outbox.add(_message(2))
+    with storage.transaction() as tx:
+        one, two = tx.outbox.claim(now=NOW, lease=LEASE, limit=10)
+        tx.outbox.put(one.retry_at(NOW + timedelta(minutes=1), "http_503"))
+        tx.outbox.delete(two.id)
+        tx.outbox.delete("msg-unknown")  # ignored
+    with storage.transaction() as tx:
+        assert tx.outbox.count() == 1
+        stored = tx.outbox.get("msg-0001")
+        assert stored is not None
+        assert (stored.last_failure, stored.claimed_until) == ("http_503", None)
+        assert tx.outbox.claim(now=NOW + timedelta(seconds=59), lease=LEASE, limit=10) == []
+        [due] = tx.outbox.claim(now=NOW + timedelta(minutes=1), lease=LEASE, limit=10)
+    assert (due.id, due.attempts, due.text) == ("msg-0001", 2, _message(1).text)
+
+
+def test_concurrent_outbox_claims_never_share_a_message(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        for n in range(60):
+            tx.outbox.add(_message(n, at=NOW + timedelta(milliseconds=n)))
+    later = NOW + timedelta(seconds=1)
+    taken: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(6)
+
+    def claimer() -> None:
+        barrier.wait()
+        while True:
+            with storage.transaction() as tx:
+                batch = tx.outbox.claim(now=later, lease=LEASE, limit=7)
+            if not batch:
+                return
+            with lock:
+                taken.extend(m.id for m in batch)
+
+    threads = [threading.Thread(target=claimer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(taken) == [f"msg-{n:04d}" for n in range(60)]  # each once, none lost

@@ -607,7 +607,6 @@ def test_transient_faults_are_retried(gateway, make_sender, fault) -> None:
     sender = make_sender()
     assert sender.send(TO, TEXT).message_id == "gw-000001"
     assert gateway.request_count == 2
-    assert sender.pending() == []
 
 
 def test_a_refusal_is_not_retried(gateway, make_sender) -> None:
@@ -672,113 +671,52 @@ def test_testing_mode_drops_the_waits(gateway, make_sender, retry_waits) -> None
     assert retry_waits == [0.0, 0.0]
 
 
-# --- SMS: the outbox -----------------------------------------------------------------------------
+# --- SMS: what the durable outbox needs to know of a failure -------------------------------------
 
 
-def test_a_failed_send_raises_and_waits_in_the_outbox(gateway, make_sender) -> None:
+def test_a_failed_send_says_it_may_be_retried_and_keeps_nothing(gateway, make_sender) -> None:
+    """The per-process outbox is gone: the durable one (in the database) retries."""
     sender = make_sender(retries=1)
     gateway.script(status(503), reset())
     with pytest.raises(SmsDeliveryError) as caught:
         sender.send(TO, TEXT, idempotency_key="otp-9")
     assert caught.value.full_code == "sms.unavailable"
-    assert caught.value.params["queued"] is True
-    [pending] = sender.pending()
-    assert (pending.to, pending.text, pending.idempotency_key) == (TO, TEXT, "otp-9")
-    assert pending.attempts == 1
-    assert "482913" not in repr(pending)
+    assert caught.value.params["retryable"] is True
+    assert caught.value.params["retry_after"] is None
+    assert not hasattr(sender, "pending")
+    assert not hasattr(sender, "flush")
     assert gateway.delivered == []
-
-    report = sender.flush()
-    assert [r.message_id for r in report.sent] == ["gw-000001"]
-    assert (report.pending, report.dropped) == (0, 0)
-    assert sender.pending() == []
-    assert gateway.requests[-1].headers["idempotency-key"] == "otp-9"
-    # A retry of the original request now gets the flushed receipt, without a request.
-    count = gateway.request_count
-    assert sender.send(TO, TEXT, idempotency_key="otp-9") == report.sent[0]
-    assert gateway.request_count == count
+    # The outbox's next attempt, with the same key, goes through once.
+    receipt = sender.send(TO, TEXT, idempotency_key="otp-9")
+    assert [d.message_id for d in gateway.delivered] == [receipt.message_id]
 
 
-def test_a_message_the_gateway_took_is_not_sent_twice_by_the_outbox(gateway, make_sender) -> None:
+def test_a_refusal_is_permanent(gateway, make_sender) -> None:
+    gateway.script(status(400))
+    with pytest.raises(SmsDeliveryError) as caught:
+        make_sender().send(TO, TEXT)
+    assert (caught.value.params["reason"], caught.value.params["retryable"]) == ("http_400", False)
+    assert gateway.request_count == 1
+
+
+def test_a_long_retry_after_is_handed_to_the_outbox(gateway, make_sender, retry_waits) -> None:
+    """Longer than ``max_retry_after``: no wait in the call; the outbox waits as told."""
+    gateway.script(status(429, retry_after="120"))
+    with pytest.raises(SmsDeliveryError) as caught:
+        make_sender(retries=3).send(TO, TEXT)
+    assert caught.value.params["retryable"] is True
+    assert caught.value.params["retry_after"] == 120.0
+    assert gateway.request_count == 1
+    assert retry_waits == []
+
+
+def test_a_message_the_gateway_took_is_not_sent_twice_by_a_retry(gateway, make_sender) -> None:
     sender = make_sender(retries=0)
     gateway.script(slow(BEYOND_TIMEOUT))  # taken, but the answer came too late
     with pytest.raises(SmsDeliveryError):
         sender.send(TO, TEXT, idempotency_key="otp-late")
-    assert len(sender.pending()) == 1
-    report = sender.flush()
-    assert len(report.sent) == 1
+    sender.send(TO, TEXT, idempotency_key="otp-late")  # the outbox's next attempt
     assert len(gateway.delivered) == 1  # the gateway deduplicated the key
-
-
-def test_send_takes_over_a_pending_message_with_the_same_key(gateway, make_sender) -> None:
-    sender = make_sender(retries=0)
-    gateway.fail_next(1)
-    with pytest.raises(SmsDeliveryError):
-        sender.send(TO, TEXT, idempotency_key="k")
-    receipt = sender.send(TO, TEXT, idempotency_key="k")
-    assert sender.pending() == []
-    assert sender.flush().sent == ()
-    assert [d.message_id for d in gateway.delivered] == [receipt.message_id]
-
-
-def test_flush_keeps_failing_messages_until_the_attempts_run_out(gateway, make_sender) -> None:
-    sender = make_sender(retries=0, outbox_max_attempts=3)
-    gateway.fail_next(10)
-    with pytest.raises(SmsDeliveryError):
-        sender.send(TO, TEXT, idempotency_key="k")
-    report = sender.flush()
-    assert (report.sent, report.pending, report.dropped) == ((), 1, 0)
-    assert sender.pending()[0].attempts == 2
-    assert sender.pending()[0].last_failure == "http_503"
-    report = sender.flush()
-    assert (report.pending, report.dropped) == (0, 1)
-    assert sender.pending() == []
-
-
-def test_flush_drops_messages_older_than_their_lifetime(gateway, make_sender) -> None:
-    now = [datetime(2026, 1, 5, 8, 0, tzinfo=UTC)]
-    sender = make_sender(retries=0, clock=lambda: now[0], outbox_max_age=timedelta(minutes=5))
-    gateway.fail_next(1)
-    with pytest.raises(SmsDeliveryError):
-        sender.send(TO, TEXT, idempotency_key="old")
-    now[0] += timedelta(minutes=5, seconds=1)
-    report = sender.flush()
-    assert (report.sent, report.dropped) == ((), 1)
-    assert gateway.request_count == 1  # no attempt for an expired code
-
-
-def test_the_outbox_is_bounded(gateway, make_sender, caplog) -> None:
-    sender = make_sender(retries=0, outbox_limit=2)
-    gateway.fail_next(3)
-    for n in range(3):
-        with pytest.raises(SmsDeliveryError):
-            sender.send(f"+62812000000{n}", TEXT, idempotency_key=f"k{n}")
-    assert [m.idempotency_key for m in sender.pending()] == ["k1", "k2"]
-    assert any("outbox_full" in r.getMessage() for r in caplog.records)
-
-
-def test_a_newer_message_to_the_same_number_supersedes_pending_ones(gateway, make_sender) -> None:
-    sender = make_sender(retries=0)
-    gateway.fail_next(2)
-    for key in ("reg:1", "reg:2"):
-        with pytest.raises(SmsDeliveryError):
-            sender.send(TO, f"code for {key}", idempotency_key=key)
-    assert [m.idempotency_key for m in sender.pending()] == ["reg:2"]
-    sender.send(TO, "code for reg:3", idempotency_key="reg:3")
-    assert sender.pending() == []
-
-
-def test_flush_limit_and_discard(gateway, make_sender) -> None:
-    sender = make_sender(retries=0)
-    gateway.fail_next(3)
-    for n in range(3):
-        with pytest.raises(SmsDeliveryError):
-            sender.send(f"+62812000000{n}", TEXT, idempotency_key=f"k{n}")
-    assert sender.discard("k0")
-    assert not sender.discard("k0")
-    report = sender.flush(limit=1)
-    assert [r.to for r in report.sent] == ["+628120000001"]
-    assert [m.idempotency_key for m in sender.pending()] == ["k2"]
 
 
 # --- SMS: secrets and settings ------------------------------------------------------------------
@@ -792,7 +730,6 @@ def test_the_token_and_the_text_are_never_logged(gateway, make_sender, caplog) -
     for _ in range(2):
         with pytest.raises(SmsDeliveryError):
             sender.send(TO, TEXT)
-    sender.flush()
     for record in caplog.records:
         shown = record.getMessage() + repr(record.args)
         assert gateway.TOKEN not in shown
@@ -817,10 +754,10 @@ def sms_settings(server: FakeSmsGateway, **extra: object) -> Any:
 def test_the_sms_factory_reads_the_settings(gateway) -> None:
     template = '{"recipient": "{to}", "body": "{text}", "ref": "{idempotency_key}"}'
     with http_sender_from_settings(
-        sms_settings(gateway, sms_body_template=template, sms_outbox_max_age=60)
+        sms_settings(gateway, sms_body_template=template, sms_retries=3)
     ) as sender:
         assert sender.send(TO, TEXT, idempotency_key="r").message_id == "gw-000001"
-        assert sender.outbox_max_age == timedelta(seconds=60)
+        assert sender.retries == 3
     assert gateway.requests[0].json() == {"recipient": TO, "body": TEXT, "ref": "r"}
     assert gateway.TOKEN not in repr(sms_settings(gateway))
 
@@ -834,7 +771,6 @@ def test_the_sms_factory_reads_the_settings(gateway) -> None:
         ("sms_body_template", '{"to": "{to}"}'),
         ("sms_timeout", "0"),
         ("sms_retries", "-1"),
-        ("sms_outbox_limit", "0"),
     ],
 )
 def test_the_sms_factory_rejects_bad_settings(gateway, key, value) -> None:

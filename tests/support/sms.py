@@ -1,4 +1,8 @@
-"""Reading back what the ``memory`` SMS sender delivered: the one-time code a test types in."""
+"""Reading back what the ``memory`` SMS sender delivered: the one-time code a test types in.
+
+The outbox is drained first (:meth:`~siapkerja_core.service.Siapkerja.deliver_outbox`),
+so the code is there whichever dispatcher the service runs.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,9 @@ def sms_code(svc: Siapkerja, phone: str | None = None, length: int | None = None
     rather than confirming with the wrong one.
     """
     length = svc.policy.otp_length if length is None else length
+    # Messages are sent after the answer (the durable outbox): wait for the ones
+    # already enqueued, as a person waits for the SMS to arrive.
+    svc.deliver_outbox()
     if phone is None:
         messages = svc.sms.messages  # type: ignore[attr-defined]
         assert messages, "no SMS was sent"

@@ -10,7 +10,8 @@ Typer this module still imports and :func:`main` prints how to install it
 instead of a traceback.
 
 One module per command group: :mod:`.nik`, :mod:`.demo`, :mod:`.serve`,
-:mod:`.tokens` (``token verify``), :mod:`.keys`, :mod:`.bulk`, :mod:`.db`;
+:mod:`.tokens` (``token verify``), :mod:`.keys`, :mod:`.bulk`, :mod:`.db`,
+:mod:`.worker` (the SMS outbox);
 :mod:`.common` holds what they share and :mod:`.root` mounts them on
 :data:`app`.
 """

@@ -18,6 +18,7 @@ from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
 from siapkerja_adapters.cli.serve import serve
 from siapkerja_adapters.cli.tokens import token_app
+from siapkerja_adapters.cli.worker import worker
 
 __all__ = ["app"]
 
@@ -46,7 +47,7 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """SIAPkerja-ID tools: NIKs, the demo, the web server, tokens, keys, bulk jobs, the database.
+    """SIAPkerja-ID tools: NIKs, the demo, the web server and SMS worker, tokens, keys, bulk, db.
 
     Alat SIAPkerja-ID: periksa NIK dan lainnya. Exit codes: 0 ok, 1 invalid
     input, 2 usage error.
@@ -63,6 +64,7 @@ app.callback()(root)
 app.add_typer(nik_app, name="nik")
 app.command("demo")(demo)
 app.command("serve")(serve)
+app.command("worker")(worker)
 app.add_typer(token_app, name="token")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bulk_app, name="bulk")

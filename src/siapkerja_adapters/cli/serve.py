@@ -11,6 +11,7 @@ process through the environment and :func:`reload_factory` rebuilds the app ther
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -160,6 +161,8 @@ def build_app(
     if not dev:
         for name in refuse_unsafe_defaults(svc):
             logger.warning("serving with the unsafe default %r because allow_unsafe lists it", name)
+    with contextlib.suppress(SiapkerjaError):  # a port left empty says so when it is used
+        svc.wake_outbox()  # SMS a stopped server left in the outbox go out now
     return app
 
 

@@ -126,6 +126,7 @@ class MemoryStorage:
             "access_log": Table(account=lambda r: r.account_id),
             "check_ins": Table(event=lambda c: c.event_id),
             "keyring": Table(),
+            "outbox": Table(),
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

@@ -10,6 +10,7 @@ reads its overlay first, then the table, and writes only into the overlay.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from siapkerja_core.disclosure import Verifier
@@ -25,6 +26,7 @@ from siapkerja_core.records import (
     CardRecord,
     ConsentRecord,
     OtpChallenge,
+    OutboxMessage,
     PasswordResetRecord,
     RegistrationRecord,
     SessionRecord,
@@ -323,6 +325,38 @@ class _Keyrings(View[Keyring]):
         return None if ring is None else ring.stamp
 
 
+class _Outbox(View[OutboxMessage]):
+    def add(self, message: OutboxMessage) -> None:
+        if self._get(message.id) is not None:
+            raise ValueError(f"outbox message {message.id!r} exists")
+        self._put(message.id, message)
+
+    def _all(self) -> list[OutboxMessage]:
+        keys = set(self._table.rows) | set(self._overlay)
+        found = (self._get(key) for key in keys)
+        return [m for m in found if m is not None]
+
+    def claim(self, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
+        # Transactions are serialised by the storage's lock: no two claimers meet.
+        due = sorted((m for m in self._all() if m.due(now)), key=lambda m: (m.available_at, m.id))
+        claimed = [m.claimed(now, lease) for m in due[:limit]]
+        for message in claimed:
+            self._put(message.id, message)
+        return claimed
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        return self._get(message_id)
+
+    def put(self, message: OutboxMessage) -> None:
+        self._put(message.id, message)
+
+    def delete(self, message_id: str) -> None:
+        self._delete(message_id)
+
+    def count(self) -> int:
+        return len(self._all())
+
+
 def active_account(field: str) -> Index:
     return lambda account: getattr(account, field) if account.active else None
 
@@ -340,4 +374,5 @@ VIEWS: dict[str, type[View[Any]]] = {
     "access_log": _AccessLog,
     "check_ins": _CheckIns,
     "keyring": _Keyrings,
+    "outbox": _Outbox,
 }

@@ -28,6 +28,7 @@ consents of an account ``ix_sk_consents_account_id_granted_at``
 ledger of an account   ``ix_sk_access_log_account_id_at``
 check-ins of an event  ``ix_sk_check_ins_event_id_checked_in_at``
 verifier by key HMAC   ``uq_sk_verifiers_key_hash``
+due outbox messages    ``ix_sk_outbox_available_at``
 everything else        the primary key
 =====================  =================================================
 """
@@ -71,6 +72,7 @@ __all__ = [
     "keyring",
     "meta",
     "metadata",
+    "outbox",
     "profiles",
     "registrations",
     "resets",
@@ -78,7 +80,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0002_keyring_stamp"
+SCHEMA_REVISION: Final = "0003_sms_outbox"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -335,6 +337,24 @@ counters: Final = Table(
     Column("count", Integer, nullable=False),
 )
 
+outbox: Final = Table(
+    "sk_outbox",
+    metadata,
+    Column("id", Text, primary_key=True, comment="also the idempotency key of the send"),
+    Column("payload", LargeBinary, nullable=False, comment="AES-GCM: to, text"),
+    Column("subject_id", Text),
+    Column("generation", Integer),
+    Column("purpose", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("available_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("attempts", Integer, nullable=False),
+    Column("last_failure", Text),
+    Column("claimed_until", UtcDateTime),
+    Index(None, "available_at"),
+)
+"""The durable SMS outbox (:class:`~siapkerja_core.records.OutboxMessage`)."""
+
 meta: Final = Table(
     "sk_meta",
     metadata,
@@ -349,6 +369,7 @@ ENCRYPTED_COLUMNS: Final = (
     (accounts, "id", "pii"),
     (profiles, "account_id", "data"),
     (keyring, "name", "data"),
+    (outbox, "id", "payload"),
     (meta, "name", "value"),
 )
 """(table, key column, ciphertext column): what ``reencrypt`` walks."""

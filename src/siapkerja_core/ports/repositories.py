@@ -8,6 +8,7 @@ storage surfaces in the core.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 from siapkerja_core.errors import SiapkerjaError
@@ -17,6 +18,7 @@ from siapkerja_core.records import (
     CardRecord,
     ConsentRecord,
     OtpChallenge,
+    OutboxMessage,
     PasswordResetRecord,
     RegistrationRecord,
     SessionRecord,
@@ -39,6 +41,7 @@ __all__ = [
     "CheckInRepository",
     "ConsentRepository",
     "KeyringRepository",
+    "OutboxRepository",
     "ProfileRepository",
     "RegistrationRepository",
     "ResetRepository",
@@ -86,6 +89,45 @@ class ChallengeRepository(Protocol):
 
     def put(self, challenge: OtpChallenge) -> None:
         """Insert or replace by ``subject_id``."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    """The durable SMS outbox: messages written with the state that needs them.
+
+    ``add`` joins the caller's transaction, so a message exists exactly when
+    the challenge it carries the code of was committed ("nothing lost", and
+    nothing sent for a rolled-back request). Dispatchers take messages with
+    ``claim`` in a short transaction of their own, send outside any
+    transaction, then ``delete`` or ``put`` (a rescheduled retry).
+    """
+
+    def add(self, message: OutboxMessage) -> None:
+        """Insert a new message (its ``id`` is new)."""
+        ...
+
+    def claim(self, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
+        """Take up to ``limit`` due messages (``OutboxMessage.due``), oldest first, leased.
+
+        Each returned message is stored as ``message.claimed(now, lease)`` and
+        returned so. Concurrent claimers never get the same message while its
+        lease runs: PostgreSQL skips rows another claimer holds locked
+        (``FOR UPDATE SKIP LOCKED``), SQLite and memory serialise the claim.
+        """
+        ...
+
+    def get(self, message_id: str) -> OutboxMessage | None: ...
+
+    def put(self, message: OutboxMessage) -> None:
+        """Replace a stored message (a retry rescheduled, a lease released)."""
+        ...
+
+    def delete(self, message_id: str) -> None:
+        """Forget a message (sent, superseded or given up); unknown ids are ignored."""
+        ...
+
+    def count(self) -> int:
+        """How many messages are waiting (due or not, leased or not)."""
         ...
 
 

@@ -19,6 +19,7 @@ from siapkerja_core.ports.repositories import (
     CheckInRepository,
     ConsentRepository,
     KeyringRepository,
+    OutboxRepository,
     ProfileRepository,
     RegistrationRepository,
     ResetRepository,
@@ -123,6 +124,9 @@ class Transaction(Protocol):
 
     @property
     def keyring(self) -> KeyringRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """Each existing account among ``account_ids`` with its card and profile (bulk jobs).

@@ -7,6 +7,7 @@ the record (:mod:`siapkerja_core.records`), not in the service.
 
 * :mod:`~siapkerja_core.services.registration` — steps 1 and 2, imports
 * :mod:`~siapkerja_core.services.otp` — codes: send, resend, confirm (step 3)
+* :mod:`~siapkerja_core.services.outbox` — the durable SMS outbox and its dispatcher
 * :mod:`~siapkerja_core.services.sign_in` — login, sessions, password reset
 * :mod:`~siapkerja_core.services.profiles` — profile, completeness, warnings
 * :mod:`~siapkerja_core.services.issuance` — issue (one or in bulk), rotate, revoke
@@ -33,6 +34,7 @@ from siapkerja_core.services.context import CardState, Entropy, ServiceContext
 from siapkerja_core.services.issuance import ISSUE_BATCH_SIZE, BulkIssueReport, Issuance
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.otp import OtpCodes, OtpService
+from siapkerja_core.services.outbox import DispatchReport, OutboxPolicy, SmsOutbox
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.services.registration import NO_PASSWORD, Registrations
 from siapkerja_core.services.scanning import CardQr, CheckInReceipt, Scanning, SyncReport
@@ -48,17 +50,20 @@ __all__ = [
     "CardState",
     "CheckInReceipt",
     "Consent",
+    "DispatchReport",
     "Entropy",
     "Issuance",
     "JourneyServices",
     "Keys",
     "OtpCodes",
     "OtpService",
+    "OutboxPolicy",
     "Profiles",
     "Registrations",
     "Scanning",
     "ServiceContext",
     "SignIn",
+    "SmsOutbox",
     "SyncReport",
 ]
 
@@ -72,6 +77,7 @@ class JourneyServices:
     registrations: Registrations
     otp: OtpService
     sign_in: SignIn
+    outbox: SmsOutbox
 
     @classmethod
     def build(
@@ -82,8 +88,10 @@ class JourneyServices:
         sms: MessageSender,
         registry: PopulationRegistry,
         service_name: str = "SIAPkerja Kemnaker",
+        outbox_policy: OutboxPolicy | None = None,
     ) -> JourneyServices:
-        codes = OtpCodes(ctx, counters=counters, sms=sms, service_name=service_name)
+        outbox = SmsOutbox(ctx, sms=sms, policy=outbox_policy)
+        codes = OtpCodes(ctx, counters=counters, outbox=outbox, service_name=service_name)
         registrations = Registrations(ctx, codes=codes, counters=counters, registry=registry)
         return cls(
             ctx,
@@ -91,6 +99,7 @@ class JourneyServices:
             registrations,
             OtpService(ctx, codes=codes, registrations=registrations),
             SignIn(ctx, codes=codes, counters=counters),
+            outbox,
         )
 
 

@@ -63,6 +63,10 @@ def _listening_always() -> bool:
     return True
 
 
+def _nothing() -> None:
+    return None
+
+
 @attrs.define(kw_only=True)
 class ServiceContext:
     """What every service uses. Mutable on purpose: a test may swap the hasher.
@@ -75,6 +79,8 @@ class ServiceContext:
     :param policy: every limit of the journey.
     :param hasher: the password hasher (Argon2id).
     :param listening: whether any plug-in hears events (hot paths skip building them).
+    :param wake: called after a transaction that put a message in the outbox
+        committed: the facade wakes its dispatcher (or delivers inline).
     """
 
     storage: Storage
@@ -85,6 +91,7 @@ class ServiceContext:
     policy: JourneyPolicy = attrs.field(factory=JourneyPolicy)
     hasher: PasswordHasher = attrs.field(factory=PasswordHasher)
     listening: Callable[[], bool] = _listening_always
+    wake: Callable[[], None] = _nothing
 
     @pepper.validator
     def _check_pepper(self, _attribute: attrs.Attribute[bytes], value: bytes) -> None:

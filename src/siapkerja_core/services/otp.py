@@ -11,6 +11,8 @@ sees the same answer as for a free number (OWASP's pattern). Every issued
 send takes its slot of the daily caps atomically before the code is issued
 (a reservation), and every try of a code takes a slot of its attempts
 counter before the code is compared: the caps hold exactly under concurrency.
+Messages go through the durable outbox (:mod:`~siapkerja_core.services.outbox`):
+written with the challenge, sent after the answer.
 
 :class:`OtpService` holds the use cases ``resend_otp`` and ``confirm_otp``
 (step 3: the code turns the registration into an active account).
@@ -26,17 +28,12 @@ from typing import Final
 import attrs
 
 from siapkerja_core import translations
-from siapkerja_core.contact import mask_phone
 from siapkerja_core.errors import OtpError, RegistrationError
-from siapkerja_core.events import AccountActivated, OtpSendFailed, OtpSent
-from siapkerja_core.ports import (
-    AccountConflict,
-    Counters,
-    MessageSender,
-    SmsDeliveryError,
-)
+from siapkerja_core.events import AccountActivated
+from siapkerja_core.ports import AccountConflict, Counters, Transaction
 from siapkerja_core.records import AccountRecord, OtpChallenge, OtpPurpose, RegistrationStatus
 from siapkerja_core.services.context import DAY, HOUR, ServiceContext, whole_seconds
+from siapkerja_core.services.outbox import SmsOutbox
 from siapkerja_core.services.registration import Registrations, conflict_error
 from siapkerja_core.views import Account, OtpState, Registration
 
@@ -64,7 +61,7 @@ class OtpCodes:
 
     :param ctx: the shared service context.
     :param counters: the rate-limit slots of the daily sending caps and code tries.
-    :param sms: the message sender.
+    :param outbox: the durable outbox the messages go through.
     :param service_name: named in every SMS so people know who writes to them.
     """
 
@@ -73,12 +70,12 @@ class OtpCodes:
         ctx: ServiceContext,
         *,
         counters: Counters,
-        sms: MessageSender,
+        outbox: SmsOutbox,
         service_name: str = "SIAPkerja Kemnaker",
     ) -> None:
         self.ctx = ctx
         self.counters = counters
-        self.sms = sms
+        self.outbox = outbox
         self.service_name = service_name
 
     def new_code(self) -> str:
@@ -237,42 +234,26 @@ class OtpCodes:
     def _notice_text(self) -> str:
         return translations.text("sms.notice", SMS_LANGUAGE, service=self.service_name)
 
-    def deliver(self, challenge: OtpChallenge, nik: str, code: str, *, notice: bool) -> None:
-        """Send the code (or the notice) and record a failure on the challenge.
+    def enqueue(self, tx: Transaction, challenge: OtpChallenge, code: str, *, notice: bool) -> None:
+        """Put the code's SMS (or the notice) in the outbox, in ``tx`` with the challenge.
 
-        The daily caps were reserved when the code was issued
-        (:meth:`reserve_sends`): nothing is counted here.
+        Nothing is sent here: the dispatcher sends after the caller's answer
+        (``services/outbox.py``), so a request takes the same time whether or
+        not it issued a code. The caller calls ``ctx.wake()`` after committing.
+        The message id (the gateway's idempotency key) is the challenge's
+        subject and generation, as before the outbox.
         """
-        now = challenge.issued_at
         text = self._notice_text() if notice else self._code_text(code, challenge.purpose)
-        try:
-            self.sms.send(
-                challenge.phone,
-                text,
-                idempotency_key=f"{challenge.subject_id}:{challenge.generation}",
-            )
-        except SmsDeliveryError as error:
-            with self.ctx.storage.transaction() as tx:
-                current = tx.challenges.get(challenge.subject_id)
-                if current is not None and current.generation == challenge.generation:
-                    tx.challenges.put(current.with_failed_send(error.full_code))
-            self.ctx.emit(
-                OtpSendFailed(
-                    occurred_at=now,
-                    subject_id=challenge.subject_id,
-                    purpose=challenge.purpose.value,
-                    reason=error.full_code,
-                )
-            )
-            return
-        self.ctx.emit(
-            OtpSent(
-                occurred_at=now,
-                subject_id=challenge.subject_id,
-                purpose=challenge.purpose.value,
-                phone_masked=mask_phone(challenge.phone),
-                generation=challenge.generation,
-            )
+        self.outbox.enqueue(
+            tx,
+            message_id=f"{challenge.subject_id}:{challenge.generation}",
+            to=challenge.phone,
+            text=text,
+            now=challenge.issued_at,
+            expires_at=challenge.expires_at,
+            subject_id=challenge.subject_id,
+            generation=challenge.generation,
+            purpose=challenge.purpose.value,
         )
 
 

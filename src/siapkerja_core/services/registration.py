@@ -265,7 +265,7 @@ class Registrations:
         resend: bool,
         update: Callable[[Transaction, RegistrationRecord], None] | None,
     ) -> Registration:
-        """Issue a new code for a registration, send it, and record the outcome."""
+        """Issue a new code for a registration and put its SMS in the outbox, with the challenge."""
         now = self.ctx.clock()
         code = self.codes.new_code()
         reservation = self.codes.reserve_sends(phone, nik, now)  # before the write lock
@@ -281,10 +281,11 @@ class Registrations:
                 if update is not None:
                     update(tx, record)
                 phone_has_account = tx.accounts.find(phone=phone) is not None
+                self.codes.enqueue(tx, challenge, code, notice=phone_has_account)
         except BaseException:
             self.codes.cancel(reservation)  # no code issued: the send's slots are free again
             raise
-        self.codes.deliver(challenge, nik, code, notice=phone_has_account)
+        self.ctx.wake()  # the SMS goes after the answer: no timing or outage oracle
         with self.ctx.storage.transaction() as tx:
             record = self.live(tx, subject_id)
             return self.view(record, tx)
