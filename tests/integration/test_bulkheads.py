@@ -211,15 +211,18 @@ def test_a_scan_answers_fast_while_50_registrations_wait_on_a_hanging_dukcapil(
 
         dukcapil.hold()
         before = dukcapil.request_count
-        body = {"nik": people.NIK, "full_name": people.NAME, "mother_name": people.MOTHER}
+        # Fifty people (one NIK each: a NIK's own Dukcapil cap would stop repeats of one
+        # before they reach the bulkhead), all born the day GALIH was.
+        niks = iter(f"{people.NIK[:12]}{serial:04d}" for serial in range(100, 150))
 
-        def sign_up() -> httpx.Response:
+        def sign_up(nik: str) -> httpx.Response:
+            body = {"nik": nik, "full_name": people.NAME, "mother_name": people.MOTHER}
             with httpx.Client(timeout=30) as client:
                 return client.post(f"{server.url}/api/v1/registrations", json=body)
 
         try:
             with ThreadPoolExecutor(50) as pool:
-                futures = [pool.submit(sign_up) for _ in range(50)]
+                futures = [pool.submit(sign_up, next(niks)) for _ in range(50)]
                 wait_until(lambda: dukcapil.request_count - before >= 8)  # the bulkhead is full
                 time.sleep(0.3)  # and the rest of the 50 are inside the server
                 with httpx.Client(timeout=10) as client:
