@@ -19,6 +19,7 @@ from test_cards_support import (
     photo_png,
 )
 
+from siapkerja_core.disclosure import DisclosureError
 from siapkerja_core.errors import CardError
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.services.scanning import CardQr
@@ -191,3 +192,13 @@ def test_the_qr_image_follows_a_key_rotation(svc: Siapkerja) -> None:
     after = svc.card_qr(account.id)
     assert after.token != before.token
     assert decode(after) == [after.url]
+
+
+def test_an_invalid_purpose_is_the_requests_fault_before_the_cards_state(svc: Siapkerja) -> None:
+    # Found by schemathesis: a QR asked of a revoked card with a control character in
+    # its purpose answered card.revoked (410) where the request itself was invalid.
+    account, _card = holder(svc)
+    svc.revoke_card(account.id)
+    with pytest.raises(DisclosureError) as info:
+        svc.card_qr(account.id, mode="access", purpose="job fair\x04")
+    assert info.value.full_code == "disclosure.purpose_invalid"

@@ -139,6 +139,8 @@ class Scanning:
     def card_qr(self, account_id: str, mode: str = "link", purpose: str | None = None) -> CardQr:
         if mode not in ("link", "access"):  # the request's own fault first, then the card's
             raise CardError("mode", mode=mode)
+        if purpose:
+            normalize_purpose(purpose)  # a control or invisible character: the request's fault
         with self.ctx.storage.transaction() as tx:
             record = tx.cards.get(self.profiles.account(tx, account_id).id)
             # Checked here, in the read the QR needs anyway: after a rotation made
