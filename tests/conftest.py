@@ -9,11 +9,22 @@ The helpers every suite shares live in ``tests/support`` and are imported as
 ``support``: this directory has no ``__init__.py``, so pytest's default
 ``prepend`` import mode puts ``tests/`` on ``sys.path`` when it loads this
 file, before any test module is collected.
+
+Every SQL storage of the suite refuses a second pooled connection in a
+thread that holds one (``SqlStorage``'s connection guard: under load that
+deadlocks): the variable is set here, before any storage is made, and the
+servers the tests start in child processes inherit it.
 """
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import settings
+
+from siapkerja_adapters.sql.storage import CONNECTION_GUARD_ENV
+
+os.environ[CONNECTION_GUARD_ENV] = "1"
 
 settings.register_profile("siapkerja", deadline=None)
 settings.load_profile("siapkerja")

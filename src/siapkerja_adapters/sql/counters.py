@@ -58,7 +58,7 @@ class SqlCounters:
 
     def count(self, key: str, *, window: timedelta, now: datetime) -> int:
         """The count of ``key`` in the window containing ``now`` (0 if none)."""
-        with self._storage.single_statement() as conn:
+        with self._storage.single_statement(write=False) as conn:
             row = conn.execute(self._COUNT, {"key": key}).first()
         if row is None or row[0] != self._window_index(window, now):
             return 0
