@@ -358,6 +358,7 @@ class PasswordHasher:
         slots = max_concurrent if max_concurrent is not None else os.cpu_count() or 1
         if slots < 1:
             raise ValueError("max_concurrent must be at least 1")
+        self._max_concurrent = slots
         self._slots = threading.BoundedSemaphore(slots)
         self._hasher: argon2.PasswordHasher = argon2.PasswordHasher(
             time_cost=parameters.time_cost,
@@ -379,6 +380,11 @@ class PasswordHasher:
         force at a tiny fraction of the cost of the OWASP setting.
         """
         return cls(_TEST_PARAMETERS)
+
+    @property
+    def max_concurrent(self) -> int:
+        """How many hashes and verifications run at once (default: the CPU count); others wait."""
+        return self._max_concurrent
 
     @property
     def parameters(self) -> HashParameters:
