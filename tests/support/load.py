@@ -235,9 +235,11 @@ class Server:
     def prepare(self) -> None:
         """Create the database before the server starts (``siapkerja db upgrade``).
 
-        Four workers starting on a new SQLite file would otherwise all migrate
-        it at once on their first requests.
+        Only for ``workers``, as a deployment of several processes does; one
+        ``serve`` migrates its database itself on the first request.
         """
+        if self.backend != "workers":
+            return
         subprocess.run(
             [sys.executable, "-m", "siapkerja_adapters.cli", "db", "upgrade"],
             cwd=self.workdir,
