@@ -36,12 +36,13 @@ import signal
 import ssl
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import httpx
 
@@ -65,6 +66,7 @@ __all__ = [
 ]
 
 Backend = Literal["sqlite", "postgresql", "workers"]
+T = TypeVar("T")
 
 SRC: Final = Path(__file__).resolve().parents[2] / "src"
 PASSWORD: Final = "kopi tubruk di pal merah"
@@ -469,6 +471,29 @@ async def _sign_up_steps(
     return token
 
 
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run the coroutine ``make()`` on an event loop of its own, in a thread of its own.
+
+    Not ``asyncio.run`` in the caller's thread: a test session may hold an
+    event loop running there (Playwright's sync API does, for the e2e tests).
+    """
+    outcome: list[Any] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, asyncio.run(make())))
+        except BaseException as error:  # handed to the caller
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=target, name="load-driver")
+    thread.start()
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
 def _client(url: str) -> httpx.AsyncClient:
     """The client of one person: its own connection, as a phone has.
 
@@ -532,7 +557,7 @@ def sign_ups(
 ) -> tuple[Load, Load | None]:
     """All of ``population`` (numbered people) sign up at once; with ``scan_url``, a scanner
     opens that card over and over meanwhile (its own :class:`Load`)."""
-    return asyncio.run(_sign_ups(url, gateway, population, name, scan_url))
+    return _run(lambda: _sign_ups(url, gateway, population, name, scan_url))
 
 
 async def _scans(url: str, path: str, concurrency: int, per_client: int, name: str) -> Load:
@@ -563,7 +588,7 @@ def scans(
     url: str, path: str, *, concurrency: int = 64, per_client: int = 10, name: str = "scans"
 ) -> Load:
     """``concurrency`` anonymous scanners each open ``path`` ``per_client`` times, all at once."""
-    return asyncio.run(_scans(url, path, concurrency, per_client, name))
+    return _run(lambda: _scans(url, path, concurrency, per_client, name))
 
 
 def issue_card(url: str, token: str) -> str:
