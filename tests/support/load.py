@@ -439,6 +439,9 @@ async def _sign_up_steps(
         load.failures.append(f"register {n}: {None if started is None else started.text[:200]}")
         return None
     registration = started.json()["id"]
+    # Step 1 may answer a secret that every later call on the registration carries.
+    secret = started.json().get("secret")
+    headers = {"X-Registration-Secret": secret} if secret else {}
     contact = await _timed(
         load,
         "contact",
@@ -446,6 +449,7 @@ async def _sign_up_steps(
         "POST",
         f"/api/v1/registrations/{registration}/contact",
         json={"email": f"peserta.{n}@example.com", "phone": phone_of(n), "password": PASSWORD},
+        headers=headers,
     )
     if contact is None or contact.status_code >= 300:
         load.failures.append(f"contact {n}: {None if contact is None else contact.text[:200]}")
@@ -461,6 +465,7 @@ async def _sign_up_steps(
         "POST",
         f"/api/v1/registrations/{registration}/otp/confirm",
         json={"code": code},
+        headers=headers,
     )
     if confirmed is None or confirmed.status_code != 201:
         load.failures.append(f"confirm {n}: {None if confirmed is None else confirmed.text[:200]}")
