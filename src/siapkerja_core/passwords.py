@@ -9,7 +9,8 @@
   case, lower case, digit and symbol; research/domain.md §3).
 * :class:`PasswordHasher` stores passwords with Argon2id (argon2-cffi) at the
   OWASP Password Storage Cheat Sheet's first setting: m = 19 MiB, t = 2,
-  p = 1 (research/otp.md §2).
+  p = 1 (research/otp.md §2). At most as many hashes run at once as the
+  machine has cores (``max_concurrent``): each uses one core and 19 MiB.
 
 Both apply Unicode NFKC to the password first, as NIST asks ("apply the
 Normalization Process for Stabilized Strings using either NFKC or NFKD …
@@ -26,7 +27,9 @@ in an error's params or message.
 from __future__ import annotations
 
 import gzip
+import os
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
@@ -342,10 +345,21 @@ class PasswordHasher:
     check (OWASP Authentication Cheat Sheet: equal response times).
     """
 
-    def __init__(self, parameters: HashParameters = OWASP_ARGON2ID) -> None:
+    def __init__(
+        self, parameters: HashParameters = OWASP_ARGON2ID, *, max_concurrent: int | None = None
+    ) -> None:
         import argon2  # deferred: importing argon2 is slow (benchmarks/README.md)
 
         self._parameters = parameters
+        # Hashes beyond the cores only share them: each takes longer, holds its
+        # memory longer (19 MiB), and starves whatever else the process runs
+        # (the thread holding the database lock, a scan) of CPU time. Under 64
+        # concurrent sign-ups on 2 cores the waiting happens here, in turn.
+        slots = max_concurrent if max_concurrent is not None else os.cpu_count() or 1
+        if slots < 1:
+            raise ValueError("max_concurrent must be at least 1")
+        self._max_concurrent = slots
+        self._slots = threading.BoundedSemaphore(slots)
         self._hasher: argon2.PasswordHasher = argon2.PasswordHasher(
             time_cost=parameters.time_cost,
             memory_cost=parameters.memory_kib,
@@ -368,6 +382,11 @@ class PasswordHasher:
         return cls(_TEST_PARAMETERS)
 
     @property
+    def max_concurrent(self) -> int:
+        """How many hashes and verifications run at once (default: the CPU count); others wait."""
+        return self._max_concurrent
+
+    @property
     def parameters(self) -> HashParameters:
         """The cost parameters new hashes are made with."""
         return self._parameters
@@ -377,7 +396,9 @@ class PasswordHasher:
 
     def hash(self, password: str) -> str:
         """Hash ``password`` (after NFKC) with a fresh random salt; returns the PHC string."""
-        return self._hasher.hash(unicodedata.normalize("NFKC", password))
+        normalised = unicodedata.normalize("NFKC", password)
+        with self._slots:
+            return self._hasher.hash(normalised)
 
     def verify(self, stored_hash: str, password: str) -> bool:
         """Whether ``password`` matches ``stored_hash``.
@@ -385,8 +406,10 @@ class PasswordHasher:
         Returns ``False`` — never raises — on a mismatch and on a malformed or
         unsupported stored hash.
         """
+        normalised = unicodedata.normalize("NFKC", password)
         try:
-            return self._hasher.verify(stored_hash, unicodedata.normalize("NFKC", password))
+            with self._slots:
+                return self._hasher.verify(stored_hash, normalised)
         except self._errors:
             return False
 

@@ -643,8 +643,12 @@ def test_scan_subject_reads_card_account_and_profile_as_committed(storage: Stora
     with storage.transaction() as tx:
         tx.profiles.put("acct-1", profile)
         tx.cards.put(card(1, version=2))
-        # Not committed yet: a scan still sees the committed state.
-        assert storage.scan_subject(1001) == ScanSubject(card(1), account(1), None)
+        # Not committed yet: a scan (another request, another thread) sees the committed state.
+        seen: list[ScanSubject | None] = []
+        scanner = threading.Thread(target=lambda: seen.append(storage.scan_subject(1001)))
+        scanner.start()
+        scanner.join()
+        assert seen == [ScanSubject(card(1), account(1), None)]
     assert storage.scan_subject(1001) == ScanSubject(card(1, version=2), account(1), profile)
     assert storage.scan_subject(1002) is None
 

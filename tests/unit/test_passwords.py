@@ -478,3 +478,49 @@ def test_importing_passwords_does_not_import_argon2() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_no_more_hashes_at_once_than_allowed() -> None:
+    """64 sign-ups on 2 cores: 64 concurrent 19 MiB hashes would starve everything else."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    hasher = PasswordHasher(
+        HashParameters(memory_kib=8, time_cost=1, parallelism=1), max_concurrent=2
+    )
+    assert hasher.max_concurrent == 2
+    lock = threading.Lock()
+    running = [0, 0]  # now, most at once
+
+    class Recording:
+        def _enter(self) -> None:
+            with lock:
+                running[0] += 1
+                running[1] = max(running)
+            time.sleep(0.01)
+            with lock:
+                running[0] -= 1
+
+        def hash(self, password: str) -> str:
+            self._enter()
+            return "h:" + password
+
+        def verify(self, stored: str, password: str) -> bool:
+            self._enter()
+            return stored == "h:" + password
+
+    hasher._hasher = Recording()  # type: ignore[assignment]
+    with ThreadPoolExecutor(16) as pool:
+        hashed = list(pool.map(hasher.hash, [f"kata sandi {n}" for n in range(16)]))
+        checked = list(pool.map(hasher.verify, hashed, [f"kata sandi {n}" for n in range(16)]))
+    assert all(checked)
+    assert running[1] <= 2
+
+
+def test_hashes_at_once_default_to_the_cores() -> None:
+    import os
+
+    assert PasswordHasher.fast_for_tests().max_concurrent == (os.cpu_count() or 1)
+    with pytest.raises(ValueError, match="max_concurrent"):
+        PasswordHasher(max_concurrent=0)

@@ -15,6 +15,15 @@ This module owns how a database URL becomes a configured SQLAlchemy
 * **PostgreSQL** — ``postgresql://`` means psycopg 3; a pool of
   connections (``QueuePool``) checked before use, the session time zone in
   UTC, an optional ``search_path`` (``schema``), a connect timeout.
+
+**The pool is sized for a web server** on both: :data:`POOL_SIZE` kept open
+and up to :data:`POOL_CAPACITY` at once — more than the web binding's worker
+threads (``siapkerja_adapters.web.threads.MAX_WORKER_THREADS``, 40), each of
+which holds at most one connection at a time (:class:`~.storage.SqlStorage`
+checks it). So a request never queues for a connection: the database's own
+lock (SQLite) or its row locks (PostgreSQL) are the only queue. The 5 + 10
+of 0.1 let 40 threads wait on the pool while the connection they waited for
+was held by a thread waiting for the SQLite lock.
 """
 
 from __future__ import annotations
@@ -25,14 +34,29 @@ from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.pool import QueuePool
 
-__all__ = ["BEGIN_OPTION", "create_sql_engine", "is_memory_sqlite", "normalise_url"]
+__all__ = [
+    "BEGIN_OPTION",
+    "POOL_CAPACITY",
+    "POOL_SIZE",
+    "create_sql_engine",
+    "is_memory_sqlite",
+    "normalise_url",
+]
 
 _SCHEMA_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 BEGIN_OPTION: Final = "siapkerja_begin"
 """Execution option of a SQLite connection: ``"IMMEDIATE"`` (default), ``"DEFERRED"`` or ``None``
 (no ``BEGIN``: each statement commits on its own)."""
+
+POOL_CAPACITY: Final = 50
+"""Connections one engine opens at most: the web binding's 40 worker threads, one each,
+and 10 for everything else in the process (a command, a bulk run, a sender's flush)."""
+
+POOL_SIZE: Final = 10
+"""Connections kept open between bursts; up to :data:`POOL_CAPACITY` are opened under load."""
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -59,13 +83,29 @@ def is_memory_sqlite(url: URL) -> bool:
     )
 
 
-def _sqlite_engine(url: URL, *, busy_timeout: float, echo: bool) -> Engine:
+def _sqlite_engine(
+    url: URL,
+    *,
+    busy_timeout: float,
+    pool_size: int,
+    max_overflow: int,
+    pool_timeout: float,
+    echo: bool,
+) -> Engine:
     if is_memory_sqlite(url):
         raise ValueError("an in-memory SQLite database cannot be pooled: use a file")
     if url.database:
         Path(url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     connect_args: dict[str, Any] = {"timeout": busy_timeout, "check_same_thread": False}
-    engine = create_engine(url, echo=echo, connect_args=connect_args)
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args=connect_args,
+        poolclass=QueuePool,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+    )
     busy_ms = int(busy_timeout * 1000)
 
     @event.listens_for(engine, "connect")
@@ -126,8 +166,8 @@ def create_sql_engine(
     url: str | URL,
     *,
     schema: str | None = None,
-    pool_size: int = 5,
-    max_overflow: int = 10,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = POOL_CAPACITY - POOL_SIZE,
     pool_timeout: float = 30.0,
     pool_pre_ping: bool = True,
     busy_timeout: float = 30.0,
@@ -138,6 +178,8 @@ def create_sql_engine(
     """An engine for ``url`` configured as the module docstring says.
 
     :param schema: PostgreSQL only: the schema the tables live in (``search_path``).
+    :param pool_size: connections kept open; ``max_overflow`` more are opened
+        under load (defaults: :data:`POOL_SIZE` and up to :data:`POOL_CAPACITY`).
     :param application_name: PostgreSQL only: how the connections show in
         ``pg_stat_activity`` (the ``application_name`` setting, env
         ``SIAPKERJA_APPLICATION_NAME``).
@@ -148,7 +190,14 @@ def create_sql_engine(
     if parsed.get_backend_name() == "sqlite":
         if schema is not None:
             raise ValueError("schema applies to PostgreSQL only")
-        return _sqlite_engine(parsed, busy_timeout=busy_timeout, echo=echo)
+        return _sqlite_engine(
+            parsed,
+            busy_timeout=busy_timeout,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            echo=echo,
+        )
     return _postgresql_engine(
         parsed,
         schema=schema,

@@ -35,6 +35,26 @@ joined); ``log_access`` and the counters are single statements committed on
 their own. :attr:`SqlStorage.counters` are rate-limit slots in a table
 (the ``ratelimit = "storage"`` adapter), atomic across processes through
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING``.
+
+**Under load** (``tests/integration/test_load.py``, ``benchmarks/bench_load.py``):
+
+* *One connection per thread at a time.* A thread that holds a pooled
+  connection (a transaction, a single statement) and asks for another waits
+  on the pool for a connection that other threads, themselves waiting, hold —
+  on SQLite while its first connection holds the write lock the second needs.
+  That deadlocked 16 concurrent sign-ups of 0.1 until the 30 s timeouts
+  broke it. Such a checkout is logged as a warning, and raises
+  :class:`SecondConnection` when ``$_SIAPKERJA_CONNECTION_GUARD`` is ``1`` —
+  as it is for the whole test suite (``tests/conftest.py``), its servers in
+  child processes included.
+* *SQLite writers queue in the process.* Every unit of work and every
+  single-statement write takes the storage's write lock before it takes a
+  connection and the database's lock. Waiters on SQLite's own lock poll it
+  with growing sleeps (up to 100 ms) and no order, so under 64 concurrent
+  requests some waited seconds while the lock was free in between; a
+  thread lock wakes the next writer at once. The database lock still
+  orders the processes of one file (uvicorn ``--workers``), with at most one
+  waiter each. Reads outside a transaction (a scan, a counter) take neither.
 """
 
 from __future__ import annotations
@@ -59,7 +79,7 @@ from sqlalchemy.sql import Executable
 
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.accounts import _A, _account_params, _violated_field
-from siapkerja_adapters.sql.base import SchemaNotReady, _context, _storage_error
+from siapkerja_adapters.sql.base import SchemaNotReady, _context, _storage_error, logger
 from siapkerja_adapters.sql.cards import _C, _card
 from siapkerja_adapters.sql.counters import SqlCounters
 from siapkerja_adapters.sql.crypto import (
@@ -88,7 +108,11 @@ if TYPE_CHECKING:
 
     from siapkerja_adapters.sql.keys import KeySource
 
-__all__ = ["SqlStorage"]
+__all__ = ["CONNECTION_GUARD_ENV", "SecondConnection", "SqlStorage"]
+
+CONNECTION_GUARD_ENV: Final = "_SIAPKERJA_CONNECTION_GUARD"
+"""``1``: a thread asking for a second pooled connection while it holds one raises
+:class:`SecondConnection` (the test suite sets it); otherwise that is logged as a warning."""
 
 _INDEX_KEY_NAME: Final = "blind_index_key"
 _PROFILE_CACHE_MAX_BLOB: Final = 64 * 1024
@@ -125,6 +149,14 @@ _SCAN: Final = (
 )
 
 
+class SecondConnection(RuntimeError):
+    """A thread asked for a pooled connection while holding one (see the module docstring).
+
+    A programming error, not a storage failure: under load it deadlocks. Raised
+    only when :data:`CONNECTION_GUARD_ENV` is ``1``.
+    """
+
+
 class SqlStorage:
     """The storage port on SQLite or PostgreSQL (see the module docstring for the guarantees).
 
@@ -141,6 +173,9 @@ class SqlStorage:
     :param engine_options: passed to :func:`~.engine.create_sql_engine`
         (``pool_size``, ``max_overflow``, ``pool_timeout``, ``pool_pre_ping``,
         ``busy_timeout``, ``connect_timeout``, ``echo``).
+    :param connection_guard: raise :class:`SecondConnection` (rather than log
+        a warning) when a thread asks for a second connection; default: from
+        :data:`CONNECTION_GUARD_ENV`.
     """
 
     def __init__(
@@ -150,6 +185,7 @@ class SqlStorage:
         key_material: KeyMaterial,
         migrate: bool | None = None,
         schema: str | None = None,
+        connection_guard: bool | None = None,
         **engine_options: Any,
     ) -> None:
         parsed = normalise_url(url)
@@ -166,6 +202,17 @@ class SqlStorage:
         self._migrate = self.dialect == "sqlite" if migrate is None else migrate
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._strict = (
+            os.environ.get(CONNECTION_GUARD_ENV) == "1"
+            if connection_guard is None
+            else connection_guard
+        )
+        # SQLite: the process's writers queue here, not on the database's polling lock.
+        # Reentrant, so a misplaced nested write waits on the database, as before, not here.
+        self._writer: threading.RLock | None = (
+            threading.RLock() if self.dialect == "sqlite" else None
+        )
+        self._write_wait = float(engine_options.get("busy_timeout", 30.0))
         self._schema_ready = False
         self._index: BlindIndex | None = None
         self._closed = False
@@ -209,7 +256,7 @@ class SqlStorage:
         """The card with this reference, its account and profile, as committed: one query."""
         if not 0 <= card_ref < 2**64:
             return None
-        with self.single_statement() as conn:
+        with self.single_statement(write=False) as conn:
             row = conn.execute(_SCAN, {"card_ref": card_ref}).first()
         if row is None:
             return None
@@ -315,7 +362,8 @@ class SqlStorage:
 
         self._check_open()
         try:
-            revision = upgrade(self.engine)
+            with self._writing():
+                revision = upgrade(self.engine)
         except SQLAlchemyError as error:
             raise _storage_error(error) from error
         self._schema_ready = True
@@ -327,7 +375,7 @@ class SqlStorage:
 
         self._check_open()
         try:
-            with self.engine.connect() as conn:
+            with self._connection() as conn:
                 return current_revision(conn)
         except SQLAlchemyError as error:
             raise _storage_error(error) from error
@@ -459,7 +507,7 @@ class SqlStorage:
         context = _context(sk.meta, "value", _INDEX_KEY_NAME)
         query = select(sk.meta.c.value).where(sk.meta.c.name == _INDEX_KEY_NAME)
         try:
-            with self.engine.begin() as conn:
+            with self._writing(), self._connection() as conn, conn.begin():
                 row = conn.execute(query).first()
                 if row is None:
                     wrapped = self.cipher.encrypt(secrets.token_bytes(32), context)
@@ -482,11 +530,64 @@ class SqlStorage:
         return index(field, value)
 
     @contextmanager
-    def single_statement(self) -> Iterator[Connection]:
-        """A connection whose statements each commit on their own (no ``BEGIN``)."""
+    def _writing(self, write: bool = True) -> Iterator[None]:
+        """SQLite: hold the process's write lock (``write``); elsewhere, nothing.
+
+        :raises StorageError: the lock was not free within the busy timeout.
+        """
+        writer = self._writer
+        if writer is None or not write:
+            yield
+            return
+        if not writer.acquire(timeout=self._write_wait):
+            logger.warning("the SQLite write lock was not free in %.0f s", self._write_wait)
+            raise StorageError("unavailable")
+        try:
+            yield
+        finally:
+            writer.release()
+
+    def _connect(self) -> Connection:
+        """A pooled connection for this thread, which must not hold one already."""
+        local = self._local
+        if getattr(local, "held", 0):
+            message = (
+                "this thread asked for a second pooled connection while holding one: under"
+                " load every thread can end up waiting for a connection another waiting"
+                " thread holds (on SQLite, for the write lock its first connection holds)"
+            )
+            if self._strict:
+                raise SecondConnection(message)
+            logger.warning(message)
+        conn = self.engine.connect()
+        local.held = getattr(local, "held", 0) + 1
+        return conn
+
+    def _release(self, conn: Connection) -> None:
+        """Return ``conn`` (from :meth:`_connect`) to the pool."""
+        try:
+            conn.close()
+        finally:
+            self._local.held -= 1
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            self._release(conn)
+
+    @contextmanager
+    def single_statement(self, *, write: bool = True) -> Iterator[Connection]:
+        """A connection whose statements each commit on their own (no ``BEGIN``).
+
+        :param write: the statements may write (on SQLite they queue behind the
+            process's other writers); ``False`` for reads, which never wait.
+        """
         self._prepare(index=False)
         try:
-            with self.engine.connect() as conn:
+            with self._writing(write), self._connection() as conn:
                 if self.dialect == "postgresql":
                     conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                 else:

@@ -177,7 +177,7 @@ class SqlTransaction:
 class _Scope:
     """``with storage.transaction() as tx``: commit on success, roll back on an exception."""
 
-    __slots__ = ("_conn", "_storage")
+    __slots__ = ("_conn", "_storage", "_writing")
 
     def __init__(self, storage: SqlStorage) -> None:
         self._storage = storage
@@ -188,15 +188,24 @@ class _Scope:
         if getattr(local, "active", False):
             raise RuntimeError("SQL storage transactions do not nest within a thread")
         storage._prepare(index=True)
+        # SQLite: queue behind the process's writers before taking a connection, so
+        # that the connections in use are the writer's and the readers'.
+        writing = storage._writing()
+        writing.__enter__()
         try:
-            conn = storage.engine.connect()
-        except SQLAlchemyError as error:
-            raise _storage_error(error) from error
-        try:
-            conn.begin()
-        except SQLAlchemyError as error:
-            conn.close()
-            raise _storage_error(error) from error
+            try:
+                conn = storage._connect()
+            except SQLAlchemyError as error:
+                raise _storage_error(error) from error
+            try:
+                conn.begin()
+            except SQLAlchemyError as error:
+                storage._release(conn)
+                raise _storage_error(error) from error
+        except BaseException:
+            writing.__exit__(None, None, None)
+            raise
+        self._writing = writing
         self._conn = conn
         local.active = True
         return SqlTransaction(storage, conn)
@@ -216,7 +225,9 @@ class _Scope:
                     logger.debug("rollback failed; the connection is discarded", exc_info=True)
         finally:
             try:
-                conn.close()
+                self._storage._release(conn)
             except SQLAlchemyError:
                 logger.debug("closing a connection failed", exc_info=True)
-            self._storage._local.active = False
+            finally:
+                self._storage._local.active = False
+                self._writing.__exit__(None, None, None)
