@@ -7,8 +7,9 @@ server on the SQLite default (``sms_dispatch = "thread"``) talks to a fake HTTP
 SMS gateway over loopback:
 
 * **timing** (the one statistical test the issue allows): ≥ 200 known and ≥ 200
-  unknown identifiers, interleaved; the medians may differ by less than 25 ms
-  (a tenth of the gateway's 300 ms), and the rank statistic (the probability
+  unknown identifiers, interleaved; the medians may differ by less than 4 ms
+  (measured: 0.3–0.6 ms, where a second storage transaction for the known
+  identifier's code made it 5 ms and the 0.1 send 300 ms), and the rank statistic (the probability
   that a known request is slower than an unknown one) must not come near
   separating them. Bounded: about 10 s.
 * **outages**: with the gateway on a closed port, and with ``ratelimit =
@@ -165,8 +166,10 @@ def test_reset_takes_the_same_time_for_known_and_unknown_identifiers(
     print(report)
     # Before the outbox, the known identifier waited for the 300 ms gateway: a
     # difference of ~300 ms and P(known slower) = 1.00 (every pair separable).
-    assert abs(difference) < 0.025, report
-    assert abs(difference) < GATEWAY_DELAY / 10, report
+    # A separate transaction for the known identifier's code made it ~5 ms; one
+    # transaction for the code, its SMS and the request (as for an unknown
+    # identifier's request) measures 0.3-0.6 ms here.
+    assert abs(difference) < 0.004, report
     assert 0.1 < rank < 0.9, report  # generous: only a near-perfect separation fails
     assert delivered >= KNOWN  # the codes did go out, after the answers
 

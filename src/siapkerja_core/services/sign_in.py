@@ -33,7 +33,7 @@ from siapkerja_core.nik import InvalidNik, parse_nik
 from siapkerja_core.ports import Counters, Transaction
 from siapkerja_core.records import AccountRecord, OtpPurpose, PasswordResetRecord
 from siapkerja_core.services.context import ServiceContext, whole_seconds
-from siapkerja_core.services.otp import OtpCodes
+from siapkerja_core.services.otp import OtpCodes, SendReservation
 from siapkerja_core.views import Account, PasswordResetRequest
 
 __all__ = ["SignIn"]
@@ -271,72 +271,81 @@ class SignIn:
             tx.sessions.delete(self.ctx.mac("session", str(token)))
 
     def request_password_reset(self, identifier: str) -> PasswordResetRequest:
+        """Start a reset: the same answer, the same work, whether or not ``identifier`` exists.
+
+        A known identifier's code is issued, its SMS put in the outbox and the
+        request stored in **one** transaction; an unknown identifier's request
+        is stored in one transaction too, and takes and gives back the same
+        counter slots on keys no phone or NIK has. The SMS goes after the
+        answer, so neither the gateway's latency nor an outage (of the gateway
+        or of the counters) tells a stranger which it was.
+        """
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
             _kind, _key, account = self._find_account(tx, identifier)
-        generation: int | None = None
-        if account is not None and account.active:
-            generation = self._send_reset_code(account, now)
+        known = account if account is not None and account.active else None
+        if known is not None:
+            reservation = self.codes.reserve_sends(known.phone, known.nik, now)  # outside the tx
         else:
-            # The same counter work a known identifier's send makes (its daily caps,
-            # taken and given back), on keys no phone or NIK has: when the counters are
-            # down, an unknown identifier is refused exactly as a known one is, not told
-            # apart by a 202.
             decoy = f"none:{identifier}"
-            self.codes.cancel(self.codes.reserve_sends(decoy, decoy, now))
-        request = PasswordResetRecord(
-            id=self.ctx.new_id(),
-            account_id=None if account is None else account.id,
-            generation=generation,
-            created_at=now,
-            expires_at=now + self.ctx.policy.reset_ttl,
-        )
-        with self.ctx.storage.transaction() as tx:
-            tx.resets.put(request)
-        self.ctx.emit(PasswordResetRequested(occurred_at=now, request_id=request.id))
-        return PasswordResetRequest(id=request.id, expires_at=request.expires_at)
-
-    def _send_reset_code(self, account: AccountRecord, now: datetime) -> int | None:
-        """Send a reset code to the account's phone; the code's generation, or ``None``.
-
-        One challenge per account (``reset:<account id>``) so caps and cooldowns
-        span reset requests: only the newest code is valid. When the cooldown
-        holds, the new request shares the code already sent; when another cap
-        holds, nothing is sent and the request can never succeed. Neither case
-        is reported: that would tell a stranger the account exists.
-        """
-        subject_id = f"reset:{account.id}"
-        code = self.codes.new_code()
-        reservation = self.codes.reserve_sends(account.phone, account.nik, now)  # outside the tx
+            reservation = self.codes.reserve_sends(decoy, decoy, now)
+        request_id = self.ctx.new_id()
         issued = False
         try:
             with self.ctx.storage.transaction() as tx:
-                previous = tx.challenges.get(subject_id)
-                try:
-                    recent = self.codes.check_send_caps(previous, now, daily=reservation.refusal)
-                except OtpError as refusal:
-                    live = previous is not None and previous.is_live(now)
-                    if refusal.code == "cooldown" and previous is not None and live:
-                        return previous.generation
-                    return None
-                challenge = self.codes.issue(
-                    subject_id,
-                    OtpPurpose.PASSWORD_RESET,
-                    account.phone,
-                    code,
-                    previous,
-                    recent,
-                    previous is not None,
-                    now,
+                generation: int | None = None
+                if known is not None:
+                    generation, issued = self._issue_reset_code(tx, known, reservation, now)
+                request = PasswordResetRecord(
+                    id=request_id,
+                    account_id=None if account is None else account.id,
+                    generation=generation,
+                    created_at=now,
+                    expires_at=now + self.ctx.policy.reset_ttl,
                 )
-                tx.challenges.put(challenge)
-                self.codes.enqueue(tx, challenge, code, notice=False)
-                issued = True
+                tx.resets.put(request)
         finally:
             if not issued:
-                self.codes.cancel(reservation)  # no code issued: the send's slots are free
-        self.ctx.wake()  # sent after the answer: a known identifier answers as fast as any
-        return challenge.generation
+                self.codes.cancel(reservation)  # no new code: the send's slots are free again
+        self.ctx.wake()  # the SMS, if any, goes after the answer
+        self.ctx.emit(PasswordResetRequested(occurred_at=now, request_id=request.id))
+        return PasswordResetRequest(id=request.id, expires_at=request.expires_at)
+
+    def _issue_reset_code(
+        self, tx: Transaction, account: AccountRecord, reservation: SendReservation, now: datetime
+    ) -> tuple[int | None, bool]:
+        """Issue a reset code in ``tx`` and put its SMS in the outbox: ``(generation, issued)``.
+
+        One challenge per account (``reset:<account id>``) so caps and cooldowns
+        span reset requests: only the newest code is valid. When the cooldown
+        holds, the new request shares the code already sent (``issued`` is
+        false); when another cap holds, nothing is sent and the request can
+        never succeed (generation ``None``). Neither case is reported: that
+        would tell a stranger the account exists.
+        """
+        subject_id = f"reset:{account.id}"
+        previous = tx.challenges.get(subject_id)
+        try:
+            recent = self.codes.check_send_caps(previous, now, daily=reservation.refusal)
+        except OtpError as refusal:
+            live = previous is not None and previous.is_live(now)
+            if refusal.code == "cooldown" and previous is not None and live:
+                return previous.generation, False
+            return None, False
+        code = self.codes.new_code()
+        challenge = self.codes.issue(
+            subject_id,
+            OtpPurpose.PASSWORD_RESET,
+            account.phone,
+            code,
+            previous,
+            recent,
+            previous is not None,
+            now,
+        )
+        tx.challenges.put(challenge)
+        self.codes.enqueue(tx, challenge, code, notice=False)
+        return challenge.generation, True
 
     def reset_password(self, request_id: str, code: str, new_password: str) -> Account:
         now = self.ctx.clock()

@@ -171,7 +171,8 @@ def add_holder(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         summary="The card's QR: a long-lived link, or a 30-second access code for a purpose",
         response_model=m.CardQr,
         response_description="The QR code with its token.",
-        responses=problem_responses(401, 404, 405, 410, 413, 422, 500),
+        # 400: a purpose with a control or invisible character (disclosure.purpose_invalid).
+        responses=problem_responses(400, 401, 404, 405, 410, 413, 422, 500),
     )
     async def card_qr(
         account: Holder,
