@@ -94,7 +94,8 @@ def _session_secret(svc: Siapkerja, secret_key: str | None, dev: bool) -> str:
         )
     logger.warning(
         "siapkerja web: no secret_key set; using a random one for this process (dev mode)."
-        " Sessions end when it restarts and cannot be shared between workers."
+        " Sessions and API registrations (their X-Registration-Secret) end when it restarts"
+        " and cannot be shared between workers."
     )
     return secrets.token_urlsafe(32)
 
