@@ -166,7 +166,9 @@ def test_a_hanging_trial_call_opens_the_breaker_again() -> None:
 # --- on a real server -----------------------------------------------------------------------------
 
 
-def service_on(dukcapil: FakeDukcapil, database: Path, base_url: str) -> Siapkerja:
+def service_on(
+    dukcapil: FakeDukcapil, database: Path, base_url: str, **settings: object
+) -> Siapkerja:
     return connect(
         environ={},
         load_entrypoints=False,
@@ -180,8 +182,7 @@ def service_on(dukcapil: FakeDukcapil, database: Path, base_url: str) -> Siapker
         dukcapil_user_id=dukcapil.USER_ID,
         dukcapil_password=dukcapil.PASSWORD,
         dukcapil_ip_user=dukcapil.IP_USER,
-        dukcapil_timeout="3",
-        dukcapil_retries="0",
+        **{"dukcapil_timeout": "3", "dukcapil_retries": "0", **settings},
         card_base_url=f"{base_url}/v/",
     )
 
@@ -239,3 +240,65 @@ def test_a_scan_answers_fast_while_50_registrations_wait_on_a_hanging_dukcapil(
     refused = [a for a in answers if a.json().get("params", {}).get("reason") != "timeout"]
     assert refused, "no registration was refused by the bulkhead or the breaker"
     assert all(int(a.headers["Retry-After"]) >= 1 for a in answers)
+
+
+def test_scans_page_and_api_answer_while_the_shared_threads_are_all_taken(
+    dukcapil: FakeDukcapil, tmp_path: Path
+) -> None:
+    # The Dukcapil bulkhead opened wide (64 calls in flight, a long timeout): 50
+    # hanging registrations take every thread of the shared pool (40). The scans,
+    # the page and the API alike, run in their own pool and still answer at once.
+    services: list[Siapkerja] = []
+
+    def make_app(base_url: str) -> Any:
+        services.append(
+            service_on(
+                dukcapil,
+                tmp_path / "siapkerja.sqlite3",
+                base_url,
+                dukcapil_max_concurrency="64",
+                dukcapil_timeout="20",
+            )
+        )
+        return create_app(services[0], dev=True)
+
+    with live_server(make_app) as server:
+        svc = services[0]
+        reg = svc.register(nik=people.NIK, full_name=people.NAME, mother_name=people.MOTHER)
+        reg = svc.submit_contact(
+            reg.id, email=people.EMAIL, phone="0812-9999-9999", password="kopi tubruk di pal merah"
+        )
+        account = svc.confirm_otp(reg.id, code=sms_code(svc))
+        svc.update_profile(account.id, **people.complete_profile())
+        svc.issue_card(account.id)
+        qr = svc.card_qr(account.id)
+        api_url = f"{server.url}/api/v1/scan/{qr.token}"
+        with httpx.Client(timeout=10) as client:
+            assert client.get(qr.url).status_code == 200
+            assert client.get(api_url).status_code == 200
+
+        dukcapil.hold()
+        before = dukcapil.request_count
+        niks = iter(f"{people.NIK[:12]}{serial:04d}" for serial in range(100, 150))
+
+        def sign_up(nik: str) -> httpx.Response:
+            body = {"nik": nik, "full_name": people.NAME, "mother_name": people.MOTHER}
+            with httpx.Client(timeout=60) as client:
+                return client.post(f"{server.url}/api/v1/registrations", json=body)
+
+        timings: dict[str, float] = {}
+        try:
+            with ThreadPoolExecutor(50) as pool:
+                futures = [pool.submit(sign_up, next(niks)) for _ in range(50)]
+                wait_until(lambda: dukcapil.request_count - before >= 40)  # the pool is full
+                with httpx.Client(timeout=10) as client:
+                    for name, url in (("page", qr.url), ("api", api_url)):
+                        started = time.monotonic()
+                        assert client.get(url).status_code == 200, name
+                        timings[name] = time.monotonic() - started
+                dukcapil.release()
+                for future in futures:
+                    future.result(timeout=60)
+        finally:
+            dukcapil.release()
+    assert max(timings.values()) < 1.0, f"scans waited behind the shared pool: {timings}"

@@ -216,7 +216,7 @@ def create_app(
         *pages.routes(),
         # The JSON API (bearer tokens, no cookies, so no CSRF): a FastAPI
         # application with its OpenAPI document at /api/v1/openapi.json.
-        any_character(Mount("/api", app=create_api_app(service, threads))),
+        any_character(Mount("/api", app=create_api_app(service, threads, scan_threads))),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     if prefix:

@@ -62,12 +62,16 @@ _INFO: Final[dict[str, Any]] = {
 }
 
 
-def create_api_app(svc: Siapkerja, threads: WorkerThreads | None = None) -> FastAPI:
+def create_api_app(
+    svc: Siapkerja,
+    threads: WorkerThreads | None = None,
+    scan_threads: WorkerThreads | None = None,
+) -> FastAPI:
     """A FastAPI application serving only the API (at ``/v1/...``) and its document.
 
     Unknown paths and methods get ``request.not_found`` and
     ``request.method_not_allowed`` problems. Facade calls run in ``threads``
-    (a pool of its own if ``None``).
+    (a pool of its own if ``None``), scans in ``scan_threads`` (default: ``threads``).
     """
 
     async def server_error(request: Request, _exc: Exception) -> Response:
@@ -83,7 +87,7 @@ def create_api_app(svc: Siapkerja, threads: WorkerThreads | None = None) -> Fast
     # The operations themselves, not an included router: the fallback below
     # and api_routes' callers see every route (FastAPI's include_router
     # keeps them behind one lazily resolved entry).
-    app.router.routes.extend(api_router(svc, threads).routes)
+    app.router.routes.extend(api_router(svc, threads, scan_threads).routes)
     app.router.route_class = ProblemRoute  # the document's route: problems, HEAD
     documents: dict[str, dict[str, Any]] = {}
 

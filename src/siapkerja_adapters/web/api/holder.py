@@ -40,8 +40,16 @@ __all__ = ["add_holder"]
 _DEFAULT_STATION: Final = "api"
 
 
-def add_holder(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
-    """Add the holder's and the scanners' operations to ``router``."""
+def add_holder(
+    router: APIRouter, svc: Siapkerja, pool: WorkerThreads, scan_pool: WorkerThreads | None = None
+) -> None:
+    """Add the holder's and the scanners' operations to ``router``.
+
+    Scans run in ``scan_pool`` (default ``pool``): ``create_app`` gives them the
+    pool its scan pages use, a bulkhead against journey calls hanging on an
+    outside service.
+    """
+    scans = scan_pool if scan_pool is not None else pool
     # --- the holder ---
 
     @router.get(
@@ -273,10 +281,10 @@ def add_holder(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         key = request.headers.get("x-verifier-key")
         viewer: CoreAccount | Verifier | None = None
         if key is not None:
-            viewer = await pool.run(svc.verifier, key)
+            viewer = await scans.run(svc.verifier, key)
         elif "authorization" in request.headers:
-            viewer = await pool.run(svc.authenticate, bearer_token(request))
-        data = await pool.run(
+            viewer = await scans.run(svc.authenticate, bearer_token(request))
+        data = await scans.run(
             lambda: svc.cards.public_profile_data(svc.resolve(token, viewer, purpose=purpose))
         )
         # The core writes the view (what this audience may see); the model checks its shape.

@@ -24,12 +24,17 @@ from .routing import route_class
 __all__ = ["api_router"]
 
 
-def api_router(svc: Siapkerja, threads: WorkerThreads | None = None) -> APIRouter:
+def api_router(
+    svc: Siapkerja,
+    threads: WorkerThreads | None = None,
+    scan_threads: WorkerThreads | None = None,
+) -> APIRouter:
     """The API's operations as a FastAPI router, paths under ``/v1``.
 
     Include it in a FastAPI application (``app.include_router(api_router(svc),
     prefix="/api")``) and the application's OpenAPI document lists the
-    operations. Facade calls run in ``threads`` (a pool of its own if ``None``).
+    operations. Facade calls run in ``threads`` (a pool of its own if ``None``),
+    scans in ``scan_threads`` (default: ``threads``).
     Failures are problem documents whatever the host's exception handlers.
     """
     pool = threads if threads is not None else WorkerThreads()
@@ -39,5 +44,5 @@ def api_router(svc: Siapkerja, threads: WorkerThreads | None = None) -> APIRoute
         dependencies=[Depends(accept_language)],
     )
     add_journey(router, svc, pool)
-    add_holder(router, svc, pool)
+    add_holder(router, svc, pool, scan_threads)
     return router
