@@ -601,3 +601,24 @@ def test_a_refused_start_opens_nothing_and_writes_no_key(
     assert "[config.unsafe_default]" in result.stderr
     assert (sorted(config_home.rglob("*")) if config_home.exists() else []) == before
     assert not list(workdir.glob("*.sqlite3*"))
+
+
+def test_serve_workers_and_trusted_proxies_reach_uvicorn(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--workers`` runs the factory in each process; ``--forwarded-allow-ips`` names the
+    proxies whose X-Forwarded-For gives the client address the sign-in throttles count."""
+    monkeypatch.setenv("SIAPKERJA_SECRET_KEY", "integration-secret-key-0123456789abcdef")
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append({"target": target, **kw}))
+    result = invoke(
+        "serve", "--dev", "--workers", "4", "--forwarded-allow-ips", "10.0.0.5", "--port", "8124"
+    )
+    assert result.exit_code == 0, result.output
+    (call,) = calls
+    assert call["target"] == "siapkerja_adapters.cli.serve:reload_factory"
+    assert call["factory"] is True
+    assert call["workers"] == 4
+    assert call["reload"] is False
+    assert call["forwarded_allow_ips"] == "10.0.0.5"
+    assert json.loads(os.environ["_SIAPKERJA_SERVE"])["port"] == 8124

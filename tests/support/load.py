@@ -6,7 +6,7 @@ A server runs in child processes on 127.0.0.1, as a deployer runs it:
   in a temporary working directory, its key file beside it);
 * ``postgresql`` — the same command over PostgreSQL (a throw-away schema,
   migrated on first use);
-* ``workers`` — uvicorn's ``--workers 4`` over ``serve``'s own application
+* ``workers`` — ``siapkerja serve --workers 4`` (uvicorn's multi-process mode)
   factory, the four processes sharing one SQLite file.
 
 Every scenario uses the real Argon2 parameters of ``serve`` (no hasher is
@@ -29,7 +29,6 @@ import asyncio
 import base64
 import contextlib
 import csv
-import json
 import os
 import random
 import signal
@@ -199,25 +198,19 @@ class Server:
         env.update(extra_env or {})
         self.env = env
         if backend == "workers":
-            # uvicorn's own multi-process mode over the factory `serve --reload` uses.
-            env["_SIAPKERJA_SERVE"] = json.dumps(
-                {"dev": True, "host": "127.0.0.1", "port": self.port}
-            )
+            # What a deployment types: serve's own --workers (uvicorn's multi-process mode).
             self.command = [
                 sys.executable,
                 "-m",
-                "uvicorn",
-                "--factory",
-                "siapkerja_adapters.cli.serve:reload_factory",
-                "--host",
-                "127.0.0.1",
+                "siapkerja_adapters.cli",
+                "serve",
+                "--dev",
                 "--port",
                 str(self.port),
                 "--workers",
                 str(WORKERS),
                 "--log-level",
                 "warning",
-                "--no-access-log",
             ]
         else:
             self.command = [

@@ -199,6 +199,24 @@ def serve(
     log_level: Annotated[
         str, typer.Option("--log-level", help="uvicorn's log level (info, warning, ...).")
     ] = "info",
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes sharing the port (uvicorn workers), each with its own storage"
+            " pool. They must share SIAPKERJA_SECRET_KEY and a database, not memory storage.",
+        ),
+    ] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Proxies whose X-Forwarded-For is trusted (comma list, or '*'): the client"
+            " address the sign-in throttles count. Default: uvicorn's ($FORWARDED_ALLOW_IPS,"
+            " else 127.0.0.1).",
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Serve the SIAPkerja-ID pages and JSON API with uvicorn.
@@ -239,7 +257,19 @@ def serve(
         "root_path": root_path,
         "log_level": log_level,
     }
-    if reload:
+    if forwarded_allow_ips is not None:
+        options["forwarded_allow_ips"] = forwarded_allow_ips
+    if workers > 1 and dev and not os.environ.get("SIAPKERJA_SECRET_KEY"):
+        typer.echo(
+            "Peringatan: --dev dengan --workers tanpa SIAPKERJA_SECRET_KEY: tiap proses punya"
+            " rahasia acak sendiri, sesi dan pendaftaran berpindah proses akan gagal. / Warning:"
+            " --dev with --workers and no SIAPKERJA_SECRET_KEY: each process has its own random"
+            " secret, so sessions and registrations fail across processes.",
+            err=True,
+        )
+    if reload or workers > 1:
+        # Several processes (or a reloading one) each build the app from an import
+        # string; the options reach them through the environment.
         os.environ[_RELOAD_ENV] = json.dumps(
             {
                 "dev": dev,
@@ -250,7 +280,11 @@ def serve(
             }
         )
         uvicorn.run(
-            "siapkerja_adapters.cli.serve:reload_factory", factory=True, reload=True, **options
+            "siapkerja_adapters.cli.serve:reload_factory",
+            factory=True,
+            reload=reload,
+            workers=None if reload else workers,
+            **options,
         )
         return
     uvicorn.run(app, **options)
