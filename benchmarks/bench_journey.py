@@ -25,20 +25,19 @@ import argparse
 import hashlib
 import hmac
 import json
-import random
 import re
 import statistics
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+# The made-up residents the load test uses too (tests/support/people.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from siapkerja_adapters import connect
-from siapkerja_adapters.dukcapil_offline import Resident
-from siapkerja_core import compose_nik, regions
 from siapkerja_core.passwords import OWASP_ARGON2ID, PasswordHasher
+from support import people
 
 _CODE = re.compile(r"\b(\d{6})\b")
 
@@ -65,37 +64,9 @@ class KeyedSha256Hasher(PasswordHasher):
         self.verify("bench$", "x")
 
 
-def people(count: int, seed: int) -> list[Resident]:
-    rng = random.Random(seed)
-    districts = sorted(regions.district_codes(include_retired=False))
-    residents, seen = [], set()
-    while len(residents) < count:
-        nik = compose_nik(
-            rng.choice(districts),
-            date(rng.randint(1960, 2005), rng.randint(1, 12), rng.randint(1, 28)),
-            rng.choice("LP"),
-            rng.randint(1, 9999),
-        )
-        if nik in seen:
-            continue
-        seen.add(nik)
-        n = len(residents)
-        residents.append(
-            Resident(
-                nik=nik,
-                full_name=f"Peserta Uji {n:06d}",
-                mother_name=f"Ibu Peserta {n:06d}",
-                birth_place="Jakarta",
-                birth_date=date(1990, 1, 1),
-                sex="L",
-            )
-        )
-    return residents
-
-
 def run_journeys(count: int, seed: int) -> dict[str, float]:
     svc = connect("memory", environ={}, hasher=KeyedSha256Hasher())
-    residents = people(count, seed)
+    residents = people.synthetic(count, seed)
     for resident in residents:
         svc.dukcapil.add(resident)  # type: ignore[attr-defined]
     start = time.perf_counter()

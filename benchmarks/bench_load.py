@@ -151,10 +151,10 @@ def one_backend(backend: str, scans_each: int, requests: int, seed: int) -> dict
     """Start ``backend`` fresh; the sign-up levels, then the scans and their peer."""
     import httpx
 
-    from support import load
+    from support import load, people
     from support.fake_servers import FakeSmsGateway
 
-    population = load.residents(1 + sum(LEVELS), seed=seed)
+    population = people.synthetic(1 + sum(LEVELS), seed=seed)
     result: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
         postgres = None

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from support import load
+from support import load, people
 from support.fake_servers import FakeSmsGateway
 
 pytestmark = pytest.mark.load
@@ -72,7 +72,7 @@ def test_64_concurrent_sign_ups_and_scans(
     backend: tuple[load.Backend, object], gateway: FakeSmsGateway, tmp_path: Path
 ) -> None:
     name, postgres = backend
-    population = load.residents(CONCURRENCY + 1)
+    population = people.synthetic(CONCURRENCY + 1)
     with load.Server(name, tmp_path, population, gateway, postgres=postgres) as server:  # type: ignore[arg-type]
         holder, _ = load.sign_ups(server.url, gateway, [(0, population[0])], name="holder")
         refuse(holder)

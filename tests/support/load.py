@@ -30,7 +30,6 @@ import base64
 import contextlib
 import csv
 import os
-import random
 import signal
 import ssl
 import subprocess
@@ -39,7 +38,6 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
 
@@ -48,7 +46,6 @@ import httpx
 from siapkerja_adapters.dukcapil_offline import Resident
 from siapkerja_adapters.residents import CSV_COLUMNS
 from siapkerja_adapters.sql.crypto import generate_key_setting
-from siapkerja_core import compose_nik, regions
 from support import people
 from support.fake_servers import FakeSmsGateway
 from support.live_server import bound_socket
@@ -58,7 +55,6 @@ __all__ = [
     "Load",
     "Server",
     "issue_card",
-    "residents",
     "scans",
     "sign_ups",
     "write_residents",
@@ -79,36 +75,6 @@ _TLS: Final = ssl.create_default_context()
 # --------------------------------------------------------------------------
 # People
 # --------------------------------------------------------------------------
-
-
-def residents(count: int, seed: int = 11) -> list[Resident]:
-    """``count`` synthetic residents with distinct valid NIKs (fixed by ``seed``)."""
-    rng = random.Random(seed)
-    districts = sorted(regions.district_codes(include_retired=False))
-    found: list[Resident] = []
-    seen: set[str] = set()
-    while len(found) < count:
-        nik = compose_nik(
-            rng.choice(districts),
-            date(rng.randint(1960, 2005), rng.randint(1, 12), rng.randint(1, 28)),
-            rng.choice("LP"),
-            rng.randint(1, 9999),
-        )
-        if nik in seen:
-            continue
-        seen.add(nik)
-        n = len(found)
-        found.append(
-            Resident(
-                nik=nik,
-                full_name=f"Peserta Beban {n:05d}",
-                mother_name=f"Ibu Peserta {n:05d}",
-                birth_place="Jakarta",
-                birth_date=date(1990, 1, 1),
-                sex="L",
-            )
-        )
-    return found
 
 
 def write_residents(path: Path, people_: Sequence[Resident]) -> Path:

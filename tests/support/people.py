@@ -12,12 +12,14 @@ be issued to him.
 from __future__ import annotations
 
 import io
+import random
 from datetime import date
 from typing import Any, Final
 
 from PIL import Image
 
 from siapkerja_adapters.dukcapil_offline import Resident
+from siapkerja_core import compose_nik, regions
 
 GALIH: Final = Resident(
     nik="3173071203940042",
@@ -92,3 +94,37 @@ def complete_profile() -> dict[str, Any]:
         "education": [{"institution": "BINUS University", "level": "S1", "start_year": 2012}],
         "photo": {"content": png()},
     }
+
+
+def synthetic(count: int, seed: int = 11) -> list[Resident]:
+    """``count`` made-up residents with distinct valid NIKs (fixed by ``seed``).
+
+    For load tests and benchmarks that need many people at once: NIKs over every
+    current district, birth years 1960–2005, both sexes.
+    """
+    rng = random.Random(seed)
+    districts = sorted(regions.district_codes(include_retired=False))
+    found: list[Resident] = []
+    seen: set[str] = set()
+    while len(found) < count:
+        nik = compose_nik(
+            rng.choice(districts),
+            date(rng.randint(1960, 2005), rng.randint(1, 12), rng.randint(1, 28)),
+            rng.choice("LP"),
+            rng.randint(1, 9999),
+        )
+        if nik in seen:
+            continue
+        seen.add(nik)
+        n = len(found)
+        found.append(
+            Resident(
+                nik=nik,
+                full_name=f"Peserta Uji {n:06d}",
+                mother_name=f"Ibu Peserta {n:06d}",
+                birth_place="Jakarta",
+                birth_date=date(1990, 1, 1),
+                sex="L",
+            )
+        )
+    return found
