@@ -29,6 +29,7 @@ from siapkerja_adapters.web import create_app
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.ports import RegistryUnavailable, VerificationRequest
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.services.scanning import CardQr
 from support import people
 from support.fake_servers import FakeDukcapil
 from support.live_server import live_server
@@ -187,6 +188,18 @@ def service_on(
     )
 
 
+def galih_with_a_card(svc: Siapkerja) -> CardQr:
+    """Register Galih (Dukcapil answers while not held), complete his profile, issue his card."""
+    reg = svc.register(nik=people.NIK, full_name=people.NAME, mother_name=people.MOTHER)
+    reg = svc.submit_contact(
+        reg.id, email=people.EMAIL, phone="0812-9999-9999", password="kopi tubruk di pal merah"
+    )
+    account = svc.confirm_otp(reg.id, code=sms_code(svc))
+    svc.update_profile(account.id, **people.complete_profile())
+    svc.issue_card(account.id)
+    return svc.card_qr(account.id)
+
+
 def test_a_scan_answers_fast_while_50_registrations_wait_on_a_hanging_dukcapil(
     dukcapil: FakeDukcapil, tmp_path: Path
 ) -> None:
@@ -198,14 +211,7 @@ def test_a_scan_answers_fast_while_50_registrations_wait_on_a_hanging_dukcapil(
 
     with live_server(make_app) as server:
         svc = services[0]
-        reg = svc.register(nik=people.NIK, full_name=people.NAME, mother_name=people.MOTHER)
-        reg = svc.submit_contact(
-            reg.id, email=people.EMAIL, phone="0812-9999-9999", password="kopi tubruk di pal merah"
-        )
-        account = svc.confirm_otp(reg.id, code=sms_code(svc))
-        svc.update_profile(account.id, **people.complete_profile())
-        svc.issue_card(account.id)
-        scan_url = svc.card_qr(account.id).url
+        scan_url = galih_with_a_card(svc).url
         assert scan_url.startswith(server.url)
         with httpx.Client(timeout=10) as client:
             assert client.get(scan_url).status_code == 200  # warm: the page is cached after
@@ -264,14 +270,7 @@ def test_scans_page_and_api_answer_while_the_shared_threads_are_all_taken(
 
     with live_server(make_app) as server:
         svc = services[0]
-        reg = svc.register(nik=people.NIK, full_name=people.NAME, mother_name=people.MOTHER)
-        reg = svc.submit_contact(
-            reg.id, email=people.EMAIL, phone="0812-9999-9999", password="kopi tubruk di pal merah"
-        )
-        account = svc.confirm_otp(reg.id, code=sms_code(svc))
-        svc.update_profile(account.id, **people.complete_profile())
-        svc.issue_card(account.id)
-        qr = svc.card_qr(account.id)
+        qr = galih_with_a_card(svc)
         api_url = f"{server.url}/api/v1/scan/{qr.token}"
         with httpx.Client(timeout=10) as client:
             assert client.get(qr.url).status_code == 200
