@@ -163,33 +163,20 @@ class Server:
             )
         env.update(extra_env or {})
         self.env = env
+        self.command = [
+            sys.executable,
+            "-m",
+            "siapkerja_adapters.cli",
+            "serve",
+            "--dev",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+        ]
         if backend == "workers":
             # What a deployment types: serve's own --workers (uvicorn's multi-process mode).
-            self.command = [
-                sys.executable,
-                "-m",
-                "siapkerja_adapters.cli",
-                "serve",
-                "--dev",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(WORKERS),
-                "--log-level",
-                "warning",
-            ]
-        else:
-            self.command = [
-                sys.executable,
-                "-m",
-                "siapkerja_adapters.cli",
-                "serve",
-                "--dev",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ]
+            self.command += ["--workers", str(WORKERS)]
         self.child: subprocess.Popen[bytes] | None = None
         self._log: Any = None
 
