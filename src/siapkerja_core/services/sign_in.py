@@ -31,7 +31,7 @@ from siapkerja_core.events import (
 from siapkerja_core.limits import Client
 from siapkerja_core.nik import InvalidNik, parse_nik
 from siapkerja_core.ports import Counters, Transaction
-from siapkerja_core.records import AccountRecord, OtpPurpose, PasswordResetRecord
+from siapkerja_core.records import AccountRecord, OtpChallenge, OtpPurpose, PasswordResetRecord
 from siapkerja_core.services.context import ServiceContext, whole_seconds
 from siapkerja_core.services.otp import OtpCodes, SendReservation
 from siapkerja_core.views import Account, PasswordResetRequest
@@ -163,18 +163,27 @@ class SignIn:
         except OtpError:
             return False
         with self.ctx.storage.transaction() as tx:
-            current = tx.resets.get(request.id)
-            live = tx.challenges.get(challenge.subject_id)
-            if (
-                current is None
-                or current.used
-                or live is None
-                or live.used
-                or live.generation != challenge.generation
-            ):
-                return False  # a concurrent sign-in or reset spent it first
-            tx.resets.put(attrs.evolve(current, used=True))
-            tx.challenges.put(live.spent())
+            return self._spend(tx, request.id, challenge)  # False: a concurrent one spent it
+
+    @staticmethod
+    def _spend(tx: Transaction, request_id: str, challenge: OtpChallenge) -> bool:
+        """Mark a reset request and its checked code used, in ``tx``.
+
+        ``False`` when a concurrent reset or step-up sign-in spent either first
+        (or a newer code replaced it): then nothing is written.
+        """
+        current = tx.resets.get(request_id)
+        live = tx.challenges.get(challenge.subject_id)
+        if (
+            current is None
+            or current.used
+            or live is None
+            or live.used
+            or live.generation != challenge.generation
+        ):
+            return False
+        tx.resets.put(attrs.evolve(current, used=True))
+        tx.challenges.put(live.spent())
         return True
 
     def login(
@@ -376,21 +385,11 @@ class SignIn:
         )
         password_hash = self.ctx.hasher.hash(new_password)
         with self.ctx.storage.transaction() as tx:
-            # Re-check inside the writing transaction: the code was checked in an
+            # Spent inside the writing transaction: the code was checked in an
             # earlier one, and requests inside one cooldown share a code, so a
             # concurrent reset with the same code may have won meanwhile.
-            current = tx.resets.get(request.id)
-            live = tx.challenges.get(challenge.subject_id)
-            if (
-                current is None
-                or current.used
-                or live is None
-                or live.used
-                or live.generation != challenge.generation
-            ):
+            if not self._spend(tx, request.id, challenge):
                 raise ResetError("invalid")
-            tx.resets.put(attrs.evolve(current, used=True))
-            tx.challenges.put(live.spent())
             record = tx.accounts.get(account.id)
             if record is None:
                 raise ResetError("invalid")
