@@ -174,3 +174,30 @@ def test_the_pool_settings_still_win(tmp_path: Path) -> None:
         assert storage.engine.pool._max_overflow == 2  # type: ignore[attr-defined]
     finally:
         storage.dispose()
+
+
+def test_a_connection_held_across_dispose_is_closed_when_its_thread_lets_go(
+    database: tuple[str, str | None],
+) -> None:
+    # The outbox thread may hold a connection while a server (or a test) disposes the
+    # storage: that connection must be closed when released, not left in the discarded
+    # pool for the garbage collector (psycopg warns then, and the suite fails on it).
+    storage = storage_for(database)
+    holding, disposed = threading.Event(), threading.Event()
+    raw: list[object] = []
+
+    def hold() -> None:
+        with storage.transaction() as tx:
+            raw.append(tx.conn.connection.dbapi_connection)
+            holding.set()
+            disposed.wait(10)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    assert holding.wait(10)
+    storage.dispose()
+    disposed.set()
+    worker.join(10)
+    (connection,) = raw
+    with pytest.raises(Exception, match=r"(?i)closed"):
+        connection.cursor().execute("SELECT 1")  # type: ignore[attr-defined]

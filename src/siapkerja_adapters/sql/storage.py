@@ -564,8 +564,15 @@ class SqlStorage:
         return conn
 
     def _release(self, conn: Connection) -> None:
-        """Return ``conn`` (from :meth:`_connect`) to the pool."""
+        """Return ``conn`` (from :meth:`_connect`) to the pool, or close it after :meth:`dispose`.
+
+        A connection a thread still held when the storage was disposed (the
+        outbox thread's, say) would otherwise go back to the discarded pool and
+        stay open until the garbage collector finds it.
+        """
         try:
+            if self._closed:
+                conn.invalidate()  # closes the driver's connection now
             conn.close()
         finally:
             self._local.held -= 1
