@@ -29,10 +29,11 @@ from siapkerja_adapters.connect import connect
 from siapkerja_adapters.sql.crypto import generate_key_setting
 from siapkerja_core import regions
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.nik import parse_nik
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.views import Account
 
-__all__ = ["GALIH", "DemoPerson", "run_demo"]
+__all__ = ["DEMO_PEOPLE", "FAUZI", "GALIH", "RIZKI", "DemoPerson", "demo_holder", "demo_profile", "run_demo"]
 
 _CODE = re.compile(r"\b(\d{6,10})\b")
 
@@ -59,6 +60,24 @@ GALIH = DemoPerson(
     phone="0812-9999-9999",
     password="kopi tubruk di pal merah",  # noqa: S106 - the demo's fictional person
 )
+FAUZI = DemoPerson(
+    nik="3273010411680317",
+    full_name="H. Ahmad Fauzi",
+    mother_name="Hj. Siti Maryam",
+    email="ahmad.fauzi@example.com",
+    phone="0813-2222-1968",
+    password="nasi timbel sunda kelapa",  # noqa: S106 - the demo's fictional person
+)
+RIZKI = DemoPerson(
+    nik="3507010801992301",
+    full_name="M. Rizki Ramadhan",
+    mother_name="Siti Aminah",
+    email="rizki.ramadhan@example.com",
+    phone="0857-3333-1999",
+    password="bakso malang kota apel",  # noqa: S106 - the demo's fictional person
+)
+DEMO_PEOPLE = (GALIH, FAUZI, RIZKI)
+"""Residents of the bundled offline registry, with contacts: the people of the docs' examples."""
 
 
 def _code_from(svc: Siapkerja, phone: str) -> str:
@@ -165,28 +184,27 @@ def _photo() -> dict[str, object]:
     return {"content": buffer.getvalue(), "media_type": "image/png"}
 
 
-def _card_part(console: Console, svc: Siapkerja, account: Account, card_path: Path | None) -> None:
-    """Steps 5-8: the profile of the brief's scanned page, the card, a scan, a check-in."""
-    account_id = account.id
-    console.print("\n[bold]5. Profil[/] — lengkapi profil untuk mendapatkan SIAPkerja-ID")
-    console.print(f"  kelengkapan awal: {svc.completeness(account_id).percent} %")
-    _refused(console, "kartu belum bisa terbit", lambda: svc.issue_card(account_id))
+def demo_profile(person: DemoPerson = GALIH) -> dict[str, object]:
+    """The ``update_profile`` sections of the brief's scanned profile: enough for a card.
+
+    The birth date is ``person``'s (read from the NIK); the rest is Galih's page.
+    """
+    born = parse_nik(person.nik).birth_date
     village = regions.search("pal merah", level="village", within="317307")[0].code
     address = {"village_code": village, "street": "Jl. Palmerah Barat", "rt": "5", "rw": "3"}
-    svc.update_profile(
-        account_id,
-        biodata={
+    return {
+        "biodata": {
             "birth_place": "Jakarta",
-            "birth_date": "1994-03-12",
+            "birth_date": born.isoformat(),
             "marital_status": "belum_menikah",
             "religion": "islam",
             "headline": "IT Professional",
         },
-        ktp_address=address,
-        domicile_address=address,
-        skills=[{"name": s} for s in ("PHP", "Symfony", "AngularJS", "Laravel", "Linux", "Java")],
-        languages=[{"name": "English", "level": "menengah"}],
-        work=[
+        "ktp_address": address,
+        "domicile_address": address,
+        "skills": [{"name": s} for s in ("PHP", "Symfony", "AngularJS", "Laravel", "Linux", "Java")],
+        "languages": [{"name": "English", "level": "menengah"}],
+        "work": [
             {
                 "title": "Backend Developer",
                 "company": "Company",
@@ -194,7 +212,7 @@ def _card_part(console: Console, svc: Siapkerja, account: Account, card_path: Pa
                 "location": "Indonesia",
             }
         ],
-        education=[
+        "education": [
             {
                 "institution": "BINUS University",
                 "level": "S1",
@@ -204,8 +222,52 @@ def _card_part(console: Console, svc: Siapkerja, account: Account, card_path: Pa
                 "end_year": 2018,
             }
         ],
-        photo=_photo(),
-    )
+        "photo": _photo(),
+    }
+
+
+def demo_holder(
+    svc: Siapkerja, person: DemoPerson = GALIH, *, profile: bool = True, card: bool = True
+) -> Account:
+    """``person``'s account, registered through the journey, with the demo profile and a card.
+
+    For examples, notebooks and trials on a service whose SMS adapter keeps
+    an outbox (``console`` or ``memory``): the code is read back from the SMS
+    as a person would read it off their phone. An account that already
+    exists for ``person`` is reused (signed in with the person's password).
+
+    :param profile: fill the profile of the brief's scanned page.
+    :param card: issue the SIAPkerja-ID (needs ``profile``).
+    """
+    try:
+        account = svc.login(identifier=person.nik, password=person.password)
+    except SiapkerjaError:
+        reg = svc.register(
+            nik=person.nik, full_name=person.full_name, mother_name=person.mother_name
+        )
+        reg = svc.submit_contact(
+            reg.id, email=person.email, phone=person.phone, password=person.password
+        )
+        if reg.phone is None:  # pragma: no cover - submit_contact sets it
+            raise RuntimeError("submit_contact did not record the phone") from None
+        account = svc.confirm_otp(reg.id, code=_code_from(svc, reg.phone))
+    if profile and svc.completeness(account.id).percent < 100:
+        svc.update_profile(account.id, **demo_profile(person))
+    if card and profile:
+        try:
+            svc.card(account.id)
+        except SiapkerjaError:
+            svc.issue_card(account.id)
+    return account
+
+
+def _card_part(console: Console, svc: Siapkerja, account: Account, card_path: Path | None) -> None:
+    """Steps 5-8: the profile of the brief's scanned page, the card, a scan, a check-in."""
+    account_id = account.id
+    console.print("\n[bold]5. Profil[/] — lengkapi profil untuk mendapatkan SIAPkerja-ID")
+    console.print(f"  kelengkapan awal: {svc.completeness(account_id).percent} %")
+    _refused(console, "kartu belum bisa terbit", lambda: svc.issue_card(account_id))
+    svc.update_profile(account_id, **demo_profile())
     console.print(f"  [green]✓[/] kelengkapan: {svc.completeness(account_id).percent} %")
 
     console.print("\n[bold]6. Kartu SIAPkerja-ID[/] — Kartu Digital Ketenagakerjaan")
