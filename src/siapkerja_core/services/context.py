@@ -43,6 +43,7 @@ __all__ = [
     "whole_seconds",
 ]
 
+_AUDIT_SERIAL: Final = itertools.count()
 DAY: Final = timedelta(days=1)
 HOUR: Final = timedelta(hours=1)
 
@@ -148,9 +149,14 @@ class ServiceContext:
         :raises InstitutionError: ``institution.invalid_actor`` or
             ``invalid_audit`` (an action, target or detail of the wrong shape).
         """
+        at = self.clock()
+        # Time first, then this process's serial: ids sort in the order records were
+        # written even within one clock tick (lists are newest first by (at, id)).
+        micros = int(at.timestamp() * 1_000_000)
+        serial = next(_AUDIT_SERIAL) % 0x1000000
         record = AuditRecord(
-            id=self.new_id(),
-            at=self.clock(),
+            id=f"{micros:014x}-{serial:06x}-{self.entropy.token_bytes(5).hex()}",
+            at=at,
             actor=actor,
             action=action,
             target_kind=target_kind,
