@@ -36,13 +36,13 @@ from siapkerja_core.institutions import (
 from siapkerja_core.institutions import (
     AuditRecord as CoreAuditRecord,
 )
+from siapkerja_core.records import AccessRecord as CoreAccessRecord
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.services.institutions import MAX_LIMIT
 
 from ..problems import RequestError
 from ..threads import WorkerThreads
 from . import bodies as b
-from . import models as m
 from .bodies import _Body, _bounded, _text
 from .common import VERIFIER_KEY, json_response
 from .models import Timestamp, _Out
@@ -136,6 +136,30 @@ class VerifierList(_Out):
 class VerifierKey(_Out):
     verifier: Verifier
     api_key: str = Field(description="The API key: shown this once, stored only as an HMAC.")
+
+
+class ActivityEntry(_Out):
+    id: str
+    at: Timestamp
+    account_id: str = Field(description="Whose data (the holder's account id).")
+    fields: list[str] = Field(description="What was shown.")
+    purpose: str | None
+    channel: Literal["link", "access"]
+
+    @classmethod
+    def from_core(cls, record: CoreAccessRecord) -> ActivityEntry:
+        return cls(
+            id=record.id,
+            at=record.at,
+            account_id=record.account_id,
+            fields=list(record.fields),
+            purpose=record.purpose,
+            channel=record.channel,  # type: ignore[arg-type]
+        )
+
+
+class Activity(_Out):
+    items: list[ActivityEntry]
 
 
 class AuditEntry(_Out):
@@ -347,7 +371,7 @@ def add_admin(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         operation_id="admin_verifier_activity",
         tags=[_TAG],
         summary="Which holders' data the institution asked for, and what (newest first)",
-        response_model=m.AccessLog,
+        response_model=Activity,
         response_description="The institution's entries in the access ledger.",
         responses=admin_errors,
     )
@@ -357,7 +381,7 @@ def add_admin(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         records = await pool.run(
             lambda: svc.verifiers.activity(verifier_id, since=since, limit=limit)
         )
-        return json_response(m.AccessLog(items=[m.AccessRecord.from_core(r) for r in records]))
+        return json_response(Activity(items=[ActivityEntry.from_core(r) for r in records]))
 
     @router.get(
         "/admin/audit",
@@ -410,7 +434,7 @@ def add_admin(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         operation_id="own_verifier_activity",
         tags=[_TAG],
         summary="Which holders' data the calling institution asked for (newest first)",
-        response_model=m.AccessLog,
+        response_model=Activity,
         response_description="Its entries in the access ledger.",
         responses=problem_responses(401, 403, 405, 413, 500),
     )
@@ -418,4 +442,4 @@ def add_admin(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         records = await pool.run(
             lambda: svc.verifiers.activity(caller.id, since=since, limit=limit)
         )
-        return json_response(m.AccessLog(items=[m.AccessRecord.from_core(r) for r in records]))
+        return json_response(Activity(items=[ActivityEntry.from_core(r) for r in records]))
