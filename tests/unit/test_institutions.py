@@ -25,6 +25,7 @@ from siapkerja_core.institutions import (
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.views import Account
 from support.clock import ManualClock as Clock
+from support.recorders import EventRecorder as Recorder
 
 ADMIN = "cli:admin"
 PURPOSE = "ak1"
@@ -452,3 +453,28 @@ def test_the_checks_refuse_any_text_with_their_own_error(text: str) -> None:
 @given(st.sampled_from(["3273", "31", "317101", "32.73"]))
 def test_region_codes_at_three_levels_are_kept_without_dots(code: str) -> None:
     assert check_region_code(code) == code.replace(".", "")
+
+
+def test_each_committed_action_is_announced_to_plug_ins_without_reason_or_key(
+    clock: Clock, recorder: Recorder
+) -> None:
+    svc = build(clock, recorder)
+    verifier, api_key = bandung(svc)
+    svc.verifiers.suspend(verifier.id, reason="Pegawai X membocorkan kunci")
+    with pytest.raises(InstitutionError):
+        svc.verifiers.suspend(verifier.id, reason="lagi")  # refused: not announced
+    new_key = svc.verifiers.rotate_key(verifier.id)
+    announced = [e for e in recorder.events if e.name == "admin.action"]
+    assert [e.action for e in announced] == [  # type: ignore[attr-defined]
+        "verifier.add",
+        "verifier.suspend",
+        "verifier.rotate_key",
+    ]
+    assert [e.audit_id for e in announced] == [  # type: ignore[attr-defined]
+        r.id for r in reversed(svc.verifiers.audit())
+    ]
+    for event in announced:
+        text = repr(event)
+        assert "Pegawai" not in text
+        assert api_key not in text
+        assert new_key not in text

@@ -24,7 +24,7 @@ from typing import Final, TypeVar
 import attrs
 
 from siapkerja_core.disclosure import DisclosureError, Verifier
-from siapkerja_core.events import AccessGranted
+from siapkerja_core.events import AccessGranted, AdminActionRecorded
 from siapkerja_core.institutions import (
     LIBRARY_ACTOR,
     AuditRecord,
@@ -41,7 +41,7 @@ from siapkerja_core.ports import Transaction
 from siapkerja_core.records import AccessRecord
 from siapkerja_core.services.context import ServiceContext
 
-__all__ = ["MAX_LIMIT", "Institutions", "usable_verifier"]
+__all__ = ["MAX_LIMIT", "Institutions", "announce", "usable_verifier"]
 
 MAX_LIMIT: Final = 1000
 """The most records one read of the activity or the audit returns."""
@@ -62,6 +62,20 @@ def usable_verifier(found: Verifier | None) -> Verifier:
     if found.status is VerifierStatus.SUSPENDED:
         raise DisclosureError("verifier_suspended")
     return found
+
+
+def announce(ctx: ServiceContext, record: AuditRecord) -> None:
+    """Tell the plug-ins an administrative action was committed (call it after the commit)."""
+    ctx.emit(
+        AdminActionRecorded(
+            occurred_at=record.at,
+            audit_id=record.id,
+            actor=record.actor,
+            action=record.action,
+            target_kind=record.target_kind,
+            target_id=record.target_id,
+        )
+    )
 
 
 def _limit(limit: int) -> int:
@@ -153,7 +167,7 @@ class Institutions:
         api_key, key_hash = self._new_key()
         with self.ctx.storage.transaction() as tx:
             tx.verifiers.add(verifier, key_hash)
-            self.ctx.record_admin_action(
+            record = self.ctx.record_admin_action(
                 tx,
                 actor=actor,
                 action="verifier.add",
@@ -174,6 +188,7 @@ class Institutions:
                 scopes=tuple(sorted(verifier.scopes)),
             )
         )
+        announce(self.ctx, record)
         return verifier, api_key
 
     def get(self, verifier_id: str) -> Verifier:
@@ -248,7 +263,7 @@ class Institutions:
                 # status check were ever skipped.
                 tx.verifiers.rekey(current.id, "retired:" + self.ctx.new_id())
             tx.verifiers.put(changed)
-            self.ctx.record_admin_action(
+            record = self.ctx.record_admin_action(
                 tx,
                 actor=actor,
                 action=action,
@@ -257,6 +272,7 @@ class Institutions:
                 reason=reason,
                 details={"from": current.status.value, "to": changed.status.value},
             )
+        announce(self.ctx, record)
         return changed, api_key
 
     def suspend(self, verifier_id: str, *, reason: str, actor: str = LIBRARY_ACTOR) -> Verifier:
