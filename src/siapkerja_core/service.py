@@ -39,6 +39,7 @@ from siapkerja_core.services import (
     SmsOutbox,
     SyncReport,
 )
+from siapkerja_core.services.institutions import Institutions
 from siapkerja_core.settings import Settings, check_secret
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
@@ -524,13 +525,29 @@ class Siapkerja:
         """Stop a key verifying: every token it signed dies (a leaked key)."""
         return self.cards.keys.retire_key(kid)
 
+    @cached_property
+    def verifiers(self) -> Institutions:
+        """The register of institutions and the audit of administrative actions.
+
+        ``svc.verifiers.add(name, scopes, kind=…, region_code=…, contact=…, actor=…)``,
+        ``list``, ``get``, ``suspend``, ``resume``, ``rotate_key``, ``retire``,
+        ``activity`` and ``audit`` (:mod:`siapkerja_core.services.institutions`).
+        """
+        return Institutions(self._context)
+
     def register_verifier(self, name: str, scopes: Iterable[str]) -> tuple[Verifier, str]:
-        """Register an institution with scopes; returns it and its API key (shown once)."""
-        return self.cards.consent.register_verifier(name, scopes)
+        """Register an institution with scopes; returns it and its API key (shown once).
+
+        The same as ``svc.verifiers.add(name, scopes)`` (kind ``other``, actor ``library``).
+        """
+        return self.verifiers.add(name, scopes)
 
     def verifier(self, api_key: str) -> Verifier:
-        """The active verifier holding ``api_key``. :raises DisclosureError: unknown."""
-        return self.cards.consent.verifier(api_key)
+        """The active verifier holding ``api_key``.
+
+        :raises DisclosureError: ``unknown_verifier``, ``verifier_suspended``.
+        """
+        return self.verifiers.by_key(api_key)
 
     def grant_consent(
         self,

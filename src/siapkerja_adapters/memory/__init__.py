@@ -23,6 +23,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from siapkerja_adapters.memory.audit import AuditView
 from siapkerja_adapters.memory.tables import (
     UNIQUE_FIELDS,
     VIEWS,
@@ -35,6 +36,8 @@ from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
+
+VIEWS.setdefault("audit", AuditView)
 
 
 class _MemoryTransaction:
@@ -123,10 +126,11 @@ class MemoryStorage:
             ),
             "verifiers": Table(key=lambda row: row[1]),
             "consents": Table(account=lambda c: c.account_id),
-            "access_log": Table(account=lambda r: r.account_id),
+            "access_log": Table(account=lambda r: r.account_id, verifier=lambda r: r.verifier_id),
             "check_ins": Table(event=lambda c: c.event_id),
             "keyring": Table(),
             "outbox": Table(),
+            "audit": Table(),
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

@@ -26,6 +26,9 @@ number                 ``uq_sk_cards_number``
 sessions of an account ``ix_sk_sessions_account_id``
 consents of an account ``ix_sk_consents_account_id_granted_at``
 ledger of an account   ``ix_sk_access_log_account_id_at``
+ledger of a verifier   ``ix_sk_access_log_verifier_id_at``
+audit by target/actor/ ``ix_sk_audit_target_id_at``, ``ix_sk_audit_actor_at``,
+time                   ``ix_sk_audit_at``
 check-ins of an event  ``ix_sk_check_ins_event_id_checked_in_at``
 verifier by key HMAC   ``uq_sk_verifiers_key_hash``
 due outbox messages    ``ix_sk_outbox_available_at``
@@ -64,6 +67,7 @@ __all__ = [
     "UtcDateTime",
     "access_log",
     "accounts",
+    "audit",
     "cards",
     "challenges",
     "check_ins",
@@ -80,7 +84,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0003_sms_outbox"
+SCHEMA_REVISION: Final = "0004_institutions"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -355,6 +359,37 @@ outbox: Final = Table(
 )
 """The durable SMS outbox (:class:`~siapkerja_core.records.OutboxMessage`)."""
 
+# --- institutions (0004_institutions) ------------------------------------------------------
+# The register's new fields, appended to the verifiers table here so that this revision's
+# additions stay in one place. ``active`` stays, written as ``status == "active"``.
+verifiers.append_column(
+    Column("kind", Text, nullable=False, server_default="other", comment="VerifierKind")
+)
+verifiers.append_column(Column("region_code", Text, comment="Kemendagri code"))
+verifiers.append_column(Column("contact", Text, comment="e-mail address or URL"))
+verifiers.append_column(
+    Column("status", Text, nullable=False, server_default="active", comment="VerifierStatus")
+)
+verifiers.append_column(Column("key_rotated_at", UtcDateTime))
+Index("ix_sk_access_log_verifier_id_at", access_log.c.verifier_id, access_log.c.at)
+
+audit: Final = Table(
+    "sk_audit",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("target_kind", Text, nullable=False),
+    Column("target_id", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False, comment="AES-GCM: reason, details"),
+    Index(None, "target_id", "at"),
+    Index(None, "actor", "at"),
+    Index(None, "at"),
+)
+"""The audit of administrative actions (:class:`~siapkerja_core.institutions.AuditRecord`),
+append-only; the reason and details may name people, so they are encrypted."""
+
 meta: Final = Table(
     "sk_meta",
     metadata,
@@ -371,5 +406,6 @@ ENCRYPTED_COLUMNS: Final = (
     (keyring, "name", "data"),
     (outbox, "id", "payload"),
     (meta, "name", "value"),
+    (audit, "id", "data"),
 )
 """(table, key column, ciphertext column): what ``reencrypt`` walks."""

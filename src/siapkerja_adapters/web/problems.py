@@ -201,6 +201,24 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "disclosure.purpose_required": 400,
         "disclosure.purpose_invalid": 400,
         "disclosure.unknown_consent": 404,
+        "disclosure.verifier_suspended": 403,
+        # Administering institutions (the admin API).
+        "institution.unknown": 404,
+        "institution.admin_required": 403,
+        "institution.wrong_status": 409,
+        **{
+            f"institution.{c}": _VALIDATION
+            for c in (
+                "invalid_kind",
+                "invalid_status",
+                "invalid_region",
+                "invalid_contact",
+                "invalid_name",
+                "invalid_actor",
+                "invalid_reason",
+                "invalid_audit",
+            )
+        },
         "checkin.malformed_record": _VALIDATION,
         # The outside world is down: try again later.
         "dukcapil.unavailable": 503,
@@ -268,6 +286,7 @@ DOMAIN_STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "reset": 400,
         "token": 400,
         "disclosure": 403,
+        "institution": _VALIDATION,
         "request": 400,
         "dukcapil": 503,
         "sms": 503,

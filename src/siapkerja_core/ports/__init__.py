@@ -13,6 +13,7 @@ Modules: :mod:`~siapkerja_core.ports.messaging` (SMS),
 importable from ``siapkerja_core.ports``.
 """
 
+from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.counters import Counters, Hit
 from siapkerja_core.ports.messaging import (
     MessageSender,
@@ -56,6 +57,7 @@ __all__ = [
     "AccessLogRepository",
     "AccountConflict",
     "AccountRepository",
+    "AuditRepository",
     "CardConflict",
     "CardHolder",
     "CardRepository",

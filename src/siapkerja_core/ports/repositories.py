@@ -7,6 +7,7 @@ storage surfaces in the core.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
@@ -221,7 +222,17 @@ class VerifierRepository(Protocol):
 
     def add(self, verifier: Verifier, key_hash: str) -> None: ...
 
-    def put(self, verifier: Verifier) -> None: ...
+    def put(self, verifier: Verifier) -> None:
+        """Replace the verifier with the same ``id``, keeping its key hash."""
+        ...
+
+    def rekey(self, verifier_id: str, key_hash: str) -> None:
+        """Replace the verifier's key hash: the old key stops matching at once."""
+        ...
+
+    def list(self) -> builtins.list[Verifier]:
+        """Every verifier (retired ones included), oldest first."""
+        ...
 
 
 class ConsentRepository(Protocol):
@@ -241,6 +252,12 @@ class AccessLogRepository(Protocol):
 
     def for_account(self, account_id: str) -> list[AccessRecord]:
         """The holder's ledger, oldest first."""
+        ...
+
+    def for_verifier(
+        self, verifier_id: str, *, since: datetime | None = None, limit: int = 100
+    ) -> list[AccessRecord]:
+        """What one institution asked for, newest first: at most ``limit``, from ``since`` on."""
         ...
 
 

@@ -45,6 +45,7 @@ from siapkerja_core.records import (
 )
 from siapkerja_core.render.qr import make_qr, qr_png, qr_svg, qr_terminal
 from siapkerja_core.services.context import CardState, ServiceContext
+from siapkerja_core.services.institutions import usable_verifier
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.station import CheckIn, merge_check_ins
@@ -323,9 +324,7 @@ class Scanning:
             )
         if isinstance(viewer, Verifier):
             assert tx is not None  # resolve() opens one for verifiers
-            registered = tx.verifiers.get(viewer.id)
-            if registered is None or not registered.active:
-                raise DisclosureError("unknown_verifier")
+            registered = usable_verifier(tx.verifiers.get(viewer.id))
             if not purpose:
                 raise DisclosureError("purpose_required")
             consent = self._consent(tx, account.id, registered.id, purpose)
