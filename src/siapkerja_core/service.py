@@ -39,6 +39,7 @@ from siapkerja_core.services import (
     SmsOutbox,
     SyncReport,
 )
+from siapkerja_core.services.prefill import Prefill
 from siapkerja_core.settings import Settings, check_secret
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
@@ -523,6 +524,14 @@ class Siapkerja:
     def retire_key(self, kid: str) -> Keyring:
         """Stop a key verifying: every token it signed dies (a leaked key)."""
         return self.cards.keys.retire_key(kid)
+
+    @cached_property
+    def prefill(self) -> Prefill:
+        """Consent requests and prefill documents of the URL-link uses (``docs/prefill.md``)."""
+        cards = self.cards
+        return Prefill(
+            self._context, profiles=cards.profiles, scanning=cards.scanning, consent=cards.consent
+        )
 
     def register_verifier(self, name: str, scopes: Iterable[str]) -> tuple[Verifier, str]:
         """Register an institution with scopes; returns it and its API key (shown once)."""

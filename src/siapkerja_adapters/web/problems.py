@@ -201,6 +201,15 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "disclosure.purpose_required": 400,
         "disclosure.purpose_invalid": 400,
         "disclosure.unknown_consent": 404,
+        # Consent requests and prefill documents (siapkerja_core.prefill).
+        "prefill.unknown_request": 404,
+        "prefill.request_closed": 409,
+        "prefill.request_expired": 410,
+        "prefill.fields_outside_scope": 400,
+        "prefill.essential_refused": _VALIDATION,
+        "prefill.consent_required": 403,
+        "prefill.too_many_pending": 429,
+        "prefill.invalid_document": _VALIDATION,
         "checkin.malformed_record": _VALIDATION,
         # The outside world is down: try again later.
         "dukcapil.unavailable": 503,
@@ -268,6 +277,7 @@ DOMAIN_STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "reset": 400,
         "token": 400,
         "disclosure": 403,
+        "prefill": 403,
         "request": 400,
         "dukcapil": 503,
         "sms": 503,

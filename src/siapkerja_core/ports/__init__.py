@@ -13,6 +13,7 @@ Modules: :mod:`~siapkerja_core.ports.messaging` (SMS),
 importable from ``siapkerja_core.ports``.
 """
 
+from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.counters import Counters, Hit
 from siapkerja_core.ports.messaging import (
     MessageSender,
@@ -63,6 +64,7 @@ __all__ = [
     "CheckInConflict",
     "CheckInRepository",
     "ConsentRepository",
+    "ConsentRequestRepository",
     "Counters",
     "FieldMatch",
     "Hit",
