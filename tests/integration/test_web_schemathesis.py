@@ -83,8 +83,7 @@ def _service() -> Siapkerja:
 def _holder(svc: Siapkerja) -> Member:
     """A resident signed up through the API, with a complete profile and an issued card."""
     with TestClient(create_app(svc, dev=True), base_url="http://testserver/api") as client:
-        member = card_holder(client, svc)
-    return member
+        return card_holder(client, svc)
 
 
 SVC = _service()
