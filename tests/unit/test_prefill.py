@@ -9,7 +9,7 @@ consent, is refused without consent, and each release is one ledger entry.
 from __future__ import annotations
 
 import pytest
-from journey_support import Clock
+from journey_support import Clock, Recorder
 from test_cards_support import EVENT, build, holder
 
 from siapkerja_core.disclosure import DisclosureError, Verifier, scope_fields
@@ -307,3 +307,30 @@ def test_the_headline_codes_travel_with_the_headline_only(
     narrowed = svc.prefill.request(link, bizhub, "tkm lanjutan", ["skills"])
     svc.prefill.approve(galih.id, narrowed.id)
     assert "headline_occupation" not in svc.prefill.document(link, bizhub, "tkm lanjutan")
+
+
+def test_requests_and_answers_are_announced_without_personal_data(clock: Clock) -> None:
+    recorder = Recorder()
+    svc = build(clock, recorder)
+    galih = holder(svc, 0)[0]
+    url = svc.card_qr(galih.id).url
+    assert url is not None
+    blk, _ = svc.register_verifier("BLK Bekasi", ["blk"])
+    first = svc.prefill.request(url, blk, PURPOSE, ["skills", "nik"])
+    svc.prefill.request(url, blk, PURPOSE, ["skills", "nik"])  # the same: no new event
+    second = svc.prefill.request(url, blk, "kelas lain")
+    svc.prefill.approve(galih.id, first.id)
+    svc.prefill.decline(galih.id, second.id)
+    events = [e for e in recorder.events if e.name.startswith("consent.")]
+    assert [(e.name, getattr(e, "status", None)) for e in events] == [
+        ("consent.requested", None),
+        ("consent.requested", None),
+        ("consent.changed", None),
+        ("consent.request_answered", "approved"),
+        ("consent.request_answered", "declined"),
+    ]
+    assert events[0].fields == ("nik", "skills")  # type: ignore[attr-defined]
+    assert events[1].fields == ()  # type: ignore[attr-defined]
+    text = repr(events)
+    for secret in (galih.nik, galih.email, galih.phone, galih.full_name):
+        assert secret not in text

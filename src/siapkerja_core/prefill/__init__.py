@@ -21,6 +21,8 @@ from siapkerja_core.prefill.requests import (
     MAX_PENDING_REQUESTS,
     REQUEST_TTL,
     ConsentRequest,
+    ConsentRequestAnswered,
+    ConsentRequested,
     PrefillError,
     RequestStatus,
 )
@@ -40,6 +42,8 @@ __all__ = [
     "SCHEMA_ID",
     "SCHEMA_VERSION",
     "ConsentRequest",
+    "ConsentRequestAnswered",
+    "ConsentRequested",
     "PrefillDocument",
     "PrefillError",
     "RequestStatus",

@@ -21,11 +21,14 @@ import attrs
 from attrs import frozen
 
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.events import DomainEvent
 
 __all__ = [
     "MAX_PENDING_REQUESTS",
     "REQUEST_TTL",
     "ConsentRequest",
+    "ConsentRequestAnswered",
+    "ConsentRequested",
     "PrefillError",
     "RequestStatus",
 ]
@@ -155,3 +158,29 @@ class ConsentRequest:
         if missing:
             raise PrefillError("essential_refused", fields=", ".join(missing))
         return granted
+
+
+@frozen(kw_only=True)
+class ConsentRequested(DomainEvent):
+    """An institution asked a holder for consent (a notification plug-in tells the holder).
+
+    No personal data: ids, and the field names asked for (empty: the whole scope).
+    """
+
+    name: ClassVar[str] = "consent.requested"
+    account_id: str
+    request_id: str
+    verifier_id: str
+    fields: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class ConsentRequestAnswered(DomainEvent):
+    """The holder approved or declined a request (``status``); an approval also
+    emits ``consent.changed`` for the consent it recorded."""
+
+    name: ClassVar[str] = "consent.request_answered"
+    account_id: str
+    request_id: str
+    verifier_id: str
+    status: str

@@ -18,6 +18,7 @@ receives the prefill document (``svc.prefill``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -28,6 +29,8 @@ from siapkerja_core.prefill import (
     MAX_PENDING_REQUESTS,
     REQUEST_TTL,
     ConsentRequest,
+    ConsentRequestAnswered,
+    ConsentRequested,
     PrefillDocument,
     PrefillError,
     build_document,
@@ -147,7 +150,27 @@ class Prefill:
                 expires_at=now + REQUEST_TTL,
             )
             tx.consent_requests.put(record)
+        self.ctx.emit(
+            ConsentRequested(
+                occurred_at=now,
+                account_id=record.account_id,
+                request_id=record.id,
+                verifier_id=record.verifier_id,
+                fields=tuple(sorted(record.fields or ())),
+            )
+        )
         return record
+
+    def _answered(self, request: ConsentRequest, now: datetime) -> None:
+        self.ctx.emit(
+            ConsentRequestAnswered(
+                occurred_at=now,
+                account_id=request.account_id,
+                request_id=request.id,
+                verifier_id=request.verifier_id,
+                status=request.status.value,
+            )
+        )
 
     def status(self, request_id: str, verifier: Verifier) -> ConsentRequest:
         """The institution's own request as it stands now (``status`` ``expired`` included).
@@ -242,10 +265,10 @@ class Prefill:
                 None if whole_scope else granted,
                 now,
             )
-            tx.consent_requests.put(
-                request.approved(now, consent_id=record.id, granted=record.fields)
-            )
+            answered = request.approved(now, consent_id=record.id, granted=record.fields)
+            tx.consent_requests.put(answered)
         self.consent.consent_granted(record)
+        self._answered(answered, now)
         return record
 
     def decline(self, account_id: str, request_id: str) -> ConsentRequest:
@@ -257,4 +280,5 @@ class Prefill:
         with self.ctx.storage.transaction() as tx:
             declined = self._own(tx, account_id, request_id).declined(now)
             tx.consent_requests.put(declined)
+        self._answered(declined, now)
         return declined
