@@ -168,3 +168,37 @@ def test_the_schema_is_served_and_named_by_the_api(client: TestClient) -> None:
     assert operation["security"] == [{"verifierKey": []}]
     described = operation["responses"]["200"]["description"]
     assert "/schemas/prefill/1.0.json" in described
+
+
+def test_the_profile_patch_takes_labour_codes(api: TestClient, member: Member) -> None:
+    job = {"title": "Backend Developer", "company": "Company", "start": "2021-06"}
+    esco = "http://data.europa.eu/esco/skill/0a2f7f0e-1111-4222-8333-444455556666"
+    patched = api.patch(
+        "/v1/me/profile",
+        json={
+            "work": [{**job, "occupation": {"kbji": "251201", "isco08": "2512"}}],
+            "skills": ["Java", {"name": "PHP", "esco_uri": esco}],
+            "biodata": {"occupation": {"isco08": "2512"}},
+        },
+        headers=bearer(member.token),
+    )
+    assert patched.status_code == 200, patched.text
+    profile = patched.json()
+    assert profile["work"][0]["occupation"] == {
+        "kbji": "2512.01",
+        "isco08": "2512",
+        "esco_uri": None,
+    }
+    assert profile["skills"] == [
+        {"name": "Java", "esco_uri": None},
+        {"name": "PHP", "esco_uri": esco},
+    ]
+    assert profile["biodata"]["occupation"]["isco08"] == "2512"
+    refused = api.patch(
+        "/v1/me/profile",
+        json={"skills": [{"name": "PHP", "esco_uri": esco.replace("skill", "occupation")}]},
+        headers=bearer(member.token),
+    )
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "profile.invalid_field"
+    assert refused.json()["params"]["field"] == "skills[0].esco_uri"
