@@ -48,7 +48,8 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """SIAPkerja-ID tools: NIKs, the demo, the web server and SMS worker, tokens, keys, bulk, db.
+    """SIAPkerja-ID tools: NIKs, the demo, the web server and SMS worker, tokens, keys, bulk, db,
+    prefill.
 
     Alat SIAPkerja-ID: periksa NIK dan lainnya. Exit codes: 0 ok, 1 invalid
     input, 2 usage error.
