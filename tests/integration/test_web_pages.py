@@ -665,14 +665,17 @@ def test_the_history_answers_consent_requests(svc: Siapkerja, with_card: Browser
     decline = re.findall(r'action="(/riwayat/permintaan/[^"]+/tolak)"', with_card.page)
     approve = re.findall(r'action="(/riwayat/permintaan/[^"]+/setujui)"', with_card.page)
     assert len(decline) == len(approve) == 2
-    with_card.submit(approve[0])  # the oldest first: the BLK's
+    approve_blk = f"/riwayat/permintaan/{asked.id}/setujui"
+    (decline_lpk,) = [path for path in decline if asked.id not in path]
+    assert approve_blk in approve
+    with_card.submit(approve_blk)
     assert "Persetujuan dicatat." in text(with_card.page)
     assert svc.prefill.status(asked.id, blk).status == "approved"
     assert svc.prefill.document(link, blk, "Pelatihan Las 2026")["nik"] == account.nik
-    with_card.submit(decline[1])
+    with_card.submit(decline_lpk)
     assert "Permintaan ditolak." in text(with_card.page)
     assert "Tidak ada permintaan yang menunggu jawaban Anda." in text(with_card.page)
-    with_card.submit(decline[1])  # answered already: a message, not a 500
+    with_card.submit(decline_lpk)  # answered already: a message, not a 500
     assert "sudah dijawab" in text(with_card.page)
 
 
