@@ -11,8 +11,10 @@ and ``siapkerja prefill schema`` prints it.
 alone — the keywords the schema uses (``type``, ``properties``,
 ``required``, ``additionalProperties``, ``items``, ``enum``, ``const``,
 ``pattern``, ``minLength``, ``maxLength``, ``maxItems``, ``minimum``,
-``maximum``, ``minProperties``, ``$ref``) and nothing else; the test suite
-checks that it agrees with the ``jsonschema`` package.
+``maximum``, ``minProperties``, ``$ref``) and nothing else; ``format`` is
+an annotation, as Draft 2020-12 reads it by default (the patterns carry the
+checks that matter). The test suite checks that it agrees with the
+``jsonschema`` package.
 """
 
 from __future__ import annotations
