@@ -40,6 +40,7 @@ from siapkerja_core.services import (
     SyncReport,
 )
 from siapkerja_core.services.institutions import Institutions
+from siapkerja_core.services.prefill import Prefill
 from siapkerja_core.settings import Settings, check_secret
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
@@ -534,6 +535,14 @@ class Siapkerja:
         ``activity`` and ``audit`` (:mod:`siapkerja_core.services.institutions`).
         """
         return Institutions(self._context)
+
+    @cached_property
+    def prefill(self) -> Prefill:
+        """Consent requests and prefill documents of the URL-link uses (``docs/prefill.md``)."""
+        cards = self.cards
+        return Prefill(
+            self._context, profiles=cards.profiles, scanning=cards.scanning, consent=cards.consent
+        )
 
     def register_verifier(self, name: str, scopes: Iterable[str]) -> tuple[Verifier, str]:
         """Register an institution with scopes; returns it and its API key (shown once).

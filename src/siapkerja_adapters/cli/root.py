@@ -16,6 +16,7 @@ from siapkerja_adapters.cli.db import db_app
 from siapkerja_adapters.cli.demo import demo
 from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
+from siapkerja_adapters.cli.prefill import prefill_app
 from siapkerja_adapters.cli.serve import serve
 from siapkerja_adapters.cli.tokens import token_app
 from siapkerja_adapters.cli.verifiers import verifiers_app
@@ -48,7 +49,8 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """SIAPkerja-ID tools: NIKs, the demo, the web server and SMS worker, tokens, keys, bulk, db.
+    """SIAPkerja-ID tools: NIKs, the demo, the web server and SMS worker, tokens, keys, bulk, db,
+    prefill.
 
     Alat SIAPkerja-ID: periksa NIK dan lainnya. Exit codes: 0 ok, 1 invalid
     input, 2 usage error.
@@ -71,3 +73,4 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(bulk_app, name="bulk")
 app.add_typer(db_app, name="db")
 app.add_typer(verifiers_app, name="verifiers")
+app.add_typer(prefill_app, name="prefill")

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from siapkerja_adapters.memory.audit import AuditView
+from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
 from siapkerja_adapters.memory.tables import (
     UNIQUE_FIELDS,
     VIEWS,
@@ -34,6 +35,8 @@ from siapkerja_adapters.memory.tables import (
 from siapkerja_core.ports import CardHolder, Hit, ScanSubject
 from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
+
+VIEWS["consent_requests"] = ConsentRequests  # a repository of its own module (prefill)
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
 
@@ -131,6 +134,7 @@ class MemoryStorage:
             "keyring": Table(),
             "outbox": Table(),
             "audit": Table(),
+            "consent_requests": consent_request_table(),
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

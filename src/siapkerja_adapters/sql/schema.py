@@ -32,6 +32,8 @@ time                   ``ix_sk_audit_at``
 check-ins of an event  ``ix_sk_check_ins_event_id_checked_in_at``
 verifier by key HMAC   ``uq_sk_verifiers_key_hash``
 due outbox messages    ``ix_sk_outbox_available_at``
+pending consent        ``ix_sk_consent_requests_account_id_status_created_at``
+requests of a holder
 everything else        the primary key
 =====================  =================================================
 """
@@ -71,6 +73,7 @@ __all__ = [
     "cards",
     "challenges",
     "check_ins",
+    "consent_requests",
     "consents",
     "counters",
     "keyring",
@@ -84,7 +87,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0004_institutions"
+SCHEMA_REVISION: Final = "0005_prefill"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -409,3 +412,23 @@ ENCRYPTED_COLUMNS: Final = (
     (audit, "id", "data"),
 )
 """(table, key column, ciphertext column): what ``reencrypt`` walks."""
+
+consent_requests: Final = Table(
+    "sk_consent_requests",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("verifier_id", Text, nullable=False),
+    Column("verifier_name", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("fields", Text, comment="JSON list, or NULL for the verifier's whole scope"),
+    Column("essential", Text, nullable=False, comment="JSON list"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("decided_at", UtcDateTime),
+    Column("consent_id", Text),
+    Column("granted_fields", Text, comment="JSON list, or NULL"),
+    Index(None, "account_id", "status", "created_at"),
+)
+"""Institutions' requests for a holder's consent (``siapkerja_core.prefill.ConsentRequest``)."""

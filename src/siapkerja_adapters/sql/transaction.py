@@ -27,6 +27,7 @@ from siapkerja_adapters.sql.accounts import (
 from siapkerja_adapters.sql.audit import SqlAudit
 from siapkerja_adapters.sql.base import _context, _storage_error, logger
 from siapkerja_adapters.sql.cards import _C, _card, _Cards, _Profiles
+from siapkerja_adapters.sql.consent_requests import ConsentRequests
 from siapkerja_adapters.sql.keyring import _Keyrings
 from siapkerja_adapters.sql.ledger import _AccessLog, _CheckIns, _Consents, _Verifiers
 from siapkerja_adapters.sql.outbox import _Outbox
@@ -132,6 +133,10 @@ class SqlTransaction:
     @functools.cached_property
     def audit(self) -> SqlAudit:
         return SqlAudit(self)
+
+    @functools.cached_property
+    def consent_requests(self) -> ConsentRequests:
+        return ConsentRequests(self)
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """The existing accounts among ``account_ids``, once each, with their cards and profiles.

@@ -219,6 +219,15 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
                 "invalid_audit",
             )
         },
+        # Consent requests and prefill documents (siapkerja_core.prefill).
+        "prefill.unknown_request": 404,
+        "prefill.request_closed": 409,
+        "prefill.request_expired": 410,
+        "prefill.fields_outside_scope": 400,
+        "prefill.essential_refused": _VALIDATION,
+        "prefill.consent_required": 403,
+        "prefill.too_many_pending": 429,
+        "prefill.invalid_document": _VALIDATION,
         "checkin.malformed_record": _VALIDATION,
         # The outside world is down: try again later.
         "dukcapil.unavailable": 503,
@@ -287,6 +296,7 @@ DOMAIN_STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "token": 400,
         "disclosure": 403,
         "institution": _VALIDATION,
+        "prefill": 403,
         "request": 400,
         "dukcapil": 503,
         "sms": 503,

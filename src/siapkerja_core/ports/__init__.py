@@ -14,6 +14,7 @@ importable from ``siapkerja_core.ports``.
 """
 
 from siapkerja_core.ports.audit import AuditRepository
+from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.counters import Counters, Hit
 from siapkerja_core.ports.messaging import (
     MessageSender,
@@ -65,6 +66,7 @@ __all__ = [
     "CheckInConflict",
     "CheckInRepository",
     "ConsentRepository",
+    "ConsentRequestRepository",
     "Counters",
     "FieldMatch",
     "Hit",

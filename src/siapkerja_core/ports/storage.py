@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from siapkerja_core.ports.audit import AuditRepository
+from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.repositories import (
     AccessLogRepository,
     AccountRepository,
@@ -131,6 +132,9 @@ class Transaction(Protocol):
 
     @property
     def audit(self) -> AuditRepository: ...
+
+    @property
+    def consent_requests(self) -> ConsentRequestRepository: ...
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """Each existing account among ``account_ids`` with its card and profile (bulk jobs).

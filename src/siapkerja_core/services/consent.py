@@ -10,9 +10,11 @@ when and for what (Pasal 32).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from siapkerja_core.disclosure import DisclosureError, Verifier, normalize_purpose, scope_fields
 from siapkerja_core.events import ConsentChanged
+from siapkerja_core.ports import Transaction
 from siapkerja_core.records import AccessRecord, ConsentRecord
 from siapkerja_core.services.context import ServiceContext
 from siapkerja_core.services.institutions import Institutions, usable_verifier
@@ -54,28 +56,49 @@ class Consent:
         purpose = normalize_purpose(purpose)
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
-            account = self.profiles.account(tx, account_id)
-            verifier = usable_verifier(tx.verifiers.get(verifier_id))
-            chosen = None if fields is None else frozenset(fields) & scope_fields(verifier.scopes)
-            record = ConsentRecord(
-                id=self.ctx.new_id(),
-                account_id=account.id,
-                verifier_id=verifier.id,
-                purpose=purpose,
-                fields=chosen,
-                granted_at=now,
-            )
-            tx.consents.put(record)
+            record = self.record_consent(tx, account_id, verifier_id, purpose, fields, now)
+        self.consent_granted(record)
+        return record
+
+    def record_consent(
+        self,
+        tx: Transaction,
+        account_id: str,
+        verifier_id: str,
+        purpose: str,
+        fields: Iterable[str] | None,
+        now: datetime,
+    ) -> ConsentRecord:
+        """Write the consent of :meth:`grant_consent` inside ``tx`` (``purpose`` normalised).
+
+        For a use case that records a consent together with other writes (an
+        approved consent request); it calls :meth:`consent_granted` after the commit.
+        """
+        account = self.profiles.account(tx, account_id)
+        verifier = usable_verifier(tx.verifiers.get(verifier_id))
+        chosen = None if fields is None else frozenset(fields) & scope_fields(verifier.scopes)
+        record = ConsentRecord(
+            id=self.ctx.new_id(),
+            account_id=account.id,
+            verifier_id=verifier.id,
+            purpose=purpose,
+            fields=chosen,
+            granted_at=now,
+        )
+        tx.consents.put(record)
+        return record
+
+    def consent_granted(self, record: ConsentRecord) -> None:
+        """Announce a committed consent (the ``ConsentChanged`` event)."""
         self.ctx.emit(
             ConsentChanged(
-                occurred_at=now,
-                account_id=account_id,
+                occurred_at=record.granted_at,
+                account_id=record.account_id,
                 consent_id=record.id,
-                verifier_id=verifier_id,
+                verifier_id=record.verifier_id,
                 granted=True,
             )
         )
-        return record
 
     def withdraw_consent(self, account_id: str, consent_id: str) -> ConsentRecord:
         now = self.ctx.clock()

@@ -20,6 +20,7 @@ from .admin import add_admin
 from .common import accept_language
 from .holder import add_holder
 from .journey import add_journey
+from .prefill import add_prefill
 from .routing import route_class
 
 __all__ = ["api_router"]
@@ -47,4 +48,5 @@ def api_router(
     add_journey(router, svc, pool)
     add_holder(router, svc, pool, scan_threads)
     add_admin(router, svc, pool)
+    add_prefill(router, svc, pool)
     return router
