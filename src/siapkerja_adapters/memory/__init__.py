@@ -23,6 +23,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from siapkerja_adapters.memory.status_list import StatusListView
 from siapkerja_adapters.memory.tables import (
     UNIQUE_FIELDS,
     VIEWS,
@@ -35,6 +36,8 @@ from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
+
+_VIEWS: dict[str, type[View[Any]]] = {**VIEWS, "status_list": StatusListView}
 
 
 class _MemoryTransaction:
@@ -49,11 +52,14 @@ class _MemoryTransaction:
         self.overlays: dict[str, dict[Hashable, Any]] = {}
 
     def __getattr__(self, name: str) -> View[Any]:
-        view_class = VIEWS.get(name)
+        view_class = _VIEWS.get(name)
         if view_class is None:
             raise AttributeError(name)
         overlay = self.overlays[name] = {}
         view = view_class(self._tables[name], overlay)
+        bind = getattr(view, "bind", None)
+        if bind is not None:  # a repository that reads other tables through the transaction
+            bind(self)
         setattr(self, name, view)  # later accesses find the attribute directly
         return view
 
@@ -119,7 +125,10 @@ class MemoryStorage:
             "resets": Table(),
             "profiles": Table(),
             "cards": Table(
-                account=lambda c: c.account_id, ref=lambda c: c.card_ref, number=lambda c: c.number
+                account=lambda c: c.account_id,
+                ref=lambda c: c.card_ref,
+                number=lambda c: c.number,
+                status=lambda c: c.status_index,
             ),
             "verifiers": Table(key=lambda row: row[1]),
             "consents": Table(account=lambda c: c.account_id),
@@ -127,6 +136,7 @@ class MemoryStorage:
             "check_ins": Table(event=lambda c: c.event_id),
             "keyring": Table(),
             "outbox": Table(),
+            "status_list": Table(),
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

@@ -77,10 +77,11 @@ __all__ = [
     "registrations",
     "resets",
     "sessions",
+    "status_lists",
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0003_sms_outbox"
+SCHEMA_REVISION: Final = "0004_statuslist"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -266,6 +267,9 @@ cards: Final = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+    Column("status_index", Integer, comment="entry in the published status list (random)"),
+    Column("suspended_at", UtcDateTime),
+    Index(None, "status_index", unique=True),
 )
 
 verifiers: Final = Table(
@@ -373,3 +377,14 @@ ENCRYPTED_COLUMNS: Final = (
     (meta, "name", "value"),
 )
 """(table, key column, ciphertext column): what ``reencrypt`` walks."""
+
+status_lists: Final = Table(
+    "sk_status_lists",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False, comment="entries: a power of two, only grows"),
+    Column("allocated", BigInteger, nullable=False, comment="indexes handed out"),
+    Column("revision", BigInteger, nullable=False, comment="bumped by every status change"),
+)
+"""The card status list's state (:class:`~siapkerja_core.ports.StatusListState`); the
+statuses themselves are the cards' ``revoked_at`` / ``suspended_at`` at ``status_index``."""

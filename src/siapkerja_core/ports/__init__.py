@@ -45,6 +45,7 @@ from siapkerja_core.ports.repositories import (
     StorageError,
     VerifierRepository,
 )
+from siapkerja_core.ports.status_list import StatusListRepository, StatusListState
 from siapkerja_core.ports.storage import (
     CardHolder,
     ScanSubject,
@@ -78,6 +79,8 @@ __all__ = [
     "SentMessage",
     "SessionRepository",
     "SmsDeliveryError",
+    "StatusListRepository",
+    "StatusListState",
     "Storage",
     "StorageError",
     "Transaction",
