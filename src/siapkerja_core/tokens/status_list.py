@@ -105,9 +105,14 @@ def _unb64(text: str, what: str) -> bytes:
     if not isinstance(text, str) or not text.isascii() or "=" in text:
         raise StatusListError("malformed", reason=what)
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         raise StatusListError("malformed", reason=what) from None
+    # One spelling per value: spare low bits set, or stray characters, would let
+    # an altered text verify.
+    if _b64(data) != text:
+        raise StatusListError("malformed", reason=what)
+    return data
 
 
 @frozen
