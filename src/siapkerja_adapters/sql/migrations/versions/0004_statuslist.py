@@ -72,9 +72,10 @@ def upgrade() -> None:
     pairs = [{"card_id": i, "index": n} for i, n in zip(ids, indexes, strict=True)]
     for start in range(0, len(pairs), _CHUNK):
         connection.execute(assign, pairs[start : start + _CHUNK])
-    op.bulk_insert(
-        status_lists, [{"name": "cards", "size": size, "allocated": len(ids), "revision": 0}]
-    )
+    if ids:  # a fresh database gets its row with its first card
+        op.bulk_insert(
+            status_lists, [{"name": "cards", "size": size, "allocated": len(ids), "revision": 0}]
+        )
     op.create_index("ix_sk_cards_status_index", "sk_cards", ["status_index"], unique=True)
 
 
