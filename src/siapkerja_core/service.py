@@ -522,7 +522,8 @@ class Siapkerja:
 
         Settings: ``status_list_max_age`` (seconds a published list may be relied
         on, its ``ttl``: 60-86400, default 900) and ``status_list_uri`` (its
-        ``sub``; default ``../status-lists/cards`` beside ``card_base_url``).
+        ``sub``; default ``../api/v1/status-lists/cards`` beside ``card_base_url``,
+        where the web binding serves it).
         """
         max_age = self._settings.get("status_list_max_age", str(DEFAULT_STATUS_LIST_MAX_AGE))
         if not max_age.isdigit() or not 60 <= int(max_age) <= 86400:
@@ -531,7 +532,7 @@ class Siapkerja:
             )
         cards = self.cards
         uri = self._settings.get("status_list_uri") or urljoin(
-            cards.base_url, "../status-lists/cards"
+            cards.base_url, "../api/v1/status-lists/cards"
         )
         return StatusLists(
             cards.context,

@@ -219,7 +219,7 @@ def test_max_age_and_uri_are_settings(clock: Clock) -> None:
     assert (current.ttl, current.sub) == (120, "https://x.id/sl/cards")
     assert current.exp - current.iat == timedelta(seconds=120)
     assert build(clock, card_base_url="https://x.id/siapkerja/v/").status_lists.uri == (
-        "https://x.id/siapkerja/status-lists/cards"
+        "https://x.id/siapkerja/api/v1/status-lists/cards"
     )
     for bad in ("0", "59", "86401", "15m", "-5"):
         with pytest.raises(ConfigurationError):

@@ -17,6 +17,7 @@ from siapkerja_adapters.cli.demo import demo
 from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
 from siapkerja_adapters.cli.serve import serve
+from siapkerja_adapters.cli.status_list import status_list_app
 from siapkerja_adapters.cli.tokens import token_app
 from siapkerja_adapters.cli.worker import worker
 
@@ -69,3 +70,4 @@ app.add_typer(token_app, name="token")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bulk_app, name="bulk")
 app.add_typer(db_app, name="db")
+app.add_typer(status_list_app, name="status-list")

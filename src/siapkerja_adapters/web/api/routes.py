@@ -20,6 +20,7 @@ from .common import accept_language
 from .holder import add_holder
 from .journey import add_journey
 from .routing import route_class
+from .status_list import add_status_list
 
 __all__ = ["api_router"]
 
@@ -45,4 +46,5 @@ def api_router(
     )
     add_journey(router, svc, pool)
     add_holder(router, svc, pool, scan_threads)
+    add_status_list(router, svc, pool)
     return router
