@@ -45,7 +45,9 @@ Pure: no I/O; randomness (``token_bytes``) and time (``now``) are injected.
 Modules: :mod:`~siapkerja_core.tokens.base` (errors, alphabet, claims),
 :mod:`~siapkerja_core.tokens.signing`, :mod:`~siapkerja_core.tokens.keyring`,
 :mod:`~siapkerja_core.tokens.link` and :mod:`~siapkerja_core.tokens.access`;
-every public name is importable from ``siapkerja_core.tokens``.
+every public name is importable from ``siapkerja_core.tokens``. The card
+status list that offline stations cache is in
+:mod:`~siapkerja_core.tokens.status_list`.
 """
 
 from siapkerja_core.tokens.access import (
