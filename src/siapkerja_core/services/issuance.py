@@ -235,7 +235,8 @@ class Issuance:
             after = page[-1]
 
     def card(self, account_id: str) -> Card:
-        """The account's current card (raises ``card.no_card`` before the first issue)."""
+        """The account's current card (raises ``card.no_card`` before the first issue,
+        ``card.revoked`` / ``card.suspended`` while it cannot be used)."""
         with self.ctx.storage.transaction() as tx:
             account = self.profiles.account(tx, account_id)
             record = tx.cards.get(account.id)
@@ -245,6 +246,8 @@ class Issuance:
             ring = self.keys.current.in_transaction(tx)
         if not record.active:
             raise CardError("revoked")
+        if record.suspended_at is not None:
+            raise CardError("suspended")
         return self.card_image(record, profile, ring)
 
     def rotate_card(self, account_id: str) -> CardRecord:
