@@ -334,7 +334,7 @@ class OfflineStation:
     # --- the status list ---------------------------------------------------------------
 
     def update_status_list(self, token: str) -> StatusListToken:
-        """Hold a freshly fetched status list (``GET /status-lists/cards``).
+        """Hold a freshly fetched status list (``GET /api/v1/status-lists/cards``).
 
         Its signature is checked with the station's keyring (the same public
         keys as access codes), and its ``iat`` and ``exp`` with the station's
