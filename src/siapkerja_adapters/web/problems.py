@@ -198,8 +198,8 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "token.replayed": 409,
         "token.no_key": 500,
         "token.suspended": 403,
-        # Raised by offline stations only: the answer cannot be known yet.
-        "token.status_stale": 503,
+        # Raised by offline stations only: their list expired, like an expired code.
+        "token.status_stale": 410,
         "status_list.malformed": _VALIDATION,
         "status_list.forged": 403,
         "status_list.expired": 410,
