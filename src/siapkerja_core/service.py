@@ -453,7 +453,10 @@ class Siapkerja:
         )
 
     def card(self, account_id: str) -> Card:
-        """The holder's current card. :raises CardError: ``card.no_card``, ``revoked``, ``suspended``."""
+        """The holder's current card.
+
+        :raises CardError: ``card.no_card``, ``card.revoked``, ``card.suspended``.
+        """
         return self.cards.issuance.card(account_id)
 
     def card_qr(self, account_id: str, mode: str = "link", purpose: str | None = None) -> CardQr:
