@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Final
+from urllib.parse import urljoin
 
 from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import ProfileView, Verifier
@@ -41,6 +42,7 @@ from siapkerja_core.services import (
 )
 from siapkerja_core.services.institutions import Institutions
 from siapkerja_core.services.prefill import Prefill
+from siapkerja_core.services.status_list import DEFAULT_STATUS_LIST_MAX_AGE, StatusLists
 from siapkerja_core.settings import Settings, check_secret
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
@@ -453,7 +455,10 @@ class Siapkerja:
         )
 
     def card(self, account_id: str) -> Card:
-        """The holder's current card. :raises CardError: ``card.no_card``, ``card.revoked``."""
+        """The holder's current card.
+
+        :raises CardError: ``card.no_card``, ``card.revoked``, ``card.suspended``.
+        """
         return self.cards.issuance.card(account_id)
 
     def card_qr(self, account_id: str, mode: str = "link", purpose: str | None = None) -> CardQr:
@@ -513,6 +518,49 @@ class Siapkerja:
     def station_keyring(self) -> Keyring:
         """The public keys an offline scanning station needs (no secret)."""
         return self.cards.scanning.station_keyring()
+
+    # --- the card status list ---------------------------------------------------------------
+
+    @cached_property
+    def status_lists(self) -> StatusLists:
+        """The published card status list, suspension and resumption (built on first use).
+
+        Settings: ``status_list_max_age`` (seconds a published list may be relied
+        on, its ``ttl``: 60-86400, default 900) and ``status_list_uri`` (its
+        ``sub``; default ``../api/v1/status-lists/cards`` beside ``card_base_url``,
+        where the web binding serves it).
+        """
+        max_age = self._settings.get("status_list_max_age", str(DEFAULT_STATUS_LIST_MAX_AGE))
+        if not max_age.isdigit() or not 60 <= int(max_age) <= 86400:
+            raise ConfigurationError(
+                "invalid", name="status_list_max_age", reason="whole seconds between 60 and 86400"
+            )
+        cards = self.cards
+        uri = self._settings.get("status_list_uri") or urljoin(
+            cards.base_url, "../api/v1/status-lists/cards"
+        )
+        return StatusLists(
+            cards.context,
+            cards.state,
+            profiles=cards.profiles,
+            keys=cards.keys,
+            uri=uri,
+            max_age=int(max_age),
+        )
+
+    def status_list(self) -> str:
+        """The card status list as a signed JWT (``statuslist+jwt``), cached and re-signed
+        when a card's status changes or at half its ``ttl``."""
+        return self.status_lists.token()
+
+    def suspend_card(self, account_id: str) -> CardRecord:
+        """Suspend the card: its codes are refused (online at once, offline within the
+        status list's maximum age) until :meth:`resume_card`."""
+        return self.status_lists.suspend_card(account_id)
+
+    def resume_card(self, account_id: str) -> CardRecord:
+        """End the card's suspension."""
+        return self.status_lists.resume_card(account_id)
 
     def sync_check_ins(self, check_ins: Iterable[CheckIn]) -> SyncReport:
         """Merge an offline station's check-ins: nothing lost, nothing doubled."""

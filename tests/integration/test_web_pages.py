@@ -555,6 +555,21 @@ def test_the_access_code_json_needs_a_signed_in_holder(browser: Browser) -> None
     assert response.status_code == 401
 
 
+def test_a_suspended_card_page_says_so_and_gives_no_code(
+    svc: Siapkerja, with_card: Browser
+) -> None:
+    with svc.storage.transaction() as tx:
+        (account_id,) = list(tx.accounts.ids(limit=10))
+    svc.suspend_card(account_id)
+    response = with_card.get("/kartu", params={"acara": "jobfair-jakarta-2026"})
+    assert response.status_code == 200
+    assert "sedang ditangguhkan" in text(with_card.page)
+    assert "data-access-url=" not in with_card.page
+    payload = with_card.client.get("/kartu/kode-akses.json", params={"purpose": "jobfair"})
+    assert payload.status_code == 400  # the pages' status for a refusal (the API's 403)
+    assert payload.json()["code"] == "card.suspended"
+
+
 def test_an_anonymous_scan_shows_the_public_profile_only(
     svc: Siapkerja, with_card: Browser
 ) -> None:

@@ -18,6 +18,7 @@ from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
 from siapkerja_adapters.cli.prefill import prefill_app
 from siapkerja_adapters.cli.serve import serve
+from siapkerja_adapters.cli.status_list import status_list_app
 from siapkerja_adapters.cli.tokens import token_app
 from siapkerja_adapters.cli.verifiers import verifiers_app
 from siapkerja_adapters.cli.worker import worker
@@ -74,3 +75,4 @@ app.add_typer(bulk_app, name="bulk")
 app.add_typer(db_app, name="db")
 app.add_typer(verifiers_app, name="verifiers")
 app.add_typer(prefill_app, name="prefill")
+app.add_typer(status_list_app, name="status-list")

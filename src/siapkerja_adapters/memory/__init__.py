@@ -25,6 +25,7 @@ from typing import Any
 
 from siapkerja_adapters.memory.audit import AuditView
 from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
+from siapkerja_adapters.memory.status_list import StatusListView
 from siapkerja_adapters.memory.tables import (
     UNIQUE_FIELDS,
     VIEWS,
@@ -41,6 +42,7 @@ VIEWS["consent_requests"] = ConsentRequests  # a repository of its own module (p
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
 
 VIEWS.setdefault("audit", AuditView)
+_VIEWS: dict[str, type[View[Any]]] = {**VIEWS, "status_list": StatusListView}
 
 
 class _MemoryTransaction:
@@ -55,11 +57,14 @@ class _MemoryTransaction:
         self.overlays: dict[str, dict[Hashable, Any]] = {}
 
     def __getattr__(self, name: str) -> View[Any]:
-        view_class = VIEWS.get(name)
+        view_class = _VIEWS.get(name)
         if view_class is None:
             raise AttributeError(name)
         overlay = self.overlays[name] = {}
         view = view_class(self._tables[name], overlay)
+        bind = getattr(view, "bind", None)
+        if bind is not None:  # a repository that reads other tables through the transaction
+            bind(self)
         setattr(self, name, view)  # later accesses find the attribute directly
         return view
 
@@ -125,7 +130,10 @@ class MemoryStorage:
             "resets": Table(),
             "profiles": Table(),
             "cards": Table(
-                account=lambda c: c.account_id, ref=lambda c: c.card_ref, number=lambda c: c.number
+                account=lambda c: c.account_id,
+                ref=lambda c: c.card_ref,
+                number=lambda c: c.number,
+                status=lambda c: c.status_index,
             ),
             "verifiers": Table(key=lambda row: row[1]),
             "consents": Table(account=lambda c: c.account_id),
@@ -135,6 +143,7 @@ class MemoryStorage:
             "outbox": Table(),
             "audit": Table(),
             "consent_requests": consent_request_table(),
+            "status_list": Table(),
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

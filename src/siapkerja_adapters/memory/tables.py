@@ -237,6 +237,8 @@ class _Cards(View[CardRecord]):
     def add(self, record: CardRecord) -> None:
         if self.by_ref(record.card_ref) is not None or self.by_number(record.number):
             raise CardConflict(record.number)
+        if record.status_index is not None and self._first("status", record.status_index):
+            raise CardConflict(record.number)
         if self.get(record.account_id) is not None:
             raise ValueError(f"account {record.account_id!r} already has a card")
         self._put(record.id, record)
@@ -254,6 +256,11 @@ class _Cards(View[CardRecord]):
         return refused
 
     def put(self, record: CardRecord) -> None:
+        held = (
+            self._first("status", record.status_index) if record.status_index is not None else None
+        )
+        if held is not None and held.id != record.id:
+            raise CardConflict(record.number)
         self._put(record.id, record)
 
 

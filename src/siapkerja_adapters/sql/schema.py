@@ -84,10 +84,11 @@ __all__ = [
     "registrations",
     "resets",
     "sessions",
+    "status_lists",
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0005_prefill"
+SCHEMA_REVISION: Final = "0006_statuslist"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -273,6 +274,9 @@ cards: Final = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+    Column("status_index", Integer, comment="entry in the published status list (random)"),
+    Column("suspended_at", UtcDateTime),
+    Index(None, "status_index", unique=True),
 )
 
 verifiers: Final = Table(
@@ -432,3 +436,13 @@ consent_requests: Final = Table(
     Index(None, "account_id", "status", "created_at"),
 )
 """Institutions' requests for a holder's consent (``siapkerja_core.prefill.ConsentRequest``)."""
+status_lists: Final = Table(
+    "sk_status_lists",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False, comment="entries: a power of two, only grows"),
+    Column("allocated", BigInteger, nullable=False, comment="indexes handed out"),
+    Column("revision", BigInteger, nullable=False, comment="bumped by every status change"),
+)
+"""The card status list's state (:class:`~siapkerja_core.ports.StatusListState`); the
+statuses themselves are the cards' ``revoked_at`` / ``suspended_at`` at ``status_index``."""

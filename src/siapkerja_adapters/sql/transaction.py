@@ -31,6 +31,7 @@ from siapkerja_adapters.sql.consent_requests import ConsentRequests
 from siapkerja_adapters.sql.keyring import _Keyrings
 from siapkerja_adapters.sql.ledger import _AccessLog, _CheckIns, _Consents, _Verifiers
 from siapkerja_adapters.sql.outbox import _Outbox
+from siapkerja_adapters.sql.status_list import _StatusLists
 from siapkerja_core.ports import CardHolder
 from siapkerja_core.records import AccountRecord
 
@@ -137,6 +138,10 @@ class SqlTransaction:
     @functools.cached_property
     def consent_requests(self) -> ConsentRequests:
         return ConsentRequests(self)
+
+    @functools.cached_property
+    def status_list(self) -> _StatusLists:
+        return _StatusLists(self)
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """The existing accounts among ``account_ids``, once each, with their cards and profiles.

@@ -9,7 +9,8 @@ is checked by the same contract suite in ``tests/contract``.
 Modules: :mod:`~siapkerja_core.ports.messaging` (SMS),
 :mod:`~siapkerja_core.ports.registry` (Dukcapil),
 :mod:`~siapkerja_core.ports.repositories` and :mod:`~siapkerja_core.ports.storage`
-(the unit of work), :mod:`~siapkerja_core.ports.counters`; every name is
+(the unit of work), :mod:`~siapkerja_core.ports.status_list` (the card status
+list's state), :mod:`~siapkerja_core.ports.counters`; every name is
 importable from ``siapkerja_core.ports``.
 """
 
@@ -47,6 +48,7 @@ from siapkerja_core.ports.repositories import (
     StorageError,
     VerifierRepository,
 )
+from siapkerja_core.ports.status_list import StatusListRepository, StatusListState
 from siapkerja_core.ports.storage import (
     CardHolder,
     ScanSubject,
@@ -82,6 +84,8 @@ __all__ = [
     "SentMessage",
     "SessionRepository",
     "SmsDeliveryError",
+    "StatusListRepository",
+    "StatusListState",
     "Storage",
     "StorageError",
     "Transaction",

@@ -183,7 +183,8 @@ class ProfileRepository(Protocol):
 
 
 class CardConflict(Exception):
-    """A card with the same ``number`` or ``card_ref`` exists (random draws collided): retry."""
+    """A card with the same ``number``, ``card_ref`` or ``status_index`` exists (random draws
+    collided): retry."""
 
 
 class CardRepository(Protocol):
@@ -196,14 +197,14 @@ class CardRepository(Protocol):
     def by_number(self, number: str) -> CardRecord | None: ...
 
     def add(self, record: CardRecord) -> None:
-        """Insert a card. :raises CardConflict: the number or card_ref is taken."""
+        """Insert a card. :raises CardConflict: the number, card_ref or status_index is taken."""
         ...
 
     def add_many(self, records: Sequence[CardRecord]) -> list[CardRecord]:
         """Insert new cards at once (bulk issuance); return those that did not go in.
 
         A card is left out, not raised, when ``add`` would refuse it (its
-        number or ``card_ref`` taken, its id or its account already holding
+        number, ``card_ref`` or ``status_index`` taken, its id or its account already holding
         one): the caller adds those one by one to learn why.
         """
         ...

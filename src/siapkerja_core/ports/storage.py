@@ -28,6 +28,7 @@ from siapkerja_core.ports.repositories import (
     SessionRepository,
     VerifierRepository,
 )
+from siapkerja_core.ports.status_list import StatusListRepository
 from siapkerja_core.records import (
     AccessRecord,
     AccountRecord,
@@ -135,6 +136,9 @@ class Transaction(Protocol):
 
     @property
     def consent_requests(self) -> ConsentRequestRepository: ...
+
+    @property
+    def status_list(self) -> StatusListRepository: ...
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """Each existing account among ``account_ids`` with its card and profile (bulk jobs).

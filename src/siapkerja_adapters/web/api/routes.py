@@ -22,6 +22,7 @@ from .holder import add_holder
 from .journey import add_journey
 from .prefill import add_prefill
 from .routing import route_class
+from .status_list import add_status_list
 
 __all__ = ["api_router"]
 
@@ -49,4 +50,5 @@ def api_router(
     add_holder(router, svc, pool, scan_threads)
     add_admin(router, svc, pool)
     add_prefill(router, svc, pool)
+    add_status_list(router, svc, pool)
     return router
