@@ -289,6 +289,7 @@ class CardError(SiapkerjaError):
             "suspended",
             "mode",
             "purpose_required",
+            "unknown_purpose",
             "exhausted",
             "empty",
             "photo_type",

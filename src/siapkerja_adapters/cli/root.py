@@ -14,6 +14,7 @@ from siapkerja_adapters.cli.bulk import bulk_app
 from siapkerja_adapters.cli.common import PROG_NAME
 from siapkerja_adapters.cli.db import db_app
 from siapkerja_adapters.cli.demo import demo
+from siapkerja_adapters.cli.events import events_app
 from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
 from siapkerja_adapters.cli.prefill import prefill_app
@@ -76,3 +77,4 @@ app.add_typer(db_app, name="db")
 app.add_typer(verifiers_app, name="verifiers")
 app.add_typer(prefill_app, name="prefill")
 app.add_typer(status_list_app, name="status-list")
+app.add_typer(events_app, name="events")

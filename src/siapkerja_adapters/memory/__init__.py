@@ -25,6 +25,7 @@ from typing import Any
 
 from siapkerja_adapters.memory.audit import AuditView
 from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
+from siapkerja_adapters.memory.gates import GateView, gates_table
 from siapkerja_adapters.memory.status_list import StatusListView
 from siapkerja_adapters.memory.tables import (
     UNIQUE_FIELDS,
@@ -38,6 +39,7 @@ from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
 
 VIEWS["consent_requests"] = ConsentRequests  # a repository of its own module (prefill)
+VIEWS["gates"] = GateView  # event entry's repository (its own module)
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
 
@@ -144,6 +146,7 @@ class MemoryStorage:
             "audit": Table(),
             "consent_requests": consent_request_table(),
             "status_list": Table(),
+            "gates": gates_table(),
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

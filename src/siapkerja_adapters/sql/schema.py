@@ -31,6 +31,9 @@ audit by target/actor/ ``ix_sk_audit_target_id_at``, ``ix_sk_audit_actor_at``,
 time                   ``ix_sk_audit_at``
 check-ins of an event  ``ix_sk_check_ins_event_id_checked_in_at``
 verifier by key HMAC   ``uq_sk_verifiers_key_hash``
+station by key HMAC    ``uq_sk_stations_key_hash``
+events of an organiser ``ix_sk_events_organiser_id_opens_at``
+upcoming events        ``ix_sk_events_closes_at``
 due outbox messages    ``ix_sk_outbox_available_at``
 pending consent        ``ix_sk_consent_requests_account_id_status_created_at``
 requests of a holder
@@ -76,6 +79,8 @@ __all__ = [
     "consent_requests",
     "consents",
     "counters",
+    "double_entries",
+    "events",
     "keyring",
     "meta",
     "metadata",
@@ -84,11 +89,13 @@ __all__ = [
     "registrations",
     "resets",
     "sessions",
+    "stations",
     "status_lists",
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0006_statuslist"
+SCHEMA_REVISION: Final = "0007_gates"
+
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -446,3 +453,57 @@ status_lists: Final = Table(
 )
 """The card status list's state (:class:`~siapkerja_core.ports.StatusListState`); the
 statuses themselves are the cards' ``revoked_at`` / ``suspended_at`` at ``status_index``."""
+# --- event entry (siapkerja_core.gates) ------------------------------------------------
+# No personal data: events and stations are the organiser's; a double entry holds a
+# card reference, as sk_check_ins does.
+
+events: Final = Table(
+    "sk_events",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("venue", Text, nullable=False),
+    Column("region_code", Text),
+    Column("opens_at", UtcDateTime, nullable=False),
+    Column("closes_at", UtcDateTime, nullable=False),
+    Column("capacity", Integer),
+    Column("organiser_id", Text, nullable=False),
+    Column("class_id", Text),
+    Column("programme_id", Text),
+    Column("status", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "organiser_id", "opens_at"),
+    Index(None, "closes_at"),
+)
+"""Events gates admit to (:class:`~siapkerja_core.gates.Event`)."""
+
+stations: Final = Table(
+    "sk_stations",
+    metadata,
+    Column("event_id", Text, nullable=False),
+    Column("id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("credential", Text, nullable=False),
+    Column("public_key", Text, comment="Ed25519, base64url: public, no secret"),
+    Column("key_hash", Text, unique=True, comment="HMAC of the API key"),
+    Column("status", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("retired_at", UtcDateTime),
+    PrimaryKeyConstraint("event_id", "id"),
+)
+"""The gates of each event and their credentials (:class:`~siapkerja_core.gates.Station`)."""
+
+double_entries: Final = Table(
+    "sk_double_entries",
+    metadata,
+    Column("event_id", Text, nullable=False),
+    Column("card_ref", UInt64, nullable=False),
+    Column("station_id", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("first_station_id", Text, nullable=False),
+    Column("first_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("event_id", "card_ref", "station_id"),
+)
+"""Cards seen at two stations of an event, found at sync
+(:class:`~siapkerja_core.gates.DoubleEntry`)."""

@@ -17,6 +17,7 @@ importable from ``siapkerja_core.ports``.
 from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.counters import Counters, Hit
+from siapkerja_core.ports.gates import GateConflict, GateRepository
 from siapkerja_core.ports.messaging import (
     MessageSender,
     SentMessage,
@@ -71,6 +72,8 @@ __all__ = [
     "ConsentRequestRepository",
     "Counters",
     "FieldMatch",
+    "GateConflict",
+    "GateRepository",
     "Hit",
     "KeyringRepository",
     "MessageSender",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.consent_requests import ConsentRequestRepository
+from siapkerja_core.ports.gates import GateRepository
 from siapkerja_core.ports.repositories import (
     AccessLogRepository,
     AccountRepository,
@@ -139,6 +140,9 @@ class Transaction(Protocol):
 
     @property
     def status_list(self) -> StatusListRepository: ...
+
+    @property
+    def gates(self) -> GateRepository: ...
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """Each existing account among ``account_ids`` with its card and profile (bulk jobs).

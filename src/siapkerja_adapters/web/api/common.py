@@ -59,6 +59,7 @@ TAGS: Final = (
     {"name": "consent", "description": "Consents and the access ledger (UU PDP)."},
     {"name": "scan", "description": "Scanning link QRs and checking access codes in."},
     {"name": "institutions", "description": "Institutions (verifiers), their keys and the audit."},
+    {"name": "events", "description": "Event entry: organisers, their gates, admissions."},
     {"name": "meta", "description": "This document."},
 )
 

@@ -18,6 +18,7 @@ from siapkerja_core.service import Siapkerja
 from ..threads import WorkerThreads
 from .admin import add_admin
 from .common import accept_language
+from .events import add_events
 from .holder import add_holder
 from .journey import add_journey
 from .prefill import add_prefill
@@ -51,4 +52,5 @@ def api_router(
     add_admin(router, svc, pool)
     add_prefill(router, svc, pool)
     add_status_list(router, svc, pool)
+    add_events(router, svc, pool)
     return router
