@@ -30,9 +30,13 @@ from siapkerja_adapters.memory.tables import (
     View,
     active_account,
 )
+from siapkerja_adapters.memory.training import TABLES as TRAINING_TABLES
+from siapkerja_adapters.memory.training import VIEWS as TRAINING_VIEWS
 from siapkerja_core.ports import CardHolder, Hit, ScanSubject
 from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
+
+VIEWS.update(TRAINING_VIEWS)  # tx.classes and tx.programmes (siapkerja_adapters.memory.training)
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
 
@@ -127,6 +131,7 @@ class MemoryStorage:
             "check_ins": Table(event=lambda c: c.event_id),
             "keyring": Table(),
             "outbox": Table(),
+            **{name: make() for name, make in TRAINING_TABLES.items()},
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

@@ -51,6 +51,12 @@ from siapkerja_core.ports.storage import (
     Storage,
     Transaction,
 )
+from siapkerja_core.ports.training import (
+    ClassConflict,
+    ClassRepository,
+    ProgrammeEnrolmentConflict,
+    ProgrammeRepository,
+)
 
 __all__ = [
     "AccessLogRepository",
@@ -62,6 +68,8 @@ __all__ = [
     "ChallengeRepository",
     "CheckInConflict",
     "CheckInRepository",
+    "ClassConflict",
+    "ClassRepository",
     "ConsentRepository",
     "Counters",
     "FieldMatch",
@@ -71,6 +79,8 @@ __all__ = [
     "OutboxRepository",
     "PopulationRegistry",
     "ProfileRepository",
+    "ProgrammeEnrolmentConflict",
+    "ProgrammeRepository",
     "RegistrationRepository",
     "RegistryUnavailable",
     "ResetRepository",

@@ -26,6 +26,7 @@ from siapkerja_core.ports.repositories import (
     SessionRepository,
     VerifierRepository,
 )
+from siapkerja_core.ports.training import ClassRepository, ProgrammeRepository
 from siapkerja_core.records import (
     AccessRecord,
     AccountRecord,
@@ -127,6 +128,12 @@ class Transaction(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def classes(self) -> ClassRepository: ...
+
+    @property
+    def programmes(self) -> ProgrammeRepository: ...
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """Each existing account among ``account_ids`` with its card and profile (bulk jobs).

@@ -20,7 +20,7 @@ from siapkerja_core.contact import (
     normalize_phone,
 )
 from siapkerja_core.profile.dates import MIN_YEAR
-from siapkerja_core.profile.enums import MaritalStatus, Religion, Sex
+from siapkerja_core.profile.enums import EmploymentStatus, MaritalStatus, Religion, Sex
 from siapkerja_core.profile.errors import ProfileError, _invalid, _invalid_because, _Reason
 from siapkerja_core.profile.fields import (
     _checked_by,
@@ -28,6 +28,7 @@ from siapkerja_core.profile.fields import (
     _enum_field,
     _lenient,
     _text,
+    _to_employment_status,
     _to_marital_status,
     _to_religion,
     _to_sex,
@@ -104,6 +105,13 @@ class Biodata:
         converter=_clean_optional_line,
         validator=_text(MAX_LINE_LENGTH, optional=True),
     )
+    employment_status: EmploymentStatus | None = field(
+        default=None,
+        converter=_to_employment_status,
+        validator=_enum_field(EmploymentStatus, optional=True),
+    )
+    """Declared by the holder; read by programme requirements (:mod:`siapkerja_core.programmes`).
+    No completeness rule asks for it, and no disclosure scope shows it."""
 
 
 # --------------------------------------------------------------------------
