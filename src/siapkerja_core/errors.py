@@ -288,6 +288,7 @@ class CardError(SiapkerjaError):
             "revoked",
             "mode",
             "purpose_required",
+            "unknown_purpose",
             "exhausted",
             "empty",
             "photo_type",

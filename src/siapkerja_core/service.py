@@ -31,7 +31,6 @@ from siapkerja_core.services import (
     BulkIssueReport,
     CardQr,
     CardServices,
-    CheckInReceipt,
     DispatchReport,
     Entropy,
     JourneyServices,
@@ -39,6 +38,7 @@ from siapkerja_core.services import (
     SmsOutbox,
     SyncReport,
 )
+from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
 from siapkerja_core.settings import Settings, check_secret
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
@@ -409,6 +409,20 @@ class Siapkerja:
             )
         return CardServices.build(self._context, base_url=base_url, access_period=int(period))
 
+    @cached_property
+    def events(self) -> Gates:
+        """Event entry (:mod:`siapkerja_core.services.gates`): events, their gates (stations
+        with their own credential), admissions, offline sync, live counts, and the
+        admission checks other uses add (``svc.events.add_admission_check``)."""
+        cards = self.cards
+        return Gates(
+            self._context,
+            cards.state,
+            profiles=cards.profiles,
+            keys=cards.keys,
+            counters=self.counters,
+        )
+
     def update_profile(self, account_id: str, **sections: Any) -> Profile:
         """Change sections of the holder's profile (``biodata={...}``, ``skills=[...]`` …).
 
@@ -458,7 +472,11 @@ class Siapkerja:
         """The card's QR: ``mode="link"`` (a long-lived URL) or ``"access"`` with a ``purpose``.
 
         An access code lives one ``access_period`` (30 s by default): ask again for the next.
+        Its ``purpose`` must exist (a scheduled event, or what a source added with
+        ``svc.events.add_purpose_source`` knows): :raises CardError: ``card.unknown_purpose``.
         """
+        if mode == "access" and purpose:
+            self.events.require_purpose(purpose)
         return self.cards.scanning.card_qr(account_id, mode, purpose)
 
     def rotate_card(self, account_id: str) -> CardRecord:
@@ -500,13 +518,28 @@ class Siapkerja:
         """
         return self.cards.scanning.verify_token(token_or_url, purpose=purpose)
 
-    def check_in(self, token: str, *, event_id: str, station_id: str = "server") -> CheckInReceipt:
-        """Check in an access code at ``event_id``: the first per (card, event) is recorded.
+    def check_in(
+        self,
+        token: str,
+        *,
+        event_id: str,
+        station_key: str | None = None,
+        station_id: str | None = None,
+        signature: str | None = None,
+        timestamp: int | str | None = None,
+    ) -> GateReceipt:
+        """Admit an access code at a gate of ``event_id`` (see ``svc.events.admit``).
 
-        :raises TokenError: ``token.replayed`` (with ``first_at``), ``expired``,
-            ``wrong_purpose``, ``forged``, ``malformed``, ``wrong_mode``, ``revoked``.
+        Only a registered station may: its API key (``station_key``), or its
+        id with an Ed25519 ``signature`` of the request made at ``timestamp``.
+
+        :raises GateError: ``gate.station_credential_required`` without one, and
+            every refusal of a gate (``already_inside``, ``wrong_event``, ``full`` …).
         """
-        return self.cards.scanning.check_in(token, event_id, station_id)
+        credential = StationCredential(
+            api_key=station_key, station_id=station_id, signature=signature, timestamp=timestamp
+        )
+        return self.events.admit(token, event_id=event_id, credential=credential)
 
     def station_keyring(self) -> Keyring:
         """The public keys an offline scanning station needs (no secret)."""

@@ -33,6 +33,7 @@ from typing import Any, ClassVar, Final, NamedTuple
 from attrs import field, frozen
 
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.gates import SignedExport, StationKeyPair
 from siapkerja_core.tokens import (
     ALPHABET,
     DEFAULT_PERIOD,
@@ -272,6 +273,9 @@ class OfflineStation:
     :param records: check-ins to start from (a restart: what an earlier
         export or a local store held), all for ``event_id``.
     :param synced: ids among ``records`` the service already has.
+    :param signing_key: the station's own Ed25519 private key (base64url, as
+        :class:`~siapkerja_core.gates.StationKeyPair` holds it), whose public
+        half the organiser registered: :meth:`signed_export` signs with it.
     """
 
     def __init__(
@@ -285,7 +289,13 @@ class OfflineStation:
         leeway_steps: int = 1,
         records: Iterable[CheckIn] = (),
         synced: Iterable[str] = (),
+        signing_key: StationKeyPair | str | None = None,
     ) -> None:
+        self._signing_key = (
+            StationKeyPair.from_private(signing_key)
+            if isinstance(signing_key, str)
+            else signing_key
+        )
         self._keyring = keyring_public.public()
         self.event_id = event_id
         self.station_id = station_id
@@ -343,6 +353,15 @@ class OfflineStation:
     def export(self) -> str:
         """The pending check-ins as JSON Lines, oldest first (``""`` when none)."""
         return "".join(c.to_json() + "\n" for c in self.pending())
+
+    def signed_export(self) -> SignedExport:
+        """:meth:`export` signed with the station's key: what the service's sync accepts.
+
+        :raises ValueError: the station was made without ``signing_key``.
+        """
+        if self._signing_key is None:
+            raise ValueError("this station has no signing key: pass signing_key=")
+        return SignedExport.sign(self._signing_key, self.event_id, self.station_id, self.export())
 
     def mark_synced(self, ids: Iterable[str]) -> int:
         """Record that the service has these check-ins; returns how many were pending."""

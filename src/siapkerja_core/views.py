@@ -23,6 +23,7 @@ __all__ = [
     "PasswordResetRequest",
     "Registration",
     "Session",
+    "mask_name",
     "mask_nik",
 ]
 
@@ -30,6 +31,26 @@ __all__ = [
 def mask_nik(nik: str) -> str:
     """First four and last two digits only (see :meth:`siapkerja_core.Nik.masked`)."""
     return f"{nik[:4]}{'*' * 10}{nik[14:]}"
+
+
+def mask_name(full_name: str) -> str:
+    """The given name whole, every later word as its initial: ``"H. Galih A. P."``.
+
+    Degrees after a comma (``", S.Kom."``) are left out and titles before the
+    name (``"H."``, ``"M."``) kept as written. Enough for a gate to match a
+    face to the person in front of it, not enough to write down who came
+    (the full name stays on the server).
+    """
+    words = full_name.split(",")[0].split()
+    shown: list[str] = []
+    named = False
+    for word in words:
+        if named:
+            shown.append(f"{word[0]}.")
+        else:
+            shown.append(word)
+            named = not word.endswith(".")
+    return " ".join(shown)
 
 
 @frozen(kw_only=True)

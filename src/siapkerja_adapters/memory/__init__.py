@@ -23,6 +23,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from siapkerja_adapters.memory.gates import GateView, gates_table
 from siapkerja_adapters.memory.tables import (
     UNIQUE_FIELDS,
     VIEWS,
@@ -36,6 +37,7 @@ from siapkerja_core.ports import CardHolder, Hit, ScanSubject
 from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
 
+VIEWS["gates"] = GateView  # event entry's repository (its own module)
 VIEWS.update(TRAINING_VIEWS)  # tx.classes and tx.programmes (siapkerja_adapters.memory.training)
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
@@ -131,6 +133,7 @@ class MemoryStorage:
             "check_ins": Table(event=lambda c: c.event_id),
             "keyring": Table(),
             "outbox": Table(),
+            "gates": gates_table(),
             **{name: make() for name, make in TRAINING_TABLES.items()},
         }
         self.counters = MemoryCounters()

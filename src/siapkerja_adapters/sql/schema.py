@@ -28,6 +28,9 @@ consents of an account ``ix_sk_consents_account_id_granted_at``
 ledger of an account   ``ix_sk_access_log_account_id_at``
 check-ins of an event  ``ix_sk_check_ins_event_id_checked_in_at``
 verifier by key HMAC   ``uq_sk_verifiers_key_hash``
+station by key HMAC    ``uq_sk_stations_key_hash``
+events of an organiser ``ix_sk_events_organiser_id_opens_at``
+upcoming events        ``ix_sk_events_closes_at``
 due outbox messages    ``ix_sk_outbox_available_at``
 classes of an          ``ix_sk_classes_institution_id_starts_on``
 institution
@@ -77,6 +80,8 @@ __all__ = [
     "classes",
     "consents",
     "counters",
+    "double_entries",
+    "events",
     "keyring",
     "meta",
     "metadata",
@@ -87,6 +92,7 @@ __all__ = [
     "registrations",
     "resets",
     "sessions",
+    "stations",
     "verifiers",
 ]
 
@@ -384,6 +390,60 @@ ENCRYPTED_COLUMNS: Final = (
 )
 """(table, key column, ciphertext column): what ``reencrypt`` walks."""
 
+# --- event entry (siapkerja_core.gates) ------------------------------------------------
+# No personal data: events and stations are the organiser's; a double entry holds a
+# card reference, as sk_check_ins does.
+
+events: Final = Table(
+    "sk_events",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("venue", Text, nullable=False),
+    Column("region_code", Text),
+    Column("opens_at", UtcDateTime, nullable=False),
+    Column("closes_at", UtcDateTime, nullable=False),
+    Column("capacity", Integer),
+    Column("organiser_id", Text, nullable=False),
+    Column("class_id", Text),
+    Column("programme_id", Text),
+    Column("status", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "organiser_id", "opens_at"),
+    Index(None, "closes_at"),
+)
+"""Events gates admit to (:class:`~siapkerja_core.gates.Event`)."""
+
+stations: Final = Table(
+    "sk_stations",
+    metadata,
+    Column("event_id", Text, nullable=False),
+    Column("id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("credential", Text, nullable=False),
+    Column("public_key", Text, comment="Ed25519, base64url: public, no secret"),
+    Column("key_hash", Text, unique=True, comment="HMAC of the API key"),
+    Column("status", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("retired_at", UtcDateTime),
+    PrimaryKeyConstraint("event_id", "id"),
+)
+"""The gates of each event and their credentials (:class:`~siapkerja_core.gates.Station`)."""
+
+double_entries: Final = Table(
+    "sk_double_entries",
+    metadata,
+    Column("event_id", Text, nullable=False),
+    Column("card_ref", UInt64, nullable=False),
+    Column("station_id", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("first_station_id", Text, nullable=False),
+    Column("first_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("event_id", "card_ref", "station_id"),
+)
+"""Cards seen at two stations of an event, found at sync
+(:class:`~siapkerja_core.gates.DoubleEntry`)."""
 
 # --- training classes and labour programmes (docs/uses/class-attendance.md, programmes.md) ---
 

@@ -26,6 +26,7 @@ from siapkerja_adapters.sql.accounts import (
 )
 from siapkerja_adapters.sql.base import _context, _storage_error, logger
 from siapkerja_adapters.sql.cards import _C, _card, _Cards, _Profiles
+from siapkerja_adapters.sql.gates import GateRepository
 from siapkerja_adapters.sql.keyring import _Keyrings
 from siapkerja_adapters.sql.ledger import _AccessLog, _CheckIns, _Consents, _Verifiers
 from siapkerja_adapters.sql.outbox import _Outbox
@@ -128,6 +129,10 @@ class SqlTransaction:
     @functools.cached_property
     def outbox(self) -> _Outbox:
         return _Outbox(self)
+
+    @functools.cached_property
+    def gates(self) -> GateRepository:
+        return GateRepository(self)
 
     @functools.cached_property
     def classes(self) -> SqlClasses:

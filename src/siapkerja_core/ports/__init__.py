@@ -14,6 +14,7 @@ importable from ``siapkerja_core.ports``.
 """
 
 from siapkerja_core.ports.counters import Counters, Hit
+from siapkerja_core.ports.gates import GateConflict, GateRepository
 from siapkerja_core.ports.messaging import (
     MessageSender,
     SentMessage,
@@ -73,6 +74,8 @@ __all__ = [
     "ConsentRepository",
     "Counters",
     "FieldMatch",
+    "GateConflict",
+    "GateRepository",
     "Hit",
     "KeyringRepository",
     "MessageSender",

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
+from siapkerja_core.ports.gates import GateRepository
 from siapkerja_core.ports.repositories import (
     AccessLogRepository,
     AccountRepository,
@@ -128,6 +129,9 @@ class Transaction(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def gates(self) -> GateRepository: ...
 
     @property
     def classes(self) -> ClassRepository: ...

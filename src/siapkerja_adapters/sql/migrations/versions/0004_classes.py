@@ -1,7 +1,7 @@
 """Training classes, their enrolments, labour programmes and their admissions.
 
 Revision ID: 0004_classes
-Revises: 0003_sms_outbox
+Revises: 0004_gates
 Create Date: 2026-12-06
 
 Uses 8 and 9 of the brief: a class of a training institution (BLK UPTP/UPTD,
@@ -18,7 +18,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_classes"
-down_revision: str | Sequence[str] | None = "0003_sms_outbox"
+# Chained after the event gates' revision, merged into this branch (the lead re-chains the
+# 0004 revisions of the six branches when merging them).
+down_revision: str | Sequence[str] | None = "0004_gates"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
