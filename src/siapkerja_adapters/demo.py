@@ -19,6 +19,7 @@ import io
 import re
 import tempfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -33,7 +34,16 @@ from siapkerja_core.nik import parse_nik
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.views import Account
 
-__all__ = ["DEMO_PEOPLE", "FAUZI", "GALIH", "RIZKI", "DemoPerson", "demo_holder", "demo_profile", "run_demo"]
+__all__ = [
+    "DEMO_PEOPLE",
+    "FAUZI",
+    "GALIH",
+    "RIZKI",
+    "DemoPerson",
+    "demo_holder",
+    "demo_profile",
+    "run_demo",
+]
 
 _CODE = re.compile(r"\b(\d{6,10})\b")
 
@@ -202,7 +212,9 @@ def demo_profile(person: DemoPerson = GALIH) -> dict[str, object]:
         },
         "ktp_address": address,
         "domicile_address": address,
-        "skills": [{"name": s} for s in ("PHP", "Symfony", "AngularJS", "Laravel", "Linux", "Java")],
+        "skills": [
+            {"name": s} for s in ("PHP", "Symfony", "AngularJS", "Laravel", "Linux", "Java")
+        ],
         "languages": [{"name": "English", "level": "menengah"}],
         "work": [
             {
@@ -292,13 +304,43 @@ def _card_part(console: Console, svc: Siapkerja, account: Account, card_path: Pa
         console, "QR lama setelah rotasi / old QR after rotation", lambda: svc.resolve(old_token)
     )
 
-    console.print("\n[bold]8. Kode akses[/] — absensi Job Fair")
-    code = svc.card_qr(account_id, mode="access", purpose="jobfair-jakarta-2026")
-    receipt = svc.check_in(code.token, event_id="jobfair-jakarta-2026")
-    console.print(f"  [green]✓[/] hadir: {receipt.full_name} ({receipt.siapkerja_id})")
+    console.print("\n[bold]8. Kode akses[/] — masuk Job Fair / job fair entry")
+    # The organiser (a registered institution) schedules the fair and registers a gate:
+    # only that gate, with its own key, can check a holder in.
+    organiser, _key = svc.register_verifier("Disnaker Provinsi DKI Jakarta", ["disnaker"])
+    now = svc.now()
+    fair = svc.events.create_event(
+        organiser,
+        id="jobfair-jakarta-2026",
+        name="Job Fair Jakarta 2026",
+        kind="job_fair",
+        venue="JIExpo Kemayoran",
+        region_code="31",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(hours=8),
+        capacity=5000,
+    )
+    gate, gate_key = svc.events.add_station(organiser, fair.id, name="Pintu A")
+    _refused(
+        console,
+        "acara yang tidak ada / an event that does not exist",
+        lambda: svc.card_qr(account_id, mode="access", purpose="PRAKERJA-GEL-70"),
+    )
+    code = svc.card_qr(account_id, mode="access", purpose=fair.id)
+    _refused(
+        console,
+        "tanpa kunci pos / without the gate's key",
+        lambda: svc.check_in(code.token, event_id=fair.id),
+    )
+    receipt = svc.check_in(code.token, event_id=fair.id, station_key=gate_key)
+    photo = "foto dari server" if receipt.photo is not None else "tanpa foto"
+    console.print(
+        f"  [green]✓[/] masuk di {gate.name}: {receipt.masked_name} — kartu"
+        f" {receipt.card_status}, {photo} ({receipt.inside}/{receipt.capacity})"
+    )
     _refused(
         console,
         "dipakai ulang / replayed",
-        lambda: svc.check_in(code.token, event_id="jobfair-jakarta-2026"),
+        lambda: svc.check_in(code.token, event_id=fair.id, station_key=gate_key),
     )
     console.print(f"\n  catatan akses / access ledger: {len(svc.access_log(account_id))} entri")

@@ -37,13 +37,11 @@ from siapkerja_core.services import (
     JourneyServices,
     ServiceContext,
     SmsOutbox,
-    SyncReport,
 )
 from siapkerja_core.services.classes import Classes
 from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
 from siapkerja_core.services.programmes import Programmes
 from siapkerja_core.settings import Settings, check_secret
-from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
 from siapkerja_core.views import Account, PasswordResetRequest, Registration
 
@@ -418,7 +416,7 @@ class Siapkerja:
         with their own credential), admissions, offline sync, live counts, and the
         admission checks other uses add (``svc.events.add_admission_check``)."""
         cards = self.cards
-        return Gates(
+        gates = Gates(
             self._context,
             cards.state,
             profiles=cards.profiles,
@@ -431,6 +429,8 @@ class Siapkerja:
                 EventKind.PROGRAMME_INTAKE: [self.programmes.admission_check],
             },
         )
+        cards.scanning.purpose_exists = gates.purpose_exists
+        return gates
 
     @cached_property
     def classes(self) -> Classes:
@@ -497,8 +497,7 @@ class Siapkerja:
         Its ``purpose`` must exist (a scheduled event, or what a source added with
         ``svc.events.add_purpose_source`` knows): :raises CardError: ``card.unknown_purpose``.
         """
-        if mode == "access" and purpose:
-            self.events.require_purpose(purpose)
+        _ = self.events  # built first: it tells the scanning which purposes exist
         return self.cards.scanning.card_qr(account_id, mode, purpose)
 
     def rotate_card(self, account_id: str) -> CardRecord:
@@ -566,10 +565,6 @@ class Siapkerja:
     def station_keyring(self) -> Keyring:
         """The public keys an offline scanning station needs (no secret)."""
         return self.cards.scanning.station_keyring()
-
-    def sync_check_ins(self, check_ins: Iterable[CheckIn]) -> SyncReport:
-        """Merge an offline station's check-ins: nothing lost, nothing doubled."""
-        return self.cards.scanning.sync_check_ins(check_ins)
 
     def rotate_keys(self) -> Keyring:
         """Add new signing keys; older ones keep verifying until retired."""

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from journey_support import Clock
 from test_cards_support import EVENT, build, card_record, holder, personal_strings
 
 from siapkerja_core.errors import CardError, ConfigurationError
+from siapkerja_core.gates import GateError
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.tokens import TokenError
+from siapkerja_core.views import mask_name
+from support.gates import check_in, open_events
 
 
 @pytest.fixture
@@ -19,17 +22,20 @@ def svc(clock: Clock) -> Siapkerja:
 
 
 def code(svc: Siapkerja, account_id: str, purpose: str = EVENT) -> str:
+    open_events(svc, purpose)
     return svc.card_qr(account_id, mode="access", purpose=purpose).token
 
 
-def refusal(svc: Siapkerja, token: str, event_id: str = EVENT) -> TokenError:
-    with pytest.raises(TokenError) as info:
-        svc.check_in(token, event_id=event_id)
+def refusal(svc: Siapkerja, token: str, event_id: str = EVENT) -> TokenError | GateError:
+    with pytest.raises((TokenError, GateError)) as info:
+        check_in(svc, token, event_id)
+    assert isinstance(info.value, TokenError | GateError)
     return info.value
 
 
 def test_an_access_code_is_bound_to_a_purpose_and_a_time_step(svc: Siapkerja, clock: Clock) -> None:
     account, card = holder(svc)
+    open_events(svc, EVENT)
     clock.advance(seconds=7)
     qr = svc.card_qr(account.id, mode="access", purpose=EVENT)
     assert qr.mode == "access"
@@ -55,12 +61,13 @@ def test_a_purpose_is_required(svc: Siapkerja) -> None:
 def test_check_in_records_once(svc: Siapkerja, clock: Clock) -> None:
     account, card = holder(svc)
     clock.advance(seconds=3)
-    receipt = svc.check_in(code(svc, account.id), event_id=EVENT)
-    assert receipt.full_name == account.full_name
-    assert receipt.siapkerja_id == card.siapkerja_id
+    receipt = check_in(svc, code(svc, account.id), EVENT)
+    assert receipt.masked_name == mask_name(account.full_name) != account.full_name
+    assert account.full_name not in repr(receipt)  # never the full name nor the number
+    assert card.siapkerja_id not in repr(receipt)
     record = receipt.check_in
     assert record.event_id == EVENT
-    assert record.station_id == "server"
+    assert record.station_id == "gate-1"
     assert record.checked_in_at == clock.now()
     assert record.card_ref == card_record(svc, account.id).card_ref
     with svc.storage.transaction() as tx:
@@ -71,16 +78,17 @@ def test_a_replay_is_refused_with_the_first_time(svc: Siapkerja, clock: Clock) -
     account, _ = holder(svc)
     token = code(svc, account.id)
     clock.advance(seconds=4)
-    first = svc.check_in(token, event_id=EVENT).check_in.checked_in_at
+    first = check_in(svc, token, EVENT).check_in.checked_in_at
     clock.advance(seconds=5)
     error = refusal(svc, token)  # the same code again
-    assert error.code == "replayed"
-    assert error.params["first_at"] == first.isoformat()
+    assert error.code == "already_inside"
+    since = first.astimezone(timezone(timedelta(hours=7))).strftime("%H.%M WIB")
+    assert error.params["since"] == since
     clock.advance(minutes=10)
     error = refusal(svc, code(svc, account.id))  # a fresh code of the same card
-    assert error.code == "replayed"
-    assert error.params["first_at"] == first.isoformat()
-    assert first.isoformat() in error.message("en")
+    assert error.code == "already_inside"
+    assert error.params["since"] == since
+    assert since in error.message("en")
     with svc.storage.transaction() as tx:
         assert len(tx.check_ins.for_event(EVENT)) == 1
     assert [e.channel for e in svc.access_log(account.id)] == ["access"]  # refusals unlogged
@@ -92,7 +100,7 @@ def test_a_code_expires_after_two_periods(svc: Siapkerja, clock: Clock) -> None:
     clock.advance(seconds=60)
     assert refusal(svc, token).code == "expired"
     fresh = code(svc, account.id)
-    assert svc.check_in(fresh, event_id=EVENT).check_in.checked_in_at == clock.now()
+    assert check_in(svc, fresh, EVENT).check_in.checked_in_at == clock.now()
 
 
 def test_a_code_from_the_future_is_expired_too(svc: Siapkerja, clock: Clock) -> None:
@@ -106,6 +114,7 @@ def test_a_code_from_the_future_is_expired_too(svc: Siapkerja, clock: Clock) -> 
 def test_the_access_period_is_a_setting(clock: Clock) -> None:
     svc = build(clock, access_period="10")
     account, _ = holder(svc)
+    open_events(svc, EVENT)
     qr = svc.card_qr(account.id, mode="access", purpose=EVENT)
     assert qr.expires_at == clock.now() + timedelta(seconds=10)
     clock.advance(seconds=20)
@@ -115,20 +124,20 @@ def test_the_access_period_is_a_setting(clock: Clock) -> None:
         bad.card_qr("anyone", mode="access", purpose=EVENT)
 
 
-def test_a_code_for_another_event_is_the_wrong_purpose(svc: Siapkerja) -> None:
+def test_a_code_for_another_event_is_the_wrong_event(svc: Siapkerja) -> None:
     account, _ = holder(svc)
-    assert refusal(svc, code(svc, account.id), "pelatihan-blk-2026").code == "wrong_purpose"
-    assert refusal(svc, code(svc, account.id, "pelatihan-blk-2026")).code == "wrong_purpose"
-    svc.check_in(code(svc, account.id), event_id=EVENT)  # the right event still works
+    assert refusal(svc, code(svc, account.id), "pelatihan-blk-2026").code == "wrong_event"
+    assert refusal(svc, code(svc, account.id, "pelatihan-blk-2026")).code == "wrong_event"
+    check_in(svc, code(svc, account.id), EVENT)  # the right event still works
 
 
 def test_one_card_checks_in_once_per_event(svc: Siapkerja, clock: Clock) -> None:
     account, _ = holder(svc)
     other, _ = holder(svc, 1)
-    svc.check_in(code(svc, account.id), event_id=EVENT)
-    svc.check_in(code(svc, account.id, "kelas-blk-7"), event_id="kelas-blk-7")
+    check_in(svc, code(svc, account.id), EVENT)
+    check_in(svc, code(svc, account.id, "kelas-blk-7"), "kelas-blk-7")
     clock.advance(seconds=2)
-    svc.check_in(code(svc, other.id), event_id=EVENT)
+    check_in(svc, code(svc, other.id), EVENT)
     with svc.storage.transaction() as tx:
         assert len(tx.check_ins.for_event(EVENT)) == 2
         assert len(tx.check_ins.for_event("kelas-blk-7")) == 1
@@ -151,6 +160,6 @@ def test_access_codes_survive_a_key_rotation_until_retired(svc: Siapkerja) -> No
     old_other = code(svc, other.id)
     ring = svc.rotate_keys()
     assert code(svc, account.id)[2:6] == ring.signing_access_key.kid  # type: ignore[union-attr]
-    svc.check_in(old, event_id=EVENT)
+    check_in(svc, old, EVENT)
     svc.retire_key(old_other[2:6])
     assert refusal(svc, old_other).code == "forged"

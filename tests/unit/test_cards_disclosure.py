@@ -21,6 +21,7 @@ from siapkerja_core.profile import NEVER_PUBLISHED, Section
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.tokens import TokenError
 from siapkerja_core.views import Account, mask_nik
+from support.gates import check_in, open_events
 
 PUBLIC_DEFAULT = (
     "headline",
@@ -399,8 +400,9 @@ def test_every_scan_and_check_in_appends_one_entry(
     clock.advance(seconds=5)
     consented = svc.resolve(token, karirhub, purpose=PURPOSE)
     clock.advance(seconds=5)
+    open_events(svc, EVENT)
     access = svc.card_qr(account.id, mode="access", purpose=EVENT).token
-    svc.check_in(access, event_id=EVENT)
+    check_in(svc, access, EVENT)
 
     log = svc.access_log(account.id)
     assert len(log) == 6
@@ -422,6 +424,9 @@ def test_every_scan_and_check_in_appends_one_entry(
     assert log[4].purpose == PURPOSE
     assert log[5].purpose == EVENT
     assert log[5].channel == "access"
+    assert log[5].fields == ("masked_name", "photo", "card_status")  # what the gate saw
+    assert log[5].verifier_name is not None
+    assert log[5].verifier_name.startswith("Kemnaker — Pusat Pasar Kerja")  # the organiser
     assert svc.access_log(other.id) == []  # the ledger is per holder
 
 
@@ -431,8 +436,9 @@ def test_the_ledger_never_holds_a_token(svc: Siapkerja, galih: tuple[Account, st
     assert url is not None
     svc.resolve(url)
     svc.resolve(token, account)
+    open_events(svc, EVENT)
     access = svc.card_qr(account.id, mode="access", purpose=EVENT).token
-    svc.check_in(access, event_id=EVENT)
+    check_in(svc, access, EVENT)
     entries = svc.access_log(account.id)
     assert len(entries) == 3
     text = repr(entries) + repr([attrs.asdict(e) for e in entries])

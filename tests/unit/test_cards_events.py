@@ -16,6 +16,7 @@ from test_cards_support import (
 from siapkerja_core.events import DomainEvent
 from siapkerja_core.profile import ProfileError
 from siapkerja_core.service import Siapkerja
+from support.gates import check_in, open_events
 
 CARD_EVENTS = {
     "profile.updated",
@@ -41,6 +42,7 @@ def card_events(recorder: Recorder) -> list[DomainEvent]:
 def test_the_card_events_in_order_without_secrets(
     svc: Siapkerja, recorder: Recorder, clock: Clock
 ) -> None:
+    open_events(svc, EVENT)  # the organiser registers, the event and its gate
     account = open_account(svc)
     complete_profile(svc, account)
     card = svc.issue_card(account.id)
@@ -52,11 +54,12 @@ def test_the_card_events_in_order_without_secrets(
     svc.withdraw_consent(account.id, consent.id)
     svc.rotate_card(account.id)
     access = svc.card_qr(account.id, mode="access", purpose=EVENT).token
-    svc.check_in(access, event_id=EVENT, station_id="GATE-3")
+    check_in(svc, access, EVENT)
     svc.revoke_card(account.id)
 
     events = card_events(recorder)
     assert [e.name for e in events] == [
+        "verifier.registered",
         "profile.updated",
         "card.issued",
         "verifier.registered",
@@ -71,8 +74,8 @@ def test_the_card_events_in_order_without_secrets(
     fields = [attrs.asdict(e) for e in events]
     assert all(e.occurred_at == clock.now() for e in events)
     assert all(f.get("account_id") in (None, account.id) for f in fields)
-    updated, issued, registered, granted, scanned, verified, withdrawn = fields[:7]
-    rotated, attended, _ = fields[7:]
+    updated, issued, registered, granted, scanned, verified, withdrawn = fields[1:8]
+    rotated, attended, _ = fields[8:]
     assert updated["complete"] is True
     assert set(updated["sections"]) >= {"biodata", "photo", "skills"}
     assert (issued["siapkerja_id"], issued["version"]) == (card.siapkerja_id, 1)
@@ -85,7 +88,7 @@ def test_the_card_events_in_order_without_secrets(
     assert verified["audience"] == "verifier"
     assert verified["verifier_id"] == karirhub.id
     assert rotated["version"] == 2
-    assert (attended["event_id"], attended["station_id"]) == (EVENT, "GATE-3")
+    assert (attended["event_id"], attended["station_id"]) == (EVENT, "gate-1")
 
     secrets = [*personal_strings(account), link.token, link.url or "", access, api_key]
     mother = residents(svc, 1)[0][2]

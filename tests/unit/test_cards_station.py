@@ -14,10 +14,12 @@ import pytest
 from journey_support import Clock
 from test_cards_support import EVENT, build, card_record, holder
 
+from siapkerja_core.gates import GateError, SignedExport, StationKeyPair
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.station import CheckIn, OfflineStation, read_check_ins
 from siapkerja_core.tokens import TokenError
 from siapkerja_core.views import Account
+from support.gates import check_in, open_events, organiser
 
 
 @pytest.fixture
@@ -26,7 +28,18 @@ def svc(clock: Clock) -> Siapkerja:
 
 
 def access(svc: Siapkerja, account: Account, purpose: str = EVENT) -> str:
+    open_events(svc, purpose)
     return svc.card_qr(account.id, mode="access", purpose=purpose).token
+
+
+def offline_gate(svc: Siapkerja, clock: Clock, station_id: str) -> OfflineStation:
+    """An offline gate of EVENT holding its own key, registered by the organiser."""
+    open_events(svc, EVENT)
+    keys = StationKeyPair.generate()
+    svc.events.add_station(
+        organiser(svc), EVENT, name=station_id, station_id=station_id, public_key=keys.public_key
+    )
+    return OfflineStation(svc.station_keyring(), EVENT, station_id, clock.now, signing_key=keys)
 
 
 def test_the_station_keyring_holds_no_secret(svc: Siapkerja) -> None:
@@ -102,8 +115,8 @@ def _scenario(
 ) -> tuple[OfflineStation, OfflineStation, dict[str, Account], datetime]:
     people = {name: holder(svc, n)[0] for n, name in enumerate("ABCDE")}
     start = clock.now()
-    one = OfflineStation(svc.station_keyring(), EVENT, "GATE-1", clock.now)
-    two = OfflineStation(svc.station_keyring(), EVENT, "GATE-2", clock.now)
+    one = offline_gate(svc, clock, "GATE-1")
+    two = offline_gate(svc, clock, "GATE-2")
 
     def at(seconds: int) -> None:
         clock.current = start + timedelta(seconds=seconds)
@@ -113,7 +126,7 @@ def _scenario(
     at(5)
     two.scan(access(svc, people["B"]))
     at(10)
-    svc.check_in(access(svc, people["A"]), event_id=EVENT)  # later than GATE-1
+    check_in(svc, access(svc, people["A"]), EVENT)  # later than GATE-1
     at(12)
     one.scan(access(svc, people["B"]))  # later than GATE-2
     at(15)
@@ -121,7 +134,7 @@ def _scenario(
     at(20)
     two.scan(access(svc, people["C"]))  # later than GATE-1
     at(25)
-    svc.check_in(access(svc, people["D"]), event_id=EVENT)
+    check_in(svc, access(svc, people["D"]), EVENT)
     at(28)
     two.scan(access(svc, people["D"]))  # later than the server
     at(29)
@@ -131,7 +144,7 @@ def _scenario(
 
 
 def _report(svc: Siapkerja, station: OfflineStation) -> tuple[int, int, int, int]:
-    report = svc.sync_check_ins(station.pending())
+    report = svc.events.sync(station.signed_export())
     return (report.received, report.added, report.duplicates, report.unknown_cards)
 
 
@@ -156,7 +169,7 @@ def test_syncing_in_any_order_keeps_the_earliest_and_loses_nothing(
     by_ref = {c.card_ref: c for c in recorded}
     assert len(recorded) == len(by_ref) == 5  # one per card, nobody lost
     expected = {"A": (0, "GATE-1"), "B": (5, "GATE-2"), "C": (15, "GATE-1")}
-    expected |= {"D": (25, "server"), "E": (29, "GATE-2")}
+    expected |= {"D": (25, "gate-1"), "E": (29, "GATE-2")}
     for name, (seconds, station_id) in expected.items():
         got = by_ref[card_record(svc, people[name].id).card_ref]
         assert (got.checked_in_at, got.station_id) == (
@@ -164,25 +177,67 @@ def test_syncing_in_any_order_keeps_the_earliest_and_loses_nothing(
             station_id,
         ), name
 
-    # The server now refuses a replay of A with the station's (earlier) time.
-    with pytest.raises(TokenError) as info:
-        svc.check_in(access(svc, people["A"]), event_id=EVENT)
-    assert info.value.params["first_at"] == start.isoformat()
+    # The server now refuses A again, inside since the station's (earlier) time.
+    with pytest.raises(GateError) as info:
+        check_in(svc, access(svc, people["A"]), EVENT)
+    assert info.value.code == "already_inside"
+    assert info.value.params["station_id"] == "GATE-1"
+
+    # B at GATE-2 then at GATE-1, C at GATE-1 then GATE-2, A at GATE-1 then the
+    # server's gate, D at the server's gate then GATE-2: flagged, none dropped.
+    doubles = {
+        (d.card_ref, d.first_station_id, d.station_id)
+        for d in svc.events.counts(EVENT).double_entries
+    }
+    ref = {name: card_record(svc, people[name].id).card_ref for name in "ABCD"}
+    assert doubles == {
+        (ref["A"], "GATE-1", "gate-1"),
+        (ref["B"], "GATE-2", "GATE-1"),
+        (ref["C"], "GATE-1", "GATE-2"),
+        (ref["D"], "gate-1", "GATE-2"),
+    }
 
 
 def test_a_synced_export_round_trips_and_marks_nothing_twice(svc: Siapkerja, clock: Clock) -> None:
     one, two, _, _ = _scenario(svc, clock)
     exported = read_check_ins(one.export())
     assert exported == one.pending()
-    assert svc.sync_check_ins(exported).added == 3
-    assert one.mark_synced(c.id for c in exported) == 3
+    report = svc.events.sync(one.signed_export().to_text())
+    assert report.added == 3
+    assert one.mark_synced(report.synced_ids) == 3
     assert one.pending() == ()
-    assert svc.sync_check_ins(one.pending()).received == 0
-    assert svc.sync_check_ins(two.pending()).added == 2
+    assert svc.events.sync(one.signed_export()).received == 0
+    assert svc.events.sync(two.signed_export()).added == 2
+
+
+def test_an_unsigned_or_forged_export_is_refused_whole(svc: Siapkerja, clock: Clock) -> None:
+    one, two, _, _ = _scenario(svc, clock)
+    signed = one.signed_export()
+    body = signed.body
+    cases = {
+        "unsigned": SignedExport(EVENT, "GATE-1", body, ""),
+        "another's signature": SignedExport(EVENT, "GATE-1", body, two.signed_export().signature),
+        "body changed": SignedExport(
+            EVENT, "GATE-1", body.replace("GATE-1", "GATE-2"), signed.signature
+        ),
+        "claimed by another gate": SignedExport(EVENT, "GATE-2", body, signed.signature),
+    }
+    for name, export in cases.items():
+        with pytest.raises(GateError) as info:
+            svc.events.sync(export)
+        assert info.value.code == "bad_station_signature", name
+    with pytest.raises(GateError) as info:
+        svc.events.sync(SignedExport(EVENT, "GATE-9", body, signed.signature))
+    assert info.value.code == "unknown_station"
+    with pytest.raises(GateError) as info:
+        svc.events.sync("not an export")
+    assert info.value.code == "bad_export"
+    assert svc.events.counts(EVENT).inside == 2  # only the server's own check-ins
 
 
 def test_check_ins_of_unknown_cards_are_counted_not_kept(svc: Siapkerja, clock: Clock) -> None:
     holder(svc)
+    gate = offline_gate(svc, clock, "GATE-9")
     stranger = CheckIn.record(
         card_ref=12345,
         event_id=EVENT,
@@ -191,12 +246,13 @@ def test_check_ins_of_unknown_cards_are_counted_not_kept(svc: Siapkerja, clock: 
         step=1,
         kid="0000",
     )
-    report = svc.sync_check_ins([stranger, stranger])
+    gate.absorb([stranger], synced=False)
+    report = svc.events.sync(gate.signed_export())
     assert (report.received, report.added, report.duplicates, report.unknown_cards) == (
-        2,
+        1,
         0,
         0,
-        2,
+        1,
     )
     with svc.storage.transaction() as tx:
         assert tx.check_ins.for_event(EVENT) == []
@@ -204,7 +260,7 @@ def test_check_ins_of_unknown_cards_are_counted_not_kept(svc: Siapkerja, clock: 
 
 def test_a_station_absorbs_the_servers_check_ins(svc: Siapkerja, clock: Clock) -> None:
     account, _ = holder(svc)
-    receipt = svc.check_in(access(svc, account), event_id=EVENT)
+    receipt = check_in(svc, access(svc, account), EVENT)
     station = OfflineStation(svc.station_keyring(), EVENT, "GATE-1", clock.now)
     with svc.storage.transaction() as tx:
         station.absorb(tx.check_ins.for_event(EVENT))

@@ -9,6 +9,7 @@ from test_cards_support import EVENT, build, holder
 from siapkerja_core import CardError
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.tokens import AccessClaims, LinkClaims, TokenError
+from support.gates import check_in, open_events
 
 
 @pytest.fixture
@@ -53,12 +54,13 @@ def test_a_link_token_is_refused_as_a_scan_would_refuse_it(svc: Siapkerja) -> No
 
 def test_an_access_code_is_checked_without_a_check_in(svc: Siapkerja, clock: Clock) -> None:
     account, _ = holder(svc)
+    open_events(svc, EVENT)
     code = svc.card_qr(account.id, mode="access", purpose=EVENT).token
     claims = svc.verify_token(code, purpose=EVENT)
     assert isinstance(claims, AccessClaims)
     assert svc.verify_token(code, purpose=EVENT) == claims  # checking twice is no replay
     assert svc.access_log(account.id) == []
-    assert svc.check_in(code, event_id=EVENT).full_name == account.full_name
+    assert check_in(svc, code, EVENT).check_in.event_id == EVENT
     assert refusal(svc, code, purpose="lain") == "wrong_purpose"
     clock.advance(seconds=120)
     assert refusal(svc, code, purpose=EVENT) == "expired"
@@ -66,6 +68,7 @@ def test_an_access_code_is_checked_without_a_check_in(svc: Siapkerja, clock: Clo
 
 def test_an_access_code_needs_its_event_after_its_signature(svc: Siapkerja) -> None:
     account, _ = holder(svc)
+    open_events(svc, EVENT)
     code = svc.card_qr(account.id, mode="access", purpose=EVENT).token
     with pytest.raises(CardError) as info:
         svc.verify_token(code)
@@ -78,6 +81,7 @@ def test_an_access_code_needs_its_event_after_its_signature(svc: Siapkerja) -> N
 
 def test_an_access_code_of_a_revoked_card_is_revoked(svc: Siapkerja) -> None:
     account, _ = holder(svc)
+    open_events(svc, EVENT)
     code = svc.card_qr(account.id, mode="access", purpose=EVENT).token
     svc.revoke_card(account.id)
     assert refusal(svc, code, purpose=EVENT) == "revoked"

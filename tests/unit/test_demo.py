@@ -24,9 +24,12 @@ def test_demo_walks_the_whole_journey(tmp_path) -> None:
         "login.failed",
         "profile.incomplete",
         "token.revoked",
-        "token.replayed",
+        "card.unknown_purpose",
+        "gate.station_credential_required",
+        "gate.already_inside",
     ):
         assert refusal in text
+    assert "foto dari server" in text
     account = svc.login(identifier=GALIH.email, password=GALIH.password)
     assert account.nik == GALIH.nik
     assert svc.completeness(account.id).complete

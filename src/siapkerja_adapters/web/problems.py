@@ -202,6 +202,27 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "disclosure.purpose_invalid": 400,
         "disclosure.unknown_consent": 404,
         "checkin.malformed_record": _VALIDATION,
+        # Event entry (siapkerja_core.gates): the gate's own credential is a 401.
+        "card.unknown_purpose": _VALIDATION,
+        **{f"gate.{c}": 409 for c in ("not_open", "closed", "full", "already_inside")},
+        **{f"gate.{c}": 410 for c in ("expired", "revoked", "event_cancelled")},
+        **{
+            f"gate.{c}": 401
+            for c in (
+                "station_credential_required",
+                "unknown_station",
+                "station_retired",
+                "bad_station_signature",
+                "stale_request",
+                "replayed_request",
+            )
+        },
+        **{f"gate.{c}": _VALIDATION for c in ("wrong_event", "invalid_event", "invalid_station")},
+        "gate.bad_export": _VALIDATION,
+        "gate.unknown_event": 404,
+        "gate.event_exists": 409,
+        "gate.station_exists": 409,
+        "gate.not_organiser": 403,
         # The outside world is down: try again later.
         "dukcapil.unavailable": 503,
         "sms.unavailable": 503,
@@ -268,6 +289,7 @@ DOMAIN_STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "reset": 400,
         "token": 400,
         "disclosure": 403,
+        "gate": 400,
         "request": 400,
         "dukcapil": 503,
         "sms": 503,

@@ -1,4 +1,4 @@
-"""Scanning: the card's QR codes, resolving a link scan, check-ins and station sync.
+"""Scanning: the card's QR codes, resolving a link scan, token checks, the station keyring.
 
 * A link scan (:meth:`Scanning.resolve`) shows each audience what the
   disclosure policy allows and writes one entry in the holder's access
@@ -8,13 +8,14 @@
   check-in makes and records nothing: an operator checking a code must not
   appear in the holder's ledger.
 * Offline stations verify access codes with the public half of the keyring
-  and sync their check-ins later: merging keeps the earliest per (card,
-  event), so nothing is lost and nothing doubled.
+  (:meth:`Scanning.station_keyring`). Admitting a code at a gate and syncing
+  a gate's signed export are event entry's
+  (:mod:`siapkerja_core.services.gates`): only a registered station may.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -33,11 +34,10 @@ from siapkerja_core.disclosure import (
     scope_fields,
 )
 from siapkerja_core.errors import CardError
-from siapkerja_core.events import CardScanned, CheckInRecorded
+from siapkerja_core.events import CardScanned
 from siapkerja_core.ports import ScanSubject, Transaction
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import (
-    AccessRecord,
     AccountRecord,
     CardRecord,
     ConsentRecord,
@@ -47,7 +47,7 @@ from siapkerja_core.render.qr import make_qr, qr_png, qr_svg, qr_terminal
 from siapkerja_core.services.context import CardState, ServiceContext
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
-from siapkerja_core.station import CheckIn, merge_check_ins
+from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import (
     AccessClaims,
     Keyring,
@@ -101,8 +101,9 @@ class CardQr:
 
 @frozen(kw_only=True)
 class CheckInReceipt:
-    """What a check-in returns: the record and whom it was for (name and number, which the
-    station operator can compare with the KTP shown at the door)."""
+    """What a check-in returned until 0.2 (the full name and number). Kept for imports:
+    since issue 12 a gate's check-in answers a
+    :class:`~siapkerja_core.services.gates.GateReceipt` (masked name, photo)."""
 
     check_in: CheckIn
     full_name: str
@@ -111,7 +112,9 @@ class CheckInReceipt:
 
 @frozen(kw_only=True)
 class SyncReport:
-    """The outcome of merging a station's check-ins: counts, and nothing doubled."""
+    """The outcome of an unsigned sync until 0.2. Kept for imports: since issue 12 a
+    station's export is signed and ``svc.events.sync`` answers a
+    :class:`~siapkerja_core.services.gates.GateSyncReport`."""
 
     received: int
     added: int
@@ -135,6 +138,9 @@ class Scanning:
         self.cards = cards
         self.profiles = profiles
         self.keys = keys
+        self.purpose_exists: Callable[[Transaction, str], bool] | None = None
+        """Whether an access code may be minted for a purpose (``svc.events`` sets it):
+        ``None`` lets any purpose through."""
 
     def card_qr(self, account_id: str, mode: str = "link", purpose: str | None = None) -> CardQr:
         if mode not in ("link", "access"):  # the request's own fault first, then the card's
@@ -146,6 +152,8 @@ class Scanning:
             # Checked here, in the read the QR needs anyway: after a rotation made
             # by another process, new tokens are signed with the new key.
             ring = self.keys.current.in_transaction(tx)
+            exists = self.purpose_exists
+            known = mode != "access" or not purpose or exists is None or exists(tx, purpose)
         if record is None:
             raise CardError("no_card")
         if not record.active:
@@ -168,6 +176,8 @@ class Scanning:
         # mode == "access": a 30-second code bound to a purpose
         if not purpose:
             raise CardError("purpose_required")
+        if not known:
+            raise CardError("unknown_purpose", purpose=purpose[:64])
         now = self.ctx.clock()
         token = mint_access(ring, record.card_ref, purpose, now, period=self.cards.access_period)
         step_end = (int(now.timestamp()) // self.cards.access_period + 1) * self.cards.access_period
@@ -376,98 +386,6 @@ class Scanning:
                 return consent
         return None
 
-    def check_in(self, token: str, event_id: str, station_id: str = "server") -> CheckInReceipt:
-        """Verify an access code for ``event_id`` and record the first check-in of the card."""
-        now = self.ctx.clock()
-        text = str(token).strip()
-
-        def verify(ring: Keyring) -> AccessClaims:
-            return verify_access(ring, text, event_id, now, period=self.cards.access_period)
-
-        claims, ring = self.keys.verified(verify)
-        with self.ctx.storage.transaction() as tx:
-            fresh = self.keys.current.in_transaction(tx)
-            if fresh is not ring:  # rotated or retired by another process meanwhile
-                claims = verify(fresh)
-            card = tx.cards.by_ref(claims.card_ref)
-            if card is None or not card.active:
-                raise TokenError("revoked")
-            account = self.profiles.account(tx, card.account_id)
-            first = tx.check_ins.get(card.card_ref, event_id)
-            if first is not None:
-                raise TokenError("replayed", first_at=first.checked_in_at.isoformat())
-            record = CheckIn.record(
-                card_ref=card.card_ref,
-                event_id=event_id,
-                station_id=station_id,
-                checked_in_at=now,
-                step=claims.step,
-                kid=claims.kid,
-            )
-            tx.check_ins.add(record)
-            tx.access_log.append(
-                AccessRecord(
-                    id=self.cards.ledger_id(),
-                    account_id=account.id,
-                    at=now,
-                    audience="station",
-                    fields=("siapkerja_id", "full_name"),
-                    channel="access",
-                    purpose=event_id,
-                )
-            )
-        self.ctx.emit(
-            CheckInRecorded(
-                occurred_at=now, account_id=account.id, event_id=event_id, station_id=station_id
-            )
-        )
-        return CheckInReceipt(
-            check_in=record, full_name=account.full_name, siapkerja_id=card.number
-        )
-
     def station_keyring(self) -> Keyring:
         """The public half of the keyring, for offline stations (no secret in it)."""
         return self.keys.keyring().public()
-
-    def sync_check_ins(self, check_ins: Iterable[CheckIn]) -> SyncReport:
-        """Merge a station's check-ins: earliest per (card, event) wins; re-syncs add nothing."""
-        incoming = list(check_ins)
-        unknown = 0
-        with self.ctx.storage.transaction() as tx:
-            known: list[CheckIn] = []
-            held: dict[tuple[int, str], CheckIn] = {}
-            for item in incoming:
-                if tx.cards.by_ref(item.card_ref) is None:
-                    unknown += 1  # a card this service never issued: kept out, counted
-                    continue
-                known.append(item)
-                current = tx.check_ins.get(item.card_ref, item.event_id)
-                if current is not None:
-                    held[(item.card_ref, item.event_id)] = current
-            result = merge_check_ins(held, known)
-            for record in result.added:
-                if (record.card_ref, record.event_id) in held:
-                    tx.check_ins.replace(record)  # an earlier check-in replaces a later one
-                    continue
-                tx.check_ins.add(record)
-                card = tx.cards.by_ref(record.card_ref)
-                if card is not None:  # the holder's ledger shows station check-ins too
-                    tx.access_log.append(
-                        AccessRecord(
-                            id=self.cards.ledger_id(),
-                            account_id=card.account_id,
-                            at=record.checked_in_at,
-                            audience="station",
-                            fields=("siapkerja_id",),
-                            channel="access",
-                            purpose=record.event_id,
-                            verifier_name=record.station_id,
-                        )
-                    )
-        added = len(result.added)
-        return SyncReport(
-            received=len(incoming),
-            added=added,
-            duplicates=len(incoming) - added - unknown,
-            unknown_cards=unknown,
-        )

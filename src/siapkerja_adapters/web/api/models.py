@@ -22,7 +22,6 @@ from siapkerja_core.records import AccessRecord as CoreAccessRecord
 from siapkerja_core.records import CardRecord, ConsentRecord, RegistrationStatus
 from siapkerja_core.render.card import Card as CoreCard
 from siapkerja_core.services.scanning import CardQr as CoreCardQr
-from siapkerja_core.services.scanning import CheckInReceipt as CoreReceipt
 from siapkerja_core.views import Account as CoreAccount
 from siapkerja_core.views import OtpState as CoreOtpState
 from siapkerja_core.views import PasswordResetRequest as CoreResetRequest
@@ -336,33 +335,6 @@ class Consent(_Out):
 
 class ConsentList(_Out):
     items: list[Consent]
-
-
-class CheckInRecord(_Out):
-    id: str
-    event_id: str
-    station_id: str
-    checked_in_at: Timestamp
-
-
-class CheckInReceipt(_Out):
-    check_in: CheckInRecord
-    full_name: str
-    siapkerja_id: str
-
-    @classmethod
-    def from_core(cls, receipt: CoreReceipt) -> CheckInReceipt:
-        check_in = receipt.check_in
-        return cls(
-            check_in=CheckInRecord(
-                id=check_in.id,
-                event_id=check_in.event_id,
-                station_id=check_in.station_id,
-                checked_in_at=check_in.checked_in_at,
-            ),
-            full_name=receipt.full_name,
-            siapkerja_id=receipt.siapkerja_id,
-        )
 
 
 class Jwk(_Out):

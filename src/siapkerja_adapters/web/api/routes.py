@@ -17,6 +17,7 @@ from siapkerja_core.service import Siapkerja
 
 from ..threads import WorkerThreads
 from .common import accept_language
+from .events import add_events
 from .holder import add_holder
 from .journey import add_journey
 from .routing import route_class
@@ -45,4 +46,5 @@ def api_router(
     )
     add_journey(router, svc, pool)
     add_holder(router, svc, pool, scan_threads)
+    add_events(router, svc, pool)
     return router
