@@ -59,6 +59,8 @@ TAGS: Final = (
     {"name": "consent", "description": "Consents and the access ledger (UU PDP)."},
     {"name": "scan", "description": "Scanning link QRs and checking access codes in."},
     {"name": "events", "description": "Event entry: organisers, their gates, admissions."},
+    {"name": "classes", "description": "Classes at BLK, BLKK and LPKS: trainees, attendance."},
+    {"name": "programmes", "description": "JKP, BSU, Prakerja …: requirements, eligibility."},
     {"name": "meta", "description": "This document."},
 )
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends
 from siapkerja_core.service import Siapkerja
 
 from ..threads import WorkerThreads
+from .classes import add_classes
 from .common import accept_language
 from .events import add_events
 from .holder import add_holder
@@ -47,4 +48,5 @@ def api_router(
     add_journey(router, svc, pool)
     add_holder(router, svc, pool, scan_threads)
     add_events(router, svc, pool)
+    add_classes(router, svc, pool)
     return router
