@@ -11,6 +11,7 @@ from typing import Annotated, Final
 import typer
 
 from siapkerja_adapters.cli.bulk import bulk_app
+from siapkerja_adapters.cli.classes import classes_app, programmes_app
 from siapkerja_adapters.cli.common import PROG_NAME
 from siapkerja_adapters.cli.db import db_app
 from siapkerja_adapters.cli.demo import demo
@@ -69,3 +70,5 @@ app.add_typer(token_app, name="token")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bulk_app, name="bulk")
 app.add_typer(db_app, name="db")
+app.add_typer(classes_app, name="classes")
+app.add_typer(programmes_app, name="programmes")
