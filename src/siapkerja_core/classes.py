@@ -76,7 +76,8 @@ class ClassError(SiapkerjaError):
     ``blk`` or ``skillhub``); ``not_owner`` a class of another institution;
     ``not_enrolled`` a card at a class session whose holder is not enrolled;
     ``already_enrolled`` and ``full`` an enrolment refused; ``exists`` a
-    class id taken; ``no_account`` an account id that is not an active account.
+    class id taken; ``no_account`` an account id (or SIAPkerja-ID number) that is
+    not an active account; ``no_consent`` a holder who gave the institution no consent.
     """
 
     domain = "class"
@@ -91,6 +92,7 @@ class ClassError(SiapkerjaError):
             "full",
             "exists",
             "no_account",
+            "no_consent",
         }
     )
 

@@ -64,6 +64,12 @@ InstitutionOption = Annotated[
 ]
 ClassArgument = Annotated[str, typer.Argument(metavar="CLASS_ID", show_default=False)]
 AccountArgument = Annotated[str, typer.Argument(metavar="ACCOUNT_ID", show_default=False)]
+TraineeArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="TRAINEE", help="SIAPkerja-ID number or account id.", show_default=False
+    ),
+]
 
 
 def _echo_json(value: Any) -> None:
@@ -153,14 +159,14 @@ def classes_list(
 def classes_enrol(
     institution: InstitutionOption,
     class_id: ClassArgument,
-    account_id: AccountArgument,
+    trainee: TraineeArgument,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Enrol a trainee by account id (learned through the holder's consent). / Daftarkan peserta."""
+    """Enrol a trainee who consented to the institution. / Daftarkan peserta."""
     svc = open_service("classes enrol", config, memory_warning=MEMORY_WARNING)
     try:
-        enrolment = svc.classes.enrol(institution, class_id, account_id)
+        enrolment = svc.classes.enrol(institution, class_id, trainee)
     except SiapkerjaError as error:
         raise fail("classes enrol", error) from None
     result = {
@@ -178,14 +184,14 @@ def classes_enrol(
 def classes_withdraw(
     institution: InstitutionOption,
     class_id: ClassArgument,
-    account_id: AccountArgument,
+    trainee: TraineeArgument,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Withdraw a trainee (the record and the attendance stay). / Keluarkan peserta."""
     svc = open_service("classes withdraw", config, memory_warning=MEMORY_WARNING)
     try:
-        enrolment = svc.classes.withdraw(institution, class_id, account_id)
+        enrolment = svc.classes.withdraw(institution, class_id, trainee)
     except SiapkerjaError as error:
         raise fail("classes withdraw", error) from None
     withdrawn = enrolment.withdrawn_at

@@ -226,7 +226,10 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         # Classes and programmes (siapkerja_core.classes, .programmes).
         "class.invalid": _VALIDATION,
         **{f"class.{c}": 404 for c in ("not_found", "no_account")},
-        **{f"class.{c}": 403 for c in ("not_institution", "not_owner", "not_enrolled")},
+        **{
+            f"class.{c}": 403
+            for c in ("not_institution", "not_owner", "not_enrolled", "no_consent")
+        },
         **{f"class.{c}": 409 for c in ("already_enrolled", "full", "exists")},
         "programme.invalid": _VALIDATION,
         "programme.not_found": 404,

@@ -33,8 +33,10 @@ from siapkerja_core.classes import (
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.gates import Admission, Event, EventKind
 from siapkerja_core.ports import ClassConflict, Transaction
+from siapkerja_core.records import AccountRecord
 from siapkerja_core.services.context import ServiceContext
 from siapkerja_core.services.gates import Gates
+from siapkerja_core.siapkerja_id import is_valid_siapkerja_id, parse_siapkerja_id
 
 __all__ = ["Classes"]
 
@@ -133,19 +135,38 @@ class Classes:
 
     # --- enrolments --------------------------------------------------------------------------
 
-    def enrol(self, institution: Verifier | str, class_id: str, account_id: str) -> ClassEnrolment:
-        """Enrol the holder of ``account_id`` (re-enrol after a withdrawal).
+    @staticmethod
+    def _trainee(tx: Transaction, trainee: str) -> AccountRecord:
+        """The active account of ``trainee``: an account id, or a SIAPkerja-ID number."""
+        account = tx.accounts.get(trainee) if isinstance(trainee, str) else None
+        if account is None and isinstance(trainee, str) and is_valid_siapkerja_id(trainee):
+            card = tx.cards.by_number(str(parse_siapkerja_id(trainee)))
+            account = None if card is None else tx.accounts.get(card.account_id)
+        if account is None or not account.active:
+            raise ClassError("no_account")
+        return account
 
-        :raises ClassError: ``already_enrolled``, ``full`` (``capacity``),
-            ``no_account``, ``not_found``, ``not_owner``, ``not_institution``.
+    def enrol(self, institution: Verifier | str, class_id: str, trainee: str) -> ClassEnrolment:
+        """Enrol a trainee (re-enrol after a withdrawal).
+
+        ``trainee`` is the holder's account id or SIAPkerja-ID number, as the
+        institution learned it when the holder shared the card with it: the
+        holder must have an active consent for the institution (any purpose),
+        so no one is enrolled by an institution they never dealt with.
+
+        :raises ClassError: ``no_consent``, ``already_enrolled``, ``full``
+            (``capacity``), ``no_account``, ``not_found``, ``not_owner``, ``not_institution``.
         """
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
             # Read with a lock (SQL): two enrolments racing for the last place queue here.
             klass = self._own_class(tx, institution, class_id)
-            account = tx.accounts.get(account_id) if isinstance(account_id, str) else None
-            if account is None or not account.active:
-                raise ClassError("no_account")
+            account = self._trainee(tx, trainee)
+            if not any(
+                c.active and c.verifier_id == klass.institution_id
+                for c in tx.consents.for_account(account.id)
+            ):
+                raise ClassError("no_consent")
             current = tx.classes.enrolment(klass.id, account.id)
             if current is not None and current.active:
                 raise ClassError("already_enrolled", class_id=klass.id)
@@ -160,17 +181,18 @@ class Classes:
             tx.classes.put_enrolment(enrolment)
         return enrolment
 
-    def withdraw(
-        self, institution: Verifier | str, class_id: str, account_id: str
-    ) -> ClassEnrolment:
-        """Withdraw a trainee: their sessions attended stay in the report, marked inactive.
+    def withdraw(self, institution: Verifier | str, class_id: str, trainee: str) -> ClassEnrolment:
+        """Withdraw a trainee (account id or SIAPkerja-ID number): their sessions
+        attended stay in the report, marked inactive.
 
-        :raises ClassError: ``not_enrolled``, ``not_found``, ``not_owner``, ``not_institution``.
+        :raises ClassError: ``not_enrolled``, ``no_account``, ``not_found``,
+            ``not_owner``, ``not_institution``.
         """
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
             klass = self._own_class(tx, institution, class_id)
-            current = tx.classes.enrolment(klass.id, str(account_id))
+            account = self._trainee(tx, trainee)
+            current = tx.classes.enrolment(klass.id, account.id)
             if current is None:
                 raise ClassError("not_enrolled", class_id=klass.id)
             withdrawn = current.withdrawn(now)

@@ -72,9 +72,13 @@ ClassId = Annotated[
 ProgrammeId = Annotated[
     b.CleanText, Path(description="The programme's id.", min_length=1, max_length=_MAX_ID)
 ]
-AccountId = Annotated[
+TraineeId = Annotated[
     b.CleanText,
-    Path(description="The trainee's account id.", min_length=1, max_length=_MAX_ACCOUNT_ID),
+    Path(
+        description="The trainee's SIAPkerja-ID number or account id.",
+        min_length=1,
+        max_length=_MAX_ACCOUNT_ID,
+    ),
 ]
 
 # --------------------------------------------------------------------------
@@ -152,9 +156,11 @@ class ClassList(_Out):
 
 
 class Enrol(_Body):
-    account_id: Annotated[str, Field(min_length=1, max_length=_MAX_ACCOUNT_ID)] = Field(
-        description="The trainee's account id, as the institution learned it through the"
-        " holder's consent (a scan of the card's link QR)."
+    trainee: Annotated[str, Field(min_length=1, max_length=_MAX_ACCOUNT_ID)] = Field(
+        description="The trainee's SIAPkerja-ID number (or account id), as the institution"
+        " learned it when the holder shared the card with it: the holder must have given the"
+        " institution a consent.",
+        examples=["SK-PFH7-GG1X-00Y"],
     )
 
 
@@ -437,14 +443,14 @@ def add_classes(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         "/classes/{class_id}/enrolments",
         operation_id="enrol_trainee",
         tags=["classes"],
-        summary="Enrol a trainee by account id (learned through the holder's consent)",
+        summary="Enrol a trainee who shared their card with the institution",
         status_code=201,
         response_model=Enrolment,
         response_description="The enrolment.",
         responses=problem_responses(401, 403, 404, 405, 409, 413, 422, 500),
     )
     async def enrol_trainee(institution: Institution, class_id: ClassId, body: Enrol) -> Response:
-        enrolment = await pool.run(svc.classes.enrol, institution, class_id, body.account_id)
+        enrolment = await pool.run(svc.classes.enrol, institution, class_id, body.trainee)
         return json_response(Enrolment.from_core(enrolment), 201)
 
     @router.get(
@@ -461,7 +467,7 @@ def add_classes(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         return json_response(EnrolmentList(items=[Enrolment.from_core(e) for e in found]))
 
     @router.delete(
-        "/classes/{class_id}/enrolments/{account_id}",
+        "/classes/{class_id}/enrolments/{trainee}",
         operation_id="withdraw_trainee",
         tags=["classes"],
         summary="Withdraw a trainee (the record and their attendance stay)",
@@ -470,9 +476,9 @@ def add_classes(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         responses=institution_errors,
     )
     async def withdraw_trainee(
-        institution: Institution, class_id: ClassId, account_id: AccountId
+        institution: Institution, class_id: ClassId, trainee: TraineeId
     ) -> Response:
-        enrolment = await pool.run(svc.classes.withdraw, institution, class_id, account_id)
+        enrolment = await pool.run(svc.classes.withdraw, institution, class_id, trainee)
         return json_response(Enrolment.from_core(enrolment))
 
     @router.post(
