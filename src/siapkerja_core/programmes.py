@@ -86,7 +86,8 @@ class ProgrammeError(SiapkerjaError):
     ``exists`` a programme id taken by another institution; ``not_eligible``
     lists every failed requirement in ``failed`` (``[{"rule", "reason_id",
     "reason_en"}]``) and their keys in ``rules``; ``already_enrolled`` the
-    holder is in the programme.
+    holder is in the programme; ``not_operator`` an institution acting on a
+    programme it does not operate (its owner).
     """
 
     domain = "programme"
@@ -97,6 +98,7 @@ class ProgrammeError(SiapkerjaError):
             "exists",
             "not_eligible",
             "already_enrolled",
+            "not_operator",
         }
     )
 

@@ -341,7 +341,10 @@ def programmes_define(
         typer.Option("--example", help="A bundled definition: " + ", ".join(BUNDLED_PROGRAMMES)),
     ] = None,
     owner: Annotated[
-        str | None, typer.Option("--owner", help="The operating institution's verifier id.")
+        str | None,
+        typer.Option(
+            "--owner", help="The operating institution's verifier id (it runs the intakes)."
+        ),
     ] = None,
     json_output: JsonOption = False,
     config: ConfigOption = None,
@@ -359,9 +362,11 @@ def programmes_define(
                 typer.echo(f"siapkerja programmes define: {file}: {error.strerror}", err=True)
                 raise typer.Exit(1) from None
             kind = "toml" if file.suffix.lower() == ".toml" else "json"
-            programme = svc.programmes.define(text, owner=owner, format=kind)
+            programme = svc.programmes.define(text, owner=owner, administrator=True, format=kind)
         else:
-            programme = svc.programmes.define(bundled_programme(str(example)), owner=owner)
+            programme = svc.programmes.define(
+                bundled_programme(str(example)), owner=owner, administrator=True
+            )
     except SiapkerjaError as error:
         raise fail("programmes define", error) from None
     if json_output:

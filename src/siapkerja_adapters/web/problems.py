@@ -234,6 +234,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "programme.invalid": _VALIDATION,
         "programme.not_found": 404,
         "programme.not_eligible": 403,
+        "programme.not_operator": 403,
         **{f"programme.{c}": 409 for c in ("exists", "already_enrolled")},
         # The outside world is down: try again later.
         "dukcapil.unavailable": 503,

@@ -110,31 +110,38 @@ class Programmes:
         definition: Programme | Mapping[str, Any] | str | bytes,
         *,
         owner: Verifier | str | None = None,
+        administrator: bool = False,
         format: Literal["json", "toml"] = "json",
     ) -> Programme:
         """Define (or redefine) a programme from data, JSON or TOML text.
 
-        ``owner`` is the defining institution (a verifier); ``None`` is an
-        administrator (the CLI). A programme may be redefined by its owner
-        only; an administrator may redefine any.
+        ``owner`` is the institution (a verifier) that operates it: only the
+        owner schedules its intakes, enrols and reads its enrolments. An
+        institution (``owner`` given, the API) may redefine only its own
+        programmes. An ``administrator`` (the CLI; also any call without
+        ``owner``) may define or redefine any programme and give it its
+        operator with ``owner``; without ``owner`` a redefinition keeps the
+        programme's current owner.
 
         :raises ProgrammeError: ``invalid`` (``at``), ``exists`` (another owner's id).
         :raises GateError: ``not_organiser`` for an unknown or suspended verifier.
         """
         now = self.ctx.clock()
+        administrator = administrator or owner is None
         with self.ctx.storage.transaction() as tx:
             owner_id = None if owner is None else self._verifier(tx, owner).id
             if isinstance(definition, Programme):
-                programme = parse_programme(definition.as_data(), owner_id=owner_id, created_at=now)
+                data: Mapping[str, Any] = definition.as_data()
+                programme = parse_programme(data, owner_id=owner_id, created_at=now)
             elif isinstance(definition, Mapping):
                 programme = parse_programme(definition, owner_id=owner_id, created_at=now)
             else:
                 programme = load_programme(definition, format, owner_id=owner_id, created_at=now)
             current = tx.programmes.get(programme.id)
-            if current is not None and owner_id is not None and current.owner_id != owner_id:
+            if current is not None and not administrator and current.owner_id != owner_id:
                 raise ProgrammeError("exists", programme_id=programme.id)
             if current is not None and owner_id is None:
-                # An administrator's redefinition keeps the programme's owner.
+                # An administrator's redefinition without an owner keeps the operator.
                 programme = parse_programme(
                     programme.as_data(), owner_id=current.owner_id, created_at=now
                 )
@@ -226,7 +233,7 @@ class Programmes:
         """Enrol the holder by the programme's operator (an online intake, no station).
 
         :raises ProgrammeError: ``not_eligible`` (every failed requirement),
-            ``already_enrolled``, ``not_found``, ``exists`` (another owner's programme).
+            ``already_enrolled``, ``not_found``, ``not_operator`` (not the operator's).
         """
         now = self.ctx.clock()
         day = self._today(now)
@@ -234,8 +241,8 @@ class Programmes:
             programme = self._programme(tx, programme_id)
             if operator is not None:
                 who = self._verifier(tx, operator)
-                if programme.owner_id not in (None, who.id):
-                    raise ProgrammeError("exists", programme_id=programme.id)
+                if programme.owner_id != who.id:
+                    raise ProgrammeError("not_operator", programme_id=programme.id)
             account = self._account(tx, account_id)
             return self._admit(tx, programme, account, day, now, event_id=None)
 
@@ -275,13 +282,13 @@ class Programmes:
     def enrolments(self, owner: Verifier | str, programme_id: str) -> list[ProgrammeEnrolment]:
         """Who was admitted to the owner's programme, oldest first.
 
-        :raises ProgrammeError: ``not_found``, ``exists`` (not the owner's).
+        :raises ProgrammeError: ``not_found``, ``not_operator`` (not the owner's).
         """
         with self.ctx.storage.transaction() as tx:
             who = self._verifier(tx, owner)
             programme = self._programme(tx, programme_id)
-            if programme.owner_id not in (None, who.id):
-                raise ProgrammeError("exists", programme_id=programme.id)
+            if programme.owner_id != who.id:
+                raise ProgrammeError("not_operator", programme_id=programme.id)
             return tx.programmes.enrolments(programme.id)
 
     # --- intake at a station ---------------------------------------------------------------
@@ -301,14 +308,15 @@ class Programmes:
     ) -> Event:
         """Schedule an intake: an event of kind ``programme_intake`` naming the programme.
 
-        :raises ProgrammeError: ``not_found``, ``exists`` (another owner's programme).
+        :raises ProgrammeError: ``not_found``, ``not_operator`` (not the owner's programme:
+            a programme an administrator defined is given its operator with ``owner``).
         :raises GateError: ``not_organiser``, ``invalid_event``, ``event_exists``.
         """
         with self.ctx.storage.transaction() as tx:
             who = self._verifier(tx, organiser)
             programme = self._programme(tx, programme_id)
-            if programme.owner_id not in (None, who.id):
-                raise ProgrammeError("exists", programme_id=programme.id)
+            if programme.owner_id != who.id:
+                raise ProgrammeError("not_operator", programme_id=programme.id)
         return self.gates.create_event(
             who.id,
             id=id,
@@ -333,8 +341,9 @@ class Programmes:
         programme = tx.programmes.get(event.programme_id or "")
         if programme is None:
             return ProgrammeError("not_found", programme_id=(event.programme_id or "")[:64])
-        if programme.owner_id not in (None, event.organiser_id):
-            return ProgrammeError("exists", programme_id=programme.id)
+        if programme.owner_id != event.organiser_id:
+            # An intake some other organiser scheduled naming this programme enrols no one.
+            return ProgrammeError("not_operator", programme_id=programme.id)
         day = self._today(admission.now, event.region_code)
         if tx.programmes.enrolment(programme.id, admission.account.id) is not None:
             return ProgrammeError("already_enrolled", programme_id=programme.id)
