@@ -106,7 +106,8 @@ def test_an_enrolment_is_withdrawn_once_and_renewed() -> None:
     assert not gone.active
     assert gone.withdrawn(NOW + timedelta(days=9)) == gone  # the first withdrawal stands
     back = gone.renewed(NOW + timedelta(days=2))
-    assert back.active and back.enrolled_at == NOW + timedelta(days=2)
+    assert back.active
+    assert back.enrolled_at == NOW + timedelta(days=2)
 
 
 # --- the arithmetic --------------------------------------------------------------------------
@@ -163,7 +164,8 @@ def test_the_report_counts_held_sessions_of_the_class_only() -> None:
         False,
     )
     assert (lines["rizki"].attended, lines["rizki"].meets_minimum) == (0, False)
-    assert lines["fauzi"].full_name == "" and lines["fauzi"].siapkerja_id is None
+    assert lines["fauzi"].full_name == ""
+    assert lines["fauzi"].siapkerja_id is None
     summary = report.summary
     assert (summary.sessions_held, summary.trainees, summary.attended, summary.possible) == (
         4,
@@ -203,8 +205,10 @@ def test_an_enrolment_of_another_class_is_left_out() -> None:
 
 def test_before_any_session_there_is_no_verdict() -> None:
     report = attendance_report(a_class(), [enrolment("a")], {}, [], {})
-    assert report.trainees[0].percent is None and report.trainees[0].meets_minimum is None
-    assert report.summary.sessions_held == 0 and report.summary.percent is None
+    assert report.trainees[0].percent is None
+    assert report.trainees[0].meets_minimum is None
+    assert report.summary.sessions_held == 0
+    assert report.summary.percent is None
 
 
 # --- rows, columns, CSV ------------------------------------------------------------------------
@@ -233,7 +237,8 @@ def test_rows_are_flat_dicts_of_plain_values_one_per_trainee() -> None:
         assert tuple(row) == ROW_COLUMNS
         assert all(v is None or type(v) in (str, int, float, bool) for v in row.values())
     assert json.loads(json.dumps(rows)) == rows  # plain data: JSON, pandas, csv alike
-    assert rows[0]["meets_minimum"] is True and rows[1]["percent"] == 33.3
+    assert rows[0]["meets_minimum"] is True
+    assert rows[1]["percent"] == 33.3
 
 
 def test_columns_are_the_rows_turned_round() -> None:
@@ -241,9 +246,9 @@ def test_columns_are_the_rows_turned_round() -> None:
     columns = report.columns()
     assert tuple(columns) == ROW_COLUMNS
     assert columns["attended"] == [3, 1, 0]
-    assert [dict(zip(columns, values, strict=True)) for values in zip(*columns.values())] == (
-        report.rows()
-    )
+    assert [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=False)
+    ] == (report.rows())
     empty = attendance_report(a_class(), [], {}, [], {})
     assert empty.columns() == {name: [] for name in ROW_COLUMNS}
 
@@ -251,7 +256,8 @@ def test_columns_are_the_rows_turned_round() -> None:
 def test_the_csv_reads_back_cell_for_cell_and_runs_no_formula() -> None:
     report = tricky_report()
     text = report.report_csv()
-    assert "\r\n" in text and text.endswith("\r\n")
+    assert "\r\n" in text
+    assert text.endswith("\r\n")
     parsed = list(csv.reader(io.StringIO(text, newline="")))
     assert parsed[0] == list(ROW_COLUMNS)
     assert len(parsed) == 4  # a line break inside a name does not make a row
