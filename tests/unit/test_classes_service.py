@@ -11,7 +11,6 @@ that enrols, an ineligible holder recorded, a refusal that writes.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -89,8 +88,8 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    yield World()
+def world() -> World:
+    return World()
 
 
 # --- classes ----------------------------------------------------------------------------------
