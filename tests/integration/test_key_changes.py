@@ -31,6 +31,7 @@ from test_sql_storage import (  # type: ignore[import-not-found]
 
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.tokens import TokenError
+from support.gates import check_in, open_events
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -97,6 +98,7 @@ def test_a_rotation_signs_new_tokens_with_the_new_key_everywhere(
 
     minted = first.card_qr(account.id).token
     assert _kid(minted) == new_link.kid
+    open_events(first, "JOBFAIR-2026")
     code = first.card_qr(account.id, mode="access", purpose="JOBFAIR-2026").token
     assert _kid(code) == new_access.kid
     assert first.card(account.id).qr_text.endswith(minted)
@@ -124,17 +126,18 @@ def test_a_retired_access_key_is_refused_at_the_check_in_of_the_other_service(
     first, second = pair
     account = _holder_with_card(first)
     event = "JOBFAIR-2026"
+    open_events(first, event)
     code = first.card_qr(account.id, mode="access", purpose=event).token
     assert first.station_keyring().signing_access_key is None  # public half only
 
     second.retire_key(_kid(code))
 
     with pytest.raises(TokenError) as refused:
-        first.check_in(code, event_id=event)
+        check_in(first, code, event)
     assert refused.value.code == "forged"
     assert _kid(code) not in {k.kid for k in first.station_keyring().access_keys if not k.retired}
     fresh = first.card_qr(account.id, mode="access", purpose=event).token
-    assert first.check_in(fresh, event_id=event).siapkerja_id
+    assert check_in(first, fresh, event).card_status == "active"
 
 
 def test_keys_retire_from_the_cli_reaches_a_running_service(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ from siapkerja_adapters.web import create_app
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
 from support import people as galih
+from support.gates import open_events
 from support.live_server import (
     LiveServer,
     bound_socket,
@@ -531,6 +532,7 @@ def test_token_verify_a_link_and_an_access_code(card_holder: tuple[Siapkerja, st
     report = json.loads(invoke("token", "verify", link.token, "--json").stdout)
     assert report == {**report, "valid": True, "mode": "link", "kid": kid, "version": 1}
 
+    open_events(svc, "bursa-kerja-2025")
     access = svc.card_qr(account_id, mode="access", purpose="bursa-kerja-2025")
     result = invoke("token", "verify", access.token, "--purpose", "bursa-kerja-2025")
     assert result.exit_code == 0, result.output

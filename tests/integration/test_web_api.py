@@ -54,6 +54,7 @@ from siapkerja_core.ports import SmsDeliveryError, StorageError
 from siapkerja_core.profile import ProfileError
 from siapkerja_core.service import Siapkerja
 from support.clock import ManualClock as Clock
+from support.gates import gate_key, open_events
 from support.sms import sms_code as last_code
 
 with warnings.catch_warnings():  # starlette warns when only httpx (not httpx2) is installed
@@ -842,6 +843,8 @@ def test_token_errors(client: TestClient, svc: Siapkerja, clock: Clock) -> None:
     forged = token[:-1] + ("A" if token[-1] != "A" else "B")
     is_problem(client.get(f"/v1/scan/{forged}"), 403, "token.forged")
 
+    open_events(svc, EVENT, "pelatihan")
+    gate = {"X-Station-Key": gate_key(svc, EVENT)}
     access = client.get(
         "/v1/me/card/qr", params={"mode": "access", "purpose": EVENT}, headers=headers
     )
@@ -850,34 +853,57 @@ def test_token_errors(client: TestClient, svc: Siapkerja, clock: Clock) -> None:
     assert access.json()["expires_at"] is not None
     access_token = access.json()["token"]
     is_problem(client.get(f"/v1/scan/{access_token}"), 422, "token.wrong_mode")
+    # Only a registered gate checks in: not a stranger, not the holder's own session.
+    for caller in ({}, headers, {"X-Station-Key": "sks_guessed"}):
+        response = client.post(
+            "/v1/check-ins", json={"token": access_token, "event_id": EVENT}, headers=caller
+        )
+        assert response.status_code == 401, caller
+        assert response.json()["code"] in {
+            "gate.station_credential_required",
+            "gate.unknown_station",
+        }
     is_problem(
-        client.post("/v1/check-ins", json={"token": token, "event_id": EVENT}),
+        client.post("/v1/check-ins", json={"token": token, "event_id": EVENT}, headers=gate),
         422,
         "token.wrong_mode",
     )
     is_problem(
-        client.post("/v1/check-ins", json={"token": access_token, "event_id": "other-event"}),
+        client.post(
+            "/v1/check-ins",
+            json={"token": access_token, "event_id": "other-event"},
+            headers=gate,
+        ),
         422,
-        "token.wrong_purpose",
+        "gate.wrong_event",
     )
     first = client.post(
-        "/v1/check-ins", json={"token": access_token, "event_id": EVENT, "station_id": "gate-1"}
+        "/v1/check-ins", json={"token": access_token, "event_id": EVENT}, headers=gate
     )
     assert first.status_code == 201
-    conforms(first.json(), "CheckInReceipt")
+    conforms(first.json(), "GateReceipt")
     assert first.json()["check_in"]["station_id"] == "gate-1"
-    replay = client.post("/v1/check-ins", json={"token": access_token, "event_id": EVENT})
-    body = is_problem(replay, 409, "token.replayed")
-    assert body["params"]["first_at"] == first.json()["check_in"]["checked_in_at"]
+    assert first.json()["photo"]["media_type"] == "image/png"  # from the server, not the QR
+    assert "full_name" not in first.json()
+    assert "siapkerja_id" not in first.json()
+    replay = client.post(
+        "/v1/check-ins", json={"token": access_token, "event_id": EVENT}, headers=gate
+    )
+    body = is_problem(replay, 409, "gate.already_inside")
+    assert body["params"]["since"].endswith(" WIB")
 
     later = client.get(
         "/v1/me/card/qr", params={"mode": "access", "purpose": "pelatihan"}, headers=headers
     ).json()["token"]
     clock.advance(minutes=10)
     is_problem(
-        client.post("/v1/check-ins", json={"token": later, "event_id": "pelatihan"}),
+        client.post(
+            "/v1/check-ins",
+            json={"token": later, "event_id": "pelatihan"},
+            headers={"X-Station-Key": gate_key(svc, "pelatihan")},
+        ),
         410,
-        "token.expired",
+        "gate.expired",
     )
 
     rotated = client.post("/v1/me/card/rotate", headers=headers)

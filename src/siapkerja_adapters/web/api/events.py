@@ -23,7 +23,7 @@ import base64
 from datetime import datetime
 from typing import Annotated, Final, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Security
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.responses import Response
@@ -48,11 +48,9 @@ from .problem_shape import problem_responses
 from .routing import API_CONTEXT
 
 __all__ = [
-    "STATION_ID",
     "STATION_KEY",
     "STATION_SECURITY",
     "STATION_SIGNATURE",
-    "STATION_TIMESTAMP",
     "GateReceipt",
     "add_events",
     "station_credential",
@@ -69,43 +67,41 @@ STATION_KEY: Final = APIKeyHeader(
     description="A gate's API key (answered once when the organiser registered the gate).",
     auto_error=False,
 )
-STATION_ID: Final = APIKeyHeader(
-    name="X-Station-Id",
-    scheme_name="stationId",
-    description="A gate holding an Ed25519 key: its id (with X-Station-Signature and"
-    " X-Station-Timestamp).",
-    auto_error=False,
-)
 STATION_SIGNATURE: Final = APIKeyHeader(
     name="X-Station-Signature",
     scheme_name="stationSignature",
-    description="Base64url Ed25519 signature of the canonical request: the five lines"
-    " `siapkerja-gate-request-v1`, event id, station id, timestamp, access code.",
+    description="A gate holding an Ed25519 key: the base64url signature of the canonical"
+    " request, the five lines `siapkerja-gate-request-v1`, event id, station id, timestamp,"
+    " access code; sent with `X-Station-Id` and `X-Station-Timestamp` (unix seconds, within"
+    " 120 s of the server's clock). A request is accepted once.",
     auto_error=False,
 )
-STATION_TIMESTAMP: Final = APIKeyHeader(
-    name="X-Station-Timestamp",
-    scheme_name="stationTimestamp",
-    description="Unix time (seconds) the request was signed at: within 120 s of the server's.",
-    auto_error=False,
-)
-STATION_SECURITY: Final = [
-    Security(STATION_KEY),
-    Security(STATION_ID),
-    Security(STATION_SIGNATURE),
-    Security(STATION_TIMESTAMP),
-]
+STATION_SECURITY: Final = [Security(STATION_KEY), Security(STATION_SIGNATURE)]
 
 
-def station_credential(request: Request) -> StationCredential:
-    """The gate's credential as the request's headers carry it (not checked yet)."""
+def station_credential(
+    request: Request,
+    x_station_id: Annotated[
+        str | None,
+        Header(max_length=_MAX_ID, description="The signing gate's id (with its signature)."),
+    ] = None,
+    x_station_timestamp: Annotated[
+        str | None,
+        Header(max_length=12, description="Unix seconds the request was signed at."),
+    ] = None,
+) -> StationCredential:
+    """The gate's credential as the request's headers carry it (checked by the core)."""
     headers = request.headers
     return StationCredential(
         api_key=headers.get("x-station-key") or None,
-        station_id=headers.get("x-station-id") or None,
+        station_id=x_station_id or None,
         signature=headers.get("x-station-signature") or None,
-        timestamp=headers.get("x-station-timestamp") or None,
+        timestamp=x_station_timestamp or None,
     )
+
+
+GateCredential = Annotated[StationCredential, Depends(station_credential)]
+"""The credential a gate's request carries (documents the X-Station-* headers)."""
 
 
 async def _organiser(
@@ -283,14 +279,14 @@ class StationList(_Out):
     items: list[Station]
 
 
-class CheckIn(_Out):
+class EventCheckIn(_Out):
     id: str
     event_id: str
     station_id: str
     checked_in_at: datetime
 
     @classmethod
-    def from_core(cls, check_in: CoreCheckIn) -> CheckIn:
+    def from_core(cls, check_in: CoreCheckIn) -> EventCheckIn:
         return cls(
             id=check_in.id,
             event_id=check_in.event_id,
@@ -299,11 +295,11 @@ class CheckIn(_Out):
         )
 
 
-class CheckInList(_Out):
-    items: list[CheckIn]
+class EventCheckIns(_Out):
+    items: list[EventCheckIn]
 
 
-class Photo(_Out):
+class GatePhoto(_Out):
     media_type: str
     data: str = Field(description="The photo's bytes, base64.")
 
@@ -311,13 +307,13 @@ class Photo(_Out):
 class GateReceipt(_Out):
     """What a gate is answered: never the full name nor the card's number."""
 
-    check_in: CheckIn
+    check_in: EventCheckIn
     recorded: bool
     event_name: str
     institution: str
     masked_name: str = Field(examples=["H. Galih A. P."])
     card_status: Literal["active"]
-    photo: Photo | None = Field(
+    photo: GatePhoto | None = Field(
         description="The holder's photo as the server holds it (not from the QR): compare"
         " it with the face in front of the gate."
     )
@@ -328,7 +324,7 @@ class GateReceipt(_Out):
     def from_core(cls, receipt: CoreReceipt) -> GateReceipt:
         photo = receipt.photo
         return cls(
-            check_in=CheckIn.from_core(receipt.check_in),
+            check_in=EventCheckIn.from_core(receipt.check_in),
             recorded=receipt.recorded,
             event_name=receipt.event_name,
             institution=receipt.institution,
@@ -336,7 +332,7 @@ class GateReceipt(_Out):
             card_status="active",
             photo=None
             if photo is None
-            else Photo(
+            else GatePhoto(
                 media_type=photo.media_type,
                 data=base64.b64encode(photo.content).decode("ascii"),
             ),
@@ -365,7 +361,7 @@ class DoubleEntry(_Out):
         )
 
 
-class Counts(_Out):
+class EventCounts(_Out):
     event_id: str
     inside: int
     capacity: int | None
@@ -374,7 +370,7 @@ class Counts(_Out):
     double_entries: list[DoubleEntry]
 
     @classmethod
-    def from_core(cls, counts: CoreCounts) -> Counts:
+    def from_core(cls, counts: CoreCounts) -> EventCounts:
         return cls(
             event_id=counts.event_id,
             inside=counts.inside,
@@ -385,7 +381,7 @@ class Counts(_Out):
         )
 
 
-class SyncReport(_Out):
+class GateSyncReport(_Out):
     event_id: str
     station_id: str
     received: int
@@ -396,7 +392,7 @@ class SyncReport(_Out):
     synced_ids: list[str]
 
     @classmethod
-    def from_core(cls, report: CoreSyncReport) -> SyncReport:
+    def from_core(cls, report: CoreSyncReport) -> GateSyncReport:
         return cls(
             event_id=report.event_id,
             station_id=report.station_id,
@@ -562,26 +558,26 @@ def add_events(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         operation_id="event_counts",
         tags=["events"],
         summary="Live counts: inside, capacity, per gate, double entries found at sync",
-        response_model=Counts,
+        response_model=EventCounts,
         response_description="The counts.",
         responses=organiser_errors,
     )
     async def event_counts(organiser: Organiser, event_id: EventId) -> Response:
         counts = await pool.run(lambda: svc.events.counts(event_id, organiser))
-        return json_response(Counts.from_core(counts))
+        return json_response(EventCounts.from_core(counts))
 
     @router.get(
         "/events/{event_id}/check-ins",
         operation_id="event_check_ins",
         tags=["events"],
         summary="The event's check-ins, oldest first",
-        response_model=CheckInList,
+        response_model=EventCheckIns,
         response_description="The check-ins.",
         responses=organiser_errors,
     )
     async def event_check_ins(organiser: Organiser, event_id: EventId) -> Response:
         check_ins = await pool.run(svc.events.check_ins, organiser, event_id)
-        return json_response(CheckInList(items=[CheckIn.from_core(c) for c in check_ins]))
+        return json_response(EventCheckIns(items=[EventCheckIn.from_core(c) for c in check_ins]))
 
     @router.post(
         "/events/{event_id}/admissions",
@@ -595,8 +591,7 @@ def add_events(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         dependencies=STATION_SECURITY,
         responses=problem_responses(400, 401, 403, 404, 405, 409, 410, 413, 422, 500),
     )
-    async def admit(request: Request, event_id: EventId, body: Admit) -> Response:
-        credential = station_credential(request)
+    async def admit(credential: GateCredential, event_id: EventId, body: Admit) -> Response:
         receipt = await pool.run(
             lambda: svc.events.admit(
                 body.token, event_id=event_id, credential=credential, preview=body.preview
@@ -609,11 +604,11 @@ def add_events(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         operation_id="sync_event",
         tags=["events"],
         summary="Merge an offline gate's signed export (earliest entry wins, doubles flagged)",
-        response_model=SyncReport,
+        response_model=GateSyncReport,
         response_description="What the merge did.",
         responses=problem_responses(401, 404, 405, 413, 422, 500),
     )
     async def sync_event(event_id: EventId, body: SyncExport) -> Response:
         export = SignedExport(event_id, body.station_id, body.check_ins, body.signature)
         report = await pool.run(svc.events.sync, export)
-        return json_response(SyncReport.from_core(report))
+        return json_response(GateSyncReport.from_core(report))

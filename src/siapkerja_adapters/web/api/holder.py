@@ -33,7 +33,7 @@ from .common import (
     bearer_token,
     json_response,
 )
-from .events import STATION_SECURITY, GateReceipt, station_credential
+from .events import STATION_SECURITY, GateCredential, GateReceipt
 from .problem_shape import problem_responses
 from .profile import Profile, ProfilePatchBody, profile_json
 
@@ -303,10 +303,9 @@ def add_holder(
         dependencies=STATION_SECURITY,
         responses=problem_responses(400, 401, 403, 404, 405, 409, 410, 413, 422, 500),
     )
-    async def check_in(request: Request, body: b.CheckIn) -> Response:
+    async def check_in(credential: GateCredential, body: b.CheckIn) -> Response:
         # Since issue 12 only a registered gate may (POST /v1/events/{id}/admissions is
         # the same with the event in the path): an anonymous call is a 401.
-        credential = station_credential(request)
         if credential.station_id is None and body.station_id and credential.signature:
             credential = attrs.evolve(credential, station_id=body.station_id)
         receipt = await pool.run(
