@@ -181,34 +181,61 @@ def test_a_class_from_creation_to_the_attendance_report(api: Api) -> None:
 def test_institution_calls_need_a_key_of_the_right_institution(api: Api) -> None:
     c = api.client
     problem(c.get("/v1/classes"), 401, "request.authentication_required")
-    problem(c.get("/v1/classes", headers={"X-Verifier-Key": "skv_nope"}), 403,
-            "disclosure.unknown_verifier")
+    problem(
+        c.get("/v1/classes", headers={"X-Verifier-Key": "skv_nope"}),
+        403,
+        "disclosure.unknown_verifier",
+    )
     _karirhub, key = api.svc.register_verifier("Karirhub", ["karirhub"])
     problem(c.get("/v1/classes", headers={"X-Verifier-Key": key}), 403, "class.not_institution")
     _other, other_key = api.svc.register_verifier("LPK lain", ["skillhub"])
     c.post(
         "/v1/classes",
-        json={"id": "LPK-X", "name": "X", "institution_kind": "LPKS", "vocation": "X",
-              "starts_on": "2027-01-01", "ends_on": "2027-01-02"},
+        json={
+            "id": "LPK-X",
+            "name": "X",
+            "institution_kind": "LPKS",
+            "vocation": "X",
+            "starts_on": "2027-01-01",
+            "ends_on": "2027-01-02",
+        },
         headers={"X-Verifier-Key": other_key},
     )
-    problem(c.get("/v1/classes/LPK-X/attendance", headers=api.blk_headers), 403,
-            "class.not_owner")
+    problem(c.get("/v1/classes/LPK-X/attendance", headers=api.blk_headers), 403, "class.not_owner")
     problem(c.get("/v1/classes/NOPE/attendance", headers=api.blk_headers), 404, "class.not_found")
 
 
 def test_a_bad_class_is_a_422_naming_the_field(api: Api) -> None:
     c = api.client
-    base = {"id": "K-BAD", "name": "X", "institution_kind": "UPTP", "vocation": "X",
-            "starts_on": "2027-01-02", "ends_on": "2027-01-01"}
+    base = {
+        "id": "K-BAD",
+        "name": "X",
+        "institution_kind": "UPTP",
+        "vocation": "X",
+        "starts_on": "2027-01-02",
+        "ends_on": "2027-01-01",
+    }
     body = problem(c.post("/v1/classes", json=base, headers=api.blk_headers), 422, "class.invalid")
     assert body["params"]["field"] == "ends_on"
-    problem(c.post("/v1/classes", json={**base, "institution_kind": "BLK"},
-                   headers=api.blk_headers), 422, "request.invalid_body")
-    problem(c.post("/v1/classes", json={**base, "id": "a b", "ends_on": "2027-01-03"},
-                   headers=api.blk_headers), 422, "class.invalid")
-    problem(c.post("/v1/classes", json={**base, "min_attendance": 101},
-                   headers=api.blk_headers), 422, "request.invalid_body")
+    problem(
+        c.post("/v1/classes", json={**base, "institution_kind": "BLK"}, headers=api.blk_headers),
+        422,
+        "request.invalid_body",
+    )
+    problem(
+        c.post(
+            "/v1/classes",
+            json={**base, "id": "a b", "ends_on": "2027-01-03"},
+            headers=api.blk_headers,
+        ),
+        422,
+        "class.invalid",
+    )
+    problem(
+        c.post("/v1/classes", json={**base, "min_attendance": 101}, headers=api.blk_headers),
+        422,
+        "request.invalid_body",
+    )
 
 
 def test_a_programme_from_definition_to_the_desk(api: Api) -> None:
@@ -227,20 +254,25 @@ def test_a_programme_from_definition_to_the_desk(api: Api) -> None:
     defined = c.post("/v1/programmes", json=definition, headers=api.pmo_headers)
     assert defined.status_code == 200, defined.text
     assert defined.json()["owner_id"] == api.pmo.id
-    problem(c.post("/v1/programmes", json=definition, headers=api.blk_headers), 409,
-            "programme.exists")
+    problem(
+        c.post("/v1/programmes", json=definition, headers=api.blk_headers), 409, "programme.exists"
+    )
     bad = {**definition, "requirements": [{"rule": "age_between", "min": 40, "max": 30}]}
-    body = problem(c.post("/v1/programmes", json=bad, headers=api.pmo_headers), 422,
-                   "programme.invalid")
+    body = problem(
+        c.post("/v1/programmes", json=bad, headers=api.pmo_headers), 422, "programme.invalid"
+    )
     assert body["params"]["at"] == "requirements[0].max"
-    problem(c.post("/v1/programmes", json=[1], headers=api.pmo_headers), 422,
-            "request.invalid_body")
+    problem(
+        c.post("/v1/programmes", json=[1], headers=api.pmo_headers), 422, "request.invalid_body"
+    )
 
     listed = c.get("/v1/programmes")
     assert listed.status_code == 200
     assert "magang-muda" in [p["id"] for p in listed.json()["items"]]
     assert c.get("/v1/programmes/magang-muda").json()["requirements"][1] == {
-        "rule": "age_between", "min": 18, "max": 35,
+        "rule": "age_between",
+        "min": 18,
+        "max": 35,
     }
     problem(c.get("/v1/programmes/nope"), 404, "programme.not_found")
 
@@ -252,9 +284,11 @@ def test_a_programme_from_definition_to_the_desk(api: Api) -> None:
     fauzi = c.get("/v1/me/programmes/magang-muda/eligibility", headers=api.bearer(FAUZI))
     failed = [r for r in fauzi.json()["results"] if r["outcome"] == "not_met"]
     assert [r["rule"] for r in failed] == ["age_between"]
-    assert "58" in failed[0]["reason_id"] and "58" in failed[0]["reason_en"]
-    problem(c.get("/v1/me/programmes/magang-muda/eligibility"), 401,
-            "request.authentication_required")
+    assert "58" in failed[0]["reason_id"]
+    assert "58" in failed[0]["reason_en"]
+    problem(
+        c.get("/v1/me/programmes/magang-muda/eligibility"), 401, "request.authentication_required"
+    )
 
     # The desk.
     intake = c.post(
@@ -265,20 +299,29 @@ def test_a_programme_from_definition_to_the_desk(api: Api) -> None:
     assert intake.status_code == 201, intake.text
     assert intake.json()["programme_id"] == "magang-muda"
     problem(
-        c.post("/v1/programmes/magang-muda/intakes",
-               json={"id": "MAGANG-X", "venue": "X", **api.window()}, headers=api.blk_headers),
+        c.post(
+            "/v1/programmes/magang-muda/intakes",
+            json={"id": "MAGANG-X", "venue": "X", **api.window()},
+            headers=api.blk_headers,
+        ),
         403,
         "programme.not_operator",
     )
-    desk = c.post("/v1/events/MAGANG-1/stations", json={"name": "Loket 1"},
-                  headers=api.pmo_headers).json()["api_key"]
-    admitted = c.post("/v1/events/MAGANG-1/admissions",
-                      json={"token": api.code(api.galih, "MAGANG-1")},
-                      headers={"X-Station-Key": desk})
+    desk = c.post(
+        "/v1/events/MAGANG-1/stations", json={"name": "Loket 1"}, headers=api.pmo_headers
+    ).json()["api_key"]
+    admitted = c.post(
+        "/v1/events/MAGANG-1/admissions",
+        json={"token": api.code(api.galih, "MAGANG-1")},
+        headers={"X-Station-Key": desk},
+    )
     assert admitted.status_code == 201, admitted.text
     refused = problem(
-        c.post("/v1/events/MAGANG-1/admissions", json={"token": api.code(api.fauzi, "MAGANG-1")},
-               headers={"X-Station-Key": desk, "Accept-Language": "en"}),
+        c.post(
+            "/v1/events/MAGANG-1/admissions",
+            json={"token": api.code(api.fauzi, "MAGANG-1")},
+            headers={"X-Station-Key": desk, "Accept-Language": "en"},
+        ),
         403,
         "programme.not_eligible",
     )
@@ -293,18 +336,23 @@ def test_a_programme_from_definition_to_the_desk(api: Api) -> None:
 def test_every_operation_is_in_the_openapi_document(api: Api) -> None:
     paths = openapi_document(api.svc)["paths"]
     expected = {
-        ("/v1/classes", "post"), ("/v1/classes", "get"), ("/v1/classes/{class_id}", "get"),
+        ("/v1/classes", "post"),
+        ("/v1/classes", "get"),
+        ("/v1/classes/{class_id}", "get"),
         ("/v1/classes/{class_id}/enrolments", "post"),
         ("/v1/classes/{class_id}/enrolments", "get"),
         ("/v1/classes/{class_id}/enrolments/{trainee}", "delete"),
-        ("/v1/classes/{class_id}/sessions", "post"), ("/v1/classes/{class_id}/sessions", "get"),
+        ("/v1/classes/{class_id}/sessions", "post"),
+        ("/v1/classes/{class_id}/sessions", "get"),
         ("/v1/classes/{class_id}/attendance", "get"),
-        ("/v1/programmes", "get"), ("/v1/programmes", "post"),
+        ("/v1/programmes", "get"),
+        ("/v1/programmes", "post"),
         ("/v1/programmes/{programme_id}", "get"),
         ("/v1/programmes/{programme_id}/intakes", "post"),
         ("/v1/programmes/{programme_id}/enrolments", "get"),
         ("/v1/me/programmes/{programme_id}/eligibility", "get"),
-        ("/v1/me/programmes", "get"), ("/v1/me/classes", "get"),
+        ("/v1/me/programmes", "get"),
+        ("/v1/me/classes", "get"),
     }
     documented = {(path, method) for path, item in paths.items() for method in item}
     assert expected <= documented
