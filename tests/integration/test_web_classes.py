@@ -23,6 +23,7 @@ from siapkerja_adapters import connect
 from siapkerja_adapters.demo import FAUZI, GALIH, RIZKI, demo_holder
 from siapkerja_adapters.web.api import create_api_app, openapi_document
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.services.programmes import bundled_programme
 from siapkerja_core.views import Account
 
 
@@ -360,3 +361,30 @@ def test_every_operation_is_in_the_openapi_document(api: Api) -> None:
     assert {"application/json", "text/csv"} <= set(attendance)
     assert paths["/v1/classes"]["post"]["security"] == [{"verifierKey": []}]
     assert paths["/v1/me/programmes"]["get"]["security"] == [{"bearerAuth": []}]
+
+
+def test_the_holder_declares_an_employment_status_through_the_profile_api(api: Api) -> None:
+    c, bearer = api.client, api.bearer(FAUZI)
+    assert c.get("/v1/me/profile", headers=bearer).json()["biodata"]["employment_status"] is None
+    changed = c.patch(
+        "/v1/me/profile", json={"biodata": {"employment_status": "phk"}}, headers=bearer
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["biodata"]["employment_status"] == "phk"
+    body = problem(
+        c.patch(
+            "/v1/me/profile", json={"biodata": {"employment_status": "pensiun"}}, headers=bearer
+        ),
+        422,
+        "profile.invalid_field",
+    )
+    assert body["params"]["field"] == "biodata.employment_status"
+    api.svc.programmes.define(bundled_programme("jkp"))
+    jkp = c.get("/v1/me/programmes/jkp/eligibility", headers=bearer).json()
+    assert jkp["eligible"] is True
+    assert {r["rule"] for r in jkp["results"] if r["outcome"] == "to_verify"} == {
+        "jkp_participant",
+        "contribution_period",
+        "termination_reason",
+        "willing_to_work",
+    }
