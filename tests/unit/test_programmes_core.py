@@ -420,6 +420,17 @@ def test_any_data_is_a_programme_or_a_programme_error(data: object) -> None:
         assert str(refused)  # renders in both languages
 
 
+@given(st.text(max_size=200) | st.binary(max_size=200), st.sampled_from(["json", "toml"]))
+@settings(max_examples=200)
+def test_any_text_is_a_programme_or_a_programme_error(text: str | bytes, kind: str) -> None:
+    refusals: list[ProgrammeError] = []
+    try:
+        load_programme(text, kind)  # type: ignore[arg-type]
+    except ProgrammeError as refused:  # any other exception fails the test
+        refusals.append(refused)
+    assert all(r.code == "invalid" for r in refusals)
+
+
 # --- the bundled examples -----------------------------------------------------------------------
 
 
