@@ -276,6 +276,10 @@ def test_a_programme_from_definition_to_the_desk(api: Api) -> None:
         "max": 35,
     }
     problem(c.get("/v1/programmes/nope"), 404, "programme.not_found")
+    hidden = {**definition, "id": "tertutup", "public": False}
+    assert c.post("/v1/programmes", json=hidden, headers=api.pmo_headers).status_code == 200
+    assert "tertutup" not in [p["id"] for p in c.get("/v1/programmes").json()["items"]]
+    problem(c.get("/v1/programmes/tertutup"), 404, "programme.not_found")
 
     # The holders ask.
     galih = c.get("/v1/me/programmes/magang-muda/eligibility", headers=api.bearer(GALIH))

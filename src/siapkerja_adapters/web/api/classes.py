@@ -32,7 +32,7 @@ from siapkerja_core.classes import ClassEnrolment as CoreEnrolment
 from siapkerja_core.classes import TrainingClass as CoreClass
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.profile import EmploymentStatus
-from siapkerja_core.programmes import RULES, Outcome
+from siapkerja_core.programmes import RULES, Outcome, ProgrammeError
 from siapkerja_core.programmes import Eligibility as CoreEligibility
 from siapkerja_core.programmes import Programme as CoreProgramme
 from siapkerja_core.programmes import ProgrammeEnrolment as CoreProgrammeEnrolment
@@ -593,6 +593,8 @@ def add_classes(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
     )
     async def get_programme(programme_id: ProgrammeId) -> Response:
         programme = await pool.run(svc.programmes.get, programme_id)
+        if not programme.public:  # listed nowhere: not shown to whoever guesses its id
+            raise ProgrammeError("not_found", programme_id=programme.id)
         return json_response(Programme.from_core(programme))
 
     @router.post(
