@@ -13,15 +13,18 @@ page's tests.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import siapkerja_adapters
-import siapkerja_adapters.connect as connect_module
 from siapkerja_adapters.sql.crypto import generate_key_setting
 
+# The module, not the function of the same name that siapkerja_adapters re-exports
+# (``import siapkerja_adapters.connect as m`` would give the function).
+connect_module = sys.modules["siapkerja_adapters.connect"]
 USES = Path(__file__).resolve().parent.parent / "docs" / "uses"
 _BLOCK = re.compile(r"^```python[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 

@@ -15,6 +15,7 @@ from siapkerja_adapters.cli.classes import classes_app, programmes_app
 from siapkerja_adapters.cli.common import PROG_NAME
 from siapkerja_adapters.cli.db import db_app
 from siapkerja_adapters.cli.demo import demo
+from siapkerja_adapters.cli.events import events_app
 from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
 from siapkerja_adapters.cli.serve import serve
@@ -70,5 +71,6 @@ app.add_typer(token_app, name="token")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bulk_app, name="bulk")
 app.add_typer(db_app, name="db")
+app.add_typer(events_app, name="events")
 app.add_typer(classes_app, name="classes")
 app.add_typer(programmes_app, name="programmes")

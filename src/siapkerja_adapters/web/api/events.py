@@ -59,7 +59,7 @@ __all__ = [
 _MAX_ID: Final = 64
 _MAX_TEXT: Final = 200
 _MAX_KEY: Final = 200
-_MAX_EXPORT: Final = 4_000_000
+_MAX_EXPORT: Final = b.MAX_JSON_TEXT  # the longest string any body may hold
 
 STATION_KEY: Final = APIKeyHeader(
     name="X-Station-Key",
