@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,11 +35,13 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "SIAPKERJA_DATABASE_URL": f"sqlite:///{directory / 'siapkerja.sqlite3'}",
         "SIAPKERJA_STORAGE_KEY": generate_key_setting(),
         "SIAPKERJA_SMS": "memory",
+        # Verifier keys are kept as HMACs under this secret: the same in every process.
+        "SIAPKERJA_SECRET_KEY": secrets.token_hex(32),
     }
     svc = connect(None, environ=env)
     galih = demo_holder(svc, GALIH)
     fauzi = demo_holder(svc, FAUZI)
-    blk, _key = svc.register_verifier("BLK Bandung", ["blk"])
+    blk, blk_key = svc.register_verifier("BLK Bandung", ["blk"])
     svc.grant_consent(galih.id, blk.id, "pendaftaran pelatihan")
     number = svc.card(galih.id).siapkerja_id
     return {
@@ -47,6 +50,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "galih": galih,
         "fauzi": fauzi,
         "blk": blk,
+        "key": blk_key,
         "number": number,
         "dir": directory,
     }
@@ -57,28 +61,28 @@ def run(setup: dict[str, Any], *args: str) -> Any:
 
 
 def test_a_class_its_trainee_a_session_and_the_report(setup: dict[str, Any]) -> None:
-    blk = setup["blk"].id
+    blk = setup["key"]
     created = run(
-        setup, "classes", "create", "--institution", blk, "--id", "LAS-01", "--name",
+        setup, "classes", "create", "--verifier-key", blk, "--id", "LAS-01", "--name",
         "Teknik Las, angkatan I", "--kind", "uptd", "--vocation", "Las", "--starts",
         "2026-12-01", "--ends", "2027-01-31", "--min-attendance", "75", "--kbji", "7212", "--json",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     assert json.loads(created.stdout)["institution_kind"] == "UPTD"
-    listed = run(setup, "classes", "list", "--institution", blk)
+    listed = run(setup, "classes", "list", "--verifier-key", blk)
     assert listed.exit_code == 0
     assert "LAS-01" in listed.stdout
     assert "7212" in listed.stdout
 
     enrolled = run(
-        setup, "classes", "enrol", "--institution", blk, "LAS-01", setup["number"], "--json"
+        setup, "classes", "enrol", "--verifier-key", blk, "LAS-01", setup["number"], "--json"
     )
     assert enrolled.exit_code == 0, enrolled.output
     assert json.loads(enrolled.stdout)["account_id"] == setup["galih"].id
 
     now = setup["svc"].now()
     session = run(
-        setup, "classes", "session", "--institution", blk, "LAS-01", "--id", "LAS-01-S1",
+        setup, "classes", "session", "--verifier-key", blk, "LAS-01", "--id", "LAS-01-S1",
         "--opens", (now - timedelta(hours=1)).isoformat(),
         "--closes", (now + timedelta(hours=2)).isoformat(), "--venue", "Bengkel", "--json",
     )  # fmt: skip
@@ -89,7 +93,7 @@ def test_a_class_its_trainee_a_session_and_the_report(setup: dict[str, Any]) -> 
     code = svc.card_qr(setup["galih"].id, mode="access", purpose="LAS-01-S1").token
     svc.check_in(code, event_id="LAS-01-S1", station_key=key)
 
-    as_csv = run(setup, "classes", "report", "--institution", blk, "LAS-01", "--csv")
+    as_csv = run(setup, "classes", "report", "--verifier-key", blk, "LAS-01", "--csv")
     assert as_csv.exit_code == 0
     (row,) = list(csv.DictReader(io.StringIO(as_csv.stdout, newline="")))
     assert (row["class_name"], row["attended"], row["held"], row["meets_minimum"]) == (
@@ -99,33 +103,37 @@ def test_a_class_its_trainee_a_session_and_the_report(setup: dict[str, Any]) -> 
         "true",
     )
     as_json = json.loads(
-        run(setup, "classes", "report", "--institution", blk, "LAS-01", "--json").stdout
+        run(setup, "classes", "report", "--verifier-key", blk, "LAS-01", "--json").stdout
     )
     assert as_json["summary"]["percent"] == 100.0
-    table = run(setup, "classes", "report", "--institution", blk, "LAS-01")
+    table = run(setup, "classes", "report", "--verifier-key", blk, "LAS-01")
     assert "1 trainees, 1 sessions held, 100.0% attendance, 1 meet the minimum" in table.stdout
     assert "Galih" in table.stdout
 
 
 def test_refusals_print_the_code_and_exit_1(setup: dict[str, Any]) -> None:
-    blk = setup["blk"].id
-    no_consent = run(setup, "classes", "enrol", "--institution", blk, "LAS-01", setup["fauzi"].id)
+    blk = setup["key"]
+    no_consent = run(setup, "classes", "enrol", "--verifier-key", blk, "LAS-01", setup["fauzi"].id)
     assert no_consent.exit_code == 1
     assert "[class.no_consent]" in no_consent.output
     bad = run(
-        setup, "classes", "create", "--institution", blk, "--id", "X1", "--name", "X", "--kind",
+        setup, "classes", "create", "--verifier-key", blk, "--id", "X1", "--name", "X", "--kind",
         "BLK", "--vocation", "X", "--starts", "2027-01-01", "--ends", "2027-01-02",
     )  # fmt: skip
     assert bad.exit_code == 1
     assert "[class.invalid]" in bad.output
-    stranger = run(setup, "classes", "list", "--institution", "no-such-verifier")
+    stranger = run(setup, "classes", "list", "--verifier-key", "skv_no-such-key")
     assert stranger.exit_code == 1
-    assert "[class.not_institution]" in stranger.output
+    assert "[disclosure.unknown_verifier]" in stranger.output
+    _karirhub, karirhub_key = setup["svc"].register_verifier("Karirhub", ["karirhub"])
+    not_training = run(setup, "classes", "list", "--verifier-key", karirhub_key)
+    assert not_training.exit_code == 1
+    assert "[class.not_institution]" in not_training.output
     naive = run(
         setup,
         "classes",
         "session",
-        "--institution",
+        "--verifier-key",
         blk,
         "LAS-01",
         "--id",

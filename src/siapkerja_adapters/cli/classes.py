@@ -1,10 +1,10 @@
 """``siapkerja classes …`` and ``siapkerja programmes …``: uses 8 and 9 on the command line.
 
 ``classes``: ``create``, ``list``, ``enrol``, ``withdraw``, ``session`` (a
-session is an event of kind ``class_session``; add its gates with the event
-commands or the API) and ``report`` (a table, ``--csv`` or ``--json``). The
-institution is named by its verifier id (``--institution``): these are the
-operator's commands on the server, next to the storage.
+session is an event of kind ``class_session``; add its gates with
+``siapkerja events stations add``) and ``report`` (a table, ``--csv`` or
+``--json``). The institution is the verifier whose API key is given
+(``--verifier-key`` or ``$SIAPKERJA_VERIFIER_KEY``, as for ``siapkerja events``).
 
 ``programmes``: ``define --file rules.json`` (or ``.toml``, or
 ``--example jkp|bsu|prakerja`` for a bundled definition), ``list``, ``show``
@@ -28,8 +28,10 @@ from rich.table import Table
 
 from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
 from siapkerja_core.classes import AttendanceReport, TrainingClass
+from siapkerja_core.disclosure import Verifier
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.programmes import Eligibility, Programme
+from siapkerja_core.service import Siapkerja
 from siapkerja_core.services.programmes import BUNDLED_PROGRAMMES, bundled_programme
 
 __all__ = ["MEMORY_WARNING", "classes_app", "programmes_app"]
@@ -54,11 +56,12 @@ programmes_app: Final = typer.Typer(
     add_completion=False,
 )
 
-InstitutionOption = Annotated[
+InstitutionKey = Annotated[
     str,
     typer.Option(
-        "--institution",
-        help="The training institution's verifier id (scope blk or skillhub).",
+        "--verifier-key",
+        envvar="SIAPKERJA_VERIFIER_KEY",
+        help="The training institution's verifier API key (scope blk or skillhub).",
         show_default=False,
     ),
 ]
@@ -70,6 +73,15 @@ TraineeArgument = Annotated[
         metavar="TRAINEE", help="SIAPkerja-ID number or account id.", show_default=False
     ),
 ]
+
+
+def _institution(command: str, config: Path | None, key: str) -> tuple[Siapkerja, Verifier]:
+    """The service and the institution whose key the operator gave (as the API's header)."""
+    svc = open_service(f"classes {command}", config, memory_warning=MEMORY_WARNING)
+    try:
+        return svc, svc.verifier(key)
+    except SiapkerjaError as error:
+        raise fail(f"classes {command}", error) from None
 
 
 def _echo_json(value: Any) -> None:
@@ -101,7 +113,7 @@ def _class_table(found: list[TrainingClass]) -> Table:
 
 @classes_app.command("create")
 def classes_create(
-    institution: InstitutionOption,
+    institution_key: InstitutionKey,
     class_id: Annotated[str, typer.Option("--id", help="The class's id.", show_default=False)],
     name: Annotated[str, typer.Option("--name", show_default=False)],
     kind: Annotated[
@@ -117,7 +129,7 @@ def classes_create(
     config: ConfigOption = None,
 ) -> None:
     """Create a class of an institution. / Buat kelas pelatihan."""
-    svc = open_service("classes create", config, memory_warning=MEMORY_WARNING)
+    svc, institution = _institution("create", config, institution_key)
     try:
         klass = svc.classes.create(
             institution,
@@ -141,10 +153,10 @@ def classes_create(
 
 @classes_app.command("list")
 def classes_list(
-    institution: InstitutionOption, json_output: JsonOption = False, config: ConfigOption = None
+    institution_key: InstitutionKey, json_output: JsonOption = False, config: ConfigOption = None
 ) -> None:
     """The institution's classes. / Daftar kelas lembaga."""
-    svc = open_service("classes list", config, memory_warning=MEMORY_WARNING)
+    svc, institution = _institution("list", config, institution_key)
     try:
         found = svc.classes.all(institution)
     except SiapkerjaError as error:
@@ -157,14 +169,14 @@ def classes_list(
 
 @classes_app.command("enrol")
 def classes_enrol(
-    institution: InstitutionOption,
+    institution_key: InstitutionKey,
     class_id: ClassArgument,
     trainee: TraineeArgument,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Enrol a trainee who consented to the institution. / Daftarkan peserta."""
-    svc = open_service("classes enrol", config, memory_warning=MEMORY_WARNING)
+    svc, institution = _institution("enrol", config, institution_key)
     try:
         enrolment = svc.classes.enrol(institution, class_id, trainee)
     except SiapkerjaError as error:
@@ -182,14 +194,14 @@ def classes_enrol(
 
 @classes_app.command("withdraw")
 def classes_withdraw(
-    institution: InstitutionOption,
+    institution_key: InstitutionKey,
     class_id: ClassArgument,
     trainee: TraineeArgument,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Withdraw a trainee (the record and the attendance stay). / Keluarkan peserta."""
-    svc = open_service("classes withdraw", config, memory_warning=MEMORY_WARNING)
+    svc, institution = _institution("withdraw", config, institution_key)
     try:
         enrolment = svc.classes.withdraw(institution, class_id, trainee)
     except SiapkerjaError as error:
@@ -224,7 +236,7 @@ def _moment(value: str, option: str) -> datetime:
 
 @classes_app.command("session")
 def classes_session(
-    institution: InstitutionOption,
+    institution_key: InstitutionKey,
     class_id: ClassArgument,
     session_id: Annotated[
         str, typer.Option("--id", help="The session's event id.", show_default=False)
@@ -237,7 +249,7 @@ def classes_session(
 ) -> None:
     """Schedule a session (an event of kind class_session). / Jadwalkan sesi kelas."""
     opens_at, closes_at = _moment(opens, "--opens"), _moment(closes, "--closes")
-    svc = open_service("classes session", config, memory_warning=MEMORY_WARNING)
+    svc, institution = _institution("session", config, institution_key)
     try:
         event = svc.classes.add_session(
             institution,
@@ -296,14 +308,14 @@ def _report_table(report: AttendanceReport) -> Table:
 
 @classes_app.command("report")
 def classes_report(
-    institution: InstitutionOption,
+    institution_key: InstitutionKey,
     class_id: ClassArgument,
     csv_output: Annotated[bool, typer.Option("--csv", help="Print CSV (RFC 4180).")] = False,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Attendance per trainee and for the class. / Rekap presensi kelas."""
-    svc = open_service("classes report", config, memory_warning=MEMORY_WARNING)
+    svc, institution = _institution("report", config, institution_key)
     try:
         report = svc.classes.report(institution, class_id)
     except SiapkerjaError as error:
