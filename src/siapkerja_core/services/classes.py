@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Final
 
@@ -331,12 +331,3 @@ class Classes:
         if enrolment is None or not enrolment.active:
             return ClassError("not_enrolled", class_id=klass.id)
         return None
-
-    def enrolled_in(self, account_id: str, class_ids: Iterable[str]) -> set[str]:
-        """Which of ``class_ids`` the holder is actively enrolled in."""
-        with self.ctx.storage.transaction() as tx:
-            return {
-                class_id
-                for class_id in class_ids
-                if (e := tx.classes.enrolment(class_id, account_id)) is not None and e.active
-            }
