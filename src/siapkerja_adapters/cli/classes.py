@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 import typer
 from rich.console import Console
@@ -373,7 +373,7 @@ def programmes_define(
             except OSError as error:
                 typer.echo(f"siapkerja programmes define: {file}: {error.strerror}", err=True)
                 raise typer.Exit(1) from None
-            kind = "toml" if file.suffix.lower() == ".toml" else "json"
+            kind: Literal["json", "toml"] = "toml" if file.suffix.lower() == ".toml" else "json"
             programme = svc.programmes.define(text, owner=owner, administrator=True, format=kind)
         else:
             programme = svc.programmes.define(

@@ -259,7 +259,7 @@ class RequirementDoc(_Out):
     rule: Literal[RULES]  # type: ignore[valid-type]
     min: Annotated[int, Field(ge=0, le=150)] | None = None
     max: Annotated[int, Field(ge=0, le=150)] | None = None
-    statuses: list[Literal[tuple(s.value for s in EmploymentStatus)]] | None = None  # type: ignore[misc]
+    statuses: list[EmploymentStatus] | None = None
     codes: list[Annotated[str, Field(pattern=r"^\d{2,10}$")]] | None = None
     address: Literal["domicile", "ktp", "either"] | None = None
     groups: list[Annotated[str, Field(max_length=64)]] | None = None
