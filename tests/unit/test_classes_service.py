@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,8 @@ from siapkerja_adapters.demo import FAUZI, GALIH, RIZKI, demo_holder
 from siapkerja_core.classes import ClassError
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.errors import CardError
-from siapkerja_core.gates import GateError
+from siapkerja_core.gates import Admission, GateError
+from siapkerja_core.ports import ProgrammeEnrolmentConflict
 from siapkerja_core.programmes import ProgrammeError
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.services.gates import StationCredential
@@ -467,3 +469,62 @@ def test_the_aki_answer_is_wired_later_and_unknown_until_then(world: World) -> N
         assert isinstance(asked[0][1], date)
     finally:
         world.svc.programmes.use_aki_registrations(lambda account_id, today: None)
+
+
+def test_a_racing_admission_at_another_desk_is_refused_as_enrolled(world: World) -> None:
+    operator = world.institution(("disnaker",))
+    programme_id = f"balapan-{next(_SERIAL)}"
+    world.svc.programmes.define(
+        {"id": programme_id, "name": "Balapan", "requirements": []}, owner=operator
+    )
+    now = world.svc.now()
+    intake = world.svc.programmes.add_intake(
+        operator,
+        programme_id,
+        id=f"{programme_id}-1",
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(hours=1),
+        venue="Loket",
+    )
+    station, _key = world.svc.events.add_station(operator, intake.id, name="Loket 2")
+
+    class RacedProgrammes:
+        """The other desk's enrolment commits between this desk's read and its write."""
+
+        def __init__(self, real: Any) -> None:
+            self.real = real
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
+
+        def enrolment(self, programme_id: str, account_id: str) -> None:
+            return None
+
+        def add_enrolment(self, record: Any) -> None:
+            raise ProgrammeEnrolmentConflict(record.programme_id)
+
+    class RacedTransaction:
+        def __init__(self, real: Any) -> None:
+            self.real = real
+            self.programmes = RacedProgrammes(real.programmes)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
+
+    with world.svc.storage.transaction() as tx:
+        account = tx.accounts.get(world.galih.id)
+        card = tx.cards.get(world.galih.id)
+        assert account is not None
+        assert card is not None
+        admission = Admission(
+            tx=RacedTransaction(tx),  # type: ignore[arg-type]
+            event=intake,
+            station=station,
+            account=account,
+            profile=None,
+            card=card,
+            now=now,
+        )
+        refused = world.svc.programmes.admission_check(admission)
+    assert refused is not None
+    assert refused.full_code == "programme.already_enrolled"

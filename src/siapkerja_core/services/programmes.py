@@ -351,13 +351,18 @@ class Programmes:
         if not eligibility.eligible:
             return eligibility.refusal()
         if not admission.preview:
-            tx.programmes.add_enrolment(
-                ProgrammeEnrolment(
-                    programme_id=programme.id,
-                    account_id=admission.account.id,
-                    enrolled_at=admission.now,
-                    exclusion_group=programme.exclusion_group,
-                    event_id=event.id,
+            try:
+                tx.programmes.add_enrolment(
+                    ProgrammeEnrolment(
+                        programme_id=programme.id,
+                        account_id=admission.account.id,
+                        enrolled_at=admission.now,
+                        exclusion_group=programme.exclusion_group,
+                        event_id=event.id,
+                    )
                 )
-            )
+            except ProgrammeEnrolmentConflict:
+                # Admitted at another desk of the programme a moment ago (a race the
+                # read above could not see): refused as enrolled, nothing written here.
+                return ProgrammeError("already_enrolled", programme_id=programme.id)
         return None
