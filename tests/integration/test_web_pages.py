@@ -538,6 +538,12 @@ def test_the_card_page_shows_the_card_the_link_qr_and_the_access_code(
     number = re.search(r"SK-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}", text(page))
     assert number
     open_events(svc, "jobfair-jakarta-2026")
+    offered = with_card.get("/kartu")
+    assert offered.status_code == 200
+    assert '<option value="jobfair-jakarta-2026">' in with_card.page  # the events on offer
+    unknown = with_card.get("/kartu", params={"acara": "PRAKERJA-GEL-70"})
+    assert unknown.status_code == 400  # the form refused, the event named
+    assert "PRAKERJA-GEL-70" in text(with_card.page)
     response = with_card.get("/kartu", params={"acara": "jobfair-jakarta-2026"})
     assert response.status_code == 200
     assert "data-access-url=" in with_card.page

@@ -66,6 +66,9 @@ class CardPages:
             "event": event,
             "access": None,
             "period": svc.cards.access_period,
+            # The events a code can be made for: the holder picks one, not an id of
+            # their own invention (an unknown one is card.unknown_purpose).
+            "upcoming": svc.events.upcoming(limit=50),
         }
         if event:
             access = svc.card_qr(account.id, mode="access", purpose=event)
