@@ -216,6 +216,7 @@ def test_only_the_organiser_manages_its_event(svc: Siapkerja) -> None:
         lambda: svc.events.cancel_event(stranger, FAIR),
         lambda: svc.events.counts(FAIR, stranger),
         lambda: svc.events.stations(stranger, FAIR),
+        lambda: svc.events.event(FAIR, stranger),
     ):
         assert refused(action).full_code == "gate.not_organiser"
     assert refused(lambda: svc.events.event("NO-SUCH")).full_code == "gate.unknown_event"

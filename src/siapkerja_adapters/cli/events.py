@@ -191,8 +191,8 @@ def events_show(
     """One event and its gates. / Satu acara dan pos masuknya."""
     svc, organiser = _organiser("show", config, verifier_key)
     try:
+        event = svc.events.event(event_id, organiser)
         stations = svc.events.stations(organiser, event_id)
-        event = svc.events.event(event_id)
     except SiapkerjaError as error:
         raise fail("events show", error) from None
     if json_output:

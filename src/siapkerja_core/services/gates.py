@@ -311,9 +311,14 @@ class Gates:
             tx.gates.put_event(cancelled)
         return cancelled
 
-    def event(self, event_id: str) -> Event:
-        """The event. :raises GateError: ``unknown_event``."""
+    def event(self, event_id: str, organiser: Verifier | str | None = None) -> Event:
+        """The event; with ``organiser``, only if it is that organiser's.
+
+        :raises GateError: ``unknown_event``, ``not_organiser``.
+        """
         with self.ctx.storage.transaction() as tx:
+            if organiser is not None:
+                return self._own_event(tx, organiser, event_id)
             event = tx.gates.event(event_id) if valid_id(event_id) else None
         if event is None:
             raise GateError("unknown_event", event_id=event_id[:64])

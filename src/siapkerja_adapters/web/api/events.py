@@ -484,11 +484,8 @@ def add_events(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         responses=organiser_errors,
     )
     async def get_event(organiser: Organiser, event_id: EventId) -> Response:
-        def read() -> CoreEvent:
-            svc.events.stations(organiser, event_id)  # the organiser's own event only
-            return svc.events.event(event_id)
-
-        return json_response(Event.from_core(await pool.run(read)))
+        event = await pool.run(svc.events.event, event_id, organiser)
+        return json_response(Event.from_core(event))
 
     @router.post(
         "/events/{event_id}/cancel",
