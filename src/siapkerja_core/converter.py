@@ -40,7 +40,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from siapkerja_core._codegen import NotStoredShape, is_sequence_type, stored_builder
 from siapkerja_core.disclosure import ProfileView
@@ -54,6 +54,7 @@ from siapkerja_core.profile import (
     Contact,
     Education,
     EducationLevel,
+    EmploymentStatus,
     Language,
     LanguageLevel,
     MaritalStatus,
@@ -103,6 +104,7 @@ _RECORDS: Final[frozenset[type]] = frozenset(
 )
 _ENUMS: Final = (
     EducationLevel,
+    EmploymentStatus,
     LanguageLevel,
     MaritalStatus,
     Religion,
@@ -258,6 +260,14 @@ def configure_converter(converter: cattrs.Converter) -> None:
         converter.register_structure_hook(enum, _enum_hook(enum))
         converter.register_unstructure_hook(enum, lambda member: member.value)
     converter.register_unstructure_hook(Visibility, _unstructure_visibility)
+    # A biodata field added after 0.2 is written only when set: a profile that never
+    # had one keeps the exact document (stored, exported, answered) it had before.
+    converter.register_unstructure_hook(
+        Biodata,
+        make_dict_unstructure_fn(
+            Biodata, converter, employment_status=override(omit_if_default=True)
+        ),
+    )
     converter.register_structure_hook_factory(
         is_sequence_type, lambda t: _sequence_hook(t, converter)
     )

@@ -615,6 +615,9 @@ class Admission:
     profile: Profile | None
     card: CardRecord
     now: datetime
+    preview: bool = False
+    """Every check is made and nothing will be written: a check that records (a
+    programme's enrolment) records only when this is false."""
 
 
 AdmissionCheck = Callable[[Admission], "Refusal | None"]

@@ -20,6 +20,7 @@ from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
 from siapkerja_core.events import DomainEvent
+from siapkerja_core.gates import EventKind
 from siapkerja_core.limits import Client, JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost
@@ -38,9 +39,11 @@ from siapkerja_core.services import (
     ServiceContext,
     SmsOutbox,
 )
+from siapkerja_core.services.classes import Classes
 from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
 from siapkerja_core.services.institutions import Institutions
 from siapkerja_core.services.prefill import Prefill
+from siapkerja_core.services.programmes import Programmes
 from siapkerja_core.services.status_list import DEFAULT_STATUS_LIST_MAX_AGE, StatusLists
 from siapkerja_core.settings import Settings, check_secret
 from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
@@ -423,9 +426,28 @@ class Siapkerja:
             profiles=cards.profiles,
             keys=cards.keys,
             counters=self.counters,
+            # In place before the first admission: a class session admits enrolled
+            # trainees only, a programme intake eligible holders only.
+            checks={
+                EventKind.CLASS_SESSION: [self.classes.admission_check],
+                EventKind.PROGRAMME_INTAKE: [self.programmes.admission_check],
+            },
         )
         cards.scanning.purpose_exists = gates.purpose_exists
         return gates
+
+    @cached_property
+    def classes(self) -> Classes:
+        """Class attendance at BLK, BLKK and LPKS (:mod:`siapkerja_core.services.classes`):
+        classes, enrolments, sessions (events of kind ``class_session``) and the
+        attendance report."""
+        return Classes(self._context, events=lambda: self.events)
+
+    @cached_property
+    def programmes(self) -> Programmes:
+        """Programme requirements, JKP, BSU, Prakerja … (:mod:`siapkerja_core.services.programmes`):
+        rules as data, the holder's "am I eligible?", intake at a station."""
+        return Programmes(self._context, profiles=self.cards.profiles, events=lambda: self.events)
 
     def update_profile(self, account_id: str, **sections: Any) -> Profile:
         """Change sections of the holder's profile (``biodata={...}``, ``skills=[...]`` …).

@@ -23,6 +23,7 @@ from siapkerja_core.prefill import (
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.tokens import TokenError
 from siapkerja_core.views import Account
+from support.gates import open_events
 
 PURPOSE = "Pendaftaran pelatihan Las Listrik 2026"
 
@@ -240,6 +241,7 @@ def test_requests_belong_to_their_institution_and_their_holder(
 def test_only_a_genuine_current_link_is_asked_about(
     svc: Siapkerja, galih: Account, link: str, blk: Verifier
 ) -> None:
+    open_events(svc, EVENT)
     access = svc.card_qr(galih.id, mode="access", purpose=EVENT).token
     fails("token.wrong_mode", lambda: svc.prefill.request(access, blk, PURPOSE))
     fails("token.wrong_mode", lambda: svc.prefill.document(access, blk, PURPOSE))

@@ -11,6 +11,7 @@ from typing import Annotated, Final
 import typer
 
 from siapkerja_adapters.cli.bulk import bulk_app
+from siapkerja_adapters.cli.classes import classes_app, programmes_app
 from siapkerja_adapters.cli.common import PROG_NAME
 from siapkerja_adapters.cli.db import db_app
 from siapkerja_adapters.cli.demo import demo
@@ -78,3 +79,5 @@ app.add_typer(verifiers_app, name="verifiers")
 app.add_typer(prefill_app, name="prefill")
 app.add_typer(status_list_app, name="status-list")
 app.add_typer(events_app, name="events")
+app.add_typer(classes_app, name="classes")
+app.add_typer(programmes_app, name="programmes")

@@ -34,12 +34,15 @@ from siapkerja_adapters.memory.tables import (
     View,
     active_account,
 )
+from siapkerja_adapters.memory.training import TABLES as TRAINING_TABLES
+from siapkerja_adapters.memory.training import VIEWS as TRAINING_VIEWS
 from siapkerja_core.ports import CardHolder, Hit, ScanSubject
 from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
 
 VIEWS["consent_requests"] = ConsentRequests  # a repository of its own module (prefill)
 VIEWS["gates"] = GateView  # event entry's repository (its own module)
+VIEWS.update(TRAINING_VIEWS)  # tx.classes and tx.programmes (siapkerja_adapters.memory.training)
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
 
@@ -147,6 +150,7 @@ class MemoryStorage:
             "consent_requests": consent_request_table(),
             "status_list": Table(),
             "gates": gates_table(),
+            **{name: make() for name, make in TRAINING_TABLES.items()},
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

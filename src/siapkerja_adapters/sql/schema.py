@@ -37,6 +37,11 @@ upcoming events        ``ix_sk_events_closes_at``
 due outbox messages    ``ix_sk_outbox_available_at``
 pending consent        ``ix_sk_consent_requests_account_id_status_created_at``
 requests of a holder
+classes of an          ``ix_sk_classes_institution_id_starts_on``
+institution
+enrolments of a class  the primary key (class_id, account_id)
+enrolments of a holder ``ix_sk_class_enrolments_account_id``,
+                       ``ix_sk_programme_enrolments_account_id``
 everything else        the primary key
 =====================  =================================================
 """
@@ -51,6 +56,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Index,
@@ -76,6 +82,8 @@ __all__ = [
     "cards",
     "challenges",
     "check_ins",
+    "class_enrolments",
+    "classes",
     "consent_requests",
     "consents",
     "counters",
@@ -86,6 +94,8 @@ __all__ = [
     "metadata",
     "outbox",
     "profiles",
+    "programme_enrolments",
+    "programmes",
     "registrations",
     "resets",
     "sessions",
@@ -94,8 +104,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0007_gates"
-
+SCHEMA_REVISION: Final = "0008_classes"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -507,3 +516,58 @@ double_entries: Final = Table(
 )
 """Cards seen at two stations of an event, found at sync
 (:class:`~siapkerja_core.gates.DoubleEntry`)."""
+
+# --- training classes and labour programmes (docs/uses/class-attendance.md, programmes.md) ---
+
+classes: Final = Table(
+    "sk_classes",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("institution_id", Text, nullable=False),
+    Column("institution_kind", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("vocation", Text, nullable=False),
+    Column("kbji_code", Text),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("min_attendance", Integer, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "institution_id", "starts_on"),
+)
+"""Training classes (:class:`~siapkerja_core.classes.TrainingClass`): no personal data."""
+
+class_enrolments: Final = Table(
+    "sk_class_enrolments",
+    metadata,
+    Column("class_id", Text, nullable=False),
+    Column("account_id", Text, nullable=False, index=True),
+    Column("enrolled_at", UtcDateTime, nullable=False),
+    Column("withdrawn_at", UtcDateTime),
+    PrimaryKeyConstraint("class_id", "account_id"),
+)
+"""Who is enrolled in which class: account ids, as consents and check-ins keep them."""
+
+programmes: Final = Table(
+    "sk_programmes",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("definition", Text, nullable=False, comment="JSON: Programme.as_data()"),
+    Column("owner_id", Text),
+    Column("public", Boolean, nullable=False),
+    Column("created_at", UtcDateTime),
+)
+"""Programme definitions (:class:`~siapkerja_core.programmes.Programme`): rules as data."""
+
+programme_enrolments: Final = Table(
+    "sk_programme_enrolments",
+    metadata,
+    Column("programme_id", Text, nullable=False),
+    Column("account_id", Text, nullable=False, index=True),
+    Column("exclusion_group", Text),
+    Column("enrolled_at", UtcDateTime, nullable=False),
+    Column("event_id", Text),
+    PrimaryKeyConstraint("programme_id", "account_id"),
+)
+"""Who was admitted to which programme (one row per holder and programme)."""

@@ -33,6 +33,7 @@ from siapkerja_adapters.sql.keyring import _Keyrings
 from siapkerja_adapters.sql.ledger import _AccessLog, _CheckIns, _Consents, _Verifiers
 from siapkerja_adapters.sql.outbox import _Outbox
 from siapkerja_adapters.sql.status_list import _StatusLists
+from siapkerja_adapters.sql.training import SqlClasses, SqlProgrammes
 from siapkerja_core.ports import CardHolder
 from siapkerja_core.records import AccountRecord
 
@@ -147,6 +148,14 @@ class SqlTransaction:
     @functools.cached_property
     def gates(self) -> GateRepository:
         return GateRepository(self)
+
+    @functools.cached_property
+    def classes(self) -> SqlClasses:
+        return SqlClasses(self)
+
+    @functools.cached_property
+    def programmes(self) -> SqlProgrammes:
+        return SqlProgrammes(self)
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """The existing accounts among ``account_ids``, once each, with their cards and profiles.

@@ -257,6 +257,19 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "gate.event_exists": 409,
         "gate.station_exists": 409,
         "gate.not_organiser": 403,
+        # Classes and programmes (siapkerja_core.classes, .programmes).
+        "class.invalid": _VALIDATION,
+        **{f"class.{c}": 404 for c in ("not_found", "no_account")},
+        **{
+            f"class.{c}": 403
+            for c in ("not_institution", "not_owner", "not_enrolled", "no_consent")
+        },
+        **{f"class.{c}": 409 for c in ("already_enrolled", "full", "exists")},
+        "programme.invalid": _VALIDATION,
+        "programme.not_found": 404,
+        "programme.not_eligible": 403,
+        "programme.not_operator": 403,
+        **{f"programme.{c}": 409 for c in ("exists", "already_enrolled")},
         # The outside world is down: try again later.
         "dukcapil.unavailable": 503,
         "sms.unavailable": 503,
@@ -326,6 +339,8 @@ DOMAIN_STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "institution": _VALIDATION,
         "prefill": 403,
         "gate": 400,
+        "class": 400,
+        "programme": 400,
         "request": 400,
         "dukcapil": 503,
         "sms": 503,

@@ -56,6 +56,12 @@ from siapkerja_core.ports.storage import (
     Storage,
     Transaction,
 )
+from siapkerja_core.ports.training import (
+    ClassConflict,
+    ClassRepository,
+    ProgrammeEnrolmentConflict,
+    ProgrammeRepository,
+)
 
 __all__ = [
     "AccessLogRepository",
@@ -68,6 +74,8 @@ __all__ = [
     "ChallengeRepository",
     "CheckInConflict",
     "CheckInRepository",
+    "ClassConflict",
+    "ClassRepository",
     "ConsentRepository",
     "ConsentRequestRepository",
     "Counters",
@@ -80,6 +88,8 @@ __all__ = [
     "OutboxRepository",
     "PopulationRegistry",
     "ProfileRepository",
+    "ProgrammeEnrolmentConflict",
+    "ProgrammeRepository",
     "RegistrationRepository",
     "RegistryUnavailable",
     "ResetRepository",

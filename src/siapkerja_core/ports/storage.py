@@ -30,6 +30,7 @@ from siapkerja_core.ports.repositories import (
     VerifierRepository,
 )
 from siapkerja_core.ports.status_list import StatusListRepository
+from siapkerja_core.ports.training import ClassRepository, ProgrammeRepository
 from siapkerja_core.records import (
     AccessRecord,
     AccountRecord,
@@ -143,6 +144,12 @@ class Transaction(Protocol):
 
     @property
     def gates(self) -> GateRepository: ...
+
+    @property
+    def classes(self) -> ClassRepository: ...
+
+    @property
+    def programmes(self) -> ProgrammeRepository: ...
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """Each existing account among ``account_ids`` with its card and profile (bulk jobs).

@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_PUBLISHED",
     "NEVER_PUBLISHED",
     "EducationLevel",
+    "EmploymentStatus",
     "LanguageLevel",
     "MaritalStatus",
     "Religion",
@@ -91,6 +92,25 @@ class Religion(_LabelledEnum):
     BUDDHA = "buddha"
     KHONGHUCU = "khonghucu"
     KEPERCAYAAN = "kepercayaan"
+
+
+class EmploymentStatus(_LabelledEnum):
+    """*Status pekerjaan*: what programme requirements ask (Prakerja, BSU, JKP).
+
+    Declared by the holder; a programme that must know for sure checks its
+    own records (a BPJS Ketenagakerjaan membership, a termination letter).
+    """
+
+    BEKERJA = "bekerja"
+    """Employed (a wage or salary worker)."""
+    TIDAK_BEKERJA = "tidak_bekerja"
+    """Not working and looking for work."""
+    PHK = "phk"
+    """Lost their job (*pemutusan hubungan kerja*)."""
+    WIRAUSAHA = "wirausaha"
+    """Self-employed, running a business."""
+    PELAJAR = "pelajar"
+    """In formal education (a pupil or a student)."""
 
 
 class LanguageLevel(_LabelledEnum):

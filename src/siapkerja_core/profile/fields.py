@@ -16,6 +16,7 @@ import attrs
 
 from siapkerja_core.profile.enums import (
     EducationLevel,
+    EmploymentStatus,
     LanguageLevel,
     MaritalStatus,
     Religion,
@@ -163,6 +164,10 @@ def _to_marital_status(value: MaritalStatus | str | None) -> MaritalStatus | Non
 
 def _to_religion(value: Religion | str | None) -> Religion | None:
     return None if value is None else _lenient(lambda v: _parse_enum(Religion, v), value)
+
+
+def _to_employment_status(value: EmploymentStatus | str | None) -> EmploymentStatus | None:
+    return None if value is None else _lenient(lambda v: _parse_enum(EmploymentStatus, v), value)
 
 
 def _to_language_level(value: LanguageLevel | str) -> LanguageLevel:

@@ -21,7 +21,7 @@ from siapkerja_core.contact import (
 )
 from siapkerja_core.profile.codes import OccupationCode
 from siapkerja_core.profile.dates import MIN_YEAR
-from siapkerja_core.profile.enums import MaritalStatus, Religion, Sex
+from siapkerja_core.profile.enums import EmploymentStatus, MaritalStatus, Religion, Sex
 from siapkerja_core.profile.errors import ProfileError, _invalid, _invalid_because, _Reason
 from siapkerja_core.profile.fields import (
     _checked_by,
@@ -30,6 +30,7 @@ from siapkerja_core.profile.fields import (
     _instance_of,
     _lenient,
     _text,
+    _to_employment_status,
     _to_marital_status,
     _to_religion,
     _to_sex,
@@ -110,6 +111,13 @@ class Biodata:
         default=None, validator=_instance_of(OccupationCode, optional=True)
     )
     """The codes of the headline's (or the sought) occupation, when known."""
+    employment_status: EmploymentStatus | None = field(
+        default=None,
+        converter=_to_employment_status,
+        validator=_enum_field(EmploymentStatus, optional=True),
+    )
+    """Declared by the holder; read by programme requirements (:mod:`siapkerja_core.programmes`).
+    No completeness rule asks for it, and no disclosure scope shows it."""
 
 
 # --------------------------------------------------------------------------

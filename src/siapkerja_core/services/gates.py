@@ -563,6 +563,7 @@ class Gates:
                 profile=profile,
                 card=card,
                 now=now,
+                preview=preview,
             )
             for check in self.admission_checks(event.kind):
                 refused: SiapkerjaError | None = check(admission)

@@ -60,6 +60,8 @@ TAGS: Final = (
     {"name": "scan", "description": "Scanning link QRs and checking access codes in."},
     {"name": "institutions", "description": "Institutions (verifiers), their keys and the audit."},
     {"name": "events", "description": "Event entry: organisers, their gates, admissions."},
+    {"name": "classes", "description": "Classes at BLK, BLKK and LPKS: trainees, attendance."},
+    {"name": "programmes", "description": "JKP, BSU, Prakerja …: requirements, eligibility."},
     {"name": "meta", "description": "This document."},
 )
 

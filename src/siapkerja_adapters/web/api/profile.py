@@ -37,6 +37,7 @@ from siapkerja_core.profile import (
     RT_RW_DIGITS,
     VILLAGE_CODE_DIGITS,
     EducationLevel,
+    EmploymentStatus,
     LanguageLevel,
     MaritalStatus,
     Religion,
@@ -104,6 +105,10 @@ class Biodata(_Part):
     religion: Religion | None
     headline: Annotated[str, _text(MAX_LINE_LENGTH)] | None
     occupation: OccupationCode | None = None
+    employment_status: EmploymentStatus | None = Field(
+        default=None,
+        description="Declared by the holder; read by programme requirements (JKP, BSU …).",
+    )
 
 
 class Contact(_Part):
@@ -243,6 +248,7 @@ class BiodataPatch(_Partial):
     sex: Sex | None = None
     marital_status: MaritalStatus | None = None
     religion: Religion | None = None
+    employment_status: EmploymentStatus | None = None
     headline: (
         Annotated[str, Field(max_length=MAX_LINE_LENGTH, examples=["IT Professional"])] | None
     ) = None

@@ -17,6 +17,7 @@ from siapkerja_core.service import Siapkerja
 
 from ..threads import WorkerThreads
 from .admin import add_admin
+from .classes import add_classes
 from .common import accept_language
 from .events import add_events
 from .holder import add_holder
@@ -53,4 +54,5 @@ def api_router(
     add_prefill(router, svc, pool)
     add_status_list(router, svc, pool)
     add_events(router, svc, pool)
+    add_classes(router, svc, pool)
     return router

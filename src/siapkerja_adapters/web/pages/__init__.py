@@ -30,6 +30,7 @@ from siapkerja_adapters.web.pages.login import LoginPages
 from siapkerja_adapters.web.pages.outbox import OutboxPage
 from siapkerja_adapters.web.pages.profile import ProfilePages
 from siapkerja_adapters.web.pages.profile_form import profile_changes, profile_values
+from siapkerja_adapters.web.pages.programmes import ProgrammePages
 from siapkerja_adapters.web.pages.recovery import RecoveryPages
 from siapkerja_adapters.web.pages.registration import RegistrationPages
 from siapkerja_adapters.web.pages.scan import SCAN_HEADERS, ScanPage
@@ -85,6 +86,7 @@ class Pages:
             profile,
             CardPages(self.site, profile),
             HistoryPages(self.site),
+            ProgrammePages(self.site),
             OutboxPage(self.site),
         )
 

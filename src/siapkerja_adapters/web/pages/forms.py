@@ -58,7 +58,15 @@ _CODE_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "card.purpose_required": ("event",),
 }
 BIODATA_FIELDS: Final = frozenset(
-    {"birth_place", "birth_date", "sex", "marital_status", "religion", "headline"}
+    {
+        "birth_place",
+        "birth_date",
+        "sex",
+        "marital_status",
+        "religion",
+        "headline",
+        "employment_status",
+    }
 )
 ADDRESS_FIELDS: Final = ("village_code", "street", "rt", "rw", "postal_code")
 WORK_FIELDS: Final = ("title", "company", "start", "end", "location", "description")

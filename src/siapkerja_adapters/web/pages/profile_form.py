@@ -43,6 +43,7 @@ def profile_values(profile: Profile) -> dict[str, Any]:
         "marital_status": b.marital_status.value if b.marital_status else "",
         "religion": b.religion.value if b.religion else "",
         "headline": b.headline or "",
+        "employment_status": b.employment_status.value if b.employment_status else "",
         "skills": ", ".join(s.name for s in profile.skills),
         "same_address": "1"
         if profile.ktp_address is not None and profile.ktp_address == profile.domicile_address
