@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from siapkerja_core.completeness import Completeness
-from siapkerja_core.disclosure import ProfileView, Verifier
+from siapkerja_core.disclosure import AKI_STATUS, ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
 from siapkerja_core.events import DomainEvent
 from siapkerja_core.limits import Client, JourneyPolicy
@@ -39,6 +39,7 @@ from siapkerja_core.services import (
     SmsOutbox,
     SyncReport,
 )
+from siapkerja_core.services.aki import AkiServices
 from siapkerja_core.settings import Settings, check_secret
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
@@ -409,6 +410,12 @@ class Siapkerja:
             )
         return CardServices.build(self._context, base_url=base_url, access_period=int(period))
 
+    @cached_property
+    def aki(self) -> AkiServices:
+        """Use 1, the AK/I (kartu kuning): apply, report, legalise, place, remove, render
+        (:mod:`siapkerja_core.services.aki`)."""
+        return AkiServices(self._context, profiles=self.cards.profiles, card_of=self.card)
+
     def update_profile(self, account_id: str, **sections: Any) -> Profile:
         """Change sections of the holder's profile (``biodata={...}``, ``skills=[...]`` …).
 
@@ -484,7 +491,9 @@ class Siapkerja:
 
         :raises TokenError: ``token.malformed``, ``forged``, ``revoked``, ``wrong_mode``.
         """
-        return self.cards.scanning.resolve(token, viewer, purpose)
+        view = self.cards.scanning.resolve(token, viewer, purpose)
+        # The holder and a consented ``disnaker`` verifier also see the AK/I status.
+        return self.aki.with_status(view) if AKI_STATUS in view.disclosed else view
 
     def verify_token(
         self, token_or_url: str, *, purpose: str | None = None

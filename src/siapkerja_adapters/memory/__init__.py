@@ -23,6 +23,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from siapkerja_adapters.memory.aki import AkiView, aki_table
 from siapkerja_adapters.memory.tables import (
     UNIQUE_FIELDS,
     VIEWS,
@@ -37,6 +38,10 @@ from siapkerja_core.settings import Settings
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
 
 
+# Repositories kept in modules of their own (one per capability), beside tables.VIEWS.
+_MORE_VIEWS: dict[str, type[View[Any]]] = {"aki": AkiView}
+
+
 class _MemoryTransaction:
     """The repositories of one transaction (attributes named as in the ``Transaction`` port).
 
@@ -49,7 +54,7 @@ class _MemoryTransaction:
         self.overlays: dict[str, dict[Hashable, Any]] = {}
 
     def __getattr__(self, name: str) -> View[Any]:
-        view_class = VIEWS.get(name)
+        view_class = VIEWS.get(name) or _MORE_VIEWS.get(name)
         if view_class is None:
             raise AttributeError(name)
         overlay = self.overlays[name] = {}
@@ -127,6 +132,7 @@ class MemoryStorage:
             "check_ins": Table(event=lambda c: c.event_id),
             "keyring": Table(),
             "outbox": Table(),
+            "aki": aki_table(),
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

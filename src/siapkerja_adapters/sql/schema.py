@@ -28,6 +28,11 @@ consents of an account ``ix_sk_consents_account_id_granted_at``
 ledger of an account   ``ix_sk_access_log_account_id_at``
 check-ins of an event  ``ix_sk_check_ins_event_id_checked_in_at``
 verifier by key HMAC   ``uq_sk_verifiers_key_hash``
+AK/I by number         ``uq_sk_aki_registrations_number``
+active AK/I of an      ``uq_sk_aki_registrations_account_active``
+account                (partial unique: ``WHERE active``)
+AK/I of an office      ``ix_sk_aki_registrations_office_code_applied_at``
+AK/I of an account     ``ix_sk_aki_registrations_account_id_applied_at``
 due outbox messages    ``ix_sk_outbox_available_at``
 everything else        the primary key
 =====================  =================================================
@@ -43,6 +48,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Index,
@@ -64,6 +70,8 @@ __all__ = [
     "UtcDateTime",
     "access_log",
     "accounts",
+    "aki_officers",
+    "aki_registrations",
     "cards",
     "challenges",
     "check_ins",
@@ -80,7 +88,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0003_sms_outbox"
+SCHEMA_REVISION: Final = "0004_aki"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -373,3 +381,48 @@ ENCRYPTED_COLUMNS: Final = (
     (meta, "name", "value"),
 )
 """(table, key column, ciphertext column): what ``reencrypt`` walks."""
+
+# --- use 1: the AK/I (kartu kuning) ---------------------------------------------------------
+
+aki_registrations: Final = Table(
+    "sk_aki_registrations",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("number", Text, nullable=False, unique=True),
+    Column("office_code", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("active", Boolean, nullable=False, comment="status applied or legalised"),
+    Column("applied_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("legalised_on", Date),
+    Column("officer_id", Text),
+    Column(
+        "data",
+        LargeBinary,
+        nullable=False,
+        comment="AES-GCM: office and officer names, reports, placement, removal",
+    ),
+    Index(None, "office_code", "applied_at"),
+    Index(None, "account_id", "applied_at"),
+)
+"""AK/I registrations (:class:`~siapkerja_core.aki.AkiRegistration`)."""
+Index(
+    "uq_sk_aki_registrations_account_active",
+    aki_registrations.c.account_id,
+    unique=True,
+    sqlite_where=_ACTIVE_SQLITE,
+    postgresql_where=aki_registrations.c.active,
+)
+
+aki_officers: Final = Table(
+    "sk_aki_officers",
+    metadata,
+    Column("verifier_id", Text, primary_key=True),
+    Column("office_code", Text, nullable=False),
+    Column("office_name", Text, nullable=False),
+    Column("appointed_at", UtcDateTime, nullable=False),
+)
+"""Which Disnaker (kabupaten/kota) each officer (a ``disnaker`` verifier) works for."""
+
+ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (aki_registrations, "id", "data"))  # type: ignore[misc]

@@ -13,6 +13,7 @@ Modules: :mod:`~siapkerja_core.ports.messaging` (SMS),
 importable from ``siapkerja_core.ports``.
 """
 
+from siapkerja_core.ports.aki import AkiConflict, AkiRepository
 from siapkerja_core.ports.counters import Counters, Hit
 from siapkerja_core.ports.messaging import (
     MessageSender,
@@ -56,6 +57,8 @@ __all__ = [
     "AccessLogRepository",
     "AccountConflict",
     "AccountRepository",
+    "AkiConflict",
+    "AkiRepository",
     "CardConflict",
     "CardHolder",
     "CardRepository",

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
+from siapkerja_core.ports.aki import AkiRepository
 from siapkerja_core.ports.repositories import (
     AccessLogRepository,
     AccountRepository,
@@ -127,6 +128,9 @@ class Transaction(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def aki(self) -> AkiRepository: ...
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """Each existing account among ``account_ids`` with its card and profile (bulk jobs).
