@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends
 from siapkerja_core.service import Siapkerja
 
 from ..threads import WorkerThreads
+from .aki import add_aki
 from .common import accept_language
 from .holder import add_holder
 from .journey import add_journey
@@ -45,4 +46,5 @@ def api_router(
     )
     add_journey(router, svc, pool)
     add_holder(router, svc, pool, scan_threads)
+    add_aki(router, svc, pool)
     return router
