@@ -54,6 +54,20 @@ __all__ = ["OFFICER_SCOPE", "AkiApplication", "AkiServices"]
 
 OFFICER_SCOPE = "disnaker"
 """The verifier scope of a Disnaker officer."""
+# What the printed AK/I shows (Permenaker 39/2016's fields).
+_DOCUMENT_FIELDS = (
+    "aki",
+    "nik",
+    "full_name",
+    "birth",
+    "sex",
+    "marital_status",
+    "religion",
+    "domicile_address",
+    "education",
+    "skills",
+    "photo",
+)
 _NUMBER_DRAWS = 8  # 10**7 serials per office and year: a clash is rare, eight in a row never
 
 
@@ -427,7 +441,28 @@ class AkiServices:
             account = self.profiles.account(tx, account_id)
             record = self._current(tx, account)
             profile = self.profiles.profile_of(tx, account)
-        card = self._card_of(account_id)
+        return self._document(record, profile, account)
+
+    def document_for(self, verifier: Verifier, reference: str) -> AkiDocument:
+        """The document of a registration of the officer's office, printed at the Disnaker.
+
+        Logged in the holder's ledger as ``print`` (the officer saw the whole card).
+
+        :raises AkiError: ``not_officer``, ``not_found``, ``wrong_office``.
+        """
+        with self.ctx.storage.transaction() as tx:
+            officer, record = self._of_office(tx, verifier, reference)
+            account = tx.accounts.get(record.account_id)
+            if account is None:
+                raise AkiError("not_found")
+            profile = self.profiles.profile_of(tx, account)
+            self._log(tx, verifier, officer, record, "print", _DOCUMENT_FIELDS)
+        return self._document(record, profile, account)
+
+    def _document(
+        self, record: AkiRegistration, profile: Profile, account: AccountRecord
+    ) -> AkiDocument:
+        card = self._card_of(account.id)
         return AkiDocument.build(
             registration=record,
             profile=profile,
