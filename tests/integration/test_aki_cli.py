@@ -87,5 +87,6 @@ def test_refusals_exit_1_with_the_code(
     assert (forged.exit_code, "disclosure.unknown_verifier" in forged.output) == (1, True)
     bad = runner.invoke(aki_app, ["render", number, "-o", str(tmp_path / "x.png")], env=env)
     assert bad.exit_code == 2
-    typo = runner.invoke(aki_app, ["show", number[:-1] + "0"], env=env)
+    mistyped = number[:-1] + str((int(number[-1]) + 1) % 10)  # another check digit
+    typo = runner.invoke(aki_app, ["show", mistyped], env=env)
     assert typo.exit_code == 1
