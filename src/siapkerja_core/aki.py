@@ -449,8 +449,9 @@ class AkiRegistration:
         return self.status
 
     def is_valid(self, today: date) -> bool:
-        """Legalised and within its two years on ``today``."""
-        return self.status_at(today) is AkiStatus.LEGALISED
+        """Legalised and within its two years on ``today`` (from the legalisation day on)."""
+        start = self.legalised_on
+        return self.status_at(today) is AkiStatus.LEGALISED and start is not None and start <= today
 
     def reports(self) -> tuple[AkiReport, ...]:
         """The four boxes (empty before legalisation)."""
