@@ -12,6 +12,7 @@ page's tests.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +20,11 @@ from pathlib import Path
 import pytest
 
 import siapkerja_adapters
-import siapkerja_adapters.connect as connect_module
 from siapkerja_adapters.sql.crypto import generate_key_setting
 
+# The module, not the function the package re-exports under the same name
+# (``import siapkerja_adapters.connect as m`` gives the function).
+connect_module = importlib.import_module("siapkerja_adapters.connect")
 USES = Path(__file__).resolve().parent.parent / "docs" / "uses"
 _BLOCK = re.compile(r"^```python[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 
