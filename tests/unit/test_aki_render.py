@@ -38,7 +38,7 @@ def document(**changes: object) -> AkiDocument:
     record = AkiRegistration(
         id="r1",
         account_id="a1",
-        number="AK1-3273-2026-4820571-6",
+        number="AK1-3273-2026-4820571-2",
         office_code="3273",
         office_name="Dinas Tenaga Kerja Kota Bandung",
         status=AkiStatus.APPLIED,
@@ -79,7 +79,7 @@ def test_the_svg_is_well_formed_a5_and_holds_the_card() -> None:
     assert root.tag == f"{SVG}svg"
     assert (root.get("width"), root.get("height")) == ("148mm", "210mm")
     texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
-    for shown in ("AK1-3273-2026-4820571-6", "3173071203940042", "Galih Agan Pambayun"):
+    for shown in ("AK1-3273-2026-4820571-2", "3173071203940042", "Galih Agan Pambayun"):
         assert shown in texts
     assert "Laporan 4" in texts
     assert "6 Desember 2028" in texts  # valid until
@@ -107,7 +107,7 @@ def test_the_pdf_is_a_real_one_page_a5() -> None:
         210,
     )
     text = reader.pages[0].extract_text()
-    for shown in ("AK1-3273-2026-4820571-6", "3173071203940042", "Siti Rahma", "Laporan 1"):
+    for shown in ("AK1-3273-2026-4820571-2", "3173071203940042", "Siti Rahma", "Laporan 1"):
         assert shown in text
     assert reader.pages[0].images  # the photo
 
