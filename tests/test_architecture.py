@@ -75,6 +75,7 @@ LAZY_CORE_EXTRAS = {
 # The domain modules (values and policy), by their first name below siapkerja_core.
 DOMAIN_MODULES = {
     "nik",
+    "aki",
     "regions",
     "names",
     "contact",

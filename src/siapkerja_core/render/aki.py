@@ -389,6 +389,19 @@ class AkiDocument:
             fill=_GREY,
         )
         out.append(Text(hint, anchor="middle"))
+        out += self._signatures()
+        return out
+
+    def _signatures(self) -> list[Primitive]:
+        """The two signature lines of the yellow card: the job seeker's and the officer's."""
+        y, width = 197.0, 50.0
+        out: list[Primitive] = []
+        for x, label in (
+            (_MARGIN, text("render.aki.signature_holder")),
+            (PAGE_WIDTH_MM - _MARGIN - width, text("render.aki.signature_officer")),
+        ):
+            out.append(Rect(x, y - 4.5, width, 0.01, stroke=_INK))
+            out.append(Text(_fit_line(label, x, y, width, (2.2, 1.7))))
         return out
 
     # -- SVG ----------------------------------------------------------------------------------
