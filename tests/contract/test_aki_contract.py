@@ -143,8 +143,13 @@ def test_an_office_lists_its_own(storage: Storage) -> None:
         tx.aki.add(registration(13, account="c", office="3173"))
         tx.aki.put(registration(12, account="b").removed(TODAY, reason="moved", now=NOW))
     with storage.transaction() as tx:
-        assert [r.id for r in tx.aki.for_office("3273")] == ["aki-11"]
-        assert [r.id for r in tx.aki.for_office("3273", active_only=False)] == ["aki-11", "aki-12"]
+        active = {AkiStatus.APPLIED, AkiStatus.LEGALISED}
+        assert [r.id for r in tx.aki.for_office("3273", statuses=active)] == ["aki-11"]
+        assert [r.id for r in tx.aki.for_office("3273")] == ["aki-11", "aki-12"]
+        removed = tx.aki.for_office("3273", statuses={AkiStatus.REMOVED})
+        assert [r.id for r in removed] == ["aki-12"]
+        assert [r.id for r in tx.aki.for_office("3273", limit=1)] == ["aki-11"]  # the oldest
+        assert tx.aki.for_office("3273", limit=0) == []
         assert [r.id for r in tx.aki.for_office("3173")] == ["aki-13"]
         assert tx.aki.for_office("1101") == []
 

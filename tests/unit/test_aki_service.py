@@ -213,3 +213,18 @@ def test_on_any_day_a_report_is_made_or_refused_for_a_reason(legalised: date, of
         assert refused.value.code == "report_too_early"
     else:
         assert refused.value.code == "transition"
+
+
+def test_an_office_lists_oldest_first_at_most_limit(svc: Siapkerja, clock: ManualClock) -> None:
+    officer = officer_of(svc, "3173")
+    first = svc.aki.apply(demo_holder(svc).id)
+    clock.advance(minutes=5)
+    second = svc.aki.apply(demo_holder(svc, FAUZI).id, office_code="3173")
+    assert [r.id for r in svc.aki.applications(officer)] == [first.id, second.id]
+    assert [r.id for r in svc.aki.applications(officer, limit=1)] == [first.id]
+    assert [r.id for r in svc.aki.applications(officer, limit=0)] == [first.id]  # at least one
+    svc.aki.legalise(officer, first.id)
+    assert [r.id for r in svc.aki.applications(officer, status="applied")] == [second.id]
+    clock.current = datetime(2029, 9, 1, 3, tzinfo=UTC)  # the legalised one has expired
+    assert [r.id for r in svc.aki.applications(officer, status="expired")] == [first.id]
+    assert svc.aki.applications(officer, status="legalised") == []

@@ -150,6 +150,9 @@ def aki_list(
     status: Annotated[
         str | None, typer.Option("--status", help="applied, legalised, placed, removed, expired.")
     ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=1000, help="At most this many.")
+    ] = 100,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -159,7 +162,8 @@ def aki_list(
     """
     svc, verifier = _officer("list", config, key)
     try:
-        rows = [_data(svc, r) for r in svc.aki.applications(verifier, status=status)]
+        found = svc.aki.applications(verifier, status=status, limit=limit)
+        rows = [_data(svc, r) for r in found]
     except SiapkerjaError as error:
         raise fail("aki list", error) from None
     if json_output:

@@ -9,11 +9,11 @@ for one account exactly one gets in.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable
 from typing import Any
 
 from siapkerja_adapters.memory.tables import Index, Table, View
-from siapkerja_core.aki import AkiOfficer, AkiRegistration
+from siapkerja_core.aki import AkiOfficer, AkiRegistration, AkiStatus
 from siapkerja_core.ports import AkiConflict
 
 __all__ = ["AKI_INDEXES", "AkiView", "aki_table"]
@@ -59,9 +59,17 @@ class AkiView(View[Any]):
     def for_account(self, account_id: str) -> list[AkiRegistration]:
         return self._registrations("account", account_id)
 
-    def for_office(self, office_code: str, *, active_only: bool = True) -> list[AkiRegistration]:
+    def for_office(
+        self,
+        office_code: str,
+        *,
+        statuses: Collection[AkiStatus] | None = None,
+        limit: int | None = None,
+    ) -> list[AkiRegistration]:
         rows = self._registrations("office", office_code)
-        return [r for r in rows if r.status.active] if active_only else rows
+        if statuses is not None:
+            rows = [r for r in rows if r.status in statuses]
+        return rows if limit is None else rows[: max(0, limit)]
 
     def add(self, record: AkiRegistration) -> None:
         if self.get(record.id) is not None:

@@ -12,6 +12,7 @@ transaction stays usable.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any, ClassVar, Final
 
@@ -88,9 +89,19 @@ class _Aki(_Repository):
     def for_account(self, account_id: str) -> list[AkiRegistration]:
         return [self._record(r) for r in self._tx.run(self._ACCOUNT, {"v": account_id})]
 
-    def for_office(self, office_code: str, *, active_only: bool = True) -> list[AkiRegistration]:
-        rows = [self._record(r) for r in self._tx.run(self._OFFICE, {"v": office_code})]
-        return [r for r in rows if r.status.active] if active_only else rows
+    def for_office(
+        self,
+        office_code: str,
+        *,
+        statuses: Collection[AkiStatus] | None = None,
+        limit: int | None = None,
+    ) -> list[AkiRegistration]:
+        query = self._OFFICE
+        if statuses is not None:
+            query = query.where(_R.status.in_(sorted(s.value for s in statuses)))
+        if limit is not None:
+            query = query.limit(max(0, limit))
+        return [self._record(r) for r in self._tx.run(query, {"v": office_code})]
 
     def add(self, record: AkiRegistration) -> None:
         insert = _INSERTS[self._storage.dialect]

@@ -9,9 +9,10 @@ so of two racing applications exactly one succeeds
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal, Protocol
 
-from siapkerja_core.aki import AkiOfficer, AkiRegistration
+from siapkerja_core.aki import AkiOfficer, AkiRegistration, AkiStatus
 
 __all__ = ["AkiConflict", "AkiRepository"]
 
@@ -42,8 +43,18 @@ class AkiRepository(Protocol):
         """Every registration of the account, oldest first."""
         ...
 
-    def for_office(self, office_code: str, *, active_only: bool = True) -> list[AkiRegistration]:
-        """The registrations of one office (kabupaten/kota code), oldest application first."""
+    def for_office(
+        self,
+        office_code: str,
+        *,
+        statuses: Collection[AkiStatus] | None = None,
+        limit: int | None = None,
+    ) -> list[AkiRegistration]:
+        """The registrations of one office (kabupaten/kota code), oldest application first.
+
+        :param statuses: only these *stored* statuses (``None``: every one).
+        :param limit: at most this many (the oldest), ``None`` for all.
+        """
         ...
 
     def add(self, record: AkiRegistration) -> None:

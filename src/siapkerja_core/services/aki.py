@@ -50,7 +50,7 @@ from siapkerja_core.render.card import Card
 from siapkerja_core.services.context import ServiceContext
 from siapkerja_core.services.profiles import Profiles
 
-__all__ = ["OFFICER_SCOPE", "AkiApplication", "AkiServices"]
+__all__ = ["APPLICATIONS_LIMIT", "OFFICER_SCOPE", "AkiApplication", "AkiServices"]
 
 OFFICER_SCOPE = "disnaker"
 """The verifier scope of a Disnaker officer."""
@@ -68,6 +68,17 @@ _DOCUMENT_FIELDS = (
     "skills",
     "photo",
 )
+APPLICATIONS_LIMIT = 1000
+"""The most registrations one listing returns."""
+# The stored statuses that may be each asked-for status today (None: the active ones).
+_STORED_AS: dict[AkiStatus | None, frozenset[AkiStatus]] = {
+    None: frozenset({AkiStatus.APPLIED, AkiStatus.LEGALISED}),
+    AkiStatus.APPLIED: frozenset({AkiStatus.APPLIED}),
+    AkiStatus.LEGALISED: frozenset({AkiStatus.LEGALISED}),
+    AkiStatus.PLACED: frozenset({AkiStatus.PLACED}),
+    AkiStatus.REMOVED: frozenset({AkiStatus.REMOVED}),
+    AkiStatus.EXPIRED: frozenset({AkiStatus.LEGALISED, AkiStatus.EXPIRED}),
+}
 _NUMBER_DRAWS = 8  # 10**7 serials per office and year: a clash is rare, eight in a row never
 
 
@@ -319,18 +330,23 @@ class AkiServices:
         )
 
     def applications(
-        self, verifier: Verifier, *, status: str | None = None
+        self, verifier: Verifier, *, status: str | None = None, limit: int = APPLICATIONS_LIMIT
     ) -> list[AkiRegistration]:
-        """The registrations of the officer's office: active ones, or those in ``status``.
+        """The registrations of the officer's office, oldest application first: the active
+        ones (applied and legalised), or those in ``status``; at most ``limit``
+        (1 to :data:`APPLICATIONS_LIMIT`).
 
         Each holder listed gets a ledger line (the officer saw their name and number).
+
+        :raises AkiError: ``not_officer``, ``unknown_status``.
         """
         today = self.today()
         wanted = None if status is None else _status(status)
+        limit = max(1, min(int(limit), APPLICATIONS_LIMIT))
         with self.ctx.storage.transaction() as tx:
             officer = self._officer(tx, verifier)
-            rows = tx.aki.for_office(officer.office_code, active_only=wanted is None)
-            if wanted is not None:
+            rows = tx.aki.for_office(officer.office_code, statuses=_STORED_AS[wanted], limit=limit)
+            if wanted is not None:  # legalised ones past their two years are expired
                 rows = [r for r in rows if r.status_at(today) is wanted]
             for row in rows:
                 self._log(tx, verifier, officer, row, "list", ("aki", "full_name"))

@@ -28,6 +28,7 @@ from siapkerja_core.aki import MAX_TEXT_LENGTH, AkiRegistration, AkiReport, Remo
 from siapkerja_core.aki import aki_status_data as _status_data
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.services.aki import APPLICATIONS_LIMIT
 
 from ..problems import RequestError
 from ..threads import WorkerThreads
@@ -276,9 +277,13 @@ def add_aki(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
             Literal["applied", "legalised", "placed", "removed", "expired"] | None,
             Query(description="Only this status (absent: applied and legalised)."),
         ] = None,
+        limit: Annotated[
+            int,
+            Query(ge=1, le=APPLICATIONS_LIMIT, description="At most this many, oldest first."),
+        ] = 100,
     ) -> Response:
         verifier = await officer(request)
-        rows = await pool.run(lambda: svc.aki.applications(verifier, status=status))
+        rows = await pool.run(lambda: svc.aki.applications(verifier, status=status, limit=limit))
         return json_response(AkiRegistrationList(items=[registration(r) for r in rows]))
 
     @router.get(
