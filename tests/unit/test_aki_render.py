@@ -16,6 +16,8 @@ from siapkerja_core.render.aki import (
     AkiDocument,
     Text,
     pdf_text_width,
+    render_pdf,
+    render_svg,
 )
 from siapkerja_core.render.layout import _em
 
@@ -187,7 +189,7 @@ def test_an_unlegalised_document_says_so() -> None:
 def test_without_fpdf2_the_pdf_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "fpdf", None)  # the import fails as if not installed
     with pytest.raises(AkiError) as missing:
-        document().to_pdf()
+        render_pdf(document())
     assert missing.value.code == "pdf_unavailable"
     assert "siapkerja[pdf]" in missing.value.message_en
-    document().to_svg()  # SVG needs nothing more
+    assert render_svg(document()).startswith("<svg")  # SVG needs nothing more

@@ -57,7 +57,14 @@ from siapkerja_core.translations import text
 if TYPE_CHECKING:
     import segno
 
-__all__ = ["PAGE_HEIGHT_MM", "PAGE_WIDTH_MM", "AkiDocument"]
+__all__ = [
+    "PAGE_HEIGHT_MM",
+    "PAGE_WIDTH_MM",
+    "AkiDocument",
+    "pdf_text_width",
+    "render_pdf",
+    "render_svg",
+]
 
 PAGE_WIDTH_MM: Final = 148.0
 PAGE_HEIGHT_MM: Final = 210.0
@@ -502,6 +509,20 @@ class AkiDocument:
                 f"{format_tanggal(box.due_on)} / {made}"
             )
         return "\n".join(rows)
+
+
+def render_svg(document: AkiDocument) -> str:
+    """``document`` as SVG (:meth:`AkiDocument.to_svg`)."""
+    return document.to_svg()
+
+
+def render_pdf(document: AkiDocument) -> bytes:
+    """``document`` as an A5 PDF (:meth:`AkiDocument.to_pdf`).
+
+    :raises AkiError: ``pdf_unavailable`` without the ``pdf`` extra (fpdf2); its
+        message names ``pip install 'siapkerja[pdf]'``.
+    """
+    return document.to_pdf()
 
 
 def _fit_line(
