@@ -231,6 +231,19 @@ def test_the_disnaker_scope_sees_the_status_on_a_scan(client: TestClient, svc: S
     assert client.get(f"/v1/scan/{token}").json()["aki"] is None  # anonymous
     own = client.get(f"/v1/scan/{token}", headers=holder).json()
     assert own["aki"]["status"] == "applied"
+    # A consent may narrow a disnaker's view to the status alone.
+    narrow, narrow_key = svc.register_verifier("Disnaker Kota Bandung", ["disnaker"])
+    granted = client.post(
+        "/v1/me/consents",
+        headers=holder,
+        json={"verifier_id": narrow.id, "purpose": "aki", "fields": ["aki"]},
+    )
+    assert granted.status_code == 201, granted.text
+    only = client.get(
+        f"/v1/scan/{token}", params={"purpose": "aki"}, headers={"X-Verifier-Key": narrow_key}
+    ).json()
+    assert (only["disclosed"], only["data"], only["nik"]) == (["aki"], {}, None)
+    assert only["aki"]["number"].startswith("AK1-3173-")
 
 
 def test_every_aki_operation_is_in_the_document(svc: Siapkerja) -> None:
