@@ -44,6 +44,7 @@ from attrs import field, frozen
 
 from siapkerja_core import regions
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.events import DomainEvent
 
 __all__ = [
     "AKI_PREFIX",
@@ -60,6 +61,7 @@ __all__ = [
     "AkiRemoval",
     "AkiReport",
     "AkiStatus",
+    "AkiStepTaken",
     "RemovalReason",
     "ReportState",
     "add_months",
@@ -137,6 +139,26 @@ class AkiError(SiapkerjaError):
             "unknown_status",
         }
     )
+
+
+@frozen(kw_only=True)
+class AkiStepTaken(DomainEvent):
+    """A step of an AK/I registration: ``applied``, ``legalised``, ``reported``,
+    ``placed``, ``removed`` or ``withdrawn`` (``aki.step``).
+
+    For audit logs and for hubs that follow job seekers (Karirhub: a placement
+    closes the registration). No name, NIK or employer: the number, the office
+    and the step; ``verifier_id`` is the officer's for an officer's step.
+    """
+
+    name: ClassVar[str] = "aki.step"
+    account_id: str
+    registration_id: str
+    number: str
+    office_code: str
+    step: str
+    status: str
+    verifier_id: str | None = None
 
 
 # --- the number ---------------------------------------------------------------------------

@@ -10,11 +10,19 @@ from hypothesis import strategies as st
 
 from siapkerja_adapters import connect
 from siapkerja_adapters.demo import FAUZI, GALIH, RIZKI, demo_holder
-from siapkerja_core.aki import AkiError, AkiRegistration, AkiStatus, ReportState, add_months
+from siapkerja_core.aki import (
+    AkiError,
+    AkiRegistration,
+    AkiStatus,
+    AkiStepTaken,
+    ReportState,
+    add_months,
+)
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.errors import CardError
 from siapkerja_core.service import Siapkerja
 from support.clock import ManualClock
+from support.recorders import EventRecorder
 
 START = datetime(2027, 8, 31, 3, 0, tzinfo=UTC)  # 10:00 WIB, 31 August
 
@@ -228,3 +236,29 @@ def test_an_office_lists_oldest_first_at_most_limit(svc: Siapkerja, clock: Manua
     clock.current = datetime(2029, 9, 1, 3, tzinfo=UTC)  # the legalised one has expired
     assert [r.id for r in svc.aki.applications(officer, status="expired")] == [first.id]
     assert svc.aki.applications(officer, status="legalised") == []
+
+
+def test_every_step_is_announced_without_personal_data(clock: ManualClock) -> None:
+    recorder = EventRecorder()
+    svc = connect("memory", environ={}, clock=clock.now, plugins=[recorder])
+    galih = demo_holder(svc)
+    officer = officer_of(svc, "3173")
+    reg = svc.aki.apply(galih.id)
+    svc.aki.legalise(officer, reg.number)
+    clock.current = datetime(2028, 2, 29, 3, tzinfo=UTC)
+    svc.aki.report(galih.id)
+    svc.aki.place(officer, reg.number, employer="PT Maju Jaya")
+    steps = [e for e in recorder.events if isinstance(e, AkiStepTaken)]
+    assert [(e.step, e.status) for e in steps] == [
+        ("applied", "applied"),
+        ("legalised", "legalised"),
+        ("reported", "legalised"),
+        ("placed", "placed"),
+    ]
+    assert [e.verifier_id for e in steps] == [None, officer.id, None, officer.id]
+    assert {e.number for e in steps} == {reg.number}
+    assert GALIH.nik not in repr(steps)
+    assert "Maju Jaya" not in repr(steps)
+    with pytest.raises(AkiError):
+        svc.aki.report(galih.id)  # closed: refused, and nothing announced
+    assert len([e for e in recorder.events if isinstance(e, AkiStepTaken)]) == 4

@@ -30,6 +30,7 @@ from siapkerja_core.aki import (
     AkiRegistration,
     AkiReport,
     AkiStatus,
+    AkiStepTaken,
     aki_status_data,
     clean_text,
     default_office_name,
@@ -164,6 +165,24 @@ class AkiServices:
                         "already_registered", number=won.number if won else "-"
                     ) from None
                 raise AkiError("exhausted") from None
+        return self._announce(record, "applied")
+
+    def _announce(
+        self, record: AkiRegistration, step: str, verifier: Verifier | None = None
+    ) -> AkiRegistration:
+        """Broadcast the step (after its transaction committed); returns ``record``."""
+        self.ctx.emit(
+            AkiStepTaken(
+                occurred_at=self.ctx.clock(),
+                account_id=record.account_id,
+                registration_id=record.id,
+                number=record.number,
+                office_code=record.office_code,
+                step=step,
+                status=record.status.value,
+                verifier_id=None if verifier is None else verifier.id,
+            )
+        )
         return record
 
     def _free_number(self, tx: Transaction, office_code: str, year: int) -> AkiNumber:
@@ -212,6 +231,7 @@ class AkiServices:
             current = tx.aki.active_for(account.id) or self._current(tx, account)
             record, box = current.reported(local_today(now), now=now)
             tx.aki.put(record)
+        self._announce(record, "reported")
         return box
 
     def withdraw(self, account_id: str) -> AkiRegistration:
@@ -222,7 +242,7 @@ class AkiServices:
             current = self._current(tx, account)
             record = current.removed(local_today(now), reason="by_request", now=now)
             tx.aki.put(record)
-        return record
+        return self._announce(record, "withdrawn")
 
     def status_data(self, account_id: str) -> dict[str, object]:
         """The AK/I status as JSON-ready data (``{"status": "none"}`` without one)."""
@@ -404,7 +424,7 @@ class AkiServices:
             )
             tx.aki.put(record)
             self._log(tx, verifier, officer, record, "legalise", ("aki", "nik", "full_name"))
-        return record
+        return self._announce(record, "legalised", verifier)
 
     def place(
         self,
@@ -428,7 +448,7 @@ class AkiServices:
             )
             tx.aki.put(record)
             self._log(tx, verifier, officer, record, "place", ("aki",))
-        return record
+        return self._announce(record, "placed", verifier)
 
     def remove(
         self, verifier: Verifier, reference: str, *, reason: str, note: str | None = None
@@ -444,7 +464,7 @@ class AkiServices:
             record = record.removed(local_today(now), reason=reason, note=note, now=now)
             tx.aki.put(record)
             self._log(tx, verifier, officer, record, "remove", ("aki",))
-        return record
+        return self._announce(record, "removed", verifier)
 
     # --- the document ----------------------------------------------------------------------
 
