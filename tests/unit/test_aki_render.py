@@ -15,6 +15,7 @@ from siapkerja_core.render.aki import (
     PAGE_WIDTH_MM,
     AkiDocument,
     Text,
+    dark_runs,
     pdf_text_width,
     render_pdf,
     render_svg,
@@ -193,3 +194,19 @@ def test_without_fpdf2_the_pdf_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
     assert missing.value.code == "pdf_unavailable"
     assert "siapkerja[pdf]" in missing.value.message_en
     assert render_svg(document()).startswith("<svg")  # SVG needs nothing more
+
+
+def test_the_qr_drawn_in_runs_scans_to_the_card_link() -> None:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    image_module = pytest.importorskip("PIL.Image")
+    doc = document()
+    code = doc.qr_code()
+    scale, size = 8, len(code.matrix) + 8
+    image = image_module.new("L", (size * scale, size * scale), 255)
+    pixels = image.load()
+    for row, first, length in dark_runs(code):  # exactly what the PDF fills
+        for col in range(first, first + length):
+            for dy in range(scale):
+                for dx in range(scale):
+                    pixels[(col + 4) * scale + dx, (row + 4) * scale + dy] = 0
+    assert [found.text for found in zxingcpp.read_barcodes(image)] == [doc.qr_text]

@@ -61,6 +61,7 @@ __all__ = [
     "PAGE_HEIGHT_MM",
     "PAGE_WIDTH_MM",
     "AkiDocument",
+    "dark_runs",
     "pdf_text_width",
     "render_pdf",
     "render_svg",
@@ -596,20 +597,30 @@ def _pdf_text(pdf: Any, item: Text) -> None:
     pdf.set_stretching(100.0)
 
 
-def _pdf_qr(pdf: Any, code: segno.QRCode, item: Qr) -> None:
-    """The QR as filled runs of dark modules (one rectangle per horizontal run)."""
+def dark_runs(code: segno.QRCode) -> list[tuple[int, int, int]]:
+    """The QR's dark modules as horizontal runs ``(row, first column, length)``.
+
+    What the PDF draws (one filled rectangle a run, not one a module).
+    """
+    runs: list[tuple[int, int, int]] = []
     matrix: Sequence[Sequence[int]] = code.matrix
-    modules = len(matrix) + 8
-    unit = item.size / modules
-    pdf.set_fill_color(255, 255, 255)
-    pdf.rect(item.x, item.y, item.size, item.size, style="F")
-    pdf.set_fill_color(0, 0, 0)
     for row_index, row in enumerate(matrix):
-        y = item.y + (row_index + 4) * unit
         start = None
         for col, dark in enumerate([*row, 0]):
             if dark and start is None:
                 start = col
             elif not dark and start is not None:
-                pdf.rect(item.x + (start + 4) * unit, y, (col - start) * unit, unit, style="F")
+                runs.append((row_index, start, col - start))
                 start = None
+    return runs
+
+
+def _pdf_qr(pdf: Any, code: segno.QRCode, item: Qr) -> None:
+    """The QR on white, its quiet zone four modules, dark runs filled."""
+    unit = item.size / (len(code.matrix) + 8)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(item.x, item.y, item.size, item.size, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for row, first, length in dark_runs(code):
+        x, y = item.x + (first + 4) * unit, item.y + (row + 4) * unit
+        pdf.rect(x, y, length * unit, unit, style="F")
