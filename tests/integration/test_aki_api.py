@@ -181,6 +181,12 @@ def test_who_is_not_an_officer_is_refused(client: TestClient, svc: Siapkerja) ->
     assert forged.status_code == 403
     missing = client.get("/v1/aki/applications")
     assert missing.status_code == 401
+    # The key is checked before the body: a stranger learns nothing of what it holds.
+    stranger = client.post(f"/v1/aki/applications/{number}/placement", json={"x": 1})
+    assert (stranger.status_code, stranger.json()["code"]) == (
+        401,
+        "request.authentication_required",
+    )
     # A holder's session is no officer's key.
     assert client.get("/v1/aki/applications", headers=holder).status_code == 401
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Security
+from fastapi import APIRouter, Depends, Path, Query, Request, Security
 from pydantic import ConfigDict, Field, StringConstraints
 from starlette.responses import Response
 
@@ -36,6 +36,7 @@ from . import bodies as b
 from .common import JSON_HEADERS, VERIFIER_KEY, Holder, json_response
 from .models import ProfileView, _Out
 from .problem_shape import problem_responses
+from .routing import API_CONTEXT
 
 __all__ = [
     "AkiApplication",
@@ -154,6 +155,24 @@ class AkiReportOut(_Out):
         return cls(index=box.index, due_on=box.due_on, reported_on=box.reported_on)
 
 
+async def officer_of_request(
+    request: Request, _key: Annotated[str | None, Security(VERIFIER_KEY)] = None
+) -> Verifier:
+    """The verifier whose key the request carries (a 401 problem without one, 403 for an
+    unknown key). A dependency: checked before the body is validated, so a stranger
+    learns nothing of what a body should hold. Whether it is an officer of the
+    registration's office is the service's to say."""
+    key = request.headers.get("x-verifier-key")
+    if not key:
+        raise RequestError("authentication_required")
+    svc, threads = request.scope[API_CONTEXT]
+    verifier: Verifier = await threads.run(svc.verifier, key)
+    return verifier
+
+
+Officer = Annotated[Verifier, Depends(officer_of_request)]
+"""A parameter whose value is the verifier of the request's ``X-Verifier-Key``."""
+
 Reference = Annotated[
     b.CleanText,
     Path(
@@ -169,13 +188,6 @@ def add_aki(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
 
     def registration(record: AkiRegistration) -> AkiRegistrationOut:
         return AkiRegistrationOut.from_core(record, svc.aki.today())
-
-    async def officer(request: Request) -> Verifier:
-        key = request.headers.get("x-verifier-key")
-        if not key:
-            raise RequestError("authentication_required")
-        verifier: Verifier = await pool.run(svc.verifier, key)
-        return verifier
 
     # --- the holder ---
 
@@ -268,11 +280,10 @@ def add_aki(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         summary="The AK/I registrations of the officer's office (active ones by default)",
         response_model=AkiRegistrationList,
         response_description="The registrations, oldest application first.",
-        dependencies=[Security(VERIFIER_KEY)],
         responses=officer_errors,
     )
     async def aki_applications(
-        request: Request,
+        verifier: Officer,
         status: Annotated[
             Literal["applied", "legalised", "placed", "removed", "expired"] | None,
             Query(description="Only this status (absent: applied and legalised)."),
@@ -282,7 +293,6 @@ def add_aki(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
             Query(ge=1, le=APPLICATIONS_LIMIT, description="At most this many, oldest first."),
         ] = 100,
     ) -> Response:
-        verifier = await officer(request)
         rows = await pool.run(lambda: svc.aki.applications(verifier, status=status, limit=limit))
         return json_response(AkiRegistrationList(items=[registration(r) for r in rows]))
 
@@ -293,11 +303,9 @@ def add_aki(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         summary="One registration of the office with the holder's profile (disnaker scope)",
         response_model=AkiApplication,
         response_description="The registration and the profile view; logged in the ledger.",
-        dependencies=[Security(VERIFIER_KEY)],
         responses=officer_errors,
     )
-    async def aki_application(request: Request, reference: Reference) -> Response:
-        verifier = await officer(request)
+    async def aki_application(verifier: Officer, reference: Reference) -> Response:
         found = await pool.run(svc.aki.application, verifier, reference)
         view = svc.cards.public_profile_data(found.view)
         return json_response(
@@ -314,13 +322,11 @@ def add_aki(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         summary="Legalise an application of the office: its two years start today",
         response_model=AkiRegistrationOut,
         response_description="The legalised registration.",
-        dependencies=[Security(VERIFIER_KEY)],
         responses=officer_errors,
     )
     async def aki_legalise(
-        request: Request, reference: Reference, body: AkiLegalise | None = None
+        verifier: Officer, reference: Reference, body: AkiLegalise | None = None
     ) -> Response:
-        verifier = await officer(request)
         name = None if body is None else body.officer_name
         record = await pool.run(lambda: svc.aki.legalise(verifier, reference, officer_name=name))
         return json_response(registration(record))
@@ -332,11 +338,9 @@ def add_aki(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         summary="Record that the holder was placed in work: the registration closes",
         response_model=AkiRegistrationOut,
         response_description="The closed registration (status `placed`).",
-        dependencies=[Security(VERIFIER_KEY)],
         responses=officer_errors,
     )
-    async def aki_place(request: Request, reference: Reference, body: AkiPlace) -> Response:
-        verifier = await officer(request)
+    async def aki_place(verifier: Officer, reference: Reference, body: AkiPlace) -> Response:
         record = await pool.run(
             lambda: svc.aki.place(
                 verifier,
@@ -355,11 +359,9 @@ def add_aki(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         summary="Take a registration of the office off the register",
         response_model=AkiRegistrationOut,
         response_description="The closed registration (status `removed`).",
-        dependencies=[Security(VERIFIER_KEY)],
         responses=officer_errors,
     )
-    async def aki_remove(request: Request, reference: Reference, body: AkiRemove) -> Response:
-        verifier = await officer(request)
+    async def aki_remove(verifier: Officer, reference: Reference, body: AkiRemove) -> Response:
         record = await pool.run(
             lambda: svc.aki.remove(verifier, reference, reason=body.reason, note=body.note)
         )
