@@ -500,9 +500,18 @@ class AkiRegistration:
         return AkiError("transition", status=self.status_at(today).value, action=action)
 
     def legalised(
-        self, today: date, *, officer_id: str, officer_name: str, now: datetime
+        self,
+        today: date,
+        *,
+        officer_id: str,
+        officer_name: str,
+        office_name: str | None = None,
+        now: datetime,
     ) -> AkiRegistration:
-        """Legalised by an officer on ``today``: the two years and the reports start."""
+        """Legalised by an officer on ``today``: the two years and the reports start.
+
+        ``office_name``: the name of the officer's office, as the document will print it.
+        """
         if self.status_at(today) is not AkiStatus.APPLIED:
             raise self._refuse(today, "legalise")
         return attrs.evolve(
@@ -511,6 +520,7 @@ class AkiRegistration:
             legalised_on=today,
             officer_id=officer_id,
             officer_name=clean_text(officer_name, "officer_name"),
+            office_name=clean_text(office_name, "office_name", optional=True) or self.office_name,
             updated_at=now,
         )
 

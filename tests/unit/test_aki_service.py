@@ -99,8 +99,13 @@ def test_what_an_application_needs(svc: Siapkerja) -> None:
     with pytest.raises(AkiError) as no_office:
         svc.aki.apply(galih.id)
     assert no_office.value.code == "office_required"
-    chosen = svc.aki.apply(galih.id, office_code="32.73", office_name="Disnaker Kota Bandung")
-    assert (chosen.office_code, chosen.office_name) == ("3273", "Disnaker Kota Bandung")
+    chosen = svc.aki.apply(galih.id, office_code="32.73")
+    assert (chosen.office_code, chosen.office_name) == ("3273", "Dinas Tenaga Kerja Kota Bandung")
+    # Legalised, it carries the name its officer's office was appointed under.
+    verifier, key = svc.register_verifier("Disnaker Bandung", ["disnaker"])
+    svc.aki.appoint_officer(verifier.id, "3273", "Disnaker Kota Bandung (UPT Cibeunying)")
+    legal = svc.aki.legalise(svc.verifier(key), chosen.number)
+    assert legal.office_name == "Disnaker Kota Bandung (UPT Cibeunying)"
     with pytest.raises(AkiError) as nobody:
         svc.aki.registration(demo_holder(svc, FAUZI).id)
     assert nobody.value.code == "not_found"

@@ -116,22 +116,22 @@ class AkiServices:
 
     # --- the holder ------------------------------------------------------------------------
 
-    def apply(
-        self, account_id: str, *, office_code: str | None = None, office_name: str | None = None
-    ) -> AkiRegistration:
+    def apply(self, account_id: str, *, office_code: str | None = None) -> AkiRegistration:
         """Apply for an AK/I at ``office_code`` (default: the domicile's kabupaten/kota).
 
+        The office's name is the region's Dinas until an officer legalises the
+        application, then the name the officer's office was appointed under:
+        the holder chooses the office, never what the document calls it.
         The account needs its SIAPkerja-ID card (issued from a complete
         profile): the officer legalises from that profile, and the document's
         QR opens that card. A registration past its two years is closed first.
 
         :raises CardError: ``card.no_account``, ``card.no_card``, ``card.revoked``.
-        :raises AkiError: ``office_required``, ``office_unknown``, ``invalid_text``,
+        :raises AkiError: ``office_required``, ``office_unknown``,
             ``already_registered`` (with the active ``number``), ``exhausted``.
         """
         now = self.ctx.clock()
         today = local_today(now)
-        name = clean_text(office_name, "office_name", optional=True)
         with self.ctx.storage.transaction() as tx:
             account = self.profiles.account(tx, account_id)
             card = tx.cards.get(account.id)
@@ -151,7 +151,7 @@ class AkiServices:
                 account_id=account.id,
                 number=str(self._free_number(tx, region.code, today.year)),
                 office_code=region.code,
-                office_name=name or default_office_name(region),
+                office_name=default_office_name(region),
                 status=AkiStatus.APPLIED,
                 applied_at=now,
                 updated_at=now,
@@ -420,6 +420,7 @@ class AkiServices:
                 local_today(now),
                 officer_id=verifier.id,
                 officer_name=officer_name if officer_name is not None else verifier.name,
+                office_name=officer.office_name,
                 now=now,
             )
             tx.aki.put(record)

@@ -63,9 +63,6 @@ class AkiApply(b._Body):
         " absent: the domicile address's.",
         examples=["3273"],
     )
-    office_name: _Text | None = Field(
-        default=None, description="The Disnaker's name (default: from the region).", examples=[None]
-    )
 
 
 class AkiLegalise(b._Body):
@@ -203,11 +200,7 @@ def add_aki(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
     )
     async def aki_apply(account: Holder, body: AkiApply | None = None) -> Response:
         chosen = body or AkiApply()
-        record = await pool.run(
-            lambda: svc.aki.apply(
-                account.id, office_code=chosen.office_code, office_name=chosen.office_name
-            )
-        )
+        record = await pool.run(lambda: svc.aki.apply(account.id, office_code=chosen.office_code))
         return json_response(registration(record), 201)
 
     @router.get(
