@@ -22,8 +22,7 @@ import pytest
 import siapkerja_adapters
 from siapkerja_adapters.sql.crypto import generate_key_setting
 
-# The module, not the function the package re-exports under the same name
-# (``import siapkerja_adapters.connect as m`` gives the function).
+# The module, not the function the package re-exports under the same name.
 connect_module = importlib.import_module("siapkerja_adapters.connect")
 USES = Path(__file__).resolve().parent.parent / "docs" / "uses"
 _BLOCK = re.compile(r"^```python[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)

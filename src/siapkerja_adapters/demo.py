@@ -33,7 +33,16 @@ from siapkerja_core.nik import parse_nik
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.views import Account
 
-__all__ = ["DEMO_PEOPLE", "FAUZI", "GALIH", "RIZKI", "DemoPerson", "demo_holder", "demo_profile", "run_demo"]
+__all__ = [
+    "DEMO_PEOPLE",
+    "FAUZI",
+    "GALIH",
+    "RIZKI",
+    "DemoPerson",
+    "demo_holder",
+    "demo_profile",
+    "run_demo",
+]
 
 _CODE = re.compile(r"\b(\d{6,10})\b")
 
@@ -202,7 +211,9 @@ def demo_profile(person: DemoPerson = GALIH) -> dict[str, object]:
         },
         "ktp_address": address,
         "domicile_address": address,
-        "skills": [{"name": s} for s in ("PHP", "Symfony", "AngularJS", "Laravel", "Linux", "Java")],
+        "skills": [
+            {"name": s} for s in ("PHP", "Symfony", "AngularJS", "Laravel", "Linux", "Java")
+        ],
         "languages": [{"name": "English", "level": "menengah"}],
         "work": [
             {

@@ -36,6 +36,15 @@ import attrs
 from attrs import field, frozen
 
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.institutions import (
+    ADMIN_SCOPE,
+    MAX_CONTACT_LENGTH,
+    InstitutionError,
+    VerifierKind,
+    VerifierStatus,
+    check_contact,
+    check_region_code,
+)
 from siapkerja_core.profile import Profile, Section
 from siapkerja_core.records import canonical_purpose
 from siapkerja_core.views import mask_nik
@@ -166,6 +175,9 @@ SCOPES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         # own fields (Permenaker 39/2016) — identity, status, religion, address,
         # education — and the rest of the profile.
         "disnaker": frozenset({*(s for s in Section), IDENTITY_NIK, AKI_STATUS}),
+        # The administrator of institutions (the ministry): no profile field at
+        # all, only the right to call the admin API (docs/institutions.md).
+        ADMIN_SCOPE: frozenset(),
     }
 )
 """Each verifier scope and the fields it may see (sections and identity items)."""
@@ -185,6 +197,7 @@ class DisclosureError(SiapkerjaError):
         {
             "unknown_scope",
             "unknown_verifier",
+            "verifier_suspended",
             "purpose_required",
             "purpose_invalid",
             "unknown_consent",
@@ -238,15 +251,101 @@ def _known_scopes(_instance: object, _attribute: object, scopes: frozenset[str])
         raise DisclosureError("unknown_scope", scope=unknown[0], known=", ".join(SCOPES))
 
 
-@frozen(kw_only=True)
+def _to_kind(kind: VerifierKind | str) -> VerifierKind:
+    try:
+        return VerifierKind(kind)
+    except ValueError:
+        raise InstitutionError(
+            "invalid_kind", kind=str(kind)[:40], known=", ".join(VerifierKind)
+        ) from None
+
+
+def _to_status(status: VerifierStatus | str) -> VerifierStatus:
+    try:
+        return VerifierStatus(status)
+    except ValueError:
+        raise InstitutionError(
+            "invalid_status", status=str(status)[:40], known=", ".join(VerifierStatus)
+        ) from None
+
+
+def _optional_region(_instance: object, _attribute: object, code: str | None) -> None:
+    if code is not None and check_region_code(code) != code:
+        raise InstitutionError("invalid_region", region=code[:20])
+
+
+def _optional_contact(_instance: object, _attribute: object, contact: str | None) -> None:
+    if contact is not None and check_contact(contact) != contact:
+        raise InstitutionError("invalid_contact", limit=MAX_CONTACT_LENGTH)
+
+
+@frozen(kw_only=True, init=False)
 class Verifier:
-    """A registered institution that scans SIAPkerja-ID codes (Karirhub, a BLK, BNSP …)."""
+    """A registered institution that scans SIAPkerja-ID codes (Karirhub, a BLK, BNSP …).
+
+    ``kind`` says what it is, ``region_code`` where it serves (a Kemendagri
+    code: the kabupaten/kota of a Disnaker), ``contact`` where a holder asks
+    it questions (an e-mail address or a URL). Only an ``active`` verifier's
+    key is accepted; ``active`` is kept as a property, and as a keyword of the
+    constructor (``active=False`` is a suspended verifier), for code written
+    before statuses existed. ``key_rotated_at`` is when its API key was last
+    replaced (``None``: the key it was registered with).
+    """
 
     id: str
     name: str
     scopes: frozenset[str] = field(converter=_to_scopes, validator=_known_scopes)
     created_at: datetime
-    active: bool = True
+    kind: VerifierKind = field(default=VerifierKind.OTHER, converter=_to_kind)
+    region_code: str | None = field(default=None, validator=_optional_region)
+    contact: str | None = field(default=None, validator=_optional_contact)
+    status: VerifierStatus = field(default=VerifierStatus.ACTIVE, converter=_to_status)
+    key_rotated_at: datetime | None = None
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        name: str,
+        scopes: Iterable[str],
+        created_at: datetime,
+        kind: VerifierKind | str = VerifierKind.OTHER,
+        region_code: str | None = None,
+        contact: str | None = None,
+        status: VerifierStatus | str | None = None,
+        key_rotated_at: datetime | None = None,
+        active: bool | None = None,
+    ) -> None:
+        # ``active`` (the field before statuses) wins when given, so that code
+        # written for it, ``attrs.evolve(verifier, active=False)`` included, still
+        # suspends; a retired verifier stays retired when made inactive.
+        if active is True:
+            status = VerifierStatus.ACTIVE
+        elif active is False and (status is None or _to_status(status) is VerifierStatus.ACTIVE):
+            status = VerifierStatus.SUSPENDED
+        elif status is None:
+            status = VerifierStatus.ACTIVE
+        self.__attrs_init__(
+            id=id,
+            name=name,
+            scopes=scopes,
+            created_at=created_at,
+            kind=kind,
+            region_code=region_code,
+            contact=contact,
+            status=status,
+            key_rotated_at=key_rotated_at,
+        )
+
+    @property
+    def active(self) -> bool:
+        """Whether its key is accepted (neither suspended nor retired)."""
+        return self.status is VerifierStatus.ACTIVE
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether it may administer institutions (the ``admin`` scope)."""
+        return ADMIN_SCOPE in self.scopes
 
 
 def scope_fields(scopes: frozenset[str]) -> frozenset[str]:

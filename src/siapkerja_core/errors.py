@@ -286,6 +286,7 @@ class CardError(SiapkerjaError):
             "no_account",
             "no_card",
             "revoked",
+            "suspended",
             "mode",
             "purpose_required",
             "exhausted",

@@ -26,6 +26,7 @@ __all__ = [
     "AccountActivated",
     "AccountImported",
     "AdapterBuilt",
+    "AdminActionRecorded",
     "BulkCardsIssued",
     "CardIssued",
     "CardRevoked",
@@ -264,6 +265,22 @@ class AccessGranted(DomainEvent):
     name: ClassVar[str] = "verifier.registered"
     verifier_id: str
     scopes: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class AdminActionRecorded(DomainEvent):
+    """An administrative action was committed with its audit record (``svc.verifiers.audit``).
+
+    Sent after the commit; it names the record, never its reason or details
+    (they may name people). ``action`` is ``verifier.suspend``, ``event.create`` ….
+    """
+
+    name: ClassVar[str] = "admin.action"
+    audit_id: str
+    actor: str
+    action: str
+    target_kind: str
+    target_id: str
 
 
 # --- reading -------------------------------------------------------------------------

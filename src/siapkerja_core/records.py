@@ -301,13 +301,34 @@ class CardRecord:
     issued_at: datetime
     updated_at: datetime
     revoked_at: datetime | None = None
+    status_index: int | None = None
+    """The card's entry in the published status list: random, unique, kept for life
+    (``None`` only for a record made outside issuance)."""
+    suspended_at: datetime | None = None
+    """Set while the card is suspended (e.g. the holder restricted processing)."""
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
 
+    @property
+    def status(self) -> int:
+        """The card's status-list entry: 0 valid, 1 revoked, 2 suspended (revoked wins)."""
+        if self.revoked_at is not None:
+            return 1
+        return 0 if self.suspended_at is None else 2
+
+    def suspended(self, now: datetime) -> CardRecord:
+        """Suspended: its tokens are refused until it is resumed (the version is kept)."""
+        return attrs.evolve(self, suspended_at=now, updated_at=now)
+
+    def resumed(self, now: datetime) -> CardRecord:
+        """No longer suspended."""
+        return attrs.evolve(self, suspended_at=None, updated_at=now)
+
     def reissued(self, now: datetime) -> CardRecord:
         """Issued again: a new version (every older link QR dies), active again."""
+        # A suspension outlives a re-issue: only resuming ends it.
         return attrs.evolve(self, version=self.version + 1, updated_at=now, revoked_at=None)
 
     def rotated(self, now: datetime) -> CardRecord:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Final
+from urllib.parse import urljoin
 
 from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import AKI_STATUS, ProfileView, Verifier
@@ -40,6 +41,9 @@ from siapkerja_core.services import (
     SyncReport,
 )
 from siapkerja_core.services.aki import AkiServices
+from siapkerja_core.services.institutions import Institutions
+from siapkerja_core.services.prefill import Prefill
+from siapkerja_core.services.status_list import DEFAULT_STATUS_LIST_MAX_AGE, StatusLists
 from siapkerja_core.settings import Settings, check_secret
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
@@ -458,7 +462,10 @@ class Siapkerja:
         )
 
     def card(self, account_id: str) -> Card:
-        """The holder's current card. :raises CardError: ``card.no_card``, ``card.revoked``."""
+        """The holder's current card.
+
+        :raises CardError: ``card.no_card``, ``card.revoked``, ``card.suspended``.
+        """
         return self.cards.issuance.card(account_id)
 
     def card_qr(self, account_id: str, mode: str = "link", purpose: str | None = None) -> CardQr:
@@ -521,6 +528,49 @@ class Siapkerja:
         """The public keys an offline scanning station needs (no secret)."""
         return self.cards.scanning.station_keyring()
 
+    # --- the card status list ---------------------------------------------------------------
+
+    @cached_property
+    def status_lists(self) -> StatusLists:
+        """The published card status list, suspension and resumption (built on first use).
+
+        Settings: ``status_list_max_age`` (seconds a published list may be relied
+        on, its ``ttl``: 60-86400, default 900) and ``status_list_uri`` (its
+        ``sub``; default ``../api/v1/status-lists/cards`` beside ``card_base_url``,
+        where the web binding serves it).
+        """
+        max_age = self._settings.get("status_list_max_age", str(DEFAULT_STATUS_LIST_MAX_AGE))
+        if not max_age.isdigit() or not 60 <= int(max_age) <= 86400:
+            raise ConfigurationError(
+                "invalid", name="status_list_max_age", reason="whole seconds between 60 and 86400"
+            )
+        cards = self.cards
+        uri = self._settings.get("status_list_uri") or urljoin(
+            cards.base_url, "../api/v1/status-lists/cards"
+        )
+        return StatusLists(
+            cards.context,
+            cards.state,
+            profiles=cards.profiles,
+            keys=cards.keys,
+            uri=uri,
+            max_age=int(max_age),
+        )
+
+    def status_list(self) -> str:
+        """The card status list as a signed JWT (``statuslist+jwt``), cached and re-signed
+        when a card's status changes or at half its ``ttl``."""
+        return self.status_lists.token()
+
+    def suspend_card(self, account_id: str) -> CardRecord:
+        """Suspend the card: its codes are refused (online at once, offline within the
+        status list's maximum age) until :meth:`resume_card`."""
+        return self.status_lists.suspend_card(account_id)
+
+    def resume_card(self, account_id: str) -> CardRecord:
+        """End the card's suspension."""
+        return self.status_lists.resume_card(account_id)
+
     def sync_check_ins(self, check_ins: Iterable[CheckIn]) -> SyncReport:
         """Merge an offline station's check-ins: nothing lost, nothing doubled."""
         return self.cards.scanning.sync_check_ins(check_ins)
@@ -533,13 +583,37 @@ class Siapkerja:
         """Stop a key verifying: every token it signed dies (a leaked key)."""
         return self.cards.keys.retire_key(kid)
 
+    @cached_property
+    def verifiers(self) -> Institutions:
+        """The register of institutions and the audit of administrative actions.
+
+        ``svc.verifiers.add(name, scopes, kind=…, region_code=…, contact=…, actor=…)``,
+        ``list``, ``get``, ``suspend``, ``resume``, ``rotate_key``, ``retire``,
+        ``activity`` and ``audit`` (:mod:`siapkerja_core.services.institutions`).
+        """
+        return Institutions(self._context)
+
+    @cached_property
+    def prefill(self) -> Prefill:
+        """Consent requests and prefill documents of the URL-link uses (``docs/prefill.md``)."""
+        cards = self.cards
+        return Prefill(
+            self._context, profiles=cards.profiles, scanning=cards.scanning, consent=cards.consent
+        )
+
     def register_verifier(self, name: str, scopes: Iterable[str]) -> tuple[Verifier, str]:
-        """Register an institution with scopes; returns it and its API key (shown once)."""
-        return self.cards.consent.register_verifier(name, scopes)
+        """Register an institution with scopes; returns it and its API key (shown once).
+
+        The same as ``svc.verifiers.add(name, scopes)`` (kind ``other``, actor ``library``).
+        """
+        return self.verifiers.add(name, scopes)
 
     def verifier(self, api_key: str) -> Verifier:
-        """The active verifier holding ``api_key``. :raises DisclosureError: unknown."""
-        return self.cards.consent.verifier(api_key)
+        """The active verifier holding ``api_key``.
+
+        :raises DisclosureError: ``unknown_verifier``, ``verifier_suspended``.
+        """
+        return self.verifiers.by_key(api_key)
 
     def grant_consent(
         self,

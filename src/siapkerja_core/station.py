@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final, NamedTuple
 
 from attrs import field, frozen
@@ -36,9 +36,17 @@ from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.tokens import (
     ALPHABET,
     DEFAULT_PERIOD,
+    AccessClaims,
     Keyring,
     TokenError,
     verify_access,
+)
+from siapkerja_core.tokens.status_list import (
+    STATUS_SUSPENDED,
+    STATUS_VALID,
+    StatusListError,
+    StatusListToken,
+    verify_status_list,
 )
 
 __all__ = [
@@ -272,6 +280,14 @@ class OfflineStation:
     :param records: check-ins to start from (a restart: what an earlier
         export or a local store held), all for ``event_id``.
     :param synced: ids among ``records`` the service already has.
+    :param status_list: a status list token to start from (see
+        :meth:`update_status_list`).
+    :param require_status_list: refuse every code (``token.status_stale``)
+        while the station holds no status list. Once it holds one, the list's
+        age is always enforced.
+    :param status_max_age: the most seconds after its ``iat`` the station
+        relies on a list (default: the list's own ``ttl``; a smaller value
+        makes the station stricter, never laxer).
     """
 
     def __init__(
@@ -285,6 +301,9 @@ class OfflineStation:
         leeway_steps: int = 1,
         records: Iterable[CheckIn] = (),
         synced: Iterable[str] = (),
+        status_list: str | None = None,
+        require_status_list: bool = False,
+        status_max_age: int | None = None,
     ) -> None:
         self._keyring = keyring_public.public()
         self.event_id = event_id
@@ -296,6 +315,12 @@ class OfflineStation:
         self._synced: set[str] = set()
         self.absorb(records, synced=False)
         self.mark_synced(synced)
+        self.require_status_list = require_status_list
+        self.status_max_age = status_max_age
+        self._status: StatusListToken | None = None
+        self._status_fetched_at: datetime | None = None
+        if status_list is not None:
+            self.update_status_list(status_list)
 
     @property
     def keyring(self) -> Keyring:
@@ -306,10 +331,82 @@ class OfflineStation:
         """Trust a newer key set (e.g. from a fresh JWKS); its public part is kept."""
         self._keyring = keyring.public()
 
+    # --- the status list ---------------------------------------------------------------
+
+    def update_status_list(self, token: str) -> StatusListToken:
+        """Hold a freshly fetched status list (``GET /api/v1/status-lists/cards``).
+
+        Its signature is checked with the station's keyring (the same public
+        keys as access codes), and its ``iat`` and ``exp`` with the station's
+        clock; the fetch time is kept. A list older than the one held is
+        refused (a replayed old list must not undo a revocation).
+
+        :raises StatusListError: ``malformed``, ``forged``, ``expired`` (then the
+            list held before stays).
+        """
+        now = self._clock()
+        verified = verify_status_list(
+            self._keyring, token, now, leeway=self.period * max(1, self.leeway_steps)
+        )
+        held = self._status
+        if held is not None and verified.iat < held.iat:
+            raise StatusListError(
+                "expired", iat=verified.iat.isoformat(), exp=verified.exp.isoformat()
+            )
+        self._status = verified
+        self._status_fetched_at = now
+        return verified
+
+    @property
+    def status_list(self) -> StatusListToken | None:
+        """The status list held (verified), or ``None``."""
+        return self._status
+
+    @property
+    def status_fetched_at(self) -> datetime | None:
+        """When the held status list was taken in (the station's clock)."""
+        return self._status_fetched_at
+
+    def status_fresh_until(self) -> datetime | None:
+        """When the held list stops being relied on: its ``exp``, or ``iat`` plus the
+        station's ``status_max_age`` if earlier. ``None`` with no list."""
+        held = self._status
+        if held is None:
+            return None
+        limit = held.exp
+        age = held.ttl if self.status_max_age is None else min(held.ttl, self.status_max_age)
+        return min(limit, held.iat + timedelta(seconds=age))
+
+    def _check_status(self, claims: AccessClaims, now: datetime) -> None:
+        """Refuse a card the held list marks, or every card when the list is too old."""
+        held = self._status
+        if held is None:
+            if self.require_status_list:
+                raise TokenError("status_stale")
+            return
+        until = self.status_fresh_until()
+        assert until is not None
+        if now >= until:
+            raise TokenError("status_stale")
+        if claims.status_index >= held.status_list.size:
+            # A card newer than the list: the list cannot vouch for it.
+            raise TokenError("status_stale")
+        status = held.status_list.status(claims.status_index)
+        if status == STATUS_SUSPENDED:
+            raise TokenError("suspended")
+        if status != STATUS_VALID:
+            raise TokenError("revoked")
+
     def scan(self, token: str) -> CheckIn:
         """Verify an access code offline and record the card's first check-in at this event.
 
-        :raises TokenError: whatever :func:`verify_access` raises, or
+        With a status list held, the card's entry must be valid and the list
+        fresh (see :meth:`update_status_list`).
+
+        :raises TokenError: whatever :func:`verify_access` raises;
+            ``status_stale`` (no list while one is required, or the list is
+            older than its maximum age, or does not reach the card's index);
+            ``revoked`` or ``suspended`` (the card's entry in the list); or
             ``replayed`` (``first_at``: ISO 8601, UTC) if the card already
             checked in here — with this code or any other.
         """
@@ -317,6 +414,7 @@ class OfflineStation:
         claims = verify_access(
             self._keyring, token, self.event_id, now, self.period, self.leeway_steps
         )
+        self._check_status(claims, now)
         key = (claims.card_ref, self.event_id)
         first = self._records.get(key)
         if first is not None:

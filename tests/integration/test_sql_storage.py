@@ -644,7 +644,7 @@ def test_a_ciphertext_moved_to_another_row_does_not_decrypt(tmp_path: Path) -> N
 
 def _lookups() -> list[Any]:
     """Every lookup statement of the repositories, with parameters, as pytest params."""
-    from siapkerja_adapters.sql import accounts, cards, keyring, ledger, transaction
+    from siapkerja_adapters.sql import accounts, cards, keyring, ledger, status_list, transaction
 
     blob = b"\x00" * 32
     statements: list[tuple[str, sa.Executable, dict[str, Any]]] = [
@@ -674,6 +674,7 @@ def _lookups() -> list[Any]:
         ("check-in", ledger._CheckIns._GET, {"card_ref": 1, "event_id": "e"}),
         ("check-ins of an event", ledger._CheckIns._FOR, {"event_id": "e"}),
         ("keyring", keyring._Keyrings._GET, {}),
+        ("status list state", status_list._StatusLists._GET, {}),
         ("counter", SqlCounters._READ, {"key": "k"}),
         ("counter release", SqlCounters._RELEASE, {"b_key": "k", "window_ms": 1, "now_ms": 2}),
         ("scan", _SCAN, {"card_ref": 1}),
@@ -682,7 +683,7 @@ def _lookups() -> list[Any]:
         ("card holders: profiles", transaction._HOLDER_PROFILES, {"ids": ["a", "b"]}),
     ]
     statements += [
-        (f"card by {column}", stmt, {"value": 1 if column == "card_ref" else "x"})
+        (f"card by {column}", stmt, {"value": 1 if column in ("card_ref", "status_index") else "x"})
         for column, stmt in cards._Cards._BY.items()
     ]
     return [pytest.param(stmt, params, id=label) for label, stmt, params in statements]

@@ -555,6 +555,21 @@ def test_the_access_code_json_needs_a_signed_in_holder(browser: Browser) -> None
     assert response.status_code == 401
 
 
+def test_a_suspended_card_page_says_so_and_gives_no_code(
+    svc: Siapkerja, with_card: Browser
+) -> None:
+    with svc.storage.transaction() as tx:
+        (account_id,) = list(tx.accounts.ids(limit=10))
+    svc.suspend_card(account_id)
+    response = with_card.get("/kartu", params={"acara": "jobfair-jakarta-2026"})
+    assert response.status_code == 200
+    assert "sedang ditangguhkan" in text(with_card.page)
+    assert "data-access-url=" not in with_card.page
+    payload = with_card.client.get("/kartu/kode-akses.json", params={"purpose": "jobfair"})
+    assert payload.status_code == 400  # the pages' status for a refusal (the API's 403)
+    assert payload.json()["code"] == "card.suspended"
+
+
 def test_an_anonymous_scan_shows_the_public_profile_only(
     svc: Siapkerja, with_card: Browser
 ) -> None:
@@ -647,6 +662,36 @@ def test_the_history_lists_scans_and_withdraws_a_consent(
     assert "Persetujuan ditarik." in text(with_card.page)
     assert "Ditarik" in text(with_card.page)
     assert svc.consents(account.id)[0].withdrawn_at is not None
+
+
+def test_the_history_answers_consent_requests(svc: Siapkerja, with_card: Browser) -> None:
+    link = scan_path(with_card.page).rsplit("/", 1)[-1]  # the token the institution read
+    account = svc.login(EMAIL, PASSWORD)
+    blk, _ = svc.register_verifier("BLK Jakarta", ["blk"])
+    lpk, _ = svc.register_verifier("LPK Tak Dikenal", ["blk"])
+    asked = svc.prefill.request(link, blk, "Pelatihan Las 2026", ["contact"], essential=["nik"])
+    svc.prefill.request(link, lpk, "Pendataan")
+    with_card.get("/riwayat")
+    page = text(with_card.page)
+    assert "Permintaan persetujuan" in page
+    assert "NIK (wajib)" in page
+    assert "pelatihan las 2026" in page
+
+    decline = re.findall(r'action="(/riwayat/permintaan/[^"]+/tolak)"', with_card.page)
+    approve = re.findall(r'action="(/riwayat/permintaan/[^"]+/setujui)"', with_card.page)
+    assert len(decline) == len(approve) == 2
+    approve_blk = f"/riwayat/permintaan/{asked.id}/setujui"
+    (decline_lpk,) = [path for path in decline if asked.id not in path]
+    assert approve_blk in approve
+    with_card.submit(approve_blk)
+    assert "Persetujuan dicatat." in text(with_card.page)
+    assert svc.prefill.status(asked.id, blk).status == "approved"
+    assert svc.prefill.document(link, blk, "Pelatihan Las 2026")["nik"] == account.nik
+    with_card.submit(decline_lpk)
+    assert "Permintaan ditolak." in text(with_card.page)
+    assert "Tidak ada permintaan yang menunggu jawaban Anda." in text(with_card.page)
+    with_card.submit(decline_lpk)  # answered already: a message, not a 500
+    assert "sudah dijawab" in text(with_card.page)
 
 
 # --------------------------------------------------------------------------

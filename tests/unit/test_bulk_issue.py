@@ -190,7 +190,9 @@ def test_issued_cards_are_the_ones_issue_card_would_make(storage: Storage) -> No
     service.issue_cards()
     (record,) = all_cards(storage, [1])
     assert record is not None
-    assert attrs.asdict(record) | {"id": "", "number": "", "card_ref": 0} == {
+    assert 1 <= record.status_index < 2**17  # a random entry of the status list, never 0
+    random_fields = {"id": "", "number": "", "card_ref": 0, "status_index": 0}
+    assert attrs.asdict(record) | random_fields == {
         "id": "",
         "account_id": "acct-1",
         "number": "",
@@ -199,6 +201,8 @@ def test_issued_cards_are_the_ones_issue_card_would_make(storage: Storage) -> No
         "issued_at": NOW,
         "updated_at": NOW,
         "revoked_at": None,
+        "status_index": 0,
+        "suspended_at": None,
     }
     card = service.card("acct-1")
     assert card.siapkerja_id == record.number
@@ -261,3 +265,43 @@ def test_the_initial_profile_is_the_validated_one(
         contact=Contact(email=record.email, phone=record.phone),
         biodata=Biodata(sex=sex),  # type: ignore[arg-type]
     )
+
+
+class StatusDraws(Draws):
+    """As :class:`Draws`, but status-list indexes (draws below 2**17 - 1) come from a list."""
+
+    def __init__(self, refs: list[int], indexes: list[int]) -> None:
+        super().__init__(refs)
+        self._indexes = iter(indexes)
+
+    def randbelow(self, bound: int) -> int:
+        if bound == 2**17 - 1:
+            return next(self._indexes) - 1  # draw_status_index adds 1 (0 is never given)
+        return super().randbelow(bound)
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_a_taken_status_index_is_drawn_again(storage: Storage, bulk: bool) -> None:
+    populate(storage, [1, 2], [])
+    taken = CardRecord(
+        id="card-old",
+        account_id="acct-9",
+        number="SK-0000-0000-00X",
+        card_ref=7,
+        version=1,
+        issued_at=NOW,
+        updated_at=NOW,
+        status_index=500,
+    )
+    with storage.transaction() as tx:
+        tx.cards.add(taken)
+    # acct-1 draws index 500 (taken), acct-2 draws 600; acct-1 draws again: 700.
+    service = cards(storage, StatusDraws(list(range(100, 200)), [500, 600, 700]))
+    if bulk:
+        assert service.issue_cards().issued == 2
+    else:
+        for account_id in ("acct-1", "acct-2"):
+            with storage.transaction() as tx:
+                service.new_card(tx, account_id, NOW)
+    indexes = [card.status_index for card in all_cards(storage, [1, 2]) if card]
+    assert indexes == ([700, 600] if bulk else [600, 700])

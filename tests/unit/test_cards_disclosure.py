@@ -264,10 +264,11 @@ def test_unregistered_and_inactive_verifiers_are_refused(
         tx.verifiers.put(attrs.evolve(karirhub, active=False))
     with pytest.raises(DisclosureError) as info:
         svc.resolve(token, karirhub, purpose=PURPOSE)
-    assert info.value.full_code == "disclosure.unknown_verifier"
+    # An inactive verifier is a suspended one (docs/institutions.md): told so, not "unknown".
+    assert info.value.full_code == "disclosure.verifier_suspended"
     with pytest.raises(DisclosureError) as info:
         svc.verifier(api_key)
-    assert info.value.full_code == "disclosure.unknown_verifier"
+    assert info.value.full_code == "disclosure.verifier_suspended"
     with pytest.raises(DisclosureError):
         svc.grant_consent(account.id, karirhub.id, "lain")
     assert [e.audience for e in svc.access_log(account.id)] == []  # refused: nothing seen

@@ -159,11 +159,12 @@ def galih_data() -> dict[str, Any]:
             "marital_status": "belum_menikah",
             "religion": "islam",
             "headline": "IT Professional",
+            "occupation": None,
         },
         "contact": {"email": "galih.pambayun@example.com", "phone": "+62812999999999"},
         "ktp_address": address,
         "domicile_address": dict(address),
-        "skills": [{"name": name} for name in SKILLS],
+        "skills": [{"name": name, "esco_uri": None} for name in SKILLS],
         "languages": [{"name": "English", "level": "menengah"}],
         "work": [
             {
@@ -173,6 +174,7 @@ def galih_data() -> dict[str, Any]:
                 "end": None,
                 "location": "Indonesia",
                 "description": None,
+                "occupation": None,
             }
         ],
         "education": [

@@ -30,6 +30,7 @@ from siapkerja_core.tokens import (
     ACCESS_SALT,
     ALPHABET,
     LINK_ALGORITHM,
+    MAX_STATUS_INDEX,
     MAX_VERSION,
     MODE_ALPHANUMERIC,
     MODE_BYTE,
@@ -64,7 +65,11 @@ card_refs = st.integers(0, MAX_CARD)
 versions = st.integers(0, MAX_VERSION)
 
 LINK_PATTERN = re.compile(r"L-[0-9A-Z]{4}-[0-9A-Z]{13}-[0-9A-Z]{1,7}-[0-9A-Z]{32}")
-ACCESS_PATTERN = re.compile(r"A-[0-9A-Z]{4}-[0-9A-Z]{13}-[0-9A-Z]{8}-[0-9A-Z]{1,8}-[0-9A-Z]{103}")
+# A-, kid, card, purpose tag, low 20 bits of the step, status index, signature: no separators.
+ACCESS_PATTERN = re.compile(
+    r"A-[0-9A-Z]{4}[0-9A-Z]{13}[0-9A-Z]{8}[0-9A-Z]{4}[0-9A-Z]{1,6}[0-9A-Z]{103}"
+)
+INDEX = 0x1_2345  # a status index of a list of 131,072 entries: 4 symbols
 
 
 def seeded(seed: int):
@@ -80,8 +85,15 @@ def link_token(card_ref: int = CARD, version: int = 3, ring: Keyring = RING) -> 
     return mint_link(ring, card_ref, version)
 
 
-def access_token(card_ref: int = CARD, ring: Keyring = RING, now: datetime = NOW) -> str:
-    return mint_access(ring, card_ref, EVENT, now)
+def access_token(
+    card_ref: int = CARD, ring: Keyring = RING, now: datetime = NOW, index: int = INDEX
+) -> str:
+    return mint_access(ring, card_ref, EVENT, now, status_index=index)
+
+
+def access_fields(token: str) -> tuple[str, str, str, str, str, str]:
+    """kid, card, tag, step (low 20 bits), status index, signature."""
+    return token[2:6], token[6:19], token[19:27], token[27:31], token[31:-103], token[-103:]
 
 
 def crockford(text: str) -> int:
@@ -89,6 +101,16 @@ def crockford(text: str) -> int:
     for symbol in text:
         value = value * 32 + ALPHABET.index(symbol)
     return value
+
+
+def step_symbols(value: int) -> str:
+    """``value`` as a Crockford numeral without leading zeros (written independently)."""
+    text = ""
+    while True:
+        value, digit = divmod(value, 32)
+        text = ALPHABET[digit] + text
+        if not value:
+            return text
 
 
 def refused(call, *args) -> TokenError:
@@ -188,41 +210,86 @@ def test_link_url_and_back():
 # --- access tokens -----------------------------------------------------------------
 
 
+status_indexes = st.integers(0, MAX_STATUS_INDEX)
+
+
 @relaxed
-@given(card_refs, st.text(max_size=40), st.integers(0, 2**31))
-def test_access_round_trip_with_a_public_keyring(card_ref, purpose, seconds):
+@given(card_refs, st.text(max_size=40), st.integers(0, 2**34), status_indexes)
+def test_access_round_trip_with_a_public_keyring(card_ref, purpose, seconds, index):
     now = datetime.fromtimestamp(seconds, UTC)
-    token = mint_access(RING, card_ref, purpose, now)
+    token = mint_access(RING, card_ref, purpose, now, status_index=index)
     assert ACCESS_PATTERN.fullmatch(token)
+    assert len(token) == 134 + max(1, (index.bit_length() + 4) // 5) <= 140
     claims = verify_access(RING.public(), token, purpose, now)
-    assert claims == AccessClaims(card_ref, purpose_tag(purpose), seconds // 30, claims.kid)
+    assert claims == AccessClaims(
+        card_ref, purpose_tag(purpose), seconds // 30, claims.kid, status_index=index
+    )
     assert claims.kid == RING.signing_access_key.kid
+
+
+@relaxed
+@given(st.integers(0, 2**34), st.integers(-1, 1))
+def test_the_whole_step_comes_back_from_its_low_bits_across_every_wrap(seconds, drift):
+    """The code carries 20 bits of its step; the verifier's clock supplies the rest."""
+    minted = datetime.fromtimestamp(seconds, UTC)
+    token = mint_access(RING, CARD, EVENT, minted, status_index=INDEX)
+    checked_at = minted + timedelta(seconds=30 * drift)
+    assert verify_access(RING, token, EVENT, checked_at).step == seconds // 30
+
+
+def test_a_code_older_than_half_the_step_wrap_reads_as_forged_not_as_another_step():
+    token = access_token()
+    wrap = timedelta(seconds=30 * 2**20)  # about a year at 30 s
+    assert refused(verify_access, RING, token, EVENT, NOW + wrap / 4).code == "expired"
+    assert refused(verify_access, RING, token, EVENT, NOW + wrap).code == "forged"
+    assert refused(verify_access, RING, token, EVENT, NOW + wrap * 3 / 4).code == "forged"
 
 
 def test_access_layout_field_by_field():
     token = access_token()
-    mode, kid, card, tag, step, signature = token.split("-")
-    assert (mode, kid, tag) == ("A", RING.signing_access_key.kid, purpose_tag(EVENT))
+    kid, card, tag, step, index, signature = access_fields(token)
+    assert token[:2] == "A-"
+    assert (kid, tag) == (RING.signing_access_key.kid, purpose_tag(EVENT))
     assert crockford(card) == CARD
-    assert crockford(step) == int(NOW.timestamp()) // 30
+    assert crockford(step) == (int(NOW.timestamp()) // 30) % 2**20
+    assert crockford(index) == INDEX
     assert len(signature) == 103  # 512 bits + 3 zero bits
     assert signature[-1] in "08GR"
-    assert len(token) == 140
+    assert len(token) == 138  # was 140 before status indexes: separators and step bits went
     claims = verify_access(RING, token, EVENT, NOW)
     assert claims.issued_at() == datetime(2026, 11, 27, 9, 0, 0, tzinfo=UTC)
+    assert claims.status_index == INDEX
 
 
-def test_access_signature_is_plain_ed25519_over_salted_text():
+@pytest.mark.parametrize(
+    ("index", "length"), [(0, 135), (31, 135), (2**17 - 1, 138), (MAX_STATUS_INDEX, 140)]
+)
+def test_access_codes_stay_at_most_140_characters_and_one_version_6_m_qr(index, length):
+    token = mint_access(RING, MAX_CARD, EVENT, NOW, status_index=index)
+    assert len(token) == length <= 150
+    qr = segno.make_qr(qr_segments(token), error="m", boost_error=False)
+    assert (qr.version, qr.error, qr.is_micro) == (6, "M", False)
+
+
+def test_status_index_out_of_range_is_refused_at_minting():
+    for index in (-1, MAX_STATUS_INDEX + 1):
+        with pytest.raises(ValueError):
+            mint_access(RING, CARD, EVENT, NOW, status_index=index)
+
+
+def test_access_signature_is_plain_ed25519_over_salted_text_and_the_whole_step():
     token = access_token()
-    body, encoded = token.rsplit("-", 1)
+    body, encoded = token[:-103], token[-103:]
     signature = (crockford(encoded) >> 3).to_bytes(64, "big")
+    step = int(NOW.timestamp()) // 30
+    message = body.encode() + b"." + step_symbols(step).encode()
     public = Ed25519PublicKey.from_public_bytes(RING.signing_access_key.public_key)
-    public.verify(signature, ACCESS_SALT + b"\x00" + body.encode())  # raises if not
+    public.verify(signature, ACCESS_SALT + b"\x00" + message)  # raises if not
     algorithm = Ed25519Algorithm(ACCESS_SALT + b"\x00")
     key = RING.signing_access_key
-    assert algorithm.get_signature(key.private_key, body.encode()) == signature
-    assert ACCESS_ALGORITHM.verify_signature(key.public_key, body.encode(), signature)
-    assert not algorithm.verify_signature(key.public_key, body.encode() + b"x", signature)
+    assert algorithm.get_signature(key.private_key, message) == signature
+    assert ACCESS_ALGORITHM.verify_signature(key.public_key, message, signature)
+    assert not algorithm.verify_signature(key.public_key, body.encode(), signature)
 
 
 def test_purpose_tag_is_a_hash_not_the_text():
@@ -326,7 +393,9 @@ def assert_refused(verify, original: str, altered: str) -> None:
 
 
 link_tokens = st.builds(lambda c, v: mint_link(RING, c, v), card_refs, versions)
-access_tokens = st.builds(lambda c: mint_access(RING, c, EVENT, NOW), card_refs)
+access_tokens = st.builds(
+    lambda c, i: mint_access(RING, c, EVENT, NOW, status_index=i), card_refs, status_indexes
+)
 
 
 @settings(deadline=None, max_examples=1500)
@@ -400,7 +469,7 @@ def test_rotation_new_key_signs_old_keys_verify_retired_keys_fail():
     assert rotated.signing_link_key.kid not in {RING.signing_link_key.kid}
     new_link, new_access = link_token(ring=rotated), access_token(ring=rotated)
     assert new_link.split("-")[1] == rotated.signing_link_key.kid
-    assert new_access.split("-")[1] == rotated.signing_access_key.kid
+    assert access_fields(new_access)[0] == rotated.signing_access_key.kid
     # old tokens keep verifying; the old ring does not know the new keys
     assert verify_link(rotated, old_link).kid == RING.signing_link_key.kid
     assert verify_access(rotated.public(), old_access, EVENT, NOW)
@@ -563,6 +632,8 @@ def test_tokens_carry_no_readable_personal_data(card_ref):
         ("wrong_purpose", {}),
         ("replayed", {"first_at": "2026-11-27T09:00:10+00:00"}),
         ("no_key", {"kind": "access"}),
+        ("suspended", {}),
+        ("status_stale", {}),
     ],
 )
 def test_every_error_code_speaks_both_languages(code, params):
@@ -613,4 +684,4 @@ def test_qr_segments_shapes():
     assert qr_segments("") == [("", MODE_ALPHANUMERIC)]
     access = access_token()
     qr = segno.make_qr(qr_segments(access), error="m", boost_error=False)
-    assert qr.version <= 6  # an access code alone: 140 alphanumeric characters
+    assert qr.version <= 6  # an access code alone: 135-140 alphanumeric characters

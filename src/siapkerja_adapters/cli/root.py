@@ -17,8 +17,11 @@ from siapkerja_adapters.cli.db import db_app
 from siapkerja_adapters.cli.demo import demo
 from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
+from siapkerja_adapters.cli.prefill import prefill_app
 from siapkerja_adapters.cli.serve import serve
+from siapkerja_adapters.cli.status_list import status_list_app
 from siapkerja_adapters.cli.tokens import token_app
+from siapkerja_adapters.cli.verifiers import verifiers_app
 from siapkerja_adapters.cli.worker import worker
 
 __all__ = ["app"]
@@ -48,7 +51,8 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """SIAPkerja-ID tools: NIKs, the demo, the web server and SMS worker, tokens, keys, bulk, db.
+    """SIAPkerja-ID tools: NIKs, the demo, the web server and SMS worker, tokens, keys, bulk, db,
+    prefill.
 
     Alat SIAPkerja-ID: periksa NIK dan lainnya. Exit codes: 0 ok, 1 invalid
     input, 2 usage error.
@@ -71,3 +75,6 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(bulk_app, name="bulk")
 app.add_typer(db_app, name="db")
 app.add_typer(aki_app, name="aki")
+app.add_typer(verifiers_app, name="verifiers")
+app.add_typer(prefill_app, name="prefill")
+app.add_typer(status_list_app, name="status-list")

@@ -24,6 +24,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from siapkerja_adapters.memory.aki import AkiView, aki_table
+from siapkerja_adapters.memory.audit import AuditView
+from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
+from siapkerja_adapters.memory.status_list import StatusListView
 from siapkerja_adapters.memory.tables import (
     UNIQUE_FIELDS,
     VIEWS,
@@ -35,11 +38,12 @@ from siapkerja_core.ports import CardHolder, Hit, ScanSubject
 from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
 
+VIEWS["consent_requests"] = ConsentRequests  # a repository of its own module (prefill)
+
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
 
-
-# Repositories kept in modules of their own (one per capability), beside tables.VIEWS.
-_MORE_VIEWS: dict[str, type[View[Any]]] = {"aki": AkiView}
+VIEWS.setdefault("audit", AuditView)
+_VIEWS: dict[str, type[View[Any]]] = {**VIEWS, "status_list": StatusListView, "aki": AkiView}
 
 
 class _MemoryTransaction:
@@ -54,11 +58,14 @@ class _MemoryTransaction:
         self.overlays: dict[str, dict[Hashable, Any]] = {}
 
     def __getattr__(self, name: str) -> View[Any]:
-        view_class = VIEWS.get(name) or _MORE_VIEWS.get(name)
+        view_class = _VIEWS.get(name)
         if view_class is None:
             raise AttributeError(name)
         overlay = self.overlays[name] = {}
         view = view_class(self._tables[name], overlay)
+        bind = getattr(view, "bind", None)
+        if bind is not None:  # a repository that reads other tables through the transaction
+            bind(self)
         setattr(self, name, view)  # later accesses find the attribute directly
         return view
 
@@ -124,15 +131,21 @@ class MemoryStorage:
             "resets": Table(),
             "profiles": Table(),
             "cards": Table(
-                account=lambda c: c.account_id, ref=lambda c: c.card_ref, number=lambda c: c.number
+                account=lambda c: c.account_id,
+                ref=lambda c: c.card_ref,
+                number=lambda c: c.number,
+                status=lambda c: c.status_index,
             ),
             "verifiers": Table(key=lambda row: row[1]),
             "consents": Table(account=lambda c: c.account_id),
-            "access_log": Table(account=lambda r: r.account_id),
+            "access_log": Table(account=lambda r: r.account_id, verifier=lambda r: r.verifier_id),
             "check_ins": Table(event=lambda c: c.event_id),
             "keyring": Table(),
             "outbox": Table(),
             "aki": aki_table(),
+            "audit": Table(),
+            "consent_requests": consent_request_table(),
+            "status_list": Table(),
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

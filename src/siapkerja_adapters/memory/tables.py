@@ -9,6 +9,7 @@ reads its overlay first, then the table, and writes only into the overlay.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
@@ -236,6 +237,8 @@ class _Cards(View[CardRecord]):
     def add(self, record: CardRecord) -> None:
         if self.by_ref(record.card_ref) is not None or self.by_number(record.number):
             raise CardConflict(record.number)
+        if record.status_index is not None and self._first("status", record.status_index):
+            raise CardConflict(record.number)
         if self.get(record.account_id) is not None:
             raise ValueError(f"account {record.account_id!r} already has a card")
         self._put(record.id, record)
@@ -253,6 +256,11 @@ class _Cards(View[CardRecord]):
         return refused
 
     def put(self, record: CardRecord) -> None:
+        held = (
+            self._first("status", record.status_index) if record.status_index is not None else None
+        )
+        if held is not None and held.id != record.id:
+            raise CardConflict(record.number)
         self._put(record.id, record)
 
 
@@ -274,6 +282,16 @@ class _Verifiers(View[tuple[Verifier, str]]):
             raise KeyError(verifier.id)
         self._put(verifier.id, (verifier, row[1]))
 
+    def rekey(self, verifier_id: str, key_hash: str) -> None:
+        row = self._get(verifier_id)
+        if row is None:
+            raise KeyError(verifier_id)
+        self._put(verifier_id, (row[0], key_hash))
+
+    def list(self) -> builtins.list[Verifier]:
+        rows = (self._get(key) for key in set(self._table.rows) | set(self._overlay))
+        return sorted((r[0] for r in rows if r is not None), key=lambda v: (v.created_at, v.id))
+
 
 class _Consents(View[ConsentRecord]):
     def get(self, consent_id: str) -> ConsentRecord | None:
@@ -294,6 +312,13 @@ class _AccessLog(View[AccessRecord]):
     def for_account(self, account_id: str) -> list[AccessRecord]:
         found = (self._get(key) for key in self._keys("account", account_id))
         return sorted((r for r in found if r is not None), key=lambda r: (r.at, r.id))
+
+    def for_verifier(
+        self, verifier_id: str, *, since: datetime | None = None, limit: int = 100
+    ) -> list[AccessRecord]:
+        found = (self._get(key) for key in self._keys("verifier", verifier_id))
+        kept = (r for r in found if r is not None and (since is None or r.at >= since))
+        return sorted(kept, key=lambda r: (r.at, r.id), reverse=True)[:limit]
 
 
 class _CheckIns(View[CheckIn]):
@@ -376,3 +401,4 @@ VIEWS: dict[str, type[View[Any]]] = {
     "keyring": _Keyrings,
     "outbox": _Outbox,
 }
+# Repositories defined in their own modules register here (memory/__init__.py imports them).

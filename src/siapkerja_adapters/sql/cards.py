@@ -1,5 +1,5 @@
 """Profiles and cards in the ``sql`` storage: the encrypted profile documents and the
-card rows (unique number and QR reference), with their row conversions.
+card rows (unique number, QR reference and status-list index), with their row conversions.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class _Cards(_Repository):
     __slots__ = ()
     _BY: ClassVar = {
         column: select(sk.cards).where(_C[column] == bindparam("value"))
-        for column in ("account_id", "card_ref", "number")
+        for column in ("account_id", "card_ref", "number", "status_index")
     }
 
     def _one(self, column: str, value: object) -> CardRecord | None:
@@ -64,6 +64,8 @@ class _Cards(_Repository):
             return
         if self.by_ref(record.card_ref) is not None or self.by_number(record.number):
             raise CardConflict(record.number)
+        if record.status_index is not None and self._one("status_index", record.status_index):
+            raise CardConflict(record.number)
         if self.get(record.account_id) is not None:
             raise ValueError(f"account {record.account_id!r} already has a card")
         raise ValueError(f"card {record.id!r} exists")
@@ -79,6 +81,10 @@ class _Cards(_Repository):
         return [record for record in records if record.id not in inserted]
 
     def put(self, record: CardRecord) -> None:
+        if record.status_index is not None:
+            held = self._one("status_index", record.status_index)
+            if held is not None and held.id != record.id:
+                raise CardConflict(record.number)
         self._tx.run(self._storage.upserts["cards"], _card_params(record))
 
 
@@ -92,6 +98,8 @@ def _card_params(record: CardRecord) -> dict[str, Any]:
         "issued_at": record.issued_at,
         "updated_at": record.updated_at,
         "revoked_at": record.revoked_at,
+        "status_index": record.status_index,
+        "suspended_at": record.suspended_at,
     }
 
 
@@ -105,4 +113,6 @@ def _card(row: Any) -> CardRecord:
         issued_at=row.issued_at,
         updated_at=row.updated_at,
         revoked_at=row.revoked_at,
+        status_index=row.status_index,
+        suspended_at=row.suspended_at,
     )

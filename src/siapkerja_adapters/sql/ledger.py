@@ -4,7 +4,9 @@ check-ins of access-code scans in the ``sql`` storage.
 
 from __future__ import annotations
 
+import builtins
 import json
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
 from sqlalchemy import Row, bindparam, select, update
@@ -24,6 +26,12 @@ class _Verifiers(_Repository):
     _GET: ClassVar = select(sk.verifiers).where(_V.id == bindparam("value"))
     _BY_KEY: ClassVar = select(sk.verifiers).where(_V.key_hash == bindparam("value"))
     _UPDATE: ClassVar = update(sk.verifiers).where(_V.id == bindparam("b_id"))
+    _REKEY: ClassVar = (
+        update(sk.verifiers)
+        .where(_V.id == bindparam("b_id"))
+        .values(key_hash=bindparam("key_hash"))
+    )
+    _ALL: ClassVar = select(sk.verifiers).order_by(_V.created_at, _V.id)
 
     def get(self, verifier_id: str) -> Verifier | None:
         row = self._tx.run(self._GET, {"value": verifier_id}).first()
@@ -43,6 +51,13 @@ class _Verifiers(_Repository):
         if not self._tx.run(self._UPDATE, {**values, "b_id": verifier.id}).rowcount:
             raise KeyError(verifier.id)
 
+    def rekey(self, verifier_id: str, key_hash: str) -> None:
+        if not self._tx.run(self._REKEY, {"b_id": verifier_id, "key_hash": key_hash}).rowcount:
+            raise KeyError(verifier_id)
+
+    def list(self) -> builtins.list[Verifier]:
+        return [_verifier(row) for row in self._tx.run(self._ALL)]
+
 
 def _verifier_params(verifier: Verifier) -> dict[str, Any]:
     return {
@@ -51,6 +66,11 @@ def _verifier_params(verifier: Verifier) -> dict[str, Any]:
         "scopes": _json(sorted(verifier.scopes)),
         "created_at": verifier.created_at,
         "active": verifier.active,
+        "kind": verifier.kind.value,
+        "region_code": verifier.region_code,
+        "contact": verifier.contact,
+        "status": verifier.status.value,
+        "key_rotated_at": verifier.key_rotated_at,
     }
 
 
@@ -60,7 +80,11 @@ def _verifier(row: Row[Any]) -> Verifier:
         name=row.name,
         scopes=frozenset(json.loads(row.scopes)),
         created_at=row.created_at,
-        active=row.active,
+        kind=row.kind,
+        region_code=row.region_code,
+        contact=row.contact,
+        status=row.status,
+        key_rotated_at=row.key_rotated_at,
     )
 
 
@@ -129,31 +153,52 @@ def _access_params(record: AccessRecord) -> dict[str, Any]:
     }
 
 
+def _access_record(row: Row[Any]) -> AccessRecord:
+    return AccessRecord(
+        id=row.id,
+        account_id=row.account_id,
+        at=row.at,
+        audience=row.audience,
+        fields=tuple(json.loads(row.fields)),
+        channel=row.channel,
+        purpose=row.purpose,
+        verifier_id=row.verifier_id,
+        verifier_name=row.verifier_name,
+        viewer_account_id=row.viewer_account_id,
+    )
+
+
 class _AccessLog(_Repository):
     __slots__ = ()
     _FOR: ClassVar = (
         select(sk.access_log).where(_L.account_id == bindparam("account_id")).order_by(_L.at, _L.id)
+    )
+    # Newest first, on ix_sk_access_log_verifier_id_at.
+    _FOR_VERIFIER: ClassVar = (
+        select(sk.access_log)
+        .where(_L.verifier_id == bindparam("verifier_id"), _L.at >= bindparam("since"))
+        .order_by(_L.at.desc(), _L.id.desc())
+        .limit(bindparam("limit"))
     )
 
     def append(self, record: AccessRecord) -> None:
         self._tx.run(_LOG_INSERT, _access_params(record))
 
     def for_account(self, account_id: str) -> list[AccessRecord]:
-        return [
-            AccessRecord(
-                id=row.id,
-                account_id=row.account_id,
-                at=row.at,
-                audience=row.audience,
-                fields=tuple(json.loads(row.fields)),
-                channel=row.channel,
-                purpose=row.purpose,
-                verifier_id=row.verifier_id,
-                verifier_name=row.verifier_name,
-                viewer_account_id=row.viewer_account_id,
-            )
-            for row in self._tx.run(self._FOR, {"account_id": account_id})
-        ]
+        return [_access_record(row) for row in self._tx.run(self._FOR, {"account_id": account_id})]
+
+    def for_verifier(
+        self, verifier_id: str, *, since: datetime | None = None, limit: int = 100
+    ) -> list[AccessRecord]:
+        params = {
+            "verifier_id": verifier_id,
+            "since": since if since is not None else _EPOCH,
+            "limit": limit,
+        }
+        return [_access_record(row) for row in self._tx.run(self._FOR_VERIFIER, params)]
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 _K = sk.check_ins.c

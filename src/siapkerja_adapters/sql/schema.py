@@ -26,6 +26,9 @@ number                 ``uq_sk_cards_number``
 sessions of an account ``ix_sk_sessions_account_id``
 consents of an account ``ix_sk_consents_account_id_granted_at``
 ledger of an account   ``ix_sk_access_log_account_id_at``
+ledger of a verifier   ``ix_sk_access_log_verifier_id_at``
+audit by target/actor/ ``ix_sk_audit_target_id_at``, ``ix_sk_audit_actor_at``,
+time                   ``ix_sk_audit_at``
 check-ins of an event  ``ix_sk_check_ins_event_id_checked_in_at``
 verifier by key HMAC   ``uq_sk_verifiers_key_hash``
 AK/I by number         ``uq_sk_aki_registrations_number``
@@ -34,6 +37,8 @@ account                (partial unique: ``WHERE active``)
 AK/I of an office      ``ix_sk_aki_registrations_office_code_applied_at``
 AK/I of an account     ``ix_sk_aki_registrations_account_id_applied_at``
 due outbox messages    ``ix_sk_outbox_available_at``
+pending consent        ``ix_sk_consent_requests_account_id_status_created_at``
+requests of a holder
 everything else        the primary key
 =====================  =================================================
 """
@@ -72,9 +77,11 @@ __all__ = [
     "accounts",
     "aki_officers",
     "aki_registrations",
+    "audit",
     "cards",
     "challenges",
     "check_ins",
+    "consent_requests",
     "consents",
     "counters",
     "keyring",
@@ -85,10 +92,11 @@ __all__ = [
     "registrations",
     "resets",
     "sessions",
+    "status_lists",
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0004_aki"
+SCHEMA_REVISION: Final = "0007_aki"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -274,6 +282,9 @@ cards: Final = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+    Column("status_index", Integer, comment="entry in the published status list (random)"),
+    Column("suspended_at", UtcDateTime),
+    Index(None, "status_index", unique=True),
 )
 
 verifiers: Final = Table(
@@ -363,6 +374,37 @@ outbox: Final = Table(
 )
 """The durable SMS outbox (:class:`~siapkerja_core.records.OutboxMessage`)."""
 
+# --- institutions (0004_institutions) ------------------------------------------------------
+# The register's new fields, appended to the verifiers table here so that this revision's
+# additions stay in one place. ``active`` stays, written as ``status == "active"``.
+verifiers.append_column(
+    Column("kind", Text, nullable=False, server_default="other", comment="VerifierKind")
+)
+verifiers.append_column(Column("region_code", Text, comment="Kemendagri code"))
+verifiers.append_column(Column("contact", Text, comment="e-mail address or URL"))
+verifiers.append_column(
+    Column("status", Text, nullable=False, server_default="active", comment="VerifierStatus")
+)
+verifiers.append_column(Column("key_rotated_at", UtcDateTime))
+Index("ix_sk_access_log_verifier_id_at", access_log.c.verifier_id, access_log.c.at)
+
+audit: Final = Table(
+    "sk_audit",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("target_kind", Text, nullable=False),
+    Column("target_id", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False, comment="AES-GCM: reason, details"),
+    Index(None, "target_id", "at"),
+    Index(None, "actor", "at"),
+    Index(None, "at"),
+)
+"""The audit of administrative actions (:class:`~siapkerja_core.institutions.AuditRecord`),
+append-only; the reason and details may name people, so they are encrypted."""
+
 meta: Final = Table(
     "sk_meta",
     metadata,
@@ -379,8 +421,39 @@ ENCRYPTED_COLUMNS: Final = (
     (keyring, "name", "data"),
     (outbox, "id", "payload"),
     (meta, "name", "value"),
+    (audit, "id", "data"),
 )
 """(table, key column, ciphertext column): what ``reencrypt`` walks."""
+
+consent_requests: Final = Table(
+    "sk_consent_requests",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("verifier_id", Text, nullable=False),
+    Column("verifier_name", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("fields", Text, comment="JSON list, or NULL for the verifier's whole scope"),
+    Column("essential", Text, nullable=False, comment="JSON list"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("decided_at", UtcDateTime),
+    Column("consent_id", Text),
+    Column("granted_fields", Text, comment="JSON list, or NULL"),
+    Index(None, "account_id", "status", "created_at"),
+)
+"""Institutions' requests for a holder's consent (``siapkerja_core.prefill.ConsentRequest``)."""
+status_lists: Final = Table(
+    "sk_status_lists",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False, comment="entries: a power of two, only grows"),
+    Column("allocated", BigInteger, nullable=False, comment="indexes handed out"),
+    Column("revision", BigInteger, nullable=False, comment="bumped by every status change"),
+)
+"""The card status list's state (:class:`~siapkerja_core.ports.StatusListState`); the
+statuses themselves are the cards' ``revoked_at`` / ``suspended_at`` at ``status_index``."""
 
 # --- use 1: the AK/I (kartu kuning) ---------------------------------------------------------
 

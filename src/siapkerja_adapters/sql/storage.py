@@ -127,6 +127,8 @@ _SCAN: Final = (
         _C.issued_at,
         _C.updated_at,
         _C.revoked_at,
+        _C.status_index,
+        _C.suspended_at,
         _A.pii.label("a_pii"),
         _A.password_hash.label("a_password_hash"),
         _A.created_at.label("a_created_at"),
@@ -239,6 +241,7 @@ class SqlStorage:
             "cards": insert(sk.cards).on_conflict_do_nothing().returning(_C.id),
             "check_ins": insert(sk.check_ins).on_conflict_do_nothing().returning(_K.event_id),
             "meta": insert(sk.meta).on_conflict_do_nothing().returning(sk.meta.c.name),
+            "status_lists": insert(sk.status_lists).on_conflict_do_nothing(),
         }
         self._profile_cache: Callable[[str, bytes, bytes], Profile] = functools.lru_cache(
             maxsize=4096

@@ -25,11 +25,14 @@ from siapkerja_adapters.sql.accounts import (
     _Sessions,
 )
 from siapkerja_adapters.sql.aki import _Aki
+from siapkerja_adapters.sql.audit import SqlAudit
 from siapkerja_adapters.sql.base import _context, _storage_error, logger
 from siapkerja_adapters.sql.cards import _C, _card, _Cards, _Profiles
+from siapkerja_adapters.sql.consent_requests import ConsentRequests
 from siapkerja_adapters.sql.keyring import _Keyrings
 from siapkerja_adapters.sql.ledger import _AccessLog, _CheckIns, _Consents, _Verifiers
 from siapkerja_adapters.sql.outbox import _Outbox
+from siapkerja_adapters.sql.status_list import _StatusLists
 from siapkerja_core.ports import CardHolder
 from siapkerja_core.records import AccountRecord
 
@@ -132,6 +135,18 @@ class SqlTransaction:
     @functools.cached_property
     def aki(self) -> _Aki:
         return _Aki(self)
+
+    @functools.cached_property
+    def audit(self) -> SqlAudit:
+        return SqlAudit(self)
+
+    @functools.cached_property
+    def consent_requests(self) -> ConsentRequests:
+        return ConsentRequests(self)
+
+    @functools.cached_property
+    def status_list(self) -> _StatusLists:
+        return _StatusLists(self)
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """The existing accounts among ``account_ids``, once each, with their cards and profiles.

@@ -51,6 +51,7 @@ if (
 
 from siapkerja_adapters.connect import connect  # noqa: E402
 from siapkerja_adapters.web.api import api_router, create_api_app  # noqa: E402
+from siapkerja_adapters.web.api.prefill import schema_route  # noqa: E402
 from siapkerja_adapters.web.api.routing import any_character  # noqa: E402
 from siapkerja_adapters.web.fast_scan import AnonymousScanRoute  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
@@ -218,6 +219,7 @@ def create_app(
         # application with its OpenAPI document at /api/v1/openapi.json.
         any_character(Mount("/api", app=create_api_app(service, threads, scan_threads))),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
+        schema_route(),  # the prefill document's JSON Schema
     ]
     if prefix:
         routes = [any_character(Mount(prefix, routes=routes))]

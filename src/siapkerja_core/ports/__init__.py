@@ -9,11 +9,14 @@ is checked by the same contract suite in ``tests/contract``.
 Modules: :mod:`~siapkerja_core.ports.messaging` (SMS),
 :mod:`~siapkerja_core.ports.registry` (Dukcapil),
 :mod:`~siapkerja_core.ports.repositories` and :mod:`~siapkerja_core.ports.storage`
-(the unit of work), :mod:`~siapkerja_core.ports.counters`; every name is
+(the unit of work), :mod:`~siapkerja_core.ports.status_list` (the card status
+list's state), :mod:`~siapkerja_core.ports.counters`; every name is
 importable from ``siapkerja_core.ports``.
 """
 
 from siapkerja_core.ports.aki import AkiConflict, AkiRepository
+from siapkerja_core.ports.audit import AuditRepository
+from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.counters import Counters, Hit
 from siapkerja_core.ports.messaging import (
     MessageSender,
@@ -46,6 +49,7 @@ from siapkerja_core.ports.repositories import (
     StorageError,
     VerifierRepository,
 )
+from siapkerja_core.ports.status_list import StatusListRepository, StatusListState
 from siapkerja_core.ports.storage import (
     CardHolder,
     ScanSubject,
@@ -59,6 +63,7 @@ __all__ = [
     "AccountRepository",
     "AkiConflict",
     "AkiRepository",
+    "AuditRepository",
     "CardConflict",
     "CardHolder",
     "CardRepository",
@@ -66,6 +71,7 @@ __all__ = [
     "CheckInConflict",
     "CheckInRepository",
     "ConsentRepository",
+    "ConsentRequestRepository",
     "Counters",
     "FieldMatch",
     "Hit",
@@ -81,6 +87,8 @@ __all__ = [
     "SentMessage",
     "SessionRepository",
     "SmsDeliveryError",
+    "StatusListRepository",
+    "StatusListState",
     "Storage",
     "StorageError",
     "Transaction",

@@ -7,6 +7,7 @@ storage surfaces in the core.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
@@ -182,7 +183,8 @@ class ProfileRepository(Protocol):
 
 
 class CardConflict(Exception):
-    """A card with the same ``number`` or ``card_ref`` exists (random draws collided): retry."""
+    """A card with the same ``number``, ``card_ref`` or ``status_index`` exists (random draws
+    collided): retry."""
 
 
 class CardRepository(Protocol):
@@ -195,14 +197,14 @@ class CardRepository(Protocol):
     def by_number(self, number: str) -> CardRecord | None: ...
 
     def add(self, record: CardRecord) -> None:
-        """Insert a card. :raises CardConflict: the number or card_ref is taken."""
+        """Insert a card. :raises CardConflict: the number, card_ref or status_index is taken."""
         ...
 
     def add_many(self, records: Sequence[CardRecord]) -> list[CardRecord]:
         """Insert new cards at once (bulk issuance); return those that did not go in.
 
         A card is left out, not raised, when ``add`` would refuse it (its
-        number or ``card_ref`` taken, its id or its account already holding
+        number, ``card_ref`` or ``status_index`` taken, its id or its account already holding
         one): the caller adds those one by one to learn why.
         """
         ...
@@ -221,7 +223,17 @@ class VerifierRepository(Protocol):
 
     def add(self, verifier: Verifier, key_hash: str) -> None: ...
 
-    def put(self, verifier: Verifier) -> None: ...
+    def put(self, verifier: Verifier) -> None:
+        """Replace the verifier with the same ``id``, keeping its key hash."""
+        ...
+
+    def rekey(self, verifier_id: str, key_hash: str) -> None:
+        """Replace the verifier's key hash: the old key stops matching at once."""
+        ...
+
+    def list(self) -> builtins.list[Verifier]:
+        """Every verifier (retired ones included), oldest first."""
+        ...
 
 
 class ConsentRepository(Protocol):
@@ -241,6 +253,12 @@ class AccessLogRepository(Protocol):
 
     def for_account(self, account_id: str) -> list[AccessRecord]:
         """The holder's ledger, oldest first."""
+        ...
+
+    def for_verifier(
+        self, verifier_id: str, *, since: datetime | None = None, limit: int = 100
+    ) -> list[AccessRecord]:
+        """What one institution asked for, newest first: at most ``limit``, from ``since`` on."""
         ...
 
 

@@ -12,6 +12,8 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from siapkerja_core.ports.aki import AkiRepository
+from siapkerja_core.ports.audit import AuditRepository
+from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.repositories import (
     AccessLogRepository,
     AccountRepository,
@@ -27,6 +29,7 @@ from siapkerja_core.ports.repositories import (
     SessionRepository,
     VerifierRepository,
 )
+from siapkerja_core.ports.status_list import StatusListRepository
 from siapkerja_core.records import (
     AccessRecord,
     AccountRecord,
@@ -131,6 +134,15 @@ class Transaction(Protocol):
 
     @property
     def aki(self) -> AkiRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def consent_requests(self) -> ConsentRequestRepository: ...
+
+    @property
+    def status_list(self) -> StatusListRepository: ...
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """Each existing account among ``account_ids`` with its card and profile (bulk jobs).

@@ -34,7 +34,8 @@ never changes, even when Dukcapil later corrects the date it encodes.
 
 Modules: :mod:`~siapkerja_core.profile.errors`, :mod:`~siapkerja_core.profile.enums`,
 :mod:`~siapkerja_core.profile.dates`, :mod:`~siapkerja_core.profile.personal`,
-:mod:`~siapkerja_core.profile.career`, :mod:`~siapkerja_core.profile.photo`,
+:mod:`~siapkerja_core.profile.career`, :mod:`~siapkerja_core.profile.codes` (labour codes),
+:mod:`~siapkerja_core.profile.photo`,
 :mod:`~siapkerja_core.profile.model`, :mod:`~siapkerja_core.profile.lengths` (and the
 parsing helpers in :mod:`~siapkerja_core.profile.fields`); every public name is importable from
 ``siapkerja_core.profile``.
@@ -47,6 +48,14 @@ from siapkerja_core.profile.career import (
     Language,
     Skill,
     WorkExperience,
+)
+from siapkerja_core.profile.codes import (
+    ESCO_OCCUPATION_PREFIX,
+    ESCO_SKILL_PREFIX,
+    OccupationCode,
+    parse_esco_uri,
+    parse_isco08,
+    parse_kbji,
 )
 from siapkerja_core.profile.dates import (
     MAX_YEAR,
@@ -103,6 +112,8 @@ from siapkerja_core.profile.photo import (
 
 __all__ = [
     "DEFAULT_PUBLISHED",
+    "ESCO_OCCUPATION_PREFIX",
+    "ESCO_SKILL_PREFIX",
     "MAX_DESCRIPTION_LENGTH",
     "MAX_ITEMS",
     "MAX_LINE_LENGTH",
@@ -132,6 +143,7 @@ __all__ = [
     "Language",
     "LanguageLevel",
     "MaritalStatus",
+    "OccupationCode",
     "Photo",
     "Profile",
     "ProfileError",
@@ -145,5 +157,8 @@ __all__ = [
     "WorkExperience",
     "YearMonth",
     "check_against_nik",
+    "parse_esco_uri",
+    "parse_isco08",
+    "parse_kbji",
     "sniff_image_type",
 ]

@@ -11,6 +11,7 @@ import attrs
 from attrs import field, frozen
 
 from siapkerja_core.i18n import text
+from siapkerja_core.profile.codes import OccupationCode, check_esco_skill, to_esco_skill
 from siapkerja_core.profile.dates import (
     MAX_YEAR,
     MIN_YEAR,
@@ -28,6 +29,7 @@ from siapkerja_core.profile.fields import (
     _clean_optional_line,
     _clean_optional_text,
     _enum_field,
+    _instance_of,
     _int_between,
     _lenient,
     _text,
@@ -52,9 +54,14 @@ __all__ = ["Achievement", "Certificate", "Education", "Language", "Skill", "Work
 
 @frozen(kw_only=True)
 class Skill:
-    """*Keahlian*: one skill, e.g. ``"Object-oriented Programming (OOP)"``."""
+    """*Keahlian*: one skill, e.g. ``"Object-oriented Programming (OOP)"``.
+
+    ``esco_uri`` optionally names the ESCO skill it is
+    (``http://data.europa.eu/esco/skill/<uuid>``; format checked only).
+    """
 
     name: str = field(converter=_clean_line, validator=_text(MAX_TERM_LENGTH))
+    esco_uri: str | None = field(default=None, converter=to_esco_skill, validator=check_esco_skill)
 
 
 @frozen(kw_only=True)
@@ -100,6 +107,10 @@ class WorkExperience:
         converter=_clean_optional_text,
         validator=_text(MAX_DESCRIPTION_LENGTH, optional=True, multiline=True),
     )
+    occupation: OccupationCode | None = field(
+        default=None, validator=_instance_of(OccupationCode, optional=True)
+    )
+    """The job's KBJI 2014 / ISCO-08 / ESCO codes, when known (hubs match on them)."""
 
     @property
     def current(self) -> bool:

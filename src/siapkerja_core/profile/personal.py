@@ -19,6 +19,7 @@ from siapkerja_core.contact import (
     normalize_email,
     normalize_phone,
 )
+from siapkerja_core.profile.codes import OccupationCode
 from siapkerja_core.profile.dates import MIN_YEAR
 from siapkerja_core.profile.enums import MaritalStatus, Religion, Sex
 from siapkerja_core.profile.errors import ProfileError, _invalid, _invalid_because, _Reason
@@ -26,6 +27,7 @@ from siapkerja_core.profile.fields import (
     _checked_by,
     _clean_optional_line,
     _enum_field,
+    _instance_of,
     _lenient,
     _text,
     _to_marital_status,
@@ -104,6 +106,10 @@ class Biodata:
         converter=_clean_optional_line,
         validator=_text(MAX_LINE_LENGTH, optional=True),
     )
+    occupation: OccupationCode | None = field(
+        default=None, validator=_instance_of(OccupationCode, optional=True)
+    )
+    """The codes of the headline's (or the sought) occupation, when known."""
 
 
 # --------------------------------------------------------------------------

@@ -14,6 +14,9 @@ the record (:mod:`siapkerja_core.records`), not in the service.
 * :mod:`~siapkerja_core.services.keys` — the signing keyring
 * :mod:`~siapkerja_core.services.scanning` — QR codes, scans, check-ins, station sync
 * :mod:`~siapkerja_core.services.consent` — verifiers, consent, the access ledger
+* :mod:`~siapkerja_core.services.institutions` — the register of institutions, the audit
+* :mod:`~siapkerja_core.services.prefill` — consent requests and prefill documents (``svc.prefill``)
+* :mod:`~siapkerja_core.services.status_list` — status-list indexes, suspension, the published list
 
 :class:`JourneyServices` and :class:`CardServices` wire each half together;
 the facade (:class:`siapkerja_core.Siapkerja`) builds them on first use.

@@ -10,11 +10,14 @@ when and for what (Pasal 32).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from siapkerja_core.disclosure import DisclosureError, Verifier, normalize_purpose, scope_fields
-from siapkerja_core.events import AccessGranted, ConsentChanged
+from siapkerja_core.events import ConsentChanged
+from siapkerja_core.ports import Transaction
 from siapkerja_core.records import AccessRecord, ConsentRecord
 from siapkerja_core.services.context import ServiceContext
+from siapkerja_core.services.institutions import Institutions, usable_verifier
 from siapkerja_core.services.profiles import Profiles
 
 __all__ = ["Consent"]
@@ -31,33 +34,17 @@ class Consent:
         self.ctx = ctx
         self.profiles = profiles
 
-    def _key_hash(self, api_key: str) -> str:
-        return self.ctx.mac("verifier", api_key)
-
     def register_verifier(self, name: str, scopes: Iterable[str]) -> tuple[Verifier, str]:
-        """Register an institution; returns it and its API key (shown once, stored hashed)."""
-        verifier = Verifier(
-            id=self.ctx.new_id(), name=name, scopes=frozenset(scopes), created_at=self.ctx.clock()
-        )
-        api_key = "skv_" + self.ctx.entropy.token_bytes(24).hex()
-        with self.ctx.storage.transaction() as tx:
-            tx.verifiers.add(verifier, self._key_hash(api_key))
-        self.ctx.emit(
-            AccessGranted(
-                occurred_at=verifier.created_at,
-                verifier_id=verifier.id,
-                scopes=tuple(sorted(verifier.scopes)),
-            )
-        )
-        return verifier, api_key
+        """Register an institution; returns it and its API key (shown once, stored hashed).
+
+        The register itself is :class:`~siapkerja_core.services.institutions.Institutions`
+        (``svc.verifiers``), which also records the action in the audit.
+        """
+        return Institutions(self.ctx).add(name, scopes)
 
     def verifier(self, api_key: str) -> Verifier:
-        """The active verifier holding ``api_key``."""
-        with self.ctx.storage.transaction() as tx:
-            found = tx.verifiers.by_key(self._key_hash(str(api_key)))
-        if found is None or not found.active:
-            raise DisclosureError("unknown_verifier")
-        return found
+        """The active verifier holding ``api_key`` (``disclosure.verifier_suspended`` if not)."""
+        return Institutions(self.ctx).by_key(str(api_key))
 
     def grant_consent(
         self,
@@ -69,30 +56,49 @@ class Consent:
         purpose = normalize_purpose(purpose)
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
-            account = self.profiles.account(tx, account_id)
-            verifier = tx.verifiers.get(verifier_id)
-            if verifier is None or not verifier.active:
-                raise DisclosureError("unknown_verifier")
-            chosen = None if fields is None else frozenset(fields) & scope_fields(verifier.scopes)
-            record = ConsentRecord(
-                id=self.ctx.new_id(),
-                account_id=account.id,
-                verifier_id=verifier.id,
-                purpose=purpose,
-                fields=chosen,
-                granted_at=now,
-            )
-            tx.consents.put(record)
+            record = self.record_consent(tx, account_id, verifier_id, purpose, fields, now)
+        self.consent_granted(record)
+        return record
+
+    def record_consent(
+        self,
+        tx: Transaction,
+        account_id: str,
+        verifier_id: str,
+        purpose: str,
+        fields: Iterable[str] | None,
+        now: datetime,
+    ) -> ConsentRecord:
+        """Write the consent of :meth:`grant_consent` inside ``tx`` (``purpose`` normalised).
+
+        For a use case that records a consent together with other writes (an
+        approved consent request); it calls :meth:`consent_granted` after the commit.
+        """
+        account = self.profiles.account(tx, account_id)
+        verifier = usable_verifier(tx.verifiers.get(verifier_id))
+        chosen = None if fields is None else frozenset(fields) & scope_fields(verifier.scopes)
+        record = ConsentRecord(
+            id=self.ctx.new_id(),
+            account_id=account.id,
+            verifier_id=verifier.id,
+            purpose=purpose,
+            fields=chosen,
+            granted_at=now,
+        )
+        tx.consents.put(record)
+        return record
+
+    def consent_granted(self, record: ConsentRecord) -> None:
+        """Announce a committed consent (the ``ConsentChanged`` event)."""
         self.ctx.emit(
             ConsentChanged(
-                occurred_at=now,
-                account_id=account_id,
+                occurred_at=record.granted_at,
+                account_id=record.account_id,
                 consent_id=record.id,
-                verifier_id=verifier_id,
+                verifier_id=record.verifier_id,
                 granted=True,
             )
         )
-        return record
 
     def withdraw_consent(self, account_id: str, consent_id: str) -> ConsentRecord:
         now = self.ctx.clock()

@@ -15,14 +15,15 @@ import hashlib
 import hmac
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import attrs
 
 from siapkerja_core.disclosure import ProfileView
 from siapkerja_core.events import DomainEvent
+from siapkerja_core.institutions import AuditRecord
 from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.ports import Storage, Transaction
@@ -42,6 +43,7 @@ __all__ = [
     "whole_seconds",
 ]
 
+_AUDIT_SERIAL: Final = itertools.count()
 DAY: Final = timedelta(days=1)
 HOUR: Final = timedelta(hours=1)
 
@@ -124,6 +126,46 @@ class ServiceContext:
             )
         )
         return Session(token=token, account_id=account_id, expires_at=expires_at)
+
+    def record_admin_action(
+        self,
+        tx: Transaction,
+        *,
+        actor: str,
+        action: str,
+        target_kind: str,
+        target_id: str,
+        reason: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> AuditRecord:
+        """Append an administrative action to the audit, inside the caller's transaction.
+
+        Call it in the same ``with storage.transaction() as tx`` block as the
+        change it records: both commit, or neither does. ``actor`` is who
+        acted (``verifier:<id>``, ``cli:<user>``, ``library``); ``action`` a
+        dotted name (``event.create``); ``details`` small JSON values, never
+        a secret.
+
+        :raises InstitutionError: ``institution.invalid_actor`` or
+            ``invalid_audit`` (an action, target or detail of the wrong shape).
+        """
+        at = self.clock()
+        # Time first, then this process's serial: ids sort in the order records were
+        # written even within one clock tick (lists are newest first by (at, id)).
+        micros = int(at.timestamp() * 1_000_000)
+        serial = next(_AUDIT_SERIAL) % 0x1000000
+        record = AuditRecord(
+            id=f"{micros:014x}-{serial:06x}-{self.entropy.token_bytes(5).hex()}",
+            at=at,
+            actor=actor,
+            action=action,
+            target_kind=target_kind,
+            target_id=target_id,
+            reason=reason,
+            details=details,
+        )
+        tx.audit.append(record)
+        return record
 
 
 class ViewCache:

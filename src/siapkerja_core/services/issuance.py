@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Final
 
+import attrs
 from attrs import frozen
 
 from siapkerja_core.completeness import ProfileIncomplete, completeness, is_complete
@@ -25,8 +26,10 @@ from siapkerja_core.render.card import Card
 from siapkerja_core.services.context import CardState, ServiceContext
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
+from siapkerja_core.services.status_list import draw_status_index, reserve_status_indexes
 from siapkerja_core.siapkerja_id import new_siapkerja_id
 from siapkerja_core.tokens import Keyring, link_url, mint_link
+from siapkerja_core.tokens.status_list import MIN_STATUS_LIST_SIZE
 
 __all__ = ["ISSUE_BATCH_SIZE", "BulkIssueReport", "Issuance"]
 
@@ -86,6 +89,11 @@ class Issuance:
             if card is None:
                 card = self.new_card(tx, account.id, now)
             else:
+                if card.status_index is None:  # stored outside issuance: give it its entry
+                    size = reserve_status_indexes(tx, 1)
+                    card = self._with_index(tx, card, size)
+                if card.revoked_at is not None:
+                    tx.status_list.touch()  # its entry goes back to valid
                 card = card.reissued(now)
                 tx.cards.put(card)
         self.cards.invalidate(card.card_ref)
@@ -99,8 +107,11 @@ class Issuance:
         )
         return self.card_image(card, profile, ring)
 
-    def draw_card(self, account_id: str, now: datetime) -> CardRecord:
-        """A new card record with a random number and ``card_ref`` (not stored yet)."""
+    def draw_card(
+        self, account_id: str, now: datetime, status_list_size: int = MIN_STATUS_LIST_SIZE
+    ) -> CardRecord:
+        """A new card record with a random number, ``card_ref`` and status-list index
+        (drawn from a list of ``status_list_size`` entries; not stored yet)."""
         return CardRecord(
             id=self.ctx.new_id(),
             account_id=account_id,
@@ -109,13 +120,29 @@ class Issuance:
             version=1,
             issued_at=now,
             updated_at=now,
+            status_index=draw_status_index(self.ctx.entropy, status_list_size),
         )
 
-    def new_card(self, tx: Transaction, account_id: str, now: datetime) -> CardRecord:
+    def new_card(
+        self, tx: Transaction, account_id: str, now: datetime, status_list_size: int | None = None
+    ) -> CardRecord:
+        """Store a new card, drawing again on a collision; reserves its index unless the
+        caller already did (``status_list_size``)."""
+        size = status_list_size or reserve_status_indexes(tx, 1)
         for _ in range(_MAX_DRAWS):
-            record = self.draw_card(account_id, now)
+            record = self.draw_card(account_id, now, size)
             try:
                 tx.cards.add(record)
+            except CardConflict:
+                continue
+            return record
+        raise CardError("exhausted")
+
+    def _with_index(self, tx: Transaction, card: CardRecord, size: int) -> CardRecord:
+        for _ in range(_MAX_DRAWS):
+            record = attrs.evolve(card, status_index=draw_status_index(self.ctx.entropy, size))
+            try:
+                tx.cards.put(record)
             except CardConflict:
                 continue
             return record
@@ -163,7 +190,7 @@ class Issuance:
                 # A holder's profile is decoded only when it has no card yet, and
                 # dropped before the next one: a batch never holds them all.
                 outcome: dict[str, str] = {}
-                drawn: list[CardRecord] = []
+                issuing: list[str] = []
                 for holder in tx.card_holders(batch):
                     account = holder.account
                     if not account.active:
@@ -174,11 +201,14 @@ class Issuance:
                         outcome[account.id] = "incomplete"
                     else:
                         outcome[account.id] = "issued"
-                        drawn.append(self.draw_card(account.id, now))
+                        issuing.append(account.id)
+                size = reserve_status_indexes(tx, len(issuing)) if issuing else 0
+                drawn = [self.draw_card(account_id, now, size) for account_id in issuing]
                 # One write for the batch; a card whose random number or reference
-                # collided (about 2^-50 each) is drawn again, one by one.
+                # collided (about 2^-50 each), or whose status index is taken (at
+                # most one in two), is drawn again, one by one.
                 for refused in tx.cards.add_many(drawn):
-                    self.new_card(tx, refused.account_id, now)
+                    self.new_card(tx, refused.account_id, now, size)
             counted: set[str] = set()
             for account_id in batch:  # an id given twice: the second finds the card issued
                 kind = outcome.get(account_id)
@@ -205,7 +235,8 @@ class Issuance:
             after = page[-1]
 
     def card(self, account_id: str) -> Card:
-        """The account's current card (raises ``card.no_card`` before the first issue)."""
+        """The account's current card (raises ``card.no_card`` before the first issue,
+        ``card.revoked`` / ``card.suspended`` while it cannot be used)."""
         with self.ctx.storage.transaction() as tx:
             account = self.profiles.account(tx, account_id)
             record = tx.cards.get(account.id)
@@ -215,6 +246,8 @@ class Issuance:
             ring = self.keys.current.in_transaction(tx)
         if not record.active:
             raise CardError("revoked")
+        if record.suspended_at is not None:
+            raise CardError("suspended")
         return self.card_image(record, profile, ring)
 
     def rotate_card(self, account_id: str) -> CardRecord:
@@ -237,6 +270,8 @@ class Issuance:
             record = tx.cards.get(self.profiles.account(tx, account_id).id)
             if record is None:
                 raise CardError("no_card")
+            if record.revoked_at is None:
+                tx.status_list.touch()  # the published list must say so at once
             record = record.revoked(now)
             tx.cards.put(record)
         self.cards.invalidate(record.card_ref)

@@ -45,6 +45,7 @@ from siapkerja_core.records import (
 )
 from siapkerja_core.render.qr import make_qr, qr_png, qr_svg, qr_terminal
 from siapkerja_core.services.context import CardState, ServiceContext
+from siapkerja_core.services.institutions import usable_verifier
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.station import CheckIn, merge_check_ins
@@ -150,6 +151,8 @@ class Scanning:
             raise CardError("no_card")
         if not record.active:
             raise CardError("revoked")
+        if record.suspended_at is not None:
+            raise CardError("suspended")
         if mode == "link":
             token = mint_link(ring, record.card_ref, record.version)
             url = link_url(self.cards.base_url, token)
@@ -169,7 +172,14 @@ class Scanning:
         if not purpose:
             raise CardError("purpose_required")
         now = self.ctx.clock()
-        token = mint_access(ring, record.card_ref, purpose, now, period=self.cards.access_period)
+        token = mint_access(
+            ring,
+            record.card_ref,
+            purpose,
+            now,
+            period=self.cards.access_period,
+            status_index=record.status_index or 0,
+        )
         step_end = (int(now.timestamp()) // self.cards.access_period + 1) * self.cards.access_period
         return CardQr(
             mode="access",
@@ -291,6 +301,8 @@ class Scanning:
         subject = self.ctx.storage.scan_subject(card_ref)
         if subject is None or not subject.card.active or not subject.account.active:
             raise TokenError("revoked")
+        if subject.card.suspended_at is not None:
+            raise TokenError("suspended")
         return subject
 
     def _fresh_ring(self, stamp: str | None, ring: Keyring) -> Keyring:
@@ -323,9 +335,7 @@ class Scanning:
             )
         if isinstance(viewer, Verifier):
             assert tx is not None  # resolve() opens one for verifiers
-            registered = tx.verifiers.get(viewer.id)
-            if registered is None or not registered.active:
-                raise DisclosureError("unknown_verifier")
+            registered = usable_verifier(tx.verifiers.get(viewer.id))
             if not purpose:
                 raise DisclosureError("purpose_required")
             consent = self._consent(tx, account.id, registered.id, purpose)
@@ -392,6 +402,8 @@ class Scanning:
             card = tx.cards.by_ref(claims.card_ref)
             if card is None or not card.active:
                 raise TokenError("revoked")
+            if card.suspended_at is not None:
+                raise TokenError("suspended")
             account = self.profiles.account(tx, card.account_id)
             first = tx.check_ins.get(card.card_ref, event_id)
             if first is not None:

@@ -19,12 +19,16 @@ symbol is Crockford base32 upper case, ``0-9A-Z`` without ``I L O U``; the
 whole token is in the QR alphanumeric set)::
 
     L-KKKK-CCCCCCCCCCCCC-V-SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS      55-61 characters
-    A-KKKK-CCCCCCCCCCCCC-PPPPPPPP-TTTTTT-S{103}                   140 (30-s steps)
+    A-KKKKCCCCCCCCCCCCCPPPPPPPPTTTTI{1,6}S{103}                  135-140 (138 typical)
 
 ``KKKK`` key id, ``C…`` the card reference (64 bits, 13 symbols), ``V`` the
 version (1-7 symbols), ``P…`` a 40-bit tag of the purpose (its text is not in
-the token), ``T…`` the time step (1-8 symbols), ``S…`` the signature over
-everything before its separator. A token names a card only by ``card_ref``,
+the token), ``TTTT`` the low 20 bits of the time step, ``I…`` the card's
+status-list index (1-6 symbols), ``S…`` the signature: of a link token over
+everything before its separator; of an access code over everything before it
+followed by ``.`` and the whole time step. An access code has no separators
+after ``A-``: its fields have fixed widths but the index, whose end the
+code's length gives. A token names a card only by ``card_ref``,
 an opaque random number the service assigns to each card: never the
 SIAPkerja-ID number, never the NIK, never a name.
 
@@ -41,7 +45,9 @@ Pure: no I/O; randomness (``token_bytes``) and time (``now``) are injected.
 Modules: :mod:`~siapkerja_core.tokens.base` (errors, alphabet, claims),
 :mod:`~siapkerja_core.tokens.signing`, :mod:`~siapkerja_core.tokens.keyring`,
 :mod:`~siapkerja_core.tokens.link` and :mod:`~siapkerja_core.tokens.access`;
-every public name is importable from ``siapkerja_core.tokens``.
+every public name is importable from ``siapkerja_core.tokens``. The card
+status list that offline stations cache is in
+:mod:`~siapkerja_core.tokens.status_list`.
 """
 
 from siapkerja_core.tokens.access import (
@@ -54,6 +60,7 @@ from siapkerja_core.tokens.base import (
     ALPHABET,
     DEFAULT_PERIOD,
     LINK_SALT,
+    MAX_STATUS_INDEX,
     MAX_TOKEN_LENGTH,
     MAX_VERSION,
     MODE_ALPHANUMERIC,
@@ -94,6 +101,7 @@ __all__ = [
     "DEFAULT_PERIOD",
     "LINK_ALGORITHM",
     "LINK_SALT",
+    "MAX_STATUS_INDEX",
     "MAX_TOKEN_LENGTH",
     "MAX_VERSION",
     "MODE_ALPHANUMERIC",

@@ -17,6 +17,7 @@ __all__ = [
     "ALPHABET",
     "DEFAULT_PERIOD",
     "LINK_SALT",
+    "MAX_STATUS_INDEX",
     "MAX_TOKEN_LENGTH",
     "MAX_VERSION",
     "MODE_ALPHANUMERIC",
@@ -40,7 +41,10 @@ class TokenError(SiapkerjaError):
     expected, or the reverse; ``wrong_purpose``: an access code made for
     another event; ``replayed``: this card already checked in (``first_at``,
     ISO 8601); ``no_key``: the keyring has no active signing key of that kind
-    (``kind``), e.g. a station's public keyring asked to mint.
+    (``kind``), e.g. a station's public keyring asked to mint; ``suspended``:
+    the card is suspended; ``status_stale``: an offline station's status list
+    is missing, older than its maximum age or shorter than the card's index,
+    so it cannot tell whether the card was revoked and admits no one.
     """
 
     domain = "token"
@@ -54,6 +58,8 @@ class TokenError(SiapkerjaError):
             "wrong_purpose",
             "replayed",
             "no_key",
+            "suspended",
+            "status_stale",
         }
     )
 
@@ -82,6 +88,10 @@ MAX_VERSION: Final = 32**7 - 1
 """The largest card version a link token can carry (seven symbols, 35 bits)."""
 _MAX_CARD_REF: Final = 2**64 - 1
 _MAX_STEP: Final = 32**8 - 1
+MAX_STATUS_INDEX: Final = 32**6 - 1
+"""The largest status-list index an access code can carry (six symbols, 30 bits)."""
+_STEP_SYMBOLS: Final = 4  # an access code carries the low 20 bits of its time step
+_STEP_WRAP: Final = 32**_STEP_SYMBOLS
 MAX_TOKEN_LENGTH: Final = 200
 """The longest text a token check reads; anything longer is ``token.malformed``."""
 _LINK_SIG_BYTES: Final = 20  # 160 bits = exactly 32 symbols, no padding bits
@@ -91,16 +101,19 @@ _PURPOSE_BYTES: Final = 5  # 40 bits = exactly 8 symbols
 # The token patterns, matched against the upper-cased ASCII bytes of a token.
 # Fields sit at fixed offsets, except the last numeral before the signature:
 #   L-KKKK-CCCCCCCCCCCCC-V{1,7}-S{32}            kid [2:6], card [7:20]
-#   A-KKKK-CCCCCCCCCCCCC-PPPPPPPP-T{1,8}-S{103}  kid [2:6], card [7:20], tag [21:29]
+#   A-KKKKCCCCCCCCCCCCCPPPPPPPPTTTTI{1,6}S{103}  kid [2:6], card [6:19], tag [19:27],
+#                                               step (low 20 bits) [27:31], index [31:-103]
 _CARD: Final = f"[0-9A-F]{_SYMBOL}{{12}}"  # 13 symbols = 65 bits, top bit zero
 _LINK_RE: Final = re.compile(
     rf"L-{_SYMBOL}{{4}}-{_CARD}-(?:0|{_LEAD}{_SYMBOL}{{0,6}})-{_SYMBOL}{{32}}".encode("ascii")
 )
 # 64 signature bytes = 512 bits = 103 symbols whose last 3 bits must be zero,
-# so the last symbol is one of 0, 8, G, R (values 0, 8, 16, 24).
+# so the last symbol is one of 0, 8, G, R (values 0, 8, 16, 24). Every field
+# has a fixed width but the status index (1-6 symbols, no leading zero), so
+# the length says where it ends: no separators needed.
 _ACCESS_RE: Final = re.compile(
-    rf"A-{_SYMBOL}{{4}}-{_CARD}-{_SYMBOL}{{8}}-(?:0|{_LEAD}{_SYMBOL}{{0,7}})"
-    rf"-{_SYMBOL}{{102}}[08GR]".encode("ascii")
+    rf"A-{_SYMBOL}{{4}}{_CARD}{_SYMBOL}{{8}}{_SYMBOL}{{4}}(?:0|{_LEAD}{_SYMBOL}{{0,5}})"
+    rf"{_SYMBOL}{{102}}[08GR]".encode("ascii")
 )
 _link_match: Final = _LINK_RE.fullmatch
 _access_match: Final = _ACCESS_RE.fullmatch
@@ -180,12 +193,18 @@ class LinkClaims:
 
 @frozen
 class AccessClaims:
-    """What a verified access code says. ``purpose_tag`` is :func:`purpose_tag` of the purpose."""
+    """What a verified access code says. ``purpose_tag`` is :func:`purpose_tag` of the purpose.
+
+    ``status_index`` is the card's entry in the published status list
+    (:mod:`siapkerja_core.tokens.status_list`): an offline station looks the
+    card up there without asking the service.
+    """
 
     card_ref: int
     purpose_tag: str
     step: int
     kid: str
+    status_index: int = 0
 
     def issued_at(self, period: int = DEFAULT_PERIOD) -> datetime:
         """The start of the time step the code was made in."""

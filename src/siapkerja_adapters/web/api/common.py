@@ -59,6 +59,7 @@ TAGS: Final = (
     {"name": "consent", "description": "Consents and the access ledger (UU PDP)."},
     {"name": "scan", "description": "Scanning link QRs and checking access codes in."},
     {"name": "aki", "description": "Use 1: the AK/I (kartu kuning) at a Disnaker kab/kota."},
+    {"name": "institutions", "description": "Institutions (verifiers), their keys and the audit."},
     {"name": "meta", "description": "This document."},
 )
 

@@ -50,6 +50,7 @@ _MONTH: Final = r"^[0-9]{4}-[0-9]{2}$"
 # dots and spaces, then wants VILLAGE_CODE_DIGITS digits; room for a separator
 # or two around each digit.
 _VILLAGE_CODE_INPUT: Final = 3 * VILLAGE_CODE_DIGITS + 2
+_MAX_URI: Final = 200  # an ESCO URI is 74 characters; room for spaces the core strips
 
 
 def _text(max_length: int) -> Any:
@@ -65,6 +66,36 @@ class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
 
+class OccupationCode(_Part):
+    """Labour-classification codes of an occupation (format checked only; at least one)."""
+
+    kbji: (
+        Annotated[
+            str,
+            Field(
+                max_length=16,
+                description="KBJI 2014: a 4-digit unit group or an occupation (4.2 digits).",
+                examples=["2512.01"],
+            ),
+        ]
+        | None
+    ) = None
+    isco08: (
+        Annotated[str, Field(max_length=16, description="ISCO-08 unit group.", examples=["2512"])]
+        | None
+    ) = None
+    esco_uri: (
+        Annotated[
+            str,
+            Field(
+                max_length=_MAX_URI,
+                description="ESCO occupation URI (http://data.europa.eu/esco/occupation/<uuid>).",
+            ),
+        ]
+        | None
+    ) = None
+
+
 class Biodata(_Part):
     birth_place: Annotated[str, _text(MAX_LINE_LENGTH)] | None
     birth_date: date | None
@@ -72,6 +103,7 @@ class Biodata(_Part):
     marital_status: MaritalStatus | None
     religion: Religion | None
     headline: Annotated[str, _text(MAX_LINE_LENGTH)] | None
+    occupation: OccupationCode | None = None
 
 
 class Contact(_Part):
@@ -96,6 +128,16 @@ class Address(_Part):
 
 class Skill(_Part):
     name: Annotated[str, Field(max_length=MAX_TERM_LENGTH, examples=["PHP"])]
+    esco_uri: (
+        Annotated[
+            str,
+            Field(
+                max_length=_MAX_URI,
+                description="ESCO skill URI (http://data.europa.eu/esco/skill/<uuid>).",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class Language(_Part):
@@ -110,6 +152,7 @@ class WorkExperience(_Part):
     end: Month | None = None
     location: Annotated[str, _text(MAX_LINE_LENGTH)] | None = None
     description: Annotated[str, _text(MAX_DESCRIPTION_LENGTH)] | None = None
+    occupation: OccupationCode | None = None
 
 
 class Education(_Part):
@@ -203,6 +246,7 @@ class BiodataPatch(_Partial):
     headline: (
         Annotated[str, Field(max_length=MAX_LINE_LENGTH, examples=["IT Professional"])] | None
     ) = None
+    occupation: OccupationCode | None = None
 
 
 class ContactPatch(_Partial):

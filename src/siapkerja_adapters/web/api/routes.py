@@ -16,11 +16,14 @@ from fastapi import APIRouter, Depends
 from siapkerja_core.service import Siapkerja
 
 from ..threads import WorkerThreads
+from .admin import add_admin
 from .aki import add_aki
 from .common import accept_language
 from .holder import add_holder
 from .journey import add_journey
+from .prefill import add_prefill
 from .routing import route_class
+from .status_list import add_status_list
 
 __all__ = ["api_router"]
 
@@ -47,4 +50,7 @@ def api_router(
     add_journey(router, svc, pool)
     add_holder(router, svc, pool, scan_threads)
     add_aki(router, svc, pool)
+    add_admin(router, svc, pool)
+    add_prefill(router, svc, pool)
+    add_status_list(router, svc, pool)
     return router

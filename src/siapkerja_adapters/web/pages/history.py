@@ -1,8 +1,11 @@
 """The access history: who opened the holder's profile, and the consents given to verifiers.
 
-This module owns ``/riwayat`` (the access ledger, newest first, and every
-consent with its verifier, purpose and fields) and
-``/riwayat/persetujuan/{consent_id}/tarik`` (withdraw a consent).
+This module owns ``/riwayat`` (the consent requests waiting for the holder,
+the access ledger, newest first, and every consent with its verifier,
+purpose and fields), ``/riwayat/persetujuan/{consent_id}/tarik`` (withdraw a
+consent) and ``/riwayat/permintaan/{request_id}/setujui`` and ``/tolak``
+(answer a request: approving here gives every field asked; the API's
+``approve`` takes fewer).
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ class HistoryPages:
             post_route(
                 "/riwayat/persetujuan/{consent_id}/tarik", self.withdraw, "history_withdraw"
             ),
+            post_route("/riwayat/permintaan/{request_id}/setujui", self.approve, "history_approve"),
+            post_route("/riwayat/permintaan/{request_id}/tolak", self.decline, "history_decline"),
         ]
 
     def _history_data(self, account: Account, lang: str) -> dict[str, Any]:
@@ -79,7 +84,24 @@ class HistoryPages:
                 for verifier_id in missing:
                     verifier = tx.verifiers.get(verifier_id)
                     names[verifier_id] = None if verifier is None else verifier.name
+        requests = svc.prefill.pending(account.id)
         return {
+            "requests": [
+                {
+                    "id": r.id,
+                    "verifier": r.verifier_name,
+                    "purpose": r.purpose,
+                    "fields": t("history.all_fields")
+                    if r.fields is None
+                    else ", ".join(
+                        _field_label(f, t)
+                        + (" " + t("history.essential_mark") if f in r.essential else "")
+                        for f in sorted(r.fields)
+                    ),
+                    "expires": time_label(r.expires_at),
+                }
+                for r in requests
+            ],
             "entries": [
                 {
                     "at": time_label(e.at),
@@ -126,3 +148,26 @@ class HistoryPages:
         else:
             site.flash_key(request, "success", "history.withdrawn")
         return site.redirect(request, "history")
+
+    async def _answer(self, request: Request, action: str) -> Response:
+        site = self.site
+        account = await site.current_account(request)
+        if account is None:
+            return site.to_login(request)
+        request_id = request.path_params["request_id"]
+        answer = site.svc.prefill.approve if action == "approve" else site.svc.prefill.decline
+        try:
+            await site.call(answer, account.id, request_id)
+        except SiapkerjaError as error:
+            site.flash_error(request, error)
+        else:
+            site.flash_key(request, "success", f"history.request_{action}d")
+        return site.redirect(request, "history")
+
+    async def approve(self, request: Request) -> Response:
+        """*Setujui*: consent to every field the request asked for."""
+        return await self._answer(request, "approve")
+
+    async def decline(self, request: Request) -> Response:
+        """*Tolak*: refuse the request; the institution receives nothing."""
+        return await self._answer(request, "decline")

@@ -1,7 +1,7 @@
 """Use 1: the AK/I (kartu kuning) — job-seeker registrations and officers' offices.
 
-Revision ID: 0004_aki
-Revises: 0003_sms_outbox
+Revision ID: 0007_aki
+Revises: 0006_statuslist
 Create Date: 2026-12-06
 
 A registration's number is unique, and an account holds at most one active
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_aki"
-down_revision: str | Sequence[str] | None = "0003_sms_outbox"
+revision: str = "0007_aki"
+down_revision: str | Sequence[str] | None = "0006_statuslist"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

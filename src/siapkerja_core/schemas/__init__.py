@@ -1,0 +1,1 @@
+"""Package data: the JSON Schemas of the documents the library emits (prefill)."""
