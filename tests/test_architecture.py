@@ -69,11 +69,13 @@ FORBIDDEN_IN_CORE = {
 # TYPE_CHECKING), so that importing the core never needs them.
 LAZY_CORE_EXTRAS = {
     "PIL": "card",  # Card.to_png draws with Pillow (the `card` extra)
+    "fpdf": "pdf",  # AkiDocument.to_pdf draws with fpdf2 (the `pdf` extra)
 }
 
 # The domain modules (values and policy), by their first name below siapkerja_core.
 DOMAIN_MODULES = {
     "nik",
+    "aki",
     "regions",
     "names",
     "contact",

@@ -476,6 +476,7 @@ def profile_view_data(view: ProfileView) -> dict[str, Any]:
         "verifier": view.verifier,
         "consent_required": view.consent_required,
         "data": converter.unstructure(dict(view.data)),
+        "aki": None if view.aki is None else dict(view.aki),
     }
 
 

@@ -32,6 +32,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, ClassVar, Final
 
+import attrs
 from attrs import field, frozen
 
 from siapkerja_core.errors import SiapkerjaError
@@ -49,6 +50,7 @@ from siapkerja_core.records import canonical_purpose
 from siapkerja_core.views import mask_nik
 
 __all__ = [
+    "AKI_STATUS",
     "IDENTITY_NIK",
     "IDENTITY_NIK_MASKED",
     "MAX_PURPOSE_LENGTH",
@@ -66,6 +68,9 @@ IDENTITY_NIK: Final = "nik"
 """The full NIK: for scopes whose legal task needs it (certification, the Disnaker)."""
 IDENTITY_NIK_MASKED: Final = "nik_masked"
 """First four and last two digits: enough to match a KTP held in front of you."""
+AKI_STATUS: Final = "aki"
+"""The AK/I (kartu kuning) status: the ``disnaker`` scope's and the holder's
+(filled in by :mod:`siapkerja_core.services.aki`, ``ProfileView.aki``)."""
 
 _PROFESSIONAL: Final = frozenset(
     {
@@ -169,7 +174,7 @@ SCOPES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         # The Dinas Ketenagakerjaan issuing the AK/I ("kartu kuning"): the card's
         # own fields (Permenaker 39/2016) — identity, status, religion, address,
         # education — and the rest of the profile.
-        "disnaker": frozenset({*(s for s in Section), IDENTITY_NIK}),
+        "disnaker": frozenset({*(s for s in Section), IDENTITY_NIK, AKI_STATUS}),
         # The administrator of institutions (the ministry): no profile field at
         # all, only the right to call the admin API (docs/institutions.md).
         ADMIN_SCOPE: frozenset(),
@@ -375,12 +380,20 @@ class ProfileView:
     verifier: str | None = None
     consent_required: bool = False
     """True when a verifier scanned without the holder's consent for this purpose."""
+    aki: Mapping[str, Any] | None = None
+    """The AK/I status (:func:`siapkerja_core.aki.aki_status_data`) when ``"aki"`` is disclosed."""
     _source: Profile | None = field(default=None, repr=False, eq=False, alias="source")
     # The profile the view was cut from: read only through section(), which
     # hands out disclosed sections and nothing else.
 
     def __contains__(self, name: object) -> bool:
         return name in self.disclosed
+
+    def with_aki(self, status: Mapping[str, Any]) -> ProfileView:
+        """This view with the AK/I ``status``, if its audience may see it (else unchanged)."""
+        if AKI_STATUS not in self.disclosed:
+            return self
+        return attrs.evolve(self, aki=MappingProxyType(dict(status)))
 
     def section(self, section: Section | str) -> Any:
         """The typed value of a disclosed section, or ``None`` when it is not disclosed.
@@ -429,7 +442,7 @@ def _section_data(profile_data: Mapping[str, Any], section: Section) -> Any:
 
 def _order(fields: frozenset[str]) -> tuple[str, ...]:
     sections = [s.value for s in Section if s in fields]
-    identity = [f for f in (IDENTITY_NIK, IDENTITY_NIK_MASKED) if f in fields]
+    identity = [f for f in (IDENTITY_NIK, IDENTITY_NIK_MASKED, AKI_STATUS) if f in fields]
     return (*identity, *sections)
 
 
@@ -455,7 +468,7 @@ def build_view(
     """
     data_source = profile_data
     if audience is Audience.HOLDER:
-        fields = frozenset({*Section, IDENTITY_NIK})
+        fields = frozenset({*Section, IDENTITY_NIK, AKI_STATUS})
     elif audience is Audience.VERIFIER and allowed is not None:
         # Exactly what the scope and the consent allow (data minimisation: the
         # ledger then records no more than the purpose needed).

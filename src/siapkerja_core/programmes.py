@@ -424,16 +424,16 @@ RULES: Final = (
 class AkiRegistrations(Protocol):
     """Whether the holder has an active AK/I registration on ``today``.
 
-    ``True`` or ``False`` when known, ``None`` when it cannot be told. The AK/I
-    registrations (use 1) are built beside this module; the facade is given
-    the real answer with ``svc.programmes.use_aki_registrations(...)``.
+    ``True`` or ``False`` when known, ``None`` when it cannot be told. The
+    service answers from its own AK/I registrations (use 1) unless one of these
+    is given with ``svc.programmes.use_aki_registrations(...)``.
     """
 
     def __call__(self, account_id: str, today: date) -> bool | None: ...
 
 
 def no_aki_registry(account_id: str, today: date) -> bool | None:
-    """The default :class:`AkiRegistrations`: nothing is known (the rule is then not met)."""
+    """An :class:`AkiRegistrations` that knows nothing (the rule is then not met)."""
     return None
 
 

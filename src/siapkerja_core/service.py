@@ -17,7 +17,7 @@ from typing import Any, Final
 from urllib.parse import urljoin
 
 from siapkerja_core.completeness import Completeness
-from siapkerja_core.disclosure import ProfileView, Verifier
+from siapkerja_core.disclosure import AKI_STATUS, ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
 from siapkerja_core.events import DomainEvent
 from siapkerja_core.gates import EventKind
@@ -39,6 +39,7 @@ from siapkerja_core.services import (
     ServiceContext,
     SmsOutbox,
 )
+from siapkerja_core.services.aki import AkiServices
 from siapkerja_core.services.classes import Classes
 from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
 from siapkerja_core.services.institutions import Institutions
@@ -449,6 +450,12 @@ class Siapkerja:
         rules as data, the holder's "am I eligible?", intake at a station."""
         return Programmes(self._context, profiles=self.cards.profiles, events=lambda: self.events)
 
+    @cached_property
+    def aki(self) -> AkiServices:
+        """Use 1, the AK/I (kartu kuning): apply, report, legalise, place, remove, render
+        (:mod:`siapkerja_core.services.aki`)."""
+        return AkiServices(self._context, profiles=self.cards.profiles, card_of=self.card)
+
     def update_profile(self, account_id: str, **sections: Any) -> Profile:
         """Change sections of the holder's profile (``biodata={...}``, ``skills=[...]`` …).
 
@@ -530,7 +537,9 @@ class Siapkerja:
 
         :raises TokenError: ``token.malformed``, ``forged``, ``revoked``, ``wrong_mode``.
         """
-        return self.cards.scanning.resolve(token, viewer, purpose)
+        view = self.cards.scanning.resolve(token, viewer, purpose)
+        # The holder and a consented ``disnaker`` verifier also see the AK/I status.
+        return self.aki.with_status(view) if AKI_STATUS in view.disclosed else view
 
     def verify_token(
         self, token_or_url: str, *, purpose: str | None = None

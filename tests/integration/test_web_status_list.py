@@ -20,6 +20,7 @@ from siapkerja_core.station import OfflineStation
 from siapkerja_core.tokens import Keyring, TokenError
 from siapkerja_core.tokens.status_list import STATUS_INVALID, verify_status_list
 from support.clock import ManualClock as Clock
+from support.gates import open_events
 
 EVENT = "JOBFAIR-2026"
 
@@ -31,7 +32,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def svc(clock: Clock) -> Siapkerja:
-    return connect("memory", environ={}, clock=clock.now, status_list_max_age="600")
+    service = connect("memory", environ={}, clock=clock.now, status_list_max_age="600")
+    open_events(service, EVENT)  # codes are minted only for an event that exists
+    return service
 
 
 @pytest.fixture

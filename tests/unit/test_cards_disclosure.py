@@ -135,7 +135,9 @@ def test_the_holder_sees_everything(svc: Siapkerja, galih: tuple[Account, str]) 
     view = svc.resolve(token, account)
     assert view.audience is Audience.HOLDER
     assert view.nik == account.nik
-    assert view.disclosed == ("nik", *(s.value for s in Section))
+    # The AK/I status too (use 1): the holder's own, "none" before an application.
+    assert view.disclosed == ("nik", "aki", *(s.value for s in Section))
+    assert view.aki == {"status": "none"}
     assert view.data["contact"]["email"] == account.email
     assert view.data["ktp_address"]["street"] == "Jl. Palmerah Barat No. 17"
     assert view.data["birth"]["birth_date"] == nik_birth_date(account.nik).isoformat()

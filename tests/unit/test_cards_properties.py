@@ -18,6 +18,7 @@ from journey_support import Clock
 from test_cards_support import address, build, holder
 
 from siapkerja_core.disclosure import (
+    AKI_STATUS,
     IDENTITY_NIK,
     IDENTITY_NIK_MASKED,
     SCOPES,
@@ -140,7 +141,7 @@ def test_the_holder_always_sees_everything(data: dict[str, Any], index: int) -> 
     apply(svc, account, data)
     view = svc.resolve(tokens[index], account)
     assert view.nik == account.nik
-    assert set(view.disclosed) == {IDENTITY_NIK, *(s.value for s in Section)}
+    assert set(view.disclosed) == {IDENTITY_NIK, AKI_STATUS, *(s.value for s in Section)}
     assert view.data["contact"]["phone"] == "+62" + data["phone"][1:]
     assert view.data["ktp_address"]["street"] == data["street"]
     assert view.data["birth"]["birth_date"] == data["birth_date"].isoformat()
@@ -180,7 +181,9 @@ def test_a_consented_verifier_sees_exactly_scope_and_consent(
         assert account.nik not in repr(view)
         assert mask_nik(account.nik) not in repr(view)
         assert shown == allowed
-    assert set(view.data) == shown - {IDENTITY_NIK, IDENTITY_NIK_MASKED}
+    assert set(view.data) == shown - {IDENTITY_NIK, IDENTITY_NIK_MASKED, AKI_STATUS}
+    # The AK/I status only where the scope (disnaker) and the consent allow it.
+    assert (view.aki is not None) == (AKI_STATUS in shown)
     logged = [e for e in svc.access_log(account.id) if e.verifier_id == verifier.id]
     assert [e.fields for e in logged] == [view.disclosed]
     svc.withdraw_consent(account.id, consent.id)

@@ -10,6 +10,7 @@ from typing import Annotated, Final
 
 import typer
 
+from siapkerja_adapters.cli.aki import aki_app
 from siapkerja_adapters.cli.bulk import bulk_app
 from siapkerja_adapters.cli.classes import classes_app, programmes_app
 from siapkerja_adapters.cli.common import PROG_NAME
@@ -75,6 +76,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bulk_app, name="bulk")
 app.add_typer(db_app, name="db")
+app.add_typer(aki_app, name="aki")
 app.add_typer(verifiers_app, name="verifiers")
 app.add_typer(prefill_app, name="prefill")
 app.add_typer(status_list_app, name="status-list")

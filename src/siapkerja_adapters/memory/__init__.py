@@ -23,6 +23,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from siapkerja_adapters.memory.aki import AkiView, aki_table
 from siapkerja_adapters.memory.audit import AuditView
 from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
 from siapkerja_adapters.memory.gates import GateView, gates_table
@@ -47,7 +48,7 @@ VIEWS.update(TRAINING_VIEWS)  # tx.classes and tx.programmes (siapkerja_adapters
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
 
 VIEWS.setdefault("audit", AuditView)
-_VIEWS: dict[str, type[View[Any]]] = {**VIEWS, "status_list": StatusListView}
+_VIEWS: dict[str, type[View[Any]]] = {**VIEWS, "status_list": StatusListView, "aki": AkiView}
 
 
 class _MemoryTransaction:
@@ -146,6 +147,7 @@ class MemoryStorage:
             "check_ins": Table(event=lambda c: c.event_id),
             "keyring": Table(),
             "outbox": Table(),
+            "aki": aki_table(),
             "audit": Table(),
             "consent_requests": consent_request_table(),
             "status_list": Table(),

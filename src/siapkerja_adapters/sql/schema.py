@@ -34,6 +34,11 @@ verifier by key HMAC   ``uq_sk_verifiers_key_hash``
 station by key HMAC    ``uq_sk_stations_key_hash``
 events of an organiser ``ix_sk_events_organiser_id_opens_at``
 upcoming events        ``ix_sk_events_closes_at``
+AK/I by number         ``uq_sk_aki_registrations_number``
+active AK/I of an      ``uq_sk_aki_registrations_account_active``
+account                (partial unique: ``WHERE active``)
+AK/I of an office      ``ix_sk_aki_registrations_office_code_applied_at``
+AK/I of an account     ``ix_sk_aki_registrations_account_id_applied_at``
 due outbox messages    ``ix_sk_outbox_available_at``
 pending consent        ``ix_sk_consent_requests_account_id_status_created_at``
 requests of a holder
@@ -78,6 +83,8 @@ __all__ = [
     "UtcDateTime",
     "access_log",
     "accounts",
+    "aki_officers",
+    "aki_registrations",
     "audit",
     "cards",
     "challenges",
@@ -104,7 +111,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0008_classes"
+SCHEMA_REVISION: Final = "0009_aki"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -571,3 +578,48 @@ programme_enrolments: Final = Table(
     PrimaryKeyConstraint("programme_id", "account_id"),
 )
 """Who was admitted to which programme (one row per holder and programme)."""
+
+# --- use 1: the AK/I (kartu kuning) ---------------------------------------------------------
+
+aki_registrations: Final = Table(
+    "sk_aki_registrations",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("number", Text, nullable=False, unique=True),
+    Column("office_code", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("active", Boolean, nullable=False, comment="status applied or legalised"),
+    Column("applied_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("legalised_on", Date),
+    Column("officer_id", Text),
+    Column(
+        "data",
+        LargeBinary,
+        nullable=False,
+        comment="AES-GCM: office and officer names, reports, placement, removal",
+    ),
+    Index(None, "office_code", "applied_at"),
+    Index(None, "account_id", "applied_at"),
+)
+"""AK/I registrations (:class:`~siapkerja_core.aki.AkiRegistration`)."""
+Index(
+    "uq_sk_aki_registrations_account_active",
+    aki_registrations.c.account_id,
+    unique=True,
+    sqlite_where=_ACTIVE_SQLITE,
+    postgresql_where=aki_registrations.c.active,
+)
+
+aki_officers: Final = Table(
+    "sk_aki_officers",
+    metadata,
+    Column("verifier_id", Text, primary_key=True),
+    Column("office_code", Text, nullable=False),
+    Column("office_name", Text, nullable=False),
+    Column("appointed_at", UtcDateTime, nullable=False),
+)
+"""Which Disnaker (kabupaten/kota) each officer (a ``disnaker`` verifier) works for."""
+
+ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (aki_registrations, "id", "data"))  # type: ignore[misc]

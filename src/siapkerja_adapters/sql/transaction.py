@@ -24,6 +24,7 @@ from siapkerja_adapters.sql.accounts import (
     _Resets,
     _Sessions,
 )
+from siapkerja_adapters.sql.aki import _Aki
 from siapkerja_adapters.sql.audit import SqlAudit
 from siapkerja_adapters.sql.base import _context, _storage_error, logger
 from siapkerja_adapters.sql.cards import _C, _card, _Cards, _Profiles
@@ -132,6 +133,10 @@ class SqlTransaction:
     @functools.cached_property
     def outbox(self) -> _Outbox:
         return _Outbox(self)
+
+    @functools.cached_property
+    def aki(self) -> _Aki:
+        return _Aki(self)
 
     @functools.cached_property
     def audit(self) -> SqlAudit:

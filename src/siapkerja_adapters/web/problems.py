@@ -189,6 +189,35 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "card.photo_size": _VALIDATION,
         "card.empty": 500,
         "card.qr_version": 500,
+        **{
+            f"aki.{code}": _VALIDATION
+            for code in (
+                "number_format",
+                "number_region",
+                "number_check",
+                "office_unknown",
+                "office_required",
+                "invalid_text",
+                "placement_date",
+                "unknown_reason",
+                "unknown_status",
+            )
+        },
+        "aki.not_found": 404,
+        "aki.not_officer": 403,
+        "aki.wrong_office": 403,
+        **{
+            f"aki.{code}": 409
+            for code in (
+                "already_registered",
+                "transition",
+                "report_too_early",
+                "report_late",
+                "report_done",
+            )
+        },
+        "aki.exhausted": 503,
+        "aki.pdf_unavailable": 503,
         "token.malformed": 400,
         "token.forged": 403,
         "token.expired": 410,

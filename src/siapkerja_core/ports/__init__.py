@@ -14,6 +14,7 @@ list's state), :mod:`~siapkerja_core.ports.counters`; every name is
 importable from ``siapkerja_core.ports``.
 """
 
+from siapkerja_core.ports.aki import AkiConflict, AkiRepository
 from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.counters import Counters, Hit
@@ -67,6 +68,8 @@ __all__ = [
     "AccessLogRepository",
     "AccountConflict",
     "AccountRepository",
+    "AkiConflict",
+    "AkiRepository",
     "AuditRepository",
     "CardConflict",
     "CardHolder",

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
+from siapkerja_core.ports.aki import AkiRepository
 from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.gates import GateRepository
@@ -132,6 +133,9 @@ class Transaction(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def aki(self) -> AkiRepository: ...
 
     @property
     def audit(self) -> AuditRepository: ...

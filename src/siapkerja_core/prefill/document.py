@@ -25,7 +25,13 @@ from typing import Any, Final
 
 from attrs import frozen
 
-from siapkerja_core.disclosure import IDENTITY_NIK, IDENTITY_NIK_MASKED, ProfileView, Verifier
+from siapkerja_core.disclosure import (
+    AKI_STATUS,
+    IDENTITY_NIK,
+    IDENTITY_NIK_MASKED,
+    ProfileView,
+    Verifier,
+)
 from siapkerja_core.profile import (
     Achievement,
     Address,
@@ -156,8 +162,8 @@ def claims_of(view: ProfileView) -> dict[str, Any]:
     elif IDENTITY_NIK_MASKED in view.disclosed:
         claims["nik_masked"] = str(view.nik)
     for name in view.disclosed:
-        if name in (IDENTITY_NIK, IDENTITY_NIK_MASKED):
-            continue
+        if name in (IDENTITY_NIK, IDENTITY_NIK_MASKED, AKI_STATUS):
+            continue  # identity items above; the AK/I status is no profile field
         _SECTION_CLAIMS[Section(name)](claims, view.section(name))
     return claims
 
@@ -300,6 +306,7 @@ def build_document(
         purpose=str(view.purpose),
         institution_id=verifier.id,
         institution_name=verifier.name,
-        fields=view.disclosed,
+        # The AK/I status (use 1) is not part of a prefill document (schema 1.0).
+        fields=tuple(f for f in view.disclosed if f != AKI_STATUS),
         claims=MappingProxyType(claims),
     )

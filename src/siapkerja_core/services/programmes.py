@@ -13,9 +13,11 @@
   admission's own transaction); not eligible, the gate is refused with
   ``programme.not_eligible`` naming every failed requirement, and nothing is
   written.
-* The ``aki_registered`` rule asks an :class:`~siapkerja_core.programmes.AkiRegistrations`
-  callable; until one is wired (:meth:`Programmes.use_aki_registrations`) the
-  answer is unknown and the rule is not met, with a reason saying so.
+* The ``aki_registered`` rule reads the service's own AK/I registrations (use 1,
+  a legalised registration valid on the day), in the evaluation's transaction;
+  a deployment whose registrations live elsewhere wires an
+  :class:`~siapkerja_core.programmes.AkiRegistrations` callable instead
+  (:meth:`Programmes.use_aki_registrations`), whose ``None`` (unknown) is not met.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from siapkerja_core.programmes import (
     ProgrammeError,
     evaluate,
     load_programme,
-    no_aki_registry,
     parse_programme,
 )
 from siapkerja_core.records import AccountRecord
@@ -89,17 +90,20 @@ class Programmes:
         self.ctx = ctx
         self.profiles = profiles
         self._events = events
-        self._aki: AkiRegistrations = aki or no_aki_registry
+        self._aki: AkiRegistrations | None = aki
 
     @property
     def gates(self) -> Gates:
         return self._events()
 
-    def use_aki_registrations(self, aki: AkiRegistrations) -> None:
+    def use_aki_registrations(self, aki: AkiRegistrations | None) -> None:
         """Answer the ``aki_registered`` rule with ``aki(account_id, today) -> bool | None``.
 
-        The AK/I registrations (use 1) wire theirs here; ``None`` from it
-        still means unknown (not met).
+        By default (``None``) the rule reads this service's own AK/I
+        registrations (``svc.aki``, use 1): a legalised registration valid on
+        the day. A deployment whose registrations live in another system (a
+        regional Disnaker's) wires its answer here; ``None`` from it means
+        unknown (not met).
         """
         self._aki = aki
 
@@ -196,10 +200,16 @@ class Programmes:
             else profile.domicile_address.village_code,
             ktp_region=None if profile.ktp_address is None else profile.ktp_address.village_code,
             phone_verified=phone_confirmed,
-            aki_registered=self._aki(account.id, today),
+            aki_registered=self._aki_registered(tx, account.id, today),
             programmes=frozenset(e.programme_id for e in enrolments),
             groups=frozenset(e.exclusion_group for e in enrolments if e.exclusion_group),
         )
+
+    def _aki_registered(self, tx: Transaction, account_id: str, today: date) -> bool | None:
+        if self._aki is not None:
+            return self._aki(account_id, today)
+        # Read in the evaluation's own transaction: the same snapshot as the other facts.
+        return any(registration.is_valid(today) for registration in tx.aki.for_account(account_id))
 
     def _today(self, now: datetime, region_code: str | None = None) -> date:
         # The date in Indonesia (WIB unless the event's region says otherwise): an age

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Security
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from starlette.responses import Response
 
 from siapkerja_core import regions
@@ -196,8 +196,25 @@ VerifierId = Annotated[
     b.CleanText,
     Path(description="The verifier's id.", min_length=1, max_length=b.MAX_PARAMETER_LENGTH),
 ]
+
+
+def _iso_time(value: object) -> object:
+    """An ISO 8601 time with its offset. Pydantic's lax parsing also took a number
+    ("0.5") as seconds since 1970, which the OpenAPI document (date-time) does not promise."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("an ISO 8601 time")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("an ISO 8601 time with its offset (e.g. +07:00 or Z)")
+    return moment
+
+
 Since = Annotated[
-    datetime | None, Query(description="Only what happened at or after this time (ISO 8601).")
+    datetime | None,
+    BeforeValidator(_iso_time),
+    Query(description="Only what happened at or after this time (ISO 8601, with its offset)."),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="At most this many, newest first.")]
 

@@ -124,7 +124,7 @@ def _bounded(max_length: int) -> Any:
 
 # The fields a consent may narrow a verifier's scope to (those of any scope).
 _SCOPE_FIELDS: Final = tuple(
-    sorted({*(s.value for s in Section), "nik", "nik_masked"}, key=lambda f: (len(f), f))
+    sorted({*(s.value for s in Section), "nik", "nik_masked", "aki"}, key=lambda f: (len(f), f))
 )
 ScopeField = Literal[_SCOPE_FIELDS]  # type: ignore[valid-type]
 

@@ -115,10 +115,10 @@ class CreateClass(_Body):
     )
     starts_on: Annotated[date, Field(strict=False)] = Field(examples=["2027-01-04"])
     ends_on: Annotated[date, Field(strict=False)] = Field(examples=["2027-02-26"])
-    min_attendance: Annotated[int, Field(ge=0, le=100)] = Field(
+    min_attendance: Annotated[int, Field(ge=0, le=100, strict=False)] = Field(
         default=80, description="The percentage of held sessions a trainee must attend."
     )
-    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] = 20
+    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY, strict=False)] = 20
 
 
 class TrainingClass(_Out):
@@ -257,8 +257,8 @@ class RequirementDoc(_Out):
     """One requirement: ``rule`` and the members that rule takes."""
 
     rule: Literal[RULES]  # type: ignore[valid-type]
-    min: Annotated[int, Field(ge=0, le=150)] | None = None
-    max: Annotated[int, Field(ge=0, le=150)] | None = None
+    min: Annotated[int, Field(ge=0, le=150, strict=False)] | None = None
+    max: Annotated[int, Field(ge=0, le=150, strict=False)] | None = None
     statuses: list[EmploymentStatus] | None = None
     codes: list[Annotated[str, Field(pattern=r"^\d{2,10}$")]] | None = None
     address: Literal["domicile", "ktp", "either"] | None = None
@@ -369,7 +369,7 @@ class ProgrammeEnrolmentList(_Out):
 
 
 class CreateIntake(CreateSession):
-    capacity: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    capacity: Annotated[int, Field(ge=1, le=10_000_000, strict=False)] | None = None
 
 
 def _wants_csv(request: Request, format: str | None) -> bool:

@@ -58,6 +58,7 @@ TAGS: Final = (
     {"name": "card", "description": "The SIAPkerja-ID card and its QR codes."},
     {"name": "consent", "description": "Consents and the access ledger (UU PDP)."},
     {"name": "scan", "description": "Scanning link QRs and checking access codes in."},
+    {"name": "aki", "description": "Use 1: the AK/I (kartu kuning) at a Disnaker kab/kota."},
     {"name": "institutions", "description": "Institutions (verifiers), their keys and the audit."},
     {"name": "events", "description": "Event entry: organisers, their gates, admissions."},
     {"name": "classes", "description": "Classes at BLK, BLKK and LPKS: trainees, attendance."},

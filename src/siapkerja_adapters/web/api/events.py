@@ -155,7 +155,7 @@ class CreateEvent(_Body):
     region_code: Annotated[str, Field(max_length=13)] | None = Field(
         default=None, description="Kemendagri region code: sets WIB, WITA or WIT.", examples=["31"]
     )
-    capacity: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    capacity: Annotated[int, Field(ge=1, le=10_000_000, strict=False)] | None = None
     class_id: Annotated[str, Field(max_length=_MAX_TEXT)] | None = None
     programme_id: Annotated[str, Field(max_length=_MAX_TEXT)] | None = None
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Security
 from starlette.responses import Response
 
 from siapkerja_core.disclosure import Verifier
+from siapkerja_core.errors import CardError
 from siapkerja_core.profile import SECTIONS, ProfileError
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.views import Account as CoreAccount
@@ -183,6 +184,7 @@ def add_holder(
         responses=problem_responses(400, 401, 404, 405, 410, 413, 422, 500),
     )
     async def card_qr(
+        request: Request,
         account: Holder,
         purpose: Purpose = None,
         mode: Annotated[
@@ -190,6 +192,10 @@ def add_holder(
             Query(description="`link` (default) or `access`; anything else is `card.mode`."),
         ] = None,
     ) -> Response:
+        if mode is None and "mode" in request.query_params:
+            # ``?mode=`` arrives as None: an empty mode is a wrong one, not the default,
+            # and is refused before the card's own state is looked at.
+            raise CardError("mode", mode="")
         qr = await pool.run(lambda: svc.card_qr(account.id, mode=mode or "link", purpose=purpose))
         return json_response(m.CardQr.from_core(qr))
 

@@ -286,7 +286,7 @@ class AccessRecord(_Out):
     at: Timestamp
     audience: str
     fields: list[str]
-    channel: Literal["link", "access"]
+    channel: Literal["link", "access", "aki"]
     purpose: str | None
     verifier_id: str | None
     verifier_name: str | None
@@ -366,3 +366,6 @@ class ProfileView(_Out):
     verifier: str | None
     consent_required: bool
     data: dict[str, Any]
+    aki: dict[str, Any] | None = Field(
+        default=None, description="The AK/I status: the holder's and the disnaker scope's."
+    )

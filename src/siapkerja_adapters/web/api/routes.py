@@ -17,6 +17,7 @@ from siapkerja_core.service import Siapkerja
 
 from ..threads import WorkerThreads
 from .admin import add_admin
+from .aki import add_aki
 from .classes import add_classes
 from .common import accept_language
 from .events import add_events
@@ -50,6 +51,7 @@ def api_router(
     )
     add_journey(router, svc, pool)
     add_holder(router, svc, pool, scan_threads)
+    add_aki(router, svc, pool)
     add_admin(router, svc, pool)
     add_prefill(router, svc, pool)
     add_status_list(router, svc, pool)

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute
 from siapkerja_adapters.web.i18n import Translator, select_language
 from siapkerja_adapters.web.pages.forms import time_label
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
-from siapkerja_core.disclosure import IDENTITY_NIK, IDENTITY_NIK_MASKED, Audience
+from siapkerja_core.disclosure import AKI_STATUS, IDENTITY_NIK, IDENTITY_NIK_MASKED, Audience
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.profile import Section
 from siapkerja_core.records import AccessRecord
@@ -28,11 +28,17 @@ from siapkerja_core.views import Account
 __all__ = ["HistoryPages"]
 
 
+# How the entry came about: a QR link scan, an access-code check-in, an AK/I officer.
+_CHANNELS = {"access": "history.access", "aki": "history.aki"}
+
+
 def _field_label(name: str, t: Translator) -> str:
     if name == IDENTITY_NIK:
         return t("field.nik")
     if name == IDENTITY_NIK_MASKED:
         return t("field.nik_masked")
+    if name == AKI_STATUS:
+        return t("field.aki")
     try:
         return Section(name).label(t.lang)
     except ValueError:
@@ -100,7 +106,7 @@ class HistoryPages:
                 {
                     "at": time_label(e.at),
                     "who": _who(e, t),
-                    "channel": t("history.access") if e.channel == "access" else t("history.link"),
+                    "channel": t(_CHANNELS.get(e.channel, "history.link")),
                     "purpose": e.purpose or "-",
                     "fields": ", ".join(_field_label(f, t) for f in e.fields) or "-",
                 }
