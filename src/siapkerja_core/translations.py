@@ -32,6 +32,7 @@ from typing import Final
 __all__ = [
     "DEFAULT_LANGUAGE",
     "DOMAIN",
+    "N_",
     "PACKAGED_DIRECTORY",
     "CatalogueMissing",
     "Catalogues",
@@ -158,6 +159,12 @@ def use_directories(directories: Iterable[str | os.PathLike[str]]) -> Catalogues
 def catalogues() -> Catalogues:
     """The catalogues in use (the packaged ones unless :func:`use_directories` was called)."""
     return _active
+
+
+def N_(key: str) -> str:  # noqa: N802 - gettext's conventional name for the marker
+    """Mark ``key`` as a catalogue key where it is stored, not yet translated (a table of
+    keys): ``scripts/catalogues.py extract`` finds it as it finds ``text("…")``."""
+    return key
 
 
 def text(key: str, lang: str | None = DEFAULT_LANGUAGE, /, **params: object) -> str:

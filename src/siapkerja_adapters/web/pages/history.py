@@ -23,13 +23,14 @@ from siapkerja_core.disclosure import AKI_STATUS, IDENTITY_NIK, IDENTITY_NIK_MAS
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.profile import Section
 from siapkerja_core.records import AccessRecord
+from siapkerja_core.translations import N_
 from siapkerja_core.views import Account
 
 __all__ = ["HistoryPages"]
 
 
 # How the entry came about: a QR link scan, an access-code check-in, an AK/I officer.
-_CHANNELS = {"access": "history.access", "aki": "history.aki"}
+_CHANNELS = {"access": N_("history.access"), "aki": N_("history.aki")}
 
 
 def _field_label(name: str, t: Translator) -> str:
