@@ -12,12 +12,16 @@ number in the details, a gate admission or a holder's own step audited.
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from siapkerja_adapters import connect
+from siapkerja_adapters.cli.aki import aki_app
+from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_adapters.demo import FAUZI, GALIH, RIZKI, demo_holder
 from siapkerja_adapters.sql.crypto import generate_key_setting
 from siapkerja_core.disclosure import Verifier
@@ -315,3 +319,27 @@ def test_the_actor_is_checked_and_named_as_given(world: tuple[Siapkerja, Announc
     assert svc.verifiers.audit(actor=f"verifier:{org.id}") == []
     with pytest.raises(InstitutionError):
         svc.events.cancel_event(org, "EV-2", actor="x" * 201)
+
+
+def test_the_command_line_names_its_user_or_the_key_it_was_given(tmp_path: Path) -> None:
+    env = {
+        "SIAPKERJA_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "SIAPKERJA_STORAGE_KEY": generate_key_setting(),
+        "SIAPKERJA_SECRET_KEY": secrets.token_hex(32),  # one key HMAC across processes
+    }
+    svc = connect(environ=env)
+    number = svc.aki.apply(demo_holder(svc, GALIH).id, office_code="3173").number
+    officer, key = svc.register_verifier("Disnaker Jakarta Pusat", ["disnaker"])
+    runner = CliRunner()
+    appointed = runner.invoke(aki_app, ["appoint", officer.id, "3173", "--json"], env=env)
+    assert appointed.exit_code == 0, appointed.output
+    legalised = runner.invoke(
+        aki_app, ["legalise", number, "--json"], env={**env, "SIAPKERJA_VERIFIER_KEY": key}
+    )
+    assert legalised.exit_code == 0, legalised.output
+    assert [(r.action, r.actor) for r in audited(svc)] == [
+        ("aki.appoint_officer", cli_actor()),  # an administrator's command: no key
+        ("aki.legalise", f"verifier:{officer.id}"),  # the officer's key made the call
+    ]
+    assert cli_actor().startswith("cli:")
+    svc.storage.dispose()  # type: ignore[attr-defined]
