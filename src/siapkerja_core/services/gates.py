@@ -20,6 +20,10 @@
 * The **holder** mints access codes only for purposes that exist
   (:meth:`Gates.purpose_exists`); :meth:`Gates.upcoming` lists the events.
 
+Each organiser's action (an event created, changed or cancelled; a gate
+added, re-keyed or retired; an export synced) writes its audit record in
+the change's transaction; an admission does not (it is in the holder's ledger).
+
 The admission checks are the seam other uses build on (class attendance,
 programme eligibility): :meth:`Gates.add_admission_check` and
 :meth:`Gates.add_purpose_source`.
