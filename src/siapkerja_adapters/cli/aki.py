@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 import typer
 
 from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.aki import AkiRegistration, aki_status_data
 from siapkerja_core.errors import SiapkerjaError
 
@@ -130,7 +131,7 @@ def aki_appoint(
     """
     svc = open_service("aki appoint", config, memory_warning=MEMORY_WARNING)
     try:
-        officer = svc.aki.appoint_officer(verifier_id, office_code, name)
+        officer = svc.aki.appoint_officer(verifier_id, office_code, name, actor=cli_actor())
     except SiapkerjaError as error:
         raise fail("aki appoint", error) from None
     row = {

@@ -27,6 +27,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.classes import AttendanceReport, TrainingClass
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.errors import SiapkerjaError
@@ -374,10 +375,12 @@ def programmes_define(
                 typer.echo(f"siapkerja programmes define: {file}: {error.strerror}", err=True)
                 raise typer.Exit(1) from None
             kind: Literal["json", "toml"] = "toml" if file.suffix.lower() == ".toml" else "json"
-            programme = svc.programmes.define(text, owner=owner, administrator=True, format=kind)
+            programme = svc.programmes.define(
+                text, owner=owner, administrator=True, format=kind, actor=cli_actor()
+            )
         else:
             programme = svc.programmes.define(
-                bundled_programme(str(example)), owner=owner, administrator=True
+                bundled_programme(str(example)), owner=owner, administrator=True, actor=cli_actor()
             )
     except SiapkerjaError as error:
         raise fail("programmes define", error) from None

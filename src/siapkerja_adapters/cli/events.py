@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.gates import Event, EventKind, Station, StationKeyPair
 
@@ -267,7 +268,7 @@ def events_sync(
     """Merge an offline gate's signed export (its signature is checked). / Sinkronkan."""
     svc = open_service("events sync", config, memory_warning=_MEMORY_WARNING)
     try:
-        report = svc.events.sync(export.read_text(encoding="utf-8"))
+        report = svc.events.sync(export.read_text(encoding="utf-8"), actor=cli_actor())
     except SiapkerjaError as error:
         raise fail("events sync", error) from None
     data = {

@@ -43,12 +43,14 @@ from siapkerja_core.aki import (
 from siapkerja_core.converter import unstructure
 from siapkerja_core.disclosure import SCOPES, Audience, ProfileView, Verifier, build_view
 from siapkerja_core.errors import CardError
+from siapkerja_core.institutions import AuditRecord
 from siapkerja_core.ports import AkiConflict, Transaction
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import AccessRecord, AccountRecord
 from siapkerja_core.render.aki import AkiDocument
 from siapkerja_core.render.card import Card
 from siapkerja_core.services.context import ServiceContext
+from siapkerja_core.services.institutions import acting, announce
 from siapkerja_core.services.profiles import Profiles
 
 __all__ = ["APPLICATIONS_LIMIT", "OFFICER_SCOPE", "AkiApplication", "AkiServices"]
@@ -271,9 +273,16 @@ class AkiServices:
     # --- officers --------------------------------------------------------------------------
 
     def appoint_officer(
-        self, verifier_id: str, office_code: str, office_name: str | None = None
+        self,
+        verifier_id: str,
+        office_code: str,
+        office_name: str | None = None,
+        *,
+        actor: str | None = None,
     ) -> AkiOfficer:
         """Appoint a ``disnaker`` verifier to the Disnaker of ``office_code`` (an administrator).
+
+        The audit names ``actor`` (default ``library``).
 
         :raises AkiError: ``not_officer`` (unknown, inactive, or without the
             ``disnaker`` scope), ``office_unknown``, ``invalid_text``.
@@ -292,6 +301,15 @@ class AkiServices:
                 appointed_at=now,
             )
             tx.aki.put_officer(officer)
+            audit = self.ctx.record_admin_action(
+                tx,
+                actor=acting(actor),
+                action="aki.appoint_officer",
+                target_kind="verifier",
+                target_id=verifier.id,
+                details={"office_code": officer.office_code},
+            )
+        announce(self.ctx, audit)
         return officer
 
     def officer(self, verifier: Verifier) -> AkiOfficer:
@@ -325,6 +343,25 @@ class AkiServices:
         if record.office_code != officer.office_code:
             raise AkiError("wrong_office", office=f"{record.office_code} {record.office_name}")
         return officer, record
+
+    def _audit(
+        self,
+        tx: Transaction,
+        actor: str | None,
+        verifier: Verifier,
+        record: AkiRegistration,
+        action: str,
+    ) -> AuditRecord:
+        # The registration's id, office and status only: its number, like the
+        # holder's name and NIK, identifies the person.
+        return self.ctx.record_admin_action(
+            tx,
+            actor=acting(actor, verifier),
+            action=f"aki.{action}",
+            target_kind="aki_registration",
+            target_id=record.id,
+            details={"office_code": record.office_code, "status": record.status.value},
+        )
 
     def _log(
         self,
@@ -404,7 +441,12 @@ class AkiServices:
         return view.with_aki(aki_status_data(record, self.today()))
 
     def legalise(
-        self, verifier: Verifier, reference: str, *, officer_name: str | None = None
+        self,
+        verifier: Verifier,
+        reference: str,
+        *,
+        officer_name: str | None = None,
+        actor: str | None = None,
     ) -> AkiRegistration:
         """Legalise an application of the officer's office: its two years start today.
 
@@ -425,6 +467,8 @@ class AkiServices:
             )
             tx.aki.put(record)
             self._log(tx, verifier, officer, record, "legalise", ("aki", "nik", "full_name"))
+            audit = self._audit(tx, actor, verifier, record, "legalise")
+        announce(self.ctx, audit)
         return self._announce(record, "legalised", verifier)
 
     def place(
@@ -435,6 +479,7 @@ class AkiServices:
         employer: str,
         position: str | None = None,
         placed_on: date | None = None,
+        actor: str | None = None,
     ) -> AkiRegistration:
         """Record that the holder was placed with ``employer``: the registration closes.
 
@@ -449,10 +494,18 @@ class AkiServices:
             )
             tx.aki.put(record)
             self._log(tx, verifier, officer, record, "place", ("aki",))
+            audit = self._audit(tx, actor, verifier, record, "place")
+        announce(self.ctx, audit)
         return self._announce(record, "placed", verifier)
 
     def remove(
-        self, verifier: Verifier, reference: str, *, reason: str, note: str | None = None
+        self,
+        verifier: Verifier,
+        reference: str,
+        *,
+        reason: str,
+        note: str | None = None,
+        actor: str | None = None,
     ) -> AkiRegistration:
         """Take a registration of the officer's office off the register for ``reason``.
 
@@ -465,6 +518,8 @@ class AkiServices:
             record = record.removed(local_today(now), reason=reason, note=note, now=now)
             tx.aki.put(record)
             self._log(tx, verifier, officer, record, "remove", ("aki",))
+            audit = self._audit(tx, actor, verifier, record, "remove")
+        announce(self.ctx, audit)
         return self._announce(record, "removed", verifier)
 
     # --- the document ----------------------------------------------------------------------

@@ -32,10 +32,12 @@ from siapkerja_core.classes import (
 )
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.gates import Admission, Event, EventKind
+from siapkerja_core.institutions import AuditRecord
 from siapkerja_core.ports import ClassConflict, Transaction
 from siapkerja_core.records import AccountRecord
 from siapkerja_core.services.context import ServiceContext
 from siapkerja_core.services.gates import Gates
+from siapkerja_core.services.institutions import acting, announce
 from siapkerja_core.siapkerja_id import is_valid_siapkerja_id, parse_siapkerja_id
 
 __all__ = ["Classes"]
@@ -95,8 +97,9 @@ class Classes:
         min_attendance: int = 80,
         capacity: int = 20,
         kbji_code: str | None = None,
+        actor: str | None = None,
     ) -> TrainingClass:
-        """Create a class of ``institution``.
+        """Create a class of ``institution`` (audited: ``actor`` defaults to ``verifier:<id>``).
 
         :raises ClassError: ``invalid`` (``field``), ``exists``, ``not_institution``.
         """
@@ -120,6 +123,15 @@ class Classes:
                 tx.classes.add(klass)
             except ClassConflict:
                 raise ClassError("exists", class_id=klass.id) from None
+            record = self.ctx.record_admin_action(
+                tx,
+                actor=acting(actor, verifier),
+                action="class.create",
+                target_kind="class",
+                target_id=klass.id,
+                details={"capacity": klass.capacity, "min_attendance": klass.min_attendance},
+            )
+        announce(self.ctx, record)
         return klass
 
     def get(self, institution: Verifier | str, class_id: str) -> TrainingClass:
@@ -146,7 +158,14 @@ class Classes:
             raise ClassError("no_account")
         return account
 
-    def enrol(self, institution: Verifier | str, class_id: str, trainee: str) -> ClassEnrolment:
+    def enrol(
+        self,
+        institution: Verifier | str,
+        class_id: str,
+        trainee: str,
+        *,
+        actor: str | None = None,
+    ) -> ClassEnrolment:
         """Enrol a trainee (re-enrol after a withdrawal).
 
         ``trainee`` is the holder's account id or SIAPkerja-ID number, as the
@@ -179,9 +198,18 @@ class Classes:
                 else current.renewed(now)
             )
             tx.classes.put_enrolment(enrolment)
+            record = self._audit(tx, actor, klass, "class.enrol", account.id)
+        announce(self.ctx, record)
         return enrolment
 
-    def withdraw(self, institution: Verifier | str, class_id: str, trainee: str) -> ClassEnrolment:
+    def withdraw(
+        self,
+        institution: Verifier | str,
+        class_id: str,
+        trainee: str,
+        *,
+        actor: str | None = None,
+    ) -> ClassEnrolment:
         """Withdraw a trainee (account id or SIAPkerja-ID number): their sessions
         attended stay in the report, marked inactive.
 
@@ -197,7 +225,22 @@ class Classes:
                 raise ClassError("not_enrolled", class_id=klass.id)
             withdrawn = current.withdrawn(now)
             tx.classes.put_enrolment(withdrawn)
+            record = self._audit(tx, actor, klass, "class.withdraw", account.id)
+        announce(self.ctx, record)
         return withdrawn
+
+    def _audit(
+        self, tx: Transaction, actor: str | None, klass: TrainingClass, action: str, account_id: str
+    ) -> AuditRecord:
+        # The trainee is named by the pseudonymous account id, never by name or NIK.
+        return self.ctx.record_admin_action(
+            tx,
+            actor=acting(actor, tx.verifiers.get(klass.institution_id)),
+            action=action,
+            target_kind="class",
+            target_id=klass.id,
+            details={"account_id": account_id},
+        )
 
     def enrolments(self, institution: Verifier | str, class_id: str) -> list[ClassEnrolment]:
         """The class's enrolments, withdrawn ones too, oldest first."""
@@ -228,8 +271,11 @@ class Classes:
         venue: str,
         name: str | None = None,
         region_code: str | None = None,
+        actor: str | None = None,
     ) -> Event:
         """Schedule a session: an event of kind ``class_session`` naming the class.
+
+        The audit records it as the event's ``event.create`` (``class_id`` in its details).
 
         Its gates are added with ``svc.events.add_station`` like any event's;
         trainees mint access codes for the session's id.
@@ -250,6 +296,7 @@ class Classes:
             region_code=region_code,
             capacity=klass.capacity,
             class_id=klass.id,
+            actor=actor,
         )
 
     @staticmethod

@@ -20,6 +20,10 @@
 * The **holder** mints access codes only for purposes that exist
   (:meth:`Gates.purpose_exists`); :meth:`Gates.upcoming` lists the events.
 
+Each organiser's action (an event created, changed or cancelled; a gate
+added, re-keyed or retired; an export synced) writes its audit record in
+the change's transaction; an admission does not (it is in the holder's ledger).
+
 The admission checks are the seam other uses build on (class attendance,
 programme eligibility): :meth:`Gates.add_admission_check` and
 :meth:`Gates.add_purpose_source`.
@@ -55,10 +59,12 @@ from siapkerja_core.gates import (
     public_key_of,
     valid_id,
 )
+from siapkerja_core.institutions import AuditRecord
 from siapkerja_core.ports import Counters, GateConflict, Transaction
 from siapkerja_core.profile import Photo
 from siapkerja_core.records import AccessRecord
 from siapkerja_core.services.context import CardState, ServiceContext
+from siapkerja_core.services.institutions import acting, announce
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.station import CheckIn, merge_check_ins, read_check_ins
@@ -259,8 +265,11 @@ class Gates:
         capacity: int | None = None,
         class_id: str | None = None,
         programme_id: str | None = None,
+        actor: str | None = None,
     ) -> Event:
         """Create an event the organiser's gates will admit to.
+
+        ``actor`` names who acted in the audit (default ``verifier:<organiser>``).
 
         :raises GateError: ``invalid_event`` (``field``), ``event_exists``, ``not_organiser``.
         """
@@ -285,9 +294,24 @@ class Gates:
                 tx.gates.add_event(event)
             except GateConflict:
                 raise GateError("event_exists", event_id=id) from None
+            record = self._audit(
+                tx,
+                actor,
+                verifier,
+                "event.create",
+                "event",
+                event.id,
+                kind=event.kind.value,
+                capacity=event.capacity,
+                class_id=event.class_id,
+                programme_id=event.programme_id,
+            )
+        announce(self.ctx, record)
         return event
 
-    def update_event(self, organiser: Verifier | str, event_id: str, **changes: Any) -> Event:
+    def update_event(
+        self, organiser: Verifier | str, event_id: str, *, actor: str | None = None, **changes: Any
+    ) -> Event:
         """Change an event's name, venue, window, capacity … (not its id, kind or organiser).
 
         :raises GateError: ``invalid_event``, ``unknown_event``, ``not_organiser``.
@@ -301,14 +325,22 @@ class Gates:
             event = self._own_event(tx, organiser, event_id, lock=True)
             changed = evolve(event, **changes)
             tx.gates.put_event(changed)
+            record = self._audit(
+                tx, actor, organiser, "event.update", "event", event.id, changed=sorted(changes)
+            )
+        announce(self.ctx, record)
         return changed
 
-    def cancel_event(self, organiser: Verifier | str, event_id: str) -> Event:
+    def cancel_event(
+        self, organiser: Verifier | str, event_id: str, *, actor: str | None = None
+    ) -> Event:
         """Cancel an event: its gates admit no one and no new code can be minted for it."""
         with self.ctx.storage.transaction() as tx:
             event = self._own_event(tx, organiser, event_id, lock=True)
             cancelled = evolve(event, status=EventStatus.CANCELLED)
             tx.gates.put_event(cancelled)
+            record = self._audit(tx, actor, organiser, "event.cancel", "event", event.id)
+        announce(self.ctx, record)
         return cancelled
 
     def event(self, event_id: str, organiser: Verifier | str | None = None) -> Event:
@@ -339,6 +371,30 @@ class Gates:
         chosen = [e for e in found if not e.cancelled and (wanted is None or e.kind is wanted)]
         return chosen[: max(0, limit)]
 
+    def _audit(
+        self,
+        tx: Transaction,
+        actor: str | None,
+        organiser: Verifier | str,
+        action: str,
+        target_kind: str,
+        target_id: str,
+        **details: Any,
+    ) -> AuditRecord:
+        """Record an organiser's action in the audit, in the change's transaction.
+
+        ``organiser`` was checked by the caller; ``details`` never hold a key.
+        """
+        verifier = organiser if isinstance(organiser, Verifier) else tx.verifiers.get(organiser)
+        return self.ctx.record_admin_action(
+            tx,
+            actor=acting(actor, verifier),
+            action=action,
+            target_kind=target_kind,
+            target_id=target_id,
+            details=details,
+        )
+
     # --- stations ------------------------------------------------------------------------
 
     def _station_key_hash(self, api_key: str) -> str:
@@ -355,6 +411,7 @@ class Gates:
         name: str,
         station_id: str | None = None,
         public_key: str | None = None,
+        actor: str | None = None,
     ) -> tuple[Station, str | None]:
         """Register a gate of the event; ``(station, api_key)``.
 
@@ -383,6 +440,16 @@ class Gates:
                 tx.gates.add_station(station)
             except GateConflict:
                 raise GateError("station_exists", station_id=chosen_id) from None
+            record = self._audit(
+                tx,
+                actor,
+                organiser,
+                "station.add",
+                "station",
+                _station_target(station),
+                credential=station.credential.value,
+            )
+        announce(self.ctx, record)
         return station, api_key
 
     def stations(self, organiser: Verifier | str, event_id: str) -> list[Station]:
@@ -400,14 +467,28 @@ class Gates:
             raise GateError("unknown_station")
         return station
 
-    def retire_station(self, organiser: Verifier | str, event_id: str, station_id: str) -> Station:
-        """Retire a gate: its credential admits no one and its exports are refused."""
+    def retire_station(
+        self,
+        organiser: Verifier | str,
+        event_id: str,
+        station_id: str,
+        *,
+        actor: str | None = None,
+    ) -> Station:
+        """Retire a gate: its credential admits no one and its exports are refused.
+
+        Retiring a retired gate changes nothing and records nothing.
+        """
         with self.ctx.storage.transaction() as tx:
             station = self._own_station(tx, organiser, event_id, station_id)
             if not station.active:
                 return station
             retired = evolve(station, status=StationStatus.RETIRED, retired_at=self.ctx.clock())
             tx.gates.put_station(retired)
+            record = self._audit(
+                tx, actor, organiser, "station.retire", "station", _station_target(station)
+            )
+        announce(self.ctx, record)
         return retired
 
     def rekey_station(
@@ -417,6 +498,7 @@ class Gates:
         station_id: str,
         *,
         public_key: str | None = None,
+        actor: str | None = None,
     ) -> tuple[Station, str | None]:
         """Give a gate a new credential (a lost device): the old one stops at once."""
         api_key = None if public_key is not None else self._new_api_key()
@@ -433,6 +515,16 @@ class Gates:
                 key_hash=None if api_key is None else self._station_key_hash(api_key),
             )
             tx.gates.put_station(changed)
+            record = self._audit(
+                tx,
+                actor,
+                organiser,
+                "station.rekey",
+                "station",
+                _station_target(station),
+                credential=changed.credential.value,
+            )
+        announce(self.ctx, record)
         return changed, api_key
 
     # --- admission -----------------------------------------------------------------------
@@ -646,13 +738,15 @@ class Gates:
 
     # --- offline sync ----------------------------------------------------------------------
 
-    def sync(self, export: SignedExport | str) -> GateSyncReport:
+    def sync(self, export: SignedExport | str, *, actor: str | None = None) -> GateSyncReport:
         """Merge an offline station's signed export.
 
         Refused whole (nothing written) when unsigned or wrongly signed, from
         an unknown or retired station, or holding a check-in of another event
         or station. Earliest entry per card wins; a card seen at two stations
         is kept once and flagged as a :class:`~siapkerja_core.gates.DoubleEntry`.
+        The audit records the accepted export and its counts (``actor``: default
+        ``verifier:<organiser>``, whose station signed it).
 
         :raises GateError: ``bad_export``, ``unknown_station``, ``station_retired``,
             ``bad_station_signature``, ``unknown_event``, ``wrong_event``.
@@ -721,17 +815,37 @@ class Gates:
                 if kept.station_id != duplicate.station_id:
                     doubles.append(_double(later=duplicate, first=kept))
             flagged = tuple(d for d in doubles if tx.gates.add_double_entry(d))
-        added = len(result.added)
-        return GateSyncReport(
-            event_id=event.id,
-            station_id=station.id,
-            received=len(incoming),
-            added=added,
-            duplicates=len(incoming) - added - unknown,
-            unknown_cards=unknown,
-            double_entries=flagged,
-            synced_ids=tuple(c.id for c in incoming),
-        )
+            added = len(result.added)
+            report = GateSyncReport(
+                event_id=event.id,
+                station_id=station.id,
+                received=len(incoming),
+                added=added,
+                duplicates=len(incoming) - added - unknown,
+                unknown_cards=unknown,
+                double_entries=flagged,
+                synced_ids=tuple(c.id for c in incoming),
+            )
+            audit = self._audit(
+                tx,
+                actor,
+                event.organiser_id,
+                "station.sync",
+                "station",
+                _station_target(station),
+                received=report.received,
+                added=report.added,
+                duplicates=report.duplicates,
+                unknown_cards=report.unknown_cards,
+                double_entries=len(report.double_entries),
+            )
+        announce(self.ctx, audit)
+        return report
+
+
+def _station_target(station: Station) -> str:
+    """A station's id in the audit: ``<event id>/<station id>`` (a station id is per event)."""
+    return f"{station.event_id}/{station.id}"
 
 
 def _double(*, later: CheckIn, first: CheckIn) -> DoubleEntry:

@@ -41,7 +41,7 @@ from siapkerja_core.ports import Transaction
 from siapkerja_core.records import AccessRecord
 from siapkerja_core.services.context import ServiceContext
 
-__all__ = ["MAX_LIMIT", "Institutions", "announce", "usable_verifier"]
+__all__ = ["MAX_LIMIT", "Institutions", "acting", "announce", "usable_verifier"]
 
 MAX_LIMIT: Final = 1000
 """The most records one read of the activity or the audit returns."""
@@ -76,6 +76,20 @@ def announce(ctx: ServiceContext, record: AuditRecord) -> None:
             target_id=record.target_id,
         )
     )
+
+
+def acting(actor: str | None, institution: Verifier | None = None) -> str:
+    """Who acted, as the audit names it.
+
+    ``actor`` when given (the command line's ``cli:<user>``), else the
+    institution whose credential made the call (``verifier:<id>``), else
+    :data:`~siapkerja_core.institutions.LIBRARY_ACTOR`.
+
+    :raises InstitutionError: ``invalid_actor``.
+    """
+    if actor is not None:
+        return check_actor(actor)
+    return LIBRARY_ACTOR if institution is None else f"verifier:{institution.id}"
 
 
 def _limit(limit: int) -> int:

@@ -47,6 +47,7 @@ from siapkerja_core.programmes import (
 from siapkerja_core.records import AccountRecord
 from siapkerja_core.services.context import ServiceContext
 from siapkerja_core.services.gates import Gates
+from siapkerja_core.services.institutions import acting, announce
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.services.registration import NO_PASSWORD
 
@@ -116,6 +117,7 @@ class Programmes:
         owner: Verifier | str | None = None,
         administrator: bool = False,
         format: Literal["json", "toml"] = "json",
+        actor: str | None = None,
     ) -> Programme:
         """Define (or redefine) a programme from data, JSON or TOML text.
 
@@ -125,7 +127,8 @@ class Programmes:
         programmes. An ``administrator`` (the CLI; also any call without
         ``owner``) may define or redefine any programme and give it its
         operator with ``owner``; without ``owner`` a redefinition keeps the
-        programme's current owner.
+        programme's current owner. The audit names ``actor`` (default: the
+        owner institution when not an administrator's call, else ``library``).
 
         :raises ProgrammeError: ``invalid`` (``at``), ``exists`` (another owner's id).
         :raises GateError: ``not_organiser`` for an unknown or suspended verifier.
@@ -133,7 +136,8 @@ class Programmes:
         now = self.ctx.clock()
         administrator = administrator or owner is None
         with self.ctx.storage.transaction() as tx:
-            owner_id = None if owner is None else self._verifier(tx, owner).id
+            owner_verifier = None if owner is None else self._verifier(tx, owner)
+            owner_id = None if owner_verifier is None else owner_verifier.id
             if isinstance(definition, Programme):
                 data: Mapping[str, Any] = definition.as_data()
                 programme = parse_programme(data, owner_id=owner_id, created_at=now)
@@ -150,6 +154,15 @@ class Programmes:
                     programme.as_data(), owner_id=current.owner_id, created_at=now
                 )
             tx.programmes.put(programme)
+            record = self.ctx.record_admin_action(
+                tx,
+                actor=acting(actor, None if administrator else owner_verifier),
+                action="programme.redefine" if current is not None else "programme.define",
+                target_kind="programme",
+                target_id=programme.id,
+                details={"owner_id": programme.owner_id},
+            )
+        announce(self.ctx, record)
         return programme
 
     @staticmethod
@@ -238,7 +251,12 @@ class Programmes:
             return evaluate(programme, self.facts(tx, account, day), day)
 
     def enrol(
-        self, programme_id: str, account_id: str, *, operator: Verifier | str | None = None
+        self,
+        programme_id: str,
+        account_id: str,
+        *,
+        operator: Verifier | str | None = None,
+        actor: str | None = None,
     ) -> ProgrammeEnrolment:
         """Enrol the holder by the programme's operator (an online intake, no station).
 
@@ -249,12 +267,21 @@ class Programmes:
         day = self._today(now)
         with self.ctx.storage.transaction() as tx:
             programme = self._programme(tx, programme_id)
-            if operator is not None:
-                who = self._verifier(tx, operator)
-                if programme.owner_id != who.id:
-                    raise ProgrammeError("not_operator", programme_id=programme.id)
+            who = None if operator is None else self._verifier(tx, operator)
+            if who is not None and programme.owner_id != who.id:
+                raise ProgrammeError("not_operator", programme_id=programme.id)
             account = self._account(tx, account_id)
-            return self._admit(tx, programme, account, day, now, event_id=None)
+            enrolment = self._admit(tx, programme, account, day, now, event_id=None)
+            record = self.ctx.record_admin_action(
+                tx,
+                actor=acting(actor, who),
+                action="programme.enrol",
+                target_kind="programme",
+                target_id=programme.id,
+                details={"account_id": account.id},
+            )
+        announce(self.ctx, record)
+        return enrolment
 
     def _admit(
         self,
@@ -315,8 +342,11 @@ class Programmes:
         name: str | None = None,
         region_code: str | None = None,
         capacity: int | None = None,
+        actor: str | None = None,
     ) -> Event:
         """Schedule an intake: an event of kind ``programme_intake`` naming the programme.
+
+        The audit records it as the event's ``event.create`` (``programme_id`` in its details).
 
         :raises ProgrammeError: ``not_found``, ``not_operator`` (not the owner's programme:
             a programme an administrator defined is given its operator with ``owner``).
@@ -338,6 +368,7 @@ class Programmes:
             region_code=region_code,
             capacity=capacity,
             programme_id=programme.id,
+            actor=actor,
         )
 
     def admission_check(self, admission: Admission) -> ProgrammeError | None:
