@@ -591,6 +591,8 @@ def test_one_check_in_per_card_and_event(storage: Storage) -> None:
         assert tx.check_ins.for_event("jobfair") == [check_in(1002, minutes=1), earlier]
         assert tx.check_ins.for_event("kelas-blk") == [check_in(1001, "kelas-blk")]
         assert tx.check_ins.for_event("none") == []
+        assert (tx.check_ins.count("jobfair"), tx.check_ins.count("kelas-blk")) == (2, 1)
+        assert tx.check_ins.count("none") == 0
 
 
 def test_the_keyring_is_stored_whole(storage: Storage) -> None:

@@ -337,6 +337,11 @@ class _CheckIns(View[CheckIn]):
         found = (self._get(key) for key in self._keys("event", event_id))
         return sorted((c for c in found if c is not None), key=lambda c: c.checked_in_at)
 
+    def count(self, event_id: str) -> int:
+        if not self._overlay:  # no write in this transaction yet: the index's size, no copy
+            return len(self._table.indexes["event"].get(event_id, ()))
+        return len(self._keys("event", event_id))
+
 
 class _Keyrings(View[Keyring]):
     def get(self) -> Keyring | None:

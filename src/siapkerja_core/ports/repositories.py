@@ -275,6 +275,10 @@ class CheckInRepository(Protocol):
 
     def for_event(self, event_id: str) -> list[CheckIn]: ...
 
+    def count(self, event_id: str) -> int:
+        """How many check-ins the event has, read without loading them (every admission asks)."""
+        ...
+
 
 class CheckInConflict(Exception):
     """A check-in for the same (card, event) is already recorded."""
