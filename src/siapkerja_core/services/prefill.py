@@ -195,24 +195,25 @@ class Prefill:
             (ask with :meth:`request`); nothing is released and nothing logged.
         """
         purpose = normalize_purpose(purpose)
-        subject = self._subject(token_or_url)
-        with self.ctx.storage.transaction() as tx:
-            registered = self._registered(tx, verifier)
-            consented = any(
-                c.covers(registered.id, purpose)
-                for c in tx.consents.for_account(subject.account.id)
-            )
-        if not consented:
-            raise PrefillError("consent_required", purpose=purpose)
-        view = self.scanning.resolve(str(token_or_url), registered, purpose)
-        if view.consent_required:  # withdrawn between the check and the scan
-            raise PrefillError("consent_required", purpose=purpose)
-        profile = subject.profile
+        text = str(token_or_url).strip()
+        if text[:2].upper() == "A-":
+            raise TokenError("wrong_mode")  # an access code proves presence, it opens nothing
+        # One scan: the signature, the holder, the consent and the ledger entry are read
+        # and written once; without consent it stops before anything is logged.
+        view, profile = self.scanning.resolve_with_profile(
+            text,
+            verifier,
+            purpose,
+            refuse_without_consent=PrefillError("consent_required", purpose=purpose),
+        )
+        # The name as registered now (the view read it), not as the caller held it.
+        if view.verifier is not None and view.verifier != verifier.name:
+            verifier = attrs.evolve(verifier, name=view.verifier)
         return build_document(
             view,
-            verifier=registered,
+            verifier=verifier,
             issued_at=self.ctx.clock(),
-            headline_occupation=None if profile is None else profile.biodata.occupation,
+            headline_occupation=profile.biodata.occupation,
         )
 
     def json_resume(self, token_or_url: str, verifier: Verifier, purpose: str) -> dict[str, Any]:

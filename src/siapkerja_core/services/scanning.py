@@ -212,6 +212,22 @@ class Scanning:
         purpose: str | None = None,
     ) -> ProfileView:
         """Open a scanned link QR for ``viewer`` under the disclosure policy; log the access."""
+        return self.resolve_with_profile(token, viewer, purpose)[0]
+
+    def resolve_with_profile(
+        self,
+        token: str,
+        viewer: Account | Verifier | None = None,
+        purpose: str | None = None,
+        *,
+        refuse_without_consent: Exception | None = None,
+    ) -> tuple[ProfileView, Profile]:
+        """:meth:`resolve`, and the holder's profile the view was built from.
+
+        :param refuse_without_consent: raised, before anything is logged, when a
+            verifier has no consent for ``purpose`` (a prefill release, which
+            must not fall back to the public view).
+        """
         text = self._token_of(token)
         claims, ring = self.keys.verified(lambda ring: verify_link(ring, text))
         # As grant_consent stores it: a purpose matches however it was typed.
@@ -231,6 +247,8 @@ class Scanning:
         elif isinstance(viewer, Verifier):
             with self.ctx.storage.transaction() as tx:  # consent and registration: read together
                 view = self._view_for(tx, viewer, purpose, card, account, profile)
+            if view.consent_required and refuse_without_consent is not None:
+                raise refuse_without_consent
         else:
             view = self._view_for(None, viewer, purpose, card, account, profile)
         verifier = viewer if isinstance(viewer, Verifier) else None
@@ -258,7 +276,7 @@ class Scanning:
                     verifier_id=None if verifier is None else verifier.id,
                 )
             )
-        return view
+        return view, profile
 
     def verify_token(
         self, token_or_url: str, *, purpose: str | None = None
