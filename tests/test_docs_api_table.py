@@ -141,3 +141,21 @@ def test_every_row_names_an_existing_page() -> None:
         if not links or not all((DOCS / link).is_file() for link in links):
             broken.append((method, path, page))
     assert not broken, f"rows without an existing page: {broken}"
+
+
+def test_the_documents_description_is_the_api_of_now() -> None:
+    # 0.1's description spoke of the journey and check-in only.
+    description = openapi_document()["info"]["description"]
+    for words in (
+        "Dukcapil",
+        "Authorization: Bearer",
+        "X-Verifier-Key",
+        "`admin`",
+        "X-Station-Key",
+        "nine uses",
+        "AK/I",
+        "prefill",
+        "Status list",
+        "Accept-Language: en",
+    ):
+        assert words in description, words
