@@ -51,12 +51,28 @@ _INFO: Final[dict[str, Any]] = {
     "version": "1",
     "summary": "Registration, profile and the SIAPkerja-ID card of Kemnaker's SIAPkerja.",
     "description": (
-        "The SIAPkerja-ID journey as JSON: registration verified against Dukcapil, the SMS"
-        " code, sign-in, the labour profile, the signed QR card, scanning with disclosure by"
-        " audience, consent and check-in.\n\nErrors are `application/problem+json` (RFC 9457)"
-        " carrying the library's stable error codes; `Accept-Language: en` gives English,"
-        " Indonesian is the default. A request that fails validation gets ONE problem that"
-        " lists every invalid field in `params.errors`."
+        "The SIAPkerja-ID card of Kemnaker as JSON, for holders, institutions and gates."
+        "\n\n* **Journey**: registration checked with Dukcapil (NIK, name, mother's name),"
+        " the SMS code (OTP), sign-in and password reset."
+        "\n* **Holder** (`Authorization: Bearer`): the labour profile, the card and its QR"
+        " (a link, or a 30-second access code), the access log, consents, and the answers to"
+        " institutions' consent requests."
+        "\n* **Scans**: a link QR shows each viewer only what it may see; a registered"
+        " institution sees its scope's fields when the holder consented to the purpose."
+        "\n* **The nine uses**: AK/I (kartu kuning) at the Disnaker, training, work abroad,"
+        " certification, Bizhub, job seeking (consent requests and the prefill document),"
+        " event entry, class attendance and programme requirements (JKP, BSU, Prakerja)."
+        "\n* **Institutions** (`X-Verifier-Key`): Disnaker, BLK, LSP, P3MI, hubs and"
+        " organisers; an administrator (the `admin` scope) registers, suspends, re-keys and"
+        " retires them, and every action is audited."
+        "\n* **Gates** (`X-Station-Key` or an Ed25519 signature): admit access codes at"
+        " events, class sessions and programme intakes, online or synced later."
+        "\n* **Status list**: the signed list of revoked and suspended cards, for offline"
+        " stations."
+        "\n\nErrors are `application/problem+json` (RFC 9457) with the library's stable error"
+        " codes. Messages are in Indonesian by default; send `Accept-Language: en` for English."
+        " A request that fails validation gets ONE problem that lists every invalid field in"
+        " `params.errors`."
     ),
     "license_info": {"name": "MIT", "identifier": "MIT"},
 }
