@@ -45,7 +45,9 @@ class ProgrammePages:
                     "name": programme.name,
                     "description": programme.description,
                     "eligible": answer.eligible,
-                    "enrolled": None if enrolment is None else local_time_label(enrolment.enrolled_at),
+                    "enrolled": None
+                    if enrolment is None
+                    else local_time_label(enrolment.enrolled_at),
                     "results": [
                         {
                             "outcome": result.outcome.value,
