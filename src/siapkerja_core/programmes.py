@@ -357,10 +357,14 @@ class NotEnrolled:
     rule: ClassVar[str] = "not_enrolled"
     groups: tuple[str, ...] = ()
 
-    def evaluate(self, facts: Facts, today: date, programme_id: str = "") -> RequirementResult:
+    def evaluate(
+        self, facts: Facts, today: date, programme_id: str = "", programme_name: str = ""
+    ) -> RequirementResult:
         clash = sorted(facts.groups.intersection(self.groups))
         if programme_id in facts.programmes or clash:
-            where = ", ".join([programme_id] if programme_id in facts.programmes else clash)
+            # The holder reads the programme's name; a clash names the exclusion group.
+            own = programme_name or programme_id
+            where = ", ".join([own] if programme_id in facts.programmes else clash)
             return _result(self.rule, Outcome.NOT_MET, where=where)
         return _result(self.rule, Outcome.MET)
 
@@ -501,6 +505,8 @@ class Eligibility:
     eligible: bool
     results: tuple[RequirementResult, ...]
     evaluated_on: date
+    programme_name: str = ""
+    """What the holder reads in a refusal (the id when empty)."""
 
     @property
     def failed(self) -> tuple[RequirementResult, ...]:
@@ -524,6 +530,7 @@ class Eligibility:
         return ProgrammeError(
             "not_eligible",
             programme=self.programme_id,
+            programme_name=self.programme_name or self.programme_id,
             rules=[r.rule for r in failed],
             failed=[r.as_dict() for r in failed],
             reasons_id=" ".join(r.reason_id for r in failed),
@@ -536,12 +543,16 @@ def evaluate(programme: Programme, facts: Facts, today: date) -> Eligibility:
     results = []
     for requirement in programme.requirements:
         if isinstance(requirement, NotEnrolled):
-            results.append(requirement.evaluate(facts, today, programme.id))
+            results.append(requirement.evaluate(facts, today, programme.id, programme.name))
         else:
             results.append(requirement.evaluate(facts, today))
     eligible = all(r.outcome is not Outcome.NOT_MET for r in results)
     return Eligibility(
-        programme_id=programme.id, eligible=eligible, results=tuple(results), evaluated_on=today
+        programme_id=programme.id,
+        eligible=eligible,
+        results=tuple(results),
+        evaluated_on=today,
+        programme_name=programme.name,
     )
 
 

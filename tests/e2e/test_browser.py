@@ -211,3 +211,47 @@ def test_a_form_on_another_site_cannot_post_into_the_pages(
         expect(page.get_by_text("Formulir sudah kedaluwarsa atau tidak sah")).to_be_visible()
     finally:
         context.close()
+
+
+def test_the_history_fits_a_phone_screen(
+    browser: Any, site: tuple[str, Siapkerja], tmp_path: Path
+) -> None:
+    """At 360 px the access history's tables stack: no sideways scrolling, buttons in view."""
+    from playwright.sync_api import expect
+
+    from siapkerja_adapters.demo import GALIH, demo_holder
+    from support.gates import check_in, open_events
+
+    url, svc = site
+    galih = demo_holder(svc)
+    link = svc.card_qr(galih.id).token
+    karirhub, _ = svc.register_verifier("Jakarta Kerja (Disnakertransgi DKI)", ["karirhub"])
+    svc.prefill.request(
+        link, karirhub, "Lamaran lowongan portal Jakarta Kerja", essential=["nik_masked"]
+    )
+    open_events(svc, "JOBFAIR-JKT-2026")
+    check_in(svc, svc.card_qr(galih.id, "access", "JOBFAIR-JKT-2026").token, "JOBFAIR-JKT-2026")
+    svc.resolve(link)
+    phone = browser.new_context(locale="id-ID", viewport={"width": 360, "height": 800})
+    phone.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = phone.new_page()
+        page.goto(f"{url}/")
+        page.get_by_label("NIK, Email, atau Nomor Handphone").fill(GALIH.email)
+        page.get_by_label("Password", exact=True).fill(GALIH.password)
+        page.get_by_role("button", name="Masuk", exact=True).click()
+        page.wait_for_url(re.compile(".*/profil"))
+        page.goto(f"{url}/riwayat")
+        approve = page.get_by_role("button", name=re.compile("^Setujui permintaan"))
+        expect(approve).to_be_visible()
+        expect(page.get_by_text("NIK (disamarkan) (wajib)")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the page scrolls sideways ({width} px)"
+        for button in (approve, page.get_by_role("button", name=re.compile("^Tolak permintaan"))):
+            box = button.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 360
+        page.screenshot(path=str(tmp_path / "riwayat-360.png"), full_page=True)
+    finally:
+        phone.close()

@@ -16,6 +16,7 @@ import io
 import re
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import httpx
@@ -26,12 +27,16 @@ from starlette.testclient import TestClient
 from siapkerja_adapters import connect
 from siapkerja_adapters.web import create_app
 from siapkerja_core import regions
-from siapkerja_core.errors import ConfigurationError
+from siapkerja_core.disclosure import scope_fields
+from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.records import AccessRecord
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.services.programmes import bundled_programme
+from siapkerja_core.views import Account
 from support import people
 from support.clock import ManualClock as Clock
-from support.gates import check_in, open_events
+from support.gates import ORGANISER, check_in, open_events, organiser
 
 # Galih Agan Pambayun, a bundled fictional resident (tests/support/people.py).
 NIK, NAME, MOTHER, EMAIL = people.NIK, people.NAME, people.MOTHER, people.EMAIL
@@ -540,7 +545,7 @@ def test_the_card_page_shows_the_card_the_link_qr_and_the_access_code(
     open_events(svc, "jobfair-jakarta-2026")
     offered = with_card.get("/kartu")
     assert offered.status_code == 200
-    assert '<option value="jobfair-jakarta-2026">' in with_card.page  # the events on offer
+    assert 'href="/kartu?acara=jobfair-jakarta-2026#access"' in with_card.page  # on offer
     unknown = with_card.get("/kartu", params={"acara": "PRAKERJA-GEL-70"})
     assert unknown.status_code == 400  # the form refused, the event named
     assert "PRAKERJA-GEL-70" in text(with_card.page)
@@ -900,3 +905,189 @@ def test_importing_without_the_web_extra_names_it(monkeypatch: pytest.MonkeyPatc
     assert "pip install 'siapkerja[web]'" in str(error.value)
     assert "memerlukan" in str(error.value)
     assert "needs its extra" in str(error.value)
+
+
+# --------------------------------------------------------------------------
+# What the holder reads on the pages issue 12 touched (names, labels, WIB)
+# --------------------------------------------------------------------------
+
+# A ledger field name, a scope's or an error's key: what a person must never read.
+_RAW_KEY = re.compile(r"\b[a-z]+_[a-z_]+\b")
+_ENTRY = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
+
+
+def _wib(moment: datetime) -> str:
+    return (moment + timedelta(hours=7)).strftime("%Y-%m-%d %H:%M") + " WIB"
+
+
+def _every_kind_of_entry(svc: Siapkerja, browser: Browser) -> Account:
+    """The holder's ledger with an entry of every audience and channel the services write."""
+    path = scan_path(browser.get("/kartu").text)
+    link = path.rsplit("/", 1)[-1]
+    account = svc.login(EMAIL, PASSWORD)
+    with _client(browser.client.app) as stranger:
+        stranger.get(path)  # link, anonymous
+    svc.resolve(link, account)  # link, the holder
+    karirhub, karirhub_key = svc.register_verifier("Karirhub", ["karirhub"])
+    svc.grant_consent(account.id, karirhub.id, "lamaran-2026")
+    svc.resolve(link, svc.verifier(karirhub_key), purpose="lamaran-2026")  # link, verifier
+    blk, blk_key = svc.register_verifier("BLK Jakarta", ["blk"])
+    asked = svc.prefill.request(link, blk, "Pelatihan Las", ["contact"], essential=["nik"])
+    svc.prefill.approve(account.id, asked.id)
+    svc.prefill.document(link, svc.verifier(blk_key), "Pelatihan Las")  # prefill release
+    open_events(svc, "JOBFAIR-JKT-2026")
+    code = svc.card_qr(account.id, mode="access", purpose="JOBFAIR-JKT-2026")
+    check_in(svc, code.token, "JOBFAIR-JKT-2026")  # a gate, online
+    officer, officer_key = svc.register_verifier("Disnaker Jakarta Barat", ["disnaker"])
+    svc.aki.appoint_officer(officer.id, "3173")
+    desk = svc.verifier(officer_key)
+    registration = svc.aki.apply(account.id, office_code="3173")
+    svc.aki.applications(desk)
+    svc.aki.application(desk, registration.id)
+    svc.aki.legalise(desk, registration.id)
+    svc.aki.document_for(desk, registration.id)
+    with svc.storage.transaction() as tx:
+        # Written as GateServices.sync writes an offline gate's entry, and as a
+        # scan by another signed-in account is written (both need a second device).
+        synced = tx.access_log.append
+        for audience, fields in (("station", ("siapkerja_id",)), ("account", ("photo",))):
+            synced(
+                AccessRecord(
+                    id=f"ledger-{audience}",
+                    account_id=account.id,
+                    at=svc.now(),
+                    audience=audience,
+                    fields=fields,
+                    channel="access" if audience == "station" else "link",
+                    purpose="JOBFAIR-JKT-2026" if audience == "station" else None,
+                    verifier_id=None,
+                    verifier_name="Kemnaker — Acara JOBFAIR-JKT-2026 (Gate 2)"
+                    if audience == "station"
+                    else None,
+                )
+            )
+    return account
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_no_history_entry_shows_a_raw_key_and_gates_are_named(
+    svc: Siapkerja, with_card: Browser, lang: str
+) -> None:
+    _every_kind_of_entry(svc, with_card)
+    with_card.get(f"/riwayat?lang={lang}")
+    ledger = with_card.page.split('id="ledger-title"', 1)[1].split('id="consents-title"', 1)[0]
+    rows = [text(row) for row in _ENTRY.findall(ledger)]
+    assert len(rows) >= 12
+    for row in rows:
+        assert not _RAW_KEY.findall(row), row
+        assert "aki " not in row, row
+    gate = "Pos pemeriksaan" if lang == "id" else "Gate"
+    named = f"{gate}: {ORGANISER} — Acara JOBFAIR-JKT-2026 (Gate 1)"
+    assert any(named in row for row in rows)
+    assert any("(Gate 2)" in row for row in rows)  # the synced one
+    anonymous = "Anonim" if lang == "id" else "Anonymous"
+    assert sum(anonymous in row for row in rows) == 1  # the stranger's scan only
+    officer = "Petugas AK/I" if lang == "id" else "AK/I officer"
+    assert sum(f"{officer}: Dinas" in row for row in rows) == 4
+    legalised = "Pengesahan kartu AK/I" if lang == "id" else "AK/I card legalised"
+    assert any(legalised in row for row in rows)
+    masked = "Nama (disamarkan)" if lang == "id" else "Name (partly hidden)"
+    assert any(masked in row for row in rows)
+    assert _wib(svc.now()) in text(with_card.page)
+    assert "UTC" not in text(with_card.page)
+
+
+def test_a_request_lists_each_field_asked_and_which_are_required(
+    svc: Siapkerja, with_card: Browser
+) -> None:
+    link = scan_path(with_card.page).rsplit("/", 1)[-1]
+    karirhub, _ = svc.register_verifier("Karirhub", ["karirhub"])
+    svc.prefill.request(link, karirhub, "Lamaran Portal", essential=["nik_masked"])
+    with_card.get("/riwayat")
+    asked = with_card.page.split('id="requests-title"', 1)[1].split('id="ledger-title"', 1)[0]
+    items = [text(item) for item in re.findall(r"<li>(.*?)</li>", asked)]
+    assert "NIK (disamarkan) (wajib)" in items
+    assert "Kontak (sukarela)" in items
+    assert len(items) == len(scope_fields(frozenset({"karirhub"})))
+    assert "Semua data cakupannya" not in text(asked)
+    with_card.get("/riwayat?lang=en")
+    asked = with_card.page.split('id="requests-title"', 1)[1]
+    assert "NIK (masked) (required)" in text(asked)
+    assert "Contact (voluntary)" in text(asked)
+
+
+def test_the_card_page_lists_upcoming_events_and_refuses_an_unknown_one(
+    svc: Siapkerja, with_card: Browser
+) -> None:
+    who = organiser(svc)
+    day = (svc.now() + timedelta(days=3)).date()
+    opens = datetime(day.year, day.month, day.day, 1, tzinfo=UTC)  # 09.00 WITA
+    svc.events.create_event(
+        who,
+        id="JOBFAIR-MKS-2026",
+        name="Job Fair Makassar",
+        kind="job_fair",
+        venue="Celebes Convention Center",
+        opens_at=opens,
+        closes_at=opens + timedelta(hours=8),
+        region_code="7371",  # Makassar: WITA
+    )
+    with_card.get("/kartu")
+    events = text(with_card.page.split('id="upcoming-title"', 1)[1].split("</ul>", 1)[0])
+    assert "Job Fair Makassar" in events
+    assert "Celebes Convention Center" in events
+    window = f"{day:%Y-%m-%d} 09:00 WITA s.d. 17:00 WITA"
+    assert window in events
+    assert 'href="/kartu?acara=JOBFAIR-MKS-2026#access"' in with_card.page
+    assert "misalnya JOBFAIR-JKT-2026" in text(with_card.page)
+
+    for typed in ("jobfair-mks-2026", "PRAKERJA-GEL-70"):  # ids are case-sensitive
+        refused = with_card.get("/kartu", params={"acara": typed})
+        assert refused.status_code == 400
+        error = re.search(r'<p class="field-error" id="f-event-error"[^>]*>(.*?)</p>', refused.text)
+        assert error, "the refusal is not shown at the event field"
+        assert f'kode "{typed}"' in html.unescape(error.group(1))
+        assert "data-access-url=" not in refused.text
+    refused = with_card.get("/kartu", params={"acara": "nope", "lang": "en"})
+    assert "There is no scheduled event" in text(refused.text)
+
+    shown = with_card.get("/kartu", params={"acara": "JOBFAIR-MKS-2026", "lang": "id"})
+    assert shown.status_code == 200
+    page = text(shown.text)
+    assert "Kode ini untuk: Job Fair Makassar — Celebes Convention Center" in page
+    assert re.search(r"Berlaku sampai \d{4}-\d\d-\d\d \d\d:\d\d WIB", page)
+    payload = with_card.client.get(
+        "/kartu/kode-akses.json", params={"purpose": "JOBFAIR-MKS-2026"}
+    ).json()
+    assert payload["expires_label"].endswith(" WIB")
+
+
+def test_programmes_in_english_name_the_programme_and_do_not_double(
+    svc: Siapkerja, with_card: Browser
+) -> None:
+    svc.programmes.define(bundled_programme("bsu"))
+    svc.programmes.define(bundled_programme("prakerja"))
+    with_card.get("/program?lang=en")
+    page = text(with_card.page)
+    assert "Checked by the programme — Checked by" not in page
+    assert "Checked by the programme — A wage of at most" in page
+    assert 'lang="id">Subsidi gaji/upah' in with_card.page  # one description, marked Indonesian
+    account = svc.login(EMAIL, PASSWORD)
+    with pytest.raises(SiapkerjaError) as refused:
+        svc.programmes.enrol("prakerja", account.id)
+    assert "programme Kartu Prakerja:" in refused.value.message("en")
+    assert "program Kartu Prakerja:" in refused.value.message("id")
+    assert refused.value.params["programme"] == "prakerja"  # machines keep the id
+    svc.programmes.define(
+        {
+            "id": "bursa-kerja-2026",
+            "name": "Bursa Kerja Khusus 2026",
+            "requirements": [{"rule": "not_enrolled", "groups": []}],
+        }
+    )
+    svc.programmes.enrol("bursa-kerja-2026", account.id)
+    with_card.get("/program?lang=en")
+    page = text(with_card.page)
+    assert "Already enrolled in the programme Bursa Kerja Khusus 2026." in page
+    enrolled = svc.programmes.enrolments_of(account.id)[0].enrolled_at
+    assert f"since {_wib(enrolled)}" in page

@@ -18,15 +18,32 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.i18n import Translator, select_language
-from siapkerja_adapters.web.pages.forms import page_status, time_label
+from siapkerja_adapters.web.pages.forms import local_time_label, page_status
 from siapkerja_adapters.web.pages.profile import ProfilePages
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.errors import CardError, SiapkerjaError
+from siapkerja_core.gates import Event
 from siapkerja_core.views import Account
 
 __all__ = ["CardPages"]
 
 _MAX_EVENT_LENGTH: Final = 64
+
+
+def _event_item(event: Event) -> dict[str, str]:
+    """An upcoming event as the card page lists it: its window in the event's own zone."""
+    opens = local_time_label(event.opens_at, event.zone)
+    closes = local_time_label(event.closes_at, event.zone)
+    if opens[:10] == closes[:10]:  # the same day: "2026-12-06 08:00 WIB" to "16:00 WIB"
+        closes = closes[11:]
+    return {
+        "id": event.id,
+        "name": event.name,
+        "venue": event.venue,
+        "opens": opens,
+        "closes": closes,
+        "label": f"{event.name} — {event.venue}",
+    }
 
 
 class CardPages:
@@ -58,6 +75,7 @@ class CardPages:
                 "completeness": svc.completeness(account.id),
             }
         link = svc.card_qr(account.id)
+        upcoming = svc.events.upcoming(limit=50)
         data: dict[str, Any] = {
             "card": card,
             "card_svg": card.to_svg(),
@@ -68,13 +86,16 @@ class CardPages:
             "period": svc.cards.access_period,
             # The events a code can be made for: the holder picks one, not an id of
             # their own invention (an unknown one is card.unknown_purpose).
-            "upcoming": svc.events.upcoming(limit=50),
+            "upcoming": [_event_item(e) for e in upcoming],
         }
         if event:
+            chosen = next((e for e in upcoming if e.id == event), None)
+            # A class or a programme is a purpose too: named by its code.
+            data["access_for"] = event if chosen is None else _event_item(chosen)["label"]
             access = svc.card_qr(account.id, mode="access", purpose=event)
             data["access"] = access
             data["access_svg"] = access.svg()
-            data["access_expires"] = time_label(access.expires_at)
+            data["access_expires"] = local_time_label(access.expires_at)
             left = (
                 0.0
                 if access.expires_at is None
@@ -124,7 +145,7 @@ class CardPages:
                 "token": access.token,
                 "svg": access.svg(),
                 "expires_at": None if expires is None else expires.isoformat(),
-                "expires_label": time_label(expires),
+                "expires_label": local_time_label(expires),
                 "expires_in": max(1, math.ceil(seconds)),
                 "period": site.svc.cards.access_period,
             }

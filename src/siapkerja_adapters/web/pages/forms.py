@@ -13,13 +13,14 @@ form values every screen shares.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Final
 
 from starlette.datastructures import FormData
 
 from siapkerja_adapters.web.problems import retry_after, status_of
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.gates import local_zone
 from siapkerja_core.profile import ProfileError, YearMonth
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "float_or_raw",
     "form_text",
     "int_or_raw",
+    "local_time_label",
     "national_phone",
     "optional",
     "page_status",
@@ -56,6 +58,7 @@ _CODE_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "registration.email_taken": ("email",),
     "registration.phone_taken": ("phone",),
     "card.purpose_required": ("event",),
+    "card.unknown_purpose": ("event",),
 }
 BIODATA_FIELDS: Final = frozenset(
     {
@@ -222,3 +225,15 @@ def day_label(day: date, lang: str) -> str:
 
 def time_label(moment: datetime | None) -> str:
     return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_time_label(moment: datetime | None, zone: tzinfo | None = None) -> str:
+    """``moment`` as a holder reads it: ``"2026-12-06 16:32 WIB"``, in ``zone`` (an event's
+    own: :attr:`siapkerja_core.gates.Event.zone`) or else WIB (Asia/Jakarta), the zone named.
+
+    Stored times are UTC; a person in Indonesia should not have to add seven hours.
+    """
+    if moment is None:
+        return ""
+    local = moment.astimezone(zone or local_zone(None))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"

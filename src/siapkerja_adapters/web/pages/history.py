@@ -10,6 +10,7 @@ consent) and ``/riwayat/permintaan/{request_id}/setujui`` and ``/tolak``
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -17,10 +18,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.i18n import Translator, select_language
-from siapkerja_adapters.web.pages.forms import time_label
+from siapkerja_adapters.web.pages.forms import local_time_label
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
-from siapkerja_core.disclosure import AKI_STATUS, IDENTITY_NIK, IDENTITY_NIK_MASKED, Audience
+from siapkerja_core.disclosure import (
+    AKI_STATUS,
+    IDENTITY_NIK,
+    IDENTITY_NIK_MASKED,
+    Audience,
+    scope_fields,
+)
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.prefill import ConsentRequest
 from siapkerja_core.profile import Section
 from siapkerja_core.records import AccessRecord
 from siapkerja_core.translations import N_
@@ -32,28 +40,87 @@ __all__ = ["HistoryPages"]
 # How the entry came about: a QR link scan, an access-code check-in, an AK/I officer.
 _CHANNELS = {"access": N_("history.access"), "aki": N_("history.aki")}
 
+# The ledger's field names that are not a profile section: what a gate shows
+# (``masked_name``, ``card_status``), an offline gate (``siapkerja_id``) and the
+# AK/I desk (``full_name``) saw.
+_FIELDS = {
+    IDENTITY_NIK: N_("field.nik"),
+    IDENTITY_NIK_MASKED: N_("field.nik_masked"),
+    AKI_STATUS: N_("field.aki"),
+    "full_name": N_("field.full_name"),
+    "masked_name": N_("field.masked_name"),
+    "card_status": N_("field.card_status"),
+    "siapkerja_id": N_("field.siapkerja_id"),
+}
+
+# What an AK/I officer did (the ledger's purpose reads "aki <action>: <office>").
+_AKI_ACTIONS = {
+    "list": N_("history.aki_action.list"),
+    "view": N_("history.aki_action.view"),
+    "legalise": N_("history.aki_action.legalise"),
+    "place": N_("history.aki_action.place"),
+    "remove": N_("history.aki_action.remove"),
+    "print": N_("history.aki_action.print"),
+}
+_AKI_PURPOSE = re.compile(r"aki (?P<action>[a-z_]+): (?P<office>.+)", re.DOTALL)
+
 
 def _field_label(name: str, t: Translator) -> str:
-    if name == IDENTITY_NIK:
-        return t("field.nik")
-    if name == IDENTITY_NIK_MASKED:
-        return t("field.nik_masked")
-    if name == AKI_STATUS:
-        return t("field.aki")
+    key = _FIELDS.get(name)
+    if key is not None:
+        return t(key)
     try:
         return Section(name).label(t.lang)
     except ValueError:
         return name
 
 
+def _aki(entry: AccessRecord) -> tuple[str, str] | None:
+    """``(action, office)`` of an AK/I officer's entry, or ``None``."""
+    if entry.channel != "aki" or not entry.purpose:
+        return None
+    found = _AKI_PURPOSE.fullmatch(entry.purpose)
+    return None if found is None else (found["action"], found["office"])
+
+
 def _who(entry: AccessRecord, t: Translator) -> str:
+    aki = _aki(entry)
+    if aki is not None:
+        return t("history.aki_officer", office=aki[1])
+    name = entry.verifier_name or entry.verifier_id or "?"
+    if entry.audience == "station":  # a gate: "<organiser> — <event> (<gate>)"
+        return t("history.station", name=name)
     if entry.audience == Audience.VERIFIER.value:
-        return t("history.verifier", name=entry.verifier_name or entry.verifier_id or "?")
+        return t("history.verifier", name=name)
     key = {
         Audience.HOLDER.value: "history.holder",
         Audience.ACCOUNT.value: "history.account",
     }.get(entry.audience, "history.anonymous")
     return t(key)
+
+
+def _purpose(entry: AccessRecord, t: Translator) -> str:
+    aki = _aki(entry)
+    if aki is not None and aki[0] in _AKI_ACTIONS:
+        return t(_AKI_ACTIONS[aki[0]])
+    return entry.purpose or "-"
+
+
+def _asked(request: ConsentRequest, scope: frozenset[str], t: Translator) -> list[str]:
+    """Each field a request asks for (its verifier's whole scope when it named none),
+    by its label and marked essential or voluntary."""
+    fields = scope if request.fields is None else request.fields
+    essential, voluntary = t("history.essential_mark"), t("history.voluntary_mark")
+    return [
+        f"{_field_label(name, t)} {essential if name in request.essential else voluntary}"
+        for name in _ordered(fields | request.essential)
+    ]
+
+
+def _ordered(fields: frozenset[str]) -> list[str]:
+    """Identity first, then the profile's sections in the profile's order."""
+    order = [*_FIELDS, *(s.value for s in Section)]
+    return sorted(fields, key=lambda f: (order.index(f) if f in order else len(order), f))
 
 
 class HistoryPages:
@@ -78,37 +145,38 @@ class HistoryPages:
         ledger = sorted(svc.access_log(account.id), key=lambda e: e.at, reverse=True)
         consents = sorted(svc.consents(account.id), key=lambda c: c.granted_at, reverse=True)
         names = {e.verifier_id: e.verifier_name for e in ledger if e.verifier_id}
-        missing = {c.verifier_id for c in consents} - set(names)
-        if missing:
-            # The facade has no lookup by id yet: read the registered names in one unit of work.
-            with svc.storage.transaction() as tx:
-                for verifier_id in missing:
-                    verifier = tx.verifiers.get(verifier_id)
-                    names[verifier_id] = None if verifier is None else verifier.name
         requests = svc.prefill.pending(account.id)
+        scopes: dict[str, frozenset[str]] = {}
+        missing = {c.verifier_id for c in consents} - set(names)
+        wanted = missing | {r.verifier_id for r in requests if r.fields is None}
+        if wanted:
+            # The facade has no lookup by id yet: read the registered names (and, for a
+            # request naming no field, the scope it asks for) in one unit of work.
+            with svc.storage.transaction() as tx:
+                for verifier_id in wanted:
+                    verifier = tx.verifiers.get(verifier_id)
+                    if verifier_id in missing:
+                        names[verifier_id] = None if verifier is None else verifier.name
+                    scopes[verifier_id] = (
+                        frozenset() if verifier is None else scope_fields(verifier.scopes)
+                    )
         return {
             "requests": [
                 {
                     "id": r.id,
                     "verifier": r.verifier_name,
                     "purpose": r.purpose,
-                    "fields": t("history.all_fields")
-                    if r.fields is None
-                    else ", ".join(
-                        _field_label(f, t)
-                        + (" " + t("history.essential_mark") if f in r.essential else "")
-                        for f in sorted(r.fields)
-                    ),
-                    "expires": time_label(r.expires_at),
+                    "fields": _asked(r, scopes.get(r.verifier_id, frozenset()), t),
+                    "expires": local_time_label(r.expires_at),
                 }
                 for r in requests
             ],
             "entries": [
                 {
-                    "at": time_label(e.at),
+                    "at": local_time_label(e.at),
                     "who": _who(e, t),
                     "channel": t(_CHANNELS.get(e.channel, "history.link")),
-                    "purpose": e.purpose or "-",
+                    "purpose": _purpose(e, t),
                     "fields": ", ".join(_field_label(f, t) for f in e.fields) or "-",
                 }
                 for e in ledger
@@ -118,11 +186,11 @@ class HistoryPages:
                     "id": c.id,
                     "verifier": names.get(c.verifier_id) or c.verifier_id,
                     "purpose": c.purpose,
-                    "granted": time_label(c.granted_at),
-                    "withdrawn": time_label(c.withdrawn_at) if c.withdrawn_at else None,
+                    "granted": local_time_label(c.granted_at),
+                    "withdrawn": local_time_label(c.withdrawn_at) if c.withdrawn_at else None,
                     "fields": t("history.all_fields")
                     if c.fields is None
-                    else ", ".join(_field_label(f, t) for f in sorted(c.fields)),
+                    else ", ".join(_field_label(f, t) for f in _ordered(c.fields)),
                 }
                 for c in consents
             ],
