@@ -535,7 +535,8 @@ class Gates:
         """The active station of ``event_id`` the credential proves.
 
         :raises GateError: ``station_credential_required``, ``unknown_station``,
-            ``station_retired``, ``wrong_event`` (a gate of another event),
+            ``station_retired``, ``station_not_for_event`` (a gate registered for
+            another event: the gate's fault, not the holder's code),
             ``bad_station_signature``, ``stale_request``, ``replayed_request``.
         """
         if not credential.given:
@@ -552,7 +553,9 @@ class Gates:
         if not station.active:
             raise GateError("station_retired")
         if station.event_id != event_id:
-            raise GateError("wrong_event")
+            # Not ``wrong_event``: that one tells the operator to ask the holder for
+            # another code, while the code may be right and the gate the wrong one.
+            raise GateError("station_not_for_event")
         if credential.api_key:
             return station
         if station.credential is not CredentialKind.ED25519:
