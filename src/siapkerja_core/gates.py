@@ -94,7 +94,8 @@ class GateError(SiapkerjaError, ValueError):
     time and zone), ``wrong_event``, ``expired``, ``revoked``. The gate's own
     credential: ``station_credential_required``, ``unknown_station``,
     ``station_retired``, ``bad_station_signature``, ``stale_request``,
-    ``replayed_request``, ``station_not_for_event`` (a gate of another event). Records: ``unknown_event``, ``event_cancelled``,
+    ``replayed_request``, ``station_not_for_event`` (a gate of another event).
+    Records: ``unknown_event``, ``event_cancelled``,
     ``invalid_event`` / ``invalid_station`` (``field``), ``event_exists``,
     ``station_exists``, ``not_organiser``, ``bad_export``.
     """
