@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
@@ -113,6 +114,14 @@ def test_the_pdf_is_a_real_one_page_a5() -> None:
     for shown in ("AK1-3273-2026-4820571-2", "3173071203940042", "Siti Rahma", "Laporan 1"):
         assert shown in text
     assert reader.pages[0].images  # the photo
+
+
+def test_the_pdf_raises_no_warning() -> None:
+    # fpdf2 2.8.5+ warned "Dimensions for page format A5 were fixed" on every document.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = document(photo=png()).to_pdf()
+    assert data.startswith(b"%PDF-")
 
 
 def test_indonesian_and_other_letters_reach_the_pdf() -> None:
