@@ -618,8 +618,8 @@ class Admission:
     card: CardRecord
     now: datetime
     preview: bool = False
-    """Every check is made and nothing will be written: a check that records (a
-    programme's enrolment) records only when this is false."""
+    """Every check is made and no entry will be written (only the holder's ledger
+    entry): a check that records (a programme's enrolment) records only when this is false."""
 
 
 AdmissionCheck = Callable[[Admission], "Refusal | None"]

@@ -151,10 +151,15 @@ def test_a_code_for_one_event_is_refused_at_every_other(svc: Siapkerja) -> None:
     # The other event's own gate: the code is not for it.
     error = refused(lambda: svc.check_in(token, event_id=other.id, station_key=other_key))
     assert error.full_code == "gate.wrong_event"
-    # The fair's gate claiming the other event: a gate admits to its own event only.
+    # The fair's gate claiming the other event: a gate admits to its own event only,
+    # and the refusal blames the gate, not the holder's code.
     error = refused(lambda: svc.check_in(token, event_id=other.id, station_key=fair.key))
-    assert error.full_code == "gate.wrong_event"
+    assert error.full_code == "gate.station_not_for_event"
+    # The right code at a gate of another event: still the gate's fault.
+    error = refused(lambda: svc.check_in(token, event_id=FAIR, station_key=other_key))
+    assert error.full_code == "gate.station_not_for_event"
     assert svc.events.counts(other.id).inside == 0
+    assert svc.access_log(account.id) == []
     fair.admit(token)
 
 
@@ -327,16 +332,27 @@ def test_the_gate_sees_a_masked_name_and_the_servers_photo(svc: Siapkerja) -> No
     assert entry.verifier_name == "Disnaker Provinsi DKI Jakarta — Job Fair Jakarta 2026 (Pintu A)"
 
 
-def test_a_preview_checks_everything_and_records_nothing(svc: Siapkerja) -> None:
+def test_a_preview_checks_everything_and_only_tells_the_holders_ledger(svc: Siapkerja) -> None:
     account, _ = holder(svc)
-    fair = Fair(svc)
+    fair = Fair(svc, capacity=1)
     token = fair.code(account)
     preview = fair.admit(token, preview=True)
     assert preview.recorded is False
     assert preview.photo is not None
-    assert svc.events.counts(FAIR).inside == 0
-    assert svc.access_log(account.id) == []
+    assert svc.events.counts(FAIR).inside == 0  # no check-in, no place of the capacity
+    assert svc.events.check_ins(fair.organiser, FAIR) == []
+    # The gate saw the photo and the masked name: the holder learns it.
+    (seen,) = svc.access_log(account.id)
+    assert seen.audience == "station"
+    assert seen.purpose == FAIR
+    assert set(seen.fields) == {"masked_name", "photo", "card_status"}
+    assert seen.verifier_id == fair.organiser.id
+    assert "Job Fair Jakarta 2026" in (seen.verifier_name or "")
+    assert "Disnaker Provinsi DKI Jakarta" in (seen.verifier_name or "")
+    assert "Pintu A" in (seen.verifier_name or "")
+    assert fair.admit(token, preview=True).recorded is False  # capacity 1 still free
     assert fair.admit(token).recorded is True
+    assert len(svc.access_log(account.id)) == 3
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,7 @@ class GateReceipt:
 
     ``photo`` is the holder's profile photo **as the server holds it** (never
     read from the QR); ``None`` when the holder has none. ``recorded`` is
-    ``False`` for a preview (every check made, nothing written).
+    ``False`` for a preview (every check made; only the holder's ledger entry written).
     """
 
     check_in: CheckIn
@@ -604,8 +604,9 @@ class Gates:
     ) -> GateReceipt:
         """Admit the access code ``token`` at a gate of ``event_id``.
 
-        ``preview`` makes every check and writes nothing (the gate shows the
-        photo before the operator lets the person in).
+        ``preview`` makes every check and records no entry and uses no capacity
+        (the gate shows the photo before the operator lets the person in); it
+        still appends the holder's ledger entry, since the gate saw the photo.
 
         :raises GateError: the station's refusals (see :meth:`authenticate`),
             ``unknown_event``, ``event_cancelled``, ``not_open``, ``closed``,
@@ -676,21 +677,23 @@ class Gates:
                 step=claims.step,
                 kid=claims.kid,
             )
+            # A preview shows the gate the photo and the masked name too: the holder's
+            # ledger says so, even when the operator then lets no one in.
+            tx.access_log.append(
+                AccessRecord(
+                    id=self.cards.ledger_id(),
+                    account_id=account.id,
+                    at=now,
+                    audience="station",
+                    fields=GATE_FIELDS,
+                    channel="access",
+                    purpose=event.id,
+                    verifier_id=event.organiser_id,
+                    verifier_name=f"{institution} — {event.name} ({station.name})",
+                )
+            )
             if not preview:
                 tx.check_ins.add(record)
-                tx.access_log.append(
-                    AccessRecord(
-                        id=self.cards.ledger_id(),
-                        account_id=account.id,
-                        at=now,
-                        audience="station",
-                        fields=GATE_FIELDS,
-                        channel="access",
-                        purpose=event.id,
-                        verifier_id=event.organiser_id,
-                        verifier_name=f"{institution} — {event.name} ({station.name})",
-                    )
-                )
                 inside += 1
         if not preview:
             self.ctx.emit(

@@ -175,7 +175,8 @@ class Admit(_Body):
     )
     preview: bool = Field(
         default=False,
-        description="Make every check and record nothing (show the photo before letting in).",
+        description="Make every check and record no entry (show the photo before letting in);"
+        " the holder's ledger still shows that the gate saw the photo.",
     )
 
 
