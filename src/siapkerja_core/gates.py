@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.i18n import month_name
 
 if TYPE_CHECKING:
     from siapkerja_core.ports import Transaction
@@ -282,6 +283,26 @@ class Event:
         """``moment`` as the gate says it: ``"08.30 WIB"`` (Indonesian style, the zone named)."""
         local = moment.astimezone(self.zone)
         return f"{local:%H.%M} {local.tzname()}"
+
+    def local_since(self, moment: datetime, now: datetime) -> dict[str, str]:
+        """``moment`` for a refusal's ``since``, in both languages: the time alone
+        when it was today in the event's zone, else with the day and month (an
+        event may last days: "sejak pukul 16.32" would be yesterday's or today's).
+
+        ``since`` is the time alone (as before); ``since_id`` / ``since_en`` the
+        phrase each message names: ``"5 Desember pukul 16.32 WIB"`` /
+        ``"5 December, 16.32 WIB"``.
+        """
+        local = moment.astimezone(self.zone)
+        time = self.local_time(moment)
+        if local.date() == now.astimezone(self.zone).date():
+            return {"since": time, "since_id": f"pukul {time}", "since_en": time}
+        day = local.day
+        return {
+            "since": time,
+            "since_id": f"{day} {month_name(local.month, 'id')} pukul {time}",
+            "since_en": f"{day} {month_name(local.month, 'en')}, {time}",
+        }
 
     def window_refusal(self, now: datetime) -> GateError | None:
         """``not_open`` before ``opens_at``, ``closed`` from ``closes_at``; ``None`` inside."""

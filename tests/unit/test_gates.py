@@ -261,6 +261,31 @@ def test_already_inside_since_the_first_entry_at_any_gate(svc: Siapkerja, clock:
     assert svc.events.counts(FAIR).inside == 1
 
 
+def test_already_inside_names_the_day_when_it_was_not_today(svc: Siapkerja, clock: Clock) -> None:
+    account, _ = holder(svc)
+    fair = Fair(svc)
+    first = fair.admit(fair.code(account)).check_in.checked_in_at
+    local = first + timedelta(hours=7)  # WIB
+    error = refused(lambda: fair.admit(fair.code(account)))
+    assert error.message_id == f"Kartu ini sudah masuk sejak pukul {local:%H.%M} WIB."
+    assert error.message_en == f"This card has been inside since {local:%H.%M} WIB."
+    clock.advance(hours=30)  # the fair lasts days: the same card the next day
+    svc.events.update_event(fair.organiser, FAIR, closes_at=svc.now() + timedelta(days=2))
+    error = refused(lambda: fair.admit(fair.code(account)))
+    months_id = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus"]
+    months_id += ["September", "Oktober", "November", "Desember"]
+    months_en = ["January", "February", "March", "April", "May", "June", "July", "August"]
+    months_en += ["September", "October", "November", "December"]
+    day, m = local.day, local.month - 1
+    assert error.message_id == (
+        f"Kartu ini sudah masuk sejak {day} {months_id[m]} pukul {local:%H.%M} WIB."
+    )
+    assert error.message_en == (
+        f"This card has been inside since {day} {months_en[m]}, {local:%H.%M} WIB."
+    )
+    assert error.params["since"] == f"{local:%H.%M} WIB"
+
+
 def test_a_full_event_refuses_the_next_and_still_knows_who_is_inside(svc: Siapkerja) -> None:
     people = [holder(svc, n)[0] for n in range(3)]
     fair = Fair(svc, capacity=2)

@@ -644,7 +644,7 @@ class Gates:
             if first is not None:
                 raise GateError(
                     "already_inside",
-                    since=event.local_time(first.checked_in_at),
+                    **event.local_since(first.checked_in_at, now),
                     station_id=first.station_id,
                 )
             # Counted, not loaded: reading every check-in made each admission cost
