@@ -124,3 +124,25 @@ def test_a_wrong_verifier_key_is_refused(
     result = runner.invoke(app, ["events", "list"])
     assert result.exit_code == 1
     assert "disclosure.unknown_verifier" in result.output
+
+
+def test_a_gate_key_is_not_printed_without_a_shared_secret(
+    setup: tuple[Siapkerja, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc, _key = setup
+    now = svc.now()
+    svc.events.create_event(
+        svc.verifier(_key),
+        id="JF-NOSECRET",
+        name="Job Fair",
+        kind="job_fair",
+        venue="Balai Kota",
+        opens_at=now,
+        closes_at=now + timedelta(hours=2),
+    )
+    monkeypatch.delenv("SIAPKERJA_SECRET_KEY")
+    result = runner.invoke(app, ["events", "stations", "add", "JF-NOSECRET", "--name", "Pintu A"])
+    assert result.exit_code == 1
+    assert "config.secret_required" in result.output
+    assert "sks_" not in result.output
+    assert svc.events.stations(svc.verifier(_key), "JF-NOSECRET") == []

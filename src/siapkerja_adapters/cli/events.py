@@ -20,7 +20,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.common import (
+    ConfigOption,
+    EphemeralSecretOption,
+    JsonOption,
+    fail,
+    open_service,
+    require_shared_secret,
+)
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.gates import Event, EventKind, Station, StationKeyPair
@@ -62,8 +69,15 @@ VerifierKey = Annotated[
 EventArgument = Annotated[str, typer.Argument(metavar="EVENT_ID", show_default=False)]
 
 
-def _organiser(command: str, config: Path | None, key: str) -> tuple[Siapkerja, Verifier]:
+def _organiser(
+    command: str, config: Path | None, key: str, *, shared_secret: bool | None = None
+) -> tuple[Siapkerja, Verifier]:
+    """The service and the organiser ``key`` names. ``shared_secret=False`` (a key
+    will be printed, no ``--allow-ephemeral-secret``) refuses first without a
+    ``secret_key``: the organiser's own key would not be found anyway."""
     svc = open_service(f"events {command}", config, memory_warning=_MEMORY_WARNING)
+    if shared_secret is not None:
+        require_shared_secret(svc, f"events {command}", allowed=shared_secret)
     try:
         return svc, svc.verifier(key)
     except SiapkerjaError as error:
@@ -314,9 +328,16 @@ def stations_add(
     ] = None,
     json_output: JsonOption = False,
     config: ConfigOption = None,
+    allow_ephemeral_secret: EphemeralSecretOption = False,
 ) -> None:
     """Register a gate; without --public-key its API key is printed ONCE. / Tambah pos."""
-    svc, organiser = _organiser("stations add", config, verifier_key)
+    # Without --public-key an API key is made and printed: only a shared secret checks it.
+    svc, organiser = _organiser(
+        "stations add",
+        config,
+        verifier_key,
+        shared_secret=None if public_key is not None else allow_ephemeral_secret,
+    )
     try:
         station, api_key = svc.events.add_station(
             organiser, event_id, name=name, station_id=station_id, public_key=public_key
