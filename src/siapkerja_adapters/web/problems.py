@@ -315,7 +315,14 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "qr.too_large": 500,
         **{
             f"config.{c}": 500
-            for c in ("invalid", "file", "plugin", "adapter_missing", "adapter_type")
+            for c in (
+                "invalid",
+                "file",
+                "plugin",
+                "adapter_missing",
+                "adapter_type",
+                "secret_required",
+            )
         },
         **{f"plugin.{c}": 500 for c in ("unknown_adapter", "duplicate_adapter", "unknown_kind")},
         **{f"dukcapil_data.{c}": 500 for c in ("header", "row", "file")},
