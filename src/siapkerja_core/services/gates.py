@@ -10,11 +10,12 @@
   ±120 s and never seen before. The code must be minted for this event, the
   event open and not full (checked under the event's lock: concurrent
   admissions never exceed the capacity), the card's first entry (a second
-  is ``already_inside`` since HH.MM, in the event's local time), and every
+  is ``already_inside`` since HH.MM in the event's local time, with the day
+  when it was not today), and every
   admission check registered for the event's kind must pass. The receipt
   shows the masked name, the card's status and the holder's **photo from
   the server** for the face check; the holder's ledger names the organiser,
-  the event and those fields.
+  the event, the gate and those fields (a preview too: the gate saw the photo).
 * An **offline gate** syncs a signed export (:meth:`Gates.sync`): earliest
   entry wins, and a card seen at two stations is flagged, not dropped.
 * The **holder** mints access codes only for purposes that exist
