@@ -45,6 +45,8 @@ from attrs import field, frozen
 from siapkerja_core import regions
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.events import DomainEvent
+from siapkerja_core.i18n import dated, text
+from siapkerja_core.translations import N_
 
 __all__ = [
     "AKI_PREFIX",
@@ -110,6 +112,27 @@ _SEPARATORS: Final = re.compile(r"[\s\-./]+")
 _PREFIXES: Final = ("AK1", "AKI")
 # Control, format, surrogate, private-use and unassigned characters: never in a name.
 _REFUSED: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def _phrases(name: str, key: str) -> dict[str, str]:
+    return {f"{name}_id": text(key, "id"), f"{name}_en": text(key, "en")}
+
+
+# The phrases of error.aki.transition: "Tidak dapat {action_id} … yang {status_id}".
+_ACTIONS: Final = {
+    "legalise": N_("aki.action.legalise"),
+    "report": N_("aki.action.report"),
+    "place": N_("aki.action.place"),
+    "remove": N_("aki.action.remove"),
+    "expire": N_("aki.action.expire"),
+}
+_STATUS_PHRASES: Final = {
+    "applied": N_("aki.status_phrase.applied"),
+    "legalised": N_("aki.status_phrase.legalised"),
+    "placed": N_("aki.status_phrase.placed"),
+    "removed": N_("aki.status_phrase.removed"),
+    "expired": N_("aki.status_phrase.expired"),
+}
 
 
 class AkiError(SiapkerjaError):
@@ -497,7 +520,16 @@ class AkiRegistration:
     # -- transitions ----------------------------------------------------------------------
 
     def _refuse(self, today: date, action: str) -> AkiError:
-        return AkiError("transition", status=self.status_at(today).value, action=action)
+        status = self.status_at(today)
+        # ``action`` / ``status`` stay the machine's words (the API's params); each
+        # message names its language's phrase, never "legalise" in Indonesian.
+        return AkiError(
+            "transition",
+            status=status.value,
+            action=action,
+            **_phrases("action", _ACTIONS[action]),
+            **_phrases("status", _STATUS_PHRASES[status.value]),
+        )
 
     def legalised(
         self,
@@ -539,7 +571,7 @@ class AkiRegistration:
             if box.opens_on <= today <= box.closes_on:
                 if box.reported_on is not None:
                     raise AkiError(
-                        "report_done", report=box.index, reported_on=box.reported_on.isoformat()
+                        "report_done", report=box.index, **dated("reported_on", box.reported_on)
                     )
                 made = list(self.reported_on)
                 made[box.index - 1] = today
@@ -551,12 +583,12 @@ class AkiRegistration:
             raise AkiError(
                 "report_late",
                 report=previous.index,
-                closed_on=previous.closes_on.isoformat(),
+                **dated("closed_on", previous.closes_on),
                 next_report=upcoming.index,
-                opens_on=upcoming.opens_on.isoformat(),
+                **dated("opens_on", upcoming.opens_on),
             )
         raise AkiError(
-            "report_too_early", report=upcoming.index, opens_on=upcoming.opens_on.isoformat()
+            "report_too_early", report=upcoming.index, **dated("opens_on", upcoming.opens_on)
         )
 
     def placed(
@@ -573,7 +605,7 @@ class AkiRegistration:
             raise self._refuse(today, "place")
         day = today if placed_on is None else placed_on
         if not isinstance(day, date) or day > today or day < self.applied_on:
-            raise AkiError("placement_date", today=today.isoformat())
+            raise AkiError("placement_date", **dated("today", today))
         placement = AkiPlacement(employer=employer, position=position, placed_on=day)
         return attrs.evolve(
             self, status=AkiStatus.PLACED, placement=placement, ended_on=today, updated_at=now

@@ -149,7 +149,11 @@ def _rebuild_error(
 
 
 class ConfigurationError(SiapkerjaError):
-    """A setting is missing, malformed or contradicts another one."""
+    """A setting is missing, malformed or contradicts another one.
+
+    ``secret_required``: a command would print an API key that no other process
+    could check, because no ``secret_key`` is set (``command``, ``flag``).
+    """
 
     domain = "config"
     codes: ClassVar[frozenset[str]] = frozenset(
@@ -159,6 +163,7 @@ class ConfigurationError(SiapkerjaError):
             "plugin",
             "adapter_missing",
             "adapter_type",
+            "secret_required",
         }
     )
 

@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.i18n import month_name
 
 if TYPE_CHECKING:
     from siapkerja_core.ports import Transaction
@@ -94,7 +95,8 @@ class GateError(SiapkerjaError, ValueError):
     time and zone), ``wrong_event``, ``expired``, ``revoked``. The gate's own
     credential: ``station_credential_required``, ``unknown_station``,
     ``station_retired``, ``bad_station_signature``, ``stale_request``,
-    ``replayed_request``. Records: ``unknown_event``, ``event_cancelled``,
+    ``replayed_request``, ``station_not_for_event`` (a gate of another event).
+    Records: ``unknown_event``, ``event_cancelled``,
     ``invalid_event`` / ``invalid_station`` (``field``), ``event_exists``,
     ``station_exists``, ``not_organiser``, ``bad_export``.
     """
@@ -115,6 +117,7 @@ class GateError(SiapkerjaError, ValueError):
             "station_retired",
             "bad_station_signature",
             "station_credential_required",
+            "station_not_for_event",
             "stale_request",
             "replayed_request",
             "event_cancelled",
@@ -280,6 +283,26 @@ class Event:
         """``moment`` as the gate says it: ``"08.30 WIB"`` (Indonesian style, the zone named)."""
         local = moment.astimezone(self.zone)
         return f"{local:%H.%M} {local.tzname()}"
+
+    def local_since(self, moment: datetime, now: datetime) -> dict[str, str]:
+        """``moment`` for a refusal's ``since``, in both languages: the time alone
+        when it was today in the event's zone, else with the day and month (an
+        event may last days: "sejak pukul 16.32" would be yesterday's or today's).
+
+        ``since`` is the time alone (as before); ``since_id`` / ``since_en`` the
+        phrase each message names: ``"5 Desember pukul 16.32 WIB"`` /
+        ``"5 December, 16.32 WIB"``.
+        """
+        local = moment.astimezone(self.zone)
+        time = self.local_time(moment)
+        if local.date() == now.astimezone(self.zone).date():
+            return {"since": time, "since_id": f"pukul {time}", "since_en": time}
+        day = local.day
+        return {
+            "since": time,
+            "since_id": f"{day} {month_name(local.month, 'id')} pukul {time}",
+            "since_en": f"{day} {month_name(local.month, 'en')}, {time}",
+        }
 
     def window_refusal(self, now: datetime) -> GateError | None:
         """``not_open`` before ``opens_at``, ``closed`` from ``closes_at``; ``None`` inside."""
@@ -616,8 +639,8 @@ class Admission:
     card: CardRecord
     now: datetime
     preview: bool = False
-    """Every check is made and nothing will be written: a check that records (a
-    programme's enrolment) records only when this is false."""
+    """Every check is made and no entry will be written (only the holder's ledger
+    entry): a check that records (a programme's enrolment) records only when this is false."""
 
 
 AdmissionCheck = Callable[[Admission], "Refusal | None"]

@@ -34,6 +34,7 @@ from attrs import field, frozen
 
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.gates import SignedExport, StationKeyPair
+from siapkerja_core.i18n import timed
 from siapkerja_core.tokens import (
     ALPHABET,
     DEFAULT_PERIOD,
@@ -361,7 +362,7 @@ class OfflineStation:
         held = self._status
         if held is not None and verified.iat < held.iat:
             raise StatusListError(
-                "expired", iat=verified.iat.isoformat(), exp=verified.exp.isoformat()
+                "expired", **timed("iat", verified.iat), **timed("exp", verified.exp)
             )
         self._status = verified
         self._status_fetched_at = now

@@ -185,7 +185,7 @@ def test_who_is_not_an_officer_is_refused(client: TestClient, svc: Siapkerja) ->
     stranger = client.post(f"/v1/aki/applications/{number}/placement", json={"x": 1})
     assert (stranger.status_code, stranger.json()["code"]) == (
         401,
-        "request.authentication_required",
+        "request.verifier_key_required",
     )
     # A holder's session is no officer's key.
     assert client.get("/v1/aki/applications", headers=holder).status_code == 401

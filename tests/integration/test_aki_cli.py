@@ -58,6 +58,13 @@ def test_list_show_legalise_render_place(
     )
     assert legalised.exit_code == 0, legalised.output
     assert json.loads(legalised.output)["status"] == "legalised"
+    # At 80 columns nothing is cut ("legalis…", "2026-12…" before).
+    narrow = runner.invoke(aki_app, ["list"], env={**env, "COLUMNS": "80"})
+    row = json.loads(runner.invoke(aki_app, ["list", "--json"], env=env).output)[0]
+    assert "…" not in narrow.output
+    for whole in (number, "legalised", row["applied_on"], row["valid_until"]):
+        assert whole in narrow.output
+    assert max(len(line) for line in narrow.output.splitlines()) <= 80
     pdf = tmp_path / "aki.pdf"
     rendered = runner.invoke(aki_app, ["render", number, "-o", str(pdf)], env=env)
     assert rendered.exit_code == 0, rendered.output

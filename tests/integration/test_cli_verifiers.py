@@ -127,6 +127,31 @@ def test_refusals_print_the_code_and_exit_1(
     assert run_json(env, "list") == []
 
 
+def test_without_a_shared_secret_no_key_is_printed_that_serve_cannot_check(
+    env: dict[str, str],
+) -> None:
+    made = run_json(env, "add", "BLK Bandung", "--scope", "blk")
+    unshared: dict[str, str | None] = {**env, "SIAPKERJA_SECRET_KEY": None}
+    for args in (["add", "X", "--scope", "blk"], ["rotate-key", made["verifier"]["id"]]):
+        result = CliRunner().invoke(app, ["verifiers", *args, "--json"], env=unshared)
+        assert result.exit_code == 1
+        assert "config.secret_required" in result.output
+        assert "SIAPKERJA_SECRET_KEY" in result.output
+        assert "--allow-ephemeral-secret" in result.output
+        assert "skv_" not in result.output  # no key printed
+    # Nothing registered, the old key not replaced.
+    assert [v["name"] for v in run_json(env, "list")] == ["BLK Bandung"]
+    assert connect(environ=env).verifier(made["api_key"]).id == made["verifier"]["id"]
+    # Said on purpose: printed, with the warning that it works in this process only.
+    allowed = CliRunner().invoke(
+        app,
+        ["verifiers", "add", "Y", "--scope", "blk", "--allow-ephemeral-secret", "--json"],
+        env=unshared,
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert "this process only" in allowed.stderr
+
+
 def test_suspend_without_a_reason_is_a_usage_error(env: dict[str, str]) -> None:
     made = run_json(env, "add", "X", "--scope", "blk")
     assert run(env, "suspend", made["verifier"]["id"]).exit_code == 2

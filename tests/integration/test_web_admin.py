@@ -99,7 +99,7 @@ def test_every_admin_operation_refuses_a_key_without_the_admin_scope(
         path = path.format(id=target)
         problem(call(client, method, path, karirhub_key), 403, "institution.admin_required")
         problem(call(client, method, path, "skv_forged"), 403, "disclosure.unknown_verifier")
-        problem(call(client, method, path, None), 401, "request.authentication_required")
+        problem(call(client, method, path, None), 401, "request.verifier_key_required")
     assert svc.verifiers.audit() == before  # nothing was done
     assert svc.verifiers.get(target).active
 

@@ -181,7 +181,7 @@ def test_a_class_from_creation_to_the_attendance_report(api: Api) -> None:
 
 def test_institution_calls_need_a_key_of_the_right_institution(api: Api) -> None:
     c = api.client
-    problem(c.get("/v1/classes"), 401, "request.authentication_required")
+    problem(c.get("/v1/classes"), 401, "request.verifier_key_required")
     problem(
         c.get("/v1/classes", headers={"X-Verifier-Key": "skv_nope"}),
         403,

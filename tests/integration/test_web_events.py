@@ -160,8 +160,11 @@ def test_a_code_minted_for_one_event_is_refused_at_every_other(
                 json={"token": token},
                 headers={"X-Station-Key": key},
             )
-            problem(response, 422, "gate.wrong_event")
-            assert gate_event  # every gate, its own event or not
+            if gate_event == event_id:  # the event's own gate: the code is the wrong one
+                problem(response, 422, "gate.wrong_event")
+            else:  # a gate of another event: the gate is wrong, whatever the code
+                body = problem(response, 403, "gate.station_not_for_event")
+                assert "pos pemeriksaan ini tidak terdaftar" in body["detail"].lower()
     for event_id in keys:
         assert svc.events.counts(event_id).inside == 0
     fine = client.post(
@@ -170,6 +173,48 @@ def test_a_code_minted_for_one_event_is_refused_at_every_other(
         headers={"X-Station-Key": keys[FAIR]},
     )
     assert fine.status_code == 201
+
+
+def test_a_gate_of_another_event_is_blamed_not_the_holders_code(
+    svc: Siapkerja, client: TestClient
+) -> None:
+    organiser = Organiser(svc, client)
+    organiser.create()
+    organiser.create("PEMBUKAAN-BLK", kind="training_opening")
+    other_gate = organiser.gate("PEMBUKAAN-BLK")["api_key"]
+    token = holder_code(svc, client, GALIH, FAIR)  # the right code for FAIR
+    response = client.post(
+        f"/v1/events/{FAIR}/admissions",
+        json={"token": token},
+        headers={"X-Station-Key": other_gate, "Accept-Language": "en"},
+    )
+    body = problem(response, 403, "gate.station_not_for_event")
+    assert "gate is not registered for this event" in body["detail"]
+    assert "holder" not in body["detail"]
+    assert svc.events.counts(FAIR).inside == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"/v1/events/{FAIR}"),
+        ("POST", "/v1/events"),
+        ("GET", "/v1/classes"),
+        ("GET", "/v1/programmes/x/enrolments"),
+        ("GET", "/v1/aki/applications"),
+        ("POST", "/v1/consent-requests"),
+        ("GET", "/v1/admin/verifiers"),
+    ],
+)
+def test_an_institution_operation_without_its_key_names_the_header(
+    client: TestClient, method: str, path: str
+) -> None:
+    for lang in ("id", "en"):
+        response = client.request(method, path, json={}, headers={"Accept-Language": lang})
+        body = problem(response, 401, "request.verifier_key_required")
+        assert "X-Verifier-Key" in body["detail"]
+        assert "Bearer" not in body["detail"]
+        assert response.headers["www-authenticate"].startswith("X-Verifier-Key")
 
 
 def test_the_holder_cannot_mint_for_an_event_that_does_not_exist(
@@ -298,7 +343,7 @@ def test_the_organiser_manages_events_gates_and_reads_counts(
         409,
         "gate.event_exists",
     )
-    problem(client.post("/v1/events", json={}), 401, "request.authentication_required")
+    problem(client.post("/v1/events", json={}), 401, "request.verifier_key_required")
     gate = organiser.gate(station_id="pintu-a")
     key = gate["api_key"]
     assert key.startswith("sks_")

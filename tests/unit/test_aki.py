@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -123,7 +124,9 @@ def test_a_report_window_opens_30_days_before_and_closes_30_days_after() -> None
     with pytest.raises(AkiError) as early:
         record.reported(date(2027, 5, 6), now=NOW)
     assert early.value.code == "report_too_early"
-    assert early.value.params["opens_on"] == "2027-05-07"
+    assert early.value.params["opens_on"] == "2027-05-07"  # machines keep ISO 8601
+    assert early.value.message_id.endswith("dibuka 7 Mei 2027.")
+    assert early.value.message_en.endswith("opens on 7 May 2027.")
     made, box = record.reported(date(2027, 5, 7), now=NOW)
     assert box.reported_on == date(2027, 5, 7)
     assert made.reported_on == (date(2027, 5, 7), None, None, None)
@@ -185,6 +188,43 @@ def test_the_moves_a_registration_may_make() -> None:
         assert refused.value.code == "transition"
     removed = record.removed(today, reason="by_request", note="Sudah bekerja", now=NOW)
     assert (removed.status, removed.removal.reason.value) == (AkiStatus.REMOVED, "by_request")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("move", "status", "message_id", "message_en"),
+    [
+        (
+            lambda r, d: r.legalised(d, officer_id="v", officer_name="x", now=NOW),
+            "legalised",
+            "Tidak dapat mengesahkan pendaftaran AK/I yang sudah disahkan.",
+            "Cannot legalise an AK/I registration that is already legalised.",
+        ),
+        (
+            lambda r, d: r.reported(d + timedelta(days=800), now=NOW),
+            "expired",
+            "Tidak dapat mencatat laporan untuk pendaftaran AK/I yang sudah habis masa berlakunya.",
+            "Cannot record a report for an AK/I registration that has expired.",
+        ),
+    ],
+)
+def test_a_refused_move_speaks_each_language_not_the_codes(
+    move: Any, status: str, message_id: str, message_en: str
+) -> None:
+    today = date(2026, 12, 6)
+    with pytest.raises(AkiError) as refused:
+        move(legalised_on(today), today)
+    assert refused.value.params["status"] == status
+    assert refused.value.message_id == message_id
+    assert refused.value.message_en == message_en
+
+
+def test_every_move_and_status_has_its_words() -> None:
+    today = date(2026, 12, 6)
+    for record in (applied(), legalised_on(today)):
+        for action in ("legalise", "report", "place", "remove", "expire"):
+            error = record._refuse(today, action)
+            for english in ("legalise", "applied", "legalised", "expired", "report"):
+                assert english not in error.message_id.replace("AK/I", "")
 
 
 def test_bad_placements_and_reasons_are_refused() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
@@ -113,6 +114,26 @@ def test_the_pdf_is_a_real_one_page_a5() -> None:
     for shown in ("AK1-3273-2026-4820571-2", "3173071203940042", "Siti Rahma", "Laporan 1"):
         assert shown in text
     assert reader.pages[0].images  # the photo
+
+
+def test_the_pdf_raises_no_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    # fpdf2 2.8.5+ warns "Dimensions for page format A5 were fixed" whenever a page
+    # format is named: the size is given in millimetres instead. The installed fpdf2
+    # may be older (no warning either way), so the format passed is checked too.
+    fpdf = pytest.importorskip("fpdf")
+    formats: list[object] = []
+
+    class Spy(fpdf.FPDF):  # type: ignore[misc,name-defined]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            formats.append(kwargs.get("format"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(fpdf, "FPDF", Spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = document(photo=png()).to_pdf()
+    assert data.startswith(b"%PDF-")
+    assert formats == [(148, 210)]
 
 
 def test_indonesian_and_other_letters_reach_the_pdf() -> None:

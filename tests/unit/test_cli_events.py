@@ -124,3 +124,58 @@ def test_a_wrong_verifier_key_is_refused(
     result = runner.invoke(app, ["events", "list"])
     assert result.exit_code == 1
     assert "disclosure.unknown_verifier" in result.output
+
+
+def test_a_gate_key_is_not_printed_without_a_shared_secret(
+    setup: tuple[Siapkerja, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc, _key = setup
+    now = svc.now()
+    svc.events.create_event(
+        svc.verifier(_key),
+        id="JF-NOSECRET",
+        name="Job Fair",
+        kind="job_fair",
+        venue="Balai Kota",
+        opens_at=now,
+        closes_at=now + timedelta(hours=2),
+    )
+    monkeypatch.delenv("SIAPKERJA_SECRET_KEY")
+    result = runner.invoke(app, ["events", "stations", "add", "JF-NOSECRET", "--name", "Pintu A"])
+    assert result.exit_code == 1
+    assert "config.secret_required" in result.output
+    assert "sks_" not in result.output
+    assert svc.events.stations(svc.verifier(_key), "JF-NOSECRET") == []
+
+
+def test_the_tables_cut_no_id_nor_status_at_80_columns_and_speak_the_events_zone(
+    setup: tuple[Siapkerja, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc, key = setup
+    now = svc.now()
+    monkeypatch.setenv("COLUMNS", "80")
+    event = svc.events.create_event(
+        svc.verifier(key),
+        id="JOBFAIR-JKT-2026",
+        name="Job Fair Jakarta 2026 — Bursa Kerja Nasional",
+        kind="training_opening",
+        venue="JIExpo Kemayoran",
+        opens_at=now + timedelta(days=1),
+        closes_at=now + timedelta(days=3),
+        region_code="31",
+    )
+    listed = runner.invoke(app, ["events", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "JOBFAIR-JKT-2026" in listed.output
+    assert "scheduled" in listed.output
+    assert "…" not in listed.output
+    added = runner.invoke(
+        app, ["events", "stations", "add", event.id, "--name", "Pintu A", "--id", "pintu-a"]
+    )
+    assert added.exit_code == 0, added.output
+    assert "UTC" not in added.output
+    assert "WIB" in added.output
+    shown = runner.invoke(app, ["events", "show", event.id])
+    assert "UTC" not in shown.output
+    assert "JOBFAIR-JKT-2026" in shown.output
+    assert max(len(line) for line in shown.output.splitlines()) <= 80

@@ -151,10 +151,15 @@ def test_a_code_for_one_event_is_refused_at_every_other(svc: Siapkerja) -> None:
     # The other event's own gate: the code is not for it.
     error = refused(lambda: svc.check_in(token, event_id=other.id, station_key=other_key))
     assert error.full_code == "gate.wrong_event"
-    # The fair's gate claiming the other event: a gate admits to its own event only.
+    # The fair's gate claiming the other event: a gate admits to its own event only,
+    # and the refusal blames the gate, not the holder's code.
     error = refused(lambda: svc.check_in(token, event_id=other.id, station_key=fair.key))
-    assert error.full_code == "gate.wrong_event"
+    assert error.full_code == "gate.station_not_for_event"
+    # The right code at a gate of another event: still the gate's fault.
+    error = refused(lambda: svc.check_in(token, event_id=FAIR, station_key=other_key))
+    assert error.full_code == "gate.station_not_for_event"
     assert svc.events.counts(other.id).inside == 0
+    assert svc.access_log(account.id) == []
     fair.admit(token)
 
 
@@ -256,6 +261,31 @@ def test_already_inside_since_the_first_entry_at_any_gate(svc: Siapkerja, clock:
     assert svc.events.counts(FAIR).inside == 1
 
 
+def test_already_inside_names_the_day_when_it_was_not_today(svc: Siapkerja, clock: Clock) -> None:
+    account, _ = holder(svc)
+    fair = Fair(svc)
+    first = fair.admit(fair.code(account)).check_in.checked_in_at
+    local = first + timedelta(hours=7)  # WIB
+    error = refused(lambda: fair.admit(fair.code(account)))
+    assert error.message_id == f"Kartu ini sudah masuk sejak pukul {local:%H.%M} WIB."
+    assert error.message_en == f"This card has been inside since {local:%H.%M} WIB."
+    clock.advance(hours=30)  # the fair lasts days: the same card the next day
+    svc.events.update_event(fair.organiser, FAIR, closes_at=svc.now() + timedelta(days=2))
+    error = refused(lambda: fair.admit(fair.code(account)))
+    months_id = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus"]
+    months_id += ["September", "Oktober", "November", "Desember"]
+    months_en = ["January", "February", "March", "April", "May", "June", "July", "August"]
+    months_en += ["September", "October", "November", "December"]
+    day, m = local.day, local.month - 1
+    assert error.message_id == (
+        f"Kartu ini sudah masuk sejak {day} {months_id[m]} pukul {local:%H.%M} WIB."
+    )
+    assert error.message_en == (
+        f"This card has been inside since {day} {months_en[m]}, {local:%H.%M} WIB."
+    )
+    assert error.params["since"] == f"{local:%H.%M} WIB"
+
+
 def test_a_full_event_refuses_the_next_and_still_knows_who_is_inside(svc: Siapkerja) -> None:
     people = [holder(svc, n)[0] for n in range(3)]
     fair = Fair(svc, capacity=2)
@@ -327,16 +357,27 @@ def test_the_gate_sees_a_masked_name_and_the_servers_photo(svc: Siapkerja) -> No
     assert entry.verifier_name == "Disnaker Provinsi DKI Jakarta — Job Fair Jakarta 2026 (Pintu A)"
 
 
-def test_a_preview_checks_everything_and_records_nothing(svc: Siapkerja) -> None:
+def test_a_preview_checks_everything_and_only_tells_the_holders_ledger(svc: Siapkerja) -> None:
     account, _ = holder(svc)
-    fair = Fair(svc)
+    fair = Fair(svc, capacity=1)
     token = fair.code(account)
     preview = fair.admit(token, preview=True)
     assert preview.recorded is False
     assert preview.photo is not None
-    assert svc.events.counts(FAIR).inside == 0
-    assert svc.access_log(account.id) == []
+    assert svc.events.counts(FAIR).inside == 0  # no check-in, no place of the capacity
+    assert svc.events.check_ins(fair.organiser, FAIR) == []
+    # The gate saw the photo and the masked name: the holder learns it.
+    (seen,) = svc.access_log(account.id)
+    assert seen.audience == "station"
+    assert seen.purpose == FAIR
+    assert set(seen.fields) == {"masked_name", "photo", "card_status"}
+    assert seen.verifier_id == fair.organiser.id
+    assert "Job Fair Jakarta 2026" in (seen.verifier_name or "")
+    assert "Disnaker Provinsi DKI Jakarta" in (seen.verifier_name or "")
+    assert "Pintu A" in (seen.verifier_name or "")
+    assert fair.admit(token, preview=True).recorded is False  # capacity 1 still free
     assert fair.admit(token).recorded is True
+    assert len(svc.access_log(account.id)) == 3
 
 
 @pytest.mark.parametrize(

@@ -269,7 +269,12 @@ def test_resuming_an_active_verifier_is_a_wrong_status(svc: Siapkerja) -> None:
     with pytest.raises(InstitutionError) as info:
         svc.verifiers.resume(verifier.id)
     assert info.value.code == "wrong_status"
-    assert "verifier.resume" in info.value.message_en
+    assert info.value.params["action"] == "verifier.resume"
+    # Each language's words, not the machine's ("verifier.resume", "active").
+    assert "mengaktifkan kembali instansi ini" in info.value.message_id
+    assert "masih aktif" in info.value.message_id
+    assert "resume this institution" in info.value.message_en
+    assert "verifier.resume" not in info.value.message_id + info.value.message_en
 
 
 # --- administrators ---------------------------------------------------------------------------

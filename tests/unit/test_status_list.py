@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from siapkerja_core.i18n import timed
 from siapkerja_core.station import OfflineStation
 from siapkerja_core.tokens import Keyring, TokenError, mint_access
 from siapkerja_core.tokens.status_list import (
@@ -202,13 +203,25 @@ def test_every_status_list_error_speaks_both_languages():
     for code, params in [
         ("malformed", {"reason": "typ"}),
         ("forged", {}),
-        ("expired", {"iat": "2026-12-06T09:00:00+00:00", "exp": "2026-12-06T09:15:00+00:00"}),
+        ("expired", {**timed("iat", NOW), **timed("exp", NOW + timedelta(minutes=15))}),
     ]:
         error = StatusListError(code, **params)
         assert error.full_code == f"status_list.{code}"
         assert error.message_id
         assert error.message_en
         assert error.message_id != error.message_en
+        assert "T0" not in error.message_id + error.message_en  # no ISO moment for a person
+
+
+def test_an_expired_status_list_says_its_dates_as_a_citizen_reads_them():
+    error = StatusListError(
+        "expired",
+        **timed("iat", datetime(2026, 12, 6, 9, 0, tzinfo=UTC)),
+        **timed("exp", datetime(2026, 12, 6, 9, 15, tzinfo=UTC)),
+    )
+    assert "diterbitkan 6 Desember 2026 pukul 16.00 WIB" in error.message_id
+    assert "valid until 6 December 2026, 16.15 WIB" in error.message_en
+    assert error.params["iat"] == "2026-12-06T09:00:00+00:00"  # machines keep ISO 8601
 
 
 # --- an offline station --------------------------------------------------------------

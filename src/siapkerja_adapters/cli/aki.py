@@ -75,18 +75,33 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Column, Table
 
-    # The number is never broken across lines: it is typed back from here.
-    number = Column("AK/I", no_wrap=True)
-    table = Table(number, "status", "office", "applied", "valid until", "report due")
-    for row in rows:
-        table.add_row(
+    cells = [
+        (
             row["number"],
             row["status"],
-            row["office_code"],
             row["applied_on"],
             row["valid_until"] or "-",
             str(row["report_due"] or "-"),
         )
+        for row in rows
+    ]
+    headers = ("AK/I", "status", "applied", "valid until", "report due")
+    # No column is cut nor wrapped (at 80 columns rich showed "legalis…", "2026-12…"):
+    # the number is typed back from here, a status and a date are read whole. The
+    # office is not a column: its code is in the number (AK1-KKKK-…), and without
+    # it the table fits 80 columns.
+    columns = [
+        Column(
+            header,
+            no_wrap=True,
+            overflow="fold",
+            min_width=max([len(header), *(len(c[i]) for c in cells)]),
+        )
+        for i, header in enumerate(headers)
+    ]
+    table = Table(*columns)
+    for row in cells:
+        table.add_row(*row)
     Console().print(table)
 
 

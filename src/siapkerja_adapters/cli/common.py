@@ -15,12 +15,21 @@ from typing import TYPE_CHECKING, Annotated, Final
 import typer
 
 from siapkerja_adapters.connect import connect
-from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 
 if TYPE_CHECKING:
     from siapkerja_core.service import Siapkerja
 
-__all__ = ["PROG_NAME", "ConfigOption", "JsonOption", "fail", "open_service"]
+__all__ = [
+    "EPHEMERAL_SECRET_FLAG",
+    "PROG_NAME",
+    "ConfigOption",
+    "EphemeralSecretOption",
+    "JsonOption",
+    "fail",
+    "open_service",
+    "require_shared_secret",
+]
 
 PROG_NAME: Final = "siapkerja"
 
@@ -29,12 +38,36 @@ ConfigOption = Annotated[
     typer.Option("--config", help="TOML settings file (default: $SIAPKERJA_CONFIG)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+EPHEMERAL_SECRET_FLAG: Final = "--allow-ephemeral-secret"  # noqa: S105 - a flag, not a secret
+EphemeralSecretOption = Annotated[
+    bool,
+    typer.Option(
+        EPHEMERAL_SECRET_FLAG,
+        help="Print an API key even without SIAPKERJA_SECRET_KEY: it then works in this"
+        " process only (a test, a demo), never in 'siapkerja serve'.",
+    ),
+]
 
 
 def fail(command: str, error: BaseException) -> typer.Exit:
     """Print ``error`` (both languages for a typed error) on stderr; exit code 1."""
     typer.echo(f"{PROG_NAME} {command}: {error}", err=True)
     return typer.Exit(1)
+
+
+def require_shared_secret(svc: Siapkerja, command: str, *, allowed: bool) -> None:
+    """Refuse, before anything is written, a command that would print an API key
+    no server can check: keys are HMACs keyed by ``secret_key``, and without one
+    each process draws its own. ``allowed`` is :data:`EPHEMERAL_SECRET_FLAG`.
+
+    :raises typer.Exit: code 1, with ``config.secret_required`` in both languages.
+    """
+    if allowed or svc.settings.get("secret_key") is not None:
+        return
+    error = ConfigurationError(
+        "secret_required", command=f"{PROG_NAME} {command}", flag=EPHEMERAL_SECRET_FLAG
+    )
+    raise fail(command, error)
 
 
 def open_service(command: str, config: Path | None, *, memory_warning: str | None) -> Siapkerja:

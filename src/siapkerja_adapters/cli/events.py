@@ -12,18 +12,27 @@ gate is added; a gate that signs holds its own Ed25519 key pair
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.common import (
+    ConfigOption,
+    EphemeralSecretOption,
+    JsonOption,
+    fail,
+    open_service,
+    require_shared_secret,
+)
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.gates import Event, EventKind, Station, StationKeyPair
+from siapkerja_core.i18n import month_name
 
 if TYPE_CHECKING:
     from siapkerja_core.disclosure import Verifier
@@ -62,8 +71,15 @@ VerifierKey = Annotated[
 EventArgument = Annotated[str, typer.Argument(metavar="EVENT_ID", show_default=False)]
 
 
-def _organiser(command: str, config: Path | None, key: str) -> tuple[Siapkerja, Verifier]:
+def _organiser(
+    command: str, config: Path | None, key: str, *, shared_secret: bool | None = None
+) -> tuple[Siapkerja, Verifier]:
+    """The service and the organiser ``key`` names. ``shared_secret=False`` (a key
+    will be printed, no ``--allow-ephemeral-secret``) refuses first without a
+    ``secret_key``: the organiser's own key would not be found anyway."""
     svc = open_service(f"events {command}", config, memory_warning=_MEMORY_WARNING)
+    if shared_secret is not None:
+        require_shared_secret(svc, f"events {command}", allowed=shared_secret)
     try:
         return svc, svc.verifier(key)
     except SiapkerjaError as error:
@@ -99,18 +115,43 @@ def _station_data(station: Station) -> dict[str, Any]:
     }
 
 
+def _kept(header: str, values: Iterable[str]) -> Column:
+    """A column never cut nor wrapped: ids are typed back from here, a status or a
+    time read whole (at 80 columns rich shortened "JOBFAIR-JKT-2026" to "JOBFAIR…").
+    The other columns (names) wrap instead."""
+    width = max([len(header), *(len(v) for v in values)])
+    return Column(header, no_wrap=True, overflow="fold", min_width=width)
+
+
+def _local(event: Event, moment: datetime) -> str:
+    """``moment`` in the event's zone with its day: ``5 Des 16.32 WIB`` (the
+    catalogue's month, shortened; ``--json`` has the ISO 8601 moment)."""
+    local = moment.astimezone(event.zone)
+    return f"{local.day} {month_name(local.month)[:3]} {event.local_time(moment)}"
+
+
 def _events_table(events: list[Event]) -> None:
-    table = Table("id", "name", "kind", "opens (local)", "closes (local)", "capacity", "status")
-    for event in events:
-        table.add_row(
+    rows = [
+        (
             event.id,
             event.name,
             event.kind.value,
-            event.local_time(event.opens_at) + f" {event.opens_at.astimezone(event.zone):%d-%m}",
-            event.local_time(event.closes_at),
+            f"{_local(event, event.opens_at)}\n{_local(event, event.closes_at)}",
             "-" if event.capacity is None else str(event.capacity),
             event.status.value,
         )
+        for event in events
+    ]
+    table = Table(
+        _kept("id", (r[0] for r in rows)),
+        Column("name", overflow="fold"),
+        Column("kind", overflow="fold"),  # folded, never "traini…"
+        _kept("opens / closes", (line for r in rows for line in r[3].split("\n"))),
+        _kept("capacity", (r[4] for r in rows)),
+        _kept("status", (r[5] for r in rows)),
+    )
+    for row in rows:
+        table.add_row(*row)
     Console().print(table)
 
 
@@ -201,7 +242,7 @@ def events_show(
         typer.echo(json.dumps(data))
         return
     _events_table([event])
-    _stations_table(stations)
+    _stations_table(stations, event)
 
 
 @events_app.command("cancel")
@@ -289,16 +330,21 @@ def events_sync(
 # --- stations --------------------------------------------------------------------------
 
 
-def _stations_table(stations: list[Station]) -> None:
-    table = Table("id", "name", "credential", "status", "created")
-    for station in stations:
-        table.add_row(
-            station.id,
-            station.name,
-            station.credential.value,
-            station.status.value,
-            f"{station.created_at:%Y-%m-%d %H:%M} UTC",
-        )
+def _stations_table(stations: list[Station], event: Event) -> None:
+    """The gates, their times in the event's zone (as the events table)."""
+    rows = [
+        (s.id, s.name, s.credential.value, s.status.value, _local(event, s.created_at))
+        for s in stations
+    ]
+    table = Table(
+        _kept("id", (r[0] for r in rows)),
+        Column("name", overflow="fold"),
+        _kept("credential", (r[2] for r in rows)),
+        _kept("status", (r[3] for r in rows)),
+        _kept("created", (r[4] for r in rows)),
+    )
+    for row in rows:
+        table.add_row(*row)
     Console().print(table)
 
 
@@ -314,19 +360,27 @@ def stations_add(
     ] = None,
     json_output: JsonOption = False,
     config: ConfigOption = None,
+    allow_ephemeral_secret: EphemeralSecretOption = False,
 ) -> None:
     """Register a gate; without --public-key its API key is printed ONCE. / Tambah pos."""
-    svc, organiser = _organiser("stations add", config, verifier_key)
+    # Without --public-key an API key is made and printed: only a shared secret checks it.
+    svc, organiser = _organiser(
+        "stations add",
+        config,
+        verifier_key,
+        shared_secret=None if public_key is not None else allow_ephemeral_secret,
+    )
     try:
         station, api_key = svc.events.add_station(
             organiser, event_id, name=name, station_id=station_id, public_key=public_key
         )
+        event = svc.events.event(event_id, organiser)
     except SiapkerjaError as error:
         raise fail("events stations add", error) from None
     if json_output:
         typer.echo(json.dumps({"station": _station_data(station), "api_key": api_key}))
         return
-    _stations_table([station])
+    _stations_table([station], event)
     if api_key is not None:
         typer.echo(f"API key (shown once / hanya sekali): {api_key}")
 
@@ -342,12 +396,13 @@ def stations_list(
     svc, organiser = _organiser("stations list", config, verifier_key)
     try:
         stations = svc.events.stations(organiser, event_id)
+        event = svc.events.event(event_id, organiser)
     except SiapkerjaError as error:
         raise fail("events stations list", error) from None
     if json_output:
         typer.echo(json.dumps({"items": [_station_data(s) for s in stations]}))
         return
-    _stations_table(stations)
+    _stations_table(stations, event)
 
 
 @stations_app.command("retire")

@@ -9,7 +9,9 @@ actor ``cli:<OS user>``.
 
 An API key is checked as an HMAC keyed by the ``secret_key`` setting: a key
 made here works in ``siapkerja serve`` only when both use the same
-``secret_key`` (the commands warn when none is set).
+``secret_key``: ``add`` and ``rotate-key`` refuse to print a key without one
+(``config.secret_required``) unless ``--allow-ephemeral-secret`` says the key
+is for this process only (and then warn).
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.common import (
+    ConfigOption,
+    EphemeralSecretOption,
+    JsonOption,
+    fail,
+    open_service,
+    require_shared_secret,
+)
 from siapkerja_core import regions
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.institutions import AuditRecord, VerifierKind
@@ -205,9 +214,11 @@ def add(
     ] = None,
     json_output: JsonOption = False,
     config: ConfigOption = None,
+    allow_ephemeral_secret: EphemeralSecretOption = False,
 ) -> None:
     """Register an institution and print its API key, once. / Daftarkan instansi."""
     svc = _service("add", config)
+    require_shared_secret(svc, "verifiers add", allowed=allow_ephemeral_secret)
     try:
         verifier, api_key = svc.verifiers.add(
             name, scope, kind=kind, region_code=region, contact=contact, actor=cli_actor()
@@ -311,9 +322,11 @@ def rotate_key(
     reason: OptionalReason = None,
     json_output: JsonOption = False,
     config: ConfigOption = None,
+    allow_ephemeral_secret: EphemeralSecretOption = False,
 ) -> None:
     """A new API key (printed once); the old key stops working at once. / Ganti kunci API."""
     svc = _service("rotate-key", config)
+    require_shared_secret(svc, "verifiers rotate-key", allowed=allow_ephemeral_secret)
     try:
         api_key = svc.verifiers.rotate_key(verifier_id, reason=reason, actor=cli_actor())
         verifier = svc.verifiers.get(verifier_id)

@@ -85,6 +85,7 @@ class RequestError(SiapkerjaError):
             "invalid_parameter",
             "too_large",
             "authentication_required",
+            "verifier_key_required",
             "not_found",
             "method_not_allowed",
             "unsupported_media_type",
@@ -286,6 +287,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "gate.event_exists": 409,
         "gate.station_exists": 409,
         "gate.not_organiser": 403,
+        "gate.station_not_for_event": 403,
         # Classes and programmes (siapkerja_core.classes, .programmes).
         "class.invalid": _VALIDATION,
         **{f"class.{c}": 404 for c in ("not_found", "no_account")},
@@ -313,7 +315,14 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "qr.too_large": 500,
         **{
             f"config.{c}": 500
-            for c in ("invalid", "file", "plugin", "adapter_missing", "adapter_type")
+            for c in (
+                "invalid",
+                "file",
+                "plugin",
+                "adapter_missing",
+                "adapter_type",
+                "secret_required",
+            )
         },
         **{f"plugin.{c}": 500 for c in ("unknown_adapter", "duplicate_adapter", "unknown_kind")},
         **{f"dukcapil_data.{c}": 500 for c in ("header", "row", "file")},
@@ -341,6 +350,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "request.invalid_parameter": _VALIDATION,
         "request.too_large": 413,
         "request.authentication_required": 401,
+        "request.verifier_key_required": 401,
         "request.not_found": 404,
         "request.method_not_allowed": 405,
         "request.unsupported_media_type": 415,
@@ -568,6 +578,9 @@ def problem_response(
     if status == 401:
         if error.full_code == "request.authentication_required":
             extra.setdefault("WWW-Authenticate", 'Bearer realm="siapkerja"')
+        elif error.full_code == "request.verifier_key_required":
+            # The scheme is the header an institution sends (an API key, not a bearer token).
+            extra.setdefault("WWW-Authenticate", 'X-Verifier-Key realm="siapkerja"')
         else:
             extra.setdefault("WWW-Authenticate", 'Bearer realm="siapkerja", error="invalid_token"')
     return _render(body, status, lang, extra)

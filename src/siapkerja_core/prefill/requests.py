@@ -22,6 +22,7 @@ from attrs import frozen
 
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.events import DomainEvent
+from siapkerja_core.i18n import text, timed
 
 __all__ = [
     "MAX_PENDING_REQUESTS",
@@ -121,9 +122,14 @@ class ConsentRequest:
         """:raises PrefillError: ``request_expired`` or ``request_closed`` unless still open."""
         status = self.status_at(now)
         if status is RequestStatus.EXPIRED:
-            raise PrefillError("request_expired", expired_at=self.expires_at.isoformat())
+            raise PrefillError("request_expired", **timed("expired_at", self.expires_at))
         if status is not RequestStatus.PENDING:
-            raise PrefillError("request_closed", status=status.value)
+            raise PrefillError(
+                "request_closed",
+                status=status.value,
+                status_id=text(f"prefill.request_status.{status.value}", "id"),
+                status_en=text(f"prefill.request_status.{status.value}", "en"),
+            )
 
     def approved(
         self, now: datetime, *, consent_id: str, granted: frozenset[str] | None

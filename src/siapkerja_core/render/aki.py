@@ -468,7 +468,8 @@ class AkiDocument:
             from fpdf import FPDF  # type: ignore[import-untyped,unused-ignore]
         except ImportError as exc:
             raise AkiError("pdf_unavailable", extra="pdf") from exc
-        pdf = FPDF(orientation="P", unit="mm", format="A5")
+        # A5 in millimetres: fpdf2 >= 2.8.5 warns on every document named "A5" (its size was fixed).
+        pdf = FPDF(orientation="P", unit="mm", format=(148, 210))
         pdf.set_auto_page_break(auto=False)
         pdf.set_margins(0, 0, 0)
         pdf.set_title(_fold_latin1(f"AK/I {_clean(self.number)}"))

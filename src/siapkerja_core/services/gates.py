@@ -10,11 +10,12 @@
   ±120 s and never seen before. The code must be minted for this event, the
   event open and not full (checked under the event's lock: concurrent
   admissions never exceed the capacity), the card's first entry (a second
-  is ``already_inside`` since HH.MM, in the event's local time), and every
+  is ``already_inside`` since HH.MM in the event's local time, with the day
+  when it was not today), and every
   admission check registered for the event's kind must pass. The receipt
   shows the masked name, the card's status and the holder's **photo from
   the server** for the face check; the holder's ledger names the organiser,
-  the event and those fields.
+  the event, the gate and those fields (a preview too: the gate saw the photo).
 * An **offline gate** syncs a signed export (:meth:`Gates.sync`): earliest
   entry wins, and a card seen at two stations is flagged, not dropped.
 * The **holder** mints access codes only for purposes that exist
@@ -115,7 +116,7 @@ class GateReceipt:
 
     ``photo`` is the holder's profile photo **as the server holds it** (never
     read from the QR); ``None`` when the holder has none. ``recorded`` is
-    ``False`` for a preview (every check made, nothing written).
+    ``False`` for a preview (every check made; only the holder's ledger entry written).
     """
 
     check_in: CheckIn
@@ -535,7 +536,8 @@ class Gates:
         """The active station of ``event_id`` the credential proves.
 
         :raises GateError: ``station_credential_required``, ``unknown_station``,
-            ``station_retired``, ``wrong_event`` (a gate of another event),
+            ``station_retired``, ``station_not_for_event`` (a gate registered for
+            another event: the gate's fault, not the holder's code),
             ``bad_station_signature``, ``stale_request``, ``replayed_request``.
         """
         if not credential.given:
@@ -552,7 +554,9 @@ class Gates:
         if not station.active:
             raise GateError("station_retired")
         if station.event_id != event_id:
-            raise GateError("wrong_event")
+            # Not ``wrong_event``: that one tells the operator to ask the holder for
+            # another code, while the code may be right and the gate the wrong one.
+            raise GateError("station_not_for_event")
         if credential.api_key:
             return station
         if station.credential is not CredentialKind.ED25519:
@@ -601,8 +605,9 @@ class Gates:
     ) -> GateReceipt:
         """Admit the access code ``token`` at a gate of ``event_id``.
 
-        ``preview`` makes every check and writes nothing (the gate shows the
-        photo before the operator lets the person in).
+        ``preview`` makes every check and records no entry and uses no capacity
+        (the gate shows the photo before the operator lets the person in); it
+        still appends the holder's ledger entry, since the gate saw the photo.
 
         :raises GateError: the station's refusals (see :meth:`authenticate`),
             ``unknown_event``, ``event_cancelled``, ``not_open``, ``closed``,
@@ -640,7 +645,7 @@ class Gates:
             if first is not None:
                 raise GateError(
                     "already_inside",
-                    since=event.local_time(first.checked_in_at),
+                    **event.local_since(first.checked_in_at, now),
                     station_id=first.station_id,
                 )
             # Counted, not loaded: reading every check-in made each admission cost
@@ -673,21 +678,23 @@ class Gates:
                 step=claims.step,
                 kid=claims.kid,
             )
+            # A preview shows the gate the photo and the masked name too: the holder's
+            # ledger says so, even when the operator then lets no one in.
+            tx.access_log.append(
+                AccessRecord(
+                    id=self.cards.ledger_id(),
+                    account_id=account.id,
+                    at=now,
+                    audience="station",
+                    fields=GATE_FIELDS,
+                    channel="access",
+                    purpose=event.id,
+                    verifier_id=event.organiser_id,
+                    verifier_name=f"{institution} — {event.name} ({station.name})",
+                )
+            )
             if not preview:
                 tx.check_ins.add(record)
-                tx.access_log.append(
-                    AccessRecord(
-                        id=self.cards.ledger_id(),
-                        account_id=account.id,
-                        at=now,
-                        audience="station",
-                        fields=GATE_FIELDS,
-                        channel="access",
-                        purpose=event.id,
-                        verifier_id=event.organiser_id,
-                        verifier_name=f"{institution} — {event.name} ({station.name})",
-                    )
-                )
                 inside += 1
         if not preview:
             self.ctx.emit(

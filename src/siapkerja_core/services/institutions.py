@@ -25,6 +25,7 @@ import attrs
 
 from siapkerja_core.disclosure import DisclosureError, Verifier
 from siapkerja_core.events import AccessGranted, AdminActionRecorded
+from siapkerja_core.i18n import text
 from siapkerja_core.institutions import (
     LIBRARY_ACTOR,
     AuditRecord,
@@ -265,7 +266,19 @@ class Institutions:
             current = self._get(tx, verifier_id)
             if current.status not in allowed_from:
                 raise InstitutionError(
-                    "wrong_status", id=current.id, status=current.status.value, action=action
+                    "wrong_status",
+                    id=current.id,
+                    status=current.status.value,
+                    action=action,
+                    # Each message names its own words, never "verifier.suspend" / "retired".
+                    **{
+                        f"status_{lang}": text(f"institution.status.{current.status.value}", lang)
+                        for lang in ("id", "en")
+                    },
+                    **{
+                        f"action_{lang}": text(f"institution.action.{action}", lang)
+                        for lang in ("id", "en")
+                    },
                 )
             changed = current if status is None else attrs.evolve(current, status=status)
             if rekey:

@@ -37,6 +37,7 @@ from attrs import field, frozen
 from cryptography.exceptions import InvalidSignature
 
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.i18n import timed
 from siapkerja_core.tokens.base import TokenError
 from siapkerja_core.tokens.keyring import Keyring
 from siapkerja_core.tokens.signing import _private_key, _public_key
@@ -313,5 +314,5 @@ def verify_status_list(
     issued, expires = datetime.fromtimestamp(iat, UTC), datetime.fromtimestamp(exp, UTC)
     moment = now.timestamp()
     if iat > moment + leeway or exp <= moment:
-        raise StatusListError("expired", iat=issued.isoformat(), exp=expires.isoformat())
+        raise StatusListError("expired", **timed("iat", issued), **timed("exp", expires))
     return StatusListToken(sub, issued, expires, ttl, header["kid"], status_list, token)

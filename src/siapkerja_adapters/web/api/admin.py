@@ -40,11 +40,10 @@ from siapkerja_core.records import AccessRecord as CoreAccessRecord
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.services.institutions import MAX_LIMIT
 
-from ..problems import RequestError
 from ..threads import WorkerThreads
 from . import bodies as b
 from .bodies import _Body, _bounded, _text
-from .common import VERIFIER_KEY, json_response
+from .common import VERIFIER_KEY, json_response, verifier_key
 from .models import Timestamp, _Out
 from .problem_shape import problem_responses
 from .routing import API_CONTEXT
@@ -220,10 +219,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="At most this many,
 
 
 def _key(request: Request) -> str:
-    key = request.headers.get("x-verifier-key")
-    if not key:
-        raise RequestError("authentication_required")
-    return key
+    return verifier_key(request)
 
 
 async def calling_verifier(

@@ -30,10 +30,9 @@ from siapkerja_core.disclosure import Verifier
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.services.aki import APPLICATIONS_LIMIT
 
-from ..problems import RequestError
 from ..threads import WorkerThreads
 from . import bodies as b
-from .common import JSON_HEADERS, VERIFIER_KEY, Holder, json_response
+from .common import JSON_HEADERS, VERIFIER_KEY, Holder, json_response, verifier_key
 from .models import ProfileView, _Out
 from .problem_shape import problem_responses
 from .routing import API_CONTEXT
@@ -159,9 +158,7 @@ async def officer_of_request(
     unknown key). A dependency: checked before the body is validated, so a stranger
     learns nothing of what a body should hold. Whether it is an officer of the
     registration's office is the service's to say."""
-    key = request.headers.get("x-verifier-key")
-    if not key:
-        raise RequestError("authentication_required")
+    key = verifier_key(request)
     svc, threads = request.scope[API_CONTEXT]
     verifier: Verifier = await threads.run(svc.verifier, key)
     return verifier

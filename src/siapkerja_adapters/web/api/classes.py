@@ -38,10 +38,9 @@ from siapkerja_core.programmes import Programme as CoreProgramme
 from siapkerja_core.programmes import ProgrammeEnrolment as CoreProgrammeEnrolment
 from siapkerja_core.service import Siapkerja
 
-from ..problems import RequestError
 from ..threads import WorkerThreads
 from . import bodies as b
-from .common import PUBLIC_HEADERS, VERIFIER_KEY, Holder, json_response
+from .common import PUBLIC_HEADERS, VERIFIER_KEY, Holder, json_response, verifier_key
 from .events import Event
 from .problem_shape import problem_responses
 from .routing import API_CONTEXT
@@ -57,9 +56,7 @@ _MAX_DEFINITION_TEXT: Final = 500
 async def _institution(
     request: Request, _key: Annotated[str | None, Security(VERIFIER_KEY)] = None
 ) -> Verifier:
-    key = request.headers.get("x-verifier-key")
-    if not key:
-        raise RequestError("authentication_required")
+    key = verifier_key(request)
     svc, threads = request.scope[API_CONTEXT]
     verifier: Verifier = await threads.run(svc.verifier, key)
     return verifier

@@ -45,6 +45,7 @@ __all__ = [
     "bearer_token",
     "json_response",
     "signed_in_account",
+    "verifier_key",
 ]
 
 JSON_HEADERS: Final[Mapping[str, str]] = {"Cache-Control": "no-store"}
@@ -119,6 +120,20 @@ def bearer_token(request: Request, _scheme: Annotated[Any, Security(BEARER)] = N
     if scheme.lower() != "bearer" or not token:
         raise LoginError("session_invalid")
     return token
+
+
+def verifier_key(request: Request) -> str:
+    """The request's ``X-Verifier-Key``, not checked yet: every operation an
+    institution calls (organiser, class, programme, AK/I officer, prefill, admin)
+    reads it here, so a missing key is the same problem everywhere.
+
+    :raises RequestError: ``verifier_key_required`` (401) without the header: it
+        names ``X-Verifier-Key``, not the holder's bearer session.
+    """
+    key = request.headers.get("x-verifier-key", "").strip()
+    if not key:
+        raise RequestError("verifier_key_required")
+    return key
 
 
 def json_response(

@@ -40,10 +40,9 @@ from siapkerja_core.services.gates import GateSyncReport as CoreSyncReport
 from siapkerja_core.services.gates import StationCredential
 from siapkerja_core.station import CheckIn as CoreCheckIn
 
-from ..problems import RequestError
 from ..threads import WorkerThreads
 from . import bodies as b
-from .common import VERIFIER_KEY, json_response
+from .common import VERIFIER_KEY, json_response, verifier_key
 from .problem_shape import problem_responses
 from .routing import API_CONTEXT
 
@@ -107,9 +106,7 @@ GateCredential = Annotated[StationCredential, Depends(station_credential)]
 async def _organiser(
     request: Request, _key: Annotated[str | None, Security(VERIFIER_KEY)] = None
 ) -> Verifier:
-    key = request.headers.get("x-verifier-key")
-    if not key:
-        raise RequestError("authentication_required")
+    key = verifier_key(request)
     svc, threads = request.scope[API_CONTEXT]
     verifier: Verifier = await threads.run(svc.verifier, key)
     return verifier
@@ -178,7 +175,8 @@ class Admit(_Body):
     )
     preview: bool = Field(
         default=False,
-        description="Make every check and record nothing (show the photo before letting in).",
+        description="Make every check and record no entry (show the photo before letting in);"
+        " the holder's ledger still shows that the gate saw the photo.",
     )
 
 

@@ -25,11 +25,10 @@ from siapkerja_core.prefill import SCHEMA_ID, ConsentRequest
 from siapkerja_core.prefill.schema import FIELD_NAMES, schema_text
 from siapkerja_core.service import Siapkerja
 
-from ..problems import RequestError
 from ..threads import WorkerThreads
 from . import bodies as b
 from . import models as m
-from .common import PUBLIC_HEADERS, VERIFIER_KEY, Holder, json_response
+from .common import PUBLIC_HEADERS, VERIFIER_KEY, Holder, json_response, verifier_key
 from .problem_shape import problem_responses
 from .routing import API_CONTEXT
 
@@ -44,11 +43,10 @@ async def institution(
 ) -> Verifier:
     """The registered, active verifier whose key the request carries.
 
-    :raises RequestError: ``authentication_required`` without ``X-Verifier-Key`` (401).
+    :raises RequestError: ``verifier_key_required`` without ``X-Verifier-Key`` (401).
     :raises DisclosureError: ``unknown_verifier`` for a wrong or suspended key (403).
     """
-    if not key:
-        raise RequestError("authentication_required")
+    key = verifier_key(request)
     svc, threads = request.scope[API_CONTEXT]
     verifier: Verifier = await threads.run(svc.verifier, key)
     return verifier

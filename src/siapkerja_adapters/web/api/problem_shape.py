@@ -74,8 +74,14 @@ _RETRY_AFTER: Final = {
 _DESCRIPTIONS: Final[Mapping[int, tuple[str, Mapping[str, Any]]]] = {
     400: ("A malformed token or request (`token.malformed`, `reset.invalid` …).", {}),
     401: (
-        "No valid session (`request.authentication_required` …).",
-        {"WWW-Authenticate": {"description": "Bearer.", "schema": {"type": "string"}}},
+        "No valid session or institution key (`request.authentication_required`,"
+        " `request.verifier_key_required` …).",
+        {
+            "WWW-Authenticate": {
+                "description": "Bearer, or X-Verifier-Key for an institution's operation.",
+                "schema": {"type": "string"},
+            }
+        },
     ),
     403: ("A forged token or an unknown verifier.", {}),
     404: ("The registration, card, consent or endpoint does not exist.", {}),
