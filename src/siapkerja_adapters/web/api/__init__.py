@@ -49,7 +49,7 @@ __all__ = [
 _INFO: Final[dict[str, Any]] = {
     "title": "SIAPkerja-ID API",
     "version": "1",
-    "summary": "SIAPkerja-ID: registration, profile, the card, and the nine uses institutions run on it.",
+    "summary": "SIAPkerja-ID: the journey, the profile, the card and the nine uses run on it.",
     "description": (
         "The SIAPkerja-ID card of Kemnaker as JSON, for holders, institutions and gates."
         "\n\n* **Journey**: registration checked with Dukcapil (NIK, name, mother's name),"
