@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.common import (
+    ConfigOption,
+    JsonOption,
+    fail,
+    open_institution,
+    open_service,
+)
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.aki import AkiRegistration, aki_status_data
 from siapkerja_core.errors import SiapkerjaError
@@ -60,11 +66,7 @@ def aki_root() -> None:
 
 
 def _officer(command: str, config: Path | None, key: str) -> tuple[Siapkerja, Verifier]:
-    svc = open_service(f"aki {command}", config, memory_warning=MEMORY_WARNING)
-    try:
-        return svc, svc.verifier(key)
-    except SiapkerjaError as error:
-        raise fail(f"aki {command}", error) from None
+    return open_institution(f"aki {command}", config, key, memory_warning=MEMORY_WARNING)
 
 
 def _data(svc: Siapkerja, record: AkiRegistration) -> dict[str, Any]:

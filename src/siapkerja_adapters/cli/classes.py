@@ -17,7 +17,7 @@ a refusal prints its code and both messages and exits 1.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -26,7 +26,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.common import (
+    ConfigOption,
+    JsonOption,
+    aware_moment,
+    fail,
+    open_institution,
+    open_service,
+)
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.classes import AttendanceReport, TrainingClass
 from siapkerja_core.disclosure import Verifier
@@ -77,12 +84,7 @@ TraineeArgument = Annotated[
 
 
 def _institution(command: str, config: Path | None, key: str) -> tuple[Siapkerja, Verifier]:
-    """The service and the institution whose key the operator gave (as the API's header)."""
-    svc = open_service(f"classes {command}", config, memory_warning=MEMORY_WARNING)
-    try:
-        return svc, svc.verifier(key)
-    except SiapkerjaError as error:
-        raise fail(f"classes {command}", error) from None
+    return open_institution(f"classes {command}", config, key, memory_warning=MEMORY_WARNING)
 
 
 def _echo_json(value: Any) -> None:
@@ -220,21 +222,6 @@ def classes_withdraw(
     typer.echo(f"{enrolment.account_id}  keluar dari / withdrawn from {enrolment.class_id}")
 
 
-def _moment(value: str, option: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        typer.echo(
-            f"{option}: waktu ISO 8601 dengan zona, mis. 2027-01-04T08:00+07:00 / an ISO 8601"
-            " time with its offset, e.g. 2027-01-04T08:00+07:00",
-            err=True,
-        )
-        raise typer.Exit(2)
-    return moment
-
-
 @classes_app.command("session")
 def classes_session(
     institution_key: InstitutionKey,
@@ -249,7 +236,7 @@ def classes_session(
     config: ConfigOption = None,
 ) -> None:
     """Schedule a session (an event of kind class_session). / Jadwalkan sesi kelas."""
-    opens_at, closes_at = _moment(opens, "--opens"), _moment(closes, "--closes")
+    opens_at, closes_at = aware_moment(opens), aware_moment(closes)
     svc, institution = _institution("session", config, institution_key)
     try:
         event = svc.classes.add_session(

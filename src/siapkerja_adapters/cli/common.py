@@ -9,6 +9,7 @@ in Indonesian and English), 2 for a usage error.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
@@ -18,6 +19,7 @@ from siapkerja_adapters.connect import connect
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 
 if TYPE_CHECKING:
+    from siapkerja_core.disclosure import Verifier
     from siapkerja_core.service import Siapkerja
 
 __all__ = [
@@ -26,7 +28,9 @@ __all__ = [
     "ConfigOption",
     "EphemeralSecretOption",
     "JsonOption",
+    "aware_moment",
     "fail",
+    "open_institution",
     "open_service",
     "require_shared_secret",
 ]
@@ -83,3 +87,41 @@ def open_service(command: str, config: Path | None, *, memory_warning: str | Non
     if memory_warning is not None and svc.settings.adapter_name("storage") == "memory":
         typer.echo(memory_warning, err=True)
     return svc
+
+
+def open_institution(
+    command: str,
+    config: Path | None,
+    key: str,
+    *,
+    memory_warning: str | None,
+    shared_secret: bool | None = None,
+) -> tuple[Siapkerja, Verifier]:
+    """The service and the institution whose API key the operator gave (as the HTTP API's
+    ``X-Verifier-Key``): the commands of an organiser, a BLK or a Disnaker officer.
+
+    :param shared_secret: for a command that prints a key, whether
+        :data:`EPHEMERAL_SECRET_FLAG` was given (see :func:`require_shared_secret`);
+        ``None`` for one that prints none.
+    """
+    svc = open_service(command, config, memory_warning=memory_warning)
+    if shared_secret is not None:
+        require_shared_secret(svc, command, allowed=shared_secret)
+    try:
+        return svc, svc.verifier(key)
+    except SiapkerjaError as error:
+        raise fail(command, error) from None
+
+
+def aware_moment(text: str) -> datetime:
+    """An ISO 8601 time with its offset (a typer option's value); a usage error otherwise."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise typer.BadParameter(
+            "waktu ISO 8601 dengan zona, mis. 2027-01-04T08:00+07:00 (WIB) / an ISO 8601"
+            " time with its offset, e.g. 2027-01-04T08:00+07:00 (WIB)"
+        )
+    return moment

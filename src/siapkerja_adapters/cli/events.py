@@ -25,9 +25,10 @@ from siapkerja_adapters.cli.common import (
     ConfigOption,
     EphemeralSecretOption,
     JsonOption,
+    aware_moment,
     fail,
+    open_institution,
     open_service,
-    require_shared_secret,
 )
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.errors import SiapkerjaError
@@ -77,13 +78,13 @@ def _organiser(
     """The service and the organiser ``key`` names. ``shared_secret=False`` (a key
     will be printed, no ``--allow-ephemeral-secret``) refuses first without a
     ``secret_key``: the organiser's own key would not be found anyway."""
-    svc = open_service(f"events {command}", config, memory_warning=_MEMORY_WARNING)
-    if shared_secret is not None:
-        require_shared_secret(svc, f"events {command}", allowed=shared_secret)
-    try:
-        return svc, svc.verifier(key)
-    except SiapkerjaError as error:
-        raise fail(f"events {command}", error) from None
+    return open_institution(
+        f"events {command}",
+        config,
+        key,
+        memory_warning=_MEMORY_WARNING,
+        shared_secret=shared_secret,
+    )
 
 
 def _event_data(event: Event) -> dict[str, Any]:
@@ -155,18 +156,6 @@ def _events_table(events: list[Event]) -> None:
     Console().print(table)
 
 
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            "an ISO 8601 time with its offset, e.g. 2026-12-20T08:00+07:00"
-        ) from None
-    if moment.tzinfo is None:
-        raise typer.BadParameter("give the offset too, e.g. +07:00 (WIB)")
-    return moment
-
-
 @events_app.command("create")
 def events_create(
     event_id: EventArgument,
@@ -194,8 +183,8 @@ def events_create(
             name=name,
             kind=kind,
             venue=venue,
-            opens_at=_moment(opens_at),
-            closes_at=_moment(closes_at),
+            opens_at=aware_moment(opens_at),
+            closes_at=aware_moment(closes_at),
             region_code=region,
             capacity=capacity,
         )
