@@ -605,9 +605,9 @@ class Gates:
     ) -> GateReceipt:
         """Admit the access code ``token`` at a gate of ``event_id``.
 
-        ``preview`` makes every check and records no entry and uses no capacity
-        (the gate shows the photo before the operator lets the person in); it
-        still appends the holder's ledger entry, since the gate saw the photo.
+        ``preview`` makes every check and records no check-in and uses no
+        capacity (the gate shows the photo before the operator lets the person
+        in); it still appends the holder's ledger entry, since the gate saw the photo.
 
         :raises GateError: the station's refusals (see :meth:`authenticate`),
             ``unknown_event``, ``event_cancelled``, ``not_open``, ``closed``,
