@@ -12,6 +12,7 @@ page's tests.
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from collections.abc import Iterator
@@ -66,3 +67,17 @@ def test_the_examples_of_a_page_run(page: Path, storage: str, tmp_path, monkeypa
         # Padded so that a traceback names the line of the page itself.
         compiled = compile("\n" * (line - 1) + code, str(page), "exec")
         exec(compiled, namespace)  # noqa: S102 - the docs' own examples
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda path: path.stem)
+def test_a_refusal_shown_on_a_page_fails_the_page_when_it_stops_happening(page: Path) -> None:
+    """A ``try: … except`` example must fail when the call succeeds: it has an ``else:``
+    that raises, or its ``try`` body raises after the call. Otherwise the page's
+    ``assert`` on the refusal never runs and the example could not fail."""
+
+    for line, code in blocks(page):
+        for node in ast.walk(ast.parse(code)):
+            if not isinstance(node, ast.Try) or not node.handlers:
+                continue
+            raises = any(isinstance(child, ast.Raise) for child in node.body)
+            assert node.orelse or raises, f"{page.name}:{line + node.lineno - 1}: try without else"
