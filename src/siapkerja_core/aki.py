@@ -35,7 +35,7 @@ import calendar
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Final
 
@@ -45,7 +45,7 @@ from attrs import field, frozen
 from siapkerja_core import regions
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.events import DomainEvent
-from siapkerja_core.i18n import dated, text
+from siapkerja_core.i18n import WIB, dated, text
 from siapkerja_core.translations import N_
 
 __all__ = [
@@ -86,8 +86,6 @@ REPORT_COUNT: Final = VALIDITY_MONTHS // REPORT_INTERVAL_MONTHS
 """Four reports: the four boxes of the yellow card."""
 REPORT_WINDOW: Final = timedelta(days=30)
 """A report is taken this long before and after its due date (an assumption, documented)."""
-WIB: Final = timezone(timedelta(hours=7), "WIB")
-"""Western Indonesian Time: the calendar the due dates are counted in."""
 SERIAL_DIGITS: Final = 7
 _MIN_YEAR: Final = 2000
 _MAX_YEAR: Final = 2099

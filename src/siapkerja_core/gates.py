@@ -49,7 +49,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.i18n import month_name
+from siapkerja_core.i18n import WIB, month_name
 
 if TYPE_CHECKING:
     from siapkerja_core.ports import Transaction
@@ -139,7 +139,6 @@ def valid_id(value: object) -> bool:
 
 # --- time zones ---------------------------------------------------------------------
 
-_WIB: Final = timezone(timedelta(hours=7), "WIB")
 _WITA: Final = timezone(timedelta(hours=8), "WITA")
 _WIT: Final = timezone(timedelta(hours=9), "WIT")
 # Province codes (Kemendagri) by zone; every other province is on WIB. Indonesia
@@ -157,7 +156,7 @@ def local_zone(region_code: str | None) -> tzinfo:
         return _WIT
     if province in _WITA_PROVINCES:
         return _WITA
-    return _WIB
+    return WIB
 
 
 # --- events -----------------------------------------------------------------------

@@ -15,10 +15,12 @@ profile's section labels are those of :class:`~siapkerja_core.profile.Section`
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from typing import Final
 
 from siapkerja_core.translations import language, languages, text
 
 __all__ = [
+    "WIB",
     "both",
     "citizen_date",
     "dated",
@@ -30,7 +32,9 @@ __all__ = [
     "timed",
 ]
 
-_WIB = timezone(timedelta(hours=7), "WIB")
+WIB: Final = timezone(timedelta(hours=7), "WIB")
+"""Western Indonesian Time (UTC+7, no daylight saving): the zone a citizen's date is read
+in when no region says otherwise (``siapkerja_core.gates.local_zone`` knows WITA and WIT)."""
 
 
 def both(key: str, /, **params: object) -> tuple[str, str]:
@@ -73,7 +77,7 @@ def dated(name: str, day: date) -> dict[str, str]:
 def timed(name: str, moment: datetime) -> dict[str, str]:
     """As :func:`dated` for a moment, in WIB: ``"7 Mei 2027 pukul 16.32 WIB"`` /
     ``"7 May 2027, 16.32 WIB"`` (``name`` keeps the ISO 8601 moment)."""
-    local = moment.astimezone(_WIB)
+    local = moment.astimezone(WIB)
     clock = f"{local:%H.%M} WIB"
     return {
         name: moment.isoformat(),
