@@ -63,7 +63,6 @@ __all__ = [
     "age_on",
     "evaluate",
     "load_programme",
-    "no_aki_registry",
     "parse_programme",
     "parse_requirements",
 ]
@@ -434,11 +433,6 @@ class AkiRegistrations(Protocol):
     """
 
     def __call__(self, account_id: str, today: date) -> bool | None: ...
-
-
-def no_aki_registry(account_id: str, today: date) -> bool | None:
-    """An :class:`AkiRegistrations` that knows nothing (the rule is then not met)."""
-    return None
 
 
 # --- programmes ------------------------------------------------------------------------
