@@ -50,6 +50,7 @@ from siapkerja_core.ports.repositories import (
     StorageError,
     VerifierRepository,
 )
+from siapkerja_core.ports.sso import SsoClientRepository, SsoTokenRepository
 from siapkerja_core.ports.status_list import StatusListRepository, StatusListState
 from siapkerja_core.ports.storage import (
     CardHolder,
@@ -100,6 +101,8 @@ __all__ = [
     "SentMessage",
     "SessionRepository",
     "SmsDeliveryError",
+    "SsoClientRepository",
+    "SsoTokenRepository",
     "StatusListRepository",
     "StatusListState",
     "Storage",

@@ -30,6 +30,7 @@ from siapkerja_core.ports.repositories import (
     SessionRepository,
     VerifierRepository,
 )
+from siapkerja_core.ports.sso import SsoClientRepository, SsoTokenRepository
 from siapkerja_core.ports.status_list import StatusListRepository
 from siapkerja_core.ports.training import ClassRepository, ProgrammeRepository
 from siapkerja_core.records import (
@@ -142,6 +143,12 @@ class Transaction(Protocol):
 
     @property
     def consent_requests(self) -> ConsentRequestRepository: ...
+
+    @property
+    def sso_clients(self) -> SsoClientRepository: ...
+
+    @property
+    def sso_tokens(self) -> SsoTokenRepository: ...
 
     @property
     def status_list(self) -> StatusListRepository: ...
