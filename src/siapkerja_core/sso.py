@@ -172,6 +172,10 @@ class TokenKind(StrEnum):
     REFRESH = "refresh"
     PUSHED = "pushed"
     """A pushed authorization request (RFC 9126): its parameters, under a ``request_uri``."""
+    STATE = "state"
+    """A client's ``state`` seen in an authorization request: a replay is refused."""
+    ASSERTION = "assertion"
+    """The ``jti`` of a ``private_key_jwt`` client assertion: used once (RFC 7523 §3)."""
 
 
 _LOOPBACK: Final = frozenset({"127.0.0.1", "[::1]", "localhost"})

@@ -46,8 +46,11 @@ class SsoClientRepository(Protocol):
 class SsoTokenRepository(Protocol):
     """Codes, tokens and pushed requests (``tx.sso_tokens``)."""
 
-    def add(self, token: SsoToken) -> None:
-        """Insert a new token (its hash is unique)."""
+    def add(self, token: SsoToken) -> bool:
+        """Insert a new token; ``False`` (and nothing written) when one with the same hash
+        exists, committed or in this transaction. Atomic: of two transactions adding the
+        same hash at once, one gets ``False`` or fails to commit — never both ``True``
+        with both committed (a ``state`` or an assertion's ``jti`` is spent once)."""
         ...
 
     def get(self, token_hash: str) -> SsoToken | None:
