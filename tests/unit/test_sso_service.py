@@ -406,3 +406,14 @@ def test_id_token_claims_carry_the_pairwise_subject_and_the_sign_in(
     keys = svc.sso.jwks()["keys"]
     kid, private = svc.sso.signing_key()
     assert kid in {k["kid"] for k in keys} and len(private) == 32
+
+
+def test_expired_tokens_are_purged(
+    svc: Siapkerja, clock: Clock, galih: Account, karirhub: tuple[SsoClient, str]
+) -> None:
+    client, _ = karirhub
+    code, _ = sign_in(svc, client, galih, "openid email")
+    svc.sso.issue_tokens(client, svc.sso.redeem_code(client, code))
+    assert svc.sso.purge() == 0  # nothing expired a day ago yet
+    clock.advance(days=32)
+    assert svc.sso.purge() == 3  # the code, the access and the refresh token

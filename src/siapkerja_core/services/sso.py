@@ -1055,6 +1055,12 @@ class SingleSignOn:
             found = [tx.sso_clients.get(client_id) for client_id in seen]
         return [c for c in found if c is not None]
 
+    def purge(self, *, older_than: timedelta = timedelta(days=1)) -> int:
+        """Delete codes, tokens, states and pushed requests expired more than ``older_than``
+        ago (none is usable then); how many. Run it daily (``siapkerja clients purge``)."""
+        with self.ctx.storage.transaction() as tx:
+            return tx.sso_tokens.purge(self.ctx.clock() - older_than)
+
     # --- keys ------------------------------------------------------------------------------
 
     def signing_key(self) -> tuple[str, bytes]:
