@@ -709,7 +709,8 @@ def test_the_history_names_hub_sign_ins_and_disconnects_a_hub(
     page = text(with_card.page)
     assert "Masuk dengan SIAPkerja" in page  # the channel, never "Pindai tautan"
     assert "Nama dan nomor SIAPkerja-ID (saat masuk)" in page
-    assert "Aplikasi yang terhubung" in page and "Karirhub" in page
+    assert "Aplikasi yang terhubung" in page
+    assert "Karirhub" in page
     action = re.search(r'action="(/riwayat/aplikasi/[^"]+/putuskan)"', with_card.page)
     assert action
     with_card.submit(action.group(1))

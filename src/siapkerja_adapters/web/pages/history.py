@@ -5,7 +5,8 @@ the access ledger, newest first, and every consent with its verifier,
 purpose and fields, and the hubs the holder is signed in to through
 "Masuk dengan SIAPkerja"), ``/riwayat/persetujuan/{consent_id}/tarik`` (withdraw a
 consent: every hub's token resting on it dies at its next use),
-``/riwayat/aplikasi/{client_id}/putuskan`` (sign out of one hub) and ``/riwayat/permintaan/{request_id}/setujui`` and ``/tolak``
+``/riwayat/aplikasi/{client_id}/putuskan`` (sign out of one hub) and
+``/riwayat/permintaan/{request_id}/setujui`` and ``/tolak``
 (answer a request: approving here gives every field asked; the API's
 ``approve`` takes fewer).
 """
