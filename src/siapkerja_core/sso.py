@@ -51,6 +51,7 @@ from attrs import field, frozen
 
 from siapkerja_core.disclosure import IDENTITY_NIK, IDENTITY_NIK_MASKED, SCOPES
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.events import DomainEvent
 from siapkerja_core.institutions import VerifierStatus
 from siapkerja_core.profile import Section
 
@@ -71,6 +72,8 @@ __all__ = [
     "ConsentPlan",
     "SsoClient",
     "SsoError",
+    "SsoReleased",
+    "SsoSignedIn",
     "SsoToken",
     "TokenKind",
     "allowed_fields_of",
@@ -378,6 +381,14 @@ def pairwise_subject(key: bytes, verifier_id: str, account_id: str) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
+def _string_set(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(v) for v in values)
+
+
+def _string_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
 def _frozen_params(params: Mapping[str, str] | None) -> Mapping[str, str] | None:
     return None if params is None else MappingProxyType(dict(params))
 
@@ -402,14 +413,14 @@ class SsoToken:
     expires_at: datetime
     account_id: str | None = None
     consent_id: str | None = None
-    fields: frozenset[str] = field(factory=frozenset, converter=frozenset)
+    fields: frozenset[str] = field(factory=frozenset, converter=_string_set)
     scope: str = ""
     redirect_uri: str | None = None
     nonce: str | None = None
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     auth_time: datetime | None = None
-    amr: tuple[str, ...] = field(default=(), converter=tuple)
+    amr: tuple[str, ...] = field(default=(), converter=_string_tuple)
     used_at: datetime | None = None
     revoked_at: datetime | None = None
     params: Mapping[str, str] | None = field(
@@ -470,3 +481,28 @@ _CLIENT_ID: Final = re.compile(r"[A-Za-z0-9._~-]{1,100}")
 def valid_client_id(client_id: object) -> bool:
     """Whether ``client_id`` has a client id's shape (checked before any storage read)."""
     return isinstance(client_id, str) and _CLIENT_ID.fullmatch(client_id) is not None
+
+
+@frozen(kw_only=True)
+class SsoSignedIn(DomainEvent):
+    """A holder signed in to a hub ("Masuk dengan SIAPkerja"): tokens were issued.
+
+    No personal data: ids and the field names the grant may release.
+    """
+
+    name: ClassVar[str] = "sso.signed_in"
+    account_id: str
+    client_id: str
+    verifier_id: str
+    fields: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class SsoReleased(DomainEvent):
+    """A hub received a holder's consented claims at the userinfo endpoint (field names only)."""
+
+    name: ClassVar[str] = "sso.released"
+    account_id: str
+    client_id: str
+    verifier_id: str
+    fields: tuple[str, ...]
