@@ -29,14 +29,13 @@ from joserfc import jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet
 
+from siapkerja_adapters.web import create_app
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.sso import SsoClient
 from siapkerja_core.views import Account
 from support.live_server import LiveServer, live_server, memory_service
 from support.people import FAUZI, GALIH, RIZKI, png
 from support.sms import sms_code
-
-from siapkerja_adapters.web import create_app
 
 PASSWORD = "Kuda-Lari-Kencang-7"
 PEOPLE = (GALIH, FAUZI, RIZKI)
@@ -75,9 +74,7 @@ def holder(svc: Siapkerja, n: int = 0, *, card: bool = True) -> Account:
     person = PEOPLE[n]
     phone = f"0812{n + 50:08d}"
     registration = svc.register(person.nik, person.full_name, person.mother_name)
-    svc.submit_contact(
-        registration.id, email=f"sso{n}@example.com", phone=phone, password=PASSWORD
-    )
+    svc.submit_contact(registration.id, email=f"sso{n}@example.com", phone=phone, password=PASSWORD)
     account = svc.confirm_otp(registration.id, sms_code(svc, phone))
     street = {"village_code": "3173071001", "street": "Jl. Palmerah Barat No. 17"}
     svc.update_profile(
@@ -191,7 +188,9 @@ class RelyingParty:
             "client_assertion": token,
         }
 
-    def token(self, http: httpx.Client, code: str, verifier: str | None, **extra: str) -> httpx.Response:
+    def token(
+        self, http: httpx.Client, code: str, verifier: str | None, **extra: str
+    ) -> httpx.Response:
         data = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri}
         if verifier is not None:
             data["code_verifier"] = verifier
@@ -258,13 +257,17 @@ class Browser:
         assert reply.status_code == 303, reply.text
         return reply
 
-    def authorize(self, request: Request | Mapping[str, str], method: str = "GET") -> httpx.Response:
+    def authorize(
+        self, request: Request | Mapping[str, str], method: str = "GET"
+    ) -> httpx.Response:
         params = request.params if isinstance(request, Request) else dict(request)
         if method == "POST":
             return self.follow(self.http.post("/oauth2/authorize", data=params))
         return self.follow(self.http.get("/oauth2/authorize?" + urlencode(params)))
 
-    def login_form(self, page: httpx.Response, identifier: str, password: str = PASSWORD) -> httpx.Response:
+    def login_form(
+        self, page: httpx.Response, identifier: str, password: str = PASSWORD
+    ) -> httpx.Response:
         """Fill the sign-in page the provider sent us to."""
         assert 'name="identifier"' in page.text, page.text[:500]
         found = re.search(r'name="next" value="([^"]+)"', page.text)
@@ -311,7 +314,7 @@ def is_login(page: httpx.Response) -> bool:
 
 
 def is_step_up(page: httpx.Response) -> bool:
-    return page.status_code == 200 and "/oauth2/authorize/sms" in page.text
+    return page.status_code in (200, 400) and 'action="/oauth2/authorize/sms"' in page.text
 
 
 def callback(response: httpx.Response, rp: RelyingParty) -> dict[str, str]:

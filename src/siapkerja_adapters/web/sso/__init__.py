@@ -70,7 +70,7 @@ class SsoProvider:
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self.server = SsoServer(site.svc.sso)
+        self.server = SsoServer(site.svc.sso, clock=site.svc.now)
         self.pages = SsoPages(site, self)
 
     def routes(self) -> list[BaseRoute]:

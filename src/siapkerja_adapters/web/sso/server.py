@@ -28,8 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
@@ -451,7 +450,7 @@ class OpenIDConnect(OpenIDCode):  # type: ignore[misc]
         return "EdDSA"
 
     def get_client_claims(self, client: Client) -> dict[str, Any]:
-        now = int(time.time())
+        now = int(self.server.clock().timestamp())
         return {"iss": _issuer(), "aud": client.model.id, "iat": now, "exp": now + ID_TOKEN_TTL}
 
     def encode_id_token(self, token: Mapping[str, Any], request: OAuth2Request) -> str:
@@ -603,9 +602,10 @@ class SsoServer(StarletteAuthorizationServer):
     Call :meth:`bind` (in the worker thread) with the issuer before any other method.
     """
 
-    def __init__(self, sso: Any) -> None:
+    def __init__(self, sso: Any, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(scopes_supported=None)
         self.sso = sso
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.register_grant(CodeGrant, [S256Challenge(), OpenIDConnect(self)])
         self.register_grant(RefreshGrant)
         self.register_endpoint(Revocation)
