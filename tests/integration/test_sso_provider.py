@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,9 @@ from siapkerja_core.views import Account
 from support.clock import ManualClock
 from support.sms import sms_code
 from support.sso import (
+    LOGOUT,
     PASSWORD,
+    REDIRECT,
     Browser,
     Provider,
     RelyingParty,
@@ -45,11 +46,11 @@ from support.sso import (
     is_login,
     is_step_up,
     provider,
+    register,
+    sign_in_through,
+    tokens,
+    userinfo,
 )
-
-REDIRECT = "https://karirhub.example/callback"
-LOGOUT = "https://karirhub.example/signed-out"
-PURPOSE = "Melamar lowongan di Karirhub"
 
 
 @pytest.fixture(scope="module")
@@ -99,51 +100,6 @@ def http(op: Provider) -> Iterator[httpx.Client]:
         yield client
 
 
-def register(op: Provider, *, name: str = "Karirhub", **options: Any) -> RelyingParty:
-    """A new client of a new hub (unique name), Karirhub-like unless told otherwise."""
-    settings: dict[str, Any] = {
-        "name": f"{name} {uuid.uuid4().hex[:6]}",
-        "scopes": ["karirhub"],
-        "redirect_uris": [REDIRECT],
-        "post_logout_redirect_uris": [LOGOUT],
-        "purpose": PURPOSE,
-        "fields": ["contact", "work", "skills", "headline", "photo", "nik_masked"],
-        "essential": ["contact"],
-        **options,
-    }
-    client, secret = op.svc.sso.add_client(**settings)
-    return RelyingParty(op, client, secret, settings["redirect_uris"][0])
-
-
-def sign_in_through(
-    browser: Browser,
-    rp: RelyingParty,
-    email: str,
-    scope: str = "openid profile email work",
-    **extra: Any,
-) -> tuple[Any, dict[str, str]]:
-    """An authorization request answered: sign in if asked, consent as ticked."""
-    request = rp.request(scope, **extra)
-    page = browser.authorize(request)
-    if is_login(page):
-        page = browser.login_form(page, email)
-    if is_consent(page):
-        page = browser.consent(page)
-    return request, callback(page, rp)
-
-
-def tokens(
-    http: httpx.Client, rp: RelyingParty, request: Any, answer: dict[str, str]
-) -> dict[str, Any]:
-    response = rp.token(http, answer["code"], request.verifier)
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def userinfo(http: httpx.Client, access_token: str) -> httpx.Response:
-    return http.get("/oauth2/userinfo", headers={"Authorization": f"Bearer {access_token}"})
-
-
 # --------------------------------------------------------------------------
 # The code flow
 # --------------------------------------------------------------------------
@@ -159,8 +115,10 @@ def test_the_code_flow_releases_exactly_the_consented_claims(
     page = browser.login_form(page, "sso0@example.com")
     assert is_consent(page)
     # The hub, its purpose, each claim in plain words; the essential one marked, fixed.
-    assert rp.client.name in page.text and rp.client.purpose in page.text
-    assert "Kontak" in page.text and "Pengalaman kerja" in page.text
+    assert rp.client.name in page.text
+    assert rp.client.purpose in page.text
+    assert "Kontak" in page.text
+    assert "Pengalaman kerja" in page.text
     assert "wajib" in page.text
     assert 'value="contact"' not in page.text  # essential: not a checkbox
     assert 'name="field" value="work" checked' in page.text
@@ -172,12 +130,16 @@ def test_the_code_flow_releases_exactly_the_consented_claims(
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
-    assert body["token_type"] == "Bearer" and body["refresh_token"]
+    assert body["token_type"] == "Bearer"
+    assert body["refresh_token"]
     claims = rp.id_token(http, body["id_token"])
-    assert claims["iss"] == op.url and claims["aud"] == rp.client_id
+    assert claims["iss"] == op.url
+    assert claims["aud"] == rp.client_id
     assert claims["nonce"] == request.nonce
     assert claims["exp"] - claims["iat"] == 300
-    assert claims["amr"] == ["pwd"] and "auth_time" in claims and "at_hash" in claims
+    assert claims["amr"] == ["pwd"]
+    assert "auth_time" in claims
+    assert "at_hash" in claims
     assert claims["name"] == "Galih Agan Pambayun"
     info = userinfo(http, body["access_token"])
     assert info.status_code == 200, info.text
@@ -193,7 +155,8 @@ def test_a_remembered_consent_skips_the_screen_until_prompt_consent(
     sign_in_through(browser, rp, "sso0@example.com", "openid email")
     request = rp.request("openid email")
     answer = callback(browser.authorize(request), rp)  # no screen: straight back
-    assert answer["state"] == request.state and "code" in answer
+    assert answer["state"] == request.state
+    assert "code" in answer
     page = browser.authorize(rp.request("openid email", prompt="consent"))
     assert is_consent(page)
 
@@ -207,7 +170,8 @@ def test_two_hubs_see_different_subjects(
         request, answer = sign_in_through(browser, rp, "sso0@example.com", "openid")
         subjects.append(rp.id_token(http, tokens(http, rp, request, answer)["id_token"])["sub"])
     assert subjects[0] != subjects[1]
-    assert galih.id not in subjects and galih.nik not in "".join(subjects)
+    assert galih.id not in subjects
+    assert galih.nik not in "".join(subjects)
 
 
 def test_denying_consent_answers_access_denied(
@@ -234,7 +198,8 @@ def test_essential_fields_stay_even_when_the_form_leaves_them_out(
         page = browser.login_form(page, "sso0@example.com")
     answer = callback(browser.consent(page, fields=[]), rp)
     info = userinfo(http, tokens(http, rp, request, answer)["access_token"]).json()
-    assert "email" in info and "work" not in info
+    assert "email" in info
+    assert "work" not in info
 
 
 def test_withdrawn_consent_ends_userinfo_and_refresh(
@@ -252,7 +217,8 @@ def test_withdrawn_consent_ends_userinfo_and_refresh(
     assert refused.status_code == 401
     assert 'error="invalid_token"' in refused.headers["www-authenticate"]
     again = rp.refresh(http, body["refresh_token"])
-    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_grant"
 
 
 def test_refresh_tokens_rotate_and_a_reused_one_ends_the_grant(
@@ -268,7 +234,8 @@ def test_refresh_tokens_rotate_and_a_reused_one_ends_the_grant(
     assert second["access_token"] != first["access_token"]
     assert rotated.headers["cache-control"] == "no-store"
     reused = rp.refresh(http, first["refresh_token"])
-    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    assert reused.status_code == 400
+    assert reused.json()["error"] == "invalid_grant"
     # The reuse ended the grant: the newest tokens are dead too.
     assert rp.refresh(http, second["refresh_token"]).status_code == 400
     assert userinfo(http, second["access_token"]).status_code == 401
@@ -282,8 +249,10 @@ def test_revocation_and_introspection(
     request, answer = sign_in_through(browser, rp, "sso0@example.com", "openid email")
     body = tokens(http, rp, request, answer)
     seen = http.post("/oauth2/introspect", **rp.auth({"token": body["access_token"]}))
-    assert seen.status_code == 200 and seen.json()["active"] is True
-    assert seen.json()["client_id"] == rp.client_id and seen.json()["iss"] == op.url
+    assert seen.status_code == 200
+    assert seen.json()["active"] is True
+    assert seen.json()["client_id"] == rp.client_id
+    assert seen.json()["iss"] == op.url
     # Another client learns nothing of it, and cannot revoke it.
     stranger = http.post("/oauth2/introspect", **other.auth({"token": body["access_token"]}))
     assert stranger.json() == {"active": False}
@@ -302,9 +271,8 @@ def test_revocation_and_introspection(
     after = http.post("/oauth2/introspect", **rp.auth({"token": body["access_token"]}))
     assert after.json() == {"active": False}
     unauthenticated = http.post("/oauth2/revoke", data={"token": body["access_token"]})
-    assert (
-        unauthenticated.status_code == 401 and unauthenticated.json()["error"] == "invalid_client"
-    )
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.json()["error"] == "invalid_client"
 
 
 def test_client_secret_post_and_the_registered_method_only(
@@ -323,7 +291,8 @@ def test_client_secret_post_and_the_registered_method_only(
         },
         auth=(rp.client_id, rp.secret),
     )
-    assert basic.status_code == 401 and basic.json()["error"] == "invalid_client"
+    assert basic.status_code == 401
+    assert basic.json()["error"] == "invalid_client"
     request, answer = sign_in_through(browser, rp, "sso0@example.com", "openid")
     assert rp.token(http, answer["code"], request.verifier).status_code == 200
 
@@ -355,7 +324,8 @@ def test_a_high_assurance_client_needs_par_and_private_key_jwt(
     # Straight to the authorization endpoint: refused, back to the client.
     direct = browser.authorize(rp.request("openid email"))
     answer = callback(direct, rp)
-    assert answer["error"] == "invalid_request" and answer["iss"] == op.url
+    assert answer["error"] == "invalid_request"
+    assert answer["iss"] == op.url
     # PAR with a secret is no authentication for this client.
     request = rp.request("openid email")
     pushed = http.post("/oauth2/par", data=request.params, auth=(rp.client_id, "a-guess"))
@@ -369,7 +339,8 @@ def test_a_high_assurance_client_needs_par_and_private_key_jwt(
     assert pushed.json()["expires_in"] > 0
     # The same assertion again: a replayed jti.
     replay = http.post("/oauth2/par", data={**rp.request("openid").params, **assertion})
-    assert replay.status_code in (400, 401) and replay.json()["error"] == "invalid_client"
+    assert replay.status_code in (400, 401)
+    assert replay.json()["error"] == "invalid_client"
     page = browser.authorize({"client_id": rp.client_id, "request_uri": request_uri})
     if is_login(page):
         page = browser.login_form(page, "sso0@example.com")
@@ -382,7 +353,8 @@ def test_a_high_assurance_client_needs_par_and_private_key_jwt(
     assert rp.id_token(http, response.json()["id_token"])["nonce"] == request.nonce
     # A request_uri is used once.
     again = browser.authorize({"client_id": rp.client_id, "request_uri": request_uri})
-    assert again.status_code == 400 and "invalid_request_uri" in again.text
+    assert again.status_code == 400
+    assert "invalid_request_uri" in again.text
 
 
 def test_private_key_jwt_checks_audience_and_signature(op: Provider, http: httpx.Client) -> None:
@@ -391,7 +363,8 @@ def test_private_key_jwt_checks_audience_and_signature(op: Provider, http: httpx
     rp = key_client(op, key)
     wrong_audience = rp.assertion(aud="https://elsewhere.example")
     answer = http.post("/oauth2/introspect", data={"token": "x", **wrong_audience})
-    assert answer.status_code in (400, 401) and answer.json()["error"] == "invalid_client"
+    assert answer.status_code in (400, 401)
+    assert answer.json()["error"] == "invalid_client"
     forged = rp.assertion()
     header, payload, signature = forged["client_assertion"].split(".")
     forged["client_assertion"] = f"{header}.{payload}.{signature[::-1]}"
@@ -404,7 +377,8 @@ def test_private_key_jwt_checks_audience_and_signature(op: Provider, http: httpx
     )
     token_endpoint = rp.assertion(aud=op.url + "/oauth2/token")
     fine = http.post("/oauth2/introspect", data={"token": "x", **token_endpoint})
-    assert fine.status_code == 200 and fine.json() == {"active": False}
+    assert fine.status_code == 200
+    assert fine.json() == {"active": False}
 
 
 # --------------------------------------------------------------------------
@@ -451,7 +425,8 @@ def test_sensitive_fields_need_an_sms_code(
     wrong = browser.step_up(
         page, "000000" if sms_code(op.svc, rizki.phone) != "000000" else "111111"
     )
-    assert wrong.status_code == 400 and is_step_up(wrong)
+    assert wrong.status_code == 400
+    assert is_step_up(wrong)
     assert "field-error" in wrong.text
     clock.advance(seconds=120)  # past the resend cooldown
     resent = browser.http.post(
@@ -459,7 +434,8 @@ def test_sensitive_fields_need_an_sms_code(
         data={"csrf_token": _csrf(wrong.text), "id": _rid(wrong.text)},
     )
     page = browser.follow(resent)
-    assert is_step_up(page) and "Kode baru telah dikirim" in page.text
+    assert is_step_up(page)
+    assert "Kode baru telah dikirim" in page.text
     page = browser.step_up(page, sms_code(op.svc, rizki.phone))
     assert is_consent(page)
     answer = callback(browser.consent(page), rp)
@@ -467,7 +443,8 @@ def test_sensitive_fields_need_an_sms_code(
     claims = rp.id_token(http, body["id_token"])
     assert claims["amr"] == ["pwd", "otp"]
     info = userinfo(http, body["access_token"]).json()
-    assert info["nik"] == rizki.nik and isinstance(info["nik"], str)
+    assert info["nik"] == rizki.nik
+    assert isinstance(info["nik"], str)
 
 
 def test_rp_initiated_logout_confirms_then_ends_the_session_and_the_tokens(
@@ -482,7 +459,8 @@ def test_rp_initiated_logout_confirms_then_ends_the_session_and_the_tokens(
         "state": "bye-123",
     }
     page = browser.http.get("/oauth2/logout?" + urlencode(query))
-    assert page.status_code == 200 and rp.client.name in page.text
+    assert page.status_code == 200
+    assert rp.client.name in page.text
     assert userinfo(http, body["access_token"]).status_code == 200  # nothing ended yet
     done = browser.http.post("/oauth2/logout/konfirmasi", data={"csrf_token": _csrf(page.text)})
     assert done.status_code == 303
@@ -501,7 +479,8 @@ def test_logout_never_redirects_to_an_unregistered_uri(
     page = browser.http.get("/oauth2/logout?" + urlencode(query))
     assert page.status_code == 200
     done = browser.http.post("/oauth2/logout/konfirmasi", data={"csrf_token": _csrf(page.text)})
-    assert done.status_code == 200 and "evil.example" not in done.headers.get("location", "")
+    assert done.status_code == 200
+    assert "evil.example" not in done.headers.get("location", "")
     forged = browser.http.get("/oauth2/logout?" + urlencode({"id_token_hint": "a.b.c"}))
     assert forged.status_code == 400
     no_csrf = browser.http.post("/oauth2/logout/konfirmasi", data={})
@@ -645,7 +624,8 @@ def test_jwks_lists_the_ed25519_keys_and_forgets_retired_ones(
     op: Provider, http: httpx.Client
 ) -> None:
     keys = http.get("/oauth2/jwks").json()["keys"]
-    assert keys and all(k["kty"] == "OKP" and k["crv"] == "Ed25519" for k in keys)
+    assert keys
+    assert all(k["kty"] == "OKP" and k["crv"] == "Ed25519" for k in keys)
     assert all("d" not in k for k in keys)
     kid, _ = op.svc.sso.signing_key()
     assert kid in {k["kid"] for k in keys}
@@ -751,7 +731,8 @@ def test_hostile_input_is_refused_never_a_500(
     jwk_client.private_key = ECKey.generate_key("P-256")
     jwk_client.private_key.ensure_kid()
     answer = http.post("/oauth2/introspect", data={"token": "x", **jwk_client.assertion()})
-    assert answer.status_code in (400, 401) and answer.json()["error"] == "invalid_client"
+    assert answer.status_code in (400, 401)
+    assert answer.json()["error"] == "invalid_client"
     assert http.get("/oauth2/authorize/lanjut?id=nope").status_code == 400
     assert json.loads(
         http.post(

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import re
 import secrets
+import uuid
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -323,3 +324,54 @@ def callback(response: httpx.Response, rp: RelyingParty) -> dict[str, str]:
     location = response.headers["location"]
     assert location.startswith(rp.redirect_uri), location
     return query_of(location)
+
+
+REDIRECT = "https://karirhub.example/callback"
+LOGOUT = "https://karirhub.example/signed-out"
+PURPOSE = "Melamar lowongan di Karirhub"
+
+
+def register(op: Provider, *, name: str = "Karirhub", **options: Any) -> RelyingParty:
+    """A new client of a new hub (unique name), Karirhub-like unless told otherwise."""
+    settings: dict[str, Any] = {
+        "name": f"{name} {uuid.uuid4().hex[:6]}",
+        "scopes": ["karirhub"],
+        "redirect_uris": [REDIRECT],
+        "post_logout_redirect_uris": [LOGOUT],
+        "purpose": PURPOSE,
+        "fields": ["contact", "work", "skills", "headline", "photo", "nik_masked"],
+        "essential": ["contact"],
+        **options,
+    }
+    client, secret = op.svc.sso.add_client(**settings)
+    return RelyingParty(op, client, secret, settings["redirect_uris"][0])
+
+
+def sign_in_through(
+    browser: Browser,
+    rp: RelyingParty,
+    email: str,
+    scope: str = "openid profile email work",
+    **extra: Any,
+) -> tuple[Request, dict[str, str]]:
+    """An authorization request answered: sign in if asked, consent as ticked."""
+    request = rp.request(scope, **extra)
+    page = browser.authorize(request)
+    if is_login(page):
+        page = browser.login_form(page, email)
+    if is_consent(page):
+        page = browser.consent(page)
+    return request, callback(page, rp)
+
+
+def tokens(
+    http: httpx.Client, rp: RelyingParty, request: Request, answer: dict[str, str]
+) -> dict[str, Any]:
+    """The token response for an answered request (asserted 200)."""
+    response = rp.token(http, answer["code"], request.verifier)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def userinfo(http: httpx.Client, access_token: str) -> httpx.Response:
+    return http.get("/oauth2/userinfo", headers={"Authorization": f"Bearer {access_token}"})

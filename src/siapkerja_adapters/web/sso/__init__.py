@@ -221,4 +221,3 @@ class SsoProvider:
                 "WWW-Authenticate": f'{challenge}, error="{code}", error_description="{safe}"',
             },
         )
-

@@ -252,7 +252,7 @@ class SsoPages:
         """In a worker thread: Authlib's validation, then the provider's own rules
         (PAR for high-assurance clients, ``state`` required and never reused)."""
         server = self.server
-        grant = server.check_authorization(read, None)
+        grant = server.check_authorization(read, account)
         client = grant.request.client
         state = grant.request.payload.state
         redirect = grant.redirect_uri

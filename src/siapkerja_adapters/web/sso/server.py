@@ -54,6 +54,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import AuthorizationCodeMixin
+from authlib.oidc.core.errors import RequestNotSupportedError
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.util import create_half_hash
 from authlib.oidc.rpinitiated import EndSessionEndpoint
@@ -662,7 +663,7 @@ class SsoServer(StarletteAuthorizationServer):
         request = self.create_oauth2_request(read)
         if "request" in request.payload.data:
             grant = self.get_consent_grant(request, end_user=end_user)  # the redirect checks first
-            raise InvalidRequestError(
+            raise RequestNotSupportedError(
                 "Request objects are not supported.",
                 state=request.payload.state,
                 redirect_uri=grant.redirect_uri,
@@ -733,5 +734,3 @@ class SsoServer(StarletteAuthorizationServer):
         except SiapkerjaError as error:
             response = self.handle_error_response(request, oauth_error(error))
         return response  # type: ignore[no-any-return]
-
-
