@@ -599,7 +599,7 @@ def test_pkce_incorrect_verifier(rp: RelyingParty, browser: Browser, http: httpx
 
 
 def test_pkce_missing_verifier(rp: RelyingParty, browser: Browser, http: httpx.Client) -> None:
-    request, answer = sign_in_through(browser, rp, EMAIL, "openid")
+    _, answer = sign_in_through(browser, rp, EMAIL, "openid")
     refused = rp.token(http, answer["code"], None)
     assert refused.json()["error"] == "invalid_request"
 
