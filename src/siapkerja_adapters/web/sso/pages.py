@@ -40,6 +40,7 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     InteractionRequiredError,
+    InvalidRequestURIError,
     LoginRequiredError,
 )
 from starlette.requests import Request
@@ -64,7 +65,7 @@ from siapkerja_adapters.web.sso.binding import (
     read_request,
     to_starlette,
 )
-from siapkerja_adapters.web.sso.server import Holder, SsoServer
+from siapkerja_adapters.web.sso.server import Holder, SsoServer, oauth_error
 from siapkerja_core.errors import OtpError, SiapkerjaError
 from siapkerja_core.profile import Section
 from siapkerja_core.sso import AMR_OTP, AMR_PASSWORD, BASE_CLAIMS, SsoError
@@ -215,8 +216,6 @@ class SsoPages:
                 return self.error_page(request, error)
             pushed = True
             read = read.replaced(params)
-        elif read.method == "POST":
-            read = read.replaced(params)
         account = await self.site.current_account(request)
         try:
             grant = await provider.run(request, self._validate_new, read, account, pushed)
@@ -228,15 +227,18 @@ class SsoPages:
         if account is not None and "login" in prompts and "none" not in prompts:
             await self._sign_out_here(request)  # prompt=login: a fresh sign-in, whoever it is
             account = None
-        entry: dict[str, Any] = {"p": kept, "t": self._now(), "par": pushed}
+        entry: dict[str, Any] = {
+            "p": kept,
+            "t": self._now(),
+            "par": pushed,
+            "n": grant.request.client.model.name,
+        }
         rid = secrets.token_urlsafe(12)
         self._keep(request, rid, entry)
         return await self._advance(request, rid, entry, account)
 
     def _pushed(self, client_id: str | None, request_uri: str) -> dict[str, str]:
         """In a worker thread: the parameters pushed under ``request_uri`` (RFC 9126 §4)."""
-        from authlib.oidc.core.errors import InvalidRequestURIError
-
         if not isinstance(client_id, str) or not client_id:
             raise InvalidRequestError("client_id is required with request_uri.")
         try:
@@ -319,6 +321,7 @@ class SsoPages:
             if account is not None:  # max_age: this sign-in is too old
                 await self._sign_out_here(request)
             self._keep(request, rid, entry)
+            site.flash_key(request, "success", "sso.login.for_client", client=entry.get("n", ""))
             back = site.url(request, "sso_resume", query={"id": rid})
             return RedirectResponse(site.url(request, "login", query={"next": back}), 303)
         assert account is not None
@@ -352,8 +355,6 @@ class SsoPages:
                 grant.request.client.model, account.id, grant.request.payload.scope, prompt=prompt
             )
         except SsoError as error:
-            from siapkerja_adapters.web.sso.server import oauth_error
-
             failure = oauth_error(error)
             failure.redirect_uri = grant.redirect_uri
             raise failure from None

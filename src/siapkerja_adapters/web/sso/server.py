@@ -387,7 +387,7 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
     def authenticate_user(self, authorization_code: CodeRecord) -> str | None:
         return authorization_code.token.account_id
 
-    @hooked  # type: ignore[misc]
+    @hooked  # type: ignore[untyped-decorator]
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         client: Client = self.request.client
         record: CodeRecord = self.request.authorization_code
@@ -412,7 +412,7 @@ class RefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
         if not self.request.form.get("refresh_token"):
             raise InvalidRequestError("Missing 'refresh_token' in request.")
 
-    @hooked  # type: ignore[misc]
+    @hooked  # type: ignore[untyped-decorator]
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         client: Client = self.request.client
         try:
