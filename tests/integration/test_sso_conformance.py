@@ -359,6 +359,14 @@ def test_oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupp
     assert answer["error"] == "request_not_supported"
 
 
+@pytest.mark.parametrize("mode", ["fragment", "form_post", "jwt"])
+def test_response_modes_other_than_query_are_refused(
+    rp: RelyingParty, browser: Browser, mode: str
+) -> None:
+    request = rp.request("openid", response_mode=mode)
+    assert refused_back(browser.authorize(request), rp, request.state)["error"] == "invalid_request"
+
+
 def test_oidcc_ensure_post_request_succeeds(
     rp: RelyingParty, browser: Browser, http: httpx.Client
 ) -> None:

@@ -18,6 +18,7 @@ import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -36,6 +37,7 @@ from support.sms import sms_code
 from support.sso import (
     LOGOUT,
     PASSWORD,
+    PEOPLE,
     REDIRECT,
     Browser,
     Provider,
@@ -361,6 +363,9 @@ def test_private_key_jwt_checks_audience_and_signature(op: Provider, http: httpx
     key = ECKey.generate_key("P-256")
     key.ensure_kid()
     rp = key_client(op, key)
+    too_long = rp.assertion(lifetime=3600)
+    answer = http.post("/oauth2/introspect", data={"token": "x", **too_long})
+    assert answer.json()["error"] == "invalid_client"
     wrong_audience = rp.assertion(aud="https://elsewhere.example")
     answer = http.post("/oauth2/introspect", data={"token": "x", **wrong_audience})
     assert answer.status_code in (400, 401)
@@ -565,6 +570,71 @@ def test_the_pending_request_lives_in_the_session_not_in_the_form(
         assert reply.status_code == 403
     finally:
         other.close()
+
+
+def test_a_holder_who_registers_on_the_way_goes_on_to_the_hub(
+    op: Provider, browser: Browser, http: httpx.Client
+) -> None:
+    taken = {p.nik for p in PEOPLE}
+    nik, name, mother = next(
+        (r.nik, r.full_name, r.mother_name)
+        for r in reversed(list(op.svc.dukcapil))  # type: ignore[attr-defined]
+        if r.active and r.nik not in taken
+    )
+    rp = register(op)
+    request = rp.request("openid email")
+    page = browser.authorize(request)
+    assert is_login(page)
+    assert rp.client.name in page.text  # the sign-in page says where it leads
+    form = browser.http.get("/daftar")
+    step = browser.follow(
+        browser.http.post(
+            "/daftar",
+            data={
+                "nik": nik,
+                "full_name": name,
+                "mother_name": mother,
+                "csrf_token": _csrf(form.text),
+            },
+        )
+    )
+    phone = "081299990001"
+    step = browser.follow(
+        browser.http.post(
+            "/daftar/kontak",
+            data={
+                "email": "baru@example.com",
+                "phone": phone,
+                "password": PASSWORD,
+                "csrf_token": _csrf(step.text),
+            },
+        )
+    )
+    code = sms_code(op.svc, phone)
+    page = browser.follow(
+        browser.http.post("/verifikasi", data={"code": code, "csrf_token": _csrf(step.text)})
+    )
+    assert is_consent(page), page.text[:300]
+    answer = callback(browser.consent(page), rp)
+    assert tokens(http, rp, request, answer)["token_type"] == "Bearer"
+
+
+def test_many_pending_requests_keep_the_session_cookie_small(
+    op: Provider, galih: Account, browser: Browser
+) -> None:
+    rp = register(op)
+    # Random, so that the session's compression cannot shrink them.
+    requests = [
+        rp.request("openid email", state=token_urlsafe(375), nonce=token_urlsafe(375))
+        for _ in range(6)
+    ]
+    for request in requests:
+        assert is_login(browser.authorize(request))
+    cookie = browser.http.cookies.get("siapkerja_session")
+    assert cookie is not None
+    assert len(cookie) < 3000  # room left in the 4 KB a browser keeps
+    page = browser.login_form(browser.authorize(rp.request("openid email")), "sso0@example.com")
+    assert is_consent(page)
 
 
 # --------------------------------------------------------------------------

@@ -165,7 +165,9 @@ class RelyingParty:
             return {"data": {**data, "client_id": self.client_id, "client_secret": self.secret}}
         return {"data": {**data, **self.assertion()}}
 
-    def assertion(self, jti: str | None = None, aud: str | None = None) -> dict[str, str]:
+    def assertion(
+        self, jti: str | None = None, aud: str | None = None, lifetime: int = 60
+    ) -> dict[str, str]:
         """A ``private_key_jwt`` client assertion (RFC 7523)."""
         import time
 
@@ -176,7 +178,7 @@ class RelyingParty:
             "aud": aud or self.provider.url,
             "jti": jti or secrets.token_urlsafe(16),
             "iat": now,
-            "exp": now + 60,
+            "exp": now + lifetime,
         }
         alg = "ES256" if self.private_key.key_type == "EC" else "EdDSA"
         with warnings.catch_warnings():

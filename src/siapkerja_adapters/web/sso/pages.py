@@ -29,6 +29,7 @@ It also owns the confirmation screen of RP-initiated logout
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Mapping
@@ -54,6 +55,7 @@ from siapkerja_adapters.web.pages.site import (
     AUTH_KEY,
     AUTH_TIME_KEY,
     SSO_KEY,
+    SSO_PENDING_TTL,
     Site,
     get_route,
     post_route,
@@ -78,7 +80,7 @@ __all__ = ["PENDING_TTL", "SsoPages", "field_label"]
 
 logger = logging.getLogger("siapkerja.web")
 
-PENDING_TTL: Final = 15 * 60
+PENDING_TTL: Final = SSO_PENDING_TTL
 """Seconds a pending authorization request waits in the session for the holder."""
 _MAX_PENDING: Final = 3
 """Pending requests one browser keeps at once (a few tabs); the oldest goes first."""
@@ -93,14 +95,14 @@ _KEPT: Final = (
     "code_challenge_method",
     "prompt",
     "max_age",
-    "ui_locales",
-    "login_hint",
-    "claims_locales",
-    "acr_values",
-    "response_mode",
-    "display",
 )
-"""The parameters a pending request keeps (others are dropped once validated)."""
+"""The parameters a pending request keeps: what the next steps validate again and the
+code carries. The rest (``login_hint``, ``ui_locales``, ``display`` …) is accepted and
+not used."""
+_MAX_VALUE: Final = 512
+"""The longest ``state``, ``nonce``, ``scope`` or ``prompt`` accepted (the session is a cookie)."""
+_MAX_SESSION_SHARE: Final = 2500
+"""Bytes of JSON the pending requests may take in the session cookie (browsers keep 4 KB)."""
 _LOGOUT_KEY: Final = "sso_logout"
 """The session's logout request awaiting the holder's confirmation."""
 _BASE_LABELS: Final = {"siapkerja_id": "field.siapkerja_id", "name": "field.full_name"}
@@ -172,7 +174,9 @@ class SsoPages:
     def _keep(self, request: Request, rid: str, entry: dict[str, Any]) -> None:
         pending = self._pending(request)
         pending[rid] = entry
-        while len(pending) > _MAX_PENDING:
+        while len(pending) > 1 and (
+            len(pending) > _MAX_PENDING or len(json.dumps(pending)) > _MAX_SESSION_SHARE
+        ):
             oldest = min(pending, key=lambda k: pending[k]["t"])
             del pending[oldest]
         request.session[SSO_KEY] = pending
@@ -264,16 +268,24 @@ class SsoPages:
             )
         if not state:
             raise InvalidRequestError("state is required.", redirect_uri=redirect)
-        if len(state) > 512:
-            raise InvalidRequestError("state is too long.", redirect_uri=redirect, state=state)
-        if not server.sso.spend_state(client.model, state):
+        data = grant.request.payload.data
+        for name in ("state", "nonce", "scope", "prompt"):
+            if len(data.get(name) or "") > _MAX_VALUE:
+                raise InvalidRequestError(
+                    f"{name} is too long.", redirect_uri=redirect, state=state
+                )
+        if data.get("response_mode", "query") != "query":
             raise InvalidRequestError(
-                "This state was used before.", redirect_uri=redirect, state=state
+                "Only the query response mode is supported.", redirect_uri=redirect, state=state
             )
-        max_age = grant.request.payload.data.get("max_age")
+        max_age = data.get("max_age")
         if max_age is not None and (not max_age.isdigit() or len(max_age) > 9):
             raise InvalidRequestError(
                 "max_age must be a number of seconds.", redirect_uri=redirect, state=state
+            )
+        if not server.sso.spend_state(client.model, state):  # last: only a valid request
+            raise InvalidRequestError(
+                "This state was used before.", redirect_uri=redirect, state=state
             )
         return grant
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -76,6 +77,7 @@ __all__ = [
     "ASSERTION_ALGORITHMS",
     "AUTH_METHODS",
     "ID_TOKEN_TTL",
+    "MAX_ASSERTION_LIFETIME",
     "Holder",
     "RateLimitedError",
     "SsoServer",
@@ -88,6 +90,8 @@ AUTH_METHODS: Final = [m.value for m in AuthMethod]
 """The client authentication methods offered (each client uses the one it registered)."""
 ASSERTION_ALGORITHMS: Final = ["EdDSA", "ES256", "PS256", "RS256"]
 """What a ``private_key_jwt`` assertion may be signed with (no ``none``, no HMAC)."""
+MAX_ASSERTION_LIFETIME: Final = 600
+"""Seconds ahead a client assertion's ``exp`` may lie (RFC 7523 §3 leaves it to us)."""
 ID_TOKEN_TTL: Final = 300
 """An ID token is good for five minutes: it proves a sign-in, it is no session."""
 _MAX_JWT: Final = 8192
@@ -515,6 +519,15 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
                 raise InvalidClientError(description="Invalid assertion signature.") from None
         self.verify_claims(claims)
         return claims
+
+    def verify_claims(self, claims: Any) -> None:
+        """Authlib's checks (``iss`` = ``sub`` = the client, ``aud``, ``exp``, ``jti`` once),
+        and a lifetime of at most :data:`MAX_ASSERTION_LIFETIME`: an assertion is for one
+        request, and its ``jti`` is remembered until it expires."""
+        exp = claims.get("exp")
+        if isinstance(exp, int) and exp > time.time() + MAX_ASSERTION_LIFETIME:
+            raise InvalidClientError(description="The assertion lives too long (exp).")
+        super().verify_claims(claims)
 
     def validate_jti(self, claims: Mapping[str, Any], jti: Any) -> bool:
         client = self.server.query_client(claims.get("sub"))
