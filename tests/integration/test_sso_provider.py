@@ -492,6 +492,26 @@ def test_logout_never_redirects_to_an_unregistered_uri(
     assert no_csrf.status_code == 403
 
 
+def test_logout_by_post_without_a_hint_asks_and_stays_here(
+    op: Provider, galih: Account, browser: Browser, http: httpx.Client
+) -> None:
+    rp, other = register(op), register(op)
+    request, answer = sign_in_through(browser, rp, "sso0@example.com", "openid")
+    mine = tokens(http, rp, request, answer)
+    request, answer = sign_in_through(browser, other, "sso0@example.com", "openid")
+    theirs = tokens(http, other, request, answer)
+    page = browser.http.post(
+        "/oauth2/logout", data={"client_id": rp.client_id, "post_logout_redirect_uri": LOGOUT}
+    )
+    assert page.status_code == 200
+    assert "/oauth2/logout/konfirmasi" in page.text
+    done = browser.http.post("/oauth2/logout/konfirmasi", data={"csrf_token": _csrf(page.text)})
+    assert done.status_code == 200  # no id_token_hint: no redirect, a page here
+    assert "location" not in done.headers
+    assert userinfo(http, mine["access_token"]).status_code == 401
+    assert userinfo(http, theirs["access_token"]).status_code == 200  # the other hub's stay
+
+
 # --------------------------------------------------------------------------
 # The sign-in page's next, and what the session keeps
 # --------------------------------------------------------------------------

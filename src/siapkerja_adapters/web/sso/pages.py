@@ -209,7 +209,7 @@ class SsoPages:
             read = await read_request(request, uri=provider.issuer(request) + "/oauth2/authorize")
         except OAuth2Error as error:
             return self.error_page(request, error)
-        params = dict(reversed(read.form if read.method == "POST" and read.form else read.query))
+        params = dict(reversed(read.form or read.query))  # the first of a repeated one
         pushed = False
         if "request_uri" in params:
             try:
@@ -566,8 +566,6 @@ class SsoPages:
             read = await read_request(request, uri=provider.issuer(request) + "/oauth2/logout")
         except OAuth2Error as error:
             return self.error_page(request, error)
-        if read.method == "POST":
-            read = read.replaced(dict(reversed(read.form)))
         try:
             checked = await provider.run(request, self._check_logout, read)
         except OAuth2Error as error:
@@ -601,12 +599,11 @@ class SsoPages:
         if kept and self._now() - kept["t"] > PENDING_TTL:
             kept = {}
         account = await site.current_account(request)
-        if account is not None:
-            client = kept.get("c")
+        client = kept.get("c")
+        if account is not None and isinstance(client, str):
+            # The hub that asked: its tokens end too (other hubs keep theirs).
             try:
-                model = None
-                if isinstance(client, str):
-                    model = await site.call(site.svc.sso.client, client)
+                model = await site.call(site.svc.sso.client, client)
                 await site.call(site.svc.sso.sign_out, account.id, client=model)
             except SiapkerjaError:
                 logger.warning("signing out of the client's tokens failed", exc_info=True)
