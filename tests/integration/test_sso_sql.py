@@ -5,7 +5,10 @@
 * every lookup of ``tx.sso_clients`` / ``tx.sso_tokens`` uses an index;
 * a pushed request's parameters (a ``login_hint`` may be an e-mail or a phone)
   are not in the database file in the clear; the storage key still opens and
-  rotates with tokens that have no parameters (``params`` NULL).
+  rotates with tokens that have no parameters (``params`` NULL);
+* a whole sign-in through ``svc.sso`` works on SQLite and PostgreSQL and
+  leaves no code, token or client secret in the tables, only their HMACs; a
+  replayed code ends the grant; a restart finds the client and its secret.
 """
 
 from __future__ import annotations
@@ -255,3 +258,122 @@ def test_keys_rotate_over_tokens_with_and_without_parameters(tmp_path: Path) -> 
         assert dict(found.params)["login_hint"] == LOGIN_HINT
     finally:
         only_new.dispose()
+
+
+# --- svc.sso on SQL ---------------------------------------------------------------------------
+
+REDIRECT = "https://karirhub.example/callback"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str | None]]:
+    """(url, schema) of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sso.sqlite3'}", None
+        return
+    yield request.getfixturevalue("postgres_url"), request.getfixturevalue("postgres_schema")
+
+
+def _sso_service(url: str, schema: str | None, key: str) -> Any:
+    from siapkerja_adapters import connect
+
+    return connect(
+        environ={},
+        load_entrypoints=False,
+        database_url=url,
+        database_schema=schema,
+        database_migrate="true",
+        storage_key=key,
+        secret_key="sso-sql-secret-key-0123456789abcdef",
+        sms="memory",
+        dukcapil="offline",
+    )
+
+
+def _stored_text(svc: Any) -> bytes:
+    """Every value of the two SSO tables, as text."""
+    rows: list[str] = []
+    with svc.storage.engine.connect() as conn:
+        for table in (sk.sso_clients, sk.sso_tokens):
+            rows += [repr(tuple(row)) for row in conn.execute(sa.select(table))]
+    return "\n".join(rows).encode()
+
+
+def test_a_sign_in_through_svc_sso_on_sql_stores_no_token_or_secret(
+    database: tuple[str, str | None],
+) -> None:
+    from siapkerja_adapters.demo import demo_holder
+    from siapkerja_core.errors import SiapkerjaError
+
+    url, schema = database
+    key = generate_key_setting()
+    svc = _sso_service(url, schema, key)
+    try:
+        galih = demo_holder(svc, card=False)
+        client, secret = svc.sso.add_client(
+            name="Karirhub",
+            scopes=["karirhub"],
+            redirect_uris=[REDIRECT],
+            purpose="Melamar lowongan di Karirhub",
+            fields=["contact", "work", "skills"],
+            essential=["contact"],
+        )
+        assert secret is not None
+        uri, _ = svc.sso.push_request(client, {"scope": "openid email", "login_hint": LOGIN_HINT})
+        assert svc.sso.pushed_request(client.id, uri)["login_hint"] == LOGIN_HINT
+        assert svc.sso.spend_state(client, "state-1")
+        assert not svc.sso.spend_state(client, "state-1")
+        plan = svc.sso.plan(client, galih.id, "openid email work")
+        consent = svc.sso.approve(client, galih.id, plan, None)
+        code = svc.sso.issue_code(
+            client,
+            galih.id,
+            consent_id=consent.id,
+            fields=plan.fields,
+            scope="openid email work",
+            redirect_uri=REDIRECT,
+            nonce="n-1",
+            code_challenge="x" * 43,
+            code_challenge_method="S256",
+            auth_time=svc.now(),
+            amr=["pwd", "otp"],
+        )
+        grant = svc.sso.redeem_code(client, code)
+        assert grant.amr == ("pwd", "otp")
+        first = svc.sso.issue_tokens(client, grant)
+        assert first.refresh_token is not None
+        second = svc.sso.refresh(client, first.refresh_token)
+        assert svc.sso.userinfo(second.access_token)["email"] == galih.email
+        assert [c.id for c in svc.sso.signed_in(galih.id)] == [client.id]
+        stored = _stored_text(svc)
+        given = {
+            "client secret": secret,
+            "code": code,
+            "request_uri": uri.rsplit(":", 1)[-1],
+            "first access token": first.access_token,
+            "first refresh token": first.refresh_token,
+            "second access token": second.access_token,
+            "second refresh token": second.refresh_token,
+            "login hint": LOGIN_HINT,
+        }
+        for label, value in given.items():
+            assert value
+            assert value.encode() not in stored, label
+        assert b"n-1" in stored  # the search works: the nonce is stored as given
+        # A replayed code ends the grant: every token of it, across the tables' indexes.
+        with pytest.raises(SiapkerjaError) as info:
+            svc.sso.redeem_code(client, code)
+        assert info.value.full_code == "sso.invalid_grant"
+        with pytest.raises(SiapkerjaError) as info:
+            svc.sso.userinfo(second.access_token)
+        assert info.value.full_code == "sso.invalid_token"
+        assert svc.sso.signed_in(galih.id) == []
+    finally:
+        svc.storage.dispose()
+    again = _sso_service(url, schema, key)  # a restart: the client and its secret are there
+    try:
+        found = again.sso.usable_client(client.id)
+        assert found == client
+        assert again.sso.check_client_secret(found, secret)
+    finally:
+        again.storage.dispose()
