@@ -321,8 +321,8 @@ def test_a_sign_in_through_svc_sso_on_sql_stores_no_token_or_secret(
         assert secret is not None
         uri, _ = svc.sso.push_request(client, {"scope": "openid email", "login_hint": LOGIN_HINT})
         assert svc.sso.pushed_request(client.id, uri)["login_hint"] == LOGIN_HINT
-        assert svc.sso.spend_state(client, "state-1")
-        assert not svc.sso.spend_state(client, "state-1")
+        assert svc.sso.spend_state(client, "state-af0ifjsldkj")
+        assert not svc.sso.spend_state(client, "state-af0ifjsldkj")
         plan = svc.sso.plan(client, galih.id, "openid email work")
         consent = svc.sso.approve(client, galih.id, plan, None)
         code = svc.sso.issue_code(
@@ -355,6 +355,7 @@ def test_a_sign_in_through_svc_sso_on_sql_stores_no_token_or_secret(
             "second access token": second.access_token,
             "second refresh token": second.refresh_token,
             "login hint": LOGIN_HINT,
+            "state": "state-af0ifjsldkj",  # no secret, but kept as an HMAC all the same
         }
         for label, value in given.items():
             assert value
