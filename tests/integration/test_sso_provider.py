@@ -858,9 +858,6 @@ def test_the_code_flow_on_sqlite(tmp_path: Path) -> None:
         )
 
     with provider(make) as started:
-        with started.svc.storage.transaction() as tx:
-            if not hasattr(tx, "sso_tokens"):
-                pytest.skip("the SQL storage of single sign-on (sso-sql) is not merged yet")
         account = holder(started.svc, 0)
         rp = register(started)
         browser = Browser(started)
