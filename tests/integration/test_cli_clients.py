@@ -132,7 +132,7 @@ def test_the_whole_life_of_a_client(env: dict[str, str], hub: str) -> None:
     updated = run_json(
         env, "update", client_id,
         "--redirect-uri", CALLBACK, "--redirect-uri", "https://karirhub.kemnaker.go.id/cb2",
-        "--step-up", "--no-essential",
+        "--step-up", "--no-essential", "--reason", "Alamat baru",
     )  # fmt: skip
     assert len(updated["redirect_uris"]) == 2
     assert updated["step_up"] is True
@@ -161,6 +161,7 @@ def test_the_whole_life_of_a_client(env: dict[str, str], hub: str) -> None:
     ]
     assert {a.actor for a in audit} == {cli_actor()}
     assert audit[0].reason == "Selesai"
+    assert audit[1].reason == "Alamat baru"
     assert rotated["client_secret"] not in str(audit)
 
 

@@ -412,6 +412,7 @@ def update(
         ),
     ] = None,
     jwks: JwksOption = None,
+    reason: OptionalReason = None,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -441,7 +442,7 @@ def update(
         raise typer.BadParameter(_NOTHING_TO_UPDATE)
     svc = _service("update", config)
     try:
-        client = svc.sso.update_client(client_id, **changes, actor=cli_actor())
+        client = svc.sso.update_client(client_id, **changes, reason=reason, actor=cli_actor())
     except SiapkerjaError as error:
         raise fail("clients update", error) from None
     _done(client, json_output, "diubah / updated")

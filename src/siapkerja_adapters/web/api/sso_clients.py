@@ -25,7 +25,7 @@ from pydantic import Field
 from starlette.responses import Response
 
 from siapkerja_core.disclosure import MAX_PURPOSE_LENGTH
-from siapkerja_core.institutions import MAX_INSTITUTION_NAME
+from siapkerja_core.institutions import MAX_INSTITUTION_NAME, MAX_REASON_LENGTH
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.sso import (
     DEFAULT_RATE_LIMIT,
@@ -141,6 +141,9 @@ class UpdateSsoClient(_Body):
     rate_limit: RateLimit | None = Field(default=None, description="Back-channel calls per minute.")
     step_up: bool | None = Field(default=None, description="Every sign-in needs a fresh SMS code.")
     jwks: dict[str, Any] | None = Field(default=None, description=_JWKS_HELP)
+    reason: Annotated[str, _bounded(MAX_REASON_LENGTH)] | None = Field(
+        default=None, description="Why (recorded in the audit).", examples=["Alamat baru"]
+    )
 
 
 # --- responses --------------------------------------------------------------------------
