@@ -175,15 +175,15 @@ def _show(client: SsoClient) -> None:
 def _secret_panel(client: SsoClient, secret: str | None, title: str) -> None:
     if secret is None:
         body = (
-            f"client_id: [bold]{escape(client.id)}[/bold]\n\n"
+            f"client_id:\n[bold]{escape(client.id)}[/bold]\n\n"
             f"{escape(client.name)} ({client.auth_method.value})\n"
             "Tanpa rahasia: klien ini masuk dengan kunci privatnya sendiri (private_key_jwt).\n"
             "No secret: this client signs in with its own private key (private_key_jwt)."
         )
     else:
         body = (
-            f"client_id: [bold]{escape(client.id)}[/bold]\n"
-            f"client_secret: [bold]{escape(secret)}[/bold]\n\n"
+            f"client_id:\n[bold]{escape(client.id)}[/bold]\n"
+            f"client_secret:\n[bold]{escape(secret)}[/bold]\n\n"
             f"{escape(client.name)} ({client.auth_method.value})\n"
             "Rahasia ini hanya ditampilkan sekali; simpan di tempat aman.\n"
             "This secret is shown once; keep it somewhere safe."
