@@ -246,12 +246,14 @@ def test_refusals_print_the_code_in_both_languages_and_exit_1(
     ("args", "code"),
     [
         (["show", "nope"], "sso.unknown_client"),
+        (["add", "--verifier", "nope", "--redirect-uri", CALLBACK, "--purpose", "p"],
+         "institution.unknown"),
         (["suspend", "nope", "--reason", "x"], "sso.unknown_client"),
         (["remove", "nope", "--reason", "x", "--yes"], "sso.unknown_client"),
         (["update", "nope", "--step-up"], "sso.unknown_client"),
     ],
-)
-def test_unknown_clients(env: dict[str, str], args: list[str], code: str) -> None:
+)  # fmt: skip
+def test_unknown_clients_and_hubs(env: dict[str, str], args: list[str], code: str) -> None:
     result = run(env, *args)
     assert result.exit_code == 1
     assert code in result.output

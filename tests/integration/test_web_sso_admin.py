@@ -292,6 +292,11 @@ def test_the_api_never_creates_an_administrator_hub(
         ({"redirect_uris": []}, "request.invalid_body", "redirect_uris"),
         ({"auth_method": "none"}, "request.invalid_body", "auth_method"),
         ({"secret": "pilih sendiri"}, "request.invalid_body", "secret"),
+        # The hub: an existing one, or a new one with its scopes; never both, never neither.
+        ({"verifier_id": None}, "request.invalid_body", "verifier_id"),
+        ({"name": "Hub Baru"}, "request.invalid_body", "name"),
+        ({"scopes": ["karirhub"]}, "request.invalid_body", "scopes"),
+        ({"verifier_id": None, "name": "Hub Baru"}, "request.invalid_body", "scopes"),
         ({"redirect_uris": ["http://karirhub.example/cb"]}, "sso.invalid_redirect_uri", None),
         ({"redirect_uris": [CALLBACK + "#frag"]}, "sso.invalid_redirect_uri", None),
         ({"fields": ["nik"]}, "sso.invalid_fields", None),  # outside the karirhub scope
@@ -348,7 +353,7 @@ def test_unknown_clients_and_hubs(
     problem(
         client.post(f"{BASE}/nope/suspend", json={}, headers=headers), 422, "request.invalid_body"
     )
-    problem(create(client, admin_key, verifier_id="no-such-hub"), 404, "sso.unknown_client")
+    problem(create(client, admin_key, verifier_id="no-such-hub"), 404, "institution.unknown")
     assert svc.sso.clients() == []
     problem(
         client.get(BASE, params={"status": "sleeping"}, headers=headers),

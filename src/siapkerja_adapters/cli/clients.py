@@ -167,8 +167,9 @@ def _show(client: SsoClient) -> None:
     table.add_column(style="bold")
     table.add_column()
     for key, value in data.items():
-        shown = ", ".join(value) if isinstance(value, list) else ("-" if value is None else value)
-        table.add_row(key, escape(str(shown)))
+        if isinstance(value, list):
+            value = ", ".join(value) or None
+        table.add_row(key, escape(str("-" if value is None else value)))
     _console().print(table)
 
 
@@ -300,6 +301,8 @@ def add(
         require_shared_secret(svc, "clients add", allowed=allow_ephemeral_secret)
     keys = _read_jwks("clients add", jwks)
     try:
+        if verifier is not None:
+            svc.verifiers.get(verifier)  # an unknown hub: institution.unknown
         client, secret = svc.sso.add_client(
             redirect_uris=redirect_uri,
             purpose=purpose,
@@ -352,8 +355,8 @@ def list_clients(
     if not found:
         typer.echo("Belum ada klien. / No clients.")
         return
+    # The hub's id is in 'show' and --json: two whole 32-character ids leave no room at 80.
     table = Table("name", "purpose", "auth", "status")
-    table.add_column("hub", no_wrap=True, min_width=32)
     table.add_column("id", no_wrap=True, min_width=32)  # whole: it is what the commands take
     for c in found:
         flags = [c.auth_method.value]
@@ -361,9 +364,7 @@ def list_clients(
             flags.append("high-assurance")
         if c.step_up:
             flags.append("step-up")
-        table.add_row(
-            escape(c.name), escape(c.purpose), ", ".join(flags), c.status.value, c.verifier_id, c.id
-        )
+        table.add_row(escape(c.name), escape(c.purpose), ", ".join(flags), c.status.value, c.id)
     _console().print(table)
 
 

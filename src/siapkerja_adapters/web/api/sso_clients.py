@@ -42,6 +42,7 @@ from .bodies import _Body, _bounded, _text
 from .common import json_response
 from .models import Timestamp, _Out
 from .problem_shape import problem_responses
+from .routing import invalid_request
 
 __all__ = ["add_sso_clients"]
 
@@ -63,6 +64,7 @@ _REDIRECT_HELP: Final = (
     "Where the holder is sent back: absolute `https` URIs (`http` on loopback only), no"
     " fragment, matched character for character."
 )
+_HUB_REASON: Final = ("api.reason.sso_hub", {})
 _JWKS_HELP: Final = (
     'A JWK Set of the client\'s public keys (`{"keys": [...]}`, no private member):'
     " required for `private_key_jwt`."
@@ -227,8 +229,16 @@ def add_sso_clients(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> N
         responses=problem_responses(401, 403, 404, 405, 409, 413, 500),
     )
     async def add_client(admin: Admin, body: AddSsoClient) -> Response:
-        client, secret = await pool.run(
-            lambda: svc.sso.add_client(
+        new_hub = (body.name, body.scopes)
+        if body.verifier_id is not None and new_hub != (None, None):
+            raise invalid_request([(True, "name" if body.name else "scopes", _HUB_REASON)])
+        if body.verifier_id is None and None in new_hub:
+            raise invalid_request([(True, "scopes" if body.name else "verifier_id", _HUB_REASON)])
+
+        def add() -> tuple[CoreSsoClient, str | None]:
+            if body.verifier_id is not None:
+                svc.verifiers.get(body.verifier_id)  # an unknown hub: institution.unknown
+            return svc.sso.add_client(
                 redirect_uris=body.redirect_uris,
                 purpose=body.purpose,
                 verifier_id=body.verifier_id,
@@ -245,7 +255,8 @@ def add_sso_clients(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> N
                 rate_limit=body.rate_limit,
                 actor=_actor(admin),
             )
-        )
+
+        client, secret = await pool.run(add)
         answer = SsoClientSecret(client=SsoClient.from_core(client), client_secret=secret)
         return json_response(answer, 201)
 
