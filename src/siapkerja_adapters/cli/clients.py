@@ -356,7 +356,10 @@ def list_clients(
         typer.echo("Belum ada klien. / No clients.")
         return
     # The hub's id is in 'show' and --json: two whole 32-character ids leave no room at 80.
-    table = Table("name", "purpose", "auth", "status")
+    table = Table()
+    for title in ("name", "purpose", "auth"):
+        table.add_column(title, overflow="fold")
+    table.add_column("status", no_wrap=True)
     table.add_column("id", no_wrap=True, min_width=32)  # whole: it is what the commands take
     for c in found:
         flags = [c.auth_method.value]
