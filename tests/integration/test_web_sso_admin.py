@@ -431,4 +431,4 @@ def test_the_document_describes_the_operations() -> None:
     assert len(operations) == len(ADMIN_PATHS)
     for operation in operations:
         assert operation["security"] == [{"verifierKey": []}]
-        assert operation["tags"] == ["institutions"]
+        assert operation["tags"] == ["sso-clients"]

@@ -46,7 +46,7 @@ from .routing import invalid_request
 
 __all__ = ["add_sso_clients"]
 
-_TAG: Final = "institutions"
+_TAG: Final = "sso-clients"
 _PATH: Final = "/admin/sso-clients"
 _MAX_URI: Final = 2000
 """The longest redirect URI the API reads (the core refuses longer ones too)."""
