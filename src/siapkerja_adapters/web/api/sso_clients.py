@@ -42,6 +42,7 @@ from .bodies import _Body, _bounded, _text
 from .common import json_response
 from .models import Timestamp, _Out
 from .problem_shape import problem_responses
+from .routing import Reason as Refusal
 from .routing import invalid_request
 
 __all__ = ["add_sso_clients"]
@@ -64,7 +65,7 @@ _REDIRECT_HELP: Final = (
     "Where the holder is sent back: absolute `https` URIs (`http` on loopback only), no"
     " fragment, matched character for character."
 )
-_HUB_REASON: Final = ("api.reason.sso_hub", {})
+_HUB_REASON: Final[Refusal] = ("api.reason.sso_hub", {})
 _JWKS_HELP: Final = (
     'A JWK Set of the client\'s public keys (`{"keys": [...]}`, no private member):'
     " required for `private_key_jwt`."
