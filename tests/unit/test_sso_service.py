@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from journey_support import Clock
+from journey_support import Clock, Recorder
 from test_cards_support import build, holder
 
 from siapkerja_core.errors import SiapkerjaError
@@ -99,9 +99,11 @@ def test_a_client_registers_with_a_new_hub_and_its_secret_is_shown_once(
     assert svc.sso.check_client_secret(client, secret)
     assert not svc.sso.check_client_secret(client, secret + "x")
     hub = svc.verifiers.get(client.verifier_id)
-    assert hub.name == "Karirhub" and hub.scopes == {"karirhub"}
+    assert hub.name == "Karirhub"
+    assert hub.scopes == {"karirhub"}
     actions = [r.action for r in svc.verifiers.audit()]
-    assert "sso_client.add" in actions and "verifier.add" in actions
+    assert "sso_client.add" in actions
+    assert "verifier.add" in actions
     # The hub's new verifier has no usable API key: its key hash matches nothing.
     assert svc.sso.usable_client(client.id) == client
 
@@ -157,10 +159,11 @@ def test_the_holder_consents_unticks_a_voluntary_field_and_receives_exactly_that
     plan = svc.sso.plan(client, galih.id, scope)
     assert plan.essential == {"contact"}
     assert plan.voluntary == {"work", "skills", "nik_masked"}
-    assert plan.remembered is None and not plan.step_up
+    assert plan.remembered is None
+    assert not plan.step_up
     fails("sso.essential_refused", lambda: svc.sso.approve(client, galih.id, plan, ["work"]))
 
-    code, consent = sign_in(svc, client, galih, scope, ["contact", "work", "nik_masked"])
+    code, _consent = sign_in(svc, client, galih, scope, ["contact", "work", "nik_masked"])
     grant = svc.sso.redeem_code(client, code)
     tokens = svc.sso.issue_tokens(client, grant)
     info = svc.sso.userinfo(tokens.access_token)
@@ -173,7 +176,8 @@ def test_the_holder_consents_unticks_a_voluntary_field_and_receives_exactly_that
         "work",
         "nik_masked",
     }
-    assert "skills" not in info and "nik" not in info
+    assert "skills" not in info
+    assert "nik" not in info
     assert isinstance(info["nik_masked"], str)
     # Every release is a line of the holder's ledger, naming the hub and the purpose.
     sso_lines = [r for r in svc.access_log(galih.id) if r.channel == "sso"]
@@ -197,7 +201,8 @@ def test_consent_is_remembered_per_hub_and_purpose_until_more_is_asked(
     # A new consent replaces the old one: one active consent per hub and purpose.
     sign_in(svc, client, galih, "openid email skills")
     active = [c for c in svc.consents(galih.id) if c.active]
-    assert len(active) == 1 and active[0].fields == {"contact", "skills"}
+    assert len(active) == 1
+    assert active[0].fields == {"contact", "skills"}
 
 
 def test_withdrawing_consent_ends_the_grant_at_its_next_use(
@@ -286,7 +291,9 @@ def test_two_hubs_see_different_subjects_for_one_holder_and_no_nik(
     sub = svc.sso.subject(client, galih.id)
     assert sub == svc.sso.subject(second_client_same_hub, galih.id)
     assert sub != svc.sso.subject(other_hub, galih.id)
-    assert galih.nik not in sub and galih.id not in sub and len(sub) == 43
+    assert galih.nik not in sub
+    assert galih.id not in sub
+    assert len(sub) == 43
 
 
 def test_the_nik_is_a_string_claim_and_needs_a_step_up(svc: Siapkerja, galih: Account) -> None:
@@ -298,18 +305,21 @@ def test_the_nik_is_a_string_claim_and_needs_a_step_up(svc: Siapkerja, galih: Ac
         essential=["nik"],
     )
     plan = svc.sso.plan(client, galih.id, "openid nik")
-    assert plan.step_up and plan.essential == {"nik"}
+    assert plan.step_up
+    assert plan.essential == {"nik"}
     code, _ = sign_in(svc, client, galih, "openid nik")
     tokens = svc.sso.issue_tokens(client, svc.sso.redeem_code(client, code))
     info = svc.sso.userinfo(tokens.access_token)
-    assert info["nik"] == galih.nik and isinstance(info["nik"], str)
+    assert info["nik"] == galih.nik
+    assert isinstance(info["nik"], str)
 
 
 def test_the_step_up_code_goes_to_the_holders_phone_and_is_spent_once(
     svc: Siapkerja, galih: Account
 ) -> None:
     state = svc.sso.send_step_up_code(galih.id)
-    assert galih.phone[-3:] in state.masked_phone and galih.phone not in state.masked_phone
+    assert galih.phone[-3:] in state.masked_phone
+    assert galih.phone not in state.masked_phone
     svc.deliver_outbox()
     code = sms_code(svc, galih.phone)
     fails(
@@ -329,7 +339,8 @@ def test_states_and_assertions_are_spent_once_and_pushed_requests_read_once(
     assert svc.sso.spend_assertion(client, "jti-1", svc.now() + timedelta(minutes=1))
     assert not svc.sso.spend_assertion(client, "jti-1", svc.now() + timedelta(minutes=1))
     uri, expires_in = svc.sso.push_request(client, {"scope": "openid", "state": "s"})
-    assert uri.startswith("urn:ietf:params:oauth:request_uri:") and expires_in == 60
+    assert uri.startswith("urn:ietf:params:oauth:request_uri:")
+    assert expires_in == 60
     fails("sso.invalid_grant", lambda: svc.sso.pushed_request("other", uri))
     assert svc.sso.pushed_request(client.id, uri) == {"scope": "openid", "state": "s"}
     fails("sso.invalid_grant", lambda: svc.sso.pushed_request(client.id, uri))
@@ -400,9 +411,54 @@ def test_id_token_claims_carry_the_pairwise_subject_and_the_sign_in(
     grant = svc.sso.redeem_code(client, code)
     claims = svc.sso.id_token_claims(client, grant)
     assert claims["sub"] == svc.sso.subject(client, galih.id)
-    assert claims["nonce"] == "n-1" and claims["amr"] == ["pwd"]
-    assert claims["name"] and claims["siapkerja_id"]
-    assert "email" not in claims and "nik" not in claims
+    assert claims["nonce"] == "n-1"
+    assert claims["amr"] == ["pwd"]
+    assert claims["name"]
+    assert claims["siapkerja_id"]
+    assert "email" not in claims
+    assert "nik" not in claims
     keys = svc.sso.jwks()["keys"]
     kid, private = svc.sso.signing_key()
-    assert kid in {k["kid"] for k in keys} and len(private) == 32
+    assert kid in {k["kid"] for k in keys}
+    assert len(private) == 32
+
+
+def test_expired_tokens_are_purged(
+    svc: Siapkerja, clock: Clock, galih: Account, karirhub: tuple[SsoClient, str]
+) -> None:
+    client, _ = karirhub
+    code, _ = sign_in(svc, client, galih, "openid email")
+    svc.sso.issue_tokens(client, svc.sso.redeem_code(client, code))
+    assert svc.sso.purge() == 0  # nothing expired a day ago yet
+    clock.advance(days=32)
+    assert svc.sso.purge() == 3  # the code, the access and the refresh token
+
+
+def test_sign_ins_and_releases_are_events_without_personal_data(clock: Clock) -> None:
+    recorder = Recorder()
+    svc = build(clock, recorder)
+    galih = holder(svc, 0)[0]
+    client, _ = svc.sso.add_client(
+        name="Karirhub", scopes=["karirhub"], redirect_uris=[REDIRECT], purpose=PURPOSE
+    )
+    code, _ = sign_in(svc, client, galih, "openid email")
+    tokens = svc.sso.issue_tokens(client, svc.sso.redeem_code(client, code))
+    svc.sso.userinfo(tokens.access_token)
+    events = [e for e in recorder.events if e.name.startswith("sso.")]
+    assert [(e.name, e.fields) for e in events] == [  # type: ignore[attr-defined]
+        ("sso.signed_in", ("contact",)),
+        ("sso.released", ("contact",)),
+    ]
+    assert {e.client_id for e in events} == {client.id}  # type: ignore[attr-defined]
+    for event in events:
+        assert galih.email not in repr(event)
+        assert galih.nik not in repr(event)
+
+
+def test_signing_out_of_a_hub_kills_a_code_in_flight(
+    svc: Siapkerja, galih: Account, karirhub: tuple[SsoClient, str]
+) -> None:
+    client, _ = karirhub
+    code, _ = sign_in(svc, client, galih, "openid email")
+    assert svc.sso.sign_out(galih.id, client=client) == 1
+    fails("sso.invalid_grant", lambda: svc.sso.redeem_code(client, code))

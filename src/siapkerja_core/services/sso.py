@@ -68,6 +68,8 @@ from siapkerja_core.sso import (
     ConsentPlan,
     SsoClient,
     SsoError,
+    SsoReleased,
+    SsoSignedIn,
     SsoToken,
     TokenKind,
     allowed_fields_of,
@@ -873,6 +875,15 @@ class SingleSignOn:
             with self.ctx.storage.transaction() as tx:
                 tx.sso_tokens.revoke_grant(grant.grant_id, now)
             raise SsoError("invalid_grant")
+        self.ctx.emit(
+            SsoSignedIn(
+                occurred_at=now,
+                account_id=grant.account_id or "",
+                client_id=client.id,
+                verifier_id=client.verifier_id,
+                fields=tuple(sorted(grant.fields)),
+            )
+        )
         return issued
 
     def id_token_claims(self, client: SsoClient, grant: SsoToken) -> dict[str, Any]:
@@ -989,6 +1000,16 @@ class SingleSignOn:
             raise SsoError(
                 "consent_withdrawn" if withdrawn.code == "consent_withdrawn" else "invalid_token"
             )
+        if self.ctx.listening():
+            self.ctx.emit(
+                SsoReleased(
+                    occurred_at=now,
+                    account_id=account.id,
+                    client_id=client.id,
+                    verifier_id=client.verifier_id,
+                    fields=tuple(view.disclosed),
+                )
+            )
         return {"sub": self.subject(client, account.id), **claims}
 
     def revoke(self, client: SsoClient, token: str) -> None:
@@ -1054,6 +1075,12 @@ class SingleSignOn:
             seen = dict.fromkeys(t.client_id for t in tokens)
             found = [tx.sso_clients.get(client_id) for client_id in seen]
         return [c for c in found if c is not None]
+
+    def purge(self, *, older_than: timedelta = timedelta(days=1)) -> int:
+        """Delete codes, tokens, states and pushed requests expired more than ``older_than``
+        ago (none is usable then); how many. Run it daily (``siapkerja clients purge``)."""
+        with self.ctx.storage.transaction() as tx:
+            return tx.sso_tokens.purge(self.ctx.clock() - older_than)
 
     # --- keys ------------------------------------------------------------------------------
 
