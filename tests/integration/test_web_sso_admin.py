@@ -303,11 +303,23 @@ def test_the_api_never_creates_an_administrator_hub(
         ({"essential": ["religion"]}, "sso.invalid_fields", None),
         ({"auth_method": "private_key_jwt"}, "sso.invalid_jwks", None),
         ({"high_assurance": True}, "sso.invalid_auth_method", None),
+        # The provider never holds a private key: a private member is not a known field.
         (
             {"auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "OKP", "d": "x"}]}},
-            "sso.invalid_jwks",
+            "request.invalid_body",
+            "jwks.keys[0].d",
+        ),
+        (
+            {"auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "oct", "k": "x"}]}},
+            "request.invalid_body",
+            "jwks.keys[0].k",
+        ),
+        (
+            {"auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "oct"}]}},
+            "sso.invalid_jwks",  # a symmetric key: no public key at all
             None,
         ),
+        ({"jwks": {"keys": []}}, "request.invalid_body", "jwks.keys"),
     ],
 )
 def test_bad_bodies_are_refused_with_bilingual_problems(

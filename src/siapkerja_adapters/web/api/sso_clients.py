@@ -74,6 +74,45 @@ _JWKS_HELP: Final = (
 
 # --- bodies -----------------------------------------------------------------------------
 
+_KEY_TEXT: Final = 4096  # an RSA modulus of 16384 bits is 2731 base64url characters
+KeyText = Annotated[str, _bounded(_KEY_TEXT)]
+
+
+class Jwk(_Body):
+    """A public key (RFC 7517): its public members only. A private member (`d`, `p`, `q`,
+    `dp`, `dq`, `qi`, `k`) is not a known field: the provider never holds a client's
+    private key."""
+
+    kty: Annotated[str, _bounded(8)] = _text("Key type: `EC`, `OKP` or `RSA`.", "OKP")
+    crv: Annotated[str, _bounded(16)] | None = Field(
+        default=None, description="The curve (`EC`, `OKP`).", examples=["Ed25519"]
+    )
+    x: KeyText | None = Field(default=None, description="Public key material (`EC`, `OKP`).")
+    y: KeyText | None = Field(default=None, description="Public key material (`EC`).")
+    n: KeyText | None = Field(default=None, description="The modulus (`RSA`).")
+    e: Annotated[str, _bounded(16)] | None = Field(
+        default=None, description="The exponent (`RSA`)."
+    )
+    kid: Annotated[str, _bounded(200)] | None = Field(
+        default=None, description="The key's id.", examples=["karirhub-2026"]
+    )
+    use: Annotated[str, _bounded(8)] | None = Field(default=None, examples=["sig"])
+    alg: Annotated[str, _bounded(16)] | None = Field(default=None, examples=["EdDSA"])
+    key_ops: Annotated[list[Annotated[str, _bounded(16)]], Field(max_length=8)] | None = None
+    x5c: Annotated[list[Annotated[str, _bounded(8192)]], Field(max_length=4)] | None = None
+    x5t: Annotated[str, _bounded(64)] | None = None
+    x5t_s256: Annotated[str, _bounded(64)] | None = Field(default=None, alias="x5t#S256")
+
+
+class JwkSet(_Body):
+    keys: Annotated[list[Jwk], Field(min_length=1, max_length=10)] = Field(
+        description="1 to 10 public keys."
+    )
+
+    def plain(self) -> dict[str, Any]:
+        """As JSON (members absent stay absent)."""
+        return self.model_dump(exclude_none=True, by_alias=True)
+
 
 class AddSsoClient(_Body):
     """Either `verifier_id` (an active hub) or `name` and `scopes` (a new hub, registered
@@ -120,7 +159,7 @@ class AddSsoClient(_Body):
         description="How it authenticates at the token endpoint.",
         examples=["client_secret_basic"],
     )
-    jwks: dict[str, Any] | None = Field(default=None, description=_JWKS_HELP)
+    jwks: JwkSet | None = Field(default=None, description=_JWKS_HELP)
     high_assurance: bool = Field(
         default=False, description="Pushed authorization requests and `private_key_jwt` required."
     )
@@ -143,7 +182,7 @@ class UpdateSsoClient(_Body):
     )
     rate_limit: RateLimit | None = Field(default=None, description="Back-channel calls per minute.")
     step_up: bool | None = Field(default=None, description="Every sign-in needs a fresh SMS code.")
-    jwks: dict[str, Any] | None = Field(default=None, description=_JWKS_HELP)
+    jwks: JwkSet | None = Field(default=None, description=_JWKS_HELP)
     reason: Annotated[str, _bounded(MAX_REASON_LENGTH)] | None = Field(
         default=None, description="Why (recorded in the audit).", examples=["Alamat baru"]
     )
@@ -250,7 +289,7 @@ def add_sso_clients(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> N
                 essential=body.essential,
                 post_logout_redirect_uris=body.post_logout_redirect_uris,
                 auth_method=body.auth_method,
-                jwks=body.jwks,
+                jwks=None if body.jwks is None else body.jwks.plain(),
                 high_assurance=body.high_assurance,
                 step_up=body.step_up,
                 rate_limit=body.rate_limit,
@@ -303,7 +342,9 @@ def add_sso_clients(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> N
         responses=change_errors,
     )
     async def update_client(admin: Admin, client_id: ClientId, body: UpdateSsoClient) -> Response:
-        changes = body.model_dump(exclude_none=True)
+        changes = body.model_dump(exclude_none=True, exclude={"jwks"})
+        if body.jwks is not None:
+            changes["jwks"] = body.jwks.plain()
         client = await pool.run(
             lambda: svc.sso.update_client(client_id, **changes, actor=_actor(admin))
         )
