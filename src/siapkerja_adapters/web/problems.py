@@ -311,7 +311,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
             for c in (
                 "invalid_redirect_uri",
                 "invalid_scope",
-                "invalid_purpose",
+                "invalid_hub",
                 "invalid_fields",
                 "invalid_jwks",
                 "invalid_auth_method",
