@@ -47,7 +47,9 @@ Modules: :mod:`~siapkerja_core.tokens.base` (errors, alphabet, claims),
 :mod:`~siapkerja_core.tokens.link` and :mod:`~siapkerja_core.tokens.access`;
 every public name is importable from ``siapkerja_core.tokens``. The card
 status list that offline stations cache is in
-:mod:`~siapkerja_core.tokens.status_list`.
+:mod:`~siapkerja_core.tokens.status_list`; the access keys as JOSE keys (the
+Ed25519 key, and a P-256 key derived from its seed for ES256 ID tokens) in
+:mod:`~siapkerja_core.tokens.jose_keys`.
 """
 
 from siapkerja_core.tokens.access import (
@@ -68,6 +70,14 @@ from siapkerja_core.tokens.base import (
     AccessClaims,
     LinkClaims,
     TokenError,
+)
+from siapkerja_core.tokens.jose_keys import (
+    ES256_INFO,
+    Es256Key,
+    derive_p256_scalar,
+    es256_key,
+    jwk_thumbprint,
+    signing_jwks,
 )
 from siapkerja_core.tokens.keyring import (
     Ed25519Key,
@@ -99,6 +109,7 @@ __all__ = [
     "ACCESS_SALT",
     "ALPHABET",
     "DEFAULT_PERIOD",
+    "ES256_INFO",
     "LINK_ALGORITHM",
     "LINK_SALT",
     "MAX_STATUS_INDEX",
@@ -109,12 +120,16 @@ __all__ = [
     "AccessClaims",
     "Ed25519Algorithm",
     "Ed25519Key",
+    "Es256Key",
     "HmacKey",
     "Keyring",
     "LinkClaims",
     "TokenError",
     "TruncatedHMACAlgorithm",
     "check_link_version",
+    "derive_p256_scalar",
+    "es256_key",
+    "jwk_thumbprint",
     "link_signer",
     "link_token_from_url",
     "link_url",
@@ -122,6 +137,7 @@ __all__ = [
     "mint_link",
     "purpose_tag",
     "qr_segments",
+    "signing_jwks",
     "verify_access",
     "verify_link",
 ]
