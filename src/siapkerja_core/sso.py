@@ -70,6 +70,7 @@ __all__ = [
     "STANDARD_SCOPES",
     "AuthMethod",
     "ConsentPlan",
+    "IdTokenAlg",
     "SsoClient",
     "SsoError",
     "SsoReleased",
@@ -77,6 +78,7 @@ __all__ = [
     "SsoToken",
     "TokenKind",
     "allowed_fields_of",
+    "check_id_token_alg",
     "check_redirect_uri",
     "pairwise_subject",
     "requested_fields",
@@ -141,6 +143,7 @@ class SsoError(SiapkerjaError):
             "invalid_hub",
             "invalid_jwks",
             "invalid_auth_method",
+            "invalid_id_token_alg",
             "invalid_rate_limit",
             "invalid_grant",
             "invalid_token",
@@ -167,6 +170,19 @@ class AuthMethod(StrEnum):
     @property
     def uses_secret(self) -> bool:
         return self is not AuthMethod.PRIVATE_KEY_JWT
+
+
+class IdTokenAlg(StrEnum):
+    """What a client's ID tokens are signed with (JWA names, RFC 7518 and RFC 8037).
+
+    Both use the keyring's signing access key: ``EdDSA`` the Ed25519 key itself,
+    ``ES256`` the P-256 key derived from its seed
+    (:mod:`siapkerja_core.tokens.jose_keys`), for relying-party libraries
+    that verify ES256 but not EdDSA.
+    """
+
+    EDDSA = "EdDSA"
+    ES256 = "ES256"
 
 
 class TokenKind(StrEnum):
@@ -257,6 +273,16 @@ def _to_method(value: AuthMethod | str) -> AuthMethod:
         ) from None
 
 
+def check_id_token_alg(value: IdTokenAlg | str) -> IdTokenAlg:
+    """``value`` as an :class:`IdTokenAlg`. :raises SsoError: ``invalid_id_token_alg``."""
+    try:
+        return IdTokenAlg(value)
+    except ValueError:
+        raise SsoError(
+            "invalid_id_token_alg", alg=str(value)[:40], known=", ".join(IdTokenAlg)
+        ) from None
+
+
 def _to_status(value: VerifierStatus | str) -> VerifierStatus:
     return VerifierStatus(value)
 
@@ -274,6 +300,8 @@ class SsoClient:
     are required. ``step_up``: every sign-in for this client needs a fresh
     SMS code (as does any release of a :data:`SENSITIVE_FIELDS` field).
     ``rate_limit``: calls per minute to the back-channel endpoints.
+    ``id_token_alg``: what its ID tokens are signed with, ``EdDSA`` (the
+    default) or ``ES256``.
     """
 
     id: str
@@ -288,6 +316,7 @@ class SsoClient:
     jwks: Mapping[str, Any] | None = field(
         converter=_jwks, default=None, eq=False, hash=False, repr=False
     )
+    id_token_alg: IdTokenAlg = field(converter=check_id_token_alg, default=IdTokenAlg.EDDSA)
     high_assurance: bool = False
     step_up: bool = False
     rate_limit: int = DEFAULT_RATE_LIMIT

@@ -33,7 +33,7 @@ from test_storage_contract import NOW, STORAGE_FACTORIES, _clean_up
 
 from siapkerja_core.institutions import VerifierStatus
 from siapkerja_core.ports import Storage, StorageError
-from siapkerja_core.sso import AuthMethod, SsoClient, SsoToken, TokenKind
+from siapkerja_core.sso import AuthMethod, IdTokenAlg, SsoClient, SsoToken, TokenKind
 
 
 @pytest.fixture(params=sorted(STORAGE_FACTORIES))
@@ -85,6 +85,7 @@ def high_assurance_client(n: int, **changes: Any) -> SsoClient:
     values: dict[str, Any] = {
         "auth_method": AuthMethod.PRIVATE_KEY_JWT,
         "jwks": JWKS,
+        "id_token_alg": IdTokenAlg.ES256,
         "high_assurance": True,
         "step_up": True,
         "rate_limit": 30,
@@ -201,6 +202,8 @@ def test_clients_round_trip_whole_and_list_oldest_first(storage: Storage) -> Non
     same_client(listed[0], strict)
     assert listed[0].jwks is not None
     assert dict(listed[0].jwks) == JWKS
+    assert listed[0].id_token_alg is IdTokenAlg.ES256
+    assert listed[1].id_token_alg is IdTokenAlg.EDDSA  # the default
 
 
 def test_put_keeps_the_secret_and_set_secret_replaces_it(storage: Storage) -> None:
@@ -213,6 +216,7 @@ def test_put_keeps_the_secret_and_set_secret_replaces_it(storage: Storage) -> No
         essential=frozenset(),
         rate_limit=60,
         step_up=True,
+        id_token_alg="ES256",
         status=VerifierStatus.RETIRED,
         secret_rotated_at=NOW + timedelta(days=1),
     )
@@ -220,6 +224,7 @@ def test_put_keeps_the_secret_and_set_secret_replaces_it(storage: Storage) -> No
         tx.sso_clients.put(changed)
     with storage.transaction() as tx:
         same_client(tx.sso_clients.get("client-1"), changed)
+        assert changed.id_token_alg is IdTokenAlg.ES256
         assert tx.sso_clients.secret_hash("client-1") == "hmac-1"
         tx.sso_clients.set_secret("client-1", "hmac-1b")
         assert tx.sso_clients.secret_hash("client-1") == "hmac-1b"  # at once, in the transaction

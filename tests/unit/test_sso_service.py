@@ -11,9 +11,11 @@ that each administrative action is audited.
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from journey_support import Clock, Recorder
 from test_cards_support import build, holder
 
@@ -23,6 +25,7 @@ from siapkerja_core.service import Siapkerja
 from siapkerja_core.sso import (
     ACCESS_TOKEN_TTL,
     AUTHORIZATION_CODE_TTL,
+    IdTokenAlg,
     SsoClient,
     requested_fields,
 )
@@ -487,3 +490,74 @@ def test_a_client_names_exactly_one_hub(svc: Siapkerja) -> None:
         "institution.unknown",
         lambda: svc.sso.add_client(verifier_id="nope", redirect_uris=[REDIRECT], purpose=PURPOSE),
     )
+
+
+def test_a_client_chooses_how_its_id_tokens_are_signed(
+    svc: Siapkerja, karirhub: tuple[SsoClient, str]
+) -> None:
+    client, _ = karirhub
+    assert client.id_token_alg is IdTokenAlg.EDDSA  # the default
+    strict, _ = svc.sso.add_client(
+        verifier_id=client.verifier_id,
+        redirect_uris=[REDIRECT],
+        purpose=PURPOSE,
+        id_token_alg="ES256",
+    )
+    assert strict.id_token_alg is IdTokenAlg.ES256
+    assert svc.sso.client(strict.id).id_token_alg == "ES256"
+    for wrong in ("RS256", "none", "es256", "HS256", ""):
+        error = fails(
+            "sso.invalid_id_token_alg",
+            lambda wrong=wrong: svc.sso.add_client(  # type: ignore[misc]
+                verifier_id=client.verifier_id,
+                redirect_uris=[REDIRECT],
+                purpose=PURPOSE,
+                id_token_alg=wrong,
+            ),
+        )
+        assert "EdDSA, ES256" in error.message("en")
+        assert "EdDSA, ES256" in error.message("id")
+        assert error.message("id") != error.message("en")
+    fails(
+        "sso.invalid_id_token_alg",
+        lambda: svc.sso.update_client(client.id, id_token_alg="RS256"),
+    )
+    assert svc.sso.client(client.id).id_token_alg is IdTokenAlg.EDDSA  # unchanged
+    changed = svc.sso.update_client(client.id, id_token_alg="ES256", actor="cli:admin")
+    assert changed.id_token_alg is IdTokenAlg.ES256
+    assert svc.sso.client(client.id).id_token_alg is IdTokenAlg.ES256
+    assert svc.sso.update_client(client.id, rate_limit=9).id_token_alg is IdTokenAlg.ES256
+    update = svc.verifiers.audit(target=client.id)[1]
+    assert update.action == "sso_client.update"
+    assert update.details["id_token_alg"] == "ES256"
+
+
+def test_id_tokens_are_signed_with_the_keyrings_key_or_the_p256_key_derived_from_it(
+    svc: Siapkerja,
+) -> None:
+    kid, seed = svc.sso.signing_key()
+    assert svc.sso.signing_key("EdDSA") == (kid, seed)
+    ec_kid, scalar = svc.sso.signing_key("ES256")
+    assert ec_kid != kid
+    assert len(scalar) == 32
+    keys = {k["kid"]: k for k in svc.sso.jwks()["keys"]}
+    assert keys[kid]["kty"] == "OKP"
+    assert keys[ec_kid]["kty"] == "EC"
+    assert keys[ec_kid]["alg"] == "ES256"
+    public = ec.derive_private_key(int.from_bytes(scalar, "big"), ec.SECP256R1()).public_key()
+    x = public.public_numbers().x.to_bytes(32, "big")
+    assert keys[ec_kid]["x"] == base64.urlsafe_b64encode(x).decode().rstrip("=")
+    assert all("d" not in k for k in keys.values())
+    fails("sso.invalid_id_token_alg", lambda: svc.sso.signing_key("RS256"))
+    # Rotation gives both algorithms a new key; retiring the old access key takes both away.
+    svc.rotate_keys()
+    new_kid, _ = svc.sso.signing_key()
+    new_ec_kid, _ = svc.sso.signing_key("ES256")
+    assert new_kid != kid
+    assert new_ec_kid != ec_kid
+    assert {kid, ec_kid, new_kid, new_ec_kid} <= {k["kid"] for k in svc.sso.jwks()["keys"]}
+    svc.retire_key(kid)
+    left = {k["kid"] for k in svc.sso.jwks()["keys"]}
+    assert kid not in left
+    assert ec_kid not in left
+    assert {new_kid, new_ec_kid} <= left

@@ -652,6 +652,7 @@ sso_clients: Final = Table(
     Column("post_logout_redirect_uris", Text, nullable=False, comment="JSON list, in order"),
     Column("auth_method", Text, nullable=False),
     Column("jwks", Text, comment="JSON JWK Set: public keys only"),
+    Column("id_token_alg", Text, nullable=False, server_default="EdDSA", comment="IdTokenAlg"),
     Column("high_assurance", Boolean, nullable=False),
     Column("step_up", Boolean, nullable=False),
     Column("rate_limit", Integer, nullable=False, comment="calls per minute"),

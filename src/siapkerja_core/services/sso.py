@@ -66,6 +66,7 @@ from siapkerja_core.sso import (
     SENSITIVE_FIELDS,
     AuthMethod,
     ConsentPlan,
+    IdTokenAlg,
     SsoClient,
     SsoError,
     SsoReleased,
@@ -73,10 +74,12 @@ from siapkerja_core.sso import (
     SsoToken,
     TokenKind,
     allowed_fields_of,
+    check_id_token_alg,
     pairwise_subject,
     requested_fields,
     valid_client_id,
 )
+from siapkerja_core.tokens import es256_key, signing_jwks
 
 __all__ = ["ACR_OTP", "ACR_PASSWORD", "IssuedTokens", "SingleSignOn", "StepUpState"]
 
@@ -183,6 +186,7 @@ class SingleSignOn:
         post_logout_redirect_uris: Iterable[str] = (),
         auth_method: AuthMethod | str = AuthMethod.CLIENT_SECRET_BASIC,
         jwks: Mapping[str, Any] | str | None = None,
+        id_token_alg: IdTokenAlg | str = IdTokenAlg.EDDSA,
         high_assurance: bool = False,
         step_up: bool = False,
         rate_limit: int = DEFAULT_RATE_LIMIT,
@@ -198,8 +202,8 @@ class SingleSignOn:
 
         :raises SsoError: ``invalid_hub`` (both or neither of ``verifier_id`` and
             ``name``), ``invalid_redirect_uri``, ``invalid_fields``,
-            ``invalid_auth_method``, ``invalid_jwks``, ``invalid_rate_limit``,
-            ``client_suspended`` (the hub is suspended).
+            ``invalid_auth_method``, ``invalid_jwks``, ``invalid_id_token_alg``,
+            ``invalid_rate_limit``, ``client_suspended`` (the hub is suspended).
         :raises DisclosureError: ``unknown_scope``, ``purpose_invalid``.
         :raises InstitutionError: ``unknown`` (no such hub, or retired), ``invalid_name``,
             ``invalid_kind``, ``invalid_actor``.
@@ -240,6 +244,7 @@ class SingleSignOn:
                 post_logout_redirect_uris=tuple(post_logout_redirect_uris),
                 auth_method=auth_method,
                 jwks=jwks,
+                id_token_alg=id_token_alg,
                 high_assurance=high_assurance,
                 step_up=step_up,
                 rate_limit=rate_limit,
@@ -371,6 +376,7 @@ class SingleSignOn:
         rate_limit: int | None = None,
         step_up: bool | None = None,
         jwks: Mapping[str, Any] | str | None = None,
+        id_token_alg: IdTokenAlg | str | None = None,
         actor: str = LIBRARY_ACTOR,
         reason: str | None = None,
     ) -> SsoClient:
@@ -394,6 +400,8 @@ class SingleSignOn:
             changes["step_up"] = bool(step_up)
         if jwks is not None:
             changes["jwks"] = jwks
+        if id_token_alg is not None:
+            changes["id_token_alg"] = id_token_alg
         if "fields" in changes:
             with self.ctx.storage.transaction() as tx:
                 hub = tx.verifiers.get(self._get_client(tx, client_id).verifier_id)
@@ -1086,20 +1094,31 @@ class SingleSignOn:
 
     # --- keys ------------------------------------------------------------------------------
 
-    def signing_key(self) -> tuple[str, bytes]:
-        """The kid and Ed25519 private key (32 bytes) that sign ID tokens (EdDSA).
+    def signing_key(self, alg: IdTokenAlg | str = IdTokenAlg.EDDSA) -> tuple[str, bytes]:
+        """The kid and the 32-byte private key that sign ID tokens with ``alg``.
 
-        The keyring's signing access key: ``siapkerja keys rotate`` and ``retire``
-        apply to ID tokens as to access codes and status lists.
+        ``EdDSA``: the keyring's signing access key (an Ed25519 seed). ``ES256``:
+        the P-256 key derived from that seed (its private scalar, big-endian;
+        :func:`~siapkerja_core.tokens.es256_key`), with its own kid. Either way
+        ``siapkerja keys rotate`` and ``retire`` apply to ID tokens as to access
+        codes and status lists.
+
+        :raises SsoError: ``invalid_id_token_alg``.
         """
+        chosen = check_id_token_alg(alg)
         key = self.keys.keyring().signing_access_key
         if key is None or key.private_key is None:  # pragma: no cover - a service keyring has one
             raise SsoError("invalid_token")
+        if chosen is IdTokenAlg.ES256:
+            derived = es256_key(key)
+            return derived.kid, derived.private_value
         return key.kid, key.private_key
 
     def jwks(self) -> dict[str, Any]:
-        """The public JWK Set that verifies ID tokens (retired keys left out)."""
-        return self.keys.keyring().public_jwks()
+        """The public JWK Set that verifies ID tokens: for every active access key its
+        Ed25519 key (EdDSA) and the P-256 key derived from it (ES256); retired keys
+        are left out."""
+        return signing_jwks(self.keys.keyring())
 
 
 def _details(client: SsoClient) -> dict[str, Any]:
@@ -1110,6 +1129,7 @@ def _details(client: SsoClient) -> dict[str, Any]:
         "essential": sorted(client.essential),
         "redirect_uris": " ".join(client.redirect_uris),
         "auth_method": client.auth_method.value,
+        "id_token_alg": client.id_token_alg.value,
         "high_assurance": client.high_assurance,
         "step_up": client.step_up,
         "rate_limit": client.rate_limit,

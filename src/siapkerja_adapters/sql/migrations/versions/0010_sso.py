@@ -55,6 +55,13 @@ def upgrade() -> None:
         _text("post_logout_redirect_uris", comment="JSON list, in order"),
         _text("auth_method"),
         _text("jwks", nullable=True, comment="JSON JWK Set: public keys only"),
+        sa.Column(
+            "id_token_alg",
+            sa.Text(),
+            nullable=False,
+            server_default="EdDSA",
+            comment="IdTokenAlg",
+        ),
         sa.Column("high_assurance", sa.Boolean(), nullable=False),
         sa.Column("step_up", sa.Boolean(), nullable=False),
         sa.Column("rate_limit", sa.Integer(), nullable=False, comment="calls per minute"),
