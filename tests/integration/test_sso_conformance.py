@@ -33,11 +33,12 @@ Deliberate differences: a request **without** ``nonce`` is refused even in the
 code flow (the suite's ``oidcc-ensure-request-without-nonce-succeeds-for-code-flow``
 expects success; this provider requires ``nonce`` of every request), ``state``
 is required and never reused, and PKCE S256 is required of every client. The
-ID tokens are EdDSA only, while OIDC Discovery §3 asks that RS256 be offered.
+ID tokens are EdDSA or ES256 (as each client is registered), while OIDC
+Discovery §3 asks that RS256 be offered.
 
 Not applicable: the implicit and hybrid modules (``response_type`` other than
 ``code`` is not offered), ``oidcc-idtoken-unsigned`` and ``-rs256`` (EdDSA
-only), the dynamic registration modules (clients are registered by the
+or ES256 only), the dynamic registration modules (clients are registered by the
 administrator), ``oidcc-request-uri-*`` and signed request objects (no
 request objects; PAR's ``request_uri`` is tested in ``test_sso_provider.py``),
 ``oidcc-ensure-request-object-with-redirect-uri``, form-post response mode,

@@ -15,6 +15,7 @@ conformance modules are in ``test_sso_conformance.py``.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,9 @@ import httpx
 import pytest
 from authlib.oidc.discovery import OpenIDProviderMetadata
 from authlib.oidc.rpinitiated import OpenIDProviderMetadata as LogoutMetadata
-from joserfc.jwk import ECKey, OKPKey
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, KeySet, OKPKey
 
 from siapkerja_adapters.connect import connect
 from siapkerja_core.passwords import PasswordHasher
@@ -692,13 +695,14 @@ def test_discovery_advertises_exactly_what_works(op: Provider, http: httpx.Clien
     assert response.status_code == 200
     meta = response.json()
     # Authlib checks every member; OIDC Discovery §3 asks for RS256 among the ID token
-    # algorithms, which this provider deliberately does not offer (EdDSA only).
-    checked = {**meta, "id_token_signing_alg_values_supported": ["EdDSA", "RS256"]}
+    # algorithms, which this provider deliberately does not offer (EdDSA or ES256 only).
+    checked = {**meta, "id_token_signing_alg_values_supported": ["EdDSA", "ES256", "RS256"]}
     OpenIDProviderMetadata(checked).validate(metadata_classes=[LogoutMetadata])
     assert meta["issuer"] == op.url
     assert meta["response_types_supported"] == ["code"]
     assert meta["code_challenge_methods_supported"] == ["S256"]
-    assert meta["id_token_signing_alg_values_supported"] == ["EdDSA"]
+    assert meta["id_token_signing_alg_values_supported"] == ["EdDSA", "ES256"]
+    assert "userinfo_signing_alg_values_supported" not in meta  # userinfo is plain JSON
     assert meta["subject_types_supported"] == ["pairwise"]
     assert meta["grant_types_supported"] == ["authorization_code", "refresh_token"]
     assert meta["authorization_response_iss_parameter_supported"] is True
@@ -735,15 +739,79 @@ def test_discovery_advertises_exactly_what_works(op: Provider, http: httpx.Clien
         assert meta[name].startswith(op.url + "/"), name
 
 
-def test_jwks_lists_the_ed25519_keys_and_forgets_retired_ones(
+def test_jwks_lists_an_ed25519_and_a_p256_key_of_each_active_key(
     op: Provider, http: httpx.Client
 ) -> None:
     keys = http.get("/oauth2/jwks").json()["keys"]
-    assert keys
-    assert all(k["kty"] == "OKP" and k["crv"] == "Ed25519" for k in keys)
+    okp = [k for k in keys if k["kty"] == "OKP"]
+    ec = [k for k in keys if k["kty"] == "EC"]
+    assert okp
+    assert len(okp) == len(ec) == len(keys) // 2
+    assert all(k["crv"] == "Ed25519" and k["alg"] == "EdDSA" for k in okp)
+    assert all(k["crv"] == "P-256" and k["alg"] == "ES256" for k in ec)
     assert all("d" not in k for k in keys)
+    assert len({k["kid"] for k in keys}) == len(keys)
     kid, _ = op.svc.sso.signing_key()
-    assert kid in {k["kid"] for k in keys}
+    assert kid in {k["kid"] for k in okp}
+    ec_kid, _ = op.svc.sso.signing_key("ES256")
+    assert ec_kid in {k["kid"] for k in ec}
+    assert ECKey.import_key(next(k for k in ec if k["kid"] == ec_kid)).thumbprint() == ec_kid
+
+
+def test_an_es256_client_gets_es256_id_tokens_that_follow_key_rotation(
+    tmp_path: Path,
+) -> None:
+    """A client registered for ES256: its ID tokens verify with the published EC key
+    (joserfc, ES256 only), name a kid of the JWKS, carry a SHA-256 ``at_hash``, serve
+    as ``id_token_hint`` at logout; after rotation and retirement of the old key its
+    EC key is gone from the JWKS and new ID tokens name the new one."""
+    with provider(memory_on(ManualClock.from_now())) as started, started.http() as http:
+        holder(started.svc, 0)
+        rp = register(started, id_token_alg="ES256")
+        plain = register(started)  # an EdDSA client of the same provider
+        browser = Browser(started)
+        try:
+            request, answer = sign_in_through(browser, rp, "sso0@example.com", "openid email")
+            body = tokens(http, rp, request, answer)
+            token = str(body["id_token"])
+            header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+            assert header["alg"] == "ES256"
+            old_kid = header["kid"]
+            claims = rp.id_token(http, token)
+            assert claims["aud"] == rp.client_id
+            assert claims["nonce"] == request.nonce
+            digest = hashlib.sha256(str(body["access_token"]).encode()).digest()[:16]
+            assert claims["at_hash"] == base64.urlsafe_b64encode(digest).decode().rstrip("=")
+            keys = http.get("/oauth2/jwks").json()["keys"]
+            assert next(k for k in keys if k["kid"] == old_kid)["kty"] == "EC"
+            with pytest.raises(JoseError):  # not as EdDSA, whatever key
+                jwt.decode(token, KeySet.import_key_set({"keys": keys}), algorithms=["EdDSA"])
+            # The EdDSA client of the same provider still gets EdDSA.
+            request, answer = sign_in_through(browser, plain, "sso0@example.com", "openid")
+            other = tokens(http, plain, request, answer)
+            assert plain.id_token(http, str(other["id_token"]))["aud"] == plain.client_id
+            # An ES256 ID token is a good id_token_hint at logout.
+            page = browser.http.get(
+                "/oauth2/logout?" + urlencode({"id_token_hint": token, "state": "s"})
+            )
+            assert page.status_code == 200, page.text[:300]
+            assert rp.client.name in page.text
+
+            access_kid, _ = started.svc.sso.signing_key()
+            started.svc.rotate_keys()
+            started.svc.retire_key(access_kid)
+            kids = {k["kid"] for k in http.get("/oauth2/jwks").json()["keys"]}
+            assert old_kid not in kids
+            assert access_kid not in kids
+            request, answer = sign_in_through(browser, rp, "sso0@example.com", "openid")
+            token = str(tokens(http, rp, request, answer)["id_token"])
+            header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+            assert header["alg"] == "ES256"
+            assert header["kid"] != old_kid
+            assert header["kid"] in kids
+            assert rp.id_token(http, token)["aud"] == rp.client_id
+        finally:
+            browser.close()
 
 
 def test_the_issuer_follows_the_base_path(tmp_path: Path) -> None:

@@ -205,12 +205,14 @@ class RelyingParty:
         return http.post("/oauth2/token", **self.auth(data))
 
     def id_token(self, http: httpx.Client, token: str) -> dict[str, Any]:
-        """The claims of ``token``, its signature checked with the published JWKS."""
+        """The claims of ``token``, its signature checked with the published JWKS, with
+        the algorithm the client is registered for (EdDSA or ES256) and no other."""
+        alg = self.client.id_token_alg.value
         jwks = http.get("/oauth2/jwks").json()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SecurityWarning)
-            decoded = jwt.decode(token, KeySet.import_key_set(jwks), algorithms=["EdDSA"])
-        assert decoded.header["alg"] == "EdDSA"
+            decoded = jwt.decode(token, KeySet.import_key_set(jwks), algorithms=[alg])
+        assert decoded.header["alg"] == alg
         assert decoded.header["kid"] in {k["kid"] for k in jwks["keys"]}
         return dict(decoded.claims)
 

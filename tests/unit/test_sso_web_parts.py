@@ -16,6 +16,7 @@ import pytest
 pytest.importorskip("starlette", reason="the web binding needs siapkerja[web]")
 
 from authlib.oauth2.rfc6749 import InvalidRequestError
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -25,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from joserfc import jwt
 from joserfc.errors import SecurityWarning
-from joserfc.jwk import KeySet
+from joserfc.jwk import ECKey, KeySet
 
 from siapkerja_adapters.web.sso.binding import (
     MAX_PARAMETERS,
@@ -38,8 +39,10 @@ from siapkerja_adapters.web.sso.server import (
     RateLimitedError,
     oauth_error,
     sign_eddsa,
+    sign_jws,
     split_jws,
     verify_eddsa,
+    verify_jws,
 )
 from siapkerja_core.sso import SsoError
 
@@ -48,6 +51,12 @@ def _b64(data: bytes) -> str:
     import base64
 
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def key_pair(kid: str = "k1") -> tuple[bytes, dict[str, str]]:
@@ -84,6 +93,69 @@ def test_verify_eddsa_refuses_other_keys_algorithms_and_garbage() -> None:
         verify_eddsa(token, {"keys": "nope"})
     with pytest.raises(ValueError):
         split_jws(None)
+
+
+def es256_pair(kid: str = "e1") -> tuple[bytes, dict[str, str]]:
+    private = ec.generate_private_key(ec.SECP256R1())
+    scalar = private.private_numbers().private_value.to_bytes(32, "big")
+    numbers = private.public_key().public_numbers()
+    public = {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": _b64(numbers.x.to_bytes(32, "big")),
+        "y": _b64(numbers.y.to_bytes(32, "big")),
+        "kid": kid,
+        "alg": "ES256",
+    }
+    return scalar, public
+
+
+def test_an_es256_token_signed_here_verifies_with_joserfc_and_here() -> None:
+    scalar, public = es256_pair()
+    token = sign_jws("ES256", "e1", scalar, {"iss": "https://op.example", "sub": "abc"})
+    decoded = jwt.decode(token, KeySet.import_key_set({"keys": [public]}), algorithms=["ES256"])
+    assert decoded.header == {"alg": "ES256", "kid": "e1", "typ": "JWT"}
+    assert len(_unb64(token.split(".")[2])) == 64  # R || S, not DER (RFC 7518 §3.4)
+    both = ("EdDSA", "ES256")
+    assert verify_jws(token, {"keys": [public]}, both) == {
+        "iss": "https://op.example",
+        "sub": "abc",
+    }
+    # And a token joserfc signs verifies here.
+    theirs = jwt.encode(
+        {"alg": "ES256", "kid": "e1"},
+        {"a": 1},
+        ECKey.import_key(public | {"d": _b64(scalar)}),
+        ["ES256"],
+    )
+    assert verify_jws(theirs, {"keys": [public]}, both) == {"a": 1}
+
+
+def test_verify_jws_takes_only_the_algorithms_asked_and_keys_of_their_type() -> None:
+    scalar, public = es256_pair()
+    raw, okp = key_pair("e1")  # an Ed25519 key under the EC key's kid
+    _, other = es256_pair()
+    token = sign_jws("ES256", "e1", scalar, {"a": 1})
+    with pytest.raises(ValueError, match="not EdDSA"):
+        verify_eddsa(token, {"keys": [public]})
+    with pytest.raises(ValueError, match="no key"):
+        verify_jws(token, {"keys": [okp, {**other, "kid": "e1"}]}, ("ES256",))
+    eddsa = sign_eddsa("e1", raw, {"a": 1})
+    with pytest.raises(ValueError, match="no key"):
+        verify_jws(eddsa, {"keys": [public]}, ("EdDSA", "ES256"))
+    assert verify_jws(eddsa, {"keys": [public, okp]}, ("EdDSA", "ES256")) == {"a": 1}
+    header, payload, signature = token.split(".")
+    for bad in (signature[:-4], _b64(b"\x00" * 64), _b64(_unb64(signature) + b"\x00")):
+        with pytest.raises(ValueError):
+            verify_jws(f"{header}.{payload}.{bad}", {"keys": [public]}, ("ES256",))
+    off_curve = {**public, "y": public["x"]}
+    with pytest.raises(ValueError, match="no key"):
+        verify_jws(token, {"keys": [off_curve]}, ("ES256",))
+    hs256 = _b64(b'{"alg":"HS256","kid":"e1"}')
+    with pytest.raises(ValueError, match="not EdDSA or ES256"):
+        verify_jws(f"{hs256}.{payload}.{signature}", {"keys": [public]}, ("EdDSA", "ES256"))
+    with pytest.raises(ValueError):
+        sign_jws("RS256", "k", scalar, {})
 
 
 def test_service_refusals_become_oauth_errors_with_ascii_descriptions() -> None:

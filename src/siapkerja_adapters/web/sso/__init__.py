@@ -5,7 +5,7 @@ application's base path, and the issuer they all share:
 
 * :mod:`.binding` — a small Starlette binding for Authlib's authorization server;
 * :mod:`.server` — the protocol: Authlib's grants and endpoints over ``svc.sso``,
-  PAR, EdDSA ID tokens;
+  PAR, EdDSA or ES256 ID tokens (per client);
 * :mod:`.pages` — the holder's side: the authorization endpoint, the SMS code,
   the consent screen and the logout confirmation;
 * :mod:`.discovery` — ``/.well-known/openid-configuration``, advertising exactly

@@ -2,7 +2,8 @@
 
 This module owns :func:`metadata`, the document served at
 ``/.well-known/openid-configuration``. Each value states what the provider
-does and nothing more: the code flow only, PKCE S256 only, EdDSA ID tokens,
+does and nothing more: the code flow only, PKCE S256 only, EdDSA or ES256 ID
+tokens (per client; userinfo answers plain JSON, never a signed JWT),
 pairwise subjects, the three client authentication methods, PAR (required
 per client, so ``require_pushed_authorization_requests`` is false), ``iss``
 in authorization responses (RFC 9207), RP-initiated logout, and the scopes
@@ -14,7 +15,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Final
 
-from siapkerja_adapters.web.sso.server import ASSERTION_ALGORITHMS, AUTH_METHODS
+from siapkerja_adapters.web.sso.server import (
+    ASSERTION_ALGORITHMS,
+    AUTH_METHODS,
+    ID_TOKEN_ALGORITHMS,
+)
 from siapkerja_core.prefill import prefill_schema
 from siapkerja_core.sso import FIELD_SCOPES, STANDARD_SCOPES
 
@@ -67,7 +72,7 @@ def metadata(issuer: str, sso: Any = None) -> dict[str, Any]:
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["EdDSA"],
+        "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGORITHMS),
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
         "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),

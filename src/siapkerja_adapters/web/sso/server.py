@@ -6,8 +6,9 @@ service's :class:`~siapkerja_core.services.sso.SingleSignOn`:
 
 * the **authorization code grant** with OpenID Connect (``nonce`` required,
   ``prompt``), **PKCE with S256 only and always required**, the code issued
-  and redeemed by the service, and an **EdDSA ID token** signed with the
-  keyring's key (``kid`` in the header, ``at_hash``);
+  and redeemed by the service, and an **ID token** signed as the client is
+  registered: ``EdDSA`` with the keyring's Ed25519 key, or ``ES256`` with the
+  P-256 key derived from it (``kid`` in the header, ``at_hash``);
 * the **refresh token grant**: rotation and reuse detection are the service's;
 * **client authentication** as each client is registered:
   ``client_secret_basic``, ``client_secret_post`` or ``private_key_jwt``
@@ -60,7 +61,13 @@ from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.util import create_half_hash
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from joserfc import jwt as jose_jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -71,11 +78,19 @@ from siapkerja_adapters.web.sso.binding import (
     StarletteAuthorizationServer,
 )
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.sso import AuthMethod, SsoClient, SsoError, SsoToken, scope_string
+from siapkerja_core.sso import (
+    AuthMethod,
+    IdTokenAlg,
+    SsoClient,
+    SsoError,
+    SsoToken,
+    scope_string,
+)
 
 __all__ = [
     "ASSERTION_ALGORITHMS",
     "AUTH_METHODS",
+    "ID_TOKEN_ALGORITHMS",
     "ID_TOKEN_TTL",
     "MAX_ASSERTION_LIFETIME",
     "Holder",
@@ -83,11 +98,15 @@ __all__ = [
     "SsoServer",
     "oauth_error",
     "sign_eddsa",
+    "sign_jws",
     "verify_eddsa",
+    "verify_jws",
 ]
 
 AUTH_METHODS: Final = [m.value for m in AuthMethod]
 """The client authentication methods offered (each client uses the one it registered)."""
+ID_TOKEN_ALGORITHMS: Final = [a.value for a in IdTokenAlg]
+"""What ID tokens are signed with (each client's registered ``id_token_alg``)."""
 ASSERTION_ALGORITHMS: Final = ["EdDSA", "ES256", "PS256", "RS256"]
 """What a ``private_key_jwt`` assertion may be signed with (no ``none``, no HMAC)."""
 MAX_ASSERTION_LIFETIME: Final = 600
@@ -154,12 +173,13 @@ def oauth_error(error: SiapkerjaError) -> OAuth2Error:
 
 
 # --------------------------------------------------------------------------
-# Compact JWS with EdDSA (Ed25519), by hand
+# Compact JWS with EdDSA (Ed25519) and ES256 (P-256), by hand
 # --------------------------------------------------------------------------
 # joserfc signs and verifies EdDSA only with a SecurityWarning (RFC 9864 renames
 # the algorithm "Ed25519"), which the suite makes an error and which a busy
 # server should not log per token. The keyring's other tokens are signed the same
-# way (siapkerja_core.tokens.status_list).
+# way (siapkerja_core.tokens.status_list). ES256 is a few lines more with
+# ``cryptography``: its DER signature becomes the 64 bytes R || S (RFC 7518 §3.4).
 
 
 def _b64(data: bytes) -> str:
@@ -179,13 +199,36 @@ def _json_part(segment: str) -> dict[str, Any]:
     return value
 
 
-def sign_eddsa(kid: str, private_key: bytes, claims: Mapping[str, Any], typ: str = "JWT") -> str:
-    """A compact JWS of ``claims``: header ``{"alg": "EdDSA", "kid": kid, "typ": typ}``."""
-    header = {"alg": "EdDSA", "kid": kid, "typ": typ}
+def _sign_raw(alg: str, private_key: bytes, signing_input: bytes) -> bytes:
+    if alg == "EdDSA":
+        return Ed25519PrivateKey.from_private_bytes(private_key).sign(signing_input)
+    if alg == "ES256":
+        key = ec.derive_private_key(int.from_bytes(private_key, "big"), ec.SECP256R1())
+        r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    raise ValueError(f"unsupported algorithm {alg!r}")
+
+
+def sign_jws(
+    alg: str, kid: str, private_key: bytes, claims: Mapping[str, Any], typ: str = "JWT"
+) -> str:
+    """A compact JWS of ``claims``: header ``{"alg": alg, "kid": kid, "typ": typ}``.
+
+    ``private_key`` is 32 bytes: an Ed25519 seed (``EdDSA``) or a P-256 private
+    scalar, big-endian (``ES256``), as ``svc.sso.signing_key(alg)`` gives them.
+
+    :raises ValueError: another algorithm.
+    """
+    header = {"alg": alg, "kid": kid, "typ": typ}
     parts = [_b64(json.dumps(p, separators=(",", ":")).encode()) for p in (header, dict(claims))]
     signing_input = ".".join(parts)
-    signature = Ed25519PrivateKey.from_private_bytes(private_key).sign(signing_input.encode())
+    signature = _sign_raw(alg, private_key, signing_input.encode())
     return f"{signing_input}.{_b64(signature)}"
+
+
+def sign_eddsa(kid: str, private_key: bytes, claims: Mapping[str, Any], typ: str = "JWT") -> str:
+    """A compact JWS of ``claims``: header ``{"alg": "EdDSA", "kid": kid, "typ": typ}``."""
+    return sign_jws("EdDSA", kid, private_key, claims, typ)
 
 
 def split_jws(token: object) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
@@ -212,14 +255,47 @@ def _okp_public(jwk: Mapping[str, Any]) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(_unb64(jwk["x"]))
 
 
-def verify_eddsa(token: object, jwks: Mapping[str, Any]) -> dict[str, Any]:
-    """The claims of an EdDSA compact JWS signed by a key of ``jwks`` (by ``kid``).
+def _ec_public(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
+    x, y = jwk.get("x"), jwk.get("y")
+    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256" or not isinstance(x, str):
+        raise ValueError("not a P-256 key")
+    if not isinstance(y, str):
+        raise ValueError("not a P-256 key")
+    x_bytes, y_bytes = _unb64(x), _unb64(y)
+    if len(x_bytes) != 32 or len(y_bytes) != 32:
+        raise ValueError("not a P-256 key")
+    numbers = ec.EllipticCurvePublicNumbers(
+        int.from_bytes(x_bytes, "big"), int.from_bytes(y_bytes, "big"), ec.SECP256R1()
+    )
+    return numbers.public_key()  # ValueError: not on the curve
+
+
+def _verify_raw(alg: str, jwk: Mapping[str, Any], signature: bytes, signing_input: bytes) -> None:
+    """:raises InvalidSignature, ValueError: not this key's signature."""
+    if alg == "EdDSA":
+        _okp_public(jwk).verify(signature, signing_input)
+        return
+    if len(signature) != 64:
+        raise InvalidSignature
+    der = encode_dss_signature(
+        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    )
+    _ec_public(jwk).verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+
+
+def verify_jws(
+    token: object, jwks: Mapping[str, Any], algorithms: Iterable[str] = ("EdDSA",)
+) -> dict[str, Any]:
+    """The claims of a compact JWS signed with one of ``algorithms`` (``EdDSA``,
+    ``ES256``) by a key of ``jwks`` (by ``kid``; a key of another type never verifies).
 
     :raises ValueError: malformed, another algorithm, an unknown key, a bad signature.
     """
+    allowed = [a for a in algorithms if a in ("EdDSA", "ES256")]
     header, claims, signing_input, signature = split_jws(token)
-    if header.get("alg") != "EdDSA":
-        raise ValueError("not EdDSA")
+    alg = header.get("alg")
+    if alg not in allowed:
+        raise ValueError("not " + " or ".join(allowed))
     kid = header.get("kid")
     keys = jwks.get("keys")
     candidates = [
@@ -229,11 +305,19 @@ def verify_eddsa(token: object, jwks: Mapping[str, Any]) -> dict[str, Any]:
     ]
     for jwk in candidates:
         try:
-            _okp_public(jwk).verify(signature, signing_input)
+            _verify_raw(alg, jwk, signature, signing_input)
         except (InvalidSignature, ValueError, binascii.Error):
             continue
         return claims
     raise ValueError("no key verifies the signature")
+
+
+def verify_eddsa(token: object, jwks: Mapping[str, Any]) -> dict[str, Any]:
+    """The claims of an EdDSA compact JWS signed by a key of ``jwks`` (by ``kid``).
+
+    :raises ValueError: malformed, another algorithm, an unknown key, a bad signature.
+    """
+    return verify_jws(token, jwks, ("EdDSA",))
 
 
 # --------------------------------------------------------------------------
@@ -442,7 +526,8 @@ class S256Challenge(CodeChallenge):  # type: ignore[misc]
 
 
 class OpenIDConnect(OpenIDCode):  # type: ignore[misc]
-    """OpenID Connect on the code grant: ``nonce`` required, the ID token EdDSA-signed."""
+    """OpenID Connect on the code grant: ``nonce`` required, the ID token signed with the
+    client's ``id_token_alg`` (EdDSA or ES256)."""
 
     def __init__(self, server: SsoServer) -> None:
         super().__init__(require_nonce=True)
@@ -452,7 +537,7 @@ class OpenIDConnect(OpenIDCode):  # type: ignore[misc]
         return False  # replays are caught by the spent state and the one-time code
 
     def get_client_algorithm(self, client: Client) -> str:
-        return "EdDSA"
+        return client.model.id_token_alg.value
 
     def get_client_claims(self, client: Client) -> dict[str, Any]:
         now = int(self.server.clock().timestamp())
@@ -462,13 +547,14 @@ class OpenIDConnect(OpenIDCode):  # type: ignore[misc]
         client: Client = request.client
         claims = self.get_compatible_claims(request)
         claims.update(self.get_authorization_code_claims(request.authorization_code))
-        at_hash = create_half_hash(token["access_token"], "EdDSA")
+        alg = self.get_client_algorithm(client)
+        at_hash = create_half_hash(token["access_token"], alg)
         if at_hash is not None:
             claims["at_hash"] = at_hash.decode("ascii")
         grant = request.authorization_code.token
         claims.update(self.server.sso.id_token_claims(client.model, grant))
-        kid, private_key = self.server.sso.signing_key()
-        return sign_eddsa(kid, private_key, claims)
+        kid, private_key = self.server.sso.signing_key(alg)
+        return sign_jws(alg, kid, private_key, claims)
 
 
 class Issuer(IssuerParameter):  # type: ignore[misc]
@@ -592,9 +678,10 @@ class EndSession(EndSessionEndpoint):  # type: ignore[misc]
 
     def _validate_id_token_hint(self, id_token_hint: str) -> dict[str, Any]:
         # Authlib's check decodes with joserfc, which warns on EdDSA: the same check
-        # by hand (signature by one of our keys, our issuer; exp not checked, §2).
+        # by hand (signature by one of our keys, EdDSA or ES256 as the client's ID
+        # tokens are, our issuer; exp not checked, §2).
         try:
-            claims = verify_eddsa(id_token_hint, self.get_server_jwks())
+            claims = verify_jws(id_token_hint, self.get_server_jwks(), ID_TOKEN_ALGORITHMS)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise InvalidRequestError("The id_token_hint was not issued here.") from None
         if claims.get("iss") != _issuer():
