@@ -165,6 +165,31 @@ def test_the_whole_life_of_a_client(env: dict[str, str], hub: str) -> None:
     assert rotated["client_secret"] not in str(audit)
 
 
+def test_a_client_chooses_es256_id_tokens_at_registration_or_later(
+    env: dict[str, str], hub: str
+) -> None:
+    plain = run_json(env, *add_args(hub))["client"]
+    assert plain["id_token_alg"] == "EdDSA"  # the default
+    made = run_json(env, *add_args(hub, "--id-token-alg", "ES256"))["client"]
+    assert made["id_token_alg"] == "ES256"
+    assert connect(environ=env).sso.client(made["id"]).id_token_alg == "ES256"
+    table = run(env, "list")
+    assert "ES256" in table.stdout
+    shown = run(env, "show", made["id"])
+    assert "id_token_alg" in shown.stdout
+    assert "ES256" in shown.stdout
+    updated = run_json(env, "update", plain["id"], "--id-token-alg", "ES256")
+    assert updated["id_token_alg"] == "ES256"
+    back = run_json(env, "update", plain["id"], "--id-token-alg", "EdDSA", "--rate-limit", "5")
+    assert back["id_token_alg"] == "EdDSA"
+    assert connect(environ=env).sso.client(plain["id"]).id_token_alg == "EdDSA"
+    for wrong in ("RS256", "none", "es256"):
+        refused = run(env, *add_args(hub, "--id-token-alg", wrong))
+        assert refused.exit_code == 2, refused.output  # not a choice
+        assert "--id-token-alg" in refused.output
+    assert len(run_json(env, "list")) == 2
+
+
 def test_a_client_with_a_new_hub(env: dict[str, str]) -> None:
     made = run_json(
         env, "add", "--name", "Portal Kerja Jabar", "--scope", "bizhub", "--kind", "other",

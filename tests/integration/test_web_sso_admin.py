@@ -320,6 +320,8 @@ def test_the_api_never_creates_an_administrator_hub(
             None,
         ),
         ({"jwks": {"keys": []}}, "request.invalid_body", "jwks.keys"),
+        ({"id_token_alg": "RS256"}, "request.invalid_body", "id_token_alg"),
+        ({"id_token_alg": "none"}, "request.invalid_body", "id_token_alg"),
     ],
 )
 def test_bad_bodies_are_refused_with_bilingual_problems(
@@ -403,6 +405,28 @@ def test_a_private_key_jwt_client_has_no_secret_to_rotate(
     assert svc.sso.client(client_id).jwks == other
 
 
+def test_a_client_chooses_es256_id_tokens(
+    client: TestClient, svc: Siapkerja, admin_key: str, hub_id: str
+) -> None:
+    plain = created(client, admin_key, verifier_id=hub_id)["client"]
+    assert plain["id_token_alg"] == "EdDSA"  # the default
+    made = created(client, admin_key, verifier_id=hub_id, id_token_alg="ES256")["client"]
+    assert made["id_token_alg"] == "ES256"
+    assert svc.sso.client(made["id"]).id_token_alg == "ES256"
+    path = f"{BASE}/{plain['id']}"
+    changed = client.patch(path, json={"id_token_alg": "ES256"}, headers=as_admin(admin_key))
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["id_token_alg"] == "ES256"
+    assert svc.sso.client(plain["id"]).id_token_alg == "ES256"
+    kept = client.patch(path, json={"rate_limit": 7}, headers=as_admin(admin_key))
+    assert kept.json()["id_token_alg"] == "ES256"  # absent: unchanged
+    refused = client.patch(path, json={"id_token_alg": "HS256"}, headers=as_admin(admin_key))
+    problem(refused, 422, "request.invalid_body")
+    assert svc.sso.client(plain["id"]).id_token_alg == "ES256"
+    schema = openapi_document()["components"]["schemas"]
+    assert schema["SsoClient"]["properties"]["id_token_alg"]["enum"] == ["EdDSA", "ES256"]
+
+
 def test_sso_codes_map_to_statuses() -> None:
     expected = {
         "unknown_client": 404,
@@ -411,6 +435,7 @@ def test_sso_codes_map_to_statuses() -> None:
         "invalid_redirect_uri": 422,
         "invalid_fields": 422,
         "invalid_jwks": 422,
+        "invalid_id_token_alg": 422,
         "rate_limited": 429,
         "invalid_client": 401,
     }

@@ -40,7 +40,7 @@ from siapkerja_adapters.cli.common import (
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.institutions import VerifierKind, VerifierStatus
-from siapkerja_core.sso import DEFAULT_RATE_LIMIT, AuthMethod, SsoClient, SsoError
+from siapkerja_core.sso import DEFAULT_RATE_LIMIT, AuthMethod, IdTokenAlg, SsoClient, SsoError
 
 if TYPE_CHECKING:
     from siapkerja_core.service import Siapkerja
@@ -112,6 +112,10 @@ EssentialOption = Annotated[
         show_default=False,
     ),
 ]
+_SIGNED_WITH_HELP: Final = (
+    "What its ID tokens are signed with: EdDSA, or ES256 for libraries without EdDSA."
+)
+IdTokenAlgOption = Annotated[IdTokenAlg, typer.Option("--id-token-alg", help=_SIGNED_WITH_HELP)]
 JwksOption = Annotated[
     Path | None,
     typer.Option(
@@ -139,6 +143,7 @@ def client_json(client: SsoClient) -> dict[str, Any]:
         "post_logout_redirect_uris": list(client.post_logout_redirect_uris),
         "auth_method": client.auth_method.value,
         "jwks": None if client.jwks is None else json.loads(client.jwks_json() or "null"),
+        "id_token_alg": client.id_token_alg.value,
         "high_assurance": client.high_assurance,
         "step_up": client.step_up,
         "rate_limit": client.rate_limit,
@@ -263,6 +268,7 @@ def add(
         typer.Option("--auth-method", help="How it authenticates at the token endpoint."),
     ] = AuthMethod.CLIENT_SECRET_BASIC,
     jwks: JwksOption = None,
+    id_token_alg: IdTokenAlgOption = IdTokenAlg.EDDSA,
     high_assurance: Annotated[
         bool,
         typer.Option("--high-assurance", help="PAR and private_key_jwt required (FAPI 2.0 style)."),
@@ -315,6 +321,7 @@ def add(
             post_logout_redirect_uris=post_logout_redirect_uri or (),
             auth_method=auth_method.value,
             jwks=keys,
+            id_token_alg=id_token_alg.value,
             high_assurance=high_assurance,
             step_up=step_up,
             rate_limit=rate_limit,
@@ -367,6 +374,8 @@ def list_clients(
             flags.append("high-assurance")
         if c.step_up:
             flags.append("step-up")
+        if c.id_token_alg is not IdTokenAlg.EDDSA:
+            flags.append(c.id_token_alg.value)
         table.add_row(escape(c.name), escape(c.purpose), ", ".join(flags), c.status.value, c.id)
     _console().print(table)
 
@@ -416,6 +425,10 @@ def update(
         ),
     ] = None,
     jwks: JwksOption = None,
+    id_token_alg: Annotated[
+        IdTokenAlg | None,
+        typer.Option("--id-token-alg", help=_SIGNED_WITH_HELP, show_default=False),
+    ] = None,
     reason: OptionalReason = None,
     json_output: JsonOption = False,
     config: ConfigOption = None,
@@ -440,6 +453,7 @@ def update(
         "rate_limit": rate_limit,
         "step_up": step_up,
         "jwks": _read_jwks("clients update", jwks),
+        "id_token_alg": None if id_token_alg is None else id_token_alg.value,
     }
     changes = {key: value for key, value in changes.items() if value is not None}
     if not changes:

@@ -315,6 +315,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
                 "invalid_fields",
                 "invalid_jwks",
                 "invalid_auth_method",
+                "invalid_id_token_alg",
                 "invalid_rate_limit",
                 "essential_refused",
             )

@@ -32,6 +32,7 @@ from siapkerja_core.sso import (
     FIELD_SCOPES,
     MAX_REDIRECT_URIS,
     AuthMethod,
+    IdTokenAlg,
 )
 from siapkerja_core.sso import SsoClient as CoreSsoClient
 
@@ -56,6 +57,7 @@ _MAX_RATE_LIMIT: Final = 100_000
 _FIELDS: Final = tuple(sorted(FIELD_SCOPES))
 SsoField = Literal[_FIELDS]  # type: ignore[valid-type]
 Method = Literal[tuple(m.value for m in AuthMethod)]  # type: ignore[valid-type]
+SigningAlg = Literal[tuple(a.value for a in IdTokenAlg)]  # type: ignore[valid-type]
 RedirectUri = Annotated[str, _bounded(_MAX_URI)]
 RedirectUris = Annotated[list[RedirectUri], Field(min_length=1, max_length=MAX_REDIRECT_URIS)]
 LogoutUris = Annotated[list[RedirectUri], Field(max_length=MAX_REDIRECT_URIS)]
@@ -66,6 +68,10 @@ _REDIRECT_HELP: Final = (
     " fragment, matched character for character."
 )
 _HUB_REASON: Final[Refusal] = ("api.reason.sso_hub", {})
+_ALG_HELP: Final = (
+    "What its ID tokens are signed with: `EdDSA`, or `ES256` for relying-party libraries"
+    " without EdDSA. Both keys are in `/oauth2/jwks`."
+)
 _JWKS_HELP: Final = (
     'A JWK Set of the client\'s public keys (`{"keys": [...]}`, no private member):'
     " required for `private_key_jwt`."
@@ -160,6 +166,9 @@ class AddSsoClient(_Body):
         examples=["client_secret_basic"],
     )
     jwks: JwkSet | None = Field(default=None, description=_JWKS_HELP)
+    id_token_alg: SigningAlg = Field(
+        default=IdTokenAlg.EDDSA.value, description=_ALG_HELP, examples=["ES256"]
+    )
     high_assurance: bool = Field(
         default=False, description="Pushed authorization requests and `private_key_jwt` required."
     )
@@ -183,6 +192,7 @@ class UpdateSsoClient(_Body):
     rate_limit: RateLimit | None = Field(default=None, description="Back-channel calls per minute.")
     step_up: bool | None = Field(default=None, description="Every sign-in needs a fresh SMS code.")
     jwks: JwkSet | None = Field(default=None, description=_JWKS_HELP)
+    id_token_alg: SigningAlg | None = Field(default=None, description=_ALG_HELP)
     reason: Annotated[str, _bounded(MAX_REASON_LENGTH)] | None = Field(
         default=None, description="Why (recorded in the audit).", examples=["Alamat baru"]
     )
@@ -202,6 +212,7 @@ class SsoClient(_Out):
     post_logout_redirect_uris: list[str]
     auth_method: Method
     jwks: dict[str, Any] | None = Field(description="Its public keys (`private_key_jwt`).")
+    id_token_alg: SigningAlg = Field(description="What its ID tokens are signed with.")
     high_assurance: bool
     step_up: bool
     rate_limit: int
@@ -223,6 +234,7 @@ class SsoClient(_Out):
             post_logout_redirect_uris=list(client.post_logout_redirect_uris),
             auth_method=client.auth_method.value,
             jwks=None if client.jwks is None else {"keys": list(client.jwks["keys"])},
+            id_token_alg=client.id_token_alg.value,
             high_assurance=client.high_assurance,
             step_up=client.step_up,
             rate_limit=client.rate_limit,
@@ -290,6 +302,7 @@ def add_sso_clients(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> N
                 post_logout_redirect_uris=body.post_logout_redirect_uris,
                 auth_method=body.auth_method,
                 jwks=None if body.jwks is None else body.jwks.plain(),
+                id_token_alg=body.id_token_alg,
                 high_assurance=body.high_assurance,
                 step_up=body.step_up,
                 rate_limit=body.rate_limit,
@@ -336,7 +349,8 @@ def add_sso_clients(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> N
         _PATH + "/{client_id}",
         operation_id="admin_update_sso_client",
         tags=[_TAG],
-        summary="Change a client's redirect URIs, fields, rate limit, step-up or keys",
+        summary="Change a client's redirect URIs, fields, rate limit, step-up, keys or ID token"
+        " algorithm",
         response_model=SsoClient,
         response_description="The changed client.",
         responses=change_errors,
