@@ -18,6 +18,7 @@ Reproduced: ``oidcc-server``, ``oidcc-response-type-missing``,
 ``oidcc-ensure-request-with-unknown-parameter-succeeds``,
 ``oidcc-id-token-hint``, ``oidcc-login-hint``, ``oidcc-ui-locales``,
 ``oidcc-claims-locales``, ``oidcc-ensure-request-with-acr-values-succeeds``,
+``oidcc-server`` and ``oidcc-id-token-hint`` for an ES256 client too,
 ``oidcc-codereuse``, ``oidcc-codereuse-30seconds``,
 ``oidcc-ensure-registered-redirect-uri``,
 ``oidcc-ensure-redirect-uri-in-authorization-request``,
@@ -481,6 +482,26 @@ def test_oidcc_id_token_hint(rp: RelyingParty, browser: Browser, http: httpx.Cli
     request = rp.request("openid", prompt="none", id_token_hint=str(body["id_token"]))
     answer = callback(browser.authorize(request), rp)
     assert id_token_of(http, rp, request, answer)[1]["sub"] == first["sub"]
+
+
+def test_oidcc_server_and_id_token_hint_with_an_es256_client(
+    op: Provider, galih: Account, browser: Browser, http: httpx.Client
+) -> None:
+    """``oidcc-server`` and ``oidcc-id-token-hint`` again, for a client registered for
+    ES256 ID tokens (verified by joserfc with ES256 only, against the published JWKS)."""
+    rp = register(
+        op, name="Portal PHP", scopes=["skillhub"], fields=ALL_FIELDS, id_token_alg="ES256"
+    )
+    request, answer = sign_in_through(browser, rp, EMAIL, "openid")
+    body, claims = id_token_of(http, rp, request, answer)
+    assert claims["iss"] == op.url
+    assert claims["aud"] == rp.client_id
+    assert claims["nonce"] == request.nonce
+    header = json.loads(base64.urlsafe_b64decode(str(body["id_token"]).split(".")[0] + "=="))
+    assert header["alg"] == "ES256"
+    request = rp.request("openid", prompt="none", id_token_hint=str(body["id_token"]))
+    answer = callback(browser.authorize(request), rp)
+    assert id_token_of(http, rp, request, answer)[1]["sub"] == claims["sub"]
 
 
 # --------------------------------------------------------------------------
