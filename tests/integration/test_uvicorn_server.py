@@ -483,6 +483,28 @@ def test_keys_rotate_then_list(workdir: Path) -> None:
     assert "private" not in text
 
 
+def test_keys_list_and_retire_know_the_es256_key_of_an_access_key(workdir: Path) -> None:
+    kids = json.loads(invoke("keys", "rotate", "--json").stdout)
+    newer = json.loads(invoke("keys", "rotate", "--json").stdout)
+    listed = json.loads(invoke("keys", "list", "--json").stdout)
+    derived = {row["kid"]: row.get("es256_kid") for row in listed}
+    assert derived[kids["link"]] is None  # a link key has none
+    es256_kid = derived[kids["access"]]
+    assert es256_kid is not None
+    assert len(es256_kid) == 43
+    assert es256_kid != derived[newer["access"]]
+    retired = invoke("keys", "retire", es256_kid, "--json")  # case kept: a thumbprint
+    assert retired.exit_code == 0, retired.output
+    assert json.loads(retired.stdout)["retired"] == kids["access"]
+    states = {
+        row["kid"]: row["state"] for row in json.loads(invoke("keys", "list", "--json").stdout)
+    }
+    assert states[kids["access"]] == "retired"
+    assert states[newer["access"]] == "signing"
+    unknown = invoke("keys", "retire", "x" * 43)
+    assert unknown.exit_code == 1
+
+
 def test_keys_retire(workdir: Path) -> None:
     kids = json.loads(invoke("keys", "rotate", "--json").stdout)
     older = json.loads(invoke("keys", "rotate", "--json").stdout)

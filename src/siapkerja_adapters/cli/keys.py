@@ -3,7 +3,9 @@
 ``rotate`` adds a new signing key of each kind (the older keys keep verifying)
 and prints their ids; ``retire`` stops a key verifying, in every running
 service at once (a leaked key); ``list`` shows every key and its state, never
-a secret.
+a secret. An access key also signs ES256 ID tokens with the P-256 key derived
+from it (:mod:`siapkerja_core.tokens.jose_keys`): ``list --json`` gives that
+key's id (``es256_kid``) and ``retire`` takes it too, retiring the access key.
 Keys live in the storage: with the ``memory`` storage they are gone when the
 command ends, which the commands say.
 """
@@ -17,7 +19,7 @@ import typer
 
 from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.tokens import Keyring
+from siapkerja_core.tokens import Keyring, es256_key
 
 if TYPE_CHECKING:
     from siapkerja_core.service import Siapkerja
@@ -63,7 +65,20 @@ def _key_rows(ring: Keyring) -> list[dict[str, Any]]:
                     "retired_at": None if key.retired_at is None else key.retired_at.isoformat(),
                 }
             )
+    derived = {k.kid: es256_key(k).kid for k in ring.access_keys if k.private_key is not None}
+    for row in rows:
+        if row["kind"] == "access" and row["kid"] in derived:
+            row["es256_kid"] = derived[row["kid"]]  # the ES256 ID tokens' key
     return rows
+
+
+def _access_kid_of(svc: Siapkerja, es256_kid: str) -> str | None:
+    """The access key whose derived P-256 key has this id (ES256 ID tokens name it)."""
+    ring = stored_keyring(svc)
+    for key in () if ring is None else ring.access_keys:
+        if key.private_key is not None and es256_key(key).kid == es256_kid:
+            return key.kid
+    return None
 
 
 @keys_app.command("rotate")
@@ -95,7 +110,9 @@ def keys_retire(
     kid: Annotated[
         str,
         typer.Argument(
-            metavar="KID", show_default=False, help="The key id to retire (e.g. 'AB12')."
+            metavar="KID",
+            show_default=False,
+            help="The key id to retire (e.g. 'AB12'), or the ES256 kid of an access key.",
         ),
     ],
     json_output: JsonOption = False,
@@ -109,6 +126,8 @@ def keys_retire(
     """
     svc = open_service("keys retire", config, memory_warning=MEMORY_WARNING)
     wanted = kid.strip().upper()
+    if len(kid.strip()) == 43:  # an RFC 7638 thumbprint: the ES256 key of an access key
+        wanted = _access_kid_of(svc, kid.strip()) or wanted
     try:
         ring = svc.retire_key(wanted)
     except KeyError:
