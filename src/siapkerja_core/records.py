@@ -58,6 +58,8 @@ class RegistrationStatus(StrEnum):
 class OtpPurpose(StrEnum):
     REGISTRATION = "registration"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name, not a password
+    SSO_STEP_UP = "sso_step_up"
+    """A fresh code before a hub receives sensitive data ("Masuk dengan SIAPkerja")."""
 
 
 @frozen(kw_only=True)

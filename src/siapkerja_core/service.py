@@ -45,6 +45,7 @@ from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
 from siapkerja_core.services.institutions import Institutions
 from siapkerja_core.services.prefill import Prefill
 from siapkerja_core.services.programmes import Programmes
+from siapkerja_core.services.sso import SingleSignOn
 from siapkerja_core.services.status_list import DEFAULT_STATUS_LIST_MAX_AGE, StatusLists
 from siapkerja_core.settings import Settings, check_secret
 from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkClaims
@@ -649,6 +650,24 @@ class Siapkerja:
         cards = self.cards
         return Prefill(
             self._context, profiles=cards.profiles, scanning=cards.scanning, consent=cards.consent
+        )
+
+    @cached_property
+    def sso(self) -> SingleSignOn:
+        """Single sign-on ("Masuk dengan SIAPkerja"): clients, consent, tokens (``docs/sso.md``).
+
+        The OpenID Connect endpoints over it are the web binding's
+        (:mod:`siapkerja_adapters.web.sso`); clients are administered with
+        ``svc.sso.add_client`` …, ``siapkerja clients`` and the admin API.
+        """
+        cards = self.cards
+        return SingleSignOn(
+            self._context,
+            profiles=cards.profiles,
+            consent=cards.consent,
+            keys=cards.keys,
+            codes=self.journey.codes,
+            counters=self.counters,
         )
 
     def register_verifier(self, name: str, scopes: Iterable[str]) -> tuple[Verifier, str]:

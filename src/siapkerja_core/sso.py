@@ -378,6 +378,14 @@ def pairwise_subject(key: bytes, verifier_id: str, account_id: str) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
+def _string_set(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(v) for v in values)
+
+
+def _string_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
 def _frozen_params(params: Mapping[str, str] | None) -> Mapping[str, str] | None:
     return None if params is None else MappingProxyType(dict(params))
 
@@ -402,14 +410,14 @@ class SsoToken:
     expires_at: datetime
     account_id: str | None = None
     consent_id: str | None = None
-    fields: frozenset[str] = field(factory=frozenset, converter=frozenset)
+    fields: frozenset[str] = field(factory=frozenset, converter=_string_set)
     scope: str = ""
     redirect_uri: str | None = None
     nonce: str | None = None
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     auth_time: datetime | None = None
-    amr: tuple[str, ...] = field(default=(), converter=tuple)
+    amr: tuple[str, ...] = field(default=(), converter=_string_tuple)
     used_at: datetime | None = None
     revoked_at: datetime | None = None
     params: Mapping[str, str] | None = field(

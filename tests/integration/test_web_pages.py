@@ -678,6 +678,47 @@ def test_the_history_lists_scans_and_withdraws_a_consent(
     assert svc.consents(account.id)[0].withdrawn_at is not None
 
 
+def test_the_history_names_hub_sign_ins_and_disconnects_a_hub(
+    svc: Siapkerja, with_card: Browser
+) -> None:
+    account = svc.login(EMAIL, PASSWORD)
+    client, _ = svc.sso.add_client(
+        name="Karirhub",
+        scopes=["karirhub"],
+        redirect_uris=["https://karirhub.example/cb"],
+        purpose="Melamar lowongan",
+    )
+    plan = svc.sso.plan(client, account.id, "openid email")
+    consent = svc.sso.approve(client, account.id, plan)
+    code = svc.sso.issue_code(
+        client,
+        account.id,
+        consent_id=consent.id,
+        fields=plan.fields,
+        scope="openid email",
+        redirect_uri="https://karirhub.example/cb",
+        nonce="n",
+        code_challenge="c" * 43,
+        code_challenge_method="S256",
+        auth_time=svc.now(),
+        amr=["pwd"],
+    )
+    tokens = svc.sso.issue_tokens(client, svc.sso.redeem_code(client, code))
+    svc.sso.userinfo(tokens.access_token)
+    with_card.get("/riwayat")
+    page = text(with_card.page)
+    assert "Masuk dengan SIAPkerja" in page  # the channel, never "Pindai tautan"
+    assert "Nama dan nomor SIAPkerja-ID (saat masuk)" in page
+    assert "Aplikasi yang terhubung" in page
+    assert "Karirhub" in page
+    action = re.search(r'action="(/riwayat/aplikasi/[^"]+/putuskan)"', with_card.page)
+    assert action
+    with_card.submit(action.group(1))
+    assert "Anda telah dikeluarkan dari Karirhub." in text(with_card.page)
+    assert "Aplikasi yang terhubung" not in text(with_card.page)
+    assert svc.sso.introspect(client, tokens.access_token) == {"active": False}
+
+
 def test_the_history_answers_consent_requests(svc: Siapkerja, with_card: Browser) -> None:
     link = scan_path(with_card.page).rsplit("/", 1)[-1]  # the token the institution read
     account = svc.login(EMAIL, PASSWORD)

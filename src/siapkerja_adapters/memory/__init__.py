@@ -27,6 +27,12 @@ from siapkerja_adapters.memory.aki import AkiView, aki_table
 from siapkerja_adapters.memory.audit import AuditView
 from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
 from siapkerja_adapters.memory.gates import GateView, gates_table
+from siapkerja_adapters.memory.sso import (
+    SsoClients,
+    SsoTokens,
+    sso_client_table,
+    sso_token_table,
+)
 from siapkerja_adapters.memory.status_list import StatusListView
 from siapkerja_adapters.memory.tables import (
     UNIQUE_FIELDS,
@@ -43,6 +49,8 @@ from siapkerja_core.settings import Settings
 
 VIEWS["consent_requests"] = ConsentRequests  # a repository of its own module (prefill)
 VIEWS["gates"] = GateView  # event entry's repository (its own module)
+VIEWS["sso_clients"] = SsoClients  # single sign-on (siapkerja_adapters.memory.sso)
+VIEWS["sso_tokens"] = SsoTokens
 VIEWS.update(TRAINING_VIEWS)  # tx.classes and tx.programmes (siapkerja_adapters.memory.training)
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
@@ -152,6 +160,8 @@ class MemoryStorage:
             "consent_requests": consent_request_table(),
             "status_list": Table(),
             "gates": gates_table(),
+            "sso_clients": sso_client_table(),
+            "sso_tokens": sso_token_table(),
             **{name: make() for name, make in TRAINING_TABLES.items()},
         }
         self.counters = MemoryCounters()

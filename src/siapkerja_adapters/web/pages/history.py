@@ -2,8 +2,11 @@
 
 This module owns ``/riwayat`` (the consent requests waiting for the holder,
 the access ledger, newest first, and every consent with its verifier,
-purpose and fields), ``/riwayat/persetujuan/{consent_id}/tarik`` (withdraw a
-consent) and ``/riwayat/permintaan/{request_id}/setujui`` and ``/tolak``
+purpose and fields, and the hubs the holder is signed in to through
+"Masuk dengan SIAPkerja"), ``/riwayat/persetujuan/{consent_id}/tarik`` (withdraw a
+consent: every hub's token resting on it dies at its next use),
+``/riwayat/aplikasi/{client_id}/putuskan`` (sign out of one hub) and
+``/riwayat/permintaan/{request_id}/setujui`` and ``/tolak``
 (answer a request: approving here gives every field asked; the API's
 ``approve`` takes fewer).
 """
@@ -38,7 +41,11 @@ __all__ = ["HistoryPages"]
 
 
 # How the entry came about: a QR link scan, an access-code check-in, an AK/I officer.
-_CHANNELS = {"access": N_("history.access"), "aki": N_("history.aki")}
+_CHANNELS = {
+    "access": N_("history.access"),
+    "aki": N_("history.aki"),
+    "sso": N_("history.sso"),
+}
 
 # The ledger's field names that are not a profile section: what a gate shows
 # (``masked_name``, ``card_status``), an offline gate (``siapkerja_id``) and the
@@ -135,6 +142,9 @@ class HistoryPages:
             post_route(
                 "/riwayat/persetujuan/{consent_id}/tarik", self.withdraw, "history_withdraw"
             ),
+            post_route(
+                "/riwayat/aplikasi/{client_id}/putuskan", self.disconnect, "history_disconnect"
+            ),
             post_route("/riwayat/permintaan/{request_id}/setujui", self.approve, "history_approve"),
             post_route("/riwayat/permintaan/{request_id}/tolak", self.decline, "history_decline"),
         ]
@@ -161,6 +171,10 @@ class HistoryPages:
                         frozenset() if verifier is None else scope_fields(verifier.scopes)
                     )
         return {
+            "connected": [
+                {"id": c.id, "name": c.name, "purpose": c.purpose}
+                for c in svc.sso.signed_in(account.id)
+            ],
             "requests": [
                 {
                     "id": r.id,
@@ -177,7 +191,9 @@ class HistoryPages:
                     "who": _who(e, t),
                     "channel": t(_CHANNELS.get(e.channel, "history.link")),
                     "purpose": _purpose(e, t),
-                    "fields": ", ".join(_field_label(f, t) for f in e.fields) or "-",
+                    "fields": ", ".join(_field_label(f, t) for f in e.fields)
+                    # A sign-in at a hub releases the name and card number only.
+                    or (t("history.sso_sign_in") if e.channel == "sso" else "-"),
                 }
                 for e in ledger
             ],
@@ -216,6 +232,22 @@ class HistoryPages:
             site.flash_error(request, error)
         else:
             site.flash_key(request, "success", "history.withdrawn")
+        return site.redirect(request, "history")
+
+    async def disconnect(self, request: Request) -> Response:
+        """*Putuskan*: sign the holder out of a hub (its tokens die; the consent stays)."""
+        site = self.site
+        account = await site.current_account(request)
+        if account is None:
+            return site.to_login(request)
+        client_id = request.path_params["client_id"]
+        try:
+            client = await site.call(site.svc.sso.client, client_id)
+            await site.call(site.svc.sso.sign_out, account.id, client=client)
+        except SiapkerjaError as error:
+            site.flash_error(request, error)
+        else:
+            site.flash_key(request, "success", "history.disconnected", name=client.name)
         return site.redirect(request, "history")
 
     async def _answer(self, request: Request, action: str) -> Response:
