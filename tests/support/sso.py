@@ -182,7 +182,7 @@ def parse_forms(page: str) -> list[Form]:
 # The provider's pages, walked without a browser
 # --------------------------------------------------------------------------
 
-_DECLINE = ("tolak", "batal", "cancel", "deny", "decline", "keluar")
+_DECLINE = ("tolak", "batal", "cancel", "deny", "decline")
 
 
 class ProviderWalk:
@@ -205,6 +205,7 @@ class ProviderWalk:
         self.identifier, self.password = identifier, password
         self.pages: list[str] = []  # the provider pages seen, for a failing test's message
         self.consent_pages: list[str] = []
+        self.last_status: int | None = None  # of the redirect that reached ``stop_at``
 
     def run(
         self, url: str, *, stop_at: str, untick: Iterable[str] = (), max_steps: int = 20
@@ -219,6 +220,7 @@ class ProviderWalk:
             method, data = "GET", None
             if response.is_redirect:
                 url = urljoin(str(response.url), response.headers["location"])
+                self.last_status = response.status_code
                 continue
             page = response.text
             self.pages.append(f"{response.status_code} {response.url}")
