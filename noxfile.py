@@ -54,5 +54,6 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_cards.py")
     session.run("python", "benchmarks/bench_storage.py")
     session.run("python", "benchmarks/bench_uses.py")
+    session.run("python", "benchmarks/bench_sso.py")
     session.run("python", "benchmarks/bench_web.py")
     session.run("python", "benchmarks/bench_load.py")

@@ -51,6 +51,7 @@ from attrs import field, frozen
 
 from siapkerja_core.disclosure import IDENTITY_NIK, IDENTITY_NIK_MASKED, SCOPES
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.events import DomainEvent
 from siapkerja_core.institutions import VerifierStatus
 from siapkerja_core.profile import Section
 
@@ -71,6 +72,8 @@ __all__ = [
     "ConsentPlan",
     "SsoClient",
     "SsoError",
+    "SsoReleased",
+    "SsoSignedIn",
     "SsoToken",
     "TokenKind",
     "allowed_fields_of",
@@ -478,3 +481,28 @@ _CLIENT_ID: Final = re.compile(r"[A-Za-z0-9._~-]{1,100}")
 def valid_client_id(client_id: object) -> bool:
     """Whether ``client_id`` has a client id's shape (checked before any storage read)."""
     return isinstance(client_id, str) and _CLIENT_ID.fullmatch(client_id) is not None
+
+
+@frozen(kw_only=True)
+class SsoSignedIn(DomainEvent):
+    """A holder signed in to a hub ("Masuk dengan SIAPkerja"): tokens were issued.
+
+    No personal data: ids and the field names the grant may release.
+    """
+
+    name: ClassVar[str] = "sso.signed_in"
+    account_id: str
+    client_id: str
+    verifier_id: str
+    fields: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class SsoReleased(DomainEvent):
+    """A hub received a holder's consented claims at the userinfo endpoint (field names only)."""
+
+    name: ClassVar[str] = "sso.released"
+    account_id: str
+    client_id: str
+    verifier_id: str
+    fields: tuple[str, ...]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from journey_support import Clock
+from journey_support import Clock, Recorder
 from test_cards_support import build, holder
 
 from siapkerja_core.errors import SiapkerjaError
@@ -432,3 +432,24 @@ def test_expired_tokens_are_purged(
     assert svc.sso.purge() == 0  # nothing expired a day ago yet
     clock.advance(days=32)
     assert svc.sso.purge() == 3  # the code, the access and the refresh token
+
+
+def test_sign_ins_and_releases_are_events_without_personal_data(clock: Clock) -> None:
+    recorder = Recorder()
+    svc = build(clock, recorder)
+    galih = holder(svc, 0)[0]
+    client, _ = svc.sso.add_client(
+        name="Karirhub", scopes=["karirhub"], redirect_uris=[REDIRECT], purpose=PURPOSE
+    )
+    code, _ = sign_in(svc, client, galih, "openid email")
+    tokens = svc.sso.issue_tokens(client, svc.sso.redeem_code(client, code))
+    svc.sso.userinfo(tokens.access_token)
+    events = [e for e in recorder.events if e.name.startswith("sso.")]
+    assert [(e.name, e.fields) for e in events] == [  # type: ignore[attr-defined]
+        ("sso.signed_in", ("contact",)),
+        ("sso.released", ("contact",)),
+    ]
+    assert {e.client_id for e in events} == {client.id}  # type: ignore[attr-defined]
+    for event in events:
+        assert galih.email not in repr(event)
+        assert galih.nik not in repr(event)

@@ -22,11 +22,13 @@ from typing import Any, Final
 
 _EXTRA_HINT: Final = (
     "Antarmuka web siapkerja memerlukan paket tambahan: pip install 'siapkerja[web]'"
-    " (Starlette, FastAPI, Jinja2, python-multipart). / The siapkerja web binding needs its"
-    " extra: pip install 'siapkerja[web]' (Starlette, FastAPI, Jinja2, python-multipart)."
+    " (Starlette, FastAPI, Jinja2, python-multipart, Authlib). / The siapkerja web binding"
+    " needs its extra: pip install 'siapkerja[web]' (Starlette, FastAPI, Jinja2,"
+    " python-multipart, Authlib)."
 )
 
 try:
+    import authlib  # noqa: F401 - the OpenID Connect provider is built on Authlib
     import fastapi  # noqa: F401 - the JSON API is a FastAPI application
     import jinja2
     from starlette.applications import Starlette
@@ -60,6 +62,7 @@ from siapkerja_adapters.web.problems import (  # noqa: E402
     negotiate_language,
     problem_response,
 )
+from siapkerja_adapters.web.sso import SsoProvider  # noqa: E402
 from siapkerja_adapters.web.security import (  # noqa: E402
     MAX_BODY_BYTES,
     BodyLimitMiddleware,
@@ -215,6 +218,8 @@ def create_app(
     pages = Pages(service, _templates(), dev=dev, threads=threads, scan_threads=scan_threads)
     routes: list[BaseRoute] = [
         *pages.routes(),
+        # "Masuk dengan SIAPkerja": the OpenID Connect provider (discovery, /oauth2/...).
+        *SsoProvider(pages.site).routes(),
         # The JSON API (bearer tokens, no cookies, so no CSRF): a FastAPI
         # application with its OpenAPI document at /api/v1/openapi.json.
         any_character(Mount("/api", app=create_api_app(service, threads, scan_threads))),

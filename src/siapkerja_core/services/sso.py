@@ -68,6 +68,8 @@ from siapkerja_core.sso import (
     ConsentPlan,
     SsoClient,
     SsoError,
+    SsoReleased,
+    SsoSignedIn,
     SsoToken,
     TokenKind,
     allowed_fields_of,
@@ -873,6 +875,15 @@ class SingleSignOn:
             with self.ctx.storage.transaction() as tx:
                 tx.sso_tokens.revoke_grant(grant.grant_id, now)
             raise SsoError("invalid_grant")
+        self.ctx.emit(
+            SsoSignedIn(
+                occurred_at=now,
+                account_id=grant.account_id or "",
+                client_id=client.id,
+                verifier_id=client.verifier_id,
+                fields=tuple(sorted(grant.fields)),
+            )
+        )
         return issued
 
     def id_token_claims(self, client: SsoClient, grant: SsoToken) -> dict[str, Any]:
@@ -988,6 +999,16 @@ class SingleSignOn:
                 tx.sso_tokens.revoke_grant(token.grant_id, now)
             raise SsoError(
                 "consent_withdrawn" if withdrawn.code == "consent_withdrawn" else "invalid_token"
+            )
+        if self.ctx.listening():
+            self.ctx.emit(
+                SsoReleased(
+                    occurred_at=now,
+                    account_id=account.id,
+                    client_id=client.id,
+                    verifier_id=client.verifier_id,
+                    fields=tuple(view.disclosed),
+                )
             )
         return {"sub": self.subject(client, account.id), **claims}
 

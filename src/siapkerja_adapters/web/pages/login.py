@@ -1,7 +1,9 @@
 """Signing in and out: the home page's sign-in form and the sign-out confirmation.
 
 This module owns ``/`` (sign in with a NIK, e-mail or phone number and a
-password; a signed-in visitor goes on to the profile) and ``/keluar`` (sign
+password; a signed-in visitor goes on to the profile, or to ``next`` when it
+is a path of this application — single sign-on sends holders here with
+``next`` pointing back to the authorization request, see :func:`safe_next`) and ``/keluar`` (sign
 out: the core session ends, the cookie's session starts afresh). A refused
 sign-in stays generic (``login.failed``): it never says which part was wrong.
 
@@ -16,9 +18,10 @@ of a browser they signed in from before (OWASP's "device cookies").
 from __future__ import annotations
 
 from typing import Final
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.pages.forms import form_text
@@ -27,13 +30,39 @@ from siapkerja_adapters.web.security import new_session
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.limits import Client
 
-__all__ = ["DEVICE_COOKIE", "DEVICE_COOKIE_MAX_AGE", "LoginPages", "client_of"]
+__all__ = ["DEVICE_COOKIE", "DEVICE_COOKIE_MAX_AGE", "LoginPages", "client_of", "safe_next"]
 
 DEVICE_COOKIE: Final = "siapkerja_device"
 """The cookie holding the device token of the browser's last successful sign-in."""
 
 DEVICE_COOKIE_MAX_AGE: Final = 400 * 24 * 3600
 """400 days: the longest lifetime browsers keep a cookie for (RFC 6265bis)."""
+_MAX_NEXT: Final = 4000
+
+
+def safe_next(site: Site, request: Request, value: object) -> str | None:
+    """``value`` when it is a path under this application (no scheme, no host), else None.
+
+    Where the sign-in page may send the visitor afterwards: never another site
+    (``//evil.example``, ``/\\evil.example``, ``https://…``), never outside the
+    application's own base path, no control characters.
+    """
+    if not isinstance(value, str) or not value or len(value) > _MAX_NEXT:
+        return None
+    if any(ord(c) < 0x21 or ord(c) == 0x7F or c == "\\" for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+        return None
+    root = site.url(request, "login")  # the application's root: "<mount><base path>/"
+    if not value.startswith(root) and value != root.rstrip("/"):
+        return None
+    if "/../" in parts.path + "/" or "/./" in parts.path + "/":
+        return None
+    return value
 
 
 def client_of(request: Request, device: str | None) -> Client:
@@ -58,9 +87,10 @@ class LoginPages:
 
     async def login(self, request: Request) -> Response:
         site = self.site
+        after = safe_next(site, request, request.query_params.get("next"))
         if await site.current_account(request) is not None:
-            return site.redirect(request, "profile")
-        return site.render(request, "login.html")
+            return RedirectResponse(after, 303) if after else site.redirect(request, "profile")
+        return site.render(request, "login.html", {"next_url": after or ""})
 
     async def login_submit(self, request: Request) -> Response:
         site = self.site
@@ -68,16 +98,23 @@ class LoginPages:
         identifier = form_text(form, "identifier")
         password = form.get("password")
         client = client_of(request, request.cookies.get(DEVICE_COOKIE))
+        after = safe_next(site, request, form.get("next"))
         try:
             account = await site.call(
                 site.svc.login, identifier, password if isinstance(password, str) else "", client
             )
         except SiapkerjaError as error:
             return site.form_error(
-                request, "login.html", error, {"values": {"identifier": identifier}}
+                request,
+                "login.html",
+                error,
+                {"values": {"identifier": identifier}, "next_url": after or ""},
             )
         site.sign_in(request, account)
-        response = site.redirect(request, "profile")
+        if after:
+            response: Response = RedirectResponse(after, 303)
+        else:
+            response = site.redirect(request, "profile")
         device = account.session.device_token if account.session is not None else None
         if device:
             response.set_cookie(

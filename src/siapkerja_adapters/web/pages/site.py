@@ -40,9 +40,11 @@ from siapkerja_core.views import Account
 
 __all__ = [
     "AUTH_KEY",
+    "AUTH_TIME_KEY",
     "FLASH_KEY",
     "REGISTRATION_KEY",
     "RESET_KEY",
+    "SSO_KEY",
     "Endpoint",
     "Site",
     "get_route",
@@ -61,6 +63,11 @@ REGISTRATION_KEY: Final = "reg"
 """The id of the registration under way."""
 RESET_KEY: Final = "reset"
 """The id of the password reset under way."""
+AUTH_TIME_KEY: Final = "auth_at"
+"""When the holder last signed in (Unix seconds, the service's clock): OpenID
+Connect's ``auth_time`` and ``max_age``."""
+SSO_KEY: Final = "sso"
+"""Authorization requests of single sign-on waiting for the holder (they survive a sign-in)."""
 FLASH_KEY: Final = "flash"
 """Messages kept for the next page."""
 _FLASHES_KEPT: Final = 4
@@ -246,13 +253,16 @@ class Site:
             new_session(request.session)
             return None
 
-    @staticmethod
-    def sign_in(request: Request, account: Account) -> None:
-        """A new session (a new CSRF token) holding ``account``'s core session."""
+    def sign_in(self, request: Request, account: Account) -> None:
+        """A new session (a new CSRF token) holding ``account``'s core session.
+
+        A single sign-on request under way stays (it brought the holder here), and the
+        time of the sign-in is kept (``auth_time``)."""
         if account.session is None:  # the facade always opens one on login and confirm
             raise RuntimeError("the account came back without a session")
-        new_session(request.session)
+        new_session(request.session, keep=("lang", SSO_KEY))
         request.session[AUTH_KEY] = account.session.token
+        request.session[AUTH_TIME_KEY] = int(self.svc.now().timestamp())
 
     def to_login(self, request: Request) -> Response:
         self.flash_key(request, "error", "errors.sign_in")
