@@ -43,7 +43,7 @@ from siapkerja_core.profile import Section
 from siapkerja_core.service import Siapkerja
 from support import people
 from support.live_server import live_server
-from support.sso import PASSWORD, Hub, holder, pkce_pair, register_hub
+from support.sso_rp import PASSWORD, Hub, holder, pkce_pair, register_hub
 
 pytest.importorskip("authlib")
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sso" / "fastapi_rp.py"

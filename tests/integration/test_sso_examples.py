@@ -35,7 +35,7 @@ import pytest
 from siapkerja_core.service import Siapkerja
 from support import people
 from support.live_server import LiveServer, live_server, serve_memory_site
-from support.sso import Hub, ProviderWalk, holder, register_hub
+from support.sso_rp import Hub, ProviderWalk, holder, register_hub
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sso"
 LOCAL_PASSWORD = "password lokal yang lama"

@@ -40,7 +40,7 @@ from joserfc.jws import JWSRegistry
 
 from siapkerja_core.service import Siapkerja
 from support.live_server import serve_memory_site
-from support.sso import Hub, ProviderWalk, holder, pkce_pair, register_hub
+from support.sso_rp import Hub, ProviderWalk, holder, pkce_pair, register_hub
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sso.md"
 SHOWN_ISSUER = "https://siapkerja.example"

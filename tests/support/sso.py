@@ -1,284 +1,322 @@
-"""Single sign-on in tests: a holder, hubs' clients, PKCE, the provider's forms walked by httpx.
+"""Driving "Masuk dengan SIAPkerja" over HTTP as a relying party and a browser do.
 
-:func:`holder` registers Galih through the journey (with a password, so he
-can sign in at the provider) and completes his profile. :func:`register_hub`
-registers a client (and its hub) as ``svc.sso.add_client`` does for an
-administrator. :class:`ProviderWalk` drives the provider's own pages the way
-a browser would, without one: it follows redirects, signs in on the sign-in
-form, answers the consent form (unticking what it is told to) and the SMS
-step-up form, and stops at the first redirect to the relying party's
-redirect URI, which it returns. :func:`parse_forms` is the small HTML form
-reader it uses.
+A :class:`Provider` is a started server (memory storage, development mode)
+with its service; :func:`holder` makes a card holder through the facade;
+:class:`RelyingParty` is a registered client that builds authorization
+requests (PKCE S256, ``state``, ``nonce``), exchanges codes and checks ID
+tokens with the provider's JWKS (joserfc, an implementation of its own);
+:class:`Browser` is the holder's browser (cookies kept, redirects followed
+only within the provider) that signs in, types the SMS code and answers the
+consent screen.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import html
+import re
 import secrets
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from html import unescape
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+from joserfc import jwt
+from joserfc.errors import SecurityWarning
+from joserfc.jwk import KeySet
 
 from siapkerja_core.service import Siapkerja
-from support import people
+from siapkerja_core.sso import SsoClient
+from siapkerja_core.views import Account
+from support.live_server import LiveServer, live_server, memory_service
+from support.people import FAUZI, GALIH, RIZKI, png
 from support.sms import sms_code
 
-PHONE = "0812-9999-9999"
-PASSWORD = "kopi tubruk di pal merah"
+from siapkerja_adapters.web import create_app
+
+PASSWORD = "Kuda-Lari-Kencang-7"
+PEOPLE = (GALIH, FAUZI, RIZKI)
 
 
-def holder(svc: Siapkerja, *, card: bool = True) -> str:
-    """Galih, registered with a password and a complete profile; his account id."""
-    reg = svc.register(nik=people.NIK, full_name=people.NAME, mother_name=people.MOTHER)
-    reg = svc.submit_contact(reg.id, email=people.EMAIL, phone=PHONE, password=PASSWORD)
-    account = svc.confirm_otp(reg.id, code=sms_code(svc))
-    profile = people.complete_profile()
-    profile["work"] = [
-        {"title": "Pengembang PHP", "company": "PT Kopi Nusantara", "start": "2018-01"}
-    ]
-    svc.update_profile(account.id, **profile)
+@dataclass
+class Provider:
+    """A started provider: its URL (= the issuer) and its service."""
+
+    server: LiveServer
+    svc: Siapkerja
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=20)
+
+
+@contextmanager
+def provider(make_svc: Any = None, **app_options: Any) -> Iterator[Provider]:
+    """A provider over the memory profile (or ``make_svc(base_url)``), dev mode."""
+    services: list[Siapkerja] = []
+
+    def make_app(base_url: str) -> Any:
+        services.append((make_svc or memory_service)(base_url))
+        return create_app(services[0], dev=True, **app_options)
+
+    with live_server(make_app) as server:
+        yield Provider(server, services[0])
+
+
+def holder(svc: Siapkerja, n: int = 0, *, card: bool = True) -> Account:
+    """Person ``n`` of :data:`PEOPLE`: registered, confirmed, a complete profile, a card."""
+    person = PEOPLE[n]
+    phone = f"0812{n + 50:08d}"
+    registration = svc.register(person.nik, person.full_name, person.mother_name)
+    svc.submit_contact(
+        registration.id, email=f"sso{n}@example.com", phone=phone, password=PASSWORD
+    )
+    account = svc.confirm_otp(registration.id, sms_code(svc, phone))
+    street = {"village_code": "3173071001", "street": "Jl. Palmerah Barat No. 17"}
+    svc.update_profile(
+        account.id,
+        biodata={
+            "birth_place": person.birth_place,
+            "birth_date": person.birth_date.isoformat(),
+            "marital_status": "belum_menikah",
+            "religion": "islam",
+            "headline": "IT Professional",
+        },
+        ktp_address=street,
+        domicile_address=street,
+        skills=["PHP", "Laravel"],
+        education=[{"institution": "BINUS University", "level": "S1", "start_year": 2012}],
+        photo={"content": png()},
+    )
     if card:
         svc.issue_card(account.id)
-    return account.id
+    return account
 
 
-@dataclass(frozen=True)
-class Hub:
-    """A registered client, as the hub configures its relying party."""
-
-    client_id: str
-    client_secret: str
-    verifier_id: str
-    name: str
-    purpose: str
-    redirect_uri: str
-
-
-def register_hub(
-    svc: Siapkerja,
-    *,
-    name: str,
-    scopes: Iterable[str],
-    purpose: str,
-    redirect_uri: str,
-    fields: Iterable[str] | None = None,
-    essential: Iterable[str] = (),
-    post_logout_redirect_uris: Iterable[str] = (),
-    **options: Any,
-) -> Hub:
-    client, secret = svc.sso.add_client(
-        name=name,
-        scopes=list(scopes),
-        purpose=purpose,
-        redirect_uris=[redirect_uri],
-        fields=None if fields is None else list(fields),
-        essential=list(essential),
-        post_logout_redirect_uris=list(post_logout_redirect_uris),
-        **options,
-    )
-    return Hub(
-        client_id=client.id,
-        client_secret=secret or "",
-        verifier_id=client.verifier_id,
-        name=client.name,
-        purpose=client.purpose,
-        redirect_uri=redirect_uri,
-    )
-
-
-def pkce_pair() -> tuple[str, str]:
-    """(code_verifier, its S256 code_challenge), as RFC 7636 §4.1-4.2 make them."""
+def pkce() -> tuple[str, str]:
+    """(code_verifier, its S256 code_challenge)."""
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return verifier, base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-# --------------------------------------------------------------------------
-# HTML forms
-# --------------------------------------------------------------------------
+def query_of(location: str) -> dict[str, str]:
+    """A redirect's query parameters (each once)."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
 @dataclass
-class Form:
-    action: str
-    method: str
-    inputs: list[dict[str, str]] = field(default_factory=list)
-    buttons: list[dict[str, str]] = field(default_factory=list)
-    text: str = ""
+class Request:
+    """One authorization request as the relying party remembers it."""
 
-    def names(self) -> set[str]:
-        return {i["name"] for i in self.inputs if i.get("name")}
+    params: dict[str, str]
+    verifier: str
 
-    def checkboxes(self) -> list[dict[str, str]]:
-        return [i for i in self.inputs if i.get("type") == "checkbox"]
+    @property
+    def state(self) -> str:
+        return self.params["state"]
 
-    def values(self, untick: Iterable[str] = ()) -> list[tuple[str, str]]:
-        """What a browser submits: hidden and text inputs, ticked boxes (less ``untick``)."""
-        dropped = set(untick)
-        sent: list[tuple[str, str]] = []
-        for item in self.inputs:
-            name, kind = item.get("name"), item.get("type", "text")
-            if not name or "disabled" in item:
-                continue
-            if kind in ("checkbox", "radio"):
-                if "checked" in item and item.get("value", "on") not in dropped:
-                    sent.append((name, item.get("value", "on")))
-            elif kind not in ("submit", "button", "image", "reset"):
-                sent.append((name, item.get("value", "")))
-        return sent
+    @property
+    def nonce(self) -> str:
+        return self.params["nonce"]
 
 
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[Form] = []
-        self._form: Form | None = None
-        self._button: dict[str, str] | None = None
+@dataclass
+class RelyingParty:
+    """A registered client: builds requests, redeems codes, checks ID tokens."""
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: (v if v is not None else "") for k, v in attrs}
-        if tag == "form":
-            self._form = Form(values.get("action", ""), values.get("method", "get").lower())
-            self.forms.append(self._form)
-        elif self._form is not None and tag in ("input", "select", "textarea"):
-            values.setdefault("type", "text" if tag != "select" else "select")
-            if values["type"] == "submit":
-                self._form.buttons.append(values)
-            else:
-                self._form.inputs.append(values)
-        elif self._form is not None and tag == "button":
-            values.setdefault("type", "submit")
-            values["text"] = ""
-            self._button = values
-            if values["type"] == "submit":
-                self._form.buttons.append(values)
+    provider: Provider
+    client: SsoClient
+    secret: str | None
+    redirect_uri: str
+    private_key: Any = None  # a joserfc key for private_key_jwt
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._form = None
-        elif tag == "button":
-            self._button = None
+    @property
+    def client_id(self) -> str:
+        return self.client.id
 
-    def handle_data(self, data: str) -> None:
-        if self._button is not None:
-            self._button["text"] += data
-        if self._form is not None:
-            self._form.text += data
+    def request(self, scope: str = "openid profile", **extra: str | None) -> Request:
+        verifier, challenge = pkce()
+        params: dict[str, str | None] = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": scope,
+            "state": secrets.token_urlsafe(16),
+            "nonce": secrets.token_urlsafe(16),
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        params.update(extra)
+        return Request({k: v for k, v in params.items() if v is not None}, verifier)
 
+    def auth(self, data: dict[str, str], endpoint: str = "/oauth2/token") -> dict[str, Any]:
+        """httpx keyword arguments authenticating this client as registered."""
+        method = self.client.auth_method.value
+        if method == "client_secret_basic":
+            assert self.secret is not None
+            return {"data": data, "auth": (self.client_id, self.secret)}
+        if method == "client_secret_post":
+            return {"data": {**data, "client_id": self.client_id, "client_secret": self.secret}}
+        return {"data": {**data, **self.assertion()}}
 
-def parse_forms(page: str) -> list[Form]:
-    parser = _FormParser()
-    parser.feed(page)
-    return parser.forms
+    def assertion(self, jti: str | None = None, aud: str | None = None) -> dict[str, str]:
+        """A ``private_key_jwt`` client assertion (RFC 7523)."""
+        import time
 
+        now = int(time.time())
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": aud or self.provider.url,
+            "jti": jti or secrets.token_urlsafe(16),
+            "iat": now,
+            "exp": now + 60,
+        }
+        alg = "ES256" if self.private_key.key_type == "EC" else "EdDSA"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SecurityWarning)
+            token = jwt.encode(
+                {"alg": alg, "kid": self.private_key.kid}, claims, self.private_key, [alg]
+            )
+        return {
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": token,
+        }
 
-# --------------------------------------------------------------------------
-# The provider's pages, walked without a browser
-# --------------------------------------------------------------------------
+    def token(self, http: httpx.Client, code: str, verifier: str | None, **extra: str) -> httpx.Response:
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri}
+        if verifier is not None:
+            data["code_verifier"] = verifier
+        data.update(extra)
+        return http.post("/oauth2/token", **self.auth(data))
 
-_DECLINE = ("tolak", "batal", "cancel", "deny", "decline")
+    def refresh(self, http: httpx.Client, refresh_token: str) -> httpx.Response:
+        data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        return http.post("/oauth2/token", **self.auth(data))
 
-
-class ProviderWalk:
-    """A browser-less holder at the provider: sign in, consent, step-up.
-
-    ``client`` keeps the provider's cookies across the walk (one ``httpx.Client``
-    per browser). ``untick`` names the voluntary fields (checkbox values) the
-    holder unticks on the consent screen.
-    """
-
-    def __init__(
-        self,
-        svc: Siapkerja,
-        client: httpx.Client,
-        *,
-        identifier: str = people.EMAIL,
-        password: str = PASSWORD,
-    ) -> None:
-        self.svc, self.client = svc, client
-        self.identifier, self.password = identifier, password
-        self.pages: list[str] = []  # the provider pages seen, for a failing test's message
-        self.consent_pages: list[str] = []
-        self.last_status: int | None = None  # of the redirect that reached ``stop_at``
-
-    def run(
-        self, url: str, *, stop_at: str, untick: Iterable[str] = (), max_steps: int = 20
-    ) -> str:
-        """From ``url`` until a redirect to ``stop_at`` (a prefix); that redirect's URL."""
-        method, data = "GET", None
-        dropped = tuple(untick)
-        for _ in range(max_steps):
-            if url.startswith(stop_at):
-                return url
-            response = self.client.request(method, url, data=data, follow_redirects=False)
-            method, data = "GET", None
-            if response.is_redirect:
-                url = urljoin(str(response.url), response.headers["location"])
-                self.last_status = response.status_code
-                continue
-            page = response.text
-            self.pages.append(f"{response.status_code} {response.url}")
-            form = self._form_of(page)
-            if form is None:
-                raise AssertionError(
-                    f"stuck at {response.status_code} {response.url}: {_text(page)[:600]}"
-                )
-            fields = form.values()
-            names = form.names()
-            if "password" in names:
-                fields = [
-                    (k, self.identifier if k == "identifier" else v)
-                    for k, v in fields
-                    if k != "password"
-                ] + [("password", self.password)]
-            elif form.checkboxes() or _looks_like_consent(form):
-                self.consent_pages.append(page)
-                fields = form.values(dropped)
-            elif names & {"code", "otp"} or any(
-                n.startswith("d") and n[1:].isdigit() for n in names
-            ):
-                code = sms_code(self.svc)
-                fields = [(k, v) for k, v in fields if k not in ("code", "otp")] + [("code", code)]
-            button = _approve_button(form)
-            if button is not None and button.get("name"):
-                fields.append((button["name"], button.get("value", "")))
-            url = urljoin(str(response.url), html.unescape(form.action) or str(response.url))
-            method = form.method.upper()
-            data = fields
-            if method == "GET":
-                url = str(httpx.URL(url, params=fields))
-                data = None
-        raise AssertionError(f"no redirect to {stop_at} after {max_steps} steps: {self.pages}")
-
-    @staticmethod
-    def _form_of(page: str) -> Form | None:
-        forms = [f for f in parse_forms(page) if f.method == "post"]
-        # The page's main form: not the header's sign-out or language switch.
-        useful = [
-            f for f in forms if not any(w in f.action for w in ("/keluar", "/bahasa", "lang"))
-        ]
-        return useful[0] if useful else None
+    def id_token(self, http: httpx.Client, token: str) -> dict[str, Any]:
+        """The claims of ``token``, its signature checked with the published JWKS."""
+        jwks = http.get("/oauth2/jwks").json()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SecurityWarning)
+            decoded = jwt.decode(token, KeySet.import_key_set(jwks), algorithms=["EdDSA"])
+        assert decoded.header["alg"] == "EdDSA"
+        assert decoded.header["kid"] in {k["kid"] for k in jwks["keys"]}
+        return dict(decoded.claims)
 
 
-def _looks_like_consent(form: Form) -> bool:
-    return any(b.get("name") in ("decision", "action", "consent") for b in form.buttons)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_RID = re.compile(r'name="id" value="([^"]+)"')
 
 
-def _approve_button(form: Form) -> dict[str, str] | None:
-    for button in form.buttons:
-        label = (button.get("text") or button.get("value") or "").strip().lower()
-        if not any(word in label for word in _DECLINE):
-            return button
-    return form.buttons[0] if form.buttons else None
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "no CSRF token on the page"
+    return unescape(found[1])
 
 
-def _text(page: str) -> str:
-    import re
+@dataclass
+class Browser:
+    """The holder's browser at the provider: cookies kept, the provider's redirects followed."""
 
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    provider: Provider
+    http: httpx.Client = field(init=False)
+    pages: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(base_url=self.provider.url, timeout=20, follow_redirects=False)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def follow(self, response: httpx.Response) -> httpx.Response:
+        """Follow redirects while they stay at the provider; the last answer."""
+        for _ in range(10):
+            if response.status_code not in (302, 303):
+                return response
+            location = response.headers["location"]
+            if location.startswith("http") and not location.startswith(self.provider.url):
+                return response  # back to the relying party
+            response = self.http.get(location)
+        raise AssertionError("too many redirects")
+
+    def sign_in(self, identifier: str, password: str = PASSWORD) -> httpx.Response:
+        """Sign in at the home page (straight, not on the way of a request)."""
+        page = self.http.get("/")
+        reply = self.http.post(
+            "/",
+            data={"identifier": identifier, "password": password, "csrf_token": csrf_of(page.text)},
+        )
+        assert reply.status_code == 303, reply.text
+        return reply
+
+    def authorize(self, request: Request | Mapping[str, str], method: str = "GET") -> httpx.Response:
+        params = request.params if isinstance(request, Request) else dict(request)
+        if method == "POST":
+            return self.follow(self.http.post("/oauth2/authorize", data=params))
+        return self.follow(self.http.get("/oauth2/authorize?" + urlencode(params)))
+
+    def login_form(self, page: httpx.Response, identifier: str, password: str = PASSWORD) -> httpx.Response:
+        """Fill the sign-in page the provider sent us to."""
+        assert 'name="identifier"' in page.text, page.text[:500]
+        found = re.search(r'name="next" value="([^"]+)"', page.text)
+        assert found, "the sign-in page lost the way back"
+        data = {
+            "identifier": identifier,
+            "password": password,
+            "csrf_token": csrf_of(page.text),
+            "next": unescape(found[1]),
+        }
+        return self.follow(self.http.post("/", data=data))
+
+    def consent(
+        self, page: httpx.Response, decision: str = "allow", fields: list[str] | None = None
+    ) -> httpx.Response:
+        """Answer the consent screen (``fields``: the voluntary ones kept; None: as ticked)."""
+        assert "sso_consent" in page.text or "/oauth2/authorize/izin" in page.text, page.text[:500]
+        found = _RID.search(page.text)
+        assert found
+        if fields is None:
+            fields = re.findall(r'name="field" value="([^"]+)" checked', page.text)
+        data: dict[str, str | list[str]] = {
+            "csrf_token": csrf_of(page.text),
+            "id": found[1],
+            "decision": decision,
+            "field": fields,
+        }
+        return self.follow(self.http.post("/oauth2/authorize/izin", data=data))
+
+    def step_up(self, page: httpx.Response, code: str) -> httpx.Response:
+        assert "/oauth2/authorize/sms" in page.text, page.text[:500]
+        found = _RID.search(page.text)
+        assert found
+        data = {"csrf_token": csrf_of(page.text), "id": found[1], "code": code}
+        return self.follow(self.http.post("/oauth2/authorize/sms", data=data))
+
+
+def is_consent(page: httpx.Response) -> bool:
+    return page.status_code == 200 and "/oauth2/authorize/izin" in page.text
+
+
+def is_login(page: httpx.Response) -> bool:
+    return page.status_code == 200 and 'name="identifier"' in page.text
+
+
+def is_step_up(page: httpx.Response) -> bool:
+    return page.status_code == 200 and "/oauth2/authorize/sms" in page.text
+
+
+def callback(response: httpx.Response, rp: RelyingParty) -> dict[str, str]:
+    """The relying party's callback parameters from the provider's final redirect."""
+    assert response.status_code in (302, 303), (response.status_code, response.text[:800])
+    location = response.headers["location"]
+    assert location.startswith(rp.redirect_uri), location
+    return query_of(location)

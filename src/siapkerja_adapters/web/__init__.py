@@ -62,7 +62,6 @@ from siapkerja_adapters.web.problems import (  # noqa: E402
     negotiate_language,
     problem_response,
 )
-from siapkerja_adapters.web.sso import SsoProvider  # noqa: E402
 from siapkerja_adapters.web.security import (  # noqa: E402
     MAX_BODY_BYTES,
     BodyLimitMiddleware,
@@ -72,6 +71,7 @@ from siapkerja_adapters.web.security import (  # noqa: E402
     TrustedHostMiddleware,
     parse_trusted_hosts,
 )
+from siapkerja_adapters.web.sso import SsoProvider  # noqa: E402
 from siapkerja_adapters.web.threads import MAX_SCAN_THREADS, WorkerThreads  # noqa: E402
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402

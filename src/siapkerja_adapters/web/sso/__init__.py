@@ -27,7 +27,7 @@ from typing import Any, Final, TypeVar
 
 from authlib.oauth2.rfc6749 import OAuth2Error
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from siapkerja_adapters.web.pages.site import Site
@@ -129,11 +129,15 @@ class SsoProvider:
     async def jwks(self, request: Request) -> Response:
         keys = await self.site.call(self.site.svc.sso.jwks)
         # Not cached: a retired key must stop verifying at once.
-        return _json(dict(keys), headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
+        return _json(
+            dict(keys), headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
+        )
 
     # --- the back channel -----------------------------------------------------------------
 
-    async def _oauth(self, request: Request, path: str, handler: Callable[..., Any], *args: Any) -> Response:
+    async def _oauth(
+        self, request: Request, path: str, handler: Callable[..., Any], *args: Any
+    ) -> Response:
         try:
             read = await read_request(request, uri=self.issuer(request) + path)
         except OAuth2Error as error:
@@ -176,7 +180,7 @@ class SsoProvider:
             except OAuth2Error:
                 return self._bearer_failure(challenge, "invalid_request", 400)
             sent = [v for k, v in read.form if k == "access_token"]
-            if sent and token is not None or len(sent) > 1:
+            if (sent and token is not None) or len(sent) > 1:
                 return self._bearer_failure(challenge, "invalid_request", 400)
             if sent:
                 token = sent[0]
@@ -212,8 +216,9 @@ class SsoProvider:
         return _json(
             {"error": code, "error_description": safe},
             status,
-            {**_NO_STORE, "WWW-Authenticate": f'{challenge}, error="{code}", error_description="{safe}"'},
+            {
+                **_NO_STORE,
+                "WWW-Authenticate": f'{challenge}, error="{code}", error_description="{safe}"',
+            },
         )
 
-
-__all__ += ["JSONResponse"]

@@ -84,7 +84,9 @@ class ReadRequest:
     ) -> None:
         self.method = method
         self.uri = uri
-        self.headers = Headers(headers=dict(headers)) if not isinstance(headers, Headers) else headers
+        self.headers = (
+            Headers(headers=dict(headers)) if not isinstance(headers, Headers) else headers
+        )
         self.query = tuple(query)
         self.form = tuple(form)
 
@@ -148,10 +150,11 @@ async def read_request(request: Request, *, uri: str | None = None) -> ReadReque
 
 
 class _Payload(OAuth2Payload):
-    """A request's parameters: the form's on a POST, else the query's (first value wins)."""
+    """A request's parameters: the form's when it has a form, else the query's (the first
+    of a repeated one wins; Authlib refuses repetitions where RFC 6749 §3.1 does)."""
 
     def __init__(self, read: ReadRequest) -> None:
-        pairs = read.form if read.method == "POST" and read.form else read.query
+        pairs = read.form or read.query
         self._data: dict[str, str] = {}
         self._datalist: defaultdict[str, list[str]] = defaultdict(list)
         for name, value in pairs:

@@ -37,8 +37,11 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
-from authlib.oidc.core.errors import ConsentRequiredError, InteractionRequiredError
-from authlib.oidc.core.errors import LoginRequiredError
+from authlib.oidc.core.errors import (
+    ConsentRequiredError,
+    InteractionRequiredError,
+    LoginRequiredError,
+)
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -131,10 +134,14 @@ class SsoPages:
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/oauth2/authorize", self.authorize, methods=["GET", "POST"], name="sso_authorize"),
+            Route(
+                "/oauth2/authorize", self.authorize, methods=["GET", "POST"], name="sso_authorize"
+            ),
             get_route("/oauth2/authorize/lanjut", self.resume, "sso_resume"),
             post_route("/oauth2/authorize/sms", self.step_up_submit, "sso_step_up"),
-            post_route("/oauth2/authorize/sms/kirim-ulang", self.step_up_resend, "sso_step_up_resend"),
+            post_route(
+                "/oauth2/authorize/sms/kirim-ulang", self.step_up_resend, "sso_step_up_resend"
+            ),
             post_route("/oauth2/authorize/izin", self.consent_submit, "sso_consent"),
             Route("/oauth2/logout", self.logout, methods=["GET", "POST"], name="sso_logout"),
             post_route("/oauth2/logout/konfirmasi", self.logout_submit, "sso_logout_submit"),
@@ -194,9 +201,7 @@ class SsoPages:
         """``GET|POST /oauth2/authorize``: validate, remember, and go on to the next screen."""
         provider = self.provider
         try:
-            read = await read_request(
-                request, uri=provider.issuer(request) + "/oauth2/authorize"
-            )
+            read = await read_request(request, uri=provider.issuer(request) + "/oauth2/authorize")
         except OAuth2Error as error:
             return self.error_page(request, error)
         params = dict(reversed(read.form if read.method == "POST" and read.form else read.query))
@@ -265,7 +270,9 @@ class SsoPages:
             )
         max_age = grant.request.payload.data.get("max_age")
         if max_age is not None and (not max_age.isdigit() or len(max_age) > 9):
-            raise InvalidRequestError("max_age must be a number of seconds.", redirect_uri=redirect, state=state)
+            raise InvalidRequestError(
+                "max_age must be a number of seconds.", redirect_uri=redirect, state=state
+            )
         return grant
 
     # --- the steps ------------------------------------------------------------------------
@@ -470,8 +477,15 @@ class SsoPages:
     # --- consent --------------------------------------------------------------------------
 
     def _consent_page(
-        self, request: Request, rid: str, grant: Any, plan: Any, account: Account,
-        *, error: str | None = None, status: int = 200,
+        self,
+        request: Request,
+        rid: str,
+        grant: Any,
+        plan: Any,
+        account: Account,
+        *,
+        error: str | None = None,
+        status: int = 200,
     ) -> Response:
         t = Translator(select_language(request))
         client = grant.request.client.model
@@ -518,15 +532,16 @@ class SsoPages:
         chosen = [v for v in form.getlist("field") if isinstance(v, str)]
         try:
             record = await site.call(
-                site.svc.sso.approve, grant.request.client.model, account.id, plan,
+                site.svc.sso.approve,
+                grant.request.client.model,
+                account.id,
+                plan,
                 [*chosen, *plan.essential],
             )
             granted = plan.granted([*chosen, *plan.essential])
         except SiapkerjaError as error:
             message = error.message(select_language(request))
-            return self._consent_page(
-                request, rid, grant, plan, account, error=message, status=400
-            )
+            return self._consent_page(request, rid, grant, plan, account, error=message, status=400)
         return await self._finish(request, rid, entry, account, record.id, granted)
 
     # --- RP-initiated logout --------------------------------------------------------------

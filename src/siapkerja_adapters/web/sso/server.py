@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import (
@@ -46,7 +46,6 @@ from authlib.oauth2.rfc6749 import (
     OAuth2Error,
     OAuth2Request,
     RefreshTokenGrant,
-    UnsupportedResponseTypeError,
 )
 from authlib.oauth2.rfc6749.hooks import hooked
 from authlib.oauth2.rfc6750 import InvalidTokenError
@@ -74,8 +73,8 @@ from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.sso import AuthMethod, SsoClient, SsoError, SsoToken, scope_string
 
 __all__ = [
-    "AUTH_METHODS",
     "ASSERTION_ALGORITHMS",
+    "AUTH_METHODS",
     "ID_TOKEN_TTL",
     "Holder",
     "RateLimitedError",
@@ -109,8 +108,7 @@ def _issuer() -> str:
 def _ascii(text: str) -> str:
     """A description RFC 6749 §5.2 allows: printable ASCII without ``"`` and ``\\``."""
     return "".join(
-        c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else "'" if c == '"' else "?"
-        for c in text
+        c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else "'" if c == '"' else "?" for c in text
     )[:300]
 
 
@@ -221,8 +219,9 @@ def verify_eddsa(token: object, jwks: Mapping[str, Any]) -> dict[str, Any]:
     kid = header.get("kid")
     keys = jwks.get("keys")
     candidates = [
-        k for k in (keys if isinstance(keys, list) else []) if isinstance(k, dict)
-        and (kid is None or k.get("kid") == kid)
+        k
+        for k in (keys if isinstance(keys, list) else [])
+        if isinstance(k, dict) and (kid is None or k.get("kid") == kid)
     ]
     for jwk in candidates:
         try:
@@ -427,7 +426,7 @@ class S256Challenge(CodeChallenge):  # type: ignore[misc]
     """PKCE (RFC 7636) required of every client, S256 only (``plain`` and none refused)."""
 
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list[str]] = ["S256"]
 
     def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
         data = grant.request.payload.data
@@ -492,7 +491,9 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
         try:
             return KeySet.import_key_set(dict(client.model.jwks or {"keys": []}))
         except (JoseError, ValueError, TypeError, KeyError):
-            raise InvalidClientError(description="The client's registered keys are unusable.") from None
+            raise InvalidClientError(
+                description="The client's registered keys are unusable."
+            ) from None
 
     def process_assertion_claims(self, assertion: str, resolve_key: Any) -> dict[str, Any]:
         try:
@@ -611,7 +612,8 @@ class SsoServer(StarletteAuthorizationServer):
         self.register_endpoint(Introspection)
         self.register_endpoint(EndSession)
         self.register_client_auth_method("private_key_jwt", PrivateKeyJwt(self))
-        self.register_extension(Issuer)
+        self.issuer_parameter = Issuer()
+        self.register_extension(self.issuer_parameter)  # calls it with the server: a hook
 
     @staticmethod
     def bind(issuer: str) -> None:
@@ -673,9 +675,7 @@ class SsoServer(StarletteAuthorizationServer):
         if error.state is None:
             error.state = request.payload.state
         response: OAuthResponse = self.handle_error_response(request, error)
-        for extension in self._extensions:
-            if isinstance(extension, IssuerParameter):
-                extension.add_issuer_parameter(self, response)
+        self.issuer_parameter.add_issuer_parameter(self, response)
         return response
 
     def authorize(self, read: ReadRequest, holder: Holder | None) -> OAuthResponse:
@@ -734,9 +734,4 @@ class SsoServer(StarletteAuthorizationServer):
             response = self.handle_error_response(request, oauth_error(error))
         return response  # type: ignore[no-any-return]
 
-    def unsupported_response_type(self, read: ReadRequest) -> bool:
-        """Whether the request names a response type other than ``code`` (for the pages)."""
-        return self.create_oauth2_request(read).payload.response_type != "code"
 
-
-__all__ += ["Client", "CodeGrant", "CodeRecord", "UnsupportedResponseTypeError"]
