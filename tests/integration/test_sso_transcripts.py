@@ -28,9 +28,10 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -40,7 +41,7 @@ from joserfc.jws import JWSRegistry
 
 from siapkerja_core.service import Siapkerja
 from support.live_server import serve_memory_site
-from support.sso_rp import Hub, ProviderWalk, holder, pkce_pair, register_hub
+from support.sso_rp import Hub, ProviderWalk, form_data, holder, pkce_pair, register_hub
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sso.md"
 SHOWN_ISSUER = "https://siapkerja.example"
@@ -85,8 +86,18 @@ class Recorder:
     def __init__(self, issuer: str) -> None:
         self.issuer = issuer
         self.http = httpx.Client(timeout=15)
+        self.clients = [self.http]
         self.exchanges: dict[str, Exchange] = {}
         self.variables: dict[str, str] = {}  # value -> shell variable shown instead
+
+    def keep(self, client: httpx.Client) -> httpx.Client:
+        """Close ``client`` with the recorder."""
+        self.clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
 
     def name(self, value: str, variable: str) -> str:
         self.variables[value] = variable
@@ -104,7 +115,12 @@ class Recorder:
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         response = self.http.request(
-            method, url, data=data, auth=basic, headers=headers, follow_redirects=False
+            method,
+            url,
+            data=None if data is None else form_data(data),
+            auth=basic,
+            headers=headers,
+            follow_redirects=False,
         )
         body: Any = None
         if response.headers.get("content-type", "").startswith("application/json"):
@@ -124,15 +140,23 @@ class Recorder:
         )
         return response
 
-    def browser(self, name: str, url: str, *, status: int | None = None) -> None:
-        """A step the holder's browser takes: shown as the URL (and the redirect, if any)."""
-        parts = urlsplit(url)
+    def browser(
+        self,
+        name: str,
+        url: str | None,
+        *,
+        status: int | None = None,
+        location: str | None = None,
+    ) -> None:
+        """A step of the holder's browser: the URL it opens, and the redirect it gets
+        (``url`` None: only the redirect, the answer to a form on the provider's page)."""
         self.exchanges[name] = Exchange(
             name=name,
             method="GET",
-            url=url.split("?")[0],
-            params=parse_qsl(parts.query, keep_blank_values=True),
+            url="" if url is None else url.split("?")[0],
+            params=[] if url is None else parse_qsl(urlsplit(url).query, keep_blank_values=True),
             status=status,
+            headers={} if location is None else {"location": location},
             browser=True,
         )
 
@@ -148,7 +172,8 @@ _LONG = 40
 
 
 def _short(value: str) -> str:
-    return value if len(value) <= _LONG else value[:16] + "…"
+    """A long token shortened (a scope or a sentence is kept whole)."""
+    return value if len(value) <= _LONG or " " in value else value[:16] + "…"
 
 
 def _shown_value(value: Any, recorder: Recorder, issuer: str) -> Any:
@@ -172,7 +197,7 @@ def _param(value: str, recorder: Recorder, issuer: str) -> str:
 
 def render(exchange: Exchange, recorder: Recorder) -> str:
     issuer = recorder.issuer
-    if exchange.browser and not exchange.url:  # a decoded document (the ID token)
+    if exchange.browser and exchange.method == "":  # a decoded document (the ID token)
         return (
             "```json\n"
             + json.dumps(
@@ -182,12 +207,23 @@ def render(exchange: Exchange, recorder: Recorder) -> str:
         )
     url = exchange.url.replace(issuer, SHOWN_ISSUER)
     if exchange.browser:
-        lines = [url]
-        for i, (k, v) in enumerate(exchange.params):
-            shown = _param(v, recorder, issuer)
-            lines.append(f"  {'?' if i == 0 else '&'}{k}={shown}")
+        lines = []
+        if exchange.url:
+            lines.append(f"GET {url}")
+            for i, (k, v) in enumerate(exchange.params):
+                shown = quote(_param(v, recorder, issuer), safe="$:/")
+                lines.append(f"  {'?' if i == 0 else '&'}{k}={shown}")
         if exchange.status is not None:
-            lines.append(f"HTTP/1.1 {exchange.status}")
+            if lines:
+                lines.append("")
+            lines.append(f"HTTP/1.1 {exchange.status} {HTTPStatus(exchange.status).phrase}")
+        if "location" in exchange.headers:
+            target = urlsplit(exchange.headers["location"])
+            base = target._replace(query="").geturl().replace(issuer, SHOWN_ISSUER)
+            lines.append(f"location: {base}")
+            for i, (k, v) in enumerate(parse_qsl(target.query)):
+                shown = quote(_param(v, recorder, issuer), safe="$:/")
+                lines.append(f"  {'?' if i == 0 else '&'}{k}={shown}")
         return "```text\n" + "\n".join(lines) + "\n```"
     lines = ["$ curl -si"]
     if exchange.auth == "basic":
@@ -242,10 +278,20 @@ def shape(block: str) -> dict[str, Any]:
         found["path"] = urlsplit(url).path
         found["params"] = sorted(re.findall(r'-d "?([a-z_]+)=', first))
         rest = lines[1:]
-    else:
-        found["path"] = urlsplit(first).path
-        found["params"] = sorted(re.findall(r"^  [?&]([a-z_]+)=", body, re.MULTILINE))
-        rest = [line for line in lines[1:] if not line.startswith("  ")]
+    else:  # a browser step: "GET url" and its parameters, then "HTTP/1.1", "location:"
+        request, _, answer = body.partition("HTTP/1.1 ")
+        if request.startswith("GET "):
+            found["path"] = urlsplit(request.split()[1]).path
+            found["params"] = sorted(re.findall(r"^  [?&]([a-z_]+)=", request, re.MULTILINE))
+        if answer:
+            found["status"] = int(answer.split()[0])
+            where = re.search(r"^location: (\S+)", answer, re.MULTILINE)
+            if where:
+                found["location"] = (
+                    urlsplit(where.group(1)).path,
+                    sorted(re.findall(r"^  [?&]([a-z_]+)=", answer, re.MULTILINE)),
+                )
+        return found
     status = next((line for line in rest if line.startswith("HTTP/1.1 ")), None)
     found["status"] = None if status is None else int(status.split()[1])
     location = next((line for line in rest if line.lower().startswith("location: ")), None)
@@ -308,7 +354,8 @@ def client_assertion(key: OKPKey, client_id: str, audience: str) -> str:
     return jwt.encode(header, claims, key, registry=EDDSA)
 
 
-def run_flow(url: str, svc: Siapkerja) -> Recorder:
+def run_flow(rec: Recorder, svc: Siapkerja) -> None:
+    url = rec.issuer
     holder(svc)
     hub = register_hub(
         svc,
@@ -319,7 +366,6 @@ def run_flow(url: str, svc: Siapkerja) -> Recorder:
         post_logout_redirect_uris=[f"{HUB_URL}/"],
         essential=["contact", "education"],
     )
-    rec = Recorder(url)
     rec.name(hub.client_id, "CLIENT_ID")
     rec.name(hub.client_secret, "CLIENT_SECRET")
 
@@ -328,7 +374,7 @@ def run_flow(url: str, svc: Siapkerja) -> Recorder:
     rec.issuer = issuer
     jwks = rec.http.get(meta["jwks_uri"]).json()
 
-    browser = httpx.Client(timeout=15)  # the holder's browser, its provider cookies
+    browser = rec.keep(httpx.Client(timeout=15))  # the holder's browser, its provider cookies
     walk = ProviderWalk(svc, browser)
 
     def authorize(extra: dict[str, str] | None = None, *, name: str | None = None) -> tuple:
@@ -353,7 +399,7 @@ def run_flow(url: str, svc: Siapkerja) -> Recorder:
             rec.name(nonce, "NONCE")
             rec.name(challenge, "CODE_CHALLENGE")
             rec.browser(name, start)
-            rec.browser("callback", back, status=walk.last_status)
+            rec.browser("callback", None, status=walk.last_status, location=back)
         query = dict(parse_qsl(urlsplit(back).query))
         assert query.get("state") == state, back
         return query["code"], verifier, nonce
@@ -426,11 +472,9 @@ def run_flow(url: str, svc: Siapkerja) -> Recorder:
         }
     )
     back = walk.run(logout, stop_at=f"{HUB_URL}/")
-    rec.browser("logout", logout, status=walk.last_status)
-    rec.browser("logout_back", back)
+    rec.browser("logout", logout, status=walk.last_status, location=back)
 
     run_par(rec, svc, meta, issuer)
-    return rec
 
 
 def run_par(rec: Recorder, svc: Siapkerja, meta: dict[str, Any], issuer: str) -> None:
@@ -480,7 +524,9 @@ def run_par(rec: Recorder, svc: Siapkerja, meta: dict[str, Any], issuer: str) ->
         {"client_id": hub.client_id, "request_uri": pushed["request_uri"]}
     )
     rec.browser("authorize_par", start)
-    back = ProviderWalk(svc, httpx.Client(timeout=15)).run(start, stop_at=hub.redirect_uri)
+    back = ProviderWalk(svc, rec.keep(httpx.Client(timeout=15))).run(
+        start, stop_at=hub.redirect_uri
+    )
     code = dict(parse_qsl(urlsplit(back).query))["code"]
     rec.name(code, "CODE")
     assertion = client_assertion(key, hub.client_id, issuer)
@@ -502,9 +548,14 @@ def run_par(rec: Recorder, svc: Siapkerja, meta: dict[str, Any], issuer: str) ->
 
 
 @pytest.fixture(scope="module")
-def recorded(provider: tuple[str, Siapkerja]) -> Recorder:
+def recorded(provider: tuple[str, Siapkerja]) -> Iterator[Recorder]:
     url, svc = provider
-    return run_flow(url, svc)
+    rec = Recorder(url)
+    try:
+        run_flow(rec, svc)
+        yield rec
+    finally:
+        rec.close()
 
 
 def test_the_flow_answers_as_the_standards_say(recorded: Recorder) -> None:

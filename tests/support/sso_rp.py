@@ -92,6 +92,14 @@ def register_hub(
     )
 
 
+def form_data(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """(name, value) pairs, repetitions kept, as httpx takes a form."""
+    data: dict[str, list[str]] = {}
+    for name, value in pairs:
+        data.setdefault(name, []).append(value)
+    return data
+
+
 def pkce_pair() -> tuple[str, str]:
     """(code_verifier, its S256 code_challenge), as RFC 7636 §4.1-4.2 make them."""
     verifier = secrets.token_urlsafe(48)
@@ -216,7 +224,9 @@ class ProviderWalk:
         for _ in range(max_steps):
             if url.startswith(stop_at):
                 return url
-            response = self.client.request(method, url, data=data, follow_redirects=False)
+            response = self.client.request(
+                method, url, data=None if data is None else form_data(data), follow_redirects=False
+            )
             method, data = "GET", None
             if response.is_redirect:
                 url = urljoin(str(response.url), response.headers["location"])
