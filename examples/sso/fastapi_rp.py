@@ -20,7 +20,7 @@ site or a regional bursa kerja would write it:
 Run it against a provider (the client registered with
 ``siapkerja clients add``, its redirect URI exactly ``RP_REDIRECT_URI``)::
 
-    pip install 'siapkerja[web]' authlib httpx itsdangerous
+    pip install fastapi uvicorn authlib httpx2 itsdangerous
     export SIAPKERJA_ISSUER=https://siapkerja.example
     export RP_CLIENT_ID=... RP_CLIENT_SECRET=...
     export RP_REDIRECT_URI=http://127.0.0.1:8001/auth/callback
@@ -45,11 +45,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
+
+try:  # Authlib (1.7 and later) makes its HTTP calls with httpx2 when it is installed
+    import httpx2 as http
+except ImportError:  # pragma: no cover - then with httpx
+    import httpx as http  # type: ignore[no-redef]
 
 __all__ = ["Accounts", "LocalAccount", "StateCache", "app_from_env", "create_rp_app"]
 
@@ -306,7 +310,7 @@ def create_rp_app(
             token = await siapkerja.authorize_access_token(request)
         except OAuthError as error:
             return page(hub, _refusal(error.error, error.description), status=400)
-        except httpx.HTTPStatusError as error:
+        except http.HTTPStatusError as error:
             return page(hub, _refusal("token_error", error.response.text), status=400)
         claims = token.get("userinfo")
         if not claims or not claims.get("nonce"):
@@ -316,7 +320,7 @@ def create_rp_app(
         iss, sub = claims["iss"], claims["sub"]
         try:
             info = dict(await siapkerja.userinfo(token=token))
-        except httpx.HTTPStatusError as error:
+        except http.HTTPStatusError as error:
             return page(hub, _refusal("userinfo_error", error.response.text), status=400)
         if info.get("sub") != sub:  # OIDC Core §5.3.2: must match the ID token
             return page(hub, _refusal("invalid_userinfo", "sub differs"), status=400)
@@ -390,7 +394,7 @@ def create_rp_app(
             return JSONResponse({"error": "not_signed_in"}, status_code=401)
         try:
             info = dict(await siapkerja.userinfo(token=session.token))
-        except httpx.HTTPStatusError as error:
+        except http.HTTPStatusError as error:
             return JSONResponse(
                 {
                     "error": "provider_refused",
@@ -425,7 +429,7 @@ def create_rp_app(
         token = session.token or {}
         metadata = await siapkerja.load_server_metadata()
         if token.get("refresh_token") and metadata.get("revocation_endpoint"):
-            async with httpx.AsyncClient(timeout=10) as client:  # RFC 7009
+            async with http.AsyncClient(timeout=10) as client:  # RFC 7009
                 await client.post(
                     metadata["revocation_endpoint"],
                     data={"token": token["refresh_token"], "token_type_hint": "refresh_token"},
