@@ -160,6 +160,31 @@ def consent_screen(page: Any, hub: Hub, essential: list[str], voluntary: list[st
     assert no_scroll, "the consent screen scrolls sideways"
 
 
+CONSOLE: dict[int, list[str]] = {}
+
+
+def open_page(context: Any) -> Any:
+    """A new tab whose console messages are kept (a CSP refusal is only told there)."""
+    page = context.new_page()
+    messages = CONSOLE.setdefault(id(page), [])
+    page.on("console", lambda message: messages.append(message.text))
+    return page
+
+
+def back_at(page: Any, url: str) -> None:
+    """Wait until the browser is back at the hub; say why not (a CSP refusal, say)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_url(url)
+    except PlaywrightTimeout:
+        refused = [m for m in CONSOLE.get(id(page), []) if "Content Security Policy" in m]
+        raise AssertionError(
+            f"not back at {url}, still at {page.url}"
+            + (f"; the browser refused the way back: {refused[-1]}" if refused else "")
+        ) from None
+
+
 def sign_in_at_provider(page: Any) -> None:
     page.get_by_label("NIK, Email, atau Nomor Handphone").fill(people.EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -176,7 +201,7 @@ def test_two_hubs_sign_in_with_siapkerja_in_a_real_browser(browser: Any, sso_sit
     # ---- Hub A on a phone -----------------------------------------------------
     phone = browser.new_context(viewport=PHONE_VIEW, locale="id-ID")
     phone.set_default_timeout(TIMEOUT_MS)
-    page = phone.new_page()
+    page = open_page(phone)
     callbacks: list[str] = []
     page.on(
         "request",
@@ -190,7 +215,7 @@ def test_two_hubs_sign_in_with_siapkerja_in_a_real_browser(browser: Any, sso_sit
     shot(page, "consent-360")
     page.get_by_label(Section.WORK.label("id"), exact=True).uncheck()
     page.get_by_role("button", name="Izinkan").click()
-    page.wait_for_url(f"{url_a}/")
+    back_at(page, f"{url_a}/")
     expect(page.get_by_role("heading", name=f"Halo, {people.NAME}")).to_be_visible()
     shot(page, "hub-a-360")
 
@@ -234,7 +259,7 @@ def test_two_hubs_sign_in_with_siapkerja_in_a_real_browser(browser: Any, sso_sit
     # ---- Hub B, and hub A again, on a wide screen --------------------------------
     wide = browser.new_context(viewport=WIDE_VIEW, locale="id-ID")
     wide.set_default_timeout(TIMEOUT_MS)
-    desk = wide.new_page()
+    desk = open_page(wide)
     desk.goto(f"{url_b}/")
     desk.get_by_role("link", name="Masuk dengan SIAPkerja").click()
     desk.wait_for_url(f"{world.url}/**")
@@ -243,7 +268,7 @@ def test_two_hubs_sign_in_with_siapkerja_in_a_real_browser(browser: Any, sso_sit
     shot(desk, "consent-1280")
     desk.get_by_label(Section.SKILLS.label("id"), exact=True).uncheck()
     desk.get_by_role("button", name="Izinkan").click()
-    desk.wait_for_url(f"{url_b}/")
+    back_at(desk, f"{url_b}/")
     id_b, info_b = claims_on(desk, "id-token"), claims_on(desk, "userinfo")
     assert id_b["aud"] == hub_b.client_id
     assert id_b["sub"] != sub_a  # pairwise: the hubs cannot correlate him
@@ -260,7 +285,7 @@ def test_two_hubs_sign_in_with_siapkerja_in_a_real_browser(browser: Any, sso_sit
     expect(desk.get_by_label(Section.WORK.label("id"), exact=True)).not_to_be_checked()
     expect(desk.get_by_label(Section.SKILLS.label("id"), exact=True)).to_be_checked()
     desk.get_by_role("button", name="Izinkan").click()
-    desk.wait_for_url(f"{url_a}/")
+    back_at(desk, f"{url_a}/")
     assert claims_on(desk, "id-token")["sub"] == sub_a  # stable for the hub
     assert "work" not in claims_on(desk, "userinfo")
     shot(desk, "hub-a-1280")
