@@ -453,3 +453,12 @@ def test_sign_ins_and_releases_are_events_without_personal_data(clock: Clock) ->
     for event in events:
         assert galih.email not in repr(event)
         assert galih.nik not in repr(event)
+
+
+def test_signing_out_of_a_hub_kills_a_code_in_flight(
+    svc: Siapkerja, galih: Account, karirhub: tuple[SsoClient, str]
+) -> None:
+    client, _ = karirhub
+    code, _ = sign_in(svc, client, galih, "openid email")
+    assert svc.sso.sign_out(galih.id, client=client) == 1
+    fails("sso.invalid_grant", lambda: svc.sso.redeem_code(client, code))

@@ -26,11 +26,11 @@ def sso_client_table() -> Table[tuple[SsoClient, str | None]]:
 
 
 def _holder(token: SsoToken) -> Hashable | None:
-    return token.account_id if token.kind in _HELD else None
+    return token.account_id
 
 
 def sso_token_table() -> Table[SsoToken]:
-    """Tokens by hash, indexed by grant and (access and refresh tokens) by holder."""
+    """Tokens by hash, indexed by grant and by holder (codes too: signing out kills them)."""
     return Table(grant=lambda t: t.grant_id, account=_holder)
 
 
@@ -98,7 +98,7 @@ class SsoTokens(View[SsoToken]):
 
     def for_account(self, account_id: str) -> builtins.list[SsoToken]:
         found = (self._get(key) for key in self._keys("account", account_id))
-        live = [t for t in found if t is not None and t.revoked_at is None]
+        live = [t for t in found if t is not None and t.kind in _HELD and t.revoked_at is None]
         return sorted(live, key=lambda t: (t.issued_at, t.token_hash), reverse=True)
 
     def purge(self, before: datetime) -> int:

@@ -10,9 +10,12 @@ the application that embeds the library; the Alembic version table is
 ``sk_alembic_version`` for the same reason.
 
 Personal data never sits in a column in the clear (see :mod:`.crypto`):
-``pii``, ``phone``, ``data`` and ``value`` columns hold AES-GCM ciphertexts,
+``pii``, ``phone``, ``data`` and ``value`` columns (and the outbox's
+``payload``, a pushed SSO request's ``params``) hold AES-GCM ciphertexts,
 ``*_index`` columns hold keyed HMACs (blind indexes) used for lookups and for
-the uniqueness of an active account's NIK, e-mail and phone.
+the uniqueness of an active account's NIK, e-mail and phone. Secrets and
+tokens given out (API keys, client secrets, SSO codes and tokens) are kept
+only as HMACs (``key_hash``, ``secret_hash``, ``token_hash``).
 
 Every lookup a repository makes has an index:
 
@@ -47,6 +50,10 @@ institution
 enrolments of a class  the primary key (class_id, account_id)
 enrolments of a holder ``ix_sk_class_enrolments_account_id``,
                        ``ix_sk_programme_enrolments_account_id``
+SSO tokens of a grant  ``ix_sk_sso_tokens_grant_id``
+SSO tokens of a holder ``ix_sk_sso_tokens_account_id_client_id``
+(of one client)
+expired SSO tokens     ``ix_sk_sso_tokens_expires_at``
 everything else        the primary key
 =====================  =================================================
 """
@@ -106,12 +113,14 @@ __all__ = [
     "registrations",
     "resets",
     "sessions",
+    "sso_clients",
+    "sso_tokens",
     "stations",
     "status_lists",
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0009_aki"
+SCHEMA_REVISION: Final = "0010_sso"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -623,3 +632,63 @@ aki_officers: Final = Table(
 """Which Disnaker (kabupaten/kota) each officer (a ``disnaker`` verifier) works for."""
 
 ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (aki_registrations, "id", "data"))  # type: ignore[misc]
+
+# --- single sign-on (siapkerja_core.sso, 0010_sso) ----------------------------------------------
+# No personal data in the clear: a client is an institution's registration; a token row holds
+# the HMAC of the token (never the token), ids, field names, OAuth values (nonce, PKCE
+# challenge, redirect URI, scope). A pushed request's parameters may carry a ``login_hint``
+# (an e-mail or phone) or an ``id_token_hint`` (a name): encrypted.
+
+sso_clients: Final = Table(
+    "sk_sso_clients",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("verifier_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("fields", Text, nullable=False, comment="JSON list"),
+    Column("essential", Text, nullable=False, comment="JSON list"),
+    Column("redirect_uris", Text, nullable=False, comment="JSON list, in order"),
+    Column("post_logout_redirect_uris", Text, nullable=False, comment="JSON list, in order"),
+    Column("auth_method", Text, nullable=False),
+    Column("jwks", Text, comment="JSON JWK Set: public keys only"),
+    Column("high_assurance", Boolean, nullable=False),
+    Column("step_up", Boolean, nullable=False),
+    Column("rate_limit", Integer, nullable=False, comment="calls per minute"),
+    Column("status", Text, nullable=False, comment="VerifierStatus"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("secret_rotated_at", UtcDateTime),
+    Column("secret_hash", Text, comment="HMAC of the client secret; NULL: private_key_jwt"),
+)
+"""Relying parties (:class:`~siapkerja_core.sso.SsoClient`) and the HMAC of each one's secret."""
+
+sso_tokens: Final = Table(
+    "sk_sso_tokens",
+    metadata,
+    Column("token_hash", Text, primary_key=True, comment="HMAC of the token, never the token"),
+    Column("kind", Text, nullable=False, comment="TokenKind"),
+    Column("client_id", Text, nullable=False),
+    Column("grant_id", Text, nullable=False),
+    Column("account_id", Text),
+    Column("consent_id", Text),
+    Column("fields", Text, nullable=False, comment="JSON list"),
+    Column("scope", Text, nullable=False),
+    Column("redirect_uri", Text),
+    Column("nonce", Text),
+    Column("code_challenge", Text),
+    Column("code_challenge_method", Text),
+    Column("auth_time", UtcDateTime),
+    Column("amr", Text, nullable=False, comment="JSON list, in order"),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Column("params", LargeBinary, comment="AES-GCM: a pushed request's parameters (JSON)"),
+    Index(None, "grant_id"),
+    Index(None, "account_id", "client_id"),
+    Index(None, "expires_at"),
+)
+"""Codes, access and refresh tokens, pushed requests, spent states and assertion ids
+(:class:`~siapkerja_core.sso.SsoToken`), by the HMAC of the token."""
+
+ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (sso_tokens, "token_hash", "params"))  # type: ignore[misc,assignment]

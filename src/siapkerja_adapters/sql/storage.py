@@ -398,7 +398,8 @@ class SqlStorage:
             value = table.c[column]
             after: str | None = None
             while True:
-                query = select(key, value).order_by(key).limit(batch_size)
+                query = select(key, value).where(value.is_not(None)).order_by(key)
+                query = query.limit(batch_size)
                 if after is not None:
                     query = query.where(key > after)
                 with self.transaction() as tx:
@@ -436,7 +437,8 @@ class SqlStorage:
         try:
             with self.engine.connect() as conn:
                 for table, key_column, column in ordered:
-                    query = select(table.c[key_column], table.c[column]).limit(1)
+                    value = table.c[column]
+                    query = select(table.c[key_column], value).where(value.is_not(None)).limit(1)
                     try:
                         row = conn.execute(query).first()
                     except SQLAlchemyError as error:

@@ -33,6 +33,7 @@ from siapkerja_adapters.sql.gates import GateRepository
 from siapkerja_adapters.sql.keyring import _Keyrings
 from siapkerja_adapters.sql.ledger import _AccessLog, _CheckIns, _Consents, _Verifiers
 from siapkerja_adapters.sql.outbox import _Outbox
+from siapkerja_adapters.sql.sso import SsoClients, SsoTokens
 from siapkerja_adapters.sql.status_list import _StatusLists
 from siapkerja_adapters.sql.training import SqlClasses, SqlProgrammes
 from siapkerja_core.ports import CardHolder
@@ -145,6 +146,14 @@ class SqlTransaction:
     @functools.cached_property
     def consent_requests(self) -> ConsentRequests:
         return ConsentRequests(self)
+
+    @functools.cached_property
+    def sso_clients(self) -> SsoClients:
+        return SsoClients(self)
+
+    @functools.cached_property
+    def sso_tokens(self) -> SsoTokens:
+        return SsoTokens(self)
 
     @functools.cached_property
     def status_list(self) -> _StatusLists:

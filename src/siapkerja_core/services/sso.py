@@ -487,8 +487,11 @@ class SingleSignOn:
             ``client_suspended`` (the client or its hub is suspended).
         """
         with self.ctx.storage.transaction() as tx:
-            client = self._get_client(tx, client_id)
-            hub = tx.verifiers.get(client.verifier_id)
+            return self._usable(tx, client_id)
+
+    def _usable(self, tx: Transaction, client_id: str) -> SsoClient:
+        client = self._get_client(tx, client_id)
+        hub = tx.verifiers.get(client.verifier_id)
         if client.status is VerifierStatus.RETIRED or hub is None:
             raise SsoError("unknown_client")
         if hub.status is VerifierStatus.RETIRED:
@@ -893,7 +896,6 @@ class SingleSignOn:
         with self.ctx.storage.transaction() as tx:
             card = tx.cards.get(account_id)
             account = tx.accounts.get(account_id)
-            profile = tx.profiles.get(account_id)
         stepped_up = AMR_OTP in grant.amr
         claims: dict[str, Any] = {
             "sub": self.subject(client, account_id),
@@ -906,10 +908,8 @@ class SingleSignOn:
             claims["nonce"] = grant.nonce
         if card is not None and card.active:
             claims["siapkerja_id"] = card.number
-        if profile is not None:
-            claims["name"] = profile.full_name
-        elif account is not None:
-            claims["name"] = self.profiles.initial_profile(account).full_name
+        if account is not None:  # the Dukcapil-verified name, as on the card
+            claims["name"] = account.full_name
         return claims
 
     def refresh(self, client: SsoClient, refresh_token: str) -> IssuedTokens:
@@ -954,14 +954,14 @@ class SingleSignOn:
             client no longer usable), ``consent_withdrawn`` (every token of the
             grant is revoked), ``rate_limited``.
         """
-        with self.ctx.storage.transaction() as tx:
+        with self.ctx.storage.transaction() as tx:  # the token and its client: one read
             token = self._live_token(tx, TokenKind.ACCESS, access_token)
-        if token is None:
-            raise SsoError("invalid_token")
-        try:
-            client = self.usable_client(token.client_id)
-        except SsoError:
-            raise SsoError("invalid_token") from None
+            if token is None:
+                raise SsoError("invalid_token")
+            try:
+                client = self._usable(tx, token.client_id)
+            except SsoError:
+                raise SsoError("invalid_token") from None
         self.hit_rate_limit(client)
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
