@@ -16,6 +16,7 @@ import base64
 import hashlib
 import re
 import secrets
+import uuid
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,14 +30,13 @@ from joserfc import jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet
 
+from siapkerja_adapters.web import create_app
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.sso import SsoClient
 from siapkerja_core.views import Account
 from support.live_server import LiveServer, live_server, memory_service
 from support.people import FAUZI, GALIH, RIZKI, png
 from support.sms import sms_code
-
-from siapkerja_adapters.web import create_app
 
 PASSWORD = "Kuda-Lari-Kencang-7"
 PEOPLE = (GALIH, FAUZI, RIZKI)
@@ -75,9 +75,7 @@ def holder(svc: Siapkerja, n: int = 0, *, card: bool = True) -> Account:
     person = PEOPLE[n]
     phone = f"0812{n + 50:08d}"
     registration = svc.register(person.nik, person.full_name, person.mother_name)
-    svc.submit_contact(
-        registration.id, email=f"sso{n}@example.com", phone=phone, password=PASSWORD
-    )
+    svc.submit_contact(registration.id, email=f"sso{n}@example.com", phone=phone, password=PASSWORD)
     account = svc.confirm_otp(registration.id, sms_code(svc, phone))
     street = {"village_code": "3173071001", "street": "Jl. Palmerah Barat No. 17"}
     svc.update_profile(
@@ -167,7 +165,9 @@ class RelyingParty:
             return {"data": {**data, "client_id": self.client_id, "client_secret": self.secret}}
         return {"data": {**data, **self.assertion()}}
 
-    def assertion(self, jti: str | None = None, aud: str | None = None) -> dict[str, str]:
+    def assertion(
+        self, jti: str | None = None, aud: str | None = None, lifetime: int = 60
+    ) -> dict[str, str]:
         """A ``private_key_jwt`` client assertion (RFC 7523)."""
         import time
 
@@ -178,7 +178,7 @@ class RelyingParty:
             "aud": aud or self.provider.url,
             "jti": jti or secrets.token_urlsafe(16),
             "iat": now,
-            "exp": now + 60,
+            "exp": now + lifetime,
         }
         alg = "ES256" if self.private_key.key_type == "EC" else "EdDSA"
         with warnings.catch_warnings():
@@ -191,7 +191,9 @@ class RelyingParty:
             "client_assertion": token,
         }
 
-    def token(self, http: httpx.Client, code: str, verifier: str | None, **extra: str) -> httpx.Response:
+    def token(
+        self, http: httpx.Client, code: str, verifier: str | None, **extra: str
+    ) -> httpx.Response:
         data = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri}
         if verifier is not None:
             data["code_verifier"] = verifier
@@ -258,13 +260,17 @@ class Browser:
         assert reply.status_code == 303, reply.text
         return reply
 
-    def authorize(self, request: Request | Mapping[str, str], method: str = "GET") -> httpx.Response:
+    def authorize(
+        self, request: Request | Mapping[str, str], method: str = "GET"
+    ) -> httpx.Response:
         params = request.params if isinstance(request, Request) else dict(request)
         if method == "POST":
             return self.follow(self.http.post("/oauth2/authorize", data=params))
         return self.follow(self.http.get("/oauth2/authorize?" + urlencode(params)))
 
-    def login_form(self, page: httpx.Response, identifier: str, password: str = PASSWORD) -> httpx.Response:
+    def login_form(
+        self, page: httpx.Response, identifier: str, password: str = PASSWORD
+    ) -> httpx.Response:
         """Fill the sign-in page the provider sent us to."""
         assert 'name="identifier"' in page.text, page.text[:500]
         found = re.search(r'name="next" value="([^"]+)"', page.text)
@@ -311,7 +317,7 @@ def is_login(page: httpx.Response) -> bool:
 
 
 def is_step_up(page: httpx.Response) -> bool:
-    return page.status_code == 200 and "/oauth2/authorize/sms" in page.text
+    return page.status_code in (200, 400) and 'action="/oauth2/authorize/sms"' in page.text
 
 
 def callback(response: httpx.Response, rp: RelyingParty) -> dict[str, str]:
@@ -320,3 +326,54 @@ def callback(response: httpx.Response, rp: RelyingParty) -> dict[str, str]:
     location = response.headers["location"]
     assert location.startswith(rp.redirect_uri), location
     return query_of(location)
+
+
+REDIRECT = "https://karirhub.example/callback"
+LOGOUT = "https://karirhub.example/signed-out"
+PURPOSE = "Melamar lowongan di Karirhub"
+
+
+def register(op: Provider, *, name: str = "Karirhub", **options: Any) -> RelyingParty:
+    """A new client of a new hub (unique name), Karirhub-like unless told otherwise."""
+    settings: dict[str, Any] = {
+        "name": f"{name} {uuid.uuid4().hex[:6]}",
+        "scopes": ["karirhub"],
+        "redirect_uris": [REDIRECT],
+        "post_logout_redirect_uris": [LOGOUT],
+        "purpose": PURPOSE,
+        "fields": ["contact", "work", "skills", "headline", "photo", "nik_masked"],
+        "essential": ["contact"],
+        **options,
+    }
+    client, secret = op.svc.sso.add_client(**settings)
+    return RelyingParty(op, client, secret, settings["redirect_uris"][0])
+
+
+def sign_in_through(
+    browser: Browser,
+    rp: RelyingParty,
+    email: str,
+    scope: str = "openid profile email work",
+    **extra: Any,
+) -> tuple[Request, dict[str, str]]:
+    """An authorization request answered: sign in if asked, consent as ticked."""
+    request = rp.request(scope, **extra)
+    page = browser.authorize(request)
+    if is_login(page):
+        page = browser.login_form(page, email)
+    if is_consent(page):
+        page = browser.consent(page)
+    return request, callback(page, rp)
+
+
+def tokens(
+    http: httpx.Client, rp: RelyingParty, request: Request, answer: dict[str, str]
+) -> dict[str, Any]:
+    """The token response for an answered request (asserted 200)."""
+    response = rp.token(http, answer["code"], request.verifier)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def userinfo(http: httpx.Client, access_token: str) -> httpx.Response:
+    return http.get("/oauth2/userinfo", headers={"Authorization": f"Bearer {access_token}"})

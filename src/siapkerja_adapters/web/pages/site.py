@@ -45,6 +45,7 @@ __all__ = [
     "REGISTRATION_KEY",
     "RESET_KEY",
     "SSO_KEY",
+    "SSO_PENDING_TTL",
     "Endpoint",
     "Site",
     "get_route",
@@ -68,6 +69,8 @@ AUTH_TIME_KEY: Final = "auth_at"
 Connect's ``auth_time`` and ``max_age``."""
 SSO_KEY: Final = "sso"
 """Authorization requests of single sign-on waiting for the holder (they survive a sign-in)."""
+SSO_PENDING_TTL: Final = 15 * 60
+"""Seconds such a request waits for the holder (to sign in, or to register first)."""
 FLASH_KEY: Final = "flash"
 """Messages kept for the next page."""
 _FLASHES_KEPT: Final = 4
@@ -263,6 +266,24 @@ class Site:
         new_session(request.session, keep=("lang", SSO_KEY))
         request.session[AUTH_KEY] = account.session.token
         request.session[AUTH_TIME_KEY] = int(self.svc.now().timestamp())
+
+    def sso_resume(self, request: Request) -> str | None:
+        """The way back to the newest single sign-on request waiting in the session, if any
+        (a holder who registered on the way to a hub goes on to it)."""
+        pending = request.session.get(SSO_KEY)
+        if not isinstance(pending, dict):
+            return None
+        now = self.svc.now().timestamp()
+        waiting = {
+            rid: entry["t"]
+            for rid, entry in pending.items()
+            if isinstance(entry, dict)
+            and isinstance(entry.get("t"), int)
+            and now - entry["t"] < SSO_PENDING_TTL
+        }
+        if not waiting:
+            return None
+        return self.url(request, "sso_resume", query={"id": max(waiting, key=waiting.__getitem__)})
 
     def to_login(self, request: Request) -> Response:
         self.flash_key(request, "error", "errors.sign_in")

@@ -12,7 +12,7 @@ import math
 from typing import Any, Final
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.pages.forms import form_text
@@ -98,7 +98,8 @@ class VerificationPages:
             )
         site.sign_in(request, account)
         site.flash_key(request, "success", "verify.done")
-        return site.redirect(request, "profile")
+        back = site.sso_resume(request)  # registered on the way to a hub: go on to it
+        return RedirectResponse(back, 303) if back else site.redirect(request, "profile")
 
     async def resend(self, request: Request) -> Response:
         site = self.site

@@ -70,7 +70,7 @@ class SsoProvider:
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self.server = SsoServer(site.svc.sso)
+        self.server = SsoServer(site.svc.sso, clock=site.svc.now)
         self.pages = SsoPages(site, self)
 
     def routes(self) -> list[BaseRoute]:
@@ -221,4 +221,3 @@ class SsoProvider:
                 "WWW-Authenticate": f'{challenge}, error="{code}", error_description="{safe}"',
             },
         )
-

@@ -29,6 +29,7 @@ It also owns the confirmation screen of RP-initiated logout
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Mapping
@@ -40,6 +41,7 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     InteractionRequiredError,
+    InvalidRequestURIError,
     LoginRequiredError,
 )
 from starlette.requests import Request
@@ -53,6 +55,7 @@ from siapkerja_adapters.web.pages.site import (
     AUTH_KEY,
     AUTH_TIME_KEY,
     SSO_KEY,
+    SSO_PENDING_TTL,
     Site,
     get_route,
     post_route,
@@ -64,7 +67,7 @@ from siapkerja_adapters.web.sso.binding import (
     read_request,
     to_starlette,
 )
-from siapkerja_adapters.web.sso.server import Holder, SsoServer
+from siapkerja_adapters.web.sso.server import Holder, SsoServer, oauth_error
 from siapkerja_core.errors import OtpError, SiapkerjaError
 from siapkerja_core.profile import Section
 from siapkerja_core.sso import AMR_OTP, AMR_PASSWORD, BASE_CLAIMS, SsoError
@@ -77,7 +80,7 @@ __all__ = ["PENDING_TTL", "SsoPages", "field_label"]
 
 logger = logging.getLogger("siapkerja.web")
 
-PENDING_TTL: Final = 15 * 60
+PENDING_TTL: Final = SSO_PENDING_TTL
 """Seconds a pending authorization request waits in the session for the holder."""
 _MAX_PENDING: Final = 3
 """Pending requests one browser keeps at once (a few tabs); the oldest goes first."""
@@ -92,14 +95,14 @@ _KEPT: Final = (
     "code_challenge_method",
     "prompt",
     "max_age",
-    "ui_locales",
-    "login_hint",
-    "claims_locales",
-    "acr_values",
-    "response_mode",
-    "display",
 )
-"""The parameters a pending request keeps (others are dropped once validated)."""
+"""The parameters a pending request keeps: what the next steps validate again and the
+code carries. The rest (``login_hint``, ``ui_locales``, ``display`` …) is accepted and
+not used."""
+_MAX_VALUE: Final = 512
+"""The longest ``state``, ``nonce``, ``scope`` or ``prompt`` accepted (the session is a cookie)."""
+_MAX_SESSION_SHARE: Final = 2500
+"""Bytes of JSON the pending requests may take in the session cookie (browsers keep 4 KB)."""
 _LOGOUT_KEY: Final = "sso_logout"
 """The session's logout request awaiting the holder's confirmation."""
 _BASE_LABELS: Final = {"siapkerja_id": "field.siapkerja_id", "name": "field.full_name"}
@@ -171,7 +174,9 @@ class SsoPages:
     def _keep(self, request: Request, rid: str, entry: dict[str, Any]) -> None:
         pending = self._pending(request)
         pending[rid] = entry
-        while len(pending) > _MAX_PENDING:
+        while len(pending) > 1 and (
+            len(pending) > _MAX_PENDING or len(json.dumps(pending)) > _MAX_SESSION_SHARE
+        ):
             oldest = min(pending, key=lambda k: pending[k]["t"])
             del pending[oldest]
         request.session[SSO_KEY] = pending
@@ -204,7 +209,7 @@ class SsoPages:
             read = await read_request(request, uri=provider.issuer(request) + "/oauth2/authorize")
         except OAuth2Error as error:
             return self.error_page(request, error)
-        params = dict(reversed(read.form if read.method == "POST" and read.form else read.query))
+        params = dict(reversed(read.form or read.query))  # the first of a repeated one
         pushed = False
         if "request_uri" in params:
             try:
@@ -214,8 +219,6 @@ class SsoPages:
             except OAuth2Error as error:
                 return self.error_page(request, error)
             pushed = True
-            read = read.replaced(params)
-        elif read.method == "POST":
             read = read.replaced(params)
         account = await self.site.current_account(request)
         try:
@@ -228,15 +231,18 @@ class SsoPages:
         if account is not None and "login" in prompts and "none" not in prompts:
             await self._sign_out_here(request)  # prompt=login: a fresh sign-in, whoever it is
             account = None
-        entry: dict[str, Any] = {"p": kept, "t": self._now(), "par": pushed}
+        entry: dict[str, Any] = {
+            "p": kept,
+            "t": self._now(),
+            "par": pushed,
+            "n": grant.request.client.model.name,
+        }
         rid = secrets.token_urlsafe(12)
         self._keep(request, rid, entry)
         return await self._advance(request, rid, entry, account)
 
     def _pushed(self, client_id: str | None, request_uri: str) -> dict[str, str]:
         """In a worker thread: the parameters pushed under ``request_uri`` (RFC 9126 §4)."""
-        from authlib.oidc.core.errors import InvalidRequestURIError
-
         if not isinstance(client_id, str) or not client_id:
             raise InvalidRequestError("client_id is required with request_uri.")
         try:
@@ -252,7 +258,7 @@ class SsoPages:
         """In a worker thread: Authlib's validation, then the provider's own rules
         (PAR for high-assurance clients, ``state`` required and never reused)."""
         server = self.server
-        grant = server.check_authorization(read, None)
+        grant = server.check_authorization(read, account)
         client = grant.request.client
         state = grant.request.payload.state
         redirect = grant.redirect_uri
@@ -262,16 +268,24 @@ class SsoPages:
             )
         if not state:
             raise InvalidRequestError("state is required.", redirect_uri=redirect)
-        if len(state) > 512:
-            raise InvalidRequestError("state is too long.", redirect_uri=redirect, state=state)
-        if not server.sso.spend_state(client.model, state):
+        data = grant.request.payload.data
+        for name in ("state", "nonce", "scope", "prompt"):
+            if len(data.get(name) or "") > _MAX_VALUE:
+                raise InvalidRequestError(
+                    f"{name} is too long.", redirect_uri=redirect, state=state
+                )
+        if data.get("response_mode", "query") != "query":
             raise InvalidRequestError(
-                "This state was used before.", redirect_uri=redirect, state=state
+                "Only the query response mode is supported.", redirect_uri=redirect, state=state
             )
-        max_age = grant.request.payload.data.get("max_age")
+        max_age = data.get("max_age")
         if max_age is not None and (not max_age.isdigit() or len(max_age) > 9):
             raise InvalidRequestError(
                 "max_age must be a number of seconds.", redirect_uri=redirect, state=state
+            )
+        if not server.sso.spend_state(client.model, state):  # last: only a valid request
+            raise InvalidRequestError(
+                "This state was used before.", redirect_uri=redirect, state=state
             )
         return grant
 
@@ -319,6 +333,7 @@ class SsoPages:
             if account is not None:  # max_age: this sign-in is too old
                 await self._sign_out_here(request)
             self._keep(request, rid, entry)
+            site.flash_key(request, "success", "sso.login.for_client", client=entry.get("n", ""))
             back = site.url(request, "sso_resume", query={"id": rid})
             return RedirectResponse(site.url(request, "login", query={"next": back}), 303)
         assert account is not None
@@ -352,8 +367,6 @@ class SsoPages:
                 grant.request.client.model, account.id, grant.request.payload.scope, prompt=prompt
             )
         except SsoError as error:
-            from siapkerja_adapters.web.sso.server import oauth_error
-
             failure = oauth_error(error)
             failure.redirect_uri = grant.redirect_uri
             raise failure from None
@@ -553,8 +566,6 @@ class SsoPages:
             read = await read_request(request, uri=provider.issuer(request) + "/oauth2/logout")
         except OAuth2Error as error:
             return self.error_page(request, error)
-        if read.method == "POST":
-            read = read.replaced(dict(reversed(read.form)))
         try:
             checked = await provider.run(request, self._check_logout, read)
         except OAuth2Error as error:
@@ -588,12 +599,11 @@ class SsoPages:
         if kept and self._now() - kept["t"] > PENDING_TTL:
             kept = {}
         account = await site.current_account(request)
-        if account is not None:
-            client = kept.get("c")
+        client = kept.get("c")
+        if account is not None and isinstance(client, str):
+            # The hub that asked: its tokens end too (other hubs keep theirs).
             try:
-                model = None
-                if isinstance(client, str):
-                    model = await site.call(site.svc.sso.client, client)
+                model = await site.call(site.svc.sso.client, client)
                 await site.call(site.svc.sso.sign_out, account.id, client=model)
             except SiapkerjaError:
                 logger.warning("signing out of the client's tokens failed", exc_info=True)

@@ -29,7 +29,7 @@ import base64
 import binascii
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
@@ -55,6 +55,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import AuthorizationCodeMixin
+from authlib.oidc.core.errors import RequestNotSupportedError
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.util import create_half_hash
 from authlib.oidc.rpinitiated import EndSessionEndpoint
@@ -76,6 +77,7 @@ __all__ = [
     "ASSERTION_ALGORITHMS",
     "AUTH_METHODS",
     "ID_TOKEN_TTL",
+    "MAX_ASSERTION_LIFETIME",
     "Holder",
     "RateLimitedError",
     "SsoServer",
@@ -88,6 +90,8 @@ AUTH_METHODS: Final = [m.value for m in AuthMethod]
 """The client authentication methods offered (each client uses the one it registered)."""
 ASSERTION_ALGORITHMS: Final = ["EdDSA", "ES256", "PS256", "RS256"]
 """What a ``private_key_jwt`` assertion may be signed with (no ``none``, no HMAC)."""
+MAX_ASSERTION_LIFETIME: Final = 600
+"""Seconds ahead a client assertion's ``exp`` may lie (RFC 7523 §3 leaves it to us)."""
 ID_TOKEN_TTL: Final = 300
 """An ID token is good for five minutes: it proves a sign-in, it is no session."""
 _MAX_JWT: Final = 8192
@@ -387,7 +391,7 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
     def authenticate_user(self, authorization_code: CodeRecord) -> str | None:
         return authorization_code.token.account_id
 
-    @hooked  # type: ignore[misc]
+    @hooked  # type: ignore[untyped-decorator]
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         client: Client = self.request.client
         record: CodeRecord = self.request.authorization_code
@@ -412,7 +416,7 @@ class RefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
         if not self.request.form.get("refresh_token"):
             raise InvalidRequestError("Missing 'refresh_token' in request.")
 
-    @hooked  # type: ignore[misc]
+    @hooked  # type: ignore[untyped-decorator]
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         client: Client = self.request.client
         try:
@@ -451,7 +455,7 @@ class OpenIDConnect(OpenIDCode):  # type: ignore[misc]
         return "EdDSA"
 
     def get_client_claims(self, client: Client) -> dict[str, Any]:
-        now = int(time.time())
+        now = int(self.server.clock().timestamp())
         return {"iss": _issuer(), "aud": client.model.id, "iat": now, "exp": now + ID_TOKEN_TTL}
 
     def encode_id_token(self, token: Mapping[str, Any], request: OAuth2Request) -> str:
@@ -515,6 +519,15 @@ class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
                 raise InvalidClientError(description="Invalid assertion signature.") from None
         self.verify_claims(claims)
         return claims
+
+    def verify_claims(self, claims: Any) -> None:
+        """Authlib's checks (``iss`` = ``sub`` = the client, ``aud``, ``exp``, ``jti`` once),
+        and a lifetime of at most :data:`MAX_ASSERTION_LIFETIME`: an assertion is for one
+        request, and its ``jti`` is remembered until it expires."""
+        exp = claims.get("exp")
+        if isinstance(exp, int) and exp > time.time() + MAX_ASSERTION_LIFETIME:
+            raise InvalidClientError(description="The assertion lives too long (exp).")
+        super().verify_claims(claims)
 
     def validate_jti(self, claims: Mapping[str, Any], jti: Any) -> bool:
         client = self.server.query_client(claims.get("sub"))
@@ -603,9 +616,10 @@ class SsoServer(StarletteAuthorizationServer):
     Call :meth:`bind` (in the worker thread) with the issuer before any other method.
     """
 
-    def __init__(self, sso: Any) -> None:
+    def __init__(self, sso: Any, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(scopes_supported=None)
         self.sso = sso
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.register_grant(CodeGrant, [S256Challenge(), OpenIDConnect(self)])
         self.register_grant(RefreshGrant)
         self.register_endpoint(Revocation)
@@ -662,7 +676,7 @@ class SsoServer(StarletteAuthorizationServer):
         request = self.create_oauth2_request(read)
         if "request" in request.payload.data:
             grant = self.get_consent_grant(request, end_user=end_user)  # the redirect checks first
-            raise InvalidRequestError(
+            raise RequestNotSupportedError(
                 "Request objects are not supported.",
                 state=request.payload.state,
                 redirect_uri=grant.redirect_uri,
@@ -733,5 +747,3 @@ class SsoServer(StarletteAuthorizationServer):
         except SiapkerjaError as error:
             response = self.handle_error_response(request, oauth_error(error))
         return response  # type: ignore[no-any-return]
-
-
