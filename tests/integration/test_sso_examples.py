@@ -188,6 +188,34 @@ def test_fastapi_rp_links_an_account_with_the_same_email_only_after_its_password
         assert len(state.accounts.accounts) == 1  # no second account was made
 
 
+def test_fastapi_rp_refreshes_and_signs_out_everywhere(
+    provider: tuple[str, Siapkerja, str], fastapi_hub: tuple[LiveServer, Hub, Any]
+) -> None:
+    url, svc, account_id = provider
+    server, hub, state = fastapi_hub
+    with httpx.Client(timeout=15) as browser:
+        back = sign_in(browser, svc, server.url, hub.redirect_uri)
+        browser.get(back, follow_redirects=True)
+        (signed,) = [s for s in state.sessions.values() if s.token]
+        first = signed.token["refresh_token"]
+
+        refreshed = browser.post(f"{server.url}/refresh")
+        assert refreshed.status_code == 200
+        assert refreshed.json()["expires_in"] > 0
+        assert signed.token["refresh_token"] != first  # rotated
+        assert browser.get(f"{server.url}/userinfo").status_code == 200
+        assert [c.id for c in svc.sso.signed_in(account_id)] == [hub.client_id]
+
+        out = browser.post(f"{server.url}/logout", follow_redirects=False)
+        assert out.status_code == 302
+        assert out.headers["location"].startswith(f"{url}/oauth2/logout?id_token_hint=")
+        home = ProviderWalk(svc, browser).run(out.headers["location"], stop_at=f"{server.url}/")
+        assert "state=" in home  # RP-initiated logout returns the hub's state
+        assert svc.sso.signed_in(account_id) == []  # the refresh token's grant is revoked
+        assert "Masuk dengan SIAPkerja" in browser.get(f"{server.url}/").text
+        assert browser.get(f"{server.url}/userinfo").status_code == 401
+
+
 # --------------------------------------------------------------------------
 # Django
 # --------------------------------------------------------------------------
