@@ -336,8 +336,14 @@ def create_rp_app(
             session.account_id = linked.id
         elif previous.account_id is not None:
             # 2. Already signed in locally (with a password) and now asking to
-            #    connect SIAPkerja: they own this account, link it.
-            hub.accounts.link(iss, sub, hub.accounts.accounts[previous.account_id])
+            #    connect SIAPkerja: they own this account, link it (unless it is
+            #    linked to another SIAPkerja identity already: one per account).
+            try:
+                hub.accounts.link(iss, sub, hub.accounts.accounts[previous.account_id])
+            except ValueError as error:
+                session.account_id = previous.account_id  # still signed in locally
+                session.token = None
+                return page(hub, _refusal("already_linked", str(error)), status=409)
             session.account_id = previous.account_id
             session.message = "SIAPkerja sekarang tertaut ke akun Anda."
         elif hub.accounts.by_email(info.get("email")) is not None:
@@ -377,11 +383,14 @@ def create_rp_app(
         session = new_session(request)
         session.account_id = account.id
         if pending is not None:
+            # The user has now proved they own this account: link the SIAPkerja
+            # identity they came with (one per account).
+            try:
+                hub.accounts.link(*pending, account)
+            except ValueError as error:
+                return page(hub, _refusal("already_linked", str(error)), status=409)
             session.token, session.id_claims = signed_in.token, signed_in.id_claims
             session.userinfo = signed_in.userinfo
-            # The user has now proved they own this account: link the SIAPkerja
-            # identity they came with.
-            hub.accounts.link(*pending, account)
             session.message = "SIAPkerja sekarang tertaut ke akun Anda."
         return RedirectResponse("/", status_code=303)
 

@@ -188,6 +188,24 @@ def test_fastapi_rp_links_an_account_with_the_same_email_only_after_its_password
         assert len(state.accounts.accounts) == 1  # no second account was made
 
 
+def test_fastapi_rp_accounts_link_one_identity_per_account_per_issuer() -> None:
+    accounts = load_fastapi_rp().Accounts()
+    galih = accounts.create(people.EMAIL, "Galih", password=LOCAL_PASSWORD)
+    other = accounts.create("lain@example.com", "Orang lain")
+    accounts.link("https://siapkerja.example", "sub-1", galih)
+    accounts.link("https://siapkerja.example", "sub-1", galih)  # again: nothing changes
+    with pytest.raises(ValueError, match="another account"):
+        accounts.link("https://siapkerja.example", "sub-1", other)
+    with pytest.raises(ValueError, match="another SIAPkerja identity"):
+        accounts.link("https://siapkerja.example", "sub-2", galih)
+    accounts.link("https://idp-lain.example", "sub-1", other)  # another issuer's sub-1
+    assert accounts.linked("https://siapkerja.example", "sub-1") is galih
+    assert accounts.linked("https://idp-lain.example", "sub-1") is other
+    assert accounts.login(people.EMAIL, LOCAL_PASSWORD) is galih
+    assert accounts.login(people.EMAIL, "salah") is None
+    assert accounts.login("lain@example.com", "") is None  # no password: no local sign-in
+
+
 def test_fastapi_rp_refreshes_and_signs_out_everywhere(
     provider: tuple[str, Siapkerja, str], fastapi_hub: tuple[LiveServer, Hub, Any]
 ) -> None:

@@ -110,6 +110,8 @@ def callback(request: HttpRequest) -> HttpResponse:
             user = link.user
         elif request.user.is_authenticated:  # 2. signed in with a password: they own it
             user = request.user
+            if SiapkerjaLink.objects.filter(issuer=iss, user=user).exists():
+                return _refusal(request, "already_linked", "akun ini tertaut ke identitas lain")
             SiapkerjaLink.objects.create(issuer=iss, subject=sub, user=user)
             request.session["message"] = "SIAPkerja sekarang tertaut ke akun Anda."
         elif info.get("email") and (
@@ -151,6 +153,12 @@ def local_login(request: HttpRequest) -> HttpResponse:
         if user is not None:
             pending = request.session.pop(PENDING_KEY, None)
             signed = request.session.get(SESSION_KEY)
+            if pending is not None and (
+                SiapkerjaLink.objects.filter(issuer=pending[0], user=user)
+                .exclude(subject=pending[1])
+                .exists()
+            ):
+                return _refusal(request, "already_linked", "akun ini tertaut ke identitas lain")
             login(request, user)
             if pending is not None:
                 iss, sub = pending
