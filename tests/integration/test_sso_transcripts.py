@@ -486,7 +486,7 @@ def run_par(rec: Recorder, svc: Siapkerja, meta: dict[str, Any], issuer: str) ->
         scopes=["sertihub"],
         purpose="Mendaftar uji kompetensi di LSP Contoh",
         redirect_uri=f"{HUB_URL}/auth/callback",
-        fields=["contact", "education", "certificates"],
+        fields=["contact", "education", "certificates", "nik"],
         essential=["contact"],
         auth_method="private_key_jwt",
         jwks={"keys": [key.as_dict(private=False)]},
@@ -512,7 +512,7 @@ def run_par(rec: Recorder, svc: Siapkerja, meta: dict[str, Any], issuer: str) ->
             ("client_assertion", assertion),
             ("response_type", "code"),
             ("redirect_uri", hub.redirect_uri),
-            ("scope", "openid email education certificates"),
+            ("scope", "openid email education certificates nik"),
             ("state", state),
             ("nonce", nonce),
             ("code_challenge", challenge),
@@ -531,7 +531,7 @@ def run_par(rec: Recorder, svc: Siapkerja, meta: dict[str, Any], issuer: str) ->
     rec.name(code, "CODE")
     assertion = client_assertion(key, hub.client_id, issuer)
     rec.name(assertion, "CLIENT_ASSERTION")
-    rec.call(
+    tokens = rec.call(
         "token_private_key_jwt",
         "POST",
         meta["token_endpoint"],
@@ -544,7 +544,13 @@ def run_par(rec: Recorder, svc: Siapkerja, meta: dict[str, Any], issuer: str) ->
             ("client_assertion_type", jwt_bearer),
             ("client_assertion", assertion),
         ],
-    )
+    ).json()
+    # The NIK was asked: the holder typed an SMS code (step-up), which the ID token says.
+    jwks = KeySet.import_key_set(rec.http.get(meta["jwks_uri"]).json())
+    decoded = jwt.decode(tokens["id_token"], jwks, registry=EDDSA)
+    rec.document("id_token_step_up", {"amr": decoded.claims["amr"], "acr": decoded.claims["acr"]})
+    rec.name(tokens["access_token"], "ACCESS_TOKEN")
+    rec.call("userinfo_nik", "GET", meta["userinfo_endpoint"], bearer=tokens["access_token"])
 
 
 @pytest.fixture(scope="module")
@@ -583,6 +589,10 @@ def test_the_flow_answers_as_the_standards_say(recorded: Recorder) -> None:
     assert ex["par"].status == 201
     assert ex["par"].body["request_uri"].startswith("urn:ietf:params:oauth:request_uri:")
     assert ex["token_private_key_jwt"].status == 200
+    assert ex["id_token_step_up"].body["amr"] == ["pwd", "otp"]
+    nik = ex["userinfo_nik"].body["nik"]
+    assert isinstance(nik, str)
+    assert len(nik) == 16
 
 
 def test_the_docs_show_what_the_server_answers(recorded: Recorder) -> None:
