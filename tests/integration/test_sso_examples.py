@@ -276,12 +276,13 @@ def django_hub(
     cwd = EXAMPLES / "django_rp"
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=cwd, env=env, check=True)
+    log = (tmp_path / "runserver.log").open("wb")  # a file: a pipe nobody reads fills up
     process = subprocess.Popen(
         [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
         cwd=cwd,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 20
@@ -291,16 +292,13 @@ def django_hub(
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        process.stderr.read().decode() if process.stderr else ""
-                    ) from None
+                    raise AssertionError((tmp_path / "runserver.log").read_text()) from None
                 time.sleep(0.1)
         yield base, hub, env
     finally:
         process.terminate()
         process.wait(10)
-        if process.stderr is not None:
-            process.stderr.close()
+        log.close()
 
 
 def test_django_rp_signs_in_and_links_by_iss_and_sub(
