@@ -188,6 +188,24 @@ def test_fastapi_rp_links_an_account_with_the_same_email_only_after_its_password
         assert len(state.accounts.accounts) == 1  # no second account was made
 
 
+def test_fastapi_rp_reads_its_settings_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SIAPKERJA_ISSUER", "https://siapkerja.example/")
+    monkeypatch.setenv("RP_CLIENT_ID", "client-1")
+    monkeypatch.setenv("RP_CLIENT_SECRET", "rahasia")
+    monkeypatch.setenv("RP_REDIRECT_URI", "http://127.0.0.1:8001/masuk/callback")
+    monkeypatch.setenv("RP_NAME", "Bursa Kerja Uji")
+    app = load_fastapi_rp().app_from_env()
+    hub = app.state.hub
+    assert (hub.issuer, hub.client_id, hub.name) == (
+        "https://siapkerja.example",
+        "client-1",
+        "Bursa Kerja Uji",
+    )
+    assert "/masuk/callback" in {getattr(r, "path", None) for r in app.routes}
+
+
 def test_fastapi_rp_accounts_link_one_identity_per_account_per_issuer() -> None:
     accounts = load_fastapi_rp().Accounts()
     galih = accounts.create(people.EMAIL, "Galih", password=LOCAL_PASSWORD)
