@@ -137,8 +137,8 @@ class SsoError(SiapkerjaError):
             "invalid_client",
             "invalid_redirect_uri",
             "invalid_scope",
-            "invalid_purpose",
             "invalid_fields",
+            "invalid_hub",
             "invalid_jwks",
             "invalid_auth_method",
             "invalid_rate_limit",
@@ -328,11 +328,15 @@ class SsoClient:
 
 
 def allowed_fields_of(scopes: Iterable[str]) -> frozenset[str]:
-    """The fields a verifier with ``scopes`` may ever be registered to ask for."""
+    """The fields a verifier with ``scopes`` may ever be registered to ask for.
+
+    The profile's sections and the NIK items; not the AK/I status, which is a
+    Disnaker's view of the card and no claim of a hub's.
+    """
     allowed: set[str] = set()
     for scope in scopes:
         allowed |= SCOPES[scope]
-    return frozenset(str(f) for f in allowed)
+    return frozenset(str(f) for f in allowed) & FIELD_SCOPES
 
 
 def requested_fields(scope: str | None, client: SsoClient) -> frozenset[str]:

@@ -512,6 +512,31 @@ def test_logout_by_post_without_a_hint_asks_and_stays_here(
     assert userinfo(http, theirs["access_token"]).status_code == 200  # the other hub's stay
 
 
+def test_forms_that_end_at_the_hub_allow_its_origin_and_no_other(
+    op: Provider, galih: Account, browser: Browser, http: httpx.Client
+) -> None:
+    """Browsers hold every redirect of a form submission to ``form-action``: the sign-in,
+    SMS code and consent forms end at the hub, so their pages must name its origin."""
+    plain = browser.http.get("/")
+    assert "form-action 'self';" in plain.headers["content-security-policy"]
+    rp = register(op)
+    request = rp.request("openid email")
+    page = browser.authorize(request)
+    assert is_login(page)
+    hub = "form-action 'self' https://karirhub.example;"
+    assert hub in page.headers["content-security-policy"]
+    page = browser.login_form(page, "sso0@example.com")
+    assert is_consent(page)
+    assert hub in page.headers["content-security-policy"]
+    answer = callback(browser.consent(page), rp)
+    after = browser.http.get("/profil")  # the request is answered: no hub any more
+    assert "form-action 'self';" in after.headers["content-security-policy"]
+    body = tokens(http, rp, request, answer)
+    query = urlencode({"id_token_hint": body["id_token"], "post_logout_redirect_uri": LOGOUT})
+    confirm = browser.http.get("/oauth2/logout?" + query)
+    assert hub in confirm.headers["content-security-policy"]
+
+
 # --------------------------------------------------------------------------
 # The sign-in page's next, and what the session keeps
 # --------------------------------------------------------------------------
@@ -858,9 +883,6 @@ def test_the_code_flow_on_sqlite(tmp_path: Path) -> None:
         )
 
     with provider(make) as started:
-        with started.svc.storage.transaction() as tx:
-            if not hasattr(tx, "sso_tokens"):
-                pytest.skip("the SQL storage of single sign-on (sso-sql) is not merged yet")
         account = holder(started.svc, 0)
         rp = register(started)
         browser = Browser(started)

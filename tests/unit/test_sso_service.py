@@ -462,3 +462,28 @@ def test_signing_out_of_a_hub_kills_a_code_in_flight(
     code, _ = sign_in(svc, client, galih, "openid email")
     assert svc.sso.sign_out(galih.id, client=client) == 1
     fails("sso.invalid_grant", lambda: svc.sso.redeem_code(client, code))
+
+
+def test_a_disnaker_hubs_client_gets_every_profile_field_but_not_the_aki_status(
+    svc: Siapkerja,
+) -> None:
+    client, _ = svc.sso.add_client(
+        name="Disnaker Kota Bandung",
+        scopes=["disnaker"],
+        kind="disnaker",
+        redirect_uris=[REDIRECT],
+        purpose="Layanan AK/I",
+    )
+    assert "aki" not in client.fields
+    assert {"nik", "ktp_address", "work"} <= client.fields
+
+
+def test_a_client_names_exactly_one_hub(svc: Siapkerja) -> None:
+    fails(
+        "sso.invalid_hub",
+        lambda: svc.sso.add_client(redirect_uris=[REDIRECT], purpose=PURPOSE),
+    )
+    fails(
+        "institution.unknown",
+        lambda: svc.sso.add_client(verifier_id="nope", redirect_uris=[REDIRECT], purpose=PURPOSE),
+    )

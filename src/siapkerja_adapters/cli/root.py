@@ -13,6 +13,7 @@ import typer
 from siapkerja_adapters.cli.aki import aki_app
 from siapkerja_adapters.cli.bulk import bulk_app
 from siapkerja_adapters.cli.classes import classes_app, programmes_app
+from siapkerja_adapters.cli.clients import clients_app
 from siapkerja_adapters.cli.common import PROG_NAME
 from siapkerja_adapters.cli.db import db_app
 from siapkerja_adapters.cli.demo import demo
@@ -54,7 +55,7 @@ def root(
     ] = False,
 ) -> None:
     """SIAPkerja-ID tools: NIKs, the demo, the web server and SMS worker, tokens, keys, bulk, db,
-    prefill.
+    prefill, single sign-on clients.
 
     Alat SIAPkerja-ID: periksa NIK dan lainnya. Exit codes: 0 ok, 1 invalid
     input, 2 usage error.
@@ -78,6 +79,7 @@ app.add_typer(bulk_app, name="bulk")
 app.add_typer(db_app, name="db")
 app.add_typer(aki_app, name="aki")
 app.add_typer(verifiers_app, name="verifiers")
+app.add_typer(clients_app, name="clients")
 app.add_typer(prefill_app, name="prefill")
 app.add_typer(status_list_app, name="status-list")
 app.add_typer(events_app, name="events")

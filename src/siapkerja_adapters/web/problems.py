@@ -301,6 +301,32 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "programme.not_eligible": 403,
         "programme.not_operator": 403,
         **{f"programme.{c}": 409 for c in ("exists", "already_enrolled")},
+        # Single sign-on (siapkerja_core.sso): the admin API's and the provider's pages'
+        # problems. The OAuth endpoints answer in OAuth's own shape (web.sso), not these.
+        "sso.unknown_client": 404,
+        "sso.client_suspended": 403,
+        "sso.invalid_client": 401,
+        **{
+            f"sso.{c}": _VALIDATION
+            for c in (
+                "invalid_redirect_uri",
+                "invalid_scope",
+                "invalid_hub",
+                "invalid_fields",
+                "invalid_jwks",
+                "invalid_auth_method",
+                "invalid_rate_limit",
+                "essential_refused",
+            )
+        },
+        "sso.invalid_grant": 400,
+        "sso.invalid_token": 401,
+        **{
+            f"sso.{c}": 403
+            for c in ("consent_required", "consent_withdrawn", "step_up_required", "account_closed")
+        },
+        "sso.rate_limited": 429,
+        "sso.wrong_status": 409,
         # The outside world is down: try again later.
         "dukcapil.unavailable": 503,
         "sms.unavailable": 503,
@@ -380,6 +406,7 @@ DOMAIN_STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "gate": 400,
         "class": 400,
         "programme": 400,
+        "sso": 400,
         "request": 400,
         "dukcapil": 503,
         "sms": 503,
@@ -581,6 +608,9 @@ def problem_response(
         elif error.full_code == "request.verifier_key_required":
             # The scheme is the header an institution sends (an API key, not a bearer token).
             extra.setdefault("WWW-Authenticate", 'X-Verifier-Key realm="siapkerja"')
+        elif error.full_code == "sso.invalid_client":
+            # A relying party authenticates with its client_id and secret (RFC 6749 §5.2).
+            extra.setdefault("WWW-Authenticate", 'Basic realm="siapkerja"')
         else:
             extra.setdefault("WWW-Authenticate", 'Bearer realm="siapkerja", error="invalid_token"')
     return _render(body, status, lang, extra)

@@ -35,9 +35,10 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
@@ -62,6 +63,7 @@ __all__ = [
     "SecurityHeadersMiddleware",
     "SessionMiddleware",
     "TrustedHostMiddleware",
+    "content_security_policy",
     "csrf_token",
     "new_session",
     "parse_trusted_hosts",
@@ -83,6 +85,26 @@ CONTENT_SECURITY_POLICY: Final = (
     "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self';"
     " frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
 )
+_ORIGIN: Final = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def content_security_policy(form_targets: Iterable[str] = ()) -> str:
+    """:data:`CONTENT_SECURITY_POLICY`, its ``form-action`` widened to ``form_targets``.
+
+    For a page whose form may end, through redirects, at another site: single
+    sign-on's sign-in, SMS code and consent forms answer with a redirect back to the
+    hub, and browsers hold every redirect of a form submission to ``form-action``.
+    Each target is an origin (``https://hub.example``, a port allowed); anything else
+    is left out.
+    """
+    origins = sorted({o for o in form_targets if _ORIGIN.fullmatch(o)})
+    if not origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", "form-action 'self' " + " ".join(origins)
+    )
+
+
 PERMISSIONS_POLICY: Final = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 SECURITY_HEADERS: Final[Mapping[str, str]] = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,

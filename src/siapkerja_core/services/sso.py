@@ -196,17 +196,19 @@ class SingleSignOn:
         no usable API key: ``svc.verifiers.rotate_key`` gives one). ``fields``
         (default: all the hub's scopes allow) must lie within the hub's scopes.
 
-        :raises SsoError: ``invalid_redirect_uri``, ``invalid_fields``,
+        :raises SsoError: ``invalid_hub`` (both or neither of ``verifier_id`` and
+            ``name``), ``invalid_redirect_uri``, ``invalid_fields``,
             ``invalid_auth_method``, ``invalid_jwks``, ``invalid_rate_limit``,
-            ``invalid_purpose``, ``unknown_client`` (no such hub), ``client_suspended``.
+            ``client_suspended`` (the hub is suspended).
         :raises DisclosureError: ``unknown_scope``, ``purpose_invalid``.
-        :raises InstitutionError: ``invalid_name``, ``invalid_kind``, ``invalid_actor``.
+        :raises InstitutionError: ``unknown`` (no such hub, or retired), ``invalid_name``,
+            ``invalid_kind``, ``invalid_actor``.
         """
         actor = check_actor(actor)
         purpose = normalize_purpose(purpose)
         now = self.ctx.clock()
         if (verifier_id is None) == (name is None):
-            raise SsoError("unknown_client", id=str(verifier_id or name)[:40])
+            raise SsoError("invalid_hub")  # a hub's id, or a new hub's name: one of them
         new_verifier: Verifier | None = None
         if name is not None:
             new_verifier = Verifier(
@@ -274,7 +276,7 @@ class SingleSignOn:
     def _hub(self, tx: Transaction, verifier_id: str) -> Verifier:
         found = tx.verifiers.get(verifier_id) if 0 < len(verifier_id) <= 200 else None
         if found is None or found.status is VerifierStatus.RETIRED:
-            raise SsoError("unknown_client", id=verifier_id[:40])
+            raise InstitutionError("unknown", id=verifier_id[:40])
         if found.status is VerifierStatus.SUSPENDED:
             raise SsoError("client_suspended")
         return found

@@ -64,7 +64,7 @@ _INFO: Final[dict[str, Any]] = {
         " event entry, class attendance and programme requirements (JKP, BSU, Prakerja)."
         "\n* **Institutions** (`X-Verifier-Key`): Disnaker, BLK, LSP, P3MI, hubs and"
         " organisers; an administrator (the `admin` scope) registers, suspends, re-keys and"
-        " retires them, and every action is audited."
+        " retires them and the hubs' single sign-on clients, and every action is audited."
         "\n* **Gates** (`X-Station-Key` or an Ed25519 signature): admit access codes at"
         " events, class sessions and programme intakes, online or synced later."
         "\n* **Status list**: the signed list of revoked and suspended cards, for offline"

@@ -61,6 +61,7 @@ TAGS: Final = (
     {"name": "scan", "description": "Scanning link QRs and checking access codes in."},
     {"name": "aki", "description": "Use 1: the AK/I (kartu kuning) at a Disnaker kab/kota."},
     {"name": "institutions", "description": "Institutions (verifiers), their keys and the audit."},
+    {"name": "sso-clients", "description": "Masuk dengan SIAPkerja: the hubs' sign-on clients."},
     {"name": "events", "description": "Event entry: organisers, their gates, admissions."},
     {"name": "classes", "description": "Classes at BLK, BLKK and LPKS: trainees, attendance."},
     {"name": "programmes", "description": "JKP, BSU, Prakerja …: requirements, eligibility."},

@@ -4,7 +4,8 @@ This module owns :func:`api_router`: the router every host gets, with the
 API's route class (problem documents for every failure, bodies read under
 the API's rules) and the ``Accept-Language`` parameter on every operation.
 The operations themselves are in :mod:`.journey` (registration, sessions)
-and :mod:`.holder` (the signed-in holder, scanning); their bodies,
+and :mod:`.holder` (the signed-in holder, scanning), :mod:`.admin` and
+:mod:`.sso_clients` (administration) and the uses' modules; their bodies,
 parameters, statuses and problem responses are the whole contract, and the
 OpenAPI document is derived from them.
 """
@@ -25,6 +26,7 @@ from .holder import add_holder
 from .journey import add_journey
 from .prefill import add_prefill
 from .routing import route_class
+from .sso_clients import add_sso_clients
 from .status_list import add_status_list
 
 __all__ = ["api_router"]
@@ -53,6 +55,7 @@ def api_router(
     add_holder(router, svc, pool, scan_threads)
     add_aki(router, svc, pool)
     add_admin(router, svc, pool)
+    add_sso_clients(router, svc, pool)
     add_prefill(router, svc, pool)
     add_status_list(router, svc, pool)
     add_events(router, svc, pool)

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, Final, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -30,7 +30,12 @@ from starlette.templating import Jinja2Templates
 
 from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
 from siapkerja_adapters.web.pages.forms import FormErrors, page_status
-from siapkerja_adapters.web.security import csrf_token, new_session, verify_csrf
+from siapkerja_adapters.web.security import (
+    content_security_policy,
+    csrf_token,
+    new_session,
+    verify_csrf,
+)
 from siapkerja_adapters.web.threads import WorkerThreads
 from siapkerja_core import translations
 from siapkerja_core.errors import LoginError, SiapkerjaError
@@ -45,6 +50,7 @@ __all__ = [
     "REGISTRATION_KEY",
     "RESET_KEY",
     "SSO_KEY",
+    "SSO_LOGOUT_KEY",
     "SSO_PENDING_TTL",
     "Endpoint",
     "Site",
@@ -71,6 +77,8 @@ SSO_KEY: Final = "sso"
 """Authorization requests of single sign-on waiting for the holder (they survive a sign-in)."""
 SSO_PENDING_TTL: Final = 15 * 60
 """Seconds such a request waits for the holder (to sign in, or to register first)."""
+SSO_LOGOUT_KEY: Final = "sso_logout"
+"""A hub's logout request awaiting the holder's confirmation."""
 FLASH_KEY: Final = "flash"
 """Messages kept for the next page."""
 _FLASHES_KEPT: Final = 4
@@ -217,8 +225,12 @@ class Site:
         lang = select_language(request)
         full = self.context(request, lang)
         full.update(context or {})
+        answer = dict(headers or {})
+        targets = self.sso_form_targets(request)
+        if targets and "Content-Security-Policy" not in answer:
+            answer["Content-Security-Policy"] = content_security_policy(targets)
         return self.templates.TemplateResponse(
-            request, template, full, status_code=status, headers=dict(headers or {})
+            request, template, full, status_code=status, headers=answer
         )
 
     def form_error(
@@ -266,6 +278,33 @@ class Site:
         new_session(request.session, keep=("lang", SSO_KEY))
         request.session[AUTH_KEY] = account.session.token
         request.session[AUTH_TIME_KEY] = int(self.svc.now().timestamp())
+
+    @staticmethod
+    def sso_form_targets(request: Request) -> list[str]:
+        """The origins a form of this page may end at: the hubs whose sign-in (or logout)
+        request waits in the session. Signing in, the SMS code and consent end with a
+        redirect back to the hub, which the page's ``form-action`` must allow."""
+        session = request.scope.get("session")
+        if not isinstance(session, dict):
+            return []
+        uris: list[object] = []
+        pending = session.get(SSO_KEY)
+        if isinstance(pending, dict):
+            uris += [
+                entry["p"].get("redirect_uri")
+                for entry in pending.values()
+                if isinstance(entry, dict) and isinstance(entry.get("p"), dict)
+            ]
+        logout = session.get(SSO_LOGOUT_KEY)
+        if isinstance(logout, dict):
+            uris.append(logout.get("r"))
+        origins = []
+        for uri in uris:
+            if isinstance(uri, str):
+                parts = urlsplit(uri)
+                if parts.scheme in ("http", "https") and parts.netloc:
+                    origins.append(f"{parts.scheme}://{parts.netloc}")
+        return origins
 
     def sso_resume(self, request: Request) -> str | None:
         """The way back to the newest single sign-on request waiting in the session, if any

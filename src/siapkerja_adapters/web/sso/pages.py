@@ -55,6 +55,7 @@ from siapkerja_adapters.web.pages.site import (
     AUTH_KEY,
     AUTH_TIME_KEY,
     SSO_KEY,
+    SSO_LOGOUT_KEY,
     SSO_PENDING_TTL,
     Site,
     get_route,
@@ -103,8 +104,7 @@ _MAX_VALUE: Final = 512
 """The longest ``state``, ``nonce``, ``scope`` or ``prompt`` accepted (the session is a cookie)."""
 _MAX_SESSION_SHARE: Final = 2500
 """Bytes of JSON the pending requests may take in the session cookie (browsers keep 4 KB)."""
-_LOGOUT_KEY: Final = "sso_logout"
-"""The session's logout request awaiting the holder's confirmation."""
+_LOGOUT_KEY: Final = SSO_LOGOUT_KEY
 _BASE_LABELS: Final = {"siapkerja_id": "field.siapkerja_id", "name": "field.full_name"}
 
 
