@@ -10,7 +10,8 @@ provider's forms (:class:`support.sso.ProviderWalk`).
 Each hub must end up with the holder signed in, the consented claims and no
 other, and a local account linked by (issuer, sub); an existing local
 account with the holder's e-mail is linked only after its password is
-given; a replayed callback (``state`` already spent) is refused.
+given; a replayed callback (``state`` already spent) is refused. The
+FastAPI hub also signs in through a client registered for ES256 ID tokens.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -87,8 +89,10 @@ def sign_in(
 # --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fastapi_hub(provider: tuple[str, Siapkerja, str]) -> Iterator[tuple[LiveServer, Hub, Any]]:
+@contextmanager
+def serve_fastapi_hub(
+    provider: tuple[str, Siapkerja, str], **options: Any
+) -> Iterator[tuple[LiveServer, Hub, Any]]:
     url, svc, _ = provider
     module = load_fastapi_rp()
     made: list[tuple[Hub, Any]] = []
@@ -103,6 +107,7 @@ def fastapi_hub(provider: tuple[str, Siapkerja, str]) -> Iterator[tuple[LiveServ
             fields=["contact", "education", "work", "skills", "headline"],
             essential=["contact", "education"],
             post_logout_redirect_uris=[f"{base}/"],
+            **options,
         )
         app = module.create_rp_app(
             url,
@@ -118,6 +123,31 @@ def fastapi_hub(provider: tuple[str, Siapkerja, str]) -> Iterator[tuple[LiveServ
     with live_server(make_app) as server:
         hub, app = made[0]
         yield server, hub, app.state.hub
+
+
+@pytest.fixture
+def fastapi_hub(provider: tuple[str, Siapkerja, str]) -> Iterator[tuple[LiveServer, Hub, Any]]:
+    with serve_fastapi_hub(provider) as served:
+        yield served
+
+
+def test_fastapi_rp_verifies_es256_id_tokens_of_a_client_registered_so(
+    provider: tuple[str, Siapkerja, str],
+) -> None:
+    """Authlib's client, as the example configures it, takes an ES256 ID token (the
+    algorithm discovery offers beside EdDSA) and checks it with the published JWKS."""
+    _, svc, account_id = provider
+    with serve_fastapi_hub(provider, id_token_alg="ES256") as (server, hub, state):
+        client = svc.sso.client(hub.client_id)
+        assert client.id_token_alg == "ES256"
+        with httpx.Client(timeout=15) as browser:
+            back = sign_in(browser, svc, server.url, hub.redirect_uri)
+            landed = browser.get(back, follow_redirects=True)
+            assert landed.status_code == 200, landed.text
+            claims = block(landed.text, "id-token")
+            assert claims["sub"] == svc.sso.subject(client, account_id)
+            assert claims["aud"] == hub.client_id
+            assert list(state.accounts.links) == [(claims["iss"], claims["sub"])]
 
 
 def test_fastapi_rp_signs_in_shows_the_consented_claims_and_links_by_iss_and_sub(
