@@ -561,3 +561,14 @@ def test_id_tokens_are_signed_with_the_keyrings_key_or_the_p256_key_derived_from
     assert kid not in left
     assert ec_kid not in left
     assert {new_kid, new_ec_kid} <= left
+
+
+def test_a_hub_whose_consent_was_withdrawn_is_no_longer_listed_as_connected(
+    svc: Siapkerja, galih: Account, karirhub: tuple[SsoClient, str]
+) -> None:
+    client, _ = karirhub
+    code, consent = sign_in(svc, client, galih, "openid email")
+    svc.sso.issue_tokens(client, svc.sso.redeem_code(client, code))
+    assert [c.id for c in svc.sso.signed_in(galih.id)] == [client.id]
+    svc.withdraw_consent(galih.id, consent.id)  # type: ignore[attr-defined]
+    assert svc.sso.signed_in(galih.id) == []

@@ -1078,11 +1078,16 @@ class SingleSignOn:
             )
 
     def signed_in(self, account_id: str) -> list[SsoClient]:
-        """The clients holding live tokens of the holder (for the holder's pages)."""
+        """The clients holding live tokens of the holder (for the holder's pages).
+
+        A token whose consent was withdrawn is dead already (refused at its next
+        use), so its hub is not listed.
+        """
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
             tokens = [t for t in tx.sso_tokens.for_account(str(account_id)) if t.live_at(now)]
-            seen = dict.fromkeys(t.client_id for t in tokens)
+            consents = {c.id: c.active for c in tx.consents.for_account(str(account_id))}
+            seen = dict.fromkeys(t.client_id for t in tokens if consents.get(t.consent_id or ""))
             found = [tx.sso_clients.get(client_id) for client_id in seen]
         return [c for c in found if c is not None]
 
