@@ -175,6 +175,30 @@ class OtpCodes:
             resend=resend,
         )
 
+    def send_to_account(
+        self,
+        tx: Transaction,
+        subject_id: str,
+        purpose: OtpPurpose,
+        phone: str,
+        previous: OtpChallenge | None,
+        recent: tuple[datetime, ...],
+        now: datetime,
+    ) -> OtpChallenge:
+        """A new code for an existing account's phone, stored and put in the outbox in ``tx``.
+
+        For the codes that go to an account (a password reset, a sign-on step-up):
+        replaces ``previous`` (a resend when there was one); the caller has checked
+        the caps (:meth:`check_send_caps`) and calls ``ctx.wake()`` after committing.
+        """
+        code = self.new_code()
+        challenge = self.issue(
+            subject_id, purpose, phone, code, previous, recent, previous is not None, now
+        )
+        tx.challenges.put(challenge)
+        self.enqueue(tx, challenge, code, notice=False)
+        return challenge
+
     def check(self, challenge: OtpChallenge | None, code: str) -> None:
         """Raise :class:`OtpError` unless ``code`` is the challenge's live code.
 

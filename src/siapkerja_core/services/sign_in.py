@@ -341,19 +341,9 @@ class SignIn:
             if refusal.code == "cooldown" and previous is not None and live:
                 return previous.generation, False
             return None, False
-        code = self.codes.new_code()
-        challenge = self.codes.issue(
-            subject_id,
-            OtpPurpose.PASSWORD_RESET,
-            account.phone,
-            code,
-            previous,
-            recent,
-            previous is not None,
-            now,
+        challenge = self.codes.send_to_account(
+            tx, subject_id, OtpPurpose.PASSWORD_RESET, account.phone, previous, recent, now
         )
-        tx.challenges.put(challenge)
-        self.codes.enqueue(tx, challenge, code, notice=False)
         return challenge.generation, True
 
     def reset_password(self, request_id: str, code: str, new_password: str) -> Account:

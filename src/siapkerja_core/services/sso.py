@@ -687,19 +687,9 @@ class SingleSignOn:
             with self.ctx.storage.transaction() as tx:
                 previous = tx.challenges.get(subject)
                 recent = self.codes.check_send_caps(previous, now, daily=reservation.refusal)
-                code = self.codes.new_code()
-                challenge = self.codes.issue(
-                    subject,
-                    OtpPurpose.SSO_STEP_UP,
-                    account.phone,
-                    code,
-                    previous,
-                    recent,
-                    previous is not None,
-                    now,
+                challenge = self.codes.send_to_account(
+                    tx, subject, OtpPurpose.SSO_STEP_UP, account.phone, previous, recent, now
                 )
-                tx.challenges.put(challenge)
-                self.codes.enqueue(tx, challenge, code, notice=False)
                 issued = True
         finally:
             if not issued:
