@@ -15,7 +15,12 @@ holder passes on the way back to the hub:
 and then the redirect back with ``code``, ``state`` and ``iss``. The pending
 request is kept **in the session** (the signed cookie, bound to this
 browser) under a random id, never in hidden fields a visitor could edit;
-it is validated again by Authlib at every step.
+it is validated again by Authlib at every step. The SMS code and consent
+screens are shown only at the pending request's own address
+(``/oauth2/authorize/lanjut?id=…``): the authorization request and every form
+answer 303 there (POST/redirect/GET), so a reload or a language switch never
+replays the request (its ``state``) or a form. A form's refusal (a wrong SMS
+code) is kept in the pending entry and shown there once.
 
 A request whose client or ``redirect_uri`` is wrong is shown as an error page
 and never redirected; any other error goes back to the client's
@@ -69,6 +74,7 @@ from siapkerja_adapters.web.sso.binding import (
     to_starlette,
 )
 from siapkerja_adapters.web.sso.server import Holder, SsoServer, oauth_error
+from siapkerja_core import translations
 from siapkerja_core.errors import OtpError, SiapkerjaError
 from siapkerja_core.profile import Section
 from siapkerja_core.sso import AMR_OTP, AMR_PASSWORD, BASE_CLAIMS, SsoError
@@ -186,6 +192,22 @@ class SsoPages:
         pending.pop(rid, None)
         request.session[SSO_KEY] = pending
 
+    @staticmethod
+    def _put_error(entry: dict[str, Any], error: SiapkerjaError) -> None:
+        """Keep a form's refusal, in every language, for the pending page to show once."""
+        entry["err"] = {lang: error.message(lang) for lang in translations.languages()}
+
+    def _take_error(
+        self, request: Request, rid: str, entry: dict[str, Any], lang: str
+    ) -> str | None:
+        """The refusal kept by :meth:`_put_error`, in ``lang``; shown once."""
+        kept = entry.pop("err", None)
+        if not isinstance(kept, dict):
+            return None
+        self._keep(request, rid, entry)
+        text = kept.get(lang) or next(iter(kept.values()), None)
+        return text if isinstance(text, str) else None
+
     async def _read_base(self, request: Request) -> ReadRequest:
         return ReadRequest(
             "GET", self.provider.issuer(request) + "/oauth2/authorize", request.headers
@@ -239,7 +261,7 @@ class SsoPages:
         }
         rid = secrets.token_urlsafe(12)
         self._keep(request, rid, entry)
-        return await self._advance(request, rid, entry, account)
+        return await self._advance(request, rid, entry, account, show=False)
 
     def _pushed(self, client_id: str | None, request_uri: str) -> dict[str, str]:
         """In a worker thread: the parameters pushed under ``request_uri`` (RFC 9126 §4)."""
@@ -317,10 +339,26 @@ class SsoPages:
             and self._now() - signed_at > int(max_age)
         )
 
+    def _to_pending(self, request: Request, rid: str, entry: dict[str, Any]) -> Response:
+        """303 to the pending request's own page (``/oauth2/authorize/lanjut?id=…``)."""
+        self._keep(request, rid, entry)
+        return RedirectResponse(self.site.url(request, "sso_resume", query={"id": rid}), 303)
+
     async def _advance(
-        self, request: Request, rid: str, entry: dict[str, Any], account: Account | None
+        self,
+        request: Request,
+        rid: str,
+        entry: dict[str, Any],
+        account: Account | None,
+        *,
+        show: bool = True,
     ) -> Response:
-        """Sign-in, SMS code, consent or the code itself: whichever comes next."""
+        """Sign-in, SMS code, consent or the code itself: whichever comes next.
+
+        :param show: render the SMS code or consent screen here; ``False`` (the
+            authorization request, a form's POST) answers 303 to the pending page
+            instead, so a reload or a language switch never replays a request or a form.
+        """
         site, provider = self.site, self.provider
         params: dict[str, str] = entry["p"]
         read = (await self._read_base(request)).replaced(params)
@@ -348,6 +386,8 @@ class SsoPages:
                 return await self._redirect(
                     request, read, InteractionRequiredError(redirect_uri=grant.redirect_uri)
                 )
+            if not show:
+                return self._to_pending(request, rid, entry)
             return await self._step_up_page(request, rid, entry, account, grant)
         if plan.remembered is None or "consent" in prompts:
             if "none" in prompts:
@@ -355,7 +395,9 @@ class SsoPages:
                 return await self._redirect(
                     request, read, ConsentRequiredError(redirect_uri=grant.redirect_uri)
                 )
-            return self._consent_page(request, rid, grant, plan, account)
+            if not show:
+                return self._to_pending(request, rid, entry)
+            return self._consent_page(request, rid, entry, grant, plan, account)
         return await self._finish(request, rid, entry, account, plan.remembered, plan.fields)
 
     def _plan(self, read: ReadRequest, account: Account) -> tuple[Any, Any]:
@@ -419,28 +461,27 @@ class SsoPages:
         entry: dict[str, Any],
         account: Account,
         grant: Any,
-        *,
-        error: SiapkerjaError | None = None,
-        status: int = 200,
     ) -> Response:
         site = self.site
+        lang = select_language(request)
+        shown = self._take_error(request, rid, entry, lang)
+        error: SiapkerjaError | None = None
         if entry.get("sent") != account.id:
             try:
                 state = await site.call(site.svc.sso.send_step_up_code, account.id)
             except SiapkerjaError as failure:
-                error = error or failure
+                error = failure
             else:
                 entry["sent"] = account.id
                 entry["phone"] = state.masked_phone
                 self._keep(request, rid, entry)
-        lang = select_language(request)
         context = {
             "rid": rid,
             "client_name": grant.request.client.model.name,
             "phone": entry.get("phone") or account.phone_masked,
-            "step_error": None if error is None else error.message(lang),
+            "step_error": shown if error is None else error.message(lang),
         }
-        return site.render(request, "sso_step_up.html", context, status=status)
+        return site.render(request, "sso_step_up.html", context)
 
     async def step_up_submit(self, request: Request) -> Response:
         site = self.site
@@ -450,23 +491,16 @@ class SsoPages:
         if entry is None:
             return self.error_page(request, "request_expired")
         if account is None:
-            return await self._advance(request, rid, entry, account)
+            return await self._advance(request, rid, entry, account, show=False)
         code = form_text(form, "code")
         try:
             await site.call(site.svc.sso.check_step_up_code, account.id, code)
         except (OtpError, SsoError) as error:
-            read = (await self._read_base(request)).replaced(entry["p"])
-            try:
-                grant, _ = await self.provider.run(request, self._plan, read, account)
-            except OAuth2Error as failure:
-                self._drop(request, rid)
-                return await self._redirect(request, read, failure)
-            return await self._step_up_page(
-                request, rid, entry, account, grant, error=error, status=400
-            )
-        entry["otp"] = account.id
+            self._put_error(entry, error)
+            return self._to_pending(request, rid, entry)
+        entry["otp"] = account.id  # the pending page knows the step-up was passed
         self._keep(request, rid, entry)
-        return await self._advance(request, rid, entry, account)
+        return await self._advance(request, rid, entry, account, show=False)
 
     async def step_up_resend(self, request: Request) -> Response:
         site = self.site
@@ -493,14 +527,14 @@ class SsoPages:
         self,
         request: Request,
         rid: str,
+        entry: dict[str, Any],
         grant: Any,
         plan: Any,
         account: Account,
-        *,
-        error: str | None = None,
-        status: int = 200,
     ) -> Response:
-        t = Translator(select_language(request))
+        lang = select_language(request)
+        t = Translator(lang)
+        error = self._take_error(request, rid, entry, lang)
         client = grant.request.client.model
         host = urlsplit(grant.redirect_uri).hostname or ""
         previous = plan.previously_granted
@@ -518,7 +552,7 @@ class SsoPages:
             ],
             "consent_error": error,
         }
-        return self.site.render(request, "sso_consent.html", context, status=status)
+        return self.site.render(request, "sso_consent.html", context)
 
     async def consent_submit(self, request: Request) -> Response:
         """*Izinkan* records the consent and issues the code; *Tolak* answers access_denied."""
@@ -529,7 +563,7 @@ class SsoPages:
         if entry is None:
             return self.error_page(request, "request_expired")
         if account is None:
-            return await self._advance(request, rid, entry, account)
+            return await self._advance(request, rid, entry, account, show=False)
         read = (await self._read_base(request)).replaced(entry["p"])
         if form_text(form, "decision") != "allow":
             self._drop(request, rid)
@@ -541,7 +575,7 @@ class SsoPages:
             self._drop(request, rid)
             return await self._redirect(request, read, error)
         if plan.step_up and entry.get("otp") != account.id:
-            return await self._advance(request, rid, entry, account)
+            return await self._advance(request, rid, entry, account, show=False)
         chosen = [v for v in form.getlist("field") if isinstance(v, str)]
         try:
             record = await site.call(
@@ -553,8 +587,8 @@ class SsoPages:
             )
             granted = plan.granted([*chosen, *plan.essential])
         except SiapkerjaError as error:
-            message = error.message(select_language(request))
-            return self._consent_page(request, rid, grant, plan, account, error=message, status=400)
+            self._put_error(entry, error)
+            return self._to_pending(request, rid, entry)
         return await self._finish(request, rid, entry, account, record.id, granted)
 
     # --- RP-initiated logout --------------------------------------------------------------

@@ -1,0 +1,163 @@
+""" "Masuk dengan SIAPkerja": the holder's pages as a browser uses them, over real HTTP.
+
+A reload or a language switch never replays the authorization request or a
+form: the authorization request and every form answer 303 to the pending
+request's own page (``/oauth2/authorize/lanjut?id=…``), which remembers the SMS
+step-up. Anonymous authorization requests store nothing (a ``state`` is spent
+only when the code is issued). The consent screen promises the card number
+only to a holder with a card and shows the hub's purpose as it was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from siapkerja_core.views import Account
+from support.sms import sms_code
+from support.sso import (
+    Browser,
+    Provider,
+    callback,
+    csrf_of,
+    holder,
+    is_consent,
+    is_step_up,
+    provider,
+    query_of,
+    register,
+    tokens,
+)
+
+PENDING = "/oauth2/authorize/lanjut?id="
+
+
+@pytest.fixture(scope="module")
+def op() -> Iterator[Provider]:
+    with provider() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def galih(op: Provider) -> Account:
+    return holder(op.svc, 0)
+
+
+@pytest.fixture(scope="module")
+def rizki(op: Provider) -> Account:
+    return holder(op.svc, 2)
+
+
+@pytest.fixture
+def browser(op: Provider) -> Iterator[Browser]:
+    opened = Browser(op)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def http(op: Provider) -> Iterator[httpx.Client]:
+    with op.http() as client:
+        yield client
+
+
+def _rid(html: str) -> str:
+    import re
+
+    found = re.search(r'name="id" value="([^"]+)"', html)
+    assert found
+    return found[1]
+
+
+def test_reload_and_english_on_the_consent_page_replay_nothing(
+    op: Provider, galih: Account, browser: Browser, http: httpx.Client
+) -> None:
+    rp = register(op)
+    browser.sign_in("sso0@example.com")
+    request = rp.request("openid profile email")
+    first = browser.http.get("/oauth2/authorize?" + urlencode(request.params))
+    assert first.status_code == 303, first.text[:300]
+    pending = first.headers["location"]
+    assert pending.startswith(PENDING)
+    page = browser.http.get(pending)
+    assert is_consent(page)
+    assert "Masuk ke" in page.text
+    reloaded = browser.http.get(pending)
+    assert is_consent(reloaded)
+    english = browser.http.get(pending + "&lang=en")
+    assert is_consent(english), english.text[:500]
+    assert "Sign in to" in english.text
+    answer = callback(browser.consent(english), rp)
+    assert answer["state"] == request.state
+    assert "id_token" in tokens(http, rp, request, answer)
+
+
+def test_the_sms_step_up_answers_with_the_pending_page_and_is_remembered(
+    op: Provider, rizki: Account, browser: Browser, http: httpx.Client
+) -> None:
+    rp = register(
+        op,
+        name="Skillhub",
+        scopes=["skillhub"],
+        fields=["contact", "nik", "birth"],
+        essential=["contact", "nik"],
+    )
+    browser.sign_in("sso2@example.com")
+    request = rp.request("openid email nik")
+    first = browser.http.get("/oauth2/authorize?" + urlencode(request.params))
+    assert first.status_code == 303
+    pending = first.headers["location"]
+    assert pending.startswith(PENDING)
+    page = browser.http.get(pending)
+    assert is_step_up(page)
+    assert browser.http.get(pending + "&lang=en").status_code == 200  # not sent twice
+
+    right = sms_code(op.svc, rizki.phone)
+    wrong = browser.http.post(
+        "/oauth2/authorize/sms",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "id": _rid(page.text),
+            "code": "000000" if right != "000000" else "111111",
+        },
+    )
+    assert wrong.status_code == 303
+    assert wrong.headers["location"] == pending
+    shown = browser.http.get(pending)
+    assert is_step_up(shown)
+    assert "field-error" in shown.text
+    assert "field-error" not in browser.http.get(pending).text  # shown once
+
+    passed = browser.http.post(
+        "/oauth2/authorize/sms",
+        data={"csrf_token": csrf_of(shown.text), "id": _rid(shown.text), "code": right},
+    )
+    assert passed.status_code == 303
+    assert passed.headers["location"] == pending
+    assert is_consent(browser.http.get(pending))
+    english = browser.http.get(pending + "&lang=en")  # the stranger's "English" link
+    assert is_consent(english), english.text[:500]
+    assert "Sign in to" in english.text
+    assert is_consent(browser.http.get(pending))  # a reload
+    answer = callback(browser.consent(english), rp)
+    body = tokens(http, rp, request, answer)
+    assert rp.id_token(http, body["id_token"])["amr"] == ["pwd", "otp"]
+
+
+def test_the_resend_button_answers_with_the_pending_page(
+    op: Provider, rizki: Account, browser: Browser
+) -> None:
+    rp = register(op, name="Resendhub", scopes=["skillhub"], fields=["contact", "nik"])
+    browser.sign_in("sso2@example.com")
+    page = browser.authorize(rp.request("openid nik"))
+    assert is_step_up(page)
+    resent = browser.http.post(
+        "/oauth2/authorize/sms/kirim-ulang",
+        data={"csrf_token": csrf_of(page.text), "id": _rid(page.text)},
+    )
+    assert resent.status_code == 303
+    assert resent.headers["location"].startswith(PENDING)
+    assert query_of(resent.headers["location"])["id"] == _rid(page.text)
