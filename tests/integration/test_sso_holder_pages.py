@@ -21,6 +21,7 @@ from support.sms import sms_code
 from support.sso import (
     Browser,
     Provider,
+    RelyingParty,
     callback,
     csrf_of,
     holder,
@@ -29,6 +30,7 @@ from support.sso import (
     provider,
     query_of,
     register,
+    sign_in_through,
     tokens,
 )
 
@@ -161,3 +163,47 @@ def test_the_resend_button_answers_with_the_pending_page(
     assert resent.status_code == 303
     assert resent.headers["location"].startswith(PENDING)
     assert query_of(resent.headers["location"])["id"] == _rid(page.text)
+
+
+def _exchange(
+    http: httpx.Client, rp: RelyingParty, code: str, **fields: str | None
+) -> httpx.Response:
+    data = {"grant_type": "authorization_code", "code": code, **fields}
+    return http.post("/oauth2/token", **rp.auth({k: v for k, v in data.items() if v is not None}))
+
+
+def test_a_malformed_token_request_leaves_the_code_for_a_corrected_retry(
+    op: Provider, galih: Account, browser: Browser, http: httpx.Client
+) -> None:
+    rp = register(op)
+    request, answer = sign_in_through(browser, rp, "sso0@example.com", "openid email")
+    code, verifier, redirect = answer["code"], request.verifier, rp.redirect_uri
+    malformed = [
+        ({"redirect_uri": redirect}, "invalid_request"),  # no code_verifier
+        ({"redirect_uri": redirect, "code_verifier": "short"}, "invalid_request"),
+        ({"code_verifier": verifier}, "invalid_request"),  # no redirect_uri
+        ({"code_verifier": verifier, "redirect_uri": "https://evil.example/cb"}, "invalid_grant"),
+    ]
+    for fields, error in malformed:
+        refused = _exchange(http, rp, code, **fields)
+        assert refused.status_code == 400, (fields, refused.text)
+        assert refused.json()["error"] == error, (fields, refused.text)
+    retried = _exchange(http, rp, code, redirect_uri=redirect, code_verifier=verifier)
+    assert retried.status_code == 200, retried.text
+
+
+def test_a_wrong_code_verifier_still_spends_the_code(
+    op: Provider, galih: Account, browser: Browser, http: httpx.Client
+) -> None:
+    rp = register(op)
+    request, answer = sign_in_through(browser, rp, "sso0@example.com", "openid email")
+    wrong = _exchange(
+        http, rp, answer["code"], redirect_uri=rp.redirect_uri, code_verifier="w" * 43
+    )
+    assert wrong.status_code == 400
+    assert wrong.json()["error"] == "invalid_grant"
+    retried = _exchange(
+        http, rp, answer["code"], redirect_uri=rp.redirect_uri, code_verifier=request.verifier
+    )
+    assert retried.status_code == 400
+    assert retried.json()["error"] == "invalid_grant"

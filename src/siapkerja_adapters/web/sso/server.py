@@ -53,6 +53,7 @@ from authlib.oauth2.rfc6750 import InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7636.challenge import CODE_VERIFIER_PATTERN
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import AuthorizationCodeMixin
@@ -462,12 +463,30 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
         return 302, "", [("Location", add_params_to_uri(redirect_uri, params))]
 
     def query_authorization_code(self, code: str, client: Client) -> CodeRecord | None:
+        self._check_before_redeeming(client)
         try:
             return CodeRecord(self.server.sso.redeem_code(client.model, code))
         except SsoError as error:
             if error.code == "invalid_grant":
                 return None
             raise oauth_error(error) from None
+
+    def _check_before_redeeming(self, client: Client) -> None:
+        """A malformed request never spends the code: ``code_verifier`` present and
+        well-formed (every code carries a PKCE challenge), ``redirect_uri`` present and
+        registered. A *wrong* verifier, or another registered redirect URI than the
+        code's, is found after redeeming and spends it (an attack signal)."""
+        form = self.request.form
+        verifier = form.get("code_verifier")
+        if not verifier:
+            raise InvalidRequestError("Missing 'code_verifier'")
+        if not CODE_VERIFIER_PATTERN.match(verifier):
+            raise InvalidRequestError("Invalid 'code_verifier'")
+        redirect_uri = self.request.payload.redirect_uri
+        if not redirect_uri:
+            raise InvalidRequestError("Missing 'redirect_uri' in request.")
+        if not client.check_redirect_uri(redirect_uri):
+            raise InvalidGrantError("Invalid 'redirect_uri' in request.")
 
     def delete_authorization_code(self, authorization_code: CodeRecord) -> None:
         """Nothing: redeeming marked the code used."""
