@@ -26,6 +26,7 @@ from support.sso import (
     csrf_of,
     holder,
     is_consent,
+    is_login,
     is_step_up,
     provider,
     query_of,
@@ -207,3 +208,47 @@ def test_a_wrong_code_verifier_still_spends_the_code(
     )
     assert retried.status_code == 400
     assert retried.json()["error"] == "invalid_grant"
+
+
+def test_anonymous_authorization_requests_spend_no_state(
+    op: Provider, galih: Account, browser: Browser, http: httpx.Client
+) -> None:
+    rp = register(op)
+    requests = [rp.request("openid email") for _ in range(50)]
+    for request in requests:
+        with op.http() as stranger:  # no cookies: a new anonymous visitor each time
+            answer = stranger.get("/oauth2/authorize?" + urlencode(request.params))
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/?next=")
+    # The holder's own flow with a state a stranger sent first is still accepted ...
+    for request in (requests[0], requests[-1]):
+        page = browser.authorize(request)
+        if is_login(page):
+            page = browser.login_form(page, "sso0@example.com")
+        if is_consent(page):
+            page = browser.consent(page)
+        answer = callback(page, rp)  # the second time, the consent is remembered
+        assert answer["state"] == request.state
+        assert "code" in answer, answer
+        tokens(http, rp, request, answer)
+    # ... and spent once the code was issued.
+    replay = callback(browser.authorize(requests[0]), rp)
+    assert replay["error"] == "invalid_request"
+    assert "used before" in replay["error_description"]
+
+
+def test_two_tabs_with_one_state_issue_one_code(
+    op: Provider, galih: Account, browser: Browser
+) -> None:
+    rp = register(op)
+    browser.sign_in("sso0@example.com")
+    request = rp.request("openid email")
+    first, second = browser.authorize(request), browser.authorize(request)
+    assert is_consent(first)
+    assert is_consent(second)
+    assert _rid(first.text) != _rid(second.text)
+    assert "code" in callback(browser.consent(first), rp)
+    raced = callback(browser.consent(second), rp)
+    assert raced["error"] == "invalid_request"
+    assert raced["state"] == request.state
+    assert "code" not in raced

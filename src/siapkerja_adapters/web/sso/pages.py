@@ -278,7 +278,11 @@ class SsoPages:
 
     def _validate_new(self, read: ReadRequest, account: Account | None, pushed: bool) -> Any:
         """In a worker thread: Authlib's validation, then the provider's own rules
-        (PAR for high-assurance clients, ``state`` required and never reused)."""
+        (PAR for high-assurance clients, ``state`` required and never reused).
+
+        Nothing is stored: the ``state`` is only checked unused here, and spent when
+        the code is issued (:class:`~.server.CodeGrant`), so anonymous requests cost
+        no storage and cannot spend a holder's state ahead of them."""
         server = self.server
         grant = server.check_authorization(read, account)
         client = grant.request.client
@@ -305,7 +309,7 @@ class SsoPages:
             raise InvalidRequestError(
                 "max_age must be a number of seconds.", redirect_uri=redirect, state=state
             )
-        if not server.sso.spend_state(client.model, state):  # last: only a valid request
+        if server.sso.state_used(client.model, state):  # a read: spent when the code is issued
             raise InvalidRequestError(
                 "This state was used before.", redirect_uri=redirect, state=state
             )

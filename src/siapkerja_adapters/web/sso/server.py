@@ -444,6 +444,14 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
         self.request.user = grant_user
         payload = self.request.payload
         requested = (payload.scope or "").split()
+        # The state is spent only now: an anonymous request stores nothing, and the
+        # first of two requests racing with one state wins (the pages checked it unused).
+        if payload.state and not self.server.sso.spend_state(
+            self.request.client.model, payload.state
+        ):
+            raise InvalidRequestError(
+                "This state was used before.", redirect_uri=redirect_uri, state=payload.state
+            )
         code = self.server.sso.issue_code(
             self.request.client.model,
             grant_user.account_id,
