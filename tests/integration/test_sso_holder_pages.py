@@ -252,3 +252,63 @@ def test_two_tabs_with_one_state_issue_one_code(
     assert raced["error"] == "invalid_request"
     assert raced["state"] == request.state
     assert "code" not in raced
+
+
+def test_an_unknown_token_type_hint_is_unsupported_token_type(
+    op: Provider, http: httpx.Client
+) -> None:
+    rp = register(op)
+    for path in ("/oauth2/revoke", "/oauth2/introspect"):
+        answer = http.post(path, **rp.auth({"token": "x", "token_type_hint": "bogus"}))
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.json()["error"] == "unsupported_token_type"
+        known = http.post(path, **rp.auth({"token": "x", "token_type_hint": "refresh_token"}))
+        assert known.status_code == 200, (path, known.text)
+
+
+def test_client_failures_say_what_failed(
+    op: Provider, galih: Account, browser: Browser, http: httpx.Client
+) -> None:
+    rp = register(op)
+    data = {"grant_type": "authorization_code", "code": "x", "code_verifier": "v" * 43}
+    wrong = http.post("/oauth2/token", data=data, auth=(rp.client_id, "not-the-secret"))
+    assert wrong.status_code == 401
+    assert wrong.json() == {
+        "error": "invalid_client",
+        "error_description": "Client authentication failed.",
+    }
+    op.svc.sso.suspend_client(rp.client_id, reason="Diperiksa tim keamanan")
+    suspended = rp.token(http, "x", "v" * 43)
+    assert suspended.status_code == 401
+    assert suspended.json()["error"] == "invalid_client"
+    assert "suspended" in suspended.json()["error_description"]
+    page = browser.http.get("/oauth2/authorize?" + urlencode(rp.request().params))
+    assert page.status_code == 400
+    assert "suspended" in page.text
+    assert "does not exist" not in page.text
+    unknown = http.post("/oauth2/token", data=data, auth=("no-such-client", "secret"))
+    assert unknown.status_code == 401
+    assert unknown.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize(
+    "path", ["/oauth2/token", "/oauth2/revoke", "/oauth2/introspect", "/oauth2/par"]
+)
+def test_the_back_channel_answers_other_methods_in_json(path: str, http: httpx.Client) -> None:
+    for method in ("GET", "PUT", "DELETE"):
+        answer = http.request(method, path)
+        assert answer.status_code == 405, (method, answer.text[:200])
+        assert answer.headers["allow"] == "POST"
+        assert answer.headers["content-type"].startswith("application/json")
+        assert answer.json()["error"] == "invalid_request"
+
+
+def test_a_bad_logout_request_is_called_a_sign_out_request(browser: Browser) -> None:
+    page = browser.http.get("/oauth2/logout?" + urlencode({"id_token_hint": "a.b.c"}))
+    assert page.status_code == 400
+    assert "Permintaan keluar tidak dapat diproses" in page.text
+    assert "Permintaan masuk" not in page.text
+    english = browser.http.get(
+        "/oauth2/logout?" + urlencode({"id_token_hint": "a.b.c", "lang": "en"})
+    )
+    assert "The sign-out request cannot be processed" in english.text

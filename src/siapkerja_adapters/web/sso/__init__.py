@@ -15,7 +15,8 @@ application's base path, and the issuer they all share:
   Authlib in the application's worker threads.
 
 The back-channel endpoints answer OAuth JSON errors (English descriptions,
-RFC 6749 §5.2); nothing a client sends makes them answer 500.
+RFC 6749 §5.2), a method other than POST included (405, ``Allow: POST``);
+nothing a client sends makes them answer 500.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ ISSUER_SETTING: Final = "sso_issuer"
 _NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _PUBLIC: Final = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
 _MAX_BEARER: Final = 512
+_NOT_POST: Final = ["GET", "PUT", "PATCH", "DELETE"]
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -87,6 +89,10 @@ class SsoProvider:
             Route("/oauth2/userinfo", self.userinfo, methods=["GET", "POST"], name="sso_userinfo"),
             Route("/oauth2/revoke", self.revoke, methods=["POST"], name="sso_revoke"),
             Route("/oauth2/introspect", self.introspect, methods=["POST"], name="sso_introspect"),
+            *(
+                Route(path, self.post_only, methods=_NOT_POST)
+                for path in ("/oauth2/token", "/oauth2/par", "/oauth2/revoke", "/oauth2/introspect")
+            ),
             *self.pages.routes(),
         ]
 
@@ -134,6 +140,15 @@ class SsoProvider:
         )
 
     # --- the back channel -----------------------------------------------------------------
+
+    async def post_only(self, request: Request) -> Response:
+        """Another method than POST at a back-channel endpoint: an OAuth JSON error (405,
+        ``Allow: POST``), not the holder's HTML page."""
+        return _json(
+            {"error": "invalid_request", "error_description": "This endpoint accepts POST only."},
+            405,
+            {**_NO_STORE, "Allow": "POST"},
+        )
 
     async def _oauth(
         self, request: Request, path: str, handler: Callable[..., Any], *args: Any

@@ -158,13 +158,17 @@ class SsoPages:
 
     # --- pages and redirects --------------------------------------------------------------
 
-    def error_page(self, request: Request, error: OAuth2Error | str, status: int = 400) -> Response:
-        """The request cannot go back to the client: say so here, never redirect."""
+    def error_page(
+        self, request: Request, error: OAuth2Error | str, status: int = 400, *, logout: bool = False
+    ) -> Response:
+        """The request cannot go back to the client: say so here, never redirect.
+
+        :param logout: a sign-out request's error (the page says so, not "sign-in").
+        """
         code = error if isinstance(error, str) else str(error.error)
         description = "" if isinstance(error, str) else str(error.description or "")
-        return self.site.render(
-            request, "sso_error.html", {"code": code, "description": description}, status=status
-        )
+        context = {"code": code, "description": description, "logout": logout}
+        return self.site.render(request, "sso_error.html", context, status=status)
 
     def _pending(self, request: Request) -> dict[str, Any]:
         kept = request.session.get(SSO_KEY)
@@ -603,11 +607,11 @@ class SsoPages:
         try:
             read = await read_request(request, uri=provider.issuer(request) + "/oauth2/logout")
         except OAuth2Error as error:
-            return self.error_page(request, error)
+            return self.error_page(request, error, logout=True)
         try:
             checked = await provider.run(request, self._check_logout, read)
         except OAuth2Error as error:
-            return self.error_page(request, error)
+            return self.error_page(request, error, logout=True)
         redirect, client_id, client_name = checked
         account = await site.current_account(request)
         if account is None:

@@ -150,6 +150,25 @@ class RateLimitedError(OAuth2Error):  # type: ignore[misc]
         return [*super().get_headers(), ("Retry-After", str(self.retry_after))]
 
 
+class UnsupportedTokenTypeError(OAuth2Error):  # type: ignore[misc]
+    """RFC 7009 §2.2.1: a ``token_type_hint`` this server does not know (HTTP 400;
+    Authlib's answers 401, as if the client had failed to authenticate)."""
+
+    error = "unsupported_token_type"
+    status_code = 400
+
+
+def _check_token_params(request: OAuth2Request, supported: Iterable[str]) -> None:
+    """``token`` present; a ``token_type_hint``, if any, one of ``supported``."""
+    if "token" not in request.form:
+        raise InvalidRequestError("Missing 'token' in request.")
+    hint = request.form.get("token_type_hint")
+    if hint and hint not in supported:
+        raise UnsupportedTokenTypeError(
+            _ascii(f"Unsupported token_type_hint; use one of: {', '.join(supported)}.")
+        )
+
+
 _GRANT_CODES: Final = frozenset({"invalid_grant", "consent_withdrawn", "account_closed"})
 _CLIENT_CODES: Final = frozenset({"unknown_client", "client_suspended", "invalid_client"})
 
@@ -664,6 +683,9 @@ class Revocation(RevocationEndpoint):  # type: ignore[misc]
     CLIENT_AUTH_METHODS = AUTH_METHODS
     server: SsoServer
 
+    def check_params(self, request: OAuth2Request, client: Client) -> None:
+        _check_token_params(request, self.SUPPORTED_TOKEN_TYPES)
+
     def create_endpoint_response(self, request: OAuth2Request) -> Any:
         client = self.authenticate_endpoint_client(request)
         self.check_params(request, client)
@@ -679,6 +701,9 @@ class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
 
     CLIENT_AUTH_METHODS = AUTH_METHODS
     server: SsoServer
+
+    def check_params(self, request: OAuth2Request, client: Client) -> None:
+        _check_token_params(request, self.SUPPORTED_TOKEN_TYPES)
 
     def create_endpoint_response(self, request: OAuth2Request) -> Any:
         client = self.authenticate_endpoint_client(request)
@@ -751,11 +776,17 @@ class SsoServer(StarletteAuthorizationServer):
     # --- clients --------------------------------------------------------------------------
 
     def query_client(self, client_id: Any) -> Client | None:
+        """The client, or None when unknown; a suspended one is refused as suspended.
+
+        :raises InvalidClientError: the client (or its hub) is suspended.
+        """
         if not isinstance(client_id, str):
             return None
         try:
             return Client(self.sso.usable_client(client_id), self)
-        except SsoError:
+        except SsoError as error:
+            if error.code == "client_suspended":
+                raise oauth_error(error) from None
             return None
 
     def authenticate_client(
@@ -768,6 +799,12 @@ class SsoServer(StarletteAuthorizationServer):
             raise InvalidClientError(
                 status_code=401, description="Malformed client credentials."
             ) from None
+        except InvalidClientError as error:
+            # Authlib's "The client cannot authenticate with methods: [...]" for a wrong
+            # or missing secret lists methods the client never registered.
+            if str(error.description or "").startswith("The client cannot authenticate"):
+                error.description = "Client authentication failed."
+            raise
         named = request.payload.client_id
         if named is not None and named != client.model.id:
             raise InvalidClientError(status_code=401, description="client_id does not match.")
