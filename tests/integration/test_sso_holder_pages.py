@@ -312,3 +312,28 @@ def test_a_bad_logout_request_is_called_a_sign_out_request(browser: Browser) -> 
         "/oauth2/logout?" + urlencode({"id_token_hint": "a.b.c", "lang": "en"})
     )
     assert "The sign-out request cannot be processed" in english.text
+
+
+def _claim_list(html: str) -> str:
+    start = html.index('<ul class="sso-claim-list">')
+    return html[start : html.index("</ul>", start)]
+
+
+def test_the_card_number_is_promised_only_to_a_holder_with_a_card(
+    op: Provider, galih: Account, browser: Browser
+) -> None:
+    holder(op.svc, 1, card=False)
+    rp = register(op)
+    browser.sign_in("sso1@example.com")
+    page = browser.authorize(rp.request("openid email"))
+    assert is_consent(page)
+    assert "Nomor SIAPkerja-ID" not in _claim_list(page.text)
+    assert "Nama lengkap" in _claim_list(page.text)
+    other = Browser(op)
+    try:
+        other.sign_in("sso0@example.com")
+        carded = other.authorize(rp.request("openid email"))
+        assert is_consent(carded)
+        assert "Nomor SIAPkerja-ID" in _claim_list(carded.text)
+    finally:
+        other.close()

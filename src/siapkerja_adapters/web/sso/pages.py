@@ -8,7 +8,8 @@ holder passes on the way back to the hub:
    sign the holder out first, so the sign-in is fresh);
 2. **SMS code** (step-up) — when the client asks it or a sensitive field is
    requested (``/oauth2/authorize/sms``, with a resend button);
-3. **consent** — the hub's name and purpose, each claim in plain words,
+3. **consent** — the hub's name and purpose,
+   each claim in plain words (the card number only to a holder with a card),
    essential ones marked *wajib* and fixed, voluntary ones as checkboxes;
    *Izinkan* / *Tolak* (``/oauth2/authorize/izin``, CSRF-protected);
 
@@ -75,7 +76,7 @@ from siapkerja_adapters.web.sso.binding import (
 )
 from siapkerja_adapters.web.sso.server import Holder, SsoServer, oauth_error
 from siapkerja_core import translations
-from siapkerja_core.errors import OtpError, SiapkerjaError
+from siapkerja_core.errors import CardError, OtpError, SiapkerjaError
 from siapkerja_core.profile import Section
 from siapkerja_core.sso import AMR_OTP, AMR_PASSWORD, BASE_CLAIMS, SsoError
 from siapkerja_core.views import Account
@@ -405,7 +406,7 @@ class SsoPages:
                 )
             if not show:
                 return self._to_pending(request, rid, entry)
-            return self._consent_page(request, rid, entry, grant, plan, account)
+            return await self._consent_page(request, rid, entry, grant, plan, account)
         return await self._finish(request, rid, entry, account, plan.remembered, plan.fields)
 
     def _plan(self, read: ReadRequest, account: Account) -> tuple[Any, Any]:
@@ -531,7 +532,7 @@ class SsoPages:
 
     # --- consent --------------------------------------------------------------------------
 
-    def _consent_page(
+    async def _consent_page(
         self,
         request: Request,
         rid: str,
@@ -546,13 +547,19 @@ class SsoPages:
         client = grant.request.client.model
         host = urlsplit(grant.redirect_uri).hostname or ""
         previous = plan.previously_granted
+        try:
+            await self.site.call(self.site.svc.card, account.id)
+        except CardError:  # no card, or not active: no siapkerja_id claim to promise
+            base = [name for name in BASE_CLAIMS if name != "siapkerja_id"]
+        else:
+            base = list(BASE_CLAIMS)
         context = {
             "rid": rid,
             "account": account,
             "client_name": client.name,
             "purpose": client.purpose,
             "host": host,
-            "base": [field_label(name, t) for name in BASE_CLAIMS],
+            "base": [field_label(name, t) for name in base],
             "essential": [(f, field_label(f, t)) for f in _ordered(plan.essential)],
             "voluntary": [
                 (f, field_label(f, t), previous is None or f in previous)
