@@ -337,3 +337,13 @@ def test_the_card_number_is_promised_only_to_a_holder_with_a_card(
         assert "Nomor SIAPkerja-ID" in _claim_list(carded.text)
     finally:
         other.close()
+
+
+def test_the_consent_screen_shows_the_purpose_as_written(
+    op: Provider, galih: Account, browser: Browser
+) -> None:
+    rp = register(op, purpose="  Melamar lowongan di KarirHub   dan BLK Bekasi ")
+    browser.sign_in("sso0@example.com")
+    page = browser.authorize(rp.request("openid email"))
+    assert is_consent(page)
+    assert "<dd>Melamar lowongan di KarirHub dan BLK Bekasi</dd>" in page.text

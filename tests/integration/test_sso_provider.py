@@ -121,7 +121,7 @@ def test_the_code_flow_releases_exactly_the_consented_claims(
     assert is_consent(page)
     # The hub, its purpose, each claim in plain words; the essential one marked, fixed.
     assert rp.client.name in page.text
-    assert rp.client.purpose in page.text
+    assert rp.client.purpose_label in page.text  # as written, not lower-cased
     assert "Kontak" in page.text
     assert "Pengalaman kerja" in page.text
     assert "wajib" in page.text

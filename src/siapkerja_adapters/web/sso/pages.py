@@ -8,7 +8,7 @@ holder passes on the way back to the hub:
    sign the holder out first, so the sign-in is fresh);
 2. **SMS code** (step-up) — when the client asks it or a sensitive field is
    requested (``/oauth2/authorize/sms``, with a resend button);
-3. **consent** — the hub's name and purpose,
+3. **consent** — the hub's name and purpose (as the administrator wrote it),
    each claim in plain words (the card number only to a holder with a card),
    essential ones marked *wajib* and fixed, voluntary ones as checkboxes;
    *Izinkan* / *Tolak* (``/oauth2/authorize/izin``, CSRF-protected);
@@ -557,7 +557,7 @@ class SsoPages:
             "rid": rid,
             "account": account,
             "client_name": client.name,
-            "purpose": client.purpose,
+            "purpose": client.purpose_label,  # as the administrator wrote it
             "host": host,
             "base": [field_label(name, t) for name in base],
             "essential": [(f, field_label(f, t)) for f in _ordered(plan.essential)],
