@@ -255,3 +255,29 @@ def test_the_history_fits_a_phone_screen(
         page.screenshot(path=str(tmp_path / "riwayat-360.png"), full_page=True)
     finally:
         phone.close()
+
+
+def test_the_verification_code_boxes_fit_a_phone_screen(
+    browser: Any, site: tuple[str, Siapkerja], tmp_path: Path
+) -> None:
+    """At 360 and 320 px the six OTP boxes shrink: no sideways scrolling, all six in view."""
+    url, _ = site
+    phone = browser.new_context(locale="id-ID", viewport={"width": 360, "height": 800})
+    phone.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = phone.new_page()
+        register(page, url)
+        for width in (360, 320):
+            page.set_viewport_size({"width": width, "height": 800})
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            inner = page.evaluate("window.innerWidth")
+            assert scroll <= inner, f"/verifikasi scrolls sideways at {width} px ({scroll} px)"
+            for n in range(1, 7):
+                box = page.get_by_label(f"Angka ke-{n} dari 6").bounding_box()
+                assert box is not None
+                assert box["x"] >= 0
+                assert box["x"] + box["width"] <= width
+                assert box["width"] >= 28, f"box {n} too narrow to tap at {width} px"
+            page.screenshot(path=str(tmp_path / f"verifikasi-{width}.png"), full_page=True)
+    finally:
+        phone.close()
