@@ -147,7 +147,7 @@ def consent_screen(page: Any, hub: Hub, essential: list[str], voluntary: list[st
     from playwright.sync_api import expect
 
     expect(page.get_by_role("heading", name=f"Masuk ke {hub.name}")).to_be_visible()
-    expect(page.get_by_text(hub.purpose, exact=True)).to_be_visible()
+    expect(page.get_by_text(hub.purpose_label, exact=True)).to_be_visible()
     claims = page.locator("fieldset.sso-claims")
     for name in essential:
         item = claims.locator("li", has_text=Section(name).label("id"))

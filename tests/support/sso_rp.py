@@ -58,6 +58,8 @@ class Hub:
     name: str
     purpose: str
     redirect_uri: str
+    purpose_label: str
+    """The purpose as written: what the consent screen shows (``purpose`` is canonical)."""
 
 
 def register_hub(
@@ -89,6 +91,7 @@ def register_hub(
         name=client.name,
         purpose=client.purpose,
         redirect_uri=redirect_uri,
+        purpose_label=client.purpose_label,
     )
 
 
