@@ -234,6 +234,12 @@ def test_fastapi_rp_reads_its_settings_from_the_environment(
         "Bursa Kerja Uji",
     )
     assert "/masuk/callback" in {getattr(r, "path", None) for r in app.routes}
+    # The logout's way back, registered with --post-logout-redirect-uri: by default
+    # the hub's home page, else what RP_POST_LOGOUT_REDIRECT_URI says.
+    assert hub.post_logout_redirect_uri == "http://127.0.0.1:8001/"
+    monkeypatch.setenv("RP_POST_LOGOUT_REDIRECT_URI", "http://127.0.0.1:8001/sampai-jumpa")
+    again = load_fastapi_rp().app_from_env().state.hub
+    assert again.post_logout_redirect_uri == "http://127.0.0.1:8001/sampai-jumpa"
 
 
 def test_fastapi_rp_accounts_link_one_identity_per_account_per_issuer() -> None:
