@@ -644,7 +644,9 @@ def test_the_client_assertion_example_of_the_docs_works(
     provider: tuple[str, Siapkerja], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The page's private_key_jwt example, run as written: its public JWKS registers the
-    client, its assertion authenticates a pushed request."""
+    client, its assertion authenticates a pushed request; a refused assertion answers
+    400 invalid_client, and a spent request_uri an error page (no redirect), as the
+    page says."""
     url, svc = provider
     monkeypatch.chdir(tmp_path)  # the example writes bursakerja.jwks.json here
     example: dict[str, Any] = {}
@@ -679,7 +681,17 @@ def test_the_client_assertion_example_of_the_docs_works(
         }
         pushed = http.post(f"{url}/oauth2/par", data=pushed_form)
         assert pushed.status_code == 201, pushed.text
-        assert pushed.json()["request_uri"]
+        request_uri = pushed.json()["request_uri"]
+
+        replayed = http.post(f"{url}/oauth2/par", data=pushed_form)  # the same jti again
+        assert replayed.status_code == 400, replayed.text
+        assert replayed.json()["error"] == "invalid_client"
+
+        start = {"client_id": hub.client_id, "request_uri": request_uri + "x"}
+        unknown = http.get(f"{url}/oauth2/authorize", params=start, follow_redirects=False)
+        assert unknown.status_code == 400
+        assert "location" not in unknown.headers
+        assert "invalid_request_uri" in unknown.text
 
 
 def test_joserfc_signs_an_eddsa_assertion_only_when_asked_by_name() -> None:
