@@ -295,7 +295,9 @@ class SsoClient:
     is shared by all its clients); ``purpose`` is what the holder consents to,
     canonical as :func:`~siapkerja_core.disclosure.normalize_purpose` makes
     it; ``fields`` the disclosure fields it may ask for, of which
-    ``essential`` cannot be unticked. ``redirect_uris`` match exactly.
+    ``essential`` cannot be unticked. ``purpose_label`` is the purpose as the
+    administrator wrote it, what the consent screen shows (``purpose`` is
+    lower-cased). ``redirect_uris`` match exactly.
     ``high_assurance``: pushed authorization requests and ``private_key_jwt``
     are required. ``step_up``: every sign-in for this client needs a fresh
     SMS code (as does any release of a :data:`SENSITIVE_FIELDS` field).
@@ -308,6 +310,7 @@ class SsoClient:
     verifier_id: str
     name: str
     purpose: str
+    purpose_label: str = field()
     fields: frozenset[str] = field(converter=_fields)
     essential: frozenset[str] = field(converter=_fields, factory=frozenset)
     redirect_uris: tuple[str, ...] = field(converter=_uris)
@@ -323,6 +326,10 @@ class SsoClient:
     status: VerifierStatus = field(converter=_to_status, default=VerifierStatus.ACTIVE)
     created_at: datetime
     secret_rotated_at: datetime | None = None
+
+    @purpose_label.default
+    def _purpose_as_stored(self) -> str:
+        return self.purpose
 
     def __attrs_post_init__(self) -> None:
         if not self.redirect_uris:

@@ -472,6 +472,34 @@ def test_revoke_for_revokes_a_holders_tokens_of_one_client_or_all(storage: Stora
         assert tx.sso_tokens.revoke_for("acct-404", at) == 0
 
 
+def test_revoke_client_revokes_every_live_token_of_one_client(storage: Storage) -> None:
+    tokens = [
+        full_code("c1-code"),
+        token("c1-access"),
+        token("c1-refresh", TokenKind.REFRESH),
+        token("c1-other-holder", account_id="acct-2", grant_id="grant-3"),
+        token("c1-old").revoked(NOW),
+        token("c2-access", client_id="client-2", grant_id="grant-2"),
+    ]
+    with storage.transaction() as tx:
+        for item in tokens:
+            tx.sso_tokens.add(item)
+    at = NOW + timedelta(minutes=1)
+    with storage.transaction() as tx:
+        assert tx.sso_tokens.revoke_client("client-1", at) == 4
+        assert tx.sso_tokens.revoke_client("client-1", at) == 0  # this transaction's own
+    with storage.transaction() as tx:
+        for name in ("c1-code", "c1-access", "c1-refresh", "c1-other-holder"):
+            found = tx.sso_tokens.get(name)
+            assert found is not None
+            assert found.revoked_at == at, name
+        old = tx.sso_tokens.get("c1-old")
+        assert old is not None
+        assert old.revoked_at == NOW  # revoked before: left as it was
+        assert tx.sso_tokens.get("c2-access") == tokens[5]
+        assert tx.sso_tokens.revoke_client("client-404", at) == 0
+
+
 def test_for_account_lists_access_and_refresh_tokens_not_revoked_newest_first(
     storage: Storage,
 ) -> None:

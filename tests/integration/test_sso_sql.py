@@ -97,6 +97,7 @@ def test_the_migration_adds_the_tables_to_a_0009_database_and_goes_down(
     assert indexes == {
         "ix_sk_sso_tokens_grant_id",
         "ix_sk_sso_tokens_account_id_client_id",
+        "ix_sk_sso_tokens_client_id",
         "ix_sk_sso_tokens_expires_at",
     }
     with storage.transaction() as tx:
@@ -130,6 +131,7 @@ def _lookups() -> list[Any]:
             tokens._REVOKE_FOR_CLIENT,
             {"b_account_id": "a", "b_client_id": "c", "now": NOW},
         ),
+        ("revoke a client's", tokens._REVOKE_CLIENT, {"b_client_id": "c", "now": NOW}),
         ("tokens of a holder", tokens._FOR, {"account_id": "a"}),
         ("purge", tokens._PURGE, {"before": NOW}),
     ]

@@ -363,6 +363,10 @@ def test_the_administrator_suspends_resumes_rotates_and_removes_with_an_audit(
     fails("sso.invalid_token", lambda: svc.sso.userinfo(tokens.access_token))
     fails("sso.wrong_status", lambda: svc.sso.suspend_client(client.id, reason="lagi"))
     svc.sso.resume_client(client.id, actor="cli:admin")
+    # The suspension ended every sign-in: the holder signs in again.
+    fails("sso.invalid_token", lambda: svc.sso.userinfo(tokens.access_token))
+    code, _ = sign_in(svc, client, galih, "openid email")
+    tokens = svc.sso.issue_tokens(client, svc.sso.redeem_code(client, code))
     assert svc.sso.userinfo(tokens.access_token)
     new_secret = svc.sso.rotate_client_secret(client.id, actor="cli:admin")
     assert not svc.sso.check_client_secret(client, secret)
@@ -572,3 +576,54 @@ def test_a_hub_whose_consent_was_withdrawn_is_no_longer_listed_as_connected(
     assert [c.id for c in svc.sso.signed_in(galih.id)] == [client.id]
     svc.withdraw_consent(galih.id, consent.id)  # type: ignore[attr-defined]
     assert svc.sso.signed_in(galih.id) == []
+
+
+def test_the_consent_screen_reads_the_purpose_as_written_and_consents_match_the_canonical(
+    svc: Siapkerja, karirhub: tuple[SsoClient, str]
+) -> None:
+    client, _ = karirhub
+    assert client.purpose_label == "Melamar lowongan di Karirhub"
+    assert client.purpose == "melamar lowongan di karirhub"
+    assert svc.sso.client(client.id).purpose_label == client.purpose_label
+
+
+def test_a_state_is_stored_only_when_a_code_is_issued_for_it(
+    svc: Siapkerja, clock: Clock, karirhub: tuple[SsoClient, str]
+) -> None:
+    client, _ = karirhub
+    assert not svc.sso.state_used(client, "s-1")  # a read: nothing is stored
+    assert not svc.sso.state_used(client, "s-1")
+    assert svc.sso.spend_state(client, "s-1")
+    assert svc.sso.state_used(client, "s-1")
+    assert not svc.sso.spend_state(client, "s-1")
+    clock.advance(hours=24, seconds=1)
+    assert not svc.sso.state_used(client, "s-1")  # remembered 24 hours, not purged yet
+    assert svc.sso.spend_state(client, "s-1")
+
+
+def test_suspending_a_client_ends_every_sign_in_of_it(
+    svc: Siapkerja, galih: Account, karirhub: tuple[SsoClient, str]
+) -> None:
+    client, _ = karirhub
+    code, _ = sign_in(svc, client, galih, "openid email")
+    tokens = svc.sso.issue_tokens(client, svc.sso.redeem_code(client, code))
+    svc.sso.suspend_client(client.id, reason="Rahasia bocor")
+    svc.sso.resume_client(client.id)
+    fails("sso.invalid_token", lambda: svc.sso.userinfo(tokens.access_token))
+    assert tokens.refresh_token is not None
+    fails("sso.invalid_grant", lambda: svc.sso.refresh(client, tokens.refresh_token))
+
+
+def test_a_second_step_up_soon_after_the_first_sends_a_new_code_without_a_wait(
+    svc: Siapkerja, clock: Clock, galih: Account
+) -> None:
+    first = svc.sso.send_step_up_code(galih.id)
+    again = svc.sso.send_step_up_code(galih.id)  # another tab: the same code stands
+    assert again.expires_at == first.expires_at
+    svc.deliver_outbox()
+    svc.sso.check_step_up_code(galih.id, sms_code(svc, galih.phone))
+    clock.advance(seconds=5)
+    second = svc.sso.send_step_up_code(galih.id)  # the next hub's sign-in: no cooldown
+    assert second.expires_at > first.expires_at
+    # An unused code sent seconds ago: asking for another one waits out the cooldown.
+    fails("otp.cooldown", lambda: svc.sso.resend_step_up_code(galih.id))

@@ -137,6 +137,7 @@ def client_json(client: SsoClient) -> dict[str, Any]:
         "verifier_id": client.verifier_id,
         "name": client.name,
         "purpose": client.purpose,
+        "purpose_label": client.purpose_label,
         "fields": sorted(client.fields),
         "essential": sorted(client.essential),
         "redirect_uris": list(client.redirect_uris),

@@ -96,6 +96,11 @@ class SsoTokens(View[SsoToken]):
     def revoke_for(self, account_id: str, now: datetime, *, client_id: str | None = None) -> int:
         return self._revoke(self._keys("account", account_id), now, client_id)
 
+    def revoke_client(self, client_id: str, now: datetime) -> int:
+        # A rare administrative action: a walk over every token is acceptable.
+        keys = set(self._table.rows) | set(self._overlay)
+        return self._revoke(keys, now, client_id)
+
     def for_account(self, account_id: str) -> builtins.list[SsoToken]:
         found = (self._get(key) for key in self._keys("account", account_id))
         live = [t for t in found if t is not None and t.kind in _HELD and t.revoked_at is None]

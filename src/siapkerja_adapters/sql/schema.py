@@ -645,7 +645,8 @@ sso_clients: Final = Table(
     Column("id", Text, primary_key=True),
     Column("verifier_id", Text, nullable=False),
     Column("name", Text, nullable=False),
-    Column("purpose", Text, nullable=False),
+    Column("purpose", Text, nullable=False, comment="canonical: what consents match on"),
+    Column("purpose_label", Text, nullable=False, comment="as typed: what holders read"),
     Column("fields", Text, nullable=False, comment="JSON list"),
     Column("essential", Text, nullable=False, comment="JSON list"),
     Column("redirect_uris", Text, nullable=False, comment="JSON list, in order"),
@@ -687,6 +688,7 @@ sso_tokens: Final = Table(
     Column("params", LargeBinary, comment="AES-GCM: a pushed request's parameters (JSON)"),
     Index(None, "grant_id"),
     Index(None, "account_id", "client_id"),
+    Index(None, "client_id"),
     Index(None, "expires_at"),
 )
 """Codes, access and refresh tokens, pushed requests, spent states and assertion ids

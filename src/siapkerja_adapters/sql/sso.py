@@ -88,6 +88,7 @@ def _client_params(client: SsoClient) -> dict[str, Any]:
         "verifier_id": client.verifier_id,
         "name": client.name,
         "purpose": client.purpose,
+        "purpose_label": client.purpose_label,
         "fields": _json(sorted(client.fields)),
         "essential": _json(sorted(client.essential)),
         "redirect_uris": _json(list(client.redirect_uris)),
@@ -110,6 +111,7 @@ def _client(row: Row[Any]) -> SsoClient:
         verifier_id=row.verifier_id,
         name=row.name,
         purpose=row.purpose,
+        purpose_label=row.purpose_label,
         fields=json.loads(row.fields),
         essential=json.loads(row.essential),
         redirect_uris=json.loads(row.redirect_uris),
@@ -147,6 +149,11 @@ class SsoTokens(_Repository):
         .values(revoked_at=bindparam("now"))
     )
     _REVOKE_FOR_CLIENT: ClassVar = _REVOKE_FOR.where(_T.client_id == bindparam("b_client_id"))
+    _REVOKE_CLIENT: ClassVar = (
+        update(sk.sso_tokens)
+        .where(_T.client_id == bindparam("b_client_id"), _LIVE)
+        .values(revoked_at=bindparam("now"))
+    )
     _FOR: ClassVar = (
         select(sk.sso_tokens)
         .where(_T.account_id == bindparam("account_id"), _T.kind.in_(_LISTED), _LIVE)
@@ -178,6 +185,10 @@ class SsoTokens(_Repository):
             statement = self._REVOKE_FOR_CLIENT
             params = {"b_account_id": account_id, "b_client_id": client_id, "now": now}
         return int(self._tx.run(statement, params).rowcount)
+
+    def revoke_client(self, client_id: str, now: datetime) -> int:
+        params = {"b_client_id": client_id, "now": now}
+        return int(self._tx.run(self._REVOKE_CLIENT, params).rowcount)
 
     def for_account(self, account_id: str) -> builtins.list[SsoToken]:
         return [self._token(row) for row in self._tx.run(self._FOR, {"account_id": account_id})]

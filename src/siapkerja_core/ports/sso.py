@@ -70,6 +70,10 @@ class SsoTokenRepository(Protocol):
         """Revoke every live token of the holder (of one client only, if given)."""
         ...
 
+    def revoke_client(self, client_id: str, now: datetime) -> int:
+        """Revoke every live token of the client (it is suspended or removed); how many."""
+        ...
+
     def for_account(self, account_id: str) -> list[SsoToken]:
         """The holder's access and refresh tokens that are not revoked, newest first
         (for the holder's pages: which hubs are signed in)."""

@@ -49,9 +49,15 @@ from siapkerja_core.institutions import (
 )
 from siapkerja_core.ports import Counters, Transaction
 from siapkerja_core.prefill.document import claims_of
-from siapkerja_core.records import AccessRecord, AccountRecord, ConsentRecord, OtpPurpose
+from siapkerja_core.records import (
+    AccessRecord,
+    AccountRecord,
+    ConsentRecord,
+    OtpChallenge,
+    OtpPurpose,
+)
 from siapkerja_core.services.consent import Consent
-from siapkerja_core.services.context import ServiceContext, whole_seconds
+from siapkerja_core.services.context import HOUR, ServiceContext, whole_seconds
 from siapkerja_core.services.institutions import announce
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.otp import OtpCodes
@@ -209,6 +215,7 @@ class SingleSignOn:
             ``invalid_kind``, ``invalid_actor``.
         """
         actor = check_actor(actor)
+        label = " ".join(str(purpose).split())  # as written, for the holder to read
         purpose = normalize_purpose(purpose)
         now = self.ctx.clock()
         if (verifier_id is None) == (name is None):
@@ -238,6 +245,7 @@ class SingleSignOn:
                 verifier_id=hub.id,
                 name=hub.name,
                 purpose=purpose,
+                purpose_label=label,
                 fields=chosen,
                 essential=frozenset(essential),
                 redirect_uris=tuple(redirect_uris),
@@ -350,6 +358,11 @@ class SingleSignOn:
             elif status is VerifierStatus.RETIRED:
                 tx.sso_clients.set_secret(changed.id, None)
             tx.sso_clients.put(changed)
+            if status in (VerifierStatus.SUSPENDED, VerifierStatus.RETIRED):
+                # Every sign-in of the hub through this client ends now: a suspension
+                # is often a leak, and a token must not outlive it (the holders sign
+                # in again once the client is resumed).
+                tx.sso_tokens.revoke_client(changed.id, now)
             details: dict[str, Any] = {"from": current.status.value, "to": changed.status.value}
             if changes:
                 details.update(_details(changed))
@@ -422,7 +435,7 @@ class SingleSignOn:
     def suspend_client(
         self, client_id: str, *, reason: str, actor: str = LIBRARY_ACTOR
     ) -> SsoClient:
-        """Refuse the client everywhere until resumed (its tokens too, while suspended).
+        """Refuse the client everywhere until resumed; every token it holds is revoked.
 
         :raises SsoError: ``unknown_client``, ``wrong_status`` (not active).
         :raises InstitutionError: ``invalid_reason``.
@@ -533,16 +546,37 @@ class SingleSignOn:
 
     def _remember(self, kind: TokenKind, client: SsoClient, value: str, ttl: timedelta) -> bool:
         now = self.ctx.clock()
+        token_hash = self.ctx.mac("sso", kind.value, client.id, value)
         token = SsoToken(
-            token_hash=self.ctx.mac("sso", kind.value, client.id, value),
+            token_hash=token_hash,
             kind=kind,
             client_id=client.id,
-            grant_id="-",
+            grant_id=token_hash,  # a grant of its own: nothing revokes it with others
             issued_at=now,
             expires_at=now + ttl,
         )
         with self.ctx.storage.transaction() as tx:
-            return tx.sso_tokens.add(token)
+            if tx.sso_tokens.add(token):
+                return True
+            # Seen before; but one remembered past its time (not purged yet) is free again.
+            found = tx.sso_tokens.get(token_hash)
+            if found is not None and found.expires_at <= now:
+                tx.sso_tokens.put(token)
+                return True
+            return False
+
+    def state_used(self, client: SsoClient, state: str) -> bool:
+        """Whether ``client`` had a code issued for this ``state`` in the last 24 hours.
+
+        A read: an authorization request checks it before anything is stored, and
+        :meth:`spend_state` records the state when the code is issued, so a
+        stranger's unauthenticated requests store nothing.
+        """
+        now = self.ctx.clock()
+        token_hash = self.ctx.mac("sso", TokenKind.STATE.value, client.id, str(state))
+        with self.ctx.storage.transaction() as tx:
+            found = tx.sso_tokens.get(token_hash)
+        return found is not None and now < found.expires_at
 
     def spend_state(self, client: SsoClient, state: str) -> bool:
         """``False`` when ``client`` sent this ``state`` within the last 24 hours (a replay)."""
@@ -674,19 +708,41 @@ class SingleSignOn:
     def send_step_up_code(self, account_id: str) -> StepUpState:
         """Send a code to the account's phone for a step-up (caps and cooldowns as any code).
 
+        A code sent moments ago that is still live and untried to the end is not
+        replaced: its state is returned and the holder types that one.
+
         :raises OtpError: ``cooldown``, ``send_limit``, ``daily_limit``.
         :raises SsoError: ``account_closed``.
         """
+        return self._send_step_up(account_id, resend=False)
+
+    def _send_step_up(self, account_id: str, *, resend: bool) -> StepUpState:
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
             account = self._account(tx, account_id)
+            waiting = tx.challenges.get(_STEP_UP_SUBJECT + account.id)
+        subject = _STEP_UP_SUBJECT + account.id
+        policy = self.ctx.policy
+        if (
+            not resend
+            and waiting is not None
+            and waiting.is_live(now)
+            and not waiting.used
+            and waiting.attempts < policy.otp_max_attempts
+        ):
+            # A code sent moments ago still stands (another tab, a second hub): the
+            # holder types that one; asking again only starts the cooldown's wait.
+            return StepUpState(
+                masked_phone=mask_phone(account.phone),
+                expires_at=waiting.expires_at,
+                resend_at=waiting.next_send_at(policy.cooldown_after),
+            )
         reservation = self.codes.reserve_sends(account.phone, account.nik, now)
         issued = False
-        subject = _STEP_UP_SUBJECT + account.id
         try:
             with self.ctx.storage.transaction() as tx:
                 previous = tx.challenges.get(subject)
-                recent = self.codes.check_send_caps(previous, now, daily=reservation.refusal)
+                recent = self._step_up_caps(previous, now, reservation.refusal)
                 challenge = self.codes.send_to_account(
                     tx, subject, OtpPurpose.SSO_STEP_UP, account.phone, previous, recent, now
                 )
@@ -700,6 +756,29 @@ class SingleSignOn:
             expires_at=challenge.expires_at,
             resend_at=challenge.next_send_at(self.ctx.policy.cooldown_after),
         )
+
+    def _step_up_caps(
+        self, previous: OtpChallenge | None, now: datetime, daily: OtpError | None
+    ) -> tuple[datetime, ...]:
+        """The send caps of a step-up code: the cooldown holds only while the last code
+        is unused (a code typed in is no reason to wait for the next sign-in's)."""
+        if previous is None or not previous.used:
+            return self.codes.check_send_caps(previous, now, daily=daily)
+        policy = self.ctx.policy
+        recent = previous.sends_within(now, HOUR)
+        if len(recent) >= policy.max_sends_per_hour:
+            raise OtpError("send_limit", retry_after=whole_seconds(recent[0] + HOUR - now))
+        if daily is not None:
+            raise daily
+        return recent
+
+    def resend_step_up_code(self, account_id: str) -> StepUpState:
+        """A new code even while the last one is live (the holder's *Kirim ulang*).
+
+        :raises OtpError: ``cooldown``, ``send_limit``, ``daily_limit``.
+        :raises SsoError: ``account_closed``.
+        """
+        return self._send_step_up(account_id, resend=True)
 
     def check_step_up_code(self, account_id: str, code: str) -> None:
         """Accept the step-up code once (it is spent when right).

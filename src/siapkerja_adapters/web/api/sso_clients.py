@@ -205,7 +205,8 @@ class SsoClient(_Out):
     id: str = Field(description="The `client_id`.")
     verifier_id: str = Field(description="The hub it belongs to.")
     name: str
-    purpose: str
+    purpose: str = Field(description="Canonical (lower-cased): what consents match on.")
+    purpose_label: str = Field(description="As written: what the consent screen shows.")
     fields: list[str]
     essential: list[str]
     redirect_uris: list[str]
@@ -228,6 +229,7 @@ class SsoClient(_Out):
             verifier_id=client.verifier_id,
             name=client.name,
             purpose=client.purpose,
+            purpose_label=client.purpose_label,
             fields=sorted(client.fields),
             essential=sorted(client.essential),
             redirect_uris=list(client.redirect_uris),

@@ -30,6 +30,7 @@ depends_on: str | Sequence[str] | None = None
 _TOKEN_INDEXES = {
     "ix_sk_sso_tokens_grant_id": ["grant_id"],
     "ix_sk_sso_tokens_account_id_client_id": ["account_id", "client_id"],
+    "ix_sk_sso_tokens_client_id": ["client_id"],
     "ix_sk_sso_tokens_expires_at": ["expires_at"],
 }
 
@@ -48,7 +49,8 @@ def upgrade() -> None:
         _text("id"),
         _text("verifier_id"),
         _text("name"),
-        _text("purpose"),
+        _text("purpose", comment="canonical: what consents match on"),
+        _text("purpose_label", comment="as typed: what holders read"),
         _text("fields", comment="JSON list"),
         _text("essential", comment="JSON list"),
         _text("redirect_uris", comment="JSON list, in order"),
