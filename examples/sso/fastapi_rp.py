@@ -17,13 +17,21 @@ site or a regional bursa kerja would write it:
   linked only after the user proves they own it by signing in to it;
 * refresh, revocation and RP-initiated logout.
 
-Run it against a provider (the client registered with
-``siapkerja clients add``, its redirect URI exactly ``RP_REDIRECT_URI``)::
+Run it against a provider (docs/sso.md, "Run the provider"), the client
+registered with its redirect URI exactly ``RP_REDIRECT_URI`` and its
+post-logout redirect URI exactly ``RP_POST_LOGOUT_REDIRECT_URI`` (default:
+the redirect URI's origin and ``/``; unregistered, *Keluar* signs the holder
+out but leaves them on SIAPkerja's "Anda telah keluar" page, not back here)::
 
+    siapkerja clients add --name "Bursa Kerja Contoh" --scope karirhub \
+        --purpose "Melamar lowongan di Bursa Kerja Contoh" \
+        --redirect-uri http://127.0.0.1:8001/auth/callback \
+        --post-logout-redirect-uri http://127.0.0.1:8001/
     pip install fastapi uvicorn authlib httpx2 itsdangerous
-    export SIAPKERJA_ISSUER=https://siapkerja.example
+    export SIAPKERJA_ISSUER=http://127.0.0.1:8000
     export RP_CLIENT_ID=... RP_CLIENT_SECRET=...
     export RP_REDIRECT_URI=http://127.0.0.1:8001/auth/callback
+    export RP_POST_LOGOUT_REDIRECT_URI=http://127.0.0.1:8001/
     uvicorn --factory fastapi_rp:app_from_env --port 8001     # from this directory
 
 Everything is kept in memory (accounts, links, sessions, tokens): a real
@@ -466,6 +474,9 @@ def app_from_env() -> FastAPI:
         os.environ.get("RP_REDIRECT_URI", "http://127.0.0.1:8001/auth/callback"),
         name=os.environ.get("RP_NAME", "Bursa Kerja Contoh"),
         scope=os.environ.get("RP_SCOPE", DEFAULT_SCOPE),
+        # Where the provider's logout sends the browser back: register it with
+        # `siapkerja clients add --post-logout-redirect-uri` (default: this hub's "/").
+        post_logout_redirect_uri=os.environ.get("RP_POST_LOGOUT_REDIRECT_URI") or None,
         session_secret=os.environ.get("RP_SESSION_SECRET"),
     )
 

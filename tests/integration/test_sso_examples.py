@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -234,6 +235,12 @@ def test_fastapi_rp_reads_its_settings_from_the_environment(
         "Bursa Kerja Uji",
     )
     assert "/masuk/callback" in {getattr(r, "path", None) for r in app.routes}
+    # The logout's way back, registered with --post-logout-redirect-uri: by default
+    # the hub's home page, else what RP_POST_LOGOUT_REDIRECT_URI says.
+    assert hub.post_logout_redirect_uri == "http://127.0.0.1:8001/"
+    monkeypatch.setenv("RP_POST_LOGOUT_REDIRECT_URI", "http://127.0.0.1:8001/sampai-jumpa")
+    again = load_fastapi_rp().app_from_env().state.hub
+    assert again.post_logout_redirect_uri == "http://127.0.0.1:8001/sampai-jumpa"
 
 
 def test_fastapi_rp_accounts_link_one_identity_per_account_per_issuer() -> None:
@@ -381,6 +388,8 @@ def test_django_rp_signs_in_and_links_by_iss_and_sub(
             f"{base}/logout", data={"csrfmiddlewaretoken": csrf}, follow_redirects=False
         )
         assert out.status_code == 302
+        back_to = dict(parse_qsl(urlsplit(out.headers["location"]).query))
+        assert back_to["post_logout_redirect_uri"] == f"{base}/"  # as registered
         again = sign_in(browser, svc, base, hub.redirect_uri)
         relanded = browser.get(again, follow_redirects=True)
         assert f'id="account-id">{user.group(1)}<' in relanded.text
@@ -404,6 +413,7 @@ def test_django_rp_links_an_account_with_the_same_email_only_after_its_password(
         assert answer.headers["location"] == "/masuk-lokal"
         form = browser.get(f"{base}/masuk-lokal")
         assert "Sudah ada akun dengan email ini" in form.text
+        assert "<strong>Pelatihan Contoh (Django)</strong>" in form.text  # the hub's name
         assert "Masuk dengan SIAPkerja" in browser.get(f"{base}/").text  # not signed in
         csrf = browser.cookies.get("hub_django_csrftoken")
         wrong = browser.post(

@@ -624,3 +624,83 @@ def test_the_shape_reader_sees_a_changed_status_and_member() -> None:
     }
     assert shape(block.replace("200 OK", "401 Unauthorized"))["status"] == 401
     assert shape(block.replace('"active"', '"live"'))["members"] == ["live"]
+
+
+# --------------------------------------------------------------------------
+# The page's Python example of a client assertion, run as written
+# --------------------------------------------------------------------------
+
+
+def documented_example(name: str) -> str:
+    """The Python block after ``<!-- example: NAME -->`` in docs/sso.md."""
+    found = re.search(
+        rf"<!-- example: {name} -->\s*```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S
+    )
+    assert found, f"docs/sso.md has no '<!-- example: {name} -->' Python block"
+    return found.group(1)
+
+
+def test_the_client_assertion_example_of_the_docs_works(
+    provider: tuple[str, Siapkerja], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's private_key_jwt example, run as written: its public JWKS registers the
+    client, its assertion authenticates a pushed request; a refused assertion answers
+    400 invalid_client, and a spent request_uri an error page (no redirect), as the
+    page says."""
+    url, svc = provider
+    monkeypatch.chdir(tmp_path)  # the example writes bursakerja.jwks.json here
+    example: dict[str, Any] = {}
+    exec(compile(documented_example("client_assertion"), str(DOC), "exec"), example)  # noqa: S102
+    jwks = json.loads((tmp_path / "bursakerja.jwks.json").read_text(encoding="utf-8"))
+    assert all("d" not in key for key in jwks["keys"])  # the public half only
+    hub = register_hub(
+        svc,
+        name="Bursa Kerja Berkunci",
+        scopes=["karirhub"],
+        purpose="Melamar lowongan di Bursa Kerja Berkunci",
+        redirect_uri=REDIRECT_URI,
+        auth_method="private_key_jwt",
+        jwks=jwks,
+        high_assurance=True,
+    )
+    with httpx.Client(timeout=15) as http:
+        issuer = http.get(f"{url}/.well-known/openid-configuration").json()["issuer"]
+        assertion = example["client_assertion"](hub.client_id, issuer)
+        _, challenge = pkce_pair()
+        pushed_form = {
+            "client_id": hub.client_id,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+            "response_type": "code",
+            "redirect_uri": REDIRECT_URI,
+            "scope": "openid email",
+            "state": secrets.token_urlsafe(16),
+            "nonce": secrets.token_urlsafe(16),
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        pushed = http.post(f"{url}/oauth2/par", data=pushed_form)
+        assert pushed.status_code == 201, pushed.text
+        request_uri = pushed.json()["request_uri"]
+
+        replayed = http.post(f"{url}/oauth2/par", data=pushed_form)  # the same jti again
+        assert replayed.status_code == 400, replayed.text
+        assert replayed.json()["error"] == "invalid_client"
+
+        start = {"client_id": hub.client_id, "request_uri": request_uri + "x"}
+        unknown = http.get(f"{url}/oauth2/authorize", params=start, follow_redirects=False)
+        assert unknown.status_code == 400
+        assert "location" not in unknown.headers
+        assert "invalid_request_uri" in unknown.text
+
+
+def test_joserfc_signs_an_eddsa_assertion_only_when_asked_by_name() -> None:
+    """What the page warns of: joserfc refuses to sign EdDSA unless algorithms=["EdDSA"]."""
+    from joserfc.errors import UnsupportedAlgorithmError
+
+    key = OKPKey.generate_key("Ed25519", parameters={"kid": "hub-1"})
+    claims = {"iss": "c", "sub": "c", "aud": SHOWN_ISSUER, "jti": "j", "exp": 2**31 - 1}
+    with pytest.raises(UnsupportedAlgorithmError, match="not recommended"):
+        jwt.encode({"alg": "EdDSA", "kid": key.kid}, claims, key)
+    signed = jwt.encode({"alg": "EdDSA", "kid": key.kid}, claims, key, algorithms=["EdDSA"])
+    assert jwt.decode(signed, key, registry=EDDSA).claims["iss"] == "c"

@@ -393,6 +393,23 @@ def test_serve_outside_dev_starts_with_unsafe_defaults_allowed_explicitly(
     assert "unsafe default 'dukcapil'" in caplog.text
 
 
+def test_serve_dev_without_a_secret_warns_that_client_secrets_fail(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``serve --dev`` without SIAPKERJA_SECRET_KEY checks single sign-on client secrets
+    with a random key: the warning says so, or a hub's secret fails as invalid_client."""
+    monkeypatch.delenv("SIAPKERJA_SECRET_KEY", raising=False)
+    calls: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append(target))
+    with caplog.at_level(logging.WARNING, logger="siapkerja.web"):
+        result = invoke("serve", "--dev", "--port", "0")
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 1
+    assert "no secret_key set" in caplog.text
+    assert "single sign-on client secrets" in caplog.text
+    assert "SIAPKERJA_SECRET_KEY" in caplog.text
+
+
 def test_serve_outside_dev_starts_with_real_gateways(
     production: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

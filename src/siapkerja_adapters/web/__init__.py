@@ -99,7 +99,9 @@ def _session_secret(svc: Siapkerja, secret_key: str | None, dev: bool) -> str:
     logger.warning(
         "siapkerja web: no secret_key set; using a random one for this process (dev mode)."
         " Sessions and API registrations (their X-Registration-Secret) end when it restarts"
-        " and cannot be shared between workers."
+        " and cannot be shared between workers, and single sign-on client secrets registered"
+        " with 'siapkerja clients' fail (invalid_client): export the same SIAPKERJA_SECRET_KEY"
+        " to both."
     )
     return secrets.token_urlsafe(32)
 

@@ -66,7 +66,6 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "rpsite/home.html",
         {
-            "name": CONFIG["name"],
             "linked": request.user.is_authenticated
             and SiapkerjaLink.objects.filter(user=request.user).exists(),
             "id_claims": json.dumps(signed.get("id_claims"), indent=2, sort_keys=True),
@@ -208,7 +207,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if token.get("id_token") and metadata.get("end_session_endpoint"):
         return siapkerja.logout_redirect(
             request,
-            post_logout_redirect_uri=request.build_absolute_uri("/"),
+            post_logout_redirect_uri=CONFIG["post_logout_redirect_uri"],
             id_token_hint=token["id_token"],
         )
     return HttpResponseRedirect("/")
