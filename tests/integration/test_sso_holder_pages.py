@@ -10,12 +10,18 @@ only to a holder with a card and shows the hub's purpose as it was typed.
 
 from __future__ import annotations
 
+import base64
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
+from siapkerja_adapters.connect import connect
+from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.service import Siapkerja
 from siapkerja_core.views import Account
 from support.sms import sms_code
 from support.sso import (
@@ -347,3 +353,46 @@ def test_the_consent_screen_shows_the_purpose_as_written(
     page = browser.authorize(rp.request("openid email"))
     assert is_consent(page)
     assert "<dd>Melamar lowongan di KarirHub dan BLK Bekasi</dd>" in page.text
+
+
+def test_anonymous_authorization_requests_store_no_row_on_sqlite(tmp_path: Path) -> None:
+    database = tmp_path / "sso.sqlite3"
+
+    def make(base_url: str) -> Siapkerja:
+        return connect(
+            environ={},
+            load_entrypoints=False,
+            storage="sql",
+            database_url=f"sqlite:///{database}",
+            sms="memory",
+            dukcapil="offline",
+            secret_key="sso-fix-web-integration-secret-0123456789",
+            storage_key="k1:" + base64.urlsafe_b64encode(b"s" * 32).decode(),
+            database_migrate="true",
+            hasher=PasswordHasher.fast_for_tests(),
+            card_base_url=f"{base_url}/v/",
+        )
+
+    def state_rows() -> int:
+        with sqlite3.connect(database) as db:
+            (count,) = db.execute(
+                "SELECT count(*) FROM sk_sso_tokens WHERE kind = 'state'"
+            ).fetchone()
+        return int(count)
+
+    with provider(make) as started:
+        holder(started.svc, 0)
+        rp = register(started)
+        requests = [rp.request("openid email") for _ in range(50)]
+        for request in requests:
+            with started.http() as stranger:
+                answer = stranger.get("/oauth2/authorize?" + urlencode(request.params))
+            assert answer.status_code == 303
+        assert state_rows() == 0
+        browser = Browser(started)
+        try:
+            page = browser.login_form(browser.authorize(requests[7]), "sso0@example.com")
+            assert "code" in callback(browser.consent(page), rp)
+        finally:
+            browser.close()
+        assert state_rows() == 1  # spent with the code
