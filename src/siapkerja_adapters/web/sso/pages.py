@@ -520,7 +520,7 @@ class SsoPages:
             return self.error_page(request, "request_expired")
         if account is not None:
             try:
-                state = await site.call(site.svc.sso.send_step_up_code, account.id)
+                state = await site.call(site.svc.sso.resend_step_up_code, account.id)
             except SiapkerjaError as error:
                 site.flash_error(request, error)
             else:
