@@ -627,3 +627,20 @@ def test_a_second_step_up_soon_after_the_first_sends_a_new_code_without_a_wait(
     assert second.expires_at > first.expires_at
     # An unused code sent seconds ago: asking for another one waits out the cooldown.
     fails("otp.cooldown", lambda: svc.sso.resend_step_up_code(galih.id))
+
+
+def test_a_replaced_consent_is_announced_as_ended(clock: Clock) -> None:
+    recorder = Recorder()
+    svc = build(clock, recorder)
+    galih = holder(svc, 0)[0]
+    client, _ = svc.sso.add_client(
+        name="Karirhub", scopes=["karirhub"], redirect_uris=[REDIRECT], purpose=PURPOSE
+    )
+    _, first = sign_in(svc, client, galih, "openid email")
+    _, second = sign_in(svc, client, galih, "openid email work")
+    changes = [
+        (e.consent_id, e.granted)  # type: ignore[attr-defined]
+        for e in recorder.events
+        if e.name == "consent.changed"
+    ]
+    assert changes == [(first.id, True), (first.id, False), (second.id, True)]  # type: ignore[attr-defined]

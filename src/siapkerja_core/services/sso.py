@@ -38,6 +38,7 @@ from siapkerja_core.contact import mask_phone
 from siapkerja_core.converter import unstructure
 from siapkerja_core.disclosure import Audience, Verifier, build_view, normalize_purpose
 from siapkerja_core.errors import OtpError
+from siapkerja_core.events import ConsentChanged
 from siapkerja_core.institutions import (
     LIBRARY_ACTOR,
     InstitutionError,
@@ -695,6 +696,16 @@ class SingleSignOn:
                     withdrawn.append(earlier)
             record = self.consent.record_consent(
                 tx, account.id, client.verifier_id, client.purpose, granted, now
+            )
+        for earlier in withdrawn:  # replaced: plug-ins hear it ended, as on Riwayat akses
+            self.ctx.emit(
+                ConsentChanged(
+                    occurred_at=now,
+                    account_id=earlier.account_id,
+                    consent_id=earlier.id,
+                    verifier_id=earlier.verifier_id,
+                    granted=False,
+                )
             )
         self.consent.consent_granted(record)
         return record
