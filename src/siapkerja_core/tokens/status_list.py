@@ -39,8 +39,9 @@ from cryptography.exceptions import InvalidSignature
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.i18n import timed
 from siapkerja_core.tokens.base import TokenError
+from siapkerja_core.tokens.jws import sign_jws
 from siapkerja_core.tokens.keyring import Keyring
-from siapkerja_core.tokens.signing import _private_key, _public_key
+from siapkerja_core.tokens.signing import _public_key
 
 __all__ = [
     "MIN_STATUS_LIST_SIZE",
@@ -218,10 +219,6 @@ class StatusListToken:
         return self.ttl
 
 
-def _json(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8")
-
-
 def sign_status_list(
     keyring: Keyring,
     status_list: StatusList,
@@ -242,7 +239,6 @@ def sign_status_list(
     if key is None or key.private_key is None:
         raise TokenError("no_key", kind="access")
     issued = int(iat.timestamp())
-    header = {"alg": "EdDSA", "kid": key.kid, "typ": STATUS_LIST_TYPE}
     claims = {
         "sub": sub,
         "iat": issued,
@@ -250,9 +246,7 @@ def sign_status_list(
         "ttl": ttl,
         "status_list": status_list.to_claim(),
     }
-    signing_input = f"{_b64(_json(header))}.{_b64(_json(claims))}"
-    signature = _private_key(key.private_key).sign(signing_input.encode("ascii"))
-    return f"{signing_input}.{_b64(signature)}"
+    return sign_jws("EdDSA", key.kid, key.private_key, claims, typ=STATUS_LIST_TYPE)
 
 
 def _object(segment: str, what: str) -> dict[str, Any]:
