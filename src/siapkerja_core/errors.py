@@ -19,6 +19,7 @@ or a notebook traceback is readable in both languages.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, tzinfo
 from typing import ClassVar
 
 from siapkerja_core import translations
@@ -122,17 +123,50 @@ class SiapkerjaError(Exception):
         """The message in English."""
         return self.message("en")
 
-    def message(self, lang: str = "id") -> str:
-        """The message in ``lang`` (any language with a catalogue; others give Indonesian)."""
+    def message(
+        self, lang: str = "id", *, now: datetime | None = None, zone: tzinfo | None = None
+    ) -> str:
+        """The message in ``lang`` (any language with a catalogue; others give Indonesian).
+
+        A template may name ``{wait}``: the error's ``retry_after`` seconds worded
+        for a person (:func:`siapkerja_core.wording.wait_text`: "dalam 5 menit",
+        "besok pukul 09.15 WIB"), from ``now`` (default: the system clock) in
+        ``zone`` (default WIB); "nanti" / "later" when the error carries no wait.
+        A byte count param (``size``, ``max_bytes`` …) is also ``{size_text}`` ("2 MB").
+        """
         key = f"error.{self.domain}.{self.code}"
+        params = self._wording(lang, now, zone)
         if self.code in self._inline:  # a plug-in's own templates, unless a catalogue rewords
             catalogues = translations.catalogues()
             code = catalogues.language(lang)
             template = catalogues.find(key, code)
             if template is None:
                 template = self._inline[self.code][1 if code == "en" else 0]
-            return template.format(**self.params)
-        return translations.text(key, lang, **self.params)
+            return template.format(**params)
+        return translations.text(key, lang, **params)
+
+    def _wording(
+        self, lang: str, now: datetime | None, zone: tzinfo | None
+    ) -> Mapping[str, object]:
+        """The params, with ``wait`` derived from ``retry_after`` unless the error set its own."""
+        # Imported here: wording reads the catalogues through i18n, which errors must not
+        # need at import time (plug-ins import errors first).
+        from siapkerja_core.wording import size_text, wait_text
+
+        params = dict(self.params)
+        # A byte count (``size``, ``max_size``, ``max_bytes`` …) also reads as ``<name>_text``
+        # ("2 MB"): a person is never told "2097152 bita".
+        for name, value in self.params.items():
+            if name.endswith(("size", "bytes")) and type(value) is int:
+                params.setdefault(f"{name}_text", size_text(value, lang))
+        if "wait" not in params:
+            seconds = self.params.get("retry_after")
+            if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+                current = now or datetime.now(UTC)
+                params["wait"] = wait_text(seconds, now=current, zone=zone, lang=lang)
+            else:
+                params["wait"] = translations.text("wait.later", lang)
+        return params
 
     def __str__(self) -> str:
         return f"[{self.full_code}] {self.message_id} / {self.message_en}"
@@ -185,12 +219,17 @@ class UnknownAdapter(SiapkerjaError):
 
 
 class RegistrationError(SiapkerjaError):
-    """Step 1 or 2 of registration cannot go on."""
+    """Step 1 or 2 of registration cannot go on.
+
+    ``incomplete``: a form refused on several fields at once; ``params["errors"]``
+    holds each field's own error (a web form flags every empty field together).
+    """
 
     domain = "registration"
     codes: ClassVar[frozenset[str]] = frozenset(
         {
             "invalid_name",
+            "incomplete",
             "nik_not_found",
             "nik_inactive",
             "mismatch",

@@ -156,6 +156,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         **{f"siapkerja_id.{c}": _VALIDATION for c in ("format", "length", "check")},
         # The registration journey.
         "registration.invalid_name": _VALIDATION,
+        "registration.incomplete": _VALIDATION,
         "registration.nik_not_found": _VALIDATION,
         "registration.nik_inactive": _VALIDATION,
         "registration.mismatch": _VALIDATION,

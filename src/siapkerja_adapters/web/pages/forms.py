@@ -13,15 +13,23 @@ form values every screen shares.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, tzinfo
-from typing import Final
+from datetime import UTC, date, datetime, tzinfo
+from typing import TYPE_CHECKING, Final
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from siapkerja_adapters.web.problems import retry_after, status_of
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.gates import local_zone
 from siapkerja_core.profile import ProfileError, YearMonth
+from siapkerja_core.wording import holder_zone, moment_text
+
+if TYPE_CHECKING:
+    from siapkerja_core.profile import Profile
+    from siapkerja_core.service import Siapkerja
+    from siapkerja_core.views import Account
 
 __all__ = [
     "ADDRESS_FIELDS",
@@ -29,17 +37,19 @@ __all__ = [
     "EDUCATION_FIELDS",
     "WORK_FIELDS",
     "FormErrors",
+    "account_zone",
     "day_label",
     "error_fields",
     "float_or_raw",
     "form_text",
     "int_or_raw",
-    "local_time_label",
     "national_phone",
     "optional",
     "page_status",
     "profile_field",
+    "time_element",
     "time_label",
+    "zone_of",
 ]
 
 _DOMAIN_FIELDS: Final[Mapping[str, str]] = {
@@ -104,6 +114,9 @@ def error_fields(error: SiapkerjaError) -> tuple[str, ...]:
     """
     code = error.full_code
     if code == "registration.invalid_name":
+        field = error.params.get("field")
+        if isinstance(field, str):
+            return (field,)
         return ("full_name",) if error.params.get("field_en") == "Full name" else ("mother_name",)
     if code == "registration.mismatch":
         fields = error.params.get("fields")
@@ -135,6 +148,16 @@ def page_status(error: SiapkerjaError, now: datetime | None = None) -> tuple[int
     return status, headers
 
 
+def _problems(error: SiapkerjaError) -> tuple[SiapkerjaError, ...]:
+    """The problems ``error`` stands for: its own, or each of those it gathers."""
+    if isinstance(error, ProfileError):
+        return error.errors
+    gathered = error.params.get("errors")
+    if isinstance(gathered, tuple) and gathered:
+        return tuple(p for e in gathered if isinstance(e, SiapkerjaError) for p in _problems(e))
+    return (error,)
+
+
 class FormErrors:
     """The errors of one form: the summary's items in order and each field's message."""
 
@@ -157,12 +180,18 @@ class FormErrors:
         lang: str,
         form_fields: Iterable[str] = (),
         rename: Mapping[str, str] | None = None,
+        *,
+        now: datetime | None = None,
+        zone: tzinfo | None = None,
     ) -> None:
-        """Add ``error`` (every problem of a ProfileError), tied to the fields of this form."""
+        """Add ``error`` (every problem of a ProfileError or of a refusal of several
+        fields, ``registration.incomplete``), tied to the fields of this form.
+
+        ``now`` and ``zone`` word a wait ("coba lagi besok pukul 09.15 WIB").
+        """
         known = set(form_fields)
-        problems = error.errors if isinstance(error, ProfileError) else (error,)
-        for problem in problems:
-            message = problem.message(lang)
+        for problem in _problems(error):
+            message = problem.message(lang, now=now, zone=zone)
             tied = [
                 (rename or {}).get(f, f)
                 for f in error_fields(problem)
@@ -223,17 +252,48 @@ def day_label(day: date, lang: str) -> str:
     return f"{day.day} {YearMonth.of(day).label(lang)}"
 
 
-def time_label(moment: datetime | None) -> str:
-    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def local_time_label(moment: datetime | None, zone: tzinfo | None = None) -> str:
-    """``moment`` as a holder reads it: ``"2026-12-06 16:32 WIB"``, in ``zone`` (an event's
-    own: :attr:`siapkerja_core.gates.Event.zone`) or else WIB (Asia/Jakarta), the zone named.
+def time_label(moment: datetime | None, lang: str = "id", zone: tzinfo | None = None) -> str:
+    """``moment`` as a holder reads it: ``"6 Desember 2026, 16.32 WIB"`` /
+    ``"6 December 2026, 16:32 WIB"``, in ``zone`` (the holder's, :func:`zone_of`, or an
+    event's own: :attr:`siapkerja_core.gates.Event.zone`), else WIB; no seconds.
 
     Stored times are UTC; a person in Indonesia should not have to add seven hours.
+    Templates use the ``local_time`` filter (:func:`time_element`), which wraps this in
+    ``<time datetime="…">``.
     """
+    return "" if moment is None else moment_text(moment, lang, zone)
+
+
+def zone_of(profile: Profile | None, nik: str | None = None) -> tzinfo:
+    """The zone the holder of ``profile`` (and ``nik``) reads times in: WIB, WITA or WIT
+    of the domicile address, else the KTP address, else the NIK's region; WIB unknown."""
+    domicile = profile.domicile_address if profile is not None else None
+    ktp = profile.ktp_address if profile is not None else None
+    return holder_zone(
+        domicile.village_code if domicile is not None else None,
+        ktp.village_code if ktp is not None else None,
+        nik,
+    )
+
+
+def account_zone(svc: Siapkerja, account: Account) -> tzinfo:
+    """:func:`zone_of` the signed-in holder (their profile, else their NIK)."""
+    try:
+        profile: Profile | None = svc.profile(account.id)
+    except SiapkerjaError:
+        profile = None
+    return zone_of(profile, account.nik)
+
+
+@pass_context
+def time_element(context: Context, moment: datetime | None, zone: tzinfo | None = None) -> Markup:
+    """The ``local_time`` template filter: ``<time datetime="ISO">6 Desember 2026, 16.32
+    WIB</time>`` in the page's language and zone (``zone`` argument, else the context's
+    ``zone``, else WIB). The ISO moment lets a script show the browser's own zone."""
     if moment is None:
-        return ""
-    local = moment.astimezone(zone or local_zone(None))
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+        return Markup("")
+    shown = zone or context.get("zone")
+    lang = str(context.get("lang") or "id")
+    label = time_label(moment, lang, shown if isinstance(shown, tzinfo) else None)
+    iso = moment.astimezone(UTC).isoformat(timespec="seconds")
+    return Markup('<time datetime="{}">{}</time>').format(iso, label)
