@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from siapkerja_core import translations
 
-__all__ = ["ConfigurationError", "Message", "SiapkerjaError", "UnknownAdapter"]
+__all__ = ["ConfigurationError", "InputError", "Message", "SiapkerjaError", "UnknownAdapter"]
 
 Message = tuple[str, str]
 """An (Indonesian, English) pair of ``str.format`` templates."""
@@ -215,21 +215,48 @@ class UnknownAdapter(SiapkerjaError):
     )
 
 
+class InputError(SiapkerjaError):
+    """A form's field as a person filled it: empty, or longer than the field takes.
+
+    ``params``: ``field`` (the form field's name), ``field_id``/``field_en`` (its
+    label), ``limit`` for ``too_long``. ``several``: a form refused on several
+    fields at once, ``params["errors"]`` holding each field's own error — an
+    empty form is flagged field by field, not one field at a time.
+    Build one with :meth:`of`.
+    """
+
+    domain = "input"
+    codes: ClassVar[frozenset[str]] = frozenset({"required", "too_long", "several"})
+
+    @classmethod
+    def of(cls, code: str, field: str, label_key: str, **params: object) -> InputError:
+        """``InputError(code)`` for the form field ``field`` labelled by ``label_key``."""
+        return cls(
+            code,
+            field=field,
+            field_id=translations.text(label_key, "id"),
+            field_en=translations.text(label_key, "en"),
+            **params,
+        )
+
+    @classmethod
+    def gather(cls, errors: list[SiapkerjaError]) -> SiapkerjaError | None:
+        """``None``, the one error, or ``several`` holding them all."""
+        if not errors:
+            return None
+        return errors[0] if len(errors) == 1 else cls("several", errors=tuple(errors))
+
+
 # --- the journey: registration, codes, sign-in, recovery ----------------------------
 
 
 class RegistrationError(SiapkerjaError):
-    """Step 1 or 2 of registration cannot go on.
-
-    ``incomplete``: a form refused on several fields at once; ``params["errors"]``
-    holds each field's own error (a web form flags every empty field together).
-    """
+    """Step 1 or 2 of registration cannot go on."""
 
     domain = "registration"
     codes: ClassVar[frozenset[str]] = frozenset(
         {
             "invalid_name",
-            "incomplete",
             "nik_not_found",
             "nik_inactive",
             "mismatch",

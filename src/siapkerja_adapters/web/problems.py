@@ -154,9 +154,10 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         },
         "profile.incomplete": 409,
         **{f"siapkerja_id.{c}": _VALIDATION for c in ("format", "length", "check")},
+        # A form's field as typed (the web pages' own checks).
+        **{f"input.{c}": _VALIDATION for c in ("required", "too_long", "several")},
         # The registration journey.
         "registration.invalid_name": _VALIDATION,
-        "registration.incomplete": _VALIDATION,
         "registration.nik_not_found": _VALIDATION,
         "registration.nik_inactive": _VALIDATION,
         "registration.mismatch": _VALIDATION,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, tzinfo
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 from jinja2 import pass_context
@@ -22,8 +23,12 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from siapkerja_adapters.web.problems import retry_after, status_of
-from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.contact import MAX_EMAIL_INPUT, MAX_PHONE_INPUT
+from siapkerja_core.errors import InputError, SiapkerjaError
+from siapkerja_core.nik import MAX_NIK_INPUT
+from siapkerja_core.passwords import MAX_PASSWORD_LENGTH
 from siapkerja_core.profile import ProfileError, YearMonth
+from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
 from siapkerja_core.wording import holder_zone, moment_text
 
 if TYPE_CHECKING:
@@ -35,6 +40,7 @@ __all__ = [
     "ADDRESS_FIELDS",
     "BIODATA_FIELDS",
     "EDUCATION_FIELDS",
+    "INPUT_LIMITS",
     "WORK_FIELDS",
     "FormErrors",
     "account_zone",
@@ -49,6 +55,7 @@ __all__ = [
     "profile_field",
     "time_element",
     "time_label",
+    "too_long",
     "zone_of",
 ]
 
@@ -70,6 +77,39 @@ _CODE_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "card.purpose_required": ("event",),
     "card.unknown_purpose": ("event",),
 }
+MAX_IDENTIFIER_INPUT: Final = max(MAX_NIK_INPUT, MAX_PHONE_INPUT, MAX_EMAIL_INPUT)
+"""A sign-in or recovery identifier is a NIK, a mobile number or an e-mail address."""
+INPUT_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        "nik": MAX_NIK_INPUT,
+        "full_name": MAX_NAME_LENGTH,
+        "mother_name": MAX_NAME_LENGTH,
+        "email": MAX_EMAIL_INPUT,
+        "phone": MAX_PHONE_INPUT,
+        "password": MAX_PASSWORD_LENGTH,
+        "new_password": MAX_PASSWORD_LENGTH,
+        "identifier": MAX_IDENTIFIER_INPUT,
+    }
+)
+"""The most characters the server takes in each text field of the sign-in and
+registration forms: the forms' ``maxlength`` (``limits`` in their context), the
+core's own constants so the page and the server never disagree."""
+
+
+def too_long(form_values: Mapping[str, str], labels: Mapping[str, str]) -> list[SiapkerjaError]:
+    """``input.too_long`` for each of ``labels``' fields longer than :data:`INPUT_LIMITS`.
+
+    ``labels``: field name -> catalogue key of its label. A browser honours
+    ``maxlength``; a script or a paste into an old browser need not.
+    """
+    found: list[SiapkerjaError] = []
+    for name, label_key in labels.items():
+        limit = INPUT_LIMITS[name]
+        if len(form_values.get(name, "")) > limit:
+            found.append(InputError.of("too_long", name, label_key, limit=limit))
+    return found
+
+
 BIODATA_FIELDS: Final = frozenset(
     {
         "birth_place",
@@ -123,6 +163,9 @@ def error_fields(error: SiapkerjaError) -> tuple[str, ...]:
         return tuple(str(f) for f in fields) if isinstance(fields, tuple) else ()
     if code in _CODE_FIELDS:
         return _CODE_FIELDS[code]
+    if error.domain == "input":
+        field = error.params.get("field")
+        return (field,) if isinstance(field, str) else ()
     if isinstance(error, ProfileError):
         field = profile_field(error.field)
         return () if field is None else (field,)
