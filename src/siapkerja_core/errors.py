@@ -135,31 +135,37 @@ class SiapkerjaError(Exception):
         A byte count param (``size``, ``max_bytes`` …) is also ``{size_text}`` ("2 MB").
         """
         key = f"error.{self.domain}.{self.code}"
-        params = self._wording(lang, now, zone)
+        catalogues = translations.catalogues()
         if self.code in self._inline:  # a plug-in's own templates, unless a catalogue rewords
-            catalogues = translations.catalogues()
             code = catalogues.language(lang)
             template = catalogues.find(key, code)
             if template is None:
                 template = self._inline[self.code][1 if code == "en" else 0]
+        else:
+            template = catalogues.template(key, lang)
+        params = self._wording(template, lang, now, zone)
+        # A catalogue's template without params is not formatted (its braces are text), as
+        # translations.text does; a plug-in's own templates always were.
+        if params or self.code in self._inline:
             return template.format(**params)
-        return translations.text(key, lang, **params)
+        return template
 
     def _wording(
-        self, lang: str, now: datetime | None, zone: tzinfo | None
+        self, template: str, lang: str, now: datetime | None, zone: tzinfo | None
     ) -> Mapping[str, object]:
-        """The params, with ``wait`` derived from ``retry_after`` unless the error set its own."""
+        """The params, with the words a template may name beside the numbers: ``{wait}``
+        for ``retry_after`` and ``{<name>_text}`` for a byte count (``size``, ``max_bytes``)."""
+        if not self.params and "{wait}" not in template:
+            return self.params
         # Imported here: wording reads the catalogues through i18n, which errors must not
         # need at import time (plug-ins import errors first).
         from siapkerja_core.wording import size_text, wait_text
 
         params = dict(self.params)
-        # A byte count (``size``, ``max_size``, ``max_bytes`` …) also reads as ``<name>_text``
-        # ("2 MB"): a person is never told "2097152 bita".
         for name, value in self.params.items():
             if name.endswith(("size", "bytes")) and type(value) is int:
                 params.setdefault(f"{name}_text", size_text(value, lang))
-        if "wait" not in params:
+        if "wait" not in params and "{wait}" in template:
             seconds = self.params.get("retry_after")
             if isinstance(seconds, int | float) and not isinstance(seconds, bool):
                 current = now or datetime.now(UTC)
