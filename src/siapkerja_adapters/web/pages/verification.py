@@ -62,7 +62,7 @@ class VerificationPages:
             "cooldown": wait,
             # "dalam 5 menit", never "300 detik" (the script counts down the last minute).
             "cooldown_text": wait_text(wait, now=self.site.svc.now(), lang=lang),
-            "resend_at": None if otp is None else otp.resend_available_at.isoformat(),
+            "resend_at": None if otp is None else otp.resend_available_at.isoformat("T", "seconds"),
             "digits": range(1, _OTP_DIGITS + 1),
             "digit_count": _OTP_DIGITS,
         }
