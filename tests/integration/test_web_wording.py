@@ -269,3 +269,20 @@ def test_no_page_of_the_journey_shows_a_raw_time(browser: Browser, lang: str) ->
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00">', history)
     clock_format = r"\d\d:\d\d" if lang == "en" else r"\d\d\.\d\d"
     assert re.search(rf"\d{{1,2}} \w+ \d{{4}}, {clock_format} WIB", text(history))
+
+
+def test_the_apis_problem_keeps_the_seconds_and_words_the_detail(browser: Browser) -> None:
+    api = browser.client
+    for _ in range(8):
+        response = api.post(
+            "/api/v1/sessions", json={"identifier": NIK, "password": "salah sekali lagi"}
+        )
+    assert response.status_code == 429
+    body = response.json()
+    assert body["code"] == "login.throttled"
+    assert isinstance(body["params"]["retry_after"], int)  # the machine's number stays
+    assert body["params"]["retry_after"] > 0
+    assert body["detail"].startswith("Terlalu banyak percobaan masuk. Coba lagi ")
+    assert not _RAW_SECONDS.search(body["detail"])
+    assert not _RAW_SECONDS.search(body["message_en"])
+    assert str(body["params"]["retry_after"]) not in body["detail"]
