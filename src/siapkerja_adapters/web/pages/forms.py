@@ -26,13 +26,13 @@ from siapkerja_core.profile import ProfileError, YearMonth
 
 __all__ = [
     "ACHIEVEMENT_FIELDS",
-    "GPA_PATTERN",
-    "MONTH_PATTERN",
     "ADDRESS_FIELDS",
     "BIODATA_FIELDS",
     "CERTIFICATE_FIELDS",
     "EDUCATION_FIELDS",
+    "GPA_PATTERN",
     "LANGUAGE_FIELDS",
+    "MONTH_PATTERN",
     "WORK_FIELDS",
     "FormErrors",
     "day_label",
@@ -230,7 +230,9 @@ def float_or_raw(value: str) -> float | str | None:
         return value
 
 
-MONTH_PATTERN: Final = r"[0-9]{4}-[0-9]{1,2}|[0-9]{1,2} ?(/|-|\.) ?[0-9]{4}|[A-Za-z]{3,}\.? ?[0-9]{4}"
+MONTH_PATTERN: Final = (
+    r"[0-9]{4}-[0-9]{1,2}|[0-9]{1,2} ?(/|-|\.) ?[0-9]{4}|[A-Za-z]{3,}\.? ?[0-9]{4}"
+)
 """The HTML ``pattern`` of a month typed as text (a browser without ``type="month"``):
 what :func:`month_or_raw` reads, as a hint (the server decides)."""
 GPA_PATTERN: Final = r"[0-4]([.,][0-9]{1,2})?"

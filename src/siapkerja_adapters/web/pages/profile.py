@@ -55,10 +55,12 @@ from siapkerja_adapters.web.pages.profile_form import (
     stale_entry_error,
     submitted_values,
     too_many_error,
+    with_problem,
     worded_entry_error,
 )
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core import regions
+from siapkerja_core.converter import merge_profile
 from siapkerja_core.errors import CardError, SiapkerjaError
 from siapkerja_core.i18n import is_english
 from siapkerja_core.profile import MAX_ITEMS as ENTRY_LIMITS
@@ -359,21 +361,27 @@ class ProfilePages:
         elif index is not None and not self._current(values["fp"], tuple(entries), index):
             problem = stale_entry_error()
         entry = entry_changes(section, form)
-        if problem is None and missing_end(section, entry, form):
-            problem = end_required_error(section, at)
         if problem is None:
             if index is None:
                 entries.append(entry)
             else:
                 entries[index] = entry
+            # A forgotten end is the web's own question; the core's refusals come with it,
+            # all at once (the entry is then only checked, not saved).
+            forgotten = missing_end(section, entry, form)
             try:
-                await site.call(
-                    partial(site.svc.update_profile, account.id, **{section.key: entries})
-                )
+                if forgotten:
+                    await site.call(merge_profile, profile, {section.key: entries})
+                else:
+                    await site.call(
+                        partial(site.svc.update_profile, account.id, **{section.key: entries})
+                    )
             except ProfileError as error:
                 problem = worded_entry_error(error, section)
             except SiapkerjaError as error:
                 problem = error
+            if forgotten:
+                problem = with_problem(problem, end_required_error(section, at))
         if problem is not None:
             count = len(entries_of(profile, section))
             return await self._entry_refused(

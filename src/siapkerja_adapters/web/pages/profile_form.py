@@ -40,6 +40,7 @@ from siapkerja_adapters.web.pages.forms import (
     optional,
 )
 from siapkerja_core.converter import converter
+from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.i18n import both, is_english
 from siapkerja_core.profile import (
     MAX_ITEMS,
@@ -88,6 +89,7 @@ __all__ = [
     "stale_entry_error",
     "submitted_values",
     "too_many_error",
+    "with_problem",
     "worded_entry_error",
 ]
 
@@ -480,6 +482,15 @@ _SKILLS: Final = EntrySection(
 def skills_error(error: ProfileError) -> ProfileError:
     """The skills form's refusal worded by the skill's number, not ``skills[2]``."""
     return worded_entry_error(error, _SKILLS)
+
+
+def with_problem(error: SiapkerjaError | None, problem: ProfileError) -> SiapkerjaError:
+    """``error``'s problems (if any) and ``problem`` after them, as one refusal."""
+    if not isinstance(error, ProfileError):
+        return problem if error is None else error
+    problems = (*error.errors, problem)
+    first = problems[0]
+    return type(first)(first.code, **{**first.params, "errors": problems})
 
 
 def stale_entry_error() -> ProfileFieldError:
