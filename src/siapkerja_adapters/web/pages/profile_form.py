@@ -166,6 +166,17 @@ ENTRY_SECTIONS: Final[Mapping[str, EntrySection]] = {
     s.key: s
     for s in (
         EntrySection(
+            "languages",
+            "bahasa",
+            "lang",
+            (
+                EntryField(
+                    "name", max_length=MAX_TERM_LENGTH, required=True, autocomplete="language"
+                ),
+                EntryField("level", "select", required=True, options=LanguageLevel),
+            ),
+        ),
+        EntrySection(
             "work",
             "pekerjaan",
             "work",
@@ -227,27 +238,20 @@ ENTRY_SECTIONS: Final[Mapping[str, EntrySection]] = {
                 EntryField("description", "textarea", MAX_DESCRIPTION_LENGTH),
             ),
         ),
-        EntrySection(
-            "languages",
-            "bahasa",
-            "lang",
-            (
-                EntryField(
-                    "name", max_length=MAX_TERM_LENGTH, required=True, autocomplete="language"
-                ),
-                EntryField("level", "select", required=True, options=LanguageLevel),
-            ),
-        ),
     )
 }
-"""The list sections, in the page's order."""
+"""The list sections, in the order of the scanned page (the brief's screen)."""
 
-# The field names forms.py maps error paths to must be these very fields.
-assert ENTRY_SECTIONS["work"].field_names == WORK_FIELDS
-assert ENTRY_SECTIONS["education"].field_names == EDUCATION_FIELDS
-assert ENTRY_SECTIONS["certificates"].field_names == CERTIFICATE_FIELDS
-assert ENTRY_SECTIONS["achievements"].field_names == ACHIEVEMENT_FIELDS
-assert ENTRY_SECTIONS["languages"].field_names == LANGUAGE_FIELDS
+# forms.profile_field maps an error path to an input by these names: they must be the same.
+for _key, _names in (
+    ("work", WORK_FIELDS),
+    ("education", EDUCATION_FIELDS),
+    ("certificates", CERTIFICATE_FIELDS),
+    ("achievements", ACHIEVEMENT_FIELDS),
+    ("languages", LANGUAGE_FIELDS),
+):
+    if ENTRY_SECTIONS[_key].field_names != _names:
+        raise RuntimeError(f"the {_key} form's fields differ from forms.py's")
 
 _BY_SLUG: Final = {s.slug: s for s in ENTRY_SECTIONS.values()}
 
@@ -431,10 +435,16 @@ def _reason(problem: ProfileError) -> tuple[str, str]:
     return reason_id, reason_en
 
 
+def _without_label(reason: str, label: str) -> str:
+    if reason.casefold().startswith(label.casefold() + " "):
+        return reason[len(label) + 1 :]
+    return reason
+
+
 def _worded(problem: ProfileError, section: EntrySection) -> ProfileError:
     path = problem.field or ""
     if path == section.key and problem.code == "invalid_field":
-        section_id, section_en = both(f"profile_entry.{section.key}.title")
+        section_id, section_en = both(f"profile_entry.{section.key}.heading")
         return ProfileFieldError(
             "too_many_entries",
             field=path,
@@ -452,6 +462,9 @@ def _worded(problem: ProfileError, section: EntrySection) -> ProfileError:
     label_id, label_en = both(section.label_key(name))
     entry_id, entry_en = section.entry_label(index)
     reason_id, reason_en = _reason(problem)
+    # "IPK (Pendidikan 2): IPK harus antara …": the label is said once.
+    reason_id = _without_label(reason_id, label_id)
+    reason_en = _without_label(reason_en, label_en)
     return ProfileFieldError(
         "entry_field",
         field=f"{section.key}[{index}].{name}",
@@ -498,7 +511,7 @@ def stale_entry_error() -> ProfileFieldError:
 
 
 def too_many_error(section: EntrySection) -> ProfileFieldError:
-    section_id, section_en = both(f"profile_entry.{section.key}.title")
+    section_id, section_en = both(f"profile_entry.{section.key}.heading")
     return ProfileFieldError(
         "too_many_entries",
         field="$",

@@ -83,12 +83,14 @@
     list.setAttribute("aria-label", root.getAttribute("data-list-label"));
     var input = document.createElement("input");
     input.type = "text";
-    input.id = textarea.id + "-input";
+    // The box takes the textarea's id: the label and the error summary's link lead to it.
+    input.id = textarea.id;
+    textarea.id = textarea.id + "-text";
     input.autocomplete = "off";
     input.maxLength = maxLength;
     var hint = document.createElement("p");
     hint.className = "hint";
-    hint.id = input.id + "-hint";
+    hint.id = input.id + "-input-hint";
     hint.textContent = root.getAttribute("data-input-hint");
     var live = document.createElement("p");
     live.className = "visually-hidden";
@@ -102,7 +104,8 @@
     label.textContent = root.getAttribute("data-input-label");
     label.htmlFor = input.id;
     textarea.hidden = true;
-    textarea.parentNode.insertBefore(list, textarea);
+    // The chips first, then the box that adds one, its label right above it.
+    label.parentNode.insertBefore(list, label);
     textarea.parentNode.insertBefore(input, textarea);
     textarea.parentNode.insertBefore(hint, textarea);
     textarea.parentNode.insertBefore(live, textarea);
