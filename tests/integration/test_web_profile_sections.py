@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from test_web_pages import (  # type: ignore[import-not-found]
+    EMAIL,
+    PASSWORD,
     Browser,
     browser,  # noqa: F401 - fixture
     clock,  # noqa: F401 - fixture
@@ -20,6 +22,7 @@ from test_web_pages import (  # type: ignore[import-not-found]
 )
 
 from siapkerja_core.profile import MAX_ITEMS
+from siapkerja_core.service import Siapkerja
 
 
 @pytest.fixture
@@ -357,3 +360,39 @@ def test_skills_one_a_line_or_by_commas_without_javascript(holder: Browser) -> N
     page = text(holder.page)
     assert "Keahlian (ke-2): " in page
     assert "skills[" not in holder.page
+
+
+ESCO_SKILL = "http://data.europa.eu/esco/skill/0a2f7f0e-1111-4222-8333-444455556666"
+
+
+def test_a_web_edit_keeps_what_its_form_does_not_show(
+    holder: Browser,
+    svc: Siapkerja,  # noqa: F811
+) -> None:
+    account = svc.login(EMAIL, PASSWORD)
+    svc.update_profile(
+        account.id,
+        work=[
+            {
+                "title": "Backend Developer",
+                "company": "Company",
+                "start": "2021-06",
+                "occupation": {"kbji": "2512"},
+            }
+        ],
+        skills=[{"name": "PHP", "esco_uri": ESCO_SKILL}, "Linux"],
+    )
+    holder.get("/profil/pekerjaan/1")
+    values = {**SECTIONS[0][2], "work_location": "Jakarta", "fp": form_fp(holder.page)}
+    holder.submit("/profil/pekerjaan/1", values)
+    assert "Perubahan disimpan." in text(holder.page)
+    holder.submit("/profil/skills", {"skills": "php\nLinux\nJava"})
+    profile = svc.profile(account.id)
+    assert profile.work[0].location == "Jakarta"
+    assert profile.work[0].occupation is not None
+    assert profile.work[0].occupation.kbji == "2512"
+    assert [(s.name, s.esco_uri) for s in profile.skills] == [
+        ("php", ESCO_SKILL),
+        ("Linux", None),
+        ("Java", None),
+    ]

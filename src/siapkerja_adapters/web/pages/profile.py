@@ -41,6 +41,7 @@ from siapkerja_adapters.web.pages.profile_form import (
     MAX_SKILLS_TEXT,
     PUBLISHABLE,
     EntrySection,
+    edited,
     end_required_error,
     entries_of,
     entry_changes,
@@ -365,7 +366,7 @@ class ProfilePages:
             if index is None:
                 entries.append(entry)
             else:
-                entries[index] = entry
+                entries[index] = edited(entries[index], entry)
             # A forgotten end is the web's own question; the core's refusals come with it,
             # all at once (the entry is then only checked, not saved).
             forgotten = missing_end(section, entry, form)

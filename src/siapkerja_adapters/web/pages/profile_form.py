@@ -74,6 +74,7 @@ __all__ = [
     "EntryField",
     "EntrySection",
     "ProfileFieldError",
+    "edited",
     "end_required_error",
     "entries_of",
     "entry_changes",
@@ -343,6 +344,12 @@ def entry_changes(section: EntrySection, form: FormData) -> dict[str, Any]:
     return entry
 
 
+def edited(current: object, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """``current`` with the form's fields replaced: what the form does not show (a job's
+    KBJI/ESCO ``occupation``, set through the API) is kept, not dropped by a web edit."""
+    return {**converter.unstructure(current), **entry}
+
+
 def missing_end(section: EntrySection, entry: Mapping[str, Any], form: FormData) -> bool:
     """No end given and "ongoing" not ticked: the person forgot one of the two.
 
@@ -608,7 +615,16 @@ def profile_changes(section: str, form: FormData, profile: Profile) -> dict[str,
             "domicile_address": ktp if same else _address_changes(form, "dom"),
         }
     if section == "skills":
-        return {"skills": skill_names(form_text(form, "skills"))}
+        # A skill kept keeps its ESCO URI (set through the API): the form shows names only.
+        known = {skill.name.casefold(): skill for skill in profile.skills}
+        skills: list[Any] = []
+        for name in skill_names(form_text(form, "skills")):
+            old = known.get(name.casefold())
+            if old is None or old.esco_uri is None:
+                skills.append(name)
+            else:
+                skills.append({"name": name, "esco_uri": old.esco_uri})
+        return {"skills": skills}
     if section == "visibility":
         published = [v for v in form.getlist("published") if isinstance(v, str)]
         return {"visibility": {"published": published}}
