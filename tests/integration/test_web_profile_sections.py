@@ -396,3 +396,18 @@ def test_a_web_edit_keeps_what_its_form_does_not_show(
         ("Linux", None),
         ("Java", None),
     ]
+
+
+def test_the_lists_speak_english_and_a_missing_entry_is_not_found(holder: Browser) -> None:
+    add(holder, "sertifikat", SECTIONS[2][2])
+    holder.get("/profil?lang=en")
+    page = section_text(holder.page, "certificates")
+    assert "Japan Language Center • Score 84" in page
+    assert "January 2018 - Present" in page
+    assert "Add a certificate" in page
+    assert "Remove Japan Foundation Test for Basic Japanese" in page  # the button's whole name
+    holder.get("/profil/sertifikat/1/hapus")
+    assert "Remove Certificate 1?" in text(holder.page)
+    assert holder.get("/profil/sertifikat/2").status_code == 404
+    assert holder.get("/profil/sertifikat/2/hapus").status_code == 404
+    assert holder.get("/profil/lisensi/baru").status_code == 404
