@@ -21,7 +21,9 @@ from test_web_pages import (  # type: ignore[import-not-found]
     text,
 )
 
+from siapkerja_adapters.web.pages.profile_form import ENTRY_SECTIONS
 from siapkerja_core.profile import MAX_ITEMS
+from siapkerja_core.profile.lengths import MAX_TITLE_LENGTH
 from siapkerja_core.service import Siapkerja
 
 
@@ -411,3 +413,26 @@ def test_the_lists_speak_english_and_a_missing_entry_is_not_found(holder: Browse
     assert holder.get("/profil/sertifikat/2").status_code == 404
     assert holder.get("/profil/sertifikat/2/hapus").status_code == 404
     assert holder.get("/profil/lisensi/baru").status_code == 404
+
+
+def test_the_inputs_hints_are_the_cores_limits(holder: Browser) -> None:
+    for section in ENTRY_SECTIONS.values():
+        holder.get(f"/profil/{section.slug}/baru")
+        for field in section.fields:
+            found = re.search(
+                rf'<(input|textarea|select) id="f-{section.form_name(field.name)}"[^>]*>',
+                holder.page,
+            )
+            assert found, field
+            tag = found.group(0)
+            if field.max_length is not None:
+                assert f'maxlength="{field.max_length}"' in tag, (section.key, field.name)
+            if field.kind in ("year", "gpa"):
+                assert 'pattern="' in tag
+                assert "inputmode=" in tag
+    longest = "N" * MAX_TITLE_LENGTH
+    add(holder, "sertifikat", {**SECTIONS[2][2], "cert_name": longest})
+    assert "Perubahan disimpan." in text(holder.page)
+    add(holder, "sertifikat", {**SECTIONS[2][2], "cert_name": longest + "N"})
+    assert "Nama sertifikat (Sertifikat 2): " in text(holder.page)
+    assert 'id="f-cert_name-error"' in holder.page

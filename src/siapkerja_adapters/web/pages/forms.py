@@ -23,6 +23,7 @@ from siapkerja_adapters.web.problems import retry_after, status_of
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.gates import local_zone
 from siapkerja_core.profile import ProfileError, YearMonth
+from siapkerja_core.profile.dates import MAX_YEAR
 
 __all__ = [
     "ACHIEVEMENT_FIELDS",
@@ -30,10 +31,13 @@ __all__ = [
     "BIODATA_FIELDS",
     "CERTIFICATE_FIELDS",
     "EDUCATION_FIELDS",
+    "GPA_MAX_LENGTH",
     "GPA_PATTERN",
     "LANGUAGE_FIELDS",
     "MONTH_PATTERN",
     "WORK_FIELDS",
+    "YEAR_DIGITS",
+    "YEAR_PATTERN",
     "FormErrors",
     "day_label",
     "error_fields",
@@ -237,6 +241,12 @@ MONTH_PATTERN: Final = (
 what :func:`month_or_raw` reads, as a hint (the server decides)."""
 GPA_PATTERN: Final = r"[0-4]([.,][0-9]{1,2})?"
 """The HTML ``pattern`` of an IPK: 0 to 4, two decimals at most, a comma or a point."""
+GPA_MAX_LENGTH: Final = len("4.00")
+"""The longest IPK typed (the core rounds to two decimals)."""
+YEAR_DIGITS: Final = len(str(MAX_YEAR))
+"""A year's digits (the core takes :data:`~siapkerja_core.profile.dates.MIN_YEAR` to
+``MAX_YEAR``)."""
+YEAR_PATTERN: Final = f"[0-9]{{{YEAR_DIGITS}}}"
 _MONTH_NUMBERS: Final = re.compile(r"([0-9]{1,2})\s*[/.-]\s*([0-9]{4})")
 _MONTH_WORDS: Final = re.compile(r"([^\W\d_]+)\.?\s*,?\s*([0-9]{4})")
 _MONTH_NAMES: Final = (

@@ -38,7 +38,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.i18n import select_language
-from siapkerja_adapters.web.pages.forms import GPA_PATTERN, MONTH_PATTERN, form_text
+from siapkerja_adapters.web.pages.forms import (
+    GPA_MAX_LENGTH,
+    GPA_PATTERN,
+    MONTH_PATTERN,
+    YEAR_DIGITS,
+    YEAR_PATTERN,
+    form_text,
+)
 from siapkerja_adapters.web.pages.profile_form import (
     ENTRY_SECTIONS,
     EntrySection,
@@ -128,6 +135,9 @@ class ProfileEntryPages:
             "limits": {"min_year": MIN_YEAR, "max_year": MAX_YEAR},
             "month_pattern": MONTH_PATTERN,
             "gpa_pattern": GPA_PATTERN,
+            "gpa_length": GPA_MAX_LENGTH,
+            "year_pattern": YEAR_PATTERN,
+            "year_length": YEAR_DIGITS,
             "options": {f.name: list(f.options) for f in section.fields if f.options is not None},
         }
 
