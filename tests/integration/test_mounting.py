@@ -571,25 +571,27 @@ def running_example(
         example = load_example("mount_flask_wsgi.py")
         with wsgi_server(lambda url: example.make_app(service(url), public_url=url)) as url:
             yield url, services[0]
-    else:  # django-wsgi: the project's wsgi.py, built over the environment's service
+    else:  # django-wsgi: the project's wsgi.py, over the service it builds itself
+
+        def django_wsgi(url: str) -> Any:
+            application, svc = django_wsgi_application(monkeypatch, url)
+            services.append(svc)
+            return application
+
         pytest.importorskip("a2wsgi")
-        django_asgi_module(monkeypatch, tmp_path)
-        with wsgi_server(lambda url: django_wsgi_application(monkeypatch, url)) as url:
-            yield url, services_of_django_wsgi[-1]
+        django_asgi_module(monkeypatch, tmp_path)  # Django set up, memory storage, a tmp cwd
+        with wsgi_server(django_wsgi) as url:
+            yield url, services[0]
 
 
-services_of_django_wsgi: list[Siapkerja] = []
-
-
-def django_wsgi_application(monkeypatch: pytest.MonkeyPatch, url: str) -> Any:
-    """``hostsite.wsgi.application`` built with ``PUBLIC_URL`` = ``url`` (its own service)."""
+def django_wsgi_application(monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[Any, Siapkerja]:
+    """``hostsite.wsgi.application`` with ``PUBLIC_URL`` = ``url``, and the service it built."""
     from django.conf import settings
 
     monkeypatch.setattr(settings, "PUBLIC_URL", url)
-    sys.modules.pop("hostsite.wsgi", None)
+    monkeypatch.delitem(sys.modules, "hostsite.wsgi", raising=False)
     module = importlib.import_module("hostsite.wsgi")
-    services_of_django_wsgi.append(module.pages.app.state.siapkerja)
-    return module.application
+    return module.application, module.pages.app.state.siapkerja
 
 
 def register_and_issue(client: httpx.Client, svc: Siapkerja) -> str:

@@ -127,7 +127,7 @@ def test_the_default_place_is_removed_at_the_end(monkeypatch, tmp_path) -> None:
     assert not place.directory.exists()
     text = out.getvalue()
     assert f"direktori sementara {place.directory}" in text
-    assert f"Direktori sementara {place.directory} sudah dihapus" in text
+    assert f"Direktori sementara {place.directory} sudah dihapus, bersama kartu" in text
     assert "siapkerja demo --dir siapkerja-demo" in text
     assert place.serve_command() is None
     assert not list(tmp_path.iterdir())  # nothing left in the working directory either
@@ -157,3 +157,20 @@ def test_json_is_one_object_on_stdout(monkeypatch, tmp_path) -> None:
     codes = [line["code"] for line in document["lines"] if line["kind"] == "refused"]
     assert "registration.mismatch" in codes
     assert (tmp_path / "kept" / "siapkerja-card.svg").is_file()
+
+
+def test_database_keeps_the_data_there_and_the_settings_in_dir(monkeypatch, tmp_path) -> None:
+    for name in ("SIAPKERJA_CONFIG", "SIAPKERJA_STORAGE", "SIAPKERJA_SMS", "SIAPKERJA_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    database = tmp_path / "data" / "galih.db"
+    database.parent.mkdir()
+    url = f"sqlite:///{database}"
+    result = CliRunner().invoke(app, ["demo", "--database", url, "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert database.is_file()
+    settings = (tmp_path / "siapkerja-demo" / "siapkerja.toml").read_text(encoding="utf-8")
+    assert f'database_url = "{url}"' in settings
+    assert 'card_base_url = "http://127.0.0.1:8123/v/"' in settings
+    assert not (tmp_path / "siapkerja-demo" / "siapkerja.sqlite3").exists()
+    assert "serve --dev --port 8123 --config" in result.output
