@@ -694,3 +694,32 @@ def test_the_snippets_extension_includes_each_file_whole() -> None:
     assert "--8<--" not in rendered
     for path in _INCLUDE.findall(text):
         assert (ROOT / path).read_text(encoding="utf-8").strip() in rendered, path
+
+
+def test_in_dev_the_first_request_tells_a_card_base_url_that_misses_this_server(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The example's default public URL (port 8000) on another port: a warning naming the fit."""
+    example = load_example("mount_starlette.py")
+    svc = connect("memory", environ={}, card_base_url=card_base_url_for(example.PUBLIC_URL, PREFIX))
+    with (
+        caplog.at_level("WARNING", logger="siapkerja.web.integrations"),
+        live_server(lambda url: example.make_app(svc, public_url=example.PUBLIC_URL)) as server,
+    ):
+        assert httpx.get(f"{server.url}{PREFIX}/", timeout=30).status_code == 200
+        httpx.get(f"{server.url}{PREFIX}/daftar", timeout=30)
+    warnings = [r for r in caplog.records if "card_base_url_mount" in r.getMessage()]
+    assert len(warnings) == 1  # once, at the first request
+    assert f"{server.url}{PREFIX}/v/" in warnings[0].getMessage()
+
+
+def test_in_dev_a_fitting_card_base_url_is_not_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    example = load_example("mount_starlette.py")
+    with (
+        caplog.at_level("WARNING", logger="siapkerja.web.integrations"),
+        live_server(lambda url: example.make_app(mounted_service(url), public_url=url)) as server,
+    ):
+        assert httpx.get(f"{server.url}{PREFIX}/", timeout=30).status_code == 200
+    assert "card_base_url_mount" not in caplog.text

@@ -53,6 +53,7 @@ logger = logging.getLogger("siapkerja.web.integrations")
 
 __all__ = [
     "DEFAULT_PATH",
+    "DevAddressCheck",
     "MountMismatch",
     "PrefixDispatcher",
     "asgi_app",
@@ -203,11 +204,59 @@ def _built(
     base_path = str(kwargs.get("base_path") or "").strip().rstrip("/")
     mount = f"{_prefix(path) if path is not None else ''}{base_path}"
     service = _service(svc, mount or None, public_url)
+    dev = bool(kwargs.get("dev"))
     if mount or public_url is not None:
-        check_card_base_url(
-            service, mount or "/", dev=bool(kwargs.get("dev")), public_url=public_url
+        check_card_base_url(service, mount or "/", dev=dev, public_url=public_url)
+    app = create_app(service, **kwargs)
+    if dev:
+        app.add_middleware(
+            DevAddressCheck,
+            card_base_url=service.settings.get("card_base_url"),
+            base_path=base_path,
         )
-    return create_app(service, **kwargs)
+    return app
+
+
+class DevAddressCheck:
+    """Development mode: warn once when the card's QR would not open where the pages answer.
+
+    The address a QR carries is configuration (it is made outside requests
+    too), so nothing is derived here; but the first request tells where this
+    server answers — its scheme, ``Host`` and mount point — and a
+    ``card_base_url`` elsewhere (a port other than the example's 8000, a
+    forgotten ``PUBLIC_URL``) is logged as ``config.card_base_url_mount``
+    naming the value that would fit. Not used outside development mode: behind
+    a proxy the address a request arrives at is not the public one.
+    """
+
+    def __init__(self, app: ASGIApp, *, card_base_url: str | None, base_path: str = "") -> None:
+        self.app = app
+        self.card_base_url = card_base_url if card_base_url is not None else DEFAULT_CARD_BASE_URL
+        self.base_path = base_path
+        self.checked = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.checked and scope["type"] == "http":
+            self.checked = True
+            self._check(scope)
+        await self.app(scope, receive, send)
+
+    def _check(self, scope: Scope) -> None:
+        headers = dict(scope.get("headers") or [])
+        host = headers.get(b"host", b"").decode("latin-1")
+        if not host:
+            return
+        mount = f"{scope.get('root_path', '').rstrip('/')}{self.base_path}"
+        here = f"{scope.get('scheme', 'http')}://{host}{mount}/v/"
+        if self.card_base_url.rstrip("/") == here.rstrip("/"):
+            return
+        error = MountMismatch(
+            "card_base_url_mount",
+            card_base_url=self.card_base_url,
+            mount=mount or "/",
+            example=here,
+        )
+        logger.warning("%s", error)
 
 
 class _Mountable(Protocol):
