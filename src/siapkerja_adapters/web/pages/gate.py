@@ -561,7 +561,7 @@ class GatePages:
             )
         if not answer["preview"]:
             request.session[GATE_LAST_KEY] = answer  # a reload shows it too
-        return JSONResponse({**self._in(answer, lang), "photo": photo, "code": code})
+        return JSONResponse({**self._in(answer, lang), "photo": photo, "token": code})
 
 
 def _count_text(inside: object, capacity: object, lang: str) -> str:
