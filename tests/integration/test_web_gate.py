@@ -165,6 +165,15 @@ def test_wrong_keys_are_throttled(site: Site, client: TestClient) -> None:
     assert sign_in(client, FAIR, site.keys[FAIR]).url.path == "/petugas/gerbang"
 
 
+def test_the_right_key_gives_the_device_its_tries_back(site: Site, client: TestClient) -> None:
+    for _ in range(2):
+        for _ in range(9):
+            sign_in(client, FAIR, "sks_" + "1" * 48)
+        opened = sign_in(client, FAIR, site.keys[FAIR])
+        assert opened.url.path == "/petugas/gerbang"
+        client.post("/petugas/keluar", data={"csrf_token": csrf(opened.text)})
+
+
 def test_the_station_key_is_not_readable_in_the_cookie(site: Site, client: TestClient) -> None:
     sign_in(client, FAIR, site.keys[FAIR])
     cookie = client.cookies["siapkerja_session"]

@@ -274,18 +274,20 @@ class GatePages:
         context = await self._signin_context({"event": request.query_params.get("acara", "")})
         return self.site.render(request, "gate_signin.html", context)
 
-    def _throttle(self, request: Request, event_id: str) -> None:
+    def _throttle(self, request: Request, event_id: str) -> str:
+        """Take one try of this device's sign-ins to ``event_id``; the counter's key.
+
+        Every try takes one (a check before the key is known cannot tell a wrong one);
+        a right key gives the device its tries back (:meth:`_check_station`).
+        """
         svc = self.site.svc
         address = request.client.host if request.client is not None else ""
+        key = "gate-signin:" + self.seal.tag(address, event_id)
         now = svc.now()
-        hit = svc.counters.hit(
-            "gate-signin:" + self.seal.tag(address, event_id),
-            limit=_SIGNIN_TRIES,
-            window=_SIGNIN_WINDOW,
-            now=now,
-        )
+        hit = svc.counters.hit(key, limit=_SIGNIN_TRIES, window=_SIGNIN_WINDOW, now=now)
         if not hit.allowed:
             raise GateScreenError("throttled", retry_at=_hhmm(now + hit.retry_after, None))
+        return key
 
     def _check_station(self, request: Request, event_id: str, key: str) -> tuple[Event, str]:
         """The event and the station's name, once the key proves a gate of the event."""
@@ -294,12 +296,13 @@ class GatePages:
             raise GateScreenError("choose_event")
         if not key:
             raise GateScreenError("key_required")
-        self._throttle(request, event_id)
+        counter = self._throttle(request, event_id)
         event = svc.events.event(event_id)
         refusal = event.window_refusal(svc.now())
         if refusal is not None and refusal.code == "event_cancelled":
             raise refusal
         station = svc.events.authenticate(event.id, StationCredential(api_key=key), "", svc.now())
+        svc.counters.clear(counter)
         return event, station.name
 
     async def signin(self, request: Request) -> Response:

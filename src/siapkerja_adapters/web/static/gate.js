@@ -47,7 +47,7 @@
     return node;
   }
 
-  function show(answer, code) {
+  function show(answer, code, typed) {
     area.textContent = "";
     var box = element("div", "gate-answer gate-" + answer.tone);
     box.setAttribute("data-gate-answer", "");
@@ -78,7 +78,7 @@
       var admit = element("button", "button gate-admit", words.admit);
       admit.type = "button";
       admit.setAttribute("data-gate-admit", "");
-      admit.addEventListener("click", function () { ask(code, "admit"); });
+      admit.addEventListener("click", function () { ask(code, "admit", typed); });
       var cancel = element("button", "button secondary", words.cancel);
       cancel.type = "button";
       cancel.addEventListener("click", function () {
@@ -92,7 +92,10 @@
     }
     area.appendChild(box);
     if (answer.count) { countLine.textContent = answer.count; }
-    area.focus();
+    /* A code typed (or typed by a hand-held scanner) is followed by the next one: the
+     * field keeps the focus (the live region still announces the answer). A preview
+     * waits for a decision, and a camera read leaves the keyboard closed. */
+    if (typed && !answer.preview) { input.focus(); } else { area.focus(); }
   }
 
   function problem(text) {
@@ -109,7 +112,7 @@
     area.focus();
   }
 
-  function ask(code, action) {
+  function ask(code, action, typed) {
     if (busy) { return; }
     busy = true;
     status.textContent = words.checking;
@@ -133,7 +136,7 @@
         return;
       }
       input.value = "";
-      show(result.body, result.body.token || code);
+      show(result.body, result.body.token || code, typed);
       if (!result.body.preview) { resumeSoon(); }
     }).catch(function () {
       busy = false;
@@ -148,7 +151,7 @@
     var code = input.value.trim();
     if (!code || !window.fetch) { return; }  /* the server answers an empty code in words */
     event.preventDefault();
-    ask(code, action);
+    ask(code, action, true);
   });
 
   /* --- the camera --------------------------------------------------------------- */
