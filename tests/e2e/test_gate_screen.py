@@ -90,6 +90,21 @@ def sign_in(page: Any, gate: Gate) -> None:
     page.get_by_role("heading", name="Gerbang masuk").wait_for(timeout=TIMEOUT_MS)
 
 
+def refusals_of(page: Any) -> list[str]:
+    """The page's script errors and Content-Security-Policy refusals, as they come (not a
+    refused form's 400 nor the absent favicon's 404, which the console reports too)."""
+    seen: list[str] = []
+
+    def console(message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Permissions policy" in text:
+            seen.append(text)
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: seen.append(str(error)))
+    return seen
+
+
 def verdict(page: Any) -> Any:
     return page.locator("[data-gate-answer] .gate-verdict")
 
@@ -110,6 +125,7 @@ def test_gate_staff_check_a_holder_in_by_typing_the_code(
 ) -> None:
     context = browser.new_context(viewport=VIEWPORTS[screen], locale="id-ID")
     page = context.new_page()
+    errors = refusals_of(page)
     try:
         page.goto(f"{gate.url}/petugas")
         shot(page, f"gate-signin-{screen}")
@@ -153,6 +169,7 @@ def test_gate_staff_check_a_holder_in_by_typing_the_code(
         assert_large(verdict(page))
         assert gate.svc.events.counts(FAIR).inside == 1
         shot(page, f"gate-already-inside-{screen}")
+        assert errors == []
     finally:
         context.close()
 
@@ -225,6 +242,7 @@ def test_gate_staff_scan_a_holder_with_the_camera(browser: Any, gate: Gate, tmp_
         context = camera_browser.new_context(viewport=VIEWPORTS["phone"], locale="id-ID")
         context.grant_permissions(["camera"], origin=gate.url)
         page = context.new_page()
+        errors = refusals_of(page)
         sign_in(page, gate)
         page.get_by_label("Langsung izinkan masuk setelah dipindai").check()
         page.get_by_role("button", name="Pindai dengan kamera").click()
@@ -234,6 +252,8 @@ def test_gate_staff_scan_a_holder_with_the_camera(browser: Any, gate: Gate, tmp_
         print(f"camera scan decoded by: {decoder}")
         assert gate.svc.events.counts(FAIR).inside == 1
         shot(page, "gate-camera-admitted-phone")
+        # The WebAssembly reader ran under the gate page's own policy, refused nothing.
+        assert errors == []
         page.get_by_role("button", name="Matikan kamera").click()
         context.close()
     finally:
