@@ -371,22 +371,14 @@ class GatePages:
 
     def _refused(self, error: SiapkerjaError, event_id: str) -> dict[str, Any]:
         key, tone = _ANSWERS.get(error.full_code, ("gate.answer.refused", "stop"))
-        params: dict[str, object] = {}
-        if error.full_code == "gate.already_inside":
-            params = {
-                "since": {
-                    lang: str(error.params.get(f"since_{lang}", error.params.get("since", "")))
-                    .removeprefix("pukul ")
-                    .strip()
-                    for lang in translations.languages()
-                }
-            }
-        titles = {
-            lang: translations.text(
-                key, lang, **{k: v[lang] if isinstance(v, dict) else v for k, v in params.items()}
+        titles = {}
+        for lang in translations.languages():
+            # "Sudah di dalam sejak 09.15 WIB": the core's own phrase for this language
+            # (with the date when it was another day), without its "pukul".
+            since = error.params.get(f"since_{lang}", error.params.get("since", ""))
+            titles[lang] = translations.text(
+                key, lang, since=str(since).removeprefix("pukul ").strip()
             )
-            for lang in translations.languages()
-        }
         inside, capacity = self._inside(event_id)
         return {
             "tone": tone,
