@@ -163,8 +163,21 @@ def test_wrong_keys_are_throttled(site: Site, client: TestClient) -> None:
     # The wait is a local time, in words: 15 minutes after 09.15 WIB.
     assert "Terlalu banyak kunci yang salah dari perangkat ini. Coba lagi pukul 09.30 WIB." in text
     assert refused.url.path == "/petugas"
+    # Another browser behind the same address is not locked out by this one's tries.
+    other = create_app(site.svc, dev=True, secret_key=SECRET)
+    with TestClient(other, base_url="http://testserver") as colleague:
+        assert sign_in(colleague, FAIR, site.keys[FAIR]).url.path == "/petugas/gerbang"
     site.clock.advance(minutes=16)
     assert sign_in(client, FAIR, site.keys[FAIR]).url.path == "/petugas/gerbang"
+
+
+def test_one_address_has_a_limit_of_its_own(site: Site, client: TestClient) -> None:
+    for _ in range(100):
+        client.cookies.clear()  # a new browser each time: only the address is the same
+        sign_in(client, FAIR, "sks_" + "2" * 48)
+    client.cookies.clear()
+    refused = sign_in(client, FAIR, site.keys[FAIR])
+    assert "Terlalu banyak kunci yang salah" in visible(refused.text)
 
 
 def test_the_right_key_gives_the_device_its_tries_back(site: Site, client: TestClient) -> None:

@@ -9,7 +9,8 @@ This module owns the staff pages under ``/petugas``:
   records nothing) and kept for this browser in the session cookie **sealed**
   (AES-GCM under a key derived with HKDF from the session secret, purpose
   ``gate-station``): the cookie is only signed, and a station key is a secret.
-  Wrong keys are counted per device address and event (10 in 15 minutes).
+  Wrong keys are counted per browser and event (10 in 15 minutes) and per network
+  address (100): the page is no place to guess a key.
 * ``/petugas/gerbang`` — the gate screen: the holder's access code (typed, pasted,
   read by a hand-held scanner that types, or by the device camera with
   ``static/gate.js``), *Periksa* (a preview: the photo the server holds and the
@@ -79,6 +80,10 @@ _MAX_CODE_TEXT: Final = 2000  # a scanner may type a whole URL; a code is ~135 s
 _MAX_EVENT_ID: Final = 64
 _MAX_KEY: Final = 200
 _SIGNIN_TRIES: Final = 10
+"""Sign-in tries of one browser (its session) for one event in :data:`_SIGNIN_WINDOW`."""
+_SIGNIN_TRIES_PER_ADDRESS: Final = 100
+"""Tries from one network address for every event: many gates may share one (a venue's
+Wi-Fi, a proxy), so a stranger's wrong keys must not lock them out at 10."""
 _SIGNIN_WINDOW: Final = timedelta(minutes=15)
 _ACCESS_CODE: Final = re.compile(r"A-[0-9A-Za-z]{110,160}")
 _LINK_TOKEN: Final = re.compile(r"L-[0-9A-Za-z]{4}-[0-9A-Za-z-]{20,80}")
@@ -275,19 +280,27 @@ class GatePages:
         return self.site.render(request, "gate_signin.html", context)
 
     def _throttle(self, request: Request, event_id: str) -> str:
-        """Take one try of this device's sign-ins to ``event_id``; the counter's key.
+        """Take one try of this browser's sign-ins to ``event_id`` (and of its address's);
+        the browser's counter key.
 
         Every try takes one (a check before the key is known cannot tell a wrong one);
-        a right key gives the device its tries back (:meth:`_check_station`).
+        a right key gives the browser its tries back (:meth:`_check_station`). The
+        limits keep a typo loop or a script from hammering the page; guessing is out
+        of reach anyway (a key is 192 random bits).
         """
         svc = self.site.svc
         address = request.client.host if request.client is not None else ""
-        key = "gate-signin:" + self.seal.tag(address, event_id)
         now = svc.now()
-        hit = svc.counters.hit(key, limit=_SIGNIN_TRIES, window=_SIGNIN_WINDOW, now=now)
-        if not hit.allowed:
-            raise GateScreenError("throttled", retry_at=_hhmm(now + hit.retry_after, None))
-        return key
+        browser = "gate-signin:" + self.seal.tag(address, event_id, csrf_token(request))
+        counters = (
+            (browser, _SIGNIN_TRIES),
+            ("gate-signin-address:" + self.seal.tag(address), _SIGNIN_TRIES_PER_ADDRESS),
+        )
+        for counter, limit in counters:
+            hit = svc.counters.hit(counter, limit=limit, window=_SIGNIN_WINDOW, now=now)
+            if not hit.allowed:
+                raise GateScreenError("throttled", retry_at=_hhmm(now + hit.retry_after, None))
+        return browser
 
     def _check_station(self, request: Request, event_id: str, key: str) -> tuple[Event, str]:
         """The event and the station's name, once the key proves a gate of the event."""
