@@ -407,3 +407,27 @@ def test_a_class_session_refuses_a_holder_not_enrolled(site: Site, client: TestC
     assert answer_of(refused.text) == "stop"
     assert "Tidak terdaftar di kelas ini" in visible(refused.text)
     assert svc.events.counts(session.id).inside == 0
+
+
+def test_already_inside_since_another_day_names_the_day(site: Site, client: TestClient) -> None:
+    svc = site.svc
+    svc.events.create_event(
+        site.organiser,
+        id="EXPO-3-HARI",
+        name="Pameran Kerja Makassar",
+        kind="job_fair",
+        venue="Celebes Convention Center",
+        opens_at=START - timedelta(hours=1),
+        closes_at=START + timedelta(days=3),
+        region_code="73",  # Sulawesi Selatan: WITA
+    )
+    _station, key = svc.events.add_station(site.organiser, "EXPO-3-HARI", name="Pintu 1")
+    assert key is not None
+    sign_in(client, "EXPO-3-HARI", key)
+    first = check(client, site.code("EXPO-3-HARI"), "admit")
+    assert "Kehadiran tercatat pukul 10.15 WITA." in visible(first.text)
+    site.clock.advance(days=1)
+    again = check(client, site.code("EXPO-3-HARI"), "admit")
+    assert "Sudah di dalam sejak 7 Desember pukul 10.15 WITA" in visible(again.text)
+    english = client.get("/petugas/gerbang?lang=en")
+    assert "Already inside since 7 December, 10.15 WITA" in visible(english.text)
