@@ -207,6 +207,21 @@ def enter_skills(page: Any, url: str, *, js: bool) -> None:
         tags.press("Backspace")  # the empty box: the last tag goes
         expect(page.get_by_role("button", name="Hapus keahlian Cobol")).to_have_count(0)
         expect(page.get_by_role("button", name="Hapus keahlian Java")).to_be_visible()
+        # A chip's own button removes it, says so, and leaves focus on the next chip.
+        page.get_by_role("button", name="Hapus keahlian DevOps").click()
+        expect(page.get_by_role("button", name="Hapus keahlian DevOps")).to_have_count(0)
+        expect(
+            page.get_by_role("status").filter(has_text="Keahlian DevOps dihapus.")
+        ).to_be_attached()
+        expect(page.get_by_role("button", name="Hapus keahlian Java")).to_be_focused()
+        page.get_by_role("button", name="Hapus keahlian Java").click()  # Java goes too …
+        tags.fill("DevOps, Java,")  # … and both come back, a comma after each
+        expect(page.get_by_role("button", name="Hapus keahlian Java")).to_be_visible()
+        tags.fill("php")  # already there, in another case
+        tags.press("Enter")
+        expect(
+            page.get_by_role("status").filter(has_text="Keahlian php sudah ada.")
+        ).to_be_attached()
     else:
         page.get_by_label("Keahlian (satu per baris").fill(
             "\n".join(SKILLS[:4]) + "\n" + ", ".join(SKILLS[4:])
