@@ -18,13 +18,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.i18n import Translator, select_language
-from siapkerja_adapters.web.pages.forms import account_zone, page_status, time_label
+from siapkerja_adapters.web.pages.forms import account_zone, event_window, page_status, time_label
 from siapkerja_adapters.web.pages.profile import ProfilePages
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.errors import CardError, SiapkerjaError
 from siapkerja_core.gates import Event
 from siapkerja_core.views import Account
-from siapkerja_core.wording import clock_text
 
 __all__ = ["CardPages"]
 
@@ -33,11 +32,7 @@ _MAX_EVENT_LENGTH: Final = 64
 
 def _event_item(event: Event, lang: str) -> dict[str, str]:
     """An upcoming event as the card page lists it: its window in the event's own zone."""
-    opens = time_label(event.opens_at, lang, event.zone)
-    closes = time_label(event.closes_at, lang, event.zone)
-    start, end = event.opens_at.astimezone(event.zone), event.closes_at.astimezone(event.zone)
-    if start.date() == end.date():  # the same day: "6 Desember 2026, 08.00 WIB" to "16.00 WIB"
-        closes = f"{clock_text(end, lang)} {end.tzname()}"
+    opens, closes = event_window(event.opens_at, event.closes_at, lang, event.zone)
     return {
         "id": event.id,
         "name": event.name,
