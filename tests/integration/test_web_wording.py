@@ -161,6 +161,15 @@ def test_an_empty_step_one_flags_every_field(browser: Browser) -> None:
     assert re.findall(r'href="#f-(\w+)"', summary) == ["nik", "full_name", "mother_name"]
 
 
+def test_an_empty_step_two_flags_every_field(browser: Browser) -> None:
+    browser.get("/daftar")
+    browser.submit("/daftar", {"nik": NIK, "full_name": NAME, "mother_name": MOTHER})
+    browser.submit("/daftar/kontak", {"email": "", "phone": "", "password": ""})
+    assert field_error(browser.page, "email") == "Alamat email wajib diisi."
+    assert field_error(browser.page, "phone") == "Nomor HP wajib diisi."
+    assert field_error(browser.page, "password") == "Kata sandi wajib diisi."
+
+
 def test_an_empty_sign_in_flags_both_fields_in_english(browser: Browser) -> None:
     browser.get("/?lang=en")
     browser.submit("/", {"identifier": "", "password": ""})
