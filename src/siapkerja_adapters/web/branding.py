@@ -1,0 +1,166 @@
+"""Branding of the web pages: template and static overrides, name, logo, colours, links.
+
+This module owns how a deployment (a ministry, a regional portal) dresses the
+pages without forking them, as Django and Flask users expect:
+
+* templates: a Jinja ``ChoiceLoader`` searches the deployment's
+  ``templates_dir`` (one or more directories) before the package's
+  templates; the package's own stay reachable under the ``siapkerja/``
+  prefix, so an override can ``{% extends "siapkerja/base.html" %}`` and
+  change one block;
+* static files: ``static_dir`` shadows the package's files of the same name;
+* ``/static/theme.css``: the colours as CSS custom properties, built once
+  from the settings (no inline ``<style>``: the CSP allows only the site's
+  own stylesheets);
+* Jinja globals: ``brand`` (the :class:`~siapkerja_core.settings.Branding`),
+  ``brand_asset(url, name)`` and ``with_links(t, key, …)``, which puts the
+  privacy-policy and terms links into a translated sentence.
+
+The values are checked in the core (:func:`siapkerja_core.settings.branding`);
+the directories, which the core does not look at, are checked here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import jinja2
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.staticfiles import StaticFiles
+
+from siapkerja_core.errors import ConfigurationError
+from siapkerja_core.settings import Branding, Settings, branding
+
+__all__ = [
+    "PACKAGE_PREFIX",
+    "branding_globals",
+    "branding_loader",
+    "deployment_branding",
+    "static_files",
+    "theme_route",
+]
+
+_HERE: Final = Path(__file__).resolve().parent
+PACKAGE_PREFIX: Final = "siapkerja"
+"""``{% extends "siapkerja/base.html" %}`` names the package's own template."""
+
+
+def _directory(name: str, value: str | os.PathLike[str]) -> str:
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise ConfigurationError("no_directory", name=name, path=os.fspath(value))
+    return os.fspath(path.resolve())
+
+
+def deployment_branding(
+    settings: Settings,
+    *,
+    dev: bool,
+    templates_dir: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+    static_dir: str | os.PathLike[str] | None = None,
+) -> Branding:
+    """The settings' :class:`Branding`, with ``create_app``'s directories taking precedence.
+
+    :raises ConfigurationError: the core's checks, and ``config.no_directory``
+        for a templates or static directory that is not there.
+    """
+    look = branding(settings, dev=dev)
+    if templates_dir is None:
+        templates: Sequence[str | os.PathLike[str]] = look.templates_dirs
+    elif isinstance(templates_dir, str | os.PathLike):
+        templates = (templates_dir,)
+    else:
+        templates = tuple(templates_dir)
+    static = static_dir if static_dir is not None else look.static_dir
+    return Branding(
+        brand_name=look.brand_name,
+        brand_tagline=look.brand_tagline,
+        logo=look.logo,
+        favicon=look.favicon,
+        primary_colour=look.primary_colour,
+        accent_colour=look.accent_colour,
+        privacy_url=look.privacy_url,
+        terms_url=look.terms_url,
+        help_url=look.help_url,
+        templates_dirs=tuple(_directory("templates_dir", d) for d in templates),
+        static_dir=None if static is None else _directory("static_dir", static),
+    )
+
+
+def branding_loader(directories: Sequence[str]) -> jinja2.BaseLoader:
+    """The deployment's directories first, then the package's, which also answer as ``siapkerja/``."""
+    package = jinja2.FileSystemLoader(_HERE / "templates")
+    return jinja2.ChoiceLoader(
+        [
+            *(jinja2.FileSystemLoader(directory) for directory in directories),
+            package,
+            jinja2.PrefixLoader({PACKAGE_PREFIX: package}),
+        ]
+    )
+
+
+class _LayeredStaticFiles(StaticFiles):
+    """Static files looked up in several directories, the first that has the file wins."""
+
+    def __init__(self, directories: Sequence[Path | str]) -> None:
+        super().__init__(directory=directories[-1])
+        self.all_directories = list(directories)
+
+
+def static_files(look: Branding, package_static: Path) -> StaticFiles:
+    """The package's static files, shadowed by the deployment's ``static_dir``."""
+    if look.static_dir is None:
+        return StaticFiles(directory=package_static)
+    return _LayeredStaticFiles([look.static_dir, package_static])
+
+
+def theme_route(look: Branding) -> Route:
+    """``/static/theme.css``: the colours, made once; cached and revalidated by its ETag."""
+    body = look.theme_css().encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+    async def theme(request: Request) -> Response:
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="text/css", headers=headers)
+
+    return Route("/static/theme.css", theme, methods=["GET", "HEAD"], name="theme_css")
+
+
+def _is_address(value: str) -> bool:
+    return value.startswith("/") or "://" in value
+
+
+def branding_globals(look: Branding) -> dict[str, Any]:
+    """The Jinja globals every template sees."""
+
+    def brand_asset(url: Callable[..., Any], value: str) -> str:
+        """An asset setting as a link: an address as it is, a file name under /static/."""
+        return value if _is_address(value) else str(url("static", path=value))
+
+    def with_links(t: Callable[..., str], key: str, **links: tuple[str, str | None]) -> Markup:
+        """The sentence ``key`` with each ``{name}`` replaced by its label, a link when set.
+
+        ``links`` maps a placeholder to (the label's key, its URL or None).
+        """
+        marks = {name: f"\x00{index}\x00" for index, name in enumerate(links)}
+        text = str(escape(t(key, **marks)))
+        for name, (label_key, href) in links.items():
+            label = escape(t(label_key))
+            html = (
+                Markup('<a href="{}" rel="noopener">{}</a>').format(href, label)
+                if href
+                else label
+            )
+            text = text.replace(marks[name], str(html))
+        return Markup(text)
+
+    return {"brand": look, "brand_asset": brand_asset, "with_links": with_links}
