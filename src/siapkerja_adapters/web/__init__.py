@@ -36,7 +36,6 @@ try:
     from starlette.middleware import Middleware
     from starlette.middleware.exceptions import ExceptionMiddleware
     from starlette.routing import BaseRoute, Mount
-    from starlette.staticfiles import StaticFiles
     from starlette.templating import Jinja2Templates
     from starlette.types import ASGIApp, Receive, Scope, Send
 except ImportError as exc:  # pragma: no cover - exercised by a test that hides the modules

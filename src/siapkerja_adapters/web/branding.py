@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 _HERE: Final = Path(__file__).resolve().parent
+_MARK: Final = re.compile("\x00([0-9]+)\x00")
 PACKAGE_PREFIX: Final = "siapkerja"
 """``{% extends "siapkerja/base.html" %}`` names the package's own template."""
 
@@ -95,7 +97,7 @@ def deployment_branding(
 
 
 def branding_loader(directories: Sequence[str]) -> jinja2.BaseLoader:
-    """The deployment's directories first, then the package's, which also answer as ``siapkerja/``."""
+    """The deployment's directories, then the package's (also reachable as ``siapkerja/…``)."""
     package = jinja2.FileSystemLoader(_HERE / "templates")
     return jinja2.ChoiceLoader(
         [
@@ -151,16 +153,19 @@ def branding_globals(look: Branding) -> dict[str, Any]:
 
         ``links`` maps a placeholder to (the label's key, its URL or None).
         """
-        marks = {name: f"\x00{index}\x00" for index, name in enumerate(links)}
-        text = str(escape(t(key, **marks)))
-        for name, (label_key, href) in links.items():
-            label = escape(t(label_key))
-            html = (
-                Markup('<a href="{}" rel="noopener">{}</a>').format(href, label)
-                if href
-                else label
+        names = list(links)
+        marks = {name: f"\x00{index}\x00" for index, name in enumerate(names)}
+        # Markup + str escapes the str: the translated text stays text, the links markup.
+        result = Markup("")
+        for index, piece in enumerate(_MARK.split(t(key, **marks))):
+            if index % 2 == 0:
+                result += piece
+                continue
+            label_key, href = links[names[int(piece)]]
+            label = t(label_key)
+            result += (
+                Markup('<a href="{}" rel="noopener">{}</a>').format(href, label) if href else label
             )
-            text = text.replace(marks[name], str(html))
-        return Markup(text)
+        return result
 
     return {"brand": look, "brand_asset": brand_asset, "with_links": with_links}
