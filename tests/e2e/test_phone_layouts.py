@@ -293,3 +293,61 @@ def test_the_checks_fail_on_a_page_that_overflows_and_is_unreadable(
     assert "fieldset.otp" in report
     assert "color-contrast" in report
     assert "image-alt" in report
+
+
+EXAMPLE: Final = Path(__file__).resolve().parents[2] / "examples" / "branding"
+
+
+def test_the_branding_example_is_applied_in_the_browser(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """examples/branding: its colours reach the computed styles, its links and logo show."""
+    monkeypatch.chdir(EXAMPLE)  # its settings name directories relative to it
+
+    def make_app(base_url: str) -> Any:
+        svc = connect(
+            "memory",
+            config=EXAMPLE / "siapkerja.toml",
+            environ={},
+            hasher=PasswordHasher.fast_for_tests(),
+            card_base_url=f"{base_url}/v/",
+        )
+        return create_app(svc, dev=True)
+
+    looker = Looker(_shots(tmp_path))
+    with live_server(make_app) as server:
+        context = browser.new_context(locale="id-ID", viewport=PHONE, bypass_csp=True)
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            page = context.new_page()
+            page.goto(f"{server.url}/daftar")
+            looker.look(page, "20-merek-daftar")
+            styles = page.evaluate(
+                """() => {
+                  const header = getComputedStyle(document.querySelector(".site-header"));
+                  const button = getComputedStyle(document.querySelector(".button"));
+                  const logo = document.querySelector(".brand-logo");
+                  return {header: header.backgroundColor, stripe: header.borderBottomColor,
+                          button: button.backgroundColor, logo: logo.naturalWidth,
+                          partner: document.querySelector(".portal-partner").textContent};
+                }"""
+            )
+            assert styles["header"] == "rgb(20, 83, 45)"  # primary_colour #14532d
+            assert styles["button"] == "rgb(20, 83, 45)"
+            assert styles["stripe"] == "rgb(245, 158, 11)"  # accent_colour #f59e0b
+            assert styles["logo"] > 0  # the example's SVG loaded from its static_dir
+            assert styles["partner"] == "Didukung SIAPkerja"
+            consent = page.locator("p.consent")
+            assert consent.get_by_role("link", name="Kebijakan Privasi").get_attribute("href") == (
+                "https://portal-kerja.example/kebijakan-privasi"
+            )
+            assert consent.get_by_role("link", name="Syarat & Ketentuan").get_attribute("href") == (
+                "https://portal-kerja.example/syarat-dan-ketentuan"
+            )
+            footer = page.locator("footer")
+            assert footer.get_by_role("link", name="Pusat Bantuan").is_visible()
+            page.goto(f"{server.url}/")
+            looker.look(page, "21-merek-masuk")
+        finally:
+            context.close()
+    assert not looker.failures, "\n".join(looker.failures)
