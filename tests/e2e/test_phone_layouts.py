@@ -206,6 +206,11 @@ def test_every_page_fits_a_phone_and_passes_axe(
         looker.look(page, "01-sign-in")
 
         page.goto(f"{url}/daftar")
+        # Refused first (an empty form): the page with its errors must fit too.
+        page.get_by_role("button", name="Berikutnya").click()
+        page.wait_for_url(re.compile(r"/daftar(\?.*)?$"))
+        page.wait_for_selector(".field-error, .error-summary")
+        looker.look(page, "02-daftar-ditolak")
         page.get_by_label("Nomor Induk Kependudukan (No. KTP)").fill(HOLDER.nik)
         page.get_by_label("Nama lengkap").fill(LONG_NAME)
         page.get_by_label("Nama ibu kandung").fill(HOLDER.mother_name)
@@ -220,6 +225,9 @@ def test_every_page_fits_a_phone_and_passes_axe(
         page.get_by_role("button", name="Daftar Sekarang").click()
         page.wait_for_url(f"{url}/verifikasi")
         looker.look(page, "04-verifikasi")
+        page.goto(f"{url}/verifikasi/ubah-hp")
+        looker.look(page, "04-verifikasi-ubah-hp")
+        page.goto(f"{url}/verifikasi")
 
         outbox = holder.new_page()
         outbox.goto(f"{url}/dev/outbox")
@@ -263,12 +271,16 @@ def test_every_page_fits_a_phone_and_passes_axe(
         assert response is not None
         assert response.status == 404
         looker.look(other, "15-tidak-ditemukan")
+        other.goto(f"{url}/oauth2/authorize?client_id=tidak-terdaftar&response_type=code")
+        looker.look(other, "16-sso-galat")
+        other.goto(f"{url}/?lang=en")
+        looker.look(other, "17-sign-in-english")
     finally:
         holder.close()
         anonymous.close()
     print("axe-core, moderate or minor:", *sorted(looker.minor), sep="\n  ")
     assert not looker.failures, "\n".join(looker.failures)
-    assert len(looker.seen) == 15, looker.seen
+    assert len(looker.seen) == 19, looker.seen
 
 
 def test_the_checks_fail_on_a_page_that_overflows_and_is_unreadable(
