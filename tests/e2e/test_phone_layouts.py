@@ -113,6 +113,17 @@ _OTP_JS: Final = """() => {
 }"""
 
 
+# Controls a thumb must hit on a phone; links inside a sentence are exempt (WCAG 2.5.8).
+_SMALL_TARGETS_JS: Final = """() => {
+  const selector = "button, .button, select, nav a, "
+    + "input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file])";
+  return [...document.querySelectorAll(selector)]
+    .filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== "hidden")
+    .map(el => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
+    .filter(([, height]) => height < 44 - 0.5);
+}"""
+
+
 @pytest.fixture
 def long_site(tmp_path: Path) -> Iterator[tuple[str, Siapkerja]]:
     """A development site whose registry holds the long-named holder."""
@@ -157,6 +168,9 @@ class Looker:
                     f"{where}: scrolls sideways ({layout['scroll']} > {layout['inner']} px)"
                 )
             self.failures.extend(f"{where}: {problem}" for problem in layout["bad"])
+            if label == "phone":
+                for html, height in page.evaluate(_SMALL_TARGETS_JS):
+                    self.failures.append(f"{where}: {height:.0f} px tall, under 44: {html}")
             otp = page.evaluate(_OTP_JS)
             if otp is not None:
                 f, p = otp["fieldset"], otp["panel"]
@@ -204,6 +218,24 @@ def test_every_page_fits_a_phone_and_passes_axe(
         page = holder.new_page()
         page.goto(f"{url}/")
         looker.look(page, "01-sign-in")
+        # The first Tab reaches the skip link, shown on screen with a visible focus ring.
+        page.keyboard.press("Tab")
+        skip = page.evaluate(
+            """() => {
+              const el = document.activeElement, box = el.getBoundingClientRect();
+              const style = getComputedStyle(el);
+              return {cls: el.className, href: el.getAttribute("href"), left: box.left,
+                      right: box.right, outline: style.outlineStyle, width: style.outlineWidth};
+            }"""
+        )
+        assert skip["cls"] == "skip-link", skip
+        assert skip["href"] == "#main", skip
+        assert skip["left"] >= 0, skip
+        assert skip["right"] <= PHONE["width"], skip
+        assert skip["outline"] != "none", skip
+        assert skip["width"] != "0px", skip
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => document.activeElement.id") == "main"
 
         page.goto(f"{url}/daftar")
         # Refused first (an empty form): the page with its errors must fit too.
@@ -294,7 +326,8 @@ def test_the_checks_fail_on_a_page_that_overflows_and_is_unreadable(
             '<!doctype html><html lang="id"><title>Buruk</title><body><main>'
             '<fieldset class="otp" style="width:500px"><legend>Kode</legend>'
             '<input style="width:480px"></fieldset>'
-            '<p style="color:#ccc;background:#fff">teks pucat</p><img src="x.png"></main>'
+            '<p style="color:#ccc;background:#fff">teks pucat</p><img src="x.png">'
+            '<button style="height:20px;padding:0">Kecil</button></main>'
         )
         looker = Looker(_shots(tmp_path))
         looker.look(page, "00-buruk")
@@ -305,6 +338,7 @@ def test_the_checks_fail_on_a_page_that_overflows_and_is_unreadable(
     assert "fieldset.otp" in report
     assert "color-contrast" in report
     assert "image-alt" in report
+    assert "under 44" in report
 
 
 EXAMPLE: Final = Path(__file__).resolve().parents[2] / "examples" / "branding"
