@@ -397,3 +397,31 @@ def test_the_branding_example_is_applied_in_the_browser(
         finally:
             context.close()
     assert not looker.failures, "\n".join(looker.failures)
+
+
+def test_the_sso_consent_screen_fits_a_phone_and_passes_axe(browser: Any, tmp_path: Path) -> None:
+    """ "Masuk dengan SIAPkerja": the consent screen a hub sends the holder to."""
+    from urllib.parse import urlencode
+
+    from support.sso import PASSWORD as SSO_PASSWORD
+    from support.sso import holder, provider, register
+
+    looker = Looker(_shots(tmp_path))
+    with provider() as op:
+        holder(op.svc, 0)
+        request = register(op).request("openid profile email")
+        context = browser.new_context(locale="id-ID", viewport=PHONE, bypass_csp=True)
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            page = context.new_page()
+            page.goto(f"{op.url}/")
+            page.get_by_label("NIK, Email, atau Nomor Handphone").fill("sso0@example.com")
+            page.get_by_label("Password", exact=True).fill(SSO_PASSWORD)
+            page.get_by_role("button", name="Masuk", exact=True).click()
+            page.wait_for_url(re.compile(r"/profil"))
+            page.goto(f"{op.url}/oauth2/authorize?{urlencode(request.params)}")
+            page.wait_for_url(re.compile(r"/oauth2/authorize/lanjut"))
+            looker.look(page, "30-sso-persetujuan")
+        finally:
+            context.close()
+    assert not looker.failures, "\n".join(looker.failures)
