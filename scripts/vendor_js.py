@@ -9,7 +9,9 @@ package tarball. ``python scripts/vendor_js.py`` fetches each tarball with
 settings apply), checks the tarball against the pinned integrity — and, with
 ``--check-registry``, that the registry still reports the same integrity —
 then copies the file and its licence beside it. ``--verify`` only checks that
-the vendored copies are present and match the tarball (no writes).
+the vendored copies are present and match the tarball (no writes), and
+``--offline`` that they match the SHA-256 digests recorded in the table
+(no network: what the tests run).
 
 A new library is one more row in :data:`VENDORED`; bumping a version means
 changing ``version`` and ``integrity`` together (``npm view PKG@VER
@@ -47,6 +49,8 @@ class Vendored:
     licence: str  # the package's licence file, copied beside the destination
     licence_destination: str
     integrity: str  # the registry's dist.integrity of the tarball
+    file_sha256: str  # the copies' digests, for an offline check
+    licence_sha256: str
     purpose: str
 
 
@@ -61,6 +65,8 @@ VENDORED: Final[tuple[Vendored, ...]] = (
         integrity=(
             "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
         ),
+        file_sha256="29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c",
+        licence_sha256="af175b9d96ee93c21a036152e1b905b0b95304d4ae8c2c921c7609100ba8df7e",
         purpose="accessibility checks in the browser tests only (MPL-2.0); never served",
     ),
 )
@@ -82,7 +88,12 @@ def _npm(*args: str, cwd: Path) -> str:
     try:
         # npm from PATH, on purpose: the ordinary client with the machine's registry settings.
         done = subprocess.run(  # noqa: S603
-            ["npm", *args],  # noqa: S607 cwd=cwd, check=True, capture_output=True, text=True, timeout=300
+            ["npm", *args],  # noqa: S607
+            cwd=cwd,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise RuntimeError(f"npm {' '.join(args)} failed: {exc}") from exc
@@ -112,6 +123,21 @@ def _member(data: bytes, name: str) -> bytes:
         return member.read()
 
 
+def offline_problems(entry: Vendored) -> list[str]:
+    """What differs between the vendored copies and the digests of the table (no network)."""
+    problems = []
+    for destination, digest in (
+        (entry.destination, entry.file_sha256),
+        (entry.licence_destination, entry.licence_sha256),
+    ):
+        target = ROOT / destination
+        if not target.is_file():
+            problems.append(f"{destination} is missing: run scripts/vendor_js.py")
+        elif hashlib.sha256(target.read_bytes()).hexdigest() != digest:
+            problems.append(f"{destination} differs from {entry.package}@{entry.version}")
+    return problems
+
+
 def vendor(entry: Vendored, *, verify: bool, check_registry: bool) -> None:
     """Write (or, with ``verify``, compare) one entry's file and licence."""
     with tempfile.TemporaryDirectory(prefix="vendor-js-") as tmp:
@@ -122,6 +148,9 @@ def vendor(entry: Vendored, *, verify: bool, check_registry: bool) -> None:
     ):
         content = _member(data, inner)
         target = ROOT / destination
+        recorded = entry.file_sha256 if inner == entry.file else entry.licence_sha256
+        if hashlib.sha256(content).hexdigest() != recorded:
+            raise CheckFailed(f"{entry.package}@{entry.version}: {inner} differs from the table")
         if verify:
             if not target.is_file() or target.read_bytes() != content:
                 raise CheckFailed(f"{destination} differs from {entry.package}@{entry.version}")
@@ -139,9 +168,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also check that the registry reports the pinned dist.integrity",
     )
+    parser.add_argument(
+        "--offline", action="store_true", help="check the copies against the table's digests"
+    )
     parser.add_argument("packages", nargs="*", help="only these packages (default: all)")
     args = parser.parse_args(argv)
     chosen = [e for e in VENDORED if not args.packages or e.package in args.packages]
+    if args.offline:
+        problems = [problem for entry in chosen for problem in offline_problems(entry)]
+        for problem in problems:
+            print(f"vendor_js: {problem}", file=sys.stderr)
+        return 1 if problems else 0
     try:
         for entry in chosen:
             vendor(entry, verify=args.verify, check_registry=args.check_registry)
