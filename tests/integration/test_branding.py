@@ -226,3 +226,29 @@ def test_the_example_links_the_policies_in_the_consent_and_the_footer(
             assert f'<a href="{href}" rel="noopener">{text}</a>' in footer
         english = client.get("/daftar?lang=en").text
         assert '>Privacy Policy</a> and the <a href="https://portal-kerja.example/' in english
+
+
+def test_create_app_takes_directories_that_win_over_the_settings(tmp_path: Path) -> None:
+    """A whole page replaced through create_app(templates_dir=...), several directories."""
+    first, second, ignored = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for directory in (first, second, ignored):
+        directory.mkdir()
+    (first / "login.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p id="own">Halaman masuk kami</p>'
+        "{% endblock %}"
+    )
+    (second / "login.html").write_text("second directory: never reached for login.html")
+    (second / "error.html").write_text(
+        '{% extends "siapkerja/error.html" %}{% block title %}Tidak ada{% endblock %}'
+    )
+    (ignored / "login.html").write_text("the setting's directory: overridden by the argument")
+    svc = connect("memory", environ={}, load_entrypoints=False, templates_dir=str(ignored))
+    app = create_app(svc, dev=True, templates_dir=[first, str(second)], static_dir=tmp_path)
+    with TestClient(app) as client:
+        page = client.get("/").text
+        assert '<p id="own">Halaman masuk kami</p>' in page
+        assert "never reached" not in page
+        assert "overridden by the argument" not in page
+        missing = client.get("/tidak-ada")
+        assert missing.status_code == 404
+        assert "<title>Tidak ada" in missing.text

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import attrs
 import jinja2
 from markupsafe import Markup
 from starlette.requests import Request
@@ -81,16 +82,8 @@ def deployment_branding(
     else:
         templates = tuple(templates_dir)
     static = static_dir if static_dir is not None else look.static_dir
-    return Branding(
-        brand_name=look.brand_name,
-        brand_tagline=look.brand_tagline,
-        logo=look.logo,
-        favicon=look.favicon,
-        primary_colour=look.primary_colour,
-        accent_colour=look.accent_colour,
-        privacy_url=look.privacy_url,
-        terms_url=look.terms_url,
-        help_url=look.help_url,
+    return attrs.evolve(
+        look,
         templates_dirs=tuple(_directory("templates_dir", d) for d in templates),
         static_dir=None if static is None else _directory("static_dir", static),
     )
