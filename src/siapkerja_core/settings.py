@@ -33,6 +33,7 @@ __all__ = [
     "ENV_PREFIX",
     "MIN_CONTRAST",
     "MIN_SECRET_BYTES",
+    "PAGE_BACKGROUND",
     "PATH_LIST_KEYS",
     "PLUGINS_ENV",
     "PROFILES",
@@ -40,6 +41,7 @@ __all__ = [
     "Settings",
     "branding",
     "check_secret",
+    "contrast_ratio",
     "contrast_with_white",
     "darker",
     "resolve_settings",
@@ -551,6 +553,9 @@ _SITE_PATH = re.compile(r"/(?!/)\S*")
 _STATIC_NAME = re.compile(r"(?!/)(?!.*\.\.)[A-Za-z0-9._/-]+")
 MIN_CONTRAST: Final = 4.5
 """WCAG 2.1 AA's contrast for normal text: white on the primary colour, the primary on white."""
+PAGE_BACKGROUND: Final = "#f5f7fa"
+"""The pages' background (``--paper``): links in the primary colour are read on it, and
+it is darker than white, so a primary readable on it is readable under white text too."""
 
 
 def _channel(value: int) -> float:
@@ -565,11 +570,20 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
 
 
+def _luminance(colour: str) -> float:
+    r, g, b = (_channel(v) for v in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two colours (``#rrggbb``), 1-21."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def contrast_with_white(colour: str) -> float:
     """The WCAG contrast ratio of ``colour`` (``#rrggbb``) against white, 1-21."""
-    r, g, b = (_channel(v) for v in _rgb(colour))
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return 1.05 / (luminance + 0.05)
+    return contrast_ratio(colour, "#ffffff")
 
 
 def darker(colour: str, factor: float = 0.75) -> str:
@@ -663,17 +677,18 @@ def branding(settings: Settings, *, dev: bool = False) -> Branding:
 
     :param dev: development mode, where ``http://`` addresses are accepted.
     :raises ConfigurationError: ``config.bad_colour`` for a colour that is not
-        ``#rgb``/``#rrggbb``; ``config.low_contrast`` for a primary colour white
-        text cannot be read on; ``config.insecure_url`` for an address that is
-        not ``https://`` (or ``http://`` in development) nor a path on the site.
+        ``#rgb``/``#rrggbb``; ``config.low_contrast`` for a primary colour that
+        white text on it, or links in it on the pages' background, cannot be read
+        at 4.5:1; ``config.insecure_url`` for an address that is not
+        ``https://`` (or ``http://`` in development) nor a path on the site.
     """
     primary = _colour(settings, "primary_colour")
-    if primary is not None and contrast_with_white(primary) < MIN_CONTRAST:
+    if primary is not None and contrast_ratio(primary, PAGE_BACKGROUND) < MIN_CONTRAST:
         raise ConfigurationError(
             "low_contrast",
             name="primary_colour",
             value=primary,
-            ratio=f"{contrast_with_white(primary):.1f}",
+            ratio=f"{contrast_ratio(primary, PAGE_BACKGROUND):.1f}",
             minimum=f"{MIN_CONTRAST:g}",
         )
     return Branding(

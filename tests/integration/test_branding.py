@@ -20,7 +20,13 @@ from siapkerja_adapters import connect
 from siapkerja_adapters.web import create_app
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.passwords import PasswordHasher
-from siapkerja_core.settings import branding, contrast_with_white, resolve_settings
+from siapkerja_core.settings import (
+    PAGE_BACKGROUND,
+    branding,
+    contrast_ratio,
+    contrast_with_white,
+    resolve_settings,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "branding"
 PACKAGE_STATIC = (
@@ -71,6 +77,16 @@ def test_a_primary_colour_white_text_cannot_be_read_on_is_refused() -> None:
     assert caught.value.full_code == "config.low_contrast"
     assert "4.5:1" in caught.value.message("en")
     assert "terlalu terang" in caught.value.message("id")
+
+
+
+def test_a_primary_readable_on_white_but_not_on_the_page_background_is_refused() -> None:
+    assert contrast_with_white("#767676") >= 4.5  # the lightest grey that passes on white
+    assert contrast_ratio("#767676", PAGE_BACKGROUND) < 4.5
+    with pytest.raises(ConfigurationError) as caught:
+        branding(_settings(primary_colour="#767676"))
+    assert caught.value.full_code == "config.low_contrast"
+    assert branding(_settings(primary_colour="#0b4ea2")).primary_colour == "#0b4ea2"
 
 
 @pytest.mark.parametrize("key", ["privacy_url", "terms_url", "help_url", "logo", "favicon"])
