@@ -79,7 +79,6 @@ def test_a_primary_colour_white_text_cannot_be_read_on_is_refused() -> None:
     assert "terlalu terang" in caught.value.message("id")
 
 
-
 def test_a_primary_readable_on_white_but_not_on_the_page_background_is_refused() -> None:
     assert contrast_with_white("#767676") >= 4.5  # the lightest grey that passes on white
     assert contrast_ratio("#767676", PAGE_BACKGROUND) < 4.5
