@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Final
 
-AXE_JS: Final = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_JS: Final = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 TAGS: Final = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 BLOCKING: Final = frozenset({"serious", "critical"})
 
