@@ -12,6 +12,10 @@ looked at 360x740 and at 1280x800:
   a panel, a fieldset, …), and the OTP fieldset stays inside its panel;
 * axe-core (WCAG 2.0/2.1 A and AA) finds no serious or critical violation.
 
+The single sign-on consent screen, the staff's gate screen (sign-in, refusal,
+the face check, the answer) and ``examples/branding`` (its colours read from
+the computed styles) are looked at the same way.
+
 Screenshots of every page at both widths go to ``$SIAPKERJA_SHOTS_DIR`` when
 it is set (a person looks at them), else to the test's temporary directory.
 """
@@ -422,6 +426,40 @@ def test_the_sso_consent_screen_fits_a_phone_and_passes_axe(browser: Any, tmp_pa
             page.goto(f"{op.url}/oauth2/authorize?{urlencode(request.params)}")
             page.wait_for_url(re.compile(r"/oauth2/authorize/lanjut"))
             looker.look(page, "30-sso-persetujuan")
+        finally:
+            context.close()
+    assert not looker.failures, "\n".join(looker.failures)
+
+
+def test_the_gate_screen_fits_a_phone_and_passes_axe(browser: Any, tmp_path: Path) -> None:
+    """The staff's gate pages (issue 14's gate screen): sign-in, refusal, screen, answers."""
+    from test_gate_screen import Gate, sign_in, verdict
+
+    from support.live_server import serve_memory_site
+
+    looker = Looker(_shots(tmp_path))
+    with serve_memory_site() as (server, svc):
+        gate = Gate(server.url, svc)
+        context = browser.new_context(locale="id-ID", viewport=PHONE, bypass_csp=True)
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            page = context.new_page()
+            page.goto(f"{gate.url}/petugas")
+            looker.look(page, "40-petugas-masuk")
+            page.get_by_label("Job Fair Jakarta 2026").check()
+            page.get_by_label("Kunci pos pemeriksaan").fill("sks_" + "0" * 48)
+            page.get_by_role("button", name="Masuk ke gerbang").click()
+            page.locator("#f-station_key-error").wait_for()
+            looker.look(page, "41-petugas-ditolak")
+            sign_in(page, gate)
+            looker.look(page, "42-gerbang")
+            page.get_by_role("textbox", name="Kode akses").fill(gate.code())
+            page.get_by_role("button", name="Periksa", exact=True).click()
+            verdict(page).get_by_text("Cocokkan wajah dengan foto").wait_for()
+            looker.look(page, "43-gerbang-cocokkan")
+            page.get_by_role("button", name="Izinkan masuk", exact=True).click()
+            verdict(page).get_by_text("Boleh masuk").wait_for()
+            looker.look(page, "44-gerbang-boleh-masuk")
         finally:
             context.close()
     assert not looker.failures, "\n".join(looker.failures)
