@@ -63,6 +63,7 @@ from siapkerja_adapters.web.branding import (  # noqa: E402
 )
 from siapkerja_adapters.web.fast_scan import AnonymousScanRoute  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
+from siapkerja_adapters.web.pages.forms import time_element  # noqa: E402
 from siapkerja_adapters.web.problems import (  # noqa: E402
     RequestError,
     negotiate_language,
@@ -166,6 +167,7 @@ def _templates(look: Branding | None = None) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     environment.filters["map_labels"] = _labels
+    environment.filters["local_time"] = time_element  # a moment in the holder's zone
     # The deployment's name, logo, colours and links, as globals: every page has them
     # without each page's context carrying them.
     environment.globals.update(branding_globals(look or Branding()))

@@ -14,16 +14,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, tzinfo
-from typing import Final
+from datetime import UTC, date, datetime, tzinfo
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from siapkerja_adapters.web.problems import retry_after, status_of
-from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.gates import local_zone
+from siapkerja_core.contact import MAX_EMAIL_INPUT, MAX_PHONE_INPUT
+from siapkerja_core.errors import InputError, SiapkerjaError
+from siapkerja_core.i18n import WIB
+from siapkerja_core.nik import MAX_NIK_INPUT
+from siapkerja_core.passwords import MAX_PASSWORD_LENGTH
 from siapkerja_core.profile import ProfileError, YearMonth
 from siapkerja_core.profile.dates import MAX_YEAR
+from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
+from siapkerja_core.wording import clock_text, holder_zone, moment_text
+
+if TYPE_CHECKING:
+    from siapkerja_core.profile import Profile
+    from siapkerja_core.service import Siapkerja
+    from siapkerja_core.views import Account
 
 __all__ = [
     "ACHIEVEMENT_FIELDS",
@@ -33,24 +47,29 @@ __all__ = [
     "EDUCATION_FIELDS",
     "GPA_MAX_LENGTH",
     "GPA_PATTERN",
+    "INPUT_LIMITS",
     "LANGUAGE_FIELDS",
     "MONTH_PATTERN",
     "WORK_FIELDS",
     "YEAR_DIGITS",
     "YEAR_PATTERN",
     "FormErrors",
+    "account_zone",
     "day_label",
     "error_fields",
+    "event_window",
     "float_or_raw",
     "form_text",
     "int_or_raw",
-    "local_time_label",
     "month_or_raw",
     "national_phone",
     "optional",
     "page_status",
     "profile_field",
+    "time_element",
     "time_label",
+    "too_long",
+    "zone_of",
 ]
 
 _DOMAIN_FIELDS: Final[Mapping[str, str]] = {
@@ -82,6 +101,39 @@ _CODE_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "gate_screen.choose_event": ("event_id",),
     "gate_screen.code_required": ("code",),
 }
+MAX_IDENTIFIER_INPUT: Final = max(MAX_NIK_INPUT, MAX_PHONE_INPUT, MAX_EMAIL_INPUT)
+"""A sign-in or recovery identifier is a NIK, a mobile number or an e-mail address."""
+INPUT_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        "nik": MAX_NIK_INPUT,
+        "full_name": MAX_NAME_LENGTH,
+        "mother_name": MAX_NAME_LENGTH,
+        "email": MAX_EMAIL_INPUT,
+        "phone": MAX_PHONE_INPUT,
+        "password": MAX_PASSWORD_LENGTH,
+        "new_password": MAX_PASSWORD_LENGTH,
+        "identifier": MAX_IDENTIFIER_INPUT,
+    }
+)
+"""The most characters the server takes in each text field of the sign-in and
+registration forms: the forms' ``maxlength`` (``limits`` in their context), the
+core's own constants so the page and the server never disagree."""
+
+
+def too_long(form_values: Mapping[str, str], labels: Mapping[str, str]) -> list[SiapkerjaError]:
+    """``input.too_long`` for each of ``labels``' fields longer than :data:`INPUT_LIMITS`.
+
+    ``labels``: field name -> catalogue key of its label. A browser honours
+    ``maxlength``; a script or a paste into an old browser need not.
+    """
+    found: list[SiapkerjaError] = []
+    for name, label_key in labels.items():
+        limit = INPUT_LIMITS[name]
+        if len(form_values.get(name, "")) > limit:
+            found.append(InputError.of("too_long", name, label_key, limit=limit))
+    return found
+
+
 BIODATA_FIELDS: Final = frozenset(
     {
         "birth_place",
@@ -137,12 +189,18 @@ def error_fields(error: SiapkerjaError) -> tuple[str, ...]:
     """
     code = error.full_code
     if code == "registration.invalid_name":
+        field = error.params.get("field")
+        if isinstance(field, str):
+            return (field,)
         return ("full_name",) if error.params.get("field_en") == "Full name" else ("mother_name",)
     if code == "registration.mismatch":
         fields = error.params.get("fields")
         return tuple(str(f) for f in fields) if isinstance(fields, tuple) else ()
     if code in _CODE_FIELDS:
         return _CODE_FIELDS[code]
+    if error.domain == "input":
+        field = error.params.get("field")
+        return (field,) if isinstance(field, str) else ()
     if isinstance(error, ProfileError):
         field = profile_field(error.field)
         return () if field is None else (field,)
@@ -168,6 +226,16 @@ def page_status(error: SiapkerjaError, now: datetime | None = None) -> tuple[int
     return status, headers
 
 
+def _problems(error: SiapkerjaError) -> tuple[SiapkerjaError, ...]:
+    """The problems ``error`` stands for: its own, or each of those it gathers."""
+    if isinstance(error, ProfileError):
+        return error.errors
+    gathered = error.params.get("errors")
+    if isinstance(gathered, tuple) and gathered:
+        return tuple(p for e in gathered if isinstance(e, SiapkerjaError) for p in _problems(e))
+    return (error,)
+
+
 class FormErrors:
     """The errors of one form: the summary's items in order and each field's message."""
 
@@ -190,12 +258,18 @@ class FormErrors:
         lang: str,
         form_fields: Iterable[str] = (),
         rename: Mapping[str, str] | None = None,
+        *,
+        now: datetime | None = None,
+        zone: tzinfo | None = None,
     ) -> None:
-        """Add ``error`` (every problem of a ProfileError), tied to the fields of this form."""
+        """Add ``error`` (every problem of a ProfileError or of a refusal of several
+        fields, ``registration.incomplete``), tied to the fields of this form.
+
+        ``now`` and ``zone`` word a wait ("coba lagi besok pukul 09.15 WIB").
+        """
         known = set(form_fields)
-        problems = error.errors if isinstance(error, ProfileError) else (error,)
-        for problem in problems:
-            message = problem.message(lang)
+        for problem in _problems(error):
+            message = problem.message(lang, now=now, zone=zone)
             tied = [
                 (rename or {}).get(f, f)
                 for f in error_fields(problem)
@@ -314,17 +388,60 @@ def day_label(day: date, lang: str) -> str:
     return f"{day.day} {YearMonth.of(day).label(lang)}"
 
 
-def time_label(moment: datetime | None) -> str:
-    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def local_time_label(moment: datetime | None, zone: tzinfo | None = None) -> str:
-    """``moment`` as a holder reads it: ``"2026-12-06 16:32 WIB"``, in ``zone`` (an event's
-    own: :attr:`siapkerja_core.gates.Event.zone`) or else WIB (Asia/Jakarta), the zone named.
+def time_label(moment: datetime | None, lang: str = "id", zone: tzinfo | None = None) -> str:
+    """``moment`` as a holder reads it: ``"6 Desember 2026, 16.32 WIB"`` /
+    ``"6 December 2026, 16:32 WIB"``, in ``zone`` (the holder's, :func:`zone_of`, or an
+    event's own: :attr:`siapkerja_core.gates.Event.zone`), else WIB; no seconds.
 
     Stored times are UTC; a person in Indonesia should not have to add seven hours.
+    Templates use the ``local_time`` filter (:func:`time_element`), which wraps this in
+    ``<time datetime="…">``.
     """
+    return "" if moment is None else moment_text(moment, lang, zone)
+
+
+def event_window(
+    opens: datetime, closes: datetime, lang: str = "id", zone: tzinfo | None = None
+) -> tuple[str, str]:
+    """An event's opening and closing as a list shows them, in ``zone`` (the event's own):
+    ``("6 Desember 2026, 08.00 WIB", "16.00 WIB")`` when both fall on the same day."""
+    start, end = opens.astimezone(zone or WIB), closes.astimezone(zone or WIB)
+    shown = time_label(closes, lang, zone)
+    if start.date() == end.date():
+        shown = f"{clock_text(end, lang)} {end.tzname()}"
+    return time_label(opens, lang, zone), shown
+
+
+def zone_of(profile: Profile | None, nik: str | None = None) -> tzinfo:
+    """The zone the holder of ``profile`` (and ``nik``) reads times in: WIB, WITA or WIT
+    of the domicile address, else the KTP address, else the NIK's region; WIB unknown."""
+    domicile = profile.domicile_address if profile is not None else None
+    ktp = profile.ktp_address if profile is not None else None
+    return holder_zone(
+        domicile.village_code if domicile is not None else None,
+        ktp.village_code if ktp is not None else None,
+        nik,
+    )
+
+
+def account_zone(svc: Siapkerja, account: Account) -> tzinfo:
+    """:func:`zone_of` the signed-in holder (their profile, else their NIK)."""
+    try:
+        profile: Profile | None = svc.profile(account.id)
+    except SiapkerjaError:
+        profile = None
+    return zone_of(profile, account.nik)
+
+
+@pass_context
+def time_element(context: Context, moment: datetime | None, zone: tzinfo | None = None) -> Markup:
+    """The ``local_time`` template filter: ``<time datetime="ISO">6 Desember 2026, 16.32
+    WIB</time>`` in the page's language and zone (``zone`` argument, else the context's
+    ``zone``, else WIB). The ISO moment lets a script show the browser's own zone."""
     if moment is None:
-        return ""
-    local = moment.astimezone(zone or local_zone(None))
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+        return Markup("")
+    shown = zone or context.get("zone")
+    lang = str(context.get("lang") or "id")
+    label = time_label(moment, lang, shown if isinstance(shown, tzinfo) else None)
+    iso = moment.astimezone(UTC).isoformat(timespec="seconds")
+    return Markup('<time datetime="{}">{}</time>').format(iso, label)
