@@ -3,8 +3,14 @@
 This module owns the packaged region data (``data/regions``: the 2025
 Kepmendagri edition plus every code retired since 2015, from cahyadsn/wilayah,
 MIT — see ``data/regions/SOURCE.md``) and the lookups over it:
-:func:`lookup` and the per-level helpers, :func:`children`, :func:`path` and
-:func:`search`.
+:func:`lookup` and the per-level helpers, :func:`children`, :func:`path`,
+:func:`search`, and how a region is written for people: :func:`label`
+("Kecamatan Pal Merah", "Provinsi DKI Jakarta") and :func:`line` (a village
+with every region above it, on one line).
+
+The data has no postal codes: Kemendagri's list does not carry them, and
+no postal-code list with a licence fit to ship was found, so an address's
+postal code is typed by the person (five digits).
 
 Codes are the ones the Ministry of Home Affairs assigns and NIKs carry — not
 the statistics bureau's (BPS), which differ. A code's parent is its prefix
@@ -36,6 +42,8 @@ __all__ = [
     "children",
     "district",
     "district_codes",
+    "label",
+    "line",
     "lookup",
     "path",
     "province",
@@ -207,6 +215,60 @@ def path(code: str) -> list[Region]:
         return []
     prefixes = [code[:n] for n in (2, 4, 6, 10) if n <= len(code)]
     return [r for r in map(lookup, prefixes) if r is not None]
+
+
+_PROVINCE_SHORT: Final = (
+    ("Daerah Khusus Ibukota ", "DKI "),
+    ("Daerah Istimewa ", "DI "),
+)
+_REGENCY_SHORT: Final = (
+    ("Kabupaten Administrasi ", "Kab. Adm. "),
+    ("Kota Administrasi ", "Kota Adm. "),
+    ("Kabupaten ", "Kab. "),
+)
+
+
+def _shorten(name: str, table: tuple[tuple[str, str], ...]) -> str:
+    for long, short in table:
+        if name.startswith(long):
+            return short + name[len(long) :]
+    return name
+
+
+def label(region: Region, *, short: bool = False) -> str:
+    """The region as written in an address: its kind, then its name.
+
+    ``"Provinsi Jawa Barat"``, ``"Kota Administrasi Jakarta Barat"`` (a regency's
+    name already says *Kabupaten* or *Kota*), ``"Kecamatan Pal Merah"``,
+    ``"Kelurahan Palmerah"`` or ``"Desa Sukamaju"``: a village whose code's
+    seventh digit is 1 is a *kelurahan*, any other a *desa* (Kemendagri's
+    numbering). ``short`` abbreviates the long forms as addresses print them
+    ("Provinsi DKI Jakarta", "Kota Adm. Jakarta Barat", "Kab. Bogor").
+    """
+    level = region.level
+    if level == "province":
+        return "Provinsi " + (_shorten(region.name, _PROVINCE_SHORT) if short else region.name)
+    if level == "regency":
+        return _shorten(region.name, _REGENCY_SHORT) if short else region.name
+    if level == "district":
+        return "Kecamatan " + region.name
+    return ("Kelurahan " if region.code[6] == "1" else "Desa ") + region.name
+
+
+def line(code: str) -> str:
+    """``code`` and every region above it on one line, the smallest first, short forms.
+
+    ``line("3173071001")`` is ``"Kelurahan Palmerah, Kecamatan Pal Merah, Kota Adm.
+    Jakarta Barat, Provinsi DKI Jakarta"``. An unknown code gives ``""``; a code
+    whose own level is unknown (a village of a district since renumbered) gives
+    the regions above it that are still known.
+    """
+    code = code.replace(".", "").strip()
+    if len(code) not in _LEVEL_BY_LENGTH or not (code.isascii() and code.isdigit()):
+        return ""
+    prefixes = (code[:n] for n in (2, 4, 6, 10) if n <= len(code))
+    known = [region for region in map(lookup, prefixes) if region is not None]
+    return ", ".join(label(region, short=True) for region in reversed(known))
 
 
 def _fold(text: str) -> str:
