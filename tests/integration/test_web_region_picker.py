@@ -326,6 +326,24 @@ def test_a_refused_address_says_which_part_in_words(
     assert value(holder.page, "jalan") == "Jl. Kopi 1"  # nothing typed is lost
 
 
+def test_every_problem_of_an_address_is_told_at_once(holder: Browser) -> None:
+    holder.get(f"{KTP}?lang=en")
+    holder.submit(KTP, {"rt": "5a", "rw": "000", "kode_pos": "0123", "langkah": "simpan"})
+    assert _error(holder.page, "desa") == "Village (desa/kelurahan) of the KTP address: choose one."
+    assert _error(holder.page, "rt") == "RT of the KTP address: must be 1 to 3 digits (e.g. 005)."
+    assert _error(holder.page, "rw") == "RW of the KTP address: cannot be 000."
+    assert _error(holder.page, "kode_pos") == (
+        "Postal code of the KTP address: must be 5 digits, for example 11480."
+    )
+    summary = holder.page.split('class="error-summary"')[1].split("</div>")[0]
+    assert re.findall(r'href="#f-([a-z_]+)"', summary) == [
+        "desa",
+        "rt",
+        "rw",
+        "kode_pos",
+    ]
+
+
 def test_a_refused_domicile_names_the_domicile_address(holder: Browser) -> None:
     holder.get(DOMICILE)
     holder.submit(DOMICILE, {"rw": "0", "langkah": "simpan"})
@@ -427,6 +445,7 @@ def test_the_provinces_and_the_children_of_a_region(api: TestClient) -> None:
         "code": "31",
         "name": "Daerah Khusus Ibukota Jakarta",
         "label": "Provinsi Daerah Khusus Ibukota Jakarta",
+        "line": "Provinsi DKI Jakarta",
     }
     regencies = api.get("/wilayah/31/anak").json()
     assert regencies["parent"]["code"] == "31"
@@ -436,6 +455,7 @@ def test_the_provinces_and_the_children_of_a_region(api: TestClient) -> None:
     villages = api.get("/wilayah/317307/anak").json()["regions"]
     palmerah = next(r for r in villages if r["code"] == PALMERAH)
     assert palmerah["label"] == "Kelurahan Palmerah"
+    assert palmerah["line"] == PALMERAH_LINE
     # Retired codes (Kabupaten Merauke before 2022) are no choice.
     assert "9101" not in [r["code"] for r in api.get("/wilayah/91/anak").json()["regions"]]
 

@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any, Final
 
+import attrs
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -209,13 +210,39 @@ class WordedAddressError(ProfileError):
         return cls._gather(tuple(cls._one(p, address_key) for p in error.errors))
 
     @classmethod
-    def missing_village(cls, section: str, address_key: str) -> WordedAddressError:
-        """No village was chosen: "Desa/Kelurahan (alamat KTP) wajib dipilih."."""
-        reason_id, reason_en = both("reason.required")
-        problem = ProfileError(
-            "invalid_field", field=f"{section}.village_code", reason=reason_en, reason_id=reason_id
-        )
-        return cls._gather((cls._one(problem, address_key, reason="address.reason_required"),))
+    def check(
+        cls, section: str, address_key: str, address: Mapping[str, str | None]
+    ) -> WordedAddressError | None:
+        """Every problem of ``address`` at once, or ``None``.
+
+        The core stops at an address's first problem; a person fixing a form wants
+        them all. Each part is checked alone by the core's own converter and
+        validator (:class:`~siapkerja_core.profile.Address`), a village not chosen
+        is "wajib dipilih"; whether the village exists is left to the save.
+        """
+        problems = []
+        if not address.get("village_code"):
+            reason_id, reason_en = both("reason.required")
+            missing = ProfileError(
+                "invalid_field",
+                field=f"{section}.village_code",
+                reason=reason_en,
+                reason_id=reason_id,
+            )
+            problems.append(cls._one(missing, address_key, reason="address.reason_required"))
+        for name in ADDRESS_FIELDS:
+            value = address.get(name)
+            if name == "village_code" or value is None:
+                continue
+            attribute = getattr(attrs.fields(Address), name)
+            try:
+                converted = attribute.converter(value) if attribute.converter else value
+                if attribute.validator is not None:
+                    attribute.validator(None, attribute, converted)
+            except ProfileError as error:
+                placed = ProfileError(error.code, **{**error.params, "field": f"{section}.{name}"})
+                problems.append(cls._one(placed, address_key))
+        return cls._gather(tuple(problems)) if problems else None
 
     @classmethod
     def _gather(cls, problems: tuple[WordedAddressError, ...]) -> WordedAddressError:
@@ -353,17 +380,16 @@ class AddressPages:
                 return site.redirect(request, "profile_address", kind="ktp")
             changes: dict[str, Any] = {section: _as_changes(profile.ktp_address)}
         else:
-            village = values.get("hasil") or values.get("desa", "")
-            if not village:
-                error = WordedAddressError.missing_village(section, key)
-                return await self._refused(request, account, profile, kind, error, values)
             address = {
-                "village_code": village,
+                "village_code": values.get("hasil") or values.get("desa", ""),
                 "street": optional(values.get("jalan", "")),
                 "rt": optional(values.get("rt", "")),
                 "rw": optional(values.get("rw", "")),
                 "postal_code": optional(values.get("kode_pos", "")),
             }
+            refused = WordedAddressError.check(section, key, address)
+            if refused is not None:
+                return await self._refused(request, account, profile, kind, refused, values)
             changes = {section: address}
             # A domicile that was the KTP address follows it (the person said so before).
             if section == "ktp_address" and self._same(profile):
@@ -452,7 +478,7 @@ class AddressPages:
             request,
             {
                 "query": text,
-                "regions": [{**_region(r), "line": regions.line(r.code)} for r in found],
+                "regions": _listed(found),
             },
         )
 
@@ -462,7 +488,12 @@ def _as_changes(address: Address) -> dict[str, Any]:
 
 
 def _region(region: regions.Region) -> dict[str, str]:
-    return {"code": region.code, "name": region.name, "label": regions.label(region)}
+    return {
+        "code": region.code,
+        "name": region.name,
+        "label": regions.label(region),
+        "line": regions.line(region.code),
+    }
 
 
 def _listed(found: list[regions.Region]) -> list[dict[str, str]]:
