@@ -344,6 +344,14 @@ def test_every_problem_of_an_address_is_told_at_once(holder: Browser) -> None:
     ]
 
 
+def test_a_refusal_after_a_search_shows_the_matches_again(holder: Browser) -> None:
+    holder.get(f"{KTP}?cari=palmerah")
+    holder.submit(KTP, {"cari": "palmerah", "rt": "5a", "langkah": "simpan"})
+    assert _error(holder.page, "desa") == "Desa/Kelurahan (alamat KTP) wajib dipilih."
+    assert PALMERAH_LINE in text(holder.page)
+    assert value(holder.page, "rt") == "5a"
+
+
 def test_a_refused_domicile_names_the_domicile_address(holder: Browser) -> None:
     holder.get(DOMICILE)
     holder.submit(DOMICILE, {"rw": "0", "langkah": "simpan"})
