@@ -543,3 +543,52 @@ def test_line_of_a_village_of_a_renumbered_district_keeps_what_is_known() -> Non
 @pytest.mark.parametrize("code", ["", "3", "31x", "317307100", "99", "0000000000", "٣١"])
 def test_line_of_a_malformed_or_unknown_code_is_empty(code: str) -> None:
     assert regions.line(code) == ""
+
+
+# --------------------------------------------------------------------------
+# The village search over the folded blob matches a plain scan
+# --------------------------------------------------------------------------
+
+
+def _scan(text: str, within: str | None = None) -> list[str]:
+    """The village search as a plain loop over every name: the reference."""
+    needle = regions._fold(text)
+    bare = regions._without_regency_prefix(needle) or needle
+    scores: dict[str, int] = {}
+    for code, name in _villages():
+        if within and not code.startswith(within):
+            continue
+        folded = regions._fold(name)
+        for penalty, wanted in ((0, needle), (1, bare), (2, bare.replace(" ", ""))):
+            candidate = folded.replace(" ", "") if penalty == 2 else folded
+            if candidate == wanted:
+                rank = 0
+            elif candidate.startswith(wanted):
+                rank = 2
+            elif wanted in candidate:
+                rank = 4
+            else:
+                continue
+            scores[code] = rank + penalty
+            break
+    return sorted(scores, key=lambda c: (scores[c], c))
+
+
+@pytest.mark.parametrize(
+    ("text", "within"),
+    [
+        ("palmerah", None),
+        ("PAL-MERAH", None),
+        ("kebon jeruk", "31"),
+        ("sukamaju", "32"),
+        ("kota bambu", None),
+        ("kabupaten bogor", None),
+        ("nan xx", None),
+        ("ujung", "3173"),
+        ("ii", None),
+        ("qqqzzz", None),
+    ],
+)
+def test_village_search_matches_a_plain_scan(text: str, within: str | None) -> None:
+    found = regions.search(text, level="village", within=within, limit=None)
+    assert [r.code for r in found] == _scan(text, within)
