@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
 from functools import cache
@@ -384,7 +385,8 @@ class _Blob:
 
     def __init__(self, names: list[str]) -> None:
         self.text = "\n" + "\n".join(names) + "\n"
-        starts, offset = [], 1
+        # An array, not a list: 84,000 offsets in 700 kB rather than 3 MB of int objects.
+        starts, offset = array("l"), 1
         for name in names:
             starts.append(offset)
             offset += len(name) + 1
