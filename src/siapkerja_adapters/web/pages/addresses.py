@@ -150,10 +150,11 @@ class RegionChoices:
 
     @staticmethod
     def search(text: str, state: Mapping[str, str]) -> tuple[str, list[tuple[str, str]]]:
-        """Villages named like ``text``, as (code, full line), and where they were looked for.
+        """Where villages named like ``text`` were found, and they as (code, full line).
 
-        The search stays inside the deepest level chosen (its line is the
-        second value); when nothing matches there, all of Indonesia (``""``).
+        The search stays inside the regency, else the province, already chosen
+        (the first value is its line); when nothing matches there, or nothing is
+        chosen, it covers all of Indonesia (the first value is ``""``).
         """
         text = text.strip()[:MAX_QUERY_LENGTH]
         if len(text) < _MIN_QUERY_LENGTH:
