@@ -33,6 +33,7 @@ from test_web_pages import (  # type: ignore[import-not-found]
 )
 
 from siapkerja_adapters.web import create_app
+from siapkerja_adapters.web.pages.addresses import RegionChoices
 from siapkerja_core import regions
 from siapkerja_core.profile import Address
 from siapkerja_core.service import Siapkerja
@@ -542,3 +543,32 @@ def test_a_search_text_too_long_is_a_problem_naming_the_parameter(
     assert body["code"] == "request.invalid_parameter"
     assert body["params"]["field"] == "q"
     assert reason in body["detail"]
+
+
+# --------------------------------------------------------------------------
+# The cascade's state, read off the values shown
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({}, ("", "", "", "")),
+        ({"desa": PALMERAH}, ("31", "3173", "317307", PALMERAH)),
+        ({"provinsi": "31", "kabupaten": "3173"}, ("31", "3173", "", "")),
+        ({"provinsi": "32", "kabupaten": "3173", "desa": PALMERAH}, ("32", "", "", "")),
+        (
+            {"provinsi": "31", "kabupaten": "3173", "kecamatan": "317301", "desa": PALMERAH},
+            ("31", "3173", "317301", ""),
+        ),
+        ({"desa": "9101012001"}, ("91", "", "", "")),  # the regency was renumbered
+        ({"provinsi": "31 ", "kabupaten": "3173"}, ("", "", "", "")),
+        ({"provinsi": ["31"]}, ("", "", "", "")),
+        ({"desa": "1234567890"}, ("12", "", "", "")),
+    ],
+)
+def test_the_cascade_keeps_each_level_inside_the_one_above(
+    values: dict[str, object], expected: tuple[str, str, str, str]
+) -> None:
+    state = RegionChoices.state(values)
+    assert (state["provinsi"], state["kabupaten"], state["kecamatan"], state["desa"]) == expected
