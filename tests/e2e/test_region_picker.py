@@ -6,8 +6,8 @@ four levels filled from the JSON endpoints; choosing another province loads
 its regencies in place. Without it (``java_script_enabled=False``) the same
 address is chosen one *Pilih* at a time, the typed street carried through
 every reload. Either way the saved address shows on ``/profil``. Screenshots
-at 360 and 1280 px go to ``$SIAPKERJA_SHOTS`` (default
-``/work/tmp/shots-regions``) when that directory can be made.
+at 360 and 1280 px go to ``$SIAPKERJA_SHOTS`` when set, else to the test's
+temporary directory.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from siapkerja_core.service import Siapkerja
 from support import people
@@ -29,15 +31,17 @@ PALMERAH_LINE = (
 PHONE_SIZE = {"width": 360, "height": 740}
 DESKTOP_SIZE = {"width": 1280, "height": 800}
 TIMEOUT_MS = 15_000
-SHOTS = Path(os.environ.get("SIAPKERJA_SHOTS", "/work/tmp/shots-regions"))
 
 
-def shot(page: Any, name: str) -> None:
-    try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-    except OSError:  # a machine without that directory: the screenshots are a by-product
-        return
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("SIAPKERJA_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shot(page: Any, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def holder(svc: Siapkerja) -> None:
@@ -60,7 +64,7 @@ def sign_in(browser: Any, url: str, **options: Any) -> Any:
 
 
 def test_with_javascript_search_and_choose_by_keyboard_then_save(
-    browser: Any, site: tuple[str, Siapkerja]
+    browser: Any, site: tuple[str, Siapkerja], shots: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -94,7 +98,7 @@ def test_with_javascript_search_and_choose_by_keyboard_then_save(
     listbox = page.get_by_role("listbox")
     expect(listbox.get_by_role("option").first).to_have_text(PALMERAH_LINE)
     expect(search).to_have_attribute("aria-expanded", "true")
-    shot(page, "picker-search-360")
+    shot(page, shots, "picker-search-360")
     page.keyboard.press("ArrowDown")
     expect(search).to_have_attribute("aria-activedescendant", "f-cari-opt-0")
     expect(listbox.get_by_role("option").first).to_have_attribute("aria-selected", "true")
@@ -112,7 +116,7 @@ def test_with_javascript_search_and_choose_by_keyboard_then_save(
     page.get_by_label("RW", exact=True).fill("3")
     postal = page.get_by_label("Kode pos")
     postal.fill("11480")
-    shot(page, "picker-chosen-360")
+    shot(page, shots, "picker-chosen-360")
     postal.press("Enter")  # saves (the script's), not the search's reload
     page.wait_for_url(f"{url}/profil#addresses")
     expect(page.get_by_text("Perubahan disimpan.")).to_be_visible()
@@ -132,17 +136,17 @@ def test_with_javascript_search_and_choose_by_keyboard_then_save(
     page.wait_for_url(f"{url}/profil#addresses")
     expect(page.locator("#address-domisili")).to_contain_text("Sama dengan alamat KTP.")
     page.locator("#addresses").scroll_into_view_if_needed()
-    shot(page, "profile-addresses-360")
+    shot(page, shots, "profile-addresses-360")
 
     page.set_viewport_size(DESKTOP_SIZE)
-    shot(page, "profile-addresses-1280")
+    shot(page, shots, "profile-addresses-1280")
     page.goto(f"{url}/profil/alamat/ktp")
-    shot(page, "picker-1280")
+    shot(page, shots, "picker-1280")
     page.context.close()
 
 
 def test_without_javascript_one_level_at_a_time_then_save(
-    browser: Any, site: tuple[str, Siapkerja]
+    browser: Any, site: tuple[str, Siapkerja], shots: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -162,7 +166,7 @@ def test_without_javascript_one_level_at_a_time_then_save(
     expect(page.locator("#f-desa-error")).to_contain_text("wajib dipilih")
     expect(page.locator("#f-rt-error")).to_contain_text("RT (alamat KTP) harus 1 sampai 3 angka")
     expect(street).to_have_value("Jl. Palmerah Barat No. 7")
-    shot(page, "picker-nojs-refused-360")
+    shot(page, shots, "picker-nojs-refused-360")
     summary.get_by_role("link", name="Desa/Kelurahan (alamat KTP) wajib dipilih.").click()
     page.get_by_label("RT", exact=True).fill("5")
 
@@ -178,7 +182,7 @@ def test_without_javascript_one_level_at_a_time_then_save(
     step("kecamatan", "317307")
     expect(street).to_have_value("Jl. Palmerah Barat No. 7")
     page.get_by_label("Desa/Kelurahan", exact=True).select_option(PALMERAH)
-    shot(page, "picker-nojs-360")
+    shot(page, shots, "picker-nojs-360")
     page.get_by_role("button", name="Simpan").click()
     page.wait_for_url(f"{url}/profil#addresses")
     summary = page.locator("#address-ktp")
@@ -193,7 +197,7 @@ def test_without_javascript_one_level_at_a_time_then_save(
     choice = page.get_by_role("radio", name="Kelurahan Kebon Jeruk, Kecamatan Kebon Jeruk")
     choice.check()
     code = choice.get_attribute("value") or ""
-    shot(page, "picker-nojs-search-360")
+    shot(page, shots, "picker-nojs-search-360")
     page.get_by_role("button", name="Pilih desa/kelurahan ini").click()
     page.wait_for_load_state()
     expect(page.get_by_label("Kecamatan", exact=True)).to_have_value(code[:6])
