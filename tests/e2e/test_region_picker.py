@@ -41,6 +41,9 @@ def shots(tmp_path: Path) -> Path:
 
 
 def shot(page: Any, folder: Path, name: str) -> None:
+    """A screenshot, once the page is checked to fit its screen (no sideways scrolling)."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, name
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
