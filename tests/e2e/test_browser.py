@@ -95,7 +95,8 @@ def save(page: Any, url: str, section: str) -> None:
     expect(page.get_by_text(SAVED)).to_be_visible()
 
 
-def complete_profile(page: Any, url: str, picture: Path) -> None:
+def fill_basics(page: Any, url: str) -> None:
+    """Biodata and addresses, through their forms (the list sections have pages of their own)."""
     from playwright.sync_api import expect
 
     biodata = page.locator("section#biodata")
@@ -107,10 +108,13 @@ def complete_profile(page: Any, url: str, picture: Path) -> None:
     biodata.get_by_label("Judul profil").fill(HEADLINE)
     save(page, url, "biodata")
 
-    # The addresses: the region picker, the village found by name (regions.js).
+    # The addresses: the region picker, the village found by name (with or without the
+    # page's script: the "Cari" button's search works both ways).
     page.get_by_role("link", name="Ubah Alamat sesuai KTP").click()
-    page.get_by_role("combobox", name="Nama desa/kelurahan").fill("palmerah")
-    page.get_by_role("option", name=re.compile("^Kelurahan Palmerah,")).click()
+    page.get_by_label("Nama desa/kelurahan").fill("palmerah")
+    page.get_by_role("button", name="Cari", exact=True).click()
+    page.get_by_role("radio", name=re.compile("^Kelurahan Palmerah,")).check()
+    page.get_by_role("button", name="Pilih desa/kelurahan ini").click()
     expect(page.get_by_label("Desa/Kelurahan", exact=True)).to_have_value(VILLAGE)
     page.get_by_label("Jalan dan nomor rumah").fill("Jl. Palmerah Barat")
     page.get_by_role("button", name="Simpan").click()
@@ -121,14 +125,9 @@ def complete_profile(page: Any, url: str, picture: Path) -> None:
     page.wait_for_url(f"{url}/profil#addresses")
     expect(page.locator("#address-domisili")).to_contain_text("Sama dengan alamat KTP.")
 
-    page.get_by_label("Keahlian (pisahkan dengan koma)").fill("PHP, Laravel, Linux")
-    save(page, url, "skills")
 
-    education = page.locator("section#education")
-    education.get_by_label("Institusi").fill("BINUS University")
-    education.get_by_label("Jenjang").select_option("S1")
-    education.get_by_label("Tahun masuk").fill("2012")
-    save(page, url, "education")
+def upload_photo(page: Any, url: str, picture: Path) -> None:
+    from playwright.sync_api import expect
 
     upload = page.get_by_label("Foto profil (JPEG, PNG, atau WebP; paling besar 2 MiB)")
     upload.set_input_files(str(picture))
@@ -136,6 +135,30 @@ def complete_profile(page: Any, url: str, picture: Path) -> None:
     page.wait_for_url(f"{url}/profil#photo")
     expect(page.get_by_text(SAVED)).to_be_visible()
     expect(page.get_by_role("img", name="Foto saat ini")).to_be_visible()
+
+
+def complete_profile(page: Any, url: str, picture: Path) -> None:
+    from playwright.sync_api import expect
+
+    fill_basics(page, url)
+
+    # Skills as tags (JavaScript on): a comma adds each, Enter the last.
+    page.get_by_label("Tambah keahlian").fill("PHP, Laravel, Linux")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Hapus keahlian Linux")).to_be_visible()
+    save(page, url, "skills")
+
+    page.locator("section#education").get_by_role("link", name="Tambah pendidikan").click()
+    page.wait_for_url(f"{url}/profil/pendidikan/baru")
+    page.get_by_label("Institusi").fill("BINUS University")
+    page.get_by_label("Jenjang").select_option("S1")
+    page.get_by_label("Tahun masuk").fill("2012")
+    page.get_by_label("Masih berlangsung").check()
+    page.get_by_role("button", name="Simpan").click()
+    page.wait_for_url(f"{url}/profil#education-1")
+    expect(page.get_by_text(SAVED)).to_be_visible()
+
+    upload_photo(page, url, picture)
 
 
 def test_register_confirm_complete_and_scan_the_card(

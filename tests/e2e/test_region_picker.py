@@ -165,12 +165,12 @@ def test_without_javascript_one_level_at_a_time_then_save(
     page.get_by_role("button", name="Simpan").click()
     page.wait_for_load_state()
     summary = page.get_by_role("alert")
-    expect(summary).to_contain_text("Desa/Kelurahan (alamat KTP) wajib dipilih.")
+    expect(summary).to_contain_text("Desa/Kelurahan (alamat KTP): wajib dipilih.")
     expect(page.locator("#f-desa-error")).to_contain_text("wajib dipilih")
-    expect(page.locator("#f-rt-error")).to_contain_text("RT (alamat KTP) harus 1 sampai 3 angka")
+    expect(page.locator("#f-rt-error")).to_contain_text("RT (alamat KTP): harus 1 sampai 3 angka")
     expect(street).to_have_value("Jl. Palmerah Barat No. 7")
     shot(page, shots, "picker-nojs-refused-360")
-    summary.get_by_role("link", name="Desa/Kelurahan (alamat KTP) wajib dipilih.").click()
+    summary.get_by_role("link", name="Desa/Kelurahan (alamat KTP): wajib dipilih.").click()
     page.get_by_label("RT", exact=True).fill("5")
 
     def step(level: str, code: str) -> None:

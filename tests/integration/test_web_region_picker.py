@@ -285,31 +285,31 @@ def _error(page: str, field: str) -> str:
 @pytest.mark.parametrize(
     ("lang", "form", "field", "message"),
     [
-        ("id", {}, "desa", "Desa/Kelurahan (alamat KTP) wajib dipilih."),
-        ("en", {}, "desa", "Village (desa/kelurahan) of the KTP address: choose one."),
+        ("id", {}, "desa", "Desa/Kelurahan (alamat KTP): wajib dipilih."),
+        ("en", {}, "desa", "Village (KTP address): choose one."),
         (
             "id",
             {"desa": PALMERAH, "rt": "12a"},
             "rt",
-            "RT (alamat KTP) harus 1 sampai 3 angka (misalnya 005).",
+            "RT (alamat KTP): harus 1 sampai 3 angka (misalnya 005).",
         ),
         (
             "en",
             {"desa": PALMERAH, "rt": "12a"},
             "rt",
-            "RT of the KTP address: must be 1 to 3 digits (e.g. 005).",
+            "RT (KTP address): must be 1 to 3 digits (e.g. 005).",
         ),
         (
             "id",
             {"desa": PALMERAH, "kode_pos": "123"},
             "kode_pos",
-            "Kode pos (alamat KTP) harus 5 angka, misalnya 11480.",
+            "Kode pos (alamat KTP): harus 5 angka, misalnya 11480.",
         ),
         (
             "id",
             {"desa": "1234567890"},
             "desa",
-            "Desa/Kelurahan (alamat KTP) tidak ada dalam daftar wilayah Kemendagri;"
+            "Desa/Kelurahan (alamat KTP): tidak ada dalam daftar wilayah Kemendagri;"
             " pilih lagi dari daftar.",
         ),
     ],
@@ -330,11 +330,11 @@ def test_a_refused_address_says_which_part_in_words(
 def test_every_problem_of_an_address_is_told_at_once(holder: Browser) -> None:
     holder.get(f"{KTP}?lang=en")
     holder.submit(KTP, {"rt": "5a", "rw": "000", "kode_pos": "0123", "langkah": "simpan"})
-    assert _error(holder.page, "desa") == "Village (desa/kelurahan) of the KTP address: choose one."
-    assert _error(holder.page, "rt") == "RT of the KTP address: must be 1 to 3 digits (e.g. 005)."
-    assert _error(holder.page, "rw") == "RW of the KTP address: cannot be 000."
+    assert _error(holder.page, "desa") == "Village (KTP address): choose one."
+    assert _error(holder.page, "rt") == "RT (KTP address): must be 1 to 3 digits (e.g. 005)."
+    assert _error(holder.page, "rw") == "RW (KTP address): cannot be 000."
     assert _error(holder.page, "kode_pos") == (
-        "Postal code of the KTP address: must be 5 digits, for example 11480."
+        "Postal code (KTP address): must be 5 digits, for example 11480."
     )
     summary = holder.page.split('class="error-summary"')[1].split("</div>")[0]
     assert re.findall(r'href="#f-([a-z_]+)"', summary) == [
@@ -348,7 +348,7 @@ def test_every_problem_of_an_address_is_told_at_once(holder: Browser) -> None:
 def test_a_refusal_after_a_search_shows_the_matches_again(holder: Browser) -> None:
     holder.get(f"{KTP}?cari=palmerah")
     holder.submit(KTP, {"cari": "palmerah", "rt": "5a", "langkah": "simpan"})
-    assert _error(holder.page, "desa") == "Desa/Kelurahan (alamat KTP) wajib dipilih."
+    assert _error(holder.page, "desa") == "Desa/Kelurahan (alamat KTP): wajib dipilih."
     assert PALMERAH_LINE in text(holder.page)
     assert value(holder.page, "rt") == "5a"
 
@@ -356,7 +356,7 @@ def test_a_refusal_after_a_search_shows_the_matches_again(holder: Browser) -> No
 def test_a_refused_domicile_names_the_domicile_address(holder: Browser) -> None:
     holder.get(DOMICILE)
     holder.submit(DOMICILE, {"rw": "0", "langkah": "simpan"})
-    assert _error(holder.page, "desa") == "Desa/Kelurahan (alamat domisili) wajib dipilih."
+    assert _error(holder.page, "desa") == "Desa/Kelurahan (alamat domisili): wajib dipilih."
 
 
 # --------------------------------------------------------------------------

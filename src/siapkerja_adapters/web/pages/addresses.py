@@ -19,9 +19,9 @@ This module owns
   problem document, never a crash.
 * :func:`address_summary` — an address as the profile page's summary shows it.
 
-A refusal names the part of the address in words ("RT (alamat KTP) harus 1
-sampai 3 angka"), never a document path: :class:`WordedAddressError` carries the
-core's :class:`~siapkerja_core.profile.ProfileError` with that wording. A
+A refusal names the part of the address in words, as the profile's other
+forms do ("RT (alamat KTP): harus 1 sampai 3 angka", :func:`refusal`,
+:func:`check_address`), never a document path such as ``ktp_address.rt``. A
 profile whose village code is in no current list (a district renumbered since)
 shows what is still known of it and asks for the current village.
 """
@@ -42,9 +42,10 @@ from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.i18n import select_language
 from siapkerja_adapters.web.pages.forms import ADDRESS_FIELDS, optional
+from siapkerja_adapters.web.pages.profile_form import ProfileFieldError
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_adapters.web.problems import RequestError, problem_response
-from siapkerja_core import regions, translations
+from siapkerja_core import regions
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.i18n import both
 from siapkerja_core.profile import Address, Profile, ProfileError
@@ -55,8 +56,9 @@ __all__ = [
     "MAX_QUERY_LENGTH",
     "AddressPages",
     "RegionChoices",
-    "WordedAddressError",
     "address_summary",
+    "check_address",
+    "refusal",
 ]
 
 KINDS: Final[Mapping[str, tuple[str, str]]] = {
@@ -89,7 +91,7 @@ _FORM_FIELD: Final = {
     "postal_code": "kode_pos",
 }
 _PART_LABEL: Final = {
-    "village_code": "address.village",
+    "village_code": "address.village_part",
     "street": "profile.street",
     "rt": "profile.rt",
     "rw": "profile.rw",
@@ -188,96 +190,83 @@ def address_summary(address: Address | None) -> dict[str, Any] | None:
     }
 
 
-class WordedAddressError(ProfileError):
-    """A refused address, its message naming the part in words.
+def refusal(error: ProfileError, address_key: str) -> ProfileError:
+    """``error`` (every problem of it) worded for the address ``address_key`` names."""
+    return _gather(tuple(_worded(problem, address_key) for problem in error.errors))
+
+
+def check_address(
+    section: str, address_key: str, address: Mapping[str, str | None]
+) -> ProfileError | None:
+    """Every problem of ``address`` at once, worded, or ``None``.
+
+    The core stops at an address's first problem; a person fixing a form wants
+    them all. Each part is checked alone by the core's own converter and
+    validator (:class:`~siapkerja_core.profile.Address`); a village not chosen
+    is "wajib dipilih"; whether the village exists is left to the save.
+    """
+    problems = []
+    if not address.get("village_code"):
+        reason_id, reason_en = both("reason.required")
+        missing = ProfileError(
+            "invalid_field", field=f"{section}.village_code", reason=reason_en, reason_id=reason_id
+        )
+        problems.append(_worded(missing, address_key, reason="address.reason_required"))
+    for name in ADDRESS_FIELDS:
+        value = address.get(name)
+        if name == "village_code" or value is None:
+            continue
+        attribute = getattr(attrs.fields(Address), name)
+        try:
+            converted = attribute.converter(value) if attribute.converter else value
+            if attribute.validator is not None:
+                attribute.validator(None, attribute, converted)
+        except ProfileError as error:
+            placed = ProfileError(error.code, **{**error.params, "field": f"{section}.{name}"})
+            problems.append(_worded(placed, address_key))
+    return _gather(tuple(problems)) if problems else None
+
+
+def _gather(problems: tuple[ProfileError, ...]) -> ProfileError:
+    first = problems[0]
+    if len(problems) == 1:
+        return first
+    return type(first)(first.code, **{**first.params, "errors": problems})
+
+
+def _worded(problem: ProfileError, address_key: str, reason: str | None = None) -> ProfileError:
+    """One problem as the profile's forms word theirs: "RT (alamat KTP): harus …".
 
     The core's :class:`ProfileError` says where a problem is by path
-    (``ktp_address.rt``), which a person cannot read. This keeps the problem —
-    its code, its path (which ties it to the form's field), its params — and
-    answers :meth:`message` with ``params["worded"][lang]``.
+    (``ktp_address.rt``), which a person cannot read; the worded error keeps that
+    path (it ties the message to the form's field) and says the part in words.
     """
-
-    def message(self, lang: str = "id") -> str:
-        worded = self.params.get("worded")
-        if isinstance(worded, Mapping):
-            text = worded.get(translations.catalogues().language(lang))
-            if isinstance(text, str):
-                return text
-        return super().message(lang)
-
-    @classmethod
-    def of(cls, error: ProfileError, address_key: str) -> WordedAddressError:
-        """``error`` (every problem of it) worded for the address ``address_key`` names."""
-        return cls._gather(tuple(cls._one(p, address_key) for p in error.errors))
-
-    @classmethod
-    def check(
-        cls, section: str, address_key: str, address: Mapping[str, str | None]
-    ) -> WordedAddressError | None:
-        """Every problem of ``address`` at once, or ``None``.
-
-        The core stops at an address's first problem; a person fixing a form wants
-        them all. Each part is checked alone by the core's own converter and
-        validator (:class:`~siapkerja_core.profile.Address`), a village not chosen
-        is "wajib dipilih"; whether the village exists is left to the save.
-        """
-        problems = []
-        if not address.get("village_code"):
-            reason_id, reason_en = both("reason.required")
-            missing = ProfileError(
-                "invalid_field",
-                field=f"{section}.village_code",
-                reason=reason_en,
-                reason_id=reason_id,
-            )
-            problems.append(cls._one(missing, address_key, reason="address.reason_required"))
-        for name in ADDRESS_FIELDS:
-            value = address.get(name)
-            if name == "village_code" or value is None:
-                continue
-            attribute = getattr(attrs.fields(Address), name)
-            try:
-                converted = attribute.converter(value) if attribute.converter else value
-                if attribute.validator is not None:
-                    attribute.validator(None, attribute, converted)
-            except ProfileError as error:
-                placed = ProfileError(error.code, **{**error.params, "field": f"{section}.{name}"})
-                problems.append(cls._one(placed, address_key))
-        return cls._gather(tuple(problems)) if problems else None
-
-    @classmethod
-    def _gather(cls, problems: tuple[WordedAddressError, ...]) -> WordedAddressError:
-        first = problems[0]
-        return cls(first.code, **{**first.params, "errors": problems})
-
-    @classmethod
-    def _one(
-        cls, problem: ProfileError, address_key: str, reason: str | None = None
-    ) -> WordedAddressError:
-        part = (problem.field or "").rpartition(".")[2]
-        if part not in _PART_LABEL:
-            part = "village_code"
-        if part == "village_code" and reason is None:
-            # The person picks the village, never types its code: whatever the core
-            # found wrong with it, the answer is to pick it again.
-            reason = "address.reason_unknown_village"
-        elif part == "postal_code" and problem.code == "invalid_field":
-            reason = "address.reason_postal_code"  # the core's repeats "kode pos"
-        worded = {}
-        for lang in translations.languages():
-            if reason is not None:
-                why = translations.text(reason, lang)
-            else:
-                why = str(problem.params.get("reason_id" if lang == "id" else "reason") or "")
-                why = why or problem.message(lang)
-            worded[lang] = translations.text(
-                "address.refused",
-                lang,
-                part=translations.text(_PART_LABEL[part], lang),
-                address=translations.text(f"address.of_{address_key}", lang),
-                reason=why,
-            )
-        return cls(problem.code, **{**problem.params, "worded": worded})
+    part = (problem.field or "").rpartition(".")[2]
+    if part not in _PART_LABEL:
+        part = "village_code"
+    if part == "village_code" and reason is None:
+        # The person picks the village, never types its code: whatever the core
+        # found wrong with it, the answer is to pick it again.
+        reason = "address.reason_unknown_village"
+    elif part == "postal_code" and problem.code == "invalid_field":
+        reason = "address.reason_postal_code"  # the core's repeats "kode pos"
+    if reason is not None:
+        reason_id, reason_en = both(reason)
+    else:
+        reason_id = str(problem.params.get("reason_id") or problem.message("id"))
+        reason_en = str(problem.params.get("reason") or problem.message("en"))
+    label_id, label_en = both(_PART_LABEL[part])
+    entry_id, entry_en = both(f"address.of_{address_key}")
+    return ProfileFieldError(
+        "entry_field",
+        field=problem.field or "",
+        label_id=label_id,
+        label_en=label_en,
+        entry_id=entry_id,
+        entry_en=entry_en,
+        reason_id=reason_id,
+        reason=reason_en,
+    )
 
 
 class AddressPages:
@@ -395,7 +384,7 @@ class AddressPages:
                 "rw": optional(values.get("rw", "")),
                 "postal_code": optional(values.get("kode_pos", "")),
             }
-            refused = WordedAddressError.check(section, key, address)
+            refused = check_address(section, key, address)
             if refused is not None:
                 return await self._refused(request, account, profile, kind, refused, values)
             changes = {section: address}
@@ -405,9 +394,7 @@ class AddressPages:
         try:
             await site.call(partial(site.svc.update_profile, account.id, **changes))
         except ProfileError as error:
-            return await self._refused(
-                request, account, profile, kind, WordedAddressError.of(error, key), values
-            )
+            return await self._refused(request, account, profile, kind, refusal(error, key), values)
         site.flash_key(request, "success", "profile.saved")
         return site.redirect(request, "profile", fragment="addresses")
 

@@ -12,6 +12,7 @@ form values every screen shares.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 from typing import Final
@@ -22,12 +23,21 @@ from siapkerja_adapters.web.problems import retry_after, status_of
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.gates import local_zone
 from siapkerja_core.profile import ProfileError, YearMonth
+from siapkerja_core.profile.dates import MAX_YEAR
 
 __all__ = [
+    "ACHIEVEMENT_FIELDS",
     "ADDRESS_FIELDS",
     "BIODATA_FIELDS",
+    "CERTIFICATE_FIELDS",
     "EDUCATION_FIELDS",
+    "GPA_MAX_LENGTH",
+    "GPA_PATTERN",
+    "LANGUAGE_FIELDS",
+    "MONTH_PATTERN",
     "WORK_FIELDS",
+    "YEAR_DIGITS",
+    "YEAR_PATTERN",
     "FormErrors",
     "day_label",
     "error_fields",
@@ -35,6 +45,7 @@ __all__ = [
     "form_text",
     "int_or_raw",
     "local_time_label",
+    "month_or_raw",
     "national_phone",
     "optional",
     "page_status",
@@ -59,6 +70,17 @@ _CODE_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "registration.phone_taken": ("phone",),
     "card.purpose_required": ("event",),
     "card.unknown_purpose": ("event",),
+    # The gate screen's sign-in (pages/gate.py): the key, or the event, is what to fix.
+    "gate.station_credential_required": ("station_key",),
+    "gate.unknown_station": ("station_key",),
+    "gate.station_retired": ("station_key",),
+    "gate.station_not_for_event": ("station_key",),
+    "gate_screen.key_required": ("station_key",),
+    "gate_screen.throttled": ("station_key",),
+    "gate.unknown_event": ("event_id",),
+    "gate.event_cancelled": ("event_id",),
+    "gate_screen.choose_event": ("event_id",),
+    "gate_screen.code_required": ("code",),
 }
 BIODATA_FIELDS: Final = frozenset(
     {
@@ -74,6 +96,18 @@ BIODATA_FIELDS: Final = frozenset(
 ADDRESS_FIELDS: Final = ("village_code", "street", "rt", "rw", "postal_code")
 WORK_FIELDS: Final = ("title", "company", "start", "end", "location", "description")
 EDUCATION_FIELDS: Final = ("institution", "level", "major", "start_year", "end_year", "gpa")
+CERTIFICATE_FIELDS: Final = ("name", "issuer", "valid_from", "valid_until", "score")
+ACHIEVEMENT_FIELDS: Final = ("title", "organiser", "date", "description")
+LANGUAGE_FIELDS: Final = ("name", "level")
+_ENTRY_FIELDS: Final[Mapping[str, tuple[str, tuple[str, ...]]]] = {
+    "work": ("work", WORK_FIELDS),
+    "education": ("edu", EDUCATION_FIELDS),
+    "certificates": ("cert", CERTIFICATE_FIELDS),
+    "achievements": ("ach", ACHIEVEMENT_FIELDS),
+    "languages": ("lang", LANGUAGE_FIELDS),
+}
+"""A list section's entry form: its fields' prefix and names (``education[1].gpa`` is
+the input ``edu_gpa`` of the entry's own form; a path without a field, the first)."""
 
 
 def profile_field(path: str | None) -> str | None:
@@ -88,11 +122,10 @@ def profile_field(path: str | None) -> str | None:
     if section in ("ktp_address", "domicile_address"):
         prefix = "ktp" if section == "ktp_address" else "dom"
         return f"{prefix}_{name if name in ADDRESS_FIELDS else 'village_code'}"
-    if section == "work":
-        return f"work_{name if name in WORK_FIELDS else 'title'}"
-    if section == "education":
-        return f"edu_{name if name in EDUCATION_FIELDS else 'institution'}"
-    if section in ("skills", "languages", "photo", "visibility", "stakeholder"):
+    if section in _ENTRY_FIELDS:
+        prefix, names = _ENTRY_FIELDS[section]
+        return f"{prefix}_{name if name in names else names[0]}"
+    if section in ("skills", "photo", "visibility", "stakeholder"):
         return section
     return None
 
@@ -210,6 +243,64 @@ def float_or_raw(value: str) -> float | str | None:
         return float(value.replace(",", "."))
     except ValueError:
         return value
+
+
+MONTH_PATTERN: Final = (
+    r"[0-9]{4}-[0-9]{1,2}|[0-9]{1,2} ?(/|-|\.) ?[0-9]{4}|[A-Za-z]{3,}\.? ?[0-9]{4}"
+)
+"""The HTML ``pattern`` of a month typed as text (a browser without ``type="month"``):
+what :func:`month_or_raw` reads, as a hint (the server decides)."""
+GPA_PATTERN: Final = r"[0-4]([.,][0-9]{1,2})?"
+"""The HTML ``pattern`` of an IPK: 0 to 4, two decimals at most, a comma or a point."""
+GPA_MAX_LENGTH: Final = len("4.00")
+"""The longest IPK typed (the core rounds to two decimals)."""
+YEAR_DIGITS: Final = len(str(MAX_YEAR))
+"""A year's digits (the core takes :data:`~siapkerja_core.profile.dates.MIN_YEAR` to
+``MAX_YEAR``)."""
+YEAR_PATTERN: Final = f"[0-9]{{{YEAR_DIGITS}}}"
+_MONTH_NUMBERS: Final = re.compile(r"([0-9]{1,2})\s*[/.-]\s*([0-9]{4})")
+_MONTH_WORDS: Final = re.compile(r"([^\W\d_]+)\.?\s*,?\s*([0-9]{4})")
+_MONTH_NAMES: Final = (
+    ("januari", "january"),
+    ("februari", "february"),
+    ("maret", "march"),
+    ("april", "april"),
+    ("mei", "may"),
+    ("juni", "june"),
+    ("juli", "july"),
+    ("agustus", "august", "agt", "ags"),
+    ("september", "september", "sept"),
+    ("oktober", "october"),
+    ("november", "november", "nop", "nopember"),
+    ("desember", "december"),
+)
+"""Each month's names (Indonesian, English, the usual Indonesian short forms); a word of
+three letters or more that begins one of them names that month ("Jun", "Juni", "June")."""
+
+
+def _month_of(word: str) -> int | None:
+    word = word.casefold()
+    if len(word) < 3:
+        return None
+    found = {i for i, names in enumerate(_MONTH_NAMES, 1) for n in names if n.startswith(word)}
+    return found.pop() if len(found) == 1 else None
+
+
+def month_or_raw(value: str) -> str:
+    """A month as the core reads it, ``"2021-06"``, from what people type: ``"2021-06"``,
+    ``"06/2021"``, ``"6-2021"``, ``"Juni 2021"``, ``"Jun 2021"``, ``"June 2021"``; else the
+    text as typed, for the core to refuse by name.
+
+    A ``type="month"`` input sends ``2021-06``, but some browsers show it as a
+    plain text box, where a person writes the month as on a form on paper.
+    """
+    text = value.strip()
+    if (numbers := _MONTH_NUMBERS.fullmatch(text)) is not None:
+        return f"{numbers[2]}-{int(numbers[1]):02d}"
+    words = _MONTH_WORDS.fullmatch(text)
+    if words is not None and (month := _month_of(words[1])) is not None:
+        return f"{words[2]}-{month:02d}"
+    return text
 
 
 def national_phone(phone: str | None) -> str:

@@ -149,7 +149,7 @@
     list.id = "f-cari-list";
     list.className = "combobox-list";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", (form.querySelector("label[for=f-cari]") || input).textContent.trim());
+    list.setAttribute("aria-label", texts.textMatches);
     list.hidden = true;
     input.closest(".field").appendChild(list);
     input.setAttribute("role", "combobox");
