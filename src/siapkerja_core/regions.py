@@ -51,6 +51,7 @@ __all__ = [
     "province",
     "regency",
     "search",
+    "short_name",
     "village",
 ]
 
@@ -237,6 +238,16 @@ def _shorten(name: str, table: tuple[tuple[str, str], ...]) -> str:
     return name
 
 
+def short_name(name: str, level: Level) -> str:
+    """A province's or regency's name as addresses print it ("DKI Jakarta", "Kota Adm.
+    Jakarta Barat", "Kab. Bogor"); a district's or village's name is unchanged."""
+    if level == "province":
+        return _shorten(name, _PROVINCE_SHORT)
+    if level == "regency":
+        return _shorten(name, _REGENCY_SHORT)
+    return name
+
+
 def label(region: Region, *, short: bool = False) -> str:
     """The region as written in an address: its kind, then its name.
 
@@ -249,9 +260,9 @@ def label(region: Region, *, short: bool = False) -> str:
     """
     level = region.level
     if level == "province":
-        return "Provinsi " + (_shorten(region.name, _PROVINCE_SHORT) if short else region.name)
+        return "Provinsi " + (short_name(region.name, level) if short else region.name)
     if level == "regency":
-        return _shorten(region.name, _REGENCY_SHORT) if short else region.name
+        return short_name(region.name, level) if short else region.name
     if level == "district":
         return "Kecamatan " + region.name
     return ("Kelurahan " if region.code[6] == "1" else "Desa ") + region.name
