@@ -191,6 +191,7 @@ class Contact:
 # Address
 # --------------------------------------------------------------------------
 
+
 def _to_village_code(value: str) -> str:
     try:
         return "".join(value.split()).replace(".", "")
