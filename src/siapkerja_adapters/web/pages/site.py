@@ -46,6 +46,7 @@ must not block the event loop.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -367,14 +368,25 @@ class Site:
         lang = select_language(request)
         full = self.context(request, lang)
         full.update(context or {})
-        self._overlay_stash(request, lang, full)
+        kept = self._overlay_stash(request, lang, full)
         answer = dict(headers or {})
         targets = self.sso_form_targets(request)
         if targets and "Content-Security-Policy" not in answer:
             answer["Content-Security-Policy"] = content_security_policy(targets)
-        return self.templates.TemplateResponse(
+        response = self.templates.TemplateResponse(
             request, template, full, status_code=status, headers=answer
         )
+        if kept:
+            # A page without an error summary (a list with buttons): the errors the form
+            # left that it did not show are shown as messages instead of being lost.
+            body = bytes(response.body).decode("utf-8", "replace")
+            missing = [m for _, m in kept.items if html.escape(m) not in body]
+            if missing:
+                full["flashes"] = [*full["flashes"], *(("error", m) for m in missing)]
+                response = self.templates.TemplateResponse(
+                    request, template, full, status_code=status, headers=answer
+                )
+        return response
 
     def form_error(
         self,
@@ -558,7 +570,12 @@ class Site:
         entry = request.session.get(STASH_KEY)
         if not isinstance(entry, dict) or entry.get("p") != request.url.path:
             return None
-        request.session.pop(STASH_KEY, None)
+        # Shown once; but the language links of the page that showed it (``?lang=``) show
+        # it again in the language chosen. Any other visit of the page forgets it.
+        if entry.get("o") and "lang" not in request.query_params:
+            request.session.pop(STASH_KEY, None)
+            return None
+        request.session[STASH_KEY] = {**entry, "o": 1}
         sealer = request.scope.get(SEALER_SCOPE_KEY)
         data = sealer.open(entry.get("s")) if isinstance(sealer, FormSealer) else None
         if data is None:
@@ -573,10 +590,13 @@ class Site:
         entry = request.session.get(STASH_KEY) if "session" in request.scope else None
         return isinstance(entry, dict) and entry.get("p") == request.url.path
 
-    def _overlay_stash(self, request: Request, lang: str, full: dict[str, Any]) -> None:
+    def _overlay_stash(
+        self, request: Request, lang: str, full: dict[str, Any]
+    ) -> FormErrors | None:
+        """Put the stash meant for this page into ``full``; its errors, if any."""
         data = self._take_stash(request)
         if data is None:
-            return
+            return None
         stored = data.get("v")
         if isinstance(stored, dict) and stored:
             base = full.get("values")
@@ -591,11 +611,13 @@ class Site:
                 text = texts.get(lang) or texts.get(DEFAULT_LANGUAGE)
                 if isinstance(text, str):
                     errors.add(text, field if isinstance(field, str) else None)
-        if errors:
-            full["errors"] = errors
         wait = data.get("r")
         if isinstance(wait, int):
             full["retry_after"] = wait
+        if not errors:
+            return None
+        full["errors"] = errors
+        return errors
 
     def keep_stale_form(self, request: Request) -> Response | None:
         """A form sent with a stale CSRF token or after the sign-in ended: its values are
