@@ -277,6 +277,23 @@ def test_a_stale_registration_form_comes_back_with_a_fresh_token(
     assert sent.url.path == "/daftar/kontak"
 
 
+def test_a_refused_or_stale_sign_in_keeps_where_it_was_going(
+    browser: Browser,  # noqa: F811
+) -> None:
+    browser.get("/?next=/kartu")
+    response = browser.submit("/", {"identifier": NIK, "password": "salah", "next": "/kartu"})
+    refused(response, "/")
+    assert response.url.params.get("next") == "/kartu"
+    assert 'name="next" value="/kartu"' in response.text
+    old = csrf(browser.page)
+    browser.client.cookies.delete(SESSION_COOKIE)
+    data = {"csrf_token": old, "identifier": NIK, "password": "x", "next": "/kartu"}
+    response = browser.client.post("/", data=data)
+    refused(response, "/")
+    assert response.url.params.get("next") == "/kartu"
+    assert f'value="{NIK}"' in response.text
+
+
 def test_a_cross_site_post_is_still_refused_outright(browser: Browser) -> None:  # noqa: F811
     browser.get("/daftar")
     data = {"csrf_token": "stale" * 9, "nik": NIK, "full_name": NAME, "mother_name": MOTHER}

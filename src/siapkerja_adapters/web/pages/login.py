@@ -109,6 +109,8 @@ class LoginPages:
                 "login.html",
                 error,
                 {"values": {"identifier": identifier}, "next_url": after or ""},
+                # Where the holder was going (a hub's sign-in) survives the refusal.
+                redirect_to=site.url(request, "login", query={"next": after}) if after else None,
             )
         site.sign_in(request, account)
         if after:

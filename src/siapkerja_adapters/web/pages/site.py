@@ -600,7 +600,13 @@ class Site:
         stored = data.get("v")
         if isinstance(stored, dict) and stored:
             base = full.get("values")
-            full["values"] = {**(base if isinstance(base, Mapping) else {}), **stored}
+            base = base if isinstance(base, Mapping) else {}
+            # One ticked box of a group comes back as a text: the page expects a list.
+            stored = {
+                k: [v] if isinstance(v, str) and isinstance(base.get(k), list) else v
+                for k, v in stored.items()
+            }
+            full["values"] = {**base, **stored}
         errors = FormErrors()
         note = data.get("n")
         if isinstance(note, str) and note in _NOTES:
@@ -626,6 +632,17 @@ class Site:
         if request.method != "POST" or FORM_PAGE_SCOPE_KEY not in request.scope:
             return None
         target = self.form_page(request)
+        after = self.submitted(request).get("next")
+        if (
+            "?" not in target
+            and isinstance(after, str)
+            and after.startswith("/")
+            and not after.startswith("//")
+            and len(after) <= _MAX_QUERY_KEPT
+            and after.isprintable()
+        ):
+            # The sign-in form's way on (a hub's sign-in); its page checks it again.
+            target = f"{target}?{urlencode({'next': after})}"
         self.stash(request, target, [], self._kept_values(request, None), n="form.kept_resend")
         return RedirectResponse(target, status_code=303)
 
