@@ -326,6 +326,51 @@ def test_a_200_kb_name_is_refused_at_its_field_and_the_rest_kept(
     assert "Permintaan tidak valid" not in browser.page
 
 
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+def test_a_long_name_cut_inside_a_character_comes_back_whole(
+    browser: Browser,  # noqa: F811
+    encoding: str,
+) -> None:
+    """Cut at a byte limit, a long Unicode value keeps whole characters (no Latin-1 mojibake)."""
+    browser.get("/daftar")
+    fields = {
+        "csrf_token": csrf(browser.page),
+        "nik": NIK,
+        "full_name": "x" + "Ñ" * 9000,
+    }  # cut mid-character
+    if encoding == "urlencoded":
+        response = browser.client.post("/daftar", data=fields)
+    else:
+        boundary = "siapkerja-test-boundary"
+        body = (
+            "".join(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+                for name, value in fields.items()
+            )
+            + f"--{boundary}--\r\n"
+        )
+        response = browser.client.post(
+            "/daftar",
+            content=body.encode("utf-8"),
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        )
+    refused(response, "/daftar")
+    assert f'value="x{"Ñ" * 99}"' in response.text
+    assert "Ã" not in response.text
+    assert 'id="f-full_name-error"' in response.text
+
+
+def test_the_sealer_opens_only_its_own_untouched_values() -> None:
+    sealer = FormSealer(SECRET)
+    sealed = sealer.seal({"v": {"nik": NIK}})
+    assert NIK not in sealed
+    assert sealer.open(sealed) == {"v": {"nik": NIK}}
+    assert sealer.seal({"v": {"nik": NIK}}) != sealed  # a fresh nonce each time
+    tampered = sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1]
+    for bad in (tampered, "", "!!!", sealed[:20], None, 42):
+        assert sealer.open(bad) is None
+
+
 def test_a_long_text_part_of_an_upload_form_is_refused_at_its_field(
     signed_in: Browser,  # noqa: F811
 ) -> None:
