@@ -207,6 +207,7 @@ def test_every_form_answers_a_refusal_with_303_to_its_page(
     back = visitor.get(answer.headers["location"])
     assert back.request.method == "GET"
     assert "terlalu panjang" in text(back.text), f"{name}: the error is not on {page.path}"
+    assert text(back.text).count("terlalu panjang") == 1, f"{name}: shown twice"
 
 
 # --------------------------------------------------------------------------

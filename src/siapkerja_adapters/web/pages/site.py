@@ -46,7 +46,6 @@ must not block the event loop.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -54,6 +53,7 @@ from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode, urlsplit
 
+from markupsafe import escape
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -380,7 +380,7 @@ class Site:
             # A page without an error summary (a list with buttons): the errors the form
             # left that it did not show are shown as messages instead of being lost.
             body = bytes(response.body).decode("utf-8", "replace")
-            missing = [m for _, m in kept.items if html.escape(m) not in body]
+            missing = [m for _, m in kept.items if str(escape(m)) not in body]
             if missing:
                 full["flashes"] = [*full["flashes"], *(("error", m) for m in missing)]
                 response = self.templates.TemplateResponse(
