@@ -416,19 +416,32 @@ class Site:
         items = self._error_items(error, status, form_fields, rename)
         sealer = request.scope.get(SEALER_SCOPE_KEY)
         if request.method != "POST" or status in (500, 503) or not isinstance(sealer, FormSealer):
-            lang = select_language(request)
-            errors = FormErrors()
-            for field, texts in items:
-                errors.add(texts.get(lang) or texts[DEFAULT_LANGUAGE], field)
-            return self.render(
-                request, template, {**context, "errors": errors}, status=status, headers=headers
-            )
+            return self._refused_here(request, template, context, items, status, headers)
         shown = context.get("values")
         values = self._kept_values(request, shown if isinstance(shown, Mapping) else {})
         target = redirect_to or self.form_page(request)
         extra = {"r": int(headers["Retry-After"])} if "Retry-After" in headers else {}
-        self.stash(request, target, items, values, **extra)
-        return RedirectResponse(target, status_code=303)
+        if self.stash(request, target, items, values, **extra):
+            return RedirectResponse(target, status_code=303)
+        return self._refused_here(request, template, context, items, status, headers)
+
+    def _refused_here(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any],
+        items: Sequence[tuple[str | None, Mapping[str, str]]],
+        status: int,
+        headers: Mapping[str, str],
+    ) -> Response:
+        """The form shown at the POST's own address with its errors (no redirect)."""
+        lang = select_language(request)
+        errors = FormErrors()
+        for field, texts in items:
+            errors.add(texts.get(lang) or texts[DEFAULT_LANGUAGE], field)
+        return self.render(
+            request, template, {**context, "errors": errors}, status=status, headers=headers
+        )
 
     def refuse(
         self,
@@ -443,7 +456,8 @@ class Site:
         on ``field``, the form's kept values, 303 to its GET page (as :meth:`form_error`)."""
         texts = {lang: translations.text(key, lang, **params) for lang in translations.languages()}
         target = redirect_to or self.form_page(request)
-        self.stash(request, target, [(field, texts)], self._kept_values(request, None))
+        if not self.stash(request, target, [(field, texts)], self._kept_values(request, None)):
+            self.flash(request, "error", texts)  # a session too full for the form: the words
         return RedirectResponse(target, status_code=303)
 
     @staticmethod
@@ -532,15 +546,17 @@ class Site:
         errors: Sequence[tuple[str | None, Mapping[str, str]]],
         values: Mapping[str, str | list[str]],
         **extra: Any,
-    ) -> None:
+    ) -> bool:
         """Seal ``errors`` and ``values`` in the session for the page at ``target``.
 
-        Values over the cookie's budget are dropped, largest first (the errors stay);
-        ``extra``: ``r`` (a wait in seconds), ``n`` (a note's catalogue key).
+        Values over the cookie's budget are dropped, largest first, then errors from
+        the last; ``False`` when not even the first error fits (a session already full:
+        the caller shows the refusal another way). ``extra``: ``r`` (a wait in
+        seconds), ``n`` (a note's catalogue key).
         """
         sealer = request.scope.get(SEALER_SCOPE_KEY)
         if not isinstance(sealer, FormSealer):
-            return
+            return False
         session = request.session
         session.pop(STASH_KEY, None)
         others = len(json.dumps(session, separators=(",", ":")))
@@ -554,14 +570,15 @@ class Site:
             sealed = sealer.seal(
                 {"e": shown_errors, "v": kept, "t": int(self.svc.now().timestamp()), **extra}
             )
-            if len(sealed) <= room or (not kept and not shown_errors):
-                break
+            if len(sealed) <= room:
+                session[STASH_KEY] = {"p": path, "s": sealed}
+                return True
             if kept:
                 del kept[max(kept, key=lambda k: len(json.dumps(kept[k])))]
-            else:
+            elif len(shown_errors) > 1:
                 shown_errors.pop()
-        if len(sealed) <= room:
-            session[STASH_KEY] = {"p": path, "s": sealed}
+            else:
+                return False
 
     def _take_stash(self, request: Request) -> dict[str, Any] | None:
         """The stash meant for this page, taken out of the session (read once)."""
@@ -643,7 +660,9 @@ class Site:
         ):
             # The sign-in form's way on (a hub's sign-in); its page checks it again.
             target = f"{target}?{urlencode({'next': after})}"
-        self.stash(request, target, [], self._kept_values(request, None), n="form.kept_resend")
+        note = "form.kept_resend"
+        if not self.stash(request, target, [], self._kept_values(request, None), n=note):
+            return None  # the stale form's own page (403) then: nothing could be kept
         return RedirectResponse(target, status_code=303)
 
     def fields_too_long(self, request: Request, names: Iterable[str]) -> Response:
@@ -662,7 +681,8 @@ class Site:
             if isinstance(value, str):
                 values[name] = value[:limit]
         target = self.form_page(request)
-        self.stash(request, target, items, values)
+        if not self.stash(request, target, items, values):
+            self.flash(request, "error", items[0][1])  # a session too full: the words
         return RedirectResponse(target, status_code=303)
 
     # --- the signed-in account ----------------------------------------------------------
@@ -742,8 +762,11 @@ class Site:
         whose kept values wait for it says so ("Sesi Anda berakhir …")."""
         if request.method == "POST" and FORM_PAGE_SCOPE_KEY in request.scope:
             back = self.form_page(request)
-            self.stash(request, back, [], self._kept_values(request, None), n="form.kept_resend")
-            self.flash_key(request, "error", "form.session_ended")
+            kept = self._kept_values(request, None)
+            if self.stash(request, back, [], kept, n="form.kept_resend"):
+                self.flash_key(request, "error", "form.session_ended")
+            else:  # a session too full to keep the form: say no more than is true
+                self.flash_key(request, "error", "errors.sign_in")
         elif self.stash_waits(request):
             back = request.url.path
             self.flash_key(request, "error", "form.session_ended")
