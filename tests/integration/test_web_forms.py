@@ -455,3 +455,37 @@ def test_ubah_email_fixes_an_email_taken_at_confirmation(svc: Siapkerja) -> None
     assert "Alamat e-mail sudah diubah." in text(second.page)
     response = second.submit("/verifikasi", digits)  # the same code: no new SMS needed
     assert response.url.path == "/profil", text(second.page)
+
+
+def test_a_session_too_full_for_the_stash_keeps_nothing_and_says_so(
+    svc: Siapkerja,  # noqa: F811
+) -> None:
+    from starlette.requests import Request
+
+    from siapkerja_adapters.web.pages.site import STASH_KEY, Site
+    from siapkerja_adapters.web.security import SEALER_SCOPE_KEY
+
+    site = Site(svc, Jinja2Templates(directory=os.path.dirname(__file__)))
+    errors = [("nik", {"id": "NIK salah.", "en": "Wrong NIK."})]
+
+    def request(session: dict[str, Any]) -> Request:
+        scope = {"type": "http", "method": "POST", "path": "/daftar", "headers": []}
+        return Request({**scope, "session": session, SEALER_SCOPE_KEY: FormSealer(SECRET)})
+
+    full = {"sso": {"r": "x" * 3000}}  # single sign-on requests waiting fill the cookie
+    assert site.stash(request(full), "/daftar", errors, {"nik": NIK}) is False
+    assert STASH_KEY not in full
+    roomy: dict[str, Any] = {"sso": {"r": "x" * 1000}}
+    assert (
+        site.stash(
+            request(roomy),
+            "/daftar",
+            errors,
+            {"nik": NIK, "x": base64.b64encode(os.urandom(2400)).decode()},
+        )
+        is True
+    )
+    opened = FormSealer(SECRET).open(roomy[STASH_KEY]["s"])
+    assert opened is not None
+    assert opened["v"] == {"nik": NIK}  # the largest value went first; the error stayed
+    assert opened["e"] == [["nik", {"id": "NIK salah.", "en": "Wrong NIK."}]]
