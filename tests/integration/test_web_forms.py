@@ -411,6 +411,7 @@ def test_an_email_taken_is_refused_at_the_contact_step_before_any_sms(
 ) -> None:
     signed_in.submit("/keluar")
     nik, name, mother = other_resident(svc)
+    svc.deliver_outbox()
     sent_before = len(svc.sms.messages)  # type: ignore[attr-defined]
     signed_in.get("/daftar")
     signed_in.submit("/daftar", {"nik": nik, "full_name": name, "mother_name": mother})
@@ -421,7 +422,9 @@ def test_an_email_taken_is_refused_at_the_contact_step_before_any_sms(
     assert 'id="f-email-error"' in signed_in.page
     assert f'value="{EMAIL.upper()}"' in signed_in.page
     assert PASSWORD not in signed_in.page
+    svc.deliver_outbox()  # whatever was enqueued is sent now: nothing was
     assert len(svc.sms.messages) == sent_before  # type: ignore[attr-defined]
+    assert svc.sms.last_to("+6281311112222") is None  # type: ignore[attr-defined]
     response = signed_in.submit(
         "/daftar/kontak", {"email": OTHER_EMAIL, "phone": OTHER_PHONE, "password": PASSWORD}
     )
