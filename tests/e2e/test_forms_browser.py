@@ -15,7 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import MOTHER, NAME, NIK, TIMEOUT_MS, register  # type: ignore[import-not-found]
+from test_browser import (  # type: ignore[import-not-found]
+    EMAIL,
+    MOTHER,
+    NAME,
+    NIK,
+    PASSWORD,
+    TIMEOUT_MS,
+    paste_code,
+    read_code,
+    register,
+)
 
 from siapkerja_core.service import Siapkerja
 
@@ -108,3 +118,31 @@ def test_the_verification_page_offers_ubah_email(
     page.get_by_role("button", name="Simpan e-mail").click()
     page.wait_for_url(f"{url}/verifikasi")
     expect(page.get_by_text("Alamat e-mail sudah diubah.")).to_be_visible()
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_after_signing_in(
+    phone: Any, site: tuple[str, Siapkerja], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    url, _ = site
+    page = phone.new_page()
+    register(page, url)
+    paste_code(page, read_code(phone, url))
+    page.get_by_role("button", name="Konfirmasi").click()
+    page.wait_for_url(f"{url}/profil")
+    phone.clear_cookies()  # the session ends while the page is open
+    page.locator("#f-headline").fill("Kepala gudang")
+    page.locator("form:has(#f-headline) button[type=submit]").click()
+    page.wait_for_url(f"{url}/?next=%2Fprofil")
+    expect(
+        page.get_by_text("Sesi Anda berakhir. Masuk lagi; isian Anda kami simpan.")
+    ).to_be_visible()
+    page.screenshot(path=str(shots(tmp_path) / "session-ended-360.png"), full_page=True)
+    page.locator("#f-identifier").fill(EMAIL)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    page.wait_for_url(f"{url}/profil")
+    expect(page.locator("#f-headline")).to_have_value("Kepala gudang")
+    expect(page.locator(".error-summary")).to_contain_text("periksa, lalu kirim lagi")
+    page.screenshot(path=str(shots(tmp_path) / "form-kept-360.png"))
