@@ -259,6 +259,25 @@ def test_a_form_sent_after_the_sign_in_expired_is_kept_too(
     assert 'value="Operator forklift"' in after.text
 
 
+def test_a_form_from_a_tab_older_than_the_sign_in_is_shown_again_not_sent(
+    svc: Siapkerja,  # noqa: F811
+    signed_in: Browser,  # noqa: F811
+) -> None:
+    signed_in.get("/profil")
+    old = csrf(signed_in.page)  # this tab stays open ...
+    signed_in.submit("/keluar")
+    signed_in.get("/")
+    signed_in.submit("/", {"identifier": EMAIL, "password": PASSWORD})  # ... another signs in
+    data = {"csrf_token": old, "headline": "Juru masak"}
+    answer = signed_in.client.post("/profil/biodata", data=data)
+    refused(answer, "/profil")  # still signed in: straight back to the form
+    assert 'value="Juru masak"' in answer.text
+    assert "periksa, lalu kirim lagi" in text(answer.text)
+    with svc.storage.transaction() as tx:
+        (account_id,) = list(tx.accounts.ids(limit=10))
+    assert svc.profile(account_id).biodata.headline != "Juru masak"
+
+
 def test_a_stale_registration_form_comes_back_with_a_fresh_token(
     browser: Browser,  # noqa: F811
 ) -> None:
