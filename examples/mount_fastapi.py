@@ -6,7 +6,9 @@ Run it (development mode: SMS codes appear at ``/siapkerja/dev/outbox``)::
     uvicorn --factory mount_fastapi:make_app        # from this directory
 
 The host keeps its own routes and OpenAPI document (``/docs``); the pages'
-JSON API has its own at ``/siapkerja/api/v1/openapi.json``.
+JSON API has its own at ``/siapkerja/api/v1/openapi.json``. The card's QR
+codes open at ``PUBLIC_URL/siapkerja/v/...``: set ``PUBLIC_URL`` to the
+address people reach this application at (default ``http://127.0.0.1:8000``).
 """
 
 from __future__ import annotations
@@ -15,27 +17,26 @@ import os
 
 from fastapi import FastAPI
 
-from siapkerja_adapters import connect
 from siapkerja_adapters.web.integrations import for_fastapi
 from siapkerja_core.service import Siapkerja
 
-
-def default_service() -> Siapkerja:
-    """The embedded default; the card's QR links open under the mount point."""
-    base = os.environ.get("SIAPKERJA_CARD_BASE_URL", "http://127.0.0.1:8000/siapkerja/v/")
-    return connect(card_base_url=base)
+PATH = "/siapkerja"
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
 
 
-def make_app(svc: Siapkerja | None = None, *, dev: bool = True) -> FastAPI:
+def make_app(
+    svc: Siapkerja | None = None, *, public_url: str = PUBLIC_URL, dev: bool = True
+) -> FastAPI:
     """The host application with the pages mounted at ``/siapkerja``."""
     app = FastAPI(title="Bursa kerja daerah")
 
     @app.get("/")
     def home() -> dict[str, str]:
-        return {"app": "bursa kerja daerah", "siapkerja": "/siapkerja/"}
+        return {"app": "bursa kerja daerah", "siapkerja": f"{PATH}/"}
 
-    # Same as app.mount("/siapkerja", create_app(svc, dev=dev), name="siapkerja").
-    for_fastapi(app, svc if svc is not None else default_service(), path="/siapkerja", dev=dev)
+    # Without svc, connect() with card_base_url = public_url + PATH + "/v/"; with one,
+    # its card_base_url is checked against them (refused outside dev mode).
+    for_fastapi(app, svc, path=PATH, public_url=public_url, dev=dev)
     return app
 
 

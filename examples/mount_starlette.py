@@ -4,6 +4,10 @@ Run it (development mode: SMS codes appear at ``/siapkerja/dev/outbox``)::
 
     pip install 'siapkerja[web]'
     uvicorn --factory mount_starlette:make_app      # from this directory
+
+The card's QR codes open at ``PUBLIC_URL/siapkerja/v/...``: set
+``PUBLIC_URL`` to the address people reach this application at (default
+``http://127.0.0.1:8000``).
 """
 
 from __future__ import annotations
@@ -15,15 +19,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
-from siapkerja_adapters import connect
 from siapkerja_adapters.web.integrations import asgi_app
 from siapkerja_core.service import Siapkerja
 
-
-def default_service() -> Siapkerja:
-    """The embedded default; the card's QR links open under the mount point."""
-    base = os.environ.get("SIAPKERJA_CARD_BASE_URL", "http://127.0.0.1:8000/siapkerja/v/")
-    return connect(card_base_url=base)
+PATH = "/siapkerja"
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
 
 
 async def home(request: Request) -> PlainTextResponse:
@@ -31,13 +31,16 @@ async def home(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"Bursa kerja daerah. SIAPkerja: {pages.path}")
 
 
-def make_app(svc: Siapkerja | None = None, *, dev: bool = True) -> Starlette:
+def make_app(
+    svc: Siapkerja | None = None, *, public_url: str = PUBLIC_URL, dev: bool = True
+) -> Starlette:
     """The host application with the pages mounted at ``/siapkerja``."""
-    pages = asgi_app(svc if svc is not None else default_service(), dev=dev)
+    # path and public_url: card_base_url set (or checked) so the QR opens under the mount.
+    pages = asgi_app(svc, path=PATH, public_url=public_url, dev=dev)
     return Starlette(
         routes=[
             Route("/", home, name="home"),
-            Mount("/siapkerja", app=pages, name="siapkerja"),
+            Mount(PATH, app=pages, name="siapkerja"),
         ]
     )
 

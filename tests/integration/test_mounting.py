@@ -7,37 +7,55 @@ serves the sign-in page, a static asset, and a registration through the
 forms (CSRF token, redirects, the session cookie scoped to the prefix), and
 its own routes still answer. A missing framework package is an
 :class:`ImportError` that names the extra to install.
+
+Then each example runs under a real server on loopback (uvicorn, or
+werkzeug's WSGI server for the WSGI ones): a person registers and issues the
+card through the mounted pages, and the card's QR opens the scanned page
+through the host — ``card_base_url`` comes from the mount
+(:func:`~siapkerja_adapters.web.integrations.check_card_base_url`). Last,
+``docs/mounting.md`` shows no hand-written code: each snippet is an example
+file, included by ``pymdownx.snippets``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import importlib
 import importlib.util
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from siapkerja_adapters import connect
+from siapkerja_adapters.demo import demo_profile
 from siapkerja_adapters.web import create_app
 from siapkerja_adapters.web.integrations import (
+    MountMismatch,
     PrefixDispatcher,
     asgi_app,
+    card_base_url_for,
+    check_card_base_url,
     for_django,
     for_fastapi,
     wsgi_app,
 )
+from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
 from support import people
+from support.live_server import live_server
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
 PREFIX = "/siapkerja"
 
 # Galih Agan Pambayun, a bundled fictional resident (tests/support/people.py).
@@ -406,3 +424,302 @@ def test_a_missing_django_names_the_django_extra(
     with pytest.raises(ImportError) as error:
         for_django(None, svc, dev=True)
     _hint_of(error, "django")
+
+
+# --------------------------------------------------------------------------
+# The card's base URL comes from the mount
+# --------------------------------------------------------------------------
+
+SECRET = "s" * 32
+
+
+def test_card_base_url_for_joins_the_public_address_and_the_mount() -> None:
+    assert card_base_url_for("https://portal.example.go.id", PREFIX) == (
+        "https://portal.example.go.id/siapkerja/v/"
+    )
+    # A reverse proxy's prefix stays; a trailing slash is not doubled; "/" is the root.
+    assert card_base_url_for("https://a.go.id/layanan/", "/kerja/") == (
+        "https://a.go.id/layanan/kerja/v/"
+    )
+    assert card_base_url_for("http://127.0.0.1:8000", "/") == "http://127.0.0.1:8000/v/"
+    for bad in ("portal.example.go.id", "ftp://a.go.id", "https://a.go.id/?x=1"):
+        with pytest.raises(ConfigurationError) as error:
+            card_base_url_for(bad, PREFIX)
+        assert error.value.full_code == "config.invalid"
+        assert error.value.params["name"] == "public_url"
+
+
+def test_outside_dev_a_card_base_url_off_the_mount_is_refused() -> None:
+    svc = connect("memory", environ={}, card_base_url="https://portal.example.go.id/v/")
+    with pytest.raises(MountMismatch) as error:
+        asgi_app(svc, path=PREFIX, secret_key=SECRET)
+    assert error.value.full_code == "config.card_base_url_mount"
+    assert "tempat halaman SIAPkerja dipasang" in error.value.message_id
+    assert "where the SIAPkerja pages are mounted" in error.value.message_en
+    assert "https://portal.example.go.id/siapkerja/v/" in error.value.message_en
+    # No card_base_url at all: the default points at a development server.
+    unset = connect("memory", environ={})
+    with pytest.raises(MountMismatch, match=re.escape("127.0.0.1:8000/v/")):
+        for_fastapi(pytest.importorskip("fastapi").FastAPI(), unset, secret_key=SECRET)
+    with pytest.raises(MountMismatch):
+        for_django(lambda *a: None, unset, secret_key=SECRET)  # type: ignore[arg-type,return-value]
+    with pytest.raises(MountMismatch):
+        wsgi_app(unset, path=PREFIX, secret_key=SECRET)
+    # create_app's own base_path is part of the mount.
+    with pytest.raises(MountMismatch):
+        asgi_app(svc, base_path=PREFIX, secret_key=SECRET)
+
+
+def test_a_card_base_url_under_the_mount_is_accepted() -> None:
+    svc = connect("memory", environ={}, card_base_url="https://proxy.go.id/layanan/siapkerja/v/")
+    assert check_card_base_url(svc, PREFIX, dev=False)
+    asgi_app(svc, path=PREFIX, secret_key=SECRET)
+    # With public_url it must be exactly that address.
+    with pytest.raises(MountMismatch):
+        asgi_app(svc, path=PREFIX, public_url="https://other.go.id", secret_key=SECRET)
+    asgi_app(svc, path=PREFIX, public_url="https://proxy.go.id/layanan", secret_key=SECRET)
+
+
+def test_in_dev_a_mismatch_is_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    svc = connect("memory", environ={})
+    with caplog.at_level("WARNING", logger="siapkerja.web.integrations"):
+        app = asgi_app(svc, path=PREFIX, dev=True)
+    assert app.state.siapkerja is svc
+    assert "config.card_base_url_mount" in caplog.text
+    assert "/siapkerja/v/" in caplog.text
+
+
+def test_an_example_without_a_service_sets_card_base_url_from_public_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("fastapi")
+    monkeypatch.setenv("SIAPKERJA_STORAGE", "memory")
+    monkeypatch.chdir(tmp_path)
+    app = load_example("mount_fastapi.py").make_app(public_url="https://bursa.example.go.id")
+    mount = next(route for route in app.routes if getattr(route, "path", "") == PREFIX)
+    svc = mount.app.state.siapkerja  # type: ignore[attr-defined]
+    assert svc.settings.get("card_base_url") == "https://bursa.example.go.id/siapkerja/v/"
+    assert not list(tmp_path.iterdir())  # memory storage: nothing written
+
+
+# --------------------------------------------------------------------------
+# Each example under a real server: the card's QR opens through the host
+# --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def wsgi_server(make_app: Callable[[str], Any]) -> Iterator[str]:
+    """werkzeug's threaded WSGI server on 127.0.0.1 and a free port; its URL."""
+    from werkzeug.serving import make_server
+
+    built: list[Any] = []
+
+    def app(environ: Any, start_response: Any) -> Any:
+        return built[0](environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    built.append(make_app(url))
+    thread = threading.Thread(target=server.serve_forever, name="wsgi-test", daemon=True)
+    thread.start()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def mounted_service(base_url: str) -> Siapkerja:
+    """The memory profile, its card links under the host's public URL and the mount."""
+    return connect(
+        "memory",
+        environ={},
+        hasher=PasswordHasher.fast_for_tests(),
+        card_base_url=card_base_url_for(base_url, PREFIX),
+    )
+
+
+@contextlib.contextmanager
+def running_example(
+    name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[tuple[str, Siapkerja]]:
+    """(the host's URL, its service): the example ``name`` under a real server."""
+    services: list[Siapkerja] = []
+
+    def service(url: str) -> Siapkerja:
+        services.append(mounted_service(url))
+        return services[-1]
+
+    if name == "fastapi":
+        pytest.importorskip("fastapi")
+        example = load_example("mount_fastapi.py")
+        with live_server(lambda url: example.make_app(service(url), public_url=url)) as server:
+            yield server.url, services[0]
+    elif name == "starlette":
+        example = load_example("mount_starlette.py")
+        with live_server(lambda url: example.make_app(service(url), public_url=url)) as server:
+            yield server.url, services[0]
+    elif name == "django-asgi":
+        module = django_asgi_module(monkeypatch, tmp_path)
+        with live_server(
+            lambda url: module.make_application(service(url), public_url=url)
+        ) as server:
+            yield server.url, services[0]
+    elif name == "flask-wsgi":
+        pytest.importorskip("flask")
+        pytest.importorskip("a2wsgi")
+        example = load_example("mount_flask_wsgi.py")
+        with wsgi_server(lambda url: example.make_app(service(url), public_url=url)) as url:
+            yield url, services[0]
+    else:  # django-wsgi: the project's wsgi.py, over the service it builds itself
+
+        def django_wsgi(url: str) -> Any:
+            application, svc = django_wsgi_application(monkeypatch, url)
+            services.append(svc)
+            return application
+
+        pytest.importorskip("a2wsgi")
+        django_asgi_module(monkeypatch, tmp_path)  # Django set up, memory storage, a tmp cwd
+        with wsgi_server(django_wsgi) as url:
+            yield url, services[0]
+
+
+def django_wsgi_application(monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[Any, Siapkerja]:
+    """``hostsite.wsgi.application`` with ``PUBLIC_URL`` = ``url``, and the service it built."""
+    from django.conf import settings
+
+    monkeypatch.setattr(settings, "PUBLIC_URL", url)
+    monkeypatch.delitem(sys.modules, "hostsite.wsgi", raising=False)
+    module = importlib.import_module("hostsite.wsgi")
+    return module.application, module.pages.app.state.siapkerja
+
+
+def register_and_issue(client: httpx.Client, svc: Siapkerja) -> str:
+    """Register Galih through the mounted pages, complete his profile, issue the card there.
+
+    :return: the link QR's URL the card page shows.
+    """
+    page = client.get(f"{PREFIX}/daftar")
+    data = {"nik": NIK, "full_name": NAME, "mother_name": MOTHER}
+    page = client.post(f"{PREFIX}/daftar", data={"csrf_token": csrf(page.text), **data})
+    contact = {"email": EMAIL, "phone": PHONE, "password": PASSWORD}
+    page = client.post(f"{PREFIX}/daftar/kontak", data={"csrf_token": csrf(page.text), **contact})
+    assert page.url.path == f"{PREFIX}/verifikasi", page.text
+    code = otp(client.get(f"{PREFIX}/dev/outbox").text)
+    digits = {f"d{i}": digit for i, digit in enumerate(code, start=1)}
+    page = client.post(f"{PREFIX}/verifikasi", data={"csrf_token": csrf(page.text), **digits})
+    assert page.url.path == f"{PREFIX}/profil"
+    # The profile's sections are the profile pages' business (tests/e2e); here, the card.
+    account = svc.login(identifier=NIK, password=PASSWORD)
+    svc.update_profile(account.id, **demo_profile())
+    page = client.get(f"{PREFIX}/kartu")
+    page = client.post(f"{PREFIX}/kartu/terbitkan", data={"csrf_token": csrf(page.text)})
+    assert page.status_code == 200
+    assert page.url.path == f"{PREFIX}/kartu"
+    shown = re.search(r'<p class="qr-url"><code>([^<]+)</code>', page.text)
+    assert shown, "the card page shows no link QR"
+    return html.unescape(shown.group(1))
+
+
+LIVE_HOSTS = ["fastapi", "starlette", "django-asgi", "flask-wsgi", "django-wsgi"]
+
+
+@pytest.mark.parametrize("name", LIVE_HOSTS)
+def test_the_cards_qr_opens_through_the_host(
+    name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with (
+        running_example(name, monkeypatch, tmp_path) as (url, svc),
+        httpx.Client(base_url=url, follow_redirects=True, timeout=30) as client,
+    ):
+        assert client.get("/").status_code == 200  # the host's own page
+        qr_url = register_and_issue(client, svc)
+        assert qr_url.startswith(f"{url}{PREFIX}/v/"), qr_url
+        # A phone scanning the card: no session, the whole URL as printed.
+        with httpx.Client(follow_redirects=True, timeout=30) as phone:
+            scanned = phone.get(qr_url)
+        assert scanned.status_code == 200
+        card = svc.card(svc.login(identifier=NIK, password=PASSWORD).id)
+        assert card.siapkerja_id in scanned.text
+
+
+# --------------------------------------------------------------------------
+# docs/mounting.md: every snippet is an example file
+# --------------------------------------------------------------------------
+
+MOUNTING = ROOT / "docs" / "mounting.md"
+_FENCE = re.compile(r"^```python\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+_INCLUDE = re.compile(r'--8<-- "([^"]+)"')
+
+
+def python_blocks() -> list[str]:
+    return _FENCE.findall(MOUNTING.read_text(encoding="utf-8"))
+
+
+def test_every_python_block_of_the_mounting_page_is_an_include_or_a_doctest() -> None:
+    blocks = python_blocks()
+    included = []
+    for block in blocks:
+        lines = [line for line in block.splitlines() if line.strip()]
+        if lines[0].startswith(">>> "):
+            continue  # a doctest: pytest runs the page (--doctest-glob=*.md)
+        assert len(lines) == 1, f"hand-written code in docs/mounting.md:\n{block}"
+        found = _INCLUDE.fullmatch(lines[0].strip())
+        assert found, f"not an include: {lines[0]!r}"
+        assert (ROOT / found.group(1)).is_file(), found.group(1)
+        included.append(found.group(1))
+    # Each mounting example is on the page.
+    assert set(included) >= {
+        "examples/mount_fastapi.py",
+        "examples/mount_starlette.py",
+        "examples/mount_flask_wsgi.py",
+        "examples/django_asgi/hostsite/asgi.py",
+        "examples/django_asgi/hostsite/wsgi.py",
+    }
+
+
+def test_the_snippets_extension_includes_each_file_whole() -> None:
+    """The page through ``pymdownx.snippets`` as mkdocs.yml configures it."""
+    markdown = pytest.importorskip("markdown")
+    pytest.importorskip("pymdownx.snippets")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "pymdownx.snippets" in config
+    assert "check_paths: true" in config
+    md = markdown.Markdown(
+        extensions=["pymdownx.snippets"],
+        extension_configs={"pymdownx.snippets": {"base_path": [str(ROOT)], "check_paths": True}},
+    )
+    text = MOUNTING.read_text(encoding="utf-8")
+    rendered = "\n".join(md.preprocessors["snippet"].run(text.splitlines()))
+    assert "--8<--" not in rendered
+    for path in _INCLUDE.findall(text):
+        assert (ROOT / path).read_text(encoding="utf-8").strip() in rendered, path
+
+
+def test_in_dev_the_first_request_tells_a_card_base_url_that_misses_this_server(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The example's default public URL (port 8000) on another port: a warning naming the fit."""
+    example = load_example("mount_starlette.py")
+    svc = connect("memory", environ={}, card_base_url=card_base_url_for(example.PUBLIC_URL, PREFIX))
+    with (
+        caplog.at_level("WARNING", logger="siapkerja.web.integrations"),
+        live_server(lambda url: example.make_app(svc, public_url=example.PUBLIC_URL)) as server,
+    ):
+        assert httpx.get(f"{server.url}{PREFIX}/", timeout=30).status_code == 200
+        httpx.get(f"{server.url}{PREFIX}/daftar", timeout=30)
+    warnings = [r for r in caplog.records if "card_base_url_mount" in r.getMessage()]
+    assert len(warnings) == 1  # once, at the first request
+    assert f"{server.url}{PREFIX}/v/" in warnings[0].getMessage()
+
+
+def test_in_dev_a_fitting_card_base_url_is_not_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    example = load_example("mount_starlette.py")
+    with (
+        caplog.at_level("WARNING", logger="siapkerja.web.integrations"),
+        live_server(lambda url: example.make_app(mounted_service(url), public_url=url)) as server,
+    ):
+        assert httpx.get(f"{server.url}{PREFIX}/", timeout=30).status_code == 200
+    assert "card_base_url_mount" not in caplog.text

@@ -1,15 +1,24 @@
-"""``siapkerja demo`` walks the whole journey and ends with a signed-in account."""
+"""``siapkerja demo`` walks the whole journey and ends with a signed-in account.
+
+Its narration is sentences (no reprs), in Indonesian or English, with local
+times; its data goes to a temporary directory that is gone afterwards, or to
+``--dir``; ``--json`` is one JSON object.
+``tests/integration/test_demo_serve.py`` serves what ``--dir`` kept.
+"""
 
 from __future__ import annotations
 
 import io
+import json
+import re
+from pathlib import Path
 
 from rich.console import Console
 from typer.testing import CliRunner
 
 from siapkerja_adapters import connect
 from siapkerja_adapters.cli import app
-from siapkerja_adapters.demo import GALIH, run_demo
+from siapkerja_adapters.demo import GALIH, DemoPlace, Narrator, run_demo
 from siapkerja_core.passwords import PasswordHasher
 
 
@@ -64,5 +73,104 @@ def test_demo_command_runs_on_the_embedded_default(monkeypatch, tmp_path) -> Non
     result = CliRunner().invoke(app, ["demo", "--card-svg", str(card)])
     assert result.exit_code == 0, result.output
     assert "[siapkerja sms] to +6281299999999" in result.output
-    assert "akun aktif" in result.output
+    assert "Akun aktif" in result.output
     assert "SK-" in card.read_text(encoding="utf-8")
+
+
+REPR = re.compile(r"\b[A-Z][A-Za-z]+\((?:[a-z_]+=|')")  # Registration(id=..., Nik('...
+ISO_TIME = re.compile(r"\d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T|\bUTC\b|\.\d{6}")
+
+
+def narration(lang: str) -> str:
+    out = io.StringIO()
+    svc = connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
+    run_demo(Console(file=out, width=200), svc=svc, card_path=None, lang=lang)
+    return out.getvalue()
+
+
+def test_the_narration_is_sentences_with_local_times() -> None:
+    text = narration("id")
+    assert not REPR.search(text), REPR.search(text)
+    assert not ISO_TIME.search(text), ISO_TIME.search(text)
+    assert "Adapters:" not in text
+    assert "1. Daftar — NIK, nama lengkap, nama ibu kandung" in text
+    assert "NIK 3173**********42 diverifikasi di Dukcapil (offline)" in text
+    # The OTP's deadline in the holder's zone (Jakarta: WIB), as a clock, no seconds.
+    assert re.search(
+        r"Kode SMS dikirim ke \+6281\*+999; berlaku sampai pukul \d{2}\.\d{2} WIB", text
+    )
+    assert "Siapa pun yang memindai melihat: Judul profil, Keahlian" in text
+    assert "8. Kode akses — masuk Job Fair" in text
+
+
+def test_the_narration_in_english() -> None:
+    text = narration("en")
+    assert "1. Register — NIK, full name, mother's maiden name" in text
+    assert re.search(r"valid until \d{2}\.\d{2} WIB", text)
+    assert "A wrong mother's name is refused: The details do not match" in text
+    assert (
+        "Anyone who scans it sees: Profile headline" in text or "Anyone who scans it sees:" in text
+    )
+    assert "diverifikasi" not in text
+    assert not REPR.search(text)
+
+
+def test_the_default_place_is_removed_at_the_end(monkeypatch, tmp_path) -> None:
+    for name in ("SIAPKERJA_CONFIG", "SIAPKERJA_STORAGE", "SIAPKERJA_SMS", "SIAPKERJA_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    place = DemoPlace.temporary()
+    assert place.directory.is_dir()
+    narrator = Narrator(Console(file=out, width=200), lang="id")
+    run_demo(narrator=narrator, place=place, card_path=None)
+    assert not place.directory.exists()
+    text = out.getvalue()
+    assert f"direktori sementara {place.directory}" in text
+    assert f"Direktori sementara {place.directory} sudah dihapus, bersama kartu" in text
+    assert "siapkerja demo --dir siapkerja-demo" in text
+    assert place.serve_command() is None
+    assert not list(tmp_path.iterdir())  # nothing left in the working directory either
+
+
+def test_a_used_directory_is_refused(tmp_path) -> None:
+    (tmp_path / "siapkerja.sqlite3").write_bytes(b"")
+    result = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "demo.dir_used" in result.output
+    assert "sudah berisi data demo" in result.output
+    assert "already holds a demo's data" in result.output
+
+
+def test_json_is_one_object_on_stdout(monkeypatch, tmp_path) -> None:
+    for name in ("SIAPKERJA_CONFIG", "SIAPKERJA_STORAGE", "SIAPKERJA_SMS", "SIAPKERJA_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo", "--json", "--lang", "en", "--dir", "kept"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["lang"] == "en"
+    assert document["kept"] is True
+    assert document["serve"].endswith(f"--config {Path('kept').resolve() / 'siapkerja.toml'}")
+    kinds = {line["kind"] for line in document["lines"]}
+    assert kinds == {"heading", "ok", "refused", "info", "command"}
+    codes = [line["code"] for line in document["lines"] if line["kind"] == "refused"]
+    assert "registration.mismatch" in codes
+    assert (tmp_path / "kept" / "siapkerja-card.svg").is_file()
+
+
+def test_database_keeps_the_data_there_and_the_settings_in_dir(monkeypatch, tmp_path) -> None:
+    for name in ("SIAPKERJA_CONFIG", "SIAPKERJA_STORAGE", "SIAPKERJA_SMS", "SIAPKERJA_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    database = tmp_path / "data" / "galih.db"
+    database.parent.mkdir()
+    url = f"sqlite:///{database}"
+    result = CliRunner().invoke(app, ["demo", "--database", url, "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert database.is_file()
+    settings = (tmp_path / "siapkerja-demo" / "siapkerja.toml").read_text(encoding="utf-8")
+    assert f'database_url = "{url}"' in settings
+    assert 'card_base_url = "http://127.0.0.1:8123/v/"' in settings
+    assert not (tmp_path / "siapkerja-demo" / "siapkerja.sqlite3").exists()
+    assert "serve --dev --port 8123 --config" in result.output

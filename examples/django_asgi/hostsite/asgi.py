@@ -5,6 +5,9 @@ codes appear at ``/siapkerja/dev/outbox``)::
 
     pip install 'siapkerja[web,django]'
     uvicorn hostsite.asgi:application               # from examples/django_asgi
+
+The card's QR codes open at ``PUBLIC_URL/siapkerja/v/...`` (``settings.PUBLIC_URL``,
+from the environment's ``PUBLIC_URL``, default ``http://127.0.0.1:8000``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from siapkerja_adapters import connect
 from siapkerja_adapters.web.integrations import PrefixDispatcher, for_django
 from siapkerja_core.service import Siapkerja
 
@@ -21,19 +23,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostsite.settings")
 # Set Django up before anything imports models (Django's own advice for asgi.py).
 django_application = get_asgi_application()
 
+PATH = "/siapkerja"
 
-def make_application(svc: Siapkerja | None = None, *, dev: bool | None = None) -> PrefixDispatcher:
+
+def make_application(
+    svc: Siapkerja | None = None, *, public_url: str | None = None, dev: bool | None = None
+) -> PrefixDispatcher:
     """Django with the pages under ``/siapkerja`` (development mode follows ``DEBUG``)."""
     from django.conf import settings
 
-    if svc is None:
-        # The embedded default; the card's QR links open under the mount point.
-        base = os.environ.get("SIAPKERJA_CARD_BASE_URL", "http://127.0.0.1:8000/siapkerja/v/")
-        svc = connect(card_base_url=base)
     return for_django(
         django_application,
         svc,
-        path="/siapkerja",
+        path=PATH,
+        # card_base_url set (or checked) so the card's QR opens under the mount.
+        public_url=settings.PUBLIC_URL if public_url is None else public_url,
         dev=settings.DEBUG if dev is None else dev,
     )
 

@@ -20,3 +20,6 @@ DATABASES: dict[str, dict[str, str]] = {}
 USE_TZ = True
 LANGUAGE_CODE = "id"
 TIME_ZONE = "Asia/Jakarta"
+
+# Where people reach this site: the card's QR codes open at PUBLIC_URL/siapkerja/v/...
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")

@@ -1,11 +1,20 @@
-"""``siapkerja demo``: the whole SIAPkerja-ID journey on the embedded default."""
+"""``siapkerja demo``: the whole SIAPkerja-ID journey on the embedded default.
+
+This module owns the command's options; :mod:`siapkerja_adapters.demo` the
+journey, its wording and where its data goes.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from siapkerja_adapters.cli.common import JsonOption, fail
 
 __all__ = ["demo"]
 
@@ -23,9 +32,39 @@ def demo(
         Path | None,
         typer.Option(
             "--card-svg",
-            help="Write the issued card as SVG (ID-1 size) to this file.",
+            help="Write the issued card as SVG (ID-1 size) to this file"
+            " (default: siapkerja-card.svg, in --dir when given).",
         ),
-    ] = Path("siapkerja-card.svg"),
+    ] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            help="Keep the demo's data in this directory (made if missing), with the settings"
+            " 'siapkerja serve' opens it with. Default: a temporary directory, removed at the end.",
+        ),
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="Keep the demo's data in this database (a database_url); its settings and"
+            " key go in --dir (default ./siapkerja-demo).",
+        ),
+    ] = None,
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port",
+            min=1,
+            max=65535,
+            help="The port of the printed 'siapkerja serve' command: the card's QR opens there.",
+        ),
+    ] = 8000,
+    lang: Annotated[
+        str, typer.Option("--lang", help="id (Bahasa Indonesia, default) or en.")
+    ] = "id",
+    as_json: JsonOption = False,
 ) -> None:
     """Walk the SIAPkerja-ID journey on the embedded default.
 
@@ -34,9 +73,43 @@ def demo(
     sign in, complete the profile, issue the card (QR in the terminal, card
     as SVG), scan it and check in at a job fair. / Jalankan seluruh alur.
     """
-    from siapkerja_adapters.demo import run_demo  # rich and the journey load only here
+    from rich.console import Console  # rich and the journey load only here
 
-    run_demo(
-        ask=(lambda prompt: typer.prompt(prompt.rstrip(": "))) if interactive else None,
-        card_path=card_svg,
-    )
+    from siapkerja_adapters.demo import DemoPlace, Narrator, run_demo
+    from siapkerja_core.errors import SiapkerjaError
+
+    if lang.lower() not in ("id", "en"):
+        raise typer.BadParameter("id or en", param_hint="--lang")
+    if as_json and interactive:
+        raise typer.BadParameter("--json prints one JSON object: no prompt", param_hint="--json")
+    if database is not None and directory is None:
+        directory = Path("siapkerja-demo")
+    try:
+        place = (
+            DemoPlace.temporary(port=port)
+            if directory is None
+            else DemoPlace.kept_in(directory, database_url=database, port=port)
+        )
+    except SiapkerjaError as error:
+        raise fail("demo", error) from None
+    if card_svg is None:
+        card_svg = (place.directory if place.kept else Path.cwd()) / "siapkerja-card.svg"
+    narrator = Narrator(Console(highlight=False), lang=lang, quiet=as_json)
+    ask = (lambda prompt: typer.prompt(prompt.rstrip(": "))) if interactive else None
+    # The console SMS sender prints each message on stdout: with --json it goes to
+    # stderr, so that stdout is one JSON object.
+    redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    try:
+        with redirect:
+            run_demo(ask=ask, card_path=card_svg, narrator=narrator, place=place)
+    except SiapkerjaError as error:
+        raise fail("demo", error) from None
+    if as_json:
+        document = {
+            "lang": narrator.lang,
+            "kept": place.kept,
+            "directory": str(place.directory),
+            "serve": place.serve_command(),
+            "lines": [line.to_json() for line in narrator.lines],
+        }
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))

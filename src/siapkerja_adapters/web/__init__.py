@@ -217,7 +217,14 @@ def create_app(
     # Scans in a pool of their own (a bulkhead): journey calls waiting on a hanging
     # Dukcapil or SMS gateway can fill the shared pool without making a scan wait.
     scan_threads = WorkerThreads(MAX_SCAN_THREADS)
-    pages = Pages(service, _templates(), dev=dev, threads=threads, scan_threads=scan_threads)
+    pages = Pages(
+        service,
+        _templates(),
+        dev=dev,
+        threads=threads,
+        scan_threads=scan_threads,
+        secret_key=key,
+    )
     routes: list[BaseRoute] = [
         *pages.routes(),
         # "Masuk dengan SIAPkerja": the OpenID Connect provider (discovery, /oauth2/...).

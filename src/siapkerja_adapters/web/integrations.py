@@ -16,18 +16,31 @@ host. Nothing here changes how the pages behave:
 
 Links keep working under a prefix: the pages build every URL from the mount
 point the host reports (the ASGI ``root_path``, or WSGI's ``SCRIPT_NAME``)
-and their own route table. Each helper that needs a third-party package
-imports it only when called, and fails with an :class:`ImportError` naming
-the extra to install, in Indonesian and English.
+and their own route table. The card's QR code cannot: it is made when a card
+is issued or rotated, often outside any request (bulk issuance, the command
+line), so where it opens is configuration, ``card_base_url``. Each helper
+that knows the mount path checks at start-up that ``card_base_url`` opens
+under it (:func:`check_card_base_url`): a wrong one is refused outside
+development mode (:class:`MountMismatch`) and logged as a warning in it. Given
+the host's public address (``public_url``), a helper that builds the service
+itself sets ``card_base_url`` from it (:func:`card_base_url_for`).
+
+Each helper that needs a third-party package imports it only when called,
+and fails with an :class:`ImportError` naming the extra to install, in
+Indonesian and English.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Final, Protocol
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
+from urllib.parse import urlsplit
 
 from siapkerja_adapters.connect import connect
 from siapkerja_adapters.web import api_router, create_app
+from siapkerja_core.errors import ConfigurationError
+from siapkerja_core.service import DEFAULT_CARD_BASE_URL
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -36,10 +49,16 @@ if TYPE_CHECKING:
 
     from siapkerja_core.service import Siapkerja
 
+logger = logging.getLogger("siapkerja.web.integrations")
+
 __all__ = [
     "DEFAULT_PATH",
+    "DevAddressCheck",
+    "MountMismatch",
     "PrefixDispatcher",
     "asgi_app",
+    "card_base_url_for",
+    "check_card_base_url",
     "for_django",
     "for_fastapi",
     "include_api",
@@ -87,20 +106,186 @@ def _prefix(path: str) -> str:
     return cleaned
 
 
+class MountMismatch(ConfigurationError):
+    """The card's QR links would not open where the pages are mounted.
+
+    Code ``config.card_base_url_mount``: ``card_base_url`` (what is configured,
+    or the default), ``mount`` (the mount path) and ``example`` (a value that
+    fits). Raised at start-up, outside development mode, by the helpers that
+    know the mount path: a card issued under a wrong base URL carries it in
+    its QR code for as long as the card is not rotated.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset({"card_base_url_mount"})
+
+
+def card_base_url_for(public_url: str, path: str = DEFAULT_PATH) -> str:
+    """The ``card_base_url`` of pages mounted at ``path`` of a host at ``public_url``.
+
+    ``card_base_url_for("https://portal.example.go.id", "/siapkerja")`` is
+    ``"https://portal.example.go.id/siapkerja/v/"``. ``public_url`` is the
+    address people reach the host at (scheme, name, port, and the prefix a
+    reverse proxy serves it under, if any), not the address it listens on.
+
+    :raises ConfigurationError: ``config.invalid`` (``public_url``) for an
+        address that is not an absolute ``http(s)`` URL without query or fragment.
+    """
+    parts = urlsplit(public_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigurationError(
+            "invalid",
+            name="public_url",
+            reason=f"an absolute http(s) address such as https://portal.example.go.id, got"
+            f" {public_url!r}",
+        )
+    mount = "" if path.strip() in ("", "/") else _prefix(path)  # "/": pages at the host's root
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}{mount}/v/"
+
+
+def check_card_base_url(
+    svc: Siapkerja, path: str, *, dev: bool, public_url: str | None = None
+) -> bool:
+    """Check that the card's QR links open under the mount ``path``.
+
+    ``card_base_url`` must end with ``<path>/v/`` (anything before it is the
+    host's public address, with a reverse proxy's prefix if there is one);
+    with ``public_url`` it must be exactly :func:`card_base_url_for`.
+    Outside development mode a mismatch, or no ``card_base_url`` at all (the
+    default points at a development server), is refused; in development mode
+    it is logged as a warning, so that a quick trial still starts.
+
+    :param path: the mount path (``"/"``: the host's root).
+    :return: whether it fits.
+    :raises MountMismatch: ``config.card_base_url_mount``, outside development mode.
+    """
+    mount = "" if path.strip() in ("", "/") else _prefix(path)
+    configured = svc.settings.get("card_base_url")
+    if public_url is not None:
+        example = card_base_url_for(public_url, mount)
+        fits = configured is not None and configured.rstrip("/") == example.rstrip("/")
+    else:
+        example = card_base_url_for("https://portal.example.go.id", path)
+        fits = configured is not None and urlsplit(configured).path.rstrip("/").endswith(
+            f"{mount}/v"
+        )
+    if fits:
+        return True
+    error = MountMismatch(
+        "card_base_url_mount",
+        card_base_url=configured if configured is not None else DEFAULT_CARD_BASE_URL,
+        mount=mount,
+        example=example,
+    )
+    if not dev:
+        raise error
+    logger.warning("%s", error)
+    return False
+
+
+def _service(svc: Siapkerja | None, path: str | None, public_url: str | None) -> Siapkerja:
+    """``svc``, or ``connect()`` with ``card_base_url`` from ``public_url`` and ``path``."""
+    if svc is not None:
+        return svc
+    if public_url is not None:
+        return connect(card_base_url=card_base_url_for(public_url, path or "/"))
+    return connect()
+
+
+def _built(
+    svc: Siapkerja | None, path: str | None, public_url: str | None, kwargs: dict[str, Any]
+) -> Starlette:
+    """The pages over the service, after the start-up check of ``card_base_url``.
+
+    The mount path checked is ``path`` (where the host mounts the pages)
+    followed by ``create_app``'s ``base_path`` (a prefix the pages add
+    themselves); with neither, the pages are at the host's root and nothing
+    is checked unless ``public_url`` says where that is.
+    """
+    base_path = str(kwargs.get("base_path") or "").strip().rstrip("/")
+    mount = f"{_prefix(path) if path is not None else ''}{base_path}"
+    service = _service(svc, mount or None, public_url)
+    dev = bool(kwargs.get("dev"))
+    if mount or public_url is not None:
+        check_card_base_url(service, mount or "/", dev=dev, public_url=public_url)
+    app = create_app(service, **kwargs)
+    if dev:
+        app.add_middleware(
+            DevAddressCheck,
+            card_base_url=service.settings.get("card_base_url"),
+            base_path=base_path,
+        )
+    return app
+
+
+class DevAddressCheck:
+    """Development mode: warn once when the card's QR would not open where the pages answer.
+
+    The address a QR carries is configuration (it is made outside requests
+    too), so nothing is derived here; but the first request tells where this
+    server answers — its scheme, ``Host`` and mount point — and a
+    ``card_base_url`` elsewhere (a port other than the example's 8000, a
+    forgotten ``PUBLIC_URL``) is logged as ``config.card_base_url_mount``
+    naming the value that would fit. Not used outside development mode: behind
+    a proxy the address a request arrives at is not the public one.
+    """
+
+    def __init__(self, app: ASGIApp, *, card_base_url: str | None, base_path: str = "") -> None:
+        self.app = app
+        self.card_base_url = card_base_url if card_base_url is not None else DEFAULT_CARD_BASE_URL
+        self.base_path = base_path
+        self.checked = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.checked and scope["type"] == "http":
+            self.checked = True
+            self._check(scope)
+        await self.app(scope, receive, send)
+
+    def _check(self, scope: Scope) -> None:
+        headers = dict(scope.get("headers") or [])
+        host = headers.get(b"host", b"").decode("latin-1")
+        if not host:
+            return
+        mount = f"{scope.get('root_path', '').rstrip('/')}{self.base_path}"
+        here = f"{scope.get('scheme', 'http')}://{host}{mount}/v/"
+        if self.card_base_url.rstrip("/") == here.rstrip("/"):
+            return
+        error = MountMismatch(
+            "card_base_url_mount",
+            card_base_url=self.card_base_url,
+            mount=mount or "/",
+            example=here,
+        )
+        logger.warning("%s", error)
+
+
 class _Mountable(Protocol):
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None: ...
 
 
-def asgi_app(svc: Siapkerja | None = None, **kwargs: Any) -> Starlette:
+def asgi_app(
+    svc: Siapkerja | None = None,
+    *,
+    path: str | None = None,
+    public_url: str | None = None,
+    **kwargs: Any,
+) -> Starlette:
     """The pages as an ASGI application, for a Starlette ``Mount`` or any ASGI router.
 
-    Exactly :func:`~siapkerja_adapters.web.create_app` (its keyword arguments:
-    ``dev``, ``secret_key``, ``base_path``); the host's router tells it where
-    it is mounted (``root_path``), so no prefix is configured here.
+    :func:`~siapkerja_adapters.web.create_app` (its keyword arguments:
+    ``dev``, ``secret_key``, ``base_path``, ``trusted_hosts``); the host's
+    router tells it where it is mounted (``root_path``) at each request.
+    ``path`` says where that will be, so that ``card_base_url`` is checked
+    against it at start-up (:func:`check_card_base_url`).
 
-    :param svc: the service facade (``connect()`` when ``None``).
+    :param svc: the service facade; when ``None``, ``connect()`` with
+        ``card_base_url`` from ``public_url`` and ``path`` if ``public_url`` is given.
+    :param path: the prefix the host mounts the pages at, e.g. ``"/siapkerja"``.
+    :param public_url: the host's public address, e.g. ``"https://portal.example.go.id"``.
+    :raises MountMismatch: ``card_base_url`` does not open under ``path``
+        (outside development mode).
     """
-    return create_app(svc, **kwargs)
+    return _built(svc, path, public_url, kwargs)
 
 
 def for_fastapi(
@@ -109,6 +294,7 @@ def for_fastapi(
     *,
     path: str = DEFAULT_PATH,
     name: str | None = "siapkerja",
+    public_url: str | None = None,
     **kwargs: Any,
 ) -> Starlette:
     """Mount the pages on a FastAPI (or Starlette) application at ``path``.
@@ -117,13 +303,18 @@ def for_fastapi(
     JSON API keeps its own OpenAPI document at ``<path>/api/v1/openapi.json``.
 
     :param app: the host application (anything with Starlette's ``mount``).
-    :param svc: the service facade (``connect()`` when ``None``).
+    :param svc: the service facade; when ``None``, ``connect()`` with
+        ``card_base_url`` from ``public_url`` and ``path`` if ``public_url`` is given.
     :param path: the prefix, e.g. ``"/siapkerja"``.
     :param name: the mount's route name (``app.url_path_for("siapkerja", path="/")``).
+    :param public_url: the host's public address, e.g. ``"https://portal.example.go.id"``:
+        the card's QR codes open at ``<public_url><path>/v/...``.
     :param kwargs: passed to :func:`~siapkerja_adapters.web.create_app`.
     :return: the mounted application (its ``state.siapkerja`` is the service).
+    :raises MountMismatch: ``card_base_url`` does not open under ``path``
+        (outside development mode; a warning in it).
     """
-    pages = create_app(svc, **kwargs)
+    pages = _built(svc, path, public_url, kwargs)
     app.mount(_prefix(path), pages, name=name)
     return pages
 
@@ -207,6 +398,7 @@ def for_django(
     svc: Siapkerja | None = None,
     *,
     path: str = DEFAULT_PATH,
+    public_url: str | None = None,
     **kwargs: Any,
 ) -> PrefixDispatcher:
     """Django's ASGI application with the pages under ``path``: the ``application`` of ``asgi.py``.
@@ -214,28 +406,45 @@ def for_django(
     :param django_app: the project's ASGI application;
         ``django.core.asgi.get_asgi_application()`` when ``None`` (call it
         yourself first when the module imports models, as Django advises).
-    :param svc: the service facade (``connect()`` when ``None``).
+    :param svc: the service facade; when ``None``, ``connect()`` with
+        ``card_base_url`` from ``public_url`` and ``path`` if ``public_url`` is given.
     :param path: the prefix, e.g. ``"/siapkerja"``.
+    :param public_url: the host's public address, e.g. ``"https://portal.example.go.id"``.
     :param kwargs: passed to :func:`~siapkerja_adapters.web.create_app`.
     :raises ImportError: Django is not installed (names ``siapkerja[django]``).
+    :raises MountMismatch: ``card_base_url`` does not open under ``path``
+        (outside development mode; a warning in it).
     """
     if django_app is None:
         django_app = _import("django.core.asgi", "django").get_asgi_application()
-    return PrefixDispatcher(path, create_app(svc, **kwargs), django_app)
+    return PrefixDispatcher(path, _built(svc, path, public_url, kwargs), django_app)
 
 
-def wsgi_app(svc: Siapkerja | None = None, **kwargs: Any) -> Any:
+def wsgi_app(
+    svc: Siapkerja | None = None,
+    *,
+    path: str | None = None,
+    public_url: str | None = None,
+    **kwargs: Any,
+) -> Any:
     """The pages as a WSGI application (``a2wsgi.ASGIMiddleware``), for Flask or Django WSGI.
 
     Mount it under a prefix with the host's dispatcher (werkzeug's
-    ``DispatcherMiddleware``); it reads its mount point from ``SCRIPT_NAME``.
-    The ASGI application runs on an event loop in a background thread that
-    a2wsgi starts on the first request.
+    ``DispatcherMiddleware``); it reads its mount point from ``SCRIPT_NAME``
+    at each request, and ``path`` says where that will be, so that
+    ``card_base_url`` is checked against it at start-up. The ASGI
+    application runs on an event loop in a background thread that a2wsgi
+    starts on the first request.
 
-    :param svc: the service facade (``connect()`` when ``None``).
+    :param svc: the service facade; when ``None``, ``connect()`` with
+        ``card_base_url`` from ``public_url`` and ``path`` if ``public_url`` is given.
+    :param path: the prefix the dispatcher mounts the pages at, e.g. ``"/siapkerja"``.
+    :param public_url: the host's public address, e.g. ``"https://portal.example.go.id"``.
     :param kwargs: passed to :func:`~siapkerja_adapters.web.create_app`.
     :return: a WSGI callable ``(environ, start_response)``.
     :raises ImportError: a2wsgi is not installed (names ``siapkerja[wsgi]``).
+    :raises MountMismatch: ``card_base_url`` does not open under ``path``
+        (outside development mode; a warning in it).
     """
     a2wsgi = _import("a2wsgi", "wsgi")
-    return a2wsgi.ASGIMiddleware(create_app(svc, **kwargs))
+    return a2wsgi.ASGIMiddleware(_built(svc, path, public_url, kwargs))

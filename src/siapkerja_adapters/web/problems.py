@@ -327,6 +327,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
             for c in ("consent_required", "consent_withdrawn", "step_up_required", "account_closed")
         },
         "sso.rate_limited": 429,
+        "gate_screen.throttled": 429,  # wrong station keys at the gate screen's sign-in
         "sso.wrong_status": 409,
         # The outside world is down: try again later.
         "dukcapil.unavailable": 503,
@@ -405,6 +406,7 @@ DOMAIN_STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "institution": _VALIDATION,
         "prefill": 403,
         "gate": 400,
+        "gate_screen": 400,
         "class": 400,
         "programme": 400,
         "sso": 400,

@@ -12,6 +12,7 @@ session and CSRF glue, the language):
 * :mod:`.card` — the SIAPkerja-ID card and its codes;
 * :mod:`.scan` (and :mod:`.scan_view`) — the profile a link QR opens;
 * :mod:`.history` — the access history and consents;
+* :mod:`.gate` — the gate and class check-in screen for staff (``/petugas``);
 * :mod:`.outbox` — the development SMS outbox;
 * :mod:`.errors` — HTTP errors and the last-resort 500 page;
 * :mod:`.forms` — typed errors as form fields and statuses.
@@ -25,6 +26,7 @@ from starlette.templating import Jinja2Templates
 from siapkerja_adapters.web.pages.card import CardPages
 from siapkerja_adapters.web.pages.errors import ErrorPages
 from siapkerja_adapters.web.pages.forms import FormErrors, error_fields, page_status, profile_field
+from siapkerja_adapters.web.pages.gate import GatePages
 from siapkerja_adapters.web.pages.history import HistoryPages
 from siapkerja_adapters.web.pages.login import LoginPages
 from siapkerja_adapters.web.pages.outbox import OutboxPage
@@ -62,6 +64,8 @@ class Pages:
     :param dev: development mode (the SMS outbox page and banner).
     :param threads: the worker threads facade calls run in (a pool of its own if ``None``).
     :param scan_threads: the worker threads scans run in (default: ``threads``).
+    :param secret_key: the session secret (the gate screen seals a station's key under
+        a key derived from it); a random one when ``None``.
     """
 
     def __init__(
@@ -72,6 +76,7 @@ class Pages:
         dev: bool = False,
         threads: WorkerThreads | None = None,
         scan_threads: WorkerThreads | None = None,
+        secret_key: str | None = None,
     ) -> None:
         self.site = Site(svc, templates, dev=dev, threads=threads, scan_threads=scan_threads)
         self.scan = ScanPage(self.site)
@@ -87,6 +92,7 @@ class Pages:
             CardPages(self.site, profile),
             HistoryPages(self.site),
             ProgrammePages(self.site),
+            GatePages(self.site, secret_key),
             OutboxPage(self.site),
         )
 

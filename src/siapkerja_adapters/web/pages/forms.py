@@ -59,6 +59,17 @@ _CODE_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "registration.phone_taken": ("phone",),
     "card.purpose_required": ("event",),
     "card.unknown_purpose": ("event",),
+    # The gate screen's sign-in (pages/gate.py): the key, or the event, is what to fix.
+    "gate.station_credential_required": ("station_key",),
+    "gate.unknown_station": ("station_key",),
+    "gate.station_retired": ("station_key",),
+    "gate.station_not_for_event": ("station_key",),
+    "gate_screen.key_required": ("station_key",),
+    "gate_screen.throttled": ("station_key",),
+    "gate.unknown_event": ("event_id",),
+    "gate.event_cancelled": ("event_id",),
+    "gate_screen.choose_event": ("event_id",),
+    "gate_screen.code_required": ("code",),
 }
 BIODATA_FIELDS: Final = frozenset(
     {
