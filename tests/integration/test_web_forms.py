@@ -17,6 +17,7 @@ import json
 import os
 import re
 import zlib
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -166,12 +167,32 @@ def _concrete(path: str) -> str:
 
 def _state(svc: Siapkerja, name: str) -> Browser:  # noqa: F811
     """A browser where the form ``name`` is shown: anonymous, mid-registration, signed in."""
-    visitor = Browser(_client(create_app(svc, dev=True)))
+    app = create_app(svc, dev=True)
+    # The gate screen's policy allows WebAssembly (its camera scanner): its own headers.
+    visitor = Browser(TestClient(app) if name.startswith("gate_") else _client(app))
     if name in ("register_contact_submit",):
         visitor.get("/daftar")
         visitor.submit("/daftar", {"nik": NIK, "full_name": NAME, "mother_name": MOTHER})
     elif name.startswith("verify_"):
         register(visitor)
+    elif name == "gate_check":  # a gate signed in with its station key
+        organiser, _ = svc.register_verifier("Disnaker DKI", ["disnaker"])
+        svc.events.create_event(
+            organiser,
+            id="JOBFAIR-JKT-2026",
+            name="Job Fair Jakarta 2026",
+            kind="job_fair",
+            venue="JIExpo Kemayoran",
+            opens_at=svc.now() - timedelta(hours=1),
+            closes_at=svc.now() + timedelta(hours=8),
+            region_code="31",
+        )
+        _, key = svc.events.add_station(organiser, "JOBFAIR-JKT-2026", name="Pintu A")
+        visitor.get("/petugas")
+        fields = {"station_key": key or "", "event": "JOBFAIR-JKT-2026"}
+        assert visitor.submit("/petugas", fields).url.path == "/petugas/gerbang"
+    elif name.startswith("gate_"):
+        pass  # the gate's sign-in page needs nobody signed in
     elif name == "recovery_reset_submit":
         visitor.get("/pemulihan")
         visitor.submit("/pemulihan", {"identifier": NIK})
