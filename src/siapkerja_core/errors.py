@@ -19,11 +19,12 @@ or a notebook traceback is readable in both languages.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, tzinfo
 from typing import ClassVar
 
 from siapkerja_core import translations
 
-__all__ = ["ConfigurationError", "Message", "SiapkerjaError", "UnknownAdapter"]
+__all__ = ["ConfigurationError", "InputError", "Message", "SiapkerjaError", "UnknownAdapter"]
 
 Message = tuple[str, str]
 """An (Indonesian, English) pair of ``str.format`` templates."""
@@ -122,17 +123,56 @@ class SiapkerjaError(Exception):
         """The message in English."""
         return self.message("en")
 
-    def message(self, lang: str = "id") -> str:
-        """The message in ``lang`` (any language with a catalogue; others give Indonesian)."""
+    def message(
+        self, lang: str = "id", *, now: datetime | None = None, zone: tzinfo | None = None
+    ) -> str:
+        """The message in ``lang`` (any language with a catalogue; others give Indonesian).
+
+        A template may name ``{wait}``: the error's ``retry_after`` seconds worded
+        for a person (:func:`siapkerja_core.wording.wait_text`: "dalam 5 menit",
+        "besok pukul 09.15 WIB"), from ``now`` (default: the system clock) in
+        ``zone`` (default WIB); "nanti" / "later" when the error carries no wait.
+        A byte count param (``size``, ``max_bytes`` …) is also ``{size_text}`` ("2 MB").
+        """
         key = f"error.{self.domain}.{self.code}"
+        catalogues = translations.catalogues()
         if self.code in self._inline:  # a plug-in's own templates, unless a catalogue rewords
-            catalogues = translations.catalogues()
             code = catalogues.language(lang)
             template = catalogues.find(key, code)
             if template is None:
                 template = self._inline[self.code][1 if code == "en" else 0]
-            return template.format(**self.params)
-        return translations.text(key, lang, **self.params)
+        else:
+            template = catalogues.template(key, lang)
+        params = self._wording(template, lang, now, zone)
+        # A catalogue's template without params is not formatted (its braces are text), as
+        # translations.text does; a plug-in's own templates always were.
+        if params or self.code in self._inline:
+            return template.format(**params)
+        return template
+
+    def _wording(
+        self, template: str, lang: str, now: datetime | None, zone: tzinfo | None
+    ) -> Mapping[str, object]:
+        """The params, with the words a template may name beside the numbers: ``{wait}``
+        for ``retry_after`` and ``{<name>_text}`` for a byte count (``size``, ``max_bytes``)."""
+        if not self.params and "{wait}" not in template:
+            return self.params
+        # Imported here: wording reads the catalogues through i18n, which errors must not
+        # need at import time (plug-ins import errors first).
+        from siapkerja_core.wording import size_text, wait_text
+
+        params = dict(self.params)
+        for name, value in self.params.items():
+            if name.endswith(("size", "bytes")) and type(value) is int:
+                params.setdefault(f"{name}_text", size_text(value, lang))
+        if "wait" not in params and "{wait}" in template:
+            seconds = self.params.get("retry_after")
+            if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+                current = now or datetime.now(UTC)
+                params["wait"] = wait_text(seconds, now=current, zone=zone, lang=lang)
+            else:
+                params["wait"] = translations.text("wait.later", lang)
+        return params
 
     def __str__(self) -> str:
         return f"[{self.full_code}] {self.message_id} / {self.message_en}"
@@ -179,6 +219,38 @@ class UnknownAdapter(SiapkerjaError):
             "unknown_kind",
         }
     )
+
+
+class InputError(SiapkerjaError):
+    """A form's field as a person filled it: empty, or longer than the field takes.
+
+    ``params``: ``field`` (the form field's name), ``field_id``/``field_en`` (its
+    label), ``limit`` for ``too_long``. ``several``: a form refused on several
+    fields at once, ``params["errors"]`` holding each field's own error — an
+    empty form is flagged field by field, not one field at a time.
+    Build one with :meth:`of`.
+    """
+
+    domain = "input"
+    codes: ClassVar[frozenset[str]] = frozenset({"required", "too_long", "several"})
+
+    @classmethod
+    def of(cls, code: str, field: str, label_key: str, **params: object) -> InputError:
+        """``InputError(code)`` for the form field ``field`` labelled by ``label_key``."""
+        return cls(
+            code,
+            field=field,
+            field_id=translations.text(label_key, "id"),
+            field_en=translations.text(label_key, "en"),
+            **params,
+        )
+
+    @classmethod
+    def gather(cls, errors: list[SiapkerjaError]) -> SiapkerjaError | None:
+        """``None``, the one error, or ``several`` holding them all."""
+        if not errors:
+            return None
+        return errors[0] if len(errors) == 1 else cls("several", errors=tuple(errors))
 
 
 # --- the journey: registration, codes, sign-in, recovery ----------------------------

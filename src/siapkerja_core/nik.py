@@ -42,6 +42,7 @@ from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.i18n import both
 
 __all__ = [
+    "MAX_NIK_INPUT",
     "InvalidNik",
     "Nik",
     "NikWarning",
@@ -52,6 +53,11 @@ __all__ = [
 ]
 
 Sex = Literal["L", "P"]
+
+MAX_NIK_INPUT: Final = 32
+"""The most characters a form takes for a NIK as typed: 16 digits and a separator
+(space, dot or dash) between each group of four or two, with room to spare
+("3173 0712 0394 0042", "31.73.07-120394-0042"). The web form's ``maxlength``."""
 
 
 class InvalidNik(SiapkerjaError, ValueError):

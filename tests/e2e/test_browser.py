@@ -95,9 +95,8 @@ def save(page: Any, url: str, section: str) -> None:
     expect(page.get_by_text(SAVED)).to_be_visible()
 
 
-def complete_profile(page: Any, url: str, picture: Path) -> None:
-    from playwright.sync_api import expect
-
+def fill_basics(page: Any, url: str) -> None:
+    """Biodata and addresses, through their forms (the list sections have pages of their own)."""
     biodata = page.locator("section#biodata")
     biodata.get_by_label("Tempat lahir").fill("Jakarta")
     biodata.get_by_label("Tanggal lahir").fill("1994-03-12")
@@ -113,14 +112,9 @@ def complete_profile(page: Any, url: str, picture: Path) -> None:
     page.get_by_label("Alamat domisili sama dengan alamat KTP").check()
     save(page, url, "addresses")
 
-    page.get_by_label("Keahlian (pisahkan dengan koma)").fill("PHP, Laravel, Linux")
-    save(page, url, "skills")
 
-    education = page.locator("section#education")
-    education.get_by_label("Institusi").fill("BINUS University")
-    education.get_by_label("Jenjang").select_option("S1")
-    education.get_by_label("Tahun masuk").fill("2012")
-    save(page, url, "education")
+def upload_photo(page: Any, url: str, picture: Path) -> None:
+    from playwright.sync_api import expect
 
     upload = page.get_by_label("Foto profil (JPEG, PNG, atau WebP; paling besar 2 MiB)")
     upload.set_input_files(str(picture))
@@ -128,6 +122,30 @@ def complete_profile(page: Any, url: str, picture: Path) -> None:
     page.wait_for_url(f"{url}/profil#photo")
     expect(page.get_by_text(SAVED)).to_be_visible()
     expect(page.get_by_role("img", name="Foto saat ini")).to_be_visible()
+
+
+def complete_profile(page: Any, url: str, picture: Path) -> None:
+    from playwright.sync_api import expect
+
+    fill_basics(page, url)
+
+    # Skills as tags (JavaScript on): a comma adds each, Enter the last.
+    page.get_by_label("Tambah keahlian").fill("PHP, Laravel, Linux")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Hapus keahlian Linux")).to_be_visible()
+    save(page, url, "skills")
+
+    page.locator("section#education").get_by_role("link", name="Tambah pendidikan").click()
+    page.wait_for_url(f"{url}/profil/pendidikan/baru")
+    page.get_by_label("Institusi").fill("BINUS University")
+    page.get_by_label("Jenjang").select_option("S1")
+    page.get_by_label("Tahun masuk").fill("2012")
+    page.get_by_label("Masih berlangsung").check()
+    page.get_by_role("button", name="Simpan").click()
+    page.wait_for_url(f"{url}/profil#education-1")
+    expect(page.get_by_text(SAVED)).to_be_visible()
+
+    upload_photo(page, url, picture)
 
 
 def test_register_confirm_complete_and_scan_the_card(

@@ -227,8 +227,13 @@ def pages_journey(server: LiveServer, visitor: Visitor) -> None:
         ),
         ("/profil/skills", {"skills": "PHP, Laravel"}),
         (
-            "/profil/education",
-            {"edu_institution": "BINUS University", "edu_level": "S1", "edu_start_year": "2012"},
+            "/profil/pendidikan/baru",
+            {
+                "edu_institution": "BINUS University",
+                "edu_level": "S1",
+                "edu_start_year": "2012",
+                "edu_current": "1",
+            },
         ),
     ]
     for action, data in forms:

@@ -497,7 +497,7 @@ def test_problems_are_indonesian_by_default_and_english_on_request(client: TestC
         "/v1/registrations", json=payload, headers={"Accept-Language": "en-US,en;q=0.9,id;q=0.5"}
     )
     english = is_problem(response, 422, "nik.length", lang="en")
-    assert english["detail"] == "A NIK has 16 digits, not 5."
+    assert english["detail"] == InvalidNik("length", length=5).message_en
     assert response.headers["vary"] == "Accept-Language"
 
 

@@ -161,8 +161,11 @@ _ROUTES = _pages_routes()
 _FORMS = sorted(r.name for r in _ROUTES if isinstance(r, FormRoute))
 
 
+_PARAMS = {"slug": "pekerjaan", "n:int": "1"}  # an entry the state below makes
+
+
 def _concrete(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", "x", path)
+    return re.sub(r"\{([^}]+)\}", lambda m: _PARAMS.get(m.group(1), "x"), path)
 
 
 def _state(svc: Siapkerja, name: str) -> Browser:  # noqa: F811
@@ -199,6 +202,14 @@ def _state(svc: Siapkerja, name: str) -> Browser:  # noqa: F811
     elif name not in ("login_submit", "register_submit", "recovery_submit"):
         register(visitor)
         confirm(visitor)
+        visitor.get("/profil/pekerjaan/baru")  # one work entry: /profil/pekerjaan/1
+        job = {
+            "work_title": "Juru masak",
+            "work_company": "Warung",
+            "work_start": "2020-01",
+            "work_current": "1",
+        }
+        assert visitor.submit("/profil/pekerjaan/baru", job).url.path == "/profil"
     return visitor
 
 

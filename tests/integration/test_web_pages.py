@@ -224,20 +224,21 @@ def complete_profile(browser: Browser) -> None:
         ),
         ("/profil/skills", {"skills": "PHP, Symfony, AngularJS, Laravel, Linux, php"}),
         (
-            "/profil/languages",
-            {"lang_rows": "1", "lang_name_0": "English", "lang_level_0": "menengah"},
+            "/profil/bahasa/baru",
+            {"lang_name": "English", "lang_level": "menengah"},
         ),
         (
-            "/profil/work",
+            "/profil/pekerjaan/baru",
             {
                 "work_title": "Backend Developer",
                 "work_company": "Company",
                 "work_start": "2021-06",
+                "work_current": "1",
                 "work_location": "Indonesia",
             },
         ),
         (
-            "/profil/education",
+            "/profil/pendidikan/baru",
             {
                 "edu_institution": "BINUS University",
                 "edu_level": "S1",
@@ -346,7 +347,7 @@ def test_the_whole_registration_journey_through_the_forms(browser: Browser) -> N
         "Login dengan akun yang lain",
     ):
         assert label in page, label
-    assert re.search(r"Kirim Ulang tersedia dalam \d+ detik\.", page)
+    assert "Kirim Ulang tersedia dalam 1 menit." in page  # a wait in minutes, not seconds
     boxes = re.findall(r'<input id="f-d(\d)" name="d\d"[^>]*>', browser.page)
     assert boxes == ["1", "2", "3", "4", "5", "6"]
     assert browser.page.count('inputmode="numeric"') == 6
@@ -400,7 +401,7 @@ def test_a_wrong_code_is_announced_on_the_code(browser: Browser) -> None:
     response = browser.submit("/verifikasi", {f"d{i}": "0" for i in range(1, 7)})
     refused(response, "/verifikasi")
     assert 'role="alert"' in browser.page
-    assert "Kode OTP salah. Sisa percobaan: 4." in text(browser.page)
+    assert "Kode OTP salah. Periksa SMS terakhir Anda; sisa percobaan: 4." in text(browser.page)
     assert 'id="f-code-error"' in browser.page
     assert 'aria-describedby="f-code-error"' in browser.page
     assert 'href="#f-d1"' in browser.page
@@ -411,9 +412,7 @@ def test_resend_during_the_cooldown_goes_back_to_the_code_with_the_wait(browser:
     response = browser.submit("/verifikasi/kirim-ulang")
     # A 429 of a form is a refusal like another (post/redirect/get): the wait is in words.
     refused(response, "/verifikasi")
-    wait = re.search(r"Tunggu (\d+) detik sebelum meminta kode baru\.", text(browser.page))
-    assert wait
-    assert 0 < int(wait.group(1)) <= 60
+    assert "Kode baru dapat diminta dalam 1 menit." in text(browser.page)
 
 
 def test_change_phone_sends_a_new_code_to_the_new_number(
@@ -509,8 +508,10 @@ def test_profile_completion_shows_the_percentage_and_what_is_missing(signed_in: 
     assert "100% lengkap" in page
     assert "Terbitkan SIAPkerja-ID" in page
     assert "Palmerah, Pal Merah, Kota Adm. Jakarta Barat, DKI Jakarta" in page  # region line
-    assert ">PHP, Symfony, AngularJS, Laravel, Linux</textarea>" in signed_in.page  # no twice
-    assert 'value="3.40"' in signed_in.page  # "3,4" read as a GPA
+    assert ">PHP\nSymfony\nAngularJS\nLaravel\nLinux</textarea>" in signed_in.page  # no twice
+    assert "Sarjana (S1) • 3.4" in page  # "3,4" read as a GPA
+    signed_in.get("/profil/pendidikan/1")
+    assert 'value="3.40"' in signed_in.page
 
 
 def test_profile_errors_name_their_field(signed_in: Browser) -> None:
@@ -519,12 +520,15 @@ def test_profile_errors_name_their_field(signed_in: Browser) -> None:
     refused(response, "/profil")
     assert 'id="f-ktp_village_code-error"' in signed_in.page
     assert "bukan kode desa/kelurahan Kemendagri" in text(signed_in.page)
+    signed_in.get("/profil/pekerjaan/baru")
     response = signed_in.submit(
-        "/profil/work", {"work_title": "Dev", "work_company": "X", "work_start": "2021-13"}
+        "/profil/pekerjaan/baru",
+        {"work_title": "Dev", "work_company": "X", "work_start": "2021-13", "work_current": "1"},
     )
-    refused(response, "/profil")
+    refused(response, "/profil/pekerjaan/baru")  # the entry's own form, shown again
     assert 'id="f-work_start-error"' in signed_in.page
     assert 'value="2021-13"' in signed_in.page
+    assert "Bulan mulai (Pengalaman kerja 1): bulan harus antara 1 dan 12." in text(signed_in.page)
 
 
 def test_photo_type_and_size_errors_are_shown(signed_in: Browser) -> None:
@@ -537,7 +541,9 @@ def test_photo_type_and_size_errors_are_shown(signed_in: Browser) -> None:
     assert "JPEG, PNG, atau WebP" in text(signed_in.page)
     response = signed_in.submit("/profil/foto", files={"photo": ("x.png", b"\x89PNG", "image/png")})
     refused(response, "/profil")
-    assert "bita" in text(signed_in.page)
+    assert "Ukuran foto ini 4 byte" in text(signed_in.page)
+    assert "2 MB" in text(signed_in.page)
+    assert "bita" not in text(signed_in.page)
     response = signed_in.submit("/profil/foto", files={"photo": ("", b"", "image/png")})
     refused(response, "/profil")
     assert "Pilih berkas foto." in text(signed_in.page)
@@ -984,8 +990,42 @@ _RAW_KEY = re.compile(r"\b[a-z]+_[a-z_]+\b")
 _ENTRY = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
 
 
-def _wib(moment: datetime) -> str:
-    return (moment + timedelta(hours=7)).strftime("%Y-%m-%d %H:%M") + " WIB"
+def _wib(moment: datetime, lang: str = "id") -> str:
+    """A moment as the pages show it to a holder in WIB: "6 Desember 2026, 16.32 WIB"."""
+    local = moment + timedelta(hours=7)
+    clock = f"{local:%H:%M}" if lang == "en" else f"{local:%H.%M}"
+    months = MONTHS_EN if lang == "en" else MONTHS_ID
+    return f"{local.day} {months[local.month - 1]} {local.year}, {clock} WIB"
+
+
+MONTHS_ID = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
+MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def _every_kind_of_entry(svc: Siapkerja, browser: Browser) -> Account:
@@ -1061,7 +1101,7 @@ def test_no_history_entry_shows_a_raw_key_and_gates_are_named(
     assert any(legalised in row for row in rows)
     masked = "Nama (disamarkan)" if lang == "id" else "Name (partly hidden)"
     assert any(masked in row for row in rows)
-    assert _wib(svc.now()) in text(with_card.page)
+    assert _wib(svc.now(), lang) in text(with_card.page)
     assert "UTC" not in text(with_card.page)
 
 
@@ -1104,7 +1144,7 @@ def test_the_card_page_lists_upcoming_events_and_refuses_an_unknown_one(
     events = text(with_card.page.split('id="upcoming-title"', 1)[1].split("</ul>", 1)[0])
     assert "Job Fair Makassar" in events
     assert "Celebes Convention Center" in events
-    window = f"{day:%Y-%m-%d} 09:00 WITA s.d. 17:00 WITA"
+    window = f"{day.day} Desember {day.year}, 09.00 WITA s.d. 17.00 WITA"
     assert window in events
     assert 'href="/kartu?acara=JOBFAIR-MKS-2026#access"' in with_card.page
     assert "misalnya JOBFAIR-JKT-2026" in text(with_card.page)
@@ -1123,7 +1163,7 @@ def test_the_card_page_lists_upcoming_events_and_refuses_an_unknown_one(
     assert shown.status_code == 200
     page = text(shown.text)
     assert "Kode ini untuk: Job Fair Makassar — Celebes Convention Center" in page
-    assert re.search(r"Berlaku sampai \d{4}-\d\d-\d\d \d\d:\d\d WIB", page)
+    assert re.search(r"Berlaku sampai \d{1,2} Desember \d{4}, \d\d\.\d\d WIB", page)
     payload = with_card.client.get(
         "/kartu/kode-akses.json", params={"purpose": "JOBFAIR-MKS-2026"}
     ).json()
@@ -1158,4 +1198,4 @@ def test_programmes_in_english_name_the_programme_and_do_not_double(
     page = text(with_card.page)
     assert "Already enrolled in the programme Bursa Kerja Khusus 2026." in page
     enrolled = svc.programmes.enrolments_of(account.id)[0].enrolled_at
-    assert f"since {_wib(enrolled)}" in page
+    assert f"since {_wib(enrolled, 'en')}" in page

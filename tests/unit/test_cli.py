@@ -27,8 +27,14 @@ GAMBIR_LINE = (
     "Daerah Khusus Ibukota Jakarta / Kota Administrasi Jakarta Pusat / Gambir"
 )
 UNKNOWN_REGION = "9999991708450001"
-REGION_ID = "Kode wilayah NIK (angka ke-1 sampai ke-6) tidak terdaftar di Kemendagri."
-REGION_EN = "The NIK's region code (digits 1-6) is not a Kemendagri district code."
+REGION_ID = (
+    "Kode wilayah NIK (angka ke-1 sampai ke-6) tidak terdaftar di Kemendagri."
+    " Periksa kembali NIK pada KTP Anda."
+)
+REGION_EN = (
+    "The NIK's region code (digits 1-6) is not a Kemendagri district code."
+    " Check the NIK on your KTP."
+)
 
 VALID_KEYS = {
     "input",
@@ -194,7 +200,8 @@ def test_json_is_one_object_per_line_normalised_nik():
     assert records[0]["input"] == typed
     assert records[0]["nik"] == GAMBIR
     assert records[1]["error"]["code"] == "nik.length"  # type: ignore[index]
-    assert records[1]["error"]["message_en"] == "A NIK has 16 digits, not 2."  # type: ignore[index]
+    message = records[1]["error"]["message_en"]  # type: ignore[index]
+    assert message.startswith("A NIK has 16 digits; 2 were entered.")
 
 
 def test_json_retired(retired_district: regions.Region):

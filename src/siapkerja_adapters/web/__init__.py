@@ -57,6 +57,7 @@ from siapkerja_adapters.web.api.prefill import schema_route  # noqa: E402
 from siapkerja_adapters.web.api.routing import any_character  # noqa: E402
 from siapkerja_adapters.web.fast_scan import AnonymousScanRoute  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
+from siapkerja_adapters.web.pages.forms import time_element  # noqa: E402
 from siapkerja_adapters.web.problems import (  # noqa: E402
     RequestError,
     negotiate_language,
@@ -160,6 +161,7 @@ def _templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     environment.filters["map_labels"] = _labels
+    environment.filters["local_time"] = time_element  # a moment in the holder's zone
     return Jinja2Templates(env=environment)
 
 

@@ -154,6 +154,8 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         },
         "profile.incomplete": 409,
         **{f"siapkerja_id.{c}": _VALIDATION for c in ("format", "length", "check")},
+        # A form's field as typed (the web pages' own checks).
+        **{f"input.{c}": _VALIDATION for c in ("required", "too_long", "several")},
         # The registration journey.
         "registration.invalid_name": _VALIDATION,
         "registration.nik_not_found": _VALIDATION,

@@ -154,7 +154,12 @@ class Card:
             raise CardImageError("qr_version", value=self.qr_version)
         if self.photo is not None:
             if len(self.photo) > MAX_PHOTO_BYTES:
-                raise CardImageError("photo_size", size=len(self.photo), limit=MAX_PHOTO_BYTES)
+                raise CardImageError(
+                    "photo_size",
+                    size=len(self.photo),
+                    limit=MAX_PHOTO_BYTES,
+                    max_size=MAX_PHOTO_BYTES,
+                )
             detected = sniff_image_type(self.photo)
             if detected is None or self.photo_type not in (None, detected):
                 raise CardImageError("photo_type", media_type=self.photo_type or detected)

@@ -68,6 +68,30 @@ def conflict_error(
     return RegistrationError("email_taken" if conflict.field == "email" else "phone_taken")
 
 
+def name_refusal(value: object, field: str) -> RegistrationError | None:
+    """``registration.invalid_name`` for a missing or too long name (``field``: ``full_name``
+    or ``mother_name``), saying which of the two (``reason_id``/``reason_en``), or ``None``.
+
+    Shared by :meth:`Registrations.register` and the web form, which checks every
+    field at once so an empty form is refused field by field.
+    """
+    if isinstance(value, str) and value.strip() and len(value) <= MAX_NAME_LENGTH:
+        return None
+    field_id, field_en = both(f"registration.field.{field}")
+    too_long = isinstance(value, str) and len(value) > MAX_NAME_LENGTH
+    reason = "registration.reason.too_long" if too_long else "registration.reason.required"
+    reason_id, reason_en = both(reason, limit=MAX_NAME_LENGTH)
+    return RegistrationError(
+        "invalid_name",
+        field=field,
+        field_id=field_id,
+        field_en=field_en,
+        reason_id=reason_id,
+        reason_en=reason_en,
+        limit=MAX_NAME_LENGTH,
+    )
+
+
 class Registrations:
     """Steps 1 and 2 of registration, imports, and registration views.
 
@@ -121,9 +145,9 @@ class Registrations:
     def register(self, nik: str, full_name: str, mother_name: str) -> Registration:
         parsed = parse_nik(nik)
         for value, field in ((full_name, "full_name"), (mother_name, "mother_name")):
-            if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_LENGTH:
-                field_id, field_en = both(f"registration.field.{field}")
-                raise RegistrationError("invalid_name", field_id=field_id, field_en=field_en)
+            refusal = name_refusal(value, field)
+            if refusal is not None:
+                raise refusal
         full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
         now = self.ctx.clock()
         # A slot of the NIK's daily cap is taken before Dukcapil is asked, so N
@@ -339,9 +363,9 @@ class Registrations:
             contacts), ``email_taken``, ``phone_taken``.
         """
         parsed = parse_nik(nik)
-        if not isinstance(full_name, str) or not full_name.strip() or len(full_name) > 100:
-            field_id, field_en = both("registration.field.full_name")
-            raise RegistrationError("invalid_name", field_id=field_id, field_en=field_en)
+        refusal = name_refusal(full_name, "full_name")
+        if refusal is not None:
+            raise refusal
         full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
         email = normalize_email(email)
         phone = normalize_phone(phone)

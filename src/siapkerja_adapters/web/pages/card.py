@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.i18n import Translator, select_language
-from siapkerja_adapters.web.pages.forms import local_time_label, page_status
+from siapkerja_adapters.web.pages.forms import account_zone, event_window, page_status, time_label
 from siapkerja_adapters.web.pages.profile import ProfilePages
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.errors import CardError, SiapkerjaError
@@ -30,12 +30,9 @@ __all__ = ["CardPages"]
 _MAX_EVENT_LENGTH: Final = 64
 
 
-def _event_item(event: Event) -> dict[str, str]:
+def _event_item(event: Event, lang: str) -> dict[str, str]:
     """An upcoming event as the card page lists it: its window in the event's own zone."""
-    opens = local_time_label(event.opens_at, event.zone)
-    closes = local_time_label(event.closes_at, event.zone)
-    if opens[:10] == closes[:10]:  # the same day: "2026-12-06 08:00 WIB" to "16:00 WIB"
-        closes = closes[11:]
+    opens, closes = event_window(event.opens_at, event.closes_at, lang, event.zone)
     return {
         "id": event.id,
         "name": event.name,
@@ -64,7 +61,7 @@ class CardPages:
             post_route("/kartu/rotasi", self.rotate, "card_rotate"),
         ]
 
-    def _card_data(self, account: Account, event: str) -> dict[str, Any]:
+    def _card_data(self, account: Account, event: str, lang: str = "id") -> dict[str, Any]:
         svc = self.site.svc
         try:
             card = svc.card(account.id)
@@ -86,16 +83,17 @@ class CardPages:
             "period": svc.cards.access_period,
             # The events a code can be made for: the holder picks one, not an id of
             # their own invention (an unknown one is card.unknown_purpose).
-            "upcoming": [_event_item(e) for e in upcoming],
+            "upcoming": [_event_item(e, lang) for e in upcoming],
+            "zone": account_zone(svc, account),
         }
         if event:
             chosen = next((e for e in upcoming if e.id == event), None)
             # A class or a programme is a purpose too: named by its code.
-            data["access_for"] = event if chosen is None else _event_item(chosen)["label"]
+            data["access_for"] = event if chosen is None else _event_item(chosen, lang)["label"]
             access = svc.card_qr(account.id, mode="access", purpose=event)
             data["access"] = access
             data["access_svg"] = access.svg()
-            data["access_expires"] = local_time_label(access.expires_at)
+            data["access_expires_at"] = access.expires_at
             left = (
                 0.0
                 if access.expires_at is None
@@ -110,10 +108,11 @@ class CardPages:
         if account is None:
             return site.to_login(request)
         event = request.query_params.get("acara", "").strip()[:_MAX_EVENT_LENGTH]
+        lang = select_language(request)
         try:
-            data = await site.call(self._card_data, account, event)
+            data = await site.call(self._card_data, account, event, lang)
         except SiapkerjaError as error:
-            data = await site.call(self._card_data, account, "")
+            data = await site.call(self._card_data, account, "", lang)
             context = {**data, "account": account, "values": {"event": event}}
             return site.form_error(request, "card.html", error, context, form_fields=("event",))
         context = {**data, "account": account, "values": {"event": event}}
@@ -145,7 +144,9 @@ class CardPages:
                 "token": access.token,
                 "svg": access.svg(),
                 "expires_at": None if expires is None else expires.isoformat(),
-                "expires_label": local_time_label(expires),
+                "expires_label": time_label(
+                    expires, lang, await site.call(account_zone, site.svc, account)
+                ),
                 "expires_in": max(1, math.ceil(seconds)),
                 "period": site.svc.cards.access_period,
             }

@@ -52,7 +52,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from siapkerja_adapters.web.i18n import select_language
-from siapkerja_adapters.web.pages.forms import form_text, local_time_label
+from siapkerja_adapters.web.pages.forms import event_window, form_text
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_adapters.web.security import (
     CONTENT_SECURITY_POLICY,
@@ -203,11 +203,8 @@ def _photo_uri(receipt: GateReceipt) -> str | None:
     return f"data:{photo.media_type};base64,{base64.b64encode(photo.content).decode('ascii')}"
 
 
-def _event_item(event: Event) -> dict[str, str]:
-    opens = local_time_label(event.opens_at, event.zone)
-    closes = local_time_label(event.closes_at, event.zone)
-    if opens[:10] == closes[:10]:
-        closes = closes[11:]
+def _event_item(event: Event, lang: str) -> dict[str, str]:
+    opens, closes = event_window(event.opens_at, event.closes_at, lang, event.zone)
     return {
         "id": event.id,
         "name": event.name,
@@ -269,14 +266,16 @@ class GatePages:
 
     # --- sign in ---------------------------------------------------------------------------
 
-    async def _signin_context(self, values: Mapping[str, str]) -> dict[str, Any]:
+    async def _signin_context(self, values: Mapping[str, str], lang: str) -> dict[str, Any]:
         upcoming = await self.site.call(self.site.svc.events.upcoming, limit=100)
-        return {"upcoming": [_event_item(e) for e in upcoming], "values": dict(values)}
+        return {"upcoming": [_event_item(e, lang) for e in upcoming], "values": dict(values)}
 
     async def signin_page(self, request: Request) -> Response:
         if self._gate(request) is not None:
             return self.site.redirect(request, "gate")
-        context = await self._signin_context({"event": request.query_params.get("acara", "")})
+        context = await self._signin_context(
+            {"event": request.query_params.get("acara", "")}, select_language(request)
+        )
         return self.site.render(request, "gate_signin.html", context)
 
     def _throttle(self, request: Request, event_id: str) -> str:
@@ -328,7 +327,9 @@ class GatePages:
         try:
             event, station_name = await site.call(self._check_station, request, event_id, key)
         except SiapkerjaError as error:
-            context = await self._signin_context({"event": chosen, "event_id": typed})
+            context = await self._signin_context(
+                {"event": chosen, "event_id": typed}, select_language(request)
+            )
             return site.form_error(
                 request,
                 "gate_signin.html",

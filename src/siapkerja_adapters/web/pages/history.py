@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.i18n import Translator, select_language
-from siapkerja_adapters.web.pages.forms import local_time_label
+from siapkerja_adapters.web.pages.forms import account_zone
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.disclosure import (
     AKI_STATUS,
@@ -171,6 +171,7 @@ class HistoryPages:
                         frozenset() if verifier is None else scope_fields(verifier.scopes)
                     )
         return {
+            "zone": account_zone(svc, account),
             "connected": [
                 {"id": c.id, "name": c.name, "purpose": c.purpose}
                 for c in svc.sso.signed_in(account.id)
@@ -181,13 +182,13 @@ class HistoryPages:
                     "verifier": r.verifier_name,
                     "purpose": r.purpose,
                     "fields": _asked(r, scopes.get(r.verifier_id, frozenset()), t),
-                    "expires": local_time_label(r.expires_at),
+                    "expires": r.expires_at,
                 }
                 for r in requests
             ],
             "entries": [
                 {
-                    "at": local_time_label(e.at),
+                    "at": e.at,
                     "who": _who(e, t),
                     "channel": t(_CHANNELS.get(e.channel, "history.link")),
                     "purpose": _purpose(e, t),
@@ -202,8 +203,8 @@ class HistoryPages:
                     "id": c.id,
                     "verifier": names.get(c.verifier_id) or c.verifier_id,
                     "purpose": c.purpose,
-                    "granted": local_time_label(c.granted_at),
-                    "withdrawn": local_time_label(c.withdrawn_at) if c.withdrawn_at else None,
+                    "granted": c.granted_at,
+                    "withdrawn": c.withdrawn_at,
                     "fields": t("history.all_fields")
                     if c.fields is None
                     else ", ".join(_field_label(f, t) for f in _ordered(c.fields)),

@@ -24,10 +24,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from siapkerja_adapters.web.pages.forms import form_text
+from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, form_text, too_long
 from siapkerja_adapters.web.pages.site import AUTH_KEY, Site, get_route, post_route
 from siapkerja_adapters.web.security import new_session
-from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.errors import InputError, SiapkerjaError
 from siapkerja_core.limits import Client
 
 __all__ = ["DEVICE_COOKIE", "DEVICE_COOKIE_MAX_AGE", "LoginPages", "client_of", "safe_next"]
@@ -65,6 +65,20 @@ def safe_next(site: Site, request: Request, value: object) -> str | None:
     return value
 
 
+def sign_in_refusal(identifier: str, password: str) -> SiapkerjaError | None:
+    """An empty or too long field of the sign-in form, each at its field (``None``: none).
+
+    Says nothing about any account: a wrong identifier or password stays the one
+    ``login.failed`` of the whole form.
+    """
+    found = too_long({"identifier": identifier}, {"identifier": "input.field.identifier"})
+    if not identifier:
+        found.append(InputError.of("required", "identifier", "input.field.identifier"))
+    if not password:
+        found.append(InputError.of("required", "password", "input.field.password"))
+    return InputError.gather(found)
+
+
 def client_of(request: Request, device: str | None) -> Client:
     """Where a sign-in comes from: the peer address Starlette saw and the device token."""
     address = request.client.host if request.client is not None else None
@@ -90,7 +104,7 @@ class LoginPages:
         after = safe_next(site, request, request.query_params.get("next"))
         if await site.current_account(request) is not None:
             return RedirectResponse(after, 303) if after else site.redirect(request, "profile")
-        return site.render(request, "login.html", {"next_url": after or ""})
+        return site.render(request, "login.html", {"next_url": after or "", "limits": INPUT_LIMITS})
 
     async def login_submit(self, request: Request) -> Response:
         site = self.site
@@ -99,16 +113,23 @@ class LoginPages:
         password = form.get("password")
         client = client_of(request, request.cookies.get(DEVICE_COOKIE))
         after = safe_next(site, request, form.get("next"))
+        secret = password if isinstance(password, str) else ""
         try:
-            account = await site.call(
-                site.svc.login, identifier, password if isinstance(password, str) else "", client
-            )
+            refusal = sign_in_refusal(identifier, secret)
+            if refusal is not None:
+                raise refusal
+            account = await site.call(site.svc.login, identifier, secret, client)
         except SiapkerjaError as error:
             return site.form_error(
                 request,
                 "login.html",
                 error,
-                {"values": {"identifier": identifier}, "next_url": after or ""},
+                {
+                    "values": {"identifier": identifier},
+                    "next_url": after or "",
+                    "limits": INPUT_LIMITS,
+                },
+                form_fields=("identifier", "password"),
                 # Where the holder was going (a hub's sign-in) survives the refusal.
                 redirect_to=site.url(request, "login", query={"next": after}) if after else None,
             )

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from siapkerja_adapters.web.pages.forms import national_phone, time_label
+from siapkerja_adapters.web.pages.forms import national_phone
 from siapkerja_adapters.web.pages.site import Site, get_route
 
 __all__ = ["OutboxPage"]
@@ -36,7 +36,7 @@ class OutboxPage:
         messages = None
         if kept is not None:
             messages = [
-                {"to": national_phone(m.to), "at": time_label(m.sent_at), "text": m.text}
+                {"to": national_phone(m.to), "at": m.sent_at, "text": m.text}
                 for m in reversed(list(kept))
             ]
         account = await site.current_account(request)

@@ -2,12 +2,14 @@
 
 This module owns ``/profil`` (the holder's profile with its completeness and
 warnings, and a village search for the address forms with ``?desa=``),
-``/profil/{section}`` (one section's form: biodata, addresses, skills,
-languages, work, education, visibility) and ``/profil/foto`` (the photo,
-read up to its size limit). A refused change shows the page again with
-every problem on its field (:meth:`ProfilePages.refused`, also how the card
-page shows a profile not yet complete enough for a card). The forms' values
-are :mod:`.profile_form`.
+``/profil/{section}`` (one of the page's own forms: biodata, addresses,
+skills, visibility) and ``/profil/foto`` (the photo, read up to its size
+limit). A refused change shows the page again with every problem on its
+field (:meth:`ProfilePages.refused`, also how the card page shows a profile
+not yet complete enough for a card). The forms' values are
+:mod:`.profile_form`; the list sections (languages, work, education,
+certificates, achievements) list every entry here, each edited on a page of
+its own (:mod:`.profile_entries`).
 """
 
 from __future__ import annotations
@@ -21,15 +23,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from siapkerja_adapters.web.pages.profile_entries import ProfileEntryPages, entry_lists
 from siapkerja_adapters.web.pages.profile_form import (
+    MAX_SKILLS_TEXT,
     PUBLISHABLE,
+    entry_summary,
     profile_changes,
     profile_values,
+    skills_error,
 )
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core import regions
 from siapkerja_core.errors import CardError, SiapkerjaError
 from siapkerja_core.profile import (
+    MAX_ITEMS,
     MAX_PHOTO_BYTES,
     MIN_PHOTO_BYTES,
     Address,
@@ -42,6 +49,7 @@ from siapkerja_core.profile import (
     Sex,
     Stakeholder,
 )
+from siapkerja_core.profile.lengths import MAX_TERM_LENGTH
 from siapkerja_core.views import Account
 
 __all__ = ["ProfilePages"]
@@ -62,6 +70,7 @@ class ProfilePages:
             # Before /profil/{section}, which would take "foto" for a section.
             post_route("/profil/foto", self.photo_submit, "profile_photo", files=1),
             post_route("/profil/{section}", self.profile_submit, "profile_section"),
+            *ProfileEntryPages(self.site).routes(),
         ]
 
     def _profile_data(self, account: Account, village_query: str) -> dict[str, Any]:
@@ -91,6 +100,8 @@ class ProfilePages:
                 "dom": profile.domicile_address.region_line if profile.domicile_address else None,
             },
             "photo_uri": profile.photo.data_uri() if profile.photo else None,
+            "lists": entry_lists(profile),
+            "entry_summary": entry_summary,
         }
 
     @staticmethod
@@ -113,6 +124,9 @@ class ProfilePages:
             "publishable": PUBLISHABLE,
             "min_photo": MIN_PHOTO_BYTES,
             "max_photo": MAX_PHOTO_BYTES,
+            "max_skills_text": MAX_SKILLS_TEXT,
+            "max_skills": MAX_ITEMS["skills"],
+            "max_skill_length": MAX_TERM_LENGTH,
         }
 
     async def profile(self, request: Request) -> Response:
@@ -156,6 +170,8 @@ class ProfilePages:
         try:
             await site.call(partial(site.svc.update_profile, account.id, **changes))
         except SiapkerjaError as error:
+            if section == "skills" and isinstance(error, ProfileError):
+                error = skills_error(error)  # "Keahlian (ke-2): …", not skills[1]
             submitted: dict[str, Any] = {
                 key: value for key, value in form.items() if isinstance(value, str)
             }

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.i18n import select_language
-from siapkerja_adapters.web.pages.forms import local_time_label
+from siapkerja_adapters.web.pages.forms import account_zone
 from siapkerja_adapters.web.pages.site import Site, get_route
 from siapkerja_core.views import Account
 
@@ -45,9 +45,7 @@ class ProgrammePages:
                     "name": programme.name,
                     "description": programme.description,
                     "eligible": answer.eligible,
-                    "enrolled": None
-                    if enrolment is None
-                    else local_time_label(enrolment.enrolled_at),
+                    "enrolled": None if enrolment is None else enrolment.enrolled_at,
                     "results": [
                         {
                             "outcome": result.outcome.value,
@@ -57,7 +55,7 @@ class ProgrammePages:
                     ],
                 }
             )
-        return {"programmes": shown}
+        return {"programmes": shown, "zone": account_zone(svc, account)}
 
     async def programmes(self, request: Request) -> Response:
         site = self.site

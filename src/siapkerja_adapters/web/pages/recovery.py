@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from siapkerja_adapters.web.pages.forms import form_text
+from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, form_text, too_long
 from siapkerja_adapters.web.pages.site import RESET_KEY, Site, get_route, post_route
-from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.errors import InputError, SiapkerjaError
 
 __all__ = ["RecoveryPages"]
 
@@ -33,30 +33,44 @@ class RecoveryPages:
         ]
 
     async def recovery(self, request: Request) -> Response:
-        return self.site.render(request, "recovery.html")
+        return self.site.render(request, "recovery.html", {"limits": INPUT_LIMITS})
 
     async def recovery_submit(self, request: Request) -> Response:
         site = self.site
         form = await request.form()
         identifier = form_text(form, "identifier")
         try:
+            refusal = InputError.gather(
+                too_long({"identifier": identifier}, {"identifier": "input.field.identifier"})
+                or (
+                    []
+                    if identifier
+                    else [InputError.of("required", "identifier", "input.field.identifier")]
+                )
+            )
+            if refusal is not None:
+                raise refusal
             answer = await site.call(site.svc.request_password_reset, identifier)
         except SiapkerjaError as error:
             return site.form_error(
                 request,
                 "recovery.html",
                 error,
-                {"values": {"identifier": identifier}},
+                {"values": {"identifier": identifier}, "limits": INPUT_LIMITS},
                 form_fields=("identifier",),
             )
         request.session[RESET_KEY] = answer.id
         site.flash_key(request, "success", "recovery.sent")
         return site.redirect(request, "recovery_reset")
 
+    def _reset_context(self) -> dict[str, object]:
+        """The reset form's limits: the code's digits (the policy's) and the password's."""
+        return {"limits": INPUT_LIMITS, "code_length": self.site.svc.policy.otp_length}
+
     async def reset(self, request: Request) -> Response:
         if not isinstance(request.session.get(RESET_KEY), str):
             return self.site.redirect(request, "recovery")
-        return self.site.render(request, "reset.html")
+        return self.site.render(request, "reset.html", self._reset_context())
 
     async def reset_submit(self, request: Request) -> Response:
         site = self.site
@@ -78,7 +92,7 @@ class RecoveryPages:
                 request,
                 "reset.html",
                 error,
-                {},
+                self._reset_context(),
                 form_fields=("code", "new_password"),
                 rename={"password": "new_password"},
             )

@@ -17,12 +17,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from siapkerja_adapters.web.i18n import select_language
 from siapkerja_adapters.web.pages.forms import form_text
 from siapkerja_adapters.web.pages.registration import current_registration, registration_step
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.records import RegistrationStatus
 from siapkerja_core.views import Registration
+from siapkerja_core.wording import wait_text
 
 __all__ = ["VerificationPages"]
 
@@ -51,7 +53,7 @@ class VerificationPages:
             ),
         ]
 
-    def verify_context(self, registration: Registration) -> dict[str, Any]:
+    def verify_context(self, registration: Registration, lang: str = "id") -> dict[str, Any]:
         otp = registration.otp
         wait = 0
         if otp is not None:
@@ -64,7 +66,9 @@ class VerificationPages:
             "sms_failure": registration.sms_failure,
             "attempts_left": None if otp is None else otp.attempts_left,
             "cooldown": wait,
-            "resend_at": None if otp is None else otp.resend_available_at.isoformat(),
+            # "dalam 5 menit", never "300 detik" (the script counts down the last minute).
+            "cooldown_text": wait_text(wait, now=self.site.svc.now(), lang=lang),
+            "resend_at": None if otp is None else otp.resend_available_at.isoformat("T", "seconds"),
             "digits": range(1, _OTP_DIGITS + 1),
             "digit_count": _OTP_DIGITS,
         }
@@ -79,7 +83,9 @@ class VerificationPages:
         registration, elsewhere = await self._awaiting_code(request)
         if elsewhere is not None or registration is None:
             return elsewhere or self.site.redirect(request, "register")
-        return self.site.render(request, "verify.html", self.verify_context(registration))
+        return self.site.render(
+            request, "verify.html", self.verify_context(registration, select_language(request))
+        )
 
     async def verify_submit(self, request: Request) -> Response:
         site = self.site
@@ -98,7 +104,7 @@ class VerificationPages:
                 request,
                 "verify.html",
                 error,
-                self.verify_context(fresh),
+                self.verify_context(fresh, select_language(request)),
                 form_fields=("code_digits",),
                 rename={"code": "code_digits"},
             )
@@ -115,7 +121,12 @@ class VerificationPages:
         try:
             await site.call(site.svc.resend_otp, registration.id)
         except SiapkerjaError as error:
-            return site.form_error(request, "verify.html", error, self.verify_context(registration))
+            return site.form_error(
+                request,
+                "verify.html",
+                error,
+                self.verify_context(registration, select_language(request)),
+            )
         site.flash_key(request, "success", "verify.resent")
         return site.redirect(request, "verify")
 

@@ -70,13 +70,19 @@
     if (!note) { return; }
     var left = parseInt(note.getAttribute("data-cooldown"), 10);
     var template = note.getAttribute("data-template");
+    var minutes = note.getAttribute("data-template-minutes");
     var ready = note.getAttribute("data-ready");
     var target = note.querySelector("time") || note;
+    // A wait of an hour or more keeps the server's words ("besok pukul 09.15 WIB").
+    if (!(left > 0 && left < 3600)) { return; }
     var timer = window.setInterval(function () {
       left -= 1;
       if (left <= 0) {
         window.clearInterval(timer);
         target.textContent = ready;
+      } else if (left >= 60 && minutes) {
+        // Whole minutes, rounded up, as the server words them: never "300 detik".
+        target.textContent = minutes.replace("{m}", String(Math.ceil(left / 60)));
       } else {
         target.textContent = template.replace("{s}", String(left));
       }
