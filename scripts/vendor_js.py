@@ -1,4 +1,4 @@
-"""Vendor JavaScript packages from the npm registry into the package's static files.
+"""Vendor JavaScript packages from the npm registry into the package's static files (or the tests').
 
 Usage::
 
@@ -17,6 +17,11 @@ one the registry states now (``npm view … dist.integrity``), or nothing is
 written. Then the listed files and the package's licence are copied, and
 ``static/vendor/MANIFEST.json`` records the version, the integrity and the
 SHA-256 of every copied file, which ``--check`` (and a test) compares offline.
+
+A package used by the tests only (axe-core, for the browser tests'
+accessibility checks) goes under ``tests/e2e/vendor/`` instead — its
+``root`` — with a manifest of its own there: it is never served nor shipped
+in the wheel.
 
 To update a package: change its version, run ``npm view <name>@<version>
 dist.integrity``, pin the answer, run this script, and look at the diff.
@@ -41,6 +46,13 @@ from typing import Final
 ROOT: Final = Path(__file__).resolve().parent.parent
 VENDOR: Final = ROOT / "src" / "siapkerja_adapters" / "web" / "static" / "vendor"
 MANIFEST: Final = VENDOR / "MANIFEST.json"
+TESTS_VENDOR: Final = ROOT / "tests" / "e2e" / "vendor"
+"""Where the tests' own libraries go (never served)."""
+
+
+def manifest_of(root: Path) -> Path:
+    """The manifest of the vendored files under ``root``."""
+    return root / "MANIFEST.json"
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,8 @@ class Package:
     :ivar files: path inside the tarball (below ``package/``) -> name under
         ``static/vendor/<folder>/``.
     :ivar why: what the web binding uses it for (kept in the manifest).
+    :ivar root: the directory its folder goes under: the static files (served),
+        or :data:`TESTS_VENDOR` for a library the tests alone use.
     """
 
     name: str
@@ -61,6 +75,7 @@ class Package:
     why: str
     licence_file: str = "LICENSE"
     extra: Mapping[str, str] = field(default_factory=dict)
+    root: Path = VENDOR
 
 
 PACKAGES: Final[tuple[Package, ...]] = (
@@ -88,6 +103,18 @@ PACKAGES: Final[tuple[Package, ...]] = (
         folder="zxing-wasm",
         files={"dist/reader/zxing_reader.wasm": "zxing_reader.wasm"},
         why="gate screen: ZXing-C++ QR reader (WebAssembly) behind barcode-detector",
+    ),
+    # The browser tests' accessibility checks (tests/e2e/axe.py): injected into the
+    # page under test by Playwright, never served by the application.
+    Package(
+        name="axe-core",
+        version="4.14.1",
+        integrity="sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        licence="MPL-2.0",
+        folder="axe-core",
+        files={"axe.min.js": "axe.min.js"},
+        why="browser tests only: WCAG checks of every page (tests/e2e/axe.py)",
+        root=TESTS_VENDOR,
     ),
 )
 
@@ -127,7 +154,7 @@ def vendor(package: Package, tarball: bytes, work: Path) -> dict[str, object]:
     """Copy the package's files and licence; its manifest entry."""
     archive = work / f"{package.folder}.tgz"
     archive.write_bytes(tarball)
-    target = VENDOR / package.folder
+    target = package.root / package.folder
     target.mkdir(parents=True, exist_ok=True)
     wanted = {**package.files, package.licence_file: "LICENSE", **package.extra}
     copied: dict[str, str] = {}
@@ -151,14 +178,26 @@ def vendor(package: Package, tarball: bytes, work: Path) -> dict[str, object]:
     }
 
 
+def _roots() -> list[Path]:
+    return list(dict.fromkeys(package.root for package in PACKAGES))
+
+
 def check() -> list[str]:
-    """What differs between the manifest, :data:`PACKAGES` and the files on disk."""
+    """What differs between the manifests, :data:`PACKAGES` and the files on disk."""
     problems: list[str] = []
-    if not MANIFEST.is_file():
-        return [f"{MANIFEST} is missing: run scripts/vendor_js.py"]
-    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    for root in _roots():
+        problems.extend(_check_root(root))
+    return problems
+
+
+def _check_root(root: Path) -> list[str]:
+    problems: list[str] = []
+    manifest_file = manifest_of(root)
+    if not manifest_file.is_file():
+        return [f"{manifest_file} is missing: run scripts/vendor_js.py"]
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     entries = {entry["name"]: entry for entry in manifest["packages"]}
-    for package in PACKAGES:
+    for package in (p for p in PACKAGES if p.root == root):
         entry = entries.get(package.name)
         if entry is None:
             problems.append(f"{package.name}: not vendored")
@@ -167,7 +206,7 @@ def check() -> list[str]:
             vendored = entry["version"]
             problems.append(f"{package.name}: vendored {vendored}, pinned {package.version}")
         for path, digest in entry["files"].items():
-            file = VENDOR / path
+            file = root / path
             if not file.is_file():
                 problems.append(f"{path}: missing")
             elif hashlib.sha256(file.read_bytes()).hexdigest() != digest:
@@ -184,15 +223,17 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         return 1 if problems else 0
-    entries = []
+    entries: dict[Path, list[dict[str, object]]] = {root: [] for root in _roots()}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for package in PACKAGES:
-            entries.append(vendor(package, fetch(package, work), work))
+            entries[package.root].append(vendor(package, fetch(package, work), work))
             print(f"vendored {package.name}@{package.version}")
-    MANIFEST.write_text(
-        json.dumps({"packages": entries}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    for root, listed in entries.items():
+        manifest_of(root).write_text(
+            json.dumps({"packages": listed}, indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
     return 0
 
 

@@ -204,6 +204,11 @@ class ConfigurationError(SiapkerjaError):
             "adapter_missing",
             "adapter_type",
             "secret_required",
+            # Branding settings (issue 14): a colour, an address, a directory.
+            "bad_colour",
+            "low_contrast",
+            "insecure_url",
+            "no_directory",
         }
     )
 

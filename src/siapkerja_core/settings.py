@@ -31,12 +31,19 @@ __all__ = [
     "ADAPTER_KINDS",
     "CONFIG_ENV",
     "ENV_PREFIX",
+    "MIN_CONTRAST",
     "MIN_SECRET_BYTES",
+    "PAGE_BACKGROUND",
     "PATH_LIST_KEYS",
     "PLUGINS_ENV",
     "PROFILES",
+    "Branding",
     "Settings",
+    "branding",
     "check_secret",
+    "contrast_ratio",
+    "contrast_with_white",
+    "darker",
     "resolve_settings",
 ]
 
@@ -49,7 +56,7 @@ CONFIG_ENV: Final = "SIAPKERJA_CONFIG"
 PLUGINS_ENV: Final = "SIAPKERJA_PLUGINS"
 """Environment variable limiting which entry-point plug-ins load (comma list; empty: none)."""
 
-PATH_LIST_KEYS: Final = frozenset({"locale_dirs"})
+PATH_LIST_KEYS: Final = frozenset({"locale_dirs", "templates_dir"})
 """Settings that take a list of paths: a TOML or Python list, or ``os.pathsep``-separated text."""
 
 MIN_SECRET_BYTES: Final = 16
@@ -533,4 +540,167 @@ def resolve_settings(
         extra=values,
         profile=profile_name,
         sources=sources,
+    )
+
+
+# --- branding: what a ministry or a regional portal changes without forking ----------
+
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+# An address a page links to or loads: absolute https (http in development), or a path
+# on this site ("/media/logo.png"). A protocol-relative "//host" is refused: it hides
+# the scheme from the check.
+_SITE_PATH = re.compile(r"/(?!/)\S*")
+_STATIC_NAME = re.compile(r"(?!/)(?!.*\.\.)[A-Za-z0-9._/-]+")
+MIN_CONTRAST: Final = 4.5
+"""WCAG 2.1 AA's contrast for normal text: white on the primary colour, the primary on white."""
+PAGE_BACKGROUND: Final = "#f5f7fa"
+"""The pages' background (``--paper``): links in the primary colour are read on it, and
+it is darker than white, so a primary readable on it is readable under white text too."""
+
+
+def _channel(value: int) -> float:
+    c = value / 255
+    return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    digits = colour[1:]
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+def _luminance(colour: str) -> float:
+    r, g, b = (_channel(v) for v in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two colours (``#rrggbb``), 1-21."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def contrast_with_white(colour: str) -> float:
+    """The WCAG contrast ratio of ``colour`` (``#rrggbb``) against white, 1-21."""
+    return contrast_ratio(colour, "#ffffff")
+
+
+def darker(colour: str, factor: float = 0.75) -> str:
+    """``colour`` darkened (each channel times ``factor``): the hover shade of a button."""
+    return "#" + "".join(f"{round(v * factor):02x}" for v in _rgb(colour))
+
+
+@attrs.frozen
+class Branding:
+    """The settings a deployment brands the web pages with; every one optional.
+
+    ``brand_name`` replaces "SIAPkerja" in the header and the title,
+    ``brand_tagline`` the ministry's name under it. ``logo`` and ``favicon``
+    are an absolute URL, a path on the site (``/media/logo.svg``) or a file
+    name under the static files (``logo.svg``, looked up in ``static_dir``
+    first). ``primary_colour`` and ``accent_colour`` are ``#rgb``/``#rrggbb``.
+    ``privacy_url``, ``terms_url`` and ``help_url`` turn the consent text's and
+    the footer's words into links. ``templates_dirs`` are searched before the
+    package's templates, ``static_dir`` before its static files.
+    """
+
+    brand_name: str | None = None
+    brand_tagline: str | None = None
+    logo: str = "logo.svg"
+    favicon: str = "favicon.svg"
+    primary_colour: str | None = None
+    accent_colour: str | None = None
+    privacy_url: str | None = None
+    terms_url: str | None = None
+    help_url: str | None = None
+    templates_dirs: tuple[str, ...] = ()
+    static_dir: str | None = None
+
+    @property
+    def primary_dark(self) -> str | None:
+        """The primary colour's hover shade."""
+        return None if self.primary_colour is None else darker(self.primary_colour)
+
+    def theme_css(self) -> str:
+        """The stylesheet that sets the colours as CSS custom properties (may be empty)."""
+        lines = []
+        if self.primary_colour is not None:
+            lines += [f"  --blue: {self.primary_colour};", f"  --blue-dark: {self.primary_dark};"]
+        if self.accent_colour is not None:
+            lines.append(f"  --accent: {self.accent_colour};")
+        if not lines:
+            return "/* siapkerja: no colours set (primary_colour, accent_colour) */\n"
+        return ":root {\n" + "\n".join(lines) + "\n}\n"
+
+
+def _colour(settings: Settings, key: str) -> str | None:
+    text = settings.get_str(key)
+    if text is None:
+        return None
+    if not _HEX_COLOUR.fullmatch(text):
+        raise ConfigurationError("bad_colour", name=key, value=text)
+    colour = text.lower()
+    if len(colour) == 4:
+        colour = "#" + "".join(d * 2 for d in colour[1:])
+    return colour
+
+
+def _address(settings: Settings, key: str, *, dev: bool) -> str | None:
+    text = settings.get_str(key)
+    if text is None:
+        return None
+    if _SITE_PATH.fullmatch(text):
+        return text
+    scheme, _, rest = text.partition("://")
+    allowed = ("https", "http") if dev else ("https",)
+    if scheme.lower() not in allowed or not rest or any(c.isspace() for c in text):
+        raise ConfigurationError("insecure_url", name=key, value=text)
+    return text
+
+
+def _asset(settings: Settings, key: str, default: str, *, dev: bool) -> str:
+    text = settings.get_str(key)
+    if text is None:
+        return default
+    if _STATIC_NAME.fullmatch(text) and "://" not in text:
+        return text  # a file name under the static files
+    address = _address(settings, key, dev=dev)
+    return default if address is None else address
+
+
+def branding(settings: Settings, *, dev: bool = False) -> Branding:
+    """The :class:`Branding` the settings describe, each value checked.
+
+    Directories are not looked at here (the core does no I/O): the web
+    binding checks that they exist.
+
+    :param dev: development mode, where ``http://`` addresses are accepted.
+    :raises ConfigurationError: ``config.bad_colour`` for a colour that is not
+        ``#rgb``/``#rrggbb``; ``config.low_contrast`` for a primary colour that
+        white text on it, or links in it on the pages' background, cannot be read
+        at 4.5:1; ``config.insecure_url`` for an address that is not
+        ``https://`` (or ``http://`` in development) nor a path on the site.
+    """
+    primary = _colour(settings, "primary_colour")
+    if primary is not None and contrast_ratio(primary, PAGE_BACKGROUND) < MIN_CONTRAST:
+        raise ConfigurationError(
+            "low_contrast",
+            name="primary_colour",
+            value=primary,
+            ratio=f"{contrast_ratio(primary, PAGE_BACKGROUND):.1f}",
+            minimum=f"{MIN_CONTRAST:g}",
+        )
+    return Branding(
+        brand_name=settings.get_str("brand_name"),
+        brand_tagline=settings.get_str("brand_tagline"),
+        logo=_asset(settings, "logo", "logo.svg", dev=dev),
+        favicon=_asset(settings, "favicon", "favicon.svg", dev=dev),
+        primary_colour=primary,
+        accent_colour=_colour(settings, "accent_colour"),
+        privacy_url=_address(settings, "privacy_url", dev=dev),
+        terms_url=_address(settings, "terms_url", dev=dev),
+        help_url=_address(settings, "help_url", dev=dev),
+        templates_dirs=settings.get_paths("templates_dir"),
+        static_dir=settings.get_str("static_dir"),
     )

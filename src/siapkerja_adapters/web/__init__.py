@@ -36,7 +36,6 @@ try:
     from starlette.middleware import Middleware
     from starlette.middleware.exceptions import ExceptionMiddleware
     from starlette.routing import BaseRoute, Mount
-    from starlette.staticfiles import StaticFiles
     from starlette.templating import Jinja2Templates
     from starlette.types import ASGIApp, Receive, Scope, Send
 except ImportError as exc:  # pragma: no cover - exercised by a test that hides the modules
@@ -55,6 +54,13 @@ from siapkerja_adapters.connect import connect  # noqa: E402
 from siapkerja_adapters.web.api import api_router, create_api_app  # noqa: E402
 from siapkerja_adapters.web.api.prefill import schema_route  # noqa: E402
 from siapkerja_adapters.web.api.routing import any_character  # noqa: E402
+from siapkerja_adapters.web.branding import (  # noqa: E402
+    branding_globals,
+    branding_loader,
+    deployment_branding,
+    static_files,
+    theme_route,
+)
 from siapkerja_adapters.web.fast_scan import AnonymousScanRoute  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
 from siapkerja_adapters.web.pages.forms import time_element  # noqa: E402
@@ -76,7 +82,7 @@ from siapkerja_adapters.web.sso import SsoProvider  # noqa: E402
 from siapkerja_adapters.web.threads import MAX_SCAN_THREADS, WorkerThreads  # noqa: E402
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
-from siapkerja_core.settings import check_secret  # noqa: E402
+from siapkerja_core.settings import Branding, check_secret  # noqa: E402
 
 __all__ = ["MAX_BODY_BYTES", "api_router", "create_app"]
 
@@ -152,9 +158,9 @@ def _labels(members: Any, lang: str) -> list[tuple[str, str]]:
     return [(member.value, member.label(lang)) for member in members]
 
 
-def _templates() -> Jinja2Templates:
+def _templates(look: Branding | None = None) -> Jinja2Templates:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        loader=branding_loader(look.templates_dirs if look is not None else ()),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -162,6 +168,9 @@ def _templates() -> Jinja2Templates:
     )
     environment.filters["map_labels"] = _labels
     environment.filters["local_time"] = time_element  # a moment in the holder's zone
+    # The deployment's name, logo, colours and links, as globals: every page has them
+    # without each page's context carrying them.
+    environment.globals.update(branding_globals(look or Branding()))
     return Jinja2Templates(env=environment)
 
 
@@ -192,6 +201,8 @@ def create_app(
     secret_key: str | None = None,
     base_path: str = "",
     trusted_hosts: str | Sequence[str] | None = None,
+    templates_dir: str | Path | Sequence[str | Path] | None = None,
+    static_dir: str | Path | None = None,
 ) -> Starlette:
     """The web pages over ``svc`` as a Starlette (ASGI) application.
 
@@ -208,20 +219,31 @@ def create_app(
         Defaults to the service's ``trusted_hosts`` setting; unset, every host
         is accepted (a warning outside dev mode). Redirects never repeat the
         ``Host`` either way: they say only the path.
+    :param templates_dir: one or more directories of templates searched before
+        the package's (an own ``base.html``, any page); the package's stay
+        reachable as ``siapkerja/<name>``. Defaults to the ``templates_dir``
+        setting. See docs/branding.md.
+    :param static_dir: a directory whose files shadow the package's static
+        files (``logo.svg``, ``favicon.svg``, …). Defaults to ``static_dir``.
     :raises ConfigurationError: ``config.invalid`` for a missing (outside dev
-        mode) or short secret, or a malformed ``base_path``.
+        mode) or short secret, or a malformed ``base_path``; the branding
+        settings' errors (``config.bad_colour``, ``config.low_contrast``,
+        ``config.insecure_url``, ``config.no_directory``).
     """
     service = svc if svc is not None else connect()
     key = _session_secret(service, secret_key, dev)
     prefix = _base_path(base_path)
     hosts = _trusted_hosts(service, trusted_hosts, dev)
+    look = deployment_branding(
+        service.settings, dev=dev, templates_dir=templates_dir, static_dir=static_dir
+    )
     threads = WorkerThreads()  # the facade's calls, off the event loop
     # Scans in a pool of their own (a bulkhead): journey calls waiting on a hanging
     # Dukcapil or SMS gateway can fill the shared pool without making a scan wait.
     scan_threads = WorkerThreads(MAX_SCAN_THREADS)
     pages = Pages(
         service,
-        _templates(),
+        _templates(look),
         dev=dev,
         threads=threads,
         scan_threads=scan_threads,
@@ -234,7 +256,8 @@ def create_app(
         # The JSON API (bearer tokens, no cookies, so no CSRF): a FastAPI
         # application with its OpenAPI document at /api/v1/openapi.json.
         any_character(Mount("/api", app=create_api_app(service, threads, scan_threads))),
-        Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
+        theme_route(look),  # /static/theme.css: the colours, ahead of the static files
+        Mount("/static", app=static_files(look, _HERE / "static"), name="static"),
         schema_route(),  # the prefill document's JSON Schema
     ]
     if prefix:

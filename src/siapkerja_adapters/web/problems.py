@@ -150,8 +150,12 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
                 "photo_size",
                 "private_section",
                 "unknown_section",
+                "entry_field",  # a field of one entry of a list section (the web pages)
+                "too_many_entries",
             )
         },
+        # A web form drawn for an entry that changed meanwhile in another tab.
+        "profile.stale_entry": 409,
         "profile.incomplete": 409,
         **{f"siapkerja_id.{c}": _VALIDATION for c in ("format", "length", "check")},
         # A form's field as typed (the web pages' own checks).
@@ -330,6 +334,10 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         },
         "sso.rate_limited": 429,
         "gate_screen.throttled": 429,  # wrong station keys at the gate screen's sign-in
+        **{
+            f"gate_screen.{c}": _VALIDATION
+            for c in ("choose_event", "code_required", "key_required")
+        },
         "sso.wrong_status": 409,
         # The outside world is down: try again later.
         "dukcapil.unavailable": 503,
@@ -360,6 +368,8 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "config.storage_key_missing": 500,
         "config.storage_key_wrong": 500,
         "config.unsafe_default": 500,
+        "config.card_base_url_mount": 500,  # a host mounted the pages off their card_base_url
+        "demo.dir_used": 500,  # the command line's demo only; never an HTTP answer
         # Bulk imports (a CSV's rows); the file itself is the server's.
         **{
             f"bulk.{c}": _VALIDATION
