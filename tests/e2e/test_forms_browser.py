@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe import check_accessibility  # type: ignore[import-not-found]
 from test_browser import (  # type: ignore[import-not-found]
     EMAIL,
     MOTHER,
@@ -34,7 +35,8 @@ PHONE_SCREEN = {"width": 360, "height": 740}
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="id-ID", viewport=PHONE_SCREEN)
+    # bypass_csp: axe-core is injected as a script the pages' policy would refuse.
+    context = browser.new_context(locale="id-ID", viewport=PHONE_SCREEN, bypass_csp=True)
     context.set_default_timeout(TIMEOUT_MS)
     try:
         yield context
@@ -73,6 +75,7 @@ def test_back_and_reload_after_a_refused_form_send_nothing_again(
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= PHONE_SCREEN["width"], f"/daftar scrolls sideways ({scroll} px)"
     page.screenshot(path=str(shots(tmp_path) / "prg-refused-360.png"), full_page=True)
+    check_accessibility(page, context="a refused /daftar at 360 px")
 
     sent.clear()
     page.reload()  # a page that was a POST's answer would send the form again here
@@ -105,6 +108,7 @@ def test_the_verification_page_offers_ubah_email(
     link = page.get_by_role("link", name="Ubah e-mail")
     expect(link).to_be_visible()
     page.screenshot(path=str(shots(tmp_path) / "verify-360.png"), full_page=True)
+    check_accessibility(page, context="/verifikasi with Ubah e-mail at 360 px")
     link.click()
     page.wait_for_url(f"{url}/verifikasi/ubah-email")
     field = page.get_by_label("Alamat e-mail baru")
@@ -114,6 +118,7 @@ def test_the_verification_page_offers_ubah_email(
     assert page.url == f"{url}/verifikasi/ubah-email"
     expect(field).to_have_value("bukan-email")
     page.screenshot(path=str(shots(tmp_path) / "change-email-360.png"), full_page=True)
+    check_accessibility(page, context="a refused /verifikasi/ubah-email at 360 px")
     field.fill("galih.baru@example.com")
     page.get_by_role("button", name="Simpan e-mail").click()
     page.wait_for_url(f"{url}/verifikasi")
@@ -139,6 +144,7 @@ def test_a_form_sent_after_the_session_ended_comes_back_after_signing_in(
         page.get_by_text("Sesi Anda berakhir. Masuk lagi; isian Anda kami simpan.")
     ).to_be_visible()
     page.screenshot(path=str(shots(tmp_path) / "session-ended-360.png"), full_page=True)
+    check_accessibility(page, context="the sign-in page after the session ended")
     page.locator("#f-identifier").fill(EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Masuk", exact=True).click()
@@ -146,3 +152,4 @@ def test_a_form_sent_after_the_session_ended_comes_back_after_signing_in(
     expect(page.locator("#f-headline")).to_have_value("Kepala gudang")
     expect(page.locator(".error-summary")).to_contain_text("periksa, lalu kirim lagi")
     page.screenshot(path=str(shots(tmp_path) / "form-kept-360.png"))
+    check_accessibility(page, context="the profile with its kept values")
