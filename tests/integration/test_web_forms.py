@@ -543,3 +543,15 @@ def test_a_session_too_full_for_the_stash_keeps_nothing_and_says_so(
     assert opened is not None
     assert opened["v"] == {"nik": NIK}  # the largest value went first; the error stayed
     assert opened["e"] == [["nik", {"id": "NIK salah.", "en": "Wrong NIK."}]]
+
+
+def test_secrets_are_never_kept_even_from_a_stale_form(keyed: Browser) -> None:
+    keyed.get("/petugas")
+    old = csrf(keyed.page)
+    keyed.client.cookies.delete(SESSION_COOKIE)
+    data = {"csrf_token": old, "station_key": "kunci-rahasia-pos", "event": "JOBFAIR-JKT-2026"}
+    answer = keyed.client.post("/petugas", data=data, follow_redirects=False)
+    assert answer.status_code == 303
+    opened = FormSealer(SECRET).open(session_of(keyed.client)["form"]["s"])
+    assert opened is not None
+    assert opened["v"] == {"event": "JOBFAIR-JKT-2026"}  # the station key is not kept

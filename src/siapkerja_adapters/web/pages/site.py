@@ -62,7 +62,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
 from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
-from siapkerja_adapters.web.pages.forms import FormErrors, page_status
+from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, FormErrors, page_status
 from siapkerja_adapters.web.security import (
     CSRF_FIELD,
     SEALER_SCOPE_KEY,
@@ -146,24 +146,15 @@ COOKIE_BUDGET: Final = 3500
 name and attributes included)."""
 NEVER_KEPT: Final = frozenset(
     {CSRF_FIELD, "password", "new_password", "password_confirm", "code", "otp", "mother_name"}
+    | {"station_key"}  # the gate screen's key
     | {f"d{i}" for i in range(1, 10)}
 )
-"""Fields a stash never keeps: secrets, one-time codes, the CSRF token, and the mother's
-name (a knowledge check: no page sends it back)."""
+"""Fields a stash never keeps: secrets (passwords, a gate's station key), one-time codes,
+the CSRF token, and the mother's name (a knowledge check: no page sends it back)."""
 _MAX_STASHED_ERRORS: Final = 20
 _MAX_QUERY_KEPT: Final = 1000
 FORM_PAGE_SCOPE_KEY: Final = "siapkerja.form_page"
 """Where a form's POST leaves its GET page (route name, its path parameters) in the scope."""
-
-# How long a field may be, in characters, where the form names it (the rest: the part
-# limit's own). Only what the stash keeps of a too-long value, and what its error says.
-_FIELD_MAXIMA: Final[Mapping[str, int]] = {
-    "nik": 32,  # 16 digits with spaces, dots or dashes between groups
-    "full_name": 100,
-    "email": 254,
-    "phone": 32,
-    "identifier": 254,
-}
 
 
 class PageRoute(Route):
@@ -673,7 +664,9 @@ class Site:
         values = self._kept_values(request, None)
         items: list[tuple[str | None, dict[str, str]]] = []
         for name in sorted(wanted):
-            limit = _FIELD_MAXIMA.get(name, MAX_DESCRIPTION_LENGTH)
+            # The field's own limit where the forms name one (their maxlength), else the
+            # longest text any page takes.
+            limit = INPUT_LIMITS.get(name, MAX_DESCRIPTION_LENGTH)
             texts = {
                 lang: translations.text("form.too_long", lang, max=limit)
                 for lang in translations.languages()
