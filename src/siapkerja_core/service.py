@@ -477,6 +477,22 @@ class Siapkerja:
         """
         return self.cards.profiles.update_profile(account_id, sections)
 
+    def edit_profile(
+        self, account_id: str, edit: Callable[[Profile], Mapping[str, Any]]
+    ) -> Profile:
+        """Change the holder's profile by what ``edit`` asks of it *as stored now*.
+
+        ``edit`` gets the current profile and returns the sections to change, as
+        :meth:`update_profile` takes them; it runs inside the write, so a change
+        computed from the profile (an entry added to a list, one moved, one
+        removed) never overwrites another made meanwhile from another tab or
+        device. Raise from ``edit`` to change nothing (e.g. the entry a form was
+        drawn for is no longer there).
+
+        :raises ProfileError: ``profile.*`` naming the field path.
+        """
+        return self.cards.profiles.edit_profile(account_id, edit)
+
     def profile(self, account_id: str) -> Profile:
         """The holder's profile (started from the account if never edited)."""
         return self.cards.profiles.profile(account_id)

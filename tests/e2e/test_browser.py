@@ -97,6 +97,8 @@ def save(page: Any, url: str, section: str) -> None:
 
 def fill_basics(page: Any, url: str) -> None:
     """Biodata and addresses, through their forms (the list sections have pages of their own)."""
+    from playwright.sync_api import expect
+
     biodata = page.locator("section#biodata")
     biodata.get_by_label("Tempat lahir").fill("Jakarta")
     biodata.get_by_label("Tanggal lahir").fill("1994-03-12")
@@ -106,11 +108,22 @@ def fill_basics(page: Any, url: str) -> None:
     biodata.get_by_label("Judul profil").fill(HEADLINE)
     save(page, url, "biodata")
 
-    ktp = page.locator("section#addresses").get_by_role("group", name="Alamat sesuai KTP")
-    ktp.get_by_label("Kode desa/kelurahan (10 angka, Kemendagri)").fill(VILLAGE)
-    ktp.get_by_label("Jalan dan nomor rumah").fill("Jl. Palmerah Barat")
-    page.get_by_label("Alamat domisili sama dengan alamat KTP").check()
-    save(page, url, "addresses")
+    # The addresses: the region picker, the village found by name (with or without the
+    # page's script: the "Cari" button's search works both ways).
+    page.get_by_role("link", name="Ubah Alamat sesuai KTP").click()
+    page.get_by_label("Nama desa/kelurahan").fill("palmerah")
+    page.get_by_role("button", name="Cari", exact=True).click()
+    page.get_by_role("radio", name=re.compile("^Kelurahan Palmerah,")).check()
+    page.get_by_role("button", name="Pilih desa/kelurahan ini").click()
+    expect(page.get_by_label("Desa/Kelurahan", exact=True)).to_have_value(VILLAGE)
+    page.get_by_label("Jalan dan nomor rumah").fill("Jl. Palmerah Barat")
+    page.get_by_role("button", name="Simpan").click()
+    page.wait_for_url(f"{url}/profil#addresses")
+    page.get_by_role("link", name="Ubah Alamat Domisili").click()
+    page.get_by_label("Sama dengan alamat KTP").check()
+    page.get_by_role("button", name="Simpan").click()
+    page.wait_for_url(f"{url}/profil#addresses")
+    expect(page.locator("#address-domisili")).to_contain_text("Sama dengan alamat KTP.")
 
 
 def upload_photo(page: Any, url: str, picture: Path) -> None:

@@ -161,7 +161,7 @@ _ROUTES = _pages_routes()
 _FORMS = sorted(r.name for r in _ROUTES if isinstance(r, FormRoute))
 
 
-_PARAMS = {"slug": "pekerjaan", "n:int": "1"}  # an entry the state below makes
+_PARAMS = {"slug": "pekerjaan", "n:int": "1", "kind": "ktp"}  # as the state below has them
 
 
 def _concrete(path: str) -> str:

@@ -507,7 +507,12 @@ def test_profile_completion_shows_the_percentage_and_what_is_missing(signed_in: 
     page = text(signed_in.page)
     assert "100% lengkap" in page
     assert "Terbitkan SIAPkerja-ID" in page
-    assert "Palmerah, Pal Merah, Kota Adm. Jakarta Barat, DKI Jakarta" in page  # region line
+    # The addresses' summary: the full region line, and the domicile the same as the KTP's.
+    assert (
+        "Kelurahan Palmerah, Kecamatan Pal Merah, Kota Adm. Jakarta Barat, Provinsi DKI Jakarta"
+        in page
+    )
+    assert "Sama dengan alamat KTP." in page
     assert ">PHP\nSymfony\nAngularJS\nLaravel\nLinux</textarea>" in signed_in.page  # no twice
     assert "Sarjana (S1) • 3.4" in page  # "3,4" read as a GPA
     signed_in.get("/profil/pendidikan/1")
@@ -515,11 +520,11 @@ def test_profile_completion_shows_the_percentage_and_what_is_missing(signed_in: 
 
 
 def test_profile_errors_name_their_field(signed_in: Browser) -> None:
-    signed_in.get("/profil")
-    response = signed_in.submit("/profil/addresses", {"ktp_village_code": "1234567890"})
-    refused(response, "/profil")
-    assert 'id="f-ktp_village_code-error"' in signed_in.page
-    assert "bukan kode desa/kelurahan Kemendagri" in text(signed_in.page)
+    signed_in.get("/profil/alamat/ktp")
+    response = signed_in.submit("/profil/alamat/ktp", {"desa": "1234567890", "langkah": "simpan"})
+    refused(response, "/profil/alamat/ktp")
+    assert 'id="f-desa-error"' in signed_in.page
+    assert "Desa/Kelurahan (alamat KTP): tidak ada dalam daftar wilayah" in text(signed_in.page)
     signed_in.get("/profil/pekerjaan/baru")
     response = signed_in.submit(
         "/profil/pekerjaan/baru",

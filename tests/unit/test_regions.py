@@ -488,3 +488,107 @@ def test_search_limit() -> None:
 @pytest.mark.parametrize("query", ["", "   ", "...", "-", "xyzzyqqq"])
 def test_search_with_nothing_to_match(query: str) -> None:
     assert regions.search(query) == []
+
+
+# --------------------------------------------------------------------------
+# label and line: how an address writes a region
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "full", "short"),
+    [
+        ("31", "Provinsi Daerah Khusus Ibukota Jakarta", "Provinsi DKI Jakarta"),
+        ("34", "Provinsi Daerah Istimewa Yogyakarta", "Provinsi DI Yogyakarta"),
+        ("32", "Provinsi Jawa Barat", "Provinsi Jawa Barat"),
+        ("3173", "Kota Administrasi Jakarta Barat", "Kota Adm. Jakarta Barat"),
+        ("3101", "Kabupaten Administrasi Kepulauan Seribu", "Kab. Adm. Kepulauan Seribu"),
+        ("3201", "Kabupaten Bogor", "Kab. Bogor"),
+        ("3273", "Kota Bandung", "Kota Bandung"),
+        ("317307", "Kecamatan Pal Merah", "Kecamatan Pal Merah"),
+        ("3173071001", "Kelurahan Palmerah", "Kelurahan Palmerah"),
+    ],
+)
+def test_label_writes_the_kind_before_the_name(code: str, full: str, short: str) -> None:
+    region = regions.lookup(code)
+    assert region is not None
+    assert regions.label(region) == full
+    assert regions.label(region, short=True) == short
+
+
+def test_label_tells_a_desa_from_a_kelurahan_by_the_seventh_digit() -> None:
+    villages = regions.children("320101")  # Kabupaten Bogor, Cibinong: both kinds
+    kinds = {regions.label(v).split()[0] for v in villages}
+    assert kinds <= {"Desa", "Kelurahan"}
+    for village in villages:
+        expected = "Kelurahan" if village.code[6] == "1" else "Desa"
+        assert regions.label(village) == f"{expected} {village.name}"
+    assert regions.label(Region("3201012001", "Contoh")) == "Desa Contoh"
+
+
+def test_line_of_a_village_is_every_region_above_it() -> None:
+    assert regions.line("3173071001") == (
+        "Kelurahan Palmerah, Kecamatan Pal Merah, Kota Adm. Jakarta Barat, Provinsi DKI Jakarta"
+    )
+    assert regions.line("31.73.07.1001") == regions.line("3173071001")
+    assert regions.line("3201") == "Kab. Bogor, Provinsi Jawa Barat"
+
+
+def test_line_of_a_village_of_a_renumbered_district_keeps_what_is_known() -> None:
+    # 9101 (Kab. Merauke) became 9301 in 2022: its villages' old codes are in no list.
+    assert regions.lookup("9101012001") is None
+    assert regions.line("9101012001") == "Kecamatan Merauke, Kab. Merauke, Provinsi Papua"
+
+
+@pytest.mark.parametrize("code", ["", "3", "31x", "317307100", "99", "0000000000", "٣١"])
+def test_line_of_a_malformed_or_unknown_code_is_empty(code: str) -> None:
+    assert regions.line(code) == ""
+
+
+# --------------------------------------------------------------------------
+# The village search over the folded blob matches a plain scan
+# --------------------------------------------------------------------------
+
+
+def _scan(text: str, within: str | None = None) -> list[str]:
+    """The village search as a plain loop over every name: the reference."""
+    needle = regions._fold(text)
+    bare = regions._without_regency_prefix(needle) or needle
+    scores: dict[str, int] = {}
+    for code, name in _villages():
+        if within and not code.startswith(within):
+            continue
+        folded = regions._fold(name)
+        for penalty, wanted in ((0, needle), (1, bare), (2, bare.replace(" ", ""))):
+            candidate = folded.replace(" ", "") if penalty == 2 else folded
+            if candidate == wanted:
+                rank = 0
+            elif candidate.startswith(wanted):
+                rank = 2
+            elif wanted in candidate:
+                rank = 4
+            else:
+                continue
+            scores[code] = rank + penalty
+            break
+    return sorted(scores, key=lambda c: (scores[c], c))
+
+
+@pytest.mark.parametrize(
+    ("text", "within"),
+    [
+        ("palmerah", None),
+        ("PAL-MERAH", None),
+        ("kebon jeruk", "31"),
+        ("sukamaju", "32"),
+        ("kota bambu", None),
+        ("kabupaten bogor", None),
+        ("nan xx", None),
+        ("ujung", "3173"),
+        ("ii", None),
+        ("qqqzzz", None),
+    ],
+)
+def test_village_search_matches_a_plain_scan(text: str, within: str | None) -> None:
+    found = regions.search(text, level="village", within=within, limit=None)
+    assert [r.code for r in found] == _scan(text, within)

@@ -191,24 +191,6 @@ class Contact:
 # Address
 # --------------------------------------------------------------------------
 
-_REGENCY_SHORT: Final = (
-    ("Kabupaten Administrasi ", "Kab. Adm. "),
-    ("Kota Administrasi ", "Kota Adm. "),
-    ("Kabupaten ", "Kab. "),
-)
-_PROVINCE_SHORT: Final = (
-    ("Daerah Khusus Ibukota ", "DKI "),
-    ("Daerah Istimewa ", "DI "),
-)
-
-
-def _shorten(name: str, table: tuple[tuple[str, str], ...]) -> str:
-    for long, short in table:
-        if name.startswith(long):
-            return short + name[len(long) :]
-    return name
-
-
 def _to_village_code(value: str) -> str:
     try:
         return "".join(value.split()).replace(".", "")
@@ -330,8 +312,8 @@ class Address:
             (
                 village,
                 district,
-                _shorten(regency, _REGENCY_SHORT),
-                _shorten(province, _PROVINCE_SHORT),
+                regions.short_name(regency, "regency"),
+                regions.short_name(province, "province"),
             )
         )
 

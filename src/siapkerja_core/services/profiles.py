@@ -8,7 +8,7 @@ accounts and profiles through :class:`Profiles`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from siapkerja_core.completeness import Completeness, completeness
@@ -62,9 +62,25 @@ class Profiles:
         return tx.profiles.get(account.id) or self.initial_profile(account)
 
     def update_profile(self, account_id: str, changes: Mapping[str, Any]) -> Profile:
+        return self.edit_profile(account_id, lambda _current: changes)
+
+    def edit_profile(
+        self, account_id: str, edit: Callable[[Profile], Mapping[str, Any]]
+    ) -> Profile:
+        """Change the profile by what ``edit`` asks of the profile as it is now.
+
+        ``edit`` runs inside the write, on the profile read there: the account's row
+        is read for update (PostgreSQL) in a transaction that holds the write lock
+        from its start (SQLite's ``BEGIN IMMEDIATE``; the memory storage's lock), so
+        two edits of one holder's profile never both start from the same version —
+        a list section edited from two tabs at once keeps both entries. Whatever
+        ``edit`` raises ends the transaction with nothing written.
+        """
         with self.ctx.storage.transaction() as tx:
             account = self.account(tx, account_id)
-            profile = merge_profile(self.profile_of(tx, account), changes)
+            current = self.profile_of(tx, account)
+            changes = edit(current)
+            profile = merge_profile(current, changes)
             tx.profiles.put(account.id, profile)
             card = tx.cards.get(account.id)
         if card is not None:

@@ -9,6 +9,7 @@ session and CSRF glue, the language):
 * :mod:`.verification` — step 3, the SMS code;
 * :mod:`.recovery` — password reset;
 * :mod:`.profile` (and :mod:`.profile_form`) — the profile and its forms;
+* :mod:`.addresses` — the region picker of both addresses, and the region data it loads;
 * :mod:`.card` — the SIAPkerja-ID card and its codes;
 * :mod:`.scan` (and :mod:`.scan_view`) — the profile a link QR opens;
 * :mod:`.history` — the access history and consents;
@@ -23,6 +24,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 from starlette.templating import Jinja2Templates
 
+from siapkerja_adapters.web.pages.addresses import AddressPages
 from siapkerja_adapters.web.pages.card import CardPages
 from siapkerja_adapters.web.pages.errors import ErrorPages
 from siapkerja_adapters.web.pages.forms import FormErrors, error_fields, page_status, profile_field
@@ -89,6 +91,7 @@ class Pages:
             VerificationPages(self.site),
             RecoveryPages(self.site),
             profile,
+            AddressPages(self.site),
             CardPages(self.site, profile),
             HistoryPages(self.site),
             ProgrammePages(self.site),

@@ -1,13 +1,14 @@
-"""The profile page: every section's form, the photo upload, the village search.
+"""The profile page: every section's form and the photo upload.
 
 This module owns ``/profil`` (the holder's profile with its completeness and
-warnings, and a village search for the address forms with ``?desa=``),
-``/profil/{section}`` (one of the page's own forms: biodata, addresses,
-skills, visibility) and ``/profil/foto`` (the photo, read up to its size
-limit). A refused change shows the page again with every problem on its
-field (:meth:`ProfilePages.refused`, also how the card page shows a profile
-not yet complete enough for a card). The forms' values are
-:mod:`.profile_form`; the list sections (languages, work, education,
+warnings; the addresses are a summary, edited on the region picker's pages,
+:mod:`.addresses`), ``/profil/{section}`` (one of the page's own forms:
+biodata, skills, visibility; ``addresses`` still takes both addresses' fields
+at once, as earlier pages and scripts post them) and ``/profil/foto`` (the
+photo, read up to its size limit). A refused change shows the page again with
+every problem on its field (:meth:`ProfilePages.refused`, also how the card
+page shows a profile not yet complete enough for a card). The forms' values
+are :mod:`.profile_form`; the list sections (languages, work, education,
 certificates, achievements) list every entry here, each edited on a page of
 its own (:mod:`.profile_entries`).
 """
@@ -16,13 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any, Final
+from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from siapkerja_adapters.web.pages.addresses import address_summary
 from siapkerja_adapters.web.pages.profile_entries import ProfileEntryPages, entry_lists
 from siapkerja_adapters.web.pages.profile_form import (
     MAX_SKILLS_TEXT,
@@ -33,13 +35,11 @@ from siapkerja_adapters.web.pages.profile_form import (
     skills_error,
 )
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
-from siapkerja_core import regions
 from siapkerja_core.errors import CardError, SiapkerjaError
 from siapkerja_core.profile import (
     MAX_ITEMS,
     MAX_PHOTO_BYTES,
     MIN_PHOTO_BYTES,
-    Address,
     EducationLevel,
     EmploymentStatus,
     LanguageLevel,
@@ -53,9 +53,6 @@ from siapkerja_core.profile.lengths import MAX_TERM_LENGTH
 from siapkerja_core.views import Account
 
 __all__ = ["ProfilePages"]
-
-_MAX_QUERY_LENGTH: Final = 60
-_VILLAGES_SHOWN: Final = 10
 
 
 class ProfilePages:
@@ -73,7 +70,7 @@ class ProfilePages:
             *ProfileEntryPages(self.site).routes(),
         ]
 
-    def _profile_data(self, account: Account, village_query: str) -> dict[str, Any]:
+    def _profile_data(self, account: Account) -> dict[str, Any]:
         svc = self.site.svc
         profile = svc.profile(account.id)
         completeness = svc.completeness(account.id)
@@ -82,22 +79,16 @@ class ProfilePages:
             card = svc.card(account.id)
         except CardError:
             card = None
-        villages: list[tuple[str, str]] = []
-        if village_query:
-            villages = [
-                (region.code, Address(village_code=region.code).region_line)
-                for region in regions.search(village_query, level="village", limit=_VILLAGES_SHOWN)
-            ]
         return {
             "profile": profile,
             "completeness": completeness,
             "warnings": warnings,
             "has_card": card is not None,
-            "villages": villages,
-            "village_query": village_query,
-            "region_lines": {
-                "ktp": profile.ktp_address.region_line if profile.ktp_address else None,
-                "dom": profile.domicile_address.region_line if profile.domicile_address else None,
+            "addresses": {
+                "ktp": address_summary(profile.ktp_address),
+                "dom": address_summary(profile.domicile_address),
+                "same": profile.ktp_address is not None
+                and profile.ktp_address == profile.domicile_address,
             },
             "photo_uri": profile.photo.data_uri() if profile.photo else None,
             "lists": entry_lists(profile),
@@ -134,8 +125,7 @@ class ProfilePages:
         account = await site.current_account(request)
         if account is None:
             return site.to_login(request)
-        query = request.query_params.get("desa", "").strip()[:_MAX_QUERY_LENGTH]
-        data = await site.call(self._profile_data, account, query)
+        data = await site.call(self._profile_data, account)
         return site.render(request, "profile.html", self._profile_context(account, data))
 
     async def refused(
@@ -146,7 +136,7 @@ class ProfilePages:
         values: Mapping[str, Any] | None = None,
     ) -> Response:
         """The profile page again, ``error`` on its fields, the ``values`` as submitted."""
-        data = await self.site.call(self._profile_data, account, "")
+        data = await self.site.call(self._profile_data, account)
         context = self._profile_context(account, data, values)
         fields = {*context["values"], "languages", "photo", "visibility", "skills"}
         return self.site.form_error(

@@ -20,16 +20,14 @@ every problem on its field, worded by the field's label and the entry's
 number ("IPK (Pendidikan 2): …", :func:`.profile_form.worded_entry_error`).
 The list itself is drawn on the profile page (:func:`entry_lists`).
 
-The check and the save are two steps, as every page's read and write are: two
-saves of the same entry at the same instant can still both pass the check
-(the later one wins); what the fingerprint stops is the common case — a tab
-left open while the list changed.
+The check is made again inside the save (:meth:`Siapkerja.edit_profile`: the
+list is read in the write that changes it), so two saves at the same instant
+from two tabs neither both pass the check nor drop each other's entries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -49,6 +47,7 @@ from siapkerja_adapters.web.pages.forms import (
 from siapkerja_adapters.web.pages.profile_form import (
     ENTRY_SECTIONS,
     EntrySection,
+    ProfileFieldError,
     edited,
     end_required_error,
     entries_of,
@@ -223,13 +222,26 @@ class ProfileEntryPages:
             # A forgotten end is the web's own question; the core's refusals come with it,
             # all at once (the entry is then only checked, not saved).
             forgotten = missing_end(section, entry, form)
+
+            def apply(current: Profile) -> dict[str, Any]:
+                """The section as stored now, with the entry added or saved (checked again)."""
+                now: list[Any] = list(entries_of(current, section))
+                if index is None:
+                    if len(now) >= section.limit:
+                        raise too_many_error(section)
+                    return {section.key: [*now, entry]}
+                if not self._current(values["fp"], tuple(now), index):
+                    raise stale_entry_error()
+                now[index] = edited(now[index], entry)
+                return {section.key: now}
+
             try:
                 if forgotten:
                     await site.call(merge_profile, profile, {section.key: entries})
                 else:
-                    await site.call(
-                        partial(site.svc.update_profile, account.id, **{section.key: entries})
-                    )
+                    await site.call(site.svc.edit_profile, account.id, apply)
+            except ProfileFieldError as error:
+                problem = error  # the web's own refusals (a stale tab, a full list): worded
             except ProfileError as error:
                 problem = worded_entry_error(error, section)
             except SiapkerjaError as error:
@@ -272,8 +284,19 @@ class ProfileEntryPages:
         entries = list(entries_of(profile, section))
         if index is None or not self._current(form_text(form, "fp"), tuple(entries), index):
             return self._stale(request, section)
-        del entries[index]
-        await site.call(partial(site.svc.update_profile, account.id, **{section.key: entries}))
+        fp = form_text(form, "fp")
+
+        def remove(current: Profile) -> dict[str, Any]:
+            now = list(entries_of(current, section))
+            if not self._current(fp, tuple(now), index):
+                raise stale_entry_error()
+            del now[index]
+            return {section.key: now}
+
+        try:
+            await site.call(site.svc.edit_profile, account.id, remove)
+        except ProfileFieldError:
+            return self._stale(request, section)
         site.flash_key(request, "success", "profile_entry.removed")
         return site.redirect(request, "profile", fragment=section.key)
 
@@ -293,8 +316,19 @@ class ProfileEntryPages:
             raise HTTPException(status_code=400)
         to = index + step
         if 0 <= to < len(entries):
-            entries[index], entries[to] = entries[to], entries[index]
-            await site.call(partial(site.svc.update_profile, account.id, **{section.key: entries}))
+            fp = form_text(form, "fp")
+
+            def move(current: Profile) -> dict[str, Any]:
+                now = list(entries_of(current, section))
+                if not self._current(fp, tuple(now), index) or not 0 <= to < len(now):
+                    raise stale_entry_error()
+                now[index], now[to] = now[to], now[index]
+                return {section.key: now}
+
+            try:
+                await site.call(site.svc.edit_profile, account.id, move)
+            except ProfileFieldError:
+                return self._stale(request, section)
             site.flash_key(request, "success", "profile_entry.moved")
         return site.redirect(
             request, "profile", fragment=f"{section.key}-{max(0, min(to, len(entries) - 1)) + 1}"
