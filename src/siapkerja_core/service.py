@@ -77,7 +77,7 @@ class Siapkerja:
     It carries the plumbing — settings, plug-ins, adapters, clock and event
     broadcast — and delegates each use case to the service layer
     (:mod:`siapkerja_core.services`): the registration journey (``register``,
-    ``submit_contact``, ``resend_otp``, ``change_phone``, ``confirm_otp``,
+    ``submit_contact``, ``resend_otp``, ``change_phone``, ``change_email``, ``confirm_otp``,
     ``login``, recovery) and the card: profile (``update_profile``,
     ``completeness``), ``issue_card``, ``card_qr``, ``resolve`` (disclosure by
     audience, logged), ``check_in``, consent and the access ledger.
@@ -295,7 +295,8 @@ class Siapkerja:
         :raises InvalidEmail: ``email.*``. :raises InvalidPhone: ``phone.*``.
         :raises WeakPassword: ``password.*``.
         :raises OtpError: ``otp.daily_limit`` and the other sending caps.
-        :raises RegistrationError: ``registration.not_found``, ``expired``, ``wrong_step``.
+        :raises RegistrationError: ``registration.not_found``, ``expired``, ``wrong_step``;
+            ``email_taken`` — an active account uses the e-mail (refused before any SMS).
         """
         return self.journey.registrations.submit_contact(
             registration_id, email=email, phone=phone, password=password
@@ -312,6 +313,15 @@ class Siapkerja:
     def change_phone(self, registration_id: str, *, phone: str) -> Registration:
         """Replace the number before confirming; a new code goes to it (same caps)."""
         return self.journey.registrations.change_phone(registration_id, phone=phone)
+
+    def change_email(self, registration_id: str, *, email: str) -> Registration:
+        """Replace the e-mail before confirming (the SMS code already sent stays valid).
+
+        :raises InvalidEmail: ``email.*``.
+        :raises RegistrationError: ``registration.email_taken`` (an active account uses
+            it), ``not_found``, ``expired``, ``wrong_step``.
+        """
+        return self.journey.registrations.change_email(registration_id, email=email)
 
     def confirm_otp(self, registration_id: str, code: str) -> Account:
         """Step 3: the code from the SMS; returns the new active account, signed in.

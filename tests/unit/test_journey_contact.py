@@ -204,18 +204,19 @@ def test_phone_of_an_active_account_gets_a_notice_and_the_same_answer(svc: Siapk
         svc.confirm_otp(taken.id, code)
 
 
-def test_email_of_an_active_account_is_refused_at_confirmation(svc: Siapkerja) -> None:
+def test_email_of_an_active_account_is_refused_at_the_contact_step(svc: Siapkerja) -> None:
     (nik1, name1, mother1), (nik2, name2, mother2) = residents(svc, 2)
     owner, code = start_pending(svc, nik=nik1, name=name1, mother=mother1, email=EMAIL)
     svc.confirm_otp(owner.id, code)
-    # Accepted at step 2 (no enumeration), refused when the account would be created.
-    second, code2 = start_pending(
-        svc, nik=nik2, name=name2, mother=mother2, email=EMAIL.upper(), phone="081398765432"
-    )
-    assert second.status is RegistrationStatus.PENDING_OTP
+    # Refused before any SMS (issue 14): the registrant, past Dukcapil's check, would
+    # learn it at confirmation anyway; the words name no one. Confirmation checks again.
+    sent = len(svc.sms.messages)  # type: ignore[attr-defined]
+    second = svc.register(nik2, name2, mother2)
     with pytest.raises(RegistrationError) as caught:
-        svc.confirm_otp(second.id, code2)
+        svc.submit_contact(second.id, email=EMAIL.upper(), phone="081398765432", password=PASSWORD)
     assert caught.value.full_code == "registration.email_taken"
+    assert len(svc.sms.messages) == sent  # type: ignore[attr-defined]
+    assert svc.registration(second.id).status is RegistrationStatus.VERIFIED
     assert len(svc.storage.dump()["accounts"]) == 1
 
 

@@ -14,7 +14,18 @@ around the pages, and the CSRF check every form POST goes through:
 * CSRF — the synchronizer pattern: a random per-session token, a hidden
   ``csrf_token`` field in every form, compared in constant time on every
   POST (:func:`verify_csrf`); a cross-site ``Origin`` or ``Sec-Fetch-Site``
-  is refused as well. A failure is a 403.
+  is refused as well. A cross-site failure is a 403; a stale token (the
+  session ended, or the tab is older than the session) is a
+  :class:`CsrfError` with ``stale`` set, which the pages answer by keeping
+  the typed values and sending the person back (see ``pages/site.py``).
+* :class:`FormSealer` — encrypts what a refused form leaves for the next
+  page (its values and errors: personal data such as a NIK) with AES-GCM
+  under a key derived (HKDF) from the session secret for this purpose
+  alone: the session cookie is only signed, so anything kept in it in clear
+  could be read by whoever sees the cookie.
+* Form parsing (:func:`verify_csrf`) keeps a text field larger than the
+  part limit as its first part and names it (:data:`TOO_LONG_SCOPE_KEY`), so
+  the page refuses that field, not the whole form.
 * :class:`SecurityHeadersMiddleware` — a strict Content-Security-Policy (no
   inline script or style anywhere), ``Referrer-Policy: no-referrer`` (a scan
   URL carries a token), frame denial, ``nosniff``, a ``Permissions-Policy``,
@@ -32,19 +43,28 @@ around the pages, and the CSRF check every form POST goes through:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import json
 import logging
+import os
 import re
 import secrets
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,10 +75,13 @@ __all__ = [
     "CSRF_FIELD",
     "MAX_BODY_BYTES",
     "PERMISSIONS_POLICY",
+    "SEALER_SCOPE_KEY",
     "SECURITY_HEADERS",
     "SESSION_COOKIE",
+    "TOO_LONG_SCOPE_KEY",
     "BodyLimitMiddleware",
     "CsrfError",
+    "FormSealer",
     "RelativeRedirectMiddleware",
     "SecurityHeadersMiddleware",
     "SessionMiddleware",
@@ -152,6 +175,7 @@ class SessionMiddleware:
     ) -> None:
         self.app = app
         self.serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+        self.sealer = FormSealer(secret_key)
         self.cookie_name = cookie_name
         self.max_age = max_age
         self.base_path = base_path
@@ -189,6 +213,7 @@ class SessionMiddleware:
         data, signed_at = self._load(connection.cookies.get(self.cookie_name))
         before = json.dumps(data, sort_keys=True)
         scope["session"] = data
+        scope[SEALER_SCOPE_KEY] = self.sealer
         # Read now: routing into a Mount rewrites the scope's root_path on the way in.
         path = f"{scope.get('root_path', '')}{self.base_path}" or "/"
 
@@ -213,6 +238,47 @@ class SessionMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
+SEALER_SCOPE_KEY: Final = "siapkerja.form_sealer"
+"""Where :class:`SessionMiddleware` leaves its :class:`FormSealer` in the scope."""
+_STASH_INFO: Final = b"siapkerja.web.form-stash.v1"
+"""HKDF's ``info``: the derived key serves the form stash and nothing else."""
+_NONCE_BYTES: Final = 12
+
+
+class FormSealer:
+    """Seals a small JSON mapping for the session cookie: compressed, then AES-256-GCM.
+
+    The key is derived from the session secret with HKDF-SHA256 under a label of its
+    own (:data:`_STASH_INFO`), so it is never the signing key. A sealed value is
+    URL-safe base64 of ``nonce || ciphertext+tag``; anything that does not open
+    (another secret, a change, garbage) opens as ``None``.
+    """
+
+    def __init__(self, secret_key: str) -> None:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_STASH_INFO).derive(
+            secret_key.encode("utf-8")
+        )
+        self._aead = AESGCM(key)
+
+    def seal(self, data: Mapping[str, Any]) -> str:
+        plain = zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 9)
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = nonce + self._aead.encrypt(nonce, plain, _STASH_INFO)
+        return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
+
+    def open(self, token: object) -> dict[str, Any] | None:
+        if not isinstance(token, str) or len(token) > 8192:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _STASH_INFO)
+            # Bounded: a sealed value comes only from seal() (the tag proves it).
+            data = json.loads(zlib.decompress(plain, bufsize=16384))
+        except (binascii.Error, ValueError, InvalidTag, zlib.error):
+            return None
+        return data if isinstance(data, dict) else None
+
+
 def new_session(session: dict[str, Any], *, keep: tuple[str, ...] = ("lang",)) -> None:
     """Empty ``session`` but for ``keep`` (sign-in and sign-out: no fixation, a new CSRF token)."""
     kept = {key: session[key] for key in keep if key in session}
@@ -226,10 +292,17 @@ def new_session(session: dict[str, Any], *, keep: tuple[str, ...] = ("lang",)) -
 
 
 class CsrfError(HTTPException):
-    """A POST without the session's CSRF token, or from another site: 403."""
+    """A POST without the session's CSRF token, or from another site: 403.
 
-    def __init__(self, reason: str) -> None:
+    ``stale`` is true when the form came from this site with a token that is no
+    longer the session's (the session ended or was renewed since the page was
+    loaded): the person did nothing wrong, and their typed values can be kept.
+    A cross-site request, or a form without any token, is never stale.
+    """
+
+    def __init__(self, reason: str, *, stale: bool = False) -> None:
         super().__init__(status_code=403, detail=reason)
+        self.stale = stale
 
 
 def csrf_token(request: Request) -> str:
@@ -253,25 +326,143 @@ def _cross_site(request: Request) -> bool:
     return urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
 
 
+TOO_LONG_SCOPE_KEY: Final = "siapkerja.too_long"
+"""Where :func:`verify_csrf` leaves the names of the text fields cut at the part limit."""
+_MAX_FIELDS: Final = 200
+
+
+class _KeepingFormParser(FormParser):
+    """An urlencoded form whose too-long values are kept cut, not refused.
+
+    Starlette refuses the whole form when one value passes the part limit;
+    here the value's first ``max_part_size`` bytes are kept, the rest is read
+    and dropped (the body limit bounds it), and its name is noted in ``cut``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cut: set[str] = set()
+        self._over = False
+
+    def on_field_start(self) -> None:
+        super().on_field_start()
+        self._over = False
+
+    def on_field_data(self, data: bytes, start: int, end: int) -> None:
+        room = self.max_part_size - len(self._field_value)
+        if end - start > room:
+            self._over = True
+            end = start + max(0, room)
+        self._field_value += data[start:end]
+
+    def on_field_end(self) -> None:
+        super().on_field_end()
+        if self._over and self._items:
+            name, value = self._items[-1]
+            self.cut.add(name)
+            # A cut %-escape decodes as U+FFFD at the end: drop it.
+            self._items[-1] = (name, str(value).rstrip("\ufffd"))
+
+
+class _KeepingMultiPartParser(MultiPartParser):
+    """:class:`_KeepingFormParser` for ``multipart/form-data`` (text parts only:
+    an upload's own size is its page's check, under the body limit)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cut: set[str] = set()
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        part = self._current_part
+        if part.file is None:
+            room = self.max_part_size - len(part.data)
+            if end - start > room:
+                self.cut.add(part.field_name)
+                end = start + max(0, room)
+        super().on_part_data(data, start, end)
+
+    def on_part_end(self) -> None:
+        part = self._current_part
+        if part.file is None and part.field_name in self.cut:
+            # Cut inside a character: drop its first bytes, or the whole value would
+            # be decoded as Latin-1 (Starlette's fallback for invalid UTF-8).
+            part.data = bytearray(bytes(part.data).decode("utf-8", "ignore").encode("utf-8"))
+        super().on_part_end()
+
+
+async def _read_form(request: Request, *, max_files: int, max_part_size: int) -> FormData:
+    """The request's form, kept on the request (``await request.form()`` reads it again).
+
+    A text value larger than ``max_part_size`` bytes of UTF-8 is kept cut to that
+    size and its name left in the scope under :data:`TOO_LONG_SCOPE_KEY`.
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    parser: _KeepingFormParser | _KeepingMultiPartParser
+    if content_type == "application/x-www-form-urlencoded":
+        # The limit counts the bytes as sent: a %-escaped UTF-8 character takes up
+        # to nine of them, so the decoded text is measured again below.
+        parser = _KeepingFormParser(
+            request.headers,
+            request.stream(),
+            max_fields=_MAX_FIELDS,
+            max_part_size=max_part_size * 3,
+        )
+    elif content_type == "multipart/form-data":
+        parser = _KeepingMultiPartParser(
+            request.headers,
+            request.stream(),
+            max_files=max_files,
+            max_fields=_MAX_FIELDS,
+            max_part_size=max_part_size,
+        )
+    else:
+        return await request.form(max_files=max_files, max_fields=_MAX_FIELDS)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise HTTPException(status_code=400, detail=exc.message) from None
+    cut = set(parser.cut)
+    items: list[tuple[str, Any]] = []
+    for name, value in form.multi_items():
+        if isinstance(value, str) and len(value.encode("utf-8")) > max_part_size:
+            cut.add(name)
+            value = value.encode("utf-8")[:max_part_size].decode("utf-8", "ignore")
+        items.append((name, value))
+    form = FormData(items)
+    request._form = form  # Starlette's own cache of the parsed form
+    if cut:
+        request.scope[TOO_LONG_SCOPE_KEY] = frozenset(cut)
+    return form
+
+
 async def verify_csrf(
     request: Request, *, max_files: int = 0, max_part_size: int = 64 * 1024
 ) -> None:
     """Refuse (403) a POST whose form lacks the session's token or that comes from elsewhere.
 
     The form is parsed here, with the given limits, and Starlette keeps it on
-    the request: the page then reads the same ``await request.form()``.
+    the request: the page then reads the same ``await request.form()``. A text
+    value over ``max_part_size`` does not refuse the form: it is kept cut and named
+    in the scope (:data:`TOO_LONG_SCOPE_KEY`) for the page to refuse at its field.
 
-    :raises CsrfError: a missing or wrong token, or a cross-site request.
+    :raises CsrfError: a missing or wrong token, or a cross-site request; ``stale``
+        when this site's form carries a token the session no longer has.
     """
     if _cross_site(request):
         raise CsrfError("cross-site request")
-    form = await request.form(max_files=max_files, max_fields=200, max_part_size=max_part_size)
+    form = await _read_form(request, max_files=max_files, max_part_size=max_part_size)
     sent = form.get(CSRF_FIELD)
     expected = request.session.get(_CSRF_KEY)
-    if not isinstance(sent, str) or not isinstance(expected, str) or not expected:
+    # Stale only for a form of this very site: a browser says so (Sec-Fetch-Site),
+    # and one too old to say is taken at its word only without an Origin elsewhere
+    # (checked above). A form with no token at all was never one of ours.
+    same_origin = request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
+    if not isinstance(sent, str) or not sent:
         raise CsrfError("missing token")
+    if not isinstance(expected, str) or not expected:
+        raise CsrfError("no session token", stale=same_origin)
     if not hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8")):
-        raise CsrfError("wrong token")
+        raise CsrfError("wrong token", stale=same_origin)
 
 
 # --------------------------------------------------------------------------

@@ -243,6 +243,7 @@ class Registrations:
             record = self.live(tx, registration_id)
             if record.status is not RegistrationStatus.VERIFIED:
                 raise RegistrationError("wrong_step", status=record.status.value)
+            self._email_free(tx, email)
         self.ctx.policy.password.check(
             password, context=(record.nik, record.full_name, email, phone)
         )
@@ -263,6 +264,36 @@ class Registrations:
                 )
             ),
         )
+
+    @staticmethod
+    def _email_free(tx: Transaction, email: str) -> None:
+        """Refuse an e-mail an active account already uses, before any SMS is spent.
+
+        The registrant has passed the identity check (NIK, name and mother's name at
+        Dukcapil) and would learn the same at confirmation; the refusal names no one and
+        reads the same for every account. Confirmation checks again (a race between two
+        registrations of one e-mail is decided by the insert). A phone is not checked
+        here on purpose: a taken number gets a notice instead of the code
+        (:meth:`send_code`), so only its owner learns that it has an account.
+        """
+        if tx.accounts.find(email=email) is not None:
+            raise RegistrationError("email_taken")
+
+    def change_email(self, registration_id: str, *, email: str) -> Registration:
+        """Replace the e-mail of a registration waiting for its code (the code stays valid).
+
+        :raises InvalidEmail: ``email.*``.
+        :raises RegistrationError: ``not_found``, ``expired``, ``wrong_step``, ``email_taken``.
+        """
+        email = normalize_email(email)
+        with self.ctx.storage.transaction() as tx:
+            record = self.live(tx, registration_id)
+            if record.status is not RegistrationStatus.PENDING_OTP:
+                raise RegistrationError("wrong_step", status=record.status.value)
+            self._email_free(tx, email)
+            record = attrs.evolve(record, email=email)
+            tx.registrations.put(record)
+            return self.view(record, tx)
 
     def change_phone(self, registration_id: str, *, phone: str) -> Registration:
         phone = normalize_phone(phone)

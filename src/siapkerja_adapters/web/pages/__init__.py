@@ -39,7 +39,7 @@ from siapkerja_adapters.web.pages.recovery import RecoveryPages
 from siapkerja_adapters.web.pages.registration import RegistrationPages
 from siapkerja_adapters.web.pages.scan import SCAN_HEADERS, ScanPage
 from siapkerja_adapters.web.pages.scan_view import present_view
-from siapkerja_adapters.web.pages.site import Site
+from siapkerja_adapters.web.pages.site import Site, link_form_pages
 from siapkerja_adapters.web.pages.verification import VerificationPages
 from siapkerja_adapters.web.threads import WorkerThreads
 from siapkerja_core.service import Siapkerja
@@ -100,5 +100,8 @@ class Pages:
         )
 
     def routes(self) -> list[BaseRoute]:
-        """Every screen's routes, GET and POST of one address side by side."""
-        return [route for screen in self._screens for route in screen.routes()]
+        """Every screen's routes, GET and POST of one address side by side; each form
+        knows its GET page (where a refusal goes back to: :func:`.site.link_form_pages`)."""
+        routes = [route for screen in self._screens for route in screen.routes()]
+        link_form_pages(routes)
+        return routes

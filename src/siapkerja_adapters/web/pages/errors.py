@@ -5,6 +5,12 @@ This module owns what a visitor sees when no screen answers: the page of an
 403, the body limit's 413 …) and the 500 page the security-headers layer
 sends when an exception escapes a page (it shows nothing of the failure).
 A refused scan token has its own page (:mod:`.scan`).
+
+Two refusals are not error pages: a form sent with a stale CSRF token (not a
+cross-site one) keeps its values and goes back to its page, and a text field
+over the part limit is refused at its field, the rest of the form kept
+(:class:`~.site.Site`'s form stash). A body over the body limit is the 413
+page: nothing of it was read, so nothing is kept, and the page says so.
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
-from siapkerja_adapters.web.pages.site import Site
-from siapkerja_adapters.web.security import CsrfError
+from siapkerja_adapters.web.pages.site import FieldsTooLong, Site
+from siapkerja_adapters.web.security import MAX_BODY_BYTES, CsrfError
 
 __all__ = ["ErrorPages"]
 
@@ -26,7 +32,7 @@ _STATUS_MESSAGES: Final = {
     403: "errors.csrf",
     404: "errors.not_found",
     405: "errors.method",
-    413: "errors.too_large",
+    413: "form.body_too_large",
 }
 
 
@@ -38,6 +44,12 @@ class ErrorPages:
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         """The page of an :class:`HTTPException` (404, 405, 403 CSRF, 413 …)."""
+        if isinstance(exc, CsrfError) and exc.stale:
+            kept = self.site.keep_stale_form(request)
+            if kept is not None:
+                return kept
+        if isinstance(exc, FieldsTooLong):
+            return self.site.fields_too_long(request, exc.names)
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         key = _STATUS_MESSAGES.get(
             status, "errors.bad_request" if status < 500 else "errors.server"
@@ -46,10 +58,11 @@ class ErrorPages:
             key = "errors.csrf"
         headers = dict(getattr(exc, "headers", None) or {})
         t = Translator(select_language(request))
+        params = {"max_mb": MAX_BODY_BYTES // 2**20} if status == 413 else {}
         return self.site.render(
             request,
             "error.html",
-            {"title": t("errors.title"), "message": t(key)},
+            {"title": t("errors.title"), "message": t(key, **params)},
             status=status,
             headers=headers,
         )

@@ -130,6 +130,8 @@ class LoginPages:
                     "limits": INPUT_LIMITS,
                 },
                 form_fields=("identifier", "password"),
+                # Where the holder was going (a hub's sign-in) survives the refusal.
+                redirect_to=site.url(request, "login", query={"next": after}) if after else None,
             )
         site.sign_in(request, account)
         if after:

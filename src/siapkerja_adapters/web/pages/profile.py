@@ -24,9 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from siapkerja_adapters.web.i18n import Translator, select_language
 from siapkerja_adapters.web.pages.addresses import address_summary
-from siapkerja_adapters.web.pages.forms import FormErrors
 from siapkerja_adapters.web.pages.profile_entries import ProfileEntryPages, entry_lists
 from siapkerja_adapters.web.pages.profile_form import (
     MAX_SKILLS_TEXT,
@@ -141,7 +139,14 @@ class ProfilePages:
         data = await self.site.call(self._profile_data, account)
         context = self._profile_context(account, data, values)
         fields = {*context["values"], "languages", "photo", "visibility", "skills"}
-        return self.site.form_error(request, "profile.html", error, context, form_fields=fields)
+        return self.site.form_error(
+            request,
+            "profile.html",
+            error,
+            context,
+            form_fields=fields,
+            redirect_to=self.site.url(request, "profile"),  # also the card page's refusal
+        )
 
     async def profile_submit(self, request: Request) -> Response:
         site = self.site
@@ -177,11 +182,7 @@ class ProfilePages:
         form = await request.form()
         upload = form.get("photo")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            data = await site.call(self._profile_data, account)
-            errors = FormErrors()
-            errors.add(Translator(select_language(request))("profile.photo_required"), "photo")
-            context = {**self._profile_context(account, data), "errors": errors}
-            return site.render(request, "profile.html", context, status=400)
+            return site.refuse(request, "profile.photo_required", "photo")
         content = await upload.read(MAX_PHOTO_BYTES + 1)
         try:
             if len(content) > MAX_PHOTO_BYTES:

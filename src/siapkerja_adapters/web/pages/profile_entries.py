@@ -104,7 +104,13 @@ class ProfileEntryPages:
             post_route("/profil/{slug}/{n:int}", self.entry_submit, "profile_entry_save"),
             get_route("/profil/{slug}/{n:int}/hapus", self.remove_form, "profile_entry_remove"),
             post_route("/profil/{slug}/{n:int}/hapus", self.remove_submit, "profile_entry_removed"),
-            post_route("/profil/{slug}/{n:int}/pindah", self.move_submit, "profile_entry_move"),
+            # Its buttons are on the profile page: a refusal goes back there.
+            post_route(
+                "/profil/{slug}/{n:int}/pindah",
+                self.move_submit,
+                "profile_entry_move",
+                page="profile",
+            ),
         ]
 
     async def _entry_page(

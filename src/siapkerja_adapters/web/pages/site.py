@@ -9,28 +9,65 @@ shape of a screen's routes (:func:`get_route`, :func:`post_route`: every
 POST passes the CSRF check first).
 
 Every page works without JavaScript. Forms post back to their own address
-and answer with a redirect on success (post/redirect/get) or with the same
-form, the error summary announced (``role="alert"``) and each error tied to
-its field. Calls into the facade run in a worker thread: password hashing
-and storage must not block the event loop.
+and answer with a redirect, on success and on refusal alike
+(post/redirect/get: Back never asks to send a form again). A refusal
+(:meth:`Site.form_error`) leaves the **form stash** in the session — the
+errors, in every language, and the typed values, sealed (AES-GCM,
+:class:`~siapkerja_adapters.web.security.FormSealer`) because they are
+personal data — and answers 303 to the form's GET page, whose
+:meth:`Site.render` shows them once: the error summary announced
+(``role="alert"``), each error tied to its field, the values back in their
+inputs. Never kept: passwords, codes, CSRF tokens, uploads, the mother's
+name (a knowledge check, never sent back to a page). The stash keeps the
+cookie under :data:`COOKIE_BUDGET` bytes: values that do not fit are
+dropped (largest first), the errors stay.
+
+Which page is a form's GET page: the GET route at the POST's own path, or
+else at its nearest parent path (``/profil/{section}`` → ``/profil``), found
+once over all the pages' routes (:func:`link_form_pages`); a POST whose page
+cannot be found that way names it (``post_route(..., page=...)``) or passes
+``redirect_to``.
+
+Statuses: a refusal of the person's input (400, 404, 409, 410, 413, 429 …)
+is a 303; the wait of a 429 travels in the stash (its wording says it). A
+server-side fault (500, 503) keeps its status and its ``Retry-After`` and is
+shown at the POST's address: nothing was wrong with the form, sending it
+again is the way on.
+
+A form sent with a stale CSRF token (the session ended, or the tab is older
+than the session) keeps its values the same way and goes back to its page;
+a page that needs a signed-in holder sends them on to the sign-in page with
+``next``, and the values wait for them across the sign-in. The values are
+only shown again, never sent again: the person presses the button.
+
+Calls into the facade run in a worker thread: password hashing and storage
+must not block the event loop.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode, urlsplit
 
+from markupsafe import escape
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
 from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
-from siapkerja_adapters.web.pages.forms import FormErrors, page_status
+from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, FormErrors, page_status
 from siapkerja_adapters.web.security import (
+    CSRF_FIELD,
+    SEALER_SCOPE_KEY,
+    TOO_LONG_SCOPE_KEY,
+    FormSealer,
     content_security_policy,
     csrf_token,
     new_session,
@@ -46,15 +83,24 @@ from siapkerja_core.views import Account
 __all__ = [
     "AUTH_KEY",
     "AUTH_TIME_KEY",
+    "COOKIE_BUDGET",
     "FLASH_KEY",
+    "FORM_PAGE_SCOPE_KEY",
+    "NEVER_KEPT",
     "REGISTRATION_KEY",
     "RESET_KEY",
     "SSO_KEY",
     "SSO_LOGOUT_KEY",
     "SSO_PENDING_TTL",
+    "STASH_KEY",
+    "STASH_TTL",
     "Endpoint",
+    "FieldsTooLong",
+    "FormRoute",
+    "PageRoute",
     "Site",
     "get_route",
+    "link_form_pages",
     "post_route",
 ]
 
@@ -82,28 +128,118 @@ SSO_LOGOUT_KEY: Final = "sso_logout"
 FLASH_KEY: Final = "flash"
 """Messages kept for the next page."""
 _FLASHES_KEPT: Final = 4
+_NOTES: Final = frozenset({"form.kept_resend"})
+"""Notes a stash may carry (catalogue keys): what the page says above the kept values."""
 _FORM_PART_BYTES: Final = 4 * MAX_DESCRIPTION_LENGTH
 """The largest text field of a form (400 above): the longest text a page takes, a
 description, in UTF-8's widest characters. A form is flat (at most 200 fields, no
 nesting); its uploads are limited by the body limit and the photo's own."""
 
 
+STASH_KEY: Final = "form"
+"""A refused form's sealed errors and values, for the page named in it (read once)."""
+STASH_TTL: Final = 30 * 60
+"""Seconds a stash waits for its page: long enough to sign in again, short enough that
+a shared computer does not show the last person's typing much later."""
+COOKIE_BUDGET: Final = 3500
+"""Bytes the session cookie may reach with a stash in it (browsers keep 4096 per cookie,
+name and attributes included)."""
+NEVER_KEPT: Final = frozenset(
+    {CSRF_FIELD, "password", "new_password", "password_confirm", "code", "otp", "mother_name"}
+    | {"station_key"}  # the gate screen's key
+    | {f"d{i}" for i in range(1, 10)}
+)
+"""Fields a stash never keeps: secrets (passwords, a gate's station key), one-time codes,
+the CSRF token, and the mother's name (a knowledge check: no page sends it back)."""
+_MAX_STASHED_ERRORS: Final = 20
+_MAX_QUERY_KEPT: Final = 1000
+FORM_PAGE_SCOPE_KEY: Final = "siapkerja.form_page"
+"""Where a form's POST leaves its GET page (route name, its path parameters) in the scope."""
+
+
+class PageRoute(Route):
+    """A GET page (:func:`get_route`): where a refused form can send its sender back."""
+
+
+class FormRoute(Route):
+    """A form's POST (:func:`post_route`); ``page`` names its GET page (a route name)."""
+
+    page: str | None
+    page_params: tuple[str, ...]
+
+
+class FieldsTooLong(HTTPException):
+    """Text fields over the part limit (kept cut): the pages refuse them at their fields."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        super().__init__(status_code=400, detail="a text field is too long")
+        self.names = tuple(sorted(names))
+
+
 def get_route(path: str, endpoint: Endpoint, name: str) -> Route:
     """A GET page."""
-    return Route(path, endpoint, methods=["GET"], name=name)
+    return PageRoute(path, endpoint, methods=["GET"], name=name)
 
 
-def post_route(path: str, endpoint: Endpoint, name: str, *, files: int = 0) -> Route:
-    """A form's POST, CSRF-checked before ``endpoint`` reads it; ``files`` uploads at most."""
+def post_route(
+    path: str, endpoint: Endpoint, name: str, *, files: int = 0, page: str | None = None
+) -> Route:
+    """A form's POST, CSRF-checked before ``endpoint`` reads it; ``files`` uploads at most.
+
+    :param page: the name of the GET route that shows this form (where a refusal
+        goes back to); by default the GET page at this path or its nearest parent
+        (:func:`link_form_pages`).
+    """
 
     async def protected(request: Request) -> Response:
+        if route.page is not None:
+            request.scope[FORM_PAGE_SCOPE_KEY] = (
+                route.page,
+                {k: v for k, v in request.path_params.items() if k in route.page_params},
+            )
         try:
             await verify_csrf(request, max_files=files, max_part_size=_FORM_PART_BYTES)
+            too_long = request.scope.get(TOO_LONG_SCOPE_KEY)
+            if too_long:
+                raise FieldsTooLong(too_long)
             return await endpoint(request)
         finally:
             await request.close()  # an uploaded file's temporary file
 
-    return Route(path, protected, methods=["POST"], name=name)
+    route = FormRoute(path, protected, methods=["POST"], name=name)
+    route.page = page
+    route.page_params = ()
+    return route
+
+
+def _parent(path: str) -> str | None:
+    trimmed = path.rstrip("/")
+    if "/" not in trimmed or trimmed == "":
+        return None
+    head = trimmed.rsplit("/", 1)[0]
+    return head or None  # "/" is a page of its own only, never a parent
+
+
+def link_form_pages(routes: Sequence[BaseRoute]) -> None:
+    """Give every :class:`FormRoute` of ``routes`` without a ``page`` its GET page.
+
+    The :class:`PageRoute` at the same path, or else at the nearest parent path
+    (``/riwayat/persetujuan/{consent_id}/tarik`` → ``/riwayat``). The root (``/``) is
+    nobody's parent. A form left without a page keeps its refusals at its own path.
+    """
+    pages = {r.path: r for r in routes if isinstance(r, PageRoute)}
+    for route in routes:
+        if not isinstance(route, FormRoute):
+            continue
+        if route.page is None:
+            candidate: str | None = route.path
+            while candidate is not None and candidate not in pages:
+                candidate = _parent(candidate)
+            if candidate is not None:
+                route.page = pages[candidate].name
+        if route.page is not None:
+            page = next((r for r in pages.values() if r.name == route.page), None)
+            route.page_params = tuple(page.param_convertors) if page is not None else ()
 
 
 class Site:
@@ -225,13 +361,25 @@ class Site:
         lang = select_language(request)
         full = self.context(request, lang)
         full.update(context or {})
+        kept = self._overlay_stash(request, lang, full)
         answer = dict(headers or {})
         targets = self.sso_form_targets(request)
         if targets and "Content-Security-Policy" not in answer:
             answer["Content-Security-Policy"] = content_security_policy(targets)
-        return self.templates.TemplateResponse(
+        response = self.templates.TemplateResponse(
             request, template, full, status_code=status, headers=answer
         )
+        if kept:
+            # A page without an error summary (a list with buttons): the errors the form
+            # left that it did not show are shown as messages instead of being lost.
+            body = bytes(response.body).decode("utf-8", "replace")
+            missing = [m for _, m in kept.items if str(escape(m)) not in body]
+            if missing:
+                full["flashes"] = [*full["flashes"], *(("error", m) for m in missing)]
+                response = self.templates.TemplateResponse(
+                    request, template, full, status_code=status, headers=answer
+                )
+        return response
 
     def form_error(
         self,
@@ -242,18 +390,295 @@ class Site:
         *,
         form_fields: Iterable[str] = (),
         rename: Mapping[str, str] | None = None,
+        redirect_to: str | None = None,
     ) -> Response:
-        """The form again, with ``error`` in the summary and on its field, and its status."""
+        """A refused form: 303 to its GET page, which shows ``error`` and the typed values.
+
+        ``error`` goes in the summary and on its field (``form_fields``, ``rename``
+        as :meth:`FormErrors.add_error`); the values kept are the submitted fields
+        that ``context["values"]`` shows (so a page that does not send a field back
+        keeps it out), minus :data:`NEVER_KEPT`. ``redirect_to``: the path of the
+        GET page when it is not the form's own (a POST-only address).
+
+        A server-side fault (500, 503), a GET, or a session without a sealer is
+        rendered here with ``template`` and ``context`` and its status instead.
+        """
         status, headers = page_status(error, self.svc.now())
-        errors = FormErrors()
         if status == 500:
             logger.error("server-side error on a page: %s", error, exc_info=error)
-            errors.add(Translator(select_language(request))("errors.server"))
-        else:
-            errors.add_error(error, select_language(request), form_fields, rename)
+        items = self._error_items(error, status, form_fields, rename)
+        sealer = request.scope.get(SEALER_SCOPE_KEY)
+        if request.method != "POST" or status in (500, 503) or not isinstance(sealer, FormSealer):
+            return self._refused_here(request, template, context, items, status, headers)
+        shown = context.get("values")
+        values = self._kept_values(request, shown if isinstance(shown, Mapping) else {})
+        target = redirect_to or self.form_page(request)
+        extra = {"r": int(headers["Retry-After"])} if "Retry-After" in headers else {}
+        if self.stash(request, target, items, values, **extra):
+            return RedirectResponse(target, status_code=303)
+        return self._refused_here(request, template, context, items, status, headers)
+
+    def _refused_here(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any],
+        items: Sequence[tuple[str | None, Mapping[str, str]]],
+        status: int,
+        headers: Mapping[str, str],
+    ) -> Response:
+        """The form shown at the POST's own address with its errors (no redirect)."""
+        lang = select_language(request)
+        errors = FormErrors()
+        for field, texts in items:
+            errors.add(texts.get(lang) or texts[DEFAULT_LANGUAGE], field)
         return self.render(
             request, template, {**context, "errors": errors}, status=status, headers=headers
         )
+
+    def refuse(
+        self,
+        request: Request,
+        key: str,
+        field: str | None = None,
+        *,
+        redirect_to: str | None = None,
+        **params: object,
+    ) -> Response:
+        """A form refused by the page itself (not the facade): the catalogue's ``key``
+        on ``field``, the form's kept values, 303 to its GET page (as :meth:`form_error`)."""
+        texts = {lang: translations.text(key, lang, **params) for lang in translations.languages()}
+        target = redirect_to or self.form_page(request)
+        if not self.stash(request, target, [(field, texts)], self._kept_values(request, None)):
+            self.flash(request, "error", texts)  # a session too full for the form: the words
+        return RedirectResponse(target, status_code=303)
+
+    @staticmethod
+    def _error_items(
+        error: SiapkerjaError,
+        status: int,
+        form_fields: Iterable[str],
+        rename: Mapping[str, str] | None,
+    ) -> list[tuple[str | None, dict[str, str]]]:
+        """``error`` as (field, text by language) items, as FormErrors would show them."""
+        fields = tuple(form_fields)
+        by_lang: dict[str, FormErrors] = {}
+        for lang in translations.languages():
+            errors = by_lang[lang] = FormErrors()
+            if status == 500:
+                errors.add(Translator(lang)("errors.server"))
+            else:
+                errors.add_error(error, lang, fields, rename)
+        first = by_lang[DEFAULT_LANGUAGE]
+        items: list[tuple[str | None, dict[str, str]]] = []
+        for index, (anchor, _) in enumerate(first.items):
+            field = None if anchor is None else ("code_digits" if anchor == "f-d1" else anchor[2:])
+            items.append((field, {lang: e.items[index][1] for lang, e in by_lang.items()}))
+        return items
+
+    # --- the form stash -----------------------------------------------------------------
+
+    def form_page(self, request: Request) -> str:
+        """The path of the GET page of the form posted in ``request`` (see :func:`link_form_pages`),
+        else the request's own path; its query kept when it is short and printable."""
+        page = request.scope.get(FORM_PAGE_SCOPE_KEY)
+        if isinstance(page, tuple):
+            name, params = page
+            target = self.url(request, name, **params)
+        else:
+            target = request.url.path
+        query = request.url.query
+        if (
+            query
+            and target == request.url.path
+            and len(query) <= _MAX_QUERY_KEPT
+            and query.isprintable()
+        ):
+            return f"{target}?{query}"
+        return target
+
+    @staticmethod
+    def submitted(request: Request) -> FormData:
+        """The form of this POST as :func:`verify_csrf` parsed it (empty if none)."""
+        form = getattr(request, "_form", None)  # Starlette's cache of the parsed form
+        return form if isinstance(form, FormData) else FormData()
+
+    def _kept_values(
+        self, request: Request, shown: Mapping[str, Any] | None
+    ) -> dict[str, str | list[str]]:
+        """The submitted text values a stash may keep (``shown``: only those it lists)."""
+        form = self.submitted(request)
+        kept: dict[str, str | list[str]] = {}
+        for name in dict.fromkeys(form.keys()):
+            if name in NEVER_KEPT or (shown is not None and name not in shown):
+                continue
+            if shown is not None:
+                value = shown[name]
+            else:
+                texts = [v for v in form.getlist(name) if isinstance(v, str)]
+                value = texts[0] if len(texts) == 1 else texts
+            if isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            ):
+                kept[name] = value
+        # Checkbox groups a browser does not send when none is ticked.
+        for name, value in (shown or {}).items():
+            if (
+                name not in kept
+                and name not in NEVER_KEPT
+                and isinstance(value, list)
+                and all(isinstance(v, str) for v in value)
+            ):
+                kept[name] = list(value)
+        return kept
+
+    def stash(
+        self,
+        request: Request,
+        target: str,
+        errors: Sequence[tuple[str | None, Mapping[str, str]]],
+        values: Mapping[str, str | list[str]],
+        **extra: Any,
+    ) -> bool:
+        """Seal ``errors`` and ``values`` in the session for the page at ``target``.
+
+        Values over the cookie's budget are dropped, largest first, then errors from
+        the last; ``False`` when not even the first error fits (a session already full:
+        the caller shows the refusal another way). ``extra``: ``r`` (a wait in
+        seconds), ``n`` (a note's catalogue key).
+        """
+        sealer = request.scope.get(SEALER_SCOPE_KEY)
+        if not isinstance(sealer, FormSealer):
+            return False
+        session = request.session
+        session.pop(STASH_KEY, None)
+        others = len(json.dumps(session, separators=(",", ":")))
+        # The cookie is base64 of the session's JSON (4/3), plus a timestamp and a
+        # signature; the sealed stash is base64 itself, inside that JSON.
+        room = (COOKIE_BUDGET - 120) * 3 // 4 - others - 60
+        path = urlsplit(target).path
+        kept = dict(values)
+        shown_errors = [[field, dict(texts)] for field, texts in errors][:_MAX_STASHED_ERRORS]
+        while True:
+            sealed = sealer.seal(
+                {"e": shown_errors, "v": kept, "t": int(self.svc.now().timestamp()), **extra}
+            )
+            if len(sealed) <= room:
+                session[STASH_KEY] = {"p": path, "s": sealed}
+                return True
+            if kept:
+                del kept[max(kept, key=lambda k: len(json.dumps(kept[k])))]
+            elif len(shown_errors) > 1:
+                shown_errors.pop()
+            else:
+                return False
+
+    def _take_stash(self, request: Request) -> dict[str, Any] | None:
+        """The stash meant for this page, taken out of the session (read once)."""
+        if request.method != "GET" or "session" not in request.scope:
+            return None
+        entry = request.session.get(STASH_KEY)
+        if not isinstance(entry, dict) or entry.get("p") != request.url.path:
+            return None
+        # Shown once; but the language links of the page that showed it (``?lang=``) show
+        # it again in the language chosen. Any other visit of the page forgets it.
+        if entry.get("o") and "lang" not in request.query_params:
+            request.session.pop(STASH_KEY, None)
+            return None
+        request.session[STASH_KEY] = {**entry, "o": 1}
+        sealer = request.scope.get(SEALER_SCOPE_KEY)
+        data = sealer.open(entry.get("s")) if isinstance(sealer, FormSealer) else None
+        if data is None:
+            return None
+        made = data.get("t")
+        if not isinstance(made, int) or self.svc.now().timestamp() - made > STASH_TTL:
+            return None
+        return data
+
+    def stash_waits(self, request: Request) -> bool:
+        """Whether a stash waits for this page (without taking it)."""
+        entry = request.session.get(STASH_KEY) if "session" in request.scope else None
+        return isinstance(entry, dict) and entry.get("p") == request.url.path
+
+    def _overlay_stash(
+        self, request: Request, lang: str, full: dict[str, Any]
+    ) -> FormErrors | None:
+        """Put the stash meant for this page into ``full``; its errors, if any."""
+        data = self._take_stash(request)
+        if data is None:
+            return None
+        stored = data.get("v")
+        if isinstance(stored, dict) and stored:
+            base = full.get("values")
+            base = base if isinstance(base, Mapping) else {}
+            # One ticked box of a group comes back as a text: the page expects a list.
+            stored = {
+                k: [v] if isinstance(v, str) and isinstance(base.get(k), list) else v
+                for k, v in stored.items()
+            }
+            full["values"] = {**base, **stored}
+        errors = FormErrors()
+        note = data.get("n")
+        if isinstance(note, str) and note in _NOTES:
+            errors.add(Translator(lang)(note))
+        for item in data.get("e") or []:
+            if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict):
+                field, texts = item
+                text = texts.get(lang) or texts.get(DEFAULT_LANGUAGE)
+                if isinstance(text, str):
+                    errors.add(text, field if isinstance(field, str) else None)
+        wait = data.get("r")
+        if isinstance(wait, int):
+            full["retry_after"] = wait
+        if not errors:
+            return None
+        full["errors"] = errors
+        return errors
+
+    def keep_stale_form(self, request: Request) -> Response | None:
+        """A form sent with a stale CSRF token or after the sign-in ended: its values are
+        kept and the person goes back to its page (which, needing a sign-in, sends them
+        on to the sign-in page first). ``None`` when the form has no page to go back to."""
+        if request.method != "POST" or FORM_PAGE_SCOPE_KEY not in request.scope:
+            return None
+        target = self.form_page(request)
+        after = self.submitted(request).get("next")
+        if (
+            "?" not in target
+            and isinstance(after, str)
+            and after.startswith("/")
+            and not after.startswith("//")
+            and len(after) <= _MAX_QUERY_KEPT
+            and after.isprintable()
+        ):
+            # The sign-in form's way on (a hub's sign-in); its page checks it again.
+            target = f"{target}?{urlencode({'next': after})}"
+        note = "form.kept_resend"
+        if not self.stash(request, target, [], self._kept_values(request, None), n=note):
+            return None  # the stale form's own page (403) then: nothing could be kept
+        return RedirectResponse(target, status_code=303)
+
+    def fields_too_long(self, request: Request, names: Iterable[str]) -> Response:
+        """Refuse text fields over the part limit at their fields, keeping the rest."""
+        wanted = set(names)
+        values = self._kept_values(request, None)
+        items: list[tuple[str | None, dict[str, str]]] = []
+        for name in sorted(wanted):
+            # The field's own limit where the forms name one (their maxlength), else the
+            # longest text any page takes.
+            limit = INPUT_LIMITS.get(name, MAX_DESCRIPTION_LENGTH)
+            texts = {
+                lang: translations.text("form.too_long", lang, max=limit)
+                for lang in translations.languages()
+            }
+            items.append((name, texts))
+            value = values.get(name)
+            if isinstance(value, str):
+                values[name] = value[:limit]
+        target = self.form_page(request)
+        if not self.stash(request, target, items, values):
+            self.flash(request, "error", items[0][1])  # a session too full: the words
+        return RedirectResponse(target, status_code=303)
 
     # --- the signed-in account ----------------------------------------------------------
 
@@ -275,7 +700,8 @@ class Site:
         time of the sign-in is kept (``auth_time``)."""
         if account.session is None:  # the facade always opens one on login and confirm
             raise RuntimeError("the account came back without a session")
-        new_session(request.session, keep=("lang", SSO_KEY))
+        # A form kept from before the sign-in (its session had ended) waits for its page.
+        new_session(request.session, keep=("lang", SSO_KEY, STASH_KEY))
         request.session[AUTH_KEY] = account.session.token
         request.session[AUTH_TIME_KEY] = int(self.svc.now().timestamp())
 
@@ -325,5 +751,23 @@ class Site:
         return self.url(request, "sso_resume", query={"id": max(waiting, key=waiting.__getitem__)})
 
     def to_login(self, request: Request) -> Response:
-        self.flash_key(request, "error", "errors.sign_in")
+        """The sign-in page, then back here (``next``).
+
+        A form posted after the sign-in ended keeps its values for its page; a page
+        whose kept values wait for it says so ("Sesi Anda berakhir …")."""
+        if request.method == "POST" and FORM_PAGE_SCOPE_KEY in request.scope:
+            back = self.form_page(request)
+            kept = self._kept_values(request, None)
+            if self.stash(request, back, [], kept, n="form.kept_resend"):
+                self.flash_key(request, "error", "form.session_ended")
+            else:  # a session too full to keep the form: say no more than is true
+                self.flash_key(request, "error", "errors.sign_in")
+        elif self.stash_waits(request):
+            back = request.url.path
+            self.flash_key(request, "error", "form.session_ended")
+        else:
+            back = ""
+            self.flash_key(request, "error", "errors.sign_in")
+        if back and back != self.url(request, "login"):
+            return RedirectResponse(self.url(request, "login", query={"next": back}), 303)
         return self.redirect(request, "login")

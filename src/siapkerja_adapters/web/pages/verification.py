@@ -2,8 +2,10 @@
 
 This module owns ``/verifikasi`` (the six-digit code, one box per digit or
 one field), ``/verifikasi/kirim-ulang`` (a new code once the cooldown has
-passed) and ``/verifikasi/ubah-hp`` (another mobile number, a new code). A
-confirmed code signs the new account in.
+passed), ``/verifikasi/ubah-hp`` (another mobile number, a new code) and
+``/verifikasi/ubah-email`` (another e-mail, the code unchanged: a person told
+at confirmation that the e-mail is taken fixes it here without starting
+over). A confirmed code signs the new account in.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class VerificationPages:
             get_route("/verifikasi/ubah-hp", self.change_phone, "verify_change_phone"),
             post_route(
                 "/verifikasi/ubah-hp", self.change_phone_submit, "verify_change_phone_submit"
+            ),
+            get_route("/verifikasi/ubah-email", self.change_email, "verify_change_email"),
+            post_route(
+                "/verifikasi/ubah-email", self.change_email_submit, "verify_change_email_submit"
             ),
         ]
 
@@ -146,4 +152,32 @@ class VerificationPages:
                 form_fields=("phone",),
             )
         site.flash_key(request, "success", "verify.sent")
+        return site.redirect(request, "verify")
+
+    async def change_email(self, request: Request) -> Response:
+        registration, elsewhere = await self._awaiting_code(request)
+        if elsewhere is not None or registration is None:
+            return elsewhere or self.site.redirect(request, "register")
+        return self.site.render(
+            request, "change_email.html", {"values": {"email": registration.email or ""}}
+        )
+
+    async def change_email_submit(self, request: Request) -> Response:
+        site = self.site
+        registration, elsewhere = await self._awaiting_code(request)
+        if elsewhere is not None or registration is None:
+            return elsewhere or site.redirect(request, "register")
+        form = await request.form()
+        email = form_text(form, "email")
+        try:
+            await site.call(site.svc.change_email, registration.id, email=email)
+        except SiapkerjaError as error:
+            return site.form_error(
+                request,
+                "change_email.html",
+                error,
+                {"values": {"email": email}},
+                form_fields=("email",),
+            )
+        site.flash_key(request, "success", "verify.email_changed")
         return site.redirect(request, "verify")
