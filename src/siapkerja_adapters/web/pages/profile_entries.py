@@ -27,7 +27,7 @@ from two tabs neither both pass the check nor drop each other's entries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -274,28 +274,46 @@ class ProfileEntryPages:
         }
         return self.site.render(request, "profile_remove.html", context)
 
+    async def _rearrange(
+        self,
+        account: Account,
+        section: EntrySection,
+        index: int,
+        fp: str,
+        change: Callable[[list[Any]], None],
+    ) -> bool:
+        """Apply ``change`` to the section's list as stored now, if the entry at ``index``
+        is still the one the form was drawn for (checked inside the write); whether it was."""
+
+        def edit(current: Profile) -> dict[str, Any]:
+            now: list[Any] = list(entries_of(current, section))
+            if not self._current(fp, tuple(now), index):
+                raise stale_entry_error()
+            change(now)
+            return {section.key: now}
+
+        try:
+            await self.site.call(self.site.svc.edit_profile, account.id, edit)
+        except ProfileFieldError:
+            return False
+        return True
+
     async def remove_submit(self, request: Request) -> Response:
         found = await self._entry_page(request)
         if isinstance(found, Response):
             return found
-        account, section, profile, index = found
+        account, section, _profile, index = found
         site = self.site
         form = await request.form()
-        entries = list(entries_of(profile, section))
-        if index is None or not self._current(form_text(form, "fp"), tuple(entries), index):
+
+        if index is None:
             return self._stale(request, section)
-        fp = form_text(form, "fp")
+        at = index
 
-        def remove(current: Profile) -> dict[str, Any]:
-            now = list(entries_of(current, section))
-            if not self._current(fp, tuple(now), index):
-                raise stale_entry_error()
-            del now[index]
-            return {section.key: now}
+        def remove(entries: list[Any]) -> None:
+            del entries[at]
 
-        try:
-            await site.call(site.svc.edit_profile, account.id, remove)
-        except ProfileFieldError:
+        if not await self._rearrange(account, section, at, form_text(form, "fp"), remove):
             return self._stale(request, section)
         site.flash_key(request, "success", "profile_entry.removed")
         return site.redirect(request, "profile", fragment=section.key)
@@ -308,28 +326,22 @@ class ProfileEntryPages:
         account, section, profile, index = found
         site = self.site
         form = await request.form()
-        entries = list(entries_of(profile, section))
-        if index is None or not self._current(form_text(form, "fp"), tuple(entries), index):
-            return self._stale(request, section)
+        count = len(entries_of(profile, section))
         step = {"naik": -1, "turun": 1}.get(form_text(form, "arah"))
+        if index is None or not 0 <= index < count:
+            return self._stale(request, section)
         if step is None:
             raise HTTPException(status_code=400)
         to = index + step
-        if 0 <= to < len(entries):
-            fp = form_text(form, "fp")
 
-            def move(current: Profile) -> dict[str, Any]:
-                now = list(entries_of(current, section))
-                if not self._current(fp, tuple(now), index) or not 0 <= to < len(now):
-                    raise stale_entry_error()
-                now[index], now[to] = now[to], now[index]
-                return {section.key: now}
+        def move(entries: list[Any]) -> None:
+            if 0 <= to < len(entries):  # the first cannot go up, nor the last down
+                entries[index], entries[to] = entries[to], entries[index]
 
-            try:
-                await site.call(site.svc.edit_profile, account.id, move)
-            except ProfileFieldError:
-                return self._stale(request, section)
+        if not await self._rearrange(account, section, index, form_text(form, "fp"), move):
+            return self._stale(request, section)
+        if 0 <= to < count:
             site.flash_key(request, "success", "profile_entry.moved")
         return site.redirect(
-            request, "profile", fragment=f"{section.key}-{max(0, min(to, len(entries) - 1)) + 1}"
+            request, "profile", fragment=f"{section.key}-{max(0, min(to, count - 1)) + 1}"
         )

@@ -11,6 +11,8 @@ over). A confirmed code signs the new account in.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -135,23 +137,32 @@ class VerificationPages:
         return elsewhere or self.site.render(request, "change_phone.html")
 
     async def change_phone_submit(self, request: Request) -> Response:
+        return await self._change_contact(
+            request, "phone", self.site.svc.change_phone, "change_phone.html", "verify.sent"
+        )
+
+    async def _change_contact(
+        self,
+        request: Request,
+        name: str,
+        change: Callable[..., object],
+        template: str,
+        done: str,
+    ) -> Response:
+        """Change the phone or e-mail of the registration awaiting its code (``name=``)."""
         site = self.site
         registration, elsewhere = await self._awaiting_code(request)
         if elsewhere is not None or registration is None:
             return elsewhere or site.redirect(request, "register")
         form = await request.form()
-        phone = form_text(form, "phone")
+        value = form_text(form, name)
         try:
-            await site.call(site.svc.change_phone, registration.id, phone=phone)
+            await site.call(partial(change, registration.id, **{name: value}))
         except SiapkerjaError as error:
             return site.form_error(
-                request,
-                "change_phone.html",
-                error,
-                {"values": {"phone": phone}},
-                form_fields=("phone",),
+                request, template, error, {"values": {name: value}}, form_fields=(name,)
             )
-        site.flash_key(request, "success", "verify.sent")
+        site.flash_key(request, "success", done)
         return site.redirect(request, "verify")
 
     async def change_email(self, request: Request) -> Response:
@@ -163,21 +174,10 @@ class VerificationPages:
         )
 
     async def change_email_submit(self, request: Request) -> Response:
-        site = self.site
-        registration, elsewhere = await self._awaiting_code(request)
-        if elsewhere is not None or registration is None:
-            return elsewhere or site.redirect(request, "register")
-        form = await request.form()
-        email = form_text(form, "email")
-        try:
-            await site.call(site.svc.change_email, registration.id, email=email)
-        except SiapkerjaError as error:
-            return site.form_error(
-                request,
-                "change_email.html",
-                error,
-                {"values": {"email": email}},
-                form_fields=("email",),
-            )
-        site.flash_key(request, "success", "verify.email_changed")
-        return site.redirect(request, "verify")
+        return await self._change_contact(
+            request,
+            "email",
+            self.site.svc.change_email,
+            "change_email.html",
+            "verify.email_changed",
+        )
