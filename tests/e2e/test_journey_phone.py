@@ -259,6 +259,8 @@ def addresses(page: Any, url: str, screens: Screens) -> None:
 
     page.get_by_role("link", name="Ubah Alamat Domisili").click()
     page.wait_for_url(f"{url}/profil/alamat/domisili")
+    # The way back, its arrow drawn but not read out (as on the entry pages).
+    expect(page.get_by_role("link", name="Kembali ke profil", exact=True)).to_be_visible()
     page.get_by_label("Sama dengan alamat KTP").check()
     expect(page.get_by_label("Jalan dan nomor rumah")).to_be_hidden()
     screens.look(page, "alamat-domisili", "Domicile: 'Sama dengan alamat KTP' ticked")
