@@ -95,10 +95,8 @@ def save(page: Any, url: str, section: str) -> None:
     expect(page.get_by_text(SAVED)).to_be_visible()
 
 
-def fill_basics(page: Any, url: str) -> None:
-    """Biodata and addresses, through their forms (the list sections have pages of their own)."""
-    from playwright.sync_api import expect
-
+def fill_biodata(page: Any, url: str) -> None:
+    """The biodata section's form: birth, sex, marital status, religion, the headline."""
     biodata = page.locator("section#biodata")
     biodata.get_by_label("Tempat lahir").fill("Jakarta")
     biodata.get_by_label("Tanggal lahir").fill("1994-03-12")
@@ -107,6 +105,13 @@ def fill_basics(page: Any, url: str) -> None:
     biodata.get_by_label("Agama").select_option("islam")
     biodata.get_by_label("Judul profil").fill(HEADLINE)
     save(page, url, "biodata")
+
+
+def fill_basics(page: Any, url: str) -> None:
+    """Biodata and addresses, through their forms (the list sections have pages of their own)."""
+    from playwright.sync_api import expect
+
+    fill_biodata(page, url)
 
     # The addresses: the region picker, the village found by name (with or without the
     # page's script: the "Cari" button's search works both ways).

@@ -42,28 +42,33 @@ CHROMIUM_ARGS = [
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 
 
+def open_fair(svc: Siapkerja) -> str:
+    """The job fair, open for the next hours, with one gate ("Pintu A"): its station key."""
+    organiser, _ = svc.register_verifier("Disnaker DKI Jakarta", ["disnaker"])
+    now = svc.now()
+    svc.events.create_event(
+        organiser,
+        id=FAIR,
+        name="Job Fair Jakarta 2026",
+        kind="job_fair",
+        venue="JIExpo Kemayoran",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(hours=8),
+        region_code="31",
+        capacity=500,
+    )
+    _station, key = svc.events.add_station(organiser, FAIR, name="Pintu A")
+    assert key is not None
+    return key
+
+
 class Gate:
     """An event with one gate and a holder with a card, on the live server's service."""
 
     def __init__(self, url: str, svc: Siapkerja) -> None:
         self.url = url
         self.svc = svc
-        organiser, _ = svc.register_verifier("Disnaker DKI Jakarta", ["disnaker"])
-        now = svc.now()
-        svc.events.create_event(
-            organiser,
-            id=FAIR,
-            name="Job Fair Jakarta 2026",
-            kind="job_fair",
-            venue="JIExpo Kemayoran",
-            opens_at=now - timedelta(hours=1),
-            closes_at=now + timedelta(hours=8),
-            region_code="31",
-            capacity=500,
-        )
-        _station, key = svc.events.add_station(organiser, FAIR, name="Pintu A")
-        assert key is not None
-        self.key = key
+        self.key = open_fair(svc)
         self.holder = demo_holder(svc, GALIH)
 
     def code(self) -> str:
@@ -82,7 +87,8 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def sign_in(page: Any, gate: Gate) -> None:
+def sign_in(page: Any, gate: Any) -> None:
+    """Staff sign in to the fair's gate: ``gate`` has the site's ``url`` and the station ``key``."""
     page.goto(f"{gate.url}/petugas")
     page.get_by_label("Job Fair Jakarta 2026").check()
     page.get_by_label("Kunci pos pemeriksaan").fill(gate.key)

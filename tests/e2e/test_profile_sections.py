@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,19 @@ SCANNED = [
 ]
 
 
-def add_entry(page: Any, url: str, section: str, link: str, fields: list[tuple[str, str]]) -> None:
-    """Tambah …: the entry's own page, its fields by label, Simpan, back on the list."""
+def add_entry(
+    page: Any,
+    url: str,
+    section: str,
+    link: str,
+    fields: list[tuple[str, str]],
+    *,
+    before_save: Callable[[Any], None] | None = None,
+) -> None:
+    """Tambah …: the entry's own page, its fields by label, Simpan, back on the list.
+
+    :param before_save: called with the page once the form is filled (a screenshot, a check).
+    """
     from playwright.sync_api import expect
 
     page.locator(f"section#{section}").get_by_role("link", name=link).click()
@@ -100,6 +112,8 @@ def add_entry(page: Any, url: str, section: str, link: str, fields: list[tuple[s
             field.check()
         else:
             field.fill(value)
+    if before_save is not None:
+        before_save(page)
     form.get_by_role("button", name="Simpan").click()
     page.wait_for_url(re.compile(rf".*/profil#{section}-[0-9]+$"))
     expect(page.get_by_text(SAVED)).to_be_visible()
