@@ -221,10 +221,8 @@ def pages_journey(server: LiveServer, visitor: Visitor) -> None:
                 "headline": HEADLINE,
             },
         ),
-        (
-            "/profil/addresses",
-            {"ktp_village_code": VILLAGE, "ktp_street": "Jl. Palmerah Barat", "same_address": "1"},
-        ),
+        ("/profil/alamat/ktp", {"desa": VILLAGE, "jalan": "Jl. Palmerah Barat"}),
+        ("/profil/alamat/domisili", {"sama": "1"}),
         ("/profil/skills", {"skills": "PHP, Laravel"}),
         (
             "/profil/pendidikan/baru",

@@ -213,15 +213,10 @@ def complete_profile(browser: Browser) -> None:
             },
         ),
         (
-            "/profil/addresses",
-            {
-                "ktp_village_code": VILLAGE,
-                "ktp_street": "Jl. Palmerah Barat",
-                "ktp_rt": "5",
-                "ktp_rw": "3",
-                "same_address": "1",
-            },
+            "/profil/alamat/ktp",
+            {"desa": VILLAGE, "jalan": "Jl. Palmerah Barat", "rt": "5", "rw": "3"},
         ),
+        ("/profil/alamat/domisili", {"sama": "1"}),
         ("/profil/skills", {"skills": "PHP, Symfony, AngularJS, Laravel, Linux, php"}),
         (
             "/profil/bahasa/baru",

@@ -167,8 +167,6 @@ class ProfilePages:
             }
             if section == "visibility":
                 submitted["published"] = form.getlist("published")
-            if section == "addresses":
-                submitted.setdefault("same_address", "")
             submitted.pop("csrf_token", None)
             return await self.refused(request, account, error, submitted)
         site.flash_key(request, "success", "profile.saved")

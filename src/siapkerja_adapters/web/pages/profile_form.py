@@ -27,7 +27,6 @@ from starlette.exceptions import HTTPException
 
 from siapkerja_adapters.web.pages.forms import (
     ACHIEVEMENT_FIELDS,
-    ADDRESS_FIELDS,
     BIODATA_FIELDS,
     CERTIFICATE_FIELDS,
     EDUCATION_FIELDS,
@@ -564,15 +563,8 @@ def profile_values(profile: Profile) -> dict[str, Any]:
         "headline": b.headline or "",
         "employment_status": b.employment_status.value if b.employment_status else "",
         "skills": "\n".join(s.name for s in profile.skills),
-        "same_address": "1"
-        if profile.ktp_address is not None and profile.ktp_address == profile.domicile_address
-        else "",
         "published": [s.value for s in PUBLISHABLE if s in profile.visibility.published],
     }
-    for prefix, address in (("ktp", profile.ktp_address), ("dom", profile.domicile_address)):
-        for name in ADDRESS_FIELDS:
-            value = None if address is None else getattr(address, name)
-            values[f"{prefix}_{name}"] = value or ""
     return values
 
 
@@ -591,28 +583,12 @@ def skill_names(text: str) -> list[str]:
     return skills
 
 
-def _address_changes(form: FormData, prefix: str) -> dict[str, Any] | None:
-    parts = {name: form_text(form, f"{prefix}_{name}") for name in ADDRESS_FIELDS}
-    if not any(parts.values()):
-        return None
-    return {
-        name: optional(value) if name != "village_code" else value for name, value in parts.items()
-    }
-
-
 def profile_changes(section: str, form: FormData, profile: Profile) -> dict[str, Any]:
     """The ``update_profile`` keywords one of the page's own forms asks for (not the photo)."""
     if section == "biodata":
         return {
             "stakeholder": form_text(form, "stakeholder") or profile.stakeholder.value,
             "biodata": {name: optional(form_text(form, name)) for name in sorted(BIODATA_FIELDS)},
-        }
-    if section == "addresses":
-        ktp = _address_changes(form, "ktp")
-        same = form_text(form, "same_address") == "1"
-        return {
-            "ktp_address": ktp,
-            "domicile_address": ktp if same else _address_changes(form, "dom"),
         }
     if section == "skills":
         # A skill kept keeps its ESCO URI (set through the API): the form shows names only.
