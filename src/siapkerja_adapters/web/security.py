@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import json
 import logging
@@ -83,6 +84,7 @@ __all__ = [
     "CsrfError",
     "FormSealer",
     "RelativeRedirectMiddleware",
+    "Sealer",
     "SecurityHeadersMiddleware",
     "SessionMiddleware",
     "TrustedHostMiddleware",
@@ -245,36 +247,68 @@ _STASH_INFO: Final = b"siapkerja.web.form-stash.v1"
 _NONCE_BYTES: Final = 12
 
 
-class FormSealer:
-    """Seals a small JSON mapping for the session cookie: compressed, then AES-256-GCM.
+class Sealer:
+    """AES-256-GCM under a key derived (HKDF-SHA256) from the session secret for one purpose.
 
-    The key is derived from the session secret with HKDF-SHA256 under a label of its
-    own (:data:`_STASH_INFO`), so it is never the signing key. A sealed value is
-    URL-safe base64 of ``nonce || ciphertext+tag``; anything that does not open
-    (another secret, a change, garbage) opens as ``None``.
+    The session cookie is signed, not encrypted: whatever it carries is readable by
+    whoever holds the cookie (a shared device, a proxy's log). What must not be —
+    a refused form's NIK, a gate's station key — travels sealed. ``purpose`` is
+    HKDF's ``info``, so each use has a key of its own and none is the signing key;
+    ``aad`` binds a sealed value to its context (an event), so a value sealed for
+    one context does not open in another. A sealed value is URL-safe base64 of
+    ``nonce || ciphertext+tag``; anything that does not open (another secret, a
+    change, garbage) opens as ``None``.
     """
 
-    def __init__(self, secret_key: str) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_STASH_INFO).derive(
+    def __init__(self, secret_key: str, purpose: bytes) -> None:
+        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
             secret_key.encode("utf-8")
         )
-        self._aead = AESGCM(key)
+        self._aead = AESGCM(self._key)
 
-    def seal(self, data: Mapping[str, Any]) -> str:
-        plain = zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 9)
+    def seal(self, plain: bytes, aad: bytes) -> str:
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = nonce + self._aead.encrypt(nonce, plain, _STASH_INFO)
+        sealed = nonce + self._aead.encrypt(nonce, plain, aad)
         return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
 
-    def open(self, token: object) -> dict[str, Any] | None:
-        if not isinstance(token, str) or len(token) > 8192:
+    def open(self, token: object, aad: bytes, *, max_length: int) -> bytes | None:
+        """The sealed bytes, or ``None`` (``token`` longer than ``max_length`` characters
+        is not even decoded)."""
+        if not isinstance(token, str) or len(token) > max_length:
             return None
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _STASH_INFO)
+            return self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], aad)
+        except (binascii.Error, ValueError, InvalidTag):
+            return None
+
+    def tag(self, *parts: str) -> str:
+        """A keyed digest of ``parts`` (a counter's key that must not be the address
+        itself), under a key derived from this one for that use alone."""
+        key = hmac.new(self._key, b"siapkerja.tag", hashlib.sha256).digest()
+        message = "\0".join(parts).encode("utf-8")
+        return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+class FormSealer:
+    """Seals a small JSON mapping for the session cookie: compressed, then sealed
+    (:class:`Sealer`, purpose :data:`_STASH_INFO`)."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._sealer = Sealer(secret_key, _STASH_INFO)
+
+    def seal(self, data: Mapping[str, Any]) -> str:
+        plain = zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 9)
+        return self._sealer.seal(plain, _STASH_INFO)
+
+    def open(self, token: object) -> dict[str, Any] | None:
+        plain = self._sealer.open(token, _STASH_INFO, max_length=8192)
+        if plain is None:
+            return None
+        try:
             # Bounded: a sealed value comes only from seal() (the tag proves it).
             data = json.loads(zlib.decompress(plain, bufsize=16384))
-        except (binascii.Error, ValueError, InvalidTag, zlib.error):
+        except (ValueError, zlib.error):
             return None
         return data if isinstance(data, dict) else None
 

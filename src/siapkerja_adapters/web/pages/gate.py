@@ -33,7 +33,6 @@ to it, and the class's own admission check (enrolled trainees only) answers too.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import logging
@@ -43,10 +42,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -57,6 +52,7 @@ from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_adapters.web.security import (
     CONTENT_SECURITY_POLICY,
     PERMISSIONS_POLICY,
+    Sealer,
     csrf_token,
 )
 from siapkerja_core import translations
@@ -141,38 +137,27 @@ class GateScreenError(SiapkerjaError):
 
 
 class Seal:
-    """AES-GCM under a key derived (HKDF-SHA256) from the session secret for one purpose.
-
-    The session cookie is signed, not encrypted: whatever it carries is readable by
-    whoever holds the cookie (a shared device, a proxy's log). A station's API key
-    admits people, so it travels sealed; ``aad`` binds a sealed value to its context
-    (the event), so a value sealed for one event does not open for another.
-    """
+    """The gate screen's :class:`~siapkerja_adapters.web.security.Sealer` of text: a
+    station's API key admits people, so it travels sealed in the cookie, bound (``aad``)
+    to its event, so a key sealed for one event does not open for another."""
 
     def __init__(self, secret: str, purpose: bytes = _PURPOSE) -> None:
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose)
-        self._key = derived.derive(secret.encode("utf-8"))
-        self._aead = AESGCM(self._key)
+        self._sealer = Sealer(secret, purpose)
 
     def seal(self, text: str, aad: str) -> str:
-        nonce = secrets.token_bytes(12)
-        sealed = self._aead.encrypt(nonce, text.encode("utf-8"), aad.encode("utf-8"))
-        return base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
+        return self._sealer.seal(text.encode("utf-8"), aad.encode("utf-8"))
 
     def open(self, token: object, aad: str) -> str | None:
         """The sealed text, or ``None`` when ``token`` is not one this key sealed for ``aad``."""
-        if not isinstance(token, str) or len(token) > 4 * _MAX_CODE_TEXT:
-            return None
+        plain = self._sealer.open(token, aad.encode("utf-8"), max_length=4 * _MAX_CODE_TEXT)
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            return self._aead.decrypt(raw[:12], raw[12:], aad.encode("utf-8")).decode("utf-8")
-        except (ValueError, InvalidTag):
+            return None if plain is None else plain.decode("utf-8")
+        except UnicodeDecodeError:
             return None
 
     def tag(self, *parts: str) -> str:
         """A keyed digest (for a counter's key: never the address itself)."""
-        message = "\0".join(parts).encode("utf-8")
-        return hmac.new(self._key, b"tag\0" + message, hashlib.sha256).hexdigest()[:32]
+        return self._sealer.tag(*parts)
 
 
 def read_code(text: str) -> str:
