@@ -53,9 +53,12 @@ def _fields(template: str) -> set[str]:
 
 
 def _params(cls: type[SiapkerjaError], code: str) -> dict[str, object]:
-    """A value for every placeholder of the code's two templates."""
+    """A value for every placeholder of the code's two templates, a number of its own each
+    (a message made only of placeholders, ``{label_id}: {reason_id}`` / ``{label_en}:
+    {reason}``, still reads differently in the two languages)."""
     id_template, en_template = cls.messages[code]
-    return dict.fromkeys(_fields(id_template) | _fields(en_template), 7)
+    names = sorted(_fields(id_template) | _fields(en_template))
+    return {name: 7 + index for index, name in enumerate(names)}
 
 
 def _case_id(case: tuple[type[SiapkerjaError], str]) -> str:

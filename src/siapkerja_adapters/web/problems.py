@@ -360,6 +360,11 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
                 "adapter_missing",
                 "adapter_type",
                 "secret_required",
+                # branding settings (issue 14): refused when the application starts
+                "bad_colour",
+                "low_contrast",
+                "insecure_url",
+                "no_directory",
             )
         },
         **{f"plugin.{c}": 500 for c in ("unknown_adapter", "duplicate_adapter", "unknown_kind")},

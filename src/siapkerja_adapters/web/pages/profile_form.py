@@ -416,7 +416,7 @@ class ProfileFieldError(ProfileError):
     the core's :class:`ProfileError` with its paths.
     """
 
-    codes = ProfileError.codes | frozenset({"entry_field", "stale_entry", "too_many_entries"})
+    codes = frozenset({"entry_field", "stale_entry", "too_many_entries"})
 
 
 _INDEXED: Final = re.compile(r"([a-z_]+)\[([0-9]+)\](?:\.([a-z_]+))?")
