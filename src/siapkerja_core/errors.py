@@ -272,6 +272,7 @@ class RegistrationError(SiapkerjaError):
             "nik_inactive",
             "mismatch",
             "verification_locked",
+            "email_checks_locked",
             "not_found",
             "expired",
             "already_confirmed",

@@ -107,6 +107,12 @@ class JourneyPolicy:
     max_verifications_per_nik_per_day: int = field(default=5, validator=_positive)
     """Failed Dukcapil checks per NIK per day, so a mother's name can't be found by repetition."""
 
+    max_email_conflicts_per_nik_per_day: int = field(default=5, validator=_positive)
+    """E-mails refused as taken per NIK per day: the contact step says at once that an
+    e-mail has an account (no SMS spent on it), so without a cap a verified registrant
+    could test address after address; with it, each five cost a new Dukcapil-verified
+    identity."""
+
     # --- login and sessions -----------------------------------------------------
     max_login_failures: int = field(default=5, validator=_positive)
     """Failures per account — whichever of NIK, e-mail or phone is typed — before it is

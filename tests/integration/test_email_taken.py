@@ -104,3 +104,29 @@ def test_the_email_changes_only_while_the_code_is_awaited(svc: Siapkerja) -> Non
     with pytest.raises(RegistrationError) as caught:
         svc.change_email(registration.id, email="x@example.com")
     assert caught.value.full_code == "registration.wrong_step"
+
+
+def test_saying_an_email_is_taken_is_capped_per_nik(svc: Siapkerja) -> None:
+    """The early answer is an oracle: each refusal keeps a slot of the NIK's daily cap, a free
+    e-mail gives its slot back, and past the cap the step answers ``email_checks_locked``
+    (a wait in words) — also for a free e-mail, and for the e-mail change while the code waits."""
+    owner, other = residents(svc, 2)
+    first = pending(svc, owner, TAKEN, "081211112222")
+    svc.confirm_otp(first, last_code(svc))
+    second = svc.register(*other)
+    cap = svc.policy.max_email_conflicts_per_nik_per_day
+    for _ in range(3):  # free e-mails that fail later (a weak password) cost nothing
+        with pytest.raises(Exception, match="password"):
+            svc.submit_contact(
+                second.id, email="bebas@example.com", phone=SECOND_PHONE, password="123"
+            )
+    for _ in range(cap):
+        with pytest.raises(RegistrationError) as caught:
+            svc.submit_contact(second.id, email=TAKEN, phone=SECOND_PHONE, password=PASSWORD)
+        assert caught.value.code == "email_taken"
+    for email in (TAKEN, "bebas@example.com"):
+        with pytest.raises(RegistrationError) as caught:
+            svc.submit_contact(second.id, email=email, phone=SECOND_PHONE, password=PASSWORD)
+        assert caught.value.code == "email_checks_locked"
+        assert int(caught.value.params["retry_after"]) > 0
+        assert "detik" not in caught.value.message("id", now=svc.now())

@@ -166,6 +166,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "registration.nik_inactive": _VALIDATION,
         "registration.mismatch": _VALIDATION,
         "registration.verification_locked": 429,
+        "registration.email_checks_locked": 429,
         "registration.not_found": 404,
         "registration.secret_required": 401,
         "registration.expired": 410,

@@ -243,7 +243,7 @@ class Registrations:
             record = self.live(tx, registration_id)
             if record.status is not RegistrationStatus.VERIFIED:
                 raise RegistrationError("wrong_step", status=record.status.value)
-            self._email_free(tx, email)
+        self._check_email_free(record.nik, email)
         self.ctx.policy.password.check(
             password, context=(record.nik, record.full_name, email, phone)
         )
@@ -265,32 +265,58 @@ class Registrations:
             ),
         )
 
-    @staticmethod
-    def _email_free(tx: Transaction, email: str) -> None:
+    def _check_email_free(self, nik: str, email: str) -> None:
         """Refuse an e-mail an active account already uses, before any SMS is spent.
 
         The registrant has passed the identity check (NIK, name and mother's name at
         Dukcapil) and would learn the same at confirmation; the refusal names no one and
-        reads the same for every account. Confirmation checks again (a race between two
-        registrations of one e-mail is decided by the insert). A phone is not checked
-        here on purpose: a taken number gets a notice instead of the code
-        (:meth:`send_code`), so only its owner learns that it has an account.
+        reads the same for every account. Saying it at once is an oracle, so it is
+        capped: each refusal keeps a slot of the NIK's daily
+        ``max_email_conflicts_per_nik_per_day`` (taken before the lookup, given back
+        when the e-mail is free, as the other caps), and past it the step answers
+        ``registration.email_checks_locked`` until the window ends. Confirmation checks
+        again (a race between two registrations of one e-mail is decided by the
+        insert). A phone is not checked here on purpose: a taken number gets a notice
+        instead of the code (:meth:`send_code`), so only its owner learns that it has
+        an account.
         """
-        if tx.accounts.find(email=email) is not None:
-            raise RegistrationError("email_taken")
+        now = self.ctx.clock()
+        key = self.ctx.counter_key("email-taken", nik)
+        hit = self.counters.hit(
+            key, limit=self.ctx.policy.max_email_conflicts_per_nik_per_day, window=DAY, now=now
+        )
+        if not hit.allowed:
+            raise RegistrationError(
+                "email_checks_locked", retry_after=whole_seconds(hit.retry_after)
+            )
+        try:
+            with self.ctx.storage.transaction() as tx:
+                taken = tx.accounts.find(email=email) is not None
+        except BaseException:
+            self.counters.release(key, window=DAY, now=now)  # not a refusal
+            raise
+        if not taken:
+            self.counters.release(key, window=DAY, now=now)
+            return
+        raise RegistrationError("email_taken")
 
     def change_email(self, registration_id: str, *, email: str) -> Registration:
         """Replace the e-mail of a registration waiting for its code (the code stays valid).
 
         :raises InvalidEmail: ``email.*``.
-        :raises RegistrationError: ``not_found``, ``expired``, ``wrong_step``, ``email_taken``.
+        :raises RegistrationError: ``not_found``, ``expired``, ``wrong_step``, ``email_taken``,
+            ``email_checks_locked``.
         """
         email = normalize_email(email)
         with self.ctx.storage.transaction() as tx:
             record = self.live(tx, registration_id)
             if record.status is not RegistrationStatus.PENDING_OTP:
                 raise RegistrationError("wrong_step", status=record.status.value)
-            self._email_free(tx, email)
+        self._check_email_free(record.nik, email)
+        with self.ctx.storage.transaction() as tx:
+            record = self.live(tx, registration_id)
+            if record.status is not RegistrationStatus.PENDING_OTP:
+                raise RegistrationError("wrong_step", status=record.status.value)
             record = attrs.evolve(record, email=email)
             tx.registrations.put(record)
             return self.view(record, tx)

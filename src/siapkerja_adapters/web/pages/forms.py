@@ -85,6 +85,7 @@ _CODE_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
     "registration.nik_inactive": ("nik",),
     "registration.already_registered": ("nik",),
     "registration.verification_locked": ("nik",),
+    "registration.email_checks_locked": ("email",),
     "registration.email_taken": ("email",),
     "registration.phone_taken": ("phone",),
     "card.purpose_required": ("event",),
