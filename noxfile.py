@@ -56,4 +56,5 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_uses.py")
     session.run("python", "benchmarks/bench_sso.py")
     session.run("python", "benchmarks/bench_web.py")
+    session.run("python", "benchmarks/bench_pages.py")
     session.run("python", "benchmarks/bench_load.py")

@@ -26,14 +26,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import http.cookiejar
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -41,12 +38,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _servers as servers
+from _servers import bare_app, raw_round, run, serve, wait_ready
 
 TARGET = 0.5
-HOST = "127.0.0.1"
 
 # Galih Agan Pambayun, a bundled fictional resident (src/siapkerja_adapters/data/residents.csv).
 NIK = "3173071203940042"
@@ -108,74 +107,22 @@ def our_app() -> tuple[Any, str]:
     return app, f"/v/{token}"
 
 
-def bare_app(size: int) -> tuple[Any, str]:
-    """A Starlette endpoint returning a constant HTML page of ``size`` bytes."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import HTMLResponse
-    from starlette.routing import Route
-
-    head = b"<!doctype html><html><body><p>"
-    tail = b"</p></body></html>"
-    body = head + b"x" * max(0, size - len(head) - len(tail)) + tail
-
-    async def page(request: Request) -> HTMLResponse:
-        return HTMLResponse(body)
-
-    return Starlette(routes=[Route("/v/{token}", page)]), "/v/BARE"
-
-
 def serve_child(kind: str, size: int) -> int:
-    """Build one app, bind an ephemeral loopback port, report it as JSON, serve until signalled."""
-    import uvicorn
-
-    app, path = our_app() if kind == "ours" else bare_app(size)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, 0))
-    config = uvicorn.Config(app, log_level="warning", access_log=False, ws="none", lifespan="off")
-    server = uvicorn.Server(config)
-    print(json.dumps({"port": sock.getsockname()[1], "path": path}), flush=True)
-    with contextlib.suppress(KeyboardInterrupt):  # the parent's SIGINT: a graceful stop
-        server.run(sockets=[sock])
-    return 0
+    """Build one app and serve it on an ephemeral loopback port (``_servers.serve``)."""
+    if kind == "ours":
+        app, path = our_app()
+    else:
+        app, path = bare_app(size), "/v/BARE"
+    return serve(app, {"path": path})
 
 
 @contextmanager
 def child_server(kind: str, size: int = 0) -> Iterator[str]:
     """Start ``--serve kind`` in a child process; yield its page's URL; stop it."""
-    command = [sys.executable, __file__, "--serve", kind, "--size", str(size)]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the {kind} server did not start (exit code {child.wait()})")
-        info = json.loads(line)
-        url = f"http://{HOST}:{info['port']}{info['path']}"
-        _wait_ready(url)
+    with servers.child_server([__file__, "--serve", kind, "--size", str(size)]) as info:
+        url = info["base"] + info["path"]
+        wait_ready(url)
         yield url
-    finally:
-        child.send_signal(signal.SIGINT)
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
-def _wait_ready(url: str, timeout: float = 30.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            httpx.get(url, timeout=5)
-            return
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 # --------------------------------------------------------------------------
@@ -186,56 +133,6 @@ def _wait_ready(url: str, timeout: float = 30.0) -> None:
 def _no_cookies() -> http.cookiejar.CookieJar:
     """A jar that keeps nothing: every scan arrives as from a new phone."""
     return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-
-
-async def _raw_connection(
-    url: str, budget: dict[str, Any], deadline: float, counts: dict[str, int]
-) -> None:
-    """One keep-alive HTTP/1.1 connection sending GETs while the round's budget lasts.
-
-    A few lines of asyncio streams, not a full client: the load generator
-    must cost far less than the servers it measures.
-    """
-    parts = urlsplit(url)
-    host, port = parts.hostname or HOST, parts.port or 80
-    request = (
-        f"GET {parts.path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-        "User-Agent: siapkerja-bench\r\nAccept: text/html\r\n\r\n"
-    ).encode("ascii")
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        while budget["left"] > 0 and time.perf_counter() < deadline:
-            budget["left"] -= 1
-            try:
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head[9:12])
-                length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
-                if length is None:  # every page here has a length; anything else is wrong
-                    raise ValueError("no content-length")
-                await reader.readexactly(int(length.group(1)))
-                if status != 200:
-                    counts["errors"] += 1
-            except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-                counts["errors"] += 1
-                writer.close()
-                reader, writer = await asyncio.open_connection(host, port)
-            counts["requests"] += 1
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-
-
-async def _raw_round(url: str, requests: int, concurrency: int, max_seconds: float) -> dict:
-    budget: dict[str, Any] = {"left": requests}
-    counts = {"requests": 0, "errors": 0}
-    start = time.perf_counter()
-    deadline = start + max_seconds
-    await asyncio.gather(
-        *(_raw_connection(url, budget, deadline, counts) for _ in range(concurrency))
-    )
-    return {**counts, "seconds": time.perf_counter() - start}
 
 
 async def _httpx_round(url: str, requests: int, concurrency: int, max_seconds: float) -> dict:
@@ -266,15 +163,6 @@ async def _httpx_round(url: str, requests: int, concurrency: int, max_seconds: f
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
     return {"requests": done, "errors": errors, "seconds": elapsed}
-
-
-def _run(coroutine: Any) -> Any:
-    """Run the client on uvloop when it is there (uvicorn brings it): a lighter client."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coroutine)
-    return uvloop.run(coroutine)
 
 
 def _wrk_round(wrk: str, url: str, concurrency: int, seconds: int) -> dict:
@@ -321,8 +209,8 @@ def load(
                 seconds = max(1, min(int(max_seconds / rounds), 3))
                 result = _wrk_round(shutil.which("wrk") or "wrk", urls[name], concurrency, seconds)
             else:
-                make = _raw_round if client == "raw" else _httpx_round
-                result = _run(make(urls[name], per_round, concurrency, max_seconds / rounds))
+                make = raw_round if client == "raw" else _httpx_round
+                result = run(make(urls[name], per_round, concurrency, max_seconds / rounds))
             for key in totals[name]:
                 totals[name][key] += result[key]
     return totals
