@@ -201,6 +201,16 @@ def test_wrong_short_codes_are_capped_per_card(site: Site) -> None:
     assert site.admit(site.short()).recorded
 
 
+def test_the_holders_history_says_the_gate_saw_the_number(site: Site) -> None:
+    token = site.svc.card_qr(site.holder.id, mode="access", purpose=FAIR).token
+    site.admit(token, preview=True)
+    site.admit(site.short(), preview=True)
+    scanned, typed = site.svc.access_log(site.holder.id)[-2:]
+    assert "siapkerja_id" not in scanned.fields
+    assert "siapkerja_id" in typed.fields
+    assert "photo" in typed.fields
+
+
 def test_a_right_code_gives_its_try_back(site: Site) -> None:
     """Previews and admissions by the right code never use up the cap."""
     for _ in range(SHORT_CODE_CARD_FAILURES + 2):
