@@ -96,6 +96,8 @@ class GateError(SiapkerjaError, ValueError):
     credential: ``station_credential_required``, ``unknown_station``,
     ``station_retired``, ``bad_station_signature``, ``stale_request``,
     ``replayed_request``, ``station_not_for_event`` (a gate of another event).
+    A typed short code: ``short_code_invalid`` (wrong, old, or no such card number),
+    ``short_code_locked`` (too many wrong ones for the card or the gate: ``minutes``).
     Records: ``unknown_event``, ``event_cancelled``,
     ``invalid_event`` / ``invalid_station`` (``field``), ``event_exists``,
     ``station_exists``, ``not_organiser``, ``bad_export``.
@@ -127,6 +129,8 @@ class GateError(SiapkerjaError, ValueError):
             "station_exists",
             "not_organiser",
             "bad_export",
+            "short_code_invalid",
+            "short_code_locked",
         }
     )
 

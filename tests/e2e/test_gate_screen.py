@@ -264,3 +264,50 @@ def test_gate_staff_scan_a_holder_with_the_camera(browser: Any, gate: Gate, tmp_
         context.close()
     finally:
         camera_browser.close()
+
+
+def test_gate_staff_type_the_short_code_the_holder_reads_out(browser: Any, gate: Gate) -> None:
+    """No camera: the holder's card page shows the card number and 8 digits under the QR;
+    the staff type them on a phone and the holder is let in as with a scan."""
+    holder = browser.new_context(viewport=VIEWPORTS["phone"], locale="id-ID")
+    staff = browser.new_context(viewport=VIEWPORTS["phone"], locale="id-ID")
+    try:
+        card = holder.new_page()
+        errors = refusals_of(card)
+        card.goto(f"{gate.url}/")
+        card.locator("input[name=identifier]").fill(GALIH.nik)
+        card.locator("input[name=password]").fill(GALIH.password)
+        card.locator("input[name=password]").press("Enter")
+        card.wait_for_url("**/profil**", timeout=TIMEOUT_MS)
+        card.goto(f"{gate.url}/kartu?acara={FAIR}#access")
+        shown = card.locator(".short-code-value")
+        shown.wait_for(timeout=TIMEOUT_MS)
+        shown.scroll_into_view_if_needed()
+        assert "Kode untuk diketik petugas" in card.locator(".short-code").inner_text()
+        typed = shown.inner_text()  # "SK-XXXX-XXXX-XXX 1234 5678", as read out
+        digits = card.locator("[data-short-code]")
+        assert digits.evaluate("n => parseFloat(getComputedStyle(n).fontSize)") >= 28
+        box = shown.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 360  # fits the phone
+        card.screenshot(path=str(SHOTS / "card-short-code-phone.png"))
+        assert errors == []
+
+        page = staff.new_page()
+        sign_in(page, gate)
+        page.get_by_role("textbox", name="Kode akses").fill(typed.lower())
+        page.get_by_role("button", name="Periksa", exact=True).click()
+        verdict(page).get_by_text("Cocokkan wajah dengan foto").wait_for(timeout=TIMEOUT_MS)
+        assert (
+            page.locator("[data-gate-answer] img.gate-photo").evaluate("img => img.naturalWidth")
+            > 0
+        )
+        assert page.locator("[data-gate-answer] .gate-name").inner_text() == "H. Galih A. P."
+        page.get_by_role("button", name="Izinkan masuk", exact=True).click()
+        verdict(page).get_by_text("Boleh masuk").wait_for(timeout=TIMEOUT_MS)
+        assert gate.svc.events.counts(FAIR).inside == 1
+        shot(page, "gate-short-code-admitted-phone")
+    finally:
+        holder.close()
+        staff.close()

@@ -295,6 +295,9 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "gate.station_exists": 409,
         "gate.not_organiser": 403,
         "gate.station_not_for_event": 403,
+        # A typed short code (card number + 8 digits): wrong or old, or too many wrong.
+        "gate.short_code_invalid": _VALIDATION,
+        "gate.short_code_locked": 429,
         # Classes and programmes (siapkerja_core.classes, .programmes).
         "class.invalid": _VALIDATION,
         **{f"class.{c}": 404 for c in ("not_found", "no_account")},

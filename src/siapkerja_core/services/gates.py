@@ -68,8 +68,17 @@ from siapkerja_core.services.context import CardState, ServiceContext
 from siapkerja_core.services.institutions import acting, announce
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
+from siapkerja_core.siapkerja_id import InvalidSiapkerjaId, parse_siapkerja_id
 from siapkerja_core.station import CheckIn, merge_check_ins, read_check_ins
-from siapkerja_core.tokens import AccessClaims, Keyring, TokenError, verify_access
+from siapkerja_core.tokens import (
+    AccessClaims,
+    Keyring,
+    TokenError,
+    check_short_code,
+    purpose_tag,
+    split_short_code,
+    verify_access,
+)
 from siapkerja_core.views import mask_name
 
 __all__ = [
@@ -90,6 +99,12 @@ PurposeSource = Callable[[Transaction, str], bool]
 
 _TOKEN_TO_GATE: Final = {"wrong_purpose": "wrong_event", "expired": "expired", "revoked": "revoked"}
 _MAX_UPCOMING: Final = 200
+SHORT_CODE_CARD_FAILURES: Final = 5
+"""Wrong short codes a card takes at an event within :data:`SHORT_CODE_CARD_WINDOW`."""
+SHORT_CODE_CARD_WINDOW: Final = timedelta(minutes=5)
+SHORT_CODE_STATION_FAILURES: Final = 30
+"""Wrong short codes one gate may type within :data:`SHORT_CODE_STATION_WINDOW`."""
+SHORT_CODE_STATION_WINDOW: Final = timedelta(minutes=10)
 
 
 @frozen(kw_only=True)
@@ -595,6 +610,73 @@ class Gates:
                 raise
             raise GateError(mapped) from None
 
+    def _short_code_slots(self, event_id: str, number: str, station: Station) -> list[str]:
+        """Take a slot of the card's and the gate's wrong-short-code caps; the keys taken.
+
+        Taken before the check and given back when the code is right (the
+        :class:`~siapkerja_core.ports.Counters` pattern for a correct password),
+        so only wrong codes use the caps.
+
+        :raises GateError: ``short_code_locked`` (``minutes``) when either cap is used up.
+        """
+        now = self.ctx.clock()
+        taken: list[str] = []
+        caps = (
+            (f"{event_id}\0{number}", SHORT_CODE_CARD_FAILURES, SHORT_CODE_CARD_WINDOW),
+            (f"{event_id}\0{station.id}", SHORT_CODE_STATION_FAILURES, SHORT_CODE_STATION_WINDOW),
+        )
+        for value, limit, window in caps:
+            key = self.ctx.counter_key("gate-short-code", value)
+            hit = self.counters.hit(key, limit=limit, window=window, now=now)
+            if not hit.allowed:
+                for done, (_, _, w) in zip(taken, caps, strict=False):
+                    self.counters.release(done, window=w, now=now)
+                minutes = max(1, -(-int(hit.retry_after.total_seconds()) // 60))
+                raise GateError("short_code_locked", minutes=minutes)
+            taken.append(key)
+        return taken
+
+    def _verify_short_code(
+        self, number_text: str, digits: str, event_id: str, station: Station, now: datetime
+    ) -> tuple[AccessClaims, Keyring]:
+        """A typed short code resolved to its card: claims as an access code's would be.
+
+        The card is found by its number (an index, no scan); the digits must be
+        that card's code for this event in the current or the previous access
+        period (:func:`~siapkerja_core.tokens.check_short_code`). A wrong number,
+        a wrong or old code all read ``short_code_invalid``: the gate learns
+        nothing about which. Revocation, suspension and every other rule are
+        :meth:`admit`'s, as for a scanned code.
+        """
+        try:
+            number = str(parse_siapkerja_id("SK" + number_text))  # as the cards are stored
+        except InvalidSiapkerjaId:
+            raise GateError("short_code_invalid") from None
+        taken = self._short_code_slots(event_id, number, station)
+        with self.ctx.storage.transaction() as tx:
+            card = tx.cards.by_number(number)
+            ring = self.keys.current.in_transaction(tx)
+        # An unknown number costs the same HMACs as a known one: the time taken
+        # does not tell the gate which numbers are cards.
+        match = check_short_code(
+            ring,
+            0 if card is None else card.card_ref,
+            event_id,
+            digits,
+            now,
+            period=self.cards.access_period,
+        )
+        if card is None or match is None:
+            raise GateError("short_code_invalid")
+        for key, window in zip(
+            taken, (SHORT_CODE_CARD_WINDOW, SHORT_CODE_STATION_WINDOW), strict=True
+        ):
+            self.counters.release(key, window=window, now=now)
+        claims = AccessClaims(
+            card.card_ref, purpose_tag(event_id), match.step, match.kid, card.status_index or 0
+        )
+        return claims, ring
+
     def admit(
         self,
         token: str,
@@ -605,23 +687,38 @@ class Gates:
     ) -> GateReceipt:
         """Admit the access code ``token`` at a gate of ``event_id``.
 
+        ``token`` is a scanned access code (``A-…``) or a **typed short code**:
+        the card's number and its eight digits (``SK-7KQ4-M2XD-9P7 1234 5678``,
+        :mod:`siapkerja_core.tokens.short_code`). A short code is resolved to
+        its card, then admitted by the same rules; at most
+        :data:`SHORT_CODE_CARD_FAILURES` wrong ones per card and event and
+        :data:`SHORT_CODE_STATION_FAILURES` per gate are tried in their windows.
+
         ``preview`` makes every check and records no check-in and uses no
         capacity (the gate shows the photo before the operator lets the person
         in); it still appends the holder's ledger entry, since the gate saw the photo.
 
         :raises GateError: the station's refusals (see :meth:`authenticate`),
             ``unknown_event``, ``event_cancelled``, ``not_open``, ``closed``,
-            ``wrong_event``, ``expired``, ``revoked``, ``already_inside``, ``full``.
+            ``wrong_event``, ``expired``, ``revoked``, ``already_inside``, ``full``,
+            ``short_code_invalid``, ``short_code_locked``.
         :raises TokenError: ``malformed``, ``forged``, ``wrong_mode``.
         :raises SiapkerjaError: a refusal of an admission check.
         """
         now = self.ctx.clock()
         code = str(token).strip()
         station = self.authenticate(event_id, credential, code, now)
-        claims, ring = self._verify_code(code, event_id, now)
+        short = split_short_code(code)
+        if short is None:
+            claims, ring = self._verify_code(code, event_id, now)
+        else:
+            claims, ring = self._verify_short_code(*short, event_id, station, now)
         with self.ctx.storage.transaction() as tx:
             fresh = self.keys.current.in_transaction(tx)
-            if fresh is not ring:  # rotated or retired by another process meanwhile
+            if fresh is not ring and short is not None:
+                if claims.kid not in {k.kid for k in fresh.access_keys if not k.retired}:
+                    raise GateError("short_code_invalid")  # its key was retired meanwhile
+            elif fresh is not ring:  # rotated or retired by another process meanwhile
                 try:
                     claims = verify_access(
                         fresh, code, event_id, now, period=self.cards.access_period
@@ -686,7 +783,8 @@ class Gates:
                     account_id=account.id,
                     at=now,
                     audience="station",
-                    fields=GATE_FIELDS,
+                    # A typed short code showed the gate the card's number too.
+                    fields=GATE_FIELDS if short is None else (*GATE_FIELDS, "siapkerja_id"),
                     channel="access",
                     purpose=event.id,
                     verifier_id=event.organiser_id,

@@ -57,6 +57,7 @@ from siapkerja_core.tokens import (
     check_link_version,
     link_token_from_url,
     link_url,
+    make_short_code,
     mint_access,
     mint_link,
     verify_access,
@@ -82,6 +83,9 @@ class CardQr:
     purpose: str | None = None
     version: int | None = None
     expires_at: datetime | None = None
+    short_code: str | None = None
+    """Access codes only: the eight digits a gate types with the card's number
+    (:mod:`siapkerja_core.tokens.short_code`), ungrouped."""
     _svg: str | None = attrs.field(default=None, repr=False, eq=False, alias="svg_text")
 
     def svg(self, *, scale: int = 4) -> str:
@@ -197,6 +201,9 @@ class Scanning:
             qr=make_qr(token),
             purpose=purpose,
             expires_at=datetime.fromtimestamp(step_end, tz=now.tzinfo),
+            short_code=make_short_code(
+                ring, record.card_ref, purpose, now, period=self.cards.access_period
+            ),
         )
 
     def _token_of(self, token_or_url: str) -> str:

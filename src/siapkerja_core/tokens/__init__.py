@@ -44,7 +44,8 @@ Pure: no I/O; randomness (``token_bytes``) and time (``now``) are injected.
 
 Modules: :mod:`~siapkerja_core.tokens.base` (errors, alphabet, claims),
 :mod:`~siapkerja_core.tokens.signing`, :mod:`~siapkerja_core.tokens.keyring`,
-:mod:`~siapkerja_core.tokens.link` and :mod:`~siapkerja_core.tokens.access`;
+:mod:`~siapkerja_core.tokens.link`, :mod:`~siapkerja_core.tokens.access` and
+:mod:`~siapkerja_core.tokens.short_code` (the typed eight-digit form of an access code);
 every public name is importable from ``siapkerja_core.tokens``. The card
 status list that offline stations cache is in
 :mod:`~siapkerja_core.tokens.status_list`; the access keys as JOSE keys (the
@@ -92,6 +93,14 @@ from siapkerja_core.tokens.link import (
     qr_segments,
     verify_link,
 )
+from siapkerja_core.tokens.short_code import (
+    SHORT_CODE_DIGITS,
+    ShortCodeMatch,
+    check_short_code,
+    format_short_code,
+    make_short_code,
+    split_short_code,
+)
 from siapkerja_core.tokens.signing import (
     ACCESS_ALGORITHM,
     LINK_ALGORITHM,
@@ -117,6 +126,7 @@ __all__ = [
     "MAX_VERSION",
     "MODE_ALPHANUMERIC",
     "MODE_BYTE",
+    "SHORT_CODE_DIGITS",
     "AccessClaims",
     "Ed25519Algorithm",
     "Ed25519Key",
@@ -124,20 +134,25 @@ __all__ = [
     "HmacKey",
     "Keyring",
     "LinkClaims",
+    "ShortCodeMatch",
     "TokenError",
     "TruncatedHMACAlgorithm",
     "check_link_version",
+    "check_short_code",
     "derive_p256_scalar",
     "es256_key",
+    "format_short_code",
     "jwk_thumbprint",
     "link_signer",
     "link_token_from_url",
     "link_url",
+    "make_short_code",
     "mint_access",
     "mint_link",
     "purpose_tag",
     "qr_segments",
     "signing_jwks",
+    "split_short_code",
     "verify_access",
     "verify_link",
 ]

@@ -171,7 +171,9 @@ class AddStation(_Body):
 
 class Admit(_Body):
     token: Annotated[str, Field(max_length=b.MAX_TOKEN_LENGTH)] = Field(
-        description="The access code read from the holder's QR.", examples=["A-…"]
+        description="The access code read from the holder's QR, or the typed short code:"
+        " the card number and the 8 digits under the QR (`SK-7KQ4-M2XD-9P7 1234 5678`).",
+        examples=["A-…"],
     )
     preview: bool = Field(
         default=False,

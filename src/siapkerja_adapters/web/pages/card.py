@@ -1,8 +1,9 @@
 """The card page: the SIAPkerja-ID card, its link QR, access codes, issuing and rotating.
 
 This module owns ``/kartu`` (the card and its link QR, and with ``?acara=``
-an access code for an event), ``/kartu/kode-akses.json`` (a fresh access
-code for the page's script, which refreshes it at the code's pace),
+an access code for an event, and under its QR the short code a gate types
+when its camera cannot scan), ``/kartu/kode-akses.json`` (a fresh access
+code and short code for the page's script, which refreshes them at the code's pace),
 ``/kartu/terbitkan`` (issue the card; a profile not complete enough is shown
 its missing fields) and ``/kartu/rotasi`` (a new link QR; the old one stops
 opening the profile).
@@ -23,6 +24,7 @@ from siapkerja_adapters.web.pages.profile import ProfilePages
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.errors import CardError, SiapkerjaError
 from siapkerja_core.gates import Event
+from siapkerja_core.tokens import format_short_code
 from siapkerja_core.views import Account
 
 __all__ = ["CardPages"]
@@ -100,6 +102,8 @@ class CardPages:
                 else (access.expires_at - svc.now()).total_seconds()
             )
             data["access_expires_in"] = max(1, math.ceil(left))
+            # For a gate whose camera cannot scan: typed with the card's number.
+            data["short_code"] = format_short_code(access.short_code or "")
         return data
 
     async def card(self, request: Request) -> Response:
@@ -148,6 +152,7 @@ class CardPages:
                     expires, lang, await site.call(account_zone, site.svc, account)
                 ),
                 "expires_in": max(1, math.ceil(seconds)),
+                "short_code": format_short_code(access.short_code or ""),
                 "period": site.svc.cards.access_period,
             }
         )

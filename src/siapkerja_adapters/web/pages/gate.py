@@ -110,6 +110,8 @@ _ANSWERS: Final[Mapping[str, tuple[str, str]]] = {
     "token.forged": ("gate.answer.unreadable", "stop"),
     "token.wrong_mode": ("gate.answer.link_qr", "stop"),
     "token.revoked": ("gate.answer.revoked", "stop"),
+    "gate.short_code_invalid": ("gate.answer.short_code_invalid", "stop"),
+    "gate.short_code_locked": ("gate.answer.short_code_locked", "stop"),
 }
 _ICONS: Final[Mapping[str, str]] = {"ok": "✓", "check": "?", "warn": "!", "stop": "✕"}
 _SCANNER_CSP: Final = CONTENT_SECURITY_POLICY.replace(
@@ -286,6 +288,25 @@ class GatePages:
                 raise GateScreenError("throttled", retry_at=_hhmm(now + hit.retry_after, None))
         return browser
 
+    def _event_by_code(self, event_id: str) -> Event:
+        """The event ``event_id`` names, its case aside: staff type ``jobfair-jkt-2026`` for
+        ``JOBFAIR-JKT-2026``. The exact id wins; else the one open event whose id matches
+        without case (two that differ only by case: neither, the code is ambiguous).
+
+        :raises GateError: ``unknown_event``.
+        """
+        events = self.site.svc.events
+        try:
+            return events.event(event_id)
+        except GateError as error:
+            if error.code != "unknown_event":
+                raise
+            wanted = event_id.casefold()
+            found = [e for e in events.upcoming(limit=200) if e.id.casefold() == wanted]
+            if len(found) != 1:
+                raise
+            return found[0]
+
     def _check_station(self, request: Request, event_id: str, key: str) -> tuple[Event, str]:
         """The event and the station's name, once the key proves a gate of the event."""
         svc = self.site.svc
@@ -294,7 +315,7 @@ class GatePages:
         if not key:
             raise GateScreenError("key_required")
         counter = self._throttle(request, event_id)
-        event = svc.events.event(event_id)
+        event = self._event_by_code(event_id)
         refusal = event.window_refusal(svc.now())
         if refusal is not None and refusal.code == "event_cancelled":
             raise refusal

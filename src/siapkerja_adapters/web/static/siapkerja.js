@@ -96,6 +96,8 @@
     var period = parseInt(section.getAttribute("data-period"), 10) || 30;
     var holder = section.querySelector("[data-access-qr]");
     var expiry = section.querySelector("[data-access-expiry]");
+    var shortCode = section.querySelector("[data-short-code]");
+    var shortExpiry = section.querySelector("[data-short-expiry]");
 
     function schedule(seconds) {
       window.setTimeout(refresh, Math.max(1, seconds) * 1000);
@@ -119,6 +121,8 @@
           expiry.textContent = data.expires_label;
           expiry.setAttribute("datetime", data.expires_at);
         }
+        if (shortCode && data.short_code) { shortCode.textContent = data.short_code; }
+        if (shortExpiry) { shortExpiry.textContent = data.expires_label; }
         schedule(data.expires_in || period);
       }).catch(function () {
         schedule(10);                      /* offline for a moment: try again soon */
