@@ -12,6 +12,9 @@ pages without forking them, as Django and Flask users expect:
 * ``/static/theme.css``: the colours as CSS custom properties, built once
   from the settings (no inline ``<style>``: the CSP allows only the site's
   own stylesheets);
+* :func:`image_origins`: the origins of a logo or favicon at an absolute
+  address, which every page's Content-Security-Policy adds to ``img-src``
+  (the policy otherwise allows images from this site only);
 * Jinja globals: ``brand`` (the :class:`~siapkerja_core.settings.Branding`),
   ``brand_asset(url, name)`` and ``with_links(t, key, …)``, which puts the
   privacy-policy and terms links into a translated sentence.
@@ -37,6 +40,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 
+from siapkerja_adapters.web.security import web_origin
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.settings import Branding, Settings, branding
 
@@ -45,6 +49,7 @@ __all__ = [
     "branding_globals",
     "branding_loader",
     "deployment_branding",
+    "image_origins",
     "static_files",
     "theme_route",
 ]
@@ -87,6 +92,27 @@ def deployment_branding(
         templates_dirs=tuple(_directory("templates_dir", d) for d in templates),
         static_dir=None if static is None else _directory("static_dir", static),
     )
+
+
+def image_origins(look: Branding) -> tuple[str, ...]:
+    """The origins the logo and favicon load from, when set to an absolute address.
+
+    Exactly those origins (``https://cdn.example.org``), not the whole scheme: the
+    pages' ``img-src`` is widened for them and nothing else.
+
+    :raises ConfigurationError: ``config.insecure_url`` for an absolute address whose
+        host a policy cannot name (the browser would refuse the image).
+    """
+    origins: list[str] = []
+    for name, value in (("logo", look.logo), ("favicon", look.favicon)):
+        if "://" not in value:
+            continue  # a path on this site or a static file: 'self' covers it
+        origin = web_origin(value)
+        if origin is None:
+            raise ConfigurationError("insecure_url", name=name, value=value)
+        if origin not in origins:
+            origins.append(origin)
+    return tuple(origins)
 
 
 def branding_loader(directories: Sequence[str]) -> jinja2.BaseLoader:
