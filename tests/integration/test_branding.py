@@ -31,6 +31,7 @@ from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.settings import (
+    MAX_NAME_LENGTH,
     PAGE_BACKGROUND,
     branding,
     contrast_ratio,
@@ -146,7 +147,9 @@ def test_the_unbranded_site_shows_the_package_defaults() -> None:
         assert 'src="/static/logo.svg"' in page
         assert "Kementerian Ketenagakerjaan RI" in page
         # No URLs set: the consent sentence names the documents without links.
-        assert "Kebijakan Privasi dan Syarat &amp; Ketentuan Kemnaker RI" in page
+        assert "Kebijakan Privasi dan Syarat &amp; Ketentuan Kemnaker RI." in page
+        english = client.get("/daftar?lang=en").text
+        assert "the Privacy Policy and the Terms &amp; Conditions of Kemnaker RI." in english
         assert 'class="footer-links"' not in page
         theme = client.get("/static/theme.css")
         assert theme.status_code == 200
@@ -240,8 +243,10 @@ def test_the_example_links_the_policies_in_the_consent_and_the_footer(
         assert (
             'saya setuju dengan <a href="https://portal-kerja.example/kebijakan-privasi"'
             ' rel="noopener">Kebijakan Privasi</a> dan <a href="https://portal-kerja.example/'
-            'syarat-dan-ketentuan" rel="noopener">Syarat &amp; Ketentuan</a> Kemnaker RI.'
+            'syarat-dan-ketentuan" rel="noopener">Syarat &amp; Ketentuan</a>'
+            " Disnaker Provinsi Contoh."
         ) in page
+        assert "Kemnaker" not in page  # the portal's policies are not the ministry's
         footer = page[page.index('<footer class="site-footer') :]
         for href, text in (
             ("https://portal-kerja.example/kebijakan-privasi", "Kebijakan Privasi"),
@@ -251,6 +256,8 @@ def test_the_example_links_the_policies_in_the_consent_and_the_footer(
             assert f'<a href="{href}" rel="noopener">{text}</a>' in footer
         english = client.get("/daftar?lang=en").text
         assert '>Privacy Policy</a> and the <a href="https://portal-kerja.example/' in english
+        assert "Terms &amp; Conditions</a> of Disnaker Provinsi Contoh." in english
+        assert "Kemnaker" not in english
 
 
 def test_create_app_takes_directories_that_win_over_the_settings(tmp_path: Path) -> None:
@@ -416,3 +423,29 @@ def test_the_database_files_the_example_leaves_are_ignored_by_git(suffix: str) -
         [git, "check-ignore", "--no-index", "-q", name], cwd=root, check=False, timeout=30
     )
     assert checked.returncode == 0, f"{name} is not ignored by .gitignore"
+
+
+# --- the operator's name in the consent sentence -----------------------------------------
+
+
+def test_the_operator_name_is_put_in_the_consent_sentence_as_text_in_both_languages() -> None:
+    with _client(operator_name="  Disnaker Kota <Contoh> & Mitra  ") as client:
+        page = client.get("/daftar").text
+        assert (
+            "Kebijakan Privasi dan Syarat &amp; Ketentuan"
+            " Disnaker Kota &lt;Contoh&gt; &amp; Mitra.</p>"
+        ) in page
+        english = client.get("/daftar?lang=en").text
+        assert "Terms &amp; Conditions of Disnaker Kota &lt;Contoh&gt; &amp; Mitra.</p>" in english
+        assert "Kemnaker RI" not in page + english
+
+
+@pytest.mark.parametrize("value", ["", "   ", "Dinas\nTenaga Kerja", "D" * (MAX_NAME_LENGTH + 1)])
+def test_an_operator_name_that_is_blank_too_long_or_not_one_line_is_refused(value: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        branding(_settings(operator_name=value))
+    assert caught.value.full_code == "config.bad_name"
+    assert "operator_name" in caught.value.message("id")
+    assert f"1 sampai {MAX_NAME_LENGTH} karakter" in caught.value.message("id")
+    assert f"1 to {MAX_NAME_LENGTH} characters" in caught.value.message("en")
+    assert branding(_settings(operator_name="D" * MAX_NAME_LENGTH)).operator_name

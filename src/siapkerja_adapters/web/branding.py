@@ -167,20 +167,25 @@ def branding_globals(look: Branding) -> dict[str, Any]:
         """An asset setting as a link: an address as it is, a file name under /static/."""
         return value if _is_address(value) else str(url("static", path=value))
 
-    def with_links(t: Callable[..., str], key: str, **links: tuple[str, str | None]) -> Markup:
+    def with_links(
+        t: Callable[..., str], key: str, **links: tuple[str, str | None] | str
+    ) -> Markup:
         """The sentence ``key`` with each ``{name}`` replaced by its label, a link when set.
 
-        ``links`` maps a placeholder to (the label's key, its URL or None).
+        ``links`` maps a placeholder to (the label's key, its URL or None), or to a
+        plain text put in as it is (escaped): the operator's name.
         """
-        names = list(links)
+        texts = {name: value for name, value in links.items() if isinstance(value, str)}
+        pairs = {name: value for name, value in links.items() if not isinstance(value, str)}
+        names = list(pairs)
         marks = {name: f"\x00{index}\x00" for index, name in enumerate(names)}
         # Markup + str escapes the str: the translated text stays text, the links markup.
         result = Markup("")
-        for index, piece in enumerate(_MARK.split(t(key, **marks))):
+        for index, piece in enumerate(_MARK.split(t(key, **marks, **texts))):
             if index % 2 == 0:
                 result += piece
                 continue
-            label_key, href = links[names[int(piece)]]
+            label_key, href = pairs[names[int(piece)]]
             label = t(label_key)
             result += (
                 Markup('<a href="{}" rel="noopener">{}</a>').format(href, label) if href else label
