@@ -20,8 +20,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from siapkerja_adapters import connect
-from siapkerja_adapters.web import create_app
+from siapkerja_adapters.web import _templates, create_app
 from siapkerja_adapters.web.branding import image_origins
+from siapkerja_adapters.web.pages.site import Site as PageSite
 from siapkerja_adapters.web.security import (
     CONTENT_SECURITY_POLICY,
     content_security_policy,
@@ -449,3 +450,13 @@ def test_an_operator_name_that_is_blank_too_long_or_not_one_line_is_refused(valu
     assert f"1 sampai {MAX_NAME_LENGTH} karakter" in caught.value.message("id")
     assert f"1 to {MAX_NAME_LENGTH} characters" in caught.value.message("en")
     assert branding(_settings(operator_name="D" * MAX_NAME_LENGTH)).operator_name
+
+
+def test_a_page_that_sets_its_own_policy_keeps_the_logo_origin() -> None:
+    """Single sign-on's pages widen form-action to the hub: img-src keeps the logo."""
+    svc = connect("memory", environ={}, load_entrypoints=False, logo=LOGO)
+    site = PageSite(svc, _templates(), image_origins=image_origins(branding(svc.settings)))
+    policy = site.policy(["https://karirhub.example"])
+    assert "form-action 'self' https://karirhub.example;" in policy
+    _only_logo_added(policy, content_security_policy(["https://karirhub.example"]))
+    _only_logo_added(site.policy(wasm=True), content_security_policy(wasm=True))
