@@ -204,11 +204,12 @@ class ConfigurationError(SiapkerjaError):
             "adapter_missing",
             "adapter_type",
             "secret_required",
-            # Branding settings (issue 14): a colour, an address, a directory.
+            # Branding settings (issue 14): a colour, an address, a directory, a name.
             "bad_colour",
             "low_contrast",
             "insecure_url",
             "no_directory",
+            "bad_name",
         }
     )
 

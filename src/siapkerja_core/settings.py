@@ -31,6 +31,7 @@ __all__ = [
     "ADAPTER_KINDS",
     "CONFIG_ENV",
     "ENV_PREFIX",
+    "MAX_NAME_LENGTH",
     "MIN_CONTRAST",
     "MIN_SECRET_BYTES",
     "PAGE_BACKGROUND",
@@ -551,6 +552,8 @@ _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 # the scheme from the check.
 _SITE_PATH = re.compile(r"/(?!/)\S*")
 _STATIC_NAME = re.compile(r"(?!/)(?!.*\.\.)[A-Za-z0-9._/-]+")
+MAX_NAME_LENGTH: Final = 80
+"""The longest ``operator_name``: it is read inside a sentence, on a 360 px phone too."""
 MIN_CONTRAST: Final = 4.5
 """WCAG 2.1 AA's contrast for normal text: white on the primary colour, the primary on white."""
 PAGE_BACKGROUND: Final = "#f5f7fa"
@@ -601,8 +604,10 @@ class Branding:
     name under the static files (``logo.svg``, looked up in ``static_dir``
     first). ``primary_colour`` and ``accent_colour`` are ``#rgb``/``#rrggbb``.
     ``privacy_url``, ``terms_url`` and ``help_url`` turn the consent text's and
-    the footer's words into links. ``templates_dirs`` are searched before the
-    package's templates, ``static_dir`` before its static files.
+    the footer's words into links; ``operator_name`` is who those policies are
+    of, named in the consent sentence (default: the catalogues' "Kemnaker RI").
+    ``templates_dirs`` are searched before the package's templates,
+    ``static_dir`` before its static files.
     """
 
     brand_name: str | None = None
@@ -614,6 +619,7 @@ class Branding:
     privacy_url: str | None = None
     terms_url: str | None = None
     help_url: str | None = None
+    operator_name: str | None = None
     templates_dirs: tuple[str, ...] = ()
     static_dir: str | None = None
 
@@ -644,6 +650,18 @@ def _colour(settings: Settings, key: str) -> str | None:
     if len(colour) == 4:
         colour = "#" + "".join(d * 2 for d in colour[1:])
     return colour
+
+
+def _name(settings: Settings, key: str) -> str | None:
+    text = settings.get(key)  # not get_str: a name set blank is refused, not ignored
+    if text is None:
+        return None
+    name = text.strip()
+    # One line of plain words: the name is read inside a translated sentence.
+    if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ConfigurationError("bad_name", name=key, value=shown, maximum=str(MAX_NAME_LENGTH))
+    return name
 
 
 def _address(settings: Settings, key: str, *, dev: bool) -> str | None:
@@ -680,7 +698,9 @@ def branding(settings: Settings, *, dev: bool = False) -> Branding:
         ``#rgb``/``#rrggbb``; ``config.low_contrast`` for a primary colour that
         white text on it, or links in it on the pages' background, cannot be read
         at 4.5:1; ``config.insecure_url`` for an address that is not
-        ``https://`` (or ``http://`` in development) nor a path on the site.
+        ``https://`` (or ``http://`` in development) nor a path on the site;
+        ``config.bad_name`` for an ``operator_name`` that is empty, longer than
+        :data:`MAX_NAME_LENGTH` characters or not one line of printable text.
     """
     primary = _colour(settings, "primary_colour")
     if primary is not None and contrast_ratio(primary, PAGE_BACKGROUND) < MIN_CONTRAST:
@@ -701,6 +721,7 @@ def branding(settings: Settings, *, dev: bool = False) -> Branding:
         privacy_url=_address(settings, "privacy_url", dev=dev),
         terms_url=_address(settings, "terms_url", dev=dev),
         help_url=_address(settings, "help_url", dev=dev),
+        operator_name=_name(settings, "operator_name"),
         templates_dirs=settings.get_paths("templates_dir"),
         static_dir=settings.get_str("static_dir"),
     )

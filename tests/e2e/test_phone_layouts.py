@@ -22,10 +22,13 @@ it is set (a person looks at them), else to the test's temporary directory.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import re
+import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -439,6 +442,127 @@ def test_the_branding_example_is_applied_in_the_browser(
         finally:
             context.close()
     assert not looker.failures, "\n".join(looker.failures)
+
+
+@contextlib.contextmanager
+def _logo_server(directory: Path) -> Iterator[tuple[str, list[str]]]:
+    """A second HTTP server (another port: another origin) serving ``directory``.
+
+    Yields its base URL and the paths it was asked for.
+    """
+    asked: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(directory), **kwargs)
+
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            super().do_GET()
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet under pytest
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="logo-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+_CSP_WATCH: Final = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
+def test_a_logo_at_another_origin_loads_under_the_pages_own_policy(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Issue 14: a logo at an absolute address was blocked by ``img-src 'self' data:``.
+
+    The browser enforces the policy here (no ``bypass_csp``): the sign-in page, the
+    registration page, an error page and the gate screen show the logo from a second
+    server, and neither the console nor a ``securitypolicyviolation`` event reports
+    anything.
+    """
+    assets = tmp_path / "cdn"
+    assets.mkdir()
+    (assets / "logo.svg").write_bytes((EXAMPLE / "static" / "portal-logo.svg").read_bytes())
+    (assets / "favicon.svg").write_bytes((EXAMPLE / "static" / "portal-favicon.svg").read_bytes())
+    services: list[Siapkerja] = []
+    with _logo_server(assets) as (cdn, asked):
+
+        def make_app(base_url: str) -> Any:
+            svc = connect(
+                "memory",
+                environ={},
+                hasher=PasswordHasher.fast_for_tests(),
+                card_base_url=f"{base_url}/v/",
+                logo=f"{cdn}/logo.svg",  # http: allowed in development mode only
+                favicon=f"{cdn}/favicon.svg",
+            )
+            services.append(svc)
+            return create_app(svc, dev=True)
+
+        with live_server(make_app) as server:
+            assert server.url.rsplit(":", 1)[1] != cdn.rsplit(":", 1)[1]  # two origins
+            organiser, _ = services[0].register_verifier("Disnaker Contoh", ["disnaker"])
+            now = datetime.now(UTC)
+            services[0].events.create_event(
+                organiser,
+                id="BURSA-2026",
+                name="Bursa Kerja Contoh",
+                kind="job_fair",
+                venue="Gedung Serbaguna",
+                opens_at=now - timedelta(hours=1),
+                closes_at=now + timedelta(hours=8),
+                region_code="31",
+                capacity=100,
+            )
+            _station, key = services[0].events.add_station(organiser, "BURSA-2026", name="Pintu A")
+            assert key is not None
+            context = browser.new_context(locale="id-ID", viewport=PHONE)  # CSP enforced
+            context.set_default_timeout(TIMEOUT_MS)
+            context.add_init_script(_CSP_WATCH)
+            console: list[str] = []
+            seen: dict[str, float] = {}
+            try:
+                page = context.new_page()
+                page.on("console", lambda message: console.append(message.text))
+
+                def logo_width(name: str) -> None:
+                    page.wait_for_load_state("load")
+                    seen[name] = page.evaluate(
+                        "() => document.querySelector('.brand-logo').naturalWidth"
+                    )
+                    assert page.evaluate("() => window.__cspViolations") == [], name
+
+                page.goto(f"{server.url}/")
+                logo_width("masuk")
+                page.screenshot(path=str(_shots(tmp_path) / "22-logo-lain-asal.png"))
+                page.goto(f"{server.url}/daftar")
+                logo_width("daftar")
+                page.goto(f"{server.url}/tidak-ada")
+                logo_width("404")
+                page.goto(f"{server.url}/petugas")
+                page.get_by_label("Bursa Kerja Contoh").check()
+                page.get_by_label("Kunci pos pemeriksaan").fill(key)
+                page.get_by_role("button", name="Masuk ke gerbang").click()
+                page.wait_for_url("**/petugas/gerbang")
+                logo_width("gerbang")
+            finally:
+                context.close()
+    violations = [text for text in console if "Content Security Policy" in text]
+    assert violations == []
+    assert all(width > 0 for width in seen.values()), seen  # each logo loaded
+    assert "/logo.svg" in asked
 
 
 def test_the_sso_consent_screen_fits_a_phone_and_passes_axe(browser: Any, tmp_path: Path) -> None:

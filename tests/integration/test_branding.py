@@ -11,16 +11,28 @@ sentence and the footer. The unbranded site keeps the package's defaults.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from siapkerja_adapters import connect
-from siapkerja_adapters.web import create_app
+from siapkerja_adapters.web import _templates, create_app
+from siapkerja_adapters.web.branding import image_origins
+from siapkerja_adapters.web.pages.site import Site as PageSite
+from siapkerja_adapters.web.security import (
+    CONTENT_SECURITY_POLICY,
+    content_security_policy,
+    web_origin,
+)
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.service import Siapkerja
 from siapkerja_core.settings import (
+    MAX_NAME_LENGTH,
     PAGE_BACKGROUND,
     branding,
     contrast_ratio,
@@ -136,7 +148,9 @@ def test_the_unbranded_site_shows_the_package_defaults() -> None:
         assert 'src="/static/logo.svg"' in page
         assert "Kementerian Ketenagakerjaan RI" in page
         # No URLs set: the consent sentence names the documents without links.
-        assert "Kebijakan Privasi dan Syarat &amp; Ketentuan Kemnaker RI" in page
+        assert "Kebijakan Privasi dan Syarat &amp; Ketentuan Kemnaker RI." in page
+        english = client.get("/daftar?lang=en").text
+        assert "the Privacy Policy and the Terms &amp; Conditions of Kemnaker RI." in english
         assert 'class="footer-links"' not in page
         theme = client.get("/static/theme.css")
         assert theme.status_code == 200
@@ -230,8 +244,10 @@ def test_the_example_links_the_policies_in_the_consent_and_the_footer(
         assert (
             'saya setuju dengan <a href="https://portal-kerja.example/kebijakan-privasi"'
             ' rel="noopener">Kebijakan Privasi</a> dan <a href="https://portal-kerja.example/'
-            'syarat-dan-ketentuan" rel="noopener">Syarat &amp; Ketentuan</a> Kemnaker RI.'
+            'syarat-dan-ketentuan" rel="noopener">Syarat &amp; Ketentuan</a>'
+            " Disnaker Provinsi Contoh."
         ) in page
+        assert "Kemnaker" not in page  # the portal's policies are not the ministry's
         footer = page[page.index('<footer class="site-footer') :]
         for href, text in (
             ("https://portal-kerja.example/kebijakan-privasi", "Kebijakan Privasi"),
@@ -241,6 +257,8 @@ def test_the_example_links_the_policies_in_the_consent_and_the_footer(
             assert f'<a href="{href}" rel="noopener">{text}</a>' in footer
         english = client.get("/daftar?lang=en").text
         assert '>Privacy Policy</a> and the <a href="https://portal-kerja.example/' in english
+        assert "Terms &amp; Conditions</a> of Disnaker Provinsi Contoh." in english
+        assert "Kemnaker" not in english
 
 
 def test_create_app_takes_directories_that_win_over_the_settings(tmp_path: Path) -> None:
@@ -267,3 +285,178 @@ def test_create_app_takes_directories_that_win_over_the_settings(tmp_path: Path)
         missing = client.get("/tidak-ada")
         assert missing.status_code == 404
         assert "<title>Tidak ada" in missing.text
+
+
+# --- a logo at another address: the pages' policy allows exactly its origin -------------
+
+LOGO = "https://cdn.example.org/portal/logo.png?v=2"
+LOGO_ORIGIN = "https://cdn.example.org"
+
+
+def _img_src(policy: str) -> list[str]:
+    directive = next(d.strip() for d in policy.split(";") if d.strip().startswith("img-src "))
+    return directive.split()[1:]
+
+
+def _only_logo_added(policy: str, unbranded: str) -> None:
+    """``policy`` is ``unbranded`` with the logo's origin in img-src, and nothing more."""
+    assert _img_src(policy) == ["'self'", "data:", LOGO_ORIGIN]
+    assert policy.count(LOGO_ORIGIN) == 1
+    assert policy.replace(" " + LOGO_ORIGIN, "") == unbranded
+
+
+def _gate_station(svc: Siapkerja) -> tuple[str, str]:
+    """An open event with one gate: (its id, the gate's station key)."""
+    organiser, _ = svc.register_verifier("Disnaker Contoh", ["disnaker"])
+    now = datetime.now(UTC)
+    svc.events.create_event(
+        organiser,
+        id="BURSA-2026",
+        name="Bursa Kerja Contoh",
+        kind="job_fair",
+        venue="Gedung Serbaguna",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(hours=8),
+        region_code="31",
+        capacity=100,
+    )
+    _station, key = svc.events.add_station(organiser, "BURSA-2026", name="Pintu A")
+    assert key is not None
+    return "BURSA-2026", key
+
+
+def test_a_logo_at_an_https_address_widens_img_src_by_its_origin_on_every_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    svc = connect(
+        "memory",
+        environ={},
+        hasher=PasswordHasher.fast_for_tests(),
+        load_entrypoints=False,
+        logo=LOGO,
+    )
+    event, key = _gate_station(svc)
+    app = create_app(svc, secret_key=SECRET)
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
+        signin = client.get("/")
+        assert f'src="{LOGO}"' in signin.text
+        _only_logo_added(signin.headers["content-security-policy"], CONTENT_SECURITY_POLICY)
+        missing = client.get("/tidak-ada")
+        assert missing.status_code == 404
+        _only_logo_added(missing.headers["content-security-policy"], CONTENT_SECURITY_POLICY)
+        # The gate screen sets a policy of its own (WebAssembly): the logo is in it too.
+        form = client.get("/petugas").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token is not None
+        gate = client.post(
+            "/petugas",
+            data={"csrf_token": token.group(1), "event": event, "station_key": key},
+        )
+        assert gate.url.path == "/petugas/gerbang"
+        _only_logo_added(
+            gate.headers["content-security-policy"], content_security_policy(wasm=True)
+        )
+
+        # The last-resort page of a failure nobody expected carries it as well.
+        def broken(*_args: object, **_kwargs: object) -> None:
+            raise ZeroDivisionError("a bug, not a refusal")
+
+        monkeypatch.setattr(svc, "resolve", broken)
+        crash = client.get("/v/" + "A" * 40)
+        assert crash.status_code == 500
+        _only_logo_added(crash.headers["content-security-policy"], CONTENT_SECURITY_POLICY)
+
+
+def test_the_unbranded_and_the_file_logo_keep_the_strict_policy() -> None:
+    for settings in ({}, {"logo": "img/logo.png", "favicon": "/media/favicon.ico"}):
+        with _client(**settings) as client:
+            policy = client.get("/").headers["content-security-policy"]
+            assert policy == CONTENT_SECURITY_POLICY
+            assert _img_src(policy) == ["'self'", "data:"]
+
+
+def test_logo_and_favicon_origins_are_each_named_once_with_their_port() -> None:
+    look = branding(
+        _settings(
+            logo="https://cdn.example.org:8443/a/logo.svg",
+            favicon="https://static.example.net/favicon.ico",
+        )
+    )
+    assert image_origins(look) == ("https://cdn.example.org:8443", "https://static.example.net")
+    same = branding(_settings(logo=LOGO, favicon="https://CDN.example.org/f.ico"))
+    assert image_origins(same) == (LOGO_ORIGIN,)
+    assert image_origins(branding(_settings())) == ()
+
+
+def test_a_logo_host_a_policy_cannot_name_is_refused_in_both_languages() -> None:
+    look = branding(_settings(logo="https://cdn_example;org/logo.png"))
+    with pytest.raises(ConfigurationError) as caught:
+        image_origins(look)
+    assert caught.value.full_code == "config.insecure_url"
+    assert "logo" in caught.value.message("id")
+    assert "logo" in caught.value.message("en")
+
+
+def test_the_policy_builder_names_only_well_formed_origins() -> None:
+    policy = content_security_policy(
+        ["https://hub.example", "javascript:alert(1)"],
+        image_origins=["http://[::1]:8001", "https://cdn.example; script-src *", "*"],
+    )
+    assert _img_src(policy) == ["'self'", "data:", "http://[::1]:8001"]
+    assert "form-action 'self' https://hub.example;" in policy
+    assert "script-src 'self';" in policy
+    assert web_origin("https://User@CDN.example.org:443/x") == "https://cdn.example.org:443"
+    assert web_origin("/media/logo.png") is None
+
+
+# --- running the example leaves nothing for git to pick up -------------------------------
+
+
+@pytest.mark.parametrize("suffix", ["", "-shm", "-wal", "-journal"])
+def test_the_database_files_the_example_leaves_are_ignored_by_git(suffix: str) -> None:
+    """SQLite in WAL mode writes ``-shm`` and ``-wal`` beside the file (``-journal`` else)."""
+    git = shutil.which("git")
+    root = EXAMPLE.parents[1]
+    if git is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    name = f"examples/branding/siapkerja.sqlite3{suffix}"
+    checked = subprocess.run(
+        [git, "check-ignore", "--no-index", "-q", name], cwd=root, check=False, timeout=30
+    )
+    assert checked.returncode == 0, f"{name} is not ignored by .gitignore"
+
+
+# --- the operator's name in the consent sentence -----------------------------------------
+
+
+def test_the_operator_name_is_put_in_the_consent_sentence_as_text_in_both_languages() -> None:
+    with _client(operator_name="  Disnaker Kota <Contoh> & Mitra  ") as client:
+        page = client.get("/daftar").text
+        assert (
+            "Kebijakan Privasi dan Syarat &amp; Ketentuan"
+            " Disnaker Kota &lt;Contoh&gt; &amp; Mitra.</p>"
+        ) in page
+        english = client.get("/daftar?lang=en").text
+        assert "Terms &amp; Conditions of Disnaker Kota &lt;Contoh&gt; &amp; Mitra.</p>" in english
+        assert "Kemnaker RI" not in page + english
+
+
+@pytest.mark.parametrize("value", ["", "   ", "Dinas\nTenaga Kerja", "D" * (MAX_NAME_LENGTH + 1)])
+def test_an_operator_name_that_is_blank_too_long_or_not_one_line_is_refused(value: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        branding(_settings(operator_name=value))
+    assert caught.value.full_code == "config.bad_name"
+    assert "operator_name" in caught.value.message("id")
+    assert f"1 sampai {MAX_NAME_LENGTH} karakter" in caught.value.message("id")
+    assert f"1 to {MAX_NAME_LENGTH} characters" in caught.value.message("en")
+    assert branding(_settings(operator_name="D" * MAX_NAME_LENGTH)).operator_name
+
+
+def test_a_page_that_sets_its_own_policy_keeps_the_logo_origin() -> None:
+    """Single sign-on's pages widen form-action to the hub: img-src keeps the logo."""
+    svc = connect("memory", environ={}, load_entrypoints=False, logo=LOGO)
+    site = PageSite(svc, _templates(), image_origins=image_origins(branding(svc.settings)))
+    policy = site.policy(["https://karirhub.example"])
+    assert "form-action 'self' https://karirhub.example;" in policy
+    _only_logo_added(policy, content_security_policy(["https://karirhub.example"]))
+    _only_logo_added(site.policy(wasm=True), content_security_policy(wasm=True))

@@ -678,6 +678,24 @@ def test_every_python_block_of_the_mounting_page_is_an_include_or_a_doctest() ->
     }
 
 
+def test_each_include_is_announced_by_a_link_to_its_file() -> None:
+    """GitHub shows ``--8<--`` as it is: a reader there follows the link above it.
+
+    The link is absolute (the repository's ``blob/main``): mkdocs builds in strict
+    mode, where a relative link out of ``docs/`` is a warning that fails the build.
+    """
+    text = MOUNTING.read_text(encoding="utf-8")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    repo = re.search(r"^repo_url: (\S+)$", config, re.MULTILINE)
+    assert repo is not None
+    paths = _INCLUDE.findall(text)
+    assert len(paths) >= 5
+    for path in paths:
+        link = f"[`{path}`]({repo.group(1)}/blob/main/{path})"
+        block = f'{link}\n\n```python\n--8<-- "{path}"\n```'
+        assert block in text, f"no link to {path} right above its include"
+
+
 def test_the_snippets_extension_includes_each_file_whole() -> None:
     """The page through ``pymdownx.snippets`` as mkdocs.yml configures it."""
     markdown = pytest.importorskip("markdown")

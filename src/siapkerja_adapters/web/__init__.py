@@ -58,6 +58,7 @@ from siapkerja_adapters.web.branding import (  # noqa: E402
     branding_globals,
     branding_loader,
     deployment_branding,
+    image_origins,
     static_files,
     theme_route,
 )
@@ -76,6 +77,7 @@ from siapkerja_adapters.web.security import (  # noqa: E402
     SecurityHeadersMiddleware,
     SessionMiddleware,
     TrustedHostMiddleware,
+    content_security_policy,
     parse_trusted_hosts,
 )
 from siapkerja_adapters.web.sso import SsoProvider  # noqa: E402
@@ -237,6 +239,8 @@ def create_app(
     look = deployment_branding(
         service.settings, dev=dev, templates_dir=templates_dir, static_dir=static_dir
     )
+    # A logo or favicon at another address: every page's policy allows images from it.
+    logo_origins = image_origins(look)
     threads = WorkerThreads()  # the facade's calls, off the event loop
     # Scans in a pool of their own (a bulkhead): journey calls waiting on a hanging
     # Dukcapil or SMS gateway can fill the shared pool without making a scan wait.
@@ -248,6 +252,7 @@ def create_app(
         threads=threads,
         scan_threads=scan_threads,
         secret_key=key,
+        image_origins=logo_origins,
     )
     routes: list[BaseRoute] = [
         *pages.routes(),
@@ -295,6 +300,7 @@ def create_app(
                 SecurityHeadersMiddleware,
                 cacheable=(f"{prefix}/static/",),
                 error_page=pages.errors.error_page,
+                policy=content_security_policy(image_origins=logo_origins),
             ),
         ],
         exception_handlers={HTTPException: pages.errors.http_error},

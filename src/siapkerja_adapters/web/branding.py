@@ -12,6 +12,9 @@ pages without forking them, as Django and Flask users expect:
 * ``/static/theme.css``: the colours as CSS custom properties, built once
   from the settings (no inline ``<style>``: the CSP allows only the site's
   own stylesheets);
+* :func:`image_origins`: the origins of a logo or favicon at an absolute
+  address, which every page's Content-Security-Policy adds to ``img-src``
+  (the policy otherwise allows images from this site only);
 * Jinja globals: ``brand`` (the :class:`~siapkerja_core.settings.Branding`),
   ``brand_asset(url, name)`` and ``with_links(t, key, …)``, which puts the
   privacy-policy and terms links into a translated sentence.
@@ -37,6 +40,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 
+from siapkerja_adapters.web.security import web_origin
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.settings import Branding, Settings, branding
 
@@ -45,6 +49,7 @@ __all__ = [
     "branding_globals",
     "branding_loader",
     "deployment_branding",
+    "image_origins",
     "static_files",
     "theme_route",
 ]
@@ -87,6 +92,27 @@ def deployment_branding(
         templates_dirs=tuple(_directory("templates_dir", d) for d in templates),
         static_dir=None if static is None else _directory("static_dir", static),
     )
+
+
+def image_origins(look: Branding) -> tuple[str, ...]:
+    """The origins the logo and favicon load from, when set to an absolute address.
+
+    Exactly those origins (``https://cdn.example.org``), not the whole scheme: the
+    pages' ``img-src`` is widened for them and nothing else.
+
+    :raises ConfigurationError: ``config.insecure_url`` for an absolute address whose
+        host a policy cannot name (the browser would refuse the image).
+    """
+    origins: list[str] = []
+    for name, value in (("logo", look.logo), ("favicon", look.favicon)):
+        if "://" not in value:
+            continue  # a path on this site or a static file: 'self' covers it
+        origin = web_origin(value)
+        if origin is None:
+            raise ConfigurationError("insecure_url", name=name, value=value)
+        if origin not in origins:
+            origins.append(origin)
+    return tuple(origins)
 
 
 def branding_loader(directories: Sequence[str]) -> jinja2.BaseLoader:
@@ -141,20 +167,25 @@ def branding_globals(look: Branding) -> dict[str, Any]:
         """An asset setting as a link: an address as it is, a file name under /static/."""
         return value if _is_address(value) else str(url("static", path=value))
 
-    def with_links(t: Callable[..., str], key: str, **links: tuple[str, str | None]) -> Markup:
+    def with_links(
+        t: Callable[..., str], key: str, **links: tuple[str, str | None] | str
+    ) -> Markup:
         """The sentence ``key`` with each ``{name}`` replaced by its label, a link when set.
 
-        ``links`` maps a placeholder to (the label's key, its URL or None).
+        ``links`` maps a placeholder to (the label's key, its URL or None), or to a
+        plain text put in as it is (escaped): the operator's name.
         """
-        names = list(links)
+        texts = {name: value for name, value in links.items() if isinstance(value, str)}
+        pairs = {name: value for name, value in links.items() if not isinstance(value, str)}
+        names = list(pairs)
         marks = {name: f"\x00{index}\x00" for index, name in enumerate(names)}
         # Markup + str escapes the str: the translated text stays text, the links markup.
         result = Markup("")
-        for index, piece in enumerate(_MARK.split(t(key, **marks))):
+        for index, piece in enumerate(_MARK.split(t(key, **marks, **texts))):
             if index % 2 == 0:
                 result += piece
                 continue
-            label_key, href = links[names[int(piece)]]
+            label_key, href = pairs[names[int(piece)]]
             label = t(label_key)
             result += (
                 Markup('<a href="{}" rel="noopener">{}</a>').format(href, label) if href else label

@@ -369,6 +369,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
                 "low_contrast",
                 "insecure_url",
                 "no_directory",
+                "bad_name",
             )
         },
         **{f"plugin.{c}": 500 for c in ("unknown_adapter", "duplicate_adapter", "unknown_kind")},

@@ -93,6 +93,7 @@ __all__ = [
     "new_session",
     "parse_trusted_hosts",
     "verify_csrf",
+    "web_origin",
 ]
 
 MAX_BODY_BYTES: Final = 2 * MAX_PHOTO_BYTES
@@ -106,28 +107,79 @@ SESSION_COOKIE: Final = "siapkerja_session"
 _CSRF_KEY: Final = "csrf"
 _SALT: Final = "siapkerja.web.session"
 
-CONTENT_SECURITY_POLICY: Final = (
-    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self';"
-    " frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+_POLICY: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    ("default-src", ("'self'",)),
+    ("img-src", ("'self'", "data:")),
+    ("script-src", ("'self'",)),
+    ("style-src", ("'self'",)),
+    ("frame-ancestors", ("'none'",)),
+    ("form-action", ("'self'",)),
+    ("base-uri", ("'none'",)),
+    ("object-src", ("'none'",)),
 )
-_ORIGIN: Final = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+"""The policy's directives and their sources, before any page widens one."""
+_ORIGIN: Final = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
-def content_security_policy(form_targets: Iterable[str] = ()) -> str:
-    """:data:`CONTENT_SECURITY_POLICY`, its ``form-action`` widened to ``form_targets``.
+def _origins(values: Iterable[str]) -> list[str]:
+    # Only well-formed origins: a value goes into a header, where a space, ";" or ","
+    # would add sources or directives of its own.
+    return sorted({value for value in values if _ORIGIN.fullmatch(value)})
 
-    For a page whose form may end, through redirects, at another site: single
-    sign-on's sign-in, SMS code and consent forms answer with a redirect back to the
-    hub, and browsers hold every redirect of a form submission to ``form-action``.
-    Each target is an origin (``https://hub.example``, a port allowed); anything else
-    is left out.
+
+def content_security_policy(
+    form_targets: Iterable[str] = (),
+    *,
+    image_origins: Iterable[str] = (),
+    wasm: bool = False,
+) -> str:
+    """The Content-Security-Policy of a page, built from :data:`_POLICY` and what it widens.
+
+    The one place the policy is written: the headers of every response
+    (:class:`SecurityHeadersMiddleware`), single sign-on's pages and the gate screen
+    all ask here, so a deployment's logo origin reaches each of them.
+
+    :param form_targets: origins added to ``form-action``, for a page whose form may
+        end, through redirects, at another site: single sign-on's sign-in, SMS code and
+        consent forms answer with a redirect back to the hub, and browsers hold every
+        redirect of a form submission to ``form-action``.
+    :param image_origins: origins added to ``img-src``: a deployment's logo or favicon
+        at an absolute address (``branding.image_origins``).
+    :param wasm: ``'wasm-unsafe-eval'`` in ``script-src``, for the gate screen's camera
+        scanner, whose fallback decoder is WebAssembly fetched from this site (browsers
+        compile it only under that source; it allows no JavaScript ``eval``).
+
+    Each origin is ``scheme://host[:port]`` (``https://hub.example``); anything else is
+    left out.
     """
-    origins = sorted({o for o in form_targets if _ORIGIN.fullmatch(o)})
-    if not origins:
-        return CONTENT_SECURITY_POLICY
-    return CONTENT_SECURITY_POLICY.replace(
-        "form-action 'self'", "form-action 'self' " + " ".join(origins)
-    )
+    extra = {
+        "img-src": _origins(image_origins),
+        "form-action": _origins(form_targets),
+        "script-src": ["'wasm-unsafe-eval'"] if wasm else [],
+    }
+    return "; ".join(" ".join((name, *sources, *extra.get(name, ()))) for name, sources in _POLICY)
+
+
+def web_origin(address: str) -> str | None:
+    """The origin (``scheme://host[:port]``) of an absolute http(s) ``address``, or ``None``.
+
+    ``None`` for a path on this site, another scheme, or a host a policy cannot name.
+    """
+    try:
+        parts = urlsplit(address)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # an unreadable port or IPv6 literal
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    origin = f"{parts.scheme.lower()}://{host}" + ("" if port is None else f":{port}")
+    return origin if _ORIGIN.fullmatch(origin) else None
+
+
+CONTENT_SECURITY_POLICY: Final = content_security_policy()
+"""The policy of a page nothing widens: no inline script or style, images from this site."""
 
 
 PERMISSIONS_POLICY: Final = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
@@ -516,13 +568,16 @@ _FALLBACK_500: Final = (
 
 
 class SecurityHeadersMiddleware:
-    """Adds :data:`SECURITY_HEADERS` to every response, and ``no-store`` to dynamic ones.
+    """Adds :data:`SECURITY_HEADERS` (``policy`` as its CSP) to every response, and
+    ``no-store`` to dynamic ones.
 
     Paths under ``cacheable`` (the static files) keep their own caching. An
     exception escaping the application becomes a 500 page carrying the same
     headers, then propagates to the server (which logs it).
 
     :param error_page: renders the 500 page; a plain bilingual one if ``None``.
+    :param policy: the Content-Security-Policy (:func:`content_security_policy`: a
+        deployment's logo origin widens ``img-src``); a page that sets its own keeps it.
     """
 
     def __init__(
@@ -531,10 +586,15 @@ class SecurityHeadersMiddleware:
         *,
         cacheable: tuple[str, ...] = (),
         error_page: ErrorPage | None = None,
+        policy: str = CONTENT_SECURITY_POLICY,
     ) -> None:
         self.app = app
         self.cacheable = cacheable
         self.error_page = error_page
+        self.raw_headers = tuple(
+            (name, policy.encode("latin-1") if name == b"content-security-policy" else value)
+            for name, value in _RAW_SECURITY_HEADERS
+        )
 
     def _headers(self, scope: Scope, path: str, message: Message) -> None:
         # On the raw (name, value) pairs, names encoded once at import: every
@@ -542,9 +602,9 @@ class SecurityHeadersMiddleware:
         headers = list(message.get("headers", ()))
         present = {name.lower() for name, _ in headers}
         if present.isdisjoint(_SECURITY_HEADER_NAMES):  # the usual case: no page sets one
-            headers.extend(_RAW_SECURITY_HEADERS)
+            headers.extend(self.raw_headers)
         else:
-            headers.extend(pair for pair in _RAW_SECURITY_HEADERS if pair[0] not in present)
+            headers.extend(pair for pair in self.raw_headers if pair[0] not in present)
         if scope.get("scheme") == "https" and _RAW_HSTS[0] not in present:
             headers.append(_RAW_HSTS)
         if b"cache-control" not in present and not path.startswith(self.cacheable):

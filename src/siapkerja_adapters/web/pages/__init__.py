@@ -21,6 +21,8 @@ session and CSRF glue, the language):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.routing import BaseRoute
 from starlette.templating import Jinja2Templates
 
@@ -68,6 +70,8 @@ class Pages:
     :param scan_threads: the worker threads scans run in (default: ``threads``).
     :param secret_key: the session secret (the gate screen seals a station's key under
         a key derived from it); a random one when ``None``.
+    :param image_origins: the origins a branded logo or favicon loads from (added to
+        the ``img-src`` of the policies pages set themselves).
     """
 
     def __init__(
@@ -79,8 +83,16 @@ class Pages:
         threads: WorkerThreads | None = None,
         scan_threads: WorkerThreads | None = None,
         secret_key: str | None = None,
+        image_origins: Sequence[str] = (),
     ) -> None:
-        self.site = Site(svc, templates, dev=dev, threads=threads, scan_threads=scan_threads)
+        self.site = Site(
+            svc,
+            templates,
+            dev=dev,
+            threads=threads,
+            scan_threads=scan_threads,
+            image_origins=image_origins,
+        )
         self.scan = ScanPage(self.site)
         self.errors = ErrorPages(self.site)
         profile = ProfilePages(self.site)

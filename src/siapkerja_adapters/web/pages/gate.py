@@ -50,7 +50,6 @@ from siapkerja_adapters.web.i18n import select_language
 from siapkerja_adapters.web.pages.forms import event_window, form_text
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_adapters.web.security import (
-    CONTENT_SECURITY_POLICY,
     PERMISSIONS_POLICY,
     Sealer,
     csrf_token,
@@ -114,12 +113,6 @@ _ANSWERS: Final[Mapping[str, tuple[str, str]]] = {
     "gate.short_code_locked": ("gate.answer.short_code_locked", "stop"),
 }
 _ICONS: Final[Mapping[str, str]] = {"ok": "✓", "check": "?", "warn": "!", "stop": "✕"}
-_SCANNER_CSP: Final = CONTENT_SECURITY_POLICY.replace(
-    "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"
-)
-"""The gate screen's policy: the camera scanner's fallback decoder is WebAssembly
-(``static/vendor/zxing_reader.wasm``, fetched from this site), which browsers compile
-only under ``'wasm-unsafe-eval'``. It allows no JavaScript ``eval`` and no inline code."""
 _SCANNER_PERMISSIONS: Final = PERMISSIONS_POLICY.replace("camera=()", "camera=(self)")
 """The gate screen may ask for the camera (every other page may not)."""
 
@@ -247,7 +240,9 @@ class GatePages:
 
     def _headers(self) -> dict[str, str]:
         return {
-            "Content-Security-Policy": _SCANNER_CSP,
+            # The camera scanner's fallback decoder is WebAssembly (wasm=True); the
+            # deployment's logo origin is kept (Site.policy).
+            "Content-Security-Policy": self.site.policy(wasm=True),
             "Permissions-Policy": _SCANNER_PERMISSIONS,
         }
 

@@ -257,6 +257,7 @@ class Site:
     :param dev: development mode (the SMS outbox page and banner).
     :param threads: the worker threads facade calls run in (a pool of its own if ``None``).
     :param scan_threads: the worker threads scans run in (default: ``threads``).
+    :param image_origins: the origins a branded logo or favicon loads from.
     """
 
     def __init__(
@@ -267,12 +268,18 @@ class Site:
         dev: bool = False,
         threads: WorkerThreads | None = None,
         scan_threads: WorkerThreads | None = None,
+        image_origins: Sequence[str] = (),
     ) -> None:
         self.svc = svc
         self.templates = templates
         self.dev = dev
         self.threads = threads if threads is not None else WorkerThreads()
         self.scan_threads = scan_threads if scan_threads is not None else self.threads
+        self.image_origins = tuple(image_origins)
+
+    def policy(self, form_targets: Iterable[str] = (), *, wasm: bool = False) -> str:
+        """The Content-Security-Policy of a page that sets its own, the logo's origin kept."""
+        return content_security_policy(form_targets, image_origins=self.image_origins, wasm=wasm)
 
     async def call(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a facade call in a worker thread."""
@@ -391,7 +398,7 @@ class Site:
         answer = dict(headers or {})
         targets = self.sso_form_targets(request)
         if targets and "Content-Security-Policy" not in answer:
-            answer["Content-Security-Policy"] = content_security_policy(targets)
+            answer["Content-Security-Policy"] = self.policy(targets)
         response = self.templates.TemplateResponse(
             request, template, full, status_code=status, headers=answer
         )
