@@ -315,7 +315,7 @@ def test_a_search_cut_at_ten_says_how_many_matched_and_how_to_narrow_it(
     assert len(results(holder.page)) == 10
     assert (
         "10 pertama dari 128 desa/kelurahan yang cocok — pilih provinsi, kabupaten/kota atau"
-        " kecamatan di atas untuk mempersempit" in text(holder.page)
+        " kecamatan di bawah untuk mempersempit" in text(holder.page)
     )
     # Jawa Barat chosen: its 35 only, still cut, still said.
     holder.get(f"{KTP}?provinsi=32&cari=sukamaju")
@@ -327,7 +327,7 @@ def test_a_search_cut_at_ten_says_how_many_matched_and_how_to_narrow_it(
     holder.get(f"{KTP}?cari=sukamaju&lang=en")
     assert (
         "The first 10 of 128 matching villages — choose a province, regency/city or district"
-        " above to narrow the search" in text(holder.page)
+        " below to narrow the search" in text(holder.page)
     )
 
 
