@@ -4,9 +4,11 @@ This module owns the packaged region data (``data/regions``: the 2025
 Kepmendagri edition plus every code retired since 2015, from cahyadsn/wilayah,
 MIT — see ``data/regions/SOURCE.md``) and the lookups over it:
 :func:`lookup` and the per-level helpers, :func:`children`, :func:`path`,
-:func:`search`, and how a region is written for people: :func:`label`
-("Kecamatan Pal Merah", "Provinsi DKI Jakarta") and :func:`line` (a village
-with every region above it, on one line).
+:func:`search` (and :func:`find`, which also says how many matched), and how a
+region is written for people: :func:`label` ("Kecamatan Pal Merah", "Provinsi
+DKI Jakarta"), :func:`option_name` (a list's choice, name first: "Dago
+(Kelurahan)") and :func:`line` (a village with every region above it, on one
+line).
 
 The data has no postal codes: Kemendagri's list does not carry them, and
 no postal-code list with a licence fit to ship was found, so an address's
@@ -39,14 +41,17 @@ from attrs import frozen
 
 __all__ = [
     "CURRENT_EDITION",
+    "Found",
     "Level",
     "Region",
     "children",
     "district",
     "district_codes",
+    "find",
     "label",
     "line",
     "lookup",
+    "option_name",
     "path",
     "province",
     "regency",
@@ -268,6 +273,30 @@ def label(region: Region, *, short: bool = False) -> str:
     return ("Kelurahan " if region.code[6] == "1" else "Desa ") + region.name
 
 
+_REGENCY_KINDS: Final = ("Kabupaten Administrasi ", "Kota Administrasi ", "Kabupaten ", "Kota ")
+
+
+def option_name(region: Region) -> str:
+    """The region as a list of choices shows it: its name first, its kind after.
+
+    ``"Dago (Kelurahan)"``, ``"Sukamaju (Desa)"``, ``"Bandung (Kabupaten)"`` and
+    ``"Bandung (Kota)"``, ``"Jakarta Barat (Kota Administrasi)"``; a province or a
+    district is its name alone (every choice of its list is of the same kind).
+    Name first because a browser's ``<select>`` finds an option by the first
+    letters typed: with "Kelurahan …" first, typing "Dago" found nothing. The kind
+    stays, in brackets, because a regency and a city can share a name (Bandung,
+    Bogor, Malang …) and a person must tell them apart.
+    """
+    level = region.level
+    if level == "village":
+        return f"{region.name} ({'Kelurahan' if region.code[6] == '1' else 'Desa'})"
+    if level == "regency":
+        for kind in _REGENCY_KINDS:
+            if region.name.startswith(kind):
+                return f"{region.name[len(kind) :]} ({kind.strip()})"
+    return region.name
+
+
 def line(code: str) -> str:
     """``code`` and every region above it on one line, the smallest first, short forms.
 
@@ -319,6 +348,15 @@ def _search_index() -> tuple[tuple[str, str], ...]:
     return tuple(entries)
 
 
+@frozen
+class Found:
+    """The first matches of a search (``regions``) and how many matched in all (``total``):
+    a list cut at ten must be able to say that there are more."""
+
+    regions: tuple[Region, ...]
+    total: int
+
+
 def search(
     text: str,
     *,
@@ -327,7 +365,20 @@ def search(
     include_retired: bool = False,
     limit: int | None = 20,
 ) -> list[Region]:
-    """Regions whose name matches ``text``, best matches first.
+    """Regions whose name matches ``text``, best matches first (:func:`find`'s ``regions``)."""
+    found = find(text, level=level, within=within, include_retired=include_retired, limit=limit)
+    return list(found.regions)
+
+
+def find(
+    text: str,
+    *,
+    level: Level | None = None,
+    within: str | None = None,
+    include_retired: bool = False,
+    limit: int | None = 20,
+) -> Found:
+    """Regions whose name matches ``text``, best matches first, and how many matched.
 
     Matching ignores case, punctuation and spacing, and a regency's
     "Kabupaten"/"Kota" prefix: ``search("jakarta barat")`` finds
@@ -335,11 +386,12 @@ def search(
     before other substrings, then by code. ``within`` restricts the search to
     the descendants of a code (``search("pal merah", within="3173")``).
     Villages are searched only when ``level="village"`` or ``within`` is a
-    district, because there are 84,000 of them.
+    district, because there are 84,000 of them. ``total`` counts every match,
+    ``regions`` holds the first ``limit`` of them.
     """
     needle = _fold(text)
     if not needle:
-        return []
+        return Found((), 0)
     # "Kota Adm. Jakarta Barat" and "jakarta barat" find the same regency; when
     # the prefix was typed, names that carry it too rank first ("kota sorong").
     bare = _without_regency_prefix(needle) or needle
@@ -379,7 +431,7 @@ def search(
     regions = [r for r in map(lookup, ordered) if r is not None]
     if not include_retired:
         regions = [r for r in regions if not r.retired]
-    return regions if limit is None else regions[:limit]
+    return Found(tuple(regions if limit is None else regions[:limit]), len(regions))
 
 
 def _iter_villages(within: str) -> Iterator[tuple[str, str]]:

@@ -3,9 +3,12 @@
 With the script, the holder types a village name into the search (a WAI-ARIA
 combobox), chooses a match with the arrow keys and Enter only, and sees the
 four levels filled from the JSON endpoints; choosing another province loads
-its regencies in place. Without it (``java_script_enabled=False``) the same
-address is chosen one *Pilih* at a time, the typed street carried through
-every reload. Either way the saved address shows on ``/profil``. Screenshots
+its regencies in place; typing a name's first letters in a focused list picks
+it (options start with the name: "Dago (Kelurahan)"); a search cut at ten says
+how many matched inside the levels chosen. Without it
+(``java_script_enabled=False``) the same address is chosen one *Pilih* at a
+time, the typed street carried through every reload but never in the address
+bar. Either way the saved address shows on ``/profil``. Screenshots
 at 360 and 1280 px go to ``$SIAPKERJA_SHOTS`` when set, else to the test's
 temporary directory.
 """
@@ -90,15 +93,48 @@ def test_with_javascript_search_and_choose_by_keyboard_then_save(
     # Another province's regencies load in place, the levels below emptied.
     province.select_option("32")
     expect(regency).to_be_enabled()
-    expect(regency.locator("option", has_text="Kabupaten Bogor")).to_have_count(1)
+    expect(regency.locator("option", has_text="Bogor (Kabupaten)")).to_have_count(1)
+    expect(regency.locator("option[title='Kota Bogor']")).to_have_text("Bogor (Kota)")
     expect(district).to_be_disabled()
     expect(page.get_by_role("status").filter(has_text="Kabupaten/Kota dimuat")).to_have_count(1)
 
-    # The search: type, then arrow keys and Enter only.
+    # A search cut at ten says so, counting inside the province chosen.
     search = page.get_by_role("combobox", name="Nama desa/kelurahan")
+    search.fill("sukamaju")
+    listbox = page.get_by_role("listbox")
+    expect(listbox.get_by_role("option")).to_have_count(10)
+    more = page.locator(".results-more")
+    expect(more).to_contain_text("10 pertama dari 35 desa/kelurahan yang cocok")
+    expect(page.get_by_role("status")).to_contain_text("10 pertama dari 35")
+    for option in listbox.get_by_role("option").all():
+        expect(option).to_contain_text("Provinsi Jawa Barat")
+    shot(page, shots, "picker-search-more-360")
+    search.press("Escape")
+    search.fill("")
+    expect(more).to_be_hidden()
+
+    # Typing a name in a focused list picks it: the name comes first in every option.
+    regency.focus()
+    page.keyboard.type("Bandung", delay=30)
+    expect(regency).to_have_value("3204")  # Bandung (Kabupaten), the first of the two
+    page.keyboard.press("Tab")  # the change is committed on leaving the list
+    expect(district).to_be_enabled()
+    page.locator("#f-kabupaten").select_option("3273")
+    expect(district.locator("option[value='327302']")).to_have_count(1)
+    district.select_option("327302")  # Coblong
+    expect(village).to_be_enabled()
+    village.focus()
+    page.keyboard.type("Dago", delay=30)
+    expect(village).to_have_value("3273021004")
+    expect(village.locator("option[value='3273021004']")).to_have_text("Dago (Kelurahan)")
+    expect(village.locator("option[value='3273021004']")).to_have_attribute(
+        "title", "Kelurahan Dago"
+    )
+
+    # The search: type, then arrow keys and Enter only. (Nothing is called Palmerah in
+    # Coblong, nor in Jawa Barat: the search then covers all of Indonesia.)
     search.focus()
     page.keyboard.type("palmerah", delay=20)
-    listbox = page.get_by_role("listbox")
     expect(listbox.get_by_role("option").first).to_have_text(PALMERAH_LINE)
     expect(search).to_have_attribute("aria-expanded", "true")
     shot(page, shots, "picker-search-360")
@@ -173,11 +209,18 @@ def test_without_javascript_one_level_at_a_time_then_save(
     summary.get_by_role("link", name="Desa/Kelurahan (alamat KTP): wajib dipilih.").click()
     page.get_by_label("RT", exact=True).fill("5")
 
+    addresses: list[str] = []
+    page.on("request", lambda request: addresses.append(request.url))
+
     def step(level: str, code: str) -> None:
         row = page.locator(f"[data-level={level}]")
         row.get_by_role("combobox").select_option(code)
         row.get_by_role("button", name="Pilih").click()
         page.wait_for_load_state()
+        # What was typed stays in the form, and out of the address bar.
+        assert "Palmerah+Barat" not in page.url
+        assert "jalan=" not in page.url
+        assert "rt=" not in page.url
 
     step("provinsi", "31")
     expect(page.get_by_label("Kabupaten/Kota", exact=True)).to_be_enabled()
@@ -207,4 +250,11 @@ def test_without_javascript_one_level_at_a_time_then_save(
     page.get_by_role("button", name="Simpan").click()
     page.wait_for_url(f"{url}/profil#addresses")
     expect(page.locator("#address-domisili")).to_contain_text("Kelurahan Kebon Jeruk")
+    # No address the browser asked for (so none in an access log or the history)
+    # carried the street or the RT.
+    assert addresses
+    for address in addresses:
+        assert "Palmerah" not in address or "cari=" in address, address
+        assert "jalan=" not in address
+        assert "rt=" not in address
     page.context.close()

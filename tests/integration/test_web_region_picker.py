@@ -2,8 +2,10 @@
 
 Through the web binding as a browser without JavaScript uses it (the helpers
 of ``test_web_pages.py``): the cascade province → regency/city → district →
-village, one *Pilih* at a time, what was typed carried through every step; the
-search by village name with each match's full region line; saving with post/
+village, one *Pilih* at a time, what was typed carried through every step (in
+the session, never in the address bar); options that start with the region's
+name; the search by village name with each match's full region line, inside
+the levels chosen, saying when the list is cut; saving with post/
 redirect/get back to the profile's summary; refusals worded by the part of the
 address, in Indonesian and English; *Sama dengan alamat KTP*; an old profile
 whose village code has since changed. Then the JSON endpoints the page's script
@@ -57,7 +59,7 @@ def selected(page: str, name: str) -> str | None:
     """The value of the selected option of select ``name`` (``None``: none selected)."""
     select = re.search(rf'<select id="f-{name}" name="{name}"[^>]*>(.*?)</select>', page, re.S)
     assert select, f"no select {name}"
-    found = re.search(r'<option value="([^"]*)" selected>', select.group(1))
+    found = re.search(r'<option value="([^"]*)"[^>]* selected>', select.group(1))
     return found.group(1) if found else None
 
 
@@ -87,6 +89,19 @@ def summary(page: str, kind: str) -> str:
 
 def query(response: httpx.Response) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(str(response.url)).query).items()}
+
+
+def assert_nothing_typed_in_the_address(response: httpx.Response, *typed: str) -> None:
+    """Neither the step's redirect (its Location) nor the page's address carries what
+    the person typed: access logs and the browser's history keep those."""
+    assert response.history, "a step answers with a redirect"
+    addresses = [r.headers["location"] for r in response.history] + [str(response.url)]
+    for address in addresses:
+        for name in ("jalan", "rt", "rw", "kode_pos"):
+            assert f"{name}=" not in address, address
+        for typed_value in typed:
+            assert typed_value not in address
+            assert typed_value.replace(" ", "+") not in address
 
 
 def saved_address(svc: Siapkerja, which: str = "ktp_address") -> Address | None:  # noqa: F811
@@ -133,7 +148,9 @@ def test_the_cascade_one_level_at_a_time_carries_what_was_typed_and_saves(
 
     page = holder.submit(KTP, {"provinsi": "31", "langkah": "provinsi", **typed})
     assert page.url.path == KTP
-    assert query(page) == {"provinsi": "31", **typed}  # no CSRF token in the address bar
+    # Neither the CSRF token nor the address typed goes into the address bar.
+    assert query(page) == {"provinsi": "31"}
+    assert_nothing_typed_in_the_address(page, "Jl. Palmerah Barat No. 7", "11480")
     assert selected(holder.page, "provinsi") == "31"
     assert "3173" in options(holder.page, "kabupaten")
     assert "Kota Administrasi Jakarta Barat" in holder.page
@@ -149,8 +166,10 @@ def test_the_cascade_one_level_at_a_time_carries_what_was_typed_and_saves(
         | typed,
     )
     assert PALMERAH in options(holder.page, "desa")
-    assert ">Kelurahan Palmerah</option>" in holder.page
+    # The name first (a select finds an option by its first letters), the kind after.
+    assert ' title="Kelurahan Palmerah">Palmerah (Kelurahan)</option>' in holder.page
     assert value(holder.page, "jalan") == typed["jalan"]
+    assert value(holder.page, "kode_pos") == typed["kode_pos"]
 
     form = {"provinsi": "31", "kabupaten": "3173", "kecamatan": "317307", "desa": PALMERAH}
     page = holder.submit(KTP, {**form, **typed, "langkah": "simpan"})
@@ -179,9 +198,9 @@ def test_the_cascade_one_level_at_a_time_carries_what_was_typed_and_saves(
 def test_another_province_drops_the_levels_below_and_keeps_the_typed_fields(
     holder: Browser,
 ) -> None:
-    holder.get(f"{KTP}?provinsi=31&kabupaten=3173&kecamatan=317307&desa={PALMERAH}&jalan=Jl.+A")
+    holder.get(f"{KTP}?provinsi=31&kabupaten=3173&kecamatan=317307&desa={PALMERAH}")
     assert selected(holder.page, "desa") == PALMERAH
-    holder.submit(
+    page = holder.submit(
         KTP,
         {
             "provinsi": "32",
@@ -198,6 +217,28 @@ def test_another_province_drops_the_levels_below_and_keeps_the_typed_fields(
     assert disabled(holder.page, "kecamatan")
     assert disabled(holder.page, "desa")
     assert value(holder.page, "jalan") == "Jl. A"
+    assert_nothing_typed_in_the_address(page, "Jl. A")
+
+
+def test_typed_fields_wait_for_their_own_address_only_and_never_come_from_a_query(
+    holder: Browser,
+) -> None:
+    # What a step keeps is for the page of that address: the domicile's page (and
+    # then the KTP's page again, read once) does not show it.
+    holder.get(KTP)
+    holder.submit(KTP, {"provinsi": "31", "jalan": "Jl. Rahasia 9", "langkah": "provinsi"})
+    assert value(holder.page, "jalan") == "Jl. Rahasia 9"
+    holder.get(DOMICILE)
+    assert value(holder.page, "jalan") == ""
+    holder.get(KTP)
+    assert value(holder.page, "jalan") == ""
+    holder.submit(KTP, {"provinsi": "31", "rt": "7", "langkah": "provinsi"})
+    holder.get(f"{DOMICILE}?provinsi=31")
+    assert value(holder.page, "rt") == ""
+    # An old link that put the address in the query shows none of it.
+    holder.get(f"{KTP}?provinsi=31&jalan=Jl.+Lama&rt=001")
+    assert value(holder.page, "jalan") == ""
+    assert value(holder.page, "rt") == ""
 
 
 @pytest.mark.parametrize(
@@ -223,6 +264,7 @@ def test_a_hostile_or_stale_query_shows_the_page_choosing_only_current_regions(
     assert chosen[3] is None
     assert "<b>" not in holder.page
     assert len(value(holder.page, "jalan")) <= 200
+    assert len(value(holder.page, "cari")) <= 60
 
 
 def test_an_unknown_kind_of_address_is_not_found(holder: Browser) -> None:
@@ -232,7 +274,9 @@ def test_an_unknown_kind_of_address_is_not_found(holder: Browser) -> None:
 def test_the_search_offers_villages_with_their_full_region_line(holder: Browser) -> None:
     holder.get(KTP)
     page = holder.submit(KTP, {"cari": "palmerah", "jalan": "Jl. B", "langkah": "cari"})
-    assert query(page) == {"cari": "palmerah", "jalan": "Jl. B"}
+    assert query(page) == {"cari": "palmerah"}
+    assert_nothing_typed_in_the_address(page, "Jl. B")
+    assert value(holder.page, "jalan") == "Jl. B"
     shown = text(holder.page)
     assert "Hasil pencarian di seluruh Indonesia:" in shown
     assert PALMERAH_LINE in shown
@@ -240,7 +284,8 @@ def test_the_search_offers_villages_with_their_full_region_line(holder: Browser)
 
     # The chosen match fills every level; what was typed stays.
     page = holder.submit(KTP, {"hasil": PALMERAH, "jalan": "Jl. B", "langkah": "desa"})
-    assert query(page) == {"desa": PALMERAH, "jalan": "Jl. B"}
+    assert query(page) == {"desa": PALMERAH}
+    assert_nothing_typed_in_the_address(page, "Jl. B")
     assert selected(holder.page, "kecamatan") == "317307"
     assert selected(holder.page, "desa") == PALMERAH
     assert value(holder.page, "jalan") == "Jl. B"
@@ -257,6 +302,66 @@ def test_the_search_stays_in_the_chosen_province_unless_nothing_matches_there(
     assert "Hasil pencarian di seluruh Indonesia:" in text(holder.page)
     holder.get(f"{KTP}?cari=qqqzzz")
     assert 'Tidak ada desa/kelurahan bernama "qqqzzz"' in text(holder.page)
+
+
+def results(page: str) -> list[str]:
+    return re.findall(r'name="hasil" type="radio" value="(\d+)"', page)
+
+
+def test_a_search_cut_at_ten_says_how_many_matched_and_how_to_narrow_it(
+    holder: Browser,
+) -> None:
+    holder.get(f"{KTP}?cari=sukamaju")
+    assert len(results(holder.page)) == 10
+    assert (
+        "10 pertama dari 128 desa/kelurahan yang cocok — pilih provinsi, kabupaten/kota atau"
+        " kecamatan di bawah untuk mempersempit" in text(holder.page)
+    )
+    # Jawa Barat chosen: its 35 only, still cut, still said.
+    holder.get(f"{KTP}?provinsi=32&cari=sukamaju")
+    assert {code[:2] for code in results(holder.page)} == {"32"}
+    assert "10 pertama dari 35 desa/kelurahan" in text(holder.page)
+    # A list that is whole says nothing of the kind.
+    holder.get(f"{KTP}?cari=palmerah")
+    assert "pertama dari" not in text(holder.page)
+    holder.get(f"{KTP}?cari=sukamaju&lang=en")
+    assert (
+        "The first 10 of 128 matching villages — choose a province, regency/city or district"
+        " below to narrow the search" in text(holder.page)
+    )
+
+
+def test_the_search_stays_inside_the_regency_and_the_district_chosen(holder: Browser) -> None:
+    # Sukamaju, Kabupaten Bogor: the regency chosen lists its villages only …
+    holder.get(f"{KTP}?provinsi=32&kabupaten=3201&cari=sukamaju")
+    found = results(holder.page)
+    assert found
+    assert {code[:4] for code in found} == {"3201"}
+    assert "Hasil pencarian di Kab. Bogor, Provinsi Jawa Barat:" in text(holder.page)
+    # … and a district chosen, its own.
+    district = found[0][:6]
+    holder.get(f"{KTP}?provinsi=32&kabupaten=3201&kecamatan={district}&cari=sukamaju")
+    assert {code[:6] for code in results(holder.page)} == {district}
+    assert "pertama dari" not in text(holder.page)
+    # The no-script "Cari" button searches inside the levels sent with it.
+    holder.get(KTP)
+    page = holder.submit(
+        KTP, {"provinsi": "32", "kabupaten": "3201", "cari": "sukamaju", "langkah": "cari"}
+    )
+    assert query(page) == {"provinsi": "32", "kabupaten": "3201", "cari": "sukamaju"}
+    assert {code[:4] for code in results(holder.page)} == {"3201"}
+
+
+def test_options_start_with_the_name_so_typing_finds_them(holder: Browser) -> None:
+    holder.get(f"{KTP}?provinsi=32")
+    assert '<option value="3204" title="Kabupaten Bandung">Bandung (Kabupaten)</option>' in (
+        holder.page
+    )
+    assert '<option value="3273" title="Kota Bandung">Bandung (Kota)</option>' in holder.page
+    holder.get(f"{KTP}?provinsi=31")
+    assert ">Jakarta Barat (Kota Administrasi)</option>" in holder.page
+    # Provinces and districts are bare names already: no title repeats them.
+    assert '<option value="31" selected>Daerah Khusus Ibukota Jakarta</option>' in holder.page
 
 
 def test_a_search_match_can_be_saved_directly(holder: Browser, svc: Siapkerja) -> None:  # noqa: F811
@@ -454,6 +559,7 @@ def test_the_provinces_and_the_children_of_a_region(api: TestClient) -> None:
         "code": "31",
         "name": "Daerah Khusus Ibukota Jakarta",
         "label": "Provinsi Daerah Khusus Ibukota Jakarta",
+        "option": "Daerah Khusus Ibukota Jakarta",
         "line": "Provinsi DKI Jakarta",
     }
     regencies = api.get("/wilayah/31/anak").json()
@@ -464,6 +570,7 @@ def test_the_provinces_and_the_children_of_a_region(api: TestClient) -> None:
     villages = api.get("/wilayah/317307/anak").json()["regions"]
     palmerah = next(r for r in villages if r["code"] == PALMERAH)
     assert palmerah["label"] == "Kelurahan Palmerah"
+    assert palmerah["option"] == "Palmerah (Kelurahan)"  # the name first: typing finds it
     assert palmerah["line"] == PALMERAH_LINE
     # Retired codes (Kabupaten Merauke before 2022) are no choice.
     assert "9101" not in [r["code"] for r in api.get("/wilayah/91/anak").json()["regions"]]
@@ -505,9 +612,16 @@ def test_the_search_answers_villages_with_their_line(api: TestClient) -> None:
         "code": PALMERAH,
         "name": "Palmerah",
         "label": "Kelurahan Palmerah",
+        "option": "Palmerah (Kelurahan)",
         "line": PALMERAH_LINE,
     }
+    assert answer.json()["total"] == len(found)
     assert len(api.get("/wilayah/cari", params={"q": "sari"}).json()["regions"]) == 10
+    # Cut at ten, the answer says how many matched, in the scope asked for.
+    assert api.get("/wilayah/cari", params={"q": "sukamaju"}).json()["total"] == 128
+    jabar = api.get("/wilayah/cari", params={"q": "sukamaju", "dalam": "32"}).json()
+    assert (len(jabar["regions"]), jabar["total"]) == (10, 35)
+    assert {r["code"][:2] for r in jabar["regions"]} == {"32"}
     within = api.get("/wilayah/cari", params={"q": "kebon jeruk", "dalam": "3173"}).json()
     assert [r["code"][:4] for r in within["regions"]] == ["3173"]
 

@@ -592,3 +592,36 @@ def _scan(text: str, within: str | None = None) -> list[str]:
 def test_village_search_matches_a_plain_scan(text: str, within: str | None) -> None:
     found = regions.search(text, level="village", within=within, limit=None)
     assert [r.code for r in found] == _scan(text, within)
+
+
+def test_find_says_how_many_matched_beyond_the_limit() -> None:
+    found = regions.find("sukamaju", level="village", limit=10)
+    assert (len(found.regions), found.total) == (10, 128)
+    assert list(found.regions) == regions.search("sukamaju", level="village", limit=10)
+    in_jabar = regions.find("sukamaju", level="village", within="32", limit=10)
+    assert in_jabar.total == 35
+    assert {r.code[:2] for r in in_jabar.regions} == {"32"}
+    assert regions.find("", level="village") == regions.Found((), 0)
+
+
+@pytest.mark.parametrize(
+    ("code", "option"),
+    [
+        ("3273", "Bandung (Kota)"),
+        ("3204", "Bandung (Kabupaten)"),
+        ("3173", "Jakarta Barat (Kota Administrasi)"),
+        ("3101", "Kepulauan Seribu (Kabupaten Administrasi)"),
+        ("3173071001", "Palmerah (Kelurahan)"),
+        ("32", "Jawa Barat"),
+        ("317307", "Pal Merah"),
+    ],
+)
+def test_option_name_puts_the_name_first(code: str, option: str) -> None:
+    region = regions.lookup(code)
+    assert region is not None
+    assert regions.option_name(region) == option
+
+
+def test_option_name_of_a_desa() -> None:
+    desa = next(r for r in regions.search("sukamaju", level="village") if r.code[6] != "1")
+    assert regions.option_name(desa) == "Sukamaju (Desa)"

@@ -8,10 +8,17 @@ This module owns
   (``?provinsi=31&kabupaten=3173&kecamatan=317307&desa=3173071001``), a search
   by village name whose matches carry their full region line, then street,
   RT, RW and postal code. Its form posts back here: a *Pilih*/*Cari* button
-  answers a 303 to the page with the next level filled and every typed value
-  carried in the query (the CSRF token never goes into an address bar); *Simpan*
-  saves and goes back to ``/profil#addresses``. The domicile page offers
-  *Sama dengan alamat KTP*.
+  answers a 303 to the page with the next level filled. Only region codes and
+  the search text go into that address; what the person typed (street, RT, RW,
+  postal code) is personal data that would land in access logs and the
+  browser's history, so it waits in the session instead, sealed, for this
+  page's path (the address's kind) and half an hour at most: the form stash of
+  :meth:`Site.stash`, which the page's render lays over its values (the CSRF
+  token never goes into an address bar either); *Simpan* saves and goes back to
+  ``/profil#addresses``. The domicile page offers *Sama dengan alamat KTP*.
+* The search stays inside the deepest level already chosen (a province, a
+  regency or a district), and says when it shows only the first of more matches
+  ("10 pertama dari 128"), so the person knows to narrow it.
 * ``/wilayah``, ``/wilayah/{code}/anak`` and ``/wilayah/cari?q=`` — the small
   JSON endpoints ``static/regions.js`` loads the levels and the search from.
   They hold no personal data and change only with a release's region data, so
@@ -30,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any, Final
 
@@ -77,11 +84,15 @@ _CACHE_CONTROL: Final = "private, max-age=86400"
 shared cache must never keep a ``Set-Cookie``."""
 
 # The page's fields. The region levels are codes; the rest is what the person typed,
-# carried through every step (clipped: a query is no place for a novel).
+# carried through every step (clipped). Only the codes, the search text and the
+# "same as KTP" box travel in a step's query (_QUERIED); the address itself (_KEPT)
+# waits in the session's sealed form stash.
 _LEVELS: Final = ("provinsi", "kabupaten", "kecamatan", "desa")
 _LEVEL_LENGTHS: Final = {"provinsi": 2, "kabupaten": 4, "kecamatan": 6, "desa": 10}
 _TYPED: Final = {"jalan": 200, "rt": 10, "rw": 10, "kode_pos": 10, "cari": MAX_QUERY_LENGTH}
+_KEPT: Final = ("jalan", "rt", "rw", "kode_pos")
 _FIELDS: Final = (*_LEVELS, *_TYPED, "sama")
+_QUERIED: Final = tuple(name for name in _FIELDS if name not in _KEPT)
 # The core's address attributes -> this form's fields, and the catalogue key naming each.
 _FORM_FIELD: Final = {
     "village_code": "desa",
@@ -139,36 +150,47 @@ class RegionChoices:
         return state
 
     @staticmethod
-    def children(code: str) -> list[tuple[str, str]]:
-        """(code, name) of the current regions inside ``code`` (``""``: the provinces)."""
-        return [
-            (region.code, regions.label(region) if region.level == "village" else region.name)
-            for region in regions.children(code)
-        ]
+    def children(code: str) -> list[tuple[str, str, str]]:
+        """(code, option text, full label) of the current regions inside ``code``
+        (``""``: the provinces).
+
+        The option text starts with the name ("Dago (Kelurahan)", "Bandung (Kota)"), so
+        typing a name's first letters in the list finds it; the full label ("Kelurahan
+        Dago", "Kota Bandung") is the option's title. A province or a district is its
+        name alone (the full label is ``""``: its list's label says the kind).
+        """
+        listed = []
+        for region in regions.children(code):
+            option = regions.option_name(region)
+            full = "" if option == region.name else regions.label(region)
+            listed.append((region.code, option, full))
+        return listed
 
     @staticmethod
     def line(code: str) -> str:
         return regions.line(code)
 
     @staticmethod
-    def search(text: str, state: Mapping[str, str]) -> tuple[str, list[tuple[str, str]]]:
-        """Where villages named like ``text`` were found, and they as (code, full line).
+    def search(text: str, state: Mapping[str, str]) -> tuple[str, list[tuple[str, str]], int]:
+        """Where villages named like ``text`` were found, the first of them as (code, full
+        line), and how many matched there in all.
 
-        The search stays inside the regency, else the province, already chosen
-        (the first value is its line); when nothing matches there, or nothing is
-        chosen, it covers all of Indonesia (the first value is ``""``).
+        The search stays inside the deepest level already chosen — the district, else
+        the regency, else the province (the first value is its line); when nothing
+        matches there, or nothing is chosen, it covers all of Indonesia (the first
+        value is ``""``). At most ten are listed: the count lets the page say that
+        there are more and how to narrow them.
         """
         text = text.strip()[:MAX_QUERY_LENGTH]
         if len(text) < _MIN_QUERY_LENGTH:
-            return "", []
-        scope = state.get("kabupaten") or state.get("provinsi") or ""
+            return "", [], 0
+        scope = state.get("kecamatan") or state.get("kabupaten") or state.get("provinsi") or ""
         for within in dict.fromkeys((scope, "")):
-            found = regions.search(text, level="village", within=within or None, limit=_RESULTS)
-            if found:
-                return regions.line(within) if within else "", [
-                    (r.code, regions.line(r.code)) for r in found
-                ]
-        return "", []
+            found = regions.find(text, level="village", within=within or None, limit=_RESULTS)
+            if found.regions:
+                listed = [(r.code, regions.line(r.code)) for r in found.regions]
+                return regions.line(within) if within else "", listed, found.total
+        return "", [], 0
 
 
 def address_summary(address: Address | None) -> dict[str, Any] | None:
@@ -302,12 +324,17 @@ class AddressPages:
 
     def _values(self, request: Request, profile: Profile, section: str) -> dict[str, str]:
         """The form's values: the query's when a step brought the person here, else the
-        profile's address."""
+        profile's address.
+
+        A step's query carries the region codes and the search text only; what was
+        typed comes back from the form stash, which :meth:`Site.render` lays over these
+        values. Typed fields in a query (an old bookmark) are ignored.
+        """
         query = request.query_params
-        if any(name in query for name in _FIELDS):
-            values = {name: query.get(name, "").strip() for name in _FIELDS}
-            for name, limit in _TYPED.items():
-                values[name] = values[name][:limit]
+        if any(name in query for name in _QUERIED):
+            values = dict.fromkeys(_FIELDS, "")
+            values.update({name: query.get(name, "").strip() for name in _QUERIED})
+            values["cari"] = values["cari"][: _TYPED["cari"]]
             return values
         address: Address | None = getattr(profile, section)
         values = dict.fromkeys(_FIELDS, "")
@@ -351,8 +378,13 @@ class AddressPages:
             # Searching 84,000 villages takes a tenth of a second: not on the event loop.
             # (The template searches itself only for values laid over these, a refusal's.)
             state = self.choices.state(values)
-            scope, results = await site.call(self.choices.search, values["cari"], state)
-            context["found"] = {"query": values["cari"], "scope": scope, "results": results}
+            scope, results, total = await site.call(self.choices.search, values["cari"], state)
+            context["found"] = {
+                "query": values["cari"],
+                "scope": scope,
+                "results": results,
+                "total": total,
+            }
         return site.render(request, "profile_address.html", context)
 
     async def submit(self, request: Request) -> Response:
@@ -399,8 +431,19 @@ class AddressPages:
         return site.redirect(request, "profile", fragment="addresses")
 
     def _step(self, request: Request, kind: str, step: str, values: dict[str, str]) -> Response:
-        """A *Pilih*/*Cari* button: the page again with the next level, by GET."""
-        query = {name: values.get(name, "") for name in _FIELDS}
+        """A *Pilih*/*Cari* button: the page again with the next level, by GET.
+
+        The region codes and the search text go into the query; the street, RT, RW and
+        postal code into the sealed form stash for this page alone (never an address
+        bar: access logs and the browser's history keep those).
+        """
+        typed = {name: values.get(name, "")[: _TYPED[name]] for name in _KEPT}
+        target = self.site.url(request, "profile_address", kind=kind)
+        if any(typed.values()):
+            # False only when the session has no sealer or no room: the typing is then
+            # lost rather than put in the address bar.
+            self.site.stash(request, target, [], {k: v for k, v in typed.items() if v})
+        query = {name: values.get(name, "") for name in _QUERIED}
         if step == "desa" and values.get("hasil"):
             # A village picked from the search: it fills the levels above it.
             query.update(provinsi="", kabupaten="", kecamatan="", desa=values["hasil"], cari="")
@@ -464,17 +507,15 @@ class AddressPages:
         if len(within) not in (2, 4, 6) or not _digits(within, len(within)):
             within = ""
         if len(text) < _MIN_QUERY_LENGTH:
-            found: list[regions.Region] = []
+            found = regions.Found((), 0)
         else:
             found = await self.site.call(
-                regions.search, text, level="village", within=within or None, limit=_RESULTS
+                partial(regions.find, text, level="village", within=within or None, limit=_RESULTS)
             )
+        # "total": how many matched in all, so the script can say the list is cut.
         return _cached(
             request,
-            {
-                "query": text,
-                "regions": _listed(found),
-            },
+            {"query": text, "regions": _listed(found.regions), "total": found.total},
         )
 
 
@@ -487,11 +528,12 @@ def _region(region: regions.Region) -> dict[str, str]:
         "code": region.code,
         "name": region.name,
         "label": regions.label(region),
+        "option": regions.option_name(region),
         "line": regions.line(region.code),
     }
 
 
-def _listed(found: list[regions.Region]) -> list[dict[str, str]]:
+def _listed(found: Iterable[regions.Region]) -> list[dict[str, str]]:
     return [_region(region) for region in found]
 
 

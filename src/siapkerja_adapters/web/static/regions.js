@@ -7,12 +7,15 @@
  *      "Pilih" buttons are hidden, and a polite live region says what was loaded;
  *  (b) the village search is a WAI-ARIA 1.2 combobox (input + listbox): typing three
  *      letters or more lists matches from GET /wilayah/cari with their full region
- *      line; Up/Down move through them, Enter chooses (filling the four selects),
- *      Escape closes the list;
+ *      line, inside the deepest level already chosen (all of Indonesia when nothing
+ *      matches there); Up/Down move through them, Enter chooses (filling the four
+ *      selects), Escape closes the list. When only the first of more matches are
+ *      listed, the live region and a note below the list say so;
  *  (c) Enter in the street, RT, RW or postal-code field saves (the form's first
  *      button is the search's, right for the no-script page only);
  *  (d) "Sama dengan alamat KTP" hides the domicile's own fields while ticked.
- * Region names and lines come from the server, formatted by the core.
+ * Region names and lines come from the server, formatted by the core; an option's text
+ * starts with the name ("Dago (Kelurahan)") so typing its first letters finds it.
  */
 (function () {
   "use strict";
@@ -94,7 +97,9 @@
           body.regions.forEach(function (region) {
             var option = document.createElement("option");
             option.value = region.code;
-            option.textContent = level === "desa" ? region.label : region.name;
+            option.textContent = region.option;
+            /* The full label where the option shortened it (a regency, a village). */
+            if (region.option !== region.name) { option.title = region.label; }
             lines[region.code] = region.line;
             select.appendChild(option);
           });
@@ -152,6 +157,10 @@
     list.setAttribute("aria-label", texts.textMatches);
     list.hidden = true;
     input.closest(".field").appendChild(list);
+    var more = document.createElement("p");     /* "10 pertama dari 128 …" */
+    more.className = "hint results-more";
+    more.hidden = true;
+    input.closest(".field").appendChild(more);
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");
@@ -164,6 +173,7 @@
 
     function close() {
       list.hidden = true;
+      more.hidden = true;
       list.innerHTML = "";
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");
@@ -192,7 +202,7 @@
       choose(region);
     }
 
-    function show(regions) {
+    function show(regions, total) {
       found = regions;
       list.innerHTML = "";
       regions.forEach(function (region, i) {
@@ -209,7 +219,15 @@
       if (regions.length) {
         list.hidden = false;
         input.setAttribute("aria-expanded", "true");
-        say(format(texts.textResults, { count: regions.length }));
+        if (total > regions.length) {
+          var counts = { shown: regions.length, total: total };
+          more.textContent = format(texts.textMoreNote, counts);
+          more.hidden = false;
+          say(format(texts.textMore, counts));
+        } else {
+          more.hidden = true;
+          say(format(texts.textResults, { count: regions.length }));
+        }
       } else {
         close();
         say(texts.textNone);
@@ -220,14 +238,15 @@
       var text = input.value.trim();
       if (text.length < MIN_QUERY) { close(); return; }
       var ticket = ++asked;
-      var scope = selects.provinsi.value;
+      /* The deepest level chosen: a district, else a regency, else a province. */
+      var scope = selects.kecamatan.value || selects.kabupaten.value || selects.provinsi.value;
       var url = texts.searchUrl + "?q=" + encodeURIComponent(text.slice(0, 60));
       var first = getJSON(url + (scope ? "&dalam=" + scope : ""));
       first
         .then(function (body) {
           return body.regions.length || !scope ? body : getJSON(url);
         })
-        .then(function (body) { if (ticket === asked) { show(body.regions); } })
+        .then(function (body) { if (ticket === asked) { show(body.regions, body.total); } })
         .catch(function () { if (ticket === asked) { close(); say(texts.textFailed); } });
     }
 
