@@ -26,6 +26,7 @@ from test_web_pages import (  # type: ignore[import-not-found]
     confirm,
     register,
     scan_path,
+    signed_in,  # noqa: F401 - fixture
     svc,  # noqa: F401 - fixture
     text,
 )
@@ -297,3 +298,14 @@ def test_the_apis_problem_keeps_the_seconds_and_words_the_detail(browser: Browse
     assert not _RAW_SECONDS.search(body["detail"])
     assert not _RAW_SECONDS.search(body["message_en"])
     assert str(body["params"]["retry_after"]) not in body["detail"]
+
+
+def test_a_language_chosen_on_the_home_page_survives_its_redirect(signed_in: Browser) -> None:
+    """``/?lang=en`` signed in sends the holder on to ``/profil``: in English (issue 14)."""
+    answer = signed_in.get("/?lang=en")
+    assert answer.url.path == "/profil"
+    assert '<html lang="en">' in signed_in.page
+    assert signed_in.get("/profil").url.path == "/profil"
+    assert '<html lang="en">' in signed_in.page  # kept for the next pages too
+    signed_in.get("/?lang=id")
+    assert '<html lang="id">' in signed_in.page
