@@ -309,3 +309,29 @@ def test_a_language_chosen_on_the_home_page_survives_its_redirect(signed_in: Bro
     assert '<html lang="en">' in signed_in.page  # kept for the next pages too
     signed_in.get("/?lang=id")
     assert '<html lang="id">' in signed_in.page
+
+
+@pytest.mark.parametrize(
+    ("lang", "gpa", "expected"),
+    [
+        ("id", "4,5", "IPK (Pendidikan 1): harus antara 0,00 dan 4,00."),
+        ("en", "4,5", "GPA (Education 1): a GPA is between 0.00 and 4.00."),
+    ],
+)
+def test_a_refused_gpa_is_worded_with_the_pages_decimal_mark(
+    signed_in: Browser, lang: str, gpa: str, expected: str
+) -> None:
+    """The hint says "0,00 sampai 4,00": the Indonesian error says it the same way (issue 14)."""
+    signed_in.get(f"/profil/pendidikan/baru?lang={lang}")
+    hint = "0,00 sampai 4,00" if lang == "id" else "0.00 to 4.00"
+    assert hint in text(signed_in.page)
+    entry = {
+        "edu_institution": "Universitas Indonesia",
+        "edu_level": "S1",
+        "edu_start_year": "2015",
+        "edu_end_year": "2019",
+        "edu_gpa": gpa,
+    }
+    signed_in.submit("/profil/pendidikan/baru", entry)
+    assert expected in text(signed_in.page)
+    assert field_error(signed_in.page, "edu_gpa") != ""
