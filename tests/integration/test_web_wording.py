@@ -29,6 +29,7 @@ from test_web_pages import (  # type: ignore[import-not-found]
     signed_in,  # noqa: F401 - fixture
     svc,  # noqa: F401 - fixture
     text,
+    with_card,  # noqa: F401 - fixture
 )
 
 from siapkerja_adapters.web.pages.forms import INPUT_LIMITS
@@ -335,3 +336,17 @@ def test_a_refused_gpa_is_worded_with_the_pages_decimal_mark(
     signed_in.submit("/profil/pendidikan/baru", entry)
     assert expected in text(signed_in.page)
     assert field_error(signed_in.page, "edu_gpa") != ""
+
+
+def test_the_english_card_page_shows_an_english_card(with_card: Browser) -> None:
+    """The card graphic speaks the page's language (issue 14)."""
+    with_card.get("/kartu?lang=en")
+    graphic = with_card.page.split('<div class="card-svg">', 1)[1].split("</svg>", 1)[0]
+    assert "Digital Manpower Card" in graphic
+    assert "Scan to see the profile" in graphic
+    assert "Diterbitkan" not in graphic
+    assert "Pindai" not in graphic
+    with_card.get("/kartu?lang=id")
+    graphic = with_card.page.split('<div class="card-svg">', 1)[1].split("</svg>", 1)[0]
+    assert "Kartu Digital Ketenagakerjaan" in graphic
+    assert "Diterbitkan" in graphic
