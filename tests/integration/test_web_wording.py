@@ -350,3 +350,31 @@ def test_the_english_card_page_shows_an_english_card(with_card: Browser) -> None
     graphic = with_card.page.split('<div class="card-svg">', 1)[1].split("</svg>", 1)[0]
     assert "Kartu Digital Ketenagakerjaan" in graphic
     assert "Diterbitkan" in graphic
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"),
+    [
+        ("id", "Foto profil (JPEG, PNG, atau WebP; paling besar 2 MB)"),
+        ("en", "Profile photo (JPEG, PNG or WebP; at most 2 MB)"),
+    ],
+)
+def test_the_photo_field_says_its_size_in_everyday_words(
+    signed_in: Browser, lang: str, label: str
+) -> None:
+    signed_in.get(f"/profil?lang={lang}")
+    assert label in text(signed_in.page)
+    assert "MiB" not in signed_in.page
+
+
+def test_a_too_long_email_says_how_long_it_may_be(browser: Browser) -> None:
+    browser.get("/daftar")
+    browser.submit("/daftar", {"nik": NIK, "full_name": NAME, "mother_name": MOTHER})
+    address = "a" * 70 + "@contoh.co.id"
+    browser.submit(
+        "/daftar/kontak", {"email": address, "phone": "081234567890", "password": PASSWORD}
+    )
+    assert field_error(browser.page, "email") == (
+        "Alamat email terlalu panjang: paling banyak 254 karakter, dan paling banyak 64"
+        " karakter sebelum tanda @. Periksa kembali alamatnya."
+    )
