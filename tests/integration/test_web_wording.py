@@ -37,6 +37,8 @@ from siapkerja_core.contact import MAX_EMAIL_INPUT, MAX_PHONE_INPUT
 from siapkerja_core.nik import MAX_NIK_INPUT
 from siapkerja_core.passwords import MAX_PASSWORD_LENGTH
 from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
+from siapkerja_core.service import Siapkerja
+from support.gates import check_in, open_events
 
 
 class _Inputs(HTMLParser):
@@ -378,3 +380,24 @@ def test_a_too_long_email_says_how_long_it_may_be(browser: Browser) -> None:
         "Alamat email terlalu panjang: paling banyak 254 karakter, dan paling banyak 64"
         " karakter sebelum tanda @. Periksa kembali alamatnya."
     )
+
+
+def test_the_history_names_the_event_an_access_code_was_for(
+    svc: Siapkerja, with_card: Browser
+) -> None:
+    """ "Tujuan" shows the event's name, not its id (issue 14); a purpose naming no
+    event stays as the verifier gave it."""
+    account = svc.login(EMAIL, PASSWORD)
+    open_events(svc, "JOBFAIR-JKT-2026")
+    code = svc.card_qr(account.id, mode="access", purpose="JOBFAIR-JKT-2026")
+    check_in(svc, code.token, "JOBFAIR-JKT-2026")
+    karirhub, key = svc.register_verifier("Karirhub", ["karirhub"])
+    svc.grant_consent(account.id, karirhub.id, "lamaran-2026")
+    link = scan_path(with_card.get("/kartu").text).rsplit("/", 1)[-1]
+    svc.resolve(link, svc.verifier(key), purpose="lamaran-2026")
+    with_card.get("/riwayat")
+    ledger = with_card.page.split('id="ledger-title"', 1)[1].split('id="consents-title"', 1)[0]
+    purposes = re.findall(r'data-label="Tujuan">(.*?)</td>', ledger)
+    assert "Acara JOBFAIR-JKT-2026" in purposes
+    assert "JOBFAIR-JKT-2026" not in purposes
+    assert "lamaran-2026" in purposes
