@@ -290,7 +290,9 @@ class Narrator:
         if not self.quiet:
             # A line naming an address, a path or a command is not wrapped by rich:
             # it must copy and paste whole (the terminal still folds it on screen).
-            whole = any(
+            # Nor is any line when the output is not a terminal (piped, to a file, a
+            # test's capture): rich would break sentences at its 80 columns there.
+            whole = not self.console.is_terminal or any(
                 str(value).startswith(("http", "/", "siapkerja")) for value in line.params.values()
             )
             self.console.print(markup, highlight=False, soft_wrap=whole)
