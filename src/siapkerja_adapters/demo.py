@@ -649,7 +649,7 @@ def _card_part(say: Narrator, svc: Siapkerja, account: Account, card_path: Path 
     say.info("demo.card_qr", version=qr.qr.version, level=qr.qr.error, url=qr.url)
     say.show(qr.terminal())
     if card_path is not None:
-        card_path.write_text(card.to_svg(), encoding="utf-8")
+        card_path.write_text(card.in_language(say.lang).to_svg(), encoding="utf-8")
         say.ok("demo.card_svg", path=card_path)
 
     say.heading("demo.step.scan")

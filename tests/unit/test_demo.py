@@ -199,3 +199,12 @@ def test_a_narrow_console_that_is_not_a_terminal_does_not_wrap() -> None:
     narrator = Narrator(Console(file=out, width=40), lang="id")
     narrator.info("demo.adapters", dukcapil="offline", sms="console", storage="sql")
     assert len(out.getvalue().strip().splitlines()) == 1
+
+
+def test_the_english_demo_writes_an_english_card(tmp_path) -> None:
+    svc = connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
+    card = tmp_path / "card.svg"
+    run_demo(Console(file=io.StringIO()), svc=svc, card_path=card, lang="en")
+    svg = card.read_text(encoding="utf-8")
+    assert "Digital Manpower Card" in svg
+    assert "Diterbitkan" not in svg
