@@ -290,7 +290,9 @@ class Narrator:
         if not self.quiet:
             # A line naming an address, a path or a command is not wrapped by rich:
             # it must copy and paste whole (the terminal still folds it on screen).
-            whole = any(
+            # Nor is any line when the output is not a terminal (piped, to a file, a
+            # test's capture): rich would break sentences at its 80 columns there.
+            whole = not self.console.is_terminal or any(
                 str(value).startswith(("http", "/", "siapkerja")) for value in line.params.values()
             )
             self.console.print(markup, highlight=False, soft_wrap=whole)
@@ -647,7 +649,7 @@ def _card_part(say: Narrator, svc: Siapkerja, account: Account, card_path: Path 
     say.info("demo.card_qr", version=qr.qr.version, level=qr.qr.error, url=qr.url)
     say.show(qr.terminal())
     if card_path is not None:
-        card_path.write_text(card.to_svg(), encoding="utf-8")
+        card_path.write_text(card.in_language(say.lang).to_svg(), encoding="utf-8")
         say.ok("demo.card_svg", path=card_path)
 
     say.heading("demo.step.scan")

@@ -71,8 +71,10 @@ class InvalidPhone(SiapkerjaError):
 class InvalidEmail(SiapkerjaError):
     """An email address that cannot be accepted.
 
-    Codes: ``empty``, ``syntax``, ``too_long``, ``domain``. Params are always
-    empty; the underlying ``email_validator`` error is kept as ``__cause__``.
+    Codes: ``empty``, ``syntax``, ``too_long``, ``domain``. Params are empty but
+    for ``too_long``'s limits (``max``: :data:`MAX_EMAIL_LENGTH`, ``local_max``:
+    :data:`MAX_EMAIL_LOCAL_LENGTH`), which its message states; never the input. The
+    underlying ``email_validator`` error is kept as ``__cause__``.
     """
 
     domain = "email"
@@ -286,6 +288,16 @@ def mask_phone(e164: str) -> str:
 #: address exceeds 254 characters; this bounds the work on hostile input).
 MAX_EMAIL_INPUT = 512
 
+#: The longest address (RFC 5321's path limit less its angle brackets) and the longest
+#: part before the "@" (RFC 5321 §4.5.3.1.1), as ``email_validator`` checks them: what
+#: a ``too_long`` refusal tells the person.
+MAX_EMAIL_LENGTH = 254
+MAX_EMAIL_LOCAL_LENGTH = 64
+
+
+def _email_too_long() -> InvalidEmail:
+    return InvalidEmail("too_long", max=MAX_EMAIL_LENGTH, local_max=MAX_EMAIL_LOCAL_LENGTH)
+
 
 def normalize_email(text: str) -> str:
     """Return the normalised form of the email address in ``text``.
@@ -312,7 +324,7 @@ def normalize_email(text: str) -> str:
     if not stripped:
         raise InvalidEmail("empty")
     if len(stripped) > MAX_EMAIL_INPUT:
-        raise InvalidEmail("too_long")
+        raise _email_too_long()
     first = _validate_email(stripped)
     # Re-validate after lower-casing: lower() can change the length or the
     # normalisation of non-ASCII characters, and the result must be valid too.
@@ -340,7 +352,8 @@ def _validate_email(address: str) -> ValidatedEmail:
     except EmailUndeliverableError as exc:  # not raised without DNS; kept for safety
         raise InvalidEmail("domain") from exc
     except EmailNotValidError as exc:
-        raise InvalidEmail(_email_error_code(str(exc))) from exc
+        code = _email_error_code(str(exc))
+        raise (_email_too_long() if code == "too_long" else InvalidEmail(code)) from exc
 
 
 # Fragments of email_validator 2.x messages, mapped to our codes. Anything not

@@ -134,7 +134,7 @@ def fill_basics(page: Any, url: str) -> None:
 def upload_photo(page: Any, url: str, picture: Path) -> None:
     from playwright.sync_api import expect
 
-    upload = page.get_by_label("Foto profil (JPEG, PNG, atau WebP; paling besar 2 MiB)")
+    upload = page.get_by_label("Foto profil (JPEG, PNG, atau WebP; paling besar 2 MB)")
     upload.set_input_files(str(picture))
     page.get_by_role("button", name="Unggah foto").click()
     page.wait_for_url(f"{url}/profil#photo")

@@ -555,3 +555,48 @@ def test_secrets_are_never_kept_even_from_a_stale_form(keyed: Browser) -> None:
     opened = FormSealer(SECRET).open(session_of(keyed.client)["form"]["s"])
     assert opened is not None
     assert opened["v"] == {"event": "JOBFAIR-JKT-2026"}  # the station key is not kept
+
+
+# --------------------------------------------------------------------------
+# A field over the part limit is named by its label (issue 14)
+# --------------------------------------------------------------------------
+
+
+def test_a_name_over_the_part_limit_is_named_by_its_label(browser: Browser) -> None:  # noqa: F811
+    browser.get("/daftar")
+    shown = browser.submit(
+        "/daftar", {"nik": NIK, "full_name": "A" * 200_000, "mother_name": MOTHER}
+    )
+    assert shown.url.path == "/daftar"
+    message = text(shown.text)
+    assert "Nama lengkap terlalu panjang: paling banyak 100 karakter." in message
+    assert "Isian ini" not in message
+    browser.get("/daftar?lang=en")
+    shown = browser.submit(
+        "/daftar", {"nik": NIK, "full_name": "A" * 200_000, "mother_name": MOTHER}
+    )
+    assert "Full name is too long: at most 100 characters." in text(shown.text)
+
+
+def test_an_entry_description_over_the_part_limit_names_field_and_section(
+    signed_in: Browser,  # noqa: F811
+) -> None:
+    signed_in.get("/profil/pekerjaan/baru")
+    job = {"work_title": "Juru masak", "work_company": "Warung", "work_start": "2020-01"}
+    shown = signed_in.submit("/profil/pekerjaan/baru", {**job, "work_description": "x" * 3_000_000})
+    assert shown.url.path == "/profil/pekerjaan/baru"
+    assert (
+        "Deskripsi pekerjaan (Pengalaman kerja) terlalu panjang: paling banyak 2000 karakter."
+        in text(shown.text)
+    )
+    signed_in.get("/profil/pekerjaan/baru?lang=en")
+    shown = signed_in.submit("/profil/pekerjaan/baru", {**job, "work_description": "x" * 3_000_000})
+    assert "Job description (Work experience) is too long: at most 2000 characters." in text(
+        shown.text
+    )
+
+
+def test_a_field_no_form_shows_keeps_the_generic_too_long_text(browser: Browser) -> None:  # noqa: F811
+    browser.get("/daftar")
+    shown = browser.submit("/daftar", {"nik": NIK, "catatan": "kata " * 4000})
+    assert "Isian ini terlalu panjang" in text(shown.text)

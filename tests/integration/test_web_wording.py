@@ -26,8 +26,10 @@ from test_web_pages import (  # type: ignore[import-not-found]
     confirm,
     register,
     scan_path,
+    signed_in,  # noqa: F401 - fixture
     svc,  # noqa: F401 - fixture
     text,
+    with_card,  # noqa: F401 - fixture
 )
 
 from siapkerja_adapters.web.pages.forms import INPUT_LIMITS
@@ -35,6 +37,8 @@ from siapkerja_core.contact import MAX_EMAIL_INPUT, MAX_PHONE_INPUT
 from siapkerja_core.nik import MAX_NIK_INPUT
 from siapkerja_core.passwords import MAX_PASSWORD_LENGTH
 from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
+from siapkerja_core.service import Siapkerja
+from support.gates import check_in, open_events
 
 
 class _Inputs(HTMLParser):
@@ -297,3 +301,103 @@ def test_the_apis_problem_keeps_the_seconds_and_words_the_detail(browser: Browse
     assert not _RAW_SECONDS.search(body["detail"])
     assert not _RAW_SECONDS.search(body["message_en"])
     assert str(body["params"]["retry_after"]) not in body["detail"]
+
+
+def test_a_language_chosen_on_the_home_page_survives_its_redirect(signed_in: Browser) -> None:
+    """``/?lang=en`` signed in sends the holder on to ``/profil``: in English (issue 14)."""
+    answer = signed_in.get("/?lang=en")
+    assert answer.url.path == "/profil"
+    assert '<html lang="en">' in signed_in.page
+    assert signed_in.get("/profil").url.path == "/profil"
+    assert '<html lang="en">' in signed_in.page  # kept for the next pages too
+    signed_in.get("/?lang=id")
+    assert '<html lang="id">' in signed_in.page
+
+
+@pytest.mark.parametrize(
+    ("lang", "gpa", "expected"),
+    [
+        ("id", "4,5", "IPK (Pendidikan 1): harus antara 0,00 dan 4,00."),
+        ("en", "4,5", "GPA (Education 1): a GPA is between 0.00 and 4.00."),
+    ],
+)
+def test_a_refused_gpa_is_worded_with_the_pages_decimal_mark(
+    signed_in: Browser, lang: str, gpa: str, expected: str
+) -> None:
+    """The hint says "0,00 sampai 4,00": the Indonesian error says it the same way (issue 14)."""
+    signed_in.get(f"/profil/pendidikan/baru?lang={lang}")
+    hint = "0,00 sampai 4,00" if lang == "id" else "0.00 to 4.00"
+    assert hint in text(signed_in.page)
+    entry = {
+        "edu_institution": "Universitas Indonesia",
+        "edu_level": "S1",
+        "edu_start_year": "2015",
+        "edu_end_year": "2019",
+        "edu_gpa": gpa,
+    }
+    signed_in.submit("/profil/pendidikan/baru", entry)
+    assert expected in text(signed_in.page)
+    assert field_error(signed_in.page, "edu_gpa") != ""
+
+
+def test_the_english_card_page_shows_an_english_card(with_card: Browser) -> None:
+    """The card graphic speaks the page's language (issue 14)."""
+    with_card.get("/kartu?lang=en")
+    graphic = with_card.page.split('<div class="card-svg">', 1)[1].split("</svg>", 1)[0]
+    assert "Digital Manpower Card" in graphic
+    assert "Scan to see the profile" in graphic
+    assert "Diterbitkan" not in graphic
+    assert "Pindai" not in graphic
+    with_card.get("/kartu?lang=id")
+    graphic = with_card.page.split('<div class="card-svg">', 1)[1].split("</svg>", 1)[0]
+    assert "Kartu Digital Ketenagakerjaan" in graphic
+    assert "Diterbitkan" in graphic
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"),
+    [
+        ("id", "Foto profil (JPEG, PNG, atau WebP; paling besar 2 MB)"),
+        ("en", "Profile photo (JPEG, PNG or WebP; at most 2 MB)"),
+    ],
+)
+def test_the_photo_field_says_its_size_in_everyday_words(
+    signed_in: Browser, lang: str, label: str
+) -> None:
+    signed_in.get(f"/profil?lang={lang}")
+    assert label in text(signed_in.page)
+    assert "MiB" not in signed_in.page
+
+
+def test_a_too_long_email_says_how_long_it_may_be(browser: Browser) -> None:
+    browser.get("/daftar")
+    browser.submit("/daftar", {"nik": NIK, "full_name": NAME, "mother_name": MOTHER})
+    address = "a" * 70 + "@contoh.co.id"
+    browser.submit(
+        "/daftar/kontak", {"email": address, "phone": "081234567890", "password": PASSWORD}
+    )
+    assert field_error(browser.page, "email") == (
+        "Alamat email terlalu panjang: paling banyak 254 karakter, dan paling banyak 64"
+        " karakter sebelum tanda @. Periksa kembali alamatnya."
+    )
+
+
+def test_the_history_names_the_event_an_access_code_was_for(
+    svc: Siapkerja, with_card: Browser
+) -> None:
+    """ "Tujuan" shows the event's name, not its id (issue 14); a purpose naming no
+    event stays as the verifier gave it."""
+    account = svc.login(EMAIL, PASSWORD)
+    open_events(svc, "JOBFAIR-JKT-2026")
+    code = svc.card_qr(account.id, mode="access", purpose="JOBFAIR-JKT-2026")
+    check_in(svc, code.token, "JOBFAIR-JKT-2026")
+    karirhub, key = svc.register_verifier("Karirhub", ["karirhub"])
+    svc.grant_consent(account.id, karirhub.id, "lamaran-2026")
+    link = scan_path(with_card.get("/kartu").text).rsplit("/", 1)[-1]
+    svc.resolve(link, svc.verifier(key), purpose="lamaran-2026")
+    with_card.get("/riwayat")
+    ledger = with_card.page.split('id="ledger-title"', 1)[1].split('id="consents-title"', 1)[0]
+    purposes = re.findall(r'data-label="Tujuan">(.*?)</td>', ledger)
+    assert "Acara JOBFAIR-JKT-2026" in purposes
+    assert "JOBFAIR-JKT-2026" not in purposes
+    assert "lamaran-2026" in purposes

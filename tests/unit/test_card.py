@@ -379,3 +379,24 @@ def test_uncached_rendering_is_the_same() -> None:
 def test_default_cache_is_used() -> None:
     card().to_svg()
     assert len(default_cache) >= 1
+
+
+def test_a_card_in_english_has_english_words_everywhere() -> None:
+    """An English page shows an English card (issue 14): title, labels, date, scan hint."""
+    english = card(issued_at=date(2026, 12, 6)).in_language("en")
+    svg = english.to_svg(cache=None)
+    for words in ("Digital Manpower Card", "Issued", "6 December 2026", "Scan to see the profile"):
+        assert words in svg
+    for words in ("Kartu Digital", "Diterbitkan", "Desember", "Pindai"):
+        assert words not in svg
+    assert "Issued" in english.to_terminal(cache=None)
+    indonesian = card(issued_at=date(2026, 12, 6))
+    assert "Diterbitkan" in indonesian.to_svg(cache=None)
+    assert "6 Desember 2026" in indonesian.to_svg(cache=None)
+    assert english.in_language("id").to_svg(cache=None) == indonesian.to_svg(cache=None)
+
+
+def test_a_cards_own_title_is_kept_in_another_language() -> None:
+    own = card(title="Kartu Pencari Kerja").in_language("en")
+    assert own.title == "Kartu Pencari Kerja"
+    assert own.lang == "en"

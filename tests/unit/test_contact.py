@@ -184,7 +184,7 @@ def test_documented_code_sets() -> None:
 @pytest.mark.parametrize(
     "error",
     [InvalidPhone(code, country_code=65) for code in sorted(PHONE_CODES)]
-    + [InvalidEmail(code) for code in sorted(EMAIL_CODES)],
+    + [InvalidEmail(code, max=254, local_max=64) for code in sorted(EMAIL_CODES)],
     ids=lambda e: e.full_code,
 )
 def test_messages_exist_in_both_languages(error: SiapkerjaError) -> None:
@@ -373,7 +373,22 @@ def test_refused_email_codes(text: str, code: str) -> None:
     with pytest.raises(InvalidEmail) as info:
         normalize_email(text)
     assert info.value.code == code
-    assert dict(info.value.params) == {}
+    limits = {"max": 254, "local_max": 64} if code == "too_long" else {}
+    assert dict(info.value.params) == limits  # never the address itself
+
+
+def test_a_too_long_email_is_told_its_limits() -> None:
+    """ "Alamat email terlalu panjang" says how long an address may be (issue 14)."""
+    with pytest.raises(InvalidEmail) as info:
+        normalize_email("a" * 65 + "@contoh.co.id")
+    assert info.value.message("id") == (
+        "Alamat email terlalu panjang: paling banyak 254 karakter, dan paling banyak 64"
+        " karakter sebelum tanda @. Periksa kembali alamatnya."
+    )
+    assert info.value.message("en") == (
+        "The e-mail address is too long: at most 254 characters, and at most 64 before the @."
+        " Check it again."
+    )
 
 
 def test_email_error_keeps_library_detail_as_cause() -> None:

@@ -174,3 +174,37 @@ def test_database_keeps_the_data_there_and_the_settings_in_dir(monkeypatch, tmp_
     assert 'card_base_url = "http://127.0.0.1:8123/v/"' in settings
     assert not (tmp_path / "siapkerja-demo" / "siapkerja.sqlite3").exists()
     assert "serve --dev --port 8123 --config" in result.output
+
+
+def test_piped_narration_keeps_each_sentence_on_one_line(monkeypatch, tmp_path) -> None:
+    """Not a terminal (``siapkerja demo | less``, a file): rich's 80 columns never break a
+    sentence in two (issue 14); the terminal folds long lines itself."""
+    for name in ("SIAPKERJA_CONFIG", "SIAPKERJA_STORAGE", "SIAPKERJA_SMS", "SIAPKERJA_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    result = CliRunner().invoke(app, ["demo", "--card-svg", str(tmp_path / "kartu.svg")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    refusals = [line for line in lines if line.lstrip().startswith("✗")]
+    assert len(refusals) >= 5
+    for line in refusals:  # the refusal, its reason and its code on one line
+        assert re.search(r"\([a-z_]+\.[a-z_]+\)$", line), line
+    assert any(len(line) > 80 and line.lstrip().startswith("✓") for line in lines)
+    for line in lines:  # no line starts mid-sentence, as a wrapped one would
+        assert not line[:1].islower(), line
+
+
+def test_a_narrow_console_that_is_not_a_terminal_does_not_wrap() -> None:
+    out = io.StringIO()
+    narrator = Narrator(Console(file=out, width=40), lang="id")
+    narrator.info("demo.adapters", dukcapil="offline", sms="console", storage="sql")
+    assert len(out.getvalue().strip().splitlines()) == 1
+
+
+def test_the_english_demo_writes_an_english_card(tmp_path) -> None:
+    svc = connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
+    card = tmp_path / "card.svg"
+    run_demo(Console(file=io.StringIO()), svc=svc, card_path=card, lang="en")
+    svg = card.read_text(encoding="utf-8")
+    assert "Digital Manpower Card" in svg
+    assert "Diterbitkan" not in svg

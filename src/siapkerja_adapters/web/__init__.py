@@ -85,6 +85,7 @@ from siapkerja_adapters.web.threads import MAX_SCAN_THREADS, WorkerThreads  # no
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
 from siapkerja_core.settings import Branding, check_secret  # noqa: E402
+from siapkerja_core.wording import size_text  # noqa: E402
 
 __all__ = ["MAX_BODY_BYTES", "api_router", "create_app"]
 
@@ -170,6 +171,7 @@ def _templates(look: Branding | None = None) -> Jinja2Templates:
     )
     environment.filters["map_labels"] = _labels
     environment.filters["local_time"] = time_element  # a moment in the holder's zone
+    environment.filters["size_text"] = size_text  # "2 MB", "1,5 MB": a file size in words
     # The deployment's name, logo, colours and links, as globals: every page has them
     # without each page's context carrying them.
     environment.globals.update(branding_globals(look or Branding()))

@@ -27,7 +27,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Final
 
 import segno
-from attrs import evolve, field, frozen
+from attrs import Factory, evolve, field, frozen
 
 from siapkerja_core.errors import CardError
 from siapkerja_core.i18n import month_name
@@ -98,8 +98,8 @@ def __getattr__(name: str) -> tuple[str, ...]:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _default_title() -> str:
-    return text("render.card.title")
+def _default_title(card: Card) -> str:
+    return text("render.card.title", card.lang)
 
 
 def _terminal_rows(*rows: tuple[str, str]) -> list[str]:
@@ -108,9 +108,14 @@ def _terminal_rows(*rows: tuple[str, str]) -> list[str]:
     return [f"{label.ljust(width)}{value}" for label, value in rows]
 
 
-def format_tanggal(day: date) -> str:
-    """``day`` the Indonesian way: ``"27 November 2026"``, ``"1 Januari 2025"``."""
-    return text("render.card.date", day=day.day, month=month_name(day.month), year=day.year)
+def format_tanggal(day: date, lang: str = "id") -> str:
+    """``day`` the Indonesian way: ``"27 November 2026"``, ``"1 Januari 2025"``.
+
+    In another catalogue's language with ``lang`` (``"6 December 2026"``).
+    """
+    return text(
+        "render.card.date", lang, day=day.day, month=month_name(day.month, lang), year=day.year
+    )
 
 
 @frozen
@@ -134,6 +139,9 @@ class Card:
         rotated link (a higher version) never shows an old code.
     :param photo: an optional JPEG, PNG or WebP photo (at most 2 MiB, as in the profile).
     :param photo_type: its media type; detected from the bytes if ``None``.
+    :param lang: the language of the card's own words (its title, labels, date and the
+        scan hint): Indonesian unless a page in another language shows it
+        (:meth:`in_language`).
     :raises CardError: an empty field, a bad photo or version.
     """
 
@@ -144,7 +152,10 @@ class Card:
     qr_version: int = 1
     photo: bytes | None = field(default=None, repr=False)
     photo_type: str | None = None
-    title: str = field(factory=_default_title)
+    # Before ``title``, whose default is read in this language; keyword-only so the
+    # positional order of the fields of 0.1 stays.
+    lang: str = field(default="id", kw_only=True)
+    title: str = field(default=Factory(_default_title, takes_self=True))
 
     def __attrs_post_init__(self) -> None:
         for name in ("siapkerja_id", "holder_name", "qr_text", "title"):
@@ -209,6 +220,16 @@ class Card:
             return make()
         return cache.get_or_make(self._key("svg-path"), make, text=self.qr_text)
 
+    def in_language(self, lang: str) -> Card:
+        """The same card worded in ``lang`` (an English page shows an English card).
+
+        A title of the card's own (not the catalogue's) is kept as it is.
+        """
+        title = self.title
+        if title == text("render.card.title", self.lang):
+            title = text("render.card.title", lang)
+        return evolve(self, lang=lang, title=title)
+
     def rotate(self, qr_text: str, *, cache: QrCache | None = default_cache) -> Card:
         """This card with a new link or token and the next QR version.
 
@@ -229,13 +250,18 @@ class Card:
         lines = (
             title,
             *_name_lines(_clean(self.holder_name)),
-            _Line(text("render.card.number"), x, 29.4, 1.9, width, fill=_GREY),
+            _Line(text("render.card.number", self.lang), x, 29.4, 1.9, width, fill=_GREY),
             number,
-            _Line(text("render.card.issued"), x, 38.6, 1.9, width, fill=_GREY),
-            _Line(format_tanggal(self.issued_at), x, 42.4, 2.9, width, bold=True),
+            _Line(text("render.card.issued", self.lang), x, 38.6, 1.9, width, fill=_GREY),
+            _Line(format_tanggal(self.issued_at, self.lang), x, 42.4, 2.9, width, bold=True),
         )
         caption = _Line(
-            text("render.card.scan_hint"), _QR_X + _QR_SIZE / 2, 45.3, 1.75, _QR_SIZE, fill=_GREY
+            text("render.card.scan_hint", self.lang),
+            _QR_X + _QR_SIZE / 2,
+            45.3,
+            1.75,
+            _QR_SIZE,
+            fill=_GREY,
         )
         return _Layout(lines, photo, caption)
 
@@ -288,7 +314,7 @@ class Card:
             ' fill="none" stroke="#c5cad3" stroke-width=".2"/>',
             f'<g font-family="{_SANS}">',
         ]
-        out += [_svg_text(line) for line in (*_header_lines(), *layout.lines)]
+        out += [_svg_text(line) for line in (*_header_lines(self.lang), *layout.lines)]
         out.append(_svg_text(layout.caption, anchor="middle"))
         out.append("</g>")
         if layout.photo is not None:
@@ -372,7 +398,7 @@ class Card:
             )
 
         layout = self._layout()
-        for line in (*_header_lines(), *layout.lines):
+        for line in (*_header_lines(self.lang), *layout.lines):
             text(line)
         text(layout.caption, anchor="ms")
         if layout.photo is not None and self.photo is not None:
@@ -395,13 +421,13 @@ class Card:
         else:
             qr = cache.get_or_make(self._key("terminal"), make, text=self.qr_text)
         rows = [
-            f"{_clean(self.title)} — {text('render.card.brand')}",
-            text("render.card.ministry"),
+            f"{_clean(self.title)} — {text('render.card.brand', self.lang)}",
+            text("render.card.ministry", self.lang),
             "",
             *_terminal_rows(
-                (text("render.card.name"), _clean(self.holder_name)),
-                (text("render.card.number"), _clean(self.siapkerja_id)),
-                (text("render.card.issued"), format_tanggal(self.issued_at)),
+                (text("render.card.name", self.lang), _clean(self.holder_name)),
+                (text("render.card.number", self.lang), _clean(self.siapkerja_id)),
+                (text("render.card.issued", self.lang), format_tanggal(self.issued_at, self.lang)),
             ),
             "",
         ]

@@ -170,10 +170,10 @@ def _name_lines(name: str) -> list[_Line]:
     ]
 
 
-def _header_lines() -> tuple[_Line, _Line]:
+def _header_lines(lang: str = "id") -> tuple[_Line, _Line]:
     # Read when a card is drawn, not at import: a deployer's catalogues
     # (``use_directories``) may be switched on after this module is loaded.
     return (
-        _Line(text("render.card.brand"), _LEFT, 5.7, 4.2, 60.0, bold=True, fill="#fff"),
-        _Line(text("render.card.ministry"), _LEFT, 8.8, 2.05, 77.0, fill="#fff"),
+        _Line(text("render.card.brand", lang), _LEFT, 5.7, 4.2, 60.0, bold=True, fill="#fff"),
+        _Line(text("render.card.ministry", lang), _LEFT, 8.8, 2.05, 77.0, fill="#fff"),
     )

@@ -77,7 +77,7 @@ class CardPages:
         upcoming = svc.events.upcoming(limit=50)
         data: dict[str, Any] = {
             "card": card,
-            "card_svg": card.to_svg(),
+            "card_svg": card.in_language(lang).to_svg(),  # the card in the page's language
             "link": link,
             "link_svg": link.svg(),
             "event": event,

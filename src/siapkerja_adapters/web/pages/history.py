@@ -14,6 +14,7 @@ consent: every hub's token resting on it dies at its next use),
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -31,9 +32,11 @@ from siapkerja_core.disclosure import (
     scope_fields,
 )
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.gates import GateError
 from siapkerja_core.prefill import ConsentRequest
 from siapkerja_core.profile import Section
 from siapkerja_core.records import AccessRecord
+from siapkerja_core.service import Siapkerja
 from siapkerja_core.translations import N_
 from siapkerja_core.views import Account
 
@@ -106,11 +109,28 @@ def _who(entry: AccessRecord, t: Translator) -> str:
     return t(key)
 
 
-def _purpose(entry: AccessRecord, t: Translator) -> str:
+def _purpose(entry: AccessRecord, t: Translator, events: Mapping[str, str]) -> str:
+    """What the access was for, in words: an AK/I action, an event by its name (the
+    holder never saw its id), else the purpose as the verifier gave it."""
     aki = _aki(entry)
     if aki is not None and aki[0] in _AKI_ACTIONS:
         return t(_AKI_ACTIONS[aki[0]])
-    return entry.purpose or "-"
+    if not entry.purpose:
+        return "-"
+    return events.get(entry.purpose, entry.purpose)
+
+
+def _event_names(svc: Siapkerja, ledger: Iterable[AccessRecord]) -> dict[str, str]:
+    """The name of each event the ledger's purposes name (``JOBFAIR-JKT-2026`` →
+    *Job Fair Jakarta 2026*); a purpose naming no event (a class, a programme, a
+    verifier's own words, a removed event) is left out and shown as it is."""
+    names: dict[str, str] = {}
+    for purpose in {e.purpose for e in ledger if e.purpose and _aki(e) is None}:
+        try:
+            names[purpose] = svc.events.event(purpose).name
+        except GateError:
+            continue
+    return names
 
 
 def _asked(request: ConsentRequest, scope: frozenset[str], t: Translator) -> list[str]:
@@ -155,6 +175,7 @@ class HistoryPages:
         ledger = sorted(svc.access_log(account.id), key=lambda e: e.at, reverse=True)
         consents = sorted(svc.consents(account.id), key=lambda c: c.granted_at, reverse=True)
         names = {e.verifier_id: e.verifier_name for e in ledger if e.verifier_id}
+        events = _event_names(svc, ledger)
         requests = svc.prefill.pending(account.id)
         scopes: dict[str, frozenset[str]] = {}
         missing = {c.verifier_id for c in consents} - set(names)
@@ -191,7 +212,7 @@ class HistoryPages:
                     "at": e.at,
                     "who": _who(e, t),
                     "channel": t(_CHANNELS.get(e.channel, "history.link")),
-                    "purpose": _purpose(e, t),
+                    "purpose": _purpose(e, t, events),
                     "fields": ", ".join(_field_label(f, t) for f in e.fields)
                     # A sign-in at a hub releases the name and card number only.
                     or (t("history.sso_sign_in") if e.channel == "sso" else "-"),

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from siapkerja_adapters.web.i18n import select_language
 from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, form_text, too_long
 from siapkerja_adapters.web.pages.site import AUTH_KEY, Site, get_route, post_route
 from siapkerja_adapters.web.security import new_session
@@ -102,6 +103,9 @@ class LoginPages:
     async def login(self, request: Request) -> Response:
         site = self.site
         after = safe_next(site, request, request.query_params.get("next"))
+        # ``?lang=`` is kept in the session before a signed-in visitor is sent on: the page
+        # they land on (``/profil``) is then in the language they chose.
+        select_language(request)
         if await site.current_account(request) is not None:
             return RedirectResponse(after, 303) if after else site.redirect(request, "profile")
         return site.render(request, "login.html", {"next_url": after or "", "limits": INPUT_LIMITS})

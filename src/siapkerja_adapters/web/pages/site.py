@@ -64,6 +64,7 @@ from starlette.templating import Jinja2Templates
 
 from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
 from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, FormErrors, page_status
+from siapkerja_adapters.web.pages.profile_form import ENTRY_SECTIONS
 from siapkerja_adapters.web.security import (
     CSRF_FIELD,
     SEALER_SCOPE_KEY,
@@ -247,6 +248,47 @@ def link_form_pages(routes: Sequence[BaseRoute]) -> None:
         if route.page is not None:
             page = next((r for r in pages.values() if r.name == route.page), None)
             route.page_params = tuple(page.param_convertors) if page is not None else ()
+
+
+_FIELD_LABELS: Final[Mapping[str, str]] = {
+    "nik": "register.nik",
+    "full_name": "register.full_name",
+    "mother_name": "register.mother_name",
+    "email": "contact.email",
+    "phone": "contact.phone",
+    "password": "login.password",
+    "identifier": "login.identifier",
+    "birth_place": "profile.birth_place",
+    "headline": "profile.headline",
+}
+"""The catalogue key of the label of each text field outside the profile's entry forms."""
+
+
+def field_label(name: str) -> tuple[Callable[[str], str] | None, int]:
+    """The label of the form field ``name`` in a language, and the most characters it takes.
+
+    What a too-long refusal names: the label the form shows ("Nama lengkap"), for a
+    field of an entry form with its section ("Deskripsi pekerjaan (Pengalaman kerja)").
+    ``None`` for a field no form shows (a script's): the message stays generic. The limit
+    is the field's own (its ``maxlength``), else the longest text any page takes.
+    """
+    key = _FIELD_LABELS.get(name)
+    if key is not None:
+        return partial(_label_text, key, None), INPUT_LIMITS.get(name, MAX_DESCRIPTION_LENGTH)
+    for section in ENTRY_SECTIONS.values():
+        for entry_field in section.fields:
+            if section.form_name(entry_field.name) == name:
+                heading = f"profile_entry.{section.key}.heading"
+                limit = entry_field.max_length or MAX_DESCRIPTION_LENGTH
+                return partial(_label_text, section.label_key(entry_field.name), heading), limit
+    return None, INPUT_LIMITS.get(name, MAX_DESCRIPTION_LENGTH)
+
+
+def _label_text(key: str, section_key: str | None, lang: str) -> str:
+    label = translations.text(key, lang)
+    if section_key is None:
+        return label
+    return f"{label} ({translations.text(section_key, lang)})"
 
 
 class Site:
@@ -699,9 +741,13 @@ class Site:
         for name in sorted(wanted):
             # The field's own limit where the forms name one (their maxlength), else the
             # longest text any page takes.
-            limit = INPUT_LIMITS.get(name, MAX_DESCRIPTION_LENGTH)
+            label, limit = field_label(name)
             texts = {
-                lang: translations.text("form.too_long", lang, max=limit)
+                lang: (
+                    translations.text("form.too_long_field", lang, field=label(lang), max=limit)
+                    if label is not None
+                    else translations.text("form.too_long", lang, max=limit)
+                )
                 for lang in translations.languages()
             }
             items.append((name, texts))
