@@ -10,56 +10,29 @@ words, and wrong codes are capped per card.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from siapkerja_adapters import connect
-from siapkerja_adapters.demo import GALIH, demo_holder
-from siapkerja_adapters.web import create_app
+from integration.test_web_gate import FAIR, OTHER, answer_of, check, csrf, sign_in, visible
+from integration.test_web_gate import Site as GateSite
+from integration.test_web_gate import client as client  # the fixture, on this module's site
+from siapkerja_adapters.demo import GALIH
 from siapkerja_adapters.web.api import create_api_app
 from siapkerja_core.gates import GateError
-from siapkerja_core.passwords import PasswordHasher
-from siapkerja_core.service import Siapkerja
 from siapkerja_core.services.gates import SHORT_CODE_CARD_FAILURES, StationCredential
 from siapkerja_core.tokens import format_short_code
-from support.clock import ManualClock
 
-SECRET = "gate-short-code-test-secret-0123456"
-FAIR = "JOBFAIR-JKT-2026"
-OTHER = "TALENT-FEST"
 START = datetime(2026, 12, 7, 2, 15, 5, tzinfo=UTC)  # 09.15 WIB, 5 s into a period
 
 
-class Site:
+class Site(GateSite):
+    """The gate tests' site, 5 s into an access period, with Galih's card number."""
+
     def __init__(self) -> None:
-        self.clock = ManualClock(START)
-        self.svc: Siapkerja = connect(
-            "memory", environ={}, hasher=PasswordHasher.fast_for_tests(), clock=self.clock.now
-        )
-        self.organiser, _ = self.svc.register_verifier("Disnaker DKI", ["disnaker"])
-        self.keys: dict[str, str] = {}
-        for event_id, name in ((FAIR, "Job Fair Jakarta 2026"), (OTHER, "Festival Talenta")):
-            self.svc.events.create_event(
-                self.organiser,
-                id=event_id,
-                name=name,
-                kind="job_fair",
-                venue="JIExpo Kemayoran",
-                opens_at=START - timedelta(hours=1),
-                closes_at=START + timedelta(hours=8),
-                region_code="31",
-                capacity=500,
-            )
-            _station, key = self.svc.events.add_station(
-                self.organiser, event_id, name="Pintu A", station_id="gate-a"
-            )
-            assert key is not None
-            self.keys[event_id] = key
-        self.holder = demo_holder(self.svc, GALIH)
+        super().__init__(START)
         self.number = self.svc.card(self.holder.id).siapkerja_id
 
     def short(self, event_id: str = FAIR) -> str:
@@ -81,43 +54,8 @@ def site() -> Site:
     return Site()
 
 
-@pytest.fixture
-def client(site: Site) -> Iterator[TestClient]:
-    app = create_app(site.svc, dev=True, secret_key=SECRET)
-    with TestClient(app, base_url="http://testserver") as client:
-        yield client
-
-
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found, "no form with a CSRF token"
-    return found.group(1)
-
-
-def visible(page: str) -> str:
-    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", body).replace("&#34;", '"').split())
-
-
 def gate_sign_in(client: TestClient, event_id: str, key: str) -> Any:
-    page = client.get("/petugas").text
-    fields = {"csrf_token": csrf(page), "station_key": key, "event_id": event_id}
-    return client.post("/petugas", data=fields, follow_redirects=True)
-
-
-def check(client: TestClient, code: str, action: str) -> Any:
-    page = client.get("/petugas/gerbang").text
-    return client.post(
-        "/petugas/gerbang",
-        data={"csrf_token": csrf(page), "code": code, "action": action},
-        follow_redirects=True,
-    )
-
-
-def answer_of(page: str) -> str:
-    found = re.search(r'<div class="gate-answer gate-(\w+)"', page)
-    assert found, "no answer on the page"
-    return found.group(1)
+    return sign_in(client, event_id, key, typed=True)
 
 
 def test_the_card_page_shows_the_short_code_under_the_qr(site: Site, client: TestClient) -> None:

@@ -36,8 +36,10 @@ START = datetime(2026, 12, 7, 2, 15, tzinfo=UTC)
 
 
 class Site:
-    def __init__(self) -> None:
-        self.clock = ManualClock(START)
+    """A memory service at ``start``: an organiser, two events with one API-key gate each, Galih."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.clock = ManualClock(start)
         self.svc: Siapkerja = connect(
             "memory", environ={}, hasher=PasswordHasher.fast_for_tests(), clock=self.clock.now
         )
@@ -50,8 +52,8 @@ class Site:
                 name=name,
                 kind="job_fair",
                 venue="JIExpo Kemayoran",
-                opens_at=START - timedelta(hours=1),
-                closes_at=START + timedelta(hours=8),
+                opens_at=start - timedelta(hours=1),
+                closes_at=start + timedelta(hours=8),
                 region_code="31",
                 capacity=500,
             )
