@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from typing import Any
 
 import httpx
 import pytest
@@ -1199,3 +1200,28 @@ def test_programmes_in_english_name_the_programme_and_do_not_double(
     assert "Already enrolled in the programme Bursa Kerja Khusus 2026." in page
     enrolled = svc.programmes.enrolments_of(account.id)[0].enrolled_at
     assert f"since {_wib(enrolled, 'en')}" in page
+
+
+def test_a_routes_path_is_computed_once_per_application(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starlette finds a path by walking every route before it (raising at each): the
+    pages ask once per name and parameters, then read it back (issue 14 made the sign-in
+    page's links cost more than its rendering). Two applications keep their own paths."""
+    from starlette.requests import Request
+
+    computed: list[str] = []
+    original = Request.url_for
+
+    def counted(self: Request, name: str, /, **params: Any) -> Any:
+        computed.append(name)
+        return original(self, name, **params)
+
+    monkeypatch.setattr(Request, "url_for", counted)
+    svc = connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
+    plain = TestClient(create_app(svc, secret_key="k" * 32))
+    below = TestClient(create_app(svc, secret_key="k" * 32, base_path="/siapkerja"))
+    first = plain.get("/").text
+    assert "static" in computed
+    computed.clear()
+    assert plain.get("/").text.count("/static/") == first.count("/static/")
+    assert computed == []
+    assert 'href="/siapkerja/static/' in below.get("/siapkerja/").text

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import json
 import logging
-import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final, TypeVar
@@ -178,9 +177,10 @@ class FieldsTooLong(HTTPException):
         self.names = tuple(sorted(names))
 
 
-_PATHS: weakref.WeakKeyDictionary[Any, dict[Any, str]] = weakref.WeakKeyDictionary()
-"""Route paths already computed (:meth:`Site.url`), per router: an application's
-routes never change once built, and a router dropped takes its paths with it."""
+_PATHS_ATTRIBUTE: Final = "_siapkerja_paths"
+"""Where a router keeps the route paths already computed (:meth:`Site.url`): an
+application's routes never change once built, and the paths go with the router
+(a Starlette router compares by value, so it cannot key a dictionary)."""
 _MAX_PATHS: Final = 4096
 
 
@@ -346,11 +346,14 @@ class Site:
         """
         router = request.scope.get("router") or request.scope.get("app")
         root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+        paths: dict[Any, str] | None = getattr(router, _PATHS_ATTRIBUTE, None)
+        if paths is None and router is not None:
+            paths = {}
+            setattr(router, _PATHS_ATTRIBUTE, paths)
         try:
             key = (root, name, tuple(sorted(params.items())))
-            paths = _PATHS.setdefault(router, {})
-            path = paths.get(key)
-        except TypeError:  # an unhashable parameter or router: computed every time
+            path = None if paths is None else paths.get(key)
+        except TypeError:  # an unhashable parameter: computed every time
             key, paths, path = None, None, None
         if path is None:
             path = request.url_for(name, **params).path
