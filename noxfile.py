@@ -5,6 +5,8 @@ checks what a user would get from ``pip install``, not the working tree's
 accidents. ``.ci/run`` runs the README's test command plus lint and typecheck.
 """
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
@@ -43,18 +45,48 @@ def docs(session: nox.Session) -> None:
     session.run("mkdocs", "build", "--strict", "--site-dir", "build/site")
 
 
+BENCHMARKS = [
+    "bench_nik.py",
+    "bench_journey.py",
+    "bench_tokens.py",
+    "bench_qr.py",
+    "bench_cards.py",
+    "bench_storage.py",
+    "bench_uses.py",
+    "bench_sso.py",
+    "bench_web.py",
+    "bench_pages.py",
+    "bench_load.py",
+]
+"""Run in this order by ``nox -s bench``; each judges its targets (``benchmarks/_targets.py``)."""
+
+
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks: throughput and latency as ratios against peers measured in the same run."""
+    """Benchmarks: every target as a ratio against a peer measured in the same run, then a summary.
+
+    ``nox -s bench -- --runs 3`` runs the whole suite three times and the
+    summary shows min / median / max; ``-- --only bench_web.py`` runs one script;
+    ``-- --large`` passes ``--large`` to the scripts that offer it (a million accounts).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="nox -s bench --")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--only", action="append", default=[])
+    parser.add_argument("--large", action="store_true")
+    options = parser.parse_args(session.posargs)
     session.install("-e", ".[dev,bench]")
-    session.run("python", "benchmarks/bench_nik.py", *session.posargs)
-    session.run("python", "benchmarks/bench_journey.py")
-    session.run("python", "benchmarks/bench_tokens.py")
-    session.run("python", "benchmarks/bench_qr.py")
-    session.run("python", "benchmarks/bench_cards.py")
-    session.run("python", "benchmarks/bench_storage.py")
-    session.run("python", "benchmarks/bench_uses.py")
-    session.run("python", "benchmarks/bench_sso.py")
-    session.run("python", "benchmarks/bench_web.py")
-    session.run("python", "benchmarks/bench_pages.py")
-    session.run("python", "benchmarks/bench_load.py")
+    results = Path(session.create_tmp()) / "bench-results.jsonl"
+    results.unlink(missing_ok=True)
+    env = {"SIAPKERJA_BENCH_RESULTS": str(results)}
+    scripts = options.only or BENCHMARKS
+    for _ in range(options.runs):
+        for script in scripts:
+            extra = ["--large"] if options.large and script in LARGE else []
+            session.run("python", f"benchmarks/{script}", *extra, env=env)
+    session.run("python", "benchmarks/summary.py", str(results))
+
+
+LARGE = {"bench_bulk.py"}
+"""The scripts that take ``--large``."""
