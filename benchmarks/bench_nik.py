@@ -41,6 +41,7 @@ except ModuleNotFoundError:  # run from a checkout without PYTHONPATH=src
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     import siapkerja_core
 
+from _targets import judge
 from siapkerja_core import InvalidNik, is_valid_nik, parse_nik, regions
 
 try:
@@ -319,10 +320,6 @@ def cold_start(runs: int) -> tuple[list[float], list[float]]:
 # --------------------------------------------------------------------------
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "BELOW"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the numbers here")
@@ -394,7 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in ("is_valid_nik", "parse_nik"):
             ratio = peer_seconds / timings[f"siapkerja_core.{name}"]
             ratios[name] = ratio
-            print(f"  {name} vs stdnum: {ratio:.1f}x  {verdict(ratio >= SPEEDUP_TARGET)}")
+            verdict = judge("bench_nik", f"{name} ÷ stdnum", ratio, SPEEDUP_TARGET, higher=True)
+            print(f"  {name} vs stdnum: {ratio:.1f}x  {verdict}")
         results["speedup_vs_stdnum"] = ratios
 
         total, reasons, examples = disagreements(corpus)
@@ -415,9 +413,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     first_ms = statistics.median(firsts) * 1e3
     print(f"\ncold start (fresh interpreter, median of {args.cold_runs}):")
     print(f"  import siapkerja_core          {import_ms:8.1f} ms")
+    verdict = judge(
+        "bench_nik",
+        "first parse_nik after import",
+        first_ms,
+        FIRST_PARSE_TARGET_MS,
+        higher=False,
+        unit="ms",
+    )
     print(
         f"  first parse_nik after import   {first_ms:8.1f} ms  "
-        f"target < {FIRST_PARSE_TARGET_MS:g} ms  {verdict(first_ms < FIRST_PARSE_TARGET_MS)}"
+        f"target < {FIRST_PARSE_TARGET_MS:g} ms  {verdict}"
     )
     print(f"  import + first parse           {import_ms + first_ms:8.1f} ms")
     results["cold_start_ms"] = {

@@ -47,6 +47,7 @@ except ModuleNotFoundError:  # run from a checkout without PYTHONPATH=src
 
 import segno
 
+from _targets import judge
 from siapkerja_core.render.card import Card
 from siapkerja_core.render.qr import FIXED_MASK, QrCache, make_qr, qr_svg
 
@@ -137,10 +138,6 @@ def best_seconds(
     return best
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "BELOW"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the numbers here")
@@ -211,7 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  segno (defaults: boosted level, best mask):  {dict(sorted(their_designators.items()))}"
     )
     print(f"\nspeed-up against segno's defaults (target {SPEEDUP_TARGET:g}x):")
-    print(f"  make_qr + qr_svg: {ratio:.2f}x  {verdict(ratio >= SPEEDUP_TARGET)}")
+    verdict = judge("bench_qr", "make_qr + SVG ÷ segno", ratio, SPEEDUP_TARGET, higher=True)
+    print(f"  make_qr + qr_svg: {ratio:.2f}x  {verdict}")
     print(f"  whole Card.to_svg, uncached: {card_ratio:.2f}x  (context)")
     print(
         f"  access tokens, same 140-char text: {token_ratio:.2f}x  (context; versions ours"

@@ -37,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _targets import judge
 from bench_storage import (
     Population,
     connect_sql,
@@ -148,8 +149,8 @@ def _needed(args: argparse.Namespace) -> int:
     return args.warm_up + args.samples * args.rounds
 
 
-def verdict(ratio: float, target: float) -> str:
-    return "PASS" if ratio <= target else "ABOVE"
+def verdict(ratio: float, target: float, name: str, backend: str) -> str:
+    return judge("bench_sso", f"{name} ÷ resolve", ratio, target, higher=False, backend=backend)
 
 
 def report(name: str, result: dict[str, Any]) -> None:
@@ -162,9 +163,10 @@ def report(name: str, result: dict[str, Any]) -> None:
         ("exchange", "token exchange", EXCHANGE_TARGET),
     ):
         r = result[key]
+        judged = verdict(r["ratio"], target, label, name)
         print(
             f"  {label:<16} {r['ms']:6.2f} ms   resolve (verifier, purpose) {r['peer_ms']:6.2f} ms"
-            f"   ratio {r['ratio']:.2f}x (target ≤ {target:.0f}x)  {verdict(r['ratio'], target)}"
+            f"   ratio {r['ratio']:.2f}x (target ≤ {target:.0f}x)  {judged}"
         )
 
 

@@ -40,6 +40,7 @@ except ModuleNotFoundError:  # run from a checkout without PYTHONPATH=src
 
 from itsdangerous import URLSafeTimedSerializer
 
+from _targets import judge
 from siapkerja_core.tokens import (
     Keyring,
     link_url,
@@ -74,10 +75,6 @@ def best_seconds(loops: dict[str, Callable[[], object]], repeat: int) -> dict[st
             [seconds] = timeit.repeat(loop, number=1, repeat=1)
             best[name] = min(best[name], seconds)
     return best
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "BELOW"
 
 
 def qr_version(url: str) -> str | None:
@@ -177,13 +174,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, micros in per.items():
         print(f"{name:<22}{micros:>10.2f}{1e6 / micros:>12,.0f}")
     print()
+    name = "verify_link ÷ itsdangerous"
+    verify_verdict = judge("bench_tokens", name, verify_speedup, SPEEDUP_TARGET, higher=True)
+    name = "mint_link ÷ itsdangerous"
+    mint_verdict = judge("bench_tokens", name, mint_speedup, SPEEDUP_TARGET, higher=True)
     print(
         f"verify_link vs URLSafeTimedSerializer.loads: {verify_speedup:5.2f}x"
-        f"  (target >= {SPEEDUP_TARGET:.0f}x) {verdict(verify_speedup >= SPEEDUP_TARGET)}"
+        f"  (target >= {SPEEDUP_TARGET:.0f}x) {verify_verdict}"
     )
     print(
         f"mint_link   vs URLSafeTimedSerializer.dumps: {mint_speedup:5.2f}x"
-        f"  (target >= {SPEEDUP_TARGET:.0f}x) {verdict(mint_speedup >= SPEEDUP_TARGET)}"
+        f"  (target >= {SPEEDUP_TARGET:.0f}x) {mint_verdict}"
     )
     print()
     print(

@@ -58,6 +58,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _targets import judge
 from bench_journey import KeyedSha256Hasher
 from bench_storage import (
     Population,
@@ -330,8 +331,8 @@ def run_memory(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def verdict(ratio: float, target: float) -> str:
-    return "PASS" if ratio <= target else "ABOVE"
+def verdict(ratio: float, target: float, name: str, backend: str) -> str:
+    return judge("bench_uses", name, ratio, target, higher=False, backend=backend)
 
 
 def report(name: str, result: dict[str, Any]) -> None:
@@ -342,10 +343,11 @@ def report(name: str, result: dict[str, Any]) -> None:
             line += f"; issue_cards stopped {result['exhausted']}x on card.exhausted"
     print(line)
     gate = result["gate"]
+    judged = verdict(gate["ratio"], ADMIT_TARGET, "admit ÷ resolve", name)
     print(
         f"  admit (gate, API key)       {gate['ms']:6.2f} ms   resolve (anonymous scan)"
         f" {gate['peer_ms']:6.2f} ms   ratio {gate['ratio']:.2f}x"
-        f" (target ≤ {ADMIT_TARGET:.0f}x)  {verdict(gate['ratio'], ADMIT_TARGET)}"
+        f" (target ≤ {ADMIT_TARGET:.0f}x)  {judged}"
         f"   {gate['admissions_per_second']:,.0f} admissions/s"
     )
     crowd = ", ".join(
@@ -353,10 +355,11 @@ def report(name: str, result: dict[str, Any]) -> None:
     )
     print(f"    admission by round: {crowd}")
     pre = result["prefill"]
+    judged = verdict(pre["ratio"], PREFILL_TARGET, "prefill ÷ resolve", name)
     print(
         f"  prefill.document            {pre['ms']:6.2f} ms   resolve (verifier, purpose)"
         f" {pre['peer_ms']:6.2f} ms   ratio {pre['ratio']:.2f}x"
-        f" (target ≤ {PREFILL_TARGET}x)  {verdict(pre['ratio'], PREFILL_TARGET)}"
+        f" (target ≤ {PREFILL_TARGET}x)  {judged}"
     )
     listed = result.get("status_list")
     if listed is not None:
@@ -364,7 +367,7 @@ def report(name: str, result: dict[str, Any]) -> None:
             f"  status list, built + signed {listed['ms']:6.2f} ms   SELECT of its"
             f" {listed['rows']['same']:,} rows {listed['select_ms']:6.2f} ms   ratio"
             f" {listed['ratio']:.2f}x (target ≤ {STATUS_LIST_TARGET:.0f}x)"
-            f"  {verdict(listed['ratio'], STATUS_LIST_TARGET)}"
+            f"  {verdict(listed['ratio'], STATUS_LIST_TARGET, 'status list ÷ SELECT', name)}"
         )
         print(
             f"    (SELECT of all {listed['rows']['all']:,} rows {listed['select_all_ms']:.2f} ms;"
