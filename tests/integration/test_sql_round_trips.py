@@ -71,6 +71,21 @@ def test_a_dead_idle_connection_is_replaced_before_use(postgres_url: str, postgr
         storage.dispose()
 
 
+def test_a_pinged_connection_serves_single_statements_and_transactions(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    storage, _ = _pg_storage(postgres_url, postgres_schema, ping_after_idle=0.0)
+    try:
+        for n in range(3):  # every checkout pinged: none may leave a transaction open
+            assert storage.counters.hit("k", limit=9, window=timedelta(days=1), now=NOW).allowed
+            with storage.transaction() as tx:
+                tx.sessions.add(_session(n))
+            with storage.single_statement() as conn:
+                assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        storage.dispose()
+
+
 def test_a_dead_recent_connection_fails_typed_and_the_next_request_reconnects(
     postgres_url: str, postgres_schema: str
 ) -> None:

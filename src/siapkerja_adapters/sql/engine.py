@@ -210,12 +210,11 @@ def _ping_idle_connections(engine: Engine, idle: float) -> None:
         checked_in = record.info.get(key)
         if checked_in is None or time.monotonic() - checked_in < idle:
             return  # new (just connected), or used within the last ``idle`` seconds
+        # The dialect's own ping, as pool_pre_ping does it: psycopg's runs in autocommit
+        # and leaves no transaction open (an open one would refuse the autocommit of
+        # a single statement checked out next).
         try:
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute("SELECT 1")
-            finally:
-                cursor.close()
+            engine.dialect.do_ping(dbapi_connection)
         except Exception as error:  # the driver's: the connection is dead
             raise DisconnectionError(str(error)) from error
 
