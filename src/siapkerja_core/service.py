@@ -259,13 +259,18 @@ class Siapkerja:
             return self._outbox_drain()
         return self.outbox.drain()
 
-    def wake_outbox(self) -> None:
+    def wake_outbox(self) -> bool:
         """Have the dispatcher look at the outbox now (called after each enqueueing commit;
-        ``siapkerja serve`` calls it at start for messages a stopped process left)."""
+        ``siapkerja serve`` calls it at start for messages a stopped process left).
+
+        ``True`` when the messages were delivered here, in the calling thread (no
+        dispatcher installed): the caller's view of a challenge may then be stale.
+        """
         if self._outbox_wake is not None:
             self._outbox_wake()
-        else:
-            self.outbox.drain()
+            return False
+        self.outbox.drain()
+        return True
 
     # --- the journey: registration ----------------------------------------------------
 

@@ -13,8 +13,16 @@ This module owns how a database URL becomes a configured SQLAlchemy
   turned into a temporary file by :class:`~.storage.SqlStorage`, since a memory
   database cannot be shared by a pool's connections.)
 * **PostgreSQL** — ``postgresql://`` means psycopg 3; a pool of
-  connections (``QueuePool``) checked before use, the session time zone in
-  UTC, an optional ``search_path`` (``schema``), a connect timeout.
+  connections (``QueuePool``), the session time zone in UTC, an optional
+  ``search_path`` (``schema``), a connect timeout. A pooled connection is
+  checked before use (``pool_pre_ping``) only when it sat idle in the pool
+  for :data:`PING_AFTER_IDLE` seconds or more: SQLAlchemy's own pre-ping
+  costs a round trip at *every* checkout — a registration journey makes
+  twenty. A dead idle connection (a database restart, a firewall's idle
+  timeout) is replaced before use, as with the pre-ping; one that died
+  within the last second fails its statement, which becomes
+  ``StorageError("unavailable")``, and SQLAlchemy then discards every
+  connection of the pool that is as old, so the next checkouts reconnect.
 
 **The pool is sized for a web server** on both: :data:`POOL_SIZE` kept open
 and up to :data:`POOL_CAPACITY` at once — more than the web binding's worker
@@ -29,15 +37,19 @@ was held by a thread waiting for the SQLite lock.
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 __all__ = [
     "BEGIN_OPTION",
+    "PING_AFTER_IDLE",
     "POOL_CAPACITY",
     "POOL_SIZE",
     "create_sql_engine",
@@ -54,6 +66,9 @@ BEGIN_OPTION: Final = "siapkerja_begin"
 POOL_CAPACITY: Final = 50
 """Connections one engine opens at most: the web binding's 40 worker threads, one each,
 and 10 for everything else in the process (a command, a bulk run, a sender's flush)."""
+
+PING_AFTER_IDLE: Final = 1.0
+"""PostgreSQL: seconds a pooled connection sits unused before its next checkout pings it."""
 
 POOL_SIZE: Final = 10
 """Connections kept open between bursts; up to :data:`POOL_CAPACITY` are opened under load."""
@@ -120,11 +135,21 @@ def _sqlite_engine(
         finally:
             cursor.close()
 
+    begins = {mode: f"BEGIN {mode}" for mode in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE")}
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
-        if mode is not None:
-            connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode is None:
+            return
+        statement = begins.get(mode) or f"BEGIN {mode}"
+        # On the driver's connection: SQLAlchemy's statement machinery (events, an
+        # execution context, a result) costs more than the BEGIN itself, once per
+        # unit of work. Its failure (the busy timeout ran out) stays a SQLAlchemy error.
+        try:
+            connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+        except sqlite3.Error as error:
+            raise OperationalError(statement, None, error) from error
 
     return engine
 
@@ -137,6 +162,7 @@ def _postgresql_engine(
     max_overflow: int,
     pool_timeout: float,
     pool_pre_ping: bool,
+    ping_after_idle: float,
     connect_timeout: int,
     application_name: str,
     echo: bool,
@@ -151,15 +177,46 @@ def _postgresql_engine(
         "options": " ".join(settings),
         "application_name": application_name,
     }
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
-        pool_pre_ping=pool_pre_ping,
         connect_args=connect_args,
     )
+    if pool_pre_ping:
+        _ping_idle_connections(engine, ping_after_idle)
+    return engine
+
+
+def _ping_idle_connections(engine: Engine, idle: float) -> None:
+    """Ping a connection at checkout only when it sat in the pool ``idle`` seconds or more.
+
+    The pessimistic disconnect handling of SQLAlchemy's documentation, limited to
+    connections that may have gone stale: a failed ping raises
+    :class:`~sqlalchemy.exc.DisconnectionError`, on which the pool discards the
+    connection and checks out (or opens) another, up to three times.
+    """
+    key = "siapkerja_checked_in"
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[key] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in = record.info.get(key)
+        if checked_in is None or time.monotonic() - checked_in < idle:
+            return  # new (just connected), or used within the last ``idle`` seconds
+        # The dialect's own ping, as pool_pre_ping does it: psycopg's runs in autocommit
+        # and leaves no transaction open (an open one would refuse the autocommit of
+        # a single statement checked out next).
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the driver's: the connection is dead
+            raise DisconnectionError(str(error)) from error
 
 
 def create_sql_engine(
@@ -170,6 +227,7 @@ def create_sql_engine(
     max_overflow: int = POOL_CAPACITY - POOL_SIZE,
     pool_timeout: float = 30.0,
     pool_pre_ping: bool = True,
+    ping_after_idle: float = PING_AFTER_IDLE,
     busy_timeout: float = 30.0,
     connect_timeout: int = 10,
     application_name: str = "siapkerja",
@@ -183,6 +241,8 @@ def create_sql_engine(
     :param application_name: PostgreSQL only: how the connections show in
         ``pg_stat_activity`` (the ``application_name`` setting, env
         ``SIAPKERJA_APPLICATION_NAME``).
+    :param pool_pre_ping: PostgreSQL only: check a connection idle for
+        ``ping_after_idle`` seconds (default :data:`PING_AFTER_IDLE`) before use.
     :param busy_timeout: SQLite only: seconds a writer waits for the lock.
     :raises ValueError: an unsupported database, or ``schema`` with SQLite.
     """
@@ -205,6 +265,7 @@ def create_sql_engine(
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         pool_pre_ping=pool_pre_ping,
+        ping_after_idle=ping_after_idle,
         connect_timeout=connect_timeout,
         application_name=application_name,
         echo=echo,

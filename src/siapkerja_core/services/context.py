@@ -65,8 +65,8 @@ def _listening_always() -> bool:
     return True
 
 
-def _nothing() -> None:
-    return None
+def _nothing() -> bool:
+    return False
 
 
 @attrs.define(kw_only=True)
@@ -82,7 +82,10 @@ class ServiceContext:
     :param hasher: the password hasher (Argon2id).
     :param listening: whether any plug-in hears events (hot paths skip building them).
     :param wake: called after a transaction that put a message in the outbox
-        committed: the facade wakes its dispatcher (or delivers inline).
+        committed: the facade wakes its dispatcher (or delivers inline). It
+        returns ``True`` when it delivered in the calling thread (stored state,
+        the challenge's ``delivered``, may have changed since the commit), so a
+        caller that shows that state reads it again only then.
     """
 
     storage: Storage
@@ -93,7 +96,7 @@ class ServiceContext:
     policy: JourneyPolicy = attrs.field(factory=JourneyPolicy)
     hasher: PasswordHasher = attrs.field(factory=PasswordHasher)
     listening: Callable[[], bool] = _listening_always
-    wake: Callable[[], None] = _nothing
+    wake: Callable[[], bool | None] = _nothing
 
     @pepper.validator
     def _check_pepper(self, _attribute: attrs.Attribute[bytes], value: bytes) -> None:

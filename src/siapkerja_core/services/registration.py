@@ -39,6 +39,7 @@ from siapkerja_core.ports import (
 from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
 from siapkerja_core.records import (
     AccountRecord,
+    OtpChallenge,
     OtpPurpose,
     RegistrationRecord,
     RegistrationStatus,
@@ -66,6 +67,12 @@ def conflict_error(
             phone=mask_phone(existing.phone) if existing else "-",
         )
     return RegistrationError("email_taken" if conflict.field == "email" else "phone_taken")
+
+
+def _stored(tx: Transaction, record: RegistrationRecord) -> RegistrationRecord:
+    """Put ``record`` in ``tx`` and return it (an ``update`` of :meth:`Registrations.send_code`)."""
+    tx.registrations.put(record)
+    return record
 
 
 def name_refusal(value: object, field: str) -> RegistrationError | None:
@@ -125,7 +132,10 @@ class Registrations:
         return record
 
     def view(self, record: RegistrationRecord, tx: Transaction) -> Registration:
-        challenge = tx.challenges.get(record.id)
+        return self._view(record, tx.challenges.get(record.id))
+
+    def _view(self, record: RegistrationRecord, challenge: OtpChallenge | None) -> Registration:
+        """The view of ``record`` whose challenge the caller has read (or just wrote)."""
         otp = None if challenge is None else self.codes.state(challenge)
         status = record.status_at(self.ctx.clock())
         return Registration(
@@ -226,7 +236,8 @@ class Registrations:
                 expires_at=now + self.ctx.policy.registration_ttl,
             )
             tx.registrations.put(record)
-            view = attrs.evolve(self.view(record, tx), secret=self.secret(record.id))
+        # A new id has no challenge yet: nothing to read back for the view.
+        view = attrs.evolve(self._view(record, None), secret=self.secret(record.id))
         self.ctx.emit(
             RegistrationStarted(
                 occurred_at=now, registration_id=record.id, nik_masked=mask_nik(parsed.value)
@@ -243,7 +254,8 @@ class Registrations:
             record = self.live(tx, registration_id)
             if record.status is not RegistrationStatus.VERIFIED:
                 raise RegistrationError("wrong_step", status=record.status.value)
-        self._check_email_free(record.nik, email)
+            taken = self._email_taken(tx, email)
+        self._refuse_taken_email(record.nik, taken)
         self.ctx.policy.password.check(
             password, context=(record.nik, record.full_name, email, phone)
         )
@@ -254,31 +266,41 @@ class Registrations:
             nik=record.nik,
             phone=phone,
             resend=False,
-            update=lambda tx, rec: tx.registrations.put(
+            update=lambda tx, rec: _stored(
+                tx,
                 attrs.evolve(
                     rec,
                     email=email,
                     phone=phone,
                     password_hash=password_hash,
                     status=RegistrationStatus.PENDING_OTP,
-                )
+                ),
             ),
         )
 
-    def _check_email_free(self, nik: str, email: str) -> None:
+    @staticmethod
+    def _email_taken(tx: Transaction, email: str) -> bool:
+        """Whether an active account uses ``email``: read in the caller's transaction, and
+        told to no one before :meth:`_refuse_taken_email` has taken its slot."""
+        return tx.accounts.find(email=email) is not None
+
+    def _refuse_taken_email(self, nik: str, taken: bool) -> None:
         """Refuse an e-mail an active account already uses, before any SMS is spent.
 
         The registrant has passed the identity check (NIK, name and mother's name at
         Dukcapil) and would learn the same at confirmation; the refusal names no one and
         reads the same for every account. Saying it at once is an oracle, so it is
-        capped: each refusal keeps a slot of the NIK's daily
-        ``max_email_conflicts_per_nik_per_day`` (taken before the lookup, given back
-        when the e-mail is free, as the other caps), and past it the step answers
-        ``registration.email_checks_locked`` until the window ends. Confirmation checks
-        again (a race between two registrations of one e-mail is decided by the
-        insert). A phone is not checked here on purpose: a taken number gets a notice
-        instead of the code (:meth:`send_code`), so only its owner learns that it has
-        an account.
+        capped: every check takes a slot of the NIK's daily
+        ``max_email_conflicts_per_nik_per_day`` before its answer is given, a refusal
+        keeps it and a free e-mail gives it back, as the other caps; past the cap the
+        step answers ``registration.email_checks_locked`` until the window ends,
+        whether or not the e-mail is taken. The lookup itself (``taken``) is read in
+        the caller's transaction, with the registration (one transaction, not two);
+        what it found is said only once the slot is held, so N concurrent checks of
+        one NIK still give at most the cap's refusals. Confirmation checks again (a
+        race between two registrations of one e-mail is decided by the insert). A
+        phone is not checked here on purpose: a taken number gets a notice instead of
+        the code (:meth:`send_code`), so only its owner learns that it has an account.
         """
         now = self.ctx.clock()
         key = self.ctx.counter_key("email-taken", nik)
@@ -289,12 +311,6 @@ class Registrations:
             raise RegistrationError(
                 "email_checks_locked", retry_after=whole_seconds(hit.retry_after)
             )
-        try:
-            with self.ctx.storage.transaction() as tx:
-                taken = tx.accounts.find(email=email) is not None
-        except BaseException:
-            self.counters.release(key, window=DAY, now=now)  # not a refusal
-            raise
         if not taken:
             self.counters.release(key, window=DAY, now=now)
             return
@@ -312,7 +328,8 @@ class Registrations:
             record = self.live(tx, registration_id)
             if record.status is not RegistrationStatus.PENDING_OTP:
                 raise RegistrationError("wrong_step", status=record.status.value)
-        self._check_email_free(record.nik, email)
+            taken = self._email_taken(tx, email)
+        self._refuse_taken_email(record.nik, taken)
         with self.ctx.storage.transaction() as tx:
             record = self.live(tx, registration_id)
             if record.status is not RegistrationStatus.PENDING_OTP:
@@ -333,7 +350,7 @@ class Registrations:
             nik=record.nik,
             phone=phone,
             resend=True,
-            update=lambda tx, rec: tx.registrations.put(attrs.evolve(rec, phone=phone)),
+            update=lambda tx, rec: _stored(tx, attrs.evolve(rec, phone=phone)),
         )
 
     def send_code(
@@ -344,9 +361,13 @@ class Registrations:
         nik: str,
         phone: str,
         resend: bool,
-        update: Callable[[Transaction, RegistrationRecord], None] | None,
+        update: Callable[[Transaction, RegistrationRecord], RegistrationRecord] | None,
     ) -> Registration:
-        """Issue a new code for a registration and put its SMS in the outbox, with the challenge."""
+        """Issue a new code for a registration and put its SMS in the outbox, with the challenge.
+
+        ``update`` stores the registration's changes in the same transaction and
+        returns the record as stored.
+        """
         now = self.ctx.clock()
         code = self.codes.new_code()
         reservation = self.codes.reserve_sends(phone, nik, now)  # before the write lock
@@ -360,13 +381,17 @@ class Registrations:
                 )
                 tx.challenges.put(challenge)
                 if update is not None:
-                    update(tx, record)
+                    record = update(tx, record)
                 phone_has_account = tx.accounts.find(phone=phone) is not None
                 self.codes.enqueue(tx, challenge, code, notice=phone_has_account)
         except BaseException:
             self.codes.cancel(reservation)  # no code issued: the send's slots are free again
             raise
-        self.ctx.wake()  # the SMS goes after the answer: no timing or outage oracle
+        # The SMS goes after the answer: no timing or outage oracle. The view is what
+        # was just committed, unless the code was delivered inline (no dispatcher:
+        # tests, notebooks), which changed the challenge: then it is read again.
+        if not self.ctx.wake():
+            return self._view(record, challenge)
         with self.ctx.storage.transaction() as tx:
             record = self.live(tx, subject_id)
             return self.view(record, tx)
