@@ -19,7 +19,7 @@ below it (uvicorn's workers).
 The first slice is the warm-up (pools filled, code paths and caches loaded,
 the allocator's arenas grown); the other 20 samples are judged: **(max − min)
 ÷ median ≤ 10 %**. Every scan must answer 200 and, after the server stops,
-every one must be in the ledger (``sk_access_log`` counted on SQLite): a
+every one must be in the ledger (``sk_access_log`` counted): a
 missing entry is an error, and errors fail the target.
 
 The default, 1,000,000 scans, takes about 15–20 minutes on the 2-core
@@ -66,8 +66,19 @@ CONNECTIONS = 32
 MIB = 1024 * 1024
 
 
-def ledger_count(workdir: Path) -> int | None:
-    """Rows of ``sk_access_log`` in the server's SQLite file (``None`` if there is none)."""
+def ledger_count(workdir: Path, postgres: tuple[str, str] | None) -> int | None:
+    """Rows of ``sk_access_log``: in the server's SQLite file, or its PostgreSQL schema."""
+    if postgres is not None:
+        from sqlalchemy import create_engine, func, select, table
+
+        url, schema = postgres
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                query = select(func.count()).select_from(table("sk_access_log", schema=schema))
+                return int(connection.execute(query).scalar_one())
+        finally:
+            engine.dispose()
     path = workdir / "siapkerja.sqlite3"
     if not path.exists():
         return None
@@ -110,7 +121,7 @@ def server_run(backend: str, scans: int, workers: int) -> dict[str, Any]:
         if not holder.tokens:
             raise RuntimeError(f"the sign-up failed: {holder.failures}\n{server.log()}")
         scan_url = server.url + load.issue_card(server.url, holder.tokens[0])
-        before = ledger_count(workdir) if backend == "sqlite" else None
+        before = ledger_count(workdir, postgres)
         if httpx.get(scan_url, timeout=30).status_code != 200:
             raise RuntimeError(f"the scan page does not answer 200:\n{server.log()}")
         per_slice = max(1, scans // SLICES)
@@ -132,7 +143,7 @@ def server_run(backend: str, scans: int, workers: int) -> dict[str, Any]:
             )
         seconds = time.perf_counter() - began
         server.stop()  # every answered scan is committed by now
-        after = ledger_count(workdir) if backend == "sqlite" else None
+        after = ledger_count(workdir, postgres)
     missing = 0
     if before is not None and after is not None:
         missing = max(0, done + 1 - (after - before))  # + the probe scan above
