@@ -220,6 +220,11 @@ def one_setup(
             redis_url=redis,
             dev=False,
         )
+        if server.redis_prefix is not None:  # leave no counter behind in Redis
+            from support import services
+
+            prefix = server.redis_prefix
+            stack.callback(lambda: services.purge_prefix(services.redis_client(), prefix))
         stack.enter_context(server)
         holder, _ = load.sign_ups(server.url, gateway, [(0, population[0])], name="holder")
         if not holder.tokens:

@@ -43,7 +43,6 @@ import contextlib
 import gc
 import json
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -64,26 +63,6 @@ TARGET = 10.0
 SLICES = 21
 CONNECTIONS = 32
 MIB = 1024 * 1024
-
-
-def ledger_count(workdir: Path, postgres: tuple[str, str] | None) -> int | None:
-    """Rows of ``sk_access_log``: in the server's SQLite file, or its PostgreSQL schema."""
-    if postgres is not None:
-        from sqlalchemy import create_engine, func, select, table
-
-        url, schema = postgres
-        engine = create_engine(url)
-        try:
-            with engine.connect() as connection:
-                query = select(func.count()).select_from(table("sk_access_log", schema=schema))
-                return int(connection.execute(query).scalar_one())
-        finally:
-            engine.dispose()
-    path = workdir / "siapkerja.sqlite3"
-    if not path.exists():
-        return None
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        return int(db.execute("SELECT count(*) FROM sk_access_log").fetchone()[0])
 
 
 def server_run(backend: str, scans: int, workers: int) -> dict[str, Any]:
@@ -121,7 +100,7 @@ def server_run(backend: str, scans: int, workers: int) -> dict[str, Any]:
         if not holder.tokens:
             raise RuntimeError(f"the sign-up failed: {holder.failures}\n{server.log()}")
         scan_url = server.url + load.issue_card(server.url, holder.tokens[0])
-        before = ledger_count(workdir, postgres)
+        before = server.ledger_entries()
         if httpx.get(scan_url, timeout=30).status_code != 200:
             raise RuntimeError(f"the scan page does not answer 200:\n{server.log()}")
         per_slice = max(1, scans // SLICES)
@@ -143,10 +122,8 @@ def server_run(backend: str, scans: int, workers: int) -> dict[str, Any]:
             )
         seconds = time.perf_counter() - began
         server.stop()  # every answered scan is committed by now
-        after = ledger_count(workdir, postgres)
-    missing = 0
-    if before is not None and after is not None:
-        missing = max(0, done + 1 - (after - before))  # + the probe scan above
+        after = server.ledger_entries()
+    missing = max(0, done + 1 - (after - before))  # + the probe scan above
     judged = [sample["rss"] for sample in samples[2:]]  # after the warm-up slice
     level = statistics.median(judged)
     spread = (max(judged) - min(judged)) / level * 100

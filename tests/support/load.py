@@ -147,6 +147,7 @@ class Server:
         dev: bool = True,
     ) -> None:
         self.backend = backend
+        self.postgres = postgres
         self.workers = workers if workers is not None else WORKERS if backend == "workers" else 1
         self.dev = dev
         self.workdir = workdir
@@ -178,13 +179,16 @@ class Server:
                     "SIAPKERJA_STORAGE_KEY": generate_key_setting(),
                 }
             )
+        self.redis_prefix: str | None = None
+        """With ``redis_url``: the start of every counter key of this server (to purge)."""
         if redis_url is not None:
+            # A prefix of this server's own: runs never share a window.
+            self.redis_prefix = f"siapkerja-load:{os.urandom(6).hex()}:counter:"
             env.update(
                 {
                     "SIAPKERJA_RATELIMIT": "redis",
                     "SIAPKERJA_REDIS_URL": redis_url,
-                    # A prefix of this server's own: runs never share (or leave) a window.
-                    "SIAPKERJA_REDIS_PREFIX": f"siapkerja-load:{os.urandom(6).hex()}:counter:",
+                    "SIAPKERJA_REDIS_PREFIX": self.redis_prefix,
                 }
             )
         if not dev:
@@ -278,6 +282,22 @@ class Server:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1]) * 1024
         return total
+
+    def ledger_entries(self) -> int:
+        """Rows of the access ledger (``sk_access_log``) in the server's database, as committed."""
+        from sqlalchemy import create_engine, func, select, table
+
+        if self.postgres is not None:
+            url, schema = self.postgres
+        else:
+            url, schema = f"sqlite:///{self.workdir / 'siapkerja.sqlite3'}", None
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                query = select(func.count()).select_from(table("sk_access_log", schema=schema))
+                return int(connection.execute(query).scalar_one())
+        finally:
+            engine.dispose()
 
     def log(self) -> str:
         path = self.workdir / "server.log"
