@@ -103,12 +103,13 @@ def server_run(backend: str, scans: int, workers: int) -> dict[str, Any]:
         before = server.ledger_entries()
         if httpx.get(scan_url, timeout=30).status_code != 200:
             raise RuntimeError(f"the scan page does not answer 200:\n{server.log()}")
-        per_slice = max(1, scans // SLICES)
+        # Slices as equal as they can be, adding up to exactly ``scans``.
+        slices = [scans // SLICES + (n < scans % SLICES) for n in range(SLICES)]
         samples: list[dict[str, float]] = [{"scans": 0, "rss": server.rss(), "seconds": 0.0}]
         done = errors = 0
         began = time.perf_counter()
-        for number in range(SLICES):
-            counts = _servers.run(_servers.raw_round(scan_url, per_slice, CONNECTIONS, 3600.0))
+        for number, size in enumerate(slices):
+            counts = _servers.run(_servers.raw_round(scan_url, size, CONNECTIONS, 3600.0))
             done += counts["requests"]
             errors += counts["errors"]
             samples.append(
