@@ -189,14 +189,14 @@ def main(argv: list[str] | None = None) -> int:
         errors = run["errors"] + run["missing_from_ledger"]
         verdict = judge(
             "bench_memory",
-            f"RSS spread over {run['scans']:,} scans",
+            "RSS spread after warm-up",
             run["spread_percent"],
             TARGET,
             higher=False,
             backend=setup,
             unit="%",
             errors=errors,
-            detail=f"{run['rss_min_mib']:.1f}–{run['rss_max_mib']:.1f} MiB",
+            detail=f"{run['rss_min_mib']:.1f}–{run['rss_max_mib']:.1f} MiB over {run['scans']:,} scans",
         )
         print(
             f"  {run['scans']:,} scans in {run['seconds']:.0f} s ({run['per_second']:.0f}/s),"
