@@ -196,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             backend=setup,
             unit="%",
             errors=errors,
-            detail=f"{run['rss_min_mib']:.1f}–{run['rss_max_mib']:.1f} MiB over {run['scans']:,} scans",
+            detail=f"{run['rss_min_mib']:.1f}–{run['rss_max_mib']:.1f} MiB,"
+            f" {run['scans']:,} scans",
         )
         print(
             f"  {run['scans']:,} scans in {run['seconds']:.0f} s ({run['per_second']:.0f}/s),"
