@@ -196,8 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             backend=setup,
             unit="%",
             errors=errors,
-            detail=f"{run['rss_min_mib']:.1f}–{run['rss_max_mib']:.1f} MiB,"
-            f" {run['scans']:,} scans",
+            detail=f"{run['rss_min_mib']:.1f}–{run['rss_max_mib']:.1f} MiB, {run['scans']:,} scans",
         )
         print(
             f"  {run['scans']:,} scans in {run['seconds']:.0f} s ({run['per_second']:.0f}/s),"
