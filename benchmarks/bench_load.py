@@ -43,7 +43,7 @@ registry with synthetic residents, and an SMS gateway in this process. Then:
    phones with an httpx client each, ``--scans`` times each. Reported: scans
    per second, the ratio to the peer, the p99.
 
-The default (one run of the six setups) takes about 4 minutes on the 2-core
+The default (one run of the six setups) takes about 3 minutes on the 2-core
 development machine; ``--quick`` (one burst of 16 sign-ups, 1,000 scans,
 1 and 2 workers) about a minute. With ``--runs 3`` every number is
 min / median / max over the runs. Targets are reported, not asserted (the

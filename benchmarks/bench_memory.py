@@ -22,10 +22,11 @@ the allocator's arenas grown); the other 20 samples are judged: **(max − min)
 every one must be in the ledger (``sk_access_log`` counted): a
 missing entry is an error, and errors fail the target.
 
-The default, 1,000,000 scans, takes about 15–20 minutes on the 2-core
-development machine at ~1,000 scans/s (the scan path of release 0.1; faster
-once the scan work lands); ``--scans 100000`` about 2 minutes, ``--quick``
-(20,000 scans) well under a minute.
+The default, 1,000,000 scans, takes about 14 minutes on the 2-core
+development machine at ~1,200 scans/s (the scan path before issue 15's scan
+work; less once it lands); ``--scans 100000`` about 2 minutes, ``--quick``
+(20,000 scans) well under a minute. RSS is not a timing: a long run may go
+niced beside other work instead of holding a benchmark lock.
 
 Then, in this process, **the memory storage's growth**: ``connect("memory")``
 keeps its access ledger in RAM, one record per scan, never trimmed. A card
