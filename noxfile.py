@@ -57,6 +57,7 @@ BENCHMARKS = [
     "bench_web.py",
     "bench_pages.py",
     "bench_load.py",
+    "bench_memory.py",
 ]
 """Run in this order by ``nox -s bench``; each judges its targets (``benchmarks/_targets.py``)."""
 

@@ -9,6 +9,14 @@ A server runs in child processes on 127.0.0.1, as a deployer runs it:
 * ``workers`` — ``siapkerja serve --workers 4`` (uvicorn's multi-process mode)
   factory, the four processes sharing one SQLite file.
 
+Any backend also takes ``workers=N`` (``serve --workers N`` on SQLite or
+PostgreSQL), ``redis_url`` (the rate-limit counters in Redis, as several
+workers or hosts share them: ``ratelimit = "redis"``) and ``dev=False``
+(production mode, as a deployment runs it: a secret key, a storage key from
+the environment, a ``card_base_url``, only the offline registry allowed as an
+unsafe default) — what ``bench_load.py``'s worker scaling and
+``bench_memory.py`` run.
+
 Every scenario uses the real Argon2 parameters of ``serve`` (no hasher is
 swapped in), the offline Dukcapil registry with synthetic residents loaded
 from a CSV (``dukcapil_residents``), and the ``http`` SMS sender pointed at a
@@ -118,6 +126,10 @@ class Server:
     :param gateway: the SMS gateway the server sends its codes to.
     :param postgres: ``(url, schema)`` for the ``postgresql`` backend.
     :param src: the source tree the children import (default: this checkout's).
+    :param workers: uvicorn worker processes (default: 4 for ``workers``, else 1).
+    :param redis_url: keep the rate-limit counters in this Redis (``ratelimit = "redis"``)
+        under a prefix of this server's own.
+    :param dev: ``serve --dev`` (the default) or production mode (see the module docstring).
     """
 
     def __init__(
@@ -130,8 +142,14 @@ class Server:
         postgres: tuple[str, str] | None = None,
         src: Path = SRC,
         extra_env: dict[str, str] | None = None,
+        workers: int | None = None,
+        redis_url: str | None = None,
+        dev: bool = True,
     ) -> None:
         self.backend = backend
+        self.postgres = postgres
+        self.workers = workers if workers is not None else WORKERS if backend == "workers" else 1
+        self.dev = dev
         self.workdir = workdir
         with bound_socket() as probe:
             self.port = probe.getsockname()[1]  # free a moment ago; the server binds it anew
@@ -161,6 +179,26 @@ class Server:
                     "SIAPKERJA_STORAGE_KEY": generate_key_setting(),
                 }
             )
+        self.redis_prefix: str | None = None
+        """With ``redis_url``: the start of every counter key of this server (to purge)."""
+        if redis_url is not None:
+            # A prefix of this server's own: runs never share a window.
+            self.redis_prefix = f"siapkerja-load:{os.urandom(6).hex()}:counter:"
+            env.update(
+                {
+                    "SIAPKERJA_RATELIMIT": "redis",
+                    "SIAPKERJA_REDIS_URL": redis_url,
+                    "SIAPKERJA_REDIS_PREFIX": self.redis_prefix,
+                }
+            )
+        if not dev:
+            env.update(
+                {
+                    "SIAPKERJA_ALLOW_UNSAFE": "dukcapil",  # the synthetic residents, nothing else
+                    "SIAPKERJA_CARD_BASE_URL": f"{self.url}/v/",
+                }
+            )
+            env.setdefault("SIAPKERJA_STORAGE_KEY", generate_key_setting())
         env.update(extra_env or {})
         self.env = env
         self.command = [
@@ -168,25 +206,25 @@ class Server:
             "-m",
             "siapkerja_adapters.cli",
             "serve",
-            "--dev",
+            "--dev" if dev else "--no-dev",
             "--port",
             str(self.port),
             "--log-level",
             "warning",
         ]
-        if backend == "workers":
+        if self.workers > 1:
             # What a deployment types: serve's own --workers (uvicorn's multi-process mode).
-            self.command += ["--workers", str(WORKERS)]
+            self.command += ["--workers", str(self.workers)]
         self.child: subprocess.Popen[bytes] | None = None
         self._log: Any = None
 
     def prepare(self) -> None:
         """Create the database before the server starts (``siapkerja db upgrade``).
 
-        Only for ``workers``, as a deployment of several processes does; one
+        Only for several workers, as a deployment of several processes does; one
         ``serve`` migrates its database itself on the first request.
         """
-        if self.backend != "workers":
+        if self.workers == 1:
             return
         subprocess.run(
             [sys.executable, "-m", "siapkerja_adapters.cli", "db", "upgrade"],
@@ -220,6 +258,46 @@ class Server:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the server did not start in time:\n{self.log()}")
             time.sleep(0.1)
+
+    def pids(self) -> list[int]:
+        """The server's processes: ``serve`` and every descendant (uvicorn's workers)."""
+        if self.child is None:
+            return []
+        found, queue = [], [self.child.pid]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            with contextlib.suppress(OSError):
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    children = (task / "children").read_text().split()
+                    queue += [int(child) for child in children]
+        return found
+
+    def rss(self) -> int:
+        """Resident memory of all :meth:`pids`, in bytes (``VmRSS`` of ``/proc/PID/status``)."""
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+        return total
+
+    def ledger_entries(self) -> int:
+        """Rows of the access ledger (``sk_access_log``) in the server's database, as committed."""
+        from sqlalchemy import create_engine, func, select, table
+
+        if self.postgres is not None:
+            url, schema = self.postgres
+        else:
+            url, schema = f"sqlite:///{self.workdir / 'siapkerja.sqlite3'}", None
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                query = select(func.count()).select_from(table("sk_access_log", schema=schema))
+                return int(connection.execute(query).scalar_one())
+        finally:
+            engine.dispose()
 
     def log(self) -> str:
         path = self.workdir / "server.log"

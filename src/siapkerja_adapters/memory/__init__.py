@@ -14,6 +14,14 @@ NIK, card by reference …) up to date at commit.
 
 :class:`MemoryCounters` holds rate-limit slots (the ``ratelimit`` port). The
 tables and their repositories live in :mod:`siapkerja_adapters.memory.tables`.
+
+**Growth.** Nothing is ever trimmed: every record stays until the process
+ends. The busiest writer is the access ledger: each anonymous scan appends
+one :class:`~siapkerja_core.records.AccessRecord` (and its entries in the
+ledger's two indexes), about 320 bytes a scan (``benchmarks/bench_memory.py``
+measures it with ``tracemalloc``; a million scans hold some 320 MB). Hence
+tests and notebooks only: a public server runs the ``sql`` storage, whose
+memory stays flat.
 """
 
 from __future__ import annotations
