@@ -54,7 +54,10 @@ their own. :attr:`SqlStorage.counters` are rate-limit slots in a table
   requests some waited seconds while the lock was free in between; a
   thread lock wakes the next writer at once. The database lock still
   orders the processes of one file (uvicorn ``--workers``), with at most one
-  waiter each. Reads outside a transaction (a scan, a counter) take neither.
+  waiter each. Reads outside a transaction (a scan, a counter) take neither,
+  nor does a read-only unit of work (``transaction(read_only=True)``: ``BEGIN
+  DEFERRED``, a WAL snapshot, with ``PRAGMA query_only``; on PostgreSQL
+  ``BEGIN READ ONLY``), so page renders do not queue behind writers.
 """
 
 from __future__ import annotations
@@ -251,9 +254,9 @@ class SqlStorage:
 
     # --- the port ------------------------------------------------------------------------
 
-    def transaction(self) -> AbstractContextManager[SqlTransaction]:
-        """Open a unit of work (see the module docstring)."""
-        return _Scope(self)
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[SqlTransaction]:
+        """Open a unit of work (see the module docstring); ``read_only``: one that only reads."""
+        return _Scope(self, read_only)
 
     def scan_subject(self, card_ref: int) -> ScanSubject | None:
         """The card with this reference, its account and profile, as committed: one query."""
