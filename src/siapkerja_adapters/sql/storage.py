@@ -201,6 +201,11 @@ class SqlStorage:
             parsed = parsed.set(database=os.path.join(directory, "siapkerja.sqlite3"))
         self.engine: Engine = create_sql_engine(parsed, schema=schema, **engine_options)
         self.dialect: str = self.engine.dialect.name
+        # SQLite: read-only units of work take their connections from an engine of their
+        # own (query_only, BEGIN DEFERRED), made on first use.
+        self._reader_url = parsed
+        self._reader_options = engine_options
+        self._readers: Engine | None = None
         self.cipher = FieldCipher(key_material)
         self.key_source: KeySource | None = None
         """Where the keys came from when built from settings (``db rekey``, ``serve``)."""
@@ -482,6 +487,8 @@ class SqlStorage:
         """Close every pooled connection; the storage refuses further work (``StorageError``)."""
         self._closed = True
         self.engine.dispose()
+        if self._readers is not None:
+            self._readers.dispose()
         if self._finalizer is not None:
             self._finalizer()  # the throw-away file of ``sqlite://``
 
@@ -555,8 +562,23 @@ class SqlStorage:
         finally:
             writer.release()
 
-    def _connect(self) -> Connection:
-        """A pooled connection for this thread, which must not hold one already."""
+    def _reader_engine(self) -> Engine:
+        """SQLite: the engine of read-only units (see :func:`~.engine.create_sql_engine`)."""
+        readers = self._readers
+        if readers is None:
+            with self._lock:
+                readers = self._readers
+                if readers is None:
+                    readers = self._readers = create_sql_engine(
+                        self._reader_url, read_only=True, **self._reader_options
+                    )
+        return readers
+
+    def _connect(self, *, reader: bool = False) -> Connection:
+        """A pooled connection for this thread, which must not hold one already.
+
+        :param reader: SQLite: one of the read-only units' own connections.
+        """
         local = self._local
         if getattr(local, "held", 0):
             message = (
@@ -567,7 +589,7 @@ class SqlStorage:
             if self._strict:
                 raise SecondConnection(message)
             logger.warning(message)
-        conn = self.engine.connect()
+        conn = (self._reader_engine() if reader else self.engine).connect()
         local.held = getattr(local, "held", 0) + 1
         return conn
 
