@@ -436,8 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seconds",
         type=float,
-        default=8.0,
-        help="load time per page and server, split over the rounds (default 8)",
+        default=4.0,
+        help="load time per page and server, split over the rounds (default 4)",
     )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds (default 4)")
