@@ -44,6 +44,7 @@ from siapkerja_core.services.classes import Classes
 from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
 from siapkerja_core.services.institutions import Institutions
 from siapkerja_core.services.prefill import Prefill
+from siapkerja_core.services.profiles import ProfileOverview
 from siapkerja_core.services.programmes import Programmes
 from siapkerja_core.services.sso import SingleSignOn
 from siapkerja_core.services.status_list import DEFAULT_STATUS_LIST_MAX_AGE, StatusLists
@@ -509,6 +510,15 @@ class Siapkerja:
     def completeness(self, account_id: str) -> Completeness:
         """``.percent``, ``.missing`` (labels in Indonesian and English), ``.complete``."""
         return self.cards.profiles.completeness(account_id)
+
+    def profile_overview(self, account_id: str) -> ProfileOverview:
+        """The profile, its completeness and warnings, and whether a card can be shown, in
+        one read (``.profile``, ``.completeness``, ``.warnings``, ``.has_card``): a
+        profile page's data.
+
+        :raises CardError: ``card.no_account`` (no active account).
+        """
+        return self.cards.profiles.overview(account_id)
 
     def issue_card(self, account_id: str) -> Card:
         """Issue (or re-issue, bumping the version) the SIAPkerja-ID card.

@@ -25,7 +25,7 @@ from __future__ import annotations
 import gettext
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
@@ -44,6 +44,7 @@ __all__ = [
 
 DOMAIN: Final = "siapkerja"
 DEFAULT_LANGUAGE: Final = "id"
+_MAX_RESOLVED: Final = 256
 PACKAGED_DIRECTORY: Final = Path(__file__).with_name("locale")
 
 
@@ -62,6 +63,8 @@ class Catalogues:
         self._chains: dict[str, gettext.NullTranslations] = {}
         self._lock = threading.Lock()
         self._languages: tuple[str, ...] | None = None
+        # Tag -> language, remembered: a page asks for ~200 texts, each naming its language.
+        self._resolved: dict[str, str] = {}
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -83,8 +86,19 @@ class Catalogues:
         """The catalogue language of a tag (``"en-US"``, ``"id_ID"``); else Indonesian."""
         if not tag:
             return DEFAULT_LANGUAGE
+        found = self._resolved.get(tag)
+        if found is not None:
+            return found
         primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
-        return primary if primary in self.languages else DEFAULT_LANGUAGE
+        found = primary if primary in self.languages else DEFAULT_LANGUAGE
+        if len(self._resolved) < _MAX_RESOLVED:  # tags come from requests: bounded
+            self._resolved[tag] = found
+        return found
+
+    def lookup(self, lang: str | None) -> Callable[[str], str]:
+        """``key -> template`` in ``lang`` (with the Indonesian fallback), for many lookups
+        in one language: a key no catalogue holds comes back as itself."""
+        return self._chain(self.language(lang)).gettext
 
     def text(self, key: str, lang: str | None = DEFAULT_LANGUAGE, /, **params: object) -> str:
         """The text of ``key`` in ``lang``, formatted with ``params`` (``str.format``).

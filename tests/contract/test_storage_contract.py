@@ -36,6 +36,7 @@ from siapkerja_core.ports import (
     Hit,
     ScanSubject,
     Storage,
+    StorageError,
 )
 from siapkerja_core.profile import Photo, Profile
 from siapkerja_core.records import (
@@ -193,6 +194,98 @@ def test_a_failing_transaction_writes_nothing(storage: Storage) -> None:
         assert tx.registrations.get("reg-1") is None
         assert tx.accounts.get("acct-1") is None
         assert tx.accounts.find(nik=account(1).nik) is None
+
+
+def test_a_read_only_unit_reads_what_was_committed(storage: Storage) -> None:
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+        tx.profiles.put("acct-1", Profile(full_name="Person 1"))
+    with storage.transaction(read_only=True) as tx:
+        assert tx.accounts.get("acct-1") == account(1)
+        assert tx.accounts.find(email="person1@example.com") == account(1)
+        profile = tx.profiles.get("acct-1")
+        assert profile is not None
+        assert profile.full_name == "Person 1"
+        assert tx.cards.get("acct-1") is None
+    with storage.transaction() as tx:  # and a writer goes on as before
+        tx.accounts.add(account(2))
+
+
+@pytest.mark.parametrize("write", ["add", "put", "delete"])
+def test_a_write_inside_a_read_only_unit_fails_and_writes_nothing(
+    storage: Storage, write: str
+) -> None:
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+        tx.registrations.put(registration(1))
+
+    def write_while_reading() -> None:
+        with storage.transaction(read_only=True) as tx:
+            assert tx.accounts.get("acct-1") == account(1)
+            if write == "add":
+                tx.accounts.add(account(2))
+            elif write == "put":
+                tx.profiles.put("acct-1", Profile(full_name="Person 1"))
+            else:
+                tx.sessions.delete_for_account("acct-1")
+                tx.registrations.put(registration(2))
+
+    with pytest.raises(StorageError) as raised:
+        write_while_reading()
+    assert raised.value.code == "read_only"
+    with storage.transaction() as tx:
+        assert tx.accounts.get("acct-2") is None
+        assert tx.profiles.get("acct-1") is None
+        assert tx.registrations.get("reg-2") is None
+    # The connection went back to the pool writable: the next units write as before.
+    for n in range(3, 6):
+        with storage.transaction() as tx:
+            tx.accounts.add(account(n))
+    with storage.transaction(read_only=True) as tx:
+        assert tx.accounts.get("acct-5") == account(5)
+
+
+def test_a_read_only_unit_neither_waits_for_a_writer_nor_sees_its_writes(
+    storage: Storage,
+) -> None:
+    """A reader takes a snapshot of what was committed, while a writer holds its unit open.
+
+    The memory adapter serialises every transaction (one lock), readers too: not
+    checked there.
+    """
+    if isinstance(storage, MemoryStorage):
+        pytest.skip("the memory adapter serialises every transaction")
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+    written, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with storage.transaction() as tx:
+            tx.accounts.add(account(2))
+            written.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert written.wait(10)
+        seen: list[object] = []
+
+        def reader() -> None:
+            with storage.transaction(read_only=True) as tx:
+                seen.append(tx.accounts.get("acct-1"))
+                seen.append(tx.accounts.get("acct-2"))
+
+        reading = threading.Thread(target=reader)
+        reading.start()
+        reading.join(10)
+        assert not reading.is_alive(), "the read-only unit waited for the writer"
+        assert seen == [account(1), None]
+    finally:
+        release.set()
+        thread.join(10)
+    with storage.transaction(read_only=True) as tx:
+        assert tx.accounts.get("acct-2") == account(2)
 
 
 @pytest.mark.parametrize("field", ["nik", "email", "phone"])

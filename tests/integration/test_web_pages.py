@@ -100,7 +100,10 @@ def check_headers(response: httpx.Response) -> None:
         assert response.headers[name].startswith(value), name
     assert "permissions-policy" in response.headers
     path = response.request.url.path
-    if not path.startswith("/static/"):
+    if path == "/profil/foto" and response.status_code in (200, 304):
+        # The holder's own photo: the browser keeps it, no shared cache may.
+        assert response.headers["cache-control"].startswith("private, "), path
+    elif not path.startswith("/static/"):
         assert response.headers["cache-control"] == "no-store", path
 
 
@@ -258,6 +261,45 @@ def signed_in(browser: Browser) -> Browser:
     register(browser)
     confirm(browser)
     return browser
+
+
+def test_the_profile_links_its_photo_served_to_the_holder_only(
+    signed_in: Browser, svc: Siapkerja
+) -> None:
+    """The photo is not inlined in every render: its own URL, private, with a strong ETag
+    that changes with the photo."""
+    assert "/profil/foto?v=" not in signed_in.get("/profil").text  # no photo yet
+    assert signed_in.client.get("/profil/foto").status_code == 404
+    signed_in.submit("/profil/foto", files={"photo": ("me.png", png(), "image/png")})
+    page = signed_in.get("/profil").text
+    assert "data:image" not in page
+    found = re.search(r'<img src="(/profil/foto\?v=([0-9a-f]+))"', page)
+    assert found, "the profile does not link its photo"
+    url, tag = html.unescape(found[1]), found[2]
+    photo = signed_in.client.get(url)
+    assert photo.status_code == 200
+    assert photo.headers["content-type"] == "image/png"
+    assert photo.content == png()
+    assert photo.headers["etag"] == f'"{tag}"'
+    assert photo.headers["cache-control"] == "private, max-age=86400"
+    again = signed_in.client.get("/profil/foto", headers={"If-None-Match": f'"{tag}"'})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["cache-control"] == "private, no-cache"  # not the tagged URL
+    # Another photo: another tag, and the old one no longer matches.
+    signed_in.get("/profil")
+    signed_in.submit("/profil/foto", files={"photo": ("me.png", png((64, 80)), "image/png")})
+    renewed = re.search(r'<img src="/profil/foto\?v=([0-9a-f]+)"', signed_in.get("/profil").text)
+    assert renewed
+    assert renewed[1] != tag
+    stale = signed_in.client.get("/profil/foto", headers={"If-None-Match": f'"{tag}"'})
+    assert stale.status_code == 200
+    assert stale.content == png((64, 80))
+    # Nobody else's: signed out, the photo's URL is the sign-in page.
+    signed_in.client.cookies.clear()
+    anonymous = signed_in.client.get(url, follow_redirects=False)
+    assert anonymous.status_code in (302, 303)
+    assert "image" not in anonymous.headers.get("content-type", "")
 
 
 @pytest.fixture

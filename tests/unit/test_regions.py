@@ -625,3 +625,33 @@ def test_option_name_puts_the_name_first(code: str, option: str) -> None:
 def test_option_name_of_a_desa() -> None:
     desa = next(r for r in regions.search("sukamaju", level="village") if r.code[6] != "1")
     assert regions.option_name(desa) == "Sukamaju (Desa)"
+
+
+def _scanned(blob: object, wanted: str) -> list[tuple[int, int]]:
+    """What the trigram index must answer: every name holding ``wanted``, by a plain scan."""
+    found = []
+    for number, name in enumerate(blob.names):  # type: ignore[attr-defined]
+        if wanted in name:
+            found.append((number, 0 if name == wanted else 2 if name.startswith(wanted) else 4))
+    return found
+
+
+@pytest.mark.parametrize(
+    "wanted", ["palmerah", "pal merah", "sukamaju", "jaya", "aa", "a", "zzq", "kampung baru"]
+)
+def test_the_village_index_finds_what_a_scan_finds(wanted: str) -> None:
+    """The village search reads a trigram index (three characters or more) or scans the
+    joined names (fewer): either way every name holding the text, ranked alike."""
+    _codes, spaced, bare = regions._village_blobs()
+    for blob in (spaced, bare):
+        assert sorted(blob.matches(wanted)) == _scanned(blob, wanted), wanted
+
+
+def test_the_village_index_agrees_with_a_scan_on_substrings_of_names() -> None:
+    _codes, spaced, bare = regions._village_blobs()
+    for blob in (spaced, bare):
+        for number in range(0, len(blob.names), 997):
+            name = blob.names[number]
+            for wanted in (name, name[1:7], name[-5:], name[2:4]):
+                if wanted:
+                    assert sorted(blob.matches(wanted)) == _scanned(blob, wanted), wanted

@@ -51,7 +51,7 @@ from siapkerja_adapters.memory.tables import (
 )
 from siapkerja_adapters.memory.training import TABLES as TRAINING_TABLES
 from siapkerja_adapters.memory.training import VIEWS as TRAINING_VIEWS
-from siapkerja_core.ports import CardHolder, Hit, ScanSubject
+from siapkerja_core.ports import CardHolder, Hit, ScanSubject, StorageError
 from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
 
@@ -74,15 +74,16 @@ class _MemoryTransaction:
     card and appends one ledger entry costs two small objects, not twelve.
     """
 
-    def __init__(self, tables: dict[str, Table[Any]]) -> None:
+    def __init__(self, tables: dict[str, Table[Any]], read_only: bool = False) -> None:
         self._tables = tables
+        self._read_only = read_only
         self.overlays: dict[str, dict[Hashable, Any]] = {}
 
     def __getattr__(self, name: str) -> View[Any]:
         view_class = _VIEWS.get(name)
         if view_class is None:
             raise AttributeError(name)
-        overlay = self.overlays[name] = {}
+        overlay = self.overlays[name] = _ReadOnlyOverlay() if self._read_only else {}
         view = view_class(self._tables[name], overlay)
         bind = getattr(view, "bind", None)
         if bind is not None:  # a repository that reads other tables through the transaction
@@ -103,18 +104,34 @@ class _MemoryTransaction:
                 )
 
 
+class _ReadOnlyOverlay(dict[Hashable, Any]):
+    """The overlay of a read-only transaction: every write into it is refused.
+
+    Each repository writes only through its overlay (``View.put``, ``View.delete``),
+    so this one check covers them all.
+    """
+
+    def __setitem__(self, key: Hashable, value: Any) -> None:
+        raise StorageError("read_only")
+
+
 class _Scope:
     """``with storage.transaction() as tx``: one lock serialises transactions.
+
+    A read-only one (``read_only=True``) takes the lock too — a commit applies
+    its tables one after another, and a reader must not see half of one — but
+    its writes are refused (``StorageError("read_only")``).
 
     A nested transaction in the same thread would wait for itself forever, so
     it is refused instead. (A class rather than ``@contextmanager``: a scan
     runs one transaction, and the generator machinery cost more than the scan.)
     """
 
-    __slots__ = ("_storage", "_tx")
+    __slots__ = ("_read_only", "_storage", "_tx")
 
-    def __init__(self, storage: MemoryStorage) -> None:
+    def __init__(self, storage: MemoryStorage, read_only: bool = False) -> None:
         self._storage = storage
+        self._read_only = read_only
 
     def __enter__(self) -> _MemoryTransaction:
         storage = self._storage
@@ -122,7 +139,7 @@ class _Scope:
             raise RuntimeError("memory storage transactions do not nest")
         storage._lock.acquire()
         storage._local.active = True
-        self._tx = _MemoryTransaction(storage._tables)
+        self._tx = _MemoryTransaction(storage._tables, self._read_only)
         return self._tx
 
     def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
@@ -175,8 +192,8 @@ class MemoryStorage:
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""
 
-    def transaction(self) -> _Scope:
-        return _Scope(self)
+    def transaction(self, *, read_only: bool = False) -> _Scope:
+        return _Scope(self, read_only)
 
     def scan_subject(self, card_ref: int) -> ScanSubject | None:
         # Committed rows only, without the lock: each dict read is atomic, and a

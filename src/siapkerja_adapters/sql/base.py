@@ -41,6 +41,10 @@ def _storage_error(error: BaseException) -> StorageError:
     message = str(original if original is not None else error)
     if sqlstate == "42P01" or "no such table" in message:
         return SchemaNotReady("not_migrated")
+    # A write in a read-only unit of work: PostgreSQL's read_only_sql_transaction,
+    # SQLite's SQLITE_READONLY (PRAGMA query_only).
+    if sqlstate == "25006" or "attempt to write a readonly database" in message:
+        return StorageError("read_only")
     logger.warning("storage failure: %s", type(original or error).__name__)
     return StorageError("unavailable")
 

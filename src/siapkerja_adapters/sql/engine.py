@@ -106,6 +106,7 @@ def _sqlite_engine(
     max_overflow: int,
     pool_timeout: float,
     echo: bool,
+    read_only: bool = False,
 ) -> Engine:
     if is_memory_sqlite(url):
         raise ValueError("an in-memory SQLite database cannot be pooled: use a file")
@@ -132,14 +133,17 @@ def _sqlite_engine(
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+            if read_only:  # set once per connection: toggling it re-prepares every statement
+                cursor.execute("PRAGMA query_only=ON")
         finally:
             cursor.close()
 
+    default_mode = "DEFERRED" if read_only else "IMMEDIATE"
     begins = {mode: f"BEGIN {mode}" for mode in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE")}
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")
+        mode = connection.get_execution_options().get(BEGIN_OPTION, default_mode)
         if mode is None:
             return
         statement = begins.get(mode) or f"BEGIN {mode}"
@@ -232,8 +236,13 @@ def create_sql_engine(
     connect_timeout: int = 10,
     application_name: str = "siapkerja",
     echo: bool = False,
+    read_only: bool = False,
 ) -> Engine:
     """An engine for ``url`` configured as the module docstring says.
+
+    :param read_only: SQLite only: the engine of read-only units of work — its
+        connections are ``PRAGMA query_only`` from the start and begin
+        ``DEFERRED`` (a WAL snapshot), in a pool of their own.
 
     :param schema: PostgreSQL only: the schema the tables live in (``search_path``).
     :param pool_size: connections kept open; ``max_overflow`` more are opened
@@ -257,7 +266,10 @@ def create_sql_engine(
             max_overflow=max_overflow,
             pool_timeout=pool_timeout,
             echo=echo,
+            read_only=read_only,
         )
+    if read_only:
+        raise ValueError("read_only applies to SQLite only (PostgreSQL: BEGIN READ ONLY)")
     return _postgresql_engine(
         parsed,
         schema=schema,

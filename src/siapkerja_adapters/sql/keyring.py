@@ -25,9 +25,10 @@ class _Keyrings(_Repository):
     _LOCK: ClassVar = text("SELECT pg_advisory_xact_lock(:key)")
 
     def get(self) -> Keyring | None:
-        if self._storage.dialect == "postgresql":
+        if self._storage.dialect == "postgresql" and not self._tx.read_only:
             # No row to lock before the first keyring: two processes creating it at
-            # once must queue, or each would sign with a keyring the other lost.
+            # once must queue, or each would sign with a keyring the other lost. A
+            # read-only unit creates nothing: it reads what was committed.
             self._tx.run(self._LOCK, {"key": _KEYRING_LOCK})
         row = self._tx.run(self._GET).first()
         if row is None:

@@ -54,7 +54,10 @@ their own. :attr:`SqlStorage.counters` are rate-limit slots in a table
   requests some waited seconds while the lock was free in between; a
   thread lock wakes the next writer at once. The database lock still
   orders the processes of one file (uvicorn ``--workers``), with at most one
-  waiter each. Reads outside a transaction (a scan, a counter) take neither.
+  waiter each. Reads outside a transaction (a scan, a counter) take neither,
+  nor does a read-only unit of work (``transaction(read_only=True)``: ``BEGIN
+  DEFERRED``, a WAL snapshot, with ``PRAGMA query_only``; on PostgreSQL
+  ``BEGIN READ ONLY``), so page renders do not queue behind writers.
 """
 
 from __future__ import annotations
@@ -198,6 +201,11 @@ class SqlStorage:
             parsed = parsed.set(database=os.path.join(directory, "siapkerja.sqlite3"))
         self.engine: Engine = create_sql_engine(parsed, schema=schema, **engine_options)
         self.dialect: str = self.engine.dialect.name
+        # SQLite: read-only units of work take their connections from an engine of their
+        # own (query_only, BEGIN DEFERRED), made on first use.
+        self._reader_url = parsed
+        self._reader_options = engine_options
+        self._readers: Engine | None = None
         self.cipher = FieldCipher(key_material)
         self.key_source: KeySource | None = None
         """Where the keys came from when built from settings (``db rekey``, ``serve``)."""
@@ -251,9 +259,9 @@ class SqlStorage:
 
     # --- the port ------------------------------------------------------------------------
 
-    def transaction(self) -> AbstractContextManager[SqlTransaction]:
-        """Open a unit of work (see the module docstring)."""
-        return _Scope(self)
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[SqlTransaction]:
+        """Open a unit of work (see the module docstring); ``read_only``: one that only reads."""
+        return _Scope(self, read_only)
 
     def scan_subject(self, card_ref: int) -> ScanSubject | None:
         """The card with this reference, its account and profile, as committed: one query."""
@@ -479,6 +487,8 @@ class SqlStorage:
         """Close every pooled connection; the storage refuses further work (``StorageError``)."""
         self._closed = True
         self.engine.dispose()
+        if self._readers is not None:
+            self._readers.dispose()
         if self._finalizer is not None:
             self._finalizer()  # the throw-away file of ``sqlite://``
 
@@ -552,8 +562,23 @@ class SqlStorage:
         finally:
             writer.release()
 
-    def _connect(self) -> Connection:
-        """A pooled connection for this thread, which must not hold one already."""
+    def _reader_engine(self) -> Engine:
+        """SQLite: the engine of read-only units (see :func:`~.engine.create_sql_engine`)."""
+        readers = self._readers
+        if readers is None:
+            with self._lock:
+                readers = self._readers
+                if readers is None:
+                    readers = self._readers = create_sql_engine(
+                        self._reader_url, read_only=True, **self._reader_options
+                    )
+        return readers
+
+    def _connect(self, *, reader: bool = False) -> Connection:
+        """A pooled connection for this thread, which must not hold one already.
+
+        :param reader: SQLite: one of the read-only units' own connections.
+        """
         local = self._local
         if getattr(local, "held", 0):
             message = (
@@ -564,7 +589,7 @@ class SqlStorage:
             if self._strict:
                 raise SecondConnection(message)
             logger.warning(message)
-        conn = self.engine.connect()
+        conn = (self._reader_engine() if reader else self.engine).connect()
         local.held = getattr(local, "held", 0) + 1
         return conn
 

@@ -63,9 +63,12 @@ class SqlTransaction:
     Each repository is made on first use. ``conn`` is the transaction's connection.
     """
 
-    def __init__(self, storage: SqlStorage, conn: Connection) -> None:
+    def __init__(self, storage: SqlStorage, conn: Connection, read_only: bool = False) -> None:
         self.storage = storage
         self.conn = conn
+        self.read_only = read_only
+        """A read-only unit of work: rows are read without ``FOR UPDATE`` (nothing to lock
+        for a write that cannot come), and a write raises ``StorageError("read_only")``."""
 
     def run(
         self,
@@ -73,6 +76,8 @@ class SqlTransaction:
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Any:
         """Execute ``statement`` (once per mapping of a list); a failure becomes StorageError."""
+        if self.read_only and getattr(statement, "_for_update_arg", None) is not None:
+            statement = _unlocked(statement)
         try:
             return self.conn.execute(statement, params)
         except SQLAlchemyError as error:
@@ -218,12 +223,23 @@ class SqlTransaction:
 
 
 class _Scope:
-    """``with storage.transaction() as tx``: commit on success, roll back on an exception."""
+    """``with storage.transaction() as tx``: commit on success, roll back on an exception.
 
-    __slots__ = ("_conn", "_storage", "_writing")
+    ``read_only``: a unit of work that only reads. SQLite: a connection of the
+    read-only units' own pool (``PRAGMA query_only`` set once when it was
+    opened: toggling it per unit re-prepared every statement, +30 µs a unit),
+    ``BEGIN DEFERRED`` (a WAL snapshot taken at the first read), and not the
+    process's write lock, so renders neither queue behind each other nor
+    behind writers. PostgreSQL: ``BEGIN READ ONLY`` (psycopg's ``read_only``,
+    reset when the connection goes back to the pool). A write fails with
+    ``StorageError("read_only")``.
+    """
 
-    def __init__(self, storage: SqlStorage) -> None:
+    __slots__ = ("_conn", "_read_only", "_storage", "_writing")
+
+    def __init__(self, storage: SqlStorage, read_only: bool = False) -> None:
         self._storage = storage
+        self._read_only = read_only
 
     def __enter__(self) -> SqlTransaction:
         storage = self._storage
@@ -231,16 +247,21 @@ class _Scope:
         if getattr(local, "active", False):
             raise RuntimeError("SQL storage transactions do not nest within a thread")
         storage._prepare(index=True)
+        read_only = self._read_only
         # SQLite: queue behind the process's writers before taking a connection, so
-        # that the connections in use are the writer's and the readers'.
-        writing = storage._writing()
+        # that the connections in use are the writer's and the readers'. A reader
+        # does not queue: its snapshot never blocks a writer, nor a writer it.
+        writing = storage._writing(not read_only)
         writing.__enter__()
         try:
             try:
-                conn = storage._connect()
+                conn = storage._connect(reader=read_only and storage.dialect == "sqlite")
             except SQLAlchemyError as error:
                 raise _storage_error(error) from error
             try:
+                if read_only and storage.dialect == "postgresql":
+                    # BEGIN READ ONLY; SQLAlchemy resets it when the connection is returned.
+                    conn.execution_options(postgresql_readonly=True)
                 conn.begin()
             except SQLAlchemyError as error:
                 storage._release(conn)
@@ -251,7 +272,7 @@ class _Scope:
         self._writing = writing
         self._conn = conn
         local.active = True
-        return SqlTransaction(storage, conn)
+        return SqlTransaction(storage, conn, read_only)
 
     def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
         conn = self._conn
@@ -274,3 +295,25 @@ class _Scope:
             finally:
                 self._storage._local.active = False
                 self._writing.__exit__(None, None, None)
+
+
+_UNLOCKED: dict[int, tuple[Executable, Executable]] = {}
+_UNLOCKED_MAX: Final = 512
+
+
+def _unlocked(statement: Executable) -> Executable:
+    """``statement`` without its ``FOR UPDATE`` (PostgreSQL refuses one in ``READ ONLY``).
+
+    The repositories' statements are constants: each copy is made once, keyed by the
+    original (kept alive beside it, so its id is not reused). SQLAlchemy has no
+    public way to drop a ``with_for_update``; the generative copy is its own.
+    """
+    key = id(statement)
+    known = _UNLOCKED.get(key)
+    if known is not None and known[0] is statement:
+        return known[1]
+    copy: Any = statement._generate()  # type: ignore[attr-defined]
+    copy._for_update_arg = None
+    if len(_UNLOCKED) < _UNLOCKED_MAX:
+        _UNLOCKED[key] = (statement, copy)
+    return copy  # type: ignore[no-any-return]

@@ -161,9 +161,12 @@ def _labels(members: Any, lang: str) -> list[tuple[str, str]]:
     return [(member.value, member.label(lang)) for member in members]
 
 
-def _templates(look: Branding | None = None) -> Jinja2Templates:
+def _templates(look: Branding | None = None, *, auto_reload: bool = True) -> Jinja2Templates:
     environment = jinja2.Environment(
         loader=branding_loader(look.templates_dirs if look is not None else ()),
+        # Outside dev mode each template is compiled once and never checked against its
+        # file again (a stat per template, per render, with the default).
+        auto_reload=auto_reload,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -249,7 +252,7 @@ def create_app(
     scan_threads = WorkerThreads(MAX_SCAN_THREADS)
     pages = Pages(
         service,
-        _templates(look),
+        _templates(look, auto_reload=dev),
         dev=dev,
         threads=threads,
         scan_threads=scan_threads,

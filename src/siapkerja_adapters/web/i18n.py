@@ -79,9 +79,10 @@ class Translator:
     def __init__(self, lang: str) -> None:
         self.lang = read_language(lang) or DEFAULT_LANGUAGE
         self._catalogues = translations.catalogues()
+        self._template = self._catalogues.lookup(self.lang)  # a page asks ~200 times
 
     def __call__(self, key: str, /, **params: object) -> str:
-        template = self._catalogues.template(key, self.lang)
+        template = self._template(key)
         if template == key:
             raise KeyError(key)
         return template.format(**params) if params else template

@@ -352,6 +352,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "storage.key_missing": 500,
         "storage.tampered": 500,
         "storage.not_migrated": 500,
+        "storage.read_only": 500,  # a programming error: a write in a read-only unit
         "qr.empty": 500,
         "qr.option": 500,
         "qr.too_large": 500,

@@ -65,12 +65,18 @@ class AccountConflict(Exception):
 
 
 class StorageError(SiapkerjaError):
-    """Storage failed (connection lost, disk full, …); the transaction was rolled back."""
+    """Storage failed (connection lost, disk full, …); the transaction was rolled back.
+
+    ``read_only``: a write was tried in a read-only unit of work
+    (``storage.transaction(read_only=True)``) — a programming error; nothing
+    was written.
+    """
 
     domain = "storage"
     codes: ClassVar[frozenset[str]] = frozenset(
         {
             "unavailable",
+            "read_only",
         }
     )
 

@@ -208,13 +208,19 @@ class Storage(Protocol):
       another's uncommitted ones, and two transactions that read then write
       the same record do not both win (memory: serialised; SQL: row locks or
       a retry).
+    * ``with storage.transaction(read_only=True) as tx:`` — a unit of work
+      that only reads: one consistent snapshot of committed data that takes
+      no write lock, so readers do not queue behind each other or behind
+      writers (SQLite: ``BEGIN DEFERRED`` without the process's write lock;
+      PostgreSQL: ``READ ONLY``). A write through it raises
+      ``StorageError("read_only")`` and nothing is written.
     * ``accounts.add`` enforces one active account per NIK, e-mail and phone,
       atomically, under concurrency: of N racing adds exactly one succeeds.
     * Failures of the medium raise :class:`StorageError`, never a driver exception.
     """
 
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """Open a unit of work."""
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Transaction]:
+        """Open a unit of work (``read_only``: one that only reads, see above)."""
         ...
 
     def scan_subject(self, card_ref: int) -> ScanSubject | None:

@@ -382,7 +382,7 @@ class Gates:
         """Scheduled events not closed yet, by opening time: what a holder may mint codes for."""
         now = self.ctx.clock()
         wanted = None if kind is None else EventKind(kind)
-        with self.ctx.storage.transaction() as tx:
+        with self.ctx.storage.transaction(read_only=True) as tx:
             found = tx.gates.events(closes_after=now, limit=_MAX_UPCOMING)
         chosen = [e for e in found if not e.cancelled and (wanted is None or e.kind is wanted)]
         return chosen[: max(0, limit)]

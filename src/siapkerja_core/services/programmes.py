@@ -187,7 +187,7 @@ class Programmes:
 
     def all(self, *, public_only: bool = True) -> list[Programme]:
         """The programmes, by id (only the public ones unless ``public_only`` is false)."""
-        with self.ctx.storage.transaction() as tx:
+        with self.ctx.storage.transaction(read_only=True) as tx:
             found = tx.programmes.all()
         return [p for p in found if p.public or not public_only]
 
@@ -245,7 +245,7 @@ class Programmes:
         :raises ProgrammeError: ``not_found``. :raises CardError: ``no_account``.
         """
         day = today or self._today(self.ctx.clock())
-        with self.ctx.storage.transaction() as tx:
+        with self.ctx.storage.transaction(read_only=True) as tx:
             programme = self._programme(tx, programme_id)
             account = self._account(tx, account_id)
             return evaluate(programme, self.facts(tx, account, day), day)
@@ -313,7 +313,7 @@ class Programmes:
 
     def enrolments_of(self, account_id: str) -> list[ProgrammeEnrolment]:
         """The holder's programme enrolments, oldest first."""
-        with self.ctx.storage.transaction() as tx:
+        with self.ctx.storage.transaction(read_only=True) as tx:
             return tx.programmes.enrolments_of(account_id)
 
     def enrolments(self, owner: Verifier | str, programme_id: str) -> list[ProgrammeEnrolment]:

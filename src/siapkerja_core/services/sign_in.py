@@ -266,7 +266,9 @@ class SignIn:
 
     def authenticate(self, token: str) -> Account:
         """The account a session token belongs to, or ``LoginError("session_invalid")``."""
-        with self.ctx.storage.transaction() as tx:
+        # Read-only: every signed-in page asks this first, and on SQLite a read-write unit
+        # would queue it behind every write of the process.
+        with self.ctx.storage.transaction(read_only=True) as tx:
             session = tx.sessions.get(self.ctx.mac("session", str(token)))
             if session is None or self.ctx.clock() >= session.expires_at:
                 raise LoginError("session_invalid")

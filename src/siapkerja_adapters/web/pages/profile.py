@@ -15,6 +15,7 @@ its own (:mod:`.profile_entries`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -35,7 +36,7 @@ from siapkerja_adapters.web.pages.profile_form import (
     skills_error,
 )
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
-from siapkerja_core.errors import CardError, SiapkerjaError
+from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.profile import (
     MAX_ITEMS,
     MAX_PHOTO_BYTES,
@@ -44,6 +45,7 @@ from siapkerja_core.profile import (
     EmploymentStatus,
     LanguageLevel,
     MaritalStatus,
+    Photo,
     ProfileError,
     Religion,
     Sex,
@@ -52,7 +54,22 @@ from siapkerja_core.profile import (
 from siapkerja_core.profile.lengths import MAX_TERM_LENGTH
 from siapkerja_core.views import Account
 
-__all__ = ["ProfilePages"]
+__all__ = ["ProfilePages", "photo_tag"]
+
+
+def photo_tag(photo: Photo) -> str:
+    """A strong validator of the photo: a hash of its bytes and media type."""
+    digest = hashlib.blake2b(photo.content, digest_size=12, person=b"siapkerja-foto")
+    digest.update(photo.media_type.encode("ascii"))
+    return digest.hexdigest()
+
+
+def _matches(header: str | None, tag: str) -> bool:
+    """``If-None-Match`` names ``tag`` (or ``*``)."""
+    if not header:
+        return False
+    wanted = f'"{tag}"'
+    return any(item.strip() in (wanted, "*", "W/" + wanted) for item in header.split(","))
 
 
 class ProfilePages:
@@ -65,32 +82,29 @@ class ProfilePages:
         return [
             get_route("/profil", self.profile, "profile"),
             # Before /profil/{section}, which would take "foto" for a section.
-            post_route("/profil/foto", self.photo_submit, "profile_photo", files=1),
+            get_route("/profil/foto", self.photo_image, "profile_photo_image"),
+            post_route("/profil/foto", self.photo_submit, "profile_photo", files=1, page="profile"),
             post_route("/profil/{section}", self.profile_submit, "profile_section"),
             *ProfileEntryPages(self.site).routes(),
         ]
 
     def _profile_data(self, account: Account) -> dict[str, Any]:
-        svc = self.site.svc
-        profile = svc.profile(account.id)
-        completeness = svc.completeness(account.id)
-        warnings = svc.profile_warnings(account.id)
-        try:
-            card = svc.card(account.id)
-        except CardError:
-            card = None
+        overview = self.site.svc.profile_overview(account.id)  # one read-only unit of work
+        profile = overview.profile
         return {
             "profile": profile,
-            "completeness": completeness,
-            "warnings": warnings,
-            "has_card": card is not None,
+            "completeness": overview.completeness,
+            "warnings": overview.warnings,
+            "has_card": overview.has_card,
             "addresses": {
                 "ktp": address_summary(profile.ktp_address),
                 "dom": address_summary(profile.domicile_address),
                 "same": profile.ktp_address is not None
                 and profile.ktp_address == profile.domicile_address,
             },
-            "photo_uri": profile.photo.data_uri() if profile.photo else None,
+            # The photo by its own URL (cached by the browser), not inlined on every render:
+            # it was most of the page's bytes. The tag changes with the photo.
+            "photo_tag": photo_tag(profile.photo) if profile.photo else None,
             "lists": entry_lists(profile),
             "entry_summary": entry_summary,
         }
@@ -171,6 +185,28 @@ class ProfilePages:
             return await self.refused(request, account, error, submitted)
         site.flash_key(request, "success", "profile.saved")
         return site.redirect(request, "profile", fragment=section)
+
+    async def photo_image(self, request: Request) -> Response:
+        """The holder's own photo: private to the browser, revalidated by its ETag."""
+        site = self.site
+        account = await site.current_account(request)
+        if account is None:
+            return site.to_login(request)
+        profile = await site.call(site.svc.profile, account.id)
+        photo = profile.photo
+        if photo is None:
+            return Response(status_code=404)
+        tag = photo_tag(photo)
+        # The page links ?v=<tag>: that URL names this photo only and may be kept a day.
+        # Any other URL (an old tag, none) is revalidated on every use.
+        fresh = request.query_params.get("v") == tag
+        headers = {
+            "ETag": f'"{tag}"',
+            "Cache-Control": "private, max-age=86400" if fresh else "private, no-cache",
+        }
+        if _matches(request.headers.get("if-none-match"), tag):
+            return Response(status_code=304, headers=headers)
+        return Response(photo.content, media_type=photo.media_type, headers=headers)
 
     async def photo_submit(self, request: Request) -> Response:
         site = self.site
