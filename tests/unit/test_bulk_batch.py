@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from siapkerja_adapters import connect
-from siapkerja_adapters.bulk import AKL_COLUMNS, akl_import, import_akl
+from siapkerja_adapters.bulk import AKL_COLUMNS, akl_import, batch, import_akl
 from siapkerja_adapters.bulk.akl_cells import _sections
 from siapkerja_adapters.bulk.batch import Ready, apply_sections, fast_email, fast_phone
 from siapkerja_adapters.sql.storage import SqlStorage
@@ -201,3 +201,52 @@ def test_a_batch_raced_by_another_writer_is_stored_row_by_row(
     assert [(bad.line, bad.code) for bad in report.bad_rows] == [(6, "registration.email_taken")]
     with sql_svc.storage.transaction() as tx:
         assert len(tx.accounts.ids(limit=100)) == 12
+
+
+def validated(sections: dict[str, Any]) -> object:
+    try:
+        return batch.validate_sections(sections, akl_import._SCRATCH)
+    except SiapkerjaError as error:
+        return (error.full_code, error.params.get("field"))
+
+
+def merged(sections: dict[str, Any]) -> object:
+    try:
+        return merge_profile(akl_import._SCRATCH, sections)
+    except SiapkerjaError as error:
+        return (error.full_code, error.params.get("field"))
+
+
+VILLAGE = "3173071001"
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [
+        {"biodata": {"birth_date": "1990-01-01", "sex": "L", "headline": "Staf"}},
+        {"ktp_address": {"village_code": VILLAGE, "rt": "3", "rw": "07"}},
+        {"ktp_address": {"village_code": "9999999999"}},
+        {"ktp_address": {"street": "Jl. Tanpa Desa"}},
+        {"domicile_address": {"village_code": VILLAGE, "postal_code": "123"}},
+        {"skills": [{"name": "PHP"}, {"name": "php"}]},
+        {"skills": [{"name": "x" * 500}]},
+        {"education": [{"level": "S1", "institution": "UI", "start_year": 2010, "gpa": 5.0}]},
+        {"education": [{"level": "S1", "institution": "UI", "start_year": 2010, "end_year": 2005}]},
+        {"education": [{"level": "SMK", "institution": "SMK 2", "start_year": 2006}]},
+        {"photo": {"content": b"not an image"}},
+        {"biodata": {"birth_date": "2990-01-01"}},
+        {"biodata": {"headline": "x" * 1000}},
+        {},
+    ],
+)
+def test_validate_sections_answers_as_merge_profile(sections: dict[str, Any]) -> None:
+    assert validated(sections) == (merged(sections) if sections else None)
+
+
+def test_validate_sections_on_the_sample_rows() -> None:
+    for values in sample_values():
+        try:
+            sections = _sections(values, SAMPLE.parent)
+        except SiapkerjaError:
+            continue
+        assert validated(sections) == (merged(sections) if sections else None)

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from siapkerja_core.contact import mask_email, mask_phone, normalize_email, normalize_phone
-from siapkerja_core.converter import merge_profile, structure_stored_profile
+from siapkerja_core.converter import converter, merge_profile, structure_stored_profile
 from siapkerja_core.errors import AlreadyRegistered, RegistrationError, SiapkerjaError
 from siapkerja_core.nik import Nik
 from siapkerja_core.ports import AccountConflict, Transaction
@@ -332,6 +332,28 @@ def store_batch(
     return outcome
 
 
+@functools.cache
+def _section_types() -> dict[str, Any]:
+    return {field.name: field.type for field in attrs.fields(Profile)}
+
+
 def validate_sections(sections: Mapping[str, Any], scratch: Profile) -> Profile | None:
-    """The sections validated on ``scratch`` (``None`` when there are none)."""
-    return merge_profile(scratch, sections) if sections else None
+    """``merge_profile(scratch, sections)`` (``None`` when there are no sections).
+
+    Each section is structured on its own and put into ``scratch`` (whose
+    ``__init__`` checks the profile as a whole), without unstructuring and
+    structuring every other section of the profile again: half the cost of
+    the import's largest step. Whatever this refuses goes through
+    ``merge_profile``, which raises the error it always raised (with its
+    path); ``tests/unit/test_bulk_batch.py`` checks both agree.
+    """
+    if not sections:
+        return None
+    types = _section_types()
+    try:
+        validated = {
+            name: converter.structure(value, types[name]) for name, value in sections.items()
+        }
+        return attrs.evolve(scratch, **validated)
+    except Exception:  # the slow path decides, and names the error
+        return merge_profile(scratch, sections)
