@@ -165,9 +165,9 @@ def test_a_database_fault_keeps_whole_batches_only(
     real = SqlStorage.bulk_insert_accounts
     calls = {"n": 0}
 
-    def failing(self: SqlStorage, tx: Any, accounts: Any, profiles: Any = ()) -> None:
+    def failing(self: SqlStorage, tx: Any, accounts: Any, profiles: Any = (), **kw: Any) -> None:
         calls["n"] += 1
-        real(self, tx, accounts, profiles)  # written, then the database fails: rolled back
+        real(self, tx, accounts, profiles, **kw)  # written, then the database fails: rolled back
         if calls["n"] == 3:
             raise StorageError("unavailable")
 

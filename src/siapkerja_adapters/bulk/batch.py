@@ -122,9 +122,11 @@ def _phone_api() -> tuple[Any, Callable[[Any], bool], Callable[[Any], Any], froz
 
 
 def _is_mobile(national: str) -> bool:
-    number_class, is_valid, number_type, mobile = _phone_api()
+    # number_type is UNKNOWN for an invalid number, so a mobile type implies
+    # is_valid_number (which would match the same patterns a second time).
+    number_class, _is_valid, number_type, mobile = _phone_api()
     number = number_class(country_code=62, national_number=int(national))
-    return bool(is_valid(number)) and number_type(number) in mobile
+    return number_type(number) in mobile
 
 
 @attrs.define(slots=True)
@@ -235,11 +237,22 @@ class _PortStore:
 
 
 class _SqlStore:
-    """The batch through ``SqlStorage.bulk_*``: three look-ups and one write."""
+    """The batch through ``SqlStorage.bulk_*``: three look-ups and one write.
+
+    The blind indexes computed for the look-ups are kept for the insert.
+    """
 
     def __init__(self, storage: SqlStorage, tx: Any) -> None:
         self.storage = storage
         self.tx = tx
+        self.indexes: dict[tuple[str, str], bytes] = {}
+
+    def index(self, field: str, value: str) -> bytes:
+        key = (field, value)
+        found = self.indexes.get(key)
+        if found is None:
+            found = self.indexes[key] = self.storage.blind_index(field, value)
+        return found
 
     def find(self, rows: Sequence[Ready]) -> list[AccountRecord]:
         return self.storage.bulk_find_accounts(
@@ -247,6 +260,7 @@ class _SqlStore:
             niks=[row.nik.value for row in rows],
             emails=[row.email for row in rows],
             phones=[row.phone for row in rows],
+            index=self.index,
         )
 
     def profiles(self, account_ids: Sequence[str]) -> dict[str, Profile]:
@@ -255,7 +269,7 @@ class _SqlStore:
     def insert(
         self, accounts: Sequence[AccountRecord], profiles: Sequence[tuple[str, Profile]]
     ) -> None:
-        self.storage.bulk_insert_accounts(self.tx, accounts, profiles)
+        self.storage.bulk_insert_accounts(self.tx, accounts, profiles, index=self.index)
 
 
 def store_batch(

@@ -393,15 +393,19 @@ class SqlStorage:
         niks: Iterable[str] = (),
         emails: Iterable[str] = (),
         phones: Iterable[str] = (),
+        index: Callable[[str, str], bytes] | None = None,
     ) -> list[AccountRecord]:
         """The active accounts holding any of these NIKs, e-mails or phones (decrypted).
 
         Three indexed ``IN`` queries on the blind indexes, for a batch of an
-        import: what ``accounts.find`` answers one value at a time.
+        import: what ``accounts.find`` answers one value at a time. ``index``
+        computes a blind index (default :meth:`blind_index`; a caller may
+        remember them for :meth:`bulk_insert_accounts`).
         """
+        blind = index or self.blind_index
         found: dict[str, AccountRecord] = {}
         for field, values in (("nik", niks), ("email", emails), ("phone", phones)):
-            indexes = sorted({self.blind_index(field, value) for value in values})
+            indexes = sorted({blind(field, value) for value in values})
             for start in range(0, len(indexes), _IN_CHUNK):
                 rows = tx.run(_BULK_FIND[field], {"values": indexes[start : start + _IN_CHUNK]})
                 for row in rows:
@@ -426,6 +430,8 @@ class SqlStorage:
         tx: SqlTransaction,
         accounts: Sequence[AccountRecord],
         profiles: Sequence[tuple[str, Profile]] = (),
+        *,
+        index: Callable[[str, str], bytes] | None = None,
     ) -> None:
         """Insert new accounts and the profiles of new accounts, in the caller's transaction.
 
@@ -439,7 +445,8 @@ class SqlStorage:
             must be rolled back: on PostgreSQL it is aborted).
         :raises StorageError: the database failed.
         """
-        account_rows = [_account_params(self, record) for record in accounts]
+        blind = index or self.blind_index
+        account_rows = [_account_params(self, record, index=blind) for record in accounts]
         profile_rows = [
             {
                 "account_id": account_id,
