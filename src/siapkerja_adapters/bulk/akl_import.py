@@ -42,12 +42,14 @@ from siapkerja_adapters.bulk.jobs import Progress
 from siapkerja_adapters.bulk.report import BadRow, ImportReport
 from siapkerja_adapters.residents import NUMERIC_NIK
 
-IMPORT_BATCH_SIZE: Final = 1000
+IMPORT_BATCH_SIZE: Final = 2000
 """Rows :func:`import_akl` stores per transaction unless told otherwise.
 
-A batch holds the write lock on SQLite while it is written (a few
-milliseconds for 1,000 new accounts); larger batches gained little in
-``benchmarks/bench_bulk.py``.
+Blind indexes and ids are random, so each batch writes index pages all over
+the tables and every commit writes them out again: larger batches cost less
+a row (``benchmarks/README.md``), while a batch holds SQLite's write lock —
+which web requests wait behind — for as long as its look-ups and insert
+take (the rows are checked before it). 2,000, as ``ISSUE_BATCH_SIZE``.
 """
 
 _SCRATCH: Final = Profile(full_name="AK/I")
