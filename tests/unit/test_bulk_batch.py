@@ -250,3 +250,25 @@ def test_validate_sections_on_the_sample_rows() -> None:
         except SiapkerjaError:
             continue
         assert validated(sections) == (merged(sections) if sections else None)
+
+
+def test_a_batch_stores_what_the_port_reads_back(sql_svc: Any, tmp_path: Path) -> None:
+    path = register(tmp_path / "akl.csv", 3)
+    before = sql_svc.now()
+    assert import_akl(sql_svc, path).created == 3
+    with sql_svc.storage.transaction() as tx:
+        account = tx.accounts.find(email="p1@example.com")
+        assert account is not None
+        assert tx.accounts.find(phone="+6281300000001") == account
+        assert tx.accounts.find(nik=account.nik) == account
+        assert account.active
+        assert account.full_name == "Peserta 1"
+        assert account.created_at == account.password_changed_at
+        assert account.created_at.tzinfo is not None
+        assert account.created_at >= before.replace(microsecond=0)
+        assert tx.profiles.get(account.id).biodata.headline == "Staf"
+    # The port's own rules hold against what the batch wrote.
+    again = sql_svc.import_account(
+        nik=account.nik, full_name="Peserta 1", email="p1@example.com", phone="081300000001"
+    )
+    assert again[1] is False

@@ -461,14 +461,40 @@ class SqlStorage:
                 self._copy(tx, sk.accounts, account_rows)
                 self._copy(tx, sk.profiles, profile_rows)
             else:
-                if account_rows:
-                    tx.conn.execute(sk.accounts.insert(), account_rows)
-                if profile_rows:
-                    tx.conn.execute(sk.profiles.insert(), profile_rows)
+                self._executemany(tx, sk.accounts, account_rows)
+                self._executemany(tx, sk.profiles, profile_rows)
         except IntegrityError as error:
             raise AccountConflict(_violated_field(error) or "nik") from None
         except SQLAlchemyError as error:
             raise _storage_error(error) from error
+
+    def _executemany(self, tx: SqlTransaction, table: Table, rows: list[dict[str, Any]]) -> None:
+        """SQLite: the driver's ``executemany`` of ``rows``, timestamps formatted as the
+        column type formats them; bytes, text and booleans go to sqlite3 as they are
+        (SQLAlchemy's per-value processing was a tenth of an import's time)."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        dialect = self.engine.dialect
+        processors = [
+            table.c[name].type.bind_processor(dialect)
+            if isinstance(table.c[name].type, sk.UtcDateTime)
+            else None
+            for name in columns
+        ]
+        names = ", ".join(f'"{name}"' for name in columns)
+        marks = ", ".join("?" for _ in columns)
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+        tx.conn.exec_driver_sql(
+            statement,
+            [
+                tuple(
+                    value if process is None else process(value)
+                    for process, value in zip(processors, row.values(), strict=True)
+                )
+                for row in rows
+            ],
+        )
 
     def _copy(self, tx: SqlTransaction, table: Table, rows: list[dict[str, Any]]) -> None:
         """``COPY table (columns) FROM STDIN`` of ``rows`` on the transaction's connection."""
