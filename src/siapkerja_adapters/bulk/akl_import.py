@@ -136,7 +136,7 @@ class _Importer:
                         bad.append((ready.line, error))
             else:
                 bad = outcome.bad
-                self.counted(outcome)
+                bad.extend(self.counted(outcome))
         for line, refusal in sorted([*self.pending_bad, *bad], key=lambda item: item[0]):
             self.bad_rows.append(
                 BadRow(
@@ -152,8 +152,9 @@ class _Importer:
             self.progress(self.pending_lines)
         self.pending_lines = 0
 
-    def counted(self, outcome: Outcome) -> None:
-        """Count a committed batch, write its changed profiles and emit its events."""
+    def counted(self, outcome: Outcome) -> list[tuple[int, SiapkerjaError]]:
+        """Count a committed batch, write its changed profiles and emit its events;
+        return the rows whose profile change was refused."""
         listening = self.ctx.listening()
         for ready, account, profile in outcome.created:
             self.first_line[ready.nik.value] = ready.line
@@ -173,11 +174,19 @@ class _Importer:
         for ready in outcome.unchanged:
             self.first_line[ready.nik.value] = ready.line
             self.unchanged += 1
+        refused: list[tuple[int, SiapkerjaError]] = []
         for ready, account, _profile in outcome.updated:
             # Through the facade: the account may hold a card whose view it caches.
             self.first_line[ready.nik.value] = ready.line
-            self.svc.update_profile(account.id, **ready.sections)
+            try:
+                self.svc.update_profile(account.id, **ready.sections)
+            except (StorageError, ConfigurationError):
+                raise
+            except SiapkerjaError as error:  # e.g. the account was closed meanwhile
+                refused.append((ready.line, error))
+                continue
             self.updated += 1
+        return refused
 
     def store_one(self, ready: Ready) -> None:
         """One row through the facade (``import_account``, ``update_profile``)."""
