@@ -52,6 +52,7 @@ BENCHMARKS = [
     "bench_qr.py",
     "bench_cards.py",
     "bench_storage.py",
+    "bench_bulk.py",
     "bench_uses.py",
     "bench_sso.py",
     "bench_web.py",

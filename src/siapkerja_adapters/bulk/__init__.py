@@ -8,7 +8,10 @@ This package owns the bulk API behind ``siapkerja bulk …`` (the CLI is
 * :func:`import_akl` — accounts and profiles from an AK/I-style CSV (the
   *kartu kuning* register a Disnaker keeps, ``docs/bulk.md`` has the columns):
   bad rows are reported with their line numbers and the import goes on, good
-  rows are kept, and running the same file again changes nothing;
+  rows are kept ``IMPORT_BATCH_SIZE`` to a transaction (one multi-row write,
+  ``COPY`` on PostgreSQL: :mod:`~siapkerja_adapters.bulk.batch`), and running
+  the same file again — after an interruption too — changes nothing already
+  committed;
 * :func:`issue_all_cards` — a card for every complete profile, through the
   facade's batched :meth:`~siapkerja_core.service.Siapkerja.issue_cards`
   (``batch_size`` cards per transaction, never one per card).
@@ -19,7 +22,7 @@ CLI turns the calls into a progress bar.
 """
 
 from siapkerja_adapters.bulk.akl_cells import AKL_COLUMNS, REQUIRED_COLUMNS
-from siapkerja_adapters.bulk.akl_import import import_akl
+from siapkerja_adapters.bulk.akl_import import IMPORT_BATCH_SIZE, import_akl
 from siapkerja_adapters.bulk.errors import BulkDataError, OfflineRegistryRequired
 from siapkerja_adapters.bulk.jobs import (
     Progress,
@@ -32,6 +35,7 @@ from siapkerja_adapters.bulk.report import BadRow, ImportReport
 
 __all__ = [
     "AKL_COLUMNS",
+    "IMPORT_BATCH_SIZE",
     "REQUIRED_COLUMNS",
     "BadRow",
     "BulkDataError",

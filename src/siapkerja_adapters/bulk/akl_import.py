@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from siapkerja_core import translations
+from siapkerja_core.completeness import completeness
 from siapkerja_core.converter import merge_profile
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
+from siapkerja_core.events import AccountImported, ProfileUpdated
 from siapkerja_core.nik import parse_nik
 from siapkerja_core.ports import StorageError
 from siapkerja_core.profile import Profile
+from siapkerja_core.services.registration import name_refusal
 
 if TYPE_CHECKING:
     from siapkerja_core.service import Siapkerja
@@ -24,51 +27,174 @@ from siapkerja_adapters.bulk.akl_cells import (
     _column_of,
     _sections,
 )
+from siapkerja_adapters.bulk.batch import (
+    BatchRace,
+    Outcome,
+    Ready,
+    fast_email,
+    fast_phone,
+    normalise_name,
+    store_batch,
+    validate_sections,
+)
 from siapkerja_adapters.bulk.errors import BulkDataError, in_both
 from siapkerja_adapters.bulk.jobs import Progress
 from siapkerja_adapters.bulk.report import BadRow, ImportReport
 from siapkerja_adapters.residents import NUMERIC_NIK
+
+IMPORT_BATCH_SIZE: Final = 2000
+"""Rows :func:`import_akl` stores per transaction unless told otherwise.
+
+Blind indexes and ids are random, so each batch writes index pages all over
+the tables and every commit writes them out again: larger batches cost less
+a row (``benchmarks/README.md``), while a batch holds SQLite's write lock —
+which web requests wait behind — for as long as its look-ups and insert
+take (the rows are checked before it). 2,000, as ``ISSUE_BATCH_SIZE``.
+"""
 
 _SCRATCH: Final = Profile(full_name="AK/I")
 """The profile a row's sections are checked against before anything is written."""
 
 
 class _Importer:
-    """One run of :func:`import_akl` (counters and the NIKs imported so far)."""
+    """One run of :func:`import_akl`: counters, the NIKs imported so far, the pending batch."""
 
-    def __init__(self, svc: Siapkerja, photo_dir: Path) -> None:
+    def __init__(
+        self, svc: Siapkerja, photo_dir: Path, progress: Progress | None, batch_size: int
+    ) -> None:
         self.svc = svc
         self.photo_dir = photo_dir
+        self.progress = progress
+        self.batch_size = batch_size
         self.created = self.updated = self.unchanged = 0
         self.bad_rows: list[BadRow] = []
         self.first_line: dict[str, int] = {}
+        self.pending: list[Ready] = []
+        self.pending_niks: set[str] = set()
+        self.pending_bad: list[tuple[int, SiapkerjaError]] = []
+        self.pending_lines = 0
+        self.ctx = svc.journey.registrations.ctx
 
     def bad(self, line: int, error: SiapkerjaError) -> None:
-        self.bad_rows.append(
-            BadRow(line, error.full_code, error.message_id, error.message_en, _column_of(error))
-        )
+        self.pending_bad.append((line, error))
 
     def row(self, line: int, values: Mapping[str, str]) -> None:
+        """Check a row (everything that needs no storage) and add it to the batch."""
         for column in REQUIRED_COLUMNS:
             if not values[column]:
                 raise BulkDataError("empty", column=column)
         if NUMERIC_NIK.fullmatch(values["nik"]):
             raise BulkDataError("nik_number", column="nik")
         nik = parse_nik(values["nik"])
+        if nik.value in self.pending_niks:
+            # A NIK repeated within the batch: whether it is a duplicate depends on
+            # whether its first row is stored, so the batch goes first.
+            self.flush()
         if nik.value in self.first_line:
             raise BulkDataError("duplicate", column="nik", first=self.first_line[nik.value])
         sections = _sections(values, self.photo_dir)
         # Checked before the account exists, so a bad row leaves nothing behind. The
-        # contact stays empty here: import_account checks the e-mail and phone itself.
-        if sections:
-            merge_profile(_SCRATCH, sections)
-        account, created = self.svc.import_account(
-            nik=nik.value,
-            full_name=values["full_name"],
-            email=values["email"],
-            phone=values["phone"],
+        # contact stays empty here: the e-mail and phone are checked next, as
+        # import_account checks them.
+        scratch = validate_sections(sections, _SCRATCH)
+        refusal = name_refusal(values["full_name"], "full_name")
+        if refusal is not None:
+            raise refusal
+        ready = Ready(
+            line=line,
+            nik=nik,
+            full_name=normalise_name(values["full_name"]),
+            email=fast_email(values["email"]),
+            phone=fast_phone(values["phone"]),
+            sections=sections,
+            scratch=scratch,
         )
-        self.first_line[nik.value] = line
+        self.pending.append(ready)
+        self.pending_niks.add(nik.value)
+
+    def lines_read(self, lines: int) -> None:
+        self.pending_lines += lines
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store the pending batch in one unit of work, then count and report it."""
+        rows, self.pending, self.pending_niks = self.pending, [], set()
+        bad: list[tuple[int, SiapkerjaError]] = []
+        if rows:
+            try:
+                outcome = store_batch(
+                    self.svc.storage, rows, now=self.ctx.clock(), new_id=self.ctx.new_id
+                )
+            except BatchRace:
+                for ready in rows:  # another writer meanwhile: row by row, the facade decides
+                    try:
+                        self.store_one(ready)
+                    except (StorageError, ConfigurationError):
+                        raise
+                    except SiapkerjaError as error:
+                        bad.append((ready.line, error))
+            else:
+                bad = outcome.bad
+                bad.extend(self.counted(outcome))
+        for line, refusal in sorted([*self.pending_bad, *bad], key=lambda item: item[0]):
+            self.bad_rows.append(
+                BadRow(
+                    line,
+                    refusal.full_code,
+                    refusal.message_id,
+                    refusal.message_en,
+                    _column_of(refusal),
+                )
+            )
+        self.pending_bad = []
+        if self.progress is not None and self.pending_lines:
+            self.progress(self.pending_lines)
+        self.pending_lines = 0
+
+    def counted(self, outcome: Outcome) -> list[tuple[int, SiapkerjaError]]:
+        """Count a committed batch, write its changed profiles and emit its events;
+        return the rows whose profile change was refused."""
+        listening = self.ctx.listening()
+        for ready, account, profile in outcome.created:
+            self.first_line[ready.nik.value] = ready.line
+            self.created += 1
+            if listening:
+                now = self.ctx.clock()
+                self.ctx.emit(AccountImported(occurred_at=now, account_id=account.id))
+                if profile is not None:
+                    self.ctx.emit(
+                        ProfileUpdated(
+                            occurred_at=now,
+                            account_id=account.id,
+                            sections=tuple(sorted(ready.sections)),
+                            complete=completeness(profile).complete,
+                        )
+                    )
+        for ready in outcome.unchanged:
+            self.first_line[ready.nik.value] = ready.line
+            self.unchanged += 1
+        refused: list[tuple[int, SiapkerjaError]] = []
+        for ready, account, _profile in outcome.updated:
+            # Through the facade: the account may hold a card whose view it caches.
+            self.first_line[ready.nik.value] = ready.line
+            try:
+                self.svc.update_profile(account.id, **ready.sections)
+            except (StorageError, ConfigurationError):
+                raise
+            except SiapkerjaError as error:  # e.g. the account was closed meanwhile
+                refused.append((ready.line, error))
+                continue
+            self.updated += 1
+        return refused
+
+    def store_one(self, ready: Ready) -> None:
+        """One row through the facade (``import_account``, ``update_profile``)."""
+        account, created = self.svc.import_account(
+            nik=ready.nik.value, full_name=ready.full_name, email=ready.email, phone=ready.phone
+        )
+        self.first_line[ready.nik.value] = ready.line
+        sections = ready.sections
         if created:
             if sections:
                 self.svc.update_profile(account.id, **sections)
@@ -127,23 +253,32 @@ def import_akl(
     *,
     progress: Progress | None = None,
     photo_dir: str | os.PathLike[str] | None = None,
+    batch_size: int = IMPORT_BATCH_SIZE,
 ) -> ImportReport:
     """Import accounts and profiles from an AK/I-style CSV (``docs/bulk.md``).
 
     The file is UTF-8 (a byte-order mark is accepted); the delimiter (``,``,
     ``;`` or tab) is read from the header, whose columns are
     :data:`AKL_COLUMNS` in any order — :data:`REQUIRED_COLUMNS` must be there.
-    Rows stream through: each becomes
-    :meth:`~siapkerja_core.service.Siapkerja.import_account` and, for the
-    sections its non-empty cells fill,
-    :meth:`~siapkerja_core.service.Siapkerja.update_profile` — only when the
-    stored profile differs, so a re-run writes nothing and reports the rows
+    Rows stream through, ``batch_size`` at a time: each row is checked on its
+    own (NIK, cells, profile sections, name, e-mail, phone), then the batch is
+    stored in one unit of work (:mod:`siapkerja_adapters.bulk.batch`) with
+    the rules of :meth:`~siapkerja_core.service.Siapkerja.import_account`:
+    new accounts and their profiles in one multi-row write (``COPY`` on
+    PostgreSQL); an existing account's profile written, through
+    :meth:`~siapkerja_core.service.Siapkerja.update_profile`, only when the
+    row changes it — so a re-run writes nothing and reports the rows
     ``unchanged``. A row failing with a :class:`SiapkerjaError` (bad NIK,
     phone, e-mail, village code, a NIK already imported from an earlier line,
     another person's contacts …) becomes a :class:`BadRow` with its physical
-    line number, and leaves nothing behind; the import goes on.
+    line number, and leaves nothing behind; the import goes on. A batch
+    commits whole or not at all, so an import interrupted (killed, the
+    database gone) and run again finds the committed rows ``unchanged`` and
+    goes on from there.
 
-    :param progress: called with the number of lines consumed after each row.
+    :param progress: called with the number of lines consumed after each
+        batch committed.
+    :param batch_size: rows stored per transaction.
     :param photo_dir: where relative ``photo`` paths are looked up (default:
         the CSV's folder); paths outside it are refused.
     :raises BulkDataError: ``bulk.header`` or ``bulk.file`` (nothing, or only the
@@ -151,7 +286,10 @@ def import_akl(
     :raises StorageError: the storage failed; rows before it are kept.
     """
     shown = os.fspath(path)
-    importer = _Importer(svc, Path(photo_dir) if photo_dir is not None else Path(path).parent)
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    folder = Path(photo_dir) if photo_dir is not None else Path(path).parent
+    importer = _Importer(svc, folder, progress, batch_size)
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             first = handle.readline()
@@ -159,7 +297,12 @@ def import_akl(
                 raise BulkDataError("header", path=shown, **in_both("problem", "bulk.header.empty"))
             reader = csv.reader(itertools.chain([first], handle), delimiter=_delimiter(first))
             header = _header(next(reader), shown)
-            _read_rows(reader, header, importer, progress)
+            try:
+                _read_rows(reader, header, importer)
+            except (UnicodeDecodeError, csv.Error):
+                importer.flush()  # the rows read before a bad byte are kept, as before
+                raise
+            importer.flush()
     except UnicodeDecodeError:
         raise BulkDataError(
             "file", path=shown, **in_both("reason", "bulk.reason.not_utf8")
@@ -181,9 +324,7 @@ def _os_reason(error: OSError) -> dict[str, str]:
     return {"reason_id": reason, "reason_en": reason}
 
 
-def _read_rows(
-    reader: Any, header: list[str], importer: _Importer, progress: Progress | None
-) -> None:
+def _read_rows(reader: Any, header: list[str], importer: _Importer) -> None:
     done = reader.line_num
     while True:
         start = done + 1
@@ -210,5 +351,4 @@ def _read_rows(
                     raise  # the service is failing, not the row: stop
                 except SiapkerjaError as error:
                     importer.bad(start, error)
-        if progress is not None:
-            progress(lines)
+        importer.lines_read(lines)

@@ -41,6 +41,7 @@ from rich.progress import (
 from rich.table import Table
 
 from siapkerja_adapters.bulk import (
+    IMPORT_BATCH_SIZE,
     ImportReport,
     count_accounts,
     count_lines,
@@ -210,19 +211,27 @@ def import_file(
             help="Folder of the photo files named in the CSV (default: the CSV's folder).",
         ),
     ] = None,
+    batch_size: Annotated[
+        int,
+        typer.Option("--batch-size", min=1, max=10_000, help="Rows stored per transaction."),
+    ] = IMPORT_BATCH_SIZE,
     config: ConfigOption = None,
 ) -> None:
     """Impor akun dan profil dari CSV AK/I / Import accounts and profiles from an AK/I CSV.
 
     Bad rows are reported with their line numbers and skipped; good rows are
-    kept; running the same file again changes nothing. Exit code 1 if any row
-    is bad.
+    kept; running the same file again changes nothing. Rows are stored a batch
+    per transaction: an import interrupted (Ctrl-C, a killed process, the
+    database gone) and run again finds the rows committed before as
+    unchanged and goes on after them. Exit code 1 if any row is bad.
     """
     svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
     try:
         total = _lines(file)
         with _bar("Impor AK/I / AK/I import", total) as progress:
-            result = import_akl(svc, file, progress=progress, photo_dir=photo_dir)
+            result = import_akl(
+                svc, file, progress=progress, photo_dir=photo_dir, batch_size=batch_size
+            )
     except SiapkerjaError as error:
         raise fail("bulk", error) from None
     report_failed = False

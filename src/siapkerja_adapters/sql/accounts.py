@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -283,8 +283,13 @@ class _Resets(_Repository):
 # --- rows of the people's tables, decrypted and encrypted with the storage's keys ---
 
 
-def _account_params(storage: SqlStorage, record: AccountRecord) -> dict[str, Any]:
-    index = storage.blind_index
+def _account_params(
+    storage: SqlStorage,
+    record: AccountRecord,
+    *,
+    index: Callable[[str, str], bytes] | None = None,
+) -> dict[str, Any]:
+    index = index or storage.blind_index
     pii = {
         "nik": record.nik,
         "full_name": record.full_name,

@@ -295,7 +295,7 @@ class BlindIndex:
 
     def __call__(self, field: str, value: str) -> bytes:
         message = _INDEX_PREFIX + field.encode("ascii") + b"\x00" + value.encode("utf-8")
-        return hmac.new(self._key, message, hashlib.sha256).digest()
+        return hmac.digest(self._key, message, "sha256")  # one-shot: no HMAC object
 
     def __repr__(self) -> str:
         return "BlindIndex(<key hidden>)"

@@ -1,0 +1,373 @@
+"""The write side of an AK/I import: rows checked one by one, stored a batch at a time.
+
+This module owns what :func:`~siapkerja_adapters.bulk.import_akl` does with
+the rows it has checked (NIK, cells, profile sections, name, e-mail, phone):
+
+* :func:`fast_email` and :func:`fast_phone` — the core's ``normalize_email``
+  and ``normalize_phone`` with their results for the common spellings
+  reached without re-parsing what a register repeats (an e-mail's domain is
+  checked once per domain; an ``08…``/``+628…`` number is checked against
+  the mobile metadata directly). Anything else goes through the core's
+  functions, so what they refuse is refused here with the same code;
+* :class:`Ready` — a checked row, its profile sections validated;
+* :func:`store_batch` — one unit of work per batch: the batch's accounts
+  looked up at once (by NIK, e-mail and phone), the rules of
+  ``import_account`` applied row by row in file order (same NIK and contacts:
+  the existing account; same NIK, other contacts: ``already_registered``;
+  another NIK's e-mail or phone: ``email_taken`` / ``phone_taken``), and the
+  new accounts with their profiles written together — one multi-row insert on
+  SQLite, ``COPY`` on PostgreSQL (``SqlStorage.bulk_insert_accounts``), the
+  port's ``accounts.add`` / ``profiles.put`` on any other storage. The batch
+  commits whole or not at all.
+
+A writer in another process that takes a NIK, e-mail or phone between the
+look-up and the insert makes the database refuse the batch; the transaction
+rolls back and :func:`store_batch` raises :class:`BatchRace` so the caller
+stores that batch row by row through the facade, which decides each row
+under the database's own rules.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from siapkerja_core.contact import mask_email, mask_phone, normalize_email, normalize_phone
+from siapkerja_core.converter import converter, merge_profile, structure_stored_profile
+from siapkerja_core.errors import AlreadyRegistered, RegistrationError, SiapkerjaError
+from siapkerja_core.nik import Nik
+from siapkerja_core.ports import AccountConflict, Transaction
+from siapkerja_core.profile import Profile
+from siapkerja_core.records import AccountRecord
+from siapkerja_core.services.registration import NO_PASSWORD
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from siapkerja_adapters.sql.storage import SqlStorage
+
+__all__ = ["BatchRace", "Outcome", "Ready", "fast_email", "fast_phone", "store_batch"]
+
+_ATEXT: Final = r"a-z0-9!#$%&'*+/=?^_`{|}~-"
+_LOCAL: Final = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*")
+_MAX_LOCAL: Final = 64
+_MAX_EMAIL: Final = 254
+_PHONE: Final = re.compile(r"(?:\+62|0)(8\d{7,12})")
+_PHONE_SEPARATORS: Final = str.maketrans("", "", " -.")
+_MERGED_BY_KEY: Final = frozenset({"biodata", "ktp_address", "domicile_address"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _email_domain(domain: str) -> str | None:
+    """The normalised domain as ``normalize_email`` returns it, or ``None`` if refused."""
+    try:
+        return normalize_email("a@" + domain).rpartition("@")[2]
+    except SiapkerjaError:
+        return None
+
+
+def fast_email(text: str) -> str:
+    """``normalize_email(text)``, faster for an ASCII dot-atom address.
+
+    Such a local part is returned by ``email_validator`` as given (and we
+    lower-case it); the domain is what ``normalize_email`` makes of it,
+    checked once per domain. Every other input, and every refusal, is the
+    core's own answer.
+
+    :raises InvalidEmail: as :func:`~siapkerja_core.contact.normalize_email`.
+    """
+    stripped = text.strip()
+    local, at, domain = stripped.rpartition("@")
+    if at and stripped.isascii():
+        local = local.lower()
+        if len(local) <= _MAX_LOCAL and _LOCAL.fullmatch(local):
+            normalised = _email_domain(domain)
+            if normalised is not None and len(local) + 1 + len(normalised) <= _MAX_EMAIL:
+                return f"{local}@{normalised}"
+    return normalize_email(text)
+
+
+def fast_phone(text: str) -> str:
+    """``normalize_phone(text)``, faster for ``08…`` and ``+628…`` spellings.
+
+    The national number is checked against the Indonesian mobile metadata as
+    ``normalize_phone`` checks a parsed one (valid, and mobile or
+    fixed-line-or-mobile); anything else, and every refusal, is the core's
+    own answer.
+
+    :raises InvalidPhone: as :func:`~siapkerja_core.contact.normalize_phone`.
+    """
+    compact = text.strip().translate(_PHONE_SEPARATORS)
+    match = _PHONE.fullmatch(compact) if compact.isascii() else None
+    if match is not None:
+        national = match[1]
+        if _is_mobile(national):
+            return "+62" + national
+    return normalize_phone(text)
+
+
+@functools.cache
+def _phone_api() -> tuple[Any, Callable[[Any], bool], Callable[[Any], Any], frozenset[Any]]:
+    import phonenumbers
+
+    types = frozenset(
+        {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+    )
+    return phonenumbers.PhoneNumber, phonenumbers.is_valid_number, phonenumbers.number_type, types
+
+
+def _is_mobile(national: str) -> bool:
+    # number_type is UNKNOWN for an invalid number, so a mobile type implies
+    # is_valid_number (which would match the same patterns a second time).
+    number_class, _is_valid, number_type, mobile = _phone_api()
+    number = number_class(country_code=62, national_number=int(national))
+    return number_type(number) in mobile
+
+
+@attrs.define(slots=True)
+class Ready:
+    """A row that passed every check that needs no storage.
+
+    ``scratch`` is the row's sections validated on an empty profile (``None``
+    when the row fills none); ``sections`` the cells as the sections they fill.
+    """
+
+    line: int
+    nik: Nik
+    full_name: str
+    email: str
+    phone: str
+    sections: dict[str, Any]
+    scratch: Profile | None
+
+
+@attrs.define(slots=True)
+class Outcome:
+    """What :func:`store_batch` did with each row, once its transaction committed.
+
+    ``created`` and ``updated`` hold ``(row, account, profile)``; ``unchanged``
+    the rows; ``bad`` ``(line, error)``. ``updated`` rows are written after
+    the batch, through the facade (their account may hold a card whose cached
+    view must be dropped).
+    """
+
+    created: list[tuple[Ready, AccountRecord, Profile | None]] = attrs.Factory(list)
+    updated: list[tuple[Ready, AccountRecord, Profile]] = attrs.Factory(list)
+    unchanged: list[Ready] = attrs.Factory(list)
+    bad: list[tuple[int, SiapkerjaError]] = attrs.Factory(list)
+
+
+class BatchRace(Exception):
+    """Another writer took an identifier of the batch meanwhile: it was rolled back."""
+
+
+def apply_sections(current: Profile, ready: Ready) -> Profile:
+    """``merge_profile(current, ready.sections)`` from the validated ``ready.scratch``.
+
+    Profile sections are validated on their own (no rule spans two
+    sections), so the row's validated values are put in place of the
+    current ones — the given keys of biodata and addresses, the whole of the
+    other sections — without validating the row again, nor the contact the
+    current profile holds. ``tests/unit/test_bulk_batch.py`` checks it equals
+    ``merge_profile``.
+    """
+    scratch = ready.scratch
+    if scratch is None:
+        return current
+    changes: dict[str, Any] = {}
+    for section, given in ready.sections.items():
+        value = getattr(scratch, section)
+        base = getattr(current, section)
+        if section in _MERGED_BY_KEY and base is not None and isinstance(given, Mapping):
+            value = attrs.evolve(base, **{key: getattr(value, key) for key in given})
+        changes[section] = value
+    return attrs.evolve(current, **changes)
+
+
+def initial_profile(account: AccountRecord, nik: Nik) -> Profile:
+    """The profile an account has before one is saved (``Profiles.initial_profile``)."""
+    return structure_stored_profile(
+        {
+            "full_name": account.full_name,
+            "contact": {"email": account.email, "phone": account.phone},
+            "biodata": {"sex": nik.sex},
+        }
+    )
+
+
+def normalise_name(full_name: str) -> str:
+    """The account's name as ``import_account`` stores it."""
+    return " ".join(unicodedata.normalize("NFKC", full_name).split())
+
+
+class _PortStore:
+    """The batch through the storage port (the memory storage, or any other)."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def find(self, rows: Sequence[Ready]) -> list[AccountRecord]:
+        found: dict[str, AccountRecord] = {}
+        for row in rows:
+            for record in (
+                self.tx.accounts.find(nik=row.nik.value),
+                self.tx.accounts.find(email=row.email),
+                self.tx.accounts.find(phone=row.phone),
+            ):
+                if record is not None:
+                    found[record.id] = record
+        return list(found.values())
+
+    def profiles(self, account_ids: Sequence[str]) -> dict[str, Profile]:
+        stored = {account_id: self.tx.profiles.get(account_id) for account_id in account_ids}
+        return {key: value for key, value in stored.items() if value is not None}
+
+    def insert(
+        self, accounts: Sequence[AccountRecord], profiles: Sequence[tuple[str, Profile]]
+    ) -> None:
+        for record in accounts:
+            self.tx.accounts.add(record)
+        for account_id, profile in profiles:
+            self.tx.profiles.put(account_id, profile)
+
+
+class _SqlStore:
+    """The batch through ``SqlStorage.bulk_*``: three look-ups and one write.
+
+    The blind indexes computed for the look-ups are kept for the insert.
+    """
+
+    def __init__(self, storage: SqlStorage, tx: Any) -> None:
+        self.storage = storage
+        self.tx = tx
+        self.indexes: dict[tuple[str, str], bytes] = {}
+
+    def index(self, field: str, value: str) -> bytes:
+        key = (field, value)
+        found = self.indexes.get(key)
+        if found is None:
+            found = self.indexes[key] = self.storage.blind_index(field, value)
+        return found
+
+    def find(self, rows: Sequence[Ready]) -> list[AccountRecord]:
+        return self.storage.bulk_find_accounts(
+            self.tx,
+            niks=[row.nik.value for row in rows],
+            emails=[row.email for row in rows],
+            phones=[row.phone for row in rows],
+            index=self.index,
+        )
+
+    def profiles(self, account_ids: Sequence[str]) -> dict[str, Profile]:
+        return self.storage.bulk_get_profiles(self.tx, account_ids)
+
+    def insert(
+        self, accounts: Sequence[AccountRecord], profiles: Sequence[tuple[str, Profile]]
+    ) -> None:
+        self.storage.bulk_insert_accounts(self.tx, accounts, profiles, index=self.index)
+
+
+def store_batch(
+    storage: Any, rows: Sequence[Ready], *, now: datetime, new_id: Callable[[], str]
+) -> Outcome:
+    """Store a batch of checked rows in one unit of work (see the module docstring).
+
+    :raises BatchRace: another writer took one of the batch's identifiers
+        meanwhile; nothing of the batch was written.
+    :raises StorageError: the storage failed; nothing of the batch was written.
+    """
+    from siapkerja_adapters.sql.storage import SqlStorage
+
+    outcome = Outcome()
+    try:
+        with storage.transaction() as tx:
+            store: _PortStore | _SqlStore = (
+                _SqlStore(storage, tx) if isinstance(storage, SqlStorage) else _PortStore(tx)
+            )
+            found = store.find(rows)
+            by_nik = {record.nik: record for record in found}
+            emails = {record.email for record in found}
+            phones = {record.phone for record in found}
+            existing = [by_nik[row.nik.value].id for row in rows if row.nik.value in by_nik]
+            stored = store.profiles(existing) if existing else {}
+            accounts: list[AccountRecord] = []
+            profiles: list[tuple[str, Profile]] = []
+            for row in rows:
+                account = by_nik.get(row.nik.value)
+                if account is not None:
+                    if (account.email, account.phone) != (row.email, row.phone):
+                        error = AlreadyRegistered(
+                            "already_registered",
+                            email=mask_email(account.email),
+                            phone=mask_phone(account.phone),
+                        )
+                        outcome.bad.append((row.line, error))
+                        continue
+                    current = stored.get(account.id) or initial_profile(account, row.nik)
+                    changed = apply_sections(current, row)
+                    if changed != current:
+                        outcome.updated.append((row, account, changed))
+                    else:
+                        outcome.unchanged.append(row)
+                    continue
+                if row.email in emails:
+                    outcome.bad.append((row.line, RegistrationError("email_taken")))
+                    continue
+                if row.phone in phones:
+                    outcome.bad.append((row.line, RegistrationError("phone_taken")))
+                    continue
+                account = AccountRecord(
+                    id=new_id(),
+                    nik=row.nik.value,
+                    full_name=row.full_name,
+                    email=row.email,
+                    phone=row.phone,
+                    password_hash=NO_PASSWORD,
+                    created_at=now,
+                    password_changed_at=now,
+                )
+                by_nik[account.nik] = account
+                emails.add(account.email)
+                phones.add(account.phone)
+                profile = None
+                if row.scratch is not None:
+                    profile = apply_sections(initial_profile(account, row.nik), row)
+                    profiles.append((account.id, profile))
+                accounts.append(account)
+                outcome.created.append((row, account, profile))
+            store.insert(accounts, profiles)
+    except AccountConflict:
+        raise BatchRace from None
+    return outcome
+
+
+@functools.cache
+def _section_types() -> dict[str, Any]:
+    return {field.name: field.type for field in attrs.fields(Profile)}
+
+
+def validate_sections(sections: Mapping[str, Any], scratch: Profile) -> Profile | None:
+    """``merge_profile(scratch, sections)`` (``None`` when there are no sections).
+
+    Each section is structured on its own and put into ``scratch`` (whose
+    ``__init__`` checks the profile as a whole), without unstructuring and
+    structuring every other section of the profile again: half the cost of
+    the import's largest step. Whatever this refuses goes through
+    ``merge_profile``, which raises the error it always raised (with its
+    path); ``tests/unit/test_bulk_batch.py`` checks both agree.
+    """
+    if not sections:
+        return None
+    types = _section_types()
+    try:
+        validated = {
+            name: converter.structure(value, types[name]) for name, value in sections.items()
+        }
+        return attrs.evolve(scratch, **validated)
+    except Exception:  # the slow path decides, and names the error
+        return merge_profile(scratch, sections)
