@@ -1,0 +1,317 @@
+"""The scan's lane of the ``sql`` storage: driver connections kept open, the scan's read and
+the access ledger's appends as pre-compiled SQL, and the ledger's group commit.
+
+A QR scan (``SqlStorage.scan_subject`` then ``log_access``) is the busiest
+work of a deployment. Through SQLAlchemy Core each of its two statements cost
+a pool checkout (on PostgreSQL a pre-ping round trip, on return a rollback),
+the compiled-cache lookup, the execution context and the result wrapper: tens
+of microseconds before the database is asked anything, and on SQLite a new
+connection whenever more threads scanned than the pool kept. This module owns
+the shorter way:
+
+* :class:`Lane` — a small stack of **driver connections** (``sqlite3``,
+  psycopg) opened through the storage's own engine (so every connection
+  setting — WAL, ``synchronous=NORMAL``, the busy timeout, the schema, UTC —
+  is the pool's) and then detached from the pool; a call takes the newest
+  idle one and puts it back, so they stay few (as many as scans run at
+  once, :data:`KEPT` kept idle). Each statement commits on its own
+  (autocommit), as ``single_statement`` did. A connection that fails is
+  closed, never reused; a read that fails on a connection which had been
+  idle is tried once more on a fresh one (the database restarted meanwhile:
+  the pool's pre-ping, paid only when needed).
+* :class:`Prepared` — a statement compiled once for the dialect, with its
+  parameters' and columns' conversions (the column types' own processors).
+* :class:`GroupCommit` — the **ledger's appends in small group commits**: a
+  scan that finds no commit under way commits its own entry at once (alone,
+  no thread handoff); entries that arrive while one is under way wait, and
+  the next of them commits all that are waiting (up to :data:`MAX_BATCH`) in
+  **one** multi-row ``INSERT``. Every caller returns only after the commit
+  that holds its entry — durability is unchanged: a scan is answered once its
+  entry is committed — and a failed commit raises ``StorageError`` in every
+  caller whose entry it held. On SQLite a commit (a few writes to the WAL
+  and its locks) costs more than the insert itself, so many scans share
+  one. The queue is bounded: at most :data:`MAX_WAITING` entries wait, later
+  callers wait for room (up to the busy timeout, then ``StorageError``).
+
+``synchronous=NORMAL`` in WAL mode (``engine.py``) is kept: a commit is in the
+WAL file when it returns, so it survives the process's crash (``kill -9``,
+``tests/integration/test_scan_crash.py``); only a power loss may take the last
+commits back, and then the database is still consistent.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import Table
+from sqlalchemy.sql import Select
+
+from siapkerja_adapters.sql.base import _storage_error
+from siapkerja_core.ports import StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = ["KEPT", "MAX_BATCH", "MAX_WAITING", "GroupCommit", "Lane", "Prepared"]
+
+KEPT: Final = 16
+"""Idle driver connections a lane keeps: the web binding's scan threads, one each."""
+
+MAX_BATCH: Final = 128
+"""Ledger entries committed in one statement at most."""
+
+MAX_WAITING: Final = 1024
+"""Ledger entries waiting for a commit at most; a caller beyond waits for room."""
+
+
+class Prepared:
+    """A Core statement compiled once for ``engine``'s dialect: driver SQL, parameters, columns.
+
+    :param statement: a ``SELECT`` (its columns are converted back with their types'
+        result processors) or an ``INSERT`` of ``table`` (:meth:`insert_sql`).
+    """
+
+    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        self.sql: str = compiled.string
+        self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        self.positional = bool(compiled.positional)
+        binds = compiled.binds
+        self.bind: dict[str, Callable[[Any], Any] | None] = {
+            name: binds[name].type._cached_bind_processor(dialect) for name in binds
+        }
+        # Literal values of the statement (a name in a subquery), converted once.
+        self.fixed: dict[str, Any] = {}
+        for name, bind in binds.items():
+            if bind.value is not None and not bind.required:
+                process = self.bind[name]
+                self.fixed[name] = bind.value if process is None else process(bind.value)
+        self.columns: tuple[Callable[[Any], Any] | None, ...] = tuple(
+            column.type._cached_result_processor(dialect, None)
+            for column in statement.selected_columns
+        )
+
+    def params(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        """The driver's parameters for ``values`` (by bind name), converted."""
+        bind = self.bind
+        converted = dict(self.fixed)
+        for name, value in values.items():
+            process = bind[name]
+            converted[name] = value if process is None or value is None else process(value)
+        if self.positional:
+            return tuple(converted[name] for name in self.names)
+        return converted
+
+    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        """A driver row with each column converted as SQLAlchemy would."""
+        return tuple(
+            value if process is None or value is None else process(value)
+            for process, value in zip(self.columns, raw, strict=True)
+        )
+
+
+class Rows:
+    """A multi-row ``INSERT`` of ``columns`` into ``table`` for the dialect, per row count."""
+
+    def __init__(self, engine: Engine, table: Table) -> None:
+        dialect = engine.dialect
+        self.columns = tuple(table.c)
+        self.bind = tuple(column.type._cached_bind_processor(dialect) for column in self.columns)
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        quote = dialect.identifier_preparer.quote
+        self.head = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in self.columns)})"
+            " VALUES "
+        )
+        self.group = "(" + ", ".join([self.mark] * len(self.columns)) + ")"
+        self._sql: dict[int, str] = {}
+
+    def sql(self, count: int) -> str:
+        text = self._sql.get(count)
+        if text is None:
+            text = self.head + ", ".join([self.group] * count)
+            self._sql[count] = text
+        return text
+
+    def flat(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
+        """Every row's values in column order, converted, one flat list."""
+        out: list[Any] = []
+        append = out.append
+        names = [column.name for column in self.columns]
+        for row in rows:
+            for name, process in zip(names, self.bind, strict=True):
+                value = row[name]
+                append(value if process is None or value is None else process(value))
+        return out
+
+
+class Lane:
+    """Driver connections of ``engine`` kept for single autocommitted statements.
+
+    :param is_open: whether the storage still takes work (else ``StorageError``).
+    """
+
+    def __init__(self, engine: Engine, is_open: Callable[[], bool]) -> None:
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+        self._is_open = is_open
+        self._idle: list[Any] = []
+        self._all: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self.errors: tuple[type[BaseException], ...] = (engine.dialect.loaded_dbapi.Error,)
+
+    def _open(self) -> Any:
+        """A new driver connection with the pool's settings, detached from the pool."""
+        proxied = self.engine.raw_connection()
+        driver = proxied.driver_connection
+        proxied.detach()  # ours now: the pool neither counts nor resets it
+        if not self.sqlite:
+            driver.rollback()  # the checkout's pre-ping may have opened a transaction
+            driver.autocommit = True
+        with self._lock:
+            self._all.add(_Holder(driver))
+        return driver
+
+    def take(self) -> tuple[Any, bool]:
+        """An idle connection (``True``: it was idle, may have gone stale) or a new one."""
+        if not self._is_open():
+            raise StorageError("unavailable")
+        try:
+            return self._idle.pop(), True  # list.pop is atomic: no lock
+        except IndexError:
+            return self._open(), False
+
+    def give(self, driver: Any) -> None:
+        """Put a connection that worked back (closed when enough are idle or the lane closed)."""
+        if len(self._idle) < KEPT and self._is_open():
+            self._idle.append(driver)
+        else:
+            _close(driver)
+
+    def run(self, call: Callable[[Any], Any], *, retry: bool) -> Any:
+        """``call(driver_connection)`` on a kept connection; driver errors as ``StorageError``.
+
+        :param retry: the call only reads: after a failure on a connection
+            that had been idle, it runs once more on a new connection.
+        """
+        driver, was_idle = self.take()
+        try:
+            result = call(driver)
+        except self.errors as error:
+            _close(driver)
+            if not (retry and was_idle) or not self._is_open():
+                raise _storage_error(error) from error
+            try:
+                driver = self._open()
+                result = call(driver)
+            except self.errors as again:
+                _close(driver)
+                raise _storage_error(again) from again
+        except BaseException:
+            _close(driver)  # an interrupted call may leave the connection mid-statement
+            raise
+        self.give(driver)
+        return result
+
+    def close(self) -> None:
+        """Close every connection of the lane (idle or in use: a call in use then fails)."""
+        self._idle.clear()
+        with self._lock:
+            holders = list(self._all)
+        for holder in holders:
+            _close(holder.driver)
+
+
+class _Holder:
+    """A weakly referenceable handle on a driver connection (``sqlite3`` ones are not)."""
+
+    __slots__ = ("__weakref__", "driver")
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+
+
+def _close(driver: Any) -> None:
+    try:
+        driver.close()
+    except Exception:  # noqa: BLE001 - already broken or closed: nothing to keep
+        pass
+
+
+class _Entry:
+    __slots__ = ("done", "error", "params")
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+        self.done = False
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Appends of one table committed together when they arrive together (module docstring).
+
+    :param write: commits a batch of rows (one statement) or raises.
+    :param wait: seconds a caller waits for room in the queue or for its commit.
+    """
+
+    def __init__(self, write: Callable[[list[dict[str, Any]]], None], *, wait: float) -> None:
+        self._write = write
+        self._wait = wait
+        self._cond = threading.Condition(threading.Lock())
+        self._waiting: list[_Entry] = []
+        self._leading = False
+        self.commits = 0
+        """Commits made (a test and the benchmark read it: rows ÷ commits is the batching)."""
+
+    def append(self, params: dict[str, Any]) -> None:
+        """Append one row; returns once it is committed.
+
+        :raises StorageError: its commit failed (nothing of that batch was
+            written), or no room or commit came within the wait.
+        """
+        entry = _Entry(params)
+        cond = self._cond
+        deadline = time.monotonic() + self._wait
+        with cond:
+            while len(self._waiting) >= MAX_WAITING:
+                if not cond.wait(max(0.0, deadline - time.monotonic())):
+                    raise StorageError("unavailable")
+            self._waiting.append(entry)
+        while True:
+            with cond:
+                while not entry.done and self._leading:
+                    if cond.wait(max(0.0, deadline - time.monotonic())) or entry.done:
+                        continue
+                    if entry in self._waiting:  # no commit took it yet: withdraw it
+                        self._waiting.remove(entry)
+                        raise StorageError("unavailable")
+                    deadline = time.monotonic() + self._wait  # its commit is under way
+                if entry.done:
+                    if entry.error is not None:
+                        if isinstance(entry.error, StorageError) and entry.error.code != "unavailable":
+                            raise type(entry.error)(entry.error.code) from entry.error
+                        raise StorageError("unavailable") from entry.error
+                    return
+                # No commit under way and ours is waiting: commit what waits (ours among it,
+                # unless more than a batch came first: then again after this one).
+                self._leading = True
+                batch = self._waiting[:MAX_BATCH]
+                del self._waiting[:MAX_BATCH]
+            error: BaseException | None = None
+            try:
+                self._write([item.params for item in batch])
+            except BaseException as failure:  # every caller of the batch hears of it
+                error = failure
+            finally:
+                with cond:
+                    self._leading = False
+                    self.commits += 1
+                    for item in batch:
+                        item.done = True
+                        item.error = error
+                    cond.notify_all()
