@@ -43,11 +43,11 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Table
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
 
 from siapkerja_adapters.sql.base import _storage_error
@@ -153,33 +153,40 @@ class Rows:
 class Lane:
     """Driver connections of ``engine`` kept for single autocommitted statements.
 
-    :param is_open: whether the storage still takes work (else ``StorageError``).
+    Closed by :meth:`close` (the storage's ``dispose``, or the storage's collection):
+    then every call raises ``StorageError``.
     """
 
-    def __init__(self, engine: Engine, is_open: Callable[[], bool]) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
-        self._is_open = is_open
+        self.closed = False
         self._idle: list[Any] = []
-        self._all: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._all: list[Any] = []  # every open connection, idle or in use, for close()
         self._lock = threading.Lock()
         self.errors: tuple[type[BaseException], ...] = (engine.dialect.loaded_dbapi.Error,)
 
     def _open(self) -> Any:
-        """A new driver connection with the pool's settings, detached from the pool."""
-        proxied = self.engine.raw_connection()
-        driver = proxied.driver_connection
-        proxied.detach()  # ours now: the pool neither counts nor resets it
-        if not self.sqlite:
-            driver.rollback()  # the checkout's pre-ping may have opened a transaction
-            driver.autocommit = True
+        """A new driver connection with the pool's settings, detached from the pool.
+
+        :raises StorageError: the database cannot be reached.
+        """
+        try:
+            proxied = self.engine.raw_connection()
+            driver = proxied.driver_connection
+            proxied.detach()  # ours now: the pool neither counts nor resets it
+            if not self.sqlite:
+                driver.rollback()  # the checkout's pre-ping may have opened a transaction
+                driver.autocommit = True
+        except (SQLAlchemyError, *self.errors) as error:
+            raise _storage_error(error) from error
         with self._lock:
-            self._all.add(_Holder(driver))
+            self._all.append(driver)
         return driver
 
     def take(self) -> tuple[Any, bool]:
         """An idle connection (``True``: it was idle, may have gone stale) or a new one."""
-        if not self._is_open():
+        if self.closed:
             raise StorageError("unavailable")
         try:
             return self._idle.pop(), True  # list.pop is atomic: no lock
@@ -188,10 +195,16 @@ class Lane:
 
     def give(self, driver: Any) -> None:
         """Put a connection that worked back (closed when enough are idle or the lane closed)."""
-        if len(self._idle) < KEPT and self._is_open():
+        if len(self._idle) < KEPT and not self.closed:
             self._idle.append(driver)
         else:
-            _close(driver)
+            self._discard(driver)
+
+    def _discard(self, driver: Any) -> None:
+        _close(driver)
+        with self._lock:
+            if driver in self._all:
+                self._all.remove(driver)
 
     def run(self, call: Callable[[Any], Any], *, retry: bool) -> Any:
         """``call(driver_connection)`` on a kept connection; driver errors as ``StorageError``.
@@ -203,37 +216,29 @@ class Lane:
         try:
             result = call(driver)
         except self.errors as error:
-            _close(driver)
-            if not (retry and was_idle) or not self._is_open():
+            self._discard(driver)
+            if not (retry and was_idle) or self.closed:
                 raise _storage_error(error) from error
+            driver = self._open()
             try:
-                driver = self._open()
                 result = call(driver)
             except self.errors as again:
-                _close(driver)
+                self._discard(driver)
                 raise _storage_error(again) from again
         except BaseException:
-            _close(driver)  # an interrupted call may leave the connection mid-statement
+            self._discard(driver)  # an interrupted call may leave the connection mid-statement
             raise
         self.give(driver)
         return result
 
     def close(self) -> None:
         """Close every connection of the lane (idle or in use: a call in use then fails)."""
+        self.closed = True
         self._idle.clear()
         with self._lock:
-            holders = list(self._all)
-        for holder in holders:
-            _close(holder.driver)
-
-
-class _Holder:
-    """A weakly referenceable handle on a driver connection (``sqlite3`` ones are not)."""
-
-    __slots__ = ("__weakref__", "driver")
-
-    def __init__(self, driver: Any) -> None:
-        self.driver = driver
+            drivers, self._all = self._all, []
+        for driver in drivers:
+            _close(driver)
 
 
 def _close(driver: Any) -> None:

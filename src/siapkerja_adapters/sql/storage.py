@@ -364,8 +364,10 @@ class SqlStorage:
         if lane is None or prepared is None:
             with self._lock:
                 if self._lane is None:
-                    self._lane = Lane(self.engine, lambda: not self._closed)
                     self._scan_sql = Prepared(self.engine, _SCAN)
+                    self._lane = Lane(self.engine)
+                    # A storage dropped without dispose() closes its driver connections.
+                    weakref.finalize(self, self._lane.close)
                 lane, prepared = self._lane, self._scan_sql
         assert prepared is not None
         return lane, prepared
