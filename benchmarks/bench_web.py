@@ -116,6 +116,7 @@ def our_app(backend: str = "memory", database: str = "", schema: str = "") -> tu
         phone="0812-9999-9999",
         password="kopi tubruk di pal merah",
     )
+    svc.deliver_outbox()  # the SQL storage sends through its durable outbox
     text = svc.sms.messages[-1].text  # type: ignore[attr-defined]
     code = re.findall(r"(?<!\d)\d{6}(?!\d)", text)[0]
     account = svc.confirm_otp(registration.id, code=code)

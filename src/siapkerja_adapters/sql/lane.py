@@ -249,74 +249,108 @@ def _close(driver: Any) -> None:
 
 
 class _Entry:
-    __slots__ = ("done", "error", "params")
+    __slots__ = ("done", "error", "lead", "params", "wake")
 
     def __init__(self, params: dict[str, Any]) -> None:
         self.params = params
         self.done = False
+        self.lead = False
         self.error: BaseException | None = None
+        self.wake = threading.Lock()  # held until the caller is woken: done, or to lead
+        self.wake.acquire()
 
 
 class GroupCommit:
     """Appends of one table committed together when they arrive together (module docstring).
 
+    A caller whose entry waits is woken once, by the commit that held it or to
+    lead the next commit: not every waiter at every commit.
+
     :param write: commits a batch of rows (one statement) or raises.
-    :param wait: seconds a caller waits for room in the queue or for its commit.
+    :param wait: seconds a caller waits for its commit.
     """
 
     def __init__(self, write: Callable[[list[dict[str, Any]]], None], *, wait: float) -> None:
         self._write = write
         self._wait = wait
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._waiting: list[_Entry] = []
         self._leading = False
         self.commits = 0
-        """Commits made (a test and the benchmark read it: rows ÷ commits is the batching)."""
+        """Commits made (rows ÷ commits is how well the batching works)."""
+        self.rows = 0
+        """Rows committed."""
 
     def append(self, params: dict[str, Any]) -> None:
         """Append one row; returns once it is committed.
 
         :raises StorageError: its commit failed (nothing of that batch was
-            written), or no room or commit came within the wait.
+            written), the queue is full (:data:`MAX_WAITING`), or no commit
+            took the entry within the wait.
         """
         entry = _Entry(params)
-        cond = self._cond
-        deadline = time.monotonic() + self._wait
-        with cond:
-            while len(self._waiting) >= MAX_WAITING:
-                if not cond.wait(max(0.0, deadline - time.monotonic())):
-                    raise StorageError("unavailable")
+        lock = self._lock
+        with lock:
+            if len(self._waiting) >= MAX_WAITING:
+                raise StorageError("unavailable")
             self._waiting.append(entry)
+            if not self._leading:
+                self._leading = entry.lead = True
         while True:
-            with cond:
-                while not entry.done and self._leading:
-                    if cond.wait(max(0.0, deadline - time.monotonic())) or entry.done:
-                        continue
-                    if entry in self._waiting:  # no commit took it yet: withdraw it
-                        self._waiting.remove(entry)
-                        raise StorageError("unavailable")
-                    deadline = time.monotonic() + self._wait  # its commit is under way
-                if entry.done:
-                    if entry.error is not None:
-                        if isinstance(entry.error, StorageError) and entry.error.code != "unavailable":
-                            raise type(entry.error)(entry.error.code) from entry.error
-                        raise StorageError("unavailable") from entry.error
+            if not entry.lead:
+                self._sleep(entry)
+            if entry.done:
+                break
+            self._commit(entry)
+            if entry.done:
+                break
+        if entry.error is not None:
+            error = entry.error
+            if isinstance(error, StorageError) and error.code != "unavailable":
+                raise type(error)(error.code) from error
+            raise StorageError("unavailable") from error
+
+    def _sleep(self, entry: _Entry) -> None:
+        """Wait until ``entry`` is committed or is to lead; withdraw it on time-out."""
+        while not entry.wake.acquire(timeout=self._wait):
+            with self._lock:
+                if entry.done or entry.lead:
+                    entry.wake.acquire()  # woken just now: take the wake-up
                     return
-                # No commit under way and ours is waiting: commit what waits (ours among it,
-                # unless more than a batch came first: then again after this one).
-                self._leading = True
-                batch = self._waiting[:MAX_BATCH]
-                del self._waiting[:MAX_BATCH]
-            error: BaseException | None = None
-            try:
-                self._write([item.params for item in batch])
-            except BaseException as failure:  # every caller of the batch hears of it
-                error = failure
-            finally:
-                with cond:
-                    self._leading = False
-                    self.commits += 1
-                    for item in batch:
-                        item.done = True
-                        item.error = error
-                    cond.notify_all()
+                if entry in self._waiting:  # no commit took it: withdraw it
+                    self._waiting.remove(entry)
+                    raise StorageError("unavailable")
+            # else: the commit holding it is under way; wait it out
+
+    def _commit(self, entry: _Entry) -> None:
+        """As the leader: commit what waits (``entry`` among it unless a full batch came first)."""
+        if len(self._waiting) == 1:
+            # Alone so far: let the threads that are about to append do so (one yield of
+            # the GIL), so that under load a commit takes several entries, not one or two.
+            time.sleep(0)
+        with self._lock:
+            batch = self._waiting[:MAX_BATCH]
+            del self._waiting[:MAX_BATCH]
+        entry.lead = False
+        error: BaseException | None = None
+        try:
+            self._write([item.params for item in batch])
+        except BaseException as failure:  # every caller of the batch hears of it
+            error = failure
+        with self._lock:
+            self.commits += 1
+            if error is None:
+                self.rows += len(batch)
+            for item in batch:
+                item.done = True
+                item.error = error
+            following = self._waiting[0] if self._waiting else None
+            if following is None:
+                self._leading = False
+            else:
+                following.lead = True  # the next commit is its caller's to make
+        for item in batch:
+            if item is not entry:
+                item.wake.release()
+        if following is not None and following is not entry:
+            following.wake.release()
