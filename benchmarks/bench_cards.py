@@ -274,7 +274,8 @@ def report(backend: str, result: dict[str, Any], args: argparse.Namespace) -> No
             backend=backend,
             detail=detail,
         )
-        print(f"  resolve / verify: {ratio:.2f}x  (target {describe(target, higher=False)})  {verdict}")
+        shown = describe(target, higher=False)
+        print(f"  resolve / verify: {ratio:.2f}x  (target {shown})  {verdict}")
     print(f"  ledger entries written for one card: {result['ledger_one_card']:,} (one per scan)")
 
 

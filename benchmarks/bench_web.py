@@ -16,9 +16,10 @@ Two servers run in child processes on 127.0.0.1 (ephemeral ports, loopback
 only): the siapkerja web binding (production mode, one issued card, on the
 ``memory`` storage, on SQLite — a file in a temporary directory — or on
 PostgreSQL — a throw-away schema at ``$SIAPKERJA_TEST_POSTGRES_URL``, skipped
-with the reason printed when unreachable) and the bare page. They are loaded in interleaved rounds, so a
-change in the machine's load hits both alike, with a bounded number of
-requests (default 20,000 each, in 10 rounds) from ``wrk`` when it is installed, else from a
+with the reason printed when unreachable) and the bare page. They are
+loaded in interleaved rounds, so a change in the machine's load hits both
+alike, with a bounded number of requests (default 20,000 each, in 10
+rounds) from ``wrk`` when it is installed, else from a
 small asyncio client pool in this process (default 16 keep-alive connections
 of bare HTTP/1.1 over asyncio streams; ``--client httpx`` uses httpx instead,
 which on a small machine saturates before the servers do and so flatters the
@@ -366,9 +367,7 @@ def report(backend: str, result: dict[str, Any], args: argparse.Namespace, clien
     if ledger is not None:
         state = "every answered scan is in it" if not missing else f"{missing} MISSING"
         print(f"  ledger: {ledger:,} entries for {answered:,} answered scans ({state})")
-    print(
-        f"  ratio {ratio:.2f}x  (target {describe(target, higher=True)}, zero errors)  {verdict}"
-    )
+    print(f"  ratio {ratio:.2f}x  (target {describe(target, higher=True)}, zero errors)  {verdict}")
     return verdict
 
 

@@ -176,7 +176,7 @@ class _ScanRow(NamedTuple):
     k_stamp: str | None
 
 
-assert _ScanRow._fields == tuple(_SCAN.selected_columns.keys())  # noqa: S101 - import-time check
+assert _ScanRow._fields == tuple(_SCAN.selected_columns.keys())
 
 
 class SecondConnection(RuntimeError):
