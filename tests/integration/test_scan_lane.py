@@ -304,8 +304,8 @@ def test_a_dead_connection_is_replaced(database: dict[str, Any]) -> None:
             engine.dispose()
             assert ended >= 1
         else:
-            for driver in list(storage._lane._idle):
-                driver.close()  # as good as dead
+            for cursor in list(storage._lane._idle):
+                cursor.connection.close()  # as good as dead
         svc.resolve(token)  # the read tries again on a new connection
         svc.resolve(token)
         assert len(svc.access_log(account_id)) >= 3

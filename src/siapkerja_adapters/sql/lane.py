@@ -178,11 +178,12 @@ class Lane:
             if not self.sqlite:
                 driver.rollback()  # the checkout's pre-ping may have opened a transaction
                 driver.autocommit = True
+            cursor = driver.cursor()  # one per connection, reused by every call
         except (SQLAlchemyError, *self.errors) as error:  # type: ignore[misc]
             raise _storage_error(error) from error
         with self._lock:
-            self._all.append(driver)
-        return driver
+            self._all.append(cursor)
+        return cursor
 
     def take(self) -> tuple[Any, bool]:
         """An idle connection (``True``: it was idle, may have gone stale) or a new one."""
@@ -207,7 +208,7 @@ class Lane:
                 self._all.remove(driver)
 
     def run(self, call: Callable[[Any], Any], *, retry: bool) -> Any:
-        """``call(driver_connection)`` on a kept connection; driver errors as ``StorageError``.
+        """``call(cursor)`` on a kept connection's cursor; driver errors as ``StorageError``.
 
         :param retry: the call only reads: after a failure on a connection
             that had been idle, it runs once more on a new connection.
@@ -241,9 +242,9 @@ class Lane:
             _close(driver)
 
 
-def _close(driver: Any) -> None:
+def _close(cursor: Any) -> None:
     with contextlib.suppress(Exception):  # already broken or closed: nothing to keep
-        driver.close()
+        cursor.connection.close()
 
 
 class _Entry:

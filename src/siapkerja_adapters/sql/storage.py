@@ -306,8 +306,9 @@ class SqlStorage:
         lane, prepared = self._scan_lane()
         sql, params = prepared.sql, prepared.params({"card_ref": card_ref})
 
-        def read(driver: Any) -> Any:
-            return driver.execute(sql, params).fetchone()
+        def read(cursor: Any) -> Any:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
 
         raw = lane.run(read, retry=True)
         if raw is None:
@@ -381,7 +382,7 @@ class SqlStorage:
                 def write(batch: list[dict[str, Any]]) -> None:
                     sql, params = rows.sql(len(batch)), rows.flat(batch)
                     with self._writing():
-                        lane.run(lambda driver: driver.execute(sql, params), retry=False)
+                        lane.run(lambda cursor: cursor.execute(sql, params), retry=False)
 
                 self._ledger = GroupCommit(write, wait=self._write_wait)
             return self._ledger
