@@ -31,8 +31,10 @@
   or phone go through keyed blind indexes.
 
 ``scan_subject`` answers a QR scan with one query (card, account and profile
-joined); ``log_access`` and the counters are single statements committed on
-their own. :attr:`SqlStorage.counters` are rate-limit slots in a table
+joined) and ``log_access`` appends its ledger entry, both on the scan's lane
+(:mod:`.lane`: kept driver connections, the entries of concurrent scans in
+one commit, each scan returning once its entry is committed); the counters
+are single statements committed on their own. :attr:`SqlStorage.counters` are rate-limit slots in a table
 (the ``ratelimit = "storage"`` adapter), atomic across processes through
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING``.
 
