@@ -232,6 +232,10 @@ class Lane:
         self.give(driver)
         return result
 
+    def busy(self) -> bool:
+        """Whether some connection is in use (another scan is reading or appending)."""
+        return len(self._all) > len(self._idle)
+
     def close(self) -> None:
         """Close every connection of the lane (idle or in use: a call in use then fails)."""
         self.closed = True
@@ -267,11 +271,20 @@ class GroupCommit:
 
     :param write: commits a batch of rows (one statement) or raises.
     :param wait: seconds a caller waits for its commit.
+    :param coming: whether other appends are probably on their way (scans reading):
+        a lone leader then yields the GIL once before taking the batch.
     """
 
-    def __init__(self, write: Callable[[list[dict[str, Any]]], None], *, wait: float) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[dict[str, Any]]], None],
+        *,
+        wait: float,
+        coming: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._write = write
         self._wait = wait
+        self._coming = coming
         self._lock = threading.Lock()
         self._waiting: list[_Entry] = []
         self._leading = False
@@ -327,9 +340,10 @@ class GroupCommit:
 
     def _commit(self, entry: _Entry) -> None:
         """As the leader: commit what waits (``entry`` among it unless a full batch came first)."""
-        if len(self._waiting) == 1:
-            # Alone so far: let the threads that are about to append do so (one yield of
+        if len(self._waiting) == 1 and self._coming():
+            # Alone so far while other scans are reading: let them append (one yield of
             # the GIL), so that under load a commit takes several entries, not one or two.
+            # Not when nothing else runs: a yield on a busy machine can cost milliseconds.
             time.sleep(0)
         with self._lock:
             batch = self._waiting[:MAX_BATCH]

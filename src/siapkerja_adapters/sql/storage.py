@@ -34,8 +34,9 @@
 joined) and ``log_access`` appends its ledger entry, both on the scan's lane
 (:mod:`.lane`: kept driver connections, the entries of concurrent scans in
 one commit, each scan returning once its entry is committed); the counters
-are single statements committed on their own. :attr:`SqlStorage.counters` are rate-limit slots in a table
-(the ``ratelimit = "storage"`` adapter), atomic across processes through
+are single statements committed on their own. :attr:`SqlStorage.counters`
+are rate-limit slots in a table (the ``ratelimit = "storage"`` adapter),
+atomic across processes through
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING``.
 
 **Under load** (``tests/integration/test_load.py``, ``benchmarks/bench_load.py``):
@@ -386,7 +387,7 @@ class SqlStorage:
                     with self._writing():
                         lane.run(lambda cursor: cursor.execute(sql, params), retry=False)
 
-                self._ledger = GroupCommit(write, wait=self._write_wait)
+                self._ledger = GroupCommit(write, wait=self._write_wait, coming=lane.busy)
             return self._ledger
 
     # --- bulk loading --------------------------------------------------------------------
