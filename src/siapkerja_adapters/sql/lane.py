@@ -30,8 +30,9 @@ the shorter way:
   entry is committed — and a failed commit raises ``StorageError`` in every
   caller whose entry it held. On SQLite a commit (a few writes to the WAL
   and its locks) costs more than the insert itself, so many scans share
-  one. The queue is bounded: at most :data:`MAX_WAITING` entries wait, later
-  callers wait for room (up to the busy timeout, then ``StorageError``).
+  one. The queue is bounded: at most :data:`MAX_WAITING` entries wait, a
+  caller beyond is refused at once (``StorageError``); a caller whose entry
+  no commit took within the busy timeout withdraws it (``StorageError``).
 
 ``synchronous=NORMAL`` in WAL mode (``engine.py``) is kept: a commit is in the
 WAL file when it returns, so it survives the process's crash (``kill -9``,
@@ -57,7 +58,7 @@ from siapkerja_core.ports import StorageError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-__all__ = ["KEPT", "MAX_BATCH", "MAX_WAITING", "GroupCommit", "Lane", "Prepared"]
+__all__ = ["KEPT", "MAX_BATCH", "MAX_WAITING", "GroupCommit", "Lane", "Prepared", "Rows"]
 
 KEPT: Final = 16
 """Idle driver connections a lane keeps: the web binding's scan threads, one each."""
@@ -66,14 +67,15 @@ MAX_BATCH: Final = 128
 """Ledger entries committed in one statement at most."""
 
 MAX_WAITING: Final = 1024
-"""Ledger entries waiting for a commit at most; a caller beyond waits for room."""
+"""Ledger entries waiting for a commit at most; a caller beyond is refused (``StorageError``)."""
 
 
 class Prepared:
-    """A Core statement compiled once for ``engine``'s dialect: driver SQL, parameters, columns.
+    """A Core ``SELECT`` compiled once for ``engine``'s dialect: driver SQL, parameters, columns.
 
-    :param statement: a ``SELECT`` (its columns are converted back with their types'
-        result processors) or an ``INSERT`` of ``table`` (:meth:`insert_sql`).
+    The conversions are the column types' own (``_cached_bind_processor``,
+    ``_cached_result_processor``: what SQLAlchemy itself runs per execution),
+    so a value reads and writes here exactly as through a Core connection.
     """
 
     def __init__(self, engine: Engine, statement: Select[Any]) -> None:
@@ -117,7 +119,7 @@ class Prepared:
 
 
 class Rows:
-    """A multi-row ``INSERT`` of ``columns`` into ``table`` for the dialect, per row count."""
+    """A multi-row ``INSERT`` of every column of ``table`` for the dialect, by row count."""
 
     def __init__(self, engine: Engine, table: Table) -> None:
         dialect = engine.dialect
