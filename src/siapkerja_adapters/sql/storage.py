@@ -387,7 +387,7 @@ class SqlStorage:
                     with self._writing():
                         lane.run(lambda cursor: cursor.execute(sql, params), retry=False)
 
-                self._ledger = GroupCommit(write, wait=self._write_wait, coming=lane.busy)
+                self._ledger = GroupCommit(write, wait=self._write_wait)
             return self._ledger
 
     # --- bulk loading --------------------------------------------------------------------
