@@ -31,9 +31,12 @@
   or phone go through keyed blind indexes.
 
 ``scan_subject`` answers a QR scan with one query (card, account and profile
-joined); ``log_access`` and the counters are single statements committed on
-their own. :attr:`SqlStorage.counters` are rate-limit slots in a table
-(the ``ratelimit = "storage"`` adapter), atomic across processes through
+joined) and ``log_access`` appends its ledger entry, both on the scan's lane
+(:mod:`.lane`: kept driver connections, the entries of concurrent scans in
+one commit, each scan returning once its entry is committed); the counters
+are single statements committed on their own. :attr:`SqlStorage.counters`
+are rate-limit slots in a table (the ``ratelimit = "storage"`` adapter),
+atomic across processes through
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING``.
 
 **Under load** (``tests/integration/test_load.py``, ``benchmarks/bench_load.py``):
@@ -71,7 +74,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sqlalchemy import Engine, LargeBinary, Table, Text, any_, bindparam, select, true, update
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -99,7 +102,8 @@ from siapkerja_adapters.sql.engine import (
     normalise_url,
 )
 from siapkerja_adapters.sql.keyring import KEYRING_NAME
-from siapkerja_adapters.sql.ledger import _K, _LOG_INSERT, _access_params
+from siapkerja_adapters.sql.lane import GroupCommit, Lane, Prepared, Rows
+from siapkerja_adapters.sql.ledger import _K, _access_params
 from siapkerja_adapters.sql.transaction import SqlTransaction, _Scope
 from siapkerja_core.converter import structure_stored_profile, unstructure
 from siapkerja_core.ports import AccountConflict, ScanSubject, StorageError
@@ -119,6 +123,8 @@ CONNECTION_GUARD_ENV: Final = "_SIAPKERJA_CONNECTION_GUARD"
 
 _INDEX_KEY_NAME: Final = "blind_index_key"
 _PROFILE_CACHE_MAX_BLOB: Final = 64 * 1024
+_SUBJECTS_KEPT: Final = 1024
+"""Scan subjects kept decoded (:meth:`SqlStorage.scan_subject`), each with the row it came from."""
 
 _SCAN: Final = (
     select(
@@ -191,6 +197,31 @@ def _copy_error(error: Exception) -> StorageError | AccountConflict:
         return AccountConflict("nik")
     logger.warning("storage failure: %s", type(error).__name__)
     return StorageError("unavailable")
+
+
+class _ScanRow(NamedTuple):
+    """A row of :data:`_SCAN`, its columns converted (what ``_card`` reads by name)."""
+
+    id: str
+    account_id: str
+    number: str
+    card_ref: int
+    version: int
+    issued_at: Any
+    updated_at: Any
+    revoked_at: Any
+    status_index: int | None
+    suspended_at: Any
+    a_pii: bytes
+    a_password_hash: str
+    a_created_at: Any
+    a_password_changed_at: Any
+    a_active: bool
+    p_data: bytes | None
+    k_stamp: str | None
+
+
+assert _ScanRow._fields == tuple(_SCAN.selected_columns.keys())
 
 
 class SecondConnection(RuntimeError):
@@ -295,6 +326,15 @@ class SqlStorage:
         )(self._decode_profile)
         self.counters = SqlCounters(self, insert)
         """Rate-limit slots in the same database (the ``storage`` rate-limit adapter)."""
+        # The scan's lane (lane.py): made at first use, when the engine is known to work.
+        self._lane: Lane | None = None
+        self._scan_sql: Prepared | None = None
+        self._ledger: GroupCommit | None = None
+        self._ledger_rows: Rows | None = None
+        # card_ref -> (the driver row it was decoded from, the subject): a hit is a row
+        # read now and equal to the one kept, so it is never stale.
+        self._subjects: dict[int, tuple[tuple[Any, ...], ScanSubject]] = {}
+        self._subjects_lock = threading.Lock()
 
     # --- the port ------------------------------------------------------------------------
 
@@ -303,13 +343,41 @@ class SqlStorage:
         return _Scope(self, read_only)
 
     def scan_subject(self, card_ref: int) -> ScanSubject | None:
-        """The card with this reference, its account and profile, as committed: one query."""
+        """The card with this reference, its account and profile, as committed: one query.
+
+        Run on the scan's lane (:mod:`.lane`): a kept driver connection and the
+        query compiled once. The subject decoded from a row is kept with that
+        row, and handed out again only when the row just read is the same
+        (card, account, profile ciphertexts, keyring stamp): the decryptions
+        are saved, never a read.
+        """
         if not 0 <= card_ref < 2**64:
             return None
-        with self.single_statement(write=False) as conn:
-            row = conn.execute(_SCAN, {"card_ref": card_ref}).first()
-        if row is None:
+        lane, prepared = self._scan_lane()
+        sql, params = prepared.sql, prepared.params({"card_ref": card_ref})
+
+        def read(cursor: Any) -> Any:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+        raw = lane.run(read, retry=True)
+        if raw is None:
             return None
+        raw = tuple(raw)
+        kept = self._subjects.get(card_ref)
+        if kept is not None and kept[0] == raw:
+            return kept[1]
+        subject = self._subject(_ScanRow(*prepared.row(raw)))
+        data = raw[-2]
+        if data is None or len(data) <= _PROFILE_CACHE_MAX_BLOB:
+            with self._subjects_lock:
+                subjects = self._subjects
+                if len(subjects) >= _SUBJECTS_KEPT and card_ref not in subjects:
+                    del subjects[next(iter(subjects))]
+                subjects[card_ref] = (raw, subject)
+        return subject
+
+    def _subject(self, row: _ScanRow) -> ScanSubject:
         card = _card(row)
         pii = self.cipher.decrypt_json(row.a_pii, _context(sk.accounts, "pii", card.account_id))
         account = AccountRecord(
@@ -327,9 +395,47 @@ class SqlStorage:
         return ScanSubject(card, account, profile, row.k_stamp)
 
     def log_access(self, record: AccessRecord) -> None:
-        """Append one ledger entry, committed on return (a single statement)."""
-        with self.single_statement() as conn:
-            conn.execute(_LOG_INSERT, _access_params(record))
+        """Append one ledger entry, committed on return.
+
+        Entries of scans made at the same moment share one commit (:class:`.lane.GroupCommit`).
+        """
+        ledger = self._ledger
+        if ledger is None:
+            ledger = self._open_ledger()
+        else:
+            self._prepare(index=False)
+            self._one_connection()
+        ledger.append(_access_params(record))
+
+    def _scan_lane(self) -> tuple[Lane, Prepared]:
+        """The lane and the compiled scan query, made at first use; checks as a checkout."""
+        self._prepare(index=False)
+        self._one_connection()
+        lane, prepared = self._lane, self._scan_sql
+        if lane is None or prepared is None:
+            with self._lock:
+                if self._lane is None:
+                    self._scan_sql = Prepared(self.engine, _SCAN)
+                    self._lane = Lane(self.engine)
+                    # A storage dropped without dispose() closes its driver connections.
+                    weakref.finalize(self, self._lane.close)
+                lane, prepared = self._lane, self._scan_sql
+        assert prepared is not None
+        return lane, prepared
+
+    def _open_ledger(self) -> GroupCommit:
+        lane, _ = self._scan_lane()
+        with self._lock:
+            if self._ledger is None:
+                rows = self._ledger_rows = Rows(self.engine, sk.access_log)
+
+                def write(batch: list[dict[str, Any]]) -> None:
+                    sql, params = rows.sql(len(batch)), rows.flat(batch)
+                    with self._writing():
+                        lane.run(lambda cursor: cursor.execute(sql, params), retry=False)
+
+                self._ledger = GroupCommit(write, wait=self._write_wait)
+            return self._ledger
 
     # --- bulk loading --------------------------------------------------------------------
 
@@ -609,6 +715,7 @@ class SqlStorage:
                     break
                 after = rows[-1][0]
         self._profile_cache.cache_clear()  # type: ignore[attr-defined]
+        self._subjects.clear()
         return rewritten
 
     def stored_samples(self) -> list[tuple[Table, str, object, bytes]]:
@@ -671,6 +778,8 @@ class SqlStorage:
     def dispose(self) -> None:
         """Close every pooled connection; the storage refuses further work (``StorageError``)."""
         self._closed = True
+        if self._lane is not None:
+            self._lane.close()
         self.engine.dispose()
         if self._readers is not None:
             self._readers.dispose()
@@ -759,13 +868,9 @@ class SqlStorage:
                     )
         return readers
 
-    def _connect(self, *, reader: bool = False) -> Connection:
-        """A pooled connection for this thread, which must not hold one already.
-
-        :param reader: SQLite: one of the read-only units' own connections.
-        """
-        local = self._local
-        if getattr(local, "held", 0):
+    def _one_connection(self) -> None:
+        """Warn, or raise :class:`SecondConnection`, when this thread holds a pooled connection."""
+        if getattr(self._local, "held", 0):
             message = (
                 "this thread asked for a second pooled connection while holding one: under"
                 " load every thread can end up waiting for a connection another waiting"
@@ -774,7 +879,15 @@ class SqlStorage:
             if self._strict:
                 raise SecondConnection(message)
             logger.warning(message)
+
+    def _connect(self, *, reader: bool = False) -> Connection:
+        """A pooled connection for this thread, which must not hold one already.
+
+        :param reader: SQLite: one of the read-only units' own connections.
+        """
+        self._one_connection()
         conn = (self._reader_engine() if reader else self.engine).connect()
+        local = self._local
         local.held = getattr(local, "held", 0) + 1
         return conn
 

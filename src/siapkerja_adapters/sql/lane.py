@@ -1,0 +1,371 @@
+"""The scan's lane of the ``sql`` storage: driver connections kept open, the scan's read and
+the access ledger's appends as pre-compiled SQL, and the ledger's group commit.
+
+A QR scan (``SqlStorage.scan_subject`` then ``log_access``) is the busiest
+work of a deployment. Through SQLAlchemy Core each of its two statements cost
+a pool checkout (on PostgreSQL a pre-ping round trip, on return a rollback),
+the compiled-cache lookup, the execution context and the result wrapper: tens
+of microseconds before the database is asked anything, and on SQLite a new
+connection whenever more threads scanned than the pool kept. This module owns
+the shorter way:
+
+* :class:`Lane` — a small stack of **driver connections** (``sqlite3``,
+  psycopg) opened through the storage's own engine (so every connection
+  setting — WAL, ``synchronous=NORMAL``, the busy timeout, the schema, UTC —
+  is the pool's) and then detached from the pool; a call takes the newest
+  idle one and puts it back, so they stay few (as many as scans run at
+  once, :data:`KEPT` kept idle). Each statement commits on its own
+  (autocommit), as ``single_statement`` did. A connection that fails is
+  closed, never reused; a read that fails on a connection which had been
+  idle is tried once more on a fresh one (the database restarted meanwhile:
+  the pool's pre-ping, paid only when needed).
+* :class:`Prepared` — a statement compiled once for the dialect, with its
+  parameters' and columns' conversions (the column types' own processors).
+* :class:`GroupCommit` — the **ledger's appends in small group commits**: a
+  scan that finds no commit under way commits its own entry at once (alone,
+  no thread handoff); entries that arrive while one is under way wait, and
+  the next of them commits all that are waiting (up to :data:`MAX_BATCH`) in
+  **one** multi-row ``INSERT``. Every caller returns only after the commit
+  that holds its entry — durability is unchanged: a scan is answered once its
+  entry is committed — and a failed commit raises ``StorageError`` in every
+  caller whose entry it held. On SQLite a commit (a few writes to the WAL
+  and its locks) costs more than the insert itself, so many scans share
+  one. The queue is bounded: at most :data:`MAX_WAITING` entries wait, a
+  caller beyond is refused at once (``StorageError``); a caller whose entry
+  no commit took within the busy timeout withdraws it (``StorageError``).
+
+``synchronous=NORMAL`` in WAL mode (``engine.py``) is kept: a commit is in the
+WAL file when it returns, so it survives the process's crash (``kill -9``,
+``tests/integration/test_scan_crash.py``); only a power loss may take the last
+commits back, and then the database is still consistent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import Table
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Select
+
+from siapkerja_adapters.sql.base import _storage_error
+from siapkerja_core.ports import StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = ["KEPT", "MAX_BATCH", "MAX_WAITING", "GroupCommit", "Lane", "Prepared", "Rows"]
+
+KEPT: Final = 16
+"""Idle driver connections a lane keeps: the web binding's scan threads, one each."""
+
+MAX_BATCH: Final = 128
+"""Ledger entries committed in one statement at most."""
+
+MAX_WAITING: Final = 1024
+"""Ledger entries waiting for a commit at most; a caller beyond is refused (``StorageError``)."""
+
+
+class Prepared:
+    """A Core ``SELECT`` compiled once for ``engine``'s dialect: driver SQL, parameters, columns.
+
+    The conversions are the column types' own (``_cached_bind_processor``,
+    ``_cached_result_processor``: what SQLAlchemy itself runs per execution),
+    so a value reads and writes here exactly as through a Core connection.
+    """
+
+    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        self.sql: str = compiled.string
+        self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        self.positional = bool(compiled.positional)
+        binds = compiled.binds
+        self.bind: dict[str, Callable[[Any], Any] | None] = {
+            name: binds[name].type._cached_bind_processor(dialect) for name in binds
+        }
+        # Literal values of the statement (a name in a subquery), converted once.
+        self.fixed: dict[str, Any] = {}
+        for name, bind in binds.items():
+            if bind.value is not None and not bind.required:
+                process = self.bind[name]
+                self.fixed[name] = bind.value if process is None else process(bind.value)
+        self.columns: tuple[Callable[[Any], Any] | None, ...] = tuple(
+            column.type._cached_result_processor(dialect, None)
+            for column in statement.selected_columns
+        )
+
+    def params(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        """The driver's parameters for ``values`` (by bind name), converted."""
+        bind = self.bind
+        converted = dict(self.fixed)
+        for name, value in values.items():
+            process = bind[name]
+            converted[name] = value if process is None or value is None else process(value)
+        if self.positional:
+            return tuple(converted[name] for name in self.names)
+        return converted
+
+    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        """A driver row with each column converted as SQLAlchemy would."""
+        return tuple(
+            value if process is None or value is None else process(value)
+            for process, value in zip(self.columns, raw, strict=True)
+        )
+
+
+class Rows:
+    """A multi-row ``INSERT`` of every column of ``table`` for the dialect, by row count."""
+
+    def __init__(self, engine: Engine, table: Table) -> None:
+        dialect = engine.dialect
+        self.columns = tuple(table.c)
+        self.bind = tuple(column.type._cached_bind_processor(dialect) for column in self.columns)
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        quote = dialect.identifier_preparer.quote
+        # Names from the schema module, quoted by the dialect: no outside text in the SQL.
+        names = ", ".join(quote(c.name) for c in self.columns)
+        self.head = f"INSERT INTO {quote(table.name)} ({names}) VALUES "  # noqa: S608
+        self.group = "(" + ", ".join([self.mark] * len(self.columns)) + ")"
+        self._sql: dict[int, str] = {}
+
+    def sql(self, count: int) -> str:
+        text = self._sql.get(count)
+        if text is None:
+            text = self.head + ", ".join([self.group] * count)
+            self._sql[count] = text
+        return text
+
+    def flat(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
+        """Every row's values in column order, converted, one flat list."""
+        out: list[Any] = []
+        append = out.append
+        names = [column.name for column in self.columns]
+        for row in rows:
+            for name, process in zip(names, self.bind, strict=True):
+                value = row[name]
+                append(value if process is None or value is None else process(value))
+        return out
+
+
+class Lane:
+    """Driver connections of ``engine`` kept for single autocommitted statements.
+
+    Closed by :meth:`close` (the storage's ``dispose``, or the storage's collection):
+    then every call raises ``StorageError``.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.closed = False
+        self._idle: list[Any] = []
+        self._all: list[Any] = []  # every open connection, idle or in use, for close()
+        self._lock = threading.Lock()
+        self.errors: tuple[type[BaseException], ...] = (engine.dialect.loaded_dbapi.Error,)
+
+    def _open(self) -> Any:
+        """A new driver connection with the pool's settings, detached from the pool.
+
+        :raises StorageError: the database cannot be reached.
+        """
+        try:
+            proxied = self.engine.raw_connection()
+            driver: Any = proxied.driver_connection
+            proxied.detach()  # ours now: the pool neither counts nor resets it
+            if not self.sqlite:
+                driver.rollback()  # the checkout's pre-ping may have opened a transaction
+                driver.autocommit = True
+            cursor = driver.cursor()  # one per connection, reused by every call
+        except (SQLAlchemyError, *self.errors) as error:  # type: ignore[misc]
+            raise _storage_error(error) from error
+        with self._lock:
+            self._all.append(cursor)
+        return cursor
+
+    def take(self) -> tuple[Any, bool]:
+        """An idle connection (``True``: it was idle, may have gone stale) or a new one."""
+        if self.closed:
+            raise StorageError("unavailable")
+        try:
+            return self._idle.pop(), True  # list.pop is atomic: no lock
+        except IndexError:
+            return self._open(), False
+
+    def give(self, driver: Any) -> None:
+        """Put a connection that worked back (closed when enough are idle or the lane closed)."""
+        if len(self._idle) < KEPT and not self.closed:
+            self._idle.append(driver)
+        else:
+            self._discard(driver)
+
+    def _discard(self, driver: Any) -> None:
+        _close(driver)
+        with self._lock:
+            if driver in self._all:
+                self._all.remove(driver)
+
+    def run(self, call: Callable[[Any], Any], *, retry: bool) -> Any:
+        """``call(cursor)`` on a kept connection's cursor; driver errors as ``StorageError``.
+
+        :param retry: the call only reads: after a failure on a connection
+            that had been idle, it runs once more on a new connection.
+        """
+        driver, was_idle = self.take()
+        try:
+            result = call(driver)
+        except self.errors as error:
+            self._discard(driver)
+            if not (retry and was_idle) or self.closed:
+                raise _storage_error(error) from error
+            driver = self._open()
+            try:
+                result = call(driver)
+            except self.errors as again:
+                self._discard(driver)
+                raise _storage_error(again) from again
+        except BaseException:
+            self._discard(driver)  # an interrupted call may leave the connection mid-statement
+            raise
+        self.give(driver)
+        return result
+
+    def close(self) -> None:
+        """Close every connection of the lane (idle or in use: a call in use then fails)."""
+        self.closed = True
+        self._idle.clear()
+        with self._lock:
+            drivers, self._all = self._all, []
+        for driver in drivers:
+            _close(driver)
+
+
+def _close(cursor: Any) -> None:
+    with contextlib.suppress(Exception):  # already broken or closed: nothing to keep
+        cursor.connection.close()
+
+
+class _Entry:
+    __slots__ = ("done", "error", "lead", "params", "wake")
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+        self.done = False
+        self.lead = False
+        self.error: BaseException | None = None
+        self.wake = threading.Lock()  # held until the caller is woken: done, or to lead
+        self.wake.acquire()
+
+
+class GroupCommit:
+    """Appends of one table committed together when they arrive together (module docstring).
+
+    A caller whose entry waits is woken once, by the commit that held it or to
+    lead the next commit: not every waiter at every commit.
+
+    :param write: commits a batch of rows (one statement) or raises.
+    :param wait: seconds a caller waits for its commit.
+    :param coming: whether other appends may be on their way: a lone leader then
+        yields the GIL once before taking the batch (default: always — measured
+        better for a web server's scan threads than guessing from the lane).
+    """
+
+    def __init__(
+        self,
+        write: Callable[[list[dict[str, Any]]], None],
+        *,
+        wait: float,
+        coming: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self._write = write
+        self._wait = wait
+        self._coming = coming
+        self._lock = threading.Lock()
+        self._waiting: list[_Entry] = []
+        self._leading = False
+        self.commits = 0
+        """Commits made (rows ÷ commits is how well the batching works)."""
+        self.rows = 0
+        """Rows committed."""
+
+    def append(self, params: dict[str, Any]) -> None:
+        """Append one row; returns once it is committed.
+
+        :raises StorageError: its commit failed (nothing of that batch was
+            written), the queue is full (:data:`MAX_WAITING`), or no commit
+            took the entry within the wait.
+        """
+        entry = _Entry(params)
+        lock = self._lock
+        with lock:
+            if len(self._waiting) >= MAX_WAITING:
+                raise StorageError("unavailable")
+            self._waiting.append(entry)
+            if not self._leading:
+                self._leading = entry.lead = True
+        while True:
+            if not entry.lead:
+                self._sleep(entry)
+            if entry.done:
+                break
+            self._commit(entry)
+            if self._finished(entry):  # _commit set it, unless a full batch came first
+                break
+        if entry.error is not None:
+            error = entry.error
+            if isinstance(error, StorageError) and error.code != "unavailable":
+                raise type(error)(error.code) from error
+            raise StorageError("unavailable") from error
+
+    @staticmethod
+    def _finished(entry: _Entry) -> bool:
+        return entry.done
+
+    def _sleep(self, entry: _Entry) -> None:
+        """Wait until ``entry`` is committed or is to lead; withdraw it on time-out."""
+        while not entry.wake.acquire(timeout=self._wait):
+            with self._lock:
+                if entry.done or entry.lead:
+                    entry.wake.acquire()  # woken just now: take the wake-up
+                    return
+                if entry in self._waiting:  # no commit took it: withdraw it
+                    self._waiting.remove(entry)
+                    raise StorageError("unavailable")
+            # else: the commit holding it is under way; wait it out
+
+    def _commit(self, entry: _Entry) -> None:
+        """As the leader: commit what waits (``entry`` among it unless a full batch came first)."""
+        if len(self._waiting) == 1 and self._coming():
+            # Alone so far: let the scans about to append do so (one yield of the GIL),
+            # so that under load a commit takes several entries, not one or two.
+            time.sleep(0)
+        with self._lock:
+            batch = self._waiting[:MAX_BATCH]
+            del self._waiting[:MAX_BATCH]
+        entry.lead = False
+        error: BaseException | None = None
+        try:
+            self._write([item.params for item in batch])
+        except BaseException as failure:  # every caller of the batch hears of it
+            error = failure
+        with self._lock:
+            self.commits += 1
+            if error is None:
+                self.rows += len(batch)
+            for item in batch:
+                item.done = True
+                item.error = error
+            following = self._waiting[0] if self._waiting else None
+            if following is None:
+                self._leading = False
+            else:
+                following.lead = True  # the next commit is its caller's to make
+        for item in batch:
+            if item is not entry:
+                item.wake.release()
+        if following is not None and following is not entry:
+            following.wake.release()

@@ -1,0 +1,341 @@
+"""The scan's lane of the ``sql`` storage (``sql/lane.py``), on SQLite and PostgreSQL.
+
+* the ledger's group commit: entries that arrive while a commit is under way
+  share the next one, each caller returns only once its own entry is
+  committed, and a failed commit is a ``StorageError`` in every caller whose
+  entry it held — the next commit works;
+* the queue is bounded: beyond :data:`~siapkerja_adapters.sql.lane.MAX_WAITING`
+  a caller is refused at once;
+* a kept connection that died (the database restarted, an administrator
+  ended it) is replaced: a scan reads again on a new one;
+* a decoded scan subject is reused only while its row is unchanged: another
+  process's edit, revocation or key rotation is seen by the next scan;
+* ``dispose`` closes the lane's connections: the storage refuses further scans.
+
+The kill -9 of a loaded server is ``test_scan_crash.py``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from siapkerja_adapters import connect
+from siapkerja_adapters.sql import lane as lane_module
+from siapkerja_adapters.sql import schema as sk
+from siapkerja_adapters.sql.engine import create_sql_engine
+from siapkerja_adapters.sql.lane import GroupCommit
+from siapkerja_core.ports import StorageError
+from siapkerja_core.records import new_access_record
+from siapkerja_core.service import Siapkerja
+from siapkerja_core.tokens import TokenError
+from support import people
+from support.sms import sms_code
+
+# --------------------------------------------------------------------------
+# The group commit alone
+# --------------------------------------------------------------------------
+
+
+class _Writer:
+    """A ``write`` that records its batches and can be held or made to fail."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.hold = threading.Event()
+        self.hold.set()
+        self.entered = threading.Event()
+        self.fail_next = False
+
+    def __call__(self, rows: list[dict[str, Any]]) -> None:
+        self.entered.set()
+        self.hold.wait(10)
+        if self.fail_next:
+            self.fail_next = False
+            raise StorageError("unavailable")
+        self.batches.append([row["n"] for row in rows])
+
+
+def _appenders(
+    group: GroupCommit, numbers: range, outcomes: dict[int, str]
+) -> list[threading.Thread]:
+    def append(n: int) -> None:
+        try:
+            group.append({"n": n})
+            outcomes[n] = "committed"
+        except StorageError as error:
+            outcomes[n] = error.full_code
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in numbers]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _waiting(group: GroupCommit, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(group._waiting) < count:
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+
+
+def test_entries_that_wait_share_the_next_commit() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10)
+    writer.hold.clear()
+    outcomes: dict[int, str] = {}
+    first = _appenders(group, range(1), outcomes)
+    assert writer.entered.wait(10)  # the first commit is under way, with entry 0 alone
+    others = _appenders(group, range(1, 6), outcomes)
+    _waiting(group, 5)
+    assert outcomes == {}  # nobody returned before its commit
+    writer.hold.set()
+    for thread in first + others:
+        thread.join(10)
+    assert writer.batches == [[0], [1, 2, 3, 4, 5]]
+    assert outcomes == dict.fromkeys(range(6), "committed")
+    assert (group.commits, group.rows) == (2, 6)
+
+
+def test_a_failed_commit_fails_every_caller_of_its_batch_and_the_next_works() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10)
+    writer.hold.clear()
+    outcomes: dict[int, str] = {}
+    first = _appenders(group, range(1), outcomes)
+    assert writer.entered.wait(10)
+    writer.fail_next = True  # the commit under way fails
+    others = _appenders(group, range(1, 4), outcomes)
+    _waiting(group, 3)
+    writer.hold.set()
+    for thread in first + others:
+        thread.join(10)
+    assert outcomes[0] == "storage.unavailable"
+    assert {outcomes[n] for n in range(1, 4)} == {"committed"}
+    assert writer.batches == [[1, 2, 3]]
+    group.append({"n": 9})
+    assert writer.batches[-1] == [9]
+
+
+def test_a_failed_commit_of_many_is_a_storage_error_in_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10)
+    writer.hold.clear()
+    outcomes: dict[int, str] = {}
+    first = _appenders(group, range(1), outcomes)
+    assert writer.entered.wait(10)
+    others = _appenders(group, range(1, 5), outcomes)
+    _waiting(group, 4)
+    writer.hold.set()
+    first[0].join(10)
+    # Entry 0's commit is done; fail the batch of the four that waited.
+    for thread in others:
+        thread.join(10)
+    assert set(outcomes.values()) == {"committed"}
+    writer.fail_next = True
+    with pytest.raises(StorageError):
+        group.append({"n": 10})
+    assert writer.batches[-1] == [1, 2, 3, 4]
+
+
+def test_the_queue_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lane_module, "MAX_WAITING", 2)
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10)
+    writer.hold.clear()
+    outcomes: dict[int, str] = {}
+    threads = _appenders(group, range(1), outcomes)
+    assert writer.entered.wait(10)
+    threads += _appenders(group, range(1, 3), outcomes)
+    _waiting(group, 2)
+    with pytest.raises(StorageError):
+        group.append({"n": 3})  # refused at once: two wait already
+    writer.hold.set()
+    for thread in threads:
+        thread.join(10)
+    assert outcomes == dict.fromkeys(range(3), "committed")
+
+
+def test_a_caller_whose_commit_never_comes_gives_up_with_a_storage_error() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=0.2)
+    writer.hold.clear()
+    outcomes: dict[int, str] = {}
+    first = _appenders(group, range(1), outcomes)
+    assert writer.entered.wait(10)
+    started = time.monotonic()
+    with pytest.raises(StorageError):
+        group.append({"n": 1})  # still waiting, not taken: withdrawn after the wait
+    assert time.monotonic() - started < 5
+    writer.hold.set()
+    first[0].join(10)
+    assert writer.batches == [[0]]  # the withdrawn entry was never written
+
+
+# --------------------------------------------------------------------------
+# On the databases
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """The settings of a SQL service on a SQLite file or a fresh PostgreSQL schema."""
+    settings: dict[str, Any] = {
+        "storage": "sql",
+        "database_migrate": "true",
+        "storage_key": people_key(),
+        "sms": "memory",
+        "dukcapil": "offline",
+    }
+    if request.param == "sqlite":
+        settings["database_url"] = f"sqlite:///{tmp_path / 'lane.sqlite3'}"
+    else:
+        settings["database_url"] = request.getfixturevalue("postgres_url")
+        settings["database_schema"] = request.getfixturevalue("postgres_schema")
+    return settings
+
+
+def people_key() -> str:
+    from siapkerja_adapters.sql import generate_key_setting
+
+    return generate_key_setting()
+
+
+def service(settings: dict[str, Any], **extra: Any) -> Siapkerja:
+    from siapkerja_core.passwords import PasswordHasher
+
+    return connect(
+        environ={},
+        load_entrypoints=False,
+        hasher=PasswordHasher.fast_for_tests(),
+        **settings,
+        **extra,
+    )
+
+
+def holder_with_card(svc: Siapkerja) -> tuple[str, str]:
+    """Galih registered, profile complete, card issued: (account id, link token)."""
+    registration = svc.register(nik=people.NIK, full_name=people.NAME, mother_name=people.MOTHER)
+    svc.submit_contact(
+        registration.id, email=people.EMAIL, phone="0812-1111-2222", password="kopi tubruk pagi"
+    )
+    account = svc.confirm_otp(registration.id, code=sms_code(svc))
+    svc.update_profile(account.id, **people.complete_profile())
+    svc.issue_card(account.id)
+    return account.id, svc.card_qr(account.id).token
+
+
+def test_group_commits_on_the_database_keep_every_entry(database: dict[str, Any]) -> None:
+    svc = service(database)
+    try:
+        account_id, token = holder_with_card(svc)
+        svc.resolve(token)
+        storage: Any = svc.storage
+        barrier = threading.Barrier(8)
+
+        def scan() -> None:
+            barrier.wait(10)
+            for _ in range(25):
+                svc.resolve(token)
+
+        threads = [threading.Thread(target=scan) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(svc.access_log(account_id)) == 1 + 8 * 25
+        assert storage._ledger.rows == 1 + 8 * 25
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
+def test_another_process_change_is_seen_by_the_next_scan(database: dict[str, Any]) -> None:
+    """Two services on one database: the second stands for another process."""
+    svc = service(database)
+    other = service(database)
+    try:
+        account_id, token = holder_with_card(svc)
+        first = svc.resolve(token)
+        assert svc.resolve(token) is first  # unchanged: the same view, decoded once
+        other.update_profile(account_id, biodata={"headline": "Data Engineer"})
+        edited = svc.resolve(token)
+        assert edited is not first
+        assert edited != first
+        assert svc.resolve(token) is edited
+        other.suspend_card(account_id)
+        with pytest.raises(TokenError) as suspended:
+            svc.resolve(token)
+        assert suspended.value.code == "suspended"
+        other.revoke_card(account_id)
+        with pytest.raises(TokenError) as revoked:
+            svc.resolve(token)
+        assert revoked.value.code == "revoked"
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+        other.storage.dispose()  # type: ignore[attr-defined]
+
+
+def test_a_dead_connection_is_replaced(database: dict[str, Any]) -> None:
+    name = f"sk-lane-{secrets.token_hex(4)}"
+    svc = service(database, application_name=name)
+    try:
+        account_id, token = holder_with_card(svc)
+        svc.resolve(token)
+        storage: Any = svc.storage
+        if storage.dialect == "postgresql":
+            engine = create_sql_engine(database["database_url"])
+            with engine.connect() as conn:
+                ended = conn.execute(
+                    sa.text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE application_name = :name"
+                    ),
+                    {"name": name},
+                ).scalar_one()
+            engine.dispose()
+            assert ended >= 1
+        else:
+            for cursor in list(storage._lane._idle):
+                cursor.connection.close()  # as good as dead
+        svc.resolve(token)  # the read tries again on a new connection
+        svc.resolve(token)
+        assert len(svc.access_log(account_id)) >= 3
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
+def test_dispose_closes_the_lane(database: dict[str, Any]) -> None:
+    svc = service(database)
+    account_id, token = holder_with_card(svc)
+    svc.resolve(token)
+    storage: Any = svc.storage
+    storage.dispose()
+    assert storage._lane.closed
+    assert not storage._lane._all
+    with pytest.raises(StorageError):
+        storage.scan_subject(1)
+    with pytest.raises(StorageError):
+        storage.log_access(
+            new_access_record(
+                id="after-dispose",
+                account_id=account_id,
+                at=datetime.now(UTC),
+                audience="anonymous",
+                fields=(),
+                channel="link",
+                purpose=None,
+                verifier_id=None,
+                verifier_name=None,
+                viewer_account_id=None,
+            )
+        )
+    assert sk.access_log.name == "sk_access_log"
