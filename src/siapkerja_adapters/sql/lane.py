@@ -70,11 +70,17 @@ MAX_WAITING: Final = 1024
 """Ledger entries waiting for a commit at most; a caller beyond is refused (``StorageError``)."""
 
 
+def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The conversion SQLAlchemy applies to a parameter of ``type_`` on ``dialect``."""
+    return type_.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+
+
 class Prepared:
     """A Core ``SELECT`` compiled once for ``engine``'s dialect: driver SQL, parameters, columns.
 
-    The conversions are the column types' own (``_cached_bind_processor``,
-    ``_cached_result_processor``: what SQLAlchemy itself runs per execution),
+    The conversions are the column types' own, through public API
+    (``dialect_impl(dialect).bind_processor`` / ``result_processor``: what
+    SQLAlchemy itself runs per execution, without its private per-dialect memo),
     so a value reads and writes here exactly as through a Core connection.
     """
 
@@ -86,7 +92,7 @@ class Prepared:
         self.positional = bool(compiled.positional)
         binds = compiled.binds
         self.bind: dict[str, Callable[[Any], Any] | None] = {
-            name: binds[name].type._cached_bind_processor(dialect) for name in binds
+            name: _bind_processor(binds[name].type, dialect) for name in binds
         }
         # Literal values of the statement (a name in a subquery), converted once.
         self.fixed: dict[str, Any] = {}
@@ -95,7 +101,7 @@ class Prepared:
                 process = self.bind[name]
                 self.fixed[name] = bind.value if process is None else process(bind.value)
         self.columns: tuple[Callable[[Any], Any] | None, ...] = tuple(
-            column.type._cached_result_processor(dialect, None)
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in statement.selected_columns
         )
 
@@ -124,7 +130,7 @@ class Rows:
     def __init__(self, engine: Engine, table: Table) -> None:
         dialect = engine.dialect
         self.columns = tuple(table.c)
-        self.bind = tuple(column.type._cached_bind_processor(dialect) for column in self.columns)
+        self.bind = tuple(_bind_processor(column.type, dialect) for column in self.columns)
         self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
         quote = dialect.identifier_preparer.quote
         # Names from the schema module, quoted by the dialect: no outside text in the SQL.
