@@ -69,7 +69,8 @@ def bench(session: nox.Session) -> None:
 
     ``nox -s bench -- --runs 3`` runs the whole suite three times and the
     summary shows min / median / max; ``-- --only bench_web.py`` runs one script;
-    ``-- --large`` passes ``--large`` to the scripts that offer it (a million accounts).
+    ``-- --large`` passes ``--large`` to the scripts that offer it (a million accounts);
+    ``-- --quick`` passes ``--quick`` to those that offer it (a smoke run of a few minutes).
     """
     import argparse
 
@@ -77,6 +78,7 @@ def bench(session: nox.Session) -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--large", action="store_true")
+    parser.add_argument("--quick", action="store_true")
     options = parser.parse_args(session.posargs)
     session.install("-e", ".[dev,bench]")
     results = Path(session.create_tmp()) / "bench-results.jsonl"
@@ -86,9 +88,24 @@ def bench(session: nox.Session) -> None:
     for _ in range(options.runs):
         for script in scripts:
             extra = ["--large"] if options.large and script in LARGE else []
+            extra += ["--quick"] if options.quick and script in QUICK else []
             session.run("python", f"benchmarks/{script}", *extra, env=env)
     session.run("python", "benchmarks/summary.py", str(results))
 
+
+QUICK = {
+    "bench_bulk.py",
+    "bench_cards.py",
+    "bench_journey.py",
+    "bench_load.py",
+    "bench_memory.py",
+    "bench_pages.py",
+    "bench_sso.py",
+    "bench_storage.py",
+    "bench_uses.py",
+    "bench_web.py",
+}
+"""The scripts that take ``--quick``."""
 
 LARGE = {"bench_bulk.py"}
 """The scripts that take ``--large``."""
