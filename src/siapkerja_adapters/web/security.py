@@ -83,6 +83,7 @@ __all__ = [
     "BodyLimitMiddleware",
     "CsrfError",
     "FormSealer",
+    "FrontMiddleware",
     "RelativeRedirectMiddleware",
     "Sealer",
     "SecurityHeadersMiddleware",
@@ -801,3 +802,110 @@ def _relative(location: bytes, own_host: str) -> bytes:
         return location
     path = "/" + parts.path.lstrip("/")
     return urlunsplit(("", "", path, parts.query, parts.fragment)).encode("latin-1")
+
+
+# --------------------------------------------------------------------------
+# The layers in front of every request, fused
+# --------------------------------------------------------------------------
+
+
+class FrontMiddleware:
+    """:class:`TrustedHostMiddleware`, :class:`RelativeRedirectMiddleware`, the
+    application's own URLs and :class:`SecurityHeadersMiddleware` as one layer.
+
+    Every request of the application passes the four of them, in that order;
+    as one layer it is one call and one ``send`` wrapper instead of four (each
+    an ``await`` and a closure per request, each response message passed
+    down four functions). What each does is unchanged: an untrusted ``Host``
+    is refused before anything else (its refusal sent as it is); the scope
+    below carries this application's router (``url_for`` resolves against
+    its own routes, below its mount point) in a copy, so a host's layers keep
+    reading their own; every response gets the security headers, and a
+    redirect to the request's own host says only the path.
+
+    :param trusted_hosts: host patterns (:func:`parse_trusted_hosts`); none: any host.
+    :param refusal: renders an untrusted host's refusal.
+    :param cacheable: path prefixes (the static files) that keep their own caching.
+    :param error_page: renders the last-resort 500 page; a plain bilingual one if ``None``.
+    :param policy: the Content-Security-Policy (:func:`content_security_policy`).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        trusted_hosts: Sequence[str],
+        refusal: Refusal,
+        cacheable: tuple[str, ...] = (),
+        error_page: ErrorPage | None = None,
+        policy: str = CONTENT_SECURITY_POLICY,
+    ) -> None:
+        self.app = app
+        self.patterns = tuple(trusted_hosts)
+        self.refusal = refusal
+        self.headers = SecurityHeadersMiddleware(
+            app, cacheable=cacheable, error_page=error_page, policy=policy
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = ""
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value.decode("latin-1")
+                break
+        if self.patterns and not host_is_trusted(host, self.patterns):
+            if kind == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            status, headers, body = await self.refusal(scope)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        # A copy: the host's layers keep reading their own scope afterwards.
+        root = scope.get("root_path", "")
+        scope = {**scope, "router": scope["app"].router, "app_root_path": root}
+        if kind == "websocket":
+            await self.app(scope, receive, send)
+            return
+        own_host = host.lower()
+        headers = self.headers
+        started = False
+        # The path below the mount point, read before routing rewrites the scope.
+        path = scope.get("path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers._headers(scope, path, message)
+                if 300 <= message["status"] < 400:
+                    message["headers"] = [
+                        (name, _relative(value, own_host) if name.lower() == b"location" else value)
+                        for name, value in message["headers"]
+                    ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not started:
+                status, body = 500, _FALLBACK_500
+                if headers.error_page is not None:
+                    try:
+                        status, body = await headers.error_page(scope)
+                    except Exception:  # the error page itself failed: the plain one
+                        logger.exception("the error page failed")
+                start: Message = {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8")],
+                }
+                await send_with_headers(start)
+                await send({"type": "http.response.body", "body": body.encode("utf-8")})
+            raise
