@@ -62,7 +62,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.url_safe import URLSafeSerializerMixin
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
@@ -209,6 +211,63 @@ _RAW_NO_STORE: Final = (b"cache-control", b"no-store")
 # --------------------------------------------------------------------------
 
 
+class _KeyedSigner(TimestampSigner):
+    """itsdangerous' timestamp signer with its derived keys computed once.
+
+    The stock signer derives its HMAC key from the secret again on every
+    signature and every check (a hash per request, for a value that never
+    changes); the keys and signatures are the same.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[bytes, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        raw = self.secret_keys[-1] if secret_key is None else _bytes(secret_key)
+        derived = self._derived.get(raw)
+        if derived is None:
+            derived = self._derived[raw] = super().derive_key(raw)
+        return derived
+
+
+def _bytes(value: str | bytes) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+_COMPRESS_ABOVE: Final = 512
+"""Bytes of session JSON above which the cookie's payload is compressed."""
+
+
+class _SessionSerializer(URLSafeTimedSerializer):
+    """The session cookie's serializer: one signer, made once; small payloads not compressed.
+
+    The usual session is a few random tokens, which zlib does not shorten:
+    compressing them set up a ``zlib`` stream per signature for nothing. A
+    payload over :data:`_COMPRESS_ABOVE` bytes is compressed as before; a
+    compressed cookie of an older release still loads (itsdangerous reads both).
+    """
+
+    signer = _KeyedSigner
+
+    def __init__(self, secret_key: str, salt: str) -> None:
+        super().__init__(secret_key, salt=salt)
+        self._signer = super().make_signer(self.salt)
+
+    def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
+        if salt is None or _bytes(salt) == self.salt:
+            return self._signer  # type: ignore[return-value]
+        return super().make_signer(salt)  # type: ignore[return-value]
+
+    def dump_payload(self, obj: Any) -> bytes:
+        # The plain serializer's JSON; only a large one (flash messages in every language)
+        # goes through URLSafeSerializerMixin's zlib attempt, to keep the cookie short.
+        plain = super(URLSafeSerializerMixin, self).dump_payload(obj)
+        if len(plain) > _COMPRESS_ABOVE:
+            return super().dump_payload(obj)
+        return base64_encode(plain)
+
+
 class SessionMiddleware:
     """A signed-cookie session in ``scope["session"]`` (``request.session`` in Starlette).
 
@@ -229,7 +288,7 @@ class SessionMiddleware:
         base_path: str = "",
     ) -> None:
         self.app = app
-        self.serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+        self.serializer = _SessionSerializer(secret_key, _SALT)
         self.sealer = FormSealer(secret_key)
         self.cookie_name = cookie_name
         self.max_age = max_age
