@@ -920,9 +920,9 @@ class FrontMiddleware:
             if kind == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
                 return
-            status, headers, body = await self.refusal(scope)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            code, refusal_headers, refusal = await self.refusal(scope)
+            await send({"type": "http.response.start", "status": code, "headers": refusal_headers})
+            await send({"type": "http.response.body", "body": refusal})
             return
         # A copy: the host's layers keep reading their own scope afterwards.
         root = scope.get("root_path", "")
@@ -931,7 +931,7 @@ class FrontMiddleware:
             await self.app(scope, receive, send)
             return
         own_host = host.lower()
-        headers = self.headers
+        stamp = self.headers
         started = False
         # The path below the mount point, read before routing rewrites the scope.
         path = scope.get("path", "")
@@ -942,7 +942,7 @@ class FrontMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers._headers(scope, path, message)
+                stamp._headers(scope, path, message)
                 if 300 <= message["status"] < 400:
                     message["headers"] = [
                         (name, _relative(value, own_host) if name.lower() == b"location" else value)
@@ -955,9 +955,9 @@ class FrontMiddleware:
         except Exception:
             if not started:
                 status, body = 500, _FALLBACK_500
-                if headers.error_page is not None:
+                if stamp.error_page is not None:
                     try:
-                        status, body = await headers.error_page(scope)
+                        status, body = await stamp.error_page(scope)
                     except Exception:  # the error page itself failed: the plain one
                         logger.exception("the error page failed")
                 start: Message = {
