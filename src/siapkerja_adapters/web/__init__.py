@@ -64,7 +64,7 @@ from siapkerja_adapters.web.branding import (  # noqa: E402
 )
 from siapkerja_adapters.web.fast_scan import AnonymousScanRoute  # noqa: E402
 from siapkerja_adapters.web.pages import Pages  # noqa: E402
-from siapkerja_adapters.web.pages.forms import time_element  # noqa: E402
+from siapkerja_adapters.web.pages.forms import form_kit, time_element  # noqa: E402
 from siapkerja_adapters.web.problems import (  # noqa: E402
     RequestError,
     negotiate_language,
@@ -174,6 +174,9 @@ def _templates(look: Branding | None = None, *, auto_reload: bool = True) -> Jin
     environment.filters["map_labels"] = _labels
     environment.filters["local_time"] = time_element  # a moment in the holder's zone
     environment.filters["size_text"] = size_text  # "2 MB", "1,5 MB": a file size in words
+    # The form macros, imported once without context, bound to a page's token, errors and
+    # translator: {% set f = form_kit(csrf_token, errors, t, help_url) %}.
+    environment.globals["form_kit"] = form_kit
     # The deployment's name, logo, colours and links, as globals: every page has them
     # without each page's context carrying them.
     environment.globals.update(branding_globals(look or Branding()))
