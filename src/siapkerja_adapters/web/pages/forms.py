@@ -459,7 +459,9 @@ class FormKit:
     needs of the page — the CSRF token, the form's errors, the translator, the
     help link — a kit holds and passes as arguments; templates call the same
     macros with the same arguments as before. Made per render by the
-    ``form_kit`` global (:func:`form_kit`).
+    ``form_kit`` global (:func:`form_kit`). A template that still imports
+    ``_forms.html`` ``with context`` (a deployer's copy of an earlier one)
+    passes none of them, and the macros read the page's own.
     """
 
     __slots__ = ("_csrf_token", "_errors", "_help_url", "_macros", "_t")
@@ -477,25 +479,25 @@ class FormKit:
         return self._macros.csrf(self._csrf_token)  # type: ignore[attr-defined]
 
     def error_summary(self, errors: object) -> object:
-        return self._macros.error_summary(errors, self._t)  # type: ignore[attr-defined]
+        return self._macros.error_summary(errors, kit_t=self._t)  # type: ignore[attr-defined]
 
     def described(self, *args: object) -> object:
         return self._macros.described(*args)  # type: ignore[attr-defined]
 
     def messages(self, name: object, hint: object, error: object) -> object:
-        return self._macros.messages(name, hint, error, self._t)  # type: ignore[attr-defined]
+        return self._macros.messages(name, hint, error, kit_t=self._t)  # type: ignore[attr-defined]
 
     def field(self, *args: object, **kwargs: object) -> object:
-        return self._macros.field(*args, errors=self._errors, t=self._t, **kwargs)  # type: ignore[attr-defined]
+        return self._macros.field(*args, kit_errors=self._errors, kit_t=self._t, **kwargs)  # type: ignore[attr-defined]
 
     def textarea(self, *args: object, **kwargs: object) -> object:
-        return self._macros.textarea(*args, errors=self._errors, t=self._t, **kwargs)  # type: ignore[attr-defined]
+        return self._macros.textarea(*args, kit_errors=self._errors, kit_t=self._t, **kwargs)  # type: ignore[attr-defined]
 
     def select(self, *args: object, **kwargs: object) -> object:
-        return self._macros.select(*args, errors=self._errors, t=self._t, **kwargs)  # type: ignore[attr-defined]
+        return self._macros.select(*args, kit_errors=self._errors, kit_t=self._t, **kwargs)  # type: ignore[attr-defined]
 
     def consent_and_help(self) -> object:
-        return self._macros.consent_and_help(self._t, self._help_url)  # type: ignore[attr-defined]
+        return self._macros.consent_and_help(kit_t=self._t, kit_help_url=self._help_url)  # type: ignore[attr-defined]
 
 
 @pass_context
