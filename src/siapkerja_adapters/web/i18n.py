@@ -69,6 +69,23 @@ def select_language(request: Request) -> str:
     return DEFAULT_LANGUAGE
 
 
+_KNOWN: dict[tuple[int, str], tuple[translations.Catalogues, dict[str, str]]] = {}
+
+
+def _known_texts(catalogues: translations.Catalogues, lang: str) -> dict[str, str]:
+    """The templates already looked up in ``lang`` in these catalogues, by key.
+
+    A page's ~25 texts are then a dict lookup each rather than a walk of the
+    gettext fallback chain. Keyed by the catalogues object itself (checked by
+    identity): catalogues switched in (``translations.use_directories``) start
+    empty.
+    """
+    entry = _KNOWN.get((id(catalogues), lang))
+    if entry is None or entry[0] is not catalogues:
+        entry = _KNOWN[(id(catalogues), lang)] = (catalogues, {})
+    return entry[1]
+
+
 class Translator:
     """The catalogues in one language: ``t("register.step", n=1)``.
 
@@ -80,11 +97,15 @@ class Translator:
         self.lang = read_language(lang) or DEFAULT_LANGUAGE
         self._catalogues = translations.catalogues()
         self._template = self._catalogues.lookup(self.lang)  # a page asks ~200 times
+        self._known = _known_texts(self._catalogues, self.lang)
 
     def __call__(self, key: str, /, **params: object) -> str:
-        template = self._template(key)
-        if template == key:
-            raise KeyError(key)
+        template = self._known.get(key)
+        if template is None:
+            template = self._template(key)
+            if template == key:
+                raise KeyError(key)
+            self._known[key] = template
         return template.format(**params) if params else template
 
     @property

@@ -62,7 +62,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.url_safe import URLSafeSerializerMixin
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
@@ -83,6 +85,7 @@ __all__ = [
     "BodyLimitMiddleware",
     "CsrfError",
     "FormSealer",
+    "FrontMiddleware",
     "RelativeRedirectMiddleware",
     "Sealer",
     "SecurityHeadersMiddleware",
@@ -208,6 +211,63 @@ _RAW_NO_STORE: Final = (b"cache-control", b"no-store")
 # --------------------------------------------------------------------------
 
 
+class _KeyedSigner(TimestampSigner):
+    """itsdangerous' timestamp signer with its derived keys computed once.
+
+    The stock signer derives its HMAC key from the secret again on every
+    signature and every check (a hash per request, for a value that never
+    changes); the keys and signatures are the same.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[bytes, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        raw = self.secret_keys[-1] if secret_key is None else _bytes(secret_key)
+        derived = self._derived.get(raw)
+        if derived is None:
+            derived = self._derived[raw] = super().derive_key(raw)
+        return derived
+
+
+def _bytes(value: str | bytes) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+_COMPRESS_ABOVE: Final = 512
+"""Bytes of session JSON above which the cookie's payload is compressed."""
+
+
+class _SessionSerializer(URLSafeTimedSerializer):
+    """The session cookie's serializer: one signer, made once; small payloads not compressed.
+
+    The usual session is a few random tokens, which zlib does not shorten:
+    compressing them set up a ``zlib`` stream per signature for nothing. A
+    payload over :data:`_COMPRESS_ABOVE` bytes is compressed as before; a
+    compressed cookie of an older release still loads (itsdangerous reads both).
+    """
+
+    signer = _KeyedSigner
+
+    def __init__(self, secret_key: str, salt: str) -> None:
+        super().__init__(secret_key, salt=salt)
+        self._signer = super().make_signer(self.salt)
+
+    def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
+        if salt is None or _bytes(salt) == self.salt:
+            return self._signer  # type: ignore[return-value]
+        return super().make_signer(salt)  # type: ignore[return-value]
+
+    def dump_payload(self, obj: Any) -> bytes:
+        # The plain serializer's JSON; only a large one (flash messages in every language)
+        # goes through URLSafeSerializerMixin's zlib attempt, to keep the cookie short.
+        plain = super(URLSafeSerializerMixin, self).dump_payload(obj)
+        if len(plain) > _COMPRESS_ABOVE:
+            return super().dump_payload(obj)
+        return base64_encode(plain)
+
+
 class SessionMiddleware:
     """A signed-cookie session in ``scope["session"]`` (``request.session`` in Starlette).
 
@@ -228,7 +288,7 @@ class SessionMiddleware:
         base_path: str = "",
     ) -> None:
         self.app = app
-        self.serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+        self.serializer = _SessionSerializer(secret_key, _SALT)
         self.sealer = FormSealer(secret_key)
         self.cookie_name = cookie_name
         self.max_age = max_age
@@ -801,3 +861,110 @@ def _relative(location: bytes, own_host: str) -> bytes:
         return location
     path = "/" + parts.path.lstrip("/")
     return urlunsplit(("", "", path, parts.query, parts.fragment)).encode("latin-1")
+
+
+# --------------------------------------------------------------------------
+# The layers in front of every request, fused
+# --------------------------------------------------------------------------
+
+
+class FrontMiddleware:
+    """:class:`TrustedHostMiddleware`, :class:`RelativeRedirectMiddleware`, the
+    application's own URLs and :class:`SecurityHeadersMiddleware` as one layer.
+
+    Every request of the application passes the four of them, in that order;
+    as one layer it is one call and one ``send`` wrapper instead of four (each
+    an ``await`` and a closure per request, each response message passed
+    down four functions). What each does is unchanged: an untrusted ``Host``
+    is refused before anything else (its refusal sent as it is); the scope
+    below carries this application's router (``url_for`` resolves against
+    its own routes, below its mount point) in a copy, so a host's layers keep
+    reading their own; every response gets the security headers, and a
+    redirect to the request's own host says only the path.
+
+    :param trusted_hosts: host patterns (:func:`parse_trusted_hosts`); none: any host.
+    :param refusal: renders an untrusted host's refusal.
+    :param cacheable: path prefixes (the static files) that keep their own caching.
+    :param error_page: renders the last-resort 500 page; a plain bilingual one if ``None``.
+    :param policy: the Content-Security-Policy (:func:`content_security_policy`).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        trusted_hosts: Sequence[str],
+        refusal: Refusal,
+        cacheable: tuple[str, ...] = (),
+        error_page: ErrorPage | None = None,
+        policy: str = CONTENT_SECURITY_POLICY,
+    ) -> None:
+        self.app = app
+        self.patterns = tuple(trusted_hosts)
+        self.refusal = refusal
+        self.headers = SecurityHeadersMiddleware(
+            app, cacheable=cacheable, error_page=error_page, policy=policy
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = ""
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value.decode("latin-1")
+                break
+        if self.patterns and not host_is_trusted(host, self.patterns):
+            if kind == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            code, refusal_headers, refusal = await self.refusal(scope)
+            await send({"type": "http.response.start", "status": code, "headers": refusal_headers})
+            await send({"type": "http.response.body", "body": refusal})
+            return
+        # A copy: the host's layers keep reading their own scope afterwards.
+        root = scope.get("root_path", "")
+        scope = {**scope, "router": scope["app"].router, "app_root_path": root}
+        if kind == "websocket":
+            await self.app(scope, receive, send)
+            return
+        own_host = host.lower()
+        stamp = self.headers
+        started = False
+        # The path below the mount point, read before routing rewrites the scope.
+        path = scope.get("path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                stamp._headers(scope, path, message)
+                if 300 <= message["status"] < 400:
+                    message["headers"] = [
+                        (name, _relative(value, own_host) if name.lower() == b"location" else value)
+                        for name, value in message["headers"]
+                    ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not started:
+                status, body = 500, _FALLBACK_500
+                if stamp.error_page is not None:
+                    try:
+                        status, body = await stamp.error_page(scope)
+                    except Exception:  # the error page itself failed: the plain one
+                        logger.exception("the error page failed")
+                start: Message = {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8")],
+                }
+                await send_with_headers(start)
+                await send({"type": "http.response.body", "body": body.encode("utf-8")})
+            raise

@@ -54,11 +54,13 @@ __all__ = [
     "YEAR_DIGITS",
     "YEAR_PATTERN",
     "FormErrors",
+    "FormKit",
     "account_zone",
     "day_label",
     "error_fields",
     "event_window",
     "float_or_raw",
+    "form_kit",
     "form_text",
     "int_or_raw",
     "month_or_raw",
@@ -446,3 +448,62 @@ def time_element(context: Context, moment: datetime | None, zone: tzinfo | None 
     label = time_label(moment, lang, shown if isinstance(shown, tzinfo) else None)
     iso = moment.astimezone(UTC).isoformat(timespec="seconds")
     return Markup('<time datetime="{}">{}</time>').format(iso, label)
+
+
+class FormKit:
+    """The form macros of ``_forms.html`` for one page: ``f.field(...)``, ``f.csrf()``.
+
+    ``_forms.html`` is imported without context, so Jinja builds its module
+    once instead of once per render (a module with every macro, from a copy of
+    the page's context: about half of rendering the sign-in page). What a macro
+    needs of the page — the CSRF token, the form's errors, the translator, the
+    help link — a kit holds and passes as arguments; templates call the same
+    macros with the same arguments as before. Made per render by the
+    ``form_kit`` global (:func:`form_kit`). A template that still imports
+    ``_forms.html`` ``with context`` (a deployer's copy of an earlier one)
+    passes none of them, and the macros read the page's own.
+    """
+
+    __slots__ = ("_csrf_token", "_errors", "_help_url", "_macros", "_t")
+
+    def __init__(
+        self, macros: object, csrf_token: object, errors: object, t: object, help_url: object
+    ) -> None:
+        self._macros = macros
+        self._csrf_token = csrf_token
+        self._errors = errors
+        self._t = t
+        self._help_url = help_url
+
+    def csrf(self) -> object:
+        return self._macros.csrf(self._csrf_token)  # type: ignore[attr-defined]
+
+    def error_summary(self, errors: object) -> object:
+        return self._macros.error_summary(errors, kit_t=self._t)  # type: ignore[attr-defined]
+
+    def described(self, *args: object) -> object:
+        return self._macros.described(*args)  # type: ignore[attr-defined]
+
+    def messages(self, name: object, hint: object, error: object) -> object:
+        return self._macros.messages(name, hint, error, kit_t=self._t)  # type: ignore[attr-defined]
+
+    def field(self, *args: object, **kwargs: object) -> object:
+        return self._macros.field(*args, kit_errors=self._errors, kit_t=self._t, **kwargs)  # type: ignore[attr-defined]
+
+    def textarea(self, *args: object, **kwargs: object) -> object:
+        return self._macros.textarea(*args, kit_errors=self._errors, kit_t=self._t, **kwargs)  # type: ignore[attr-defined]
+
+    def select(self, *args: object, **kwargs: object) -> object:
+        return self._macros.select(*args, kit_errors=self._errors, kit_t=self._t, **kwargs)  # type: ignore[attr-defined]
+
+    def consent_and_help(self) -> object:
+        return self._macros.consent_and_help(kit_t=self._t, kit_help_url=self._help_url)  # type: ignore[attr-defined]
+
+
+@pass_context
+def form_kit(
+    context: Context, csrf_token: object, errors: object, t: object, help_url: object
+) -> FormKit:
+    """The page's :class:`FormKit` over ``_forms.html``'s module (built once per template)."""
+    macros = context.environment.get_template("_forms.html").module
+    return FormKit(macros, csrf_token, errors, t, help_url)

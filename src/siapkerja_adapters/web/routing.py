@@ -1,0 +1,68 @@
+"""The pages' router: a path without parameters finds its routes by a dict lookup.
+
+This module owns :class:`IndexedRouter`. Starlette's router asks each route
+in turn whether it matches (a regular expression per route, ~40 page routes):
+the later a page's route, the longer every request to it waits. Here the
+routes a static path can reach are listed once, when the router is built, in
+the router's own order, and a request whose path is one of them asks only
+those. The semantics are Starlette's: the first full match wins; a path only
+partly matched (a method the route does not take: the 405), a path with
+parameters, a trailing slash to redirect, anything not indexed goes through
+Starlette's own linear matching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Match, Mount, Route, Router
+from starlette.types import Receive, Scope, Send
+
+__all__ = ["IndexedRouter"]
+
+
+def _static_index(routes: Sequence[BaseRoute]) -> dict[str, tuple[BaseRoute, ...]]:
+    """Every parameterless page path → the routes that may match it, in order.
+
+    A route of a class whose matching depends on more than its path (neither a
+    :class:`Route` nor a :class:`Mount`) is a candidate for every path.
+    """
+    paths = [
+        route.path
+        for route in routes
+        if type(route) is Route and not route.param_convertors and route.path.startswith("/")
+    ]
+    index: dict[str, tuple[BaseRoute, ...]] = {}
+    for path in dict.fromkeys(paths):
+        index[path] = tuple(
+            route
+            for route in routes
+            if not isinstance(route, Route | Mount) or route.path_regex.match(path)
+        )
+    return index
+
+
+class IndexedRouter(Router):
+    """A :class:`~starlette.routing.Router` that finds a static path's routes by a dict
+    lookup before falling back to Starlette's linear matching."""
+
+    def __init__(self, routes: Sequence[BaseRoute], **kwargs: Any) -> None:
+        super().__init__(routes=list(routes), **kwargs)
+        self._index = _static_index(self.routes)
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            candidates = self._index.get(get_route_path(scope))
+            if candidates is not None:
+                for route in candidates:
+                    match, child_scope = route.matches(scope)
+                    if match is Match.FULL:
+                        if "router" not in scope:
+                            scope["router"] = self
+                        scope["route"] = route
+                        scope.update(child_scope)
+                        await route.handle(scope, receive, send)
+                        return
+        await super().app(scope, receive, send)

@@ -1,0 +1,52 @@
+"""The session cookie's serializer reads and writes what itsdangerous' stock one does.
+
+:class:`~siapkerja_adapters.web.security.SessionMiddleware` signs with keys
+derived once and leaves a small payload uncompressed: a cookie of the stock
+serializer (compressed or not) still loads, its cookies load in the stock one,
+another secret or salt is still refused, and a large session is still compressed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from siapkerja_adapters.web.i18n import Translator
+from siapkerja_adapters.web.security import _SALT, _SessionSerializer
+
+SECRET = "s" * 32
+SMALL = {"csrf": "x" * 43, "lang": "id", "token": "t" * 43}
+LARGE = {"flash": [["info", {"id": "Profil disimpan. " * 30, "en": "Profile saved. " * 30}]]}
+
+
+@pytest.mark.parametrize("data", [SMALL, LARGE])
+def test_cookies_load_both_ways(data: dict[str, object]) -> None:
+    ours = _SessionSerializer(SECRET, _SALT)
+    stock = URLSafeTimedSerializer(SECRET, salt=_SALT)
+    assert ours.loads(stock.dumps(data)) == data
+    assert stock.loads(ours.dumps(data)) == data
+    assert ours.loads(ours.dumps(data)) == data
+    assert ours.dumps(data).startswith(".") is (data is LARGE)  # only the large one compressed
+
+
+def test_another_secret_or_salt_is_refused() -> None:
+    ours = _SessionSerializer(SECRET, _SALT)
+    for other in (
+        URLSafeTimedSerializer("z" * 32, salt=_SALT),
+        URLSafeTimedSerializer(SECRET, salt="another"),
+    ):
+        with pytest.raises(BadSignature):
+            ours.loads(other.dumps(SMALL))
+    signed = ours.dumps(SMALL)
+    with pytest.raises(BadSignature):
+        ours.loads(signed[:-2] + ("AA" if not signed.endswith("AA") else "BB"))
+
+
+def test_texts_are_the_same_looked_up_again() -> None:
+    for lang in ("id", "en"):
+        first, second = Translator(lang), Translator(lang)
+        assert first("register.help") == second("register.help")
+        assert first("register.step", n=2) == second("register.step", n=2)
+        with pytest.raises(KeyError):
+            second("no.such.key")
+    assert Translator("id")("register.help") != Translator("en")("register.help")
