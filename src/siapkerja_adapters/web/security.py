@@ -692,20 +692,33 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send_with_headers)
         except Exception:
             if not started:
-                status, body = 500, _FALLBACK_500
-                if self.error_page is not None:
-                    try:
-                        status, body = await self.error_page(scope)
-                    except Exception:  # the error page itself failed: the plain one
-                        logger.exception("the error page failed")
-                start: Message = {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8")],
-                }
-                await send_with_headers(start)
-                await send({"type": "http.response.body", "body": body.encode("utf-8")})
+                await _answer_crash(scope, self.error_page, send_with_headers, send)
             raise
+
+
+async def _answer_crash(
+    scope: Scope,
+    error_page: Any,
+    send_with_headers: Callable[[Message], Awaitable[None]],
+    send: Send,
+) -> None:
+    """Answer an exception raised before the response started: the error page, else a plain 500.
+
+    ``send_with_headers`` stamps the security headers on the start, as on any answer.
+    """
+    status, body = 500, _FALLBACK_500
+    if error_page is not None:
+        try:
+            status, body = await error_page(scope)
+        except Exception:  # the error page itself failed: the plain one
+            logger.exception("the error page failed")
+    start: Message = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"text/html; charset=utf-8")],
+    }
+    await send_with_headers(start)
+    await send({"type": "http.response.body", "body": body.encode("utf-8")})
 
 
 # --------------------------------------------------------------------------
@@ -954,17 +967,5 @@ class FrontMiddleware:
             await self.app(scope, receive, send_with_headers)
         except Exception:
             if not started:
-                status, body = 500, _FALLBACK_500
-                if stamp.error_page is not None:
-                    try:
-                        status, body = await stamp.error_page(scope)
-                    except Exception:  # the error page itself failed: the plain one
-                        logger.exception("the error page failed")
-                start: Message = {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8")],
-                }
-                await send_with_headers(start)
-                await send({"type": "http.response.body", "body": body.encode("utf-8")})
+                await _answer_crash(scope, stamp.error_page, send_with_headers, send)
             raise
