@@ -129,21 +129,34 @@ def connect_memory() -> Any:
     )
 
 
-def connect_sql(url: str, schema: str | None = None) -> Any:
+def connect_sql(
+    url: str,
+    schema: str | None = None,
+    *,
+    secret_key: str = "bench-journey-secret-key-0123456789abcdef",  # noqa: S107 (a benchmark's)
+    **settings: Any,
+) -> Any:
+    """A SQL-backed service as the SQL benchmarks time it (``bench_storage`` shares it).
+
+    ``settings`` add to or replace the defaults (here: the SMS through the outbox worker).
+    """
     return connect(
-        environ={},
-        load_entrypoints=False,
-        hasher=KeyedSha256Hasher(),
-        storage="sql",
-        database_url=url,
-        database_schema=schema,
-        database_migrate="true",
-        storage_key=STORAGE_KEY,
-        secret_key="bench-journey-secret-key-0123456789abcdef",
-        sms="memory",
-        sms_dispatch="worker",
-        dukcapil="offline",
-        ratelimit="storage",
+        **{
+            "environ": {},
+            "load_entrypoints": False,
+            "hasher": KeyedSha256Hasher(),
+            "storage": "sql",
+            "database_url": url,
+            "database_schema": schema,
+            "database_migrate": "true",
+            "storage_key": STORAGE_KEY,
+            "secret_key": secret_key,
+            "sms": "memory",
+            "sms_dispatch": "worker",
+            "dukcapil": "offline",
+            "ratelimit": "storage",
+            **settings,
+        }
     )
 
 

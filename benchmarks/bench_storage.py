@@ -66,6 +66,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_journey import KeyedSha256Hasher
+from bench_journey import connect_sql as journey_connect_sql
 from siapkerja_adapters import connect
 from siapkerja_adapters.dukcapil_offline import Resident
 from siapkerja_core import compose_nik, regions
@@ -172,19 +173,13 @@ class Population:
 
 
 def connect_sql(url: str, schema: str | None = None) -> Any:
-    return connect(
-        environ={},
-        load_entrypoints=False,
-        hasher=KeyedSha256Hasher(),
-        storage="sql",
-        database_url=url,
-        database_schema=schema,
-        database_migrate="true",
-        storage_key=STORAGE_KEY,
+    """``bench_journey.connect_sql`` with this benchmark's keys and the SQL default dispatch."""
+    return journey_connect_sql(
+        url,
+        schema,
         secret_key="bench-storage-secret-key-0123456789abcdef",
-        sms="memory",
-        dukcapil="offline",
-        ratelimit="storage",
+        storage_key=STORAGE_KEY,
+        sms_dispatch="thread",  # the SQL storage's default: a thread of this process
     )
 
 
