@@ -14,18 +14,18 @@ import os
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from siapkerja_adapters import builtin
-from siapkerja_adapters.dispatch import install_dispatcher
 from siapkerja_core import translations
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.events import AdapterBuilt
 from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost, plugin_filter
-from siapkerja_core.service import Siapkerja
 from siapkerja_core.settings import CONFIG_ENV, Settings, resolve_settings
+
+if TYPE_CHECKING:
+    from siapkerja_core.service import Siapkerja
 
 __all__ = ["connect", "read_config_file", "resolved_settings"]
 
@@ -173,6 +173,13 @@ def connect(
     env: Mapping[str, str] = os.environ if environ is None else environ
     resolved = resolved_settings(config, profile, environ=env, **settings)
     use_locale_dirs(resolved)
+
+    # Imported here, not at the top: the built-in adapters bring SQLAlchemy, httpx and
+    # the service layer, and merely importing this package (``siapkerja nik check``)
+    # should not pay for them.
+    from siapkerja_adapters import builtin
+    from siapkerja_adapters.dispatch import install_dispatcher
+    from siapkerja_core.service import Siapkerja
 
     host = PluginHost.create(
         load_entrypoints=load_entrypoints,

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 
-from siapkerja_adapters.connect import connect
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 
 if TYPE_CHECKING:
@@ -72,6 +71,17 @@ def require_shared_secret(svc: Siapkerja, command: str, *, allowed: bool) -> Non
         "secret_required", command=f"{PROG_NAME} {command}", flag=EPHEMERAL_SECRET_FLAG
     )
     raise fail(command, error)
+
+
+def connect(**settings: Any) -> Siapkerja:
+    """``siapkerja_adapters.connect``, imported when a command first needs the service.
+
+    Importing it brings SQLAlchemy, the HTTP adapters and the plug-in host;
+    ``siapkerja nik check`` needs none of them and starts without them.
+    """
+    from siapkerja_adapters.connect import connect as connect_service
+
+    return connect_service(**settings)
 
 
 def open_service(command: str, config: Path | None, *, memory_warning: str | None) -> Siapkerja:

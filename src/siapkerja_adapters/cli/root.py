@@ -1,31 +1,23 @@
 """The root of the ``siapkerja`` command tree: ``--version`` and every command group mounted.
 
 A new area: write its module in this package (a ``typer.Typer`` or a command
-function), then mount it here with ``app.add_typer`` or ``app.command``.
+function), then name it in :data:`LAZY_COMMANDS`. Only ``nik`` is mounted
+eagerly: every other group is imported when it is asked for (or listed by
+``--help`` and completion), so ``siapkerja nik check`` does not pay for
+SQLAlchemy, Starlette and the adapters it never uses.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from importlib import import_module
+from typing import Annotated, Any, Final
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from siapkerja_adapters.cli.aki import aki_app
-from siapkerja_adapters.cli.bulk import bulk_app
-from siapkerja_adapters.cli.classes import classes_app, programmes_app
-from siapkerja_adapters.cli.clients import clients_app
 from siapkerja_adapters.cli.common import PROG_NAME
-from siapkerja_adapters.cli.db import db_app
-from siapkerja_adapters.cli.demo import demo
-from siapkerja_adapters.cli.events import events_app
-from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
-from siapkerja_adapters.cli.prefill import prefill_app
-from siapkerja_adapters.cli.serve import serve
-from siapkerja_adapters.cli.status_list import status_list_app
-from siapkerja_adapters.cli.tokens import token_app
-from siapkerja_adapters.cli.verifiers import verifiers_app
-from siapkerja_adapters.cli.worker import worker
 
 __all__ = ["app"]
 
@@ -62,26 +54,61 @@ def root(
     """
 
 
+LAZY_COMMANDS: Final[dict[str, str]] = {
+    "demo": "siapkerja_adapters.cli.demo:demo",
+    "serve": "siapkerja_adapters.cli.serve:serve",
+    "worker": "siapkerja_adapters.cli.worker:worker",
+    "token": "siapkerja_adapters.cli.tokens:token_app",
+    "keys": "siapkerja_adapters.cli.keys:keys_app",
+    "bulk": "siapkerja_adapters.cli.bulk:bulk_app",
+    "db": "siapkerja_adapters.cli.db:db_app",
+    "aki": "siapkerja_adapters.cli.aki:aki_app",
+    "verifiers": "siapkerja_adapters.cli.verifiers:verifiers_app",
+    "clients": "siapkerja_adapters.cli.clients:clients_app",
+    "prefill": "siapkerja_adapters.cli.prefill:prefill_app",
+    "status-list": "siapkerja_adapters.cli.status_list:status_list_app",
+    "events": "siapkerja_adapters.cli.events:events_app",
+    "classes": "siapkerja_adapters.cli.classes:classes_app",
+    "programmes": "siapkerja_adapters.cli.classes:programmes_app",
+}
+"""Each command mounted on demand: its name → ``module:attribute`` (a ``Typer`` or a function)."""
+
+
+def load_command(name: str) -> click.Command:
+    """The click command for ``name`` of :data:`LAZY_COMMANDS`, importing its module now."""
+    module, _, attribute = LAZY_COMMANDS[name].partition(":")
+    target: Any = getattr(import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        # get_group, not get_command: a group of one command must stay a group
+        # (``siapkerja token verify``), as ``add_typer`` keeps it.
+        command: click.Command = typer.main.get_group(target)
+    else:
+        single = typer.Typer()
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class _LazyGroup(TyperGroup):
+    """The root group: ``nik`` built with it, every other command on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *LAZY_COMMANDS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in LAZY_COMMANDS:
+            command = load_command(cmd_name)
+            self.add_command(command, cmd_name)
+        return command
+
+
 app: Final = typer.Typer(
     name=PROG_NAME,
+    cls=_LazyGroup,
     no_args_is_help=True,
-    add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.callback()(root)
 app.add_typer(nik_app, name="nik")
-app.command("demo")(demo)
-app.command("serve")(serve)
-app.command("worker")(worker)
-app.add_typer(token_app, name="token")
-app.add_typer(keys_app, name="keys")
-app.add_typer(bulk_app, name="bulk")
-app.add_typer(db_app, name="db")
-app.add_typer(aki_app, name="aki")
-app.add_typer(verifiers_app, name="verifiers")
-app.add_typer(clients_app, name="clients")
-app.add_typer(prefill_app, name="prefill")
-app.add_typer(status_list_app, name="status-list")
-app.add_typer(events_app, name="events")
-app.add_typer(classes_app, name="classes")
-app.add_typer(programmes_app, name="programmes")

@@ -1,0 +1,72 @@
+"""The command tree is mounted lazily: ``nik check`` starts light, every command still answers.
+
+What a user of ``siapkerja nik check`` pays for is the core's NIK module and
+Typer, not SQLAlchemy, Starlette or the adapters: asserted on the modules a
+real process loaded (a timing would measure the machine, not the code).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from siapkerja_adapters.cli.root import LAZY_COMMANDS, app, load_command
+
+_HEAVY = ("sqlalchemy", "starlette", "httpx", "jinja2", "siapkerja_adapters.sql", "argon2")
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+        check=False,
+    )
+
+
+def test_nik_check_loads_no_storage_web_or_http_module() -> None:
+    done = _python(
+        "import sys, json\n"
+        "sys.argv = ['siapkerja', 'nik', 'check', '--json', '3173014107900003']\n"
+        "from siapkerja_adapters.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as stop:\n    code = stop.code\n"
+        "else:\n    code = 0\n"
+        f"heavy = [m for m in {_HEAVY!r} if m in sys.modules]\n"
+        "print(json.dumps({'code': code, 'heavy': heavy}), file=sys.stderr)\n"
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report == {"code": 0, "heavy": []}, done.stderr
+    assert json.loads(done.stdout)["valid"] is True
+
+
+@pytest.mark.parametrize("name", sorted(LAZY_COMMANDS))
+def test_every_lazy_command_loads_and_shows_its_help(name: str) -> None:
+    command = load_command(name)
+    assert command.name == name
+    result = CliRunner().invoke(app, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert f"siapkerja {name}" in result.output
+
+
+def test_the_root_help_lists_every_command_once() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name in ("nik", *LAZY_COMMANDS):
+        assert f"│ {name} " in result.output, name
+
+
+def test_shell_completion_offers_the_lazy_commands() -> None:
+    done = _python(
+        "from siapkerja_adapters.cli import main; main()",
+        _SIAPKERJA_COMPLETE="complete_bash",
+        COMP_WORDS="siapkerja bu",
+        COMP_CWORD="1",
+    )
+    assert "bulk" in done.stdout.split(), (done.stdout, done.stderr)
