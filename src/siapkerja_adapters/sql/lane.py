@@ -276,8 +276,11 @@ class GroupCommit:
     :param write: commits a batch of rows (one statement) or raises.
     :param wait: seconds a caller waits for its commit.
     :param coming: whether other appends may be on their way: a lone leader then
-        yields the GIL once before taking the batch (default: always — measured
-        better for a web server's scan threads than guessing from the lane).
+        yields the GIL once before taking the batch. The default guesses from
+        who appended last: another thread (a web server's scan threads) means
+        more are likely coming; the same thread (a script or notebook calling
+        ``resolve`` in a loop) means none can be, and its yield would only
+        cost it a trip through the scheduler (tens of µs on a busy machine).
     """
 
     def __init__(
@@ -285,11 +288,13 @@ class GroupCommit:
         write: Callable[[list[dict[str, Any]]], None],
         *,
         wait: float,
-        coming: Callable[[], bool] = lambda: True,
+        coming: Callable[[], bool] | None = None,
     ) -> None:
         self._write = write
         self._wait = wait
-        self._coming = coming
+        self._coming = self._another_thread_appended if coming is None else coming
+        self._previous = 0  # the thread of the latest append before the current one
+        self._latest = 0
         self._lock = threading.Lock()
         self._waiting: list[_Entry] = []
         self._leading = False
@@ -308,6 +313,7 @@ class GroupCommit:
         entry = _Entry(params)
         lock = self._lock
         with lock:
+            self._previous, self._latest = self._latest, threading.get_ident()
             if len(self._waiting) >= MAX_WAITING:
                 raise StorageError("unavailable")
             self._waiting.append(entry)
@@ -326,6 +332,9 @@ class GroupCommit:
             if isinstance(error, StorageError) and error.code != "unavailable":
                 raise type(error)(error.code) from error
             raise StorageError("unavailable") from error
+
+    def _another_thread_appended(self) -> bool:
+        return self._previous != self._latest
 
     @staticmethod
     def _finished(entry: _Entry) -> bool:
