@@ -104,6 +104,37 @@ def test_entries_that_wait_share_the_next_commit() -> None:
     assert (group.commits, group.rows) == (2, 6)
 
 
+def test_a_lone_leader_yields_only_when_another_thread_appended_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One thread appending in a loop (a script calling resolve) has nobody to wait for:
+    # a yield would only cost it the scheduler. Scan threads taking turns do yield.
+    yields: list[float] = []
+    monkeypatch.setattr(lane_module.time, "sleep", yields.append)
+    group = GroupCommit(_Writer(), wait=10)
+    for n in range(5):
+        group.append({"n": n})
+    assert yields == []
+    # Three live threads (as a server's scan threads are: a finished thread's id may be
+    # reused), taking turns, each alone when it commits.
+    release = threading.Event()
+    appended = [threading.Event() for _ in range(3)]
+
+    def scan_thread(n: int) -> None:
+        group.append({"n": n})
+        appended[n].set()
+        release.wait(10)
+
+    threads = [threading.Thread(target=scan_thread, args=(n,)) for n in range(3)]
+    for thread, done in zip(threads, appended, strict=True):
+        thread.start()
+        assert done.wait(10)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert yields == [0, 0, 0]
+
+
 def test_a_failed_commit_fails_every_caller_of_its_batch_and_the_next_works() -> None:
     writer = _Writer()
     group = GroupCommit(writer, wait=10)

@@ -293,8 +293,9 @@ class GroupCommit:
         self._write = write
         self._wait = wait
         self._coming = self._another_thread_appended if coming is None else coming
-        self._previous = 0  # the thread of the latest append before the current one
-        self._latest = 0
+        # The threads of the two latest appends (None: none yet).
+        self._previous: int | None = None
+        self._latest: int | None = None
         self._lock = threading.Lock()
         self._waiting: list[_Entry] = []
         self._leading = False
@@ -334,7 +335,7 @@ class GroupCommit:
             raise StorageError("unavailable") from error
 
     def _another_thread_appended(self) -> bool:
-        return self._previous != self._latest
+        return self._previous is not None and self._previous != self._latest
 
     @staticmethod
     def _finished(entry: _Entry) -> bool:
