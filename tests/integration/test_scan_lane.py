@@ -20,6 +20,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,105 @@ def test_a_caller_whose_commit_never_comes_gives_up_with_a_storage_error() -> No
     writer.hold.set()
     first[0].join(10)
     assert writer.batches == [[0]]  # the withdrawn entry was never written
+
+
+class _Told:
+    """``notify`` of deferred entries: records each outcome, per entry, once."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[int, str] = {}
+        self.all_told = threading.Event()
+        self.expected = 0
+        self.lock = threading.Lock()
+
+    def notify(self, n: int) -> Callable[[BaseException | None], None]:
+        def told(error: BaseException | None) -> None:
+            with self.lock:
+                assert n not in self.outcomes  # told once
+                self.outcomes[n] = "committed" if error is None else type(error).__name__
+                if len(self.outcomes) == self.expected:
+                    self.all_told.set()
+
+        return told
+
+
+def test_deferred_entries_are_told_after_their_commit_and_share_it() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10)
+    told = _Told()
+    told.expected = 6
+    writer.hold.clear()
+    group.append_deferred({"n": 0}, told.notify(0))  # returns at once: the committer commits
+    assert writer.entered.wait(10)
+    for n in range(1, 6):
+        group.append_deferred({"n": n}, told.notify(n))
+    assert told.outcomes == {}  # nobody is told before its commit
+    writer.hold.set()
+    assert told.all_told.wait(10)
+    assert writer.batches == [[0], [1, 2, 3, 4, 5]]
+    assert told.outcomes == dict.fromkeys(range(6), "committed")
+    group.close()
+
+
+def test_deferred_and_waiting_callers_share_commits_and_hear_of_a_failure() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10)
+    told = _Told()
+    told.expected = 2
+    writer.hold.clear()
+    outcomes: dict[int, str] = {}
+    first = _appenders(group, range(1), outcomes)  # a waiting caller leads the first commit
+    assert writer.entered.wait(10)
+    group.append_deferred({"n": 1}, told.notify(1))
+    others = _appenders(group, range(2, 4), outcomes)
+    group.append_deferred({"n": 4}, told.notify(4))
+    _waiting(group, 4)
+    writer.fail_next = True  # the first commit fails: only its caller hears of it
+    writer.hold.set()
+    for thread in first + others:
+        thread.join(10)
+    assert told.all_told.wait(10)
+    assert outcomes == {0: "storage.unavailable", 2: "committed", 3: "committed"}
+    assert told.outcomes == {1: "committed", 4: "committed"}
+    assert writer.batches == [[1, 2, 3, 4]]
+    group.close()
+
+
+def test_a_failed_commit_tells_each_deferred_entry_and_the_next_works() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10)
+    told = _Told()
+    told.expected = 1
+    writer.fail_next = True
+    group.append_deferred({"n": 0}, told.notify(0))
+    assert told.all_told.wait(10)
+    assert told.outcomes == {0: "StorageError"}
+    told.all_told.clear()
+    told.expected = 2
+    group.append_deferred({"n": 1}, told.notify(1))
+    assert told.all_told.wait(10)
+    assert told.outcomes[1] == "committed"
+    assert writer.batches == [[1]]
+    group.close()
+
+
+def test_the_deferred_queue_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lane_module, "MAX_WAITING", 2)
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10)
+    writer.hold.clear()
+    told = _Told()
+    told.expected = 3
+    group.append_deferred({"n": 0}, told.notify(0))
+    assert writer.entered.wait(10)
+    group.append_deferred({"n": 1}, told.notify(1))
+    group.append_deferred({"n": 2}, told.notify(2))
+    with pytest.raises(StorageError):
+        group.append_deferred({"n": 3}, told.notify(3))  # refused at once, never told
+    writer.hold.set()
+    assert told.all_told.wait(10)
+    assert 3 not in told.outcomes
+    group.close()
 
 
 # --------------------------------------------------------------------------

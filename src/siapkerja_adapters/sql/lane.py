@@ -33,6 +33,10 @@ the shorter way:
   one. The queue is bounded: at most :data:`MAX_WAITING` entries wait, a
   caller beyond is refused at once (``StorageError``); a caller whose entry
   no commit took within the busy timeout withdraws it (``StorageError``).
+  A caller that can wait without a thread — the web binding's scan page, on
+  its event loop — queues its entry with :meth:`GroupCommit.append_deferred`
+  instead: a committer thread commits it with the others and tells the
+  caller, which answers only then (:mod:`siapkerja_adapters.ledger_wait`).
 
 ``synchronous=NORMAL`` in WAL mode (``engine.py``) is kept: a commit is in the
 WAL file when it returns, so it survives the process's crash (``kill -9``,
@@ -46,6 +50,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
+from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Table
@@ -256,13 +261,18 @@ def _close(cursor: Any) -> None:
 
 
 class _Entry:
-    __slots__ = ("done", "error", "lead", "params", "wake")
+    __slots__ = ("done", "error", "lead", "notify", "params", "wake")
 
-    def __init__(self, params: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        params: dict[str, Any],
+        notify: Callable[[BaseException | None], None] | None = None,
+    ) -> None:
         self.params = params
         self.done = False
         self.lead = False
         self.error: BaseException | None = None
+        self.notify = notify  # a deferred entry: told of its commit instead of woken
         self.wake = threading.Lock()  # held until the caller is woken: done, or to lead
         self.wake.acquire()
 
@@ -299,6 +309,8 @@ class GroupCommit:
         self._lock = threading.Lock()
         self._waiting: list[_Entry] = []
         self._leading = False
+        self._committer: threading.Thread | None = None
+        self._leads: SimpleQueue[_Entry | None] = SimpleQueue()
         self.commits = 0
         """Commits made (rows ÷ commits is how well the batching works)."""
         self.rows = 0
@@ -333,6 +345,65 @@ class GroupCommit:
             if isinstance(error, StorageError) and error.code != "unavailable":
                 raise type(error)(error.code) from error
             raise StorageError("unavailable") from error
+
+    def append_deferred(
+        self, params: dict[str, Any], notify: Callable[[BaseException | None], None]
+    ) -> None:
+        """Queue one row and return at once; ``notify(error)`` is called once it is committed.
+
+        ``notify(None)`` once the commit that holds the row returned, ``notify(error)``
+        when it failed (nothing of its batch was written). It is called in the
+        committer thread: it must only hand the outcome on (an event loop's
+        ``call_soon_threadsafe``). A caller that must not answer before the row is
+        durable waits for it — the web binding's scan page does, without holding a
+        thread while it waits.
+
+        :raises StorageError: the queue is full (:data:`MAX_WAITING`).
+        """
+        entry = _Entry(params, notify)
+        with self._lock:
+            if len(self._waiting) >= MAX_WAITING:
+                raise StorageError("unavailable")
+            self._waiting.append(entry)
+            lead = not self._leading
+            if lead:
+                self._leading = entry.lead = True
+        if lead:
+            self._hand_lead(entry)
+
+    def _hand_lead(self, entry: _Entry) -> None:
+        """Have the committer thread lead the commit of deferred ``entry``."""
+        if self._committer is None:
+            with self._lock:
+                if self._committer is None:
+                    self._committer = threading.Thread(
+                        target=self._commit_deferred, name="siapkerja-ledger", daemon=True
+                    )
+                    self._committer.start()
+        self._leads.put(entry)
+
+    def _commit_deferred(self) -> None:
+        """The committer thread: lead each commit a deferred entry is handed."""
+        while (entry := self._leads.get()) is not None:
+            while not entry.done:
+                self._commit(entry)
+            notify = entry.notify
+            assert notify is not None
+            notify(entry.error)
+
+    def _wake(self, item: _Entry) -> None:
+        """Tell ``item``'s caller its commit is done, or that it is to lead the next."""
+        if item.notify is None:
+            item.wake.release()
+        elif item.done:
+            item.notify(item.error)
+        else:
+            self._hand_lead(item)
+
+    def close(self) -> None:
+        """End the committer thread, if one was started (after the commits handed to it)."""
+        if self._committer is not None:
+            self._leads.put(None)
 
     def _another_thread_appended(self) -> bool:
         return self._previous is not None and self._previous != self._latest
@@ -382,6 +453,6 @@ class GroupCommit:
                 following.lead = True  # the next commit is its caller's to make
         for item in batch:
             if item is not entry:
-                item.wake.release()
+                self._wake(item)
         if following is not None and following is not entry:
-            following.wake.release()
+            self._wake(following)

@@ -83,6 +83,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
+from siapkerja_adapters.ledger_wait import DEFERRED_LEDGER
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.accounts import _A, _account, _account_params, _violated_field
 from siapkerja_adapters.sql.base import SchemaNotReady, _context, _storage_error, logger
@@ -394,6 +395,17 @@ class SqlStorage:
         profile = None if row.p_data is None else self._profile(card.account_id, row.p_data)
         return ScanSubject(card, account, profile, row.k_stamp)
 
+    @property
+    def scans_inline(self) -> bool:
+        """Whether a scan's read is local and short enough to make on an event loop.
+
+        True on SQLite (a read of the file, tens of microseconds, never waiting on a
+        writer in WAL mode); False on PostgreSQL, whose read is a network round trip.
+        The web binding then resolves an anonymous scan on its event loop and waits
+        for the ledger's commit without a thread (:mod:`siapkerja_adapters.ledger_wait`).
+        """
+        return self.dialect == "sqlite"
+
     def log_access(self, record: AccessRecord) -> None:
         """Append one ledger entry, committed on return.
 
@@ -405,6 +417,12 @@ class SqlStorage:
         else:
             self._prepare(index=False)
             self._one_connection()
+        deferral = DEFERRED_LEDGER.get()
+        if deferral is not None and not deferral.used:
+            # The caller answers only after deferral.notify (siapkerja_adapters.ledger_wait).
+            ledger.append_deferred(_access_params(record), deferral.notify)
+            deferral.used = True
+            return
         ledger.append(_access_params(record))
 
     def _scan_lane(self) -> tuple[Lane, Prepared]:
@@ -778,6 +796,8 @@ class SqlStorage:
     def dispose(self) -> None:
         """Close every pooled connection; the storage refuses further work (``StorageError``)."""
         self._closed = True
+        if self._ledger is not None:
+            self._ledger.close()
         if self._lane is not None:
             self._lane.close()
         self.engine.dispose()

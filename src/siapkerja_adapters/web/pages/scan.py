@@ -20,20 +20,23 @@ nothing gets its page: 410 revoked or expired, 404 otherwise, never a 500.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from typing import Final
+from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from siapkerja_adapters.ledger_wait import DEFERRED_LEDGER, Deferral
 from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
 from siapkerja_adapters.web.pages.forms import page_status
 from siapkerja_adapters.web.pages.scan_view import present_view
 from siapkerja_adapters.web.pages.site import AUTH_KEY, Site
 from siapkerja_core.disclosure import Audience, ProfileView
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.ports import StorageError
 from siapkerja_core.views import Account
 
 __all__ = ["SCAN_HEADERS", "AnonymousScan", "PublicPages", "ScanPage", "scan_error"]
@@ -110,6 +113,11 @@ def scan_error(
     )
 
 
+def _settle(future: asyncio.Future[Any], error: BaseException | None) -> None:
+    if not future.done():  # the client went away meanwhile
+        future.set_result(error)
+
+
 class AnonymousScan:
     """The scan of a visitor who is not signed in: the public view, no session written.
 
@@ -124,11 +132,43 @@ class AnonymousScan:
     def __init__(self, site: Site) -> None:
         self.site = site
         self.public_pages = PublicPages()
+        self.inline = bool(getattr(site.svc.storage, "scans_inline", False))
+
+    async def _resolve(self, token: str) -> ProfileView:
+        """``resolve``, answered once the ledger entry is committed, without a thread waiting.
+
+        The storage queues the entry and returns (:mod:`~siapkerja_adapters.ledger_wait`);
+        the commit that holds it is awaited here, so while it is under way the
+        loop serves other scans, whose entries the next commit takes together. A
+        storage whose scan read is local (``scans_inline``: SQLite) is read on the
+        event loop — less than a handoff to a thread and back; any other (a network
+        round trip) in the scans' worker threads.
+        """
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[BaseException | None] = loop.create_future()
+
+        def notify(error: BaseException | None) -> None:  # in the committer thread
+            loop.call_soon_threadsafe(_settle, committed, error)
+
+        deferral = Deferral(notify)
+        reset = DEFERRED_LEDGER.set(deferral)  # a worker thread runs in a copy of this context
+        try:
+            if self.inline:
+                view = self.site.svc.resolve(token)
+            else:
+                view = await self.site.call_scan(self.site.svc.resolve, token)
+        finally:
+            DEFERRED_LEDGER.reset(reset)
+        if deferral.used:
+            error = await committed
+            if error is not None:
+                raise StorageError("unavailable") from error
+        return view
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         site = self.site
         try:
-            view = await site.call_scan(site.svc.resolve, scope["path_params"]["token"])
+            view = await self._resolve(scope["path_params"]["token"])
         except SiapkerjaError as error:
             await scan_error(site, Request(scope, receive), error, None)(scope, receive, send)
             return
