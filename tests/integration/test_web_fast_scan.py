@@ -234,6 +234,26 @@ def test_one_handler_answers_every_anonymous_scan(
     assert handled == [path, path, path]
 
 
+def test_the_front_layer_answers_the_anonymous_scan_without_the_router(
+    token: str, site: tuple[TestClient, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phone's scan skips the exception layer and the router: the front layer answers it."""
+    client, prefix = site
+    routed: list[str] = []
+    handle = AnonymousScanRoute.handle
+
+    async def counting(self: Any, scope: Any, receive: Any, send: Any) -> None:
+        routed.append(scope["path"])
+        await handle(self, scope, receive, send)
+
+    monkeypatch.setattr(AnonymousScanRoute, "handle", counting)
+    answer = client.get(f"{prefix}/v/{token}")
+    assert answer.status_code == 200
+    assert answer.headers["content-security-policy"]  # still stamped by the front layer
+    assert answer.headers["x-robots-tag"] == "noindex, nofollow"
+    assert routed == []
+
+
 def test_the_short_route_is_the_first_route(svc: Siapkerja) -> None:
     app = create_app(svc, secret_key=SECRET, base_path="/siapkerja")
     first = app.router.routes[0]

@@ -5,6 +5,7 @@ check-ins of access-code scans in the ``sql`` storage.
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
@@ -138,13 +139,20 @@ _L = sk.access_log.c
 _LOG_INSERT: Final = sk.access_log.insert()
 
 
+@functools.lru_cache(maxsize=256)
+def _fields_json(fields: tuple[str, ...]) -> str:
+    # A scan's disclosed fields are one of a few tuples (the public view's, a scope's):
+    # encoded once each, not on every scan.
+    return _json(list(fields))
+
+
 def _access_params(record: AccessRecord) -> dict[str, Any]:
     return {
         "id": record.id,
         "account_id": record.account_id,
         "at": record.at,
         "audience": str(record.audience),
-        "fields": _json(list(record.fields)),
+        "fields": _fields_json(tuple(record.fields)),
         "channel": record.channel,
         "purpose": record.purpose,
         "verifier_id": record.verifier_id,

@@ -276,8 +276,12 @@ def create_app(
             ],
         )
     )
+    # The phone opening a card is answered by the front layer itself (fast_route); the
+    # router keeps the same route first, for url_for and for a scope the front layer
+    # did not see.
+    anonymous_scan = AnonymousScanRoute(pages.scan, base_path=prefix)
     app = Starlette(
-        routes=[AnonymousScanRoute(pages.scan, base_path=prefix), behind_session],
+        routes=[anonymous_scan, behind_session],
         middleware=[
             # Trusted hosts, relative redirects, the application's own URLs and the
             # security headers: one layer (security.FrontMiddleware), the same checks.
@@ -288,6 +292,7 @@ def create_app(
                 cacheable=(f"{prefix}/static/",),
                 error_page=pages.errors.error_page,
                 policy=content_security_policy(image_origins=logo_origins),
+                fast_route=anonymous_scan,
             ),
         ],
         exception_handlers={HTTPException: pages.errors.http_error},
