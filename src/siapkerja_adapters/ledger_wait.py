@@ -21,12 +21,24 @@ __all__ = ["DEFERRED_LEDGER", "Deferral"]
 
 
 class Deferral:
-    """Where a storage reports the commit of a ledger entry it queued (``used`` once it did)."""
+    """Where a storage reports the commit of a ledger entry it queued (``used`` once it did).
 
-    __slots__ = ("notify", "used")
+    :param notify: called once, in the storage's committer thread, with ``None``
+        when the entry is committed or the error that failed its commit.
+    :param later: runs a call after the work ready now (an event loop's
+        ``call_soon``): the storage starts a commit through it, so the entries of
+        the requests the loop is serving at this moment share that commit.
+    """
 
-    def __init__(self, notify: Callable[[BaseException | None], None]) -> None:
+    __slots__ = ("later", "notify", "used")
+
+    def __init__(
+        self,
+        notify: Callable[[BaseException | None], None],
+        later: Callable[[Callable[[], None]], object] | None = None,
+    ) -> None:
         self.notify = notify
+        self.later = later
         self.used = False
 
 

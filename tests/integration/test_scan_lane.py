@@ -251,6 +251,24 @@ def test_deferred_entries_are_told_after_their_commit_and_share_it() -> None:
     group.close()
 
 
+def test_a_deferred_leader_hands_its_commit_over_later_so_entries_queued_meanwhile_share_it() -> (
+    None
+):
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10)
+    told = _Told()
+    told.expected = 4
+    calls: list[Callable[[], None]] = []  # an event loop's call_soon, run by hand
+    for n in range(4):
+        group.append_deferred({"n": n}, told.notify(n), later=calls.append)
+    assert len(calls) == 1  # only the leader hands a commit over
+    assert not writer.entered.is_set()  # and not before its call runs
+    calls.pop()()
+    assert told.all_told.wait(10)
+    assert writer.batches == [[0, 1, 2, 3]]
+    group.close()
+
+
 def test_deferred_and_waiting_callers_share_commits_and_hear_of_a_failure() -> None:
     writer = _Writer()
     group = GroupCommit(writer, wait=10)

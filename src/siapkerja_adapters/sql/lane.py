@@ -347,7 +347,11 @@ class GroupCommit:
             raise StorageError("unavailable") from error
 
     def append_deferred(
-        self, params: dict[str, Any], notify: Callable[[BaseException | None], None]
+        self,
+        params: dict[str, Any],
+        notify: Callable[[BaseException | None], None],
+        *,
+        later: Callable[[Callable[[], None]], object] | None = None,
     ) -> None:
         """Queue one row and return at once; ``notify(error)`` is called once it is committed.
 
@@ -358,6 +362,10 @@ class GroupCommit:
         durable waits for it — the web binding's scan page does, without holding a
         thread while it waits.
 
+        :param later: when the entry is to lead a commit, the committer thread is
+            handed it through ``later(call)`` rather than at once: an event loop's
+            ``call_soon`` hands it over after the requests ready now have queued
+            their entries too, so one commit takes them all.
         :raises StorageError: the queue is full (:data:`MAX_WAITING`).
         """
         entry = _Entry(params, notify)
@@ -369,7 +377,10 @@ class GroupCommit:
             if lead:
                 self._leading = entry.lead = True
         if lead:
-            self._hand_lead(entry)
+            if later is None:
+                self._hand_lead(entry)
+            else:
+                later(lambda: self._hand_lead(entry))
 
     def _hand_lead(self, entry: _Entry) -> None:
         """Have the committer thread lead the commit of deferred ``entry``."""

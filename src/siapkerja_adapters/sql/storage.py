@@ -420,7 +420,7 @@ class SqlStorage:
         deferral = DEFERRED_LEDGER.get()
         if deferral is not None and not deferral.used:
             # The caller answers only after deferral.notify (siapkerja_adapters.ledger_wait).
-            ledger.append_deferred(_access_params(record), deferral.notify)
+            ledger.append_deferred(_access_params(record), deferral.notify, later=deferral.later)
             deferral.used = True
             return
         ledger.append(_access_params(record))

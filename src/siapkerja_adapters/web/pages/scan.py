@@ -150,7 +150,9 @@ class AnonymousScan:
         def notify(error: BaseException | None) -> None:  # in the committer thread
             loop.call_soon_threadsafe(_settle, committed, error)
 
-        deferral = Deferral(notify)
+        # On the loop (SQLite), a commit starts once the requests ready now have queued
+        # their entries (call_soon); from a worker thread, at once.
+        deferral = Deferral(notify, loop.call_soon if self.inline else None)
         reset = DEFERRED_LEDGER.set(deferral)  # a worker thread runs in a copy of this context
         try:
             if self.inline:
