@@ -192,6 +192,10 @@ class MemoryStorage:
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""
 
+    scans_inline = True
+    """A scan never waits on I/O here: the web binding resolves it on its event loop
+    (a lock held for a dict write at most), without a handoff to a thread and back."""
+
     def transaction(self, *, read_only: bool = False) -> _Scope:
         return _Scope(self, read_only)
 
