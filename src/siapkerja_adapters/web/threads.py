@@ -45,9 +45,13 @@ MAX_WORKER_THREADS: Final = 40
 """As many threads as anyio lets Starlette use by default: enough to wait on a database
 pool and the outside services at once. Threads start only when none is idle."""
 
-MAX_SCAN_THREADS: Final = 16
+MAX_SCAN_THREADS: Final = 4
 """The scans' own pool (a bulkhead): a scan reads the database only, and must not queue
-behind journey calls that wait on a slow Dukcapil or SMS gateway in the shared pool."""
+behind journey calls that wait on a slow Dukcapil or SMS gateway in the shared pool.
+Four: on PostgreSQL a scan's read is one round trip, and more threads than that spent
+their time handing the GIL around (quick runs of ``bench_web.py --backend postgresql``:
+~3,600 scans/s with 4 threads, ~2,100 with 16). SQLite and memory scans are read on the
+event loop (``scans_inline``) and use no thread."""
 
 
 def _settle(future: asyncio.Future[Any], failed: bool, outcome: Any) -> None:
