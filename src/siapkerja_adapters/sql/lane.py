@@ -66,7 +66,8 @@ if TYPE_CHECKING:
 __all__ = ["KEPT", "MAX_BATCH", "MAX_WAITING", "GroupCommit", "Lane", "Prepared", "Rows"]
 
 KEPT: Final = 16
-"""Idle driver connections a lane keeps: the web binding's scan threads, one each."""
+"""Idle driver connections a lane keeps: more than the web binding's scan threads (4) and
+the ledger's committer, for callers of ``resolve`` in threads of their own."""
 
 MAX_BATCH: Final = 128
 """Ledger entries committed in one statement at most."""
