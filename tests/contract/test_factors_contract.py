@@ -120,9 +120,13 @@ def test_put_replaces_and_delete_says_what_it_removed(storage: Storage) -> None:
 
 
 def test_a_failing_transaction_leaves_nothing(storage: Storage) -> None:
-    with pytest.raises(RuntimeError), storage.transaction() as tx:
-        tx.factors.put(_totp())
-        raise RuntimeError("boom")
+    def write_then_fail() -> None:
+        with storage.transaction() as tx:
+            tx.factors.put(_totp())
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     with storage.transaction() as tx:
         assert tx.factors.get("f-totp") is None
 

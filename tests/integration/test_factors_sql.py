@@ -99,7 +99,8 @@ def test_sign_in_and_reset_without_sms(database: tuple[str, str | None]) -> None
             svc.login(people.EMAIL, PASSWORD)
         code = totp.at(clock.now())
         signed_in = svc.factors.complete_login(required.value.pending, code=code)
-        assert signed_in.id == account.id and signed_in.session is not None
+        assert signed_in.id == account.id
+        assert signed_in.session is not None
         assert svc.authenticate(signed_in.session.token).id == account.id
 
         # A replayed code is refused, even with a fresh pending sign-in.

@@ -173,10 +173,12 @@ def test_sign_in_asks_for_the_factor_and_refuses_a_replayed_code(
     required = caught.value
     assert required.full_code == "login.factor_required"
     assert "totp" in required.kinds
-    assert required.pending and required.pending not in str(required)
+    assert required.pending
+    assert required.pending not in str(required)
     code = _next_code(secret, clock)
     signed_in = svc.factors.complete_login(required.pending, code=code)
-    assert signed_in.session is not None and signed_in.id == account.id
+    assert signed_in.session is not None
+    assert signed_in.id == account.id
     # The same code again (a replay), within its window: refused.
     with pytest.raises(FactorRequired) as caught:
         svc.login(GALIH_NIK, PASSWORD)
@@ -233,7 +235,8 @@ def test_recovery_codes_work_once_and_a_new_set_replaces_the_old(
     account = _account(svc)
     _enrol(svc, clock, account)
     first = svc.factors.generate_recovery_codes(account.id)
-    assert len(first.codes) == 10 and len(set(first.codes)) == 10
+    assert len(first.codes) == 10
+    assert len(set(first.codes)) == 10
     assert first.codes[0] not in repr(first)
     stored = repr(svc.storage.dump()["factors"])
     assert all(code not in stored and code.replace("-", "") not in stored for code in first.codes)
@@ -297,7 +300,8 @@ def test_reset_with_an_authenticator_code_when_the_sms_does_not_arrive(
         svc.factors.reset_password(request.id, _next_code(secret, clock), "123")
     code = pyotp.TOTP(secret).at(clock.now())  # not spent by the weak attempt
     result = svc.factors.reset_password(request.id, code, NEW_PASSWORD)
-    assert result.id == account.id and result.session is not None
+    assert result.id == account.id
+    assert result.session is not None
     with pytest.raises(ResetError):  # the request is spent
         svc.factors.reset_password(request.id, _next_code(secret, clock), NEW_PASSWORD + "x")
     assert "password_reset.completed" in recorder.names()
@@ -342,7 +346,8 @@ def test_remove_and_officer_reset_are_audited_and_announced(
     assert kinds == [("recovery_codes", "holder"), ("totp", "officer")]
     with svc.storage.transaction() as tx:
         actions = [r.action for r in tx.audit.list(target=account.id)]
-    assert "factor.reset" in actions and "factor.enrol" in actions
+    assert "factor.reset" in actions
+    assert "factor.enrol" in actions
     for event in _of(recorder, "factor.removed"):
         assert event.account_id == account.id  # type: ignore[attr-defined]
 
