@@ -710,6 +710,15 @@ class Factors:
         self.ctx.emit(FactorRemoved(occurred_at=now, account_id=account_id, kind=record.kind.value))
         return FactorSummary.of(record)
 
+    def account_id_for(self, identifier: str) -> str | None:
+        """The id of the account an officer names by NIK, e-mail, phone or account id."""
+        text = str(identifier).strip()
+        with self.ctx.storage.transaction(read_only=True) as tx:
+            if tx.accounts.get(text) is not None:
+                return text
+            _kind, _key, account = self.sign_in._find_account(tx, text)
+        return None if account is None else account.id
+
     def reset(self, account_id: str, *, actor: str, reason: str) -> builtins.list[FactorSummary]:
         """An officer removes every factor of the account after an in-person check (audited).
 
