@@ -366,3 +366,112 @@ def test_the_sms_to_the_phone_is_not_needed(svc: Siapkerja, clock: Clock) -> Non
     svc.login(GALIH_NIK, PASSWORD, factor_code=_next_code(secret, clock))
     after = sum(1 for m in svc.sms.messages if m.to == PHONE_E164)  # type: ignore[attr-defined]
     assert before == after
+
+
+# --- passkeys (py_webauthn, a software authenticator) -----------------------------------
+
+ORIGIN, RP_ID = "https://siapkerja.example.go.id", "siapkerja.example.go.id"
+
+
+def _with_passkeys(svc: Siapkerja) -> None:
+    from siapkerja_adapters.webauthn import PyWebAuthn, relying_party
+
+    rp_id, origin = relying_party(ORIGIN + "/app/")
+    assert (rp_id, origin) == (RP_ID, ORIGIN)
+    svc.factors.use_webauthn(PyWebAuthn(), rp_id=rp_id, origin=origin)
+
+
+def test_passkeys_need_the_adapter(svc: Siapkerja) -> None:
+    account = _account(svc)
+    with pytest.raises(FactorError) as caught:
+        svc.factors.passkey_registration_options(account.id)
+    assert caught.value.code == "passkeys_unavailable"
+
+
+def test_a_passkey_registers_and_stands_for_the_second_step(
+    svc: Siapkerja, recorder: Recorder
+) -> None:
+    from support.webauthn import SoftAuthenticator
+
+    _with_passkeys(svc)
+    account = _account(svc)
+    device = SoftAuthenticator(origin=ORIGIN, rp_id=RP_ID)
+    begun = svc.factors.passkey_registration_options(account.id)
+    summary = svc.factors.register_passkey(
+        account.id, begun.ceremony_id, device.create(begun.options), label="Ponsel Galih"
+    )
+    assert summary.kind == "passkey"
+    assert summary.label == "Ponsel Galih"
+    assert _of(recorder, "factor.enrolled")[-1].kind == "passkey"  # type: ignore[attr-defined]
+    # The ceremony is single-use: the same answer again is refused.
+    with pytest.raises(FactorError) as caught:
+        svc.factors.register_passkey(account.id, begun.ceremony_id, device.create(begun.options))
+    assert caught.value.code == "passkey_failed"
+
+    with pytest.raises(FactorRequired) as required:
+        svc.login(GALIH_NIK, PASSWORD)
+    assert "passkey" in required.value.kinds
+    pending = required.value.pending
+    options = svc.factors.passkey_sign_in_options(pending)
+    signed_in = svc.factors.complete_login(
+        pending, ceremony_id=options.ceremony_id, passkey=device.get(options.options)
+    )
+    assert signed_in.id == account.id
+    # A second use of the same ceremony, or an answer for another origin, fails.
+    with pytest.raises(FactorFailed):
+        svc.factors.complete_login(
+            pending, ceremony_id=options.ceremony_id, passkey=device.get(options.options)
+        )
+    options = svc.factors.passkey_sign_in_options(pending)
+    with pytest.raises(FactorFailed):
+        svc.factors.complete_login(
+            pending,
+            ceremony_id=options.ceremony_id,
+            passkey=device.get(options.options, origin="https://evil.example"),
+        )
+
+
+def test_a_cloned_passkey_whose_counter_went_back_is_refused(svc: Siapkerja) -> None:
+    from support.webauthn import SoftAuthenticator
+
+    _with_passkeys(svc)
+    account = _account(svc)
+    device = SoftAuthenticator(origin=ORIGIN, rp_id=RP_ID)
+    begun = svc.factors.passkey_registration_options(account.id)
+    svc.factors.register_passkey(account.id, begun.ceremony_id, device.create(begun.options))
+    with pytest.raises(FactorRequired) as required:
+        svc.login(GALIH_NIK, PASSWORD)
+    pending = required.value.pending
+    options = svc.factors.passkey_sign_in_options(pending)
+    device.counter = 10
+    svc.factors.complete_login(
+        pending, ceremony_id=options.ceremony_id, passkey=device.get(options.options)
+    )
+    device.counter = 5  # a clone of the device, behind the original
+    options = svc.factors.passkey_sign_in_options(pending)
+    with pytest.raises(FactorFailed):
+        svc.factors.complete_login(
+            pending, ceremony_id=options.ceremony_id, passkey=device.get(options.options)
+        )
+    [passkey] = svc.factors.list(account.id)
+    removed = svc.factors.remove(account.id, passkey.id)
+    assert removed.kind == "passkey"
+    assert svc.login(GALIH_NIK, PASSWORD).id == account.id
+
+
+def test_a_passkey_of_another_account_is_refused(svc: Siapkerja, clock: Clock) -> None:
+    from support.webauthn import SoftAuthenticator
+
+    _with_passkeys(svc)
+    account = _account(svc)
+    _enrol(svc, clock, account)
+    stranger = SoftAuthenticator(origin=ORIGIN, rp_id=RP_ID)  # never registered
+    with pytest.raises(FactorRequired) as required:
+        svc.login(GALIH_NIK, PASSWORD)
+    options = svc.factors.passkey_sign_in_options(required.value.pending)
+    with pytest.raises(FactorFailed):
+        svc.factors.complete_login(
+            required.value.pending,
+            ceremony_id=options.ceremony_id,
+            passkey=stranger.get(options.options),
+        )
