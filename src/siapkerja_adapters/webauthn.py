@@ -15,12 +15,18 @@ host (``https://siapkerja.kemnaker.go.id``); see :func:`relying_party`.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
+from typing import Final
 from urllib.parse import urlsplit
 
 from siapkerja_core.ports.webauthn import VerifiedCredential, WebAuthnRefused
+from siapkerja_core.service import Siapkerja
 
-__all__ = ["PyWebAuthn", "relying_party"]
+__all__ = ["PUBLIC_BASE_URL_SETTING", "PyWebAuthn", "configure_passkeys", "relying_party"]
+
+PUBLIC_BASE_URL_SETTING: Final = "public_base_url"
+"""The site's public address (``https://siapkerja.kemnaker.go.id``): the relying party."""
 
 
 def relying_party(public_base_url: str) -> tuple[str, str]:
@@ -30,6 +36,35 @@ def relying_party(public_base_url: str) -> tuple[str, str]:
         raise ValueError(f"not an absolute URL: {public_base_url!r}")
     origin = f"{parts.scheme}://{parts.netloc}"
     return parts.hostname, origin
+
+
+def configure_passkeys(svc: Siapkerja) -> bool:
+    """Plug py_webauthn into ``svc.factors`` with the relying party from the settings.
+
+    The site's address is ``public_base_url``, else ``card_base_url``'s origin. Passkeys
+    stay off (``False``) without one, when its host is an IP address (WebAuthn's RP id
+    is a domain), or without py_webauthn (the ``web`` extra). An embedder that already
+    called ``svc.factors.use_webauthn`` keeps its choice.
+    """
+    if svc.factors.passkeys_available:
+        return True
+    settings = svc.settings
+    url = settings.get(PUBLIC_BASE_URL_SETTING) or settings.get("card_base_url")
+    if not url:
+        return False
+    try:
+        rp_id, origin = relying_party(str(url))
+        ipaddress.ip_address(rp_id)
+    except ValueError:
+        pass  # a domain: passkeys can work
+    else:
+        return False
+    try:
+        import webauthn  # noqa: F401
+    except ImportError:
+        return False
+    svc.factors.use_webauthn(PyWebAuthn(), rp_id=rp_id, origin=origin)
+    return True
 
 
 class PyWebAuthn:

@@ -510,14 +510,34 @@ class Factors:
                 secret=secret,
             )
             tx.factors.put(record)
+        return self._enrolment(record, secret, account, record.expires_at or now)
+
+    def pending_totp(self, account_id: str, factor_id: str) -> TotpEnrolment | None:
+        """A started enrolment of the holder's again (its page shown after a wrong code)."""
+        now = self.ctx.clock()
+        with self.ctx.storage.transaction(read_only=True) as tx:
+            account = tx.accounts.get(account_id)
+            record = tx.factors.get(str(factor_id))
+        if (
+            account is None
+            or record is None
+            or record.account_id != account_id
+            or record.kind is not FactorKind.TOTP
+            or record.status is not FactorStatus.PENDING
+            or record.secret is None
+            or record.expires_at is None
+            or record.expires_at <= now
+        ):
+            return None
+        return self._enrolment(record, record.secret, account, record.expires_at)
+
+    def _enrolment(
+        self, record: FactorRecord, secret: str, account: AccountRecord, expires_at: datetime
+    ) -> TotpEnrolment:
         uri = provisioning_uri(secret, issuer=self.issuer, label=mask_email(account.email))
         svg = qr_svg(make_qr(uri, error="m"), scale=4)
         return TotpEnrolment(
-            factor_id=record.id,
-            secret=secret,
-            uri=uri,
-            qr_svg=svg,
-            expires_at=record.expires_at or now,
+            factor_id=record.id, secret=secret, uri=uri, qr_svg=svg, expires_at=expires_at
         )
 
     def confirm_totp(self, account_id: str, factor_id: str, code: str) -> FactorSummary:
