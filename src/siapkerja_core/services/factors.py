@@ -231,7 +231,11 @@ class FactorChecks:
             raise FactorError("throttled", retry_after=whole_seconds(hit.retry_after))
         with self.ctx.storage.transaction(read_only=True) as tx:
             records = self.active(tx, account_id or "-")
-        kind = None if account_id is None else self._try_spend(account_id, records, code, now)
+        if account_id is None:  # the work of an account without factors: no timing tell
+            self.recovery_hash("-", clean_recovery_code(code) or "-")
+            kind = None
+        else:
+            kind = self._try_spend(account_id, records, code, now)
         if kind is None:
             raise FactorError("invalid_code")  # the slot is kept: a failure counts
         self.counters.release(key, window=window, now=now)
