@@ -475,3 +475,35 @@ def test_a_passkey_of_another_account_is_refused(svc: Siapkerja, clock: Clock) -
             ceremony_id=options.ceremony_id,
             passkey=stranger.get(options.options),
         )
+
+
+def test_no_event_carries_a_secret_or_a_code(
+    svc: Siapkerja, clock: Clock, recorder: Recorder
+) -> None:
+    account = _account(svc)
+    secret = _enrol(svc, clock, account)
+    codes = svc.factors.generate_recovery_codes(account.id).codes
+    svc.login(GALIH_NIK, PASSWORD, factor_code=codes[0])
+    svc.factors.reset(account.id, actor="cli:officer", reason="checked")
+    names = {e.name for e in recorder.events}
+    assert {"factor.enrolled", "recovery_codes.generated", "recovery_code.used"} <= names
+    assert "factor.removed" in names
+    text = repr(recorder.events)
+    assert secret not in text
+    assert all(code not in text and code.replace("-", "") not in text for code in codes)
+    for event in recorder.events:
+        if event.name.startswith(("factor.", "recovery_code")):
+            assert event.account_id == account.id  # type: ignore[attr-defined]
+            assert event.kind in {"totp", "passkey", "recovery_codes"}  # type: ignore[attr-defined]
+
+
+@given(st.text(max_size=300))
+def test_a_malformed_pending_token_is_refused_not_raised(text: str) -> None:
+    from journey_support import build_service
+
+    svc = _SHARED.get("svc") or _SHARED.setdefault("svc", build_service(Clock()))
+    with pytest.raises(FactorFailed):
+        svc.factors.complete_login(text, code="123456")
+
+
+_SHARED: dict[str, Siapkerja] = {}
