@@ -27,6 +27,7 @@ from siapkerja_adapters.sql import KeyMaterial, SqlStorage
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.migrate import alembic_config, current_revision, upgrade
 from siapkerja_core.errors import LoginError
+from siapkerja_core.factors import FactorError
 from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
@@ -87,6 +88,13 @@ def test_sign_in_and_reset_without_sms(database: tuple[str, str | None]) -> None
 
         enrolment = svc.factors.start_totp(account.id)
         totp = pyotp.TOTP(enrolment.secret)
+        # Refusals with the counters in the same database (ratelimit "storage").
+        with pytest.raises(FactorError) as refused:
+            svc.factors.confirm_totp(account.id, "no-such-enrolment", "123456")
+        assert refused.value.code == "no_enrolment"
+        with pytest.raises(FactorError) as refused:
+            svc.factors.confirm_totp(account.id, enrolment.factor_id, "000000")
+        assert refused.value.code == "invalid_code"
         svc.factors.confirm_totp(account.id, enrolment.factor_id, totp.at(clock.now()))
         codes = svc.factors.generate_recovery_codes(account.id).codes
 

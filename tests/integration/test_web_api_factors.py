@@ -55,26 +55,26 @@ def test_factors_through_the_api(svc: Siapkerja, api: TestClient, clock: ManualC
     assert signed.status_code == 201
     auth = {"Authorization": f"Bearer {signed.json()['session']['token']}"}
 
-    started = api.post("/v1/me/factors/totp", headers=auth)
+    started = api.post("/v1/me/authenticator", headers=auth)
     assert started.status_code == 201
     enrolment = started.json()
     assert enrolment["uri"].startswith("otpauth://totp/")
     totp = pyotp.TOTP(enrolment["secret"])
     wrong = api.post(
-        f"/v1/me/factors/totp/{enrolment['factor_id']}/confirm",
+        f"/v1/me/authenticator/{enrolment['factor_id']}/confirm",
         json={"code": "000000"},
         headers=auth,
     )
     assert wrong.status_code == 422
     assert wrong.json()["code"] == "factor.invalid_code"
     confirmed = api.post(
-        f"/v1/me/factors/totp/{enrolment['factor_id']}/confirm",
+        f"/v1/me/authenticator/{enrolment['factor_id']}/confirm",
         json={"code": totp.at(clock.now())},
         headers=auth,
     )
     assert confirmed.status_code == 200
     assert confirmed.json()["kind"] == "totp"
-    codes = api.post("/v1/me/factors/recovery-codes", headers=auth).json()["codes"]
+    codes = api.post("/v1/me/recovery-codes", headers=auth).json()["codes"]
     assert len(codes) == 10
     listed = api.get("/v1/me/factors", headers=auth).json()["items"]
     assert sorted(f["kind"] for f in listed) == ["recovery_codes", "totp"]

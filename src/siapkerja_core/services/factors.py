@@ -557,6 +557,8 @@ class Factors:
         )
         if not hit.allowed:
             raise FactorError("throttled", retry_after=whole_seconds(hit.retry_after))
+        # The counters may live in the storage's database: never touched inside a unit of work.
+        refusal: FactorError | None = None
         with self.ctx.storage.transaction() as tx:
             record = tx.factors.get(str(factor_id))
             if (
@@ -567,28 +569,33 @@ class Factors:
                 or record.secret is None
                 or (record.expires_at is not None and record.expires_at <= now)
             ):
+                refusal = FactorError("no_enrolment")
+            else:
+                step = match_totp(record.secret, code, now, last_step=None)
+                if step is None:
+                    refusal = FactorError("invalid_code")
+                else:
+                    active = attrs.evolve(
+                        record,
+                        status=FactorStatus.ACTIVE,
+                        expires_at=None,
+                        created_at=now,
+                        last_step=step,
+                        last_used_at=now,
+                    )
+                    tx.factors.put(active)
+                    self.ctx.record_admin_action(
+                        tx,
+                        actor=f"holder:{account_id}",
+                        action="factor.enrol",
+                        target_kind="account",
+                        target_id=account_id,
+                        details={"kind": "totp"},
+                    )
+        if refusal is not None:
+            if refusal.code == "no_enrolment":  # no code was evaluated: the slot goes back
                 self.checks.counters.release(key, window=window, now=now)
-                raise FactorError("no_enrolment")
-            step = match_totp(record.secret, code, now, last_step=None)
-            if step is None:
-                raise FactorError("invalid_code")
-            active = attrs.evolve(
-                record,
-                status=FactorStatus.ACTIVE,
-                expires_at=None,
-                created_at=now,
-                last_step=step,
-                last_used_at=now,
-            )
-            tx.factors.put(active)
-            self.ctx.record_admin_action(
-                tx,
-                actor=f"holder:{account_id}",
-                action="factor.enrol",
-                target_kind="account",
-                target_id=account_id,
-                details={"kind": "totp"},
-            )
+            raise refusal
         self.checks.counters.release(key, window=window, now=now)
         self.ctx.emit(FactorEnrolled(occurred_at=now, account_id=account_id, kind="totp"))
         return FactorSummary.of(active)

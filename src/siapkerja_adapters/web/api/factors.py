@@ -160,7 +160,7 @@ def add_factors(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         return json_response(FactorList(items=[Factor.from_core(f) for f in found]))
 
     @router.post(
-        "/me/factors/totp",
+        "/me/authenticator",
         operation_id="start_totp",
         tags=["sessions"],
         summary="Begin enrolling an authenticator app: its key, URI and QR (shown once)",
@@ -181,7 +181,7 @@ def add_factors(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         return json_response(out, 201)
 
     @router.post(
-        "/me/factors/totp/{factor_id}/confirm",
+        "/me/authenticator/{factor_id}/confirm",
         operation_id="confirm_totp",
         tags=["sessions"],
         summary="Turn the authenticator app on with its first code",
@@ -196,7 +196,7 @@ def add_factors(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         return json_response(Factor.from_core(summary))
 
     @router.post(
-        "/me/factors/recovery-codes",
+        "/me/recovery-codes",
         operation_id="generate_recovery_codes",
         tags=["sessions"],
         summary="Ten new recovery codes (shown once); earlier codes stop working",
