@@ -67,6 +67,11 @@ def _sign_in(page: Any, base: str) -> None:
     page.get_by_role("button", name="Masuk", exact=True).click()
 
 
+def _fits(page: Any) -> bool:
+    """No horizontal scroll at the page's width."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
 def test_a_passkey_is_added_and_signs_in(
     browser: Any, localhost_site: tuple[str, Siapkerja]
 ) -> None:
@@ -103,13 +108,25 @@ def test_a_passkey_is_added_and_signs_in(
         [passkey] = svc.factors.list(account_id)
         assert passkey.kind == "passkey"
         assert passkey.label == "Chromium"
+        # At 360 px (a phone) the page does not scroll sideways, with the QR of a new
+        # authenticator and the new recovery codes on it.
+        page.set_viewport_size({"width": 360, "height": 740})
+        page.get_by_role("button", name="Tambah aplikasi autentikator").click()
+        expect(page.get_by_text("Pindai kode QR dengan aplikasi autentikator")).to_be_visible()
+        assert _fits(page)
+        page.get_by_role("button", name="Buat kode pemulihan").click()
+        expect(page.get_by_role("heading", name="Kode pemulihan baru")).to_be_visible()
+        assert _fits(page)
+        page.set_viewport_size({"width": 1280, "height": 800})
 
         page.get_by_role("button", name="Keluar").click()
         _sign_in(page, base)
         page.wait_for_url(f"{base}/masuk/faktor")
+        page.set_viewport_size({"width": 360, "height": 740})
+        assert _fits(page)
         page.get_by_role("button", name="Pakai passkey").click()
         page.wait_for_url(f"{base}/profil")
-        [used] = svc.factors.list(account_id)
+        [used] = [f for f in svc.factors.list(account_id) if f.kind == "passkey"]
         assert used.last_used_at is not None
     finally:
         context.close()
