@@ -48,6 +48,7 @@ PURE_CORE_DEPENDENCIES = {
     "cryptography": "cryptography",
     "segno": "segno",
     "orjson": "orjson",
+    "pyotp": "pyotp",
 }
 # Declared in the core's dependencies for the embedded default storage (an
 # adapter's need, installed with the core so that a plain install works), but

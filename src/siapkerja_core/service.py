@@ -41,6 +41,7 @@ from siapkerja_core.services import (
 )
 from siapkerja_core.services.aki import AkiServices
 from siapkerja_core.services.classes import Classes
+from siapkerja_core.services.factors import Factors
 from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
 from siapkerja_core.services.institutions import Institutions
 from siapkerja_core.services.prefill import Prefill
@@ -377,6 +378,7 @@ class Siapkerja:
         *,
         reset_id: str | None = None,
         code: str | None = None,
+        factor_code: str | None = None,
     ) -> Account:
         """Sign in with a NIK, e-mail or phone number; returns the account with a new session.
 
@@ -389,11 +391,18 @@ class Siapkerja:
         :meth:`request_password_reset` (the code is checked, and spent, before
         the password is evaluated).
 
-        :raises LoginError: ``login.failed`` (one message for every cause) or
-            ``login.throttled`` (with ``retry_after``, true to the second).
+        An account with an authenticator app or a passkey needs a second factor
+        (``docs/factors.md``): give ``factor_code`` (an authenticator or recovery
+        code; it also stands in for a throttled account's SMS step-up), or catch
+        :class:`~siapkerja_core.services.factors.FactorRequired` and finish with
+        ``svc.factors.complete_login(error.pending, ...)``.
+
+        :raises LoginError: ``login.failed`` (one message for every cause),
+            ``login.throttled`` (with ``retry_after``, true to the second),
+            ``login.factor_required`` or ``login.factor_failed``.
         """
         return self.journey.sign_in.login(
-            identifier, password, client, reset_id=reset_id, code=code
+            identifier, password, client, reset_id=reset_id, code=code, factor_code=factor_code
         )
 
     def authenticate(self, token: str) -> Account:
@@ -762,6 +771,24 @@ class Siapkerja:
     def emit(self, event: DomainEvent) -> None:
         """Broadcast ``event`` to every plug-in's ``siapkerja_event``; failures are logged."""
         self._plugins.emit(event)
+
+    # --- second factors (issue 16: factors beyond SMS) --------------------------------------
+
+    @cached_property
+    def factors(self) -> Factors:
+        """Authenticator apps, recovery codes and passkeys (``docs/factors.md``).
+
+        The issuer authenticator apps show is the ``brand_name`` setting (default
+        "SIAPkerja"); passkeys need ``svc.factors.use_webauthn(...)`` (the web app
+        plugs py_webauthn in, with the relying party from ``public_base_url``).
+        """
+        sign_in = self.journey.sign_in
+        return Factors(
+            self._context,
+            checks=sign_in.factors,
+            issuer=self._settings.get("brand_name") or "SIAPkerja",
+            sign_in=sign_in,
+        )
 
     def __repr__(self) -> str:
         built = ", ".join(

@@ -196,9 +196,22 @@ def _state(svc: Siapkerja, name: str) -> Browser:  # noqa: F811
         assert visitor.submit("/petugas", fields).url.path == "/petugas/gerbang"
     elif name.startswith("gate_"):
         pass  # the gate's sign-in page needs nobody signed in
-    elif name == "recovery_reset_submit":
+    elif name in ("recovery_reset_submit", "recovery_factor_submit"):
         visitor.get("/pemulihan")
         visitor.submit("/pemulihan", {"identifier": NIK})
+    elif name.startswith("login_factor"):  # a sign-in waiting for its second factor
+        import pyotp
+
+        register(visitor)
+        confirm(visitor)
+        account_id = svc.factors.account_id_for(NIK) or ""
+        enrolment = svc.factors.start_totp(account_id)
+        code = pyotp.TOTP(enrolment.secret).at(svc.now())
+        svc.factors.confirm_totp(account_id, enrolment.factor_id, code)
+        visitor.submit("/keluar")
+        visitor.get("/")
+        answer = visitor.submit("/", {"identifier": EMAIL, "password": PASSWORD})
+        assert answer.url.path == "/masuk/faktor"
     elif name not in ("login_submit", "register_submit", "recovery_submit"):
         register(visitor)
         confirm(visitor)

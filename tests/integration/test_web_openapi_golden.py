@@ -31,8 +31,9 @@ ALLOWED: frozenset[str] = frozenset(
         # An optional member (0.2): the device token of an earlier sign-in, so that
         # failed sign-ins by others never lock the holder out. 0.1's bodies still work.
         # And the id and SMS code of a reset request, to sign in while throttled.
+        # Issue 16: an authenticator or recovery code, the second factor (docs/factors.md).
         "POST /v1/sessions: members ['identifier', 'password']"
-        " -> ['code', 'device_token', 'identifier', 'password', 'reset_id']",
+        " -> ['code', 'device_token', 'factor_code', 'identifier', 'password', 'reset_id']",
         # Issue 11: a registration id alone (seen in a log, a URL, a referrer) read the
         # name and the account id, and continued the journey. Every call after step 1
         # sends the secret step 1 answered (X-Registration-Secret); a 401 otherwise.

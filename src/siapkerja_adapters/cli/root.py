@@ -70,6 +70,7 @@ LAZY_COMMANDS: Final[dict[str, str]] = {
     "events": "siapkerja_adapters.cli.events:events_app",
     "classes": "siapkerja_adapters.cli.classes:classes_app",
     "programmes": "siapkerja_adapters.cli.classes:programmes_app",
+    "factors": "siapkerja_adapters.cli.factors:factors_app",
 }
 """Each command mounted on demand: its name → ``module:attribute`` (a ``Typer`` or a function)."""
 

@@ -34,6 +34,7 @@ from typing import Any
 from siapkerja_adapters.memory.aki import AkiView, aki_table
 from siapkerja_adapters.memory.audit import AuditView
 from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
+from siapkerja_adapters.memory.factors import Factors, factor_table
 from siapkerja_adapters.memory.gates import GateView, gates_table
 from siapkerja_adapters.memory.sso import (
     SsoClients,
@@ -56,6 +57,7 @@ from siapkerja_core.records import AccessRecord, CardRecord
 from siapkerja_core.settings import Settings
 
 VIEWS["consent_requests"] = ConsentRequests  # a repository of its own module (prefill)
+VIEWS["factors"] = Factors  # second factors (siapkerja_adapters.memory.factors)
 VIEWS["gates"] = GateView  # event entry's repository (its own module)
 VIEWS["sso_clients"] = SsoClients  # single sign-on (siapkerja_adapters.memory.sso)
 VIEWS["sso_tokens"] = SsoTokens
@@ -187,6 +189,7 @@ class MemoryStorage:
             "gates": gates_table(),
             "sso_clients": sso_client_table(),
             "sso_tokens": sso_token_table(),
+            "factors": factor_table(),
             **{name: make() for name, make in TRAINING_TABLES.items()},
         }
         self.counters = MemoryCounters()

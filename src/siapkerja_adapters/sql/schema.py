@@ -54,6 +54,7 @@ SSO tokens of a grant  ``ix_sk_sso_tokens_grant_id``
 SSO tokens of a holder ``ix_sk_sso_tokens_account_id_client_id``
 (of one client)
 expired SSO tokens     ``ix_sk_sso_tokens_expires_at``
+factors of an account  ``ix_sk_factors_account_id``
 everything else        the primary key
 =====================  =================================================
 """
@@ -103,6 +104,7 @@ __all__ = [
     "counters",
     "double_entries",
     "events",
+    "factors",
     "keyring",
     "meta",
     "metadata",
@@ -120,7 +122,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0010_sso"
+SCHEMA_REVISION: Final = "0011_factors"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -695,3 +697,31 @@ sso_tokens: Final = Table(
 (:class:`~siapkerja_core.sso.SsoToken`), by the HMAC of the token."""
 
 ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (sso_tokens, "token_hash", "params"))  # type: ignore[misc,assignment]
+
+# --- second factors (siapkerja_core.factors, 0011_factors) -------------------------------------
+# A TOTP secret (or a WebAuthn ceremony's challenge) is encrypted; recovery codes are kept only
+# as keyed hashes; a passkey's public key and credential id are public values.
+
+factors: Final = Table(
+    "sk_factors",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("kind", Text, nullable=False, comment="FactorKind"),
+    Column("status", Text, nullable=False, comment="FactorStatus"),
+    Column("label", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("expires_at", UtcDateTime),
+    Column("secret", LargeBinary, comment="AES-GCM: the TOTP secret or a ceremony's challenge"),
+    Column("last_step", BigInteger, comment="TOTP step of the last code accepted"),
+    Column("code_hashes", Text, nullable=False, comment="JSON list of HMACs of recovery codes"),
+    Column("credential_id", Text, comment="WebAuthn credential id, base64url"),
+    Column("public_key", Text, comment="WebAuthn COSE public key, base64url: no secret"),
+    Column("sign_count", BigInteger, nullable=False),
+    Column("transports", Text, nullable=False, comment="JSON list"),
+    Index(None, "account_id"),
+)
+"""Second factors of accounts (:class:`~siapkerja_core.factors.FactorRecord`)."""
+
+ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (factors, "id", "secret"))  # type: ignore[misc,assignment]

@@ -81,6 +81,7 @@ from siapkerja_adapters.web.security import (  # noqa: E402
 )
 from siapkerja_adapters.web.sso import SsoProvider  # noqa: E402
 from siapkerja_adapters.web.threads import MAX_SCAN_THREADS, WorkerThreads  # noqa: E402
+from siapkerja_adapters.webauthn import configure_passkeys  # noqa: E402
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
 from siapkerja_core.settings import Branding, check_secret  # noqa: E402
@@ -220,6 +221,7 @@ def create_app(
         ``config.insecure_url``, ``config.no_directory``).
     """
     service = svc if svc is not None else connect()
+    configure_passkeys(service)  # passkeys when the site's public address is known
     key = _session_secret(service, secret_key, dev)
     prefix = _base_path(base_path)
     hosts = _trusted_hosts(service, trusted_hosts, dev)

@@ -185,6 +185,15 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "login.throttled": 429,
         "login.session_invalid": 401,
         "reset.invalid": 400,
+        # Factors beyond SMS (docs/factors.md).
+        "login.factor_required": 401,
+        "login.factor_failed": 401,
+        "factor.invalid_code": _VALIDATION,
+        "factor.no_enrolment": 409,
+        "factor.passkey_failed": _VALIDATION,
+        "factor.not_found": 404,
+        "factor.throttled": 429,
+        "factor.passkeys_unavailable": 503,
         # Cards, QR codes and scanning.
         "card.no_account": 404,
         "card.no_card": 404,

@@ -18,6 +18,7 @@ from siapkerja_core.ports.aki import AkiConflict, AkiRepository
 from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.counters import Counters, Hit
+from siapkerja_core.ports.factors import FactorRepository
 from siapkerja_core.ports.gates import GateConflict, GateRepository
 from siapkerja_core.ports.messaging import (
     MessageSender,
@@ -83,6 +84,7 @@ __all__ = [
     "ConsentRepository",
     "ConsentRequestRepository",
     "Counters",
+    "FactorRepository",
     "FieldMatch",
     "GateConflict",
     "GateRepository",

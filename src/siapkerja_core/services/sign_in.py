@@ -10,6 +10,14 @@
   through the same :class:`~siapkerja_core.services.otp.OtpCodes` as
   registration's, one challenge per account so caps span requests.
 * Session tokens are shown once and stored only as an HMAC.
+* An account with an authenticator app or a passkey signs in in two steps
+  (:mod:`~siapkerja_core.services.factors`): a right password gives no session
+  but :class:`~siapkerja_core.services.factors.FactorRequired` with a
+  five-minute pending token, and :meth:`SignIn.complete_login` takes the
+  factor. An authenticator or recovery code given with the password
+  (``factor_code``) does both at once and, like an SMS code, stands in for the
+  account's throttle; :meth:`SignIn.reset_password` takes one instead of the
+  SMS code (``by_factor``): recovery without the old phone.
 """
 
 from __future__ import annotations
@@ -28,11 +36,13 @@ from siapkerja_core.events import (
     PasswordResetCompleted,
     PasswordResetRequested,
 )
+from siapkerja_core.factors import FactorError
 from siapkerja_core.limits import Client
 from siapkerja_core.nik import InvalidNik, parse_nik
 from siapkerja_core.ports import Counters, Transaction
 from siapkerja_core.records import AccountRecord, OtpChallenge, OtpPurpose, PasswordResetRecord
 from siapkerja_core.services.context import ServiceContext, whole_seconds
+from siapkerja_core.services.factors import FactorChecks, FactorFailed, FactorRequired
 from siapkerja_core.services.otp import OtpCodes, SendReservation
 from siapkerja_core.views import Account, PasswordResetRequest
 
@@ -54,6 +64,7 @@ class SignIn:
         self.ctx = ctx
         self.codes = codes
         self.counters = counters
+        self.factors = FactorChecks(ctx, counters=counters)
 
     def _find_account(
         self, tx: Transaction, identifier: str
@@ -194,6 +205,7 @@ class SignIn:
         *,
         reset_id: str | None = None,
         code: str | None = None,
+        factor_code: str | None = None,
     ) -> Account:
         """Sign in; each attempt takes a slot of every throttle *before* the password check.
 
@@ -208,6 +220,13 @@ class SignIn:
         consulted, the address's and network's are. The code is checked first
         and spent; only a right code lets the password be evaluated, so a
         throttled account is no guessing oracle without its holder's phone.
+
+        **Second factor** (``factor_code``: an authenticator or recovery code):
+        checked and spent before the password, exactly as the SMS step-up's
+        code, so it also stands in for the account's throttle. Without one, an
+        account with an authenticator or passkey answers a right password with
+        :class:`FactorRequired` (its ``pending`` token goes to
+        :meth:`complete_login`). Unknown accounts take the same steps.
         """
         client = client or Client()
         now = self.ctx.clock()
@@ -215,7 +234,9 @@ class SignIn:
             kind, key, account = self._find_account(tx, identifier)
         if account is not None and not account.active:
             account = None
-        step_up = reset_id is not None and code is not None
+        by_factor = factor_code is not None
+        by_sms = reset_id is not None and code is not None
+        step_up = by_sms or by_factor
         window = self.ctx.policy.login_failure_window
         throttles = self._throttles(kind, key, account, client, step_up=step_up)
         taken: list[str] = []
@@ -227,9 +248,21 @@ class SignIn:
                 self.ctx.emit(LoginFailed(occurred_at=now, identifier_kind=kind, throttled=True))
                 raise LoginError("throttled", retry_after=whole_seconds(hit.retry_after))
             taken.append(counter)
-        if step_up and not self._spend_step_up(account, str(reset_id), str(code), now):
+        if by_sms and not self._spend_step_up(account, str(reset_id), str(code), now):
             self.ctx.emit(LoginFailed(occurred_at=now, identifier_kind=kind, throttled=False))
             raise LoginError("failed")  # the password is not evaluated without the code
+        if by_factor:
+            try:
+                self.factors.spend_code(
+                    None if account is None else account.id,
+                    str(factor_code),
+                    subject=f"{kind}:{key}",
+                )
+            except FactorError as refusal:
+                self.ctx.emit(LoginFailed(occurred_at=now, identifier_kind=kind, throttled=False))
+                if refusal.code == "throttled":
+                    raise LoginError("throttled", retry_after=refusal.retry_after or 1) from None
+                raise FactorFailed("factor_failed") from None
         if account is None:
             self.ctx.hasher.dummy_verify()  # same cost as a real check: no timing oracle
             ok = False
@@ -254,15 +287,72 @@ class SignIn:
             if self.ctx.hasher.needs_rehash(account.password_hash)
             else None
         )
+        kinds = () if by_factor else self.factors.required(account.id)
+        if kinds:
+            if new_hash is not None:
+                with self.ctx.storage.transaction() as tx:
+                    self._rehash(tx, account.id, new_hash)
+            raise FactorRequired(
+                "factor_required", pending=self.factors.pending_token(account, now), kinds=kinds
+            )
+        return self._signed_in(account, now, new_hash)
+
+    @staticmethod
+    def _rehash(tx: Transaction, account_id: str, new_hash: str) -> None:
+        current = tx.accounts.get(account_id)
+        if current is not None:
+            tx.accounts.put(attrs.evolve(current, password_hash=new_hash))
+
+    def _signed_in(
+        self, account: AccountRecord, now: datetime, new_hash: str | None = None
+    ) -> Account:
         with self.ctx.storage.transaction() as tx:
             if new_hash is not None:
-                current = tx.accounts.get(account.id)
-                if current is not None:
-                    tx.accounts.put(attrs.evolve(current, password_hash=new_hash))
+                self._rehash(tx, account.id, new_hash)
             session = self.ctx.open_session(tx, account.id, now)
         session = attrs.evolve(session, device_token=self._new_device_token(account))
         self.ctx.emit(LoginSucceeded(occurred_at=now, account_id=account.id))
         return Account.from_record(account, session)
+
+    def complete_login(
+        self,
+        pending: str,
+        *,
+        code: str | None = None,
+        ceremony_id: str | None = None,
+        passkey: str | None = None,
+    ) -> Account:
+        """The second step: an authenticator or recovery ``code``, or a passkey's
+        assertion (``passkey``, the JSON of ``navigator.credentials.get``, for the
+        ceremony ``ceremony_id`` of :meth:`FactorChecks.authentication_options`).
+
+        :raises LoginError: ``login.factor_failed`` (a lapsed pending token, a
+            wrong, replayed or spent code, a passkey that did not verify: one
+            message) or ``login.throttled``.
+        """
+        now = self.ctx.clock()
+        account = self.factors.pending_account(pending, now)
+        if account is None:
+            raise FactorFailed("factor_failed")
+        if passkey is not None and ceremony_id is not None:
+            try:
+                ok = self.factors.spend_passkey(account.id, ceremony_id, passkey)
+            except FactorError:
+                ok = False
+            if not ok:
+                self.ctx.emit(
+                    LoginFailed(occurred_at=now, identifier_kind="pending", throttled=False)
+                )
+                raise FactorFailed("factor_failed")
+            return self._signed_in(account, now)
+        try:
+            self.factors.spend_code(account.id, str(code or ""))
+        except FactorError as refusal:
+            self.ctx.emit(LoginFailed(occurred_at=now, identifier_kind="pending", throttled=False))
+            if refusal.code == "throttled":
+                raise LoginError("throttled", retry_after=refusal.retry_after or 1) from None
+            raise FactorFailed("factor_failed") from None
+        return self._signed_in(account, now)
 
     def authenticate(self, token: str) -> Account:
         """The account a session token belongs to, or ``LoginError("session_invalid")``."""
@@ -348,7 +438,14 @@ class SignIn:
         )
         return challenge.generation, True
 
-    def reset_password(self, request_id: str, code: str, new_password: str) -> Account:
+    def reset_password(
+        self, request_id: str, code: str, new_password: str, *, by_factor: bool = False
+    ) -> Account:
+        """Set a new password with the reset's SMS code, or (``by_factor``) with an
+        authenticator or recovery code of the account instead: recovery when the SMS
+        does not arrive or the old phone is gone. One ``reset.invalid`` for every cause."""
+        if by_factor:
+            return self._reset_by_factor(request_id, code, new_password)
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
             request = tx.resets.get(str(request_id))
@@ -390,6 +487,54 @@ class SignIn:
             ended = tx.sessions.delete_for_account(account.id)
             session = self.ctx.open_session(tx, account.id, now)
         # The holder proved the phone: the account's throttle starts afresh.
+        self.counters.clear(self.ctx.counter_key("login-fail", f"account:{account.id}"))
+        self.ctx.emit(
+            PasswordResetCompleted(occurred_at=now, account_id=account.id, sessions_ended=ended)
+        )
+        return Account.from_record(record, session)
+
+    def _reset_by_factor(self, request_id: str, code: str, new_password: str) -> Account:
+        """The reset with a factor's code: the request must be live and of an active account.
+
+        The password's rules are checked *before* the code is spent (a recovery
+        code is not lost to a weak password); the request is spent with it, and
+        so is the SMS code it sent, if any.
+        """
+        now = self.ctx.clock()
+        with self.ctx.storage.transaction(read_only=True) as tx:
+            request = tx.resets.get(str(request_id))
+            account = None
+            if request is not None and request.account_id is not None:
+                account = tx.accounts.get(request.account_id)
+        if (
+            request is None
+            or request.used
+            or now >= request.expires_at
+            or account is None
+            or not account.active
+        ):
+            raise ResetError("invalid")
+        self.ctx.policy.password.check(
+            new_password, context=(account.nik, account.full_name, account.email, account.phone)
+        )
+        try:
+            self.factors.spend_code(account.id, str(code))
+        except FactorError:
+            raise ResetError("invalid") from None
+        password_hash = self.ctx.hasher.hash(new_password)
+        with self.ctx.storage.transaction() as tx:
+            current = tx.resets.get(request.id)
+            record = tx.accounts.get(account.id)
+            if current is None or current.used or record is None:
+                raise ResetError("invalid")
+            tx.resets.put(attrs.evolve(current, used=True))
+            challenge = tx.challenges.get(f"reset:{account.id}")
+            if challenge is not None and not challenge.used:
+                tx.challenges.put(challenge.spent())
+            record = attrs.evolve(record, password_hash=password_hash, password_changed_at=now)
+            tx.accounts.put(record)
+            ended = tx.sessions.delete_for_account(account.id)
+            session = self.ctx.open_session(tx, account.id, now)
         self.counters.clear(self.ctx.counter_key("login-fail", f"account:{account.id}"))
         self.ctx.emit(
             PasswordResetCompleted(occurred_at=now, account_id=account.id, sessions_ended=ended)

@@ -214,6 +214,15 @@ class Login(_Body):
         examples=["123456"],
         json_schema_extra={"writeOnly": True},
     )
+    factor_code: Annotated[str, _bounded(32)] | None = Field(
+        default=None,
+        description=(
+            "An authenticator-app or recovery code (docs/factors.md): the second factor an"
+            " account with one needs, and a stand-in for the SMS step-up while throttled."
+        ),
+        examples=["123456"],
+        json_schema_extra={"writeOnly": True},
+    )
 
 
 class PasswordResetRequest(_Body):

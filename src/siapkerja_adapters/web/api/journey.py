@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from siapkerja_core.limits import Client
 from siapkerja_core.service import Siapkerja
+from siapkerja_core.services.factors import FactorRequired
 
 from ..threads import WorkerThreads
 from . import bodies as b
@@ -27,6 +28,7 @@ from .common import (
     bearer_token,
     json_response,
 )
+from .factors import factor_required_problem
 from .problem_shape import problem_responses
 
 __all__ = ["add_journey"]
@@ -150,14 +152,18 @@ def add_journey(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
     async def login(body: b.Login, request: Request) -> Response:
         address = request.client.host if request.client is not None else None
         client = Client(address=address or None, device=body.device_token or None)
-        account = await pool.run(
-            svc.login,
-            body.identifier,
-            body.password,
-            client,
-            reset_id=body.reset_id,
-            code=body.code,
-        )
+        try:
+            account = await pool.run(
+                svc.login,
+                body.identifier,
+                body.password,
+                client,
+                reset_id=body.reset_id,
+                code=body.code,
+                factor_code=body.factor_code,
+            )
+        except FactorRequired as required:  # 401 with the second step's ``pending`` token
+            return factor_required_problem(required, request)
         return json_response(m.SignedIn.from_core(account), 201)
 
     @router.delete(

@@ -22,6 +22,7 @@ from .aki import add_aki
 from .classes import add_classes
 from .common import accept_language
 from .events import add_events
+from .factors import add_factors
 from .holder import add_holder
 from .journey import add_journey
 from .prefill import add_prefill
@@ -60,4 +61,5 @@ def api_router(
     add_status_list(router, svc, pool)
     add_events(router, svc, pool)
     add_classes(router, svc, pool)
+    add_factors(router, svc, pool)
     return router

@@ -8,6 +8,7 @@ session and CSRF glue, the language):
 * :mod:`.registration` — *Daftar*, steps 1 and 2;
 * :mod:`.verification` — step 3, the SMS code;
 * :mod:`.recovery` — password reset;
+* :mod:`.factors` — *Keamanan akun*: second factors, the sign-in's second step, reset by factor;
 * :mod:`.profile` (and :mod:`.profile_form`) — the profile and its forms;
 * :mod:`.addresses` — the region picker of both addresses, and the region data it loads;
 * :mod:`.card` — the SIAPkerja-ID card and its codes;
@@ -29,6 +30,7 @@ from starlette.templating import Jinja2Templates
 from siapkerja_adapters.web.pages.addresses import AddressPages
 from siapkerja_adapters.web.pages.card import CardPages
 from siapkerja_adapters.web.pages.errors import ErrorPages
+from siapkerja_adapters.web.pages.factors import FactorPages
 from siapkerja_adapters.web.pages.forms import FormErrors, error_fields, page_status, profile_field
 from siapkerja_adapters.web.pages.gate import GatePages
 from siapkerja_adapters.web.pages.history import HistoryPages
@@ -102,6 +104,7 @@ class Pages:
             RegistrationPages(self.site),
             VerificationPages(self.site),
             RecoveryPages(self.site),
+            FactorPages(self.site),
             profile,
             AddressPages(self.site),
             CardPages(self.site, profile),

@@ -30,8 +30,16 @@ from siapkerja_adapters.web.pages.site import AUTH_KEY, Site, get_route, post_ro
 from siapkerja_adapters.web.security import new_session
 from siapkerja_core.errors import InputError, SiapkerjaError
 from siapkerja_core.limits import Client
+from siapkerja_core.services.factors import FactorRequired
 
-__all__ = ["DEVICE_COOKIE", "DEVICE_COOKIE_MAX_AGE", "LoginPages", "client_of", "safe_next"]
+__all__ = [
+    "DEVICE_COOKIE",
+    "DEVICE_COOKIE_MAX_AGE",
+    "PENDING_KEY",
+    "LoginPages",
+    "client_of",
+    "safe_next",
+]
 
 DEVICE_COOKIE: Final = "siapkerja_device"
 """The cookie holding the device token of the browser's last successful sign-in."""
@@ -39,6 +47,9 @@ DEVICE_COOKIE: Final = "siapkerja_device"
 DEVICE_COOKIE_MAX_AGE: Final = 400 * 24 * 3600
 """400 days: the longest lifetime browsers keep a cookie for (RFC 6265bis)."""
 _MAX_NEXT: Final = 4000
+PENDING_KEY: Final = "factor_pending"
+"""The session key of a sign-in waiting for its second factor (:mod:`.factors`): its
+pending token, and under ``PENDING_KEY + "_next"`` where to go afterwards."""
 
 
 def safe_next(site: Site, request: Request, value: object) -> str | None:
@@ -123,6 +134,10 @@ class LoginPages:
             if refusal is not None:
                 raise refusal
             account = await site.call(site.svc.login, identifier, secret, client)
+        except FactorRequired as required:  # the password was right: the second step
+            request.session[PENDING_KEY] = required.pending
+            request.session[PENDING_KEY + "_next"] = after or ""
+            return site.redirect(request, "login_factor")
         except SiapkerjaError as error:
             return site.form_error(
                 request,
