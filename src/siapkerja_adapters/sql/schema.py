@@ -112,6 +112,9 @@ __all__ = [
     "programmes",
     "registrations",
     "resets",
+    "rights_log",
+    "rights_requests",
+    "rights_restrictions",
     "sessions",
     "sso_clients",
     "sso_tokens",
@@ -120,7 +123,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0010_sso"
+SCHEMA_REVISION: Final = "0012_rights"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -695,3 +698,50 @@ sso_tokens: Final = Table(
 (:class:`~siapkerja_core.sso.SsoToken`), by the HMAC of the token."""
 
 ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (sso_tokens, "token_hash", "params"))  # type: ignore[misc,assignment]
+
+# --- the holder's rights (siapkerja_core.rights, 0012_rights) -----------------------------------
+# Ids, kinds, times and an officer's actor; the holder's own words (an objection) are encrypted.
+
+rights_requests: Final = Table(
+    "sk_rights_requests",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("receipt", Text, nullable=False, unique=True),
+    Column("account_id", Text, nullable=False),
+    Column("kind", Text, nullable=False, comment="RightKind"),
+    Column("status", Text, nullable=False, comment="RequestStatus"),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False, comment="received_at + 3x24 h (UU 27/2022)"),
+    Column("completed_at", UtcDateTime),
+    Column("handled_by", Text),
+    Column("note", LargeBinary, comment="AES-GCM: the holder's words"),
+    Column("purge_after", UtcDateTime),
+    Column("purged_at", UtcDateTime),
+    Index(None, "account_id", "received_at"),
+    Index(None, "status", "due_at"),
+    Index(None, "purge_after"),
+)
+"""The holder's recorded rights requests (:class:`~siapkerja_core.rights.RightsRequest`)."""
+
+rights_log: Final = Table(
+    "sk_rights_log",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("detail", Text),
+    Index(None, "account_id", "at"),
+)
+"""The record of processing no other table keeps: sign-ins
+(:class:`~siapkerja_core.rights.ProcessingEntry`), append-only, erased with the account."""
+
+rights_restrictions: Final = Table(
+    "sk_rights_restrictions",
+    metadata,
+    Column("account_id", Text, primary_key=True),
+    Column("restricted_at", UtcDateTime, nullable=False),
+)
+"""Accounts whose holder restricted processing (UU 27/2022 Pasal 11)."""
+
+ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (rights_requests, "id", "note"))  # type: ignore[misc,assignment]
