@@ -25,6 +25,7 @@ from .events import add_events
 from .holder import add_holder
 from .journey import add_journey
 from .prefill import add_prefill
+from .rights import add_rights
 from .routing import route_class
 from .sso_clients import add_sso_clients
 from .status_list import add_status_list
@@ -60,4 +61,5 @@ def api_router(
     add_status_list(router, svc, pool)
     add_events(router, svc, pool)
     add_classes(router, svc, pool)
+    add_rights(router, svc, pool)
     return router
