@@ -76,8 +76,10 @@ def test_requests_round_trip_and_list(storage: Storage) -> None:
         tx.rights.put(early.completed(NOW + timedelta(hours=6), "cli:petugas"))
     with storage.transaction() as tx:
         stored = tx.rights.get("req-1")
-        assert stored is not None and stored.status is RequestStatus.COMPLETED
-        assert stored.handled_by == "cli:petugas" and stored.note == early.note
+        assert stored is not None
+        assert stored.status is RequestStatus.COMPLETED
+        assert stored.handled_by == "cli:petugas"
+        assert stored.note == early.note
         assert [r.id for r in tx.rights.open()] == ["req-3"]
 
 
@@ -119,10 +121,14 @@ def test_processing_log_and_restriction(storage: Storage) -> None:
 
 
 def test_a_rolled_back_unit_keeps_nothing(storage: Storage) -> None:
-    with pytest.raises(RuntimeError), storage.transaction() as tx:
-        tx.rights.put(request(1))
-        tx.rights.restrict("acct-1", NOW)
-        raise RuntimeError
+    def write_then_fail() -> None:
+        with storage.transaction() as tx:
+            tx.rights.put(request(1))
+            tx.rights.restrict("acct-1", NOW)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     with storage.transaction() as tx:
         assert tx.rights.get("req-1") is None
         assert tx.rights.restricted_at("acct-1") is None

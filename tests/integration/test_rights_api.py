@@ -165,8 +165,10 @@ def test_the_export_validates_against_the_served_schema(svc: Siapkerja, client: 
     processing = document["processing"]
     assert [line["kind"] for line in processing["sign_ins"]] == ["sign_in"]
     channels = {entry["channel"] for entry in processing["access_log"]}
-    assert len(processing["access_log"]) >= 2 and len(channels) == 2  # the scan, the release
-    assert processing["sso"] and all("token" not in k for k in processing["sso"][0])
+    assert len(processing["access_log"]) >= 2
+    assert len(channels) == 2
+    assert processing["sso"]
+    assert all("token" not in k for k in processing["sso"][0])
     receipts = client.get("/api/v1/me/rights", headers=me).json()["items"]
     assert [r["kind"] for r in receipts] == ["access"]
     assert receipts[0]["status"] == "completed"
@@ -184,10 +186,12 @@ def test_restriction_refuses_a_verifier_scan_and_an_sso_release(
     assert restricted.status_code == 201, restricted.text
     assert restricted.json()["kind"] == "restriction"
     refused = scan(client, link, key)
-    assert refused.status_code == 403 and refused.json()["code"] == "token.suspended"
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "token.suspended"
     assert userinfo(client, access).status_code == 401
     again = client.post("/api/v1/me/rights/restriction", headers=me)
-    assert again.status_code == 409 and again.json()["code"] == "rights.already_restricted"
+    assert again.status_code == 409
+    assert again.json()["code"] == "rights.already_restricted"
     # the data are kept, and the holder still reads them
     assert client.get("/api/v1/me/rights/export", headers=me).status_code == 200
     lifted = client.delete("/api/v1/me/rights/restriction", headers=me)
@@ -205,16 +209,19 @@ def test_withdrawal_is_honoured_on_each_institutions_next_call(
     link = svc.card_qr(account_id).token
     _hub, access = sso_token(svc, account_id)
     before = scan(client, link, key)
-    assert before.status_code == 200 and before.json()["nik"] is not None
+    assert before.status_code == 200
+    assert before.json()["nik"] is not None
     assert userinfo(client, access).status_code == 200
     me = sign_in(client)
     withdrawn = client.post("/api/v1/me/rights/withdrawal", headers=me)
     assert withdrawn.status_code == 201, withdrawn.text
     after = scan(client, link, key)
-    assert after.status_code == 200 and after.json()["nik"] is None  # the public view only
+    assert after.status_code == 200
+    assert after.json()["nik"] is None
     assert userinfo(client, access).status_code == 401
     consents = client.get("/api/v1/me/consents", headers=me).json()["items"]
-    assert consents and all(c["withdrawn_at"] is not None for c in consents)
+    assert consents
+    assert all(c["withdrawn_at"] is not None for c in consents)
 
 
 def test_the_officer_dashboard_and_the_breach_notice(
@@ -235,14 +242,16 @@ def test_the_officer_dashboard_and_the_breach_notice(
     listed = client.get("/api/v1/admin/rights-requests", headers=officer)
     assert listed.status_code == 200, listed.text
     (item,) = listed.json()["items"]
-    assert item["id"] == request_id and item["overdue"] is False
+    assert item["id"] == request_id
+    assert item["overdue"] is False
     assert item["note"] == "Ditolak otomatis"
     assert client.get("/api/v1/admin/rights-requests", headers=key).status_code == 403
     clock.advance(hours=73)
     overdue = client.get(
         "/api/v1/admin/rights-requests", params={"overdue": "true"}, headers=officer
     ).json()["items"]
-    assert [i["id"] for i in overdue] == [request_id] and overdue[0]["overdue"] is True
+    assert [i["id"] for i in overdue] == [request_id]
+    assert overdue[0]["overdue"] is True
     done = client.post(
         f"/api/v1/admin/rights-requests/{request_id}/complete",
         json={"reason": "Ditinjau petugas"},
@@ -263,8 +272,10 @@ def test_the_officer_dashboard_and_the_breach_notice(
     )
     assert notice.status_code == 200, notice.text
     body = notice.json()
-    assert body["holders"] == [account_id] and body["holder_count"] == 1
-    assert "BLK Bekasi" in body["text_id"] and "Pasal 46" in body["text_id"]
+    assert body["holders"] == [account_id]
+    assert body["holder_count"] == 1
+    assert "BLK Bekasi" in body["text_id"]
+    assert "Pasal 46" in body["text_id"]
     wrong = client.post(
         "/api/v1/admin/breach-notice",
         json={
@@ -275,4 +286,5 @@ def test_the_officer_dashboard_and_the_breach_notice(
         },
         headers=officer,
     )
-    assert wrong.status_code == 422 and wrong.json()["code"] == "rights.invalid_window"
+    assert wrong.status_code == 422
+    assert wrong.json()["code"] == "rights.invalid_window"
