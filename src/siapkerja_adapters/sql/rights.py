@@ -240,5 +240,10 @@ def scrub(storage: SqlStorage) -> None:
     """
     if storage.dialect != "sqlite":
         return
-    with storage.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    # On the driver's connection, outside any transaction (the engine's "begin"
+    # listener would open one, and a checkpoint cannot run inside it).
+    raw = storage.engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+    finally:
+        raw.close()
