@@ -21,6 +21,7 @@ from siapkerja_adapters.cli.events import events_app
 from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
 from siapkerja_adapters.cli.prefill import prefill_app
+from siapkerja_adapters.cli.rights import rights_app
 from siapkerja_adapters.cli.serve import serve
 from siapkerja_adapters.cli.status_list import status_list_app
 from siapkerja_adapters.cli.tokens import token_app
@@ -85,3 +86,4 @@ app.add_typer(status_list_app, name="status-list")
 app.add_typer(events_app, name="events")
 app.add_typer(classes_app, name="classes")
 app.add_typer(programmes_app, name="programmes")
+app.add_typer(rights_app, name="rights")
