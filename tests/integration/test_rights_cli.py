@@ -1,4 +1,4 @@
-"""``siapkerja rights list|complete|purge|breach-notice`` and the worker's purge, on a SQLite file."""
+"""``siapkerja rights list|complete|purge|breach-notice`` and the worker's purge (SQLite)."""
 
 from __future__ import annotations
 
