@@ -164,7 +164,6 @@ class RightsError(SiapkerjaError):
             "not_open",
             "already_restricted",
             "not_restricted",
-            "restricted",
             "invalid_note",
             "invalid_window",
         }

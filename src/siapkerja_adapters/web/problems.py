@@ -346,7 +346,6 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "rights.no_account": 404,
         "rights.unknown_request": 404,
         **{f"rights.{c}": 409 for c in ("not_open", "already_restricted", "not_restricted")},
-        "rights.restricted": 403,
         **{f"rights.{c}": _VALIDATION for c in ("invalid_note", "invalid_window")},
         "sso.rate_limited": 429,
         "gate_screen.throttled": 429,  # wrong station keys at the gate screen's sign-in
