@@ -336,6 +336,8 @@ def test_every_page_fits_a_phone_and_passes_axe(
 
         page.goto(f"{url}/riwayat")
         looker.look(page, "11-riwayat")
+        page.goto(f"{url}/privasi")
+        looker.look(page, "11-privasi")
         page.goto(f"{url}/program")
         looker.look(page, "12-program")
         page.goto(f"{url}/keluar")
@@ -357,7 +359,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
         anonymous.close()
     print("axe-core, moderate or minor:", *sorted(looker.minor), sep="\n  ")
     assert not looker.failures, "\n".join(looker.failures)
-    assert len(looker.seen) == 19, looker.seen
+    assert len(looker.seen) == 20, looker.seen
 
 
 def test_the_checks_fail_on_a_page_that_overflows_and_is_unreadable(
