@@ -155,7 +155,7 @@ class SqlRights(_Repository):
 
     def restricted_at(self, account_id: str) -> datetime | None:
         row = self._tx.run(self._RESTRICTED, {"account_id": account_id}).first()
-        return None if row is None else row.restricted_at  # type: ignore[no-any-return]
+        return None if row is None else row.restricted_at
 
     def restrict(self, account_id: str, at: datetime | None) -> None:
         self._tx.run(self._LIFT, {"account_id": account_id})
