@@ -288,3 +288,34 @@ def test_the_officer_dashboard_and_the_breach_notice(
     )
     assert wrong.status_code == 422
     assert wrong.json()["code"] == "rights.invalid_window"
+
+
+def test_correction_goes_through_dukcapil_and_erasure_ends_the_session(
+    svc: Siapkerja, client: TestClient
+) -> None:
+    account_id = holder(svc)
+    me = sign_in(client)
+    wrong = client.post(
+        "/api/v1/me/rights/correction",
+        json={"full_name": people.NAME, "mother_name": "Bukan Ibunya"},
+        headers=me,
+    )
+    assert wrong.status_code == 422, wrong.text
+    assert wrong.json()["code"] == "registration.mismatch"
+    corrected = client.post(
+        "/api/v1/me/rights/correction",
+        json={"full_name": people.NAME, "mother_name": people.MOTHER},
+        headers=me,
+    )
+    assert corrected.status_code == 201, corrected.text
+    assert corrected.json()["kind"] == "correction"
+    unconfirmed = client.post("/api/v1/me/rights/erasure", json={}, headers=me)
+    assert unconfirmed.status_code == 422
+    erased = client.post("/api/v1/me/rights/erasure", json={"confirm": True}, headers=me)
+    assert erased.status_code == 201, erased.text
+    assert erased.json()["kind"] == "erasure"
+    assert client.get("/api/v1/me", headers=me).status_code == 401
+    again = client.post("/api/v1/sessions", json={"identifier": people.EMAIL, "password": PASSWORD})
+    assert again.status_code == 401
+    with svc.storage.transaction() as tx:
+        assert tx.accounts.get(account_id) is None
