@@ -54,6 +54,14 @@ SSO tokens of a grant  ``ix_sk_sso_tokens_grant_id``
 SSO tokens of a holder ``ix_sk_sso_tokens_account_id_client_id``
 (of one client)
 expired SSO tokens     ``ix_sk_sso_tokens_expires_at``
+rights requests of a   ``ix_sk_rights_requests_account_id_received_at``
+holder
+open rights requests   ``ix_sk_rights_requests_status_due_at``
+by deadline
+erasures to purge      ``ix_sk_rights_requests_purge_after``
+sign-ins of a holder   ``ix_sk_rights_log_account_id_at``
+registrations, resets  ``ix_sk_registrations_account_id``,
+of an account (erase)  ``ix_sk_password_resets_account_id``
 everything else        the primary key
 =====================  =================================================
 """
@@ -743,5 +751,9 @@ rights_restrictions: Final = Table(
     Column("restricted_at", UtcDateTime, nullable=False),
 )
 """Accounts whose holder restricted processing (UU 27/2022 Pasal 11)."""
+
+# An erasure finds the holder's registrations and password resets by account.
+Index("ix_sk_registrations_account_id", registrations.c.account_id)
+Index("ix_sk_password_resets_account_id", resets.c.account_id)
 
 ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (rights_requests, "id", "note"))  # type: ignore[misc,assignment]

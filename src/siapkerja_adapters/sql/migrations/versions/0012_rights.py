@@ -8,7 +8,8 @@ Create Date: 2026-12-06
 with its receipt, when it was received and when it is due (3×24 hours), its
 status and who handled it; an objection's words are encrypted. ``sk_rights_log``:
 the lines of the record of processing no other table keeps (sign-ins).
-``sk_rights_restrictions``: accounts whose holder restricted processing.
+``sk_rights_restrictions``: accounts whose holder restricted processing. Two
+indexes let an erasure find the holder's registrations and password resets.
 """
 
 from __future__ import annotations
@@ -71,9 +72,14 @@ def upgrade() -> None:
         _time("restricted_at"),
         sa.PrimaryKeyConstraint("account_id", name="pk_sk_rights_restrictions"),
     )
+    # An erasure finds the holder's registrations and password resets by account.
+    op.create_index("ix_sk_registrations_account_id", "sk_registrations", ["account_id"])
+    op.create_index("ix_sk_password_resets_account_id", "sk_password_resets", ["account_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sk_password_resets_account_id", table_name="sk_password_resets")
+    op.drop_index("ix_sk_registrations_account_id", table_name="sk_registrations")
     op.drop_table("sk_rights_restrictions")
     op.drop_index("ix_sk_rights_log_account_id_at", table_name="sk_rights_log")
     op.drop_table("sk_rights_log")
