@@ -108,3 +108,35 @@ def test_erasure_needs_the_box_and_ends_the_session(svc: Siapkerja, browser: Tes
     assert "Akun Anda telah dihapus" in erased
     after = browser.get("/privasi", follow_redirects=False)
     assert after.status_code in (302, 303)
+
+
+def test_the_officer_dashboard_lists_flags_and_completes(
+    svc: Siapkerja, browser: TestClient
+) -> None:
+    post(browser, "/privasi/keberatan", note="Ditolak otomatis")
+    _admin, key = svc.register_verifier("Kemnaker", ["admin"])
+    _other, not_admin = svc.register_verifier("BLK Bekasi", ["skillhub"])
+    with TestClient(create_app(svc, secret_key="s" * 32)) as officer:
+        page = officer.get("/petugas/hak")
+        assert "Kunci API administrator" in page.text
+        refused = officer.post(
+            "/petugas/hak", data={"admin_key": not_admin, "csrf_token": csrf(page.text)}
+        )
+        assert "Kunci API administrator" in refused.text  # still the sign-in
+        signed_in = officer.post(
+            "/petugas/hak", data={"admin_key": key, "csrf_token": csrf(page.text)}
+        )
+        assert signed_in.status_code == 200
+        assert "Ditolak otomatis" in signed_in.text
+        assert "Lewat tenggat" not in signed_in.text
+        assert key not in officer.cookies.get("session", "")  # sealed, not signed only
+        (request,) = svc.rights.open_requests()
+        done = officer.post(
+            f"/petugas/hak/{request.id}/selesai",
+            data={"reason": "Ditinjau", "csrf_token": csrf(signed_in.text)},
+        )
+        assert f"Permintaan {request.receipt} selesai." in done.text
+        assert "Tidak ada permintaan terbuka." in done.text
+        audit = svc.verifiers.audit(target=request.id)
+        assert [a.action for a in audit] == ["rights.complete"]
+        assert audit[0].actor == f"verifier:{_admin.id}"
