@@ -128,14 +128,15 @@ class RightsRequest:
 
 
 def receipt_number(at: datetime, token: bytes) -> str:
-    """``HAK-YYYYMMDD-XXXXXXXX``: the day received and eight random base-32 characters."""
+    """``HAK-YYYYMMDD-XXXXXXXX``: the day received and eight random characters of an
+    alphabet without look-alikes (no I, L, O, U, 0 or 1)."""
     alphabet = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
     value = int.from_bytes(token, "big")
     chars = []
     for _ in range(8):
         value, digit = divmod(value, len(alphabet))
         chars.append(alphabet[digit])
-    return f"HAK-{at:%Y%m%d}-{''.join(chars)}"
+    return f"HAK-{at.year:04d}{at.month:02d}{at.day:02d}-{''.join(chars)}"
 
 
 @frozen(kw_only=True)

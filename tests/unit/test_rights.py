@@ -5,14 +5,18 @@ objection, the sign-in record and the breach notice."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from journey_support import PASSWORD, Clock, Recorder
 from test_cards_support import build, complete_profile, holder, open_account
 
+from siapkerja_core import translations
 from siapkerja_core.errors import RegistrationError
 from siapkerja_core.rights import (
     ERASURE_HOLD,
@@ -254,3 +258,16 @@ def test_breach_notice_names_holders_data_and_actions(clock: Clock) -> None:
     assert notice.as_json()["holder_count"] == 1
     with pytest.raises(RightsError):
         svc.rights.breach_notice(clock.now(), start, description="x", actions="y")
+
+
+@given(st.datetimes(timezones=st.just(UTC)), st.binary(min_size=8, max_size=8))
+def test_a_receipt_always_has_its_shape(at: datetime, token: bytes) -> None:
+    assert re.fullmatch(r"HAK-\d{8}-[ABCDEFGHJKMNPQRSTVWXYZ2-9]{8}", receipt_number(at, token))
+
+
+def test_every_kind_has_its_label_in_both_languages() -> None:
+    catalogues = translations.catalogues()
+    for kind in RightKind:
+        labels = {catalogues.find(f"rights.kind.{kind.value}", lang) for lang in ("id", "en")}
+        assert None not in labels
+        assert len(labels) == 2, kind
