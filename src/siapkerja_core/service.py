@@ -781,6 +781,7 @@ class Siapkerja:
             self.cards.state,
             registry=lambda: self.dukcapil,
             counters=lambda: self.counters,
+            outbox=lambda: self.outbox,
         )
 
     def _record_sign_in(self, event: LoginSucceeded) -> None:

@@ -267,12 +267,16 @@ def test_the_officer_dashboard_and_the_breach_notice(
             "until": clock.now().isoformat(),
             "description": "Kunci API BLK Bekasi bocor.",
             "actions": "Kunci dicabut.",
+            "notify": True,
         },
         headers=officer,
     )
     assert notice.status_code == 200, notice.text
     body = notice.json()
     assert body["holders"] == [account_id]
+    assert body["notified"] == 1
+    svc.deliver_outbox()  # the web application's dispatcher sends after the answer
+    assert "data pribadi Anda mungkin terungkap" in list(svc.sms.messages)[-1].text  # type: ignore[attr-defined]
     assert body["holder_count"] == 1
     assert "BLK Bekasi" in body["text_id"]
     assert "Pasal 46" in body["text_id"]

@@ -70,6 +70,7 @@ def test_list_complete_and_breach_notice(tmp_path: Path) -> None:
             (now - timedelta(hours=1)).isoformat(),
             "--until",
             (now + timedelta(minutes=1)).isoformat(),
+            "--notify",
             "--json",
         ],
         env=env,
@@ -79,6 +80,7 @@ def test_list_complete_and_breach_notice(tmp_path: Path) -> None:
     assert body["holders"] == [holder.id]
     assert body["holder_count"] == 1
     assert "LPK Bocor" in body["institutions"]
+    assert body["notified"] == 1  # an SMS queued in the outbox for the worker
     naive = runner.invoke(
         rights_app, ["breach-notice", "--since", "2026-01-01T00:00", "--until", "2026-01-02"]
     )

@@ -271,3 +271,23 @@ def test_every_kind_has_its_label_in_both_languages() -> None:
         labels = {catalogues.find(f"rights.kind.{kind.value}", lang) for lang in ("id", "en")}
         assert None not in labels
         assert len(labels) == 2, kind
+
+
+def test_holders_named_in_a_breach_notice_get_an_sms(clock: Clock) -> None:
+    svc = build(clock)
+    account, _card = holder(svc)
+    token = svc.card_qr(account.id).token
+    verifier, _ = svc.register_verifier("LPK Bocor", ["blk"])
+    svc.grant_consent(account.id, verifier.id, "pelatihan")
+    start = clock.now()
+    svc.resolve(token, verifier, purpose="pelatihan")
+    clock.advance(hours=1)
+    notice = svc.rights.breach_notice(
+        start, clock.now(), description="Kunci bocor.", actions="Kunci dicabut."
+    )
+    assert svc.rights.notify_breach(notice, actor="cli:petugas") == 1
+    svc.deliver_outbox()
+    last = list(svc.sms.messages)[-1]  # type: ignore[attr-defined]
+    assert "data pribadi Anda mungkin terungkap" in last.text
+    assert last.to == account.phone
+    assert [a.action for a in svc.verifiers.audit(actor="cli:petugas")] == ["breach.notify"]

@@ -6,7 +6,8 @@ receipt) first, the overdue flagged (``--overdue``: only those); ``complete``
 records that an officer answered one (audited as ``cli:<OS user>``);
 ``purge`` deletes what erasures kept once their hold ended (``siapkerja
 worker`` runs it too); ``breach-notice`` assembles the notice of Pasal 46 for
-a window of time. ``--json`` prints one JSON object for machines.
+a window of time (``--notify``: and queue an SMS to each holder it names).
+``--json`` prints one JSON object for machines.
 """
 
 from __future__ import annotations
@@ -146,6 +147,9 @@ def rights_breach_notice(
         list[str] | None,
         typer.Option("--verifier", help="Only this institution's disclosures (repeatable)."),
     ] = None,
+    notify: Annotated[
+        bool, typer.Option("--notify", help="Queue an SMS to every holder named (outbox).")
+    ] = False,
     json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -159,10 +163,11 @@ def rights_breach_notice(
         notice = svc.rights.breach_notice(
             start, end, description=description, actions=actions, verifier_ids=verifier
         )
+        queued = svc.rights.notify_breach(notice, actor=cli_actor()) if notify else 0
     except SiapkerjaError as error:
         raise fail("rights breach-notice", error) from None
     if json_output:
-        typer.echo(json.dumps(notice.as_json()))
+        typer.echo(json.dumps({**notice.as_json(), "notified": queued}))
     else:
         typer.echo(notice.text_id)
         typer.echo(notice.text_en)

@@ -57,6 +57,7 @@ from siapkerja_core.rights import (
     receipt_number,
 )
 from siapkerja_core.services.context import DAY, CardState, ServiceContext, whole_seconds
+from siapkerja_core.services.outbox import SmsOutbox
 
 __all__ = ["EXPORT_SCHEMA_ID", "BreachNotice", "Rights", "json_resume"]
 
@@ -203,11 +204,13 @@ class Rights:
         *,
         registry: Callable[[], PopulationRegistry],
         counters: Callable[[], Counters],
+        outbox: Callable[[], SmsOutbox] | None = None,
     ) -> None:
         self.ctx = ctx
         self.cards = cards
         self._registry = registry
         self._counters = counters
+        self._outbox = outbox
 
     # --- requests and receipts ---------------------------------------------------------
 
@@ -722,6 +725,55 @@ class Rights:
             text_id=_NOTICE_ID.format(**values),
             text_en=_NOTICE_EN.format(**values),
         )
+
+    def notify_breach(self, notice: BreachNotice, *, actor: str = "library") -> int:
+        """Queue an SMS to every holder ``notice`` names (through the outbox, sent after the
+        commit); audited as ``breach.notify``. Returns how many were queued (erased holders
+        are skipped).
+
+        :raises ConfigurationError: no outbox (a service built without the SMS port).
+        """
+        if self._outbox is None:
+            from siapkerja_core.errors import ConfigurationError
+
+            raise ConfigurationError("invalid", name="sms", reason="breach notices need the outbox")
+        outbox = self._outbox()
+        now = self.ctx.clock()
+        text = _BREACH_SMS.format(
+            since=f"{notice.since:%d-%m-%Y %H:%M}", until=f"{notice.until:%d-%m-%Y %H:%M}"
+        )
+        queued = 0
+        with self.ctx.storage.transaction() as tx:
+            for account_id in notice.holders:
+                account = tx.accounts.get(account_id)
+                if account is None or not account.active:
+                    continue
+                outbox.enqueue(
+                    tx,
+                    message_id=self.ctx.new_id(),
+                    to=account.phone,
+                    text=text,
+                    now=now,
+                    purpose="breach_notice",  # no subject: it carries no code to supersede
+                )
+                queued += 1
+            self.ctx.record_admin_action(
+                tx,
+                actor=actor,
+                action="breach.notify",
+                target_kind="breach",
+                target_id=f"{notice.since.isoformat()}/{notice.until.isoformat()}",
+                details={"holders": queued},
+            )
+        if queued:
+            self.ctx.wake()
+        return queued
+
+
+_BREACH_SMS: Final = (
+    "SIAPkerja: data pribadi Anda mungkin terungkap antara {since} dan {until} UTC."
+    " Rincian dan penanganannya ada di halaman Privasi akun Anda."
+)
 
 
 def _card(card: Any) -> dict[str, Any]:

@@ -106,6 +106,7 @@ class BreachNotice(_Out):
     institutions: list[str]
     text_id: str = Field(description="The notice in Indonesian.")
     text_en: str = Field(description="The notice in English.")
+    notified: int = Field(description="How many holders' SMS were queued (`notify`).")
 
 
 # --- bodies ---------------------------------------------------------------------------------
@@ -145,6 +146,9 @@ class BreachWindow(_Body):
     )
     verifier_ids: list[Annotated[str, _bounded(b.MAX_PARAMETER_LENGTH)]] | None = Field(
         default=None, description="Only the disclosures of these institutions (default: all)."
+    )
+    notify: bool = Field(
+        default=False, description="Also queue an SMS to every holder named (the outbox)."
     )
 
 
@@ -348,7 +352,6 @@ def add_rights(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         responses=problem_responses(400, 401, 403, 405, 413, 422, 500),
     )
     async def breach(admin: Admin, body: BreachWindow) -> Response:
-        del admin
         notice = await pool.run(
             lambda: svc.rights.breach_notice(
                 body.since,
@@ -358,4 +361,7 @@ def add_rights(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
                 verifier_ids=body.verifier_ids,
             )
         )
-        return json_response(BreachNotice(**notice.as_json()))
+        queued = 0
+        if body.notify:
+            queued = await pool.run(lambda: svc.rights.notify_breach(notice, actor=_actor(admin)))
+        return json_response(BreachNotice(**notice.as_json(), notified=queued))
