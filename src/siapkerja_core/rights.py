@@ -167,6 +167,8 @@ class RightsError(SiapkerjaError):
             "not_restricted",
             "invalid_note",
             "invalid_window",
+            "wrong_password",
+            "throttled",
         }
     )
 

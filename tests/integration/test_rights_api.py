@@ -315,7 +315,10 @@ def test_correction_goes_through_dukcapil_and_erasure_ends_the_session(
     assert corrected.json()["kind"] == "correction"
     unconfirmed = client.post("/api/v1/me/rights/erasure", json={}, headers=me)
     assert unconfirmed.status_code == 422
-    erased = client.post("/api/v1/me/rights/erasure", json={"confirm": True}, headers=me)
+    wrong = client.post("/api/v1/me/rights/erasure", json={"password": "salah"}, headers=me)
+    assert wrong.status_code == 403
+    assert wrong.json()["code"] == "rights.wrong_password"
+    erased = client.post("/api/v1/me/rights/erasure", json={"password": PASSWORD}, headers=me)
     assert erased.status_code == 201, erased.text
     assert erased.json()["kind"] == "erasure"
     assert client.get("/api/v1/me", headers=me).status_code == 401

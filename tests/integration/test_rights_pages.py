@@ -104,7 +104,9 @@ def test_erasure_needs_the_box_and_ends_the_session(svc: Siapkerja, browser: Tes
     refused = post(browser, "/privasi/hapus")
     assert "Centang kotak konfirmasi" in refused
     assert svc.rights.requests(svc.login(people.EMAIL, PASSWORD).id) == []
-    erased = post(browser, "/privasi/hapus", confirm="yes")
+    wrong = post(browser, "/privasi/hapus", confirm="yes", password="bukan password")
+    assert "Password salah; akun tidak dihapus." in wrong
+    erased = post(browser, "/privasi/hapus", confirm="yes", password=PASSWORD)
     assert "Akun Anda telah dihapus" in erased
     after = browser.get("/privasi", follow_redirects=False)
     assert after.status_code in (302, 303)

@@ -291,3 +291,17 @@ def test_holders_named_in_a_breach_notice_get_an_sms(clock: Clock) -> None:
     assert "data pribadi Anda mungkin terungkap" in last.text
     assert last.to == account.phone
     assert [a.action for a in svc.verifiers.audit(actor="cli:petugas")] == ["breach.notify"]
+
+
+def test_an_erasure_with_a_password_checks_it_and_caps_wrong_ones(clock: Clock) -> None:
+    svc = build(clock)
+    account = open_account(svc)
+    for _ in range(5):
+        with pytest.raises(RightsError) as wrong:
+            svc.rights.erase(account.id, password="bukan")
+        assert wrong.value.code == "wrong_password"
+    with pytest.raises(RightsError) as capped:
+        svc.rights.erase(account.id, password=PASSWORD)
+    assert capped.value.code == "throttled"
+    clock.advance(hours=1)
+    assert svc.rights.erase(account.id, password=PASSWORD).kind is RightKind.ERASURE

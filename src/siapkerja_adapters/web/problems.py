@@ -347,6 +347,8 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "rights.unknown_request": 404,
         **{f"rights.{c}": 409 for c in ("not_open", "already_restricted", "not_restricted")},
         **{f"rights.{c}": _VALIDATION for c in ("invalid_note", "invalid_window")},
+        "rights.wrong_password": 403,
+        "rights.throttled": 429,
         "sso.rate_limited": 429,
         "gate_screen.throttled": 429,  # wrong station keys at the gate screen's sign-in
         **{

@@ -56,7 +56,7 @@ from siapkerja_core.rights import (
     RightsRequested,
     receipt_number,
 )
-from siapkerja_core.services.context import DAY, CardState, ServiceContext, whole_seconds
+from siapkerja_core.services.context import DAY, HOUR, CardState, ServiceContext, whole_seconds
 from siapkerja_core.services.outbox import SmsOutbox
 
 __all__ = ["EXPORT_SCHEMA_ID", "BreachNotice", "Rights", "json_resume"]
@@ -67,6 +67,8 @@ EXPORT_SCHEMA_ID: Final = "https://siapkerja.example/schemas/export/v1.json"
 HOLDER: Final = "holder"
 """``handled_by`` of a request the holder's own action completed at once."""
 MAX_NOTE: Final = 2000
+ERASE_PASSWORD_TRIES: Final = 5
+"""Wrong passwords an erasure accepts per account and hour."""
 _SIGN_IN: Final = "sign_in"
 
 
@@ -610,16 +612,33 @@ class Rights:
 
     # --- erasure ------------------------------------------------------------------------
 
-    def erase(self, account_id: str) -> RightsRequest:
+    def _check_password(self, account_id: str, password: str, now: datetime) -> None:
+        """The holder's password again, for an erasure asked with a session only: a stolen
+        session must not erase the account. Wrong ones are capped (5 an hour)."""
+        counters = self._counters()
+        key = self.ctx.counter_key("erase-password", account_id)
+        hit = counters.hit(key, limit=ERASE_PASSWORD_TRIES, window=HOUR, now=now)
+        if not hit.allowed:
+            raise RightsError("throttled", retry_after=whole_seconds(hit.retry_after))
+        with self.ctx.storage.transaction(read_only=True) as tx:
+            stored = self._account(tx, account_id).password_hash
+        if not self.ctx.hasher.verify(stored, password if isinstance(password, str) else ""):
+            raise RightsError("wrong_password")
+        counters.release(key, window=HOUR, now=now)
+
+    def erase(self, account_id: str, *, password: str | None = None) -> RightsRequest:
         """Erase the account (Pasal 8, 43): deleted at once what the retention table says,
         the card revoked, the rest kept until ``purge_after`` (:data:`ERASURE_HOLD`).
 
         The account can no longer sign in and its NIK, e-mail and phone are free at
-        once. Audited (by account id only).
+        once. Audited (by account id only). The web binding passes the holder's
+        ``password``, checked first (5 wrong ones an hour at most).
 
-        :raises RightsError: ``no_account``.
+        :raises RightsError: ``no_account``, ``wrong_password``, ``throttled``.
         """
         now = self.ctx.clock()
+        if password is not None:
+            self._check_password(account_id, password, now)
         with self.ctx.storage.transaction() as tx:
             account = self._account(tx, account_id)
             card = tx.cards.get(account.id)

@@ -113,7 +113,11 @@ class BreachNotice(_Out):
 
 
 class Erase(_Body):
-    confirm: Literal[True] = Field(description="true: the holder confirmed the erasure.")
+    password: Annotated[str, _bounded(b._MAX_PASSWORD)] = _text(
+        "The holder's password again: a session alone cannot erase the account.",
+        "kopi tubruk di pal merah",
+        secret=True,
+    )
 
 
 class Objection(_Body):
@@ -259,10 +263,10 @@ def add_rights(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
         status_code=201,
         response_model=RightsRequest,
         response_description="The completed request (its receipt); the session ends.",
-        responses=problem_responses(400, 401, 403, 404, 405, 409, 413, 422, 500),
+        responses=problem_responses(400, 401, 403, 404, 405, 409, 413, 422, 429, 500),
     )
-    async def erase(account: Holder, _body: Erase) -> Response:
-        return _answer(await pool.run(svc.rights.erase, account.id))
+    async def erase(account: Holder, body: Erase) -> Response:
+        return _answer(await pool.run(lambda: svc.rights.erase(account.id, password=body.password)))
 
     @router.post(
         "/me/rights/objection",

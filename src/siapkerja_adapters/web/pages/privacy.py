@@ -26,6 +26,8 @@ from siapkerja_core.views import Account
 
 __all__ = ["PrivacyPages"]
 
+_MAX_PASSWORD = 1024
+
 
 class PrivacyPages:
     """The holder's rights: download, restrict, withdraw, object, erase; the receipts."""
@@ -120,16 +122,22 @@ class PrivacyPages:
         return site.redirect(request, "privacy")
 
     async def erase(self, request: Request) -> Response:
-        """*Hapus akun*: only with the box ticked; then the session ends."""
+        """*Hapus akun*: only with the box ticked and the password again; then the session
+        ends."""
         site = self.site
         account = await site.current_account(request)
         if account is None:
             return site.to_login(request)
-        if form_text(site.submitted(request), "confirm") != "yes":
+        form = site.submitted(request)
+        if form_text(form, "confirm") != "yes":
             site.flash_key(request, "error", "rights.erase_unconfirmed")
             return site.redirect(request, "privacy")
+        password = form.get("password")
+        password = password if isinstance(password, str) else ""
         try:
-            done = await site.call(site.svc.rights.erase, account.id)
+            done = await site.call(
+                lambda: site.svc.rights.erase(account.id, password=password[:_MAX_PASSWORD])
+            )
         except SiapkerjaError as error:
             site.flash_error(request, error)
             return site.redirect(request, "privacy")
