@@ -8,6 +8,7 @@ from settings, and tests may build it directly from fakes.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from urllib.parse import urljoin
 from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import AKI_STATUS, ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
-from siapkerja_core.events import DomainEvent
+from siapkerja_core.events import DomainEvent, LoginSucceeded
 from siapkerja_core.gates import EventKind
 from siapkerja_core.limits import Client, JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
@@ -47,6 +48,7 @@ from siapkerja_core.services.institutions import Institutions
 from siapkerja_core.services.prefill import Prefill
 from siapkerja_core.services.profiles import ProfileOverview
 from siapkerja_core.services.programmes import Programmes
+from siapkerja_core.services.rights import Rights
 from siapkerja_core.services.sso import SingleSignOn
 from siapkerja_core.services.status_list import DEFAULT_STATUS_LIST_MAX_AGE, StatusLists
 from siapkerja_core.settings import Settings, check_secret
@@ -54,6 +56,8 @@ from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkCla
 from siapkerja_core.views import Account, PasswordResetRequest, Registration
 
 __all__ = ["Siapkerja"]
+
+logger = logging.getLogger("siapkerja")
 
 # The protocol each port's adapter must satisfy; ports join as they are written.
 _PORTS: Final[Mapping[str, type]] = MappingProxyType(
@@ -770,6 +774,8 @@ class Siapkerja:
 
     def emit(self, event: DomainEvent) -> None:
         """Broadcast ``event`` to every plug-in's ``siapkerja_event``; failures are logged."""
+        if isinstance(event, LoginSucceeded):
+            self._record_sign_in(event)
         self._plugins.emit(event)
 
     # --- second factors (issue 16: factors beyond SMS) --------------------------------------
@@ -789,6 +795,29 @@ class Siapkerja:
             issuer=self._settings.get("brand_name") or "SIAPkerja",
             sign_in=sign_in,
         )
+
+    # --- the holder's rights (UU 27/2022) ------------------------------------------------------
+
+    @cached_property
+    def rights(self) -> Rights:
+        """The holder's rights (:mod:`siapkerja_core.services.rights`): requests and receipts
+        (3×24 h), ``export``, ``correct_identity``, ``erase`` / ``purge``, ``restrict`` /
+        ``lift_restriction``, ``withdraw_all``, ``object``, ``breach_notice``."""
+        return Rights(
+            self._context,
+            self.cards.state,
+            registry=lambda: self.dukcapil,
+            counters=lambda: self.counters,
+            outbox=lambda: self.outbox,
+        )
+
+    def _record_sign_in(self, event: LoginSucceeded) -> None:
+        # The record of processing's sign-in line, written after the sign-in committed;
+        # a failure is logged, never undoes the sign-in (as a plug-in's would be).
+        try:
+            self.rights.record_sign_in(event)
+        except Exception:
+            logger.exception("the sign-in of %s was not recorded", event.account_id)
 
     def __repr__(self) -> str:
         built = ", ".join(

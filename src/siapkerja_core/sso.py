@@ -154,6 +154,7 @@ class SsoError(SiapkerjaError):
             "rate_limited",
             "wrong_status",
             "account_closed",
+            "account_restricted",
         }
     )
 

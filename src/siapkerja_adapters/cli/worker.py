@@ -9,6 +9,10 @@ LOCKED``), on SQLite claims are serialised by the write lock. A worker killed
 mid-batch leaves its messages claimed until the lease runs out; then another
 worker sends them, with the same idempotency key. ``SIGTERM`` or Ctrl-C stops
 it after the message in flight.
+
+The worker also runs the erasure purge (``svc.rights.purge``, as ``siapkerja
+rights purge`` does): at start and then hourly, what erasures kept is deleted
+once its hold ended (``docs/rights.md``).
 """
 
 from __future__ import annotations
@@ -17,14 +21,42 @@ import logging
 import signal
 import threading
 from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
 from siapkerja_adapters.cli.common import ConfigOption, open_service
 from siapkerja_adapters.dispatch import run_worker
 
-__all__ = ["worker"]
+if TYPE_CHECKING:
+    from siapkerja_core.service import Siapkerja
+
+__all__ = ["PURGE_EVERY", "purge_loop", "worker"]
+
+PURGE_EVERY: Final = 3600.0
+"""Seconds between two runs of the erasure purge in a worker."""
+logger = logging.getLogger("siapkerja.worker")
+
+
+def purge_loop(
+    svc: Siapkerja, stop: threading.Event, every: float = PURGE_EVERY, *, once: bool = False
+) -> None:
+    """Run ``svc.rights.purge()`` now and every ``every`` seconds until ``stop`` is set
+    (``once``: one round only).
+
+    A failure is logged and tried again at the next round: a purge that waits an
+    hour is still within the retention table's terms.
+    """
+    while True:
+        try:
+            totals = svc.rights.purge()
+        except Exception:
+            logger.exception("rights purge failed; again in %ss", every)
+        else:
+            if totals.get("accounts"):
+                logger.info("rights purge: %s", totals)
+        if once or stop.wait(every):
+            return
 
 
 def worker(
@@ -68,6 +100,12 @@ def worker(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     typer.echo(f"siapkerja worker: delivering the SMS outbox (batch {batch}, lease {lease:g}s)")
+    if once:
+        purge_loop(svc, stop, once=True)
+    else:
+        threading.Thread(
+            target=purge_loop, args=(svc, stop), name="rights-purge", daemon=True
+        ).start()
     report = run_worker(
         svc, batch=batch, lease=timedelta(seconds=lease), poll=poll, once=once, stop=stop
     )

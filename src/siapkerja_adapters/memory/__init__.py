@@ -36,6 +36,7 @@ from siapkerja_adapters.memory.audit import AuditView
 from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
 from siapkerja_adapters.memory.factors import Factors, factor_table
 from siapkerja_adapters.memory.gates import GateView, gates_table
+from siapkerja_adapters.memory.rights import RightsView, rights_table
 from siapkerja_adapters.memory.sso import (
     SsoClients,
     SsoTokens,
@@ -61,6 +62,7 @@ VIEWS["factors"] = Factors  # second factors (siapkerja_adapters.memory.factors)
 VIEWS["gates"] = GateView  # event entry's repository (its own module)
 VIEWS["sso_clients"] = SsoClients  # single sign-on (siapkerja_adapters.memory.sso)
 VIEWS["sso_tokens"] = SsoTokens
+VIEWS["rights"] = RightsView  # the holder's rights (siapkerja_adapters.memory.rights)
 VIEWS.update(TRAINING_VIEWS)  # tx.classes and tx.programmes (siapkerja_adapters.memory.training)
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
@@ -190,6 +192,7 @@ class MemoryStorage:
             "sso_clients": sso_client_table(),
             "sso_tokens": sso_token_table(),
             "factors": factor_table(),
+            "rights": rights_table(),
             **{name: make() for name, make in TRAINING_TABLES.items()},
         }
         self.counters = MemoryCounters()

@@ -55,6 +55,14 @@ SSO tokens of a holder ``ix_sk_sso_tokens_account_id_client_id``
 (of one client)
 expired SSO tokens     ``ix_sk_sso_tokens_expires_at``
 factors of an account  ``ix_sk_factors_account_id``
+rights requests of a   ``ix_sk_rights_requests_account_id_received_at``
+holder
+open rights requests   ``ix_sk_rights_requests_status_due_at``
+by deadline
+erasures to purge      ``ix_sk_rights_requests_purge_after``
+sign-ins of a holder   ``ix_sk_rights_log_account_id_at``
+registrations, resets  ``ix_sk_registrations_account_id``,
+of an account (erase)  ``ix_sk_password_resets_account_id``
 everything else        the primary key
 =====================  =================================================
 """
@@ -114,6 +122,9 @@ __all__ = [
     "programmes",
     "registrations",
     "resets",
+    "rights_log",
+    "rights_requests",
+    "rights_restrictions",
     "sessions",
     "sso_clients",
     "sso_tokens",
@@ -122,7 +133,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0011_factors"
+SCHEMA_REVISION: Final = "0012_rights"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -725,3 +736,53 @@ factors: Final = Table(
 """Second factors of accounts (:class:`~siapkerja_core.factors.FactorRecord`)."""
 
 ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (factors, "id", "secret"))  # type: ignore[misc,assignment]
+# --- the holder's rights (siapkerja_core.rights, 0012_rights) -----------------------------------
+# Ids, kinds, times and an officer's actor; the holder's own words (an objection) are encrypted.
+
+rights_requests: Final = Table(
+    "sk_rights_requests",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("receipt", Text, nullable=False, unique=True),
+    Column("account_id", Text, nullable=False),
+    Column("kind", Text, nullable=False, comment="RightKind"),
+    Column("status", Text, nullable=False, comment="RequestStatus"),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False, comment="received_at + 3x24 h (UU 27/2022)"),
+    Column("completed_at", UtcDateTime),
+    Column("handled_by", Text),
+    Column("note", LargeBinary, comment="AES-GCM: the holder's words"),
+    Column("purge_after", UtcDateTime),
+    Column("purged_at", UtcDateTime),
+    Index(None, "account_id", "received_at"),
+    Index(None, "status", "due_at"),
+    Index(None, "purge_after"),
+)
+"""The holder's recorded rights requests (:class:`~siapkerja_core.rights.RightsRequest`)."""
+
+rights_log: Final = Table(
+    "sk_rights_log",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("account_id", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("detail", Text),
+    Index(None, "account_id", "at"),
+)
+"""The record of processing no other table keeps: sign-ins
+(:class:`~siapkerja_core.rights.ProcessingEntry`), append-only, erased with the account."""
+
+rights_restrictions: Final = Table(
+    "sk_rights_restrictions",
+    metadata,
+    Column("account_id", Text, primary_key=True),
+    Column("restricted_at", UtcDateTime, nullable=False),
+)
+"""Accounts whose holder restricted processing (UU 27/2022 Pasal 11)."""
+
+# An erasure finds the holder's registrations and password resets by account.
+Index("ix_sk_registrations_account_id", registrations.c.account_id)
+Index("ix_sk_password_resets_account_id", resets.c.account_id)
+
+ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (rights_requests, "id", "note"))  # type: ignore[misc,assignment]

@@ -793,6 +793,12 @@ class SqlStorage:
                 code = "storage_key_missing" if error.code == "key_missing" else "storage_key_wrong"
                 raise StorageKeyUnavailable(code, kid=kid, source=source) from None
 
+    def scrub(self) -> None:
+        """After an erasure: leave no deleted bytes in the SQLite file or its WAL (rights)."""
+        from siapkerja_adapters.sql.rights import scrub
+
+        scrub(self)
+
     def dispose(self) -> None:
         """Close every pooled connection; the storage refuses further work (``StorageError``)."""
         self._closed = True

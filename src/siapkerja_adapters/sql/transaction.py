@@ -35,6 +35,7 @@ from siapkerja_adapters.sql.gates import GateRepository
 from siapkerja_adapters.sql.keyring import _Keyrings
 from siapkerja_adapters.sql.ledger import _AccessLog, _CheckIns, _Consents, _Verifiers
 from siapkerja_adapters.sql.outbox import _Outbox
+from siapkerja_adapters.sql.rights import SqlRights
 from siapkerja_adapters.sql.sso import SsoClients, SsoTokens
 from siapkerja_adapters.sql.status_list import _StatusLists
 from siapkerja_adapters.sql.training import SqlClasses, SqlProgrammes
@@ -196,6 +197,10 @@ class SqlTransaction:
     @functools.cached_property
     def factors(self) -> SqlFactors:
         return SqlFactors(self)
+
+    @functools.cached_property
+    def rights(self) -> SqlRights:
+        return SqlRights(self)
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """The existing accounts among ``account_ids``, once each, with their cards and profiles.

@@ -53,6 +53,7 @@ if (
 from siapkerja_adapters.connect import connect  # noqa: E402
 from siapkerja_adapters.web.api import api_router, create_api_app  # noqa: E402
 from siapkerja_adapters.web.api.prefill import schema_route  # noqa: E402
+from siapkerja_adapters.web.api.rights import export_schema_route  # noqa: E402
 from siapkerja_adapters.web.api.routing import any_character  # noqa: E402
 from siapkerja_adapters.web.branding import (  # noqa: E402
     branding_globals,
@@ -253,6 +254,7 @@ def create_app(
         theme_route(look),  # /static/theme.css: the colours, ahead of the static files
         Mount("/static", app=static_files(look, _HERE / "static"), name="static"),
         schema_route(),  # the prefill document's JSON Schema
+        export_schema_route(),  # the holder's data export's JSON Schema (rights)
     ]
     if prefix:
         routes = [any_character(Mount(prefix, routes=routes))]

@@ -343,8 +343,21 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "sso.invalid_token": 401,
         **{
             f"sso.{c}": 403
-            for c in ("consent_required", "consent_withdrawn", "step_up_required", "account_closed")
+            for c in (
+                "consent_required",
+                "consent_withdrawn",
+                "step_up_required",
+                "account_closed",
+                "account_restricted",
+            )
         },
+        # The holder's rights (siapkerja_core.rights).
+        "rights.no_account": 404,
+        "rights.unknown_request": 404,
+        **{f"rights.{c}": 409 for c in ("not_open", "already_restricted", "not_restricted")},
+        **{f"rights.{c}": _VALIDATION for c in ("invalid_note", "invalid_window")},
+        "rights.wrong_password": 403,
+        "rights.throttled": 429,
         "sso.rate_limited": 429,
         "gate_screen.throttled": 429,  # wrong station keys at the gate screen's sign-in
         **{

@@ -51,6 +51,7 @@ from siapkerja_core.ports.repositories import (
     StorageError,
     VerifierRepository,
 )
+from siapkerja_core.ports.rights import RightsRepository
 from siapkerja_core.ports.sso import SsoClientRepository, SsoTokenRepository
 from siapkerja_core.ports.status_list import StatusListRepository, StatusListState
 from siapkerja_core.ports.storage import (
@@ -99,6 +100,7 @@ __all__ = [
     "RegistrationRepository",
     "RegistryUnavailable",
     "ResetRepository",
+    "RightsRepository",
     "ScanSubject",
     "SentMessage",
     "SessionRepository",

@@ -31,6 +31,7 @@ from siapkerja_core.ports.repositories import (
     SessionRepository,
     VerifierRepository,
 )
+from siapkerja_core.ports.rights import RightsRepository
 from siapkerja_core.ports.sso import SsoClientRepository, SsoTokenRepository
 from siapkerja_core.ports.status_list import StatusListRepository
 from siapkerja_core.ports.training import ClassRepository, ProgrammeRepository
@@ -165,6 +166,9 @@ class Transaction(Protocol):
 
     @property
     def factors(self) -> FactorRepository: ...
+
+    @property
+    def rights(self) -> RightsRepository: ...
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """Each existing account among ``account_ids`` with its card and profile (bulk jobs).

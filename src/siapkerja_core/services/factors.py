@@ -163,7 +163,11 @@ class FactorChecks:
     def kinds(self, account_id: str) -> tuple[str, ...]:
         """The kinds of the account's active factors, in a stable order."""
         with self.ctx.storage.transaction(read_only=True) as tx:
-            found = {record.kind.value for record in self.active(tx, account_id)}
+            return self.kinds_in(tx, account_id)
+
+    def kinds_in(self, tx: Transaction, account_id: str) -> tuple[str, ...]:
+        """:meth:`kinds`, read in ``tx``."""
+        found = {record.kind.value for record in self.active(tx, account_id)}
         return tuple(kind.value for kind in FactorKind if kind.value in found)
 
     def required(self, account_id: str) -> tuple[str, ...]:
@@ -172,7 +176,12 @@ class FactorChecks:
         Recovery codes alone do not ask for one: they are the fallback of a
         factor, not a factor of their own.
         """
-        kinds = self.kinds(account_id)
+        with self.ctx.storage.transaction(read_only=True) as tx:
+            return self.required_in(tx, account_id)
+
+    def required_in(self, tx: Transaction, account_id: str) -> tuple[str, ...]:
+        """:meth:`required`, read in ``tx``."""
+        kinds = self.kinds_in(tx, account_id)
         if FactorKind.TOTP.value in kinds or FactorKind.PASSKEY.value in kinds:
             return kinds
         return ()

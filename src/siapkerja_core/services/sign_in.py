@@ -232,6 +232,9 @@ class SignIn:
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
             kind, key, account = self._find_account(tx, identifier)
+            # Read with the account, not in a unit of its own after the password: the
+            # answer is used only once the password is right.
+            factor_kinds = () if account is None else self.factors.required_in(tx, account.id)
         if account is not None and not account.active:
             account = None
         by_factor = factor_code is not None
@@ -287,7 +290,7 @@ class SignIn:
             if self.ctx.hasher.needs_rehash(account.password_hash)
             else None
         )
-        kinds = () if by_factor else self.factors.required(account.id)
+        kinds = () if by_factor else factor_kinds
         if kinds:
             if new_hash is not None:
                 with self.ctx.storage.transaction() as tx:

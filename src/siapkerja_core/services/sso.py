@@ -631,6 +631,8 @@ class SingleSignOn:
         account = tx.accounts.get(str(account_id))
         if account is None or not account.active:
             raise SsoError("account_closed")
+        if tx.rights.restricted_at(account.id) is not None:  # the holder's restriction
+            raise SsoError("account_restricted")
         return account
 
     @staticmethod

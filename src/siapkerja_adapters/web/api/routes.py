@@ -26,6 +26,7 @@ from .factors import add_factors
 from .holder import add_holder
 from .journey import add_journey
 from .prefill import add_prefill
+from .rights import add_rights
 from .routing import route_class
 from .sso_clients import add_sso_clients
 from .status_list import add_status_list
@@ -62,4 +63,5 @@ def api_router(
     add_events(router, svc, pool)
     add_classes(router, svc, pool)
     add_factors(router, svc, pool)
+    add_rights(router, svc, pool)
     return router

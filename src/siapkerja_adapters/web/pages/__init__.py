@@ -14,6 +14,8 @@ session and CSRF glue, the language):
 * :mod:`.card` — the SIAPkerja-ID card and its codes;
 * :mod:`.scan` (and :mod:`.scan_view`) — the profile a link QR opens;
 * :mod:`.history` — the access history and consents;
+* :mod:`.privacy` — the holder's rights (download, restrict, withdraw, object, erase);
+* :mod:`.officer` — the officer's open rights requests (``/petugas/hak``);
 * :mod:`.gate` — the gate and class check-in screen for staff (``/petugas``);
 * :mod:`.outbox` — the development SMS outbox;
 * :mod:`.errors` — HTTP errors and the last-resort 500 page;
@@ -35,7 +37,9 @@ from siapkerja_adapters.web.pages.forms import FormErrors, error_fields, page_st
 from siapkerja_adapters.web.pages.gate import GatePages
 from siapkerja_adapters.web.pages.history import HistoryPages
 from siapkerja_adapters.web.pages.login import LoginPages
+from siapkerja_adapters.web.pages.officer import OfficerPages
 from siapkerja_adapters.web.pages.outbox import OutboxPage
+from siapkerja_adapters.web.pages.privacy import PrivacyPages
 from siapkerja_adapters.web.pages.profile import ProfilePages
 from siapkerja_adapters.web.pages.profile_form import profile_changes, profile_values
 from siapkerja_adapters.web.pages.programmes import ProgrammePages
@@ -109,8 +113,10 @@ class Pages:
             AddressPages(self.site),
             CardPages(self.site, profile),
             HistoryPages(self.site),
+            PrivacyPages(self.site),
             ProgrammePages(self.site),
             GatePages(self.site, secret_key),
+            OfficerPages(self.site, secret_key),
             OutboxPage(self.site),
         )
 
