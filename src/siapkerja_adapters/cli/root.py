@@ -17,6 +17,7 @@ from siapkerja_adapters.cli.clients import clients_app
 from siapkerja_adapters.cli.common import PROG_NAME
 from siapkerja_adapters.cli.db import db_app
 from siapkerja_adapters.cli.demo import demo
+from siapkerja_adapters.cli.disputes import disputes_app
 from siapkerja_adapters.cli.events import events_app
 from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
@@ -85,3 +86,4 @@ app.add_typer(status_list_app, name="status-list")
 app.add_typer(events_app, name="events")
 app.add_typer(classes_app, name="classes")
 app.add_typer(programmes_app, name="programmes")
+app.add_typer(disputes_app, name="disputes")
