@@ -78,9 +78,19 @@ def test_an_officer_checks_and_decides_a_dispute_from_the_cli(env: dict[str, str
     assert "dispute.evidence_required" in refused.output
 
     checked = run(
-        env, "check", case_id, "--officer", "NIP 1980", "--office", "Disnaker Kota Bandung",
-        "--document", "KTP-el", "--document", "KK", "--json",
-    )  # fmt: skip
+        env,
+        "check",
+        case_id,
+        "--officer",
+        "NIP 1980",
+        "--office",
+        "Disnaker Kota Bandung",
+        "--document",
+        "KTP-el",
+        "--document",
+        "KK",
+        "--json",
+    )
     assert checked.exit_code == 0, checked.output
     evidence = json.loads(checked.output)["evidence"]
     assert [e["kind"] for e in evidence] == ["dukcapil", "officer"]
