@@ -28,6 +28,7 @@ from starlette.templating import Jinja2Templates
 
 from siapkerja_adapters.web.pages.addresses import AddressPages
 from siapkerja_adapters.web.pages.card import CardPages
+from siapkerja_adapters.web.pages.disputes import DisputePages
 from siapkerja_adapters.web.pages.errors import ErrorPages
 from siapkerja_adapters.web.pages.forms import FormErrors, error_fields, page_status, profile_field
 from siapkerja_adapters.web.pages.gate import GatePages
@@ -108,6 +109,7 @@ class Pages:
             HistoryPages(self.site),
             ProgrammePages(self.site),
             GatePages(self.site, secret_key),
+            DisputePages(self.site, secret_key),
             OutboxPage(self.site),
         )
 
