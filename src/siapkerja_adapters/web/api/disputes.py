@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
@@ -52,8 +52,20 @@ from .routing import API_CONTEXT
 __all__ = ["DISPUTE_SECRET", "add_disputes"]
 
 _TAG: Final = "disputes"
-Status = Literal[tuple(s.value for s in CaseStatus)]  # type: ignore[valid-type]
-Kind = Literal[tuple(k.value for k in CaseKind)]  # type: ignore[valid-type]
+Status = Literal[
+    "pending_otp",
+    "awaiting_holder",
+    "awaiting_decision",
+    "awaiting_evidence",
+    "upheld",
+    "rejected",
+    "recovered",
+    "expired",
+]
+Kind = Literal["dispute", "reproofing"]
+# Kept in step with the core's enums (a new status fails at import, not in production).
+assert set(get_args(Status)) == {s.value for s in CaseStatus}
+assert set(get_args(Kind)) == {k.value for k in CaseKind}
 
 DISPUTE_SECRET: Final = APIKeyHeader(
     name="X-Dispute-Secret",
