@@ -238,6 +238,10 @@ def test_a_holder_without_phone_and_email_recovers_with_an_officer_check(
     )
     opened = svc.disputes.confirm(view.id, sms_code(svc, "081377770001"))
     assert opened.status is CaseStatus.AWAITING_EVIDENCE
+    svc.deliver_outbox()
+    warned = svc.sms.last_to(e164("081200000051"))  # type: ignore[attr-defined]
+    assert warned is not None
+    assert "permintaan mengganti nomor HP" in warned.text  # told at once, not only at the end
     case = svc.disputes.record_check(
         view.id,
         officer_id="NIP 199001012015011002",

@@ -286,10 +286,10 @@ class Disputes:
         score = self.dukcapil_match(parsed, full_name, mother_name)
         with self.ctx.storage.transaction(read_only=True) as tx:
             account = self._holder_of(tx, parsed, kind)
-            if email is not None:
-                owner = tx.accounts.find(email=email)
-                if owner is not None and owner.id != account.id:
-                    raise DisputeError("email_taken")
+            owner = None if email is None else tx.accounts.find(email=email)
+            email_taken = owner is not None and owner.id != account.id
+        if email is not None:
+            self._refuse_taken_email(parsed, email_taken)
         password_hash = None
         if password is not None:
             self.ctx.policy.password.check(
@@ -322,6 +322,27 @@ class Disputes:
         )
         self._send_code(case, first=True)
         return attrs.evolve(self._view(case, Party.CLAIMANT), secret=self.secret(case.id))
+
+    def _refuse_taken_email(self, nik: str, taken: bool) -> None:
+        """``dispute.email_taken`` for an e-mail another account uses, under the cap
+        registration keeps (``max_email_conflicts_per_nik_per_day``, shared with it): every
+        check takes a slot before its answer, a free e-mail gives it back, so the step is no
+        oracle of which addresses have accounts.
+
+        :raises RegistrationError: ``email_checks_locked`` past the cap.
+        """
+        now = self.ctx.clock()
+        key = self.ctx.counter_key("email-taken", nik)
+        cap = self.ctx.policy.max_email_conflicts_per_nik_per_day
+        hit = self.counters.hit(key, limit=cap, window=DAY, now=now)
+        if not hit.allowed:
+            raise RegistrationError(
+                "email_checks_locked", retry_after=whole_seconds(hit.retry_after)
+            )
+        if not taken:
+            self.counters.release(key, window=DAY, now=now)
+            return
+        raise DisputeError("email_taken")
 
     def _holder_of(self, tx: Transaction, nik: str, kind: CaseKind) -> AccountRecord:
         account = tx.accounts.find(nik=nik)
@@ -434,6 +455,11 @@ class Disputes:
                     due_at=now + self.evidence_window,
                     updated_at=now,
                 )
+                # The old phone is told at once: if its holder did not ask, they have
+                # until the evidence to stop it (a re-proofing is a way into the account).
+                account = tx.accounts.get(case.account_id)
+                if account is not None and account.active and account.phone != case.phone:
+                    self._sms(tx, case, "reproofing", account.phone, now)
                 self._audit(tx, case, CLAIMANT_ACTOR, "reproofing.open", due_at=case.due_at)
             self._audit_evidence(tx, case, case.evidence[0], CLAIMANT_ACTOR)
             tx.disputes.put(case)

@@ -30,6 +30,7 @@ from siapkerja_core.disputes import (
     case_from_data,
     case_to_data,
 )
+from siapkerja_core.errors import RegistrationError
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.ports import PopulationRegistry, VerificationRequest, VerificationResult
 from siapkerja_core.service import Siapkerja
@@ -167,6 +168,26 @@ def test_an_email_of_another_account_is_refused(svc: Siapkerja) -> None:
             password=PASSWORD,
         )
     assert taken.value.full_code == "dispute.email_taken"
+    for _ in range(svc.policy.max_email_conflicts_per_nik_per_day - 1):
+        with pytest.raises(DisputeError):
+            svc.disputes.open_claim(
+                person.nik,
+                person.full_name,
+                person.mother_name,
+                email=other.email,
+                phone="081399990001",
+                password=PASSWORD,
+            )
+    with pytest.raises(RegistrationError) as capped:  # no oracle of which e-mails are used
+        svc.disputes.open_claim(
+            person.nik,
+            person.full_name,
+            person.mother_name,
+            email="free@example.com",
+            phone="081399990001",
+            password=PASSWORD,
+        )
+    assert capped.value.full_code == "registration.email_checks_locked"
 
 
 @attrs.define
