@@ -86,6 +86,7 @@ class DisputeError(SiapkerjaError):
             "invalid_answer",
             "invalid_officer",
             "invalid_note",
+            "invalid_image",
             "phone_taken",
             "email_taken",
         }

@@ -151,7 +151,7 @@ def test_a_reproofing_through_the_api(client: TestClient, svc: Siapkerja) -> Non
     problem(
         client.post(f"{path}/face", json={"image": "not base64!"}, headers=secret),
         422,
-        "request.invalid_body",
+        "dispute.invalid_image",
     )
     photo = base64.b64encode(face_image(PEOPLE[1].nik)).decode("ascii")
     matched = client.post(f"{path}/face", json={"image": photo}, headers=secret)

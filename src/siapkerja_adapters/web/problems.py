@@ -274,7 +274,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "dispute.face_attempts": 429,
         **{
             f"dispute.{c}": _VALIDATION
-            for c in ("invalid_answer", "invalid_officer", "invalid_note")
+            for c in ("invalid_answer", "invalid_officer", "invalid_note", "invalid_image")
         },
         # Consent requests and prefill documents (siapkerja_core.prefill).
         "prefill.unknown_request": 404,

@@ -24,8 +24,7 @@ from typing import Annotated, Any, Final, Literal, get_args
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import AfterValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 from starlette.responses import Response
 
 from siapkerja_core.contact import MAX_PHONE_INPUT, mask_email, mask_phone
@@ -35,6 +34,7 @@ from siapkerja_core.disputes import (
     CaseRecord,
     CaseStatus,
     CaseView,
+    DisputeError,
     Evidence,
 )
 from siapkerja_core.service import Siapkerja
@@ -122,18 +122,21 @@ class CaseCode(_Body):
     )
 
 
-def _base64(value: str) -> str:
-    try:
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise PydanticCustomError("base64", "not standard base64") from None
-    return value
-
-
 class FacePhoto(_Body):
-    image: Annotated[str, _bounded(b.MAX_JSON_TEXT), AfterValidator(_base64)] = _text(
-        "A photo of the face (JPEG or PNG), base64: sent to Dukcapil, never stored.", "/9j/4AAQ"
+    image: Annotated[str, _bounded(b.MAX_JSON_TEXT)] = Field(
+        description="A photo of the face (JPEG or PNG), standard base64: sent to Dukcapil,"
+        " never stored.",
+        examples=["/9j/4AAQ"],
+        json_schema_extra={"contentEncoding": "base64"},
     )
+
+
+def _image(text: str) -> bytes:
+    """The photo's bytes; ``dispute.invalid_image`` (422) when the text is not base64."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise DisputeError("invalid_image") from None
 
 
 class Answer(_Body):
@@ -427,7 +430,7 @@ def add_disputes(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None
         responses=case_errors,
     )
     async def match_face(case_id: CaseCaller, body: FacePhoto) -> Response:
-        image = base64.b64decode(body.image)
+        image = _image(body.image)
         view = await pool.run(svc.disputes.match_face, case_id, image)
         return json_response(Case.from_core(view))
 
