@@ -153,6 +153,7 @@ def test_a_claimant_wins_a_nik_dispute_against_a_stale_account(
     )
     assert decided.status is CaseStatus.UPHELD
     assert decided.new_account_id is not None
+    assert svc.disputes.get(case_id).password_hash is None  # the new account's now, no copy
 
     # The claimant signs in with the NIK; the stale account cannot.
     account = svc.login(person.nik, CLAIM_PASSWORD)

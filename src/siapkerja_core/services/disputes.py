@@ -688,6 +688,7 @@ class Disputes:
                     reason=reason,
                     due_at=None,
                     updated_at=now,
+                    password_hash=None,  # moved to the new account, or of no use: not kept
                 )
                 self._sms(tx, case, "rejected", case.phone, now)
                 self._audit(tx, case, actor, "dispute.decide", outcome="rejected", reason=reason)
@@ -713,6 +714,7 @@ class Disputes:
                     reason=reason,
                     due_at=None,
                     updated_at=now,
+                    password_hash=None,  # moved to the new account, or of no use: not kept
                     new_account_id=new_account.id,
                 )
                 self._sms(tx, case, "upheld", case.phone, now)
@@ -852,6 +854,7 @@ class Disputes:
             decided_at=now,
             decided_by=actor,
             updated_at=now,
+            password_hash=None,  # now the account's: the case keeps no copy
         )
 
     # --- reading -------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, form_text
 from siapkerja_adapters.web.pages.gate import Seal
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.contact import mask_email, mask_phone
-from siapkerja_core.disputes import CaseKind, CaseRecord
+from siapkerja_core.disputes import OPEN, CaseKind, CaseRecord
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.views import mask_nik
 
@@ -241,11 +241,13 @@ class DisputePages:
         svc = site.svc
         now = svc.now()
         overdue = await site.call(svc.disputes.overdue)
-        cases = await site.call(svc.disputes.cases)
+        cases = []
+        for status in sorted(OPEN):  # the open ones, however many closed cases there are
+            cases += await site.call(lambda s=status: svc.disputes.cases(status=s))
         context = {
             "officer": officer,
             "overdue": [_officer_view(c, now) for c in overdue],
-            "cases": [_officer_view(c, now) for c in cases if c.open],
+            "cases": [_officer_view(c, now) for c in sorted(cases, key=lambda c: c.created_at)],
         }
         return site.render(request, "dispute_desk.html", context)
 
