@@ -62,7 +62,7 @@ def answered_case(svc: Siapkerja) -> tuple[str, str]:
 
 
 def test_an_officer_checks_and_decides_a_dispute_from_the_cli(env: dict[str, str]) -> None:
-    svc = connect(environ=env, hasher=PasswordHasher.fast_for_tests())
+    svc = connect(environ=env, hasher=PasswordHasher.fast_for_tests(), sms_dispatch="inline")
     case_id, old_id = answered_case(svc)
 
     listed = run(env, "list", "--status", "awaiting_decision", "--json")
@@ -104,7 +104,11 @@ def test_an_officer_checks_and_decides_a_dispute_from_the_cli(env: dict[str, str
     assert actions[-3:] == ["account.freeze", "dispute.decide", "account.create"]
     assert {r["actor"] for r in shown["trail"] if r["action"] == "dispute.decide"} == {cli_actor()}
 
-    later = connect(environ=env, hasher=PasswordHasher.fast_for_tests())
+    later = connect(environ=env, hasher=PasswordHasher.fast_for_tests(), sms_dispatch="inline")
+    later.deliver_outbox()  # what the CLI left for the worker: the two notices of the decision
+    sent = [m.text for m in later.sms.messages]  # type: ignore[attr-defined]
+    assert any("dibekukan" in t for t in sent)
+    assert any("diterima" in t for t in sent)
     assert later.login(PEOPLE[0].nik, "sawah hijau di lembang").id == shown["new_account_id"]
     with later.storage.transaction() as tx:
         frozen = tx.accounts.get(old_id)
