@@ -80,8 +80,11 @@ def audience_of(path: str, operation: dict[str, Any]) -> str:
         return HOLDER
     if found == {"verifierKey"}:
         return ADMINISTRATOR if path.startswith("/v1/admin/") else INSTITUTION
-    # No credential, the registration's secret, or a scan (anonymous allowed).
-    assert found <= {"registrationSecret", "bearerAuth", "verifierKey"}, (path, found)
+    # No credential, the registration's (or a dispute's) secret, or a scan (anonymous allowed).
+    assert found <= {"registrationSecret", "disputeSecret", "bearerAuth", "verifierKey"}, (
+        path,
+        found,
+    )
     return ANYONE
 
 

@@ -28,6 +28,8 @@ by default, so ``connect()`` works out of the box; your own CSV loads on top.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 import threading
@@ -49,6 +51,7 @@ from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.names import name_similarity, normalize_name
 from siapkerja_core.nik import InvalidNik, normalize_nik
 from siapkerja_core.ports import (
+    FaceMatch,
     FieldMatch,
     RegistryUnavailable,
     VerificationRequest,
@@ -62,6 +65,7 @@ __all__ = [
     "Resident",
     "ResidentDataError",
     "bundled_residents",
+    "face_image",
     "offline_registry_from_settings",
     "read_residents",
 ]
@@ -246,9 +250,45 @@ class OfflineRegistry:
             quota_remaining=remaining,
         )
 
+    def match_face(self, nik: str, image: bytes) -> FaceMatch:
+        """Match a photo with the resident's (the optional ``FaceMatcher`` capability).
+
+        Deterministic, for tests and demos: the resident's "photo" is
+        :func:`face_image` of their NIK, which matches with score 96; any other
+        image scores below 60 (derived from its hash) and does not match. An
+        unknown NIK is ``not_found``, an inactive resident ``inactive``. Counts
+        against the daily quota like :meth:`verify`; nothing is kept.
+
+        :raises RegistryUnavailable: as :meth:`verify`.
+        """
+        with self._lock:
+            if self._failures_left > 0:
+                self._failures_left -= 1
+                raise RegistryUnavailable("unavailable", adapter="offline")
+            self._roll_day()
+            if self._daily_quota is not None and self._used >= self._daily_quota:
+                raise RegistryUnavailable("unavailable", adapter="offline", reason="quota")
+            self._used += 1
+            key = _key(nik)
+            entry = None if key is None else self._entries.get(key)
+        if entry is None:
+            return FaceMatch(status="not_found", matched=False, score=0)
+        if not entry.resident.active:
+            return FaceMatch(status="inactive", matched=False, score=0)
+        if hmac.compare_digest(bytes(image), face_image(entry.resident.nik)):
+            return FaceMatch(status="found", matched=True, score=96)
+        score = hashlib.sha256(bytes(image)).digest()[0] * 60 // 256
+        return FaceMatch(status="found", matched=False, score=score)
+
     def __repr__(self) -> str:
         quota = "" if self._daily_quota is None else f", daily_quota={self._daily_quota}"
         return f"OfflineRegistry(residents={len(self._entries)}{quota})"
+
+
+def face_image(nik: str) -> bytes:
+    """The offline registry's stand-in for the register's photo of ``nik``: the only
+    image :meth:`OfflineRegistry.match_face` matches (tests and demos)."""
+    return f"SIAPKERJA-OFFLINE-FACE:{nik}".encode("ascii")
 
 
 def _key(nik: str) -> str | None:

@@ -60,6 +60,8 @@ class OtpPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name, not a password
     SSO_STEP_UP = "sso_step_up"
     """A fresh code before a hub receives sensitive data ("Masuk dengan SIAPkerja")."""
+    ACCOUNT_RECOVERY = "account_recovery"
+    """The new phone of an identity re-proofing (``siapkerja_core.disputes``)."""
 
 
 @frozen(kw_only=True)

@@ -42,6 +42,7 @@ from siapkerja_core.services import (
 )
 from siapkerja_core.services.aki import AkiServices
 from siapkerja_core.services.classes import Classes
+from siapkerja_core.services.disputes import Disputes
 from siapkerja_core.services.factors import Factors
 from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
 from siapkerja_core.services.institutions import Institutions
@@ -826,3 +827,22 @@ class Siapkerja:
             if kind in self._adapters
         )
         return f"Siapkerja({built})"
+
+    # --- disputes over a NIK and identity re-proofing (docs/disputes.md) ---------------------
+
+    @cached_property
+    def disputes(self) -> Disputes:
+        """Disputes over a NIK and identity re-proofing (``docs/disputes.md``).
+
+        ``svc.disputes.open_claim``, ``start_reproofing``, ``confirm``, ``match_face``,
+        ``record_check``, ``holder_cases``, ``answer``, ``decide``, ``cases``,
+        ``overdue``, ``get`` and ``trail`` (:mod:`siapkerja_core.services.disputes`).
+        """
+        cards = self.cards
+        return Disputes(
+            self._context,
+            codes=self.journey.codes,
+            counters=self.counters,
+            registry=self.dukcapil,
+            card_changed=cards.state.invalidate,
+        )

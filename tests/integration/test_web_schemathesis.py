@@ -122,6 +122,9 @@ class Credentials:
         if {"registrationSecret": []} in security and isinstance(registration_id, str):
             secret = SVC.journey.registrations.secret(registration_id)
             headers["X-Registration-Secret"] = secret
+        case_id = (case.path_parameters or {}).get("case_id")
+        if {"disputeSecret": []} in security and isinstance(case_id, str):
+            headers["X-Dispute-Secret"] = SVC.disputes.secret(case_id)
         return headers
 
     def set(self, case: schemathesis.Case, data: dict[str, str], ctx: Any) -> None:

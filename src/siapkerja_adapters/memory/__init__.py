@@ -34,6 +34,7 @@ from typing import Any
 from siapkerja_adapters.memory.aki import AkiView, aki_table
 from siapkerja_adapters.memory.audit import AuditView
 from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
+from siapkerja_adapters.memory.disputes import DisputeView, dispute_table
 from siapkerja_adapters.memory.factors import Factors, factor_table
 from siapkerja_adapters.memory.gates import GateView, gates_table
 from siapkerja_adapters.memory.rights import RightsView, rights_table
@@ -63,6 +64,7 @@ VIEWS["gates"] = GateView  # event entry's repository (its own module)
 VIEWS["sso_clients"] = SsoClients  # single sign-on (siapkerja_adapters.memory.sso)
 VIEWS["sso_tokens"] = SsoTokens
 VIEWS["rights"] = RightsView  # the holder's rights (siapkerja_adapters.memory.rights)
+VIEWS["disputes"] = DisputeView  # disputes and re-proofing (siapkerja_adapters.memory.disputes)
 VIEWS.update(TRAINING_VIEWS)  # tx.classes and tx.programmes (siapkerja_adapters.memory.training)
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
@@ -193,6 +195,7 @@ class MemoryStorage:
             "sso_tokens": sso_token_table(),
             "factors": factor_table(),
             "rights": rights_table(),
+            "disputes": dispute_table(),
             **{name: make() for name, make in TRAINING_TABLES.items()},
         }
         self.counters = MemoryCounters()

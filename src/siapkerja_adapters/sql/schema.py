@@ -63,6 +63,9 @@ erasures to purge      ``ix_sk_rights_requests_purge_after``
 sign-ins of a holder   ``ix_sk_rights_log_account_id_at``
 registrations, resets  ``ix_sk_registrations_account_id``,
 of an account (erase)  ``ix_sk_password_resets_account_id``
+cases of an account    ``ix_sk_disputes_account_id_created_at``
+overdue cases          ``ix_sk_disputes_due_at``
+cases by status        ``ix_sk_disputes_status_created_at``
 everything else        the primary key
 =====================  =================================================
 """
@@ -110,6 +113,7 @@ __all__ = [
     "consent_requests",
     "consents",
     "counters",
+    "disputes",
     "double_entries",
     "events",
     "factors",
@@ -133,7 +137,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0012_rights"
+SCHEMA_REVISION: Final = "0013_disputes"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -786,3 +790,24 @@ Index("ix_sk_registrations_account_id", registrations.c.account_id)
 Index("ix_sk_password_resets_account_id", resets.c.account_id)
 
 ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (rights_requests, "id", "note"))  # type: ignore[misc,assignment]
+# --- disputes and re-proofing (siapkerja_core.disputes, 0013_disputes) ---------------------------
+# A case names a person (NIK, name, new contacts, a password hash): all of it is one AES-GCM
+# JSON document; only ids, kind, status and times are in the clear, for the officers' lists.
+
+disputes: Final = Table(
+    "sk_disputes",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False, comment="CaseKind"),
+    Column("status", Text, nullable=False, comment="CaseStatus"),
+    Column("account_id", Text, nullable=False, comment="the account the case is about"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, comment="the deadline of the current step"),
+    Column("data", LargeBinary, nullable=False, comment="AES-GCM: the whole case as JSON"),
+    Index(None, "account_id", "created_at"),
+    Index(None, "due_at"),
+    Index(None, "status", "created_at"),
+)
+"""Disputes over a NIK and identity re-proofings (:class:`~siapkerja_core.disputes.CaseRecord`)."""
+
+ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (disputes, "id", "data"))  # type: ignore[misc,assignment]

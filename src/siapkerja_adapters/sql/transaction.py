@@ -30,6 +30,7 @@ from siapkerja_adapters.sql.audit import SqlAudit
 from siapkerja_adapters.sql.base import _context, _storage_error, logger
 from siapkerja_adapters.sql.cards import _C, _card, _Cards, _Profiles
 from siapkerja_adapters.sql.consent_requests import ConsentRequests
+from siapkerja_adapters.sql.disputes import Disputes
 from siapkerja_adapters.sql.factors import SqlFactors
 from siapkerja_adapters.sql.gates import GateRepository
 from siapkerja_adapters.sql.keyring import _Keyrings
@@ -169,6 +170,10 @@ class SqlTransaction:
     @functools.cached_property
     def consent_requests(self) -> ConsentRequests:
         return ConsentRequests(self)
+
+    @functools.cached_property
+    def disputes(self) -> Disputes:
+        return Disputes(self)
 
     @functools.cached_property
     def sso_clients(self) -> SsoClients:

@@ -272,6 +272,19 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
                 "invalid_audit",
             )
         },
+        # Disputes over a NIK and identity re-proofing (siapkerja_core.disputes).
+        "dispute.not_found": 404,
+        "dispute.no_account": 404,
+        "dispute.secret_required": 401,
+        "dispute.expired": 410,
+        **{f"dispute.{c}": 409 for c in ("already_open", "wrong_step", "evidence_required")},
+        **{f"dispute.{c}": 409 for c in ("phone_taken", "email_taken")},
+        "dispute.face_unavailable": 503,
+        "dispute.face_attempts": 429,
+        **{
+            f"dispute.{c}": _VALIDATION
+            for c in ("invalid_answer", "invalid_officer", "invalid_note", "invalid_image")
+        },
         # Consent requests and prefill documents (siapkerja_core.prefill).
         "prefill.unknown_request": 404,
         "prefill.request_closed": 409,

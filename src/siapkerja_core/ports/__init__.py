@@ -18,6 +18,7 @@ from siapkerja_core.ports.aki import AkiConflict, AkiRepository
 from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.counters import Counters, Hit
+from siapkerja_core.ports.disputes import CaseRepository, FaceMatch, FaceMatcher
 from siapkerja_core.ports.factors import FactorRepository
 from siapkerja_core.ports.gates import GateConflict, GateRepository
 from siapkerja_core.ports.messaging import (
@@ -77,6 +78,7 @@ __all__ = [
     "CardConflict",
     "CardHolder",
     "CardRepository",
+    "CaseRepository",
     "ChallengeRepository",
     "CheckInConflict",
     "CheckInRepository",
@@ -85,6 +87,8 @@ __all__ = [
     "ConsentRepository",
     "ConsentRequestRepository",
     "Counters",
+    "FaceMatch",
+    "FaceMatcher",
     "FactorRepository",
     "FieldMatch",
     "GateConflict",

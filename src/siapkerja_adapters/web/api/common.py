@@ -65,6 +65,7 @@ TAGS: Final = (
     {"name": "events", "description": "Event entry: organisers, their gates, admissions."},
     {"name": "classes", "description": "Classes at BLK, BLKK and LPKS: trainees, attendance."},
     {"name": "programmes", "description": "JKP, BSU, Prakerja …: requirements, eligibility."},
+    {"name": "disputes", "description": "NIK disputes and identity re-proofing, officers' side."},
     {"name": "meta", "description": "This document."},
 )
 

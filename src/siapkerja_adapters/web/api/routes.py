@@ -21,6 +21,7 @@ from .admin import add_admin
 from .aki import add_aki
 from .classes import add_classes
 from .common import accept_language
+from .disputes import add_disputes
 from .events import add_events
 from .factors import add_factors
 from .holder import add_holder
@@ -64,4 +65,5 @@ def api_router(
     add_classes(router, svc, pool)
     add_factors(router, svc, pool)
     add_rights(router, svc, pool)
+    add_disputes(router, svc, pool)
     return router

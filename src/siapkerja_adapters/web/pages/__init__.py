@@ -31,6 +31,7 @@ from starlette.templating import Jinja2Templates
 
 from siapkerja_adapters.web.pages.addresses import AddressPages
 from siapkerja_adapters.web.pages.card import CardPages
+from siapkerja_adapters.web.pages.disputes import DisputePages
 from siapkerja_adapters.web.pages.errors import ErrorPages
 from siapkerja_adapters.web.pages.factors import FactorPages
 from siapkerja_adapters.web.pages.forms import FormErrors, error_fields, page_status, profile_field
@@ -117,6 +118,7 @@ class Pages:
             ProgrammePages(self.site),
             GatePages(self.site, secret_key),
             OfficerPages(self.site, secret_key),
+            DisputePages(self.site, secret_key),
             OutboxPage(self.site),
         )
 
