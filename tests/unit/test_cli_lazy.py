@@ -70,3 +70,38 @@ def test_shell_completion_offers_the_lazy_commands() -> None:
         COMP_CWORD="1",
     )
     assert "bulk" in done.stdout.split(), (done.stdout, done.stderr)
+
+
+def test_every_command_group_of_the_package_is_mounted() -> None:
+    """A module's Typer app that no one mounts is a command nobody can run."""
+    import importlib
+    import pkgutil
+
+    import typer
+
+    import siapkerja_adapters.cli as cli_package
+
+    def reachable(app: typer.Typer) -> set[int]:
+        found = {id(app)}
+        for group in app.registered_groups:
+            if group.typer_instance is not None:
+                found |= reachable(group.typer_instance)
+        return found
+
+    mounted: set[int] = set()
+    for target in (
+        getattr(importlib.import_module(module), name)
+        for module, _, name in (path.partition(":") for path in LAZY_COMMANDS.values())
+    ):
+        if isinstance(target, typer.Typer):
+            mounted |= reachable(target)
+    mounted |= reachable(app)
+    defined = {
+        f"{info.name}.{name}": value
+        for info in pkgutil.iter_modules(cli_package.__path__)
+        for name, value in vars(
+            importlib.import_module(f"{cli_package.__name__}.{info.name}")
+        ).items()
+        if isinstance(value, typer.Typer)
+    }
+    assert [name for name, value in defined.items() if id(value) not in mounted] == []

@@ -71,6 +71,8 @@ LAZY_COMMANDS: Final[dict[str, str]] = {
     "classes": "siapkerja_adapters.cli.classes:classes_app",
     "programmes": "siapkerja_adapters.cli.classes:programmes_app",
     "factors": "siapkerja_adapters.cli.factors:factors_app",
+    "rights": "siapkerja_adapters.cli.rights:rights_app",
+    "disputes": "siapkerja_adapters.cli.disputes:disputes_app",
 }
 """Each command mounted on demand: its name → ``module:attribute`` (a ``Typer`` or a function)."""
 
