@@ -60,6 +60,8 @@ class OtpPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name, not a password
     SSO_STEP_UP = "sso_step_up"
     """A fresh code before a hub receives sensitive data ("Masuk dengan SIAPkerja")."""
+    CONTACT_CHANGE = "contact_change"
+    """A code to a new phone, e-mail or second contact of a signed-in holder."""
 
 
 @frozen(kw_only=True)
@@ -231,6 +233,9 @@ class OutboxMessage:
     attempts: int = 0
     last_failure: str | None = None
     claimed_until: datetime | None = None
+    channel: str = "sms"
+    """``sms`` (``to`` is an E.164 number) or ``email`` (``to`` is an address; the
+    first line of ``text`` is the subject, the rest the body)."""
 
     def due(self, now: datetime) -> bool:
         """Whether a dispatcher may take it at ``now``: available and not leased."""

@@ -24,7 +24,13 @@ from siapkerja_core.gates import EventKind
 from siapkerja_core.limits import Client, JourneyPolicy
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost
-from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry, Storage
+from siapkerja_core.ports import (
+    Counters,
+    EmailSender,
+    MessageSender,
+    PopulationRegistry,
+    Storage,
+)
 from siapkerja_core.profile import Profile, ProfileWarning
 from siapkerja_core.records import AccessRecord, CardRecord, ConsentRecord
 from siapkerja_core.render.card import Card
@@ -61,6 +67,7 @@ _PORTS: Final[Mapping[str, type]] = MappingProxyType(
         "storage": Storage,
         "dukcapil": PopulationRegistry,
         "ratelimit": Counters,
+        "email": EmailSender,
     }
 )
 DEFAULT_CARD_BASE_URL: Final = "http://127.0.0.1:8000/v/"
@@ -226,8 +233,13 @@ class Siapkerja:
     @cached_property
     def journey(self) -> JourneyServices:
         """The registration, code, sign-in and recovery services, built on first use."""
+        email = self._adapters.get("email")
         return JourneyServices.build(
-            self._context, counters=self.counters, sms=self.sms, registry=self.dukcapil
+            self._context,
+            counters=self.counters,
+            sms=self.sms,
+            registry=self.dukcapil,
+            email=email if isinstance(email, EmailSender) else None,
         )
 
     # --- the SMS outbox --------------------------------------------------------------------

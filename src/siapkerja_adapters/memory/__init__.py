@@ -34,6 +34,7 @@ from typing import Any
 from siapkerja_adapters.memory.aki import AkiView, aki_table
 from siapkerja_adapters.memory.audit import AuditView
 from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
+from siapkerja_adapters.memory.contacts import SecondContacts
 from siapkerja_adapters.memory.gates import GateView, gates_table
 from siapkerja_adapters.memory.sso import (
     SsoClients,
@@ -59,6 +60,7 @@ VIEWS["consent_requests"] = ConsentRequests  # a repository of its own module (p
 VIEWS["gates"] = GateView  # event entry's repository (its own module)
 VIEWS["sso_clients"] = SsoClients  # single sign-on (siapkerja_adapters.memory.sso)
 VIEWS["sso_tokens"] = SsoTokens
+VIEWS["second_contacts"] = SecondContacts  # a holder's verified second contact (notices)
 VIEWS.update(TRAINING_VIEWS)  # tx.classes and tx.programmes (siapkerja_adapters.memory.training)
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
@@ -188,6 +190,7 @@ class MemoryStorage:
             "sso_clients": sso_client_table(),
             "sso_tokens": sso_token_table(),
             **{name: make() for name, make in TRAINING_TABLES.items()},
+            "second_contacts": Table(),
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

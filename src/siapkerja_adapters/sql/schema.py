@@ -112,6 +112,7 @@ __all__ = [
     "programmes",
     "registrations",
     "resets",
+    "second_contacts",
     "sessions",
     "sso_clients",
     "sso_tokens",
@@ -120,7 +121,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0010_sso"
+SCHEMA_REVISION: Final = "0014_contacts"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -695,3 +696,23 @@ sso_tokens: Final = Table(
 (:class:`~siapkerja_core.sso.SsoToken`), by the HMAC of the token."""
 
 ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (sso_tokens, "token_hash", "params"))  # type: ignore[misc,assignment]
+
+# --- contacts and notices (siapkerja_core.second_contact, 0014_contacts) -------------------------
+# The outbox carries e-mail too: ``channel`` says which sender a message goes to. A holder's
+# verified second contact (a phone or an e-mail, for recovery) is personal data: encrypted.
+
+outbox.append_column(
+    Column("channel", Text, nullable=False, server_default="sms", comment="sms or email")
+)
+
+second_contacts: Final = Table(
+    "sk_second_contacts",
+    metadata,
+    Column("account_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False, comment="ContactKind: phone or email"),
+    Column("value", LargeBinary, nullable=False, comment="AES-GCM: the contact"),
+    Column("verified_at", UtcDateTime, nullable=False),
+)
+"""Each holder's verified second contact (:class:`~siapkerja_core.second_contact.SecondContact`)."""
+
+ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (second_contacts, "account_id", "value"))  # type: ignore[misc,assignment]

@@ -30,6 +30,7 @@ from siapkerja_adapters.sql.audit import SqlAudit
 from siapkerja_adapters.sql.base import _context, _storage_error, logger
 from siapkerja_adapters.sql.cards import _C, _card, _Cards, _Profiles
 from siapkerja_adapters.sql.consent_requests import ConsentRequests
+from siapkerja_adapters.sql.contacts import SqlSecondContacts
 from siapkerja_adapters.sql.gates import GateRepository
 from siapkerja_adapters.sql.keyring import _Keyrings
 from siapkerja_adapters.sql.ledger import _AccessLog, _CheckIns, _Consents, _Verifiers
@@ -191,6 +192,10 @@ class SqlTransaction:
     @functools.cached_property
     def programmes(self) -> SqlProgrammes:
         return SqlProgrammes(self)
+
+    @functools.cached_property
+    def second_contacts(self) -> SqlSecondContacts:
+        return SqlSecondContacts(self)
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """The existing accounts among ``account_ids``, once each, with their cards and profiles.

@@ -17,8 +17,10 @@ importable from ``siapkerja_core.ports``.
 from siapkerja_core.ports.aki import AkiConflict, AkiRepository
 from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.consent_requests import ConsentRequestRepository
+from siapkerja_core.ports.contacts import SecondContactRepository
 from siapkerja_core.ports.counters import Counters, Hit
 from siapkerja_core.ports.gates import GateConflict, GateRepository
+from siapkerja_core.ports.mail import EmailDeliveryError, EmailSender, SentEmail
 from siapkerja_core.ports.messaging import (
     MessageSender,
     SentMessage,
@@ -83,6 +85,8 @@ __all__ = [
     "ConsentRepository",
     "ConsentRequestRepository",
     "Counters",
+    "EmailDeliveryError",
+    "EmailSender",
     "FieldMatch",
     "GateConflict",
     "GateRepository",
@@ -98,6 +102,8 @@ __all__ = [
     "RegistryUnavailable",
     "ResetRepository",
     "ScanSubject",
+    "SecondContactRepository",
+    "SentEmail",
     "SentMessage",
     "SessionRepository",
     "SmsDeliveryError",

@@ -30,7 +30,7 @@ from attrs import frozen
 
 from siapkerja_core.converter import profile_view_data
 from siapkerja_core.disclosure import ProfileView
-from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry
+from siapkerja_core.ports import Counters, EmailSender, MessageSender, PopulationRegistry
 from siapkerja_core.render.qr import QrCache
 from siapkerja_core.services.consent import Consent
 from siapkerja_core.services.context import CardState, Entropy, ServiceContext
@@ -92,8 +92,9 @@ class JourneyServices:
         registry: PopulationRegistry,
         service_name: str = "SIAPkerja Kemnaker",
         outbox_policy: OutboxPolicy | None = None,
+        email: EmailSender | None = None,
     ) -> JourneyServices:
-        outbox = SmsOutbox(ctx, sms=sms, policy=outbox_policy)
+        outbox = SmsOutbox(ctx, sms=sms, policy=outbox_policy, email=email)
         codes = OtpCodes(ctx, counters=counters, outbox=outbox, service_name=service_name)
         registrations = Registrations(ctx, codes=codes, counters=counters, registry=registry)
         return cls(
