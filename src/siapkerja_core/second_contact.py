@@ -71,6 +71,5 @@ class ContactError(SiapkerjaError):
             "same_as_primary",
             "nothing_pending",
             "no_email_channel",
-            "recovery_invalid",
         }
     )

@@ -8,6 +8,7 @@ from settings, and tests may build it directly from fakes.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from siapkerja_core.errors import ConfigurationError, UnknownAdapter
 from siapkerja_core.events import DomainEvent
 from siapkerja_core.gates import EventKind
 from siapkerja_core.limits import Client, JourneyPolicy
+from siapkerja_core.notices import NOTICES
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost
 from siapkerja_core.ports import (
@@ -47,8 +49,10 @@ from siapkerja_core.services import (
 )
 from siapkerja_core.services.aki import AkiServices
 from siapkerja_core.services.classes import Classes
+from siapkerja_core.services.contacts import ContactChanges
 from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
 from siapkerja_core.services.institutions import Institutions
+from siapkerja_core.services.notices import NoticeWriter
 from siapkerja_core.services.prefill import Prefill
 from siapkerja_core.services.profiles import ProfileOverview
 from siapkerja_core.services.programmes import Programmes
@@ -59,6 +63,8 @@ from siapkerja_core.tokens import DEFAULT_PERIOD, AccessClaims, Keyring, LinkCla
 from siapkerja_core.views import Account, PasswordResetRequest, Registration
 
 __all__ = ["Siapkerja"]
+
+_logger = logging.getLogger("siapkerja.notices")
 
 # The protocol each port's adapter must satisfy; ports join as they are written.
 _PORTS: Final[Mapping[str, type]] = MappingProxyType(
@@ -772,8 +778,41 @@ class Siapkerja:
         return current.astimezone(UTC)
 
     def emit(self, event: DomainEvent) -> None:
-        """Broadcast ``event`` to every plug-in's ``siapkerja_event``; failures are logged."""
+        """Broadcast ``event`` to every plug-in's ``siapkerja_event``; failures are logged.
+
+        An event with a notice (:data:`~siapkerja_core.notices.NOTICES`) is then
+        written into the outbox for the holder (``docs/notices.md``; the
+        ``notices`` setting, ``true`` by default, turns this off).
+        """
         self._plugins.emit(event)
+        if event.name in NOTICES:
+            self._notify(event)
+
+    # --- contacts and notices (issue 16) ----------------------------------------------------
+
+    @cached_property
+    def contacts(self) -> ContactChanges:
+        """The holder's contacts (:mod:`siapkerja_core.services.contacts`): change the phone
+        or e-mail (``request_phone_change`` / ``confirm_phone_change`` …), keep a verified
+        second contact, recover with it when the phone is lost (``request_recovery``,
+        ``complete_recovery``); ``svc.contacts.notices`` writes the notices of sensitive
+        changes (``docs/notices.md``)."""
+        journey = self.journey
+        notices = NoticeWriter(self._context, outbox=journey.outbox)
+        return ContactChanges(
+            self._context, codes=journey.codes, counters=self.counters, notices=notices
+        )
+
+    def _notify(self, event: DomainEvent) -> None:
+        """Write ``event``'s notice (after its commit); never raises."""
+        try:
+            if not self._settings.get_bool("notices", True):
+                return
+            writer = self.contacts.notices
+        except Exception:
+            _logger.exception("notices are not available for %s", event.name)
+            return
+        writer.hear(event)
 
     def __repr__(self) -> str:
         built = ", ".join(
