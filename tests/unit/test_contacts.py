@@ -5,17 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from journey_support import (  # noqa: F401 - fixtures
+from journey_support import (
     EMAIL,
     PHONE_E164,
     STRONG_PASSWORD,
-    Clock,
     Recorder,
-    clock,
-    make_svc,
-    recorder,
+    residents,
     start_pending,
-    svc,
     wrong_code,
 )
 
@@ -58,14 +54,16 @@ def test_phone_change_needs_the_code_sent_to_the_new_phone(
 ) -> None:
     holder = account(svc)
     pending = svc.contacts.request_phone_change(holder.id, "0812-9999-0001")
-    assert pending.target == "phone" and pending.kind is ContactKind.PHONE
+    assert pending.target == "phone"
+    assert pending.kind is ContactKind.PHONE
     assert pending.masked == "+6281******001"
     code = sms_code(svc, NEW_PHONE)
     with pytest.raises(OtpError) as wrong:
         svc.contacts.confirm_phone_change(holder.id, wrong_code(code))
     assert wrong.value.code == "invalid"
     changed = svc.contacts.confirm_phone_change(holder.id, code)
-    assert changed.phone == NEW_PHONE and changed.session is not None
+    assert changed.phone == NEW_PHONE
+    assert changed.session is not None
     # the old session ended; the new one works
     with pytest.raises(LoginError):
         svc.authenticate(holder.session.token)
@@ -74,7 +72,8 @@ def test_phone_change_needs_the_code_sent_to_the_new_phone(
     old_notice = texts_to(svc, PHONE_E164)[-1]
     new_notice = texts_to(svc, NEW_PHONE)[-1]
     assert old_notice == new_notice
-    assert "+6281******001" in old_notice and NEW_PHONE not in old_notice
+    assert "+6281******001" in old_notice
+    assert NEW_PHONE not in old_notice
     assert code not in old_notice
     assert any("+6281******001" in body for body in mails_to(svc, EMAIL))
     assert "account.phone_changed" in recorder.names()
@@ -90,11 +89,12 @@ def test_phone_change_conflicts_use_the_registration_errors(svc: Siapkerja) -> N
     with pytest.raises(ContactError) as same:
         svc.contacts.request_phone_change(holder.id, PHONE_E164)
     assert same.value.full_code == "contact.no_change"
+    nik, name, mother = residents(svc, 2)[1]
     other, code = start_pending(
         svc,
-        nik=residents_nik(svc),
-        name=residents_name(svc),
-        mother=residents_mother(svc),
+        nik=nik,
+        name=name,
+        mother=mother,
         email="lain@example.id",
         phone=NEW_PHONE,
         password=STRONG_PASSWORD,
@@ -106,24 +106,6 @@ def test_phone_change_conflicts_use_the_registration_errors(svc: Siapkerja) -> N
     with pytest.raises(RegistrationError) as taken_email:
         svc.contacts.request_email_change(holder.id, "lain@example.id")
     assert taken_email.value.code == "email_taken"
-
-
-def _resident(svc: Siapkerja) -> tuple[str, str, str]:
-    from journey_support import residents
-
-    return residents(svc, 2)[1]
-
-
-def residents_nik(svc: Siapkerja) -> str:
-    return _resident(svc)[0]
-
-
-def residents_name(svc: Siapkerja) -> str:
-    return _resident(svc)[1]
-
-
-def residents_mother(svc: Siapkerja) -> str:
-    return _resident(svc)[2]
 
 
 def test_email_change_sends_its_code_by_email_and_tells_both_addresses(svc: Siapkerja) -> None:
@@ -138,13 +120,12 @@ def test_email_change_sends_its_code_by_email_and_tells_both_addresses(svc: Siap
     assert any("ga********@example.id" in text for text in texts_to(svc, PHONE_E164))
 
 
-def test_recovery_with_a_second_contact_while_the_phone_is_gone(
-    svc: Siapkerja, clock: Clock
-) -> None:
+def test_recovery_with_a_second_contact_while_the_phone_is_gone(svc: Siapkerja) -> None:
     holder = account(svc)
     svc.contacts.request_second_contact(holder.id, SECOND_PHONE)
     second = svc.contacts.confirm_second_contact(holder.id, sms_code(svc, SECOND_PHONE))
-    assert second.kind is ContactKind.PHONE and svc.contacts.second_contact(holder.id) == second
+    assert second.kind is ContactKind.PHONE
+    assert svc.contacts.second_contact(holder.id) == second
     assert any("+6281******002" in t for t in texts_to(svc, PHONE_E164))
     # the phone is lost: the code goes to the second contact
     before = len(texts_to(svc, PHONE_E164))
@@ -156,7 +137,8 @@ def test_recovery_with_a_second_contact_while_the_phone_is_gone(
     recovered, pending = svc.contacts.complete_recovery(
         request.id, code, "Baru-Sekali-99", NEW_PHONE
     )
-    assert pending is not None and pending.masked == "+6281******001"
+    assert pending is not None
+    assert pending.masked == "+6281******001"
     with pytest.raises(ResetError):  # one use
         svc.contacts.complete_recovery(request.id, code, "Baru-Sekali-99", NEW_PHONE)
     changed = svc.contacts.confirm_phone_change(recovered.id, sms_code(svc, NEW_PHONE))
