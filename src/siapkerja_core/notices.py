@@ -82,7 +82,9 @@ NOTICES: Final[Mapping[str, Notice]] = _table(
     Notice("account.email_changed", "email_changed", in_transaction=True),
     Notice("contact.second_added", "second_added", in_transaction=True),
     # The journey's and single sign-on's events: after the commit.
-    Notice("password_reset.completed", "password_reset"),
+    # By e-mail only: the reset was proved with the phone's code, so whoever holds the
+    # phone knows; a stolen SIM is exactly the case the e-mail must tell.
+    Notice("password_reset.completed", "password_reset", to=(EMAIL,)),
     Notice("sso.client_granted", "sso_client_granted"),
     # Other use cases' events (issue 16), matched by name.
     Notice("factor.enrolled", "factor_enrolled"),
