@@ -207,6 +207,7 @@ class SmtpMailer:
         self._ssl_context = ssl_context
         self._clock = clock or _system_clock
         self._receipts = _Receipts()
+        self._send_lock = threading.Lock()
 
     def _context(self) -> ssl.SSLContext:
         return self._ssl_context or ssl.create_default_context()
@@ -224,10 +225,17 @@ class SmtpMailer:
     def send_email(
         self, to: str, subject: str, body: str, *, idempotency_key: str | None = None
     ) -> SentEmail:
-        with self._receipts.lock:
+        # One send at a time: a key is checked and used under the lock, so two threads
+        # with one key never both send (the outbox's dispatcher sends one by one anyway).
+        with self._send_lock:
             earlier = self._receipts.get(idempotency_key)
-        if earlier is not None:
-            return earlier
+            if earlier is not None:
+                return earlier
+            receipt = self._send(to, subject, body, idempotency_key)
+            self._receipts.keep(idempotency_key, receipt)
+            return receipt
+
+    def _send(self, to: str, subject: str, body: str, idempotency_key: str | None) -> SentEmail:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
@@ -262,11 +270,8 @@ class SmtpMailer:
             raise EmailDeliveryError(
                 "unavailable", adapter="smtp", reason=type(error).__name__, retryable=True
             ) from error
-        receipt = SentEmail(to=to, subject=subject, body=body, message_id=message_id, sent_at=now)
         logger.debug("smtp email %s to %s", message_id, to)
-        with self._receipts.lock:
-            self._receipts.keep(idempotency_key, receipt)
-        return receipt
+        return SentEmail(to=to, subject=subject, body=body, message_id=message_id, sent_at=now)
 
     def __repr__(self) -> str:
         return f"SmtpMailer(host={self.host!r}, port={self.port}, security={self.security!r})"
