@@ -171,3 +171,16 @@ def test_second_contact_must_differ_from_the_primary(svc: Siapkerja) -> None:
         svc.contacts.confirm_second_contact(holder.id, "123456")
     assert nothing.value.code == "nothing_pending"
     assert svc.contacts.remove_second_contact(holder.id) is False
+
+
+def test_a_resend_waits_for_the_cooldown_but_a_new_change_after_a_done_one_does_not(
+    svc: Siapkerja,
+) -> None:
+    holder = account(svc)
+    svc.contacts.request_phone_change(holder.id, NEW_PHONE)
+    with pytest.raises(OtpError) as cooldown:
+        svc.contacts.request_phone_change(holder.id, NEW_PHONE)
+    assert cooldown.value.code == "cooldown"
+    changed = svc.contacts.confirm_phone_change(holder.id, sms_code(svc, NEW_PHONE))
+    pending = svc.contacts.request_phone_change(changed.id, SECOND_PHONE)  # a new change
+    assert pending.otp.attempts_left == svc.policy.otp_max_attempts

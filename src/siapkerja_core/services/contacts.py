@@ -19,6 +19,7 @@ Dukcapil match input, not a recovery answer.
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from typing import Final
 
 import attrs
@@ -45,7 +46,7 @@ from siapkerja_core.notices import NOTICES
 from siapkerja_core.ports import AccountConflict, Counters, Transaction
 from siapkerja_core.records import AccountRecord, OtpChallenge, OtpPurpose, PasswordResetRecord
 from siapkerja_core.second_contact import ContactError, ContactKind, SecondContact, mask_contact
-from siapkerja_core.services.context import ServiceContext, whole_seconds
+from siapkerja_core.services.context import HOUR, ServiceContext, whole_seconds
 from siapkerja_core.services.notices import NoticeWriter
 from siapkerja_core.services.otp import SMS_LANGUAGE, OtpCodes
 from siapkerja_core.views import Account, OtpState, PasswordResetRequest
@@ -174,7 +175,7 @@ class ContactChanges:
         try:
             with self.ctx.storage.transaction() as tx:
                 previous = tx.challenges.get(subject)
-                recent = self.codes.check_send_caps(previous, now, daily=reservation.refusal)
+                recent = self._caps(previous, now, reservation.refusal)
                 challenge = self.codes.issue(
                     subject, purpose, destination, code, previous, recent, previous is not None, now
                 )
@@ -196,6 +197,23 @@ class ContactChanges:
             raise
         self.ctx.wake()
         return challenge
+
+    def _caps(
+        self, previous: OtpChallenge | None, now: datetime, daily: OtpError | None
+    ) -> tuple[datetime, ...]:
+        """The sending caps of a new code for a subject whose last code is ``previous``.
+
+        A code that was used finished its change: a new change is not a resend,
+        so no cooldown runs from it; its sends still count within the hour.
+        """
+        if previous is None or not previous.used:
+            return self.codes.check_send_caps(previous, now, daily=daily)
+        recent = previous.sends_within(now, HOUR)
+        if len(recent) >= self.ctx.policy.max_sends_per_hour:
+            raise OtpError("send_limit", retry_after=whole_seconds(recent[0] + HOUR - now))
+        if daily is not None:
+            raise daily
+        return recent
 
     def _request(self, account_id: str, target: str, value: str) -> PendingContact:
         kind, normalised = contact_kind(value)

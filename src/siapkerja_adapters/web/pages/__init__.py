@@ -8,6 +8,7 @@ session and CSRF glue, the language):
 * :mod:`.registration` — *Daftar*, steps 1 and 2;
 * :mod:`.verification` — step 3, the SMS code;
 * :mod:`.recovery` — password reset;
+* :mod:`.contacts` — the holder's phone, e-mail and second contact; recovery with it;
 * :mod:`.profile` (and :mod:`.profile_form`) — the profile and its forms;
 * :mod:`.addresses` — the region picker of both addresses, and the region data it loads;
 * :mod:`.card` — the SIAPkerja-ID card and its codes;
@@ -28,6 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from siapkerja_adapters.web.pages.addresses import AddressPages
 from siapkerja_adapters.web.pages.card import CardPages
+from siapkerja_adapters.web.pages.contacts import ContactPages
 from siapkerja_adapters.web.pages.errors import ErrorPages
 from siapkerja_adapters.web.pages.forms import FormErrors, error_fields, page_status, profile_field
 from siapkerja_adapters.web.pages.gate import GatePages
@@ -109,6 +111,7 @@ class Pages:
             ProgrammePages(self.site),
             GatePages(self.site, secret_key),
             OutboxPage(self.site),
+            ContactPages(self.site),
         )
 
     def routes(self) -> list[BaseRoute]:
