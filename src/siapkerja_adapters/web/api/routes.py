@@ -21,6 +21,7 @@ from .admin import add_admin
 from .aki import add_aki
 from .classes import add_classes
 from .common import accept_language
+from .contacts import add_contacts
 from .events import add_events
 from .holder import add_holder
 from .journey import add_journey
@@ -60,4 +61,5 @@ def api_router(
     add_status_list(router, svc, pool)
     add_events(router, svc, pool)
     add_classes(router, svc, pool)
+    add_contacts(router, svc, pool)
     return router
