@@ -89,7 +89,7 @@ def test_the_migration_adds_the_tables_to_a_0009_database_and_goes_down(
     assert upgrade(storage.engine, BEFORE) == BEFORE
     with storage.engine.connect() as conn:
         assert not SSO_TABLES & set(sa.inspect(conn).get_table_names())
-    assert upgrade(storage.engine) == sk.SCHEMA_REVISION == "0010_sso"
+    assert upgrade(storage.engine) == sk.SCHEMA_REVISION  # the head (0010_sso or later)
     with storage.engine.connect() as conn:
         inspector = sa.inspect(conn)
         assert set(inspector.get_table_names()) >= SSO_TABLES

@@ -20,6 +20,7 @@ from siapkerja_adapters.cli.demo import demo
 from siapkerja_adapters.cli.events import events_app
 from siapkerja_adapters.cli.keys import keys_app
 from siapkerja_adapters.cli.nik import nik_app
+from siapkerja_adapters.cli.notices import notices_app
 from siapkerja_adapters.cli.prefill import prefill_app
 from siapkerja_adapters.cli.serve import serve
 from siapkerja_adapters.cli.status_list import status_list_app
@@ -76,6 +77,7 @@ app.command("worker")(worker)
 app.add_typer(token_app, name="token")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bulk_app, name="bulk")
+app.add_typer(notices_app, name="notices")
 app.add_typer(db_app, name="db")
 app.add_typer(aki_app, name="aki")
 app.add_typer(verifiers_app, name="verifiers")
