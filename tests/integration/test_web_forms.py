@@ -199,7 +199,15 @@ def _state(svc: Siapkerja, name: str) -> Browser:  # noqa: F811
     elif name == "recovery_reset_submit":
         visitor.get("/pemulihan")
         visitor.submit("/pemulihan", {"identifier": NIK})
-    elif name not in ("login_submit", "register_submit", "recovery_submit"):
+    elif name == "recovery_second_reset_submit":  # recovery with the second contact
+        visitor.get("/pemulihan/kontak-kedua")
+        visitor.submit("/pemulihan/kontak-kedua", {"identifier": NIK})
+    elif name not in (
+        "login_submit",
+        "register_submit",
+        "recovery_submit",
+        "recovery_second_submit",
+    ):
         register(visitor)
         confirm(visitor)
         visitor.get("/profil/pekerjaan/baru")  # one work entry: /profil/pekerjaan/1
