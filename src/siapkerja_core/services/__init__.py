@@ -7,7 +7,10 @@ the record (:mod:`siapkerja_core.records`), not in the service.
 
 * :mod:`~siapkerja_core.services.registration` — steps 1 and 2, imports
 * :mod:`~siapkerja_core.services.otp` — codes: send, resend, confirm (step 3)
-* :mod:`~siapkerja_core.services.outbox` — the durable SMS outbox and its dispatcher
+* :mod:`~siapkerja_core.services.outbox` — the durable outbox (SMS and e-mail) and its dispatcher
+* :mod:`~siapkerja_core.services.contacts` — phone, e-mail and second contact changes;
+  recovery with the second contact (``svc.contacts``)
+* :mod:`~siapkerja_core.services.notices` — notices of sensitive changes into the outbox
 * :mod:`~siapkerja_core.services.sign_in` — login, sessions, password reset
 * :mod:`~siapkerja_core.services.profiles` — profile, completeness, warnings
 * :mod:`~siapkerja_core.services.issuance` — issue (one or in bulk), rotate, revoke
