@@ -172,7 +172,7 @@ Target = Annotated[ContactTarget, Path(description="`phone`, `email` or `second`
 
 def add_contacts(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None:
     """Add the contact and second-contact recovery operations to ``router``."""
-    errors = problem_responses(400, 401, 405, 409, 413, 422, 429, 500, 503)
+    errors = problem_responses(400, 401, 405, 409, 410, 413, 422, 429, 500, 503)
 
     @router.get(
         "/me/contacts",
