@@ -105,7 +105,7 @@ def test_contacts_as_json(client: TestClient, svc: Siapkerja) -> None:
     assert again.status_code == 400
     assert again.json()["code"] == "reset.invalid"
     removed = client.delete(
-        "/v1/me/contacts/second",
+        "/v1/me/second-contact",
         headers={"Authorization": f"Bearer {recovered.json()['signed_in']['session']['token']}"},
     )
     assert removed.json()["second"] is None

@@ -233,7 +233,7 @@ def add_contacts(router: APIRouter, svc: Siapkerja, pool: WorkerThreads) -> None
         return json_response(SignedInContacts(signed_in=signed_in, contacts=view))
 
     @router.delete(
-        "/me/contacts/second",
+        "/me/second-contact",
         operation_id="remove_second_contact",
         tags=["contacts"],
         summary="Remove the second contact",
