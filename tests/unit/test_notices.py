@@ -186,3 +186,13 @@ def test_a_password_reset_is_told_by_email(svc: Siapkerja) -> None:
     assert "password" in mail[-1]
     assert not any("kata sandi akun Anda baru saja diganti" in t for t in sms)
     assert galih.id
+
+
+def test_the_factor_helpers_kinds_are_put_in_words(svc: Siapkerja) -> None:
+    # FactorKind values of siapkerja_core.factors (merged in parallel): totp, passkey,
+    # recovery_codes; a removal names which.
+    galih = holder(svc)
+    for kind, words in (("passkey", "passkey"), ("recovery_codes", "kode pemulihan")):
+        event = stand_in("factor.removed")(occurred_at=svc.now(), account_id=galih.id, kind=kind)
+        svc.emit(event)
+        assert words in sent(svc)[0][-1]
