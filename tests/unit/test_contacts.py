@@ -184,3 +184,18 @@ def test_a_resend_waits_for_the_cooldown_but_a_new_change_after_a_done_one_does_
     changed = svc.contacts.confirm_phone_change(holder.id, sms_code(svc, NEW_PHONE))
     pending = svc.contacts.request_phone_change(changed.id, SECOND_PHONE)  # a new change
     assert pending.otp.attempts_left == svc.policy.otp_max_attempts
+
+
+def test_a_change_that_fails_writes_no_notice(svc: Siapkerja) -> None:
+    holder = account(svc)
+    svc.contacts.request_phone_change(holder.id, NEW_PHONE)
+    code = sms_code(svc, NEW_PHONE)
+    nik, name, _mother = residents(svc, 2)[1]
+    svc.import_account(nik=nik, full_name=name, email="lain@example.id", phone=NEW_PHONE)
+    before = texts_to(svc, PHONE_E164)
+    with pytest.raises(RegistrationError) as taken:  # taken meanwhile: the insert decides
+        svc.contacts.confirm_phone_change(holder.id, code)
+    assert taken.value.code == "phone_taken"
+    assert texts_to(svc, PHONE_E164) == before  # the notice rolled back with the change
+    assert svc.authenticate(holder.session.token).phone == PHONE_E164
+    assert [r.action for r in svc.verifiers.audit(target=holder.id)] == []
