@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from siapkerja_adapters import dukcapil_http, memory, redis_counters, sms_http
+from siapkerja_adapters import dukcapil_http, mail, memory, redis_counters, sms_http
 from siapkerja_adapters.dukcapil_offline import offline_registry_from_settings
 from siapkerja_adapters.sms import CONSOLE_STREAMS, console_from_settings, memory_from_settings
 from siapkerja_core.hookspecs import hookimpl
@@ -87,6 +87,24 @@ def siapkerja_adapters() -> Iterator[AdapterRegistration]:
         name="offline",
         factory=offline_registry_from_settings,
         description="Bundled synthetic residents plus a CSV you load (dukcapil_residents).",
+    )
+    yield AdapterRegistration(
+        kind="email",
+        name="console",
+        factory=mail.console_mailer_from_settings,
+        description="Print each e-mail to the terminal (development; the default).",
+    )
+    yield AdapterRegistration(
+        kind="email",
+        name="memory",
+        factory=mail.memory_mailer_from_settings,
+        description="Keep each e-mail in .messages (tests, notebooks).",
+    )
+    yield AdapterRegistration(
+        kind="email",
+        name="smtp",
+        factory=mail.smtp_mailer_from_settings,
+        description="An SMTP server via smtplib (STARTTLS, TLS or a local relay).",
     )
 
 

@@ -62,6 +62,8 @@ class OtpPurpose(StrEnum):
     """A fresh code before a hub receives sensitive data ("Masuk dengan SIAPkerja")."""
     ACCOUNT_RECOVERY = "account_recovery"
     """The new phone of an identity re-proofing (``siapkerja_core.disputes``)."""
+    CONTACT_CHANGE = "contact_change"
+    """A code to a new phone, e-mail or second contact of a signed-in holder."""
 
 
 @frozen(kw_only=True)
@@ -233,6 +235,9 @@ class OutboxMessage:
     attempts: int = 0
     last_failure: str | None = None
     claimed_until: datetime | None = None
+    channel: str = "sms"
+    """``sms`` (``to`` is an E.164 number) or ``email`` (``to`` is an address; the
+    first line of ``text`` is the subject, the rest the body)."""
 
     def due(self, now: datetime) -> bool:
         """Whether a dispatcher may take it at ``now``: available and not leased."""

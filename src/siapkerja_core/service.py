@@ -23,9 +23,16 @@ from siapkerja_core.errors import ConfigurationError, UnknownAdapter
 from siapkerja_core.events import DomainEvent, LoginSucceeded
 from siapkerja_core.gates import EventKind
 from siapkerja_core.limits import Client, JourneyPolicy
+from siapkerja_core.notices import NOTICES
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost
-from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry, Storage
+from siapkerja_core.ports import (
+    Counters,
+    EmailSender,
+    MessageSender,
+    PopulationRegistry,
+    Storage,
+)
 from siapkerja_core.profile import Profile, ProfileWarning
 from siapkerja_core.records import AccessRecord, CardRecord, ConsentRecord
 from siapkerja_core.render.card import Card
@@ -42,10 +49,12 @@ from siapkerja_core.services import (
 )
 from siapkerja_core.services.aki import AkiServices
 from siapkerja_core.services.classes import Classes
+from siapkerja_core.services.contacts import ContactChanges
 from siapkerja_core.services.disputes import Disputes
 from siapkerja_core.services.factors import Factors
 from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
 from siapkerja_core.services.institutions import Institutions
+from siapkerja_core.services.notices import NoticeWriter
 from siapkerja_core.services.prefill import Prefill
 from siapkerja_core.services.profiles import ProfileOverview
 from siapkerja_core.services.programmes import Programmes
@@ -59,6 +68,7 @@ from siapkerja_core.views import Account, PasswordResetRequest, Registration
 __all__ = ["Siapkerja"]
 
 logger = logging.getLogger("siapkerja")
+_logger = logging.getLogger("siapkerja.notices")
 
 # The protocol each port's adapter must satisfy; ports join as they are written.
 _PORTS: Final[Mapping[str, type]] = MappingProxyType(
@@ -67,6 +77,7 @@ _PORTS: Final[Mapping[str, type]] = MappingProxyType(
         "storage": Storage,
         "dukcapil": PopulationRegistry,
         "ratelimit": Counters,
+        "email": EmailSender,
     }
 )
 DEFAULT_CARD_BASE_URL: Final = "http://127.0.0.1:8000/v/"
@@ -232,8 +243,13 @@ class Siapkerja:
     @cached_property
     def journey(self) -> JourneyServices:
         """The registration, code, sign-in and recovery services, built on first use."""
+        email = self._adapters.get("email")
         return JourneyServices.build(
-            self._context, counters=self.counters, sms=self.sms, registry=self.dukcapil
+            self._context,
+            counters=self.counters,
+            sms=self.sms,
+            registry=self.dukcapil,
+            email=email if isinstance(email, EmailSender) else None,
         )
 
     # --- the SMS outbox --------------------------------------------------------------------
@@ -774,10 +790,45 @@ class Siapkerja:
         return current.astimezone(UTC)
 
     def emit(self, event: DomainEvent) -> None:
-        """Broadcast ``event`` to every plug-in's ``siapkerja_event``; failures are logged."""
+        """Broadcast ``event`` to every plug-in's ``siapkerja_event``; failures are logged.
+
+        A sign-in is written to the holder's record of processing first
+        (``docs/rights.md``). An event with a notice
+        (:data:`~siapkerja_core.notices.NOTICES`) is then written into the outbox
+        for the holder (``docs/notices.md``; the ``notices`` setting, ``true`` by
+        default, turns this off).
+        """
         if isinstance(event, LoginSucceeded):
             self._record_sign_in(event)
         self._plugins.emit(event)
+        if event.name in NOTICES:
+            self._notify(event)
+
+    # --- contacts and notices (issue 16) ----------------------------------------------------
+
+    @cached_property
+    def contacts(self) -> ContactChanges:
+        """The holder's contacts (:mod:`siapkerja_core.services.contacts`): change the phone
+        or e-mail (``request_phone_change`` / ``confirm_phone_change`` …), keep a verified
+        second contact, recover with it when the phone is lost (``request_recovery``,
+        ``complete_recovery``); ``svc.contacts.notices`` writes the notices of sensitive
+        changes (``docs/notices.md``)."""
+        journey = self.journey
+        notices = NoticeWriter(self._context, outbox=journey.outbox)
+        return ContactChanges(
+            self._context, codes=journey.codes, counters=self.counters, notices=notices
+        )
+
+    def _notify(self, event: DomainEvent) -> None:
+        """Write ``event``'s notice (after its commit); never raises."""
+        try:
+            if not self._settings.get_bool("notices", True):
+                return
+            writer = self.contacts.notices
+        except Exception:
+            _logger.exception("notices are not available for %s", event.name)
+            return
+        writer.hear(event)
 
     # --- second factors (issue 16: factors beyond SMS) --------------------------------------
 

@@ -48,7 +48,7 @@ __all__ = [
     "resolve_settings",
 ]
 
-ADAPTER_KINDS: Final = ("storage", "sms", "dukcapil", "ratelimit")
+ADAPTER_KINDS: Final = ("storage", "sms", "dukcapil", "ratelimit", "email")
 """The ports an adapter can fill; each is also a :class:`Settings` field naming the adapter."""
 
 ENV_PREFIX: Final = "SIAPKERJA_"
@@ -78,6 +78,7 @@ PROFILES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
                 "sms": "console",
                 "dukcapil": "offline",
                 "ratelimit": "storage",
+                "email": "console",
             }
         ),
         "memory": MappingProxyType(
@@ -86,6 +87,7 @@ PROFILES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
                 "sms": "memory",
                 "dukcapil": "offline",
                 "ratelimit": "memory",
+                "email": "memory",
             }
         ),
     }
@@ -172,7 +174,7 @@ def _mask_extra(value: Mapping[str, str]) -> str:
 class Settings:
     """The resolved settings of one :class:`~siapkerja_core.service.Siapkerja`.
 
-    ``storage``, ``sms``, ``dukcapil`` and ``ratelimit`` name the adapter that
+    ``storage``, ``sms``, ``dukcapil``, ``ratelimit`` and ``email`` name the adapter that
     fills each port (names, never import paths). ``extra`` holds
     adapter-specific keys (``dukcapil_residents``, ``sms_console_stream``, …)
     as strings; adapters read them with the typed accessors (:meth:`get_str`,
@@ -191,6 +193,8 @@ class Settings:
     sms: str = attrs.field(validator=_validate_adapter_name)
     dukcapil: str = attrs.field(validator=_validate_adapter_name)
     ratelimit: str = attrs.field(validator=_validate_adapter_name)
+    email: str = attrs.field(default="console", validator=_validate_adapter_name)
+    """The e-mail sender (``console``, ``memory``, ``smtp``): notices and e-mail codes."""
     database_url: str | None = attrs.field(
         default=None, validator=_validate_database_url, repr=_mask_url
     )
@@ -537,6 +541,7 @@ def resolve_settings(
         sms=adapters["sms"],
         dukcapil=adapters["dukcapil"],
         ratelimit=adapters["ratelimit"],
+        email=adapters["email"],
         database_url=database_url,
         extra=values,
         profile=profile_name,

@@ -72,6 +72,7 @@ __all__ = [
     "ConsentPlan",
     "IdTokenAlg",
     "SsoClient",
+    "SsoClientGranted",
     "SsoError",
     "SsoReleased",
     "SsoSignedIn",
@@ -535,6 +536,21 @@ class SsoSignedIn(DomainEvent):
     account_id: str
     client_id: str
     verifier_id: str
+    fields: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class SsoClientGranted(DomainEvent):
+    """A holder consented to a hub they had no active consent with: a new SSO client.
+
+    Emitted once per new grant (not when an existing consent is renewed or
+    widened); the holder is told by a notice (``docs/notices.md``).
+    """
+
+    name: ClassVar[str] = "sso.client_granted"
+    account_id: str
+    client_id: str
+    client_name: str
     fields: tuple[str, ...]
 
 

@@ -340,6 +340,8 @@ def test_every_page_fits_a_phone_and_passes_axe(
         looker.look(page, "11-privasi")
         page.goto(f"{url}/program")
         looker.look(page, "12-program")
+        page.goto(f"{url}/akun/kontak")  # the holder's contacts (issue 16)
+        looker.look(page, "12b-kontak")
         page.goto(f"{url}/keluar")
         looker.look(page, "13-keluar")
 
@@ -356,6 +358,8 @@ def test_every_page_fits_a_phone_and_passes_axe(
         other = anonymous.new_page()
         other.goto(f"{url}/pemulihan")
         looker.look(other, "14-pemulihan")
+        other.goto(f"{url}/pemulihan/kontak-kedua")
+        looker.look(other, "14b-pemulihan-kontak-kedua")
         response = other.goto(f"{url}/tidak-ada-halaman-ini")
         assert response is not None
         assert response.status == 404
@@ -369,7 +373,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
         anonymous.close()
     print("axe-core, moderate or minor:", *sorted(looker.minor), sep="\n  ")
     assert not looker.failures, "\n".join(looker.failures)
-    assert len(looker.seen) == 22, looker.seen
+    assert len(looker.seen) == 24, looker.seen
 
 
 def test_the_checks_fail_on_a_page_that_overflows_and_is_unreadable(

@@ -52,6 +52,7 @@ from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.nik import parse_nik
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
+from support import people
 from support.clock import ManualClock as Clock
 
 SECRET = "form-stash-test-secret-0123456789"
@@ -164,8 +165,12 @@ _FORMS = sorted(r.name for r in _ROUTES if isinstance(r, FormRoute))
 _PARAMS = {"slug": "pekerjaan", "n:int": "1", "kind": "ktp"}  # as the state below has them
 
 
-def _concrete(path: str) -> str:
-    return re.sub(r"\{([^}]+)\}", lambda m: _PARAMS.get(m.group(1), "x"), path)
+def _concrete(path: str, params: dict[str, str] | None = None) -> str:
+    known = {**_PARAMS, **(params or {})}
+    return re.sub(r"\{([^}]+)\}", lambda m: known.get(m.group(1), "x"), path)
+
+
+_CASE_PARAMS: dict[int, dict[str, str]] = {}  # a browser's own path parameters (a case's id)
 
 
 def _state(svc: Siapkerja, name: str) -> Browser:  # noqa: F811
@@ -212,7 +217,40 @@ def _state(svc: Siapkerja, name: str) -> Browser:  # noqa: F811
         visitor.get("/")
         answer = visitor.submit("/", {"identifier": EMAIL, "password": PASSWORD})
         assert answer.url.path == "/masuk/faktor"
-    elif name not in ("login_submit", "register_submit", "recovery_submit"):
+    elif name == "dispute_desk_act":  # an officer signed in at the desk, on an open case
+        register(visitor)  # the stale account
+        confirm(visitor)
+        visitor.submit("/keluar")
+        case = svc.disputes.open_claim(
+            NIK, NAME, people.MOTHER, email=OTHER_EMAIL, phone=OTHER_PHONE, password=PASSWORD
+        )
+        _, key = svc.verifiers.add("Kemnaker", ["admin"], kind="ministry", actor="cli:root")
+        visitor.get("/petugas/sengketa")
+        visitor.submit("/petugas/sengketa", {"admin_key": key})
+        _CASE_PARAMS[id(visitor)] = {"case_id": case.id}
+    elif name == "dispute_code_submit":  # a claim on a NIK another account holds, waiting
+        register(visitor)  # the stale account
+        confirm(visitor)
+        visitor.submit("/keluar")
+        visitor.get("/klaim-nik")
+        claim = {
+            "nik": NIK,
+            "full_name": NAME,
+            "mother_name": people.MOTHER,
+            "email": OTHER_EMAIL,
+            "phone": OTHER_PHONE,
+            "password": PASSWORD,
+        }
+        assert visitor.submit("/klaim-nik", claim).url.path == "/klaim-nik/kode"
+    elif name == "recovery_second_reset_submit":  # recovery with the second contact
+        visitor.get("/pemulihan/kontak-kedua")
+        visitor.submit("/pemulihan/kontak-kedua", {"identifier": NIK})
+    elif name not in (
+        "login_submit",
+        "register_submit",
+        "recovery_submit",
+        "recovery_second_submit",
+    ):
         register(visitor)
         confirm(visitor)
         visitor.get("/profil/pekerjaan/baru")  # one work entry: /profil/pekerjaan/1
@@ -242,13 +280,14 @@ def test_every_form_answers_a_refusal_with_303_to_its_page(
     form = next(r for r in _ROUTES if isinstance(r, FormRoute) and r.name == name)
     page = next(r for r in _ROUTES if isinstance(r, PageRoute) and r.name == form.page)
     visitor = _state(svc, name)
-    shown = visitor.get(_concrete(page.path))
+    params = _CASE_PARAMS.pop(id(visitor), None)
+    shown = visitor.get(_concrete(page.path, params))
     token = csrf(shown.text) if "csrf_token" in shown.text else csrf(visitor.get("/profil").text)
     # A field over the part limit: refused before the page's own code runs, for any form.
     data = {"csrf_token": token, "catatan": "kata " * 4000}
-    answer = visitor.client.post(_concrete(form.path), data=data, follow_redirects=False)
+    answer = visitor.client.post(_concrete(form.path, params), data=data, follow_redirects=False)
     assert answer.status_code == 303, name
-    assert answer.headers["location"] == _concrete(page.path), name
+    assert answer.headers["location"] == _concrete(page.path, params), name
     back = visitor.get(answer.headers["location"])
     assert back.request.method == "GET"
     assert "terlalu panjang" in text(back.text), f"{name}: the error is not on {page.path}"

@@ -95,7 +95,7 @@ def test_unknown_adapter_lists_the_known_names() -> None:
 
 def test_every_port_is_built_and_an_explicit_unknown_name_fails() -> None:
     svc = connect("memory", environ={}, load_entrypoints=False)
-    assert set(svc.adapters) == {"sms", "storage", "dukcapil", "ratelimit"}
+    assert set(svc.adapters) == {"sms", "storage", "dukcapil", "ratelimit", "email"}
     with pytest.raises(UnknownAdapter) as info:
         connect("memory", environ={}, load_entrypoints=False, storage="mongodb")
     assert info.value.params["known"] == "memory, sql"
@@ -329,6 +329,7 @@ def test_connect_emits_adapter_built_for_each_built_adapter() -> None:
         ("adapter.built", "sms", "memory"),
         ("adapter.built", "dukcapil", "offline"),
         ("adapter.built", "ratelimit", "memory"),
+        ("adapter.built", "email", "memory"),
     ]
     occurred = recorder.events[0].occurred_at
     assert occurred.tzinfo is UTC

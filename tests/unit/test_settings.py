@@ -81,6 +81,7 @@ def test_precedence_kwargs_over_env_over_file_over_profile() -> None:
         "dukcapil": "env",
         "storage": "file",
         "ratelimit": "profile",
+        "email": "profile",
     }
     assert [settings.is_explicit(k) for k in ("sms", "dukcapil", "storage", "ratelimit")] == [
         True,

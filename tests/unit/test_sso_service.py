@@ -453,6 +453,7 @@ def test_sign_ins_and_releases_are_events_without_personal_data(clock: Clock) ->
     svc.sso.userinfo(tokens.access_token)
     events = [e for e in recorder.events if e.name.startswith("sso.")]
     assert [(e.name, e.fields) for e in events] == [  # type: ignore[attr-defined]
+        ("sso.client_granted", ("contact",)),  # a new hub: the holder gets a notice
         ("sso.signed_in", ("contact",)),
         ("sso.released", ("contact",)),
     ]

@@ -73,6 +73,7 @@ LAZY_COMMANDS: Final[dict[str, str]] = {
     "factors": "siapkerja_adapters.cli.factors:factors_app",
     "rights": "siapkerja_adapters.cli.rights:rights_app",
     "disputes": "siapkerja_adapters.cli.disputes:disputes_app",
+    "notices": "siapkerja_adapters.cli.notices:notices_app",
 }
 """Each command mounted on demand: its name → ``module:attribute`` (a ``Typer`` or a function)."""
 

@@ -34,6 +34,7 @@ from typing import Any
 from siapkerja_adapters.memory.aki import AkiView, aki_table
 from siapkerja_adapters.memory.audit import AuditView
 from siapkerja_adapters.memory.consent_requests import ConsentRequests, consent_request_table
+from siapkerja_adapters.memory.contacts import SecondContacts
 from siapkerja_adapters.memory.disputes import DisputeView, dispute_table
 from siapkerja_adapters.memory.factors import Factors, factor_table
 from siapkerja_adapters.memory.gates import GateView, gates_table
@@ -65,6 +66,7 @@ VIEWS["sso_clients"] = SsoClients  # single sign-on (siapkerja_adapters.memory.s
 VIEWS["sso_tokens"] = SsoTokens
 VIEWS["rights"] = RightsView  # the holder's rights (siapkerja_adapters.memory.rights)
 VIEWS["disputes"] = DisputeView  # disputes and re-proofing (siapkerja_adapters.memory.disputes)
+VIEWS["second_contacts"] = SecondContacts  # a holder's verified second contact (notices)
 VIEWS.update(TRAINING_VIEWS)  # tx.classes and tx.programmes (siapkerja_adapters.memory.training)
 
 __all__ = ["MemoryCounters", "MemoryStorage", "counters_from_settings", "storage_from_settings"]
@@ -197,6 +199,7 @@ class MemoryStorage:
             "rights": rights_table(),
             "disputes": dispute_table(),
             **{name: make() for name, make in TRAINING_TABLES.items()},
+            "second_contacts": Table(),
         }
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""

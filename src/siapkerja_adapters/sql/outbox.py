@@ -93,6 +93,7 @@ class _Outbox(_Repository):
             "attempts": message.attempts,
             "last_failure": message.last_failure,
             "claimed_until": message.claimed_until,
+            "channel": message.channel,
         }
 
     def _message(self, row: Row[Any]) -> OutboxMessage:
@@ -112,4 +113,5 @@ class _Outbox(_Repository):
             attempts=row.attempts,
             last_failure=row.last_failure,
             claimed_until=row.claimed_until,
+            channel=row.channel,
         )

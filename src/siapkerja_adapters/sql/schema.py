@@ -129,6 +129,7 @@ __all__ = [
     "rights_log",
     "rights_requests",
     "rights_restrictions",
+    "second_contacts",
     "sessions",
     "sso_clients",
     "sso_tokens",
@@ -137,7 +138,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0013_disputes"
+SCHEMA_REVISION: Final = "0014_contacts"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -811,3 +812,22 @@ disputes: Final = Table(
 """Disputes over a NIK and identity re-proofings (:class:`~siapkerja_core.disputes.CaseRecord`)."""
 
 ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (disputes, "id", "data"))  # type: ignore[misc,assignment]
+# --- contacts and notices (siapkerja_core.second_contact, 0014_contacts) -------------------------
+# The outbox carries e-mail too: ``channel`` says which sender a message goes to. A holder's
+# verified second contact (a phone or an e-mail, for recovery) is personal data: encrypted.
+
+outbox.append_column(
+    Column("channel", Text, nullable=False, server_default="sms", comment="sms or email")
+)
+
+second_contacts: Final = Table(
+    "sk_second_contacts",
+    metadata,
+    Column("account_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False, comment="ContactKind: phone or email"),
+    Column("value", LargeBinary, nullable=False, comment="AES-GCM: the contact"),
+    Column("verified_at", UtcDateTime, nullable=False),
+)
+"""Each holder's verified second contact (:class:`~siapkerja_core.second_contact.SecondContact`)."""
+
+ENCRYPTED_COLUMNS = (*ENCRYPTED_COLUMNS, (second_contacts, "account_id", "value"))  # type: ignore[misc,assignment]

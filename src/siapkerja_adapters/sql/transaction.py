@@ -30,6 +30,7 @@ from siapkerja_adapters.sql.audit import SqlAudit
 from siapkerja_adapters.sql.base import _context, _storage_error, logger
 from siapkerja_adapters.sql.cards import _C, _card, _Cards, _Profiles
 from siapkerja_adapters.sql.consent_requests import ConsentRequests
+from siapkerja_adapters.sql.contacts import SqlSecondContacts
 from siapkerja_adapters.sql.disputes import Disputes
 from siapkerja_adapters.sql.factors import SqlFactors
 from siapkerja_adapters.sql.gates import GateRepository
@@ -206,6 +207,10 @@ class SqlTransaction:
     @functools.cached_property
     def rights(self) -> SqlRights:
         return SqlRights(self)
+
+    @functools.cached_property
+    def second_contacts(self) -> SqlSecondContacts:
+        return SqlSecondContacts(self)
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """The existing accounts among ``account_ids``, once each, with their cards and profiles.

@@ -378,6 +378,10 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
             for c in ("choose_event", "code_required", "key_required")
         },
         "sso.wrong_status": 409,
+        # The holder's contacts (siapkerja_core.second_contact, issue 16).
+        **{f"contact.{c}": 409 for c in ("no_change", "same_as_primary", "nothing_pending")},
+        "contact.no_email_channel": 503,
+        "mail.unavailable": 503,
         # The outside world is down: try again later.
         "dukcapil.unavailable": 503,
         "sms.unavailable": 503,
@@ -471,6 +475,8 @@ DOMAIN_STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "request": 400,
         "dukcapil": 503,
         "sms": 503,
+        "mail": 503,
+        "contact": 409,
         "ratelimit": 503,
     }
 )

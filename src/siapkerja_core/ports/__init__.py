@@ -17,10 +17,12 @@ importable from ``siapkerja_core.ports``.
 from siapkerja_core.ports.aki import AkiConflict, AkiRepository
 from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.consent_requests import ConsentRequestRepository
+from siapkerja_core.ports.contacts import SecondContactRepository
 from siapkerja_core.ports.counters import Counters, Hit
 from siapkerja_core.ports.disputes import CaseRepository, FaceMatch, FaceMatcher
 from siapkerja_core.ports.factors import FactorRepository
 from siapkerja_core.ports.gates import GateConflict, GateRepository
+from siapkerja_core.ports.mail import EmailDeliveryError, EmailSender, SentEmail
 from siapkerja_core.ports.messaging import (
     MessageSender,
     SentMessage,
@@ -87,6 +89,8 @@ __all__ = [
     "ConsentRepository",
     "ConsentRequestRepository",
     "Counters",
+    "EmailDeliveryError",
+    "EmailSender",
     "FaceMatch",
     "FaceMatcher",
     "FactorRepository",
@@ -106,6 +110,8 @@ __all__ = [
     "ResetRepository",
     "RightsRepository",
     "ScanSubject",
+    "SecondContactRepository",
+    "SentEmail",
     "SentMessage",
     "SessionRepository",
     "SmsDeliveryError",

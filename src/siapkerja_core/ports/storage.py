@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 from siapkerja_core.ports.aki import AkiRepository
 from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.consent_requests import ConsentRequestRepository
+from siapkerja_core.ports.contacts import SecondContactRepository
 from siapkerja_core.ports.disputes import CaseRepository
 from siapkerja_core.ports.factors import FactorRepository
 from siapkerja_core.ports.gates import GateRepository
@@ -173,6 +174,9 @@ class Transaction(Protocol):
 
     @property
     def disputes(self) -> CaseRepository: ...
+
+    @property
+    def second_contacts(self) -> SecondContactRepository: ...
 
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """Each existing account among ``account_ids`` with its card and profile (bulk jobs).

@@ -7,7 +7,10 @@ the record (:mod:`siapkerja_core.records`), not in the service.
 
 * :mod:`~siapkerja_core.services.registration` — steps 1 and 2, imports
 * :mod:`~siapkerja_core.services.otp` — codes: send, resend, confirm (step 3)
-* :mod:`~siapkerja_core.services.outbox` — the durable SMS outbox and its dispatcher
+* :mod:`~siapkerja_core.services.outbox` — the durable outbox (SMS and e-mail) and its dispatcher
+* :mod:`~siapkerja_core.services.contacts` — phone, e-mail and second contact changes;
+  recovery with the second contact (``svc.contacts``)
+* :mod:`~siapkerja_core.services.notices` — notices of sensitive changes into the outbox
 * :mod:`~siapkerja_core.services.sign_in` — login, sessions, password reset
 * :mod:`~siapkerja_core.services.profiles` — profile, completeness, warnings
 * :mod:`~siapkerja_core.services.issuance` — issue (one or in bulk), rotate, revoke
@@ -30,7 +33,7 @@ from attrs import frozen
 
 from siapkerja_core.converter import profile_view_data
 from siapkerja_core.disclosure import ProfileView
-from siapkerja_core.ports import Counters, MessageSender, PopulationRegistry
+from siapkerja_core.ports import Counters, EmailSender, MessageSender, PopulationRegistry
 from siapkerja_core.render.qr import QrCache
 from siapkerja_core.services.consent import Consent
 from siapkerja_core.services.context import CardState, Entropy, ServiceContext
@@ -92,8 +95,9 @@ class JourneyServices:
         registry: PopulationRegistry,
         service_name: str = "SIAPkerja Kemnaker",
         outbox_policy: OutboxPolicy | None = None,
+        email: EmailSender | None = None,
     ) -> JourneyServices:
-        outbox = SmsOutbox(ctx, sms=sms, policy=outbox_policy)
+        outbox = SmsOutbox(ctx, sms=sms, policy=outbox_policy, email=email)
         codes = OtpCodes(ctx, counters=counters, outbox=outbox, service_name=service_name)
         registrations = Registrations(ctx, codes=codes, counters=counters, registry=registry)
         return cls(

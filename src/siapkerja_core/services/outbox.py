@@ -28,13 +28,29 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from siapkerja_core.contact import mask_phone
+from siapkerja_core.contact import mask_email, mask_phone
+from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.events import OtpSendFailed, OtpSent
-from siapkerja_core.ports import MessageSender, SmsDeliveryError, Transaction
+from siapkerja_core.ports import (
+    EmailDeliveryError,
+    EmailSender,
+    MessageSender,
+    SmsDeliveryError,
+    Transaction,
+)
 from siapkerja_core.records import OtpChallenge, OutboxMessage
 from siapkerja_core.services.context import ServiceContext
 
-__all__ = ["DispatchReport", "OutboxPolicy", "SmsOutbox"]
+__all__ = ["CHANNELS", "DispatchReport", "OutboxPolicy", "SmsOutbox", "email_parts"]
+
+CHANNELS = ("sms", "email")
+"""The outbox's channels: a message goes by SMS (``to`` a number) or e-mail (an address)."""
+
+
+def email_parts(text: str) -> tuple[str, str]:
+    """``(subject, body)`` of an ``email`` message's ``text``: the first line, the rest."""
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.lstrip("\n")
 
 
 @attrs.frozen(kw_only=True)
@@ -91,16 +107,24 @@ class SmsOutbox:
     """Enqueue messages in the caller's transaction; deliver them from a dispatcher.
 
     :param ctx: the shared service context (storage, clock, randomness, events).
-    :param sms: the sender the dispatcher hands messages to.
+    :param sms: the sender the dispatcher hands ``sms`` messages to.
     :param policy: leases and retries.
+    :param email: the sender of ``email`` messages (``None``: an e-mail message
+        is given up at its first attempt, ``mail.unavailable``).
     """
 
     def __init__(
-        self, ctx: ServiceContext, *, sms: MessageSender, policy: OutboxPolicy | None = None
+        self,
+        ctx: ServiceContext,
+        *,
+        sms: MessageSender,
+        policy: OutboxPolicy | None = None,
+        email: EmailSender | None = None,
     ) -> None:
         self.ctx = ctx
         self.sms = sms
         self.policy = policy or OutboxPolicy()
+        self.email = email
 
     # --- the request side ---------------------------------------------------------------
 
@@ -116,11 +140,15 @@ class SmsOutbox:
         subject_id: str | None = None,
         generation: int | None = None,
         purpose: str | None = None,
+        channel: str = "sms",
     ) -> OutboxMessage:
         """Write a message in ``tx``; it is sent after ``tx`` commits (and never if it rolls back).
 
         The caller wakes the dispatcher (``ctx.wake()``) once its transaction committed.
+        ``channel`` is ``sms`` or ``email`` (the subject is ``text``'s first line).
         """
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {CHANNELS}, got {channel!r}")
         message = OutboxMessage(
             id=message_id,
             to=to,
@@ -131,6 +159,7 @@ class SmsOutbox:
             subject_id=subject_id,
             generation=generation,
             purpose=purpose,
+            channel=channel,
         )
         tx.outbox.add(message)
         return message
@@ -186,10 +215,20 @@ class SmsOutbox:
             or not challenge.is_live(now)
         )
 
+    def _send(self, message: OutboxMessage) -> None:
+        """Hand ``message`` to the sender of its channel (raises its delivery error)."""
+        if message.channel != "email":
+            self.sms.send(message.to, message.text, idempotency_key=message.id)
+            return
+        if self.email is None:
+            raise EmailDeliveryError("unavailable", adapter="none", retryable=False)
+        subject, body = email_parts(message.text)
+        self.email.send_email(message.to, subject, body, idempotency_key=message.id)
+
     def _deliver(self, message: OutboxMessage) -> DispatchReport:
         try:
-            self.sms.send(message.to, message.text, idempotency_key=message.id)
-        except SmsDeliveryError as error:
+            self._send(message)
+        except (SmsDeliveryError, EmailDeliveryError) as error:
             return self._failed(message, error)
         now = self.ctx.clock()
         with self.ctx.storage.transaction() as tx:
@@ -203,13 +242,17 @@ class SmsOutbox:
                     occurred_at=now,
                     subject_id=message.subject_id,
                     purpose=message.purpose or "",
-                    phone_masked=mask_phone(message.to),
+                    phone_masked=(
+                        mask_email(message.to)
+                        if message.channel == "email"
+                        else mask_phone(message.to)
+                    ),
                     generation=message.generation,
                 )
             )
         return DispatchReport(sent=1)
 
-    def _failed(self, message: OutboxMessage, error: SmsDeliveryError) -> DispatchReport:
+    def _failed(self, message: OutboxMessage, error: SiapkerjaError) -> DispatchReport:
         now = self.ctx.clock()
         params = error.params
         reason = str(params.get("reason") or error.full_code)

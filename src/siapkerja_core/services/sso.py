@@ -75,6 +75,7 @@ from siapkerja_core.sso import (
     ConsentPlan,
     IdTokenAlg,
     SsoClient,
+    SsoClientGranted,
     SsoError,
     SsoReleased,
     SsoSignedIn,
@@ -698,6 +699,16 @@ class SingleSignOn:
                     withdrawn.append(earlier)
             record = self.consent.record_consent(
                 tx, account.id, client.verifier_id, client.purpose, granted, now
+            )
+        if not withdrawn:  # no earlier consent with this hub: a new client (a notice)
+            self.ctx.emit(
+                SsoClientGranted(
+                    occurred_at=now,
+                    account_id=record.account_id,
+                    client_id=client.id,
+                    client_name=client.name,
+                    fields=tuple(sorted(record.fields or client.fields)),
+                )
             )
         for earlier in withdrawn:  # replaced: plug-ins hear it ended, as on Riwayat akses
             self.ctx.emit(

@@ -21,6 +21,7 @@ from .admin import add_admin
 from .aki import add_aki
 from .classes import add_classes
 from .common import accept_language
+from .contacts import add_contacts
 from .disputes import add_disputes
 from .events import add_events
 from .factors import add_factors
@@ -66,4 +67,5 @@ def api_router(
     add_factors(router, svc, pool)
     add_rights(router, svc, pool)
     add_disputes(router, svc, pool)
+    add_contacts(router, svc, pool)
     return router

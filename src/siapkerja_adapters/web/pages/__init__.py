@@ -9,6 +9,7 @@ session and CSRF glue, the language):
 * :mod:`.verification` — step 3, the SMS code;
 * :mod:`.recovery` — password reset;
 * :mod:`.factors` — *Keamanan akun*: second factors, the sign-in's second step, reset by factor;
+* :mod:`.contacts` — the holder's phone, e-mail and second contact; recovery with it;
 * :mod:`.profile` (and :mod:`.profile_form`) — the profile and its forms;
 * :mod:`.addresses` — the region picker of both addresses, and the region data it loads;
 * :mod:`.card` — the SIAPkerja-ID card and its codes;
@@ -31,6 +32,7 @@ from starlette.templating import Jinja2Templates
 
 from siapkerja_adapters.web.pages.addresses import AddressPages
 from siapkerja_adapters.web.pages.card import CardPages
+from siapkerja_adapters.web.pages.contacts import ContactPages
 from siapkerja_adapters.web.pages.disputes import DisputePages
 from siapkerja_adapters.web.pages.errors import ErrorPages
 from siapkerja_adapters.web.pages.factors import FactorPages
@@ -120,6 +122,7 @@ class Pages:
             OfficerPages(self.site, secret_key),
             DisputePages(self.site, secret_key),
             OutboxPage(self.site),
+            ContactPages(self.site),
         )
 
     def routes(self) -> list[BaseRoute]:
