@@ -275,3 +275,55 @@ def test_erase_then_purge_delete_the_holder_and_nobody_else(storage: Storage) ->
         assert tx.cards.get("acct-1") is None
         assert tx.check_ins.get(7002, "ev") is not None
         assert len(tx.access_log.for_account("acct-2")) == 1
+
+
+def test_erasure_takes_the_factors_and_second_contact_and_the_purge_the_cases(
+    storage: Storage,
+) -> None:
+    """The tables the other parts of issue 16 added: factors, the second contact, disputes."""
+    from test_disputes_contract import case
+    from test_factors_contract import _totp
+
+    from siapkerja_core.ports.rights import CONTACT_CHALLENGE_PREFIXES
+    from siapkerja_core.second_contact import ContactKind, SecondContact
+
+    with storage.transaction() as tx:
+        for n in (1, 2):
+            account_id = f"acct-{n}"
+            tx.accounts.add(account(n))
+            tx.factors.put(_totp(id=f"f-{n}", account_id=account_id))
+            tx.second_contacts.put(
+                SecondContact(
+                    account_id=account_id,
+                    kind=ContactKind.PHONE,
+                    value=f"+62812999900{n:02d}",
+                    verified_at=NOW,
+                )
+            )
+            tx.challenges.put(
+                OtpChallenge(
+                    subject_id=f"{CONTACT_CHALLENGE_PREFIXES[0]}{account_id}",
+                    purpose=OtpPurpose.CONTACT_CHANGE,
+                    phone=f"+62813{n:08d}",
+                    code_hash="h",
+                    generation=1,
+                    issued_at=NOW,
+                    expires_at=NOW + timedelta(minutes=5),
+                )
+            )
+            tx.disputes.put(case(n, account_id=account_id))
+    with storage.transaction() as tx:
+        counts = tx.rights.erase("acct-1")
+    assert (counts["factors"], counts["second_contacts"], counts["otp_challenges"]) == (1, 1, 1)
+    with storage.transaction() as tx:
+        assert tx.factors.for_account("acct-1") == []
+        assert tx.second_contacts.get("acct-1") is None
+        assert tx.challenges.get(f"{CONTACT_CHALLENGE_PREFIXES[0]}acct-1") is None
+        assert len(tx.disputes.for_account("acct-1")) == 1  # kept for the hold
+        assert len(tx.factors.for_account("acct-2")) == 1
+        assert tx.second_contacts.get("acct-2") is not None
+    with storage.transaction() as tx:
+        assert tx.rights.purge("acct-1", None)["disputes"] == 1
+    with storage.transaction() as tx:
+        assert tx.disputes.for_account("acct-1") == []
+        assert len(tx.disputes.for_account("acct-2")) == 1

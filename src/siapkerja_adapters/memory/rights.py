@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from siapkerja_adapters.memory.tables import Table, View
-from siapkerja_core.ports.rights import ERASED_AT_ONCE, PURGED_LATER
+from siapkerja_core.ports.rights import CONTACT_CHALLENGE_PREFIXES, ERASED_AT_ONCE, PURGED_LATER
 from siapkerja_core.rights import ProcessingEntry, RequestStatus, RightKind, RightsRequest
 
 __all__ = ["RightsView", "rights_table"]
@@ -114,7 +114,10 @@ class RightsView(View[Any]):
             for r in self._tx.registrations._overlay.values()
             if getattr(r, "account_id", None) == account_id
         }
-        subjects = registrations | {f"reset:{account_id}"}
+        subjects = registrations | {
+            f"reset:{account_id}",
+            *(f"{prefix}{account_id}" for prefix in CONTACT_CHALLENGE_PREFIXES),
+        }
         counts = {
             "accounts": self._drop("accounts", lambda key, _row: key == account_id),
             "profiles": self._drop("profiles", lambda key, _row: key == account_id),
@@ -134,6 +137,8 @@ class RightsView(View[Any]):
             "restrictions": self._drop(
                 "rights", lambda key, _row: key == ("restriction", account_id)
             ),
+            "factors": self._drop("factors", own),
+            "second_contacts": self._drop("second_contacts", own),
         }
         assert tuple(counts) == ERASED_AT_ONCE
         return counts
@@ -150,6 +155,7 @@ class RightsView(View[Any]):
             "double_entries": self._drop("gates", card),
             "aki": self._drop("aki", own),
             "cards": self._drop("cards", own),
+            "disputes": self._drop("disputes", own),
         }
         assert tuple(counts) == PURGED_LATER
         return counts

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _context, _Repository
-from siapkerja_core.ports.rights import ERASED_AT_ONCE, PURGED_LATER
+from siapkerja_core.ports.rights import CONTACT_CHALLENGE_PREFIXES, ERASED_AT_ONCE, PURGED_LATER
 from siapkerja_core.rights import (
     ProcessingEntry,
     RequestStatus,
@@ -177,7 +177,12 @@ class SqlRights(_Repository):
                 select(sk.registrations.c.id).where(sk.registrations.c.account_id == account_id)
             )
         ]
-        subjects = [*registrations, f"reset:{account_id}"]
+        # The OTP challenges of a reset and of the holder's contact changes (contacts.py).
+        subjects = [
+            *registrations,
+            f"reset:{account_id}",
+            *(f"{prefix}{account_id}" for prefix in CONTACT_CHALLENGE_PREFIXES),
+        ]
         counts = {
             "accounts": self._delete(sk.accounts, sk.accounts.c.id == account_id),
             "profiles": self._delete(sk.profiles, sk.profiles.c.account_id == account_id),
@@ -201,6 +206,10 @@ class SqlRights(_Repository):
             ),
             "processing_log": self._delete(sk.rights_log, _L.account_id == account_id),
             "restrictions": self._delete(sk.rights_restrictions, _X.account_id == account_id),
+            "factors": self._delete(sk.factors, sk.factors.c.account_id == account_id),
+            "second_contacts": self._delete(
+                sk.second_contacts, sk.second_contacts.c.account_id == account_id
+            ),
         }
         # The holder's words in earlier requests go too; the receipts stay (Pasal 14).
         self._tx.run(
@@ -227,6 +236,7 @@ class SqlRights(_Repository):
                 sk.aki_registrations, sk.aki_registrations.c.account_id == account_id
             ),
             "cards": self._delete(sk.cards, or_(sk.cards.c.account_id == account_id)),
+            "disputes": self._delete(sk.disputes, sk.disputes.c.account_id == account_id),
         }
         assert tuple(counts) == PURGED_LATER
         return counts

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from siapkerja_core.rights import ProcessingEntry, RightsRequest
 
-__all__ = ["ERASED_AT_ONCE", "PURGED_LATER", "RightsRepository"]
+__all__ = ["CONTACT_CHALLENGE_PREFIXES", "ERASED_AT_ONCE", "PURGED_LATER", "RightsRepository"]
 
 ERASED_AT_ONCE: tuple[str, ...] = (
     "accounts",
@@ -33,9 +33,25 @@ ERASED_AT_ONCE: tuple[str, ...] = (
     "programme_enrolments",
     "processing_log",
     "restrictions",
+    "factors",
+    "second_contacts",
 )
 """What :meth:`RightsRepository.erase` deletes (the keys of the counts it returns)."""
-PURGED_LATER: tuple[str, ...] = ("access_log", "check_ins", "double_entries", "aki", "cards")
+CONTACT_CHALLENGE_PREFIXES: tuple[str, ...] = (
+    "contact-phone:",
+    "contact-email:",
+    "contact-second:",
+)
+"""The OTP challenges of a holder's contact changes are ``<prefix><account id>``
+(:mod:`siapkerja_core.services.contacts`): an erasure deletes them with the account's."""
+PURGED_LATER: tuple[str, ...] = (
+    "access_log",
+    "check_ins",
+    "double_entries",
+    "aki",
+    "cards",
+    "disputes",
+)
 """What :meth:`RightsRepository.purge` deletes once the hold ends."""
 
 

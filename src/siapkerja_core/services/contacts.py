@@ -44,6 +44,7 @@ from siapkerja_core.events import PasswordResetCompleted
 from siapkerja_core.nik import InvalidNik, parse_nik
 from siapkerja_core.notices import NOTICES
 from siapkerja_core.ports import AccountConflict, Counters, Transaction
+from siapkerja_core.ports.rights import CONTACT_CHALLENGE_PREFIXES
 from siapkerja_core.records import AccountRecord, OtpChallenge, OtpPurpose, PasswordResetRecord
 from siapkerja_core.second_contact import ContactError, ContactKind, SecondContact, mask_contact
 from siapkerja_core.services.context import HOUR, ServiceContext, whole_seconds
@@ -53,11 +54,8 @@ from siapkerja_core.views import Account, OtpState, PasswordResetRequest
 
 __all__ = ["ContactChanges", "PendingContact"]
 
-_SUBJECT: Final = {
-    "phone": "contact-phone:",
-    "email": "contact-email:",
-    "second": "contact-second:",
-}
+_SUBJECT: Final = dict(zip(("phone", "email", "second"), CONTACT_CHALLENGE_PREFIXES, strict=True))
+"""Each change's OTP subject prefix (an erasure finds them: ports/rights.py)."""
 _RECOVERY: Final = "recover-second:"
 
 
