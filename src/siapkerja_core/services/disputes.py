@@ -832,6 +832,9 @@ class Disputes:
         tx.accounts.put(changed)
         sessions = tx.sessions.delete_for_account(account.id)
         tokens = tx.sso_tokens.revoke_for(account.id, now)
+        # An authenticator app (or a passkey) went with the lost phone; strong evidence
+        # stands in for it, and the holder enrols again (docs/factors.md).
+        factors = tx.factors.delete_for_account(account.id)
         if old_phone != case.phone:
             self._sms(tx, case, "recovered", old_phone, now)
         self._audit(
@@ -845,6 +848,7 @@ class Disputes:
             password_changed=case.password_hash is not None,
             sessions_ended=sessions,
             sso_tokens_revoked=tokens,
+            factors_removed=factors,
         )
         events.append(AccountRecovered(occurred_at=now, account_id=account.id, dispute_id=case.id))
         return attrs.evolve(
