@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+import attrs
 import pytest
 from attrs import frozen
 from journey_support import EMAIL, PHONE_E164, STRONG_PASSWORD, Clock, start_pending
@@ -196,3 +197,28 @@ def test_the_factor_helpers_kinds_are_put_in_words(svc: Siapkerja) -> None:
         event = stand_in("factor.removed")(occurred_at=svc.now(), account_id=galih.id, kind=kind)
         svc.emit(event)
         assert words in sent(svc)[0][-1]
+
+
+def test_every_notice_is_of_an_event_the_library_emits() -> None:
+    """The table was written by name beside the events' modules: each name must exist."""
+    import importlib
+    import pkgutil
+
+    import siapkerja_core
+    from siapkerja_core.events import DomainEvent
+    from siapkerja_core.notices import NOTICES
+
+    for info in pkgutil.walk_packages(siapkerja_core.__path__, "siapkerja_core."):
+        importlib.import_module(info.name)
+
+    def subclasses(cls: type[DomainEvent]) -> set[type[DomainEvent]]:
+        found = set(cls.__subclasses__())
+        for sub in list(found):
+            found |= subclasses(sub)
+        return found
+
+    names = {event.name for event in subclasses(DomainEvent)}
+    assert sorted(set(NOTICES) - names) == []
+    for event in subclasses(DomainEvent):
+        if event.name in NOTICES:
+            assert "account_id" in {field.name for field in attrs.fields(event)}, event
