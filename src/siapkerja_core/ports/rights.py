@@ -41,8 +41,10 @@ CONTACT_CHALLENGE_PREFIXES: tuple[str, ...] = (
     "contact-phone:",
     "contact-email:",
     "contact-second:",
+    "recover-second:",
 )
-"""The OTP challenges of a holder's contact changes are ``<prefix><account id>``
+"""The OTP challenges of a holder's contact changes (and of a recovery through the second
+contact) are ``<prefix><account id>``
 (:mod:`siapkerja_core.services.contacts`): an erasure deletes them with the account's."""
 PURGED_LATER: tuple[str, ...] = (
     "access_log",

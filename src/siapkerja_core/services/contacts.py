@@ -54,9 +54,11 @@ from siapkerja_core.views import Account, OtpState, PasswordResetRequest
 
 __all__ = ["ContactChanges", "PendingContact"]
 
-_SUBJECT: Final = dict(zip(("phone", "email", "second"), CONTACT_CHALLENGE_PREFIXES, strict=True))
+_SUBJECT: Final = dict(
+    zip(("phone", "email", "second"), CONTACT_CHALLENGE_PREFIXES[:3], strict=True)
+)
 """Each change's OTP subject prefix (an erasure finds them: ports/rights.py)."""
-_RECOVERY: Final = "recover-second:"
+_RECOVERY: Final = CONTACT_CHALLENGE_PREFIXES[3]
 
 
 @attrs.frozen(kw_only=True)
