@@ -40,7 +40,7 @@ from siapkerja_core.contact_events import (
     SecondContactRemoved,
 )
 from siapkerja_core.errors import LoginError, OtpError, RegistrationError, ResetError
-from siapkerja_core.events import PasswordResetCompleted
+from siapkerja_core.events import DomainEvent, PasswordResetCompleted
 from siapkerja_core.nik import InvalidNik, parse_nik
 from siapkerja_core.notices import NOTICES
 from siapkerja_core.ports import AccountConflict, Counters, Transaction
@@ -307,51 +307,7 @@ class ContactChanges:
         :raises ContactError: ``contact.nothing_pending``.
         :raises RegistrationError: ``registration.phone_taken`` (taken meanwhile).
         """
-        challenge = self._checked(account_id, "phone", code)
-        now = self.ctx.clock()
-        new = challenge.phone
-        with self.ctx.storage.transaction() as tx:
-            self._spend(tx, challenge)
-            record = self._account(tx, account_id)
-            old = record.phone
-            changed = attrs.evolve(record, phone=new)
-            try:
-                tx.accounts.put(changed)
-            except AccountConflict:
-                raise RegistrationError("phone_taken") from None
-            ended = tx.sessions.delete_for_account(record.id)
-            session = self.ctx.open_session(tx, record.id, now)
-            self.notices.write(
-                tx,
-                NOTICES["account.phone_changed"],
-                key=f"{challenge.subject_id}:{challenge.generation}",
-                recipients=[
-                    ("sms", old),
-                    ("sms", new),
-                    ("email", record.email),
-                    *self._second(tx, record.id),
-                ],
-                now=now,
-                detail=mask_phone(new),
-            )
-            self._audit(
-                tx,
-                record.id,
-                "account.phone_change",
-                old=mask_phone(old),
-                new=mask_phone(new),
-                sessions_ended=ended,
-            )
-        self.ctx.wake()
-        self.ctx.emit(
-            PhoneChanged(
-                occurred_at=now,
-                account_id=record.id,
-                phone_masked=mask_phone(new),
-                sessions_ended=ended,
-            )
-        )
-        return Account.from_record(changed, session)
+        return self._confirm_change(account_id, code, "phone")
 
     def confirm_email_change(self, account_id: str, code: str) -> Account:
         """The code sent to the new e-mail: it becomes the account's e-mail.
@@ -361,50 +317,61 @@ class ContactChanges:
 
         :raises RegistrationError: ``registration.email_taken`` (taken meanwhile).
         """
-        challenge = self._checked(account_id, "email", code)
+        return self._confirm_change(account_id, code, "email")
+
+    def _confirm_change(self, account_id: str, code: str, target: str) -> Account:
+        """Confirm a change of the account's ``target`` (``phone`` or ``email``)."""
+        by_phone = target == "phone"
+        mask = mask_phone if by_phone else mask_email
+        channel, other = ("sms", "email") if by_phone else ("email", "sms")
+        challenge = self._checked(account_id, target, code)
         now = self.ctx.clock()
-        new = challenge.phone  # the challenge's destination
+        new = challenge.phone  # the challenge's destination: a number or an address
         with self.ctx.storage.transaction() as tx:
             self._spend(tx, challenge)
             record = self._account(tx, account_id)
-            old = record.email
-            changed = attrs.evolve(record, email=new)
+            old = record.phone if by_phone else record.email
+            changed = (
+                attrs.evolve(record, phone=new) if by_phone else attrs.evolve(record, email=new)
+            )
             try:
                 tx.accounts.put(changed)
             except AccountConflict:
-                raise RegistrationError("email_taken") from None
+                raise RegistrationError(f"{target}_taken") from None
             ended = tx.sessions.delete_for_account(record.id)
             session = self.ctx.open_session(tx, record.id, now)
             self.notices.write(
                 tx,
-                NOTICES["account.email_changed"],
+                NOTICES[f"account.{target}_changed"],
                 key=f"{challenge.subject_id}:{challenge.generation}",
                 recipients=[
-                    ("email", old),
-                    ("email", new),
-                    ("sms", record.phone),
+                    (channel, old),
+                    (channel, new),
+                    (other, record.email if by_phone else record.phone),
                     *self._second(tx, record.id),
                 ],
                 now=now,
-                detail=mask_email(new),
+                detail=mask(new),
             )
             self._audit(
                 tx,
                 record.id,
-                "account.email_change",
-                old=mask_email(old),
-                new=mask_email(new),
+                f"account.{target}_change",
+                old=mask(old),
+                new=mask(new),
                 sessions_ended=ended,
             )
         self.ctx.wake()
-        self.ctx.emit(
-            EmailChanged(
-                occurred_at=now,
-                account_id=record.id,
-                email_masked=mask_email(new),
-                sessions_ended=ended,
+        event: DomainEvent = (
+            PhoneChanged(
+                occurred_at=now, account_id=record.id, phone_masked=mask(new), sessions_ended=ended
+            )
+            if by_phone
+            else EmailChanged(
+                occurred_at=now, account_id=record.id, email_masked=mask(new), sessions_ended=ended
             )
         )
+        self.ctx.emit(event)
         return Account.from_record(changed, session)
 
     def confirm_second_contact(self, account_id: str, code: str) -> SecondContact:
