@@ -155,3 +155,18 @@ def test_a_reproofing_through_the_pages(browser: Browser, svc: Siapkerja) -> Non
     browser.get("/klaim-nik/status")
     assert "Identitas terverifikasi" in text(browser.page)
     assert svc.login("081377770001", HOLDER_PASSWORD).id == account.id
+
+
+def test_one_sign_in_opens_every_officers_desk_and_one_sign_out_closes_them(
+    browser: Browser,
+    svc: Siapkerja,  # noqa: F811
+) -> None:
+    _, key = svc.verifiers.add("Kemnaker", ["admin"], kind="ministry", actor="cli:root")
+    browser.get("/petugas/hak")
+    browser.submit("/petugas/hak", {"admin_key": key})
+    assert "Kemnaker" in browser.page  # the rights desk
+    browser.get("/petugas/sengketa")
+    assert 'name="admin_key"' not in browser.page  # the disputes desk: already signed in
+    browser.submit("/petugas/sengketa", {"action": "signout"})
+    browser.get("/petugas/hak")
+    assert 'name="admin_key"' in browser.page  # signed out of both

@@ -40,7 +40,7 @@ from siapkerja_adapters.web.pages.forms import FormErrors, error_fields, page_st
 from siapkerja_adapters.web.pages.gate import GatePages
 from siapkerja_adapters.web.pages.history import HistoryPages
 from siapkerja_adapters.web.pages.login import LoginPages
-from siapkerja_adapters.web.pages.officer import OfficerPages
+from siapkerja_adapters.web.pages.officer import OfficerPages, OfficerSignIn
 from siapkerja_adapters.web.pages.outbox import OutboxPage
 from siapkerja_adapters.web.pages.privacy import PrivacyPages
 from siapkerja_adapters.web.pages.profile import ProfilePages
@@ -105,6 +105,7 @@ class Pages:
         self.scan = ScanPage(self.site)
         self.errors = ErrorPages(self.site)
         profile = ProfilePages(self.site)
+        officers = OfficerSignIn(self.site, secret_key)  # one sign-in for every officers' desk
         self._screens = (
             self.scan,  # first: the busiest route (every phone that reads a card)
             LoginPages(self.site),
@@ -119,8 +120,8 @@ class Pages:
             PrivacyPages(self.site),
             ProgrammePages(self.site),
             GatePages(self.site, secret_key),
-            OfficerPages(self.site, secret_key),
-            DisputePages(self.site, secret_key),
+            OfficerPages(self.site, officers),
+            DisputePages(self.site, officers),
             OutboxPage(self.site),
             ContactPages(self.site),
         )

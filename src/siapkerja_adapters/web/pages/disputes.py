@@ -17,7 +17,6 @@ This module owns
 
 from __future__ import annotations
 
-import secrets
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -25,21 +24,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, form_text
-from siapkerja_adapters.web.pages.gate import Seal
+from siapkerja_adapters.web.pages.officer import OfficerSignIn
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.contact import mask_email, mask_phone
 from siapkerja_core.disputes import OPEN, CaseKind, CaseRecord
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.views import mask_nik
 
-__all__ = ["CASE_KEY", "OFFICER_KEY", "DisputePages"]
+__all__ = ["CASE_KEY", "DisputePages"]
 
 CASE_KEY: Final = "dispute_case"
 """The session's case under way (its id): the signed cookie proves it was opened here."""
-OFFICER_KEY: Final = "dispute_officer"
-"""The officer's administrator key, sealed."""
-_AAD: Final = "dispute-officer"
-_PURPOSE: Final = b"siapkerja disputes officer key"
 
 
 def _officer_view(case: CaseRecord, now: Any) -> dict[str, Any]:
@@ -65,9 +60,9 @@ def _officer_view(case: CaseRecord, now: Any) -> dict[str, Any]:
 class DisputePages:
     """*Klaim NIK*, *Verifikasi identitas*, the holder's answer and the officers' desk."""
 
-    def __init__(self, site: Site, secret_key: str | None = None) -> None:
+    def __init__(self, site: Site, officers: OfficerSignIn) -> None:
         self.site = site
-        self.seal = Seal(secret_key or secrets.token_urlsafe(32), _PURPOSE)
+        self.officers = officers  # one sign-in with the other officers' desks
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -218,20 +213,8 @@ class DisputePages:
 
     # --- the officers' desk ------------------------------------------------------------------
 
-    def _officer_key(self, request: Request) -> str | None:
-        return self.seal.open(request.session.get(OFFICER_KEY), _AAD)
-
     async def _officer(self, request: Request) -> Any:
-        """The administrator whose key the session holds, or ``None`` (the key is checked
-        on every page: a suspended or retired key stops working at once)."""
-        key = self._officer_key(request)
-        if key is None:
-            return None
-        try:
-            return await self.site.call(self.site.svc.verifiers.administrator, key)
-        except SiapkerjaError:
-            request.session.pop(OFFICER_KEY, None)
-            return None
+        return await self.officers.current(request)
 
     async def desk(self, request: Request) -> Response:
         site = self.site
@@ -255,16 +238,14 @@ class DisputePages:
         site = self.site
         form = await request.form()
         if form_text(form, "action") == "signout":
-            request.session.pop(OFFICER_KEY, None)
+            self.officers.sign_out(request)
             return site.redirect(request, "dispute_desk")
-        key = form_text(form, "admin_key")
         try:
-            await site.call(site.svc.verifiers.administrator, key)
+            await self.officers.sign_in(request, form_text(form, "admin_key"))
         except SiapkerjaError as error:
             return site.form_error(
                 request, "dispute_desk.html", error, {"officer": None}, form_fields=("admin_key",)
             )
-        request.session[OFFICER_KEY] = self.seal.seal(key, _AAD)
         return site.redirect(request, "dispute_desk")
 
     async def desk_case(self, request: Request) -> Response:

@@ -5,9 +5,13 @@ administrator (an active verifier holding the ``admin`` scope, as the admin
 API asks), the open requests of holders under UU 27/2022, the earliest
 deadline (3×24 hours after receipt) first and the overdue flagged, each with
 *Tandai selesai* (``/petugas/hak/{request_id}/selesai``, audited as
-``verifier:<id>``); ``/petugas/hak/keluar`` forgets the key. The key is kept in
+``verifier:<id>``); ``/petugas/hak/keluar`` forgets the key.
+
+It also owns :class:`OfficerSignIn`, the one sign-in of every officers' desk
+(this one and the disputes desk, ``/petugas/sengketa``): the key is kept in
 the session cookie sealed, as the gate screen keeps a station's
-(:class:`~siapkerja_adapters.web.pages.gate.Seal`, purpose ``rights-officer``).
+(:class:`~siapkerja_adapters.web.pages.gate.Seal`), and checked on every page,
+so a suspended or retired key stops working at once.
 """
 
 from __future__ import annotations
@@ -25,25 +29,63 @@ from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.errors import SiapkerjaError
 
-__all__ = ["OfficerPages"]
+__all__ = ["OFFICER_KEY", "OfficerPages", "OfficerSignIn"]
 
-OFFICER_KEY: Final = "rights_officer"
-_PURPOSE: Final = b"siapkerja rights-officer"
+OFFICER_KEY: Final = "officer"
+"""The session's sealed administrator key: one sign-in for every officers' desk."""
+_PURPOSE: Final = b"siapkerja officer key"
 _AAD: Final = "officer"
 _MAX_KEY: Final = 200
 _MAX_REASON: Final = 500
 
 
-class OfficerPages:
-    """The open rights requests for an administrator.
+class OfficerSignIn:
+    """An administrator's API key, typed once and kept sealed in the session.
 
     :param secret: the session secret; the key sealing the administrator's API key
-        is derived from it. A random one when ``None``.
+        is derived from it. A random one when ``None`` (then only desks sharing this
+        object share the sign-in).
     """
 
     def __init__(self, site: Site, secret: str | None = None) -> None:
         self.site = site
         self.seal = Seal(secret or secrets.token_urlsafe(32), _PURPOSE)
+
+    async def current(self, request: Request) -> Verifier | None:
+        """The administrator whose key the session holds, or ``None`` (checked now)."""
+        key = self.seal.open(request.session.get(OFFICER_KEY), _AAD)
+        if key is None:
+            request.session.pop(OFFICER_KEY, None)
+            return None
+        try:
+            officer: Verifier = await self.site.call(self.site.svc.verifiers.administrator, key)
+        except SiapkerjaError:  # retired, suspended, re-keyed meanwhile: sign in again
+            request.session.pop(OFFICER_KEY, None)
+            return None
+        return officer
+
+    async def sign_in(self, request: Request, key: str) -> Verifier:
+        """Check ``key`` and keep it sealed. :raises SiapkerjaError: not an administrator's."""
+        officer: Verifier = await self.site.call(
+            self.site.svc.verifiers.administrator, key[:_MAX_KEY]
+        )
+        request.session[OFFICER_KEY] = self.seal.seal(key[:_MAX_KEY], _AAD)
+        return officer
+
+    @staticmethod
+    def sign_out(request: Request) -> None:
+        request.session.pop(OFFICER_KEY, None)
+
+
+class OfficerPages:
+    """The open rights requests for an administrator.
+
+    :param officers: the officers' sign-in, shared with the other desks.
+    """
+
+    def __init__(self, site: Site, officers: OfficerSignIn) -> None:
+        self.site = site
+        self.officers = officers
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -54,17 +96,6 @@ class OfficerPages:
             ),
             post_route("/petugas/hak/keluar", self.signout, "officer_rights_signout"),
         ]
-
-    def _officer(self, request: Request) -> Verifier | None:
-        key = self.seal.open(request.session.get(OFFICER_KEY), _AAD)
-        if key is None:
-            request.session.pop(OFFICER_KEY, None)
-            return None
-        try:
-            return self.site.svc.verifiers.administrator(key)
-        except SiapkerjaError:  # retired, suspended, re-keyed meanwhile: sign in again
-            request.session.pop(OFFICER_KEY, None)
-            return None
 
     def _listing(self) -> dict[str, Any]:
         svc = self.site.svc
@@ -87,7 +118,7 @@ class OfficerPages:
 
     async def page(self, request: Request) -> Response:
         site = self.site
-        officer = await site.call(self._officer, request)
+        officer = await self.officers.current(request)
         if officer is None:
             return site.render(request, "officer_signin.html", {})
         listing = await site.call(self._listing)
@@ -95,18 +126,15 @@ class OfficerPages:
 
     async def signin(self, request: Request) -> Response:
         site = self.site
-        key = form_text(site.submitted(request), "admin_key")[:_MAX_KEY]
         try:
-            await site.call(site.svc.verifiers.administrator, key)
+            await self.officers.sign_in(request, form_text(site.submitted(request), "admin_key"))
         except SiapkerjaError as error:
             site.flash_error(request, error)
-            return site.redirect(request, "officer_rights")
-        request.session[OFFICER_KEY] = self.seal.seal(key, _AAD)
         return site.redirect(request, "officer_rights")
 
     async def complete(self, request: Request) -> Response:
         site = self.site
-        officer = await site.call(self._officer, request)
+        officer = await self.officers.current(request)
         if officer is None:
             return site.redirect(request, "officer_rights")
         reason = form_text(site.submitted(request), "reason")[:_MAX_REASON] or None
@@ -125,5 +153,5 @@ class OfficerPages:
         return site.redirect(request, "officer_rights")
 
     async def signout(self, request: Request) -> Response:
-        request.session.pop(OFFICER_KEY, None)
+        self.officers.sign_out(request)
         return self.site.redirect(request, "officer_rights")
