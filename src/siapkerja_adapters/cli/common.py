@@ -84,11 +84,21 @@ def connect(**settings: Any) -> Siapkerja:
     return connect_service(**settings)
 
 
-def open_service(command: str, config: Path | None, *, memory_warning: str | None) -> Siapkerja:
+def open_service(
+    command: str,
+    config: Path | None,
+    *,
+    memory_warning: str | None,
+    keep_outbox: bool = False,
+) -> Siapkerja:
     """``connect(config=config)``; a bad setting exits 1 with its message.
 
     :param memory_warning: printed on stderr when the storage is ``memory``
         (what the command made is gone when it ends); ``None`` prints nothing.
+    :param keep_outbox: leave the SMS and e-mails the command writes (notices) in the
+        durable outbox for the serving process or ``siapkerja worker``: a command
+        delivering them itself would print a ``console`` sender's messages into its
+        ``--json`` output, and it exits at once.
     """
     try:
         svc = connect(config=config)
@@ -96,6 +106,8 @@ def open_service(command: str, config: Path | None, *, memory_warning: str | Non
         raise fail(command, error) from None
     if memory_warning is not None and svc.settings.adapter_name("storage") == "memory":
         typer.echo(memory_warning, err=True)
+    if keep_outbox:
+        svc.use_outbox_dispatcher(wake=lambda: None, drain=svc.outbox.drain)
     return svc
 
 

@@ -102,17 +102,14 @@ def _trail_json(record: AuditRecord) -> dict[str, Any]:
 
 
 def _service(command: str, config: Any) -> Siapkerja:
-    """The service, its SMS left in the durable outbox: the serving process or
-    ``siapkerja worker`` sends them (a command delivering inline would print a
-    ``console`` sender's messages into its ``--json`` output, and exits at once)."""
-    svc = open_service(
+    """The service, its SMS left in the durable outbox (``open_service(keep_outbox=True)``)."""
+    return open_service(
         f"disputes {command}",
         config,
         memory_warning="storage = memory: kasus hilang saat perintah selesai / cases vanish"
         " when the command ends",
+        keep_outbox=True,
     )
-    svc.use_outbox_dispatcher(wake=lambda: None, drain=svc.outbox.drain)
-    return svc
 
 
 def _line(case: dict[str, Any]) -> str:

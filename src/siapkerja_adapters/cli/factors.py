@@ -97,7 +97,10 @@ def factors_reset(
     / Hapus semua faktor keamanan akun setelah pemeriksaan tatap muka (tercatat di audit).
     """
     svc = open_service(
-        "factors reset", config, memory_warning="memory storage: nothing to reset / tidak ada"
+        "factors reset",
+        config,
+        memory_warning="memory storage: nothing to reset / tidak ada",
+        keep_outbox=True,  # the holder's notice goes with the server or worker
     )
     if not reason.strip():
         typer.echo("siapkerja factors reset: --reason wajib / is required", err=True)

@@ -98,7 +98,7 @@ def rights_complete(
     config: ConfigOption = None,
 ) -> None:
     """Record that an officer answered an open request. / Catat permintaan telah dijawab."""
-    svc = open_service("rights complete", config, memory_warning=None)
+    svc = open_service("rights complete", config, memory_warning=None, keep_outbox=True)
     try:
         done = svc.rights.complete(request_id, actor=cli_actor(), reason=reason)
     except SiapkerjaError as error:
@@ -115,7 +115,7 @@ def rights_purge(json_output: JsonOption = False, config: ConfigOption = None) -
 
     / Hapus data yang disimpan sementara setelah penghapusan akun, bila masa simpannya habis.
     """
-    svc = open_service("rights purge", config, memory_warning=None)
+    svc = open_service("rights purge", config, memory_warning=None, keep_outbox=True)
     try:
         totals = svc.rights.purge()
     except SiapkerjaError as error:
@@ -158,7 +158,7 @@ def rights_breach_notice(
     / Pemberitahuan kegagalan pelindungan data pribadi (Pasal 46).
     """
     start, end = aware_moment(since), aware_moment(until)
-    svc = open_service("rights breach-notice", config, memory_warning=None)
+    svc = open_service("rights breach-notice", config, memory_warning=None, keep_outbox=True)
     try:
         notice = svc.rights.breach_notice(
             start, end, description=description, actions=actions, verifier_ids=verifier
