@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -155,10 +156,18 @@ def test_of_racing_uses_of_one_step_exactly_one_wins(storage: Storage) -> None:
     assert len(wins) == 1
 
 
-def test_the_secret_is_not_stored_in_the_clear(storage: Storage) -> None:
-    engine = getattr(storage, "engine", None)
-    if engine is None:
-        pytest.skip("only SQL storages write to a medium")
+@pytest.fixture(params=sorted(name for name in STORAGE_FACTORIES if name != "memory"))
+def sql_storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
+    """The storages that write to a medium (the memory storage keeps Python objects)."""
+    try:
+        yield STORAGE_FACTORIES[request.param]()
+    finally:
+        _clean_up()
+
+
+def test_the_secret_is_not_stored_in_the_clear(sql_storage: Storage) -> None:
+    storage = sql_storage
+    engine: Any = storage.engine  # type: ignore[attr-defined]
     with storage.transaction() as tx:
         tx.factors.put(_totp())
     with engine.connect() as conn:
