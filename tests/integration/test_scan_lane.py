@@ -488,3 +488,27 @@ def test_dispose_closes_the_lane(database: dict[str, Any]) -> None:
             )
         )
     assert sk.access_log.name == "sk_access_log"
+
+
+def test_a_caller_whose_hand_off_fails_does_not_keep_the_others_untold() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10)
+    told = _Told()
+    told.expected = 2
+    calls: list[Callable[[], None]] = []
+
+    def broken(_error: BaseException | None) -> None:
+        raise RuntimeError("the event loop closed")
+
+    group.append_deferred({"n": 0}, told.notify(0), later=calls.append)
+    group.append_deferred({"n": 1}, broken, later=calls.append)
+    group.append_deferred({"n": 2}, told.notify(2), later=calls.append)
+    calls.pop()()
+    assert told.all_told.wait(10)
+    assert told.outcomes == {0: "committed", 2: "committed"}
+    told.all_told.clear()
+    told.expected = 3
+    group.append_deferred({"n": 3}, told.notify(3))  # the committer still works
+    assert told.all_told.wait(10)
+    assert writer.batches == [[0, 1, 2], [3]]
+    group.close()

@@ -57,7 +57,7 @@ from sqlalchemy import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
 
-from siapkerja_adapters.sql.base import _storage_error
+from siapkerja_adapters.sql.base import _storage_error, logger
 from siapkerja_core.ports import StorageError
 
 if TYPE_CHECKING:
@@ -399,16 +399,17 @@ class GroupCommit:
         while (entry := self._leads.get()) is not None:
             while not entry.done:
                 self._commit(entry)
-            notify = entry.notify
-            assert notify is not None
-            notify(entry.error)
+            self._wake(entry)  # done: told
 
     def _wake(self, item: _Entry) -> None:
         """Tell ``item``'s caller its commit is done, or that it is to lead the next."""
         if item.notify is None:
             item.wake.release()
         elif item.done:
-            item.notify(item.error)
+            try:
+                item.notify(item.error)
+            except Exception:  # one caller's hand-off must not keep the others untold
+                logger.exception("a ledger entry's commit could not be told to its caller")
         else:
             self._hand_lead(item)
 

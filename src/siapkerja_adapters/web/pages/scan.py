@@ -21,6 +21,7 @@ nothing gets its page: 410 revoked or expired, 404 otherwise, never a 500.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict
 from typing import Any, Final
 
@@ -148,7 +149,8 @@ class AnonymousScan:
         committed: asyncio.Future[BaseException | None] = loop.create_future()
 
         def notify(error: BaseException | None) -> None:  # in the committer thread
-            loop.call_soon_threadsafe(_settle, committed, error)
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
+                loop.call_soon_threadsafe(_settle, committed, error)
 
         # On the loop (SQLite), a commit starts once the requests ready now have queued
         # their entries (call_soon); from a worker thread, at once.
