@@ -56,10 +56,8 @@ from siapkerja_core.disputes import (
     Party,
 )
 from siapkerja_core.errors import OtpError, RegistrationError
-from siapkerja_core.events import DomainEvent, VerificationFailed
-from siapkerja_core.i18n import both
+from siapkerja_core.events import DomainEvent
 from siapkerja_core.institutions import AuditRecord
-from siapkerja_core.names import normalize_name
 from siapkerja_core.nik import parse_nik
 from siapkerja_core.ports import (
     AccountConflict,
@@ -67,13 +65,11 @@ from siapkerja_core.ports import (
     FaceMatcher,
     PopulationRegistry,
     Transaction,
-    VerificationRequest,
 )
 from siapkerja_core.records import AccountRecord, OtpPurpose
 from siapkerja_core.services.context import DAY, ServiceContext, whole_seconds
 from siapkerja_core.services.otp import SMS_LANGUAGE, OtpCodes
-from siapkerja_core.services.registration import name_refusal
-from siapkerja_core.views import mask_nik
+from siapkerja_core.services.registration import dukcapil_check, name_refusal
 
 __all__ = ["CLAIMANT_ACTOR", "MAX_FACE_ATTEMPTS", "Disputes"]
 
@@ -130,57 +126,7 @@ class Disputes:
             ``nik_inactive``, ``mismatch`` (the codes registration gives).
         :raises RegistryUnavailable: Dukcapil did not answer (no slot kept).
         """
-        now = self.ctx.clock()
-        key = self.ctx.counter_key("verify-nik", nik)
-        policy = self.ctx.policy
-        hit = self.counters.hit(
-            key, limit=policy.max_verifications_per_nik_per_day, window=DAY, now=now
-        )
-        if not hit.allowed:
-            raise RegistrationError(
-                "verification_locked", retry_after=whole_seconds(hit.retry_after)
-            )
-        try:
-            result = self.registry.verify(
-                VerificationRequest(
-                    nik=nik,
-                    full_name=normalize_name(full_name),
-                    mother_name=normalize_name(mother_name),
-                    threshold=policy.name_threshold,
-                )
-            )
-        except BaseException:
-            self.counters.release(key, window=DAY, now=now)
-            raise
-        failure: RegistrationError | None = None
-        if result.status == "not_found":
-            failure = RegistrationError("nik_not_found")
-        elif result.status == "inactive":
-            failure = RegistrationError("nik_inactive")
-        else:
-            wrong = [
-                name
-                for name, match in (
-                    ("full_name", result.full_name),
-                    ("mother_name", result.mother_name),
-                )
-                if not match.matched
-                or (match.score is not None and match.score < policy.name_threshold)
-            ]
-            if wrong:
-                labels = [both(f"registration.mismatch.{w}") for w in wrong]
-                failure = RegistrationError(
-                    "mismatch",
-                    fields=tuple(wrong),
-                    fields_id=", ".join(label[0] for label in labels),
-                    fields_en=", ".join(label[1] for label in labels),
-                )
-        if failure is not None:
-            self.ctx.emit(
-                VerificationFailed(occurred_at=now, nik_masked=mask_nik(nik), reason=failure.code)
-            )
-            raise failure
-        self.counters.release(key, window=DAY, now=now)
+        result = dukcapil_check(self.ctx, self.counters, self.registry, nik, full_name, mother_name)
         scores = [m.score for m in (result.full_name, result.mother_name) if m.score is not None]
         return min(scores) if scores else None
 

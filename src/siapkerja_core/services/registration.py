@@ -35,6 +35,7 @@ from siapkerja_core.ports import (
     PopulationRegistry,
     Transaction,
     VerificationRequest,
+    VerificationResult,
 )
 from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
 from siapkerja_core.records import (
@@ -99,6 +100,79 @@ def name_refusal(value: object, field: str) -> RegistrationError | None:
     )
 
 
+def dukcapil_check(
+    ctx: ServiceContext,
+    counters: Counters,
+    registry: PopulationRegistry,
+    nik: str,
+    full_name: str,
+    mother_name: str,
+    *,
+    announce: bool = True,
+) -> VerificationResult:
+    """Dukcapil's check of NIK, name and mother's name, under the NIK's daily cap.
+
+    Registration, a NIK claim or re-proofing and an identity correction all ask
+    this way. A slot of the NIK's daily cap is taken before Dukcapil is asked, so
+    N concurrent guesses at a mother's name evaluate at most the cap; only a
+    failed check keeps its slot (an outage gives it back).
+
+    :param announce: emit :class:`VerificationFailed` for a refusal.
+    :raises RegistrationError: ``verification_locked``, ``nik_not_found``,
+        ``nik_inactive``, ``mismatch`` (with the fields, named in both languages).
+    :raises RegistryUnavailable: Dukcapil did not answer.
+    """
+    now = ctx.clock()
+    policy = ctx.policy
+    key = ctx.counter_key("verify-nik", nik)
+    hit = counters.hit(key, limit=policy.max_verifications_per_nik_per_day, window=DAY, now=now)
+    if not hit.allowed:
+        raise RegistrationError("verification_locked", retry_after=whole_seconds(hit.retry_after))
+    try:
+        result = registry.verify(
+            VerificationRequest(
+                nik=nik,
+                full_name=normalize_name(full_name),
+                mother_name=normalize_name(mother_name),
+                threshold=policy.name_threshold,
+            )
+        )
+    except BaseException:
+        counters.release(key, window=DAY, now=now)  # not a failed check
+        raise
+    failure: RegistrationError | None = None
+    if result.status == "not_found":
+        failure = RegistrationError("nik_not_found")
+    elif result.status == "inactive":
+        failure = RegistrationError("nik_inactive")
+    else:
+        wrong = [
+            name
+            for name, match in (
+                ("full_name", result.full_name),
+                ("mother_name", result.mother_name),
+            )
+            if not match.matched
+            or (match.score is not None and match.score < policy.name_threshold)
+        ]
+        if wrong:
+            labels = [both(f"registration.mismatch.{w}") for w in wrong]
+            failure = RegistrationError(
+                "mismatch",
+                fields=tuple(wrong),
+                fields_id=", ".join(label[0] for label in labels),
+                fields_en=", ".join(label[1] for label in labels),
+            )
+    if failure is not None:
+        if announce:
+            ctx.emit(
+                VerificationFailed(occurred_at=now, nik_masked=mask_nik(nik), reason=failure.code)
+            )
+        raise failure
+    counters.release(key, window=DAY, now=now)
+    return result
+
+
 class Registrations:
     """Steps 1 and 2 of registration, imports, and registration views.
 
@@ -160,65 +234,7 @@ class Registrations:
                 raise refusal
         full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
         now = self.ctx.clock()
-        # A slot of the NIK's daily cap is taken before Dukcapil is asked, so N
-        # concurrent guesses at a mother's name evaluate at most the cap; only a
-        # failed check keeps its slot.
-        attempts_key = self.ctx.counter_key("verify-nik", parsed.value)
-        hit = self.counters.hit(
-            attempts_key,
-            limit=self.ctx.policy.max_verifications_per_nik_per_day,
-            window=DAY,
-            now=now,
-        )
-        if not hit.allowed:
-            raise RegistrationError(
-                "verification_locked", retry_after=whole_seconds(hit.retry_after)
-            )
-        try:
-            result = self.registry.verify(
-                VerificationRequest(
-                    nik=parsed.value,
-                    full_name=normalize_name(full_name),
-                    mother_name=normalize_name(mother_name),
-                    threshold=self.ctx.policy.name_threshold,
-                )
-            )
-        except BaseException:
-            self.counters.release(attempts_key, window=DAY, now=now)  # not a failed check
-            raise
-        failure: RegistrationError | None = None
-        if result.status == "not_found":
-            failure = RegistrationError("nik_not_found")
-        elif result.status == "inactive":
-            failure = RegistrationError("nik_inactive")
-        else:
-            wrong = [
-                name
-                for name, match in (
-                    ("full_name", result.full_name),
-                    ("mother_name", result.mother_name),
-                )
-                if not match.matched
-                or (match.score is not None and match.score < self.ctx.policy.name_threshold)
-            ]
-            if wrong:
-                labels = [both(f"registration.mismatch.{w}") for w in wrong]
-                failure = RegistrationError(
-                    "mismatch",
-                    fields=tuple(wrong),
-                    fields_id=", ".join(label[0] for label in labels),
-                    fields_en=", ".join(label[1] for label in labels),
-                )
-        if failure is None:
-            self.counters.release(attempts_key, window=DAY, now=now)
-        else:
-            self.ctx.emit(
-                VerificationFailed(
-                    occurred_at=now, nik_masked=mask_nik(parsed.value), reason=failure.code
-                )
-            )
-            raise failure
-
+        dukcapil_check(self.ctx, self.counters, self.registry, parsed.value, full_name, mother_name)
         with self.ctx.storage.transaction() as tx:
             existing = tx.accounts.find(nik=parsed.value)
             if existing is not None:

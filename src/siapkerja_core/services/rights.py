@@ -34,12 +34,9 @@ from typing import Any, Final
 import attrs
 
 from siapkerja_core.converter import unstructure
-from siapkerja_core.errors import RegistrationError
 from siapkerja_core.events import ConsentChanged, LoginSucceeded
-from siapkerja_core.i18n import both
 from siapkerja_core.institutions import AuditRecord
-from siapkerja_core.names import normalize_name
-from siapkerja_core.ports import Counters, PopulationRegistry, Transaction, VerificationRequest
+from siapkerja_core.ports import Counters, PopulationRegistry, Transaction
 from siapkerja_core.prefill import RequestStatus as ConsentRequestStatus
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import AccountRecord
@@ -56,7 +53,7 @@ from siapkerja_core.rights import (
     RightsRequested,
     receipt_number,
 )
-from siapkerja_core.services.context import DAY, HOUR, CardState, ServiceContext, whole_seconds
+from siapkerja_core.services.context import HOUR, CardState, ServiceContext, whole_seconds
 from siapkerja_core.services.outbox import SmsOutbox
 
 __all__ = ["EXPORT_SCHEMA_ID", "BreachNotice", "Rights", "json_resume"]
@@ -439,7 +436,7 @@ class Rights:
             ``nik_inactive``, ``verification_locked`` (as at registration).
         :raises RightsError: ``no_account``.
         """
-        from siapkerja_core.services.registration import name_refusal
+        from siapkerja_core.services.registration import dukcapil_check, name_refusal
 
         for value, field in ((full_name, "full_name"), (mother_name, "mother_name")):
             refusal = name_refusal(value, field)
@@ -449,49 +446,16 @@ class Rights:
         now = self.ctx.clock()
         with self.ctx.storage.transaction(read_only=True) as tx:
             nik = self._account(tx, account_id).nik
-        counters = self._counters()
-        key = self.ctx.counter_key("verify-nik", nik)
-        hit = counters.hit(
-            key, limit=self.ctx.policy.max_verifications_per_nik_per_day, window=DAY, now=now
+        # As at registration, but a refused correction is not a registration's failure.
+        dukcapil_check(
+            self.ctx,
+            self._counters(),
+            self._registry(),
+            nik,
+            cleaned,
+            mother_name,
+            announce=False,
         )
-        if not hit.allowed:
-            raise RegistrationError(
-                "verification_locked", retry_after=whole_seconds(hit.retry_after)
-            )
-        try:
-            result = self._registry().verify(
-                VerificationRequest(
-                    nik=nik,
-                    full_name=normalize_name(cleaned),
-                    mother_name=normalize_name(mother_name),
-                    threshold=self.ctx.policy.name_threshold,
-                )
-            )
-        except BaseException:
-            counters.release(key, window=DAY, now=now)
-            raise
-        if result.status == "not_found":
-            raise RegistrationError("nik_not_found")
-        if result.status == "inactive":
-            raise RegistrationError("nik_inactive")
-        wrong = tuple(
-            name
-            for name, match in (
-                ("full_name", result.full_name),
-                ("mother_name", result.mother_name),
-            )
-            if not match.matched
-            or (match.score is not None and match.score < self.ctx.policy.name_threshold)
-        )
-        if wrong:
-            labels = [both(f"registration.mismatch.{w}") for w in wrong]
-            raise RegistrationError(
-                "mismatch",
-                fields=wrong,
-                fields_id=", ".join(label[0] for label in labels),
-                fields_en=", ".join(label[1] for label in labels),
-            )
-        counters.release(key, window=DAY, now=now)
         with self.ctx.storage.transaction() as tx:
             account = self._account(tx, account_id)
             changed = account.full_name != cleaned
