@@ -24,15 +24,14 @@ from __future__ import annotations
 from typing import Any, Final
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, form_text
 from siapkerja_adapters.web.pages.login import (
-    DEVICE_COOKIE,
-    DEVICE_COOKIE_MAX_AGE,
     PENDING_KEY,
     safe_next,
+    signed_in_response,
 )
 from siapkerja_adapters.web.pages.site import RESET_KEY, Site, get_route, post_route
 from siapkerja_core.errors import InputError, SiapkerjaError
@@ -129,24 +128,8 @@ class FactorPages:
 
     def finish_sign_in(self, request: Request, account: Account, after: str | None) -> Response:
         """The session, the device cookie and where to go, as the sign-in form does."""
-        site = self.site
-        site.sign_in(request, account)
-        target = safe_next(site, request, after) if after else None
-        response: Response = (
-            RedirectResponse(target, 303) if target else site.redirect(request, "profile")
-        )
-        device = account.session.device_token if account.session is not None else None
-        if device:
-            response.set_cookie(
-                DEVICE_COOKIE,
-                device,
-                max_age=DEVICE_COOKIE_MAX_AGE,
-                path=site.url(request, "login"),
-                secure=request.url.scheme == "https",
-                httponly=True,
-                samesite="lax",
-            )
-        return response
+        target = safe_next(self.site, request, after) if after else None
+        return signed_in_response(self.site, request, account, target)
 
     async def second_step_passkey(self, request: Request) -> Response:
         site = self.site

@@ -31,6 +31,7 @@ from siapkerja_adapters.web.security import new_session
 from siapkerja_core.errors import InputError, SiapkerjaError
 from siapkerja_core.limits import Client
 from siapkerja_core.services.factors import FactorRequired
+from siapkerja_core.views import Account
 
 __all__ = [
     "DEVICE_COOKIE",
@@ -97,6 +98,32 @@ def client_of(request: Request, device: str | None) -> Client:
     return Client(address=address or None, device=device or None)
 
 
+def signed_in_response(
+    site: Site, request: Request, account: Account, after: str | None
+) -> Response:
+    """Open the browser's session and answer with where to go, setting the device cookie.
+
+    Both the sign-in form and its second step (:mod:`.factors`) end here: ``after`` is an
+    address already checked by :func:`safe_next` (or ``None`` for the profile).
+    """
+    site.sign_in(request, account)
+    response: Response = (
+        RedirectResponse(after, 303) if after else site.redirect(request, "profile")
+    )
+    device = account.session.device_token if account.session is not None else None
+    if device:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=DEVICE_COOKIE_MAX_AGE,
+            path=site.url(request, "login"),
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="lax",
+        )
+    return response
+
+
 class LoginPages:
     """Sign-in (the home page) and sign-out."""
 
@@ -152,23 +179,7 @@ class LoginPages:
                 # Where the holder was going (a hub's sign-in) survives the refusal.
                 redirect_to=site.url(request, "login", query={"next": after}) if after else None,
             )
-        site.sign_in(request, account)
-        if after:
-            response: Response = RedirectResponse(after, 303)
-        else:
-            response = site.redirect(request, "profile")
-        device = account.session.device_token if account.session is not None else None
-        if device:
-            response.set_cookie(
-                DEVICE_COOKIE,
-                device,
-                max_age=DEVICE_COOKIE_MAX_AGE,
-                path=site.url(request, "login"),
-                secure=request.url.scheme == "https",
-                httponly=True,
-                samesite="lax",
-            )
-        return response
+        return signed_in_response(site, request, account, after)
 
     async def logout(self, request: Request) -> Response:
         site = self.site
