@@ -38,6 +38,7 @@ has them, and a profile is not incomplete without them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Final
 
@@ -50,6 +51,7 @@ from siapkerja_core.translations import language, text
 
 __all__ = [
     "BIRTH",
+    "COMPLETENESS_REVISION",
     "DOMICILE_ADDRESS",
     "EDUCATION",
     "EMAIL",
@@ -59,6 +61,7 @@ __all__ = [
     "PHONE",
     "PHOTO",
     "RELIGION",
+    "RULES_FINGERPRINT",
     "RULE_SETS",
     "SEX",
     "SKILLS",
@@ -69,8 +72,10 @@ __all__ = [
     "Requirement",
     "RuleSet",
     "completeness",
+    "completeness_stamp",
     "is_complete",
     "rules_for",
+    "stamped_complete",
 ]
 
 
@@ -380,6 +385,44 @@ RULE_SETS: Final[Mapping[Stakeholder, RuleSet]] = {
     ),
 }
 """The built-in rule set of each stakeholder type."""
+
+
+COMPLETENESS_REVISION: Final = 1
+"""Bumped whenever a built-in check changes what it accepts (``tests/unit`` pins the checks'
+source to this number), so that judgements stored under older rules are no longer trusted."""
+
+
+def _rules_fingerprint() -> str:
+    described = ";".join(
+        f"{stakeholder.value}={','.join(rules.keys)}" for stakeholder, rules in RULE_SETS.items()
+    )
+    digest = hashlib.sha256(f"{COMPLETENESS_REVISION}|{described}".encode()).hexdigest()
+    return digest[:12]
+
+
+RULES_FINGERPRINT: Final = _rules_fingerprint()
+"""Names the built-in rule sets as they are in this release: their keys and the revision."""
+
+
+def completeness_stamp(profile: Profile) -> str:
+    """Whether ``profile`` is complete under the built-in rules, as a short stamp to store
+    beside it (``"<fingerprint>:1"`` or ``"<fingerprint>:0"``).
+
+    Bulk card issuance reads the stamp instead of decoding every profile
+    (:func:`stamped_complete`); a storage computes it when it writes a profile.
+    """
+    return f"{RULES_FINGERPRINT}:{int(is_complete(profile))}"
+
+
+def stamped_complete(stamp: str | None) -> bool | None:
+    """What a stored :func:`completeness_stamp` says, or ``None`` when it cannot be trusted
+    (missing, or written under other rules): the caller then decodes the profile."""
+    if stamp is None:
+        return None
+    fingerprint, _, verdict = stamp.partition(":")
+    if fingerprint != RULES_FINGERPRINT or verdict not in ("0", "1"):
+        return None
+    return verdict == "1"
 
 
 def rules_for(stakeholder: Stakeholder | str) -> RuleSet:

@@ -23,9 +23,12 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
 from siapkerja_adapters.memory import MemoryCounters, MemoryStorage
+from siapkerja_core.completeness import is_complete
+from siapkerja_core.converter import merge_profile
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.ports import (
     AccountConflict,
@@ -54,6 +57,7 @@ from siapkerja_core.records import (
 )
 from siapkerja_core.station import CheckIn
 from siapkerja_core.tokens import Keyring
+from support.people import complete_profile
 from support.races import Recipe, allowed_across_processes
 from support.services import postgres_url, redis_test_counters, redis_url
 
@@ -838,6 +842,34 @@ def test_card_holders_of_a_batch_larger_than_a_query(storage: Storage) -> None:
         holders = list(tx.card_holders(ids))
     assert [h.account.id for h in holders] == ["acct-1", "acct-1000", "acct-1001", "acct-1500"]
     assert [h.card for h in holders] == [None, None, card(1001), None]
+
+
+def test_card_holders_say_only_what_the_profile_is(storage: Storage) -> None:
+    # An adapter may pass what it stored about completeness (bulk issuance then decodes
+    # nothing); when it does, it must agree with the profile, and the id and activity
+    # it passes beside a deferred account must be the account's.
+    sections = complete_profile()
+    sections["biodata"] = {**sections["biodata"], "sex": "L"}
+    sections["contact"] = {"email": "galih@example.com", "phone": "+6281234567890"}
+    complete = merge_profile(Profile(full_name="Galih"), sections)
+    assert is_complete(complete)
+    with storage.transaction() as tx:
+        for n in (1, 2, 3):
+            tx.accounts.add(attrs.evolve(account(n), active=n != 3))
+        tx.profiles.put("acct-1", complete)
+        tx.profiles.put("acct-2", Profile(full_name="Person 2"))
+    with storage.transaction() as tx:
+        holders = list(tx.card_holders(["acct-1", "acct-2", "acct-3"]))
+    assert [(h.account_id, h.active) for h in holders] == [
+        ("acct-1", True),
+        ("acct-2", True),
+        ("acct-3", False),
+    ]
+    assert [h.account.id for h in holders] == ["acct-1", "acct-2", "acct-3"]
+    for holder, expected in zip(holders, (True, False, None), strict=True):
+        assert holder.complete in (expected, None)
+        if holder.profile is not None:
+            assert is_complete(holder.profile) is expected
 
 
 def test_add_many_cards_returns_the_refused_and_keeps_the_rest(storage: Storage) -> None:

@@ -299,3 +299,60 @@ def test_percent_is_100_exactly_when_complete(stakeholder: Stakeholder, dropped:
     assert set(result.missing_keys) <= set(rules_for(stakeholder).keys)
     fuller = completeness(galih(stakeholder))
     assert fuller.percent >= result.percent
+
+
+# --- the stored completeness stamp (bulk issuance reads it instead of the profile) ----------
+
+# The checks' source as of COMPLETENESS_REVISION 1. A storage keeps completeness_stamp beside
+# each profile and bulk issuance trusts it, so a change to what a check accepts must bump
+# COMPLETENESS_REVISION (the stamps written before stop being trusted) and then this digest.
+CHECKS_DIGEST = ("aba5acf9ad41370d", 1)
+
+
+def _checks_digest() -> str:
+    import hashlib
+    import importlib
+    import inspect
+
+    module = importlib.import_module("siapkerja_core.completeness")
+    names = sorted(n for n in vars(module) if n.startswith("_has_") or n == "_full_address")
+    source = "".join(inspect.getsource(getattr(module, name)) for name in names)
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def test_a_changed_check_bumps_the_completeness_revision() -> None:
+    from siapkerja_core.completeness import COMPLETENESS_REVISION
+
+    assert (_checks_digest(), COMPLETENESS_REVISION) == CHECKS_DIGEST, (
+        "a completeness check changed: bump COMPLETENESS_REVISION, then CHECKS_DIGEST"
+    )
+
+
+def test_the_stamp_says_complete_or_not_under_these_rules_only() -> None:
+    from siapkerja_core.completeness import (
+        RULES_FINGERPRINT,
+        completeness_stamp,
+        stamped_complete,
+    )
+
+    incomplete = Profile(full_name="Galih")
+    assert completeness_stamp(incomplete) == f"{RULES_FINGERPRINT}:0"
+    assert stamped_complete(completeness_stamp(incomplete)) is False
+    assert stamped_complete(f"{RULES_FINGERPRINT}:1") is True
+    for untrusted in (None, "", "0123456789ab:1", f"{RULES_FINGERPRINT}:2", RULES_FINGERPRINT):
+        assert stamped_complete(untrusted) is None
+
+
+def test_the_fingerprint_names_the_rule_sets_keys() -> None:
+    import importlib
+
+    module = importlib.import_module("siapkerja_core.completeness")
+    before, original = module.RULES_FINGERPRINT, module.RULE_SETS
+    rules = original[Stakeholder.TRAINEE]
+    fewer = attrs.evolve(rules, requirements=rules.requirements[:-1])
+    try:
+        module.RULE_SETS = {**original, Stakeholder.TRAINEE: fewer}
+        assert module._rules_fingerprint() != before
+    finally:
+        module.RULE_SETS = original
+    assert module._rules_fingerprint() == before

@@ -5,17 +5,21 @@ card rows (unique number, QR reference and status-list index), with their row co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Dialect
 
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _context, _Repository
+from siapkerja_core.completeness import completeness_stamp
 from siapkerja_core.converter import unstructure
 from siapkerja_core.ports import CardConflict
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import CardRecord
+
+if TYPE_CHECKING:
+    from siapkerja_adapters.sql.storage import SqlStorage
 
 
 class _Profiles(_Repository):
@@ -29,10 +33,24 @@ class _Profiles(_Repository):
         return None if row is None else self._storage._profile(account_id, row.data)
 
     def put(self, account_id: str, profile: Profile) -> None:
-        data = self._storage.cipher.encrypt_json(
-            unstructure(profile), _context(sk.profiles, "data", account_id)
+        self._tx.run(
+            self._storage.upserts["profiles"], profile_row(self._storage, account_id, profile)
         )
-        self._tx.run(self._storage.upserts["profiles"], {"account_id": account_id, "data": data})
+
+
+def profile_row(storage: SqlStorage, account_id: str, profile: Profile) -> dict[str, Any]:
+    """The ``sk_profiles`` row of ``profile``: encrypted, with its completeness stamp.
+
+    Every write of a profile (``profiles.put``, the bulk paths) goes through here, so
+    the stamp bulk issuance trusts is never missing from a new row.
+    """
+    return {
+        "account_id": account_id,
+        "data": storage.cipher.encrypt_json(
+            unstructure(profile), _context(sk.profiles, "data", account_id)
+        ),
+        "complete": completeness_stamp(profile),
+    }
 
 
 _C = sk.cards.c

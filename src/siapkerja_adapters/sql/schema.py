@@ -138,7 +138,7 @@ __all__ = [
     "verifiers",
 ]
 
-SCHEMA_REVISION: Final = "0014_contacts"
+SCHEMA_REVISION: Final = "0015_completeness"
 """The Alembic revision this code runs against (the head of ``migrations/versions``)."""
 TABLE_PREFIX: Final = "sk_"
 VERSION_TABLE: Final = "sk_alembic_version"
@@ -311,6 +311,7 @@ profiles: Final = Table(
     metadata,
     Column("account_id", Text, primary_key=True),
     Column("data", LargeBinary, nullable=False, comment="AES-GCM: the profile as JSON"),
+    Column("complete", Text, comment="completeness_stamp: complete under which rules"),
 )
 
 cards: Final = Table(

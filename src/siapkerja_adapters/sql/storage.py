@@ -87,7 +87,7 @@ from siapkerja_adapters.ledger_wait import DEFERRED_LEDGER
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.accounts import _A, _account, _account_params, _violated_field
 from siapkerja_adapters.sql.base import SchemaNotReady, _context, _storage_error, logger
-from siapkerja_adapters.sql.cards import _C, _card
+from siapkerja_adapters.sql.cards import _C, _card, profile_row
 from siapkerja_adapters.sql.counters import SqlCounters
 from siapkerja_adapters.sql.crypto import (
     BlindIndex,
@@ -106,7 +106,7 @@ from siapkerja_adapters.sql.keyring import KEYRING_NAME
 from siapkerja_adapters.sql.lane import GroupCommit, Lane, Prepared, Rows
 from siapkerja_adapters.sql.ledger import _K, _access_params
 from siapkerja_adapters.sql.transaction import SqlTransaction, _Scope
-from siapkerja_core.converter import structure_stored_profile, unstructure
+from siapkerja_core.converter import structure_stored_profile
 from siapkerja_core.ports import AccountConflict, ScanSubject, StorageError
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import AccessRecord, AccountRecord
@@ -492,12 +492,7 @@ class SqlStorage:
         """
 
         def params(item: tuple[str, Profile]) -> dict[str, Any]:
-            account_id, profile = item
-            context = _context(sk.profiles, "data", account_id)
-            return {
-                "account_id": account_id,
-                "data": self.cipher.encrypt_json(unstructure(profile), context),
-            }
+            return profile_row(self, *item)
 
         return self._bulk_write(profiles, self.upserts["profiles"], params, batch_size=batch_size)
 
@@ -593,15 +588,7 @@ class SqlStorage:
         """
         blind = index or self.blind_index
         account_rows = [_account_params(self, record, index=blind) for record in accounts]
-        profile_rows = [
-            {
-                "account_id": account_id,
-                "data": self.cipher.encrypt_json(
-                    unstructure(profile), _context(sk.profiles, "data", account_id)
-                ),
-            }
-            for account_id, profile in profiles
-        ]
+        profile_rows = [profile_row(self, account_id, profile) for account_id, profile in profiles]
         try:
             if self.dialect == "postgresql":
                 self._copy(tx, sk.accounts, account_rows)

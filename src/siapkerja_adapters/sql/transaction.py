@@ -6,15 +6,16 @@ commits or rolls it back.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Text, any_, bindparam, select
+from sqlalchemy import Text, any_, bindparam, select, type_coerce
 from sqlalchemy.dialects import postgresql as pg_dialect
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
+from sqlalchemy.types import NullType
 
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.accounts import (
@@ -41,6 +42,7 @@ from siapkerja_adapters.sql.rights import SqlRights
 from siapkerja_adapters.sql.sso import SsoClients, SsoTokens
 from siapkerja_adapters.sql.status_list import _StatusLists
 from siapkerja_adapters.sql.training import SqlClasses, SqlProgrammes
+from siapkerja_core.completeness import stamped_complete
 from siapkerja_core.ports import CardHolder
 from siapkerja_core.records import AccountRecord
 
@@ -50,15 +52,25 @@ if TYPE_CHECKING:
 # Three queries rather than one join: on PostgreSQL ``sk_accounts.id`` is in the "C"
 # collation and the other tables' account ids are not, so a join on them could not
 # use the cards' and profiles' indexes. Each query here has its own.
+# The two times come as the driver gives them (text on SQLite) and are converted only
+# for the accounts a caller reads: parsing them was a tenth of a bulk issuance.
+_HOLDER_ACCOUNT_COLUMNS: Final = (
+    _A.id,
+    _A.pii,
+    _A.password_hash,
+    type_coerce(_A.created_at, NullType()).label("created_at"),
+    type_coerce(_A.password_changed_at, NullType()).label("password_changed_at"),
+    _A.active,
+)
 _HOLDER_ACCOUNTS: Final = (
-    select(_A.id, _A.pii, _A.password_hash, _A.created_at, _A.password_changed_at, _A.active)
+    select(*_HOLDER_ACCOUNT_COLUMNS)
     .where(_A.id.in_(bindparam("ids", expanding=True)))
     .with_for_update()  # as accounts.get: a bulk run and a single issue queue per account
 )
 _HOLDER_CARDS: Final = select(sk.cards).where(_C.account_id.in_(bindparam("ids", expanding=True)))
-_HOLDER_PROFILES: Final = select(sk.profiles.c.account_id, sk.profiles.c.data).where(
-    sk.profiles.c.account_id.in_(bindparam("ids", expanding=True))
-)
+_HOLDER_PROFILES: Final = select(
+    sk.profiles.c.account_id, sk.profiles.c.data, sk.profiles.c.complete
+).where(sk.profiles.c.account_id.in_(bindparam("ids", expanding=True)))
 _HOLDERS_CHUNK: Final = 1000  # ids per query: well under every driver's parameter limit
 # PostgreSQL: one array parameter (``= ANY``), not a thousand that psycopg would scan
 # the statement for on every call (most of a bulk issuance's time there).
@@ -66,11 +78,9 @@ _IDS_ARRAY: Final = bindparam("ids", type_=pg_dialect.ARRAY(Text))
 _HOLDER_QUERIES: Final = {
     "sqlite": (_HOLDER_ACCOUNTS, _HOLDER_CARDS, _HOLDER_PROFILES),
     "postgresql": (
-        select(_A.id, _A.pii, _A.password_hash, _A.created_at, _A.password_changed_at, _A.active)
-        .where(_A.id == any_(_IDS_ARRAY))
-        .with_for_update(),
+        select(*_HOLDER_ACCOUNT_COLUMNS).where(_A.id == any_(_IDS_ARRAY)).with_for_update(),
         select(sk.cards).where(_C.account_id == any_(_IDS_ARRAY)),
-        select(sk.profiles.c.account_id, sk.profiles.c.data).where(
+        select(sk.profiles.c.account_id, sk.profiles.c.data, sk.profiles.c.complete).where(
             sk.profiles.c.account_id == any_(_IDS_ARRAY)
         ),
     ),
@@ -216,19 +226,20 @@ class SqlTransaction:
         """The existing accounts among ``account_ids``, once each, with their cards and profiles.
 
         Three queries per thousand ids (accounts, cards, profiles), the
-        accounts locked ``FOR UPDATE`` on PostgreSQL. A profile is decrypted
-        and rebuilt only when the caller reads it (not for a holder whose card
-        exists), one holder at a time, and without the scan path's cache: a
-        bulk run reads each once, and caching them would evict the cards
-        being scanned.
+        accounts locked ``FOR UPDATE`` on PostgreSQL. An account is decrypted
+        and a profile decrypted and rebuilt only when the caller reads it, one
+        holder at a time, and without the scan path's cache: a bulk run reads
+        each once, and caching them would evict the cards being scanned. The
+        profile's stored completeness stamp comes as ``complete``, so bulk
+        issuance decodes neither for a profile written under the current rules.
         """
         storage = self.storage
-        decrypt_json = storage.cipher.decrypt_json
         decode_profile = storage._decode_profile
         unique = list(dict.fromkeys(account_ids))
         read_accounts, read_cards, read_profiles = _HOLDER_QUERIES.get(
             storage.dialect, _HOLDER_QUERIES["sqlite"]
         )
+        to_time = _time_reader(storage.engine.dialect)
         for start in range(0, len(unique), _HOLDERS_CHUNK):
             chunk = unique[start : start + _HOLDERS_CHUNK]
             params = {"ids": chunk}
@@ -236,29 +247,46 @@ class SqlTransaction:
             if not accounts:
                 continue
             cards = {row.account_id: _card(row) for row in self.run(read_cards, params)}
-            profiles = dict(self.run(read_profiles, params).all())
+            profiles = {row[0]: row for row in self.run(read_profiles, params)}
             for account_id in chunk:
                 row = accounts.get(account_id)
                 if row is None:
                     continue
-                _, pii_blob, password_hash, created, changed, active = row
-                pii = decrypt_json(pii_blob, _context(sk.accounts, "pii", account_id))
-                account = AccountRecord(
-                    id=account_id,
-                    nik=pii["nik"],
-                    full_name=pii["full_name"],
-                    email=pii["email"],
-                    phone=pii["phone"],
-                    password_hash=password_hash,
-                    created_at=created,
-                    password_changed_at=changed,
-                    active=active,
+                stored = profiles.get(account_id)
+                load = complete = None
+                if stored is not None:  # decoded only if the caller reads it
+                    load = functools.partial(decode_profile, account_id, b"", bytes(stored[1]))
+                    complete = stamped_complete(stored[2])
+                yield CardHolder(
+                    None,
+                    cards.get(account_id),
+                    load=load,
+                    load_account=functools.partial(self._holder_account, row, to_time),
+                    account_id=account_id,
+                    active=row[5],
+                    complete=complete,
                 )
-                blob = profiles.get(account_id)
-                load = None
-                if blob is not None:  # decoded only if the caller reads it
-                    load = functools.partial(decode_profile, account_id, b"", bytes(blob))
-                yield CardHolder(account, cards.get(account_id), load=load)
+
+    def _holder_account(self, row: Any, to_time: Callable[[Any], Any]) -> AccountRecord:
+        account_id, pii_blob, password_hash, created, changed, active = row
+        pii = self.storage.cipher.decrypt_json(pii_blob, _context(sk.accounts, "pii", account_id))
+        return AccountRecord(
+            id=account_id,
+            nik=pii["nik"],
+            full_name=pii["full_name"],
+            email=pii["email"],
+            phone=pii["phone"],
+            password_hash=password_hash,
+            created_at=to_time(created),
+            password_changed_at=to_time(changed),
+            active=active,
+        )
+
+
+def _time_reader(dialect: Dialect) -> Callable[[Any], Any]:
+    """What reading an ``sk_accounts`` time column does to the driver's value, as a function."""
+    processor = sk.accounts.c.created_at.type.dialect_impl(dialect).result_processor(dialect, None)
+    return processor if processor is not None else lambda value: value
 
 
 class _Scope:

@@ -61,23 +61,58 @@ class CardHolder:
     An adapter that must decode a profile may pass ``load`` instead of
     ``profile``: the profile is then decoded when :attr:`profile` is first
     read, so a holder the job passes over (a card already issued, an inactive
-    account) costs no decoding.
+    account) costs no decoding. The same holds for the account
+    (``load_account`` with ``account_id`` and ``active``), and an adapter that
+    stored :func:`~siapkerja_core.completeness.completeness_stamp` beside the
+    profile passes what it says as ``complete``: bulk issuance then decodes
+    neither.
     """
 
-    __slots__ = ("_load", "_profile", "account", "card")
+    __slots__ = (
+        "_account",
+        "_load",
+        "_load_account",
+        "_profile",
+        "account_id",
+        "active",
+        "card",
+        "complete",
+    )
 
     def __init__(
         self,
-        account: AccountRecord,
+        account: AccountRecord | None,
         card: CardRecord | None,
         profile: Profile | None = None,
         *,
         load: Callable[[], Profile] | None = None,
+        load_account: Callable[[], AccountRecord] | None = None,
+        account_id: str = "",
+        active: bool = True,
+        complete: bool | None = None,
     ) -> None:
-        self.account = account
+        if account is not None:
+            account_id, active = account.id, account.active
+        elif load_account is None or not account_id:
+            raise TypeError("CardHolder needs the account, or load_account and account_id")
+        self._account = account
+        self._load_account = load_account
+        self.account_id = account_id
+        self.active = active
         self.card = card
         self._profile = profile
         self._load = load
+        self.complete = complete
+        """Whether the stored profile is complete under the built-in rules, as the adapter
+        stored it; ``None`` when it does not know (decode :attr:`profile` and check)."""
+
+    @property
+    def account(self) -> AccountRecord:
+        """The account, decoded on first read when the adapter deferred it."""
+        if self._account is None:
+            assert self._load_account is not None
+            self._account, self._load_account = self._load_account(), None
+        return self._account
 
     @property
     def profile(self) -> Profile | None:
@@ -94,7 +129,7 @@ class CardHolder:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"CardHolder(account={self.account!r}, card={self.card!r})"
+        return f"CardHolder(account_id={self.account_id!r}, card={self.card!r})"
 
 
 class Transaction(Protocol):

@@ -19,7 +19,7 @@ from attrs import frozen
 from siapkerja_core.completeness import ProfileIncomplete, completeness, is_complete
 from siapkerja_core.errors import CardError
 from siapkerja_core.events import BulkCardsIssued, CardIssued, CardRevoked, TokenRotated
-from siapkerja_core.ports import CardConflict, Transaction
+from siapkerja_core.ports import CardConflict, CardHolder, Transaction
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import CardRecord
 from siapkerja_core.render.card import Card
@@ -178,9 +178,10 @@ class Issuance:
         Cards are written ``batch_size`` to a transaction: one read of the
         batch's accounts, cards and profiles (``tx.card_holders``) and one
         write of its new cards (``tx.cards.add_many``), not three reads and a
-        write per account. QR images are not rendered (they are made lazily,
-        on first ``card_qr``). Accounts that already hold a card are left
-        alone, so a re-run issues nothing twice.
+        write per account. A profile is decoded only when the storage kept no
+        completeness stamp for it under the current rules. QR images are not
+        rendered (they are made lazily, on first ``card_qr``). Accounts that
+        already hold a card are left alone, so a re-run issues nothing twice.
 
         :param progress: called with the number of accounts handled after each batch.
         """
@@ -198,16 +199,16 @@ class Issuance:
                 outcome: dict[str, str] = {}
                 issuing: list[str] = []
                 for holder in tx.card_holders(batch):
-                    account = holder.account
-                    if not account.active:
+                    account_id = holder.account_id
+                    if not holder.active:
                         continue
                     if holder.card is not None:
-                        outcome[account.id] = "already"
-                    elif not is_complete(holder.profile or self.profiles.initial_profile(account)):
-                        outcome[account.id] = "incomplete"
+                        outcome[account_id] = "already"
+                    elif not self._complete(holder):
+                        outcome[account_id] = "incomplete"
                     else:
-                        outcome[account.id] = "issued"
-                        issuing.append(account.id)
+                        outcome[account_id] = "issued"
+                        issuing.append(account_id)
                 size = reserve_status_indexes(tx, len(issuing)) if issuing else 0
                 drawn = [self.draw_card(account_id, now, size) for account_id in issuing]
                 # One write for the batch; the cards whose random number or reference
@@ -236,6 +237,13 @@ class Issuance:
         if issued and self.ctx.listening():
             self.ctx.emit(BulkCardsIssued(occurred_at=now, issued=issued))
         return BulkIssueReport(issued=issued, incomplete=incomplete, already_issued=already)
+
+    def _complete(self, holder: CardHolder) -> bool:
+        """Whether the holder's profile is complete: the stored stamp when the storage kept
+        one under the current rules, else the profile decoded and checked."""
+        if holder.complete is not None:
+            return holder.complete
+        return is_complete(holder.profile or self.profiles.initial_profile(holder.account))
 
     def _all_account_ids(self) -> Iterator[str]:
         after: str | None = None
