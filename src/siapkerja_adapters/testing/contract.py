@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pytest
 
@@ -51,8 +51,26 @@ def close(adapter: object) -> None:
         closer()
 
 
+def _adapter_settings(request: pytest.FixtureRequest) -> Mapping[str, object]:
+    # Optional: an adapter whose factory needs no setting defines no fixture.
+    try:
+        settings = request.getfixturevalue("adapter_settings")
+    except pytest.FixtureLookupError:
+        return {}
+    if not isinstance(settings, Mapping):
+        raise TypeError("the adapter_settings fixture must return a mapping of settings")
+    return settings
+
+
 class AdapterContract:
-    """The base of the contract classes; subclass one of them, not this."""
+    """The base of the contract classes; subclass one of them, not this.
+
+    Fixtures a subclass (or a ``conftest.py`` next to it) provides: the
+    adapter under test, under the name its contract gives (``sender``,
+    ``mailer``, ``harness``), and, with ``adapter_name`` set, optionally
+    ``adapter_settings``: the settings (a mapping) its registered factory is
+    built with — URLs, tokens, nothing secret from the environment.
+    """
 
     kind: ClassVar[str]
     """The port the adapter fills: ``sms``, ``email``, ``dukcapil`` …"""
@@ -71,11 +89,6 @@ class AdapterContract:
         """The name to look the adapter up by: ``adapter_name`` unless overridden."""
         return self.adapter_name
 
-    @pytest.fixture
-    def adapter_settings(self) -> Mapping[str, object]:
-        """The settings the registered factory is built with (override it: URLs, tokens)."""
-        return {}
-
     def test_the_adapter_keeps_the_port(self, adapter_under_test: object) -> None:
         adapter = adapter_under_test
         assert isinstance(adapter, self.port), (
@@ -84,12 +97,13 @@ class AdapterContract:
 
     def test_the_adapter_is_registered_by_name(
         self,
+        request: pytest.FixtureRequest,
         adapter_under_test: object,
         registered_name: str | None,
-        adapter_settings: Mapping[str, Any],
     ) -> None:
         if registered_name is None:
             pytest.skip(f"set adapter_name on {type(self).__name__} to check its registration")
+        adapter_settings = _adapter_settings(request)
         host = installed_host()
         registration = host.adapter(self.kind, registered_name)  # UnknownAdapter lists the known
         assert registration.description.strip(), "give the registration a one-line description"

@@ -153,7 +153,7 @@ def assert_reveals_nothing(result: VerificationResult, resident: Resident) -> No
 
 
 class PopulationRegistryContract(AdapterContract):
-    """The contract of the ``dukcapil`` port; define the ``harness`` fixture.
+    """The contract of the ``dukcapil`` port; provide the ``harness`` fixture.
 
     ``harness`` returns (or yields, closing it afterwards) a
     :class:`RegistryHarness`; the ``residents`` fixture gives the residents it
@@ -167,13 +167,6 @@ class PopulationRegistryContract(AdapterContract):
     def residents(self) -> tuple[Resident, ...]:
         """The residents the registry under test must know."""
         return CONTRACT_RESIDENTS
-
-    @pytest.fixture
-    def harness(self) -> RegistryHarness:
-        """The registry under test: a subclass must define this fixture."""
-        pytest.fail(
-            f"{type(self).__name__} must define a `harness` fixture returning a RegistryHarness"
-        )
 
     @pytest.fixture
     def registry(self, harness: RegistryHarness) -> PopulationRegistry:

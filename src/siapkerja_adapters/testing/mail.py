@@ -28,15 +28,10 @@ BODY: Final = f"Kode verifikasi SIAPkerja: {CODE}"
 
 
 class EmailSenderContract(AdapterContract):
-    """The contract of the ``email`` port; define the ``mailer`` fixture."""
+    """The contract of the ``email`` port; provide the ``mailer`` fixture (as ``sender``)."""
 
     kind: ClassVar[str] = "email"
     port: ClassVar[type] = EmailSender
-
-    @pytest.fixture
-    def mailer(self) -> EmailSender:
-        """The adapter under test: a subclass must define this fixture."""
-        pytest.fail(f"{type(self).__name__} must define a `mailer` fixture returning the adapter")
 
     @pytest.fixture
     def adapter_under_test(self, mailer: EmailSender) -> EmailSender:

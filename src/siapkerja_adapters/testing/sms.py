@@ -34,20 +34,16 @@ TEXT: Final = f"Kode verifikasi SIAPkerja: {CODE}"
 
 
 class MessageSenderContract(AdapterContract):
-    """The contract of the ``sms`` port; define the ``sender`` fixture.
+    """The contract of the ``sms`` port; provide the ``sender`` fixture.
 
     ``sender`` returns the adapter, ready to send (close it in the fixture's
-    teardown). Set ``adapter_name`` to check its registration too, and
-    override ``adapter_settings`` with what its factory needs.
+    teardown), in the subclass or a ``conftest.py``. Set ``adapter_name`` to
+    check its registration too, with an ``adapter_settings`` fixture giving
+    what its factory needs.
     """
 
     kind: ClassVar[str] = "sms"
     port: ClassVar[type] = MessageSender
-
-    @pytest.fixture
-    def sender(self) -> MessageSender:
-        """The adapter under test: a subclass must define this fixture."""
-        pytest.fail(f"{type(self).__name__} must define a `sender` fixture returning the adapter")
 
     @pytest.fixture
     def adapter_under_test(self, sender: MessageSender) -> MessageSender:
