@@ -11,6 +11,7 @@ that breaks the contract must fail it, so the shipped suite can fail.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,3 +151,21 @@ def test_a_sender_that_breaks_the_contract_fails_it(
     assert failing <= {name for name, outcome in found.items() if outcome == "failure"}, found
     # The receipt itself is still right: only the broken promise fails.
     assert found["test_send_returns_a_receipt_for_the_same_message"] == "passed"
+
+
+def test_docs_plugins_md_shows_the_example_files_themselves() -> None:
+    # The page includes the files (pymdownx.snippets, check_paths: a missing one fails
+    # the strict build) instead of copies that could drift from what runs here.
+    page = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    included = set(re.findall(r'--8<-- "([^"]+)"', page))
+    shown = {
+        f"examples/plugins/siapkerja-whatsapp/{name}"
+        for name in (
+            "pyproject.toml",
+            "src/siapkerja_whatsapp/__init__.py",
+            "tests/conftest.py",
+            "tests/test_contract.py",
+        )
+    }
+    assert included == shown
+    assert all((ROOT / path).is_file() for path in included)
