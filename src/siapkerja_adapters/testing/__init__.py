@@ -2,7 +2,8 @@
 
 This package owns the adapter-independent contract suites of the ports a
 plug-in fills first — the message sender (``sms``), the e-mail sender
-(``email``) and the population registry (``dukcapil``) — as base classes to
+(``email``), the population registry (``dukcapil``) and the rate-limit
+counters (``ratelimit``) — as base classes to
 subclass in a test module, a small JSON HTTP server on 127.0.0.1 to play a
 gateway in those tests, and a pytest plug-in (``pytest -p
 siapkerja_adapters.testing``) with fixtures that build adapters through the
@@ -36,12 +37,14 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
 # must happen before the modules are imported.
 pytest.register_assert_rewrite(
     "siapkerja_adapters.testing.contract",
+    "siapkerja_adapters.testing.counters",
     "siapkerja_adapters.testing.dukcapil",
     "siapkerja_adapters.testing.mail",
     "siapkerja_adapters.testing.sms",
 )
 
 from siapkerja_adapters.testing.contract import AdapterContract  # noqa: E402
+from siapkerja_adapters.testing.counters import CountersContract  # noqa: E402
 from siapkerja_adapters.testing.dukcapil import (  # noqa: E402
     CONTRACT_RESIDENTS,
     FAUZI,
@@ -69,6 +72,7 @@ __all__ = [
     "SUTARMI",
     "UNKNOWN_NIK",
     "AdapterContract",
+    "CountersContract",
     "EmailSenderContract",
     "JsonHttpServer",
     "MessageSenderContract",

@@ -102,7 +102,10 @@ class AdapterContract:
         registered_name: str | None,
     ) -> None:
         if registered_name is None:
-            pytest.skip(f"set adapter_name on {type(self).__name__} to check its registration")
+            pytest.skip(
+                f"{type(self).__name__} names no registered adapter (adapter_name):"
+                " its registration is not checked"
+            )
         adapter_settings = _adapter_settings(request)
         host = installed_host()
         registration = host.adapter(self.kind, registered_name)  # UnknownAdapter lists the known
