@@ -135,6 +135,7 @@ class JsonHttpServer:
         with self._lock:
             self.requests.append(request)
             failure = self._failures.pop(0) if self._failures else None
+        document: object
         if failure is not None:
             status, document = failure, {"error": f"status {failure}"}
         else:
