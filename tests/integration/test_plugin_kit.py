@@ -169,3 +169,35 @@ def test_docs_plugins_md_shows_the_example_files_themselves() -> None:
     }
     assert included == shown
     assert all((ROOT / path).is_file() for path in included)
+
+
+CONNECT = """
+from siapkerja_adapters import connect
+from siapkerja_core.errors import ConfigurationError
+
+try:
+    connect("memory", environ={}, sms="whatsapp")
+except ConfigurationError as refused:
+    print("refused", refused.full_code, refused.params["name"])
+svc = connect(
+    "memory", environ={}, sms="whatsapp", whatsapp_phone_number_id="1", whatsapp_token="t"
+)
+print("built", type(svc.sms).__name__, svc.plugins.provider("sms", "whatsapp"))
+"""
+
+
+def test_connect_finds_the_installed_plugin_by_its_entry_point(
+    installed: tuple[Path, Path],
+) -> None:
+    _, site = installed
+    env = {k: v for k, v in os.environ.items() if k not in ("SIAPKERJA_PLUGINS", "PYTHONPATH")}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(ROOT / "src")])
+    result = subprocess.run(
+        [sys.executable, "-c", CONNECT], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    # Its siapkerja_configure hook names the missing key before anything is built.
+    assert result.stdout.splitlines() == [
+        "refused config.invalid whatsapp_phone_number_id",
+        "built WhatsAppSender whatsapp",
+    ]
