@@ -67,13 +67,13 @@ class AdapterContract:
 
     Fixtures a subclass (or a ``conftest.py`` next to it) provides: the
     adapter under test, under the name its contract gives (``sender``,
-    ``mailer``, ``harness``), and, with ``adapter_name`` set, optionally
-    ``adapter_settings``: the settings (a mapping) its registered factory is
-    built with — URLs, tokens, nothing secret from the environment.
+    ``mailer``, ``harness``, ``counters``), and, with ``adapter_name`` set,
+    optionally ``adapter_settings``: the settings (a mapping) its registered
+    factory is built with, such as the URL of the stand-in service.
     """
 
     kind: ClassVar[str]
-    """The port the adapter fills: ``sms``, ``email``, ``dukcapil`` …"""
+    """The port the adapter fills: ``sms``, ``email``, ``dukcapil``, ``ratelimit``."""
     port: ClassVar[type]
     """The runtime-checkable protocol of the port."""
     adapter_name: ClassVar[str | None] = None
