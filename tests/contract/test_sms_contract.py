@@ -1,7 +1,10 @@
 """The message-sender contract, run on every ``sms`` adapter the built-in plug-in registers.
 
-A new built-in SMS adapter joins this suite by being registered; the
-adapter-specific checks (what ``console`` prints, ``memory``'s switches)
+The contract itself ships with the package (``siapkerja_adapters.testing.sms``,
+the kit third-party plug-ins use); here it runs on each built-in
+registration, built by its settings factory — ``http`` against a gateway on
+127.0.0.1. A new built-in SMS adapter joins this suite by being registered;
+the adapter-specific checks (what ``console`` prints, ``memory``'s switches)
 follow at the end of the file.
 """
 
@@ -9,121 +12,72 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping
 
 import pytest
 
 from siapkerja_adapters import builtin
 from siapkerja_adapters.sms import ConsoleSender, MemorySender
+from siapkerja_adapters.testing import MessageSenderContract
+from siapkerja_adapters.testing.sms import OTHER, TEXT, TO
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.plugins import AdapterRegistration, PluginHost
-from siapkerja_core.ports import MessageSender, SentMessage, SmsDeliveryError
+from siapkerja_core.ports import MessageSender, SmsDeliveryError
 from siapkerja_core.settings import resolve_settings
-
-TO = "+6281234567890"
-OTHER = "+6285700001111"
-TEXT = "Kode verifikasi SIAPkerja: 482913"
 
 REGISTRATIONS = PluginHost.create(load_entrypoints=False, plugins=[builtin]).registrations("sms")
 
 
 def test_the_builtin_plugin_registers_sms_adapters() -> None:
     # Guards the parametrisation below: an empty list would run no contract at all.
-    assert {r.name for r in REGISTRATIONS} >= {"console", "memory"}
+    assert {r.name for r in REGISTRATIONS} >= {"console", "memory", "http"}
 
 
-def http_sender(request: pytest.FixtureRequest) -> MessageSender:
-    """The http adapter, built by its settings factory, against a gateway on 127.0.0.1."""
-    pytest.importorskip("httpx", reason="the http adapter needs siapkerja[http]")
-    from siapkerja_adapters.sms_http import http_sender_from_settings
+@pytest.fixture
+def sms_gateway() -> Iterator[object]:
     from support.fake_servers import FakeSmsGateway
 
     gateway = FakeSmsGateway().start()
-    request.addfinalizer(gateway.stop)
-    adapter = http_sender_from_settings(
-        resolve_settings(
-            "memory",
-            kwargs={
-                "sms_url": gateway.send_url,
-                "sms_token": gateway.TOKEN,
-                "sms_message_id_path": "data.message_id",
-                "sms_timeout": 1,
-            },
-        )
-    )
-    request.addfinalizer(adapter.close)
-    return adapter
+    yield gateway
+    gateway.stop()
 
 
-# Every registered adapter built from the memory profile's settings, except
-# http, which needs a gateway: it runs against the fake one.
-SENDERS = [pytest.param(r, id=r.name) for r in REGISTRATIONS if r.name != "http"]
-SENDERS.append(pytest.param(None, id="http"))
+class TestBuiltinSenders(MessageSenderContract):
+    """Every registered ``sms`` adapter, built from the memory profile's settings."""
 
+    @pytest.fixture(params=REGISTRATIONS, ids=lambda r: r.name)
+    def registration(self, request: pytest.FixtureRequest) -> AdapterRegistration:
+        return request.param
 
-@pytest.fixture(params=SENDERS)
-def sender(request) -> MessageSender:
-    registration: AdapterRegistration | None = request.param
-    if registration is None:
-        adapter = http_sender(request)
-    else:
-        adapter = registration.factory(resolve_settings("memory"))
-    assert isinstance(adapter, MessageSender)
-    return adapter
+    @pytest.fixture
+    def registered_name(self, registration: AdapterRegistration) -> str:
+        return registration.name
 
+    @pytest.fixture
+    def adapter_settings(
+        self, request: pytest.FixtureRequest, registration: AdapterRegistration
+    ) -> Mapping[str, object]:
+        if registration.name != "http":
+            return {}
+        pytest.importorskip("httpx", reason="the http adapter needs siapkerja[http]")
+        gateway = request.getfixturevalue("sms_gateway")
+        return {
+            "sms_url": gateway.send_url,
+            "sms_token": gateway.TOKEN,
+            "sms_message_id_path": "data.message_id",
+            "sms_timeout": 1,
+        }
 
-def test_send_returns_a_receipt_for_the_same_message(sender) -> None:
-    before = datetime.now(UTC)
-    receipt = sender.send(TO, TEXT)
-    assert isinstance(receipt, SentMessage)
-    assert (receipt.to, receipt.text) == (TO, TEXT)
-    assert isinstance(receipt.message_id, str)
-    assert receipt.message_id
-    assert receipt.sent_at.tzinfo is not None
-    assert before <= receipt.sent_at <= datetime.now(UTC)
-
-
-def test_each_send_gets_its_own_message_id(sender) -> None:
-    ids = {sender.send(TO, TEXT).message_id for _ in range(5)}
-    ids.add(sender.send(OTHER, TEXT, idempotency_key="k").message_id)
-    assert len(ids) == 6
-
-
-def test_the_same_idempotency_key_returns_the_first_receipt(sender) -> None:
-    first = sender.send(TO, TEXT, idempotency_key="otp-1")
-    again = sender.send(TO, TEXT, idempotency_key="otp-1")
-    other = sender.send(TO, TEXT, idempotency_key="otp-2")
-    assert again == first
-    assert other.message_id != first.message_id
-
-
-def test_idempotency_holds_across_threads(sender) -> None:
-    receipts: list[SentMessage] = []
-    barrier = threading.Barrier(8)
-
-    def send() -> None:
-        barrier.wait()
-        receipts.append(sender.send(TO, TEXT, idempotency_key="race"))
-
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len({r.message_id for r in receipts}) == 1
-
-
-def test_the_text_is_never_logged_above_debug(sender, caplog) -> None:
-    with caplog.at_level(logging.DEBUG):
-        sender.send(TO, TEXT)
-    assert all(TEXT not in r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG)
-
-
-def test_the_receipt_repr_hides_the_text(sender) -> None:
-    receipt = sender.send(TO, TEXT)
-    assert "482913" not in repr(receipt)
-    assert TO in repr(receipt)
+    @pytest.fixture
+    def sender(
+        self, registration: AdapterRegistration, adapter_settings: Mapping[str, object]
+    ) -> Iterator[MessageSender]:
+        adapter = registration.factory(resolve_settings("memory", kwargs=adapter_settings))
+        assert isinstance(adapter, MessageSender)
+        yield adapter
+        close = getattr(adapter, "close", None)
+        if close is not None:
+            close()
 
 
 # --- adapter-specific -----------------------------------------------------------------

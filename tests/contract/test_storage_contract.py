@@ -27,6 +27,7 @@ import attrs
 import pytest
 
 from siapkerja_adapters.memory import MemoryCounters, MemoryStorage
+from siapkerja_adapters.testing import CountersContract
 from siapkerja_core.completeness import is_complete
 from siapkerja_core.converter import merge_profile
 from siapkerja_core.disclosure import Verifier
@@ -36,7 +37,6 @@ from siapkerja_core.ports import (
     CardHolder,
     CheckInConflict,
     Counters,
-    Hit,
     ScanSubject,
     Storage,
     StorageError,
@@ -133,12 +133,26 @@ def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
         _clean_up()
 
 
-@pytest.fixture(params=sorted(COUNTER_FACTORIES))
-def counters(request: pytest.FixtureRequest) -> Iterator[Counters]:
-    try:
-        yield COUNTER_FACTORIES[request.param]()
-    finally:
-        _clean_up()
+class TestCounters(CountersContract):
+    """The shipped counters contract (``siapkerja_adapters.testing``) on every store."""
+
+    @pytest.fixture(params=sorted(COUNTER_FACTORIES))
+    def counters(self, request: pytest.FixtureRequest) -> Iterator[Counters]:
+        try:
+            yield COUNTER_FACTORIES[request.param]()
+        finally:
+            _clean_up()
+
+    @pytest.fixture
+    def registered_name(self, request: pytest.FixtureRequest) -> str | None:
+        # The storages' own counters are not ``ratelimit`` registrations.
+        name = request.node.callspec.params["counters"]
+        return name if name in ("memory", "redis") else None
+
+    @pytest.fixture
+    def adapter_settings(self, counters: Counters) -> dict[str, object]:
+        prefix = getattr(counters, "prefix", None)
+        return {} if prefix is None else {"redis_url": redis_url(), "redis_prefix": prefix}
 
 
 def account(n: int, *, nik: str | None = None, email: str | None = None, phone: str | None = None):
@@ -389,58 +403,6 @@ def test_challenges_resets_and_sessions(storage: Storage) -> None:
     with storage.transaction() as tx:
         assert tx.sessions.get("s1") is None
         assert tx.sessions.get("other") is not None
-
-
-def test_a_window_opens_with_its_first_hit_and_retry_after_is_true(counters: Counters) -> None:
-    window = timedelta(minutes=15)
-    start = NOW + timedelta(seconds=78)  # not a multiple of the window since the epoch
-    for n in range(1, 6):
-        assert counters.hit("k", limit=5, window=window, now=start) == Hit(True, n)
-    refused = counters.hit("k", limit=5, window=window, now=start + timedelta(minutes=1))
-    assert not refused.allowed
-    assert refused.count == 5
-    assert refused.retry_after == timedelta(minutes=14)  # until the window opened at `start` ends
-    retry_at = start + timedelta(minutes=1) + refused.retry_after
-    assert not counters.hit(
-        "k", limit=5, window=window, now=retry_at - timedelta(seconds=1)
-    ).allowed
-    assert counters.hit("k", limit=5, window=window, now=retry_at) == Hit(True, 1)
-    assert counters.hit("other", limit=5, window=window, now=start) == Hit(True, 1)
-    counters.clear("k")
-    assert counters.hit("k", limit=5, window=window, now=retry_at) == Hit(True, 1)
-
-
-def test_release_gives_back_a_slot_of_the_live_window_only(counters: Counters) -> None:
-    window = timedelta(hours=1)
-    assert counters.hit("k", limit=2, window=window, now=NOW).allowed
-    assert counters.hit("k", limit=2, window=window, now=NOW).allowed
-    assert not counters.hit("k", limit=2, window=window, now=NOW).allowed
-    counters.release("k", window=window, now=NOW)
-    assert counters.hit("k", limit=2, window=window, now=NOW) == Hit(True, 2)
-    counters.release("k", window=window, now=NOW + window)  # that window has ended: no-op
-    assert counters.hit("k", limit=2, window=window, now=NOW + window) == Hit(True, 1)
-    counters.release("never-hit", window=window, now=NOW)
-    assert counters.hit("never-hit", limit=1, window=window, now=NOW) == Hit(True, 1)
-
-
-def test_threads_racing_one_key_get_exactly_the_cap(counters: Counters) -> None:
-    threads, rounds = 8, 5
-    barrier = threading.Barrier(threads)
-    allowed: list[bool] = []
-
-    def race() -> None:
-        barrier.wait()
-        for _ in range(rounds):
-            hit = counters.hit("shared", limit=5, window=timedelta(minutes=15), now=NOW)
-            allowed.append(hit.allowed)
-
-    workers = [threading.Thread(target=race) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert len(allowed) == threads * rounds
-    assert sum(allowed) == 5
 
 
 def _shared_recipe(kind: str) -> Recipe:

@@ -18,48 +18,22 @@ from typing import Any, Final
 
 from PIL import Image
 
+from siapkerja_adapters import testing
 from siapkerja_adapters.dukcapil_offline import Resident
 from siapkerja_core import compose_nik, regions
 
-GALIH: Final = Resident(
-    nik="3173071203940042",
-    full_name="Galih Agan Pambayun",
-    mother_name="Sri Wahyuni",
-    birth_place="Jakarta",
-    birth_date=date(1994, 3, 12),
-    sex="L",
-)
-FAUZI: Final = Resident(
-    nik="3273010411680317",
-    full_name="H. Ahmad Fauzi",
-    mother_name="Hj. Siti Maryam",
-    birth_place="Bandung",
-    birth_date=date(1968, 11, 4),
-    sex="L",
-)
-RIZKI: Final = Resident(
-    nik="3507010801992301",
-    full_name="M. Rizki Ramadhan",
-    mother_name="Siti Aminah",
-    birth_place="Malang",
-    birth_date=date(1999, 1, 8),
-    sex="L",
-)
-SUTARMI: Final = Resident(  # bundled, but inactive
-    nik="3310017112500006",
-    full_name="Sutarmi",
-    mother_name="Painem",
-    birth_place="Klaten",
-    birth_date=date(1950, 12, 31),
-    sex="P",
-    active=False,
-)
+# The contract's residents, one copy: the kit third-party plug-ins test with
+# (siapkerja_adapters.testing) defines them.
+GALIH: Final = testing.GALIH
+FAUZI: Final = testing.FAUZI
+RIZKI: Final = testing.RIZKI
+SUTARMI: Final = testing.SUTARMI  # bundled, but inactive
 # Yusnidar Roza Jambak: bundled, but inactive.
 INACTIVE_NIK: Final = "1371036508603299"
 INACTIVE_NAME: Final = "Yusnidar Roza Jambak"
 INACTIVE_MOTHER: Final = "Hj. Nurhasanah Handayani Chaniago"
 
-UNKNOWN_NIK: Final = "3173071203940043"  # valid, and held by no registry
+UNKNOWN_NIK: Final = testing.UNKNOWN_NIK  # valid, and held by no registry
 
 # Galih, as the journey tests spell him.
 NIK: Final = GALIH.nik
