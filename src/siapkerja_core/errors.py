@@ -193,6 +193,8 @@ class ConfigurationError(SiapkerjaError):
 
     ``secret_required``: a command would print an API key that no other process
     could check, because no ``secret_key`` is set (``command``, ``flag``).
+    ``missing_package``: a feature needs an optional package that is not installed
+    (``feature``, ``package``, ``install``: what to ``pip install``).
     """
 
     domain = "config"
@@ -210,6 +212,8 @@ class ConfigurationError(SiapkerjaError):
             "insecure_url",
             "no_directory",
             "bad_name",
+            # An optional package a feature needs (pandas for to_frame(); issue 17).
+            "missing_package",
         }
     )
 
