@@ -153,7 +153,7 @@ def thumbnail_data_uri(
     """
     import base64
 
-    small = _thumbnail(content)
+    small = _thumbnail(content, max_bytes)
     if small is not None:
         content, media_type = small, "image/jpeg"
     if len(content) > max_bytes:
@@ -161,7 +161,8 @@ def thumbnail_data_uri(
     return f"data:{media_type};base64,{base64.b64encode(content).decode('ascii')}"
 
 
-def _thumbnail(content: bytes) -> bytes | None:
+def _thumbnail(content: bytes, max_bytes: int) -> bytes | None:
+    """The photo scaled into the box as JPEG; ``None`` to keep the photo as it is."""
     try:
         from PIL import Image, ImageOps
     except ImportError:  # the card extra is not installed: the caller keeps the original
@@ -173,6 +174,9 @@ def _thumbnail(content: bytes) -> bytes | None:
             image = ImageOps.exif_transpose(opened).convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
         return None  # not readable by this Pillow (a WebP without libwebp …)
+    fits = image.width <= THUMBNAIL_BOX[0] and image.height <= THUMBNAIL_BOX[1]
+    if fits and len(content) <= max_bytes:
+        return None  # already a thumbnail: keep its own format
     image.thumbnail(THUMBNAIL_BOX)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=80)

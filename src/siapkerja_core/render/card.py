@@ -84,7 +84,7 @@ default_cache: Final = QrCache(maxsize=256)
 
 
 NOTEBOOK_DPI: Final = 150
-"""The resolution of the card's PNG in a notebook (505 x 319 pixels)."""
+"""The resolution of the card's PNG in a notebook (506 x 319 pixels)."""
 
 
 class CardImageError(CardError, ValueError):
