@@ -91,7 +91,7 @@ def test_the_sms_code_was_read_and_the_account_made(executed: nbformat.NotebookN
 
 
 def test_completeness_shows_a_bar(executed: nbformat.NotebookNode) -> None:
-    after = data_of(executed, "demo_profile()")
+    after = data_of(executed, "update_profile(")
     assert "100%" in str(after["image/svg+xml"])
 
 
