@@ -71,6 +71,7 @@ FORBIDDEN_IN_CORE = {
 LAZY_CORE_EXTRAS = {
     "PIL": "card",  # Card.to_png draws with Pillow (the `card` extra)
     "fpdf": "pdf",  # AkiDocument.to_pdf draws with fpdf2 (the `pdf` extra)
+    "pandas": "notebook",  # to_frame() (siapkerja_core.frames; the `notebook` extra)
 }
 
 # The domain modules (values and policy), by their first name below siapkerja_core.

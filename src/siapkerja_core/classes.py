@@ -36,6 +36,7 @@ from attrs import field, frozen
 
 from siapkerja_core import translations
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.frames import Column, Table
 
 __all__ = [
     "INSTITUTION_SCOPES",
@@ -357,13 +358,29 @@ def csv_cell(value: object) -> str:
 
 
 @frozen(kw_only=True)
-class AttendanceReport:
+class AttendanceReport(Table):
     """Attendance per trainee and for the class (see :func:`attendance_report`).
 
     :meth:`rows` gives one dict per trainee (what ``pandas.DataFrame(rows)``
     takes), :meth:`columns` the same as a mapping of column name to values,
-    :meth:`report_csv` the rows as CSV text with a header.
+    :meth:`report_csv` the rows as CSV text with a header, :meth:`to_frame` a
+    typed pandas DataFrame; a notebook shows the rows as a table.
     """
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = (
+        Column("class_id"),
+        Column("class_name"),
+        Column("account_id"),
+        Column("full_name"),
+        Column("siapkerja_id"),
+        Column("attended", "int"),
+        Column("held", "int"),
+        Column("percent", "float"),
+        Column("min_attendance", "int"),
+        Column("meets_minimum", "bool"),
+        Column("active", "bool"),
+    )
+    TABLE_CAPTION: ClassVar[str | None] = "Kehadiran / attendance"
 
     training_class: TrainingClass
     sessions: tuple[str, ...]
@@ -413,6 +430,10 @@ class AttendanceReport:
             "summary": attrs.asdict(self.summary),
             "trainees": self.rows(),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The same as :meth:`as_dict` (the name every tabular result shares)."""
+        return self.as_dict()
 
 
 @frozen(kw_only=True)

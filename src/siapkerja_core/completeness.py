@@ -39,6 +39,7 @@ has them, and a profile is not incomplete without them.
 from __future__ import annotations
 
 import hashlib
+import html
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Final
 
@@ -190,6 +191,40 @@ class Completeness:
     def labels(self, lang: str = "id") -> tuple[str, ...]:
         """The missing items' labels in ``lang``."""
         return tuple(item.label(lang) for item in self.missing)
+
+    # -- a notebook's display ----------------------------------------------
+
+    def _repr_svg_(self) -> str:
+        # A bar 240 x 20 px: the share met in green (blue when complete), the percent on it.
+        width = round(2.4 * self.percent)
+        colour = "#1f6fb2" if self.complete else "#2e8b57"
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="20" '
+            f'viewBox="0 0 240 20" role="img" aria-label="{self.percent}%">'
+            '<rect width="240" height="20" rx="4" fill="#e3e7ee"/>'
+            f'<rect width="{width}" height="20" rx="4" fill="{colour}"/>'
+            '<text x="120" y="14" font-family="sans-serif" font-size="12" '
+            f'text-anchor="middle" fill="#111">{self.percent}%</text></svg>'
+        )
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        head = "lengkap / complete" if self.complete else "belum lengkap / incomplete"
+        out = [
+            '<div class="siapkerja-completeness">',
+            self._repr_svg_(),
+            f"<br>{e(str(self.stakeholder.value))}: {self.percent}% — {head}",
+        ]
+        if self.missing:
+            out.append("<ul>")
+            out.extend(
+                f"<li><code>{e(item.key)}</code>: "
+                f"{e(item.label('id'))} / {e(item.label('en'))}</li>"
+                for item in self.missing
+            )
+            out.append("</ul>")
+        out.append("</div>")
+        return "".join(out)
 
 
 def _unique_keys(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:

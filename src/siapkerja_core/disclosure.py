@@ -25,6 +25,9 @@ function of (profile, account, card, audience). Recording the access
 
 from __future__ import annotations
 
+import base64
+import binascii
+import html
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -46,6 +49,7 @@ from siapkerja_core.institutions import (
     check_region_code,
 )
 from siapkerja_core.profile import Profile, Section
+from siapkerja_core.profile.photo import thumbnail_data_uri
 from siapkerja_core.records import canonical_purpose
 from siapkerja_core.views import mask_nik
 
@@ -356,6 +360,74 @@ def scope_fields(scopes: frozenset[str]) -> frozenset[str]:
     return frozenset(allowed)
 
 
+class _Elided:
+    """Stands for a long value in a repr: ``<image/png photo, 1843 bytes>``."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"<{self.text}>"
+
+
+_REPR_TEXT_LIMIT: Final = 80  # longer strings (base64 photos, files) are elided in a repr
+_HTML_CELL_LIMIT: Final = 160
+
+
+def _photo_of(value: object) -> tuple[bytes, str] | None:
+    """The bytes and media type of a converter-shaped photo ``{"content", "media_type"}``."""
+    if not isinstance(value, Mapping) or set(value) != {"content", "media_type"}:
+        return None
+    content, media_type = value["content"], value["media_type"]
+    if not isinstance(content, str) or not isinstance(media_type, str):
+        return None
+    try:
+        return base64.b64decode(content, validate=True), media_type
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _elide(value: object) -> object:
+    """``value`` for a repr: photos as their type and size, long strings as their length."""
+    photo = _photo_of(value)
+    if photo is not None:
+        return _Elided(f"{photo[1]} photo, {len(photo[0])} bytes")
+    if isinstance(value, Mapping):
+        return {k: _elide(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_elide(v) for v in value]
+    if isinstance(value, str) and len(value) > _REPR_TEXT_LIMIT:
+        return _Elided(f"{len(value)} characters")
+    return value
+
+
+def _short_repr(data: Mapping[str, Any]) -> str:
+    return repr(_elide(data))
+
+
+def _html_cell(value: object) -> str:
+    text = _summary(value)
+    if len(text) > _HTML_CELL_LIMIT:
+        text = text[: _HTML_CELL_LIMIT - 1] + "…"
+    return text
+
+
+def _summary(value: object) -> str:
+    """A section's value on one line: ``name: PHP; name: Laravel``, empty members left out."""
+    photo = _photo_of(value)
+    if photo is not None:
+        return f"{photo[1]}, {len(photo[0])} bytes"
+    if isinstance(value, Mapping):
+        return ", ".join(
+            f"{k}: {_summary(v)}" for k, v in value.items() if v is not None and v not in ("", [])
+        )
+    if isinstance(value, list | tuple):
+        return "; ".join(_summary(v) for v in value) or "-"
+    return str(_elide(value))
+
+
 @frozen(kw_only=True)
 class ProfileView:
     """What one audience sees of a scanned profile.
@@ -373,7 +445,8 @@ class ProfileView:
     card_active: bool
     audience: Audience
     disclosed: tuple[str, ...]
-    data: Mapping[str, Any]
+    # The repr shows the photo as its type and size, never its base64 (megabytes).
+    data: Mapping[str, Any] = field(repr=_short_repr)
     nik: str | None = None
     """The full NIK (holder, or a verifier whose scope needs it) or the masked one, or None."""
     purpose: str | None = None
@@ -388,6 +461,37 @@ class ProfileView:
 
     def __contains__(self, name: object) -> bool:
         return name in self.disclosed
+
+    def _repr_html_(self) -> str:
+        # A notebook's view: who, the card, each disclosed section on one line, and the
+        # photo as a small thumbnail (THUMBNAIL_MAX_BYTES at most), never the full image.
+        e = html.escape
+        facts = [
+            e(self.siapkerja_id),
+            "kartu aktif / card active" if self.card_active else "kartu tidak aktif / inactive",
+            f"audience: {e(str(self.audience.value))}",
+        ]
+        if self.purpose:
+            facts.append(f"purpose: {e(self.purpose)}")
+        if self.verifier:
+            facts.append(f"verifier: {e(self.verifier)}")
+        out = ['<div class="siapkerja-profile-view">']
+        photo = _photo_of(self.data.get("photo"))
+        if photo is not None:
+            uri = thumbnail_data_uri(*photo)
+            if uri is not None:
+                out.append(f'<img src="{uri}" alt="photo" style="float:right;max-height:120px">')
+        out.append(f"<strong>{e(self.full_name)}</strong><br>{' · '.join(facts)}")
+        rows: list[tuple[str, object]] = [("nik", self.nik)] if self.nik else []
+        rows += [(name, value) for name, value in self.data.items()]
+        if self.aki is not None:
+            rows.append(("aki", dict(self.aki)))
+        out.append('<table class="siapkerja-table">')
+        out.extend(
+            f"<tr><th>{e(name)}</th><td>{e(_html_cell(value))}</td></tr>" for name, value in rows
+        )
+        out.append("</table></div>")
+        return "".join(out)
 
     def with_aki(self, status: Mapping[str, Any]) -> ProfileView:
         """This view with the AK/I ``status``, if its audience may see it (else unchanged)."""

@@ -177,6 +177,37 @@ class SiapkerjaError(Exception):
     def __str__(self) -> str:
         return f"[{self.full_code}] {self.message_id} / {self.message_en}"
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython (a notebook) shows for this error instead of its traceback.
+
+        The code, the message in Indonesian and in English, and the fields at
+        fault — a few lines, where a profile refused deep in the converter used
+        to print some 70 lines of frames first. The traceback is still there:
+        ``traceback.print_exception(sys.last_value)`` prints it.
+        """
+        lines = [
+            f"{type(self).__name__}: [{self.full_code}]",
+            f"  id: {self.message_id}",
+            f"  en: {self.message_en}",
+        ]
+        inner = self.params.get("errors")
+        if isinstance(inner, tuple) and inner and inner[0] is not self:
+            for error in inner:
+                if isinstance(error, SiapkerjaError):
+                    where = error.params.get("field")
+                    # Most messages name their field already; say it only when not.
+                    named = where is None or str(where) in error.message_en
+                    prefix = "" if named else f"{where}: "
+                    lines.append(f"  - {prefix}{error.message_id} / {error.message_en}")
+        else:
+            for name in ("field", "fields", "missing"):
+                value = self.params.get(name)
+                if value is not None and value != ():
+                    shown = ", ".join(map(str, value)) if isinstance(value, tuple) else value
+                    lines.append(f"  {name}: {shown}")
+        lines.append("  (traceback: traceback.print_exception(sys.last_value))")
+        return lines
+
     def __reduce__(self) -> tuple[object, ...]:
         # Keep errors picklable (multiprocessing, caches) despite keyword params.
         return (_rebuild_error, (type(self), self.code, dict(self.params)))
@@ -193,6 +224,8 @@ class ConfigurationError(SiapkerjaError):
 
     ``secret_required``: a command would print an API key that no other process
     could check, because no ``secret_key`` is set (``command``, ``flag``).
+    ``missing_package``: a feature needs an optional package that is not installed
+    (``feature``, ``package``, ``install``: what to ``pip install``).
     """
 
     domain = "config"
@@ -210,6 +243,8 @@ class ConfigurationError(SiapkerjaError):
             "insecure_url",
             "no_directory",
             "bad_name",
+            # An optional package a feature needs (pandas for to_frame(); issue 17).
+            "missing_package",
         }
     )
 

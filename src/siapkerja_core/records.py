@@ -18,14 +18,17 @@ import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, ClassVar
 
 import attrs
 from attrs import field, frozen
 
 from siapkerja_core._codegen import fast_constructor
 from siapkerja_core.errors import OtpError
+from siapkerja_core.frames import Column, Table, json_ready, plain
 
 __all__ = [
+    "AccessLedger",
     "AccessRecord",
     "AccountRecord",
     "CardRecord",
@@ -418,3 +421,39 @@ class AccessRecord:
 
 new_access_record = fast_constructor(AccessRecord)
 """Build an :class:`AccessRecord` on the scan path (every field by keyword, no defaults)."""
+
+
+class AccessLedger(list[AccessRecord], Table):
+    """The holder's access ledger: a list of :class:`AccessRecord` s, oldest first.
+
+    Still a plain list (indexing, ``len``, iteration, comparing with a list);
+    in a notebook it shows as a table, and :meth:`to_frame` gives a pandas
+    DataFrame, one row an entry (``at`` as ``datetime64[ns, UTC]``).
+    """
+
+    __slots__ = ()
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = (
+        Column("at", "datetime"),
+        Column("audience"),
+        Column("verifier_name"),
+        Column("purpose"),
+        Column("channel"),
+        Column("fields", "list"),
+        Column("verifier_id"),
+        Column("viewer_account_id"),
+        Column("account_id"),
+        Column("id"),
+    )
+    TABLE_CAPTION: ClassVar[str | None] = "Rekam jejak akses / access ledger"
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict an entry: the record's fields, enums as their values, ``fields`` a list."""
+        return [
+            {column.name: plain(getattr(record, column.name)) for column in self.COLUMNS}
+            for record in self
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"entries": [...]}``: every entry JSON-ready (times in ISO 8601)."""
+        return {"entries": [json_ready(row) for row in self.rows()]}

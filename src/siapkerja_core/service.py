@@ -34,7 +34,7 @@ from siapkerja_core.ports import (
     Storage,
 )
 from siapkerja_core.profile import Profile, ProfileWarning
-from siapkerja_core.records import AccessRecord, CardRecord, ConsentRecord
+from siapkerja_core.records import AccessLedger, CardRecord, ConsentRecord
 from siapkerja_core.render.card import Card
 from siapkerja_core.services import (
     ISSUE_BATCH_SIZE,
@@ -773,8 +773,12 @@ class Siapkerja:
         """The holder's consents, withdrawn ones included."""
         return self.cards.consent.consents(account_id)
 
-    def access_log(self, account_id: str) -> list[AccessRecord]:
-        """Who saw which fields of the holder's profile, when and for what purpose."""
+    def access_log(self, account_id: str) -> AccessLedger:
+        """Who saw which fields of the holder's profile, when and for what purpose.
+
+        A list of :class:`~siapkerja_core.records.AccessRecord` s that a notebook shows
+        as a table; ``.to_frame()`` makes it a pandas DataFrame.
+        """
         return self.cards.consent.access_log(account_id)
 
     def now(self) -> datetime:

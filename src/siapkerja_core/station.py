@@ -33,6 +33,7 @@ from typing import Any, ClassVar, Final, NamedTuple
 from attrs import field, frozen
 
 from siapkerja_core.errors import SiapkerjaError
+from siapkerja_core.frames import Column, Table
 from siapkerja_core.gates import SignedExport, StationKeyPair
 from siapkerja_core.i18n import timed
 from siapkerja_core.tokens import (
@@ -55,6 +56,7 @@ __all__ = [
     "CheckIn",
     "CheckInError",
     "CheckInKey",
+    "CheckInList",
     "MergeResult",
     "OfflineStation",
     "check_in_id",
@@ -204,6 +206,36 @@ class CheckIn:
     def to_json(self) -> str:
         """One line of JSON: sorted keys, no spaces (a stable byte string)."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+
+class CheckInList(list[CheckIn], Table):
+    """An event's check-ins (its attendance), oldest first: a list of :class:`CheckIn` s.
+
+    Still a plain list; in a notebook it shows as a table, and :meth:`to_frame`
+    gives a pandas DataFrame, one row a check-in (``checked_in_at`` as
+    ``datetime64[ns, UTC]``, ``card_ref`` as its 13 base32 symbols).
+    """
+
+    __slots__ = ()
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = (
+        Column("checked_in_at", "datetime"),
+        Column("event_id"),
+        Column("station_id"),
+        Column("card_ref"),
+        Column("step", "int"),
+        Column("kid"),
+        Column("id"),
+    )
+    TABLE_CAPTION: ClassVar[str | None] = "Kehadiran acara / event check-ins"
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict a check-in: :meth:`CheckIn.to_dict` with the time as a ``datetime``."""
+        return [{**c.to_dict(), "checked_in_at": c.checked_in_at} for c in self]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"check_ins": [...]}``: each :meth:`CheckIn.to_dict`."""
+        return {"check_ins": [c.to_dict() for c in self]}
 
 
 def read_check_ins(text: str) -> tuple[CheckIn, ...]:

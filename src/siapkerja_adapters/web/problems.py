@@ -410,6 +410,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
                 "insecure_url",
                 "no_directory",
                 "bad_name",
+                "missing_package",  # an optional package (pandas …) is not installed
             )
         },
         **{f"plugin.{c}": 500 for c in ("unknown_adapter", "duplicate_adapter", "unknown_kind")},

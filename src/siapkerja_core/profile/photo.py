@@ -10,7 +10,16 @@ from attrs import Factory, field, frozen
 from siapkerja_core.i18n import text
 from siapkerja_core.profile.errors import ProfileError, _invalid_because
 
-__all__ = ["MAX_PHOTO_BYTES", "MIN_PHOTO_BYTES", "PHOTO_MEDIA_TYPES", "Photo", "sniff_image_type"]
+__all__ = [
+    "MAX_PHOTO_BYTES",
+    "MIN_PHOTO_BYTES",
+    "PHOTO_MEDIA_TYPES",
+    "THUMBNAIL_BOX",
+    "THUMBNAIL_MAX_BYTES",
+    "Photo",
+    "sniff_image_type",
+    "thumbnail_data_uri",
+]
 
 # --------------------------------------------------------------------------
 # Photo
@@ -123,3 +132,52 @@ class Photo:
         import base64
 
         return f"data:{self.media_type};base64,{base64.b64encode(self.content).decode('ascii')}"
+
+
+THUMBNAIL_BOX: Final = (96, 120)
+"""The largest width and height, in pixels, of a photo's thumbnail in a notebook."""
+THUMBNAIL_MAX_BYTES: Final = 32 * 1024
+"""The largest image a notebook's HTML embeds as a data URI (a 2 MiB photo is not)."""
+
+
+def thumbnail_data_uri(
+    content: bytes, media_type: str, *, max_bytes: int = THUMBNAIL_MAX_BYTES
+) -> str | None:
+    """A small ``data:`` URI of the photo ``content`` for an HTML view, or ``None``.
+
+    With Pillow (the ``card`` or ``notebook`` extra) the photo is scaled into
+    :data:`THUMBNAIL_BOX` and re-encoded as JPEG; without it (or when Pillow
+    cannot read it) the photo itself is used if it is small enough. ``None``
+    when the result would exceed ``max_bytes``: a notebook never carries
+    megabytes of base64 for a thumbnail.
+    """
+    import base64
+
+    small = _thumbnail(content, max_bytes)
+    if small is not None:
+        content, media_type = small, "image/jpeg"
+    if len(content) > max_bytes:
+        return None
+    return f"data:{media_type};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def _thumbnail(content: bytes, max_bytes: int) -> bytes | None:
+    """The photo scaled into the box as JPEG; ``None`` to keep the photo as it is."""
+    try:
+        from PIL import Image, ImageOps
+    except ImportError:  # the card extra is not installed: the caller keeps the original
+        return None
+    import io
+
+    try:
+        with Image.open(io.BytesIO(content)) as opened:
+            image = ImageOps.exif_transpose(opened).convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None  # not readable by this Pillow (a WebP without libwebp …)
+    fits = image.width <= THUMBNAIL_BOX[0] and image.height <= THUMBNAIL_BOX[1]
+    if fits and len(content) <= max_bytes:
+        return None  # already a thumbnail: keep its own format
+    image.thumbnail(THUMBNAIL_BOX)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80)
+    return out.getvalue()

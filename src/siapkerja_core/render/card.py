@@ -9,7 +9,8 @@ code carries (a link URL or an access token, made elsewhere). It renders
 * :meth:`Card.to_png`: the same layout drawn with Pillow (the ``card``
   extra), 1011 x 638 pixels at 300 dpi;
 * :meth:`Card.to_terminal`: name, number, date and the QR in half blocks;
-* ``_repr_svg_`` / ``_repr_html_``: a notebook shows the card.
+* ``_repr_svg_`` / ``_repr_html_`` / ``_repr_png_``: a notebook shows the card
+  (the PNG at 150 dpi, only when Pillow is installed: without it IPython uses the SVG).
 
 Rendering is pure: every method returns ``str`` or ``bytes``; writing a file
 is the caller's business. QR codes are cached per (card, QR version) in a
@@ -80,6 +81,10 @@ CARD_MAX_VERSION: Final = 10
 
 default_cache: Final = QrCache(maxsize=256)
 """The cache :class:`Card` methods use unless given another one (or ``None``)."""
+
+
+NOTEBOOK_DPI: Final = 150
+"""The resolution of the card's PNG in a notebook (506 x 319 pixels)."""
 
 
 class CardImageError(CardError, ValueError):
@@ -341,6 +346,13 @@ class Card:
 
     def _repr_html_(self) -> str:
         return f'<div class="siapkerja-card" style="display:inline-block">{self.to_svg()}</div>'
+
+    def _repr_png_(self) -> bytes | None:
+        # None tells IPython to use another representation (the SVG) when Pillow is missing.
+        try:
+            return self.to_png(dpi=NOTEBOOK_DPI)
+        except ImportError:
+            return None
 
     # -- PNG --------------------------------------------------------------
 

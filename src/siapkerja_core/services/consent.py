@@ -15,7 +15,7 @@ from datetime import datetime
 from siapkerja_core.disclosure import DisclosureError, Verifier, normalize_purpose, scope_fields
 from siapkerja_core.events import ConsentChanged
 from siapkerja_core.ports import Transaction
-from siapkerja_core.records import AccessRecord, ConsentRecord
+from siapkerja_core.records import AccessLedger, ConsentRecord
 from siapkerja_core.services.context import ServiceContext
 from siapkerja_core.services.institutions import Institutions, usable_verifier
 from siapkerja_core.services.profiles import Profiles
@@ -124,7 +124,8 @@ class Consent:
         with self.ctx.storage.transaction() as tx:
             return tx.consents.for_account(self.profiles.account(tx, account_id).id)
 
-    def access_log(self, account_id: str) -> list[AccessRecord]:
+    def access_log(self, account_id: str) -> AccessLedger:
         """The holder's ledger: who saw what, when, for what purpose (UU PDP Pasal 32)."""
         with self.ctx.storage.transaction() as tx:
-            return tx.access_log.for_account(self.profiles.account(tx, account_id).id)
+            entries = tx.access_log.for_account(self.profiles.account(tx, account_id).id)
+        return AccessLedger(entries)

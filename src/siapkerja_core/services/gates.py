@@ -69,7 +69,7 @@ from siapkerja_core.services.institutions import acting, announce
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.siapkerja_id import InvalidSiapkerjaId, parse_siapkerja_id
-from siapkerja_core.station import CheckIn, merge_check_ins, read_check_ins
+from siapkerja_core.station import CheckIn, CheckInList, merge_check_ins, read_check_ins
 from siapkerja_core.tokens import (
     AccessClaims,
     Keyring,
@@ -837,11 +837,12 @@ class Gates:
             double_entries=tuple(doubles),
         )
 
-    def check_ins(self, organiser: Verifier | str, event_id: str) -> list[CheckIn]:
-        """The event's check-ins, oldest first."""
+    def check_ins(self, organiser: Verifier | str, event_id: str) -> CheckInList:
+        """The event's check-ins, oldest first (``.to_frame()``: a pandas DataFrame)."""
         with self.ctx.storage.transaction() as tx:
             event = self._own_event(tx, organiser, event_id)
-            return tx.check_ins.for_event(event.id)
+            found = tx.check_ins.for_event(event.id)
+        return CheckInList(found)
 
     # --- offline sync ----------------------------------------------------------------------
 

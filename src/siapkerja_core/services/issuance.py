@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Final
+from typing import Any, ClassVar, Final
 
 import attrs
 from attrs import frozen
@@ -19,6 +19,7 @@ from attrs import frozen
 from siapkerja_core.completeness import ProfileIncomplete, completeness, is_complete
 from siapkerja_core.errors import CardError
 from siapkerja_core.events import BulkCardsIssued, CardIssued, CardRevoked, TokenRotated
+from siapkerja_core.frames import Column, Table
 from siapkerja_core.ports import CardConflict, CardHolder, Transaction
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import CardRecord
@@ -43,13 +44,32 @@ _BULK_REDRAW_ROUNDS = 4  # rounds of redrawn cards written together before one b
 
 
 @frozen(kw_only=True)
-class BulkIssueReport:
-    """The outcome of :meth:`Issuance.issue_cards`."""
+class BulkIssueReport(Table):
+    """The outcome of :meth:`Issuance.issue_cards` (one row in a notebook or a frame)."""
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = (
+        Column("issued", "int"),
+        Column("incomplete", "int"),
+        Column("already_issued", "int"),
+    )
+    TABLE_CAPTION: ClassVar[str | None] = "Penerbitan kartu massal / bulk issuance"
 
     issued: int
     incomplete: int
     """Accounts skipped because their profile is not complete yet."""
     already_issued: int
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The counts, as the one row of the report."""
+        return [self.to_dict()]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"issued": …, "incomplete": …, "already_issued": …}``."""
+        return {
+            "issued": self.issued,
+            "incomplete": self.incomplete,
+            "already_issued": self.already_issued,
+        }
 
 
 ISSUE_BATCH_SIZE: Final = 2000

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal
@@ -102,6 +103,27 @@ class CardQr:
 
     def _repr_svg_(self) -> str:
         return self.svg()
+
+    def _repr_png_(self) -> bytes:
+        return self.png(scale=4)  # segno writes the PNG: no Pillow needed
+
+    def _repr_html_(self) -> str:
+        # The code with what it is: a notebook shows the mode, the link or the expiry.
+        facts = [f"{self.mode} QR"]
+        if self.url is not None:
+            facts.append(f'<a href="{html.escape(self.url)}">{html.escape(self.url)}</a>')
+        if self.purpose is not None:
+            facts.append(f"purpose: {html.escape(self.purpose)}")
+        if self.short_code is not None:
+            facts.append(f"short code: {html.escape(self.short_code)}")
+        if self.expires_at is not None:
+            facts.append(f"expires {self.expires_at.isoformat(timespec='seconds')}")
+        caption = " · ".join(facts)
+        return (
+            f'<figure class="siapkerja-qr" style="display:inline-block;margin:0">{self.svg()}'
+            f'<figcaption style="font-size:small;word-break:break-all">{caption}</figcaption>'
+            "</figure>"
+        )
 
 
 @frozen(kw_only=True)
