@@ -1,0 +1,100 @@
+"""``manage.py siapkerja <command> …``: the ``siapkerja`` command line with the project's settings.
+
+Every argument goes to the Typer application (:mod:`siapkerja_adapters.cli`):
+``manage.py siapkerja nik check 3173…``, ``manage.py siapkerja db upgrade``,
+``manage.py siapkerja --help``. ``settings.SIAPKERJA``'s settings become the
+``SIAPKERJA_<KEY>`` variables the command line reads, for the command's
+duration (variables already set win, as they do over a settings file); its
+exit code is the command's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from siapkerja_adapters.integrations._embedded import DEFAULT_PATH
+from siapkerja_adapters.integrations.django import SETTING
+
+_PLACING = frozenset({"path", "public_url", "dev", "profile", "config"})
+
+
+def environment_of(values: Mapping[str, Any]) -> dict[str, str]:
+    """``SIAPKERJA_<KEY>`` variables for the scalar and list settings of ``values``."""
+    options = {str(key).lower(): value for key, value in values.items()}
+    env: dict[str, str] = {}
+    for key, value in options.items():
+        if key in _PLACING or value is None:
+            continue
+        if isinstance(value, bool):
+            env[f"SIAPKERJA_{key.upper()}"] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            env[f"SIAPKERJA_{key.upper()}"] = str(value)
+        elif isinstance(value, list | tuple):
+            env[f"SIAPKERJA_{key.upper()}"] = ",".join(str(item) for item in value)
+    if options.get("config") is not None:
+        env["SIAPKERJA_CONFIG"] = str(options["config"])
+    if options.get("public_url") is not None and "card_base_url" not in options:
+        from siapkerja_adapters.web.integrations import card_base_url_for
+
+        path = str(options.get("path", DEFAULT_PATH))
+        env["SIAPKERJA_CARD_BASE_URL"] = card_base_url_for(str(options["public_url"]), path)
+    return env
+
+
+@contextmanager
+def _environment(extra: Mapping[str, str]) -> Iterator[None]:
+    added = {key: value for key, value in extra.items() if key not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
+
+
+class Command(BaseCommand):
+    help = "The siapkerja command line with this project's SIAPKERJA settings."
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        # Every option is the command line's (its --help, --json), not Django's parser's.
+        code = self.run_cli(argv[2:], prog_name=f"{os.path.basename(argv[0])} {argv[1]}")
+        if code:
+            sys.exit(code)
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "cli_args", nargs=argparse.REMAINDER, help="the siapkerja command and its arguments"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # call_command("siapkerja", "nik", "check", "…"): a failure is a CommandError.
+        code = self.run_cli([*args, *options.get("cli_args", [])], prog_name="siapkerja")
+        if code:
+            raise CommandError(f"siapkerja exited with {code}", returncode=code)
+
+    def run_cli(self, args: list[str], *, prog_name: str) -> int:
+        """Run the command line on ``args``; its exit code."""
+        try:
+            from siapkerja_adapters.cli.root import app
+        except ImportError as error:  # Typer missing: the `cli` extra
+            raise CommandError(
+                "manage.py siapkerja memerlukan paket tambahan: pip install 'siapkerja[cli]'"
+                " / manage.py siapkerja needs the cli extra: pip install 'siapkerja[cli]'"
+                f" ({error})"
+            ) from error
+        with _environment(environment_of(dict(getattr(settings, SETTING, {})))):
+            try:
+                app(args=args, prog_name=prog_name, standalone_mode=True)
+            except SystemExit as exit_:
+                return (
+                    exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+                )
+        return 0
