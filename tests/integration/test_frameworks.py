@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import importlib
 import importlib.util
 import os
 import re
@@ -406,3 +407,15 @@ def test_manage_py_siapkerja_runs_the_command_line() -> None:
     usage = manage("siapkerja", "--help")
     assert usage.returncode == 0, usage.stderr
     assert "manage.py siapkerja" in usage.stdout
+
+
+def test_a_missing_a2wsgi_names_the_flask_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("flask")
+    monkeypatch.setitem(sys.modules, "a2wsgi", None)  # import a2wsgi fails
+    monkeypatch.delitem(sys.modules, "siapkerja_adapters.integrations.flask", raising=False)
+    with pytest.raises(ImportError) as missing:
+        importlib.import_module("siapkerja_adapters.integrations.flask")
+    message = str(missing.value)
+    assert "pip install 'siapkerja[flask]'" in message
+    assert "tidak terpasang" in message
+    assert "is not installed" in message

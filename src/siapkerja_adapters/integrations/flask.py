@@ -33,9 +33,14 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from a2wsgi import ASGIMiddleware
-from flask import Flask, Response, current_app, request
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from siapkerja_adapters.web.integrations import missing_extra
+
+try:
+    from a2wsgi import ASGIMiddleware
+    from flask import Flask, Response, current_app, request
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+except ImportError as _error:  # the `flask` extra is not installed: say which to install
+    raise missing_extra("flask", _error) from _error
 
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.errors import SiapkerjaError

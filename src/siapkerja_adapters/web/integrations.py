@@ -73,6 +73,8 @@ _EXTRAS: Final = {
     # extra -> (what it enables in Indonesian, in English, the packages it brings)
     "wsgi": ("Integrasi WSGI (Flask, Django WSGI)", "The WSGI integration (Flask, Django WSGI)"),
     "django": ("Integrasi Django", "The Django integration"),
+    "flask": ("Integrasi Flask", "The Flask integration"),
+    "web": ("Integrasi FastAPI", "The FastAPI integration"),
 }
 
 

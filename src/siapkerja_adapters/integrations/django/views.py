@@ -16,11 +16,17 @@ import sys
 import threading
 from typing import Any, Final
 
-from a2wsgi import ASGIMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from siapkerja_adapters.web.integrations import missing_extra
+
 from . import embedded
+
+try:
+    from a2wsgi import ASGIMiddleware
+except ImportError as _error:  # the `django` extra brings it: say so
+    raise missing_extra("django", _error) from _error
 
 __all__ = ["pages"]
 
