@@ -3,8 +3,9 @@
 ``examples/fastapi_app`` (uvicorn, in a thread), ``examples/flask_app``
 (werkzeug's threaded WSGI server) and ``examples/django_app`` three times, in
 its own process: ``manage.py runserver`` (Django's WSGI development server),
-uvicorn on ``bursa/asgi.py`` and the standard library's WSGI server on
-``bursa/wsgi.py``. Over HTTP (httpx), each host:
+uvicorn on ``bursa/asgi.py``, the standard library's WSGI server on
+``bursa/wsgi.py``, and uvicorn on ``bursa/asgi_routed.py`` (the prefix routed
+before Django). Over HTTP (httpx), each host:
 
 * answers its own page, and our sign-in page under ``/siapkerja/`` (links,
   assets and the session cookie's path under the prefix);
@@ -329,6 +330,15 @@ def django_server(kind: str, tmp_path: Path) -> Iterator[str]:
             "off",
         ],
         "wsgi": ["serve_wsgi.py", str(port)],
+        "asgi-routed": [
+            "-m",
+            "uvicorn",
+            "bursa.asgi_routed:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
     }
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIAPKERJA_")}
     env.update(
@@ -368,7 +378,7 @@ def django_server(kind: str, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.mark.parametrize("kind", ["runserver", "asgi", "wsgi"])
+@pytest.mark.parametrize("kind", ["runserver", "asgi", "wsgi", "asgi-routed"])
 def test_django_example(kind: str, tmp_path: Path) -> None:
     with django_server(kind, tmp_path) as url:
         every_check(url, "Bursa kerja daerah (Django).", None)

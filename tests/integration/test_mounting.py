@@ -681,6 +681,7 @@ def test_every_python_block_of_the_mounting_page_is_an_include_or_a_doctest() ->
         "examples/django_app/bursa/settings.py",
         "examples/django_app/bursa/urls.py",
         "examples/django_app/bursa/views.py",
+        "examples/django_app/bursa/asgi_routed.py",
     }
 
 

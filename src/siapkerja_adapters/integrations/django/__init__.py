@@ -38,7 +38,7 @@ from siapkerja_core.views import Account
 
 from .._embedded import Embedded, check_scope
 
-__all__ = ["SETTING", "current_holder", "embedded", "require_scope", "reset"]
+__all__ = ["SETTING", "asgi_application", "current_holder", "embedded", "require_scope", "reset"]
 
 SETTING = "SIAPKERJA"
 """The name of the Django setting read."""
@@ -62,6 +62,26 @@ def embedded() -> Embedded:
                 dict(getattr(settings, SETTING, {})), dev=bool(settings.DEBUG)
             )
         return _built
+
+
+def asgi_application(django_application: Any | None = None) -> Any:
+    """Django's ASGI application with the prefix routed to the pages before Django.
+
+    For a busy ASGI deployment: Django runs synchronous views one at a time,
+    so here the pages' requests never reach a Django view. The pages are
+    :func:`embedded`'s, so ``current_holder`` in Django's views reads their
+    cookie, and the prefix is ``SIAPKERJA["path"]``.
+
+    :param django_application: ``django.core.asgi.get_asgi_application()`` when ``None``.
+    """
+    from siapkerja_adapters.web.integrations import PrefixDispatcher
+
+    if django_application is None:
+        from django.core.asgi import get_asgi_application
+
+        django_application = get_asgi_application()
+    pages = embedded()
+    return PrefixDispatcher(pages.path, pages.app, django_application)
 
 
 def reset(replacement: Embedded | None = None) -> None:
