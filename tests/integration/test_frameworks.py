@@ -27,6 +27,7 @@ import contextlib
 import html
 import importlib
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -310,7 +311,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def django_server(kind: str, tmp_path: Path) -> Iterator[str]:
+def django_server(
+    kind: str, tmp_path: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     """The example project served by ``kind`` in a child process; its URL."""
     pytest.importorskip("django")
     pytest.importorskip("a2wsgi")
@@ -348,6 +351,7 @@ def django_server(kind: str, tmp_path: Path) -> Iterator[str]:
         PUBLIC_URL=url,
         SIAPKERJA_PROFILE="memory",
     )
+    env.update(extra_env or {})
     log = (tmp_path / f"{kind}.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, *commands[kind]],
@@ -388,13 +392,14 @@ def test_django_example(kind: str, tmp_path: Path) -> None:
         assert bare.url.path == f"{PREFIX}/"
 
 
-def manage(*args: str) -> subprocess.CompletedProcess[str]:
+def manage(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIAPKERJA_")}
     env.update(
         PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(DJANGO_PROJECT)]),
         DJANGO_SETTINGS_MODULE="bursa.settings",
         SIAPKERJA_PROFILE="memory",
     )
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=DJANGO_PROJECT,
@@ -429,3 +434,68 @@ def test_a_missing_a2wsgi_names_the_flask_extra(monkeypatch: pytest.MonkeyPatch)
     assert "pip install 'siapkerja[flask]'" in message
     assert "tidak terpasang" in message
     assert "is not installed" in message
+
+
+def test_manage_py_and_the_site_share_the_siapkerja_settings(tmp_path: Path) -> None:
+    """A key ``manage.py siapkerja verifiers add`` prints opens ``require_scope`` on the site.
+
+    Both read ``settings.SIAPKERJA`` (a SQLite file and a secret key here): the
+    command through the ``SIAPKERJA_*`` variables it sets, the site through ``connect()``.
+    """
+    pytest.importorskip("django")
+    pytest.importorskip("typer")
+    shared = {
+        "SIAPKERJA_PROFILE": "default",
+        "BURSA_DATABASE_URL": f"sqlite:///{tmp_path / 'bursa.sqlite3'}",
+        "BURSA_SECRET_KEY": "kunci-rahasia-bursa-kerja-0123456789",
+        # The storage key the default profile makes is written below HOME: keep it here.
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    upgraded = manage("siapkerja", "db", "upgrade", extra_env=shared)
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    keys = {}
+    for name, scope in (("Disnaker Kota Bandung", "disnaker"), ("Karirhub", "karirhub")):
+        added = manage(
+            "siapkerja", "verifiers", "add", name, "--scope", scope, "--json", extra_env=shared
+        )
+        assert added.returncode == 0, added.stdout + added.stderr
+        keys[scope] = json.loads(added.stdout)["api_key"]
+    with django_server("runserver", tmp_path, shared) as url:
+        allowed = httpx.get(
+            f"{url}/laporan/penempatan", headers={"X-Verifier-Key": keys["disnaker"]}
+        )
+        assert allowed.status_code == 200, allowed.text
+        assert allowed.json() == {"ditempatkan": 0}
+        refused = httpx.get(
+            f"{url}/laporan/penempatan", headers={"X-Verifier-Key": keys["karirhub"]}
+        )
+        problem(refused, 403, "request.scope_required")
+
+
+def test_the_command_line_reads_the_settings_the_site_reads() -> None:
+    pytest.importorskip("django")
+    from siapkerja_adapters.integrations.django.management.commands.siapkerja import (
+        environment_of,
+    )
+
+    env = environment_of(
+        {
+            "path": "/kerja",
+            "public_url": "https://portal.example.go.id",
+            "profile": "memory",
+            "sms": "console",
+            "trusted_hosts": ["portal.example.go.id", "*.example.go.id"],
+            "templates_dir": ["tema", "tema-dasar"],
+            "secret_key": None,
+            "DEV": True,
+        }
+    )
+    assert env["SIAPKERJA_SMS"] == "console"  # the explicit setting over the profile's
+    assert env["SIAPKERJA_STORAGE"] == "memory"  # the profile's adapter
+    assert env["SIAPKERJA_TRUSTED_HOSTS"] == "portal.example.go.id,*.example.go.id"
+    assert env["SIAPKERJA_CARD_BASE_URL"] == "https://portal.example.go.id/kerja/v/"
+    assert env["SIAPKERJA_TEMPLATES_DIR"] == os.pathsep.join(["tema", "tema-dasar"])
+    assert "SIAPKERJA_SECRET_KEY" not in env
+    assert "SIAPKERJA_DEV" not in env
+    assert "SIAPKERJA_PATH" not in env

@@ -35,4 +35,8 @@ SIAPKERJA = {
     "public_url": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000"),
     # A try-out keeps everything in memory; "default" is the embedded SQLite file.
     "profile": os.environ.get("SIAPKERJA_PROFILE", "memory"),
+    # Any setting of connect() by its name (None: left to SIAPKERJA_* and the defaults).
+    # manage.py siapkerja … reads the same, so a key it prints works on the site.
+    "database_url": os.environ.get("BURSA_DATABASE_URL"),
+    "secret_key": os.environ.get("BURSA_SECRET_KEY"),
 }

@@ -22,12 +22,18 @@ from django.core.management.base import BaseCommand, CommandError
 
 from siapkerja_adapters.integrations._embedded import DEFAULT_PATH
 from siapkerja_adapters.integrations.django import SETTING
+from siapkerja_core.settings import PATH_LIST_KEYS, PROFILES
 
 _PLACING = frozenset({"path", "public_url", "dev", "profile", "config"})
 
 
 def environment_of(values: Mapping[str, Any]) -> dict[str, str]:
-    """``SIAPKERJA_<KEY>`` variables for the scalar and list settings of ``values``."""
+    """``SIAPKERJA_<KEY>`` variables for the scalar and list settings of ``values``.
+
+    ``profile`` becomes its adapters' names (the command line has no profile),
+    ``config`` is ``SIAPKERJA_CONFIG``, and ``public_url`` with ``path`` give
+    ``card_base_url`` as the site computes it.
+    """
     options = {str(key).lower(): value for key, value in values.items()}
     env: dict[str, str] = {}
     for key, value in options.items():
@@ -38,7 +44,14 @@ def environment_of(values: Mapping[str, Any]) -> dict[str, str]:
         elif isinstance(value, str | int | float):
             env[f"SIAPKERJA_{key.upper()}"] = str(value)
         elif isinstance(value, list | tuple):
-            env[f"SIAPKERJA_{key.upper()}"] = ",".join(str(item) for item in value)
+            # Lists of paths are os.pathsep-separated in the environment, others comma lists.
+            separator = os.pathsep if key in PATH_LIST_KEYS else ","
+            env[f"SIAPKERJA_{key.upper()}"] = separator.join(str(item) for item in value)
+    profile = options.get("profile")
+    if profile is not None:
+        # The command line has no profile: its adapters, below the explicit settings.
+        for key, value in PROFILES.get(str(profile).strip().lower(), {}).items():
+            env.setdefault(f"SIAPKERJA_{key.upper()}", value)
     if options.get("config") is not None:
         env["SIAPKERJA_CONFIG"] = str(options["config"])
     if options.get("public_url") is not None and "card_base_url" not in options:
