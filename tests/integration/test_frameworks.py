@@ -489,10 +489,12 @@ def test_the_command_line_reads_the_settings_the_site_reads() -> None:
             "templates_dir": ["tema", "tema-dasar"],
             "secret_key": None,
             "DEV": True,
-        }
+        },
+        environ={"SIAPKERJA_RATELIMIT": "redis"},
     )
     assert env["SIAPKERJA_SMS"] == "console"  # the explicit setting over the profile's
     assert env["SIAPKERJA_STORAGE"] == "memory"  # the profile's adapter
+    assert "SIAPKERJA_RATELIMIT" not in env  # the environment's, over the profile's
     assert env["SIAPKERJA_TRUSTED_HOSTS"] == "portal.example.go.id,*.example.go.id"
     assert env["SIAPKERJA_CARD_BASE_URL"] == "https://portal.example.go.id/kerja/v/"
     assert env["SIAPKERJA_TEMPLATES_DIR"] == os.pathsep.join(["tema", "tema-dasar"])

@@ -4,8 +4,9 @@ Every argument goes to the Typer application (:mod:`siapkerja_adapters.cli`):
 ``manage.py siapkerja nik check 3173…``, ``manage.py siapkerja db upgrade``,
 ``manage.py siapkerja --help``. ``settings.SIAPKERJA``'s settings become the
 ``SIAPKERJA_<KEY>`` variables the command line reads, for the command's
-duration (variables already set win, as they do over a settings file); its
-exit code is the command's.
+duration: they win over variables already set, as ``SIAPKERJA``'s settings
+win over the environment on the site (they are ``connect()``'s keyword
+arguments there). Its exit code is the command's.
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ from siapkerja_core.settings import PATH_LIST_KEYS, PROFILES
 _PLACING = frozenset({"path", "public_url", "dev", "profile", "config"})
 
 
-def environment_of(values: Mapping[str, Any]) -> dict[str, str]:
+def environment_of(
+    values: Mapping[str, Any], environ: Mapping[str, str] = os.environ
+) -> dict[str, str]:
     """``SIAPKERJA_<KEY>`` variables for the scalar and list settings of ``values``.
 
-    ``profile`` becomes its adapters' names (the command line has no profile),
+    ``profile`` becomes its adapters' names where ``environ`` names none (the
+    command line has no profile),
     ``config`` is ``SIAPKERJA_CONFIG``, and ``public_url`` with ``path`` give
     ``card_base_url`` as the site computes it.
     """
@@ -49,9 +53,12 @@ def environment_of(values: Mapping[str, Any]) -> dict[str, str]:
             env[f"SIAPKERJA_{key.upper()}"] = separator.join(str(item) for item in value)
     profile = options.get("profile")
     if profile is not None:
-        # The command line has no profile: its adapters, below the explicit settings.
+        # The command line has no profile: its adapters, below the explicit settings and
+        # the environment (the site's order: profile < environment < SIAPKERJA).
         for key, value in PROFILES.get(str(profile).strip().lower(), {}).items():
-            env.setdefault(f"SIAPKERJA_{key.upper()}", value)
+            name = f"SIAPKERJA_{key.upper()}"
+            if name not in environ:
+                env.setdefault(name, value)
     if options.get("config") is not None:
         env["SIAPKERJA_CONFIG"] = str(options["config"])
     if options.get("public_url") is not None and "card_base_url" not in options:
@@ -64,13 +71,17 @@ def environment_of(values: Mapping[str, Any]) -> dict[str, str]:
 
 @contextmanager
 def _environment(extra: Mapping[str, str]) -> Iterator[None]:
-    added = {key: value for key, value in extra.items() if key not in os.environ}
-    os.environ.update(added)
+    """``extra`` over the process environment for the command's duration, then as before."""
+    before = {key: os.environ.get(key) for key in extra}
+    os.environ.update(extra)
     try:
         yield
     finally:
-        for key in added:
-            os.environ.pop(key, None)
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 class Command(BaseCommand):
