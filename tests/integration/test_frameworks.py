@@ -501,3 +501,46 @@ def test_the_command_line_reads_the_settings_the_site_reads() -> None:
     assert "SIAPKERJA_SECRET_KEY" not in env
     assert "SIAPKERJA_DEV" not in env
     assert "SIAPKERJA_PATH" not in env
+
+
+_DJANGO_EDGES = """
+import django
+django.setup()
+from django.test import Client
+c = Client()
+r = c.get("/siapkerja/api/v1/x%0Ay")
+assert (r.status_code, r["content-type"]) == (404, "application/problem+json"), r
+r = c.get("/siapkerja/daftar?q=%C3%A9&x=\\u00e9")
+assert r.status_code == 200, r
+r = c.head("/siapkerja/")
+assert (r.status_code, r.content) == (200, b""), r
+r = c.post("/siapkerja/api/v1/registrations", data="{}", content_type="application/json")
+assert (r.status_code, r.json()["code"]) == (422, "request.invalid_body"), r
+print("ok")
+"""
+
+
+def test_django_view_passes_odd_requests_to_the_pages() -> None:
+    """An encoded newline, a raw non-ASCII query, HEAD, a JSON body: the pages answer each.
+
+    In a child process: Django's settings are one per process.
+    """
+    pytest.importorskip("django")
+    pytest.importorskip("a2wsgi")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SIAPKERJA_")}
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(DJANGO_PROJECT)]),
+        DJANGO_SETTINGS_MODULE="bursa.settings",
+        SIAPKERJA_PROFILE="memory",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _DJANGO_EDGES],
+        cwd=DJANGO_PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

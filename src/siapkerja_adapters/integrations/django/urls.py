@@ -12,4 +12,6 @@ from .views import pages
 app_name = "siapkerja"
 
 # One pattern for everything below the prefix: the pages route the rest themselves.
-urlpatterns = [re_path(r"^(?P<rest>.*)\Z", pages, name="pages")]
+# (?s): a path with an encoded newline reaches the pages too (their 404 or the API's
+# problem), not Django's.
+urlpatterns = [re_path(r"(?s)^(?P<rest>.*)\Z", pages, name="pages")]

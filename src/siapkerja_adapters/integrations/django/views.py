@@ -15,6 +15,7 @@ import io
 import sys
 import threading
 from typing import Any, Final
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -52,6 +53,15 @@ def _wsgi_text(text: str) -> str:
     return text.encode("utf-8").decode("latin-1")
 
 
+def _ascii_query(query: str) -> str:
+    """The query string in ASCII, as WSGI (and a2wsgi) require it.
+
+    Browsers percent-encode; a raw non-ASCII character (Django under ASGI
+    decodes the query as UTF-8) is percent-encoded back instead of failing.
+    """
+    return query if query.isascii() else quote(query, safe="&=+%/;:,?@!$'()*~[]")
+
+
 def _environ(request: HttpRequest, rest: str) -> dict[str, Any]:
     meta = request.META
     body = request.body  # the pages limit bodies themselves (413 above MAX_BODY_BYTES)
@@ -66,7 +76,7 @@ def _environ(request: HttpRequest, rest: str) -> dict[str, Any]:
             "REQUEST_METHOD": request.method or "GET",
             "SCRIPT_NAME": _wsgi_text(mount),
             "PATH_INFO": _wsgi_text("/" + rest),
-            "QUERY_STRING": str(meta.get("QUERY_STRING", "")),
+            "QUERY_STRING": _ascii_query(str(meta.get("QUERY_STRING", ""))),
             "SERVER_NAME": str(meta.get("SERVER_NAME", "localhost")),
             "SERVER_PORT": str(meta.get("SERVER_PORT", "80")),
             "SERVER_PROTOCOL": str(meta.get("SERVER_PROTOCOL", "HTTP/1.1")),
