@@ -544,3 +544,31 @@ def test_django_view_passes_odd_requests_to_the_pages() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_the_wsgi_prefix_dispatcher() -> None:
+    """What a Django ``wsgi.py`` uses instead of werkzeug's dispatcher (no extra brings it)."""
+    from siapkerja_adapters.web.integrations import WsgiPrefixDispatcher
+
+    def echo(name: str) -> Any:
+        def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            where = f"{name} {environ['SCRIPT_NAME']} {environ['PATH_INFO']}"
+            return [where.encode()]
+
+        return app
+
+    dispatcher = WsgiPrefixDispatcher(PREFIX, echo("pages"), echo("django"))
+
+    def call(path: str, query: str = "") -> tuple[str, dict[str, str], bytes]:
+        started: list[Any] = []
+        environ = {"SCRIPT_NAME": "/layanan", "PATH_INFO": path, "QUERY_STRING": query}
+        body = b"".join(dispatcher(environ, lambda s, h: started.extend([s, dict(h)])))
+        return started[0], started[1], body
+
+    assert call(f"{PREFIX}/daftar")[2] == b"pages /layanan/siapkerja /daftar"
+    assert call("/lowongan")[2] == b"django /layanan /lowongan"
+    assert call(f"{PREFIX}-lain/")[2] == b"django /layanan /siapkerja-lain/"
+    status, headers, _ = call(PREFIX, "lang=en")
+    assert status.startswith("308")
+    assert headers["Location"] == "/layanan/siapkerja/?lang=en"
