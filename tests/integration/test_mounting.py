@@ -675,6 +675,13 @@ def test_every_python_block_of_the_mounting_page_is_an_include_or_a_doctest() ->
         "examples/mount_flask_wsgi.py",
         "examples/django_asgi/hostsite/asgi.py",
         "examples/django_asgi/hostsite/wsgi.py",
+        # The native integrations' example projects (tests/integration/test_frameworks.py).
+        "examples/fastapi_app/app.py",
+        "examples/flask_app/app.py",
+        "examples/django_app/bursa/settings.py",
+        "examples/django_app/bursa/urls.py",
+        "examples/django_app/bursa/views.py",
+        "examples/django_app/bursa/asgi_routed.py",
     }
 
 

@@ -2,7 +2,7 @@
 
 For a Django project served by a WSGI server (gunicorn, mod_wsgi)::
 
-    pip install 'siapkerja[web,wsgi,django]'
+    pip install 'siapkerja[django]'
     gunicorn hostsite.wsgi:application              # from examples/django_asgi
 """
 
@@ -12,9 +12,8 @@ import os
 
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from siapkerja_adapters.web.integrations import wsgi_app
+from siapkerja_adapters.web.integrations import WsgiPrefixDispatcher, wsgi_app
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostsite.settings")
 django_application = get_wsgi_application()
@@ -22,4 +21,5 @@ django_application = get_wsgi_application()
 PATH = "/siapkerja"
 # card_base_url = PUBLIC_URL + PATH + "/v/": the card's QR opens under the mount.
 pages = wsgi_app(path=PATH, public_url=settings.PUBLIC_URL, dev=settings.DEBUG)
-application = DispatcherMiddleware(django_application, {PATH: pages})
+# The prefix to the pages, the rest to Django (no werkzeug needed).
+application = WsgiPrefixDispatcher(PATH, pages, django_application)

@@ -56,6 +56,7 @@ __all__ = [
     "DevAddressCheck",
     "MountMismatch",
     "PrefixDispatcher",
+    "WsgiPrefixDispatcher",
     "asgi_app",
     "card_base_url_for",
     "check_card_base_url",
@@ -73,6 +74,8 @@ _EXTRAS: Final = {
     # extra -> (what it enables in Indonesian, in English, the packages it brings)
     "wsgi": ("Integrasi WSGI (Flask, Django WSGI)", "The WSGI integration (Flask, Django WSGI)"),
     "django": ("Integrasi Django", "The Django integration"),
+    "flask": ("Integrasi Flask", "The Flask integration"),
+    "web": ("Integrasi FastAPI", "The FastAPI integration"),
 }
 
 
@@ -391,6 +394,40 @@ class PrefixDispatcher:
             }
         )
         await send({"type": "http.response.body", "body": b""})
+
+
+class WsgiPrefixDispatcher:
+    """A WSGI application sending one path prefix to ``app`` and the rest to ``default``.
+
+    The WSGI counterpart of :class:`PrefixDispatcher`, so that a Django
+    project's ``wsgi.py`` needs no werkzeug (no extra installs it): under the
+    prefix the request's ``SCRIPT_NAME`` grows by the prefix and its
+    ``PATH_INFO`` loses it; the bare prefix is redirected to ``prefix/``.
+    """
+
+    def __init__(self, prefix: str, app: Any, default: Any) -> None:
+        self.prefix = _prefix(prefix)
+        self.app = app
+        self.default = default
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == self.prefix:
+            query = environ.get("QUERY_STRING", "")
+            location = f"{environ.get('SCRIPT_NAME', '')}{self.prefix}/"
+            start_response(
+                "308 Permanent Redirect",
+                [("Location", location + (f"?{query}" if query else "")), ("Content-Length", "0")],
+            )
+            return [b""]
+        if path.startswith(self.prefix + "/"):
+            inner = {
+                **environ,
+                "SCRIPT_NAME": environ.get("SCRIPT_NAME", "") + self.prefix,
+                "PATH_INFO": path[len(self.prefix) :],
+            }
+            return self.app(inner, start_response)
+        return self.default(environ, start_response)
 
 
 def for_django(

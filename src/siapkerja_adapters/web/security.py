@@ -91,6 +91,7 @@ __all__ = [
     "Sealer",
     "SecurityHeadersMiddleware",
     "SessionMiddleware",
+    "SessionReader",
     "TrustedHostMiddleware",
     "content_security_policy",
     "csrf_token",
@@ -269,6 +270,37 @@ class _SessionSerializer(URLSafeTimedSerializer):
         return base64_encode(plain)
 
 
+def _load_session(
+    serializer: _SessionSerializer, raw: str | None, max_age: int
+) -> tuple[dict[str, Any], float | None]:
+    if not raw:
+        return {}, None
+    try:
+        data, signed_at = serializer.loads(raw, max_age=max_age, return_timestamp=True)
+    except BadSignature:  # includes SignatureExpired: start afresh
+        return {}, None
+    if not isinstance(data, dict):
+        return {}, None
+    return data, signed_at.timestamp()
+
+
+class SessionReader:
+    """Reads the pages' session cookie outside the pages (a host framework's views).
+
+    The same serializer, salt and lifetime as :class:`SessionMiddleware`: a
+    cookie the pages signed reads back here, anything else (a forged, expired
+    or foreign value) is an empty session. It never writes a cookie.
+    """
+
+    def __init__(self, secret_key: str, *, max_age: int) -> None:
+        self.serializer = _SessionSerializer(secret_key, _SALT)
+        self.max_age = max_age
+
+    def load(self, raw: str | None) -> dict[str, Any]:
+        """The session a cookie value holds (``{}`` when it is not the pages' own)."""
+        return _load_session(self.serializer, raw, self.max_age)[0]
+
+
 class SessionMiddleware:
     """A signed-cookie session in ``scope["session"]`` (``request.session`` in Starlette).
 
@@ -296,17 +328,7 @@ class SessionMiddleware:
         self.base_path = base_path
 
     def _load(self, raw: str | None) -> tuple[dict[str, Any], float | None]:
-        if not raw:
-            return {}, None
-        try:
-            data, signed_at = self.serializer.loads(
-                raw, max_age=self.max_age, return_timestamp=True
-            )
-        except BadSignature:  # includes SignatureExpired: start afresh
-            return {}, None
-        if not isinstance(data, dict):
-            return {}, None
-        return data, signed_at.timestamp()
+        return _load_session(self.serializer, raw, self.max_age)
 
     def _cookie(self, scope: Scope, path: str, value: str, max_age: int) -> str:
         parts = [

@@ -44,6 +44,8 @@ __all__ = [
     "accept_language",
     "bearer_token",
     "json_response",
+    "parse_bearer",
+    "parse_verifier_key",
     "signed_in_account",
     "verifier_key",
 ]
@@ -114,7 +116,19 @@ def bearer_token(request: Request, _scheme: Annotated[Any, Security(BEARER)] = N
     :raises RequestError: ``authentication_required`` without ``Authorization``.
     :raises LoginError: ``session_invalid`` for another scheme or an empty token.
     """
-    header = request.headers.get("authorization", "").strip()
+    return parse_bearer(request.headers.get("authorization"))
+
+
+def parse_bearer(header: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header, not checked yet.
+
+    Shared with the host frameworks' integrations (``current_holder``), so a
+    header reads the same there as in the API.
+
+    :raises RequestError: ``authentication_required`` for no header.
+    :raises LoginError: ``session_invalid`` for another scheme or an empty token.
+    """
+    header = (header or "").strip()
     if not header:
         raise RequestError("authentication_required")
     scheme, _, token = header.partition(" ")
@@ -132,7 +146,15 @@ def verifier_key(request: Request) -> str:
     :raises RequestError: ``verifier_key_required`` (401) without the header: it
         names ``X-Verifier-Key``, not the holder's bearer session.
     """
-    key = request.headers.get("x-verifier-key", "").strip()
+    return parse_verifier_key(request.headers.get("x-verifier-key"))
+
+
+def parse_verifier_key(header: str | None) -> str:
+    """An ``X-Verifier-Key`` header's key, not checked yet (shared with the integrations).
+
+    :raises RequestError: ``verifier_key_required`` for no key.
+    """
+    key = (header or "").strip()
     if not key:
         raise RequestError("verifier_key_required")
     return key

@@ -1,0 +1,1 @@
+"""A Django job board with SIAPkerja-ID as an installed app."""

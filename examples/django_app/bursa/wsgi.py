@@ -1,0 +1,10 @@
+"""WSGI entry point: ``gunicorn bursa.wsgi:application``, or ``manage.py runserver``."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bursa.settings")
+application = get_wsgi_application()
