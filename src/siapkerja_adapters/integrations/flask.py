@@ -76,21 +76,22 @@ class Siapkerja:
         :raises MountMismatch: ``card_base_url`` does not open under the path
             (outside development mode).
         """
-        settings: dict[str, Any] = {
+        # connect()'s keyword arguments plus the mount's own (path, public_url, dev).
+        options: dict[str, Any] = {
             key[len(CONFIG_PREFIX) :].lower(): value
             for key, value in app.config.items()
             if key.startswith(CONFIG_PREFIX)
         }
-        settings.setdefault("dev", app.debug)
+        options.setdefault("dev", app.debug)
         if self.svc is None:
-            embedded = Embedded.from_settings(settings)
+            embedded = Embedded.from_options(options)
         else:
             embedded = Embedded(
                 self.svc,
-                path=str(settings.get("path", DEFAULT_PATH)),
-                public_url=settings.get("public_url"),
-                dev=bool(settings["dev"]),
-                secret_key=settings.get("secret_key"),
+                path=str(options.get("path", DEFAULT_PATH)),
+                public_url=options.get("public_url"),
+                dev=bool(options["dev"]),
+                secret_key=options.get("secret_key"),
             )
         self.embedded = embedded  # the last application's, for a one-application project
         # Per application (the factory pattern: one extension object, many applications).
