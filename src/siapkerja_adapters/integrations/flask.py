@@ -84,7 +84,7 @@ class Siapkerja:
         }
         options.setdefault("dev", app.debug)
         if self.svc is None:
-            embedded = Embedded.from_options(options)
+            embedded = Embedded.from_settings(options)
         else:
             embedded = Embedded(
                 self.svc,
