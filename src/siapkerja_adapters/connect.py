@@ -18,14 +18,16 @@ from typing import TYPE_CHECKING, Final
 
 from siapkerja_core import translations
 from siapkerja_core.errors import ConfigurationError
-from siapkerja_core.events import AdapterBuilt
-from siapkerja_core.limits import JourneyPolicy
-from siapkerja_core.passwords import PasswordHasher
-from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost, plugin_filter
-from siapkerja_core.settings import CONFIG_ENV, Settings, resolve_settings
 
 if TYPE_CHECKING:
+    from siapkerja_core.limits import JourneyPolicy
+    from siapkerja_core.passwords import PasswordHasher
     from siapkerja_core.service import Siapkerja
+    from siapkerja_core.settings import Settings
+
+# The settings, the plug-in host (pluggy) and the events load when connect() or
+# resolved_settings() runs, not when this module is imported: the package's
+# __init__ imports it, so every `siapkerja` command (`nik check` too) would pay.
 
 __all__ = ["connect", "read_config_file", "resolved_settings"]
 
@@ -125,6 +127,8 @@ def resolved_settings(
     Highest first: ``settings``, the environment, the TOML file (``config`` or
     ``$SIAPKERJA_CONFIG``), the profile's defaults (no plug-in hooks run).
     """
+    from siapkerja_core.settings import CONFIG_ENV, resolve_settings
+
     env: Mapping[str, str] = os.environ if environ is None else environ
     config_path = config if config is not None else (env.get(CONFIG_ENV) or None)
     file_values = read_config_file(config_path) if config_path is not None else {}
@@ -179,6 +183,8 @@ def connect(
     # should not pay for them.
     from siapkerja_adapters import builtin
     from siapkerja_adapters.dispatch import install_dispatcher
+    from siapkerja_core.events import AdapterBuilt
+    from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost, plugin_filter
     from siapkerja_core.service import Siapkerja
 
     host = PluginHost.create(
