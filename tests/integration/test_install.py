@@ -76,16 +76,20 @@ def base(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
+def clean_env() -> dict[str, str]:
+    """The environment without ``PYTHONPATH`` and friends: only the venv's packages import."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+
+
 def run(python: Path, code: str, *, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``code`` in the clean venv, away from the source tree (so ``src`` is not importable)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
     return subprocess.run(
         [str(python), "-c", code],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=cwd,
-        env=env,
+        env=clean_env(),
         check=False,
     )
 
@@ -172,6 +176,7 @@ def test_the_console_script_without_the_cli_extra_says_what_to_install(
         text=True,
         timeout=60,
         cwd=tmp_path,
+        env=clean_env(),
         check=False,
     )
     assert done.returncode == 1
@@ -187,6 +192,7 @@ def test_phonenumberslite_answers_as_the_full_phonenumbers(base: Path, tmp_path:
             text=True,
             timeout=300,
             cwd=tmp_path,
+            env=clean_env(),
             check=True,
         )
         lines = done.stdout.splitlines()
