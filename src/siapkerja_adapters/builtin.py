@@ -13,6 +13,7 @@ from typing import Final
 
 from siapkerja_adapters import dukcapil_http, mail, memory, redis_counters, sms_http
 from siapkerja_adapters.dukcapil_offline import offline_registry_from_settings
+from siapkerja_adapters.extras import require_for_setting
 from siapkerja_adapters.sms import CONSOLE_STREAMS, console_from_settings, memory_from_settings
 from siapkerja_core.hookspecs import hookimpl
 from siapkerja_core.plugins import AdapterRegistration
@@ -25,7 +26,20 @@ PLUGIN_NAME: Final = "builtin"
 
 
 def _sql_storage(settings: Settings) -> object:
-    # SQLAlchemy and Alembic load when the adapter is built, not when adapters are listed.
+    # SQLAlchemy and Alembic load when the adapter is built, not when adapters are listed;
+    # they are the `storage` extra, and psycopg the `postgres` one: say which is missing
+    # (with the setting that asked for it) rather than fail on an import deep inside.
+    require_for_setting(
+        "storage",
+        "sqlalchemy",
+        "alembic",
+        "orjson",
+        setting="storage",
+        value=settings.adapter_name("storage"),
+    )
+    url = settings.get_str("database_url", "")
+    if url.startswith(("postgresql", "postgres:")):
+        require_for_setting("postgres", "psycopg", setting="database_url", value=url.split(":")[0])
     from siapkerja_adapters.sql import sql_storage_from_settings
 
     return sql_storage_from_settings(settings)

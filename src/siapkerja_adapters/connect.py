@@ -9,27 +9,28 @@ core stays pure because all of that happens here (as in cosmicpython's
 
 from __future__ import annotations
 
-import logging
 import os
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from siapkerja_core import translations
 from siapkerja_core.errors import ConfigurationError
-from siapkerja_core.events import AdapterBuilt
-from siapkerja_core.limits import JourneyPolicy
-from siapkerja_core.passwords import PasswordHasher
-from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost, plugin_filter
-from siapkerja_core.settings import CONFIG_ENV, Settings, resolve_settings
 
 if TYPE_CHECKING:
+    from siapkerja_core.limits import JourneyPolicy
+    from siapkerja_core.passwords import PasswordHasher
     from siapkerja_core.service import Siapkerja
+    from siapkerja_core.settings import Settings
+
+# The settings, the plug-in host (pluggy), the events, logging and tomllib load
+# when connect() or resolved_settings() runs, not when this module is imported:
+# the package's __init__ imports it, so every `siapkerja` command (`nik check`
+# too) would pay.
 
 __all__ = ["connect", "read_config_file", "resolved_settings"]
 
-logger = logging.getLogger("siapkerja.connect")
+_LOGGER: Final = "siapkerja.connect"
 
 _TABLE: Final = "siapkerja"
 
@@ -45,6 +46,8 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, object]:
     :raises ConfigurationError: ``config.file`` when the file is missing,
         unreadable, not TOML, or ambiguous.
     """
+    import tomllib  # here, not at the top: most processes never read a settings file
+
     shown = os.fspath(path)
     try:
         with open(path, "rb") as handle:
@@ -125,6 +128,8 @@ def resolved_settings(
     Highest first: ``settings``, the environment, the TOML file (``config`` or
     ``$SIAPKERJA_CONFIG``), the profile's defaults (no plug-in hooks run).
     """
+    from siapkerja_core.settings import CONFIG_ENV, resolve_settings
+
     env: Mapping[str, str] = os.environ if environ is None else environ
     config_path = config if config is not None else (env.get(CONFIG_ENV) or None)
     file_values = read_config_file(config_path) if config_path is not None else {}
@@ -177,8 +182,12 @@ def connect(
     # Imported here, not at the top: the built-in adapters bring SQLAlchemy, httpx and
     # the service layer, and merely importing this package (``siapkerja nik check``)
     # should not pay for them.
+    import logging
+
     from siapkerja_adapters import builtin
     from siapkerja_adapters.dispatch import install_dispatcher
+    from siapkerja_core.events import AdapterBuilt
+    from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost, plugin_filter
     from siapkerja_core.service import Siapkerja
 
     host = PluginHost.create(
@@ -197,7 +206,7 @@ def connect(
             adapters[kind] = _counters_of(adapters.get("storage"), resolved)
             continue
         if name not in host.known(kind) and not resolved.is_explicit(kind):
-            logger.debug(
+            logging.getLogger(_LOGGER).debug(
                 "no %s adapter %r registered yet; the %s port stays empty", kind, name, kind
             )
             continue

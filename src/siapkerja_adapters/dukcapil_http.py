@@ -433,8 +433,10 @@ def http_registry_from_settings(settings: Settings) -> HttpRegistry:
     (seconds a call waits for a slot, default 0.1).
 
     :raises ConfigurationError: ``config.invalid`` for a missing or malformed
-        setting, or when httpx is not installed.
+        setting; ``config.missing_extra`` when httpx is not installed (``siapkerja[http]``).
     """
+    # The extra first: without httpx no setting can help, and the error says what to install.
+    import_httpx("dukcapil")
     required = "required when dukcapil = 'http'"
     url = settings.require_str("dukcapil_url", reason=required)
     if not url.startswith(("http://", "https://")):

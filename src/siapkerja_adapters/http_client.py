@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from siapkerja_core.errors import ConfigurationError
+from siapkerja_adapters.extras import require_extra, require_for_setting
 from siapkerja_core.settings import Settings
 
 if TYPE_CHECKING:
@@ -61,21 +61,27 @@ class AttemptFailed(Exception):
         self.retry_after = retry_after
 
 
-def import_httpx(adapter: str) -> Any:
-    """The httpx module, or ``config.invalid`` naming ``adapter`` when the extra is missing.
+def import_httpx(adapter: str, *, command: bool = False) -> Any:
+    """The httpx module, or :class:`~siapkerja_adapters.extras.MissingExtra` when it is missing.
 
     The ``http`` extra brings httpx and stamina; both are imported only when a
     gateway adapter is built, so the package imports (and starts) without them.
+    ``adapter`` is the setting that chose the ``http`` adapter (``sms``,
+    ``dukcapil``), or with ``command`` the command that needs the extra: the
+    error names it and ``pip install 'siapkerja[http]'``, in both languages.
     """
-    try:
-        import httpx
-        import stamina  # noqa: F401 - RetryPolicy.call needs it; fail here, at construction
-    except ImportError:
-        raise ConfigurationError(
-            "invalid",
-            name=adapter,
-            reason="the http adapter needs httpx: pip install 'siapkerja[http]'",
-        ) from None
+    if command:
+        httpx, _stamina = require_extra(
+            "http",
+            "httpx",
+            "stamina",
+            what_id=f"Perintah {adapter}",
+            what_en=f"The {adapter} command",
+        )
+    else:
+        httpx, _stamina = require_for_setting(
+            "http", "httpx", "stamina", setting=adapter, value="http"
+        )
     return httpx
 
 

@@ -27,6 +27,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
+from siapkerja_adapters.extras import require_for_setting
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 from siapkerja_core.ports import Hit
 from siapkerja_core.settings import Settings
@@ -203,19 +204,13 @@ def redis_counters_from_settings(settings: Settings) -> RedisCounters:
     connects lazily: an unreachable server shows at the first count, as
     :class:`CountersUnavailable`.
 
-    :raises ConfigurationError: ``config.invalid`` for a malformed setting, or
-        when redis-py is not installed (``pip install 'siapkerja[redis]'``).
+    :raises ConfigurationError: ``config.invalid`` for a malformed setting;
+        ``config.missing_extra`` when redis-py is not installed (``siapkerja[redis]``).
     """
-    try:
-        import redis
-        from redis.backoff import ExponentialWithJitterBackoff
-        from redis.retry import Retry
-    except ImportError:
-        raise ConfigurationError(
-            "invalid",
-            name="ratelimit",
-            reason="the redis adapter needs redis-py: pip install 'siapkerja[redis]'",
-        ) from None
+    # redis-py is the `redis` extra: without it, say so and name the setting that chose it.
+    (redis,) = require_for_setting("redis", "redis", setting="ratelimit", value="redis")
+    from redis.backoff import ExponentialWithJitterBackoff
+    from redis.retry import Retry
 
     url = settings.get_str("redis_url", DEFAULT_REDIS_URL)
     if not url.startswith(("redis://", "rediss://", "unix://")):

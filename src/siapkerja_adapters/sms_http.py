@@ -302,8 +302,10 @@ def http_sender_from_settings(settings: Settings) -> HttpSender:
     (default 2); ``sms_backoff`` (seconds, default 0.2); ``sms_verify_tls``.
 
     :raises ConfigurationError: ``config.invalid`` for a missing or malformed
-        setting, or when httpx is not installed.
+        setting; ``config.missing_extra`` when httpx is not installed (``siapkerja[http]``).
     """
+    # The extra first: without httpx no setting can help, and the error says what to install.
+    import_httpx("sms")
     url = settings.require_str("sms_url", reason="required when sms = 'http'")
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError("invalid", name="sms_url", reason="expected http://… or https://…")

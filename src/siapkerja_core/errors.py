@@ -224,8 +224,10 @@ class ConfigurationError(SiapkerjaError):
 
     ``secret_required``: a command would print an API key that no other process
     could check, because no ``secret_key`` is set (``command``, ``flag``).
-    ``missing_package``: a feature needs an optional package that is not installed
-    (``feature``, ``package``, ``install``: what to ``pip install``).
+    ``missing_extra``: a feature needs an extra that is not installed (``what_id``,
+    ``what_en``: who needs it; ``extra``: what to ``pip install 'siapkerja[…]'``;
+    ``module``: the module that failed to import). The adapters raise it as
+    ``siapkerja_adapters.extras.MissingExtra``; the core for pandas (``to_frame()``).
     """
 
     domain = "config"
@@ -243,8 +245,8 @@ class ConfigurationError(SiapkerjaError):
             "insecure_url",
             "no_directory",
             "bad_name",
-            # An optional package a feature needs (pandas for to_frame(); issue 17).
-            "missing_package",
+            # An extra a feature needs (pandas for to_frame(), an adapter's driver; issue 17).
+            "missing_extra",
         }
     )
 

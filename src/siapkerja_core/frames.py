@@ -14,7 +14,7 @@ which :class:`Column` s it has and gives its rows; :class:`Table` then adds
 pandas is not a dependency of the library (``pip install pandas``, or the
 ``notebook`` extra): it is imported only when a frame is asked for, and its
 absence is a :class:`~siapkerja_core.errors.ConfigurationError`
-(``config.missing_package``) that names the command to run. Nothing here
+(``config.missing_extra``) that names the command to run. Nothing here
 reads or writes a file.
 """
 
@@ -76,14 +76,18 @@ class Column:
 def import_pandas(feature: str = "to_frame()") -> Any:
     """The ``pandas`` module, imported now.
 
-    :raises ConfigurationError: ``config.missing_package`` when pandas is not installed,
+    :raises ConfigurationError: ``config.missing_extra`` when pandas is not installed,
         naming ``pip install pandas``.
     """
     try:
         import pandas
     except ImportError as exc:
         raise ConfigurationError(
-            "missing_package", feature=feature, package="pandas", install="pandas"
+            "missing_extra",
+            what_id=f"{feature} siapkerja",
+            what_en=f"siapkerja's {feature}",
+            extra="notebook",
+            module=exc.name or "pandas",
         ) from exc
     return pandas
 
@@ -100,7 +104,7 @@ def plain(value: object) -> object:
 def to_frame(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column]) -> Any:
     """A :class:`pandas.DataFrame` of ``rows`` with ``columns`` typed by their kind.
 
-    :raises ConfigurationError: ``config.missing_package`` without pandas.
+    :raises ConfigurationError: ``config.missing_extra`` without pandas.
     """
     pandas = import_pandas()
     rows = list(rows)
@@ -179,7 +183,7 @@ class Table:
     def to_frame(self) -> Any:
         """The rows as a :class:`pandas.DataFrame` (``COLUMNS`` in order, typed).
 
-        :raises ConfigurationError: ``config.missing_package`` without pandas
+        :raises ConfigurationError: ``config.missing_extra`` without pandas
             (``pip install pandas``).
         """
         return to_frame(self.rows(), self.COLUMNS)

@@ -114,9 +114,10 @@ def test_without_pandas_a_frame_is_a_typed_error_naming_the_install(
     with pytest.raises(ConfigurationError) as caught:
         to_frame(ROWS, COLUMNS)
     error = caught.value
-    assert error.full_code == "config.missing_package"
-    assert "pip install pandas" in error.message_id
-    assert "pip install pandas" in error.message_en
+    assert error.full_code == "config.missing_extra"
+    assert "pip install 'siapkerja[notebook]'" in error.message_id
+    assert "pip install 'siapkerja[notebook]'" in error.message_en
+    assert error.params["module"] == "pandas"
     assert error.message_id != error.message_en
 
 

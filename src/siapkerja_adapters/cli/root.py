@@ -10,11 +10,13 @@ SQLAlchemy, Starlette and the adapters it never uses.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
-import click
 import typer
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:  # annotations only: Typer runs on its own copy of click, not this one
+    import click
 
 from siapkerja_adapters.cli.common import PROG_NAME
 from siapkerja_adapters.cli.nik import nik_app

@@ -120,7 +120,7 @@ def status_list_fetch(
 
     keys_url = keys or url.rsplit("/status-lists/", 1)[0] + "/station-keys"
     try:
-        httpx = import_httpx("status-list fetch")
+        httpx = import_httpx("status-list fetch", command=True)
         with httpx.Client(timeout=timeout) as client:
             answer = client.get(url)
             answer.raise_for_status()

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
 from urllib.parse import urlsplit
 
 from siapkerja_adapters.connect import connect
+from siapkerja_adapters.extras import missing_extra
 from siapkerja_adapters.web import api_router, create_app
 from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.service import DEFAULT_CARD_BASE_URL
@@ -69,30 +70,6 @@ __all__ = [
 
 DEFAULT_PATH: Final = "/siapkerja"
 """Where the helpers mount the pages unless told otherwise."""
-
-_EXTRAS: Final = {
-    # extra -> (what it enables in Indonesian, in English, the packages it brings)
-    "wsgi": ("Integrasi WSGI (Flask, Django WSGI)", "The WSGI integration (Flask, Django WSGI)"),
-    "django": ("Integrasi Django", "The Django integration"),
-    "flask": ("Integrasi Flask", "The Flask integration"),
-    "web": ("Integrasi FastAPI", "The FastAPI integration"),
-}
-
-
-def missing_extra(extra: str, error: ImportError) -> ImportError:
-    """The :class:`ImportError` raised when a helper's package is missing.
-
-    It names ``pip install 'siapkerja[<extra>]'`` in Indonesian and English,
-    and the module that failed to import.
-    """
-    what_id, what_en = _EXTRAS.get(extra, (f"Integrasi {extra}", f"The {extra} integration"))
-    module = error.name or "?"
-    return ImportError(
-        f"{what_id} siapkerja memerlukan paket tambahan: pip install 'siapkerja[{extra}]'"
-        f" [{module} tidak terpasang]. / {what_en} of siapkerja needs its extra:"
-        f" pip install 'siapkerja[{extra}]' [{module} is not installed].",
-        name=error.name,
-    )
 
 
 def _import(module: str, extra: str) -> Any:

@@ -411,12 +411,12 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
                 "insecure_url",
                 "no_directory",
                 "bad_name",
-                "missing_package",  # an optional package (pandas …) is not installed
             )
         },
         **{f"plugin.{c}": 500 for c in ("unknown_adapter", "duplicate_adapter", "unknown_kind")},
         **{f"dukcapil_data.{c}": 500 for c in ("header", "row", "file")},
         "config.offline_only": 500,
+        "config.missing_extra": 500,  # an adapter whose extra is not installed (issue 17)
         "config.storage_key_missing": 500,
         "config.storage_key_wrong": 500,
         "config.unsafe_default": 500,
