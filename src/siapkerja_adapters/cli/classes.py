@@ -27,6 +27,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from siapkerja_adapters.cli.common import (
+    CommandError,
     ConfigOption,
     JsonOption,
     aware_moment,
@@ -359,8 +360,7 @@ def programmes_define(
             try:
                 text = file.read_bytes()
             except OSError as error:
-                typer.echo(f"siapkerja programmes define: {file}: {error.strerror}", err=True)
-                raise typer.Exit(1) from None
+                raise fail("programmes define", CommandError(f"{file}: {error.strerror}")) from None
             kind: Literal["json", "toml"] = "toml" if file.suffix.lower() == ".toml" else "json"
             programme = svc.programmes.define(
                 text, owner=owner, administrator=True, format=kind, actor=cli_actor()

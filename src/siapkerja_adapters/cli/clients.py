@@ -30,6 +30,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from siapkerja_adapters.cli.common import (
+    CommandError,
     ConfigOption,
     EphemeralSecretOption,
     JsonOption,
@@ -543,8 +544,10 @@ def remove(
         f"Hapus klien {client.name} ({client.id}) untuk selamanya? / Remove the client for good?",
         err=True,
     ):
-        typer.echo("Dibatalkan; tidak ada yang diubah. / Cancelled; nothing changed.", err=True)
-        raise typer.Exit(1)
+        raise fail(
+            "clients remove",
+            CommandError("Dibatalkan; tidak ada yang diubah. / Cancelled; nothing changed."),
+        )
     try:
         client = svc.sso.remove_client(client_id, reason=reason, actor=cli_actor())
     except SiapkerjaError as error:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.common import CommandError, ConfigOption, JsonOption, fail, open_service
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.tokens import Keyring, es256_key
 
@@ -131,12 +131,13 @@ def keys_retire(
     try:
         ring = svc.retire_key(wanted)
     except KeyError:
-        typer.echo(
-            f"Kunci {wanted!r} tidak ada (lihat 'siapkerja keys list'). / No key {wanted!r}"
-            " (see 'siapkerja keys list').",
-            err=True,
-        )
-        raise typer.Exit(1) from None
+        raise fail(
+            "keys retire",
+            CommandError(
+                f"Kunci {wanted!r} tidak ada (lihat 'siapkerja keys list'). / No key"
+                f" {wanted!r} (see 'siapkerja keys list')."
+            ),
+        ) from None
     except SiapkerjaError as error:
         raise fail("keys retire", error) from None
     link, access = ring.signing_link_key, ring.signing_access_key

@@ -32,7 +32,10 @@ def list_notices(
     as_json: JsonOption = False,
     lang: Annotated[str, typer.Option("--lang", help="id or en.")] = "id",
 ) -> None:
-    """Every notice: its event, recipients, when it is written, its text."""
+    """Every notice: its event, recipients, when it is written, its text.
+
+    / Setiap pemberitahuan: peristiwanya, penerimanya, kapan ditulis, teksnya.
+    """
     rows = [
         {
             "event": notice.event,

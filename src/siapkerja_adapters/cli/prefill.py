@@ -29,8 +29,11 @@ _SHOWN: Final = 20  # problems listed in the error message (all of them with --j
 
 
 @prefill_app.command("schema")
-def prefill_schema_command() -> None:
-    """Print the prefill document's JSON Schema (Draft 2020-12). / Cetak skema JSON."""
+def prefill_schema_command(json_output: JsonOption = False) -> None:
+    """Print the prefill document's JSON Schema (Draft 2020-12). / Cetak skema JSON.
+
+    The output is JSON with or without ``--json`` (accepted as every command's).
+    """
     typer.echo(schema_text(), nl=False)
 
 
