@@ -338,7 +338,7 @@ def test_serve_outside_dev_mode_asks_for_a_secret(
     # here, the missing secret is what stops the start.
     monkeypatch.setenv("SIAPKERJA_ALLOW_UNSAFE", "all")
     result = invoke("serve", "--no-dev", "--port", "0")
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # a setting (docs/cli.md)
     assert "SIAPKERJA_SECRET_KEY" in result.stderr
     assert "--dev" in result.stderr
 
@@ -373,7 +373,7 @@ def test_serve_outside_dev_names_only_what_allow_unsafe_leaves_out(
     monkeypatch.setenv("SIAPKERJA_ALLOW_UNSAFE", "sms")
     monkeypatch.setenv("SIAPKERJA_SMS", "memory")
     result = invoke("serve", "--no-dev", "--port", "0")
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # a setting (docs/cli.md)
     assert 'allow_unsafe = ["dukcapil"]' in result.stderr
     assert "sms = " not in result.stderr
     monkeypatch.setenv("SIAPKERJA_ALLOW_UNSAFE", "sms, dukcapil, smss")
