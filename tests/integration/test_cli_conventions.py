@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -356,3 +358,44 @@ def test_shell_completion_reaches_the_lazy_groups() -> None:
     assert complete("siapkerja bulk imp") == ["import"]
     assert "--json" in complete("siapkerja db current --js")
     assert "--no-progress" in complete("siapkerja db reencrypt --no")
+
+
+def test_the_progress_bar_is_on_by_default_on_a_terminal(demo_config: Path) -> None:
+    # Standard error a real terminal (a pseudo-terminal), standard output a pipe.
+    def run(*args: str) -> tuple[int, str]:
+        master, slave = pty.openpty()
+        chunks: list[bytes] = []
+
+        def drain() -> None:  # read as it comes, so a full terminal buffer never blocks it
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the child closed its end
+                    return
+                if not chunk:
+                    return
+                chunks.append(chunk)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", "from siapkerja_adapters.cli import main; main()", *args],
+                stdout=subprocess.PIPE,
+                stderr=slave,
+                env=_env(TERM="xterm"),
+                timeout=120,
+                check=False,
+            )
+        finally:
+            os.close(slave)
+            reader.join(timeout=30)
+            os.close(master)
+        return done.returncode, b"".join(chunks).decode("utf-8", "replace")
+
+    code, terminal = run("bulk", "issue-cards", "--config", str(demo_config))
+    assert code == EXIT_OK, terminal
+    assert "Kartu / Cards" in terminal
+    code, terminal = run("bulk", "issue-cards", "--json", "--config", str(demo_config))
+    assert code == EXIT_OK, terminal
+    assert "Kartu / Cards" not in terminal
