@@ -399,3 +399,31 @@ def test_the_progress_bar_is_on_by_default_on_a_terminal(demo_config: Path) -> N
     code, terminal = run("bulk", "issue-cards", "--json", "--config", str(demo_config))
     assert code == EXIT_OK, terminal
     assert "Kartu / Cards" not in terminal
+
+
+def test_a_missing_extra_exits_3_naming_the_setting_that_needs_it(demo_config: Path) -> None:
+    # sys.modules["httpx"] = None: "import httpx" fails as without the `http` extra.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.modules['httpx'] = None\n"
+            "from siapkerja_adapters.cli import main; main()",
+            *("rights", "list", "--json", "--config", str(demo_config)),
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=_env(
+            SIAPKERJA_SMS="http",
+            SIAPKERJA_SMS_URL="https://sms.example.go.id/send",
+            SIAPKERJA_SMS_TOKEN="token",
+        ),
+        timeout=120,
+        check=False,
+    )
+    _json_error(done, "config.invalid", EXIT_CONFIG)
+    error = json.loads(done.stdout)["error"]
+    assert "'sms'" in error["message_en"]
+    assert "siapkerja[http]" in error["message_en"]
+    assert "dukcapil" not in error["message_en"]

@@ -16,7 +16,6 @@ a refusal prints its code and both messages and exits 1.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -34,6 +33,7 @@ from siapkerja_adapters.cli.common import (
     fail,
     open_institution,
     open_service,
+    print_json,
 )
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.classes import AttendanceReport, TrainingClass
@@ -89,7 +89,7 @@ def _institution(command: str, config: Path | None, key: str) -> tuple[Siapkerja
 
 
 def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False))
+    print_json(value)
 
 
 def _console() -> Console:

@@ -73,6 +73,7 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="TOML settings file (default: $SIAPKERJA_CONFIG)."),
 ]
+
 EXIT_OK: Final = 0
 EXIT_INVALID: Final = 1
 EXIT_USAGE: Final = 2
@@ -162,9 +163,10 @@ class CommandError(Exception):
     cancelled confirmation): :func:`fail` reports it as ``cli.error``, exit code 1."""
 
 
-def print_json(document: object) -> None:
-    """Print ``document`` as one JSON document on standard output (UTF-8 kept as is)."""
-    typer.echo(json.dumps(document, ensure_ascii=False, default=str))
+def print_json(document: object, *, indent: int | None = None) -> None:
+    """Print ``document`` as one JSON document on standard output: every command's
+    ``--json`` printer (UTF-8 kept as is; a date or path as its text)."""
+    typer.echo(json.dumps(document, ensure_ascii=False, default=str, indent=indent))
 
 
 def error_json(error: BaseException, code: int | None = None) -> dict[str, object]:

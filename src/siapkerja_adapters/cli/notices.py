@@ -8,12 +8,11 @@ prints one JSON object, ``--lang`` picks the language of the texts.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import JsonOption
+from siapkerja_adapters.cli.common import JsonOption, print_json
 from siapkerja_core import translations
 from siapkerja_core.notices import NOTICES
 
@@ -53,7 +52,7 @@ def list_notices(
         for notice in NOTICES.values()
     ]
     if as_json:
-        typer.echo(json.dumps({"notices": rows}, ensure_ascii=False, indent=2))
+        print_json({"notices": rows}, indent=2)
         return
     for row in rows:
         typer.echo(f"{row['event']} -> {', '.join(row['to'])} ({row['written']})")

@@ -14,7 +14,7 @@ from typing import Annotated, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import JsonOption, fail
+from siapkerja_adapters.cli.common import JsonOption, fail, print_json
 from siapkerja_core.prefill import PrefillError, schema_text, validate
 
 __all__ = ["prefill_app"]
@@ -59,7 +59,7 @@ def prefill_validate(
     else:
         problems = validate(document)
     if json_output:
-        typer.echo(json.dumps({"valid": not problems, "errors": problems}, ensure_ascii=False))
+        print_json({"valid": not problems, "errors": problems})
         if problems:
             raise typer.Exit(1)
         return

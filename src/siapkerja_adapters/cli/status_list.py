@@ -10,7 +10,6 @@ machines. The list itself names no one: only entries and counts are shown.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
@@ -23,6 +22,7 @@ from siapkerja_adapters.cli.common import (
     JsonOption,
     fail,
     open_service,
+    print_json,
 )
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.tokens import Keyring
@@ -66,7 +66,7 @@ def summary(token: StatusListToken) -> dict[str, Any]:
 
 def _print(result: dict[str, Any], json_output: bool) -> None:
     if json_output:
-        typer.echo(json.dumps(result))
+        print_json(result)
         return
     labels = {
         "sub": "alamat / URI",
