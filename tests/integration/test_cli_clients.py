@@ -235,7 +235,7 @@ def test_without_a_shared_secret_no_secret_is_printed_that_serve_cannot_check(
     unshared: dict[str, str | None] = {**env, "SIAPKERJA_SECRET_KEY": None}
     for args in (add_args(hub), ["rotate-secret", made["client"]["id"]]):
         result = run(unshared, *args, "--json")
-        assert result.exit_code == 1
+        assert result.exit_code == 3
         assert "config.secret_required" in result.output
         assert "--allow-ephemeral-secret" in result.output
         assert made["client_secret"][:8] not in result.output

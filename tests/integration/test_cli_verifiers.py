@@ -134,7 +134,7 @@ def test_without_a_shared_secret_no_key_is_printed_that_serve_cannot_check(
     unshared: dict[str, str | None] = {**env, "SIAPKERJA_SECRET_KEY": None}
     for args in (["add", "X", "--scope", "blk"], ["rotate-key", made["verifier"]["id"]]):
         result = CliRunner().invoke(app, ["verifiers", *args, "--json"], env=unshared)
-        assert result.exit_code == 1
+        assert result.exit_code == 3
         assert "config.secret_required" in result.output
         assert "SIAPKERJA_SECRET_KEY" in result.output
         assert "--allow-ephemeral-secret" in result.output

@@ -60,5 +60,6 @@ def test_fetch_of_an_unreachable_server_fails_cleanly() -> None:
     done = runner.invoke(
         status_list_app, ["fetch", "http://127.0.0.1:9/status-lists/cards", "--timeout", "1"]
     )
-    assert done.exit_code == 1
+    assert done.exit_code == 4  # a service down (docs/cli.md, exit codes)
     assert "Traceback" not in done.output
+    assert "cannot fetch" in done.output

@@ -223,7 +223,7 @@ def test_serve_refuses_to_start_without_the_key_of_its_data(
     key_file.unlink()
     env = {"SIAPKERJA_DATABASE_URL": f"sqlite:///{path}"}
     missing = _serve(path.parent, "--dev", env=env)
-    assert missing.returncode == 1, missing.stderr
+    assert missing.returncode == 3, missing.stderr
     assert "[config.storage_key_missing]" in missing.stderr
     assert repr(kid) in missing.stderr
     assert "never generated over existing data" in missing.stderr
@@ -231,7 +231,7 @@ def test_serve_refuses_to_start_without_the_key_of_its_data(
 
     write_key_file(key_file, KeyMaterial.parse(random_key(kid)))  # another key, the same id
     wrong = _serve(path.parent, "--dev", env=env)
-    assert wrong.returncode == 1, wrong.stderr
+    assert wrong.returncode == 3, wrong.stderr
     assert "[config.storage_key_wrong]" in wrong.stderr
     assert repr(kid) in wrong.stderr
 
@@ -280,7 +280,7 @@ def test_serve_outside_dev_refuses_a_key_beside_the_database_unless_allowed(
         "SIAPKERJA_ALLOW_UNSAFE": "sms,dukcapil",
     }
     refused = _serve(path.parent, env=env)
-    assert refused.returncode == 1, refused.stderr
+    assert refused.returncode == 3, refused.stderr
     assert "[config.unsafe_default]" in refused.stderr
     assert "storage_key_file" in refused.stderr
     assert '"key_beside_data"' in refused.stderr
@@ -448,7 +448,7 @@ def test_rekey_refuses_a_key_that_comes_from_a_setting(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'siapkerja.sqlite3'}"
     env = {"SIAPKERJA_DATABASE_URL": url, "SIAPKERJA_STORAGE_KEY": random_key("env1")}
     result = CliRunner().invoke(db_app, ["rekey"], env=env)
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # config.invalid: a setting to change (docs/cli.md)
     assert "rotate it there" in result.output
 
 

@@ -338,7 +338,7 @@ def test_serve_outside_dev_mode_asks_for_a_secret(
     # here, the missing secret is what stops the start.
     monkeypatch.setenv("SIAPKERJA_ALLOW_UNSAFE", "all")
     result = invoke("serve", "--no-dev", "--port", "0")
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # a setting (docs/cli.md)
     assert "SIAPKERJA_SECRET_KEY" in result.stderr
     assert "--dev" in result.stderr
 
@@ -356,7 +356,7 @@ def test_serve_outside_dev_refuses_the_console_sms_and_offline_dukcapil(
     production: list[Any],
 ) -> None:
     result = invoke("serve", "--no-dev", "--port", "0")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output  # a setting: exit code 3 (docs/cli.md)
     assert production == []  # no server started
     assert "[config.unsafe_default]" in result.stderr
     assert "Di luar --dev" in result.stderr  # both languages
@@ -373,12 +373,12 @@ def test_serve_outside_dev_names_only_what_allow_unsafe_leaves_out(
     monkeypatch.setenv("SIAPKERJA_ALLOW_UNSAFE", "sms")
     monkeypatch.setenv("SIAPKERJA_SMS", "memory")
     result = invoke("serve", "--no-dev", "--port", "0")
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # a setting (docs/cli.md)
     assert 'allow_unsafe = ["dukcapil"]' in result.stderr
     assert "sms = " not in result.stderr
     monkeypatch.setenv("SIAPKERJA_ALLOW_UNSAFE", "sms, dukcapil, smss")
     unknown = invoke("serve", "--no-dev", "--port", "0")
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == 3
     assert "[config.invalid]" in unknown.stderr
     assert "smss" in unknown.stderr
     assert production == []
@@ -641,7 +641,7 @@ def test_a_refused_start_opens_nothing_and_writes_no_key(
     config_home = Path(os.environ["XDG_CONFIG_HOME"])
     before = sorted(config_home.rglob("*")) if config_home.exists() else []
     result = invoke("serve", "--no-dev", "--port", "0")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output
     assert "[config.unsafe_default]" in result.stderr
     assert (sorted(config_home.rglob("*")) if config_home.exists() else []) == before
     assert not list(workdir.glob("*.sqlite3*"))

@@ -467,5 +467,5 @@ def test_cli_reports_a_configuration_error(monkeypatch) -> None:
     app = typer.Typer()
     app.add_typer(bulk_cli.bulk_app, name="bulk")
     result = runner.invoke(app, ["bulk", "issue-cards"])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "[config.invalid]" in result.stderr

@@ -142,7 +142,7 @@ def test_a_gate_key_is_not_printed_without_a_shared_secret(
     )
     monkeypatch.delenv("SIAPKERJA_SECRET_KEY")
     result = runner.invoke(app, ["events", "stations", "add", "JF-NOSECRET", "--name", "Pintu A"])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "config.secret_required" in result.output
     assert "sks_" not in result.output
     assert svc.events.stations(svc.verifier(_key), "JF-NOSECRET") == []

@@ -7,7 +7,11 @@ one line per NIK (or one JSON object per line with ``--json``). Exit codes:
 The CLI is the ``cli`` extra (``pip install 'siapkerja[cli]'``: Typer, which
 brings rich). The core never needs it, so the import is guarded: without
 Typer this module still imports and :func:`main` prints how to install it
-instead of a traceback.
+instead of a traceback, and exits with code 3 (a missing extra).
+
+Exit codes, the same for every command (:func:`.common.exit_code_for`, documented
+in ``docs/cli.md``): 0 ok, 1 invalid input or a refusal, 2 usage error, 3
+configuration or a missing extra, 4 a service down.
 
 One module per command group: :mod:`.nik`, :mod:`.demo`, :mod:`.serve`,
 :mod:`.tokens` (``token verify``), :mod:`.keys`, :mod:`.bulk`, :mod:`.db`,
@@ -49,5 +53,19 @@ def main() -> None:
     if _MISSING_EXTRA is not None:
         sys.stderr.write(_INSTALL_HINT)
         sys.stderr.write(f"           ({_MISSING_EXTRA})\n")
-        raise SystemExit(1)
-    app(prog_name=PROG_NAME)
+        raise SystemExit(3)  # EXIT_CONFIG: common.py needs typer, so the number is here
+    from siapkerja_core.errors import SiapkerjaError
+
+    try:
+        app(prog_name=PROG_NAME)
+    except SiapkerjaError as error:
+        # A typed error no command caught (the database gone mid-command): its message
+        # and exit code, not a traceback. The command's context is closed by now, so
+        # --json is read from the arguments.
+        from siapkerja_adapters.cli.common import error_json, exit_code_for, print_json
+
+        if "--json" in sys.argv[1:]:
+            print_json(error_json(error))
+        else:
+            sys.stderr.write(f"{PROG_NAME}: {error}\n")
+        raise SystemExit(exit_code_for(error)) from None

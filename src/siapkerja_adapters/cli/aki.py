@@ -25,6 +25,7 @@ from siapkerja_adapters.cli.common import (
     fail,
     open_institution,
     open_service,
+    print_json,
 )
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.aki import AkiRegistration, aki_status_data
@@ -129,7 +130,7 @@ def _print_one(row: dict[str, Any]) -> None:
 def _answer(svc: Siapkerja, record: AkiRegistration, json_output: bool) -> None:
     row = _data(svc, record)
     if json_output:
-        typer.echo(json.dumps(row, ensure_ascii=False))
+        print_json(row)
     else:
         _print_one(row)
 
@@ -157,7 +158,7 @@ def aki_appoint(
         "office_name": officer.office_name,
     }
     if json_output:
-        typer.echo(json.dumps(row, ensure_ascii=False))
+        print_json(row)
     else:
         typer.echo(f"{officer.verifier_id}  {officer.office_code}  {officer.office_name}")
 
@@ -185,7 +186,7 @@ def aki_list(
     except SiapkerjaError as error:
         raise fail("aki list", error) from None
     if json_output:
-        typer.echo(json.dumps(rows, ensure_ascii=False))
+        print_json(rows)
     else:
         _print_table(rows)
 
@@ -208,7 +209,7 @@ def aki_show(
         "holder": {"full_name": found.view.full_name, "nik": found.view.nik},
     }
     if json_output:
-        typer.echo(json.dumps(row, ensure_ascii=False))
+        print_json(row)
         return
     typer.echo(f"{found.view.full_name}  NIK {found.view.nik}")
     _print_one(row)
@@ -306,7 +307,7 @@ def aki_render(
     output.write_bytes(data)
     result = {"number": document.number, "path": str(output), "bytes": len(data)}
     if json_output:
-        typer.echo(json.dumps(result))
+        print_json(result)
     else:
         typer.echo(f"{document.number} -> {output} ({len(data)} bytes)")
 

@@ -12,32 +12,23 @@
 
 Each works on ``connect()`` with the usual settings: ``SIAPKERJA_*``
 variables, then the TOML file (``--config`` or ``$SIAPKERJA_CONFIG``).
-Progress bars go to standard error, summaries to standard output. Exit
-codes: 0 on success, 1 when a row is bad or the command fails (the typed
-error's message is printed in Indonesian and English), 2 for a usage error.
+Progress bars go to standard error (on a terminal, ``--progress`` to force,
+never with ``--json``), summaries to standard output (``--json``: one JSON
+document). Exit codes as every command's (``common.exit_code_for``): 0 on
+success, 1 when a row is bad or the input is refused (the typed error's message
+in Indonesian and English), 2 for a usage error, 3 for a bad setting, 4 when
+the database is down.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Final
+from typing import Annotated, Final
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from siapkerja_adapters.bulk import (
@@ -49,12 +40,17 @@ from siapkerja_adapters.bulk import (
     issue_all_cards,
     load_residents,
 )
-from siapkerja_adapters.cli.common import ConfigOption, fail, open_service
+from siapkerja_adapters.cli.common import (
+    ConfigOption,
+    JsonOption,
+    ProgressOption,
+    fail,
+    open_service,
+    print_json,
+    progress_bar,
+)
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.services.issuance import ISSUE_BATCH_SIZE
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["REPORT_COLUMNS", "bulk_app", "write_report"]
 
@@ -99,35 +95,6 @@ def _stdout() -> Console:
     return Console(highlight=False)
 
 
-def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
-
-
-@contextmanager
-def _bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr; yields the ``progress(n)`` callback for the API.
-
-    ``total=None`` gives an indeterminate bar. The bar ends full on success.
-    """
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=_stderr(),
-    )
-    with progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n: progress.advance(task, n)
-        if total is None:
-            progress.update(task, total=progress.tasks[0].completed)
-        else:  # a quoted cell over several lines, blank lines: end full all the same
-            progress.update(task, completed=total)
-
-
 def _lines(file: Path) -> int | None:
     """The bar's total for ``file``; ``None`` (indeterminate) if it cannot be read —
     the command then reports the file error itself, in both languages."""
@@ -155,6 +122,26 @@ def write_report(report: ImportReport, path: Path) -> None:
             writer.writerow((bad.line, bad.code, bad.column or "", bad.message_id, bad.message_en))
 
 
+def _import_json(report: ImportReport, written: Path | None) -> dict[str, object]:
+    """What ``bulk import --json`` prints: the counts and every bad row."""
+    return {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "bad_rows": [
+            {
+                "line": bad.line,
+                "code": bad.code,
+                "column": bad.column,
+                "message_id": bad.message_id,
+                "message_en": bad.message_en,
+            }
+            for bad in report.bad_rows
+        ],
+        "report": None if written is None else str(written),
+    }
+
+
 def _bad_rows_table(report: ImportReport) -> Table:
     table = Table(
         title="Baris bermasalah / Bad rows", title_justify="left", show_lines=False, expand=True
@@ -174,20 +161,29 @@ def _bad_rows_table(report: ImportReport) -> Table:
 
 
 @bulk_app.command("residents")
-def residents(file: FileArgument, config: ConfigOption = None) -> None:
+def residents(
+    file: FileArgument,
+    json_output: JsonOption = False,
+    progress: ProgressOption = None,
+    config: ConfigOption = None,
+) -> None:
     """Muat penduduk ke registri offline / Load a resident CSV into the offline registry.
 
     Header: nik,full_name,mother_name,birth_place,birth_date,sex[,active].
     Every row or nothing: a bad row (its line number is printed) loads none.
+    ``--json``: ``{"loaded": N}``.
     """
     svc = open_service("bulk", config, memory_warning=None)
     try:
         total = _lines(file)
-        with _bar("Penduduk / Residents", total) as progress:
-            loaded = load_residents(svc, file, progress=progress)
+        with progress_bar("Penduduk / Residents", total, enabled=progress) as advance:
+            loaded = load_residents(svc, file, progress=advance)
     except SiapkerjaError as error:
         raise fail("bulk", error) from None
-    _stdout().print(f"{loaded} penduduk dimuat / {loaded} residents loaded")
+    if json_output:
+        print_json({"loaded": loaded})
+    else:
+        _stdout().print(f"{loaded} penduduk dimuat / {loaded} residents loaded")
     typer.echo(_RESIDENTS_NOTE, err=True)
 
 
@@ -215,6 +211,8 @@ def import_file(
         int,
         typer.Option("--batch-size", min=1, max=10_000, help="Rows stored per transaction."),
     ] = IMPORT_BATCH_SIZE,
+    json_output: JsonOption = False,
+    progress: ProgressOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Impor akun dan profil dari CSV AK/I / Import accounts and profiles from an AK/I CSV.
@@ -224,13 +222,15 @@ def import_file(
     per transaction: an import interrupted (Ctrl-C, a killed process, the
     database gone) and run again finds the rows committed before as
     unchanged and goes on after them. Exit code 1 if any row is bad.
+    ``--json``: ``{"created", "updated", "unchanged", "bad_rows": [{"line", "code",
+    "column", "message_id", "message_en"}, …], "report"}`` with every bad row.
     """
     svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
     try:
         total = _lines(file)
-        with _bar("Impor AK/I / AK/I import", total) as progress:
+        with progress_bar("Impor AK/I / AK/I import", total, enabled=progress) as advance:
             result = import_akl(
-                svc, file, progress=progress, photo_dir=photo_dir, batch_size=batch_size
+                svc, file, progress=advance, photo_dir=photo_dir, batch_size=batch_size
             )
     except SiapkerjaError as error:
         raise fail("bulk", error) from None
@@ -246,6 +246,11 @@ def import_file(
                 f" cannot be written: {reason}",
                 err=True,
             )
+    if json_output:
+        print_json(_import_json(result, None if report is None or report_failed else report))
+        if result.bad_rows or report_failed:
+            raise typer.Exit(1)
+        return
     out = _stdout()
     out.print(
         _counts_table(
@@ -277,19 +282,31 @@ def issue_cards(
         int,
         typer.Option("--batch-size", min=1, max=10_000, help="Cards written per transaction."),
     ] = ISSUE_BATCH_SIZE,
+    json_output: JsonOption = False,
+    progress: ProgressOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Terbitkan kartu untuk setiap profil lengkap / Issue a card to every complete profile.
 
     Accounts that already hold a card are skipped, so a re-run issues nothing twice.
+    ``--json``: ``{"issued", "incomplete", "already_issued"}``.
     """
     svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
     try:
         total = count_accounts(svc)
-        with _bar("Kartu / Cards", total) as progress:
-            result = issue_all_cards(svc, batch_size=batch_size, progress=progress)
+        with progress_bar("Kartu / Cards", total, enabled=progress) as advance:
+            result = issue_all_cards(svc, batch_size=batch_size, progress=advance)
     except SiapkerjaError as error:
         raise fail("bulk", error) from None
+    if json_output:
+        print_json(
+            {
+                "issued": result.issued,
+                "incomplete": result.incomplete,
+                "already_issued": result.already_issued,
+            }
+        )
+        return
     _stdout().print(
         _counts_table(
             "Penerbitan kartu / Card issuance",

@@ -16,7 +16,6 @@ a refusal prints its code and both messages and exits 1.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -27,12 +26,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from siapkerja_adapters.cli.common import (
+    CommandError,
     ConfigOption,
     JsonOption,
     aware_moment,
     fail,
     open_institution,
     open_service,
+    print_json,
 )
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.classes import AttendanceReport, TrainingClass
@@ -88,7 +89,7 @@ def _institution(command: str, config: Path | None, key: str) -> tuple[Siapkerja
 
 
 def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False))
+    print_json(value)
 
 
 def _console() -> Console:
@@ -359,8 +360,7 @@ def programmes_define(
             try:
                 text = file.read_bytes()
             except OSError as error:
-                typer.echo(f"siapkerja programmes define: {file}: {error.strerror}", err=True)
-                raise typer.Exit(1) from None
+                raise fail("programmes define", CommandError(f"{file}: {error.strerror}")) from None
             kind: Literal["json", "toml"] = "toml" if file.suffix.lower() == ".toml" else "json"
             programme = svc.programmes.define(
                 text, owner=owner, administrator=True, format=kind, actor=cli_actor()

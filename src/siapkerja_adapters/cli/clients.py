@@ -30,11 +30,13 @@ from rich.panel import Panel
 from rich.table import Table
 
 from siapkerja_adapters.cli.common import (
+    CommandError,
     ConfigOption,
     EphemeralSecretOption,
     JsonOption,
     fail,
     open_service,
+    print_json,
     require_shared_secret,
 )
 from siapkerja_adapters.cli.verifiers import cli_actor
@@ -209,7 +211,7 @@ def _warn_without_secret(svc: Siapkerja) -> None:
 
 def _done(client: SsoClient, json_output: bool, message: str) -> None:
     if json_output:
-        typer.echo(json.dumps(client_json(client)))
+        print_json(client_json(client))
         return
     typer.echo(f"{client.id}  {client.status.value}  {message}")
 
@@ -333,7 +335,7 @@ def add(
     if secret is not None:
         _warn_without_secret(svc)
     if json_output:
-        typer.echo(json.dumps({"client": client_json(client), "client_secret": secret}))
+        print_json({"client": client_json(client), "client_secret": secret})
         return
     _secret_panel(client, secret, "SSO client / Klien SSO")
 
@@ -358,7 +360,7 @@ def list_clients(
     except SiapkerjaError as error:
         raise fail("clients list", error) from None
     if json_output:
-        typer.echo(json.dumps([client_json(c) for c in found]))
+        print_json([client_json(c) for c in found])
         return
     if not found:
         typer.echo("Belum ada klien. / No clients.")
@@ -392,7 +394,7 @@ def show(
     except SiapkerjaError as error:
         raise fail("clients show", error) from None
     if json_output:
-        typer.echo(json.dumps(client_json(client)))
+        print_json(client_json(client))
         return
     _show(client)
 
@@ -517,7 +519,7 @@ def rotate_secret(
         raise fail("clients rotate-secret", error) from None
     _warn_without_secret(svc)
     if json_output:
-        typer.echo(json.dumps({"client": client_json(client), "client_secret": secret}))
+        print_json({"client": client_json(client), "client_secret": secret})
         return
     _secret_panel(client, secret, "New client secret / Rahasia klien baru")
 
@@ -543,8 +545,10 @@ def remove(
         f"Hapus klien {client.name} ({client.id}) untuk selamanya? / Remove the client for good?",
         err=True,
     ):
-        typer.echo("Dibatalkan; tidak ada yang diubah. / Cancelled; nothing changed.", err=True)
-        raise typer.Exit(1)
+        raise fail(
+            "clients remove",
+            CommandError("Dibatalkan; tidak ada yang diubah. / Cancelled; nothing changed."),
+        )
     try:
         client = svc.sso.remove_client(client_id, reason=reason, actor=cli_actor())
     except SiapkerjaError as error:

@@ -6,8 +6,11 @@ resolves them — ``--database-url``/``--storage-key`` options, then
 ``$SIAPKERJA_CONFIG``) — so the command migrates the database the
 application will use.
 
-Exit codes: 0 on success, 1 when the database or a setting fails (the typed
-error's message is printed), 2 for a usage error (Typer).
+Every command takes ``--json`` (one JSON document on standard output, errors as
+``{"error": …}``); ``rekey`` and ``reencrypt`` show a progress bar on a terminal.
+Exit codes as every command's (``common.exit_code_for``): 0 on success, 1 when
+refused (``db current``: not at head), 2 for a usage error, 3 for a bad setting
+or key, 4 when the database cannot be reached.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from typing import Annotated, Final
 import typer
 
 from siapkerja_adapters import builtin
-from siapkerja_adapters.cli.common import ConfigOption, fail
+from siapkerja_adapters.cli.common import (
+    ConfigOption,
+    JsonOption,
+    ProgressOption,
+    fail,
+    json_mode,
+    print_json,
+    progress_bar,
+)
 from siapkerja_adapters.connect import read_config_file
 from siapkerja_adapters.sql import DEFAULT_DATABASE_URL, sql_storage_from_settings
 from siapkerja_adapters.sql.crypto import FieldCipher, KeyMaterial
@@ -79,9 +90,19 @@ def _storage(config: Path | None, database_url: str | None) -> SqlStorage:
     )
 
 
+def _say(text: str) -> None:
+    """A line of the text output; with ``--json`` it goes to standard error instead."""
+    typer.echo(text, err=json_mode())
+
+
 @db_app.command("upgrade")
-def upgrade(config: ConfigOption = None, database_url: UrlOption = None) -> None:
-    """Migrasikan skema ke versi terbaru / Migrate the schema to the newest revision."""
+def upgrade(
+    json_output: JsonOption = False, config: ConfigOption = None, database_url: UrlOption = None
+) -> None:
+    """Migrasikan skema ke versi terbaru / Migrate the schema to the newest revision.
+
+    ``--json``: ``{"storage", "revision", "head"}``.
+    """
     try:
         storage = _storage(config, database_url)
         try:
@@ -90,12 +111,20 @@ def upgrade(config: ConfigOption = None, database_url: UrlOption = None) -> None
             storage.dispose()
     except SiapkerjaError as error:
         raise fail("db", error) from None
+    if json_output:
+        print_json({"storage": repr(storage), "revision": revision, "head": SCHEMA_REVISION})
+        return
     typer.echo(f"{storage!r}: schema at {revision}")
 
 
 @db_app.command("current")
-def current(config: ConfigOption = None, database_url: UrlOption = None) -> None:
-    """Tampilkan versi skema / Show the schema revision (exit 1 if not at head)."""
+def current(
+    json_output: JsonOption = False, config: ConfigOption = None, database_url: UrlOption = None
+) -> None:
+    """Tampilkan versi skema / Show the schema revision (exit 1 if not at head).
+
+    ``--json``: ``{"revision", "head", "at_head"}`` (``revision`` null: not migrated).
+    """
     try:
         storage = _storage(config, database_url)
         try:
@@ -104,6 +133,13 @@ def current(config: ConfigOption = None, database_url: UrlOption = None) -> None
             storage.dispose()
     except SiapkerjaError as error:
         raise fail("db", error) from None
+    if json_output:
+        print_json(
+            {"revision": revision, "head": SCHEMA_REVISION, "at_head": revision == SCHEMA_REVISION}
+        )
+        if revision != SCHEMA_REVISION:
+            raise typer.Exit(1)
+        return
     if revision == SCHEMA_REVISION:
         typer.echo(f"{revision} (head)")
         return
@@ -141,30 +177,40 @@ def keygen(
             " and print only its id; then set storage_key_file to it.",
         ),
     ] = None,
+    json_output: JsonOption = False,
     config: ConfigOption = None,
     database_url: UrlOption = None,
 ) -> None:
-    """Buat kunci penyimpanan baru / Make a new storage key: print it, or --write a key file."""
+    """Buat kunci penyimpanan baru / Make a new storage key: print it, or --write a key file.
+
+    ``--json``: ``{"kid", "storage_key"}``, or ``{"kid", "key_file"}`` with ``--write``.
+    """
     try:
         material = KeyMaterial.generate(kid)
     except ValueError as error:
         typer.echo(f"siapkerja db keygen: {error}", err=True)
         raise typer.Exit(2) from None
     if write is None:
-        typer.echo(material.to_setting())
+        if json_output:
+            print_json({"kid": material.current, "storage_key": material.to_setting()})
+        else:
+            typer.echo(material.to_setting())
         return
     target = write.expanduser().resolve()
     data = _data_directory(config, database_url)
     if data is not None and target.is_relative_to(data):
-        typer.echo(
-            f"siapkerja db keygen: {target} is inside the data directory {data}: a copy of it"
-            " would carry the key. Choose a path outside it.",
-            err=True,
+        raise fail(
+            "db keygen",
+            ValueError(
+                f"{target} is inside the data directory {data}: a copy of it would carry"
+                " the key. Choose a path outside it."
+            ),
         )
-        raise typer.Exit(1)
     if not write_key_file(target, material):
-        typer.echo(f"siapkerja db keygen: {target} exists; not overwritten", err=True)
-        raise typer.Exit(1)
+        raise fail("db keygen", FileExistsError(f"{target} exists; not overwritten"))
+    if json_output:
+        print_json({"kid": material.current, "key_file": str(target)})
+        return
     typer.echo(f"wrote key {material.current!r} to {target}")
     typer.echo(f'storage_key_file = "{target}"')
 
@@ -172,6 +218,8 @@ def keygen(
 @db_app.command("rekey")
 def rekey(
     kid: KidOption = None,
+    json_output: JsonOption = False,
+    progress: ProgressOption = None,
     config: ConfigOption = None,
     database_url: UrlOption = None,
 ) -> None:
@@ -182,6 +230,7 @@ def rekey(
     committed batches, then the old key is dropped from the file. Stop the
     servers first. Interrupted, it resumes when run again. A 0.1 key file
     beside a SQLite database is replaced by the per-user key file and removed.
+    ``--json``: ``{"rewritten", "kid", "key_file", "resumed"}``.
     """
     try:
         storage = _storage(config, database_url)
@@ -190,14 +239,16 @@ def rekey(
             assert source is not None
             target = _rekey_target(storage, source)
             material = source.material
-            if len(material.keys) > 1:  # an interrupted rekey (or rotation): finish it
-                typer.echo(f"resuming: re-encrypting under key {material.current!r}")
+            resumed = len(material.keys) > 1
+            if resumed:  # an interrupted rekey (or rotation): finish it
+                _say(f"resuming: re-encrypting under key {material.current!r}")
             else:
                 fresh = KeyMaterial.generate(kid)
                 material = KeyMaterial({**fresh.keys, **material.keys}, current=fresh.current)
                 write_key_file(target, material, replace=True)  # the old key still decrypts
             storage.cipher = FieldCipher(material)
-            count = storage.reencrypt()
+            with progress_bar("Enkripsi ulang / Re-encrypting", None, enabled=progress) as step:
+                count = storage.reencrypt(progress=step)
             storage.check_key()
             final = KeyMaterial(
                 {material.current: material.keys[material.current]}, current=material.current
@@ -212,6 +263,11 @@ def rekey(
         raise typer.Exit(2) from None
     except SiapkerjaError as error:
         raise fail("db", error) from None
+    if json_output:
+        print_json(
+            {"rewritten": count, "kid": final.current, "key_file": str(target), "resumed": resumed}
+        )
+        return
     typer.echo(f"re-encrypted {count} value(s) under key {final.current!r}; key file {target}")
 
 
@@ -232,14 +288,26 @@ def _rekey_target(storage: SqlStorage, source: KeySource) -> Path:
 
 
 @db_app.command("reencrypt")
-def reencrypt(config: ConfigOption = None, database_url: UrlOption = None) -> None:
-    """Enkripsi ulang dengan kunci terbaru / Re-encrypt every field under the first storage key."""
+def reencrypt(
+    json_output: JsonOption = False,
+    progress: ProgressOption = None,
+    config: ConfigOption = None,
+    database_url: UrlOption = None,
+) -> None:
+    """Enkripsi ulang dengan kunci terbaru / Re-encrypt every field under the first storage key.
+
+    ``--json``: ``{"rewritten", "kid"}``.
+    """
     try:
         storage = _storage(config, database_url)
         try:
-            count = storage.reencrypt()
+            with progress_bar("Enkripsi ulang / Re-encrypting", None, enabled=progress) as step:
+                count = storage.reencrypt(progress=step)
         finally:
             storage.dispose()
     except SiapkerjaError as error:
         raise fail("db", error) from None
+    if json_output:
+        print_json({"rewritten": count, "kid": storage.cipher.current_kid})
+        return
     typer.echo(f"re-encrypted {count} value(s) under key {storage.cipher.current_kid!r}")

@@ -7,14 +7,13 @@ journey, its wording and where its data goes.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from siapkerja_adapters.cli.common import JsonOption, fail
+from siapkerja_adapters.cli.common import JsonOption, fail, print_json
 
 __all__ = ["demo"]
 
@@ -112,4 +111,4 @@ def demo(
             "serve": place.serve_command(),
             "lines": [line.to_json() for line in narrator.lines],
         }
-        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        print_json(document, indent=2)

@@ -11,13 +11,19 @@ claimant's contacts are shown masked; the NIK is masked.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, aware_moment, fail, open_service
+from siapkerja_adapters.cli.common import (
+    ConfigOption,
+    JsonOption,
+    aware_moment,
+    fail,
+    open_service,
+    print_json,
+)
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.contact import mask_email, mask_phone
 from siapkerja_core.disputes import CaseKind, CaseRecord, CaseStatus, Evidence
@@ -123,7 +129,7 @@ def _line(case: dict[str, Any]) -> str:
 def _print_cases(cases: list[CaseRecord], now: datetime, json_output: bool) -> None:
     items = [case_json(c, now) for c in cases]
     if json_output:
-        typer.echo(json.dumps({"items": items}))
+        print_json({"items": items})
         return
     if not items:
         typer.echo("tidak ada kasus / no cases")
@@ -170,7 +176,7 @@ def _show(svc: Siapkerja, case_id: str, json_output: bool, command: str) -> None
     data = case_json(case, svc.now())
     data["trail"] = [_trail_json(r) for r in trail]
     if json_output:
-        typer.echo(json.dumps(data))
+        print_json(data)
         return
     typer.echo(_line(data))
     for name in ("account_id", "nik", "full_name", "phone", "email", "answer", "decided_by"):

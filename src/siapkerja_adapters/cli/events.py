@@ -11,7 +11,6 @@ gate is added; a gate that signs holds its own Ed25519 key pair
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from siapkerja_adapters.cli.common import (
     fail,
     open_institution,
     open_service,
+    print_json,
 )
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.errors import SiapkerjaError
@@ -191,7 +191,7 @@ def events_create(
     except SiapkerjaError as error:
         raise fail("events create", error) from None
     if json_output:
-        typer.echo(json.dumps(_event_data(event)))
+        print_json(_event_data(event))
         return
     _events_table([event])
 
@@ -207,7 +207,7 @@ def events_list(
     except SiapkerjaError as error:
         raise fail("events list", error) from None
     if json_output:
-        typer.echo(json.dumps({"items": [_event_data(e) for e in events]}))
+        print_json({"items": [_event_data(e) for e in events]})
         return
     _events_table(events)
 
@@ -228,7 +228,7 @@ def events_show(
         raise fail("events show", error) from None
     if json_output:
         data = _event_data(event) | {"stations": [_station_data(s) for s in stations]}
-        typer.echo(json.dumps(data))
+        print_json(data)
         return
     _events_table([event])
     _stations_table(stations, event)
@@ -248,7 +248,7 @@ def events_cancel(
     except SiapkerjaError as error:
         raise fail("events cancel", error) from None
     if json_output:
-        typer.echo(json.dumps(_event_data(event)))
+        print_json(_event_data(event))
         return
     typer.echo(f"{event.id}  {event.status.value}")
 
@@ -275,7 +275,7 @@ def events_counts(
         "double_entries": len(counts.double_entries),
     }
     if json_output:
-        typer.echo(json.dumps(data))
+        print_json(data)
         return
     table = Table("gate", "inside")
     for station_id, inside in counts.per_station.items():
@@ -311,7 +311,7 @@ def events_sync(
         "double_entries": len(report.double_entries),
     }
     if json_output:
-        typer.echo(json.dumps(data))
+        print_json(data)
         return
     typer.echo(" ".join(f"{key}={value}" for key, value in data.items()))
 
@@ -367,7 +367,7 @@ def stations_add(
     except SiapkerjaError as error:
         raise fail("events stations add", error) from None
     if json_output:
-        typer.echo(json.dumps({"station": _station_data(station), "api_key": api_key}))
+        print_json({"station": _station_data(station), "api_key": api_key})
         return
     _stations_table([station], event)
     if api_key is not None:
@@ -389,7 +389,7 @@ def stations_list(
     except SiapkerjaError as error:
         raise fail("events stations list", error) from None
     if json_output:
-        typer.echo(json.dumps({"items": [_station_data(s) for s in stations]}))
+        print_json({"items": [_station_data(s) for s in stations]})
         return
     _stations_table(stations, event)
 
@@ -409,7 +409,7 @@ def stations_retire(
     except SiapkerjaError as error:
         raise fail("events stations retire", error) from None
     if json_output:
-        typer.echo(json.dumps(_station_data(station)))
+        print_json(_station_data(station))
         return
     typer.echo(f"{station.id}  {station.status.value}")
 
@@ -419,7 +419,7 @@ def stations_keygen(json_output: JsonOption = False) -> None:
     """Make an Ed25519 key pair for a gate: keep the private key ON the gate. / Buat kunci."""
     keys = StationKeyPair.generate()
     if json_output:
-        typer.echo(json.dumps({"public_key": keys.public_key, "private_key": keys.private_key}))
+        print_json({"public_key": keys.public_key, "private_key": keys.private_key})
         return
     typer.echo(f"public_key  {keys.public_key}")
     typer.echo(f"private_key {keys.private_key}  (simpan di pos saja / keep on the gate only)")

@@ -11,12 +11,11 @@ machines. Nothing secret is printed: kinds, labels and dates.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service, print_json
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.factors import FactorError, FactorSummary
@@ -69,7 +68,7 @@ def factors_list(
     account_id = _account(svc, "factors list", account)
     found = [summary_json(s) for s in svc.factors.list(account_id)]
     if json_output:
-        typer.echo(json.dumps({"account_id": account_id, "factors": found}))
+        print_json({"account_id": account_id, "factors": found})
         return
     if not found:
         typer.echo("tidak ada faktor / no factors")
@@ -112,7 +111,7 @@ def factors_reset(
         raise fail("factors reset", error) from None
     if json_output:
         payload = {"account_id": account_id, "removed": [summary_json(s) for s in removed]}
-        typer.echo(json.dumps(payload))
+        print_json(payload)
         return
     typer.echo(f"dihapus / removed: {len(removed)} ({account_id})")
     for item in removed:

@@ -12,12 +12,18 @@ command ends, which the commands say.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.common import (
+    CommandError,
+    ConfigOption,
+    JsonOption,
+    fail,
+    open_service,
+    print_json,
+)
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.tokens import Keyring, es256_key
 
@@ -99,7 +105,7 @@ def keys_rotate(json_output: JsonOption = False, config: ConfigOption = None) ->
         "access": None if access is None else access.kid,
     }
     if json_output:
-        typer.echo(json.dumps(new))
+        print_json(new)
         return
     for kind, kid in new.items():
         typer.echo(f"{kind:<7} {kid}  kunci baru / new signing key")
@@ -131,12 +137,13 @@ def keys_retire(
     try:
         ring = svc.retire_key(wanted)
     except KeyError:
-        typer.echo(
-            f"Kunci {wanted!r} tidak ada (lihat 'siapkerja keys list'). / No key {wanted!r}"
-            " (see 'siapkerja keys list').",
-            err=True,
-        )
-        raise typer.Exit(1) from None
+        raise fail(
+            "keys retire",
+            CommandError(
+                f"Kunci {wanted!r} tidak ada (lihat 'siapkerja keys list'). / No key"
+                f" {wanted!r} (see 'siapkerja keys list')."
+            ),
+        ) from None
     except SiapkerjaError as error:
         raise fail("keys retire", error) from None
     link, access = ring.signing_link_key, ring.signing_access_key
@@ -146,7 +153,7 @@ def keys_retire(
         "access": None if access is None else access.kid,
     }
     if json_output:
-        typer.echo(json.dumps(result))
+        print_json(result)
         return
     typer.echo(f"retired {wanted}  dipensiunkan / retired")
     for kind in ("link", "access"):
@@ -163,7 +170,7 @@ def keys_list(json_output: JsonOption = False, config: ConfigOption = None) -> N
     ring = stored_keyring(svc)
     rows = [] if ring is None else _key_rows(ring)
     if json_output:
-        typer.echo(json.dumps(rows))
+        print_json(rows)
         return
     if not rows:
         typer.echo(

@@ -8,12 +8,11 @@ prints one JSON object, ``--lang`` picks the language of the texts.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import JsonOption
+from siapkerja_adapters.cli.common import JsonOption, print_json
 from siapkerja_core import translations
 from siapkerja_core.notices import NOTICES
 
@@ -32,7 +31,10 @@ def list_notices(
     as_json: JsonOption = False,
     lang: Annotated[str, typer.Option("--lang", help="id or en.")] = "id",
 ) -> None:
-    """Every notice: its event, recipients, when it is written, its text."""
+    """Every notice: its event, recipients, when it is written, its text.
+
+    / Setiap pemberitahuan: peristiwanya, penerimanya, kapan ditulis, teksnya.
+    """
     rows = [
         {
             "event": notice.event,
@@ -50,7 +52,7 @@ def list_notices(
         for notice in NOTICES.values()
     ]
     if as_json:
-        typer.echo(json.dumps({"notices": rows}, ensure_ascii=False, indent=2))
+        print_json({"notices": rows}, indent=2)
         return
     for row in rows:
         typer.echo(f"{row['event']} -> {', '.join(row['to'])} ({row['written']})")

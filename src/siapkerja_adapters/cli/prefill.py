@@ -14,7 +14,7 @@ from typing import Annotated, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import JsonOption, fail
+from siapkerja_adapters.cli.common import JsonOption, fail, print_json
 from siapkerja_core.prefill import PrefillError, schema_text, validate
 
 __all__ = ["prefill_app"]
@@ -29,8 +29,11 @@ _SHOWN: Final = 20  # problems listed in the error message (all of them with --j
 
 
 @prefill_app.command("schema")
-def prefill_schema_command() -> None:
-    """Print the prefill document's JSON Schema (Draft 2020-12). / Cetak skema JSON."""
+def prefill_schema_command(json_output: JsonOption = False) -> None:
+    """Print the prefill document's JSON Schema (Draft 2020-12). / Cetak skema JSON.
+
+    The output is JSON with or without ``--json`` (accepted as every command's).
+    """
     typer.echo(schema_text(), nl=False)
 
 
@@ -56,7 +59,7 @@ def prefill_validate(
     else:
         problems = validate(document)
     if json_output:
-        typer.echo(json.dumps({"valid": not problems, "errors": problems}, ensure_ascii=False))
+        print_json({"valid": not problems, "errors": problems})
         if problems:
             raise typer.Exit(1)
         return

@@ -12,7 +12,6 @@ a window of time (``--notify``: and queue an SMS to each holder it names).
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Final
 
 import typer
@@ -23,6 +22,7 @@ from siapkerja_adapters.cli.common import (
     aware_moment,
     fail,
     open_service,
+    print_json,
 )
 from siapkerja_adapters.cli.verifiers import cli_actor
 from siapkerja_core.errors import SiapkerjaError
@@ -75,7 +75,7 @@ def rights_list(
     now = svc.now()
     items = [request_json(r, now) for r in found]
     if json_output:
-        typer.echo(json.dumps({"items": items, "overdue": sum(i["overdue"] for i in items)}))
+        print_json({"items": items, "overdue": sum(i["overdue"] for i in items)})
         return
     if not items:
         typer.echo("Tidak ada permintaan terbuka. / No open requests.")
@@ -104,7 +104,7 @@ def rights_complete(
     except SiapkerjaError as error:
         raise fail("rights complete", error) from None
     if json_output:
-        typer.echo(json.dumps(request_json(done, svc.now())))
+        print_json(request_json(done, svc.now()))
     else:
         typer.echo(f"{done.receipt}: selesai / completed ({done.handled_by})")
 
@@ -121,7 +121,7 @@ def rights_purge(json_output: JsonOption = False, config: ConfigOption = None) -
     except SiapkerjaError as error:
         raise fail("rights purge", error) from None
     if json_output:
-        typer.echo(json.dumps(totals))
+        print_json(totals)
     else:
         typer.echo(
             f"{totals['accounts']} akun dibersihkan / accounts purged: "
@@ -167,7 +167,7 @@ def rights_breach_notice(
     except SiapkerjaError as error:
         raise fail("rights breach-notice", error) from None
     if json_output:
-        typer.echo(json.dumps({**notice.as_json(), "notified": queued}))
+        print_json({**notice.as_json(), "notified": queued})
     else:
         typer.echo(notice.text_id)
         typer.echo(notice.text_en)

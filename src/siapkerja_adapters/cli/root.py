@@ -51,8 +51,12 @@ def root(
     """SIAPkerja-ID tools: NIKs, the demo, the web server and SMS worker, tokens, keys, bulk, db,
     prefill, single sign-on clients.
 
-    Alat SIAPkerja-ID: periksa NIK dan lainnya. Exit codes: 0 ok, 1 invalid
-    input, 2 usage error.
+    Alat SIAPkerja-ID: periksa NIK dan lainnya.
+
+    --json: JSON on standard output, errors too / JSON, termasuk galat.
+
+    Exit codes / kode keluar: 0 ok, 1 invalid input or refused, 2 usage error,
+    3 configuration or missing extra, 4 a service down (database, Dukcapil, SMS).
     """
 
 
@@ -89,7 +93,7 @@ def load_command(name: str) -> click.Command:
         # (``siapkerja token verify``), as ``add_typer`` keeps it.
         command: click.Command = typer.main.get_group(target)
     else:
-        single = typer.Typer()
+        single = typer.Typer(add_completion=False)  # completion is the root's
         single.command(name)(target)
         command = typer.main.get_command(single)
     command.name = name

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import ConfigOption, fail
+from siapkerja_adapters.cli.common import ConfigOption, exit_code_for, fail
 from siapkerja_adapters.connect import connect, resolved_settings
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 from siapkerja_core.i18n import both
@@ -221,9 +221,10 @@ def serve(
 ) -> None:
     """Serve the SIAPkerja-ID pages and JSON API with uvicorn.
 
-    Jalankan halaman web dan API JSON SIAPkerja-ID. The API is at /api (its
+    / Jalankan halaman web dan API JSON SIAPkerja-ID. The API is at /api (its
     OpenAPI document at /api/v1/openapi.json). Outside --dev the session
-    cookie needs SIAPKERJA_SECRET_KEY.
+    cookie needs SIAPKERJA_SECRET_KEY. No --json: the log lines are
+    uvicorn's own (its --log-config can make them JSON).
     """
     try:
         import uvicorn
@@ -235,7 +236,7 @@ def serve(
         typer.echo(f"siapkerja serve: {error}", err=True)
         if getattr(error, "params", {}).get("name") == "secret_key":
             typer.echo(_KEY_SETUP_HINT, err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(exit_code_for(error)) from None
 
     url = f"http://{_url_host(host)}:{port}{root_path.rstrip('/')}/"
     typer.echo(f"siapkerja: {url}")

@@ -10,13 +10,20 @@ machines. The list itself names no one: only entries and counts are shown.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, fail, open_service
+from siapkerja_adapters.cli.common import (
+    EXIT_INVALID,
+    EXIT_UNAVAILABLE,
+    ConfigOption,
+    JsonOption,
+    fail,
+    open_service,
+    print_json,
+)
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.tokens import Keyring
 from siapkerja_core.tokens.status_list import (
@@ -59,7 +66,7 @@ def summary(token: StatusListToken) -> dict[str, Any]:
 
 def _print(result: dict[str, Any], json_output: bool) -> None:
     if json_output:
-        typer.echo(json.dumps(result))
+        print_json(result)
         return
     labels = {
         "sub": "alamat / URI",
@@ -130,13 +137,29 @@ def status_list_fetch(
         current = verify_status_list(ring, answer.text, datetime.now(UTC))
     except SiapkerjaError as error:
         raise fail("status-list fetch", error) from None
-    except Exception as error:  # any network or HTTP failure: say it, exit 1
-        typer.echo(
-            f"siapkerja status-list fetch: tidak dapat mengunduh / cannot fetch: {error}",
-            err=True,
-        )
-        raise typer.Exit(1) from None
+    except Exception as error:  # any network or HTTP failure: say it, with its exit code
+        raise fail(
+            "status-list fetch",
+            _FetchError(f"tidak dapat mengunduh / cannot fetch: {error}"),
+            code=_fetch_exit_code(error),
+        ) from None
     _print(summary(current), json_output)
+
+
+class _FetchError(Exception):
+    """A list or key set that could not be downloaded (its text names why)."""
+
+
+def _fetch_exit_code(error: Exception) -> int:
+    """4 when the server cannot be reached or answers 5xx (a service down), else 1
+    (a 4xx: a wrong address; an answer that is not a list or a key set)."""
+    import httpx  # imported by now: the fetch got as far as raising
+
+    if isinstance(error, httpx.TransportError):
+        return EXIT_UNAVAILABLE
+    if isinstance(error, httpx.HTTPStatusError) and error.response.status_code >= 500:
+        return EXIT_UNAVAILABLE
+    return EXIT_INVALID
 
 
 status_list_app.callback()(status_list_root)

@@ -10,13 +10,12 @@ no check-in) and makes no keys.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, Any, Final
 from urllib.parse import urlsplit
 
 import typer
 
-from siapkerja_adapters.cli.common import ConfigOption, JsonOption, open_service
+from siapkerja_adapters.cli.common import ConfigOption, JsonOption, open_service, print_json
 from siapkerja_adapters.cli.keys import MEMORY_WARNING
 from siapkerja_core.errors import CardError
 from siapkerja_core.tokens import LinkClaims, TokenError, link_token_from_url
@@ -141,11 +140,14 @@ def token_verify(
                     "message_en": error.message_en,
                 },
             }
-            typer.echo(json.dumps(record, ensure_ascii=False))
+            print_json(record)
         else:
             typer.echo(f"INVALID {error.full_code}  {error.message_id} / {error.message_en}")
         raise typer.Exit(1) from None
-    typer.echo(json.dumps(report, ensure_ascii=False) if json_output else _report_line(report))
+    if json_output:
+        print_json(report)
+    else:
+        typer.echo(_report_line(report))
 
 
 token_app.callback()(token_root)

@@ -17,7 +17,6 @@ is for this process only (and then warn).
 from __future__ import annotations
 
 import getpass
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
@@ -33,6 +32,7 @@ from siapkerja_adapters.cli.common import (
     JsonOption,
     fail,
     open_service,
+    print_json,
     require_shared_secret,
 )
 from siapkerja_core import regions
@@ -188,7 +188,7 @@ def _warn_without_secret(svc: Siapkerja) -> None:
 
 def _done(verifier: Verifier, json_output: bool, message: str) -> None:
     if json_output:
-        typer.echo(json.dumps(verifier_json(verifier)))
+        print_json(verifier_json(verifier))
         return
     typer.echo(f"{verifier.id}  {verifier.status.value}  {message}")
 
@@ -227,7 +227,7 @@ def add(
         raise fail("verifiers add", error) from None
     _warn_without_secret(svc)
     if json_output:
-        typer.echo(json.dumps({"verifier": verifier_json(verifier), "api_key": api_key}))
+        print_json({"verifier": verifier_json(verifier), "api_key": api_key})
         return
     _key_panel(verifier, api_key, "API key / Kunci API")
 
@@ -249,7 +249,7 @@ def list_verifiers(
     except SiapkerjaError as error:
         raise fail("verifiers list", error) from None
     if json_output:
-        typer.echo(json.dumps([verifier_json(v) for v in found]))
+        print_json([verifier_json(v) for v in found])
         return
     if not found:
         typer.echo("Belum ada instansi. / No institutions.")
@@ -279,7 +279,7 @@ def show(
     except SiapkerjaError as error:
         raise fail("verifiers show", error) from None
     if json_output:
-        typer.echo(json.dumps(verifier_json(verifier)))
+        print_json(verifier_json(verifier))
         return
     _show(verifier)
 
@@ -334,7 +334,7 @@ def rotate_key(
         raise fail("verifiers rotate-key", error) from None
     _warn_without_secret(svc)
     if json_output:
-        typer.echo(json.dumps({"verifier": verifier_json(verifier), "api_key": api_key}))
+        print_json({"verifier": verifier_json(verifier), "api_key": api_key})
         return
     _key_panel(verifier, api_key, "New API key / Kunci API baru")
 
@@ -370,7 +370,7 @@ def activity(
     except SiapkerjaError as error:
         raise fail("verifiers activity", error) from None
     if json_output:
-        typer.echo(json.dumps([_access_json(r) for r in records]))
+        print_json([_access_json(r) for r in records])
         return
     table = Table("at", "account", "fields", "purpose", "channel")
     for r in records:
@@ -400,7 +400,7 @@ def audit(
     except SiapkerjaError as error:
         raise fail("verifiers audit", error) from None
     if json_output:
-        typer.echo(json.dumps([_audit_json(r) for r in records]))
+        print_json([_audit_json(r) for r in records])
         return
     table = Table("at", "actor", "action", "target", "reason")
     table.columns[3].overflow = "fold"

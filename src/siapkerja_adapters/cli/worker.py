@@ -13,10 +13,15 @@ it after the message in flight.
 The worker also runs the erasure purge (``svc.rights.purge``, as ``siapkerja
 rights purge`` does): at start and then hourly, what erasures kept is deleted
 once its hold ended (``docs/rights.md``).
+
+``--json`` makes its output JSON Lines: the start and the final report as one
+object per line on standard output, the log records as one object per line on
+standard error (``{"time", "level", "logger", "message"}``), for a log shipper.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -25,7 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
-from siapkerja_adapters.cli.common import ConfigOption, open_service
+from siapkerja_adapters.cli.common import ConfigOption, JsonOption, open_service, print_json
 from siapkerja_adapters.dispatch import run_worker
 
 if TYPE_CHECKING:
@@ -59,6 +64,30 @@ def purge_loop(
             return
 
 
+class JsonLineFormatter(logging.Formatter):
+    """A log record as one JSON object per line (``worker --json``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": self.formatTime(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def _logging(json_lines: bool) -> None:
+    if not json_lines:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        return
+    handler = logging.StreamHandler()  # standard error
+    handler.setFormatter(JsonLineFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
 def worker(
     batch: Annotated[
         int, typer.Option("--batch", min=1, max=10_000, help="Messages claimed at a time.")
@@ -77,13 +106,15 @@ def worker(
     once: Annotated[
         bool, typer.Option("--once", help="Deliver what is due, then exit (cron, tests).")
     ] = False,
+    json_output: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Deliver the SMS outbox (codes, notices) until stopped.
 
-    Kirim pesan SMS yang menunggu di outbox sampai dihentikan.
+    / Kirim pesan SMS yang menunggu di outbox sampai dihentikan. --json: JSON Lines
+    (status on standard output, log records on standard error).
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _logging(json_output)
     svc = open_service(
         "worker",
         config,
@@ -99,7 +130,10 @@ def worker(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    typer.echo(f"siapkerja worker: delivering the SMS outbox (batch {batch}, lease {lease:g}s)")
+    if json_output:
+        print_json({"event": "start", "batch": batch, "lease": lease, "once": once})
+    else:
+        typer.echo(f"siapkerja worker: delivering the SMS outbox (batch {batch}, lease {lease:g}s)")
     if once:
         purge_loop(svc, stop, once=True)
     else:
@@ -109,6 +143,17 @@ def worker(
     report = run_worker(
         svc, batch=batch, lease=timedelta(seconds=lease), poll=poll, once=once, stop=stop
     )
+    if json_output:
+        print_json(
+            {
+                "event": "stopped",
+                "sent": report.sent,
+                "retried": report.retried,
+                "failed": report.failed,
+                "dropped": report.dropped,
+            }
+        )
+        return
     typer.echo(
         f"siapkerja worker: {report.sent} sent, {report.retried} to retry,"
         f" {report.failed} given up, {report.dropped} dropped"

@@ -687,12 +687,15 @@ class SqlStorage:
         except SQLAlchemyError as error:
             raise _storage_error(error) from error
 
-    def reencrypt(self, *, batch_size: int = 500) -> int:
+    def reencrypt(
+        self, *, batch_size: int = 500, progress: Callable[[int], None] | None = None
+    ) -> int:
         """Re-encrypt every ciphertext not under the current key; return how many were rewritten.
 
         Run after putting a new key first in ``storage_key``; when it returns,
         the old keys can be removed from the setting. Each batch commits on its
-        own, so it can be interrupted and run again.
+        own, so it can be interrupted and run again. ``progress(n)`` is called after
+        each committed batch with the values it read (the CLI's progress bar).
         """
         self._prepare(index=True)
         rewritten = 0
@@ -716,6 +719,8 @@ class SqlStorage:
                         fresh = self.cipher.encrypt(self.cipher.decrypt(blob, context), context)
                         tx.run(update(table).where(key == row[0]).values({column: fresh}))
                         rewritten += 1
+                if progress is not None:
+                    progress(len(rows))
                 if len(rows) < batch_size:
                     break
                 after = rows[-1][0]
