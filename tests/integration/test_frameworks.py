@@ -32,9 +32,8 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -46,7 +45,7 @@ from siapkerja_adapters import connect
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
 from support import people
-from support.live_server import bound_socket, live_server
+from support.live_server import bound_socket, live_server, wsgi_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -247,28 +246,6 @@ def test_fastapi_require_scope_refuses_an_unknown_scope_when_declared() -> None:
 # --------------------------------------------------------------------------
 # Flask
 # --------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def wsgi_server(make_app: Callable[[str], Any]) -> Iterator[str]:
-    """werkzeug's threaded WSGI server on 127.0.0.1 and a free port; its URL."""
-    from werkzeug.serving import make_server
-
-    built: list[Any] = []
-
-    def app(environ: Any, start_response: Any) -> Any:
-        return built[0](environ, start_response)
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    built.append(make_app(url))
-    thread = threading.Thread(target=server.serve_forever, name="flask-test", daemon=True)
-    thread.start()
-    try:
-        yield url
-    finally:
-        server.shutdown()
-        thread.join(10)
 
 
 def test_flask_example_under_a_wsgi_server() -> None:

@@ -25,7 +25,6 @@ import importlib
 import importlib.util
 import re
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -52,7 +51,7 @@ from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
 from support import people
-from support.live_server import live_server
+from support.live_server import live_server, wsgi_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -505,28 +504,6 @@ def test_an_example_without_a_service_sets_card_base_url_from_public_url(
 # --------------------------------------------------------------------------
 # Each example under a real server: the card's QR opens through the host
 # --------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def wsgi_server(make_app: Callable[[str], Any]) -> Iterator[str]:
-    """werkzeug's threaded WSGI server on 127.0.0.1 and a free port; its URL."""
-    from werkzeug.serving import make_server
-
-    built: list[Any] = []
-
-    def app(environ: Any, start_response: Any) -> Any:
-        return built[0](environ, start_response)
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    built.append(make_app(url))
-    thread = threading.Thread(target=server.serve_forever, name="wsgi-test", daemon=True)
-    thread.start()
-    try:
-        yield url
-    finally:
-        server.shutdown()
-        thread.join(10)
 
 
 def mounted_service(base_url: str) -> Siapkerja:

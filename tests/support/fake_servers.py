@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
 from siapkerja_adapters.dukcapil_offline import OfflineRegistry, Resident
+from siapkerja_adapters.testing.servers import Received as Recorded
 from siapkerja_core.ports import VerificationRequest
 
 __all__ = [
@@ -52,19 +53,6 @@ __all__ = [
     "slow",
     "status",
 ]
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """One request the server received."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 @dataclass(frozen=True)

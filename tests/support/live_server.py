@@ -104,3 +104,28 @@ def serve_memory_site() -> Iterator[tuple[LiveServer, Siapkerja]]:
 
     with live_server(make_app) as server:
         yield server, services[0]
+
+
+@contextlib.contextmanager
+def wsgi_server(make_app: Callable[[str], Any]) -> Iterator[str]:
+    """werkzeug's threaded WSGI server on 127.0.0.1 and a free port; its URL.
+
+    ``make_app`` gets the URL first, so the application can know its own address.
+    """
+    from werkzeug.serving import make_server
+
+    built: list[Any] = []
+
+    def app(environ: Any, start_response: Any) -> Any:
+        return built[0](environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    built.append(make_app(url))
+    thread = threading.Thread(target=server.serve_forever, name="wsgi-test", daemon=True)
+    thread.start()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        thread.join(10)
