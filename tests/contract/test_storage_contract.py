@@ -771,14 +771,14 @@ def test_card_holders_read_a_batch_with_cards_and_profiles(storage: Storage) -> 
             tx.accounts.add(account(n))
         tx.cards.add(card(1))
         tx.profiles.put("acct-2", profile)
-    with storage.transaction() as tx:
+    with storage.transaction() as tx:  # a holder's account and profile are read inside it
         holders = list(tx.card_holders(["acct-3", "nobody", "acct-1", "acct-2", "acct-3"]))
-    # Unknown ids are left out, a repeated one comes once, in the order given.
-    assert holders == [
-        CardHolder(account(3), None, None),
-        CardHolder(account(1), card(1), None),
-        CardHolder(account(2), None, profile),
-    ]
+        # Unknown ids are left out, a repeated one comes once, in the order given.
+        assert holders == [
+            CardHolder(account(3), None, None),
+            CardHolder(account(1), card(1), None),
+            CardHolder(account(2), None, profile),
+        ]
     with storage.transaction() as tx:
         assert list(tx.card_holders([])) == []
         assert list(tx.card_holders(["nobody"])) == []
@@ -802,7 +802,7 @@ def test_card_holders_of_a_batch_larger_than_a_query(storage: Storage) -> None:
         tx.cards.add(card(1001))
     with storage.transaction() as tx:
         holders = list(tx.card_holders(ids))
-    assert [h.account.id for h in holders] == ["acct-1", "acct-1000", "acct-1001", "acct-1500"]
+        assert [h.account.id for h in holders] == ["acct-1", "acct-1000", "acct-1001", "acct-1500"]
     assert [h.card for h in holders] == [None, None, card(1001), None]
 
 
@@ -822,16 +822,18 @@ def test_card_holders_say_only_what_the_profile_is(storage: Storage) -> None:
         tx.profiles.put("acct-2", Profile(full_name="Person 2"))
     with storage.transaction() as tx:
         holders = list(tx.card_holders(["acct-1", "acct-2", "acct-3"]))
+        accounts = [h.account.id for h in holders]
+        profiles = [h.profile for h in holders]
+    assert accounts == ["acct-1", "acct-2", "acct-3"]
     assert [(h.account_id, h.active) for h in holders] == [
         ("acct-1", True),
         ("acct-2", True),
         ("acct-3", False),
     ]
-    assert [h.account.id for h in holders] == ["acct-1", "acct-2", "acct-3"]
-    for holder, expected in zip(holders, (True, False, None), strict=True):
+    for holder, profile, expected in zip(holders, profiles, (True, False, None), strict=True):
         assert holder.complete in (expected, None)
-        if holder.profile is not None:
-            assert is_complete(holder.profile) is expected
+        if profile is not None:
+            assert is_complete(profile) is expected
 
 
 def test_add_many_cards_returns_the_refused_and_keeps_the_rest(storage: Storage) -> None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sqlalchemy import Text, any_, bindparam, select, type_coerce
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ColumnElement, Executable
 from sqlalchemy.types import NullType
 
 from siapkerja_adapters.sql import schema as sk
@@ -44,14 +44,18 @@ from siapkerja_adapters.sql.status_list import _StatusLists
 from siapkerja_adapters.sql.training import SqlClasses, SqlProgrammes
 from siapkerja_core.completeness import stamped_complete
 from siapkerja_core.ports import CardHolder
+from siapkerja_core.profile import Profile
 from siapkerja_core.records import AccountRecord
 
 if TYPE_CHECKING:
     from siapkerja_adapters.sql.storage import SqlStorage
 
-# Three queries rather than one join: on PostgreSQL ``sk_accounts.id`` is in the "C"
+# Separate queries rather than one join: on PostgreSQL ``sk_accounts.id`` is in the "C"
 # collation and the other tables' account ids are not, so a join on them could not
-# use the cards' and profiles' indexes. Each query here has its own.
+# use the cards' and profiles' indexes. Each query here has its own. A batch reads the
+# light columns of every holder (activity, card, completeness stamp) and the heavy
+# ones (the encrypted PII, the profile document with its photo) only for the holders
+# whose completeness they decide: reading them all was a fifth of a bulk issuance.
 # The two times come as the driver gives them (text on SQLite) and are converted only
 # for the accounts a caller reads: parsing them was a tenth of a bulk issuance.
 _HOLDER_ACCOUNT_COLUMNS: Final = (
@@ -62,28 +66,34 @@ _HOLDER_ACCOUNT_COLUMNS: Final = (
     type_coerce(_A.password_changed_at, NullType()).label("password_changed_at"),
     _A.active,
 )
-_HOLDER_ACCOUNTS: Final = (
-    select(*_HOLDER_ACCOUNT_COLUMNS)
-    .where(_A.id.in_(bindparam("ids", expanding=True)))
-    .with_for_update()  # as accounts.get: a bulk run and a single issue queue per account
-)
-_HOLDER_CARDS: Final = select(sk.cards).where(_C.account_id.in_(bindparam("ids", expanding=True)))
-_HOLDER_PROFILES: Final = select(
-    sk.profiles.c.account_id, sk.profiles.c.data, sk.profiles.c.complete
-).where(sk.profiles.c.account_id.in_(bindparam("ids", expanding=True)))
+_P = sk.profiles.c
+
+
+class _HolderQueries(NamedTuple):
+    accounts: Executable  # id, active; locked as accounts.get locks (FOR UPDATE)
+    account_rows: Executable  # the whole account, for those a caller reads
+    cards: Executable
+    stamps: Executable  # account id, completeness stamp
+    profiles: Executable  # account id, the encrypted document
+
+
+def _holder_queries(ids: Callable[[ColumnElement[str]], ColumnElement[bool]]) -> _HolderQueries:
+    return _HolderQueries(
+        accounts=select(_A.id, _A.active).where(ids(_A.id)).with_for_update(),
+        account_rows=select(*_HOLDER_ACCOUNT_COLUMNS).where(ids(_A.id)),
+        cards=select(sk.cards).where(ids(_C.account_id)),
+        stamps=select(_P.account_id, _P.complete).where(ids(_P.account_id)),
+        profiles=select(_P.account_id, _P.data).where(ids(_P.account_id)),
+    )
+
+
 _HOLDERS_CHUNK: Final = 1000  # ids per query: well under every driver's parameter limit
 # PostgreSQL: one array parameter (``= ANY``), not a thousand that psycopg would scan
 # the statement for on every call (most of a bulk issuance's time there).
 _IDS_ARRAY: Final = bindparam("ids", type_=pg_dialect.ARRAY(Text))
 _HOLDER_QUERIES: Final = {
-    "sqlite": (_HOLDER_ACCOUNTS, _HOLDER_CARDS, _HOLDER_PROFILES),
-    "postgresql": (
-        select(*_HOLDER_ACCOUNT_COLUMNS).where(_A.id == any_(_IDS_ARRAY)).with_for_update(),
-        select(sk.cards).where(_C.account_id == any_(_IDS_ARRAY)),
-        select(sk.profiles.c.account_id, sk.profiles.c.data, sk.profiles.c.complete).where(
-            sk.profiles.c.account_id == any_(_IDS_ARRAY)
-        ),
-    ),
+    "sqlite": _holder_queries(lambda column: column.in_(bindparam("ids", expanding=True))),
+    "postgresql": _holder_queries(lambda column: column == any_(_IDS_ARRAY)),
 }
 
 
@@ -225,50 +235,68 @@ class SqlTransaction:
     def card_holders(self, account_ids: Sequence[str]) -> Iterator[CardHolder]:
         """The existing accounts among ``account_ids``, once each, with their cards and profiles.
 
-        Three queries per thousand ids (accounts, cards, profiles), the
-        accounts locked ``FOR UPDATE`` on PostgreSQL. An account is decrypted
-        and a profile decrypted and rebuilt only when the caller reads it, one
-        holder at a time, and without the scan path's cache: a bulk run reads
-        each once, and caching them would evict the cards being scanned. The
-        profile's stored completeness stamp comes as ``complete``, so bulk
-        issuance decodes neither for a profile written under the current rules.
+        Per thousand ids: the accounts' activity (locked ``FOR UPDATE`` on
+        PostgreSQL), their cards and their profiles' completeness stamps; then,
+        for the holders whose completeness these do not settle, their profile
+        documents (no current stamp) or whole accounts (no profile), which the
+        caller will read. Anything else is read and decoded only when the
+        caller asks for it, one holder at a time, and without the scan path's
+        cache: a bulk run reads each once, and caching them would evict the
+        cards being scanned.
         """
-        storage = self.storage
-        decode_profile = storage._decode_profile
+        queries = _HOLDER_QUERIES.get(self.storage.dialect, _HOLDER_QUERIES["sqlite"])
+        to_time = _time_reader(self.storage.engine.dialect)
         unique = list(dict.fromkeys(account_ids))
-        read_accounts, read_cards, read_profiles = _HOLDER_QUERIES.get(
-            storage.dialect, _HOLDER_QUERIES["sqlite"]
-        )
-        to_time = _time_reader(storage.engine.dialect)
         for start in range(0, len(unique), _HOLDERS_CHUNK):
             chunk = unique[start : start + _HOLDERS_CHUNK]
             params = {"ids": chunk}
-            accounts = {row[0]: row for row in self.run(read_accounts, params)}
-            if not accounts:
+            active = dict(self.run(queries.accounts, params).all())
+            if not active:
                 continue
-            cards = {row.account_id: _card(row) for row in self.run(read_cards, params)}
-            profiles = {row[0]: row for row in self.run(read_profiles, params)}
+            cards = {row.account_id: _card(row) for row in self.run(queries.cards, params)}
+            stamps = {row[0]: stamped_complete(row[1]) for row in self.run(queries.stamps, params)}
+            # What the caller will read to judge completeness, for the batch at once.
+            unsettled = [i for i in chunk if i in stamps and stamps[i] is None and i not in cards]
+            bare = [i for i in chunk if i in active and i not in stamps and i not in cards]
+            documents = dict(self._rows(queries.profiles, unsettled))
+            accounts = {row[0]: row for row in self._rows(queries.account_rows, bare)}
             for account_id in chunk:
-                row = accounts.get(account_id)
-                if row is None:
+                if account_id not in active:
                     continue
-                stored = profiles.get(account_id)
-                load = complete = None
-                if stored is not None:  # decoded only if the caller reads it
-                    load = functools.partial(decode_profile, account_id, b"", bytes(stored[1]))
-                    complete = stamped_complete(stored[2])
                 yield CardHolder(
                     None,
                     cards.get(account_id),
-                    load=load,
-                    load_account=functools.partial(self._holder_account, row, to_time),
+                    load=(
+                        functools.partial(self._holder_profile, account_id, documents)
+                        if account_id in stamps
+                        else None
+                    ),
+                    load_account=functools.partial(
+                        self._holder_account, account_id, accounts, to_time
+                    ),
                     account_id=account_id,
-                    active=row[5],
-                    complete=complete,
+                    active=active[account_id],
+                    complete=stamps.get(account_id),
                 )
 
-    def _holder_account(self, row: Any, to_time: Callable[[Any], Any]) -> AccountRecord:
-        account_id, pii_blob, password_hash, created, changed, active = row
+    def _rows(self, query: Executable, ids: list[str]) -> list[Any]:
+        return list(self.run(query, {"ids": ids})) if ids else []
+
+    def _holder_profile(self, account_id: str, documents: dict[str, Any]) -> Profile:
+        blob = documents.pop(account_id, None)
+        if blob is None:  # not read with the batch: the caller asked all the same
+            queries = _HOLDER_QUERIES.get(self.storage.dialect, _HOLDER_QUERIES["sqlite"])
+            blob = self._rows(queries.profiles, [account_id])[0][1]
+        return self.storage._decode_profile(account_id, b"", bytes(blob))
+
+    def _holder_account(
+        self, account_id: str, rows: dict[str, Any], to_time: Callable[[Any], Any]
+    ) -> AccountRecord:
+        row = rows.pop(account_id, None)
+        if row is None:  # not read with the batch: the caller asked all the same
+            queries = _HOLDER_QUERIES.get(self.storage.dialect, _HOLDER_QUERIES["sqlite"])
+            row = self._rows(queries.account_rows, [account_id])[0]
+        _, pii_blob, password_hash, created, changed, active = row
         pii = self.storage.cipher.decrypt_json(pii_blob, _context(sk.accounts, "pii", account_id))
         return AccountRecord(
             id=account_id,

@@ -65,7 +65,8 @@ class CardHolder:
     (``load_account`` with ``account_id`` and ``active``), and an adapter that
     stored :func:`~siapkerja_core.completeness.completeness_stamp` beside the
     profile passes what it says as ``complete``: bulk issuance then decodes
-    neither.
+    neither. Read :attr:`account` and :attr:`profile` inside the transaction
+    that gave the holder: an adapter may fetch them only then.
     """
 
     __slots__ = (
