@@ -12,25 +12,50 @@ over the phone corpus (``tests/support/phone_corpus.py``): the two
 distributions install one module, so they are compared one after the other.
 
 The sdist is built too, and must carry ``examples/`` (tests load them).
+
+Last, the framework examples: for each host, a fresh venv holds the wheel
+with only the extra ``docs/mounting.md`` tells that host's users to install
+(``web`` for FastAPI, ``django``, ``flask``; one venv per extra, so what one
+extra pulls cannot hide what another lacks). In that venv, from a copy of
+``examples/``, each project starts as its docs start it, under a real server
+on 127.0.0.1 (uvicorn; ``flask run``; ``manage.py runserver``, uvicorn on
+``asgi.py`` and on ``asgi_routed.py``, ``serve_wsgi.py``), and answers over
+HTTP (urllib, nothing installed for the test): the host's page, our sign-in
+page and its stylesheet under ``/siapkerja/``, a registration through our
+API, the host's route refusing a caller without a session, and the FastAPI
+host's ``/openapi.json`` listing our operations.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
 import tarfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from support import people
+
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL_DOC = ROOT / "docs" / "install.md"
+MOUNTING_DOC = ROOT / "docs" / "mounting.md"
 CORPUS = ROOT / "tests" / "support" / "phone_corpus.py"
+EXAMPLES = ROOT / "examples"
+PREFIX = "/siapkerja"
 
 pytestmark = pytest.mark.slow
 
@@ -227,3 +252,199 @@ def test_the_sdist_carries_the_examples(dist: Path) -> None:
     }
     assert expected
     assert expected <= examples
+
+
+# --------------------------------------------------------------------------
+# The framework examples, each in a venv holding the wheel and its documented extra
+# --------------------------------------------------------------------------
+
+
+def documented_extra(host: str) -> str:
+    """The extra ``docs/mounting.md``'s table tells ``host``'s users to install."""
+    text = MOUNTING_DOC.read_text(encoding="utf-8")
+    row = re.search(
+        rf"^\| \[{host}\]\(#{host.lower()}\) \|.*\| `pip install 'siapkerja\[([\w,]+)\]'` \|$",
+        text,
+        re.MULTILINE,
+    )
+    assert row is not None, f"docs/mounting.md lost its install line for {host}"
+    return row[1]
+
+
+@pytest.fixture(scope="module")
+def host_venv(
+    request: pytest.FixtureRequest, dist: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The interpreter of a fresh venv holding the wheel with ``request.param``'s extra only."""
+    host: str = request.param
+    extra = documented_extra(host)
+    wheel = next(dist.glob("siapkerja-*.whl"))
+    python = sizes.make_venv(tmp_path_factory.mktemp("venv") / host.lower())
+    try:
+        sizes.pip(
+            python, "install", "--no-compile", f"siapkerja[{extra}] @ {wheel.resolve().as_uri()}"
+        )
+    except subprocess.CalledProcessError as error:  # no index and nothing in pip's cache
+        pytest.skip(f"siapkerja[{extra}] could not be installed: {error.stderr[-500:]}")
+    return python
+
+
+def free_port() -> int:
+    """A port nobody listens on now (the server binds it a moment later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# No proxy: http_proxy in the environment must not route 127.0.0.1 elsewhere.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def fetch(url: str, data: dict[str, str] | None = None) -> tuple[int, Message, str]:
+    """Status, headers and text of a GET (or a JSON POST of ``data``); errors are answers too."""
+    assert url.startswith("http://127.0.0.1:")
+    request = urllib.request.Request(url)  # noqa: S310 - our own server, checked above
+    if data is not None:
+        request.data = json.dumps(data).encode()
+        request.add_header("Content-Type", "application/json")
+    try:
+        with _OPENER.open(request, timeout=30) as answer:
+            return answer.status, answer.headers, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read().decode()
+
+
+@contextlib.contextmanager
+def serving(
+    command: list[str], *, cwd: Path, home: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``command`` (``{port}`` filled in) listening on 127.0.0.1 in the clean venv; its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        key: value
+        for key, value in clean_env().items()
+        if not key.startswith(("SIAPKERJA_", "DJANGO_", "VIRTUAL_ENV"))
+    }
+    # Anything the library writes below the home directory (a storage key) stays in tmp.
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), PUBLIC_URL=url)
+    env.update(extra_env or {})
+    logged = home / "server.log"
+    with logged.open("wb") as log:
+        process = subprocess.Popen(
+            [part.format(port=port) for part in command],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:  # waiting for it to listen; no assertion is timed
+                if process.poll() is not None:
+                    pytest.fail(f"{command} exited: {logged.read_text()}")
+                with contextlib.suppress(OSError):
+                    if fetch(url + "/")[0] == 200:
+                        break
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{command} did not start: {logged.read_text()}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def examples_copy(tmp_path: Path) -> Path:
+    """A copy of ``examples/``, away from the source tree."""
+    copy = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def answers_as_a_host(url: str, home_text: str) -> None:
+    status, _headers, text = fetch(url + "/")
+    assert status == 200
+    assert home_text in text
+    status, headers, text = fetch(f"{url}{PREFIX}/")
+    assert status == 200, text
+    assert headers["Content-Type"].startswith("text/html")
+    assert "Masuk" in text
+    assert f'href="{PREFIX}/static/siapkerja.css' in text
+    status, headers, _text = fetch(f"{url}{PREFIX}/static/siapkerja.css")  # the wheel's data
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/css")
+    status, headers, text = fetch(
+        f"{url}{PREFIX}/api/v1/registrations",
+        {"nik": people.NIK, "full_name": people.NAME, "mother_name": people.MOTHER},
+    )
+    assert status == 201, text
+    assert json.loads(text)["secret"]
+    status, headers, text = fetch(url + "/lamaran/saya")
+    assert status == 401, text
+    assert headers["Content-Type"].startswith("application/problem+json")
+    assert json.loads(text)["code"] == "request.authentication_required"
+
+
+@pytest.mark.parametrize("host_venv", ["FastAPI"], indirect=True)
+def test_the_fastapi_example_under_uvicorn(host_venv: Path, tmp_path: Path) -> None:
+    project = examples_copy(tmp_path) / "fastapi_app"
+    uvicorn = str(host_venv.parent / "uvicorn")
+    command = [uvicorn, "--factory", "app:make_app", "--host", "127.0.0.1", "--port", "{port}"]
+    # The example's own service: connect() on the default storage, a SQLite file here.
+    settings = {
+        "SIAPKERJA_DATABASE_URL": f"sqlite:///{tmp_path / 'bursa.sqlite3'}",
+        "SIAPKERJA_SECRET_KEY": "kunci-rahasia-bursa-kerja-0123456789",
+    }
+    with serving(command, cwd=project, home=tmp_path, extra_env=settings) as url:
+        answers_as_a_host(url, "bursa kerja daerah")
+        status, _headers, text = fetch(url + "/openapi.json")
+    assert status == 200
+    paths = json.loads(text)["paths"]
+    assert f"{PREFIX}/api/v1/registrations" in paths
+    assert "/lamaran/saya" in paths
+    assert (tmp_path / "bursa.sqlite3").exists()
+
+
+@pytest.mark.parametrize("host_venv", ["Flask"], indirect=True)
+def test_the_flask_example_under_flask_run(host_venv: Path, tmp_path: Path) -> None:
+    project = examples_copy(tmp_path) / "flask_app"
+    flask = str(host_venv.parent / "flask")
+    command = [flask, "--app", "app:make_app", "run", "--host", "127.0.0.1", "--port", "{port}"]
+    with serving(command, cwd=project, home=tmp_path) as url:
+        answers_as_a_host(url, "bursa kerja daerah")
+
+
+DJANGO_SERVERS = {
+    "runserver": ["{python}", "manage.py", "runserver", "127.0.0.1:{port}", "--noreload"],
+    "asgi": ["{uvicorn}", "bursa.asgi:application", "--host", "127.0.0.1", "--port", "{port}"],
+    "asgi-routed": [
+        "{uvicorn}",
+        "bursa.asgi_routed:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+    ],
+    "wsgi": ["{python}", "serve_wsgi.py", "{port}"],
+}
+
+
+@pytest.mark.parametrize("host_venv", ["Django"], indirect=True)
+@pytest.mark.parametrize("server", list(DJANGO_SERVERS))
+def test_the_django_example(host_venv: Path, server: str, tmp_path: Path) -> None:
+    project = examples_copy(tmp_path) / "django_app"
+    bin_dir = host_venv.parent
+    command = [
+        part.format(python=host_venv, uvicorn=bin_dir / "uvicorn", port="{port}")
+        for part in DJANGO_SERVERS[server]
+    ]
+    # As the docs start it: no DJANGO_SETTINGS_MODULE (manage.py and asgi.py set it),
+    # the settings' try-out defaults (DEBUG, the memory profile).
+    with serving(command, cwd=project, home=tmp_path) as url:
+        answers_as_a_host(url, "Bursa kerja daerah (Django).")
