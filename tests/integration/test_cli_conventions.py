@@ -422,8 +422,8 @@ def test_a_missing_extra_exits_3_naming_the_setting_that_needs_it(demo_config: P
         timeout=120,
         check=False,
     )
-    _json_error(done, "config.invalid", EXIT_CONFIG)
+    _json_error(done, "config.missing_extra", EXIT_CONFIG)
     error = json.loads(done.stdout)["error"]
-    assert "'sms'" in error["message_en"]
+    assert "sms" in error["message_en"]
     assert "siapkerja[http]" in error["message_en"]
     assert "dukcapil" not in error["message_en"]
