@@ -231,15 +231,19 @@ class Issuance:
                         issuing.append(account_id)
                 size = reserve_status_indexes(tx, len(issuing)) if issuing else 0
                 drawn = [self.draw_card(account_id, now, size) for account_id in issuing]
-                # One write for the batch; the cards whose random number or reference
-                # collided (about 2^-50 each), or whose status index is taken (at most
-                # one in two), are drawn again and written together, a few rounds (each
-                # leaves at most half), and the last few one by one.
+                # One write for the batch; the cards whose status index is taken (at
+                # most one in two) draw another and are written together, a few rounds
+                # (each leaves at most half); the last few, and any whose random number
+                # or reference collided (about 2^-50 each), are drawn whole, one by one.
                 refused = tx.cards.add_many(drawn)
                 for _ in range(_BULK_REDRAW_ROUNDS):
                     if not refused:
                         break
-                    redrawn = [self.draw_card(card.account_id, now, size) for card in refused]
+                    entropy = self.ctx.entropy
+                    redrawn = [
+                        attrs.evolve(card, status_index=draw_status_index(entropy, size))
+                        for card in refused
+                    ]
                     refused = tx.cards.add_many(redrawn)
                 for card in refused:
                     self.new_card(tx, card.account_id, now, size)
