@@ -678,9 +678,12 @@ def _lookups() -> list[Any]:
         ("counter", SqlCounters._READ, {"key": "k"}),
         ("counter release", SqlCounters._RELEASE, {"b_key": "k", "window_ms": 1, "now_ms": 2}),
         ("scan", _SCAN, {"card_ref": 1}),
-        ("card holders: accounts", transaction._HOLDER_ACCOUNTS, {"ids": ["a", "b"]}),
-        ("card holders: cards", transaction._HOLDER_CARDS, {"ids": ["a", "b"]}),
-        ("card holders: profiles", transaction._HOLDER_PROFILES, {"ids": ["a", "b"]}),
+        ("cards written, by id", cards._STORED, {"ids": ["a", "b"]}),
+    ]
+    holders = transaction._HOLDER_QUERIES["sqlite"]
+    statements += [
+        (f"card holders: {name}", stmt, {"ids": ["a", "b"]})
+        for name, stmt in zip(holders._fields, holders, strict=True)
     ]
     statements += [
         (f"card by {column}", stmt, {"value": 1 if column in ("card_ref", "status_index") else "x"})
