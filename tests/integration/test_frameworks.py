@@ -32,7 +32,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -45,7 +44,7 @@ from siapkerja_adapters import connect
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
 from support import people
-from support.live_server import bound_socket, live_server, wsgi_server
+from support.live_server import bound_socket, live_server, until_up, wsgi_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -338,25 +337,17 @@ def django_server(
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:  # waiting for it to listen; no assertion is timed
-            if process.poll() is not None:
-                pytest.fail(f"{kind} exited: {(tmp_path / f'{kind}.log').read_text()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(url + "/", timeout=5).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail(f"{kind} did not start: {(tmp_path / f'{kind}.log').read_text()}")
-            time.sleep(0.1)
-        yield url
+        with until_up(process, url, tmp_path / f"{kind}.log", _answers) as running:
+            yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
         log.close()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url + "/", timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 @pytest.mark.parametrize("kind", ["runserver", "asgi", "wsgi", "asgi-routed"])

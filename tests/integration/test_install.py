@@ -38,7 +38,6 @@ import socket
 import subprocess
 import sys
 import tarfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -49,6 +48,7 @@ from types import ModuleType
 import pytest
 
 from support import people
+from support.live_server import until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL_DOC = ROOT / "docs" / "install.md"
@@ -339,25 +339,15 @@ def serving(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        try:
-            deadline = time.monotonic() + 60
-            while True:  # waiting for it to listen; no assertion is timed
-                if process.poll() is not None:
-                    pytest.fail(f"{command} exited: {logged.read_text()}")
-                with contextlib.suppress(OSError):
-                    if fetch(url + "/")[0] == 200:
-                        break
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{command} did not start: {logged.read_text()}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        with until_up(process, url, logged, _answers) as running:
+            yield running
+
+
+def _answers(url: str) -> bool:
+    try:
+        return fetch(url + "/")[0] == 200
+    except OSError:
+        return False
 
 
 def examples_copy(tmp_path: Path) -> Path:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 
 from siapkerja_adapters import connect
@@ -129,3 +132,32 @@ def wsgi_server(make_app: Callable[[str], Any]) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(10)
+
+
+@contextlib.contextmanager
+def until_up(
+    process: subprocess.Popen[bytes], url: str, log: Path, is_up: Callable[[str], bool]
+) -> Iterator[str]:
+    """Wait until ``is_up(url)`` (polling, 60 s at most), yield ``url``, and stop ``process``
+    at the end (terminated, killed after 10 s). ``log`` is what the failure messages show.
+
+    A server the test started in a subprocess: no assertion here is timed.
+    """
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"{process.args!r} exited: {log.read_text()}")
+            if is_up(url):
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"{process.args!r} did not start: {log.read_text()}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
