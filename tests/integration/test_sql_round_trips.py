@@ -5,7 +5,10 @@
   recently used one fails its request with ``StorageError`` and the next
   request reconnects — never a driver exception.
 * A counter statement commits without waiting for the WAL, for its own
-  transaction only: the pooled connection's next unit of work is durable again.
+  transaction only: the kept connection it ran on (the storage's lane, which
+  the scan's ledger shares) and the pool's stay durable.
+* A counter's kept connection that died while idle is replaced: the slot is
+  taken on a new one, never a driver exception; a release is not sent twice.
 * SQLite's ``BEGIN IMMEDIATE``, sent to the driver directly, still turns a
   write lock that stays taken into ``StorageError``.
 """
@@ -117,12 +120,39 @@ def test_counters_relax_only_their_own_commit(postgres_url: str, postgres_schema
         assert counters.hit("k", limit=2, window=day, now=NOW).count == 2
         counters.clear("k")
         assert counters.hit("k", limit=2, window=day, now=NOW).count == 1
-        # One pooled connection: the one the counters used. Its session is durable.
+        # The counters ran on the lane's kept connection: its session is durable.
+        lane, _ = storage._scan_lane()
+        assert lane.run(
+            lambda cursor: cursor.execute("SHOW synchronous_commit").fetchall(), retry=False
+        ) == [("on",)]
         with storage.transaction() as tx:
             setting = tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar()
         assert setting == "on"
         with storage.single_statement() as conn:
             assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+    finally:
+        storage.dispose()
+
+
+def test_a_counter_connection_that_died_idle_is_replaced(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    storage, name = _pg_storage(postgres_url, postgres_schema)
+    counters = storage.counters
+    day = timedelta(days=1)
+    try:
+        assert counters.hit("k", limit=3, window=day, now=NOW).count == 1
+        assert _terminate(postgres_url, name) == 1  # the lane's kept connection
+        assert counters.hit("k", limit=3, window=day, now=NOW).count == 2  # on a new one
+        assert _terminate(postgres_url, name) == 1
+        with pytest.raises(StorageError) as caught:  # not sent again: it might give back two
+            counters.release("k", window=day, now=NOW)
+        assert caught.value.code == "unavailable"
+        counters.release("k", window=day, now=NOW)
+        assert counters.hit("k", limit=3, window=day, now=NOW).count == 2
+        assert _terminate(postgres_url, name) == 1
+        counters.clear("k")  # idempotent: sent again on a new connection
+        assert counters.hit("k", limit=3, window=day, now=NOW).count == 1
     finally:
         storage.dispose()
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from sqlalchemy import Table, bindparam, case, delete, func, or_, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from siapkerja_adapters.sql import schema as sk
+from siapkerja_adapters.sql.lane import Lane, Prepared
 from siapkerja_core.ports import Hit
 
 if TYPE_CHECKING:
@@ -34,6 +35,13 @@ def _ms(value: datetime | timedelta) -> int:
     return int(seconds * 1000)
 
 
+class _Compiled(NamedTuple):
+    hit: Prepared
+    read: Prepared
+    release: Prepared
+    clear: Prepared
+
+
 class SqlCounters:
     """Rate-limit slots in the ``sk_counters`` table (the ``ratelimit`` port).
 
@@ -45,9 +53,18 @@ class SqlCounters:
     and the increment one step across connections, processes and hosts, and a
     refused hit (the ``WHERE`` is false) writes nothing and returns no row.
     Only then is the row read, on the same connection, for ``retry_after``.
-    Every statement commits on its own (:meth:`SqlStorage.single_statement`):
-    the core calls the counters outside its transactions, so no connection is
-    ever held while waiting for another.
+    Every statement commits on its own: the core calls the counters outside its
+    transactions, so no connection is ever held while waiting for another.
+
+    **On the storage's lane** (:mod:`.lane`, shared with the scan): a kept
+    driver connection and the four statements compiled once, as the scan's
+    read is. Through SQLAlchemy Core each slot cost a pool checkout and the
+    statement machinery, more than the statement (a registration journey
+    takes nine slots). SQLite writes still queue behind the process's other
+    writers first. A hit or clear that failed on a connection which had sat
+    idle (the server restarted) is sent once more on a new one: a hit sent
+    twice takes at most one slot more, never lets more through. A release is
+    not: sent twice it could give back two.
 
     **PostgreSQL: commits without waiting for the disk.** Each statement sets
     ``synchronous_commit = off`` for its own transaction (``set_config(…, true)``
@@ -78,6 +95,7 @@ class SqlCounters:
 
     def __init__(self, storage: SqlStorage, insert: Callable[[Table], Insert]) -> None:
         self._storage = storage
+        self._compiled: _Compiled | None = None
         statement: Any = insert(sk.counters)
         self._release: Any = self._RELEASE
         self._clear: Any = self._CLEAR
@@ -108,38 +126,77 @@ class SqlCounters:
             where=or_(ended, _N["count"] < bindparam("limit")),
         ).returning(_N["count"])
 
+    def _statements(self) -> tuple[Lane, _Compiled]:
+        """The storage's lane and the four statements compiled for it (once, at first use)."""
+        lane, _ = self._storage._scan_lane()  # checks the storage is open and migrated
+        compiled = self._compiled
+        if compiled is None:
+            engine = self._storage.engine
+            compiled = self._compiled = _Compiled(
+                hit=Prepared(engine, self._hit),
+                read=Prepared(engine, self._READ),
+                release=Prepared(engine, self._release),
+                clear=Prepared(engine, self._clear),
+            )
+        return lane, compiled
+
+    def _run(self, call: Callable[[Any], Any], *, retry: bool) -> Any:
+        """``call(cursor)`` on a kept connection, queued behind the process's SQLite writers."""
+        lane, _ = self._statements()
+        with self._storage._writing():
+            # SQLite: a kept connection is a file's, it does not go stale; a retry there
+            # would only wait out a busy timeout twice.
+            return lane.run(call, retry=retry and not lane.sqlite)
+
     def hit(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
         """Take one slot of ``key`` if fewer than ``limit`` are taken in its live window."""
         now_ms, window_ms = _ms(now), _ms(window)
         if limit <= 0:
             return Hit(False, 0, window)
-        params = {
-            "key": key,
-            "window_index": now_ms,
-            "count": 1,
-            "window_ms": window_ms,
-            "limit": limit,
-        }
-        with self._storage.single_statement() as conn:
-            count = conn.execute(self._hit, params).scalar_one_or_none()
-            if count is not None:
-                return Hit(True, int(count))
-            row = conn.execute(self._READ, {"key": key}).first()
-        if row is None:  # pragma: no cover - cleared between the two statements
+        _, compiled = self._statements()
+        hit, read = compiled.hit, compiled.read
+        sql = hit.sql
+        params = hit.params(
+            {"key": key, "window_index": now_ms, "count": 1, "window_ms": window_ms, "limit": limit}
+        )
+        read_params = read.params({"key": key})
+
+        def call(cursor: Any) -> tuple[bool, Any]:
+            cursor.execute(sql, params)
+            # Every row fetched: SQLite's statement is done, and with it its autocommit.
+            rows = cursor.fetchall()
+            if rows:
+                return True, rows[0][0]
+            cursor.execute(read.sql, read_params)
+            return False, cursor.fetchall()
+
+        # A hit sent again (its first try failed on a connection that had sat idle, the
+        # server gone meanwhile) takes at most one slot more: never lets more through.
+        allowed, value = self._run(call, retry=True)
+        if allowed:
+            return Hit(True, int(value))
+        if not value:  # pragma: no cover - cleared between the two statements
             return Hit(False, 0, timedelta(0))
-        wait = max(0, int(row[0]) + window_ms - now_ms)
-        return Hit(False, int(row[1]), timedelta(milliseconds=wait))
+        window_index, count = read.row(value[0])
+        wait = max(0, int(window_index) + window_ms - now_ms)
+        return Hit(False, int(count), timedelta(milliseconds=wait))
 
     def release(self, key: str, *, window: timedelta, now: datetime) -> None:
         """Give back one slot of ``key``'s live window (nothing if it ended or is empty)."""
-        params = {"b_key": key, "window_ms": _ms(window), "now_ms": _ms(now)}
-        with self._storage.single_statement() as conn:
-            conn.execute(self._release, params)
+        _, compiled = self._statements()
+        sql = compiled.release.sql
+        params = compiled.release.params(
+            {"b_key": key, "window_ms": _ms(window), "now_ms": _ms(now)}
+        )
+        # Not sent twice: a release whose outcome is unknown must not give back two slots.
+        self._run(lambda cursor: cursor.execute(sql, params), retry=False)
 
     def clear(self, key: str) -> None:
         """Forget ``key``."""
-        with self._storage.single_statement() as conn:
-            conn.execute(self._clear, {"key": key})
+        _, compiled = self._statements()
+        sql = compiled.clear.sql
+        params = compiled.clear.params({"key": key})
+        self._run(lambda cursor: cursor.execute(sql, params), retry=True)  # idempotent
 
     def __repr__(self) -> str:
         return f"SqlCounters({self._storage!r})"

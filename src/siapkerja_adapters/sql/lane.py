@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.dml import UpdateBase
 
 from siapkerja_adapters.sql.base import _storage_error, logger
 from siapkerja_core.ports import StorageError
@@ -82,7 +83,8 @@ def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
 
 
 class Prepared:
-    """A Core ``SELECT`` compiled once for ``engine``'s dialect: driver SQL, parameters, columns.
+    """A Core ``SELECT`` (or DML, its columns those of its ``RETURNING``) compiled once for
+    ``engine``'s dialect: driver SQL, parameters, columns.
 
     The conversions are the column types' own, through public API
     (``dialect_impl(dialect).bind_processor`` / ``result_processor``: what
@@ -90,7 +92,7 @@ class Prepared:
     so a value reads and writes here exactly as through a Core connection.
     """
 
-    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+    def __init__(self, engine: Engine, statement: Select[Any] | UpdateBase) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self.sql: str = compiled.string
@@ -108,7 +110,7 @@ class Prepared:
                 self.fixed[name] = bind.value if process is None else process(bind.value)
         self.columns: tuple[Callable[[Any], Any] | None, ...] = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.selected_columns
+            for column in statement.exported_columns
         )
 
     def params(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
