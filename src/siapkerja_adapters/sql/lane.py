@@ -90,11 +90,20 @@ class Prepared:
     (``dialect_impl(dialect).bind_processor`` / ``result_processor``: what
     SQLAlchemy itself runs per execution, without its private per-dialect memo),
     so a value reads and writes here exactly as through a Core connection.
+
+    ``column_keys``: a DML statement's columns as named by its parameters (what
+    Core compiles an ``INSERT`` or ``UPDATE`` without ``.values()`` for).
     """
 
-    def __init__(self, engine: Engine, statement: Select[Any] | UpdateBase) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        statement: Select[Any] | UpdateBase,
+        *,
+        column_keys: Sequence[str] | None = None,
+    ) -> None:
         dialect = engine.dialect
-        compiled = statement.compile(dialect=dialect)
+        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         self.sql: str = compiled.string
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
         self.positional = bool(compiled.positional)

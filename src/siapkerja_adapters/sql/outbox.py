@@ -43,35 +43,36 @@ class _Outbox(_Repository):
     _UPDATE: ClassVar = update(sk.outbox).where(_O.id == bindparam("b_id"))
     _DELETE: ClassVar = delete(sk.outbox).where(_O.id == bindparam("id"))
     _COUNT: ClassVar = select(func.count()).select_from(sk.outbox)
+    _INSERT: ClassVar = sk.outbox.insert()
 
     def add(self, message: OutboxMessage) -> None:
-        self._tx.run(sk.outbox.insert(), self._params(message))
+        self._tx.fetch(self._INSERT, self._params(message))
 
     def claim(self, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         query = self._DUE_SKIP_LOCKED if self._storage.dialect == "postgresql" else self._DUE
-        due = [self._message(row) for row in self._tx.run(query, {"now": now, "limit": limit})]
+        due = [self._message(row) for row in self._tx.fetch(query, {"now": now, "limit": limit})]
         claimed = [message.claimed(now, lease) for message in due]
-        if claimed:
-            self._tx.run(
-                self._CLAIM,
-                [
-                    {"b_id": m.id, "claimed_until": m.claimed_until, "attempts": m.attempts}
-                    for m in claimed
-                ],
-            )
+        stamps = [
+            {"b_id": m.id, "claimed_until": m.claimed_until, "attempts": m.attempts}
+            for m in claimed
+        ]
+        if len(stamps) == 1:  # the usual claim: one message, one statement on the driver
+            self._tx.fetch(self._CLAIM, stamps[0])
+        elif stamps:
+            self._tx.run(self._CLAIM, stamps)
         return claimed
 
     def get(self, message_id: str) -> OutboxMessage | None:
-        row = self._tx.run(self._GET, {"id": message_id}).first()
+        row = self._tx.fetch(self._GET, {"id": message_id}).first()
         return None if row is None else self._message(row)
 
     def put(self, message: OutboxMessage) -> None:
         params = self._params(message)
         params["b_id"] = params.pop("id")
-        self._tx.run(self._UPDATE, params)
+        self._tx.fetch(self._UPDATE, params)
 
     def delete(self, message_id: str) -> None:
-        self._tx.run(self._DELETE, {"id": message_id})
+        self._tx.fetch(self._DELETE, {"id": message_id})
 
     def count(self) -> int:
         return int(self._tx.run(self._COUNT).scalar_one())
