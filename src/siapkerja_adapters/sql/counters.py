@@ -159,7 +159,6 @@ class SqlCounters:
         params = hit.params(
             {"key": key, "window_index": now_ms, "count": 1, "window_ms": window_ms, "limit": limit}
         )
-        read_params = read.params({"key": key})
 
         def call(cursor: Any) -> tuple[bool, Any]:
             cursor.execute(sql, params)
@@ -167,7 +166,7 @@ class SqlCounters:
             rows = cursor.fetchall()
             if rows:
                 return True, rows[0][0]
-            cursor.execute(read.sql, read_params)
+            cursor.execute(read.sql, read.params({"key": key}))
             return False, cursor.fetchall()
 
         # A hit sent again (its first try failed on a connection that had sat idle, the
