@@ -44,9 +44,10 @@ Sign-in alone (each journey's ``login`` ÷ memory's) is reported, not judged.
 Each SQL backend also counts, for one warm journey, per step: the statements
 sent (SQLAlchemy's ``before_cursor_execute``; SQLite's ``BEGIN IMMEDIATE``
 goes to the driver directly and is not among them), those a unit of work sent
-on its driver connection (``SqlTransaction.fetch``), the calls on the storage's
-lane of kept driver connections (the counters: one statement each, a refused
-hit two), the pool's connection checkouts,
+on its driver connection (``SqlTransaction.fetch``), the counters' statements
+(sent to the driver too: one a slot, a refused hit two), the pool's connection
+checkouts (of the read-write pool; SQLite's read-only units have a pool of
+their own),
 and the units of work (``storage.transaction()``; a counter's single statement
 commits on its own and is not one) — the numbers ``benchmarks/README.md`` quotes.
 
@@ -267,16 +268,16 @@ def count_statements(svc: Any, person: Any, n: int) -> dict[str, dict[str, int]]
     ]
     for target, name, fn in listeners:
         event.listen(target, name, fn)
-    # The storage's lane (kept driver connections, the counters' statements) is not
-    # SQLAlchemy's: each of its calls is counted as one statement on the lane.
-    lane, _ = svc.storage._scan_lane()
-    lane_run = lane.run
+    # The counters' statements go to the driver (SqlCounters._run), not through Core's
+    # events: each call is counted as one statement (a refused hit makes two).
+    counters = svc.storage.counters
+    counters_run = counters._run
 
     def counted(*args: Any, **kwargs: Any) -> Any:
-        seen["lane"] += 1
-        return lane_run(*args, **kwargs)
+        seen["counters"] += 1
+        return counters_run(*args, **kwargs)
 
-    lane.run = counted
+    counters._run = counted
     # A unit of work's statements on its driver connection (SqlTransaction.fetch) are not
     # seen by SQLAlchemy either; one that fell back to Core is counted there.
     from siapkerja_adapters.sql.transaction import SqlTransaction
@@ -325,7 +326,7 @@ def count_statements(svc: Any, person: Any, n: int) -> dict[str, dict[str, int]]
         svc.login(identifier=person.nik, password=PASSWORD)
         counts["login"] = dict(seen)
     finally:
-        del lane.run
+        del counters._run
         SqlTransaction.fetch = fetch  # type: ignore[method-assign]
         _Scope.__enter__ = enter  # type: ignore[method-assign]
         for target, name, fn in listeners:
@@ -492,7 +493,7 @@ def report(result: dict[str, Any]) -> None:
         print(f"  postgresql ÷ memory, sign-in alone: {lo:.1f} / {mid:.1f} / {hi:.1f}x (reported)")
     for name, counts in result["counts"].items():
         cells = "  ".join(
-            f"{step} {c.get('statements', 0)}+{c.get('driver', 0)}+{c.get('lane', 0)}"
+            f"{step} {c.get('statements', 0)}+{c.get('driver', 0)}+{c.get('counters', 0)}"
             f"/{c.get('checkouts', 0)}"
             f"/{c.get('transactions', 0)}"
             for step, c in counts.items()
@@ -501,8 +502,9 @@ def report(result: dict[str, Any]) -> None:
         for c in counts.values():
             total.update(c)
         print(
-            f"  {name} statements (Core + driver + lane)/checkouts/transactions per step: {cells}"
-            f"  (journey {total['statements']}+{total['driver']}+{total['lane']}"
+            f"  {name} statements (Core + driver + counters)/checkouts/transactions per step:"
+            f" {cells}"
+            f"  (journey {total['statements']}+{total['driver']}+{total['counters']}"
             f"/{total['checkouts']}/{total['transactions']})"
         )
 

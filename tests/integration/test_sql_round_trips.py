@@ -5,12 +5,12 @@
   recently used one fails its request with ``StorageError`` and the next
   request reconnects — never a driver exception.
 * A counter statement commits without waiting for the WAL, for its own
-  transaction only: the kept connection it ran on (the storage's lane, which
-  the scan's ledger shares) and the pool's stay durable.
+  transaction only: the pooled connection's next unit of work is durable again.
 * An outbox claim commits without waiting for the WAL, for its own transaction
   only: the claimed message is claimed, the next unit of work is durable.
-* A counter's kept connection that died while idle is replaced: the slot is
-  taken on a new one, never a driver exception; a release is not sent twice.
+* A counter's connection (a pooled driver connection) that died while idle
+  is pinged and replaced; one that died just after use fails typed, and the
+  next counter statement reconnects.
 * SQLite's ``BEGIN IMMEDIATE``, sent to the driver directly, still turns a
   write lock that stays taken into ``StorageError``.
 """
@@ -122,11 +122,7 @@ def test_counters_relax_only_their_own_commit(postgres_url: str, postgres_schema
         assert counters.hit("k", limit=2, window=day, now=NOW).count == 2
         counters.clear("k")
         assert counters.hit("k", limit=2, window=day, now=NOW).count == 1
-        # The counters ran on the lane's kept connection: its session is durable.
-        lane, _ = storage._scan_lane()
-        assert lane.run(
-            lambda cursor: cursor.execute("SHOW synchronous_commit").fetchall(), retry=False
-        ) == [("on",)]
+        # One pooled connection: the one the counters used. Its session is durable.
         with storage.transaction() as tx:
             setting = tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar()
         assert setting == "on"
@@ -161,30 +157,30 @@ def test_an_outbox_claim_relaxes_only_its_own_commit(
         storage.dispose()
 
 
-def test_a_counter_connection_that_died_idle_is_replaced(
+def test_a_counter_connection_that_died_is_replaced(
     postgres_url: str, postgres_schema: str
 ) -> None:
-    storage, name = _pg_storage(postgres_url, postgres_schema)
+    storage, name = _pg_storage(postgres_url, postgres_schema, ping_after_idle=0.0)
     counters = storage.counters
     day = timedelta(days=1)
     try:
         assert counters.hit("k", limit=3, window=day, now=NOW).count == 1
-        with storage.transaction() as tx:  # the pool keeps a connection used just now
-            tx.sessions.add(_session(1))
-        # The server restarted: the lane's kept connection and the pool's are both dead.
-        assert _terminate(postgres_url, name) == 2
-        assert counters.hit("k", limit=3, window=day, now=NOW).count == 2  # on a new one
-        with storage.transaction() as tx:  # the pool reconnected too
-            assert tx.sessions.get("s1") is not None
-        assert _terminate(postgres_url, name) >= 1
-        with pytest.raises(StorageError) as caught:  # not sent again: it might give back two
-            counters.release("k", window=day, now=NOW)
-        assert caught.value.code == "unavailable"
+        assert _terminate(postgres_url, name) == 1
+        assert counters.hit("k", limit=3, window=day, now=NOW).count == 2  # pinged, replaced
         counters.release("k", window=day, now=NOW)
-        assert counters.hit("k", limit=3, window=day, now=NOW).count == 2
-        assert _terminate(postgres_url, name) >= 1
-        counters.clear("k")  # idempotent: sent again on a new connection
+        assert _terminate(postgres_url, name) == 1
+        counters.clear("k")
         assert counters.hit("k", limit=3, window=day, now=NOW).count == 1
+    finally:
+        storage.dispose()
+    storage, name = _pg_storage(postgres_url, postgres_schema, ping_after_idle=3600.0)
+    try:
+        storage.counters.clear("j")
+        assert _terminate(postgres_url, name) == 1
+        with pytest.raises(StorageError) as caught:  # used just now: not pinged
+            storage.counters.hit("j", limit=3, window=day, now=NOW)
+        assert caught.value.code == "unavailable"
+        assert storage.counters.hit("j", limit=3, window=day, now=NOW).count == 1
     finally:
         storage.dispose()
 

@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from sqlalchemy import Table, bindparam, case, delete, func, or_, select, true, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.lane import Lane, Prepared
+from siapkerja_adapters.sql.base import _storage_error
+from siapkerja_adapters.sql.lane import Prepared
 from siapkerja_core.ports import Hit
 
 if TYPE_CHECKING:
@@ -56,15 +58,14 @@ class SqlCounters:
     Every statement commits on its own: the core calls the counters outside its
     transactions, so no connection is ever held while waiting for another.
 
-    **On the storage's lane** (:mod:`.lane`, shared with the scan): a kept
-    driver connection and the four statements compiled once, as the scan's
-    read is. Through SQLAlchemy Core each slot cost a pool checkout and the
-    statement machinery, more than the statement (a registration journey
-    takes nine slots). SQLite writes still queue behind the process's other
-    writers first. A hit or clear that failed on a connection which had sat
-    idle (the server restarted) is sent once more on a new one: a hit sent
-    twice takes at most one slot more, never lets more through. A release is
-    not: sent twice it could give back two.
+    **On the driver.** Each statement is compiled once (:class:`~.lane.Prepared`,
+    as the scan's read) and run on a pooled driver connection (autocommit),
+    without SQLAlchemy Core's connection, execution context and result: a
+    registration journey takes nine slots, and through Core each cost more
+    than its statement. The pool and its checks are kept — at most the pool's
+    connections, one per thread at a time (the connection guard), a connection
+    idle for a while pinged first, a lost one discarded — and SQLite writes
+    still queue behind the process's other writers.
 
     **PostgreSQL: commits without waiting for the disk.** Each statement sets
     ``synchronous_commit = off`` for its own transaction (``set_config(…, true)``
@@ -126,9 +127,8 @@ class SqlCounters:
             where=or_(ended, _N["count"] < bindparam("limit")),
         ).returning(_N["count"])
 
-    def _statements(self) -> tuple[Lane, _Compiled]:
-        """The storage's lane and the four statements compiled for it (once, at first use)."""
-        lane, _ = self._storage._scan_lane()  # checks the storage is open and migrated
+    def _statements(self) -> _Compiled:
+        """The four statements compiled for the storage's dialect (once, at first use)."""
         compiled = self._compiled
         if compiled is None:
             engine = self._storage.engine
@@ -138,22 +138,63 @@ class SqlCounters:
                 release=Prepared(engine, self._release),
                 clear=Prepared(engine, self._clear),
             )
-        return lane, compiled
+        return compiled
 
-    def _run(self, call: Callable[[Any], Any], *, retry: bool) -> Any:
-        """``call(cursor)`` on a kept connection, queued behind the process's SQLite writers."""
-        lane, _ = self._statements()
-        with self._storage._writing():
-            # SQLite: a kept connection is a file's, it does not go stale; a retry there
-            # would only wait out a busy timeout twice.
-            return lane.run(call, retry=retry and not lane.sqlite)
+    def _run(self, call: Callable[[Any], Any]) -> Any:
+        """``call(cursor)`` on a pooled driver connection in autocommit, queued behind the
+        process's SQLite writers; a driver error is a ``StorageError``.
+
+        A pooled connection, not one of the lane's kept ones: the counters are used by as
+        many threads as serve requests, and the pool bounds the connections they open.
+        """
+        storage = self._storage
+        storage._prepare(index=False)
+        with storage._writing():
+            storage._one_connection()
+            try:
+                raw = storage.engine.raw_connection()  # pinged when it sat idle
+            except SQLAlchemyError as error:
+                raise _storage_error(error) from error
+            local = storage._local
+            local.held = getattr(local, "held", 0) + 1
+            try:
+                return self._on(raw, call)
+            finally:
+                local.held -= 1
+
+    def _on(self, raw: Any, call: Callable[[Any], Any]) -> Any:
+        driver: Any = raw.driver_connection
+        dialect = self._storage.engine.dialect
+        postgresql = self._storage.dialect == "postgresql"
+        try:
+            if postgresql:
+                driver.autocommit = True  # idle after its checkout: allowed, no round trip
+            cursor = driver.cursor()
+            try:
+                return call(cursor)
+            finally:
+                cursor.close()
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, driver, None):
+                raw.invalidate()  # the pool opens a new one next time
+            raise _storage_error(error) from error
+        finally:
+            if raw.is_valid:
+                try:
+                    if postgresql:
+                        driver.autocommit = False
+                    if self._storage._closed:
+                        raw.invalidate()
+                except dialect.loaded_dbapi.Error:
+                    raw.invalidate()
+            raw.close()
 
     def hit(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
         """Take one slot of ``key`` if fewer than ``limit`` are taken in its live window."""
         now_ms, window_ms = _ms(now), _ms(window)
         if limit <= 0:
             return Hit(False, 0, window)
-        _, compiled = self._statements()
+        compiled = self._statements()
         hit, read = compiled.hit, compiled.read
         sql = hit.sql
         params = hit.params(
@@ -169,9 +210,7 @@ class SqlCounters:
             cursor.execute(read.sql, read.params({"key": key}))
             return False, cursor.fetchall()
 
-        # A hit sent again (its first try failed on a connection that had sat idle, the
-        # server gone meanwhile) takes at most one slot more: never lets more through.
-        allowed, value = self._run(call, retry=True)
+        allowed, value = self._run(call)
         if allowed:
             return Hit(True, int(value))
         if not value:  # pragma: no cover - cleared between the two statements
@@ -182,20 +221,19 @@ class SqlCounters:
 
     def release(self, key: str, *, window: timedelta, now: datetime) -> None:
         """Give back one slot of ``key``'s live window (nothing if it ended or is empty)."""
-        _, compiled = self._statements()
+        compiled = self._statements()
         sql = compiled.release.sql
         params = compiled.release.params(
             {"b_key": key, "window_ms": _ms(window), "now_ms": _ms(now)}
         )
-        # Not sent twice: a release whose outcome is unknown must not give back two slots.
-        self._run(lambda cursor: cursor.execute(sql, params), retry=False)
+        self._run(lambda cursor: cursor.execute(sql, params))
 
     def clear(self, key: str) -> None:
         """Forget ``key``."""
-        _, compiled = self._statements()
+        compiled = self._statements()
         sql = compiled.clear.sql
         params = compiled.clear.params({"key": key})
-        self._run(lambda cursor: cursor.execute(sql, params), retry=True)  # idempotent
+        self._run(lambda cursor: cursor.execute(sql, params))
 
     def __repr__(self) -> str:
         return f"SqlCounters({self._storage!r})"

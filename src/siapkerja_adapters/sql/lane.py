@@ -243,7 +243,6 @@ class Lane:
             result = call(driver)
         except self.errors as error:
             self._discard(driver)
-            self._lost(error, driver)
             if not (retry and was_idle) or self.closed:
                 raise _storage_error(error) from error
             driver = self._open()
@@ -257,17 +256,6 @@ class Lane:
             raise
         self.give(driver)
         return result
-
-    def _lost(self, error: BaseException, cursor: Any) -> None:
-        """After a lost connection (the server restarted?) drop the pool's too, as SQLAlchemy
-        does on a disconnect: the pool pings only connections idle for a while, and the
-        next one a lane opens would otherwise be a dead one used moments ago."""
-        if not self.sqlite and self.engine.dialect.is_disconnect(
-            error,  # type: ignore[arg-type]
-            cursor.connection,
-            cursor,
-        ):
-            self.engine.dispose()  # the idle ones closed; those checked out are left alone
 
     def close(self) -> None:
         """Close every connection of the lane (idle or in use: a call in use then fails)."""
