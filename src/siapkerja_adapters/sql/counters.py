@@ -153,7 +153,8 @@ class SqlCounters:
             storage._one_connection()
             try:
                 raw = storage.engine.raw_connection()  # pinged when it sat idle
-            except SQLAlchemyError as error:
+            except (SQLAlchemyError, storage.engine.dialect.loaded_dbapi.Error) as error:
+                # (A failed connect comes as the driver's own error.)
                 raise _storage_error(error) from error
             local = storage._local
             local.held = getattr(local, "held", 0) + 1

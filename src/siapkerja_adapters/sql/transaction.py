@@ -587,7 +587,8 @@ class _Scope:
             storage._one_connection()
             try:
                 raw = engine.raw_connection()
-            except SQLAlchemyError as error:
+            except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as error:
+                # (A failed connect comes as the driver's own error.)
                 raise _storage_error(error) from error
             local.held = getattr(local, "held", 0) + 1
             tx = SqlTransaction(storage, raw, engine, read_only)
