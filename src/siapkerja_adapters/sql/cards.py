@@ -4,7 +4,7 @@ card rows (unique number, QR reference and status-list index), with their row co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import orjson
@@ -13,10 +13,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _context, _Repository, _storage_error
+from siapkerja_adapters.sql.base import _context, _Repository, _storage_error, logger
 from siapkerja_core.completeness import completeness_stamp
 from siapkerja_core.converter import unstructure
-from siapkerja_core.ports import CardConflict
+from siapkerja_core.ports import CardConflict, StorageError
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import CardRecord
 
@@ -103,9 +103,81 @@ class _Cards(_Repository):
             return []
         if self._storage.dialect != "postgresql":
             return self._add_many_sqlite(records)
-        document = _cards_document(records, self._storage.engine.dialect)
-        inserted = {row.id for row in self._tx.run(_ADD_MANY_PG, {"rows": document})}
-        return [record for record in records if record.id not in inserted]
+        refused, free = self._split_taken(
+            records,
+            self._tx.run(
+                _TAKEN_INDEXES_PG,
+                {"indexes": orjson.dumps([r.status_index for r in records]).decode()},
+            ),
+        )
+        if free and not self._copy(free):
+            # A number or reference taken (about 2^-50 a card), or an index another
+            # writer took since the look-up: the database decides card by card.
+            document = _cards_document(free, self._storage.engine.dialect)
+            inserted = {row.id for row in self._tx.run(_ADD_MANY_PG, {"rows": document})}
+            refused.update(r.id for r in free if r.id not in inserted)
+        return [record for record in records if record.id in refused]
+
+    @staticmethod
+    def _split_taken(
+        records: Sequence[CardRecord], taken: Iterable[Any]
+    ) -> tuple[set[str], list[CardRecord]]:
+        """The ids of the cards whose status index is taken — by a stored card (``taken``:
+        rows of such indexes) or an earlier card of the batch — and the other cards."""
+        held = {row[0] for row in taken}
+        refused: set[str] = set()
+        free = []
+        for record in records:
+            index = record.status_index
+            if index is not None:
+                if index in held:
+                    refused.add(record.id)
+                    continue
+                held.add(index)
+            free.append(record)
+        return refused, free
+
+    def _copy(self, records: Sequence[CardRecord]) -> bool:
+        """PostgreSQL: ``COPY`` of the cards into ``sk_cards`` under a savepoint; ``False``
+        (nothing written) when a unique index refused one of them.
+
+        ``COPY`` skips the parsing and planning an ``INSERT`` costs the server per
+        statement: the cards whose index is taken are set aside before it, so it
+        almost never meets a conflict.
+        """
+        import psycopg
+
+        dialect = self._storage.engine.dialect
+        as_signed = _UINT64.process_bind_param
+        raw = self._tx.conn.connection.driver_connection
+        assert raw is not None  # a live transaction's connection
+        try:
+            with (
+                self._tx.conn.begin_nested(),
+                raw.cursor() as cursor,
+                cursor.copy(_COPY_CARDS_PG) as copy,
+            ):
+                for r in records:
+                    copy.write_row(
+                        (
+                            r.id,
+                            r.account_id,
+                            r.number,
+                            as_signed(r.card_ref, dialect),
+                            r.version,
+                            r.issued_at,
+                            r.updated_at,
+                            r.revoked_at,
+                            r.status_index,
+                            r.suspended_at,
+                        )
+                    )
+        except psycopg.IntegrityError:
+            return False
+        except psycopg.Error as error:  # COPY runs on the driver, outside SQLAlchemy
+            logger.warning("storage failure: %s", type(error).__name__)
+            raise StorageError("unavailable") from error
+        return True
 
     def _add_many_sqlite(self, records: Sequence[CardRecord]) -> list[CardRecord]:
         """The driver's own ``executemany`` of the rows, as tuples (no statement compiled
@@ -120,23 +192,13 @@ class _Cards(_Repository):
         """
         conn = self._tx.conn
         try:
-            held = {
-                row[0]
-                for row in conn.exec_driver_sql(
+            refused, free = self._split_taken(
+                records,
+                conn.exec_driver_sql(
                     _TAKEN_INDEXES_SQLITE,
                     (orjson.dumps([r.status_index for r in records]).decode(),),
-                )
-            }
-            refused: set[str] = set()
-            free = []
-            for record in records:
-                index = record.status_index
-                if index is not None:
-                    if index in held:
-                        refused.add(record.id)
-                        continue
-                    held.add(index)  # a second card of the batch with it is refused too
-                free.append(record)
+                ),
+            )
             if not free:
                 return list(records)
             dialect = self._storage.engine.dialect
@@ -207,6 +269,14 @@ _TIME: Final = sk.UtcDateTime()
 _ADD_MANY_SQLITE: Final = (
     f"INSERT INTO {sk.cards.name} ({', '.join(name for name, _ in _CARD_COLUMNS)})"  # noqa: S608
     f" VALUES ({', '.join('?' for _ in _CARD_COLUMNS)}) ON CONFLICT DO NOTHING"
+)
+_COPY_CARDS_PG: Final = (
+    f"COPY {sk.cards.name} ({', '.join(name for name, _ in _CARD_COLUMNS)}) FROM STDIN"
+)
+_TAKEN_INDEXES_PG: Final = text(  # built from constants, nothing from outside
+    f"SELECT status_index FROM {sk.cards.name}"  # noqa: S608
+    " WHERE status_index = ANY(ARRAY("
+    "SELECT CAST(json_array_elements_text(CAST(:indexes AS json)) AS integer)))"
 )
 # SQLite: a batch's values as one JSON array that json_each turns into rows (an indexed
 # IN), not a placeholder each.
