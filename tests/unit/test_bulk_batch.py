@@ -308,3 +308,29 @@ def test_a_new_account_profile_is_the_merged_initial_profile(nik: str) -> None:
         assert made.biodata.sex == (sections.get("biodata", {}).get("sex") or parsed.sex)
         compared += 1
     assert compared >= 8
+
+
+def test_a_new_account_profile_checks_the_name_as_a_profile_does() -> None:
+    from datetime import UTC, datetime
+
+    from siapkerja_core.profile import ProfileError
+    from siapkerja_core.records import AccountRecord
+
+    scratch = batch.validate_sections({"skills": [{"name": "PHP"}]}, akl_import._SCRATCHES["L"])
+    assert scratch is not None
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    account = AccountRecord(
+        id="a1",
+        nik=SAMPLE_NIK,
+        full_name="Siti\x01Rahmawati",  # a control character: never in a profile
+        email="siti@example.com",
+        phone="+6281234500011",
+        password_hash="x",
+        created_at=when,
+        password_changed_at=when,
+    )
+    with pytest.raises(ProfileError) as refused:
+        batch.new_account_profile(scratch, account)
+    with pytest.raises(ProfileError) as evolved:
+        Profile(full_name=account.full_name)
+    assert refused.value.full_code == evolved.value.full_code

@@ -222,11 +222,12 @@ class _Cards(_Repository):
             ]
             inserted = conn.exec_driver_sql(_ADD_MANY_SQLITE, rows).rowcount
             if inserted != len(free):
-                stored = dict(
-                    conn.exec_driver_sql(
+                stored: dict[str, str] = {
+                    row[0]: row[1]
+                    for row in conn.exec_driver_sql(
                         _STORED_SQLITE, (orjson.dumps([r.id for r in free]).decode(),)
-                    ).all()
-                )
+                    )
+                }
                 refused.update(r.id for r in free if stored.get(r.id) != r.number)
         except SQLAlchemyError as error:
             raise _storage_error(error) from error
