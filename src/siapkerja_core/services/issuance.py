@@ -40,7 +40,11 @@ __all__ = ["ISSUE_BATCH_SIZE", "BulkIssueReport", "Issuance"]
 # probability below 2^-64. Eight were too few: near half full, one retried card in
 # 256 failed every draw, and a bulk run of 100,000 cards stopped 15-61 times.
 _MAX_DRAWS = 64
-_BULK_REDRAW_ROUNDS = 4  # rounds of redrawn cards written together before one by one
+# Rounds of redrawn cards written together before the last go one by one. Each round
+# leaves at most half (about 0.45 near a doubling): four left some 25 cards a batch at
+# 100,000 cards, each then costing a round of reads and a write of its own (a tenth of
+# a bulk issuance on PostgreSQL); sixteen leave one in 2**-16 of a batch.
+_BULK_REDRAW_ROUNDS = 16
 _CARD_ENTROPY: Final = 40  # bytes a new card draws: id 16, card_ref 8, number 8, status index 8
 _NUMBER_MASK: Final = 2**50 - 1  # a SIAPkerja-ID body: 10 base-32 symbols
 _TWO_64: Final = 2**64
@@ -277,7 +281,7 @@ class Issuance:
                 size = reserve_status_indexes(tx, len(issuing)) if issuing else 0
                 drawn = self.draw_cards(issuing, now, size)
                 # One write for the batch; the cards whose status index is taken (at
-                # most one in two) draw another and are written together, a few rounds
+                # most one in two) draw another and are written together, in rounds
                 # (each leaves at most half); the last few, and any whose random number
                 # or reference collided (about 2^-50 each), are drawn whole, one by one.
                 refused = tx.cards.add_many(drawn)
