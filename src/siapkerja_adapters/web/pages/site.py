@@ -48,7 +48,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -57,15 +59,21 @@ from markupsafe import escape
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
-from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
+from siapkerja_adapters.web.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_SESSION_KEY,
+    Translator,
+    select_language,
+)
 from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, FormErrors, page_status
 from siapkerja_adapters.web.pages.profile_form import ENTRY_SECTIONS
 from siapkerja_adapters.web.security import (
     CSRF_FIELD,
+    CSRF_SESSION_KEY,
     SEALER_SCOPE_KEY,
     TOO_LONG_SCOPE_KEY,
     FormSealer,
@@ -156,6 +164,16 @@ _MAX_STASHED_ERRORS: Final = 20
 _MAX_QUERY_KEPT: Final = 1000
 FORM_PAGE_SCOPE_KEY: Final = "siapkerja.form_page"
 """Where a form's POST leaves its GET page (route name, its path parameters) in the scope."""
+_HOLE: Final = "csrfhole" + secrets.token_hex(24)
+"""What a cached public page holds where the visitor's CSRF token goes: random per process,
+never sent (every answer has the token in its place), so no input can name it."""
+_TOKEN_CHARACTERS: Final = re.compile(r"[A-Za-z0-9_-]{32,128}\Z")
+"""A CSRF token that escaping leaves as it is (``secrets.token_urlsafe``'s alphabet)."""
+_PUBLIC_SESSION: Final = frozenset({CSRF_SESSION_KEY, LANGUAGE_SESSION_KEY})
+"""The session keys a cached public page may be served over: anything else (a flash
+message, a kept form, a single sign-on request, a sign-in) renders the page afresh."""
+_MAX_PUBLIC: Final = 256
+"""Cached public renders kept (addresses, queries, languages); past it, start again."""
 
 
 class PageRoute(Route):
@@ -318,6 +336,9 @@ class Site:
         self.threads = threads if threads is not None else WorkerThreads()
         self.scan_threads = scan_threads if scan_threads is not None else self.threads
         self.image_origins = tuple(image_origins)
+        # (template, language, address, query, page's key, help link) -> the catalogues
+        # it was rendered with and the page's bytes cut at the CSRF token's places.
+        self._public: dict[tuple[Any, ...], tuple[object, tuple[bytes, ...]]] = {}
 
     def policy(self, form_targets: Iterable[str] = (), *, wasm: bool = False) -> str:
         """The Content-Security-Policy of a page that sets its own, the logo's origin kept."""
@@ -458,6 +479,60 @@ class Site:
                     request, template, full, status_code=status, headers=answer
                 )
         return response
+
+    def render_public(
+        self, request: Request, template: str, context: Mapping[str, Any], key: Hashable
+    ) -> Response:
+        """An anonymous page (sign-in, registration) rendered once, with its visitor's token.
+
+        The page is rendered once per template, language, address, query string and
+        ``key`` — the caller's word that ``context`` depends on nothing else (the
+        query's values are in the address) — with a placeholder (:data:`_HOLE`) as
+        the CSRF token, and cut at it; each visitor gets the cut page joined with
+        their own token. The token's alphabet is one escaping leaves unchanged, so
+        the bytes are those :meth:`render` would send. A visitor whose session holds
+        anything but the token and the language (a flash message, a kept form, a
+        single sign-on request), a token of another shape, an address or query naming
+        the placeholder, or templates reloaded when changed (development) get
+        :meth:`render`.
+        """
+        lang = select_language(request)
+        session = request.scope.get("session")
+        scope = request.scope
+        query: bytes = scope.get("query_string", b"")
+        path: str = scope.get("path", "")
+        if (
+            not isinstance(session, dict)
+            or not session.keys() <= _PUBLIC_SESSION
+            or self.templates.env.auto_reload
+            or _HOLE.encode() in query
+            or _HOLE in path
+        ):
+            return self.render(request, template, context)
+        token = csrf_token(request)
+        if _TOKEN_CHARACTERS.match(token) is None:
+            return self.render(request, template, context)
+        cache_key = (
+            template,
+            lang,
+            scope.get("app_root_path"),
+            scope.get("root_path", ""),
+            path,
+            query,
+            key,
+            self.svc.settings.get("help_url"),
+        )
+        catalogues = translations.catalogues()
+        entry = self._public.get(cache_key)
+        if entry is None or entry[0] is not catalogues:
+            full = self.context(request, lang)
+            full.update(context)
+            full["csrf_token"] = _HOLE
+            body = bytes(self.templates.TemplateResponse(request, template, full).body)
+            if len(self._public) >= _MAX_PUBLIC:
+                self._public.clear()
+            entry = self._public[cache_key] = (catalogues, tuple(body.split(_HOLE.encode())))
+        return HTMLResponse(token.encode("ascii").join(entry[1]))
 
     def form_error(
         self,
