@@ -52,7 +52,16 @@ def _token_of(text: str) -> str:
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_cached_page_is_the_page_rendered_afresh(client: TestClient, path: str) -> None:
+def test_a_cached_page_is_the_page_rendered_afresh(
+    client: TestClient, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[str] = []
+    render = site_module.Site.render
+    monkeypatch.setattr(
+        site_module.Site,
+        "render",
+        lambda self, *a, **k: rendered.append(a[1]) or render(self, *a, **k),
+    )
     token = "T" * 20 + "-_" + "a1" * 11  # the alphabet of secrets.token_urlsafe
     lang = "en" if "lang=en" in path else "id"
     cached = {"csrf": token, "lang": lang}
@@ -66,6 +75,7 @@ def test_a_cached_page_is_the_page_rendered_afresh(client: TestClient, path: str
         answers.append(answer)
     first, hit, reference = answers
     assert first.content == hit.content == reference.content
+    assert len(rendered) == 1  # the first two through the cache, the third afresh
     assert _token_of(first.text) == token
     for header in ("content-type", "content-length", "cache-control", "content-security-policy"):
         assert first.headers.get(header) == reference.headers.get(header)

@@ -174,6 +174,11 @@ _PUBLIC_SESSION: Final = frozenset({CSRF_SESSION_KEY, LANGUAGE_SESSION_KEY})
 message, a kept form, a single sign-on request, a sign-in) renders the page afresh."""
 _MAX_PUBLIC: Final = 256
 """Cached public renders kept (addresses, queries, languages); past it, start again."""
+_SHOWN_SESSION: Final = _PUBLIC_SESSION | {AUTH_KEY, AUTH_TIME_KEY}
+"""The session keys a signed-in holder's cached page may be served over (the sign-in)."""
+_MAX_SHOWN: Final = 512
+"""Cached signed-in pages kept (holders × pages × languages); past it, start again. Each
+holds what its page shows (the photo as its tag, not its bytes) and the page's bytes."""
 
 
 class PageRoute(Route):
@@ -336,9 +341,10 @@ class Site:
         self.threads = threads if threads is not None else WorkerThreads()
         self.scan_threads = scan_threads if scan_threads is not None else self.threads
         self.image_origins = tuple(image_origins)
-        # (template, language, address, query, page's key, help link) -> the catalogues
-        # it was rendered with and the page's bytes cut at the CSRF token's places.
-        self._public: dict[tuple[Any, ...], tuple[object, tuple[bytes, ...]]] = {}
+        # (template, language, address, query, help link, sign-in) -> the catalogues it
+        # was rendered with, what it shows, and the page's bytes cut at the CSRF token.
+        self._public: dict[tuple[Any, ...], tuple[object, Hashable, tuple[bytes, ...]]] = {}
+        self._shown: dict[tuple[Any, ...], tuple[object, Hashable, tuple[bytes, ...]]] = {}
 
     def policy(self, form_targets: Iterable[str] = (), *, wasm: bool = False) -> str:
         """The Content-Security-Policy of a page that sets its own, the logo's origin kept."""
@@ -496,6 +502,34 @@ class Site:
         the placeholder, or templates reloaded when changed (development) get
         :meth:`render`.
         """
+        return self._render_cut(request, template, context, key, _PUBLIC_SESSION, self._public)
+
+    def render_shown(
+        self, request: Request, template: str, context: Mapping[str, Any], shown: Hashable
+    ) -> Response:
+        """A signed-in holder's page, rendered again only when what it shows changed.
+
+        ``shown`` is everything ``context`` is made from — the values the facade
+        returned (the account, the profile's overview …), compared by **equality**,
+        not by a version number or a digest: the page is served from the cache only
+        when the holder's data read for this very request equals the data the cached
+        bytes were rendered from, so an edit shows on the next load and one holder's
+        key never equals another's (the account is part of it). Otherwise as
+        :meth:`render_public` (the CSRF token a hole, the same refusals to cache), the
+        session may also hold the sign-in (:data:`AUTH_KEY`, :data:`AUTH_TIME_KEY`).
+        At most :data:`_MAX_SHOWN` pages are kept, by holder, page and language.
+        """
+        return self._render_cut(request, template, context, shown, _SHOWN_SESSION, self._shown)
+
+    def _render_cut(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any],
+        key: Hashable,
+        allowed: frozenset[str],
+        cache: dict[tuple[Any, ...], tuple[object, Hashable, tuple[bytes, ...]]],
+    ) -> Response:
         lang = select_language(request)
         session = request.scope.get("session")
         scope = request.scope
@@ -503,7 +537,7 @@ class Site:
         path: str = scope.get("path", "")
         if (
             not isinstance(session, dict)
-            or not session.keys() <= _PUBLIC_SESSION
+            or not session.keys() <= allowed
             or self.templates.env.auto_reload
             or _HOLE.encode() in query
             or _HOLE in path
@@ -512,27 +546,32 @@ class Site:
         token = csrf_token(request)
         if _TOKEN_CHARACTERS.match(token) is None:
             return self.render(request, template, context)
-        cache_key = (
+        # Where and how the page is shown; ``key`` (what it shows) is compared in the entry.
+        where = (
             template,
             lang,
             scope.get("app_root_path"),
             scope.get("root_path", ""),
             path,
             query,
-            key,
             self.svc.settings.get("help_url"),
+            session.get(AUTH_KEY),  # a holder's pages are theirs alone (and per sign-in)
         )
         catalogues = translations.catalogues()
-        entry = self._public.get(cache_key)
-        if entry is None or entry[0] is not catalogues:
+        entry = cache.get(where)
+        try:
+            fresh = entry is not None and entry[0] is catalogues and entry[1] == key
+        except Exception:
+            return self.render(request, template, context)
+        if entry is None or not fresh:
             full = self.context(request, lang)
             full.update(context)
             full["csrf_token"] = _HOLE
             body = bytes(self.templates.TemplateResponse(request, template, full).body)
-            if len(self._public) >= _MAX_PUBLIC:
-                self._public.clear()
-            entry = self._public[cache_key] = (catalogues, tuple(body.split(_HOLE.encode())))
-        return HTMLResponse(token.encode("ascii").join(entry[1]))
+            if len(cache) >= (_MAX_PUBLIC if cache is self._public else _MAX_SHOWN):
+                cache.clear()
+            entry = cache[where] = (catalogues, key, tuple(body.split(_HOLE.encode())))
+        return HTMLResponse(token.encode("ascii").join(entry[2]))
 
     def form_error(
         self,
