@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from starlette.templating import Jinja2Templates
 from starlette.testclient import TestClient
 
 from siapkerja_adapters import connect
@@ -148,3 +149,41 @@ def test_a_signed_out_session_gets_no_kept_page(svc: Siapkerja, galih: str) -> N
     assert account.session is not None
     _as(client, {"auth": account.session.token, "csrf": TOKEN, "lang": "id"})
     assert people.NAME in client.get("/profil").text
+
+
+@pytest.mark.parametrize("query", ["", "?cari=palmerah", "?cari=palmerah&lang=en"])
+def test_the_region_picker_is_kept_until_an_address_changes(
+    svc: Siapkerja, galih: str, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[str] = []  # every render of a template, kept or not
+    render = Jinja2Templates.TemplateResponse
+    monkeypatch.setattr(
+        Jinja2Templates,
+        "TemplateResponse",
+        lambda self, *a, **k: rendered.append(a[1]) or render(self, *a, **k),
+    )
+    client = _client(svc)
+    account = svc.authenticate(galih)
+    address = {"village_code": people.VILLAGE, "street": "Jl. Palmerah Barat No. 10"}
+    svc.update_profile(account.id, ktp_address=address)
+    lang = "en" if "lang=en" in query else "id"
+    signed_in = {"auth": galih, "csrf": TOKEN, "lang": lang}
+    pages = []
+    for session in (signed_in, signed_in, {**signed_in, "not_kept": 1}):
+        _as(client, session)
+        answer = client.get("/profil/alamat/ktp" + query)
+        assert answer.status_code == 200
+        pages.append(answer.text)
+    assert pages[0] == pages[1] == pages[2]
+    assert rendered == ["profile_address.html"] * 2  # the first, and the one afresh
+    if query:
+        assert "Palmerah" in pages[0]
+    else:
+        assert "Jl. Palmerah Barat No. 10" in pages[0]
+    svc.update_profile(account.id, ktp_address={**address, "street": "Jl. Kemanggisan No. 7"})
+    _as(client, signed_in)
+    page = client.get("/profil/alamat/ktp" + query).text
+    if not query:
+        assert "Jl. Kemanggisan No. 7" in page
+        assert "Jl. Palmerah Barat No. 10" not in page
+    assert rendered == ["profile_address.html"] * 3  # rendered again: the address changed

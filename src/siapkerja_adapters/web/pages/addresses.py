@@ -303,6 +303,8 @@ class AddressPages:
         # data, fixed for the process, so an answer never changes (bounded: the texts
         # are the visitors').
         self._searches: dict[tuple[str, str], tuple[bytes, str]] = {}
+        # The picker's searches by (text, levels chosen), for the same reason.
+        self._picked: dict[tuple[str, Any], tuple[str, list[tuple[str, str]], int]] = {}
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -383,15 +385,26 @@ class AddressPages:
         if values["cari"]:
             # Searching 84,000 villages takes a tenth of a second: not on the event loop.
             # (The template searches itself only for values laid over these, a refusal's.)
+            # The answer depends on the text and the levels chosen alone (package data).
             state = self.choices.state(values)
-            scope, results, total = await site.call(self.choices.search, values["cari"], state)
+            searched = (values["cari"], tuple(sorted(state.items())))
+            found = self._picked.get(searched)
+            if found is None:
+                found = await site.call(self.choices.search, values["cari"], state)
+                if len(self._picked) >= _MAX_SEARCHES:
+                    self._picked.clear()
+                self._picked[searched] = found
+            scope, results, total = found
             context["found"] = {
                 "query": values["cari"],
                 "scope": scope,
                 "results": results,
                 "total": total,
             }
-        return site.render(request, "profile_address.html", context)
+        # Rendered again only when what it shows changed: the holder, both addresses (the
+        # page's values and lists come from them, the address and its query).
+        shown = (account, profile.ktp_address, profile.domicile_address)
+        return site.render_shown(request, "profile_address.html", context, shown)
 
     async def submit(self, request: Request) -> Response:
         site = self.site
