@@ -187,3 +187,39 @@ def test_the_region_picker_is_kept_until_an_address_changes(
         assert "Jl. Kemanggisan No. 7" in page
         assert "Jl. Palmerah Barat No. 10" not in page
     assert rendered == ["profile_address.html"] * 3  # rendered again: the address changed
+
+
+@pytest.mark.parametrize("path", ["/riwayat", "/program"])
+def test_history_and_programmes_are_kept_until_what_they_show_changes(
+    svc: Siapkerja, galih: str, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[str] = []
+    render = Jinja2Templates.TemplateResponse
+    monkeypatch.setattr(
+        Jinja2Templates,
+        "TemplateResponse",
+        lambda self, *a, **k: rendered.append(a[1]) or render(self, *a, **k),
+    )
+    client = _client(svc)
+    signed_in = {"auth": galih, "csrf": TOKEN, "lang": "id"}
+    pages = []
+    for session in (signed_in, signed_in, {**signed_in, "not_kept": 1}):
+        _as(client, session)
+        answer = client.get(path)
+        assert answer.status_code == 200
+        pages.append(answer.text)
+    assert pages[0] == pages[1] == pages[2]
+    assert len(rendered) == 2  # the first, and the one afresh
+    # What the page shows changes: a card issued and opened (a line of the history), a
+    # completed profile (eligibility).
+    account = svc.authenticate(galih)
+    svc.update_profile(account.id, **people.complete_profile())
+    svc.issue_card(account.id)
+    svc.resolve(svc.card_qr(account.id).token)
+    _as(client, signed_in)
+    changed = client.get(path).text
+    _as(client, {**signed_in, "not_kept": 1})
+    assert changed == client.get(path).text  # what a fresh render shows now
+    if path == "/riwayat":
+        assert changed != pages[0]  # the new line of the history
+        assert len(rendered) == 4

@@ -240,7 +240,9 @@ class HistoryPages:
         if account is None:
             return site.to_login(request)
         data = await site.call(self._history_data, account, select_language(request))
-        return site.render(request, "history.html", {**data, "account": account})
+        # Rendered again only when what it shows (read for this request) changed.
+        context = {**data, "account": account}
+        return site.render_shown(request, "history.html", context, (account, data))
 
     async def withdraw(self, request: Request) -> Response:
         site = self.site

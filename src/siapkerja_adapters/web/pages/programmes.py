@@ -63,4 +63,6 @@ class ProgrammePages:
         if account is None:
             return site.to_login(request)
         data = await site.call(self._data, account, select_language(request))
-        return site.render(request, "programmes.html", {**data, "account": account})
+        # Rendered again only when what it shows (read for this request) changed.
+        context = {**data, "account": account}
+        return site.render_shown(request, "programmes.html", context, (account, data))
