@@ -135,20 +135,26 @@ def test_each_holder_sees_their_own_page(svc: Siapkerja, galih: str) -> None:
             assert not_name not in page
 
 
-def test_a_signed_out_session_gets_no_kept_page(svc: Siapkerja, galih: str) -> None:
+@pytest.mark.parametrize("path", ["/profil", "/profil/alamat/ktp", "/riwayat", "/program"])
+def test_a_signed_out_session_gets_no_kept_page(svc: Siapkerja, galih: str, path: str) -> None:
     client = _client(svc)
     _as(client, {"auth": galih, "csrf": TOKEN, "lang": "id"})
-    assert client.get("/profil").status_code == 200
+    assert client.get(path).status_code == 200
+    assert client.get(path).status_code == 200  # kept
     svc.logout(galih)
     _as(client, {"auth": galih, "csrf": TOKEN, "lang": "id"})
-    answer = client.get("/profil")
+    answer = client.get(path)
     assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/?next=") or answer.headers["location"] == "/"
     assert people.NAME not in answer.text
+    assert "auth" not in _SessionSerializer(SECRET, _SALT).loads(
+        answer.cookies.get(SESSION_COOKIE) or _SessionSerializer(SECRET, _SALT).dumps({})
+    )  # the ended session is forgotten
     # Signed in again: a new session, the page shown to it.
     account = svc.login(people.EMAIL, PASSWORD, Client(address=None, device=None))
     assert account.session is not None
     _as(client, {"auth": account.session.token, "csrf": TOKEN, "lang": "id"})
-    assert people.NAME in client.get("/profil").text
+    assert client.get(path).status_code == 200
 
 
 @pytest.mark.parametrize("query", ["", "?cari=palmerah", "?cari=palmerah&lang=en"])

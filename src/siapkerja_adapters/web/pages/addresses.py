@@ -373,13 +373,16 @@ class AddressPages:
             "found": None,
         }
 
+    def _profile_of(self, account: Account) -> Profile:
+        return self.site.svc.profile(account.id)
+
     async def page(self, request: Request) -> Response:
         site = self.site
-        account = await site.current_account(request)
-        if account is None:
+        holder = await site.signed_in(request, self._profile_of)
+        if holder is None:
             return site.to_login(request)
+        account, profile = holder
         kind, section, _key = self._kind(request)
-        profile = await site.call(site.svc.profile, account.id)
         context = self._context(account, profile, kind)
         values = context["values"] = self._values(request, profile, section)
         if values["cari"]:

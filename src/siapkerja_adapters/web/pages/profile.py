@@ -144,10 +144,10 @@ class ProfilePages:
 
     async def profile(self, request: Request) -> Response:
         site = self.site
-        account = await site.current_account(request)
-        if account is None:
+        found = await site.signed_in(request, self._overview_data)
+        if found is None:
             return site.to_login(request)
-        shown, data = await site.call(self._overview_data, account)
+        account, (shown, data) = found
         # Rendered again only when what it shows changed (the 26 kB page is most of its time).
         context = self._profile_context(account, data)
         return site.render_shown(request, "profile.html", context, shown)

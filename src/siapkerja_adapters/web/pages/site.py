@@ -889,6 +889,32 @@ class Site:
             new_session(request.session)
             return None
 
+    async def signed_in(
+        self, request: Request, read: Callable[..., T], /, *args: Any
+    ) -> tuple[Account, T] | None:
+        """The signed-in account and ``read(account, *args)``, or ``None`` (signed out).
+
+        :meth:`current_account` and the page's own read in **one** worker-thread call:
+        a page's reads then cost one hand-off to the threads and back, not two. The
+        session is checked first, as :meth:`current_account` does (an ended one is
+        forgotten); ``read`` runs only for a signed-in holder.
+        """
+        token = request.session.get(AUTH_KEY)
+        if not isinstance(token, str):
+            return None
+
+        def both() -> tuple[Account, T] | None:
+            try:
+                account = self.svc.authenticate(token)
+            except LoginError:
+                return None
+            return account, read(account, *args)
+
+        found = await self.call(both)
+        if found is None:
+            new_session(request.session)
+        return found
+
     def sign_in(self, request: Request, account: Account) -> None:
         """A new session (a new CSRF token) holding ``account``'s core session.
 
