@@ -135,7 +135,9 @@ def test_each_holder_sees_their_own_page(svc: Siapkerja, galih: str) -> None:
             assert not_name not in page
 
 
-@pytest.mark.parametrize("path", ["/profil", "/profil/alamat/ktp", "/riwayat", "/program"])
+@pytest.mark.parametrize(
+    "path", ["/profil", "/profil/alamat/ktp", "/riwayat", "/program", "/kartu"]
+)
 def test_a_signed_out_session_gets_no_kept_page(svc: Siapkerja, galih: str, path: str) -> None:
     client = _client(svc)
     _as(client, {"auth": galih, "csrf": TOKEN, "lang": "id"})
@@ -195,7 +197,7 @@ def test_the_region_picker_is_kept_until_an_address_changes(
     assert rendered == ["profile_address.html"] * 3  # rendered again: the address changed
 
 
-@pytest.mark.parametrize("path", ["/riwayat", "/program"])
+@pytest.mark.parametrize("path", ["/riwayat", "/program", "/kartu"])
 def test_history_and_programmes_are_kept_until_what_they_show_changes(
     svc: Siapkerja, galih: str, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -226,6 +228,6 @@ def test_history_and_programmes_are_kept_until_what_they_show_changes(
     changed = client.get(path).text
     _as(client, {**signed_in, "not_kept": 1})
     assert changed == client.get(path).text  # what a fresh render shows now
-    if path == "/riwayat":
-        assert changed != pages[0]  # the new line of the history
+    if path in ("/riwayat", "/kartu"):
+        assert changed != pages[0]  # the new line of the history, the card issued
         assert len(rendered) == 4
