@@ -46,6 +46,7 @@ must not block the event loop.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -179,6 +180,15 @@ _SHOWN_SESSION: Final = _PUBLIC_SESSION | {AUTH_KEY, AUTH_TIME_KEY}
 _MAX_SHOWN: Final = 512
 """Cached signed-in pages kept (holders × pages × languages); past it, start again. Each
 holds what its page shows (the photo as its tag, not its bytes) and the page's bytes."""
+
+
+def _sign_in_of(session: Mapping[str, Any]) -> bytes | None:
+    """A digest of the session's sign-in (the core's session token): kept pages are
+    filed under it without the process keeping the token itself."""
+    token = session.get(AUTH_KEY)
+    if not isinstance(token, str):
+        return None
+    return hashlib.blake2b(token.encode("utf-8"), digest_size=16, person=b"siapkerja-kept").digest()
 
 
 class PageRoute(Route):
@@ -555,7 +565,7 @@ class Site:
             path,
             query,
             self.svc.settings.get("help_url"),
-            session.get(AUTH_KEY),  # a holder's pages are theirs alone (and per sign-in)
+            _sign_in_of(session),  # a holder's pages are theirs alone (and per sign-in)
         )
         catalogues = translations.catalogues()
         entry = cache.get(where)
