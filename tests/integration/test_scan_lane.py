@@ -4,11 +4,6 @@
   share the next one, each caller returns only once its own entry is
   committed, and a failed commit is a ``StorageError`` in every caller whose
   entry it held — the next commit works;
-* a deferred commit started through the caller's ``later`` is made right
-  there by ``write_now`` (SQLite: on the event loop) and the callers told
-  only after it; what ``write_now`` declines (the write lock is held, a
-  checkpoint is due) is committed by the committer thread instead, the same
-  entries in the same order, told only after that commit;
 * the queue is bounded: beyond :data:`~siapkerja_adapters.sql.lane.MAX_WAITING`
   a caller is refused at once;
 * a kept connection that died (the database restarted, an administrator
@@ -37,7 +32,7 @@ from siapkerja_adapters import connect
 from siapkerja_adapters.sql import lane as lane_module
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.engine import create_sql_engine
-from siapkerja_adapters.sql.lane import GroupCommit, NotNow
+from siapkerja_adapters.sql.lane import GroupCommit
 from siapkerja_core.ports import StorageError
 from siapkerja_core.records import new_access_record
 from siapkerja_core.service import Siapkerja
@@ -271,132 +266,6 @@ def test_a_deferred_leader_hands_its_commit_over_later_so_entries_queued_meanwhi
     calls.pop()()
     assert told.all_told.wait(10)
     assert writer.batches == [[0, 1, 2, 3]]
-    group.close()
-
-
-class _Now:
-    """A ``write_now`` that records its batches on the caller's thread, or declines them."""
-
-    def __init__(self) -> None:
-        self.batches: list[list[int]] = []
-        self.threads: list[int] = []
-        self.decline = False
-        self.fail_next = False
-
-    def __call__(self, rows: list[dict[str, Any]]) -> None:
-        if self.decline:
-            raise NotNow
-        if self.fail_next:
-            self.fail_next = False
-            raise StorageError("unavailable")
-        self.batches.append([row["n"] for row in rows])
-        self.threads.append(threading.get_ident())
-
-
-def test_a_deferred_commit_started_later_is_made_there_by_write_now() -> None:
-    writer, now = _Writer(), _Now()
-    group = GroupCommit(writer, wait=10, write_now=now)
-    told = _Told()
-    told.expected = 4
-    calls: list[Callable[[], None]] = []  # an event loop's call_soon, run by hand
-    for n in range(4):
-        group.append_deferred({"n": n}, told.notify(n), later=calls.append)
-    assert told.outcomes == {}  # nothing told before the commit
-    calls.pop()()
-    assert now.batches == [[0, 1, 2, 3]]
-    assert now.threads == [threading.get_ident()]  # on the caller's thread, not the committer's
-    assert told.outcomes == dict.fromkeys(range(4), "committed")  # told once it returned
-    assert writer.batches == []
-    assert group._committer is None  # no thread was needed
-    assert (group.commits, group.commits_now, group.rows) == (1, 1, 4)
-    # The next entry leads a commit of its own, made the same way.
-    told.expected = 5
-    group.append_deferred({"n": 4}, told.notify(4), later=calls.append)
-    calls.pop()()
-    assert now.batches == [[0, 1, 2, 3], [4]]
-    assert told.outcomes[4] == "committed"
-    group.close()
-
-
-def test_what_write_now_declines_the_committer_thread_commits_before_anyone_is_told() -> None:
-    writer, now = _Writer(), _Now()
-    now.decline = True
-    group = GroupCommit(writer, wait=10, write_now=now)
-    told = _Told()
-    told.expected = 3
-    writer.hold.clear()
-    calls: list[Callable[[], None]] = []
-    for n in range(3):
-        group.append_deferred({"n": n}, told.notify(n), later=calls.append)
-    calls.pop()()  # declined: handed to the committer thread
-    assert writer.entered.wait(10)
-    assert told.outcomes == {}  # its commit is held: nobody told yet
-    writer.hold.set()
-    assert told.all_told.wait(10)
-    assert writer.batches == [[0, 1, 2]]  # the same entries, in order, one commit
-    assert now.batches == []
-    assert told.outcomes == dict.fromkeys(range(3), "committed")
-    assert (group.commits, group.commits_now) == (1, 0)
-    # Accepted again: the next commit is write_now's.
-    now.decline = False
-    told.expected = 4
-    group.append_deferred({"n": 3}, told.notify(3), later=calls.append)
-    calls.pop()()
-    assert now.batches == [[3]]
-    assert told.outcomes[3] == "committed"
-    group.close()
-
-
-def test_a_failed_write_now_tells_each_entry_of_its_batch_and_the_next_works() -> None:
-    writer, now = _Writer(), _Now()
-    now.fail_next = True
-    group = GroupCommit(writer, wait=10, write_now=now)
-    told = _Told()
-    told.expected = 2
-    calls: list[Callable[[], None]] = []
-    for n in range(2):
-        group.append_deferred({"n": n}, told.notify(n), later=calls.append)
-    calls.pop()()
-    assert told.outcomes == {0: "StorageError", 1: "StorageError"}
-    assert (group.commits, group.rows) == (1, 0)
-    told.expected = 3
-    group.append_deferred({"n": 2}, told.notify(2), later=calls.append)
-    calls.pop()()
-    assert told.outcomes[2] == "committed"
-    assert now.batches == [[2]]
-    group.close()
-
-
-def test_a_waiting_caller_that_arrived_during_write_now_leads_the_next_commit() -> None:
-    writer = _Writer()
-    group: GroupCommit
-
-    class _Arriving(_Now):
-        def __call__(self, rows: list[dict[str, Any]]) -> None:
-            if not self.batches:  # a scan thread appends while this commit is under way
-                arriving.start()
-                _waiting(group, 1)  # queued behind the batch taken
-            super().__call__(rows)
-
-    now = _Arriving()
-    group = GroupCommit(writer, wait=10, write_now=now)
-    outcomes: dict[int, str] = {}
-
-    def append() -> None:
-        group.append({"n": 9})
-        outcomes[9] = "committed"
-
-    arriving = threading.Thread(target=append)
-    told = _Told()
-    told.expected = 1
-    calls: list[Callable[[], None]] = []
-    group.append_deferred({"n": 0}, told.notify(0), later=calls.append)
-    calls.pop()()
-    arriving.join(10)
-    assert told.outcomes == {0: "committed"}
-    assert outcomes == {9: "committed"}
-    assert now.batches == [[0]]
-    assert writer.batches == [[9]]  # woken to lead, it committed its own entry
     group.close()
 
 

@@ -37,14 +37,6 @@ the shorter way:
   its event loop — queues its entry with :meth:`GroupCommit.append_deferred`
   instead: a committer thread commits it with the others and tells the
   caller, which answers only then (:mod:`siapkerja_adapters.ledger_wait`).
-  Given a ``write_now`` (SQLite), a deferred commit started through the
-  caller's ``later`` (its event loop) is made right there, on the loop, when it
-  can be made without waiting: a SQLite commit without its fsync is a few
-  tens of microseconds, less than handing the batch to the committer thread
-  and the outcome back (two thread wake-ups and the GIL's hand-overs each
-  way). A commit that would wait — the write lock is held, or a checkpoint
-  is due — ``write_now`` declines (:class:`NotNow`) and the committer thread
-  makes it, as before; a checkpoint is never run on the loop.
 
 ``synchronous=NORMAL`` in WAL mode (``engine.py``) is kept: a commit is in the
 WAL file when it returns, so it survives the process's crash (``kill -9``,
@@ -71,16 +63,7 @@ from siapkerja_core.ports import StorageError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-__all__ = [
-    "KEPT",
-    "MAX_BATCH",
-    "MAX_WAITING",
-    "GroupCommit",
-    "Lane",
-    "NotNow",
-    "Prepared",
-    "Rows",
-]
+__all__ = ["KEPT", "MAX_BATCH", "MAX_WAITING", "GroupCommit", "Lane", "Prepared", "Rows"]
 
 KEPT: Final = 16
 """Idle driver connections a lane keeps: more than the web binding's scan threads (4) and
@@ -295,10 +278,6 @@ class _Entry:
         self.wake.acquire()
 
 
-class NotNow(Exception):
-    """Raised by a ``write_now``: it wrote nothing, the committer thread is to commit the batch."""
-
-
 class GroupCommit:
     """Appends of one table committed together when they arrive together (module docstring).
 
@@ -313,10 +292,6 @@ class GroupCommit:
         more are likely coming; the same thread (a script or notebook calling
         ``resolve`` in a loop) means none can be, and its yield would only
         cost it a trip through the scheduler (tens of µs on a busy machine).
-    :param write_now: commits a batch at once, on the thread that calls it (a
-        deferred caller's event loop), or raises :class:`NotNow` having written
-        nothing when it cannot without waiting. ``None``: every deferred commit
-        is the committer thread's.
     """
 
     def __init__(
@@ -325,10 +300,8 @@ class GroupCommit:
         *,
         wait: float,
         coming: Callable[[], bool] | None = None,
-        write_now: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self._write = write
-        self._write_now = write_now
         self._wait = wait
         self._coming = self._another_thread_appended if coming is None else coming
         # The threads of the two latest appends (None: none yet).
@@ -343,8 +316,6 @@ class GroupCommit:
         """Commits made (rows ÷ commits is how well the batching works)."""
         self.rows = 0
         """Rows committed."""
-        self.commits_now = 0
-        """Commits made by ``write_now`` on a deferred caller's thread (of :attr:`commits`)."""
 
     def append(self, params: dict[str, Any]) -> None:
         """Append one row; returns once it is committed.
@@ -392,11 +363,10 @@ class GroupCommit:
         durable waits for it — the web binding's scan page does, without holding a
         thread while it waits.
 
-        :param later: when the entry is to lead a commit, the commit starts through
-            ``later(call)`` rather than at once: an event loop's ``call_soon`` starts
-            it after the requests ready now have queued their entries too, so one
-            commit takes them all. It is made there with ``write_now`` when it can
-            be, else handed to the committer thread.
+        :param later: when the entry is to lead a commit, the committer thread is
+            handed it through ``later(call)`` rather than at once: an event loop's
+            ``call_soon`` hands it over after the requests ready now have queued
+            their entries too, so one commit takes them all.
         :raises StorageError: the queue is full (:data:`MAX_WAITING`).
         """
         entry = _Entry(params, notify)
@@ -410,51 +380,8 @@ class GroupCommit:
         if lead:
             if later is None:
                 self._hand_lead(entry)
-            elif self._write_now is None:
+            else:
                 later(lambda: self._hand_lead(entry))
-            else:
-                later(lambda: self._commit_now(entry))
-
-    def _commit_now(self, entry: _Entry) -> None:
-        """As the leader, on a deferred caller's thread: commit what waits with ``write_now``.
-
-        What ``write_now`` declines goes back to the head of the queue, as it was,
-        and ``entry`` leads it from the committer thread. Once done, the callers
-        are told and the next leader woken as :meth:`_commit` does.
-        """
-        write_now = self._write_now
-        assert write_now is not None
-        with self._lock:
-            batch = self._waiting[:MAX_BATCH]
-            del self._waiting[:MAX_BATCH]
-        error: BaseException | None = None
-        try:
-            write_now([item.params for item in batch])
-        except NotNow:
-            with self._lock:
-                self._waiting[:0] = batch  # still the leader: no commit took them meanwhile
-            self._hand_lead(entry)
-            return
-        except BaseException as failure:  # every caller of the batch hears of it
-            error = failure
-        entry.lead = False
-        with self._lock:
-            self.commits += 1
-            if error is None:
-                self.rows += len(batch)
-                self.commits_now += 1
-            for item in batch:
-                item.done = True
-                item.error = error
-            following = self._waiting[0] if self._waiting else None
-            if following is None:
-                self._leading = False
-            else:
-                following.lead = True
-        for item in batch:
-            self._wake(item)
-        if following is not None:
-            self._wake(following)
 
     def _hand_lead(self, entry: _Entry) -> None:
         """Have the committer thread lead the commit of deferred ``entry``."""

@@ -1,33 +1,23 @@
 """Who may see what, and who saw: verifiers, consents, the access ledger and the
 check-ins of access-code scans in the ``sql`` storage.
-
-It also owns :class:`LedgerNow`, the SQLite ledger's commits made on a scan's
-event loop (the ``write_now`` of :class:`~.lane.GroupCommit`).
 """
 
 from __future__ import annotations
 
 import builtins
-import contextlib
 import functools
 import json
-import sqlite3
-import threading
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import Any, ClassVar, Final
 
 from sqlalchemy import Row, bindparam, func, select, update
 
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _json, _Repository
-from siapkerja_adapters.sql.lane import NotNow, Rows
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.ports import CheckInConflict
 from siapkerja_core.records import AccessRecord, ConsentRecord
 from siapkerja_core.station import CheckIn
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
 _V = sk.verifiers.c
 
@@ -217,108 +207,6 @@ class _AccessLog(_Repository):
 
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-CHECKPOINT_EVERY: Final = 100
-"""SQLite: ledger commits made on an event loop before one is left to the committer thread,
-whose connection checkpoints the WAL when it has grown past SQLite's 1,000 pages (a commit
-of a batch writes a few pages: one per index and the table)."""
-
-_BUSY: Final = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
-
-
-class LedgerNow:
-    """SQLite: a batch of ledger entries committed at once, or declined (:class:`~.lane.NotNow`).
-
-    The ``write_now`` of the ledger's :class:`~.lane.GroupCommit`: called on a
-    scan's event loop, so it must never wait. It has a driver connection of
-    its own (the pool's settings, then ``busy_timeout=0`` and
-    ``wal_autocheckpoint=0``) and declines, having written nothing, when
-
-    * the process's SQLite write lock is held (another unit of work writes), or
-      the database's is (another process): a commit would wait for it;
-    * :data:`CHECKPOINT_EVERY` commits were made here since the committer
-      thread last made one: its connection checkpoints the WAL as SQLite does
-      after a commit (``wal_autocheckpoint``, 1,000 pages), off the loop.
-
-    A commit made here is the same autocommitted ``INSERT`` as the committer
-    thread's, in WAL mode with ``synchronous=NORMAL``: in the WAL file when it
-    returns, so durable against the process's crash.
-
-    :param writer: the storage's write lock (one writer at a time in the process).
-    """
-
-    def __init__(
-        self,
-        engine: Engine,
-        rows: Rows,
-        writer: threading.RLock | None,
-        *,
-        checkpoint_every: int = CHECKPOINT_EVERY,
-    ) -> None:
-        self._engine = engine
-        self._rows = rows
-        self._writer = writer
-        self._every = checkpoint_every
-        self._since = 0
-        self._cursor: Any = None
-        self.closed = False
-
-    def __call__(self, batch: builtins.list[dict[str, Any]]) -> None:
-        if self._since >= self._every or self.closed:
-            raise NotNow
-        writer = self._writer
-        if writer is not None and not writer.acquire(blocking=False):
-            raise NotNow
-        try:
-            cursor = self._cursor if self._cursor is not None else self._open()
-            rows = self._rows
-            try:
-                cursor.execute(rows.sql(len(batch)), rows.flat(batch))
-            except sqlite3.OperationalError as error:
-                if getattr(error, "sqlite_errorcode", None) in _BUSY:
-                    raise NotNow from error  # nothing written: the statement was refused
-                self._discard()
-                raise
-            except BaseException:
-                self._discard()  # never reuse a connection a statement failed on
-                raise
-        finally:
-            if writer is not None:
-                writer.release()
-        self._since += 1
-
-    def written(self) -> None:
-        """The committer thread made a commit (and checkpointed if it was due)."""
-        self._since = 0
-
-    def _open(self) -> Any:
-        proxied = self._engine.raw_connection()
-        driver: Any = proxied.driver_connection
-        proxied.detach()  # ours: the pool neither counts nor resets it
-        cursor = driver.cursor()
-        try:
-            cursor.execute("PRAGMA busy_timeout=0")
-            cursor.execute("PRAGMA wal_autocheckpoint=0")
-        except BaseException:
-            driver.close()
-            raise
-        if self.closed:  # closed meanwhile: keep nothing open
-            driver.close()
-            raise NotNow
-        self._cursor = cursor
-        return cursor
-
-    def _discard(self) -> None:
-        cursor, self._cursor = self._cursor, None
-        if cursor is not None:
-            with contextlib.suppress(Exception):
-                cursor.connection.close()
-
-    def close(self) -> None:
-        """Close the connection; every later call declines."""
-        self.closed = True
-        self._discard()
 
 
 _K = sk.check_ins.c

@@ -104,7 +104,7 @@ from siapkerja_adapters.sql.engine import (
 )
 from siapkerja_adapters.sql.keyring import KEYRING_NAME
 from siapkerja_adapters.sql.lane import GroupCommit, Lane, Prepared, Rows
-from siapkerja_adapters.sql.ledger import _K, LedgerNow, _access_params
+from siapkerja_adapters.sql.ledger import _K, _access_params
 from siapkerja_adapters.sql.transaction import SqlTransaction, _Scope
 from siapkerja_core.converter import structure_stored_profile
 from siapkerja_core.ports import AccountConflict, ScanSubject, StorageError
@@ -332,7 +332,6 @@ class SqlStorage:
         self._scan_sql: Prepared | None = None
         self._ledger: GroupCommit | None = None
         self._ledger_rows: Rows | None = None
-        self._ledger_now: LedgerNow | None = None
         # card_ref -> (the driver row it was decoded from, the subject): a hit is a row
         # read now and equal to the one kept, so it is never stale.
         self._subjects: dict[int, tuple[tuple[Any, ...], ScanSubject]] = {}
@@ -447,20 +446,13 @@ class SqlStorage:
         with self._lock:
             if self._ledger is None:
                 rows = self._ledger_rows = Rows(self.engine, sk.access_log)
-                # SQLite: a deferred commit is made on the scan's event loop when it
-                # need not wait (ledger.LedgerNow); PostgreSQL's waits for its fsync.
-                now = None
-                if self.dialect == "sqlite":
-                    now = self._ledger_now = LedgerNow(self.engine, rows, self._writer)
 
                 def write(batch: list[dict[str, Any]]) -> None:
                     sql, params = rows.sql(len(batch)), rows.flat(batch)
                     with self._writing():
                         lane.run(lambda cursor: cursor.execute(sql, params), retry=False)
-                    if now is not None:
-                        now.written()
 
-                self._ledger = GroupCommit(write, wait=self._write_wait, write_now=now)
+                self._ledger = GroupCommit(write, wait=self._write_wait)
             return self._ledger
 
     # --- bulk loading --------------------------------------------------------------------
@@ -804,8 +796,6 @@ class SqlStorage:
         self._closed = True
         if self._ledger is not None:
             self._ledger.close()
-        if self._ledger_now is not None:
-            self._ledger_now.close()
         if self._lane is not None:
             self._lane.close()
         self.engine.dispose()
