@@ -247,10 +247,10 @@ class Scanning:
     ) -> ProfileView:
         """Open a scanned link QR for ``viewer`` under the disclosure policy; log the access."""
         if viewer is None and purpose is None:  # the common scan: its own shorter path
-            return self._resolve_public(token)[0]
+            return self._resolve_public(token)
         return self.resolve_with_profile(token, viewer, purpose)[0]
 
-    def _resolve_public(self, token: str) -> tuple[ProfileView, Profile]:
+    def _resolve_public(self, token: str) -> ProfileView:
         """An anonymous scan: the public view, its ledger entry committed.
 
         What :meth:`resolve_with_profile` does for ``viewer=None``, without what
@@ -275,20 +275,20 @@ class Scanning:
             self._scan_logged = storage.scan_logged if isinstance(storage, ScanLedger) else None
         scan_logged = self._scan_logged
         if scan_logged is None:
-            view, profile, record = self._public_entry(
+            view, record = self._public_entry(
                 storage.scan_subject(claims.card_ref), claims, ring, text, now
             )
             storage.log_access(record)
         else:
-            made: list[tuple[ProfileView, Profile, AccessRecord]] = []
+            made: list[tuple[ProfileView, AccessRecord]] = []
 
             def entry(subject: ScanSubject | None) -> AccessRecord:
                 # Called once or twice (ScanLedger.scan_logged): the last call's is the scan's.
                 made.append(self._public_entry(subject, claims, ring, text, now))
-                return made[-1][2]
+                return made[-1][1]
 
             scan_logged(claims.card_ref, entry)
-            view, profile, record = made[-1]
+            view, record = made[-1]
         if self.ctx.listening():  # a scan is the hot path: build the event only if heard
             self.ctx.emit(
                 CardScanned(
@@ -299,7 +299,7 @@ class Scanning:
                     verifier_id=None,
                 )
             )
-        return view, profile
+        return view
 
     def _public_entry(
         self,
@@ -308,7 +308,7 @@ class Scanning:
         ring: Keyring,
         text: str,
         now: datetime,
-    ) -> tuple[ProfileView, Profile, AccessRecord]:
+    ) -> tuple[ProfileView, AccessRecord]:
         """The public view of ``subject`` for the scan of ``text`` and its ledger entry.
 
         Depends on nothing but its arguments (and the caches of what they
@@ -317,17 +317,22 @@ class Scanning:
         :raises TokenError: the card is unknown, revoked or suspended, the
             account closed, the key retired or the link's version old.
         """
-        if subject is None or not subject.card.active or not subject.account.active:
+        if subject is None:
             raise TokenError("revoked")
-        card, account = subject.card, subject.account
+        card, account, profile, stamp = subject
+        # card.active and account.active, read as the fields they are (a hot path).
+        if card.revoked_at is not None or not account.active:
+            raise TokenError("revoked")
         if card.suspended_at is not None:
             raise TokenError("suspended")
-        if subject.keyring_stamp != ring.stamp:  # the keys changed since this process cached them
-            fresh = self._fresh_ring(subject.keyring_stamp, ring)
+        if stamp != ring.stamp:  # the keys changed since this process cached them
+            fresh = self._fresh_ring(stamp, ring)
             if fresh is not ring:
                 claims = verify_link(fresh, text)
-        check_link_version(claims, card.version)
-        profile = subject.profile or self.profiles.initial_profile(account)
+        if claims.version != card.version:  # check_link_version, inline
+            raise TokenError("revoked")
+        if profile is None:
+            profile = self.profiles.initial_profile(account)
         view = self.cards.views.get(card, profile) or self._view_for(
             None, None, None, card, account, profile
         )
@@ -343,7 +348,7 @@ class Scanning:
             verifier_name=None,
             viewer_account_id=None,
         )
-        return view, profile, record
+        return view, record
 
     def resolve_with_profile(
         self,
