@@ -33,7 +33,10 @@
 ``scan_subject`` answers a QR scan with one query (card, account and profile
 joined) and ``log_access`` appends its ledger entry, both on the scan's lane
 (:mod:`.lane`: kept driver connections, the entries of concurrent scans in
-one commit, each scan returning once its entry is committed); the counters
+one commit, each scan returning once its entry is committed); on PostgreSQL
+``scan_logged`` makes the scan of a card read before one statement that reads
+it and appends the entry, inserted only if the rows read are the row versions
+the entry was made from (``docs/storage.md``, *The scan's lane*); the counters
 are single statements committed on their own. :attr:`SqlStorage.counters`
 are rate-limit slots in a table (the ``ratelimit = "storage"`` adapter),
 atomic across processes through
