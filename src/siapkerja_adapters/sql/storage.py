@@ -253,6 +253,10 @@ _SCAN_PG: Final = _SCAN.add_columns(
 )
 
 
+_LEDGER_VALUES: Final = tuple(f"l_{n}" for n in range(len(sk.access_log.c)))
+"""The parameters of a ledger entry's values in :func:`_scan_logged_sql`, in column order."""
+
+
 def _scan_logged_sql(scan: str, rows: Rows) -> str:
     """PostgreSQL: ``scan`` (:data:`_SCAN_PG`, compiled) and a conditional ledger insert in one.
 
@@ -263,7 +267,7 @@ def _scan_logged_sql(scan: str, rows: Rows) -> str:
     says whether it did.
     """
     head = rows.head.removesuffix(" VALUES ")
-    values = ", ".join(f"%(l_{n})s" for n in range(len(rows.columns)))
+    values = ", ".join(f"%({name})s" for name in _LEDGER_VALUES)
     # Every name from the schema module and the compiled query: no outside text in the SQL.
     return (
         f"WITH s AS ({scan}), "  # noqa: S608
@@ -479,7 +483,7 @@ class SqlStorage:
         assert logged is not None
         params = {
             **params,
-            **{f"l_{n}": value for n, value in enumerate(values)},
+            **dict(zip(_LEDGER_VALUES, values, strict=True)),
             "g_c": raw_kept[_SCAN_WIDTH],
             "g_a": raw_kept[_SCAN_WIDTH + 1],
             "g_p": raw_kept[_SCAN_WIDTH + 2],
