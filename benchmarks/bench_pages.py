@@ -249,8 +249,19 @@ def sign_in(base: str) -> str:
         reply = http.post("/", data=data)
         if reply.status_code != 303:
             raise RuntimeError(f"sign-in answered {reply.status_code}: {reply.text[:300]}")
-        # Read the cookies off the jar by hand: a Secure cookie would not be resent on http.
-        return "; ".join(f"{c.name}={c.value}" for c in http.cookies.jar)
+        # Follow the redirect as a browser does: the profile page gives the new session its
+        # CSRF token, so the cookie loaded below is the one a signed-in browser sends (one
+        # without a token had every page mint one and sign a new cookie).
+        landed = http.get(reply.headers["location"])
+        if landed.status_code != 200:
+            raise RuntimeError(f"the page after signing in answered {landed.status_code}")
+        return "; ".join(f"{name}={value}" for name, value in _jar(http).items())
+
+
+def _jar(http: Any) -> dict[str, str]:
+    """The client's cookies read off its jar by hand: a Secure cookie would not be resent
+    on http."""
+    return {c.name: c.value for c in http.cookies.jar if c.value is not None}
 
 
 def probe(url: str, headers: dict[str, str], must_contain: tuple[str, ...]) -> tuple[int, str]:

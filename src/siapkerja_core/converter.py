@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, Final, TypeVar, get_args, get_origin
@@ -236,7 +237,14 @@ def _sequence_hook(t: Any, converter: cattrs.Converter) -> Any:
 
 
 def _unstructure_visibility(value: Visibility) -> dict[str, Any]:
-    return {"published": sorted(s.value for s in value.published)}
+    return {"published": list(_published_names(value.published))}
+
+
+@functools.lru_cache(maxsize=256)
+def _published_names(published: frozenset[Section]) -> tuple[str, ...]:
+    """The sorted names of a set of sections: a profile has one of a few sets (most the
+    default), and sorting them again was a fifth of unstructuring a profile."""
+    return tuple(sorted(s.value for s in published))
 
 
 def configure_converter(converter: cattrs.Converter) -> None:

@@ -797,6 +797,35 @@ def test_card_holders_read_a_batch_with_cards_and_profiles(storage: Storage) -> 
         assert list(tx.card_holders(["nobody"])) == []
 
 
+def test_add_many_refuses_taken_indexes_numbers_and_references(storage: Storage) -> None:
+    """``cards.add_many`` writes the cards it can and returns the others, in the order
+    given: a status index held by a stored card or by an earlier card of the batch, a
+    number or reference already taken."""
+    with storage.transaction() as tx:
+        for n in range(1, 9):
+            tx.accounts.add(account(n))
+        tx.cards.add(attrs.evolve(card(1), status_index=500))
+    batch = [
+        attrs.evolve(card(2), status_index=500),  # held by the stored card
+        attrs.evolve(card(3), status_index=600),
+        attrs.evolve(card(4), status_index=600),  # given earlier in the batch
+        attrs.evolve(card(5), status_index=700, number=card(1).number),
+        attrs.evolve(card(6), status_index=800, card_ref=card(1).card_ref),
+        attrs.evolve(card(7), status_index=900),
+        card(8),  # no index (made outside issuance)
+    ]
+    with storage.transaction() as tx:
+        refused = tx.cards.add_many(batch)
+    assert [record.id for record in refused] == ["card-2", "card-4", "card-5", "card-6"]
+    with storage.transaction() as tx:
+        assert tx.cards.get("acct-3") == batch[1]
+        assert tx.cards.get("acct-7") == batch[5]
+        assert tx.cards.get("acct-8") == batch[6]
+        for n in (2, 4, 5, 6):
+            assert tx.cards.get(f"acct-{n}") is None
+        assert tx.cards.add_many([]) == []
+
+
 def test_card_holders_see_the_transactions_own_writes(storage: Storage) -> None:
     profile = Profile(full_name="Person 1")
     with storage.transaction() as tx:

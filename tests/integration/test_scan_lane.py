@@ -402,7 +402,8 @@ def test_group_commits_on_the_database_keep_every_entry(database: dict[str, Any]
         for thread in threads:
             thread.join(60)
         assert len(svc.access_log(account_id)) == 1 + 8 * 25
-        assert storage._ledger.rows == 1 + 8 * 25
+        # PostgreSQL: a scan whose card was read before logs in its read (scan_logged).
+        assert storage._ledger.rows + storage.scans_logged == 1 + 8 * 25
     finally:
         svc.storage.dispose()  # type: ignore[attr-defined]
 
@@ -429,6 +430,109 @@ def test_another_process_change_is_seen_by_the_next_scan(database: dict[str, Any
             svc.resolve(token)
         assert revoked.value.code == "revoked"
     finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+        other.storage.dispose()  # type: ignore[attr-defined]
+
+
+def _entry(record: Any) -> tuple[Any, ...]:
+    """A ledger entry without what each scan makes anew (its id and time)."""
+    return (
+        record.account_id,
+        record.audience,
+        record.fields,
+        record.channel,
+        record.purpose,
+        record.verifier_id,
+        record.verifier_name,
+        record.viewer_account_id,
+    )
+
+
+def _counting(storage: Any, name: str) -> list[int]:
+    """Count calls of ``storage.name`` (patched on the instance)."""
+    calls = [0]
+    method = getattr(storage, name)
+
+    def counted(*args: Any) -> Any:
+        calls[0] += 1
+        return method(*args)
+
+    setattr(storage, name, counted)
+    return calls
+
+
+def test_a_scan_read_before_logs_in_one_statement_on_postgresql(
+    database: dict[str, Any],
+) -> None:
+    """The card read before: the read and the entry are one statement, the entry the same."""
+    svc = service(database)
+    try:
+        account_id, token = holder_with_card(svc)
+        first = svc.resolve(token)  # nothing kept yet: read, then log
+        storage: Any = svc.storage
+        logs = _counting(storage, "log_access")
+        reads = _counting(storage, "scan_subject")
+        before = datetime.now(UTC)
+        views = [svc.resolve(token) for _ in range(5)]
+        after = datetime.now(UTC)
+        assert all(view is first for view in views)
+        ledger = svc.access_log(account_id)
+        assert len(ledger) == 6
+        assert {_entry(record) for record in ledger} == {_entry(ledger[0])}
+        assert ledger[0].fields == first.disclosed
+        assert ledger[0].audience == "anonymous"
+        assert all(before <= record.at <= after for record in ledger[1:])
+        assert len({record.id for record in ledger}) == 6
+        if storage.dialect == "postgresql":
+            assert (logs[0], reads[0], storage.scans_logged) == (0, 0, 5)
+        else:  # SQLite: no round trip to save, read then log
+            assert (logs[0], reads[0], storage.scans_logged) == (5, 5, 0)
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
+def test_a_change_made_on_another_connection_is_seen_and_logged_as_it_is_now(
+    database: dict[str, Any],
+) -> None:
+    """Rows changed behind the kept subject: the scan reads them, logs (or refuses) by them."""
+    svc = service(database)
+    other = service(database)
+    engine = create_sql_engine(database["database_url"], schema=database.get("database_schema"))
+    try:
+        account_id, token = holder_with_card(svc)
+        first = svc.resolve(token)
+        assert "skills" in first.disclosed
+        # Another process hides every section but the skills: the ledger's fields change.
+        other.update_profile(account_id, visibility={"published": ["skills"]})
+        edited = svc.resolve(token)
+        assert edited.disclosed == ("skills",)
+        edited_entry = svc.access_log(account_id)[-1]
+        assert edited_entry.fields == edited.disclosed
+        assert svc.resolve(token) is edited  # kept again, and logged with the new fields
+        assert svc.access_log(account_id)[-1].fields == edited.disclosed
+        # A write that changes no value still makes a new row version: read, then logged once.
+        with engine.begin() as conn:
+            conn.execute(sa.update(sk.accounts).values(active=sk.accounts.c.active))
+        assert svc.resolve(token) == edited
+        assert len(svc.access_log(account_id)) == 4
+        # Closed behind the service's back, in plain SQL: refused at once, nothing logged.
+        with engine.begin() as conn:
+            conn.execute(sa.update(sk.accounts).values(active=False))
+        with pytest.raises(TokenError) as closed:
+            svc.resolve(token)
+        assert closed.value.code == "revoked"
+        with engine.begin() as conn:
+            conn.execute(sa.update(sk.accounts).values(active=True))
+        svc.resolve(token)
+        with engine.begin() as conn:
+            conn.execute(sa.update(sk.cards).values(suspended_at=datetime.now(UTC)))
+        with pytest.raises(TokenError) as suspended:
+            svc.resolve(token)
+        assert suspended.value.code == "suspended"
+        assert len(svc.access_log(account_id)) == 5
+        assert [_entry(r) for r in svc.access_log(account_id)[3:]] == [_entry(edited_entry)] * 2
+    finally:
+        engine.dispose()
         svc.storage.dispose()  # type: ignore[attr-defined]
         other.storage.dispose()  # type: ignore[attr-defined]
 

@@ -647,8 +647,9 @@ def test_a_ciphertext_moved_to_another_row_does_not_decrypt(tmp_path: Path) -> N
 # --- indexes --------------------------------------------------------------------------------------
 
 
-def _lookups() -> list[Any]:
-    """Every lookup statement of the repositories, with parameters, as pytest params."""
+def _lookups(dialect: str) -> list[Any]:
+    """Every lookup statement of the repositories on ``dialect``, with parameters, as pytest
+    params."""
     from siapkerja_adapters.sql import accounts, cards, keyring, ledger, status_list, transaction
 
     blob = b"\x00" * 32
@@ -683,11 +684,26 @@ def _lookups() -> list[Any]:
         ("counter", SqlCounters._READ, {"key": "k"}),
         ("counter release", SqlCounters._RELEASE, {"b_key": "k", "window_ms": 1, "now_ms": 2}),
         ("scan", _SCAN, {"card_ref": 1}),
-        ("cards written, by id", cards._STORED, {"ids": ["a", "b"]}),
     ]
-    holders = transaction._HOLDER_QUERIES["sqlite"]
+    # A bulk batch's ids or indexes go as one JSON array (the driver's "?" on SQLite).
+    if dialect == "sqlite":
+        statements += [
+            (
+                "cards written, by id",
+                sa.text(cards._STORED_SQLITE.replace("?", ":ids")),
+                {"ids": '["a", "b"]'},
+            ),
+            (
+                "status indexes taken",
+                sa.text(cards._TAKEN_INDEXES_SQLITE.replace("?", ":ids")),
+                {"ids": "[1, 2]"},
+            ),
+        ]
+    else:
+        statements.append(("status indexes taken", cards._TAKEN_INDEXES_PG, {"indexes": "[1, 2]"}))
+    holders = transaction._HOLDER_QUERIES[dialect]
     statements += [
-        (f"card holders: {name}", stmt, {"ids": ["a", "b"]})
+        (f"card holders: {name}", stmt, {"ids": '["a", "b"]'})
         for name, stmt in zip(holders._fields, holders, strict=True)
     ]
     statements += [
@@ -697,7 +713,7 @@ def _lookups() -> list[Any]:
     return [pytest.param(stmt, params, id=label) for label, stmt, params in statements]
 
 
-@pytest.mark.parametrize(("statement", "params"), _lookups())
+@pytest.mark.parametrize(("statement", "params"), _lookups("sqlite"))
 def test_every_lookup_uses_an_index_on_sqlite(
     tmp_path: Path, statement: sa.Executable, params: dict[str, Any]
 ) -> None:
@@ -713,10 +729,12 @@ def test_every_lookup_uses_an_index_on_sqlite(
         storage.dispose()
     steps = [row[-1] for row in plan]
     assert steps
-    assert not [s for s in steps if s.startswith("SCAN") and "USING" not in s], steps
+    # json_each's rows are the parameter's JSON array, not a table: scanning them is the point.
+    tables = [s for s in steps if "VIRTUAL TABLE" not in s]  # json_each, aliased or not
+    assert not [s for s in tables if s.startswith("SCAN") and "USING" not in s], steps
 
 
-@pytest.mark.parametrize(("statement", "params"), _lookups())
+@pytest.mark.parametrize(("statement", "params"), _lookups("postgresql"))
 def test_every_lookup_uses_an_index_on_postgresql(
     postgres_url: str, postgres_schema: str, statement: sa.Executable, params: dict[str, Any]
 ) -> None:

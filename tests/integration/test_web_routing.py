@@ -107,3 +107,26 @@ def test_the_application_routes_as_before(base_path: str) -> None:
         assert reply.status_code == status, path
         assert reply.headers["x-frame-options"] == "DENY", path
     assert client.put(base_path + "/daftar", follow_redirects=False).status_code == 405
+
+
+def test_the_pages_routes_are_indexed() -> None:
+    """The pages' GET and POST routes (``PageRoute``, ``FormRoute``: Route subclasses
+    that match as Route does) are in the index, the sign-in page and the region search
+    among them; a route class overriding ``matches`` stays a candidate everywhere."""
+    svc = connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
+    app = create_app(svc, secret_key="s" * 32)
+    mount = app.router.routes[-1]
+    router = mount.app
+    while not isinstance(router, IndexedRouter):  # below the session's middlewares
+        router = router.app
+    for path in ("/", "/daftar", "/profil", "/kartu", "/wilayah/cari"):
+        assert path in router._index, path
+    assert [type(r).__name__ for r in router._index["/"]][:2] == ["PageRoute", "FormRoute"]
+
+    class Picky(Route):
+        def matches(self, scope):  # type: ignore[no-untyped-def]
+            return super().matches(scope)
+
+    picky = Picky("/{anything}", _answer("picky"))
+    index = IndexedRouter([Route("/a", _answer("a")), picky])._index
+    assert index == {"/a": (index["/a"][0], picky)}

@@ -50,3 +50,19 @@ def test_texts_are_the_same_looked_up_again() -> None:
         with pytest.raises(KeyError):
             second("no.such.key")
     assert Translator("id")("register.help") != Translator("en")("register.help")
+
+
+def test_the_keyed_signer_is_the_one_signing() -> None:
+    """The serializer's own signer is the keyed one (a ``signer`` class attribute was
+    shadowed by the stock ``TimestampSigner`` the serializer sets up), and its one-shot
+    HMAC signs as the stock signer does."""
+    from itsdangerous import TimestampSigner
+
+    from siapkerja_adapters.web.security import _KeyedSigner, _OneShotSha1
+
+    ours = _SessionSerializer(SECRET, _SALT)
+    signer = ours.make_signer()
+    assert isinstance(signer, _KeyedSigner)
+    assert isinstance(signer.algorithm, _OneShotSha1)
+    stock = TimestampSigner(SECRET, salt=_SALT)
+    assert signer.get_signature(b"value") == stock.get_signature(b"value")

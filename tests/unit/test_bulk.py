@@ -204,6 +204,14 @@ def test_an_existing_account_with_other_contacts_is_a_conflict(svc, tmp_path) ->
         ({"photo": "data:image/png;base64,!!!"}, "bulk.photo", "photo"),
         ({"photo": "../rahasia.png"}, "bulk.photo", "photo"),
         ({"photo": "tidak-ada.png"}, "bulk.photo", "photo"),
+        # A name no profile can hold fails its row, with or without profile cells
+        # (it once stopped the whole import inside the batch's write).
+        ({"full_name": "Siti\x07 Rahmawati"}, "registration.invalid_name", "full_name"),
+        (
+            {"full_name": "Siti\x07 Rahmawati", "headline": "Staf"},
+            "registration.invalid_name",
+            "full_name",
+        ),
     ],
 )
 def test_bad_cells_are_reported_with_their_column(svc, tmp_path, cells, code, column) -> None:

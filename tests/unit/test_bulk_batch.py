@@ -272,3 +272,65 @@ def test_a_batch_stores_what_the_port_reads_back(sql_svc: Any, tmp_path: Path) -
         nik=account.nik, full_name="Peserta 1", email="p1@example.com", phone="081300000001"
     )
     assert again[1] is False
+
+
+@pytest.mark.parametrize("nik", [SAMPLE_NIK, "3173071505900011"])  # a woman's NIK, a man's
+def test_a_new_account_profile_is_the_merged_initial_profile(nik: str) -> None:
+    """What the batch writes for a new account: the row's sections validated on the NIK's
+    sex, with the account's name and contact — ``merge_profile`` of its initial profile."""
+    from datetime import UTC, datetime
+
+    from siapkerja_core.records import AccountRecord
+
+    parsed = parse_nik(nik)
+    account = AccountRecord(
+        id="a1",
+        nik=nik,
+        full_name="Siti Rahmawati",
+        email="siti@example.com",
+        phone="+6281234500011",
+        password_hash="x",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        password_changed_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    initial = batch.initial_profile(account, parsed)
+    compared = 0
+    for values in [*sample_values(), {"skills": "PHP"}, {"birth_date": "1990-01-01"}]:
+        try:
+            sections = _sections(values, SAMPLE.parent)
+            scratch = batch.validate_sections(sections, akl_import._SCRATCHES[parsed.sex])
+        except SiapkerjaError:
+            continue  # a bad row: never written
+        if scratch is None:
+            continue
+        made = batch.new_account_profile(scratch, account)
+        assert made == merge_profile(initial, sections)
+        assert made.biodata.sex == (sections.get("biodata", {}).get("sex") or parsed.sex)
+        compared += 1
+    assert compared >= 8
+
+
+def test_a_new_account_profile_checks_the_name_as_a_profile_does() -> None:
+    from datetime import UTC, datetime
+
+    from siapkerja_core.profile import ProfileError
+    from siapkerja_core.records import AccountRecord
+
+    scratch = batch.validate_sections({"skills": [{"name": "PHP"}]}, akl_import._SCRATCHES["L"])
+    assert scratch is not None
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    account = AccountRecord(
+        id="a1",
+        nik=SAMPLE_NIK,
+        full_name="Siti\x01Rahmawati",  # a control character: never in a profile
+        email="siti@example.com",
+        phone="+6281234500011",
+        password_hash="x",
+        created_at=when,
+        password_changed_at=when,
+    )
+    with pytest.raises(ProfileError) as refused:
+        batch.new_account_profile(scratch, account)
+    with pytest.raises(ProfileError) as evolved:
+        Profile(full_name=account.full_name)
+    assert refused.value.full_code == evolved.value.full_code

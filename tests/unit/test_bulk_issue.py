@@ -49,16 +49,33 @@ def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
 
 
 class Draws:
-    """Entropy whose card references come from a list (to force collisions); the rest counts."""
+    """Entropy whose card references come from a list (to force collisions); the rest counts.
+
+    A new card draws its random values in one ``token_bytes`` call of 40 bytes a
+    card (``Issuance.draw_cards``: id, card_ref, number, status index); the
+    status index is the counter's value unless a subclass says otherwise.
+    """
 
     def __init__(self, refs: list[int]) -> None:
         self._refs = iter(refs)
         self._count = itertools.count(1)
+        self.card_draws: list[int] = []  # the cards each batched draw asked for
 
     def token_bytes(self, size: int) -> bytes:
-        if size == 8:  # a card_ref
-            return next(self._refs).to_bytes(8, "big")
+        if size % 40 == 0:  # cards: id, card_ref (from the list), number, status index
+            self.card_draws.append(size // 40)
+            return b"".join(
+                next(self._count).to_bytes(16, "big")
+                + next(self._refs).to_bytes(8, "big")
+                + next(self._count).to_bytes(8, "big")
+                + self.status_draw().to_bytes(8, "big")
+                for _ in range(size // 40)
+            )
         return next(self._count).to_bytes(size, "big")
+
+    def status_draw(self) -> int:
+        """A status index less one (a draw below the list's size less one)."""
+        return next(self._count)
 
     def randbelow(self, bound: int) -> int:
         return next(self._count) % bound
@@ -268,14 +285,20 @@ def test_the_initial_profile_is_the_validated_one(
 
 
 class StatusDraws(Draws):
-    """As :class:`Draws`, but status-list indexes (draws below 2**17 - 1) come from a list."""
+    """As :class:`Draws`, but status-list indexes come from a list: a new card's (drawn
+    with the card) and a redrawn one's (``randbelow`` below 2**17 - 1)."""
 
     def __init__(self, refs: list[int], indexes: list[int]) -> None:
         super().__init__(refs)
         self._indexes = iter(indexes)
+        self.redraws = 0
+
+    def status_draw(self) -> int:
+        return next(self._indexes) - 1  # draw_cards adds 1 (0 is never given)
 
     def randbelow(self, bound: int) -> int:
         if bound == 2**17 - 1:
+            self.redraws += 1
             return next(self._indexes) - 1  # draw_status_index adds 1 (0 is never given)
         return super().randbelow(bound)
 
@@ -296,15 +319,25 @@ def test_a_taken_status_index_is_drawn_again(storage: Storage, bulk: bool) -> No
     with storage.transaction() as tx:
         tx.cards.add(taken)
     # acct-1 draws index 500 (taken), acct-2 draws 600; acct-1 draws again: 700.
-    service = cards(storage, StatusDraws(list(range(100, 200)), [500, 600, 700]))
+    draws = StatusDraws(list(range(100, 200)), [500, 600, 700])
+    service = cards(storage, draws)
     if bulk:
         assert service.issue_cards().issued == 2
     else:
         for account_id in ("acct-1", "acct-2"):
             with storage.transaction() as tx:
                 service.new_card(tx, account_id, NOW)
-    indexes = [card.status_index for card in all_cards(storage, [1, 2]) if card]
-    assert indexes == ([700, 600] if bulk else [600, 700])
+    issued = [card for card in all_cards(storage, [1, 2]) if card]
+    assert [card.status_index for card in issued] == ([700, 600] if bulk else [600, 700])
+    if bulk:
+        # One draw for the batch's cards; the refused card drew only a new index and
+        # kept the rest of what it drew (its reference among them).
+        assert draws.card_draws == [2]
+        assert draws.redraws == 1
+        assert [card.card_ref for card in issued] == [100, 101]
+    else:  # one by one, a refused card is drawn again whole
+        assert draws.card_draws == [1, 1, 1]
+        assert [card.card_ref for card in issued] == [101, 102]
 
 
 @pytest.mark.parametrize("bulk", [True, False])
@@ -333,3 +366,59 @@ def test_a_long_run_of_taken_status_indexes_still_issues_the_card(
         with storage.transaction() as tx:
             service.new_card(tx, "acct-1", NOW)
     assert [card.status_index for card in all_cards(storage, [1]) if card] == [700]
+
+
+def test_cards_drawn_together_are_uniform_draws_of_each_value() -> None:
+    """One ``token_bytes`` call for a batch's cards: every value still random, distinct
+    and in range, the number a valid SIAPkerja-ID."""
+    import secrets
+
+    from siapkerja_core.siapkerja_id import parse_siapkerja_id
+
+    context = ServiceContext(
+        storage=MemoryStorage(),
+        clock=lambda: NOW,
+        entropy=secrets,
+        emit=lambda _e: None,
+        pepper=b"p" * 32,
+    )
+    issuance = CardServices.build(context, base_url="https://skid.example/v/").issuance
+    drawn = issuance.draw_cards([f"acct-{n}" for n in range(2000)], NOW, 2**17)
+    assert [card.account_id for card in drawn] == [f"acct-{n}" for n in range(2000)]
+    for values in (
+        [card.id for card in drawn],
+        [card.number for card in drawn],
+        [card.card_ref for card in drawn],
+    ):
+        assert len(set(values)) == len(values)
+    assert all(len(card.id) == 32 and int(card.id, 16) >= 0 for card in drawn)
+    assert all(str(parse_siapkerja_id(card.number)) == card.number for card in drawn)
+    assert all(1 <= card.status_index < 2**17 for card in drawn)
+    # 2,000 uniform draws below 2**17 - 1 spread over its whole range, not a corner of it.
+    assert max(card.status_index for card in drawn) > 2**16
+    assert min(card.status_index for card in drawn) < 2**15
+    assert len({card.status_index for card in drawn}) > 1950
+
+
+def test_a_status_draw_past_the_last_whole_range_is_drawn_again() -> None:
+    """Rejection, not a modulo's bias: a 64-bit draw at or past the last whole multiple of
+    the range gives way to ``randbelow``."""
+
+    class Fixed(Draws):
+        def __init__(self, status: int) -> None:
+            super().__init__(list(range(100, 200)))
+            self.status = status
+
+        def status_draw(self) -> int:
+            return self.status
+
+        def randbelow(self, bound: int) -> int:
+            return 6 if bound == 2**17 - 1 else super().randbelow(bound)
+
+    last_whole = 2**64 - 2**64 % (2**17 - 1)
+    for status, index in ((41, 42), (last_whole - 1, 1 + (last_whole - 1) % (2**17 - 1))):
+        (card,) = cards(MemoryStorage(), Fixed(status)).draw_cards(["acct-1"], NOW, 2**17)
+        assert card.status_index == index  # the draw itself
+    for status in (last_whole, 2**64 - 1):
+        (card,) = cards(MemoryStorage(), Fixed(status)).draw_cards(["acct-1"], NOW, 2**17)
+        assert card.status_index == 7  # randbelow's draw

@@ -235,7 +235,15 @@ def test_already_registered_only_after_dukcapil_verified(
 
 
 @pytest.mark.parametrize(
-    ("name", "mother"), [("", GALIH_MOTHER), (GALIH_NAME, "   "), ("A" * 101, GALIH_MOTHER)]
+    ("name", "mother"),
+    [
+        ("", GALIH_MOTHER),
+        (GALIH_NAME, "   "),
+        ("A" * 101, GALIH_MOTHER),
+        # A control character: the name becomes the profile's, which refuses it.
+        ("Galih\x07 Agan Pambayun", GALIH_MOTHER),
+        (GALIH_NAME, "Sri\x00 Wahyuni"),
+    ],
 )
 def test_invalid_names_are_refused_before_dukcapil(
     svc: Siapkerja, monkeypatch: pytest.MonkeyPatch, name: str, mother: str

@@ -254,7 +254,7 @@ def _column_of(error: SiapkerjaError) -> str | None:
             return f"{head.removesuffix('_address')}_{key or 'village_code'}"
         if head == "education":
             return f"education_{key}" if key else "education_level"
-        return head if head in ("skills", "photo") else None
+        return head if head in ("skills", "photo", "full_name") else None
     if error.domain in ("nik", "email", "phone"):
         return error.domain
     return {

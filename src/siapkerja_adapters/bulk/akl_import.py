@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
+
 from siapkerja_core import translations
 from siapkerja_core.completeness import completeness
 from siapkerja_core.converter import merge_profile
@@ -16,7 +18,7 @@ from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 from siapkerja_core.events import AccountImported, ProfileUpdated
 from siapkerja_core.nik import parse_nik
 from siapkerja_core.ports import StorageError
-from siapkerja_core.profile import Profile
+from siapkerja_core.profile import Biodata, Profile
 from siapkerja_core.services.registration import name_refusal
 
 if TYPE_CHECKING:
@@ -54,6 +56,9 @@ take (the rows are checked before it). 2,000, as ``ISSUE_BATCH_SIZE``.
 
 _SCRATCH: Final = Profile(full_name="AK/I")
 """The profile a row's sections are checked against before anything is written."""
+_SCRATCHES: Final = {sex: attrs.evolve(_SCRATCH, biodata=Biodata(sex=sex)) for sex in ("L", "P")}
+""":data:`_SCRATCH` with the sex a NIK gives (``initial_profile``): the row's sections
+checked on it are the profile of a new account but for its name and contact."""
 
 
 class _Importer:
@@ -96,7 +101,7 @@ class _Importer:
         # Checked before the account exists, so a bad row leaves nothing behind. The
         # contact stays empty here: the e-mail and phone are checked next, as
         # import_account checks them.
-        scratch = validate_sections(sections, _SCRATCH)
+        scratch = validate_sections(sections, _SCRATCHES[nik.sex])
         refusal = name_refusal(values["full_name"], "full_name")
         if refusal is not None:
             raise refusal

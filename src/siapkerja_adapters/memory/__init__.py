@@ -29,6 +29,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from siapkerja_adapters.memory.aki import AkiView, aki_table
@@ -184,7 +185,9 @@ class MemoryStorage:
             ),
             "verifiers": Table(key=lambda row: row[1]),
             "consents": Table(account=lambda c: c.account_id),
-            "access_log": Table(account=lambda r: r.account_id, verifier=lambda r: r.verifier_id),
+            "access_log": Table(
+                account=attrgetter("account_id"), verifier=attrgetter("verifier_id")
+            ),
             "check_ins": Table(event=lambda c: c.event_id),
             "keyring": Table(),
             "outbox": Table(),
@@ -231,8 +234,9 @@ class MemoryStorage:
         )
 
     def log_access(self, record: AccessRecord) -> None:
+        ledger = self._tables["access_log"]
         with self._lock:
-            self._tables["access_log"].insert(record.id, record)
+            ledger.insert(record.id, record)
 
     def dump(self) -> dict[str, list[object]]:
         """Every committed record, by table — for inspection in tests and notebooks."""

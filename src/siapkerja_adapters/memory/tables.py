@@ -64,13 +64,20 @@ class Table(Generic[T]):
         self.rows: dict[Hashable, T] = {}
         self.derive = indexes
         self.indexes: dict[str, dict[Hashable, set[Hashable]]] = {name: {} for name in indexes}
+        # Each index with its derivation, for insert (a scan's ledger entry: the hot path).
+        self._derived = tuple((derive, self.indexes[name]) for name, derive in indexes.items())
 
     def insert(self, key: Hashable, value: T) -> None:
         """Add a row under a key known to be new (append-only tables: the ledger)."""
         self.rows[key] = value
-        for name, derive in self.derive.items():
-            if (new := derive(value)) is not None:
-                _index_add(self.indexes[name], new, key)
+        for derive, index in self._derived:
+            new = derive(value)
+            if new is not None:
+                keys = index.get(new)
+                if keys is None:
+                    index[new] = {key}
+                else:
+                    keys.add(key)
 
     def apply(self, key: Hashable, value: T) -> None:
         previous = self.rows.get(key)

@@ -27,6 +27,7 @@ from siapkerja_core import translations
 
 __all__ = [
     "DEFAULT_LANGUAGE",
+    "LANGUAGE_SESSION_KEY",
     "Translator",
     "read_language",
     "select_language",
@@ -34,6 +35,8 @@ __all__ = [
 
 DEFAULT_LANGUAGE: Final = translations.DEFAULT_LANGUAGE
 _SESSION_KEY: Final = "lang"
+LANGUAGE_SESSION_KEY: Final = _SESSION_KEY
+"""The session key of the language a visitor chose (``?lang=``)."""
 
 
 def read_language(tag: object) -> str | None:

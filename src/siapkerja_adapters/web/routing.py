@@ -23,23 +23,38 @@ from starlette.types import Receive, Scope, Send
 __all__ = ["IndexedRouter"]
 
 
+def _route(route: BaseRoute) -> bool:
+    """A :class:`Route` (a subclass too, such as the pages' ``PageRoute``) matching as
+    Starlette's does: by its path's pattern and method."""
+    return isinstance(route, Route) and type(route).matches is Route.matches
+
+
+def _mount(route: BaseRoute) -> bool:
+    return isinstance(route, Mount) and type(route).matches is Mount.matches
+
+
 def _static_index(routes: Sequence[BaseRoute]) -> dict[str, tuple[BaseRoute, ...]]:
     """Every parameterless page path → the routes that may match it, in order.
 
-    A route of a class whose matching depends on more than its path (neither a
-    :class:`Route` nor a :class:`Mount`) is a candidate for every path.
+    A route whose matching may depend on more than its path (neither a
+    :class:`Route` nor a :class:`Mount`, or one overriding ``matches``) is a
+    candidate for every path.
     """
     paths = [
         route.path
         for route in routes
-        if type(route) is Route and not route.param_convertors and route.path.startswith("/")
+        if _route(route)
+        and isinstance(route, Route)
+        and not route.param_convertors
+        and route.path.startswith("/")
     ]
     index: dict[str, tuple[BaseRoute, ...]] = {}
     for path in dict.fromkeys(paths):
         index[path] = tuple(
             route
             for route in routes
-            if not isinstance(route, Route | Mount) or route.path_regex.match(path)
+            if not (_route(route) or _mount(route))
+            or (isinstance(route, Route | Mount) and route.path_regex.match(path))
         )
     return index
 

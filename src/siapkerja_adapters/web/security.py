@@ -64,6 +64,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
+from itsdangerous.signer import HMACAlgorithm, Signer
 from itsdangerous.url_safe import URLSafeSerializerMixin
 from starlette.datastructures import FormData, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -77,6 +78,7 @@ from siapkerja_core.profile import MAX_PHOTO_BYTES
 __all__ = [
     "CONTENT_SECURITY_POLICY",
     "CSRF_FIELD",
+    "CSRF_SESSION_KEY",
     "MAX_BODY_BYTES",
     "PERMISSIONS_POLICY",
     "SEALER_SCOPE_KEY",
@@ -110,6 +112,8 @@ logger = logging.getLogger("siapkerja.web")
 CSRF_FIELD: Final = "csrf_token"
 SESSION_COOKIE: Final = "siapkerja_session"
 _CSRF_KEY: Final = "csrf"
+CSRF_SESSION_KEY: Final = _CSRF_KEY
+"""The session key of the visitor's CSRF token."""
 _SALT: Final = "siapkerja.web.session"
 
 _POLICY: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
@@ -213,17 +217,31 @@ _RAW_NO_STORE: Final = (b"cache-control", b"no-store")
 # --------------------------------------------------------------------------
 
 
+class _OneShotSha1(HMACAlgorithm):
+    """HMAC-SHA1 (itsdangerous' default) through ``hmac.digest``, OpenSSL's one-shot call.
+
+    The stock algorithm builds an ``hmac.HMAC`` object (two hash objects, Python code)
+    per signature and per check; the signatures are the same bytes.
+    """
+
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        return hmac.digest(key, value, "sha1")
+
+
 class _KeyedSigner(TimestampSigner):
     """itsdangerous' timestamp signer with its derived keys computed once.
 
     The stock signer derives its HMAC key from the secret again on every
     signature and every check (a hash per request, for a value that never
-    changes); the keys and signatures are the same.
+    changes); the keys and signatures are the same. The default HMAC-SHA1 is
+    computed in one call (:class:`_OneShotSha1`).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._derived: dict[bytes, bytes] = {}
+        if self.digest_method is Signer.default_digest_method and "algorithm" not in kwargs:
+            self.algorithm = _OneShotSha1(self.digest_method)
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
         raw = self.secret_keys[-1] if secret_key is None else _bytes(secret_key)
@@ -250,7 +268,9 @@ class _SessionSerializer(URLSafeTimedSerializer):
     compressed cookie of an older release still loads (itsdangerous reads both).
     """
 
-    signer = _KeyedSigner
+    # default_signer: the serializer sets its own ``signer`` from it (a class attribute
+    # ``signer`` would be shadowed, and the stock signer used).
+    default_signer = _KeyedSigner
 
     def __init__(self, secret_key: str, salt: str) -> None:
         super().__init__(secret_key, salt=salt)
@@ -348,7 +368,8 @@ class SessionMiddleware:
             return
         connection = HTTPConnection(scope)
         data, signed_at = self._load(connection.cookies.get(self.cookie_name))
-        before = json.dumps(data, sort_keys=True)
+        # An empty session (a first visit) needs no JSON to know it changed.
+        before = json.dumps(data, sort_keys=True) if data else None
         scope["session"] = data
         scope[SEALER_SCOPE_KEY] = self.sealer
         # Read now: routing into a Mount rewrites the scope's root_path on the way in.
@@ -361,7 +382,7 @@ class SessionMiddleware:
                 if session:
                     # Re-signed when changed, and at half its life so an active visitor
                     # stays in.
-                    changed = json.dumps(session, sort_keys=True) != before
+                    changed = before is None or json.dumps(session, sort_keys=True) != before
                     stale = signed_at is not None and time.time() - signed_at > self.max_age / 2
                     if changed or stale:
                         value = self.serializer.dumps(session)

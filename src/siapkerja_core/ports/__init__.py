@@ -59,6 +59,7 @@ from siapkerja_core.ports.sso import SsoClientRepository, SsoTokenRepository
 from siapkerja_core.ports.status_list import StatusListRepository, StatusListState
 from siapkerja_core.ports.storage import (
     CardHolder,
+    ScanLedger,
     ScanSubject,
     Storage,
     Transaction,
@@ -109,6 +110,7 @@ __all__ = [
     "RegistryUnavailable",
     "ResetRepository",
     "RightsRepository",
+    "ScanLedger",
     "ScanSubject",
     "SecondContactRepository",
     "SentEmail",

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CardHolder",
+    "ScanLedger",
     "ScanSubject",
     "Storage",
     "Transaction",
@@ -245,6 +246,36 @@ class ScanSubject(NamedTuple):
     ``None`` when the adapter does not read it here: the service then asks
     ``tx.keyring.stamp()`` itself, so a retired key is refused either way.
     """
+
+
+@runtime_checkable
+class ScanLedger(Protocol):
+    """A storage that reads a scan's subject and commits its ledger entry in one step.
+
+    Optional (the scan falls back to :meth:`Storage.scan_subject` then
+    :meth:`Storage.log_access`). A storage whose every statement is a network
+    round trip (PostgreSQL) implements it to make an anonymous scan **one**
+    committed round trip instead of two.
+    """
+
+    def scan_logged(
+        self, card_ref: int, entry: Callable[[ScanSubject | None], AccessRecord]
+    ) -> None:
+        """Read the card's subject as committed and commit the ledger entry ``entry`` makes.
+
+        ``entry`` gets the subject read now (``None``: no such card) and returns
+        the entry to commit, or raises to refuse the scan: the error propagates
+        and nothing is logged. The entry is committed when this returns.
+
+        A storage may call ``entry`` first with a subject it kept from an
+        earlier read, and commit what it returns in the same statement as the
+        read, **only if** the rows read are those it kept (the same row
+        versions); otherwise, or when ``entry`` raised on the kept subject, it
+        calls ``entry`` again with what it read and commits that. ``entry``
+        must therefore depend on nothing but its subject (and the scan it was
+        made for), and the caller keeps what the last call returned.
+        """
+        ...
 
 
 @runtime_checkable

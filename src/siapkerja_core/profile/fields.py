@@ -43,6 +43,12 @@ _CONTROL_LINE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_TEXT: Final = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+def has_control_characters(line: str) -> bool:
+    """Whether ``line`` holds a character no one-line profile field accepts (C0/C1 controls,
+    lone surrogates): the test every single-line text of a profile passes."""
+    return _CONTROL_LINE.search(line) is not None
+
+
 def _lenient(parse: Callable[[Any], _T], value: object) -> _T:
     try:
         return parse(value)

@@ -138,6 +138,8 @@ MAX_ITEMS: Final = {
 
 
 def _tuple_or_raw(value: object) -> Any:
+    if type(value) is tuple:  # already one (a profile rebuilt, an empty section): as is
+        return value
     if isinstance(value, str | bytes | Mapping):
         return value  # iterable, but never a list of entries
     try:

@@ -37,6 +37,7 @@ from siapkerja_core.ports import (
     VerificationRequest,
     VerificationResult,
 )
+from siapkerja_core.profile.fields import has_control_characters
 from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
 from siapkerja_core.records import (
     AccountRecord,
@@ -77,17 +78,23 @@ def _stored(tx: Transaction, record: RegistrationRecord) -> RegistrationRecord:
 
 
 def name_refusal(value: object, field: str) -> RegistrationError | None:
-    """``registration.invalid_name`` for a missing or too long name (``field``: ``full_name``
-    or ``mother_name``), saying which of the two (``reason_id``/``reason_en``), or ``None``.
+    """``registration.invalid_name`` for a missing or too long name, or one holding control
+    characters (``field``: ``full_name`` or ``mother_name``), saying which (``reason_id`` /
+    ``reason_en``), or ``None``.
 
     Shared by :meth:`Registrations.register` and the web form, which checks every
     field at once so an empty form is refused field by field.
     """
-    if isinstance(value, str) and value.strip() and len(value) <= MAX_NAME_LENGTH:
+    if not isinstance(value, str) or not value.strip():
+        reason = "registration.reason.required"
+    elif len(value) > MAX_NAME_LENGTH:
+        reason = "registration.reason.too_long"
+    elif has_control_characters(" ".join(value.split())):
+        # The name becomes the profile's, which refuses these: refused here, not later.
+        reason = "reason.control_characters"
+    else:
         return None
     field_id, field_en = both(f"registration.field.{field}")
-    too_long = isinstance(value, str) and len(value) > MAX_NAME_LENGTH
-    reason = "registration.reason.too_long" if too_long else "registration.reason.required"
     reason_id, reason_en = both(reason, limit=MAX_NAME_LENGTH)
     return RegistrationError(
         "invalid_name",

@@ -36,9 +36,10 @@ from siapkerja_core.disclosure import (
 )
 from siapkerja_core.errors import CardError
 from siapkerja_core.events import CardScanned
-from siapkerja_core.ports import ScanSubject, Transaction
+from siapkerja_core.ports import ScanLedger, ScanSubject, Transaction
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import (
+    AccessRecord,
     AccountRecord,
     CardRecord,
     ConsentRecord,
@@ -165,6 +166,10 @@ class Scanning:
         self.cards = cards
         self.profiles = profiles
         self.keys = keys
+        self._storage_seen: object = None
+        self._scan_logged: (
+            Callable[[int, Callable[[ScanSubject | None], AccessRecord]], None] | None
+        ) = None
         self.purpose_exists: Callable[[Transaction, str], bool] | None = None
         """Whether an access code may be minted for a purpose (``svc.events`` sets it):
         ``None`` lets any purpose through."""
@@ -241,7 +246,109 @@ class Scanning:
         purpose: str | None = None,
     ) -> ProfileView:
         """Open a scanned link QR for ``viewer`` under the disclosure policy; log the access."""
+        if viewer is None and purpose is None:  # the common scan: its own shorter path
+            return self._resolve_public(token)
         return self.resolve_with_profile(token, viewer, purpose)[0]
+
+    def _resolve_public(self, token: str) -> ProfileView:
+        """An anonymous scan: the public view, its ledger entry committed.
+
+        What :meth:`resolve_with_profile` does for ``viewer=None``, without what
+        only a viewer needs; on a storage that reads and logs in one step
+        (:class:`~siapkerja_core.ports.ScanLedger`), with that step.
+        """
+        text = str(token).strip()
+        if "/" in text:
+            text = link_token_from_url(self.cards.base_url, text)
+        ring = self.keys.current.cached()
+        try:
+            claims = verify_link(ring, text)
+        except TokenError as error:
+            if error.code != "forged":
+                raise
+            # Perhaps signed by a key another process rotated in: as keys.verified does.
+            claims, ring = self.keys.verified(lambda ring: verify_link(ring, text))
+        now = self.ctx.clock()
+        storage = self.ctx.storage
+        if storage is not self._storage_seen:
+            self._storage_seen = storage
+            self._scan_logged = storage.scan_logged if isinstance(storage, ScanLedger) else None
+        scan_logged = self._scan_logged
+        if scan_logged is None:
+            view, record = self._public_entry(
+                storage.scan_subject(claims.card_ref), claims, ring, text, now
+            )
+            storage.log_access(record)
+        else:
+            made: list[tuple[ProfileView, AccessRecord]] = []
+
+            def entry(subject: ScanSubject | None) -> AccessRecord:
+                # Called once or twice (ScanLedger.scan_logged): the last call's is the scan's.
+                made.append(self._public_entry(subject, claims, ring, text, now))
+                return made[-1][1]
+
+            scan_logged(claims.card_ref, entry)
+            view, record = made[-1]
+        if self.ctx.listening():  # a scan is the hot path: build the event only if heard
+            self.ctx.emit(
+                CardScanned(
+                    occurred_at=now,
+                    account_id=record.account_id,
+                    audience=view.audience,
+                    fields=view.disclosed,
+                    verifier_id=None,
+                )
+            )
+        return view
+
+    def _public_entry(
+        self,
+        subject: ScanSubject | None,
+        claims: LinkClaims,
+        ring: Keyring,
+        text: str,
+        now: datetime,
+    ) -> tuple[ProfileView, AccessRecord]:
+        """The public view of ``subject`` for the scan of ``text`` and its ledger entry.
+
+        Depends on nothing but its arguments (and the caches of what they
+        name), as :meth:`~siapkerja_core.ports.ScanLedger.scan_logged` requires.
+
+        :raises TokenError: the card is unknown, revoked or suspended, the
+            account closed, the key retired or the link's version old.
+        """
+        if subject is None:
+            raise TokenError("revoked")
+        card, account, profile, stamp = subject
+        # card.active and account.active, read as the fields they are (a hot path).
+        if card.revoked_at is not None or not account.active:
+            raise TokenError("revoked")
+        if card.suspended_at is not None:
+            raise TokenError("suspended")
+        if stamp != ring.stamp:  # the keys changed since this process cached them
+            fresh = self._fresh_ring(stamp, ring)
+            if fresh is not ring:
+                claims = verify_link(fresh, text)
+        if claims.version != card.version:  # check_link_version, inline
+            raise TokenError("revoked")
+        if profile is None:
+            profile = self.profiles.initial_profile(account)
+        view = self.cards.views.get(card, profile) or self._view_for(
+            None, None, None, card, account, profile
+        )
+        record = new_access_record(
+            id=self.cards.ledger_id(),
+            account_id=account.id,
+            at=now,
+            audience=view.audience,  # a StrEnum member is its own str value
+            fields=view.disclosed,
+            channel="link",
+            purpose=view.purpose,
+            verifier_id=None,
+            verifier_name=None,
+            viewer_account_id=None,
+        )
+        return view, record
 
     def resolve_with_profile(
         self,

@@ -79,6 +79,8 @@ MAX_QUERY_LENGTH: Final = 60
 _MIN_QUERY_LENGTH: Final = 3
 _RESULTS: Final = 10
 _CACHE_CONTROL: Final = "private, max-age=86400"
+_MAX_SEARCHES: Final = 1024
+"""Region search answers kept in memory (each under a few kB); past it, start again."""
 """The region data changes only with a release: a day in the browser's cache is safe. Not
 ``public``: the session middleware may renew the holder's cookie on any answer, and a
 shared cache must never keep a ``Set-Cookie``."""
@@ -297,6 +299,12 @@ class AddressPages:
     def __init__(self, site: Site) -> None:
         self.site = site
         self.choices = RegionChoices()
+        # The region search's answers by (text, within): the regions are the package's
+        # data, fixed for the process, so an answer never changes (bounded: the texts
+        # are the visitors').
+        self._searches: dict[tuple[str, str], tuple[bytes, str]] = {}
+        # The picker's searches by (text, levels chosen), for the same reason.
+        self._picked: dict[tuple[str, Any], tuple[str, list[tuple[str, str]], int]] = {}
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -365,27 +373,41 @@ class AddressPages:
             "found": None,
         }
 
+    def _profile_of(self, account: Account) -> Profile:
+        return self.site.svc.profile(account.id)
+
     async def page(self, request: Request) -> Response:
         site = self.site
-        account = await site.current_account(request)
-        if account is None:
+        holder = await site.signed_in(request, self._profile_of)
+        if holder is None:
             return site.to_login(request)
+        account, profile = holder
         kind, section, _key = self._kind(request)
-        profile = await site.call(site.svc.profile, account.id)
         context = self._context(account, profile, kind)
         values = context["values"] = self._values(request, profile, section)
         if values["cari"]:
             # Searching 84,000 villages takes a tenth of a second: not on the event loop.
             # (The template searches itself only for values laid over these, a refusal's.)
+            # The answer depends on the text and the levels chosen alone (package data).
             state = self.choices.state(values)
-            scope, results, total = await site.call(self.choices.search, values["cari"], state)
+            searched = (values["cari"], tuple(sorted(state.items())))
+            found = self._picked.get(searched)
+            if found is None:
+                found = await site.call(self.choices.search, values["cari"], state)
+                if len(self._picked) >= _MAX_SEARCHES:
+                    self._picked.clear()
+                self._picked[searched] = found
+            scope, results, total = found
             context["found"] = {
                 "query": values["cari"],
                 "scope": scope,
                 "results": results,
                 "total": total,
             }
-        return site.render(request, "profile_address.html", context)
+        # Rendered again only when what it shows changed: the holder, both addresses (the
+        # page's values and lists come from them, the address and its query).
+        shown = (account, profile.ktp_address, profile.domicile_address)
+        return site.render_shown(request, "profile_address.html", context, shown)
 
     async def submit(self, request: Request) -> Response:
         site = self.site
@@ -506,17 +528,23 @@ class AddressPages:
         within = request.query_params.get("dalam", "")
         if len(within) not in (2, 4, 6) or not _digits(within, len(within)):
             within = ""
-        if len(text) < _MIN_QUERY_LENGTH:
-            found = regions.Found((), 0)
-        else:
-            found = await self.site.call(
-                partial(regions.find, text, level="village", within=within or None, limit=_RESULTS)
-            )
-        # "total": how many matched in all, so the script can say the list is cut.
-        return _cached(
-            request,
-            {"query": text, "regions": _listed(found.regions), "total": found.total},
-        )
+        answer = self._searches.get((text, within))
+        if answer is None:
+            if len(text) < _MIN_QUERY_LENGTH:
+                found = regions.Found((), 0)
+            else:
+                found = await self.site.call(
+                    partial(
+                        regions.find, text, level="village", within=within or None, limit=_RESULTS
+                    )
+                )
+            # "total": how many matched in all, so the script can say the list is cut.
+            body = {"query": text, "regions": _listed(found.regions), "total": found.total}
+            answer = _json_and_tag(body)
+            if len(self._searches) >= _MAX_SEARCHES:
+                self._searches.clear()
+            self._searches[(text, within)] = answer
+        return _answer(request, *answer)
 
 
 def _as_changes(address: Address) -> dict[str, Any]:
@@ -537,10 +565,19 @@ def _listed(found: Iterable[regions.Region]) -> list[dict[str, str]]:
     return [_region(region) for region in found]
 
 
+def _json_and_tag(body: Mapping[str, Any]) -> tuple[bytes, str]:
+    """``body`` as JSON, and the ``ETag`` of its bytes."""
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return content, '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
 def _cached(request: Request, body: Mapping[str, Any]) -> Response:
     """``body`` as JSON with an ``ETag`` of its bytes; ``304`` when the client has it."""
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+    return _answer(request, *_json_and_tag(body))
+
+
+def _answer(request: Request, content: bytes, etag: str) -> Response:
+    """JSON ``content`` with its ``ETag``; ``304`` when the client has it."""
     headers = {"ETag": etag, "Cache-Control": _CACHE_CONTROL}
     sent = request.headers.get("if-none-match", "")
     if etag in {tag.strip().removeprefix("W/") for tag in sent.split(",")}:

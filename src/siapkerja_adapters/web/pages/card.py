@@ -108,19 +108,28 @@ class CardPages:
 
     async def card(self, request: Request) -> Response:
         site = self.site
-        account = await site.current_account(request)
-        if account is None:
-            return site.to_login(request)
         event = request.query_params.get("acara", "").strip()[:_MAX_EVENT_LENGTH]
         lang = select_language(request)
-        try:
-            data = await site.call(self._card_data, account, event, lang)
-        except SiapkerjaError as error:
+        found = await site.signed_in(request, self._card_data_or_refusal, event, lang)
+        if found is None:
+            return site.to_login(request)
+        account, (data, error) = found
+        if error is not None:
             data = await site.call(self._card_data, account, "", lang)
             context = {**data, "account": account, "values": {"event": event}}
             return site.form_error(request, "card.html", error, context, form_fields=("event",))
         context = {**data, "account": account, "values": {"event": event}}
-        return site.render(request, "card.html", context)
+        # Rendered again only when what it shows (read for this request) changed.
+        return site.render_shown(request, "card.html", context, (account, data))
+
+    def _card_data_or_refusal(
+        self, account: Account, event: str, lang: str
+    ) -> tuple[dict[str, Any], SiapkerjaError | None]:
+        """:meth:`_card_data`, or the refusal of the code asked for (``event``)."""
+        try:
+            return self._card_data(account, event, lang), None
+        except SiapkerjaError as error:
+            return {}, error
 
     async def access_code(self, request: Request) -> Response:
         """JSON for the card page's script: a fresh access code and its QR as SVG."""

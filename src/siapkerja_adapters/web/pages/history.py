@@ -236,11 +236,13 @@ class HistoryPages:
 
     async def history(self, request: Request) -> Response:
         site = self.site
-        account = await site.current_account(request)
-        if account is None:
+        found = await site.signed_in(request, self._history_data, select_language(request))
+        if found is None:
             return site.to_login(request)
-        data = await site.call(self._history_data, account, select_language(request))
-        return site.render(request, "history.html", {**data, "account": account})
+        account, data = found
+        # Rendered again only when what it shows (read for this request) changed.
+        context = {**data, "account": account}
+        return site.render_shown(request, "history.html", context, (account, data))
 
     async def withdraw(self, request: Request) -> Response:
         site = self.site

@@ -146,7 +146,9 @@ class LoginPages:
         select_language(request)
         if await site.current_account(request) is not None:
             return RedirectResponse(after, 303) if after else site.redirect(request, "profile")
-        return site.render(request, "login.html", {"next_url": after or "", "limits": INPUT_LIMITS})
+        # The same page for every anonymous visitor of this address: rendered once.
+        context = {"next_url": after or "", "limits": INPUT_LIMITS}
+        return site.render_public(request, "login.html", context, after)
 
     async def login_submit(self, request: Request) -> Response:
         site = self.site

@@ -16,10 +16,11 @@ its own (:mod:`.profile_entries`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from functools import partial
 from typing import Any
 
+import attrs
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -89,9 +90,16 @@ class ProfilePages:
         ]
 
     def _profile_data(self, account: Account) -> dict[str, Any]:
+        return self._overview_data(account)[1]
+
+    def _overview_data(self, account: Account) -> tuple[Hashable, dict[str, Any]]:
+        """What the page shows, compared to know whether its cached render still holds
+        (the account, the overview with the photo as its tag), and the page's data."""
         overview = self.site.svc.profile_overview(account.id)  # one read-only unit of work
         profile = overview.profile
-        return {
+        tag = photo_tag(profile.photo) if profile.photo else None
+        shown = (account, attrs.evolve(overview, profile=attrs.evolve(profile, photo=None)), tag)
+        return shown, {
             "profile": profile,
             "completeness": overview.completeness,
             "warnings": overview.warnings,
@@ -104,7 +112,7 @@ class ProfilePages:
             },
             # The photo by its own URL (cached by the browser), not inlined on every render:
             # it was most of the page's bytes. The tag changes with the photo.
-            "photo_tag": photo_tag(profile.photo) if profile.photo else None,
+            "photo_tag": tag,
             "lists": entry_lists(profile),
             "entry_summary": entry_summary,
         }
@@ -136,11 +144,13 @@ class ProfilePages:
 
     async def profile(self, request: Request) -> Response:
         site = self.site
-        account = await site.current_account(request)
-        if account is None:
+        found = await site.signed_in(request, self._overview_data)
+        if found is None:
             return site.to_login(request)
-        data = await site.call(self._profile_data, account)
-        return site.render(request, "profile.html", self._profile_context(account, data))
+        account, (shown, data) = found
+        # Rendered again only when what it shows changed (the 26 kB page is most of its time).
+        context = self._profile_context(account, data)
+        return site.render_shown(request, "profile.html", context, shown)
 
     async def refused(
         self,

@@ -59,8 +59,10 @@ class ProgrammePages:
 
     async def programmes(self, request: Request) -> Response:
         site = self.site
-        account = await site.current_account(request)
-        if account is None:
+        found = await site.signed_in(request, self._data, select_language(request))
+        if found is None:
             return site.to_login(request)
-        data = await site.call(self._data, account, select_language(request))
-        return site.render(request, "programmes.html", {**data, "account": account})
+        account, data = found
+        # Rendered again only when what it shows (read for this request) changed.
+        context = {**data, "account": account}
+        return site.render_shown(request, "programmes.html", context, (account, data))

@@ -125,7 +125,7 @@ class RegistrationPages:
         site = self.site
         if await site.current_account(request) is not None:
             return site.redirect(request, "profile")
-        return site.render(request, "register.html", _LIMITS)
+        return site.render_public(request, "register.html", _LIMITS, None)
 
     async def register_submit(self, request: Request) -> Response:
         site = self.site

@@ -46,9 +46,12 @@ must not block the event loop.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -57,15 +60,21 @@ from markupsafe import escape
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
-from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
+from siapkerja_adapters.web.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_SESSION_KEY,
+    Translator,
+    select_language,
+)
 from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, FormErrors, page_status
 from siapkerja_adapters.web.pages.profile_form import ENTRY_SECTIONS
 from siapkerja_adapters.web.security import (
     CSRF_FIELD,
+    CSRF_SESSION_KEY,
     SEALER_SCOPE_KEY,
     TOO_LONG_SCOPE_KEY,
     FormSealer,
@@ -156,6 +165,30 @@ _MAX_STASHED_ERRORS: Final = 20
 _MAX_QUERY_KEPT: Final = 1000
 FORM_PAGE_SCOPE_KEY: Final = "siapkerja.form_page"
 """Where a form's POST leaves its GET page (route name, its path parameters) in the scope."""
+_HOLE: Final = "csrfhole" + secrets.token_hex(24)
+"""What a cached public page holds where the visitor's CSRF token goes: random per process,
+never sent (every answer has the token in its place), so no input can name it."""
+_TOKEN_CHARACTERS: Final = re.compile(r"[A-Za-z0-9_-]{32,128}\Z")
+"""A CSRF token that escaping leaves as it is (``secrets.token_urlsafe``'s alphabet)."""
+_PUBLIC_SESSION: Final = frozenset({CSRF_SESSION_KEY, LANGUAGE_SESSION_KEY})
+"""The session keys a cached public page may be served over: anything else (a flash
+message, a kept form, a single sign-on request, a sign-in) renders the page afresh."""
+_MAX_PUBLIC: Final = 256
+"""Cached public renders kept (addresses, queries, languages); past it, start again."""
+_SHOWN_SESSION: Final = _PUBLIC_SESSION | {AUTH_KEY, AUTH_TIME_KEY}
+"""The session keys a signed-in holder's cached page may be served over (the sign-in)."""
+_MAX_SHOWN: Final = 512
+"""Cached signed-in pages kept (holders × pages × languages); past it, start again. Each
+holds what its page shows (the photo as its tag, not its bytes) and the page's bytes."""
+
+
+def _sign_in_of(session: Mapping[str, Any]) -> bytes | None:
+    """A digest of the session's sign-in (the core's session token): kept pages are
+    filed under it without the process keeping the token itself."""
+    token = session.get(AUTH_KEY)
+    if not isinstance(token, str):
+        return None
+    return hashlib.blake2b(token.encode("utf-8"), digest_size=16, person=b"siapkerja-kept").digest()
 
 
 class PageRoute(Route):
@@ -318,6 +351,10 @@ class Site:
         self.threads = threads if threads is not None else WorkerThreads()
         self.scan_threads = scan_threads if scan_threads is not None else self.threads
         self.image_origins = tuple(image_origins)
+        # (template, language, address, query, help link, sign-in) -> the catalogues it
+        # was rendered with, what it shows, and the page's bytes cut at the CSRF token.
+        self._public: dict[tuple[Any, ...], tuple[object, Hashable, tuple[bytes, ...]]] = {}
+        self._shown: dict[tuple[Any, ...], tuple[object, Hashable, tuple[bytes, ...]]] = {}
 
     def policy(self, form_targets: Iterable[str] = (), *, wasm: bool = False) -> str:
         """The Content-Security-Policy of a page that sets its own, the logo's origin kept."""
@@ -458,6 +495,93 @@ class Site:
                     request, template, full, status_code=status, headers=answer
                 )
         return response
+
+    def render_public(
+        self, request: Request, template: str, context: Mapping[str, Any], key: Hashable
+    ) -> Response:
+        """An anonymous page (sign-in, registration) rendered once, with its visitor's token.
+
+        The page is rendered once per template, language, address, query string and
+        ``key`` — the caller's word that ``context`` depends on nothing else (the
+        query's values are in the address) — with a placeholder (:data:`_HOLE`) as
+        the CSRF token, and cut at it; each visitor gets the cut page joined with
+        their own token. The token's alphabet is one escaping leaves unchanged, so
+        the bytes are those :meth:`render` would send. A visitor whose session holds
+        anything but the token and the language (a flash message, a kept form, a
+        single sign-on request), a token of another shape, an address or query naming
+        the placeholder, or templates reloaded when changed (development) get
+        :meth:`render`.
+        """
+        return self._render_cut(request, template, context, key, _PUBLIC_SESSION, self._public)
+
+    def render_shown(
+        self, request: Request, template: str, context: Mapping[str, Any], shown: Hashable
+    ) -> Response:
+        """A signed-in holder's page, rendered again only when what it shows changed.
+
+        ``shown`` is everything ``context`` is made from — the values the facade
+        returned (the account, the profile's overview …), compared by **equality**,
+        not by a version number or a digest: the page is served from the cache only
+        when the holder's data read for this very request equals the data the cached
+        bytes were rendered from, so an edit shows on the next load and one holder's
+        key never equals another's (the account is part of it). Otherwise as
+        :meth:`render_public` (the CSRF token a hole, the same refusals to cache), the
+        session may also hold the sign-in (:data:`AUTH_KEY`, :data:`AUTH_TIME_KEY`).
+        At most :data:`_MAX_SHOWN` pages are kept, by holder, page and language.
+        """
+        return self._render_cut(request, template, context, shown, _SHOWN_SESSION, self._shown)
+
+    def _render_cut(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any],
+        key: Hashable,
+        allowed: frozenset[str],
+        cache: dict[tuple[Any, ...], tuple[object, Hashable, tuple[bytes, ...]]],
+    ) -> Response:
+        lang = select_language(request)
+        session = request.scope.get("session")
+        scope = request.scope
+        query: bytes = scope.get("query_string", b"")
+        path: str = scope.get("path", "")
+        if (
+            not isinstance(session, dict)
+            or not session.keys() <= allowed
+            or self.templates.env.auto_reload
+            or _HOLE.encode() in query
+            or _HOLE in path
+        ):
+            return self.render(request, template, context)
+        token = csrf_token(request)
+        if _TOKEN_CHARACTERS.match(token) is None:
+            return self.render(request, template, context)
+        # Where and how the page is shown; ``key`` (what it shows) is compared in the entry.
+        where = (
+            template,
+            lang,
+            scope.get("app_root_path"),
+            scope.get("root_path", ""),
+            path,
+            query,
+            self.svc.settings.get("help_url"),
+            _sign_in_of(session),  # a holder's pages are theirs alone (and per sign-in)
+        )
+        catalogues = translations.catalogues()
+        entry = cache.get(where)
+        try:
+            fresh = entry is not None and entry[0] is catalogues and entry[1] == key
+        except Exception:
+            return self.render(request, template, context)
+        if entry is None or not fresh:
+            full = self.context(request, lang)
+            full.update(context)
+            full["csrf_token"] = _HOLE
+            body = bytes(self.templates.TemplateResponse(request, template, full).body)
+            if len(cache) >= (_MAX_PUBLIC if cache is self._public else _MAX_SHOWN):
+                cache.clear()
+            entry = cache[where] = (catalogues, key, tuple(body.split(_HOLE.encode())))
+        return HTMLResponse(token.encode("ascii").join(entry[2]))
 
     def form_error(
         self,
@@ -774,6 +898,32 @@ class Site:
         except LoginError:
             new_session(request.session)
             return None
+
+    async def signed_in(
+        self, request: Request, read: Callable[..., T], /, *args: Any
+    ) -> tuple[Account, T] | None:
+        """The signed-in account and ``read(account, *args)``, or ``None`` (signed out).
+
+        :meth:`current_account` and the page's own read in **one** worker-thread call:
+        a page's reads then cost one hand-off to the threads and back, not two. The
+        session is checked first, as :meth:`current_account` does (an ended one is
+        forgotten); ``read`` runs only for a signed-in holder.
+        """
+        token = request.session.get(AUTH_KEY)
+        if not isinstance(token, str):
+            return None
+
+        def both() -> tuple[Account, T] | None:
+            try:
+                account = self.svc.authenticate(token)
+            except LoginError:
+                return None
+            return account, read(account, *args)
+
+        found = await self.call(both)
+        if found is None:
+            new_session(request.session)
+        return found
 
     def sign_in(self, request: Request, account: Account) -> None:
         """A new session (a new CSRF token) holding ``account``'s core session.
