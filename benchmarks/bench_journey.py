@@ -43,9 +43,13 @@ Sign-in alone (each journey's ``login`` ÷ memory's) is reported, not judged.
 
 Each SQL backend also counts, for one warm journey, per step: the statements
 sent (SQLAlchemy's ``before_cursor_execute``; SQLite's ``BEGIN IMMEDIATE``
-goes to the driver directly and is not among them), the connection checkouts,
-and the transactions among them (a counter's single statement commits on its
-own and is not one) — the numbers ``benchmarks/README.md`` quotes.
+goes to the driver directly and is not among them), those a unit of work sent
+on its driver connection (``SqlTransaction.fetch``), the counters' statements
+(sent to the driver too: one a slot, a refused hit two), the pool's connection
+checkouts (of the read-write pool; SQLite's read-only units have a pool of
+their own),
+and the units of work (``storage.transaction()``; a counter's single statement
+commits on its own and is not one) — the numbers ``benchmarks/README.md`` quotes.
 
 The people registered are synthetic: distinct valid NIKs (``tests/support/people.py``),
 loaded into each offline registry before timing starts. SQLite is a file in a
@@ -258,19 +262,47 @@ def count_statements(svc: Any, person: Any, n: int) -> dict[str, dict[str, int]]
     def checkout(*_args: Any) -> None:
         seen["checkouts"] += 1
 
-    def begin(conn: Any) -> None:
-        options = conn.get_execution_options()
-        autocommit = options.get("isolation_level") == "AUTOCOMMIT"
-        if not autocommit and options.get("siapkerja_begin", "IMMEDIATE") is not None:
-            seen["transactions"] += 1  # a single statement (counters) commits on its own
-
     listeners: list[tuple[Any, str, Callable[..., None]]] = [
         (engine, "before_cursor_execute", statement),
         (engine.pool, "checkout", checkout),
-        (engine, "begin", begin),
     ]
     for target, name, fn in listeners:
         event.listen(target, name, fn)
+    # The counters' statements go to the driver (SqlCounters._run), not through Core's
+    # events: each call is counted as one statement (a refused hit makes two).
+    counters = svc.storage.counters
+    counters_run = counters._run
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        seen["counters"] += 1
+        return counters_run(*args, **kwargs)
+
+    counters._run = counted
+    # A unit of work's statements on its driver connection (SqlTransaction.fetch) are not
+    # seen by SQLAlchemy either; one that fell back to Core is counted there.
+    from siapkerja_adapters.sql.transaction import SqlTransaction
+
+    fetch = SqlTransaction.fetch
+
+    def fetched(self: Any, *args: Any, **kwargs: Any) -> Any:
+        before = seen["statements"]
+        try:
+            return fetch(self, *args, **kwargs)
+        finally:
+            if seen["statements"] == before:
+                seen["driver"] += 1
+
+    SqlTransaction.fetch = fetched  # type: ignore[method-assign]
+    # Units of work: begun on the driver (transaction._Scope), not through Core's events.
+    from siapkerja_adapters.sql.transaction import _Scope
+
+    enter = _Scope.__enter__
+
+    def entered(self: Any) -> Any:
+        seen["transactions"] += 1
+        return enter(self)
+
+    _Scope.__enter__ = entered  # type: ignore[method-assign]
     counts: dict[str, dict[str, int]] = {}
     try:
         seen.clear()
@@ -294,6 +326,9 @@ def count_statements(svc: Any, person: Any, n: int) -> dict[str, dict[str, int]]
         svc.login(identifier=person.nik, password=PASSWORD)
         counts["login"] = dict(seen)
     finally:
+        del counters._run
+        SqlTransaction.fetch = fetch  # type: ignore[method-assign]
+        _Scope.__enter__ = enter  # type: ignore[method-assign]
         for target, name, fn in listeners:
             event.remove(target, name, fn)
     return counts
@@ -458,15 +493,19 @@ def report(result: dict[str, Any]) -> None:
         print(f"  postgresql ÷ memory, sign-in alone: {lo:.1f} / {mid:.1f} / {hi:.1f}x (reported)")
     for name, counts in result["counts"].items():
         cells = "  ".join(
-            f"{step} {c.get('statements', 0)}/{c.get('checkouts', 0)}/{c.get('transactions', 0)}"
+            f"{step} {c.get('statements', 0)}+{c.get('driver', 0)}+{c.get('counters', 0)}"
+            f"/{c.get('checkouts', 0)}"
+            f"/{c.get('transactions', 0)}"
             for step, c in counts.items()
         )
         total = Counter[str]()
         for c in counts.values():
             total.update(c)
         print(
-            f"  {name} statements/checkouts/transactions per step: {cells}"
-            f"  (journey {total['statements']}/{total['checkouts']}/{total['transactions']})"
+            f"  {name} statements (Core + driver + counters)/checkouts/transactions per step:"
+            f" {cells}"
+            f"  (journey {total['statements']}+{total['driver']}+{total['counters']}"
+            f"/{total['checkouts']}/{total['transactions']})"
         )
 
 

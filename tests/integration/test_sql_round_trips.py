@@ -6,6 +6,11 @@
   request reconnects — never a driver exception.
 * A counter statement commits without waiting for the WAL, for its own
   transaction only: the pooled connection's next unit of work is durable again.
+* An outbox claim commits without waiting for the WAL, for its own transaction
+  only: the claimed message is claimed, the next unit of work is durable.
+* A counter's connection (a pooled driver connection) that died while idle
+  is pinged and replaced; one that died just after use fails typed, and the
+  next counter statement reconnects.
 * SQLite's ``BEGIN IMMEDIATE``, sent to the driver directly, still turns a
   write lock that stays taken into ``StorageError``.
 """
@@ -22,7 +27,7 @@ import pytest
 
 from siapkerja_adapters.sql import KeyMaterial, SqlStorage
 from siapkerja_core.ports import StorageError
-from siapkerja_core.records import SessionRecord
+from siapkerja_core.records import OutboxMessage, SessionRecord
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -123,6 +128,59 @@ def test_counters_relax_only_their_own_commit(postgres_url: str, postgres_schema
         assert setting == "on"
         with storage.single_statement() as conn:
             assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+    finally:
+        storage.dispose()
+
+
+def test_an_outbox_claim_relaxes_only_its_own_commit(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    storage, _ = _pg_storage(postgres_url, postgres_schema)
+    message = OutboxMessage(
+        id="m1", to="+6281200000000", text="kode 123456", created_at=NOW, available_at=NOW
+    )
+    try:
+        with storage.transaction() as tx:
+            tx.outbox.add(message)
+            assert tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+        with storage.transaction() as tx:
+            claimed = tx.outbox.claim(now=NOW, lease=timedelta(minutes=1), limit=10)
+            assert [m.id for m in claimed] == ["m1"]
+            assert tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+        with storage.transaction() as tx:  # the same (only) pooled connection: durable again
+            assert tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+            stored = tx.outbox.get("m1")
+            assert stored is not None
+            assert stored.claimed_until == NOW + timedelta(minutes=1)
+            assert tx.outbox.claim(now=NOW, lease=timedelta(minutes=1), limit=10) == []
+    finally:
+        storage.dispose()
+
+
+def test_a_counter_connection_that_died_is_replaced(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    storage, name = _pg_storage(postgres_url, postgres_schema, ping_after_idle=0.0)
+    counters = storage.counters
+    day = timedelta(days=1)
+    try:
+        assert counters.hit("k", limit=3, window=day, now=NOW).count == 1
+        assert _terminate(postgres_url, name) == 1
+        assert counters.hit("k", limit=3, window=day, now=NOW).count == 2  # pinged, replaced
+        counters.release("k", window=day, now=NOW)
+        assert _terminate(postgres_url, name) == 1
+        counters.clear("k")
+        assert counters.hit("k", limit=3, window=day, now=NOW).count == 1
+    finally:
+        storage.dispose()
+    storage, name = _pg_storage(postgres_url, postgres_schema, ping_after_idle=3600.0)
+    try:
+        storage.counters.clear("j")
+        assert _terminate(postgres_url, name) == 1
+        with pytest.raises(StorageError) as caught:  # used just now: not pinged
+            storage.counters.hit("j", limit=3, window=day, now=NOW)
+        assert caught.value.code == "unavailable"
+        assert storage.counters.hit("j", limit=3, window=day, now=NOW).count == 1
     finally:
         storage.dispose()
 

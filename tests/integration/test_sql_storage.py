@@ -45,6 +45,7 @@ from siapkerja_adapters.sql import (
 )
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.counters import SqlCounters
+from siapkerja_adapters.sql.crypto import BlindIndex
 from siapkerja_adapters.sql.keys import default_key_file
 from siapkerja_adapters.sql.migrate import head_revision
 from siapkerja_adapters.sql.storage import _SCAN
@@ -503,6 +504,10 @@ def test_an_unreachable_postgresql_is_a_storage_error() -> None:
         connect_timeout=2,
     )
     try:
+        with pytest.raises(StorageError), storage.transaction() as tx:
+            tx.accounts.find(nik=NIK)
+        # With the blind-index key at hand, the unit of work's own connect is what fails.
+        storage._index = BlindIndex(b"k" * 32)
         with pytest.raises(StorageError), storage.transaction() as tx:
             tx.accounts.find(nik=NIK)
         with pytest.raises(StorageError):

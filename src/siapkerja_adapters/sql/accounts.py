@@ -43,7 +43,7 @@ class _Registrations(_Repository):
     )
 
     def get(self, registration_id: str) -> RegistrationRecord | None:
-        row = self._tx.run(self._GET, {"id": registration_id}).first()
+        row = self._tx.fetch(self._GET, {"id": registration_id}).first()
         return None if row is None else _registration(self._storage, row)
 
     def put(self, record: RegistrationRecord) -> None:
@@ -54,7 +54,7 @@ class _Registrations(_Repository):
             "email": record.email,
             "phone": record.phone,
         }
-        self._tx.run(
+        self._tx.fetch(
             self._storage.upserts["registrations"],
             {
                 "id": record.id,
@@ -75,12 +75,12 @@ class _Challenges(_Repository):
     )
 
     def get(self, subject_id: str) -> OtpChallenge | None:
-        row = self._tx.run(self._GET, {"id": subject_id}).first()
+        row = self._tx.fetch(self._GET, {"id": subject_id}).first()
         return None if row is None else _challenge(self._storage, row)
 
     def put(self, challenge: OtpChallenge) -> None:
         context = _context(sk.challenges, "phone", challenge.subject_id)
-        self._tx.run(
+        self._tx.fetch(
             self._storage.upserts["challenges"],
             {
                 "subject_id": challenge.subject_id,
@@ -129,7 +129,7 @@ class _Accounts(_Repository):
     _UPDATE: ClassVar = update(sk.accounts).where(_A.id == bindparam("b_id"))
 
     def get(self, account_id: str) -> AccountRecord | None:
-        row = self._tx.run(self._GET, {"id": account_id}).first()
+        row = self._tx.fetch(self._GET, {"id": account_id}).first()
         return None if row is None else _account(self._storage, row)
 
     def find(
@@ -145,7 +145,7 @@ class _Accounts(_Repository):
             raise ValueError("find() takes exactly one of nik, email, phone")
         field, value = given[0]
         index = self._storage.blind_index(field, value)
-        row = self._tx.run(self._FIND[field], {"value": index}).first()
+        row = self._tx.fetch(self._FIND[field], {"value": index}).first()
         return None if row is None else _account(self._storage, row)
 
     def ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
@@ -153,14 +153,14 @@ class _Accounts(_Repository):
         if limit <= 0:
             return []
         if after is None:
-            rows = self._tx.run(self._IDS, {"limit": limit})
+            rows = self._tx.fetch(self._IDS, {"limit": limit})
         else:
-            rows = self._tx.run(self._IDS_AFTER, {"after": after, "limit": limit})
+            rows = self._tx.fetch(self._IDS_AFTER, {"after": after, "limit": limit})
         return [row.id for row in rows]
 
     def _taken(self, params: Mapping[str, Any], own_id: str | None) -> Field | None:
         """The first identifier (NIK, e-mail, phone) an active account other than ``own_id`` has."""
-        rows = self._tx.run(self._TAKEN, params).all()
+        rows = self._tx.fetch(self._TAKEN, params).all()
         for field in _FIELDS:
             column = f"{field}_index"
             if any(row.id != own_id and row._mapping[column] == params[column] for row in rows):
@@ -172,9 +172,9 @@ class _Accounts(_Repository):
         if not record.active and (field := self._taken(params, None)) is not None:
             raise AccountConflict(field)
         for _ in range(3):
-            if self._tx.run(self._storage.insert_nothing["accounts"], params).first():
+            if self._tx.fetch(self._storage.insert_nothing["accounts"], params).first():
                 return
-            if self._tx.run(self._EXISTS, {"id": record.id}).first() is not None:
+            if self._tx.fetch(self._EXISTS, {"id": record.id}).first() is not None:
                 raise ValueError(f"account {record.id!r} exists")
             field = self._taken(params, None)
             if field is not None:
@@ -184,7 +184,7 @@ class _Accounts(_Repository):
 
     def put(self, record: AccountRecord) -> None:
         params = _account_params(self._storage, record)
-        if self._tx.run(self._EXISTS, {"id": record.id}).first() is None:
+        if self._tx.fetch(self._EXISTS, {"id": record.id}).first() is None:
             raise KeyError(record.id)
         if record.active and (field := self._taken(params, record.id)) is not None:
             raise AccountConflict(field)
@@ -221,7 +221,7 @@ class _Sessions(_Repository):
     _DELETE_FOR: ClassVar = delete(sk.sessions).where(_S.account_id == bindparam("account_id"))
 
     def add(self, record: SessionRecord) -> None:
-        self._tx.run(
+        self._tx.fetch(
             self._storage.upserts["sessions"],
             {
                 "id": record.id,
@@ -232,7 +232,7 @@ class _Sessions(_Repository):
         )
 
     def get(self, session_id: str) -> SessionRecord | None:
-        row = self._tx.run(self._GET, {"id": session_id}).first()
+        row = self._tx.fetch(self._GET, {"id": session_id}).first()
         if row is None:
             return None
         return SessionRecord(
@@ -243,10 +243,10 @@ class _Sessions(_Repository):
         )
 
     def delete(self, session_id: str) -> None:
-        self._tx.run(self._DELETE, {"id": session_id})
+        self._tx.fetch(self._DELETE, {"id": session_id})
 
     def delete_for_account(self, account_id: str) -> int:
-        return int(self._tx.run(self._DELETE_FOR, {"account_id": account_id}).rowcount)
+        return int(self._tx.fetch(self._DELETE_FOR, {"account_id": account_id}).rowcount)
 
 
 class _Resets(_Repository):
@@ -254,7 +254,7 @@ class _Resets(_Repository):
     _GET: ClassVar = select(sk.resets).where(sk.resets.c.id == bindparam("id")).with_for_update()
 
     def get(self, request_id: str) -> PasswordResetRecord | None:
-        row = self._tx.run(self._GET, {"id": request_id}).first()
+        row = self._tx.fetch(self._GET, {"id": request_id}).first()
         if row is None:
             return None
         return PasswordResetRecord(
@@ -267,7 +267,7 @@ class _Resets(_Repository):
         )
 
     def put(self, record: PasswordResetRecord) -> None:
-        self._tx.run(
+        self._tx.fetch(
             self._storage.upserts["resets"],
             {
                 "id": record.id,

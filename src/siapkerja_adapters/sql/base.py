@@ -37,7 +37,8 @@ class SchemaNotReady(StorageError):
 def _storage_error(error: BaseException) -> StorageError:
     """A driver or SQLAlchemy failure as the port's typed error (the cause stays chained)."""
     original = getattr(error, "orig", None)
-    sqlstate = getattr(original, "sqlstate", None)
+    # A driver's own error (the lane's, a unit of work's driver statements) carries it itself.
+    sqlstate = getattr(original if original is not None else error, "sqlstate", None)
     message = str(original if original is not None else error)
     if sqlstate == "42P01" or "no such table" in message:
         return SchemaNotReady("not_migrated")

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from sqlalchemy import Table, bindparam, case, delete, func, or_, select, true, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from siapkerja_adapters.sql import schema as sk
+from siapkerja_adapters.sql.base import _storage_error
+from siapkerja_adapters.sql.lane import Prepared
 from siapkerja_core.ports import Hit
 
 if TYPE_CHECKING:
@@ -34,6 +37,13 @@ def _ms(value: datetime | timedelta) -> int:
     return int(seconds * 1000)
 
 
+class _Compiled(NamedTuple):
+    hit: Prepared
+    read: Prepared
+    release: Prepared
+    clear: Prepared
+
+
 class SqlCounters:
     """Rate-limit slots in the ``sk_counters`` table (the ``ratelimit`` port).
 
@@ -45,9 +55,17 @@ class SqlCounters:
     and the increment one step across connections, processes and hosts, and a
     refused hit (the ``WHERE`` is false) writes nothing and returns no row.
     Only then is the row read, on the same connection, for ``retry_after``.
-    Every statement commits on its own (:meth:`SqlStorage.single_statement`):
-    the core calls the counters outside its transactions, so no connection is
-    ever held while waiting for another.
+    Every statement commits on its own: the core calls the counters outside its
+    transactions, so no connection is ever held while waiting for another.
+
+    **On the driver.** Each statement is compiled once (:class:`~.lane.Prepared`,
+    as the scan's read) and run on a pooled driver connection (autocommit),
+    without SQLAlchemy Core's connection, execution context and result: a
+    registration journey takes nine slots, and through Core each cost more
+    than its statement. The pool and its checks are kept — at most the pool's
+    connections, one per thread at a time (the connection guard), a connection
+    idle for a while pinged first, a lost one discarded — and SQLite writes
+    still queue behind the process's other writers.
 
     **PostgreSQL: commits without waiting for the disk.** Each statement sets
     ``synchronous_commit = off`` for its own transaction (``set_config(…, true)``
@@ -78,6 +96,7 @@ class SqlCounters:
 
     def __init__(self, storage: SqlStorage, insert: Callable[[Table], Insert]) -> None:
         self._storage = storage
+        self._compiled: _Compiled | None = None
         statement: Any = insert(sk.counters)
         self._release: Any = self._RELEASE
         self._clear: Any = self._CLEAR
@@ -108,38 +127,114 @@ class SqlCounters:
             where=or_(ended, _N["count"] < bindparam("limit")),
         ).returning(_N["count"])
 
+    def _statements(self) -> _Compiled:
+        """The four statements compiled for the storage's dialect (once, at first use)."""
+        compiled = self._compiled
+        if compiled is None:
+            engine = self._storage.engine
+            compiled = self._compiled = _Compiled(
+                hit=Prepared(engine, self._hit),
+                read=Prepared(engine, self._READ),
+                release=Prepared(engine, self._release),
+                clear=Prepared(engine, self._clear),
+            )
+        return compiled
+
+    def _run(self, call: Callable[[Any], Any]) -> Any:
+        """``call(cursor)`` on a pooled driver connection in autocommit, queued behind the
+        process's SQLite writers; a driver error is a ``StorageError``.
+
+        A pooled connection, not one of the lane's kept ones: the counters are used by as
+        many threads as serve requests, and the pool bounds the connections they open.
+        """
+        storage = self._storage
+        storage._prepare(index=False)
+        with storage._writing():
+            storage._one_connection()
+            try:
+                raw = storage.engine.raw_connection()  # pinged when it sat idle
+            except (SQLAlchemyError, storage.engine.dialect.loaded_dbapi.Error) as error:
+                # (A failed connect comes as the driver's own error.)
+                raise _storage_error(error) from error
+            local = storage._local
+            local.held = getattr(local, "held", 0) + 1
+            try:
+                return self._on(raw, call)
+            finally:
+                local.held -= 1
+
+    def _on(self, raw: Any, call: Callable[[Any], Any]) -> Any:
+        driver: Any = raw.driver_connection
+        dialect = self._storage.engine.dialect
+        postgresql = self._storage.dialect == "postgresql"
+        try:
+            if postgresql:
+                driver.autocommit = True  # idle after its checkout: allowed, no round trip
+            cursor = driver.cursor()
+            try:
+                return call(cursor)
+            finally:
+                cursor.close()
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, driver, None):
+                raw.invalidate()  # the pool opens a new one next time
+            raise _storage_error(error) from error
+        finally:
+            if raw.is_valid:
+                try:
+                    if postgresql:
+                        driver.autocommit = False
+                    if self._storage._closed:
+                        raw.invalidate()
+                except dialect.loaded_dbapi.Error:
+                    raw.invalidate()
+            raw.close()
+
     def hit(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
         """Take one slot of ``key`` if fewer than ``limit`` are taken in its live window."""
         now_ms, window_ms = _ms(now), _ms(window)
         if limit <= 0:
             return Hit(False, 0, window)
-        params = {
-            "key": key,
-            "window_index": now_ms,
-            "count": 1,
-            "window_ms": window_ms,
-            "limit": limit,
-        }
-        with self._storage.single_statement() as conn:
-            count = conn.execute(self._hit, params).scalar_one_or_none()
-            if count is not None:
-                return Hit(True, int(count))
-            row = conn.execute(self._READ, {"key": key}).first()
-        if row is None:  # pragma: no cover - cleared between the two statements
+        compiled = self._statements()
+        hit, read = compiled.hit, compiled.read
+        sql = hit.sql
+        params = hit.params(
+            {"key": key, "window_index": now_ms, "count": 1, "window_ms": window_ms, "limit": limit}
+        )
+
+        def call(cursor: Any) -> tuple[bool, Any]:
+            cursor.execute(sql, params)
+            # Every row fetched: SQLite's statement is done, and with it its autocommit.
+            rows = cursor.fetchall()
+            if rows:
+                return True, rows[0][0]
+            cursor.execute(read.sql, read.params({"key": key}))
+            return False, cursor.fetchall()
+
+        allowed, value = self._run(call)
+        if allowed:
+            return Hit(True, int(value))
+        if not value:  # pragma: no cover - cleared between the two statements
             return Hit(False, 0, timedelta(0))
-        wait = max(0, int(row[0]) + window_ms - now_ms)
-        return Hit(False, int(row[1]), timedelta(milliseconds=wait))
+        window_index, count = read.row(value[0])
+        wait = max(0, int(window_index) + window_ms - now_ms)
+        return Hit(False, int(count), timedelta(milliseconds=wait))
 
     def release(self, key: str, *, window: timedelta, now: datetime) -> None:
         """Give back one slot of ``key``'s live window (nothing if it ended or is empty)."""
-        params = {"b_key": key, "window_ms": _ms(window), "now_ms": _ms(now)}
-        with self._storage.single_statement() as conn:
-            conn.execute(self._release, params)
+        compiled = self._statements()
+        sql = compiled.release.sql
+        params = compiled.release.params(
+            {"b_key": key, "window_ms": _ms(window), "now_ms": _ms(now)}
+        )
+        self._run(lambda cursor: cursor.execute(sql, params))
 
     def clear(self, key: str) -> None:
         """Forget ``key``."""
-        with self._storage.single_statement() as conn:
-            conn.execute(self._clear, {"key": key})
+        compiled = self._statements()
+        sql = compiled.clear.sql
+        params = compiled.clear.params({"key": key})
+        self._run(lambda cursor: cursor.execute(sql, params))
 
     def __repr__(self) -> str:
         return f"SqlCounters({self._storage!r})"

@@ -83,7 +83,7 @@ class SqlFactors(_Repository):
         return bool(self._tx.run(self._DELETE, {"id": factor_id}).rowcount)
 
     def for_account(self, account_id: str) -> list[FactorRecord]:
-        rows = self._tx.run(self._OF, {"account_id": account_id})
+        rows = self._tx.fetch(self._OF, {"account_id": account_id})
         return [self._record(row) for row in rows]
 
     def delete_for_account(self, account_id: str) -> int:

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.dml import UpdateBase
 
 from siapkerja_adapters.sql.base import _storage_error, logger
 from siapkerja_core.ports import StorageError
@@ -82,17 +83,27 @@ def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
 
 
 class Prepared:
-    """A Core ``SELECT`` compiled once for ``engine``'s dialect: driver SQL, parameters, columns.
+    """A Core ``SELECT`` (or DML, its columns those of its ``RETURNING``) compiled once for
+    ``engine``'s dialect: driver SQL, parameters, columns.
 
     The conversions are the column types' own, through public API
     (``dialect_impl(dialect).bind_processor`` / ``result_processor``: what
     SQLAlchemy itself runs per execution, without its private per-dialect memo),
     so a value reads and writes here exactly as through a Core connection.
+
+    ``column_keys``: a DML statement's columns as named by its parameters (what
+    Core compiles an ``INSERT`` or ``UPDATE`` without ``.values()`` for).
     """
 
-    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        statement: Select[Any] | UpdateBase,
+        *,
+        column_keys: Sequence[str] | None = None,
+    ) -> None:
         dialect = engine.dialect
-        compiled = statement.compile(dialect=dialect)
+        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         self.sql: str = compiled.string
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
         self.positional = bool(compiled.positional)
@@ -108,7 +119,7 @@ class Prepared:
                 self.fixed[name] = bind.value if process is None else process(bind.value)
         self.columns: tuple[Callable[[Any], Any] | None, ...] = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.selected_columns
+            for column in statement.exported_columns
         )
 
     def params(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:

@@ -1,7 +1,8 @@
 """The durable SMS outbox in the ``sql`` storage: messages encrypted at rest, claimed under a lease.
 
 A claim is one short transaction: select the due messages (available, lease
-run out) oldest first, then stamp them with the claimer's lease. PostgreSQL
+run out) oldest first, then stamp them with the claimer's lease (on PostgreSQL
+committed without waiting for the disk: see ``_CLAIM_PG``). PostgreSQL
 selects them ``FOR UPDATE SKIP LOCKED``, so several workers claim disjoint
 batches without waiting for each other; SQLite's units of work start with
 ``BEGIN IMMEDIATE``, so claims are serialised by the write lock and the
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import Row, bindparam, delete, func, or_, select, update
+from sqlalchemy import Row, bindparam, delete, func, or_, select, true, update
 
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _context, _Repository
@@ -39,39 +40,50 @@ class _Outbox(_Repository):
         .where(_O.id == bindparam("b_id"))
         .values(claimed_until=bindparam("claimed_until"), attempts=bindparam("attempts"))
     )
+    # PostgreSQL: the claim's transaction commits without waiting for the disk
+    # (``synchronous_commit = off`` for it alone, set inside the statement: no round
+    # trip). A claim is a lease between running workers, which see it at once; a
+    # database crash may forget it, and the message is then sent again with the same
+    # idempotency key — as when a worker dies after sending, before the delivery
+    # is committed. The delivery (the message deleted) stays durable.
+    _CLAIM_PG: ClassVar = _CLAIM.where(
+        func.set_config("synchronous_commit", "off", true()).is_not(None)
+    )
     _GET: ClassVar = select(sk.outbox).where(_O.id == bindparam("id")).with_for_update()
     _UPDATE: ClassVar = update(sk.outbox).where(_O.id == bindparam("b_id"))
     _DELETE: ClassVar = delete(sk.outbox).where(_O.id == bindparam("id"))
     _COUNT: ClassVar = select(func.count()).select_from(sk.outbox)
+    _INSERT: ClassVar = sk.outbox.insert()
 
     def add(self, message: OutboxMessage) -> None:
-        self._tx.run(sk.outbox.insert(), self._params(message))
+        self._tx.fetch(self._INSERT, self._params(message))
 
     def claim(self, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         query = self._DUE_SKIP_LOCKED if self._storage.dialect == "postgresql" else self._DUE
-        due = [self._message(row) for row in self._tx.run(query, {"now": now, "limit": limit})]
+        due = [self._message(row) for row in self._tx.fetch(query, {"now": now, "limit": limit})]
         claimed = [message.claimed(now, lease) for message in due]
-        if claimed:
-            self._tx.run(
-                self._CLAIM,
-                [
-                    {"b_id": m.id, "claimed_until": m.claimed_until, "attempts": m.attempts}
-                    for m in claimed
-                ],
-            )
+        claim = self._CLAIM_PG if self._storage.dialect == "postgresql" else self._CLAIM
+        stamps = [
+            {"b_id": m.id, "claimed_until": m.claimed_until, "attempts": m.attempts}
+            for m in claimed
+        ]
+        if len(stamps) == 1:  # the usual claim: one message, one statement on the driver
+            self._tx.fetch(claim, stamps[0])
+        elif stamps:
+            self._tx.run(claim, stamps)
         return claimed
 
     def get(self, message_id: str) -> OutboxMessage | None:
-        row = self._tx.run(self._GET, {"id": message_id}).first()
+        row = self._tx.fetch(self._GET, {"id": message_id}).first()
         return None if row is None else self._message(row)
 
     def put(self, message: OutboxMessage) -> None:
         params = self._params(message)
         params["b_id"] = params.pop("id")
-        self._tx.run(self._UPDATE, params)
+        self._tx.fetch(self._UPDATE, params)
 
     def delete(self, message_id: str) -> None:
-        self._tx.run(self._DELETE, {"id": message_id})
+        self._tx.fetch(self._DELETE, {"id": message_id})
 
     def count(self) -> int:
         return int(self._tx.run(self._COUNT).scalar_one())

@@ -136,7 +136,7 @@ class SqlRights(_Repository):
         return [self._request(r) for r in rows]
 
     def log(self, entry: ProcessingEntry) -> None:
-        self._tx.run(
+        self._tx.fetch(
             self._LOG,
             {
                 "id": entry.id,

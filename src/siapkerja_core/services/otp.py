@@ -307,7 +307,8 @@ class OtpService:
 
     def confirm_otp(self, registration_id: str, code: str) -> Account:
         now = self.ctx.clock()
-        with self.ctx.storage.transaction() as tx:
+        # Only reads (no row locked, nothing to flush): the writing unit below reads again.
+        with self.ctx.storage.transaction(read_only=True) as tx:
             record = self.registrations.live(tx, registration_id)
             if record.status is not RegistrationStatus.PENDING_OTP:
                 raise RegistrationError("wrong_step", status=record.status.value)

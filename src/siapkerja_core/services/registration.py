@@ -273,7 +273,10 @@ class Registrations:
     ) -> Registration:
         email = normalize_email(email)
         phone = normalize_phone(phone)
-        with self.ctx.storage.transaction() as tx:
+        # Only reads: send_code reads the registration again in the unit that writes. A
+        # read-only unit locks no row (PostgreSQL: nothing to flush at its commit) and, on
+        # SQLite, does not queue behind the process's writers.
+        with self.ctx.storage.transaction(read_only=True) as tx:
             record = self.live(tx, registration_id)
             if record.status is not RegistrationStatus.VERIFIED:
                 raise RegistrationError("wrong_step", status=record.status.value)

@@ -230,7 +230,8 @@ class SignIn:
         """
         client = client or Client()
         now = self.ctx.clock()
-        with self.ctx.storage.transaction() as tx:
+        # Only reads: on SQLite a sign-in does not queue behind the process's writers.
+        with self.ctx.storage.transaction(read_only=True) as tx:
             kind, key, account = self._find_account(tx, identifier)
             # Read with the account, not in a unit of its own after the password: the
             # answer is used only once the password is right.
