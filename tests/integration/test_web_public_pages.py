@@ -126,3 +126,47 @@ def test_a_flash_message_is_still_shown(client: TestClient) -> None:
     page = client.get("/")
     assert "Halo dunia" in page.text
     assert "Halo dunia" not in client.get("/").text  # shown once
+
+
+def _counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The pages rendered by ``Site.render`` (afresh, not kept)."""
+    rendered: list[str] = []
+    full = site_module.Site.render
+    monkeypatch.setattr(
+        site_module.Site,
+        "render",
+        lambda self, *a, **k: rendered.append(a[1]) or full(self, *a, **k),
+    )
+    return rendered
+
+
+def test_one_visitors_host_is_never_kept_for_another(tmp_path) -> None:
+    # A deployer's template building an absolute address from the request (its
+    # Host header): the page kept for one Host must not be served to another.
+    (tmp_path / "base.html").write_text(
+        '{% extends "siapkerja/base.html" %}{% block head %}'
+        "<link rel=\"stylesheet\" href=\"{{ url_for('static', path='portal.css') }}\">"
+        "{% endblock %}",
+        encoding="utf-8",
+    )
+    svc = connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
+    app = create_app(svc, secret_key=SECRET, templates_dir=[tmp_path])
+    seeded = TestClient(app, follow_redirects=False).get("/", headers={"host": "evil.example"})
+    assert "http://evil.example/static/portal.css" in seeded.text
+    page = TestClient(app, follow_redirects=False).get("/")
+    assert page.status_code == 200
+    assert "evil.example" not in page.text
+    assert "http://testserver/static/portal.css" in page.text
+
+
+def test_a_long_query_is_rendered_afresh_not_kept(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered = _counting_renders(monkeypatch)
+    long = "/?x=" + "a" * (site_module._MAX_KEPT_QUERY + 1)
+    for _ in range(2):
+        assert client.get(long).status_code == 200
+    assert len(rendered) == 2  # never kept: a kept page holds its query
+    for _ in range(2):
+        assert client.get("/?x=short").status_code == 200
+    assert len(rendered) == 2  # a short one goes through the kept pages

@@ -175,11 +175,22 @@ _PUBLIC_SESSION: Final = frozenset({CSRF_SESSION_KEY, LANGUAGE_SESSION_KEY})
 message, a kept form, a single sign-on request, a sign-in) renders the page afresh."""
 _MAX_PUBLIC: Final = 256
 """Cached public renders kept (addresses, queries, languages); past it, start again."""
+_MAX_KEPT_QUERY: Final = 512
+"""A query string longer than this (bytes) renders the page afresh: the query is part of
+a kept page's key and of its bytes (the language links), so kept pages stay small."""
 _SHOWN_SESSION: Final = _PUBLIC_SESSION | {AUTH_KEY, AUTH_TIME_KEY}
 """The session keys a signed-in holder's cached page may be served over (the sign-in)."""
 _MAX_SHOWN: Final = 512
 """Cached signed-in pages kept (holders × pages × languages); past it, start again. Each
 holds what its page shows (the photo as its tag, not its bytes) and the page's bytes."""
+
+
+def _host_of(scope: Mapping[str, Any]) -> bytes | None:
+    """The request's Host header as sent (``None`` without one)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return bytes(value)
+    return None
 
 
 def _sign_in_of(session: Mapping[str, Any]) -> bytes | None:
@@ -501,16 +512,16 @@ class Site:
     ) -> Response:
         """An anonymous page (sign-in, registration) rendered once, with its visitor's token.
 
-        The page is rendered once per template, language, address, query string and
-        ``key`` — the caller's word that ``context`` depends on nothing else (the
+        The page is rendered once per template, language, scheme, Host header, address,
+        query string and ``key`` — the caller's word that ``context`` depends on nothing else (the
         query's values are in the address) — with a placeholder (:data:`_HOLE`) as
         the CSRF token, and cut at it; each visitor gets the cut page joined with
         their own token. The token's alphabet is one escaping leaves unchanged, so
         the bytes are those :meth:`render` would send. A visitor whose session holds
         anything but the token and the language (a flash message, a kept form, a
         single sign-on request), a token of another shape, an address or query naming
-        the placeholder, or templates reloaded when changed (development) get
-        :meth:`render`.
+        the placeholder, a query longer than :data:`_MAX_KEPT_QUERY`, or templates
+        reloaded when changed (development) get :meth:`render`.
         """
         return self._render_cut(request, template, context, key, _PUBLIC_SESSION, self._public)
 
@@ -551,6 +562,7 @@ class Site:
             or self.templates.env.auto_reload
             or _HOLE.encode() in query
             or _HOLE in path
+            or len(query) > _MAX_KEPT_QUERY
         ):
             return self.render(request, template, context)
         token = csrf_token(request)
@@ -560,6 +572,11 @@ class Site:
         where = (
             template,
             lang,
+            # A deployer's template may build absolute addresses (``url_for``,
+            # ``request.url``) from the scheme and the Host header: one visitor's
+            # Host must never be kept for another's page.
+            scope.get("scheme"),
+            _host_of(scope),
             scope.get("app_root_path"),
             scope.get("root_path", ""),
             path,
