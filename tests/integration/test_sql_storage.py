@@ -677,6 +677,7 @@ def _lookups(dialect: str) -> list[Any]:
         ("consent", ledger._Consents._GET, {"id": "c"}),
         ("consents of an account", ledger._Consents._FOR, {"account_id": "a"}),
         ("ledger of an account", ledger._AccessLog._FOR, {"account_id": "a"}),
+        ("ledger of a verifier", ledger._AccessLog._FOR_VERIFIER, _VERIFIER_LEDGER),
         ("check-in", ledger._CheckIns._GET, {"card_ref": 1, "event_id": "e"}),
         ("check-ins of an event", ledger._CheckIns._FOR, {"event_id": "e"}),
         ("keyring", keyring._Keyrings._GET, {}),
@@ -711,6 +712,13 @@ def _lookups(dialect: str) -> list[Any]:
         for column, stmt in cards._Cards._BY.items()
     ]
     return [pytest.param(stmt, params, id=label) for label, stmt, params in statements]
+
+
+_VERIFIER_LEDGER: dict[str, Any] = {
+    "verifier_id": "v",
+    "since": datetime(2026, 1, 1, tzinfo=UTC),
+    "limit": 100,
+}
 
 
 @pytest.mark.parametrize(("statement", "params"), _lookups("sqlite"))
@@ -753,6 +761,123 @@ def test_every_lookup_uses_an_index_on_postgresql(
         storage.dispose()
     assert plan
     assert not [line for line in plan if "Seq Scan" in line], plan
+
+
+def _pg_literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ledger_lookups() -> list[tuple[str, sa.Executable, dict[str, Any]]]:
+    from siapkerja_adapters.sql import ledger
+
+    L = sk.access_log.c  # noqa: N806
+    return [
+        ("ix_sk_access_log_verifier_id_at", ledger._AccessLog._FOR_VERIFIER, _VERIFIER_LEDGER),
+        ("ix_sk_access_log_account_id_at", ledger._AccessLog._FOR, {"account_id": "a"}),
+        # The erasure's purge (rights.py): a holder's entries, by account.
+        (
+            "ix_sk_access_log_account_id_at",
+            sa.delete(sk.access_log).where(L.account_id == sa.bindparam("account_id")),
+            {"account_id": "a"},
+        ),
+    ]
+
+
+def test_the_ledgers_lookups_use_its_indexes_and_anonymous_scans_skip_one(
+    database: tuple[str, str | None],
+) -> None:
+    """The ledger is nearly all anonymous scans: its verifier index is partial, ``WHERE
+    verifier_id IS NOT NULL``, so such a row writes no page of it. Every lookup on the
+    ledger must still use its index — the verifier's, whose ``verifier_id = :x`` implies
+    the predicate, also as PostgreSQL's generic plan of a prepared statement (``$1``) —
+    and no other index than the primary key and these two is written per entry."""
+    url, schema = database
+    storage = SqlStorage(url, key_material=KeyMaterial.generate(), migrate=True, schema=schema)
+    try:
+        storage.upgrade()
+        with storage.engine.connect() as conn:
+            postgresql = conn.dialect.name == "postgresql"
+            if postgresql:
+                conn.exec_driver_sql("SET enable_seqscan = off")  # small tables: ask for an index
+                conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+                indexes = dict(
+                    conn.exec_driver_sql(
+                        "SELECT indexname, indexdef FROM pg_indexes"
+                        " WHERE tablename = 'sk_access_log' AND schemaname = current_schema()"
+                    ).all()
+                )
+            else:
+                indexes = dict(
+                    conn.exec_driver_sql(
+                        "SELECT name, sql FROM sqlite_master"
+                        " WHERE type = 'index' AND tbl_name = 'sk_access_log'"
+                    ).all()
+                )
+            for n, (index, statement, params) in enumerate(_ledger_lookups()):
+                compiled = statement.compile(dialect=conn.dialect)  # type: ignore[attr-defined]
+                state = compiled.construct_expanded_state(params)
+                if postgresql:
+                    # Positional, as a prepared statement's generic plan sees its parameters.
+                    sql, values = state.statement, list(state.parameters.values())
+                    for i, name in enumerate(state.parameters, start=1):
+                        sql = sql.replace(f"%({name})s", f"${i}")
+                    conn.exec_driver_sql(f"PREPARE ledger_{n} AS {sql}")
+                    # EXECUTE's arguments as literals: EXPLAIN takes no parameters of its own.
+                    args = ", ".join(_pg_literal(v) for v in values)
+                    explain = f"EXPLAIN EXECUTE ledger_{n}({args})"
+                    plan = [row[0] for row in conn.exec_driver_sql(explain)]
+                else:
+                    positional = tuple(state.parameters[name] for name in state.positiontup)
+                    explain = f"EXPLAIN QUERY PLAN {state.statement}"
+                    plan = [row[-1] for row in conn.exec_driver_sql(explain, positional)]
+                assert [line for line in plan if index in line], plan
+                assert not [
+                    line for line in plan if "Seq Scan" in line or line == "SCAN sk_access_log"
+                ]
+    finally:
+        storage.dispose()
+    partial = indexes.pop("ix_sk_access_log_verifier_id_at")
+    assert partial.replace("(", "").replace(")", "").endswith("WHERE verifier_id IS NOT NULL")
+    full = indexes.pop("ix_sk_access_log_account_id_at")
+    assert "WHERE" not in full
+    assert len(indexes) == 1, indexes  # the primary key's
+
+
+def test_the_ledger_indexes_migration_goes_down_to_the_full_index(
+    database: tuple[str, str | None],
+) -> None:
+    from alembic import command
+
+    from siapkerja_adapters.sql.migrate import alembic_config, current_revision, upgrade
+
+    def verifier_index(conn: sa.Connection) -> str:
+        if conn.dialect.name == "postgresql":
+            sql = (
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+                " AND indexname = 'ix_sk_access_log_verifier_id_at'"
+            )
+        else:
+            sql = "SELECT sql FROM sqlite_master WHERE name = 'ix_sk_access_log_verifier_id_at'"
+        return str(conn.exec_driver_sql(sql).scalar_one())
+
+    url, schema = database
+    storage = SqlStorage(url, key_material=KeyMaterial.generate(), migrate=True, schema=schema)
+    try:
+        assert upgrade(storage.engine, "0015_completeness") == "0015_completeness"
+        with storage.engine.begin() as conn:
+            assert "WHERE" not in verifier_index(conn)
+        assert upgrade(storage.engine) == sk.SCHEMA_REVISION
+        with storage.engine.begin() as conn:
+            assert "WHERE" in verifier_index(conn)
+            command.downgrade(alembic_config(conn), "0015_completeness")
+            assert current_revision(conn) == "0015_completeness"
+            assert "WHERE" not in verifier_index(conn)
+        assert upgrade(storage.engine) == sk.SCHEMA_REVISION  # and up again
+    finally:
+        storage.dispose()
 
 
 # --- timestamps on SQLite -------------------------------------------------------------

@@ -181,7 +181,9 @@ class _AccessLog(_Repository):
     _FOR: ClassVar = (
         select(sk.access_log).where(_L.account_id == bindparam("account_id")).order_by(_L.at, _L.id)
     )
-    # Newest first, on ix_sk_access_log_verifier_id_at.
+    # Newest first, on ix_sk_access_log_verifier_id_at. That index is partial (WHERE
+    # verifier_id IS NOT NULL): `verifier_id = :x` implies it; a condition that did not
+    # (IS NOT DISTINCT FROM, an OR) would scan the ledger.
     _FOR_VERIFIER: ClassVar = (
         select(sk.access_log)
         .where(_L.verifier_id == bindparam("verifier_id"), _L.at >= bindparam("since"))
