@@ -205,6 +205,7 @@ class DisclosureError(SiapkerjaError):
             "purpose_required",
             "purpose_invalid",
             "unknown_consent",
+            "cursor_invalid",
         }
     )
 

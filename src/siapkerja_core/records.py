@@ -13,12 +13,15 @@ kept at all — it is needed only for the one Dukcapil check.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
+import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import attrs
 from attrs import field, frozen
@@ -28,11 +31,14 @@ from siapkerja_core.errors import OtpError
 from siapkerja_core.frames import Column, Table, json_ready, plain
 
 __all__ = [
+    "MAX_LEDGER_PAGE",
     "AccessLedger",
+    "AccessLedgerPage",
     "AccessRecord",
     "AccountRecord",
     "CardRecord",
     "ConsentRecord",
+    "LedgerCursor",
     "OtpChallenge",
     "OtpPurpose",
     "OutboxMessage",
@@ -457,3 +463,76 @@ class AccessLedger(list[AccessRecord], Table):
     def to_dict(self) -> dict[str, Any]:
         """``{"entries": [...]}``: every entry JSON-ready (times in ISO 8601)."""
         return {"entries": [json_ready(row) for row in self.rows()]}
+
+
+MAX_LEDGER_PAGE: Final = 500
+"""The most entries one page of the holder's ledger holds."""
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_CURSOR: Final = 200
+"""The longest cursor token read; anything longer is refused before it is decoded."""
+_CURSOR_ID: Final = re.compile(r"[!-~]{1,128}")
+_CURSOR_MICROS: Final = re.compile(r"-?[0-9]{1,18}")
+
+
+@frozen
+class LedgerCursor:
+    """Where a page of the holder's ledger ended: the ``(at, id)`` of its last (oldest) entry.
+
+    The next page is the entries strictly older in the ledger's order, newest first:
+    ``at`` descending, then ``id`` descending, so entries of the same instant are
+    neither skipped nor shown twice. As text (:meth:`token`) it is opaque to the
+    holder: a URL-safe string that :meth:`parse` reads back, refusing anything it
+    did not make (it only positions the holder's own ledger, so it needs no key).
+    """
+
+    at: datetime
+    id: str
+
+    @classmethod
+    def after(cls, record: AccessRecord) -> LedgerCursor:
+        """The cursor of the page whose last entry is ``record``."""
+        return cls(at=record.at, id=record.id)
+
+    def token(self) -> str:
+        """The cursor as URL-safe text: microseconds since the epoch (UTC) and the id."""
+        delta = self.at - _EPOCH
+        micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        raw = f"{micros}:{self.id}".encode("ascii")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+    @classmethod
+    def parse(cls, text: str) -> LedgerCursor:
+        """Read back a :meth:`token`.
+
+        :raises DisclosureError: ``cursor_invalid`` (not one this class made: not
+            base64, no id, a time out of range, or longer than 200 characters).
+        """
+        from siapkerja_core.disclosure import DisclosureError  # it imports this module
+
+        if not 0 < len(text) <= _MAX_CURSOR or not text.isascii():
+            raise DisclosureError("cursor_invalid")
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
+        except (binascii.Error, ValueError):
+            raise DisclosureError("cursor_invalid") from None
+        micros, _, record_id = raw.partition(":")
+        if _CURSOR_MICROS.fullmatch(micros) is None or _CURSOR_ID.fullmatch(record_id) is None:
+            raise DisclosureError("cursor_invalid")
+        try:
+            at = _EPOCH + timedelta(microseconds=int(micros))
+        except OverflowError:
+            raise DisclosureError("cursor_invalid") from None
+        return cls(at=at, id=record_id)
+
+
+@frozen
+class AccessLedgerPage:
+    """One page of the holder's ledger, newest first, and where the next (older) one starts.
+
+    ``next`` is ``None`` on the last page: no older entry exists (it is read, not
+    guessed, so an "older" link never leads to an empty page).
+    """
+
+    entries: tuple[AccessRecord, ...]
+    next: LedgerCursor | None = None

@@ -34,7 +34,13 @@ from siapkerja_core.ports import (
     Storage,
 )
 from siapkerja_core.profile import Profile, ProfileWarning
-from siapkerja_core.records import AccessLedger, CardRecord, ConsentRecord
+from siapkerja_core.records import (
+    AccessLedger,
+    AccessLedgerPage,
+    CardRecord,
+    ConsentRecord,
+    LedgerCursor,
+)
 from siapkerja_core.render.card import Card
 from siapkerja_core.services import (
     ISSUE_BATCH_SIZE,
@@ -776,10 +782,24 @@ class Siapkerja:
     def access_log(self, account_id: str) -> AccessLedger:
         """Who saw which fields of the holder's profile, when and for what purpose.
 
-        A list of :class:`~siapkerja_core.records.AccessRecord` s that a notebook shows
-        as a table; ``.to_frame()`` makes it a pandas DataFrame.
+        The **whole** ledger, oldest first: a list of
+        :class:`~siapkerja_core.records.AccessRecord` s that a notebook shows as a
+        table; ``.to_frame()`` makes it a pandas DataFrame. A card scanned at every
+        gate has a long one: a page a person reads takes :meth:`access_log_page`.
         """
         return self.cards.consent.access_log(account_id)
+
+    def access_log_page(
+        self, account_id: str, *, limit: int = 50, before: LedgerCursor | None = None
+    ) -> AccessLedgerPage:
+        """One page of the ledger, newest first: at most ``limit`` entries (1 to 500).
+
+        ``before`` is the previous page's ``next`` (a
+        :class:`~siapkerja_core.records.LedgerCursor`; as text, ``LedgerCursor.parse``
+        reads its ``token()``); ``next`` is ``None`` on the last page. Pages read one
+        after another miss no entry and repeat none, entries of the same instant included.
+        """
+        return self.cards.consent.access_log_page(account_id, limit=limit, before=before)
 
     def now(self) -> datetime:
         """The current time from the injected clock (aware, UTC)."""

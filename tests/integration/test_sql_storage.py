@@ -678,6 +678,17 @@ def _lookups(dialect: str) -> list[Any]:
         ("consents of an account", ledger._Consents._FOR, {"account_id": "a"}),
         ("ledger of an account", ledger._AccessLog._FOR, {"account_id": "a"}),
         ("ledger of a verifier", ledger._AccessLog._FOR_VERIFIER, _VERIFIER_LEDGER),
+        ("ledger page, newest", ledger._AccessLog._NEWEST, {"account_id": "a", "limit": 50}),
+        (
+            "ledger page, older",
+            ledger._AccessLog._NEWEST_BEFORE,
+            {
+                "account_id": "a",
+                "limit": 50,
+                "before_at": datetime(2026, 11, 27, tzinfo=UTC),
+                "before_id": "x",
+            },
+        ),
         ("check-in", ledger._CheckIns._GET, {"card_ref": 1, "event_id": "e"}),
         ("check-ins of an event", ledger._CheckIns._FOR, {"event_id": "e"}),
         ("keyring", keyring._Keyrings._GET, {}),

@@ -1007,15 +1007,16 @@ def test_scan_by_audience(client: TestClient, svc: Siapkerja) -> None:
     assert consented["nik"] == nik[:4] + "*" * 10 + nik[14:]  # karirhub sees the masked NIK
 
     log = client.get("/v1/me/access-log", headers=bearer(holder.token)).json()["items"]
-    assert [e["audience"] for e in log] == [
+    # Newest first (a page of the ledger: docs/api-http.md).
+    assert [e["audience"] for e in reversed(log)] == [
         "anonymous",
         "holder",
         "account",
         "verifier",
         "verifier",
     ]
-    assert log[-1]["verifier_name"] == "Karirhub"
-    assert log[-1]["purpose"] == "rekrutmen"
+    assert log[0]["verifier_name"] == "Karirhub"
+    assert log[0]["purpose"] == "rekrutmen"
 
     listed = client.get("/v1/me/consents", headers=bearer(holder.token))
     conforms(listed.json(), "ConsentList")

@@ -26,6 +26,7 @@ from siapkerja_core.records import (
     AccountRecord,
     CardRecord,
     ConsentRecord,
+    LedgerCursor,
     OtpChallenge,
     OutboxMessage,
     PasswordResetRecord,
@@ -319,6 +320,17 @@ class _AccessLog(View[AccessRecord]):
     def for_account(self, account_id: str) -> list[AccessRecord]:
         found = (self._get(key) for key in self._keys("account", account_id))
         return sorted((r for r in found if r is not None), key=lambda r: (r.at, r.id))
+
+    def newest_for_account(
+        self, account_id: str, *, limit: int, before: LedgerCursor | None = None
+    ) -> list[AccessRecord]:
+        found = (self._get(key) for key in self._keys("account", account_id))
+        kept = (
+            r
+            for r in found
+            if r is not None and (before is None or (r.at, r.id) < (before.at, before.id))
+        )
+        return sorted(kept, key=lambda r: (r.at, r.id), reverse=True)[: max(limit, 0)]
 
     def for_verifier(
         self, verifier_id: str, *, since: datetime | None = None, limit: int = 100

@@ -10,13 +10,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, update
 
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _json, _Repository
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.ports import CheckInConflict
-from siapkerja_core.records import AccessRecord, ConsentRecord
+from siapkerja_core.records import AccessRecord, ConsentRecord, LedgerCursor
 from siapkerja_core.station import CheckIn
 
 _V = sk.verifiers.c
@@ -181,6 +181,29 @@ class _AccessLog(_Repository):
     _FOR: ClassVar = (
         select(sk.access_log).where(_L.account_id == bindparam("account_id")).order_by(_L.at, _L.id)
     )
+    # A page of the holder's ledger, newest first, read backwards on the (account_id, at)
+    # index and stopped at ``limit``; the next page starts strictly after the last row
+    # shown, in (at, id) order. ``at <= before_at`` bounds the index range, the rest of
+    # the condition breaks the tie between entries of the same instant.
+    _NEWEST: ClassVar = (
+        select(sk.access_log)
+        .where(_L.account_id == bindparam("account_id"))
+        .order_by(_L.at.desc(), _L.id.desc())
+        .limit(bindparam("limit"))
+    )
+    _NEWEST_BEFORE: ClassVar = (
+        select(sk.access_log)
+        .where(
+            _L.account_id == bindparam("account_id"),
+            _L.at <= bindparam("before_at", type_=_L.at.type),
+            or_(
+                _L.at < bindparam("before_at", type_=_L.at.type),
+                _L.id < bindparam("before_id"),
+            ),
+        )
+        .order_by(_L.at.desc(), _L.id.desc())
+        .limit(bindparam("limit"))
+    )
     # Newest first, on ix_sk_access_log_verifier_id_at. That index is partial (WHERE
     # verifier_id IS NOT NULL): `verifier_id = :x` implies it; a condition that did not
     # (IS NOT DISTINCT FROM, an OR) would scan the ledger.
@@ -196,6 +219,20 @@ class _AccessLog(_Repository):
 
     def for_account(self, account_id: str) -> list[AccessRecord]:
         return [_access_record(row) for row in self._tx.run(self._FOR, {"account_id": account_id})]
+
+    def newest_for_account(
+        self, account_id: str, *, limit: int, before: LedgerCursor | None = None
+    ) -> list[AccessRecord]:
+        if before is None:
+            params: dict[str, Any] = {"account_id": account_id, "limit": max(limit, 0)}
+            return [_access_record(row) for row in self._tx.run(self._NEWEST, params)]
+        params = {
+            "account_id": account_id,
+            "limit": max(limit, 0),
+            "before_at": before.at,
+            "before_id": before.id,
+        }
+        return [_access_record(row) for row in self._tx.run(self._NEWEST_BEFORE, params)]
 
     def for_verifier(
         self, verifier_id: str, *, since: datetime | None = None, limit: int = 100

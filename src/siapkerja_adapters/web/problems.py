@@ -255,6 +255,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "disclosure.purpose_required": 400,
         "disclosure.purpose_invalid": 400,
         "disclosure.unknown_consent": 404,
+        "disclosure.cursor_invalid": 400,
         "disclosure.verifier_suspended": 403,
         # Administering institutions (the admin API).
         "institution.unknown": 404,

@@ -18,6 +18,7 @@ from siapkerja_core.records import (
     AccountRecord,
     CardRecord,
     ConsentRecord,
+    LedgerCursor,
     OtpChallenge,
     OutboxMessage,
     PasswordResetRecord,
@@ -258,7 +259,22 @@ class AccessLogRepository(Protocol):
         ...
 
     def for_account(self, account_id: str) -> list[AccessRecord]:
-        """The holder's ledger, oldest first."""
+        """The holder's whole ledger, oldest first.
+
+        Unbounded: for what must give everything (the data download under UU PDP);
+        a page a person reads takes :meth:`newest_for_account`.
+        """
+        ...
+
+    def newest_for_account(
+        self, account_id: str, *, limit: int, before: LedgerCursor | None = None
+    ) -> list[AccessRecord]:
+        """At most ``limit`` entries of the holder's ledger, newest first.
+
+        Ordered by ``at`` then ``id``, both descending; with ``before``, only the
+        entries strictly after it in that order (older, or of the same instant with a
+        smaller id) — so pages read one after another miss no entry and repeat none.
+        """
         ...
 
     def for_verifier(

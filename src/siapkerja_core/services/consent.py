@@ -15,7 +15,13 @@ from datetime import datetime
 from siapkerja_core.disclosure import DisclosureError, Verifier, normalize_purpose, scope_fields
 from siapkerja_core.events import ConsentChanged
 from siapkerja_core.ports import Transaction
-from siapkerja_core.records import AccessLedger, ConsentRecord
+from siapkerja_core.records import (
+    MAX_LEDGER_PAGE,
+    AccessLedger,
+    AccessLedgerPage,
+    ConsentRecord,
+    LedgerCursor,
+)
 from siapkerja_core.services.context import ServiceContext
 from siapkerja_core.services.institutions import Institutions, usable_verifier
 from siapkerja_core.services.profiles import Profiles
@@ -129,3 +135,20 @@ class Consent:
         with self.ctx.storage.transaction() as tx:
             entries = tx.access_log.for_account(self.profiles.account(tx, account_id).id)
         return AccessLedger(entries)
+
+    def access_log_page(
+        self, account_id: str, *, limit: int = 50, before: LedgerCursor | None = None
+    ) -> AccessLedgerPage:
+        """At most ``limit`` entries of the holder's ledger, newest first, from ``before`` on.
+
+        One more entry than shown is read, so ``next`` is set only when an older
+        entry exists.
+        """
+        if not 1 <= limit <= MAX_LEDGER_PAGE:
+            raise ValueError(f"limit must be 1 to {MAX_LEDGER_PAGE}, not {limit}")
+        with self.ctx.storage.transaction() as tx:
+            account = self.profiles.account(tx, account_id)
+            found = tx.access_log.newest_for_account(account.id, limit=limit + 1, before=before)
+        shown = tuple(found[:limit])
+        more = len(found) > limit
+        return AccessLedgerPage(shown, LedgerCursor.after(shown[-1]) if more else None)

@@ -8,7 +8,7 @@ in. Each operation is one facade call in a worker thread.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 import attrs
 from fastapi import APIRouter, Body, Path, Query, Request, Security
@@ -17,6 +17,7 @@ from starlette.responses import Response
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.errors import CardError
 from siapkerja_core.profile import SECTIONS, ProfileError
+from siapkerja_core.records import MAX_LEDGER_PAGE, LedgerCursor
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.views import Account as CoreAccount
 
@@ -39,6 +40,9 @@ from .problem_shape import problem_responses
 from .profile import Profile, ProfilePatchBody, profile_json
 
 __all__ = ["add_holder"]
+
+ACCESS_LOG_LIMIT: Final = 100
+"""How many ledger entries ``GET /v1/me/access-log`` gives when asked for no ``limit``."""
 
 
 def add_holder(
@@ -204,13 +208,38 @@ def add_holder(
         operation_id="access_log",
         tags=["consent"],
         summary="Who saw which fields of the profile, when and for what purpose",
+        description=(
+            "One page of the ledger, newest first: at most `limit` entries. `next` is the"
+            " cursor of the page after (older entries), or null on the last page; send it"
+            " back as `before`. The whole ledger is in the data download"
+            " (`/v1/me/rights/export`)."
+        ),
         response_model=m.AccessLog,
-        response_description="The ledger.",
-        responses=holder_errors,
+        response_description="A page of the ledger, newest first.",
+        # 400: a cursor this endpoint did not make (disclosure.cursor_invalid).
+        responses=problem_responses(400, 401, 404, 405, 413, 422, 500),
     )
-    async def access_log(account: Holder) -> Response:
-        records = await pool.run(svc.access_log, account.id)
-        return json_response(m.AccessLog(items=[m.AccessRecord.from_core(r) for r in records]))
+    async def access_log(
+        account: Holder,
+        limit: Annotated[
+            int, Query(ge=1, le=MAX_LEDGER_PAGE, description="At most this many, newest first.")
+        ] = ACCESS_LOG_LIMIT,
+        before: Annotated[
+            str | None,
+            Query(
+                max_length=200,
+                description="The `next` of the previous page: only entries older than it.",
+            ),
+        ] = None,
+    ) -> Response:
+        cursor = None if before is None else LedgerCursor.parse(before)
+        page = await pool.run(lambda: svc.access_log_page(account.id, limit=limit, before=cursor))
+        return json_response(
+            m.AccessLog(
+                items=[m.AccessRecord.from_core(r) for r in page.entries],
+                next=None if page.next is None else page.next.token(),
+            )
+        )
 
     @router.get(
         "/me/consents",

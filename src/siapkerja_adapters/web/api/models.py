@@ -308,7 +308,10 @@ class AccessRecord(_Out):
 
 
 class AccessLog(_Out):
+    """A page of the holder's ledger, newest first; ``next`` the cursor of the older page."""
+
     items: list[AccessRecord]
+    next: str | None = None
 
 
 class Consent(_Out):

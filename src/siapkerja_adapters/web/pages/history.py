@@ -1,7 +1,10 @@
 """The access history: who opened the holder's profile, and the consents given to verifiers.
 
 This module owns ``/riwayat`` (the consent requests waiting for the holder,
-the access ledger, newest first, and every consent with its verifier,
+the access ledger, newest first and :data:`LEDGER_PAGE` entries a page — "Lebih
+lama" leads on with ``?sebelum=<cursor>``, the opaque
+:meth:`~siapkerja_core.records.LedgerCursor.token` of the last entry shown —
+and every consent with its verifier,
 purpose and fields, and the hubs the holder is signed in to through
 "Masuk dengan SIAPkerja"), ``/riwayat/persetujuan/{consent_id}/tarik`` (withdraw a
 consent: every hub's token resting on it dies at its next use),
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -35,12 +38,18 @@ from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.gates import GateError
 from siapkerja_core.prefill import ConsentRequest
 from siapkerja_core.profile import Section
-from siapkerja_core.records import AccessRecord
+from siapkerja_core.records import AccessRecord, LedgerCursor
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.translations import N_
 from siapkerja_core.views import Account
 
-__all__ = ["HistoryPages"]
+__all__ = ["LEDGER_PAGE", "HistoryPages"]
+
+LEDGER_PAGE: Final = 50
+"""How many ledger entries ``/riwayat`` shows at once: a card scanned at every gate
+of a job fair has thousands, and each visit reads and renders one page of them."""
+
+_CURSOR_PARAM: Final = "sebelum"
 
 
 # How the entry came about: a QR link scan, an access-code check-in, an AK/I officer.
@@ -169,10 +178,13 @@ class HistoryPages:
             post_route("/riwayat/permintaan/{request_id}/tolak", self.decline, "history_decline"),
         ]
 
-    def _history_data(self, account: Account, lang: str) -> dict[str, Any]:
+    def _history_data(
+        self, account: Account, lang: str, before: LedgerCursor | None
+    ) -> dict[str, Any]:
         svc = self.site.svc
         t = Translator(lang)
-        ledger = sorted(svc.access_log(account.id), key=lambda e: e.at, reverse=True)
+        page = svc.access_log_page(account.id, limit=LEDGER_PAGE, before=before)
+        ledger = page.entries
         consents = sorted(svc.consents(account.id), key=lambda c: c.granted_at, reverse=True)
         names = {e.verifier_id: e.verifier_name for e in ledger if e.verifier_id}
         events = _event_names(svc, ledger)
@@ -193,6 +205,8 @@ class HistoryPages:
                     )
         return {
             "zone": account_zone(svc, account),
+            "older": None if page.next is None else page.next.token(),
+            "paged": before is not None,
             "connected": [
                 {"id": c.id, "name": c.name, "purpose": c.purpose}
                 for c in svc.sso.signed_in(account.id)
@@ -236,13 +250,30 @@ class HistoryPages:
 
     async def history(self, request: Request) -> Response:
         site = self.site
-        found = await site.signed_in(request, self._history_data, select_language(request))
+        lang = select_language(request)
+        before: LedgerCursor | None = None
+        cursor = request.query_params.get(_CURSOR_PARAM)
+        if cursor is not None:
+            try:
+                before = LedgerCursor.parse(cursor)
+            except SiapkerjaError as error:
+                # A cursor this page never made (edited, cut short, forged): say so,
+                # in the holder's language, and read nothing.
+                t = Translator(lang)
+                return site.render(
+                    request,
+                    "error.html",
+                    {"title": t("errors.title"), "message": error.message(lang)},
+                    status=400,
+                )
+        found = await site.signed_in(request, self._history_data, lang, before)
         if found is None:
             return site.to_login(request)
         account, data = found
-        # Rendered again only when what it shows (read for this request) changed.
+        # Rendered again only when what it shows (read for this request) changed; the
+        # cursor is part of what it shows (and of the query the cache keys on).
         context = {**data, "account": account}
-        return site.render_shown(request, "history.html", context, (account, data))
+        return site.render_shown(request, "history.html", context, (account, before, data))
 
     async def withdraw(self, request: Request) -> Response:
         site = self.site
