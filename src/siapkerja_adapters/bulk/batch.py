@@ -37,13 +37,17 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
-from siapkerja_core._codegen import stored_builder
 from siapkerja_core.contact import mask_email, mask_phone, normalize_email, normalize_phone
-from siapkerja_core.converter import converter, merge_profile, structure_stored_profile
+from siapkerja_core.converter import (
+    converter,
+    merge_profile,
+    structure_stored_contact,
+    structure_stored_profile,
+)
 from siapkerja_core.errors import AlreadyRegistered, RegistrationError, SiapkerjaError
 from siapkerja_core.nik import Nik
 from siapkerja_core.ports import AccountConflict, Transaction
-from siapkerja_core.profile import Contact, Profile
+from siapkerja_core.profile import Profile
 from siapkerja_core.records import AccountRecord
 from siapkerja_core.services.registration import NO_PASSWORD
 
@@ -395,7 +399,6 @@ def validate_sections(sections: Mapping[str, Any], scratch: Profile) -> Profile 
         return merge_profile(scratch, sections)
 
 
-_stored_contact: Final[Callable[[Any], Contact]] = stored_builder(Contact, {})
 _PROFILE_FIELDS: Final[tuple[attrs.Attribute[Any], ...]] = tuple(attrs.fields(Profile))
 _FULL_NAME: Final[attrs.Attribute[Any]] = attrs.fields(Profile).full_name
 _CLEAN_NAME: Final = cast("Callable[[str], str]", _FULL_NAME.converter)
@@ -423,5 +426,9 @@ def new_account_profile(scratch: Profile, account: AccountRecord) -> Profile:
     for field in _PROFILE_FIELDS:
         put(profile, field.name, getattr(scratch, field.name))
     put(profile, "full_name", full_name)
-    put(profile, "contact", _stored_contact({"email": account.email, "phone": account.phone}))
+    put(
+        profile,
+        "contact",
+        structure_stored_contact({"email": account.email, "phone": account.phone}),
+    )
     return profile
