@@ -149,19 +149,20 @@ def memory_storage_growth(scans: int) -> dict[str, float]:
     """Bytes the memory storage still holds per anonymous scan (its ledger lives in RAM)."""
     import bench_cards
 
-    svc, tokens = bench_cards.build(1)
-    resolve = svc.resolve  # type: ignore[attr-defined]
-    for _ in range(200):  # warm-up: lazily made objects, caches
-        resolve(tokens[0])
-    gc.collect()
-    tracemalloc.start()
-    start, _ = tracemalloc.get_traced_memory()
-    for _ in range(scans):
-        resolve(tokens[0])
-    gc.collect()
-    end, _ = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    entries = len(svc.access_log("acct-0"))  # type: ignore[attr-defined]
+    with bench_cards.service("memory") as svc:
+        tokens = bench_cards.build(svc, 1)
+        resolve = svc.resolve
+        for _ in range(200):  # warm-up: lazily made objects, caches
+            resolve(tokens[0])
+        gc.collect()
+        tracemalloc.start()
+        start, _ = tracemalloc.get_traced_memory()
+        for _ in range(scans):
+            resolve(tokens[0])
+        gc.collect()
+        end, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        entries = len(svc.access_log("acct-0"))
     return {"scans": scans, "bytes_per_scan": (end - start) / scans, "ledger_entries": entries}
 
 
