@@ -51,17 +51,23 @@ def _token_of(text: str) -> str:
     return found[1]
 
 
+def _counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The pages rendered by ``Site.render`` (afresh, not kept)."""
+    rendered: list[str] = []
+    full = site_module.Site.render
+    monkeypatch.setattr(
+        site_module.Site,
+        "render",
+        lambda self, *a, **k: rendered.append(a[1]) or full(self, *a, **k),
+    )
+    return rendered
+
+
 @pytest.mark.parametrize("path", PATHS)
 def test_a_cached_page_is_the_page_rendered_afresh(
     client: TestClient, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rendered: list[str] = []
-    render = site_module.Site.render
-    monkeypatch.setattr(
-        site_module.Site,
-        "render",
-        lambda self, *a, **k: rendered.append(a[1]) or render(self, *a, **k),
-    )
+    rendered = _counting_renders(monkeypatch)
     token = "T" * 20 + "-_" + "a1" * 11  # the alphabet of secrets.token_urlsafe
     lang = "en" if "lang=en" in path else "id"
     cached = {"csrf": token, "lang": lang}
@@ -126,18 +132,6 @@ def test_a_flash_message_is_still_shown(client: TestClient) -> None:
     page = client.get("/")
     assert "Halo dunia" in page.text
     assert "Halo dunia" not in client.get("/").text  # shown once
-
-
-def _counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The pages rendered by ``Site.render`` (afresh, not kept)."""
-    rendered: list[str] = []
-    full = site_module.Site.render
-    monkeypatch.setattr(
-        site_module.Site,
-        "render",
-        lambda self, *a, **k: rendered.append(a[1]) or full(self, *a, **k),
-    )
-    return rendered
 
 
 def test_one_visitors_host_is_never_kept_for_another(tmp_path) -> None:
