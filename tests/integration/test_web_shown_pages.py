@@ -62,6 +62,18 @@ def _as(client: TestClient, session: dict[str, object]) -> None:
     client.cookies.set(SESSION_COOKIE, _SessionSerializer(SECRET, _SALT).dumps(session))
 
 
+def _template_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every template rendered from now on, kept or not (its name, in order)."""
+    rendered: list[str] = []
+    render = Jinja2Templates.TemplateResponse
+    monkeypatch.setattr(
+        Jinja2Templates,
+        "TemplateResponse",
+        lambda self, *a, **k: rendered.append(a[1]) or render(self, *a, **k),
+    )
+    return rendered
+
+
 def test_the_kept_page_is_the_page_rendered_afresh(
     svc: Siapkerja, galih: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -163,13 +175,7 @@ def test_a_signed_out_session_gets_no_kept_page(svc: Siapkerja, galih: str, path
 def test_the_region_picker_is_kept_until_an_address_changes(
     svc: Siapkerja, galih: str, query: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rendered: list[str] = []  # every render of a template, kept or not
-    render = Jinja2Templates.TemplateResponse
-    monkeypatch.setattr(
-        Jinja2Templates,
-        "TemplateResponse",
-        lambda self, *a, **k: rendered.append(a[1]) or render(self, *a, **k),
-    )
+    rendered = _template_renders(monkeypatch)
     client = _client(svc)
     account = svc.authenticate(galih)
     address = {"village_code": people.VILLAGE, "street": "Jl. Palmerah Barat No. 10"}
@@ -201,13 +207,7 @@ def test_the_region_picker_is_kept_until_an_address_changes(
 def test_history_and_programmes_are_kept_until_what_they_show_changes(
     svc: Siapkerja, galih: str, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rendered: list[str] = []
-    render = Jinja2Templates.TemplateResponse
-    monkeypatch.setattr(
-        Jinja2Templates,
-        "TemplateResponse",
-        lambda self, *a, **k: rendered.append(a[1]) or render(self, *a, **k),
-    )
+    rendered = _template_renders(monkeypatch)
     client = _client(svc)
     signed_in = {"auth": galih, "csrf": TOKEN, "lang": "id"}
     pages = []
