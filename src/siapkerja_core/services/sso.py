@@ -1177,7 +1177,7 @@ class SingleSignOn:
         use), so its hub is not listed.
         """
         now = self.ctx.clock()
-        with self.ctx.storage.transaction() as tx:
+        with self.ctx.storage.transaction(read_only=True) as tx:  # reads: no row locks
             tokens = [t for t in tx.sso_tokens.for_account(str(account_id)) if t.live_at(now)]
             consents = {c.id: c.active for c in tx.consents.for_account(str(account_id))}
             seen = dict.fromkeys(t.client_id for t in tokens if consents.get(t.consent_id or ""))

@@ -195,7 +195,7 @@ class HistoryPages:
         if wanted:
             # The facade has no lookup by id yet: read the registered names (and, for a
             # request naming no field, the scope it asks for) in one unit of work.
-            with svc.storage.transaction() as tx:
+            with svc.storage.transaction(read_only=True) as tx:  # reads: no row locks
                 for verifier_id in wanted:
                     verifier = tx.verifiers.get(verifier_id)
                     if verifier_id in missing:
@@ -250,7 +250,7 @@ class HistoryPages:
 
     async def history(self, request: Request) -> Response:
         site = self.site
-        if (kept := site.kept_page(request, "history.html")) is not None:
+        if (kept := await site.kept_page(request, "history.html")) is not None:
             return kept  # nothing committed since it was read (no scan either): served unread
         lang = select_language(request)
         before: LedgerCursor | None = None
