@@ -3,9 +3,13 @@
 The contract: two equal stamps (not ``None``) prove that nothing was committed
 between them. So every kind of commit — a unit of work that wrote, a ledger
 entry, a second storage on the same database — must move it. A storage that
-cannot tell answers ``None`` (PostgreSQL today), which any reader must take as
-"read again". Where there is a stamp, a read leaves it as it was (else it would
-be worth nothing), and so does a unit of work that failed.
+cannot tell answers ``None``, which any reader must take as "read again".
+Where the stamp is the storage's own (memory, a SQLite file), a read leaves it
+as it was (else it would be worth nothing), and so does a unit of work that
+failed. PostgreSQL's is the cluster's running transactions: any session's
+write moves it (the tests' other schemas, other databases), so there only
+"every commit moves it" is held to here; that a page's reads take no
+transaction id is ``test_web_kept_unread.py``'s.
 
 The fixtures are those of ``test_storage_contract.py`` (every storage adapter).
 """
@@ -24,6 +28,11 @@ from siapkerja_core.records import AccessRecord, SessionRecord
 def _stamp(storage: Storage) -> object:  # noqa: F811
     assert isinstance(storage, ChangeStamp)
     return storage.change_stamp()
+
+
+def _private(storage: Storage) -> bool:  # noqa: F811
+    """Whether only this test's own work can move the stamp (not a shared server's)."""
+    return getattr(storage, "dialect", "") != "postgresql"
 
 
 @pytest.fixture
@@ -53,7 +62,9 @@ def test_every_commit_moves_the_stamp_and_a_read_does_not(ready: Storage) -> Non
         assert tx.sessions.get("session-1") is None
     with storage.transaction() as tx:
         tx.sessions.get("session-1")  # a read-write unit that only read
-    assert _stamp(storage) == before
+    if _private(storage):
+        assert _stamp(storage) == before
+    before = _stamp(storage)
     with storage.transaction() as tx:
         tx.sessions.add(_session(1))
     written = _stamp(storage)
@@ -85,7 +96,8 @@ def test_a_failed_unit_of_work_leaves_the_stamp(ready: Storage) -> None:
 
     with pytest.raises(RuntimeError):
         fails()
-    assert _stamp(ready) == before
+    if _private(ready):
+        assert _stamp(ready) == before
 
 
 def test_a_second_storage_on_the_same_file_moves_it(tmp_path: object) -> None:

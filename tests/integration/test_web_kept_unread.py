@@ -11,7 +11,9 @@ one, a sign-out through another facade on the same file, a write by another
 process — makes the next load read (and a signed-out session is sent to the
 sign-in page); the standing lapses with the clock and the session's end is
 exact; an access-code card page and a session holding a flash message are
-always read. PostgreSQL has no stamp: every load reads.
+always read; no page reads in a unit of work that could lock rows. On
+PostgreSQL (the server's running transactions as the stamp) the same, as far
+as a shared server lets a test say.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from starlette.testclient import TestClient
 from test_sql_storage import POLICY, close, connect_sql  # type: ignore[import-not-found]
 from test_web_shown_pages import PASSWORD, SECRET, TOKEN, _as
@@ -213,17 +216,93 @@ def test_an_access_code_page_and_a_flash_are_always_read(
     assert reads.count == 4
 
 
-def test_without_a_stamp_every_load_reads(
+def test_on_postgresql_too_until_a_sign_out_through_another_facade(
     postgres_url: str, postgres_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """PostgreSQL's stamp is the server's running transactions: another session's write
+    anywhere on the server moves it, so a load stands unread only while the server is
+    quiet — one of a few tries must be (nothing else runs here); a sign-out made by
+    another facade is seen on the very next load, every time."""
+    service = connect_sql(postgres_url, postgres_schema)
+    other = connect_sql(postgres_url, postgres_schema)
+    try:
+        client, token = _signed_in(service)
+        reads = Reads(service, monkeypatch)
+        unread = 0
+        for _ in range(20):
+            for path in PAGES:
+                before = reads.count
+                first = client.get(path)
+                second = client.get(path)
+                assert first.content == second.content, path
+                unread += reads.count == before + 1
+        assert unread > 0
+        other.logout(token)
+        for path in PAGES:
+            answer = client.get(path)
+            assert answer.status_code == 303, path
+            _as(client, {"auth": token, "csrf": TOKEN, "lang": "id"})
+    finally:
+        close(other)
+        close(service)
+
+
+def test_a_signed_in_page_reads_in_read_only_units(
+    svc: Siapkerja, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No signed-in page opens a read-write unit of work to show itself: one would lock
+    rows (PostgreSQL: take a transaction id, which moves its change stamp) and on SQLite
+    wait behind the process's writers, so the page could never stand unread."""
+    client, _token = _signed_in(svc)
+    storage = type(svc.storage)
+    opened: list[bool] = []
+    transaction = storage.transaction
+
+    def recorded(self: object, *, read_only: bool = False) -> object:
+        opened.append(read_only)
+        return transaction(self, read_only=read_only)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(storage, "transaction", recorded)
+    for path in PAGES:
+        opened.clear()
+        assert client.get(path).status_code == 200
+        assert opened, path  # read, the first time
+        assert all(opened), (path, opened)
+
+
+def test_the_postgresql_stamp_on_an_event_loop_survives_a_dropped_connection(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    """The loop's own stamp connection (``change_stamp_async``): a commit moves it, as
+    the threads' one; a connection the server dropped gives ``None`` once (read again,
+    never a stale page) and a new connection the next time."""
+    import asyncio
+
+    from siapkerja_adapters.sql import SqlStorage
+
     service = connect_sql(postgres_url, postgres_schema)
     try:
-        assert service.change_stamp() is None
-        client, _token = _signed_in(service)
-        reads = Reads(service, monkeypatch)
-        first = client.get("/profil")
-        second = client.get("/profil")
-        assert first.content == second.content
-        assert reads.count == 2
+        storage = service.storage
+        assert isinstance(storage, SqlStorage)
+
+        async def drive() -> None:
+            before = await storage.change_stamp_async()
+            assert isinstance(before, str)
+            fauzi = people.FAUZI
+            await asyncio.to_thread(
+                service.register,
+                nik=fauzi.nik,
+                full_name=fauzi.full_name,
+                mother_name=fauzi.mother_name,
+            )
+            assert await storage.change_stamp_async() != before
+            (_, conn), *_ = storage._async_watch.values()
+            pid = conn.info.backend_pid
+            with storage.transaction() as tx:
+                tx.run(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            assert await storage.change_stamp_async() is None  # the dropped one
+            assert isinstance(await storage.change_stamp_async(), str)  # a new one
+
+        asyncio.run(drive())
     finally:
         close(service)

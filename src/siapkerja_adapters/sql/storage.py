@@ -68,6 +68,7 @@ atomic across processes through
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import itertools
@@ -302,6 +303,12 @@ class SecondConnection(RuntimeError):
     """
 
 
+_MAX_STAMP_LOOPS: Final = 4
+"""Event loops whose stamp connections are kept open (a server runs one per process)."""
+_SNAPSHOT: Final = "SELECT pg_current_snapshot()::text"
+"""PostgreSQL's change stamp (:meth:`SqlStorage.change_stamp`): the running transactions."""
+
+
 class SqlStorage:
     """The storage port on SQLite or PostgreSQL (see the module docstring for the guarantees).
 
@@ -349,6 +356,9 @@ class SqlStorage:
         # SQLite: the connection :meth:`change_stamp` reads ``data_version`` on (never writes).
         self._watch: Any = None
         self._watch_lock = threading.Lock()
+        # PostgreSQL: the connection each event loop reads its stamp on (change_stamp_async),
+        # by the loop's id: (the loop, weakly; the connection).
+        self._async_watch: dict[int, tuple[weakref.ref[Any], Any]] = {}
         self.cipher = FieldCipher(key_material)
         self.key_source: KeySource | None = None
         """Where the keys came from when built from settings (``db rekey``, ``serve``)."""
@@ -551,37 +561,96 @@ class SqlStorage:
         """
         return self.dialect == "sqlite"
 
-    def change_stamp(self) -> int | None:
-        """SQLite: the file's ``PRAGMA data_version``, seen from a connection of its own.
+    def change_stamp(self) -> int | str | None:
+        """A value that moves on every commit (:class:`~siapkerja_core.ports.ChangeStamp`).
 
-        That connection never writes, so the number moves on **every** commit to the
+        **SQLite**: the file's ``PRAGMA data_version``, seen from a connection of its
+        own. That connection never writes, so the number moves on every commit to the
         file — this process's, another worker's, a ``siapkerja`` command's, a hand-run
-        ``sqlite3`` session's — and on nothing else (SQLite's guarantee for
-        ``data_version``); reading it reads no table (~2 µs). The connection is
-        never opened again (a new one's numbers could repeat an old one's): after a
-        failure, and on PostgreSQL (no stamp without a round trip), ``None``.
+        ``sqlite3`` session's — (SQLite's guarantee for ``data_version``); reading it
+        reads no table (~2 µs). The connection is never opened again (a new one's
+        numbers could repeat an old one's): after a failure, ``None`` from then on.
+
+        **PostgreSQL**: the server's ``pg_current_snapshot()`` (one round trip on a
+        connection of its own, autocommitted). A transaction that writes takes a
+        transaction id when it starts writing and holds it until it ends, so between
+        two equal snapshots none can have committed: one that started writing after
+        the first would have moved ``xmax``, one running at the first would have left
+        the list of running ones. Ids are the cluster's, so another database's writes
+        move it too (a page is then read again: never wrong, only slower). After a
+        failure, ``None``, and a new connection next time (the snapshot is the
+        server's, not the connection's).
         """
-        if self.dialect != "sqlite" or self._closed:
+        if self._closed:
             return None
+        sqlite = self.dialect == "sqlite"
         with self._watch_lock:
             watch = self._watch
             if watch is False:
                 return None
             try:
                 if watch is None:
-                    pooled = self._reader_engine().raw_connection()
+                    engine = self._reader_engine() if sqlite else self.engine
+                    pooled = engine.raw_connection()
                     watch = pooled.driver_connection
+                    assert watch is not None
                     pooled.detach()  # its own: never handed to a unit of work
+                    if not sqlite:
+                        watch.rollback()  # idle, then each statement its own transaction
+                        watch.autocommit = True
                     self._watch = watch
-                row = watch.execute("PRAGMA data_version").fetchone()
-            except Exception:  # any fault: the stamp cannot tell, now or later
-                logger.warning("the SQLite change stamp failed; pages read again", exc_info=True)
+                statement = "PRAGMA data_version" if sqlite else _SNAPSHOT
+                row = watch.execute(statement).fetchone()
+            except Exception:  # any fault: the stamp cannot tell just now
+                logger.warning("the change stamp failed; pages read again", exc_info=True)
                 if self._watch is not None:
                     with contextlib.suppress(Exception):
                         self._watch.close()
-                self._watch = False
+                self._watch = False if sqlite else None
                 return None
-            return int(row[0])
+            return int(row[0]) if sqlite else str(row[0])
+
+    async def change_stamp_async(self) -> int | str | None:
+        """:meth:`change_stamp` for an event loop: it never blocks the loop.
+
+        SQLite's is read as it is (a few microseconds, no I/O wait). PostgreSQL's
+        round trip goes over an asynchronous connection of the loop's own (one per
+        loop, opened on first use, autocommitted; requests of the loop queue on it,
+        each a few tens of microseconds): a page served unread must not hold the
+        loop for a network round trip. After a failure, ``None``, and a new
+        connection next time.
+        """
+        if self.dialect == "sqlite" or self._closed:
+            return self.change_stamp()
+        loop = asyncio.get_running_loop()
+        watches = self._async_watch
+        held = watches.get(id(loop))
+        conn = held[1] if held is not None and held[0]() is loop else None
+        try:
+            if conn is None or conn.closed:
+                import psycopg
+
+                _args, params = self.engine.dialect.create_connect_args(self.engine.url)
+                params.pop("context", None)  # SQLAlchemy's adapters: not this connection's
+                conn = await psycopg.AsyncConnection.connect(autocommit=True, **params)
+                self._forget_async_watch(id(loop))
+                while len(watches) >= _MAX_STAMP_LOOPS:  # loops made per call (a test
+                    self._forget_async_watch(next(iter(watches)))  # client): the oldest go
+                watches[id(loop)] = (weakref.ref(loop), conn)
+            cursor = await conn.execute(_SNAPSHOT)
+            row = await cursor.fetchone()
+        except Exception:  # any fault: the stamp cannot tell just now
+            logger.warning("the change stamp failed; pages read again", exc_info=True)
+            self._forget_async_watch(id(loop))
+            return None
+        return None if row is None else str(row[0])
+
+    def _forget_async_watch(self, key: int) -> None:
+        """Close a loop's stamp connection (without its loop: the socket, at once)."""
+        held = self._async_watch.pop(key, None)
+        if held is not None:
+            with contextlib.suppress(Exception):
+                held[1].pgconn.finish()
 
     def log_access(self, record: AccessRecord) -> None:
         """Append one ledger entry, committed on return.
@@ -994,6 +1063,8 @@ class SqlStorage:
             if self._watch:
                 self._watch.close()
             self._watch = False
+        for key in list(self._async_watch):
+            self._forget_async_watch(key)
         if self._readers is not None:
             self._readers.dispose()
         if self._finalizer is not None:

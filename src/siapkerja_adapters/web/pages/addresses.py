@@ -378,7 +378,7 @@ class AddressPages:
 
     async def page(self, request: Request) -> Response:
         site = self.site
-        if (kept := site.kept_page(request, "profile_address.html")) is not None:
+        if (kept := await site.kept_page(request, "profile_address.html")) is not None:
             return kept  # nothing committed since it was read: served unread
         holder = await site.signed_in(request, self._profile_of)
         if holder is None:

@@ -382,6 +382,8 @@ class Site:
         # (signed-in pages) until when and under which change stamp they stand unread.
         self._public: dict[tuple[Any, ...], _Kept] = {}
         self._shown: dict[tuple[Any, ...], _Kept] = {}
+        # The storage's stamp for the event loop, looked up at the first kept page.
+        self._stamp_async: Callable[[], Awaitable[Hashable | None]] | bool | None = False
 
     def policy(self, form_targets: Iterable[str] = (), *, wasm: bool = False) -> str:
         """The Content-Security-Policy of a page that sets its own, the logo's origin kept."""
@@ -636,7 +638,7 @@ class Site:
             entry = cache[where] = (entry[0], entry[1], entry[2], trust)
         return HTMLResponse(token.encode("ascii").join(entry[2]))
 
-    def kept_page(self, request: Request, template: str) -> Response | None:
+    async def kept_page(self, request: Request, template: str) -> Response | None:
         """The signed-in holder's kept ``template`` page, served **without reading**, or ``None``.
 
         Served only when this session's page was read and rendered (:meth:`render_shown`)
@@ -662,7 +664,12 @@ class Site:
         svc = self.svc
         if svc.now() >= until:
             return None
-        current = svc.change_stamp()
+        # On the loop: a storage whose stamp is a round trip (PostgreSQL) offers it
+        # without blocking the loop; a local one (SQLite, memory) answers at once.
+        read_async = self._stamp_async
+        if read_async is False:
+            read_async = self._stamp_async = getattr(svc.storage, "change_stamp_async", None)
+        current = await read_async() if callable(read_async) else svc.change_stamp()
         if current is None or current != stamp:
             return None
         token = csrf_token(request)
