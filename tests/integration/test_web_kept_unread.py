@@ -296,8 +296,23 @@ def test_the_postgresql_stamp_on_an_event_loop_survives_a_dropped_connection(
                 mother_name=fauzi.mother_name,
             )
             assert await storage.change_stamp_async() != before
-            (_, conn), *_ = storage._async_watch.values()
-            pid = conn.info.backend_pid
+            (_, loop_stamp), *_ = storage._async_watch.values()
+            pid = loop_stamp._conn.info.backend_pid
+            # Sixteen pages at once share the round trips (a snapshot never older
+            # than its request): one or two, not sixteen.
+            queries = 0
+            query = loop_stamp._query
+
+            async def counted() -> str | None:
+                nonlocal queries
+                queries += 1
+                return await query()
+
+            loop_stamp._query = counted  # type: ignore[method-assign]
+            stamps = await asyncio.gather(*(storage.change_stamp_async() for _ in range(16)))
+            assert all(isinstance(stamp, str) for stamp in stamps)
+            assert 1 <= queries <= 2
+            loop_stamp._query = query  # type: ignore[method-assign]
             with storage.transaction() as tx:
                 tx.run(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             assert await storage.change_stamp_async() is None  # the dropped one

@@ -122,6 +122,7 @@ from siapkerja_adapters.sql.engine import (
 from siapkerja_adapters.sql.keyring import KEYRING_NAME
 from siapkerja_adapters.sql.lane import GroupCommit, Lane, Prepared, Rows
 from siapkerja_adapters.sql.ledger import _K, _access_params
+from siapkerja_adapters.sql.stamp import SNAPSHOT, LoopStamp
 from siapkerja_adapters.sql.transaction import SqlTransaction, _Scope
 from siapkerja_core.converter import structure_stored_profile
 from siapkerja_core.ports import AccountConflict, ScanSubject, StorageError
@@ -305,8 +306,6 @@ class SecondConnection(RuntimeError):
 
 _MAX_STAMP_LOOPS: Final = 4
 """Event loops whose stamp connections are kept open (a server runs one per process)."""
-_SNAPSHOT: Final = "SELECT pg_current_snapshot()::text"
-"""PostgreSQL's change stamp (:meth:`SqlStorage.change_stamp`): the running transactions."""
 
 
 class SqlStorage:
@@ -358,7 +357,7 @@ class SqlStorage:
         self._watch_lock = threading.Lock()
         # PostgreSQL: the connection each event loop reads its stamp on (change_stamp_async),
         # by the loop's id: (the loop, weakly; the connection).
-        self._async_watch: dict[int, tuple[weakref.ref[Any], Any]] = {}
+        self._async_watch: dict[int, tuple[weakref.ref[Any], LoopStamp]] = {}
         self.cipher = FieldCipher(key_material)
         self.key_source: KeySource | None = None
         """Where the keys came from when built from settings (``db rekey``, ``serve``)."""
@@ -599,7 +598,7 @@ class SqlStorage:
                         watch.rollback()  # idle, then each statement its own transaction
                         watch.autocommit = True
                     self._watch = watch
-                statement = "PRAGMA data_version" if sqlite else _SNAPSHOT
+                statement = "PRAGMA data_version" if sqlite else SNAPSHOT
                 row = watch.execute(statement).fetchone()
             except Exception:  # any fault: the stamp cannot tell just now
                 logger.warning("the change stamp failed; pages read again", exc_info=True)
@@ -614,43 +613,31 @@ class SqlStorage:
         """:meth:`change_stamp` for an event loop: it never blocks the loop.
 
         SQLite's is read as it is (a few microseconds, no I/O wait). PostgreSQL's
-        round trip goes over an asynchronous connection of the loop's own (one per
-        loop, opened on first use, autocommitted; requests of the loop queue on it,
-        each a few tens of microseconds): a page served unread must not hold the
-        loop for a network round trip. After a failure, ``None``, and a new
-        connection next time.
+        round trip goes over an asynchronous connection of the loop's own
+        (:class:`.stamp.LoopStamp`: opened on first use, autocommitted), shared by
+        the requests waiting at once — always a snapshot taken after the request
+        arrived. A page served unread must not hold the loop for a network round
+        trip. After a failure, ``None``, and a new connection next time.
         """
         if self.dialect == "sqlite" or self._closed:
             return self.change_stamp()
         loop = asyncio.get_running_loop()
         watches = self._async_watch
         held = watches.get(id(loop))
-        conn = held[1] if held is not None and held[0]() is loop else None
-        try:
-            if conn is None or conn.closed:
-                import psycopg
-
-                _args, params = self.engine.dialect.create_connect_args(self.engine.url)
-                params.pop("context", None)  # SQLAlchemy's adapters: not this connection's
-                conn = await psycopg.AsyncConnection.connect(autocommit=True, **params)
-                self._forget_async_watch(id(loop))
-                while len(watches) >= _MAX_STAMP_LOOPS:  # loops made per call (a test
-                    self._forget_async_watch(next(iter(watches)))  # client): the oldest go
-                watches[id(loop)] = (weakref.ref(loop), conn)
-            cursor = await conn.execute(_SNAPSHOT)
-            row = await cursor.fetchone()
-        except Exception:  # any fault: the stamp cannot tell just now
-            logger.warning("the change stamp failed; pages read again", exc_info=True)
+        if held is None or held[0]() is not loop:
+            _args, params = self.engine.dialect.create_connect_args(self.engine.url)
+            params.pop("context", None)  # SQLAlchemy's adapters: not this connection's
             self._forget_async_watch(id(loop))
-            return None
-        return None if row is None else str(row[0])
+            while len(watches) >= _MAX_STAMP_LOOPS:  # loops made per call (a test client):
+                self._forget_async_watch(next(iter(watches)))  # the oldest go
+            held = watches[id(loop)] = (weakref.ref(loop), LoopStamp(params))
+        return await held[1].read()
 
     def _forget_async_watch(self, key: int) -> None:
         """Close a loop's stamp connection (without its loop: the socket, at once)."""
         held = self._async_watch.pop(key, None)
         if held is not None:
-            with contextlib.suppress(Exception):
-                held[1].pgconn.finish()
+            held[1].close()
 
     def log_access(self, record: AccessRecord) -> None:
         """Append one ledger entry, committed on return.
