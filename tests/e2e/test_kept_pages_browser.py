@@ -10,8 +10,10 @@ each edit on the next load; a second visitor's token is their own.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ from test_browser import EMAIL, MOTHER, NAME, NIK, PASSWORD, TIMEOUT_MS  # type:
 
 from siapkerja_adapters.web import create_app
 from siapkerja_core.service import Siapkerja
+from support import people
 from support.live_server import live_server, memory_service
 
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
@@ -79,4 +82,65 @@ def test_sign_in_and_edits_through_kept_pages(
         expect(other.get_by_role("button", name="Masuk", exact=True)).to_be_visible()
     finally:
         for context in visitors:
+            context.close()
+
+
+def test_kept_pages_served_unread_end_with_a_sign_out(
+    browser: Any, production_site: tuple[str, Siapkerja], tmp_path: Path
+) -> None:
+    """The same holder on a phone (360 px) and a desktop (1280 px), two sessions. The
+    pages stand unread after their first load (nothing committed since); the phone
+    signs out, and its Back button and reloads get the sign-in page, never a kept
+    page, while the desktop's session is untouched. Screenshots of both."""
+    from playwright.sync_api import expect
+
+    url, svc = production_site
+    folder = Path(os.environ.get("SIAPKERJA_SHOTS") or tmp_path)
+    account = svc.login(EMAIL, PASSWORD)
+    svc.update_profile(account.id, **people.complete_profile())
+    svc.issue_card(account.id)
+    screens = {
+        "phone": browser.new_context(locale="id-ID", viewport={"width": 360, "height": 780}),
+        "desktop": browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900}),
+    }
+    try:
+        pages = {}
+        for name, context in screens.items():
+            context.set_default_timeout(TIMEOUT_MS)
+            page = pages[name] = context.new_page()
+            page.goto(f"{url}/")
+            page.get_by_label("NIK, Email, atau Nomor Handphone").fill(EMAIL)
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Masuk", exact=True).click()
+            page.wait_for_url(f"{url}/profil")
+            for path in ("/kartu", "/riwayat", "/program", "/profil"):
+                for _ in range(2):  # read, then served unread
+                    answer = page.goto(f"{url}{path}")
+                    assert answer is not None, path
+                    assert answer.status == 200, path
+                expect(page.get_by_role("heading", level=1)).to_be_visible()
+            width = 360 if name == "phone" else 1280
+            for path, shot in (("/kartu", "kartu"), ("/riwayat", "riwayat")):
+                page.goto(f"{url}{path}")
+                page.screenshot(path=str(folder / f"kept-{shot}-{width}.png"), full_page=True)
+                overflow = page.evaluate("document.documentElement.scrollWidth > innerWidth")
+                assert not overflow, (path, width)
+        phone = pages["phone"]
+        phone.goto(f"{url}/keluar")
+        phone.locator("#main").get_by_role("button", name="Keluar").click()
+        phone.wait_for_url(re.compile(rf"{re.escape(url)}/(\?.*)?$"))
+        phone.go_back()
+        phone.reload()
+        expect(phone.get_by_role("button", name="Masuk", exact=True)).to_be_visible()
+        for path in ("/kartu", "/riwayat", "/program", "/profil"):
+            phone.goto(f"{url}{path}")
+            expect(phone.get_by_role("button", name="Masuk", exact=True)).to_be_visible()
+        desktop = pages["desktop"]
+        answer = desktop.goto(f"{url}/kartu")
+        assert answer is not None
+        assert answer.status == 200
+        expect(desktop.get_by_role("heading", level=1)).to_be_visible()
+        assert "/kartu" in desktop.url
+    finally:
+        for context in screens.values():
             context.close()
