@@ -234,3 +234,25 @@ def test_the_stamp_changes_with_every_rotation_and_retirement() -> None:
     assert len(stamps) == 3
     assert Keyring.from_dict(retired.to_dict()).stamp == retired.stamp
     assert retired.public().stamp != retired.stamp  # the public half has no link keys
+
+
+def test_the_card_pages_read_signs_with_a_key_changed_elsewhere(
+    pair: tuple[Siapkerja, Siapkerja],
+) -> None:
+    """``card_overview`` reads in a read-only unit of work: a keyring changed by another
+    service is loaded again before the link is signed, as ``card_qr`` does."""
+    first, second = pair
+    account = _holder_with_card(first)
+    old = first.card_overview(account.id).link.token  # the first service caches the keyring
+
+    ring = second.rotate_keys()
+    assert ring.signing_link_key is not None
+    rotated = first.card_overview(account.id)
+    assert _kid(rotated.link.token) == ring.signing_link_key.kid
+    assert rotated.card.qr_text.endswith(rotated.link.token)
+    assert rotated.link == first.card_qr(account.id)
+
+    second.retire_key(_kid(rotated.link.token))
+    fresh = first.card_overview(account.id)
+    assert _kid(fresh.link.token) not in {_kid(old), _kid(rotated.link.token)}
+    assert second.resolve(fresh.link.token).siapkerja_id == fresh.card.siapkerja_id
