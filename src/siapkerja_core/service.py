@@ -595,14 +595,18 @@ class Siapkerja:
         return self.cards.scanning.card_qr(account_id, mode, purpose)
 
     def card_overview(self, account_id: str) -> CardOverview:
-        """The card, its link QR and the profile in one read (``.card``, ``.link``,
-        ``.profile``): what :meth:`card`, :meth:`card_qr` and :meth:`profile` return, a
-        card page's data.
+        """The card, its link QR, the profile and the upcoming events in one read
+        (``.card``, ``.link``, ``.profile``, ``.upcoming``): what :meth:`card`,
+        :meth:`card_qr`, :meth:`profile` and ``events.upcoming(limit=50)`` return, a card
+        page's data.
 
         :raises CardError: ``card.no_account``, ``card.no_card``, ``card.revoked``,
             ``card.suspended``.
         """
-        return self.cards.scanning.card_overview(account_id)
+        events = self.events
+        return self.cards.scanning.card_overview(
+            account_id, upcoming=lambda tx: events.upcoming_in(tx, limit=50)
+        )
 
     def rotate_card(self, account_id: str) -> CardRecord:
         """Bump the card's version: every older link QR stops working at once."""

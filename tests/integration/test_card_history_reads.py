@@ -1,11 +1,12 @@
 """The card and history pages' reads in one unit of work: the same answers as the calls they
 replace, on the memory storage, SQLite and PostgreSQL.
 
-``svc.card_overview`` is ``svc.card``, ``svc.card_qr`` and ``svc.profile`` read together
-(the card page); ``svc.history_overview`` is ``svc.access_log_page``, ``svc.consents``,
-``svc.sso.signed_in``, ``svc.prefill.pending`` and ``svc.profile`` with the names the
-history page shows. These tests hold each to the separate calls' answers, the card's
-refusals (no card, suspended, revoked) to theirs, and a rotated card to its new link at once.
+``svc.card_overview`` is ``svc.card``, ``svc.card_qr``, ``svc.profile`` and
+``svc.events.upcoming`` read together (the card page); ``svc.history_overview`` is
+``svc.access_log_page``, ``svc.consents``, ``svc.sso.signed_in``, ``svc.prefill.pending``
+and ``svc.profile`` with the names the history page shows. These tests hold each to the
+separate calls' answers, the card's refusals (no card, suspended, revoked) to theirs, and
+a rotated card to its new link at once.
 """
 
 from __future__ import annotations
@@ -58,9 +59,13 @@ def _holder_with_card(svc: Siapkerja) -> Any:
     return account
 
 
-def test_the_card_overview_is_what_the_three_calls_return(svc: Siapkerja) -> None:
+def test_the_card_overview_is_what_the_separate_calls_return(svc: Siapkerja) -> None:
     account = _holder_with_card(svc)
+    assert svc.card_overview(account.id).upcoming == ()
+    open_events(svc, EVENT, "BURSA-KERJA-BEKASI")
     overview = svc.card_overview(account.id)
+    assert overview.upcoming == tuple(svc.events.upcoming(limit=50))
+    assert {e.id for e in overview.upcoming} == {EVENT, "BURSA-KERJA-BEKASI"}
     assert overview.card == svc.card(account.id)
     link = svc.card_qr(account.id)
     assert overview.link == link  # mode, token, URL, version

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -36,6 +36,7 @@ from siapkerja_core.disclosure import (
 )
 from siapkerja_core.errors import CardError
 from siapkerja_core.events import CardScanned
+from siapkerja_core.gates import Event
 from siapkerja_core.ports import ScanLedger, ScanSubject, Transaction
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import (
@@ -139,6 +140,8 @@ class CardOverview:
     """The link QR of the card's current version (as ``svc.card_qr``)."""
     profile: Profile
     """The holder's profile (as ``svc.profile``): the page's time zone comes from it."""
+    upcoming: tuple[Event, ...] = ()
+    """The events a code can be made for (as ``svc.events.upcoming``), read at once."""
 
 
 @frozen(kw_only=True)
@@ -251,7 +254,12 @@ class Scanning:
             mode="link", token=token, url=url, qr=code, version=record.version, svg_text=svg
         )
 
-    def card_overview(self, account_id: str) -> CardOverview:
+    def card_overview(
+        self,
+        account_id: str,
+        *,
+        upcoming: Callable[[Transaction], Sequence[Event]] | None = None,
+    ) -> CardOverview:
         """The card, its link QR and the holder's profile, in one read-only unit of work.
 
         What ``svc.card``, ``svc.card_qr`` and ``svc.profile`` return, read together (the
@@ -259,6 +267,8 @@ class Scanning:
         took three of each, and on SQLite none of them takes the write lock. The keyring
         is checked against its stored stamp in the same read; when it changed (another
         process rotated or retired a key) it is loaded again before anything is signed.
+        ``upcoming`` reads the events a code can be made for in the same unit
+        (``svc.events.upcoming_in``); without it there are none.
 
         :raises CardError: ``card.no_account``, ``card.no_card``, ``card.revoked``,
             ``card.suspended`` (as ``svc.card``).
@@ -270,6 +280,7 @@ class Scanning:
                 raise CardError("no_card")
             profile = self.profiles.profile_of(tx, account)
             ring = self.keys.current.seen_in(tx)
+            events = () if upcoming is None else tuple(upcoming(tx))
         if not record.active:
             raise CardError("revoked")
         if record.suspended_at is not None:
@@ -278,7 +289,7 @@ class Scanning:
             ring = self.keys.current.current()
         link = self._link_qr(record, ring)
         card = card_image(record, profile, link_url(self.cards.base_url, link.token))
-        return CardOverview(card=card, link=link, profile=profile)
+        return CardOverview(card=card, link=link, profile=profile, upcoming=events)
 
     def _token_of(self, token_or_url: str) -> str:
         text = str(token_or_url).strip()

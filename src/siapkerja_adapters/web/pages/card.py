@@ -94,7 +94,7 @@ class CardPages:
     def _card_data(self, account: Account, event: str, lang: str = "id") -> dict[str, Any]:
         svc = self.site.svc
         try:
-            # The card, its link QR and the profile (for the zone) in one read.
+            # The card, its link QR, the profile (for the zone) and the events in one read.
             overview = svc.card_overview(account.id)
         except CardError as error:
             return {
@@ -103,7 +103,7 @@ class CardPages:
                 "completeness": svc.completeness(account.id),
             }
         card, link = overview.card, overview.link
-        upcoming = svc.events.upcoming(limit=50)
+        upcoming = overview.upcoming
         data: dict[str, Any] = {
             "card": card,
             "card_svg": CardSvg(card, lang),  # the card in the page's language
