@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from types import MappingProxyType
@@ -27,6 +27,7 @@ from siapkerja_core.notices import NOTICES
 from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.plugins import ADAPTER_KINDS, PluginHost
 from siapkerja_core.ports import (
+    ChangeStamp,
     Counters,
     EmailSender,
     MessageSender,
@@ -437,6 +438,24 @@ class Siapkerja:
     def authenticate(self, token: str) -> Account:
         """The account behind a session token. :raises LoginError: ``login.session_invalid``."""
         return self.journey.sign_in.authenticate(token)
+
+    def authenticate_session(self, token: str) -> tuple[Account, datetime]:
+        """:meth:`authenticate`, and when the session ends (it is refused from then on)."""
+        return self.journey.sign_in.authenticate_session(token)
+
+    def change_stamp(self) -> Hashable | None:
+        """The storage's change stamp (:class:`~siapkerja_core.ports.ChangeStamp`): equal
+        on two calls only if nothing was committed between them; ``None`` when the
+        storage cannot tell (it has no stamp, or not just now)."""
+        stamp = self._change_stamp
+        return None if stamp is None else stamp()
+
+    @cached_property
+    def _change_stamp(self) -> Callable[[], Hashable | None] | None:
+        # Looked up once: a signed-in page asks on every load, and a protocol check
+        # costs more than the stamp.
+        storage = self.storage
+        return storage.change_stamp if isinstance(storage, ChangeStamp) else None
 
     def logout(self, token: str) -> None:
         """End the session (unknown tokens are ignored)."""

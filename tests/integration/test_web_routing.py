@@ -1,7 +1,7 @@
 """The pages' indexed router answers every request exactly as Starlette's router.
 
 :class:`~siapkerja_adapters.web.routing.IndexedRouter` finds a parameterless
-path's routes by a dict lookup. Each test sends the same requests to it and to
+path's routes by a dict lookup, and a parameterised path's by its first segment. Each test sends the same requests to it and to
 Starlette's own :class:`~starlette.routing.Router` over the same routes and
 compares status, body and ``Location``: static paths, a GET and a POST of one
 address side by side, a method neither takes (405), path parameters, a static
@@ -66,6 +66,10 @@ REQUESTS = [
         "/slash/",
         "/later",
         "/nowhere",
+        "/nowhere/edit",  # no route names "nowhere": the parameterised first segment's
+        "/item/x",
+        "/item/3/",
+        "/api/y",
         "/daftar%0A",
     )
     for method in ("GET", "POST", "PUT", "HEAD")
@@ -88,6 +92,13 @@ def test_the_indexed_router_answers_as_starlettes() -> None:
     router = IndexedRouter(_routes())
     assert [r.path for r in router._index["/profil/edit"]] == ["/{name}/edit", "/profil/edit"]
     assert [r.path for r in router._index["/later"]] == ["/later", "/later"]
+    # A path with parameters: the routes of its first segment and the parameterised ones.
+    assert [r.path for r in router._by_segment["item"]] == [
+        "/item/{n:int}",
+        "/item/new",
+        "/{name}/edit",
+    ]
+    assert [r.path for r in router._anywhere] == ["/{name}/edit"]
 
 
 @pytest.mark.parametrize("base_path", ["", "/siapkerja"])
@@ -121,6 +132,10 @@ def test_the_pages_routes_are_indexed() -> None:
         router = router.app
     for path in ("/", "/daftar", "/profil", "/kartu", "/wilayah/cari"):
         assert path in router._index, path
+    # The address picker (``/profil/alamat/{kind}``) asks the profile's routes only.
+    candidates = [getattr(r, "path", "") for r in router._by_segment["profil"]]
+    assert "/profil/alamat/{kind}" in candidates
+    assert all(path.startswith("/profil") for path in candidates), candidates
     assert [type(r).__name__ for r in router._index["/"]][:2] == ["PageRoute", "FormRoute"]
 
     class Picky(Route):

@@ -155,10 +155,13 @@ class _Scope:
         storage = self._storage
         try:
             if exc_type is None:
-                for name, overlay in self._tx.overlays.items():
+                overlays = self._tx.overlays
+                for name, overlay in overlays.items():
                     table = storage._tables[name]
                     for key, value in overlay.items():
                         table.apply(key, value)
+                if any(overlays.values()):  # a read-only unit's overlays are empty
+                    storage._commits += 1
         finally:
             storage._local.active = False
             storage._lock.release()
@@ -204,6 +207,8 @@ class MemoryStorage:
             **{name: make() for name, make in TRAINING_TABLES.items()},
             "second_contacts": Table(),
         }
+        self._commits = 0
+        """Commits that wrote something: the change stamp (:meth:`change_stamp`)."""
         self.counters = MemoryCounters()
         """Counters kept beside the records (the ``storage`` rate-limit adapter uses them)."""
 
@@ -237,6 +242,15 @@ class MemoryStorage:
         ledger = self._tables["access_log"]
         with self._lock:
             ledger.insert(record.id, record)
+            self._commits += 1
+
+    def change_stamp(self) -> int:
+        """The number of commits that wrote something (:class:`~siapkerja_core.ports.ChangeStamp`).
+
+        Every write goes through a unit of work or :meth:`log_access`, each of which
+        counts under the lock; the storage lives in one process, so no other process
+        can write behind it."""
+        return self._commits
 
     def dump(self) -> dict[str, list[object]]:
         """Every committed record, by table — for inspection in tests and notebooks."""

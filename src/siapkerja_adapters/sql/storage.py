@@ -68,6 +68,8 @@ atomic across processes through
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import itertools
 import os
@@ -120,6 +122,7 @@ from siapkerja_adapters.sql.engine import (
 from siapkerja_adapters.sql.keyring import KEYRING_NAME
 from siapkerja_adapters.sql.lane import GroupCommit, Lane, Prepared, Rows
 from siapkerja_adapters.sql.ledger import _K, _access_params
+from siapkerja_adapters.sql.stamp import SNAPSHOT, LoopStamp
 from siapkerja_adapters.sql.transaction import SqlTransaction, _Scope
 from siapkerja_core.converter import structure_stored_profile
 from siapkerja_core.ports import AccountConflict, ScanSubject, StorageError
@@ -301,6 +304,10 @@ class SecondConnection(RuntimeError):
     """
 
 
+_MAX_STAMP_LOOPS: Final = 4
+"""Event loops whose stamp connections are kept open (a server runs one per process)."""
+
+
 class SqlStorage:
     """The storage port on SQLite or PostgreSQL (see the module docstring for the guarantees).
 
@@ -345,6 +352,12 @@ class SqlStorage:
         self._reader_url = parsed
         self._reader_options = engine_options
         self._readers: Engine | None = None
+        # SQLite: the connection :meth:`change_stamp` reads ``data_version`` on (never writes).
+        self._watch: Any = None
+        self._watch_lock = threading.Lock()
+        # PostgreSQL: the connection each event loop reads its stamp on (change_stamp_async),
+        # by the loop's id: (the loop, weakly; the connection).
+        self._async_watch: dict[int, tuple[weakref.ref[Any], LoopStamp]] = {}
         self.cipher = FieldCipher(key_material)
         self.key_source: KeySource | None = None
         """Where the keys came from when built from settings (``db rekey``, ``serve``)."""
@@ -546,6 +559,85 @@ class SqlStorage:
         for the ledger's commit without a thread (:mod:`siapkerja_adapters.ledger_wait`).
         """
         return self.dialect == "sqlite"
+
+    def change_stamp(self) -> int | str | None:
+        """A value that moves on every commit (:class:`~siapkerja_core.ports.ChangeStamp`).
+
+        **SQLite**: the file's ``PRAGMA data_version``, seen from a connection of its
+        own. That connection never writes, so the number moves on every commit to the
+        file — this process's, another worker's, a ``siapkerja`` command's, a hand-run
+        ``sqlite3`` session's — (SQLite's guarantee for ``data_version``); reading it
+        reads no table (~2 µs). The connection is never opened again (a new one's
+        numbers could repeat an old one's): after a failure, ``None`` from then on.
+
+        **PostgreSQL**: the server's ``pg_current_snapshot()`` (one round trip on a
+        connection of its own, autocommitted). A transaction that writes takes a
+        transaction id when it starts writing and holds it until it ends, so between
+        two equal snapshots none can have committed: one that started writing after
+        the first would have moved ``xmax``, one running at the first would have left
+        the list of running ones. Ids are the cluster's, so another database's writes
+        move it too (a page is then read again: never wrong, only slower). After a
+        failure, ``None``, and a new connection next time (the snapshot is the
+        server's, not the connection's).
+        """
+        if self._closed:
+            return None
+        sqlite = self.dialect == "sqlite"
+        with self._watch_lock:
+            watch = self._watch
+            if watch is False:
+                return None
+            try:
+                if watch is None:
+                    engine = self._reader_engine() if sqlite else self.engine
+                    pooled = engine.raw_connection()
+                    watch = pooled.driver_connection
+                    assert watch is not None
+                    pooled.detach()  # its own: never handed to a unit of work
+                    if not sqlite:
+                        watch.rollback()  # idle, then each statement its own transaction
+                        watch.autocommit = True
+                    self._watch = watch
+                statement = "PRAGMA data_version" if sqlite else SNAPSHOT
+                row = watch.execute(statement).fetchone()
+            except Exception:  # any fault: the stamp cannot tell just now
+                logger.warning("the change stamp failed; pages read again", exc_info=True)
+                if self._watch is not None:
+                    with contextlib.suppress(Exception):
+                        self._watch.close()
+                self._watch = False if sqlite else None
+                return None
+            return int(row[0]) if sqlite else str(row[0])
+
+    async def change_stamp_async(self) -> int | str | None:
+        """:meth:`change_stamp` for an event loop: it never blocks the loop.
+
+        SQLite's is read as it is (a few microseconds, no I/O wait). PostgreSQL's
+        round trip goes over an asynchronous connection of the loop's own
+        (:class:`.stamp.LoopStamp`: opened on first use, autocommitted), shared by
+        the requests waiting at once — always a snapshot taken after the request
+        arrived. A page served unread must not hold the loop for a network round
+        trip. After a failure, ``None``, and a new connection next time.
+        """
+        if self.dialect == "sqlite" or self._closed:
+            return self.change_stamp()
+        loop = asyncio.get_running_loop()
+        watches = self._async_watch
+        held = watches.get(id(loop))
+        if held is None or held[0]() is not loop:
+            _args, params = self.engine.dialect.create_connect_args(self.engine.url)
+            params.pop("context", None)  # SQLAlchemy's adapters: not this connection's
+            self._forget_async_watch(id(loop))
+            while len(watches) >= _MAX_STAMP_LOOPS:  # loops made per call (a test client):
+                self._forget_async_watch(next(iter(watches)))  # the oldest go
+            held = watches[id(loop)] = (weakref.ref(loop), LoopStamp(params))
+        return await held[1].read()
+
+    def _forget_async_watch(self, key: int) -> None:
+        """Close a loop's stamp connection (without its loop: the socket, at once)."""
+        held = self._async_watch.pop(key, None)
+        if held is not None:
+            held[1].close()
 
     def log_access(self, record: AccessRecord) -> None:
         """Append one ledger entry, committed on return.
@@ -954,6 +1046,12 @@ class SqlStorage:
         if self._lane is not None:
             self._lane.close()
         self.engine.dispose()
+        with self._watch_lock:
+            if self._watch:
+                self._watch.close()
+            self._watch = False
+        for key in list(self._async_watch):
+            self._forget_async_watch(key)
         if self._readers is not None:
             self._readers.dispose()
         if self._finalizer is not None:

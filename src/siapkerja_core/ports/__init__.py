@@ -59,6 +59,7 @@ from siapkerja_core.ports.sso import SsoClientRepository, SsoTokenRepository
 from siapkerja_core.ports.status_list import StatusListRepository, StatusListState
 from siapkerja_core.ports.storage import (
     CardHolder,
+    ChangeStamp,
     ScanLedger,
     ScanSubject,
     Storage,
@@ -83,6 +84,7 @@ __all__ = [
     "CardRepository",
     "CaseRepository",
     "ChallengeRepository",
+    "ChangeStamp",
     "CheckInConflict",
     "CheckInRepository",
     "ClassConflict",

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CardHolder",
+    "ChangeStamp",
     "ScanLedger",
     "ScanSubject",
     "Storage",
@@ -274,6 +275,27 @@ class ScanLedger(Protocol):
         calls ``entry`` again with what it read and commits that. ``entry``
         must therefore depend on nothing but its subject (and the scan it was
         made for), and the caller keeps what the last call returned.
+        """
+        ...
+
+
+@runtime_checkable
+class ChangeStamp(Protocol):
+    """A storage that tells, without reading a table, whether anything was committed.
+
+    Optional. A reader that kept what it read (a signed-in page's bytes, with
+    the session it was shown to) may skip reading again while the stamp is
+    unchanged: nothing it read can have changed.
+    """
+
+    def change_stamp(self) -> Hashable | None:
+        """A value that stays **equal** only while nothing is committed to the storage.
+
+        Two calls that return equal values (not ``None``) prove that no unit of
+        work, ledger entry or other write was committed between them — by this
+        process or by any other sharing the storage. A commit that changed nothing
+        may change it too. ``None``: the storage cannot tell just now (nothing kept
+        may be trusted). Cheap: no table is read.
         """
         ...
 

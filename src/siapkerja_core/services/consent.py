@@ -127,12 +127,12 @@ class Consent:
         return record
 
     def consents(self, account_id: str) -> list[ConsentRecord]:
-        with self.ctx.storage.transaction() as tx:
+        with self.ctx.storage.transaction(read_only=True) as tx:  # reads: no row locks
             return tx.consents.for_account(self.profiles.account(tx, account_id).id)
 
     def access_log(self, account_id: str) -> AccessLedger:
         """The holder's ledger: who saw what, when, for what purpose (UU PDP Pasal 32)."""
-        with self.ctx.storage.transaction() as tx:
+        with self.ctx.storage.transaction(read_only=True) as tx:  # reads: no row locks
             entries = tx.access_log.for_account(self.profiles.account(tx, account_id).id)
         return AccessLedger(entries)
 
@@ -146,7 +146,9 @@ class Consent:
         """
         if not 1 <= limit <= MAX_LEDGER_PAGE:
             raise ValueError(f"limit must be 1 to {MAX_LEDGER_PAGE}, not {limit}")
-        with self.ctx.storage.transaction() as tx:
+        # Read-only: no row locks (PostgreSQL: no transaction id, so the storage's change
+        # stamp stays put) and, on SQLite, no wait behind the process's writers.
+        with self.ctx.storage.transaction(read_only=True) as tx:
             account = self.profiles.account(tx, account_id)
             found = tx.access_log.newest_for_account(account.id, limit=limit + 1, before=before)
         shown = tuple(found[:limit])

@@ -337,7 +337,9 @@ class Issuance:
     def card(self, account_id: str) -> Card:
         """The account's current card (raises ``card.no_card`` before the first issue,
         ``card.revoked`` / ``card.suspended`` while it cannot be used)."""
-        with self.ctx.storage.transaction() as tx:
+        # Read-only: no row locks (PostgreSQL: no transaction id, so the storage's change
+        # stamp stays put) and, on SQLite, no wait behind the process's writers.
+        with self.ctx.storage.transaction(read_only=True) as tx:
             account = self.profiles.account(tx, account_id)
             record = tx.cards.get(account.id)
             if record is None:

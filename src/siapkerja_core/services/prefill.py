@@ -225,7 +225,7 @@ class Prefill:
     def pending(self, account_id: str) -> list[ConsentRequest]:
         """The requests waiting for the holder's answer, oldest first (expired ones left out)."""
         now = self.ctx.clock()
-        with self.ctx.storage.transaction() as tx:
+        with self.ctx.storage.transaction(read_only=True) as tx:  # reads: no row locks
             account = self.profiles.account(tx, account_id)
             return [r for r in tx.consent_requests.pending_for(account.id) if r.open_at(now)]
 

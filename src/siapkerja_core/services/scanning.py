@@ -196,15 +196,17 @@ class Scanning:
             raise CardError("mode", mode=mode)
         if purpose:
             normalize_purpose(purpose)  # a control or invisible character: the request's fault
-        with self.ctx.storage.transaction() as tx:
+        # Read-only: no row locks (PostgreSQL: no transaction id, so the storage's change
+        # stamp stays put) and, on SQLite, no wait behind the process's writers.
+        with self.ctx.storage.transaction(read_only=True) as tx:
             record = tx.cards.get(self.profiles.account(tx, account_id).id)
+            if record is None:  # no card: no keyring to read (nor to create, read-only)
+                raise CardError("no_card")
             # Checked here, in the read the QR needs anyway: after a rotation made
             # by another process, new tokens are signed with the new key.
             ring = self.keys.current.in_transaction(tx)
             exists = self.purpose_exists
             known = mode != "access" or not purpose or exists is None or exists(tx, purpose)
-        if record is None:
-            raise CardError("no_card")
         if not record.active:
             raise CardError("revoked")
         if record.suspended_at is not None:

@@ -360,6 +360,10 @@ class SignIn:
 
     def authenticate(self, token: str) -> Account:
         """The account a session token belongs to, or ``LoginError("session_invalid")``."""
+        return self.authenticate_session(token)[0]
+
+    def authenticate_session(self, token: str) -> tuple[Account, datetime]:
+        """:meth:`authenticate`, and when the session ends (its ``expires_at``)."""
         # Read-only: every signed-in page asks this first, and on SQLite a read-write unit
         # would queue it behind every write of the process.
         with self.ctx.storage.transaction(read_only=True) as tx:
@@ -369,7 +373,7 @@ class SignIn:
             account = tx.accounts.get(session.account_id)
             if account is None or not account.active:
                 raise LoginError("session_invalid")
-            return Account.from_record(account)
+            return Account.from_record(account), session.expires_at
 
     def logout(self, token: str) -> None:
         with self.ctx.storage.transaction() as tx:

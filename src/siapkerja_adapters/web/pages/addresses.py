@@ -378,6 +378,8 @@ class AddressPages:
 
     async def page(self, request: Request) -> Response:
         site = self.site
+        if (kept := await site.kept_page(request, "profile_address.html")) is not None:
+            return kept  # nothing committed since it was read: served unread
         holder = await site.signed_in(request, self._profile_of)
         if holder is None:
             return site.to_login(request)
@@ -517,9 +519,11 @@ class AddressPages:
         return _cached(request, {"parent": _region(parent), "regions": _listed(found)})
 
     async def search(self, request: Request) -> Response:
-        lang = select_language(request)
         text = request.query_params.get("q", "").strip()
         if len(text) > MAX_QUERY_LENGTH:
+            # The language (the session's, else the browser's) only for a refusal: an
+            # answer is the same in both, and its session cookie is then never read.
+            lang = select_language(request)
             reason_id, reason_en = both("address.reason_query_length", limit=MAX_QUERY_LENGTH)
             error = RequestError(
                 "invalid_parameter", field="q", reason_id=reason_id, reason=reason_en

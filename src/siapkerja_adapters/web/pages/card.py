@@ -139,6 +139,9 @@ class CardPages:
         site = self.site
         event = request.query_params.get("acara", "").strip()[:_MAX_EVENT_LENGTH]
         lang = select_language(request)
+        # Not with an access code: it lives 30 s and the page counts it down.
+        if not event and (kept := await site.kept_page(request, "card.html")) is not None:
+            return kept  # nothing committed since it was read: served unread
         found = await site.signed_in(request, self._card_data_or_refusal, event, lang)
         if found is None:
             return site.to_login(request)

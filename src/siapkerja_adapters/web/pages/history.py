@@ -236,6 +236,8 @@ class HistoryPages:
 
     async def history(self, request: Request) -> Response:
         site = self.site
+        if (kept := await site.kept_page(request, "history.html")) is not None:
+            return kept  # nothing committed since it was read (no scan either): served unread
         lang = select_language(request)
         before: LedgerCursor | None = None
         cursor = request.query_params.get(_CURSOR_PARAM)

@@ -144,6 +144,8 @@ class ProfilePages:
 
     async def profile(self, request: Request) -> Response:
         site = self.site
+        if (kept := await site.kept_page(request, "profile.html")) is not None:
+            return kept  # nothing committed since it was read: served unread
         found = await site.signed_in(request, self._overview_data)
         if found is None:
             return site.to_login(request)

@@ -59,6 +59,8 @@ class ProgrammePages:
 
     async def programmes(self, request: Request) -> Response:
         site = self.site
+        if (kept := await site.kept_page(request, "programmes.html")) is not None:
+            return kept  # nothing committed since it was read: served unread
         found = await site.signed_in(request, self._data, select_language(request))
         if found is None:
             return site.to_login(request)

@@ -52,6 +52,7 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -175,6 +176,11 @@ _PUBLIC_SESSION: Final = frozenset({CSRF_SESSION_KEY, LANGUAGE_SESSION_KEY})
 message, a kept form, a single sign-on request, a sign-in) renders the page afresh."""
 _MAX_PUBLIC: Final = 256
 """Cached public renders kept (addresses, queries, languages); past it, start again."""
+_KEPT_TRUSTED_FOR: Final = timedelta(seconds=5)
+"""How long after its data was read a kept signed-in page may be served without reading
+again, while the storage's change stamp stays put (:meth:`Site.kept_page`): what the
+page shows can only change by a commit, which moves the stamp, or with the clock (an
+event that ended, a programme that closed), which this bounds."""
 _MAX_KEPT_QUERY: Final = 512
 """A query string longer than this (bytes) renders the page afresh: the query is part of
 a kept page's key and of its bytes (the language links), so kept pages stay small."""
@@ -335,6 +341,15 @@ def _label_text(key: str, section_key: str | None, lang: str) -> str:
     return f"{label} ({translations.text(section_key, lang)})"
 
 
+_Trust = tuple[Hashable, datetime]
+"""A kept signed-in page's standing: the storage's change stamp taken before its data was
+read, and until when it may be served unread (:data:`_KEPT_TRUSTED_FOR`, the session's end)."""
+_Kept = tuple[object, Hashable, tuple[bytes, ...], _Trust | None]
+_READ_KEY: Final = "siapkerja.page_read"
+"""Where :meth:`Site.signed_in` leaves, in the request's scope, the change stamp taken
+before its read and the session's end: what :meth:`Site.render_shown` keeps the page under."""
+
+
 class Site:
     """The facade, the templates and the glue every screen uses.
 
@@ -363,9 +378,12 @@ class Site:
         self.scan_threads = scan_threads if scan_threads is not None else self.threads
         self.image_origins = tuple(image_origins)
         # (template, language, address, query, help link, sign-in) -> the catalogues it
-        # was rendered with, what it shows, and the page's bytes cut at the CSRF token.
-        self._public: dict[tuple[Any, ...], tuple[object, Hashable, tuple[bytes, ...]]] = {}
-        self._shown: dict[tuple[Any, ...], tuple[object, Hashable, tuple[bytes, ...]]] = {}
+        # was rendered with, what it shows, the page's bytes cut at the CSRF token, and
+        # (signed-in pages) until when and under which change stamp they stand unread.
+        self._public: dict[tuple[Any, ...], _Kept] = {}
+        self._shown: dict[tuple[Any, ...], _Kept] = {}
+        # The storage's stamp for the event loop, looked up at the first kept page.
+        self._stamp_async: Callable[[], Awaitable[Hashable | None]] | bool | None = False
 
     def policy(self, form_targets: Iterable[str] = (), *, wasm: bool = False) -> str:
         """The Content-Security-Policy of a page that sets its own, the logo's origin kept."""
@@ -542,17 +560,15 @@ class Site:
         """
         return self._render_cut(request, template, context, shown, _SHOWN_SESSION, self._shown)
 
-    def _render_cut(
-        self,
-        request: Request,
-        template: str,
-        context: Mapping[str, Any],
-        key: Hashable,
-        allowed: frozenset[str],
-        cache: dict[tuple[Any, ...], tuple[object, Hashable, tuple[bytes, ...]]],
-    ) -> Response:
-        lang = select_language(request)
-        session = request.scope.get("session")
+    def _where(
+        self, request: Request, template: str, session: object, allowed: frozenset[str]
+    ) -> tuple[Any, ...] | None:
+        """Where and how a kept page is shown — its cache key — or ``None``: not kept.
+
+        Not kept: a session holding anything but ``allowed`` (a flash message, a kept form,
+        a single sign-on request), templates reloaded when changed (development), an
+        address or query naming the placeholder, a query longer than :data:`_MAX_KEPT_QUERY`.
+        """
         scope = request.scope
         query: bytes = scope.get("query_string", b"")
         path: str = scope.get("path", "")
@@ -564,14 +580,10 @@ class Site:
             or _HOLE in path
             or len(query) > _MAX_KEPT_QUERY
         ):
-            return self.render(request, template, context)
-        token = csrf_token(request)
-        if _TOKEN_CHARACTERS.match(token) is None:
-            return self.render(request, template, context)
-        # Where and how the page is shown; ``key`` (what it shows) is compared in the entry.
-        where = (
+            return None
+        return (
             template,
-            lang,
+            select_language(request),
             # A deployer's template may build absolute addresses (``url_for``,
             # ``request.url``) from the scheme and the Host header: one visitor's
             # Host must never be kept for another's page.
@@ -584,6 +596,30 @@ class Site:
             self.svc.settings.get("help_url"),
             _sign_in_of(session),  # a holder's pages are theirs alone (and per sign-in)
         )
+
+    def _render_cut(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any],
+        key: Hashable,
+        allowed: frozenset[str],
+        cache: dict[tuple[Any, ...], _Kept],
+    ) -> Response:
+        session = request.scope.get("session")
+        where = self._where(request, template, session, allowed)
+        if where is None:
+            return self.render(request, template, context)
+        token = csrf_token(request)
+        if _TOKEN_CHARACTERS.match(token) is None:
+            return self.render(request, template, context)
+        # A signed-in page read for this request (:meth:`signed_in`) stands unread a while.
+        trust: _Trust | None = None
+        if cache is self._shown:
+            read = request.scope.get(_READ_KEY)
+            if read is not None and read[0] is not None:
+                stamp, ends = read
+                trust = (stamp, min(ends, self.svc.now() + _KEPT_TRUSTED_FOR))
         catalogues = translations.catalogues()
         entry = cache.get(where)
         try:
@@ -591,13 +627,54 @@ class Site:
         except Exception:
             return self.render(request, template, context)
         if entry is None or not fresh:
-            full = self.context(request, lang)
+            full = self.context(request, where[1])  # the page's language
             full.update(context)
             full["csrf_token"] = _HOLE
             body = bytes(self.templates.TemplateResponse(request, template, full).body)
             if len(cache) >= (_MAX_PUBLIC if cache is self._public else _MAX_SHOWN):
                 cache.clear()
-            entry = cache[where] = (catalogues, key, tuple(body.split(_HOLE.encode())))
+            entry = cache[where] = (catalogues, key, tuple(body.split(_HOLE.encode())), trust)
+        elif trust is not None:
+            entry = cache[where] = (entry[0], entry[1], entry[2], trust)
+        return HTMLResponse(token.encode("ascii").join(entry[2]))
+
+    async def kept_page(self, request: Request, template: str) -> Response | None:
+        """The signed-in holder's kept ``template`` page, served **without reading**, or ``None``.
+
+        Served only when this session's page was read and rendered (:meth:`render_shown`)
+        less than :data:`_KEPT_TRUSTED_FOR` ago, before the session's end, and the
+        storage's change stamp (:class:`~siapkerja_core.ports.ChangeStamp`) is the one
+        taken before that read: **nothing** was committed since — no sign-out, password
+        change, erasure or edit, from this process or any other — so the session, the
+        account and everything the page shows are as they were read. A storage without a
+        stamp (or one that cannot tell just now), an expired standing, or anything
+        :meth:`render_shown` would not keep: ``None``, and the caller reads as usual.
+
+        A page handler calls it first, with the template it renders when all is well;
+        a page whose own read writes never stands unread (its write moves the stamp).
+        """
+        session = request.scope.get("session")
+        where = self._where(request, template, session, _SHOWN_SESSION)
+        if where is None or where[-1] is None:  # no sign-in in the session
+            return None
+        entry = self._shown.get(where)
+        if entry is None or entry[3] is None or entry[0] is not translations.catalogues():
+            return None
+        stamp, until = entry[3]
+        svc = self.svc
+        if svc.now() >= until:
+            return None
+        # On the loop: a storage whose stamp is a round trip (PostgreSQL) offers it
+        # without blocking the loop; a local one (SQLite, memory) answers at once.
+        read_async = self._stamp_async
+        if read_async is False:
+            read_async = self._stamp_async = getattr(svc.storage, "change_stamp_async", None)
+        current = await read_async() if callable(read_async) else svc.change_stamp()
+        if current is None or current != stamp:
+            return None
+        token = csrf_token(request)
+        if _TOKEN_CHARACTERS.match(token) is None:
+            return None
         return HTMLResponse(token.encode("ascii").join(entry[2]))
 
     def form_error(
@@ -929,18 +1006,25 @@ class Site:
         token = request.session.get(AUTH_KEY)
         if not isinstance(token, str):
             return None
+        svc = self.svc
 
-        def both() -> tuple[Account, T] | None:
+        def both() -> tuple[Hashable | None, datetime, Account, T] | None:
+            # The stamp before the reads: a commit during them moves it, so a page kept
+            # under it is never served unread with data older than the stamp says.
+            stamp = svc.change_stamp()
             try:
-                account = self.svc.authenticate(token)
+                account, ends = svc.authenticate_session(token)
             except LoginError:
                 return None
-            return account, read(account, *args)
+            return stamp, ends, account, read(account, *args)
 
         found = await self.call(both)
         if found is None:
             new_session(request.session)
-        return found
+            return None
+        stamp, ends, account, data = found
+        request.scope[_READ_KEY] = (stamp, ends)
+        return account, data
 
     def sign_in(self, request: Request, account: Account) -> None:
         """A new session (a new CSRF token) holding ``account``'s core session.
