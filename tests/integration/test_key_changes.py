@@ -256,3 +256,36 @@ def test_the_card_pages_read_signs_with_a_key_changed_elsewhere(
     fresh = first.card_overview(account.id)
     assert _kid(fresh.link.token) not in {_kid(old), _kid(rotated.link.token)}
     assert second.resolve(fresh.link.token).siapkerja_id == fresh.card.siapkerja_id
+
+
+@pytest.mark.parametrize("read", ["card_qr", "card", "card_overview"])
+def test_a_keyring_stored_before_stamps_is_stamped_by_the_card_pages_reads(
+    tmp_path: Path, read: str
+) -> None:
+    """The card's reads are read-only units: a keyring that must be written first (no stamp
+    yet, as migrated from 0.1) is loaded in a unit that may write, not refused."""
+    import sqlalchemy as sa
+
+    from siapkerja_adapters.sql import SqlStorage
+    from siapkerja_adapters.sql import schema as sk
+
+    url = f"sqlite:///{tmp_path / 'siapkerja.sqlite3'}"
+    svc = connect_sql(url)
+    try:
+        account = _holder_with_card(svc)
+        token = svc.card_qr(account.id).token
+        storage = svc.storage
+        assert isinstance(storage, SqlStorage)
+        with storage.engine.begin() as conn:
+            conn.execute(sa.update(sk.keyring).values(stamp=None))
+        other = connect_sql(url)  # a service that has not read the keyring yet
+        try:
+            answer = getattr(other, read)(account.id)
+            link = answer.qr_text if read == "card" else getattr(answer, "link", answer).url
+            assert link.endswith(token)
+            with storage.engine.connect() as conn:
+                assert conn.execute(sa.select(sk.keyring.c.stamp)).scalar_one() is not None
+        finally:
+            close(other)
+    finally:
+        close(svc)

@@ -345,11 +345,13 @@ class Issuance:
             if record is None:
                 raise CardError("no_card")
             profile = self.profiles.profile_of(tx, account)
-            ring = self.keys.current.in_transaction(tx)
+            ring = self.keys.current.seen_in(tx)
         if not record.active:
             raise CardError("revoked")
         if record.suspended_at is not None:
             raise CardError("suspended")
+        if ring is None:  # changed or never read: loaded in a unit that may write (its stamp)
+            ring = self.keys.current.current()
         return self.card_image(record, profile, ring)
 
     def rotate_card(self, account_id: str) -> CardRecord:

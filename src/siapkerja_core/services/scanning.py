@@ -204,13 +204,15 @@ class Scanning:
                 raise CardError("no_card")
             # Checked here, in the read the QR needs anyway: after a rotation made
             # by another process, new tokens are signed with the new key.
-            ring = self.keys.current.in_transaction(tx)
+            ring = self.keys.current.seen_in(tx)
             exists = self.purpose_exists
             known = mode != "access" or not purpose or exists is None or exists(tx, purpose)
         if not record.active:
             raise CardError("revoked")
         if record.suspended_at is not None:
             raise CardError("suspended")
+        if ring is None:  # changed or never read: loaded in a unit that may write (its stamp)
+            ring = self.keys.current.current()
         if mode == "link":
             return self._link_qr(record, ring)
         # mode == "access": a 30-second code bound to a purpose
@@ -287,7 +289,7 @@ class Scanning:
             raise CardError("revoked")
         if record.suspended_at is not None:
             raise CardError("suspended")
-        if ring is None:  # the keys changed since they were cached (or were never read)
+        if ring is None:  # changed or never read: loaded in a unit that may write (its stamp)
             ring = self.keys.current.current()
         link = self._link_qr(record, ring)
         card = card_image(record, profile, link_url(self.cards.base_url, link.token))
