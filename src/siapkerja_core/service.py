@@ -46,6 +46,7 @@ from siapkerja_core.render.card import Card
 from siapkerja_core.services import (
     ISSUE_BATCH_SIZE,
     BulkIssueReport,
+    CardOverview,
     CardQr,
     CardServices,
     DispatchReport,
@@ -60,6 +61,7 @@ from siapkerja_core.services.contacts import ContactChanges
 from siapkerja_core.services.disputes import Disputes
 from siapkerja_core.services.factors import Factors
 from siapkerja_core.services.gates import GateReceipt, Gates, StationCredential
+from siapkerja_core.services.history import History, HistoryOverview
 from siapkerja_core.services.institutions import Institutions
 from siapkerja_core.services.notices import NoticeWriter
 from siapkerja_core.services.prefill import Prefill
@@ -611,6 +613,20 @@ class Siapkerja:
         _ = self.events  # built first: it tells the scanning which purposes exist
         return self.cards.scanning.card_qr(account_id, mode, purpose)
 
+    def card_overview(self, account_id: str) -> CardOverview:
+        """The card, its link QR, the profile and the upcoming events in one read
+        (``.card``, ``.link``, ``.profile``, ``.upcoming``): what :meth:`card`,
+        :meth:`card_qr`, :meth:`profile` and ``events.upcoming(limit=50)`` return, a card
+        page's data.
+
+        :raises CardError: ``card.no_account``, ``card.no_card``, ``card.revoked``,
+            ``card.suspended``.
+        """
+        events = self.events
+        return self.cards.scanning.card_overview(
+            account_id, upcoming=lambda tx: events.upcoming_in(tx, limit=50)
+        )
+
     def rotate_card(self, account_id: str) -> CardRecord:
         """Bump the card's version: every older link QR stops working at once."""
         return self.cards.issuance.rotate_card(account_id)
@@ -819,6 +835,22 @@ class Siapkerja:
         after another miss no entry and repeat none, entries of the same instant included.
         """
         return self.cards.consent.access_log_page(account_id, limit=limit, before=before)
+
+    def history_overview(
+        self, account_id: str, *, limit: int = 50, before: LedgerCursor | None = None
+    ) -> HistoryOverview:
+        """The holder's history page's data in one read: ``.page`` (as
+        :meth:`access_log_page`), ``.consents`` (as :meth:`consents`), ``.connected`` (as
+        ``sso.signed_in``), ``.requests`` (as ``prefill.pending``), ``.profile``, and the
+        names the page shows beside them (``.verifiers``, ``.events``).
+
+        :raises CardError: ``card.no_account`` (no active account).
+        """
+        return self._history.overview(account_id, limit=limit, before=before)
+
+    @cached_property
+    def _history(self) -> History:
+        return History(self._context, profiles=self.cards.profiles)
 
     def now(self) -> datetime:
         """The current time from the injected clock (aware, UTC)."""

@@ -234,3 +234,58 @@ def test_the_stamp_changes_with_every_rotation_and_retirement() -> None:
     assert len(stamps) == 3
     assert Keyring.from_dict(retired.to_dict()).stamp == retired.stamp
     assert retired.public().stamp != retired.stamp  # the public half has no link keys
+
+
+def test_the_card_pages_read_signs_with_a_key_changed_elsewhere(
+    pair: tuple[Siapkerja, Siapkerja],
+) -> None:
+    """``card_overview`` reads in a read-only unit of work: a keyring changed by another
+    service is loaded again before the link is signed, as ``card_qr`` does."""
+    first, second = pair
+    account = _holder_with_card(first)
+    old = first.card_overview(account.id).link.token  # the first service caches the keyring
+
+    ring = second.rotate_keys()
+    assert ring.signing_link_key is not None
+    rotated = first.card_overview(account.id)
+    assert _kid(rotated.link.token) == ring.signing_link_key.kid
+    assert rotated.card.qr_text.endswith(rotated.link.token)
+    assert rotated.link == first.card_qr(account.id)
+
+    second.retire_key(_kid(rotated.link.token))
+    fresh = first.card_overview(account.id)
+    assert _kid(fresh.link.token) not in {_kid(old), _kid(rotated.link.token)}
+    assert second.resolve(fresh.link.token).siapkerja_id == fresh.card.siapkerja_id
+
+
+@pytest.mark.parametrize("read", ["card_qr", "card", "card_overview"])
+def test_a_keyring_stored_before_stamps_is_stamped_by_the_card_pages_reads(
+    tmp_path: Path, read: str
+) -> None:
+    """The card's reads are read-only units: a keyring that must be written first (no stamp
+    yet, as migrated from 0.1) is loaded in a unit that may write, not refused."""
+    import sqlalchemy as sa
+
+    from siapkerja_adapters.sql import SqlStorage
+    from siapkerja_adapters.sql import schema as sk
+
+    url = f"sqlite:///{tmp_path / 'siapkerja.sqlite3'}"
+    svc = connect_sql(url)
+    try:
+        account = _holder_with_card(svc)
+        token = svc.card_qr(account.id).token
+        storage = svc.storage
+        assert isinstance(storage, SqlStorage)
+        with storage.engine.begin() as conn:
+            conn.execute(sa.update(sk.keyring).values(stamp=None))
+        other = connect_sql(url)  # a service that has not read the keyring yet
+        try:
+            answer = getattr(other, read)(account.id)
+            link = answer.qr_text if read == "card" else getattr(answer, "link", answer).url
+            assert link.endswith(token)
+            with storage.engine.connect() as conn:
+                assert conn.execute(sa.select(sk.keyring.c.stamp)).scalar_one() is not None
+        finally:
+            close(other)
+    finally:
+        close(svc)

@@ -23,6 +23,7 @@ from siapkerja_adapters.web.pages.site import Site
 from siapkerja_adapters.web.security import _SALT, SESSION_COOKIE, _SessionSerializer
 from siapkerja_core.limits import Client
 from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.render.card import Card
 from siapkerja_core.service import Siapkerja
 from support import people
 
@@ -231,3 +232,83 @@ def test_history_and_programmes_are_kept_until_what_they_show_changes(
     if path in ("/riwayat", "/kartu"):
         assert changed != pages[0]  # the new line of the history, the card issued
         assert len(rendered) == 4
+
+
+def _with_card(svc: Siapkerja, token: str) -> str:
+    """The signed-in holder's profile completed and their card issued: their account id."""
+    account = svc.authenticate(token)
+    svc.update_profile(account.id, **people.complete_profile())
+    svc.issue_card(account.id)
+    return account.id
+
+
+def test_a_refreshed_card_shows_its_new_qr_at_once(
+    svc: Siapkerja, galih: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account_id = _with_card(svc, galih)
+    rendered = _template_renders(monkeypatch)
+    client = _client(svc)
+    _as(client, {"auth": galih, "csrf": TOKEN, "lang": "id"})
+    old = svc.card_qr(account_id)
+    first = client.get("/kartu").text
+    assert old.svg() in first
+    assert f"<code>{old.url}</code>" in first
+    assert client.get("/kartu").text == first  # kept
+    assert rendered == ["card.html"]
+    # The page's own button: a new link QR, the old one stops opening the profile.
+    assert client.post("/kartu/rotasi", data={"csrf_token": TOKEN}).status_code == 303
+    new = svc.card_qr(account_id)
+    assert new.token != old.token
+    for _ in range(2):  # the flash of the rotation, then the page kept again
+        page = client.get("/kartu").text
+        assert new.svg() in page
+        assert f"<code>{new.url}</code>" in page
+        assert old.token not in page
+        assert old.svg() not in page
+    # Rotated through the facade (another tab, the API): the next load shows it too.
+    svc.rotate_card(account_id)
+    newest = svc.card_qr(account_id)
+    page = client.get("/kartu").text
+    assert newest.svg() in page
+    assert new.token not in page
+
+
+def test_a_kept_card_page_does_not_draw_the_card_again(
+    svc: Siapkerja, galih: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _with_card(svc, galih)
+    drawn: list[str] = []
+    to_svg = Card.to_svg
+    monkeypatch.setattr(
+        Card, "to_svg", lambda self, **k: drawn.append(self.lang) or to_svg(self, **k)
+    )
+    client = _client(svc)
+    signed_in = {"auth": galih, "csrf": TOKEN, "lang": "id"}
+    _as(client, signed_in)
+    pages = [client.get("/kartu").text for _ in range(3)]
+    assert pages[0] == pages[1] == pages[2]
+    assert drawn == ["id"]  # drawn for the page rendered, not for the pages kept
+    assert "<svg" in pages[0]
+    _as(client, {**signed_in, "lang": "en"})
+    english = client.get("/kartu").text
+    assert drawn == ["id", "en"]  # another language: the card worded in it
+    assert english != pages[0]
+
+
+def test_each_holder_sees_their_own_card(svc: Siapkerja, galih: str) -> None:
+    other = people.FAUZI
+    fauzi = _holder(
+        svc, other.nik, other.full_name, other.mother_name, "fauzi@example.com", "0813-1111-2222"
+    )
+    cards = {token: svc.card_overview(_with_card(svc, token)) for token in (galih, fauzi)}
+    client = _client(svc)
+    for _ in range(2):
+        for token, mine in cards.items():
+            theirs = cards[fauzi if token == galih else galih]
+            _as(client, {"auth": token, "csrf": TOKEN, "lang": "id"})
+            page = client.get("/kartu").text
+            assert mine.card.siapkerja_id in page
+            assert mine.link.svg() in page
+            assert theirs.card.siapkerja_id not in page
+            assert theirs.link.token not in page
+            assert theirs.link.svg() not in page

@@ -31,7 +31,7 @@ class _Profiles(_Repository):
     )
 
     def get(self, account_id: str) -> Profile | None:
-        row = self._tx.run(self._GET, {"account_id": account_id}).first()
+        row = self._tx.fetch(self._GET, {"account_id": account_id}).first()
         return None if row is None else self._storage._profile(account_id, row.data)
 
     def put(self, account_id: str, profile: Profile) -> None:
@@ -66,7 +66,7 @@ class _Cards(_Repository):
     }
 
     def _one(self, column: str, value: object) -> CardRecord | None:
-        row = self._tx.run(self._BY[column], {"value": value}).first()
+        row = self._tx.fetch(self._BY[column], {"value": value}).first()
         return None if row is None else _card(row)
 
     def get(self, account_id: str) -> CardRecord | None:

@@ -77,7 +77,7 @@ class ConsentRequests(_Repository):
         )
 
     def pending_for(self, account_id: str) -> list[ConsentRequest]:
-        return [_request(row) for row in self._tx.run(self._PENDING, {"account_id": account_id})]
+        return [_request(row) for row in self._tx.fetch(self._PENDING, {"account_id": account_id})]
 
 
 def _request(row: Row[Any]) -> ConsentRequest:

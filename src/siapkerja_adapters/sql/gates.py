@@ -49,6 +49,12 @@ class GateRepository(_Repository):
     __slots__ = ()
     _EVENT: ClassVar = select(sk.events).where(_E.id == bindparam("id"))
     _EVENT_LOCKED: ClassVar = _EVENT.with_for_update()
+    _UPCOMING: ClassVar = (
+        select(sk.events)
+        .where(_E.closes_at > bindparam("closes_after", type_=_E.closes_at.type))
+        .order_by(_E.opens_at, _E.id)
+        .limit(bindparam("limit"))
+    )
     _UPDATE_EVENT: ClassVar = update(sk.events).where(_E.id == bindparam("b_id"))
     _STATION: ClassVar = select(sk.stations).where(
         _S.event_id == bindparam("event_id"), _S.id == bindparam("id")
@@ -70,7 +76,7 @@ class GateRepository(_Repository):
 
     def event(self, event_id: str, *, lock: bool = False) -> Event | None:
         statement = self._EVENT_LOCKED if lock else self._EVENT
-        row = self._tx.run(statement, {"id": event_id}).first()
+        row = self._tx.fetch(statement, {"id": event_id}).first()
         return None if row is None else _event(row)
 
     def add_event(self, event: Event) -> None:
@@ -90,6 +96,10 @@ class GateRepository(_Repository):
         closes_after: datetime | None = None,
         limit: int = 100,
     ) -> list[Event]:
+        if organiser_id is None and closes_after is not None:
+            # The holder's card page asks this on every visit: one statement, compiled once.
+            params = {"closes_after": closes_after, "limit": limit}
+            return [_event(row) for row in self._tx.fetch(self._UPCOMING, params)]
         statement = select(sk.events)
         if organiser_id is not None:
             statement = statement.where(_E.organiser_id == organiser_id)

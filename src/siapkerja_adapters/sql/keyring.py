@@ -30,7 +30,7 @@ class _Keyrings(_Repository):
             # once must queue, or each would sign with a keyring the other lost. A
             # read-only unit creates nothing: it reads what was committed.
             self._tx.run(self._LOCK, {"key": _KEYRING_LOCK})
-        row = self._tx.run(self._GET).first()
+        row = self._tx.fetch(self._GET, {}).first()
         if row is None:
             return None
         data = self._storage.cipher.decrypt_json(
@@ -49,4 +49,6 @@ class _Keyrings(_Repository):
 
     def stamp(self) -> str | None:
         # The plaintext stamp column: no decryption on the per-request check.
-        return self._tx.run(self._STAMP).scalar()  # type: ignore[no-any-return]
+        row = self._tx.fetch(self._STAMP, {}).first()
+        stamp: str | None = None if row is None else row[0]
+        return stamp

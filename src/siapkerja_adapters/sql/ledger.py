@@ -35,7 +35,7 @@ class _Verifiers(_Repository):
     _ALL: ClassVar = select(sk.verifiers).order_by(_V.created_at, _V.id)
 
     def get(self, verifier_id: str) -> Verifier | None:
-        row = self._tx.run(self._GET, {"value": verifier_id}).first()
+        row = self._tx.fetch(self._GET, {"value": verifier_id}).first()
         return None if row is None else _verifier(row)
 
     def by_key(self, key_hash: str) -> Verifier | None:
@@ -120,7 +120,7 @@ class _Consents(_Repository):
         )
 
     def for_account(self, account_id: str) -> list[ConsentRecord]:
-        return [_consent(row) for row in self._tx.run(self._FOR, {"account_id": account_id})]
+        return [_consent(row) for row in self._tx.fetch(self._FOR, {"account_id": account_id})]
 
 
 def _consent(row: Row[Any]) -> ConsentRecord:
@@ -161,13 +161,20 @@ def _access_params(record: AccessRecord) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=256)
+def _fields_of(document: str) -> tuple[str, ...]:
+    # The inverse of _fields_json: a page of the ledger holds a few distinct documents
+    # many times over, each decoded once (the tuple is immutable, so shared safely).
+    return tuple(json.loads(document))
+
+
 def _access_record(row: Row[Any]) -> AccessRecord:
     return AccessRecord(
         id=row.id,
         account_id=row.account_id,
         at=row.at,
         audience=row.audience,
-        fields=tuple(json.loads(row.fields)),
+        fields=_fields_of(row.fields),
         channel=row.channel,
         purpose=row.purpose,
         verifier_id=row.verifier_id,
@@ -225,14 +232,14 @@ class _AccessLog(_Repository):
     ) -> list[AccessRecord]:
         if before is None:
             params: dict[str, Any] = {"account_id": account_id, "limit": max(limit, 0)}
-            return [_access_record(row) for row in self._tx.run(self._NEWEST, params)]
+            return [_access_record(row) for row in self._tx.fetch(self._NEWEST, params)]
         params = {
             "account_id": account_id,
             "limit": max(limit, 0),
             "before_at": before.at,
             "before_id": before.id,
         }
-        return [_access_record(row) for row in self._tx.run(self._NEWEST_BEFORE, params)]
+        return [_access_record(row) for row in self._tx.fetch(self._NEWEST_BEFORE, params)]
 
     def for_verifier(
         self, verifier_id: str, *, since: datetime | None = None, limit: int = 100

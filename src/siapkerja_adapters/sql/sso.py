@@ -19,7 +19,7 @@ import json
 from datetime import datetime
 from typing import Any, ClassVar, Final
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
@@ -61,7 +61,7 @@ class SsoClients(_Repository):
         )
 
     def get(self, client_id: str) -> SsoClient | None:
-        row = self._tx.run(self._GET, {"id": client_id}).first()
+        row = self._tx.fetch(self._GET, {"id": client_id}).first()
         return None if row is None else _client(row)
 
     def secret_hash(self, client_id: str) -> str | None:
@@ -156,7 +156,13 @@ class SsoTokens(_Repository):
     )
     _FOR: ClassVar = (
         select(sk.sso_tokens)
-        .where(_T.account_id == bindparam("account_id"), _T.kind.in_(_LISTED), _LIVE)
+        # The kinds as ``OR``, not ``IN``: an ``IN`` list is an expanding parameter, which
+        # only Core runs (``tx.fetch`` runs this compiled once, on the driver).
+        .where(
+            _T.account_id == bindparam("account_id"),
+            or_(*(_T.kind == kind for kind in _LISTED)),
+            _LIVE,
+        )
         .order_by(_T.issued_at.desc(), _T.token_hash.desc())
     )
     _PURGE: ClassVar = delete(sk.sso_tokens).where(_T.expires_at < bindparam("before"))
@@ -191,7 +197,7 @@ class SsoTokens(_Repository):
         return int(self._tx.run(self._REVOKE_CLIENT, params).rowcount)
 
     def for_account(self, account_id: str) -> builtins.list[SsoToken]:
-        return [self._token(row) for row in self._tx.run(self._FOR, {"account_id": account_id})]
+        return [self._token(row) for row in self._tx.fetch(self._FOR, {"account_id": account_id})]
 
     def purge(self, before: datetime) -> int:
         return int(self._tx.run(self._PURGE, {"before": before}).rowcount)

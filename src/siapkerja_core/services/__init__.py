@@ -43,7 +43,13 @@ from siapkerja_core.services.otp import OtpCodes, OtpService
 from siapkerja_core.services.outbox import DispatchReport, OutboxPolicy, SmsOutbox
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.services.registration import NO_PASSWORD, Registrations
-from siapkerja_core.services.scanning import CardQr, CheckInReceipt, Scanning, SyncReport
+from siapkerja_core.services.scanning import (
+    CardOverview,
+    CardQr,
+    CheckInReceipt,
+    Scanning,
+    SyncReport,
+)
 from siapkerja_core.services.sign_in import SignIn
 from siapkerja_core.tokens import DEFAULT_PERIOD, Keyring
 
@@ -51,6 +57,7 @@ __all__ = [
     "ISSUE_BATCH_SIZE",
     "NO_PASSWORD",
     "BulkIssueReport",
+    "CardOverview",
     "CardQr",
     "CardServices",
     "CardState",

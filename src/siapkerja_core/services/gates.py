@@ -380,10 +380,16 @@ class Gates:
 
     def upcoming(self, *, limit: int = 50, kind: EventKind | str | None = None) -> list[Event]:
         """Scheduled events not closed yet, by opening time: what a holder may mint codes for."""
-        now = self.ctx.clock()
         wanted = None if kind is None else EventKind(kind)
         with self.ctx.storage.transaction(read_only=True) as tx:
-            found = tx.gates.events(closes_after=now, limit=_MAX_UPCOMING)
+            return self.upcoming_in(tx, limit=limit, kind=wanted)
+
+    def upcoming_in(
+        self, tx: Transaction, *, limit: int = 50, kind: EventKind | str | None = None
+    ) -> list[Event]:
+        """:meth:`upcoming`, read in the caller's unit of work ``tx`` (the card page's)."""
+        wanted = None if kind is None else EventKind(kind)
+        found = tx.gates.events(closes_after=self.ctx.clock(), limit=_MAX_UPCOMING)
         chosen = [e for e in found if not e.cancelled and (wanted is None or e.kind is wanted)]
         return chosen[: max(0, limit)]
 

@@ -32,7 +32,7 @@ from siapkerja_core.siapkerja_id import new_siapkerja_id
 from siapkerja_core.tokens import Keyring, link_url, mint_link
 from siapkerja_core.tokens.status_list import MIN_STATUS_LIST_SIZE
 
-__all__ = ["ISSUE_BATCH_SIZE", "BulkIssueReport", "Issuance"]
+__all__ = ["ISSUE_BATCH_SIZE", "BulkIssueReport", "Issuance", "card_image"]
 
 # Draws of a new card before giving up. A draw collides when its random number or
 # card_ref is taken (about 2^-50 each) or its status-list index is (at most one in
@@ -48,6 +48,20 @@ _BULK_REDRAW_ROUNDS = 16
 _CARD_ENTROPY: Final = 40  # bytes a new card draws: id 16, card_ref 8, number 8, status index 8
 _NUMBER_MASK: Final = 2**50 - 1  # a SIAPkerja-ID body: 10 base-32 symbols
 _TWO_64: Final = 2**64
+
+
+def card_image(record: CardRecord, profile: Profile, link: str) -> Card:
+    """The card of ``record`` for ``profile``, its QR the link URL ``link``."""
+    photo = profile.photo
+    return Card(
+        siapkerja_id=record.number,
+        holder_name=profile.full_name,
+        issued_at=record.updated_at.date(),
+        qr_text=link,
+        qr_version=record.version,
+        photo=None if photo is None else photo.content,
+        photo_type=None if photo is None else photo.media_type,
+    )
 
 
 def _drawn(number: int) -> Callable[[int], int]:
@@ -224,16 +238,8 @@ class Issuance:
         raise CardError("exhausted")
 
     def card_image(self, record: CardRecord, profile: Profile, ring: Keyring) -> Card:
-        photo = profile.photo
-        return Card(
-            siapkerja_id=record.number,
-            holder_name=profile.full_name,
-            issued_at=record.updated_at.date(),
-            qr_text=link_url(self.cards.base_url, mint_link(ring, record.card_ref, record.version)),
-            qr_version=record.version,
-            photo=None if photo is None else photo.content,
-            photo_type=None if photo is None else photo.media_type,
-        )
+        link = mint_link(ring, record.card_ref, record.version)
+        return card_image(record, profile, link_url(self.cards.base_url, link))
 
     def issue_cards(
         self,
@@ -339,11 +345,13 @@ class Issuance:
             if record is None:
                 raise CardError("no_card")
             profile = self.profiles.profile_of(tx, account)
-            ring = self.keys.current.in_transaction(tx)
+            ring = self.keys.current.seen_in(tx)
         if not record.active:
             raise CardError("revoked")
         if record.suspended_at is not None:
             raise CardError("suspended")
+        if ring is None:  # changed or never read: loaded in a unit that may write (its stamp)
+            ring = self.keys.current.current()
         return self.card_image(record, profile, ring)
 
     def rotate_card(self, account_id: str) -> CardRecord:

@@ -98,6 +98,17 @@ class CurrentKeyring:
             return ring
         return self._load(tx)
 
+    def seen_in(self, tx: Transaction) -> Keyring | None:
+        """The cached keyring if its stamp is the one stored, read inside ``tx``; else ``None``.
+
+        For a read-only unit of work (which must not write): on ``None`` (keys changed
+        meanwhile, or none loaded yet) the caller takes :meth:`current` after it.
+        """
+        ring = self._ring
+        if ring is not None and tx.keyring.stamp() == ring.stamp:
+            return ring
+        return None
+
     def current(self) -> Keyring:
         """The current keyring, checked against storage (one small read)."""
         with self._storage.transaction() as tx:

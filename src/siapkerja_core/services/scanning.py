@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -36,6 +36,7 @@ from siapkerja_core.disclosure import (
 )
 from siapkerja_core.errors import CardError
 from siapkerja_core.events import CardScanned
+from siapkerja_core.gates import Event
 from siapkerja_core.ports import ScanLedger, ScanSubject, Transaction
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import (
@@ -45,9 +46,11 @@ from siapkerja_core.records import (
     ConsentRecord,
     new_access_record,
 )
+from siapkerja_core.render.card import Card
 from siapkerja_core.render.qr import make_qr, qr_png, qr_svg, qr_terminal
 from siapkerja_core.services.context import CardState, ServiceContext
 from siapkerja_core.services.institutions import usable_verifier
+from siapkerja_core.services.issuance import card_image
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.station import CheckIn
@@ -67,7 +70,7 @@ from siapkerja_core.tokens import (
 )
 from siapkerja_core.views import Account
 
-__all__ = ["CardQr", "CheckInReceipt", "Scanning", "SyncReport"]
+__all__ = ["CardOverview", "CardQr", "CheckInReceipt", "Scanning", "SyncReport"]
 
 
 @frozen(kw_only=True)
@@ -125,6 +128,20 @@ class CardQr:
             f'<figcaption style="font-size:small;word-break:break-all">{caption}</figcaption>'
             "</figure>"
         )
+
+
+@frozen(kw_only=True)
+class CardOverview:
+    """What the holder's card page shows, read at once (:meth:`Scanning.card_overview`)."""
+
+    card: Card
+    """The card (as ``svc.card``): its QR is the link below."""
+    link: CardQr
+    """The link QR of the card's current version (as ``svc.card_qr``)."""
+    profile: Profile
+    """The holder's profile (as ``svc.profile``): the page's time zone comes from it."""
+    upcoming: tuple[Event, ...] = ()
+    """The events a code can be made for (as ``svc.events.upcoming``), read at once."""
 
 
 @frozen(kw_only=True)
@@ -187,28 +204,17 @@ class Scanning:
                 raise CardError("no_card")
             # Checked here, in the read the QR needs anyway: after a rotation made
             # by another process, new tokens are signed with the new key.
-            ring = self.keys.current.in_transaction(tx)
+            ring = self.keys.current.seen_in(tx)
             exists = self.purpose_exists
             known = mode != "access" or not purpose or exists is None or exists(tx, purpose)
         if not record.active:
             raise CardError("revoked")
         if record.suspended_at is not None:
             raise CardError("suspended")
+        if ring is None:  # changed or never read: loaded in a unit that may write (its stamp)
+            ring = self.keys.current.current()
         if mode == "link":
-            token = mint_link(ring, record.card_ref, record.version)
-            url = link_url(self.cards.base_url, token)
-            key = (record.card_ref, record.version, "link")
-            # The URL is part of the entry: after a key rotation the same version
-            # is signed by a new key, and the cached image must not be reused.
-            cached = self.cards.qr_cache.get(key, url)
-            if cached is None:
-                code = make_qr(url, max_version=None)
-                cached = (code, qr_svg(code, scale=4))
-                self.cards.qr_cache.put(key, cached, url)
-            code, svg = cached
-            return CardQr(
-                mode="link", token=token, url=url, qr=code, version=record.version, svg_text=svg
-            )
+            return self._link_qr(record, ring)
         # mode == "access": a 30-second code bound to a purpose
         if not purpose:
             raise CardError("purpose_required")
@@ -234,6 +240,60 @@ class Scanning:
                 ring, record.card_ref, purpose, now, period=self.cards.access_period
             ),
         )
+
+    def _link_qr(self, record: CardRecord, ring: Keyring) -> CardQr:
+        """The link QR of ``record``'s current version, signed with ``ring``'s link key."""
+        token = mint_link(ring, record.card_ref, record.version)
+        url = link_url(self.cards.base_url, token)
+        key = (record.card_ref, record.version, "link")
+        # The URL is part of the entry: after a key rotation the same version
+        # is signed by a new key, and the cached image must not be reused.
+        cached = self.cards.qr_cache.get(key, url)
+        if cached is None:
+            code = make_qr(url, max_version=None)
+            cached = (code, qr_svg(code, scale=4))
+            self.cards.qr_cache.put(key, cached, url)
+        code, svg = cached
+        return CardQr(
+            mode="link", token=token, url=url, qr=code, version=record.version, svg_text=svg
+        )
+
+    def card_overview(
+        self,
+        account_id: str,
+        *,
+        upcoming: Callable[[Transaction], Sequence[Event]] | None = None,
+    ) -> CardOverview:
+        """The card, its link QR and the holder's profile, in one read-only unit of work.
+
+        What ``svc.card``, ``svc.card_qr`` and ``svc.profile`` return, read together (the
+        card page's data): one account read and one unit of work where the three calls
+        took three of each, and on SQLite none of them takes the write lock. The keyring
+        is checked against its stored stamp in the same read; when it changed (another
+        process rotated or retired a key) it is loaded again before anything is signed.
+        ``upcoming`` reads the events a code can be made for in the same unit
+        (``svc.events.upcoming_in``); without it there are none.
+
+        :raises CardError: ``card.no_account``, ``card.no_card``, ``card.revoked``,
+            ``card.suspended`` (as ``svc.card``).
+        """
+        with self.ctx.storage.transaction(read_only=True) as tx:
+            account = self.profiles.account(tx, account_id)
+            record = tx.cards.get(account.id)
+            if record is None:
+                raise CardError("no_card")
+            profile = self.profiles.profile_of(tx, account)
+            ring = self.keys.current.seen_in(tx)
+            events = () if upcoming is None else tuple(upcoming(tx))
+        if not record.active:
+            raise CardError("revoked")
+        if record.suspended_at is not None:
+            raise CardError("suspended")
+        if ring is None:  # changed or never read: loaded in a unit that may write (its stamp)
+            ring = self.keys.current.current()
+        link = self._link_qr(record, ring)
+        card = card_image(record, profile, link_url(self.cards.base_url, link.token))
+        return CardOverview(card=card, link=link, profile=profile, upcoming=events)
 
     def _token_of(self, token_or_url: str) -> str:
         text = str(token_or_url).strip()

@@ -59,6 +59,7 @@ from siapkerja_core.records import (
 )
 from siapkerja_core.services.consent import Consent
 from siapkerja_core.services.context import HOUR, ServiceContext, whole_seconds
+from siapkerja_core.services.history import signed_in_clients
 from siapkerja_core.services.institutions import announce
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.otp import OtpCodes
@@ -1177,12 +1178,8 @@ class SingleSignOn:
         use), so its hub is not listed.
         """
         now = self.ctx.clock()
-        with self.ctx.storage.transaction(read_only=True) as tx:  # reads: no row locks
-            tokens = [t for t in tx.sso_tokens.for_account(str(account_id)) if t.live_at(now)]
-            consents = {c.id: c.active for c in tx.consents.for_account(str(account_id))}
-            seen = dict.fromkeys(t.client_id for t in tokens if consents.get(t.consent_id or ""))
-            found = [tx.sso_clients.get(client_id) for client_id in seen]
-        return [c for c in found if c is not None]
+        with self.ctx.storage.transaction(read_only=True) as tx:
+            return signed_in_clients(tx, str(account_id), now)
 
     def purge(self, *, older_than: timedelta = timedelta(days=1)) -> int:
         """Delete codes, tokens, states and pushed requests expired more than ``older_than``

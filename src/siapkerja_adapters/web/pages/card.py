@@ -14,22 +14,50 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
+from attrs import frozen
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.i18n import Translator, select_language
-from siapkerja_adapters.web.pages.forms import account_zone, event_window, page_status, time_label
+from siapkerja_adapters.web.pages.forms import (
+    account_zone,
+    event_window,
+    page_status,
+    time_label,
+    zone_of,
+)
 from siapkerja_adapters.web.pages.profile import ProfilePages
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.errors import CardError, SiapkerjaError
 from siapkerja_core.gates import Event
+from siapkerja_core.render.card import Card
 from siapkerja_core.tokens import format_short_code
 from siapkerja_core.views import Account
 
-__all__ = ["CardPages"]
+__all__ = ["CardPages", "CardSvg"]
 
 _MAX_EVENT_LENGTH: Final = 64
+
+
+@frozen
+class CardSvg:
+    """The card's SVG in the page's language, drawn when the template shows it.
+
+    The page's data holds this, not the drawing: a page kept by
+    :meth:`~siapkerja_adapters.web.pages.site.Site.render_shown` compares the
+    card itself (every field it is drawn from, its QR's link included) and is
+    served without drawing it again; a page rendered draws it then.
+    """
+
+    card: Card
+    lang: str
+
+    def __html__(self) -> str:
+        return self.card.in_language(self.lang).to_svg()
+
+    def __str__(self) -> str:
+        return self.__html__()
 
 
 def _event_item(event: Event, lang: str) -> dict[str, str]:
@@ -66,18 +94,19 @@ class CardPages:
     def _card_data(self, account: Account, event: str, lang: str = "id") -> dict[str, Any]:
         svc = self.site.svc
         try:
-            card = svc.card(account.id)
+            # The card, its link QR, the profile (for the zone) and the events in one read.
+            overview = svc.card_overview(account.id)
         except CardError as error:
             return {
                 "card": None,
                 "card_error": None if error.code == "no_card" else error,
                 "completeness": svc.completeness(account.id),
             }
-        link = svc.card_qr(account.id)
-        upcoming = svc.events.upcoming(limit=50)
+        card, link = overview.card, overview.link
+        upcoming = overview.upcoming
         data: dict[str, Any] = {
             "card": card,
-            "card_svg": card.in_language(lang).to_svg(),  # the card in the page's language
+            "card_svg": CardSvg(card, lang),  # the card in the page's language
             "link": link,
             "link_svg": link.svg(),
             "event": event,
@@ -86,7 +115,7 @@ class CardPages:
             # The events a code can be made for: the holder picks one, not an id of
             # their own invention (an unknown one is card.unknown_purpose).
             "upcoming": [_event_item(e, lang) for e in upcoming],
-            "zone": account_zone(svc, account),
+            "zone": zone_of(overview.profile, account.nik),
         }
         if event:
             chosen = next((e for e in upcoming if e.id == event), None)

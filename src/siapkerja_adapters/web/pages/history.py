@@ -17,7 +17,7 @@ consent: every hub's token resting on it dies at its next use),
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from siapkerja_adapters.web.i18n import Translator, select_language
-from siapkerja_adapters.web.pages.forms import account_zone
+from siapkerja_adapters.web.pages.forms import zone_of
 from siapkerja_adapters.web.pages.site import Site, get_route, post_route
 from siapkerja_core.disclosure import (
     AKI_STATUS,
@@ -35,11 +35,9 @@ from siapkerja_core.disclosure import (
     scope_fields,
 )
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.gates import GateError
 from siapkerja_core.prefill import ConsentRequest
 from siapkerja_core.profile import Section
 from siapkerja_core.records import AccessRecord, LedgerCursor
-from siapkerja_core.service import Siapkerja
 from siapkerja_core.translations import N_
 from siapkerja_core.views import Account
 
@@ -129,19 +127,6 @@ def _purpose(entry: AccessRecord, t: Translator, events: Mapping[str, str]) -> s
     return events.get(entry.purpose, entry.purpose)
 
 
-def _event_names(svc: Siapkerja, ledger: Iterable[AccessRecord]) -> dict[str, str]:
-    """The name of each event the ledger's purposes name (``JOBFAIR-JKT-2026`` →
-    *Job Fair Jakarta 2026*); a purpose naming no event (a class, a programme, a
-    verifier's own words, a removed event) is left out and shown as it is."""
-    names: dict[str, str] = {}
-    for purpose in {e.purpose for e in ledger if e.purpose and _aki(e) is None}:
-        try:
-            names[purpose] = svc.events.event(purpose).name
-        except GateError:
-            continue
-    return names
-
-
 def _asked(request: ConsentRequest, scope: frozenset[str], t: Translator) -> list[str]:
     """Each field a request asks for (its verifier's whole scope when it named none),
     by its label and marked essential or voluntary."""
@@ -183,33 +168,34 @@ class HistoryPages:
     ) -> dict[str, Any]:
         svc = self.site.svc
         t = Translator(lang)
-        page = svc.access_log_page(account.id, limit=LEDGER_PAGE, before=before)
+        # The ledger page, consents, hubs, requests, profile and names in one read.
+        overview = svc.history_overview(account.id, limit=LEDGER_PAGE, before=before)
+        page = overview.page
         ledger = page.entries
-        consents = sorted(svc.consents(account.id), key=lambda c: c.granted_at, reverse=True)
+        consents = sorted(overview.consents, key=lambda c: c.granted_at, reverse=True)
         names = {e.verifier_id: e.verifier_name for e in ledger if e.verifier_id}
-        events = _event_names(svc, ledger)
-        requests = svc.prefill.pending(account.id)
+        events = overview.events
+        requests = overview.requests
         scopes: dict[str, frozenset[str]] = {}
-        missing = {c.verifier_id for c in consents} - set(names)
-        wanted = missing | {r.verifier_id for r in requests if r.fields is None}
-        if wanted:
-            # The facade has no lookup by id yet: read the registered names (and, for a
-            # request naming no field, the scope it asks for) in one unit of work.
-            with svc.storage.transaction(read_only=True) as tx:  # reads: no row locks
-                for verifier_id in wanted:
-                    verifier = tx.verifiers.get(verifier_id)
-                    if verifier_id in missing:
-                        names[verifier_id] = None if verifier is None else verifier.name
-                    scopes[verifier_id] = (
-                        frozenset() if verifier is None else scope_fields(verifier.scopes)
-                    )
+        for verifier_id, verifier in overview.verifiers.items():
+            if verifier_id not in names:
+                names[verifier_id] = None if verifier is None else verifier.name
+            scopes[verifier_id] = frozenset() if verifier is None else scope_fields(verifier.scopes)
+        # The entries of a page disclosed one of a few sets of fields, each worded once.
+        worded: dict[tuple[str, ...], str] = {}
+
+        def fields(names: tuple[str, ...]) -> str:
+            found = worded.get(names)
+            if found is None:
+                found = worded[names] = ", ".join(_field_label(f, t) for f in names)
+            return found
+
         return {
-            "zone": account_zone(svc, account),
+            "zone": zone_of(overview.profile, account.nik),
             "older": None if page.next is None else page.next.token(),
             "paged": before is not None,
             "connected": [
-                {"id": c.id, "name": c.name, "purpose": c.purpose}
-                for c in svc.sso.signed_in(account.id)
+                {"id": c.id, "name": c.name, "purpose": c.purpose} for c in overview.connected
             ],
             "requests": [
                 {
@@ -227,7 +213,7 @@ class HistoryPages:
                     "who": _who(e, t),
                     "channel": t(_CHANNELS.get(e.channel, "history.link")),
                     "purpose": _purpose(e, t, events),
-                    "fields": ", ".join(_field_label(f, t) for f in e.fields)
+                    "fields": fields(e.fields)
                     # A sign-in at a hub releases the name and card number only.
                     or (t("history.sso_sign_in") if e.channel == "sso" else "-"),
                 }
