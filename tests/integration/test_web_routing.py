@@ -1,9 +1,10 @@
 """The pages' indexed router answers every request exactly as Starlette's router.
 
 :class:`~siapkerja_adapters.web.routing.IndexedRouter` finds a parameterless
-path's routes by a dict lookup, and a parameterised path's by its first segment. Each test sends the same requests to it and to
-Starlette's own :class:`~starlette.routing.Router` over the same routes and
-compares status, body and ``Location``: static paths, a GET and a POST of one
+path's routes by a dict lookup, and a parameterised path's by its first
+segment. Each test sends the same requests to it and to Starlette's own
+:class:`~starlette.routing.Router` over the same routes and compares status,
+body and ``Location``: static paths, a GET and a POST of one
 address side by side, a method neither takes (405), path parameters, a static
 path shadowed by an earlier parameterised route or mount, trailing slashes
 (redirects), unknown paths; then the application's own routes.
