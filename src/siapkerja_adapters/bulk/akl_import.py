@@ -366,13 +366,14 @@ def _read_rows(reader: Any, header: list[str], importer: _Importer) -> None:
             importer.bad(start, BulkDataError("csv", error=str(error)))
             cells = None
         lines, done = reader.line_num - done, reader.line_num
-        if cells is not None and any(cell.strip() for cell in cells):
-            if len(cells) != len(header):
+        stripped = None if cells is None else list(map(str.strip, cells))
+        if stripped is not None and any(stripped):
+            if len(stripped) != len(header):
                 importer.bad(
-                    start, BulkDataError("columns", count=len(cells), expected=len(header))
+                    start, BulkDataError("columns", count=len(stripped), expected=len(header))
                 )
             else:
-                values = dict(zip(header, (cell.strip() for cell in cells), strict=True))
+                values = dict(zip(header, stripped, strict=True))
                 try:
                     importer.row(start, values)
                 except (StorageError, ConfigurationError):

@@ -140,6 +140,8 @@ def _mobile_rule() -> Callable[[str], bool]:
     from phonenumbers import PhoneMetadata
 
     metadata = PhoneMetadata.metadata_for_region("ID")
+    if metadata is None:  # pragma: no cover - phonenumbers always has Indonesia
+        raise RuntimeError("phonenumbers has no metadata for Indonesia")
 
     def desc(number_desc: Any) -> _Desc:
         if number_desc is None or not number_desc.national_number_pattern:

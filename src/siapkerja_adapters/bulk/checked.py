@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
@@ -51,6 +51,7 @@ _MEMO_LIMIT: Final = 1 << 16
 _MEMO_TEXT: Final = 200
 """Longer texts are checked every time rather than remembered (bytes always are)."""
 _MISSING: Final = object()
+_FACTORY: Final[Any] = type(attrs.Factory(list))
 _new: Final = object.__new__
 _put: Final = object.__setattr__
 
@@ -97,17 +98,17 @@ class _Field:
         self.name = attribute.name
         self.type = attribute.type
         self.hook = converter.get_structure_hook(attribute.type)
-        self.convert = attribute.converter
+        self.convert = cast("Callable[[Any], Any] | None", attribute.converter)
         validators = _validators(attribute)
         self.pure = [v for v in validators if _is_pure(v)]
         self.impure = [v for v in validators if not _is_pure(v)]
         self.memo: dict[Any, Any] = {}
         """Input → value: a text by itself, anything else as ``(type, input)``."""
-        default = attribute.default
+        default: Any = attribute.default
         self.factory: Callable[..., Any] | None = None
         self.takes_self = False
         self.default: Any = _MISSING
-        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if isinstance(default, _FACTORY):
             self.factory = default.factory
             self.takes_self = default.takes_self
         elif default is not attrs.NOTHING:
@@ -182,12 +183,12 @@ class RecordCheck:
         self.names = frozenset(field.name for field in self.fields)
         self.late = [field for field in self.fields if field.impure or field.takes_self]
 
-    def __call__(self, data: object) -> Any:
+    def __call__(self, data: Any) -> Any:
         if data.__class__ is not dict and not isinstance(data, Mapping):
             raise NotChecked
-        if not self.names.issuperset(data):  # type: ignore[arg-type]
+        if not self.names.issuperset(data):
             raise NotChecked  # a key the class does not have
-        get = data.get  # type: ignore[attr-defined]
+        get = data.get
         obj = _new(self.cls)
         for name, field, memo in self.plan:
             raw = get(name, _MISSING)
@@ -205,7 +206,7 @@ class RecordCheck:
                     value = field.absent()
             _put(obj, name, value)
         for field in self.late:
-            if field.takes_self and field.name not in data:  # type: ignore[operator]
+            if field.takes_self and field.name not in data:
                 assert field.factory is not None
                 _put(obj, field.name, _converted(field, field.factory(obj)))
             value = getattr(obj, field.name)
@@ -240,11 +241,15 @@ class SectionChecks:
             cls: RecordCheck(cls) for cls in (Biodata, Address, Education, Skill, Photo)
         }
         self.profile_fields = {
-            field.name: (field, field.converter, _validators(field))
+            field.name: (
+                field,
+                cast("Callable[[Any], Any] | None", field.converter),
+                _validators(field),
+            )
             for field in attrs.fields(Profile)
         }
 
-    def section(self, name: str, value: object) -> Any:
+    def section(self, name: str, value: Any) -> Any:
         records = self.records
         if name == "biodata":
             return records[Biodata](value)
@@ -256,16 +261,13 @@ class SectionChecks:
             if value.__class__ not in _SEQUENCE:
                 raise NotChecked
             check = records[Education]
-            return tuple([check(item) for item in value])  # type: ignore[attr-defined]
+            return tuple([check(item) for item in value])
         if name == "skills":
             if value.__class__ not in _SEQUENCE:
                 raise NotChecked
             check = records[Skill]
             return tuple(
-                [
-                    check({"name": item}) if item.__class__ is str else check(item)
-                    for item in value  # type: ignore[attr-defined]
-                ]
+                [check({"name": item}) if item.__class__ is str else check(item) for item in value]
             )
         raise NotChecked
 
