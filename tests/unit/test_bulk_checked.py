@@ -356,3 +356,34 @@ def test_the_sqlite_look_ups_find_the_stored_accounts_at_every_size(
 def _niks(path: Path) -> list[str]:
     with path.open(encoding="utf-8", newline="") as handle:
         return [row[0] for row in list(csv.reader(handle))[1:]]
+
+
+def test_a_register_of_account_columns_only_skips_the_sections_and_stores_no_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "accounts.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(AKL_COLUMNS[:4])
+        writer.writerow([compose_nik("317307", date(1990, 1, 2), "L", 7), "Budi", "b@x.com", ""])
+        writer.writerow([compose_nik("317307", date(1990, 1, 2), "L", 8), "Budi", "b@x.com", "x"])
+        writer.writerow([compose_nik("317307", date(1990, 1, 3), "P", 9), "Sri", "s@x.com", "0813"])
+        writer.writerow(
+            [compose_nik("317307", date(1991, 1, 3), "P", 9), "Sri", "t@x.com", "0813111122"]
+        )
+    read: list[Any] = []
+    real = akl_import._sections
+    monkeypatch.setattr(akl_import, "_sections", lambda *a: read.append(a) or real(*a))
+    svc = connect(environ={}, storage="memory", hasher=PasswordHasher.fast_for_tests())
+    report = import_akl(svc, path)
+    assert read == []  # no profile column: no row's cells are read into sections
+    assert report.created == 1
+    assert [(bad.line, bad.code) for bad in report.bad_rows] == [
+        (2, "bulk.empty"),
+        (3, "phone.format"),
+        (4, "phone.too_short"),
+    ]
+    with svc.storage.transaction() as tx:
+        account = tx.accounts.find(email="t@x.com")
+        assert account is not None
+        assert tx.profiles.get(account.id) is None

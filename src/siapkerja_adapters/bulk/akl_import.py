@@ -83,6 +83,8 @@ class _Importer:
         self.pending_lines = 0
         self.ctx = svc.journey.registrations.ctx
         self.checks = SectionChecks()
+        self.profile_columns = True
+        """Whether the header names a profile column (else every row's sections are empty)."""
 
     def bad(self, line: int, error: SiapkerjaError) -> None:
         self.pending_bad.append((line, error))
@@ -101,7 +103,7 @@ class _Importer:
             self.flush()
         if nik.value in self.first_line:
             raise BulkDataError("duplicate", column="nik", first=self.first_line[nik.value])
-        sections = _sections(values, self.photo_dir)
+        sections = _sections(values, self.photo_dir) if self.profile_columns else {}
         # Checked before the account exists, so a bad row leaves nothing behind. The
         # contact stays empty here: the e-mail and phone are checked next, as
         # import_account checks them.
@@ -353,6 +355,7 @@ def _os_reason(error: OSError) -> dict[str, str]:
 
 
 def _read_rows(reader: Any, header: list[str], importer: _Importer) -> None:
+    importer.profile_columns = not set(header) <= set(REQUIRED_COLUMNS)
     done = reader.line_num
     while True:
         start = done + 1
