@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -63,6 +64,11 @@ REQUIRED_COLUMNS: Final[tuple[str, ...]] = ("nik", "full_name", "email", "phone"
 
 _ADDRESS_KEYS: Final = ("village_code", "street", "rt", "rw", "postal_code")
 _EDUCATION_KEYS: Final = ("level", "institution", "major", "gpa", "start_year", "end_year")
+_ADDRESS_COLUMNS: Final = tuple(
+    (tuple((key, prefix + key) for key in _ADDRESS_KEYS), section)
+    for prefix, section in (("ktp_", "ktp_address"), ("domicile_", "domicile_address"))
+)
+_EDUCATION_COLUMNS: Final = tuple((key, f"education_{key}") for key in _EDUCATION_KEYS)
 _COUNT_CHUNK: Final = 1 << 20
 _ISO_DATE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY_DATE: Final = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
@@ -128,6 +134,7 @@ _ENUMS: Final[Mapping[str, tuple[dict[str, str], str]]] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # pure: a register repeats its values
 def _enum_value(column: str, text: str) -> str:
     table, allowed = _ENUMS[column]
     found = table.get(_fold(text))
@@ -140,6 +147,7 @@ def _enum_value(column: str, text: str) -> str:
     return found
 
 
+@functools.lru_cache(maxsize=4096)  # pure: a register repeats its values
 def _birth_date(text: str) -> str:
     if found := _ISO_DATE.fullmatch(text):
         year, month, day = found.groups()
@@ -156,6 +164,7 @@ def _birth_date(text: str) -> str:
         ) from None
 
 
+@functools.lru_cache(maxsize=4096)  # pure: a register repeats its values
 def _gpa(text: str) -> float:
     if not _GPA.fullmatch(text):
         raise _value_error(
@@ -165,6 +174,7 @@ def _gpa(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+@functools.lru_cache(maxsize=4096)  # pure: a register repeats its values
 def _year(column: str, text: str) -> int:
     if not _YEAR.fullmatch(text):
         raise _value_error(column, "bulk.reason.year")
@@ -199,26 +209,32 @@ def _photo(text: str, photo_dir: Path) -> bytes:
 
 
 def _sections(values: Mapping[str, str], photo_dir: Path) -> dict[str, Any]:
-    """The profile sections a row fills (empty cells are "not given")."""
+    """The profile sections a row fills (empty cells are "not given").
+
+    Cells are read in a fixed order, so a row with several bad cells is refused
+    for the same one every time.
+    """
+    get = values.get
     sections: dict[str, Any] = {}
     biodata: dict[str, Any] = {}
-    for column in ("birth_place", "headline"):
-        if values.get(column):
-            biodata[column] = values[column]
-    if values.get("birth_date"):
-        biodata["birth_date"] = _birth_date(values["birth_date"])
+    if text := get("birth_place"):
+        biodata["birth_place"] = text
+    if text := get("headline"):
+        biodata["headline"] = text
+    if text := get("birth_date"):
+        biodata["birth_date"] = _birth_date(text)
     for column in ("sex", "marital_status", "religion"):
-        if values.get(column):
-            biodata[column] = _enum_value(column, values[column])
+        if text := get(column):
+            biodata[column] = _enum_value(column, text)
     if biodata:
         sections["biodata"] = biodata
-    for prefix, section in (("ktp_", "ktp_address"), ("domicile_", "domicile_address")):
-        address = {key: values[prefix + key] for key in _ADDRESS_KEYS if values.get(prefix + key)}
+    for columns, section in _ADDRESS_COLUMNS:
+        address = {key: text for key, column in columns if (text := get(column))}
         if address:
             sections[section] = address
     education: dict[str, Any] = {}
-    for key in _EDUCATION_KEYS:
-        text = values.get(f"education_{key}")
+    for key, column in _EDUCATION_COLUMNS:
+        text = get(column)
         if not text:
             continue
         if key == "level":
@@ -226,16 +242,16 @@ def _sections(values: Mapping[str, str], photo_dir: Path) -> dict[str, Any]:
         elif key == "gpa":
             education[key] = _gpa(text)
         elif key in ("start_year", "end_year"):
-            education[key] = _year(f"education_{key}", text)
+            education[key] = _year(column, text)
         else:
             education[key] = text
     if education:
         sections["education"] = [education]
-    if values.get("skills"):
-        names = [name.strip() for name in values["skills"].split(";")]
+    if text := get("skills"):
+        names = [name.strip() for name in text.split(";")]
         sections["skills"] = [{"name": name} for name in names if name]
-    if values.get("photo"):
-        sections["photo"] = {"content": _photo(values["photo"], photo_dir)}
+    if text := get("photo"):
+        sections["photo"] = {"content": _photo(text, photo_dir)}
     return sections
 
 

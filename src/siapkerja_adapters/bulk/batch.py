@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
+from siapkerja_adapters.bulk.checked import NotChecked, SectionChecks
 from siapkerja_core.contact import mask_email, mask_phone, normalize_email, normalize_phone
 from siapkerja_core.converter import (
     converter,
@@ -124,22 +125,74 @@ def fast_phone(text: str) -> str:
     return normalize_phone(text)
 
 
-@functools.cache
-def _phone_api() -> tuple[Any, Callable[[Any], bool], Callable[[Any], Any], frozenset[Any]]:
-    import phonenumbers
+_Desc = tuple[frozenset[int], Callable[[str], object]] | None
 
-    types = frozenset(
-        {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-    )
-    return phonenumbers.PhoneNumber, phonenumbers.is_valid_number, phonenumbers.number_type, types
+
+@functools.cache
+def _mobile_rule() -> Callable[[str], bool]:
+    """Whether an Indonesian national number is of a mobile type, decided as
+    ``phonenumbers.number_type`` decides it (``_number_type_helper``: the general
+    pattern, then the special types in its order, then fixed line and mobile) from
+    the same metadata, with each pattern compiled once — ``number_type`` compiled
+    (looked up) each pattern and built a ``PhoneNumber`` for every row.
+    ``tests/unit/test_bulk_batch.py`` holds it equal to ``number_type``.
+    """
+    from phonenumbers import PhoneMetadata
+
+    metadata = PhoneMetadata.metadata_for_region("ID")
+    if metadata is None:  # pragma: no cover - phonenumbers always has Indonesia
+        raise RuntimeError("phonenumbers has no metadata for Indonesia")
+
+    def desc(number_desc: Any) -> _Desc:
+        if number_desc is None or not number_desc.national_number_pattern:
+            return None
+        pattern = re.compile(number_desc.national_number_pattern)
+        return frozenset(number_desc.possible_length), pattern.fullmatch
+
+    def matches(number: str, found: _Desc) -> bool:
+        if found is None:
+            return False
+        lengths, fullmatch = found
+        if lengths and len(number) not in lengths:
+            return False
+        return fullmatch(number) is not None
+
+    general = desc(metadata.general_desc)
+    special = [
+        desc(getattr(metadata, name))
+        for name in (
+            "premium_rate",
+            "toll_free",
+            "shared_cost",
+            "voip",
+            "personal_number",
+            "pager",
+            "uan",
+            "voicemail",
+        )
+    ]
+    special = [found for found in special if found is not None]
+    fixed_line = desc(metadata.fixed_line)
+    mobile = desc(metadata.mobile)
+    same = bool(metadata.same_mobile_and_fixed_line_pattern)
+
+    def is_mobile(national: str) -> bool:
+        if not matches(national, general):
+            return False  # UNKNOWN
+        for found in special:
+            if matches(national, found):
+                return False  # premium rate, toll free, ...
+        if matches(national, fixed_line):
+            return same or matches(national, mobile)  # FIXED_LINE_OR_MOBILE, or FIXED_LINE
+        return not same and matches(national, mobile)  # MOBILE, or UNKNOWN
+
+    return is_mobile
 
 
 def _is_mobile(national: str) -> bool:
     # number_type is UNKNOWN for an invalid number, so a mobile type implies
     # is_valid_number (which would match the same patterns a second time).
-    number_class, _is_valid, number_type, mobile = _phone_api()
-    number = number_class(country_code=62, national_number=int(national))
-    return number_type(number) in mobile
+    return _mobile_rule()(national)
 
 
 @attrs.define(slots=True)
@@ -366,23 +419,38 @@ def _section_types() -> dict[str, Any]:
     return {field.name: field.type for field in attrs.fields(Profile)}
 
 
-@functools.lru_cache(maxsize=64)
+_PLAINS: Final[dict[int, tuple[Any, dict[str, Any]]]] = {}
+
+
 def _plain(section: Any) -> dict[str, Any]:
-    """A by-key section of a scratch profile as ``merge_profile`` merges into it (cached:
-    the importer's scratches differ only in the NIK's sex)."""
-    return converter.unstructure(section)  # type: ignore[no-any-return]
+    """A by-key section of a scratch profile as ``merge_profile`` merges into it (kept
+    by identity, a few at most: the importer's scratches differ only in the NIK's sex,
+    and hashing the section on every row cost more than the rest of the look-up)."""
+    found = _PLAINS.get(id(section))
+    if found is not None and found[0] is section:
+        return found[1]
+    plain: dict[str, Any] = converter.unstructure(section)
+    if len(_PLAINS) < 64:
+        _PLAINS[id(section)] = (section, plain)
+    return plain
 
 
-def validate_sections(sections: Mapping[str, Any], scratch: Profile) -> Profile | None:
+def validate_sections(
+    sections: Mapping[str, Any], scratch: Profile, checks: SectionChecks | None = None
+) -> Profile | None:
     """``merge_profile(scratch, sections)`` (``None`` when there are no sections).
 
     Each section is structured on its own — a mapping for biodata or an
     address merged by key into the scratch's, as ``merge_profile`` merges it —
-    and put into ``scratch`` (whose ``__init__`` checks the profile as a
-    whole), without unstructuring and structuring every other section of the
-    profile again: half the cost of the import's largest step. Whatever this
-    refuses goes through ``merge_profile``, which raises the error it always
-    raised (with its path); ``tests/unit/test_bulk_batch.py`` checks both agree.
+    and put into ``scratch``, its fields converted and checked as the
+    profile's ``__init__`` does, without unstructuring and structuring every
+    other section of the profile again. ``checks`` (one per import run)
+    structures the sections field by field, checking each distinct value of
+    a field once (:mod:`~siapkerja_adapters.bulk.checked`); without it, the
+    core's converter does. Whatever this refuses goes through
+    ``merge_profile``, which raises the error it always raised (with its
+    path); ``tests/unit/test_bulk_batch.py`` and ``test_bulk_checked.py``
+    check both agree.
     """
     if not sections:
         return None
@@ -393,7 +461,15 @@ def validate_sections(sections: Mapping[str, Any], scratch: Profile) -> Profile 
             base = getattr(scratch, name) if name in _MERGED_BY_KEY else None
             if base is not None and isinstance(value, Mapping):
                 value = {**_plain(base), **value}
+            if checks is not None:
+                try:
+                    validated[name] = checks.section(name, value)
+                    continue
+                except NotChecked:
+                    pass
             validated[name] = converter.structure(value, types[name])
+        if checks is not None:
+            return checks.profile(scratch, validated)
         return attrs.evolve(scratch, **validated)
     except Exception:  # the slow path decides, and names the error
         return merge_profile(scratch, sections)

@@ -84,6 +84,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from sqlalchemy import (
     Engine,
     LargeBinary,
+    Select,
     Table,
     Text,
     any_,
@@ -182,12 +183,27 @@ _SCAN: Final = (
 _IN_CHUNK: Final = 2000
 """Values bound to one ``IN`` list by the bulk look-ups (SQLite allows 32,766 parameters)."""
 
-_BULK_FIND: Final = {
-    field: select(sk.accounts).where(
-        _A[f"{field}_index"].in_(bindparam("values", expanding=True)), _A.active == true()
-    )
-    for field in ("nik", "email", "phone")
-}
+_FIND_SIZES: Final = (8, 64, 512, _IN_CHUNK)
+"""The look-up statements' sizes on SQLite: a chunk is padded to the next."""
+
+
+@functools.cache
+def _bulk_find_statement(field: str, size: int) -> Select[Any]:
+    column = _A[f"{field}_index"]
+    marks = [bindparam(f"v{k}", type_=column.type) for k in range(size)]
+    return select(sk.accounts).where(column.in_(marks), _A.active == true())
+
+
+def _bulk_find_sqlite(field: str, values: Sequence[bytes]) -> tuple[Select[Any], dict[str, Any]]:
+    """The look-up for SQLite as a statement of fixed size, run on the
+    driver (``tx.fetch``: compiled once): an expanding ``IN`` is compiled again by
+    SQLAlchemy on every call. The values are padded with the last one (``IN`` is
+    a set) to one of :data:`_FIND_SIZES`."""
+    size = next(size for size in _FIND_SIZES if size >= len(values))
+    padded = [*values, *[values[-1]] * (size - len(values))]
+    return _bulk_find_statement(field, size), {f"v{k}": value for k, value in enumerate(padded)}
+
+
 _BULK_PROFILES: Final = select(sk.profiles.c.account_id, sk.profiles.c.data).where(
     sk.profiles.c.account_id.in_(bindparam("ids", expanding=True))
 )
@@ -789,12 +805,17 @@ class SqlStorage:
         remember them for :meth:`bulk_insert_accounts`).
         """
         blind = index or self.blind_index
-        queries = _BULK_FIND_PG if self.dialect == "postgresql" else _BULK_FIND
+        postgresql = self.dialect == "postgresql"
         found: dict[str, AccountRecord] = {}
         for field, values in (("nik", niks), ("email", emails), ("phone", phones)):
             indexes = sorted({blind(field, value) for value in values})
             for start in range(0, len(indexes), _IN_CHUNK):
-                rows = tx.run(queries[field], {"values": indexes[start : start + _IN_CHUNK]})
+                chunk = indexes[start : start + _IN_CHUNK]
+                if postgresql:
+                    rows = tx.run(_BULK_FIND_PG[field], {"values": chunk})
+                else:
+                    statement, params = _bulk_find_sqlite(field, chunk)
+                    rows = tx.fetch(statement, params)
                 for row in rows:
                     if row.id not in found:
                         found[row.id] = _account(self, row)
