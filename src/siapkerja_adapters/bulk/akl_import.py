@@ -335,6 +335,9 @@ def _older_objects_frozen() -> Iterator[None]:
     generation until ``gc.unfreeze()`` puts them back in the oldest one;
     what the import allocates is collected as before.
     """
+    if gc.get_freeze_count():  # frozen already (a server's own start-up freeze, another
+        yield  # import in a thread): thawing at the end would undo theirs
+        return
     gc.freeze()
     try:
         yield
