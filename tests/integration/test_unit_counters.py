@@ -15,6 +15,7 @@ ends the run of failures, and the caps stay exact under concurrency
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -85,13 +86,36 @@ def test_the_counters_share_the_sql_storage(svc: Siapkerja) -> None:
 
 def test_a_journey_sends_two_counter_statements_of_their_own(svc: Siapkerja) -> None:
     """Nine before: every slot was its own statement and commit. Left: the Dukcapil
-    check's and the sign-in's, taken before slow work that no unit may wait for."""
+    check's and the sign-in's, taken before slow work that no unit may wait for. Units
+    of work: 1, 2, 2 and 3 before (the confirmation's read and the sign-in's record of
+    processing were units of their own)."""
     sent = counted_statements(svc)
+    storage: Any = svc.storage
+    transaction = storage.transaction
+    opened = [0]
+
+    caller = threading.current_thread()
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is caller:  # not the SMS dispatcher's
+            opened[0] += 1
+        return transaction(*args, **kwargs)
+
+    storage.transaction = counting
+    units: dict[str, int] = {}
     registration = svc.register(people.NIK, people.NAME, people.MOTHER)
+    units["register"], opened[0] = opened[0], 0
     svc.submit_contact(registration.id, email=EMAIL, phone=PHONE, password=PASSWORD)
-    svc.confirm_otp(registration.id, sms_code(svc, PHONE))
+    units["submit_contact"] = opened[0]
+    code = sms_code(svc, PHONE)
+    opened[0] = 0
+    svc.confirm_otp(registration.id, code)
+    units["confirm_otp"], opened[0] = opened[0], 0
     svc.login(people.NIK, PASSWORD)
+    units["login"] = opened[0]
+    del storage.transaction
     assert len(sent) == 2
+    assert units == {"register": 1, "submit_contact": 2, "confirm_otp": 1, "login": 2}
     # Every slot given back or counted as before: the sends' daily caps hold one each.
     assert slots(svc, "verify-nik", people.NIK) == 0
     assert slots(svc, "email-taken", people.NIK) == 0
@@ -237,3 +261,44 @@ def test_memory_takes_its_slots_outside_its_units_as_before() -> None:
     registration = memory.register(people.NIK, people.NAME, people.MOTHER)
     memory.submit_contact(registration.id, email=EMAIL, phone=PHONE, password=PASSWORD)
     assert memory.confirm_otp(registration.id, sms_code(memory, PHONE)).nik == people.NIK
+
+
+def test_a_sign_in_and_its_record_of_processing_commit_together(
+    svc: Siapkerja, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One unit: the session and the record's line, or neither (a fault in the line)."""
+    from siapkerja_adapters.sql.rights import SqlRights
+
+    registration = svc.register(people.NIK, people.NAME, people.MOTHER)
+    svc.submit_contact(registration.id, email=EMAIL, phone=PHONE, password=PASSWORD)
+    account = svc.confirm_otp(registration.id, sms_code(svc, PHONE))
+    signed_in = svc.login(people.NIK, PASSWORD)
+    assert signed_in.session is not None
+
+    def sign_ins() -> int:
+        with svc.storage.transaction(read_only=True) as tx:
+            return len(tx.rights.processing_for(account.id))
+
+    assert sign_ins() == 1
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise Fault("the record of processing could not be written")
+
+    sessions: list[str] = []
+    open_session = type(svc.journey.context).open_session
+
+    def opened(context: Any, tx: Any, account_id: str, now: Any) -> Any:
+        session = open_session(context, tx, account_id, now)
+        sessions.append(session.token)
+        return session
+
+    monkeypatch.setattr(type(svc.journey.context), "open_session", opened)
+    monkeypatch.setattr(SqlRights, "log", broken)
+    with pytest.raises(Fault):
+        svc.login(people.NIK, PASSWORD)
+    monkeypatch.undo()
+    assert len(sessions) == 1
+    with pytest.raises(LoginError):
+        svc.authenticate(sessions[0])  # the session rolled back with the line
+    assert sign_ins() == 1
+    assert svc.authenticate(signed_in.session.token).id == account.id

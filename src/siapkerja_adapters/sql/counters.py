@@ -62,7 +62,9 @@ class SqlCounters:
     refused hit (the ``WHERE`` is false) writes nothing and returns no row.
     Only then is the row read, on the same connection, for ``retry_after``.
     Every statement commits on its own: the core calls the counters outside its
-    transactions, so no connection is ever held while waiting for another.
+    transactions, so no connection is ever held while waiting for another —
+    or, through :meth:`within` (the port's ``UnitCounters``), on the connection
+    of a unit of work of this storage, committed or rolled back with it.
 
     **On the driver.** Each statement is compiled once (:class:`~.lane.Prepared`,
     as the scan's read) and run on a pooled driver connection (autocommit),

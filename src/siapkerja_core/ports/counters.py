@@ -54,7 +54,9 @@ class Counters(Protocol):
     the key. Keys are opaque strings chosen by the core (HMACs — never a NIK
     or a phone number); ``now`` is passed in so that tests control time.
     Adapters never open a transaction of the caller's storage: the core calls
-    them outside its own transactions.
+    them outside its own transactions — except through the optional
+    :class:`UnitCounters` capability, which runs a slot's statement in a unit
+    of work the caller opened.
     """
 
     def hit(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:

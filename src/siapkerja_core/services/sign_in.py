@@ -42,6 +42,7 @@ from siapkerja_core.limits import Client
 from siapkerja_core.nik import InvalidNik, parse_nik
 from siapkerja_core.ports import Counters, Transaction, shares_units, slots_in
 from siapkerja_core.records import AccountRecord, OtpChallenge, OtpPurpose, PasswordResetRecord
+from siapkerja_core.rights import SIGN_IN, ProcessingEntry
 from siapkerja_core.services.context import ServiceContext, whole_seconds
 from siapkerja_core.services.factors import FactorChecks, FactorFailed, FactorRequired
 from siapkerja_core.services.otp import OtpCodes, SendReservation
@@ -342,6 +343,13 @@ class SignIn:
                     if new_hash is not None:
                         self._rehash(tx, account.id, new_hash)
                     session = self.ctx.open_session(tx, account.id, now)
+                    # The record of processing's line, with the session: a sign-in is
+                    # recorded exactly when it happens (one commit, not two).
+                    tx.rights.log(
+                        ProcessingEntry(
+                            id=self.ctx.new_id(), account_id=account.id, at=now, kind=SIGN_IN
+                        )
+                    )
                 except BaseException:
                     failed = True
                     raise
