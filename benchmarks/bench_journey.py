@@ -45,7 +45,8 @@ Each SQL backend also counts, for one warm journey, per step: the statements
 sent (SQLAlchemy's ``before_cursor_execute``; SQLite's ``BEGIN IMMEDIATE``
 goes to the driver directly and is not among them), those a unit of work sent
 on its driver connection (``SqlTransaction.fetch``), the counters' statements
-(sent to the driver too: one a slot, a refused hit two), the pool's connection
+(sent to the driver too: one a slot, a refused hit two; a slot taken in a unit of
+work, ``SqlCounters.within``, is among the unit's), the pool's connection
 checkouts (of the read-write pool; SQLite's read-only units have a pool of
 their own),
 and the units of work (``storage.transaction()``; a counter's single statement
@@ -278,21 +279,18 @@ def count_statements(svc: Any, person: Any, n: int) -> dict[str, dict[str, int]]
         return counters_run(*args, **kwargs)
 
     counters._run = counted
-    # A unit of work's statements on its driver connection (SqlTransaction.fetch) are not
-    # seen by SQLAlchemy either; one that fell back to Core is counted there.
+    # A unit of work's statements on its driver connection (SqlTransaction.driver_rows:
+    # the repositories' ``fetch`` and the counters' slots taken in the unit) are not seen
+    # by SQLAlchemy either; one that fell back to Core is counted there.
     from siapkerja_adapters.sql.transaction import SqlTransaction
 
-    fetch = SqlTransaction.fetch
+    fetch = SqlTransaction.driver_rows
 
     def fetched(self: Any, *args: Any, **kwargs: Any) -> Any:
-        before = seen["statements"]
-        try:
-            return fetch(self, *args, **kwargs)
-        finally:
-            if seen["statements"] == before:
-                seen["driver"] += 1
+        seen["driver"] += 1
+        return fetch(self, *args, **kwargs)
 
-    SqlTransaction.fetch = fetched  # type: ignore[method-assign]
+    SqlTransaction.driver_rows = fetched  # type: ignore[method-assign]
     # Units of work: begun on the driver (transaction._Scope), not through Core's events.
     from siapkerja_adapters.sql.transaction import _Scope
 
@@ -327,7 +325,7 @@ def count_statements(svc: Any, person: Any, n: int) -> dict[str, dict[str, int]]
         counts["login"] = dict(seen)
     finally:
         del counters._run
-        SqlTransaction.fetch = fetch  # type: ignore[method-assign]
+        SqlTransaction.driver_rows = fetch  # type: ignore[method-assign]
         _Scope.__enter__ = enter  # type: ignore[method-assign]
         for target, name, fn in listeners:
             event.remove(target, name, fn)

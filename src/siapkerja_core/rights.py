@@ -29,6 +29,7 @@ from siapkerja_core.events import DomainEvent
 __all__ = [
     "ERASURE_HOLD",
     "RESPONSE_TIME",
+    "SIGN_IN",
     "AccountErased",
     "AccountRestricted",
     "ConsentWithdrawnAll",
@@ -152,6 +153,11 @@ class ProcessingEntry:
     at: datetime
     kind: str
     detail: str | None = None
+
+
+SIGN_IN: Final = "sign_in"
+"""The :attr:`ProcessingEntry.kind` of a sign-in, written in the unit of work that opens its
+session (``services/sign_in.py``)."""
 
 
 class RightsError(SiapkerjaError):

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 from siapkerja_core.completeness import Completeness
 from siapkerja_core.disclosure import AKI_STATUS, ProfileView, Verifier
 from siapkerja_core.errors import ConfigurationError, UnknownAdapter
-from siapkerja_core.events import DomainEvent, LoginSucceeded
+from siapkerja_core.events import DomainEvent
 from siapkerja_core.gates import EventKind
 from siapkerja_core.limits import Client, JourneyPolicy
 from siapkerja_core.notices import NOTICES
@@ -867,14 +867,12 @@ class Siapkerja:
     def emit(self, event: DomainEvent) -> None:
         """Broadcast ``event`` to every plug-in's ``siapkerja_event``; failures are logged.
 
-        A sign-in is written to the holder's record of processing first
-        (``docs/rights.md``). An event with a notice
+        (A sign-in's line of the holder's record of processing is written with its
+        session, ``docs/rights.md``.) An event with a notice
         (:data:`~siapkerja_core.notices.NOTICES`) is then written into the outbox
         for the holder (``docs/notices.md``; the ``notices`` setting, ``true`` by
         default, turns this off).
         """
-        if isinstance(event, LoginSucceeded):
-            self._record_sign_in(event)
         self._plugins.emit(event)
         if event.name in NOTICES:
             self._notify(event)
@@ -937,14 +935,6 @@ class Siapkerja:
             counters=lambda: self.counters,
             outbox=lambda: self.outbox,
         )
-
-    def _record_sign_in(self, event: LoginSucceeded) -> None:
-        # The record of processing's sign-in line, written after the sign-in committed;
-        # a failure is logged, never undoes the sign-in (as a plug-in's would be).
-        try:
-            self.rights.record_sign_in(event)
-        except Exception:
-            logger.exception("the sign-in of %s was not recorded", event.account_id)
 
     def __repr__(self) -> str:
         built = ", ".join(

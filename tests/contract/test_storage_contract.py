@@ -27,7 +27,7 @@ import attrs
 import pytest
 
 from siapkerja_adapters.memory import MemoryCounters, MemoryStorage
-from siapkerja_adapters.testing import CountersContract
+from siapkerja_adapters.testing import CountersContract, UnitCountersContract
 from siapkerja_core.completeness import is_complete
 from siapkerja_core.converter import merge_profile
 from siapkerja_core.disclosure import Verifier
@@ -40,6 +40,8 @@ from siapkerja_core.ports import (
     ScanSubject,
     Storage,
     StorageError,
+    counters_within,
+    shares_units,
 )
 from siapkerja_core.profile import Photo, Profile
 from siapkerja_core.records import (
@@ -166,6 +168,31 @@ class TestStorageCounters(CountersContract):
             yield COUNTER_FACTORIES[request.param]()
         finally:
             _clean_up()
+
+
+class TestUnitCounters(UnitCountersContract):
+    """The SQL storages' counters, taken inside their units of work (``UnitCounters``)."""
+
+    @pytest.fixture(params=["sqlite", "postgresql"])
+    def unit_storage(self, request: pytest.FixtureRequest) -> Iterator[Storage]:
+        try:
+            yield STORAGE_FACTORIES[request.param]()
+        finally:
+            _clean_up()
+
+    @pytest.fixture
+    def counters(self, unit_storage: Storage) -> Counters:
+        return unit_storage.counters  # type: ignore[attr-defined, no-any-return]
+
+
+def test_memory_and_redis_counters_do_not_offer_unit_slots() -> None:
+    """Adapters without the capability: the core keeps taking their slots outside its
+    units of work (``shares_units`` is false), as before."""
+    storage = MemoryStorage()
+    assert not shares_units(storage.counters, storage)
+    assert not shares_units(MemoryCounters(), storage)
+    with storage.transaction() as tx:
+        assert counters_within(storage.counters, tx) is None
 
 
 def account(n: int, *, nik: str | None = None, email: str | None = None, phone: str | None = None):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.dml import Insert
 
     from siapkerja_adapters.sql.storage import SqlStorage
+    from siapkerja_adapters.sql.transaction import SqlTransaction
 
 
 _N = sk.counters.c
@@ -42,6 +43,11 @@ class _Compiled(NamedTuple):
     read: Prepared
     release: Prepared
     clear: Prepared
+    # In a unit of work (``within``): without PostgreSQL's asynchronous commit, which
+    # would have relaxed the whole unit's commit, not only the slot's.
+    unit_hit: Prepared
+    unit_release: Prepared
+    unit_clear: Prepared
 
 
 class SqlCounters:
@@ -56,7 +62,9 @@ class SqlCounters:
     refused hit (the ``WHERE`` is false) writes nothing and returns no row.
     Only then is the row read, on the same connection, for ``retry_after``.
     Every statement commits on its own: the core calls the counters outside its
-    transactions, so no connection is ever held while waiting for another.
+    transactions, so no connection is ever held while waiting for another —
+    or, through :meth:`within` (the port's ``UnitCounters``), on the connection
+    of a unit of work of this storage, committed or rolled back with it.
 
     **On the driver.** Each statement is compiled once (:class:`~.lane.Prepared`,
     as the scan's read) and run on a pooled driver connection (autocommit),
@@ -115,8 +123,14 @@ class SqlCounters:
             # A release or clear that changes no row commits nothing to wait for.
             self._release = self._RELEASE.where(_relaxed())
             self._clear = self._CLEAR.where(_relaxed())
+        self._hit = self._upsert(statement)
+        self._unit_hit = self._upsert(insert(sk.counters))
+
+    @staticmethod
+    def _upsert(statement: Any) -> Any:
+        """``statement`` (an ``INSERT`` of a key's first slot) as the one-statement hit."""
         ended = _N.window_index + bindparam("window_ms") <= statement.excluded.window_index
-        self._hit = statement.on_conflict_do_update(
+        return statement.on_conflict_do_update(
             index_elements=[_N.key],
             set_={
                 "window_index": case(
@@ -137,6 +151,9 @@ class SqlCounters:
                 read=Prepared(engine, self._READ),
                 release=Prepared(engine, self._release),
                 clear=Prepared(engine, self._clear),
+                unit_hit=Prepared(engine, self._unit_hit),
+                unit_release=Prepared(engine, self._RELEASE),
+                unit_clear=Prepared(engine, self._CLEAR),
             )
         return compiled
 
@@ -190,6 +207,25 @@ class SqlCounters:
                     raw.invalidate()
             raw.close()
 
+    def shares(self, storage: object) -> bool:
+        """Whether :meth:`within` joins ``storage``'s units of work: its own storage's."""
+        return storage is self._storage
+
+    def within(self, tx: object) -> _UnitSlots | None:
+        """The slots taken in ``tx``, a unit of work of this storage (``UnitCounters``).
+
+        Each statement runs on the unit's own connection and commits or rolls back
+        with it: no checkout, no commit of its own. The row lock that makes a hit
+        atomic is held until the unit ends, so units hitting one key take turns
+        (SQLite's units of work already do: one writer at a time). ``None`` for a
+        unit of another storage. On a read-only unit only ``peek`` can run.
+        """
+        from siapkerja_adapters.sql.transaction import SqlTransaction
+
+        if not isinstance(tx, SqlTransaction) or tx.storage is not self._storage:
+            return None
+        return _UnitSlots(self._statements(), tx)
+
     def hit(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
         """Take one slot of ``key`` if fewer than ``limit`` are taken in its live window."""
         now_ms, window_ms = _ms(now), _ms(window)
@@ -214,11 +250,7 @@ class SqlCounters:
         allowed, value = self._run(call)
         if allowed:
             return Hit(True, int(value))
-        if not value:  # pragma: no cover - cleared between the two statements
-            return Hit(False, 0, timedelta(0))
-        window_index, count = read.row(value[0])
-        wait = max(0, int(window_index) + window_ms - now_ms)
-        return Hit(False, int(count), timedelta(milliseconds=wait))
+        return _refused(read, value, now_ms, window_ms)
 
     def release(self, key: str, *, window: timedelta, now: datetime) -> None:
         """Give back one slot of ``key``'s live window (nothing if it ended or is empty)."""
@@ -238,3 +270,77 @@ class SqlCounters:
 
     def __repr__(self) -> str:
         return f"SqlCounters({self._storage!r})"
+
+
+def _refused(read: Prepared, rows: list[Any], now_ms: int, window_ms: int) -> Hit:
+    """The refusal of a hit whose row ``read`` read back (``retry_after`` to its window's end)."""
+    if not rows:  # pragma: no cover - cleared between the two statements
+        return Hit(False, 0, timedelta(0))
+    window_index, count = read.row(rows[0])
+    wait = max(0, int(window_index) + window_ms - now_ms)
+    return Hit(False, int(count), timedelta(milliseconds=wait))
+
+
+class _UnitSlots:
+    """:meth:`SqlCounters.within`: the counters' statements on a unit of work's connection
+    (``UnitSlots``), the same rows and the same answers as :class:`SqlCounters`."""
+
+    __slots__ = ("_compiled", "_tx")
+
+    def __init__(self, compiled: _Compiled, tx: SqlTransaction) -> None:
+        self._compiled = compiled
+        self._tx = tx
+
+    def hit(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
+        """Take one slot of ``key`` in the unit, if fewer than ``limit`` are taken."""
+        now_ms, window_ms = _ms(now), _ms(window)
+        if limit <= 0:
+            return Hit(False, 0, window)
+        compiled, tx = self._compiled, self._tx
+        hit, read = compiled.unit_hit, compiled.read
+        rows, _ = tx.driver_rows(
+            hit.sql,
+            hit.params(
+                {
+                    "key": key,
+                    "window_index": now_ms,
+                    "count": 1,
+                    "window_ms": window_ms,
+                    "limit": limit,
+                }
+            ),
+        )
+        if rows:
+            return Hit(True, int(rows[0][0]))
+        rows, _ = tx.driver_rows(read.sql, read.params({"key": key}))
+        return _refused(read, rows, now_ms, window_ms)
+
+    def peek(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
+        """What :meth:`hit` would answer now, taking nothing (one read)."""
+        now_ms, window_ms = _ms(now), _ms(window)
+        if limit <= 0:
+            return Hit(False, 0, window)
+        read = self._compiled.read
+        rows, _ = self._tx.driver_rows(read.sql, read.params({"key": key}))
+        if not rows:
+            return Hit(True, 0)
+        window_index, count = read.row(rows[0])
+        if int(window_index) + window_ms <= now_ms:  # the window ended: a hit opens one
+            return Hit(True, 0)
+        if int(count) < limit:
+            return Hit(True, int(count))
+        return _refused(read, rows, now_ms, window_ms)
+
+    def release(self, key: str, *, window: timedelta, now: datetime) -> None:
+        """Give back one slot of ``key``'s live window, in the unit."""
+        release = self._compiled.unit_release
+        params = release.params({"b_key": key, "window_ms": _ms(window), "now_ms": _ms(now)})
+        self._tx.driver_rows(release.sql, params)
+
+    def clear(self, key: str) -> None:
+        """Forget ``key``, in the unit."""
+        clear = self._compiled.unit_clear
+        self._tx.driver_rows(clear.sql, clear.params({"key": key}))
+
+    def __repr__(self) -> str:
+        return f"_UnitSlots({self._tx!r})"

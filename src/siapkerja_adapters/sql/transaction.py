@@ -308,19 +308,27 @@ class SqlTransaction:
         form = _driver_form(self.storage.engine, statement, tuple(params))
         if form is None:
             return self.run(statement, params)
+        prepared = form.prepared
+        raw, rowcount = self.driver_rows(prepared.sql, form.params(params))
+        row, convert = form.row, prepared.row
+        return _Fetched([row(convert(r)) for r in raw], rowcount)
+
+    def driver_rows(self, sql: str, params: Any) -> tuple[list[Any], int]:
+        """Run driver ``sql`` with the driver's ``params`` on the unit's own cursor: its raw
+        rows (none for a statement without) and row count. A driver error is a
+        ``StorageError``; a lost connection is invalidated. (:meth:`fetch` and the
+        counters' slots taken in the unit, ``SqlCounters.within``, use it.)"""
         cursor = self._cursor
         if cursor is None:
             cursor = self._cursor = self._raw.driver_connection.cursor()
-        prepared = form.prepared
         try:
-            cursor.execute(prepared.sql, form.params(params))
+            cursor.execute(sql, params)
             raw = cursor.fetchall() if cursor.description is not None else []
         except self.storage.engine.dialect.loaded_dbapi.Error as error:
             if self.storage.engine.dialect.is_disconnect(error, self._raw.driver_connection, None):
                 self._invalidate()
             raise _storage_error(error) from error
-        row, convert = form.row, prepared.row
-        return _Fetched([row(convert(r)) for r in raw], cursor.rowcount)
+        return raw, cursor.rowcount
 
     def _invalidate(self) -> None:
         """Discard the connection (lost): the pool opens a new one instead."""

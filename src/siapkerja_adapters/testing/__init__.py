@@ -44,7 +44,7 @@ pytest.register_assert_rewrite(
 )
 
 from siapkerja_adapters.testing.contract import AdapterContract  # noqa: E402
-from siapkerja_adapters.testing.counters import CountersContract  # noqa: E402
+from siapkerja_adapters.testing.counters import CountersContract, UnitCountersContract  # noqa: E402
 from siapkerja_adapters.testing.dukcapil import (  # noqa: E402
     CONTRACT_RESIDENTS,
     FAUZI,
@@ -79,6 +79,7 @@ __all__ = [
     "PopulationRegistryContract",
     "Received",
     "RegistryHarness",
+    "UnitCountersContract",
     "pytest_report_header",
     "siapkerja_adapter",
     "siapkerja_host",

@@ -18,7 +18,15 @@ from siapkerja_core.ports.aki import AkiConflict, AkiRepository
 from siapkerja_core.ports.audit import AuditRepository
 from siapkerja_core.ports.consent_requests import ConsentRequestRepository
 from siapkerja_core.ports.contacts import SecondContactRepository
-from siapkerja_core.ports.counters import Counters, Hit
+from siapkerja_core.ports.counters import (
+    Counters,
+    Hit,
+    UnitCounters,
+    UnitSlots,
+    counters_within,
+    shares_units,
+    slots_in,
+)
 from siapkerja_core.ports.disputes import CaseRepository, FaceMatch, FaceMatcher
 from siapkerja_core.ports.factors import FactorRepository
 from siapkerja_core.ports.gates import GateConflict, GateRepository
@@ -126,7 +134,12 @@ __all__ = [
     "Storage",
     "StorageError",
     "Transaction",
+    "UnitCounters",
+    "UnitSlots",
     "VerificationRequest",
     "VerificationResult",
     "VerifierRepository",
+    "counters_within",
+    "shares_units",
+    "slots_in",
 ]

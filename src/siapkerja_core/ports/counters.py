@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from attrs import frozen
+
+if TYPE_CHECKING:
+    from siapkerja_core.ports.storage import Storage, Transaction
 
 __all__ = [
     "Counters",
     "Hit",
+    "UnitCounters",
+    "UnitSlots",
+    "counters_within",
+    "shares_units",
+    "slots_in",
 ]
 
 
@@ -46,7 +54,9 @@ class Counters(Protocol):
     the key. Keys are opaque strings chosen by the core (HMACs — never a NIK
     or a phone number); ``now`` is passed in so that tests control time.
     Adapters never open a transaction of the caller's storage: the core calls
-    them outside its own transactions.
+    them outside its own transactions — except through the optional
+    :class:`UnitCounters` capability, which runs a slot's statement in a unit
+    of work the caller opened.
     """
 
     def hit(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
@@ -60,3 +70,74 @@ class Counters(Protocol):
     def clear(self, key: str) -> None:
         """Forget ``key``."""
         ...
+
+
+@runtime_checkable
+class UnitCounters(Protocol):
+    """The counters' slots inside the caller's own unit of work (an optional capability).
+
+    An adapter whose counters live in the storage's own database (``ratelimit =
+    "storage"`` on the ``sql`` storage) may offer it: :meth:`within` answers
+    counters whose statements run **in** ``tx``, on its connection — committed
+    with the unit's writes, or rolled back with them. A slot taken in a unit
+    that fails is therefore not taken (what :meth:`Counters.release` did after
+    the failure before), and a refusal the caller must count is committed by a
+    unit that commits. No second connection is ever waited for while the
+    unit's lock is held (the 0.1 deadlock), and a step saves the statements'
+    own commits. The atomicity of :class:`Counters` holds unchanged: N units
+    hitting one key with ``limit`` L are allowed ``min(N, L)`` between them.
+
+    ``within`` answers ``None`` for a unit it cannot join (another storage, a
+    read-only unit for :meth:`Counters.hit`), and the core falls back on the
+    counters' own calls outside its units of work. Other adapters (memory,
+    Redis) do not offer it and work unchanged.
+    """
+
+    def shares(self, storage: Storage) -> bool:
+        """Whether :meth:`within` joins the units of work of ``storage``."""
+        ...
+
+    def within(self, tx: Transaction) -> UnitSlots | None:
+        """Counters bound to ``tx`` (its database, its commit), or ``None``."""
+        ...
+
+
+@runtime_checkable
+class UnitSlots(Counters, Protocol):
+    """:class:`Counters` whose statements run in one unit of work (:meth:`UnitCounters.within`).
+
+    ``peek`` answers what :meth:`Counters.hit` would, taking nothing (allowed
+    when fewer than ``limit`` slots are taken in the live window; the count is
+    the slots taken); it only reads, so a read-only unit can ask it.
+    """
+
+    def peek(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
+        """What a hit of ``key`` would answer now, without taking a slot."""
+        ...
+
+
+def counters_within(counters: Counters, tx: Transaction) -> UnitSlots | None:
+    """``counters`` bound to ``tx`` when the adapter offers :class:`UnitCounters` and can
+    join ``tx``; else ``None`` (the caller takes its slots outside its units of work)."""
+    within = getattr(counters, "within", None)
+    if within is None:
+        return None
+    bound: UnitSlots | None = within(tx)
+    return bound
+
+
+def shares_units(counters: Counters, storage: Storage) -> bool:
+    """Whether ``counters`` take their slots in ``storage``'s units of work
+    (:class:`UnitCounters`): then :func:`counters_within` answers for each of its
+    writing units, and a step may take its slots there instead of before them."""
+    shares = getattr(counters, "shares", None)
+    return bool(shares is not None and shares(storage))
+
+
+def slots_in(counters: Counters, tx: Transaction) -> UnitSlots:
+    """:func:`counters_within` for a writing unit of a storage the counters share
+    (:func:`shares_units` said so): never ``None``."""
+    slots = counters_within(counters, tx)
+    if slots is None:
+        raise RuntimeError("the counters do not join this unit of work")
+    return slots

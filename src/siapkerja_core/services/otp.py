@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hmac
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 
@@ -30,12 +31,18 @@ import attrs
 from siapkerja_core import translations
 from siapkerja_core.errors import OtpError, RegistrationError
 from siapkerja_core.events import AccountActivated
-from siapkerja_core.ports import AccountConflict, Counters, Transaction
-from siapkerja_core.records import AccountRecord, OtpChallenge, OtpPurpose, RegistrationStatus
+from siapkerja_core.ports import AccountConflict, Counters, Transaction, shares_units, slots_in
+from siapkerja_core.records import (
+    AccountRecord,
+    OtpChallenge,
+    OtpPurpose,
+    RegistrationRecord,
+    RegistrationStatus,
+)
 from siapkerja_core.services.context import DAY, HOUR, ServiceContext, whole_seconds
 from siapkerja_core.services.outbox import SmsOutbox
 from siapkerja_core.services.registration import Registrations, conflict_error
-from siapkerja_core.views import Account, OtpState, Registration
+from siapkerja_core.views import Account, OtpState, Registration, Session
 
 __all__ = ["SMS_LANGUAGE", "OtpCodes", "OtpService", "SendReservation"]
 
@@ -97,7 +104,9 @@ class OtpCodes:
             delivered=challenge.delivered,
         )
 
-    def reserve_sends(self, phone: str, nik: str, now: datetime) -> SendReservation:
+    def reserve_sends(
+        self, phone: str, nik: str, now: datetime, *, counters: Counters | None = None
+    ) -> SendReservation:
         """Take a slot of the daily caps per number and per NIK for one send, atomically.
 
         Called when a code is issued and before the caller opens its
@@ -107,7 +116,12 @@ class OtpCodes:
         SQLite default. The slots are the reservation of this send: give them
         back with :meth:`cancel` when the send is not issued after all. A
         refused reservation holds nothing and carries its refusal.
+
+        ``counters``: the slots of the caller's writing unit (``slots_in``), when the
+        counters share the storage: then the reservation is taken, and given back,
+        with that unit's commit or rollback, and is never cancelled.
         """
+        counters = self.counters if counters is None else counters
         policy = self.ctx.policy
         taken: list[str] = []
         for kind, value, cap in (
@@ -115,9 +129,10 @@ class OtpCodes:
             ("sms-nik", nik, policy.max_sends_per_nik_per_day),
         ):
             key = self.ctx.counter_key(kind, value)
-            hit = self.counters.hit(key, limit=cap, window=DAY, now=now)
+            hit = counters.hit(key, limit=cap, window=DAY, now=now)
             if not hit.allowed:
-                self.cancel(SendReservation(keys=tuple(taken), at=now))
+                for earlier in taken:
+                    counters.release(earlier, window=DAY, now=now)
                 refusal = OtpError("daily_limit", retry_after=whole_seconds(hit.retry_after))
                 return SendReservation(keys=(), at=now, refusal=refusal)
             taken.append(key)
@@ -210,36 +225,78 @@ class OtpCodes:
         attempts-left the screens show. The caller re-reads the challenge in its
         writing transaction (a concurrent try may have won meanwhile).
         """
-        if challenge is None:
-            raise OtpError("expired")
-        now = self.ctx.clock()
-        max_attempts = self.ctx.policy.otp_max_attempts
-        # Used, expired or dead: refused without a try counted.
-        if challenge.used or now >= challenge.expires_at:
-            raise OtpError("expired")
-        if challenge.attempts >= max_attempts:
-            raise OtpError("dead")
-        key = self.ctx.counter_key("otp-attempt", f"{challenge.subject_id}:{challenge.generation}")
-        hit = self.counters.hit(key, limit=max_attempts, window=self.ctx.policy.otp_ttl, now=now)
-        if not hit.allowed:
-            self._record_attempts(challenge, max_attempts)
-            raise OtpError("dead")
-        given = self.code_hash(challenge.subject_id, challenge.generation, _clean_code(code))
-        if hmac.compare_digest(challenge.code_hash, given):
-            return
-        stored = self._record_attempts(challenge, hit.count)
-        raise stored.refusal(max_attempts)
+        refusal = self._try(challenge, code, self.counters, self._record_attempts)
+        if refusal is not None:
+            raise refusal
 
-    def _record_attempts(self, challenge: OtpChallenge, attempts: int) -> OtpChallenge:
-        """Store at least ``attempts`` wrong tries on the challenge's generation; the result."""
-        with self.ctx.storage.transaction() as tx:
-            current = tx.challenges.get(challenge.subject_id)
-            if current is None or current.generation != challenge.generation:
-                return attrs.evolve(challenge, attempts=attempts)
+    def check_in(
+        self, tx: Transaction, challenge: OtpChallenge | None, code: str
+    ) -> OtpError | None:
+        """:meth:`check` inside the caller's writing unit ``tx``, whose counters share it
+        (``shares_units``), with ``challenge`` read (locked) in it.
+
+        The try's slot and a wrong code's count are written in ``tx``: the
+        refusal is **returned**, and the caller must commit ``tx`` before raising
+        it, so that the refused try counts. The cap holds as in :meth:`check`:
+        the slot is taken atomically, and units hitting one key take turns on
+        its row until they end.
+        """
+
+        def record(current: OtpChallenge, attempts: int) -> OtpChallenge:
+            # ``current`` was read (locked) in ``tx``: no second read of its row.
             if current.attempts < attempts:
                 current = attrs.evolve(current, attempts=attempts)
                 tx.challenges.put(current)
             return current
+
+        return self._try(challenge, code, slots_in(self.counters, tx), record)
+
+    def _try(
+        self,
+        challenge: OtpChallenge | None,
+        code: str,
+        counters: Counters,
+        record: Callable[[OtpChallenge, int], OtpChallenge],
+    ) -> OtpError | None:
+        """One try of ``code`` against ``challenge``: its refusal, or ``None`` for the code.
+
+        An expired, used or dead challenge is refused before any slot is taken.
+        """
+        if challenge is None:
+            return OtpError("expired")
+        now = self.ctx.clock()
+        max_attempts = self.ctx.policy.otp_max_attempts
+        # Used, expired or dead: refused without a try counted.
+        if challenge.used or now >= challenge.expires_at:
+            return OtpError("expired")
+        if challenge.attempts >= max_attempts:
+            return OtpError("dead")
+        key = self.ctx.counter_key("otp-attempt", f"{challenge.subject_id}:{challenge.generation}")
+        hit = counters.hit(key, limit=max_attempts, window=self.ctx.policy.otp_ttl, now=now)
+        if not hit.allowed:
+            record(challenge, max_attempts)
+            return OtpError("dead")
+        given = self.code_hash(challenge.subject_id, challenge.generation, _clean_code(code))
+        if hmac.compare_digest(challenge.code_hash, given):
+            return None
+        stored = record(challenge, hit.count)
+        return stored.refusal(max_attempts)
+
+    def _record_attempts(self, challenge: OtpChallenge, attempts: int) -> OtpChallenge:
+        """Store at least ``attempts`` wrong tries on the challenge's generation; the result."""
+        with self.ctx.storage.transaction() as tx:
+            return self._count_wrong(tx, challenge, attempts)
+
+    @staticmethod
+    def _count_wrong(tx: Transaction, challenge: OtpChallenge, attempts: int) -> OtpChallenge:
+        """:meth:`_record_attempts` in ``tx``."""
+        current = tx.challenges.get(challenge.subject_id)
+        if current is None or current.generation != challenge.generation:
+            return attrs.evolve(challenge, attempts=attempts)
+        if current.attempts < attempts:
+            current = attrs.evolve(current, attempts=attempts)
+            tx.challenges.put(current)
+        return current
 
     # The SMS is Indonesian: a phone number carries no language, and the service's
     # first language is the one every holder reads (a deployer rewords ``sms.*``).
@@ -307,41 +364,68 @@ class OtpService:
 
     def confirm_otp(self, registration_id: str, code: str) -> Account:
         now = self.ctx.clock()
-        # Only reads (no row locked, nothing to flush): the writing unit below reads again.
-        with self.ctx.storage.transaction(read_only=True) as tx:
-            record = self.registrations.live(tx, registration_id)
-            if record.status is not RegistrationStatus.PENDING_OTP:
-                raise RegistrationError("wrong_step", status=record.status.value)
-            challenge = tx.challenges.get(registration_id)
-        self.codes.check(challenge, code)  # outside the transaction: it takes a counter slot
-        with self.ctx.storage.transaction() as tx:
-            # Re-read inside the writing transaction: a concurrent confirmation may have won.
-            record = self.registrations.live(tx, registration_id)
-            challenge = tx.challenges.get(registration_id)
-            if record.email is None or record.phone is None or record.password_hash is None:
-                raise RegistrationError("wrong_step", status=record.status.value)
-            if challenge is None or challenge.used:
-                raise OtpError("expired")
-            account = AccountRecord(
-                id=self.ctx.new_id(),
-                nik=record.nik,
-                full_name=record.full_name,
-                email=record.email,
-                phone=record.phone,
-                password_hash=record.password_hash,
-                created_at=now,
-                password_changed_at=now,
-            )
-            try:
-                tx.accounts.add(account)
-            except AccountConflict as conflict:
-                raise conflict_error(tx, conflict, record) from None
-            tx.registrations.put(
-                attrs.evolve(record, status=RegistrationStatus.CONFIRMED, account_id=account.id)
-            )
-            tx.challenges.put(challenge.spent())
-            session = self.ctx.open_session(tx, account.id, now)
+        if shares_units(self.codes.counters, self.ctx.storage):
+            # One writing unit: the rows read (locked), the try's slot taken in it, and
+            # either the account made or the wrong try counted, then committed.
+            refusal: OtpError | None = None
+            with self.ctx.storage.transaction() as tx:
+                record = self.registrations.live(tx, registration_id)
+                if record.status is not RegistrationStatus.PENDING_OTP:
+                    raise RegistrationError("wrong_step", status=record.status.value)
+                challenge = tx.challenges.get(registration_id)
+                refusal = self.codes.check_in(tx, challenge, code)
+                if refusal is None:
+                    account, session = self._activate(tx, record, challenge, now)
+            if refusal is not None:
+                raise refusal  # committed first: the refused try counts
+        else:
+            # Only reads (no row locked, nothing to flush): the writing unit reads again.
+            with self.ctx.storage.transaction(read_only=True) as tx:
+                record = self.registrations.live(tx, registration_id)
+                if record.status is not RegistrationStatus.PENDING_OTP:
+                    raise RegistrationError("wrong_step", status=record.status.value)
+                challenge = tx.challenges.get(registration_id)
+            self.codes.check(challenge, code)  # outside the transaction: a counter slot
+            with self.ctx.storage.transaction() as tx:
+                # Re-read inside the writing transaction: a concurrent confirmation may
+                # have won.
+                record = self.registrations.live(tx, registration_id)
+                challenge = tx.challenges.get(registration_id)
+                account, session = self._activate(tx, record, challenge, now)
         self.ctx.emit(
             AccountActivated(occurred_at=now, account_id=account.id, registration_id=record.id)
         )
         return Account.from_record(account, session)
+
+    def _activate(
+        self,
+        tx: Transaction,
+        record: RegistrationRecord,
+        challenge: OtpChallenge | None,
+        now: datetime,
+    ) -> tuple[AccountRecord, Session]:
+        """Make the account of ``record`` whose code was right, in ``tx``; spend the code and
+        open a session."""
+        if record.email is None or record.phone is None or record.password_hash is None:
+            raise RegistrationError("wrong_step", status=record.status.value)
+        if challenge is None or challenge.used:
+            raise OtpError("expired")
+        account = AccountRecord(
+            id=self.ctx.new_id(),
+            nik=record.nik,
+            full_name=record.full_name,
+            email=record.email,
+            phone=record.phone,
+            password_hash=record.password_hash,
+            created_at=now,
+            password_changed_at=now,
+        )
+        try:
+            tx.accounts.add(account)
+        except AccountConflict as conflict:
+            raise conflict_error(tx, conflict, record) from None
+        tx.registrations.put(
+            attrs.evolve(record, status=RegistrationStatus.CONFIRMED, account_id=account.id)
+        )
+        tx.challenges.put(challenge.spent())
+        return account, self.ctx.open_session(tx, account.id, now)

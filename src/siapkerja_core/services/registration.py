@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 import unicodedata
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -32,10 +33,14 @@ from siapkerja_core.nik import parse_nik
 from siapkerja_core.ports import (
     AccountConflict,
     Counters,
+    Hit,
     PopulationRegistry,
     Transaction,
     VerificationRequest,
     VerificationResult,
+    counters_within,
+    shares_units,
+    slots_in,
 )
 from siapkerja_core.profile.fields import has_control_characters
 from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
@@ -116,6 +121,7 @@ def dukcapil_check(
     mother_name: str,
     *,
     announce: bool = True,
+    hold: bool = False,
 ) -> VerificationResult:
     """Dukcapil's check of NIK, name and mother's name, under the NIK's daily cap.
 
@@ -125,6 +131,9 @@ def dukcapil_check(
     failed check keeps its slot (an outage gives it back).
 
     :param announce: emit :class:`VerificationFailed` for a refusal.
+    :param hold: a passed check keeps its slot: the caller gives it back
+        (``ctx.counter_key("verify-nik", nik)``, in the unit of work that
+        stores what the check allowed, when the counters share the storage's).
     :raises RegistrationError: ``verification_locked``, ``nik_not_found``,
         ``nik_inactive``, ``mismatch`` (with the fields, named in both languages).
     :raises RegistryUnavailable: Dukcapil did not answer.
@@ -176,7 +185,8 @@ def dukcapil_check(
                 VerificationFailed(occurred_at=now, nik_masked=mask_nik(nik), reason=failure.code)
             )
         raise failure
-    counters.release(key, window=DAY, now=now)
+    if not hold:
+        counters.release(key, window=DAY, now=now)
     return result
 
 
@@ -241,24 +251,20 @@ class Registrations:
                 raise refusal
         full_name = " ".join(unicodedata.normalize("NFKC", full_name).split())
         now = self.ctx.clock()
-        dukcapil_check(self.ctx, self.counters, self.registry, parsed.value, full_name, mother_name)
-        with self.ctx.storage.transaction() as tx:
-            existing = tx.accounts.find(nik=parsed.value)
-            if existing is not None:
-                raise AlreadyRegistered(
-                    "already_registered",
-                    email=mask_email(existing.email),
-                    phone=mask_phone(existing.phone),
-                )
-            record = RegistrationRecord(
-                id=self.ctx.new_id(),
-                nik=parsed.value,
-                full_name=full_name,
-                status=RegistrationStatus.VERIFIED,
-                created_at=now,
-                expires_at=now + self.ctx.policy.registration_ttl,
-            )
-            tx.registrations.put(record)
+        # A passed check gives its slot back: in the unit of work below when the counters
+        # share it (one commit less), else before it, as the counters' own statement.
+        in_unit = shares_units(self.counters, self.ctx.storage)
+        dukcapil_check(
+            self.ctx,
+            self.counters,
+            self.registry,
+            parsed.value,
+            full_name,
+            mother_name,
+            hold=in_unit,
+        )
+        slot = self.ctx.counter_key("verify-nik", parsed.value) if in_unit else None
+        record = self._start(parsed.value, full_name, now, slot)
         # A new id has no challenge yet: nothing to read back for the view.
         view = attrs.evolve(self._view(record, None), secret=self.secret(record.id))
         self.ctx.emit(
@@ -267,6 +273,53 @@ class Registrations:
             )
         )
         return view
+
+    def _start(
+        self, nik: str, full_name: str, now: datetime, slot: str | None
+    ) -> RegistrationRecord:
+        """Store a verified registration of ``nik``, giving back the check's ``slot`` in the
+        same unit of work (``None``: given back already).
+
+        When the unit's work fails (an account exists, a fault), its rollback undoes
+        the release, which is then made outside it: a passed check never counts. A
+        failed commit is not released again (its outcome is unknown; the slot then
+        counts, the cautious side).
+        """
+        failed = False
+        try:
+            with self.ctx.storage.transaction() as tx:
+                if slot is not None:
+                    slots_in(self.counters, tx).release(slot, window=DAY, now=now)
+                try:
+                    return self._put_new(tx, nik, full_name, now)
+                except BaseException:
+                    failed = True
+                    raise
+        finally:
+            if failed and slot is not None:
+                self.counters.release(slot, window=DAY, now=now)
+
+    def _put_new(
+        self, tx: Transaction, nik: str, full_name: str, now: datetime
+    ) -> RegistrationRecord:
+        """The new registration of ``nik``, put in ``tx`` (refused when it has an account)."""
+        existing = tx.accounts.find(nik=nik)
+        if existing is not None:
+            raise AlreadyRegistered(
+                "already_registered",
+                email=mask_email(existing.email),
+                phone=mask_phone(existing.phone),
+            )
+        record = RegistrationRecord(
+            id=self.ctx.new_id(),
+            nik=nik,
+            full_name=full_name,
+            status=RegistrationStatus.VERIFIED,
+            created_at=now,
+            expires_at=now + self.ctx.policy.registration_ttl,
+        )
+        tx.registrations.put(record)
+        return record
 
     def submit_contact(
         self, registration_id: str, *, email: str, phone: str, password: str
@@ -281,7 +334,8 @@ class Registrations:
             if record.status is not RegistrationStatus.VERIFIED:
                 raise RegistrationError("wrong_step", status=record.status.value)
             taken = self._email_taken(tx, email)
-        self._refuse_taken_email(record.nik, taken)
+            checked = None if taken else self._peek_email_checks(tx, record.nik)
+        self._refuse_taken_email(record.nik, taken, checked)
         self.ctx.policy.password.check(
             password, context=(record.nik, record.full_name, email, phone)
         )
@@ -310,7 +364,26 @@ class Registrations:
         told to no one before :meth:`_refuse_taken_email` has taken its slot."""
         return tx.accounts.find(email=email) is not None
 
-    def _refuse_taken_email(self, nik: str, taken: bool) -> None:
+    def _peek_email_checks(self, tx: Transaction, nik: str) -> Hit | None:
+        """For a free e-mail, when the counters share the storage: whether the NIK's
+        e-mail checks are locked, read in ``tx`` (``None``: not known here).
+
+        A free e-mail's check took a slot and gave it back, two commits whose only
+        lasting answer is whether a slot was free; reading the count in the unit
+        that found the e-mail free gives the same answer. A taken e-mail still
+        takes its slot (:meth:`_refuse_taken_email`): refusals stay capped.
+        """
+        slots = counters_within(self.counters, tx)
+        if slots is None:
+            return None
+        return slots.peek(
+            self.ctx.counter_key("email-taken", nik),
+            limit=self.ctx.policy.max_email_conflicts_per_nik_per_day,
+            window=DAY,
+            now=self.ctx.clock(),
+        )
+
+    def _refuse_taken_email(self, nik: str, taken: bool, checked: Hit | None = None) -> None:
         """Refuse an e-mail an active account already uses, before any SMS is spent.
 
         The registrant has passed the identity check (NIK, name and mother's name at
@@ -328,6 +401,12 @@ class Registrations:
         phone is not checked here on purpose: a taken number gets a notice instead of
         the code (:meth:`send_code`), so only its owner learns that it has an account.
         """
+        if checked is not None and not taken:  # read in the caller's unit (_peek_email_checks)
+            if not checked.allowed:
+                raise RegistrationError(
+                    "email_checks_locked", retry_after=whole_seconds(checked.retry_after)
+                )
+            return
         now = self.ctx.clock()
         key = self.ctx.counter_key("email-taken", nik)
         hit = self.counters.hit(
@@ -396,12 +475,22 @@ class Registrations:
         """
         now = self.ctx.clock()
         code = self.codes.new_code()
-        reservation = self.codes.reserve_sends(phone, nik, now)  # before the write lock
+        # The daily caps' slots: in the writing unit when the counters share it (a failed
+        # send rolls them back with it), else before the write lock and given back on a
+        # failure (the counters' own statements).
+        in_unit = shares_units(self.counters, self.ctx.storage)
+        reservation = None if in_unit else self.codes.reserve_sends(phone, nik, now)
         try:
             with self.ctx.storage.transaction() as tx:
+                if reservation is None:
+                    reserved = self.codes.reserve_sends(
+                        phone, nik, now, counters=slots_in(self.counters, tx)
+                    )
+                else:
+                    reserved = reservation
                 record = self.live(tx, subject_id)
                 previous = tx.challenges.get(subject_id)
-                recent = self.codes.check_send_caps(previous, now, daily=reservation.refusal)
+                recent = self.codes.check_send_caps(previous, now, daily=reserved.refusal)
                 challenge = self.codes.issue(
                     subject_id, purpose, phone, code, previous, recent, resend, now
                 )
@@ -411,7 +500,8 @@ class Registrations:
                 phone_has_account = tx.accounts.find(phone=phone) is not None
                 self.codes.enqueue(tx, challenge, code, notice=phone_has_account)
         except BaseException:
-            self.codes.cancel(reservation)  # no code issued: the send's slots are free again
+            if reservation is not None:  # no code issued: the send's slots are free again
+                self.codes.cancel(reservation)
             raise
         # The SMS goes after the answer: no timing or outage oracle. The view is what
         # was just committed, unless the code was delivered inline (no dispatcher:

@@ -42,6 +42,7 @@ from siapkerja_core.profile import Profile
 from siapkerja_core.records import AccountRecord
 from siapkerja_core.rights import (
     ERASURE_HOLD,
+    SIGN_IN,
     AccountErased,
     AccountRestricted,
     ConsentWithdrawnAll,
@@ -66,7 +67,6 @@ HOLDER: Final = "holder"
 MAX_NOTE: Final = 2000
 ERASE_PASSWORD_TRIES: Final = 5
 """Wrong passwords an erasure accepts per account and hour."""
-_SIGN_IN: Final = "sign_in"
 
 
 def _plain(value: Any) -> Any:
@@ -314,15 +314,18 @@ class Rights:
     # --- the record of processing ----------------------------------------------------------
 
     def record_sign_in(self, event: LoginSucceeded) -> None:
-        """A line of the record of processing per successful sign-in (the facade calls it
-        for each ``login.succeeded``)."""
+        """A line of the record of processing for the sign-in of ``event``, in a unit of its own.
+
+        The journey's sign-ins write theirs in the unit that opens the session
+        (``SignIn``); this is for a ``login.succeeded`` from elsewhere.
+        """
         with self.ctx.storage.transaction() as tx:
             tx.rights.log(
                 ProcessingEntry(
                     id=self.ctx.new_id(),
                     account_id=event.account_id,
                     at=event.occurred_at,
-                    kind=_SIGN_IN,
+                    kind=SIGN_IN,
                 )
             )
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hmac
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 
 import attrs
@@ -39,8 +40,9 @@ from siapkerja_core.events import (
 from siapkerja_core.factors import FactorError
 from siapkerja_core.limits import Client
 from siapkerja_core.nik import InvalidNik, parse_nik
-from siapkerja_core.ports import Counters, Transaction
+from siapkerja_core.ports import Counters, Transaction, shares_units, slots_in
 from siapkerja_core.records import AccountRecord, OtpChallenge, OtpPurpose, PasswordResetRecord
+from siapkerja_core.rights import SIGN_IN, ProcessingEntry
 from siapkerja_core.services.context import ServiceContext, whole_seconds
 from siapkerja_core.services.factors import FactorChecks, FactorFailed, FactorRequired
 from siapkerja_core.services.otp import OtpCodes, SendReservation
@@ -279,19 +281,28 @@ class SignIn:
         # device: NIST 800-63B §5.2.2 counts consecutive failures); the client's
         # address and network only give back this attempt's slot.
         own = len(taken) - 1 if taken and taken[-1].startswith(_OWN_THROTTLES) else None
-        for index, counter in enumerate(taken):
-            if index == own:
-                self.counters.clear(counter)
-            else:
-                self.counters.release(counter, window=window, now=now)
-        if step_up:
-            self.counters.clear(self._account_throttle(kind, key, account))
+        account_throttle = self._account_throttle(kind, key, account) if step_up else None
+
+        def settle(counters: Counters) -> None:
+            for index, counter in enumerate(taken):
+                if index == own:
+                    counters.clear(counter)
+                else:
+                    counters.release(counter, window=window, now=now)
+            if account_throttle is not None:
+                counters.clear(account_throttle)
+
+        kinds = () if by_factor else factor_kinds
+        # Settled in the session's unit when the counters share it (no commit of their
+        # own); else now, as the counters' own statements.
+        in_unit = not kinds and shares_units(self.counters, self.ctx.storage)
+        if not in_unit:
+            settle(self.counters)
         new_hash = (
             self.ctx.hasher.hash(password)
             if self.ctx.hasher.needs_rehash(account.password_hash)
             else None
         )
-        kinds = () if by_factor else factor_kinds
         if kinds:
             if new_hash is not None:
                 with self.ctx.storage.transaction() as tx:
@@ -299,7 +310,7 @@ class SignIn:
             raise FactorRequired(
                 "factor_required", pending=self.factors.pending_token(account, now), kinds=kinds
             )
-        return self._signed_in(account, now, new_hash)
+        return self._signed_in(account, now, new_hash, settle=settle if in_unit else None)
 
     @staticmethod
     def _rehash(tx: Transaction, account_id: str, new_hash: str) -> None:
@@ -308,12 +319,43 @@ class SignIn:
             tx.accounts.put(attrs.evolve(current, password_hash=new_hash))
 
     def _signed_in(
-        self, account: AccountRecord, now: datetime, new_hash: str | None = None
+        self,
+        account: AccountRecord,
+        now: datetime,
+        new_hash: str | None = None,
+        *,
+        settle: Callable[[Counters], None] | None = None,
     ) -> Account:
-        with self.ctx.storage.transaction() as tx:
-            if new_hash is not None:
-                self._rehash(tx, account.id, new_hash)
-            session = self.ctx.open_session(tx, account.id, now)
+        """Open a session for ``account`` (storing ``new_hash``); ``settle`` gives back the
+        sign-in's throttle slots in the same unit of work (``slots_in``).
+
+        When the unit's work fails, its rollback undoes the settling, which is then
+        done again outside it: the right password still ends the run of failures.
+        A failed commit is not settled again (its outcome is unknown; the slots
+        then count, the cautious side).
+        """
+        failed = False
+        try:
+            with self.ctx.storage.transaction() as tx:
+                if settle is not None:
+                    settle(slots_in(self.counters, tx))
+                try:
+                    if new_hash is not None:
+                        self._rehash(tx, account.id, new_hash)
+                    session = self.ctx.open_session(tx, account.id, now)
+                    # The record of processing's line, with the session: a sign-in is
+                    # recorded exactly when it happens (one commit, not two).
+                    tx.rights.log(
+                        ProcessingEntry(
+                            id=self.ctx.new_id(), account_id=account.id, at=now, kind=SIGN_IN
+                        )
+                    )
+                except BaseException:
+                    failed = True
+                    raise
+        finally:
+            if failed and settle is not None:
+                settle(self.counters)
         session = attrs.evolve(session, device_token=self._new_device_token(account))
         self.ctx.emit(LoginSucceeded(occurred_at=now, account_id=account.id))
         return Account.from_record(account, session)
