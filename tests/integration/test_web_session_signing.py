@@ -66,3 +66,41 @@ def test_the_keyed_signer_is_the_one_signing() -> None:
     assert isinstance(signer.algorithm, _OneShotSha1)
     stock = TimestampSigner(SECRET, salt=_SALT)
     assert signer.get_signature(b"value") == stock.get_signature(b"value")
+
+
+def test_a_verified_cookie_is_read_from_memory_but_only_as_it_was_signed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """:meth:`SessionMiddleware._load` keeps cookies it verified: the same value loads
+    without a second signature check, as a fresh copy (a page's changes to its session
+    never reach the next request's); an altered value is checked (and refused); a kept
+    one past its age is not used."""
+    from siapkerja_adapters.web import security
+
+    middleware = security.SessionMiddleware(lambda *_: None, secret_key=SECRET, max_age=60)
+    checks = 0
+    loads = middleware.serializer.loads
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal checks
+        checks += 1
+        return loads(*args, **kwargs)
+
+    monkeypatch.setattr(middleware.serializer, "loads", counted)
+    cookie = middleware.serializer.dumps(SMALL)
+    first, signed_at, text = middleware._load(cookie)
+    assert first == SMALL
+    assert checks == 1
+    first["token"] = "changed by a page"
+    second, again_at, again_text = middleware._load(cookie)
+    assert second == SMALL  # a fresh copy of what was signed
+    assert (again_at, again_text) == (signed_at, text)
+    assert checks == 1  # from memory
+    altered = cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB")
+    assert middleware._load(altered)[0] == {}
+    assert checks == 2
+    assert signed_at is not None
+    now = signed_at + 61  # past max_age: the kept entry is not used, and the cookie refused
+    monkeypatch.setattr(security.time, "time", lambda: now)
+    assert middleware._load(cookie)[0] == {}
+    assert checks == 3
