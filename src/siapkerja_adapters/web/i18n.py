@@ -61,7 +61,11 @@ def select_language(request: Request) -> str:
     Indonesian by default: the service is Indonesian first. Any language
     the catalogues hold can be chosen, a deployer's too (``?lang=jv``).
     """
-    chosen = read_language(request.query_params.get("lang"))
+    query: bytes = request.scope.get("query_string", b"")
+    # Parsed only when it may name a language (``%`` for an encoded name): most
+    # requests carry no ``lang``, and parsing was a tenth of a kept page.
+    named = b"lang" in query or b"%" in query
+    chosen = read_language(request.query_params.get("lang")) if named else None
     session = request.scope.get("session")
     if chosen is not None:
         if isinstance(session, dict) and session.get(_SESSION_KEY) != chosen:
