@@ -50,6 +50,15 @@ _NUMBER_MASK: Final = 2**50 - 1  # a SIAPkerja-ID body: 10 base-32 symbols
 _TWO_64: Final = 2**64
 
 
+def refuse_unusable(record: CardRecord) -> None:
+    """Refuse a card that cannot be used now. :raises CardError: ``card.revoked``,
+    ``card.suspended``."""
+    if not record.active:
+        raise CardError("revoked")
+    if record.suspended_at is not None:
+        raise CardError("suspended")
+
+
 def card_image(record: CardRecord, profile: Profile, link: str) -> Card:
     """The card of ``record`` for ``profile``, its QR the link URL ``link``."""
     photo = profile.photo
@@ -346,13 +355,8 @@ class Issuance:
                 raise CardError("no_card")
             profile = self.profiles.profile_of(tx, account)
             ring = self.keys.current.seen_in(tx)
-        if not record.active:
-            raise CardError("revoked")
-        if record.suspended_at is not None:
-            raise CardError("suspended")
-        if ring is None:  # changed or never read: loaded in a unit that may write (its stamp)
-            ring = self.keys.current.current()
-        return self.card_image(record, profile, ring)
+        refuse_unusable(record)
+        return self.card_image(record, profile, self.keys.current.or_current(ring))
 
     def rotate_card(self, account_id: str) -> CardRecord:
         """Bump the version: the printed or shared link QR stops working at once."""

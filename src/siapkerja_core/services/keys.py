@@ -114,6 +114,11 @@ class CurrentKeyring:
         with self._storage.transaction() as tx:
             return self.in_transaction(tx)
 
+    def or_current(self, seen: Keyring | None) -> Keyring:
+        """``seen`` (from :meth:`seen_in`), or, when it was ``None`` (keys changed, or none
+        loaded yet), :meth:`current` — in a unit of work that may write its stamp."""
+        return self.current() if seen is None else seen
+
     def reload(self) -> Keyring:
         """Read the keyring from storage again (created on first use)."""
         with self._lock, self._storage.transaction() as tx:

@@ -50,7 +50,7 @@ from siapkerja_core.render.card import Card
 from siapkerja_core.render.qr import make_qr, qr_png, qr_svg, qr_terminal
 from siapkerja_core.services.context import CardState, ServiceContext
 from siapkerja_core.services.institutions import usable_verifier
-from siapkerja_core.services.issuance import card_image
+from siapkerja_core.services.issuance import card_image, refuse_unusable
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.station import CheckIn
@@ -207,12 +207,8 @@ class Scanning:
             ring = self.keys.current.seen_in(tx)
             exists = self.purpose_exists
             known = mode != "access" or not purpose or exists is None or exists(tx, purpose)
-        if not record.active:
-            raise CardError("revoked")
-        if record.suspended_at is not None:
-            raise CardError("suspended")
-        if ring is None:  # changed or never read: loaded in a unit that may write (its stamp)
-            ring = self.keys.current.current()
+        refuse_unusable(record)
+        ring = self.keys.current.or_current(ring)
         if mode == "link":
             return self._link_qr(record, ring)
         # mode == "access": a 30-second code bound to a purpose
@@ -285,12 +281,8 @@ class Scanning:
             profile = self.profiles.profile_of(tx, account)
             ring = self.keys.current.seen_in(tx)
             events = () if upcoming is None else tuple(upcoming(tx))
-        if not record.active:
-            raise CardError("revoked")
-        if record.suspended_at is not None:
-            raise CardError("suspended")
-        if ring is None:  # changed or never read: loaded in a unit that may write (its stamp)
-            ring = self.keys.current.current()
+        refuse_unusable(record)
+        ring = self.keys.current.or_current(ring)
         link = self._link_qr(record, ring)
         card = card_image(record, profile, link_url(self.cards.base_url, link.token))
         return CardOverview(card=card, link=link, profile=profile, upcoming=events)
