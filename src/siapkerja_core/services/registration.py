@@ -63,16 +63,21 @@ NO_PASSWORD: Final = "!no-password"  # noqa: S105 - a marker no Argon2 hash can 
 """The stored "hash" of an imported account: no password verifies against it."""
 
 
+def already_registered(existing: AccountRecord | None) -> AlreadyRegistered:
+    """The refusal of a NIK that has an account: where its codes go, masked (``-`` when
+    the account that won a race is not readable yet)."""
+    return AlreadyRegistered(
+        "already_registered",
+        email=mask_email(existing.email) if existing else "-",
+        phone=mask_phone(existing.phone) if existing else "-",
+    )
+
+
 def conflict_error(
     tx: Transaction, conflict: AccountConflict, record: RegistrationRecord
 ) -> RegistrationError:
     if conflict.field == "nik":
-        existing = tx.accounts.find(nik=record.nik)
-        return AlreadyRegistered(
-            "already_registered",
-            email=mask_email(existing.email) if existing else "-",
-            phone=mask_phone(existing.phone) if existing else "-",
-        )
+        return already_registered(tx.accounts.find(nik=record.nik))
     return RegistrationError("email_taken" if conflict.field == "email" else "phone_taken")
 
 
@@ -305,11 +310,7 @@ class Registrations:
         """The new registration of ``nik``, put in ``tx`` (refused when it has an account)."""
         existing = tx.accounts.find(nik=nik)
         if existing is not None:
-            raise AlreadyRegistered(
-                "already_registered",
-                email=mask_email(existing.email),
-                phone=mask_phone(existing.phone),
-            )
+            raise already_registered(existing)
         record = RegistrationRecord(
             id=self.ctx.new_id(),
             nik=nik,
@@ -542,11 +543,7 @@ class Registrations:
             if existing is not None:
                 if (existing.email, existing.phone) == (email, phone):
                     return Account.from_record(existing), False
-                raise AlreadyRegistered(
-                    "already_registered",
-                    email=mask_email(existing.email),
-                    phone=mask_phone(existing.phone),
-                )
+                raise already_registered(existing)
             record = AccountRecord(
                 id=self.ctx.new_id(),
                 nik=parsed.value,
