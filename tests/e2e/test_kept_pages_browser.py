@@ -122,9 +122,10 @@ def test_kept_pages_served_unread_end_with_a_sign_out(
             width = 360 if name == "phone" else 1280
             for path, shot in (("/kartu", "kartu"), ("/riwayat", "riwayat")):
                 page.goto(f"{url}{path}")
-                page.screenshot(path=str(folder / f"kept-{shot}-{width}.png"), full_page=True)
+                page.wait_for_load_state("networkidle")
                 overflow = page.evaluate("document.documentElement.scrollWidth > innerWidth")
                 assert not overflow, (path, width)
+                _screenshot(page, folder / f"kept-{shot}-{width}.png")
         phone = pages["phone"]
         phone.goto(f"{url}/keluar")
         phone.locator("#main").get_by_role("button", name="Keluar").click()
@@ -144,3 +145,15 @@ def test_kept_pages_served_unread_end_with_a_sign_out(
     finally:
         for context in screens.values():
             context.close()
+
+
+def _screenshot(page: Any, path: Path) -> None:
+    """A full-page screenshot to look at; once more after a moment when Chromium cannot
+    take it (it refused once on a loaded CI machine: "Unable to capture screenshot")."""
+    from playwright.sync_api import Error
+
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Error:
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path), full_page=True)

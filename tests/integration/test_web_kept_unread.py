@@ -37,6 +37,7 @@ from siapkerja_core.passwords import PasswordHasher
 from siapkerja_core.service import Siapkerja
 from support import people
 from support.clock import ManualClock
+from support.load import run_on_own_loop
 from support.sms import sms_code
 
 PAGES = ("/profil", "/profil/alamat/ktp", "/kartu", "/riwayat", "/program")
@@ -318,6 +319,6 @@ def test_the_postgresql_stamp_on_an_event_loop_survives_a_dropped_connection(
             assert await storage.change_stamp_async() is None  # the dropped one
             assert isinstance(await storage.change_stamp_async(), str)  # a new one
 
-        asyncio.run(drive())
+        run_on_own_loop(drive)  # not in this thread: Playwright's loop may run here
     finally:
         close(service)

@@ -63,6 +63,7 @@ __all__ = [
     "Load",
     "Server",
     "issue_card",
+    "run_on_own_loop",
     "scans",
     "sign_ups",
     "write_residents",
@@ -500,7 +501,7 @@ async def _sign_up_steps(
     return token
 
 
-def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+def run_on_own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run the coroutine ``make()`` on an event loop of its own, in a thread of its own.
 
     Not ``asyncio.run`` in the caller's thread: a test session may hold an
@@ -586,7 +587,7 @@ def sign_ups(
 ) -> tuple[Load, Load | None]:
     """All of ``population`` (numbered people) sign up at once; with ``scan_url``, a scanner
     opens that card over and over meanwhile (its own :class:`Load`)."""
-    return _run(lambda: _sign_ups(url, gateway, population, name, scan_url))
+    return run_on_own_loop(lambda: _sign_ups(url, gateway, population, name, scan_url))
 
 
 async def _scans(url: str, path: str, concurrency: int, per_client: int, name: str) -> Load:
@@ -617,7 +618,7 @@ def scans(
     url: str, path: str, *, concurrency: int = 64, per_client: int = 10, name: str = "scans"
 ) -> Load:
     """``concurrency`` anonymous scanners each open ``path`` ``per_client`` times, all at once."""
-    return _run(lambda: _scans(url, path, concurrency, per_client, name))
+    return run_on_own_loop(lambda: _scans(url, path, concurrency, per_client, name))
 
 
 def issue_card(url: str, token: str) -> str:

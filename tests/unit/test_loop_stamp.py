@@ -3,7 +3,9 @@
 A request must only get a snapshot taken after it arrived: one arriving while a
 round trip is in flight waits for the next round, which answers everyone who
 arrived during the one before. The round trip here is a stand-in that records
-when each query started and lets the test finish it.
+when each query started and lets the test finish it. Each scenario runs on an
+event loop of its own, in a thread of its own (the e2e tests' Playwright holds
+one running in the main thread).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import pytest
 
 from siapkerja_adapters.sql.stamp import LoopStamp
+from support.load import run_on_own_loop
 
 
 class Rounds(LoopStamp):
@@ -62,7 +65,7 @@ def test_a_request_never_gets_a_snapshot_older_than_itself() -> None:
         assert await again == "s2"
         assert len(stamp.started) == 3
 
-    asyncio.run(scenario())
+    run_on_own_loop(scenario)
 
 
 def test_a_cancelled_request_leaves_the_round_to_the_others() -> None:
@@ -81,10 +84,10 @@ def test_a_cancelled_request_leaves_the_round_to_the_others() -> None:
         with pytest.raises(asyncio.CancelledError):
             await b
 
-    asyncio.run(scenario())
+    run_on_own_loop(scenario)
 
 
 def test_a_closed_stamp_answers_none() -> None:
     stamp = LoopStamp({})
     stamp.close()
-    assert asyncio.run(stamp.read()) is None
+    assert run_on_own_loop(stamp.read) is None
