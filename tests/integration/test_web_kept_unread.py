@@ -18,12 +18,14 @@ as a shared server lets a test say.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -279,7 +281,7 @@ def test_the_postgresql_stamp_on_an_event_loop_survives_a_dropped_connection(
     never a stale page) and a new connection the next time."""
     import asyncio
 
-    from siapkerja_adapters.sql import SqlStorage
+    from siapkerja_adapters.sql import SqlStorage, stamp
 
     service = connect_sql(postgres_url, postgres_schema)
     try:
@@ -317,8 +319,104 @@ def test_the_postgresql_stamp_on_an_event_loop_survives_a_dropped_connection(
             with storage.transaction() as tx:
                 tx.run(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             assert await storage.change_stamp_async() is None  # the dropped one
+            assert await storage.change_stamp_async() is None  # a moment's rest
+            await asyncio.sleep(stamp.STAMP_BACKOFF)
             assert isinstance(await storage.change_stamp_async(), str)  # a new one
 
         run_on_own_loop(drive)  # not in this thread: Playwright's loop may run here
     finally:
+        close(service)
+
+
+class SilentProxy:
+    """A TCP proxy to PostgreSQL that, once :attr:`silent` is set, stops passing bytes on
+    every connection it carries while keeping them open — a NAT or a failover that dropped
+    the connection without a word."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        import socket
+        import threading
+
+        self.target = target
+        self.silent = threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.sockets: list[socket.socket] = [self.server]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source: Any, sink: Any) -> None:
+        while True:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            if self.silent.is_set():
+                continue  # swallowed: neither an answer nor a reset
+            try:
+                sink.sendall(data)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
+def test_a_silent_stamp_connection_costs_a_bounded_wait_not_a_hang(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    """Both stamp reads (the threads' and the loop's) give ``None`` when their connection
+    goes silent — in :data:`~siapkerja_adapters.sql.stamp.STAMP_TIMEOUT`, then at once for
+    a moment — so a signed-in page is read as before instead of hanging."""
+    import threading
+    from urllib.parse import urlsplit
+
+    from siapkerja_adapters.sql import SqlStorage
+
+    address = urlsplit(postgres_url.replace("+psycopg", ""))
+    proxy = SilentProxy((address.hostname or "127.0.0.1", address.port or 5432))
+    proxied = postgres_url.replace(
+        f"{address.hostname}:{address.port or 5432}", f"127.0.0.1:{proxy.port}"
+    )
+    service = connect_sql(proxied, postgres_schema)
+    answers: list[object] = []
+    try:
+        storage = service.storage
+        assert isinstance(storage, SqlStorage)
+        assert isinstance(storage.change_stamp(), str)
+
+        async def loop_reads() -> list[object]:
+            first = await storage.change_stamp_async()
+            proxy.silent.set()
+            return [first, await storage.change_stamp_async(), await storage.change_stamp_async()]
+
+        def drive() -> None:
+            answers.extend(run_on_own_loop(loop_reads))
+            answers.extend([storage.change_stamp(), storage.change_stamp()])
+
+        worker = threading.Thread(target=drive, daemon=True)
+        worker.start()
+        worker.join(60)  # a hang would outlive this by far (TCP gives up after ~15 min)
+        assert not worker.is_alive(), "a stamp read hung on a silent connection"
+        assert isinstance(answers[0], str)
+        assert answers[1:] == [None, None, None, None]
+    finally:
+        proxy.close()
         close(service)

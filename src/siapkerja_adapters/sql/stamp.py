@@ -9,6 +9,16 @@ flight does not join it: it waits for the **next** one, which starts when the
 current one ends and answers every request that arrived meanwhile. Sixteen
 pages loaded at once then cost two round trips, not sixteen, and no answer is
 older than its request.
+
+It also owns the **bounds** of every stamp read (the loop's and the threads',
+:class:`ThreadStamp`): a stamp is an optimisation, so it never waits long. Its
+connections are its own (``stamp_connect_params``: the engine's server,
+database and user, a 2 s connect timeout, TCP keepalives and a user timeout, a
+statement timeout), a read answers within :data:`STAMP_TIMEOUT` or gives
+``None`` — the page is then read as before — and after a failure the stamp
+answers ``None`` at once for :data:`STAMP_BACKOFF` before trying a new
+connection, so a connection gone silent (a NAT or a failover that dropped it
+without a word) costs a page at most :data:`STAMP_TIMEOUT` once, not a hang.
 """
 
 from __future__ import annotations
@@ -16,16 +26,94 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import selectors
+import threading
+import time
 from collections.abc import Mapping
 from typing import Any, Final
 
-__all__ = ["SNAPSHOT", "LoopStamp"]
+__all__ = [
+    "SNAPSHOT",
+    "STAMP_BACKOFF",
+    "STAMP_TIMEOUT",
+    "LoopStamp",
+    "ThreadStamp",
+    "stamp_connect_params",
+]
 
 logger = logging.getLogger("siapkerja.storage.sql")
 
 SNAPSHOT: Final = "SELECT pg_current_snapshot()::text"
 """PostgreSQL's change stamp: the server's running transactions (see
 :meth:`.SqlStorage.change_stamp`)."""
+STAMP_TIMEOUT: Final = 2.0
+"""Seconds a stamp read (its connection included) may take before it gives ``None``."""
+STAMP_BACKOFF: Final = 1.0
+"""Seconds a stamp answers ``None`` at once after a failure, before a new connection."""
+
+
+def stamp_connect_params(params: Mapping[str, Any], application_name: str) -> dict[str, Any]:
+    """psycopg's keywords for a stamp connection: ``params`` (the engine URL's host, port,
+    database, user, password) with bounds of its own (see the module docstring)."""
+    bounded = {key: value for key, value in params.items() if key != "context"}
+    bounded.update(
+        connect_timeout=2,  # libpq's minimum that means what it says
+        application_name=f"{application_name}-stamp"[:63],
+        keepalives=1,
+        keepalives_idle=10,
+        keepalives_interval=2,
+        keepalives_count=3,
+        tcp_user_timeout=int(STAMP_TIMEOUT * 1000),
+        options=f"-c statement_timeout={int(STAMP_TIMEOUT * 1000)}",
+    )
+    return bounded
+
+
+class ThreadStamp:
+    """The worker threads' stamp connection: one, shared under a lock, each read bounded.
+
+    A plain (blocking) psycopg connection whose one query goes through libpq's
+    non-blocking calls with a selector's timeout, so a silent connection costs
+    :data:`STAMP_TIMEOUT` once, then :data:`STAMP_BACKOFF` of ``None``.
+    """
+
+    def __init__(self, connect_params: Mapping[str, Any]) -> None:
+        self._params = dict(connect_params)
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self._retry_at = 0.0
+        self.closed = False
+
+    def read(self) -> str | None:
+        """The server's snapshot now (``None``: it could not be read in time)."""
+        with self._lock:
+            if self.closed or time.monotonic() < self._retry_at:
+                return None
+            try:
+                conn = self._conn
+                if conn is None or conn.closed:
+                    import psycopg
+
+                    conn = self._conn = psycopg.connect(autocommit=True, **self._params)
+                    conn.pgconn.nonblocking = 1
+                return _blocking_query(conn.pgconn, time.monotonic() + STAMP_TIMEOUT)
+            except Exception:  # any fault or the time out: read again, and wait a moment
+                logger.warning("the change stamp failed; pages read again", exc_info=True)
+                self._drop()
+                self._retry_at = time.monotonic() + STAMP_BACKOFF
+                return None
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.pgconn.finish()
+
+    def close(self) -> None:
+        """Close the connection; later reads answer ``None``."""
+        with self._lock:
+            self.closed = True
+            self._drop()
 
 
 class LoopStamp:
@@ -40,11 +128,12 @@ class LoopStamp:
         self._current: asyncio.Future[str | None] | None = None
         self._next: asyncio.Future[str | None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._retry_at = 0.0
         self.closed = False
 
     async def read(self) -> str | None:
-        """A snapshot taken after this call began (``None``: it could not be read)."""
-        if self.closed:
+        """A snapshot taken after this call began (``None``: it could not be read in time)."""
+        if self.closed or time.monotonic() < self._retry_at:
             return None
         loop = asyncio.get_running_loop()
         if self._current is None:
@@ -72,18 +161,22 @@ class LoopStamp:
 
     async def _query(self) -> str | None:
         try:
-            conn = self._conn
-            if conn is None or conn.closed:
-                import psycopg
-
-                conn = self._conn = await psycopg.AsyncConnection.connect(
-                    autocommit=True, **self._params
-                )
-            return await _simple_query(conn.pgconn)
-        except Exception:  # any fault: the stamp cannot tell just now; a new connection next
+            return await asyncio.wait_for(self._round_trip(), STAMP_TIMEOUT)
+        except Exception:  # any fault or the time out: read again, and wait a moment
             logger.warning("the change stamp failed; pages read again", exc_info=True)
             self._drop()
+            self._retry_at = time.monotonic() + STAMP_BACKOFF
             return None
+
+    async def _round_trip(self) -> str:
+        conn = self._conn
+        if conn is None or conn.closed:
+            import psycopg
+
+            conn = self._conn = await psycopg.AsyncConnection.connect(
+                autocommit=True, **self._params
+            )
+        return await _simple_query(conn.pgconn)
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
@@ -144,3 +237,41 @@ async def _ready(loop: asyncio.AbstractEventLoop, add: Any, remove: Any, fd: int
 def _wake(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
+
+
+def _blocking_query(pgconn: Any, deadline: float) -> str:
+    """:data:`SNAPSHOT`'s value on a non-blocking ``pgconn``, waiting with a selector until
+    ``deadline`` (``time.monotonic()``): :class:`TimeoutError` past it."""
+    from psycopg import pq
+
+    pgconn.send_query(_SNAPSHOT_BYTES)
+    with selectors.DefaultSelector() as selector:
+        while pgconn.flush():
+            _wait(selector, pgconn.socket, selectors.EVENT_WRITE, deadline)
+        while True:
+            pgconn.consume_input()
+            if not pgconn.is_busy():
+                break
+            _wait(selector, pgconn.socket, selectors.EVENT_READ, deadline)
+    value: str | None = None
+    while (result := pgconn.get_result()) is not None:
+        if result.status != pq.ExecStatus.TUPLES_OK:
+            message = result.error_message.decode("utf-8", "replace")
+            raise ConnectionError(f"the stamp's query failed: {message}")
+        raw = result.get_value(0, 0)
+        value = None if raw is None else bytes(raw).decode("ascii")
+    if value is None:
+        raise ConnectionError("the stamp's query answered nothing")
+    return value
+
+
+def _wait(selector: selectors.BaseSelector, fd: int, events: int, deadline: float) -> None:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the change stamp took too long")
+    selector.register(fd, events)
+    try:
+        if not selector.select(left):
+            raise TimeoutError("the change stamp took too long")
+    finally:
+        selector.unregister(fd)

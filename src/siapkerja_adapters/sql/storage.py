@@ -123,7 +123,7 @@ from siapkerja_adapters.sql.engine import (
 from siapkerja_adapters.sql.keyring import KEYRING_NAME
 from siapkerja_adapters.sql.lane import GroupCommit, Lane, Prepared, Rows
 from siapkerja_adapters.sql.ledger import _K, _access_params
-from siapkerja_adapters.sql.stamp import SNAPSHOT, LoopStamp
+from siapkerja_adapters.sql.stamp import LoopStamp, ThreadStamp, stamp_connect_params
 from siapkerja_adapters.sql.transaction import SqlTransaction, _Scope
 from siapkerja_core.converter import structure_stored_profile
 from siapkerja_core.ports import AccountConflict, ScanSubject, StorageError
@@ -592,38 +592,48 @@ class SqlStorage:
         two equal snapshots none can have committed: one that started writing after
         the first would have moved ``xmax``, one running at the first would have left
         the list of running ones. Ids are the cluster's, so another database's writes
-        move it too (a page is then read again: never wrong, only slower). After a
-        failure, ``None``, and a new connection next time (the snapshot is the
-        server's, not the connection's).
+        move it too (a page is then read again: never wrong, only slower). Read on a
+        connection of its own within :data:`.stamp.STAMP_TIMEOUT`
+        (:class:`.stamp.ThreadStamp`); after a failure, ``None`` for a moment, then a
+        new connection (the snapshot is the server's, not the connection's).
         """
         if self._closed:
             return None
-        sqlite = self.dialect == "sqlite"
+        if self.dialect != "sqlite":
+            return self._thread_stamp().read()
         with self._watch_lock:
             watch = self._watch
             if watch is False:
                 return None
             try:
                 if watch is None:
-                    engine = self._reader_engine() if sqlite else self.engine
-                    pooled = engine.raw_connection()
+                    pooled = self._reader_engine().raw_connection()
                     watch = pooled.driver_connection
                     assert watch is not None
                     pooled.detach()  # its own: never handed to a unit of work
-                    if not sqlite:
-                        watch.rollback()  # idle, then each statement its own transaction
-                        watch.autocommit = True
                     self._watch = watch
-                statement = "PRAGMA data_version" if sqlite else SNAPSHOT
-                row = watch.execute(statement).fetchone()
-            except Exception:  # any fault: the stamp cannot tell just now
+                row = watch.execute("PRAGMA data_version").fetchone()
+            except Exception:  # any fault: the stamp cannot tell, now or later
                 logger.warning("the change stamp failed; pages read again", exc_info=True)
                 if self._watch is not None:
                     with contextlib.suppress(Exception):
                         self._watch.close()
-                self._watch = False if sqlite else None
+                self._watch = False
                 return None
-            return int(row[0]) if sqlite else str(row[0])
+            return int(row[0])
+
+    def _stamp_params(self) -> dict[str, Any]:
+        """PostgreSQL: the stamp connections' keywords (:func:`.stamp.stamp_connect_params`)."""
+        _args, params = self.engine.dialect.create_connect_args(self.engine.url)
+        name = str(self._reader_options.get("application_name") or "siapkerja")
+        return stamp_connect_params(params, name)
+
+    def _thread_stamp(self) -> ThreadStamp:
+        with self._watch_lock:
+            watch = self._watch
+            if not isinstance(watch, ThreadStamp):
+                watch = self._watch = ThreadStamp(self._stamp_params())
+            return watch
 
     async def change_stamp_async(self) -> int | str | None:
         """:meth:`change_stamp` for an event loop: it never blocks the loop.
@@ -641,8 +651,7 @@ class SqlStorage:
         watches = self._async_watch
         held = watches.get(id(loop))
         if held is None or held[0]() is not loop:
-            _args, params = self.engine.dialect.create_connect_args(self.engine.url)
-            params.pop("context", None)  # SQLAlchemy's adapters: not this connection's
+            params = self._stamp_params()
             self._forget_async_watch(id(loop))
             while len(watches) >= _MAX_STAMP_LOOPS:  # loops made per call (a test client):
                 self._forget_async_watch(next(iter(watches)))  # the oldest go
