@@ -97,8 +97,8 @@ class ThreadStamp:
                     conn = self._conn = psycopg.connect(autocommit=True, **self._params)
                     conn.pgconn.nonblocking = 1
                 return _blocking_query(conn.pgconn, time.monotonic() + STAMP_TIMEOUT)
-            except Exception:  # any fault or the time out: read again, and wait a moment
-                logger.warning("the change stamp failed; pages read again", exc_info=True)
+            except Exception as error:  # any fault or the time out: read again, wait a moment
+                _warn(error)
                 self._drop()
                 self._retry_at = time.monotonic() + STAMP_BACKOFF
                 return None
@@ -162,8 +162,8 @@ class LoopStamp:
     async def _query(self) -> str | None:
         try:
             return await asyncio.wait_for(self._round_trip(), STAMP_TIMEOUT)
-        except Exception:  # any fault or the time out: read again, and wait a moment
-            logger.warning("the change stamp failed; pages read again", exc_info=True)
+        except Exception as error:  # any fault or the time out: read again, wait a moment
+            _warn(error)
             self._drop()
             self._retry_at = time.monotonic() + STAMP_BACKOFF
             return None
@@ -237,6 +237,16 @@ async def _ready(loop: asyncio.AbstractEventLoop, add: Any, remove: Any, fd: int
 def _wake(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
+
+
+def _warn(error: BaseException) -> None:
+    """One line, not a traceback: a dropped connection is an event, not a bug (a server
+    restart would log one for each worker and loop)."""
+    logger.warning(
+        "the change stamp failed (%s: %s); pages are read again",
+        type(error).__name__,
+        str(error).strip().splitlines()[0] if str(error).strip() else "-",
+    )
 
 
 def _blocking_query(pgconn: Any, deadline: float) -> str:

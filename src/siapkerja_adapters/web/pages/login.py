@@ -197,4 +197,8 @@ class LoginPages:
             await site.call(site.svc.logout, token)
         new_session(request.session)
         site.flash_key(request, "success", "login.signed_out")
-        return site.redirect(request, "login")
+        response = site.redirect(request, "login")
+        # The holder's photo may be kept a day under its own address (private, in this
+        # browser): a signed-out browser must not show it to the next person.
+        response.headers["Clear-Site-Data"] = '"cache"'
+        return response
