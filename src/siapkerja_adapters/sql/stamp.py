@@ -198,8 +198,6 @@ async def _simple_query(pgconn: Any) -> str:
     reader and writer callbacks. Through a cursor the same round trip cost about
     150 µs of the loop's time, most of it psycopg's own layers.
     """
-    from psycopg import pq
-
     loop = asyncio.get_running_loop()
     pgconn.send_query(_SNAPSHOT_BYTES)  # raises when it cannot be sent
     while pgconn.flush():  # 1: more to send when the socket can take it
@@ -209,6 +207,16 @@ async def _simple_query(pgconn: Any) -> str:
         if not pgconn.is_busy():
             break
         await _ready(loop, loop.add_reader, loop.remove_reader, pgconn.socket)
+    return _answer(pgconn)
+
+
+_SNAPSHOT_BYTES: Final = SNAPSHOT.encode("ascii")
+
+
+def _answer(pgconn: Any) -> str:
+    """The snapshot a sent :data:`SNAPSHOT` answered, once ``pgconn`` is no longer busy."""
+    from psycopg import pq
+
     value: str | None = None
     while (result := pgconn.get_result()) is not None:
         if result.status != pq.ExecStatus.TUPLES_OK:
@@ -219,9 +227,6 @@ async def _simple_query(pgconn: Any) -> str:
     if value is None:
         raise ConnectionError("the stamp's query answered nothing")
     return value
-
-
-_SNAPSHOT_BYTES: Final = SNAPSHOT.encode("ascii")
 
 
 async def _ready(loop: asyncio.AbstractEventLoop, add: Any, remove: Any, fd: int) -> None:
@@ -252,8 +257,6 @@ def _warn(error: BaseException) -> None:
 def _blocking_query(pgconn: Any, deadline: float) -> str:
     """:data:`SNAPSHOT`'s value on a non-blocking ``pgconn``, waiting with a selector until
     ``deadline`` (``time.monotonic()``): :class:`TimeoutError` past it."""
-    from psycopg import pq
-
     pgconn.send_query(_SNAPSHOT_BYTES)
     with selectors.DefaultSelector() as selector:
         while pgconn.flush():
@@ -263,16 +266,7 @@ def _blocking_query(pgconn: Any, deadline: float) -> str:
             if not pgconn.is_busy():
                 break
             _wait(selector, pgconn.socket, selectors.EVENT_READ, deadline)
-    value: str | None = None
-    while (result := pgconn.get_result()) is not None:
-        if result.status != pq.ExecStatus.TUPLES_OK:
-            message = result.error_message.decode("utf-8", "replace")
-            raise ConnectionError(f"the stamp's query failed: {message}")
-        raw = result.get_value(0, 0)
-        value = None if raw is None else bytes(raw).decode("ascii")
-    if value is None:
-        raise ConnectionError("the stamp's query answered nothing")
-    return value
+    return _answer(pgconn)
 
 
 def _wait(selector: selectors.BaseSelector, fd: int, events: int, deadline: float) -> None:
