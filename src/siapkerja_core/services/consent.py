@@ -29,6 +29,23 @@ from siapkerja_core.services.profiles import Profiles
 __all__ = ["Consent"]
 
 
+def check_ledger_limit(limit: int) -> None:
+    """:raises ValueError: a ledger page's ``limit`` not 1 to ``MAX_LEDGER_PAGE``."""
+    if not 1 <= limit <= MAX_LEDGER_PAGE:
+        raise ValueError(f"limit must be 1 to {MAX_LEDGER_PAGE}, not {limit}")
+
+
+def ledger_page(
+    tx: Transaction, account_id: str, limit: int, before: LedgerCursor | None
+) -> AccessLedgerPage:
+    """At most ``limit`` of the account's ledger entries, newest first, from ``before`` on,
+    read in ``tx``: one more is read, so ``next`` is set only when an older entry exists."""
+    found = tx.access_log.newest_for_account(account_id, limit=limit + 1, before=before)
+    shown = tuple(found[:limit])
+    more = len(found) > limit
+    return AccessLedgerPage(shown, LedgerCursor.after(shown[-1]) if more else None)
+
+
 class Consent:
     """Register verifiers, record consent, read the access ledger.
 
@@ -144,13 +161,9 @@ class Consent:
         One more entry than shown is read, so ``next`` is set only when an older
         entry exists.
         """
-        if not 1 <= limit <= MAX_LEDGER_PAGE:
-            raise ValueError(f"limit must be 1 to {MAX_LEDGER_PAGE}, not {limit}")
+        check_ledger_limit(limit)
         # Read-only: no row locks (PostgreSQL: no transaction id, so the storage's change
         # stamp stays put) and, on SQLite, no wait behind the process's writers.
         with self.ctx.storage.transaction(read_only=True) as tx:
             account = self.profiles.account(tx, account_id)
-            found = tx.access_log.newest_for_account(account.id, limit=limit + 1, before=before)
-        shown = tuple(found[:limit])
-        more = len(found) > limit
-        return AccessLedgerPage(shown, LedgerCursor.after(shown[-1]) if more else None)
+            return ledger_page(tx, account.id, limit, before)

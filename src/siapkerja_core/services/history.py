@@ -20,11 +20,11 @@ from siapkerja_core.ports import Transaction
 from siapkerja_core.prefill import ConsentRequest
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import (
-    MAX_LEDGER_PAGE,
     AccessLedgerPage,
     ConsentRecord,
     LedgerCursor,
 )
+from siapkerja_core.services.consent import check_ledger_limit, ledger_page
 from siapkerja_core.services.context import ServiceContext
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.sso import SsoClient
@@ -96,13 +96,12 @@ class History:
         :raises CardError: ``card.no_account`` (no active account).
         :raises ValueError: ``limit`` not 1 to ``MAX_LEDGER_PAGE``.
         """
-        if not 1 <= limit <= MAX_LEDGER_PAGE:
-            raise ValueError(f"limit must be 1 to {MAX_LEDGER_PAGE}, not {limit}")
+        check_ledger_limit(limit)
         now = self.ctx.clock()
         with self.ctx.storage.transaction(read_only=True) as tx:
             account = self.profiles.account(tx, account_id)
-            found = tx.access_log.newest_for_account(account.id, limit=limit + 1, before=before)
-            shown = tuple(found[:limit])
+            page = ledger_page(tx, account.id, limit, before)
+            shown = page.entries
             consents = tx.consents.for_account(account.id)
             connected = signed_in_clients(tx, account.id, now, consents)
             requests = tuple(
@@ -120,9 +119,6 @@ class History:
                 event = tx.gates.event(purpose)
                 if event is not None:
                     events[purpose] = event.name
-        page = AccessLedgerPage(
-            shown, LedgerCursor.after(shown[-1]) if len(found) > limit else None
-        )
         return HistoryOverview(
             page=page,
             consents=tuple(consents),
