@@ -426,10 +426,19 @@ class DemoPlace:
 
     @classmethod
     def kept_in(
-        cls, directory: Path, *, database_url: str | None = None, port: int = DEFAULT_PORT
+        cls,
+        directory: Path,
+        *,
+        database_url: str | None = None,
+        port: int = DEFAULT_PORT,
+        key_from: str | None = None,
     ) -> DemoPlace:
         """``directory`` (made if missing) with a settings file for ``siapkerja serve``.
 
+        :param key_from: the environment variable that already names the storage
+            key (``SIAPKERJA_STORAGE_KEY``): it outranks the settings file, so the
+            demo writes no key file of its own — one that ``serve`` would ignore,
+            and that would not open the data once the variable is unset.
         :raises DemoError: ``demo.dir_used`` when it already holds a demo's files.
         """
         directory = directory.expanduser().resolve()
@@ -437,21 +446,25 @@ class DemoPlace:
         if any(path.exists() for path in used):
             raise DemoError("dir_used", path=str(directory))
         directory.mkdir(parents=True, exist_ok=True)
-        key_file = directory / _KEY
-        write_key_file(key_file, KeyMaterial.parse(generate_key_setting()))
         settings: dict[str, str] = {
-            "database_url": database_url or f"sqlite:///{directory / _DATABASE}",
-            "storage_key_file": str(key_file),
-            # Sessions, codes and look-ups are keyed by it: serve must use the same one.
-            "secret_key": secrets.token_urlsafe(32),
-            "card_base_url": f"http://127.0.0.1:{port}/v/",
+            "database_url": database_url or f"sqlite:///{directory / _DATABASE}"
         }
+        if key_from is None:
+            key_file = directory / _KEY
+            write_key_file(key_file, KeyMaterial.parse(generate_key_setting()))
+            settings["storage_key_file"] = str(key_file)
+        # Sessions, codes and look-ups are keyed by it: serve must use the same one.
+        settings["secret_key"] = secrets.token_urlsafe(32)
+        settings["card_base_url"] = f"http://127.0.0.1:{port}/v/"
         config = directory / _SETTINGS
         lines = [
             "# Written by 'siapkerja demo': what 'siapkerja serve --dev' opens this demo with.",
             "# A demonstration only: the storage key sits beside the data, and the SMS codes",
             "# are printed (console) and the residents are the bundled test ones (offline).",
         ]
+        if key_from is not None:
+            lines[1] = "# A demonstration only: the SMS codes"
+            lines.insert(1, f"# The storage key is the one in ${key_from}: serve needs it set too.")
         lines += [f"{name} = {_toml_string(value)}" for name, value in settings.items()]
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
         config.chmod(0o600)  # it holds the secret key

@@ -176,6 +176,36 @@ def test_database_keeps_the_data_there_and_the_settings_in_dir(monkeypatch, tmp_
     assert "serve --dev --port 8123 --config" in result.output
 
 
+def test_a_storage_key_in_the_environment_gets_no_key_file_of_the_demos(
+    monkeypatch, tmp_path
+) -> None:
+    """``SIAPKERJA_STORAGE_KEY`` outranks the settings file: a key file written beside it
+    would be ignored by ``serve`` and would not open the data once the variable is unset
+    (a stranger's finding). The settings say where the key comes from instead."""
+    from siapkerja_adapters.sql.keys import KeyMaterial
+
+    for name in ("SIAPKERJA_CONFIG", "SIAPKERJA_STORAGE", "SIAPKERJA_SMS", "SIAPKERJA_PLUGINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("SIAPKERJA_STORAGE_KEY_FILE", raising=False)
+    monkeypatch.setenv("SIAPKERJA_STORAGE_KEY", KeyMaterial.generate().to_setting())
+    monkeypatch.chdir(tmp_path)
+    database = tmp_path / "galih.db"
+    result = CliRunner().invoke(app, ["demo", "--database", f"sqlite:///{database}"])
+    assert result.exit_code == 0, result.output
+    kept = tmp_path / "siapkerja-demo"
+    assert not (kept / "storage.key").exists()
+    settings = (kept / "siapkerja.toml").read_text(encoding="utf-8")
+    assert "storage_key_file" not in settings
+    assert "$SIAPKERJA_STORAGE_KEY: serve needs it set too" in settings
+    # The data opens with the environment's key, as serve would open it.
+    from siapkerja_adapters.connect import connect
+
+    svc = connect(config=kept / "siapkerja.toml")
+    account = svc.login("3173071203940042", "kopi tubruk di pal merah")
+    # Its name decrypted with the variable's key:
+    assert "Galih Agan Pambayun" in svc.profile(account.id).full_name
+
+
 def test_piped_narration_keeps_each_sentence_on_one_line(monkeypatch, tmp_path) -> None:
     """Not a terminal (``siapkerja demo | less``, a file): rich's 80 columns never break a
     sentence in two (issue 14); the terminal folds long lines itself."""

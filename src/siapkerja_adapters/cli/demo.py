@@ -7,6 +7,7 @@ journey, its wording and where its data goes.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -87,7 +88,9 @@ def demo(
         place = (
             DemoPlace.temporary(port=port)
             if directory is None
-            else DemoPlace.kept_in(directory, database_url=database, port=port)
+            else DemoPlace.kept_in(
+                directory, database_url=database, port=port, key_from=_key_variable()
+            )
         )
     except SiapkerjaError as error:
         raise fail("demo", error) from None
@@ -112,3 +115,15 @@ def demo(
             "lines": [line.to_json() for line in narrator.lines],
         }
         print_json(document, indent=2)
+
+
+def _key_variable() -> str | None:
+    """The environment variable that names the storage key, if one does.
+
+    The environment outranks the demo's settings file: a key file the demo wrote
+    beside it would be ignored by ``serve`` and would not open the data.
+    """
+    for name in ("SIAPKERJA_STORAGE_KEY", "SIAPKERJA_STORAGE_KEY_FILE"):
+        if os.environ.get(name):
+            return name
+    return None
