@@ -152,7 +152,8 @@ class LoopStamp:
         if self._current is None:
             self._current = [mine]
             # Held until it ends (a task only the loop refers to may be collected).
-            self._task = loop.create_task(self._run())
+            self._task = task = loop.create_task(self._run())
+            task.add_done_callback(self._ended)
         elif self._next is None:
             # A round trip is in flight: it may have read its snapshot before this
             # request arrived. Wait for the next one, shared with the others waiting.
@@ -171,6 +172,19 @@ class LoopStamp:
             self._current, self._next = self._next, None
             if self._current is None:
                 return
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """The rounds' task is over: if it did not end by itself (cancelled — the loop
+        shutting down — even before its first step), nobody is left waiting for ever."""
+        if task is not self._task:
+            return
+        self._task = None
+        if task.cancelled() or task.exception() is not None:
+            self._drop()  # perhaps a query in flight: a new connection next time
+        for waiting in (*(self._current or ()), *(self._next or ())):
+            if not waiting.done():
+                waiting.set_result(None)
+        self._current = self._next = None
 
     async def _query(self) -> str | None:
         try:
@@ -235,6 +249,7 @@ class LoopStamp:
         except Exception as error:
             _warn(error)
             self._drop()
+            self._retry_at = time.monotonic() + STAMP_BACKOFF
 
     def _unwatch(self) -> None:
         """Take the socket out of its loop's selector (before it is closed: the selector

@@ -66,10 +66,10 @@ from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, int_to_bytes
 from itsdangerous.signer import HMACAlgorithm, Signer
 from itsdangerous.url_safe import URLSafeSerializerMixin
-from starlette.datastructures import FormData, MutableHeaders
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import HTTPConnection, Request, cookie_parser
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -333,9 +333,7 @@ class _SessionSerializer(URLSafeTimedSerializer):
         algorithm, or a payload to compress: the stock path.
         """
         signer = self._signer
-        if (salt is not None and _bytes(salt) != self.salt) or not isinstance(
-            signer, _KeyedSigner
-        ):
+        if (salt is not None and _bytes(salt) != self.salt) or not isinstance(signer, _KeyedSigner):
             return super().dumps(obj, salt)
         mac = signer.keyed_mac()
         if mac is None:
@@ -402,6 +400,7 @@ class SessionMiddleware:
         self.serializer = _SessionSerializer(secret_key, _SALT)
         self.sealer = FormSealer(secret_key)
         self.cookie_name = cookie_name
+        self._cookie_key = cookie_name.encode("latin-1")
         self.max_age = max_age
         self.base_path = base_path
         # Cookie values verified before -> (the session's canonical JSON, signed at).
@@ -447,9 +446,8 @@ class SessionMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        connection = HTTPConnection(scope)
         # An empty session (a first visit) needs no JSON to know it changed.
-        data, signed_at, before = self._load(connection.cookies.get(self.cookie_name))
+        data, signed_at, before = self._load(_cookie_of(scope, self._cookie_key))
         scope["session"] = data
         scope[SEALER_SCOPE_KEY] = self.sealer
         # Read now: routing into a Mount rewrites the scope's root_path on the way in.
@@ -469,11 +467,25 @@ class SessionMiddleware:
                         cookie = self._cookie(scope, path, value, self.max_age)
                 elif signed_at is not None:
                     cookie = self._cookie(scope, path, '""', 0)
-                if cookie is not None:
-                    MutableHeaders(scope=message).append("Set-Cookie", cookie)
+                if cookie is not None:  # as MutableHeaders.append, on the raw pairs
+                    headers = message.get("headers", ())
+                    message["headers"] = [*headers, (b"set-cookie", cookie.encode("latin-1"))]
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+def _cookie_of(scope: Scope, name: bytes) -> str | None:
+    """The cookie ``name`` of the request, as ``HTTPConnection(scope).cookies`` reads it
+    (every ``Cookie`` header parsed by Starlette's ``cookie_parser``, the last value
+    winning), without building the request's headers: a header that does not name it
+    is not parsed."""
+    found = None
+    for key, value in scope["headers"]:
+        if key == b"cookie" and name in value:
+            parsed = cookie_parser(value.decode("latin-1"))
+            found = parsed.get(name.decode("latin-1"), found)
+    return found
 
 
 _VERIFIED_KEPT: Final = 4096
@@ -871,7 +883,11 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = HTTPConnection(scope).headers.get("content-length")
+        declared = None  # the first Content-Length, as Headers.get reads it
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value.decode("latin-1")
+                break
         too_large = declared is not None and (
             not declared.isdigit() or int(declared) > self.max_bytes
         )
