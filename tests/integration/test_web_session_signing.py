@@ -8,11 +8,15 @@ another secret or salt is still refused, and a large session is still compressed
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import pytest
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from siapkerja_adapters.web.i18n import Translator
 from siapkerja_adapters.web.security import _SALT, _SessionSerializer
+from support.load import run_on_own_loop
 
 SECRET = "s" * 32
 SMALL = {"csrf": "x" * 43, "lang": "id", "token": "t" * 43}
@@ -181,3 +185,52 @@ def test_a_first_visit_gets_a_signed_session_with_its_own_token_and_the_same_fla
         assert "set-cookie" not in again.headers
         assert shown[1] in again.text
     assert len(tokens) == 3
+
+
+@pytest.mark.parametrize(
+    ("session", "change", "signed_again"),
+    [
+        ({"csrf": "c" * 43, "lang": "id", "auth_at": 1}, lambda s: None, False),
+        ({"csrf": "c" * 43, "lang": "id", "auth_at": 1}, lambda s: s.update(lang="en"), True),
+        ({"csrf": "c" * 43, "auth_at": 1}, lambda s: s.update(auth_at=True), True),  # 1 == True
+        ({"csrf": "c" * 43, "auth_at": 1}, lambda s: s.update(auth_at=1.0), True),
+        ({"csrf": "c" * 43, "lang": "id"}, lambda s: s.pop("lang"), True),
+        ({"csrf": "c" * 43, "lang": "id"}, lambda s: s.update(lang=None), True),
+        ({"csrf": "c" * 43}, lambda s: s.update(flash=[]), True),
+        ({"csrf": "c" * 43, "flash": [["ok", {"id": "a"}]]}, lambda s: None, False),
+        ({"csrf": "c" * 43, "flash": [["ok", {"id": "a"}]]}, lambda s: s["flash"].pop(), True),
+        ({"csrf": "c" * 43, "f": 0.5}, lambda s: s.update(f=0.5), False),
+        ({"csrf": "c" * 43, "f": 0.5}, lambda s: s.update(f=1), True),
+    ],
+)
+def test_a_session_is_signed_again_exactly_when_its_json_changes(
+    session: dict[str, Any], change: Any, signed_again: bool
+) -> None:
+    """A session loaded from a cookie is signed again at the answer when, and only when,
+    the page changed what its JSON says — a value, a key, a type (``1`` → ``True``), a
+    nested list changed in place — whether it was loaded from the cookie or from memory
+    (a cookie verified before), with a flat session compared without its JSON."""
+    from siapkerja_adapters.web import security
+
+    async def page(scope: Any, receive: Any, send: Any) -> None:
+        change(scope["session"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = security.SessionMiddleware(page, secret_key=SECRET, max_age=600)
+    cookie = middleware.serializer.dumps(session)
+    for _ in range(2):  # verified, then from memory
+        sent: list[Any] = []
+
+        async def send(message: Any, sent: list[Any] = sent) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "headers": [(b"cookie", f"siapkerja_session={cookie}".encode())]}
+        run_on_own_loop(lambda scope=scope, send=send: middleware(scope, None, send))
+        headers = dict(sent[0]["headers"])
+        assert (b"set-cookie" in headers) is signed_again
+        if signed_again:
+            value = headers[b"set-cookie"].decode().split(";")[0].split("=", 1)[1]
+            expected = copy.deepcopy(session)
+            change(expected)
+            assert URLSafeTimedSerializer(SECRET, salt=_SALT).loads(value) == expected

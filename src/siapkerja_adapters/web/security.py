@@ -403,32 +403,35 @@ class SessionMiddleware:
         self._cookie_key = cookie_name.encode("latin-1")
         self.max_age = max_age
         self.base_path = base_path
-        # Cookie values verified before -> (the session's canonical JSON, signed at).
-        self._verified: dict[str, tuple[str, float]] = {}
+        # Cookie values verified before -> (what the session was, signed at).
+        self._verified: dict[str, tuple[_Before, float]] = {}
 
-    def _load(self, raw: str | None) -> tuple[dict[str, Any], float | None, str | None]:
-        """The session in the cookie ``raw``, when it was signed, and its canonical JSON.
+    def _load(self, raw: str | None) -> tuple[dict[str, Any], float | None, _Before | None]:
+        """The session in the cookie ``raw``, when it was signed, and what it was
+        (:func:`_what_it_was`: to tell at the answer whether the page changed it).
 
         A cookie value this middleware verified before is read from memory: the same
         bytes, signature included, carry the same session, so only its age is checked
         again (the signature's HMAC, base64 and zlib were about a third of a kept page).
-        A new session is a new cookie; at most :data:`_VERIFIED_KEPT` are kept.
+        The page gets a copy of its own. A new session is a new cookie; at most
+        :data:`_VERIFIED_KEPT` are kept.
         """
         if raw:
             held = self._verified.get(raw)
             if held is not None:
-                kept_text, kept_at = held
+                before, kept_at = held
                 if 0 <= time.time() - kept_at <= self.max_age:
-                    return json.loads(kept_text), kept_at, kept_text
+                    data = dict(before) if isinstance(before, dict) else json.loads(before)
+                    return data, kept_at, before
         data, signed_at = _load_session(self.serializer, raw, self.max_age)
         if not data:
             return data, signed_at, None
-        text = json.dumps(data, sort_keys=True)
+        before = _what_it_was(data)
         if raw and signed_at is not None:
             if len(self._verified) >= _VERIFIED_KEPT:
                 self._verified.clear()
-            self._verified[raw] = (text, signed_at)
-        return data, signed_at, text
+            self._verified[raw] = (before, signed_at)
+        return data, signed_at, before
 
     def _cookie(self, scope: Scope, path: str, value: str, max_age: int) -> str:
         parts = [
@@ -460,7 +463,7 @@ class SessionMiddleware:
                 if session:
                     # Re-signed when changed, and at half its life so an active visitor
                     # stays in.
-                    changed = before is None or json.dumps(session, sort_keys=True) != before
+                    changed = before is None or _changed(session, before)
                     stale = signed_at is not None and time.time() - signed_at > self.max_age / 2
                     if changed or stale:
                         value = self.serializer.dumps(session)
@@ -473,6 +476,39 @@ class SessionMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+_Before = dict[str, Any] | str
+"""What a session was when loaded: a flat one as a mapping of its own, else its JSON."""
+_FLAT: Final = (str, int, bool, type(None))
+"""The types of a flat session's values (immutable, and equal only to their own JSON)."""
+
+
+def _what_it_was(data: dict[str, Any]) -> _Before:
+    """A session as loaded, to compare with at the answer (:func:`_changed`).
+
+    The usual session is flat — texts, whole numbers, ``None`` (the CSRF token, the
+    language, the sign-in and its time): a copy of it, compared value by value and type
+    by type, which is exactly its JSON's equality, without writing the JSON twice per
+    request. Anything else (nested values, floats) as its canonical JSON, as before.
+    """
+    if all(type(value) in _FLAT for value in data.values()):
+        return dict(data)
+    return json.dumps(data, sort_keys=True)
+
+
+def _changed(session: dict[str, Any], before: _Before) -> bool:
+    """Whether ``session`` is not what it was when loaded (:func:`_what_it_was`)."""
+    if isinstance(before, str):
+        return json.dumps(session, sort_keys=True) != before
+    if session.keys() != before.keys():
+        return True
+    for key, value in session.items():
+        old = before[key]
+        # The type too: True == 1, but the cookie would say ``true``, not ``1``.
+        if type(value) is not type(old) or value != old:
+            return True
+    return False
 
 
 def _cookie_of(scope: Scope, name: bytes) -> str | None:
