@@ -340,17 +340,18 @@ def _answer(pgconn: Any) -> str:
 
 
 async def _ready(
-    loop: asyncio.AbstractEventLoop, add: Any, remove: Any, fd: int, deadline: float
+    loop: asyncio.AbstractEventLoop, add: Any, remove: Any, fd: int, deadline: float | None = None
 ) -> None:
     """Wait until ``fd`` is ready (``add`` is the loop's ``add_reader`` or ``add_writer``),
-    :class:`TimeoutError` at ``deadline`` (``loop.time()``)."""
+    :class:`TimeoutError` at ``deadline`` (``loop.time()``; none: the caller bounds it)."""
     waiter = loop.create_future()
     add(fd, _wake, waiter)
-    timer = loop.call_at(deadline, _expire, waiter)
+    timer = None if deadline is None else loop.call_at(deadline, _expire, waiter)
     try:
         await waiter
     finally:
-        timer.cancel()
+        if timer is not None:
+            timer.cancel()
         remove(fd)
 
 
