@@ -119,49 +119,76 @@ class ThreadStamp:
 class LoopStamp:
     """One event loop's stamp connection and its rounds (see the module docstring).
 
+    The loop's share of a round is kept small, for it is paid by every signed-in page
+    served unread: each request waits on a future of its own (no ``shield``, no task),
+    one task drives the rounds while requests keep arriving, the connection's socket
+    stays registered with the loop's selector while it is open (not added and removed
+    around every round trip), and a round trip's bound is one timer, not a
+    ``wait_for`` task.
+
     :param connect_params: psycopg's connection keywords (the storage's engine's).
     """
 
     def __init__(self, connect_params: Mapping[str, Any]) -> None:
         self._params = dict(connect_params)
         self._conn: Any = None
-        self._current: asyncio.Future[str | None] | None = None
-        self._next: asyncio.Future[str | None] | None = None
+        # The requests the round trip in flight answers, and those that arrived since.
+        self._current: list[asyncio.Future[str | None]] | None = None
+        self._next: list[asyncio.Future[str | None]] | None = None
         self._task: asyncio.Task[None] | None = None
         self._retry_at = 0.0
         self.closed = False
+        # The loop and socket the connection is watched on, and the wait for it.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._fd = -1
+        self._waiter: asyncio.Future[None] | None = None
 
     async def read(self) -> str | None:
         """A snapshot taken after this call began (``None``: it could not be read in time)."""
         if self.closed or time.monotonic() < self._retry_at:
             return None
         loop = asyncio.get_running_loop()
+        mine: asyncio.Future[str | None] = loop.create_future()
         if self._current is None:
-            round_ = self._current = loop.create_future()
+            self._current = [mine]
             # Held until it ends (a task only the loop refers to may be collected).
-            self._task = loop.create_task(self._run(round_))
-        else:
+            self._task = task = loop.create_task(self._run())
+            task.add_done_callback(self._ended)
+        elif self._next is None:
             # A round trip is in flight: it may have read its snapshot before this
             # request arrived. Wait for the next one, shared with the others waiting.
-            if self._next is None:
-                self._next = loop.create_future()
-            round_ = self._next
-        return await asyncio.shield(round_)
+            self._next = [mine]
+        else:
+            self._next.append(mine)
+        # A request cancelled (its client gone) cancels its own future, not the round.
+        return await mine
 
-    async def _run(self, round_: asyncio.Future[str | None]) -> None:
+    async def _run(self) -> None:
         while True:
             stamp = await self._query()
-            if not round_.done():
-                round_.set_result(stamp)
-            waiting, self._next = self._next, None
-            if waiting is None:
-                self._current = None
+            for waiting in self._current or ():
+                if not waiting.done():
+                    waiting.set_result(stamp)
+            self._current, self._next = self._next, None
+            if self._current is None:
                 return
-            round_ = self._current = waiting
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """The rounds' task is over: if it did not end by itself (cancelled — the loop
+        shutting down — even before its first step), nobody is left waiting for ever."""
+        if task is not self._task:
+            return
+        self._task = None
+        if task.cancelled() or task.exception() is not None:
+            self._drop()  # perhaps a query in flight: a new connection next time
+        for waiting in (*(self._current or ()), *(self._next or ())):
+            if not waiting.done():
+                waiting.set_result(None)
+        self._current = self._next = None
 
     async def _query(self) -> str | None:
         try:
-            return await asyncio.wait_for(self._round_trip(), STAMP_TIMEOUT)
+            return await self._round_trip()
         except Exception as error:  # any fault or the time out: read again, wait a moment
             _warn(error)
             self._drop()
@@ -169,20 +196,92 @@ class LoopStamp:
             return None
 
     async def _round_trip(self) -> str:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STAMP_TIMEOUT
         conn = self._conn
         if conn is None or conn.closed:
             import psycopg
 
-            conn = self._conn = await psycopg.AsyncConnection.connect(
-                autocommit=True, **self._params
+            self._drop()
+            conn = self._conn = await asyncio.wait_for(
+                psycopg.AsyncConnection.connect(autocommit=True, **self._params),
+                STAMP_TIMEOUT,
             )
-        return await _simple_query(conn.pgconn)
+        pgconn = conn.pgconn
+        if self._loop is not loop or self._fd != pgconn.socket:
+            self._unwatch()
+            self._loop, self._fd = loop, pgconn.socket
+            loop.add_reader(self._fd, self._readable)
+        pgconn.send_query(_SNAPSHOT_BYTES)  # raises when it cannot be sent
+        while pgconn.flush():  # 1: more to send when the socket can take it
+            await _ready(loop, loop.add_writer, loop.remove_writer, pgconn.socket, deadline)
+        while True:
+            pgconn.consume_input()
+            if not pgconn.is_busy():
+                break
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_at(deadline, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+        return _answer(pgconn)
+
+    def _readable(self) -> None:
+        """The watched socket has bytes: wake the round trip waiting for them, or, idle,
+        read them (a notice; the server closing the connection, which drops it here
+        rather than leave the selector reporting it again and again)."""
+        waiter = self._waiter
+        if waiter is not None:
+            if not waiter.done():
+                waiter.set_result(None)
+            return
+        if self._current is not None:  # a round trip about to read them itself
+            return
+        conn = self._conn
+        try:
+            if conn is None or conn.closed:
+                raise ConnectionError("the stamp's connection is closed")
+            conn.pgconn.consume_input()
+            while conn.pgconn.get_result() is not None:  # nothing was asked: drop any answer
+                pass
+        except Exception as error:
+            _warn(error)
+            self._drop()
+            self._retry_at = time.monotonic() + STAMP_BACKOFF
+
+    def _unwatch(self) -> None:
+        """Take the socket out of its loop's selector (before it is closed: the selector
+        would otherwise keep a number the next socket may reuse)."""
+        loop, fd = self._loop, self._fd
+        self._loop, self._fd = None, -1
+        if loop is None or fd < 0 or loop.is_closed():
+            return
+        if loop.is_running() and not _on_loop(loop):
+            return  # another thread's running loop: its selector is not ours to touch
+        with contextlib.suppress(Exception):
+            loop.remove_reader(fd)
 
     def _drop(self) -> None:
+        loop = self._loop
+        if loop is not None and loop.is_running() and not _on_loop(loop) and not loop.is_closed():
+            # Closed from another thread while the loop runs: the loop unwatches and closes.
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._close_on_loop, conn)
+            return
+        self._unwatch()
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.pgconn.finish()  # the socket, at once (the loop may be gone)
+
+    def _close_on_loop(self, conn: Any) -> None:
+        self._unwatch()
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.pgconn.finish()
 
     def close(self) -> None:
         """Close the connection; later reads answer ``None``."""
@@ -190,23 +289,34 @@ class LoopStamp:
         self._drop()
 
 
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether this thread is running ``loop``."""
+    return asyncio._get_running_loop() is loop
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError("the change stamp took too long"))
+
+
 async def _simple_query(pgconn: Any) -> str:
     """:data:`SNAPSHOT`'s one value, through libpq's own calls on the loop (``psycopg.pq``).
 
-    The connection is this module's alone, idle and non-blocking (an
-    ``AsyncConnection``'s): a simple query, the socket waited on with the loop's
-    reader and writer callbacks. Through a cursor the same round trip cost about
-    150 µs of the loop's time, most of it psycopg's own layers.
+    The connection is idle and non-blocking (an ``AsyncConnection``'s): a simple
+    query, the socket waited on with the loop's reader and writer callbacks. Through
+    a cursor the same round trip cost about 150 µs of the loop's time, most of it
+    psycopg's own layers. (:class:`LoopStamp` keeps its socket watched instead.)
     """
     loop = asyncio.get_running_loop()
+    deadline = loop.time() + STAMP_TIMEOUT
     pgconn.send_query(_SNAPSHOT_BYTES)  # raises when it cannot be sent
     while pgconn.flush():  # 1: more to send when the socket can take it
-        await _ready(loop, loop.add_writer, loop.remove_writer, pgconn.socket)
+        await _ready(loop, loop.add_writer, loop.remove_writer, pgconn.socket, deadline)
     while True:
         pgconn.consume_input()
         if not pgconn.is_busy():
             break
-        await _ready(loop, loop.add_reader, loop.remove_reader, pgconn.socket)
+        await _ready(loop, loop.add_reader, loop.remove_reader, pgconn.socket, deadline)
     return _answer(pgconn)
 
 
@@ -229,13 +339,19 @@ def _answer(pgconn: Any) -> str:
     return value
 
 
-async def _ready(loop: asyncio.AbstractEventLoop, add: Any, remove: Any, fd: int) -> None:
-    """Wait until ``fd`` is ready (``add`` is the loop's ``add_reader`` or ``add_writer``)."""
+async def _ready(
+    loop: asyncio.AbstractEventLoop, add: Any, remove: Any, fd: int, deadline: float | None = None
+) -> None:
+    """Wait until ``fd`` is ready (``add`` is the loop's ``add_reader`` or ``add_writer``),
+    :class:`TimeoutError` at ``deadline`` (``loop.time()``; none: the caller bounds it)."""
     waiter = loop.create_future()
     add(fd, _wake, waiter)
+    timer = None if deadline is None else loop.call_at(deadline, _expire, waiter)
     try:
         await waiter
     finally:
+        if timer is not None:
+            timer.cancel()
         remove(fd)
 
 
