@@ -42,6 +42,7 @@ from siapkerja_adapters.bulk.batch import (
     validate_sections,
 )
 from siapkerja_adapters.bulk.checked import SectionChecks
+from siapkerja_adapters.bulk.document import ProfileDocuments
 from siapkerja_adapters.bulk.errors import BulkDataError, in_both
 from siapkerja_adapters.bulk.jobs import Progress
 from siapkerja_adapters.bulk.report import BadRow, ImportReport
@@ -83,6 +84,7 @@ class _Importer:
         self.pending_lines = 0
         self.ctx = svc.journey.registrations.ctx
         self.checks = SectionChecks()
+        self.documents = ProfileDocuments()
         self.profile_columns = True
         """Whether the header names a profile column (else every row's sections are empty)."""
 
@@ -135,7 +137,11 @@ class _Importer:
         if rows:
             try:
                 outcome = store_batch(
-                    self.svc.storage, rows, now=self.ctx.clock(), new_id=self.ctx.new_id
+                    self.svc.storage,
+                    rows,
+                    now=self.ctx.clock(),
+                    new_id=self.ctx.new_id,
+                    documents=self.documents,
                 )
             except BatchRace:
                 for ready in rows:  # another writer meanwhile: row by row, the facade decides
@@ -302,7 +308,11 @@ def import_akl(
     folder = Path(photo_dir) if photo_dir is not None else Path(path).parent
     importer = _Importer(svc, folder, progress, batch_size)
     try:
-        with _older_objects_frozen(), open(path, encoding="utf-8-sig", newline="") as handle:
+        with (
+            _older_objects_frozen(),
+            _bulk_writes(svc.storage),
+            open(path, encoding="utf-8-sig", newline="") as handle,
+        ):
             first = handle.readline()
             if not first.strip():
                 raise BulkDataError("header", path=shown, **in_both("problem", "bulk.header.empty"))
@@ -343,6 +353,17 @@ def _older_objects_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def _bulk_writes(storage: Any) -> contextlib.AbstractContextManager[None]:
+    """The SQL storage's settings for bulk writes (``sql.cards.bulk_writes``) on it."""
+    from siapkerja_adapters.sql.storage import SqlStorage
+
+    if not isinstance(storage, SqlStorage):
+        return contextlib.nullcontext()
+    from siapkerja_adapters.sql.cards import bulk_writes
+
+    return bulk_writes(storage)
 
 
 def _os_reason(error: OSError) -> dict[str, str]:
