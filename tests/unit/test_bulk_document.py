@@ -29,11 +29,13 @@ from siapkerja_adapters.bulk.akl_import import _SCRATCHES
 from siapkerja_adapters.bulk.batch import validate_sections
 from siapkerja_adapters.bulk.checked import SectionChecks
 from siapkerja_adapters.bulk.document import ProfileDocuments
+from siapkerja_adapters.bulk.jobs import issue_all_cards
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _context
 from siapkerja_adapters.sql.cards import (
     BULK_CHECKPOINT_PAGES,
     BULK_PAGE_CACHE_KIB,
+    _Cards,
     bulk_page_cache,
 )
 from siapkerja_adapters.sql.storage import SqlStorage
@@ -254,6 +256,45 @@ def test_an_import_writes_with_the_bulk_settings_and_gives_them_back(
             for raw in connections:
                 raw.close()
         with svc.storage.transaction() as tx:  # after the import: the storage's own
+            assert _settings(tx._raw.driver_connection) == before
+    finally:
+        svc.storage.dispose()
+
+
+def test_bulk_issuance_through_the_job_writes_with_the_bulk_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = connect(
+        environ={},
+        hasher=PasswordHasher.fast_for_tests(),
+        storage="sql",
+        database_url=f"sqlite:///{tmp_path / 'issue.sqlite3'}",
+    )
+    seen: list[dict[str, Any]] = []
+    add_many = _Cards.add_many
+
+    def watched(self: _Cards, records: Any) -> Any:
+        seen.append(_settings(self._tx._raw.driver_connection))
+        return add_many(self, records)
+
+    try:
+        with svc.storage.transaction() as tx:
+            before = _settings(tx._raw.driver_connection)
+        report = import_akl(svc, _register(tmp_path / "register.csv", 40))
+        assert report.created > 0
+        monkeypatch.setattr(_Cards, "add_many", watched)
+        issued = issue_all_cards(svc, batch_size=8)
+        assert issued.issued > 0
+        assert seen
+        assert all(settings["synchronous"] == 2 for settings in seen), seen  # FULL
+        assert all(settings["wal_autocheckpoint"] == BULK_CHECKPOINT_PAGES for settings in seen), (
+            seen
+        )
+        with svc.storage.transaction() as tx:
+            assert _settings(tx._raw.driver_connection) == before
+        seen.clear()
+        svc.issue_cards()  # the service's own call: the storage's settings
+        with svc.storage.transaction() as tx:
             assert _settings(tx._raw.driver_connection) == before
     finally:
         svc.storage.dispose()

@@ -44,7 +44,7 @@ from siapkerja_adapters.bulk.batch import (
 from siapkerja_adapters.bulk.checked import SectionChecks
 from siapkerja_adapters.bulk.document import ProfileDocuments
 from siapkerja_adapters.bulk.errors import BulkDataError, in_both
-from siapkerja_adapters.bulk.jobs import Progress
+from siapkerja_adapters.bulk.jobs import Progress, bulk_writes
 from siapkerja_adapters.bulk.report import BadRow, ImportReport
 from siapkerja_adapters.residents import NUMERIC_NIK
 
@@ -310,7 +310,7 @@ def import_akl(
     try:
         with (
             _older_objects_frozen(),
-            _bulk_writes(svc.storage),
+            bulk_writes(svc.storage),
             open(path, encoding="utf-8-sig", newline="") as handle,
         ):
             first = handle.readline()
@@ -353,17 +353,6 @@ def _older_objects_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-def _bulk_writes(storage: Any) -> contextlib.AbstractContextManager[None]:
-    """The SQL storage's settings for bulk writes (``sql.cards.bulk_writes``) on it."""
-    from siapkerja_adapters.sql.storage import SqlStorage
-
-    if not isinstance(storage, SqlStorage):
-        return contextlib.nullcontext()
-    from siapkerja_adapters.sql.cards import bulk_writes
-
-    return bulk_writes(storage)
 
 
 def _os_reason(error: OSError) -> dict[str, str]:

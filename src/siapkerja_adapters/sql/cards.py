@@ -137,6 +137,9 @@ def bulk_writes(storage: Any) -> Iterator[None]:
     them each commit syncs the log itself (``FULL``): a batch committed is on
     the disk, as each batch was when every commit checkpointed. The journal
     mode stays WAL; the log grows to about 64 MiB before a checkpoint.
+
+    ``import_akl`` and ``bulk.jobs.issue_all_cards`` (``siapkerja bulk
+    issue-cards``) run within it.
     """
     if getattr(storage, "dialect", None) != "sqlite":
         yield
