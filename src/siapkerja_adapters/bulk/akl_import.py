@@ -42,8 +42,9 @@ from siapkerja_adapters.bulk.batch import (
     validate_sections,
 )
 from siapkerja_adapters.bulk.checked import SectionChecks
+from siapkerja_adapters.bulk.document import ProfileDocuments
 from siapkerja_adapters.bulk.errors import BulkDataError, in_both
-from siapkerja_adapters.bulk.jobs import Progress
+from siapkerja_adapters.bulk.jobs import Progress, bulk_writes
 from siapkerja_adapters.bulk.report import BadRow, ImportReport
 from siapkerja_adapters.residents import NUMERIC_NIK
 
@@ -83,6 +84,7 @@ class _Importer:
         self.pending_lines = 0
         self.ctx = svc.journey.registrations.ctx
         self.checks = SectionChecks()
+        self.documents = ProfileDocuments()
         self.profile_columns = True
         """Whether the header names a profile column (else every row's sections are empty)."""
 
@@ -135,7 +137,11 @@ class _Importer:
         if rows:
             try:
                 outcome = store_batch(
-                    self.svc.storage, rows, now=self.ctx.clock(), new_id=self.ctx.new_id
+                    self.svc.storage,
+                    rows,
+                    now=self.ctx.clock(),
+                    new_id=self.ctx.new_id,
+                    documents=self.documents,
                 )
             except BatchRace:
                 for ready in rows:  # another writer meanwhile: row by row, the facade decides
@@ -302,7 +308,11 @@ def import_akl(
     folder = Path(photo_dir) if photo_dir is not None else Path(path).parent
     importer = _Importer(svc, folder, progress, batch_size)
     try:
-        with _older_objects_frozen(), open(path, encoding="utf-8-sig", newline="") as handle:
+        with (
+            _older_objects_frozen(),
+            bulk_writes(svc.storage),
+            open(path, encoding="utf-8-sig", newline="") as handle,
+        ):
             first = handle.readline()
             if not first.strip():
                 raise BulkDataError("header", path=shown, **in_both("problem", "bulk.header.empty"))

@@ -44,6 +44,7 @@ from siapkerja_core.converter import (
     merge_profile,
     structure_stored_contact,
     structure_stored_profile,
+    unstructure,
 )
 from siapkerja_core.errors import AlreadyRegistered, RegistrationError, SiapkerjaError
 from siapkerja_core.nik import Nik
@@ -310,9 +311,12 @@ class _SqlStore:
     The blind indexes computed for the look-ups are kept for the insert.
     """
 
-    def __init__(self, storage: SqlStorage, tx: Any) -> None:
+    def __init__(
+        self, storage: SqlStorage, tx: Any, documents: Callable[[Profile], dict[str, Any]]
+    ) -> None:
         self.storage = storage
         self.tx = tx
+        self.documents = documents
         self.indexes: dict[tuple[str, str], bytes] = {}
 
     def index(self, field: str, value: str) -> bytes:
@@ -337,13 +341,23 @@ class _SqlStore:
     def insert(
         self, accounts: Sequence[AccountRecord], profiles: Sequence[tuple[str, Profile]]
     ) -> None:
-        self.storage.bulk_insert_accounts(self.tx, accounts, profiles, index=self.index)
+        self.storage.bulk_insert_accounts(
+            self.tx, accounts, profiles, index=self.index, document=self.documents
+        )
 
 
 def store_batch(
-    storage: Any, rows: Sequence[Ready], *, now: datetime, new_id: Callable[[], str]
+    storage: Any,
+    rows: Sequence[Ready],
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    documents: Callable[[Profile], dict[str, Any]] | None = None,
 ) -> Outcome:
     """Store a batch of checked rows in one unit of work (see the module docstring).
+
+    ``documents`` makes the stored document of a new profile on the SQL storage
+    (default ``unstructure``; an import passes its run's ``ProfileDocuments``).
 
     :raises BatchRace: another writer took one of the batch's identifiers
         meanwhile; nothing of the batch was written.
@@ -355,7 +369,9 @@ def store_batch(
     try:
         with storage.transaction() as tx:
             store: _PortStore | _SqlStore = (
-                _SqlStore(storage, tx) if isinstance(storage, SqlStorage) else _PortStore(tx)
+                _SqlStore(storage, tx, documents or unstructure)
+                if isinstance(storage, SqlStorage)
+                else _PortStore(tx)
             )
             found = store.find(rows)
             by_nik = {record.nik: record for record in found}

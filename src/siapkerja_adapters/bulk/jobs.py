@@ -4,9 +4,10 @@ and a card for every complete profile.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from siapkerja_adapters.dukcapil_offline import OfflineRegistry, read_residents
 from siapkerja_core.services.issuance import ISSUE_BATCH_SIZE, BulkIssueReport
@@ -93,5 +94,20 @@ def issue_all_cards(
     ``batch_size`` cards are written per transaction; accounts that hold a
     card are skipped, so a re-run issues nothing twice. ``progress`` receives
     the number of accounts handled after each batch (total: :func:`count_accounts`).
+    On SQLite its units of work run with the storage's bulk settings
+    (:func:`bulk_writes`).
     """
-    return svc.issue_cards(batch_size=batch_size, progress=progress)
+    with bulk_writes(svc.storage):
+        return svc.issue_cards(batch_size=batch_size, progress=progress)
+
+
+def bulk_writes(storage: Any) -> contextlib.AbstractContextManager[None]:
+    """The SQL storage's settings for the bulk writes this thread makes meanwhile
+    (``siapkerja_adapters.sql.cards.bulk_writes``); nothing on another storage."""
+    from siapkerja_adapters.sql.storage import SqlStorage
+
+    if not isinstance(storage, SqlStorage):
+        return contextlib.nullcontext()
+    from siapkerja_adapters.sql.cards import bulk_writes as sql_bulk_writes
+
+    return sql_bulk_writes(storage)

@@ -125,7 +125,7 @@ from siapkerja_adapters.sql.lane import GroupCommit, Lane, Prepared, Rows
 from siapkerja_adapters.sql.ledger import _K, _access_params
 from siapkerja_adapters.sql.stamp import LoopStamp, ThreadStamp, stamp_connect_params
 from siapkerja_adapters.sql.transaction import SqlTransaction, _Scope
-from siapkerja_core.converter import structure_stored_profile
+from siapkerja_core.converter import structure_stored_profile, unstructure
 from siapkerja_core.ports import AccountConflict, ScanSubject, StorageError
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import AccessRecord, AccountRecord
@@ -850,6 +850,7 @@ class SqlStorage:
         profiles: Sequence[tuple[str, Profile]] = (),
         *,
         index: Callable[[str, str], bytes] | None = None,
+        document: Callable[[Profile], dict[str, Any]] = unstructure,
     ) -> None:
         """Insert new accounts and the profiles of new accounts, in the caller's transaction.
 
@@ -857,7 +858,9 @@ class SqlStorage:
         do; written as one multi-row ``executemany`` on SQLite and with ``COPY``
         on PostgreSQL. The caller has checked the uniqueness rules against the
         rows it read in the same transaction; a racing writer that took a NIK,
-        e-mail or phone meanwhile makes the database refuse the batch:
+        e-mail or phone meanwhile makes the database refuse the batch.
+        ``document`` makes a profile's stored document (``unstructure``, or what
+        gives the same: an import's ``ProfileDocuments``).
 
         :raises AccountConflict: a uniqueness rule refused a row (the transaction
             must be rolled back: on PostgreSQL it is aborted).
@@ -865,7 +868,10 @@ class SqlStorage:
         """
         blind = index or self.blind_index
         account_rows = [_account_params(self, record, index=blind) for record in accounts]
-        profile_rows = [profile_row(self, account_id, profile) for account_id, profile in profiles]
+        profile_rows = [
+            profile_row(self, account_id, profile, document=document)
+            for account_id, profile in profiles
+        ]
         try:
             if self.dialect == "postgresql":
                 self._copy(tx, sk.accounts, account_rows)
