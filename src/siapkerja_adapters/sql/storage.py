@@ -391,6 +391,9 @@ class SqlStorage:
             threading.RLock() if self.dialect == "sqlite" else None
         )
         self._write_wait = float(engine_options.get("busy_timeout", 30.0))
+        # SqlTransaction.fetch's compiled statements, by statement, parameter names and
+        # read-only-ness (transaction.py): one dictionary for the storage's units of work.
+        self._driver_forms: dict[tuple[int, tuple[str, ...], bool], Any] = {}
         self._schema_ready = False
         self._index: BlindIndex | None = None
         self._closed = False
@@ -1156,6 +1159,18 @@ class SqlStorage:
             yield
         finally:
             writer.release()
+
+    def _take_writer(self) -> threading.RLock | None:
+        """:meth:`_writing` without a context manager (a unit of work's ``__enter__``): the
+        write lock, taken (SQLite), for the caller to release; ``None`` elsewhere.
+
+        :raises StorageError: the lock was not free within the busy timeout.
+        """
+        writer = self._writer
+        if writer is not None and not writer.acquire(timeout=self._write_wait):
+            logger.warning("the SQLite write lock was not free in %.0f s", self._write_wait)
+            raise StorageError("unavailable")
+        return writer
 
     def _reader_engine(self) -> Engine:
         """SQLite: the engine of read-only units (see :func:`~.engine.create_sql_engine`)."""
