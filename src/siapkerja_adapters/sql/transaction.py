@@ -418,6 +418,11 @@ class SqlTransaction:
                 raw.invalidate()
         if self.storage._closed and raw.is_valid:
             raw.invalidate()  # closes the driver's connection now
+        # SQLite's writer: kept for the next write (the write lock is still held).
+        storage = self.storage
+        if conn is None and storage._writer is not None and not self.read_only:  # noqa: SIM102
+            if storage._keep_writer(raw):
+                return
         if conn is not None:
             conn.close()  # gives ``raw`` back
         else:
@@ -662,7 +667,9 @@ class _Scope:
             engine = storage._reader_engine() if read_only and sqlite else storage.engine
             storage._one_connection()
             try:
-                raw = engine.raw_connection()
+                raw = (
+                    storage._writer_connection() if writer is not None else engine.raw_connection()
+                )
             except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as error:
                 # (A failed connect comes as the driver's own error.)
                 raise _storage_error(error) from error
