@@ -216,3 +216,12 @@ def test_dispose_closes_the_kept_connection(storage: SqlStorage) -> None:
         driver.execute("SELECT 1")
     with pytest.raises(StorageError), storage.transaction():
         pass
+
+
+def test_a_statement_without_parameters_runs_on_the_driver(storage: SqlStorage) -> None:
+    with storage.transaction() as tx:
+        tx.registrations.put(registration(1))
+    count = sa.select(sa.func.count()).select_from(sa.table("sk_registrations"))
+    for read_only in (True, False):
+        with storage.transaction(read_only=read_only) as tx:
+            assert tx.fetch(count, {}).scalar_one() == 1

@@ -172,6 +172,8 @@ def _parameters(prepared: Prepared, names: tuple[str, ...]) -> Callable[[Mapping
     given = [(name, bind[name]) for name in names if name not in fixed]
     if prepared.positional:
         order = prepared.names
+        if not order:
+            return lambda values: []
         if not any(name in fixed for name in order):
             # The usual statement: every place a given name. A list comprehension over
             # the names and their conversions, without a per-place branch on literals.
