@@ -166,21 +166,30 @@ class SqlCounters:
         """
         storage = self._storage
         storage._prepare(index=False)
-        with storage._writing():
+        # SQLite: the write lock, then the writers' kept connection (SqlStorage._writer_connection).
+        writer = storage._take_writer()
+        try:
             storage._one_connection()
             try:
-                raw = storage.engine.raw_connection()  # pinged when it sat idle
+                raw = (
+                    storage._writer_connection()
+                    if writer is not None
+                    else storage.engine.raw_connection()  # pinged when it sat idle
+                )
             except (SQLAlchemyError, storage.engine.dialect.loaded_dbapi.Error) as error:
                 # (A failed connect comes as the driver's own error.)
                 raise _storage_error(error) from error
             local = storage._local
             local.held = getattr(local, "held", 0) + 1
             try:
-                return self._on(raw, call)
+                return self._on(raw, call, keep=writer is not None)
             finally:
                 local.held -= 1
+        finally:
+            if writer is not None:
+                writer.release()
 
-    def _on(self, raw: Any, call: Callable[[Any], Any]) -> Any:
+    def _on(self, raw: Any, call: Callable[[Any], Any], keep: bool = False) -> Any:
         driver: Any = raw.driver_connection
         dialect = self._storage.engine.dialect
         postgresql = self._storage.dialect == "postgresql"
@@ -205,7 +214,8 @@ class SqlCounters:
                         raw.invalidate()
                 except dialect.loaded_dbapi.Error:
                     raw.invalidate()
-            raw.close()
+            if not (keep and self._storage._keep_writer(raw)):  # SQLite: kept for the next write
+                raw.close()
 
     def shares(self, storage: object) -> bool:
         """Whether :meth:`within` joins ``storage``'s units of work: its own storage's."""

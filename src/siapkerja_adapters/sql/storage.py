@@ -391,6 +391,12 @@ class SqlStorage:
             threading.RLock() if self.dialect == "sqlite" else None
         )
         self._write_wait = float(engine_options.get("busy_timeout", 30.0))
+        # SQLite: the writers' connection, kept checked out between writes (see
+        # _writer_connection); touched only by the thread holding ``_writer``.
+        self._kept_writer: Any = None
+        # SqlTransaction.fetch's compiled statements, by statement, parameter names and
+        # read-only-ness (transaction.py): one dictionary for the storage's units of work.
+        self._driver_forms: dict[tuple[int, tuple[str, ...], bool], Any] = {}
         self._schema_ready = False
         self._index: BlindIndex | None = None
         self._closed = False
@@ -1081,6 +1087,14 @@ class SqlStorage:
             self._ledger.close()
         if self._lane is not None:
             self._lane.close()
+        writer = self._writer
+        # Not while a write holds the lock: that write closes the connection itself when
+        # it ends (the storage is closed), and a dispose does not wait for it.
+        if writer is not None and writer.acquire(blocking=False):
+            try:
+                self._drop_writer()
+            finally:
+                writer.release()
         self.engine.dispose()
         with self._watch_lock:
             if self._watch:
@@ -1162,6 +1176,59 @@ class SqlStorage:
             yield
         finally:
             writer.release()
+
+    def _take_writer(self) -> threading.RLock | None:
+        """:meth:`_writing` without a context manager (a unit of work's ``__enter__``): the
+        write lock, taken (SQLite), for the caller to release; ``None`` elsewhere.
+
+        :raises StorageError: the lock was not free within the busy timeout.
+        """
+        writer = self._writer
+        if writer is not None and not writer.acquire(timeout=self._write_wait):
+            logger.warning("the SQLite write lock was not free in %.0f s", self._write_wait)
+            raise StorageError("unavailable")
+        return writer
+
+    def _writer_connection(self) -> Any:
+        """SQLite, the write lock held: a pooled connection for this write, the one the last
+        write kept (:meth:`_keep_writer`) when there is one.
+
+        The process's writes take turns on the write lock, so one connection serves
+        them all: each write checked a connection out of the pool and back in (its
+        events, its reset's rollback), which cost more than a read-only unit's whole
+        ``BEGIN`` and ``COMMIT``, eight times per registration journey. A nested write
+        of the lock's holder (reentrant: a misuse the connection guard reports)
+        finds none kept, and checks one out as before.
+
+        :raises: what :meth:`~sqlalchemy.engine.Engine.raw_connection` raises.
+        """
+        raw = self._kept_writer
+        if raw is not None:
+            self._kept_writer = None
+            if raw.is_valid:
+                return raw
+            raw.close()  # pragma: no cover - invalidated while kept (a dispose raced it)
+        return self.engine.raw_connection()
+
+    def _keep_writer(self, raw: Any) -> bool:
+        """Keep ``raw`` (from :meth:`_writer_connection`, its write ended: no transaction open)
+        for the next write instead of checking it in; ``False``: the caller checks it in
+        (one is kept already, it was lost, or the storage is disposed)."""
+        if self._closed or self._kept_writer is not None or not raw.is_valid:
+            return False
+        if raw.driver_connection.in_transaction:  # pragma: no cover - the callers end it
+            return False
+        self._kept_writer = raw
+        return True
+
+    def _drop_writer(self) -> None:
+        """Close the kept writer connection (the storage is being disposed)."""
+        raw, self._kept_writer = self._kept_writer, None
+        if raw is not None:
+            try:
+                raw.invalidate()  # closes the driver's connection now
+            except Exception:  # pragma: no cover - already broken
+                logger.debug("closing the kept writer connection failed", exc_info=True)
 
     def _reader_engine(self) -> Engine:
         """SQLite: the engine of read-only units (see :func:`~.engine.create_sql_engine`)."""

@@ -155,13 +155,15 @@ class _Fetched:
 
 
 class _Driver(NamedTuple):
-    """A statement compiled once for the driver (:class:`~.lane.Prepared`), the driver's
-    parameters for given values (what ``Prepared.params`` makes, for a fixed set of
-    names: in one pass) and its row class."""
+    """A statement compiled once for the driver (:class:`~.lane.Prepared`): its driver SQL,
+    the driver's parameters for given values (what ``Prepared.params`` makes, for a fixed
+    set of names: in one pass) and its driver rows as rows (each column converted as
+    ``Prepared.row`` does, only the columns whose type converts)."""
 
     prepared: Prepared
+    sql: str
     params: Callable[[Mapping[str, Any]], Any]
-    row: type[_Row]
+    rows: Callable[[list[Any]], list[Any]]
 
 
 def _parameters(prepared: Prepared, names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
@@ -169,10 +171,26 @@ def _parameters(prepared: Prepared, names: tuple[str, ...]) -> Callable[[Mapping
     fixed, bind = prepared.fixed, prepared.bind
     given = [(name, bind[name]) for name in names if name not in fixed]
     if prepared.positional:
+        order = prepared.names
+        if not order:
+            return lambda values: []
+        if not any(name in fixed for name in order):
+            # The usual statement: every place a given name. A list comprehension over
+            # the names and their conversions, without a per-place branch on literals.
+            get = itemgetter(*order) if len(order) > 1 else lambda values: (values[order[0]],)
+            processes = [bind[name] for name in order]
+
+            def given_only(values: Mapping[str, Any]) -> list[Any]:
+                return [
+                    value if process is None or value is None else process(value)
+                    for value, process in zip(get(values), processes, strict=True)
+                ]
+
+            return given_only
         # Each place: a literal of the statement (its value) or a given name (its conversion).
         places = [
             (True, fixed[name], None) if name in fixed else (False, name, bind[name])
-            for name in prepared.names
+            for name in order
         ]
 
         def positional(values: Mapping[str, Any]) -> list[Any]:
@@ -197,12 +215,34 @@ def _parameters(prepared: Prepared, names: tuple[str, ...]) -> Callable[[Mapping
     return named
 
 
+def _row_reader(prepared: Prepared, row: type[_Row]) -> Callable[[list[Any]], list[Any]]:
+    """The driver's rows of ``prepared`` as ``row`` instances, converted as ``Prepared.row``
+    converts them; columns without a conversion are passed through untouched."""
+    convert = [(i, process) for i, process in enumerate(prepared.columns) if process is not None]
+    if not convert:
+        return lambda raw: [row(r) for r in raw]
+
+    def rows(raw: list[Any]) -> list[Any]:
+        out = []
+        for r in raw:
+            values = list(r)
+            for i, process in convert:
+                value = values[i]
+                if value is not None:
+                    values[i] = process(value)
+            out.append(row(values))
+        return out
+
+    return rows
+
+
 # Compiled per dialect, statement and parameter names; the statements are the repositories'
 # constants (kept alive beside their entry, so an id is not reused while it is cached).
 _DRIVER: weakref.WeakKeyDictionary[Dialect, dict[tuple[int, tuple[str, ...]], Any]] = (
     weakref.WeakKeyDictionary()
 )
 _DRIVER_MAX: Final = 256
+_FORMS_MAX: Final = 1024  # a storage's (SqlStorage._driver_forms): statements x names x mode
 _COMPILED_LOCK = threading.Lock()
 
 
@@ -233,7 +273,9 @@ def _driver_form(engine: Any, statement: Executable, names: tuple[str, ...]) -> 
         prepared = Prepared(engine, statement, column_keys=list(names) if dml else None)  # type: ignore[arg-type]
         fields = tuple(c.key for c in statement.exported_columns)  # type: ignore[attr-defined]
         row = _row_class(fields)
-        form = _Driver(prepared, _parameters(prepared, names), row)
+        form = _Driver(
+            prepared, prepared.sql, _parameters(prepared, names), _row_reader(prepared, row)
+        )
     if len(forms) < _DRIVER_MAX:
         forms[key] = (statement, form)
     return form
@@ -258,6 +300,9 @@ class SqlTransaction:
         self._engine = engine
         self._conn: Connection | None = None
         self._cursor: Any = None
+        # The driver forms of this storage's statements (``fetch``), by statement, names
+        # and read-only-ness: a plain dictionary, read without a lock or a weak reference.
+        self._forms: dict[tuple[int, tuple[str, ...], bool], Any] = storage._driver_forms
         self.read_only = read_only
         """A read-only unit of work: rows are read without ``FOR UPDATE`` (nothing to lock
         for a write that cannot come), and a write raises ``StorageError("read_only")``."""
@@ -303,15 +348,24 @@ class SqlTransaction:
         through :meth:`run`. A driver error is a ``StorageError``, as there; a lost
         connection is invalidated, so the pool does not hand it out again.
         """
-        if self.read_only and getattr(statement, "_for_update_arg", None) is not None:
-            statement = _unlocked(statement)
-        form = _driver_form(self.storage.engine, statement, tuple(params))
-        if form is None:
+        names = tuple(params)
+        read_only = self.read_only
+        forms = self._forms
+        key = (id(statement), names, read_only)
+        known = forms.get(key)
+        if known is not None and known[0] is statement:
+            form = known[1]
+        else:
+            original = statement
+            if read_only and getattr(statement, "_for_update_arg", None) is not None:
+                statement = _unlocked(statement)
+            form = _driver_form(self.storage.engine, statement, names)
+            if len(forms) < _FORMS_MAX:
+                forms[key] = (original, form)
+        if form is None:  # only Core can run it (``run`` drops a read-only unit's lock too)
             return self.run(statement, params)
-        prepared = form.prepared
-        raw, rowcount = self.driver_rows(prepared.sql, form.params(params))
-        row, convert = form.row, prepared.row
-        return _Fetched([row(convert(r)) for r in raw], rowcount)
+        raw, rowcount = self.driver_rows(form.sql, form.params(params))
+        return _Fetched(form.rows(raw) if raw else [], rowcount)
 
     def driver_rows(self, sql: str, params: Any) -> tuple[list[Any], int]:
         """Run driver ``sql`` with the driver's ``params`` on the unit's own cursor: its raw
@@ -366,6 +420,11 @@ class SqlTransaction:
                 raw.invalidate()
         if self.storage._closed and raw.is_valid:
             raw.invalidate()  # closes the driver's connection now
+        # SQLite's writer: kept for the next write (the write lock is still held).
+        storage = self.storage
+        if conn is None and storage._writer is not None and not self.read_only:  # noqa: SIM102
+            if storage._keep_writer(raw):
+                return
         if conn is not None:
             conn.close()  # gives ``raw`` back
         else:
@@ -586,7 +645,7 @@ class _Scope:
     ``StorageError("read_only")``.
     """
 
-    __slots__ = ("_read_only", "_storage", "_tx", "_writing")
+    __slots__ = ("_read_only", "_storage", "_tx", "_writer")
 
     def __init__(self, storage: SqlStorage, read_only: bool = False) -> None:
         self._storage = storage
@@ -603,13 +662,16 @@ class _Scope:
         # SQLite: queue behind the process's writers before taking a connection, so
         # that the connections in use are the writer's and the readers'. A reader
         # does not queue: its snapshot never blocks a writer, nor a writer it.
-        writing = storage._writing(not read_only)
-        writing.__enter__()
+        # (The lock itself, not ``storage._writing()``: a generator context manager
+        # cost more than the lock, twice per unit of work.)
+        writer = None if read_only else storage._take_writer()
         try:
             engine = storage._reader_engine() if read_only and sqlite else storage.engine
             storage._one_connection()
             try:
-                raw = engine.raw_connection()
+                raw = (
+                    storage._writer_connection() if writer is not None else engine.raw_connection()
+                )
             except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as error:
                 # (A failed connect comes as the driver's own error.)
                 raise _storage_error(error) from error
@@ -627,9 +689,10 @@ class _Scope:
                 self._release(tx)
                 raise _storage_error(error) from error
         except BaseException:
-            writing.__exit__(None, None, None)
+            if writer is not None:
+                writer.release()
             raise
-        self._writing = writing
+        self._writer = writer
         self._tx = tx
         local.active = True
         return tx
@@ -666,7 +729,9 @@ class _Scope:
                 self._release(tx)
             finally:
                 self._storage._local.active = False
-                self._writing.__exit__(None, None, None)
+                writer = self._writer
+                if writer is not None:
+                    writer.release()
 
 
 _UNLOCKED: dict[int, tuple[Executable, Executable]] = {}
