@@ -148,6 +148,8 @@ def bulk_writes(storage: Any) -> Iterator[None]:
     if not event.contains(pool, "checkout", _bulk_checkout):
         event.listen(pool, "checkout", _bulk_checkout)
         event.listen(pool, "checkin", _bulk_checkin)
+    # The writers' connection the storage keeps between writes skips the pool's events.
+    storage.on_writer_connection(_bulk_taken, _bulk_kept)
     _bulk.depth = getattr(_bulk, "depth", 0) + 1
     try:
         yield
@@ -163,6 +165,14 @@ def _bulk_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         saved.append((name, int(dbapi_connection.execute(f"PRAGMA {name}").fetchone()[0])))
         dbapi_connection.execute(f"PRAGMA {name}={value}")
     record.info[_BULK_SAVED] = saved
+
+
+def _bulk_taken(raw: Any) -> None:
+    _bulk_checkout(raw.dbapi_connection, raw._connection_record, raw)
+
+
+def _bulk_kept(raw: Any) -> None:
+    _bulk_checkin(raw.dbapi_connection, raw._connection_record)
 
 
 def _bulk_checkin(dbapi_connection: Any, record: Any) -> None:

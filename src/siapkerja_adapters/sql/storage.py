@@ -394,6 +394,8 @@ class SqlStorage:
         # SQLite: the writers' connection, kept checked out between writes (see
         # _writer_connection); touched only by the thread holding ``_writer``.
         self._kept_writer: Any = None
+        # (taken, kept) callbacks on the writers' connection (:meth:`on_writer_connection`).
+        self._writer_hooks: list[tuple[Callable[[Any], None], Callable[[Any], None]]] = []
         # SqlTransaction.fetch's compiled statements, by statement, parameter names and
         # read-only-ness (transaction.py): one dictionary for the storage's units of work.
         self._driver_forms: dict[tuple[int, tuple[str, ...], bool], Any] = {}
@@ -1206,15 +1208,32 @@ class SqlStorage:
         if raw is not None:
             self._kept_writer = None
             if raw.is_valid:
+                for taken, _kept in self._writer_hooks:
+                    taken(raw)
                 return raw
             raw.close()  # pragma: no cover - invalidated while kept (a dispose raced it)
         return self.engine.raw_connection()
+
+    def on_writer_connection(
+        self, taken: Callable[[Any], None], kept: Callable[[Any], None]
+    ) -> None:
+        """SQLite: call ``taken(raw)`` when a write takes the connection the last write kept,
+        and ``kept(raw)`` when a write ends and keeps it (no transaction open) — what the
+        pool's ``checkout`` and ``checkin`` events are to a connection of the pool, for
+        the one that skips them (:meth:`_writer_connection`). Registered once per pair.
+        """
+        if (taken, kept) not in self._writer_hooks:
+            self._writer_hooks.append((taken, kept))
 
     def _keep_writer(self, raw: Any) -> bool:
         """Keep ``raw`` (from :meth:`_writer_connection`, its write ended: no transaction open)
         for the next write instead of checking it in; ``False``: the caller checks it in
         (one is kept already, it was lost, or the storage is disposed)."""
         if self._closed or self._kept_writer is not None or not raw.is_valid:
+            return False
+        for _taken, kept in self._writer_hooks:
+            kept(raw)  # may invalidate it: then it is checked in, and closed
+        if not raw.is_valid:
             return False
         if raw.driver_connection.in_transaction:  # pragma: no cover - the callers end it
             return False
