@@ -3,11 +3,12 @@
 The access ledger's entries are appended in group commits (``sql/lane.py``): a
 scan waits for the commit that holds its entry before its page is sent. Here a
 real uvicorn server in a child process serves the embedded default (a SQLite
-file), concurrent scanners load it, and the server is killed with ``SIGKILL``
-while they do. Afterwards every card's count of ledger entries is at least the
-count of scans of that card that were answered 200: none of them was lost. (A
-scan whose entry was committed but whose answer the kill cut off may be in the
-ledger without a 200: more entries than answers is fine, fewer is not.)
+file, and PostgreSQL, whose lane commits in groups as well), concurrent
+scanners load it, and the server is killed with ``SIGKILL`` while they do.
+Afterwards every card's count of ledger entries is at least the count of scans
+of that card that were answered 200: none of them was lost. (A scan whose entry
+was committed but whose answer the kill cut off may be in the ledger without a
+200: more entries than answers is fine, fewer is not.)
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ uvicorn.Server(
 """
 
 
-def _settings(database: Path) -> dict[str, str]:
-    return {
+def _settings(request: pytest.FixtureRequest, backend: str, database: Path) -> dict[str, str]:
+    settings = {
         "storage": "sql",
         "database_url": f"sqlite:///{database}",
         "database_migrate": "true",
@@ -62,6 +63,10 @@ def _settings(database: Path) -> dict[str, str]:
         "sms": "memory",
         "dukcapil": "offline",
     }
+    if backend == "postgresql":
+        settings["database_url"] = request.getfixturevalue("postgres_url")
+        settings["database_schema"] = request.getfixturevalue("postgres_schema")
+    return settings
 
 
 def _issue_cards(settings: dict[str, str]) -> dict[str, str]:
@@ -104,10 +109,13 @@ def _ledger_counts(settings: dict[str, str]) -> Counter[str]:
 _ACCOUNTS = [f"crash-{n}" for n in range(CARDS)]
 
 
-def test_every_scan_answered_before_a_kill_is_in_the_ledger(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_every_scan_answered_before_a_kill_is_in_the_ledger(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
     if not hasattr(signal, "SIGKILL"):  # pragma: no cover - POSIX only
         pytest.skip("needs SIGKILL")
-    settings = _settings(tmp_path / "crash.sqlite3")
+    settings = _settings(request, backend, tmp_path / "crash.sqlite3")
     tokens = _issue_cards(settings)
     child = subprocess.Popen(
         [sys.executable, "-c", _SERVER, json.dumps(settings)],
