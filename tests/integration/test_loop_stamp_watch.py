@@ -106,10 +106,14 @@ def test_a_cancelled_driver_leaves_nobody_waiting(postgres_url: str) -> None:
         try:
             assert isinstance(await watch.read(), str)
             first = asyncio.ensure_future(watch.read())
-            await asyncio.sleep(0)
             second = asyncio.ensure_future(watch.read())  # waits for the next round
+            # One turn of the loop: both requests wait and the rounds' task is made, but
+            # has not run (it was queued after this test's turn), so no answer can have
+            # come back — cancelled before its first step, whatever the machine's speed.
             await asyncio.sleep(0)
             assert watch._task is not None
+            assert watch._current is not None
+            assert watch._next is not None
             watch._task.cancel()
             assert await asyncio.wait_for(asyncio.gather(first, second), 5) == [None, None]
             watch._retry_at = 0.0

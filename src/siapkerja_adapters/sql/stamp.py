@@ -299,27 +299,6 @@ def _expire(waiter: asyncio.Future[None]) -> None:
         waiter.set_exception(TimeoutError("the change stamp took too long"))
 
 
-async def _simple_query(pgconn: Any) -> str:
-    """:data:`SNAPSHOT`'s one value, through libpq's own calls on the loop (``psycopg.pq``).
-
-    The connection is idle and non-blocking (an ``AsyncConnection``'s): a simple
-    query, the socket waited on with the loop's reader and writer callbacks. Through
-    a cursor the same round trip cost about 150 µs of the loop's time, most of it
-    psycopg's own layers. (:class:`LoopStamp` keeps its socket watched instead.)
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + STAMP_TIMEOUT
-    pgconn.send_query(_SNAPSHOT_BYTES)  # raises when it cannot be sent
-    while pgconn.flush():  # 1: more to send when the socket can take it
-        await _ready(loop, loop.add_writer, loop.remove_writer, pgconn.socket, deadline)
-    while True:
-        pgconn.consume_input()
-        if not pgconn.is_busy():
-            break
-        await _ready(loop, loop.add_reader, loop.remove_reader, pgconn.socket, deadline)
-    return _answer(pgconn)
-
-
 _SNAPSHOT_BYTES: Final = SNAPSHOT.encode("ascii")
 
 
@@ -340,18 +319,17 @@ def _answer(pgconn: Any) -> str:
 
 
 async def _ready(
-    loop: asyncio.AbstractEventLoop, add: Any, remove: Any, fd: int, deadline: float | None = None
+    loop: asyncio.AbstractEventLoop, add: Any, remove: Any, fd: int, deadline: float
 ) -> None:
-    """Wait until ``fd`` is ready (``add`` is the loop's ``add_reader`` or ``add_writer``),
-    :class:`TimeoutError` at ``deadline`` (``loop.time()``; none: the caller bounds it)."""
+    """Wait until ``fd`` is ready (``add`` is the loop's ``add_writer``, or ``add_reader``),
+    :class:`TimeoutError` at ``deadline`` (``loop.time()``)."""
     waiter = loop.create_future()
     add(fd, _wake, waiter)
-    timer = None if deadline is None else loop.call_at(deadline, _expire, waiter)
+    timer = loop.call_at(deadline, _expire, waiter)
     try:
         await waiter
     finally:
-        if timer is not None:
-            timer.cancel()
+        timer.cancel()
         remove(fd)
 
 
