@@ -26,6 +26,7 @@ import psycopg
 import pytest
 
 from siapkerja_adapters.sql import KeyMaterial, SqlStorage
+from siapkerja_adapters.sql.base import _storage_error
 from siapkerja_core.ports import StorageError
 from siapkerja_core.records import OutboxMessage, SessionRecord
 
@@ -207,3 +208,43 @@ def test_a_sqlite_write_lock_that_stays_taken_is_a_storage_error(tmp_path: Path)
             assert tx.sessions.get("s2") is None
     finally:
         storage.dispose()
+
+
+def test_a_database_that_refuses_writes_is_unavailable_not_a_read_only_unit(
+    tmp_path: Path,
+) -> None:
+    """SQLite's SQLITE_READONLY in a writing unit is the database's refusal (a read-only
+    file or file system: a stranger's bind mount answered 500s), so ``unavailable`` (a
+    503, as a full disk); only a read-only unit's own write is ``read_only``, the
+    caller's mistake. (Root writes through ``chmod``: the writers' connection is made
+    to refuse with ``PRAGMA query_only``, the same error.)"""
+    url = f"sqlite:///{tmp_path / 'refuses.sqlite3'}"
+    storage = SqlStorage(url, key_material=KeyMaterial.generate(), migrate=True)
+    try:
+        with storage.transaction() as tx:
+            tx.sessions.add(_session(1))
+        kept = storage._kept_writer  # the connection the next write takes
+        assert kept is not None
+        kept.driver_connection.execute("PRAGMA query_only=ON")
+        with pytest.raises(StorageError) as caught, storage.transaction() as tx:
+            tx.sessions.add(_session(2))
+        assert caught.value.code == "unavailable"
+        with pytest.raises(StorageError) as caught, storage.transaction(read_only=True) as tx:
+            tx.sessions.add(_session(3))
+        assert caught.value.code == "read_only"
+    finally:
+        storage.dispose()
+
+
+@pytest.mark.parametrize("read_only_unit", [False, True])
+def test_a_read_only_standby_is_unavailable_unless_the_unit_is_read_only(
+    read_only_unit: bool,
+) -> None:
+    class Refused(Exception):
+        sqlstate = "25006"  # PostgreSQL: read_only_sql_transaction (also a hot standby's)
+
+    error = _storage_error(
+        Refused("cannot execute INSERT in a read-only transaction"),
+        read_only_unit=read_only_unit,
+    )
+    assert error.code == ("read_only" if read_only_unit else "unavailable")

@@ -204,10 +204,10 @@ class _Accounts(_Repository):
         except IntegrityError as error:  # a racing transaction took an identifier meanwhile
             field = _violated_field(error)
             if field is None:
-                raise _storage_error(error) from error
+                raise _storage_error(error, read_only_unit=self._tx.read_only) from error
             raise AccountConflict(field) from None
         except SQLAlchemyError as error:
-            raise _storage_error(error) from error
+            raise _storage_error(error, read_only_unit=self._tx.read_only) from error
 
 
 def _violated_field(error: IntegrityError) -> Field | None:

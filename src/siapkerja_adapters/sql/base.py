@@ -34,18 +34,31 @@ class SchemaNotReady(StorageError):
     )
 
 
-def _storage_error(error: BaseException) -> StorageError:
-    """A driver or SQLAlchemy failure as the port's typed error (the cause stays chained)."""
+def _storage_error(error: BaseException, *, read_only_unit: bool = False) -> StorageError:
+    """A driver or SQLAlchemy failure as the port's typed error (the cause stays chained).
+
+    ``read_only_unit``: the statement ran in a read-only unit of work, where the
+    database's refusal of a write is the unit's own (``read_only``: the caller's
+    mistake). Anywhere else the same refusal is the database's — a read-only file
+    or file system, a hot standby — and the storage is ``unavailable``, as when
+    the disk is full.
+    """
     original = getattr(error, "orig", None)
     # A driver's own error (the lane's, a unit of work's driver statements) carries it itself.
     sqlstate = getattr(original if original is not None else error, "sqlstate", None)
     message = str(original if original is not None else error)
     if sqlstate == "42P01" or "no such table" in message:
         return SchemaNotReady("not_migrated")
-    # A write in a read-only unit of work: PostgreSQL's read_only_sql_transaction,
-    # SQLite's SQLITE_READONLY (PRAGMA query_only).
+    # PostgreSQL's read_only_sql_transaction, SQLite's SQLITE_READONLY (PRAGMA
+    # query_only, or a file it may not write).
     if sqlstate == "25006" or "attempt to write a readonly database" in message:
-        return StorageError("read_only")
+        if read_only_unit:
+            return StorageError("read_only")
+        logger.warning(
+            "storage failure: the database refuses writes (a read-only file or file system,"
+            " or a read-only replica)"
+        )
+        return StorageError("unavailable")
     logger.warning("storage failure: %s", type(original or error).__name__)
     return StorageError("unavailable")
 

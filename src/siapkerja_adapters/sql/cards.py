@@ -362,7 +362,7 @@ class _Cards(_Repository):
                 }
                 refused.update(r.id for r in free if stored.get(r.id) != r.number)
         except SQLAlchemyError as error:
-            raise _storage_error(error) from error
+            raise _storage_error(error, read_only_unit=self._tx.read_only) from error
         return [record for record in records if record.id in refused]
 
     def put(self, record: CardRecord) -> None:

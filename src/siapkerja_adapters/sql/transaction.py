@@ -333,7 +333,7 @@ class SqlTransaction:
         try:
             return self.conn.execute(statement, params)
         except SQLAlchemyError as error:
-            raise _storage_error(error) from error
+            raise _storage_error(error, read_only_unit=self.read_only) from error
 
     def fetch(self, statement: Executable, params: Mapping[str, Any]) -> Any:
         """:meth:`run` for the journey's statements: on the transaction's driver connection,
@@ -381,7 +381,7 @@ class SqlTransaction:
         except self.storage.engine.dialect.loaded_dbapi.Error as error:
             if self.storage.engine.dialect.is_disconnect(error, self._raw.driver_connection, None):
                 self._invalidate()
-            raise _storage_error(error) from error
+            raise _storage_error(error, read_only_unit=self.read_only) from error
         return raw, cursor.rowcount
 
     def _invalidate(self) -> None:
