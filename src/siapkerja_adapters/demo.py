@@ -230,11 +230,13 @@ class DemoError(SiapkerjaError):
 
     ``dir_used``: ``path`` already holds a demo's data or settings (the demo
     registers the same person every run, and would not open another run's
-    data without its key).
+    data without its key). ``environment_database``: ``variable`` names another
+    database than ``--database`` in the environment, which outranks the demo's
+    settings file: the demo would write there, and ``serve`` would open it.
     """
 
     domain = "demo"
-    codes: ClassVar[frozenset[str]] = frozenset({"dir_used"})
+    codes: ClassVar[frozenset[str]] = frozenset({"dir_used", "environment_database"})
 
 
 @define(frozen=True)
@@ -432,6 +434,7 @@ class DemoPlace:
         database_url: str | None = None,
         port: int = DEFAULT_PORT,
         key_from: str | None = None,
+        schema: str | None = None,
     ) -> DemoPlace:
         """``directory`` (made if missing) with a settings file for ``siapkerja serve``.
 
@@ -439,6 +442,9 @@ class DemoPlace:
             key (``SIAPKERJA_STORAGE_KEY``): it outranks the settings file, so the
             demo writes no key file of its own — one that ``serve`` would ignore,
             and that would not open the data once the variable is unset.
+        :param schema: the PostgreSQL schema the data goes in (the environment's
+            ``SIAPKERJA_DATABASE_SCHEMA``, which outranks the file): written down,
+            so that the settings file alone opens the data.
         :raises DemoError: ``demo.dir_used`` when it already holds a demo's files.
         """
         directory = directory.expanduser().resolve()
@@ -449,6 +455,8 @@ class DemoPlace:
         settings: dict[str, str] = {
             "database_url": database_url or f"sqlite:///{directory / _DATABASE}"
         }
+        if schema:
+            settings["database_schema"] = schema
         if key_from is None:
             key_file = directory / _KEY
             write_key_file(key_file, KeyMaterial.parse(generate_key_setting()))
@@ -463,8 +471,11 @@ class DemoPlace:
             "# are printed (console) and the residents are the bundled test ones (offline).",
         ]
         if key_from is not None:
-            lines[1] = "# A demonstration only: the SMS codes"
-            lines.insert(1, f"# The storage key is the one in ${key_from}: serve needs it set too.")
+            lines[1:] = [
+                f"# The storage key is the one in ${key_from}: serve needs it set too.",
+                "# A demonstration only: the SMS codes are printed (console) and the residents",
+                "# are the bundled test ones (offline).",
+            ]
         lines += [f"{name} = {_toml_string(value)}" for name, value in settings.items()]
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
         config.chmod(0o600)  # it holds the secret key

@@ -238,3 +238,33 @@ def test_the_english_demo_writes_an_english_card(tmp_path) -> None:
     svg = card.read_text(encoding="utf-8")
     assert "Digital Manpower Card" in svg
     assert "Diterbitkan" not in svg
+
+
+def _without_demo_settings(monkeypatch) -> None:
+    for name in (
+        "SIAPKERJA_CONFIG",
+        "SIAPKERJA_STORAGE",
+        "SIAPKERJA_SMS",
+        "SIAPKERJA_PLUGINS",
+        "SIAPKERJA_STORAGE_KEY",
+        "SIAPKERJA_STORAGE_KEY_FILE",
+        "SIAPKERJA_DATABASE_URL",
+        "SIAPKERJA_DATABASE_SCHEMA",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_another_database_in_the_environment_than_database_is_refused(
+    monkeypatch, tmp_path
+) -> None:
+    _without_demo_settings(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIAPKERJA_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    given = f"sqlite:///{tmp_path / 'given.db'}"
+    result = CliRunner().invoke(app, ["demo", "--database", given])
+    assert result.exit_code != 0
+    assert "demo.environment_database" in result.output
+    assert "SIAPKERJA_DATABASE_URL" in result.output
+    assert not (tmp_path / "env.db").exists()
+    assert not (tmp_path / "given.db").exists()
+    assert not (tmp_path / "siapkerja-demo").exists()

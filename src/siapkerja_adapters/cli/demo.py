@@ -89,7 +89,11 @@ def demo(
             DemoPlace.temporary(port=port)
             if directory is None
             else DemoPlace.kept_in(
-                directory, database_url=database, port=port, key_from=_key_variable()
+                directory,
+                database_url=_kept_database(database),
+                port=port,
+                key_from=_key_variable(),
+                schema=os.environ.get("SIAPKERJA_DATABASE_SCHEMA") or None,
             )
         )
     except SiapkerjaError as error:
@@ -127,3 +131,21 @@ def _key_variable() -> str | None:
         if os.environ.get(name):
             return name
     return None
+
+
+def _kept_database(database: str | None) -> str | None:
+    """The database a kept demo writes to: ``--database``, else the environment's.
+
+    ``SIAPKERJA_DATABASE_URL`` outranks the settings file the demo writes, so the
+    demo's data (and ``serve --config``) would go there whatever the file said: the
+    file names it too. Another database than ``--database`` is refused.
+
+    :raises DemoError: ``demo.environment_database``.
+    """
+    from siapkerja_adapters.demo import DemoError
+
+    variable = "SIAPKERJA_DATABASE_URL"
+    named = os.environ.get(variable) or None
+    if named is not None and database is not None and named != database:
+        raise DemoError("environment_database", variable=variable)
+    return database or named
