@@ -138,13 +138,22 @@ def checkouts(storage: SqlStorage) -> list[object]:
     return seen
 
 
-def sqlite_only(storage: SqlStorage) -> None:
-    if storage.dialect != "sqlite":
-        pytest.skip("PostgreSQL's writers do not take turns: each checks out its own")
+@pytest.fixture
+def sqlite_storage(tmp_path: Path) -> Iterator[SqlStorage]:
+    """SQLite's only: PostgreSQL's writers do not take turns, each checks out its own."""
+    storage = SqlStorage(
+        f"sqlite:///{tmp_path / 'siapkerja.sqlite3'}",
+        key_material=KeyMaterial.generate(),
+        migrate=True,
+    )
+    try:
+        yield storage
+    finally:
+        storage.dispose()
 
 
-def test_sqlite_writes_take_turns_on_one_kept_connection(storage: SqlStorage) -> None:
-    sqlite_only(storage)
+def test_sqlite_writes_take_turns_on_one_kept_connection(sqlite_storage: SqlStorage) -> None:
+    storage = sqlite_storage
     with storage.transaction() as tx:  # the schema and the blind-index key, first
         tx.registrations.put(registration(1))
     seen = checkouts(storage)
@@ -161,9 +170,9 @@ def test_sqlite_writes_take_turns_on_one_kept_connection(storage: SqlStorage) ->
 
 
 def test_a_failed_write_leaves_the_kept_connection_without_a_transaction(
-    storage: SqlStorage,
+    sqlite_storage: SqlStorage,
 ) -> None:
-    sqlite_only(storage)
+    storage = sqlite_storage
 
     class Fault(Exception):
         pass
@@ -188,8 +197,8 @@ def test_a_failed_write_leaves_the_kept_connection_without_a_transaction(
         assert tx.registrations.get("reg-3") == registration(3)
 
 
-def test_a_unit_that_joined_core_gives_its_connection_back(storage: SqlStorage) -> None:
-    sqlite_only(storage)
+def test_a_unit_that_joined_core_gives_its_connection_back(sqlite_storage: SqlStorage) -> None:
+    storage = sqlite_storage
     with storage.transaction() as tx:
         tx.registrations.put(registration(1))
     with storage.transaction() as tx:
@@ -203,8 +212,8 @@ def test_a_unit_that_joined_core_gives_its_connection_back(storage: SqlStorage) 
         assert tx.registrations.get("reg-2") == registration(2)
 
 
-def test_dispose_closes_the_kept_connection(storage: SqlStorage) -> None:
-    sqlite_only(storage)
+def test_dispose_closes_the_kept_connection(sqlite_storage: SqlStorage) -> None:
+    storage = sqlite_storage
     with storage.transaction() as tx:
         tx.registrations.put(registration(1))
     kept = storage._kept_writer
