@@ -477,3 +477,31 @@ def test_cli_reports_a_configuration_error(monkeypatch) -> None:
     result = runner.invoke(app, ["bulk", "issue-cards"])
     assert result.exit_code == 3
     assert "[config.invalid]" in result.stderr
+
+
+def test_cli_import_interrupted_says_what_is_stored_and_resumes(cli, monkeypatch, tmp_path) -> None:
+    """Ctrl-C after the first batch: exit 130, and what was stored is said (``--json``:
+    one object on standard output) — an interrupted ``--json`` import printed nothing (a
+    stranger's finding). The same command then finds those rows unchanged."""
+    import json
+
+    real = bulk_cli.import_akl
+
+    def stopped_after_a_batch(svc, file, *, progress, **kwargs):
+        def then_interrupt(n: int) -> None:
+            progress(n)
+            raise KeyboardInterrupt
+
+        return real(svc, file, progress=then_interrupt, **{**kwargs, "batch_size": 3})
+
+    monkeypatch.setattr(bulk_cli, "import_akl", stopped_after_a_batch)
+    result, out = cli("import", str(SAMPLE), "--json")
+    assert result.exit_code == 130
+    document = json.loads(out)
+    assert document["interrupted"] is True
+    assert document["lines_done"] == 3
+    assert "run the same command again to go on" in result.stderr
+    assert "jalankan perintah yang sama" in result.stderr
+    monkeypatch.setattr(bulk_cli, "import_akl", real)
+    _, out = cli("import", str(SAMPLE))
+    assert counts(out)["Unchanged"] == 3  # the committed batch: the first three rows, good

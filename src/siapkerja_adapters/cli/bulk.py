@@ -23,6 +23,7 @@ the database is down.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Final
 
@@ -160,6 +161,39 @@ def _bad_rows_table(report: ImportReport) -> Table:
 # --------------------------------------------------------------------------
 
 
+class _Stored:
+    """What a bulk command had committed when Ctrl-C stopped it, counted from its
+    progress callback (called after each batch's commit), so that the interruption
+    says what is kept and that the same command resumes (a stranger's finding: an
+    interrupted ``--json`` import printed nothing)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+
+    def counting(self, advance: Callable[[int], None]) -> Callable[[int], None]:
+        def counted(n: int) -> None:
+            self.done += n
+            advance(n)
+
+        return counted
+
+    def interrupted(self, unit: str, json_output: bool) -> typer.Exit:
+        """Say what was stored (on standard error; ``--json``: one object on standard
+        output) and give the exit code of an interrupted command (130)."""
+        if json_output:
+            print_json({"interrupted": True, f"{unit}_done": self.done})
+        typer.echo(
+            f"siapkerja bulk: dihentikan; {self.done} {_UNITS[unit]} pertama sudah selesai dan"
+            " tersimpan, jalankan perintah yang sama untuk melanjutkan / interrupted; the first"
+            f" {self.done} {unit} are done and stored, run the same command again to go on",
+            err=True,
+        )
+        return typer.Exit(130)
+
+
+_UNITS: Final = {"lines": "baris", "accounts": "akun"}
+
+
 @bulk_app.command("residents")
 def residents(
     file: FileArgument,
@@ -226,14 +260,21 @@ def import_file(
     "column", "message_id", "message_en"}, …], "report"}`` with every bad row.
     """
     svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
+    stored = _Stored()
     try:
         total = _lines(file)
         with progress_bar("Impor AK/I / AK/I import", total, enabled=progress) as advance:
             result = import_akl(
-                svc, file, progress=advance, photo_dir=photo_dir, batch_size=batch_size
+                svc,
+                file,
+                progress=stored.counting(advance),
+                photo_dir=photo_dir,
+                batch_size=batch_size,
             )
     except SiapkerjaError as error:
         raise fail("bulk", error) from None
+    except KeyboardInterrupt:
+        raise stored.interrupted("lines", json_output) from None
     report_failed = False
     if report is not None:
         try:
@@ -292,12 +333,15 @@ def issue_cards(
     ``--json``: ``{"issued", "incomplete", "already_issued"}``.
     """
     svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
+    stored = _Stored()
     try:
         total = count_accounts(svc)
         with progress_bar("Kartu / Cards", total, enabled=progress) as advance:
-            result = issue_all_cards(svc, batch_size=batch_size, progress=advance)
+            result = issue_all_cards(svc, batch_size=batch_size, progress=stored.counting(advance))
     except SiapkerjaError as error:
         raise fail("bulk", error) from None
+    except KeyboardInterrupt:
+        raise stored.interrupted("accounts", json_output) from None
     if json_output:
         print_json(
             {
