@@ -423,6 +423,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "config.unsafe_default": 500,
         "config.card_base_url_mount": 500,  # a host mounted the pages off their card_base_url
         "demo.dir_used": 500,  # the command line's demo only; never an HTTP answer
+        "demo.environment_database": 500,  # the command line's demo only; never an HTTP answer
         # Bulk imports (a CSV's rows); the file itself is the server's.
         **{
             f"bulk.{c}": _VALIDATION
