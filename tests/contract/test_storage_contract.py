@@ -350,6 +350,44 @@ def test_a_read_only_unit_neither_waits_for_a_writer_nor_sees_its_writes(
         assert tx.accounts.get("acct-2") == account(2)
 
 
+def test_a_read_only_unit_reads_one_snapshot_across_a_commit_between_its_reads(
+    storage: Storage,
+) -> None:
+    """The port's "one consistent snapshot": a commit between two reads of one unit is
+    seen by neither (PostgreSQL under ``READ COMMITTED`` showed it to the second read).
+
+    The memory adapter serialises units, so there the other commit waits for the reader.
+    """
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+    seen: list[object] = []
+    first_read, committed = threading.Event(), threading.Event()
+
+    def reader() -> None:
+        with storage.transaction(read_only=True) as tx:
+            seen.append(tx.accounts.get("acct-1"))
+            first_read.set()
+            committed.wait(0.5 if isinstance(storage, MemoryStorage) else 10)
+            seen.append(tx.accounts.get("acct-2"))
+            seen.append(tx.accounts.get("acct-1"))
+
+    reading = threading.Thread(target=reader)
+    reading.start()
+    try:
+        assert first_read.wait(10)
+        with storage.transaction() as tx:
+            tx.accounts.add(account(2))
+            tx.accounts.put(account(1, phone="+6281299999999"))
+        committed.set()
+    finally:
+        committed.set()
+        reading.join(10)
+    assert seen == [account(1), None, account(1)]
+    with storage.transaction(read_only=True) as tx:  # a new unit: a new snapshot
+        assert tx.accounts.get("acct-2") == account(2)
+        assert tx.accounts.get("acct-1") == account(1, phone="+6281299999999")
+
+
 @pytest.mark.parametrize("field", ["nik", "email", "phone"])
 def test_one_active_account_per_identifier(storage: Storage, field: str) -> None:
     first = account(1)

@@ -95,6 +95,8 @@ def _holder_queries(ids: Callable[[ColumnElement[str]], ColumnElement[bool]]) ->
 
 
 _HOLDERS_CHUNK: Final = 1000  # ids per query
+_REPEATABLE_READ: Final = 3
+"""``psycopg.IsolationLevel.REPEATABLE_READ`` by value: psycopg is imported only for PostgreSQL."""
 # The ids of a query as one JSON array parameter, which the database turns into rows:
 # an expanding ``IN`` of a thousand placeholders cost SQLAlchemy a pass over each of
 # them on every call on SQLite (a sixth of a bulk issuance), and a text array cost
@@ -306,6 +308,8 @@ class SqlTransaction:
         self.read_only = read_only
         """A read-only unit of work: rows are read without ``FOR UPDATE`` (nothing to lock
         for a write that cannot come), and a write raises ``StorageError("read_only")``."""
+        self._isolation: Any = None
+        """PostgreSQL, a read-only unit: the connection's isolation level before it."""
 
     @property
     def conn(self) -> Connection:
@@ -415,7 +419,9 @@ class SqlTransaction:
         raw, conn = self._raw, self._conn
         if self.read_only and self.storage.dialect == "postgresql" and raw.is_valid:
             try:
-                raw.driver_connection.read_only = False  # idle again: allowed
+                driver = raw.driver_connection
+                driver.read_only = False  # idle again: allowed
+                driver.isolation_level = self._isolation
             except self.storage.engine.dialect.loaded_dbapi.Error:
                 raw.invalidate()
         if self.storage._closed and raw.is_valid:
@@ -640,9 +646,10 @@ class _Scope:
     opened: toggling it per unit re-prepared every statement, +30 µs a unit),
     ``BEGIN DEFERRED`` (a WAL snapshot taken at the first read), and not the
     process's write lock, so renders neither queue behind each other nor
-    behind writers. PostgreSQL: ``BEGIN READ ONLY`` (psycopg's ``read_only``,
-    reset before the connection goes back to the pool). A write fails with
-    ``StorageError("read_only")``.
+    behind writers. PostgreSQL: ``BEGIN ISOLATION LEVEL REPEATABLE READ READ
+    ONLY`` (psycopg's ``isolation_level`` and ``read_only``, reset before the
+    connection goes back to the pool): one snapshot for the whole unit, as on
+    SQLite. A write fails with ``StorageError("read_only")``.
     """
 
     __slots__ = ("_read_only", "_storage", "_tx", "_writer")
@@ -682,7 +689,14 @@ class _Scope:
                 if sqlite:
                     driver.execute("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
                 elif read_only:
-                    driver.read_only = True  # BEGIN READ ONLY at the first statement
+                    # BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY at the first statement
+                    # (set on the client: no round trip). Under READ COMMITTED each
+                    # statement would read its own snapshot: a profile and its card read
+                    # on either side of another unit's commit. A read-only transaction
+                    # never fails serialisation, so the one snapshot costs nothing.
+                    tx._isolation = driver.isolation_level
+                    driver.isolation_level = _REPEATABLE_READ
+                    driver.read_only = True
             except engine.dialect.loaded_dbapi.Error as error:
                 if engine.dialect.is_disconnect(error, driver, None):
                     raw.invalidate()

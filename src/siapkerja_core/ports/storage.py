@@ -317,7 +317,7 @@ class Storage(Protocol):
       that only reads: one consistent snapshot of committed data that takes
       no write lock, so readers do not queue behind each other or behind
       writers (SQLite: ``BEGIN DEFERRED`` without the process's write lock;
-      PostgreSQL: ``READ ONLY``). A write through it raises
+      PostgreSQL: ``REPEATABLE READ READ ONLY``). A write through it raises
       ``StorageError("read_only")`` and nothing is written.
     * ``accounts.add`` enforces one active account per NIK, e-mail and phone,
       atomically, under concurrency: of N racing adds exactly one succeeds.
