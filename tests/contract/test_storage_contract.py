@@ -883,6 +883,24 @@ def test_card_holders_read_every_field_of_a_card(storage: Storage) -> None:
     assert holders[0].card.revoked_at.utcoffset() == timedelta(0)
 
 
+def test_add_many_writes_every_field_and_any_text(storage: Storage) -> None:
+    # A SQL adapter may write the batch in COPY's text form: the optional fields set, a
+    # reference past 2**63, and ids holding what that form escapes come back as given.
+    full = attrs.evolve(
+        card(1, card_ref=2**64 - 1, version=2),
+        status_index=None,
+        revoked_at=NOW + timedelta(minutes=5),
+        suspended_at=NOW + timedelta(minutes=2),
+    )
+    plain = attrs.evolve(card(2), status_index=7)
+    odd = attrs.evolve(card(3, number="SK-TEST-\\N-00X"), account_id="acct\t3\\N\r\n")
+    for batch in ([full, plain], [odd]):
+        with storage.transaction() as tx:
+            assert tx.cards.add_many(batch) == []
+        with storage.transaction() as tx:
+            assert [tx.cards.get(record.account_id) for record in batch] == batch
+
+
 def test_card_holders_of_a_batch_larger_than_a_query(storage: Storage) -> None:
     # A SQL adapter reads a thousand ids per query: holders on both sides of the cut.
     ids = [f"acct-{n}" for n in range(1, 1501)]
