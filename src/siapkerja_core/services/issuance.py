@@ -9,7 +9,7 @@ every older link QR is refused at once; a revoked card answers nothing.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Final
 
@@ -268,12 +268,22 @@ class Issuance:
         now = self.ctx.clock()
         self.keys.current.current()  # created once, before the batches
         issued = incomplete = already = 0
-        pending = iter(account_ids) if account_ids is not None else self._all_account_ids()
+        given = iter(account_ids) if account_ids is not None else None
+        after: str | None = None  # all accounts: the last id of the page before
         while True:
-            batch = list(itertools.islice(pending, batch_size))
-            if not batch:
+            batch = list(itertools.islice(given, batch_size)) if given is not None else None
+            if batch == []:
                 break
             with self.ctx.storage.transaction() as tx:
+                if batch is None:
+                    # The page of ids is read in the batch's own transaction, not one of
+                    # its own before it: a BEGIN, a read and a COMMIT fewer per thousand
+                    # accounts (a seventh of a bulk issuance on PostgreSQL). Keyset
+                    # pagination: a page is the ids after the last one handled.
+                    batch = tx.accounts.ids(after=after, limit=batch_size)
+                    if not batch:
+                        break
+                    after = batch[-1]
                 # A holder's profile is decoded only when it has no card yet, and
                 # dropped before the next one: a batch never holds them all.
                 outcome: dict[str, str] = {}
@@ -328,16 +338,6 @@ class Issuance:
         if holder.complete is not None:
             return holder.complete
         return is_complete(holder.profile or self.profiles.initial_profile(holder.account))
-
-    def _all_account_ids(self) -> Iterator[str]:
-        after: str | None = None
-        while True:
-            with self.ctx.storage.transaction() as tx:
-                page = tx.accounts.ids(after=after, limit=1000)
-            if not page:
-                return
-            yield from page
-            after = page[-1]
 
     def card(self, account_id: str) -> Card:
         """The account's current card (raises ``card.no_card`` before the first issue,
