@@ -27,8 +27,9 @@ storage adapter retries on a duplicate key.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import ClassVar, Final
 
 from attrs import Attribute, field, frozen
@@ -45,6 +46,7 @@ __all__ = [
     "is_valid_siapkerja_id",
     "new_siapkerja_id",
     "parse_siapkerja_id",
+    "siapkerja_id_texts",
 ]
 
 ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -307,3 +309,44 @@ def new_siapkerja_id(randbelow: Callable[[int], int]) -> SiapkerjaId:
     made = _new_object(SiapkerjaId)
     _set_value(made, value)
     return made
+
+
+@functools.cache
+def _damm_pairs() -> tuple[int, ...]:
+    """The Damm fold two symbols at a time: entry ``interim << 10 | pair`` is the interim
+    after the pair's two 5-bit symbols (high first) from ``interim``.
+
+    Built on first use (2-3 ms: bulk issuance pays it once, an import of the module
+    never)."""
+    table = DAMM32_TABLE
+    return tuple(
+        table[table[interim][pair >> 5]][pair & 31] for interim in range(32) for pair in range(1024)
+    )
+
+
+def siapkerja_id_texts(numbers: Iterable[int]) -> list[str]:
+    """The canonical text of the SIAPkerja-ID whose body is each of ``numbers`` (drawn
+    uniformly in ``[0, 2**50)`` by the caller): what ``str(new_siapkerja_id(...))``
+    gives for each, without an object a number.
+
+    For bulk issuance, which draws thousands at once: the check character folds the
+    body two symbols (10 bits) a step through :func:`_damm_pairs`, five steps, not
+    ten (the fold was most of ``new_siapkerja_id``'s time).
+
+    :raises ValueError: a number out of range (or not an ``int``).
+    """
+    fold = _damm_pairs()
+    pairs = _SYMBOL_PAIRS
+    check = tuple(ALPHABET[_TIMES_LAMBDA[interim]] for interim in range(32))
+    texts = []
+    for number in numbers:
+        if type(number) is not int or not 0 <= number < _ID_SPACE:
+            raise ValueError(f"a SIAPkerja-ID body is in [0, {_ID_SPACE}): {number!r}")
+        first, second = number >> 40, (number >> 30) & 1023
+        third, fourth, fifth = (number >> 20) & 1023, (number >> 10) & 1023, number & 1023
+        interim = fold[fold[fold[fold[first] << 10 | second] << 10 | third] << 10 | fourth]
+        texts.append(
+            f"{PREFIX}-{pairs[first]}{pairs[second]}-{pairs[third]}{pairs[fourth]}"
+            f"-{pairs[fifth]}{check[fold[interim << 10 | fifth]]}"
+        )
+    return texts

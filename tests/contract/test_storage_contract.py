@@ -900,6 +900,45 @@ def test_card_holders_see_the_transactions_own_writes(storage: Storage) -> None:
         assert list(tx.card_holders(["acct-1"])) == [CardHolder(account(1), card(1), profile)]
 
 
+def test_card_holders_read_every_field_of_a_card(storage: Storage) -> None:
+    # A SQL adapter may read the cards on its driver, not through the column types: the
+    # reference past 2**63 (a negative BIGINT), every time in UTC, the optional ones set.
+    stored = attrs.evolve(
+        card(1, card_ref=2**64 - 7, version=3),
+        status_index=41,
+        revoked_at=NOW + timedelta(minutes=5),
+        suspended_at=NOW + timedelta(minutes=2),
+        updated_at=NOW + timedelta(minutes=5),
+    )
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+        tx.accounts.add(account(2))
+        tx.cards.add(stored)
+    with storage.transaction() as tx:
+        holders = list(tx.card_holders(["acct-1", "acct-2"]))
+        assert holders[0].card == stored == tx.cards.get("acct-1")
+        assert holders[1].card is None
+    assert holders[0].card.revoked_at.utcoffset() == timedelta(0)
+
+
+def test_add_many_writes_every_field_and_any_text(storage: Storage) -> None:
+    # A SQL adapter may write the batch in COPY's text form: the optional fields set, a
+    # reference past 2**63, and ids holding what that form escapes come back as given.
+    full = attrs.evolve(
+        card(1, card_ref=2**64 - 1, version=2),
+        status_index=None,
+        revoked_at=NOW + timedelta(minutes=5),
+        suspended_at=NOW + timedelta(minutes=2),
+    )
+    plain = attrs.evolve(card(2), status_index=7)
+    odd = attrs.evolve(card(3, number="SK-TEST-\\N-00X"), account_id="acct\t3\\N\r\n")
+    for batch in ([full, plain], [odd]):
+        with storage.transaction() as tx:
+            assert tx.cards.add_many(batch) == []
+        with storage.transaction() as tx:
+            assert [tx.cards.get(record.account_id) for record in batch] == batch
+
+
 def test_card_holders_of_a_batch_larger_than_a_query(storage: Storage) -> None:
     # A SQL adapter reads a thousand ids per query: holders on both sides of the cut.
     ids = [f"acct-{n}" for n in range(1, 1501)]

@@ -29,6 +29,7 @@ from siapkerja_core.siapkerja_id import (
     is_valid_siapkerja_id,
     new_siapkerja_id,
     parse_siapkerja_id,
+    siapkerja_id_texts,
 )
 
 EXAMPLE = "SK-7KQ4-M2XD-9P7"  # the example of the docs and messages
@@ -373,6 +374,27 @@ def test_new_ids_come_from_the_injected_randomness_and_cover_the_range() -> None
 def test_new_refuses_a_randbelow_out_of_range(bad: object) -> None:
     with pytest.raises(ValueError, match="randbelow"):
         new_siapkerja_id(lambda _bound: bad)  # type: ignore[arg-type,return-value]
+
+
+@relaxed
+@given(st.lists(st.integers(0, N**10 - 1), max_size=50))
+def test_texts_of_a_batch_are_what_new_writes_for_each(numbers: list[int]) -> None:
+    assert siapkerja_id_texts(numbers) == [str(fixed(number)) for number in numbers]
+
+
+def test_texts_of_every_symbol_in_every_place_are_valid_and_as_new_writes() -> None:
+    # Each body symbol (all 32 values) in each of the ten places, and the extremes.
+    numbers = [value << (5 * place) for place in range(10) for value in range(32)]
+    numbers += [0, 2**50 - 1, 0x2AAAAAAAAAAAA, 0x1555555555555]
+    texts = siapkerja_id_texts(numbers)
+    assert texts == [str(fixed(number)) for number in numbers]
+    assert all(is_valid_siapkerja_id(text) for text in texts)
+
+
+@pytest.mark.parametrize("bad", [-1, 2**50, True, 3.0, "7"])
+def test_texts_refuse_a_number_out_of_range(bad: object) -> None:
+    with pytest.raises(ValueError, match="SIAPkerja-ID body"):
+        siapkerja_id_texts([1, bad])  # type: ignore[list-item]
 
 
 def test_new_ids_are_valid_with_the_production_randomness() -> None:

@@ -10,6 +10,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Final, NamedTuple
 
@@ -52,7 +53,7 @@ from siapkerja_adapters.sql.training import SqlClasses, SqlProgrammes
 from siapkerja_core.completeness import stamped_complete
 from siapkerja_core.ports import CardHolder, StorageError
 from siapkerja_core.profile import Profile
-from siapkerja_core.records import AccountRecord
+from siapkerja_core.records import AccountRecord, CardRecord
 
 if TYPE_CHECKING:
     from siapkerja_adapters.sql.storage import SqlStorage
@@ -97,6 +98,7 @@ def _holder_queries(ids: Callable[[ColumnElement[str]], ColumnElement[bool]]) ->
 _HOLDERS_CHUNK: Final = 1000  # ids per query
 _REPEATABLE_READ: Final = 3
 """``psycopg.IsolationLevel.REPEATABLE_READ`` by value: psycopg is imported only for PostgreSQL."""
+_TWO_64: Final = 2**64
 # The ids of a query as one JSON array parameter, which the database turns into rows:
 # an expanding ``IN`` of a thousand placeholders cost SQLAlchemy a pass over each of
 # them on every call on SQLite (a sixth of a bulk issuance), and a text array cost
@@ -113,6 +115,22 @@ _HOLDER_QUERIES: Final = {
     "sqlite": _holder_queries(lambda column: column.in_(_IDS_SQLITE)),
     "postgresql": _holder_queries(lambda column: column == any_(_IDS_PG)),
 }
+
+# PostgreSQL: a chunk's accounts, cards and completeness stamps in one statement on the
+# driver's cursor: one round trip and no Core execution instead of three (the three
+# reads through Core were a quarter of a bulk issuance). The joins compare the account
+# id in the other tables' collation (``COLLATE "default"``), so each uses its table's
+# unique index on ``account_id``; only the accounts are locked, as ``accounts.get`` locks.
+_CARD_FIELDS: Final = tuple(column.name for column in sk.cards.columns)
+_HOLDERS_PG: Final = (
+    "SELECT a.id, a.active, p.account_id IS NOT NULL, p.complete, "  # noqa: S608 (constants)
+    + ", ".join(f"c.{name}" for name in _CARD_FIELDS)
+    + f" FROM {sk.accounts.name} AS a"
+    f' LEFT JOIN {sk.profiles.name} AS p ON p.account_id = a.id COLLATE "default"'
+    f' LEFT JOIN {sk.cards.name} AS c ON c.account_id = a.id COLLATE "default"'
+    " WHERE a.id = ANY(ARRAY(SELECT json_array_elements_text(CAST(%s AS json))))"
+)
+_HOLDERS_PG_LOCKED: Final = _HOLDERS_PG + " FOR UPDATE OF a"
 
 
 class _Row(tuple[Any, ...]):
@@ -549,7 +567,8 @@ class SqlTransaction:
         """The existing accounts among ``account_ids``, once each, with their cards and profiles.
 
         Per thousand ids: the accounts' activity (locked ``FOR UPDATE`` on
-        PostgreSQL), their cards and their profiles' completeness stamps; then,
+        PostgreSQL), their cards and their profiles' completeness stamps (in one
+        statement on PostgreSQL, :data:`_HOLDERS_PG`); then,
         for the holders whose completeness these do not settle, their profile
         documents (no current stamp) or whole accounts (no profile), which the
         caller will read. Anything else is read and decoded only when the
@@ -560,14 +579,12 @@ class SqlTransaction:
         queries = _HOLDER_QUERIES.get(self.storage.dialect, _HOLDER_QUERIES["sqlite"])
         to_time = _time_reader(self.storage.engine.dialect)
         unique = list(dict.fromkeys(account_ids))
+        read = self._holders_pg if self.storage.dialect == "postgresql" else self._holders
         for start in range(0, len(unique), _HOLDERS_CHUNK):
             chunk = unique[start : start + _HOLDERS_CHUNK]
-            params = {"ids": ids_param(chunk)}
-            active = dict(self.run(queries.accounts, params).all())
+            active, cards, stamps = read(queries, chunk)
             if not active:
                 continue
-            cards = {row.account_id: _card(row) for row in self.run(queries.cards, params)}
-            stamps = {row[0]: stamped_complete(row[1]) for row in self.run(queries.stamps, params)}
             # What the caller will read to judge completeness, for the batch at once.
             unsettled = [i for i in chunk if i in stamps and stamps[i] is None and i not in cards]
             bare = [i for i in chunk if i in active and i not in stamps and i not in cards]
@@ -591,6 +608,37 @@ class SqlTransaction:
                     active=active[account_id],
                     complete=stamps.get(account_id),
                 )
+
+    def _holders(
+        self, queries: _HolderQueries, chunk: list[str]
+    ) -> tuple[dict[str, bool], dict[str, CardRecord], dict[str, bool | None]]:
+        """The chunk's accounts' activity, their cards and their profiles' completeness
+        stamps (an entry for each stored profile), in three reads."""
+        params = {"ids": ids_param(chunk)}
+        active = dict(self.run(queries.accounts, params).all())
+        if not active:
+            return active, {}, {}
+        cards = {row.account_id: _card(row) for row in self.run(queries.cards, params)}
+        stamps = {row[0]: stamped_complete(row[1]) for row in self.run(queries.stamps, params)}
+        return active, cards, stamps
+
+    def _holders_pg(
+        self, _queries: _HolderQueries, chunk: list[str]
+    ) -> tuple[dict[str, bool], dict[str, CardRecord], dict[str, bool | None]]:
+        """:meth:`_holders` on PostgreSQL: one statement (:data:`_HOLDERS_PG`) on the
+        driver's cursor, its columns converted as the cards' types convert them."""
+        sql = _HOLDERS_PG if self.read_only else _HOLDERS_PG_LOCKED
+        rows, _ = self.driver_rows(sql, (ids_param(chunk),))
+        active: dict[str, bool] = {}
+        cards: dict[str, CardRecord] = {}
+        stamps: dict[str, bool | None] = {}
+        for account_id, is_active, has_profile, stamp, card_id, *card in rows:
+            active[account_id] = is_active
+            if has_profile:
+                stamps[account_id] = stamped_complete(stamp)
+            if card_id is not None:
+                cards[account_id] = _card_of_driver(card_id, card)
+        return active, cards, stamps
 
     def _rows(self, query: Executable, ids: list[str]) -> list[Any]:
         return list(self.run(query, {"ids": ids_param(ids)})) if ids else []
@@ -622,6 +670,24 @@ class SqlTransaction:
             password_changed_at=to_time(changed),
             active=active,
         )
+
+
+def _card_of_driver(card_id: str, values: list[Any]) -> CardRecord:
+    """The card of a :data:`_HOLDERS_PG` row (its columns after the card's id) as
+    ``_card`` reads one through Core: the reference unsigned, the times in UTC."""
+    account_id, number, card_ref, version, issued, updated, revoked, index, suspended = values
+    return CardRecord(
+        id=card_id,
+        account_id=account_id,
+        number=number,
+        card_ref=card_ref + _TWO_64 if card_ref < 0 else card_ref,
+        version=version,
+        issued_at=issued.astimezone(UTC),
+        updated_at=updated.astimezone(UTC),
+        revoked_at=None if revoked is None else revoked.astimezone(UTC),
+        status_index=index,
+        suspended_at=None if suspended is None else suspended.astimezone(UTC),
+    )
 
 
 def _time_reader(dialect: Dialect) -> Callable[[Any], Any]:

@@ -9,7 +9,7 @@ every older link QR is refused at once; a revoked card answers nothing.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Final
 
@@ -28,7 +28,7 @@ from siapkerja_core.services.context import CardState, ServiceContext
 from siapkerja_core.services.keys import Keys
 from siapkerja_core.services.profiles import Profiles
 from siapkerja_core.services.status_list import draw_status_index, reserve_status_indexes
-from siapkerja_core.siapkerja_id import new_siapkerja_id
+from siapkerja_core.siapkerja_id import siapkerja_id_texts
 from siapkerja_core.tokens import Keyring, link_url, mint_link
 from siapkerja_core.tokens.status_list import MIN_STATUS_LIST_SIZE
 
@@ -71,15 +71,6 @@ def card_image(record: CardRecord, profile: Profile, link: str) -> Card:
         photo=None if photo is None else photo.content,
         photo_type=None if photo is None else photo.media_type,
     )
-
-
-def _drawn(number: int) -> Callable[[int], int]:
-    """A ``randbelow`` for :func:`new_siapkerja_id` that gives the number drawn already."""
-
-    def randbelow(_space: int) -> int:
-        return number
-
-    return randbelow
 
 
 @frozen(kw_only=True)
@@ -199,15 +190,20 @@ class Issuance:
         span = status_list_size - 1  # indexes 1 .. size - 1: 0 is never given
         limit = _TWO_64 - _TWO_64 % span
         pool = entropy.token_bytes(_CARD_ENTROPY * len(account_ids))
+        starts = range(0, len(pool), _CARD_ENTROPY)
+        # The numbers' text for the lot at once: as new_siapkerja_id writes each, at
+        # half its cost (a fifth of a bulk issuance on PostgreSQL, one by one).
+        numbers = siapkerja_id_texts(
+            int.from_bytes(pool[at + 24 : at + 32], "big") & _NUMBER_MASK for at in starts
+        )
         drawn = []
-        for at, account_id in zip(range(0, len(pool), _CARD_ENTROPY), account_ids, strict=True):
-            number = int.from_bytes(pool[at + 24 : at + 32], "big") & _NUMBER_MASK
+        for at, account_id, number in zip(starts, account_ids, numbers, strict=True):
             index = int.from_bytes(pool[at + 32 : at + 40], "big")
             drawn.append(
                 CardRecord(
                     id=pool[at : at + 16].hex(),  # as ServiceContext.new_id makes one
                     account_id=account_id,
-                    number=str(new_siapkerja_id(_drawn(number))),
+                    number=number,
                     card_ref=int.from_bytes(pool[at + 16 : at + 24], "big"),
                     version=1,
                     issued_at=now,
@@ -272,12 +268,22 @@ class Issuance:
         now = self.ctx.clock()
         self.keys.current.current()  # created once, before the batches
         issued = incomplete = already = 0
-        pending = iter(account_ids) if account_ids is not None else self._all_account_ids()
+        given = iter(account_ids) if account_ids is not None else None
+        after: str | None = None  # all accounts: the last id of the page before
         while True:
-            batch = list(itertools.islice(pending, batch_size))
-            if not batch:
+            batch = list(itertools.islice(given, batch_size)) if given is not None else None
+            if batch == []:
                 break
             with self.ctx.storage.transaction() as tx:
+                if batch is None:
+                    # The page of ids is read in the batch's own transaction, not one of
+                    # its own before it: a BEGIN, a read and a COMMIT fewer per thousand
+                    # accounts (a seventh of a bulk issuance on PostgreSQL). Keyset
+                    # pagination: a page is the ids after the last one handled.
+                    batch = tx.accounts.ids(after=after, limit=batch_size)
+                    if not batch:
+                        break
+                    after = batch[-1]
                 # A holder's profile is decoded only when it has no card yet, and
                 # dropped before the next one: a batch never holds them all.
                 outcome: dict[str, str] = {}
@@ -332,16 +338,6 @@ class Issuance:
         if holder.complete is not None:
             return holder.complete
         return is_complete(holder.profile or self.profiles.initial_profile(holder.account))
-
-    def _all_account_ids(self) -> Iterator[str]:
-        after: str | None = None
-        while True:
-            with self.ctx.storage.transaction() as tx:
-                page = tx.accounts.ids(after=after, limit=1000)
-            if not page:
-                return
-            yield from page
-            after = page[-1]
 
     def card(self, account_id: str) -> Card:
         """The account's current card (raises ``card.no_card`` before the first issue,
