@@ -182,37 +182,84 @@ class RecordCheck:
         self.plan = [(field.name, field, field.memo) for field in self.fields]
         self.names = frozenset(field.name for field in self.fields)
         self.late = [field for field in self.fields if field.impure or field.takes_self]
+        self.check: Callable[[Any], Any] = _compiled(self)
+        """What :meth:`__call__` does, as one function written out for this class."""
 
     def __call__(self, data: Any) -> Any:
-        if data.__class__ is not dict and not isinstance(data, Mapping):
-            raise NotChecked
-        if not self.names.issuperset(data):
-            raise NotChecked  # a key the class does not have
-        get = data.get
-        obj = _new(self.cls)
-        for name, field, memo in self.plan:
-            raw = get(name, _MISSING)
-            if raw.__class__ is str:  # the common case inline: a text seen before
-                value = memo.get(raw, _MISSING)
-                if value is _MISSING:
-                    value = field.remembered(raw)
-            elif raw is not _MISSING:
-                value = field.remembered(raw)
-            elif field.takes_self:
-                continue  # after the other fields, with the instance (below)
-            else:
-                value = memo.get(_MISSING, _MISSING)
-                if value is _MISSING:
-                    value = field.absent()
-            _put(obj, name, value)
-        for field in self.late:
-            if field.takes_self and field.name not in data:
-                assert field.factory is not None
-                _put(obj, field.name, _converted(field, field.factory(obj)))
-            value = getattr(obj, field.name)
-            for check in field.impure:
-                check(obj, field.attribute, value)
-        return obj
+        return self.check(data)
+
+
+def _compiled(record: RecordCheck) -> Callable[[Any], Any]:
+    """The check of ``record`` written out field by field (``exec`` of generated source).
+
+    The same steps, in the same order, as a loop over :attr:`RecordCheck.plan`
+    and :attr:`RecordCheck.late` would take (an input's class, then its memo,
+    then the field's own checks; defaults; the checks that look at the
+    instance last), without the loop's own work on every field of every row:
+    unpacking the plan, looking up each field's memo, calling ``setattr``
+    through a name. ``tests/unit/test_bulk_checked.py`` holds it equal to
+    ``converter.structure``.
+    """
+    namespace: dict[str, Any] = {
+        "_MISSING": _MISSING,
+        "_new": _new,
+        "_put": _put,
+        "_converted": _converted,
+        "Mapping": Mapping,
+        "NotChecked": NotChecked,
+        "cls": record.cls,
+        "names": record.names,
+    }
+    lines = [
+        "def check(data):",
+        "    if data.__class__ is not dict and not isinstance(data, Mapping):",
+        "        raise NotChecked",
+        "    if not names.issuperset(data):",
+        "        raise NotChecked  # a key the class does not have",
+        "    get = data.get",
+        "    obj = _new(cls)",
+    ]
+    for index, field in enumerate(record.fields):
+        f, m, v = f"f{index}", f"m{index}", f"v{index}"
+        namespace[f], namespace[m] = field, field.memo
+        name = repr(field.name)
+        lines += [
+            f"    raw = get({name}, _MISSING)",
+            "    if raw.__class__ is str:  # the common case inline: a text seen before",
+            f"        {v} = {m}.get(raw, _MISSING)",
+            f"        if {v} is _MISSING:",
+            f"            {v} = {f}.remembered(raw)",
+            f"        _put(obj, {name}, {v})",
+            "    elif raw is not _MISSING:",
+            f"        {v} = {f}.remembered(raw)",
+            f"        _put(obj, {name}, {v})",
+        ]
+        if not field.takes_self:  # else set after the other fields, with the instance
+            lines += [
+                "    else:",
+                f"        {v} = {m}.get(_MISSING, _MISSING)",
+                f"        if {v} is _MISSING:",
+                f"            {v} = {f}.absent()",
+                f"        _put(obj, {name}, {v})",
+            ]
+    for field in record.late:
+        index = record.fields.index(field)
+        f, v, a = f"f{index}", f"v{index}", f"a{index}"
+        namespace[a] = field.attribute
+        name = repr(field.name)
+        if field.takes_self:
+            lines += [
+                f"    if {name} not in data:",
+                f"        _put(obj, {name}, _converted({f}, {f}.factory(obj)))",
+                f"    {v} = obj.{field.name}",
+            ]
+        for number, impure in enumerate(field.impure):
+            c = f"c{index}_{number}"
+            namespace[c] = impure
+            lines.append(f"    {c}(obj, {a}, {v})")
+    lines.append("    return obj")
+    exec("\n".join(lines), namespace)  # noqa: S102 (our own source, from attrs field names)
+    return cast("Callable[[Any], Any]", namespace["check"])
 
 
 def _converted(field: _Field, value: Any) -> Any:
@@ -238,7 +285,7 @@ class SectionChecks:
 
     def __init__(self) -> None:
         self.records = {
-            cls: RecordCheck(cls) for cls in (Biodata, Address, Education, Skill, Photo)
+            cls: RecordCheck(cls).check for cls in (Biodata, Address, Education, Skill, Photo)
         }
         self.profile_fields = {
             field.name: (
