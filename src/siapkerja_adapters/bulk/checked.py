@@ -44,7 +44,7 @@ import attrs
 from siapkerja_core.converter import converter
 from siapkerja_core.profile import Address, Biodata, Education, Photo, Profile, Skill
 
-__all__ = ["NotChecked", "RecordCheck", "SectionChecks"]
+__all__ = ["NotChecked", "RecordCheck", "SectionChecks", "copy_profile"]
 
 _MEMO_LIMIT: Final = 1 << 16
 """Values remembered per record class before the memory is cleared."""
@@ -323,9 +323,7 @@ class SectionChecks:
         check of a profile looks at another field, so only the given fields are
         converted and checked, as ``__init__`` converts and checks them."""
         fields = self.profile_fields
-        profile = _new(Profile)
-        for name in _PROFILE_NAMES:
-            _put(profile, name, getattr(base, name))
+        profile = copy_profile(base)
         for name, value in sections.items():
             convert = fields[name][1]
             _put(profile, name, value if convert is None else convert(value))
@@ -336,4 +334,18 @@ class SectionChecks:
         return profile
 
 
-_PROFILE_NAMES: Final[tuple[str, ...]] = tuple(field.name for field in attrs.fields(Profile))
+def _profile_copier() -> Callable[[Profile], Profile]:
+    """A new :class:`Profile` holding the very values of another, field by field as
+    attrs' own ``__init__`` sets them (written out: a loop cost more than the copy)."""
+    lines = ["def copy_profile(base):", "    profile = _new(Profile)"]
+    lines += [
+        f"    _put(profile, {field.name!r}, base.{field.name})" for field in attrs.fields(Profile)
+    ]
+    lines.append("    return profile")
+    namespace: dict[str, Any] = {"_new": _new, "_put": _put, "Profile": Profile}
+    exec("\n".join(lines), namespace)  # noqa: S102 (our own source, from attrs field names)
+    return cast("Callable[[Profile], Profile]", namespace["copy_profile"])
+
+
+copy_profile: Final = _profile_copier()
+"""A shallow copy of a profile: every field the same object (sections are frozen)."""

@@ -5,7 +5,7 @@ certificates and achievements.
 from __future__ import annotations
 
 import math
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import attrs
 from attrs import field, frozen
@@ -139,13 +139,17 @@ def _to_gpa(value: float | str | None) -> float | None:
     return None if value is None else _lenient(_parse_gpa, value)
 
 
+_check_gpa_value: Final = _checked_by(_parse_gpa)
+"""The GPA's own check, made once (an import checks a GPA on every row)."""
+
+
 def _check_gpa(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         level = instance.level
         if isinstance(level, EducationLevel) and level.is_higher and instance.end_year is not None:
             raise _invalid_because(attribute.name, "reason.gpa_required", level=level.value)
         return
-    _checked_by(_parse_gpa)(instance, attribute, value)
+    _check_gpa_value(instance, attribute, value)
 
 
 @frozen(kw_only=True)
