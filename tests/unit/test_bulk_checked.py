@@ -387,3 +387,27 @@ def test_a_register_of_account_columns_only_skips_the_sections_and_stores_no_pro
         account = tx.accounts.find(email="t@x.com")
         assert account is not None
         assert tx.profiles.get(account.id) is None
+
+
+def test_an_import_spaces_young_collections_and_puts_the_setting_back(
+    tmp_path: Path,
+) -> None:
+    import gc
+
+    path = _register(tmp_path / "register.csv", 40)
+    svc = connect(environ={}, storage="memory", hasher=PasswordHasher.fast_for_tests())
+    before = gc.get_threshold()
+    during: list[tuple[int, ...]] = []
+    try:
+        report = import_akl(
+            svc, path, batch_size=8, progress=lambda _: during.append(gc.get_threshold())
+        )
+        assert report.created > 0
+        assert during
+        assert all(seen == (akl_import.YOUNG_COLLECTION_THRESHOLD, *before[1:]) for seen in during)
+        assert gc.get_threshold() == before
+        # Changed by someone else meanwhile: theirs is kept, not overwritten on the way out.
+        import_akl(svc, path, progress=lambda _: gc.set_threshold(1234, *before[1:]))
+        assert gc.get_threshold() == (1234, *before[1:])
+    finally:
+        gc.set_threshold(*before)
