@@ -258,7 +258,9 @@ def _compiled(record: RecordCheck) -> Callable[[Any], Any]:
             namespace[c] = impure
             lines.append(f"    {c}(obj, {a}, {v})")
     lines.append("    return obj")
-    exec("\n".join(lines), namespace)  # noqa: S102 (our own source, from attrs field names)
+    # Named after the class, so a profile tells the record checks apart.
+    code = compile("\n".join(lines), f"<record check {record.cls.__name__}>", "exec")
+    exec(code, namespace)  # noqa: S102 (our own source, from attrs field names)
     return cast("Callable[[Any], Any]", namespace["check"])
 
 

@@ -83,7 +83,8 @@ def _record_hook(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
             item = f"{hook}({item})"
         items.append(f"        {field.name!r}: {item},")
     source = "\n".join(["def unstructure(value):", *prelude, "    return {", *items, "    }"])
-    exec(source, namespace)  # noqa: S102 (our own source, from attrs field names)
+    code = compile(source, f"<record document {cls.__name__}>", "exec")  # named for profiles
+    exec(code, namespace)  # noqa: S102 (our own source, from attrs field names)
     return cast("Callable[[Any], dict[str, Any]]", namespace["unstructure"])
 
 
