@@ -474,3 +474,12 @@ def test_an_import_spaces_young_collections_and_puts_the_setting_back(
         assert gc.get_threshold() == (1234, *before[1:])
     finally:
         gc.set_threshold(*before)
+
+
+@given(st.text(alphabet=st.characters(categories=["Nd"]), min_size=1, max_size=40))
+def test_digits_alone_never_look_like_a_spreadsheet_number(text: str) -> None:
+    # The import skips NUMERIC_NIK for a NIK of digits alone (Unicode digits too).
+    from siapkerja_adapters.residents import NUMERIC_NIK
+
+    assert text.isdigit()
+    assert NUMERIC_NIK.fullmatch(text) is None

@@ -96,9 +96,12 @@ class _Importer:
         for column in REQUIRED_COLUMNS:
             if not values[column]:
                 raise BulkDataError("empty", column=column)
-        if NUMERIC_NIK.fullmatch(values["nik"]):
+        text = values["nik"]
+        # Digits alone never look like a number a spreadsheet made (that needs an exponent
+        # or a decimal mark): the usual NIK skips the pattern, which backtracks over it.
+        if not text.isdigit() and NUMERIC_NIK.fullmatch(text):
             raise BulkDataError("nik_number", column="nik")
-        nik = parse_nik(values["nik"])
+        nik = parse_nik(text)
         if nik.value in self.pending_niks:
             # A NIK repeated within the batch: whether it is a duplicate depends on
             # whether its first row is stored, so the batch goes first.
