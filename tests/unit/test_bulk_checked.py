@@ -23,6 +23,8 @@ from typing import Any
 import attrs
 import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from siapkerja_adapters import connect
 from siapkerja_adapters.bulk import AKL_COLUMNS, akl_import, import_akl
@@ -121,6 +123,67 @@ def test_a_record_check_answers_as_structure(cl: type, value: dict[str, Any]) ->
     if expected[0] == "ok":
         assert checked(check, value) == expected  # remembered: the same again
         assert check(value) == expected[1]
+
+
+# Each field's inputs: valid ones, refused ones, other types, and "not given" (absent).
+_ABSENT = object()
+_FIELD_INPUTS: dict[type, dict[str, list[Any]]] = {
+    Address: {
+        "village_code": [VILLAGE, "31.73.07.1001", "3173079999", "31730", None, 3173071001],
+        "street": [_ABSENT, "Jl. Anggrek", "  Jl.  Anggrek ", "", "x" * 300, None, 7],
+        "rt": [_ABSENT, "7", "007", "0", "abcd", 7, None],
+        "rw": [_ABSENT, "12", "1", "", None],
+        "postal_code": [_ABSENT, "11480", "01480", "1148", None],
+    },
+    Education: {
+        "institution": ["UI", " Universitas  Indonesia ", "", None, 5],
+        "level": ["S1", "SMA", "D3", "S9", "s1", None],
+        "major": [_ABSENT, "Akuntansi", "", None],
+        "start_year": [2010, 2014, 1800, 2010.0, True, "2010"],
+        "end_year": [_ABSENT, None, 2014, 2009, 2200, "2014"],
+        "gpa": [_ABSENT, None, 3.5, 3, "3,25", 4.5, True, float("nan"), "x"],
+    },
+    Biodata: {
+        "birth_place": [_ABSENT, "Jakarta", "", None, 12],
+        "birth_date": [_ABSENT, "1990-02-01", "1990-02-30", "1800-01-01", None],
+        "sex": [_ABSENT, "L", "P", "X", None],
+        "religion": [_ABSENT, "islam", "Islam", None],
+        "headline": [_ABSENT, " Staf ", "", None],
+        "occupation": [_ABSENT, None],
+    },
+}
+
+
+@st.composite
+def _record_input(draw: st.DrawFn) -> tuple[type, dict[str, Any]]:
+    cl = draw(st.sampled_from(list(_FIELD_INPUTS)))
+    value: dict[str, Any] = {}
+    for name, inputs in _FIELD_INPUTS[cl].items():
+        chosen = draw(st.sampled_from(inputs))
+        if chosen is not _ABSENT:
+            value[name] = chosen
+    if draw(st.booleans()) and draw(st.integers(0, 9)) == 0:
+        value["unknown"] = "x"  # a key the class does not have
+    return cl, value
+
+
+_CHECKS = {cl: RecordCheck(cl) for cl in _FIELD_INPUTS}
+"""One per class for the whole run, as an import keeps them: what earlier examples
+remembered must not change a later answer."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(_record_input())
+def test_a_record_check_answers_as_structure_on_generated_input(
+    case: tuple[type, dict[str, Any]],
+) -> None:
+    cl, value = case
+    expected = structured(value, cl)
+    answer = checked(_CHECKS[cl], value)
+    assert answer[0] == expected[0]  # a refusal of either kind: the slow way decides
+    if expected[0] == "ok":
+        assert answer == expected
+        assert attrs.asdict(answer[1]) == attrs.asdict(expected[1])
 
 
 def test_remembered_values_are_kept_apart_by_type_and_never_for_refusals() -> None:
@@ -387,3 +450,36 @@ def test_a_register_of_account_columns_only_skips_the_sections_and_stores_no_pro
         account = tx.accounts.find(email="t@x.com")
         assert account is not None
         assert tx.profiles.get(account.id) is None
+
+
+def test_an_import_spaces_young_collections_and_puts_the_setting_back(
+    tmp_path: Path,
+) -> None:
+    import gc
+
+    path = _register(tmp_path / "register.csv", 40)
+    svc = connect(environ={}, storage="memory", hasher=PasswordHasher.fast_for_tests())
+    before = gc.get_threshold()
+    during: list[tuple[int, ...]] = []
+    try:
+        report = import_akl(
+            svc, path, batch_size=8, progress=lambda _: during.append(gc.get_threshold())
+        )
+        assert report.created > 0
+        assert during
+        assert all(seen == (akl_import.YOUNG_COLLECTION_THRESHOLD, *before[1:]) for seen in during)
+        assert gc.get_threshold() == before
+        # Changed by someone else meanwhile: theirs is kept, not overwritten on the way out.
+        import_akl(svc, path, progress=lambda _: gc.set_threshold(1234, *before[1:]))
+        assert gc.get_threshold() == (1234, *before[1:])
+    finally:
+        gc.set_threshold(*before)
+
+
+@given(st.text(alphabet=st.characters(categories=["Nd"]), min_size=1, max_size=40))
+def test_digits_alone_never_look_like_a_spreadsheet_number(text: str) -> None:
+    # The import skips NUMERIC_NIK for a NIK of digits alone (Unicode digits too).
+    from siapkerja_adapters.residents import NUMERIC_NIK
+
+    assert text.isdigit()
+    assert NUMERIC_NIK.fullmatch(text) is None

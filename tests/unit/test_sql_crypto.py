@@ -4,10 +4,14 @@ The SQL adapter writes accounts, registrations, profiles and the keyring as
 JSON sealed with AES-GCM, written and read by orjson. orjson reads an integer
 beyond 64 bits as a float, so the writer must refuse one; JSON that only the
 standard library reads (``NaN``) must still be readable.
+
+``BlindIndex`` computes HMAC-SHA-256 from the key's two padded blocks hashed
+once: it must give the very bytes ``hmac.digest`` gives, for every key and value.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import math
 from typing import Any
@@ -16,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from siapkerja_adapters.sql.crypto import FieldCipher, KeyMaterial
+from siapkerja_adapters.sql.crypto import _INDEX_PREFIX, BlindIndex, FieldCipher, KeyMaterial
 
 CONTEXT = b"sk_profiles\x00data\x00acct-1"
 
@@ -88,3 +92,31 @@ def test_the_plaintext_is_compact_utf8(cipher: FieldCipher) -> None:
         {"nama": "Sri Wahyuni", "kota": "Bekasi Ü"}, separators=(",", ":"), ensure_ascii=False
     ).encode()
     assert cipher.decrypt(sealed, CONTEXT) == sealed_by_hand
+
+
+@settings(max_examples=300)
+@given(
+    key=st.binary(min_size=32, max_size=32),
+    field=st.sampled_from(["nik", "email", "phone", "registration"]),
+    value=st.text(alphabet=st.characters(exclude_categories=["Cs"])),
+)
+def test_a_blind_index_is_the_hmac_of_the_field_and_value(
+    key: bytes, field: str, value: str
+) -> None:
+    message = _INDEX_PREFIX + field.encode("ascii") + b"\x00" + value.encode("utf-8")
+    index = BlindIndex(key)
+    assert index(field, value) == hmac.digest(key, message, "sha256")
+    assert index(field, value) == index(field, value)  # the kept states are copied, not used up
+
+
+def test_a_blind_index_of_a_long_value_and_of_keys_of_high_bytes() -> None:
+    for key in (b"\x00" * 32, b"\xff" * 32, bytes(range(32))):
+        index = BlindIndex(key)
+        for value in ("", "x" * 10_000, "Siti Rahmawati ✓"):
+            message = _INDEX_PREFIX + b"email\x00" + value.encode("utf-8")
+            assert index("email", value) == hmac.digest(key, message, "sha256")
+
+
+def test_a_blind_index_refuses_a_key_of_another_size() -> None:
+    with pytest.raises(ValueError, match="32 bytes"):
+        BlindIndex(b"k" * 31)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
-from siapkerja_adapters.bulk.checked import NotChecked, SectionChecks
+from siapkerja_adapters.bulk.checked import NotChecked, SectionChecks, copy_profile
 from siapkerja_core.contact import mask_email, mask_phone, normalize_email, normalize_phone
 from siapkerja_core.converter import (
     converter,
@@ -491,7 +491,6 @@ def validate_sections(
         return merge_profile(scratch, sections)
 
 
-_PROFILE_FIELDS: Final[tuple[attrs.Attribute[Any], ...]] = tuple(attrs.fields(Profile))
 _FULL_NAME: Final[attrs.Attribute[Any]] = attrs.fields(Profile).full_name
 _CLEAN_NAME: Final = cast("Callable[[str], str]", _FULL_NAME.converter)
 _CHECK_NAME: Final = cast("Callable[[Any, attrs.Attribute[Any], str], None]", _FULL_NAME.validator)
@@ -513,10 +512,8 @@ def new_account_profile(scratch: Profile, account: AccountRecord) -> Profile:
     """
     full_name = _CLEAN_NAME(account.full_name)
     _CHECK_NAME(None, _FULL_NAME, full_name)
-    profile = object.__new__(Profile)
+    profile = copy_profile(scratch)
     put = object.__setattr__  # frozen: as attrs' own __init__ sets them
-    for field in _PROFILE_FIELDS:
-        put(profile, field.name, getattr(scratch, field.name))
     put(profile, "full_name", full_name)
     put(
         profile,

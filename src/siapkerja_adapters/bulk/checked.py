@@ -44,7 +44,7 @@ import attrs
 from siapkerja_core.converter import converter
 from siapkerja_core.profile import Address, Biodata, Education, Photo, Profile, Skill
 
-__all__ = ["NotChecked", "RecordCheck", "SectionChecks"]
+__all__ = ["NotChecked", "RecordCheck", "SectionChecks", "copy_profile"]
 
 _MEMO_LIMIT: Final = 1 << 16
 """Values remembered per record class before the memory is cleared."""
@@ -182,37 +182,86 @@ class RecordCheck:
         self.plan = [(field.name, field, field.memo) for field in self.fields]
         self.names = frozenset(field.name for field in self.fields)
         self.late = [field for field in self.fields if field.impure or field.takes_self]
+        self.check: Callable[[Any], Any] = _compiled(self)
+        """What :meth:`__call__` does, as one function written out for this class."""
 
     def __call__(self, data: Any) -> Any:
-        if data.__class__ is not dict and not isinstance(data, Mapping):
-            raise NotChecked
-        if not self.names.issuperset(data):
-            raise NotChecked  # a key the class does not have
-        get = data.get
-        obj = _new(self.cls)
-        for name, field, memo in self.plan:
-            raw = get(name, _MISSING)
-            if raw.__class__ is str:  # the common case inline: a text seen before
-                value = memo.get(raw, _MISSING)
-                if value is _MISSING:
-                    value = field.remembered(raw)
-            elif raw is not _MISSING:
-                value = field.remembered(raw)
-            elif field.takes_self:
-                continue  # after the other fields, with the instance (below)
-            else:
-                value = memo.get(_MISSING, _MISSING)
-                if value is _MISSING:
-                    value = field.absent()
-            _put(obj, name, value)
-        for field in self.late:
-            if field.takes_self and field.name not in data:
-                assert field.factory is not None
-                _put(obj, field.name, _converted(field, field.factory(obj)))
-            value = getattr(obj, field.name)
-            for check in field.impure:
-                check(obj, field.attribute, value)
-        return obj
+        return self.check(data)
+
+
+def _compiled(record: RecordCheck) -> Callable[[Any], Any]:
+    """The check of ``record`` written out field by field (``exec`` of generated source).
+
+    The same steps, in the same order, as a loop over :attr:`RecordCheck.plan`
+    and :attr:`RecordCheck.late` would take (an input's class, then its memo,
+    then the field's own checks; defaults; the checks that look at the
+    instance last), without the loop's own work on every field of every row:
+    unpacking the plan, looking up each field's memo, calling ``setattr``
+    through a name. ``tests/unit/test_bulk_checked.py`` holds it equal to
+    ``converter.structure``.
+    """
+    namespace: dict[str, Any] = {
+        "_MISSING": _MISSING,
+        "_new": _new,
+        "_put": _put,
+        "_converted": _converted,
+        "Mapping": Mapping,
+        "NotChecked": NotChecked,
+        "cls": record.cls,
+        "names": record.names,
+    }
+    lines = [
+        "def check(data):",
+        "    if data.__class__ is not dict and not isinstance(data, Mapping):",
+        "        raise NotChecked",
+        "    if not names.issuperset(data):",
+        "        raise NotChecked  # a key the class does not have",
+        "    get = data.get",
+        "    obj = _new(cls)",
+    ]
+    for index, field in enumerate(record.fields):
+        f, m, v = f"f{index}", f"m{index}", f"v{index}"
+        namespace[f], namespace[m] = field, field.memo
+        name = repr(field.name)
+        lines += [
+            f"    raw = get({name}, _MISSING)",
+            "    if raw.__class__ is str:  # the common case inline: a text seen before",
+            f"        {v} = {m}.get(raw, _MISSING)",
+            f"        if {v} is _MISSING:",
+            f"            {v} = {f}.remembered(raw)",
+            f"        _put(obj, {name}, {v})",
+            "    elif raw is not _MISSING:",
+            f"        {v} = {f}.remembered(raw)",
+            f"        _put(obj, {name}, {v})",
+        ]
+        if not field.takes_self:  # else set after the other fields, with the instance
+            lines += [
+                "    else:",
+                f"        {v} = {m}.get(_MISSING, _MISSING)",
+                f"        if {v} is _MISSING:",
+                f"            {v} = {f}.absent()",
+                f"        _put(obj, {name}, {v})",
+            ]
+    for field in record.late:
+        index = record.fields.index(field)
+        f, v, a = f"f{index}", f"v{index}", f"a{index}"
+        namespace[a] = field.attribute
+        name = repr(field.name)
+        if field.takes_self:
+            lines += [
+                f"    if {name} not in data:",
+                f"        _put(obj, {name}, _converted({f}, {f}.factory(obj)))",
+                f"    {v} = obj.{field.name}",
+            ]
+        for number, impure in enumerate(field.impure):
+            c = f"c{index}_{number}"
+            namespace[c] = impure
+            lines.append(f"    {c}(obj, {a}, {v})")
+    lines.append("    return obj")
+    # Named after the class, so a profile tells the record checks apart.
+    code = compile("\n".join(lines), f"<record check {record.cls.__name__}>", "exec")
+    exec(code, namespace)  # noqa: S102 (our own source, from attrs field names)
+    return cast("Callable[[Any], Any]", namespace["check"])
 
 
 def _converted(field: _Field, value: Any) -> Any:
@@ -238,7 +287,7 @@ class SectionChecks:
 
     def __init__(self) -> None:
         self.records = {
-            cls: RecordCheck(cls) for cls in (Biodata, Address, Education, Skill, Photo)
+            cls: RecordCheck(cls).check for cls in (Biodata, Address, Education, Skill, Photo)
         }
         self.profile_fields = {
             field.name: (
@@ -276,9 +325,7 @@ class SectionChecks:
         check of a profile looks at another field, so only the given fields are
         converted and checked, as ``__init__`` converts and checks them."""
         fields = self.profile_fields
-        profile = _new(Profile)
-        for name in _PROFILE_NAMES:
-            _put(profile, name, getattr(base, name))
+        profile = copy_profile(base)
         for name, value in sections.items():
             convert = fields[name][1]
             _put(profile, name, value if convert is None else convert(value))
@@ -289,4 +336,18 @@ class SectionChecks:
         return profile
 
 
-_PROFILE_NAMES: Final[tuple[str, ...]] = tuple(field.name for field in attrs.fields(Profile))
+def _profile_copier() -> Callable[[Profile], Profile]:
+    """A new :class:`Profile` holding the very values of another, field by field as
+    attrs' own ``__init__`` sets them (written out: a loop cost more than the copy)."""
+    lines = ["def copy_profile(base):", "    profile = _new(Profile)"]
+    lines += [
+        f"    _put(profile, {field.name!r}, base.{field.name})" for field in attrs.fields(Profile)
+    ]
+    lines.append("    return profile")
+    namespace: dict[str, Any] = {"_new": _new, "_put": _put, "Profile": Profile}
+    exec("\n".join(lines), namespace)  # noqa: S102 (our own source, from attrs field names)
+    return cast("Callable[[Profile], Profile]", namespace["copy_profile"])
+
+
+copy_profile: Final = _profile_copier()
+"""A shallow copy of a profile: every field the same object (sections are frozen)."""

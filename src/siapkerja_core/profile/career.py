@@ -5,7 +5,7 @@ certificates and achievements.
 from __future__ import annotations
 
 import math
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import attrs
 from attrs import field, frozen
@@ -139,13 +139,17 @@ def _to_gpa(value: float | str | None) -> float | None:
     return None if value is None else _lenient(_parse_gpa, value)
 
 
-def _check_gpa(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+_check_gpa: Final = _checked_by(_parse_gpa, optional=True)
+"""A GPA given must be one (0.00–4.00); it looks at the value alone."""
+
+
+def _gpa_required(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A finished diploma or degree needs its GPA: the one part of the GPA's rules that
+    looks at the other fields (kept apart, so a given GPA is checked on its own)."""
     if value is None:
         level = instance.level
         if isinstance(level, EducationLevel) and level.is_higher and instance.end_year is not None:
             raise _invalid_because(attribute.name, "reason.gpa_required", level=level.value)
-        return
-    _checked_by(_parse_gpa)(instance, attribute, value)
 
 
 @frozen(kw_only=True)
@@ -170,7 +174,9 @@ class Education:
         default=None,
         validator=[_int_between(MIN_YEAR, MAX_YEAR, optional=True), _date_order("start_year")],
     )
-    gpa: float | None = field(default=None, converter=_to_gpa, validator=_check_gpa)
+    gpa: float | None = field(
+        default=None, converter=_to_gpa, validator=[_check_gpa, _gpa_required]
+    )
 
     def period_label(self, lang: str = "id") -> str:
         """``"2016 - 2018"``; an unfinished study ends with "Sekarang"/"Present"."""
