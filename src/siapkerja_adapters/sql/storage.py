@@ -323,7 +323,9 @@ def _ledger_insert_pg(rows: Rows, versions: str) -> str:
     One statement text whatever the batch's size (one array parameter a column), so
     psycopg converts it once and the server prepares it once: a multi-row ``VALUES``
     is a new text for every batch size, parsed by the client (more than 50
-    parameters: not cached) and planned by the server on every commit. An entry
+    parameters: not cached) and planned by the server on every commit. The arrays
+    go in binary (``%(…)b``): psycopg's text arrays quote every element through a
+    regular expression, ~300 against ~100 µs of CPU for a batch of 16 here. An entry
     whose guard (:data:`_GUARDS`) is set goes in only if ``versions`` (compiled
     :data:`_SCAN_PG_VERSIONS`) of its card still reads the row versions and the
     keyring stamp it was made from; ``RETURNING`` says which went in.
@@ -333,10 +335,10 @@ def _ledger_insert_pg(rows: Rows, versions: str) -> str:
     quote = rows.quote
     names = [quote(column.name) for column in rows.columns]
     arrays = [
-        f"%(l_{n})s::{column.type.compile(dialect=rows.dialect)}[]"
+        f"%(l_{n})b::{column.type.compile(dialect=rows.dialect)}[]"
         for n, column in enumerate(rows.columns)
     ]
-    arrays += ["%(g_r)s::BIGINT[]", *(f"%({g})s::TEXT[]" for g in _GUARDS[1:])]
+    arrays += ["%(g_r)b::BIGINT[]", *(f"%({g})b::TEXT[]" for g in _GUARDS[1:])]
     # Every name from the schema module and the compiled queries: no outside text in the SQL.
     return (
         f"{rows.head.removesuffix(' VALUES ')} SELECT {', '.join(f'e.{n}' for n in names)}"  # noqa: S608
