@@ -49,7 +49,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Final
 
@@ -58,6 +58,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import UpdateBase
 
+from siapkerja_adapters.ledger_wait import NotLogged
 from siapkerja_adapters.sql.base import _storage_error, logger
 from siapkerja_core.ports import StorageError
 
@@ -145,11 +146,11 @@ class Rows:
     """A multi-row ``INSERT`` of every column of ``table`` for the dialect, by row count."""
 
     def __init__(self, engine: Engine, table: Table) -> None:
-        dialect = engine.dialect
+        dialect = self.dialect = engine.dialect
         self.columns = tuple(table.c)
         self.bind = tuple(_bind_processor(column.type, dialect) for column in self.columns)
         self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        quote = dialect.identifier_preparer.quote
+        quote = self.quote = dialect.identifier_preparer.quote
         # Names from the schema module, quoted by the dialect: no outside text in the SQL.
         names = ", ".join(quote(c.name) for c in self.columns)
         self.head = f"INSERT INTO {quote(table.name)} ({names}) VALUES "  # noqa: S608
@@ -162,6 +163,17 @@ class Rows:
             text = self.head + ", ".join([self.group] * count)
             self._sql[count] = text
         return text
+
+    def columnwise(self, rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+        """Every column's values over the rows, converted: one list a column (``unnest``)."""
+        out: list[list[Any]] = []
+        for column, process in zip(self.columns, self.bind, strict=True):
+            name = column.name
+            if process is None:
+                out.append([row[name] for row in rows])
+            else:
+                out.append([None if (v := row[name]) is None else process(v) for row in rows])
+        return out
 
     def flat(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
         """Every row's values in column order, converted, one flat list."""
@@ -295,7 +307,9 @@ class GroupCommit:
     A caller whose entry waits is woken once, by the commit that held it or to
     lead the next commit: not every waiter at every commit.
 
-    :param write: commits a batch of rows (one statement) or raises.
+    :param write: commits a batch of rows (one statement) or raises; returns the positions
+        in the batch of guarded rows it did not insert (their callers are told
+        :class:`~siapkerja_adapters.ledger_wait.NotLogged`), or ``None``.
     :param wait: seconds a caller waits for its commit.
     :param coming: whether other appends may be on their way: a lone leader then
         yields the GIL once before taking the batch. The default guesses from
@@ -307,7 +321,7 @@ class GroupCommit:
 
     def __init__(
         self,
-        write: Callable[[list[dict[str, Any]]], None],
+        write: Callable[[list[dict[str, Any]]], Collection[int] | None],
         *,
         wait: float,
         coming: Callable[[], bool] | None = None,
@@ -459,17 +473,20 @@ class GroupCommit:
             del self._waiting[:MAX_BATCH]
         entry.lead = False
         error: BaseException | None = None
+        refused: Collection[int] | None = None
         try:
-            self._write([item.params for item in batch])
+            refused = self._write([item.params for item in batch])
         except BaseException as failure:  # every caller of the batch hears of it
             error = failure
         with self._lock:
             self.commits += 1
             if error is None:
-                self.rows += len(batch)
+                self.rows += len(batch) - len(refused or ())
             for item in batch:
                 item.done = True
                 item.error = error
+            for position in refused or ():  # guarded rows whose rows changed: not written
+                batch[position].error = NotLogged()
             following = self._waiting[0] if self._waiting else None
             if following is None:
                 self._leading = False

@@ -30,7 +30,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from siapkerja_adapters.ledger_wait import DEFERRED_LEDGER, Deferral
+from siapkerja_adapters.ledger_wait import DEFERRED_LEDGER, Deferral, NotLogged, WouldWait
 from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
 from siapkerja_adapters.web.pages.forms import page_status
 from siapkerja_adapters.web.pages.scan_view import present_view
@@ -134,6 +134,7 @@ class AnonymousScan:
         self.site = site
         self.public_pages = PublicPages()
         self.inline = bool(getattr(site.svc.storage, "scans_inline", False))
+        self.on_loop = not self.inline and bool(getattr(site.svc.storage, "scans_on_loop", False))
 
     async def _resolve(self, token: str) -> ProfileView:
         """``resolve``, answered once the ledger entry is committed, without a thread waiting.
@@ -142,9 +143,17 @@ class AnonymousScan:
         the commit that holds it is awaited here, so while it is under way the
         loop serves other scans, whose entries the next commit takes together. A
         storage whose scan read is local (``scans_inline``: SQLite) is read on the
-        event loop — less than a handoff to a thread and back; any other (a network
-        round trip) in the scans' worker threads.
+        event loop — less than a handoff to a thread and back. A storage that can queue
+        a scan without any I/O (``scans_on_loop``: PostgreSQL, whose entry made from a
+        kept subject is inserted only if the rows are unchanged) is asked on the loop
+        first; when it would have to read (:class:`WouldWait`) or the rows had changed
+        (:class:`NotLogged`: nothing written), and on any other storage (a network
+        round trip), the scan is resolved in the scans' worker threads.
         """
+        if self.on_loop:
+            view = await self._resolve_on_loop(token)
+            if view is not None:
+                return view
         loop = asyncio.get_running_loop()
         committed: asyncio.Future[BaseException | None] = loop.create_future()
 
@@ -168,6 +177,39 @@ class AnonymousScan:
             if error is not None:
                 raise StorageError("unavailable") from error
         return view
+
+    async def _resolve_on_loop(self, token: str) -> ProfileView | None:
+        """The scan resolved on the loop, answered once its guarded entry is committed;
+        ``None``: not made here (nothing written), to be resolved in a worker thread.
+
+        Not when a plug-in listens for events: its listener runs where it always did
+        (a worker thread), and once a scan (not again after a ``NotLogged``)."""
+        if self.site.svc.plugins.listening:
+            return None
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[BaseException | None] = loop.create_future()
+
+        def notify(error: BaseException | None) -> None:  # in the committer thread
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
+                loop.call_soon_threadsafe(_settle, committed, error)
+
+        # The commit starts once the requests ready now have queued their entries too.
+        deferral = Deferral(notify, loop.call_soon, on_loop=True)
+        reset = DEFERRED_LEDGER.set(deferral)
+        try:
+            view = self.site.svc.resolve(token)
+        except WouldWait:
+            return None
+        finally:
+            DEFERRED_LEDGER.reset(reset)
+        if not deferral.used:  # logged without the deferral: committed already
+            return view
+        error = await committed
+        if error is None:
+            return view
+        if isinstance(error, NotLogged):
+            return None
+        raise StorageError("unavailable") from error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         site = self.site
