@@ -47,7 +47,7 @@ from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.counters import SqlCounters
 from siapkerja_adapters.sql.crypto import BlindIndex
 from siapkerja_adapters.sql.keys import default_key_file
-from siapkerja_adapters.sql.migrate import head_revision
+from siapkerja_adapters.sql.migrate import current_revision, head_revision
 from siapkerja_adapters.sql.storage import _SCAN
 from siapkerja_core.errors import AlreadyRegistered, RegistrationError
 from siapkerja_core.limits import JourneyPolicy
@@ -230,6 +230,48 @@ def test_postgresql_waits_for_db_upgrade(postgres_url: str, postgres_schema: str
             assert tx.accounts.find(nik=NIK) is None
     finally:
         storage.dispose()
+
+
+def test_storages_migrating_at_once_in_one_process_all_reach_head(
+    tmp_path: Path, postgres_url: str, postgres_schema: str
+) -> None:
+    """Alembic's migration context is one module-level proxy: two migrations in two
+    threads (SQLite files, a PostgreSQL schema — no database lock between them) broke
+    each other (``table … already exists``, ``KeyError: 'script'``) until the process's
+    own lock made them take turns."""
+    import threading
+
+    urls: list[tuple[str, str | None]] = [
+        (f"sqlite:///{tmp_path}/db{n}.sqlite3", None) for n in range(5)
+    ]
+    urls.append((postgres_url, postgres_schema))
+    storages = [
+        SqlStorage(url, key_material=KeyMaterial.generate(), migrate=True, schema=schema)
+        for url, schema in urls
+    ]
+    start = threading.Barrier(len(storages))
+    failures: list[BaseException] = []
+
+    def migrate(storage: SqlStorage) -> None:
+        start.wait(10)
+        try:
+            storage.upgrade()
+        except BaseException as error:  # collected for the assertion
+            failures.append(error)
+
+    threads = [threading.Thread(target=migrate, args=(s,)) for s in storages]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert failures == []
+        for storage in storages:
+            with storage.engine.connect() as conn:
+                assert current_revision(conn) == sk.SCHEMA_REVISION
+    finally:
+        for storage in storages:
+            storage.dispose()
 
 
 def test_the_sqlite_default_creates_and_migrates_its_file(tmp_path: Path) -> None:

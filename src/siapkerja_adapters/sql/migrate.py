@@ -6,10 +6,15 @@ package (``script_location = "siapkerja_adapters.sql:migrations"``).
 ``BEGIN IMMEDIATE`` on SQLite, an advisory transaction lock on PostgreSQL —
 so two processes starting on a fresh database at once do not both create
 the tables: the second waits, then finds the schema at head and does nothing.
+Within one process, migrations run one at a time whatever their databases
+(:data:`_ALEMBIC_LOCK`): Alembic's migration context is a module-level proxy,
+so two at once in two threads — two storages opened together, a SQLite file
+and a PostgreSQL schema — broke each other (six of six failed here).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import Engine, inspect, select, text
@@ -24,6 +29,9 @@ __all__ = ["SCRIPT_LOCATION", "alembic_config", "current_revision", "head_revisi
 
 SCRIPT_LOCATION: Final = "siapkerja_adapters.sql:migrations"
 _LOCK_KEY: Final = 0x5349_4150_4B45_524A  # "SIAPKERJ": the advisory lock of migrations
+_ALEMBIC_LOCK: Final = threading.Lock()
+"""Held by a migration in this process: ``alembic.context`` is one module-level proxy.
+Taken before the database's lock, always in that order, so no two wait on each other."""
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
@@ -65,7 +73,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """
     from alembic import command
 
-    with engine.begin() as connection:  # BEGIN IMMEDIATE on SQLite
+    with _ALEMBIC_LOCK, engine.begin() as connection:  # BEGIN IMMEDIATE on SQLite
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         if revision == "head" and current_revision(connection) == SCHEMA_REVISION:
