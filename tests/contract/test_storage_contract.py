@@ -921,6 +921,46 @@ def test_card_holders_read_every_field_of_a_card(storage: Storage) -> None:
     assert holders[0].card.revoked_at.utcoffset() == timedelta(0)
 
 
+def test_card_holders_after_waiting_for_the_accounts_see_the_card_committed_meanwhile(
+    storage: Storage,
+) -> None:
+    """Two issuances at once: the second waits for the accounts the first locked, and then
+    must read the card the first committed (PostgreSQL's one-statement read, locking as it
+    joined, read the cards from before its wait: "already has a card", a crash)."""
+    with storage.transaction() as tx:
+        tx.accounts.add(account(1))
+    locked, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with storage.transaction() as tx:
+            assert [h.card for h in tx.card_holders(["acct-1"])] == [None]
+            tx.cards.add_many([card(1)])
+            locked.set()
+            release.wait(10)
+
+    issuing = threading.Thread(target=first)
+    issuing.start()
+    seen: list[object] = []
+    try:
+        assert locked.wait(10)
+
+        def second() -> None:
+            with storage.transaction() as tx:
+                seen.extend(h.card for h in tx.card_holders(["acct-1"]))
+
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        waiting.join(0.3)  # it waits for the first's lock (the memory adapter: its unit)
+        release.set()
+        issuing.join(10)
+        waiting.join(10)
+        assert not waiting.is_alive()
+    finally:
+        release.set()
+        issuing.join(10)
+    assert seen == [card(1)]
+
+
 def test_add_many_writes_every_field_and_any_text(storage: Storage) -> None:
     # A SQL adapter may write the batch in COPY's text form: the optional fields set, a
     # reference past 2**63, and ids holding what that form escapes come back as given.

@@ -117,10 +117,13 @@ _HOLDER_QUERIES: Final = {
 }
 
 # PostgreSQL: a chunk's accounts, cards and completeness stamps in one statement on the
-# driver's cursor: one round trip and no Core execution instead of three (the three
-# reads through Core were a quarter of a bulk issuance). The joins compare the account
-# id in the other tables' collation (``COLLATE "default"``), so each uses its table's
-# unique index on ``account_id``; only the accounts are locked, as ``accounts.get`` locks.
+# driver's cursor, instead of three reads through Core (a quarter of a bulk issuance).
+# The joins compare the account id in the other tables' collation (``COLLATE
+# "default"``), so each uses its table's unique index on ``account_id``. A writing unit
+# locks the accounts first, in a statement of its own (:data:`_LOCK_HOLDERS_PG`): under
+# READ COMMITTED a statement that waited for a row lock re-reads only the locked row, so
+# a card another issuance committed meanwhile would have read as missing from the
+# joined read's older snapshot ("already has a card" when two issuances ran at once).
 _CARD_FIELDS: Final = tuple(column.name for column in sk.cards.columns)
 _HOLDERS_PG: Final = (
     "SELECT a.id, a.active, p.account_id IS NOT NULL, p.complete, "  # noqa: S608 (constants)
@@ -130,7 +133,10 @@ _HOLDERS_PG: Final = (
     f' LEFT JOIN {sk.cards.name} AS c ON c.account_id = a.id COLLATE "default"'
     " WHERE a.id = ANY(ARRAY(SELECT json_array_elements_text(CAST(%s AS json))))"
 )
-_HOLDERS_PG_LOCKED: Final = _HOLDERS_PG + " FOR UPDATE OF a"
+_LOCK_HOLDERS_PG: Final = (
+    f"SELECT FROM {sk.accounts.name}"
+    " WHERE id = ANY(ARRAY(SELECT json_array_elements_text(CAST(%s AS json)))) FOR UPDATE"
+)
 
 
 class _Row(tuple[Any, ...]):
@@ -626,9 +632,13 @@ class SqlTransaction:
         self, _queries: _HolderQueries, chunk: list[str]
     ) -> tuple[dict[str, bool], dict[str, CardRecord], dict[str, bool | None]]:
         """:meth:`_holders` on PostgreSQL: one statement (:data:`_HOLDERS_PG`) on the
-        driver's cursor, its columns converted as the cards' types convert them."""
-        sql = _HOLDERS_PG if self.read_only else _HOLDERS_PG_LOCKED
-        rows, _ = self.driver_rows(sql, (ids_param(chunk),))
+        driver's cursor, its columns converted as the cards' types convert them; in a
+        writing unit after the accounts' locks are taken (:data:`_LOCK_HOLDERS_PG`), so
+        it reads what was committed while it waited for them."""
+        ids = (ids_param(chunk),)
+        if not self.read_only:
+            self.driver_rows(_LOCK_HOLDERS_PG, ids)
+        rows, _ = self.driver_rows(_HOLDERS_PG, ids)
         active: dict[str, bool] = {}
         cards: dict[str, CardRecord] = {}
         stamps: dict[str, bool | None] = {}
