@@ -236,17 +236,22 @@ def test_a_row_with_the_wrong_number_of_cells_is_bad(svc, tmp_path) -> None:
 
 
 def test_a_quoted_cell_over_two_lines_keeps_the_line_numbers(svc, tmp_path) -> None:
+    # A street may be typed over two lines; a headline is one line (a line break there is
+    # a quote left open: tests/unit/test_bulk_quote.py), refused with the lines it spans.
     path = tmp_path / "multiline.csv"
     path.write_text(
-        "nik,full_name,email,phone,headline\n"
-        f'{SITI},Siti Rahmawati,s@example.com,081234500011,"Staf\nAkuntansi"\n'
-        f"{BUDI},Budi Santoso,b@example.com,0812-34,\n",
+        "nik,full_name,email,phone,ktp_village_code,ktp_street,headline\n"
+        f'{SITI},Siti Rahmawati,s@example.com,081234500011,3173071001,"Jl. Palmerah\nNo. 17",\n'
+        f'{DEWI},Dewi Lestari,d@example.com,081234500013,,,"Staf\nAkuntansi"\n'
+        f"{BUDI},Budi Santoso,b@example.com,0812-34,,,\n",
         encoding="utf-8",
     )
     seen: list[int] = []
     report = import_akl(svc, path, progress=seen.append)
-    assert summary(report) == [(4, "phone.invalid", "phone")]
-    assert sum(seen) == count_lines(path) == 3
+    assert summary(report) == [(4, "bulk.line_break", "headline"), (6, "phone.invalid", "phone")]
+    assert "lines 4–5" in report.bad_rows[0].message_en
+    assert report.created == 1
+    assert sum(seen) == count_lines(path) == 5
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import base64
 import binascii
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -62,6 +62,13 @@ AKL_COLUMNS: Final[tuple[str, ...]] = (
 REQUIRED_COLUMNS: Final[tuple[str, ...]] = ("nik", "full_name", "email", "phone")
 """Columns the header must name and every row must fill (the account needs them)."""
 
+MULTILINE_COLUMNS: Final = frozenset({"ktp_street", "domicile_street", "photo"})
+"""Columns whose cell may hold a line break: a street typed over two lines in a
+spreadsheet (the profile joins them with a space), a ``data:`` URI whose base64
+is wrapped (:func:`_photo` drops the whitespace). Every other column is one line
+of text by nature (NIK, name, contact, enums, dates, the headline…): a line
+break there is a quote left open (``bulk.line_break``)."""
+
 _ADDRESS_KEYS: Final = ("village_code", "street", "rt", "rw", "postal_code")
 _EDUCATION_KEYS: Final = ("level", "institution", "major", "gpa", "start_year", "end_year")
 _ADDRESS_COLUMNS: Final = tuple(
@@ -75,6 +82,55 @@ _DMY_DATE: Final = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 _GPA: Final = re.compile(r"\d(?:[.,]\d{1,2})?")
 _YEAR: Final = re.compile(r"\d{4}")
 _DATA_URI: Final = re.compile(r"data:([a-z0-9.+/-]*)(;base64)?,(.*)", re.IGNORECASE | re.DOTALL)
+_LINE_BREAK: Final = re.compile(r"\r\n?|\n")
+_NIK_CELL: Final = re.compile(r"[\s\"']*\d{16}[\s\"']*")
+"""A cell holding a NIK as a register writes it: 16 digits, perhaps quoted, perhaps
+with the apostrophe a spreadsheet keeps text with."""
+
+
+def _starts_a_row(text: str, delimiter: str) -> bool:
+    """Whether a line after a break in ``text`` reads as a register row of its own: the
+    delimiter, and a cell of 16 digits (a NIK) between delimiters.
+
+    No legitimate multi-line cell has one (a street's second line, wrapped base64,
+    which has no delimiter at all): it is the next person's row swallowed by a
+    quote left open.
+    """
+    for line in _LINE_BREAK.split(text)[1:]:
+        if delimiter in line and any(map(_NIK_CELL.fullmatch, line.split(delimiter))):
+            return True
+    return False
+
+
+def line_break_refusal(
+    columns: Sequence[str] | None, cells: Sequence[str], delimiter: str, first: int, last: int
+) -> BulkDataError | None:
+    """The refusal of a row that spans lines ``first``–``last`` (a quoted cell holding a
+    line break), or ``None`` when its line breaks are legitimate.
+
+    ``columns`` are the header's, or ``None`` when the row has not as many cells.
+    Checked before anything of the row is stored: a line break that starts a
+    register row (``bulk.open_quote``, in any column), then one in a column of
+    one line (``bulk.line_break``). Python's CSV reader reads an unclosed quote
+    as a cell running over the line ends, so without this the following rows
+    became, say, the headline on a public card: their NIK, e-mail and phone
+    published, and the rows in no count.
+    """
+    names: Sequence[str | None] = (
+        columns if columns is not None and len(columns) == len(cells) else [None] * len(cells)
+    )
+    broken = [
+        (name, cell)
+        for name, cell in zip(names, cells, strict=True)
+        if "\n" in cell or "\r" in cell
+    ]
+    for name, cell in broken:
+        if _starts_a_row(cell, delimiter):
+            return BulkDataError("open_quote", column=name, first=first, last=last)
+    for name, _cell in broken:
+        if name is not None and name not in MULTILINE_COLUMNS:
+            return BulkDataError("line_break", column=name, first=first, last=last)
+    return None
 
 
 def _fold(text: str) -> str:

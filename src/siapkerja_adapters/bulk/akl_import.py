@@ -30,6 +30,7 @@ from siapkerja_adapters.bulk.akl_cells import (
     REQUIRED_COLUMNS,
     _column_of,
     _sections,
+    line_break_refusal,
 )
 from siapkerja_adapters.bulk.batch import (
     BatchRace,
@@ -420,7 +421,22 @@ def _read_rows(reader: Any, header: list[str], importer: _Importer) -> None:
         lines, done = reader.line_num - done, reader.line_num
         stripped = None if cells is None else list(map(str.strip, cells))
         if stripped is not None and any(stripped):
-            if len(stripped) != len(header):
+            # Only a row over several lines has a cell with a line break: the usual
+            # row skips the look at its cells.
+            refusal = (
+                line_break_refusal(
+                    header if len(stripped) == len(header) else None,
+                    stripped,
+                    reader.dialect.delimiter,
+                    start,
+                    done,
+                )
+                if lines > 1
+                else None
+            )
+            if refusal is not None:
+                importer.bad(start, refusal)
+            elif len(stripped) != len(header):
                 importer.bad(
                     start, BulkDataError("columns", count=len(stripped), expected=len(header))
                 )

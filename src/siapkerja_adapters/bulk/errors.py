@@ -28,8 +28,10 @@ class BulkDataError(SiapkerjaError, ValueError):
     File-level codes (raised, nothing more is read): ``header`` and ``file``.
     Row-level codes (recorded as a :class:`BadRow`, the import goes on):
     ``columns``, ``empty``, ``value``, ``nik_number``, ``duplicate``,
-    ``photo`` and ``csv``. ``column`` names the column at fault. Params never
-    carry a value read from the file (personal data), only positions and reasons.
+    ``photo``, ``csv``, ``open_quote`` and ``line_break`` (these two carry
+    ``first`` and ``last``, the lines the row spans). ``column`` names the
+    column at fault. Params never carry a value read from the file (personal
+    data), only positions and reasons.
     """
 
     domain = "bulk"
@@ -44,6 +46,8 @@ class BulkDataError(SiapkerjaError, ValueError):
             "duplicate",
             "photo",
             "csv",
+            "open_quote",
+            "line_break",
         }
     )
 

@@ -436,6 +436,8 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
                 "duplicate",
                 "photo",
                 "csv",
+                "open_quote",
+                "line_break",
             )
         },
         "bulk.file": 500,
