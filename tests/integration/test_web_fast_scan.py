@@ -27,6 +27,7 @@ from siapkerja_adapters.web.fast_scan import AnonymousScanRoute
 from siapkerja_adapters.web.pages.scan import AnonymousScan, PublicPages
 from siapkerja_core.disclosure import Audience, ProfileView
 from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.ports import StorageError
 from siapkerja_core.service import Siapkerja
 from support import people as galih
 
@@ -195,6 +196,36 @@ def test_an_unexpected_failure_is_the_last_resort_page(
     assert response.headers["content-security-policy"] == security.CONTENT_SECURITY_POLICY
     assert response.headers["referrer-policy"] == "no-referrer"
     assert "a bug" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("suffix", "unavailable", "invalid"),
+    [
+        ("", "Layanan sedang tidak tersedia untuk sementara", "QR Code tidak berlaku"),
+        ("?lang=en", "The service is temporarily unavailable", "The QR code is not valid"),
+    ],
+)
+def test_a_storage_failure_is_headed_unavailable_not_invalid(
+    svc: Siapkerja,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    suffix: str,
+    unavailable: str,
+    invalid: str,
+) -> None:
+    # A gate officer reads the heading: "not valid" would turn away a valid holder.
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise StorageError("unavailable")
+
+    monkeypatch.setattr(svc, "resolve", down)
+    with TestClient(create_app(svc, secret_key=SECRET)) as client:
+        response = client.get(f"/v/{token}{suffix}")
+    assert response.status_code == 503
+    assert "retry-after" in response.headers
+    assert response.headers["cache-control"] == "no-store"
+    assert f"<title>{unavailable}" in response.text
+    assert f"<h1>{unavailable}</h1>" in response.text
+    assert invalid not in response.text
 
 
 def test_anonymous_scans_are_cached_but_each_is_resolved_and_logged(
