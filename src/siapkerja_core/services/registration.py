@@ -87,14 +87,38 @@ def _stored(tx: Transaction, record: RegistrationRecord) -> RegistrationRecord:
     return record
 
 
+def invisible_in_name(name: str) -> str | None:
+    """The first character of ``name`` (or of its NFKC form) that no name may hold —
+    Unicode category ``C*`` other than the whitespace that :meth:`str.split` collapses —
+    or ``None``.
+
+    That is every format character (``Cf``: the bidi embeddings, overrides and
+    isolates U+202A–202E and U+2066–2069, zero-width spaces and joiners, LRM/RLM,
+    the soft hyphen, U+061C, U+FEFF, the tags U+E0000–E007F), as well as controls
+    (``Cc``), surrogates (``Cs``), private-use (``Co``) and unassigned (``Cn``) code
+    points. A right-to-left override in ``"Budi \u202eosotnaS Wijaya"`` makes a card
+    page show "Budi ayajiW Santoso": a name a gate officer reads must look like
+    what it is. KTP names are written in Latin letters, which never need a joiner,
+    so all of ``Cf`` is refused here — unlike free-text profile fields, where
+    scripts that need ZWJ/ZWNJ keep them.
+    """
+    for text in (name, unicodedata.normalize("NFKC", name)):
+        for char in text:
+            if unicodedata.category(char)[0] == "C" and not char.isspace():
+                return char
+    return None
+
+
 def name_refusal(value: object, field: str) -> RegistrationError | None:
     """``registration.invalid_name`` for a missing or too long name, or one holding control
-    characters (``field``: ``full_name`` or ``mother_name``), saying which (``reason_id`` /
-    ``reason_en``), or ``None``.
+    characters or invisible (format, private-use, unassigned) characters (``field``:
+    ``full_name`` or ``mother_name``), saying which (``reason_id`` / ``reason_en``), or
+    ``None``.
 
     Shared by :meth:`Registrations.register` and the web form, which checks every
     field at once so an empty form is refused field by field.
     """
+    character = ""
     if not isinstance(value, str) or not value.strip():
         reason = "registration.reason.required"
     elif len(value) > MAX_NAME_LENGTH:
@@ -102,10 +126,13 @@ def name_refusal(value: object, field: str) -> RegistrationError | None:
     elif has_control_characters(" ".join(value.split())):
         # The name becomes the profile's, which refuses these: refused here, not later.
         reason = "reason.control_characters"
+    elif (invisible := invisible_in_name(value)) is not None:
+        reason = "registration.reason.invisible_characters"
+        character = f"U+{ord(invisible):04X}"
     else:
         return None
     field_id, field_en = both(f"registration.field.{field}")
-    reason_id, reason_en = both(reason, limit=MAX_NAME_LENGTH)
+    reason_id, reason_en = both(reason, limit=MAX_NAME_LENGTH, character=character)
     return RegistrationError(
         "invalid_name",
         field=field,
