@@ -228,6 +228,35 @@ def test_a_storage_failure_is_headed_unavailable_not_invalid(
     assert invalid not in response.text
 
 
+def test_a_stored_spoofing_name_and_free_text_render_isolated(
+    svc: Siapkerja, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Names refuse bidi overrides now; one stored before (simulated by lifting the
+    # check for the import) must not spoof the page, and must not crash it.
+    import siapkerja_core.services.registration as registration
+
+    monkeypatch.setattr(registration, "name_refusal", lambda *_args: None)
+    account, _ = svc.import_account(
+        nik=NIK, full_name="Budi \u202eosotnaS Wijaya", email="b@example.com", phone="081299999999"
+    )
+    monkeypatch.undo()
+    profile = galih.complete_profile()
+    profile["biodata"]["headline"] = "Staf \u202eludaG Gudang"  # free text keeps what it holds
+    profile["skills"] = ["PHP \u202eLQS"]
+    svc.update_profile(account.id, **profile)
+    svc.issue_card(account.id)
+    with TestClient(create_app(svc, secret_key=SECRET)) as client:
+        page = client.get(f"/v/{svc.card_qr(account.id).token}")
+    assert page.status_code == 200
+    assert '<h1 id="profile-name" dir="auto"><bdi>Budi osotnaS Wijaya</bdi></h1>' in page.text
+    assert "<title>Budi osotnaS Wijaya" in page.text
+    assert '<p class="headline" dir="auto"><bdi>Staf \u202eludaG Gudang</bdi></p>' in page.text
+    assert "<li><bdi>PHP \u202eLQS</bdi></li>" in page.text
+    # Every override left on the page is inside a <bdi>, which ends it.
+    for piece in page.text.split("\u202e")[1:]:
+        assert piece.find("<") == piece.find("</bdi>")
+
+
 def test_anonymous_scans_are_cached_but_each_is_resolved_and_logged(
     svc: Siapkerja, holder: str, token: str
 ) -> None:

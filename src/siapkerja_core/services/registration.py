@@ -104,9 +104,22 @@ def invisible_in_name(name: str) -> str | None:
     """
     for text in (name, unicodedata.normalize("NFKC", name)):
         for char in text:
-            if unicodedata.category(char)[0] == "C" and not char.isspace():
+            if _hidden(char):
                 return char
     return None
+
+
+def without_invisible(name: str) -> str:
+    """``name`` without the characters :func:`invisible_in_name` finds, for display.
+
+    A name stored before these were refused must not spoof a page that shows it
+    (a ``<title>`` cannot isolate text); a name accepted now comes back unchanged.
+    """
+    return "".join(char for char in name if not _hidden(char))
+
+
+def _hidden(char: str) -> bool:
+    return unicodedata.category(char)[0] == "C" and not char.isspace()
 
 
 def name_refusal(value: object, field: str) -> RegistrationError | None:
