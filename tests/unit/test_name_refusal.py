@@ -16,8 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from siapkerja_core.errors import RegistrationError
+from siapkerja_core.names import invisible_in_name
 from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
-from siapkerja_core.services.registration import invisible_in_name, name_refusal
+from siapkerja_core.services.registration import name_refusal
 
 FORMAT_CHARACTERS = [
     *(chr(c) for c in range(0x202A, 0x202F)),  # LRE RLE PDF LRO RLO

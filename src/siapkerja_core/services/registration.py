@@ -28,7 +28,7 @@ from siapkerja_core.contact import mask_email, mask_phone, normalize_email, norm
 from siapkerja_core.errors import AlreadyRegistered, RegistrationError
 from siapkerja_core.events import AccountImported, RegistrationStarted, VerificationFailed
 from siapkerja_core.i18n import both
-from siapkerja_core.names import normalize_name
+from siapkerja_core.names import invisible_in_name, normalize_name
 from siapkerja_core.nik import parse_nik
 from siapkerja_core.ports import (
     AccountConflict,
@@ -85,41 +85,6 @@ def _stored(tx: Transaction, record: RegistrationRecord) -> RegistrationRecord:
     """Put ``record`` in ``tx`` and return it (an ``update`` of :meth:`Registrations.send_code`)."""
     tx.registrations.put(record)
     return record
-
-
-def invisible_in_name(name: str) -> str | None:
-    """The first character of ``name`` (or of its NFKC form) that no name may hold —
-    Unicode category ``C*`` other than the whitespace that :meth:`str.split` collapses —
-    or ``None``.
-
-    That is every format character (``Cf``: the bidi embeddings, overrides and
-    isolates U+202A–202E and U+2066–2069, zero-width spaces and joiners, LRM/RLM,
-    the soft hyphen, U+061C, U+FEFF, the tags U+E0000–E007F), as well as controls
-    (``Cc``), surrogates (``Cs``), private-use (``Co``) and unassigned (``Cn``) code
-    points. A right-to-left override in ``"Budi \u202eosotnaS Wijaya"`` makes a card
-    page show "Budi ayajiW Santoso": a name a gate officer reads must look like
-    what it is. KTP names are written in Latin letters, which never need a joiner,
-    so all of ``Cf`` is refused here — unlike free-text profile fields, where
-    scripts that need ZWJ/ZWNJ keep them.
-    """
-    for text in (name, unicodedata.normalize("NFKC", name)):
-        for char in text:
-            if _hidden(char):
-                return char
-    return None
-
-
-def without_invisible(name: str) -> str:
-    """``name`` without the characters :func:`invisible_in_name` finds, for display.
-
-    A name stored before these were refused must not spoof a page that shows it
-    (a ``<title>`` cannot isolate text); a name accepted now comes back unchanged.
-    """
-    return "".join(char for char in name if not _hidden(char))
-
-
-def _hidden(char: str) -> bool:
-    return unicodedata.category(char)[0] == "C" and not char.isspace()
 
 
 def name_refusal(value: object, field: str) -> RegistrationError | None:

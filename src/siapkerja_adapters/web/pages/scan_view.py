@@ -19,6 +19,7 @@ from typing import Any
 from siapkerja_adapters.web.i18n import Translator
 from siapkerja_adapters.web.pages.forms import day_label, national_phone
 from siapkerja_core.disclosure import ProfileView
+from siapkerja_core.names import without_invisible
 from siapkerja_core.profile import (
     Achievement,
     Address,
@@ -30,7 +31,6 @@ from siapkerja_core.profile import (
     Skill,
     WorkExperience,
 )
-from siapkerja_core.services.registration import without_invisible
 
 __all__ = ["present_view"]
 
