@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from siapkerja_core.errors import RegistrationError
-from siapkerja_core.names import invisible_in_name
+from siapkerja_core.names import invisible_in_name, without_invisible
 from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
 from siapkerja_core.services.registration import name_refusal
 
@@ -113,3 +113,10 @@ def test_the_helper_names_a_hidden_character_exactly_when_there_is_one(name: str
     found = invisible_in_name(name)
     hidden = [c for c in name + unicodedata.normalize("NFKC", name) if _is_hidden(c)]
     assert found == (hidden[0] if hidden else None)
+
+
+@given(st.text(max_size=60))
+def test_without_invisible_drops_exactly_the_hidden_characters(name: str) -> None:
+    shown = without_invisible(name)
+    assert shown == "".join(c for c in name if not _is_hidden(c))
+    assert shown is name or not name.isprintable()
