@@ -45,6 +45,11 @@ both and rarely changes the outcome of a match. Normalisation is for
 comparison only: never store or display its result instead of what the person
 typed.
 
+:func:`invisible_in_name` finds a character no name may hold (format,
+control, private-use or unassigned: a bidi override would make a card page
+show a name other than the one registered); registration refuses such a
+name, and :func:`without_invisible` drops them from a name stored before.
+
 Everything here is pure and uses the standard library only.
 """
 
@@ -61,9 +66,11 @@ __all__ = [
     "HONORIFIC_TITLES",
     "MUHAMMAD_VARIANTS",
     "RELIGIOUS_TITLES",
+    "invisible_in_name",
     "name_similarity",
     "names_match",
     "normalize_name",
+    "without_invisible",
 ]
 
 # --------------------------------------------------------------------------
@@ -484,3 +491,42 @@ def names_match(a: str, b: str, threshold: int) -> bool:
     if isinstance(threshold, bool) or not 0 <= threshold <= 100:
         raise ValueError(f"threshold must be between 0 and 100, got {threshold!r}")
     return name_similarity(a, b) >= threshold
+
+
+def invisible_in_name(name: str) -> str | None:
+    """The first character of ``name`` (or of its NFKC form) that no name may hold —
+    Unicode category ``C*`` other than the whitespace that :meth:`str.split` collapses —
+    or ``None``.
+
+    That is every format character (``Cf``: the bidi embeddings, overrides and
+    isolates U+202A–202E and U+2066–2069, zero-width spaces and joiners, LRM/RLM,
+    the soft hyphen, U+061C, U+FEFF, the tags U+E0000–E007F), as well as controls
+    (``Cc``), surrogates (``Cs``), private-use (``Co``) and unassigned (``Cn``) code
+    points. A right-to-left override in ``"Budi \\u202eosotnaS Wijaya"`` makes a card
+    page show "Budi ayajiW Santoso": a name a gate officer reads must look like
+    what it is. KTP names are written in Latin letters, which never need a joiner,
+    so all of ``Cf`` is refused here — unlike free-text profile fields, where
+    scripts that need ZWJ/ZWNJ keep them.
+    """
+    for text in (name, unicodedata.normalize("NFKC", name)):
+        if text.isprintable():  # every C* character is not: the usual name, at C speed
+            continue
+        for char in text:
+            if _hidden(char):
+                return char
+    return None
+
+
+def without_invisible(name: str) -> str:
+    """``name`` without the characters :func:`invisible_in_name` finds, for display.
+
+    A name stored before these were refused must not spoof a page that shows it
+    (a ``<title>`` cannot isolate text); a name accepted now comes back unchanged.
+    """
+    if name.isprintable():  # no C* character: the gate's every admission, at C speed
+        return name
+    return "".join(char for char in name if not _hidden(char))
+
+
+def _hidden(char: str) -> bool:
+    return unicodedata.category(char)[0] == "C" and not char.isspace()

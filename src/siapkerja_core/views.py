@@ -15,6 +15,7 @@ from attrs import field, frozen
 
 from siapkerja_core.contact import mask_email, mask_phone
 from siapkerja_core.i18n import text
+from siapkerja_core.names import without_invisible
 from siapkerja_core.records import AccountRecord, RegistrationStatus
 
 __all__ = [
@@ -39,9 +40,10 @@ def mask_name(full_name: str) -> str:
     Degrees after a comma (``", S.Kom."``) are left out and titles before the
     name (``"H."``, ``"M."``) kept as written. Enough for a gate to match a
     face to the person in front of it, not enough to write down who came
-    (the full name stays on the server).
+    (the full name stays on the server). Invisible characters a name stored
+    before they were refused may hold (a bidi override) are left out.
     """
-    words = full_name.split(",")[0].split()
+    words = without_invisible(full_name).split(",")[0].split()
     shown: list[str] = []
     named = False
     for word in words:

@@ -128,6 +128,8 @@ def test_a_failed_commit_is_a_503_without_an_entry_and_the_next_scan_works(
     refused = client.get(path)
     assert refused.status_code == 503
     assert "SIAPkerja" in refused.text  # the error page, not a bare 500
+    assert "Layanan sedang tidak tersedia untuk sementara" in refused.text
+    assert "QR Code tidak berlaku" not in refused.text
     assert len(svc.access_log(account_id)) == 1
     assert client.get(path).status_code == 200
     assert len(svc.access_log(account_id)) == 2

@@ -27,6 +27,7 @@ from siapkerja_adapters.web.fast_scan import AnonymousScanRoute
 from siapkerja_adapters.web.pages.scan import AnonymousScan, PublicPages
 from siapkerja_core.disclosure import Audience, ProfileView
 from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.ports import StorageError
 from siapkerja_core.service import Siapkerja
 from support import people as galih
 
@@ -195,6 +196,65 @@ def test_an_unexpected_failure_is_the_last_resort_page(
     assert response.headers["content-security-policy"] == security.CONTENT_SECURITY_POLICY
     assert response.headers["referrer-policy"] == "no-referrer"
     assert "a bug" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("suffix", "unavailable", "invalid"),
+    [
+        ("", "Layanan sedang tidak tersedia untuk sementara", "QR Code tidak berlaku"),
+        ("?lang=en", "The service is temporarily unavailable", "The QR code is not valid"),
+    ],
+)
+def test_a_storage_failure_is_headed_unavailable_not_invalid(
+    svc: Siapkerja,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    suffix: str,
+    unavailable: str,
+    invalid: str,
+) -> None:
+    # A gate officer reads the heading: "not valid" would turn away a valid holder.
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise StorageError("unavailable")
+
+    monkeypatch.setattr(svc, "resolve", down)
+    with TestClient(create_app(svc, secret_key=SECRET)) as client:
+        response = client.get(f"/v/{token}{suffix}")
+    assert response.status_code == 503
+    assert "retry-after" in response.headers
+    assert response.headers["cache-control"] == "no-store"
+    assert f"<title>{unavailable}" in response.text
+    assert f"<h1>{unavailable}</h1>" in response.text
+    assert invalid not in response.text
+
+
+def test_a_stored_spoofing_name_and_free_text_render_isolated(
+    svc: Siapkerja, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Names refuse bidi overrides now; one stored before (simulated by lifting the
+    # check for the import) must not spoof the page, and must not crash it.
+    import siapkerja_core.services.registration as registration
+
+    monkeypatch.setattr(registration, "name_refusal", lambda *_args: None)
+    account, _ = svc.import_account(
+        nik=NIK, full_name="Budi \u202eosotnaS Wijaya", email="b@example.com", phone="081299999999"
+    )
+    monkeypatch.undo()
+    profile = galih.complete_profile()
+    profile["biodata"]["headline"] = "Staf \u202eludaG Gudang"  # free text keeps what it holds
+    profile["skills"] = ["PHP \u202eLQS"]
+    svc.update_profile(account.id, **profile)
+    svc.issue_card(account.id)
+    with TestClient(create_app(svc, secret_key=SECRET)) as client:
+        page = client.get(f"/v/{svc.card_qr(account.id).token}")
+    assert page.status_code == 200
+    assert '<h1 id="profile-name" dir="auto"><bdi>Budi osotnaS Wijaya</bdi></h1>' in page.text
+    assert "<title>Budi osotnaS Wijaya" in page.text
+    assert '<p class="headline" dir="auto"><bdi>Staf \u202eludaG Gudang</bdi></p>' in page.text
+    assert "<li><bdi>PHP \u202eLQS</bdi></li>" in page.text
+    # Every override left on the page is inside a <bdi>, which ends it.
+    for piece in page.text.split("\u202e")[1:]:
+        assert piece.find("<") == piece.find("</bdi>")
 
 
 def test_anonymous_scans_are_cached_but_each_is_resolved_and_logged(

@@ -353,6 +353,16 @@ def test_registration_step_one_has_the_brief_labels(browser: Browser) -> None:
     assert '<label for="f-mother_name">' in browser.page
 
 
+def test_a_name_with_a_bidi_override_is_refused_by_the_form(browser: Browser) -> None:
+    browser.get("/daftar")
+    spoofed = "Galih \u202enuyabmaP Agan"
+    response = browser.submit("/daftar", {"nik": NIK, "full_name": spoofed, "mother_name": MOTHER})
+    assert response.url.path == "/daftar"
+    page = text(browser.page)
+    assert "pengatur arah teks" in page
+    assert "U+202E" in page
+
+
 def test_the_whole_registration_journey_through_the_forms(browser: Browser) -> None:
     browser.get("/daftar")
     response = browser.submit("/daftar", {"nik": NIK, "full_name": NAME, "mother_name": MOTHER})

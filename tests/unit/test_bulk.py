@@ -207,6 +207,7 @@ def test_an_existing_account_with_other_contacts_is_a_conflict(svc, tmp_path) ->
         # A name no profile can hold fails its row, with or without profile cells
         # (it once stopped the whole import inside the batch's write).
         ({"full_name": "Siti\x07 Rahmawati"}, "registration.invalid_name", "full_name"),
+        ({"full_name": "Siti \u202eitawamhaR"}, "registration.invalid_name", "full_name"),
         (
             {"full_name": "Siti\x07 Rahmawati", "headline": "Staf"},
             "registration.invalid_name",

@@ -388,6 +388,9 @@ def test_a_preview_checks_everything_and_only_tells_the_holders_ledger(svc: Siap
         ("Sukarno", "Sukarno"),
         ("M. Rizki Ramadhan", "M. Rizki R."),
         ("", ""),
+        # Stored before names refused them: a bidi override is left out, not masked.
+        ("Budi \u202eosotnaS Wijaya", "Budi o. W."),
+        ("\u202eSiti Aminah", "Siti A."),
     ],
 )
 def test_mask_name(full_name: str, masked: str) -> None:

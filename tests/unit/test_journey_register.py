@@ -243,6 +243,9 @@ def test_already_registered_only_after_dukcapil_verified(
         # A control character: the name becomes the profile's, which refuses it.
         ("Galih\x07 Agan Pambayun", GALIH_MOTHER),
         (GALIH_NAME, "Sri\x00 Wahyuni"),
+        # A bidi override would show a spoofed name on the card page; a soft hyphen hides.
+        ("Galih \u202enuyabmaP Agan", GALIH_MOTHER),
+        (GALIH_NAME, "Sri\u00ad Wahyuni"),
     ],
 )
 def test_invalid_names_are_refused_before_dukcapil(

@@ -28,7 +28,7 @@ from siapkerja_core.contact import mask_email, mask_phone, normalize_email, norm
 from siapkerja_core.errors import AlreadyRegistered, RegistrationError
 from siapkerja_core.events import AccountImported, RegistrationStarted, VerificationFailed
 from siapkerja_core.i18n import both
-from siapkerja_core.names import normalize_name
+from siapkerja_core.names import invisible_in_name, normalize_name
 from siapkerja_core.nik import parse_nik
 from siapkerja_core.ports import (
     AccountConflict,
@@ -89,12 +89,14 @@ def _stored(tx: Transaction, record: RegistrationRecord) -> RegistrationRecord:
 
 def name_refusal(value: object, field: str) -> RegistrationError | None:
     """``registration.invalid_name`` for a missing or too long name, or one holding control
-    characters (``field``: ``full_name`` or ``mother_name``), saying which (``reason_id`` /
-    ``reason_en``), or ``None``.
+    characters or invisible (format, private-use, unassigned) characters (``field``:
+    ``full_name`` or ``mother_name``), saying which (``reason_id`` / ``reason_en``), or
+    ``None``.
 
     Shared by :meth:`Registrations.register` and the web form, which checks every
     field at once so an empty form is refused field by field.
     """
+    character = ""
     if not isinstance(value, str) or not value.strip():
         reason = "registration.reason.required"
     elif len(value) > MAX_NAME_LENGTH:
@@ -102,10 +104,13 @@ def name_refusal(value: object, field: str) -> RegistrationError | None:
     elif has_control_characters(" ".join(value.split())):
         # The name becomes the profile's, which refuses these: refused here, not later.
         reason = "reason.control_characters"
+    elif (invisible := invisible_in_name(value)) is not None:
+        reason = "registration.reason.invisible_characters"
+        character = f"U+{ord(invisible):04X}"
     else:
         return None
     field_id, field_en = both(f"registration.field.{field}")
-    reason_id, reason_en = both(reason, limit=MAX_NAME_LENGTH)
+    reason_id, reason_en = both(reason, limit=MAX_NAME_LENGTH, character=character)
     return RegistrationError(
         "invalid_name",
         field=field,

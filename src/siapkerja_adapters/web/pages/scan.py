@@ -97,7 +97,12 @@ class PublicPages:
 def scan_error(
     site: Site, request: Request, error: SiapkerjaError, viewer: Account | None
 ) -> Response:
-    """A token that opens nothing: 410 when revoked or expired, 404 otherwise — never a 500."""
+    """A token that opens nothing: 410 when revoked or expired, 404 otherwise — never a 500.
+
+    A fault of the service (storage down: 503 with ``Retry-After``) keeps its status
+    and is headed "temporarily unavailable", not "the QR code is not valid": a gate
+    officer reading the heading must not turn away the holder of a valid card.
+    """
     lang = select_language(request)
     status, headers = page_status(error, site.svc.now())
     status = 410 if status == 410 else (404 if status < 500 else status)
@@ -105,7 +110,7 @@ def scan_error(
         request,
         "error.html",
         {
-            "title": Translator(lang)("scan.invalid"),
+            "title": Translator(lang)("scan.unavailable" if status >= 500 else "scan.invalid"),
             "message": error.message(lang),
             "account": viewer,
         },

@@ -4,6 +4,11 @@ This module owns :func:`present_view`: the sections of a
 :class:`~siapkerja_core.disclosure.ProfileView` in the brief's order, each
 value already a label in Indonesian or English (dates, enums, addresses,
 periods), so that ``scan.html`` only lays them out.
+
+``scan.html`` shows every user-supplied text isolated (``<bdi>``, ``dir="auto"``
+on its blocks), so a bidi override inside one value cannot reorder the text
+around it; the name, which no markup can isolate in the ``<title>``, is shown
+without the invisible characters names refuse.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 from siapkerja_adapters.web.i18n import Translator
 from siapkerja_adapters.web.pages.forms import day_label, national_phone
 from siapkerja_core.disclosure import ProfileView
+from siapkerja_core.names import without_invisible
 from siapkerja_core.profile import (
     Achievement,
     Address,
@@ -91,7 +97,10 @@ def present_view(view: ProfileView, lang: str) -> dict[str, Any]:
     certificates: tuple[Certificate, ...] = _listed(view, Section.CERTIFICATES)
     achievements: tuple[Achievement, ...] = _listed(view, Section.ACHIEVEMENTS)
     return {
-        "name": view.full_name,
+        # Names refuse invisible characters now; one stored before (a bidi override
+        # reversing part of it) is shown without them — in the <title> and the alt
+        # text too, where no markup can isolate it.
+        "name": without_invisible(view.full_name),
         "email": email,
         "headline": view.section(Section.HEADLINE),
         "photo": _photo_uri(view),
