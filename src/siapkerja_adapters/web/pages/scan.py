@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -124,6 +125,20 @@ def _settle(future: asyncio.Future[Any], error: BaseException | None) -> None:
         future.set_result(error)
 
 
+def _commit_awaited(
+    loop: asyncio.AbstractEventLoop,
+) -> tuple[asyncio.Future[BaseException | None], Callable[[BaseException | None], None]]:
+    """A future of the loop settled by the ledger's committer, and the ``notify`` it calls
+    (``Deferral``'s) in its own thread with the commit's error or ``None``."""
+    committed: asyncio.Future[BaseException | None] = loop.create_future()
+
+    def notify(error: BaseException | None) -> None:  # in the committer thread
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
+            loop.call_soon_threadsafe(_settle, committed, error)
+
+    return committed, notify
+
+
 class AnonymousScan:
     """The scan of a visitor who is not signed in: the public view, no session written.
 
@@ -160,11 +175,7 @@ class AnonymousScan:
             if view is not None:
                 return view
         loop = asyncio.get_running_loop()
-        committed: asyncio.Future[BaseException | None] = loop.create_future()
-
-        def notify(error: BaseException | None) -> None:  # in the committer thread
-            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
-                loop.call_soon_threadsafe(_settle, committed, error)
+        committed, notify = _commit_awaited(loop)
 
         # On the loop (SQLite), a commit starts once the requests ready now have queued
         # their entries (call_soon); from a worker thread, at once.
@@ -192,11 +203,7 @@ class AnonymousScan:
         if self.site.svc.plugins.listening:
             return None
         loop = asyncio.get_running_loop()
-        committed: asyncio.Future[BaseException | None] = loop.create_future()
-
-        def notify(error: BaseException | None) -> None:  # in the committer thread
-            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
-                loop.call_soon_threadsafe(_settle, committed, error)
+        committed, notify = _commit_awaited(loop)
 
         # The commit starts once the requests ready now have queued their entries too.
         deferral = Deferral(notify, loop.call_soon, on_loop=True)
