@@ -511,3 +511,22 @@ def test_cli_import_interrupted_says_what_is_stored_and_resumes(cli, monkeypatch
     monkeypatch.setattr(bulk_cli, "import_akl", real)
     _, out = cli("import", str(SAMPLE))
     assert counts(out)["Unchanged"] == 3  # the committed batch: the first three rows, good
+
+
+@pytest.mark.parametrize(("command", "unit"), [("import", "lines"), ("issue-cards", "accounts")])
+def test_cli_interrupted_while_opening_the_storage_says_so(monkeypatch, command, unit) -> None:
+    """Ctrl-C before anything is stored (the storage still opening) is reported as such:
+    an outside tester's early Ctrl-C got exit 130 and no word, ``--json`` or not."""
+    import json
+
+    def interrupted(*_: object, **__: object) -> Siapkerja:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bulk_cli, "open_service", interrupted)
+    app = typer.Typer()
+    app.add_typer(bulk_cli.bulk_app, name="bulk")
+    arguments = ["bulk", command, *([str(SAMPLE)] if command == "import" else []), "--json"]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 130
+    assert json.loads(result.stdout) == {"interrupted": True, f"{unit}_done": 0}
+    assert f"at least the first 0 {unit}" in result.stderr

@@ -165,7 +165,9 @@ class _Stored:
     """What a bulk command had committed when Ctrl-C stopped it, counted from its
     progress callback (called after each batch's commit), so that the interruption
     says what is kept and that the same command resumes (a stranger's finding: an
-    interrupted ``--json`` import printed nothing)."""
+    interrupted ``--json`` import printed nothing). A lower bound: a Ctrl-C between a
+    batch's commit and its callback leaves that batch stored but not counted (the
+    same command then finds it unchanged)."""
 
     def __init__(self) -> None:
         self.done = 0
@@ -183,9 +185,10 @@ class _Stored:
         if json_output:
             print_json({"interrupted": True, f"{unit}_done": self.done})
         typer.echo(
-            f"siapkerja bulk: dihentikan; {self.done} {_UNITS[unit]} pertama sudah selesai dan"
-            " tersimpan, jalankan perintah yang sama untuk melanjutkan / interrupted; the first"
-            f" {self.done} {unit} are done and stored, run the same command again to go on",
+            f"siapkerja bulk: dihentikan; setidaknya {self.done} {_UNITS[unit]} pertama sudah"
+            " selesai dan tersimpan, jalankan perintah yang sama untuk melanjutkan / interrupted;"
+            f" at least the first {self.done} {unit} are done and stored, run the same command"
+            " again to go on",
             err=True,
         )
         return typer.Exit(130)
@@ -259,9 +262,9 @@ def import_file(
     ``--json``: ``{"created", "updated", "unchanged", "bad_rows": [{"line", "code",
     "column", "message_id", "message_en"}, …], "report"}`` with every bad row.
     """
-    svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
     stored = _Stored()
-    try:
+    try:  # from the start: a Ctrl-C while the storage opens says so too (0 done)
+        svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
         total = _lines(file)
         with progress_bar("Impor AK/I / AK/I import", total, enabled=progress) as advance:
             result = import_akl(
@@ -332,9 +335,9 @@ def issue_cards(
     Accounts that already hold a card are skipped, so a re-run issues nothing twice.
     ``--json``: ``{"issued", "incomplete", "already_issued"}``.
     """
-    svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
     stored = _Stored()
     try:
+        svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
         total = count_accounts(svc)
         with progress_bar("Kartu / Cards", total, enabled=progress) as advance:
             result = issue_all_cards(svc, batch_size=batch_size, progress=stored.counting(advance))
