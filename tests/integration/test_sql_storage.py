@@ -49,7 +49,7 @@ from siapkerja_adapters.sql.crypto import BlindIndex
 from siapkerja_adapters.sql.keys import default_key_file
 from siapkerja_adapters.sql.migrate import current_revision, head_revision
 from siapkerja_adapters.sql.storage import _SCAN
-from siapkerja_core.errors import AlreadyRegistered, RegistrationError
+from siapkerja_core.errors import AlreadyRegistered, ConfigurationError, RegistrationError
 from siapkerja_core.limits import JourneyPolicy
 from siapkerja_core.ports import AccountConflict, StorageError
 from siapkerja_core.profile import Profile
@@ -272,6 +272,37 @@ def test_storages_migrating_at_once_in_one_process_all_reach_head(
     finally:
         for storage in storages:
             storage.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "schema", "reason"),
+    [
+        (
+            "sqlite:///{tmp}/db.sqlite3",
+            "siapkerja",
+            "a schema is PostgreSQL's; the database is sqlite",
+        ),
+        ("postgresql://postgres@127.0.0.1/test", "1-bad name", "a PostgreSQL schema name"),
+    ],
+)
+def test_a_schema_setting_says_what_is_wrong_with_it(
+    tmp_path: Path, url: str, schema: str, reason: str
+) -> None:
+    """A valid schema name beside a SQLite URL (``SIAPKERJA_DATABASE_SCHEMA`` left set)
+    was refused as if the name were wrong (an outside tester's finding)."""
+    with pytest.raises(ConfigurationError) as refused:
+        connect(
+            environ={},
+            load_entrypoints=False,
+            storage="sql",
+            database_url=url.format(tmp=tmp_path),
+            database_schema=schema,
+            storage_key=generate_key_setting(),
+            sms="memory",
+            dukcapil="offline",
+        )
+    assert refused.value.params["name"] == "database_schema"
+    assert reason in refused.value.params["reason"]
 
 
 def test_the_sqlite_default_creates_and_migrates_its_file(tmp_path: Path) -> None:

@@ -188,9 +188,15 @@ def sql_storage_from_settings(settings: Settings) -> SqlStorage:
         "application_name": settings.get_str("application_name", "siapkerja"),
     }
     schema = settings.get_str("database_schema")
-    if schema is not None and (
-        parsed.get_backend_name() != "postgresql" or not _SCHEMA.fullmatch(schema)
-    ):
+    if schema is not None and parsed.get_backend_name() != "postgresql":
+        # A valid name on the wrong database (SIAPKERJA_DATABASE_SCHEMA left set while
+        # the URL is SQLite's): say so, not that the name is wrong.
+        raise ConfigurationError(
+            "invalid",
+            name="database_schema",
+            reason=f"a schema is PostgreSQL's; the database is {parsed.get_backend_name()}",
+        )
+    if schema is not None and not _SCHEMA.fullmatch(schema):
         raise ConfigurationError(
             "invalid", name="database_schema", reason="a PostgreSQL schema name (letters, _)"
         )
