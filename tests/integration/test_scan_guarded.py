@@ -50,12 +50,7 @@ def svc(postgres_url: str, postgres_schema: str) -> Iterator[Siapkerja]:
 @pytest.fixture
 def scan(svc: Siapkerja) -> tuple[str, str]:
     """(account id, the path of its card's link)."""
-    account, _ = svc.import_account(
-        nik=people.NIK, full_name=people.NAME, email=people.EMAIL, phone="081299999999"
-    )
-    svc.update_profile(account.id, **people.complete_profile())
-    svc.issue_card(account.id)
-    return account.id, "/v/" + svc.card_qr(account.id).token
+    return people.scanned_holder(svc)
 
 
 @pytest.fixture

@@ -70,6 +70,15 @@ def complete_profile() -> dict[str, Any]:
     }
 
 
+def scanned_holder(svc: Any) -> tuple[str, str]:
+    """Galih imported with a complete profile and an issued card: (account id, the path
+    of the card's link, ``/v/<token>``), as the scan-page tests scan it."""
+    account, _ = svc.import_account(nik=NIK, full_name=NAME, email=EMAIL, phone="081299999999")
+    svc.update_profile(account.id, **complete_profile())
+    svc.issue_card(account.id)
+    return account.id, "/v/" + svc.card_qr(account.id).token
+
+
 def synthetic(count: int, seed: int = 11) -> list[Resident]:
     """``count`` made-up residents with distinct valid NIKs (fixed by ``seed``).
 
