@@ -148,6 +148,19 @@ def test_the_cookie_stays_within_its_budget_and_the_error_still_shows(
     assert 'id="f-birth_date-error"' in page.text
 
 
+def test_a_birth_date_after_today_is_shown_beside_its_field_and_not_saved(
+    signed_in: Browser,  # noqa: F811
+) -> None:
+    signed_in.get("/profil")
+    data = {"csrf_token": csrf(signed_in.page), "birth_date": "2999-01-01"}
+    answer = signed_in.client.post("/profil/biodata", data=data, follow_redirects=False)
+    assert answer.status_code == 303
+    page = signed_in.get(answer.headers["location"])
+    assert 'id="f-birth_date-error"' in page.text
+    assert "tidak boleh setelah hari ini" in page.text
+    assert "2999" not in signed_in.get("/profil").text
+
+
 # --------------------------------------------------------------------------
 # Every form of the pages
 # --------------------------------------------------------------------------

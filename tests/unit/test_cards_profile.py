@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from journey_support import Clock
@@ -18,7 +18,7 @@ from test_cards_support import (
 
 from siapkerja_core.completeness import ProfileIncomplete
 from siapkerja_core.errors import CardError
-from siapkerja_core.profile import ProfileError, Section, Sex
+from siapkerja_core.profile import ProfileError, Section, Sex, latest_birth_date
 from siapkerja_core.service import Siapkerja
 
 JOB_SEEKER_KEYS = (
@@ -187,6 +187,54 @@ def test_a_birth_date_differing_from_the_nik_is_only_a_warning(svc: Siapkerja) -
     assert other.isoformat() in warnings[0].message("en")
     assert svc.completeness(account.id).complete
     svc.issue_card(account.id)  # a warning never blocks the card
+
+
+def test_a_birth_date_after_today_is_refused_and_nothing_is_written(
+    svc: Siapkerja, clock: Clock
+) -> None:
+    account = open_account(svc)
+    complete_profile(svc, account)
+    before = svc.profile(account.id)
+    # 01:00 UTC is 10:00 in WIT (UTC+9): today there is the clock's UTC date.
+    tomorrow = clock.now().date() + timedelta(days=1)
+    with pytest.raises(ProfileError) as info:
+        svc.update_profile(account.id, biodata={"birth_date": tomorrow.isoformat()})
+    assert info.value.code == "invalid_field"
+    assert info.value.field == "biodata.birth_date"
+    assert "cannot be after today" in info.value.message("en")
+    assert "tidak boleh setelah hari ini" in info.value.message("id")
+    assert svc.profile(account.id) == before
+    with pytest.raises(ProfileError):  # not a century later either (a two-digit-year slip)
+        svc.update_profile(account.id, biodata={"birth_date": "2999-01-01"})
+    assert svc.profile(account.id) == before
+
+
+def test_a_birth_date_of_today_in_papua_is_accepted_while_utc_is_still_yesterday(
+    svc: Siapkerja, clock: Clock
+) -> None:
+    account = open_account(svc)
+    clock.current = datetime(2025, 3, 3, 16, 0, tzinfo=UTC)  # 01:00 on the 4th in Jayapura
+    born = date(2025, 3, 4)
+    assert (
+        svc.update_profile(account.id, biodata={"birth_date": born.isoformat()}).biodata.birth_date
+        == born
+    )
+    assert latest_birth_date(clock.now()) == born
+    with pytest.raises(ProfileError):
+        svc.update_profile(account.id, biodata={"birth_date": "2025-03-05"})
+
+
+def test_a_birth_date_kept_from_before_does_not_block_other_edits(
+    svc: Siapkerja, clock: Clock
+) -> None:
+    account = open_account(svc)
+    complete_profile(svc, account)
+    kept = clock.now().date() + timedelta(days=2)
+    clock.advance(days=3)
+    svc.update_profile(account.id, biodata={"birth_date": kept.isoformat()})
+    clock.advance(days=-3)  # a clock set back (or a value imported before the check)
+    profile = svc.update_profile(account.id, skills=[{"name": "Las listrik"}])
+    assert profile.biodata.birth_date == kept
 
 
 def test_a_sex_differing_from_the_nik_is_a_warning(svc: Siapkerja) -> None:

@@ -102,6 +102,8 @@ from siapkerja_core.profile.personal import (
     Address,
     Biodata,
     Contact,
+    latest_birth_date,
+    refuse_future_birth_date,
 )
 from siapkerja_core.profile.photo import (
     MAX_PHOTO_BYTES,
@@ -159,8 +161,10 @@ __all__ = [
     "WorkExperience",
     "YearMonth",
     "check_against_nik",
+    "latest_birth_date",
     "parse_esco_uri",
     "parse_isco08",
     "parse_kbji",
+    "refuse_future_birth_date",
     "sniff_image_type",
 ]

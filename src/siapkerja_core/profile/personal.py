@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 import attrs
@@ -44,7 +44,7 @@ from siapkerja_core.profile.lengths import (
     VILLAGE_CODE_DIGITS,
 )
 
-__all__ = ["Address", "Biodata", "Contact"]
+__all__ = ["Address", "Biodata", "Contact", "latest_birth_date", "refuse_future_birth_date"]
 
 # Biodata
 # --------------------------------------------------------------------------
@@ -65,6 +65,34 @@ def _parse_birth_date(value: object) -> date:
 
 def _to_birth_date(value: date | str | None) -> date | None:
     return None if value is None else _lenient(_parse_birth_date, value)
+
+
+_EASTERNMOST_OFFSET: Final = timedelta(hours=9)
+"""WIT (Papua, Maluku), UTC+9: the Indonesian time zone whose calendar day begins first."""
+
+
+def latest_birth_date(now: datetime) -> date:
+    """The latest birth date that can be true at ``now`` (UTC): today in Indonesia's east.
+
+    A birth date is a calendar date where the person was born, not a UTC
+    instant, so "today" is the latest date anywhere in the country: a child
+    born this morning in Jayapura (WIT) is already born on a date that is
+    still tomorrow in UTC.
+    """
+    return (now + _EASTERNMOST_OFFSET).date()
+
+
+def refuse_future_birth_date(born: date | None, now: datetime) -> None:
+    """Refuse a birth date after :func:`latest_birth_date` (``now`` in UTC).
+
+    Not a check of :class:`Biodata` itself, which knows no clock: the services
+    that write a profile (an edit, an import) call it with their clock's
+    ``now``, so a value object read back from storage years later stays valid.
+
+    :raises ProfileError: ``invalid_field`` at ``biodata.birth_date``.
+    """
+    if born is not None and born > latest_birth_date(now):
+        raise _invalid_because("biodata.birth_date", "reason.date_in_future")
 
 
 def _birth_date_repr(value: date | None) -> str:

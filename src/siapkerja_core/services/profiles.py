@@ -19,7 +19,12 @@ from siapkerja_core.errors import CardError
 from siapkerja_core.events import ProfileUpdated
 from siapkerja_core.nik import parse_nik
 from siapkerja_core.ports import Transaction
-from siapkerja_core.profile import Profile, ProfileWarning, check_against_nik
+from siapkerja_core.profile import (
+    Profile,
+    ProfileWarning,
+    check_against_nik,
+    refuse_future_birth_date,
+)
 from siapkerja_core.records import AccountRecord
 from siapkerja_core.services.context import CardState, ServiceContext
 
@@ -94,6 +99,9 @@ class Profiles:
             current = self.profile_of(tx, account)
             changes = edit(current)
             profile = merge_profile(current, changes)
+            born = profile.biodata.birth_date
+            if born != current.biodata.birth_date:  # a date kept from before is not refused
+                refuse_future_birth_date(born, self.ctx.clock())
             tx.profiles.put(account.id, profile)
             card = tx.cards.get(account.id)
         if card is not None:
