@@ -236,7 +236,7 @@ class Server:
             timeout=60,
         )
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 90.0) -> None:
         self.prepare()
         self._log = (self.workdir / "server.log").open("wb")
         self.child = subprocess.Popen(
