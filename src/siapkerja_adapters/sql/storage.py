@@ -33,10 +33,11 @@
 ``scan_subject`` answers a QR scan with one query (card, account and profile
 joined) and ``log_access`` appends its ledger entry, both on the scan's lane
 (:mod:`.lane`: kept driver connections, the entries of concurrent scans in
-one commit, each scan returning once its entry is committed); on PostgreSQL
-``scan_logged`` makes the scan of a card read before one statement that reads
-it and appends the entry, inserted only if the rows read are the row versions
-the entry was made from (``docs/storage.md``, *The scan's lane*); the counters
+one commit, each scan returning once its entry is committed); ``scan_logged``
+makes the scan of a card read before one statement that reads it and appends
+the entry, inserted only if the rows read are the row versions (PostgreSQL's
+``xmin``) or the very column values (SQLite) the entry was made from
+(``docs/storage.md``, *The scan's lane*); the counters
 are single statements committed on their own. :attr:`SqlStorage.counters`
 are rate-limit slots in a table (the ``ratelimit = "storage"`` adapter),
 atomic across processes through
@@ -636,7 +637,8 @@ class SqlStorage:
         self._scan_logged_sql: str | None = None  # PostgreSQL: scan_logged's statement
         self._guarded: _GuardedSqlite | None = None  # SQLite: scan_logged's statement
         self.scans_logged = 0
-        """Ledger entries committed in the statement of their scan's read (:meth:`scan_logged`)."""
+        """PostgreSQL: ledger entries committed in the statement of their scan's read
+        (:meth:`scan_logged`; SQLite's go through the ledger's group commit, counted there)."""
         # card_ref -> (the driver row it was decoded from, the subject): a hit is a row
         # read now and equal to the one kept, so it is never stale.
         self._subjects: dict[int, tuple[tuple[Any, ...], ScanSubject]] = {}
@@ -698,9 +700,10 @@ class SqlStorage:
         write. When they are not (the card was revoked, the profile changed…),
         nothing is inserted, the subject is decoded from the rows just read and
         ``entry`` of it is logged as :meth:`log_access` does (a second round
-        trip). Elsewhere (SQLite, whose statements are not round trips; a
-        caller that waits for the commit itself, :data:`DEFERRED_LEDGER`):
-        :meth:`scan_subject`, then :meth:`log_access`.
+        trip). SQLite: the same, as one guarded ``INSERT … SELECT`` through the
+        ledger's group commit (:meth:`_scan_logged_sqlite`). A caller that waits
+        for the commit itself (:data:`DEFERRED_LEDGER`, off the loop), or a card
+        not kept: :meth:`scan_subject`, then :meth:`log_access`.
         """
         deferral = DEFERRED_LEDGER.get()
         if deferral is not None and deferral.on_loop and not deferral.used:
