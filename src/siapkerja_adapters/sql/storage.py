@@ -355,7 +355,7 @@ class _GuardedSqlite:
 
     The parameters are the entry's values, then the guard — ``card_ref``, the kept
     row's columns and the keyring's name in the order the statement binds them —
-    which :meth:`guard` picks from the kept row in one C call.
+    which :meth:`params` picks from the kept row in one C call.
     """
 
     def __init__(self, engine: Engine, scan: Prepared, rows: Rows) -> None:
@@ -371,7 +371,7 @@ class _GuardedSqlite:
         sources.update((f"g_{n}", n) for n in range(_SCAN_WIDTH))
         self._pick = operator.itemgetter(*(sources[name] for name in names[width:]))
         self._name = scan.fixed[keyring_name]
-        # The entry's values as Rows.flat converts them (test_scan_lane proves it equal):
+        # The entry's values as Rows.flat converts them (test_scan_guarded_sqlite proves it):
         # every column but the time goes to the driver as it is.
         converted = {
             column.name: process
