@@ -461,9 +461,7 @@ def _counting(storage: Any, name: str) -> list[int]:
     return calls
 
 
-def test_a_scan_read_before_logs_in_one_statement_on_postgresql(
-    database: dict[str, Any],
-) -> None:
+def test_a_scan_read_before_logs_in_one_statement(database: dict[str, Any]) -> None:
     """The card read before: the read and the entry are one statement, the entry the same."""
     svc = service(database)
     try:
@@ -485,8 +483,9 @@ def test_a_scan_read_before_logs_in_one_statement_on_postgresql(
         assert len({record.id for record in ledger}) == 6
         if storage.dialect == "postgresql":
             assert (logs[0], reads[0], storage.scans_logged) == (0, 0, 5)
-        else:  # SQLite: no round trip to save, read then log
-            assert (logs[0], reads[0], storage.scans_logged) == (5, 5, 0)
+        else:  # SQLite: the guarded INSERT … SELECT, through the ledger's group commit
+            assert (logs[0], reads[0], storage.scans_logged) == (0, 0, 0)
+            assert (storage._ledger.rows, storage._ledger.commits) == (6, 6)
     finally:
         svc.storage.dispose()  # type: ignore[attr-defined]
 

@@ -279,6 +279,15 @@ class Lane:
             _close(driver)
 
 
+def _raise_for(error: BaseException) -> None:
+    """Raise what an appender is told of its row's failed commit (``error``)."""
+    if isinstance(error, NotLogged):  # a guarded row not inserted: nothing written
+        raise error
+    if isinstance(error, StorageError) and error.code != "unavailable":
+        raise type(error)(error.code) from error
+    raise StorageError("unavailable") from error
+
+
 def _close(cursor: Any) -> None:
     with contextlib.suppress(Exception):  # already broken or closed: nothing to keep
         cursor.connection.close()
@@ -348,16 +357,26 @@ class GroupCommit:
         :raises StorageError: its commit failed (nothing of that batch was
             written), the queue is full (:data:`MAX_WAITING`), or no commit
             took the entry within the wait.
+        :raises NotLogged: a guarded row its commit did not insert (nothing of it written).
         """
-        entry = _Entry(params)
         lock = self._lock
         with lock:
             self._previous, self._latest = self._latest, threading.get_ident()
-            if len(self._waiting) >= MAX_WAITING:
-                raise StorageError("unavailable")
-            self._waiting.append(entry)
-            if not self._leading:
-                self._leading = entry.lead = True
+            # No commit under way, nobody waiting and none likely on the way (a script
+            # calling resolve in a loop): commit the row here, with no entry to wait on.
+            alone = not self._leading and not self._waiting and not self._coming()
+            if alone:
+                self._leading = True
+            else:
+                if len(self._waiting) >= MAX_WAITING:
+                    raise StorageError("unavailable")
+                entry = _Entry(params)
+                self._waiting.append(entry)
+                if not self._leading:
+                    self._leading = entry.lead = True
+        if alone:
+            self._commit_alone(params)
+            return
         while True:
             if not entry.lead:
                 self._sleep(entry)
@@ -367,10 +386,34 @@ class GroupCommit:
             if self._finished(entry):  # _commit set it, unless a full batch came first
                 break
         if entry.error is not None:
-            error = entry.error
-            if isinstance(error, StorageError) and error.code != "unavailable":
-                raise type(error)(error.code) from error
-            raise StorageError("unavailable") from error
+            _raise_for(entry.error)
+
+    def _commit_alone(self, params: dict[str, Any]) -> None:
+        """:meth:`append`'s commit of one row by a caller that found nobody else: as
+        :meth:`_commit` of a batch of one, without the entry a waiting caller needs (its
+        lock, its wake-up). Appends that arrive meanwhile wait, and the first of them
+        leads the next commit."""
+        error: BaseException | None = None
+        refused: Collection[int] | None = None
+        try:
+            refused = self._write([params])
+        except BaseException as failure:
+            error = failure
+        with self._lock:
+            self.commits += 1
+            if error is None and not refused:
+                self.rows += 1
+            following = self._waiting[0] if self._waiting else None
+            if following is None:
+                self._leading = False
+            else:
+                following.lead = True
+        if following is not None:
+            self._wake(following)
+        if error is not None:
+            _raise_for(error)
+        if refused:
+            raise NotLogged
 
     def append_deferred(
         self,

@@ -33,10 +33,11 @@
 ``scan_subject`` answers a QR scan with one query (card, account and profile
 joined) and ``log_access`` appends its ledger entry, both on the scan's lane
 (:mod:`.lane`: kept driver connections, the entries of concurrent scans in
-one commit, each scan returning once its entry is committed); on PostgreSQL
-``scan_logged`` makes the scan of a card read before one statement that reads
-it and appends the entry, inserted only if the rows read are the row versions
-the entry was made from (``docs/storage.md``, *The scan's lane*); the counters
+one commit, each scan returning once its entry is committed); ``scan_logged``
+makes the scan of a card read before one statement that reads it and appends
+the entry, inserted only if the rows read are the row versions (PostgreSQL's
+``xmin``) or the very column values (SQLite) the entry was made from
+(``docs/storage.md``, *The scan's lane*); the counters
 are single statements committed on their own. :attr:`SqlStorage.counters`
 are rate-limit slots in a table (the ``ratelimit = "storage"`` adapter),
 atomic across processes through
@@ -72,6 +73,7 @@ import asyncio
 import contextlib
 import functools
 import itertools
+import operator
 import os
 import shutil
 import tempfile
@@ -90,6 +92,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
+    insert,
     literal_column,
     select,
     true,
@@ -100,8 +103,9 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql import Executable
+from sqlalchemy.types import NullType
 
-from siapkerja_adapters.ledger_wait import DEFERRED_LEDGER, Deferral, WouldWait
+from siapkerja_adapters.ledger_wait import DEFERRED_LEDGER, Deferral, NotLogged, WouldWait
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.accounts import _A, _account, _account_params, _violated_field
 from siapkerja_adapters.sql.base import SchemaNotReady, _context, _storage_error, logger
@@ -122,7 +126,7 @@ from siapkerja_adapters.sql.engine import (
 )
 from siapkerja_adapters.sql.keyring import KEYRING_NAME
 from siapkerja_adapters.sql.lane import GroupCommit, Lane, Prepared, Rows
-from siapkerja_adapters.sql.ledger import _K, _access_params
+from siapkerja_adapters.sql.ledger import _K, _access_params, _fields_json
 from siapkerja_adapters.sql.stamp import LoopStamp, ThreadStamp, stamp_connect_params
 from siapkerja_adapters.sql.transaction import SqlTransaction, _Scope
 from siapkerja_core.converter import structure_stored_profile, unstructure
@@ -312,6 +316,139 @@ def _scan_logged_sql(versions: str, scan: str, rows: Rows, width: int) -> str:
     )
 
 
+def _guarded_insert_sqlite() -> Insert:
+    """SQLite: a ledger entry inserted only if the scan's row is still the one kept.
+
+    ``INSERT INTO sk_access_log (…) SELECT ?, … FROM <the scan's join> WHERE
+    card_ref = ? AND <every column of the scan's row> IS ?``: the entry's values
+    (``l_0`` …, in the ledger's column order), then the card's reference, then
+    each column of :data:`_SCAN` (``g_0`` …) compared with ``IS`` (``NULL``-safe)
+    to the driver row the kept subject was decoded from. SQLite has no row
+    version (PostgreSQL's ``xmin``), but the kept subject is a function of that
+    row alone — :meth:`SqlStorage._subject_of` hands it out again exactly when
+    the row read equals it — so "every column equal" is the very test a read
+    would make: any change another connection or process committed to the card,
+    account, profile or keyring stamp fails it, and nothing is inserted. A
+    writing statement takes SQLite's write lock before it reads, so the rows
+    compared are the last committed ones and nothing commits between the
+    comparison and the insert. (No column of these tables has a collation on
+    SQLite: ``IS`` compares text byte for byte.)
+    """
+    guards = [
+        column.is_not_distinct_from(bindparam(f"g_{n}", type_=NullType()))
+        for n, column in enumerate(_SCAN.selected_columns)
+    ]
+    values = (
+        select(*(bindparam(name, type_=column.type) for name, column in _LEDGER_COLUMNS))
+        .select_from(_SCAN.get_final_froms()[0])
+        .where(_C.card_ref == bindparam("card_ref"), *guards)
+    )
+    return insert(sk.access_log).from_select([c.name for c in sk.access_log.c], values)
+
+
+_LEDGER_COLUMNS: Final = tuple(zip(_LEDGER_VALUES, sk.access_log.c, strict=True))
+_CARD_REF: Final = _ScanRow._fields.index("card_ref")
+
+
+class _GuardedSqlite:
+    """SQLite: :func:`_guarded_insert_sqlite` compiled, and its parameters' order.
+
+    The parameters are the entry's values, then the guard — ``card_ref``, the kept
+    row's columns and the keyring's name in the order the statement binds them —
+    which :meth:`params` picks from the kept row in one C call.
+    """
+
+    def __init__(self, engine: Engine, scan: Prepared, rows: Rows) -> None:
+        compiled = _guarded_insert_sqlite().compile(dialect=engine.dialect)
+        names = tuple(compiled.positiontup or ())
+        width = len(_LEDGER_VALUES)
+        assert names[:width] == _LEDGER_VALUES
+        self.sql: str = compiled.string
+        # The source of each guard parameter in (row..., the keyring's name): the card's
+        # reference bound is the kept row's own (the row was read by it, as stored).
+        [keyring_name] = (name for name in scan.names if name != "card_ref")
+        sources = {"card_ref": _CARD_REF, keyring_name: _SCAN_WIDTH}
+        sources.update((f"g_{n}", n) for n in range(_SCAN_WIDTH))
+        self._pick = operator.itemgetter(*(sources[name] for name in names[width:]))
+        self._name = scan.fixed[keyring_name]
+        # The entry's values as Rows.flat converts them (test_scan_guarded_sqlite proves it):
+        # every column but the time goes to the driver as it is.
+        converted = {
+            column.name: process
+            for column, process in zip(rows.columns, rows.bind, strict=True)
+            if process is not None
+        }
+        assert tuple(c.name for c in rows.columns) == _ENTRY_COLUMNS
+        assert converted.keys() == {"at"}
+        self._at: Callable[[Any], Any] = converted["at"]
+
+    def params(self, record: AccessRecord, raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The statement's parameters: ``record``'s values, guarded by kept driver row ``raw``."""
+        return (
+            record.id,
+            record.account_id,
+            self._at(record.at),
+            str(record.audience),
+            _fields_json(tuple(record.fields)),
+            record.channel,
+            record.purpose,
+            record.verifier_id,
+            record.verifier_name,
+            record.viewer_account_id,
+            *self._pick((*raw, self._name)),
+        )
+
+
+_ENTRY_COLUMNS: Final = (
+    "id",
+    "account_id",
+    "at",
+    "audience",
+    "fields",
+    "channel",
+    "purpose",
+    "verifier_id",
+    "verifier_name",
+    "viewer_account_id",
+)
+"""The ledger's columns, in order, as :meth:`_GuardedSqlite.params` writes them."""
+
+
+def _write_ledger_sqlite(
+    cursor: Any, rows: Rows, guarded: str, batch: list[dict[str, Any]]
+) -> list[int]:
+    """SQLite: commit ``batch``; the positions of guarded entries whose guard failed.
+
+    Plain entries (column values) go in one multi-row ``INSERT``; a guarded one
+    (``{"guarded": its parameters}``, :class:`_GuardedSqlite`) is its own guarded
+    statement, ``changes()`` telling whether it went in. One statement
+    autocommits; more are one ``BEGIN IMMEDIATE`` … ``COMMIT``, still one commit.
+    """
+    plain = [item for item in batch if "guarded" not in item]
+    if len(plain) == len(batch):
+        cursor.execute(rows.sql(len(batch)), rows.flat(batch))
+        return []
+    if len(batch) == 1:  # a lone scan: one autocommitted statement
+        cursor.execute(guarded, batch[0]["guarded"])
+        return [] if cursor.rowcount == 1 else [0]
+    refused = []
+    cursor.execute("BEGIN IMMEDIATE")
+    try:
+        if plain:
+            cursor.execute(rows.sql(len(plain)), rows.flat(plain))
+        for n, item in enumerate(batch):
+            if "guarded" in item:
+                cursor.execute(guarded, item["guarded"])
+                if cursor.rowcount != 1:
+                    refused.append(n)
+        cursor.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(Exception):  # the connection is dropped after a failure
+            cursor.execute("ROLLBACK")
+        raise
+    return refused
+
+
 _GUARDS: Final = ("g_r", "g_c", "g_a", "g_p", "g_k")
 """A guarded ledger entry's guard (:meth:`SqlStorage.scan_logged` on an event loop): the card's
 reference, the row versions of its card, account and profile, and the keyring's stamp."""
@@ -498,8 +635,10 @@ class SqlStorage:
         self._ledger: GroupCommit | None = None
         self._ledger_rows: Rows | None = None
         self._scan_logged_sql: str | None = None  # PostgreSQL: scan_logged's statement
+        self._guarded: _GuardedSqlite | None = None  # SQLite: scan_logged's statement
         self.scans_logged = 0
-        """Ledger entries committed in the statement of their scan's read (:meth:`scan_logged`)."""
+        """PostgreSQL: ledger entries committed in the statement of their scan's read
+        (:meth:`scan_logged`; SQLite's go through the ledger's group commit, counted there)."""
         # card_ref -> (the driver row it was decoded from, the subject): a hit is a row
         # read now and equal to the one kept, so it is never stale.
         self._subjects: dict[int, tuple[tuple[Any, ...], ScanSubject]] = {}
@@ -561,20 +700,20 @@ class SqlStorage:
         write. When they are not (the card was revoked, the profile changed…),
         nothing is inserted, the subject is decoded from the rows just read and
         ``entry`` of it is logged as :meth:`log_access` does (a second round
-        trip). Elsewhere (SQLite, whose statements are not round trips; a
-        caller that waits for the commit itself, :data:`DEFERRED_LEDGER`):
-        :meth:`scan_subject`, then :meth:`log_access`.
+        trip). SQLite: the same, as one guarded ``INSERT … SELECT`` through the
+        ledger's group commit (:meth:`_scan_logged_sqlite`). A caller that waits
+        for the commit itself (:data:`DEFERRED_LEDGER`, off the loop), or a card
+        not kept: :meth:`scan_subject`, then :meth:`log_access`.
         """
         deferral = DEFERRED_LEDGER.get()
         if deferral is not None and deferral.on_loop and not deferral.used:
             self._scan_guarded(card_ref, entry, deferral)
             return
-        if (
-            self.dialect != "postgresql"
-            or not 0 <= card_ref < 2**64
-            or (deferral is not None and not deferral.used)
-        ):
+        if not 0 <= card_ref < 2**64 or (deferral is not None and not deferral.used):
             self.log_access(entry(self.scan_subject(card_ref)))
+            return
+        if self.dialect != "postgresql":
+            self._scan_logged_sqlite(card_ref, entry)
             return
         lane, prepared = self._scan_lane()
         kept = self._subjects.get(card_ref)
@@ -618,6 +757,42 @@ class SqlStorage:
             return  # the rows read are the kept versions: the entry committed is the scan's
         subject = None if row is None else self._subject_of(card_ref, tuple(row[1:]), prepared)
         self.log_access(entry(subject))
+
+    def _scan_logged_sqlite(
+        self, card_ref: int, entry: Callable[[ScanSubject | None], AccessRecord]
+    ) -> None:
+        """:meth:`scan_logged` on SQLite: the entry of a kept subject in one guarded statement.
+
+        ``entry`` is made from the kept subject first and handed to the ledger's group
+        commit *guarded* (:func:`_guarded_insert_sqlite`): its statement inserts it only
+        if the card's row, read by that statement, is still the one the subject was
+        decoded from — the read and the insert are one statement, one commit, and no
+        row comes back into Python. When it is not (or nothing is kept, or the kept
+        subject is refused), nothing was written, and the scan reads its subject and
+        logs (or refuses) as it is now, as :meth:`scan_subject` and :meth:`log_access`.
+        """
+        kept = self._subjects.get(card_ref)
+        guarded = self._guarded
+        if kept is not None and guarded is not None:
+            try:
+                predicted = entry(kept[1])
+            except Exception:  # refused as kept: read, then refuse (or log) as it is now
+                predicted = None
+            if predicted is not None:
+                params = guarded.params(predicted, kept[0])
+                ledger = self._ledger
+                if ledger is None:
+                    ledger = self._open_ledger()
+                else:
+                    self._prepare(index=False)
+                    self._one_connection()
+                try:
+                    ledger.append({"guarded": params})
+                except NotLogged:  # the rows changed since they were kept: nothing written
+                    pass
+                else:
+                    return
+        self.log_access(entry(self.scan_subject(card_ref)))
 
     def _scan_guarded(
         self,
@@ -820,7 +995,11 @@ class SqlStorage:
                 if self._lane is None:
                     postgres = self.dialect == "postgresql"
                     self._scan_sql = Prepared(self.engine, _SCAN_PG if postgres else _SCAN)
-                    if postgres:
+                    if not postgres:
+                        self._guarded = _GuardedSqlite(
+                            self.engine, self._scan_sql, self._ledger_rows_made()
+                        )
+                    else:
                         self._scan_logged_sql = _scan_logged_sql(
                             Prepared(self.engine, _SCAN_PG_VERSIONS).sql,
                             self._scan_sql.sql,
@@ -856,11 +1035,23 @@ class SqlStorage:
                         versions.fixed,
                     )
                 else:
+                    guarded = self._guarded
+                    assert guarded is not None
 
-                    def write(batch: list[dict[str, Any]]) -> None:
-                        sql, params = rows.sql(len(batch)), rows.flat(batch)
-                        with self._writing():
-                            lane.run(lambda cursor: cursor.execute(sql, params), retry=False)
+                    def write(batch: list[dict[str, Any]]) -> list[int]:
+                        def commit(cursor: Any) -> list[int]:
+                            return _write_ledger_sqlite(cursor, rows, guarded.sql, batch)
+
+                        # Tried again on a new connection when a kept one had died while
+                        # idle (a scan whose subject is kept writes before it reads): each
+                        # entry's id is the ledger's primary key, so a retry after a commit
+                        # whose answer was lost fails rather than logging a scan twice.
+                        writer = self._take_writer()  # _writing, without a generator
+                        try:
+                            return lane.run(commit, retry=True)  # type: ignore[no-any-return]
+                        finally:
+                            assert writer is not None
+                            writer.release()
 
                 self._ledger = GroupCommit(write, wait=self._write_wait)
             return self._ledger

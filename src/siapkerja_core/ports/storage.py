@@ -256,7 +256,8 @@ class ScanLedger(Protocol):
     Optional (the scan falls back to :meth:`Storage.scan_subject` then
     :meth:`Storage.log_access`). A storage whose every statement is a network
     round trip (PostgreSQL) implements it to make an anonymous scan **one**
-    committed round trip instead of two.
+    committed round trip instead of two; SQLite's, one statement instead of a
+    read into the process and an insert.
     """
 
     def scan_logged(
@@ -271,7 +272,8 @@ class ScanLedger(Protocol):
         A storage may call ``entry`` first with a subject it kept from an
         earlier read, and commit what it returns in the same statement as the
         read, **only if** the rows read are those it kept (the same row
-        versions); otherwise, or when ``entry`` raised on the kept subject, it
+        versions, or the same value in every column the subject is decoded
+        from); otherwise, or when ``entry`` raised on the kept subject, it
         calls ``entry`` again with what it read and commits that. ``entry``
         must therefore depend on nothing but its subject (and the scan it was
         made for), and the caller keeps what the last call returned.
