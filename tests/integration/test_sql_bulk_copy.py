@@ -6,13 +6,15 @@ when a value holds what that form escapes (or is of a class it does not
 format), row by row through psycopg's ``write_row``. ``bulk_find_accounts``
 binds a batch's blind indexes as one binary array. These tests hold the text
 block to ``write_row`` (the same rows stored, on generated values) and the
-look-up to the accounts it must find.
+look-up to the accounts it must find; on SQLite, the batch insert's bytes
+(bound as a ``bytearray``) to the BLOBs they must be.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -163,3 +165,30 @@ def test_the_binary_look_up_finds_the_batch_accounts(storage: SqlStorage) -> Non
     assert sorted(found, key=lambda a: a.id) == sorted(accounts[:30], key=lambda a: a.id)
     with storage.transaction() as tx:
         assert storage.bulk_find_accounts(tx, niks=[account(99).nik]) == []
+
+
+def test_sqlite_stores_an_import_batch_bytes_as_blobs(tmp_path: Path) -> None:
+    """SQLite's batch insert binds bytes as a ``bytearray``: the same BLOBs, read back
+    as the bytes given (what an index look-up compares against)."""
+    storage = SqlStorage(
+        f"sqlite:///{tmp_path / 'bulk.sqlite3'}", key_material=KeyMaterial.generate()
+    )
+    try:
+        accounts = [account(n) for n in range(1, 4)]
+        with storage.transaction() as tx:
+            storage.bulk_insert_accounts(tx, accounts)
+        with storage.engine.connect() as conn:
+            kinds = conn.exec_driver_sql(
+                "SELECT DISTINCT typeof(nik_index), typeof(email_index), typeof(phone_index),"
+                " typeof(pii) FROM sk_accounts"
+            ).all()
+            indexes = conn.exec_driver_sql("SELECT id, nik_index FROM sk_accounts").all()
+        assert kinds == [("blob", "blob", "blob", "blob")]
+        assert {row[0]: row[1] for row in indexes} == {
+            a.id: storage.blind_index("nik", a.nik) for a in accounts
+        }
+        with storage.transaction() as tx:
+            found = storage.bulk_find_accounts(tx, phones=[a.phone for a in accounts])
+        assert sorted(found, key=lambda a: a.id) == accounts
+    finally:
+        storage.dispose()
