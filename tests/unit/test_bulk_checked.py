@@ -201,6 +201,18 @@ def test_remembered_values_are_kept_apart_by_type_and_never_for_refusals() -> No
             check({"village_code": "3173079999"})
 
 
+def test_a_skill_is_checked_by_remembered_values_only() -> None:
+    """A skill's validators look at no instance: each distinct name and ESCO URI is
+    checked once, nothing again per skill (its ESCO check ran on every skill)."""
+    check = RecordCheck(Skill)
+    assert check.late == []
+    uri = "http://data.europa.eu/esco/skill/" + "0" * 8 + "-1111-2222-3333-" + "4" * 12
+    assert check({"name": "PHP", "esco_uri": uri}) == Skill(name="PHP", esco_uri=uri)
+    assert check({"name": "PHP"}) == Skill(name="PHP")
+    with pytest.raises(Exception):  # noqa: B017 - the slow way names it
+        check({"name": "PHP", "esco_uri": "http://example.com/skill"})
+
+
 def test_every_section_an_import_fills_is_checked_and_put_together_as_evolve() -> None:
     checks = SectionChecks()
     scratch = attrs.evolve(Profile(full_name="AK/I"), biodata=Biodata(sex="P"))

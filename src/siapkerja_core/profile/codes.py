@@ -153,8 +153,17 @@ def _esco_occupation_converter(value: object) -> Any:
     return _to_esco_occupation(value)
 
 
-def check_esco_skill(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _checked_by(_esco_skill, optional=True)(instance, attribute, value)
+_check_esco_skill: Final = _checked_by(_esco_skill, optional=True)
+
+
+def check_esco_skill(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """The validator of a skill's ``esco_uri``: ``None`` or an ESCO skill URI.
+
+    It never looks at the skill (the leading ``_`` says so: an AK/I import
+    checks each distinct value of such a field once, ``bulk/checked.py``), and
+    its check is made once here, not on every call.
+    """
+    _check_esco_skill(_instance, attribute, value)
 
 
 def _at_least_one(instance: OccupationCode, _attribute: object, _value: object) -> None:
