@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -57,7 +58,6 @@ _NONCE_BYTES: Final = 12
 _KID = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
 _AAD_PREFIX: Final = b"siapkerja.sql.v1\x00"
 _INDEX_PREFIX: Final = b"siapkerja.blind-index.v1\x00"
-_SHA256_BLOCK: Final = 64  # bytes: HMAC pads the key to the hash's block
 
 
 class StorageKeyError(StorageError):
@@ -286,39 +286,33 @@ def _loads(plaintext: bytes) -> Any:
 class BlindIndex:
     """Keyed HMAC-SHA-256 of a field's value: a lookup key that does not reveal the value.
 
-    HMAC (RFC 2104) is ``H((K ^ opad) || H((K ^ ipad) || message))``: the two
-    padded key blocks are hashed once here, and, for each field, the inner state
-    goes on through the message's fixed head (the prefix and the field's name).
-    Each index copies those states and hashes the value alone: ``hmac.digest``
-    hashed both key blocks again for every value, and the ``hmac.HMAC`` object's
-    ``copy``/``update``/``digest`` are Python wrappers around the C hash (an
-    import computes three indexes a row, a sign-in one). The same bytes as
-    ``hmac.digest(key, message, "sha256")``, which ``tests/unit/test_sql_crypto.py``
-    holds it to.
+    The key's HMAC state is made once (``hmac.new``), and for each field a state
+    through the message's fixed head (the prefix, the field's name and its NUL);
+    each index is computed on a copy of its field's state, hashing the value
+    alone: ``hmac.digest`` hashed both padded key blocks and the head again for
+    every value (an import computes three indexes a row, a sign-in one). The
+    same bytes as ``hmac.digest(key, message, "sha256")``, which
+    ``tests/unit/test_sql_crypto.py`` holds it to.
     """
 
-    __slots__ = ("_fields", "_inner", "_outer")
+    __slots__ = ("_fields", "_keyed")
 
     def __init__(self, key: bytes) -> None:
         if len(key) != KEY_BYTES:
             raise ValueError(f"the blind-index key must be {KEY_BYTES} bytes")
-        block = key.ljust(_SHA256_BLOCK, b"\x00")  # a key shorter than a block is padded
-        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
-        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
-        self._fields: dict[str, Any] = {}
-        """Field → the inner state through ``_INDEX_PREFIX``, the field and its NUL."""
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+        self._fields: dict[str, hmac.HMAC] = {}
+        """Field → the keyed state through ``_INDEX_PREFIX``, the field and its NUL."""
 
     def __call__(self, field: str, value: str) -> bytes:
         head = self._fields.get(field)
         if head is None:  # a handful of fields: kept for the storage's life
-            head = self._inner.copy()
+            head = self._keyed.copy()
             head.update(_INDEX_PREFIX + field.encode("ascii") + b"\x00")
             self._fields[field] = head  # a whole state put in one step: threads see it whole
-        inner = head.copy()  # thread-safe: the shared states are only copied
-        inner.update(value.encode("utf-8"))
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()
+        keyed = head.copy()  # thread-safe: the shared states are only copied
+        keyed.update(value.encode("utf-8"))
+        return keyed.digest()
 
     def __repr__(self) -> str:
         return "BlindIndex(<key hidden>)"
