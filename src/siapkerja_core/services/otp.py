@@ -372,10 +372,9 @@ class OtpService:
             # either the account made or the wrong try counted, then committed.
             refusal: OtpError | None = None
             with self.ctx.storage.transaction() as tx:
-                record = self.registrations.live(tx, registration_id)
+                record, challenge = self.registrations.live_with_challenge(tx, registration_id)
                 if record.status is not RegistrationStatus.PENDING_OTP:
                     raise RegistrationError("wrong_step", status=record.status.value)
-                challenge = tx.challenges.get(registration_id)
                 refusal = self.codes.check_in(tx, challenge, code)
                 if refusal is None:
                     account, session = self._activate(tx, record, challenge, now)
@@ -384,16 +383,14 @@ class OtpService:
         else:
             # Only reads (no row locked, nothing to flush): the writing unit reads again.
             with self.ctx.storage.transaction(read_only=True) as tx:
-                record = self.registrations.live(tx, registration_id)
+                record, challenge = self.registrations.live_with_challenge(tx, registration_id)
                 if record.status is not RegistrationStatus.PENDING_OTP:
                     raise RegistrationError("wrong_step", status=record.status.value)
-                challenge = tx.challenges.get(registration_id)
             self.codes.check(challenge, code)  # outside the transaction: a counter slot
             with self.ctx.storage.transaction() as tx:
                 # Re-read inside the writing transaction: a concurrent confirmation may
                 # have won.
-                record = self.registrations.live(tx, registration_id)
-                challenge = tx.challenges.get(registration_id)
+                record, challenge = self.registrations.live_with_challenge(tx, registration_id)
                 account, session = self._activate(tx, record, challenge, now)
         self.ctx.emit(
             AccountActivated(occurred_at=now, account_id=account.id, registration_id=record.id)
