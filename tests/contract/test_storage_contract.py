@@ -445,6 +445,45 @@ def test_racing_additions_end_with_exactly_one_account(
         assert tx.accounts.find(**{field: shared}) is not None
 
 
+def test_a_registration_with_its_challenge_reads_as_the_two_reads(storage: Storage) -> None:
+    """``registrations.with_challenge`` (one statement on SQLite) answers what
+    ``registrations.get`` and ``challenges.get`` answer, the unit's own writes included."""
+    challenge = OtpChallenge(
+        subject_id="reg-2",
+        purpose=OtpPurpose.REGISTRATION,
+        phone="+6281234567890",
+        code_hash="1" * 64,
+        generation=2,
+        issued_at=NOW,
+        expires_at=NOW + timedelta(minutes=5),
+        attempts=1,
+        resends=1,
+        sent_at=(NOW, NOW + timedelta(seconds=70)),
+        delivered=False,
+        last_failure="sms.unavailable",
+    )
+    stray = attrs.evolve(challenge, subject_id="reg-9")  # a challenge of no registration
+    with storage.transaction() as tx:
+        tx.registrations.put(registration(1))
+        tx.registrations.put(registration(2))
+        tx.challenges.put(challenge)
+        tx.challenges.put(stray)
+        assert tx.registrations.with_challenge("reg-2") == (registration(2), challenge)
+    for read_only in (False, True):
+        with storage.transaction(read_only=read_only) as tx:
+            for registration_id in ("reg-1", "reg-2", "reg-9", "reg-0"):
+                expected = tx.registrations.get(registration_id)
+                both = (expected, None if expected is None else tx.challenges.get(registration_id))
+                assert tx.registrations.with_challenge(registration_id) == both
+            assert tx.registrations.with_challenge("reg-1") == (registration(1), None)
+            assert tx.registrations.with_challenge("reg-2") == (registration(2), challenge)
+            assert tx.registrations.with_challenge("reg-9") == (None, None)
+    with storage.transaction() as tx:
+        spent = challenge.spent()
+        tx.challenges.put(spent)
+        assert tx.registrations.with_challenge("reg-2") == (registration(2), spent)
+
+
 def test_challenges_resets_and_sessions(storage: Storage) -> None:
     challenge = OtpChallenge(
         subject_id="reg-1",

@@ -15,18 +15,23 @@ ends the run of failures, and the caps stay exact under concurrency
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_exact_limits import together  # type: ignore[import-not-found]
 from test_sql_storage import POLICY, close, connect_sql  # type: ignore[import-not-found]
 
 from siapkerja_adapters.sql import SqlStorage
+from siapkerja_adapters.sql.transaction import SqlTransaction
 from siapkerja_core.errors import AlreadyRegistered, LoginError, OtpError, RegistrationError
-from siapkerja_core.ports import counters_within, shares_units
+from siapkerja_core.ports import Hit, counters_within, hit_all, shares_units, slots_in
 from siapkerja_core.records import RegistrationStatus
 from siapkerja_core.service import Siapkerja
 from siapkerja_core.services.context import DAY
@@ -121,6 +126,92 @@ def test_a_journey_sends_two_counter_statements_of_their_own(svc: Siapkerja) -> 
     assert slots(svc, "email-taken", people.NIK) == 0
     assert slots(svc, "sms-phone", PHONE_E164) == 1
     assert slots(svc, "sms-nik", people.NIK) == 1
+
+
+def test_a_send_takes_both_daily_caps_in_one_statement(svc: Siapkerja) -> None:
+    """The send's two slots (per number, per NIK) are one statement of the writing unit."""
+    registration = svc.register(people.NIK, people.NAME, people.MOTHER)
+    sent: list[str] = []  # the units' statements, on their driver connections
+    driver_rows = SqlTransaction.driver_rows
+
+    def counted(self: Any, sql: str, params: Any) -> Any:
+        sent.append(sql)
+        return driver_rows(self, sql, params)
+
+    SqlTransaction.driver_rows = counted  # type: ignore[method-assign]
+    try:
+        svc.submit_contact(registration.id, email=EMAIL, phone=PHONE, password=PASSWORD)
+    finally:
+        SqlTransaction.driver_rows = driver_rows  # type: ignore[method-assign]
+    upserts = [sql for sql in sent if sql.startswith("INSERT INTO sk_counters")]
+    assert len(upserts) == 1
+    assert slots(svc, "sms-phone", PHONE_E164) == 1
+    assert slots(svc, "sms-nik", people.NIK) == 1
+
+
+_WINDOW = timedelta(days=1)
+_keys = itertools.count()
+
+
+def _row(svc: Siapkerja, key: str) -> tuple[int, int] | None:
+    counters: Any = svc.counters
+    read = counters._statements().read
+    with svc.storage.transaction(read_only=True) as tx:
+        rows, _ = tx.driver_rows(read.sql, read.params({"key": key}))  # type: ignore[attr-defined]
+    return None if not rows else (int(rows[0][0]), int(rows[0][1]))
+
+
+def _hits_one_by_one(unit: Any, slots: list[tuple[str, int]], now: datetime) -> Hit | None:
+    """The general path the one statement must equal: every key hit, in order; on a
+    refusal the slots taken given back and the first refusal answered."""
+    hits = [unit.hit(key, limit=limit, window=_WINDOW, now=now) for key, limit in slots]
+    refused = [hit for hit in hits if not hit.allowed]
+    if not refused:
+        return None
+    for (key, _), hit in zip(slots, hits, strict=True):
+        if hit.allowed:
+            unit.release(key, window=_WINDOW, now=now)
+    return refused[0]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    taken=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    limits=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    opened=st.tuples(st.sampled_from([None, 1, 23, 25]), st.sampled_from([None, 1, 23, 25])),
+)
+def test_two_slots_in_one_statement_answer_as_the_hits_one_by_one(
+    svc: Siapkerja,
+    taken: tuple[int, int],
+    limits: tuple[int, int],
+    opened: tuple[int | None, int | None],
+) -> None:
+    """``hit_all`` of two keys (one upsert) leaves the rows and gives the answer that
+    hitting each key in the unit gives (and giving the slots back on a refusal), for
+    keys new, in a live window, full, or whose window ended (``opened`` hours ago)."""
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    worlds = []
+    for _ in ("one statement", "one by one"):
+        keys = [f"pair-{next(_keys)}", f"pair-{next(_keys)}"]
+        for key, count, hours in zip(keys, taken, opened, strict=True):
+            if hours is None:
+                continue
+            for _ in range(count):
+                svc.counters.hit(key, limit=10, window=_WINDOW, now=now - timedelta(hours=hours))
+        worlds.append([(key, limit) for key, limit in zip(keys, limits, strict=True)])
+    answers = []
+    for world, take in zip(worlds, ("fast", "general"), strict=True):
+        with svc.storage.transaction() as tx:
+            unit = slots_in(svc.counters, tx)
+            if take == "fast":
+                answers.append(hit_all(unit, world, window=_WINDOW, now=now))
+            else:
+                answers.append(_hits_one_by_one(unit, world, now))
+    assert answers[0] == answers[1]
+    rows = [[_row(svc, key) for key, _ in world] for world in worlds]
+    assert rows[0] == rows[1]
 
 
 def test_a_fault_in_the_send_unit_leaves_no_code_and_no_slot(

@@ -144,8 +144,21 @@ class View(Generic[T]):
 
 
 class _Registrations(View[RegistrationRecord]):
+    def bind(self, tx: Any) -> None:
+        """Called by the transaction: a registration's challenge is read through it."""
+        self._tx = tx
+
     def get(self, registration_id: str) -> RegistrationRecord | None:
         return self._get(registration_id)
+
+    def with_challenge(
+        self, registration_id: str
+    ) -> tuple[RegistrationRecord | None, OtpChallenge | None]:
+        record = self._get(registration_id)
+        if record is None:
+            return None, None
+        challenge: OtpChallenge | None = self._tx.challenges.get(registration_id)
+        return record, challenge
 
     def put(self, record: RegistrationRecord) -> None:
         self._put(record.id, record)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from collections import namedtuple
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -36,15 +37,58 @@ if TYPE_CHECKING:
     from siapkerja_adapters.sql.storage import SqlStorage
 
 
+_R_FIELDS = tuple(column.name for column in sk.registrations.c)
+_C_FIELDS = tuple(column.name for column in sk.challenges.c)
+# A row of each table, as a joined row's two halves read by name.
+_RegistrationRow: Any = namedtuple("_RegistrationRow", _R_FIELDS)  # type: ignore[misc]
+_ChallengeRow: Any = namedtuple("_ChallengeRow", _C_FIELDS)  # type: ignore[misc]
+
+
 class _Registrations(_Repository):
     __slots__ = ()
     _GET: ClassVar = (
         select(sk.registrations).where(sk.registrations.c.id == bindparam("id")).with_for_update()
     )
+    # SQLite: the registration and its challenge in one statement (SQLite locks no rows:
+    # the unit's write lock already orders the writers).
+    _WITH_CHALLENGE: ClassVar = (
+        select(
+            *(column.label(f"r_{column.name}") for column in sk.registrations.c),
+            *(column.label(f"c_{column.name}") for column in sk.challenges.c),
+        )
+        .select_from(
+            sk.registrations.outerjoin(
+                sk.challenges, sk.challenges.c.subject_id == sk.registrations.c.id
+            )
+        )
+        .where(sk.registrations.c.id == bindparam("id"))
+    )
 
     def get(self, registration_id: str) -> RegistrationRecord | None:
         row = self._tx.fetch(self._GET, {"id": registration_id}).first()
         return None if row is None else _registration(self._storage, row)
+
+    def with_challenge(
+        self, registration_id: str
+    ) -> tuple[RegistrationRecord | None, OtpChallenge | None]:
+        """Both rows in one ``LEFT JOIN`` on SQLite. PostgreSQL reads them as ``get`` and
+        ``challenges.get`` do, each locked ``FOR UPDATE`` in a writing unit: a lock on the
+        nullable side of an outer join is refused there, and the outbox's dispatcher
+        changes a challenge under the challenge's lock alone."""
+        if self._storage.dialect != "sqlite":
+            record = self.get(registration_id)
+            if record is None:
+                return None, None
+            return record, self._tx.challenges.get(registration_id)
+        row = self._tx.fetch(self._WITH_CHALLENGE, {"id": registration_id}).first()
+        if row is None:
+            return None, None
+        split = len(_R_FIELDS)
+        record = _registration(self._storage, _RegistrationRow(*row[:split]))
+        challenge_row: Any = _ChallengeRow(*row[split:])
+        if challenge_row.subject_id is None:  # no challenge yet (the outer join's NULLs)
+            return record, None
+        return record, _challenge(self._storage, challenge_row)
 
     def put(self, record: RegistrationRecord) -> None:
         cipher = self._storage.cipher
@@ -333,7 +377,7 @@ def _account(storage: SqlStorage, row: Row[Any]) -> AccountRecord:
     )
 
 
-def _registration(storage: SqlStorage, row: Row[Any]) -> RegistrationRecord:
+def _registration(storage: SqlStorage, row: Any) -> RegistrationRecord:
     pii = storage.cipher.decrypt_json(row.pii, _context(sk.registrations, "pii", row.id))
     return RegistrationRecord(
         id=row.id,
@@ -349,7 +393,7 @@ def _registration(storage: SqlStorage, row: Row[Any]) -> RegistrationRecord:
     )
 
 
-def _challenge(storage: SqlStorage, row: Row[Any]) -> OtpChallenge:
+def _challenge(storage: SqlStorage, row: Any) -> OtpChallenge:
     context = _context(sk.challenges, "phone", row.subject_id)
     return OtpChallenge(
         subject_id=row.subject_id,

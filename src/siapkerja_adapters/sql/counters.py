@@ -4,7 +4,7 @@ adapter).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -48,6 +48,7 @@ class _Compiled(NamedTuple):
     unit_hit: Prepared
     unit_release: Prepared
     unit_clear: Prepared
+    unit_hit_two: Prepared  # two keys' slots in one statement (``_UnitSlots.hit_all``)
 
 
 class SqlCounters:
@@ -125,12 +126,24 @@ class SqlCounters:
             self._clear = self._CLEAR.where(_relaxed())
         self._hit = self._upsert(statement)
         self._unit_hit = self._upsert(insert(sk.counters))
+        # Two keys' first slots, each under its own limit (the send's daily caps per
+        # number and per NIK): the rows the two hits would upsert, in one statement.
+        first, second = (bindparam(name, type_=_N.key.type) for name in ("key_0", "key_1"))
+        window_index = bindparam("window_index", type_=_N.window_index.type)
+        two = insert(sk.counters).values(
+            [
+                {"key": first, "window_index": window_index, "count": 1},
+                {"key": second, "window_index": window_index, "count": 1},
+            ]
+        )
+        limit = case((_N.key == first, bindparam("limit_0")), else_=bindparam("limit_1"))
+        self._unit_hit_two = self._upsert(two, limit).returning(_N.key, _N["count"])
 
     @staticmethod
-    def _upsert(statement: Any) -> Any:
+    def _upsert(statement: Any, limit: Any = None) -> Any:
         """``statement`` (an ``INSERT`` of a key's first slot) as the one-statement hit."""
         ended = _N.window_index + bindparam("window_ms") <= statement.excluded.window_index
-        return statement.on_conflict_do_update(
+        upsert = statement.on_conflict_do_update(
             index_elements=[_N.key],
             set_={
                 "window_index": case(
@@ -138,8 +151,9 @@ class SqlCounters:
                 ),
                 "count": case((ended, 1), else_=_N["count"] + 1),
             },
-            where=or_(ended, _N["count"] < bindparam("limit")),
-        ).returning(_N["count"])
+            where=or_(ended, _N["count"] < (bindparam("limit") if limit is None else limit)),
+        )
+        return upsert if limit is not None else upsert.returning(_N["count"])
 
     def _statements(self) -> _Compiled:
         """The four statements compiled for the storage's dialect (once, at first use)."""
@@ -154,6 +168,7 @@ class SqlCounters:
                 unit_hit=Prepared(engine, self._unit_hit),
                 unit_release=Prepared(engine, self._RELEASE),
                 unit_clear=Prepared(engine, self._CLEAR),
+                unit_hit_two=Prepared(engine, self._unit_hit_two),
             )
         return compiled
 
@@ -291,6 +306,21 @@ def _refused(read: Prepared, rows: list[Any], now_ms: int, window_ms: int) -> Hi
     return Hit(False, int(count), timedelta(milliseconds=wait))
 
 
+def _one_by_one(
+    slots: _UnitSlots, keys: Sequence[tuple[str, int]], *, window: timedelta, now: datetime
+) -> Hit | None:
+    """``hit_all`` as one hit a key, the slots taken given back on a refusal."""
+    taken: list[str] = []
+    for key, limit in keys:
+        hit = slots.hit(key, limit=limit, window=window, now=now)
+        if not hit.allowed:
+            for earlier in taken:
+                slots.release(earlier, window=window, now=now)
+            return hit
+        taken.append(key)
+    return None
+
+
 class _UnitSlots:
     """:meth:`SqlCounters.within`: the counters' statements on a unit of work's connection
     (``UnitSlots``), the same rows and the same answers as :class:`SqlCounters`."""
@@ -323,6 +353,48 @@ class _UnitSlots:
         if rows:
             return Hit(True, int(rows[0][0]))
         rows, _ = tx.driver_rows(read.sql, read.params({"key": key}))
+        return _refused(read, rows, now_ms, window_ms)
+
+    def hit_all(
+        self, slots: Sequence[tuple[str, int]], *, window: timedelta, now: datetime
+    ) -> Hit | None:
+        """One slot of each ``(key, limit)``, all or none (``siapkerja_core.ports.hit_all``):
+        ``None`` when all were taken, else the first refused key's refusal.
+
+        Two distinct keys (the send's daily caps) are **one** statement: both
+        rows upserted as two hits would upsert them, each under its own limit,
+        and the rows taken returned. On a refusal the other key's slot, if it
+        was taken, is given back in the unit (as ``release``), and the refused
+        row is read for its ``retry_after``: a refusal costs two statements more,
+        a send none. Other shapes are the hits one by one.
+        """
+        keys = [key for key, _ in slots]
+        if len(slots) != 2 or keys[0] == keys[1] or any(limit <= 0 for _, limit in slots):
+            return _one_by_one(self, slots, window=window, now=now)
+        now_ms, window_ms = _ms(now), _ms(window)
+        compiled, tx = self._compiled, self._tx
+        two, read = compiled.unit_hit_two, compiled.read
+        rows, _ = tx.driver_rows(
+            two.sql,
+            two.params(
+                {
+                    "key_0": keys[0],
+                    "key_1": keys[1],
+                    "window_index": now_ms,
+                    "window_ms": window_ms,
+                    "limit_0": slots[0][1],
+                    "limit_1": slots[1][1],
+                }
+            ),
+        )
+        taken = {row[0] for row in rows}
+        if len(taken) == 2:
+            return None
+        for key in keys:
+            if key in taken:
+                self.release(key, window=window, now=now)
+        refused = keys[0] if keys[0] not in taken else keys[1]
+        rows, _ = tx.driver_rows(read.sql, read.params({"key": refused}))
         return _refused(read, rows, now_ms, window_ms)
 
     def peek(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:

@@ -24,6 +24,7 @@ from siapkerja_core.ports.counters import (
     UnitCounters,
     UnitSlots,
     counters_within,
+    hit_all,
     shares_units,
     slots_in,
 )
@@ -140,6 +141,7 @@ __all__ = [
     "VerificationResult",
     "VerifierRepository",
     "counters_within",
+    "hit_all",
     "shares_units",
     "slots_in",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -16,6 +17,7 @@ __all__ = [
     "UnitCounters",
     "UnitSlots",
     "counters_within",
+    "hit_all",
     "shares_units",
     "slots_in",
 ]
@@ -109,11 +111,52 @@ class UnitSlots(Counters, Protocol):
     ``peek`` answers what :meth:`Counters.hit` would, taking nothing (allowed
     when fewer than ``limit`` slots are taken in the live window; the count is
     the slots taken); it only reads, so a read-only unit can ask it.
+    ``hit_all`` answers what :func:`hit_all` answers with the unit's
+    ``hit`` and ``release`` (one slot of each key, all or none), in as few
+    statements as the adapter can.
     """
 
     def peek(self, key: str, *, limit: int, window: timedelta, now: datetime) -> Hit:
         """What a hit of ``key`` would answer now, without taking a slot."""
         ...
+
+    def hit_all(
+        self, slots: Sequence[tuple[str, int]], *, window: timedelta, now: datetime
+    ) -> Hit | None:
+        """Take one slot of each ``(key, limit)`` of ``slots``, all or none: ``None``
+        when all were taken, else the refusal of the first key refused."""
+        ...
+
+
+def hit_all(
+    counters: Counters,
+    slots: Sequence[tuple[str, int]],
+    *,
+    window: timedelta,
+    now: datetime,
+) -> Hit | None:
+    """Take one slot of each ``(key, limit)`` of ``slots`` (distinct keys), all or none.
+
+    ``None`` when every slot was taken. Else the refusal (:class:`Hit`) of the
+    first key refused, in order, and nothing is held: a slot taken is given
+    back (:meth:`Counters.release`). Here the keys after the refused one are
+    not hit; a :class:`UnitSlots`' own ``hit_all`` (one statement for all the
+    keys) may have hit them and given them back, as this gives back the ones
+    before it.
+    """
+    own = getattr(counters, "hit_all", None)
+    if own is not None:
+        answer: Hit | None = own(slots, window=window, now=now)
+        return answer
+    taken: list[str] = []
+    for key, limit in slots:
+        hit = counters.hit(key, limit=limit, window=window, now=now)
+        if not hit.allowed:
+            for earlier in taken:
+                counters.release(earlier, window=window, now=now)
+            return hit
+        taken.append(key)
+    return None
 
 
 def counters_within(counters: Counters, tx: Transaction) -> UnitSlots | None:

@@ -85,6 +85,15 @@ class StorageError(SiapkerjaError):
 class RegistrationRepository(Protocol):
     def get(self, registration_id: str) -> RegistrationRecord | None: ...
 
+    def with_challenge(
+        self, registration_id: str
+    ) -> tuple[RegistrationRecord | None, OtpChallenge | None]:
+        """The registration and the OTP challenge whose subject it is, read together:
+        what ``get`` and ``challenges.get`` answer (``(None, None)`` without the
+        registration), each row locked as they lock it, in one statement where the
+        adapter can (the journey reads both before sending a code and confirming one)."""
+        ...
+
     def put(self, record: RegistrationRecord) -> None:
         """Insert or replace by ``id``."""
         ...

@@ -31,7 +31,14 @@ import attrs
 from siapkerja_core import translations
 from siapkerja_core.errors import OtpError, RegistrationError
 from siapkerja_core.events import AccountActivated
-from siapkerja_core.ports import AccountConflict, Counters, Transaction, shares_units, slots_in
+from siapkerja_core.ports import (
+    AccountConflict,
+    Counters,
+    Transaction,
+    hit_all,
+    shares_units,
+    slots_in,
+)
 from siapkerja_core.records import (
     AccountRecord,
     OtpChallenge,
@@ -123,20 +130,16 @@ class OtpCodes:
         """
         counters = self.counters if counters is None else counters
         policy = self.ctx.policy
-        taken: list[str] = []
-        for kind, value, cap in (
-            ("sms-phone", phone, policy.max_sends_per_phone_per_day),
-            ("sms-nik", nik, policy.max_sends_per_nik_per_day),
-        ):
-            key = self.ctx.counter_key(kind, value)
-            hit = counters.hit(key, limit=cap, window=DAY, now=now)
-            if not hit.allowed:
-                for earlier in taken:
-                    counters.release(earlier, window=DAY, now=now)
-                refusal = OtpError("daily_limit", retry_after=whole_seconds(hit.retry_after))
-                return SendReservation(keys=(), at=now, refusal=refusal)
-            taken.append(key)
-        return SendReservation(keys=tuple(taken), at=now)
+        slots = (
+            (self.ctx.counter_key("sms-phone", phone), policy.max_sends_per_phone_per_day),
+            (self.ctx.counter_key("sms-nik", nik), policy.max_sends_per_nik_per_day),
+        )
+        # Both caps or neither (a unit's slots: one statement for the two).
+        refused = hit_all(counters, slots, window=DAY, now=now)
+        if refused is not None:
+            refusal = OtpError("daily_limit", retry_after=whole_seconds(refused.retry_after))
+            return SendReservation(keys=(), at=now, refusal=refusal)
+        return SendReservation(keys=tuple(key for key, _ in slots), at=now)
 
     def cancel(self, reservation: SendReservation) -> None:
         """Give back the slots of a send that was not issued (outside any transaction)."""
@@ -369,10 +372,9 @@ class OtpService:
             # either the account made or the wrong try counted, then committed.
             refusal: OtpError | None = None
             with self.ctx.storage.transaction() as tx:
-                record = self.registrations.live(tx, registration_id)
+                record, challenge = self.registrations.live_with_challenge(tx, registration_id)
                 if record.status is not RegistrationStatus.PENDING_OTP:
                     raise RegistrationError("wrong_step", status=record.status.value)
-                challenge = tx.challenges.get(registration_id)
                 refusal = self.codes.check_in(tx, challenge, code)
                 if refusal is None:
                     account, session = self._activate(tx, record, challenge, now)
@@ -381,16 +383,14 @@ class OtpService:
         else:
             # Only reads (no row locked, nothing to flush): the writing unit reads again.
             with self.ctx.storage.transaction(read_only=True) as tx:
-                record = self.registrations.live(tx, registration_id)
+                record, challenge = self.registrations.live_with_challenge(tx, registration_id)
                 if record.status is not RegistrationStatus.PENDING_OTP:
                     raise RegistrationError("wrong_step", status=record.status.value)
-                challenge = tx.challenges.get(registration_id)
             self.codes.check(challenge, code)  # outside the transaction: a counter slot
             with self.ctx.storage.transaction() as tx:
                 # Re-read inside the writing transaction: a concurrent confirmation may
                 # have won.
-                record = self.registrations.live(tx, registration_id)
-                challenge = tx.challenges.get(registration_id)
+                record, challenge = self.registrations.live_with_challenge(tx, registration_id)
                 account, session = self._activate(tx, record, challenge, now)
         self.ctx.emit(
             AccountActivated(occurred_at=now, account_id=account.id, registration_id=record.id)

@@ -223,7 +223,17 @@ class Registrations:
         self.registry = registry
 
     def live(self, tx: Transaction, registration_id: str) -> RegistrationRecord:
-        record = tx.registrations.get(registration_id)
+        return self._live(tx.registrations.get(registration_id))
+
+    def live_with_challenge(
+        self, tx: Transaction, registration_id: str
+    ) -> tuple[RegistrationRecord, OtpChallenge | None]:
+        """:meth:`live` and the registration's challenge, read together (one statement
+        where the storage can: the steps that send or check a code need both)."""
+        record, challenge = tx.registrations.with_challenge(registration_id)
+        return self._live(record), challenge
+
+    def _live(self, record: RegistrationRecord | None) -> RegistrationRecord:
         if record is None:
             raise RegistrationError("not_found")
         if record.status is RegistrationStatus.CONFIRMED:
@@ -494,8 +504,7 @@ class Registrations:
                     )
                 else:
                     reserved = reservation
-                record = self.live(tx, subject_id)
-                previous = tx.challenges.get(subject_id)
+                record, previous = self.live_with_challenge(tx, subject_id)
                 recent = self.codes.check_send_caps(previous, now, daily=reserved.refusal)
                 challenge = self.codes.issue(
                     subject_id, purpose, phone, code, previous, recent, resend, now
