@@ -193,6 +193,7 @@ def test_an_existing_account_with_other_contacts_is_a_conflict(svc, tmp_path) ->
         ({"email": "bukan-email"}, "email.syntax", "email"),
         ({"religion": "lainnya"}, "bulk.value", "religion"),
         ({"birth_date": "31-02-1998"}, "bulk.value", "birth_date"),
+        ({"birth_date": "01-01-2999"}, "profile.invalid_field", "birth_date"),
         ({"education_gpa": "tiga"}, "bulk.value", "education_gpa"),
         ({"education_start_year": "98"}, "bulk.value", "education_start_year"),
         (

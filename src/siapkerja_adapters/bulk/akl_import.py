@@ -20,7 +20,7 @@ from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 from siapkerja_core.events import AccountImported, ProfileUpdated
 from siapkerja_core.nik import parse_nik
 from siapkerja_core.ports import StorageError
-from siapkerja_core.profile import Biodata, Profile
+from siapkerja_core.profile import Biodata, Profile, refuse_future_birth_date
 from siapkerja_core.services.registration import name_refusal
 
 if TYPE_CHECKING:
@@ -88,6 +88,8 @@ class _Importer:
         self.documents = ProfileDocuments()
         self.profile_columns = True
         """Whether the header names a profile column (else every row's sections are empty)."""
+        self.started = self.ctx.clock()
+        """When the run began: a birth date after that day is refused (one clock read a run)."""
 
     def bad(self, line: int, error: SiapkerjaError) -> None:
         self.pending_bad.append((line, error))
@@ -114,6 +116,8 @@ class _Importer:
         # contact stays empty here: the e-mail and phone are checked next, as
         # import_account checks them.
         scratch = validate_sections(sections, _SCRATCHES[nik.sex], self.checks)
+        if scratch is not None:  # None: the row has no profile cells
+            refuse_future_birth_date(scratch.biodata.birth_date, self.started)  # as an edit does
         refusal = name_refusal(values["full_name"], "full_name")
         if refusal is not None:
             raise refusal
