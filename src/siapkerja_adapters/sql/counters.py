@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _storage_error
 from siapkerja_adapters.sql.lane import Prepared
-from siapkerja_core.ports import Hit
+from siapkerja_core.ports import Hit, hit_each
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.dml import Insert
@@ -306,21 +306,6 @@ def _refused(read: Prepared, rows: list[Any], now_ms: int, window_ms: int) -> Hi
     return Hit(False, int(count), timedelta(milliseconds=wait))
 
 
-def _one_by_one(
-    slots: _UnitSlots, keys: Sequence[tuple[str, int]], *, window: timedelta, now: datetime
-) -> Hit | None:
-    """``hit_all`` as one hit a key, the slots taken given back on a refusal."""
-    taken: list[str] = []
-    for key, limit in keys:
-        hit = slots.hit(key, limit=limit, window=window, now=now)
-        if not hit.allowed:
-            for earlier in taken:
-                slots.release(earlier, window=window, now=now)
-            return hit
-        taken.append(key)
-    return None
-
-
 class _UnitSlots:
     """:meth:`SqlCounters.within`: the counters' statements on a unit of work's connection
     (``UnitSlots``), the same rows and the same answers as :class:`SqlCounters`."""
@@ -370,7 +355,7 @@ class _UnitSlots:
         """
         keys = [key for key, _ in slots]
         if len(slots) != 2 or keys[0] == keys[1] or any(limit <= 0 for _, limit in slots):
-            return _one_by_one(self, slots, window=window, now=now)
+            return hit_each(self, slots, window=window, now=now)
         now_ms, window_ms = _ms(now), _ms(window)
         compiled, tx = self._compiled, self._tx
         two, read = compiled.unit_hit_two, compiled.read

@@ -25,6 +25,7 @@ from siapkerja_core.ports.counters import (
     UnitSlots,
     counters_within,
     hit_all,
+    hit_each,
     shares_units,
     slots_in,
 )
@@ -142,6 +143,7 @@ __all__ = [
     "VerifierRepository",
     "counters_within",
     "hit_all",
+    "hit_each",
     "shares_units",
     "slots_in",
 ]

@@ -148,6 +148,19 @@ def hit_all(
     if own is not None:
         answer: Hit | None = own(slots, window=window, now=now)
         return answer
+    return hit_each(counters, slots, window=window, now=now)
+
+
+def hit_each(
+    counters: Counters,
+    slots: Sequence[tuple[str, int]],
+    *,
+    window: timedelta,
+    now: datetime,
+) -> Hit | None:
+    """:func:`hit_all` as one hit a key, in order: the slots taken before a refused
+    key are given back, the keys after it are not hit (an adapter's ``hit_all``
+    falls back on it where one statement cannot serve)."""
     taken: list[str] = []
     for key, limit in slots:
         hit = counters.hit(key, limit=limit, window=window, now=now)
