@@ -880,14 +880,8 @@ class SqlStorage:
                 predicted = None
             if predicted is not None:
                 params = guarded.params(predicted, kept[0])
-                ledger = self._ledger
-                if ledger is None:
-                    ledger = self._open_ledger()
-                else:
-                    self._prepare(index=False)
-                    self._one_connection()
                 try:
-                    ledger.append({"guarded": params})
+                    self._ledger_checked().append({"guarded": params})
                 except NotLogged:  # the rows changed since they were kept: nothing written
                     pass
                 else:
@@ -1071,12 +1065,7 @@ class SqlStorage:
 
         Entries of scans made at the same moment share one commit (:class:`.lane.GroupCommit`).
         """
-        ledger = self._ledger
-        if ledger is None:
-            ledger = self._open_ledger()
-        else:
-            self._prepare(index=False)
-            self._one_connection()
+        ledger = self._ledger_checked()
         deferral = DEFERRED_LEDGER.get()
         if deferral is not None and not deferral.used:
             # The caller answers only after deferral.notify (siapkerja_adapters.ledger_wait).
@@ -1084,6 +1073,15 @@ class SqlStorage:
             deferral.used = True
             return
         ledger.append(_access_params(record))
+
+    def _ledger_checked(self) -> GroupCommit:
+        """The ledger's group commit, opened at first use; later uses check as a checkout."""
+        ledger = self._ledger
+        if ledger is None:
+            return self._open_ledger()
+        self._prepare(index=False)
+        self._one_connection()
+        return ledger
 
     def _scan_lane(self) -> tuple[Lane, Prepared]:
         """The lane and the compiled scan query, made at first use; checks as a checkout."""
