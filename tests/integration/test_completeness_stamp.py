@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,13 +21,12 @@ from alembic import command
 from siapkerja_adapters.sql import KeyMaterial, SqlStorage
 from siapkerja_adapters.sql.migrate import alembic_config, current_revision, upgrade
 from siapkerja_adapters.sql.transaction import SqlTransaction
-from siapkerja_core import compose_nik
 from siapkerja_core.completeness import RULES_FINGERPRINT, completeness_stamp, is_complete
 from siapkerja_core.converter import merge_profile
 from siapkerja_core.profile import Profile
 from siapkerja_core.records import AccountRecord
 from siapkerja_core.services import CardServices, Issuance, ServiceContext
-from support.people import complete_profile
+from support.people import complete_profile, numbered_account
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -47,16 +46,7 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStora
 
 
 def account(n: int) -> AccountRecord:
-    return AccountRecord(
-        id=f"acct-{n}",
-        nik=compose_nik("317307", date(1990, 1, 1), "L", n),
-        full_name=f"Person {n}",
-        email=f"person{n}@example.com",
-        phone=f"+62812000{n:05d}",
-        password_hash="argon2-hash",
-        created_at=NOW,
-        password_changed_at=NOW,
-    )
+    return numbered_account(n, NOW, "argon2-hash")
 
 
 def complete(n: int) -> Profile:

@@ -13,7 +13,7 @@ look-up to the accounts it must find; on SQLite, the batch insert's bytes
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from siapkerja_adapters.sql import KeyMaterial, SqlStorage
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql import storage as storage_module
-from siapkerja_core import compose_nik
 from siapkerja_core.records import AccountRecord
+from support.people import numbered_account
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 _COLUMNS = [column.name for column in sk.accounts.columns]
@@ -139,16 +139,7 @@ def test_values_the_text_form_escapes_go_through_write_row(storage: SqlStorage) 
 
 
 def account(n: int) -> AccountRecord:
-    return AccountRecord(
-        id=f"acct-{n}",
-        nik=compose_nik("317307", date(1990, 1, 1), "L", n),
-        full_name=f"Person {n}",
-        email=f"person{n}@example.com",
-        phone=f"+62812000{n:05d}",
-        password_hash="!no-password",
-        created_at=NOW,
-        password_changed_at=NOW,
-    )
+    return numbered_account(n, NOW)
 
 
 def test_the_binary_look_up_finds_the_batch_accounts(storage: SqlStorage) -> None:

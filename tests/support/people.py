@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
 
 from PIL import Image
@@ -21,6 +21,7 @@ from PIL import Image
 from siapkerja_adapters import testing
 from siapkerja_adapters.dukcapil_offline import Resident
 from siapkerja_core import compose_nik, regions
+from siapkerja_core.records import AccountRecord
 
 # The contract's residents, one copy: the kit third-party plug-ins test with
 # (siapkerja_adapters.testing) defines them.
@@ -68,6 +69,25 @@ def complete_profile() -> dict[str, Any]:
         "education": [{"institution": "BINUS University", "level": "S1", "start_year": 2012}],
         "photo": {"content": png()},
     }
+
+
+def numbered_account(
+    n: int,
+    at: datetime,
+    password_hash: str = "!no-password",  # noqa: S107 - no password
+) -> AccountRecord:
+    """Account record number ``n`` (a distinct NIK, e-mail and phone), made at ``at``:
+    for storage tests that write accounts without the registration journey."""
+    return AccountRecord(
+        id=f"acct-{n}",
+        nik=compose_nik("317307", date(1990, 1, 1), "L", n),
+        full_name=f"Person {n}",
+        email=f"person{n}@example.com",
+        phone=f"+62812000{n:05d}",
+        password_hash=password_hash,
+        created_at=at,
+        password_changed_at=at,
+    )
 
 
 def scanned_holder(svc: Any) -> tuple[str, str]:
