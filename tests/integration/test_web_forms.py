@@ -157,7 +157,8 @@ def test_a_birth_date_after_today_is_shown_beside_its_field_and_not_saved(
     assert answer.status_code == 303
     page = signed_in.get(answer.headers["location"])
     assert 'id="f-birth_date-error"' in page.text
-    assert "tidak boleh setelah hari ini" in page.text
+    assert "Tanggal lahir: tidak boleh setelah hari ini." in page.text  # its label, not a path
+    assert "biodata.birth_date" not in page.text
     assert "2999" not in signed_in.get("/profil").text
 
 

@@ -151,6 +151,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
                 "photo_size",
                 "private_section",
                 "unknown_section",
+                "field",  # a field of the biodata form, worded by its label (the web pages)
                 "entry_field",  # a field of one entry of a list section (the web pages)
                 "too_many_entries",
             )

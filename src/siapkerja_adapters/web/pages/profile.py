@@ -31,6 +31,7 @@ from siapkerja_adapters.web.pages.profile_entries import ProfileEntryPages, entr
 from siapkerja_adapters.web.pages.profile_form import (
     MAX_SKILLS_TEXT,
     PUBLISHABLE,
+    biodata_error,
     entry_summary,
     profile_changes,
     profile_values,
@@ -188,6 +189,8 @@ class ProfilePages:
         except SiapkerjaError as error:
             if section == "skills" and isinstance(error, ProfileError):
                 error = skills_error(error)  # "Keahlian (ke-2): …", not skills[1]
+            elif section == "biodata" and isinstance(error, ProfileError):
+                error = biodata_error(error)  # "Tanggal lahir: …", not biodata.birth_date
             submitted: dict[str, Any] = {
                 key: value for key, value in form.items() if isinstance(value, str)
             }

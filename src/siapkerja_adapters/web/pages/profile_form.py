@@ -410,13 +410,14 @@ def entry_summary(entry: object, lang: str) -> EntrySummary:
 class ProfileFieldError(ProfileError):
     """A profile refusal as the web words it: the field's label and the entry, not a path.
 
-    Codes: ``entry_field`` ("IPK (Pendidikan 2): harus berupa angka.", ``field``
+    Codes: ``field`` ("Tanggal lahir: tidak boleh setelah hari ini.", a field of the
+    biodata form), ``entry_field`` ("IPK (Pendidikan 2): harus berupa angka.", ``field``
     still the core's path so the form ties it to its input), ``stale_entry``
     (the entry changed in another tab), ``too_many_entries``. The API keeps
     the core's :class:`ProfileError` with its paths.
     """
 
-    codes = frozenset({"entry_field", "stale_entry", "too_many_entries"})
+    codes = frozenset({"field", "entry_field", "stale_entry", "too_many_entries"})
 
 
 _INDEXED: Final = re.compile(r"([a-z_]+)\[([0-9]+)\](?:\.([a-z_]+))?")
@@ -501,6 +502,32 @@ _SKILLS: Final = EntrySection(
 def skills_error(error: ProfileError) -> ProfileError:
     """The skills form's refusal worded by the skill's number, not ``skills[2]``."""
     return worded_entry_error(error, _SKILLS)
+
+
+def _biodata_worded(problem: ProfileError) -> ProfileError:
+    section, _, name = (problem.field or "").partition(".")
+    if section != "biodata" or name not in BIODATA_FIELDS or problem.code != "invalid_field":
+        return problem
+    label_id, label_en = both(f"profile.{name}")
+    reason_id, reason_en = _reason(problem)
+    return ProfileFieldError(
+        "field",
+        field=problem.field,
+        label_id=label_id,
+        label_en=label_en,
+        reason_id=_without_label(reason_id, label_id),
+        reason=_without_label(reason_en, label_en),
+    )
+
+
+def biodata_error(error: ProfileError) -> ProfileError:
+    """The biodata form's refusal worded by the field's label ("Tanggal lahir: …"), not
+    by the core's path (``biodata.birth_date``); the path stays, to tie it to its input."""
+    problems = tuple(_biodata_worded(p) for p in error.errors)
+    first = problems[0]
+    if len(problems) == 1:
+        return first
+    return type(first)(first.code, **{**first.params, "errors": problems})
 
 
 def with_problem(error: SiapkerjaError | None, problem: ProfileError) -> SiapkerjaError:
