@@ -286,6 +286,30 @@ def test_an_unreadable_file_is_a_typed_error(svc, tmp_path) -> None:
     assert undecodable.value.code == "file"
 
 
+def test_rows_before_a_byte_that_is_not_utf8_are_kept_and_its_line_is_named(svc, tmp_path) -> None:
+    # A small file is decoded in one chunk: the bad byte once failed it before any row.
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes(
+        b"\xef\xbb\xbfnik,full_name,email,phone\n"
+        + f"{SITI},Siti Rahmawati,s@example.com,081234500011\n".encode()
+        + f"{BUDI},Budi Santoso,b@example.com,081234500012\n".encode()
+        + DEWI.encode()
+        + b",J\xf6rg Dewi,d@example.com,081234500013\n"
+        + f"{RUDI},Rudi Hartono,r@example.com,081234500014\n".encode()
+    )
+    with pytest.raises(BulkDataError) as undecodable:
+        import_akl(svc, latin)  # the default batch: the rows read are flushed first
+    assert undecodable.value.code == "file"
+    assert "not UTF-8 text at line 4" in undecodable.value.message_en
+    assert "bukan teks UTF-8 pada baris 4" in undecodable.value.message_id
+    assert [account_id(svc, nik) is not None for nik in (SITI, BUDI, DEWI, RUDI)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
 def test_bad_row_and_report_are_frozen_values() -> None:
     bad = BadRow(3, "bulk.empty", "Kolom nik wajib diisi.", "Column nik is required.", "nik")
     assert bad.message("en") == "Column nik is required."

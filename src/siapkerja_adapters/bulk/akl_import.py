@@ -7,7 +7,8 @@ import csv
 import gc
 import itertools
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -243,6 +244,28 @@ class _Importer:
         )
 
 
+_UNDECODED: Final = re.compile("[\udc80-\udcff]")
+"""What ``surrogateescape`` decodes a byte that is not UTF-8 to (valid UTF-8 never holds it)."""
+
+
+class NotUtf8Line(UnicodeDecodeError):
+    """A line of the file that is not UTF-8 text; ``line`` is its number (the header's is 1)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__("utf-8", b"", 0, 1, f"line {line} is not UTF-8 text")
+        self.line = line
+
+
+def _utf8_lines(lines: Iterable[str]) -> Iterator[str]:
+    """``lines`` (read with ``surrogateescape``) up to the first that held a byte that is
+    not UTF-8, which raises :class:`NotUtf8Line`: the rows before it are imported, as
+    ``docs/bulk.md`` says, however near the start of the file the byte is."""
+    for number, line in enumerate(lines, start=1):
+        if _UNDECODED.search(line) is not None:
+            raise NotUtf8Line(number)
+        yield line
+
+
 def _delimiter(header_line: str) -> str:
     counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ","))
@@ -320,12 +343,15 @@ def import_akl(
             _older_objects_frozen(),
             _young_collections_spaced(),
             bulk_writes(svc.storage),
-            open(path, encoding="utf-8-sig", newline="") as handle,
+            # surrogateescape: a byte that is not UTF-8 ends the file at its own line
+            # (_utf8_lines), not at the start of the 8 KiB the decoder read it in.
+            open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle,
         ):
             first = handle.readline()
             if not first.strip():
                 raise BulkDataError("header", path=shown, **in_both("problem", "bulk.header.empty"))
-            reader = csv.reader(itertools.chain([first], handle), delimiter=_delimiter(first))
+            lines = _utf8_lines(itertools.chain([first], handle))
+            reader = csv.reader(lines, delimiter=_delimiter(first))
             header = _header(next(reader), shown)
             try:
                 _read_rows(reader, header, importer)
@@ -333,6 +359,9 @@ def import_akl(
                 importer.flush()  # the rows read before a bad byte are kept, as before
                 raise
             importer.flush()
+    except NotUtf8Line as error:
+        reason = in_both("reason", "bulk.reason.not_utf8_at", line=error.line)
+        raise BulkDataError("file", path=shown, **reason) from None
     except UnicodeDecodeError:
         raise BulkDataError(
             "file", path=shown, **in_both("reason", "bulk.reason.not_utf8")
