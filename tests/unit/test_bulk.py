@@ -263,6 +263,7 @@ def test_a_quoted_cell_over_two_lines_keeps_the_line_numbers(svc, tmp_path) -> N
         ("nik,full_name,email,phone,agama", "agama"),
         ("nik,full_name,email,phone,nik", "nik"),
         ("", "empty"),
+        ("nik,,full_name,email,phone", 'unknown columns: ""'),
     ],
 )
 def test_a_bad_header_stops_before_any_row(svc, tmp_path, header, problem) -> None:
@@ -273,6 +274,21 @@ def test_a_bad_header_stops_before_any_row(svc, tmp_path, header, problem) -> No
     assert raised.value.full_code == "bulk.header"
     assert problem in raised.value.message_en
     assert count_accounts(svc) == 0
+
+
+def test_a_spreadsheets_empty_columns_after_the_header_are_passed_over(svc, tmp_path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text(
+        "nik;full_name;email;phone;headline;;;\n"
+        f"{SITI};Siti Rahmawati;s@example.com;081234500011;Staf;;;\n"
+        f"{BUDI};Budi Santoso;b@example.com;081234500012;Teknisi\n"  # no trailing cells
+        f"{DEWI};Dewi Lestari;d@example.com;081234500013;Kasir;;x;\n",  # a value unnamed
+        encoding="utf-8",
+    )
+    report = import_akl(svc, path)
+    assert report.created == 2
+    assert summary(report) == [(4, "bulk.columns", None)]
+    assert svc.profile(account_id(svc, SITI)).biodata.headline == "Staf"
 
 
 def test_an_unreadable_file_is_a_typed_error(svc, tmp_path) -> None:

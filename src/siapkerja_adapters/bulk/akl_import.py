@@ -273,6 +273,8 @@ def _delimiter(header_line: str) -> str:
 
 def _header(cells: list[str], path: str) -> list[str]:
     header = [cell.strip().casefold() for cell in cells]
+    while header and not header[-1]:  # a spreadsheet's empty columns after the last named one
+        header.pop()
     known = set(AKL_COLUMNS)
     unknown = [name for name in header if name not in known]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
@@ -282,9 +284,11 @@ def _header(cells: list[str], path: str) -> list[str]:
         if missing:
             parts.append(("bulk.header.missing", ", ".join(missing)))
         if unknown:
-            parts.append(("bulk.header.unknown", ", ".join(name[:40] for name in unknown[:5])))
+            # A column without a name among named ones is shown as "" (not as nothing).
+            shown_unknown = (name[:40] or '""' for name in unknown[:5])
+            parts.append(("bulk.header.unknown", ", ".join(shown_unknown)))
         if repeated:
-            parts.append(("bulk.header.repeated", ", ".join(repeated)))
+            parts.append(("bulk.header.repeated", ", ".join(name or '""' for name in repeated)))
         problems = {
             f"problem_{lang}": "; ".join(
                 translations.text(key, lang, columns=columns) for key, columns in parts
@@ -352,9 +356,10 @@ def import_akl(
                 raise BulkDataError("header", path=shown, **in_both("problem", "bulk.header.empty"))
             lines = _utf8_lines(itertools.chain([first], handle))
             reader = csv.reader(lines, delimiter=_delimiter(first))
-            header = _header(next(reader), shown)
+            cells = next(reader)
+            header = _header(cells, shown)
             try:
-                _read_rows(reader, header, importer)
+                _read_rows(reader, header, importer, width=len(cells))
             except (UnicodeDecodeError, csv.Error):
                 importer.flush()  # the rows read before a bad byte are kept, as before
                 raise
@@ -437,8 +442,11 @@ def _os_reason(error: OSError) -> dict[str, str]:
     return {"reason_id": reason, "reason_en": reason}
 
 
-def _read_rows(reader: Any, header: list[str], importer: _Importer) -> None:
+def _read_rows(reader: Any, header: list[str], importer: _Importer, *, width: int) -> None:
+    """Read the rows after ``header``; ``width``: the header's cells, empty trailing ones
+    (which a spreadsheet writes) included — a row may end with that many, empty."""
     importer.profile_columns = not set(header) <= set(REQUIRED_COLUMNS)
+    named = len(header)
     done = reader.line_num
     while True:
         start = done + 1
@@ -453,6 +461,8 @@ def _read_rows(reader: Any, header: list[str], importer: _Importer) -> None:
             cells = None
         lines, done = reader.line_num - done, reader.line_num
         stripped = None if cells is None else list(map(str.strip, cells))
+        if stripped is not None and named < len(stripped) <= width and not any(stripped[named:]):
+            del stripped[named:]  # the empty cells of the header's unnamed columns
         if stripped is not None and any(stripped):
             # Only a row over several lines has a cell with a line break: the usual
             # row skips the look at its cells.
