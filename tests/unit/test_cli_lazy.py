@@ -125,3 +125,29 @@ def test_every_command_group_of_the_package_is_mounted() -> None:
         if isinstance(value, typer.Typer)
     }
     assert [name for name, value in defined.items() if id(value) not in mounted] == []
+
+
+def test_a_checkout_without_compiled_catalogues_says_how_to_build_them(tmp_path):
+    """``siapkerja --help`` in a fresh clone whose catalogues were never compiled.
+
+    Mounting the commands' help imports modules whose labels come from the
+    catalogues: the user gets how to compile them, in both languages, and the
+    configuration exit code — not a traceback.
+    """
+    script = (
+        "import sys, pathlib\n"
+        "import siapkerja_core.translations as t\n"
+        f"t.PACKAGED_DIRECTORY = pathlib.Path({str(tmp_path)!r})\n"
+        "t._active = t.Catalogues()\n"
+        "from siapkerja_adapters.cli import main\n"
+        "sys.argv = ['siapkerja', '--help']\n"
+        "main()\n"
+    )
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "katalog bahasa belum dikompilasi" in done.stderr
+    assert "scripts/catalogues.py compile" in done.stderr

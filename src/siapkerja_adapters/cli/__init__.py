@@ -55,9 +55,18 @@ def main() -> None:
         sys.stderr.write(f"           ({_MISSING_EXTRA})\n")
         raise SystemExit(3)  # EXIT_CONFIG: common.py needs typer, so the number is here
     from siapkerja_core.errors import SiapkerjaError
+    from siapkerja_core.translations import CatalogueMissing
 
     try:
         app(prog_name=PROG_NAME)
+    except CatalogueMissing as missing:
+        # A checkout whose catalogues were never compiled: say how to build them, in
+        # both languages (there is no catalogue to translate with), not a traceback.
+        sys.stderr.write(
+            f"{PROG_NAME}: katalog bahasa belum dikompilasi / the language catalogues are not "
+            f"compiled.\n           {missing}\n"
+        )
+        raise SystemExit(3) from None  # EXIT_CONFIG, as above
     except SiapkerjaError as error:
         # A typed error no command caught (the database gone mid-command): its message
         # and exit code, not a traceback. The command's context is closed by now, so
