@@ -439,3 +439,30 @@ def test_the_inputs_hints_are_the_cores_limits(holder: Browser) -> None:
     add(holder, "sertifikat", {**SECTIONS[2][2], "cert_name": longest + "N"})
     assert "Nama sertifikat (Sertifikat 2): " in text(holder.page)
     assert 'id="f-cert_name-error"' in holder.page
+
+
+def test_free_text_with_a_direction_override_stays_in_its_own_entry(holder: Browser) -> None:
+    # A right-to-left override typed into an entry (or pasted from elsewhere) is kept as
+    # written, but must not reorder the page after it: each entry's text is a <bdi>.
+    add(
+        holder,
+        "pekerjaan",
+        {
+            "work_title": "Staf \u202eludaG",
+            "work_company": "PT \u202eAyaJ",
+            "work_start": "2021-06",
+            "work_current": "1",
+        },
+    )
+    holder.get("/profil")
+    assert (
+        '<strong class="entry-title" dir="auto"><bdi>Staf \u202eludaG</bdi></strong>' in holder.page
+    )
+    assert "<bdi>PT \u202eAyaJ</bdi>" in holder.page
+    # Every override in the page's text is inside a <bdi>, which ends it (attributes
+    # hold text, not layout).
+    for piece in re.sub(r'="[^"]*"', '=""', holder.page).split("\u202e")[1:]:
+        assert piece.find("<") == piece.find("</bdi>")
+    assert re.search(r"<h1>[^<]*: <bdi>[^<]+</bdi></h1>", holder.page)
+    holder.get("/profil/pekerjaan/1/hapus")  # the page that asks before removing
+    assert "<bdi>Staf \u202eludaG</bdi></strong>" in holder.page
