@@ -466,3 +466,10 @@ def test_free_text_with_a_direction_override_stays_in_its_own_entry(holder: Brow
     assert re.search(r"<h1>[^<]*: <bdi>[^<]+</bdi></h1>", holder.page)
     holder.get("/profil/pekerjaan/1/hapus")  # the page that asks before removing
     assert "<bdi>Staf \u202eludaG</bdi></strong>" in holder.page
+
+
+def test_a_skill_typed_again_full_width_is_kept_once(holder: Browser) -> None:
+    holder.get("/profil")
+    holder.submit("/profil/skills", {"skills": "PHP\nＰＨＰ, ｐｈｐ\nExcel"})
+    assert "Perubahan disimpan." in text(holder.page)
+    assert ">PHP\nExcel</textarea>" in holder.page

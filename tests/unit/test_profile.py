@@ -894,3 +894,25 @@ def test_junk_anywhere_is_a_profile_error_never_a_crash(
         assert outcome.message_en
     else:
         assert isinstance(outcome, Profile)
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [("PHP", "php"), ("PHP", "ＰＨＰ"), ("Bahasa Jepang", "ｂａｈａｓａ　ｊｅｐａｎｇ"), ("Straße", "STRASSE")],
+)
+def test_a_skill_named_twice_in_another_case_or_width_is_refused(first: str, again: str) -> None:
+    with pytest.raises(ProfileError) as raised:
+        Profile(full_name="Sari", skills=[first, again])
+    assert raised.value.field == "skills[1]"
+    # Each is kept as typed when alone.
+    assert Profile(full_name="Sari", skills=[again]).skills[0].name == " ".join(again.split())
+
+
+@given(st.text(max_size=30))
+def test_name_key_folds_width_and_case_and_is_plain_casefold_on_ascii(name: str) -> None:
+    import unicodedata
+
+    from siapkerja_core.profile import name_key
+
+    assert name_key(name) == unicodedata.normalize("NFKC", name).casefold()
+    assert name_key(unicodedata.normalize("NFKC", name)) == name_key(name)

@@ -97,6 +97,7 @@ from siapkerja_core.profile.model import (
     Profile,
     Visibility,
     check_against_nik,
+    name_key,
 )
 from siapkerja_core.profile.personal import (
     Address,
@@ -162,6 +163,7 @@ __all__ = [
     "YearMonth",
     "check_against_nik",
     "latest_birth_date",
+    "name_key",
     "parse_esco_uri",
     "parse_isco08",
     "parse_kbji",

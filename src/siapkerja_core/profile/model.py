@@ -4,6 +4,7 @@ and the cross-check against the NIK (:func:`check_against_nik`).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, cast
 
@@ -47,7 +48,7 @@ from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
 from siapkerja_core.profile.personal import Address, Biodata, Contact
 from siapkerja_core.profile.photo import Photo
 
-__all__ = ["MAX_ITEMS", "SECTIONS", "Profile", "Visibility", "check_against_nik"]
+__all__ = ["MAX_ITEMS", "SECTIONS", "Profile", "Visibility", "check_against_nik", "name_key"]
 
 # --------------------------------------------------------------------------
 # Visibility
@@ -177,6 +178,19 @@ def _to_achievements(value: Iterable[Achievement]) -> tuple[Achievement, ...]:
     return cast("tuple[Achievement, ...]", _tuple_or_raw(value))
 
 
+def name_key(name: str) -> str:
+    """How two skills (or two languages) of one profile are told apart: the same
+    name in any case or width is one name.
+
+    Unicode NFKC first, so full-width letters a phone's keyboard or a pasted
+    spreadsheet gives (``"ＰＨＰ"``) match their plain form, then case folding.
+    The name is stored as typed; only the comparison folds.
+    """
+    if name.isascii():
+        return name.casefold()
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
 def _items(cls: type, *, unique_by_name: bool = False) -> _Validator:
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         name = attribute.name
@@ -191,7 +205,7 @@ def _items(cls: type, *, unique_by_name: bool = False) -> _Validator:
                 raise _invalid_because(f"{name}[{index}]", "reason.type", type=cls.__name__)
             if unique_by_name:
                 label = str(getattr(item, "name", ""))
-                key = label.casefold()
+                key = name_key(label)
                 if key in seen:
                     raise _invalid_because(f"{name}[{index}]", "reason.duplicate", item=repr(label))
                 seen.add(key)

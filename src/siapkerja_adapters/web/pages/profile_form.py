@@ -55,6 +55,7 @@ from siapkerja_core.profile import (
     Section,
     WorkExperience,
     YearMonth,
+    name_key,
 )
 from siapkerja_core.profile.dates import MAX_YEAR, MIN_YEAR
 from siapkerja_core.profile.lengths import (
@@ -599,13 +600,13 @@ _SKILL_SEPARATORS: Final = re.compile(r"[,\n;]")
 
 
 def skill_names(text: str) -> list[str]:
-    """The skills a text lists, one a line or separated by commas, each once (any case)."""
+    """The skills a text lists, one a line or separated by commas, each once (any case or width)."""
     seen: set[str] = set()
     skills: list[str] = []
     for part in _SKILL_SEPARATORS.split(text):
         name = " ".join(part.split())
-        if name and name.casefold() not in seen:
-            seen.add(name.casefold())
+        if name and (key := name_key(name)) not in seen:
+            seen.add(key)
             skills.append(name)
     return skills
 
@@ -619,10 +620,10 @@ def profile_changes(section: str, form: FormData, profile: Profile) -> dict[str,
         }
     if section == "skills":
         # A skill kept keeps its ESCO URI (set through the API): the form shows names only.
-        known = {skill.name.casefold(): skill for skill in profile.skills}
+        known = {name_key(skill.name): skill for skill in profile.skills}
         skills: list[Any] = []
         for name in skill_names(form_text(form, "skills")):
-            old = known.get(name.casefold())
+            old = known.get(name_key(name))
             if old is None or old.esco_uri is None:
                 skills.append(name)
             else:

@@ -70,8 +70,9 @@
 
     function clean(text) { return text.replace(/\s+/g, " ").trim(); }
     function has(name) {
-      var key = name.toLocaleLowerCase();
-      return tags.some(function (tag) { return tag.toLocaleLowerCase() === key; });
+      // As the server compares (profile.name_key): any case, any width ("ＰＨＰ" is "PHP").
+      var key = name.normalize("NFKC").toLocaleLowerCase();
+      return tags.some(function (tag) { return tag.normalize("NFKC").toLocaleLowerCase() === key; });
     }
     textarea.value.split(/[,\n;]/).forEach(function (part) {
       var name = clean(part);
