@@ -898,7 +898,12 @@ def test_junk_anywhere_is_a_profile_error_never_a_crash(
 
 @pytest.mark.parametrize(
     ("first", "again"),
-    [("PHP", "php"), ("PHP", "ＰＨＰ"), ("Bahasa Jepang", "ｂａｈａｓａ　ｊｅｐａｎｇ"), ("Straße", "STRASSE")],
+    [
+        ("PHP", "php"),
+        ("PHP", "ＰＨＰ"),
+        ("Bahasa Jepang", "ｂａｈａｓａ　ｊｅｐａｎｇ"),
+        ("Straße", "STRASSE"),
+    ],
 )
 def test_a_skill_named_twice_in_another_case_or_width_is_refused(first: str, again: str) -> None:
     with pytest.raises(ProfileError) as raised:
