@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from journey_support import Recorder
 
 from siapkerja_adapters import connect
@@ -571,3 +573,27 @@ def test_cli_interrupted_while_opening_the_storage_says_so(monkeypatch, command,
     assert result.exit_code == 130
     assert json.loads(result.stdout) == {"interrupted": True, f"{unit}_done": 0}
     assert f"at least the first 0 {unit}" in result.stderr
+
+
+_LINE_CHARACTERS = ["a", ",", "é", "✓", "\udc80", "\udcf6", "\udcff", "\udc7f"]
+"""ASCII, other text, what ``surrogateescape`` makes of a byte that is not UTF-8, a neighbour."""
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet=st.sampled_from(_LINE_CHARACTERS))))
+def test_a_line_is_refused_exactly_when_it_holds_an_undecoded_byte(lines: list[str]) -> None:
+    # The usual ASCII line skips the pattern: the same lines must pass and the same fail.
+    from siapkerja_adapters.bulk.akl_import import _UNDECODED, NotUtf8Line, _utf8_lines
+
+    first_bad = next(
+        (number for number, line in enumerate(lines, 1) if _UNDECODED.search(line)), None
+    )
+    passed: list[str] = []
+    if first_bad is None:
+        passed.extend(_utf8_lines(lines))
+        assert passed == lines
+        return
+    with pytest.raises(NotUtf8Line) as refused:
+        passed.extend(_utf8_lines(lines))
+    assert refused.value.line == first_bad
+    assert passed == lines[: first_bad - 1]  # the lines before it were given out
