@@ -490,6 +490,104 @@ def test_a_scan_read_before_logs_in_one_statement(database: dict[str, Any]) -> N
         svc.storage.dispose()  # type: ignore[attr-defined]
 
 
+def test_a_logged_scan_is_one_insert_that_sends_no_row_back(database: dict[str, Any]) -> None:
+    """PostgreSQL: the entry of a card read before is a plain ``INSERT … SELECT``.
+
+    No read of the scan's row is planned beside it and no row comes back: the
+    command's row count says whether the guard held (a changed card reads in a
+    round trip of its own, as a card not kept does).
+    """
+    if database.get("database_schema") is None:
+        pytest.skip("PostgreSQL's statement")
+    svc = service(database)
+    try:
+        _account_id, token = holder_with_card(svc)
+        svc.resolve(token)  # kept from here
+        storage: Any = svc.storage
+        seen: list[tuple[str, bool]] = []
+        lane = storage._lane
+        run = lane.run
+
+        def recorded(call: Callable[[Any], Any], *, retry: bool) -> Any:
+            def watched(cursor: Any) -> Any:
+                result = call(cursor)
+                seen.append((cursor.statusmessage, cursor.description is None))
+                return result
+
+            return run(watched, retry=retry)
+
+        lane.run = recorded
+        svc.resolve(token)
+        assert seen == [("INSERT 0 1", True)]
+        assert storage.scans_logged == 1
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
+def test_the_guarded_entry_goes_in_only_when_every_version_and_the_stamp_hold(
+    database: dict[str, Any],
+) -> None:
+    """PostgreSQL: the guard of ``scan_logged``'s statement, value by value.
+
+    Each of the card's, account's and profile's row versions and the keyring's
+    stamp either as kept, another value or absent (``NULL``): the entry goes in
+    exactly when all four are as kept — the read-then-log path's condition.
+    """
+    if database.get("database_schema") is None:
+        pytest.skip("PostgreSQL's statement")
+    import attrs
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from siapkerja_adapters.sql.ledger import _access_params
+    from siapkerja_adapters.sql.storage import _LEDGER_VALUES, _SCAN_WIDTH
+
+    svc = service(database)
+    try:
+        account_id, token = holder_with_card(svc)
+        svc.resolve(token)
+        storage: Any = svc.storage
+        card_ref = next(iter(storage._subjects))
+        raw = storage._subjects[card_ref][0]
+        kept = {
+            "g_c": raw[_SCAN_WIDTH],
+            "g_a": raw[_SCAN_WIDTH + 1],
+            "g_p": raw[_SCAN_WIDTH + 2],
+            "g_k": raw[_SCAN_WIDTH - 1],
+        }
+        assert None not in kept.values()
+        logged, rows = storage._scan_logged, storage._ledger_rows_made()
+        template = svc.access_log(account_id)[-1]
+        serial = iter(range(10**6))
+
+        def other(name: str) -> str:
+            if name == "g_k":
+                return kept[name] + "0"
+            return str(int(kept[name]) + 1)  # another transaction's id
+
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.tuples(*[st.sampled_from(["kept", "other", "null"])] * 4))
+        def check(choice: tuple[str, ...]) -> None:
+            guard = {
+                name: kept[name] if how == "kept" else None if how == "null" else other(name)
+                for name, how in zip(kept, choice, strict=True)
+            }
+            record = attrs.evolve(template, id=f"{template.id}-g{next(serial)}")
+            params = logged.params({"card_ref": card_ref, **guard})
+            params.update(zip(_LEDGER_VALUES, rows.flat([_access_params(record)]), strict=True))
+
+            def insert(cursor: Any) -> int:
+                cursor.execute(logged.sql, params)
+                return cursor.rowcount  # type: ignore[no-any-return]
+
+            inserted = storage._lane.run(insert, retry=False)
+            assert inserted == (1 if guard == kept else 0)
+
+        check()
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
 def test_a_change_made_on_another_connection_is_seen_and_logged_as_it_is_now(
     database: dict[str, Any],
 ) -> None:
