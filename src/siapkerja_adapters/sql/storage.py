@@ -440,6 +440,21 @@ _SCAN_PG_LOGGED: Final = sk.access_log.insert().from_select(
 )
 
 
+def _binary_params(sql: str) -> str:
+    """``sql`` (psycopg's named placeholders, each cast to its type) with every value sent
+    in binary (``%(…)b``).
+
+    The scan's entry is sent on every scan: in binary its time needs no text made by
+    psycopg and parsed by the server, and its card reference no digits (measured here
+    with the rest of the statement: 6–10 µs of the client's and the server's CPU a
+    scan). Every placeholder is cast, so the server reads each as the type it was.
+    """
+    binary, count = re.subn(r"%\(([^()]+)\)s::", r"%(\1)b::", sql)
+    assert count
+    assert re.search(r"%\([^()]+\)s", binary) is None, "a placeholder without a cast"
+    return binary
+
+
 def _guarded_insert_sqlite() -> Insert:
     """SQLite: a ledger entry inserted only if the scan's row is still the one kept.
 
@@ -1124,7 +1139,8 @@ class SqlStorage:
                             self.engine, self._scan_sql, self._ledger_rows_made()
                         )
                     else:
-                        self._scan_logged = Prepared(self.engine, _SCAN_PG_LOGGED)
+                        self._scan_logged = logged = Prepared(self.engine, _SCAN_PG_LOGGED)
+                        logged.sql = _binary_params(logged.sql)
                     self._lane = Lane(self.engine)
                     # A storage dropped without dispose() closes its driver connections.
                     weakref.finalize(self, self._lane.close)
