@@ -588,6 +588,87 @@ def test_the_guarded_entry_goes_in_only_when_every_version_and_the_stamp_hold(
         svc.storage.dispose()  # type: ignore[attr-defined]
 
 
+def test_an_entry_sent_in_binary_reads_back_as_log_access_writes_it(
+    database: dict[str, Any],
+) -> None:
+    """PostgreSQL: ``scan_logged``'s entry (values in binary) against ``log_access``'s (text).
+
+    Any time (microseconds, any offset, far years) and any text: the two
+    entries read back alike but for their ids.
+    """
+    if database.get("database_schema") is None:
+        pytest.skip("PostgreSQL's statement")
+    import datetime as dt
+
+    import attrs
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from siapkerja_adapters.sql.ledger import _access_params
+    from siapkerja_adapters.sql.storage import _LEDGER_VALUES, _SCAN_WIDTH
+
+    svc = service(database)
+    try:
+        account_id, token = holder_with_card(svc)
+        svc.resolve(token)
+        storage: Any = svc.storage
+        card_ref = next(iter(storage._subjects))
+        raw = storage._subjects[card_ref][0]
+        guard = {
+            "g_c": raw[_SCAN_WIDTH],
+            "g_a": raw[_SCAN_WIDTH + 1],
+            "g_p": raw[_SCAN_WIDTH + 2],
+            "g_k": raw[_SCAN_WIDTH - 1],
+        }
+        logged, rows = storage._scan_logged, storage._ledger_rows_made()
+        template = svc.access_log(account_id)[-1]
+        serial = iter(range(10**6))
+        text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))
+        times = st.datetimes(
+            min_value=dt.datetime(1900, 1, 1),
+            max_value=dt.datetime(9000, 1, 1),
+            timezones=st.sampled_from([UTC, dt.timezone(dt.timedelta(hours=7, minutes=30))]),
+        )
+
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(
+            at=times,
+            fields=st.lists(text, max_size=3).map(tuple),
+            purpose=st.none() | text,
+            verifier_name=st.none() | text,
+        )
+        def check(
+            at: datetime, fields: tuple[str, ...], purpose: str | None, verifier_name: str | None
+        ) -> None:
+            n = next(serial)
+            record = attrs.evolve(
+                template,
+                id=f"z-{n}-fast",
+                at=at,
+                fields=fields,
+                purpose=purpose,
+                verifier_name=verifier_name,
+            )
+            params = logged.params({"card_ref": card_ref, **guard})
+            params.update(zip(_LEDGER_VALUES, rows.flat([_access_params(record)]), strict=True))
+
+            def insert(cursor: Any) -> int:
+                cursor.execute(logged.sql, params)
+                return cursor.rowcount  # type: ignore[no-any-return]
+
+            assert storage._lane.run(insert, retry=False) == 1
+            storage.log_access(attrs.evolve(record, id=f"z-{n}-text"))
+            read = {r.id: r for r in svc.access_log(account_id) if r.id.startswith(f"z-{n}-")}
+            assert attrs.evolve(read[f"z-{n}-fast"], id="") == attrs.evolve(
+                read[f"z-{n}-text"], id=""
+            )
+            assert read[f"z-{n}-fast"].at == at
+
+        check()
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
 def test_a_change_made_on_another_connection_is_seen_and_logged_as_it_is_now(
     database: dict[str, Any],
 ) -> None:
