@@ -23,11 +23,12 @@ misses the CPU caches of the previous card. The targets (issue 15):
   WAL flush included) on a driver connection of the same engine, timed as a third run
   interleaved with the two above. A scan's ledger entry must be committed before
   ``resolve`` returns, so a scan is at least one round trip that flushes the WAL; since
-  a scan whose card was read before makes **exactly one** (the read and the entry in
-  one statement, ``SqlStorage.scan_logged``), the line judges what the library adds
-  to that round trip, not the disk's flush. The former comparison, ``resolve`` minus
-  the median of an uncommitted ``SELECT 1`` (which the flush alone, 130–160 µs on the
-  machine measured, put out of reach), is still printed and kept in the JSON.
+  a scan whose card was read before makes **exactly one** (the entry, guarded by the
+  card's row versions, in one statement, ``SqlStorage.scan_logged``), the line judges
+  what the library adds to that round trip, not the disk's flush. The former
+  comparison, ``resolve`` minus the median of an uncommitted ``SELECT 1`` (which the
+  flush alone, 130–160 µs on the machine measured, put out of reach), is still printed
+  and kept in the JSON.
 
 Each figure is the best of ``--repeat`` interleaved runs (one run of each
 call per round, the GC off). Verdicts go through ``_targets.judge``; the

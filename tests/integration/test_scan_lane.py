@@ -490,6 +490,185 @@ def test_a_scan_read_before_logs_in_one_statement(database: dict[str, Any]) -> N
         svc.storage.dispose()  # type: ignore[attr-defined]
 
 
+def test_a_logged_scan_is_one_insert_that_sends_no_row_back(database: dict[str, Any]) -> None:
+    """PostgreSQL: the entry of a card read before is a plain ``INSERT … SELECT``.
+
+    No read of the scan's row is planned beside it and no row comes back: the
+    command's row count says whether the guard held (a changed card reads in a
+    round trip of its own, as a card not kept does).
+    """
+    if database.get("database_schema") is None:
+        pytest.skip("PostgreSQL's statement")
+    svc = service(database)
+    try:
+        _account_id, token = holder_with_card(svc)
+        svc.resolve(token)  # kept from here
+        storage: Any = svc.storage
+        seen: list[tuple[str, bool]] = []
+        lane = storage._lane
+        run = lane.run
+
+        def recorded(call: Callable[[Any], Any], *, retry: bool) -> Any:
+            def watched(cursor: Any) -> Any:
+                result = call(cursor)
+                seen.append((cursor.statusmessage, cursor.description is None))
+                return result
+
+            return run(watched, retry=retry)
+
+        lane.run = recorded
+        svc.resolve(token)
+        assert seen == [("INSERT 0 1", True)]
+        assert storage.scans_logged == 1
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
+def test_the_guarded_entry_goes_in_only_when_every_version_and_the_stamp_hold(
+    database: dict[str, Any],
+) -> None:
+    """PostgreSQL: the guard of ``scan_logged``'s statement, value by value.
+
+    Each of the card's, account's and profile's row versions and the keyring's
+    stamp either as kept, another value or absent (``NULL``): the entry goes in
+    exactly when all four are as kept — the read-then-log path's condition.
+    """
+    if database.get("database_schema") is None:
+        pytest.skip("PostgreSQL's statement")
+    import attrs
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from siapkerja_adapters.sql.ledger import _access_params
+    from siapkerja_adapters.sql.storage import _LEDGER_VALUES, _SCAN_WIDTH
+
+    svc = service(database)
+    try:
+        account_id, token = holder_with_card(svc)
+        svc.resolve(token)
+        storage: Any = svc.storage
+        card_ref = next(iter(storage._subjects))
+        raw = storage._subjects[card_ref][0]
+        kept = {
+            "g_c": raw[_SCAN_WIDTH],
+            "g_a": raw[_SCAN_WIDTH + 1],
+            "g_p": raw[_SCAN_WIDTH + 2],
+            "g_k": raw[_SCAN_WIDTH - 1],
+        }
+        assert None not in kept.values()
+        logged, rows = storage._scan_logged, storage._ledger_rows_made()
+        template = svc.access_log(account_id)[-1]
+        serial = iter(range(10**6))
+
+        def other(name: str) -> str:
+            if name == "g_k":
+                return kept[name] + "0"
+            return str(int(kept[name]) + 1)  # another transaction's id
+
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.tuples(*[st.sampled_from(["kept", "other", "null"])] * 4))
+        def check(choice: tuple[str, ...]) -> None:
+            guard = {
+                name: kept[name] if how == "kept" else None if how == "null" else other(name)
+                for name, how in zip(kept, choice, strict=True)
+            }
+            record = attrs.evolve(template, id=f"{template.id}-g{next(serial)}")
+            params = logged.params({"card_ref": card_ref, **guard})
+            params.update(zip(_LEDGER_VALUES, rows.flat([_access_params(record)]), strict=True))
+
+            def insert(cursor: Any) -> int:
+                cursor.execute(logged.sql, params)
+                return cursor.rowcount  # type: ignore[no-any-return]
+
+            inserted = storage._lane.run(insert, retry=False)
+            assert inserted == (1 if guard == kept else 0)
+
+        check()
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
+def test_an_entry_sent_in_binary_reads_back_as_log_access_writes_it(
+    database: dict[str, Any],
+) -> None:
+    """PostgreSQL: ``scan_logged``'s entry (values in binary) against ``log_access``'s (text).
+
+    Any time (microseconds, any offset, far years) and any text: the two
+    entries read back alike but for their ids.
+    """
+    if database.get("database_schema") is None:
+        pytest.skip("PostgreSQL's statement")
+    import datetime as dt
+
+    import attrs
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from siapkerja_adapters.sql.ledger import _access_params
+    from siapkerja_adapters.sql.storage import _LEDGER_VALUES, _SCAN_WIDTH
+
+    svc = service(database)
+    try:
+        account_id, token = holder_with_card(svc)
+        svc.resolve(token)
+        storage: Any = svc.storage
+        card_ref = next(iter(storage._subjects))
+        raw = storage._subjects[card_ref][0]
+        guard = {
+            "g_c": raw[_SCAN_WIDTH],
+            "g_a": raw[_SCAN_WIDTH + 1],
+            "g_p": raw[_SCAN_WIDTH + 2],
+            "g_k": raw[_SCAN_WIDTH - 1],
+        }
+        logged, rows = storage._scan_logged, storage._ledger_rows_made()
+        template = svc.access_log(account_id)[-1]
+        serial = iter(range(10**6))
+        text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))
+        times = st.datetimes(
+            min_value=dt.datetime(1900, 1, 1),
+            max_value=dt.datetime(9000, 1, 1),
+            timezones=st.sampled_from([UTC, dt.timezone(dt.timedelta(hours=7, minutes=30))]),
+        )
+
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(
+            at=times,
+            fields=st.lists(text, max_size=3).map(tuple),
+            purpose=st.none() | text,
+            verifier_name=st.none() | text,
+        )
+        def check(
+            at: datetime, fields: tuple[str, ...], purpose: str | None, verifier_name: str | None
+        ) -> None:
+            n = next(serial)
+            record = attrs.evolve(
+                template,
+                id=f"z-{n}-fast",
+                at=at,
+                fields=fields,
+                purpose=purpose,
+                verifier_name=verifier_name,
+            )
+            params = logged.params({"card_ref": card_ref, **guard})
+            params.update(zip(_LEDGER_VALUES, rows.flat([_access_params(record)]), strict=True))
+
+            def insert(cursor: Any) -> int:
+                cursor.execute(logged.sql, params)
+                return cursor.rowcount  # type: ignore[no-any-return]
+
+            assert storage._lane.run(insert, retry=False) == 1
+            storage.log_access(attrs.evolve(record, id=f"z-{n}-text"))
+            read = {r.id: r for r in svc.access_log(account_id) if r.id.startswith(f"z-{n}-")}
+            assert attrs.evolve(read[f"z-{n}-fast"], id="") == attrs.evolve(
+                read[f"z-{n}-text"], id=""
+            )
+            assert read[f"z-{n}-fast"].at == at
+
+        check()
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
 def test_a_change_made_on_another_connection_is_seen_and_logged_as_it_is_now(
     database: dict[str, Any],
 ) -> None:
