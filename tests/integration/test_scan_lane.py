@@ -338,19 +338,30 @@ def test_the_deferred_queue_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
     """The settings of a SQL service on a SQLite file or a fresh PostgreSQL schema."""
-    settings: dict[str, Any] = {
-        "storage": "sql",
-        "database_migrate": "true",
-        "storage_key": people_key(),
-        "sms": "memory",
-        "dukcapil": "offline",
-    }
+    settings = sql_settings()
     if request.param == "sqlite":
         settings["database_url"] = f"sqlite:///{tmp_path / 'lane.sqlite3'}"
     else:
         settings["database_url"] = request.getfixturevalue("postgres_url")
         settings["database_schema"] = request.getfixturevalue("postgres_schema")
     return settings
+
+
+@pytest.fixture
+def pg_database(postgres_url: str, postgres_schema: str) -> dict[str, Any]:
+    """The settings of a SQL service on a fresh PostgreSQL schema (its own statement's tests)."""
+    return {**sql_settings(), "database_url": postgres_url, "database_schema": postgres_schema}
+
+
+def sql_settings() -> dict[str, Any]:
+    """A SQL service's settings but where its database is."""
+    return {
+        "storage": "sql",
+        "database_migrate": "true",
+        "storage_key": people_key(),
+        "sms": "memory",
+        "dukcapil": "offline",
+    }
 
 
 def people_key() -> str:
@@ -490,16 +501,14 @@ def test_a_scan_read_before_logs_in_one_statement(database: dict[str, Any]) -> N
         svc.storage.dispose()  # type: ignore[attr-defined]
 
 
-def test_a_logged_scan_is_one_insert_that_sends_no_row_back(database: dict[str, Any]) -> None:
+def test_a_logged_scan_is_one_insert_that_sends_no_row_back(pg_database: dict[str, Any]) -> None:
     """PostgreSQL: the entry of a card read before is a plain ``INSERT … SELECT``.
 
     No read of the scan's row is planned beside it and no row comes back: the
     command's row count says whether the guard held (a changed card reads in a
     round trip of its own, as a card not kept does).
     """
-    if database.get("database_schema") is None:
-        pytest.skip("PostgreSQL's statement")
-    svc = service(database)
+    svc = service(pg_database)
     try:
         _account_id, token = holder_with_card(svc)
         svc.resolve(token)  # kept from here
@@ -525,7 +534,7 @@ def test_a_logged_scan_is_one_insert_that_sends_no_row_back(database: dict[str, 
 
 
 def test_the_guarded_entry_goes_in_only_when_every_version_and_the_stamp_hold(
-    database: dict[str, Any],
+    pg_database: dict[str, Any],
 ) -> None:
     """PostgreSQL: the guard of ``scan_logged``'s statement, value by value.
 
@@ -533,8 +542,6 @@ def test_the_guarded_entry_goes_in_only_when_every_version_and_the_stamp_hold(
     stamp either as kept, another value or absent (``NULL``): the entry goes in
     exactly when all four are as kept — the read-then-log path's condition.
     """
-    if database.get("database_schema") is None:
-        pytest.skip("PostgreSQL's statement")
     import attrs
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
@@ -542,7 +549,7 @@ def test_the_guarded_entry_goes_in_only_when_every_version_and_the_stamp_hold(
     from siapkerja_adapters.sql.ledger import _access_params
     from siapkerja_adapters.sql.storage import _LEDGER_VALUES, _SCAN_WIDTH
 
-    svc = service(database)
+    svc = service(pg_database)
     try:
         account_id, token = holder_with_card(svc)
         svc.resolve(token)
@@ -589,15 +596,13 @@ def test_the_guarded_entry_goes_in_only_when_every_version_and_the_stamp_hold(
 
 
 def test_an_entry_sent_in_binary_reads_back_as_log_access_writes_it(
-    database: dict[str, Any],
+    pg_database: dict[str, Any],
 ) -> None:
     """PostgreSQL: ``scan_logged``'s entry (values in binary) against ``log_access``'s (text).
 
     Any time (microseconds, any offset, far years) and any text: the two
     entries read back alike but for their ids.
     """
-    if database.get("database_schema") is None:
-        pytest.skip("PostgreSQL's statement")
     import datetime as dt
 
     import attrs
@@ -607,7 +612,7 @@ def test_an_entry_sent_in_binary_reads_back_as_log_access_writes_it(
     from siapkerja_adapters.sql.ledger import _access_params
     from siapkerja_adapters.sql.storage import _LEDGER_VALUES, _SCAN_WIDTH
 
-    svc = service(database)
+    svc = service(pg_database)
     try:
         account_id, token = holder_with_card(svc)
         svc.resolve(token)
