@@ -67,6 +67,7 @@ __all__ = [
     "MUHAMMAD_VARIANTS",
     "RELIGIOUS_TITLES",
     "invisible_in_name",
+    "isolated",
     "name_similarity",
     "names_match",
     "normalize_name",
@@ -526,6 +527,18 @@ def without_invisible(name: str) -> str:
     if name.isprintable():  # no C* character: the gate's every admission, at C speed
         return name
     return "".join(char for char in name if not _hidden(char))
+
+
+def isolated(text: str) -> str:
+    """``text`` between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE.
+
+    The plain-text ``<bdi>``: for a holder's value inside the app's own words where
+    markup cannot go — a ``confirm()`` dialog, an ``aria-label``, one line that joins
+    an issuer and "Skor 8". The isolate takes its direction from the value's first
+    strong letter, and its closing mark ends any override left open inside it, so
+    "abc\u202eXYZ" cannot reverse the words after it.
+    """
+    return f"\u2068{text}\u2069"
 
 
 def _hidden(char: str) -> bool:

@@ -243,6 +243,9 @@ def test_a_stored_spoofing_name_and_free_text_render_isolated(
     profile = galih.complete_profile()
     profile["biodata"]["headline"] = "Staf \u202eludaG Gudang"  # free text keeps what it holds
     profile["skills"] = ["PHP \u202eLQS"]
+    profile["certificates"] = [
+        {"name": "JLPT", "issuer": "abc\u202eXYZ", "score": "8\u202e4", "valid_from": "2020-01"}
+    ]
     svc.update_profile(account.id, **profile)
     svc.issue_card(account.id)
     with TestClient(create_app(svc, secret_key=SECRET)) as client:
@@ -252,6 +255,8 @@ def test_a_stored_spoofing_name_and_free_text_render_isolated(
     assert "<title>Budi osotnaS Wijaya" in page.text
     assert '<p class="headline" dir="auto"><bdi>Staf \u202eludaG Gudang</bdi></p>' in page.text
     assert "<li><bdi>PHP \u202eLQS</bdi></li>" in page.text
+    # An issuer and a score share a line with the app's "Skor": each isolated in it.
+    assert "<bdi>\u2068abc\u202eXYZ\u2069 • Skor \u20688\u202e4\u2069</bdi>" in page.text
     # Every override left on the page is inside a <bdi>, which ends it.
     for piece in page.text.split("\u202e")[1:]:
         assert piece.find("<") == piece.find("</bdi>")

@@ -468,6 +468,31 @@ def test_free_text_with_a_direction_override_stays_in_its_own_entry(holder: Brow
     assert "<bdi>Staf \u202eludaG</bdi></strong>" in holder.page
 
 
+def test_an_issuer_and_a_score_with_overrides_cannot_reverse_the_words_between_them(
+    holder: Browser,
+) -> None:
+    # One line joins the holder's issuer, the app's "Skor" and the holder's score: each
+    # value is isolated (U+2068 … U+2069), so an override in the issuer ends with it.
+    add(
+        holder,
+        "sertifikat",
+        {
+            "cert_name": "JLPT \u202eN4",
+            "cert_issuer": "abc\u202eXYZ-123",
+            "cert_valid_from": "2018-01",
+            "cert_current": "1",
+            "cert_score": "8\u202e4 B2",
+        },
+    )
+    holder.get("/profil")
+    line = "<bdi>\u2068abc\u202eXYZ-123\u2069 • Skor \u20688\u202e4 B2\u2069</bdi>"
+    assert line in holder.page
+    # The confirm dialog and the actions' name hold the title isolated too (plain text).
+    assert 'data-remove-confirm="Hapus &#34;\u2068JLPT \u202eN4\u2069&#34;' in holder.page
+    holder.get("/profil/sertifikat/1/hapus")
+    assert line in holder.page
+
+
 def test_a_skill_typed_again_full_width_is_kept_once(holder: Browser) -> None:
     holder.get("/profil")
     holder.submit("/profil/skills", {"skills": "PHP\nＰＨＰ, ｐｈｐ\nExcel"})

@@ -84,6 +84,7 @@ from siapkerja_adapters.web.sso import SsoProvider  # noqa: E402
 from siapkerja_adapters.web.threads import MAX_SCAN_THREADS, WorkerThreads  # noqa: E402
 from siapkerja_adapters.webauthn import configure_passkeys  # noqa: E402
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
+from siapkerja_core.names import isolated  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
 from siapkerja_core.settings import Branding, check_secret  # noqa: E402
 from siapkerja_core.wording import size_text  # noqa: E402
@@ -176,6 +177,7 @@ def _templates(look: Branding | None = None, *, auto_reload: bool = True) -> Jin
     environment.filters["map_labels"] = _labels
     environment.filters["local_time"] = time_element  # a moment in the holder's zone
     environment.filters["size_text"] = size_text  # "2 MB", "1,5 MB": a file size in words
+    environment.filters["isolated"] = isolated  # a holder's text in the app's words, no markup
     # The form macros, imported once without context, bound to a page's token, errors and
     # translator: {% set f = form_kit(csrf_token, errors, t, help_url) %}.
     environment.globals["form_kit"] = form_kit

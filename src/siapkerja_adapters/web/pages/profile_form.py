@@ -41,6 +41,7 @@ from siapkerja_adapters.web.pages.forms import (
 from siapkerja_core.converter import converter
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.i18n import both, is_english
+from siapkerja_core.names import isolated
 from siapkerja_core.profile import (
     MAX_ITEMS,
     NEVER_PUBLISHED,
@@ -391,9 +392,12 @@ def entry_summary(entry: object, lang: str) -> EntrySummary:
             tuple(x for x in (detail, entry.major, entry.period_label(lang)) if x),
         )
     if isinstance(entry, Certificate):
-        detail = entry.issuer
+        # One line joins two of the holder's values and the app's "Skor": each value
+        # isolated, so neither can reorder the words around it (the line's <bdi> alone
+        # would let an override in the issuer run over "• Skor").
+        detail = isolated(entry.issuer)
         if entry.score:
-            score_id, score_en = both("profile_entry.score", score=entry.score)
+            score_id, score_en = both("profile_entry.score", score=isolated(entry.score))
             detail += f" • {score_en if is_english(lang) else score_id}"
         return EntrySummary(entry.name, (detail, entry.period_label(lang)))
     if isinstance(entry, Achievement):

@@ -19,7 +19,7 @@ from typing import Any
 from siapkerja_adapters.web.i18n import Translator
 from siapkerja_adapters.web.pages.forms import day_label, national_phone
 from siapkerja_core.disclosure import ProfileView
-from siapkerja_core.names import without_invisible
+from siapkerja_core.names import isolated, without_invisible
 from siapkerja_core.profile import (
     Achievement,
     Address,
@@ -131,8 +131,14 @@ def present_view(view: ProfileView, lang: str) -> dict[str, Any]:
         "certificates": [
             {
                 "name": c.name,
+                # The issuer and the score each isolated: one line with the app's "Skor".
                 "detail": " • ".join(
-                    p for p in (c.issuer, c.score and t("scan.score", score=c.score)) if p
+                    p
+                    for p in (
+                        c.issuer and isolated(c.issuer),
+                        c.score and t("scan.score", score=isolated(c.score)),
+                    )
+                    if p
                 ),
                 "period": c.period_label(lang),
             }
