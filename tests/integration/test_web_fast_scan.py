@@ -256,7 +256,7 @@ def test_a_stored_spoofing_name_and_free_text_render_isolated(
     assert '<p class="headline" dir="auto"><bdi>Staf \u202eludaG Gudang</bdi></p>' in page.text
     assert "<li><bdi>PHP \u202eLQS</bdi></li>" in page.text
     # An issuer and a score share a line with the app's "Skor": each isolated in it.
-    assert "<bdi>\u2068abc\u202eXYZ\u2069 • Skor \u20688\u202e4\u2069</bdi>" in page.text
+    assert "<bdi><bdi>abc\u202eXYZ</bdi> • Skor <bdi>8\u202e4</bdi></bdi>" in page.text
     # Every override left on the page is inside a <bdi>, which ends it.
     for piece in page.text.split("\u202e")[1:]:
         assert piece.find("<") == piece.find("</bdi>")

@@ -485,7 +485,7 @@ def test_an_issuer_and_a_score_with_overrides_cannot_reverse_the_words_between_t
         },
     )
     holder.get("/profil")
-    line = "<bdi>\u2068abc\u202eXYZ-123\u2069 • Skor \u20688\u202e4 B2\u2069</bdi>"
+    line = "<bdi><bdi>abc\u202eXYZ-123</bdi> • Skor <bdi>8\u202e4 B2</bdi></bdi>"
     assert line in holder.page
     # The confirm dialog and the actions' name hold the title isolated too (plain text).
     assert 'data-remove-confirm="Hapus &#34;\u2068JLPT \u202eN4\u2069&#34;' in holder.page

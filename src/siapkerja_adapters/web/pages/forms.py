@@ -56,6 +56,7 @@ __all__ = [
     "FormErrors",
     "FormKit",
     "account_zone",
+    "bdi",
     "day_label",
     "error_fields",
     "event_window",
@@ -434,6 +435,13 @@ def account_zone(svc: Siapkerja, account: Account) -> tzinfo:
     except SiapkerjaError:
         profile = None
     return zone_of(profile, account.nik)
+
+
+def bdi(text: str) -> Markup:
+    """``<bdi>text</bdi>``, escaped: a holder's value inside a line of the app's own words
+    (an issuer, then "Skor 84"), where the line's own ``<bdi>`` would let an override in
+    the value run over the words after it."""
+    return Markup("<bdi>{}</bdi>").format(text)
 
 
 @pass_context

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from markupsafe import Markup, escape
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
@@ -32,6 +33,7 @@ from siapkerja_adapters.web.pages.forms import (
     EDUCATION_FIELDS,
     LANGUAGE_FIELDS,
     WORK_FIELDS,
+    bdi,
     float_or_raw,
     form_text,
     int_or_raw,
@@ -41,7 +43,6 @@ from siapkerja_adapters.web.pages.forms import (
 from siapkerja_core.converter import converter
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.i18n import both, is_english
-from siapkerja_core.names import isolated
 from siapkerja_core.profile import (
     MAX_ITEMS,
     NEVER_PUBLISHED,
@@ -392,13 +393,14 @@ def entry_summary(entry: object, lang: str) -> EntrySummary:
             tuple(x for x in (detail, entry.major, entry.period_label(lang)) if x),
         )
     if isinstance(entry, Certificate):
-        # One line joins two of the holder's values and the app's "Skor": each value
-        # isolated, so neither can reorder the words around it (the line's <bdi> alone
-        # would let an override in the issuer run over "• Skor").
-        detail = isolated(entry.issuer)
+        # One line joins two of the holder's values and the app's "Skor": each value in
+        # its own <bdi>, so neither can reorder the words around it (the line's <bdi>
+        # alone let an override in the issuer run over "• Skor").
+        detail = bdi(entry.issuer)
         if entry.score:
-            score_id, score_en = both("profile_entry.score", score=isolated(entry.score))
-            detail += f" • {score_en if is_english(lang) else score_id}"
+            score_id, score_en = both("profile_entry.score", score="{score}")
+            label = score_en if is_english(lang) else score_id
+            detail += Markup(" • ") + escape(label).format(score=bdi(entry.score))
         return EntrySummary(entry.name, (detail, entry.period_label(lang)))
     if isinstance(entry, Achievement):
         return EntrySummary(entry.title, (entry.organiser, entry.date.label(lang)))

@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from siapkerja_adapters.web.i18n import Translator
-from siapkerja_adapters.web.pages.forms import day_label, national_phone
+from siapkerja_adapters.web.pages.forms import bdi, day_label, national_phone
 from siapkerja_core.disclosure import ProfileView
-from siapkerja_core.names import isolated, without_invisible
+from siapkerja_core.names import without_invisible
 from siapkerja_core.profile import (
     Achievement,
     Address,
@@ -89,6 +91,7 @@ def present_view(view: ProfileView, lang: str) -> dict[str, Any]:
     profile's own value objects, with no round trip through the wire's dicts.
     """
     t = Translator(lang)
+    score_label = t("scan.score", score="{score}")  # "Skor {score}", the score put in as markup
     rows, email = _biodata_rows(view, t)
     skills: tuple[Skill, ...] = _listed(view, Section.SKILLS)
     languages: tuple[Language, ...] = _listed(view, Section.LANGUAGES)
@@ -131,12 +134,12 @@ def present_view(view: ProfileView, lang: str) -> dict[str, Any]:
         "certificates": [
             {
                 "name": c.name,
-                # The issuer and the score each isolated: one line with the app's "Skor".
-                "detail": " • ".join(
+                # The issuer and the score each in its own <bdi>: one line with "Skor".
+                "detail": Markup(" • ").join(
                     p
                     for p in (
-                        c.issuer and isolated(c.issuer),
-                        c.score and t("scan.score", score=isolated(c.score)),
+                        c.issuer and bdi(c.issuer),
+                        c.score and escape(score_label).format(score=bdi(c.score)),
                     )
                     if p
                 ),
