@@ -236,6 +236,13 @@ def enter_skills(page: Any, url: str, *, js: bool) -> None:
         expect(
             page.get_by_role("status").filter(has_text="Keahlian php sudah ada.")
         ).to_be_attached()
+        # The same name to the server (profile.name_key): full width, an invisible space.
+        chips = page.get_by_role("button", name=re.compile("^Hapus keahlian "))
+        before = chips.count()
+        tags.fill("ＰＨＰ\u200b")
+        tags.press("Enter")
+        expect(page.get_by_role("status").filter(has_text="Keahlian ＰＨＰ")).to_be_attached()
+        expect(chips).to_have_count(before)
     else:
         page.get_by_label("Keahlian (satu per baris").fill(
             "\n".join(SKILLS[:4]) + "\n" + ", ".join(SKILLS[4:])

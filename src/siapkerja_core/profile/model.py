@@ -180,15 +180,19 @@ def _to_achievements(value: Iterable[Achievement]) -> tuple[Achievement, ...]:
 
 def name_key(name: str) -> str:
     """How two skills (or two languages) of one profile are told apart: the same
-    name in any case or width is one name.
+    name in any case or width, with or without invisible characters, is one name.
 
-    Unicode NFKC first, so full-width letters a phone's keyboard or a pasted
-    spreadsheet gives (``"ＰＨＰ"``) match their plain form, then case folding.
-    The name is stored as typed; only the comparison folds.
+    Unicode's NFKC_Casefold in substance: NFKC, so full-width letters a phone's
+    keyboard or a pasted spreadsheet gives (``"ＰＨＰ"``) match their plain form;
+    case folding; NFKC again (folding can undo a composition, as in ``"ΐ"``); and
+    format characters (``Cf``: zero-width space, soft hyphen, direction marks)
+    dropped, so ``"PHP\u200b"`` is ``"PHP"``. The name is stored as typed; only
+    the comparison folds.
     """
-    if name.isascii():
+    if name.isascii():  # no compatibility form, no format character: folding is all
         return name.casefold()
-    return unicodedata.normalize("NFKC", name).casefold()
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return "".join(char for char in folded if unicodedata.category(char) != "Cf")
 
 
 def _items(cls: type, *, unique_by_name: bool = False) -> _Validator:

@@ -69,10 +69,17 @@
     var tags = [];
 
     function clean(text) { return text.replace(/\s+/g, " ").trim(); }
+    function key(name) {
+      // As the server compares (profile.name_key): any case or width ("ＰＨＰ" is "PHP"),
+      // invisible format characters ignored. toLowerCase, not toLocaleLowerCase: a Turkish
+      // browser's "I" must not match "ı" where the server's does not; ß and final sigma
+      // as Python's casefold folds them.
+      return name.normalize("NFKC").replace(/\p{Cf}/gu, "").toLowerCase()
+        .replace(/ß/g, "ss").replace(/ς/g, "σ").normalize("NFKC");
+    }
     function has(name) {
-      // As the server compares (profile.name_key): any case, any width ("ＰＨＰ" is "PHP").
-      var key = name.normalize("NFKC").toLocaleLowerCase();
-      return tags.some(function (tag) { return tag.normalize("NFKC").toLocaleLowerCase() === key; });
+      var wanted = key(name);
+      return tags.some(function (tag) { return key(tag) === wanted; });
     }
     textarea.value.split(/[,\n;]/).forEach(function (part) {
       var name = clean(part);
