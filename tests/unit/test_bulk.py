@@ -597,3 +597,16 @@ def test_a_line_is_refused_exactly_when_it_holds_an_undecoded_byte(lines: list[s
         passed.extend(_utf8_lines(lines))
     assert refused.value.line == first_bad
     assert passed == lines[: first_bad - 1]  # the lines before it were given out
+
+
+def test_a_skill_listed_twice_in_another_case_or_width_is_kept_once(svc, tmp_path) -> None:
+    # A register's "PHP;ＰＨＰ" names one skill: the row is imported with the first
+    # spelling, as the /profil form keeps it, not refused as a duplicate.
+    rows = sample_rows()
+    row = next(r for r in rows[1:] if r[AKL_COLUMNS.index("nik")] == BUDI)
+    twice = "Las listrik; ＬＡＳ　ＬＩＳＴＲＩＫ ;Perawatan mesin;las  listrik"
+    row[AKL_COLUMNS.index("skills")] = twice
+    report = import_akl(svc, write_csv(tmp_path / "twice.csv", rows))
+    assert rows.index(row) + 1 not in [bad.line for bad in report.bad_rows]
+    budi = svc.profile(account_id(svc, BUDI))
+    assert [s.name for s in budi.skills] == ["Las listrik", "Perawatan mesin"]

@@ -21,6 +21,7 @@ from siapkerja_core.profile import (
     ProfileError,
     Religion,
     Sex,
+    name_key,
 )
 
 if TYPE_CHECKING:
@@ -304,8 +305,13 @@ def _sections(values: Mapping[str, str], photo_dir: Path) -> dict[str, Any]:
     if education:
         sections["education"] = [education]
     if text := get("skills"):
-        names = [name.strip() for name in text.split(";")]
-        sections["skills"] = [{"name": name} for name in names if name]
+        # A register's list names a skill once however it was typed ("PHP;ＰＨＰ"): the
+        # first spelling is kept, as the /profil form keeps it, not the row refused.
+        kept: dict[str, str] = {}
+        for part in text.split(";"):
+            if name := part.strip():
+                kept.setdefault(name_key(" ".join(name.split())), name)
+        sections["skills"] = [{"name": name} for name in kept.values()]
     if text := get("photo"):
         sections["photo"] = {"content": _photo(text, photo_dir)}
     return sections
