@@ -133,3 +133,22 @@ def test_the_librarys_own_text_is_read_without_the_dialects_parse(
     # Any other form still goes through the dialect's parse.
     assert fast("2026-12-07 16:36:18") == datetime(2026, 12, 7, 16, 36, 18, tzinfo=UTC)
     assert calls == ["2026-12-07 16:36:18"]
+
+
+@given(st.lists(moments, max_size=5))
+def test_a_challenges_send_times_are_written_as_json_dumps_wrote_them(
+    sent: list[datetime],
+) -> None:
+    # ``_iso_list`` went from ``json.dumps`` (compact, ensure_ascii off) to orjson: the
+    # stored text of ``sent_at`` must not change, nor what reading it gives back.
+    import json
+
+    from siapkerja_adapters.sql.base import _iso_list
+
+    text = _iso_list(sent)
+    assert text == json.dumps(
+        [moment.astimezone(UTC).isoformat() for moment in sent],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    assert [datetime.fromisoformat(t) for t in json.loads(text)] == sent
