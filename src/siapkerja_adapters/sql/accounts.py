@@ -4,12 +4,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import orjson
 from sqlalchemy import Row, bindparam, delete, or_, select, true, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -406,7 +406,7 @@ def _challenge(storage: SqlStorage, row: Any) -> OtpChallenge:
         attempts=row.attempts,
         used=row.used,
         resends=row.resends,
-        sent_at=tuple(datetime.fromisoformat(t) for t in json.loads(row.sent_at)),
+        sent_at=tuple(datetime.fromisoformat(t) for t in orjson.loads(row.sent_at)),
         delivered=row.delivered,
         last_failure=row.last_failure,
     )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar, Final, Literal
 
+import orjson
 from sqlalchemy import Table
 
 from siapkerja_core.ports import StorageError
@@ -73,7 +74,10 @@ def _json(value: object) -> str:
 
 
 def _iso_list(moments: Sequence[datetime]) -> str:
-    return _json([moment.astimezone(UTC).isoformat() for moment in moments])
+    """The moments as a JSON array of ISO texts in UTC (``_json``'s very text: ISO is ASCII,
+    and orjson writes no spaces), by orjson: ``json.dumps`` with its options built an
+    encoder on every call, a few µs a challenge written."""
+    return orjson.dumps([moment.astimezone(UTC).isoformat() for moment in moments]).decode()
 
 
 class _Repository:

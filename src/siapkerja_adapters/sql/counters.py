@@ -15,13 +15,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _storage_error
 from siapkerja_adapters.sql.lane import Prepared
+from siapkerja_adapters.sql.transaction import SqlTransaction
 from siapkerja_core.ports import Hit, hit_each
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.dml import Insert
 
     from siapkerja_adapters.sql.storage import SqlStorage
-    from siapkerja_adapters.sql.transaction import SqlTransaction
 
 
 _N = sk.counters.c
@@ -245,8 +245,6 @@ class SqlCounters:
         (SQLite's units of work already do: one writer at a time). ``None`` for a
         unit of another storage. On a read-only unit only ``peek`` can run.
         """
-        from siapkerja_adapters.sql.transaction import SqlTransaction
-
         if not isinstance(tx, SqlTransaction) or tx.storage is not self._storage:
             return None
         return _UnitSlots(self._statements(), tx)

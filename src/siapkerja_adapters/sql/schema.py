@@ -93,6 +93,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.engine import processors
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -212,10 +213,21 @@ class UtcDateTime(TypeDecorator[datetime]):
         # the generic chain (TypeDecorator's wrapper, then this class's method) cost as
         # much as the parsing, on every timestamp of every row read.
         parse = self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+        # The library's own text (26 characters, no offset) read with its zone in one C call:
+        # ``fromisoformat`` of the text plus "+00:00" gives the same moment as the dialect's
+        # parse (``fromisoformat`` too) and then ``replace(tzinfo=UTC)``, whose keyword call
+        # cost several times the parse — about 1 µs on each of ~18 times a journey reads.
+        # ``timezone.utc`` is ``UTC``. Any other text (or one this refuses) goes the long way.
+        iso = datetime.fromisoformat if parse is processors.str_to_datetime else None
 
         def process(value: Any) -> datetime | None:
             if value is None:
                 return None
+            if iso is not None and value.__class__ is str and len(value) == 26:
+                try:
+                    return iso(value + "+00:00")
+                except ValueError:
+                    pass  # not the library's form after all: the dialect decides
             moment: datetime | None = parse(value) if parse is not None else value
             if moment is None:
                 return None

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, NamedTuple, TypeVar, overload
 
 import orjson
 from sqlalchemy import Text, any_, bindparam, cast, func, select, type_coerce
@@ -57,6 +57,8 @@ from siapkerja_core.records import AccountRecord, CardRecord
 
 if TYPE_CHECKING:
     from siapkerja_adapters.sql.storage import SqlStorage
+
+_T = TypeVar("_T")
 
 # Separate queries rather than one join: on PostgreSQL ``sk_accounts.id`` is in the "C"
 # collation and the other tables' account ids are not, so a join on them could not
@@ -312,6 +314,31 @@ def ids_param(ids: Sequence[str]) -> str:
     return orjson.dumps(list(ids)).decode()
 
 
+class _per_unit(Generic[_T]):  # noqa: N801 (used as a decorator, as cached_property is)
+    """A repository of a unit of work, made on first use and kept in the unit's ``__dict__``
+    (later reads find it there, as with ``functools.cached_property``), without the lock
+    Python 3.11's ``cached_property`` takes on every first read: a unit of work belongs
+    to one thread, and a journey's units make about twenty repositories."""
+
+    __slots__ = ("_make", "_name")
+
+    def __init__(self, make: Callable[[SqlTransaction], _T]) -> None:
+        self._make = make
+        self._name = make.__name__
+
+    @overload
+    def __get__(self, tx: None, owner: type[Any]) -> _per_unit[_T]: ...
+
+    @overload
+    def __get__(self, tx: SqlTransaction, owner: type[Any]) -> _T: ...
+
+    def __get__(self, tx: SqlTransaction | None, owner: type[Any]) -> _per_unit[_T] | _T:
+        if tx is None:
+            return self
+        made = tx.__dict__[self._name] = self._make(tx)
+        return made
+
+
 class SqlTransaction:
     """The repositories of one unit of work (attributes named as in the ``Transaction`` port).
 
@@ -465,107 +492,107 @@ class SqlTransaction:
         with self.conn.begin_nested():
             yield
 
-    @functools.cached_property
+    @_per_unit
     def registrations(self) -> _Registrations:
         return _Registrations(self)
 
-    @functools.cached_property
+    @_per_unit
     def challenges(self) -> _Challenges:
         return _Challenges(self)
 
-    @functools.cached_property
+    @_per_unit
     def accounts(self) -> _Accounts:
         return _Accounts(self)
 
-    @functools.cached_property
+    @_per_unit
     def sessions(self) -> _Sessions:
         return _Sessions(self)
 
-    @functools.cached_property
+    @_per_unit
     def resets(self) -> _Resets:
         return _Resets(self)
 
-    @functools.cached_property
+    @_per_unit
     def profiles(self) -> _Profiles:
         return _Profiles(self)
 
-    @functools.cached_property
+    @_per_unit
     def cards(self) -> _Cards:
         return _Cards(self)
 
-    @functools.cached_property
+    @_per_unit
     def verifiers(self) -> _Verifiers:
         return _Verifiers(self)
 
-    @functools.cached_property
+    @_per_unit
     def consents(self) -> _Consents:
         return _Consents(self)
 
-    @functools.cached_property
+    @_per_unit
     def access_log(self) -> _AccessLog:
         return _AccessLog(self)
 
-    @functools.cached_property
+    @_per_unit
     def check_ins(self) -> _CheckIns:
         return _CheckIns(self)
 
-    @functools.cached_property
+    @_per_unit
     def keyring(self) -> _Keyrings:
         return _Keyrings(self)
 
-    @functools.cached_property
+    @_per_unit
     def outbox(self) -> _Outbox:
         return _Outbox(self)
 
-    @functools.cached_property
+    @_per_unit
     def aki(self) -> _Aki:
         return _Aki(self)
 
-    @functools.cached_property
+    @_per_unit
     def audit(self) -> SqlAudit:
         return SqlAudit(self)
 
-    @functools.cached_property
+    @_per_unit
     def consent_requests(self) -> ConsentRequests:
         return ConsentRequests(self)
 
-    @functools.cached_property
+    @_per_unit
     def disputes(self) -> Disputes:
         return Disputes(self)
 
-    @functools.cached_property
+    @_per_unit
     def sso_clients(self) -> SsoClients:
         return SsoClients(self)
 
-    @functools.cached_property
+    @_per_unit
     def sso_tokens(self) -> SsoTokens:
         return SsoTokens(self)
 
-    @functools.cached_property
+    @_per_unit
     def status_list(self) -> _StatusLists:
         return _StatusLists(self)
 
-    @functools.cached_property
+    @_per_unit
     def gates(self) -> GateRepository:
         return GateRepository(self)
 
-    @functools.cached_property
+    @_per_unit
     def classes(self) -> SqlClasses:
         return SqlClasses(self)
 
-    @functools.cached_property
+    @_per_unit
     def programmes(self) -> SqlProgrammes:
         return SqlProgrammes(self)
 
-    @functools.cached_property
+    @_per_unit
     def factors(self) -> SqlFactors:
         return SqlFactors(self)
 
-    @functools.cached_property
+    @_per_unit
     def rights(self) -> SqlRights:
         return SqlRights(self)
 
-    @functools.cached_property
+    @_per_unit
     def second_contacts(self) -> SqlSecondContacts:
         return SqlSecondContacts(self)
 
