@@ -80,6 +80,9 @@ class JsonLineFormatter(logging.Formatter):
 
 
 def _logging(json_lines: bool) -> None:
+    # Alembic names each of its own plug-ins at INFO as it loads them (25 lines a start):
+    # noise for an operator; its migrations' lines stay.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if not json_lines:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         return
