@@ -150,4 +150,17 @@ def test_a_checkout_without_compiled_catalogues_says_how_to_build_them(tmp_path)
     assert done.returncode == 3, done.stderr
     assert "Traceback" not in done.stderr
     assert "katalog bahasa belum dikompilasi" in done.stderr
+    assert "the language catalogues are not compiled" in done.stderr
     assert "scripts/catalogues.py compile" in done.stderr
+    # --json answers in JSON, as for every other error.
+    as_json = script.replace(
+        "['siapkerja', '--help']", "['siapkerja', 'nik', 'check', '1234', '--json']"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", as_json], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 3, done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error["code"] == "cli.error"
+    assert error["exit_code"] == 3
+    assert "scripts/catalogues.py compile" in error["message_en"]

@@ -61,11 +61,17 @@ def main() -> None:
         app(prog_name=PROG_NAME)
     except CatalogueMissing as missing:
         # A checkout whose catalogues were never compiled: say how to build them, in
-        # both languages (there is no catalogue to translate with), not a traceback.
-        sys.stderr.write(
-            f"{PROG_NAME}: katalog bahasa belum dikompilasi / the language catalogues are not "
-            f"compiled.\n           {missing}\n"
-        )
+        # both languages (there is no catalogue to translate with), not a traceback;
+        # with --json as every other error is (docs/cli.md), without the catalogues.
+        message_id = f"katalog bahasa belum dikompilasi: {missing}"
+        message_en = f"the language catalogues are not compiled: {missing}"
+        if "--json" in sys.argv[1:]:
+            import json
+
+            body = {"code": "cli.error", "message_id": message_id, "message_en": message_en}
+            sys.stdout.write(json.dumps({"error": {**body, "exit_code": 3}}) + "\n")
+        else:
+            sys.stderr.write(f"{PROG_NAME}: {message_id}\n{PROG_NAME}: {message_en}\n")
         raise SystemExit(3) from None  # EXIT_CONFIG, as above
     except SiapkerjaError as error:
         # A typed error no command caught (the database gone mid-command): its message
