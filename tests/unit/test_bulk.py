@@ -575,8 +575,9 @@ def test_cli_interrupted_while_opening_the_storage_says_so(monkeypatch, command,
     assert f"at least the first 0 {unit}" in result.stderr
 
 
-_LINE_CHARACTERS = ["a", ",", "é", "✓", "\udc80", "\udcf6", "\udcff", "\udc7f"]
-"""ASCII, other text, what ``surrogateescape`` makes of a byte that is not UTF-8, a neighbour."""
+_LINE_CHARACTERS = ["a", ",", "é", "✓", "\ufeff", "\udc80", "\udcf6", "\udcff", "\udc7f"]
+"""ASCII, other text, a byte-order mark, what ``surrogateescape`` makes of a byte that is
+not UTF-8, a neighbour."""
 
 
 @settings(max_examples=300)
@@ -589,14 +590,15 @@ def test_a_line_is_refused_exactly_when_it_holds_an_undecoded_byte(lines: list[s
         (number for number, line in enumerate(lines, 1) if _UNDECODED.search(line)), None
     )
     passed: list[str] = []
+    given_out = [line.lstrip("\ufeff") for line in lines]  # a byte-order mark is never data
     if first_bad is None:
         passed.extend(_utf8_lines(lines))
-        assert passed == lines
+        assert passed == given_out
         return
     with pytest.raises(NotUtf8Line) as refused:
         passed.extend(_utf8_lines(lines))
     assert refused.value.line == first_bad
-    assert passed == lines[: first_bad - 1]  # the lines before it were given out
+    assert passed == given_out[: first_bad - 1]  # the lines before it were given out
 
 
 def test_a_skill_listed_twice_in_another_case_or_width_is_kept_once(svc, tmp_path) -> None:
@@ -610,3 +612,19 @@ def test_a_skill_listed_twice_in_another_case_or_width_is_kept_once(svc, tmp_pat
     assert rows.index(row) + 1 not in [bad.line for bad in report.bad_rows]
     budi = svc.profile(account_id(svc, BUDI))
     assert [s.name for s in budi.skills] == ["Las listrik", "Perawatan mesin"]
+
+
+def test_byte_order_marks_saved_twice_or_at_a_joined_files_line_are_not_data(svc, tmp_path) -> None:
+    # A file saved twice by a spreadsheet (two marks before "nik") and two files joined
+    # (a mark before a row's NIK): both import as if the marks were not there.
+    rows = sample_rows()
+    path = write_csv(tmp_path / "marks.csv", rows)
+    text = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    text[0] = "\ufeff\ufeff" + text[0]
+    text[3] = "\ufeff" + text[3]
+    path.write_text("".join(text), encoding="utf-8")
+    marked = import_akl(svc, path)
+    assert marked.created > 0
+    plain = import_akl(svc, write_csv(tmp_path / "plain.csv", rows))  # the same file, no marks
+    assert plain.bad_rows == marked.bad_rows
+    assert (plain.created, plain.updated, plain.unchanged) == (0, 0, marked.created)
