@@ -364,6 +364,22 @@ def sql_settings() -> dict[str, Any]:
     }
 
 
+def kept_guard(storage: Any) -> tuple[Any, dict[str, Any]]:
+    """The card reference of the one subject ``storage`` keeps and its guard values (card,
+    account and profile row versions, keyring stamp), as ``scan_logged``'s statement binds
+    them."""
+    from siapkerja_adapters.sql.storage import _SCAN_WIDTH
+
+    card_ref = next(iter(storage._subjects))
+    raw = storage._subjects[card_ref][0]
+    return card_ref, {
+        "g_c": raw[_SCAN_WIDTH],
+        "g_a": raw[_SCAN_WIDTH + 1],
+        "g_p": raw[_SCAN_WIDTH + 2],
+        "g_k": raw[_SCAN_WIDTH - 1],
+    }
+
+
 def people_key() -> str:
     from siapkerja_adapters.sql import generate_key_setting
 
@@ -547,21 +563,14 @@ def test_the_guarded_entry_goes_in_only_when_every_version_and_the_stamp_hold(
     from hypothesis import strategies as st
 
     from siapkerja_adapters.sql.ledger import _access_params
-    from siapkerja_adapters.sql.storage import _LEDGER_VALUES, _SCAN_WIDTH
+    from siapkerja_adapters.sql.storage import _LEDGER_VALUES
 
     svc = service(pg_database)
     try:
         account_id, token = holder_with_card(svc)
         svc.resolve(token)
         storage: Any = svc.storage
-        card_ref = next(iter(storage._subjects))
-        raw = storage._subjects[card_ref][0]
-        kept = {
-            "g_c": raw[_SCAN_WIDTH],
-            "g_a": raw[_SCAN_WIDTH + 1],
-            "g_p": raw[_SCAN_WIDTH + 2],
-            "g_k": raw[_SCAN_WIDTH - 1],
-        }
+        card_ref, kept = kept_guard(storage)
         assert None not in kept.values()
         logged, rows = storage._scan_logged, storage._ledger_rows_made()
         template = svc.access_log(account_id)[-1]
@@ -610,21 +619,14 @@ def test_an_entry_sent_in_binary_reads_back_as_log_access_writes_it(
     from hypothesis import strategies as st
 
     from siapkerja_adapters.sql.ledger import _access_params
-    from siapkerja_adapters.sql.storage import _LEDGER_VALUES, _SCAN_WIDTH
+    from siapkerja_adapters.sql.storage import _LEDGER_VALUES
 
     svc = service(pg_database)
     try:
         account_id, token = holder_with_card(svc)
         svc.resolve(token)
         storage: Any = svc.storage
-        card_ref = next(iter(storage._subjects))
-        raw = storage._subjects[card_ref][0]
-        guard = {
-            "g_c": raw[_SCAN_WIDTH],
-            "g_a": raw[_SCAN_WIDTH + 1],
-            "g_p": raw[_SCAN_WIDTH + 2],
-            "g_k": raw[_SCAN_WIDTH - 1],
-        }
+        card_ref, guard = kept_guard(storage)
         logged, rows = storage._scan_logged, storage._ledger_rows_made()
         template = svc.access_log(account_id)[-1]
         serial = iter(range(10**6))
