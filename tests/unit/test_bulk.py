@@ -320,6 +320,9 @@ def test_rows_before_a_byte_that_is_not_utf8_are_kept_and_its_line_is_named(svc,
     assert undecodable.value.code == "file"
     assert "not UTF-8 text at line 4" in undecodable.value.message_en
     assert "bukan teks UTF-8 pada baris 4" in undecodable.value.message_id
+    # What became of the rows before it, in the message (no report is returned).
+    assert "2 stored or unchanged, 0 refused" in undecodable.value.message_en
+    assert "2 disimpan atau tidak berubah, 0 ditolak" in undecodable.value.message_id
     assert [account_id(svc, nik) is not None for nik in (SITI, BUDI, DEWI, RUDI)] == [
         True,
         True,

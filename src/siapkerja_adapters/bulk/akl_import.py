@@ -376,7 +376,16 @@ def import_akl(
                 raise
             importer.flush()
     except NotUtf8Line as error:
-        reason = in_both("reason", "bulk.reason.not_utf8_at", line=error.line)
+        # Say what became of the rows before the line (flushed above): a user re-running
+        # a fixed file knows the import stopped part-way, not that nothing was read.
+        done = importer.created + importer.updated + importer.unchanged
+        reason = in_both(
+            "reason",
+            "bulk.reason.not_utf8_at",
+            line=error.line,
+            done=done,
+            bad=len(importer.bad_rows),
+        )
         raise BulkDataError("file", path=shown, **reason) from None
     except UnicodeDecodeError:
         raise BulkDataError(
