@@ -66,10 +66,10 @@ def main() -> None:
         message_id = f"katalog bahasa belum dikompilasi: {missing}"
         message_en = f"the language catalogues are not compiled: {missing}"
         if "--json" in sys.argv[1:]:
-            import json
+            from siapkerja_adapters.cli.common import print_json
 
             body = {"code": "cli.error", "message_id": message_id, "message_en": message_en}
-            sys.stdout.write(json.dumps({"error": {**body, "exit_code": 3}}) + "\n")
+            print_json({"error": {**body, "exit_code": 3}})
         else:
             sys.stderr.write(f"{PROG_NAME}: {message_id}\n{PROG_NAME}: {message_en}\n")
         raise SystemExit(3) from None  # EXIT_CONFIG, as above
