@@ -21,7 +21,7 @@ from siapkerja_core.profile import (
     ProfileError,
     Religion,
     Sex,
-    name_key,
+    distinct_names,
 )
 
 if TYPE_CHECKING:
@@ -307,11 +307,7 @@ def _sections(values: Mapping[str, str], photo_dir: Path) -> dict[str, Any]:
     if text := get("skills"):
         # A register's list names a skill once however it was typed ("PHP;ＰＨＰ"): the
         # first spelling is kept, as the /profil form keeps it, not the row refused.
-        kept: dict[str, str] = {}
-        for part in text.split(";"):
-            if name := part.strip():
-                kept.setdefault(name_key(" ".join(name.split())), name)
-        sections["skills"] = [{"name": name} for name in kept.values()]
+        sections["skills"] = [{"name": name} for name in distinct_names(text.split(";"))]
     if text := get("photo"):
         sections["photo"] = {"content": _photo(text, photo_dir)}
     return sections

@@ -97,6 +97,7 @@ from siapkerja_core.profile.model import (
     Profile,
     Visibility,
     check_against_nik,
+    distinct_names,
     name_key,
 )
 from siapkerja_core.profile.personal import (
@@ -162,6 +163,7 @@ __all__ = [
     "WorkExperience",
     "YearMonth",
     "check_against_nik",
+    "distinct_names",
     "latest_birth_date",
     "name_key",
     "parse_esco_uri",

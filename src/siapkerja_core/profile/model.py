@@ -48,7 +48,15 @@ from siapkerja_core.profile.lengths import MAX_NAME_LENGTH
 from siapkerja_core.profile.personal import Address, Biodata, Contact
 from siapkerja_core.profile.photo import Photo
 
-__all__ = ["MAX_ITEMS", "SECTIONS", "Profile", "Visibility", "check_against_nik", "name_key"]
+__all__ = [
+    "MAX_ITEMS",
+    "SECTIONS",
+    "Profile",
+    "Visibility",
+    "check_against_nik",
+    "distinct_names",
+    "name_key",
+]
 
 # --------------------------------------------------------------------------
 # Visibility
@@ -193,6 +201,20 @@ def name_key(name: str) -> str:
         return name.casefold()
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     return "".join(char for char in folded if unicodedata.category(char) != "Cf")
+
+
+def distinct_names(parts: Iterable[str]) -> list[str]:
+    """``parts`` as names (inner spaces collapsed, blanks dropped), each once by
+    :func:`name_key`, in its first spelling: a list a person typed or a register
+    holds ("PHP, ＰＨＰ") as the profile keeps it, not refused as a duplicate."""
+    seen: set[str] = set()
+    names: list[str] = []
+    for part in parts:
+        name = " ".join(part.split())
+        if name and (key := name_key(name)) not in seen:
+            seen.add(key)
+            names.append(name)
+    return names
 
 
 def _items(cls: type, *, unique_by_name: bool = False) -> _Validator:

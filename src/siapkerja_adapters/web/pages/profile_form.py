@@ -57,6 +57,7 @@ from siapkerja_core.profile import (
     Section,
     WorkExperience,
     YearMonth,
+    distinct_names,
     name_key,
 )
 from siapkerja_core.profile.dates import MAX_YEAR, MIN_YEAR
@@ -607,14 +608,7 @@ _SKILL_SEPARATORS: Final = re.compile(r"[,\n;]")
 
 def skill_names(text: str) -> list[str]:
     """The skills a text lists, one a line or separated by commas, each once (any case or width)."""
-    seen: set[str] = set()
-    skills: list[str] = []
-    for part in _SKILL_SEPARATORS.split(text):
-        name = " ".join(part.split())
-        if name and (key := name_key(name)) not in seen:
-            seen.add(key)
-            skills.append(name)
-    return skills
+    return distinct_names(_SKILL_SEPARATORS.split(text))
 
 
 def profile_changes(section: str, form: FormData, profile: Profile) -> dict[str, Any]:
