@@ -311,6 +311,73 @@ def test_a_failed_commit_tells_each_deferred_entry_and_the_next_works() -> None:
     group.close()
 
 
+def _committed_in_one(group: GroupCommit, told: _Told, numbers: range) -> None:
+    """Entries ``numbers`` queued while no commit runs, then committed together."""
+    calls: list[Callable[[], None]] = []  # an event loop's call_soon, run by hand
+    for n in numbers:
+        group.append_deferred({"n": n}, told.notify(n), later=calls.append)
+    calls.pop()()
+
+
+def test_a_lone_deferred_entry_is_committed_at_once_whatever_the_commit_delay() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10, commit_delay=60)  # a wait would fail the test
+    told = _Told()
+    told.expected = 1
+    group.append_deferred({"n": 0}, told.notify(0))
+    assert told.all_told.wait(10)
+    told.all_told.clear()
+    told.expected = 2
+    group.append_deferred({"n": 1}, told.notify(1))  # after a commit of one: still at once
+    assert told.all_told.wait(10)
+    assert writer.batches == [[0], [1]]
+    group.close()
+
+
+def test_under_load_the_committer_waits_for_as_many_entries_as_its_last_commit_took() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10, commit_delay=60)
+    told = _Told()
+    told.expected = 3
+    _committed_in_one(group, told, range(3))  # under load: a commit of three
+    assert told.all_told.wait(10)
+    told.all_told.clear()
+    told.expected = 6
+    group.append_deferred({"n": 3}, told.notify(3))  # handed to the committer at once
+    time.sleep(0.2)
+    assert writer.batches == [[0, 1, 2]]  # it waits for the scans under way
+    assert told.outcomes.keys() == {0, 1, 2}  # and nobody waiting is told before
+    group.append_deferred({"n": 4}, told.notify(4))
+    group.append_deferred({"n": 5}, told.notify(5))  # as many as last time: committed now,
+    assert told.all_told.wait(10)  # long before the delay
+    assert writer.batches == [[0, 1, 2], [3, 4, 5]]
+    assert told.outcomes == dict.fromkeys(range(6), "committed")
+    group.close()
+
+
+def test_the_committers_wait_ends_at_the_commit_delay() -> None:
+    writer = _Writer()
+    group = GroupCommit(writer, wait=10, commit_delay=0.3)
+    told = _Told()
+    told.expected = 3
+    _committed_in_one(group, told, range(3))
+    assert told.all_told.wait(10)
+    told.all_told.clear()
+    told.expected = 4
+    started = time.monotonic()
+    group.append_deferred({"n": 3}, told.notify(3))  # nobody else comes
+    assert told.all_told.wait(10)
+    assert time.monotonic() - started >= 0.3  # it waited the delay, no longer than asked
+    assert writer.batches == [[0, 1, 2], [3]]
+    told.all_told.clear()
+    told.expected = 5
+    started = time.monotonic()
+    group.append_deferred({"n": 4}, told.notify(4))  # the load is over: at once again
+    assert told.all_told.wait(10)
+    assert writer.batches == [[0, 1, 2], [3], [4]]
+    group.close()
+
+
 def test_the_deferred_queue_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lane_module, "MAX_WAITING", 2)
     writer = _Writer()
@@ -431,6 +498,10 @@ def test_group_commits_on_the_database_keep_every_entry(database: dict[str, Any]
         assert len(svc.access_log(account_id)) == 1 + 8 * 25
         # PostgreSQL: a scan whose card was read before logs in its read (scan_logged).
         assert storage._ledger.rows + storage.scans_logged == 1 + 8 * 25
+        # Only SQLite's committer gathers the scans under way: PostgreSQL's commit waits
+        # on the disk, and entries gather meanwhile.
+        sqlite = storage.dialect == "sqlite"
+        assert storage._ledger._commit_delay == (lane_module.SQLITE_COMMIT_DELAY if sqlite else 0)
     finally:
         svc.storage.dispose()  # type: ignore[attr-defined]
 

@@ -65,7 +65,16 @@ from siapkerja_core.ports import StorageError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-__all__ = ["KEPT", "MAX_BATCH", "MAX_WAITING", "GroupCommit", "Lane", "Prepared", "Rows"]
+__all__ = [
+    "KEPT",
+    "MAX_BATCH",
+    "MAX_WAITING",
+    "SQLITE_COMMIT_DELAY",
+    "GroupCommit",
+    "Lane",
+    "Prepared",
+    "Rows",
+]
 
 KEPT: Final = 16
 """Idle driver connections a lane keeps: more than the web binding's scan threads (4) and
@@ -73,6 +82,18 @@ the ledger's committer, for callers of ``resolve`` in threads of their own."""
 
 MAX_BATCH: Final = 128
 """Ledger entries committed in one statement at most."""
+
+SQLITE_COMMIT_DELAY: Final = 0.001
+"""Seconds the committer thread waits at most, under load, for the scans under way to queue
+their entries before a SQLite commit (``GroupCommit(commit_delay=…)``), as PostgreSQL's
+``commit_delay`` and MySQL's ``binlog_group_commit_sync_delay`` do. A SQLite commit in WAL
+mode is CPU work (its frames, its locks, the GIL handed to and fro), done beside the event
+loop that serves the scans: taken one or two entries at a time, the commits cost the
+server more CPU than the rest of the scans together. What it changed is measured in
+``benchmarks/README.md`` (ninth round); a lone scan never waits."""
+
+_GATHER_POLL: Final = 0.000_05
+"""How often (seconds) the waiting committer looks whether the entries it waits for came."""
 
 MAX_WAITING: Final = 1024
 """Ledger entries waiting for a commit at most; a caller beyond is refused (``StorageError``)."""
@@ -320,6 +341,10 @@ class GroupCommit:
         in the batch of guarded rows it did not insert (their callers are told
         :class:`~siapkerja_adapters.ledger_wait.NotLogged`), or ``None``.
     :param wait: seconds a caller waits for its commit.
+    :param commit_delay: seconds the committer thread (:meth:`append_deferred`'s) waits at
+        most before a commit under load — the last commit took more than one entry — for
+        as many entries to wait as the last commit took. After a commit of one entry it
+        commits at once. ``0``: never waits (the default).
     :param coming: whether other appends may be on their way: a lone leader then
         yields the GIL once before taking the batch. The default guesses from
         who appended last: another thread (a web server's scan threads) means
@@ -334,8 +359,11 @@ class GroupCommit:
         *,
         wait: float,
         coming: Callable[[], bool] | None = None,
+        commit_delay: float = 0.0,
     ) -> None:
         self._write = write
+        self._commit_delay = commit_delay
+        self._last_batch = 0  # entries the latest commit took
         self._wait = wait
         self._coming = self._another_thread_appended if coming is None else coming
         # The threads of the two latest appends (None: none yet).
@@ -466,8 +494,26 @@ class GroupCommit:
         """The committer thread: lead each commit a deferred entry is handed."""
         while (entry := self._leads.get()) is not None:
             while not entry.done:
+                if self._commit_delay:
+                    self._gather()
                 self._commit(entry)
             self._wake(entry)  # done: told
+
+    def _gather(self) -> None:
+        """In the committer thread, before a commit under load: wait (at most the commit
+        delay) until as many entries wait as the last commit took, so that the scans the
+        event loop is serving now share this commit rather than each pay for one.
+
+        Not after a commit of one entry: a lone scan is committed at once (and a second
+        one waiting now makes this commit take two, so the next one waits). The callers
+        wait meanwhile as for any commit: none is answered before the commit that holds
+        its entry."""
+        target = min(self._last_batch, MAX_BATCH)
+        if target < 2:
+            return
+        deadline = time.monotonic() + self._commit_delay
+        while len(self._waiting) < target and time.monotonic() < deadline:
+            time.sleep(_GATHER_POLL)
 
     def _wake(self, item: _Entry) -> None:
         """Tell ``item``'s caller its commit is done, or that it is to lead the next."""
@@ -514,6 +560,7 @@ class GroupCommit:
         with self._lock:
             batch = self._waiting[:MAX_BATCH]
             del self._waiting[:MAX_BATCH]
+        self._last_batch = len(batch)
         entry.lead = False
         error: BaseException | None = None
         refused: Collection[int] | None = None

@@ -129,7 +129,7 @@ from siapkerja_adapters.sql.engine import (
     normalise_url,
 )
 from siapkerja_adapters.sql.keyring import KEYRING_NAME
-from siapkerja_adapters.sql.lane import GroupCommit, Lane, Prepared, Rows
+from siapkerja_adapters.sql.lane import SQLITE_COMMIT_DELAY, GroupCommit, Lane, Prepared, Rows
 from siapkerja_adapters.sql.ledger import _K, _access_params, _fields_json
 from siapkerja_adapters.sql.stamp import LoopStamp, ThreadStamp, stamp_connect_params
 from siapkerja_adapters.sql.transaction import SqlTransaction, _driver_form, _Scope
@@ -1188,7 +1188,11 @@ class SqlStorage:
                             assert writer is not None
                             writer.release()
 
-                self._ledger = GroupCommit(write, wait=self._write_wait)
+                # SQLite's commit is work (WAL frames, locks), not a wait on the disk: under
+                # load the committer gathers the scans under way (``SQLITE_COMMIT_DELAY``).
+                # PostgreSQL's commit waits on the disk, and entries gather meanwhile.
+                delay = SQLITE_COMMIT_DELAY if self.dialect == "sqlite" else 0.0
+                self._ledger = GroupCommit(write, wait=self._write_wait, commit_delay=delay)
             return self._ledger
 
     # --- bulk loading --------------------------------------------------------------------
