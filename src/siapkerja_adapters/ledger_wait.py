@@ -11,11 +11,11 @@ an answered scan is unchanged (``tests/integration/test_scan_crash.py``).
 A storage that does not support it ignores the variable and commits as usual.
 
 A caller on an event loop may go one step further (``Deferral(..., on_loop=True)``,
-only with a storage whose ``scans_on_loop`` is true: the ``sql`` storage on
-PostgreSQL). The storage then must not wait for any I/O: when the scan's
-subject is kept from an earlier scan, it queues the entry made from it
-*guarded* — the commit inserts it only if the card, account and profile rows
-are still the versions the subject was kept with — and otherwise raises
+only with a storage whose ``scans_on_loop`` is true: the ``sql`` storage). The
+storage then must not wait for any I/O: when the scan's subject is kept from
+an earlier scan, it queues the entry made from it *guarded* — the commit
+inserts it only if the card, account and profile rows are still the ones the
+subject was kept from — and otherwise raises
 :class:`WouldWait` before doing anything. A guarded entry that its commit did
 not insert (the rows changed meanwhile) is reported as ``notify(NotLogged())``:
 nothing of the scan was written, and the caller resolves it again the usual way.

@@ -1,21 +1,22 @@
-"""PostgreSQL: an anonymous scan resolved on the event loop, its entry inserted only if unchanged.
+"""An anonymous scan resolved on the event loop, its entry inserted only if unchanged.
 
-When the card's subject is kept from an earlier scan, the scan page resolves
-the scan on the loop (``Deferral(on_loop=True)``): the ``sql`` storage queues
-the entry made from the kept subject *guarded* — the ledger's commit inserts it
-only if the card, account and profile rows are still the versions the subject
-was kept with — and the page answers once that commit returned. What must
-hold: no read and no worker thread for such a scan; a change of the card or
+On SQLite and PostgreSQL: when the card's subject is kept from an earlier
+scan, the scan page resolves the scan on the loop (``Deferral(on_loop=True)``):
+the ``sql`` storage queues the entry made from the kept subject *guarded* — the
+ledger's commit inserts it only if the card, account and profile rows are still
+the ones the subject was kept from — and the page answers once that commit
+returned. What must hold: no read for such a scan; a change of the card or
 profile since it was kept is never served (the guard fails, nothing is
-written, the scan is resolved again in a worker thread: one entry, the page
-as it is now); anything that would need I/O on the loop is resolved in a
-worker thread instead.
+written, the scan is resolved again the usual way — read on the loop on
+SQLite, in a worker thread on PostgreSQL —: one entry, the page as it is now);
+anything that would need I/O on the loop is resolved the usual way instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,20 +30,37 @@ from siapkerja_core.service import Siapkerja
 from support import people
 
 
-@pytest.fixture
-def svc(postgres_url: str, postgres_schema: str) -> Iterator[Siapkerja]:
-    service = connect(
+def _service(**database: Any) -> Siapkerja:
+    return connect(
         environ={},
         load_entrypoints=False,
         hasher=PasswordHasher.fast_for_tests(),
         storage="sql",
-        database_url=postgres_url,
-        database_schema=postgres_schema,
         database_migrate="true",
         storage_key=generate_key_setting(),
         sms="memory",
         dukcapil="offline",
+        **database,
     )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def svc(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Siapkerja]:
+    if request.param == "sqlite":
+        service = _service(database_url=f"sqlite:///{tmp_path / 'guarded.sqlite3'}")
+    else:
+        service = _service(
+            database_url=request.getfixturevalue("postgres_url"),
+            database_schema=request.getfixturevalue("postgres_schema"),
+        )
+    yield service
+    service.storage.dispose()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def pg_svc(postgres_url: str, postgres_schema: str) -> Iterator[Siapkerja]:
+    """PostgreSQL alone (its guard's own parameters)."""
+    service = _service(database_url=postgres_url, database_schema=postgres_schema)
     yield service
     service.storage.dispose()  # type: ignore[attr-defined]
 
@@ -53,9 +71,13 @@ def scan(svc: Siapkerja) -> tuple[str, str]:
     return people.scanned_holder(svc)
 
 
+def _client(svc: Siapkerja) -> TestClient:
+    return TestClient(create_app(svc, secret_key="s" * 32, trusted_hosts=["testserver"]))
+
+
 @pytest.fixture
 def client(svc: Siapkerja) -> Iterator[TestClient]:
-    with TestClient(create_app(svc, secret_key="s" * 32, trusted_hosts=["testserver"])) as c:
+    with _client(svc) as c:
         yield c
 
 
@@ -86,6 +108,7 @@ def test_a_kept_subjects_scan_is_answered_without_a_read(
     assert len(svc.access_log(account_id)) == 6
     storage: Any = svc.storage
     assert storage.scans_on_loop is True
+    assert storage._ledger.rows == 6  # each in the group commit, none logged in a read
 
 
 def test_a_profile_changed_since_it_was_kept_is_served_as_it_is_now(
@@ -98,7 +121,7 @@ def test_a_profile_changed_since_it_was_kept_is_served_as_it_is_now(
     assert page.status_code == 200
     assert "Kepala Dapur Nasi Goreng" in page.text
     assert people.HEADLINE not in page.text
-    assert len(reads) == 2  # read again, in a worker thread
+    assert len(reads) == 2  # read again, the usual way
     log = svc.access_log(account_id)
     assert len(log) == 2  # one entry a scan: the refused one was never written
     assert log[0].id != log[1].id
@@ -125,11 +148,12 @@ def test_a_forged_token_is_a_404_without_touching_the_database_on_the_loop(
     assert client.get(forged).status_code == 404
 
 
-def test_a_batch_inserts_only_the_entries_whose_guard_holds(
-    svc: Siapkerja, scan: tuple[str, str], client: TestClient
-) -> None:
-    account_id, path = scan
-    assert client.get(path).status_code == 200
+def test_a_batch_inserts_only_the_entries_whose_guard_holds(pg_svc: Siapkerja) -> None:
+    """PostgreSQL's batch (SQLite's: ``test_scan_guarded_sqlite.py``)."""
+    svc = pg_svc
+    account_id, path = people.scanned_holder(svc)
+    with _client(svc) as client:
+        assert client.get(path).status_code == 200
     storage: Any = svc.storage
     ledger = storage._ledger
     card_ref, (raw, _subject) = next(iter(storage._subjects.items()))

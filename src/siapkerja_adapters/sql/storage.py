@@ -937,21 +937,22 @@ class SqlStorage:
     ) -> None:
         """:meth:`scan_logged` on an event loop (``deferral.on_loop``): no I/O, no wait.
 
-        PostgreSQL, the card's subject kept from an earlier scan: the entry made
-        from it is queued *guarded* — its commit inserts it only if the card,
-        account and profile rows are still the versions the subject was kept
-        with and the keyring's stamp is the same, as :meth:`scan_logged`'s one
-        statement does — so the scan costs no read round trip and no thread:
-        the loop queues it, the ledger's committer commits it with the others.
-        Its caller is told ``NotLogged`` when the guard failed (then nothing was
-        written). Anything else (no kept subject, the kept one refused, SQLite):
-        :class:`~siapkerja_adapters.ledger_wait.WouldWait`, having done nothing.
+        The card's subject kept from an earlier scan: the entry made from it is
+        queued *guarded* — its commit inserts it only if the card, account and
+        profile rows are still the ones the subject was kept from and the
+        keyring's stamp is the same, as :meth:`scan_logged`'s one statement does
+        (PostgreSQL: the rows' versions; SQLite: every column of the scan's row,
+        :func:`_guarded_insert_sqlite`) — so the scan costs no read and no
+        thread: the loop queues it, the ledger's committer commits it with the
+        others. Its caller is told ``NotLogged`` when the guard failed (then
+        nothing was written). Anything else (no kept subject, the kept one
+        refused): :class:`~siapkerja_adapters.ledger_wait.WouldWait`, having done
+        nothing.
         """
         ledger, lane, prepared = self._ledger, self._lane, self._scan_sql
         kept = self._subjects.get(card_ref)
         if (
-            self.dialect != "postgresql"
-            or kept is None
+            kept is None
             or ledger is None
             or lane is None
             or prepared is None
@@ -964,6 +965,13 @@ class SqlStorage:
         except Exception as refused:  # refused as kept: read, then refuse (or log) as it is now
             raise WouldWait from refused
         raw = kept[0]
+        guarded = self._guarded
+        if guarded is not None:  # SQLite
+            ledger.append_deferred(
+                {"guarded": guarded.params(predicted, raw)}, deferral.notify, later=deferral.later
+            )
+            deferral.used = True
+            return
         params = _access_params(predicted)
         params["guard"] = (
             prepared.params({"card_ref": card_ref})["card_ref"],  # type: ignore[call-overload]
@@ -1007,11 +1015,12 @@ class SqlStorage:
     def scans_on_loop(self) -> bool:
         """Whether an event loop may resolve a scan itself (``Deferral(on_loop=True)``).
 
-        True on PostgreSQL: a scan whose subject is kept needs no read (its entry
-        is queued guarded, :meth:`_scan_guarded`); any other raises ``WouldWait``
-        before doing anything, and the web binding resolves it in a worker thread.
+        True: a scan whose subject is kept needs no read (its entry is queued
+        guarded, :meth:`_scan_guarded`); any other raises ``WouldWait`` before
+        doing anything, and the web binding resolves it as it would have: on the
+        loop on SQLite (:attr:`scans_inline`), in a worker thread on PostgreSQL.
         """
-        return self.dialect == "postgresql"
+        return True
 
     def change_stamp(self) -> int | str | None:
         """A value that moves on every commit (:class:`~siapkerja_core.ports.ChangeStamp`).

@@ -154,7 +154,7 @@ class AnonymousScan:
         self.site = site
         self.public_pages = PublicPages()
         self.inline = bool(getattr(site.svc.storage, "scans_inline", False))
-        self.on_loop = not self.inline and bool(getattr(site.svc.storage, "scans_on_loop", False))
+        self.on_loop = bool(getattr(site.svc.storage, "scans_on_loop", False))
 
     async def _resolve(self, token: str) -> ProfileView:
         """``resolve``, answered once the ledger entry is committed, without a thread waiting.
@@ -162,13 +162,14 @@ class AnonymousScan:
         The storage queues the entry and returns (:mod:`~siapkerja_adapters.ledger_wait`);
         the commit that holds it is awaited here, so while it is under way the
         loop serves other scans, whose entries the next commit takes together. A
-        storage whose scan read is local (``scans_inline``: SQLite) is read on the
-        event loop — less than a handoff to a thread and back. A storage that can queue
-        a scan without any I/O (``scans_on_loop``: PostgreSQL, whose entry made from a
-        kept subject is inserted only if the rows are unchanged) is asked on the loop
-        first; when it would have to read (:class:`WouldWait`) or the rows had changed
-        (:class:`NotLogged`: nothing written), and on any other storage (a network
-        round trip), the scan is resolved in the scans' worker threads.
+        storage that can queue a scan without any I/O (``scans_on_loop``: the ``sql``
+        storage, whose entry made from a kept subject is inserted only if the rows are
+        unchanged) is asked on the loop first. When it would have to read
+        (:class:`WouldWait`) or the rows had changed (:class:`NotLogged`: nothing
+        written), and on any other storage, the scan is resolved the usual way: on the
+        event loop where the read is local (``scans_inline``: SQLite; less than a
+        handoff to a thread and back), else in the scans' worker threads (a network
+        round trip).
         """
         if self.on_loop:
             view = await self._resolve_on_loop(token)
@@ -196,10 +197,10 @@ class AnonymousScan:
 
     async def _resolve_on_loop(self, token: str) -> ProfileView | None:
         """The scan resolved on the loop, answered once its guarded entry is committed;
-        ``None``: not made here (nothing written), to be resolved in a worker thread.
+        ``None``: not made here (nothing written), to be resolved the usual way.
 
-        Not when a plug-in listens for events: its listener runs where it always did
-        (a worker thread), and once a scan (not again after a ``NotLogged``)."""
+        Not when a plug-in listens for events: its listener runs where it always did,
+        and once a scan (not again after a ``NotLogged``)."""
         if self.site.svc.plugins.listening:
             return None
         loop = asyncio.get_running_loop()
