@@ -76,6 +76,10 @@ def serve(app: Any, info: Mapping[str, Any]) -> int:
     sock.bind((HOST, 0))
     config = uvicorn.Config(app, log_level="warning", access_log=False, ws="none", lifespan="off")
     server = uvicorn.Server(config)
+    # As `siapkerja serve` does in each worker once its application is built (either peer).
+    from siapkerja_adapters.web.heap import freeze_startup_heap
+
+    freeze_startup_heap()
     print(json.dumps({**info, "port": sock.getsockname()[1]}), flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # the parent's SIGINT: a graceful stop
         server.run(sockets=[sock])

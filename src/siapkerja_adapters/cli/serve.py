@@ -150,6 +150,7 @@ def build_app(
         or an unsafe default outside it (:func:`refuse_unsafe_defaults`).
     """
     from siapkerja_adapters.web import create_app
+    from siapkerja_adapters.web.heap import freeze_startup_heap
 
     if not dev:
         refuse_unsafe_settings(resolved_settings(config))
@@ -163,6 +164,7 @@ def build_app(
             logger.warning("serving with the unsafe default %r because allow_unsafe lists it", name)
     with contextlib.suppress(SiapkerjaError):  # a port left empty says so when it is used
         svc.wake_outbox()  # SMS a stopped server left in the outbox go out now
+    freeze_startup_heap()  # the collector's full passes no longer stall the event loop
     return app
 
 
