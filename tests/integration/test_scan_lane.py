@@ -334,14 +334,20 @@ def test_a_lone_deferred_entry_is_committed_at_once_whatever_the_commit_delay() 
     group.close()
 
 
-def test_under_load_the_committer_waits_for_as_many_entries_as_its_last_commit_took() -> None:
+def _after_a_commit_of_three(commit_delay: float) -> tuple[_Writer, GroupCommit, _Told]:
+    """A group commit with ``commit_delay`` whose last commit took three entries (load)."""
     writer = _Writer()
-    group = GroupCommit(writer, wait=10, commit_delay=60)
+    group = GroupCommit(writer, wait=10, commit_delay=commit_delay)
     told = _Told()
     told.expected = 3
-    _committed_in_one(group, told, range(3))  # under load: a commit of three
+    _committed_in_one(group, told, range(3))
     assert told.all_told.wait(10)
     told.all_told.clear()
+    return writer, group, told
+
+
+def test_under_load_the_committer_waits_for_as_many_entries_as_its_last_commit_took() -> None:
+    writer, group, told = _after_a_commit_of_three(commit_delay=60)
     told.expected = 6
     group.append_deferred({"n": 3}, told.notify(3))  # handed to the committer at once
     time.sleep(0.2)
@@ -356,22 +362,15 @@ def test_under_load_the_committer_waits_for_as_many_entries_as_its_last_commit_t
 
 
 def test_the_committers_wait_ends_at_the_commit_delay() -> None:
-    writer = _Writer()
-    group = GroupCommit(writer, wait=10, commit_delay=0.3)
-    told = _Told()
-    told.expected = 3
-    _committed_in_one(group, told, range(3))
-    assert told.all_told.wait(10)
-    told.all_told.clear()
+    writer, group, told = _after_a_commit_of_three(commit_delay=0.3)
     told.expected = 4
     started = time.monotonic()
     group.append_deferred({"n": 3}, told.notify(3))  # nobody else comes
-    assert told.all_told.wait(10)
-    assert time.monotonic() - started >= 0.3  # it waited the delay, no longer than asked
+    assert told.all_told.wait(10)  # well before the wait for its commit ends
+    assert time.monotonic() - started >= 0.3  # the delay was waited out, then committed
     assert writer.batches == [[0, 1, 2], [3]]
     told.all_told.clear()
     told.expected = 5
-    started = time.monotonic()
     group.append_deferred({"n": 4}, told.notify(4))  # the load is over: at once again
     assert told.all_told.wait(10)
     assert writer.batches == [[0, 1, 2], [3], [4]]
