@@ -18,6 +18,7 @@ The kill -9 of a loaded server is ``test_scan_crash.py``.
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -818,6 +819,34 @@ def test_a_dead_connection_is_replaced(database: dict[str, Any]) -> None:
         svc.resolve(token)
         assert len(svc.access_log(account_id)) >= 3
     finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
+def test_a_write_lock_held_elsewhere_is_waited_for_once(tmp_path: Path) -> None:
+    """SQLite: another process holding the write lock past the busy timeout makes the scan's
+    commit fail after one wait, not a second on a new connection (an outside tester saw a
+    scan wait twice the timeout). The scan is refused; the next one, the lock gone, works."""
+    path = tmp_path / "locked.sqlite3"
+    settings = {**sql_settings(), "database_url": f"sqlite:///{path}"}
+    svc = service(settings, database_busy_timeout="1")
+    blocker = sqlite3.connect(path, isolation_level=None)
+    try:
+        account_id, token = holder_with_card(svc)
+        svc.resolve(token)  # the lane's connection is kept, idle: a retry would be allowed
+        lane: Any = svc.storage._lane  # type: ignore[attr-defined]
+        opened: list[Any] = []
+        open_connection = lane._open
+        lane._open = lambda: opened.append(True) or open_connection()
+        blocker.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StorageError) as refused:
+            svc.resolve(token)
+        assert refused.value.full_code == "storage.unavailable"
+        assert opened == []  # no second connection, no second wait
+        blocker.execute("ROLLBACK")
+        svc.resolve(token)
+        assert len(svc.access_log(account_id)) == 2  # the refused scan wrote nothing
+    finally:
+        blocker.close()
         svc.storage.dispose()  # type: ignore[attr-defined]
 
 

@@ -47,6 +47,7 @@ commits back, and then the database is still consistent.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -276,7 +277,7 @@ class Lane:
             result = call(driver)
         except self.errors as error:
             self._discard(driver)
-            if not (retry and was_idle) or self.closed:
+            if not (retry and was_idle) or self.closed or _lock_wait_ran_out(error):
                 raise _storage_error(error) from error
             driver = self._open()
             try:
@@ -298,6 +299,14 @@ class Lane:
             drivers, self._all = self._all, []
         for driver in drivers:
             _close(driver)
+
+
+def _lock_wait_ran_out(error: BaseException) -> bool:
+    """SQLite's busy timeout ran out while another connection held the lock: the connection
+    is sound, and a second try would only wait as long again (a scan waiting twice the
+    timeout for a lock another process held)."""
+    code = getattr(error, "sqlite_errorcode", None)  # the extended code (Python 3.11+)
+    return isinstance(code, int) and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _raise_for(error: BaseException) -> None:
