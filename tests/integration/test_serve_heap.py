@@ -42,7 +42,8 @@ def test_the_start_up_heap_leaves_the_collectors_passes_and_later_garbage_still_
     assert frozen > 1000  # every module and object alive now
     _Cycle()  # made after: cyclic garbage the collector still finds
     assert gc.collect() >= 1
-    assert gc.get_freeze_count() == frozen
+    # Nothing made after was frozen (frozen objects whose last reference went are freed).
+    assert gc.get_freeze_count() <= frozen
 
 
 def test_every_serve_worker_freezes_its_heap_once_its_app_is_built(
