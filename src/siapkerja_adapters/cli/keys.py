@@ -12,6 +12,8 @@ command ends, which the commands say.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
@@ -24,6 +26,7 @@ from siapkerja_adapters.cli.common import (
     open_service,
     print_json,
 )
+from siapkerja_adapters.connect import resolved_settings
 from siapkerja_core.errors import SiapkerjaError
 from siapkerja_core.tokens import Keyring, es256_key
 
@@ -50,6 +53,31 @@ def stored_keyring(svc: Siapkerja) -> Keyring | None:
     """The keyring in storage, without creating one (a check must not mint keys)."""
     with svc.storage.transaction() as tx:
         return tx.keyring.get()
+
+
+def missing_database(config: Path | None) -> Path | None:
+    """The SQLite file the settings name, when it does not exist: nothing is stored there,
+    so there are no keys to show. ``None`` for any other storage, or a file that exists.
+
+    A listing must not write: opening the storage would create the file and, with
+    no key configured, generate a storage key beside it. A setting that cannot be
+    read gives ``None`` too, so that opening the service reports it as usual.
+    """
+    # Imported here, as connect() does: the sql adapter brings SQLAlchemy.
+    from siapkerja_adapters.sql import DEFAULT_DATABASE_URL
+    from siapkerja_adapters.sql.engine import is_memory_sqlite, normalise_url
+
+    try:
+        settings = resolved_settings(config, environ=os.environ)
+        if settings.adapter_name("storage") != "sql":
+            return None
+        url = normalise_url(settings.get("database_url", DEFAULT_DATABASE_URL))
+    except (SiapkerjaError, ValueError):
+        return None
+    if url.get_backend_name() != "sqlite" or is_memory_sqlite(url) or not url.database:
+        return None
+    path = Path(url.database).expanduser()
+    return None if path.exists() else path
 
 
 def keys_root() -> None:
@@ -111,6 +139,13 @@ def keys_rotate(json_output: JsonOption = False, config: ConfigOption = None) ->
         typer.echo(f"{kind:<7} {kid}  kunci baru / new signing key")
 
 
+def _no_key(kid: str) -> CommandError:
+    return CommandError(
+        f"Kunci {kid!r} tidak ada (lihat 'siapkerja keys list'). / No key"
+        f" {kid!r} (see 'siapkerja keys list')."
+    )
+
+
 @keys_app.command("retire")
 def keys_retire(
     kid: Annotated[
@@ -130,20 +165,16 @@ def keys_retire(
     of its kind, so cards get new QR codes on request. Prints the signing key
     ids. / Pensiunkan kunci: semua token yang ditandatanganinya ditolak.
     """
-    svc = open_service("keys retire", config, memory_warning=MEMORY_WARNING)
     wanted = kid.strip().upper()
+    if missing_database(config) is not None:  # no database, no keys: none is made to refuse
+        raise fail("keys retire", _no_key(wanted))
+    svc = open_service("keys retire", config, memory_warning=MEMORY_WARNING)
     if len(kid.strip()) == 43:  # an RFC 7638 thumbprint: the ES256 key of an access key
         wanted = _access_kid_of(svc, kid.strip()) or wanted
     try:
         ring = svc.retire_key(wanted)
     except KeyError:
-        raise fail(
-            "keys retire",
-            CommandError(
-                f"Kunci {wanted!r} tidak ada (lihat 'siapkerja keys list'). / No key"
-                f" {wanted!r} (see 'siapkerja keys list')."
-            ),
-        ) from None
+        raise fail("keys retire", _no_key(wanted)) from None
     except SiapkerjaError as error:
         raise fail("keys retire", error) from None
     link, access = ring.signing_link_key, ring.signing_access_key
@@ -164,8 +195,20 @@ def keys_retire(
 def keys_list(json_output: JsonOption = False, config: ConfigOption = None) -> None:
     """List the signing keys: kind, id, state (signing, verifying, retired), creation time.
 
-    Never prints a secret. / Daftar kunci (tanpa rahasianya).
+    Never prints a secret, and writes nothing: without a database there are no
+    keys, and none is made (nor the database, nor a storage key).
+    / Daftar kunci (tanpa rahasianya).
     """
+    missing = missing_database(config)
+    if missing is not None:
+        if json_output:
+            print_json([])
+            return
+        typer.echo(
+            f"Belum ada kunci: basis data {missing} belum ada (tidak dibuat). / No keys:"
+            f" there is no database {missing} yet (none was made)."
+        )
+        return
     svc = open_service("keys list", config, memory_warning=MEMORY_WARNING)
     ring = stored_keyring(svc)
     rows = [] if ring is None else _key_rows(ring)

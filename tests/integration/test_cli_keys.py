@@ -1,0 +1,67 @@
+"""``siapkerja keys``: a listing writes nothing.
+
+``keys list`` where no database exists yet answers that there are no keys (exit 0,
+as every empty listing of the command line) and leaves the directory as it was: no
+SQLite file, no storage key generated for it. Over an existing database it lists
+the keys as before. ``keys retire`` of a key where no database exists refuses as
+for any unknown key, without making the database either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from siapkerja_adapters.cli.keys import keys_app
+from siapkerja_adapters.sql.keys import default_key_file
+
+
+@pytest.fixture
+def empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory, with the embedded default's settings (no config file)."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("SIAPKERJA_"):
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
+def _untouched(directory: Path) -> None:
+    assert list(directory.iterdir()) == []
+    database = str((directory / "siapkerja.sqlite3").resolve())
+    assert not default_key_file(database).exists()
+    assert not default_key_file("siapkerja.sqlite3").exists()
+
+
+@pytest.mark.parametrize("json_output", [False, True])
+def test_keys_list_in_an_empty_directory_makes_nothing(empty: Path, json_output: bool) -> None:
+    result = CliRunner().invoke(keys_app, ["list", *(["--json"] if json_output else [])])
+    assert result.exit_code == 0, result.output
+    if json_output:
+        assert json.loads(result.stdout) == []
+    else:
+        assert "No keys" in result.stdout
+        assert "Belum ada kunci" in result.stdout
+    _untouched(empty)
+
+
+def test_keys_retire_in_an_empty_directory_makes_nothing(empty: Path) -> None:
+    result = CliRunner().invoke(keys_app, ["retire", "AB12", "--json"])
+    assert result.exit_code == 1, result.output
+    assert "AB12" in result.stdout
+    _untouched(empty)
+
+
+def test_keys_list_still_lists_the_keys_of_a_database(empty: Path) -> None:
+    url = f"sqlite:///{empty / 'data.sqlite3'}"
+    env = {"SIAPKERJA_DATABASE_URL": url, "SIAPKERJA_STORAGE": "sql"}
+    rotated = CliRunner().invoke(keys_app, ["rotate", "--json"], env=env)
+    assert rotated.exit_code == 0, rotated.output
+    kids = json.loads(rotated.stdout)
+    listed = CliRunner().invoke(keys_app, ["list", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert {row["kid"] for row in json.loads(listed.stdout)} >= {kids["link"], kids["access"]}
