@@ -14,7 +14,9 @@ the ONE handler of a scan by a visitor who is not signed in
 
 Every scan resolves its token through the facade (signature, card version,
 revocation) and writes the holder's access ledger; only the rendering of an
-unchanged public view is reused (:class:`PublicPages`). A token that opens
+unchanged public view is reused (:class:`PublicPages`). A ``HEAD`` is no scan
+(it shows nobody the profile): it answers the status a ``GET`` would, without
+a body and without a ledger entry (:meth:`ScanPage._head`). A token that opens
 nothing gets its page: 410 revoked or expired, 404 otherwise, never a 500.
 """
 
@@ -273,12 +275,38 @@ class ScanPage:
         return [Route("/v/{token}", self, methods=["GET"], name="scan")]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "HEAD":
+            await self._head(scope, receive, send)
+            return
         session = scope.get("session")
         if not (isinstance(session, dict) and isinstance(session.get(AUTH_KEY), str)):
             await self.anonymous(scope, receive, send)
             return
         response = await self._signed_in(Request(scope, receive))
         await response(scope, receive, send)
+
+    async def _head(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``HEAD /v/<token>``: the status (and headers) a GET would answer, no body — and
+        no ledger entry.
+
+        A HEAD shows the profile to nobody (link previewers and uptime checks send
+        it), so it is no scan: the token is checked as a scan checks it (signature,
+        card active and not suspended, account open, link version; the facade's
+        ``verify_token``, which records nothing and makes no key), whoever asks.
+        """
+        site = self.site
+        request = Request(scope, receive)
+        try:
+            await site.call_scan(site.svc.verify_token, request.path_params["token"])
+        except SiapkerjaError as error:
+            response = scan_error(site, request, error, None)
+        else:
+            response = Response(media_type="text/html", headers=SCAN_HEADERS)
+        headers = [(k, v) for k, v in response.raw_headers if k != b"content-length"]
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": b""})
 
     async def _signed_in(self, request: Request) -> Response:
         site = self.site
