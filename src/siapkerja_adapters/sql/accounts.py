@@ -21,6 +21,7 @@ from siapkerja_adapters.sql.base import (
     _iso_list,
     _Repository,
     _storage_error,
+    reads,
 )
 from siapkerja_core.ports import AccountConflict, StorageError
 from siapkerja_core.records import (
@@ -362,6 +363,7 @@ def _account_params(
     }
 
 
+@reads(sk.accounts)
 def _account(storage: SqlStorage, row: Row[Any]) -> AccountRecord:
     pii = storage.cipher.decrypt_json(row.pii, _context(sk.accounts, "pii", row.id))
     return AccountRecord(
@@ -377,6 +379,7 @@ def _account(storage: SqlStorage, row: Row[Any]) -> AccountRecord:
     )
 
 
+@reads(sk.registrations)
 def _registration(storage: SqlStorage, row: Any) -> RegistrationRecord:
     pii = storage.cipher.decrypt_json(row.pii, _context(sk.registrations, "pii", row.id))
     return RegistrationRecord(
@@ -393,6 +396,7 @@ def _registration(storage: SqlStorage, row: Any) -> RegistrationRecord:
     )
 
 
+@reads(sk.challenges)
 def _challenge(storage: SqlStorage, row: Any) -> OtpChallenge:
     context = _context(sk.challenges, "phone", row.subject_id)
     return OtpChallenge(

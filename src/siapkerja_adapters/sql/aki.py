@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _context, _Repository
+from siapkerja_adapters.sql.base import _context, _Repository, reads
 from siapkerja_core.aki import (
     AkiOfficer,
     AkiPlacement,
@@ -180,6 +180,7 @@ class _Aki(_Repository):
             ),
         }
 
+    @reads(sk.aki_registrations)
     def _record(self, row: Row[Any]) -> AkiRegistration:
         data = self._storage.cipher.decrypt_json(
             bytes(row.data), _context(sk.aki_registrations, "data", row.id)

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Row, bindparam, select
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _context, _Repository
+from siapkerja_adapters.sql.base import _context, _Repository, reads
 from siapkerja_core.institutions import AuditRecord
 
 __all__ = ["SqlAudit"]
@@ -70,6 +70,7 @@ class SqlAudit(_Repository):
         query = query.order_by(_AU.at.desc(), _AU.id.desc()).limit(bindparam("limit"))
         return [self._record(row) for row in self._tx.run(query, params)]
 
+    @reads(sk.audit)
     def _record(self, row: Row[Any]) -> AuditRecord:
         data = self._storage.cipher.decrypt_json(
             bytes(row.data), _context(sk.audit, "data", row.id)

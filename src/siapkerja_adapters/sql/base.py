@@ -1,14 +1,22 @@
 """What every repository of the ``sql`` storage shares: the typed storage errors, the
 associated data binding a ciphertext to its row, JSON helpers, and the repository base.
+
+A stored value that does not read back as its column's type (a time, a number, a
+JSON document, an enumeration member changed by hand, or by a fault of the disk)
+is :class:`CorruptRow` (``storage.corrupt``), never the converter's own
+``ValueError``: :func:`reads` marks the functions that turn a row into a record,
+:func:`corrupt_row` makes the error and logs the table once (never a value: it
+may be personal data).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar
 
 import orjson
 from sqlalchemy import Table
@@ -33,6 +41,58 @@ class SchemaNotReady(StorageError):
             "not_migrated",
         }
     )
+
+
+class CorruptRow(StorageError):
+    """A stored row cannot be read back: a value its column cannot hold (a time, a number,
+    a JSON document, an enumeration member), written by hand or by a fault of the disk.
+
+    ``storage.corrupt``: nothing is served from the row and the unit of work is
+    rolled back; the log names the table (and column where known), never a value.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "corrupt",
+        }
+    )
+
+
+READ_FAULTS: Final = (ValueError, TypeError, KeyError, IndexError, OverflowError)
+"""What a conversion of a stored value raises when the value is not its column's type."""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def corrupt_row(table: str, error: BaseException, column: str | None = None) -> CorruptRow:
+    """``storage.corrupt`` for a row of ``table`` whose conversion raised ``error``, logged
+    here, once, with the table, column and the error's type — never its text, which
+    quotes the stored value. Raise it ``from None`` for the same reason."""
+    where = table if column is None else f"{table}.{column}"
+    logger.error(
+        "storage.corrupt: a stored row of %s cannot be read (%s); refused",
+        where,
+        type(error).__name__,
+    )
+    return CorruptRow("corrupt")
+
+
+def reads(table: Table | str) -> Callable[[_F], _F]:
+    """Mark a function turning a stored row of ``table`` into a record: a value that does
+    not convert (:data:`READ_FAULTS`) is :class:`CorruptRow`."""
+    name = table if isinstance(table, str) else table.name
+
+    def decorate(function: _F) -> _F:
+        @functools.wraps(function)
+        def read(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except READ_FAULTS as error:
+                raise corrupt_row(name, error) from None
+
+        return read  # type: ignore[return-value]
+
+    return decorate
 
 
 def _storage_error(error: BaseException, *, read_only_unit: bool = False) -> StorageError:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _context, _Repository, _storage_error, logger
+from siapkerja_adapters.sql.base import _context, _Repository, _storage_error, logger, reads
 from siapkerja_core.completeness import completeness_stamp
 from siapkerja_core.converter import unstructure
 from siapkerja_core.ports import CardConflict, StorageError
@@ -501,6 +501,7 @@ def _card_params(record: CardRecord) -> dict[str, Any]:
     }
 
 
+@reads(sk.cards)
 def _card(row: Any) -> CardRecord:
     return CardRecord(
         id=row.id,

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _json, _Repository
+from siapkerja_adapters.sql.base import _json, _Repository, reads
 from siapkerja_core.prefill import ConsentRequest, RequestStatus
 
 __all__ = ["ConsentRequests"]
@@ -80,6 +80,7 @@ class ConsentRequests(_Repository):
         return [_request(row) for row in self._tx.fetch(self._PENDING, {"account_id": account_id})]
 
 
+@reads(sk.consent_requests)
 def _request(row: Row[Any]) -> ConsentRequest:
     return ConsentRequest(
         id=row.id,

@@ -7,7 +7,7 @@ from typing import ClassVar
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _context, _Repository
+from siapkerja_adapters.sql.base import _context, _Repository, reads
 from siapkerja_core.second_contact import ContactKind, SecondContact
 
 __all__ = ["SqlSecondContacts"]
@@ -23,6 +23,7 @@ class SqlSecondContacts(_Repository):
     _UPDATE: ClassVar = update(_T).where(_S.account_id == bindparam("b_id"))
     _DELETE: ClassVar = delete(_T).where(_S.account_id == bindparam("id"))
 
+    @reads(_T)
     def get(self, account_id: str) -> SecondContact | None:
         row = self._tx.run(self._GET, {"id": account_id}).first()
         if row is None:

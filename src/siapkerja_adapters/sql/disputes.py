@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _context, _Repository
+from siapkerja_adapters.sql.base import _context, _Repository, reads
 from siapkerja_core.disputes import (
     CaseKind,
     CaseRecord,
@@ -102,6 +102,7 @@ class Disputes(_Repository):
         query = query.limit(bindparam("limit"))
         return [self._case(row) for row in self._tx.run(query, params)]
 
+    @reads(sk.disputes)
     def _case(self, row: Row[Any]) -> CaseRecord:
         data = self._storage.cipher.decrypt_json(
             bytes(row.data), _context(sk.disputes, "data", row.id)

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _context, _json, _Repository
+from siapkerja_adapters.sql.base import _context, _json, _Repository, reads
 from siapkerja_core.factors import FactorKind, FactorRecord, FactorStatus
 
 __all__ = ["SqlFactors"]
@@ -89,6 +89,7 @@ class SqlFactors(_Repository):
     def delete_for_account(self, account_id: str) -> int:
         return int(self._tx.run(self._DELETE_FOR, {"account_id": account_id}).rowcount)
 
+    @reads(sk.factors)
     def _record(self, row: Row[Any]) -> FactorRecord:
         secret = None
         if row.secret is not None:

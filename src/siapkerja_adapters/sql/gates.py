@@ -19,7 +19,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import Executable
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _Repository
+from siapkerja_adapters.sql.base import _Repository, reads
 from siapkerja_core.gates import DoubleEntry, Event, Station
 from siapkerja_core.ports import GateConflict
 
@@ -174,6 +174,7 @@ def _event_params(event: Event) -> dict[str, Any]:
     }
 
 
+@reads(sk.events)
 def _event(row: Row[Any]) -> Event:
     return Event(
         id=row.id,
@@ -206,6 +207,7 @@ def _station_params(station: Station) -> dict[str, Any]:
     }
 
 
+@reads(sk.stations)
 def _station(row: Row[Any]) -> Station:
     return Station(
         event_id=row.event_id,

@@ -60,7 +60,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import UpdateBase
 
 from siapkerja_adapters.ledger_wait import NotLogged
-from siapkerja_adapters.sql.base import _storage_error, logger
+from siapkerja_adapters.sql.base import READ_FAULTS, CorruptRow, _storage_error, corrupt_row, logger
 from siapkerja_core.ports import StorageError
 
 if TYPE_CHECKING:
@@ -144,6 +144,11 @@ class Prepared:
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in statement.exported_columns
         )
+        # Where each column comes from (table, column), for the log of a corrupt row.
+        self.sources: tuple[tuple[str, str], ...] = tuple(
+            (getattr(getattr(column, "table", None), "name", "?"), str(column.key))
+            for column in statement.exported_columns
+        )
 
     def params(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
         """The driver's parameters for ``values`` (by bind name), converted."""
@@ -157,11 +162,30 @@ class Prepared:
         return converted
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        """A driver row with each column converted as SQLAlchemy would."""
-        return tuple(
-            value if process is None or value is None else process(value)
-            for process, value in zip(self.columns, raw, strict=True)
-        )
+        """A driver row with each column converted as SQLAlchemy would.
+
+        :raises CorruptRow: ``storage.corrupt``, a value its column's type refuses.
+        """
+        try:
+            return tuple(
+                value if process is None or value is None else process(value)
+                for process, value in zip(self.columns, raw, strict=True)
+            )
+        except READ_FAULTS as error:
+            raise self.corrupt(raw, error) from None
+
+    def corrupt(self, raw: Sequence[Any], error: BaseException) -> CorruptRow:
+        """``storage.corrupt`` for ``raw``, whose conversion raised ``error``: logged with
+        the table and column of the first value that does not convert."""
+        for (table, column), process, value in zip(self.sources, self.columns, raw, strict=False):
+            if process is None or value is None:
+                continue
+            try:
+                process(value)
+            except READ_FAULTS:
+                return corrupt_row(table, error, column)
+        tables = sorted({table for table, _ in self.sources})
+        return corrupt_row(",".join(tables), error)
 
 
 class Rows:

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Final
 from sqlalchemy import Row, bindparam, func, or_, select, update
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _json, _Repository
+from siapkerja_adapters.sql.base import _json, _Repository, reads
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.ports import CheckInConflict
 from siapkerja_core.records import AccessRecord, ConsentRecord, LedgerCursor
@@ -75,6 +75,7 @@ def _verifier_params(verifier: Verifier) -> dict[str, Any]:
     }
 
 
+@reads(sk.verifiers)
 def _verifier(row: Row[Any]) -> Verifier:
     return Verifier(
         id=row.id,
@@ -123,6 +124,7 @@ class _Consents(_Repository):
         return [_consent(row) for row in self._tx.fetch(self._FOR, {"account_id": account_id})]
 
 
+@reads(sk.consents)
 def _consent(row: Row[Any]) -> ConsentRecord:
     return ConsentRecord(
         id=row.id,
@@ -168,6 +170,7 @@ def _fields_of(document: str) -> tuple[str, ...]:
     return tuple(json.loads(document))
 
 
+@reads(sk.access_log)
 def _access_record(row: Row[Any]) -> AccessRecord:
     return AccessRecord(
         id=row.id,
@@ -305,6 +308,7 @@ def _check_in_params(check_in: CheckIn) -> dict[str, Any]:
     }
 
 
+@reads(sk.check_ins)
 def _check_in(row: Row[Any]) -> CheckIn:
     return CheckIn.record(
         card_ref=row.card_ref,

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Row, any_, bindparam, delete, func, or_, select, true, update
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _context, _Repository
+from siapkerja_adapters.sql.base import _context, _Repository, reads
 from siapkerja_core.records import OutboxMessage
 
 _O = sk.outbox.c
@@ -118,6 +118,7 @@ class _Outbox(_Repository):
             "channel": message.channel,
         }
 
+    @reads(sk.outbox)
     def _message(self, row: Row[Any]) -> OutboxMessage:
         payload = self._storage.cipher.decrypt_json(
             bytes(row.payload), _context(sk.outbox, "payload", row.id)

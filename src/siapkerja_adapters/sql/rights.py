@@ -20,7 +20,7 @@ from sqlalchemy import Row, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _context, _Repository
+from siapkerja_adapters.sql.base import _context, _Repository, reads
 from siapkerja_core.ports.rights import CONTACT_CHALLENGE_PREFIXES, ERASED_AT_ONCE, PURGED_LATER
 from siapkerja_core.rights import (
     ProcessingEntry,
@@ -100,6 +100,7 @@ class SqlRights(_Repository):
             },
         )
 
+    @reads(sk.rights_requests)
     def _request(self, row: Row[Any]) -> RightsRequest:
         note = None
         if row.note is not None:

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _context, _json, _Repository
+from siapkerja_adapters.sql.base import _context, _json, _Repository, reads
 from siapkerja_core.sso import SsoClient, SsoToken, TokenKind
 
 __all__ = ["SsoClients", "SsoTokens"]
@@ -105,6 +105,7 @@ def _client_params(client: SsoClient) -> dict[str, Any]:
     }
 
 
+@reads(sk.sso_clients)
 def _client(row: Row[Any]) -> SsoClient:
     return SsoClient(
         id=row.id,
@@ -230,6 +231,7 @@ class SsoTokens(_Repository):
             "params": params,
         }
 
+    @reads(sk.sso_tokens)
     def _token(self, row: Row[Any]) -> SsoToken:
         params = None
         if row.params is not None:

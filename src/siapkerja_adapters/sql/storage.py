@@ -112,7 +112,7 @@ from sqlalchemy.types import NullType, UserDefinedType
 from siapkerja_adapters.ledger_wait import DEFERRED_LEDGER, Deferral, NotLogged, WouldWait
 from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.accounts import _A, _account, _account_params, _violated_field
-from siapkerja_adapters.sql.base import SchemaNotReady, _context, _storage_error, logger
+from siapkerja_adapters.sql.base import SchemaNotReady, _context, _storage_error, logger, reads
 from siapkerja_adapters.sql.cards import _C, _card, profile_row
 from siapkerja_adapters.sql.counters import SqlCounters
 from siapkerja_adapters.sql.crypto import (
@@ -983,6 +983,7 @@ class SqlStorage:
         ledger.append_deferred(params, deferral.notify, later=deferral.later)
         deferral.used = True
 
+    @reads(sk.cards)
     def _subject(self, row: _ScanRow) -> ScanSubject:
         card = _card(row)
         pii = self.cipher.decrypt_json(row.a_pii, _context(sk.accounts, "pii", card.account_id))
@@ -1832,6 +1833,7 @@ class SqlStorage:
         # The header and nonce identify one write of one row: the cache key stays small.
         return self._profile_cache(account_id, blob[: 2 + blob[1] + 12], blob)
 
+    @reads(sk.profiles)
     def _decode_profile(self, account_id: str, _ident: bytes, blob: bytes) -> Profile:
         data = self.cipher.decrypt_json(blob, _context(sk.profiles, "data", account_id))
         # Written from a valid Profile and authenticated by AES-GCM: not validated again.

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import Executable
 
 from siapkerja_adapters.sql import schema as sk
-from siapkerja_adapters.sql.base import _json, _Repository
+from siapkerja_adapters.sql.base import _json, _Repository, reads
 from siapkerja_core.classes import ClassEnrolment, TrainingClass
 from siapkerja_core.ports import ClassConflict, ProgrammeEnrolmentConflict
 from siapkerja_core.programmes import Programme, ProgrammeEnrolment, parse_programme
@@ -138,6 +138,7 @@ def _class_params(record: TrainingClass) -> dict[str, Any]:
     }
 
 
+@reads(sk.classes)
 def _class(row: Row[Any]) -> TrainingClass:
     return TrainingClass(
         id=row.id,
@@ -154,6 +155,7 @@ def _class(row: Row[Any]) -> TrainingClass:
     )
 
 
+@reads(sk.class_enrolments)
 def _enrolment(row: Row[Any]) -> ClassEnrolment:
     return ClassEnrolment(
         class_id=row.class_id,
@@ -234,6 +236,7 @@ class SqlProgrammes(_Repository):
         return [_programme_enrolment(row) for row in rows]
 
 
+@reads(sk.programmes)
 def _programme(row: Row[Any]) -> Programme:
     # Stored from Programme.as_data(), so the core's parser reads it back as it was.
     return parse_programme(
@@ -241,6 +244,7 @@ def _programme(row: Row[Any]) -> Programme:
     )
 
 
+@reads(sk.programme_enrolments)
 def _programme_enrolment(row: Row[Any]) -> ProgrammeEnrolment:
     return ProgrammeEnrolment(
         programme_id=row.programme_id,

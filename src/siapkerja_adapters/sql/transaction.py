@@ -19,7 +19,7 @@ from sqlalchemy import Text, any_, bindparam, cast, func, select, type_coerce
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql import ColumnElement, Executable
+from sqlalchemy.sql import ColumnElement, CompoundSelect, Executable, Select
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.types import NullType
 
@@ -34,7 +34,14 @@ from siapkerja_adapters.sql.accounts import (
 )
 from siapkerja_adapters.sql.aki import _Aki
 from siapkerja_adapters.sql.audit import SqlAudit
-from siapkerja_adapters.sql.base import _context, _storage_error, logger
+from siapkerja_adapters.sql.base import (
+    READ_FAULTS,
+    _context,
+    _storage_error,
+    corrupt_row,
+    logger,
+    reads,
+)
 from siapkerja_adapters.sql.cards import _C, _card, _Cards, _Profiles
 from siapkerja_adapters.sql.consent_requests import ConsentRequests
 from siapkerja_adapters.sql.contacts import SqlSecondContacts
@@ -254,10 +261,13 @@ def _row_reader(prepared: Prepared, row: type[_Row]) -> Callable[[list[Any]], li
         out = []
         for r in raw:
             values = list(r)
-            for i, process in convert:
-                value = values[i]
-                if value is not None:
-                    values[i] = process(value)
+            try:
+                for i, process in convert:
+                    value = values[i]
+                    if value is not None:
+                        values[i] = process(value)
+            except READ_FAULTS as error:
+                raise prepared.corrupt(r, error) from None
             out.append(row(values))
         return out
 
@@ -382,13 +392,26 @@ class SqlTransaction:
         statement: Executable,
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Any:
-        """Execute ``statement`` (once per mapping of a list); a failure becomes StorageError."""
+        """Execute ``statement`` (once per mapping of a list); a failure becomes StorageError.
+
+        A ``SELECT``'s rows are read (and converted) here, so that a stored value its
+        column's type refuses is ``storage.corrupt`` (:class:`~.base.CorruptRow`) at
+        once, not a ``ValueError`` wherever the caller reads the result.
+        """
         if self.read_only and getattr(statement, "_for_update_arg", None) is not None:
             statement = _unlocked(statement)
         try:
-            return self.conn.execute(statement, params)
+            result = self.conn.execute(statement, params)
         except SQLAlchemyError as error:
             raise _storage_error(error, read_only_unit=self.read_only) from error
+        if not isinstance(statement, (Select, CompoundSelect)):
+            return result
+        try:
+            return result.freeze()()
+        except READ_FAULTS as error:
+            froms = statement.get_final_froms() if isinstance(statement, Select) else ()
+            names = sorted({str(getattr(f, "name", "?")) for f in froms})
+            raise corrupt_row(",".join(names), error) from None
 
     def fetch(self, statement: Executable, params: Mapping[str, Any]) -> Any:
         """:meth:`run` for the journey's statements: on the transaction's driver connection,
@@ -687,6 +710,7 @@ class SqlTransaction:
             blob = self._rows(queries.profiles, [account_id])[0][1]
         return self.storage._decode_profile(account_id, b"", bytes(blob))
 
+    @reads(sk.accounts)
     def _holder_account(
         self, account_id: str, rows: dict[str, Any], to_time: Callable[[Any], Any]
     ) -> AccountRecord:
@@ -709,6 +733,7 @@ class SqlTransaction:
         )
 
 
+@reads(sk.cards)
 def _card_of_driver(card_id: str, values: list[Any]) -> CardRecord:
     """The card of a :data:`_HOLDERS_PG` row (its columns after the card's id) as
     ``_card`` reads one through Core: the reference unsigned, the times in UTC."""

@@ -393,6 +393,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         # The server's own faults: a 500 that shows nothing of them.
         "storage.key_missing": 500,
         "storage.tampered": 500,
+        "storage.corrupt": 500,  # a stored value its column cannot hold (sql/base.py)
         "storage.not_migrated": 500,
         "storage.read_only": 500,  # a programming error: a write in a read-only unit
         "qr.empty": 500,
