@@ -1,4 +1,4 @@
-"""``siapkerja keys``: a listing writes nothing.
+"""``siapkerja keys`` and ``db current``: a listing writes nothing.
 
 ``keys list`` where no database exists yet answers that there are no keys (exit 0,
 as every empty listing of the command line) and leaves the directory as it was: no
@@ -65,3 +65,27 @@ def test_keys_list_still_lists_the_keys_of_a_database(empty: Path) -> None:
     listed = CliRunner().invoke(keys_app, ["list", "--json"], env=env)
     assert listed.exit_code == 0, listed.output
     assert {row["kid"] for row in json.loads(listed.stdout)} >= {kids["link"], kids["access"]}
+
+
+@pytest.mark.parametrize("json_output", [False, True])
+def test_db_current_in_an_empty_directory_makes_nothing(empty: Path, json_output: bool) -> None:
+    from siapkerja_adapters.cli.db import db_app
+
+    result = CliRunner().invoke(db_app, ["current", *(["--json"] if json_output else [])])
+    assert result.exit_code == 1, result.output  # not at head: not migrated
+    if json_output:
+        assert json.loads(result.stdout)["revision"] is None
+    else:
+        assert "none (not migrated)" in result.stdout
+    _untouched(empty)
+
+
+def test_db_current_still_reads_a_database(empty: Path) -> None:
+    from siapkerja_adapters.cli.db import db_app
+
+    url = f"sqlite:///{empty / 'data.sqlite3'}"
+    upgraded = CliRunner().invoke(db_app, ["upgrade", "--database-url", url])
+    assert upgraded.exit_code == 0, upgraded.output
+    result = CliRunner().invoke(db_app, ["current", "--json", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["at_head"] is True

@@ -124,15 +124,21 @@ def current(
     """Tampilkan versi skema / Show the schema revision (exit 1 if not at head).
 
     ``--json``: ``{"revision", "head", "at_head"}`` (``revision`` null: not migrated).
+    A SQLite file that does not exist is not migrated, and is not made to say so (nor
+    a storage key for it): showing writes nothing.
     """
-    try:
-        storage = _storage(config, database_url)
+    database = _sqlite_file(config, database_url)
+    if database is not None and not database.exists():
+        revision = None
+    else:
         try:
-            revision = storage.current_revision()
-        finally:
-            storage.dispose()
-    except SiapkerjaError as error:
-        raise fail("db", error) from None
+            storage = _storage(config, database_url)
+            try:
+                revision = storage.current_revision()
+            finally:
+                storage.dispose()
+        except SiapkerjaError as error:
+            raise fail("db", error) from None
     if json_output:
         print_json(
             {"revision": revision, "head": SCHEMA_REVISION, "at_head": revision == SCHEMA_REVISION}
@@ -153,8 +159,9 @@ KidOption = Annotated[
 ]
 
 
-def _data_directory(config: Path | None, database_url: str | None) -> Path | None:
-    """The directory of the SQLite database the settings name (``None``: not a SQLite file)."""
+def _sqlite_file(config: Path | None, database_url: str | None) -> Path | None:
+    """The SQLite database file the settings name (``None``: not a SQLite file, or a
+    setting that cannot be read, which opening the storage then reports)."""
     try:
         url = normalise_url(
             settings_for_cli(config, database_url).get("database_url", DEFAULT_DATABASE_URL)
@@ -163,7 +170,13 @@ def _data_directory(config: Path | None, database_url: str | None) -> Path | Non
         return None
     if url.get_backend_name() != "sqlite" or is_memory_sqlite(url) or not url.database:
         return None
-    return Path(url.database).expanduser().resolve().parent
+    return Path(url.database).expanduser().resolve()
+
+
+def _data_directory(config: Path | None, database_url: str | None) -> Path | None:
+    """The directory of the SQLite database the settings name (``None``: not a SQLite file)."""
+    database = _sqlite_file(config, database_url)
+    return None if database is None else database.parent
 
 
 @db_app.command("keygen")
