@@ -110,6 +110,12 @@ def _storage_error(error: BaseException, *, read_only_unit: bool = False) -> Sto
     message = str(original if original is not None else error)
     if sqlstate == "42P01" or "no such table" in message:
         return SchemaNotReady("not_migrated")
+    # A stored value the driver cannot load: psycopg's DataError raised on the client,
+    # without a SQLSTATE (a timestamp 'infinity', a year past 9999). The row, not the
+    # server: retrying cannot help, so it is no ``unavailable``.
+    cause = original if original is not None else error
+    if sqlstate is None and any(kind.__name__ == "DataError" for kind in type(cause).__mro__):
+        return corrupt_row("a table read", cause)
     # PostgreSQL's read_only_sql_transaction, SQLite's SQLITE_READONLY (PRAGMA
     # query_only, or a file it may not write).
     if sqlstate == "25006" or "attempt to write a readonly database" in message:

@@ -667,7 +667,12 @@ def problem_response(
     """
     status = status_of(error)
     if status >= 500 and status != 503:
-        logger.error("server-side error answered as 500: %s", error, exc_info=error)
+        # A stored value that does not read is logged by the storage (its table, never the
+        # value, which the driver's error it was raised from may quote).
+        corrupt = error.full_code == "storage.corrupt"
+        logger.error(
+            "server-side error answered as 500: %s", error, exc_info=None if corrupt else error
+        )
         return internal_problem(lang)
     try:
         body = problem_body(error, status, lang)

@@ -700,8 +700,11 @@ class Site:
         rendered here with ``template`` and ``context`` and its status instead.
         """
         status, headers = page_status(error, self.svc.now())
-        if status == 500:
-            logger.error("server-side error on a page: %s", error, exc_info=error)
+        if status == 500:  # storage.corrupt: logged by the storage, without the value
+            corrupt = error.full_code == "storage.corrupt"
+            logger.error(
+                "server-side error on a page: %s", error, exc_info=None if corrupt else error
+            )
         items = self._error_items(error, status, form_fields, rename)
         sealer = request.scope.get(SEALER_SCOPE_KEY)
         if request.method != "POST" or status in (500, 503) or not isinstance(sealer, FormSealer):
