@@ -85,6 +85,7 @@ from siapkerja_adapters.web.threads import MAX_SCAN_THREADS, WorkerThreads  # no
 from siapkerja_adapters.webauthn import configure_passkeys  # noqa: E402
 from siapkerja_core.errors import ConfigurationError  # noqa: E402
 from siapkerja_core.names import isolated  # noqa: E402
+from siapkerja_core.ports import StorageError  # noqa: E402
 from siapkerja_core.service import Siapkerja  # noqa: E402
 from siapkerja_core.settings import Branding, check_secret  # noqa: E402
 from siapkerja_core.wording import size_text  # noqa: E402
@@ -301,7 +302,10 @@ def create_app(
                 fast_route=anonymous_scan,
             ),
         ],
-        exception_handlers={HTTPException: pages.errors.http_error},
+        exception_handlers={
+            HTTPException: pages.errors.http_error,
+            StorageError: pages.errors.storage_error,
+        },
     )
     app.state.siapkerja = service
     app.state.dev = dev

@@ -2,7 +2,8 @@
 
 This module owns what a visitor sees when no screen answers: the page of an
 :class:`~starlette.exceptions.HTTPException` (404, 405, the CSRF check's
-403, the body limit's 413 …) and the 500 page the security-headers layer
+403, the body limit's 413 …), the page of a storage fault no screen handled
+(503 or 500 with the fault's message) and the 500 page the security-headers layer
 sends when an exception escapes a page (it shows nothing of the failure).
 A refused scan token has its own page (:mod:`.scan`).
 
@@ -15,6 +16,7 @@ page: nothing of it was read, so nothing is kept, and the page says so.
 
 from __future__ import annotations
 
+import logging
 from typing import Final
 
 from starlette.exceptions import HTTPException
@@ -23,10 +25,14 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
+from siapkerja_adapters.web.pages.forms import page_status
 from siapkerja_adapters.web.pages.site import FieldsTooLong, Site
 from siapkerja_adapters.web.security import MAX_BODY_BYTES, CsrfError
+from siapkerja_core.ports import StorageError
 
 __all__ = ["ErrorPages"]
+
+logger = logging.getLogger("siapkerja.web")
 
 _STATUS_MESSAGES: Final = {
     403: "errors.csrf",
@@ -63,6 +69,27 @@ class ErrorPages:
             request,
             "error.html",
             {"title": t("errors.title"), "message": t(key, **params)},
+            status=status,
+            headers=headers,
+        )
+
+    async def storage_error(self, request: Request, exc: Exception) -> Response:
+        """The page of a storage fault that escaped a page (``storage.unavailable``: 503
+        with ``Retry-After``; ``storage.corrupt`` and the other server faults: 500), with
+        the fault's own message, rendered as an answer of the application rather than the
+        last-resort page: the server keeps the connection, nothing of the fault is shown
+        but its message, and it is logged once, without a traceback for a stored value
+        that does not read (whose text may quote it; the storage logged its table)."""
+        assert isinstance(exc, StorageError)  # registered for StorageError only
+        status, headers = page_status(exc, self.site.svc.now())
+        if exc.full_code != "storage.corrupt":
+            logger.error("storage fault on a page: %s", exc, exc_info=exc)
+        lang = select_language(request)
+        t = Translator(lang)
+        return self.site.render(
+            request,
+            "error.html",
+            {"title": t("errors.title"), "message": exc.message(lang)},
             status=status,
             headers=headers,
         )
