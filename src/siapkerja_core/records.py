@@ -31,6 +31,7 @@ from siapkerja_core.errors import OtpError
 from siapkerja_core.frames import Column, Table, json_ready, plain
 
 __all__ = [
+    "ACCESS_CHANNELS",
     "MAX_LEDGER_PAGE",
     "AccessLedger",
     "AccessLedgerPage",
@@ -424,6 +425,10 @@ class AccessRecord:
     verifier_name: str | None = None
     viewer_account_id: str | None = None
 
+
+ACCESS_CHANNELS: Final = frozenset({"link", "access", "aki", "sso"})
+"""An :class:`AccessRecord`'s ``channel``: a link scan, an access-code check-in, an AK/I
+officer's look-up, a release to a hub the holder signed in to with SIAPkerja."""
 
 new_access_record = fast_constructor(AccessRecord)
 """Build an :class:`AccessRecord` on the scan path (every field by keyword, no defaults)."""

@@ -12,6 +12,7 @@ scan page answers its 500 page, not a traceback.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -218,3 +219,86 @@ def test_the_scan_page_of_a_corrupt_card_is_a_typed_500(
     assert "sk_cards.suspended_at" in caplog.text
     assert GARBAGE not in caplog.text
     assert "ValueError" not in caplog.text.replace("(ValueError)", "")  # no traceback logged
+
+
+def _set(svc: Siapkerja, table: str, column: str, value: object) -> None:
+    statement = text(f"UPDATE {table} SET {column} = :value")  # noqa: S608 (the tests' names)
+    with svc.storage.transaction() as tx:
+        tx.run(statement, {"value": value})  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("channel", GARBAGE), ("fields", "[1, null]"), ("fields", '"photo"')],
+)
+def test_a_ledger_entry_of_an_unknown_channel_or_not_a_list_of_names(
+    svc: Siapkerja, caplog: pytest.LogCaptureFixture, column: str, value: str
+) -> None:
+    # The record's types are not checked when it is built: before, a channel no writer
+    # gives reached the JSON API's answer model, which refused it quoting the value,
+    # and a field list of numbers failed on the history page.
+    holder = _holder(svc)
+    svc.resolve(svc.card_qr(holder).token)
+    _set(svc, "sk_access_log", column, value)
+    _refused(caplog, lambda: svc.access_log(holder), "sk_access_log")
+
+
+def test_a_time_postgresql_keeps_but_python_cannot_hold_is_corrupt_not_unavailable(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # 'infinity' is a timestamp to PostgreSQL; psycopg cannot load it. Retrying cannot
+    # help: storage.corrupt (a 500), not storage.unavailable (a 503 "try again").
+    svc = _connect(request, tmp_path, "postgresql")
+    try:
+        holder = _holder(svc)
+        token = svc.card_qr(holder).token
+        svc.resolve(token)
+        before = _ledger_rows(svc)
+        _set(svc, "sk_cards", "suspended_at", "infinity")
+        for read in (lambda: svc.card(holder), lambda: svc.resolve(token)):
+            with pytest.raises(StorageError) as info:
+                read()
+            assert info.value.full_code == "storage.corrupt"
+        assert _ledger_rows(svc) == before
+    finally:
+        svc.storage.dispose()  # type: ignore[attr-defined]
+
+
+def test_a_signed_in_page_over_a_corrupt_row_answers_its_error_page(
+    sqlite_svc: Siapkerja, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Before, a storage fault on a signed-in page escaped to the server: the last-resort
+    # page without its message, a traceback in the log and the connection dropped.
+    svc = sqlite_svc
+    holder = _holder(svc)
+    reset = svc.request_password_reset(EMAIL)
+    svc.deliver_outbox()
+    sent = svc.sms.last_to("+6281299999999")  # type: ignore[attr-defined]
+    assert sent is not None
+    code = re.search(r"\b(\d{6})\b", sent.text)
+    assert code is not None
+    password = "kopi tubruk di pal merah"
+    svc.reset_password(reset.id, code.group(1), password)
+    with TestClient(create_app(svc, secret_key="c" * 32), raise_server_exceptions=True) as client:
+        page = client.get("/").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        signed = client.post(
+            "/",
+            data={"identifier": people.NIK, "password": password, "csrf_token": token.group(1)},
+            follow_redirects=False,
+        )
+        assert signed.status_code == 303, signed.text
+        assert client.get("/kartu").status_code == 200
+        _corrupt(svc, "sk_cards", "suspended_at")
+        caplog.clear()
+        with caplog.at_level(logging.ERROR):
+            card = client.get("/kartu")  # raise_server_exceptions: an escape would raise
+            after = client.get("/riwayat")  # the same client, the same connection
+    assert card.status_code == 500
+    assert "Data tersimpan tidak dapat dibaca" in card.text
+    assert after.status_code in (200, 500)
+    assert GARBAGE not in card.text
+    assert GARBAGE not in caplog.text
+    assert "Traceback" not in caplog.text
+    assert holder

@@ -16,7 +16,7 @@ from siapkerja_adapters.sql import schema as sk
 from siapkerja_adapters.sql.base import _json, _Repository, reads
 from siapkerja_core.disclosure import Verifier
 from siapkerja_core.ports import CheckInConflict
-from siapkerja_core.records import AccessRecord, ConsentRecord, LedgerCursor
+from siapkerja_core.records import ACCESS_CHANNELS, AccessRecord, ConsentRecord, LedgerCursor
 from siapkerja_core.station import CheckIn
 
 _V = sk.verifiers.c
@@ -167,11 +167,16 @@ def _access_params(record: AccessRecord) -> dict[str, Any]:
 def _fields_of(document: str) -> tuple[str, ...]:
     # The inverse of _fields_json: a page of the ledger holds a few distinct documents
     # many times over, each decoded once (the tuple is immutable, so shared safely).
-    return tuple(json.loads(document))
+    fields = json.loads(document)
+    if not isinstance(fields, list) or not all(isinstance(name, str) for name in fields):
+        raise ValueError("an access record's fields are a list of names")  # storage.corrupt
+    return tuple(fields)
 
 
 @reads(sk.access_log)
 def _access_record(row: Row[Any]) -> AccessRecord:
+    if row.channel not in ACCESS_CHANNELS:  # a value only a hand or a disk fault writes
+        raise ValueError("an access record's channel")  # storage.corrupt, never the value
     return AccessRecord(
         id=row.id,
         account_id=row.account_id,

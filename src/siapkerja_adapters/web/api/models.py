@@ -286,7 +286,7 @@ class AccessRecord(_Out):
     at: Timestamp
     audience: str
     fields: list[str]
-    channel: Literal["link", "access", "aki"]
+    channel: Literal["link", "access", "aki", "sso"]  # siapkerja_core.records.ACCESS_CHANNELS
     purpose: str | None
     verifier_id: str | None
     verifier_name: str | None
