@@ -89,3 +89,19 @@ def test_db_current_still_reads_a_database(empty: Path) -> None:
     result = CliRunner().invoke(db_app, ["current", "--json", "--database-url", url])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["at_head"] is True
+
+
+def test_an_empty_database_file_is_listed_and_shown_without_migrating_it(empty: Path) -> None:
+    from siapkerja_adapters.cli.db import db_app
+
+    database = empty / "zero.sqlite3"
+    database.touch()  # what a `touch` or a create cut short leaves
+    env = {"SIAPKERJA_DATABASE_URL": f"sqlite:///{database}", "SIAPKERJA_STORAGE": "sql"}
+    listed = CliRunner().invoke(keys_app, ["list", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout) == []
+    shown = CliRunner().invoke(db_app, ["current", "--json"], env=env)
+    assert shown.exit_code == 1, shown.output
+    assert json.loads(shown.stdout)["revision"] is None
+    assert database.stat().st_size == 0
+    assert not default_key_file(str(database.resolve())).exists()

@@ -128,8 +128,8 @@ def current(
     a storage key for it): showing writes nothing.
     """
     database = _sqlite_file(config, database_url)
-    if database is not None and not database.exists():
-        revision = None
+    if database is not None and (not database.exists() or database.stat().st_size == 0):
+        revision = None  # an empty file (a `touch`) is not migrated either
     else:
         try:
             storage = _storage(config, database_url)

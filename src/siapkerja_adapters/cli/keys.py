@@ -77,7 +77,9 @@ def missing_database(config: Path | None) -> Path | None:
     if url.get_backend_name() != "sqlite" or is_memory_sqlite(url) or not url.database:
         return None
     path = Path(url.database).expanduser()
-    return None if path.exists() else path
+    # An empty file (a `touch`, a create cut short) holds no keys either: opening it
+    # would migrate it.
+    return None if path.exists() and path.stat().st_size > 0 else path
 
 
 def keys_root() -> None:
