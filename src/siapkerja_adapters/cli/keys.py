@@ -207,8 +207,10 @@ def keys_list(json_output: JsonOption = False, config: ConfigOption = None) -> N
             print_json([])
             return
         typer.echo(
-            f"Belum ada kunci: basis data {missing} belum ada (tidak dibuat). / No keys:"
-            f" there is no database {missing} yet (none was made)."
+            f"Belum ada kunci (dibuat saat kartu pertama terbit, atau dengan 'siapkerja keys"
+            f" rotate'); basis data {missing} belum ada dan tidak dibuat. / No keys yet (made"
+            f" with the first card, or by 'siapkerja keys rotate'); there is no database"
+            f" {missing} yet, and none was made."
         )
         return
     svc = open_service("keys list", config, memory_warning=MEMORY_WARNING)
