@@ -127,9 +127,8 @@ def current(
     A SQLite file that does not exist is not migrated, and is not made to say so (nor
     a storage key for it): showing writes nothing.
     """
-    database = _sqlite_file(config, database_url)
-    if database is not None and (not database.exists() or database.stat().st_size == 0):
-        revision = None  # an empty file (a `touch`) is not migrated either
+    if unwritten_sqlite_file(config, database_url) is not None:
+        revision = None
     else:
         try:
             storage = _storage(config, database_url)
@@ -171,6 +170,17 @@ def _sqlite_file(config: Path | None, database_url: str | None) -> Path | None:
     if url.get_backend_name() != "sqlite" or is_memory_sqlite(url) or not url.database:
         return None
     return Path(url.database).expanduser().resolve()
+
+
+def unwritten_sqlite_file(config: Path | None, database_url: str | None) -> Path | None:
+    """The SQLite file the settings name when nothing was ever stored in it: no file, or
+    an empty one (a `touch`, a create cut short). ``None`` otherwise, or for any other
+    database. A command that only shows (``db current``, ``keys list``) answers without
+    opening it: opening would create and migrate it and generate a storage key for it."""
+    database = _sqlite_file(config, database_url)
+    if database is None or (database.exists() and database.stat().st_size > 0):
+        return None
+    return database
 
 
 def _data_directory(config: Path | None, database_url: str | None) -> Path | None:

@@ -56,30 +56,23 @@ def stored_keyring(svc: Siapkerja) -> Keyring | None:
 
 
 def missing_database(config: Path | None) -> Path | None:
-    """The SQLite file the settings name, when it does not exist: nothing is stored there,
-    so there are no keys to show. ``None`` for any other storage, or a file that exists.
+    """The SQLite file of the ``sql`` storage the settings name, when nothing was ever
+    stored in it (``db.unwritten_sqlite_file``): there are no keys to show. ``None`` for
+    any other storage or a database that holds something.
 
     A listing must not write: opening the storage would create the file and, with
     no key configured, generate a storage key beside it. A setting that cannot be
     read gives ``None`` too, so that opening the service reports it as usual.
     """
     # Imported here, as connect() does: the sql adapter brings SQLAlchemy.
-    from siapkerja_adapters.sql import DEFAULT_DATABASE_URL
-    from siapkerja_adapters.sql.engine import is_memory_sqlite, normalise_url
+    from siapkerja_adapters.cli.db import unwritten_sqlite_file
 
     try:
-        settings = resolved_settings(config, environ=os.environ)
-        if settings.adapter_name("storage") != "sql":
+        if resolved_settings(config, environ=os.environ).adapter_name("storage") != "sql":
             return None
-        url = normalise_url(settings.get("database_url", DEFAULT_DATABASE_URL))
     except (SiapkerjaError, ValueError):
         return None
-    if url.get_backend_name() != "sqlite" or is_memory_sqlite(url) or not url.database:
-        return None
-    path = Path(url.database).expanduser()
-    # An empty file (a `touch`, a create cut short) holds no keys either: opening it
-    # would migrate it.
-    return None if path.exists() and path.stat().st_size > 0 else path
+    return unwritten_sqlite_file(config, None)
 
 
 def keys_root() -> None:
