@@ -49,6 +49,7 @@ __all__ = [
     "RequestError",
     "ServerError",
     "internal_problem",
+    "logged_traceback",
     "negotiate_language",
     "problem_body",
     "problem_response",
@@ -652,6 +653,13 @@ def _dumps(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
+def logged_traceback(error: SiapkerjaError) -> SiapkerjaError | None:
+    """What the log line of a server-side ``error`` carries as its traceback: the error, but
+    none for ``storage.corrupt``, which the storage logged with its table — the driver's
+    error it was raised from may quote the stored value."""
+    return None if error.full_code == "storage.corrupt" else error
+
+
 def problem_response(
     error: SiapkerjaError,
     lang: str = "id",
@@ -667,11 +675,8 @@ def problem_response(
     """
     status = status_of(error)
     if status >= 500 and status != 503:
-        # A stored value that does not read is logged by the storage (its table, never the
-        # value, which the driver's error it was raised from may quote).
-        corrupt = error.full_code == "storage.corrupt"
         logger.error(
-            "server-side error answered as 500: %s", error, exc_info=None if corrupt else error
+            "server-side error answered as 500: %s", error, exc_info=logged_traceback(error)
         )
         return internal_problem(lang)
     try:

@@ -27,6 +27,7 @@ from starlette.types import Scope
 from siapkerja_adapters.web.i18n import DEFAULT_LANGUAGE, Translator, select_language
 from siapkerja_adapters.web.pages.forms import page_status
 from siapkerja_adapters.web.pages.site import FieldsTooLong, Site
+from siapkerja_adapters.web.problems import logged_traceback
 from siapkerja_adapters.web.security import MAX_BODY_BYTES, CsrfError
 from siapkerja_core.ports import StorageError
 
@@ -82,8 +83,9 @@ class ErrorPages:
         that does not read (whose text may quote it; the storage logged its table)."""
         assert isinstance(exc, StorageError)  # registered for StorageError only
         status, headers = page_status(exc, self.site.svc.now())
-        if exc.full_code != "storage.corrupt":
-            logger.error("storage fault on a page: %s", exc, exc_info=exc)
+        traceback = logged_traceback(exc)
+        if traceback is not None:  # storage.corrupt: the storage logged it
+            logger.error("storage fault on a page: %s", exc, exc_info=traceback)
         lang = select_language(request)
         t = Translator(lang)
         return self.site.render(

@@ -73,6 +73,7 @@ from siapkerja_adapters.web.i18n import (
 )
 from siapkerja_adapters.web.pages.forms import INPUT_LIMITS, FormErrors, page_status
 from siapkerja_adapters.web.pages.profile_form import ENTRY_SECTIONS
+from siapkerja_adapters.web.problems import logged_traceback
 from siapkerja_adapters.web.security import (
     CSRF_FIELD,
     CSRF_SESSION_KEY,
@@ -700,11 +701,8 @@ class Site:
         rendered here with ``template`` and ``context`` and its status instead.
         """
         status, headers = page_status(error, self.svc.now())
-        if status == 500:  # storage.corrupt: logged by the storage, without the value
-            corrupt = error.full_code == "storage.corrupt"
-            logger.error(
-                "server-side error on a page: %s", error, exc_info=None if corrupt else error
-            )
+        if status == 500:
+            logger.error("server-side error on a page: %s", error, exc_info=logged_traceback(error))
         items = self._error_items(error, status, form_fields, rename)
         sealer = request.scope.get(SEALER_SCOPE_KEY)
         if request.method != "POST" or status in (500, 503) or not isinstance(sealer, FormSealer):
