@@ -12,33 +12,16 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-from test_completeness_stamp import account, complete
+from test_completeness_stamp import account, complete, storage  # noqa: F401 - the fixture, on both databases
 
-from siapkerja_adapters.sql import KeyMaterial, SqlStorage
+from siapkerja_adapters.sql import SqlStorage
 from siapkerja_core.services import CardServices, Issuance, ServiceContext
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 ACCOUNTS = 60
 RANGE = 90  # status indexes drawn from 1 .. RANGE
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStorage]:
-    if request.param == "sqlite":
-        url, schema = f"sqlite:///{tmp_path / 'race.sqlite3'}", None
-    else:
-        url = request.getfixturevalue("postgres_url")
-        schema = request.getfixturevalue("postgres_schema")
-    made = SqlStorage(url, key_material=KeyMaterial.generate(), migrate=True, schema=schema)
-    try:
-        yield made
-    finally:
-        made.dispose()
 
 
 class Narrow:
@@ -61,7 +44,7 @@ class Narrow:
             return self._random.randrange(min(bound, RANGE))
 
 
-def issuance(storage: SqlStorage, seed: int) -> Issuance:
+def issuance(storage: SqlStorage, seed: int) -> Issuance:  # noqa: F811
     context = ServiceContext(
         storage=storage,
         clock=lambda: NOW,
@@ -72,7 +55,9 @@ def issuance(storage: SqlStorage, seed: int) -> Issuance:
     return CardServices.build(context, base_url="https://skid.example/v/").issuance
 
 
-def test_two_issuances_at_once_issue_every_card_once(storage: SqlStorage) -> None:
+def test_two_issuances_at_once_issue_every_card_once(
+    storage: SqlStorage,  # noqa: F811
+) -> None:
     with storage.transaction() as tx:
         for n in range(1, ACCOUNTS + 1):
             tx.accounts.add(account(n))
