@@ -212,6 +212,12 @@ def test_the_scan_page_of_a_corrupt_card_is_a_typed_500(
     assert "Data tersimpan tidak dapat dibaca" in page.text
     assert english.status_code == 500
     assert "A stored record cannot be read" in english.text
+    # Headed as what it is: not "the QR code is not valid" (a gate officer would turn
+    # the holder away), nor "temporarily unavailable" (trying again will not mend it).
+    assert "Something went wrong" in english.text
+    assert "Terjadi kesalahan" in page.text
+    for heading in ("The service is temporarily unavailable", "The QR code is not valid"):
+        assert heading not in english.text
     assert (head.status_code, head.content) == (500, b"")
     for response in (page, english):
         assert "Traceback" not in response.text

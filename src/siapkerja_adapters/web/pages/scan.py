@@ -102,18 +102,22 @@ def scan_error(
 ) -> Response:
     """A token that opens nothing: 410 when revoked or expired, 404 otherwise — never a 500.
 
-    A fault of the service (storage down: 503 with ``Retry-After``) keeps its status
-    and is headed "temporarily unavailable", not "the QR code is not valid": a gate
-    officer reading the heading must not turn away the holder of a valid card.
+    A fault of the service keeps its status and is never headed "the QR code is not
+    valid": a gate officer reading the heading must not turn away the holder of a
+    valid card. Storage down (503 with ``Retry-After``) is headed "temporarily
+    unavailable"; any other fault (500: a stored record that does not read) "something
+    went wrong", as trying again soon will not mend it.
     """
     lang = select_language(request)
     status, headers = page_status(error, site.svc.now())
     status = 410 if status == 410 else (404 if status < 500 else status)
+    title = "scan.invalid" if status < 500 else "errors.title"
+    title = "scan.unavailable" if status == 503 else title
     return site.render(
         request,
         "error.html",
         {
-            "title": Translator(lang)("scan.unavailable" if status >= 500 else "scan.invalid"),
+            "title": Translator(lang)(title),
             "message": error.message(lang),
             "account": viewer,
         },
