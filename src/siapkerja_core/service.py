@@ -743,7 +743,10 @@ class Siapkerja:
         return self.cards.keys.rotate_keys()
 
     def retire_key(self, kid: str) -> Keyring:
-        """Stop a key verifying: every token it signed dies (a leaked key)."""
+        """Stop a key verifying: every token it signed dies (a leaked key).
+
+        :raises TokenError: ``token.unknown_key``, no key has that id (nothing changes).
+        """
         return self.cards.keys.retire_key(kid)
 
     @cached_property

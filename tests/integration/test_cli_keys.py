@@ -52,8 +52,29 @@ def test_keys_list_in_an_empty_directory_makes_nothing(empty: Path, json_output:
 def test_keys_retire_in_an_empty_directory_makes_nothing(empty: Path) -> None:
     result = CliRunner().invoke(keys_app, ["retire", "AB12", "--json"])
     assert result.exit_code == 1, result.output
-    assert "AB12" in result.stdout
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "token.unknown_key"
+    assert "AB12" in error["message_en"]
+    assert "AB12" in error["message_id"]
     _untouched(empty)
+
+
+def test_keys_retire_of_an_unknown_key_is_typed_and_changes_nothing(empty: Path) -> None:
+    url = f"sqlite:///{empty / 'data.sqlite3'}"
+    env = {"SIAPKERJA_DATABASE_URL": url, "SIAPKERJA_STORAGE": "sql"}
+    assert CliRunner().invoke(keys_app, ["rotate"], env=env).exit_code == 0
+    before = CliRunner().invoke(keys_app, ["list", "--json"], env=env).stdout
+    result = CliRunner().invoke(keys_app, ["retire", "zzzz", "--json"], env=env)
+    assert result.exit_code == 1, result.output
+    error = json.loads(result.stdout)["error"]
+    assert (error["code"], error["exit_code"]) == ("token.unknown_key", 1)
+    assert "ZZZZ" in error["message_en"]  # the id as it is looked up
+    plain = CliRunner().invoke(keys_app, ["retire", "ZZZZ"], env=env)
+    assert plain.exit_code == 1
+    assert "token.unknown_key" in plain.output
+    assert "No signing key has the id ZZZZ" in plain.output
+    assert "Tidak ada kunci penanda tangan dengan id ZZZZ" in plain.output
+    assert CliRunner().invoke(keys_app, ["list", "--json"], env=env).stdout == before
 
 
 def test_keys_list_still_lists_the_keys_of_a_database(empty: Path) -> None:

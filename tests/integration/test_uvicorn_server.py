@@ -548,7 +548,7 @@ def test_keys_retire(workdir: Path) -> None:
 
     unknown = invoke("keys", "retire", "ZZZZ")
     assert unknown.exit_code == 1
-    assert "No key" in unknown.output
+    assert "No signing key has the id ZZZZ" in unknown.output
 
 
 @pytest.fixture

@@ -234,6 +234,8 @@ def test_a_second_service_on_the_same_storage_can_retire_a_key(svc: Siapkerja) -
 
 
 def test_retiring_an_unknown_key_on_a_fresh_service_fails_fast(clock: Clock) -> None:
-    # No keyring is stored yet: expected a prompt KeyError, not a hang.
+    # No keyring is stored yet: expected a prompt typed refusal, not a hang.
     (outcome,) = _within(2, lambda: build(clock).retire_key("ZZZZ"))
-    assert isinstance(outcome, KeyError), outcome
+    assert isinstance(outcome, TokenError), outcome
+    assert outcome.full_code == "token.unknown_key"
+    assert outcome.params["kid"] == "ZZZZ"

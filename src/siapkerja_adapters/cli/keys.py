@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 import typer
 
 from siapkerja_adapters.cli.common import (
-    CommandError,
     ConfigOption,
     JsonOption,
     fail,
@@ -28,7 +27,7 @@ from siapkerja_adapters.cli.common import (
 )
 from siapkerja_adapters.connect import resolved_settings
 from siapkerja_core.errors import SiapkerjaError
-from siapkerja_core.tokens import Keyring, es256_key
+from siapkerja_core.tokens import Keyring, TokenError, es256_key
 
 if TYPE_CHECKING:
     from siapkerja_core.service import Siapkerja
@@ -134,13 +133,6 @@ def keys_rotate(json_output: JsonOption = False, config: ConfigOption = None) ->
         typer.echo(f"{kind:<7} {kid}  kunci baru / new signing key")
 
 
-def _no_key(kid: str) -> CommandError:
-    return CommandError(
-        f"Kunci {kid!r} tidak ada (lihat 'siapkerja keys list'). / No key"
-        f" {kid!r} (see 'siapkerja keys list')."
-    )
-
-
 @keys_app.command("retire")
 def keys_retire(
     kid: Annotated[
@@ -162,14 +154,12 @@ def keys_retire(
     """
     wanted = kid.strip().upper()
     if missing_database(config) is not None:  # no database, no keys: none is made to refuse
-        raise fail("keys retire", _no_key(wanted))
+        raise fail("keys retire", TokenError("unknown_key", kid=wanted))
     svc = open_service("keys retire", config, memory_warning=MEMORY_WARNING)
     if len(kid.strip()) == 43:  # an RFC 7638 thumbprint: the ES256 key of an access key
         wanted = _access_kid_of(svc, kid.strip()) or wanted
     try:
-        ring = svc.retire_key(wanted)
-    except KeyError:
-        raise fail("keys retire", _no_key(wanted)) from None
+        ring = svc.retire_key(wanted)  # token.unknown_key when no key has that id
     except SiapkerjaError as error:
         raise fail("keys retire", error) from None
     link, access = ring.signing_link_key, ring.signing_access_key

@@ -249,6 +249,8 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
         "token.suspended": 403,
         # Raised by offline stations only: their list expired, like an expired code.
         "token.status_stale": 410,
+        # Raised by retiring a key (the command line, a script), never by a request.
+        "token.unknown_key": 404,
         "status_list.malformed": _VALIDATION,
         "status_list.forged": 403,
         "status_list.expired": 410,

@@ -221,8 +221,13 @@ class Keys:
         service can go on issuing codes; holders get new link QRs on request.
         Every process sharing the storage refuses the key from its next request.
 
-        :raises KeyError: no key has that id.
+        :raises TokenError: ``token.unknown_key``, no key has that id (nothing changes).
         """
-        ring = self.current.retire(kid)
+        try:
+            ring = self.current.retire(kid)
+        except KeyError:
+            # The keyring's own KeyError is a value object's; the service's callers (the
+            # CLI, a notebook, an operator's script) get a code and both languages.
+            raise TokenError("unknown_key", kid=kid) from None
         self.qr_cache.clear()
         return ring

@@ -44,7 +44,9 @@ class TokenError(SiapkerjaError):
     (``kind``), e.g. a station's public keyring asked to mint; ``suspended``:
     the card is suspended; ``status_stale``: an offline station's status list
     is missing, older than its maximum age or shorter than the card's index,
-    so it cannot tell whether the card was revoked and admits no one.
+    so it cannot tell whether the card was revoked and admits no one;
+    ``unknown_key``: no key of the service's keyring has the id asked to retire
+    (``kid``).
     """
 
     domain = "token"
@@ -60,6 +62,7 @@ class TokenError(SiapkerjaError):
             "no_key",
             "suspended",
             "status_stale",
+            "unknown_key",
         }
     )
 
