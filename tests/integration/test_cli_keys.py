@@ -126,3 +126,11 @@ def test_an_empty_database_file_is_listed_and_shown_without_migrating_it(empty: 
     assert json.loads(shown.stdout)["revision"] is None
     assert database.stat().st_size == 0
     assert not default_key_file(str(database.resolve())).exists()
+
+
+@pytest.mark.parametrize("kid", ["", "   "])
+def test_keys_retire_of_an_empty_id_is_a_usage_error(empty: Path, kid: str) -> None:
+    result = CliRunner().invoke(keys_app, ["retire", kid])
+    assert result.exit_code == 2, result.output
+    assert "the key id is empty" in result.output
+    _untouched(empty)

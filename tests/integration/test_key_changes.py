@@ -82,6 +82,26 @@ def test_a_retired_link_key_is_refused_by_the_other_service_at_once(
     assert second.resolve(fresh).siapkerja_id
 
 
+def test_retiring_the_link_key_leaves_the_stations_keys_as_they_were(
+    pair: tuple[Siapkerja, Siapkerja],
+) -> None:
+    # An outside tester's finding: `keys retire LINK` replaced the access signing key
+    # too, so offline stations refused every new access code until they reloaded.
+    first, second = pair
+    account = _holder_with_card(first)
+    event = "JOBFAIR-2026"
+    open_events(first, event)
+    stations = first.station_keyring().public_jwks()
+    code = first.card_qr(account.id, mode="access", purpose=event).token
+
+    second.retire_key(_kid(first.card_qr(account.id).token))
+
+    assert first.station_keyring().public_jwks() == stations
+    fresh = first.card_qr(account.id, mode="access", purpose=event).token
+    assert _kid(fresh) == _kid(code)  # still signed by the same access key
+    assert check_in(first, code, event).card_status == "active"
+
+
 def test_a_rotation_signs_new_tokens_with_the_new_key_everywhere(
     pair: tuple[Siapkerja, Siapkerja],
 ) -> None:

@@ -68,3 +68,33 @@ def test_retiring_an_unknown_key_changes_nothing() -> None:
         first.retire("ZZZZ")
     with storage.transaction() as tx:
         assert tx.keyring.get() == ring
+
+
+@pytest.mark.parametrize("kind", ["link", "access"])
+def test_retiring_a_signing_key_renews_its_kind_only(kind: str) -> None:
+    # An outside tester's finding: retiring the link key also replaced the access
+    # signing key, so every offline station refused new access codes until it
+    # reloaded the public keys (and hubs met a new ES256 kid).
+    _, first, _ = _pair()
+    ring = first.cached()
+    other = "access" if kind == "link" else "link"
+    retiring = getattr(ring, f"signing_{kind}_key")
+    kept = getattr(ring, f"signing_{other}_key")
+    retired = first.retire(retiring.kid)
+    renewed = getattr(retired, f"signing_{kind}_key")
+    assert renewed is not None
+    assert renewed.kid not in (retiring.kid, kept.kid)
+    assert getattr(retired, f"signing_{other}_key") == kept  # the other kind: as it was
+    assert len(getattr(retired, f"{other}_keys")) == len(getattr(ring, f"{other}_keys"))
+    assert [k.kid for k in getattr(retired, f"{kind}_keys") if k.retired] == [retiring.kid]
+
+
+def test_retiring_a_verifying_key_adds_no_key() -> None:
+    _, first, _ = _pair()
+    older = first.rotate()
+    kid = older.link_keys[0].kid  # verifies, no longer signs
+    retired = first.retire(kid)
+    assert len(retired.link_keys) == len(older.link_keys)
+    assert len(retired.access_keys) == len(older.access_keys)
+    assert retired.signing_link_key == older.signing_link_key
+    assert retired.signing_access_key == older.signing_access_key

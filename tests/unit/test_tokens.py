@@ -486,6 +486,19 @@ def test_rotation_new_key_signs_old_keys_verify_retired_keys_fail():
     assert retired.link_keys[0].retired_at == NOW
 
 
+@pytest.mark.parametrize("kind", ["link", "access"])
+def test_rotating_one_kind_leaves_the_other_as_it_was(kind):
+    other = "access" if kind == "link" else "link"
+    rotated = RING.rotate(seeded(3), NOW, kinds=(kind,))
+    assert len(getattr(rotated, f"{kind}_keys")) == 2
+    assert getattr(rotated, f"{other}_keys") == getattr(RING, f"{other}_keys")
+    assert getattr(rotated, f"signing_{kind}_key") != getattr(RING, f"signing_{kind}_key")
+    if kind == "link":  # the stations' public keys: unchanged by a new link key
+        assert rotated.public_jwks() == RING.public_jwks()
+    # both kinds by default, drawing the same bytes in the same order as before
+    assert RING.rotate(seeded(3), NOW) == RING.rotate(seeded(3), NOW, kinds=("link", "access"))
+
+
 def test_retiring_the_newest_key_falls_back_and_retiring_all_stops_minting():
     rotated = RING.rotate(seeded(3), NOW)
     fallback = rotated.retire(rotated.signing_link_key.kid, NOW)

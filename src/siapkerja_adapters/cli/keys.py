@@ -153,6 +153,8 @@ def keys_retire(
     ids. / Pensiunkan kunci: semua token yang ditandatanganinya ditolak.
     """
     wanted = kid.strip().upper()
+    if not wanted:  # a usage error (exit 2), not "no key has the id ''"
+        raise typer.BadParameter("id kunci kosong / the key id is empty", param_hint="'KID'")
     if missing_database(config) is not None:  # no database, no keys: none is made to refuse
         raise fail("keys retire", TokenError("unknown_key", kid=wanted))
     svc = open_service("keys retire", config, memory_warning=MEMORY_WARNING)

@@ -32,6 +32,7 @@ from typing import TypeVar
 from siapkerja_core.ports import Storage, Transaction
 from siapkerja_core.services.context import CardState, ServiceContext
 from siapkerja_core.tokens import Keyring, TokenError
+from siapkerja_core.tokens.keyring import KeyKind
 
 __all__ = ["CurrentKeyring", "Keys"]
 
@@ -160,15 +161,22 @@ class CurrentKeyring:
         return ring
 
     def retire(self, kid: str) -> Keyring:
-        """Retire key ``kid``; a key that currently signs is first replaced by a new one.
+        """Retire key ``kid``; a key that currently signs is first replaced by a new one
+        of its kind (the other kind's signing key stays: a new access key would make
+        every offline station refuse codes until it reloads the public keys).
 
         :raises KeyError: no key has that id.
         """
         with self._lock, self._storage.transaction() as tx:
             ring = tx.keyring.get() or Keyring.generate(self._token_bytes, self._clock())
-            signing = {k.kid for k in (ring.signing_link_key, ring.signing_access_key) if k}
-            if kid in signing:
-                ring = ring.rotate(self._token_bytes, self._clock())
+            link, access = ring.signing_link_key, ring.signing_access_key
+            kinds: list[KeyKind] = []
+            if link is not None and link.kid == kid:
+                kinds.append("link")
+            if access is not None and access.kid == kid:
+                kinds.append("access")
+            if kinds:
+                ring = ring.rotate(self._token_bytes, self._clock(), kinds=kinds)
             ring = ring.retire(kid, self._clock())
             tx.keyring.put(ring)
         self._ring = ring

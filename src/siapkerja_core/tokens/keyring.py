@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 from attrs import field, frozen
@@ -22,7 +22,10 @@ from siapkerja_core.errors import ConfigurationError
 from siapkerja_core.tokens.base import _optional_utc, _symbols, _utc
 from siapkerja_core.tokens.signing import _private_key, link_signer
 
-__all__ = ["Ed25519Key", "HmacKey", "Keyring"]
+__all__ = ["Ed25519Key", "HmacKey", "KeyKind", "Keyring"]
+
+KeyKind = Literal["link", "access"]
+"""A key's kind: ``link`` (HMAC, URL-link tokens) or ``access`` (Ed25519, access codes)."""
 
 # --- keys --------------------------------------------------------------------------
 
@@ -190,15 +193,28 @@ class Keyring:
         """A new keyring with one key of each kind (``token_bytes``: ``secrets.token_bytes``)."""
         return cls().rotate(token_bytes, now)
 
-    def rotate(self, token_bytes: Callable[[int], bytes], now: datetime) -> Keyring:
-        """A new newest signing key of both kinds; the older keys keep verifying."""
+    def rotate(
+        self,
+        token_bytes: Callable[[int], bytes],
+        now: datetime,
+        *,
+        kinds: Collection[KeyKind] = ("link", "access"),
+    ) -> Keyring:
+        """A new newest signing key of each of ``kinds`` (both by default); the older keys
+        keep verifying. Retiring one kind's signing key renews that kind only: a new access
+        key would make every offline station refuse codes until it reloads the keys."""
         if self.link_keys == () and self.access_keys and self.is_public:
             raise ValueError("a public keyring cannot rotate: rotate the service's keyring")
         taken = set(self._kids())
-        link = self._fresh(lambda: HmacKey.from_secret(token_bytes(32), now), taken)
-        taken.add(link.kid)
-        access = self._fresh(lambda: Ed25519Key.from_private_bytes(token_bytes(32), now), taken)
-        return Keyring((*self.link_keys, link), (*self.access_keys, access))
+        link_keys, access_keys = self.link_keys, self.access_keys
+        if "link" in kinds:
+            link = self._fresh(lambda: HmacKey.from_secret(token_bytes(32), now), taken)
+            taken.add(link.kid)
+            link_keys = (*link_keys, link)
+        if "access" in kinds:
+            access = self._fresh(lambda: Ed25519Key.from_private_bytes(token_bytes(32), now), taken)
+            access_keys = (*access_keys, access)
+        return Keyring(link_keys, access_keys)
 
     @staticmethod
     def _fresh(make: Callable[[], Any], taken: set[str]) -> Any:
