@@ -23,6 +23,7 @@ so that the card's QR works in a browser.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import secrets
@@ -400,6 +401,7 @@ class DemoPlace:
         settings: dict[str, str],
         config: Path | None = None,
         cleanup: tempfile.TemporaryDirectory[str] | None = None,
+        written: tuple[Path, ...] = (),
     ) -> None:
         self.directory = directory
         self.kept = kept
@@ -407,6 +409,7 @@ class DemoPlace:
         self.settings = settings
         self.config = config
         self._cleanup = cleanup
+        self._written = written  # a kept place's own files (and its folder, if made)
 
     @property
     def site_url(self) -> str:
@@ -451,16 +454,19 @@ class DemoPlace:
         used = [directory / name for name in (_DATABASE, _SETTINGS, _KEY)]
         if any(path.exists() for path in used):
             raise DemoError("dir_used", path=str(directory))
+        made = () if directory.exists() else (directory,)
         directory.mkdir(parents=True, exist_ok=True)
         settings: dict[str, str] = {
             "database_url": database_url or f"sqlite:///{directory / _DATABASE}"
         }
         if schema:
             settings["database_schema"] = schema
+        written: tuple[Path, ...] = ()
         if key_from is None:
             key_file = directory / _KEY
             write_key_file(key_file, KeyMaterial.parse(generate_key_setting()))
             settings["storage_key_file"] = str(key_file)
+            written = (key_file,)
         # Sessions, codes and look-ups are keyed by it: serve must use the same one.
         settings["secret_key"] = secrets.token_urlsafe(32)
         settings["card_base_url"] = f"http://127.0.0.1:{port}/v/"
@@ -479,7 +485,14 @@ class DemoPlace:
         lines += [f"{name} = {_toml_string(value)}" for name, value in settings.items()]
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
         config.chmod(0o600)  # it holds the secret key
-        return cls(directory, kept=True, port=port, settings=settings, config=config)
+        return cls(
+            directory,
+            kept=True,
+            port=port,
+            settings=settings,
+            config=config,
+            written=(config, *written, *made),
+        )
 
     def service(self, **extra: Any) -> Siapkerja:
         """The service over this place (``connect()``, as ``siapkerja serve`` would build it)."""
@@ -509,6 +522,21 @@ class DemoPlace:
         if self._cleanup is not None:
             self._cleanup.cleanup()
             self._cleanup = None
+
+    def forget(self) -> None:
+        """Delete what :meth:`kept_in` wrote — the settings file, the key file, the folder
+        if it made it and nothing else is in it — when the data could not be opened, so
+        that the same command works once the cause is fixed (``demo.dir_used`` otherwise:
+        an outside tester's finding, a PostgreSQL schema not yet migrated). A temporary
+        place is removed as by :meth:`remove`."""
+        for path in self._written:
+            with contextlib.suppress(OSError):  # gone already, or a folder not empty
+                if path.is_dir():
+                    path.rmdir()
+                else:
+                    path.unlink(missing_ok=True)
+        self._written = ()
+        self.remove()
 
 
 def _toml_string(value: str) -> str:
@@ -560,9 +588,19 @@ def run_demo(
             say.info("demo.where.temporary", path=place.directory)
         # Inline: each SMS is printed right after its step, and no outbox thread outlives
         # the storage closed below (serve, over the same settings, uses its thread).
-        used = place.service(sms_dispatch="inline")
+        try:
+            used = place.service(sms_dispatch="inline")
+        except BaseException:
+            place.forget()  # nothing was stored: leave nothing that blocks the next try
+            raise
         try:
             link = _journey(say, used, person, ask, card_path)
+        except SiapkerjaError as error:
+            # A database without the tables (PostgreSQL before `siapkerja db upgrade`)
+            # stored nothing: after the upgrade, the same command must work.
+            if error.full_code == "storage.not_migrated":
+                place.forget()
+            raise
         finally:
             _close(used)
     finally:
