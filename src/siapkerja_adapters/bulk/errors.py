@@ -25,7 +25,9 @@ class OfflineRegistryRequired(ConfigurationError):
 class BulkDataError(SiapkerjaError, ValueError):
     """An AK/I CSV, or one of its rows, cannot be used.
 
-    File-level codes (raised, nothing more is read): ``header`` and ``file``.
+    File-level codes (raised, nothing more is read): ``header`` and ``file``;
+    ``report`` (the command line's ``--report`` file cannot be written, or is the
+    input itself).
     Row-level codes (recorded as a :class:`BadRow`, the import goes on):
     ``columns``, ``empty``, ``value``, ``nik_number``, ``duplicate``,
     ``photo``, ``csv``, ``open_quote`` and ``line_break`` (these two carry
@@ -39,6 +41,7 @@ class BulkDataError(SiapkerjaError, ValueError):
         {
             "header",
             "file",
+            "report",
             "columns",
             "empty",
             "value",

@@ -23,6 +23,7 @@ the database is down.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Final
@@ -41,10 +42,12 @@ from siapkerja_adapters.bulk import (
     issue_all_cards,
     load_residents,
 )
+from siapkerja_adapters.bulk.errors import BulkDataError, in_both
 from siapkerja_adapters.cli.common import (
     ConfigOption,
     JsonOption,
     ProgressOption,
+    error_json,
     fail,
     open_service,
     print_json,
@@ -121,6 +124,56 @@ def write_report(report: ImportReport, path: Path) -> None:
         writer.writerow(REPORT_COLUMNS)
         for bad in report.bad_rows:
             writer.writerow((bad.line, bad.code, bad.column or "", bad.message_id, bad.message_en))
+
+
+def _same_file(report: Path, file: Path) -> bool:
+    """Whether writing ``report`` would overwrite ``file``: the same path once resolved,
+    or (both existing) the same file under another name — a symlink or a hard link."""
+    try:
+        if report.resolve() == file.resolve():
+            return True
+        return report.exists() and file.exists() and os.path.samefile(report, file)
+    except OSError:  # a path that cannot be looked at: the checks after this one say why
+        return False
+
+
+def _report_refused(report: Path, key: str) -> BulkDataError:
+    return BulkDataError("report", path=str(report), **in_both("reason", key))
+
+
+def _check_report(report: Path, file: Path) -> None:
+    """Refuse, before anything is imported, a ``--report`` path that is the input register
+    or that cannot be written: an outside tester's ``--report`` equal to the input replaced
+    the register with the bad rows, and an unwritable one was found only after the import.
+
+    :raises BulkDataError: ``bulk.report``, the reason in both languages.
+    """
+    if _same_file(report, file):
+        raise _report_refused(report, "bulk.reason.report_is_input")
+    if report.is_dir():
+        raise _report_refused(report, "bulk.reason.directory")
+    folder = report.parent
+    if not folder.exists():
+        raise _report_refused(report, "bulk.reason.no_folder")
+    if not folder.is_dir():
+        raise _report_refused(report, "bulk.reason.not_folder")
+    target = report if report.exists() else folder
+    if not os.access(target, os.W_OK):
+        raise _report_refused(report, "bulk.reason.no_write")
+
+
+def _write_reason(error: OSError) -> dict[str, str]:
+    """``reason_id`` and ``reason_en`` of a report that could not be written after all."""
+    if isinstance(error, FileNotFoundError):
+        return in_both("reason", "bulk.reason.no_folder")
+    if isinstance(error, PermissionError):
+        return in_both("reason", "bulk.reason.no_write")
+    if isinstance(error, IsADirectoryError):
+        return in_both("reason", "bulk.reason.directory")
+    if isinstance(error, NotADirectoryError):
+        return in_both("reason", "bulk.reason.not_folder")
+    reason = error.strerror or type(error).__name__  # the system's words: no catalogue has them
+    return {"reason_id": reason, "reason_en": reason}
 
 
 def _import_json(report: ImportReport, written: Path | None) -> dict[str, object]:
@@ -264,6 +317,8 @@ def import_file(
     """
     stored = _Stored()
     try:  # from the start: a Ctrl-C while the storage opens says so too (0 done)
+        if report is not None:
+            _check_report(report, file)
         svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
         total = _lines(file)
         with progress_bar("Impor AK/I / AK/I import", total, enabled=progress) as advance:
@@ -278,21 +333,18 @@ def import_file(
         raise fail("bulk", error) from None
     except KeyboardInterrupt:
         raise stored.interrupted("lines", json_output) from None
-    report_failed = False
+    report_error: BulkDataError | None = None
     if report is not None:
         try:
             write_report(result, report)
-        except OSError as error:
-            report_failed = True
-            reason = error.strerror or type(error).__name__
-            typer.echo(
-                f"siapkerja bulk: laporan {report} tidak dapat ditulis / the report {report}"
-                f" cannot be written: {reason}",
-                err=True,
-            )
+        except OSError as error:  # checked before the import, but the folder can go meanwhile
+            report_error = BulkDataError("report", path=str(report), **_write_reason(error))
     if json_output:
-        print_json(_import_json(result, None if report is None or report_failed else report))
-        if result.bad_rows or report_failed:
+        document = _import_json(result, None if report is None or report_error else report)
+        if report_error is not None:  # the counts and bad rows still said: they are stored
+            document |= error_json(report_error)
+        print_json(document)
+        if result.bad_rows or report_error:
             raise typer.Exit(1)
         return
     out = _stdout()
@@ -314,9 +366,11 @@ def import_file(
             out.print(
                 f"… dan {hidden} baris lagi (lihat --report) / … and {hidden} more (see --report)"
             )
-        if report is not None and not report_failed:
+        if report is not None and report_error is None:
             out.print(f"Laporan / Report: {escape(str(report))}")
-    if result.bad_rows or report_failed:
+    if report_error is not None:
+        raise fail("bulk", report_error)
+    if result.bad_rows:
         raise typer.Exit(1)
 
 

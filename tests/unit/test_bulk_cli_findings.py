@@ -1,0 +1,195 @@
+"""``siapkerja bulk`` as an outside tester used it: the ``--report`` path checked before the
+import, a failure after committed batches saying what is stored, the bad rows found before
+a file error kept, plain progress lines off a terminal, SIGTERM as Ctrl-C.
+
+The commands run on the memory profile (``connect`` patched, as ``test_bulk.py`` does).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from siapkerja_adapters import connect
+from siapkerja_core.passwords import PasswordHasher
+from siapkerja_core.service import Siapkerja
+
+typer = pytest.importorskip("typer", reason="the CLI is the 'cli' extra")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from siapkerja_adapters.cli import bulk as bulk_cli  # noqa: E402
+from siapkerja_adapters.cli import common as cli_common  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "akl_sample.csv"
+HEADER = "line,code,column,message_id,message_en"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+runner = CliRunner()
+
+
+@pytest.fixture
+def svc() -> Siapkerja:
+    return connect("memory", environ={}, hasher=PasswordHasher.fast_for_tests())
+
+
+@pytest.fixture
+def cli(svc, monkeypatch):
+    """``siapkerja bulk …`` on ``svc``: the result and its standard output without colour."""
+    monkeypatch.setattr(cli_common, "connect", lambda **_: svc)
+    app = typer.Typer()
+    app.add_typer(bulk_cli.bulk_app, name="bulk")
+
+    def run(*args: str):
+        result = runner.invoke(app, ["bulk", *args], env={"COLUMNS": "300"})
+        return result, ANSI.sub("", result.stdout)
+
+    return run
+
+
+def accounts(svc: Siapkerja) -> int:
+    return bulk_cli.count_accounts(svc)
+
+
+@pytest.fixture
+def register(tmp_path) -> Path:
+    """A copy of the sample register (four good rows, five bad)."""
+    path = tmp_path / "x.csv"
+    path.write_bytes(SAMPLE.read_bytes())
+    return path
+
+
+# --------------------------------------------------------------------------
+# 1. --report is never the input
+# --------------------------------------------------------------------------
+
+
+def _same_file_ways(register: Path) -> dict[str, Path]:
+    link = register.with_name("link.csv")
+    link.symlink_to(register)
+    hard = register.with_name("hard.csv")
+    os.link(register, hard)
+    return {
+        "same path": register,
+        "another spelling": register.parent / "." / register.name,
+        "a symlink": link,
+        "a hard link": hard,
+    }
+
+
+@pytest.mark.parametrize("way", ["same path", "another spelling", "a symlink", "a hard link"])
+@pytest.mark.parametrize("json_output", [False, True])
+def test_a_report_that_is_the_input_is_refused_before_anything_is_imported(
+    cli, svc, register, way, json_output
+) -> None:
+    before = register.read_bytes()
+    report = _same_file_ways(register)[way]
+    result, out = cli("import", str(register), "--report", str(report), *(["--json"] * json_output))
+    assert result.exit_code == 1
+    assert register.read_bytes() == before  # the operator's register untouched
+    assert accounts(svc) == 0  # nothing stored
+    if json_output:
+        error = json.loads(out)["error"]
+        assert error["code"] == "bulk.report"
+        assert "the file being imported" in error["message_en"]
+        assert "berkas yang diimpor" in error["message_id"]
+    else:
+        assert "[bulk.report]" in result.stderr
+        assert "berkas yang diimpor" in result.stderr
+        assert "the file being imported" in result.stderr
+
+
+# --------------------------------------------------------------------------
+# 2. a report that cannot be written: refused first, typed afterwards
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "english", "indonesian"),
+    [
+        ("missing folder", "its folder does not exist", "foldernya tidak ada"),
+        ("a folder", "it is a directory", "ini sebuah folder"),
+        ("under a file", "its parent is not a folder", "induknya bukan folder"),
+    ],
+)
+def test_a_report_that_cannot_be_written_is_refused_before_the_import(
+    cli, svc, register, tmp_path, where, english, indonesian
+) -> None:
+    report = {
+        "missing folder": tmp_path / "nonexistent" / "bad.csv",
+        "a folder": tmp_path,
+        "under a file": register / "bad.csv",
+    }[where]
+    result, out = cli("import", str(register), "--report", str(report), "--json")
+    assert result.exit_code == 1
+    assert json.loads(out) == {
+        "error": {
+            "code": "bulk.report",
+            "message_id": f"Laporan {report} tidak dapat ditulis: {indonesian}.",
+            "message_en": f"The report {report} cannot be written: {english}.",
+            "exit_code": 1,
+        }
+    }
+    assert accounts(svc) == 0
+    text, _ = cli("import", str(register), "--report", str(report))
+    assert text.exit_code == 1
+    assert f"[bulk.report] Laporan {report} tidak dapat ditulis: {indonesian}." in text.stderr
+    assert english in text.stderr
+
+
+def test_a_folder_without_write_permission_is_refused(cli, svc, register, monkeypatch) -> None:
+    # Tests may run as root, whom no folder's mode stops: the permission itself is faked.
+    real = os.access
+
+    def access(path, mode, **kwargs) -> bool:
+        return not (mode == os.W_OK and Path(path) == register.parent) and real(path, mode)
+
+    monkeypatch.setattr(bulk_cli.os, "access", access)
+    result, _ = cli("import", str(register), "--report", str(register.with_name("bad.csv")))
+    assert result.exit_code == 1
+    assert "[bulk.report]" in result.stderr
+    assert "tidak ada izin menulis" in result.stderr
+    assert "permission to write denied" in result.stderr
+    assert accounts(svc) == 0
+
+
+@pytest.mark.parametrize("json_output", [False, True])
+def test_a_report_write_failing_after_the_import_is_a_typed_error(
+    cli, register, tmp_path, monkeypatch, json_output
+) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    real = bulk_cli.import_akl
+
+    def then_the_folder_goes(*args, **kwargs):
+        done = real(*args, **kwargs)
+        folder.rmdir()
+        return done
+
+    monkeypatch.setattr(bulk_cli, "import_akl", then_the_folder_goes)
+    report = folder / "bad.csv"
+    result, out = cli("import", str(register), "--report", str(report), *(["--json"] * json_output))
+    assert result.exit_code == 1
+    if json_output:
+        document = json.loads(out)
+        assert document["created"] == 4  # what was imported is still said
+        assert len(document["bad_rows"]) == 5
+        assert document["report"] is None
+        assert document["error"]["code"] == "bulk.report"
+        assert "its folder does not exist" in document["error"]["message_en"]
+    else:
+        assert "Created" in out
+        assert "[bulk.report]" in result.stderr
+        assert "foldernya tidak ada" in result.stderr
+
+
+def test_a_writable_report_next_to_the_input_is_written(cli, register) -> None:
+    report = register.with_name("bad.csv")
+    result, _ = cli("import", str(register), "--report", str(report))
+    assert result.exit_code == 1  # the sample's bad rows
+    with report.open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 5
