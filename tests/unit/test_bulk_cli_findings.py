@@ -193,3 +193,83 @@ def test_a_writable_report_next_to_the_input_is_written(cli, register) -> None:
     assert result.exit_code == 1  # the sample's bad rows
     with report.open(encoding="utf-8", newline="") as handle:
         assert len(list(csv.DictReader(handle))) == 5
+
+
+# --------------------------------------------------------------------------
+# 3. a typed error after committed batches says what is stored
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def storage_fails_on_the_third_batch(monkeypatch):
+    """The import's batch write raises the typed ``storage.unavailable`` from its third
+    batch on (the database gone mid-import), after two batches were committed."""
+    from siapkerja_adapters.bulk import akl_import
+    from siapkerja_core.ports import StorageError
+
+    real = akl_import.store_batch
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) >= 3:
+            raise StorageError("unavailable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(akl_import, "store_batch", failing)
+
+
+def test_a_database_failure_mid_import_says_what_is_stored_json(
+    cli, svc, register, storage_fails_on_the_third_batch
+) -> None:
+    result, out = cli("import", str(register), "--batch-size", "1", "--json")
+    assert result.exit_code == 4  # the error's own exit code
+    document = json.loads(out)
+    assert document["error"]["code"] == "storage.unavailable"
+    assert document["error"]["exit_code"] == 4
+    # Two batches of one row committed (lines 2 and 3), the third (line 4) failed.
+    assert document["lines_done"] == 2
+    assert accounts(svc) == 2
+    assert "at least the first" in result.stderr
+    assert "run the same command again to go on" in result.stderr
+    assert "jalankan perintah yang sama" in result.stderr
+
+
+def test_a_database_failure_mid_import_says_what_is_stored_text(
+    cli, svc, register, storage_fails_on_the_third_batch
+) -> None:
+    result, _ = cli("import", str(register), "--batch-size", "1")
+    assert result.exit_code == 4
+    assert "[storage.unavailable]" in result.stderr
+    assert "at least the first 2 lines were done and stored" in result.stderr
+    assert "setidaknya 2 baris pertama" in result.stderr
+
+
+def test_a_database_failure_before_any_batch_is_the_error_alone(cli, monkeypatch, register) -> None:
+    from siapkerja_adapters.bulk import akl_import
+    from siapkerja_core.ports import StorageError
+
+    def down(*_a, **_k):
+        raise StorageError("unavailable")
+
+    monkeypatch.setattr(akl_import, "store_batch", down)
+    result, out = cli("import", str(register), "--json")
+    assert result.exit_code == 4
+    assert set(json.loads(out)) == {"error"}  # nothing stored: nothing more to say
+    assert "at least the first" not in result.stderr
+
+
+def test_a_database_failure_mid_issuance_says_what_is_stored(cli, monkeypatch) -> None:
+    from siapkerja_core.ports import StorageError
+
+    def two_batches_then_down(svc, *, batch_size, progress):
+        progress(batch_size)
+        progress(batch_size)
+        raise StorageError("unavailable")
+
+    monkeypatch.setattr(bulk_cli, "issue_all_cards", two_batches_then_down)
+    result, out = cli("issue-cards", "--batch-size", "5", "--json")
+    assert result.exit_code == 4
+    document = json.loads(out)
+    assert (document["error"]["code"], document["accounts_done"]) == ("storage.unavailable", 10)
+    assert "at least the first 10 accounts" in result.stderr

@@ -44,11 +44,14 @@ from siapkerja_adapters.bulk import (
 )
 from siapkerja_adapters.bulk.errors import BulkDataError, in_both
 from siapkerja_adapters.cli.common import (
+    PROG_NAME,
     ConfigOption,
     JsonOption,
     ProgressOption,
     error_json,
+    exit_code_for,
     fail,
+    json_mode,
     open_service,
     print_json,
     progress_bar,
@@ -215,7 +218,7 @@ def _bad_rows_table(report: ImportReport) -> Table:
 
 
 class _Stored:
-    """What a bulk command had committed when Ctrl-C stopped it, counted from its
+    """What a bulk command had committed when Ctrl-C or a typed error stopped it, counted from its
     progress callback (called after each batch's commit), so that the interruption
     says what is kept and that the same command resumes (a stranger's finding: an
     interrupted ``--json`` import printed nothing). A lower bound: a Ctrl-C between a
@@ -245,6 +248,30 @@ class _Stored:
             err=True,
         )
         return typer.Exit(130)
+
+    def failed(self, error: SiapkerjaError, unit: str) -> typer.Exit:
+        """Report the typed ``error`` that ended the command (:func:`fail`) and, when
+        batches were committed before it, that they are stored and the same command
+        goes on (``--json``: ``"{unit}_done": N`` beside the ``error`` object). A
+        database killed mid-import said only ``storage.unavailable``'s "nothing was
+        saved" while 38,000 rows were (an outside tester's finding). The error's exit
+        code is kept."""
+        if not self.done:
+            return fail("bulk", error)
+        code = exit_code_for(error)
+        if json_mode():
+            print_json({**error_json(error, code), f"{unit}_done": self.done})
+        else:
+            typer.echo(f"{PROG_NAME} bulk: {error}", err=True)
+        typer.echo(
+            f"{PROG_NAME} bulk: setidaknya {self.done} {_UNITS[unit]} pertama sudah selesai dan"
+            " tersimpan sebelum galat ini (hanya batch yang sedang ditulis yang tidak), jalankan"
+            " perintah yang sama untuk melanjutkan / at least the first"
+            f" {self.done} {unit} were done and stored before this error (only the batch being"
+            " written was not), run the same command again to go on",
+            err=True,
+        )
+        return typer.Exit(code)
 
 
 _UNITS: Final = {"lines": "baris", "accounts": "akun"}
@@ -330,7 +357,7 @@ def import_file(
                 batch_size=batch_size,
             )
     except SiapkerjaError as error:
-        raise fail("bulk", error) from None
+        raise stored.failed(error, "lines") from None
     except KeyboardInterrupt:
         raise stored.interrupted("lines", json_output) from None
     report_error: BulkDataError | None = None
@@ -396,7 +423,7 @@ def issue_cards(
         with progress_bar("Kartu / Cards", total, enabled=progress) as advance:
             result = issue_all_cards(svc, batch_size=batch_size, progress=stored.counting(advance))
     except SiapkerjaError as error:
-        raise fail("bulk", error) from None
+        raise stored.failed(error, "accounts") from None
     except KeyboardInterrupt:
         raise stored.interrupted("accounts", json_output) from None
     if json_output:
