@@ -273,3 +273,76 @@ def test_a_database_failure_mid_issuance_says_what_is_stored(cli, monkeypatch) -
     document = json.loads(out)
     assert (document["error"]["code"], document["accounts_done"]) == ("storage.unavailable", 10)
     assert "at least the first 10 accounts" in result.stderr
+
+
+# --------------------------------------------------------------------------
+# 4. the bad rows before a byte that is not UTF-8 are reported
+# --------------------------------------------------------------------------
+
+SITI = "3173075405980011"
+BUDI = "3173070211930012"
+DEWI = "3171016301010013"
+
+
+@pytest.fixture
+def latin(tmp_path) -> Path:
+    """A refused row (line 3, a bad phone), then a Latin-1 byte at line 5."""
+    path = tmp_path / "b.csv"
+    path.write_bytes(
+        b"nik,full_name,email,phone\n"
+        + f"{SITI},Siti Rahmawati,s@example.com,081234500011\n".encode()
+        + f"{BUDI},Budi Santoso,b@example.com,0812-34\n".encode()
+        + f"{DEWI},Dewi Lestari,d@example.com,081234500013\n".encode()
+        + b"3273010908900014,J\xf6rg Rudi,r@example.com,081234500014\n"
+    )
+    return path
+
+
+def test_the_bad_rows_before_a_file_error_reach_the_library_caller(svc, latin) -> None:
+    from siapkerja_adapters.bulk import BulkDataError, import_akl
+
+    with pytest.raises(BulkDataError) as stopped:
+        import_akl(svc, latin)
+    partial = stopped.value.partial
+    assert (partial.created, partial.unchanged) == (2, 0)
+    assert [(bad.line, bad.code) for bad in partial.bad_rows] == [(3, "phone.invalid")]
+
+
+def test_the_bad_rows_before_a_file_error_reach_json_and_the_report(cli, latin) -> None:
+    report = latin.with_name("bad.csv")
+    result, out = cli("import", str(latin), "--json", "--report", str(report))
+    assert result.exit_code == 1
+    document = json.loads(out)
+    assert document["error"]["code"] == "bulk.file"
+    assert "2 stored or unchanged, 1 refused" in document["error"]["message_en"]
+    assert [(bad["line"], bad["code"]) for bad in document["bad_rows"]] == [(3, "phone.invalid")]
+    assert (document["created"], document["report"]) == (2, str(report))
+    assert document["lines_done"] == 3  # the lines before the byte, committed
+    with report.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["line"], row["code"], row["column"]) for row in rows] == [
+        ("3", "phone.invalid", "phone")
+    ]
+
+
+def test_the_bad_rows_before_a_file_error_are_shown_in_text(cli, latin) -> None:
+    report = latin.with_name("bad.csv")
+    result, out = cli("import", str(latin), "--report", str(report))
+    assert result.exit_code == 1
+    assert "phone.invalid" in out  # the bad rows table
+    assert f"Laporan / Report: {report}" in out
+    assert "[bulk.file]" in result.stderr
+    assert "not UTF-8 text at line 5" in result.stderr
+    assert report.read_text(encoding="utf-8").splitlines()[0] == HEADER
+
+
+def test_a_file_error_before_any_row_still_writes_the_reports_header(cli, tmp_path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"nik,full_name,email,phone\n" + SITI.encode() + b",J\xf6rg,j@x.id,0812\n")
+    report = tmp_path / "bad.csv"
+    result, out = cli("import", str(path), "--json", "--report", str(report))
+    assert result.exit_code == 1
+    document = json.loads(out)
+    assert (document["error"]["code"], document["bad_rows"]) == ("bulk.file", [])
+    assert "lines_done" not in document
+    assert report.read_text(encoding="utf-8").splitlines() == [HEADER]

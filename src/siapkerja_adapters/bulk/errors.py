@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 from siapkerja_core.i18n import both
+
+if TYPE_CHECKING:
+    from siapkerja_adapters.bulk.report import ImportReport
 
 
 class OfflineRegistryRequired(ConfigurationError):
@@ -53,6 +56,11 @@ class BulkDataError(SiapkerjaError, ValueError):
             "line_break",
         }
     )
+
+    partial: ImportReport | None = None
+    """For a ``file`` error raised part-way through an import (a byte that is not
+    UTF-8): what the rows before it became — their counts and bad rows, which were
+    read and are kept. ``None`` for every other error."""
 
     @property
     def column(self) -> str | None:

@@ -249,28 +249,34 @@ class _Stored:
         )
         return typer.Exit(130)
 
-    def failed(self, error: SiapkerjaError, unit: str) -> typer.Exit:
-        """Report the typed ``error`` that ended the command (:func:`fail`) and, when
-        batches were committed before it, that they are stored and the same command
-        goes on (``--json``: ``"{unit}_done": N`` beside the ``error`` object). A
-        database killed mid-import said only ``storage.unavailable``'s "nothing was
-        saved" while 38,000 rows were (an outside tester's finding). The error's exit
-        code is kept."""
-        if not self.done:
-            return fail("bulk", error)
+    def failed(
+        self, error: SiapkerjaError, unit: str, document: dict[str, object] | None = None
+    ) -> typer.Exit:
+        """Report the typed ``error`` that ended the command and give its exit code.
+
+        As :func:`fail`, and when batches were committed before it, that they are
+        stored and that the same command goes on (``--json``: ``"{unit}_done": N``
+        beside the ``error`` object): a database killed mid-import said only
+        ``storage.unavailable``'s "nothing was saved" while 38,000 rows were (an outside
+        tester's finding). ``document``: what else the ``--json`` object holds (the
+        counts and bad rows of an import that stopped part-way)."""
         code = exit_code_for(error)
         if json_mode():
-            print_json({**error_json(error, code), f"{unit}_done": self.done})
+            answer = {**(document or {}), **error_json(error, code)}
+            if self.done:
+                answer[f"{unit}_done"] = self.done
+            print_json(answer)
         else:
             typer.echo(f"{PROG_NAME} bulk: {error}", err=True)
-        typer.echo(
-            f"{PROG_NAME} bulk: setidaknya {self.done} {_UNITS[unit]} pertama sudah selesai dan"
-            " tersimpan sebelum galat ini (hanya batch yang sedang ditulis yang tidak), jalankan"
-            " perintah yang sama untuk melanjutkan / at least the first"
-            f" {self.done} {unit} were done and stored before this error (only the batch being"
-            " written was not), run the same command again to go on",
-            err=True,
-        )
+        if self.done:
+            typer.echo(
+                f"{PROG_NAME} bulk: setidaknya {self.done} {_UNITS[unit]} pertama sudah selesai"
+                " dan tersimpan sebelum galat ini (hanya batch yang sedang ditulis yang tidak),"
+                " jalankan perintah yang sama untuk melanjutkan / at least the first"
+                f" {self.done} {unit} were done and stored before this error (only the batch"
+                " being written was not), run the same command again to go on",
+                err=True,
+            )
         return typer.Exit(code)
 
 
@@ -357,7 +363,18 @@ def import_file(
                 batch_size=batch_size,
             )
     except SiapkerjaError as error:
-        raise stored.failed(error, "lines") from None
+        partial = error.partial if isinstance(error, BulkDataError) else None
+        if partial is None:
+            raise stored.failed(error, "lines") from None
+        # A file error part-way (a byte that is not UTF-8): the rows before it were read,
+        # and their bad rows are reported as a whole run's are — they were listed nowhere.
+        written = _written_report(partial, report)
+        document = None
+        if json_output:
+            document = _import_json(partial, written)
+        else:
+            _print_import(partial, written)
+        raise stored.failed(error, "lines", document) from None
     except KeyboardInterrupt:
         raise stored.interrupted("lines", json_output) from None
     report_error: BulkDataError | None = None
@@ -366,14 +383,35 @@ def import_file(
             write_report(result, report)
         except OSError as error:  # checked before the import, but the folder can go meanwhile
             report_error = BulkDataError("report", path=str(report), **_write_reason(error))
+    written = None if report_error is not None else report
     if json_output:
-        document = _import_json(result, None if report is None or report_error else report)
         if report_error is not None:  # the counts and bad rows still said: they are stored
-            document |= error_json(report_error)
-        print_json(document)
-        if result.bad_rows or report_error:
-            raise typer.Exit(1)
-        return
+            raise stored.failed(report_error, "lines", _import_json(result, written))
+        print_json(_import_json(result, written))
+    else:
+        _print_import(result, written)
+        if report_error is not None:
+            raise stored.failed(report_error, "lines")
+    if result.bad_rows:
+        raise typer.Exit(1)
+
+
+def _written_report(result: ImportReport, report: Path | None) -> Path | None:
+    """Write ``result``'s bad rows to ``report`` when one was asked for; the path written,
+    else ``None`` (a failure said on standard error: the command already ends on an error)."""
+    if report is None:
+        return None
+    try:
+        write_report(result, report)
+    except OSError as error:
+        refusal = BulkDataError("report", path=str(report), **_write_reason(error))
+        typer.echo(f"{PROG_NAME} bulk: {refusal}", err=True)
+        return None
+    return report
+
+
+def _print_import(result: ImportReport, written: Path | None) -> None:
+    """The text summary of an import: the counts, the first bad rows, the report's path."""
     out = _stdout()
     out.print(
         _counts_table(
@@ -393,12 +431,8 @@ def import_file(
             out.print(
                 f"… dan {hidden} baris lagi (lihat --report) / … and {hidden} more (see --report)"
             )
-        if report is not None and report_error is None:
-            out.print(f"Laporan / Report: {escape(str(report))}")
-    if report_error is not None:
-        raise fail("bulk", report_error)
-    if result.bad_rows:
-        raise typer.Exit(1)
+        if written is not None:
+            out.print(f"Laporan / Report: {escape(str(written))}")
 
 
 @bulk_app.command("issue-cards")
