@@ -346,3 +346,50 @@ def test_a_file_error_before_any_row_still_writes_the_reports_header(cli, tmp_pa
     assert (document["error"]["code"], document["bad_rows"]) == ("bulk.file", [])
     assert "lines_done" not in document
     assert report.read_text(encoding="utf-8").splitlines() == [HEADER]
+
+
+# --------------------------------------------------------------------------
+# 5. --progress on a non-terminal: plain lines as it goes
+# --------------------------------------------------------------------------
+
+
+def test_forced_progress_off_a_terminal_writes_plain_lines_as_it_goes(monkeypatch) -> None:
+    import io
+
+    stream = io.StringIO()  # not a terminal
+    monkeypatch.setattr("sys.stderr", stream)
+    now = [100.0]
+    monkeypatch.setattr(cli_common, "_clock", lambda: now[0])
+    seen: list[list[str]] = []
+    with cli_common.progress_bar("Impor / Import", 1000, enabled=True) as advance:
+        for at in (0, 1, 2, 6, 7, 11.5, 12):
+            now[0] = 100.0 + at
+            advance(100)
+            seen.append(stream.getvalue().splitlines())
+    lines = stream.getvalue().splitlines()
+    # The first step at once, then at most one line every 5 seconds, then the end (full).
+    assert lines == [
+        "Impor / Import: 100/1000 (10%)",
+        "Impor / Import: 400/1000 (40%)",
+        "Impor / Import: 600/1000 (60%)",
+        "Impor / Import: 1000/1000 (100%)",
+    ]
+    assert seen[0] == lines[:1]  # written while the job runs, not when it ends
+    assert seen[3] == lines[:2]
+    assert "\x1b" not in stream.getvalue()  # no terminal codes in a log
+
+
+def test_forced_progress_off_a_terminal_without_a_total(monkeypatch) -> None:
+    import io
+
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    with cli_common.progress_bar("Kartu / Cards", None, enabled=True) as advance:
+        advance(7)
+    assert stream.getvalue().splitlines() == ["Kartu / Cards: 7", "Kartu / Cards: 7"]
+
+
+def test_bulk_import_progress_off_a_terminal_names_the_lines_done(cli, register) -> None:
+    result, _ = cli("import", str(register), "--progress", "--batch-size", "1")
+    assert "Impor AK/I / AK/I import: 1/10 (10%)" in result.stderr  # the first batch's
+    assert "Impor AK/I / AK/I import: 10/10 (100%)" in result.stderr
