@@ -2,7 +2,8 @@
 once batches are committed: the typed ``storage.unavailable`` (exit code 4) must say that
 the first lines are stored and that the same command goes on — it said "nothing was saved"
 while 38,000 rows were (an outside tester's finding) — and the same command then finds
-those rows unchanged.
+those rows unchanged. And one stopped by SIGTERM, which ended silently: it says the same,
+exit code 143.
 """
 
 from __future__ import annotations
@@ -107,3 +108,48 @@ def test_a_killed_connection_mid_import_says_what_is_stored(postgres_url, tmp_pa
         summary = json.loads(again.stdout)
         assert summary["unchanged"] == stored
         assert summary["created"] == ROWS - stored
+
+
+def test_sigterm_mid_import_says_what_is_stored_and_exits_143(tmp_path) -> None:
+    """SIGTERM (a supervisor stopping the job) ends the import as Ctrl-C does: it ended
+    silently (an outside tester's finding)."""
+    import signal
+    import sqlite3
+
+    register = tmp_path / "akl.csv"
+    write_register(register)
+    database = tmp_path / "bulk.sqlite3"
+    env = {
+        **os.environ,
+        "SIAPKERJA_STORAGE": "sql",
+        "SIAPKERJA_SECRET_KEY": "bulkcli-storage-lost-secret-0123456789ab",
+        "SIAPKERJA_STORAGE_KEY": generate_key_setting(),
+        "SIAPKERJA_SMS": "memory",
+        "SIAPKERJA_DATABASE_MIGRATE": "true",
+        "SIAPKERJA_DATABASE_URL": f"sqlite:///{database}",
+    }
+    command = [sys.executable, "-m", "siapkerja_adapters.cli", "bulk", "import"]
+    command += [str(register), "--batch-size", str(BATCH), "--json"]
+
+    def accounts() -> int:
+        try:
+            with sqlite3.connect(database, timeout=5) as conn:
+                return int(conn.execute("SELECT count(*) FROM sk_accounts").fetchone()[0])
+        except sqlite3.Error:  # not made yet
+            return 0
+
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while accounts() < 3 * BATCH:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 143, (out, err)
+    document = json.loads(out)
+    assert document["interrupted"] is True
+    assert 0 < document["lines_done"] <= accounts() < ROWS
+    assert "run the same command again to go on" in err

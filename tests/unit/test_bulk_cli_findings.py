@@ -393,3 +393,45 @@ def test_bulk_import_progress_off_a_terminal_names_the_lines_done(cli, register)
     result, _ = cli("import", str(register), "--progress", "--batch-size", "1")
     assert "Impor AK/I / AK/I import: 1/10 (10%)" in result.stderr  # the first batch's
     assert "Impor AK/I / AK/I import: 10/10 (100%)" in result.stderr
+
+
+# --------------------------------------------------------------------------
+# 6. SIGTERM as Ctrl-C, while the command runs
+# --------------------------------------------------------------------------
+
+
+def test_sigterm_during_an_import_says_what_is_stored_and_exits_143(
+    cli, monkeypatch, register
+) -> None:
+    import signal
+
+    real = bulk_cli.import_akl
+
+    def terminated_after_a_batch(svc, file, *, progress, **kwargs):
+        def then_terminate(n: int) -> None:
+            progress(n)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        return real(svc, file, progress=then_terminate, **{**kwargs, "batch_size": 3})
+
+    monkeypatch.setattr(bulk_cli, "import_akl", terminated_after_a_batch)
+    before = signal.getsignal(signal.SIGTERM)
+    result, out = cli("import", str(register), "--json")
+    assert result.exit_code == 143
+    assert json.loads(out) == {"interrupted": True, "lines_done": 3}
+    assert "at least the first 3 lines are done and stored" in result.stderr
+    assert signal.getsignal(signal.SIGTERM) == before  # only while the command runs
+
+
+def test_sigterm_during_issuance_says_what_is_stored(cli, monkeypatch) -> None:
+    import signal
+
+    def one_batch_then_terminated(svc, *, batch_size, progress):
+        progress(batch_size)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not stop the command")
+
+    monkeypatch.setattr(bulk_cli, "issue_all_cards", one_batch_then_terminated)
+    result, out = cli("issue-cards", "--batch-size", "4", "--json")
+    assert result.exit_code == 143
+    assert json.loads(out) == {"interrupted": True, "accounts_done": 4}

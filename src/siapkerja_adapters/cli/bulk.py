@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Final
@@ -235,9 +237,10 @@ class _Stored:
 
         return counted
 
-    def interrupted(self, unit: str, json_output: bool) -> typer.Exit:
+    def interrupted(self, unit: str, json_output: bool, stop: KeyboardInterrupt) -> typer.Exit:
         """Say what was stored (on standard error; ``--json``: one object on standard
-        output) and give the exit code of an interrupted command (130)."""
+        output) and give the exit code of an interrupted command: 130 for Ctrl-C, 143
+        for SIGTERM (``stop`` a :class:`_Terminated`)."""
         if json_output:
             print_json({"interrupted": True, f"{unit}_done": self.done})
         typer.echo(
@@ -247,7 +250,7 @@ class _Stored:
             " again to go on",
             err=True,
         )
-        return typer.Exit(130)
+        return typer.Exit(143 if isinstance(stop, _Terminated) else 130)
 
     def failed(
         self, error: SiapkerjaError, unit: str, document: dict[str, object] | None = None
@@ -278,6 +281,29 @@ class _Stored:
                 err=True,
             )
         return typer.Exit(code)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM while a bulk command runs, raised where it is as Ctrl-C's interrupt is."""
+
+
+def _terminate_as_interrupt() -> Callable[[], None]:
+    """Until the returned function is called, SIGTERM ends the command as Ctrl-C does
+    (:class:`_Terminated`): it ended silently (an outside tester's finding), while Ctrl-C
+    says what is stored. Only in the main thread (the only one a handler can be set in)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def terminated(_signum: int, _frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+
+    def restore() -> None:
+        # None: a handler set outside Python, which cannot be put back; the default then.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+    return restore
 
 
 _UNITS: Final = {"lines": "baris", "accounts": "akun"}
@@ -349,6 +375,7 @@ def import_file(
     "column", "message_id", "message_en"}, …], "report"}`` with every bad row.
     """
     stored = _Stored()
+    restore = _terminate_as_interrupt()
     try:  # from the start: a Ctrl-C while the storage opens says so too (0 done)
         if report is not None:
             _check_report(report, file)
@@ -375,8 +402,10 @@ def import_file(
         else:
             _print_import(partial, written)
         raise stored.failed(error, "lines", document) from None
-    except KeyboardInterrupt:
-        raise stored.interrupted("lines", json_output) from None
+    except KeyboardInterrupt as stop:
+        raise stored.interrupted("lines", json_output, stop) from None
+    finally:
+        restore()
     report_error: BulkDataError | None = None
     if report is not None:
         try:
@@ -451,6 +480,7 @@ def issue_cards(
     ``--json``: ``{"issued", "incomplete", "already_issued"}``.
     """
     stored = _Stored()
+    restore = _terminate_as_interrupt()
     try:
         svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
         total = count_accounts(svc)
@@ -458,8 +488,10 @@ def issue_cards(
             result = issue_all_cards(svc, batch_size=batch_size, progress=stored.counting(advance))
     except SiapkerjaError as error:
         raise stored.failed(error, "accounts") from None
-    except KeyboardInterrupt:
-        raise stored.interrupted("accounts", json_output) from None
+    except KeyboardInterrupt as stop:
+        raise stored.interrupted("accounts", json_output, stop) from None
+    finally:
+        restore()
     if json_output:
         print_json(
             {
