@@ -345,7 +345,8 @@ def import_akl(
     :param photo_dir: where relative ``photo`` paths are looked up (default:
         the CSV's folder); paths outside it are refused.
     :raises BulkDataError: ``bulk.header`` or ``bulk.file`` (nothing, or only the
-        rows before an undecodable byte, imported — re-running is safe).
+        rows before an undecodable byte, imported — re-running is safe; the error's
+        ``partial`` is then those rows' :class:`ImportReport`).
     :raises StorageError: the storage failed; rows before it are kept.
     """
     shown = os.fspath(path)
@@ -386,7 +387,9 @@ def import_akl(
             done=done,
             bad=len(importer.bad_rows),
         )
-        raise BulkDataError("file", path=shown, **reason) from None
+        refusal = BulkDataError("file", path=shown, **reason)
+        refusal.partial = importer.report()  # the bad rows read before it, for a report
+        raise refusal from None
     except UnicodeDecodeError:
         raise BulkDataError(
             "file", path=shown, **in_both("reason", "bulk.reason.not_utf8")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
 from siapkerja_core.i18n import both
+
+if TYPE_CHECKING:
+    from siapkerja_adapters.bulk.report import ImportReport
 
 
 class OfflineRegistryRequired(ConfigurationError):
@@ -25,7 +28,9 @@ class OfflineRegistryRequired(ConfigurationError):
 class BulkDataError(SiapkerjaError, ValueError):
     """An AK/I CSV, or one of its rows, cannot be used.
 
-    File-level codes (raised, nothing more is read): ``header`` and ``file``.
+    File-level codes (raised, nothing more is read): ``header`` and ``file``;
+    ``report`` (the command line's ``--report`` file cannot be written, or is the
+    input itself).
     Row-level codes (recorded as a :class:`BadRow`, the import goes on):
     ``columns``, ``empty``, ``value``, ``nik_number``, ``duplicate``,
     ``photo``, ``csv``, ``open_quote`` and ``line_break`` (these two carry
@@ -39,6 +44,7 @@ class BulkDataError(SiapkerjaError, ValueError):
         {
             "header",
             "file",
+            "report",
             "columns",
             "empty",
             "value",
@@ -50,6 +56,11 @@ class BulkDataError(SiapkerjaError, ValueError):
             "line_break",
         }
     )
+
+    partial: ImportReport | None = None
+    """For a ``file`` error raised part-way through an import (a byte that is not
+    UTF-8): what the rows before it became — their counts and bad rows, which were
+    read and are kept. ``None`` for every other error."""
 
     @property
     def column(self) -> str | None:

@@ -23,6 +23,9 @@ the database is down.
 from __future__ import annotations
 
 import csv
+import os
+import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Final
@@ -41,11 +44,16 @@ from siapkerja_adapters.bulk import (
     issue_all_cards,
     load_residents,
 )
+from siapkerja_adapters.bulk.errors import BulkDataError, in_both
 from siapkerja_adapters.cli.common import (
+    PROG_NAME,
     ConfigOption,
     JsonOption,
     ProgressOption,
+    error_json,
+    exit_code_for,
     fail,
+    json_mode,
     open_service,
     print_json,
     progress_bar,
@@ -123,6 +131,56 @@ def write_report(report: ImportReport, path: Path) -> None:
             writer.writerow((bad.line, bad.code, bad.column or "", bad.message_id, bad.message_en))
 
 
+def _same_file(report: Path, file: Path) -> bool:
+    """Whether writing ``report`` would overwrite ``file``: the same path once resolved,
+    or (both existing) the same file under another name — a symlink or a hard link."""
+    try:
+        if report.resolve() == file.resolve():
+            return True
+        return report.exists() and file.exists() and os.path.samefile(report, file)
+    except OSError:  # a path that cannot be looked at: the checks after this one say why
+        return False
+
+
+def _report_refused(report: Path, key: str) -> BulkDataError:
+    return BulkDataError("report", path=str(report), **in_both("reason", key))
+
+
+def _check_report(report: Path, file: Path) -> None:
+    """Refuse, before anything is imported, a ``--report`` path that is the input register
+    or that cannot be written: an outside tester's ``--report`` equal to the input replaced
+    the register with the bad rows, and an unwritable one was found only after the import.
+
+    :raises BulkDataError: ``bulk.report``, the reason in both languages.
+    """
+    if _same_file(report, file):
+        raise _report_refused(report, "bulk.reason.report_is_input")
+    if report.is_dir():
+        raise _report_refused(report, "bulk.reason.directory")
+    folder = report.parent
+    if not folder.exists():
+        raise _report_refused(report, "bulk.reason.no_folder")
+    if not folder.is_dir():
+        raise _report_refused(report, "bulk.reason.not_folder")
+    target = report if report.exists() else folder
+    if not os.access(target, os.W_OK):
+        raise _report_refused(report, "bulk.reason.no_write")
+
+
+def _write_reason(error: OSError) -> dict[str, str]:
+    """``reason_id`` and ``reason_en`` of a report that could not be written after all."""
+    if isinstance(error, FileNotFoundError):
+        return in_both("reason", "bulk.reason.no_folder")
+    if isinstance(error, PermissionError):
+        return in_both("reason", "bulk.reason.no_write")
+    if isinstance(error, IsADirectoryError):
+        return in_both("reason", "bulk.reason.directory")
+    if isinstance(error, NotADirectoryError):
+        return in_both("reason", "bulk.reason.not_folder")
+    reason = error.strerror or type(error).__name__  # the system's words: no catalogue has them
+    return {"reason_id": reason, "reason_en": reason}
+
+
 def _import_json(report: ImportReport, written: Path | None) -> dict[str, object]:
     """What ``bulk import --json`` prints: the counts and every bad row."""
     return {
@@ -162,7 +220,7 @@ def _bad_rows_table(report: ImportReport) -> Table:
 
 
 class _Stored:
-    """What a bulk command had committed when Ctrl-C stopped it, counted from its
+    """What a bulk command had committed when Ctrl-C or a typed error stopped it, counted from its
     progress callback (called after each batch's commit), so that the interruption
     says what is kept and that the same command resumes (a stranger's finding: an
     interrupted ``--json`` import printed nothing). A lower bound: a Ctrl-C between a
@@ -179,9 +237,10 @@ class _Stored:
 
         return counted
 
-    def interrupted(self, unit: str, json_output: bool) -> typer.Exit:
+    def interrupted(self, unit: str, json_output: bool, stop: KeyboardInterrupt) -> typer.Exit:
         """Say what was stored (on standard error; ``--json``: one object on standard
-        output) and give the exit code of an interrupted command (130)."""
+        output) and give the exit code of an interrupted command: 130 for Ctrl-C, 143
+        for SIGTERM (``stop`` a :class:`_Terminated`)."""
         if json_output:
             print_json({"interrupted": True, f"{unit}_done": self.done})
         typer.echo(
@@ -191,7 +250,60 @@ class _Stored:
             " again to go on",
             err=True,
         )
-        return typer.Exit(130)
+        return typer.Exit(143 if isinstance(stop, _Terminated) else 130)
+
+    def failed(
+        self, error: SiapkerjaError, unit: str, document: dict[str, object] | None = None
+    ) -> typer.Exit:
+        """Report the typed ``error`` that ended the command and give its exit code.
+
+        As :func:`fail`, and when batches were committed before it, that they are
+        stored and that the same command goes on (``--json``: ``"{unit}_done": N``
+        beside the ``error`` object): a database killed mid-import said only
+        ``storage.unavailable``'s "nothing was saved" while 38,000 rows were (an outside
+        tester's finding). ``document``: what else the ``--json`` object holds (the
+        counts and bad rows of an import that stopped part-way)."""
+        code = exit_code_for(error)
+        if json_mode():
+            answer = {**(document or {}), **error_json(error, code)}
+            if self.done:
+                answer[f"{unit}_done"] = self.done
+            print_json(answer)
+        else:
+            typer.echo(f"{PROG_NAME} bulk: {error}", err=True)
+        if self.done:
+            typer.echo(
+                f"{PROG_NAME} bulk: setidaknya {self.done} {_UNITS[unit]} pertama sudah selesai"
+                " dan tersimpan sebelum galat ini (hanya batch yang sedang ditulis yang tidak),"
+                " jalankan perintah yang sama untuk melanjutkan / at least the first"
+                f" {self.done} {unit} were done and stored before this error (only the batch"
+                " being written was not), run the same command again to go on",
+                err=True,
+            )
+        return typer.Exit(code)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM while a bulk command runs, raised where it is as Ctrl-C's interrupt is."""
+
+
+def _terminate_as_interrupt() -> Callable[[], None]:
+    """Until the returned function is called, SIGTERM ends the command as Ctrl-C does
+    (:class:`_Terminated`): it ended silently (an outside tester's finding), while Ctrl-C
+    says what is stored. Only in the main thread (the only one a handler can be set in)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def terminated(_signum: int, _frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+
+    def restore() -> None:
+        # None: a handler set outside Python, which cannot be put back; the default then.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+    return restore
 
 
 _UNITS: Final = {"lines": "baris", "accounts": "akun"}
@@ -263,7 +375,10 @@ def import_file(
     "column", "message_id", "message_en"}, …], "report"}`` with every bad row.
     """
     stored = _Stored()
+    restore = _terminate_as_interrupt()
     try:  # from the start: a Ctrl-C while the storage opens says so too (0 done)
+        if report is not None:
+            _check_report(report, file)
         svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
         total = _lines(file)
         with progress_bar("Impor AK/I / AK/I import", total, enabled=progress) as advance:
@@ -275,26 +390,57 @@ def import_file(
                 batch_size=batch_size,
             )
     except SiapkerjaError as error:
-        raise fail("bulk", error) from None
-    except KeyboardInterrupt:
-        raise stored.interrupted("lines", json_output) from None
-    report_failed = False
+        partial = error.partial if isinstance(error, BulkDataError) else None
+        if partial is None:
+            raise stored.failed(error, "lines") from None
+        # A file error part-way (a byte that is not UTF-8): the rows before it were read,
+        # and their bad rows are reported as a whole run's are — they were listed nowhere.
+        written = _written_report(partial, report)
+        document = None
+        if json_output:
+            document = _import_json(partial, written)
+        else:
+            _print_import(partial, written)
+        raise stored.failed(error, "lines", document) from None
+    except KeyboardInterrupt as stop:
+        raise stored.interrupted("lines", json_output, stop) from None
+    finally:
+        restore()
+    report_error: BulkDataError | None = None
     if report is not None:
         try:
             write_report(result, report)
-        except OSError as error:
-            report_failed = True
-            reason = error.strerror or type(error).__name__
-            typer.echo(
-                f"siapkerja bulk: laporan {report} tidak dapat ditulis / the report {report}"
-                f" cannot be written: {reason}",
-                err=True,
-            )
+        except OSError as error:  # checked before the import, but the folder can go meanwhile
+            report_error = BulkDataError("report", path=str(report), **_write_reason(error))
+    written = None if report_error is not None else report
     if json_output:
-        print_json(_import_json(result, None if report is None or report_failed else report))
-        if result.bad_rows or report_failed:
-            raise typer.Exit(1)
-        return
+        if report_error is not None:  # the counts and bad rows still said: they are stored
+            raise stored.failed(report_error, "lines", _import_json(result, written))
+        print_json(_import_json(result, written))
+    else:
+        _print_import(result, written)
+        if report_error is not None:
+            raise stored.failed(report_error, "lines")
+    if result.bad_rows:
+        raise typer.Exit(1)
+
+
+def _written_report(result: ImportReport, report: Path | None) -> Path | None:
+    """Write ``result``'s bad rows to ``report`` when one was asked for; the path written,
+    else ``None`` (a failure said on standard error: the command already ends on an error)."""
+    if report is None:
+        return None
+    try:
+        write_report(result, report)
+    except OSError as error:
+        refusal = BulkDataError("report", path=str(report), **_write_reason(error))
+        typer.echo(f"{PROG_NAME} bulk: {refusal}", err=True)
+        return None
+    return report
+
+
+def _print_import(result: ImportReport, written: Path | None) -> None:
+    """The text summary of an import: the counts, the first bad rows, the report's path."""
     out = _stdout()
     out.print(
         _counts_table(
@@ -314,10 +460,8 @@ def import_file(
             out.print(
                 f"… dan {hidden} baris lagi (lihat --report) / … and {hidden} more (see --report)"
             )
-        if report is not None and not report_failed:
-            out.print(f"Laporan / Report: {escape(str(report))}")
-    if result.bad_rows or report_failed:
-        raise typer.Exit(1)
+        if written is not None:
+            out.print(f"Laporan / Report: {escape(str(written))}")
 
 
 @bulk_app.command("issue-cards")
@@ -336,15 +480,18 @@ def issue_cards(
     ``--json``: ``{"issued", "incomplete", "already_issued"}``.
     """
     stored = _Stored()
+    restore = _terminate_as_interrupt()
     try:
         svc = open_service("bulk", config, memory_warning=_MEMORY_WARNING)
         total = count_accounts(svc)
         with progress_bar("Kartu / Cards", total, enabled=progress) as advance:
             result = issue_all_cards(svc, batch_size=batch_size, progress=stored.counting(advance))
     except SiapkerjaError as error:
-        raise fail("bulk", error) from None
-    except KeyboardInterrupt:
-        raise stored.interrupted("accounts", json_output) from None
+        raise stored.failed(error, "accounts") from None
+    except KeyboardInterrupt as stop:
+        raise stored.interrupted("accounts", json_output, stop) from None
+    finally:
+        restore()
     if json_output:
         print_json(
             {

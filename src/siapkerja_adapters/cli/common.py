@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -201,6 +202,43 @@ def fail(command: str, error: BaseException, *, code: int | None = None) -> type
     return typer.Exit(exit_code)
 
 
+PLAIN_PROGRESS_INTERVAL: Final = 5.0
+"""Seconds at least between two lines of progress on a non-terminal (:func:`progress_bar`)."""
+
+_clock: Callable[[], float] = time.monotonic  # tests replace it
+
+
+class _PlainProgress:
+    """Progress as plain lines on standard error (``description: done/total (pct%)``): the
+    first step's at once, then at most one every :data:`PLAIN_PROGRESS_INTERVAL` seconds,
+    and one at the end, so that a log shows how far a run got, even a killed one's."""
+
+    def __init__(self, description: str, total: int | None) -> None:
+        self.description = description
+        self.total = total
+        self.done = 0
+        self.last: float | None = None
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        now = _clock()
+        if self.last is None or now - self.last >= PLAIN_PROGRESS_INTERVAL:
+            self.last = now
+            self.write()
+
+    def finish(self) -> None:
+        if self.total is not None:  # ends full, as the bar does (blank lines, quoted cells)
+            self.done = self.total
+        self.write()
+
+    def write(self) -> None:
+        if self.total:
+            shown = f"{self.done}/{self.total} ({self.done * 100 // self.total}%)"
+        else:
+            shown = str(self.done)
+        typer.echo(f"{self.description}: {shown}", err=True)
+
+
 @contextmanager
 def progress_bar(
     description: str, total: int | None, *, enabled: bool | None
@@ -210,12 +248,21 @@ def progress_bar(
     ``enabled`` is :data:`ProgressOption`'s value: ``None`` shows the bar only
     when standard error is a terminal and the command is not in ``--json`` mode;
     a disabled bar yields a callback that does nothing. ``total=None`` gives an
-    indeterminate bar. The bar ends full on success.
+    indeterminate bar. The bar ends full on success. Forced on a standard error that is
+    not a terminal (``--progress`` in a CI log), plain lines instead (:class:`_PlainProgress`):
+    rich would draw the bar there only once, at the end.
     """
     if enabled is None:
         enabled = not json_mode() and sys.stderr.isatty()
     if not enabled:
         yield lambda _n: None
+        return
+    if not sys.stderr.isatty():
+        # rich draws on a non-terminal only when the bar stops: a CI log (or a killed run's)
+        # stayed empty for the whole import (an outside tester's finding). Plain lines then.
+        plain = _PlainProgress(description, total)
+        yield plain.advance
+        plain.finish()
         return
     # rich is imported here: `siapkerja nik check` imports this module and needs no bar.
     from rich.console import Console

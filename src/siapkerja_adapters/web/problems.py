@@ -446,6 +446,7 @@ STATUSES: Final[Mapping[str, int]] = MappingProxyType(
             )
         },
         "bulk.file": 500,
+        "bulk.report": 500,  # the command line's --report only; never an HTTP answer
         # The HTTP binding's own.
         "request.invalid_body": _VALIDATION,
         "request.invalid_parameter": _VALIDATION,
