@@ -38,6 +38,23 @@ def write_register(path: Path) -> None:
             writer.writerow([nik, name, email, f"0813{k:08d}"])
 
 
+def import_command(register: Path, url: str, **settings: str) -> tuple[list[str], dict[str, str]]:
+    """``siapkerja bulk import REGISTER --json`` on ``url`` in a child process, and its
+    environment (``settings`` added as ``SIAPKERJA_*`` variables)."""
+    env = {
+        **os.environ,
+        "SIAPKERJA_STORAGE": "sql",
+        "SIAPKERJA_SECRET_KEY": "bulkcli-storage-lost-secret-0123456789ab",
+        "SIAPKERJA_STORAGE_KEY": generate_key_setting(),
+        "SIAPKERJA_SMS": "memory",
+        "SIAPKERJA_DATABASE_MIGRATE": "true",
+        "SIAPKERJA_DATABASE_URL": url,
+        **{f"SIAPKERJA_{name.upper()}": value for name, value in settings.items()},
+    }
+    command = [sys.executable, "-m", "siapkerja_adapters.cli", "bulk", "import"]
+    return [*command, str(register), "--batch-size", str(BATCH), "--json"], env
+
+
 def test_a_killed_connection_mid_import_says_what_is_stored(postgres_url, tmp_path) -> None:
     from siapkerja_adapters.sql import testing
 
@@ -45,19 +62,10 @@ def test_a_killed_connection_mid_import_says_what_is_stored(postgres_url, tmp_pa
     write_register(register)
     app = f"bulkcli_{secrets.token_hex(4)}"  # only this command's connections are killed
     with testing.temporary_schema(postgres_url, prefix="bulkcli_") as schema:
-        env = {
-            **os.environ,
-            "SIAPKERJA_STORAGE": "sql",
-            "SIAPKERJA_SECRET_KEY": "bulkcli-storage-lost-secret-0123456789ab",
-            "SIAPKERJA_STORAGE_KEY": generate_key_setting(),
-            "SIAPKERJA_SMS": "memory",
-            "SIAPKERJA_DATABASE_MIGRATE": "true",
-            "SIAPKERJA_DATABASE_URL": postgres_url,
-            "SIAPKERJA_DATABASE_SCHEMA": schema,
-            "SIAPKERJA_APPLICATION_NAME": app,  # seen in pg_stat_activity
-        }
-        command = [sys.executable, "-m", "siapkerja_adapters.cli", "bulk", "import"]
-        command += [str(register), "--batch-size", str(BATCH), "--json"]
+        # The application name is seen in pg_stat_activity.
+        command, env = import_command(
+            register, postgres_url, database_schema=schema, application_name=app
+        )
         admin = create_engine(postgres_url)
         try:
             process = subprocess.Popen(
@@ -119,17 +127,7 @@ def test_sigterm_mid_import_says_what_is_stored_and_exits_143(tmp_path) -> None:
     register = tmp_path / "akl.csv"
     write_register(register)
     database = tmp_path / "bulk.sqlite3"
-    env = {
-        **os.environ,
-        "SIAPKERJA_STORAGE": "sql",
-        "SIAPKERJA_SECRET_KEY": "bulkcli-storage-lost-secret-0123456789ab",
-        "SIAPKERJA_STORAGE_KEY": generate_key_setting(),
-        "SIAPKERJA_SMS": "memory",
-        "SIAPKERJA_DATABASE_MIGRATE": "true",
-        "SIAPKERJA_DATABASE_URL": f"sqlite:///{database}",
-    }
-    command = [sys.executable, "-m", "siapkerja_adapters.cli", "bulk", "import"]
-    command += [str(register), "--batch-size", str(BATCH), "--json"]
+    command, env = import_command(register, f"sqlite:///{database}")
 
     def accounts() -> int:
         try:

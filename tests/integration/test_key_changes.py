@@ -58,6 +58,16 @@ def _holder_with_card(svc: Siapkerja) -> Any:
     return account
 
 
+EVENT = "JOBFAIR-2026"
+
+
+def _access_code(svc: Siapkerja) -> tuple[Any, str]:
+    """A holder with a card, the job fair open, and the holder's access code for it."""
+    account = _holder_with_card(svc)
+    open_events(svc, EVENT)
+    return account, svc.card_qr(account.id, mode="access", purpose=EVENT).token
+
+
 def _kid(token: str) -> str:
     return token[2:6]  # "L-KKKK-…" and "A-KKKK-…": the key id follows the mode
 
@@ -88,11 +98,9 @@ def test_retiring_the_link_key_leaves_the_stations_keys_as_they_were(
     # An outside tester's finding: `keys retire LINK` replaced the access signing key
     # too, so offline stations refused every new access code until they reloaded.
     first, second = pair
-    account = _holder_with_card(first)
-    event = "JOBFAIR-2026"
-    open_events(first, event)
     stations = first.station_keyring().public_jwks()
-    code = first.card_qr(account.id, mode="access", purpose=event).token
+    account, code = _access_code(first)
+    event = EVENT
 
     second.retire_key(_kid(first.card_qr(account.id).token))
 
@@ -144,10 +152,8 @@ def test_a_retired_access_key_is_refused_at_the_check_in_of_the_other_service(
     pair: tuple[Siapkerja, Siapkerja],
 ) -> None:
     first, second = pair
-    account = _holder_with_card(first)
-    event = "JOBFAIR-2026"
-    open_events(first, event)
-    code = first.card_qr(account.id, mode="access", purpose=event).token
+    account, code = _access_code(first)
+    event = EVENT
     assert first.station_keyring().signing_access_key is None  # public half only
 
     second.retire_key(_kid(code))

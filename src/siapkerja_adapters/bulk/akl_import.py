@@ -45,7 +45,7 @@ from siapkerja_adapters.bulk.batch import (
 )
 from siapkerja_adapters.bulk.checked import SectionChecks
 from siapkerja_adapters.bulk.document import ProfileDocuments
-from siapkerja_adapters.bulk.errors import BulkDataError, in_both
+from siapkerja_adapters.bulk.errors import BulkDataError, in_both, os_reason
 from siapkerja_adapters.bulk.jobs import Progress, bulk_writes
 from siapkerja_adapters.bulk.report import BadRow, ImportReport
 from siapkerja_adapters.residents import NUMERIC_NIK
@@ -395,7 +395,7 @@ def import_akl(
             "file", path=shown, **in_both("reason", "bulk.reason.not_utf8")
         ) from None
     except OSError as error:
-        raise BulkDataError("file", path=shown, **_os_reason(error)) from None
+        raise BulkDataError("file", path=shown, **os_reason(error, _READ_REASONS)) from None
     return importer.report()
 
 
@@ -453,16 +453,12 @@ def _young_collections_spaced() -> Iterator[None]:
             gc.set_threshold(*before)
 
 
-def _os_reason(error: OSError) -> dict[str, str]:
-    """``reason_id`` and ``reason_en`` of a file that cannot be opened."""
-    if isinstance(error, FileNotFoundError):
-        return in_both("reason", "bulk.reason.no_file")
-    if isinstance(error, PermissionError):
-        return in_both("reason", "bulk.reason.permission")
-    if isinstance(error, IsADirectoryError):
-        return in_both("reason", "bulk.reason.directory")
-    reason = error.strerror or type(error).__name__  # the system's words: no catalogue has them
-    return {"reason_id": reason, "reason_en": reason}
+_READ_REASONS: Final[Mapping[type[OSError], str]] = {
+    FileNotFoundError: "bulk.reason.no_file",
+    PermissionError: "bulk.reason.permission",
+    IsADirectoryError: "bulk.reason.directory",
+}
+"""Why a file cannot be opened, in the catalogue's words (:func:`os_reason`)."""
 
 
 def _read_rows(reader: Any, header: list[str], importer: _Importer, *, width: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from siapkerja_core.errors import ConfigurationError, SiapkerjaError
@@ -76,6 +77,17 @@ def in_both(name: str, key: str, **params: object) -> dict[str, str]:
     """
     text_id, text_en = both(key, **params)
     return {f"{name}_id": text_id, f"{name}_en": text_en}
+
+
+def os_reason(error: OSError, reasons: Mapping[type[OSError], str]) -> dict[str, str]:
+    """``reason_id`` and ``reason_en`` of a file operation that failed: the catalogue's
+    text for the first of ``reasons`` (an :class:`OSError` subclass → a ``bulk.reason.*``
+    key) ``error`` is, else the system's own words, which no catalogue has."""
+    for kind, key in reasons.items():
+        if isinstance(error, kind):
+            return in_both("reason", key)
+    reason = error.strerror or type(error).__name__
+    return {"reason_id": reason, "reason_en": reason}
 
 
 def _value_error(column: str, key: str, **params: object) -> BulkDataError:

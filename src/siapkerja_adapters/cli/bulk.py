@@ -26,7 +26,7 @@ import csv
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Final
 
@@ -44,7 +44,7 @@ from siapkerja_adapters.bulk import (
     issue_all_cards,
     load_residents,
 )
-from siapkerja_adapters.bulk.errors import BulkDataError, in_both
+from siapkerja_adapters.bulk.errors import BulkDataError, in_both, os_reason
 from siapkerja_adapters.cli.common import (
     PROG_NAME,
     ConfigOption,
@@ -167,18 +167,13 @@ def _check_report(report: Path, file: Path) -> None:
         raise _report_refused(report, "bulk.reason.no_write")
 
 
-def _write_reason(error: OSError) -> dict[str, str]:
-    """``reason_id`` and ``reason_en`` of a report that could not be written after all."""
-    if isinstance(error, FileNotFoundError):
-        return in_both("reason", "bulk.reason.no_folder")
-    if isinstance(error, PermissionError):
-        return in_both("reason", "bulk.reason.no_write")
-    if isinstance(error, IsADirectoryError):
-        return in_both("reason", "bulk.reason.directory")
-    if isinstance(error, NotADirectoryError):
-        return in_both("reason", "bulk.reason.not_folder")
-    reason = error.strerror or type(error).__name__  # the system's words: no catalogue has them
-    return {"reason_id": reason, "reason_en": reason}
+_WRITE_REASONS: Final[Mapping[type[OSError], str]] = {
+    FileNotFoundError: "bulk.reason.no_folder",
+    PermissionError: "bulk.reason.no_write",
+    IsADirectoryError: "bulk.reason.directory",
+    NotADirectoryError: "bulk.reason.not_folder",
+}
+"""Why a report could not be written after all, in the catalogue's words (:func:`os_reason`)."""
 
 
 def _import_json(report: ImportReport, written: Path | None) -> dict[str, object]:
@@ -411,7 +406,8 @@ def import_file(
         try:
             write_report(result, report)
         except OSError as error:  # checked before the import, but the folder can go meanwhile
-            report_error = BulkDataError("report", path=str(report), **_write_reason(error))
+            reason = os_reason(error, _WRITE_REASONS)
+            report_error = BulkDataError("report", path=str(report), **reason)
     written = None if report_error is not None else report
     if json_output:
         if report_error is not None:  # the counts and bad rows still said: they are stored
@@ -433,7 +429,8 @@ def _written_report(result: ImportReport, report: Path | None) -> Path | None:
     try:
         write_report(result, report)
     except OSError as error:
-        refusal = BulkDataError("report", path=str(report), **_write_reason(error))
+        reason = os_reason(error, _WRITE_REASONS)
+        refusal = BulkDataError("report", path=str(report), **reason)
         typer.echo(f"{PROG_NAME} bulk: {refusal}", err=True)
         return None
     return report
