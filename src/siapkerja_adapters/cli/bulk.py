@@ -390,7 +390,10 @@ def import_file(
             raise stored.failed(error, "lines") from None
         # A file error part-way (a byte that is not UTF-8): the rows before it were read,
         # and their bad rows are reported as a whole run's are — they were listed nowhere.
-        written = _written_report(partial, report)
+        refusal = None if report is None else _report_refusal(partial, report)
+        if refusal is not None:  # said beside the error the command ends on
+            typer.echo(f"{PROG_NAME} bulk: {refusal}", err=True)
+        written = report if refusal is None else None
         document = None
         if json_output:
             document = _import_json(partial, written)
@@ -401,14 +404,8 @@ def import_file(
         raise stored.interrupted("lines", json_output, stop) from None
     finally:
         restore()
-    report_error: BulkDataError | None = None
-    if report is not None:
-        try:
-            write_report(result, report)
-        except OSError as error:  # checked before the import, but the folder can go meanwhile
-            reason = os_reason(error, _WRITE_REASONS)
-            report_error = BulkDataError("report", path=str(report), **reason)
-    written = None if report_error is not None else report
+    report_error = None if report is None else _report_refusal(result, report)
+    written = report if report_error is None else None
     if json_output:
         if report_error is not None:  # the counts and bad rows still said: they are stored
             raise stored.failed(report_error, "lines", _import_json(result, written))
@@ -421,19 +418,14 @@ def import_file(
         raise typer.Exit(1)
 
 
-def _written_report(result: ImportReport, report: Path | None) -> Path | None:
-    """Write ``result``'s bad rows to ``report`` when one was asked for; the path written,
-    else ``None`` (a failure said on standard error: the command already ends on an error)."""
-    if report is None:
-        return None
+def _report_refusal(result: ImportReport, report: Path) -> BulkDataError | None:
+    """Write ``result``'s bad rows to ``report``; ``bulk.report`` if that failed after all
+    (its path was checked before the import, but its folder can go meanwhile)."""
     try:
         write_report(result, report)
     except OSError as error:
-        reason = os_reason(error, _WRITE_REASONS)
-        refusal = BulkDataError("report", path=str(report), **reason)
-        typer.echo(f"{PROG_NAME} bulk: {refusal}", err=True)
-        return None
-    return report
+        return BulkDataError("report", path=str(report), **os_reason(error, _WRITE_REASONS))
+    return None
 
 
 def _print_import(result: ImportReport, written: Path | None) -> None:

@@ -106,14 +106,14 @@ def _storage_error(error: BaseException, *, read_only_unit: bool = False) -> Sto
     """
     original = getattr(error, "orig", None)
     # A driver's own error (the lane's, a unit of work's driver statements) carries it itself.
-    sqlstate = getattr(original if original is not None else error, "sqlstate", None)
-    message = str(original if original is not None else error)
+    cause = original if original is not None else error
+    sqlstate = getattr(cause, "sqlstate", None)
+    message = str(cause)
     if sqlstate == "42P01" or "no such table" in message:
         return SchemaNotReady("not_migrated")
     # A stored value the driver cannot load: psycopg's DataError raised on the client,
     # without a SQLSTATE (a timestamp 'infinity', a year past 9999). The row, not the
     # server: retrying cannot help, so it is no ``unavailable``.
-    cause = original if original is not None else error
     if sqlstate is None and any(kind.__name__ == "DataError" for kind in type(cause).__mro__):
         return corrupt_row("a table read", cause)
     # PostgreSQL's read_only_sql_transaction, SQLite's SQLITE_READONLY (PRAGMA
@@ -126,7 +126,7 @@ def _storage_error(error: BaseException, *, read_only_unit: bool = False) -> Sto
             " or a read-only replica)"
         )
         return StorageError("unavailable")
-    logger.warning("storage failure: %s", type(original or error).__name__)
+    logger.warning("storage failure: %s", type(cause).__name__)
     return StorageError("unavailable")
 
 
